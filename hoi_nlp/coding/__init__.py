@@ -1,0 +1,1 @@
+"""Coders: rule, similarity and classifier coders behind one protocol, and their combination."""

@@ -1,0 +1,109 @@
+"""Actionable errors: every message names the file, the place in it and what to do.
+
+Each error carries a stable code (``HOI-E0xx``) so users and tests can refer to it.
+The CLI prints ``str(error)`` without a traceback and exits non-zero.
+"""
+
+from __future__ import annotations
+
+
+class HoiError(Exception):
+    """Base class of all errors hoi_nlp raises on bad input or configuration."""
+
+    code = "HOI-E000"
+
+    def __init__(self, message: str, *, path: str | None = None, where: str | None = None,
+                 hint: str | None = None) -> None:
+        self.message = message
+        self.path = path
+        self.where = where
+        self.hint = hint
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        location = ""
+        if self.path:
+            location = f"{self.path}"
+            if self.where:
+                location += f" ({self.where})"
+            location += ": "
+        text = f"[{self.code}] {location}{self.message}"
+        if self.hint:
+            text += f" — {self.hint}"
+        return text
+
+
+class CodebookError(HoiError):
+    """The codebook file is malformed, has unknown/duplicate ids or bad patterns."""
+
+    code = "HOI-E010"
+
+
+class SchemaError(HoiError):
+    """The survey schema file does not fit the export (missing columns, bad keys)."""
+
+    code = "HOI-E020"
+
+
+class IngestError(HoiError):
+    """A survey export or transcript cannot be read."""
+
+    code = "HOI-E030"
+
+
+class TranscriptError(IngestError):
+    """A transcript has no recognisable speaker turns or a bad metadata sidecar."""
+
+    code = "HOI-E031"
+
+
+class InputFormatError(HoiError):
+    """A JSONL input for ``hoi code`` / ``hoi pseudonymize`` is malformed."""
+
+    code = "HOI-E040"
+
+
+class WorkspaceError(HoiError):
+    """The study workspace is missing or has not been run yet."""
+
+    code = "HOI-E050"
+
+
+class ModelError(HoiError):
+    """A model artefact is missing, corrupt or from another codebook version."""
+
+    code = "HOI-E060"
+
+
+class MissingExtraError(HoiError):
+    """An optional dependency is not installed."""
+
+    code = "HOI-E070"
+
+    def __init__(self, package: str, extra: str) -> None:
+        super().__init__(
+            f"this feature needs the '{package}' package",
+            hint=f"install it with: pip install 'hoi-nlp[{extra}]'",
+        )
+
+
+class ExportError(HoiError):
+    """An export cannot be produced (nothing coded yet, unsafe raw export, bad format)."""
+
+    code = "HOI-E080"
+
+
+class ReviewError(HoiError):
+    """A review action is invalid (unknown segment/code, span outside the source)."""
+
+    code = "HOI-E090"
+
+
+def require(module: str, *, extra: str, package: str | None = None) -> object:
+    """Import ``module`` or raise :class:`MissingExtraError` naming the extra to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtraError(package or module, extra) from exc

