@@ -1,0 +1,12 @@
+"""The ``hoi`` command line: one typer app assembled from per-stage command modules."""
+
+from __future__ import annotations
+
+from hoi_nlp.cli import (  # noqa: F401  (importing registers the commands)
+    _app,
+    commands_code,
+    commands_ingest,
+)
+from hoi_nlp.cli._app import app
+
+__all__ = ["app"]

@@ -1,0 +1,3 @@
+"""CLI commands for ingest: ``hoi ingest``, ``hoi survey infer-schema`` (owned by the ingest stage)."""
+
+from __future__ import annotations
