@@ -106,6 +106,13 @@ runs_table = Table(
     Column("summary", JSON),
 )
 
+ledger_table = Table(
+    "batch_ledger", metadata,
+    Column("stage", String(300), primary_key=True),
+    Column("batch_key", String(64), primary_key=True),
+    Column("done_at", DateTime(timezone=True), nullable=False),
+)
+
 
 def _enable_sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
@@ -322,3 +329,39 @@ def record_run(workspace: Workspace, *, run_id: str, stage: str, params: dict[st
             "run_id": run_id, "stage": stage, "started_at": utcnow(), "finished_at": utcnow(),
             "params": params, "summary": summary or {},
         }])
+
+
+# ---------------------------------------------------------------- resumable batches
+
+class BatchLedger:
+    """Which batches of a stage are done, keyed by the batch's segment ids and texts.
+
+    A killed run resumes by skipping the batches recorded here; a changed text or a changed
+    coder/codebook version (part of ``stage``) makes the batch pending again.
+    """
+
+    def __init__(self, workspace: Workspace, *, stage: str) -> None:
+        self.workspace = workspace
+        self.stage = stage
+
+    @staticmethod
+    def key(segments: Sequence[Segment]) -> str:
+        """Content key of a batch."""
+        from hoi_nlp.records import content_hash
+
+        return content_hash("\n".join(f"{s.segment_id}\t{s.text}" for s in segments))
+
+    def is_done(self, segments: Sequence[Segment]) -> bool:
+        """Whether this exact batch was completed for this stage."""
+        query = select(ledger_table.c.batch_key).where(
+            ledger_table.c.stage == self.stage, ledger_table.c.batch_key == self.key(segments))
+        with self.workspace.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
+    def mark_done(self, segments: Sequence[Segment]) -> None:
+        """Record the batch as completed."""
+        with self.workspace.engine.begin() as conn:
+            conn.execute(delete(ledger_table).where(
+                ledger_table.c.stage == self.stage, ledger_table.c.batch_key == self.key(segments)))
+            conn.execute(insert(ledger_table), [{"stage": self.stage, "batch_key": self.key(segments),
+                                                 "done_at": utcnow()}])

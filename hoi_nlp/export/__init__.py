@@ -1,0 +1,1 @@
+"""Exports: coded datasets (XLSX, Parquet, CSV), quote extracts (Markdown) and exchange formats."""

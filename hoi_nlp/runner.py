@@ -1,0 +1,109 @@
+"""Stage functions over a study workspace: what the Prefect flows and the CLI both call.
+
+Each stage reads from and writes to the workspace database and is idempotent: re-running a
+stage with nothing changed does no work, and an interrupted stage resumes where it stopped
+(segmentation is per source, coding per batch, each committed in its own transaction).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from hoi_nlp.codebook import Codebook
+from hoi_nlp.coding.base import Coder
+from hoi_nlp.records import Segment
+from hoi_nlp.settings import Settings
+from hoi_nlp.store import (
+    BatchLedger,
+    Workspace,
+    load_segments,
+    load_sources,
+    replace_assignments,
+    save_segments,
+    sources_without_segments,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def default_workspace_dir(study_dir: str | Path, *, outputs: str | Path = "outputs") -> Path:
+    """``outputs/<study folder name>/``."""
+    return Path(outputs) / Path(study_dir).resolve().name
+
+
+def ingest_stage(study_dir: str | Path, workspace: Workspace) -> dict[str, Any]:
+    """Read the study folder into the workspace; returns the per-file summary."""
+    from hoi_nlp.ingest.study import ingest_into_workspace
+
+    return ingest_into_workspace(Path(study_dir), workspace)
+
+
+def segment_stage(workspace: Workspace, settings: Settings) -> dict[str, int]:
+    """Segment every source that has no segments yet (one transaction per source)."""
+    from hoi_nlp.segment import segment_source
+
+    pending = sources_without_segments(workspace)
+    created = 0
+    for start in range(0, len(pending), 200):
+        for source in load_sources(workspace, source_ids=pending[start:start + 200]):
+            created += save_segments(workspace, segment_source(
+                source, settings=settings.segment, pipeline=settings.nlp.pipeline))
+    logger.info("segmented %d sources into %d segments", len(pending), created)
+    return {"sources_segmented": len(pending), "segments_created": created}
+
+
+def batches(items: Sequence[Segment], size: int) -> Iterator[list[Segment]]:
+    """Consecutive batches of ``size`` items."""
+    for start in range(0, len(items), size):
+        yield list(items[start:start + size])
+
+
+def coding_ledger(workspace: Workspace, codebook: Codebook, coder: Coder) -> BatchLedger:
+    """The batch ledger of ``coder`` under this codebook and model version."""
+    version = getattr(coder, "version", "")
+    return BatchLedger(workspace, stage=f"code:{coder.name}:{version}:{codebook.version_tag}")
+
+
+def pending_batches(workspace: Workspace, ledger: BatchLedger, *, batch_size: int) -> list[list[Segment]]:
+    """Batches of codable segments that this ledger has not seen completed."""
+    segments = load_segments(workspace, codable=True)
+    return [batch for batch in batches(segments, batch_size) if not ledger.is_done(batch)]
+
+
+def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], *, ledger: BatchLedger,
+               run_id: str | None = None) -> int:
+    """Code one batch, replace its stored assignments in one transaction, then mark it done."""
+    assignments = coder.code(segments)
+    coders = {coder.name} | {a.coder for a in assignments}
+    replace_assignments(workspace, assignments, segment_ids=[s.segment_id for s in segments],
+                        coders=sorted(coders), run_id=run_id)
+    ledger.mark_done(segments)
+    logger.info("coded batch of %d segments (%d assignments)", len(segments), len(assignments))
+    return len(assignments)
+
+
+def code_stage(workspace: Workspace, codebook: Codebook, settings: Settings, *, coder: Coder,
+               run_id: str | None = None) -> dict[str, int]:
+    """Code all pending batches of codable segments in this process."""
+    ledger = coding_ledger(workspace, codebook, coder)
+    total = len(load_segments(workspace, codable=True))
+    pending = pending_batches(workspace, ledger, batch_size=settings.flow.batch_size)
+    for batch in pending:
+        code_batch(workspace, coder, batch, ledger=ledger, run_id=run_id)
+    coded = sum(len(batch) for batch in pending)
+    return {"segments_coded": coded, "segments_skipped": total - coded, "segments_total": total}
+
+
+def export_stage(workspace: Workspace, codebook: Codebook, *, out_dir: Path | None = None,
+                 formats: Sequence[str] | None = None, raw: bool = False) -> list[Path]:
+    """Export the coded dataset and quotes (pseudonymised unless ``raw``)."""
+    from hoi_nlp.export.dataset import TABLE_FORMATS, export_dataset, load_coded_study
+    from hoi_nlp.export.redact import study_redactor
+
+    study = load_coded_study(workspace, codebook)
+    redact = study_redactor(workspace, study, raw=raw)
+    return export_dataset(study, out_dir or workspace.exports_dir, redact=redact,
+                          formats=formats or TABLE_FORMATS)

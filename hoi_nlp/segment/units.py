@@ -1,0 +1,115 @@
+"""Cut sources into segments: containers (answer, turn), coding passages and sentences.
+
+Survey answers become an ``answer`` segment plus its sentences; transcripts become speaker
+``turn`` segments plus sentences. The coding unit (``codable=True``) is the answer or the
+respondent's turn when it is short, else ``passage`` segments of whole consecutive sentences
+up to ``max_passage_words``. Interviewer turns are kept as context and not coded by default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
+
+from spacy.language import Language
+
+from hoi_nlp.nlp.pipeline import DEFAULT_PIPELINE, load_pipeline
+from hoi_nlp.records import Segment, Source, slice_segment
+from hoi_nlp.segment.sentences import sentence_spans, trimmed_span
+from hoi_nlp.settings import SegmentSettings
+
+
+class TurnLike(Protocol):
+    """What the segmenter needs of a speaker turn (see ``hoi_nlp.ingest.transcript.Turn``)."""
+
+    index: int
+    speaker: str
+    speaker_role: str
+    timestamp: str | None
+    start: int
+    end: int
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+def _passages(source: Source, sentences: Sequence[tuple[int, int]], *, max_words: int) -> list[tuple[int, int]]:
+    """Group consecutive sentences into passages of at most ``max_words`` words (a long sentence stands alone)."""
+    groups: list[tuple[int, int]] = []
+    current: list[tuple[int, int]] = []
+    words = 0
+    for start, end in sentences:
+        n = _word_count(source.text[start:end])
+        if current and words + n > max_words:
+            groups.append((current[0][0], current[-1][1]))
+            current, words = [], 0
+        current.append((start, end))
+        words += n
+    if current:
+        groups.append((current[0][0], current[-1][1]))
+    return groups
+
+
+def _unit_and_children(source: Source, container: Segment, *, nlp: Language, max_words: int,
+                       codable: bool, **fields: object) -> list[Segment]:
+    """The container, its sentences and (for long containers) its passages."""
+    sentences = sentence_spans(container.text, nlp, offset=container.start)
+    long_unit = _word_count(container.text) > max_words and len(sentences) > 1
+    segments = [container.model_copy(update={"codable": codable and not long_unit})]
+    segments += [slice_segment(source, kind="sentence", start=s, end=e, codable=False,
+                               parent_id=container.segment_id, **fields) for s, e in sentences]
+    if long_unit:
+        segments += [slice_segment(source, kind="passage", start=s, end=e, codable=codable,
+                                   parent_id=container.segment_id, **fields)
+                     for s, e in _passages(source, sentences, max_words=max_words)]
+    return segments
+
+
+def segment_survey_answer(source: Source, *, nlp: Language, settings: SegmentSettings) -> list[Segment]:
+    """An answer segment with its sentences (and passages when the answer is long)."""
+    start, end = trimmed_span(source.text, 0, len(source.text))
+    if end <= start:
+        return []
+    fields = {"question_id": source.question_id}
+    answer = slice_segment(source, kind="answer", start=start, end=end, **fields)
+    return _unit_and_children(source, answer, nlp=nlp, max_words=settings.max_passage_words,
+                              codable=True, **fields)
+
+
+def segment_transcript(source: Source, turns: Sequence[TurnLike], *, nlp: Language,
+                       settings: SegmentSettings) -> list[Segment]:
+    """Turn segments with sentences and passages; only respondent turns are codable by default."""
+    segments: list[Segment] = []
+    for turn in turns:
+        start, end = trimmed_span(source.text, turn.start, turn.end)
+        if end <= start:
+            continue
+        fields = {"speaker": turn.speaker, "speaker_role": turn.speaker_role,
+                  "turn_index": turn.index, "timestamp": turn.timestamp}
+        codable = turn.speaker_role == "respondent" or settings.code_interviewer_turns
+        container = slice_segment(source, kind="turn", start=start, end=end, **fields)
+        segments += _unit_and_children(source, container, nlp=nlp, max_words=settings.max_passage_words,
+                                       codable=codable, **fields)
+    return segments
+
+
+def segment_source(source: Source, *, turns: Sequence[TurnLike] | None = None,
+                   settings: SegmentSettings | None = None, pipeline: str = DEFAULT_PIPELINE) -> list[Segment]:
+    """Segment one source. Transcripts need their ``turns`` (from ingest)."""
+    settings = settings or SegmentSettings()
+    nlp = load_pipeline(pipeline)
+    if source.kind == "transcript":
+        if turns is None:
+            from hoi_nlp.ingest.transcript import turns_for_source
+
+            turns = turns_for_source(source)
+        return segment_transcript(source, turns, nlp=nlp, settings=settings)
+    return segment_survey_answer(source, nlp=nlp, settings=settings)
+
+
+def segment_sources(sources: Iterable[Source], *, settings: SegmentSettings | None = None,
+                    pipeline: str = DEFAULT_PIPELINE) -> Iterator[list[Segment]]:
+    """Segment sources one at a time (streaming: one source's segments in memory at once)."""
+    for source in sources:
+        yield segment_source(source, settings=settings, pipeline=pipeline)
