@@ -107,3 +107,13 @@ def export_stage(workspace: Workspace, codebook: Codebook, *, out_dir: Path | No
     redact = study_redactor(workspace, study, raw=raw)
     return export_dataset(study, out_dir or workspace.exports_dir, redact=redact,
                           formats=formats or TABLE_FORMATS)
+
+
+def resolve_workspace(study_or_workspace: str | Path, workspace: str | Path | None = None) -> Workspace:
+    """Open the workspace given directly, or the one a study folder was run into."""
+    if workspace is not None:
+        return Workspace.open(workspace, create=False)
+    path = Path(study_or_workspace)
+    if (path / "hoi.db").exists():
+        return Workspace.open(path, create=False)
+    return Workspace.open(default_workspace_dir(path), create=False)

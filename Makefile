@@ -1,0 +1,54 @@
+# hoi_nlp — two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+HOI    := $(VENV)/bin/hoi
+TORCH  := torch==2.13.0
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: demo test test-all install install-dev browser bench lint clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q $(TORCH) --find-links /opt/wheels || $(PIP) install -q $(TORCH) --index-url https://download.pytorch.org/whl/cpu
+	$(PIP) install -q -e '.[all]'
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install -q -e '.[all,dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+## make demo: set up and run the main flow on the bundled demo study
+demo: install
+	$(HOI) run corpora/demo --workspace outputs/demo
+	@echo "Coded dataset and quotes: outputs/demo/exports/"
+
+## make test: set up and run the fast test suite
+test: install-dev
+	@$(PY) -m pytest -q; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$status
+
+## make test-all: also the slow tests (model training, browser, full flows)
+test-all: install-dev browser
+	$(PY) -m pytest -q -m "slow or not slow"
+
+## browser: Debian chromium for the end-to-end review-app tests
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+bench: install-dev
+	$(PY) -m benchmarks
+
+lint: install-dev
+	$(VENV)/bin/ruff check hoi_nlp flows tests benchmarks
+
+clean:
+	rm -rf outputs/demo .pytest_cache

@@ -1,0 +1,21 @@
+"""Prefect's environment for a study: PREFECT_HOME inside the workspace, no telemetry, no server by hand.
+
+Must run before ``prefect`` is imported: Prefect reads its settings at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def configure_prefect(workspace_dir: str | Path) -> Path:
+    """Point Prefect at ``<workspace>/prefect`` (ephemeral mode) unless a server is configured."""
+    home = Path(workspace_dir).resolve() / "prefect"
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str(home))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+    return Path(os.environ["PREFECT_HOME"])

@@ -1,0 +1,68 @@
+"""The study flows: ``hoi-ingest``, ``hoi-code``, ``hoi-export`` and ``hoi-run`` (all three).
+
+Run with ``hoi run STUDY_DIR`` (ephemeral Prefect, PREFECT_HOME in the workspace) or as
+deployments from ``hoi serve``. Heavy coding runs in batches on the configured task runner.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from flows.runners import make_task_runner
+from flows.tasks import code_batch_task, export_task, ingest_task, plan_coding_task, segment_task
+from hoi_nlp.codebook import DEFAULT_CODEBOOK
+from hoi_nlp.runner import default_workspace_dir
+from hoi_nlp.settings import load_settings
+
+
+def _workspace(study_dir: str, workspace_dir: str | None) -> str:
+    return str(Path(workspace_dir) if workspace_dir else default_workspace_dir(study_dir))
+
+
+@flow(name="hoi-ingest")
+def ingest_flow(study_dir: str, workspace_dir: str | None = None,
+                settings_path: str | None = None) -> dict[str, Any]:
+    """Ingest a study folder and segment its sources."""
+    workspace = _workspace(study_dir, workspace_dir)
+    summary = ingest_task(study_dir, workspace)
+    summary["segmentation"] = segment_task(workspace, settings_path)
+    return summary
+
+
+@flow(name="hoi-code", task_runner=make_task_runner())
+def code_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK), coder: str | None = None,
+              settings_path: str | None = None) -> dict[str, int]:
+    """Code every pending batch of segments, batches in parallel on the task runner."""
+    coder_name = coder or load_settings(settings_path).coding.coder
+    plan = plan_coding_task(workspace_dir, codebook_path, coder_name, settings_path)
+    run_id = str(flow_run.get_id() or "")
+    futures = [code_batch_task.submit(workspace_dir, ids, codebook_path, coder_name, settings_path, run_id)
+               for ids in plan]
+    assignments = sum(future.result() for future in futures)
+    get_run_logger().info("coded %d batches, %d assignments", len(plan), assignments)
+    return {"batches": len(plan), "assignments": assignments}
+
+
+@flow(name="hoi-export")
+def export_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK),
+                output_dir: str | None = None, formats: list[str] | None = None) -> list[str]:
+    """Export the coded dataset and quotes (pseudonymised)."""
+    return export_task(workspace_dir, codebook_path, output_dir, formats)
+
+
+@flow(name="hoi-run")
+def run_flow(study_dir: str, workspace_dir: str | None = None, codebook_path: str = str(DEFAULT_CODEBOOK),
+             output_dir: str | None = None, coder: str | None = None,
+             settings_path: str | None = None) -> dict[str, Any]:
+    """Ingest → segment → code → export a study."""
+    workspace = _workspace(study_dir, workspace_dir)
+    summary: dict[str, Any] = {"workspace": workspace}
+    summary["ingest"] = ingest_flow(study_dir, workspace, settings_path)
+    runner = make_task_runner(settings_path)
+    summary["coding"] = code_flow.with_options(task_runner=runner)(workspace, codebook_path, coder, settings_path)
+    summary["exports"] = export_flow(workspace, codebook_path, output_dir)
+    return summary

@@ -1,0 +1,119 @@
+"""CLI commands over a whole study: ``hoi run``, ``hoi segment``, ``hoi export``, ``hoi codebook …``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from hoi_nlp.cli._app import app, codebook_app, echo, handle_errors
+
+CODEBOOK_OPT = typer.Option(None, "--codebook", "-c", help="Codebook YAML (default: configs/codebooks/hoi.yaml).")
+SETTINGS_OPT = typer.Option(None, "--settings", help="Run settings TOML (default: configs/runs/default.toml).")
+WORKSPACE_OPT = typer.Option(None, "--workspace", "-w", help="Study workspace (default: outputs/<study name>/).")
+
+
+def _codebook_path(codebook: Path | None) -> str:
+    from hoi_nlp.codebook import DEFAULT_CODEBOOK
+
+    return str((codebook or DEFAULT_CODEBOOK).resolve())
+
+
+@app.command("run")
+@handle_errors
+def run_command(
+    study_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="Study folder (survey/, transcripts/)."),
+    workspace: Path | None = WORKSPACE_OPT,
+    codebook: Path | None = CODEBOOK_OPT,
+    coder: str | None = typer.Option(None, help="rules | similarity | classifier | combined (default: settings)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Export folder (default: <workspace>/exports)."),
+    settings: Path | None = SETTINGS_OPT,
+) -> None:
+    """Run the whole flow on a study: ingest → segment → code → export (a Prefect flow run)."""
+    from hoi_nlp.codebook import load_codebook
+    from hoi_nlp.runner import default_workspace_dir
+
+    workspace_dir = (workspace or default_workspace_dir(study_dir)).resolve()
+    load_codebook(_codebook_path(codebook))  # fail fast with a clear message before the flow starts
+    from flows.environment import configure_prefect
+
+    configure_prefect(workspace_dir)
+    from flows.study import run_flow
+
+    summary = run_flow(str(study_dir.resolve()), str(workspace_dir), _codebook_path(codebook),
+                       str(output.resolve()) if output else None, coder, str(settings) if settings else None)
+    _print_run_summary(summary)
+
+
+def _print_run_summary(summary: dict) -> None:
+    ingest = summary["ingest"]
+    echo(f"Workspace: {summary['workspace']}")
+    for name, report in ingest.get("files", {}).items():
+        echo(f"  ingested {name}: {report}")
+    echo(f"  segmentation: {ingest.get('segmentation')}")
+    echo(f"  coding: {summary['coding']}")
+    for path in summary["exports"]:
+        echo(f"  wrote {path}")
+
+
+@app.command("segment")
+@handle_errors
+def segment_command(workspace: Path = typer.Argument(..., help="Study workspace."),
+                    settings: Path | None = SETTINGS_OPT) -> None:
+    """Segment ingested sources into answers, turns, passages and sentences."""
+    from hoi_nlp.runner import segment_stage
+    from hoi_nlp.settings import load_settings
+    from hoi_nlp.store import Workspace
+
+    result = segment_stage(Workspace.open(workspace, create=False), load_settings(settings))
+    echo(f"Segmented {result['sources_segmented']} sources into {result['segments_created']} new segments.")
+
+
+@app.command("export")
+@handle_errors
+def export_command(
+    study: Path = typer.Argument(..., help="Study folder or its workspace."),
+    workspace: Path | None = WORKSPACE_OPT,
+    codebook: Path | None = CODEBOOK_OPT,
+    output: Path | None = typer.Option(None, "--output", "-o", help="Export folder (default: <workspace>/exports)."),
+    fmt: list[str] = typer.Option(["xlsx", "parquet", "csv", "md"], "--format", "-f", help="xlsx|parquet|csv|md"),
+    raw: bool = typer.Option(False, "--raw", help="Export original, NOT pseudonymised text (marked as such)."),
+) -> None:
+    """Export the coded dataset and quote extracts (pseudonymised by default)."""
+    from hoi_nlp.codebook import load_codebook
+    from hoi_nlp.runner import export_stage, resolve_workspace
+
+    ws = resolve_workspace(study, workspace)
+    for path in export_stage(ws, load_codebook(_codebook_path(codebook)), out_dir=output, formats=fmt, raw=raw):
+        echo(f"wrote {path}")
+
+
+@codebook_app.command("validate")
+@handle_errors
+def codebook_validate(path: Path = typer.Argument(..., help="Codebook YAML file."),
+                      spec: Path | None = typer.Option(None, help="Also compare ids/labels with a specification.")) -> None:
+    """Validate a codebook: structure, ids, patterns (and optionally ids/labels against a spec)."""
+    from hoi_nlp.codebook import check_against_spec, load_codebook
+    from hoi_nlp.errors import CodebookError
+
+    codebook = load_codebook(path)
+    n_patterns = sum(len(code.patterns) for code in codebook.codes)
+    if spec is not None:
+        problems = check_against_spec(codebook, spec)
+        if problems:
+            raise CodebookError("; ".join(problems), path=str(path), hint=f"compare with {spec}")
+    echo(f"OK: {codebook.version_tag}: {len(codebook.families)} families, {len(codebook.codes)} codes, "
+         f"{n_patterns} patterns")
+
+
+@codebook_app.command("show")
+@handle_errors
+def codebook_show(path: Path | None = typer.Argument(None, help="Codebook YAML (default: the bundled one).")) -> None:
+    """Print the code tree with labels."""
+    from hoi_nlp.codebook import load_codebook
+
+    codebook = load_codebook(_codebook_path(path))
+    for family in codebook.families:
+        echo(f"{family.id}  {family.label}")
+        for code in family.codes:
+            echo(f"  {code.id:45s} {code.label}")

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+
+from hoi_nlp.coding.base import text_segments
+from hoi_nlp.coding.rules import RuleCoder, noisy_or
+
+
+@pytest.fixture(scope="module")
+def coder(small_codebook):
+    return RuleCoder(small_codebook)
+
+
+def _codes(coder, text):
+    return {a.code_id: a for a in coder.code(text_segments([("x", text)]))}
+
+
+def test_lemma_pattern_matches_inflected_forms(coder):
+    found = _codes(coder, "Økonomien lå i søjlerne dengang.")
+    assert "barrier.tvaergaaende_oekonomistyring" in found
+    assert found["barrier.tvaergaaende_oekonomistyring"].confidence == pytest.approx(0.9)
+
+
+def test_evidence_offsets_slice_the_segment_text(coder):
+    text = "Altså, vores IT-systemer taler ikke sammen med jobcentrets journalsystemer."
+    found = _codes(coder, text)
+    it = found["barrier.it_integration"]
+    assert {ev.text for ev in it.evidence} == {"IT-systemer", "taler ikke sammen", "journalsystemer"}
+    for ev in it.evidence:
+        assert text[ev.start:ev.end] == ev.text
+    assert it.method == "rule" and it.coder == "hoi.rules.v1"
+    assert it.codebook_version.startswith("small@")
+
+
+def test_several_cues_raise_confidence(coder):
+    one = _codes(coder, "IT-systemerne er gamle.")["barrier.it_integration"].confidence
+    three = _codes(coder, "IT-systemerne taler ikke sammen, journalsystemet heller ikke.")[
+        "barrier.it_integration"].confidence
+    assert three > one
+
+
+@pytest.mark.parametrize("text", ["Vi holder møde hver uge bl.a. om budgettet, jf. aftalen.", "", "æøå"])
+def test_no_match_gives_no_code(coder, text):
+    assert _codes(coder, text) == {}
+
+
+def test_noisy_or():
+    assert noisy_or([0.5, 0.5]) == pytest.approx(0.75)
+    assert noisy_or([]) == 0.0
+    assert noisy_or([1.0]) == 0.99
+
+
+def test_default_codebook_codes_its_own_examples(hoi_codebook):
+    coder = RuleCoder(hoi_codebook)
+    examples = [(f"{c.id}#{i}", ex) for c in hoi_codebook.codes for i, ex in enumerate(c.examples)]
+    hits = {(a.segment_id.split("#")[0], a.code_id) for a in coder.code(text_segments(examples))}
+    recalled = sum((key.split("#")[0], key.split("#")[0]) in hits for key, _ in examples)
+    assert recalled / len(examples) >= 0.6

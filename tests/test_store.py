@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from hoi_nlp.coding.rules import RuleCoder
+from hoi_nlp.runner import code_stage, segment_stage
+from hoi_nlp.settings import Settings
+from hoi_nlp.store import load_assignments, load_segments, load_sources, save_sources
+from tests.conftest import make_source
+
+
+def _sources():
+    return [make_source("IT-systemerne taler ikke sammen.", source_id="R001:1.2", respondent_id="R001"),
+            make_source("Jobcentret er med i teamet.", source_id="R002:1.2", respondent_id="R002")]
+
+
+def test_reingest_does_not_duplicate(workspace):
+    assert save_sources(workspace, _sources()) == {"new": 2, "changed": 0, "unchanged": 0}
+    assert save_sources(workspace, _sources()) == {"new": 0, "changed": 0, "unchanged": 2}
+    assert len(load_sources(workspace)) == 2
+
+
+def test_changed_source_replaces_its_segments(workspace):
+    save_sources(workspace, _sources())
+    segment_stage(workspace, Settings())
+    changed = make_source("Nu en helt anden tekst.", source_id="R001:1.2", respondent_id="R001")
+    assert save_sources(workspace, [changed])["changed"] == 1
+    segment_stage(workspace, Settings())
+    texts = {s.text for s in load_segments(workspace, kinds=["answer"])}
+    assert texts == {"Nu en helt anden tekst.", "Jobcentret er med i teamet."}
+
+
+def test_coding_is_resumable_and_idempotent(workspace, small_codebook):
+    save_sources(workspace, _sources())
+    segment_stage(workspace, Settings())
+    coder = RuleCoder(small_codebook)
+    first = code_stage(workspace, small_codebook, Settings(), coder=coder)
+    assert first["segments_coded"] == 2
+    second = code_stage(workspace, small_codebook, Settings(), coder=coder)
+    assert second == {"segments_coded": 0, "segments_skipped": 2, "segments_total": 2}
+    codes = sorted((a.segment_id.split(":")[0], a.code_id) for a in load_assignments(workspace))
+    assert codes == [("R001", "barrier.it_integration"), ("R002", "area.beskaeftigelse")]
