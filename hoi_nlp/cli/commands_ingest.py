@@ -1,3 +1,93 @@
-"""CLI commands for ingest: ``hoi ingest``, ``hoi survey infer-schema`` (owned by the ingest stage)."""
+"""CLI commands for ingest: ``hoi ingest`` and ``hoi survey-schema`` (owned by the ingest stage)."""
 
 from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from hoi_nlp.cli._app import app, echo, fail, handle_errors
+
+if TYPE_CHECKING:
+    from hoi_nlp.ingest.study import FileReport, IngestSummary
+
+
+def _report_line(report: FileReport, counts: dict[str, int]) -> str:
+    if report.kind == "survey":
+        missing = sum(report.missing.values())
+        what = f"{report.rows} rows, {sum(report.answers.values())} answers, {missing} missing"
+    else:
+        what = f"{report.turns} turns"
+    saved = f"new {counts['new']}, changed {counts['changed']}, unchanged {counts['unchanged']}"
+    return f"  {report.path}: {what} ({saved})"
+
+
+def _print_summary(summary: IngestSummary, workspace_root: Path) -> None:
+    result = summary.result
+    echo(f"Study '{result.study}' → {workspace_root}")
+    for report in result.reports:
+        echo(_report_line(report, summary.saved.get(report.path, {"new": 0, "changed": 0, "unchanged": 0})))
+    totals = summary.totals()
+    echo(f"Sources: {len(result.sources)} (new {totals['new']}, changed {totals['changed']}, "
+         f"unchanged {totals['unchanged']}); files failed: {len(result.errors)}")
+    for warning in result.warnings:
+        echo(f"Warning: {warning}", err=True)
+
+
+@app.command("ingest")
+@handle_errors
+def ingest_command(
+    study_dir: Annotated[Path, typer.Argument(help="Study folder with survey/ and/or transcripts/.")],
+    workspace: Annotated[Path | None, typer.Option(
+        "--workspace", "-w", help="Workspace folder (default: outputs/<study folder name>/).")] = None,
+) -> None:
+    """Read survey exports and transcripts into the study workspace (re-running changes nothing)."""
+    from hoi_nlp.ingest.study import ingest_into_workspace
+    from hoi_nlp.store import Workspace
+
+    root = workspace or Path("outputs") / Path(study_dir).resolve().name
+    store = Workspace.open(root, study=Path(study_dir).resolve().name)
+    summary = ingest_into_workspace(study_dir, store)
+    _print_summary(summary, store.root)
+    if summary.result.errors:
+        for error in summary.result.errors:
+            echo(f"Error: {error.message}", err=True)
+        failed = len(summary.result.errors)
+        fail(f"{failed} file(s) could not be ingested; fix them and run `hoi ingest` again")
+
+
+@app.command("survey-schema")
+@handle_errors
+def survey_schema_command(
+    export_file: Annotated[Path, typer.Argument(help="Survey export (.xlsx or .csv).")],
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the draft here instead of printing it.")] = None,
+) -> None:
+    """Draft a survey schema (YAML) from an export's header and values."""
+    from hoi_nlp.errors import IngestError
+    from hoi_nlp.ingest.infer import infer_schema
+
+    if not export_file.is_file():
+        raise IngestError("the export file does not exist", path=str(export_file),
+                          hint="give the path of a .xlsx or .csv survey export")
+    draft = infer_schema(export_file)
+    if output is None:
+        echo(draft.rstrip("\n"))
+        return
+    _write_atomic(output, draft)
+    echo(f"Draft schema written to {output}; check it before running `hoi ingest`.")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

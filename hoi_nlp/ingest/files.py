@@ -1,0 +1,145 @@
+"""Safe reading of input files: size and zip-bomb limits, encrypted Office files, text decoding.
+
+Every check raises :class:`~hoi_nlp.errors.IngestError` naming the file and what to do, before
+any parser (openpyxl, python-docx, csv) sees the bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from pathlib import Path
+
+from hoi_nlp.errors import IngestError
+
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+# Ratios are only meaningful for sizeable archives; small XML parts compress very well.
+RATIO_CHECK_MIN_BYTES = 1024 * 1024
+MAX_TEXT_FILE_BYTES = 200 * 1024 * 1024
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MEDIA_PREFIXES = ("word/media/", "xl/media/", "ppt/media/", "word/embeddings/", "xl/embeddings/")
+
+
+def read_bytes(path: Path, *, display: str | None = None) -> bytes:
+    """Read a whole (text) file, refusing empty and oversized files."""
+    name = display or str(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError(
+            "the file is empty", path=name, hint="export it again or remove it from the study folder"
+        )
+    if size > MAX_TEXT_FILE_BYTES:
+        raise IngestError(
+            f"the file is {size / 1e6:.0f} MB, more than the {MAX_TEXT_FILE_BYTES / 1e6:.0f} MB limit",
+            path=name,
+            hint="split it into smaller files",
+        )
+    return path.read_bytes()
+
+
+def decode_text(data: bytes, *, display: str) -> str:
+    """Decode UTF-8 (with or without BOM), else cp1252; refuse binary data."""
+    if b"\x00" in data:
+        raise IngestError(
+            "the file contains NUL bytes, so it is binary, not text",
+            path=display,
+            hint="save it as UTF-8 text (or CSV UTF-8 from Excel), or use the .docx/.xlsx original",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"the file is neither UTF-8 nor cp1252 text (undecodable byte at {exc.start})",
+            path=display,
+            hint="save it as UTF-8 text from the program that made it",
+        ) from exc
+
+
+def _is_media(name: str) -> bool:
+    return name.startswith(MEDIA_PREFIXES)
+
+
+def check_office_zip(path: Path, *, display: str) -> zipfile.ZipFile:
+    """Open an Office Open XML file as a zip after checking it is safe to unpack.
+
+    Refuses empty files, password-protected/legacy (OLE) files, non-zip files and zip bombs:
+    more than ``MAX_UNCOMPRESSED_BYTES`` in the text parts, or a compression ratio above
+    ``MAX_COMPRESSION_RATIO``. Embedded media are not counted because they are never read.
+    """
+    kind = path.suffix.lower().lstrip(".") or "office"
+    if path.stat().st_size == 0:
+        raise IngestError("the file is empty", path=display, hint=f"save the {kind} file again")
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head == OLE_MAGIC:
+        raise IngestError(
+            f"the file is password-protected (encrypted) or an old binary Office file, not {kind}",
+            path=display,
+            hint=f"remove the password or 'Save as' .{kind} in Office and try again",
+        )
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise IngestError(
+            f"the file is corrupt: it is not a valid .{kind} (zip) file",
+            path=display,
+            hint=f"open it in Office and save it again as .{kind}",
+        ) from exc
+    try:
+        _check_sizes(archive, display=display)
+    except IngestError:
+        archive.close()
+        raise
+    return archive
+
+
+def _check_sizes(archive: zipfile.ZipFile, *, display: str) -> None:
+    parts = [info for info in archive.infolist() if not _is_media(info.filename)]
+    total = sum(info.file_size for info in parts)
+    packed = sum(info.compress_size for info in parts)
+    hint = "this looks like a zip bomb or a damaged file; open and re-save it in Office, or remove it"
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise IngestError(
+            f"the file would unpack to {total / 1e6:.0f} MB of text parts "
+            f"(limit {MAX_UNCOMPRESSED_BYTES / 1e6:.0f} MB)",
+            path=display,
+            hint=hint,
+        )
+    if total > RATIO_CHECK_MIN_BYTES and total > MAX_COMPRESSION_RATIO * max(packed, 1):
+        raise IngestError(
+            f"the file's compression ratio is {total / max(packed, 1):.0f}:1 "
+            f"(limit {MAX_COMPRESSION_RATIO}:1)",
+            path=display,
+            hint=hint,
+        )
+
+
+def text_parts_only(archive: zipfile.ZipFile, *, display: str) -> io.BytesIO:
+    """Copy ``archive`` into memory with embedded media emptied, so only text parts are unpacked."""
+    buffer = io.BytesIO()
+    try:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in archive.infolist():
+                out.writestr(info, b"" if _is_media(info.filename) else archive.read(info))
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+        zlib.error,
+    ) as exc:
+        raise IngestError(
+            f"the file is corrupt: cannot unpack it ({exc})",
+            path=display,
+            hint="open it in Office and save it again",
+        ) from exc
+    buffer.seek(0)
+    return buffer

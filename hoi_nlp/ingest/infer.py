@@ -1,0 +1,149 @@
+"""Draft a survey schema from an export's header and values (``hoi survey-schema``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from hoi_nlp.ingest.survey import is_missing
+from hoi_nlp.ingest.tables import Table, read_table
+
+_ID_RE = re.compile(
+    r"respondent|resp\.?[ _-]?id|^id$|^id[ _-]|[ _-]id$|kommune-?id|løbe-?n(umme)?r|^nr\.?$", re.I
+)
+_ATTRIBUTE_RES = {
+    "municipality": re.compile(r"^kommune(navn)?$|^kommune\b(?!.*id)", re.I),
+    "region": re.compile(r"region", re.I),
+    "size_group": re.compile(r"størrelse|stoerrelse|storrelse|size|indbyggertal", re.I),
+    "role": re.compile(r"rolle|role|stilling|titel", re.I),
+}
+_OPEN_NAME_RE = re.compile(
+    r"kommentar|andet|andre|indsats|beskriv|uddyb|fritekst|bemærk|hvilke|hvorfor", re.I
+)
+_CLOSED_VALUE_RE = re.compile(
+    r"^(ja|nej|ved ikke|i (meget )?(høj|lav|nogen) grad|i ingen grad|slet ikke|\d+([.,]\d+)?\+?|"
+    r"[\d\s.,;:/+-]+|x)$",
+    re.I,
+)
+_QUESTION_ID_RE = re.compile(r"^(\d+(?:\.\d+)*[a-z]?)(?:[ _.:-]+(.*))?$", re.I)
+
+
+def _values(table: Table, index: int) -> list[str]:
+    return [cells[index].strip() for _, cells in table.rows if cells[index].strip()]
+
+
+def looks_free_text(values: list[str]) -> bool:
+    """Mostly long, varied text rather than Likert/Ja/Nej/number categories."""
+    answers = [value for value in values if not is_missing(value)]
+    if not answers:
+        return False
+    closed = sum(1 for value in answers if _CLOSED_VALUE_RE.match(value))
+    if closed / len(answers) > 0.5:
+        return False
+    wordy = sum(1 for value in answers if len(value.split()) >= 4 or len(value) >= 30)
+    varied = len(set(answers)) / len(answers)
+    return wordy / len(answers) >= 0.5 and (varied >= 0.6 or len(answers) < 4)
+
+
+def _is_open(name: str, values: list[str]) -> bool:
+    if looks_free_text(values):
+        return True
+    answers = [value for value in values if not is_missing(value)]
+    all_closed = bool(answers) and all(_CLOSED_VALUE_RE.match(value) for value in answers)
+    return bool(_OPEN_NAME_RE.search(name)) and not all_closed and len(set(answers)) != 1
+
+
+def question_id(column: str) -> str:
+    """Question id from a column name.
+
+    ``1.2_kommentar`` stays as it is; ``1.2 Kommentar til x`` becomes ``1.2_kommentar_til``.
+    """
+    match = _QUESTION_ID_RE.match(column.strip())
+    if match:
+        rest = _slug(match.group(2) or "", words=2)
+        return f"{match.group(1)}_{rest}" if rest else match.group(1)
+    return _slug(column, words=4) or "spoergsmaal"
+
+
+def _slug(text: str, *, words: int) -> str:
+    parts = re.findall(r"[\wæøåÆØÅ]+", text.lower())
+    return "_".join(parts[:words])[:40]
+
+
+def _guess_id(table: Table) -> str:
+    for index, name in enumerate(table.header):
+        values = _values(table, index)
+        if _ID_RE.search(name) and len(set(values)) == len(values) == len(table.rows):
+            return name
+    for index, name in enumerate(table.header):
+        values = _values(table, index)
+        if name and len(set(values)) == len(values) == len(table.rows):
+            return name
+    return table.header[0]
+
+
+def _guess_attributes(table: Table, taken: set[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name in table.header:
+        for attribute, pattern in _ATTRIBUTE_RES.items():
+            if attribute not in found and name not in taken and pattern.search(name):
+                found[attribute] = name
+                taken.add(name)
+    return found
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def infer_schema(export_path: Path) -> str:
+    """Return a commented draft schema (YAML text) for the export at ``export_path``."""
+    table = read_table(export_path)
+    respondent = _guess_id(table)
+    attributes = _guess_attributes(table, {respondent})
+    used = {respondent, *attributes.values()}
+    open_cols, closed_cols = [], []
+    for index, name in enumerate(table.header):
+        if name and name not in used:
+            (open_cols if _is_open(name, _values(table, index)) else closed_cols).append(name)
+    return _render(export_path.name, respondent, attributes, open_cols, closed_cols)
+
+
+def _unique_ids(columns: list[str]) -> list[str]:
+    ids: list[str] = []
+    for column in columns:
+        base = candidate = question_id(column)
+        counter = 2
+        while candidate in ids:
+            candidate, counter = f"{base}_{counter}", counter + 1
+        ids.append(candidate)
+    return ids
+
+
+def _render(
+    name: str, respondent: str, attributes: dict[str, str], open_cols: list[str], closed_cols: list[str]
+) -> str:
+    lines = [
+        f"# Draft survey schema inferred from {name}. Check every entry before ingesting:",
+        "#  - respondent_id: the column with one unique id per respondent (row).",
+        "#  - attributes: respondent attributes used in reporting (municipality, region, size_group, role).",
+        "#  - open_text: the free-text columns; each non-missing cell becomes one answer to code.",
+        "#    question_id is how analysts refer to the question; question is its wording (edit it).",
+        "#  - closed: closed items to copy into every answer's attributes (uncomment the ones you need).",
+        "#  - missing_values: non-answers besides the defaults ('-', 'Ved ikke', 'Nej', ...).",
+        f"survey: {_q(Path(name).stem)}",
+        f"respondent_id: {_q(respondent)}",
+        "attributes:" if attributes else "attributes: {}",
+        *(f"  {key}: {_q(column)}" for key, column in attributes.items()),
+        "open_text:" if open_cols else "open_text: []  # no free-text columns found: add them here",
+    ]
+    for column, qid in zip(open_cols, _unique_ids(open_cols), strict=True):
+        lines += [f"  - column: {_q(column)}", f"    question_id: {_q(qid)}", f"    question: {_q(column)}"]
+    lines.append("# closed:")
+    lines += [
+        f"#   - {{column: {_q(column)}, name: {_q(_slug(column, words=6) or 'item')}}}"
+        for column in closed_cols
+    ]
+    lines.append("missing_values: []")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,107 @@
+"""The transcripts' metadata sidecar (``metadata.csv`` or ``metadata.yaml``): one row per interview file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from hoi_nlp.errors import TranscriptError
+from hoi_nlp.ingest.tables import read_table
+
+METADATA_NAMES = ("metadata.csv", "metadata.yaml", "metadata.yml")
+NOT_ATTRIBUTES = ("file", "interview_id")
+SPEAKER_KEYS = ("interviewer_speakers", "respondent_speakers")
+
+
+@dataclass(frozen=True)
+class TranscriptMeta:
+    """Metadata of one transcript file; ``attributes`` go to Source.attributes."""
+
+    file: str
+    interview_id: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def find_metadata(folder: Path) -> Path | None:
+    """The sidecar in ``folder``, if any."""
+    return next((folder / name for name in METADATA_NAMES if (folder / name).is_file()), None)
+
+
+def load_metadata(path: Path, *, display: str) -> dict[str, TranscriptMeta]:
+    """Rows of the sidecar keyed by file name."""
+    records = (
+        _yaml_records(path, display=display)
+        if path.suffix in (".yaml", ".yml")
+        else _csv_records(path, display=display)
+    )
+    result: dict[str, TranscriptMeta] = {}
+    for where, record in records:
+        meta = _meta(record, display=display, where=where)
+        if meta.file in result:
+            raise TranscriptError(
+                f"file '{meta.file}' is listed twice",
+                path=display,
+                where=where,
+                hint="keep one row per transcript file",
+            )
+        result[meta.file] = meta
+    return result
+
+
+def _meta(record: dict[str, str], *, display: str, where: str) -> TranscriptMeta:
+    file_name = record.get("file", "").strip()
+    if not file_name:
+        raise TranscriptError(
+            "the 'file' value is missing",
+            path=display,
+            where=where,
+            hint="give the transcript's file name (e.g. interview_01.docx) in column 'file'",
+        )
+    attributes = {
+        key: value.strip() for key, value in record.items() if key not in NOT_ATTRIBUTES and value.strip()
+    }
+    return TranscriptMeta(
+        file=Path(file_name).name,
+        interview_id=record.get("interview_id", "").strip() or None,
+        attributes=attributes,
+    )
+
+
+def _csv_records(path: Path, *, display: str) -> list[tuple[str, dict[str, str]]]:
+    table = read_table(path, display=display)
+    if "file" not in table.header:
+        raise TranscriptError(
+            f"no 'file' column (columns: {', '.join(table.header)})",
+            path=display,
+            where="row 1",
+            hint="name the column with the transcript file names 'file'",
+        )
+    return [
+        (f"row {number}", {name: cells[i] for i, name in enumerate(table.header) if name})
+        for number, cells in table.rows
+    ]
+
+
+def _yaml_records(path: Path, *, display: str) -> list[tuple[str, dict[str, str]]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise TranscriptError(
+            f"cannot read the metadata: {exc}",
+            path=display,
+            hint="save it as UTF-8 YAML: a list of mappings with a 'file' key",
+        ) from exc
+    if isinstance(data, dict):
+        data = [{"file": name, **(values or {})} for name, values in data.items()]
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise TranscriptError(
+            "the metadata must be a list of mappings (one per transcript)",
+            path=display,
+            hint="write e.g. '- {file: interview_01.docx, interview_id: K01, role: Direktør}'",
+        )
+    return [
+        (f"entry {index}", {str(k): "" if v is None else str(v) for k, v in item.items()})
+        for index, item in enumerate(data, start=1)
+    ]

@@ -1,0 +1,173 @@
+"""Survey exports → one :class:`~hoi_nlp.records.Source` per non-missing open-text answer."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hoi_nlp.errors import IngestError
+from hoi_nlp.ingest.normalize import normalize_text
+from hoi_nlp.ingest.schema import SurveySchema, check_columns
+from hoi_nlp.ingest.tables import Table, read_table
+from hoi_nlp.records import Source, content_hash
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MISSING_VALUES = (
+    "-",
+    "ved ikke",
+    "vi ved ikke",
+    "nej",
+    "nej tak",
+    "ingen",
+    "intet",
+    "ingen kommentar",
+    "ingen kommentarer",
+    "ingen bemærkninger",
+    "ingen yderligere kommentarer",
+    "intet at tilføje",
+    "ikke relevant",
+    "ikke aktuelt",
+    "n/a",
+    "na",
+    "nan",
+    "none",
+    "null",
+    "x",
+    "#n/a",
+    "#i/t",
+    "ubesvaret",
+    "ikke besvaret",
+)
+_PUNCT_EDGES = " .,;:!?-–—_*'\"()[]/\\"
+_SPACES_RE = re.compile(r"\s+")
+
+
+@dataclass
+class SurveyReport:
+    """What one export gave: rows read, answers per question and missing/non-answers per question."""
+
+    path: str
+    rows: int = 0
+    answers: dict[str, int] = field(default_factory=dict)
+    missing: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_answers(self) -> int:
+        """All answers (sources) produced."""
+        return sum(self.answers.values())
+
+    @property
+    def total_missing(self) -> int:
+        """All missing or non-answer cells."""
+        return sum(self.missing.values())
+
+
+def _missing_key(value: str) -> str:
+    return _SPACES_RE.sub(" ", value.strip().strip(_PUNCT_EDGES)).casefold()
+
+
+def missing_set(extra: Iterable[str] = ()) -> frozenset[str]:
+    """The default non-answers plus ``extra``, in the form :func:`is_missing` compares."""
+    return frozenset(_missing_key(value) for value in (*DEFAULT_MISSING_VALUES, *extra)) | {""}
+
+
+def is_missing(value: str, missing: frozenset[str] | None = None) -> bool:
+    """True for empty, punctuation-only or non-answer cells ("-", "Ved ikke", "Nej.", "Ingen kommentarer")."""
+    key = _missing_key(value)
+    if not any(char.isalnum() for char in key):
+        return True
+    return key in (missing if missing is not None else missing_set())
+
+
+def read_survey(
+    export: Path, schema: SurveySchema, *, study: str, base_dir: Path, schema_path: str = "schema.yaml"
+) -> tuple[list[Source], SurveyReport]:
+    """Read one export with ``schema``; return its answer sources and a report of answers/missing."""
+    display = _relative(export, base_dir)
+    table = read_table(export, display=display)
+    check_columns(schema, table.header, export=display, schema_path=schema_path)
+    _check_respondent_ids(table, schema, display=display)
+    return _sources_from_table(table, schema, study=study)
+
+
+def _relative(path: Path, base_dir: Path) -> str:
+    try:
+        return path.resolve().relative_to(base_dir.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _check_respondent_ids(table: Table, schema: SurveySchema, *, display: str) -> None:
+    index = table.header.index(schema.respondent_id)
+    rows_by_id: dict[str, list[int]] = {}
+    for number, cells in table.rows:
+        respondent = cells[index].strip()
+        if not respondent:
+            raise IngestError(
+                f"respondent id column '{schema.respondent_id}' is empty",
+                path=display,
+                where=f"row {number}",
+                hint="give every respondent an id, or delete the row",
+            )
+        rows_by_id.setdefault(respondent, []).append(number)
+    duplicates = {key: rows for key, rows in rows_by_id.items() if len(rows) > 1}
+    if duplicates:
+        listed = "; ".join(f"'{key}' in rows {', '.join(map(str, rows))}" for key, rows in duplicates.items())
+        raise IngestError(
+            f"duplicate respondent ids in column '{schema.respondent_id}': {listed}",
+            path=display,
+            hint="each respondent must appear once; remove or merge the duplicate rows",
+        )
+
+
+def _sources_from_table(
+    table: Table, schema: SurveySchema, *, study: str
+) -> tuple[list[Source], SurveyReport]:
+    column = {name: index for index, name in enumerate(table.header)}
+    missing = missing_set(schema.missing_values)
+    report = SurveyReport(path=table.path, rows=len(table.rows))
+    report.answers = {field_.question_id: 0 for field_ in schema.open_text}
+    report.missing = {field_.question_id: 0 for field_ in schema.open_text}
+    sources: list[Source] = []
+    for number, cells in table.rows:
+        respondent = cells[column[schema.respondent_id]].strip()
+        attributes = _respondent_attributes(cells, column, schema)
+        for field_ in schema.open_text:
+            raw = cells[column[field_.column]]
+            if is_missing(raw, missing):
+                report.missing[field_.question_id] += 1
+                continue
+            text = normalize_text(raw).strip()
+            sources.append(
+                Source(
+                    source_id=f"{respondent}:{field_.question_id}",
+                    study=study,
+                    kind="survey_answer",
+                    path=table.path,
+                    locator=f"row {number}, column '{field_.column}'",
+                    text=text,
+                    content_hash=content_hash(text),
+                    respondent_id=respondent,
+                    question_id=field_.question_id,
+                    attributes={**attributes, "question": field_.question or field_.column},
+                )
+            )
+            report.answers[field_.question_id] += 1
+    logger.info(
+        "%s: %d rows, %d answers, %d missing",
+        table.path,
+        report.rows,
+        report.total_answers,
+        report.total_missing,
+    )
+    return sources, report
+
+
+def _respondent_attributes(cells: list[str], column: dict[str, int], schema: SurveySchema) -> dict[str, str]:
+    named = [*schema.attributes.items(), *((item.name, item.column) for item in schema.closed)]
+    values = {name: normalize_text(cells[column[col]]).strip() for name, col in named}
+    return {name: value for name, value in values.items() if value}

@@ -1,0 +1,314 @@
+"""Interview transcripts (.docx/.txt) → one :class:`~hoi_nlp.records.Source` plus its speaker turns.
+
+A turn starts at a line with a speaker label and a colon (``I:``, ``Interviewer:``, ``Int.:``,
+``D:``, ``Anne:``, ``Henrik Madsen:``), optionally with a timestamp (``[00:12:34]``, ``(00:12)``,
+``00:12:34``) before or after the label. Lines without a label continue the previous turn; lines
+before the first turn (title, date) stay in the text but belong to no turn. Turn offsets point
+into ``source.text`` so that ``source.text[turn.start:turn.end]`` is exactly the utterance.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hoi_nlp.errors import IngestError, TranscriptError
+from hoi_nlp.ingest.files import decode_text, read_bytes
+from hoi_nlp.ingest.normalize import normalize_text
+from hoi_nlp.records import Source, SpeakerRole, content_hash
+
+logger = logging.getLogger(__name__)
+
+TRANSCRIPT_SUFFIXES = (".docx", ".txt")
+DEFAULT_INTERVIEWER_SPEAKERS = ("I", "Int", "Interviewer", "Intervieweren", "Interviewer 1", "Spørgsmål")
+DEFAULT_RESPONDENT_SPEAKERS = (
+    "D",
+    "R",
+    "K",
+    "Respondent",
+    "Respondenten",
+    "Direktør",
+    "Direktøren",
+    "Kommunaldirektør",
+    "Informant",
+    "Interviewperson",
+    "IP",
+    "Svar",
+    "Deltager",
+)
+# Labels that start header or prose lines ("Dato: ...") and are never speakers unless listed in metadata.
+NOT_SPEAKERS = frozenset(
+    {
+        "dato",
+        "date",
+        "tid",
+        "tidspunkt",
+        "sted",
+        "emne",
+        "titel",
+        "tema",
+        "interview",
+        "interviewdato",
+        "varighed",
+        "kommune",
+        "region",
+        "deltagere",
+        "note",
+        "noter",
+        "nb",
+        "obs",
+        "ps",
+        "bemærk",
+        "bemærkning",
+        "kilde",
+        "fil",
+        "lydfil",
+        "transskribent",
+        "optaget",
+        "link",
+        "mail",
+        "e-mail",
+        "telefon",
+        "tlf",
+        "dagsorden",
+        "og",
+        "men",
+        "så",
+        "det",
+        "der",
+        "hvis",
+        "altså",
+        "fx",
+        "eksempel",
+        "citat",
+    }
+)
+MIN_UNKNOWN_LABEL_COUNT = 2
+MAX_LABEL_CHARS = 40
+
+_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_TS_SECONDS = r"\d{1,2}:\d{2}:\d{2}"
+_WORD = r"[A-ZÆØÅÄÖÜÉ][\wæøåÆØÅ.'’-]*"
+_LABEL = rf"{_WORD}(?:[ \t]+{_WORD}){{0,3}}(?:[ \t]+\d{{1,2}})?"
+
+
+def _bracketed(name: str) -> str:
+    return rf"\[(?P<{name}b>{_TS})\]|\((?P<{name}p>{_TS})\)"
+
+
+LINE_RE = re.compile(
+    rf"^[ \t]*(?:(?:{_bracketed('t1')}|(?P<t1n>{_TS}))[ \t]*[-–]?[ \t]*)?"
+    rf"(?P<label>{_LABEL})[ \t]*(?:(?:{_bracketed('t2')})[ \t]*)?:"
+    rf"(?:[ \t]*(?:{_bracketed('t3')}|(?P<t3n>{_TS_SECONDS}))(?=\s|$)[ \t]*[-–]?)?[ \t]*"
+)
+_TS_GROUPS = ("t1b", "t1p", "t1n", "t2b", "t2p", "t3b", "t3p", "t3n")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker turn: ``source.text[start:end]`` is exactly the spoken text (no label, no timestamp)."""
+
+    index: int
+    speaker: str
+    speaker_role: SpeakerRole
+    timestamp: str | None
+    start: int
+    end: int
+
+    def text(self, source: Source) -> str:
+        """The utterance in ``source``."""
+        return source.text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class SpeakerRoles:
+    """Which speaker labels are the interviewer's and which the respondent's."""
+
+    interviewer: frozenset[str]
+    respondent: frozenset[str]
+    explicit_respondent: frozenset[str] = field(default_factory=frozenset)
+
+    def role(self, label: str) -> SpeakerRole:
+        """Role of ``label``: explicit respondents, then interviewers, else respondent."""
+        key = label_key(label)
+        if key in self.explicit_respondent:
+            return "respondent"
+        return "interviewer" if key in self.interviewer else "respondent"
+
+    def known(self, label: str) -> bool:
+        """True if ``label`` is a listed or default speaker label."""
+        key = label_key(label)
+        return key in self.interviewer or key in self.respondent
+
+
+def label_key(label: str) -> str:
+    """Compare labels case-insensitively, without trailing dots and extra spaces (``Int.`` = ``int``)."""
+    return " ".join(label.strip().rstrip(".").split()).casefold()
+
+
+def split_speakers(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Speaker labels from ``"I|Interviewer"`` (also ``;`` or ``,`` separated) or a list."""
+    if value is None:
+        return ()
+    items = re.split(r"[|;,]", value) if isinstance(value, str) else list(value)
+    return tuple(item.strip() for item in items if item and item.strip())
+
+
+def speaker_roles(
+    *,
+    interviewer_speakers: str | Iterable[str] | None = None,
+    respondent_speakers: str | Iterable[str] | None = None,
+) -> SpeakerRoles:
+    """Build roles from listed labels, falling back to the defaults (I, Int, Interviewer → interviewer)."""
+    interviewer = split_speakers(interviewer_speakers) or DEFAULT_INTERVIEWER_SPEAKERS
+    respondent = split_speakers(respondent_speakers)
+    return SpeakerRoles(
+        interviewer=frozenset(map(label_key, interviewer)),
+        respondent=frozenset(map(label_key, (*respondent, *DEFAULT_RESPONDENT_SPEAKERS))),
+        explicit_respondent=frozenset(map(label_key, respondent)),
+    )
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    """Lines of ``text`` with their start offsets."""
+    result, offset = [], 0
+    for line in text.split("\n"):
+        result.append((offset, line))
+        offset += len(line) + 1
+    return result
+
+
+def _accepted_labels(matches: list[re.Match[str] | None], roles: SpeakerRoles) -> set[str]:
+    counts = Counter(label_key(m.group("label")) for m in matches if m)
+    accepted = set()
+    for key, count in counts.items():
+        if key in roles.interviewer or key in roles.respondent or key in roles.explicit_respondent:
+            accepted.add(key)
+        elif count >= MIN_UNKNOWN_LABEL_COUNT and key not in NOT_SPEAKERS and len(key) <= MAX_LABEL_CHARS:
+            accepted.add(key)
+    return accepted
+
+
+def _timestamp(match: re.Match[str]) -> str | None:
+    return next((match.group(name) for name in _TS_GROUPS if match.group(name)), None)
+
+
+def _roles_for(
+    source: Source,
+    interviewer_speakers: str | Iterable[str] | None,
+    respondent_speakers: str | Iterable[str] | None,
+) -> SpeakerRoles:
+    if interviewer_speakers is None:
+        interviewer_speakers = source.attributes.get("interviewer_speakers")
+    if respondent_speakers is None:
+        respondent_speakers = source.attributes.get("respondent_speakers")
+    return speaker_roles(interviewer_speakers=interviewer_speakers, respondent_speakers=respondent_speakers)
+
+
+def parse_turns(
+    source: Source,
+    *,
+    interviewer_speakers: str | Iterable[str] | None = None,
+    respondent_speakers: str | Iterable[str] | None = None,
+) -> list[Turn]:
+    """Derive the speaker turns of an already-normalised transcript source.
+
+    Speaker lists default to the source's ``interviewer_speakers``/``respondent_speakers`` attributes
+    (from the metadata sidecar), then to the built-in labels. Raises TranscriptError if no turn is found.
+    """
+    roles = _roles_for(source, interviewer_speakers, respondent_speakers)
+    lines = _lines(source.text)
+    matches = [LINE_RE.match(line) for _, line in lines]
+    accepted = _accepted_labels(matches, roles)
+    spans: list[_Span] = []
+    for (offset, line), match in zip(lines, matches, strict=True):
+        if match and label_key(match.group("label")) in accepted:
+            start = offset + match.end()
+            spans.append(_Span(match.group("label").strip(), _timestamp(match), start, offset + len(line)))
+        elif spans and line.strip():
+            span = spans[-1]
+            if span.start == span.end:  # label alone on its line: the utterance starts here
+                span.start = offset + len(line) - len(line.lstrip())
+            span.end = offset + len(line)
+    spoken = [span for span in spans if span.start != span.end]
+    if not spoken:
+        raise _no_turns_error(source)
+    return [
+        Turn(index, span.label, roles.role(span.label), span.timestamp, span.start, span.end)
+        for index, span in enumerate(spoken)
+    ]
+
+
+@dataclass
+class _Span:
+    label: str
+    timestamp: str | None
+    start: int
+    end: int
+
+
+def _no_turns_error(source: Source) -> TranscriptError:
+    first = [line.strip()[:80] for line in source.text.split("\n") if line.strip()][:3]
+    shown = " | ".join(repr(line) for line in first) or "(no text)"
+    return TranscriptError(
+        f"no speaker turns recognised; the first paragraphs are: {shown}",
+        path=source.path,
+        hint="start every turn with a speaker label and a colon (e.g. 'I: ...' and 'D: ...'), "
+        "or list the labels in metadata.csv (interviewer_speakers, respondent_speakers)",
+    )
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def read_transcript_text(path: Path, *, display: str) -> str:
+    """The normalised full text of a .docx or .txt transcript (paragraphs joined by newlines)."""
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        from hoi_nlp.ingest.docx_text import docx_paragraphs
+
+        raw = "\n".join(docx_paragraphs(path, display=display))
+    elif suffix == ".txt":
+        raw = decode_text(read_bytes(path, display=display), display=display)
+    else:
+        raise IngestError(
+            f"unsupported transcript type '{suffix}'", path=display, hint="save transcripts as .docx or .txt"
+        )
+    text = normalize_text(raw).strip()
+    if not text:
+        raise IngestError(
+            "the transcript has no text",
+            path=display,
+            hint="check that the right file was exported, or remove it from transcripts/",
+        )
+    return text
+
+
+def read_transcript(
+    path: Path,
+    *,
+    study: str,
+    display: str,
+    interview_id: str | None = None,
+    attributes: dict[str, str] | None = None,
+) -> tuple[Source, list[Turn]]:
+    """Read one transcript into a Source (kind "transcript") and its turns."""
+    text = read_transcript_text(path, display=display)
+    source_id = interview_id or path.stem
+    source = Source(
+        source_id=source_id,
+        study=study,
+        kind="transcript",
+        path=display,
+        text=text,
+        content_hash=content_hash(text),
+        respondent_id=source_id,
+        attributes=dict(attributes or {}),
+    )
+    turns = parse_turns(source)
+    logger.info("%s: %d turns", display, len(turns))
+    return source, turns
