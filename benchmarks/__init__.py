@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m benchmarks`` prints per-stage throughput and peak memory."""
