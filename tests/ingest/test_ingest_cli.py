@@ -1,0 +1,71 @@
+"""``hoi ingest`` and ``hoi survey-schema`` through typer's CliRunner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from hoi_nlp.cli import app
+
+runner = CliRunner()
+
+
+def test_ingest_prints_a_summary_and_is_idempotent(study_dir: Path, tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    first = runner.invoke(app, ["ingest", str(study_dir), "--workspace", str(workspace)])
+    assert first.exit_code == 0, first.output
+    assert "survey/eksport.xlsx: 5 rows, 4 answers, 6 missing (new 4, changed 0, unchanged 0)" in first.stdout
+    assert "transcripts/interview_timestamps.txt: 6 turns (new 1, changed 0, unchanged 0)" in first.stdout
+    assert "Sources: 6 (new 6, changed 0, unchanged 0); files failed: 0" in first.stdout
+    assert "mangler.docx" in first.stderr
+    second = runner.invoke(app, ["ingest", str(study_dir), "--workspace", str(workspace)])
+    assert second.exit_code == 0
+    assert "Sources: 6 (new 0, changed 0, unchanged 6)" in second.stdout
+
+
+def test_default_workspace_is_outputs_study_name(study_dir: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["ingest", str(study_dir)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "outputs" / "teststudie" / "hoi.db").is_file()
+
+
+def test_failed_file_exits_1_names_it_and_ingests_the_rest(study_dir: Path, tmp_path: Path) -> None:
+    (study_dir / "transcripts" / "skadet.docx").write_bytes(b"\x00\x01 not a document")
+    result = runner.invoke(app, ["ingest", str(study_dir), "--workspace", str(tmp_path / "ws")])
+    assert result.exit_code == 1
+    assert "transcripts/skadet.docx: the file is corrupt" in result.stderr
+    assert "1 file(s) could not be ingested" in result.stderr
+    assert "Traceback" not in result.output
+    assert "Sources: 6 (new 6" in result.stdout
+
+
+def test_missing_study_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(tmp_path / "findes_ikke"), "--workspace", str(tmp_path / "ws")])
+    assert result.exit_code == 1
+    assert "findes_ikke" in result.stderr and "does not exist" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_survey_schema_prints_and_writes_a_draft(survey_exports: dict[str, Path], tmp_path: Path) -> None:
+    printed = runner.invoke(app, ["survey-schema", str(survey_exports["cp1252_semicolon"])])
+    assert printed.exit_code == 0, printed.output
+    assert yaml.safe_load(printed.stdout)["respondent_id"] == "Respondent-ID"
+    target = tmp_path / "survey" / "schema.yaml"
+    written = runner.invoke(app, ["survey-schema", str(survey_exports["xlsx"]), "--output", str(target)])
+    assert written.exit_code == 0 and "Draft schema written" in written.stdout
+    columns = [item["column"] for item in yaml.safe_load(target.read_text(encoding="utf-8"))["open_text"]]
+    assert columns == ["1.2_kommentar", "4.2a_indsats1"]
+
+
+def test_survey_schema_on_a_bad_file(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["survey-schema", str(tmp_path / "ingen.xlsx")])
+    assert missing.exit_code == 1 and "ingen.xlsx" in missing.stderr and "does not exist" in missing.stderr
+    binary = tmp_path / "binær.csv"
+    binary.write_bytes(b"\x00\xff" * 50)
+    result = runner.invoke(app, ["survey-schema", str(binary)])
+    assert result.exit_code == 1 and "binær.csv" in result.stderr and "Traceback" not in result.output

@@ -1,0 +1,112 @@
+"""Whole-study ingest: both folders, metadata sidecar, collected errors, idempotent workspace saves."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hoi_nlp.errors import IngestError
+from hoi_nlp.ingest.study import ingest_into_workspace, ingest_study
+from hoi_nlp.ingest.transcript import parse_turns
+from hoi_nlp.store import Workspace, load_sources
+
+
+def test_ingest_study_reads_survey_and_transcripts(study_dir: Path) -> None:
+    result = ingest_study(study_dir)
+    assert result.ok and result.study == "teststudie"
+    kinds = [(s.kind, s.source_id) for s in result.sources]
+    assert kinds[:4] == [("survey_answer", "R01:1.2_kommentar"), ("survey_answer", "R01:4.2a_indsats1"),
+                         ("survey_answer", "R03:4.2a_indsats1"), ("survey_answer", "R05:1.2_kommentar")]
+    assert kinds[4:] == [("transcript", "K02"), ("transcript", "K01")]
+    assert {s.path for s in result.sources} == {"survey/eksport.xlsx", "transcripts/interview_names.txt",
+                                                "transcripts/interview_timestamps.txt"}
+    survey_report = result.reports[0]
+    assert (survey_report.rows, survey_report.missing) == (5, {"1.2_kommentar": 3, "4.2a_indsats1": 3})
+    assert [r.turns for r in result.reports[1:]] == [5, 6]
+    assert result.warnings == ["transcripts/metadata.csv: file 'mangler.docx' is listed but does not exist"]
+
+
+def test_metadata_sets_ids_attributes_and_roles(study_dir: Path) -> None:
+    result = ingest_study(study_dir)
+    names = next(s for s in result.sources if s.source_id == "K02")
+    assert names.respondent_id == "K02"
+    assert names.attributes == {
+        "municipality": "Testkommune Nord", "region": "Region Nordjylland", "size_group": "Mindre kommune",
+        "role": "Direktør", "date": "2024-04-05", "interviewer": "Anne", "interviewer_speakers": "Anne",
+        "respondent_speakers": "Henrik Madsen"}
+    turns = result.turns["K02"]
+    assert [t.speaker_role for t in turns] == ["interviewer", "respondent", "interviewer", "respondent",
+                                               "interviewer"]
+    assert parse_turns(names) == turns  # re-derivable from the stored source alone
+    for source in result.sources:
+        for turn in result.turns.get(source.source_id, []):
+            spoken = source.text[turn.start:turn.end]
+            assert spoken == spoken.strip() and spoken and ":" not in spoken[:2]
+
+
+def test_transcript_without_metadata_row_gets_a_warning(study_dir: Path) -> None:
+    shutil.copy(study_dir / "transcripts" / "interview_names.txt", study_dir / "transcripts" / "ekstra.txt")
+    result = ingest_study(study_dir)
+    extra = next(s for s in result.sources if s.source_id == "ekstra")
+    assert extra.attributes == {}
+    assert "transcripts/ekstra.txt: no row in the metadata sidecar; ingested without attributes" in result.warnings
+
+
+def test_yaml_metadata(tmp_path: Path, helpers: object) -> None:
+    folder = tmp_path / "st" / "transcripts"
+    folder.mkdir(parents=True)
+    shutil.copy(helpers.DATA / "interview_names.txt", folder / "a.txt")
+    (folder / "metadata.yaml").write_text(
+        "- {file: a.txt, interview_id: K7, role: Direktør, interviewer_speakers: Anne}\n", encoding="utf-8")
+    result = ingest_study(tmp_path / "st")
+    assert result.sources[0].source_id == "K7"
+    assert result.turns["K7"][0].speaker_role == "interviewer"
+
+
+def test_one_bad_file_does_not_stop_the_others(study_dir: Path) -> None:
+    (study_dir / "transcripts" / "ødelagt.docx").write_bytes(b"not a docx")
+    (study_dir / "transcripts" / "tom.txt").write_bytes(b"")
+    result = ingest_study(study_dir)
+    assert [e.path for e in result.errors] == ["transcripts/tom.txt", "transcripts/ødelagt.docx"]
+    assert "corrupt" in result.errors[1].message and "transcripts/ødelagt.docx" in result.errors[1].message
+    assert len(result.sources) == 6
+
+
+def test_schema_problems_are_collected(study_dir: Path) -> None:
+    (study_dir / "survey" / "schema.yaml").unlink()
+    result = ingest_study(study_dir)
+    assert result.errors[0].path == "survey"
+    assert "hoi survey-schema survey/eksport.xlsx --output survey/schema.yaml" in result.errors[0].message
+    assert len(result.sources) == 2
+
+
+def test_duplicate_ids_across_files(study_dir: Path) -> None:
+    shutil.copy(study_dir / "survey" / "eksport.xlsx", study_dir / "survey" / "kopi.xlsx")
+    result = ingest_study(study_dir)
+    assert result.errors[0].path == "survey/kopi.xlsx"
+    assert "already produced by survey/eksport.xlsx" in result.errors[0].message
+
+
+def test_study_without_survey_or_transcripts(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="neither a survey/ nor a transcripts/ folder"):
+        ingest_study(tmp_path)
+    with pytest.raises(IngestError, match="does not exist"):
+        ingest_study(tmp_path / "mangler")
+
+
+def test_reingest_into_workspace_is_idempotent(study_dir: Path, tmp_path: Path) -> None:
+    workspace = Workspace.open(tmp_path / "ws", study="teststudie")
+    first = ingest_into_workspace(study_dir, workspace)
+    assert first.totals() == {"new": 6, "changed": 0, "unchanged": 0}
+    assert first.saved["survey/eksport.xlsx"] == {"new": 4, "changed": 0, "unchanged": 0}
+    second = ingest_into_workspace(study_dir, workspace)
+    assert second.totals() == {"new": 0, "changed": 0, "unchanged": 6}
+    transcript = study_dir / "transcripts" / "interview_names.txt"
+    transcript.write_text(transcript.read_text(encoding="utf-8") + "Henrik Madsen: En sidste ting.\n",
+                          encoding="utf-8")
+    third = ingest_into_workspace(study_dir, workspace)
+    assert third.totals() == {"new": 0, "changed": 1, "unchanged": 5}
+    stored = {s.source_id: s for s in load_sources(workspace)}
+    assert len(stored) == 6 and stored["K02"].text.endswith("Henrik Madsen: En sidste ting.")

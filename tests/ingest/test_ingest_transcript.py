@@ -1,0 +1,132 @@
+"""Transcripts: label forms, timestamps, continuation, header, exact offsets, docx, roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from hoi_nlp.errors import TranscriptError
+from hoi_nlp.ingest.transcript import Turn, parse_turns, read_transcript
+from hoi_nlp.records import Source, content_hash
+
+
+def _source(text: str, **attributes: str) -> Source:
+    return Source(source_id="K1", study="s", kind="transcript", path="transcripts/k1.txt", text=text,
+                  content_hash=content_hash(text), respondent_id="K1", attributes=attributes)
+
+
+def _spoken(source: Source, turns: list[Turn]) -> list[tuple[str, str, str | None, str]]:
+    return [(t.speaker, t.speaker_role, t.timestamp, source.text[t.start:t.end]) for t in turns]
+
+
+@pytest.mark.parametrize(("line", "speaker", "role", "timestamp"), [
+    ("I: Hvad er målet?", "I", "interviewer", None),
+    ("Interviewer: Hvad er målet?", "Interviewer", "interviewer", None),
+    ("Int.: Hvad er målet?", "Int.", "interviewer", None),
+    ("Intervieweren: Hvad er målet?", "Intervieweren", "interviewer", None),
+    ("D: Hvad er målet?", "D", "respondent", None),
+    ("Direktør: Hvad er målet?", "Direktør", "respondent", None),
+    ("Respondent: Hvad er målet?", "Respondent", "respondent", None),
+    ("[00:12:34] I: Hvad er målet?", "I", "interviewer", "00:12:34"),
+    ("(00:12) I: Hvad er målet?", "I", "interviewer", "00:12"),
+    ("00:12:34 I: Hvad er målet?", "I", "interviewer", "00:12:34"),
+    ("I [00:12:34]: Hvad er målet?", "I", "interviewer", "00:12:34"),
+    ("I (00:12): Hvad er målet?", "I", "interviewer", "00:12"),
+    ("I: [00:12:34] Hvad er målet?", "I", "interviewer", "00:12:34"),
+    ("I: 00:12:34 Hvad er målet?", "I", "interviewer", "00:12:34"),
+    ("  [00:12:34.5] - I: Hvad er målet?", "I", "interviewer", "00:12:34.5"),
+])
+def test_label_forms_and_timestamps(line: str, speaker: str, role: str, timestamp: str | None) -> None:
+    source = _source(f"Interview 3\n{line}\nD: Svaret.")
+    turns = parse_turns(source)
+    assert _spoken(source, turns)[0] == (speaker, role, timestamp, "Hvad er målet?")
+    assert _spoken(source, turns)[1] == ("D", "respondent", None, "Svaret.")
+
+
+def test_names_need_two_turns_and_keep_full_name(helpers: object) -> None:
+    text = (helpers.DATA / "interview_names.txt").read_text(encoding="utf-8")
+    source = _source(text)
+    turns = parse_turns(source)
+    assert [t.speaker for t in turns] == ["Anne", "Henrik Madsen", "Anne", "Henrik Madsen", "Anne"]
+    assert source.text[turns[1].start:turns[1].end] == (
+        "Ja. Budgetterne ligger stadig i søjlerne, og det er en barriere.\n"
+        "Det betyder at den, der betaler, ikke får gevinsten.")
+    assert {t.speaker_role for t in turns} == {"respondent"}  # unknown names: respondent by default
+    roles = parse_turns(source, interviewer_speakers="Anne", respondent_speakers="Henrik Madsen")
+    assert [t.speaker_role for t in roles] == ["interviewer", "respondent"] * 2 + ["interviewer"]
+
+
+def test_roles_come_from_source_attributes_when_not_given() -> None:
+    source = _source("Anne: Spørgsmål?\nBo: Svar.\nAnne: Tak.\nBo: Selv tak.", interviewer_speakers="Anne|Mads")
+    assert [t.speaker_role for t in parse_turns(source)] == ["interviewer", "respondent"] * 2
+
+
+def test_header_is_kept_in_text_but_not_a_turn_and_continuations_join(helpers: object) -> None:
+    path = helpers.DATA / "interview_timestamps.txt"
+    source, turns = read_transcript(path, study="s", display="transcripts/interview_timestamps.txt")
+    assert source.text.startswith("Interview med direktør, Testkommune\nDato: 4. april 2024\n")
+    assert all(t.speaker != "Dato" for t in turns)
+    assert _spoken(source, turns) == [
+        ("I", "interviewer", "00:00:05", "Velkommen, og tak fordi du ville være med."),
+        ("D", "respondent", "00:00:09", "Selv tak. Jeg er kommunaldirektør i en mellemstor kommune.\n"
+                                        "Vi har arbejdet med helhedsorienterede indsatser siden 2021."),
+        ("I", "interviewer", "00:01", "Hvad er jeres målgruppe?"),
+        ("D", "respondent", "00:01:20",
+         "Familier med komplekse udfordringer, og så de udsatte unge."),
+        ("I", "interviewer", "00:02:45", "Hvordan er det organiseret?"),
+        ("D", "respondent", "00:03:10", "Vi har et fast tværgående team, der mødes hver uge.\n"
+                                        "Teamet har egen leder – men ikke eget budget."),
+    ]
+    assert [t.index for t in turns] == list(range(6))
+
+
+def test_label_alone_on_its_line_starts_at_the_next_paragraph() -> None:
+    source = _source("Interviewer:\nHvordan går det?\n\nRespondent:\nGodt.\nMeget godt.")
+    assert [source.text[t.start:t.end] for t in parse_turns(source)] == ["Hvordan går det?", "Godt.\nMeget godt."]
+
+
+def test_prose_with_colons_is_not_a_turn() -> None:
+    source = _source("I: Hvad er barriererne?\nD: Der er to ting:\nFx: økonomien. Men: også IT.\nI: Tak.")
+    turns = parse_turns(source)
+    assert [t.speaker for t in turns] == ["I", "D", "I"]
+    assert source.text[turns[1].start:turns[1].end] == "Der er to ting:\nFx: økonomien. Men: også IT."
+
+
+def test_no_turns_names_the_file_and_first_paragraphs() -> None:
+    with pytest.raises(TranscriptError, match=r"transcripts/k1\.txt.*'Referat af mødet' \| 'Vi talte om"):
+        parse_turns(_source("Referat af mødet\nVi talte om økonomi.\nDato: i går"))
+
+
+def test_docx_bold_labels_tables_and_order(docx_factory: Callable[..., Path]) -> None:
+    path = docx_factory("k2.docx", [
+        "Interview 2", ("Interviewer", "Hvem er målgruppen?"), ("Direktør [00:01:02]", "Udsatte unge."),
+        "Og voksne med flere sager.", "Interviewer: Tak.",
+    ], table_rows=[["I", "Et spørgsmål mere fra tabellen?"], ["D:", "Et svar i tabellen."]])
+    source, turns = read_transcript(path, study="s", display="transcripts/k2.docx")
+    assert source.text.split("\n")[0] == "Interview 2"
+    assert _spoken(source, turns) == [
+        ("Interviewer", "interviewer", None, "Hvem er målgruppen?"),
+        ("Direktør", "respondent", "00:01:02", "Udsatte unge.\nOg voksne med flere sager."),
+        ("Interviewer", "interviewer", None, "Tak."),
+        ("I", "interviewer", None, "Et spørgsmål mere fra tabellen?"),
+        ("D", "respondent", None, "Et svar i tabellen."),
+    ]
+
+
+def test_docx_text_is_normalised_before_turns_are_parsed(docx_factory: Callable[..., Path]) -> None:
+    path = docx_factory("k3.docx", ["I:\u00a0Hvad\u200b med Ã¸konomien?  ", "D: Den er stram."])
+    source, turns = read_transcript(path, study="s", display="k3.docx", interview_id="K3",
+                                    attributes={"role": "Direktør"})
+    assert source.source_id == source.respondent_id == "K3" and source.attributes == {"role": "Direktør"}
+    assert source.text[turns[0].start:turns[0].end] == "Hvad med økonomien?"
+    assert parse_turns(source) == turns
+
+
+def test_cp1252_txt_transcript(tmp_path: Path) -> None:
+    path = tmp_path / "k4.txt"
+    path.write_bytes("I: Hvordan går det på tværs?\r\nD: Økonomien følger søjlerne.\r\n".encode("cp1252"))
+    source, turns = read_transcript(path, study="s", display="k4.txt")
+    assert source.text == "I: Hvordan går det på tværs?\nD: Økonomien følger søjlerne."
+    assert source.source_id == "k4" and len(turns) == 2
