@@ -11,7 +11,11 @@ import re
 import unicodedata
 
 _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad"
-_SPACES = "\u00a0\u202f\u2007\u2009\u200a"
+# Every other character str.isspace() knows becomes a plain space or a newline.
+_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_LINE_BREAKS = "\x85\u2028\u2029"
+_DELETE_INVISIBLE = {ord(ch): None for ch in _INVISIBLE}
+_PLAIN_WHITESPACE = {**{ord(ch): " " for ch in _SPACES}, **{ord(ch): "\n" for ch in _LINE_BREAKS}}
 # C0 control characters other than tab and newline/carriage return, plus DEL.
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 _TRAILING_WS_RE = re.compile(r"[ \t\f\v]+$", re.MULTILINE)
@@ -47,11 +51,12 @@ def fix_mojibake(text: str) -> str:
 
 def normalize_text(raw: str) -> str:
     """Return the normalised form of ``raw`` that all downstream offsets point into."""
-    text = raw.translate({ord(ch): None for ch in _INVISIBLE})
+    text = raw.translate(_DELETE_INVISIBLE)
     text = _CONTROL_RE.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n").replace("\x0c", "\n")
-    text = text.translate({ord(ch): " " for ch in _SPACES})
     text = unicodedata.normalize("NFC", text)
     while has_mojibake(text):
         text = unicodedata.normalize("NFC", fix_mojibake(text))
+    # After the mojibake repair: latin-1 mojibake of Å is "Ã\x85".
+    text = text.translate(_PLAIN_WHITESPACE)
     return _TRAILING_WS_RE.sub("", text)

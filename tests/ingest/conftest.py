@@ -13,18 +13,49 @@ import pytest
 DATA = Path(__file__).resolve().parent.parent / "data" / "ingest"
 SURVEY_DATA = Path(__file__).resolve().parent.parent / "data" / "survey"
 
-HEADER = ["Respondent-ID", "Kommune", "Region", "Størrelsesgruppe", "Respondentrolle", "2.1",
-          "1.2_kommentar", "4.2a_indsats1"]
+HEADER = [
+    "Respondent-ID",
+    "Kommune",
+    "Region",
+    "Størrelsesgruppe",
+    "Respondentrolle",
+    "2.1",
+    "1.2_kommentar",
+    "4.2a_indsats1",
+]
 ROWS = [
-    ["R01", "Testkommune A", "Region Midtjylland", "Større kommune", "Kommunaldirektør", "Ja",
-     "Sektorlovgivningen spænder ben for datadeling; vi må ikke dele oplysninger på tværs.",
-     "Et fast tværgående team for familier med komplekse udfordringer.\nMålet er én plan – og én indgang."],
+    [
+        "R01",
+        "Testkommune A",
+        "Region Midtjylland",
+        "Større kommune",
+        "Kommunaldirektør",
+        "Ja",
+        "Sektorlovgivningen spænder ben for datadeling; vi må ikke dele oplysninger på tværs.",
+        "Et fast tværgående team for familier med komplekse udfordringer.\nMålet er én plan – og én indgang.",
+    ],
     ["R02", "Testkommune B", "Region Sjælland", "Mindre kommune", "Direktør", "Nej", "Ved ikke", "-"],
-    ["R03", "Testkommune C", "Region Hovedstaden", "Større kommune", "Socialchef", "Ja", "Ingen kommentarer.",
-     'Familiehuset: én koordinerende kontakt, "vi samler" indsatsen; café-møder hver uge.'],
+    [
+        "R03",
+        "Testkommune C",
+        "Region Hovedstaden",
+        "Større kommune",
+        "Socialchef",
+        "Ja",
+        "Ingen kommentarer.",
+        'Familiehuset: én koordinerende kontakt, "vi samler" indsatsen; café-møder hver uge.',
+    ],
     ["R04", "Testkommune D", "Region Syddanmark", "Mindre kommune", "Direktør", "Ja", "", "Intet særligt"],
-    ["R05", "Testkommune E", "Region Nordjylland", "Mindre kommune", "Kommunaldirektør", "Ja",
-     "IT-systemerne taler ikke sammen, og økonomien følger søjlerne.", "  nej  "],
+    [
+        "R05",
+        "Testkommune E",
+        "Region Nordjylland",
+        "Mindre kommune",
+        "Kommunaldirektør",
+        "Ja",
+        "IT-systemerne taler ikke sammen, og økonomien følger søjlerne.",
+        "  nej  ",
+    ],
 ]
 EXPECTED_ANSWERS = {"1.2_kommentar": 2, "4.2a_indsats1": 2}
 EXPECTED_MISSING = {"1.2_kommentar": 3, "4.2a_indsats1": 3}
@@ -38,8 +69,14 @@ DIALECTS = {
 }
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]], *, delimiter: str = ",",
-              encoding: str = "utf-8") -> Path:
+def write_csv(
+    path: Path,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+) -> Path:
     """Write a CSV like Excel does (CRLF line ends, minimal quoting)."""
     with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
@@ -61,8 +98,9 @@ def write_xlsx(path: Path, header: Sequence[str], rows: Sequence[Sequence[object
     return path
 
 
-def write_export(path: Path, dialect: str, header: Sequence[str] = HEADER,
-                 rows: Sequence[Sequence[str]] = ROWS) -> Path:
+def write_export(
+    path: Path, dialect: str, header: Sequence[str] = HEADER, rows: Sequence[Sequence[str]] = ROWS
+) -> Path:
     """Write the survey in ``dialect`` (a key of DIALECTS)."""
     delimiter, encoding, _ = DIALECTS[dialect]
     if dialect == "xlsx":
@@ -74,8 +112,10 @@ def write_export(path: Path, dialect: str, header: Sequence[str] = HEADER,
 def survey_exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The tiny survey written once in every dialect."""
     folder = tmp_path_factory.mktemp("exports")
-    return {name: write_export(folder / f"export_{name}{suffix}", name)
-            for name, (_, _, suffix) in DIALECTS.items()}
+    return {
+        name: write_export(folder / f"export_{name}{suffix}", name)
+        for name, (_, _, suffix) in DIALECTS.items()
+    }
 
 
 @pytest.fixture()
@@ -84,8 +124,9 @@ def schema_path() -> Path:
     return DATA / "schema_small.yaml"
 
 
-def make_docx(path: Path, paragraphs: Sequence[str | tuple[str, str]],
-              table_rows: Sequence[Sequence[str]] = ()) -> Path:
+def make_docx(
+    path: Path, paragraphs: Sequence[str | tuple[str, str]], table_rows: Sequence[Sequence[str]] = ()
+) -> Path:
     """A .docx with ``paragraphs``; a ``(label, rest)`` tuple writes the label in bold without a colon."""
     import docx
 
@@ -120,8 +161,9 @@ def add_zip_entries(path: Path, entries: dict[str, bytes], *, stored: bool = Fal
 def docx_factory(tmp_path: Path) -> Callable[..., Path]:
     """Build a .docx in tmp_path: ``docx_factory(name, paragraphs, table_rows=())``."""
 
-    def build(name: str, paragraphs: Sequence[str | tuple[str, str]], table_rows: Sequence[Sequence[str]] = ()) \
-            -> Path:
+    def build(
+        name: str, paragraphs: Sequence[str | tuple[str, str]], table_rows: Sequence[Sequence[str]] = ()
+    ) -> Path:
         return make_docx(tmp_path / name, paragraphs, table_rows)
 
     return build
@@ -146,7 +188,15 @@ def helpers() -> object:
     import types
 
     return types.SimpleNamespace(
-        DATA=DATA, SURVEY_DATA=SURVEY_DATA, HEADER=HEADER, ROWS=ROWS, EXPECTED_ANSWERS=EXPECTED_ANSWERS,
-        EXPECTED_MISSING=EXPECTED_MISSING, write_csv=write_csv, write_xlsx=write_xlsx, write_export=write_export,
-        make_docx=make_docx, add_zip_entries=add_zip_entries,
+        DATA=DATA,
+        SURVEY_DATA=SURVEY_DATA,
+        HEADER=HEADER,
+        ROWS=ROWS,
+        EXPECTED_ANSWERS=EXPECTED_ANSWERS,
+        EXPECTED_MISSING=EXPECTED_MISSING,
+        write_csv=write_csv,
+        write_xlsx=write_xlsx,
+        write_export=write_export,
+        make_docx=make_docx,
+        add_zip_entries=add_zip_entries,
     )

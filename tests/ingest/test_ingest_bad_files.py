@@ -43,15 +43,18 @@ def test_password_protected_office_file(tmp_path: Path, name: str) -> None:
         _read(path)
 
 
-def test_zip_bomb_by_ratio_is_refused_before_parsing(docx_factory: Callable[..., Path], helpers: object) -> None:
+def test_zip_bomb_by_ratio_is_refused_before_parsing(
+    docx_factory: Callable[..., Path], helpers: object
+) -> None:
     path = docx_factory("bombe.docx", ["I: Hej", "D: Hej"])
     helpers.add_zip_entries(path, {"word/fyld.xml": b"<a/>" * (2 * 1024 * 1024)})
     with pytest.raises(IngestError, match=r"bombe\.docx: the file's compression ratio is \d+:1.*zip bomb"):
         _read(path)
 
 
-def test_zip_bomb_by_total_size_is_refused(docx_factory: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
-                                           survey_exports: dict[str, Path]) -> None:
+def test_zip_bomb_by_total_size_is_refused(
+    docx_factory: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, survey_exports: dict[str, Path]
+) -> None:
     monkeypatch.setattr(files, "MAX_UNCOMPRESSED_BYTES", 10_000)
     with pytest.raises(IngestError, match=r"would unpack to .* MB of text parts"):
         _read(docx_factory("stor.docx", ["I: Hej", "D: Hej"]))

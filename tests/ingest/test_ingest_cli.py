@@ -26,8 +26,9 @@ def test_ingest_prints_a_summary_and_is_idempotent(study_dir: Path, tmp_path: Pa
     assert "Sources: 6 (new 0, changed 0, unchanged 6)" in second.stdout
 
 
-def test_default_workspace_is_outputs_study_name(study_dir: Path, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_workspace_is_outputs_study_name(
+    study_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["ingest", str(study_dir)])
     assert result.exit_code == 0, result.output
@@ -45,7 +46,9 @@ def test_failed_file_exits_1_names_it_and_ingests_the_rest(study_dir: Path, tmp_
 
 
 def test_missing_study_folder_is_a_clear_error(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["ingest", str(tmp_path / "findes_ikke"), "--workspace", str(tmp_path / "ws")])
+    result = runner.invoke(
+        app, ["ingest", str(tmp_path / "findes_ikke"), "--workspace", str(tmp_path / "ws")]
+    )
     assert result.exit_code == 1
     assert "findes_ikke" in result.stderr and "does not exist" in result.stderr
     assert "Traceback" not in result.output

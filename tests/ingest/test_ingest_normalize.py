@@ -11,19 +11,22 @@ from hypothesis import strategies as st
 from hoi_nlp.ingest.normalize import fix_mojibake, has_mojibake, normalize_text
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("linje 1\r\nlinje 2\rlinje 3", "linje 1\nlinje 2\nlinje 3"),
-    ("\ufeffKommentar", "Kommentar"),
-    ("sam\u200bar\u200dbejde\u2060", "samarbejde"),
-    ("15\u00a0pct.\u202faf", "15 pct. af"),
-    ("slut   \nnæste\t\n", "slut\nnæste\n"),
-    ("Ã¦ble, Ã¸konomi, pÃ¥ tvÃ¦rs", "æble, økonomi, på tværs"),
-    ("Ã˜STER Ã… Ã†RØ", "ØSTER Å ÆRØ"),
-    ("Ã\x98st Ã\x85 Ã\x86", "Øst Å Æ"),  # latin-1 misreading
-    ("Familiehuset â€“ Ã©n indgang", "Familiehuset – én indgang"),
-    ("a\u030a", "å"),  # NFC
-    ("allerede æøå ÆØÅ", "allerede æøå ÆØÅ"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("linje 1\r\nlinje 2\rlinje 3", "linje 1\nlinje 2\nlinje 3"),
+        ("\ufeffKommentar", "Kommentar"),
+        ("sam\u200bar\u200dbejde\u2060", "samarbejde"),
+        ("15\u00a0pct.\u202faf", "15 pct. af"),
+        ("slut   \nnæste\t\n", "slut\nnæste\n"),
+        ("Ã¦ble, Ã¸konomi, pÃ¥ tvÃ¦rs", "æble, økonomi, på tværs"),
+        ("Ã˜STER Ã… Ã†RØ", "ØSTER Å ÆRØ"),
+        ("Ã\x98st Ã\x85 Ã\x86", "Øst Å Æ"),  # latin-1 misreading
+        ("Familiehuset â€“ Ã©n indgang", "Familiehuset – én indgang"),
+        ("a\u030a", "å"),  # NFC
+        ("allerede æøå ÆØÅ", "allerede æøå ÆØÅ"),
+    ],
+)
 def test_normalize_text(raw: str, expected: str) -> None:
     assert normalize_text(raw) == expected
 

@@ -38,20 +38,23 @@ def test_missing_required_key_and_bad_yaml(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match="open_text"):
         load_schema(_schema(tmp_path, 'respondent_id: "ID"\n'))
     with pytest.raises(SchemaError, match=r"line 2.*not valid YAML"):
-        load_schema(_schema(tmp_path, 'respondent_id: ID\nopen_text: a: b\n'))
+        load_schema(_schema(tmp_path, "respondent_id: ID\nopen_text: a: b\n"))
     with pytest.raises(SchemaError, match="YAML mapping"):
         load_schema(_schema(tmp_path, "- a\n- b\n"))
 
 
 def test_duplicate_question_ids_are_rejected(tmp_path: Path) -> None:
-    text = 'respondent_id: ID\nopen_text:\n  - {column: a, question_id: q}\n  - {column: b, question_id: q}\n'
+    text = "respondent_id: ID\nopen_text:\n  - {column: a, question_id: q}\n  - {column: b, question_id: q}\n"
     with pytest.raises(SchemaError, match="question_id in open_text 'q' is used twice"):
         load_schema(_schema(tmp_path, text))
 
 
-def test_missing_column_names_file_column_and_closest_headers(tmp_path: Path, survey_exports: dict[str, Path],
-                                                              schema_path: Path) -> None:
-    text = schema_path.read_text(encoding="utf-8").replace('column: "1.2_kommentar"', 'column: "1.2_komentar"')
+def test_missing_column_names_file_column_and_closest_headers(
+    tmp_path: Path, survey_exports: dict[str, Path], schema_path: Path
+) -> None:
+    text = schema_path.read_text(encoding="utf-8").replace(
+        'column: "1.2_kommentar"', 'column: "1.2_komentar"'
+    )
     schema = load_schema(_schema(tmp_path, text))
     export = survey_exports["cp1252_semicolon"]
     with pytest.raises(SchemaError) as info:
@@ -94,8 +97,9 @@ def test_empty_xlsx_sheet_is_a_clear_error(tmp_path: Path, helpers: object) -> N
 
 
 def test_extremely_long_cell_names_row_and_column(tmp_path: Path, helpers: object) -> None:
-    path = helpers.write_csv(tmp_path / "lang.csv", ["ID", "kommentar"],
-                             [["1", "kort"], ["2", "ø" * (MAX_CELL_CHARS + 1)]])
+    path = helpers.write_csv(
+        tmp_path / "lang.csv", ["ID", "kommentar"], [["1", "kort"], ["2", "ø" * (MAX_CELL_CHARS + 1)]]
+    )
     with pytest.raises(IngestError, match=r"lang\.csv \(row 3, column 'kommentar'\)"):
         read_table(path)
 
@@ -106,24 +110,57 @@ def test_duplicate_header_names_are_rejected(tmp_path: Path, helpers: object) ->
         read_table(path)
 
 
-@pytest.mark.parametrize(("column", "expected"), [
-    ("1.2_kommentar", "1.2_kommentar"), ("4.2a_indsats2", "4.2a_indsats2"), ("2.1", "2.1"),
-    ("1.2 Kommentar til barrierer", "1.2_kommentar_til"), ("Afsluttende kommentar", "afsluttende_kommentar"),
-])
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        ("1.2_kommentar", "1.2_kommentar"),
+        ("4.2a_indsats2", "4.2a_indsats2"),
+        ("2.1", "2.1"),
+        ("1.2 Kommentar til barrierer", "1.2_kommentar_til"),
+        ("Afsluttende kommentar", "afsluttende_kommentar"),
+    ],
+)
 def test_question_id_from_column_name(column: str, expected: str) -> None:
     assert question_id(column) == expected
 
 
 def _wide_export(tmp_path: Path, helpers: object) -> Path:
-    header = ["Respondent-ID", "Kommune", "Region", "Størrelsesgruppe", "Respondentrolle",
-              "1.1_1 Bedre ressourceudnyttelse", "1.2_kommentar", "2.1", "4.1", "4.2a_indsats1", "4.2c_andet"]
+    header = [
+        "Respondent-ID",
+        "Kommune",
+        "Region",
+        "Størrelsesgruppe",
+        "Respondentrolle",
+        "1.1_1 Bedre ressourceudnyttelse",
+        "1.2_kommentar",
+        "2.1",
+        "4.1",
+        "4.2a_indsats1",
+        "4.2c_andet",
+    ]
     likert = ["I høj grad", "I nogen grad", "Ved ikke", "I lav grad"]
-    texts = ["Vi mangler fælles IT-systemer på tværs af forvaltningerne.", "Ved ikke",
-             "Økonomien følger stadig de gamle søjler, det er svært.", "Lovgivningen er ikke tilpasset."]
-    rows = [[f"R{i}", f"Kommune {i}", "Region Sjælland", "Mindre kommune", "Direktør", likert[i],
-             texts[i], "Ja" if i % 2 else "Nej", str(i + 1),
-             f"Et tværgående team nummer {i} for familier med mange sager i flere forvaltninger.",
-             "" if i else "Kultur og fritid er også med"] for i in range(4)]
+    texts = [
+        "Vi mangler fælles IT-systemer på tværs af forvaltningerne.",
+        "Ved ikke",
+        "Økonomien følger stadig de gamle søjler, det er svært.",
+        "Lovgivningen er ikke tilpasset.",
+    ]
+    rows = [
+        [
+            f"R{i}",
+            f"Kommune {i}",
+            "Region Sjælland",
+            "Mindre kommune",
+            "Direktør",
+            likert[i],
+            texts[i],
+            "Ja" if i % 2 else "Nej",
+            str(i + 1),
+            f"Et tværgående team nummer {i} for familier med mange sager i flere forvaltninger.",
+            "" if i else "Kultur og fritid er også med",
+        ]
+        for i in range(4)
+    ]
     return helpers.write_export(tmp_path / "bred.xlsx", "xlsx", header=header, rows=rows)
 
 
@@ -133,11 +170,18 @@ def test_infer_schema_drafts_a_valid_schema(tmp_path: Path, helpers: object) -> 
     assert draft.startswith("# Draft survey schema inferred from bred.xlsx")
     data = yaml.safe_load(draft)
     assert data["respondent_id"] == "Respondent-ID"
-    assert data["attributes"] == {"municipality": "Kommune", "region": "Region",
-                                  "size_group": "Størrelsesgruppe", "role": "Respondentrolle"}
+    assert data["attributes"] == {
+        "municipality": "Kommune",
+        "region": "Region",
+        "size_group": "Størrelsesgruppe",
+        "role": "Respondentrolle",
+    }
     assert [item["column"] for item in data["open_text"]] == ["1.2_kommentar", "4.2a_indsats1", "4.2c_andet"]
-    assert [item["question_id"] for item in data["open_text"]] == ["1.2_kommentar", "4.2a_indsats1",
-                                                                   "4.2c_andet"]
+    assert [item["question_id"] for item in data["open_text"]] == [
+        "1.2_kommentar",
+        "4.2a_indsats1",
+        "4.2c_andet",
+    ]
     assert '#   - {column: "2.1"' in draft and '#   - {column: "1.1_1 Bedre ressourceudnyttelse"' in draft
     schema = load_schema(_schema(tmp_path, draft))
     sources, report = read_survey(export, schema, study="s", base_dir=tmp_path)

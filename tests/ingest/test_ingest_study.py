@@ -17,11 +17,18 @@ def test_ingest_study_reads_survey_and_transcripts(study_dir: Path) -> None:
     result = ingest_study(study_dir)
     assert result.ok and result.study == "teststudie"
     kinds = [(s.kind, s.source_id) for s in result.sources]
-    assert kinds[:4] == [("survey_answer", "R01:1.2_kommentar"), ("survey_answer", "R01:4.2a_indsats1"),
-                         ("survey_answer", "R03:4.2a_indsats1"), ("survey_answer", "R05:1.2_kommentar")]
+    assert kinds[:4] == [
+        ("survey_answer", "R01:1.2_kommentar"),
+        ("survey_answer", "R01:4.2a_indsats1"),
+        ("survey_answer", "R03:4.2a_indsats1"),
+        ("survey_answer", "R05:1.2_kommentar"),
+    ]
     assert kinds[4:] == [("transcript", "K02"), ("transcript", "K01")]
-    assert {s.path for s in result.sources} == {"survey/eksport.xlsx", "transcripts/interview_names.txt",
-                                                "transcripts/interview_timestamps.txt"}
+    assert {s.path for s in result.sources} == {
+        "survey/eksport.xlsx",
+        "transcripts/interview_names.txt",
+        "transcripts/interview_timestamps.txt",
+    }
     survey_report = result.reports[0]
     assert (survey_report.rows, survey_report.missing) == (5, {"1.2_kommentar": 3, "4.2a_indsats1": 3})
     assert [r.turns for r in result.reports[1:]] == [5, 6]
@@ -33,16 +40,27 @@ def test_metadata_sets_ids_attributes_and_roles(study_dir: Path) -> None:
     names = next(s for s in result.sources if s.source_id == "K02")
     assert names.respondent_id == "K02"
     assert names.attributes == {
-        "municipality": "Testkommune Nord", "region": "Region Nordjylland", "size_group": "Mindre kommune",
-        "role": "Direktør", "date": "2024-04-05", "interviewer": "Anne", "interviewer_speakers": "Anne",
-        "respondent_speakers": "Henrik Madsen"}
+        "municipality": "Testkommune Nord",
+        "region": "Region Nordjylland",
+        "size_group": "Mindre kommune",
+        "role": "Direktør",
+        "date": "2024-04-05",
+        "interviewer": "Anne",
+        "interviewer_speakers": "Anne",
+        "respondent_speakers": "Henrik Madsen",
+    }
     turns = result.turns["K02"]
-    assert [t.speaker_role for t in turns] == ["interviewer", "respondent", "interviewer", "respondent",
-                                               "interviewer"]
+    assert [t.speaker_role for t in turns] == [
+        "interviewer",
+        "respondent",
+        "interviewer",
+        "respondent",
+        "interviewer",
+    ]
     assert parse_turns(names) == turns  # re-derivable from the stored source alone
     for source in result.sources:
         for turn in result.turns.get(source.source_id, []):
-            spoken = source.text[turn.start:turn.end]
+            spoken = source.text[turn.start : turn.end]
             assert spoken == spoken.strip() and spoken and ":" not in spoken[:2]
 
 
@@ -51,7 +69,10 @@ def test_transcript_without_metadata_row_gets_a_warning(study_dir: Path) -> None
     result = ingest_study(study_dir)
     extra = next(s for s in result.sources if s.source_id == "ekstra")
     assert extra.attributes == {}
-    assert "transcripts/ekstra.txt: no row in the metadata sidecar; ingested without attributes" in result.warnings
+    assert (
+        "transcripts/ekstra.txt: no row in the metadata sidecar; ingested without attributes"
+        in result.warnings
+    )
 
 
 def test_yaml_metadata(tmp_path: Path, helpers: object) -> None:
@@ -59,7 +80,8 @@ def test_yaml_metadata(tmp_path: Path, helpers: object) -> None:
     folder.mkdir(parents=True)
     shutil.copy(helpers.DATA / "interview_names.txt", folder / "a.txt")
     (folder / "metadata.yaml").write_text(
-        "- {file: a.txt, interview_id: K7, role: Direktør, interviewer_speakers: Anne}\n", encoding="utf-8")
+        "- {file: a.txt, interview_id: K7, role: Direktør, interviewer_speakers: Anne}\n", encoding="utf-8"
+    )
     result = ingest_study(tmp_path / "st")
     assert result.sources[0].source_id == "K7"
     assert result.turns["K7"][0].speaker_role == "interviewer"
@@ -104,8 +126,9 @@ def test_reingest_into_workspace_is_idempotent(study_dir: Path, tmp_path: Path) 
     second = ingest_into_workspace(study_dir, workspace)
     assert second.totals() == {"new": 0, "changed": 0, "unchanged": 6}
     transcript = study_dir / "transcripts" / "interview_names.txt"
-    transcript.write_text(transcript.read_text(encoding="utf-8") + "Henrik Madsen: En sidste ting.\n",
-                          encoding="utf-8")
+    transcript.write_text(
+        transcript.read_text(encoding="utf-8") + "Henrik Madsen: En sidste ting.\n", encoding="utf-8"
+    )
     third = ingest_into_workspace(study_dir, workspace)
     assert third.totals() == {"new": 0, "changed": 1, "unchanged": 5}
     stored = {s.source_id: s for s in load_sources(workspace)}

@@ -14,44 +14,93 @@ from hoi_nlp.records import content_hash
 
 
 @pytest.mark.parametrize("dialect", ["utf8_comma", "utf8bom_comma", "cp1252_semicolon", "utf8_tab", "xlsx"])
-def test_every_dialect_gives_the_same_sources(dialect: str, survey_exports: dict[str, Path],
-                                              schema_path: Path, helpers: object) -> None:
+def test_every_dialect_gives_the_same_sources(
+    dialect: str, survey_exports: dict[str, Path], schema_path: Path, helpers: object
+) -> None:
     export = survey_exports[dialect]
     sources, report = read_survey(export, load_schema(schema_path), study="s", base_dir=export.parent)
     assert report.rows == 5
     assert report.answers == helpers.EXPECTED_ANSWERS
     assert report.missing == helpers.EXPECTED_MISSING
-    assert [s.source_id for s in sources] == ["R01:1.2_kommentar", "R01:4.2a_indsats1", "R03:4.2a_indsats1",
-                                              "R05:1.2_kommentar"]
+    assert [s.source_id for s in sources] == [
+        "R01:1.2_kommentar",
+        "R01:4.2a_indsats1",
+        "R03:4.2a_indsats1",
+        "R05:1.2_kommentar",
+    ]
     first = sources[1]
-    assert first.text == "Et fast tværgående team for familier med komplekse udfordringer.\n" \
-                         "Målet er én plan – og én indgang."
-    assert first.kind == "survey_answer" and first.respondent_id == "R01" and first.question_id == "4.2a_indsats1"
+    assert (
+        first.text == "Et fast tværgående team for familier med komplekse udfordringer.\n"
+        "Målet er én plan – og én indgang."
+    )
+    assert (
+        first.kind == "survey_answer"
+        and first.respondent_id == "R01"
+        and first.question_id == "4.2a_indsats1"
+    )
     assert first.path == export.name
     assert first.locator == "row 2, column '4.2a_indsats1'"
     assert first.content_hash == content_hash(first.text)
     assert first.attributes == {
-        "municipality": "Testkommune A", "region": "Region Midtjylland", "size_group": "Større kommune",
-        "role": "Kommunaldirektør", "hoi_igangsat": "Ja", "question": "Beskriv indsats 1 for familier"}
-    assert sources[2].text == 'Familiehuset: én koordinerende kontakt, "vi samler" indsatsen; café-møder hver uge.'
+        "municipality": "Testkommune A",
+        "region": "Region Midtjylland",
+        "size_group": "Større kommune",
+        "role": "Kommunaldirektør",
+        "hoi_igangsat": "Ja",
+        "question": "Beskriv indsats 1 for familier",
+    }
+    assert (
+        sources[2].text
+        == 'Familiehuset: én koordinerende kontakt, "vi samler" indsatsen; café-møder hver uge.'
+    )
     assert sources[2].locator == "row 4, column '4.2a_indsats1'"
 
 
 def test_missing_values_are_not_sources(survey_exports: dict[str, Path], schema_path: Path) -> None:
-    sources, _ = read_survey(survey_exports["utf8_comma"], load_schema(schema_path), study="s",
-                             base_dir=survey_exports["utf8_comma"].parent)
+    sources, _ = read_survey(
+        survey_exports["utf8_comma"],
+        load_schema(schema_path),
+        study="s",
+        base_dir=survey_exports["utf8_comma"].parent,
+    )
     texts = {source.text.casefold() for source in sources}
     assert not texts & {"ved ikke", "-", "ingen kommentarer.", "intet særligt", "nej", ""}
 
 
-@pytest.mark.parametrize("value", ["", "  ", "-", "–", "...", "?", "Ved ikke", "ved ikke.", "VED IKKE",
-                                   "Nej", "nej.", "Ingen kommentarer", "ingen  kommentarer!", "N/A", "x"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "  ",
+        "-",
+        "–",
+        "...",
+        "?",
+        "Ved ikke",
+        "ved ikke.",
+        "VED IKKE",
+        "Nej",
+        "nej.",
+        "Ingen kommentarer",
+        "ingen  kommentarer!",
+        "N/A",
+        "x",
+    ],
+)
 def test_default_non_answers(value: str) -> None:
     assert is_missing(value)
 
 
-@pytest.mark.parametrize("value", ["Nej, ikke endnu – vi mangler ressourcer", "Ja", "IT", "Ingen ressourcer",
-                                   "Vi ved ikke hvornår loven kommer"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Nej, ikke endnu – vi mangler ressourcer",
+        "Ja",
+        "IT",
+        "Ingen ressourcer",
+        "Vi ved ikke hvornår loven kommer",
+    ],
+)
 def test_real_answers_are_not_missing(value: str) -> None:
     assert not is_missing(value)
 
@@ -91,7 +140,9 @@ def test_xlsx_numbers_render_without_decimals(tmp_path: Path, helpers: object) -
 
 
 def test_trailing_empty_rows_are_skipped_and_row_numbers_kept(tmp_path: Path, helpers: object) -> None:
-    path = helpers.write_csv(tmp_path / "e.csv", ["ID", "tekst"], [["1", "a"], ["", ""], ["2", "b"], ["", ""]])
+    path = helpers.write_csv(
+        tmp_path / "e.csv", ["ID", "tekst"], [["1", "a"], ["", ""], ["2", "b"], ["", ""]]
+    )
     assert [number for number, _ in read_table(path).rows] == [2, 4]
 
 

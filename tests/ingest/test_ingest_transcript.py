@@ -13,31 +13,42 @@ from hoi_nlp.records import Source, content_hash
 
 
 def _source(text: str, **attributes: str) -> Source:
-    return Source(source_id="K1", study="s", kind="transcript", path="transcripts/k1.txt", text=text,
-                  content_hash=content_hash(text), respondent_id="K1", attributes=attributes)
+    return Source(
+        source_id="K1",
+        study="s",
+        kind="transcript",
+        path="transcripts/k1.txt",
+        text=text,
+        content_hash=content_hash(text),
+        respondent_id="K1",
+        attributes=attributes,
+    )
 
 
 def _spoken(source: Source, turns: list[Turn]) -> list[tuple[str, str, str | None, str]]:
-    return [(t.speaker, t.speaker_role, t.timestamp, source.text[t.start:t.end]) for t in turns]
+    return [(t.speaker, t.speaker_role, t.timestamp, source.text[t.start : t.end]) for t in turns]
 
 
-@pytest.mark.parametrize(("line", "speaker", "role", "timestamp"), [
-    ("I: Hvad er målet?", "I", "interviewer", None),
-    ("Interviewer: Hvad er målet?", "Interviewer", "interviewer", None),
-    ("Int.: Hvad er målet?", "Int.", "interviewer", None),
-    ("Intervieweren: Hvad er målet?", "Intervieweren", "interviewer", None),
-    ("D: Hvad er målet?", "D", "respondent", None),
-    ("Direktør: Hvad er målet?", "Direktør", "respondent", None),
-    ("Respondent: Hvad er målet?", "Respondent", "respondent", None),
-    ("[00:12:34] I: Hvad er målet?", "I", "interviewer", "00:12:34"),
-    ("(00:12) I: Hvad er målet?", "I", "interviewer", "00:12"),
-    ("00:12:34 I: Hvad er målet?", "I", "interviewer", "00:12:34"),
-    ("I [00:12:34]: Hvad er målet?", "I", "interviewer", "00:12:34"),
-    ("I (00:12): Hvad er målet?", "I", "interviewer", "00:12"),
-    ("I: [00:12:34] Hvad er målet?", "I", "interviewer", "00:12:34"),
-    ("I: 00:12:34 Hvad er målet?", "I", "interviewer", "00:12:34"),
-    ("  [00:12:34.5] - I: Hvad er målet?", "I", "interviewer", "00:12:34.5"),
-])
+@pytest.mark.parametrize(
+    ("line", "speaker", "role", "timestamp"),
+    [
+        ("I: Hvad er målet?", "I", "interviewer", None),
+        ("Interviewer: Hvad er målet?", "Interviewer", "interviewer", None),
+        ("Int.: Hvad er målet?", "Int.", "interviewer", None),
+        ("Intervieweren: Hvad er målet?", "Intervieweren", "interviewer", None),
+        ("D: Hvad er målet?", "D", "respondent", None),
+        ("Direktør: Hvad er målet?", "Direktør", "respondent", None),
+        ("Respondent: Hvad er målet?", "Respondent", "respondent", None),
+        ("[00:12:34] I: Hvad er målet?", "I", "interviewer", "00:12:34"),
+        ("(00:12) I: Hvad er målet?", "I", "interviewer", "00:12"),
+        ("00:12:34 I: Hvad er målet?", "I", "interviewer", "00:12:34"),
+        ("I [00:12:34]: Hvad er målet?", "I", "interviewer", "00:12:34"),
+        ("I (00:12): Hvad er målet?", "I", "interviewer", "00:12"),
+        ("I: [00:12:34] Hvad er målet?", "I", "interviewer", "00:12:34"),
+        ("I: 00:12:34 Hvad er målet?", "I", "interviewer", "00:12:34"),
+        ("  [00:12:34.5] - I: Hvad er målet?", "I", "interviewer", "00:12:34.5"),
+    ],
+)
 def test_label_forms_and_timestamps(line: str, speaker: str, role: str, timestamp: str | None) -> None:
     source = _source(f"Interview 3\n{line}\nD: Svaret.")
     turns = parse_turns(source)
@@ -50,16 +61,19 @@ def test_names_need_two_turns_and_keep_full_name(helpers: object) -> None:
     source = _source(text)
     turns = parse_turns(source)
     assert [t.speaker for t in turns] == ["Anne", "Henrik Madsen", "Anne", "Henrik Madsen", "Anne"]
-    assert source.text[turns[1].start:turns[1].end] == (
+    assert source.text[turns[1].start : turns[1].end] == (
         "Ja. Budgetterne ligger stadig i søjlerne, og det er en barriere.\n"
-        "Det betyder at den, der betaler, ikke får gevinsten.")
+        "Det betyder at den, der betaler, ikke får gevinsten."
+    )
     assert {t.speaker_role for t in turns} == {"respondent"}  # unknown names: respondent by default
     roles = parse_turns(source, interviewer_speakers="Anne", respondent_speakers="Henrik Madsen")
     assert [t.speaker_role for t in roles] == ["interviewer", "respondent"] * 2 + ["interviewer"]
 
 
 def test_roles_come_from_source_attributes_when_not_given() -> None:
-    source = _source("Anne: Spørgsmål?\nBo: Svar.\nAnne: Tak.\nBo: Selv tak.", interviewer_speakers="Anne|Mads")
+    source = _source(
+        "Anne: Spørgsmål?\nBo: Svar.\nAnne: Tak.\nBo: Selv tak.", interviewer_speakers="Anne|Mads"
+    )
     assert [t.speaker_role for t in parse_turns(source)] == ["interviewer", "respondent"] * 2
 
 
@@ -70,28 +84,40 @@ def test_header_is_kept_in_text_but_not_a_turn_and_continuations_join(helpers: o
     assert all(t.speaker != "Dato" for t in turns)
     assert _spoken(source, turns) == [
         ("I", "interviewer", "00:00:05", "Velkommen, og tak fordi du ville være med."),
-        ("D", "respondent", "00:00:09", "Selv tak. Jeg er kommunaldirektør i en mellemstor kommune.\n"
-                                        "Vi har arbejdet med helhedsorienterede indsatser siden 2021."),
+        (
+            "D",
+            "respondent",
+            "00:00:09",
+            "Selv tak. Jeg er kommunaldirektør i en mellemstor kommune.\n"
+            "Vi har arbejdet med helhedsorienterede indsatser siden 2021.",
+        ),
         ("I", "interviewer", "00:01", "Hvad er jeres målgruppe?"),
-        ("D", "respondent", "00:01:20",
-         "Familier med komplekse udfordringer, og så de udsatte unge."),
+        ("D", "respondent", "00:01:20", "Familier med komplekse udfordringer, og så de udsatte unge."),
         ("I", "interviewer", "00:02:45", "Hvordan er det organiseret?"),
-        ("D", "respondent", "00:03:10", "Vi har et fast tværgående team, der mødes hver uge.\n"
-                                        "Teamet har egen leder – men ikke eget budget."),
+        (
+            "D",
+            "respondent",
+            "00:03:10",
+            "Vi har et fast tværgående team, der mødes hver uge.\n"
+            "Teamet har egen leder – men ikke eget budget.",
+        ),
     ]
     assert [t.index for t in turns] == list(range(6))
 
 
 def test_label_alone_on_its_line_starts_at_the_next_paragraph() -> None:
     source = _source("Interviewer:\nHvordan går det?\n\nRespondent:\nGodt.\nMeget godt.")
-    assert [source.text[t.start:t.end] for t in parse_turns(source)] == ["Hvordan går det?", "Godt.\nMeget godt."]
+    assert [source.text[t.start : t.end] for t in parse_turns(source)] == [
+        "Hvordan går det?",
+        "Godt.\nMeget godt.",
+    ]
 
 
 def test_prose_with_colons_is_not_a_turn() -> None:
     source = _source("I: Hvad er barriererne?\nD: Der er to ting:\nFx: økonomien. Men: også IT.\nI: Tak.")
     turns = parse_turns(source)
     assert [t.speaker for t in turns] == ["I", "D", "I"]
-    assert source.text[turns[1].start:turns[1].end] == "Der er to ting:\nFx: økonomien. Men: også IT."
+    assert source.text[turns[1].start : turns[1].end] == "Der er to ting:\nFx: økonomien. Men: også IT."
 
 
 def test_no_turns_names_the_file_and_first_paragraphs() -> None:
@@ -100,10 +126,17 @@ def test_no_turns_names_the_file_and_first_paragraphs() -> None:
 
 
 def test_docx_bold_labels_tables_and_order(docx_factory: Callable[..., Path]) -> None:
-    path = docx_factory("k2.docx", [
-        "Interview 2", ("Interviewer", "Hvem er målgruppen?"), ("Direktør [00:01:02]", "Udsatte unge."),
-        "Og voksne med flere sager.", "Interviewer: Tak.",
-    ], table_rows=[["I", "Et spørgsmål mere fra tabellen?"], ["D:", "Et svar i tabellen."]])
+    path = docx_factory(
+        "k2.docx",
+        [
+            "Interview 2",
+            ("Interviewer", "Hvem er målgruppen?"),
+            ("Direktør [00:01:02]", "Udsatte unge."),
+            "Og voksne med flere sager.",
+            "Interviewer: Tak.",
+        ],
+        table_rows=[["I", "Et spørgsmål mere fra tabellen?"], ["D:", "Et svar i tabellen."]],
+    )
     source, turns = read_transcript(path, study="s", display="transcripts/k2.docx")
     assert source.text.split("\n")[0] == "Interview 2"
     assert _spoken(source, turns) == [
@@ -117,10 +150,11 @@ def test_docx_bold_labels_tables_and_order(docx_factory: Callable[..., Path]) ->
 
 def test_docx_text_is_normalised_before_turns_are_parsed(docx_factory: Callable[..., Path]) -> None:
     path = docx_factory("k3.docx", ["I:\u00a0Hvad\u200b med Ã¸konomien?  ", "D: Den er stram."])
-    source, turns = read_transcript(path, study="s", display="k3.docx", interview_id="K3",
-                                    attributes={"role": "Direktør"})
+    source, turns = read_transcript(
+        path, study="s", display="k3.docx", interview_id="K3", attributes={"role": "Direktør"}
+    )
     assert source.source_id == source.respondent_id == "K3" and source.attributes == {"role": "Direktør"}
-    assert source.text[turns[0].start:turns[0].end] == "Hvad med økonomien?"
+    assert source.text[turns[0].start : turns[0].end] == "Hvad med økonomien?"
     assert parse_turns(source) == turns
 
 
