@@ -1,0 +1,100 @@
+"""CLI commands for privacy: ``hoi pseudonymize`` and the NER model commands under ``hoi models``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from hoi_nlp.cli._app import app, echo, handle_errors, models_app
+
+DEFAULT_DATA = Path("/work/shared/data/uner_danish_ddt")
+DATA_HELP = "Folder with UNER_Danish-DDT da_ddt-ud-{train,dev,test}.iob2 (CC BY-SA 4.0; not in the repo)."
+
+
+def _check_key_outside(key: Path, output: Path) -> None:
+    from hoi_nlp.errors import ExportError
+
+    if key.resolve().parent == output.resolve().parent:
+        raise ExportError("the key file must not lie next to the pseudonymised output", path=str(key),
+                          hint="keep keys in the study's keys/ folder (the default)")
+
+
+@app.command("pseudonymize")
+@handle_errors
+def pseudonymize_command(
+    input: Path = typer.Option(..., "--input", "-i", help='JSONL: one {"id", "text"} per line.'),
+    output: Path = typer.Option(..., "--output", "-o", help="JSONL with text_pseudonymized and replaced spans."),
+    key: Path | None = typer.Option(None, "--key", "-k",
+                                    help="Key file (default: outputs/<study>/keys/pseudonym_key.json)."),
+    study: str = typer.Option("default", help="Study whose key is used when --key is not given."),
+) -> None:
+    """Replace persons, places, units and contact data by placeholders; the key is kept apart."""
+    from hoi_nlp.pseudonymize import key_path
+    from hoi_nlp.pseudonymize_jsonl import pseudonymize_jsonl
+    from hoi_nlp.settings import resolve_repo_path
+    from hoi_nlp.store import Workspace
+
+    key_file = key or key_path(Workspace.open(resolve_repo_path("outputs") / study, study=study))
+    _check_key_outside(key_file, output)
+    count = pseudonymize_jsonl(input, output, key_file=key_file)
+    echo(f"pseudonymised {count} texts -> {output} (key: {key_file})")
+
+
+def _print_prf(scores: dict) -> None:
+    echo(f"{'type':<8}{'P':>8}{'R':>8}{'F':>8}")
+    for label, prf in sorted(scores["per_type"].items()):
+        echo(f"{label:<8}{prf['p']:>8.3f}{prf['r']:>8.3f}{prf['f']:>8.3f}")
+    echo(f"{'ALL':<8}{scores['ents_p']:>8.3f}{scores['ents_r']:>8.3f}{scores['ents_f']:>8.3f}")
+
+
+@models_app.command("train-ner")
+@handle_errors
+def train_ner_command(
+    output: Path = typer.Option(Path("models/ner_da"), help="Where the trained pipeline goes."),
+    data: Path = typer.Option(DEFAULT_DATA, help=DATA_HELP),
+    config: Path | None = typer.Option(None, help="spaCy config (default: configs/ner/ner_da.cfg)."),
+    max_steps: int | None = typer.Option(None, min=1, help="Override training.max_steps (bounded run)."),
+    limit: int = typer.Option(0, min=0, help="Use only the first N sentences of each split (smoke runs)."),
+) -> None:
+    """Train the Danish NER (tok2vec CNN + ner, CPU) and print test P/R/F per type."""
+    from hoi_nlp.nlp.ner_train import DEFAULT_CONFIG, train_ner
+
+    scores = train_ner(data_dir=data, output=output, config=config or DEFAULT_CONFIG, max_steps=max_steps,
+                       limit=limit)
+    _print_prf(scores)
+    echo(f"trained in {scores['training_minutes']} min -> {output}")
+
+
+@models_app.command("evaluate-ner")
+@handle_errors
+def evaluate_ner_command(
+    data: Path = typer.Option(DEFAULT_DATA, help=DATA_HELP),
+    model: Path = typer.Option(Path("models/ner_da"), help="Trained NER pipeline."),
+    split: str = typer.Option("test", help="train | dev | test."),
+) -> None:
+    """Print entity P/R/F per type of the statistical NER on a UNER split."""
+    from hoi_nlp.nlp.ner_train import evaluate_ner
+
+    _print_prf(evaluate_ner(model_dir=model, data_dir=data, split=split))
+
+
+@models_app.command("evaluate-pseudonymizer")
+@handle_errors
+def evaluate_pseudonymizer_command(
+    data: Path = typer.Option(DEFAULT_DATA, help=DATA_HELP),
+    split: str = typer.Option("test", help="train | dev | test."),
+    as_json: bool = typer.Option(False, "--json", help="Print the raw figures as JSON."),
+) -> None:
+    """Token recall of the pseudonymiser per gold type (PER/LOC/ORG) and its precision side."""
+    from hoi_nlp.pseudonymize_eval import evaluate_pseudonymizer
+
+    figures = evaluate_pseudonymizer(data_dir=data, split=split)
+    if as_json:
+        echo(json.dumps(figures, indent=2))
+        return
+    for label, recall in sorted(figures["token_recall"].items()):
+        echo(f"{label:<5} token recall {recall:.3f}  ({figures['tokens'][label]} tokens)")
+    echo(f"non-entity tokens replaced: {figures['non_entity_replaced_rate']:.3%}")
+    echo(f"replaced-token precision:  {figures['replaced_token_precision']:.3f}")

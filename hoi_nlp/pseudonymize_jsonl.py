@@ -1,0 +1,68 @@
+"""JSONL contract of ``hoi pseudonymize``: lines with "id" and "text" in, the same plus
+"text_pseudonymized" and "replaced" out (written atomically)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from hoi_nlp.errors import InputFormatError
+from hoi_nlp.pseudonymize import PseudonymizedText, Pseudonymizer, load_key, save_key
+
+
+def _parse_line(raw: str, path: Path, line_no: int) -> dict[str, Any]:
+    try:
+        item = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputFormatError(f"not valid JSON ({exc.msg})", path=str(path), where=f"line {line_no}",
+                               hint='each line must be an object like {"id": "r1", "text": "..."}') from exc
+    if not isinstance(item, dict) or "id" not in item or not isinstance(item.get("text"), str):
+        raise InputFormatError('expected an object with "id" and a string "text"', path=str(path),
+                               where=f"line {line_no}", hint="fix or remove that line")
+    return item
+
+
+def read_text_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    """Read ``{"id", "text", ...}`` objects; blank lines are skipped."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFormatError("input file not found", path=str(path))
+    with path.open(encoding="utf-8") as handle:
+        return [_parse_line(raw, path, n) for n, raw in enumerate(handle, start=1) if raw.strip()]
+
+
+def write_jsonl_atomic(path: str | Path, items: Iterable[dict[str, Any]]) -> Path:
+    """Write objects as JSONL through a temporary file and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            for item in items:
+                handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _output_item(item: dict[str, Any], result: PseudonymizedText) -> dict[str, Any]:
+    return {**item, **result.to_dict()}
+
+
+def pseudonymize_jsonl(input_path: str | Path, output_path: str | Path, *, key_file: str | Path,
+                       pseudonymizer: Pseudonymizer | None = None) -> int:
+    """Pseudonymise a JSONL file with the key in ``key_file`` (created/updated); return the count."""
+    items = read_text_jsonl(input_path)
+    key = load_key(key_file, study=Path(key_file).parent.parent.name)
+    pseudo = pseudonymizer or Pseudonymizer(key=key)
+    pseudo.key = key
+    results = pseudo.pseudonymize_many([item["text"] for item in items])
+    write_jsonl_atomic(output_path, (_output_item(i, r) for i, r in zip(items, results, strict=True)))
+    save_key(key, key_file)
+    return len(items)
