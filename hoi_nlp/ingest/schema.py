@@ -15,6 +15,7 @@ A schema is a small YAML file a researcher writes (or drafts with ``hoi survey-s
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,18 @@ from hoi_nlp.errors import SchemaError
 RESERVED_ATTRIBUTES = ("question",)
 
 
+def _nfc(value: str) -> str:
+    """Column names compare in NFC without surrounding spaces, like the normalised header."""
+    return unicodedata.normalize("NFC", value).strip()
+
+
 class _SchemaModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @field_validator("column", check_fields=False)
+    @classmethod
+    def _column_nfc(cls, value: str) -> str:
+        return _nfc(value)
 
 
 class ClosedItem(_SchemaModel):
@@ -55,13 +66,18 @@ class SurveySchema(_SchemaModel):
     open_text: list[OpenTextField] = Field(min_length=1)
     missing_values: list[str] = Field(default_factory=list)
 
+    @field_validator("respondent_id")
+    @classmethod
+    def _id_nfc(cls, value: str) -> str:
+        return _nfc(value)
+
     @field_validator("attributes")
     @classmethod
     def _no_reserved_names(cls, value: dict[str, str]) -> dict[str, str]:
         reserved = [name for name in value if name in RESERVED_ATTRIBUTES]
         if reserved:
             raise ValueError(f"attribute name {reserved[0]!r} is reserved for the question text")
-        return value
+        return {name: _nfc(column) for name, column in value.items()}
 
     @model_validator(mode="after")
     def _unique_ids(self) -> SurveySchema:

@@ -105,7 +105,7 @@ def _check_respondent_ids(table: Table, schema: SurveySchema, *, display: str) -
     index = table.header.index(schema.respondent_id)
     rows_by_id: dict[str, list[int]] = {}
     for number, cells in table.rows:
-        respondent = cells[index].strip()
+        respondent = normalize_text(cells[index]).strip()
         if not respondent:
             raise IngestError(
                 f"respondent id column '{schema.respondent_id}' is empty",
@@ -134,7 +134,7 @@ def _sources_from_table(
     report.missing = {field_.question_id: 0 for field_ in schema.open_text}
     sources: list[Source] = []
     for number, cells in table.rows:
-        respondent = cells[column[schema.respondent_id]].strip()
+        respondent = normalize_text(cells[column[schema.respondent_id]]).strip()
         attributes = _respondent_attributes(cells, column, schema)
         for field_ in schema.open_text:
             raw = cells[column[field_.column]]

@@ -13,6 +13,7 @@ from typing import Any
 
 from hoi_nlp.errors import IngestError
 from hoi_nlp.ingest.files import check_office_zip, decode_text, read_bytes, text_parts_only
+from hoi_nlp.ingest.normalize import normalize_text
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str) -> 
 
 
 def _clean_header(cells: list[str], *, display: str) -> list[str]:
-    header = [cell.strip() for cell in cells]
+    header = [normalize_text(cell).strip() for cell in cells]
     while header and not header[-1]:
         header.pop()
     seen: dict[str, int] = {}

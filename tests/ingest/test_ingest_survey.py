@@ -151,3 +151,18 @@ def test_row_with_more_cells_than_header_is_an_error(tmp_path: Path) -> None:
     path.write_text("ID;tekst\n1;hej;ekstra\n", encoding="utf-8")
     with pytest.raises(IngestError, match=r"row 2.*3 cells but the header only 2"):
         read_table(path)
+
+
+def test_decomposed_header_and_padded_schema_columns_still_match(tmp_path: Path, helpers: object) -> None:
+    header = ["Respondent-ID\u00a0", "Omra\u030ade", " Bemærkning "]
+    export = helpers.write_csv(tmp_path / "mac.csv", header, [["R1", "Nord", "Det går godt."]])
+    schema_file = tmp_path / "schema.yaml"
+    schema_file.write_text(
+        'respondent_id: "Respondent-ID"\nattributes: {region: " Område"}\n'
+        'open_text: [{column: "Bemærkning", question_id: "b"}]\n',
+        encoding="utf-8",
+    )
+    sources, _ = read_survey(export, load_schema(schema_file), study="s", base_dir=tmp_path)
+    assert [(s.source_id, s.text, s.attributes["region"]) for s in sources] == [
+        ("R1:b", "Det går godt.", "Nord")
+    ]
