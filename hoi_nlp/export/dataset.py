@@ -1,8 +1,13 @@
-"""Write the coded dataset of a study: XLSX workbook, Parquet/CSV tables and quote extracts."""
+"""Write the coded dataset of a study: XLSX workbook, Parquet/CSV tables, figures and quote extracts.
+
+Every file is written atomically and then checked by the study's :class:`LeakGuard`. A raw
+export carries an "IKKE PSEUDONYMISERET" sheet first (and a marker column in CSV/Parquet).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,9 +16,13 @@ import pandas as pd
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ExportError
 from hoi_nlp.export.files import write_atomic, write_text_atomic
-from hoi_nlp.export.quotes import Redactor, quotes_markdown
+from hoi_nlp.export.privacy import RAW_MARK, RAW_NOTE, LeakGuard
+from hoi_nlp.export.quotes import quotes_markdown
+from hoi_nlp.export.stats import cooccurrence, crosstab_attributes, crosstab_family, crosstab_shares
 from hoi_nlp.export.tables import (
+    ATTRIBUTE_LABELS,
     CodedStudy,
+    Redactor,
     assignment_rows,
     codebook_rows,
     filter_segments,
@@ -26,65 +35,147 @@ from hoi_nlp.store import Workspace, load_assignments, load_segments, load_sourc
 logger = logging.getLogger(__name__)
 
 TABLE_FORMATS = ("xlsx", "parquet", "csv", "md")
+CSV_DIALECTS = ("excel", "excel-da")
 
 
-def load_coded_study(workspace: Workspace, codebook: Codebook, *, coder: str | None = None) -> CodedStudy:
-    """Load sources, coding units and machine assignments (of ``coder``, default: all final ones)."""
+def load_coded_study(workspace: Workspace, codebook: Codebook, *, coder: str | None = None,
+                     with_review: bool = True) -> CodedStudy:
+    """Load sources, coding units, machine assignments (of ``coder``, default all) and the review state."""
+    from hoi_nlp.export.review_state import load_review_states
+
     sources = {source.source_id: source for source in load_sources(workspace)}
     if not sources:
         raise ExportError("the study has no sources", path=str(workspace.root),
                           hint="run `hoi run STUDY_DIR` or `hoi ingest` first")
-    segments = filter_segments(load_segments(workspace, codable=True))
+    every = load_segments(workspace)
+    segments = filter_segments(every)
+    sentences: dict[str, list] = {}
+    for seg in every:
+        if seg.kind == "sentence":
+            sentences.setdefault(seg.source_id, []).append(seg)
     assignments = [a for a in load_assignments(workspace, coder=coder) if codebook.has_code(a.code_id)]
-    return CodedStudy(codebook=codebook, sources=sources, segments=segments, assignments=assignments)
+    by_id = {seg.segment_id: seg for seg in segments}
+    reviews = load_review_states(workspace, by_id) if with_review else {}
+    reviews = {k: v for k, v in reviews.items() if codebook.has_code(k[1])}
+    return CodedStudy(codebook=codebook, sources=sources, segments=segments, assignments=assignments,
+                      reviews=reviews, sentences=sentences, name=workspace.study)
 
 
-def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
+def _sheet_name(name: str) -> str:
+    return re.sub(r"[\[\]:*?/\\]", "-", name)[:31]
+
+
+def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
+    """Write ``sheets`` to an XLSX workbook with frozen headers and fitted column widths."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-            worksheet = writer.sheets[name[:31]]
+            frame.to_excel(writer, sheet_name=_sheet_name(name), index=False)
+            worksheet = writer.sheets[_sheet_name(name)]
             worksheet.freeze_panes = "A2"
             for column in worksheet.columns:
                 width = max((len(str(cell.value or "")) for cell in column[:200]), default=8)
                 worksheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
 
 
-def dataset_sheets(study: CodedStudy, *, redact: Redactor) -> dict[str, pd.DataFrame]:
-    """The workbook's sheets, in order."""
-    sheets = {"Segmenter": segment_rows(study, redact=redact), "Koder": assignment_rows(study)}
+def dataset_sheets(study: CodedStudy, *, redact: Redactor, raw: bool = False) -> dict[str, pd.DataFrame]:
+    """The workbook's sheets, in order (an "IKKE PSEUDONYMISERET" sheet first in raw exports)."""
+    sheets: dict[str, pd.DataFrame] = {}
+    if raw:
+        sheets[RAW_MARK] = pd.DataFrame({RAW_MARK: [RAW_NOTE]})
+    sheets["Segmenter"] = segment_rows(study, redact=redact, raw=raw)
+    sheets["Koder"] = assignment_rows(study)
     for family in study.codebook.families:
         sheets[f"Frekvens {family.id}"] = frequency_rows(study, family.id)
-    sheets["Respondenter"] = respondent_rows(study)
+    for attribute in crosstab_attributes(study):
+        frames = [crosstab_family(study, family.id, attribute) for family in study.codebook.families]
+        sheets[f"Krydstabel {attribute}"] = pd.concat(frames, ignore_index=True)
+    sheets["Samforekomst respondent"] = cooccurrence(study, level="respondent").reset_index(names="code_id")
+    sheets["Samforekomst segment"] = cooccurrence(study, level="segment").reset_index(names="code_id")
+    sheets["Respondenter"] = respondent_rows(study, raw=raw)
     sheets["Kodebog"] = codebook_rows(study.codebook)
     return sheets
 
 
+def write_csv(frame: pd.DataFrame, path: Path, *, dialect: str = "excel") -> None:
+    """``excel``: UTF-8 BOM, comma, CRLF; ``excel-da``: UTF-8 BOM, semicolon, CRLF, decimal comma."""
+    if dialect not in CSV_DIALECTS:
+        raise ExportError(f"unknown CSV dialect '{dialect}'", hint=f"choose {' or '.join(CSV_DIALECTS)}")
+    danish = dialect == "excel-da"
+    frame.to_csv(path, index=False, sep=";" if danish else ",", decimal="," if danish else ".",
+                 encoding="utf-8-sig", lineterminator="\r\n")
+
+
+def _marked(frame: pd.DataFrame, raw: bool) -> pd.DataFrame:
+    return frame.assign(**{"pseudonymisering": RAW_MARK}) if raw else frame
+
+
 def export_dataset(study: CodedStudy, out_dir: Path, *, redact: Redactor, name: str = "coded_dataset",
-                   formats: Sequence[str] = TABLE_FORMATS, csv_dialect: str = "excel") -> list[Path]:
-    """Write the coded dataset in ``formats``; each file is written atomically. Returns the paths."""
+                   formats: Sequence[str] = TABLE_FORMATS, csv_dialect: str = "excel", raw: bool = False,
+                   guard: LeakGuard | None = None, plots: bool = True) -> list[Path]:
+    """Write the coded dataset in ``formats``; each file atomically, then leak-checked. Returns the paths."""
     unknown = set(formats) - set(TABLE_FORMATS)
     if unknown:
         raise ExportError(f"unknown format(s) {sorted(unknown)}", hint=f"choose from {', '.join(TABLE_FORMATS)}")
-    sheets = dataset_sheets(study, redact=redact)
+    guard = guard or LeakGuard.for_study(None, study, raw=raw)
+    sheets = dataset_sheets(study, redact=redact, raw=raw)
     written: list[Path] = []
     if "xlsx" in formats:
-        written.append(write_atomic(out_dir / f"{name}.xlsx", lambda tmp: _write_xlsx(tmp, sheets)))
-    if "parquet" in formats:
-        written.append(write_atomic(out_dir / f"{name}_segments.parquet",
-                                    lambda tmp: sheets["Segmenter"].to_parquet(tmp, index=False)))
-        written.append(write_atomic(out_dir / f"{name}_codes.parquet",
-                                    lambda tmp: sheets["Koder"].to_parquet(tmp, index=False)))
+        written.append(write_atomic(out_dir / f"{name}.xlsx", lambda tmp: write_xlsx(tmp, sheets)))
+    for key, suffix in (("Segmenter", "segments"), ("Koder", "codes")):
+        frame = _marked(sheets[key], raw)
+        if "parquet" in formats:
+            written.append(write_atomic(out_dir / f"{name}_{suffix}.parquet",
+                                        lambda tmp, f=frame: f.to_parquet(tmp, index=False)))
+        if "csv" in formats:
+            written.append(write_atomic(out_dir / f"{name}_{suffix}.csv",
+                                        lambda tmp, f=frame: write_csv(f, tmp, dialect=csv_dialect)))
     if "csv" in formats:
-        written.append(write_atomic(out_dir / f"{name}_segments.csv",
-                                    lambda tmp: _write_csv(sheets["Segmenter"], tmp, dialect=csv_dialect)))
+        written += _frequency_csvs(study, out_dir, dialect=csv_dialect)
     if "md" in formats:
-        written.append(write_text_atomic(out_dir / "quotes.md", quotes_markdown(study, redact=redact)))
+        written.append(write_text_atomic(out_dir / "quotes.md", quotes_markdown(study, redact=redact, raw=raw)))
+    for path in written:
+        guard.check_file(path)
+    if plots and {"xlsx", "csv"} & set(formats):
+        written += export_figures(study, out_dir / "figurer")
     logger.info("exported %s", ", ".join(p.name for p in written))
     return written
 
 
-def _write_csv(frame: pd.DataFrame, path: Path, *, dialect: str) -> None:
-    """``excel``: UTF-8 with BOM, comma; ``excel-da``: cp1252-safe UTF-8 BOM with semicolons."""
-    separator = ";" if dialect == "excel-da" else ","
-    frame.to_csv(path, index=False, sep=separator, encoding="utf-8-sig", lineterminator="\r\n")
+def _frequency_csvs(study: CodedStudy, out_dir: Path, *, dialect: str) -> list[Path]:
+    frames = [frequency_rows(study, family.id).assign(family=family.id) for family in study.codebook.families]
+    table = pd.concat(frames, ignore_index=True)
+    return [write_atomic(out_dir / "frekvenser.csv", lambda tmp: write_csv(table, tmp, dialect=dialect))]
+
+
+def export_figures(study: CodedStudy, out_dir: Path) -> list[Path]:
+    """Bar charts of code shares per family and heatmaps of crosstabs and co-occurrence (PNG)."""
+    from hoi_nlp.export.plots import bar_chart, heatmap
+
+    total = len(study.respondents)
+    paths = []
+    for family in study.codebook.families:
+        frequencies = frequency_rows(study, family.id)
+        paths.append(bar_chart(frequencies, out_dir / f"andele_{family.id}.png", total=total,
+                               title=f"{family.label}: andel af respondenterne, der nævner koden"))
+        for attribute in crosstab_attributes(study)[:3]:
+            shares = crosstab_shares(study, family.id, attribute)
+            if not shares.empty and shares.shape[1] >= 2:
+                label = ATTRIBUTE_LABELS.get(attribute, attribute)
+                paths.append(heatmap(shares, out_dir / f"krydstabel_{family.id}_{attribute}.png", percent=True,
+                                     title=f"{family.label} efter {label.lower()} (pct. af respondenterne)",
+                                     value_label="Andel (pct.)"))
+    paths.append(cooccurrence_figure(study, out_dir / "samforekomst_respondent.png"))
+    return paths
+
+
+def cooccurrence_figure(study: CodedStudy, path: Path, *, top: int = 15) -> Path:
+    """Heatmap of respondent-level co-occurrence among the ``top`` most frequent codes."""
+    from hoi_nlp.export.plots import heatmap
+
+    matrix = cooccurrence(study, level="respondent")
+    order = sorted(matrix.index, key=lambda c: -matrix.loc[c, c])[:top]
+    order = [c for c in order if matrix.loc[c, c] > 0] or order[:2]
+    labels = [study.codebook.code(c).label for c in order]
+    frame = pd.DataFrame(matrix.loc[order, order].to_numpy(), index=labels, columns=labels)
+    return heatmap(frame, path, title="Samforekomst af koder (antal respondenter, der nævner begge)",
+                   value_label="Antal respondenter")

@@ -1,19 +1,22 @@
-"""Quote extracts: per code, citable slices of sources with stable ids and citation lines.
+"""Quotes: citable, exact slices of sources with stable ids and the reports' citation line.
 
-A quote's text is always ``source.text[start:end]``; what is published is its pseudonymised
-form. The citation follows the reports' convention: «"…" (Kommunaldirektør)», optionally
-with size group and region — never the municipality.
+A quote's span is always ``source.text[start:end]`` (offsets, never re-found by string
+search). Long passages are trimmed to the sentence(s) holding the coder's evidence or the
+analyst's span. What is published is the pseudonymised text with a citation line in the
+reports' convention «"…" (Kommunaldirektør)» — the role label only, optionally size group
+and region, never the municipality.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from hoi_nlp.export.tables import CodedStudy
-from hoi_nlp.records import CodeAssignment, Quote, Segment, Source
+from hoi_nlp.export.tables import CodedStudy, Coding, Redactor
+from hoi_nlp.records import Quote, Source
 
-Redactor = Callable[[str, str], str]
 DEFAULT_ROLE_LABEL = "Respondent"
+CITATION_ATTRIBUTES = ("size_group", "region")
+MAX_QUOTE_WORDS = 60
 
 
 def role_label(source: Source) -> str:
@@ -23,58 +26,104 @@ def role_label(source: Source) -> str:
 
 
 def citation_line(text: str, source: Source, *, with_attributes: Sequence[str] = ()) -> str:
-    """«"text" (Role[, attribute…])» — the reports' quotation convention."""
-    parts = [role_label(source)] + [source.attributes[a] for a in with_attributes if source.attributes.get(a)]
+    """«"text" (Role[, attribute…])» — the reports' quotation convention (never the municipality)."""
+    allowed = [a for a in with_attributes if a != "municipality"]
+    parts = [role_label(source)] + [source.attributes[a] for a in allowed if source.attributes.get(a)]
     return f'\u00ab"{text}" ({", ".join(parts)})\u00bb'
 
 
-def make_quote(assignment: CodeAssignment, segment: Segment, source: Source, *, redact: Redactor,
-               review_state: str = "machine", with_attributes: Sequence[str] = ()) -> Quote:
-    """A :class:`Quote` for one coded segment."""
-    published = redact(segment.segment_id, segment.text).strip()
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _evidence_spans(study: CodedStudy, coding: Coding) -> list[tuple[int, int]]:
+    """Source-offset spans that made the code: the analyst's span or the coders' evidence."""
+    seg = study.segment_by_id[coding.segment_id]
+    if (coding.start, coding.end) != (seg.start, seg.end):
+        return [(coding.start, coding.end)]
+    return [(seg.start + ev.start, seg.start + ev.end) for a in study.assignments
+            if a.segment_id == coding.segment_id and a.code_id == coding.code_id for ev in a.evidence]
+
+
+def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_WORDS) -> tuple[int, int]:
+    """The span to quote: the whole coding when short, else its evidence sentence(s)."""
+    source = study.sources[coding.source_id]
+    start, end = _strip_span(source.text, coding.start, coding.end)
+    if len(source.text[start:end].split()) <= max_words:
+        return start, end
+    sentences = [s for s in study.sentences.get(coding.source_id, []) if start <= s.start and s.end <= end]
+    if not sentences:
+        return start, end
+    evidence = _evidence_spans(study, coding)
+    hit = [s for s in sentences if any(e_start < s.end and s.start < e_end for e_start, e_end in evidence)]
+    chosen = hit or sentences[:1]
+    first, last = chosen[0], chosen[-1]
+    if len(source.text[first.start:last.end].split()) > max_words:
+        last = first
+    return _strip_span(source.text, first.start, last.end)
+
+
+def make_quote(study: CodedStudy, coding: Coding, *, redact: Redactor, with_attributes: Sequence[str] = (),
+               max_words: int = MAX_QUOTE_WORDS) -> Quote:
+    """A :class:`Quote` for one coding: exact span, pseudonymised text, citation and stable id."""
+    source = study.sources[coding.source_id]
+    start, end = quote_span(study, coding, max_words=max_words)
+    text = source.text[start:end]
+    seg = study.segment_by_id[coding.segment_id]
+    unit_id = seg.segment_id if (start, end) == (seg.start, seg.end) else f"{source.source_id}:q{start}-{end}"
+    published = redact(unit_id, text).strip()
     return Quote(
-        quote_id=Quote.make_id(source.source_id, segment.start, segment.end, assignment.code_id),
-        code_id=assignment.code_id, source_id=source.source_id, segment_id=segment.segment_id,
-        start=segment.start, end=segment.end, text=source.text[segment.start:segment.end],
+        quote_id=Quote.make_id(source.source_id, start, end, coding.code_id), code_id=coding.code_id,
+        source_id=source.source_id, segment_id=coding.segment_id, start=start, end=end, text=text,
         text_pseudonymized=published, citation=citation_line(published, source, with_attributes=with_attributes),
-        confidence=assignment.confidence, review_state=review_state,
+        confidence=coding.confidence, review_state=coding.review,
     )
 
 
-def quotes_for_code(study: CodedStudy, code_id: str, *, redact: Redactor, limit: int = 10,
-                    max_words: int = 80) -> list[Quote]:
-    """The most confident quotes for ``code_id``, one per respondent, short enough to cite."""
-    segments = {seg.segment_id: seg for seg in study.segments}
-    candidates = sorted((a for a in study.assignments if a.code_id == code_id and a.segment_id in segments),
-                        key=lambda a: -a.confidence)
+def quotes_for_code(study: CodedStudy, code_id: str, *, redact: Redactor, limit: int = 5,
+                    ranking: Sequence[Coding] | None = None, with_attributes: Sequence[str] = ()) -> list[Quote]:
+    """Quotes for ``code_id`` in ``ranking`` order (default: reviewed first, then confidence), one per respondent."""
+    ordered = list(ranking) if ranking is not None else sorted(
+        study.codings_for(code_id), key=lambda c: (c.rank_tier, -c.confidence, c.segment_id))
     quotes: list[Quote] = []
-    seen_respondents: set[str] = set()
-    for assignment in candidates:
-        segment = segments[assignment.segment_id]
-        source = study.sources[segment.source_id]
-        if source.respondent_id in seen_respondents or len(segment.text.split()) > max_words:
+    seen: set[str] = set()
+    for coding in ordered:
+        respondent = study.respondent_of[coding.segment_id]
+        if respondent in seen:
             continue
-        seen_respondents.add(source.respondent_id)
-        quotes.append(make_quote(assignment, segment, source, redact=redact))
+        seen.add(respondent)
+        quotes.append(make_quote(study, coding, redact=redact, with_attributes=with_attributes))
         if len(quotes) >= limit:
             break
     return quotes
 
 
-def quotes_markdown(study: CodedStudy, *, redact: Redactor, per_code: int = 5) -> str:
+def quote_line(quote: Quote) -> str:
+    """One Markdown list line: citation, id, review state and confidence."""
+    state = {"accepted": "accepteret", "added": "tilføjet"}.get(quote.review_state, "maskinkodet")
+    return f"- {quote.citation} — `{quote.quote_id}` ({state}, sikkerhed {quote.confidence:.2f})"
+
+
+def quotes_markdown(study: CodedStudy, *, redact: Redactor, per_code: int = 5, raw: bool = False) -> str:
     """All codes' quotes as one Markdown document, grouped by family."""
-    lines = [f"# Citater pr. kode — {study.codebook.name or study.codebook.id}", "",
-             f"Kodebog: `{study.codebook.version_tag}`. Citaterne er pseudonymiserede; "
-             "citat-id'et fører tilbage til kilde og position (`hoi quote ID`).", ""]
+    from hoi_nlp.export.privacy import RAW_NOTE
+
+    lines = [f"# Citater pr. kode — {study.codebook.name or study.codebook.id}", ""]
+    if raw:
+        lines += [f"**{RAW_NOTE}**", ""]
+    lines += [f"Kodebog: `{study.codebook.version_tag}`. "
+              + ("Citaterne er IKKE pseudonymiserede. " if raw else "Citaterne er pseudonymiserede. ")
+              + "Citat-id'et fører tilbage til kilde og position (`hoi quote ID`).", ""]
     for family in study.codebook.families:
         lines += [f"## {family.label}", ""]
         for code in family.codes:
             quotes = quotes_for_code(study, code.id, redact=redact, limit=per_code)
             lines += [f"### {code.label} (`{code.id}`)", ""]
-            if not quotes:
-                lines += ["_Ingen citater._", ""]
-                continue
-            for quote in quotes:
-                lines.append(f"- {quote.citation} — `{quote.quote_id}`, sikkerhed {quote.confidence:.2f}")
+            lines += [quote_line(q) for q in quotes] or ["_Ingen citater._"]
             lines.append("")
     return "\n".join(lines)
+

@@ -1,14 +1,19 @@
 """Coded datasets as tables: one row per coded segment, code frequencies, respondents.
 
 Frequencies are counted the way reports count them: the share of respondents
-(municipalities/interviewees) mentioning a code, next to the number of segments.
+(municipalities/interviewees) mentioning a code, next to the number of segments. A
+respondent counts once per code however many of its answers carry the code.
+
+The "effective" coding of a segment is the machine suggestion combined with the analysts'
+review: rejected suggestions drop out, codes added by analysts come in.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -18,7 +23,56 @@ from hoi_nlp.records import CodeAssignment, Segment, Source
 logger = logging.getLogger(__name__)
 
 ATTRIBUTE_COLUMNS = ("municipality", "region", "size_group", "role")
+# Respondent attributes that identify a municipality or a person: only in raw exports.
+IDENTIFYING_ATTRIBUTES = frozenset({"municipality", "interviewer", "interviewer_speakers",
+                                    "respondent_speakers", "date", "question"})
+ATTRIBUTE_LABELS = {"municipality": "Kommune", "region": "Region", "size_group": "Størrelsesgruppe",
+                    "role": "Respondentrolle"}
 Redactor = Callable[[str, str], str]
+REVIEW_LABELS = {"unreviewed": "ikke gennemset", "accepted": "accepteret", "rejected": "afvist",
+                 "added": "tilføjet", "suggested": "ikke gennemset"}
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """The analysts' current state of one (segment, code): status, optional span and memo."""
+
+    status: str
+    start: int | None = None
+    end: int | None = None
+    memo: str = ""
+    analyst: str = ""
+
+
+@dataclass(frozen=True)
+class Coding:
+    """One effective (segment, code) coding: machine confidence plus review state.
+
+    ``start``/``end`` are offsets into the source text (the segment's span unless the
+    analyst narrowed it).
+    """
+
+    segment_id: str
+    source_id: str
+    code_id: str
+    start: int
+    end: int
+    confidence: float
+    machine: bool
+    review: str = "unreviewed"
+    memo: str = ""
+    analyst: str = ""
+    coders: tuple[str, ...] = ()
+
+    @property
+    def counted(self) -> bool:
+        """Whether the coding counts in tables (everything but rejected suggestions)."""
+        return self.review != "rejected"
+
+    @property
+    def rank_tier(self) -> int:
+        """0 for analyst-confirmed codings (accepted/added), 1 for machine-only ones."""
+        return 0 if self.review in ("accepted", "added") else 1
 
 
 @dataclass(frozen=True)
@@ -29,6 +83,9 @@ class CodedStudy:
     sources: dict[str, Source]
     segments: list[Segment]
     assignments: list[CodeAssignment]
+    reviews: dict[tuple[str, str], ReviewState] = field(default_factory=dict)
+    sentences: dict[str, list[Segment]] = field(default_factory=dict)
+    name: str = ""
 
     def assignments_by_segment(self) -> dict[str, list[CodeAssignment]]:
         """Assignments grouped by segment id, highest confidence first."""
@@ -37,68 +94,146 @@ class CodedStudy:
             grouped.setdefault(assignment.segment_id, []).append(assignment)
         return grouped
 
+    @cached_property
+    def segment_by_id(self) -> dict[str, Segment]:
+        """Coding units by id."""
+        return {seg.segment_id: seg for seg in self.segments}
 
-def segment_rows(study: CodedStudy, *, redact: Redactor) -> pd.DataFrame:
-    """One row per coded segment: source reference, respondent attributes, codes per family."""
-    by_segment = study.assignments_by_segment()
-    rows = []
-    for seg in study.segments:
-        source = study.sources[seg.source_id]
-        codes = by_segment.get(seg.segment_id, [])
-        row: dict[str, object] = {
-            "segment_id": seg.segment_id, "source_id": seg.source_id, "source_file": source.path,
-            "locator": source.locator, "respondent_id": source.respondent_id,
-            "question_id": seg.question_id or "", "speaker": seg.speaker or "",
-            "turn_index": seg.turn_index, "start": seg.start, "end": seg.end,
-            "text": redact(seg.segment_id, seg.text),
-        }
-        row.update({attr: source.attributes.get(attr, "") for attr in ATTRIBUTE_COLUMNS})
-        for family in study.codebook.families:
-            in_family = [a for a in codes if a.code_id.startswith(family.id + ".")]
-            row[f"codes_{family.id}"] = "; ".join(a.code_id for a in in_family)
-        row["confidence"] = "; ".join(f"{a.code_id}={a.confidence:.2f}" for a in codes)
-        row["methods"] = "; ".join(sorted({a.coder for a in codes}))
-        rows.append(row)
-    return pd.DataFrame(rows)
+    @cached_property
+    def respondent_of(self) -> dict[str, str]:
+        """Segment id -> respondent id."""
+        return {seg.segment_id: self.sources[seg.source_id].respondent_id for seg in self.segments}
+
+    @cached_property
+    def respondents(self) -> dict[str, dict[str, str]]:
+        """Respondent id -> attributes (from its first source), sorted by id."""
+        found: dict[str, dict[str, str]] = {}
+        for source in sorted(self.sources.values(), key=lambda s: s.source_id):
+            found.setdefault(source.respondent_id, dict(source.attributes))
+        return dict(sorted(found.items()))
+
+    @cached_property
+    def all_codings(self) -> list[Coding]:
+        """Effective codings of every (segment, code), rejected ones included."""
+        return build_codings(self)
+
+    @property
+    def codings(self) -> list[Coding]:
+        """Codings that count (rejected suggestions left out)."""
+        return [c for c in self.all_codings if c.counted]
+
+    def codings_for(self, code_id: str) -> list[Coding]:
+        """Counted codings of one code."""
+        return [c for c in self.codings if c.code_id == code_id]
+
+
+def build_codings(study: CodedStudy) -> list[Coding]:
+    """Merge machine assignments (best per segment and code) with review states."""
+    best: dict[tuple[str, str], list[CodeAssignment]] = {}
+    for assignment in study.assignments:
+        if assignment.segment_id in study.segment_by_id:
+            best.setdefault((assignment.segment_id, assignment.code_id), []).append(assignment)
+    keys = sorted(set(best) | {k for k in study.reviews if k[0] in study.segment_by_id})
+    return [_coding(study, key, best.get(key, []), study.reviews.get(key)) for key in keys]
+
+
+def _coding(study: CodedStudy, key: tuple[str, str], machine: list[CodeAssignment],
+            review: ReviewState | None) -> Coding:
+    seg = study.segment_by_id[key[0]]
+    status = review.status if review else "unreviewed"
+    if status == "suggested":
+        status = "unreviewed"
+    if not machine and status == "accepted":
+        status = "added"
+    start = review.start if review and review.start is not None else seg.start
+    end = review.end if review and review.end is not None else seg.end
+    return Coding(segment_id=seg.segment_id, source_id=seg.source_id, code_id=key[1], start=start, end=end,
+                  confidence=max((a.confidence for a in machine), default=1.0 if review else 0.0),
+                  machine=bool(machine), review=status, memo=review.memo if review else "",
+                  analyst=review.analyst if review else "", coders=tuple(sorted({a.coder for a in machine})))
+
+
+def exported_attributes(study: CodedStudy, *, raw: bool) -> list[str]:
+    """Respondent attributes an export may show: identifying ones only in raw exports."""
+    names: list[str] = [a for a in ATTRIBUTE_COLUMNS if raw or a not in IDENTIFYING_ATTRIBUTES]
+    extra = sorted({k for attrs in study.respondents.values() for k in attrs} - set(ATTRIBUTE_COLUMNS))
+    names += [k for k in extra if raw or k not in IDENTIFYING_ATTRIBUTES]
+    return names
+
+
+def segment_rows(study: CodedStudy, *, redact: Redactor, raw: bool = False) -> pd.DataFrame:
+    """One row per coding unit: source reference, respondent attributes, codes per family.
+
+    Per family three columns: the machine's codes, the reviewed (effective) codes and the
+    review states; ``confidence`` lists each machine code's confidence.
+    """
+    by_segment: dict[str, list[Coding]] = {}
+    for coding in study.all_codings:
+        by_segment.setdefault(coding.segment_id, []).append(coding)
+    attributes = exported_attributes(study, raw=raw)
+    return pd.DataFrame([_segment_row(study, seg, by_segment.get(seg.segment_id, []), attributes,
+                                      redact=redact, raw=raw) for seg in study.segments])
+
+
+def _segment_row(study: CodedStudy, seg: Segment, codings: list[Coding], attributes: Sequence[str], *,
+                 redact: Redactor, raw: bool) -> dict[str, object]:
+    source = study.sources[seg.source_id]
+    row: dict[str, object] = {
+        "segment_id": seg.segment_id, "source_id": seg.source_id, "source_file": source.path,
+        "locator": source.locator, "respondent_id": source.respondent_id,
+        "question_id": seg.question_id or "", "speaker_role": seg.speaker_role or "",
+        "turn_index": seg.turn_index, "start": seg.start, "end": seg.end,
+        "text": redact(seg.segment_id, seg.text),
+    }
+    if raw:
+        row["speaker"] = seg.speaker or ""
+    row.update({attr: source.attributes.get(attr, "") for attr in attributes})
+    for family in study.codebook.families:
+        mine = [c for c in codings if c.code_id.startswith(family.id + ".")]
+        row[f"machine_{family.id}"] = "; ".join(c.code_id for c in mine if c.machine)
+        row[f"reviewed_{family.id}"] = "; ".join(c.code_id for c in mine if c.counted)
+        row[f"review_state_{family.id}"] = "; ".join(f"{c.code_id}={c.review}" for c in mine if c.review != "unreviewed")
+    row["confidence"] = "; ".join(f"{c.code_id}={c.confidence:.2f}" for c in codings if c.machine)
+    row["coders"] = "; ".join(sorted({name for c in codings for name in c.coders}))
+    return row
 
 
 def assignment_rows(study: CodedStudy) -> pd.DataFrame:
-    """Long format: one row per (segment, code) with confidence and provenance."""
-    return pd.DataFrame([{
-        "segment_id": a.segment_id, "code_id": a.code_id, "family": a.code_id.split(".", 1)[0],
-        "confidence": a.confidence, "method": a.method, "coder": a.coder,
-        "codebook_version": a.codebook_version, "model_version": a.model_version or "",
-        "evidence": " | ".join(ev.text for ev in a.evidence),
-    } for a in study.assignments], columns=["segment_id", "code_id", "family", "confidence", "method", "coder",
-                                            "codebook_version", "model_version", "evidence"])
+    """Long format: one row per (segment, code) with confidence, provenance and review state."""
+    by_key = {(c.segment_id, c.code_id): c for c in study.all_codings}
+    columns = ["segment_id", "respondent_id", "code_id", "family", "confidence", "method", "coder",
+               "codebook_version", "model_version", "review_state", "counted"]
+    rows = [{
+        "segment_id": a.segment_id, "respondent_id": study.respondent_of.get(a.segment_id, ""),
+        "code_id": a.code_id, "family": a.code_id.split(".", 1)[0], "confidence": a.confidence,
+        "method": a.method, "coder": a.coder, "codebook_version": a.codebook_version,
+        "model_version": a.model_version or "",
+        "review_state": by_key[(a.segment_id, a.code_id)].review if (a.segment_id, a.code_id) in by_key else "",
+        "counted": by_key[(a.segment_id, a.code_id)].counted if (a.segment_id, a.code_id) in by_key else False,
+    } for a in study.assignments if a.segment_id in study.segment_by_id]
+    rows += [{"segment_id": c.segment_id, "respondent_id": study.respondent_of[c.segment_id],
+              "code_id": c.code_id, "family": c.code_id.split(".", 1)[0], "confidence": c.confidence,
+              "method": "human", "coder": c.analyst, "codebook_version": "", "model_version": "",
+              "review_state": c.review, "counted": True} for c in study.all_codings if not c.machine]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def respondent_rows(study: CodedStudy) -> pd.DataFrame:
-    """One row per respondent with its attributes and how many answers/turns it gave."""
-    rows: dict[str, dict[str, object]] = {}
+def respondent_rows(study: CodedStudy, *, raw: bool = False) -> pd.DataFrame:
+    """One row per respondent with its exportable attributes and how many answers/turns it gave."""
+    attributes = exported_attributes(study, raw=raw)
+    counts: dict[str, int] = {}
     for source in study.sources.values():
-        row = rows.setdefault(source.respondent_id, {"respondent_id": source.respondent_id, "sources": 0})
-        row["sources"] = int(row["sources"]) + 1  # type: ignore[call-overload]
-        for key, value in source.attributes.items():
-            if key != "question":
-                row.setdefault(key, value)
-    return pd.DataFrame(sorted(rows.values(), key=lambda r: str(r["respondent_id"])))
+        counts[source.respondent_id] = counts.get(source.respondent_id, 0) + 1
+    rows = [{"respondent_id": rid, "sources": counts.get(rid, 0), **{a: attrs.get(a, "") for a in attributes}}
+            for rid, attrs in study.respondents.items()]
+    return pd.DataFrame(rows, columns=["respondent_id", "sources", *attributes])
 
 
 def frequency_rows(study: CodedStudy, family_id: str) -> pd.DataFrame:
-    """Per code of ``family_id``: segments, respondents mentioning it and their share."""
-    segment_respondent = {seg.segment_id: study.sources[seg.source_id].respondent_id for seg in study.segments}
-    respondents = {source.respondent_id for source in study.sources.values()}
-    rows = []
-    for code in study.codebook.family(family_id).codes:
-        hits = [a for a in study.assignments if a.code_id == code.id and a.segment_id in segment_respondent]
-        mentioning = {segment_respondent[a.segment_id] for a in hits}
-        rows.append({
-            "code_id": code.id, "label": code.label, "segments": len({a.segment_id for a in hits}),
-            "respondents": len(mentioning),
-            "share_of_respondents_pct": round(100 * len(mentioning) / len(respondents), 1) if respondents else 0.0,
-        })
-    return pd.DataFrame(rows).sort_values(["respondents", "segments"], ascending=False, kind="stable")
+    """Per code of ``family_id``: respondents mentioning it, their share, segments (reviewed state)."""
+    from hoi_nlp.export.stats import frequency_table
+
+    return frequency_table(study, family_id)
 
 
 def codebook_rows(codebook: Codebook) -> pd.DataFrame:

@@ -1,0 +1,150 @@
+"""Privacy for exports: the study's redactor and the leak check that is every writer's last step.
+
+Exports are pseudonymised by default. After a file is written, :class:`LeakGuard` reads its
+text back (XLSX cells, DOCX paragraphs and tables, zip members, plain text, Parquet) and
+looks for any original the pseudonymisation key has replaced, and for the study's own
+municipality names. If one is found the file is removed and :class:`ExportError` raised.
+Raw exports (``--raw``) are not checked but say "IKKE PSEUDONYMISERET" in the file itself.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hoi_nlp.errors import ExportError
+
+if TYPE_CHECKING:
+    from hoi_nlp.export.tables import CodedStudy, Redactor
+    from hoi_nlp.pseudonymize import PseudonymKey
+    from hoi_nlp.store import Workspace
+
+logger = logging.getLogger(__name__)
+
+RAW_MARK = "IKKE PSEUDONYMISERET"
+RAW_NOTE = (f"{RAW_MARK}: denne fil indeholder originale tekster med navne på personer, kommuner og steder. "
+            "Den må ikke deles eller offentliggøres.")
+# Key entries of these types name groups that reports deliberately show (regions).
+_ALLOWED_PLACEHOLDERS = frozenset({"[REGION]"})
+
+
+def identity_redactor(_segment_id: str, text: str) -> str:
+    """The raw 'redactor': returns the text unchanged."""
+    return text
+
+
+def study_redactor(workspace: Workspace, study: CodedStudy, *, raw: bool = False) -> Redactor:
+    """The study's redactor from ``hoi_nlp.export.redact`` (identity when ``raw``)."""
+    if raw:
+        return identity_redactor
+    try:
+        from hoi_nlp.export.redact import study_redactor as build
+    except ImportError as exc:
+        raise ExportError("pseudonymisation is not available in this installation", path=str(workspace.root),
+                          hint="install the privacy module or export with --raw (not for sharing)") from exc
+    return build(workspace, study, raw=False)
+
+
+@dataclass
+class LeakGuard:
+    """Checks exported text against the pseudonymisation key and the study's municipality names."""
+
+    key: PseudonymKey | None
+    raw: bool = False
+
+    @classmethod
+    def for_study(cls, workspace: Workspace | None, study: CodedStudy, *, raw: bool) -> LeakGuard:
+        """The guard of a study: its key (if any) plus the municipality names of its respondents."""
+        from hoi_nlp.pseudonymize import PseudonymKey, key_path, load_key
+
+        key = load_key(key_path(workspace), study=workspace.study) if workspace is not None else PseudonymKey()
+        originals = {o: p for o, p in key.originals.items() if p not in _ALLOWED_PLACEHOLDERS}
+        for attrs in study.respondents.values():
+            name = (attrs.get("municipality") or "").strip()
+            if len(name) >= 3:
+                originals.setdefault(name, "[KOMMUNE]")
+        return cls(key=PseudonymKey(study=key.study, persons=dict(key.persons), originals=originals), raw=raw)
+
+    def leaks(self, text: str) -> list[str]:
+        """Originals found in ``text`` (empty: nothing leaks)."""
+        if self.raw or self.key is None or not self.key.originals:
+            return []
+        from hoi_nlp.pseudonymize import assert_no_leak
+
+        return assert_no_leak(text, self.key)
+
+    def check_text(self, text: str, *, where: str = "") -> None:
+        """Raise :class:`ExportError` if ``text`` contains an original."""
+        found = self.leaks(text)
+        if found:
+            raise ExportError(f"{len(found)} original name(s) would leak into the export", where=where or None,
+                              hint="the text was not fully pseudonymised; re-run pseudonymisation, or "
+                                   "export with --raw for internal use only")
+
+    def check_file(self, path: Path) -> Path:
+        """Check a written file; remove it and raise if an original name appears in it."""
+        if self.raw:
+            return path
+        try:
+            self.check_text(exported_text(path), where=path.name)
+        except ExportError as exc:
+            path.unlink(missing_ok=True)
+            raise ExportError(exc.message, path=str(path), hint="the file was removed; " + (exc.hint or "")) from exc
+        return path
+
+
+def exported_text(path: Path) -> str:
+    """All human-readable text of an exported file."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return _xlsx_text(path)
+    if suffix == ".docx":
+        return _docx_text(path)
+    if suffix in (".qdpx", ".zip"):
+        return _zip_text(path)
+    if suffix == ".parquet":
+        import pandas as pd
+
+        return pd.read_parquet(path).to_csv(index=False)
+    if suffix in (".png", ".pdf"):
+        return ""
+    return path.read_bytes().decode("utf-8-sig", errors="replace")
+
+
+def _xlsx_text(path: Path) -> str:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    parts = [name for name in book.sheetnames]
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            parts.extend(str(v) for v in row if v is not None)
+    book.close()
+    return "\n".join(parts)
+
+
+def _docx_text(path: Path) -> str:
+    import docx
+
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts.extend(cell.text for row in table.rows for cell in row.cells)
+    for section in document.sections:
+        parts.extend(p.text for p in section.header.paragraphs + section.footer.paragraphs)
+    return "\n".join(parts)
+
+
+def _zip_text(path: Path) -> str:
+    parts = []
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            data = archive.read(name)
+            parts.append(name)
+            if name.lower().endswith((".xml", ".qde", ".txt", ".md", ".json", ".html")):
+                parts.append(io.BytesIO(data).read().decode("utf-8", errors="replace"))
+    return "\n".join(parts)
