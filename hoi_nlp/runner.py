@@ -35,10 +35,24 @@ def default_workspace_dir(study_dir: str | Path, *, outputs: str | Path = "outpu
 
 
 def ingest_stage(study_dir: str | Path, workspace: Workspace) -> dict[str, Any]:
-    """Read the study folder into the workspace; returns the per-file summary."""
+    """Read the study folder into the workspace; returns a JSON-able per-file summary.
+
+    A file that cannot be read is reported under ``errors`` (its clear message) while the
+    other files are still ingested.
+    """
     from hoi_nlp.ingest.study import ingest_into_workspace
 
-    return ingest_into_workspace(Path(study_dir), workspace)
+    summary = ingest_into_workspace(Path(study_dir), workspace)
+    result = summary.result
+    return {
+        "files": {report.path: {"kind": report.kind, "rows": report.rows, "turns": report.turns,
+                                "answers": sum(report.answers.values()), "missing": sum(report.missing.values()),
+                                **summary.saved.get(report.path, {})} for report in result.reports},
+        "sources": len(result.sources),
+        "totals": summary.totals(),
+        "errors": [error.message for error in result.errors],
+        "warnings": list(result.warnings),
+    }
 
 
 def segment_stage(workspace: Workspace, settings: Settings) -> dict[str, int]:

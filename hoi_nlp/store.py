@@ -37,6 +37,7 @@ from sqlalchemy import (
     event,
     insert,
     select,
+    update,
 )
 
 from hoi_nlp.errors import WorkspaceError
@@ -196,15 +197,24 @@ def _source_row(source: Source) -> dict[str, Any]:
 def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, int]:
     """Insert new sources, replace changed ones (and their segments), skip unchanged ones.
 
+    A source whose text is unchanged but whose attributes or locator changed (e.g. a corrected
+    municipality in the metadata sidecar) is updated in place and keeps its segments.
     Returns counts ``{"new": n, "changed": n, "unchanged": n}``.
     """
     counts = {"new": 0, "changed": 0, "unchanged": 0}
+    columns = (sources_table.c.source_id, sources_table.c.content_hash, sources_table.c.attributes,
+               sources_table.c.locator, sources_table.c.path)
     with workspace.engine.begin() as conn:
-        known = dict(conn.execute(select(sources_table.c.source_id, sources_table.c.content_hash)).all())
+        known = {row[0]: row[1:] for row in conn.execute(select(*columns)).all()}
         for source in sources:
             previous = known.get(source.source_id)
-            if previous == source.content_hash:
-                counts["unchanged"] += 1
+            if previous is not None and previous[0] == source.content_hash:
+                if tuple(previous[1:]) != (source.attributes, source.locator, source.path):
+                    conn.execute(update(sources_table).where(sources_table.c.source_id == source.source_id)
+                                 .values(attributes=source.attributes, locator=source.locator, path=source.path))
+                    counts["changed"] += 1
+                else:
+                    counts["unchanged"] += 1
                 continue
             if previous is not None:
                 _delete_source(conn, source.source_id)
@@ -212,7 +222,7 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
             else:
                 counts["new"] += 1
             conn.execute(insert(sources_table), [_source_row(source)])
-            known[source.source_id] = source.content_hash
+            known[source.source_id] = (source.content_hash, source.attributes, source.locator, source.path)
     return counts
 
 

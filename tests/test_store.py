@@ -38,3 +38,15 @@ def test_coding_is_resumable_and_idempotent(workspace, small_codebook):
     assert second == {"segments_coded": 0, "segments_skipped": 2, "segments_total": 2}
     codes = sorted((a.segment_id.split(":")[0], a.code_id) for a in load_assignments(workspace))
     assert codes == [("R001", "barrier.it_integration"), ("R002", "area.beskaeftigelse")]
+
+
+def test_changed_attributes_update_in_place_and_keep_segments(workspace):
+    save_sources(workspace, _sources())
+    segment_stage(workspace, Settings())
+    before = len(load_segments(workspace))
+    fixed = make_source("IT-systemerne taler ikke sammen.", source_id="R001:1.2", respondent_id="R001",
+                        municipality="Vejle")
+    assert save_sources(workspace, [fixed])["changed"] == 1
+    stored = {s.source_id: s for s in load_sources(workspace)}
+    assert stored["R001:1.2"].attributes == {"municipality": "Vejle"}
+    assert len(load_segments(workspace)) == before

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hoi_nlp.cli._app import app, codebook_app, echo, handle_errors
+from hoi_nlp.cli._app import app, codebook_app, echo, fail, handle_errors
 
 CODEBOOK_OPT = typer.Option(None, "--codebook", "-c", help="Codebook YAML (default: configs/codebooks/hoi.yaml).")
 SETTINGS_OPT = typer.Option(None, "--settings", help="Run settings TOML (default: configs/runs/default.toml).")
@@ -43,17 +43,29 @@ def run_command(
     summary = run_flow(str(study_dir.resolve()), str(workspace_dir), _codebook_path(codebook),
                        str(output.resolve()) if output else None, coder, str(settings) if settings else None)
     _print_run_summary(summary)
+    errors = summary["ingest"].get("errors", [])
+    if errors:
+        for message in errors:
+            echo(f"Error: {message}", err=True)
+        fail(f"{len(errors)} file(s) could not be ingested; the rest of the study was processed. "
+             "Fix them and run again (finished work is not redone).")
 
 
 def _print_run_summary(summary: dict) -> None:
     ingest = summary["ingest"]
     echo(f"Workspace: {summary['workspace']}")
     for name, report in ingest.get("files", {}).items():
-        echo(f"  ingested {name}: {report}")
-    echo(f"  segmentation: {ingest.get('segmentation')}")
-    echo(f"  coding: {summary['coding']}")
+        what = f"{report['turns']} turns" if report["kind"] == "transcript" else \
+            f"{report['rows']} rows, {report['answers']} answers, {report['missing']} missing"
+        echo(f"  ingested {name}: {what} (new {report.get('new', 0)}, unchanged {report.get('unchanged', 0)})")
+    seg = ingest.get("segmentation", {})
+    echo(f"  segmented {seg.get('sources_segmented', 0)} sources → {seg.get('segments_created', 0)} new segments")
+    coding = summary["coding"]
+    echo(f"  coded {coding['batches']} batches → {coding['assignments']} code assignments")
     for path in summary["exports"]:
         echo(f"  wrote {path}")
+    for warning in ingest.get("warnings", []):
+        echo(f"Warning: {warning}", err=True)
 
 
 @app.command("segment")

@@ -101,9 +101,9 @@ def segment_source(source: Source, *, turns: Sequence[TurnLike] | None = None,
     nlp = load_pipeline(pipeline)
     if source.kind == "transcript":
         if turns is None:
-            from hoi_nlp.ingest.transcript import turns_for_source
+            from hoi_nlp.ingest.transcript import parse_turns
 
-            turns = turns_for_source(source)
+            turns = parse_turns(source)
         return segment_transcript(source, turns, nlp=nlp, settings=settings)
     return segment_survey_answer(source, nlp=nlp, settings=settings)
 
