@@ -51,18 +51,22 @@ def write_jsonl_atomic(path: str | Path, items: Iterable[dict[str, Any]]) -> Pat
     return path
 
 
-def _output_item(item: dict[str, Any], result: PseudonymizedText) -> dict[str, Any]:
-    return {**item, **result.to_dict()}
+def _output_item(item: dict[str, Any], result: PseudonymizedText, *, drop_original: bool) -> dict[str, Any]:
+    kept = {k: v for k, v in item.items() if not (drop_original and k == "text")}
+    return {**kept, **result.to_dict()}
 
 
 def pseudonymize_jsonl(input_path: str | Path, output_path: str | Path, *, key_file: str | Path,
-                       pseudonymizer: Pseudonymizer | None = None) -> int:
-    """Pseudonymise a JSONL file with the key in ``key_file`` (created/updated); return the count."""
+                       pseudonymizer: Pseudonymizer | None = None, drop_original: bool = False) -> int:
+    """Pseudonymise a JSONL file with the key in ``key_file`` (created/updated); return the count.
+
+    With ``drop_original`` the input "text" is left out, so the output is safe to share.
+    """
     items = read_text_jsonl(input_path)
     key = load_key(key_file, study=Path(key_file).parent.parent.name)
     pseudo = pseudonymizer or Pseudonymizer(key=key)
     pseudo.key = key
     results = pseudo.pseudonymize_many([item["text"] for item in items])
-    write_jsonl_atomic(output_path, (_output_item(i, r) for i, r in zip(items, results, strict=True)))
+    write_jsonl_atomic(output_path, (_output_item(i, r, drop_original=drop_original) for i, r in zip(items, results, strict=True)))
     save_key(key, key_file)
     return len(items)

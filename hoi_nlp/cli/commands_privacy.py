@@ -29,6 +29,8 @@ def pseudonymize_command(
     key: Path | None = typer.Option(None, "--key", "-k",
                                     help="Key file (default: outputs/<study>/keys/pseudonym_key.json)."),
     study: str = typer.Option("default", help="Study whose key is used when --key is not given."),
+    drop_original: bool = typer.Option(False, "--drop-original",
+                                       help='Leave the original "text" out of the output (safe to share).'),
 ) -> None:
     """Replace persons, places, units and contact data by placeholders; the key is kept apart."""
     from hoi_nlp.pseudonymize import key_path
@@ -38,7 +40,7 @@ def pseudonymize_command(
 
     key_file = key or key_path(Workspace.open(resolve_repo_path("outputs") / study, study=study))
     _check_key_outside(key_file, output)
-    count = pseudonymize_jsonl(input, output, key_file=key_file)
+    count = pseudonymize_jsonl(input, output, key_file=key_file, drop_original=drop_original)
     echo(f"pseudonymised {count} texts -> {output} (key: {key_file})")
 
 
