@@ -99,6 +99,12 @@ class ReviewError(HoiError):
     code = "HOI-E090"
 
 
+class ThemesError(HoiError):
+    """Emergent themes cannot be fitted (too few segments) or a topic cannot be promoted."""
+
+    code = "HOI-E100"
+
+
 def require(module: str, *, extra: str, package: str | None = None) -> object:
     """Import ``module`` or raise :class:`MissingExtraError` naming the extra to install."""
     import importlib

@@ -63,6 +63,27 @@ class PseudonymizeSettings(_Section):
     ])
 
 
+class ThemesSettings(_Section):
+    """Emergent themes (BERTopic): corpus-size limits, clustering and zero-shot matching.
+
+    ``None`` values are adapted to the corpus size or, for the zero-shot threshold, taken
+    from the value measured for the embedding backend (see :mod:`hoi_nlp.coding.topics`).
+    """
+
+    min_docs: int = 60
+    min_cluster_size: int | None = None
+    min_df: int | None = None
+    zeroshot_min_similarity: float | None = None
+    n_neighbors: int = 15
+    n_components: int = 5
+    seed: int = 42
+    top_n_words: int = 10
+    n_quotes: int = 5
+    reduce_outliers: bool = True
+    group_attributes: list[str] = Field(default_factory=lambda: ["size_group", "role"])
+    target_prefixes: list[str] = Field(default_factory=lambda: ["maalgruppe_", "target_"])
+
+
 class FlowSettings(_Section):
     """Prefect task runner: ``threads`` (default), ``processes`` or ``dask`` with an address."""
 
@@ -79,6 +100,7 @@ class Settings(_Section):
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     coding: CodingSettings = Field(default_factory=CodingSettings)
     pseudonymize: PseudonymizeSettings = Field(default_factory=PseudonymizeSettings)
+    themes: ThemesSettings = Field(default_factory=ThemesSettings)
     flow: FlowSettings = Field(default_factory=FlowSettings)
 
 
