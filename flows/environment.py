@@ -9,13 +9,17 @@ import os
 from pathlib import Path
 
 
-def configure_prefect(workspace_dir: str | Path) -> Path:
-    """Point Prefect at ``<workspace>/prefect`` (ephemeral mode) unless a server is configured."""
+def configure_prefect(workspace_dir: str | Path, *, verbose: bool = False) -> Path:
+    """Point Prefect at ``<workspace>/prefect`` (ephemeral mode) unless a server is configured.
+
+    Without ``verbose``, Prefect's own logs (which include tracebacks of failed tasks) are
+    silenced: the CLI reports errors itself, as one clear message.
+    """
     home = Path(workspace_dir).resolve() / "prefect"
     home.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_HOME", str(home))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     return Path(os.environ["PREFECT_HOME"])

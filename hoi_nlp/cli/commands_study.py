@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import typer
@@ -37,7 +38,7 @@ def run_command(
     load_codebook(_codebook_path(codebook))  # fail fast with a clear message before the flow starts
     from flows.environment import configure_prefect
 
-    configure_prefect(workspace_dir)
+    configure_prefect(workspace_dir, verbose=logging.getLogger().isEnabledFor(logging.INFO))
     from flows.study import run_flow
 
     summary = run_flow(str(study_dir.resolve()), str(workspace_dir), _codebook_path(codebook),
