@@ -222,7 +222,8 @@ def find_originals(text: str, key: PseudonymKey) -> list[tuple[int, int, str]]:
     found = []
     for match in pattern.finditer(text):
         base = _GENITIVE.sub("", match.group())
-        label = known.get(match.group()) or known.get(base) or known.get(base[:-1] if base.endswith("s") else base)
+        stem = base[:-1] if base.endswith("s") else base
+        label = known.get(match.group()) or known.get(base) or known.get(stem)
         found.append((match.start(), match.end(), label or "NAVN"))
     return found
 

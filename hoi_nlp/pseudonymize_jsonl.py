@@ -67,6 +67,7 @@ def pseudonymize_jsonl(input_path: str | Path, output_path: str | Path, *, key_f
     pseudo = pseudonymizer or Pseudonymizer(key=key)
     pseudo.key = key
     results = pseudo.pseudonymize_many([item["text"] for item in items])
-    write_jsonl_atomic(output_path, (_output_item(i, r, drop_original=drop_original) for i, r in zip(items, results, strict=True)))
+    pairs = zip(items, results, strict=True)
+    write_jsonl_atomic(output_path, (_output_item(i, r, drop_original=drop_original) for i, r in pairs))
     save_key(key, key_file)
     return len(items)

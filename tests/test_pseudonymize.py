@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from hoi_nlp.nlp import gazetteers as gaz
 from hoi_nlp.pseudonymize import (
-    PseudonymKey,
     Pseudonymizer,
+    PseudonymKey,
     assert_no_leak,
     ensure_no_leak,
     key_path,

@@ -159,7 +159,8 @@ def token_patterns() -> list[dict[str, Any]]:
         {"label": "ENHED", "pattern": [unit]},
         {"label": "ENHED", "pattern": [{"TEXT": {"IN": ["Center", "Centret", "Centeret", "Huset"]}},
                                        {"LOWER": "for"}, proper,
-                                       {"TEXT": {"IN": ["og", ","]}, "OP": "?"}, {"IS_TITLE": True, "OP": "*"}]},
+                                       {"TEXT": {"IN": ["og", ","]}, "OP": "?"},
+                                       {"IS_TITLE": True, "OP": "*"}]},
         {"label": "ENHED", "pattern": [{"TEXT": {"IN": ["Center", "Centret", "Huset", "Team", "Enheden"]}},
                                        proper]},
     ]

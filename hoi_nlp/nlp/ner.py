@@ -59,9 +59,12 @@ ROLE_WORDS = frozenset({
 def is_role_label(span: Span) -> bool:
     """A lone role/title word ("Direktør", "Kommunaldirektør", "Borgmesteren") names nobody."""
     word = span.text.lower().rstrip(":")
-    return len(span) == 1 and (span.text in ROLE_WORDS or word in gaz.TITLES or word.endswith(("direktør",
-                                                                                             "direktøren")))
-_SENTENCE_OPENERS = frozenset({":", '"', "“", "”", "«", "»", "-", "–", "—", "(", "*", "•", "'", "?", "!", "."})
+    role = span.text in ROLE_WORDS or word in gaz.TITLES or word.endswith(("direktør", "direktøren"))
+    return len(span) == 1 and role
+
+
+_SENTENCE_OPENERS = frozenset({":", '"', "“", "”", "«", "»", "-", "–", "—", "(", "*", "•", "'", "?", "!",
+                               "."})
 
 
 def _is_sentence_initial(token: Token) -> bool:

@@ -85,7 +85,8 @@ def _parse_block(lines: list[str], path: Path, line_no: int) -> GoldSentence:
         elif not line.startswith("#"):
             cols = line.split("\t")
             if len(cols) < 3:
-                raise HoiError("expected tab-separated id, token, tag", path=str(path), where=f"line {line_no}")
+                raise HoiError("expected tab-separated id, token, tag", path=str(path),
+                               where=f"line {line_no}")
             words.append(cols[1])
             tags.append(cols[2])
     spaces = _spaces_from_text(words, text)
@@ -199,6 +200,22 @@ def evaluate_ner(*, model_dir: str | Path, data_dir: str | Path = DEFAULT_DATA, 
     predicted = nlp.pipe([nlp.make_doc(g.text) for g in golds], batch_size=256)
     examples = [Example(pred, gold) for pred, gold in zip(predicted, golds, strict=True)]
     raw = nlp.get_pipe("ner").score(examples)
-    per_type = {label: {k: round(v, 4) for k, v in prf.items()} for label, prf in raw["ents_per_type"].items()}
+    per_type = {label: {k: round(v, 4) for k, v in prf.items()}
+                for label, prf in raw["ents_per_type"].items()}
     return {"split": split, "sentences": len(golds), "ents_p": round(raw["ents_p"], 4),
             "ents_r": round(raw["ents_r"], 4), "ents_f": round(raw["ents_f"], 4), "per_type": per_type}
+
+
+_NOT_DIGESTED = ("scores.json", "MODEL_CARD.md")
+
+
+def model_digest(model_dir: str | Path) -> str:
+    """sha256 over the pipeline files (relative path + content hash), as recorded in models.toml."""
+    import hashlib
+
+    root = Path(model_dir)
+    outer = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name not in _NOT_DIGESTED):
+        inner = hashlib.sha256(path.read_bytes()).hexdigest()
+        outer.update(f"{path.relative_to(root).as_posix()}\0{inner}\n".encode())
+    return outer.hexdigest()

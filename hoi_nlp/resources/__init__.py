@@ -1,0 +1,1 @@
+"""Gazetteer word lists (municipalities, regions, names, national bodies) for the privacy NER."""
