@@ -18,7 +18,7 @@ SourceKind = Literal["survey_answer", "transcript"]
 SegmentKind = Literal["answer", "turn", "passage", "sentence"]
 SpeakerRole = Literal["interviewer", "respondent"]
 CoderMethod = Literal["rule", "similarity", "classifier", "combined", "topic", "human"]
-DecisionAction = Literal["accept", "reject", "add", "span", "memo", "flag", "unflag", "consensus"]
+DecisionAction = Literal["accept", "reject", "add", "remove", "span", "memo", "flag", "unflag", "consensus", "undo"]
 
 
 def content_hash(text: str) -> str:
@@ -148,6 +148,8 @@ class ReviewDecision(_Record):
     end: int | None = None
     memo: str | None = None
     round: str = "main"
+    undoes: str | None = None
+    outcome: str | None = None
 
 
 class Quote(_Record):

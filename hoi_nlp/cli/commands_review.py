@@ -1,0 +1,189 @@
+"""CLI for the analysts' review: ``hoi review``, ``hoi review assign``, ``hoi users``, ``hoi agreement``, ``hoi retrain``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from hoi_nlp.cli._app import app, echo, fail, handle_errors, users_app
+
+STUDY_ARG = typer.Argument(..., help="Study folder (its workspace is outputs/<name>/) or a workspace folder.")
+CODEBOOK_OPT = typer.Option(None, "--codebook", "-c", help="Codebook YAML (default: the bundled codebook).")
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class _ServeByDefault(TyperGroup):
+    """``hoi review STUDY`` serves the app; ``hoi review assign …`` runs the subcommand."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["serve", *args]
+        return super().parse_args(ctx, args)
+
+
+review_app = typer.Typer(cls=_ServeByDefault, no_args_is_help=True,
+                         help="Review coded quotes in the browser (`hoi review STUDY`) and manage rounds.")
+app.add_typer(review_app, name="review")
+
+
+def _workspace(study: Path) -> Any:
+    from hoi_nlp.runner import resolve_workspace
+
+    return resolve_workspace(study)
+
+
+def _codebook(path: Path | None) -> Any:
+    from hoi_nlp.codebook import DEFAULT_CODEBOOK, load_codebook
+
+    return load_codebook(path or DEFAULT_CODEBOOK)
+
+
+@review_app.command("serve")
+@handle_errors
+def serve_command(
+    study: Path = STUDY_ARG,
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on (default: this machine only)."),
+    port: int = typer.Option(8765, help="Port."),
+    no_login: bool = typer.Option(False, "--no-login", help="No passwords (local use only: needs --host 127.0.0.1)."),
+    user: str = typer.Option("", help="Analyst name used with --no-login (default: your login name)."),
+    codebook: Path | None = CODEBOOK_OPT,
+    confidence_order: bool = typer.Option(False, "--confidence-order",
+                                          help="Order the queue by confidence only (skip active learning)."),
+    pseudonymizer: str = typer.Option("ner", help="ner (statistical NER + gazetteers) or patterns "
+                                                  "(gazetteers and patterns only, faster)."),
+) -> None:
+    """Serve the review app for a study (http://127.0.0.1:8765 by default)."""
+    import getpass
+
+    import uvicorn
+
+    from hoi_nlp.review.app import AppConfig, create_app
+    from hoi_nlp.review.privacy import PrivacyView, ner_finder, patterns_nlp
+
+    if host not in LOCAL_HOSTS:
+        if no_login:
+            fail(f"--no-login is only allowed on 127.0.0.1, not on {host}: other machines could reach the app")
+        echo(f"Warning: listening on {host}: anyone who can reach this machine can open the login page. "
+             "Use HTTPS (a reverse proxy) on shared networks.", err=True)
+    workspace = _workspace(study)
+    if pseudonymizer not in ("ner", "patterns"):
+        fail("--pseudonymizer must be 'ner' or 'patterns'")
+    finder = ner_finder(workspace, nlp=patterns_nlp() if pseudonymizer == "patterns" else None)
+    config = AppConfig(workspace=workspace, codebook=_codebook(codebook), login=not no_login,
+                       local_user=user or getpass.getuser() or "analyst",
+                       privacy=PrivacyView(workspace, finder=finder), active_learning=not confidence_order)
+    application = create_app(config)
+    echo(f"hoi review: {workspace.study} on http://{host}:{port}/  (Ctrl+C stops)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@review_app.command("assign")
+@handle_errors
+def assign_command(
+    study: Path = STUDY_ARG,
+    round_id: str = typer.Option(..., "--round", help="Round id, e.g. R1."),
+    analysts: str = typer.Option(..., help="Comma-separated usernames, e.g. anna,bo."),
+    sample: int | None = typer.Option(None, help="Random sample of N coding units (default: all)."),
+    seed: int = typer.Option(0, help="Seed of the sample."),
+) -> None:
+    """Assign the same segments to several analysts for blind double coding."""
+    from hoi_nlp.review.rounds import assign_round
+
+    created = assign_round(_workspace(study), round_id, analysts.split(","), sample=sample, seed=seed,
+                           created_by="cli")
+    echo(f"Round {created.round_id}: {len(created.segment_ids)} segments for {', '.join(created.analysts)}")
+
+
+@review_app.command("prepare")
+@handle_errors
+def prepare_command(study: Path = STUDY_ARG,
+                    pseudonymizer: str = typer.Option("ner", help="ner or patterns.")) -> None:
+    """Pseudonymise every source for display once, so the app opens quickly."""
+    from hoi_nlp.review.privacy import PrivacyView, ner_finder, patterns_nlp
+
+    workspace = _workspace(study)
+    finder = ner_finder(workspace, nlp=patterns_nlp() if pseudonymizer == "patterns" else None)
+    echo(f"Pseudonymised {PrivacyView(workspace, finder=finder).prepare_all()} sources")
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = typer.prompt("Password", hide_input=True)
+    second = typer.prompt("Repeat password", hide_input=True)
+    if first != second:
+        fail("the passwords differ")
+    return str(first)
+
+
+@users_app.command("add")
+@handle_errors
+def users_add_command(
+    study: Path = STUDY_ARG,
+    username: str = typer.Argument(..., help="Login name."),
+    role: str = typer.Option("analyst", help="analyst or admin."),
+    can_see_original: bool = typer.Option(False, "--can-see-original",
+                                          help="May see the original (not pseudonymised) text."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
+) -> None:
+    """Create an analyst account for a study's review app."""
+    from hoi_nlp.review.accounts import add_user
+
+    user = add_user(_workspace(study), username, _read_password(password_stdin), role=role,
+                    can_see_original=can_see_original)
+    echo(f"Added {user.username} ({user.role}{', sees original text' if user.can_see_original else ''})")
+
+
+@users_app.command("list")
+@handle_errors
+def users_list_command(study: Path = STUDY_ARG) -> None:
+    """List the accounts of a study."""
+    from hoi_nlp.review.accounts import list_users
+
+    for user in list_users(_workspace(study)):
+        extra = ", original text" if user.can_see_original else ""
+        echo(f"{user.username}\t{user.role}{extra}{'' if user.active else ' (disabled)'}")
+
+
+@app.command("agreement")
+@handle_errors
+def agreement_command(
+    study: Path = STUDY_ARG,
+    round_id: str | None = typer.Option(None, "--round", help="Only this double-coding round."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write a .csv or .xlsx file."),
+) -> None:
+    """Inter-coder and machine-vs-analyst agreement (percent, Cohen's kappa, Krippendorff's alpha)."""
+    from hoi_nlp.review.agreement import all_agreement, write_agreement
+
+    rows = all_agreement(_workspace(study), round_id=round_id)
+    if output is not None:
+        echo(f"Wrote {write_agreement(rows, output)}")
+        return
+    echo("comparison\tcode\tunits\tpercent\tkappa\talpha")
+    for row in rows:
+        echo("\t".join(str(v if v is not None else "-") for v in (row.comparison, row.code_id, row.units,
+                                                                  row.percent, row.kappa, row.alpha)))
+
+
+@app.command("retrain")
+@handle_errors
+def retrain_command(
+    study: Path = STUDY_ARG,
+    codebook: Path | None = CODEBOOK_OPT,
+    no_rescore: bool = typer.Option(False, "--no-rescore", help="Only train; do not re-code the study."),
+) -> None:
+    """Retrain the coders with the analysts' reviewed quotes and re-score the study."""
+    from hoi_nlp.review.retrain import retrain_from_reviews
+
+    summary = retrain_from_reviews(_workspace(study), codebook=_codebook(codebook), rescore=not no_rescore)
+    echo(f"Retrained on {summary['training_texts']} texts ({summary['reviewed_rows']} reviewed) "
+         f"in {summary['seconds']} s -> {summary['model_dir']}")
+    for name, f1 in summary["cv_micro_f1"].items():
+        echo(f"  CV micro-F1 {name}: {f1:.3f}")
+    if "rescore" in summary:
+        echo(f"  re-scored {summary['rescore']['segments_coded']} coding units")

@@ -1,0 +1,514 @@
+"""Routes of the review app: login, queue/browse lists, segment view, codebook, agreement, rounds."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from hoi_nlp.errors import HoiError, ReviewError
+from hoi_nlp.records import ReviewDecision
+from hoi_nlp.review import agreement as agreement_mod
+from hoi_nlp.review.accounts import Session, authenticate, create_session, end_session
+from hoi_nlp.review.app.server import (
+    COOKIE,
+    AppConfig,
+    check_csrf,
+    current_session,
+    html,
+    set_session_cookie,
+)
+from hoi_nlp.review.app.views import (
+    BANDS,
+    Corpus,
+    Filters,
+    Unit,
+    code_counts,
+    context_blocks,
+    facet_values,
+    preview,
+    unit_list,
+)
+from hoi_nlp.review.decisions import (
+    MAIN_ROUND,
+    ReviewState,
+    current_state,
+    effective_decisions,
+    load_decisions,
+    record_decision,
+)
+from hoi_nlp.review.privacy import masked
+from hoi_nlp.review.rounds import Round, disagreements, finish_round, get_round, list_rounds, visible_rounds
+from hoi_nlp.store import assignments_table
+
+logger = logging.getLogger(__name__)
+router = APIRouter()
+PAGE = 200
+
+
+def _config(request: Request) -> AppConfig:
+    return request.app.state.config  # type: ignore[no-any-return]
+
+
+def _corpus(config: AppConfig) -> Corpus:
+    assert config.corpus is not None
+    return config.corpus
+
+
+# ---------------------------------------------------------------- login
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/queue") -> Response:
+    """The login form."""
+    return html(request, "login.html", {"next": _safe_next(next), "error": ""})
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/queue"
+
+
+@router.post("/login")
+def login(request: Request, username: str = Form(...), password: str = Form(...),
+          next: str = Form("/queue")) -> Response:
+    """Check the password and start a session (HttpOnly cookie)."""
+    config = _config(request)
+    user = authenticate(config.workspace, username.strip(), password)
+    if user is None:
+        return html(request, "login.html", {"next": _safe_next(next), "error": "Wrong username or password."},
+                    status_code=401)
+    token, _ = create_session(config.workspace, user)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookie(response, token, secure=config.secure_cookie)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: Session = Depends(check_csrf)) -> Response:
+    """End the session."""
+    end_session(_config(request).workspace, request.cookies.get(COOKIE))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+# ---------------------------------------------------------------- state helpers
+
+def _round_for(config: AppConfig, session: Session, round_id: str) -> Round | None:
+    if not round_id or round_id == MAIN_ROUND:
+        return None
+    current = get_round(config.workspace, round_id)
+    if not current.member(session.user.username):
+        raise HTTPException(403, f"you are not an analyst of round '{round_id}'")
+    return current
+
+
+def _state(config: AppConfig, session: Session, current: Round | None,
+           segment_ids: list[str] | None = None) -> ReviewState:
+    if current is None:
+        return current_state(config.workspace, segment_ids=segment_ids)
+    return current_state(config.workspace, analyst=session.user.username, round=current.round_id,
+                         segment_ids=segment_ids)
+
+
+def _units(config: AppConfig, session: Session, filters: Filters, *, keep: str | None = None) -> list[Unit]:
+    current = _round_for(config, session, filters.round)
+    state = _state(config, session, current)
+    ids = list(current.segment_ids) if current else None
+    units = unit_list(_corpus(config), state, filters, config.codebook, order=config.order, keep=keep,
+                      segment_ids=ids)
+    return units
+
+
+def _privacy(config: AppConfig, session: Session) -> Any:
+    return None if session.user.can_see_original else config.privacy
+
+
+# ---------------------------------------------------------------- lists
+
+@router.get("/")
+def home() -> Response:
+    """Start at the queue."""
+    return RedirectResponse("/queue", status_code=303)
+
+
+def _list_page(request: Request, mode: str) -> Response:
+    config, session = _config(request), current_session(request)
+    filters = Filters.from_query(request.query_params)
+    if mode == "browse" and not filters.status:
+        filters = Filters(**{**filters.__dict__, "status": "all"})
+    units = _units(config, session, filters)
+    privacy = _privacy(config, session)
+    corpus = _corpus(config)
+    if privacy is not None:
+        privacy.hidden_many([u.source for u in units[:PAGE]])
+    rows = [{"unit": u, "text": preview(corpus, privacy, u.segment), "question": corpus.question(u.segment)}
+            for u in units[:PAGE]]
+    return html(request, "list.html", {
+        "mode": mode, "rows": rows, "total": len(units), "filters": filters, "query": filters.query(),
+        "facets": facet_values(corpus) if mode == "browse" else {}, "bands": BANDS,
+        "order": "active learning" if config.order else "lowest confidence first",
+        "round": filters.round, "families": config.codebook.families,
+        "attr_label": _attribute_label, "counts": None})
+
+
+def _attribute_label(value: str) -> str:
+    key, _, rest = value.partition("=")
+    return f"{key.replace('_', ' ')}: {rest}"
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue(request: Request) -> Response:
+    """Units with undecided suggestions, most informative / least confident first."""
+    return _list_page(request, "queue")
+
+
+@router.get("/browse", response_class=HTMLResponse)
+def browse(request: Request) -> Response:
+    """All coding units, by code, source, question, speaker, attribute or confidence band."""
+    return _list_page(request, "browse")
+
+
+# ---------------------------------------------------------------- segment view
+
+def _evidence(config: AppConfig, segment_id: str, offset: int) -> dict[str, list[dict[str, Any]]]:
+    query = select(assignments_table.c.code_id, assignments_table.c.coder, assignments_table.c.evidence,
+                   assignments_table.c.confidence).where(assignments_table.c.segment_id == segment_id)
+    out: dict[str, list[dict[str, Any]]] = {}
+    with config.workspace.engine.connect() as conn:
+        for code_id, coder, evidence, confidence in conn.execute(query):
+            for ev in evidence or []:
+                out.setdefault(code_id, []).append({"start": offset + int(ev["start"]), "end": offset + int(ev["end"]),
+                                                    "pattern": ev.get("pattern", ""), "coder": coder,
+                                                    "confidence": confidence})
+            if not evidence:
+                out.setdefault(code_id, [])
+    return out
+
+
+def _history(config: AppConfig, session: Session, segment_id: str, current: Round | None) -> list[ReviewDecision]:
+    decisions = load_decisions(config.workspace, segment_id=segment_id)
+    me = session.user.username
+    if current is not None:
+        return [d for d in decisions if d.round == current.round_id and (d.analyst == me or current.complete)]
+    visible = visible_rounds(config.workspace, me)
+    return [d for d in decisions if d.round == MAIN_ROUND or d.round in visible or d.analyst == me
+            or d.action == "consensus"]
+
+
+def segment_context(request: Request, segment_id: str, filters: Filters, *, error: str = "") -> dict[str, Any]:
+    """Everything the segment page shows."""
+    config, session = _config(request), current_session(request)
+    corpus = _corpus(config)
+    seg = corpus.by_id.get(segment_id)
+    if seg is None or not seg.codable:
+        raise HTTPException(404, f"no coding unit '{segment_id}'")
+    current = _round_for(config, session, filters.round)
+    if current is not None and segment_id not in current.segment_ids:
+        raise HTTPException(404, f"segment '{segment_id}' is not part of round '{current.round_id}'")
+    state = _state(config, session, current, [segment_id])
+    codes = state.for_segment(segment_id)
+    note = state.note(segment_id)
+    source = corpus.sources[seg.source_id]
+    evidence = _evidence(config, segment_id, seg.start)
+    quote = note.span or (seg.start, seg.end)
+    privacy = _privacy(config, session)
+    hidden = privacy.hidden(source) if privacy is not None else []
+    for items in evidence.values():
+        for item in items:
+            item["text"] = masked(source.text, item["start"], item["end"], hidden)
+    all_evidence = [(e["start"], e["end"]) for c in codes for e in evidence.get(c.code_id, [])]
+    units = _units(config, session, filters, keep=segment_id)
+    ids = [u.segment.segment_id for u in units]
+    position = ids.index(segment_id) if segment_id in ids else -1
+    history = _history(config, session, segment_id, current)
+    effective = {d.decision_id for d in effective_decisions(history)}
+    locked = bool(current and (current.complete or session.user.username in current.finished))
+    return {
+        "seg": seg, "source": source, "codes": codes, "note": note, "evidence": evidence, "quote": quote,
+        "quote_text": masked(source.text, quote[0], quote[1], hidden) if hidden else source.text[quote[0]:quote[1]],
+        "blocks": context_blocks(corpus, seg, quote=quote, evidence=all_evidence, hidden=hidden),
+        "question": corpus.question(seg), "question_text": source.attributes.get("question", ""),
+        "prev_id": ids[position - 1] if position > 0 else None,
+        "next_id": ids[position + 1] if 0 <= position < len(ids) - 1 else None,
+        "position": position + 1, "total": len(ids), "filters": filters, "query": filters.query(),
+        "history": list(reversed(history)), "effective": effective, "round": current, "locked": locked,
+        "error": error, "show_original": privacy is None,
+        "added_codes": [c for c in codes if not c.suggested],
+        "attributes": {k: v for k, v in source.attributes.items()
+                       if k in ("role", "size_group", "region") or (privacy is None and k == "municipality")},
+    }
+
+
+@router.get("/segment/{segment_id:path}", response_class=HTMLResponse)
+def segment_page(request: Request, segment_id: str) -> Response:
+    """One coding unit in its context, with the machine's suggestions and the review actions."""
+    filters = Filters.from_query(request.query_params)
+    return html(request, "segment.html", segment_context(request, segment_id, filters))
+
+
+def _filters_from(q: str) -> Filters:
+    return Filters.from_query(dict(parse_qsl(q)))
+
+
+def _int_or_none(value: str | None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(str(value))
+    except ValueError:
+        raise ReviewError(f"offset {value!r} is not a whole number") from None
+
+
+def _after_decision(request: Request, segment_id: str, filters: Filters, error: str = "") -> Response:
+    if request.headers.get("HX-Request"):
+        context = segment_context(request, segment_id, filters, error=error)
+        return html(request, "_segment_body.html", context, status_code=422 if error else 200)
+    if error:
+        raise HTTPException(422, error)
+    query = filters.query()
+    return RedirectResponse(f"/segment/{segment_id}" + (f"?{query}" if query else ""), status_code=303)
+
+
+@router.post("/segment/{segment_id:path}/decide")
+def decide(request: Request, segment_id: str, action: str = Form(...), code_id: str = Form(""),
+           start: str = Form(""), end: str = Form(""), memo: str = Form(""), outcome: str = Form(""),
+           q: str = Form(""), session: Session = Depends(check_csrf)) -> Response:
+    """Append one decision (accept, reject, add, remove, span, memo, flag, unflag) and re-render."""
+    config = _config(request)
+    filters = _filters_from(q)
+    current = _round_for(config, session, filters.round)
+    if current is not None and (current.complete or session.user.username in current.finished):
+        return _after_decision(request, segment_id, filters, "this round is finished; decisions are locked")
+    if action in ("consensus", "undo"):
+        return _after_decision(request, segment_id, filters, f"'{action}' has its own button")
+    try:
+        record_decision(config.workspace, segment_id=segment_id, action=action, analyst=session.user.username,
+                        code_id=code_id.strip() or None, start=_int_or_none(start), end=_int_or_none(end),
+                        memo=memo.strip() or None, round=current.round_id if current else MAIN_ROUND,
+                        codebook=config.codebook)
+    except HoiError as exc:
+        return _after_decision(request, segment_id, filters, exc.message + (f" — {exc.hint}" if exc.hint else ""))
+    return _after_decision(request, segment_id, filters)
+
+
+@router.post("/segment/{segment_id:path}/undo")
+def undo(request: Request, segment_id: str, decision_id: str = Form(""), q: str = Form(""),
+         session: Session = Depends(check_csrf)) -> Response:
+    """Undo a decision (the latest of mine on this segment when no id is given) by appending an ``undo``."""
+    config = _config(request)
+    filters = _filters_from(q)
+    current = _round_for(config, session, filters.round)
+    round_id = current.round_id if current else MAIN_ROUND
+    if current is not None and (current.complete or session.user.username in current.finished):
+        return _after_decision(request, segment_id, filters, "this round is finished; decisions are locked")
+    history = [d for d in load_decisions(config.workspace, segment_id=segment_id, round=round_id)]
+    effective = effective_decisions(history)
+    if not decision_id:
+        mine = [d for d in effective if d.analyst == session.user.username]
+        if not mine:
+            return _after_decision(request, segment_id, filters, "nothing of yours to undo here")
+        decision_id = mine[-1].decision_id
+    target = next((d for d in history if d.decision_id == decision_id), None)
+    if target is None:
+        return _after_decision(request, segment_id, filters, "unknown decision")
+    if current is not None and target.analyst != session.user.username:
+        return _after_decision(request, segment_id, filters, "in a blind round you can only undo your own decisions")
+    try:
+        record_decision(config.workspace, segment_id=segment_id, action="undo", analyst=session.user.username,
+                        undoes=decision_id, code_id=target.code_id, round=round_id)
+    except HoiError as exc:
+        return _after_decision(request, segment_id, filters, exc.message)
+    return _after_decision(request, segment_id, filters)
+
+
+# ---------------------------------------------------------------- codebook
+
+@router.get("/codebook", response_class=HTMLResponse)
+def codebook_page(request: Request) -> Response:
+    """Codes with descriptions and counts (suggested / accepted / rejected)."""
+    config, _session = _config(request), current_session(request)
+    counts = code_counts(current_state(config.workspace))
+    return html(request, "codebook.html", {"counts": counts, "families": config.codebook.families,
+                                           "retrain": dict(config.retrain)})
+
+
+@router.get("/codebook/{code_id}", response_class=HTMLResponse)
+def code_page(request: Request, code_id: str) -> Response:
+    """One code: description, rules, counts and example quotes (accepted first)."""
+    config, session = _config(request), current_session(request)
+    if not config.codebook.has_code(code_id):
+        raise HTTPException(404, f"unknown code '{code_id}'")
+    state = current_state(config.workspace)
+    corpus = _corpus(config)
+    privacy = _privacy(config, session)
+    examples = sorted((s for (_, c), s in state.codes.items() if c == code_id and s.segment_id in corpus.by_id),
+                      key=lambda s: ({"accepted": 0, "added": 0, "suggested": 1, "rejected": 2}.get(s.status, 3),
+                                     -(s.confidence or 0)))
+    if privacy is not None:
+        privacy.hidden_many([corpus.sources[corpus.by_id[s.segment_id].source_id] for s in examples[:12]])
+    quotes = [{"state": s, "text": preview(corpus, privacy, corpus.by_id[s.segment_id], limit=400),
+               "source": corpus.sources[corpus.by_id[s.segment_id].source_id]} for s in examples[:12]]
+    return html(request, "code.html", {"code": config.codebook.code(code_id), "quotes": quotes,
+                                       "counts": code_counts(state).get(code_id, {})})
+
+
+# ---------------------------------------------------------------- agreement
+
+@router.get("/agreement", response_class=HTMLResponse)
+def agreement_page(request: Request, round: str = "") -> Response:
+    """Percent agreement, Cohen's kappa and Krippendorff's alpha per code and overall."""
+    config, session = _config(request), current_session(request)
+    rounds = list_rounds(config.workspace)
+    visible = [r for r in rounds if r.complete or session.user.is_admin]
+    rows = agreement_mod.all_agreement(config.workspace, round_id=round or None) if (
+        not round or any(r.round_id == round for r in visible)) else []
+    hidden_rounds = [r.round_id for r in rounds if r not in visible]
+    rows = [r for r in rows if not any(f"round {rid}" in r.comparison for rid in hidden_rounds)]
+    groups: dict[str, list[Any]] = {}
+    for row in rows:
+        groups.setdefault(row.comparison, []).append(row)
+    return html(request, "agreement.html", {"groups": groups, "rounds": rounds, "visible": visible,
+                                            "selected": round})
+
+
+@router.get("/agreement.csv")
+def agreement_csv(request: Request, round: str = "") -> Response:
+    """The agreement table as CSV."""
+    import csv
+    import io
+    from dataclasses import asdict
+
+    config, _session = _config(request), current_session(request)
+    rows = agreement_mod.all_agreement(config.workspace, round_id=round or None)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(agreement_mod.AgreementRow.__dataclass_fields__))
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(asdict(row))
+    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="agreement.csv"'})
+
+
+# ---------------------------------------------------------------- rounds
+
+@router.get("/rounds", response_class=HTMLResponse)
+def rounds_page(request: Request) -> Response:
+    """Blind double-coding rounds and my progress in each."""
+    config, session = _config(request), current_session(request)
+    rounds = list_rounds(config.workspace)
+    progress = {r.round_id: _progress(config, session.user.username, r) for r in rounds}
+    return html(request, "rounds.html", {"rounds": rounds, "progress": progress})
+
+
+def _progress(config: AppConfig, analyst: str, current: Round) -> int:
+    decided = {d.segment_id for d in effective_decisions(load_decisions(config.workspace, round=current.round_id,
+                                                                        analyst=analyst))}
+    return len(decided & set(current.segment_ids))
+
+
+@router.get("/rounds/{round_id}", response_class=HTMLResponse)
+def round_page(request: Request, round_id: str) -> Response:
+    """A round: my progress, finish button; once complete, the disagreements to resolve."""
+    config, session = _config(request), current_session(request)
+    try:
+        current = get_round(config.workspace, round_id)
+    except ReviewError as exc:
+        raise HTTPException(404, exc.message) from None
+    items = disagreements(config.workspace, current) if current.complete else []
+    corpus = _corpus(config)
+    privacy = _privacy(config, session)
+    texts = {d.segment_id: preview(corpus, privacy, corpus.by_id[d.segment_id]) for d in items
+             if d.segment_id in corpus.by_id}
+    rows = agreement_mod.round_agreement(config.workspace, round_id) if current.complete else []
+    return html(request, "round.html", {
+        "round": current, "items": items, "texts": texts, "rows": rows,
+        "progress": _progress(config, session.user.username, current),
+        "member": current.member(session.user.username)})
+
+
+@router.post("/rounds/{round_id}/finish")
+def round_finish(request: Request, round_id: str, session: Session = Depends(check_csrf)) -> Response:
+    """I am done coding this round."""
+    try:
+        finish_round(_config(request).workspace, round_id, session.user.username)
+    except ReviewError as exc:
+        raise HTTPException(422, exc.message) from None
+    return RedirectResponse(f"/rounds/{round_id}", status_code=303)
+
+
+@router.post("/rounds/{round_id}/resolve")
+def round_resolve(request: Request, round_id: str, segment_id: str = Form(...), code_id: str = Form(...),
+                  outcome: str = Form(...), memo: str = Form(""), session: Session = Depends(check_csrf)) -> Response:
+    """Record the consensus on one disagreement."""
+    config = _config(request)
+    current = get_round(config.workspace, round_id)
+    if not current.complete:
+        raise HTTPException(409, "the round is not complete: every analyst must finish first")
+    if not (current.member(session.user.username) or session.user.is_admin):
+        raise HTTPException(403, "only the round's analysts or an admin can resolve it")
+    try:
+        record_decision(config.workspace, segment_id=segment_id, action="consensus", code_id=code_id,
+                        outcome=outcome, memo=memo.strip() or None, analyst=session.user.username,
+                        round=round_id, codebook=config.codebook)
+    except HoiError as exc:
+        raise HTTPException(422, exc.message) from None
+    return RedirectResponse(f"/rounds/{round_id}#d-{segment_id}-{code_id}", status_code=303)
+
+
+# ---------------------------------------------------------------- retraining
+
+def compute_order(config: AppConfig) -> None:
+    """Active-learning order from the study's (or the bundled) trained coder, when one fits the codebook."""
+    try:
+        from hoi_nlp.coding.model_io import load_trained_coder
+        from hoi_nlp.review.queue import review_queue_from_coder
+        from hoi_nlp.review.retrain import study_model_dir
+        from hoi_nlp.settings import load_settings, resolve_repo_path
+
+        study_dir = study_model_dir(config.workspace)
+        model_dir = study_dir if study_dir.exists() else resolve_repo_path(load_settings().coding.model_dir)
+        coder = load_trained_coder(config.codebook, model_dir=model_dir, method="combined")
+        units = _corpus(config).units
+        config.order = review_queue_from_coder(coder, units, k=len(units))
+        logger.info("active-learning order over %d units from %s", len(units), model_dir)
+    except (HoiError, ImportError, OSError, ValueError) as exc:
+        logger.info("no active-learning order (%s); lowest confidence first", exc)
+        config.order = None
+
+
+def _run_retrain(config: AppConfig, analyst: str) -> None:
+    from hoi_nlp.review.retrain import retrain_from_reviews
+
+    try:
+        summary = retrain_from_reviews(config.workspace, codebook=config.codebook)
+        _corpus(config).reload()
+        if config.active_learning:
+            compute_order(config)
+        config.retrain.update(running=False, summary=summary, error="")
+    except (HoiError, ValueError, OSError) as exc:
+        logger.warning("retraining failed: %s", exc)
+        config.retrain.update(running=False, error=str(exc))
+
+
+@router.post("/retrain")
+def retrain(request: Request, session: Session = Depends(check_csrf)) -> Response:
+    """Start retraining with the reviewed rows in the background (admins)."""
+    config = _config(request)
+    if not session.user.is_admin:
+        raise HTTPException(403, "only admins can retrain the coders")
+    with config.lock:
+        if not config.retrain.get("running"):
+            config.retrain.clear()
+            config.retrain.update(running=True, by=session.user.username)
+            threading.Thread(target=_run_retrain, args=(config, session.user.username), daemon=True).start()
+    return RedirectResponse("/codebook", status_code=303)
+
+
+def list_link(filters: Filters, **override: str) -> str:
+    """A /queue link with the given filters."""
+    return "/queue?" + urlencode({**filters.active, **override})

@@ -1,0 +1,154 @@
+/* hoi review: keyboard shortcuts and text selection -> source offsets. No external code. */
+(function () {
+  "use strict";
+
+  function ready(fn) { if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn); }
+  function typing(el) { return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable); }
+  function submit(form) { if (!form) return; if (form.requestSubmit) form.requestSubmit(); else form.submit(); }
+
+  // ------------------------------------------------ selection -> offsets into the SOURCE text
+  // Python offsets count code points; JS strings count UTF-16 units: convert.
+  function codePoints(text) { return Array.from(text).length; }
+
+  function piece(node) {
+    var el = node.nodeType === 3 ? node.parentElement : node;
+    return el && el.closest ? el.closest("#context span.t") : null;
+  }
+
+  function pointOffset(node, offset, isEnd) {
+    var span = piece(node);
+    if (span && node.nodeType === 3) {
+      if (span.classList.contains("ph")) return +(isEnd ? span.dataset.e : span.dataset.s);
+      return +span.dataset.s + codePoints(node.data.slice(0, offset));
+    }
+    if (span) return +(isEnd ? span.dataset.e : span.dataset.s);
+    // An element boundary (e.g. between spans): use the neighbouring piece.
+    var spans = Array.prototype.slice.call(document.querySelectorAll("#context span.t"));
+    var child = node.childNodes && node.childNodes[offset];
+    if (!isEnd) {
+      var after = spans.filter(function (s) { return child ? (child === s || child.contains(s) || (child.compareDocumentPosition(s) & 4)) : (node.compareDocumentPosition(s) & 4); })[0];
+      return after ? +after.dataset.s : null;
+    }
+    var before = spans.filter(function (s) { return child ? (child.compareDocumentPosition(s) & 2) : (node.contains(s) || (node.compareDocumentPosition(s) & 2)); }).pop();
+    return before ? +before.dataset.e : null;
+  }
+
+  function selectionOffsets() {
+    var ctx = document.getElementById("context");
+    var sel = window.getSelection();
+    if (!ctx || !sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
+    var range = sel.getRangeAt(0);
+    if (!ctx.contains(range.startContainer) || !ctx.contains(range.endContainer)) return null;
+    var start = pointOffset(range.startContainer, range.startOffset, false);
+    var end = pointOffset(range.endContainer, range.endOffset, true);
+    if (start === null || end === null || end <= start) return null;
+    return { start: start, end: end, text: sel.toString() };
+  }
+
+  function updateSpanForm() {
+    var btn = document.getElementById("span-btn");
+    if (!btn) return;
+    var found = selectionOffsets();
+    var preview = document.getElementById("span-preview");
+    btn.disabled = !found;
+    if (found) {
+      document.getElementById("span-start").value = found.start;
+      document.getElementById("span-end").value = found.end;
+      if (preview) preview.textContent = found.start + "–" + found.end + ": “" + found.text.slice(0, 80) + (found.text.length > 80 ? "…" : "") + "”";
+    } else if (preview) { preview.textContent = ""; }
+  }
+  document.addEventListener("selectionchange", updateSpanForm);
+  window.hoiSelectionOffsets = selectionOffsets;
+
+  // ------------------------------------------------ code rows
+  var lastCode = null;
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("#codes .code-row")); }
+  function selected() { return document.querySelector("#codes .code-row.sel"); }
+  function select(row) {
+    rows().forEach(function (r) { r.classList.remove("sel"); });
+    if (row) { row.classList.add("sel"); lastCode = row.dataset.code; }
+  }
+  function initialSelection() {
+    var all = rows();
+    if (!all.length) return;
+    var idx = lastCode ? all.findIndex(function (r) { return r.dataset.code === lastCode; }) : -1;
+    var pending = all.filter(function (r, i) { return r.classList.contains("suggested") && i >= Math.max(idx, 0); });
+    select(pending[0] || all.filter(function (r) { return r.classList.contains("suggested"); })[0] || all[Math.max(idx, 0)]);
+  }
+  function move(delta) {
+    var all = rows(); if (!all.length) return;
+    var i = all.indexOf(selected());
+    select(all[Math.min(all.length - 1, Math.max(0, i + delta))]);
+    selected().scrollIntoView({ block: "nearest" });
+  }
+  function act(name) {
+    var row = selected() || rows()[0];
+    if (!row) return;
+    var btn = row.querySelector('button[data-act="' + name + '"]');
+    if (btn) { lastCode = row.dataset.code; btn.click(); }
+  }
+  document.addEventListener("click", function (e) {
+    var row = e.target.closest && e.target.closest("#codes .code-row");
+    if (row) select(row);
+    var tr = e.target.closest && e.target.closest("tr.unit-row");
+    if (tr && e.target.tagName !== "A") window.location = tr.dataset.href;
+  });
+
+  // ------------------------------------------------ list navigation
+  function listRows() { return Array.prototype.slice.call(document.querySelectorAll("tr.unit-row")); }
+  function listMove(delta) {
+    var all = listRows(); if (!all.length) return;
+    var cur = document.querySelector("tr.unit-row.sel");
+    var i = cur ? all.indexOf(cur) + delta : 0;
+    all.forEach(function (r) { r.classList.remove("sel"); });
+    var row = all[Math.min(all.length - 1, Math.max(0, i))];
+    row.classList.add("sel"); row.scrollIntoView({ block: "nearest" });
+  }
+
+  // ------------------------------------------------ keys
+  function go(attr) { var body = document.getElementById("segment-body"); var url = body && body.dataset[attr]; if (url) window.location = url; }
+  document.addEventListener("keydown", function (e) {
+    if (e.target && e.target.id === "memo-text" && e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submit(document.getElementById("memo-form")); return; }
+    if (e.key === "Escape" && typing(e.target)) { e.target.blur(); return; }
+    if (typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    var onSegment = !!document.getElementById("segment-body");
+    if (!onSegment) {
+      if (e.key === "j" || e.key === "n") { listMove(1); e.preventDefault(); }
+      else if (e.key === "k" || e.key === "p") { listMove(-1); e.preventDefault(); }
+      else if (e.key === "Enter") { var s = document.querySelector("tr.unit-row.sel"); if (s) window.location = s.dataset.href; }
+      return;
+    }
+    var handled = true;
+    switch (e.key) {
+      case "a": act("accept"); break;
+      case "r": act("reject"); break;
+      case "j": case "n": go("next"); break;
+      case "k": case "p": go("prev"); break;
+      case "ArrowDown": move(1); break;
+      case "ArrowUp": move(-1); break;
+      case "c": var add = document.getElementById("add-code"); if (add) add.focus(); break;
+      case "m": var memo = document.getElementById("memo-text"); if (memo) memo.focus(); break;
+      case "f": submit(document.getElementById("flag-form")); break;
+      case "u": submit(document.getElementById("undo-form")); break;
+      case "s": updateSpanForm(); var b = document.getElementById("span-btn"); if (b && !b.disabled) submit(document.getElementById("span-form")); break;
+      default: handled = false;
+    }
+    if (handled) e.preventDefault();
+  });
+
+  ready(function () {
+    if (window.htmx) {
+      htmx.config.responseHandling = [
+        { code: "204", swap: false }, { code: "[23]..", swap: true },
+        { code: "422", swap: true, error: false }, { code: "[45]..", swap: false, error: true }];
+    }
+    initialSelection();
+    document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
+      el.addEventListener("change", function () { submit(el.form); });
+    });
+    document.body.addEventListener("htmx:afterSwap", function () { initialSelection(); updateSpanForm(); });
+    document.body.addEventListener("htmx:responseError", function (e) {
+      alert("The server could not save this (" + e.detail.xhr.status + "). Reload the page; nothing you saw as saved is lost.");
+    });
+  });
+})();

@@ -1,0 +1,285 @@
+"""View models of the review app: lists of coding units, filters, context pieces, counts.
+
+Nothing here knows about HTTP; the routes call these functions and render the results.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from hoi_nlp.codebook import Codebook
+from hoi_nlp.records import Segment, Source
+from hoi_nlp.review.decisions import CodeState, ReviewState
+from hoi_nlp.review.privacy import Hidden, PrivacyView, masked
+from hoi_nlp.store import Workspace, load_segments, load_sources
+
+logger = logging.getLogger(__name__)
+
+BANDS = {"low": (0.0, 0.5), "mid": (0.5, 0.8), "high": (0.8, 1.01)}
+FILTER_KEYS = ("code", "family", "question", "speaker", "attr", "band", "source", "status", "round")
+LIST_ATTRIBUTES = ("role", "size_group", "region")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """List filters from the query string (all optional)."""
+
+    code: str = ""
+    family: str = ""
+    question: str = ""
+    speaker: str = ""
+    attr: str = ""
+    band: str = ""
+    source: str = ""
+    status: str = ""
+    round: str = ""
+
+    @classmethod
+    def from_query(cls, query: Any) -> Filters:
+        """Read the known keys from a mapping (e.g. ``request.query_params``)."""
+        return cls(**{k: str(query.get(k) or "").strip() for k in FILTER_KEYS})
+
+    def query(self, **override: str) -> str:
+        """The query string of these filters (empty values dropped)."""
+        values = {k: getattr(self, k) for k in FILTER_KEYS} | override
+        return urlencode({k: v for k, v in values.items() if v})
+
+    @property
+    def active(self) -> dict[str, str]:
+        """The filters that are set (without the round)."""
+        return {k: getattr(self, k) for k in FILTER_KEYS if getattr(self, k) and k != "round"}
+
+
+@dataclass
+class Unit:
+    """A coding unit in a list: segment, source and its code states."""
+
+    segment: Segment
+    source: Source
+    codes: list[CodeState] = field(default_factory=list)
+
+    @property
+    def pending(self) -> list[CodeState]:
+        """Suggestions nobody has decided yet."""
+        return [c for c in self.codes if c.status == "suggested"]
+
+    @property
+    def lowest(self) -> float:
+        """Lowest confidence among pending suggestions (1.0 when none)."""
+        return min((c.confidence or 0.0 for c in self.pending), default=1.0)
+
+    @property
+    def top(self) -> float:
+        """Highest machine confidence on the unit (0 when none)."""
+        return max((c.confidence or 0.0 for c in self.codes if c.suggested), default=0.0)
+
+
+class Corpus:
+    """Sources and segments of a study, loaded once (reloaded after re-scoring)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._lock = threading.Lock()
+        self.reload()
+
+    def reload(self) -> None:
+        """(Re)load sources and segments from the workspace."""
+        with self._lock:
+            self.sources = {s.source_id: s for s in load_sources(self.workspace)}
+            segments = load_segments(self.workspace)
+            self.by_id = {s.segment_id: s for s in segments}
+            self.units = [s for s in segments if s.codable]
+            self.by_source: dict[str, list[Segment]] = {}
+            for seg in segments:
+                self.by_source.setdefault(seg.source_id, []).append(seg)
+
+    def question(self, seg: Segment) -> str:
+        """The question id of a unit (from the segment or its source)."""
+        return seg.question_id or self.sources[seg.source_id].question_id or ""
+
+
+def _matches(unit: Unit, filters: Filters, codebook: Codebook, corpus: Corpus) -> bool:
+    seg, source = unit.segment, unit.source
+    codes = {c.code_id for c in unit.codes}
+    checks = [
+        not filters.code or filters.code in codes,
+        not filters.family or any(c.split(".", 1)[0] == filters.family for c in codes),
+        not filters.question or corpus.question(seg) == filters.question,
+        not filters.speaker or (seg.speaker or "") == filters.speaker,
+        not filters.source or seg.source_id == filters.source,
+        not filters.attr or _attr_match(source, filters.attr),
+        not filters.band or _in_band(unit, filters.band),
+        _status_match(unit, filters.status),
+    ]
+    return all(checks)
+
+
+def _attr_match(source: Source, attr: str) -> bool:
+    key, _, value = attr.partition("=")
+    return source.attributes.get(key, "") == value
+
+
+def _in_band(unit: Unit, band: str) -> bool:
+    low, high = BANDS.get(band, (0.0, 1.01))
+    values = [c.confidence for c in (unit.pending or unit.codes) if c.confidence is not None]
+    return any(low <= v < high for v in values)
+
+
+def _status_match(unit: Unit, status: str) -> bool:
+    if status in ("", "all"):
+        return True
+    if status == "pending":
+        return bool(unit.pending)
+    if status == "flagged":
+        return any(c.flagged for c in unit.codes)
+    return any(c.status == status for c in unit.codes)
+
+
+def build_units(corpus: Corpus, state: ReviewState, *, segment_ids: Sequence[str] | None = None) -> list[Unit]:
+    """Units (all coding units, or ``segment_ids`` in that order) with their code states."""
+    by_segment: dict[str, list[CodeState]] = {}
+    for (seg_id, _), code_state in state.codes.items():
+        by_segment.setdefault(seg_id, []).append(code_state)
+    segments = corpus.units if segment_ids is None else [corpus.by_id[s] for s in segment_ids if s in corpus.by_id]
+    units = []
+    for seg in segments:
+        codes = sorted(by_segment.get(seg.segment_id, []),
+                       key=lambda c: (not c.suggested, -(c.confidence or 0.0), c.code_id))
+        units.append(Unit(seg, corpus.sources[seg.source_id], codes))
+    return units
+
+
+def unit_list(corpus: Corpus, state: ReviewState, filters: Filters, codebook: Codebook, *,
+              order: Sequence[str] | None = None, keep: str | None = None,
+              segment_ids: Sequence[str] | None = None) -> list[Unit]:
+    """The filtered list; ``keep`` stays in the list (so next/previous work after a decision).
+
+    Default status filter is ``pending`` (the queue). Order: the active-learning ``order`` when
+    given (units it does not rank follow), else lowest pending confidence first.
+    """
+    status = filters.status or "pending"
+    effective = Filters(**{**filters.__dict__, "status": status})
+    units = [u for u in build_units(corpus, state, segment_ids=segment_ids)
+             if u.segment.segment_id == keep or _matches(u, effective, codebook, corpus)]
+    if segment_ids is not None:
+        return units
+    if order:
+        rank = {sid: i for i, sid in enumerate(order)}
+        return sorted(units, key=lambda u: (rank.get(u.segment.segment_id, len(rank)), u.lowest))
+    if status == "pending":
+        return sorted(units, key=lambda u: (u.lowest, u.segment.source_id, u.segment.start))
+    return units
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A piece of displayed text with its source offsets (a placeholder stands for the whole span)."""
+
+    text: str
+    start: int
+    end: int
+    quote: bool = False
+    evidence: bool = False
+    hidden: bool = False
+
+
+def pieces(text: str, start: int, end: int, *, quote: tuple[int, int] | None,
+           evidence: Sequence[tuple[int, int]], hidden: Sequence[Hidden]) -> list[Piece]:
+    """Cut ``text[start:end]`` at quote, evidence and hidden-span edges."""
+    cuts = {start, end}
+    for s, e in [*(quote and [quote] or []), *evidence]:
+        cuts |= {min(max(s, start), end), min(max(e, start), end)}
+    visible = [h for h in hidden if h.end > start and h.start < end]
+    for h in visible:
+        cuts |= {max(h.start, start), min(h.end, end)}
+    out: list[Piece] = []
+    points = sorted(cuts)
+    done_hidden: set[int] = set()
+    for a, b in zip(points, points[1:], strict=False):
+        if a >= b:
+            continue
+        covering = next((h for h in visible if h.start <= a and b <= h.end), None)
+        in_quote = bool(quote and quote[0] <= a and b <= quote[1])
+        is_evidence = any(s <= a and b <= e for s, e in evidence)
+        if covering is not None:
+            if id(covering) not in done_hidden:
+                done_hidden.add(id(covering))
+                out.append(Piece(covering.placeholder, covering.start, covering.end, in_quote, is_evidence, True))
+            continue
+        out.append(Piece(text[a:b], a, b, in_quote, is_evidence))
+    return out
+
+
+@dataclass
+class ContextBlock:
+    """One block of context: an answer, or a speaker turn with its label."""
+
+    pieces: list[Piece]
+    speaker: str = ""
+    role: str = ""
+    timestamp: str = ""
+    current: bool = False
+
+
+def context_blocks(corpus: Corpus, seg: Segment, *, quote: tuple[int, int], evidence: Sequence[tuple[int, int]],
+                   hidden: Sequence[Hidden], neighbours: int = 2) -> list[ContextBlock]:
+    """The unit inside its context: the whole answer, or the neighbouring turns of an interview."""
+    source = corpus.sources[seg.source_id]
+    parent = corpus.by_id.get(seg.parent_id or "") or seg
+    if seg.kind not in ("turn", "passage") and parent.kind != "turn":
+        return [ContextBlock(pieces(source.text, min(parent.start, seg.start), max(parent.end, seg.end),
+                                    quote=quote, evidence=evidence, hidden=hidden), current=True)]
+    turns = [s for s in corpus.by_source.get(seg.source_id, []) if s.kind == "turn"]
+    index = next((i for i, t in enumerate(turns) if t.segment_id == parent.segment_id), 0)
+    blocks = []
+    for turn in turns[max(0, index - neighbours): index + neighbours + 1]:
+        current = turn.segment_id == parent.segment_id
+        blocks.append(ContextBlock(
+            pieces(source.text, turn.start, turn.end, quote=quote if current else None,
+                   evidence=evidence if current else (), hidden=hidden),
+            speaker=turn.speaker or "", role=turn.speaker_role or "", timestamp=turn.timestamp or "",
+            current=current))
+    return blocks
+
+
+def preview(corpus: Corpus, privacy: PrivacyView | None, seg: Segment, *, limit: int = 220) -> str:
+    """The unit's text for lists (pseudonymised when ``privacy`` is given), shortened."""
+    source = corpus.sources[seg.source_id]
+    text = seg.text if privacy is None else masked(source.text, seg.start, seg.end, privacy.hidden(source))
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def code_counts(state: ReviewState) -> dict[str, dict[str, int]]:
+    """Per code: suggested (by the machine), accepted, added, rejected, pending."""
+    counts: dict[str, dict[str, int]] = {}
+    for (_, code_id), code_state in state.codes.items():
+        row = counts.setdefault(code_id, {"suggested": 0, "accepted": 0, "added": 0, "rejected": 0, "pending": 0})
+        row["suggested"] += int(code_state.suggested)
+        if code_state.status == "suggested":
+            row["pending"] += 1
+        elif code_state.status in row:
+            row[code_state.status] += 1
+    return counts
+
+
+def facet_values(corpus: Corpus) -> dict[str, list[tuple[str, int]]]:
+    """Values to browse by: questions, speakers, sources and respondent attributes, with unit counts."""
+    facets: dict[str, dict[str, int]] = {"question": {}, "speaker": {}, "source": {}}
+    for seg in corpus.units:
+        source = corpus.sources[seg.source_id]
+        for key, value in (("question", corpus.question(seg)), ("speaker", seg.speaker or ""),
+                           ("source", seg.source_id)):
+            if value:
+                facets[key][value] = facets[key].get(value, 0) + 1
+        for attr in LIST_ATTRIBUTES:
+            value = source.attributes.get(attr, "")
+            if value:
+                key = f"attr:{attr}"
+                facets.setdefault(key, {})
+                facets[key][f"{attr}={value}"] = facets[key].get(f"{attr}={value}", 0) + 1
+    return {k: sorted(v.items()) for k, v in facets.items()}

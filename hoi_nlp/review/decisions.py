@@ -1,0 +1,333 @@
+"""The analysts' decisions: an append-only log and the current state derived from it.
+
+Every action (accept, reject, add, remove, span, memo, flag, unflag, consensus, undo) is one
+row in ``review_decisions``; nothing is updated or deleted. :func:`current_state` folds the
+log, in insertion order, over the machine's suggestions into one status per (segment, code).
+An ``undo`` row reverts the decision it names; undoing an undo restores the decision.
+Span adjustments are offsets into the SOURCE text and must lie inside the coding unit's
+parent context (its turn or answer).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from hoi_nlp.codebook import Codebook
+from hoi_nlp.errors import ReviewError
+from hoi_nlp.records import ReviewDecision, utcnow
+from hoi_nlp.review.tables import decisions_table, ensure_review_schema
+from hoi_nlp.store import Workspace, assignments_table, segments_table, sources_table
+
+logger = logging.getLogger(__name__)
+
+MAIN_ROUND = "main"
+ACTIONS = ("accept", "reject", "add", "remove", "span", "memo", "flag", "unflag", "consensus", "undo")
+CODE_ACTIONS = frozenset({"accept", "reject", "add", "remove", "consensus"})
+PRESENT = frozenset({"accepted", "added"})
+OUTCOMES = ("present", "absent")
+
+
+@dataclass
+class Memo:
+    """A memo written by an analyst."""
+
+    analyst: str
+    created_at: datetime
+    text: str
+    decision_id: str
+
+
+@dataclass
+class CodeState:
+    """The current state of one code on one segment."""
+
+    segment_id: str
+    code_id: str
+    status: str = "suggested"
+    suggested: bool = False
+    confidence: float | None = None
+    span: tuple[int, int] | None = None
+    memos: list[Memo] = field(default_factory=list)
+    flagged: bool = False
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+
+    @property
+    def present(self) -> bool:
+        """Whether an analyst has applied the code (accepted or added)."""
+        return self.status in PRESENT
+
+
+@dataclass
+class SegmentNote:
+    """Segment-level state: memos, flag, adjusted quote span and who touched it last."""
+
+    segment_id: str
+    memos: list[Memo] = field(default_factory=list)
+    flagged: bool = False
+    span: tuple[int, int] | None = None
+    last_by: str | None = None
+    last_at: datetime | None = None
+    reviewed: bool = False
+
+
+@dataclass
+class ReviewState:
+    """Current state: per (segment, code) and per segment."""
+
+    codes: dict[tuple[str, str], CodeState]
+    segments: dict[str, SegmentNote]
+
+    def for_segment(self, segment_id: str) -> list[CodeState]:
+        """The code states of one segment, suggested codes by confidence first, then added codes."""
+        states = [s for (seg, _), s in self.codes.items() if seg == segment_id]
+        return sorted(states, key=lambda s: (not s.suggested, -(s.confidence or 0.0), s.code_id))
+
+    def note(self, segment_id: str) -> SegmentNote:
+        """The segment-level state (empty when nothing was decided)."""
+        return self.segments.get(segment_id) or SegmentNote(segment_id)
+
+
+# ---------------------------------------------------------------- writing
+
+def new_decision_id() -> str:
+    """A random, time-independent decision id."""
+    return "D-" + uuid.uuid4().hex
+
+
+def _segment_context(conn: Any, segment_id: str) -> tuple[Any, str, tuple[int, int]]:
+    """The segment row, its source text and the parent context span (turn or answer)."""
+    seg = conn.execute(select(segments_table).where(segments_table.c.segment_id == segment_id)).mappings().first()
+    if seg is None:
+        raise ReviewError(f"unknown segment '{segment_id}'", hint="reload the page; the study may have been re-run")
+    text = conn.execute(select(sources_table.c.text).where(sources_table.c.source_id == seg["source_id"])).scalar()
+    context = (seg["start"], seg["end"])
+    if seg["parent_id"]:
+        parent = conn.execute(select(segments_table.c.start, segments_table.c.end)
+                              .where(segments_table.c.segment_id == seg["parent_id"])).first()
+        if parent is not None:
+            context = (parent[0], parent[1])
+    return seg, text or "", context
+
+
+def check_span(segment_id: str, start: object, end: object, *, text_length: int,
+               context: tuple[int, int]) -> tuple[int, int]:
+    """Validate a span: integers, ``0 <= start < end <= len(text)`` and inside ``context``."""
+    if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int):
+        raise ReviewError(f"span of segment '{segment_id}' needs integer start and end, got {start!r}, {end!r}")
+    if not 0 <= start < end <= text_length:
+        raise ReviewError(f"span {start}-{end} of segment '{segment_id}' is outside its source "
+                          f"(0-{text_length})", hint="select text inside the quote's context")
+    if start < context[0] or end > context[1]:
+        raise ReviewError(f"span {start}-{end} of segment '{segment_id}' leaves the coding unit's context "
+                          f"{context[0]}-{context[1]}", hint="select text inside the highlighted answer or turn")
+    return start, end
+
+
+def _validate(conn: Any, decision: ReviewDecision, codebook: Codebook | None) -> None:
+    if decision.action not in ACTIONS:
+        raise ReviewError(f"unknown action '{decision.action}'", hint=f"use one of {', '.join(ACTIONS)}")
+    if not decision.analyst.strip():
+        raise ReviewError("a decision needs the analyst's name")
+    seg, text, context = _segment_context(conn, decision.segment_id)
+    if decision.action in CODE_ACTIONS and not decision.code_id:
+        raise ReviewError(f"action '{decision.action}' needs a code", where=f"segment {decision.segment_id}")
+    if decision.code_id and codebook is not None and not codebook.has_code(decision.code_id):
+        codebook.code(decision.code_id)  # raises with close matches
+    if decision.action == "span":
+        check_span(decision.segment_id, decision.start, decision.end, text_length=len(text), context=context)
+    if decision.action == "memo" and not (decision.memo or "").strip():
+        raise ReviewError("a memo cannot be empty", where=f"segment {decision.segment_id}")
+    if decision.action == "consensus" and decision.outcome not in OUTCOMES:
+        raise ReviewError(f"a consensus needs outcome 'present' or 'absent', got {decision.outcome!r}")
+    if decision.action == "undo":
+        _validate_undo(conn, decision)
+
+
+def _validate_undo(conn: Any, decision: ReviewDecision) -> None:
+    target = conn.execute(select(decisions_table).where(decisions_table.c.decision_id == decision.undoes)
+                          ).mappings().first()
+    if target is None:
+        raise ReviewError(f"cannot undo unknown decision '{decision.undoes}'")
+    if target["segment_id"] != decision.segment_id or target["round"] != decision.round:
+        raise ReviewError(f"decision '{decision.undoes}' belongs to another segment or round")
+
+
+def record_decision(workspace: Workspace, *, segment_id: str, action: str, analyst: str,
+                    code_id: str | None = None, start: int | None = None, end: int | None = None,
+                    memo: str | None = None, round: str = MAIN_ROUND, undoes: str | None = None,
+                    outcome: str | None = None, codebook: Codebook | None = None) -> ReviewDecision:
+    """Validate and append one decision; it is committed when this returns."""
+    ensure_review_schema(workspace)
+    decision = ReviewDecision(
+        decision_id=new_decision_id(), segment_id=segment_id, code_id=code_id or None, action=action,  # type: ignore[arg-type]
+        analyst=analyst, created_at=utcnow(), start=start, end=end, memo=memo, round=round or MAIN_ROUND,
+        undoes=undoes, outcome=outcome,
+    )
+    with workspace.engine.begin() as conn:
+        _validate(conn, decision, codebook)
+        conn.execute(insert(decisions_table), [decision.model_dump()])
+    logger.info("%s %s %s on %s (%s)", analyst, action, code_id or "", segment_id, decision.round)
+    return decision
+
+
+# ---------------------------------------------------------------- reading
+
+def load_decisions(workspace: Workspace, *, segment_id: str | None = None, round: str | None = None,
+                   analyst: str | None = None, segment_ids: Sequence[str] | None = None) -> list[ReviewDecision]:
+    """Decisions in the order they were written, optionally filtered."""
+    ensure_review_schema(workspace)
+    query = select(decisions_table).order_by(decisions_table.c.seq)
+    if segment_id is not None:
+        query = query.where(decisions_table.c.segment_id == segment_id)
+    if segment_ids is not None:
+        query = query.where(decisions_table.c.segment_id.in_(list(segment_ids)))
+    if round is not None:
+        query = query.where(decisions_table.c.round == round)
+    if analyst is not None:
+        query = query.where(decisions_table.c.analyst == analyst)
+    with workspace.engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [ReviewDecision(**{k: v for k, v in row.items() if k != "seq"}) for row in rows]
+
+
+def undone_ids(decisions: Sequence[ReviewDecision]) -> set[str]:
+    """Ids of decisions reverted by an undo that is itself in effect."""
+    undos: dict[str, list[ReviewDecision]] = {}
+    for decision in decisions:
+        if decision.action == "undo" and decision.undoes:
+            undos.setdefault(decision.undoes, []).append(decision)
+    memo: dict[str, bool] = {}
+
+    def active(decision_id: str, depth: int = 0) -> bool:
+        if decision_id not in memo:
+            memo[decision_id] = depth > 50 or not any(active(u.decision_id, depth + 1)
+                                                      for u in undos.get(decision_id, []))
+        return memo[decision_id]
+
+    return {d.decision_id for d in decisions if not active(d.decision_id)}
+
+
+def effective_decisions(decisions: Sequence[ReviewDecision]) -> list[ReviewDecision]:
+    """The decisions in effect: neither undo rows nor undone."""
+    undone = undone_ids(decisions)
+    return [d for d in decisions if d.action != "undo" and d.decision_id not in undone]
+
+
+def machine_suggestions(workspace: Workspace, *, segment_ids: Sequence[str] | None = None
+                        ) -> dict[tuple[str, str], float]:
+    """Highest machine confidence per (segment, code) over all coders."""
+    query = select(assignments_table.c.segment_id, assignments_table.c.code_id, assignments_table.c.confidence)
+    if segment_ids is not None:
+        query = query.where(assignments_table.c.segment_id.in_(list(segment_ids)))
+    best: dict[tuple[str, str], float] = {}
+    with workspace.engine.connect() as conn:
+        for seg, code, confidence in conn.execute(query):
+            best[(seg, code)] = max(confidence, best.get((seg, code), 0.0))
+    return best
+
+
+def _apply_code(state: CodeState, decision: ReviewDecision) -> None:
+    action = decision.action
+    if action == "consensus":
+        action = "add" if decision.outcome == "present" else "reject"
+    if action == "accept":
+        state.status = "accepted" if state.suggested else "added"
+    elif action == "add":
+        state.status = "accepted" if state.suggested else "added"
+    elif action in ("reject", "remove"):
+        state.status = "rejected"
+    state.decided_by, state.decided_at = decision.analyst, decision.created_at
+
+
+def _apply(state: ReviewState, decision: ReviewDecision, suggestions: dict[tuple[str, str], float]) -> None:
+    note = state.segments.setdefault(decision.segment_id, SegmentNote(decision.segment_id))
+    note.last_by, note.last_at = decision.analyst, decision.created_at
+    code_state = None
+    if decision.code_id:
+        key = (decision.segment_id, decision.code_id)
+        code_state = state.codes.get(key)
+        if code_state is None:
+            code_state = state.codes[key] = CodeState(decision.segment_id, decision.code_id, status="none")
+    if decision.action in CODE_ACTIONS and code_state is not None:
+        _apply_code(code_state, decision)
+        note.reviewed = True
+    elif decision.action == "span":
+        span = (int(decision.start or 0), int(decision.end or 0))
+        if code_state is not None:
+            code_state.span = span
+        else:
+            note.span = span
+    elif decision.action == "memo":
+        memo = Memo(decision.analyst, decision.created_at, decision.memo or "", decision.decision_id)
+        (code_state.memos if code_state is not None else note.memos).append(memo)
+    elif decision.action in ("flag", "unflag"):
+        target: Any = code_state if code_state is not None else note
+        target.flagged = decision.action == "flag"
+
+
+def fold(decisions: Iterable[ReviewDecision], suggestions: dict[tuple[str, str], float]) -> ReviewState:
+    """Fold decisions (in order) over machine suggestions into the current state."""
+    state = ReviewState(codes={key: CodeState(key[0], key[1], suggested=True, confidence=conf)
+                               for key, conf in suggestions.items()}, segments={})
+    for decision in effective_decisions(list(decisions)):
+        _apply(state, decision, suggestions)
+    state.codes = {k: v for k, v in state.codes.items() if v.status != "none" or v.suggested}
+    return state
+
+
+def current_state(workspace: Workspace, *, analyst: str | None = None, round: str = MAIN_ROUND,
+                  segment_ids: Sequence[str] | None = None) -> ReviewState:
+    """The current state of the review, per (segment, code) and per segment.
+
+    ``round="main"`` folds the shared review plus every round's ``consensus`` decisions; a
+    blind round id folds only that round (pass ``analyst`` for one analyst's coding).
+    """
+    decisions = load_decisions(workspace, analyst=analyst, segment_ids=segment_ids)
+    if round == MAIN_ROUND:
+        chosen = [d for d in decisions if d.round == MAIN_ROUND or d.action == "consensus"
+                  or (d.action == "undo" and d.round != MAIN_ROUND)]
+    else:
+        chosen = [d for d in decisions if d.round == round]
+    return fold(chosen, machine_suggestions(workspace, segment_ids=segment_ids))
+
+
+def reviewed_rows(workspace: Workspace, *, round: str = MAIN_ROUND) -> list[dict[str, Any]]:
+    """Segments with at least one code decision, as training rows.
+
+    Each row: ``segment_id``, ``text`` (the adjusted quote span when set), ``codes_accepted``
+    (accepted or added) and ``codes_rejected``.
+    """
+    state = current_state(workspace, round=round)
+    by_segment: dict[str, list[CodeState]] = {}
+    for (segment_id, _), code_state in state.codes.items():
+        if code_state.status in ("accepted", "added", "rejected"):
+            by_segment.setdefault(segment_id, []).append(code_state)
+    if not by_segment:
+        return []
+    texts = _segment_texts(workspace, list(by_segment))
+    rows = []
+    for segment_id in sorted(by_segment):
+        states = by_segment[segment_id]
+        span = state.note(segment_id).span
+        text = texts[segment_id][1][span[0]:span[1]] if span else texts[segment_id][0]
+        rows.append({"segment_id": segment_id, "text": text,
+                     "codes_accepted": sorted(s.code_id for s in states if s.present),
+                     "codes_rejected": sorted(s.code_id for s in states if s.status == "rejected")})
+    return rows
+
+
+def _segment_texts(workspace: Workspace, segment_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """segment_id -> (segment text, source text)."""
+    query = (select(segments_table.c.segment_id, segments_table.c.text, sources_table.c.text)
+             .join(sources_table, sources_table.c.source_id == segments_table.c.source_id)
+             .where(segments_table.c.segment_id.in_(segment_ids)))
+    with workspace.engine.connect() as conn:
+        return {row[0]: (row[1], row[2]) for row in conn.execute(query)}

@@ -1,0 +1,160 @@
+"""Blind double coding: rounds of the same segments coded independently by several analysts.
+
+While a round is open, an analyst sees only their own decisions of that round. When every
+analyst of the round has finished, the round is *complete*: its disagreements are listed and
+each resolution is recorded as a ``consensus`` decision (which also sets the main state).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select
+
+from hoi_nlp.errors import ReviewError
+from hoi_nlp.records import utcnow
+from hoi_nlp.review.decisions import MAIN_ROUND, CodeState, current_state, load_decisions, machine_suggestions
+from hoi_nlp.review.tables import ensure_review_schema, round_done_table, round_items_table, rounds_table
+from hoi_nlp.store import Workspace, load_segments
+
+logger = logging.getLogger(__name__)
+
+_ROUND_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Round:
+    """A blind double-coding round."""
+
+    round_id: str
+    analysts: tuple[str, ...]
+    segment_ids: tuple[str, ...]
+    finished: dict[str, datetime]
+    created_at: datetime
+
+    @property
+    def complete(self) -> bool:
+        """Whether every analyst has finished."""
+        return all(a in self.finished for a in self.analysts)
+
+    def member(self, analyst: str) -> bool:
+        """Whether ``analyst`` codes in this round."""
+        return analyst in self.analysts
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A (segment, code) the round's analysts coded differently."""
+
+    segment_id: str
+    code_id: str
+    values: dict[str, bool]
+    resolved: str | None = None
+
+
+def assign_round(workspace: Workspace, round_id: str, analysts: Sequence[str], *, sample: int | None = None,
+                 seed: int = 0, created_by: str = "admin", segment_ids: Sequence[str] | None = None) -> Round:
+    """Create round ``round_id``: the same segments for every analyst (a random sample when ``sample``)."""
+    ensure_review_schema(workspace)
+    analysts = tuple(dict.fromkeys(a.strip() for a in analysts if a.strip()))
+    if not _ROUND_ID.match(round_id) or round_id == MAIN_ROUND:
+        raise ReviewError(f"round id '{round_id}' must be letters/digits/._- and not 'main'")
+    if len(analysts) < 2:
+        raise ReviewError("blind double coding needs at least two analysts", hint="--analysts a,b")
+    ids = list(segment_ids) if segment_ids is not None else [s.segment_id for s in load_segments(workspace,
+                                                                                               codable=True)]
+    if sample is not None and sample < len(ids):
+        ids = sorted(random.Random(seed).sample(ids, sample))
+    if not ids:
+        raise ReviewError("no coding units to assign", hint="run the study first (`hoi run STUDY`)")
+    with workspace.engine.begin() as conn:
+        if conn.execute(select(rounds_table.c.round_id).where(rounds_table.c.round_id == round_id)).first():
+            raise ReviewError(f"round '{round_id}' exists already", hint="choose a new round id")
+        conn.execute(insert(rounds_table), [{"round_id": round_id, "analysts": list(analysts),
+                                             "created_at": utcnow(), "created_by": created_by}])
+        conn.execute(insert(round_items_table), [{"round_id": round_id, "segment_id": sid, "position": i}
+                                                 for i, sid in enumerate(ids)])
+    logger.info("round %s: %d segments for %s", round_id, len(ids), ", ".join(analysts))
+    return get_round(workspace, round_id)
+
+
+def get_round(workspace: Workspace, round_id: str) -> Round:
+    """Round ``round_id`` or :class:`ReviewError`."""
+    ensure_review_schema(workspace)
+    with workspace.engine.connect() as conn:
+        row = conn.execute(select(rounds_table).where(rounds_table.c.round_id == round_id)).mappings().first()
+        if row is None:
+            raise ReviewError(f"unknown round '{round_id}'", hint="see the rounds page or `hoi review assign`")
+        items = conn.execute(select(round_items_table.c.segment_id).where(round_items_table.c.round_id == round_id)
+                             .order_by(round_items_table.c.position)).scalars().all()
+        done = conn.execute(select(round_done_table.c.analyst, round_done_table.c.finished_at)
+                            .where(round_done_table.c.round_id == round_id)).all()
+    return Round(round_id, tuple(row["analysts"]), tuple(items), dict(done), row["created_at"])
+
+
+def list_rounds(workspace: Workspace) -> list[Round]:
+    """All rounds, newest first."""
+    ensure_review_schema(workspace)
+    with workspace.engine.connect() as conn:
+        ids = conn.execute(select(rounds_table.c.round_id).order_by(rounds_table.c.created_at.desc())).scalars()
+        round_ids = list(ids)
+    return [get_round(workspace, rid) for rid in round_ids]
+
+
+def finish_round(workspace: Workspace, round_id: str, analyst: str) -> Round:
+    """Mark ``analyst`` as finished with round ``round_id``."""
+    current = get_round(workspace, round_id)
+    if not current.member(analyst):
+        raise ReviewError(f"'{analyst}' is not an analyst of round '{round_id}'")
+    if analyst not in current.finished:
+        with workspace.engine.begin() as conn:
+            conn.execute(insert(round_done_table), [{"round_id": round_id, "analyst": analyst,
+                                                     "finished_at": utcnow()}])
+    return get_round(workspace, round_id)
+
+
+def visible_rounds(workspace: Workspace, analyst: str) -> set[str]:
+    """Rounds whose decisions ``analyst`` may see from others: the complete ones."""
+    return {r.round_id for r in list_rounds(workspace) if r.complete}
+
+
+def coded_values(workspace: Workspace, current: Round) -> dict[str, dict[tuple[str, str], bool]]:
+    """Per analyst: (segment, code) -> applied? over the round's segments and every code in play.
+
+    Codes in play on a segment are the machine's suggestions and any code an analyst added.
+    """
+    states = {a: current_state(workspace, analyst=a, round=current.round_id, segment_ids=current.segment_ids)
+              for a in current.analysts}
+    keys = set(machine_suggestions(workspace, segment_ids=current.segment_ids))
+    for state in states.values():
+        keys |= set(state.codes)
+    return {a: {key: _present(states[a].codes.get(key)) for key in sorted(keys)} for a in current.analysts}
+
+
+def _present(state: CodeState | None) -> bool:
+    return bool(state and state.present)
+
+
+def disagreements(workspace: Workspace, current: Round) -> list[Disagreement]:
+    """The (segment, code) pairs the analysts coded differently, with any consensus recorded."""
+    values = coded_values(workspace, current)
+    resolved = {(d.segment_id, d.code_id): d.outcome for d in _consensus(workspace, current.round_id)}
+    keys = next(iter(values.values())).keys() if values else []
+    out = []
+    for key in keys:
+        per = {a: values[a][key] for a in current.analysts}
+        if len(set(per.values())) > 1:
+            out.append(Disagreement(key[0], key[1], per, resolved.get(key)))
+    return out
+
+
+def _consensus(workspace: Workspace, round_id: str) -> list:  # type: ignore[type-arg]
+    from hoi_nlp.review.decisions import effective_decisions
+
+    decisions = effective_decisions(load_decisions(workspace, round=round_id))
+    return [d for d in decisions if d.action == "consensus"]

@@ -1,0 +1,85 @@
+"""A small coded study workspace (built once per session, copied per test) and app clients."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA
+
+PASSWORD = "korrekt-hest-batteri"
+
+
+def _build(root: Path) -> Path:
+    from sqlalchemy import text
+
+    from hoi_nlp.codebook import load_codebook
+    from hoi_nlp.coding.rules import RuleCoder
+    from hoi_nlp.review.privacy import PrivacyView, ner_finder, patterns_nlp
+    from hoi_nlp.runner import code_stage, ingest_stage, segment_stage
+    from hoi_nlp.settings import Settings
+    from hoi_nlp.store import Workspace
+
+    workspace = Workspace.open(root / "study_small", study="study_small")
+    ingest_stage(DATA / "study_small", workspace)
+    segment_stage(workspace, Settings())
+    codebook = load_codebook(DATA / "codebooks" / "small.yaml")
+    code_stage(workspace, codebook, Settings(), coder=RuleCoder(codebook))
+    PrivacyView(workspace, finder=ner_finder(workspace, nlp=patterns_nlp())).prepare_all()
+    with workspace.engine.begin() as conn:
+        conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    workspace.engine.dispose()
+    return workspace.root
+
+
+@pytest.fixture(scope="session")
+def built_study(tmp_path_factory) -> Path:
+    """The coded study_small workspace (rule coder, small codebook, display pseudonyms cached)."""
+    return _build(tmp_path_factory.mktemp("review-study"))
+
+
+@pytest.fixture
+def study_ws(built_study, tmp_path):
+    """A private copy of the coded workspace."""
+    from hoi_nlp.store import Workspace
+
+    target = tmp_path / "study_small"
+    shutil.copytree(built_study, target)
+    return Workspace.open(target, study="study_small", create=False)
+
+
+@pytest.fixture(scope="session")
+def small_cb():
+    from hoi_nlp.codebook import load_codebook
+
+    return load_codebook(DATA / "codebooks" / "small.yaml")
+
+
+def make_client(workspace, codebook, *, login: bool = True, **options):
+    from fastapi.testclient import TestClient
+
+    from hoi_nlp.review.app import AppConfig, create_app
+    from hoi_nlp.review.privacy import PrivacyView
+
+    config = AppConfig(workspace=workspace, codebook=codebook, login=login, active_learning=False,
+                       privacy=PrivacyView(workspace), local_user="local", **options)
+    return TestClient(create_app(config), follow_redirects=False)
+
+
+def csrf_of(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = PASSWORD) -> str:
+    """Log in and return the CSRF token of the session."""
+    response = client.post("/login", data={"username": username, "password": password, "next": "/queue"})
+    assert response.status_code == 303, response.text
+    page = client.get("/queue")
+    assert page.status_code == 200
+    return csrf_of(page.text)
