@@ -7,6 +7,7 @@ from hoi_nlp.cli import (  # noqa: F401  (importing registers the commands)
     commands_code,
     commands_ingest,
     commands_privacy,
+    commands_review,
     commands_study,
 )
 from hoi_nlp.cli._app import app
