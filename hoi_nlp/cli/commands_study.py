@@ -130,3 +130,36 @@ def codebook_show(path: Path | None = typer.Argument(None, help="Codebook YAML (
         echo(f"{family.id}  {family.label}")
         for code in family.codes:
             echo(f"  {code.id:45s} {code.label}")
+
+
+@app.command("serve")
+@handle_errors
+def serve_command(
+    home: Path = typer.Option(Path("outputs"), help="Folder for the local Prefect server's data (PREFECT_HOME)."),
+    port: int = typer.Option(4200, help="Port of the local Prefect server (127.0.0.1 only)."),
+    api_url: str | None = typer.Option(None, envvar="PREFECT_API_URL",
+                                       help="Use an existing Prefect server instead of starting one."),
+) -> None:
+    """Serve the study flows as Prefect deployments; start runs from the Prefect UI or API."""
+    import os
+
+    from flows.environment import configure_prefect
+    from flows.serve import prefect_home_for, start_local_server
+
+    server = None
+    if not api_url:
+        os.environ["PREFECT_HOME"] = str(prefect_home_for(home))
+        configure_prefect(home, verbose=True)
+        server, api_url = start_local_server(port=port)
+        echo(f"Started a local Prefect server: UI at {api_url.removesuffix('/api')} (data in {os.environ['PREFECT_HOME']})")
+    os.environ["PREFECT_API_URL"] = api_url
+    from flows.serve import serve_deployments
+
+    echo(f"Serving the hoi deployments (hoi-run/study-run, hoi-code/study-code, …) against {api_url}; "
+         "Ctrl+C stops.")
+    try:
+        serve_deployments()
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
