@@ -6,10 +6,12 @@ from hoi_nlp.cli import (  # noqa: F401  (importing registers the commands)
     _app,
     commands_code,
     commands_ingest,
+    commands_models,
     commands_privacy,
     commands_review,
     commands_study,
 )
+from hoi_nlp.cli import commands_export  # noqa: E402,F401,I001  (last: replaces the basic `hoi export`)
 from hoi_nlp.cli._app import app
 
 __all__ = ["app"]

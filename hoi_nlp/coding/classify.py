@@ -27,8 +27,9 @@ MIN_POSITIVES_PER_CODE_PLATT = 8
 class ClassifierModel:
     """Per-code logistic regressions over embedding ⊕ lemma TF-IDF ⊕ rule hits."""
 
-    def __init__(self, *, c: float = 2.0, tfidf_weight: float = 1.0, rule_weight: float = 1.0,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, *, c: float = 2.0, tfidf_weight: float = 1.0, rule_weight: float = 1.0, seed: int = 0
+    ) -> None:
         self.c = c
         self.tfidf_weight = tfidf_weight
         self.rule_weight = rule_weight
@@ -42,8 +43,15 @@ class ClassifierModel:
 
     def fit_vectorizer(self, lemmas: Sequence[str]) -> ClassifierModel:
         """Fit the lemma TF-IDF vocabulary (unsupervised; may see all texts)."""
-        self.vectorizer = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=2, max_df=0.5,
-                                          sublinear_tf=True, max_features=30000, token_pattern=r"(?u)\b\w+\b")
+        self.vectorizer = TfidfVectorizer(
+            analyzer="word",
+            ngram_range=(1, 2),
+            min_df=2,
+            max_df=0.5,
+            sublinear_tf=True,
+            max_features=30000,
+            token_pattern=r"(?u)\b\w+\b",
+        )
         self.vectorizer.fit(list(lemmas))
         return self
 
@@ -86,7 +94,8 @@ class ClassifierModel:
         pooled = _platt(decisions.reshape(-1), labels.reshape(-1), seed=self.seed)
         self.platt = [
             _platt(decisions[:, j], labels[:, j], seed=self.seed)
-            if labels[:, j].sum() >= MIN_POSITIVES_PER_CODE_PLATT else pooled
+            if labels[:, j].sum() >= MIN_POSITIVES_PER_CODE_PLATT
+            else pooled
             for j in range(labels.shape[1])
         ]
         return self

@@ -33,7 +33,11 @@ from hoi_nlp.records import CodeAssignment, Segment
 logger = logging.getLogger(__name__)
 
 TrainedMethod = Literal["similarity", "classifier", "combined"]
-CODER_NAMES: dict[str, str] = {"similarity": SIMILARITY_V1, "classifier": CLASSIFIER_V1, "combined": COMBINED_V1}
+CODER_NAMES: dict[str, str] = {
+    "similarity": SIMILARITY_V1,
+    "classifier": CLASSIFIER_V1,
+    "combined": COMBINED_V1,
+}
 _EPS = 1e-4
 
 
@@ -95,8 +99,9 @@ def best_f1_threshold(probs: np.ndarray, y: np.ndarray, grid: np.ndarray) -> tup
     return float(grid[best[len(best) // 2]]), float(f1.max())
 
 
-def select_thresholds(probs: np.ndarray, labels: np.ndarray, *, prior_weight: float = 10.0,
-                      grid: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+def select_thresholds(
+    probs: np.ndarray, labels: np.ndarray, *, prior_weight: float = 10.0, grid: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
     """Per-code thresholds: each code's max-F1 cut shrunk towards the pooled (micro) max-F1 cut.
 
     ``t_c = (n_c * t_best_c + prior_weight * t_global) / (n_c + prior_weight)``, where ``n_c`` is
@@ -141,13 +146,21 @@ class CoderBundle:
 class TrainedCoder:
     """Apply a :class:`CoderBundle` as the similarity, classifier or combined coder."""
 
-    def __init__(self, bundle: CoderBundle, codebook: Codebook, *, method: TrainedMethod = "combined",
-                 embedder: Embedder, cache: EmbeddingCache | None = None,
-                 min_confidence: float | None = None) -> None:
+    def __init__(
+        self,
+        bundle: CoderBundle,
+        codebook: Codebook,
+        *,
+        method: TrainedMethod = "combined",
+        embedder: Embedder,
+        cache: EmbeddingCache | None = None,
+        min_confidence: float | None = None,
+    ) -> None:
         self.bundle = bundle
         self.codebook = codebook
         self.method = method
         self.name = CODER_NAMES[method]
+        self.version = bundle.model_version
         self.embedder = embedder
         self.cache = cache
         self.min_confidence = min_confidence
@@ -155,8 +168,14 @@ class TrainedCoder:
 
     def features(self, texts: Sequence[str]) -> TextFeatures:
         """Embeddings, lemmas and rule hits for ``texts``."""
-        return analyse_texts(texts, codebook=self.codebook, embedder=self.embedder, cache=self.cache,
-                             rule_coder=self.rule_coder, code_ids=self.bundle.code_ids)
+        return analyse_texts(
+            texts,
+            codebook=self.codebook,
+            embedder=self.embedder,
+            cache=self.cache,
+            rule_coder=self.rule_coder,
+            code_ids=self.bundle.code_ids,
+        )
 
     def thresholds(self) -> np.ndarray:
         """The decision threshold per code (``min_confidence`` overrides when given)."""
@@ -178,13 +197,19 @@ class TrainedCoder:
             assignments.append(self._assignment(segments[i], features, probs, int(i), int(j)))
         return assignments
 
-    def _assignment(self, seg: Segment, features: TextFeatures, probs: dict[str, np.ndarray],
-                    i: int, j: int) -> CodeAssignment:
+    def _assignment(
+        self, seg: Segment, features: TextFeatures, probs: dict[str, np.ndarray], i: int, j: int
+    ) -> CodeAssignment:
         code_id = self.bundle.code_ids[j]
         components = {k: round(float(v[i, j]), 4) for k, v in probs.items() if k != "combined"}
         return CodeAssignment(
-            segment_id=seg.segment_id, code_id=code_id,
-            confidence=round(float(probs[self.method][i, j]), 4), method=self.method, coder=self.name,
-            codebook_version=self.codebook.version_tag, model_version=self.bundle.model_version,
-            evidence=features.evidence[i].get(code_id, ()), components=components,
+            segment_id=seg.segment_id,
+            code_id=code_id,
+            confidence=round(float(probs[self.method][i, j]), 4),
+            method=self.method,
+            coder=self.name,
+            codebook_version=self.codebook.version_tag,
+            model_version=self.bundle.model_version,
+            evidence=features.evidence[i].get(code_id, ()),
+            components=components,
         )

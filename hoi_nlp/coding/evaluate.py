@@ -68,8 +68,9 @@ def scores(gold: np.ndarray, pred: np.ndarray, *, with_kappa: bool = False) -> S
     return Scores(*_prf(tp, fp, fn), support=int(gold.sum()), predicted=int(pred.sum()), kappa=kappa)
 
 
-def evaluate_matrix(gold: np.ndarray, pred: np.ndarray, code_ids: Sequence[str], *, coder: str,
-                    data: str) -> EvalReport:
+def evaluate_matrix(
+    gold: np.ndarray, pred: np.ndarray, code_ids: Sequence[str], *, coder: str, data: str
+) -> EvalReport:
     """Per-code, per-family, micro and macro scores; macro F1 averages codes with support."""
     per_code = {cid: scores(gold[:, j], pred[:, j], with_kappa=True) for j, cid in enumerate(code_ids)}
     families = sorted({cid.split(".", 1)[0] for cid in code_ids})
@@ -82,8 +83,9 @@ def evaluate_matrix(gold: np.ndarray, pred: np.ndarray, code_ids: Sequence[str],
     return EvalReport(coder, data, int(gold.shape[0]), scores(gold, pred), macro, per_code, per_family)
 
 
-def assignments_matrix(assignments: Sequence[CodeAssignment], segment_ids: Sequence[str],
-                       code_ids: Sequence[str]) -> np.ndarray:
+def assignments_matrix(
+    assignments: Sequence[CodeAssignment], segment_ids: Sequence[str], code_ids: Sequence[str]
+) -> np.ndarray:
     """0/1 matrix of which codes were assigned to which segment."""
     rows = {sid: i for i, sid in enumerate(segment_ids)}
     cols = {cid: j for j, cid in enumerate(code_ids)}
@@ -98,7 +100,11 @@ def format_table(reports: Sequence[EvalReport], *, per_code: bool = True) -> str
     """A plain-text table: per code (F1 and kappa per coder), per family and the summary rows."""
     names = [r.coder for r in reports]
     head = f"{'code':44s}" + "".join(f"{n[:12]:>14s}{'κ':>7s}" for n in names) + f"{'n':>6s}"
-    lines = [f"data: {reports[0].data}  ({reports[0].n_texts} texts)" if reports else "", head, "-" * len(head)]
+    lines = [
+        f"data: {reports[0].data}  ({reports[0].n_texts} texts)" if reports else "",
+        head,
+        "-" * len(head),
+    ]
     if per_code and reports:
         for cid in reports[0].per_code:
             cells = "".join(f"{r.per_code[cid].f1:14.3f}{_k(r.per_code[cid].kappa):>7s}" for r in reports)
@@ -141,8 +147,37 @@ def _write_csv(reports: Sequence[EvalReport], stream: Any) -> None:
     writer = csv.writer(stream)
     writer.writerow(["coder", "level", "id", "precision", "recall", "f1", "kappa", "support", "predicted"])
     for r in reports:
-        rows = [("code", k, s) for k, s in r.per_code.items()] + [("family", k, s) for k, s in r.per_family.items()]
+        rows = [("code", k, s) for k, s in r.per_code.items()] + [
+            ("family", k, s) for k, s in r.per_family.items()
+        ]
         rows.append(("micro", "all", r.micro))
         for level, key, s in rows:
-            writer.writerow([r.coder, level, key, s.precision, s.recall, s.f1, s.kappa, s.support, s.predicted])
+            writer.writerow(
+                [r.coder, level, key, s.precision, s.recall, s.f1, s.kappa, s.support, s.predicted]
+            )
         writer.writerow([r.coder, "macro", "all", "", "", r.macro_f1, "", "", ""])
+
+
+def evaluate_coders(
+    rows: Sequence[Any], coders: dict[str, Any], code_ids: Sequence[str], *, data: str
+) -> list[EvalReport]:
+    """Run each coder on labelled ``rows`` and score it; trained coders share one feature pass."""
+    from hoi_nlp.coding.base import text_segments
+    from hoi_nlp.coding.data import label_matrix
+
+    segments = text_segments([(f"row{i}", row.text) for i, row in enumerate(rows)])
+    segment_ids = [seg.segment_id for seg in segments]
+    gold = label_matrix(rows, code_ids)
+    shared: dict[int, Any] = {}
+    reports = []
+    for name, coder in coders.items():
+        if hasattr(coder, "code_features"):
+            key = id(coder.bundle)
+            if key not in shared:
+                shared[key] = coder.features([seg.text for seg in segments])
+            assignments = coder.code_features(segments, shared[key])
+        else:
+            assignments = coder.code(segments)
+        pred = assignments_matrix(assignments, segment_ids, code_ids)
+        reports.append(evaluate_matrix(gold, pred, code_ids, coder=name, data=data))
+    return reports

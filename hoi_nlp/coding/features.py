@@ -36,12 +36,17 @@ class TextFeatures:
     def subset(self, index: np.ndarray | Sequence[int]) -> TextFeatures:
         """The rows at ``index``."""
         idx = np.asarray(index, dtype=int)
-        return TextFeatures(self.embeddings[idx], [self.lemmas[i] for i in idx], self.rules[idx],
-                            [self.evidence[i] for i in idx])
+        return TextFeatures(
+            self.embeddings[idx],
+            [self.lemmas[i] for i in idx],
+            self.rules[idx],
+            [self.evidence[i] for i in idx],
+        )
 
 
-def rule_features(texts: Sequence[str], rule_coder: RuleCoder, code_ids: Sequence[str]
-                  ) -> tuple[list[str], np.ndarray, list[dict[str, tuple[Evidence, ...]]]]:
+def rule_features(
+    texts: Sequence[str], rule_coder: RuleCoder, code_ids: Sequence[str]
+) -> tuple[list[str], np.ndarray, list[dict[str, tuple[Evidence, ...]]]]:
     """Lemmas, the rule-confidence matrix and rule evidence for ``texts`` (one spaCy pass)."""
     index = {code_id: j for j, code_id in enumerate(code_ids)}
     matrix = np.zeros((len(texts), len(code_ids)), dtype=np.float32)
@@ -58,9 +63,15 @@ def rule_features(texts: Sequence[str], rule_coder: RuleCoder, code_ids: Sequenc
     return lemmas, matrix, evidence
 
 
-def analyse_texts(texts: Sequence[str], *, codebook: Codebook, embedder: Embedder,
-                  cache: EmbeddingCache | None, rule_coder: RuleCoder | None = None,
-                  code_ids: Sequence[str] | None = None) -> TextFeatures:
+def analyse_texts(
+    texts: Sequence[str],
+    *,
+    codebook: Codebook,
+    embedder: Embedder,
+    cache: EmbeddingCache | None,
+    rule_coder: RuleCoder | None = None,
+    code_ids: Sequence[str] | None = None,
+) -> TextFeatures:
     """Embed, lemmatise and rule-match ``texts``."""
     texts = list(texts)
     code_ids = list(code_ids or codebook.code_ids)

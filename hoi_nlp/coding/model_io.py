@@ -35,7 +35,9 @@ def _atomic_write(path: Path, write: Any, *, binary: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
-        with os.fdopen(handle, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as stream:
+        with os.fdopen(
+            handle, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})
+        ) as stream:
             write(stream)
         os.replace(tmp, path)
     except BaseException:
@@ -61,7 +63,9 @@ def read_manifest(model_dir: str | Path) -> dict[str, Any]:
     """The manifest of a saved coder, or :class:`ModelError` when missing."""
     path = Path(model_dir) / MANIFEST
     if not path.is_file():
-        raise ModelError("no trained coder here (manifest.json missing)", path=str(path.parent), hint=_RETRAIN)
+        raise ModelError(
+            "no trained coder here (manifest.json missing)", path=str(path.parent), hint=_RETRAIN
+        )
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -72,8 +76,9 @@ def load_bundle(model_dir: str | Path = DEFAULT_MODEL_DIR) -> CoderBundle:
     manifest = read_manifest(model_dir)
     path = Path(model_dir) / manifest.get("artefact", ARTEFACT)
     if not path.is_file() or file_sha256(path) != manifest.get("sha256"):
-        raise ModelError("coder artefact is missing or does not match its manifest (sha256)",
-                         path=str(path), hint=_RETRAIN)
+        raise ModelError(
+            "coder artefact is missing or does not match its manifest (sha256)", path=str(path), hint=_RETRAIN
+        )
     try:
         bundle: CoderBundle = joblib.load(path)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means a corrupt/incompatible file
@@ -88,12 +93,18 @@ def check_codebook(bundle: CoderBundle, codebook: Codebook, *, model_dir: str | 
     if list(codebook.code_ids) != list(bundle.code_ids):
         added = sorted(set(codebook.code_ids) - set(bundle.code_ids))
         removed = sorted(set(bundle.code_ids) - set(codebook.code_ids))
-        raise ModelError(f"the coder was trained for codebook {bundle.codebook_version}, whose code ids differ "
-                         f"from {codebook.version_tag} (new: {added[:5]}, gone: {removed[:5]})",
-                         path=str(model_dir) or None, hint=_RETRAIN)
+        raise ModelError(
+            f"the coder was trained for codebook {bundle.codebook_version}, whose code ids differ "
+            f"from {codebook.version_tag} (new: {added[:5]}, gone: {removed[:5]})",
+            path=str(model_dir) or None,
+            hint=_RETRAIN,
+        )
     if codebook.version_tag != bundle.codebook_version:
-        logger.warning("coder trained for codebook %s, now %s (same ids): consider `hoi train`",
-                       bundle.codebook_version, codebook.version_tag)
+        logger.warning(
+            "coder trained for codebook %s, now %s (same ids): consider `hoi train`",
+            bundle.codebook_version,
+            codebook.version_tag,
+        )
 
 
 def bundle_embedder(bundle: CoderBundle) -> Embedder:
@@ -105,40 +116,62 @@ def bundle_embedder(bundle: CoderBundle) -> Embedder:
         return bundle.tfidf_embedder  # type: ignore[no-any-return]
     embedder = get_embedder(EmbeddingSettings(backend=spec["backend"], model=spec.get("model", "")))
     if embedder.model_id != spec["model_id"]:
-        raise ModelError(f"the coder was trained with embeddings '{spec['model_id']}' but "
-                         f"'{embedder.model_id}' is installed", hint=_RETRAIN)
+        raise ModelError(
+            f"the coder was trained with embeddings '{spec['model_id']}' but "
+            f"'{embedder.model_id}' is installed",
+            hint=_RETRAIN,
+        )
     return embedder
 
 
-def load_trained_coder(codebook: Codebook, *, model_dir: str | Path = DEFAULT_MODEL_DIR,
-                       method: TrainedMethod = "combined", cache: EmbeddingCache | None = None,
-                       min_confidence: float | None = None) -> TrainedCoder:
+def load_trained_coder(
+    codebook: Codebook,
+    *,
+    model_dir: str | Path = DEFAULT_MODEL_DIR,
+    method: TrainedMethod = "combined",
+    cache: EmbeddingCache | None = None,
+    min_confidence: float | None = None,
+) -> TrainedCoder:
     """Load ``model_dir`` as the similarity, classifier or combined coder for ``codebook``."""
     bundle = load_bundle(model_dir)
     check_codebook(bundle, codebook, model_dir=model_dir)
-    return TrainedCoder(bundle, codebook, method=method, embedder=bundle_embedder(bundle), cache=cache,
-                        min_confidence=min_confidence)
+    return TrainedCoder(
+        bundle,
+        codebook,
+        method=method,
+        embedder=bundle_embedder(bundle),
+        cache=cache,
+        min_confidence=min_confidence,
+    )
 
 
 def models_toml_entry(model_dir: str | Path, manifest: dict[str, Any]) -> str:
     """The ``[coder]`` table for models/models.toml."""
     shown = Path(model_dir).resolve()
     shown_str = str(shown.relative_to(REPO_ROOT)) if shown.is_relative_to(REPO_ROOT) else str(shown)
-    return "\n".join([
-        "[coder]",
-        'name = "hoi.combined.v1"',
-        f'path = "{shown_str}/{manifest["artefact"]}"',
-        f'revision = "{manifest["model_version"]}"',
-        f'sha256 = "{manifest["sha256"]}"',
-        f'codebook = "{manifest["codebook_version"]}"',
-        f'embedder = "{manifest["embedder"]["model_id"]}"',
-        'card = "models/coder/MODEL_CARD.md"',
-        f'trained_at = "{manifest["trained_at"]}"',
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "[coder]",
+                'name = "hoi.combined.v1"',
+                f'path = "{shown_str}/{manifest["artefact"]}"',
+                f'revision = "{manifest["model_version"]}"',
+                f'sha256 = "{manifest["sha256"]}"',
+                f'codebook = "{manifest["codebook_version"]}"',
+                f'embedder = "{manifest["embedder"]["model_id"]}"',
+                'card = "models/coder/MODEL_CARD.md"',
+                f'trained_at = "{manifest["trained_at"]}"',
+            ]
+        )
+        + "\n"
+    )
 
 
-def update_models_toml(model_dir: str | Path, manifest: dict[str, Any],
-                       toml_path: str | Path = REPO_ROOT / "models" / "models.toml") -> Path:
+def update_models_toml(
+    model_dir: str | Path,
+    manifest: dict[str, Any],
+    toml_path: str | Path = REPO_ROOT / "models" / "models.toml",
+) -> Path:
     """Replace (or append) only the ``[coder]`` table; other tables are left as they are."""
     path = Path(toml_path)
     text = path.read_text(encoding="utf-8") if path.is_file() else ""

@@ -34,8 +34,15 @@ class SimilarityModel:
         self.sd = np.ones((2, 0))
         self.platt: LogisticRegression | None = None
 
-    def fit(self, code_ids: Sequence[str], profiles: np.ndarray, vectors: np.ndarray, labels: np.ndarray,
-            *, row_ids: np.ndarray | None = None) -> SimilarityModel:
+    def fit(
+        self,
+        code_ids: Sequence[str],
+        profiles: np.ndarray,
+        vectors: np.ndarray,
+        labels: np.ndarray,
+        *,
+        row_ids: np.ndarray | None = None,
+    ) -> SimilarityModel:
         """Store exemplars (the positives among ``vectors``) and per-code background statistics."""
         self.code_ids = list(code_ids)
         self.profiles = profiles.astype(np.float16)

@@ -33,7 +33,7 @@ from hoi_nlp.coding.data import (
 )
 from hoi_nlp.coding.evaluate import EvalReport, evaluate_matrix
 from hoi_nlp.coding.features import TextFeatures, analyse_texts
-from hoi_nlp.coding.model_io import DEFAULT_MODEL_DIR, save_bundle
+from hoi_nlp.coding.model_io import DEFAULT_MODEL_DIR, read_manifest, save_bundle
 from hoi_nlp.coding.rules import RuleCoder
 from hoi_nlp.coding.similarity import SimilarityModel
 from hoi_nlp.errors import ModelError
@@ -66,8 +66,9 @@ class OutOfFold:
     folds: np.ndarray
 
 
-def collect_rows(codebook: Codebook, *, train_paths: Sequence[str | Path],
-                 extra_rows: Iterable[LabelledRow] = ()) -> list[LabelledRow]:
+def collect_rows(
+    codebook: Codebook, *, train_paths: Sequence[str | Path], extra_rows: Iterable[LabelledRow] = ()
+) -> list[LabelledRow]:
     """Codebook examples, training files and extra rows, identical texts merged."""
     rows = codebook_rows(codebook)
     for path in train_paths:
@@ -76,16 +77,25 @@ def collect_rows(codebook: Codebook, *, train_paths: Sequence[str | Path],
     return merge_duplicates(rows)
 
 
-def cross_fit(features: TextFeatures, labels: np.ndarray, profiles: np.ndarray, code_ids: Sequence[str], *,
-              vectorizer_model: ClassifierModel, folds: int, seed: int) -> OutOfFold:
+def cross_fit(
+    features: TextFeatures,
+    labels: np.ndarray,
+    profiles: np.ndarray,
+    code_ids: Sequence[str],
+    *,
+    vectorizer_model: ClassifierModel,
+    folds: int,
+    seed: int,
+) -> OutOfFold:
     """OOF similarity z-scores and classifier decisions over ``folds`` shuffled folds."""
     n, c = labels.shape
     sim_z = np.zeros((2, n, c))
     decision = np.zeros((n, c))
     fold_of = np.zeros(n, dtype=int)
     for k, (train, test) in enumerate(KFold(folds, shuffle=True, random_state=seed).split(np.arange(n))):
-        sim = SimilarityModel(seed=seed).fit(code_ids, profiles, features.embeddings[train], labels[train],
-                                             row_ids=train)
+        sim = SimilarityModel(seed=seed).fit(
+            code_ids, profiles, features.embeddings[train], labels[train], row_ids=train
+        )
         sim_z[:, test] = sim.zscores(sim.raw_scores(features.embeddings[test]))
         clf = _classifier(vectorizer_model, seed).fit(features.subset(train), labels[train], code_ids)
         decision[test] = clf.decision(features.subset(test))
@@ -95,14 +105,21 @@ def cross_fit(features: TextFeatures, labels: np.ndarray, profiles: np.ndarray, 
 
 
 def _classifier(template: ClassifierModel, seed: int) -> ClassifierModel:
-    model = ClassifierModel(c=template.c, tfidf_weight=template.tfidf_weight,
-                            rule_weight=template.rule_weight, seed=seed)
+    model = ClassifierModel(
+        c=template.c, tfidf_weight=template.tfidf_weight, rule_weight=template.rule_weight, seed=seed
+    )
     model.vectorizer = template.vectorizer
     return model
 
 
-def stacked_oof(stacker: Stacker, sim: np.ndarray, clf: np.ndarray, rules: np.ndarray, labels: np.ndarray,
-                folds: np.ndarray) -> np.ndarray:
+def stacked_oof(
+    stacker: Stacker,
+    sim: np.ndarray,
+    clf: np.ndarray,
+    rules: np.ndarray,
+    labels: np.ndarray,
+    folds: np.ndarray,
+) -> np.ndarray:
     """Out-of-fold combined probabilities (the stacker refitted without each fold)."""
     out = np.zeros_like(sim)
     for k in np.unique(folds):
@@ -123,32 +140,65 @@ def cv_predictions(probs: np.ndarray, labels: np.ndarray, folds: np.ndarray) -> 
     return pred
 
 
-def fit_bundle(codebook: Codebook, rows: Sequence[LabelledRow], *, embedder: Embedder,
-               cache: EmbeddingCache | None, folds: int = 5, seed: int = 0,
-               pipeline: str = DEFAULT_PIPELINE) -> tuple[CoderBundle, dict[str, EvalReport]]:
+def fit_bundle(
+    codebook: Codebook,
+    rows: Sequence[LabelledRow],
+    *,
+    embedder: Embedder,
+    cache: EmbeddingCache | None,
+    folds: int = 5,
+    seed: int = 0,
+    pipeline: str = DEFAULT_PIPELINE,
+) -> tuple[CoderBundle, dict[str, EvalReport]]:
     """Fit every component on ``rows``; return the bundle and the CV reports per coder."""
     code_ids = codebook.code_ids
     families = [cid.split(".", 1)[0] for cid in code_ids]
     labels = label_matrix(rows, code_ids)
-    features = analyse_texts([r.text for r in rows], codebook=codebook, embedder=embedder, cache=cache,
-                             rule_coder=RuleCoder(codebook, pipeline=pipeline), code_ids=code_ids)
+    features = analyse_texts(
+        [r.text for r in rows],
+        codebook=codebook,
+        embedder=embedder,
+        cache=cache,
+        rule_coder=RuleCoder(codebook, pipeline=pipeline),
+        code_ids=code_ids,
+    )
     profiles = embed_cached([c.profile_text() for c in codebook.codes], embedder, cache, kind="query")
     template = ClassifierModel(seed=seed).fit_vectorizer(features.lemmas)
     oof = cross_fit(features, labels, profiles, code_ids, vectorizer_model=template, folds=folds, seed=seed)
-    sim = SimilarityModel(seed=seed).fit(code_ids, profiles, features.embeddings, labels).calibrate(oof.sim_z, labels)
+    sim = (
+        SimilarityModel(seed=seed)
+        .fit(code_ids, profiles, features.embeddings, labels)
+        .calibrate(oof.sim_z, labels)
+    )
     clf = _classifier(template, seed).fit(features, labels, code_ids).calibrate(oof.clf_decision, labels)
     p_sim, p_clf = sim.proba_from_z(oof.sim_z), clf.proba_from_decision(oof.clf_decision)
     stacker = Stacker(families, seed=seed).fit(p_sim, p_clf, features.rules, labels)
     p_comb = stacked_oof(stacker, p_sim, p_clf, features.rules, labels, oof.folds)
     probs = {"similarity": p_sim, "classifier": p_clf, "combined": p_comb}
     thresholds = {name: select_thresholds(p, labels)[0].tolist() for name, p in probs.items()}
-    cv = {name: evaluate_matrix(labels, cv_predictions(p, labels, oof.folds), code_ids, coder=name,
-                                data=f"{folds}-fold CV over training rows") for name, p in probs.items()}
+    cv = {
+        name: evaluate_matrix(
+            labels,
+            cv_predictions(p, labels, oof.folds),
+            code_ids,
+            coder=name,
+            data=f"{folds}-fold CV over training rows",
+        )
+        for name, p in probs.items()
+    }
     cv["rules"] = evaluate_matrix(labels, features.rules > 0, code_ids, coder="rules", data="training rows")
-    bundle = CoderBundle(code_ids=list(code_ids), families=families, codebook_version=codebook.version_tag,
-                         embedder_spec=_embedder_spec(embedder), pipeline=pipeline, similarity=sim,
-                         classifier=clf, stacker=stacker, thresholds=thresholds,
-                         tfidf_embedder=embedder if isinstance(embedder, TfidfEmbedder) else None)
+    bundle = CoderBundle(
+        code_ids=list(code_ids),
+        families=families,
+        codebook_version=codebook.version_tag,
+        embedder_spec=_embedder_spec(embedder),
+        pipeline=pipeline,
+        similarity=sim,
+        classifier=clf,
+        stacker=stacker,
+        thresholds=thresholds,
+        tfidf_embedder=embedder if isinstance(embedder, TfidfEmbedder) else None,
+    )
     return bundle, cv
 
 
@@ -162,9 +212,18 @@ def _embedder_spec(embedder: Embedder) -> dict[str, str]:
     return {"backend": backend, "model": model, "model_id": embedder.model_id}
 
 
-def train_coder(codebook: Codebook, *, train_paths: Sequence[str | Path], extra_rows: Iterable[LabelledRow] = (),
-                embedder: Embedder, out_dir: str | Path = DEFAULT_MODEL_DIR, cache: EmbeddingCache | None = None,
-                folds: int = 5, seed: int = 0, pipeline: str = DEFAULT_PIPELINE) -> TrainReport:
+def train_coder(
+    codebook: Codebook,
+    *,
+    train_paths: Sequence[str | Path],
+    extra_rows: Iterable[LabelledRow] = (),
+    embedder: Embedder,
+    out_dir: str | Path = DEFAULT_MODEL_DIR,
+    cache: EmbeddingCache | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    pipeline: str = DEFAULT_PIPELINE,
+) -> TrainReport:
     """Train on codebook examples + ``train_paths`` + ``extra_rows`` and save to ``out_dir``."""
     started = time.perf_counter()
     extra = list(extra_rows)
@@ -173,18 +232,26 @@ def train_coder(codebook: Codebook, *, train_paths: Sequence[str | Path], extra_
         raise ModelError(f"only {len(rows)} labelled texts: too few to train", hint="add training data")
     if isinstance(embedder, TfidfEmbedder) and embedder.model_id.endswith("unfitted"):
         embedder.fit([r.text for r in rows])
-    bundle, cv = fit_bundle(codebook, rows, embedder=embedder, cache=cache, folds=folds, seed=seed,
-                            pipeline=pipeline)
+    bundle, cv = fit_bundle(
+        codebook, rows, embedder=embedder, cache=cache, folds=folds, seed=seed, pipeline=pipeline
+    )
     manifest = _manifest(codebook, rows, train_paths, extra, bundle, cv, folds=folds, seed=seed)
     out = save_bundle(bundle, out_dir, manifest)
+    manifest = read_manifest(out)
     seconds = round(time.perf_counter() - started, 1)
     logger.info("trained coder on %d texts in %.1f s -> %s", len(rows), seconds, out)
     return TrainReport(out, len(rows), len(codebook.code_ids), seconds, cv, manifest)
 
 
-def train_from_rows(rows: Iterable[LabelledRow], *, codebook: Codebook | None = None,
-                    train_paths: Sequence[str | Path] | None = None, embedder: Embedder | None = None,
-                    out_dir: str | Path = DEFAULT_MODEL_DIR, cache: EmbeddingCache | None = None) -> TrainReport:
+def train_from_rows(
+    rows: Iterable[LabelledRow],
+    *,
+    codebook: Codebook | None = None,
+    train_paths: Sequence[str | Path] | None = None,
+    embedder: Embedder | None = None,
+    out_dir: str | Path = DEFAULT_MODEL_DIR,
+    cache: EmbeddingCache | None = None,
+) -> TrainReport:
     """Retrain with analysts' decisions as ``rows`` (accepted codes; ``codes=()`` for rejected-only texts).
 
     Defaults: the default codebook, the bundled training files and the default embedder.
@@ -196,8 +263,14 @@ def train_from_rows(rows: Iterable[LabelledRow], *, codebook: Codebook | None = 
     codebook = codebook or load_codebook()
     paths = list(train_paths) if train_paths is not None else default_train_paths()
     embedder = embedder or get_embedder(load_settings().embeddings)
-    return train_coder(codebook, train_paths=paths, extra_rows=rows, embedder=embedder, out_dir=out_dir,
-                       cache=cache if cache is not None else EmbeddingCache())
+    return train_coder(
+        codebook,
+        train_paths=paths,
+        extra_rows=rows,
+        embedder=embedder,
+        out_dir=out_dir,
+        cache=cache if cache is not None else EmbeddingCache(),
+    )
 
 
 def default_train_paths() -> list[Path]:
@@ -207,9 +280,17 @@ def default_train_paths() -> list[Path]:
     return sorted((REPO_ROOT / "corpora" / "train").glob("*.jsonl"))
 
 
-def _manifest(codebook: Codebook, rows: Sequence[LabelledRow], train_paths: Sequence[str | Path],
-              extra: Sequence[LabelledRow], bundle: CoderBundle, cv: dict[str, EvalReport], *,
-              folds: int, seed: int) -> dict[str, Any]:
+def _manifest(
+    codebook: Codebook,
+    rows: Sequence[LabelledRow],
+    train_paths: Sequence[str | Path],
+    extra: Sequence[LabelledRow],
+    bundle: CoderBundle,
+    cv: dict[str, EvalReport],
+    *,
+    folds: int,
+    seed: int,
+) -> dict[str, Any]:
     import sklearn
 
     return {
@@ -223,9 +304,12 @@ def _manifest(codebook: Codebook, rows: Sequence[LabelledRow], train_paths: Sequ
         "codebook_examples": sum(len(c.examples) for c in codebook.codes),
         "extra_rows": len(extra),
         "n_texts": len(rows),
-        "positives_per_code": dict(zip(codebook.code_ids, label_matrix(rows, codebook.code_ids).sum(0).tolist(),
-                                       strict=True)),
-        "folds": folds, "seed": seed, "sklearn": sklearn.__version__,
+        "positives_per_code": dict(
+            zip(codebook.code_ids, label_matrix(rows, codebook.code_ids).sum(0).tolist(), strict=True)
+        ),
+        "folds": folds,
+        "seed": seed,
+        "sklearn": sklearn.__version__,
         "stacker_weights": bundle.stacker.weights(),
         "thresholds": {k: dict(zip(bundle.code_ids, v, strict=True)) for k, v in bundle.thresholds.items()},
         "cv": {name: _summary(r) for name, r in cv.items()},
@@ -243,8 +327,87 @@ def _data_entry(path: str | Path, codebook: Codebook) -> dict[str, Any]:
 
 def _summary(report: EvalReport) -> dict[str, Any]:
     return {
-        "data": report.data, "micro_f1": report.micro.f1, "micro_precision": report.micro.precision,
-        "micro_recall": report.micro.recall, "macro_f1": report.macro_f1,
+        "data": report.data,
+        "micro_f1": report.micro.f1,
+        "micro_precision": report.micro.precision,
+        "micro_recall": report.micro.recall,
+        "macro_f1": report.macro_f1,
         "per_family_f1": {k: s.f1 for k, s in report.per_family.items()},
-        "per_code": {k: {"f1": s.f1, "kappa": s.kappa, "support": s.support} for k, s in report.per_code.items()},
+        "per_code": {
+            k: {"f1": s.f1, "kappa": s.kappa, "support": s.support} for k, s in report.per_code.items()
+        },
     }
+
+
+def load_coder(
+    name: str,
+    codebook: Codebook,
+    *,
+    settings: Any = None,
+    model_dir: str | Path | None = None,
+    cache: EmbeddingCache | None = None,
+    min_confidence: float | None = None,
+) -> Any:
+    """Load the trained ``similarity``/``classifier``/``combined`` coder (``settings`` may set a floor)."""
+    from hoi_nlp.coding.model_io import load_trained_coder
+
+    if name not in ("similarity", "classifier", "combined"):
+        raise ModelError(f"'{name}' is not a trained coder", hint="choose similarity, classifier or combined")
+    if min_confidence is None and settings is not None and settings.coding.min_confidence > 0:
+        min_confidence = settings.coding.min_confidence
+    return load_trained_coder(
+        codebook,
+        model_dir=model_dir or DEFAULT_MODEL_DIR,
+        method=name,  # type: ignore[arg-type]
+        cache=cache if cache is not None else EmbeddingCache(),
+        min_confidence=min_confidence,
+    )
+
+
+def rows_from_decisions(texts: dict[str, str], decisions: Iterable[Any]) -> list[LabelledRow]:
+    """Labelled rows from analysts' review decisions (latest decision per segment and code wins).
+
+    ``accept``/``add``/``consensus`` make a code positive, ``reject`` makes it negative; a reviewed
+    segment whose codes were all rejected becomes a negative example.
+    """
+    state: dict[str, dict[str, bool]] = {}
+    for decision in sorted(decisions, key=lambda d: d.created_at):
+        if decision.code_id is None or decision.segment_id not in texts:
+            continue
+        if decision.action in ("accept", "add", "consensus"):
+            state.setdefault(decision.segment_id, {})[decision.code_id] = True
+        elif decision.action == "reject":
+            state.setdefault(decision.segment_id, {})[decision.code_id] = False
+    return [
+        LabelledRow(
+            id=f"review:{sid}",
+            text=texts[sid],
+            codes=tuple(sorted(c for c, ok in codes.items() if ok)),
+            kind="review",
+            origin="review",
+        )
+        for sid, codes in sorted(state.items())
+    ]
+
+
+def review_rows(workspace_dir: str | Path, codebook: Codebook) -> list[LabelledRow]:
+    """Rows from a study workspace's review decisions (needs the review module's decision log)."""
+    from hoi_nlp.store import Workspace, load_segments
+
+    try:
+        from hoi_nlp.review.decisions import load_decisions  # type: ignore[import-not-found]
+    except ImportError as exc:
+        raise ModelError(
+            "this installation has no review decision log to read",
+            path=str(workspace_dir),
+            hint="review decisions come from `hoi review`",
+        ) from exc
+    workspace = Workspace.open(workspace_dir, create=False)
+    texts = {seg.segment_id: seg.text for seg in load_segments(workspace)}
+    rows = rows_from_decisions(texts, load_decisions(workspace))
+    return [
+        LabelledRow(
+            r.id, r.text, tuple(c for c in r.codes if codebook.has_code(c)), kind=r.kind, origin=r.origin
+        )
+        for r in rows
+    ]

