@@ -1,0 +1,198 @@
+"""CLI commands for exports and citations: ``hoi export``, ``hoi cite``, ``hoi quote``, ``hoi quotes search``,
+``hoi codebook import-qdc`` and ``hoi import-qdpx``.
+
+``hoi export`` keeps the options of the basic export it replaces (study, --workspace, --codebook,
+--output, --format, --raw) and adds report, REFI-QDA and CSV-dialect options.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from hoi_nlp.cli._app import app, codebook_app, echo, handle_errors, quotes_app
+
+CODEBOOK_OPT = typer.Option(None, "--codebook", "-c", help="Codebook YAML (default: configs/codebooks/hoi.yaml).")
+WORKSPACE_OPT = typer.Option(None, "--workspace", "-w", help="Study workspace (default: outputs/<study name>/).")
+STUDY_OPT = typer.Option(None, "--study", "-s", help="Study folder (its workspace is outputs/<name>/) or workspace.")
+
+# The basic `hoi export` registered by commands_study is replaced by the one below.
+app.registered_commands[:] = [c for c in app.registered_commands if c.name != "export"]
+
+
+def _codebook(path: Path | None):  # noqa: ANN202
+    from hoi_nlp.codebook import DEFAULT_CODEBOOK, load_codebook
+
+    return load_codebook((path or DEFAULT_CODEBOOK).resolve())
+
+
+def _workspace(study: Path | None, workspace: Path | None):  # noqa: ANN202
+    from hoi_nlp.errors import WorkspaceError
+    from hoi_nlp.runner import resolve_workspace
+
+    if study is None and workspace is None:
+        raise WorkspaceError("no study given", hint="pass --study STUDY_DIR or --workspace WORKSPACE")
+    return resolve_workspace(study or Path("."), workspace)
+
+
+@app.command("export")
+@handle_errors
+def export_command(
+    study: Path = typer.Argument(..., help="Study folder or its workspace."),
+    workspace: Path | None = WORKSPACE_OPT,
+    codebook: Path | None = CODEBOOK_OPT,
+    output: Path | None = typer.Option(None, "--output", "-o",
+                                       help="Export folder (default: <workspace>/exports), or FILE.qdpx / FILE.qdc."),
+    fmt: list[str] = typer.Option(["xlsx", "parquet", "csv", "md"], "--format", "-f",
+                                  help="xlsx|parquet|csv|md|docx|html|qdpx|qdc (repeat for several)."),
+    raw: bool = typer.Option(False, "--raw", help="Export original, NOT pseudonymised text (marked as such)."),
+    csv_dialect: str = typer.Option("excel", "--csv-dialect", help="excel | excel-da (semicolon, decimal comma)."),
+    quotes_per_code: int = typer.Option(3, "--quotes-per-code", help="Quotes per code in the report."),
+) -> None:
+    """Export the coded dataset, report and REFI-QDA files (pseudonymised by default)."""
+    from hoi_nlp.export.api import export_study
+
+    ws = _workspace(study, workspace)
+    if raw:
+        echo("Warning: --raw: the files are NOT pseudonymised and are marked 'IKKE PSEUDONYMISERET'.", err=True)
+    for path in export_study(ws, _codebook(codebook), formats=fmt, output=output, raw=raw,
+                             csv_dialect=csv_dialect, quotes_per_code=quotes_per_code):
+        echo(f"wrote {path}")
+
+
+@app.command("cite")
+@handle_errors
+def cite_command(
+    code: str = typer.Argument(..., help="Code id, e.g. barrier.it_integration."),
+    study: Path | None = STUDY_OPT,
+    workspace: Path | None = WORKSPACE_OPT,
+    codebook: Path | None = CODEBOOK_OPT,
+    n: int = typer.Option(5, "--n", "-n", help="How many quotes."),
+    group: str | None = typer.Option(None, "--group", help="Only respondents with ATTR=VALUE, e.g. "
+                                     "size_group='Mindre kommune'."),
+    fmt: str = typer.Option("md", "--format", "-f", help="md | docx | json"),
+    with_attributes: bool = typer.Option(False, "--with-attributes",
+                                         help="Add size group and region to the citation (never the municipality)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (docx: default in exports/)."),
+) -> None:
+    """The best pseudonymised quotes for a code, with citation lines and quote ids."""
+    from hoi_nlp.export.api import cite
+    from hoi_nlp.export.quotes import CITATION_ATTRIBUTES
+
+    ws = _workspace(study, workspace)
+    codes = _codebook(codebook)
+    quotes = cite(ws, codes, code, n=n, group=group, with_attributes=CITATION_ATTRIBUTES if with_attributes else ())
+    if not quotes:
+        echo(f"No quotes for {code}" + (f" in {group}" if group else "") + ".")
+        return
+    _emit_quotes(quotes, fmt=fmt, output=output, title=codes.code(code).label,
+                 default=ws.exports_dir / f"citater_{code}.docx")
+
+
+def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, default: Path) -> None:
+    from hoi_nlp.errors import ExportError
+    from hoi_nlp.export.files import write_text_atomic
+
+    if fmt == "json":
+        text = json.dumps([{"quote_id": q.quote_id, "code_id": q.code_id, "text": q.text_pseudonymized,
+                            "citation": q.citation, "review_state": q.review_state,
+                            "confidence": q.confidence} for q in quotes], ensure_ascii=False, indent=1)
+    elif fmt == "md":
+        from hoi_nlp.export.quotes import quote_line
+
+        text = "\n".join([f"## {title}", "", *(quote_line(q) for q in quotes)])
+    elif fmt == "docx":
+        from hoi_nlp.export.report import Report
+        from hoi_nlp.export.report_render import write_docx
+
+        report = Report(title=f"Citater: {title}", subtitle="Pseudonymiserede citater fra hoi_nlp")
+        for quote in quotes:
+            report.add("quote", quote.citation, ref=quote.quote_id)
+        echo(f"wrote {write_docx(report, output or default)}")
+        return
+    else:
+        raise ExportError(f"unknown format '{fmt}'", hint="choose md, docx or json")
+    if output is not None:
+        echo(f"wrote {write_text_atomic(output, text + chr(10))}")
+    else:
+        echo(text)
+
+
+@app.command("quote")
+@handle_errors
+def quote_command(
+    quote_id: str = typer.Argument(..., help="Quote id (Q-…) from `hoi cite` or a report."),
+    study: Path | None = STUDY_OPT,
+    workspace: Path | None = WORKSPACE_OPT,
+    codebook: Path | None = CODEBOOK_OPT,
+    original: bool = typer.Option(False, "--original", help="Also print the original, NOT pseudonymised span."),
+) -> None:
+    """Where a quote comes from: source, file, locator, offsets and review state."""
+    from hoi_nlp.export.cite import resolve_quote
+    from hoi_nlp.export.dataset import load_coded_study
+
+    ws = _workspace(study, workspace)
+    found = resolve_quote(load_coded_study(ws, _codebook(codebook)), quote_id, workspace=ws)
+    for label, value in (("quote", found.quote_id), ("code", found.code_id), ("source", found.source_id),
+                         ("segment", found.segment_id), ("file", found.path), ("locator", found.locator),
+                         ("offsets", f"{found.start}-{found.end}"), ("review", found.review_state)):
+        echo(f"{label:8s} {value}")
+    if original:
+        echo("Warning: the text below is the ORIGINAL span and is NOT pseudonymised.", err=True)
+        echo(found.original)
+
+
+@quotes_app.command("search")
+@handle_errors
+def quotes_search_command(
+    text: str = typer.Argument(..., help="What to look for, in Danish."),
+    study: Path | None = STUDY_OPT,
+    workspace: Path | None = WORKSPACE_OPT,
+    codebook: Path | None = CODEBOOK_OPT,
+    n: int = typer.Option(10, "--n", "-n", help="How many hits."),
+) -> None:
+    """Semantic search over the study's coded segments (embeddings, cached)."""
+    from hoi_nlp.export.api import search
+
+    for score, quote in search(_workspace(study, workspace), _codebook(codebook), text, n=n):
+        echo(f"{score:.3f}  {quote.quote_id}  [{quote.code_id}]  {quote.citation}")
+
+
+@codebook_app.command("import-qdc")
+@handle_errors
+def codebook_import_qdc(
+    file: Path = typer.Argument(..., help="REFI-QDA codebook (.qdc)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Codebook YAML to write."),
+) -> None:
+    """Convert a REFI-QDA .qdc codebook into a hoi_nlp codebook YAML (ids from names, no patterns)."""
+    from hoi_nlp.export.refi_import import import_qdc
+
+    codebook = import_qdc(file, output)
+    echo(f"wrote {output}: {len(codebook.families)} families, {len(codebook.codes)} codes "
+         "(add patterns or examples before coding with it)")
+
+
+@app.command("import-qdpx")
+@handle_errors
+def import_qdpx_command(
+    study: Path = typer.Argument(..., help="Study folder or its workspace."),
+    file: Path = typer.Argument(..., help="REFI-QDA project (.qdpx) coded in another tool."),
+    analyst: str = typer.Option(..., "--analyst", help="Whose decisions these are."),
+    workspace: Path | None = WORKSPACE_OPT,
+    codebook: Path | None = CODEBOOK_OPT,
+    round: str = typer.Option("main", "--round", help="Review round the decisions belong to."),
+) -> None:
+    """Import a .qdpx project's codings as an analyst's review decisions."""
+    from hoi_nlp.export.dataset import load_coded_study
+    from hoi_nlp.export.refi_import import import_qdpx
+
+    ws = _workspace(study, workspace)
+    summary = import_qdpx(ws, file, load_coded_study(ws, _codebook(codebook)), analyst=analyst, round=round)
+    echo(f"{summary.codings} codings read; decisions: "
+         + (", ".join(f"{k} {v}" for k, v in sorted(summary.decisions.items())) or "none"))
+    for warning in summary.warnings[:20]:
+        echo(f"Warning: {warning}", err=True)
+    if summary.note:
+        echo(f"Note: {summary.note}", err=True)

@@ -1,0 +1,63 @@
+"""The coded dataset: XLSX read back cell by cell, Danish-Excel CSV, raw marking."""
+
+from __future__ import annotations
+
+import openpyxl
+
+from hoi_nlp.export.dataset import export_dataset
+from hoi_nlp.export.privacy import RAW_MARK, identity_redactor
+
+
+def _rows(book, sheet):
+    rows = list(book[sheet].iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def test_xlsx_cells_match_the_study(study, redact, tmp_path):
+    export_dataset(study, tmp_path, redact=redact, formats=["xlsx"], plots=False)
+    book = openpyxl.load_workbook(tmp_path / "coded_dataset.xlsx")
+    assert book.sheetnames[:4] == ["Segmenter", "Koder", "Frekvens barrier", "Frekvens area"]
+    segments = {r["source_id"]: r for r in _rows(book, "Segmenter")}
+    r1 = segments["R1:q0"]
+    assert r1["text"] == "Vores IT-systemer taler ikke sammen. Økonomien ligger i søjlerne, og det er svært."
+    assert r1["machine_barrier"] == "barrier.it_integration; barrier.tvaergaaende_oekonomistyring"
+    assert r1["reviewed_barrier"] == r1["machine_barrier"]
+    assert r1["confidence"] == "barrier.it_integration=0.92; barrier.tvaergaaende_oekonomistyring=0.90"
+    assert (r1["size_group"], r1["region"], r1["role"]) == ("Større kommune", "Region Syddanmark", "Kommunaldirektør")
+    assert "municipality" not in r1  # identifying: raw exports only
+    assert segments["R2:q1"]["text"] == "Jobcentret deltager i teamet. [PERSON 1] leder det."
+    frequencies = {r["code_id"]: r for r in _rows(book, "Frekvens barrier")}
+    assert frequencies["barrier.it_integration"]["respondents"] == 3
+    assert frequencies["barrier.it_integration"]["share_of_respondents_pct"] == 60
+    crosstab = [r for r in _rows(book, "Krydstabel size_group") if r["code_id"] == "barrier.it_integration"]
+    assert {(r["group"], r["mentioning"], r["respondents"]) for r in crosstab} == {
+        ("Større kommune", 2, 3), ("Mindre kommune", 1, 2)}
+    assert {r["test"] for r in crosstab} == {"Fishers eksakte test"}
+    co = {r["code_id"]: r for r in _rows(book, "Samforekomst respondent")}
+    assert co["barrier.it_integration"]["area.beskaeftigelse"] == 2
+
+
+def test_danish_excel_csv_dialect(study, redact, tmp_path):
+    export_dataset(study, tmp_path, redact=redact, formats=["csv"], csv_dialect="excel-da", plots=False)
+    data = (tmp_path / "frekvenser.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").split("\r\n")
+    assert lines[0].startswith("code_id;label;respondents;share_of_respondents_pct")
+    it_line = next(line for line in lines if line.startswith("barrier.it_integration;"))
+    assert ";60,0;" in it_line
+
+
+def test_raw_export_says_so_in_the_file(study, tmp_path):
+    export_dataset(study, tmp_path, redact=identity_redactor, formats=["xlsx", "csv"], raw=True, plots=False)
+    book = openpyxl.load_workbook(tmp_path / "coded_dataset.xlsx")
+    assert book.sheetnames[0] == RAW_MARK
+    assert RAW_MARK in str(book[RAW_MARK]["A2"].value)
+    assert "municipality" in [c.value for c in book["Segmenter"][1]]
+    assert RAW_MARK in (tmp_path / "coded_dataset_segments.csv").read_text(encoding="utf-8-sig")
+
+
+def test_figures_are_written(study, redact, tmp_path):
+    paths = export_dataset(study, tmp_path, redact=redact, formats=["xlsx"])
+    names = {p.name for p in paths}
+    assert {"andele_barrier.png", "krydstabel_barrier_size_group.png", "samforekomst_respondent.png"} <= names
+    assert (tmp_path / "figurer" / "andele_barrier.png").read_bytes()[:4] == b"\x89PNG"

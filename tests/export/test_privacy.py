@@ -1,0 +1,37 @@
+"""Every export is checked against the pseudonymisation key; a leaking file is removed."""
+
+from __future__ import annotations
+
+import pytest
+
+from hoi_nlp.errors import ExportError
+from hoi_nlp.export.dataset import export_dataset, load_coded_study
+from hoi_nlp.export.privacy import LeakGuard, exported_text, identity_redactor
+from hoi_nlp.export.refi import export_qdpx
+
+NAMES = ("Mette Hansen", "Mette", "Lemvig", "Vejle", "Gentofte", "Aalborg")
+
+
+def test_no_export_contains_a_name_from_the_key(coded_workspace, small_codebook, redact, tmp_path):
+    study = load_coded_study(coded_workspace, small_codebook)
+    guard = LeakGuard.for_study(coded_workspace, study, raw=False)
+    paths = export_dataset(study, tmp_path, redact=redact, formats=["xlsx", "csv", "parquet", "md"],
+                           guard=guard, plots=False)
+    paths.append(guard.check_file(export_qdpx(study, tmp_path / "p.qdpx", redact=redact)))
+    for path in paths:
+        text = exported_text(path)
+        assert not [name for name in NAMES if name in text], path.name
+
+
+def test_unredacted_text_is_refused_and_the_file_removed(coded_workspace, small_codebook, tmp_path):
+    study = load_coded_study(coded_workspace, small_codebook)
+    guard = LeakGuard.for_study(coded_workspace, study, raw=False)
+    with pytest.raises(ExportError, match="leak"):
+        export_dataset(study, tmp_path, redact=identity_redactor, formats=["xlsx"], guard=guard, plots=False)
+    assert not (tmp_path / "coded_dataset.xlsx").exists()
+
+
+def test_municipality_names_are_guarded_even_without_a_key(study):
+    guard = LeakGuard.for_study(None, study, raw=False)
+    assert guard.leaks("Her i Gentofte går det godt.") == ["Gentofte"]
+    assert LeakGuard.for_study(None, study, raw=True).leaks("Gentofte") == []
