@@ -52,6 +52,15 @@ class PseudonymKey:
     study: str = ""
     persons: dict[str, int] = field(default_factory=dict)
     originals: dict[str, str] = field(default_factory=dict)
+    _matcher: tuple[int, re.Pattern[str] | None, dict[str, str]] | None = field(
+        default=None, repr=False, compare=False)
+
+    def known_pattern(self) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+        """Compiled regex over the originals (rebuilt only when the key has grown)."""
+        if self._matcher is None or self._matcher[0] != len(self.originals):
+            known = _known_originals(self)
+            self._matcher = (len(self.originals), _pattern_for(known), known)
+        return self._matcher[1], self._matcher[2]
 
     def placeholders(self) -> dict[str, list[str]]:
         """Placeholder -> sorted originals it replaced."""
@@ -195,13 +204,15 @@ def _label_of(placeholder: str) -> str:
 
 def _known_originals(key: PseudonymKey) -> dict[str, str]:
     """Originals (and the parts of person names) the key knows, each with its entity label."""
+    from hoi_nlp.nlp.gazetteers import first_names, last_names
     from hoi_nlp.nlp.ner import is_common_word
 
+    names = first_names() | last_names()
     known = {orig: _label_of(ph) for orig, ph in key.originals.items() if len(orig) >= 2}
     for orig, ph in key.originals.items():
         if ph.startswith("[PERSON"):
             for part in _GENITIVE.sub("", orig).split():
-                if len(part) >= 3 and part[0].isupper() and not is_common_word(part):
+                if len(part) >= 3 and part[0].isupper() and (part in names or not is_common_word(part)):
                     known.setdefault(part, "PERSON")
     return known
 
@@ -215,8 +226,7 @@ def _pattern_for(words: Iterable[str]) -> re.Pattern[str] | None:
 
 def find_originals(text: str, key: PseudonymKey) -> list[tuple[int, int, str]]:
     """Occurrences in ``text`` of any original the key has replaced before (case-sensitive)."""
-    known = _known_originals(key)
-    pattern = _pattern_for(known)
+    pattern, known = key.known_pattern()
     if pattern is None:
         return []
     found = []

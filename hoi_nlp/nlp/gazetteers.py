@@ -58,6 +58,13 @@ def municipalities() -> tuple[Municipality, ...]:
 
 
 @lru_cache(maxsize=1)
+def derived_forms() -> dict[str, tuple[str, ...]]:
+    """Adjectives and resident nouns per municipality ("københavnsk", "aarhusianere")."""
+    rows = (line.split("\t") for line in _resource_lines("municipality_derived.txt"))
+    return {name: tuple(forms.split(";")) for name, forms in rows}
+
+
+@lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
     """Common Danish first names (title case)."""
     return frozenset(_resource_lines("first_names.txt"))
@@ -124,7 +131,8 @@ def _case_sensitive(text: str) -> bool:
 
 
 def _municipality_patterns() -> list[dict[str, Any]]:
-    patterns = []
+    patterns = [_phrase("KOMMUNE", form, ident=name)
+                for name, forms in derived_forms().items() for form in forms]
     for muni in municipalities():
         patterns.extend(_phrase("KOMMUNE", p, ident=muni.name) for p in municipality_phrases(muni))
         for form in (muni.name, *muni.aliases):

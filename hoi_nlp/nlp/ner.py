@@ -53,13 +53,22 @@ ROLE_WORDS = frozenset({
     "Direktør", "Kommunaldirektør", "Interviewer", "Intervieweren", "Respondent", "Borgmester", "Jeg",
     "Vi", "De", "Den", "Det", "Der", "Og", "Men", "Så", "HOI", "Kommunen", "Regionen", "Hovedloven",
     "Ja", "Nej", "Indsats", "Spørgsmål", "Svar", "Kommentar", "Andet", "Hr", "Fru", "CPR", "Cpr",
+    # interjections in transcripts
+    "Øh", "Øhm", "Øhh", "Hmm", "Mm", "Mhm", "Altså", "Okay", "OK", "Jo", "Nå", "Nåh", "Ok",
+    # generic units and domain acronyms that identify no municipality
+    "Jobcenter", "Jobcentret", "Jobcenteret", "Rådhuset", "Borgerservice", "PPR", "SFO", "FGU", "STU", "UU",
+    "SSP", "KKR", "MED", "IT", "BUF", "SKS", "VISO", "HR", "ADHD", "PTSD", "OCD", "ASF", "SEL", "LAB", "LAS",
+    "VUM", "FN",
 })
+# National laws ("Beskæftigelsesloven", "Serviceloven") identify nobody.
+GENERIC_SUFFIXES = ("loven", "lovens", "lov", "bekendtgørelsen")
 
 
 def is_role_label(span: Span) -> bool:
     """A lone role/title word ("Direktør", "Kommunaldirektør", "Borgmesteren") names nobody."""
     word = span.text.lower().rstrip(":")
-    role = span.text in ROLE_WORDS or word in gaz.TITLES or word.endswith(("direktør", "direktøren"))
+    role = (span.text in ROLE_WORDS or word in gaz.TITLES or word.endswith(("direktør", "direktøren"))
+            or word.endswith(GENERIC_SUFFIXES))
     return len(span) == 1 and role
 
 
@@ -184,6 +193,14 @@ def _drop_ambiguous(spans: Iterable[Span]) -> list[Span]:
     return kept
 
 
+def _weak_model_span(span: Span) -> bool:
+    """A lone sentence-initial ordinary word the model tagged ("Medarbejderne", "Altså")."""
+    word = span.text.rstrip("'’")
+    names = gaz.first_names() | gaz.last_names()
+    return (len(span) == 1 and _is_sentence_initial(span[0]) and word not in names
+            and is_common_word(word))
+
+
 def _inside(inner: Span, outer: Span) -> bool:
     return outer.start_char <= inner.start_char and inner.end_char <= outer.end_char
 
@@ -230,7 +247,7 @@ class EntityResolver:
         keep = [s for s in ruled if s.label_ == "KEEP"]
         candidates = [s for s in ruled if s.label_ != "KEEP"]
         candidates += [Span(doc, e.start, e.end, label=MODEL_LABELS[e.label_])
-                       for e in doc.ents if e.label_ in MODEL_LABELS]
+                       for e in doc.ents if e.label_ in MODEL_LABELS and not _weak_model_span(e)]
         candidates += self._title_persons(doc) + name_spans(doc) + contact_spans(doc)
         if self.use_heuristics:
             candidates += heuristic_spans(doc)

@@ -54,6 +54,8 @@ def test_ambiguous_names_are_case_sensitive() -> None:
 @pytest.mark.parametrize(("text", "entity", "label"), [
     ("Det besluttede Københavns Kommunes direktion.", "Københavns Kommunes", "KOMMUNE"),
     ("Vi ser på Aarhus' erfaringer.", "Aarhus'", "KOMMUNE"),
+    ("Det er en typisk københavnsk løsning.", "københavnsk", "KOMMUNE"),
+    ("Mange aarhusianere bruger tilbuddet.", "aarhusianere", "KOMMUNE"),
     ("Samarbejdet med Region Midtjyllands psykiatri er svært.", "Region Midtjyllands", "REGION"),
     ("Vi henviser til Jobcentret i Vejle.", "Jobcentret i Vejle", "JOBCENTER"),
     ("Borgerne mødes i Ungehuset hver uge.", "Ungehuset", "ENHED"),
