@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from hoi_nlp.settings import load_settings
@@ -19,7 +20,10 @@ def make_task_runner(settings_path: str | None = None) -> Any:
             raise MissingExtraError("prefect-dask", "flows") from exc
         if settings.dask_address:
             return DaskTaskRunner(address=settings.dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True})
+        # Worker processes must reach a Prefect API: with Prefect's in-process ephemeral API
+        # (no PREFECT_API_URL), the local cluster's two workers run as threads in this process.
+        processes = bool(os.environ.get("PREFECT_API_URL"))
+        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": processes})
     from prefect.task_runners import ThreadPoolTaskRunner
 
     return ThreadPoolTaskRunner(max_workers=2)
