@@ -39,10 +39,11 @@ STREET_SUFFIXES = ("gade", "vej", "allé", "alle", "stræde", "plads", "torv", "
                    "park", "toften", "stien", "bakken", "høj", "gyde", "løkke", "vang", "kær", "engen")
 CONTACT_PATTERNS: dict[str, re.Pattern[str]] = {
     "EMAIL": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
-    "LINK": re.compile(r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]"),
+    "LINK": re.compile(r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]"
+                       r"|(?<![@\w.])[\w-]+(?:\.[\w-]+)*\.(?:dk|com|org|net|eu|nu|info|io)\b(?:/[^\s<>\"]*[\w/])?"),
     "CPR": re.compile(r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[- ]?\d{4}(?!\d)"),
-    "TELEFON": re.compile(r"(?<![\d+])(?:(?:\+|00)45[ ]?)?(?:\d{2}[ .-]?){3}\d{2}(?![\d-])"
-                          r"|(?<![\d+])(?:(?:\+|00)45[ ]?)?\d{4}[ ]\d{4}(?!\d)"),
+    "TELEFON": re.compile(r"(?<![\d+.,-])(?:(?:\+|00)45[ ]?)?(?:\d{2} ?){3}\d{2}(?![\d.,-]\d|\d)"
+                          r"|(?<![\d+.,-])(?:(?:\+|00)45[ ]?)?\d{4}[ ]\d{4}(?![\d.,-]\d|\d)"),
     "ADRESSE": re.compile(
         r"\b(?:[A-ZÆØÅ][\w.-]*\s)?(?:[A-ZÆØÅ][\w-]*(?:" + "|".join(STREET_SUFFIXES) + r")"
         r"|(?:Allé|Alle|Vej|Gade|Plads|Torv|Boulevard|Stræde|Vænge|Park))"

@@ -70,6 +70,7 @@ def test_ambiguous_names_are_case_sensitive() -> None:
     ("Hans CPR er 010203-1234 ifølge sagen.", "010203-1234", "CPR"),
     ("Mødet er på Vestergade 12 i morgen.", "Vestergade 12", "ADRESSE"),
     ("Se https://www.kk.dk/hoi for mere.", "https://www.kk.dk/hoi", "LINK"),
+    ("Læs mere på kommune.dk/hoi i dag.", "kommune.dk/hoi", "LINK"),
     ("Vi følger Styrelsen for Arbejdsmarked og Rekruttering tæt.",
      "Styrelsen for Arbejdsmarked og Rekruttering", "KEEP"),
 ])
@@ -85,6 +86,12 @@ def test_entity_kinds(privacy_nlp, text: str, entity: str, label: str) -> None:
 ])
 def test_generic_words_and_role_labels_are_not_entities(privacy_nlp, text: str) -> None:
     assert [e for e in labelled(privacy_nlp, text) if e[1] != "KEEP"] == []
+
+
+@pytest.mark.parametrize("text", ["Den 12.03.2024 kl. 10.30 mødtes vi.", "Det kostede 12 345 678 kr. i 2023-2024.",
+                                  "Mødet var 12-03-2024 og varede 2,5 time."])
+def test_dates_and_amounts_are_not_phone_numbers(privacy_nlp, text: str) -> None:
+    assert [e for e in labelled(privacy_nlp, text) if e[1] == "TELEFON"] == []
 
 
 def test_national_bodies_are_kept(privacy_nlp) -> None:
