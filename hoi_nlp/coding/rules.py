@@ -73,6 +73,8 @@ class RuleCoder:
         """All pattern matches in ``doc`` (offsets into ``doc.text``)."""
         found: list[RuleHit] = []
         for matcher in (self._lower, self._lemma, self._tokens):
+            if not len(matcher):
+                continue
             for match_id, start, end in matcher(doc):
                 code_id, index, pattern = self._patterns[self.nlp.vocab.strings[match_id]]
                 span = doc[start:end]
