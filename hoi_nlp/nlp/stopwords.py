@@ -15,8 +15,7 @@ from hoi_nlp.nlp.pipeline import DEFAULT_PIPELINE
 
 STOPWORDS_FILE = Path(__file__).resolve().parent.parent / "resources" / "stopwords_da.txt"
 # Lemmas of listed forms that are content words in this domain ("tidligere" -> "tidlig indsats").
-CONTENT_LEMMAS = frozenset({"tidlig", "nytte", "ende", "fremme", "rette", "klar", "tag", "hav", "båd", "sen",
-                            "nær", "næste", "and"})
+CONTENT_LEMMAS = frozenset({"tidlig", "nytte", "ende", "rette", "tag", "hav", "sen", "nær", "næste", "and"})
 
 
 @lru_cache(maxsize=4)

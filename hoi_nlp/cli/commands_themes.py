@@ -1,0 +1,114 @@
+"""CLI commands for emergent themes: ``hoi themes fit|show|promote``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from hoi_nlp.cli._app import echo, handle_errors, themes_app
+
+STUDY_ARG = typer.Argument(..., help="Study folder (or its workspace) that `hoi run` has ingested.")
+WORKSPACE_OPT = typer.Option(
+    None, "--workspace", "-w", help="Study workspace (default: outputs/<study name>/)."
+)
+SETTINGS_OPT = typer.Option(None, "--settings", help="Run settings TOML ([themes] section).")
+CODEBOOK_OPT = typer.Option(
+    None, "--codebook", "-c", help="Codebook YAML (default: configs/codebooks/hoi.yaml)."
+)
+
+
+def _codebook_path(codebook: Path | None) -> str:
+    from hoi_nlp.codebook import DEFAULT_CODEBOOK
+
+    return str((codebook or DEFAULT_CODEBOOK).resolve())
+
+
+@themes_app.command("fit")
+@handle_errors
+def fit_command(
+    study: Path = STUDY_ARG,
+    workspace: Path | None = WORKSPACE_OPT,
+    codebook: Path | None = CODEBOOK_OPT,
+    settings: Path | None = SETTINGS_OPT,
+) -> None:
+    """Fit emergent themes (BERTopic, codebook as zero-shot topics) as a Prefect flow run."""
+    from hoi_nlp.codebook import load_codebook
+    from hoi_nlp.runner import resolve_workspace
+
+    ws = resolve_workspace(study, workspace)
+    load_codebook(_codebook_path(codebook))  # fail fast before the flow starts
+    from flows.environment import configure_prefect
+
+    configure_prefect(ws.root)
+    from flows.themes import themes_flow
+
+    result = themes_flow(str(ws.root), _codebook_path(codebook), str(settings) if settings else None)
+    emb = result["embedding"]
+    echo(
+        f"Embedded {emb['segments']} segments ({emb['embedded']} new, {emb['cached']} cached) "
+        f"in {emb['seconds']} s"
+    )
+    echo(
+        f"Themes: {result['themes']} ({result['code_topics']} codebook codes, "
+        f"{result['emergent']} emergent); "
+        f"zero-shot threshold {result['zeroshot_min_similarity']}"
+    )
+    for path in result["files"]:
+        echo(f"  wrote {path}")
+    echo("Show them with `hoi themes show`; add one to the codebook with `hoi themes promote`.")
+
+
+@themes_app.command("show")
+@handle_errors
+def show_command(
+    study: Path = STUDY_ARG,
+    workspace: Path | None = WORKSPACE_OPT,
+    kind: str | None = typer.Option(None, help="Only 'emergent', 'code' or 'outlier' topics."),
+) -> None:
+    """Show the fitted themes as a table (pseudonymised quotes)."""
+    from hoi_nlp.coding.topics_io import load_themes, markdown_table
+    from hoi_nlp.runner import resolve_workspace
+    from hoi_nlp.themes import themes_dir
+
+    result = load_themes(themes_dir(resolve_workspace(study, workspace)))
+    if kind:
+        result = result.model_copy(update={"themes": [t for t in result.themes if t.kind == kind]})
+    echo(
+        f"{result.study}: {result.n_segments} segments, fitted {result.created_at[:19]} "
+        f"with {result.embedding_model}"
+    )
+    echo(markdown_table(result))
+
+
+@themes_app.command("promote")
+@handle_errors
+def promote_command(
+    study: Path = STUDY_ARG,
+    topic_id: int = typer.Argument(..., help="Topic id from `hoi themes show`."),
+    code_id: str = typer.Option(
+        ..., "--code-id", help="New code id, family.slug (e.g. emergent.sprogbarrierer)."
+    ),
+    label: str = typer.Option(..., "--label", help="Danish label of the new code."),
+    description: str | None = typer.Option(
+        None, "--description", help="Description (default: from the theme)."
+    ),
+    codebook: Path | None = CODEBOOK_OPT,
+    workspace: Path | None = WORKSPACE_OPT,
+) -> None:
+    """Add a theme to the codebook as a new code (quotes as examples, keyphrases as patterns)."""
+    from hoi_nlp.coding.topics_io import load_themes
+    from hoi_nlp.coding.topics_promote import promote_topic
+    from hoi_nlp.runner import resolve_workspace
+    from hoi_nlp.themes import themes_dir
+
+    result = load_themes(themes_dir(resolve_workspace(study, workspace)))
+    path = promote_topic(
+        result,
+        topic_id,
+        codebook_path=_codebook_path(codebook),
+        code_id=code_id,
+        label=label,
+        description=description,
+    )
+    echo(f"added {code_id} ({label}) from topic {topic_id} to {path}")
