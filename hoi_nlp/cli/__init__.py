@@ -10,6 +10,7 @@ from hoi_nlp.cli import (  # noqa: F401  (importing registers the commands)
     commands_privacy,
     commands_review,
     commands_study,
+    commands_themes,
 )
 from hoi_nlp.cli import commands_export  # noqa: E402,F401,I001  (last: replaces the basic `hoi export`)
 from hoi_nlp.cli._app import app
