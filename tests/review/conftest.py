@@ -71,7 +71,7 @@ def make_client(workspace, codebook, *, login: bool = True, **options):
 def csrf_of(html: str) -> str:
     import re
 
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    match = re.search(r'"X-CSRF-Token": "([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)
 

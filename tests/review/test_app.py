@@ -1,0 +1,172 @@
+"""The review app over HTTP (FastAPI TestClient): login, sessions, CSRF, decisions, pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from hoi_nlp.review.accounts import add_user, authenticate, create_session, get_session
+from hoi_nlp.review.decisions import current_state, load_decisions
+from hoi_nlp.review.rounds import assign_round
+from tests.review.conftest import PASSWORD, csrf_of, login, make_client
+
+IT = "barrier.it_integration"
+R001 = "R001:1.2_kommentar:a0-68"
+LEMVIG = "R002:7_afsluttende_kommentar:a0-65"
+
+
+@pytest.fixture
+def client(study_ws, small_cb):
+    add_user(study_ws, "anna", PASSWORD)
+    return make_client(study_ws, small_cb)
+
+
+def test_pages_need_a_login(client):
+    for path in ("/queue", "/browse", f"/segment/{R001}", "/codebook", "/agreement", "/rounds"):
+        response = client.get(path)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert client.get("/queue", headers={"HX-Request": "true"}).headers["HX-Redirect"].startswith("/login")
+
+
+def test_wrong_password_is_refused_and_right_one_sets_a_safe_cookie(client):
+    assert client.post("/login", data={"username": "anna", "password": "forkert-kode"}).status_code == 401
+    assert client.post("/login", data={"username": "nobody", "password": PASSWORD}).status_code == 401
+    response = client.post("/login", data={"username": "anna", "password": PASSWORD, "next": "//evil.example"})
+    assert response.status_code == 303 and response.headers["location"] == "/queue"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_state_changes_need_the_csrf_token(client, study_ws):
+    csrf = login(client, "anna")
+    data = {"action": "accept", "code_id": IT}
+    assert client.post(f"/segment/{R001}/decide", data=data).status_code == 403
+    assert client.post(f"/segment/{R001}/decide", data=data | {"csrf_token": "wrong"}).status_code == 403
+    assert client.post(f"/segment/{R001}/decide", data=data, headers={"X-CSRF-Token": "x"}).status_code == 403
+    assert load_decisions(study_ws) == []
+    assert client.post(f"/segment/{R001}/decide", data=data | {"csrf_token": csrf}).status_code == 303
+    assert client.post(f"/segment/{R001}/decide", data={"action": "reject", "code_id": IT},
+                       headers={"X-CSRF-Token": csrf, "HX-Request": "true"}).status_code == 200
+    assert [d.action for d in load_decisions(study_ws)] == ["accept", "reject"]
+    assert client.post("/logout", data={}).status_code == 403
+
+
+def test_sessions_expire_when_idle_and_end_on_logout(client, study_ws):
+    user = authenticate(study_ws, "anna", PASSWORD)
+    token, session = create_session(study_ws, user)
+    assert get_session(study_ws, token) is not None
+    from hoi_nlp.records import utcnow
+
+    assert get_session(study_ws, token, now=utcnow() + timedelta(hours=9)) is None
+    assert get_session(study_ws, token, now=utcnow() + timedelta(hours=7)) is not None
+    csrf = login(client, "anna")
+    assert client.post("/logout", data={"csrf_token": csrf}).status_code == 303
+    assert client.get("/queue").status_code == 303
+
+
+def test_queue_is_pseudonymised_and_ordered_by_confidence(client):
+    login(client, "anna")
+    page = client.get("/queue").text
+    assert "Vores IT-systemer" in page
+    jobcentret_turn = page.index("Altså, vi har lavet")
+    assert page.index("Vores IT-systemer") > jobcentret_turn  # 0.85 pending before 0.90
+    page = client.get("/browse?status=all").text
+    assert "[KOMMUNE]" in page and "Lemvig" not in page and "Mette Hansen" not in page
+
+
+def test_a_user_allowed_to_see_originals_sees_them(study_ws, small_cb):
+    add_user(study_ws, "chef", PASSWORD, role="admin", can_see_original=True)
+    client = make_client(study_ws, small_cb)
+    login(client, "chef")
+    assert "Lemvig" in client.get(f"/segment/{LEMVIG}?status=all").text
+
+
+def test_segment_page_shows_context_codes_and_shortcuts(client):
+    login(client, "anna")
+    page = client.get(f"/segment/{R001}").text
+    assert IT in page and "0.92" in page and "IT-systemer" in page
+    assert 'data-s="0"' in page and "<kbd>a</kbd> accept" in page
+    turn = client.get("/segment/INT-A:t291-447").text
+    assert "Hvad er det sværeste" in turn.replace("Og hvad", "Hvad") or "sværeste" in turn
+    assert 'class="speaker">I' in turn and 'class="speaker">D' in turn
+
+
+def test_decide_add_span_memo_flag_undo_over_http(client, study_ws):
+    csrf = login(client, "anna")
+    headers = {"X-CSRF-Token": csrf, "HX-Request": "true"}
+    post = lambda data: client.post(f"/segment/{R001}/decide", data=data, headers=headers)  # noqa: E731
+    assert post({"action": "accept", "code_id": IT}).status_code == 200
+    assert post({"action": "add", "code_id": "area.beskaeftigelse"}).status_code == 200
+    assert post({"action": "span", "start": "6", "end": "35"}).status_code == 200
+    bad = post({"action": "span", "start": "60", "end": "200"})
+    assert bad.status_code == 422 and "outside" in bad.text
+    assert post({"action": "add", "code_id": "barrier.nonsense"}).status_code == 422
+    assert post({"action": "memo", "memo": "God citat"}).status_code == 200
+    assert post({"action": "flag"}).status_code == 200
+    state = current_state(study_ws)
+    assert state.codes[(R001, IT)].status == "accepted"
+    assert state.codes[(R001, "area.beskaeftigelse")].status == "added"
+    assert state.note(R001).span == (6, 35) and state.note(R001).flagged
+    undo = client.post(f"/segment/{R001}/undo", data={}, headers=headers)
+    assert undo.status_code == 200
+    assert not current_state(study_ws).note(R001).flagged
+    assert [d.action for d in load_decisions(study_ws)][-1] == "undo"
+
+
+def test_codebook_and_code_pages_count_decisions(client, study_ws):
+    csrf = login(client, "anna")
+    client.post(f"/segment/{R001}/decide", data={"action": "reject", "code_id": IT, "csrf_token": csrf})
+    page = client.get("/codebook").text
+    assert "Utilstrækkelig integration af IT-systemer" in page
+    code_page = client.get(f"/codebook/{IT}").text
+    assert "rejected" in code_page and "Vores IT-systemer" in code_page
+
+
+def test_blind_round_hides_the_other_analyst_until_both_finish(study_ws, small_cb):
+    add_user(study_ws, "anna", PASSWORD)
+    add_user(study_ws, "bo", PASSWORD)
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001])
+    anna, bo = make_client(study_ws, small_cb), make_client(study_ws, small_cb)
+    csrf_a, csrf_b = login(anna, "anna"), login(bo, "bo")
+    anna.post(f"/segment/{R001}/decide", data={"action": "accept", "code_id": IT, "q": "round=R1",
+                                               "csrf_token": csrf_a})
+    bo.post(f"/segment/{R001}/decide", data={"action": "reject", "code_id": IT, "q": "round=R1",
+                                             "csrf_token": csrf_b})
+    page = bo.get(f"/segment/{R001}?round=R1").text
+    assert "anna" not in page.split("History")[1]
+    assert "Disagreements appear when" in bo.get("/rounds/R1").text
+    assert anna.post("/rounds/R1/finish", data={"csrf_token": csrf_a}).status_code == 303
+    assert bo.post("/rounds/R1/finish", data={"csrf_token": csrf_b}).status_code == 303
+    locked = anna.post(f"/segment/{R001}/decide", data={"action": "reject", "code_id": IT, "q": "round=R1",
+                                                        "csrf_token": csrf_a}, headers={"HX-Request": "true"})
+    assert locked.status_code == 422
+    round_page = anna.get("/rounds/R1").text
+    assert IT in round_page and "applied" in round_page
+    anna.post("/rounds/R1/resolve", data={"segment_id": R001, "code_id": IT, "outcome": "present",
+                                          "csrf_token": csrf_a})
+    assert current_state(study_ws).codes[(R001, IT)].status == "accepted"
+    assert "consensus" in [d.action for d in load_decisions(study_ws)]
+    assert "round R1" in anna.get("/agreement").text
+    outsider = make_client(study_ws, small_cb)
+    add_user(study_ws, "cai", PASSWORD)
+    login(outsider, "cai")
+    assert outsider.get(f"/segment/{R001}?round=R1").status_code == 403
+
+
+def test_no_login_mode_creates_a_local_session_but_still_checks_csrf(study_ws, small_cb):
+    client = make_client(study_ws, small_cb, login=False)
+    page = client.get("/queue")
+    assert page.status_code == 200 and "local" in page.text
+    csrf = csrf_of(page.text)
+    assert client.post(f"/segment/{R001}/decide", data={"action": "accept", "code_id": IT}).status_code == 403
+    assert client.post(f"/segment/{R001}/decide",
+                       data={"action": "accept", "code_id": IT, "csrf_token": csrf}).status_code == 303
+    assert load_decisions(study_ws)[0].analyst == "local"
+
+
+def test_static_files_are_local(client):
+    assert client.get("/static/htmx.min.js").status_code == 200
+    login(client, "anna")
+    page = client.get("/queue").text
+    assert "http://" not in page.replace("http://testserver", "") and "https://" not in page

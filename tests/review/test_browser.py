@@ -1,0 +1,246 @@
+"""End to end in a real browser: Debian chromium driven by Playwright, against a real uvicorn server.
+
+Runs when /usr/bin/chromium exists (``make browser`` installs it); skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.review.conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+IT = "barrier.it_integration"
+OEK = "barrier.tvaergaaende_oekonomistyring"
+JOB = "area.beskaeftigelse"
+R001 = "R001:1.2_kommentar:a0-68"
+LEMVIG = "R002:7_afsluttende_kommentar:a0-65"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium at /usr/bin/chromium "
+                                                          "(install with `make browser`)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """``hoi review WORKSPACE`` in a subprocess on a free localhost port."""
+
+    def __init__(self, workspace: Path) -> None:
+        self.workspace = workspace
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = os.environ | {"PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from hoi_nlp.cli import app; app(prog_name='hoi')", "review", str(self.workspace), "--port", str(self.port),
+             "--codebook", str(Path(__file__).parent.parent / "data" / "codebooks" / "small.yaml"),
+             "--confidence-order"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.proc.stdout.read().decode() if self.proc.stdout else "server died")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not start in 60 s")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+            self.proc = None
+
+
+@pytest.fixture(scope="module")
+def browser_study(built_study, tmp_path_factory):
+    from hoi_nlp.review.accounts import add_user
+    from hoi_nlp.store import Workspace
+
+    target = tmp_path_factory.mktemp("browser") / "study_small"
+    shutil.copytree(built_study, target)
+    workspace = Workspace.open(target, study="study_small", create=False)
+    add_user(workspace, "anna", PASSWORD)
+    add_user(workspace, "bo", PASSWORD)
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def server(browser_study):
+    srv = Server(browser_study.root)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def log_in(browser, server, username):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(server.url + "/queue")
+    assert "/login" in page.url
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/queue")
+    return context, page
+
+
+def _status(workspace, segment_id, code_id):
+    from hoi_nlp.review.decisions import current_state
+
+    code_state = current_state(workspace).codes.get((segment_id, code_id))
+    return code_state.status if code_state else None
+
+
+def wait_for(predicate, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def select_text(page, needle: str, length: int) -> None:
+    """Select ``length`` characters from the first occurrence of ``needle`` inside #context."""
+    page.evaluate("""([needle, length]) => {
+        const walker = document.createTreeWalker(document.getElementById('context'), NodeFilter.SHOW_TEXT);
+        const nodes = []; let all = '', node;
+        while ((node = walker.nextNode())) { nodes.push([node, all.length]); all += node.data; }
+        const at = all.indexOf(needle);
+        if (at < 0) throw new Error('text not found: ' + needle);
+        const locate = (pos, isEnd) => {
+          for (const [n, base] of nodes) {
+            if (pos < base + n.data.length || (isEnd && pos === base + n.data.length)) return [n, pos - base];
+          }
+        };
+        const range = document.createRange();
+        range.setStart(...locate(at, false));
+        range.setEnd(...locate(at + length, true));
+        const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+        document.dispatchEvent(new Event('selectionchange'));
+    }""", [needle, length])
+
+
+def test_review_in_the_browser(browser, server, browser_study):
+    from playwright.sync_api import expect
+
+    from hoi_nlp.review.decisions import current_state, load_decisions
+    from hoi_nlp.store import load_sources
+
+    ws = browser_study
+    context, page = log_in(browser, server, "anna")
+    assert page.locator("tr.unit-row").count() >= 4
+    # --- keyboard: open the segment, accept the selected (first pending) code with "a"
+    page.goto(f"{server.url}/segment/{R001}")
+    assert page.locator("#codes .code-row.sel").get_attribute("data-code") == IT
+    page.keyboard.press("a")
+    assert wait_for(lambda: _status(ws, R001, IT) == "accepted")
+    history = page.locator(".history li:not(.muted)")
+    expect(history).to_have_count(1)
+    page.wait_for_selector(f'#codes .code-row.sel[data-code="{OEK}"]')  # selection moved to the next pending
+    page.keyboard.press("r")
+    assert wait_for(lambda: _status(ws, R001, OEK) == "rejected")
+    expect(history).to_have_count(2)
+    # --- add a code from the codebook with "c"
+    page.keyboard.press("c")
+    page.keyboard.type(JOB)
+    page.keyboard.press("Enter")
+    assert wait_for(lambda: _status(ws, R001, JOB) == "added")
+    expect(history).to_have_count(3)
+    # --- adjust the span: select text, press "s"; offsets are exact source offsets
+    page.locator("#context").click(position={"x": 2, "y": 2})
+    select_text(page, "IT-systemer taler", len("IT-systemer taler ikke sammen"))
+    page.keyboard.press("s")
+    assert wait_for(lambda: current_state(ws).note(R001).span == (6, 35))
+    expect(page.locator("#span-label")).to_have_text("6–35")
+    expect(history).to_have_count(4)
+    # --- memo, flag, undo
+    page.keyboard.press("m")
+    page.keyboard.type("Godt citat om IT")
+    page.keyboard.press("Control+Enter")
+    assert wait_for(lambda: [m.text for m in current_state(ws).note(R001).memos] == ["Godt citat om IT"])
+    expect(history).to_have_count(5)
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("f")
+    assert wait_for(lambda: current_state(ws).note(R001).flagged)
+    expect(history).to_have_count(6)
+    page.keyboard.press("u")
+    assert wait_for(lambda: not current_state(ws).note(R001).flagged)
+    expect(page.locator(".history li")).to_have_count(7)
+    # --- selection across a pseudonymised name maps to the name's source offsets
+    page.goto(f"{server.url}/segment/{LEMVIG}?status=all")
+    assert "Lemvig" not in page.inner_text("#context") and "[KOMMUNE]" in page.inner_text("#context")
+    select_text(page, "mangler vi", len("mangler vi tid. Kontakt [PERSON 1]"))
+    page.keyboard.press("s")
+    source = next(s for s in load_sources(ws) if s.source_id == "R002:7_afsluttende_kommentar")
+    assert wait_for(lambda: current_state(ws).note(LEMVIG).span is not None)
+    start, end = current_state(ws).note(LEMVIG).span
+    assert source.text[start:end] == "mangler vi tid. Kontakt Mette Hansen"
+    # --- j / k move through the list
+    page.goto(f"{server.url}/queue?status=all")
+    first = page.locator("tr.unit-row").first.get_attribute("data-href")
+    page.goto(server.url + first)
+    page.keyboard.press("j")
+    page.wait_for_url(lambda url: url != server.url + first)
+    page.keyboard.press("k")
+    page.wait_for_url(server.url + first)
+    # --- two analysts at once, in two browser contexts
+    context_b, page_b = log_in(browser, server, "bo")
+    turn = "INT-A:t291-447"
+    page.goto(f"{server.url}/segment/{turn}?status=all")
+    page_b.goto(f"{server.url}/segment/{turn}?status=all")
+    page.locator(f'#codes .code-row[data-code="{JOB}"] button[data-act=accept]').click()
+    page_b.locator("#memo-text").fill("Bo: se også næste tur")
+    page_b.locator("#memo-form button[type=submit]").click()
+    assert wait_for(lambda: _status(ws, turn, JOB) == "accepted"
+                    and len(current_state(ws).note(turn).memos) == 1)
+    page_b.reload()
+    assert "anna" in page_b.inner_text(".history") and "bo" in page_b.inner_text(".history")
+    context_b.close()
+    context.close()
+    before = [d.decision_id for d in load_decisions(ws)]
+    assert len(before) == 10
+    # --- restart the server: every decision is still there and shown
+    server.stop()
+    server.start()
+    context, page = log_in(browser, server, "anna")
+    page.goto(f"{server.url}/segment/{R001}")
+    expect(page.locator(".history li")).to_have_count(7)
+    assert "accepted" in page.inner_text(f'#codes .code-row[data-code="{IT}"]')
+    assert [d.decision_id for d in load_decisions(ws)] == before
+    context.close()
