@@ -28,12 +28,12 @@ def train_command(
     from hoi_nlp.codebook import DEFAULT_CODEBOOK, load_codebook
     from hoi_nlp.coding.evaluate import format_table
     from hoi_nlp.coding.model_io import DEFAULT_MODEL_DIR, update_models_toml
-    from hoi_nlp.coding.train import default_train_paths, review_rows, train_coder
+    from hoi_nlp.coding.train import default_train_paths, train_coder
     from hoi_nlp.nlp.embed import EmbeddingCache, get_embedder
     from hoi_nlp.settings import load_settings
 
     codebook_obj = load_codebook(codebook or DEFAULT_CODEBOOK)
-    extra = review_rows(include_reviews, codebook_obj) if include_reviews else []
+    extra = _review_rows(include_reviews, codebook_obj) if include_reviews else []
     embedder = get_embedder(load_settings().embeddings)
     out_dir = out or DEFAULT_MODEL_DIR
     report = train_coder(
@@ -56,6 +56,13 @@ def train_command(
     echo(
         f"trained on {report.n_rows} texts ({len(extra)} from reviews) in {report.seconds:.0f} s -> {out_dir}"
     )
+
+
+def _review_rows(workspace_dir: Path, codebook: object) -> list[object]:
+    from hoi_nlp.review.retrain import labelled_rows
+    from hoi_nlp.store import Workspace
+
+    return labelled_rows(Workspace.open(workspace_dir, create=False), codebook=codebook)  # type: ignore[arg-type]
 
 
 @models_app.command("coder")

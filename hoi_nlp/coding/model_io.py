@@ -39,6 +39,7 @@ def _atomic_write(path: Path, write: Any, *, binary: bool = False) -> None:
             handle, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})
         ) as stream:
             write(stream)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
