@@ -1,0 +1,105 @@
+"""Agreement numbers: hand-computed values and the maintained libraries agree."""
+
+from __future__ import annotations
+
+import krippendorff
+import numpy as np
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from hoi_nlp.review.agreement import (
+    OVERALL,
+    all_agreement,
+    cohen_kappa,
+    krippendorff_alpha,
+    machine_vs_analyst,
+    percent_agreement,
+    round_agreement,
+    write_agreement,
+)
+from hoi_nlp.review.decisions import record_decision
+from hoi_nlp.review.rounds import assign_round, disagreements, finish_round, get_round
+
+A = [1, 1, 0, 0, 1, 0, 1, 0, 0, 0]
+B = [1, 0, 0, 0, 1, 0, 1, 1, 0, 0]
+IT = "barrier.it_integration"
+OEK = "barrier.tvaergaaende_oekonomistyring"
+JOB = "area.beskaeftigelse"
+R001 = "R001:1.2_kommentar:a0-68"
+R001B = "R001:4.2a_indsats1:a0-91"
+TURN = "INT-A:t291-447"
+
+
+def test_hand_computed_two_coders():
+    # po = 8/10; pe = .4*.4 + .6*.6 = .52; kappa = (.8 - .52) / .48
+    assert percent_agreement(A, B) == pytest.approx(80.0)
+    assert cohen_kappa(A, B) == pytest.approx(0.28 / 0.48)
+    # coincidences: o00 = 10, o11 = 6, o01 = o10 = 2; De = 2*12*8/(20*19); alpha = 1 - .2/De
+    assert krippendorff_alpha([A, B]) == pytest.approx(1 - 0.2 / (192 / 380))
+
+
+def test_matches_the_libraries_on_random_data():
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        a = rng.integers(0, 2, 40).tolist()
+        b = [x if rng.random() < 0.8 else 1 - x for x in a]
+        c = [x if rng.random() < 0.7 else 1 - x for x in a]
+        assert cohen_kappa(a, b) == pytest.approx(cohen_kappa_score(a, b))
+        matrix = np.array([a, b, c], dtype=float)
+        assert krippendorff_alpha(matrix) == pytest.approx(
+            krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+
+
+def test_undefined_cases_are_none():
+    assert cohen_kappa([0, 0, 0], [0, 0, 0]) is None
+    assert krippendorff_alpha([[1, 1], [1, 1]]) is None
+    assert percent_agreement([], []) is None
+    with_missing = [[1, np.nan, 0, 1, 0], [1, 0, np.nan, 1, 1]]
+    assert krippendorff_alpha(with_missing) == pytest.approx(
+        krippendorff.alpha(reliability_data=np.array(with_missing), level_of_measurement="nominal"))
+
+
+def _blind_round(ws):
+    assign_round(ws, "R1", ["anna", "bo"], segment_ids=[R001, R001B, TURN])
+    for analyst, decisions in {
+        "anna": [(R001, "accept", IT), (R001, "accept", OEK), (R001B, "accept", JOB), (TURN, "reject", JOB)],
+        "bo": [(R001, "accept", IT), (R001, "reject", OEK), (R001B, "accept", JOB), (TURN, "accept", JOB)],
+    }.items():
+        for segment_id, action, code in decisions:
+            record_decision(ws, segment_id=segment_id, action=action, code_id=code, analyst=analyst, round="R1")
+
+
+def test_round_agreement_per_code_and_overall(study_ws):
+    _blind_round(study_ws)
+    rows = {r.code_id: r for r in round_agreement(study_ws, "R1")}
+    # units: R001×{IT, OEK}, R001B×JOB, TURN×JOB -> anna [1,1,1,0], bo [1,0,1,1]
+    assert rows[OVERALL].units == 4 and rows[OVERALL].percent == pytest.approx(50.0)
+    assert rows[OVERALL].kappa == pytest.approx(cohen_kappa_score([1, 1, 1, 0], [1, 0, 1, 1]), abs=1e-4)
+    assert rows[IT].percent == 100.0 and rows[IT].kappa is None  # both 1: no variation
+    assert rows[JOB].units == 2 and rows[JOB].percent == 50.0
+    current = get_round(study_ws, "R1")
+    assert not current.complete
+    finish_round(study_ws, "R1", "anna")
+    finish_round(study_ws, "R1", "bo")
+    found = {(d.segment_id, d.code_id) for d in disagreements(study_ws, get_round(study_ws, "R1"))}
+    assert found == {(R001, OEK), (TURN, JOB)}
+
+
+def test_machine_vs_analyst(study_ws):
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna")
+    record_decision(study_ws, segment_id=R001B, action="accept", code_id=JOB, analyst="anna")
+    record_decision(study_ws, segment_id=TURN, action="add", code_id=IT, analyst="anna")
+    rows = {r.code_id: r for r in machine_vs_analyst(study_ws, "anna")}
+    # machine [IT:1, OEK:1, JOB:1, TURN-IT:0] vs anna [1, 0, 1, 1]; TURN-JOB is still pending: left out
+    assert rows[OVERALL].units == 4 and rows[OVERALL].percent == pytest.approx(50.0)
+    assert rows[OVERALL].kappa == pytest.approx(cohen_kappa_score([1, 1, 1, 0], [1, 0, 1, 1]), abs=1e-4)
+
+
+def test_write_csv_and_xlsx(study_ws, tmp_path):
+    _blind_round(study_ws)
+    rows = all_agreement(study_ws)
+    assert write_agreement(rows, tmp_path / "a.csv").read_text(encoding="utf-8-sig").startswith("comparison,")
+    assert (write_agreement(rows, tmp_path / "a.xlsx")).stat().st_size > 0
+    with pytest.raises(Exception, match="format"):
+        write_agreement(rows, tmp_path / "a.txt")
