@@ -99,6 +99,9 @@ def export_reports(workspace: Workspace, study: CodedStudy, out_dir: Path, *, re
 
     figure_paths = export_figures(study, out_dir / "figurer")
     figures = {p.stem.removeprefix("andele_"): p for p in figure_paths if p.stem.startswith("andele_")}
+    from hoi_nlp.export.cite import prepare_quotes
+
+    prepare_quotes(study, study.codings, redact)
     pick, handed = quote_picker(workspace, study, redact=redact, n=per_code, embeddings=embeddings)
     report = build_report(study, pick=pick, figures=figures, raw=raw, workspace_root=workspace.root,
                           reviews=_decision_counts(workspace), agreement=agreement_rows(workspace),

@@ -109,6 +109,7 @@ def best_quotes(study: CodedStudy, code_id: str, *, redact: Redactor, n: int = 5
                 duplicate_cosine: float = DUPLICATE_COSINE) -> list[Quote]:
     """The ``n`` best quotes for ``code_id``: clear, representative, short and diverse."""
     ordered, vectors = rank_codings(study, code_id, embed=embed, group=group)
+    prepare_quotes(study, ordered[:max(20, 4 * n)], redact)
     quotes: list[Quote] = []
     respondents: set[str] = set()
     chosen: list[np.ndarray] = []
@@ -131,6 +132,15 @@ def best_quotes(study: CodedStudy, code_id: str, *, redact: Redactor, n: int = 5
     return quotes
 
 
+def prepare_quotes(study: CodedStudy, codings: Sequence[Coding], redact: Redactor) -> None:
+    """Batch-pseudonymise the quote spans of ``codings`` before they are quoted one by one."""
+    from hoi_nlp.export.privacy import prepare
+    from hoi_nlp.export.quotes import quote_span
+
+    spans = [(c.source_id, *quote_span(study, c)) for c in codings]
+    prepare(redact, [study.sources[sid].text[a:b] for sid, a, b in spans])
+
+
 def search_segments(study: CodedStudy, query: str, *, embed: Embedding, redact: Redactor,
                     n: int = 10) -> list[tuple[float, Quote]]:
     """Coded segments closest to ``query`` (cosine), each as a quote for its most confident code."""
@@ -143,6 +153,7 @@ def search_segments(study: CodedStudy, query: str, *, embed: Embedding, redact: 
     matrix = embed([study.segment_by_id[i].text for i in ids])
     scores = matrix @ embed([query], kind="query")[0]
     top = np.argsort(-scores, kind="stable")[:n]
+    prepare_quotes(study, [by_segment[ids[i]] for i in top], redact)
     return [(float(scores[i]), make_quote(study, by_segment[ids[i]], redact=redact)) for i in top]
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ExportError
 from hoi_nlp.export.files import write_atomic, write_text_atomic
-from hoi_nlp.export.privacy import RAW_MARK, RAW_NOTE, LeakGuard
+from hoi_nlp.export.privacy import RAW_MARK, RAW_NOTE, LeakGuard, with_key_pass
 from hoi_nlp.export.quotes import quotes_markdown
 from hoi_nlp.export.stats import cooccurrence, crosstab_attributes, crosstab_family, crosstab_shares
 from hoi_nlp.export.tables import (
@@ -117,6 +117,8 @@ def export_dataset(study: CodedStudy, out_dir: Path, *, redact: Redactor, name: 
     if unknown:
         raise ExportError(f"unknown format(s) {sorted(unknown)}", hint=f"choose from {', '.join(TABLE_FORMATS)}")
     guard = guard or LeakGuard.for_study(None, study, raw=raw)
+    if not raw and guard.key is not None:
+        redact = with_key_pass(redact, guard.key)
     sheets = dataset_sheets(study, redact=redact, raw=raw)
     written: list[Path] = []
     if "xlsx" in formats:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,12 +42,16 @@ def study_redactor(workspace: Workspace, study: CodedStudy, *, raw: bool = False
     """The study's redactor from ``hoi_nlp.export.redact`` (identity when ``raw``)."""
     if raw:
         return identity_redactor
+    from hoi_nlp.pseudonymize import PseudonymKey
+
     try:
         from hoi_nlp.export.redact import study_redactor as build
     except ImportError as exc:
         raise ExportError("pseudonymisation is not available in this installation", path=str(workspace.root),
                           hint="install the privacy module or export with --raw (not for sharing)") from exc
-    return build(workspace, study, raw=False)
+    base = build(workspace, study, raw=False)
+    return with_key_pass(base, LeakGuard.for_study(workspace, study, raw=False).key or PseudonymKey(),
+                         workspace=workspace)
 
 
 @dataclass
@@ -55,6 +60,7 @@ class LeakGuard:
 
     key: PseudonymKey | None
     raw: bool = False
+    public: str = ""
 
     @classmethod
     def for_study(cls, workspace: Workspace | None, study: CodedStudy, *, raw: bool) -> LeakGuard:
@@ -62,12 +68,7 @@ class LeakGuard:
         from hoi_nlp.pseudonymize import PseudonymKey, key_path, load_key
 
         key = load_key(key_path(workspace), study=workspace.study) if workspace is not None else PseudonymKey()
-        originals = {o: p for o, p in key.originals.items() if p not in _ALLOWED_PLACEHOLDERS}
-        for attrs in study.respondents.values():
-            name = (attrs.get("municipality") or "").strip()
-            if len(name) >= 3:
-                originals.setdefault(name, "[KOMMUNE]")
-        return cls(key=PseudonymKey(study=key.study, persons=dict(key.persons), originals=originals), raw=raw)
+        return cls(key=guard_key(key, study), raw=raw, public=_public_text(study))
 
     def leaks(self, text: str) -> list[str]:
         """Originals found in ``text`` (empty: nothing leaks)."""
@@ -75,7 +76,7 @@ class LeakGuard:
             return []
         from hoi_nlp.pseudonymize import assert_no_leak
 
-        return assert_no_leak(text, self.key)
+        return [found for found in assert_no_leak(text, self.key) if found not in self.public]
 
     def check_text(self, text: str, *, where: str = "") -> None:
         """Raise :class:`ExportError` if ``text`` contains an original."""
@@ -95,6 +96,83 @@ class LeakGuard:
             path.unlink(missing_ok=True)
             raise ExportError(exc.message, path=str(path), hint="the file was removed; " + (exc.hint or "")) from exc
         return path
+
+
+def _public_text(study: CodedStudy) -> str:
+    """Text every export shows on purpose: the codebook and the non-identifying attribute values."""
+    from hoi_nlp.export.tables import IDENTIFYING_ATTRIBUTES
+
+    parts = [study.codebook.name]
+    for family in study.codebook.families:
+        parts += [family.label, family.description]
+        parts += [f"{c.label} {c.description}" for c in family.codes]
+    for attrs in study.respondents.values():
+        parts += [v for k, v in attrs.items() if k not in IDENTIFYING_ATTRIBUTES]
+    return "\n".join(parts)
+
+
+def guard_key(key: PseudonymKey, study: CodedStudy) -> PseudonymKey:
+    """The key the guard checks with: the study's key plus its municipality names.
+
+    Left out: region entries and words that the export shows on purpose (codebook labels,
+    size groups, roles), and single common Danish words the recogniser mistook for names
+    ("Altså", "Familie"); full names and multi-word units stay.
+    """
+    from hoi_nlp.nlp.ner import is_common_word
+    from hoi_nlp.pseudonymize import PseudonymKey
+
+    public = _public_text(study)
+    originals = {o: p for o, p in key.originals.items()
+                 if p not in _ALLOWED_PLACEHOLDERS and o not in public
+                 and not (len(o.split()) == 1 and is_common_word(o))}
+    for attrs in study.respondents.values():
+        name = (attrs.get("municipality") or "").strip()
+        if len(name) >= 3:
+            originals.setdefault(name, "[KOMMUNE]")
+    return PseudonymKey(study=key.study, persons=dict(key.persons), originals=originals)
+
+
+class KeyPassRedactor:
+    """``redact`` followed by replacing any original ``key`` knows that is still in the output.
+
+    The recogniser pseudonymises texts one by one while the key grows; this pass makes every
+    output consistent with the final key (and catches municipality names it missed).
+    :meth:`prepare` pseudonymises many new texts in one batch before they are asked for one by one.
+    """
+
+    def __init__(self, redact: Redactor, key: PseudonymKey, *, workspace: Workspace | None = None) -> None:
+        self.redact = redact
+        self.key = key
+        self.workspace = workspace
+
+    def __call__(self, unit_id: str, text: str) -> str:
+        from hoi_nlp.pseudonymize import apply_spans, find_originals
+
+        out = self.redact(unit_id, text)
+        spans = find_originals(out, self.key)
+        return apply_spans(out, spans, self.key).text_pseudonymized if spans else out
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Pseudonymise ``texts`` in one batch (cached in the workspace)."""
+        inner = getattr(self.redact, "prepare", None)
+        if inner is not None:
+            inner(texts)
+        elif self.workspace is not None:
+            from hoi_nlp.export.redact import pseudonymize_texts
+
+            pseudonymize_texts(self.workspace, sorted({t for t in texts if t.strip()}))
+
+
+def with_key_pass(redact: Redactor, key: PseudonymKey, *, workspace: Workspace | None = None) -> Redactor:
+    """Wrap ``redact`` with the key pass (see :class:`KeyPassRedactor`)."""
+    return KeyPassRedactor(redact, key, workspace=workspace)
+
+
+def prepare(redact: Redactor, texts: Sequence[str]) -> None:
+    """Let a redactor batch-pseudonymise ``texts`` ahead of single calls (no-op if it cannot)."""
+    hook = getattr(redact, "prepare", None)
+    if hook is not None and texts:
+        hook(list(texts))
 
 
 def exported_text(path: Path) -> str:

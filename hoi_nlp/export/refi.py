@@ -19,12 +19,14 @@ import uuid
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from lxml import etree
 
 from hoi_nlp.codebook import Codebook, Code
 from hoi_nlp.export.files import write_atomic
+from hoi_nlp.export.privacy import prepare
 from hoi_nlp.export.tables import CodedStudy, Coding, Redactor, exported_attributes
 
 logger = logging.getLogger(__name__)
@@ -106,9 +108,13 @@ class ExportedSource:
     selections: dict[tuple[int, int], list[Coding]]
 
 
+def _points(text: str, cuts: Sequence[int]) -> list[int]:
+    return sorted({0, len(text), *(c for c in cuts if 0 <= c <= len(text))})
+
+
 def piecewise_redact(source_id: str, text: str, cuts: Sequence[int], redact: Redactor) -> tuple[str, dict[int, int]]:
     """Redact ``text`` in pieces cut at ``cuts``; return the new text and old -> new offsets of the cuts."""
-    points = sorted({0, len(text), *(c for c in cuts if 0 <= c <= len(text))})
+    points = _points(text, cuts)
     parts, mapping, position = [], {0: 0}, 0
     for start, end in zip(points, points[1:], strict=False):
         piece = text[start:end]
@@ -124,11 +130,13 @@ def export_sources(study: CodedStudy, redact: Redactor) -> list[ExportedSource]:
     by_source: dict[str, list[Coding]] = {}
     for coding in study.codings:
         by_source.setdefault(coding.source_id, []).append(coding)
+    cuts = {sid: [p for c in by_source.get(sid, []) for p in (c.start, c.end)] for sid in study.sources}
+    prepare(redact, [study.sources[sid].text[a:b] for sid in study.sources
+                     for a, b in pairwise(_points(study.sources[sid].text, cuts[sid]))])
     exported = []
     for source_id in sorted(study.sources):
         codings = by_source.get(source_id, [])
-        cuts = [p for c in codings for p in (c.start, c.end)]
-        text, mapping = piecewise_redact(source_id, study.sources[source_id].text, cuts, redact)
+        text, mapping = piecewise_redact(source_id, study.sources[source_id].text, cuts[source_id], redact)
         selections: dict[tuple[int, int], list[Coding]] = {}
         for coding in codings:
             selections.setdefault((mapping[coding.start], mapping[coding.end]), []).append(coding)

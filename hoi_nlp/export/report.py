@@ -64,12 +64,13 @@ def frequency_block(report: Report, study: CodedStudy, family_id: str) -> list[s
     if not rows:
         report.add("paragraph", "Ingen af respondenterne nævner koder i denne familie.")
         return []
-    report.add("table", f"Andel af respondenterne (N = {total}), der nævner koden", header=(
+    label = study.codebook.family(family_id).label
+    report.add("table", f"{label}: andel af respondenterne (N = {total}), der nævner koden", header=(
         "Kode", "Respondenter", "Pct.", "Segmenter"), rows=rows)
     return [r.code_id for r in frame.itertuples() if r.respondents > 0]
 
 
-def difference_block(report: Report, study: CodedStudy, code_ids: Sequence[str]) -> None:
+def difference_block(report: Report, study: CodedStudy, family_id: str, code_ids: Sequence[str]) -> None:
     """A table of each code's shares by size group (or the first crosstab attribute) with the test."""
     attributes = crosstab_attributes(study)
     if not attributes or not code_ids:
@@ -84,7 +85,8 @@ def difference_block(report: Report, study: CodedStudy, code_ids: Sequence[str])
         shares = {r.group: f"{_pct(r.share_pct)} ({r.mentioning}/{r.respondents})" for r in frame.itertuples()}
         rows.append((study.codebook.code(code_id).label, *(shares.get(g, "-") for g in groups), test.describe()))
     label = ATTRIBUTE_LABELS.get(attribute, attribute).lower()
-    report.add("table", f"Andel (pct.) efter {label}, med test", header=("Kode", *groups, "Test"), rows=tuple(rows))
+    family = study.codebook.family(family_id).label
+    report.add("table", f"{family}: andel (pct.) efter {label}, med test", header=("Kode", *groups, "Test"), rows=tuple(rows))
 
 
 def quotes_block(report: Report, study: CodedStudy, code_ids: Sequence[str], pick: QuotePicker) -> None:
@@ -163,7 +165,7 @@ def build_report(study: CodedStudy, *, pick: QuotePicker, figures: dict[str, Pat
         mentioned = frequency_block(report, study, family.id)
         if family.id in figures and mentioned:
             report.add("figure", f"{family.label}: andel af respondenterne, der nævner koden", path=figures[family.id])
-        difference_block(report, study, mentioned)
+        difference_block(report, study, family.id, mentioned)
         quotes_block(report, study, mentioned, pick)
     themes = find_themes(workspace_root)
     if themes:

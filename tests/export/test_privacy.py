@@ -23,12 +23,26 @@ def test_no_export_contains_a_name_from_the_key(coded_workspace, small_codebook,
         assert not [name for name in NAMES if name in text], path.name
 
 
-def test_unredacted_text_is_refused_and_the_file_removed(coded_workspace, small_codebook, tmp_path):
+def test_a_file_with_an_original_name_is_refused_and_removed(coded_workspace, small_codebook, tmp_path):
+    import pandas as pd
+
+    from hoi_nlp.export.dataset import write_xlsx
+
     study = load_coded_study(coded_workspace, small_codebook)
     guard = LeakGuard.for_study(coded_workspace, study, raw=False)
+    path = tmp_path / "leak.xlsx"
+    write_xlsx(path, {"Segmenter": pd.DataFrame({"text": ["Spørg Mette om det."]})})
     with pytest.raises(ExportError, match="leak"):
-        export_dataset(study, tmp_path, redact=identity_redactor, formats=["xlsx"], guard=guard, plots=False)
-    assert not (tmp_path / "coded_dataset.xlsx").exists()
+        guard.check_file(path)
+    assert not path.exists()
+
+
+def test_the_key_pass_cleans_what_the_recogniser_missed(coded_workspace, small_codebook, tmp_path):
+    study = load_coded_study(coded_workspace, small_codebook)
+    guard = LeakGuard.for_study(coded_workspace, study, raw=False)
+    export_dataset(study, tmp_path, redact=identity_redactor, formats=["xlsx"], guard=guard, plots=False)
+    text = exported_text(tmp_path / "coded_dataset.xlsx")
+    assert "[PERSON 1] leder det" in text and "[KOMMUNE]" in text
 
 
 def test_municipality_names_are_guarded_even_without_a_key(study):
