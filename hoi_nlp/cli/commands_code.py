@@ -33,8 +33,9 @@ def _build_coder(name: str, codebook_path: Path | None, model_dir: Path | None,
 @app.command("code")
 @handle_errors
 def code_command(
-    input: Path = typer.Option(..., "--input", "-i", help="JSONL: one {\"id\", \"text\"} per line."),
-    output: Path = typer.Option(..., "--output", "-o", help="JSONL with the codes added (written atomically)."),
+    study: Path | None = typer.Argument(None, help="Code a study's segments (its folder or workspace) instead."),
+    input: Path | None = typer.Option(None, "--input", "-i", help="JSONL: one {\"id\", \"text\"} per line."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="JSONL with the codes added (atomic)."),
     coder: str = typer.Option("combined", help="rules | similarity | classifier | combined."),
     codebook: Path | None = typer.Option(None, "--codebook", "-c", help="Codebook YAML (default: bundled)."),
     model_dir: Path | None = typer.Option(None, help="Trained coder folder (default: models/coder)."),
@@ -42,10 +43,21 @@ def code_command(
                                                 help="Replace the per-code thresholds by one cut-off."),
     batch_size: int = typer.Option(512, min=1, help="Texts coded per batch."),
 ) -> None:
-    """Code each text of a JSONL file: {"id", "text", "codes": [{"code", "confidence", "method"}]}."""
+    """Code texts: a JSONL file (--input/--output) or, given STUDY, the study's segments (a stage).
+
+    JSONL contract: each output line repeats "id" and "text" and adds
+    "codes": [{"code", "confidence", "method"}].
+    """
     from hoi_nlp.coding.base import text_segments
     from hoi_nlp.coding.data import read_code_input, write_coded
+    from hoi_nlp.errors import InputFormatError
 
+    if study is not None:
+        _code_study(study, coder, codebook)
+        return
+    if input is None or output is None:
+        raise InputFormatError("give --input IN.jsonl and --output OUT.jsonl, or a STUDY folder to code",
+                               hint="see `hoi code --help`")
     items = read_code_input(input)
     _, coder_obj = _build_coder(coder, codebook, model_dir, min_confidence)
     assignments = []
@@ -101,3 +113,18 @@ def _print_cv(model_dir: Path | None, names: list[str]) -> None:
         if cv:
             echo(f"{name:12s}{cv['micro_precision']:9.3f}{cv['micro_recall']:9.3f}{cv['micro_f1']:10.3f}"
                  f"{cv['macro_f1']:10.3f}")
+
+
+def _code_study(study: Path, coder: str, codebook: Path | None) -> None:
+    """The coding stage over a study workspace (the same functions the flow runs)."""
+    from hoi_nlp.codebook import DEFAULT_CODEBOOK, load_codebook
+    from hoi_nlp.coding.factory import make_coder
+    from hoi_nlp.runner import code_stage, resolve_workspace
+    from hoi_nlp.settings import load_settings
+
+    settings = load_settings()
+    codebook_obj = load_codebook(codebook or DEFAULT_CODEBOOK)
+    result = code_stage(resolve_workspace(study), codebook_obj, settings,
+                        coder=make_coder(coder, codebook_obj, settings))
+    echo(f"coded {result['segments_coded']} segments with {coder} "
+         f"({result['segments_skipped']} already coded, {result['segments_total']} in all)")

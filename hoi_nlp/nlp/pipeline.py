@@ -53,10 +53,24 @@ LEMMA_OVERRIDES: dict[str, str] = {
     "unge": "ung",
     "børn": "barn",
     "børnene": "barn",
+    "centret": "center",
+    "centrets": "center",
+    "centre": "center",
+    "centrene": "center",
+    "centrenes": "center",
 }
 
 # Inflectional endings tried, longest first, when a word is not in the table.
 _SUFFIXES = ("ernes", "enes", "erne", "ene", "ens", "ets", "en", "et", "er", "e", "s")
+
+
+def _stem_candidates(stem: str) -> tuple[str, ...]:
+    """Base forms a stripped stem may come from: itself, +e, and the -er/-r alternation
+    of Danish nouns (jobcentr-et → jobcenter, kamr-et → kammer is not attempted)."""
+    candidates = [stem, stem + "e"]
+    if stem.endswith("r") and len(stem) >= 4 and stem[-2] not in "aeiouyæøå":
+        candidates.append(stem[:-1] + "er")
+    return tuple(candidates)
 
 
 class LookupLemmatizer:
@@ -84,10 +98,19 @@ class LookupLemmatizer:
         for suffix in _SUFFIXES:
             stem = lower[: -len(suffix)]
             if lower.endswith(suffix) and len(stem) >= 3:
-                if stem in self.table:
-                    return str(self.table[stem]).lower()
-                if stem + "e" in self.table:
-                    return str(self.table[stem + "e"]).lower()
+                for candidate in _stem_candidates(stem):
+                    if candidate in self.table:
+                        return str(self.table[candidate]).lower()
+        return self._compound_head(lower)
+
+    def _compound_head(self, lower: str) -> str:
+        """Lemmatise an unknown compound by its longest known head word (sektor+lovgivningerne)."""
+        for split in range(3, len(lower) - 3):
+            head = lower[split:]
+            if head in self.overrides:
+                return lower[:split] + self.overrides[head]
+            if head in self.table:
+                return lower[:split] + str(self.table[head]).lower()
         return lower
 
     def __call__(self, doc: Doc) -> Doc:
