@@ -1,4 +1,4 @@
-"""CLI for the analysts' review: ``hoi review``, ``hoi review assign``, ``hoi users``, ``hoi agreement``, ``hoi retrain``."""
+"""CLI for the review: ``hoi review [assign|prepare]``, ``hoi users``, ``hoi agreement``, ``hoi retrain``."""
 
 from __future__ import annotations
 
@@ -26,8 +26,11 @@ class _ServeByDefault(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-review_app = typer.Typer(cls=_ServeByDefault, no_args_is_help=True,
-                         help="Review coded quotes in the browser (`hoi review STUDY`) and manage rounds.")
+review_app = typer.Typer(
+    cls=_ServeByDefault,
+    no_args_is_help=True,
+    help="Review coded quotes in the browser (`hoi review STUDY`) and manage rounds.",
+)
 app.add_typer(review_app, name="review")
 
 
@@ -49,13 +52,17 @@ def serve_command(
     study: Path = STUDY_ARG,
     host: str = typer.Option("127.0.0.1", help="Interface to listen on (default: this machine only)."),
     port: int = typer.Option(8765, help="Port."),
-    no_login: bool = typer.Option(False, "--no-login", help="No passwords (local use only: needs --host 127.0.0.1)."),
+    no_login: bool = typer.Option(
+        False, "--no-login", help="No passwords (local use only: needs --host 127.0.0.1)."
+    ),
     user: str = typer.Option("", help="Analyst name used with --no-login (default: your login name)."),
     codebook: Path | None = CODEBOOK_OPT,
-    confidence_order: bool = typer.Option(False, "--confidence-order",
-                                          help="Order the queue by confidence only (skip active learning)."),
-    pseudonymizer: str = typer.Option("ner", help="ner (statistical NER + gazetteers) or patterns "
-                                                  "(gazetteers and patterns only, faster)."),
+    confidence_order: bool = typer.Option(
+        False, "--confidence-order", help="Order the queue by confidence only (skip active learning)."
+    ),
+    pseudonymizer: str = typer.Option(
+        "ner", help="ner (statistical NER + gazetteers) or patterns (gazetteers and patterns only, faster)."
+    ),
 ) -> None:
     """Serve the review app for a study (http://127.0.0.1:8765 by default)."""
     import getpass
@@ -67,16 +74,26 @@ def serve_command(
 
     if host not in LOCAL_HOSTS:
         if no_login:
-            fail(f"--no-login is only allowed on 127.0.0.1, not on {host}: other machines could reach the app")
-        echo(f"Warning: listening on {host}: anyone who can reach this machine can open the login page. "
-             "Use HTTPS (a reverse proxy) on shared networks.", err=True)
+            fail(
+                f"--no-login is only allowed on 127.0.0.1, not on {host}: other machines could reach the app"
+            )
+        echo(
+            f"Warning: listening on {host}: anyone who can reach this machine can open the login page. "
+            "Use HTTPS (a reverse proxy) on shared networks.",
+            err=True,
+        )
     workspace = _workspace(study)
     if pseudonymizer not in ("ner", "patterns"):
         fail("--pseudonymizer must be 'ner' or 'patterns'")
     finder = ner_finder(workspace, nlp=patterns_nlp() if pseudonymizer == "patterns" else None)
-    config = AppConfig(workspace=workspace, codebook=_codebook(codebook), login=not no_login,
-                       local_user=user or getpass.getuser() or "analyst",
-                       privacy=PrivacyView(workspace, finder=finder), active_learning=not confidence_order)
+    config = AppConfig(
+        workspace=workspace,
+        codebook=_codebook(codebook),
+        login=not no_login,
+        local_user=user or getpass.getuser() or "analyst",
+        privacy=PrivacyView(workspace, finder=finder),
+        active_learning=not confidence_order,
+    )
     application = create_app(config)
     echo(f"hoi review: {workspace.study} on http://{host}:{port}/  (Ctrl+C stops)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
@@ -94,15 +111,17 @@ def assign_command(
     """Assign the same segments to several analysts for blind double coding."""
     from hoi_nlp.review.rounds import assign_round
 
-    created = assign_round(_workspace(study), round_id, analysts.split(","), sample=sample, seed=seed,
-                           created_by="cli")
+    created = assign_round(
+        _workspace(study), round_id, analysts.split(","), sample=sample, seed=seed, created_by="cli"
+    )
     echo(f"Round {created.round_id}: {len(created.segment_ids)} segments for {', '.join(created.analysts)}")
 
 
 @review_app.command("prepare")
 @handle_errors
-def prepare_command(study: Path = STUDY_ARG,
-                    pseudonymizer: str = typer.Option("ner", help="ner or patterns.")) -> None:
+def prepare_command(
+    study: Path = STUDY_ARG, pseudonymizer: str = typer.Option("ner", help="ner or patterns.")
+) -> None:
     """Pseudonymise every source for display once, so the app opens quickly."""
     from hoi_nlp.review.privacy import PrivacyView, ner_finder, patterns_nlp
 
@@ -127,15 +146,21 @@ def users_add_command(
     study: Path = STUDY_ARG,
     username: str = typer.Argument(..., help="Login name."),
     role: str = typer.Option("analyst", help="analyst or admin."),
-    can_see_original: bool = typer.Option(False, "--can-see-original",
-                                          help="May see the original (not pseudonymised) text."),
+    can_see_original: bool = typer.Option(
+        False, "--can-see-original", help="May see the original (not pseudonymised) text."
+    ),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
 ) -> None:
     """Create an analyst account for a study's review app."""
     from hoi_nlp.review.accounts import add_user
 
-    user = add_user(_workspace(study), username, _read_password(password_stdin), role=role,
-                    can_see_original=can_see_original)
+    user = add_user(
+        _workspace(study),
+        username,
+        _read_password(password_stdin),
+        role=role,
+        can_see_original=can_see_original,
+    )
     echo(f"Added {user.username} ({user.role}{', sees original text' if user.can_see_original else ''})")
 
 
@@ -166,8 +191,12 @@ def agreement_command(
         return
     echo("comparison\tcode\tunits\tpercent\tkappa\talpha")
     for row in rows:
-        echo("\t".join(str(v if v is not None else "-") for v in (row.comparison, row.code_id, row.units,
-                                                                  row.percent, row.kappa, row.alpha)))
+        echo(
+            "\t".join(
+                str(v if v is not None else "-")
+                for v in (row.comparison, row.code_id, row.units, row.percent, row.kappa, row.alpha)
+            )
+        )
 
 
 @app.command("retrain")
@@ -181,8 +210,10 @@ def retrain_command(
     from hoi_nlp.review.retrain import retrain_from_reviews
 
     summary = retrain_from_reviews(_workspace(study), codebook=_codebook(codebook), rescore=not no_rescore)
-    echo(f"Retrained on {summary['training_texts']} texts ({summary['reviewed_rows']} reviewed) "
-         f"in {summary['seconds']} s -> {summary['model_dir']}")
+    echo(
+        f"Retrained on {summary['training_texts']} texts ({summary['reviewed_rows']} reviewed) "
+        f"in {summary['seconds']} s -> {summary['model_dir']}"
+    )
     for name, f1 in summary["cv_micro_f1"].items():
         echo(f"  CV micro-F1 {name}: {f1:.3f}")
     if "rescore" in summary:

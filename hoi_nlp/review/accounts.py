@@ -74,18 +74,36 @@ def _check_new_user(username: str, password: str, role: str) -> None:
         raise ReviewError(f"the password must have at least {MIN_PASSWORD} characters")
 
 
-def add_user(workspace: Workspace, username: str, password: str, *, role: str = "analyst",
-             can_see_original: bool = False) -> User:
+def add_user(
+    workspace: Workspace,
+    username: str,
+    password: str,
+    *,
+    role: str = "analyst",
+    can_see_original: bool = False,
+) -> User:
     """Create an account; fails if the username is taken."""
     _check_new_user(username, password, role)
     ensure_review_schema(workspace)
     with workspace.engine.begin() as conn:
-        exists = conn.execute(select(users_table.c.username).where(users_table.c.username == username)).first()
+        exists = conn.execute(
+            select(users_table.c.username).where(users_table.c.username == username)
+        ).first()
         if exists:
             raise ReviewError(f"user '{username}' exists already", hint="choose another name")
-        conn.execute(insert(users_table), [{
-            "username": username, "password_hash": hash_password(password), "role": role,
-            "can_see_original": can_see_original, "active": True, "created_at": utcnow()}])
+        conn.execute(
+            insert(users_table),
+            [
+                {
+                    "username": username,
+                    "password_hash": hash_password(password),
+                    "role": role,
+                    "can_see_original": can_see_original,
+                    "active": True,
+                    "created_at": utcnow(),
+                }
+            ],
+        )
     logger.info("added user %s (%s)", username, role)
     return User(username, role, can_see_original)
 
@@ -143,9 +161,19 @@ def create_session(workspace: Workspace, user: User) -> tuple[str, Session]:
     csrf = secrets.token_urlsafe(32)
     now = utcnow()
     with workspace.engine.begin() as conn:
-        conn.execute(insert(sessions_table), [{"token_hash": _digest(token), "username": user.username,
-                                               "csrf_token": csrf, "created_at": now, "last_seen": now,
-                                               "ended": False}])
+        conn.execute(
+            insert(sessions_table),
+            [
+                {
+                    "token_hash": _digest(token),
+                    "username": user.username,
+                    "csrf_token": csrf,
+                    "created_at": now,
+                    "last_seen": now,
+                    "ended": False,
+                }
+            ],
+        )
     return token, Session(user, csrf, _digest(token))
 
 
@@ -155,18 +183,25 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def get_session(workspace: Workspace, token: str | None, *, idle: timedelta = DEFAULT_IDLE,
-                now: datetime | None = None) -> Session | None:
+def get_session(
+    workspace: Workspace, token: str | None, *, idle: timedelta = DEFAULT_IDLE, now: datetime | None = None
+) -> Session | None:
     """The live session of ``token`` (its idle clock restarts), or None when unknown/expired."""
     if not token:
         return None
     now = now or utcnow()
     digest = _digest(token)
     with workspace.engine.begin() as conn:
-        row = conn.execute(select(sessions_table).where(sessions_table.c.token_hash == digest)).mappings().first()
+        row = (
+            conn.execute(select(sessions_table).where(sessions_table.c.token_hash == digest))
+            .mappings()
+            .first()
+        )
         if row is None or row["ended"] or now - _aware(row["last_seen"]) > idle:
             return None
-        conn.execute(update(sessions_table).where(sessions_table.c.token_hash == digest).values(last_seen=now))
+        conn.execute(
+            update(sessions_table).where(sessions_table.c.token_hash == digest).values(last_seen=now)
+        )
     user = get_user(workspace, row["username"])
     if user is None or not user.active:
         return None
@@ -178,7 +213,9 @@ def end_session(workspace: Workspace, token: str | None) -> None:
     if not token:
         return
     with workspace.engine.begin() as conn:
-        conn.execute(update(sessions_table).where(sessions_table.c.token_hash == _digest(token)).values(ended=True))
+        conn.execute(
+            update(sessions_table).where(sessions_table.c.token_hash == _digest(token)).values(ended=True)
+        )
 
 
 def csrf_ok(session: Session, submitted: str | None) -> bool:

@@ -89,8 +89,9 @@ def pairwise_percent(matrix: Sequence[Sequence[int]]) -> float | None:
     return sum(valid) / len(valid) if valid else None
 
 
-def agreement_rows(comparison: str, coders: Sequence[str], units: dict[str, dict[tuple[str, str], int]]
-                   ) -> list[AgreementRow]:
+def agreement_rows(
+    comparison: str, coders: Sequence[str], units: dict[str, dict[tuple[str, str], int]]
+) -> list[AgreementRow]:
     """Per-code and overall agreement for ``coders`` over the same (segment, code) units."""
     keys = sorted(set.intersection(*(set(units[c]) for c in coders))) if coders else []
     codes = sorted({code for _, code in keys})
@@ -99,12 +100,18 @@ def agreement_rows(comparison: str, coders: Sequence[str], units: dict[str, dict
         chosen = [k for k in keys if code == OVERALL or k[1] == code]
         matrix = [[units[c][k] for k in chosen] for c in coders]
         kappa = cohen_kappa(matrix[0], matrix[1]) if len(coders) == 2 else None
-        rows.append(AgreementRow(
-            comparison=comparison, code_id=code, coders=" vs ".join(coders), units=len(chosen),
-            positives=sum(sum(r) for r in matrix),
-            percent=_round(pairwise_percent(matrix)), kappa=_round(kappa),
-            alpha=_round(krippendorff_alpha(matrix) if chosen else None),
-        ))
+        rows.append(
+            AgreementRow(
+                comparison=comparison,
+                code_id=code,
+                coders=" vs ".join(coders),
+                units=len(chosen),
+                positives=sum(sum(r) for r in matrix),
+                percent=_round(pairwise_percent(matrix)),
+                kappa=_round(kappa),
+                alpha=_round(krippendorff_alpha(matrix) if chosen else None),
+            )
+        )
     return rows
 
 
@@ -120,8 +127,9 @@ def round_agreement(workspace: Workspace, round_id: str) -> list[AgreementRow]:
     return agreement_rows(f"round {round_id}", current.analysts, units)
 
 
-def machine_vs_analyst(workspace: Workspace, analyst: str | None = None, *, round: str = MAIN_ROUND
-                       ) -> list[AgreementRow]:
+def machine_vs_analyst(
+    workspace: Workspace, analyst: str | None = None, *, round: str = MAIN_ROUND
+) -> list[AgreementRow]:
     """Machine suggestions vs the analyst's (or everyone's, ``None``) decided codes on reviewed segments."""
     state = current_state(workspace, analyst=analyst, round=round)
     reviewed = {seg for (seg, _), s in state.codes.items() if s.status in ("accepted", "added", "rejected")}
@@ -166,6 +174,7 @@ def write_agreement(rows: Sequence[AgreementRow], path: str | Path) -> Path:
     if path.suffix.lower() == ".csv":
         return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig"))
     if path.suffix.lower() == ".xlsx":
-        return write_atomic(path, lambda tmp: frame.to_excel(tmp, index=False, sheet_name="Agreement",
-                                                             engine="openpyxl"))
+        return write_atomic(
+            path, lambda tmp: frame.to_excel(tmp, index=False, sheet_name="Agreement", engine="openpyxl")
+        )
     raise ExportError(f"unknown agreement format '{path.suffix}'", path=str(path), hint="use .csv or .xlsx")

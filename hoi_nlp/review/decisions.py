@@ -97,6 +97,7 @@ class ReviewState:
 
 # ---------------------------------------------------------------- writing
 
+
 def new_decision_id() -> str:
     """A random, time-independent decision id."""
     return "D-" + uuid.uuid4().hex
@@ -104,30 +105,54 @@ def new_decision_id() -> str:
 
 def _segment_context(conn: Any, segment_id: str) -> tuple[Any, str, tuple[int, int]]:
     """The segment row, its source text and the parent context span (turn or answer)."""
-    seg = conn.execute(select(segments_table).where(segments_table.c.segment_id == segment_id)).mappings().first()
+    seg = (
+        conn.execute(select(segments_table).where(segments_table.c.segment_id == segment_id))
+        .mappings()
+        .first()
+    )
     if seg is None:
-        raise ReviewError(f"unknown segment '{segment_id}'", hint="reload the page; the study may have been re-run")
-    text = conn.execute(select(sources_table.c.text).where(sources_table.c.source_id == seg["source_id"])).scalar()
+        raise ReviewError(
+            f"unknown segment '{segment_id}'", hint="reload the page; the study may have been re-run"
+        )
+    text = conn.execute(
+        select(sources_table.c.text).where(sources_table.c.source_id == seg["source_id"])
+    ).scalar()
     context = (seg["start"], seg["end"])
     if seg["parent_id"]:
-        parent = conn.execute(select(segments_table.c.start, segments_table.c.end)
-                              .where(segments_table.c.segment_id == seg["parent_id"])).first()
+        parent = conn.execute(
+            select(segments_table.c.start, segments_table.c.end).where(
+                segments_table.c.segment_id == seg["parent_id"]
+            )
+        ).first()
         if parent is not None:
             context = (parent[0], parent[1])
     return seg, text or "", context
 
 
-def check_span(segment_id: str, start: object, end: object, *, text_length: int,
-               context: tuple[int, int]) -> tuple[int, int]:
+def check_span(
+    segment_id: str, start: object, end: object, *, text_length: int, context: tuple[int, int]
+) -> tuple[int, int]:
     """Validate a span: integers, ``0 <= start < end <= len(text)`` and inside ``context``."""
-    if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int):
-        raise ReviewError(f"span of segment '{segment_id}' needs integer start and end, got {start!r}, {end!r}")
+    if (
+        isinstance(start, bool)
+        or isinstance(end, bool)
+        or not isinstance(start, int)
+        or not isinstance(end, int)
+    ):
+        raise ReviewError(
+            f"span of segment '{segment_id}' needs integer start and end, got {start!r}, {end!r}"
+        )
     if not 0 <= start < end <= text_length:
-        raise ReviewError(f"span {start}-{end} of segment '{segment_id}' is outside its source "
-                          f"(0-{text_length})", hint="select text inside the quote's context")
+        raise ReviewError(
+            f"span {start}-{end} of segment '{segment_id}' is outside its source (0-{text_length})",
+            hint="select text inside the quote's context",
+        )
     if start < context[0] or end > context[1]:
-        raise ReviewError(f"span {start}-{end} of segment '{segment_id}' leaves the coding unit's context "
-                          f"{context[0]}-{context[1]}", hint="select text inside the highlighted answer or turn")
+        raise ReviewError(
+            f"span {start}-{end} of segment '{segment_id}' leaves the coding unit's context "
+            f"{context[0]}-{context[1]}",
+            hint="select text inside the highlighted answer or turn",
+        )
     return start, end
 
 
@@ -152,24 +177,47 @@ def _validate(conn: Any, decision: ReviewDecision, codebook: Codebook | None) ->
 
 
 def _validate_undo(conn: Any, decision: ReviewDecision) -> None:
-    target = conn.execute(select(decisions_table).where(decisions_table.c.decision_id == decision.undoes)
-                          ).mappings().first()
+    target = (
+        conn.execute(select(decisions_table).where(decisions_table.c.decision_id == decision.undoes))
+        .mappings()
+        .first()
+    )
     if target is None:
         raise ReviewError(f"cannot undo unknown decision '{decision.undoes}'")
     if target["segment_id"] != decision.segment_id or target["round"] != decision.round:
         raise ReviewError(f"decision '{decision.undoes}' belongs to another segment or round")
 
 
-def record_decision(workspace: Workspace, *, segment_id: str, action: str, analyst: str,
-                    code_id: str | None = None, start: int | None = None, end: int | None = None,
-                    memo: str | None = None, round: str = MAIN_ROUND, undoes: str | None = None,
-                    outcome: str | None = None, codebook: Codebook | None = None) -> ReviewDecision:
+def record_decision(
+    workspace: Workspace,
+    *,
+    segment_id: str,
+    action: str,
+    analyst: str,
+    code_id: str | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    memo: str | None = None,
+    round: str = MAIN_ROUND,
+    undoes: str | None = None,
+    outcome: str | None = None,
+    codebook: Codebook | None = None,
+) -> ReviewDecision:
     """Validate and append one decision; it is committed when this returns."""
     ensure_review_schema(workspace)
     decision = ReviewDecision(
-        decision_id=new_decision_id(), segment_id=segment_id, code_id=code_id or None, action=action,  # type: ignore[arg-type]
-        analyst=analyst, created_at=utcnow(), start=start, end=end, memo=memo, round=round or MAIN_ROUND,
-        undoes=undoes, outcome=outcome,
+        decision_id=new_decision_id(),
+        segment_id=segment_id,
+        code_id=code_id or None,
+        action=action,  # type: ignore[arg-type]
+        analyst=analyst,
+        created_at=utcnow(),
+        start=start,
+        end=end,
+        memo=memo,
+        round=round or MAIN_ROUND,
+        undoes=undoes,
+        outcome=outcome,
     )
     with workspace.engine.begin() as conn:
         _validate(conn, decision, codebook)
@@ -180,8 +228,15 @@ def record_decision(workspace: Workspace, *, segment_id: str, action: str, analy
 
 # ---------------------------------------------------------------- reading
 
-def load_decisions(workspace: Workspace, *, segment_id: str | None = None, round: str | None = None,
-                   analyst: str | None = None, segment_ids: Sequence[str] | None = None) -> list[ReviewDecision]:
+
+def load_decisions(
+    workspace: Workspace,
+    *,
+    segment_id: str | None = None,
+    round: str | None = None,
+    analyst: str | None = None,
+    segment_ids: Sequence[str] | None = None,
+) -> list[ReviewDecision]:
     """Decisions in the order they were written, optionally filtered."""
     ensure_review_schema(workspace)
     query = select(decisions_table).order_by(decisions_table.c.seq)
@@ -208,8 +263,9 @@ def undone_ids(decisions: Sequence[ReviewDecision]) -> set[str]:
 
     def active(decision_id: str, depth: int = 0) -> bool:
         if decision_id not in memo:
-            memo[decision_id] = depth > 50 or not any(active(u.decision_id, depth + 1)
-                                                      for u in undos.get(decision_id, []))
+            memo[decision_id] = depth > 50 or not any(
+                active(u.decision_id, depth + 1) for u in undos.get(decision_id, [])
+            )
         return memo[decision_id]
 
     return {d.decision_id for d in decisions if not active(d.decision_id)}
@@ -221,10 +277,13 @@ def effective_decisions(decisions: Sequence[ReviewDecision]) -> list[ReviewDecis
     return [d for d in decisions if d.action != "undo" and d.decision_id not in undone]
 
 
-def machine_suggestions(workspace: Workspace, *, segment_ids: Sequence[str] | None = None
-                        ) -> dict[tuple[str, str], float]:
+def machine_suggestions(
+    workspace: Workspace, *, segment_ids: Sequence[str] | None = None
+) -> dict[tuple[str, str], float]:
     """Highest machine confidence per (segment, code) over all coders."""
-    query = select(assignments_table.c.segment_id, assignments_table.c.code_id, assignments_table.c.confidence)
+    query = select(
+        assignments_table.c.segment_id, assignments_table.c.code_id, assignments_table.c.confidence
+    )
     if segment_ids is not None:
         query = query.where(assignments_table.c.segment_id.in_(list(segment_ids)))
     best: dict[tuple[str, str], float] = {}
@@ -275,16 +334,26 @@ def _apply(state: ReviewState, decision: ReviewDecision, suggestions: dict[tuple
 
 def fold(decisions: Iterable[ReviewDecision], suggestions: dict[tuple[str, str], float]) -> ReviewState:
     """Fold decisions (in order) over machine suggestions into the current state."""
-    state = ReviewState(codes={key: CodeState(key[0], key[1], suggested=True, confidence=conf)
-                               for key, conf in suggestions.items()}, segments={})
+    state = ReviewState(
+        codes={
+            key: CodeState(key[0], key[1], suggested=True, confidence=conf)
+            for key, conf in suggestions.items()
+        },
+        segments={},
+    )
     for decision in effective_decisions(list(decisions)):
         _apply(state, decision, suggestions)
     state.codes = {k: v for k, v in state.codes.items() if v.status != "none" or v.suggested}
     return state
 
 
-def current_state(workspace: Workspace, *, analyst: str | None = None, round: str = MAIN_ROUND,
-                  segment_ids: Sequence[str] | None = None) -> ReviewState:
+def current_state(
+    workspace: Workspace,
+    *,
+    analyst: str | None = None,
+    round: str = MAIN_ROUND,
+    segment_ids: Sequence[str] | None = None,
+) -> ReviewState:
     """The current state of the review, per (segment, code) and per segment.
 
     ``round="main"`` folds the shared review plus every round's ``consensus`` decisions; a
@@ -292,8 +361,13 @@ def current_state(workspace: Workspace, *, analyst: str | None = None, round: st
     """
     decisions = load_decisions(workspace, analyst=analyst, segment_ids=segment_ids)
     if round == MAIN_ROUND:
-        chosen = [d for d in decisions if d.round == MAIN_ROUND or d.action == "consensus"
-                  or (d.action == "undo" and d.round != MAIN_ROUND)]
+        chosen = [
+            d
+            for d in decisions
+            if d.round == MAIN_ROUND
+            or d.action == "consensus"
+            or (d.action == "undo" and d.round != MAIN_ROUND)
+        ]
     else:
         chosen = [d for d in decisions if d.round == round]
     return fold(chosen, machine_suggestions(workspace, segment_ids=segment_ids))
@@ -317,17 +391,24 @@ def reviewed_rows(workspace: Workspace, *, round: str = MAIN_ROUND) -> list[dict
     for segment_id in sorted(by_segment):
         states = by_segment[segment_id]
         span = state.note(segment_id).span
-        text = texts[segment_id][1][span[0]:span[1]] if span else texts[segment_id][0]
-        rows.append({"segment_id": segment_id, "text": text,
-                     "codes_accepted": sorted(s.code_id for s in states if s.present),
-                     "codes_rejected": sorted(s.code_id for s in states if s.status == "rejected")})
+        text = texts[segment_id][1][span[0] : span[1]] if span else texts[segment_id][0]
+        rows.append(
+            {
+                "segment_id": segment_id,
+                "text": text,
+                "codes_accepted": sorted(s.code_id for s in states if s.present),
+                "codes_rejected": sorted(s.code_id for s in states if s.status == "rejected"),
+            }
+        )
     return rows
 
 
 def _segment_texts(workspace: Workspace, segment_ids: list[str]) -> dict[str, tuple[str, str]]:
     """segment_id -> (segment text, source text)."""
-    query = (select(segments_table.c.segment_id, segments_table.c.text, sources_table.c.text)
-             .join(sources_table, sources_table.c.source_id == segments_table.c.source_id)
-             .where(segments_table.c.segment_id.in_(segment_ids)))
+    query = (
+        select(segments_table.c.segment_id, segments_table.c.text, sources_table.c.text)
+        .join(sources_table, sources_table.c.source_id == segments_table.c.source_id)
+        .where(segments_table.c.segment_id.in_(segment_ids))
+    )
     with workspace.engine.connect() as conn:
         return {row[0]: (row[1], row[2]) for row in conn.execute(query)}

@@ -114,12 +114,20 @@ class PrivacyView:
     def _compute(self, sources: Sequence[Source]) -> dict[str, list[Hidden]]:
         with self._lock:
             results = self.finder([s.text for s in sources])
-            rows = [{"source_id": s.source_id, "content_hash": s.content_hash,
-                     "replaced": [[h.start, h.end, h.placeholder] for h in spans]}
-                    for s, spans in zip(sources, results, strict=True)]
+            rows = [
+                {
+                    "source_id": s.source_id,
+                    "content_hash": s.content_hash,
+                    "replaced": [[h.start, h.end, h.placeholder] for h in spans],
+                }
+                for s, spans in zip(sources, results, strict=True)
+            ]
             with self.workspace.engine.begin() as conn:
-                conn.execute(pseudonym_cache_table.delete().where(
-                    pseudonym_cache_table.c.source_id.in_([s.source_id for s in sources])))
+                conn.execute(
+                    pseudonym_cache_table.delete().where(
+                        pseudonym_cache_table.c.source_id.in_([s.source_id for s in sources])
+                    )
+                )
                 conn.execute(insert(pseudonym_cache_table), rows)
         for source, spans in zip(sources, results, strict=True):
             self._memory[source.content_hash] = spans
@@ -130,7 +138,7 @@ class PrivacyView:
         sources = load_sources(self.workspace)
         computed = 0
         for start in range(0, len(sources), batch):
-            chunk = sources[start:start + batch]
+            chunk = sources[start : start + batch]
             missing = [s for s in chunk if s.source_id not in self._from_db(chunk)]
             if missing:
                 self._compute(missing)
@@ -139,13 +147,13 @@ class PrivacyView:
 
 
 def masked(text: str, start: int, end: int, hidden: Sequence[Hidden]) -> str:
-    """``text[start:end]`` with hidden spans replaced by placeholders (a span cut at an edge is hidden whole)."""
+    """``text[start:end]`` with hidden spans shown as placeholders (a span cut at an edge is hidden whole)."""
     parts = []
     cursor = start
     for span in sorted(hidden, key=lambda h: h.start):
         if span.end <= start or span.start >= end:
             continue
-        parts.append(text[cursor:max(cursor, span.start)])
+        parts.append(text[cursor : max(cursor, span.start)])
         parts.append(span.placeholder)
         cursor = max(cursor, span.end)
     parts.append(text[cursor:end] if cursor < end else "")

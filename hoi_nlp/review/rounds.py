@@ -57,8 +57,16 @@ class Disagreement:
     resolved: str | None = None
 
 
-def assign_round(workspace: Workspace, round_id: str, analysts: Sequence[str], *, sample: int | None = None,
-                 seed: int = 0, created_by: str = "admin", segment_ids: Sequence[str] | None = None) -> Round:
+def assign_round(
+    workspace: Workspace,
+    round_id: str,
+    analysts: Sequence[str],
+    *,
+    sample: int | None = None,
+    seed: int = 0,
+    created_by: str = "admin",
+    segment_ids: Sequence[str] | None = None,
+) -> Round:
     """Create round ``round_id``: the same segments for every analyst (a random sample when ``sample``)."""
     ensure_review_schema(workspace)
     analysts = tuple(dict.fromkeys(a.strip() for a in analysts if a.strip()))
@@ -66,8 +74,11 @@ def assign_round(workspace: Workspace, round_id: str, analysts: Sequence[str], *
         raise ReviewError(f"round id '{round_id}' must be letters/digits/._- and not 'main'")
     if len(analysts) < 2:
         raise ReviewError("blind double coding needs at least two analysts", hint="--analysts a,b")
-    ids = list(segment_ids) if segment_ids is not None else [s.segment_id for s in load_segments(workspace,
-                                                                                               codable=True)]
+    ids = (
+        list(segment_ids)
+        if segment_ids is not None
+        else [s.segment_id for s in load_segments(workspace, codable=True)]
+    )
     if sample is not None and sample < len(ids):
         ids = sorted(random.Random(seed).sample(ids, sample))
     if not ids:
@@ -75,10 +86,21 @@ def assign_round(workspace: Workspace, round_id: str, analysts: Sequence[str], *
     with workspace.engine.begin() as conn:
         if conn.execute(select(rounds_table.c.round_id).where(rounds_table.c.round_id == round_id)).first():
             raise ReviewError(f"round '{round_id}' exists already", hint="choose a new round id")
-        conn.execute(insert(rounds_table), [{"round_id": round_id, "analysts": list(analysts),
-                                             "created_at": utcnow(), "created_by": created_by}])
-        conn.execute(insert(round_items_table), [{"round_id": round_id, "segment_id": sid, "position": i}
-                                                 for i, sid in enumerate(ids)])
+        conn.execute(
+            insert(rounds_table),
+            [
+                {
+                    "round_id": round_id,
+                    "analysts": list(analysts),
+                    "created_at": utcnow(),
+                    "created_by": created_by,
+                }
+            ],
+        )
+        conn.execute(
+            insert(round_items_table),
+            [{"round_id": round_id, "segment_id": sid, "position": i} for i, sid in enumerate(ids)],
+        )
     logger.info("round %s: %d segments for %s", round_id, len(ids), ", ".join(analysts))
     return get_round(workspace, round_id)
 
@@ -89,11 +111,23 @@ def get_round(workspace: Workspace, round_id: str) -> Round:
     with workspace.engine.connect() as conn:
         row = conn.execute(select(rounds_table).where(rounds_table.c.round_id == round_id)).mappings().first()
         if row is None:
-            raise ReviewError(f"unknown round '{round_id}'", hint="see the rounds page or `hoi review assign`")
-        items = conn.execute(select(round_items_table.c.segment_id).where(round_items_table.c.round_id == round_id)
-                             .order_by(round_items_table.c.position)).scalars().all()
-        done = conn.execute(select(round_done_table.c.analyst, round_done_table.c.finished_at)
-                            .where(round_done_table.c.round_id == round_id)).all()
+            raise ReviewError(
+                f"unknown round '{round_id}'", hint="see the rounds page or `hoi review assign`"
+            )
+        items = (
+            conn.execute(
+                select(round_items_table.c.segment_id)
+                .where(round_items_table.c.round_id == round_id)
+                .order_by(round_items_table.c.position)
+            )
+            .scalars()
+            .all()
+        )
+        done = conn.execute(
+            select(round_done_table.c.analyst, round_done_table.c.finished_at).where(
+                round_done_table.c.round_id == round_id
+            )
+        ).all()
     return Round(round_id, tuple(row["analysts"]), tuple(items), dict(done), row["created_at"])
 
 
@@ -101,7 +135,9 @@ def list_rounds(workspace: Workspace) -> list[Round]:
     """All rounds, newest first."""
     ensure_review_schema(workspace)
     with workspace.engine.connect() as conn:
-        ids = conn.execute(select(rounds_table.c.round_id).order_by(rounds_table.c.created_at.desc())).scalars()
+        ids = conn.execute(
+            select(rounds_table.c.round_id).order_by(rounds_table.c.created_at.desc())
+        ).scalars()
         round_ids = list(ids)
     return [get_round(workspace, rid) for rid in round_ids]
 
@@ -113,8 +149,10 @@ def finish_round(workspace: Workspace, round_id: str, analyst: str) -> Round:
         raise ReviewError(f"'{analyst}' is not an analyst of round '{round_id}'")
     if analyst not in current.finished:
         with workspace.engine.begin() as conn:
-            conn.execute(insert(round_done_table), [{"round_id": round_id, "analyst": analyst,
-                                                     "finished_at": utcnow()}])
+            conn.execute(
+                insert(round_done_table),
+                [{"round_id": round_id, "analyst": analyst, "finished_at": utcnow()}],
+            )
     return get_round(workspace, round_id)
 
 
@@ -128,8 +166,10 @@ def coded_values(workspace: Workspace, current: Round) -> dict[str, dict[tuple[s
 
     Codes in play on a segment are the machine's suggestions and any code an analyst added.
     """
-    states = {a: current_state(workspace, analyst=a, round=current.round_id, segment_ids=current.segment_ids)
-              for a in current.analysts}
+    states = {
+        a: current_state(workspace, analyst=a, round=current.round_id, segment_ids=current.segment_ids)
+        for a in current.analysts
+    }
     keys = set(machine_suggestions(workspace, segment_ids=current.segment_ids))
     for state in states.values():
         keys |= set(state.codes)

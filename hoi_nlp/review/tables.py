@@ -26,7 +26,8 @@ from hoi_nlp.store import Workspace
 review_metadata = MetaData()
 
 decisions_table = Table(
-    "review_decisions", review_metadata,
+    "review_decisions",
+    review_metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("decision_id", String(40), nullable=False, unique=True),
     Column("segment_id", String(300), nullable=False),
@@ -45,7 +46,8 @@ decisions_table = Table(
 )
 
 users_table = Table(
-    "review_users", review_metadata,
+    "review_users",
+    review_metadata,
     Column("username", String(100), primary_key=True),
     Column("password_hash", Text, nullable=False),
     Column("role", String(20), nullable=False),
@@ -55,7 +57,8 @@ users_table = Table(
 )
 
 sessions_table = Table(
-    "review_sessions", review_metadata,
+    "review_sessions",
+    review_metadata,
     Column("token_hash", String(64), primary_key=True),
     Column("username", String(100), nullable=False),
     Column("csrf_token", String(64), nullable=False),
@@ -65,7 +68,8 @@ sessions_table = Table(
 )
 
 rounds_table = Table(
-    "review_rounds", review_metadata,
+    "review_rounds",
+    review_metadata,
     Column("round_id", String(100), primary_key=True),
     Column("analysts", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -73,21 +77,24 @@ rounds_table = Table(
 )
 
 round_items_table = Table(
-    "review_round_items", review_metadata,
+    "review_round_items",
+    review_metadata,
     Column("round_id", String(100), primary_key=True),
     Column("segment_id", String(300), primary_key=True),
     Column("position", Integer, nullable=False),
 )
 
 round_done_table = Table(
-    "review_round_done", review_metadata,
+    "review_round_done",
+    review_metadata,
     Column("round_id", String(100), primary_key=True),
     Column("analyst", String(100), primary_key=True),
     Column("finished_at", DateTime(timezone=True), nullable=False),
 )
 
 pseudonym_cache_table = Table(
-    "review_pseudonyms", review_metadata,
+    "review_pseudonyms",
+    review_metadata,
     Column("source_id", String(200), primary_key=True),
     Column("content_hash", String(64), nullable=False),
     Column("replaced", JSON, nullable=False),

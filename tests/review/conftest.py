@@ -63,8 +63,15 @@ def make_client(workspace, codebook, *, login: bool = True, **options):
     from hoi_nlp.review.app import AppConfig, create_app
     from hoi_nlp.review.privacy import PrivacyView
 
-    config = AppConfig(workspace=workspace, codebook=codebook, login=login, active_learning=False,
-                       privacy=PrivacyView(workspace), local_user="local", **options)
+    config = AppConfig(
+        workspace=workspace,
+        codebook=codebook,
+        login=login,
+        active_learning=False,
+        privacy=PrivacyView(workspace),
+        local_user="local",
+        **options,
+    )
     return TestClient(create_app(config), follow_redirects=False)
 
 

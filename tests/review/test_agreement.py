@@ -47,7 +47,8 @@ def test_matches_the_libraries_on_random_data():
         assert cohen_kappa(a, b) == pytest.approx(cohen_kappa_score(a, b))
         matrix = np.array([a, b, c], dtype=float)
         assert krippendorff_alpha(matrix) == pytest.approx(
-            krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+            krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
+        )
 
 
 def test_undefined_cases_are_none():
@@ -56,7 +57,8 @@ def test_undefined_cases_are_none():
     assert percent_agreement([], []) is None
     with_missing = [[1, np.nan, 0, 1, 0], [1, 0, np.nan, 1, 1]]
     assert krippendorff_alpha(with_missing) == pytest.approx(
-        krippendorff.alpha(reliability_data=np.array(with_missing), level_of_measurement="nominal"))
+        krippendorff.alpha(reliability_data=np.array(with_missing), level_of_measurement="nominal")
+    )
 
 
 def _blind_round(ws):
@@ -66,7 +68,9 @@ def _blind_round(ws):
         "bo": [(R001, "accept", IT), (R001, "reject", OEK), (R001B, "accept", JOB), (TURN, "accept", JOB)],
     }.items():
         for segment_id, action, code in decisions:
-            record_decision(ws, segment_id=segment_id, action=action, code_id=code, analyst=analyst, round="R1")
+            record_decision(
+                ws, segment_id=segment_id, action=action, code_id=code, analyst=analyst, round="R1"
+            )
 
 
 def test_round_agreement_per_code_and_overall(study_ws):

@@ -32,7 +32,9 @@ def test_pages_need_a_login(client):
 def test_wrong_password_is_refused_and_right_one_sets_a_safe_cookie(client):
     assert client.post("/login", data={"username": "anna", "password": "forkert-kode"}).status_code == 401
     assert client.post("/login", data={"username": "nobody", "password": PASSWORD}).status_code == 401
-    response = client.post("/login", data={"username": "anna", "password": PASSWORD, "next": "//evil.example"})
+    response = client.post(
+        "/login", data={"username": "anna", "password": PASSWORD, "next": "//evil.example"}
+    )
     assert response.status_code == 303 and response.headers["location"] == "/queue"
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
@@ -46,8 +48,14 @@ def test_state_changes_need_the_csrf_token(client, study_ws):
     assert client.post(f"/segment/{R001}/decide", data=data, headers={"X-CSRF-Token": "x"}).status_code == 403
     assert load_decisions(study_ws) == []
     assert client.post(f"/segment/{R001}/decide", data=data | {"csrf_token": csrf}).status_code == 303
-    assert client.post(f"/segment/{R001}/decide", data={"action": "reject", "code_id": IT},
-                       headers={"X-CSRF-Token": csrf, "HX-Request": "true"}).status_code == 200
+    assert (
+        client.post(
+            f"/segment/{R001}/decide",
+            data={"action": "reject", "code_id": IT},
+            headers={"X-CSRF-Token": csrf, "HX-Request": "true"},
+        ).status_code
+        == 200
+    )
     assert [d.action for d in load_decisions(study_ws)] == ["accept", "reject"]
     assert client.post("/logout", data={}).status_code == 403
 
@@ -129,22 +137,31 @@ def test_blind_round_hides_the_other_analyst_until_both_finish(study_ws, small_c
     assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001])
     anna, bo = make_client(study_ws, small_cb), make_client(study_ws, small_cb)
     csrf_a, csrf_b = login(anna, "anna"), login(bo, "bo")
-    anna.post(f"/segment/{R001}/decide", data={"action": "accept", "code_id": IT, "q": "round=R1",
-                                               "csrf_token": csrf_a})
-    bo.post(f"/segment/{R001}/decide", data={"action": "reject", "code_id": IT, "q": "round=R1",
-                                             "csrf_token": csrf_b})
+    anna.post(
+        f"/segment/{R001}/decide",
+        data={"action": "accept", "code_id": IT, "q": "round=R1", "csrf_token": csrf_a},
+    )
+    bo.post(
+        f"/segment/{R001}/decide",
+        data={"action": "reject", "code_id": IT, "q": "round=R1", "csrf_token": csrf_b},
+    )
     page = bo.get(f"/segment/{R001}?round=R1").text
     assert "anna" not in page.split("History")[1]
     assert "Disagreements appear when" in bo.get("/rounds/R1").text
     assert anna.post("/rounds/R1/finish", data={"csrf_token": csrf_a}).status_code == 303
     assert bo.post("/rounds/R1/finish", data={"csrf_token": csrf_b}).status_code == 303
-    locked = anna.post(f"/segment/{R001}/decide", data={"action": "reject", "code_id": IT, "q": "round=R1",
-                                                        "csrf_token": csrf_a}, headers={"HX-Request": "true"})
+    locked = anna.post(
+        f"/segment/{R001}/decide",
+        data={"action": "reject", "code_id": IT, "q": "round=R1", "csrf_token": csrf_a},
+        headers={"HX-Request": "true"},
+    )
     assert locked.status_code == 422
     round_page = anna.get("/rounds/R1").text
     assert IT in round_page and "applied" in round_page
-    anna.post("/rounds/R1/resolve", data={"segment_id": R001, "code_id": IT, "outcome": "present",
-                                          "csrf_token": csrf_a})
+    anna.post(
+        "/rounds/R1/resolve",
+        data={"segment_id": R001, "code_id": IT, "outcome": "present", "csrf_token": csrf_a},
+    )
     assert current_state(study_ws).codes[(R001, IT)].status == "accepted"
     assert "consensus" in [d.action for d in load_decisions(study_ws)]
     assert "round R1" in anna.get("/agreement").text
@@ -160,8 +177,12 @@ def test_no_login_mode_creates_a_local_session_but_still_checks_csrf(study_ws, s
     assert page.status_code == 200 and "local" in page.text
     csrf = csrf_of(page.text)
     assert client.post(f"/segment/{R001}/decide", data={"action": "accept", "code_id": IT}).status_code == 403
-    assert client.post(f"/segment/{R001}/decide",
-                       data={"action": "accept", "code_id": IT, "csrf_token": csrf}).status_code == 303
+    assert (
+        client.post(
+            f"/segment/{R001}/decide", data={"action": "accept", "code_id": IT, "csrf_token": csrf}
+        ).status_code
+        == 303
+    )
     assert load_decisions(study_ws)[0].analyst == "local"
 
 

@@ -18,8 +18,15 @@ import pytest
 from tests.review.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 IT = "barrier.it_integration"
 OEK = "barrier.tvaergaaende_oekonomistyring"
 JOB = "area.beskaeftigelse"
@@ -28,8 +35,10 @@ LEMVIG = "R002:7_afsluttende_kommentar:a0-65"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium at /usr/bin/chromium "
-                                                          "(install with `make browser`)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason="needs Debian chromium at /usr/bin/chromium (install with `make browser`)",
+    ),
 ]
 
 
@@ -54,9 +63,22 @@ class Server:
     def start(self) -> None:
         env = os.environ | {"PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from hoi_nlp.cli import app; app(prog_name='hoi')", "review", str(self.workspace), "--port", str(self.port),
-             "--codebook", str(Path(__file__).parent.parent / "data" / "codebooks" / "small.yaml"),
-             "--confidence-order"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-c",
+                "from hoi_nlp.cli import app; app(prog_name='hoi')",
+                "review",
+                str(self.workspace),
+                "--port",
+                str(self.port),
+                "--codebook",
+                str(Path(__file__).parent.parent / "data" / "codebooks" / "small.yaml"),
+                "--confidence-order",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -137,7 +159,8 @@ def wait_for(predicate, timeout: float = 10.0):
 
 def select_text(page, needle: str, length: int) -> None:
     """Select ``length`` characters from the first occurrence of ``needle`` inside #context."""
-    page.evaluate("""([needle, length]) => {
+    page.evaluate(
+        """([needle, length]) => {
         const walker = document.createTreeWalker(document.getElementById('context'), NodeFilter.SHOW_TEXT);
         const nodes = []; let all = '', node;
         while ((node = walker.nextNode())) { nodes.push([node, all.length]); all += node.data; }
@@ -153,7 +176,9 @@ def select_text(page, needle: str, length: int) -> None:
         range.setEnd(...locate(at + length, true));
         const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
         document.dispatchEvent(new Event('selectionchange'));
-    }""", [needle, length])
+    }""",
+        [needle, length],
+    )
 
 
 def test_review_in_the_browser(browser, server, browser_study):
@@ -227,8 +252,9 @@ def test_review_in_the_browser(browser, server, browser_study):
     page.locator(f'#codes .code-row[data-code="{JOB}"] button[data-act=accept]').click()
     page_b.locator("#memo-text").fill("Bo: se også næste tur")
     page_b.locator("#memo-form button[type=submit]").click()
-    assert wait_for(lambda: _status(ws, turn, JOB) == "accepted"
-                    and len(current_state(ws).note(turn).memos) == 1)
+    assert wait_for(
+        lambda: _status(ws, turn, JOB) == "accepted" and len(current_state(ws).note(turn).memos) == 1
+    )
     page_b.reload()
     assert "anna" in page_b.inner_text(".history") and "bo" in page_b.inner_text(".history")
     context_b.close()

@@ -13,22 +13,34 @@ runner = CliRunner()
 
 def test_users_add_and_list(study_ws):
     root = str(study_ws.root)
-    result = runner.invoke(app, ["users", "add", root, "anna", "--password-stdin", "--can-see-original"],
-                           input="et-langt-kodeord\n")
+    result = runner.invoke(
+        app,
+        ["users", "add", root, "anna", "--password-stdin", "--can-see-original"],
+        input="et-langt-kodeord\n",
+    )
     assert result.exit_code == 0, result.output
     assert authenticate(study_ws, "anna", "et-langt-kodeord").can_see_original
-    prompted = runner.invoke(app, ["users", "add", root, "bo", "--role", "admin"],
-                             input="hemmeligt-ord\nhemmeligt-ord\n")
+    prompted = runner.invoke(
+        app, ["users", "add", root, "bo", "--role", "admin"], input="hemmeligt-ord\nhemmeligt-ord\n"
+    )
     assert prompted.exit_code == 0, prompted.output
     assert runner.invoke(app, ["users", "add", root, "cai"], input="aaaaaaaaa\nbbbbbbbbb\n").exit_code != 0
-    assert runner.invoke(app, ["users", "add", root, "dan", "--password-stdin"], input="kort\n").exit_code != 0
+    assert (
+        runner.invoke(app, ["users", "add", root, "dan", "--password-stdin"], input="kort\n").exit_code != 0
+    )
     listed = runner.invoke(app, ["users", "list", root])
-    assert listed.exit_code == 0 and "anna\tanalyst, original text" in listed.output and "bo\tadmin" in listed.output
+    assert (
+        listed.exit_code == 0
+        and "anna\tanalyst, original text" in listed.output
+        and "bo\tadmin" in listed.output
+    )
 
 
 def test_assign_and_agreement(study_ws, tmp_path):
     root = str(study_ws.root)
-    result = runner.invoke(app, ["review", "assign", root, "--round", "R1", "--analysts", "anna,bo", "--sample", "3"])
+    result = runner.invoke(
+        app, ["review", "assign", root, "--round", "R1", "--analysts", "anna,bo", "--sample", "3"]
+    )
     assert result.exit_code == 0, result.output
     assert len(get_round(study_ws, "R1").segment_ids) == 3
     again = runner.invoke(app, ["review", "assign", root, "--round", "R1", "--analysts", "anna,bo"])

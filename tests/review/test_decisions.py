@@ -26,11 +26,16 @@ def test_suggestions_start_as_suggested_and_decisions_change_status(study_ws, sm
     codes = _state(study_ws)
     assert codes[(R001, IT)].status == "suggested" and codes[(R001, IT)].confidence == pytest.approx(0.92)
     record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna", codebook=small_cb)
-    record_decision(study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna", codebook=small_cb)
+    record_decision(
+        study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna", codebook=small_cb
+    )
     record_decision(study_ws, segment_id=R001, action="add", code_id=JOB, analyst="bo", codebook=small_cb)
     codes = _state(study_ws)
     assert (codes[(R001, IT)].status, codes[(R001, OEK)].status, codes[(R001, JOB)].status) == (
-        "accepted", "rejected", "added")
+        "accepted",
+        "rejected",
+        "added",
+    )
     assert codes[(R001, JOB)].decided_by == "bo" and not codes[(R001, JOB)].suggested
 
 
@@ -39,7 +44,9 @@ def test_log_is_append_only_and_undo_reverts(study_ws):
     record_decision(study_ws, segment_id=R001, action="reject", code_id=IT, analyst="anna")
     assert _state(study_ws)[(R001, IT)].status == "rejected"
     latest = load_decisions(study_ws, segment_id=R001)[-1]
-    undo = record_decision(study_ws, segment_id=R001, action="undo", undoes=latest.decision_id, analyst="anna")
+    undo = record_decision(
+        study_ws, segment_id=R001, action="undo", undoes=latest.decision_id, analyst="anna"
+    )
     assert _state(study_ws)[(R001, IT)].status == "accepted"
     record_decision(study_ws, segment_id=R001, action="undo", undoes=undo.decision_id, analyst="anna")
     assert _state(study_ws)[(R001, IT)].status == "rejected"  # undoing the undo restores the reject
@@ -68,21 +75,35 @@ def test_span_is_validated_against_the_source_and_context(study_ws):
 
 def test_span_must_stay_inside_the_turn_of_an_interview_unit(study_ws):
     turn = next(s for s in load_segments(study_ws, codable=True) if s.kind == "turn")
-    record_decision(study_ws, segment_id=turn.segment_id, action="span", start=turn.start + 7,
-                    end=turn.end - 1, analyst="anna")
+    record_decision(
+        study_ws,
+        segment_id=turn.segment_id,
+        action="span",
+        start=turn.start + 7,
+        end=turn.end - 1,
+        analyst="anna",
+    )
     with pytest.raises(ReviewError, match="context"):
-        record_decision(study_ws, segment_id=turn.segment_id, action="span", start=turn.start - 5,
-                        end=turn.end, analyst="anna")
+        record_decision(
+            study_ws,
+            segment_id=turn.segment_id,
+            action="span",
+            start=turn.start - 5,
+            end=turn.end,
+            analyst="anna",
+        )
 
 
 def test_bad_decisions_are_refused(study_ws, small_cb):
-    cases = [dict(segment_id="nope", action="accept", code_id=IT),
-             dict(segment_id=R001, action="accept"),
-             dict(segment_id=R001, action="accept", code_id="barrier.unknown"),
-             dict(segment_id=R001, action="explode", code_id=IT),
-             dict(segment_id=R001, action="memo", memo="   "),
-             dict(segment_id=R001, action="undo", undoes="D-missing"),
-             dict(segment_id=R001, action="consensus", code_id=IT, outcome="maybe")]
+    cases = [
+        dict(segment_id="nope", action="accept", code_id=IT),
+        dict(segment_id=R001, action="accept"),
+        dict(segment_id=R001, action="accept", code_id="barrier.unknown"),
+        dict(segment_id=R001, action="explode", code_id=IT),
+        dict(segment_id=R001, action="memo", memo="   "),
+        dict(segment_id=R001, action="undo", undoes="D-missing"),
+        dict(segment_id=R001, action="consensus", code_id=IT, outcome="maybe"),
+    ]
     for case in cases:
         with pytest.raises(Exception):  # noqa: B017 - ReviewError, CodebookError or pydantic ValidationError
             record_decision(study_ws, analyst="anna", codebook=small_cb, **case)
@@ -99,8 +120,14 @@ def test_memos_flags_and_reviewed_rows(study_ws):
     record_decision(study_ws, segment_id=R001, action="unflag", analyst="bo")
     assert not current_state(study_ws).note(R001).flagged
     rows = reviewed_rows(study_ws)
-    assert rows == [{"segment_id": R001, "text": "Vores IT-systemer taler ikke sammen, og økonomien ligger i søjlerne.",
-                     "codes_accepted": [IT], "codes_rejected": [OEK]}]
+    assert rows == [
+        {
+            "segment_id": R001,
+            "text": "Vores IT-systemer taler ikke sammen, og økonomien ligger i søjlerne.",
+            "codes_accepted": [IT],
+            "codes_rejected": [OEK],
+        }
+    ]
     record_decision(study_ws, segment_id=R001, action="span", start=0, end=35, analyst="anna")
     assert reviewed_rows(study_ws)[0]["text"] == "Vores IT-systemer taler ikke sammen"
 
@@ -111,8 +138,15 @@ def test_analyst_and_round_filters(study_ws):
     assert _state(study_ws)[(R001, IT)].status == "suggested"  # blind rounds do not touch the main state
     assert _state(study_ws, analyst="anna", round="R1")[(R001, IT)].status == "accepted"
     assert _state(study_ws, analyst="bo", round="R1")[(R001, IT)].status == "rejected"
-    record_decision(study_ws, segment_id=R001, action="consensus", code_id=IT, outcome="present", analyst="anna",
-                    round="R1")
+    record_decision(
+        study_ws,
+        segment_id=R001,
+        action="consensus",
+        code_id=IT,
+        outcome="present",
+        analyst="anna",
+        round="R1",
+    )
     assert _state(study_ws)[(R001, IT)].status == "accepted"  # a consensus sets the main state
 
 
@@ -123,8 +157,13 @@ def test_two_analysts_writing_at_once_lose_nothing(study_ws):
     def work(analyst: str) -> None:
         try:
             for i in range(30):
-                record_decision(study_ws, segment_id=segments[i % len(segments)], action="memo",
-                                memo=f"{analyst} {i}", analyst=analyst)
+                record_decision(
+                    study_ws,
+                    segment_id=segments[i % len(segments)],
+                    action="memo",
+                    memo=f"{analyst} {i}",
+                    analyst=analyst,
+                )
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -24,7 +24,9 @@ def test_nothing_reviewed_is_a_clear_error(study_ws, small_cb):
 def test_rows_from_reviews(study_ws, small_cb):
     record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
     record_decision(study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna")
-    record_decision(study_ws, segment_id=LEMVIG, action="add", code_id="barrier.ukendt_kode_fra_andet", analyst="bo")
+    record_decision(
+        study_ws, segment_id=LEMVIG, action="add", code_id="barrier.ukendt_kode_fra_andet", analyst="bo"
+    )
     rows = {r.id: r for r in labelled_rows(study_ws, codebook=small_cb)}
     assert rows[f"review:{R001}"].codes == (IT,)
     assert rows[f"review:{LEMVIG}"].codes == ()  # codes outside the codebook are dropped
@@ -36,9 +38,14 @@ def test_retrain_and_rescore(study_ws, small_cb, tmp_path):
     record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
     record_decision(study_ws, segment_id=R001, action="accept", code_id=OEK, analyst="anna")
     record_decision(study_ws, segment_id=LEMVIG, action="reject", code_id=IT, analyst="anna")
-    summary = retrain_from_reviews(study_ws, codebook=small_cb, train_paths=[DATA / "review" / "train_small.jsonl"],
-                                   embedder=TfidfEmbedder(dim=16), cache=EmbeddingCache(tmp_path / "cache"),
-                                   method="combined")
+    summary = retrain_from_reviews(
+        study_ws,
+        codebook=small_cb,
+        train_paths=[DATA / "review" / "train_small.jsonl"],
+        embedder=TfidfEmbedder(dim=16),
+        cache=EmbeddingCache(tmp_path / "cache"),
+        method="combined",
+    )
     assert summary["reviewed_rows"] == 2
     assert summary["model_dir"].endswith("models/coder")
     assert summary["rescore"]["segments_coded"] == summary["rescore"]["segments_total"] > 0

@@ -48,6 +48,7 @@ from hoi_nlp.store import assignments_table
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
+CSRF = Depends(check_csrf)
 PAGE = 200
 
 
@@ -62,6 +63,7 @@ def _corpus(config: AppConfig) -> Corpus:
 
 # ---------------------------------------------------------------- login
 
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/queue") -> Response:
     """The login form."""
@@ -73,14 +75,19 @@ def _safe_next(target: str) -> str:
 
 
 @router.post("/login")
-def login(request: Request, username: str = Form(...), password: str = Form(...),
-          next: str = Form("/queue")) -> Response:
+def login(
+    request: Request, username: str = Form(...), password: str = Form(...), next: str = Form("/queue")
+) -> Response:
     """Check the password and start a session (HttpOnly cookie)."""
     config = _config(request)
     user = authenticate(config.workspace, username.strip(), password)
     if user is None:
-        return html(request, "login.html", {"next": _safe_next(next), "error": "Wrong username or password."},
-                    status_code=401)
+        return html(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "error": "Wrong username or password."},
+            status_code=401,
+        )
     token, _ = create_session(config.workspace, user)
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(response, token, secure=config.secure_cookie)
@@ -88,7 +95,7 @@ def login(request: Request, username: str = Form(...), password: str = Form(...)
 
 
 @router.post("/logout")
-def logout(request: Request, session: Session = Depends(check_csrf)) -> Response:
+def logout(request: Request, session: Session = CSRF) -> Response:
     """End the session."""
     end_session(_config(request).workspace, request.cookies.get(COOKIE))
     response = RedirectResponse("/login", status_code=303)
@@ -97,6 +104,7 @@ def logout(request: Request, session: Session = Depends(check_csrf)) -> Response
 
 
 # ---------------------------------------------------------------- state helpers
+
 
 def _round_for(config: AppConfig, session: Session, round_id: str) -> Round | None:
     if not round_id or round_id == MAIN_ROUND:
@@ -107,20 +115,23 @@ def _round_for(config: AppConfig, session: Session, round_id: str) -> Round | No
     return current
 
 
-def _state(config: AppConfig, session: Session, current: Round | None,
-           segment_ids: list[str] | None = None) -> ReviewState:
+def _state(
+    config: AppConfig, session: Session, current: Round | None, segment_ids: list[str] | None = None
+) -> ReviewState:
     if current is None:
         return current_state(config.workspace, segment_ids=segment_ids)
-    return current_state(config.workspace, analyst=session.user.username, round=current.round_id,
-                         segment_ids=segment_ids)
+    return current_state(
+        config.workspace, analyst=session.user.username, round=current.round_id, segment_ids=segment_ids
+    )
 
 
 def _units(config: AppConfig, session: Session, filters: Filters, *, keep: str | None = None) -> list[Unit]:
     current = _round_for(config, session, filters.round)
     state = _state(config, session, current)
     ids = list(current.segment_ids) if current else None
-    units = unit_list(_corpus(config), state, filters, config.codebook, order=config.order, keep=keep,
-                      segment_ids=ids)
+    units = unit_list(
+        _corpus(config), state, filters, config.codebook, order=config.order, keep=keep, segment_ids=ids
+    )
     return units
 
 
@@ -129,6 +140,7 @@ def _privacy(config: AppConfig, session: Session) -> Any:
 
 
 # ---------------------------------------------------------------- lists
+
 
 @router.get("/")
 def home() -> Response:
@@ -146,14 +158,28 @@ def _list_page(request: Request, mode: str) -> Response:
     corpus = _corpus(config)
     if privacy is not None:
         privacy.hidden_many([u.source for u in units[:PAGE]])
-    rows = [{"unit": u, "text": preview(corpus, privacy, u.segment), "question": corpus.question(u.segment)}
-            for u in units[:PAGE]]
-    return html(request, "list.html", {
-        "mode": mode, "rows": rows, "total": len(units), "filters": filters, "query": filters.query(),
-        "facets": facet_values(corpus) if mode == "browse" else {}, "bands": BANDS,
-        "order": "active learning" if config.order else "lowest confidence first",
-        "round": filters.round, "families": config.codebook.families,
-        "attr_label": _attribute_label, "counts": None})
+    rows = [
+        {"unit": u, "text": preview(corpus, privacy, u.segment), "question": corpus.question(u.segment)}
+        for u in units[:PAGE]
+    ]
+    return html(
+        request,
+        "list.html",
+        {
+            "mode": mode,
+            "rows": rows,
+            "total": len(units),
+            "filters": filters,
+            "query": filters.query(),
+            "facets": facet_values(corpus) if mode == "browse" else {},
+            "bands": BANDS,
+            "order": "active learning" if config.order else "lowest confidence first",
+            "round": filters.round,
+            "families": config.codebook.families,
+            "attr_label": _attribute_label,
+            "counts": None,
+        },
+    )
 
 
 def _attribute_label(value: str) -> str:
@@ -175,32 +201,50 @@ def browse(request: Request) -> Response:
 
 # ---------------------------------------------------------------- segment view
 
+
 def _evidence(config: AppConfig, segment_id: str, offset: int) -> dict[str, list[dict[str, Any]]]:
-    query = select(assignments_table.c.code_id, assignments_table.c.coder, assignments_table.c.evidence,
-                   assignments_table.c.confidence).where(assignments_table.c.segment_id == segment_id)
+    query = select(
+        assignments_table.c.code_id,
+        assignments_table.c.coder,
+        assignments_table.c.evidence,
+        assignments_table.c.confidence,
+    ).where(assignments_table.c.segment_id == segment_id)
     out: dict[str, list[dict[str, Any]]] = {}
     with config.workspace.engine.connect() as conn:
         for code_id, coder, evidence, confidence in conn.execute(query):
             for ev in evidence or []:
-                out.setdefault(code_id, []).append({"start": offset + int(ev["start"]), "end": offset + int(ev["end"]),
-                                                    "pattern": ev.get("pattern", ""), "coder": coder,
-                                                    "confidence": confidence})
+                out.setdefault(code_id, []).append(
+                    {
+                        "start": offset + int(ev["start"]),
+                        "end": offset + int(ev["end"]),
+                        "pattern": ev.get("pattern", ""),
+                        "coder": coder,
+                        "confidence": confidence,
+                    }
+                )
             if not evidence:
                 out.setdefault(code_id, [])
     return out
 
 
-def _history(config: AppConfig, session: Session, segment_id: str, current: Round | None) -> list[ReviewDecision]:
+def _history(
+    config: AppConfig, session: Session, segment_id: str, current: Round | None
+) -> list[ReviewDecision]:
     decisions = load_decisions(config.workspace, segment_id=segment_id)
     me = session.user.username
     if current is not None:
         return [d for d in decisions if d.round == current.round_id and (d.analyst == me or current.complete)]
     visible = visible_rounds(config.workspace, me)
-    return [d for d in decisions if d.round == MAIN_ROUND or d.round in visible or d.analyst == me
-            or d.action == "consensus"]
+    return [
+        d
+        for d in decisions
+        if d.round == MAIN_ROUND or d.round in visible or d.analyst == me or d.action == "consensus"
+    ]
 
 
-def segment_context(request: Request, segment_id: str, filters: Filters, *, error: str = "") -> dict[str, Any]:
+def segment_context(
+    request: Request, segment_id: str, filters: Filters, *, error: str = ""
+) -> dict[str, Any]:
     """Everything the segment page shows."""
     config, session = _config(request), current_session(request)
     corpus = _corpus(config)
@@ -229,18 +273,36 @@ def segment_context(request: Request, segment_id: str, filters: Filters, *, erro
     effective = {d.decision_id for d in effective_decisions(history)}
     locked = bool(current and (current.complete or session.user.username in current.finished))
     return {
-        "seg": seg, "source": source, "codes": codes, "note": note, "evidence": evidence, "quote": quote,
-        "quote_text": masked(source.text, quote[0], quote[1], hidden) if hidden else source.text[quote[0]:quote[1]],
+        "seg": seg,
+        "source": source,
+        "codes": codes,
+        "note": note,
+        "evidence": evidence,
+        "quote": quote,
+        "quote_text": masked(source.text, quote[0], quote[1], hidden)
+        if hidden
+        else source.text[quote[0] : quote[1]],
         "blocks": context_blocks(corpus, seg, quote=quote, evidence=all_evidence, hidden=hidden),
-        "question": corpus.question(seg), "question_text": source.attributes.get("question", ""),
+        "question": corpus.question(seg),
+        "question_text": source.attributes.get("question", ""),
         "prev_id": ids[position - 1] if position > 0 else None,
         "next_id": ids[position + 1] if 0 <= position < len(ids) - 1 else None,
-        "position": position + 1, "total": len(ids), "filters": filters, "query": filters.query(),
-        "history": list(reversed(history)), "effective": effective, "round": current, "locked": locked,
-        "error": error, "show_original": privacy is None,
+        "position": position + 1,
+        "total": len(ids),
+        "filters": filters,
+        "query": filters.query(),
+        "history": list(reversed(history)),
+        "effective": effective,
+        "round": current,
+        "locked": locked,
+        "error": error,
+        "show_original": privacy is None,
         "added_codes": [c for c in codes if not c.suggested],
-        "attributes": {k: v for k, v in source.attributes.items()
-                       if k in ("role", "size_group", "region") or (privacy is None and k == "municipality")},
+        "attributes": {
+            k: v
+            for k, v in source.attributes.items()
+            if k in ("role", "size_group", "region") or (privacy is None and k == "municipality")
+        },
     }
 
 
@@ -275,9 +337,18 @@ def _after_decision(request: Request, segment_id: str, filters: Filters, error: 
 
 
 @router.post("/segment/{segment_id:path}/decide")
-def decide(request: Request, segment_id: str, action: str = Form(...), code_id: str = Form(""),
-           start: str = Form(""), end: str = Form(""), memo: str = Form(""), outcome: str = Form(""),
-           q: str = Form(""), session: Session = Depends(check_csrf)) -> Response:
+def decide(
+    request: Request,
+    segment_id: str,
+    action: str = Form(...),
+    code_id: str = Form(""),
+    start: str = Form(""),
+    end: str = Form(""),
+    memo: str = Form(""),
+    outcome: str = Form(""),
+    q: str = Form(""),
+    session: Session = CSRF,
+) -> Response:
     """Append one decision (accept, reject, add, remove, span, memo, flag, unflag) and re-render."""
     config = _config(request)
     filters = _filters_from(q)
@@ -287,18 +358,29 @@ def decide(request: Request, segment_id: str, action: str = Form(...), code_id: 
     if action in ("consensus", "undo"):
         return _after_decision(request, segment_id, filters, f"'{action}' has its own button")
     try:
-        record_decision(config.workspace, segment_id=segment_id, action=action, analyst=session.user.username,
-                        code_id=code_id.strip() or None, start=_int_or_none(start), end=_int_or_none(end),
-                        memo=memo.strip() or None, round=current.round_id if current else MAIN_ROUND,
-                        codebook=config.codebook)
+        record_decision(
+            config.workspace,
+            segment_id=segment_id,
+            action=action,
+            analyst=session.user.username,
+            code_id=code_id.strip() or None,
+            start=_int_or_none(start),
+            end=_int_or_none(end),
+            memo=memo.strip() or None,
+            round=current.round_id if current else MAIN_ROUND,
+            codebook=config.codebook,
+        )
     except HoiError as exc:
-        return _after_decision(request, segment_id, filters, exc.message + (f" — {exc.hint}" if exc.hint else ""))
+        return _after_decision(
+            request, segment_id, filters, exc.message + (f" — {exc.hint}" if exc.hint else "")
+        )
     return _after_decision(request, segment_id, filters)
 
 
 @router.post("/segment/{segment_id:path}/undo")
-def undo(request: Request, segment_id: str, decision_id: str = Form(""), q: str = Form(""),
-         session: Session = Depends(check_csrf)) -> Response:
+def undo(
+    request: Request, segment_id: str, decision_id: str = Form(""), q: str = Form(""), session: Session = CSRF
+) -> Response:
     """Undo a decision (the latest of mine on this segment when no id is given) by appending an ``undo``."""
     config = _config(request)
     filters = _filters_from(q)
@@ -317,10 +399,19 @@ def undo(request: Request, segment_id: str, decision_id: str = Form(""), q: str 
     if target is None:
         return _after_decision(request, segment_id, filters, "unknown decision")
     if current is not None and target.analyst != session.user.username:
-        return _after_decision(request, segment_id, filters, "in a blind round you can only undo your own decisions")
+        return _after_decision(
+            request, segment_id, filters, "in a blind round you can only undo your own decisions"
+        )
     try:
-        record_decision(config.workspace, segment_id=segment_id, action="undo", analyst=session.user.username,
-                        undoes=decision_id, code_id=target.code_id, round=round_id)
+        record_decision(
+            config.workspace,
+            segment_id=segment_id,
+            action="undo",
+            analyst=session.user.username,
+            undoes=decision_id,
+            code_id=target.code_id,
+            round=round_id,
+        )
     except HoiError as exc:
         return _after_decision(request, segment_id, filters, exc.message)
     return _after_decision(request, segment_id, filters)
@@ -328,13 +419,17 @@ def undo(request: Request, segment_id: str, decision_id: str = Form(""), q: str 
 
 # ---------------------------------------------------------------- codebook
 
+
 @router.get("/codebook", response_class=HTMLResponse)
 def codebook_page(request: Request) -> Response:
     """Codes with descriptions and counts (suggested / accepted / rejected)."""
     config, _session = _config(request), current_session(request)
     counts = code_counts(current_state(config.workspace))
-    return html(request, "codebook.html", {"counts": counts, "families": config.codebook.families,
-                                           "retrain": dict(config.retrain)})
+    return html(
+        request,
+        "codebook.html",
+        {"counts": counts, "families": config.codebook.families, "retrain": dict(config.retrain)},
+    )
 
 
 @router.get("/codebook/{code_id}", response_class=HTMLResponse)
@@ -346,18 +441,36 @@ def code_page(request: Request, code_id: str) -> Response:
     state = current_state(config.workspace)
     corpus = _corpus(config)
     privacy = _privacy(config, session)
-    examples = sorted((s for (_, c), s in state.codes.items() if c == code_id and s.segment_id in corpus.by_id),
-                      key=lambda s: ({"accepted": 0, "added": 0, "suggested": 1, "rejected": 2}.get(s.status, 3),
-                                     -(s.confidence or 0)))
+    examples = sorted(
+        (s for (_, c), s in state.codes.items() if c == code_id and s.segment_id in corpus.by_id),
+        key=lambda s: (
+            {"accepted": 0, "added": 0, "suggested": 1, "rejected": 2}.get(s.status, 3),
+            -(s.confidence or 0),
+        ),
+    )
     if privacy is not None:
         privacy.hidden_many([corpus.sources[corpus.by_id[s.segment_id].source_id] for s in examples[:12]])
-    quotes = [{"state": s, "text": preview(corpus, privacy, corpus.by_id[s.segment_id], limit=400),
-               "source": corpus.sources[corpus.by_id[s.segment_id].source_id]} for s in examples[:12]]
-    return html(request, "code.html", {"code": config.codebook.code(code_id), "quotes": quotes,
-                                       "counts": code_counts(state).get(code_id, {})})
+    quotes = [
+        {
+            "state": s,
+            "text": preview(corpus, privacy, corpus.by_id[s.segment_id], limit=400),
+            "source": corpus.sources[corpus.by_id[s.segment_id].source_id],
+        }
+        for s in examples[:12]
+    ]
+    return html(
+        request,
+        "code.html",
+        {
+            "code": config.codebook.code(code_id),
+            "quotes": quotes,
+            "counts": code_counts(state).get(code_id, {}),
+        },
+    )
 
 
 # ---------------------------------------------------------------- agreement
+
 
 @router.get("/agreement", response_class=HTMLResponse)
 def agreement_page(request: Request, round: str = "") -> Response:
@@ -365,15 +478,19 @@ def agreement_page(request: Request, round: str = "") -> Response:
     config, session = _config(request), current_session(request)
     rounds = list_rounds(config.workspace)
     visible = [r for r in rounds if r.complete or session.user.is_admin]
-    rows = agreement_mod.all_agreement(config.workspace, round_id=round or None) if (
-        not round or any(r.round_id == round for r in visible)) else []
+    rows = (
+        agreement_mod.all_agreement(config.workspace, round_id=round or None)
+        if (not round or any(r.round_id == round for r in visible))
+        else []
+    )
     hidden_rounds = [r.round_id for r in rounds if r not in visible]
     rows = [r for r in rows if not any(f"round {rid}" in r.comparison for rid in hidden_rounds)]
     groups: dict[str, list[Any]] = {}
     for row in rows:
         groups.setdefault(row.comparison, []).append(row)
-    return html(request, "agreement.html", {"groups": groups, "rounds": rounds, "visible": visible,
-                                            "selected": round})
+    return html(
+        request, "agreement.html", {"groups": groups, "rounds": rounds, "visible": visible, "selected": round}
+    )
 
 
 @router.get("/agreement.csv")
@@ -390,11 +507,15 @@ def agreement_csv(request: Request, round: str = "") -> Response:
     writer.writeheader()
     for row in rows:
         writer.writerow(asdict(row))
-    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="agreement.csv"'})
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="agreement.csv"'},
+    )
 
 
 # ---------------------------------------------------------------- rounds
+
 
 @router.get("/rounds", response_class=HTMLResponse)
 def rounds_page(request: Request) -> Response:
@@ -406,8 +527,12 @@ def rounds_page(request: Request) -> Response:
 
 
 def _progress(config: AppConfig, analyst: str, current: Round) -> int:
-    decided = {d.segment_id for d in effective_decisions(load_decisions(config.workspace, round=current.round_id,
-                                                                        analyst=analyst))}
+    decided = {
+        d.segment_id
+        for d in effective_decisions(
+            load_decisions(config.workspace, round=current.round_id, analyst=analyst)
+        )
+    }
     return len(decided & set(current.segment_ids))
 
 
@@ -422,17 +547,28 @@ def round_page(request: Request, round_id: str) -> Response:
     items = disagreements(config.workspace, current) if current.complete else []
     corpus = _corpus(config)
     privacy = _privacy(config, session)
-    texts = {d.segment_id: preview(corpus, privacy, corpus.by_id[d.segment_id]) for d in items
-             if d.segment_id in corpus.by_id}
+    texts = {
+        d.segment_id: preview(corpus, privacy, corpus.by_id[d.segment_id])
+        for d in items
+        if d.segment_id in corpus.by_id
+    }
     rows = agreement_mod.round_agreement(config.workspace, round_id) if current.complete else []
-    return html(request, "round.html", {
-        "round": current, "items": items, "texts": texts, "rows": rows,
-        "progress": _progress(config, session.user.username, current),
-        "member": current.member(session.user.username)})
+    return html(
+        request,
+        "round.html",
+        {
+            "round": current,
+            "items": items,
+            "texts": texts,
+            "rows": rows,
+            "progress": _progress(config, session.user.username, current),
+            "member": current.member(session.user.username),
+        },
+    )
 
 
 @router.post("/rounds/{round_id}/finish")
-def round_finish(request: Request, round_id: str, session: Session = Depends(check_csrf)) -> Response:
+def round_finish(request: Request, round_id: str, session: Session = CSRF) -> Response:
     """I am done coding this round."""
     try:
         finish_round(_config(request).workspace, round_id, session.user.username)
@@ -442,8 +578,15 @@ def round_finish(request: Request, round_id: str, session: Session = Depends(che
 
 
 @router.post("/rounds/{round_id}/resolve")
-def round_resolve(request: Request, round_id: str, segment_id: str = Form(...), code_id: str = Form(...),
-                  outcome: str = Form(...), memo: str = Form(""), session: Session = Depends(check_csrf)) -> Response:
+def round_resolve(
+    request: Request,
+    round_id: str,
+    segment_id: str = Form(...),
+    code_id: str = Form(...),
+    outcome: str = Form(...),
+    memo: str = Form(""),
+    session: Session = CSRF,
+) -> Response:
     """Record the consensus on one disagreement."""
     config = _config(request)
     current = get_round(config.workspace, round_id)
@@ -452,15 +595,24 @@ def round_resolve(request: Request, round_id: str, segment_id: str = Form(...), 
     if not (current.member(session.user.username) or session.user.is_admin):
         raise HTTPException(403, "only the round's analysts or an admin can resolve it")
     try:
-        record_decision(config.workspace, segment_id=segment_id, action="consensus", code_id=code_id,
-                        outcome=outcome, memo=memo.strip() or None, analyst=session.user.username,
-                        round=round_id, codebook=config.codebook)
+        record_decision(
+            config.workspace,
+            segment_id=segment_id,
+            action="consensus",
+            code_id=code_id,
+            outcome=outcome,
+            memo=memo.strip() or None,
+            analyst=session.user.username,
+            round=round_id,
+            codebook=config.codebook,
+        )
     except HoiError as exc:
         raise HTTPException(422, exc.message) from None
     return RedirectResponse(f"/rounds/{round_id}#d-{segment_id}-{code_id}", status_code=303)
 
 
 # ---------------------------------------------------------------- retraining
+
 
 def compute_order(config: AppConfig) -> None:
     """Active-learning order from the study's (or the bundled) trained coder, when one fits the codebook."""
@@ -496,7 +648,7 @@ def _run_retrain(config: AppConfig, analyst: str) -> None:
 
 
 @router.post("/retrain")
-def retrain(request: Request, session: Session = Depends(check_csrf)) -> Response:
+def retrain(request: Request, session: Session = CSRF) -> Response:
     """Start retraining with the reviewed rows in the background (admins)."""
     config = _config(request)
     if not session.user.is_admin:

@@ -15,7 +15,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from hoi_nlp.codebook import Codebook
-from hoi_nlp.review.accounts import DEFAULT_IDLE, Session, create_session, csrf_ok, ensure_local_user, get_session
+from hoi_nlp.review.accounts import (
+    DEFAULT_IDLE,
+    Session,
+    create_session,
+    csrf_ok,
+    ensure_local_user,
+    get_session,
+)
 from hoi_nlp.review.app.views import Corpus
 from hoi_nlp.review.privacy import PrivacyView
 from hoi_nlp.review.tables import ensure_review_schema
@@ -120,9 +127,11 @@ def create_app(config: AppConfig) -> FastAPI:
         if new_token:
             set_session_cookie(response, new_token, secure=config.secure_cookie)
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                                    "script-src 'self'; frame-ancestors 'none'")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            "script-src 'self'; frame-ancestors 'none'",
+        )
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -133,8 +142,12 @@ def create_app(config: AppConfig) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
-        return html(request, "error.html", {"message": exc.detail, "status": exc.status_code},
-                    status_code=exc.status_code)
+        return html(
+            request,
+            "error.html",
+            {"message": exc.detail, "status": exc.status_code},
+            status_code=exc.status_code,
+        )
 
     app.include_router(routes.router)
     if config.active_learning:
@@ -146,8 +159,13 @@ def html(request: Request, template: str, context: dict[str, Any], *, status_cod
     """Render ``template`` with the common context (session, CSRF token, config)."""
     config: AppConfig = request.app.state.config
     session = getattr(request.state, "session", None)
-    base = {"session": session, "user": session.user if session else None,
-            "csrf": session.csrf_token if session else "", "login": config.login,
-            "study": config.workspace.study, "codebook": config.codebook}
+    base = {
+        "session": session,
+        "user": session.user if session else None,
+        "csrf": session.csrf_token if session else "",
+        "login": config.login,
+        "study": config.workspace.study,
+        "codebook": config.codebook,
+    }
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(request, template, base | context, status_code=status_code)

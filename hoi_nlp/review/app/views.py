@@ -140,23 +140,36 @@ def _status_match(unit: Unit, status: str) -> bool:
     return any(c.status == status for c in unit.codes)
 
 
-def build_units(corpus: Corpus, state: ReviewState, *, segment_ids: Sequence[str] | None = None) -> list[Unit]:
+def build_units(
+    corpus: Corpus, state: ReviewState, *, segment_ids: Sequence[str] | None = None
+) -> list[Unit]:
     """Units (all coding units, or ``segment_ids`` in that order) with their code states."""
     by_segment: dict[str, list[CodeState]] = {}
     for (seg_id, _), code_state in state.codes.items():
         by_segment.setdefault(seg_id, []).append(code_state)
-    segments = corpus.units if segment_ids is None else [corpus.by_id[s] for s in segment_ids if s in corpus.by_id]
+    segments = (
+        corpus.units if segment_ids is None else [corpus.by_id[s] for s in segment_ids if s in corpus.by_id]
+    )
     units = []
     for seg in segments:
-        codes = sorted(by_segment.get(seg.segment_id, []),
-                       key=lambda c: (not c.suggested, -(c.confidence or 0.0), c.code_id))
+        codes = sorted(
+            by_segment.get(seg.segment_id, []),
+            key=lambda c: (not c.suggested, -(c.confidence or 0.0), c.code_id),
+        )
         units.append(Unit(seg, corpus.sources[seg.source_id], codes))
     return units
 
 
-def unit_list(corpus: Corpus, state: ReviewState, filters: Filters, codebook: Codebook, *,
-              order: Sequence[str] | None = None, keep: str | None = None,
-              segment_ids: Sequence[str] | None = None) -> list[Unit]:
+def unit_list(
+    corpus: Corpus,
+    state: ReviewState,
+    filters: Filters,
+    codebook: Codebook,
+    *,
+    order: Sequence[str] | None = None,
+    keep: str | None = None,
+    segment_ids: Sequence[str] | None = None,
+) -> list[Unit]:
     """The filtered list; ``keep`` stays in the list (so next/previous work after a decision).
 
     Default status filter is ``pending`` (the queue). Order: the active-learning ``order`` when
@@ -164,8 +177,11 @@ def unit_list(corpus: Corpus, state: ReviewState, filters: Filters, codebook: Co
     """
     status = filters.status or "pending"
     effective = Filters(**{**filters.__dict__, "status": status})
-    units = [u for u in build_units(corpus, state, segment_ids=segment_ids)
-             if u.segment.segment_id == keep or _matches(u, effective, codebook, corpus)]
+    units = [
+        u
+        for u in build_units(corpus, state, segment_ids=segment_ids)
+        if u.segment.segment_id == keep or _matches(u, effective, codebook, corpus)
+    ]
     if segment_ids is not None:
         return units
     if order:
@@ -188,8 +204,15 @@ class Piece:
     hidden: bool = False
 
 
-def pieces(text: str, start: int, end: int, *, quote: tuple[int, int] | None,
-           evidence: Sequence[tuple[int, int]], hidden: Sequence[Hidden]) -> list[Piece]:
+def pieces(
+    text: str,
+    start: int,
+    end: int,
+    *,
+    quote: tuple[int, int] | None,
+    evidence: Sequence[tuple[int, int]],
+    hidden: Sequence[Hidden],
+) -> list[Piece]:
     """Cut ``text[start:end]`` at quote, evidence and hidden-span edges."""
     cuts = {start, end}
     for s, e in [*(quote and [quote] or []), *evidence]:
@@ -209,7 +232,9 @@ def pieces(text: str, start: int, end: int, *, quote: tuple[int, int] | None,
         if covering is not None:
             if id(covering) not in done_hidden:
                 done_hidden.add(id(covering))
-                out.append(Piece(covering.placeholder, covering.start, covering.end, in_quote, is_evidence, True))
+                out.append(
+                    Piece(covering.placeholder, covering.start, covering.end, in_quote, is_evidence, True)
+                )
             continue
         out.append(Piece(text[a:b], a, b, in_quote, is_evidence))
     return out
@@ -226,24 +251,53 @@ class ContextBlock:
     current: bool = False
 
 
-def context_blocks(corpus: Corpus, seg: Segment, *, quote: tuple[int, int], evidence: Sequence[tuple[int, int]],
-                   hidden: Sequence[Hidden], neighbours: int = 2) -> list[ContextBlock]:
+def context_blocks(
+    corpus: Corpus,
+    seg: Segment,
+    *,
+    quote: tuple[int, int],
+    evidence: Sequence[tuple[int, int]],
+    hidden: Sequence[Hidden],
+    neighbours: int = 2,
+) -> list[ContextBlock]:
     """The unit inside its context: the whole answer, or the neighbouring turns of an interview."""
     source = corpus.sources[seg.source_id]
     parent = corpus.by_id.get(seg.parent_id or "") or seg
     if seg.kind not in ("turn", "passage") and parent.kind != "turn":
-        return [ContextBlock(pieces(source.text, min(parent.start, seg.start), max(parent.end, seg.end),
-                                    quote=quote, evidence=evidence, hidden=hidden), current=True)]
+        return [
+            ContextBlock(
+                pieces(
+                    source.text,
+                    min(parent.start, seg.start),
+                    max(parent.end, seg.end),
+                    quote=quote,
+                    evidence=evidence,
+                    hidden=hidden,
+                ),
+                current=True,
+            )
+        ]
     turns = [s for s in corpus.by_source.get(seg.source_id, []) if s.kind == "turn"]
     index = next((i for i, t in enumerate(turns) if t.segment_id == parent.segment_id), 0)
     blocks = []
-    for turn in turns[max(0, index - neighbours): index + neighbours + 1]:
+    for turn in turns[max(0, index - neighbours) : index + neighbours + 1]:
         current = turn.segment_id == parent.segment_id
-        blocks.append(ContextBlock(
-            pieces(source.text, turn.start, turn.end, quote=quote if current else None,
-                   evidence=evidence if current else (), hidden=hidden),
-            speaker=turn.speaker or "", role=turn.speaker_role or "", timestamp=turn.timestamp or "",
-            current=current))
+        blocks.append(
+            ContextBlock(
+                pieces(
+                    source.text,
+                    turn.start,
+                    turn.end,
+                    quote=quote if current else None,
+                    evidence=evidence if current else (),
+                    hidden=hidden,
+                ),
+                speaker=turn.speaker or "",
+                role=turn.speaker_role or "",
+                timestamp=turn.timestamp or "",
+                current=current,
+            )
+        )
     return blocks
 
 
@@ -258,7 +312,9 @@ def code_counts(state: ReviewState) -> dict[str, dict[str, int]]:
     """Per code: suggested (by the machine), accepted, added, rejected, pending."""
     counts: dict[str, dict[str, int]] = {}
     for (_, code_id), code_state in state.codes.items():
-        row = counts.setdefault(code_id, {"suggested": 0, "accepted": 0, "added": 0, "rejected": 0, "pending": 0})
+        row = counts.setdefault(
+            code_id, {"suggested": 0, "accepted": 0, "added": 0, "rejected": 0, "pending": 0}
+        )
         row["suggested"] += int(code_state.suggested)
         if code_state.status == "suggested":
             row["pending"] += 1
@@ -272,8 +328,11 @@ def facet_values(corpus: Corpus) -> dict[str, list[tuple[str, int]]]:
     facets: dict[str, dict[str, int]] = {"question": {}, "speaker": {}, "source": {}}
     for seg in corpus.units:
         source = corpus.sources[seg.source_id]
-        for key, value in (("question", corpus.question(seg)), ("speaker", seg.speaker or ""),
-                           ("source", seg.source_id)):
+        for key, value in (
+            ("question", corpus.question(seg)),
+            ("speaker", seg.speaker or ""),
+            ("source", seg.source_id),
+        ):
             if value:
                 facets[key][value] = facets[key].get(value, 0) + 1
         for attr in LIST_ATTRIBUTES:
