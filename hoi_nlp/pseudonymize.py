@@ -202,17 +202,31 @@ def _label_of(placeholder: str) -> str:
     return "PERSON" if placeholder.startswith("[PERSON") else placeholder.strip("[]")
 
 
+def _matchable(original: str, placeholder: str) -> bool:
+    """Whether a key entry is worth looking for: 3+ characters, a letter, not a generic word.
+
+    Older keys may hold junk ("+", "Job", "Børn"); matching those would replace ordinary words
+    everywhere, so they are ignored. Contact data (e-mail, phone, CPR, ...) is always matched.
+    """
+    from hoi_nlp.nlp.entity_filter import is_generic_phrase
+
+    if placeholder in ("[EMAIL]", "[TELEFON]", "[CPR]", "[ADRESSE]", "[LINK]"):
+        return len(original) >= 3
+    return len(original) >= 3 and any(ch.isalpha() for ch in original) and not is_generic_phrase(original)
+
+
 def _known_originals(key: PseudonymKey) -> dict[str, str]:
     """Originals (and the parts of person names) the key knows, each with its entity label."""
     from hoi_nlp.nlp.gazetteers import first_names, last_names
     from hoi_nlp.nlp.ner import is_common_word
 
     names = first_names() | last_names()
-    known = {orig: _label_of(ph) for orig, ph in key.originals.items() if len(orig) >= 2}
+    known = {orig: _label_of(ph) for orig, ph in key.originals.items() if _matchable(orig, ph)}
     for orig, ph in key.originals.items():
         if ph.startswith("[PERSON"):
             for part in _GENITIVE.sub("", orig).split():
-                if len(part) >= 3 and part[0].isupper() and (part in names or not is_common_word(part)):
+                if len(part) >= 3 and part[0].isupper() and (part in names or not is_common_word(part)) \
+                        and _matchable(part, ph):
                     known.setdefault(part, "PERSON")
     return known
 

@@ -5,8 +5,9 @@ turns them into SpanRuler patterns with the inflections Danish text uses: geniti
 ("Ballerups", "Aarhus'", "Københavns Kommunes"), "X Kommune", "Region X", jobcentres and
 local units. Labels:
 
-``KOMMUNE``, ``REGION``, ``JOBCENTER``, ``ENHED`` (local units), ``KEEP`` (national bodies and
-countries that identify nobody), ``PERSON`` (title + name patterns).
+``KOMMUNE``, ``REGION``, ``JOBCENTER``, ``ENHED`` (local units), ``STED`` (towns, districts,
+housing areas), ``KEEP`` (national bodies, countries and generic programmes/systems that identify
+nobody), ``PERSON`` (title + name patterns).
 """
 
 from __future__ import annotations
@@ -82,6 +83,35 @@ def national_bodies() -> tuple[str, ...]:
     return tuple(_resource_lines("national_bodies.txt"))
 
 
+@lru_cache(maxsize=1)
+def generic_terms() -> tuple[str, ...]:
+    """Generic programmes, fields, laws and nationwide IT systems ("FGU", "KUI", "Nexus") that stay."""
+    return tuple(_resource_lines("generic_terms.txt"))
+
+
+@lru_cache(maxsize=1)
+def municipality_words() -> frozenset[str]:
+    """Every single word of a municipality name, official name or alias ("Halsnæs", "Hundested")."""
+    words = set()
+    for muni in municipalities():
+        for name in (muni.name, muni.official, *muni.aliases):
+            words.update(w for w in name.split() if w not in {"Kommune", "Regionskommune"})
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def places() -> tuple[str, ...]:
+    """Towns, districts, housing areas and islands that are not municipality names (STED)."""
+    munis = {form for m in municipalities() for form in (m.name, *m.aliases)}
+    return tuple(dict.fromkeys(p for p in _resource_lines("places.txt") if p not in munis))
+
+
+@lru_cache(maxsize=1)
+def place_words() -> frozenset[str]:
+    """Single words of places and municipalities: never treated as ordinary words."""
+    return frozenset(w for p in places() for w in p.split()) | municipality_words()
+
+
 def genitives(name: str) -> list[str]:
     """Danish genitive spellings of ``name`` ("Ballerups", "Aarhus'", "Aarhus’")."""
     if name.isupper():
@@ -145,16 +175,18 @@ def _municipality_patterns() -> list[dict[str, Any]]:
 def phrase_patterns(*, keep: tuple[str, ...] = ()) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """SpanRuler phrase patterns as (case-insensitive, case-sensitive) lists.
 
-    Abbreviations ("KL", "STAR", "EVA") and place names that are also words ("Vejen") must
-    match exactly; everything else matches in any case ("københavns kommune").
+    Abbreviations ("KL", "STAR", "EVA"), towns and districts, and place names that are also words
+    ("Vejen") must match exactly; everything else matches in any case ("københavns kommune").
     """
     patterns = _municipality_patterns()
     for region in REGIONS:
         patterns.extend(_phrase("REGION", p, ident=region) for p in region_phrases(region))
-    for body in (*national_bodies(), *keep):
+    for body in (*national_bodies(), *generic_terms(), *keep):
         patterns.extend(_phrase("KEEP", variant, ident=body) for variant in place_forms(body))
-    lower = [p for p in patterns if not _case_sensitive(p["pattern"])]
-    exact = [p for p in patterns if _case_sensitive(p["pattern"])]
+    for place in places():
+        patterns.extend(_phrase("STED", variant, ident=place) for variant in place_forms(place))
+    lower = [p for p in patterns if p["label"] != "STED" and not _case_sensitive(p["pattern"])]
+    exact = [p for p in patterns if p["label"] == "STED" or _case_sensitive(p["pattern"])]
     return lower, exact
 
 

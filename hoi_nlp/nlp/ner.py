@@ -25,6 +25,7 @@ from spacy.tokens import Doc, Span, Token
 
 from hoi_nlp.errors import ModelError
 from hoi_nlp.nlp import gazetteers as gaz
+from hoi_nlp.nlp.entity_filter import filter_spans
 from hoi_nlp.settings import resolve_repo_path
 
 logger = logging.getLogger(__name__)
@@ -184,10 +185,12 @@ def heuristic_spans(doc: Doc) -> list[Span]:
 
 
 def _drop_ambiguous(spans: Iterable[Span]) -> list[Span]:
-    """Drop a bare ambiguous place name ("Vejen") at the start of a sentence."""
+    """Drop a bare ambiguous place name ("Vejen", "Ringe") at the start of a sentence."""
     kept = []
     for span in spans:
-        bare = len(span) == 1 and gaz._strip_genitive(span.text) in gaz.AMBIGUOUS_PLACES
+        word = gaz._strip_genitive(span.text)
+        bare = len(span) == 1 and (word in gaz.AMBIGUOUS_PLACES
+                                   or (span.label_ == "STED" and is_common_word(word)))
         if bare and _is_sentence_initial(span[0]):
             continue
         kept.append(span)
@@ -253,7 +256,7 @@ class EntityResolver:
         if self.use_heuristics:
             candidates += heuristic_spans(doc)
         candidates = [s for s in candidates if s.label_ in CONTACT_PATTERNS or not is_role_label(s)]
-        doc.spans[SPANS_KEY] = resolve_spans(candidates, keep)
+        doc.spans[SPANS_KEY] = filter_spans(resolve_spans(candidates, keep))
         return doc
 
 
