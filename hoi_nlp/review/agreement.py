@@ -167,7 +167,7 @@ def write_agreement(rows: Sequence[AgreementRow], path: str | Path) -> Path:
     """Write rows as CSV (UTF-8 with BOM) or XLSX, atomically."""
     import pandas as pd
 
-    from hoi_nlp.export.files import write_atomic
+    from hoi_nlp.io import write_atomic
 
     path = Path(path)
     frame = pd.DataFrame([asdict(r) for r in rows], columns=list(AgreementRow.__dataclass_fields__))
