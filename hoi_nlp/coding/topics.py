@@ -15,10 +15,11 @@ best-code cosine, which assigns about the same share.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -277,13 +278,26 @@ def check_corpus(segments: Sequence[Segment], embeddings: np.ndarray, settings: 
         )
 
 
+@contextlib.contextmanager
+def _quiet_bertopic() -> Iterator[None]:
+    """Silence expected notices: lemma stop words, UMAP's seeded single thread, our custom topic list."""
+    bertopic_logger = logging.getLogger("BERTopic")
+    level = bertopic_logger.level
+    bertopic_logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Your stop_words may be inconsistent")
+            warnings.filterwarnings("ignore", message="n_jobs value")
+            yield
+    finally:
+        bertopic_logger.setLevel(level)
+
+
 def fit_topics(
     docs: list[str], embeddings: np.ndarray, model: Any, *, reduce_outliers: bool
 ) -> tuple[list[int], int]:
     """Fit ``model``; optionally move outliers to their nearest topic and re-extract keywords."""
-    with warnings.catch_warnings():
-        # Stop words are matched against lemmas; sklearn's surface-form consistency check does not apply.
-        warnings.filterwarnings("ignore", message="Your stop_words may be inconsistent")
+    with _quiet_bertopic():
         topics, _ = model.fit_transform(docs, embeddings=embeddings)
     outliers = sum(1 for t in topics if t == -1)
     if all(t == -1 for t in topics):
@@ -292,9 +306,8 @@ def fit_topics(
             hint="lower [themes] min_cluster_size or add more material",
         )
     if reduce_outliers and outliers:
-        topics = model.reduce_outliers(docs, topics, strategy="embeddings", embeddings=embeddings)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Your stop_words may be inconsistent")
+        with _quiet_bertopic():
+            topics = model.reduce_outliers(docs, topics, strategy="embeddings", embeddings=embeddings)
             model.update_topics(
                 docs, topics=topics, vectorizer_model=model.vectorizer_model, top_n_words=model.top_n_words
             )

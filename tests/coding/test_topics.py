@@ -207,10 +207,9 @@ def test_interactive_html_plots_are_offline(fast_fit, tmp_path):
     from hoi_nlp.coding.topics_io import write_html_plots
 
     paths = write_html_plots(fast_fit[0], tmp_path)
-    assert paths, "at least the bar chart is drawn"
+    assert "topics_barchart.html" in {p.name for p in paths}
     for path in paths:
-        text = path.read_text(encoding="utf-8")
-        assert "plotly" in text.lower() and "cdn.plot.ly" not in text.split("<body>")[-1][:2000]
+        assert path.stat().st_size > 1_000_000  # plotly.js is inlined: the file opens without a network
 
 
 def test_save_refuses_raw_quotes(fast_fit, tmp_path):
