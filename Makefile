@@ -20,6 +20,7 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install -q -e '.[all,dev]'
+	-$(MAKE) --no-print-directory browser
 	touch $@
 
 install: $(VENV)/.installed
@@ -42,7 +43,9 @@ test-all: install-dev browser
 
 ## browser: Debian chromium for the end-to-end review-app tests
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null || (echo "installing Debian chromium for the browser tests" && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "chromium could not be installed: the browser tests will be skipped"
 
 bench: install-dev
 	$(PY) -m benchmarks

@@ -1,0 +1,28 @@
+"""The ``hoi-retrain`` flow: retrain the coders from analysts' decisions and re-score the study."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, task
+
+from hoi_nlp.codebook import DEFAULT_CODEBOOK, load_codebook
+from hoi_nlp.settings import load_settings
+from hoi_nlp.store import Workspace
+
+
+@task(name="retrain-from-reviews", retries=1)
+def retrain_task(workspace_dir: str, codebook_path: str, settings_path: str | None,
+                 rescore: bool) -> dict[str, Any]:
+    """Train on the bundled training data plus the study's reviewed decisions; re-score the queue."""
+    from hoi_nlp.review.retrain import retrain_from_reviews
+
+    return retrain_from_reviews(Workspace.open(workspace_dir, create=False), codebook=load_codebook(codebook_path),
+                                rescore=rescore, settings=load_settings(settings_path))
+
+
+@flow(name="hoi-retrain")
+def retrain_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK),
+                 settings_path: str | None = None, rescore: bool = True) -> dict[str, Any]:
+    """Retrain the study's coder from accepted/rejected decisions (model in <workspace>/models/coder)."""
+    return retrain_task(workspace_dir, codebook_path, settings_path, rescore)
