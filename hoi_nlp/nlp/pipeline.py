@@ -169,6 +169,17 @@ def load_pipeline(name: str = DEFAULT_PIPELINE) -> Language:
     return nlp
 
 
+@lru_cache(maxsize=4)
+def load_sentence_pipeline(name: str = DEFAULT_PIPELINE) -> Language:
+    """The pipeline used to split sentences: for the bundled one, only tokenizer + sentencizer
+    (no lemmas needed); an installed package is used whole (its parser/senter may split better)."""
+    if name != DEFAULT_PIPELINE:
+        return load_pipeline(name)
+    nlp = spacy.blank("da")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
 def lemmatize(text: str, *, pipeline: str = DEFAULT_PIPELINE) -> str:
     """Return the space-joined lower-case lemmas of ``text``."""
     nlp = load_pipeline(pipeline)

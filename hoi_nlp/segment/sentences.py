@@ -20,13 +20,15 @@ def sentence_spans(text: str, nlp: Language, *, offset: int = 0) -> list[tuple[i
     Line breaks inside the text also end a sentence (survey answers are often lists).
     """
     spans: list[tuple[int, int]] = []
+    lines: list[tuple[int, str]] = []
     position = 0
     for line in text.split("\n"):
         if line.strip():
-            doc = nlp(line)
-            for sent in doc.sents:
-                start, end = trimmed_span(line, sent.start_char, sent.end_char)
-                if end > start:
-                    spans.append((offset + position + start, offset + position + end))
+            lines.append((position, line))
         position += len(line) + 1
+    for (line_start, line), doc in zip(lines, nlp.pipe(line for _, line in lines), strict=True):
+        for sent in doc.sents:
+            start, end = trimmed_span(line, sent.start_char, sent.end_char)
+            if end > start:
+                spans.append((offset + line_start + start, offset + line_start + end))
     return spans

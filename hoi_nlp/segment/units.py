@@ -13,7 +13,7 @@ from typing import Protocol
 
 from spacy.language import Language
 
-from hoi_nlp.nlp.pipeline import DEFAULT_PIPELINE, load_pipeline
+from hoi_nlp.nlp.pipeline import DEFAULT_PIPELINE, load_sentence_pipeline
 from hoi_nlp.records import Segment, Source, slice_segment
 from hoi_nlp.segment.sentences import sentence_spans, trimmed_span
 from hoi_nlp.settings import SegmentSettings
@@ -98,7 +98,7 @@ def segment_source(source: Source, *, turns: Sequence[TurnLike] | None = None,
                    settings: SegmentSettings | None = None, pipeline: str = DEFAULT_PIPELINE) -> list[Segment]:
     """Segment one source. Transcripts need their ``turns`` (from ingest)."""
     settings = settings or SegmentSettings()
-    nlp = load_pipeline(pipeline)
+    nlp = load_sentence_pipeline(pipeline)
     if source.kind == "transcript":
         if turns is None:
             from hoi_nlp.ingest.transcript import parse_turns
