@@ -63,7 +63,7 @@ def _code(coder_name: str) -> Callable[[Path, Workspace], int]:
 
         settings = load_settings()
         codebook = load_codebook()
-        coder = make_coder(coder_name, codebook, settings)
+        coder = make_coder(coder_name, codebook, settings, cache_dir=workspace.cache_dir / "embeddings")
         return code_stage(workspace, codebook, settings, coder=coder)["segments_total"]
 
     return run

@@ -14,6 +14,11 @@ from hoi_nlp.settings import load_settings
 from hoi_nlp.store import Workspace, load_segments
 
 
+def embeddings_dir(workspace: Workspace) -> str:
+    """The study's embedding cache."""
+    return str(workspace.cache_dir / "embeddings")
+
+
 @task(name="ingest", retries=2, retry_delay_seconds=2)
 def ingest_task(study_dir: str, workspace_dir: str) -> dict[str, Any]:
     """Read the study folder into the workspace database."""
@@ -31,7 +36,7 @@ def plan_coding_task(workspace_dir: str, codebook_path: str, coder_name: str,
                      settings_path: str | None) -> list[list[str]]:
     """Segment ids of the batches still to code."""
     workspace = Workspace.open(workspace_dir)
-    coder = cached_coder(coder_name, codebook_path, settings_path)
+    coder = cached_coder(coder_name, codebook_path, settings_path, embeddings_dir(workspace))
     ledger = runner.coding_ledger(workspace, load_codebook(codebook_path), coder)
     batch_size = load_settings(settings_path).flow.batch_size
     return [[seg.segment_id for seg in batch]
@@ -45,7 +50,7 @@ def code_batch_task(workspace_dir: str, segment_ids: list[str], codebook_path: s
     workspace = Workspace.open(workspace_dir)
     wanted = set(segment_ids)
     batch = [seg for seg in load_segments(workspace, codable=True) if seg.segment_id in wanted]
-    coder = cached_coder(coder_name, codebook_path, settings_path)
+    coder = cached_coder(coder_name, codebook_path, settings_path, embeddings_dir(workspace))
     ledger = runner.coding_ledger(workspace, load_codebook(codebook_path), coder)
     return runner.code_batch(workspace, coder, batch, ledger=ledger, run_id=run_id)
 

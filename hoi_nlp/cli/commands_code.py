@@ -124,7 +124,8 @@ def _code_study(study: Path, coder: str, codebook: Path | None) -> None:
 
     settings = load_settings()
     codebook_obj = load_codebook(codebook or DEFAULT_CODEBOOK)
-    result = code_stage(resolve_workspace(study), codebook_obj, settings,
-                        coder=make_coder(coder, codebook_obj, settings))
+    workspace = resolve_workspace(study)
+    coder_obj = make_coder(coder, codebook_obj, settings, cache_dir=workspace.cache_dir / "embeddings")
+    result = code_stage(workspace, codebook_obj, settings, coder=coder_obj)
     echo(f"coded {result['segments_coded']} segments with {coder} "
          f"({result['segments_skipped']} already coded, {result['segments_total']} in all)")
