@@ -10,6 +10,7 @@ Sammenhængende Indsatser"), gazetteer places and contact data are never dropped
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from spacy.tokens import Span, Token
@@ -30,6 +31,7 @@ GENERIC_HEADS = frozenset({
 _HEAD_FORMS = ("ene", "erne", "en", "et", "er", "e", "s")
 TITLE_ENDINGS = ("chef", "chefen", "direktør", "direktøren", "leder", "lederen", "konsulent", "formand",
                  "borgmester", "rådmand", "koordinator", "rådgiver")
+_INITIAL = re.compile(r"^[A-ZÆØÅ]\.$")
 CONNECTORS = frozenset({"og", "&", "+", "for", "i", "på", "af", "til", "med", ",", "-", "–", "/"})
 
 
@@ -69,8 +71,8 @@ _PARTICLES = ("frem", "ud", "ind", "op", "ned", "over", "under", "gen", "sam", "
 
 
 def _common(lower: str) -> bool:
-    """An ordinary word form, also as genitive, with an adjective -e, or behind a particle ("fremskudt")."""
-    if _in_table(lower) or (lower.endswith("s") and _in_table(lower[:-1])) or _in_table(lower + "e"):
+    """An ordinary word form, also as genitive or behind a particle ("fremskudt")."""
+    if _in_table(lower) or (lower.endswith("s") and _in_table(lower[:-1])):
         return True
     return any(lower.startswith(p) and len(lower) - len(p) >= 4 and _in_table(lower[len(p):])
                for p in _PARTICLES)
@@ -100,8 +102,11 @@ def _generic_compound(lower: str, *, depth: int = 1) -> bool:
 def is_generic_word(word: str) -> bool:
     """True when ``word`` is an ordinary word, generic compound, truncated compound or generic term."""
     word = word.strip()
-    if not any(ch.isalpha() for ch in word):
+    letters = sum(ch.isalpha() for ch in word)
+    if letters == 0:
         return True
+    if letters == 1 and word[0].isupper():
+        return False  # an initial ("R.") is part of a name
     if _generic_term(word):
         return True
     if is_known_name(word):
@@ -128,19 +133,28 @@ def _is_title(token: Token) -> bool:
     return lower in gaz.TITLES or lower.endswith(TITLE_ENDINGS)
 
 
-def _junk_lead(token: Token, label: str) -> bool:
-    """A leading token that is no part of a name: punctuation, interjection, title, ordinary word."""
+_FILLERS = frozenset({"øh", "øhm", "øhh", "hmm", "altså", "jo", "ja", "nej", "kontakt"})
+
+
+def _junk_lead(token: Token, label: str, nxt: Token | None) -> bool:
+    """A leading token that is no part of a name: punctuation, filler, title, or (before a person's
+    name) a generic term such as "FGU" or a sentence-initial ordinary word such as "Kontakt"."""
     if not any(ch.isalpha() for ch in token.text) or token.is_punct or _is_title(token):
         return True
-    if label in ("KOMMUNE", "REGION", "JOBCENTER", "ENHED"):
-        return token.lower_ in {"øh", "øhm", "altså", "og", "men", "så", "det", "den"}
-    return token.lower_ not in CONNECTORS and is_generic_word(token.text)
+    if token.lower_ in _FILLERS:
+        return True
+    if label != "PERSON" or nxt is None or token.lower_ in CONNECTORS or is_generic_word(nxt.text):
+        return False
+    from hoi_nlp.nlp.ner import _is_sentence_initial
+
+    return _generic_term(token.text) or (_is_sentence_initial(token) and is_generic_word(token.text))
 
 
 def trim(span: Span) -> Span | None:
     """``span`` without leading junk and trailing punctuation; None when nothing is left."""
     start, end = span.start, span.end
-    while start < end and _junk_lead(span.doc[start], span.label_):
+    while start < end and _junk_lead(span.doc[start], span.label_,
+                                     span.doc[start + 1] if start + 1 < end else None):
         start += 1
     while end > start and (not any(ch.isalpha() for ch in span.doc[end - 1].text)
                            or span.doc[end - 1].lower_ in CONNECTORS):
@@ -155,11 +169,40 @@ def _protected(span: Span) -> bool:
     return span.label_ == "ENHED" and len(span) > 1
 
 
+def _coordinated(span: Span) -> bool:
+    doc = span.doc
+    around = [doc[i] for i in (span.start - 1, span.end) if 0 <= i < len(doc)]
+    return any(t.lower_ in ("og", "&", "+", "/") for t in around)
+
+
+def _after_initial(span: Span) -> bool:
+    return span.start > 0 and bool(_INITIAL.match(span.doc[span.start - 1].text))
+
+
+def _person_evidence(span: Span) -> bool:
+    """A lone uninflected ordinary word the model calls a person mid-sentence ("Det samme vil Bank."):
+    kept, unless it is a compound, a generic term, or stands in a department list ("Børn og Familie")."""
+    from hoi_nlp.nlp.ner import ROLE_WORDS, _is_sentence_initial
+
+    token = span[0]
+    lower = token.lower_
+    plain = (_in_table(lower) and _lemma(lower) == lower and not _generic_term(token.text)
+             and token.text not in ROLE_WORDS)
+    after_pause = token.i > 0 and token.doc[token.i - 1].text in ("…", "...")
+    return (span.label_ == "PERSON" and plain and not _is_sentence_initial(token) and not after_pause
+            and not _coordinated(span))
+
+
 def is_generic_span(span: Span) -> bool:
-    """A droppable span whose words are all generic ("Psykiatrien", "Børn og Unge", "FGU")."""
-    if span.label_ not in DROPPABLE or _protected(span):
+    """A droppable span whose words are all generic: one word ("Psykiatrien", "FGU") or words joined
+    by "og"/"&"/"+" ("Børn og Unge"). "Indre Mission" stays: capitalised words in a row are a name."""
+    if span.label_ not in DROPPABLE or _protected(span) or _after_initial(span):
         return False
-    return is_generic_phrase(span.text)
+    content = [t for t in span if t.lower_ not in CONNECTORS and any(ch.isalpha() for ch in t.text)]
+    if len(content) == 1 and len(span) == 1 and _person_evidence(span):
+        return False
+    joined = len(content) == 1 or any(t.lower_ in ("og", "&", "+") for t in span)
+    return joined and is_generic_phrase(span.text)
 
 
 def filter_spans(spans: list[Span]) -> list[Span]:
