@@ -216,3 +216,35 @@ def test_cli_refuses_key_next_to_output(tmp_path) -> None:
     result = CliRunner().invoke(app, ["pseudonymize", "-i", str(DATA / "comments.jsonl"), "-o",
                                       str(tmp_path / "o.jsonl"), "--key", str(tmp_path / "k.json")])
     assert result.exit_code == 1 and "key file" in result.output
+
+
+def test_leak_guard_ignores_junk_key_entries_and_matches_whole_words() -> None:
+    key = PseudonymKey()
+    for junk in ("+", "+ Job", "Bo", "Job", "Børn", "Psykiatrien", "12"):
+        key.originals[junk] = "[NAVN]"
+    key.placeholder_for("PERSON", "Mette Hansen")
+    key.placeholder_for("STED", "Gellerup")
+    text = "Børn + Job og Psykiatrien i Bolig 12; Mettesen og Gellerupplanen er ikke Mette."
+    assert assert_no_leak(text, key) == ["Mette"]
+    assert assert_no_leak("Familier i Gellerup.", key) == ["Gellerup"]
+
+
+GENERIC_IN_DEMO = {"Psykiatrien", "Børn", "Familie", "Familieafdelingen", "Familieteamet", "Datadeling",
+                   "Lovgivningen", "Omsorg", "Job", "Budgetlogikken", "Forvaltningsstrukturen", "Mentorforløb",
+                   "Overgangsforløb", "Fremskudt", "KUI", "BUL", "FGU", "Børneudvalget", "Integrationsudvalget",
+                   "Magistraten", "Borgercenter", "Hjemløseindsatsen", "Børne-", "Familie-", "Beskæftigelses-",
+                   "Arbejdsmarkeds-", "Kriminalforsorgen", "Momentum", "Nexus", "DUBU", "Sundhed", "Velfærd"}
+
+
+@pytest.mark.slow
+def test_demo_privacy_review_has_no_generic_originals(privacy_nlp) -> None:
+    from benchmarks.privacy_review import review, study_texts
+
+    demo = Path(__file__).resolve().parents[1] / "corpora" / "demo"
+    rows = review(study_texts(study_dir=demo), pseudonymizer=Pseudonymizer(key=PseudonymKey(), nlp=privacy_nlp))
+    originals = {row.original for row in rows}
+    assert not originals & GENERIC_IN_DEMO, sorted(originals & GENERIC_IN_DEMO)
+    names = [row.original for row in rows if row.type not in ("TELEFON", "CPR")]
+    assert all(any(ch.isalpha() for ch in o) and o[0].isalnum() for o in names), names
+    assert {"Gellerup", "Mjølnerparken", "Hundested", "Brøndby Strand", "Jobcenter Køge", "Søren Poulsen",
+            "Henrik Skov", "Center for Sammenhængende Indsatser"} <= originals
