@@ -53,7 +53,8 @@ def study_texts(*, study_dir: Path | None = None, workspace: Path | None = None)
 def key_rows(path: Path) -> list[ReviewRow]:
     """The originals of a saved key file (count 0: the key holds no counts)."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    return [ReviewRow(orig, placeholder.strip("[]"), 0) for orig, placeholder in sorted(data["originals"].items())]
+    originals = sorted(data["originals"].items())
+    return [ReviewRow(orig, placeholder.strip("[]"), 0) for orig, placeholder in originals]
 
 
 def table(rows: Sequence[ReviewRow]) -> str:

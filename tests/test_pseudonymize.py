@@ -229,11 +229,13 @@ def test_leak_guard_ignores_junk_key_entries_and_matches_whole_words() -> None:
     assert assert_no_leak("Familier i Gellerup.", key) == ["Gellerup"]
 
 
-GENERIC_IN_DEMO = {"Psykiatrien", "Børn", "Familie", "Familieafdelingen", "Familieteamet", "Datadeling",
-                   "Lovgivningen", "Omsorg", "Job", "Budgetlogikken", "Forvaltningsstrukturen", "Mentorforløb",
-                   "Overgangsforløb", "Fremskudt", "KUI", "BUL", "FGU", "Børneudvalget", "Integrationsudvalget",
-                   "Magistraten", "Borgercenter", "Hjemløseindsatsen", "Børne-", "Familie-", "Beskæftigelses-",
-                   "Arbejdsmarkeds-", "Kriminalforsorgen", "Momentum", "Nexus", "DUBU", "Sundhed", "Velfærd"}
+GENERIC_IN_DEMO = {
+    "Psykiatrien", "Børn", "Familie", "Familieafdelingen", "Familieteamet", "Datadeling", "Lovgivningen",
+    "Omsorg", "Job", "Budgetlogikken", "Forvaltningsstrukturen", "Mentorforløb", "Overgangsforløb",
+    "Fremskudt", "KUI", "BUL", "FGU", "Børneudvalget", "Integrationsudvalget", "Magistraten", "Borgercenter",
+    "Hjemløseindsatsen", "Børne-", "Familie-", "Beskæftigelses-", "Arbejdsmarkeds-", "Kriminalforsorgen",
+    "Momentum", "Nexus", "DUBU", "Sundhed", "Velfærd",
+}
 
 
 @pytest.mark.slow
@@ -241,7 +243,8 @@ def test_demo_privacy_review_has_no_generic_originals(privacy_nlp) -> None:
     from benchmarks.privacy_review import review, study_texts
 
     demo = Path(__file__).resolve().parents[1] / "corpora" / "demo"
-    rows = review(study_texts(study_dir=demo), pseudonymizer=Pseudonymizer(key=PseudonymKey(), nlp=privacy_nlp))
+    pseudo = Pseudonymizer(key=PseudonymKey(), nlp=privacy_nlp)
+    rows = review(study_texts(study_dir=demo), pseudonymizer=pseudo)
     originals = {row.original for row in rows}
     assert not originals & GENERIC_IN_DEMO, sorted(originals & GENERIC_IN_DEMO)
     names = [row.original for row in rows if row.type not in ("TELEFON", "CPR")]

@@ -3,7 +3,9 @@
 :func:`build_ner_pipeline` loads the bundled model (``models/ner_da``, trained on UNER
 Danish-DDT) or any installed spaCy/DaCy pipeline with an ``ner`` component, and adds
 SpanRulers for municipalities, regions, jobcentres, local units and national bodies, and a
-resolver that writes one non-overlapping list of labelled spans to ``doc.spans["hoi_entities"]``.
+resolver that writes one non-overlapping list of labelled spans to ``doc.spans["hoi_entities"]``,
+after :func:`hoi_nlp.nlp.entity_filter.filter_spans` has trimmed them to the name and dropped
+generic words ("Psykiatrien", "Familieafdelingen", "KUI").
 
 Labels in ``hoi_entities``: PERSON, KOMMUNE, REGION, STED, ORGANISATION, JOBCENTER, ENHED,
 NAVN (a capitalised word that looks like a proper name), EMAIL, TELEFON, CPR, ADRESSE, LINK,

@@ -20,13 +20,17 @@ def pseudo(privacy_nlp) -> Pseudonymizer:
     return Pseudonymizer(key=PseudonymKey(study="filter"), nlp=privacy_nlp)
 
 
-GENERIC = ["Psykiatrien", "Børn", "Familie", "Familieafdelingen", "Familieteamet", "Datadeling", "Lovgivningen",
-           "Omsorg", "Job", "Budgetlogikken", "Forvaltningsstrukturen", "Mentorforløb", "Overgangsforløb",
-           "Fremskudt", "KUI", "BUL", "FGU", "Børneudvalget", "Integrationsudvalget", "Magistraten",
-           "Borgercenter", "Hjemløseindsatsen", "Børne-", "Familie-", "Beskæftigelses-", "Arbejdsmarkeds-",
-           "Jobcentret", "Borgerservice", "Kriminalforsorgen", "UU-vejlederne", "+", "…"]
-NOT_GENERIC = ["Gellerup", "Mjølnerparken", "Hundested", "Hals", "Ringe", "Søren", "Poulsen", "Holm", "Abernathy",
-               "SOF", "R.", "Gladsaxe-modellen", "Finsensvej-området", "Ungehuset"]
+GENERIC = [
+    "Psykiatrien", "Børn", "Familie", "Familieafdelingen", "Familieteamet", "Datadeling", "Lovgivningen",
+    "Omsorg", "Job", "Budgetlogikken", "Forvaltningsstrukturen", "Mentorforløb", "Overgangsforløb",
+    "Fremskudt", "KUI", "BUL", "FGU", "Børneudvalget", "Integrationsudvalget", "Magistraten", "Borgercenter",
+    "Hjemløseindsatsen", "Børne-", "Familie-", "Beskæftigelses-", "Arbejdsmarkeds-", "Jobcentret",
+    "Borgerservice", "Kriminalforsorgen", "UU-vejlederne", "+", "…",
+]
+NOT_GENERIC = [
+    "Gellerup", "Mjølnerparken", "Hundested", "Hals", "Ringe", "Søren", "Poulsen", "Holm", "Abernathy", "SOF",
+    "R.", "Gladsaxe-modellen", "Finsensvej-området", "Ungehuset",
+]
 
 
 @pytest.mark.parametrize("word", GENERIC)
