@@ -2,7 +2,8 @@
 
 Texts are pseudonymised with the study's key (``<workspace>/keys/``, owner-only) so the same
 person gets the same placeholder in every export. Results are cached in the workspace by text
-hash, so re-exporting an unchanged study does not run NER again. ``raw=True`` returns the
+hash and privacy-pipeline fingerprint: re-exporting an unchanged study does not run NER again,
+and an improved pseudonymiser is applied on the next export. ``raw=True`` returns the
 original text; callers must mark such exports as not pseudonymised.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import JSON, Column, MetaData, String, Table, Text, insert, select
 
@@ -32,6 +35,28 @@ pseudonymized_table = Table(
 )
 
 
+@lru_cache(maxsize=1)
+def privacy_fingerprint() -> str:
+    """Changes whenever the privacy pipeline changes: NER model, gazetteers, filter and pseudonymiser code.
+
+    Part of the cache key, so an improved pseudonymiser re-processes texts on the next export.
+    """
+    from hoi_nlp.nlp.ner_train import model_digest
+    from hoi_nlp.settings import load_settings, resolve_repo_path
+
+    package = Path(__file__).resolve().parent.parent
+    parts = [model_digest(resolve_repo_path(load_settings().nlp.ner_model))]
+    files = sorted((package / "resources").glob("*.t*")) + [
+        package / "pseudonymize.py", package / "nlp" / "ner.py", package / "nlp" / "entity_filter.py",
+        package / "nlp" / "gazetteers.py"]
+    parts += [content_hash(path.read_text(encoding="utf-8")) for path in files if path.is_file()]
+    return content_hash("\n".join(parts))[:16]
+
+
+def _text_key(text: str) -> str:
+    return content_hash(privacy_fingerprint() + "\x1f" + text)
+
+
 def _cached(workspace: Workspace, hashes: Sequence[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     with workspace.engine.connect() as conn:
@@ -47,7 +72,7 @@ def pseudonymize_texts(workspace: Workspace, texts: Sequence[str]) -> dict[str, 
     from hoi_nlp.pseudonymize import pseudonymize_records
 
     _metadata.create_all(workspace.engine)
-    by_hash = {content_hash(text): text for text in texts}
+    by_hash = {_text_key(text): text for text in texts}
     done = _cached(workspace, list(by_hash))
     todo = [(h, t) for h, t in by_hash.items() if h not in done]
     if todo:
