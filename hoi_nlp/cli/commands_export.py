@@ -14,9 +14,15 @@ import typer
 
 from hoi_nlp.cli._app import app, codebook_app, echo, handle_errors, quotes_app
 
-CODEBOOK_OPT = typer.Option(None, "--codebook", "-c", help="Codebook YAML (default: configs/codebooks/hoi.yaml).")
-WORKSPACE_OPT = typer.Option(None, "--workspace", "-w", help="Study workspace (default: outputs/<study name>/).")
-STUDY_OPT = typer.Option(None, "--study", "-s", help="Study folder (its workspace is outputs/<name>/) or workspace.")
+CODEBOOK_OPT = typer.Option(
+    None, "--codebook", "-c", help="Codebook YAML (default: configs/codebooks/hoi.yaml)."
+)
+WORKSPACE_OPT = typer.Option(
+    None, "--workspace", "-w", help="Study workspace (default: outputs/<study name>/)."
+)
+STUDY_OPT = typer.Option(
+    None, "--study", "-s", help="Study folder (its workspace is outputs/<name>/) or workspace."
+)
 
 # The basic `hoi export` registered by commands_study is replaced by the one below.
 app.registered_commands[:] = [c for c in app.registered_commands if c.name != "export"]
@@ -43,12 +49,21 @@ def export_command(
     study: Path = typer.Argument(..., help="Study folder or its workspace."),
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
-    output: Path | None = typer.Option(None, "--output", "-o",
-                                       help="Export folder (default: <workspace>/exports), or FILE.qdpx / FILE.qdc."),
-    fmt: list[str] = typer.Option(["xlsx", "parquet", "csv", "md"], "--format", "-f",
-                                  help="xlsx|parquet|csv|md|docx|html|qdpx|qdc (repeat for several)."),
-    raw: bool = typer.Option(False, "--raw", help="Export original, NOT pseudonymised text (marked as such)."),
-    csv_dialect: str = typer.Option("excel", "--csv-dialect", help="excel | excel-da (semicolon, decimal comma)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Export folder (default: <workspace>/exports), or FILE.qdpx / FILE.qdc."
+    ),
+    fmt: list[str] = typer.Option(
+        ["xlsx", "parquet", "csv", "md"],
+        "--format",
+        "-f",
+        help="xlsx|parquet|csv|md|docx|html|qdpx|qdc (repeat for several).",
+    ),
+    raw: bool = typer.Option(
+        False, "--raw", help="Export original, NOT pseudonymised text (marked as such)."
+    ),
+    csv_dialect: str = typer.Option(
+        "excel", "--csv-dialect", help="excel | excel-da (semicolon, decimal comma)."
+    ),
     quotes_per_code: int = typer.Option(3, "--quotes-per-code", help="Quotes per code in the report."),
 ) -> None:
     """Export the coded dataset, report and REFI-QDA files (pseudonymised by default)."""
@@ -56,9 +71,18 @@ def export_command(
 
     ws = _workspace(study, workspace)
     if raw:
-        echo("Warning: --raw: the files are NOT pseudonymised and are marked 'IKKE PSEUDONYMISERET'.", err=True)
-    for path in export_study(ws, _codebook(codebook), formats=fmt, output=output, raw=raw,
-                             csv_dialect=csv_dialect, quotes_per_code=quotes_per_code):
+        echo(
+            "Warning: --raw: the files are NOT pseudonymised and are marked 'IKKE PSEUDONYMISERET'.", err=True
+        )
+    for path in export_study(
+        ws,
+        _codebook(codebook),
+        formats=fmt,
+        output=output,
+        raw=raw,
+        csv_dialect=csv_dialect,
+        quotes_per_code=quotes_per_code,
+    ):
         echo(f"wrote {path}")
 
 
@@ -70,12 +94,16 @@ def cite_command(
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
     n: int = typer.Option(5, "--n", "-n", help="How many quotes."),
-    group: str | None = typer.Option(None, "--group", help="Only respondents with ATTR=VALUE, e.g. "
-                                     "size_group='Mindre kommune'."),
+    group: str | None = typer.Option(
+        None, "--group", help="Only respondents with ATTR=VALUE, e.g. size_group='Mindre kommune'."
+    ),
     fmt: str = typer.Option("md", "--format", "-f", help="md | docx | json"),
-    with_attributes: bool = typer.Option(False, "--with-attributes",
-                                         help="Add size group and region to the citation (never the municipality)."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (docx: default in exports/)."),
+    with_attributes: bool = typer.Option(
+        False, "--with-attributes", help="Add size group and region to the citation (never the municipality)."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write (docx: default in exports/)."
+    ),
 ) -> None:
     """The best pseudonymised quotes for a code, with citation lines and quote ids."""
     from hoi_nlp.export.api import cite
@@ -83,12 +111,19 @@ def cite_command(
 
     ws = _workspace(study, workspace)
     codes = _codebook(codebook)
-    quotes = cite(ws, codes, code, n=n, group=group, with_attributes=CITATION_ATTRIBUTES if with_attributes else ())
+    quotes = cite(
+        ws, codes, code, n=n, group=group, with_attributes=CITATION_ATTRIBUTES if with_attributes else ()
+    )
     if not quotes:
         echo(f"No quotes for {code}" + (f" in {group}" if group else "") + ".")
         return
-    _emit_quotes(quotes, fmt=fmt, output=output, title=codes.code(code).label,
-                 default=ws.exports_dir / f"citater_{code}.docx")
+    _emit_quotes(
+        quotes,
+        fmt=fmt,
+        output=output,
+        title=codes.code(code).label,
+        default=ws.exports_dir / f"citater_{code}.docx",
+    )
 
 
 def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, default: Path) -> None:
@@ -96,9 +131,21 @@ def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, def
     from hoi_nlp.export.files import write_text_atomic
 
     if fmt == "json":
-        text = json.dumps([{"quote_id": q.quote_id, "code_id": q.code_id, "text": q.text_pseudonymized,
-                            "citation": q.citation, "review_state": q.review_state,
-                            "confidence": q.confidence} for q in quotes], ensure_ascii=False, indent=1)
+        text = json.dumps(
+            [
+                {
+                    "quote_id": q.quote_id,
+                    "code_id": q.code_id,
+                    "text": q.text_pseudonymized,
+                    "citation": q.citation,
+                    "review_state": q.review_state,
+                    "confidence": q.confidence,
+                }
+                for q in quotes
+            ],
+            ensure_ascii=False,
+            indent=1,
+        )
     elif fmt == "md":
         from hoi_nlp.export.quotes import quote_line
 
@@ -127,7 +174,9 @@ def quote_command(
     study: Path | None = STUDY_OPT,
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
-    original: bool = typer.Option(False, "--original", help="Also print the original, NOT pseudonymised span."),
+    original: bool = typer.Option(
+        False, "--original", help="Also print the original, NOT pseudonymised span."
+    ),
 ) -> None:
     """Where a quote comes from: source, file, locator, offsets and review state."""
     from hoi_nlp.export.cite import resolve_quote
@@ -135,9 +184,16 @@ def quote_command(
 
     ws = _workspace(study, workspace)
     found = resolve_quote(load_coded_study(ws, _codebook(codebook)), quote_id, workspace=ws)
-    for label, value in (("quote", found.quote_id), ("code", found.code_id), ("source", found.source_id),
-                         ("segment", found.segment_id), ("file", found.path), ("locator", found.locator),
-                         ("offsets", f"{found.start}-{found.end}"), ("review", found.review_state)):
+    for label, value in (
+        ("quote", found.quote_id),
+        ("code", found.code_id),
+        ("source", found.source_id),
+        ("segment", found.segment_id),
+        ("file", found.path),
+        ("locator", found.locator),
+        ("offsets", f"{found.start}-{found.end}"),
+        ("review", found.review_state),
+    ):
         echo(f"{label:8s} {value}")
     if original:
         echo("Warning: the text below is the ORIGINAL span and is NOT pseudonymised.", err=True)
@@ -170,8 +226,10 @@ def codebook_import_qdc(
     from hoi_nlp.export.refi_import import import_qdc
 
     codebook = import_qdc(file, output)
-    echo(f"wrote {output}: {len(codebook.families)} families, {len(codebook.codes)} codes "
-         "(add patterns or examples before coding with it)")
+    echo(
+        f"wrote {output}: {len(codebook.families)} families, {len(codebook.codes)} codes "
+        "(add patterns or examples before coding with it)"
+    )
 
 
 @app.command("import-qdpx")
@@ -190,8 +248,10 @@ def import_qdpx_command(
 
     ws = _workspace(study, workspace)
     summary = import_qdpx(ws, file, load_coded_study(ws, _codebook(codebook)), analyst=analyst, round=round)
-    echo(f"{summary.codings} codings read; decisions: "
-         + (", ".join(f"{k} {v}" for k, v in sorted(summary.decisions.items())) or "none"))
+    echo(
+        f"{summary.codings} codings read; decisions: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(summary.decisions.items())) or "none")
+    )
     for warning in summary.warnings[:20]:
         echo(f"Warning: {warning}", err=True)
     if summary.note:

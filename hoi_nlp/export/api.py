@@ -34,9 +34,17 @@ def _target(output: Path | None, default_dir: Path, name: str, suffix: str) -> P
     return (output or default_dir) / name
 
 
-def export_study(workspace: Workspace, codebook: Codebook, *, formats: Sequence[str] = TABLE_FORMATS,
-                 output: Path | None = None, raw: bool = False, csv_dialect: str = "excel",
-                 quotes_per_code: int = 3, embeddings: bool = True) -> list[Path]:
+def export_study(
+    workspace: Workspace,
+    codebook: Codebook,
+    *,
+    formats: Sequence[str] = TABLE_FORMATS,
+    output: Path | None = None,
+    raw: bool = False,
+    csv_dialect: str = "excel",
+    quotes_per_code: int = 3,
+    embeddings: bool = True,
+) -> list[Path]:
     """Export the study in ``formats``; returns the written files."""
     unknown = sorted(set(formats) - set(ALL_FORMATS))
     if unknown:
@@ -44,17 +52,37 @@ def export_study(workspace: Workspace, codebook: Codebook, *, formats: Sequence[
     study = load_coded_study(workspace, codebook)
     redact = study_redactor(workspace, study, raw=raw)
     guard = LeakGuard.for_study(workspace, study, raw=raw)
-    out_dir = output if output is not None and not output.suffix else (output.parent if output else
-                                                                        workspace.exports_dir)
+    out_dir = (
+        output
+        if output is not None and not output.suffix
+        else (output.parent if output else workspace.exports_dir)
+    )
     written: list[Path] = []
     tables = [f for f in formats if f in TABLE_FORMATS]
     reports = [f for f in formats if f in (*REPORT_FORMATS, "md")]
     if tables:
-        written += export_dataset(study, out_dir, redact=redact, formats=tables, csv_dialect=csv_dialect,
-                                  raw=raw, guard=guard, plots=not reports)
+        written += export_dataset(
+            study,
+            out_dir,
+            redact=redact,
+            formats=tables,
+            csv_dialect=csv_dialect,
+            raw=raw,
+            guard=guard,
+            plots=not reports,
+        )
     if reports:
-        written += export_reports(workspace, study, out_dir, redact=redact, formats=reports, raw=raw,
-                                  guard=guard, per_code=quotes_per_code, embeddings=embeddings)
+        written += export_reports(
+            workspace,
+            study,
+            out_dir,
+            redact=redact,
+            formats=reports,
+            raw=raw,
+            guard=guard,
+            per_code=quotes_per_code,
+            embeddings=embeddings,
+        )
     if "qdpx" in formats:
         from hoi_nlp.export.refi import export_qdpx
 
@@ -67,8 +95,15 @@ def export_study(workspace: Workspace, codebook: Codebook, *, formats: Sequence[
     return written
 
 
-def quote_picker(workspace: Workspace, study: CodedStudy, *, redact: Redactor, n: int, embeddings: bool,
-                 with_attributes: Sequence[str] = ()) -> tuple[object, list[Quote]]:
+def quote_picker(
+    workspace: Workspace,
+    study: CodedStudy,
+    *,
+    redact: Redactor,
+    n: int,
+    embeddings: bool,
+    with_attributes: Sequence[str] = (),
+) -> tuple[object, list[Quote]]:
     """A function code_id -> best quotes (recording what it hands out), and that record."""
     embed = _embedding_or_none(workspace, study) if embeddings else None
     handed: list[Quote] = []
@@ -91,9 +126,18 @@ def _embedding_or_none(workspace: Workspace, study: CodedStudy):  # noqa: ANN202
         return None
 
 
-def export_reports(workspace: Workspace, study: CodedStudy, out_dir: Path, *, redact: Redactor,
-                   formats: Sequence[str], raw: bool, guard: LeakGuard, per_code: int = 3,
-                   embeddings: bool = True) -> list[Path]:
+def export_reports(
+    workspace: Workspace,
+    study: CodedStudy,
+    out_dir: Path,
+    *,
+    redact: Redactor,
+    formats: Sequence[str],
+    raw: bool,
+    guard: LeakGuard,
+    per_code: int = 3,
+    embeddings: bool = True,
+) -> list[Path]:
     """The report in ``formats`` (docx, md, html) with its figures."""
     from hoi_nlp.export.report import build_report, write_report
 
@@ -103,9 +147,16 @@ def export_reports(workspace: Workspace, study: CodedStudy, out_dir: Path, *, re
 
     prepare_quotes(study, study.codings, redact)
     pick, handed = quote_picker(workspace, study, redact=redact, n=per_code, embeddings=embeddings)
-    report = build_report(study, pick=pick, figures=figures, raw=raw, workspace_root=workspace.root,
-                          reviews=_decision_counts(workspace), agreement=agreement_rows(workspace),
-                          thresholds=_thresholds())
+    report = build_report(
+        study,
+        pick=pick,
+        figures=figures,
+        raw=raw,
+        workspace_root=workspace.root,
+        reviews=_decision_counts(workspace),
+        agreement=agreement_rows(workspace),
+        thresholds=_thresholds(),
+    )
     register_quotes(workspace, handed)
     written = []
     for fmt in formats:
@@ -143,12 +194,22 @@ def _thresholds() -> str:
     from hoi_nlp.settings import load_settings
 
     settings = load_settings()
-    return (f"minimum sikkerhed {settings.coding.min_confidence:.2f}; koder: {settings.coding.coder}; "
-            f"indlejringer: {settings.embeddings.backend}")
+    return (
+        f"minimum sikkerhed {settings.coding.min_confidence:.2f}; citatudvælgelse med indlejringer "
+        f"({settings.embeddings.backend}); near-duplikater ved cosinus ≥ 0,97"
+    )
 
 
-def cite(workspace: Workspace, codebook: Codebook, code_id: str, *, n: int = 5, group: str | None = None,
-         with_attributes: Sequence[str] = (), embeddings: bool = True) -> list[Quote]:
+def cite(
+    workspace: Workspace,
+    codebook: Codebook,
+    code_id: str,
+    *,
+    n: int = 5,
+    group: str | None = None,
+    with_attributes: Sequence[str] = (),
+    embeddings: bool = True,
+) -> list[Quote]:
     """The ``n`` best pseudonymised quotes for ``code_id`` (recorded so their ids resolve)."""
     from hoi_nlp.export.cite import parse_group
 
@@ -157,8 +218,15 @@ def cite(workspace: Workspace, codebook: Codebook, code_id: str, *, n: int = 5, 
     redact = study_redactor(workspace, study)
     guard = LeakGuard.for_study(workspace, study, raw=False)
     embed = _embedding_or_none(workspace, study) if embeddings else None
-    quotes = best_quotes(study, code_id, redact=redact, n=n, embed=embed, group=parse_group(group),
-                         with_attributes=with_attributes)
+    quotes = best_quotes(
+        study,
+        code_id,
+        redact=redact,
+        n=n,
+        embed=embed,
+        group=parse_group(group),
+        with_attributes=with_attributes,
+    )
     for quote in quotes:
         guard.check_text(quote.citation, where=quote.quote_id)
     register_quotes(workspace, quotes)

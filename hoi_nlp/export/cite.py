@@ -65,7 +65,9 @@ def parse_group(group: str | None) -> tuple[str, str] | None:
         return None
     attribute, sep, value = group.partition("=")
     if not sep or not attribute.strip():
-        raise ExportError(f"--group '{group}' must look like ATTR=VALUE", hint="e.g. --group size_group=Mindre kommune")
+        raise ExportError(
+            f"--group '{group}' must look like ATTR=VALUE", hint="e.g. --group size_group=Mindre kommune"
+        )
     return attribute.strip(), value.strip()
 
 
@@ -76,8 +78,9 @@ def _in_group(study: CodedStudy, coding: Coding, group: tuple[str, str] | None) 
     return value.casefold() == group[1].casefold()
 
 
-def rank_codings(study: CodedStudy, code_id: str, *, embed: Embedding | None,
-                 group: tuple[str, str] | None = None) -> tuple[list[Coding], dict[str, np.ndarray]]:
+def rank_codings(
+    study: CodedStudy, code_id: str, *, embed: Embedding | None, group: tuple[str, str] | None = None
+) -> tuple[list[Coding], dict[str, np.ndarray]]:
     """Codings of ``code_id`` best first, with their segment vectors (empty without embeddings).
 
     Score within a tier: half machine confidence, half representativeness (rank of the
@@ -104,12 +107,20 @@ def _near_duplicate(vector: np.ndarray | None, chosen: list[np.ndarray], thresho
     return vector is not None and any(float(vector @ other) >= threshold for other in chosen)
 
 
-def best_quotes(study: CodedStudy, code_id: str, *, redact: Redactor, n: int = 5, embed: Embedding | None = None,
-                group: tuple[str, str] | None = None, with_attributes: Sequence[str] = (),
-                duplicate_cosine: float = DUPLICATE_COSINE) -> list[Quote]:
+def best_quotes(
+    study: CodedStudy,
+    code_id: str,
+    *,
+    redact: Redactor,
+    n: int = 5,
+    embed: Embedding | None = None,
+    group: tuple[str, str] | None = None,
+    with_attributes: Sequence[str] = (),
+    duplicate_cosine: float = DUPLICATE_COSINE,
+) -> list[Quote]:
     """The ``n`` best quotes for ``code_id``: clear, representative, short and diverse."""
     ordered, vectors = rank_codings(study, code_id, embed=embed, group=group)
-    prepare_quotes(study, ordered[:max(20, 4 * n)], redact)
+    prepare_quotes(study, ordered[: max(20, 4 * n)], redact)
     quotes: list[Quote] = []
     respondents: set[str] = set()
     chosen: list[np.ndarray] = []
@@ -141,8 +152,9 @@ def prepare_quotes(study: CodedStudy, codings: Sequence[Coding], redact: Redacto
     prepare(redact, [study.sources[sid].text[a:b] for sid, a, b in spans])
 
 
-def search_segments(study: CodedStudy, query: str, *, embed: Embedding, redact: Redactor,
-                    n: int = 10) -> list[tuple[float, Quote]]:
+def search_segments(
+    study: CodedStudy, query: str, *, embed: Embedding, redact: Redactor, n: int = 10
+) -> list[tuple[float, Quote]]:
     """Coded segments closest to ``query`` (cosine), each as a quote for its most confident code."""
     by_segment: dict[str, Coding] = {}
     for coding in sorted(study.codings, key=lambda c: (c.rank_tier, -c.confidence)):
@@ -159,6 +171,7 @@ def search_segments(study: CodedStudy, query: str, *, embed: Embedding, redact: 
 
 # ---------------------------------------------------------------- registry and resolution
 
+
 def registry_path(workspace: Workspace) -> Path:
     """``<workspace>/quotes/registry.jsonl``."""
     return workspace.path(*REGISTRY)
@@ -168,8 +181,17 @@ def register_quotes(workspace: Workspace, quotes: Sequence[Quote]) -> None:
     """Record quote ids with their offsets (no text) so they resolve later."""
     path = registry_path(workspace)
     known = load_registry(workspace)
-    new = {q.quote_id: {"quote_id": q.quote_id, "code_id": q.code_id, "source_id": q.source_id,
-                        "segment_id": q.segment_id, "start": q.start, "end": q.end} for q in quotes}
+    new = {
+        q.quote_id: {
+            "quote_id": q.quote_id,
+            "code_id": q.code_id,
+            "source_id": q.source_id,
+            "segment_id": q.segment_id,
+            "start": q.start,
+            "end": q.end,
+        }
+        for q in quotes
+    }
     if set(new) <= set(known):
         return
     known.update(new)
@@ -207,19 +229,38 @@ def resolve_quote(study: CodedStudy, quote_id: str, *, workspace: Workspace | No
     if record is None:
         record = _search_codings(study, quote_id)
     if record is None:
-        raise ExportError(f"unknown quote id '{quote_id}'", path=str(workspace.root) if workspace else None,
-                          hint="quote ids come from `hoi cite` or an export of this study")
+        raise ExportError(
+            f"unknown quote id '{quote_id}'",
+            path=str(workspace.root) if workspace else None,
+            hint="quote ids come from `hoi cite` or an export of this study",
+        )
     source = study.sources.get(str(record["source_id"]))
     if source is None:
-        raise ExportError(f"quote '{quote_id}' points to source '{record['source_id']}', which is no longer "
-                          "in the study", hint="the study was re-ingested; cite again")
+        raise ExportError(
+            f"quote '{quote_id}' points to source '{record['source_id']}', which is no longer in the study",
+            hint="the study was re-ingested; cite again",
+        )
     start, end = int(record["start"]), int(record["end"])  # type: ignore[call-overload]
-    coding = next((c for c in study.all_codings if c.segment_id == record["segment_id"]
-                   and c.code_id == record["code_id"]), None)
-    return ResolvedQuote(quote_id=quote_id, code_id=str(record["code_id"]), source_id=source.source_id,
-                         segment_id=str(record["segment_id"]), path=source.path, locator=source.locator,
-                         start=start, end=end, original=source.text[start:end],
-                         review_state=coding.review if coding else "ukendt")
+    coding = next(
+        (
+            c
+            for c in study.all_codings
+            if c.segment_id == record["segment_id"] and c.code_id == record["code_id"]
+        ),
+        None,
+    )
+    return ResolvedQuote(
+        quote_id=quote_id,
+        code_id=str(record["code_id"]),
+        source_id=source.source_id,
+        segment_id=str(record["segment_id"]),
+        path=source.path,
+        locator=source.locator,
+        start=start,
+        end=end,
+        original=source.text[start:end],
+        review_state=coding.review if coding else "ukendt",
+    )
 
 
 def _search_codings(study: CodedStudy, quote_id: str) -> dict[str, object] | None:
@@ -229,6 +270,11 @@ def _search_codings(study: CodedStudy, quote_id: str) -> dict[str, object] | Non
         seg = study.segment_by_id[coding.segment_id]
         for start, end in {(seg.start, seg.end), (coding.start, coding.end), quote_span(study, coding)}:
             if Quote.make_id(coding.source_id, start, end, coding.code_id) == quote_id:
-                return {"code_id": coding.code_id, "source_id": coding.source_id,
-                        "segment_id": coding.segment_id, "start": start, "end": end}
+                return {
+                    "code_id": coding.code_id,
+                    "source_id": coding.source_id,
+                    "segment_id": coding.segment_id,
+                    "start": start,
+                    "end": end,
+                }
     return None

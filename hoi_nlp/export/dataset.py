@@ -38,15 +38,19 @@ TABLE_FORMATS = ("xlsx", "parquet", "csv", "md")
 CSV_DIALECTS = ("excel", "excel-da")
 
 
-def load_coded_study(workspace: Workspace, codebook: Codebook, *, coder: str | None = None,
-                     with_review: bool = True) -> CodedStudy:
+def load_coded_study(
+    workspace: Workspace, codebook: Codebook, *, coder: str | None = None, with_review: bool = True
+) -> CodedStudy:
     """Load sources, coding units, machine assignments (of ``coder``, default all) and the review state."""
     from hoi_nlp.export.review_state import load_review_states
 
     sources = {source.source_id: source for source in load_sources(workspace)}
     if not sources:
-        raise ExportError("the study has no sources", path=str(workspace.root),
-                          hint="run `hoi run STUDY_DIR` or `hoi ingest` first")
+        raise ExportError(
+            "the study has no sources",
+            path=str(workspace.root),
+            hint="run `hoi run STUDY_DIR` or `hoi ingest` first",
+        )
     every = load_segments(workspace)
     segments = filter_segments(every)
     sentences: dict[str, list] = {}
@@ -57,8 +61,15 @@ def load_coded_study(workspace: Workspace, codebook: Codebook, *, coder: str | N
     by_id = {seg.segment_id: seg for seg in segments}
     reviews = load_review_states(workspace, by_id) if with_review else {}
     reviews = {k: v for k, v in reviews.items() if codebook.has_code(k[1])}
-    return CodedStudy(codebook=codebook, sources=sources, segments=segments, assignments=assignments,
-                      reviews=reviews, sentences=sentences, name=workspace.study)
+    return CodedStudy(
+        codebook=codebook,
+        sources=sources,
+        segments=segments,
+        assignments=assignments,
+        reviews=reviews,
+        sentences=sentences,
+        name=workspace.study,
+    )
 
 
 def _sheet_name(name: str) -> str:
@@ -101,21 +112,38 @@ def write_csv(frame: pd.DataFrame, path: Path, *, dialect: str = "excel") -> Non
     if dialect not in CSV_DIALECTS:
         raise ExportError(f"unknown CSV dialect '{dialect}'", hint=f"choose {' or '.join(CSV_DIALECTS)}")
     danish = dialect == "excel-da"
-    frame.to_csv(path, index=False, sep=";" if danish else ",", decimal="," if danish else ".",
-                 encoding="utf-8-sig", lineterminator="\r\n")
+    frame.to_csv(
+        path,
+        index=False,
+        sep=";" if danish else ",",
+        decimal="," if danish else ".",
+        encoding="utf-8-sig",
+        lineterminator="\r\n",
+    )
 
 
 def _marked(frame: pd.DataFrame, raw: bool) -> pd.DataFrame:
     return frame.assign(**{"pseudonymisering": RAW_MARK}) if raw else frame
 
 
-def export_dataset(study: CodedStudy, out_dir: Path, *, redact: Redactor, name: str = "coded_dataset",
-                   formats: Sequence[str] = TABLE_FORMATS, csv_dialect: str = "excel", raw: bool = False,
-                   guard: LeakGuard | None = None, plots: bool = True) -> list[Path]:
+def export_dataset(
+    study: CodedStudy,
+    out_dir: Path,
+    *,
+    redact: Redactor,
+    name: str = "coded_dataset",
+    formats: Sequence[str] = TABLE_FORMATS,
+    csv_dialect: str = "excel",
+    raw: bool = False,
+    guard: LeakGuard | None = None,
+    plots: bool = True,
+) -> list[Path]:
     """Write the coded dataset in ``formats``; each file atomically, then leak-checked. Returns the paths."""
     unknown = set(formats) - set(TABLE_FORMATS)
     if unknown:
-        raise ExportError(f"unknown format(s) {sorted(unknown)}", hint=f"choose from {', '.join(TABLE_FORMATS)}")
+        raise ExportError(
+            f"unknown format(s) {sorted(unknown)}", hint=f"choose from {', '.join(TABLE_FORMATS)}"
+        )
     guard = guard or LeakGuard.for_study(None, study, raw=raw)
     if not raw and guard.key is not None:
         redact = with_key_pass(redact, guard.key)
@@ -126,15 +154,24 @@ def export_dataset(study: CodedStudy, out_dir: Path, *, redact: Redactor, name: 
     for key, suffix in (("Segmenter", "segments"), ("Koder", "codes")):
         frame = _marked(sheets[key], raw)
         if "parquet" in formats:
-            written.append(write_atomic(out_dir / f"{name}_{suffix}.parquet",
-                                        lambda tmp, f=frame: f.to_parquet(tmp, index=False)))
+            written.append(
+                write_atomic(
+                    out_dir / f"{name}_{suffix}.parquet", lambda tmp, f=frame: f.to_parquet(tmp, index=False)
+                )
+            )
         if "csv" in formats:
-            written.append(write_atomic(out_dir / f"{name}_{suffix}.csv",
-                                        lambda tmp, f=frame: write_csv(f, tmp, dialect=csv_dialect)))
+            written.append(
+                write_atomic(
+                    out_dir / f"{name}_{suffix}.csv",
+                    lambda tmp, f=frame: write_csv(f, tmp, dialect=csv_dialect),
+                )
+            )
     if "csv" in formats:
         written += _frequency_csvs(study, out_dir, dialect=csv_dialect)
     if "md" in formats:
-        written.append(write_text_atomic(out_dir / "quotes.md", quotes_markdown(study, redact=redact, raw=raw)))
+        written.append(
+            write_text_atomic(out_dir / "quotes.md", quotes_markdown(study, redact=redact, raw=raw))
+        )
     for path in written:
         guard.check_file(path)
     if plots and {"xlsx", "csv"} & set(formats):
@@ -157,15 +194,27 @@ def export_figures(study: CodedStudy, out_dir: Path) -> list[Path]:
     paths = []
     for family in study.codebook.families:
         frequencies = frequency_rows(study, family.id)
-        paths.append(bar_chart(frequencies, out_dir / f"andele_{family.id}.png", total=total,
-                               title=f"{family.label}: andel af respondenterne, der nævner koden"))
+        paths.append(
+            bar_chart(
+                frequencies,
+                out_dir / f"andele_{family.id}.png",
+                total=total,
+                title=f"{family.label}: andel af respondenterne, der nævner koden",
+            )
+        )
         for attribute in crosstab_attributes(study)[:3]:
             shares = crosstab_shares(study, family.id, attribute)
             if not shares.empty and shares.shape[1] >= 2:
                 label = ATTRIBUTE_LABELS.get(attribute, attribute)
-                paths.append(heatmap(shares, out_dir / f"krydstabel_{family.id}_{attribute}.png", percent=True,
-                                     title=f"{family.label} efter {label.lower()} (pct. af respondenterne)",
-                                     value_label="Andel (pct.)"))
+                paths.append(
+                    heatmap(
+                        shares,
+                        out_dir / f"krydstabel_{family.id}_{attribute}.png",
+                        percent=True,
+                        title=f"{family.label} efter {label.lower()} (pct. af respondenterne)",
+                        value_label="Andel (pct.)",
+                    )
+                )
     paths.append(cooccurrence_figure(study, out_dir / "samforekomst_respondent.png"))
     return paths
 
@@ -179,5 +228,9 @@ def cooccurrence_figure(study: CodedStudy, path: Path, *, top: int = 15) -> Path
     order = [c for c in order if matrix.loc[c, c] > 0] or order[:2]
     labels = [study.codebook.code(c).label for c in order]
     frame = pd.DataFrame(matrix.loc[order, order].to_numpy(), index=labels, columns=labels)
-    return heatmap(frame, path, title="Samforekomst af koder (antal respondenter, der nævner begge)",
-                   value_label="Antal respondenter")
+    return heatmap(
+        frame,
+        path,
+        title="Samforekomst af koder (antal respondenter, der nævner begge)",
+        value_label="Antal respondenter",
+    )

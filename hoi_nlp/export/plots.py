@@ -25,8 +25,15 @@ def _pyplot():  # noqa: ANN202 - matplotlib's module type
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9, "axes.spines.top": False,
-                         "axes.spines.right": False, "axes.titleweight": "bold"})
+    plt.rcParams.update(
+        {
+            "font.family": "DejaVu Sans",
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titleweight": "bold",
+        }
+    )
     return plt
 
 
@@ -44,13 +51,20 @@ def bar_chart(frequencies: pd.DataFrame, path: Path, *, title: str, total: int) 
     frame = frequencies.sort_values("share_of_respondents_pct", kind="stable")
     height = max(2.0, 0.42 * len(frame) + 1.2)
     fig, ax = plt.subplots(figsize=(7.2, height))
-    bars = ax.barh([_wrap(v) for v in frame["label"]], frame["share_of_respondents_pct"], color=BAR_COLOR)
+    bars = ax.barh(
+        [_wrap(v) for v in frame["label"]], frame["share_of_respondents_pct"], color=BAR_COLOR, height=0.62
+    )
     for bar, n in zip(bars, frame["respondents"], strict=True):
-        ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2,
-                f"{_pct(bar.get_width())} pct. (n={n})", va="center", fontsize=8)
+        ax.text(
+            bar.get_width() + 1,
+            bar.get_y() + bar.get_height() / 2,
+            f"{_pct(bar.get_width())} pct. (n={n})",
+            va="center",
+            fontsize=8,
+        )
     ax.set_xlim(0, 112)
     ax.set_xlabel(f"Andel af respondenterne, der nævner koden (pct., N = {total})")
-    ax.set_title(_wrap(title, 70), loc="left")
+    fig.suptitle(_wrap(title, 90), x=0.01, ha="left", fontweight="bold", fontsize=10)
     return _save(fig, path, plt)
 
 
@@ -60,18 +74,31 @@ def heatmap(frame: pd.DataFrame, path: Path, *, title: str, value_label: str, pe
     rows, cols = frame.shape
     fig, ax = plt.subplots(figsize=(max(5.0, 1.1 * cols + 3.8), max(2.4, 0.42 * rows + 1.8)))
     values = frame.fillna(0).to_numpy(dtype=float)
-    image = ax.imshow(values, cmap="Blues", aspect="auto", vmin=0, vmax=100 if percent else max(1, values.max()))
-    ax.set_xticks(range(cols), [_wrap(c, 16) for c in frame.columns], rotation=30 if cols > 4 else 0,
-                  ha="right" if cols > 4 else "center")
+    image = ax.imshow(
+        values, cmap="Blues", aspect="auto", vmin=0, vmax=100 if percent else max(1, values.max())
+    )
+    ax.set_xticks(
+        range(cols),
+        [_wrap(c, 16) for c in frame.columns],
+        rotation=30 if cols > 4 else 0,
+        ha="right" if cols > 4 else "center",
+    )
     ax.set_yticks(range(rows), [_wrap(r, 45) for r in frame.index])
     threshold = (100 if percent else max(1, values.max())) * 0.6
     for i in range(rows):
         for j in range(cols):
             text = _pct(values[i, j]) if percent else f"{values[i, j]:.0f}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                    color="white" if values[i, j] > threshold else "black")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if values[i, j] > threshold else "black",
+            )
     fig.colorbar(image, ax=ax, label=value_label, shrink=0.8)
-    ax.set_title(_wrap(title, 70), loc="left")
+    fig.suptitle(_wrap(title, 90), x=0.01, ha="left", fontweight="bold", fontsize=10)
     return _save(fig, path, plt)
 
 

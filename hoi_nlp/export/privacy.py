@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RAW_MARK = "IKKE PSEUDONYMISERET"
-RAW_NOTE = (f"{RAW_MARK}: denne fil indeholder originale tekster med navne på personer, kommuner og steder. "
-            "Den må ikke deles eller offentliggøres.")
+RAW_NOTE = (
+    f"{RAW_MARK}: denne fil indeholder originale tekster med navne på personer, kommuner og steder. "
+    "Den må ikke deles eller offentliggøres."
+)
 # Key entries of these types name groups that reports deliberately show (regions).
 _ALLOWED_PLACEHOLDERS = frozenset({"[REGION]"})
 
@@ -47,11 +49,15 @@ def study_redactor(workspace: Workspace, study: CodedStudy, *, raw: bool = False
     try:
         from hoi_nlp.export.redact import study_redactor as build
     except ImportError as exc:
-        raise ExportError("pseudonymisation is not available in this installation", path=str(workspace.root),
-                          hint="install the privacy module or export with --raw (not for sharing)") from exc
+        raise ExportError(
+            "pseudonymisation is not available in this installation",
+            path=str(workspace.root),
+            hint="install the privacy module or export with --raw (not for sharing)",
+        ) from exc
     base = build(workspace, study, raw=False)
-    return with_key_pass(base, LeakGuard.for_study(workspace, study, raw=False).key or PseudonymKey(),
-                         workspace=workspace)
+    return with_key_pass(
+        base, LeakGuard.for_study(workspace, study, raw=False).key or PseudonymKey(), workspace=workspace
+    )
 
 
 @dataclass
@@ -67,7 +73,9 @@ class LeakGuard:
         """The guard of a study: its key (if any) plus the municipality names of its respondents."""
         from hoi_nlp.pseudonymize import PseudonymKey, key_path, load_key
 
-        key = load_key(key_path(workspace), study=workspace.study) if workspace is not None else PseudonymKey()
+        key = (
+            load_key(key_path(workspace), study=workspace.study) if workspace is not None else PseudonymKey()
+        )
         return cls(key=guard_key(key, study), raw=raw, public=_public_text(study))
 
     def leaks(self, text: str) -> list[str]:
@@ -82,9 +90,12 @@ class LeakGuard:
         """Raise :class:`ExportError` if ``text`` contains an original."""
         found = self.leaks(text)
         if found:
-            raise ExportError(f"{len(found)} original name(s) would leak into the export", where=where or None,
-                              hint="the text was not fully pseudonymised; re-run pseudonymisation, or "
-                                   "export with --raw for internal use only")
+            raise ExportError(
+                f"{len(found)} original name(s) would leak into the export",
+                where=where or None,
+                hint="the text was not fully pseudonymised; re-run pseudonymisation, or "
+                "export with --raw for internal use only",
+            )
 
     def check_file(self, path: Path) -> Path:
         """Check a written file; remove it and raise if an original name appears in it."""
@@ -94,7 +105,9 @@ class LeakGuard:
             self.check_text(exported_text(path), where=path.name)
         except ExportError as exc:
             path.unlink(missing_ok=True)
-            raise ExportError(exc.message, path=str(path), hint="the file was removed; " + (exc.hint or "")) from exc
+            raise ExportError(
+                exc.message, path=str(path), hint="the file was removed; " + (exc.hint or "")
+            ) from exc
         return path
 
 
@@ -122,9 +135,13 @@ def guard_key(key: PseudonymKey, study: CodedStudy) -> PseudonymKey:
     from hoi_nlp.pseudonymize import PseudonymKey
 
     public = _public_text(study)
-    originals = {o: p for o, p in key.originals.items()
-                 if p not in _ALLOWED_PLACEHOLDERS and o not in public
-                 and not (len(o.split()) == 1 and is_common_word(o))}
+    originals = {
+        o: p
+        for o, p in key.originals.items()
+        if p not in _ALLOWED_PLACEHOLDERS
+        and o not in public
+        and not (len(o.split()) == 1 and is_common_word(o))
+    }
     for attrs in study.respondents.values():
         name = (attrs.get("municipality") or "").strip()
         if len(name) >= 3:

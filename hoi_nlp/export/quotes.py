@@ -45,8 +45,12 @@ def _evidence_spans(study: CodedStudy, coding: Coding) -> list[tuple[int, int]]:
     seg = study.segment_by_id[coding.segment_id]
     if (coding.start, coding.end) != (seg.start, seg.end):
         return [(coding.start, coding.end)]
-    return [(seg.start + ev.start, seg.start + ev.end) for a in study.assignments
-            if a.segment_id == coding.segment_id and a.code_id == coding.code_id for ev in a.evidence]
+    return [
+        (seg.start + ev.start, seg.start + ev.end)
+        for a in study.assignments
+        if a.segment_id == coding.segment_id and a.code_id == coding.code_id
+        for ev in a.evidence
+    ]
 
 
 def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_WORDS) -> tuple[int, int]:
@@ -62,13 +66,19 @@ def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_
     hit = [s for s in sentences if any(e_start < s.end and s.start < e_end for e_start, e_end in evidence)]
     chosen = hit or sentences[:1]
     first, last = chosen[0], chosen[-1]
-    if len(source.text[first.start:last.end].split()) > max_words:
+    if len(source.text[first.start : last.end].split()) > max_words:
         last = first
     return _strip_span(source.text, first.start, last.end)
 
 
-def make_quote(study: CodedStudy, coding: Coding, *, redact: Redactor, with_attributes: Sequence[str] = (),
-               max_words: int = MAX_QUOTE_WORDS) -> Quote:
+def make_quote(
+    study: CodedStudy,
+    coding: Coding,
+    *,
+    redact: Redactor,
+    with_attributes: Sequence[str] = (),
+    max_words: int = MAX_QUOTE_WORDS,
+) -> Quote:
     """A :class:`Quote` for one coding: exact span, pseudonymised text, citation and stable id."""
     source = study.sources[coding.source_id]
     start, end = quote_span(study, coding, max_words=max_words)
@@ -77,18 +87,35 @@ def make_quote(study: CodedStudy, coding: Coding, *, redact: Redactor, with_attr
     unit_id = seg.segment_id if (start, end) == (seg.start, seg.end) else f"{source.source_id}:q{start}-{end}"
     published = redact(unit_id, text).strip()
     return Quote(
-        quote_id=Quote.make_id(source.source_id, start, end, coding.code_id), code_id=coding.code_id,
-        source_id=source.source_id, segment_id=coding.segment_id, start=start, end=end, text=text,
-        text_pseudonymized=published, citation=citation_line(published, source, with_attributes=with_attributes),
-        confidence=coding.confidence, review_state=coding.review,
+        quote_id=Quote.make_id(source.source_id, start, end, coding.code_id),
+        code_id=coding.code_id,
+        source_id=source.source_id,
+        segment_id=coding.segment_id,
+        start=start,
+        end=end,
+        text=text,
+        text_pseudonymized=published,
+        citation=citation_line(published, source, with_attributes=with_attributes),
+        confidence=coding.confidence,
+        review_state=coding.review,
     )
 
 
-def quotes_for_code(study: CodedStudy, code_id: str, *, redact: Redactor, limit: int = 5,
-                    ranking: Sequence[Coding] | None = None, with_attributes: Sequence[str] = ()) -> list[Quote]:
-    """Quotes for ``code_id`` in ``ranking`` order (default: reviewed first, then confidence), one per respondent."""
-    ordered = list(ranking) if ranking is not None else sorted(
-        study.codings_for(code_id), key=lambda c: (c.rank_tier, -c.confidence, c.segment_id))
+def quotes_for_code(
+    study: CodedStudy,
+    code_id: str,
+    *,
+    redact: Redactor,
+    limit: int = 5,
+    ranking: Sequence[Coding] | None = None,
+    with_attributes: Sequence[str] = (),
+) -> list[Quote]:
+    """Quotes for ``code_id``, one per respondent, in ``ranking`` order (default: reviewed, then score)."""
+    ordered = (
+        list(ranking)
+        if ranking is not None
+        else sorted(study.codings_for(code_id), key=lambda c: (c.rank_tier, -c.confidence, c.segment_id))
+    )
     quotes: list[Quote] = []
     seen: set[str] = set()
     for coding in ordered:
@@ -115,9 +142,12 @@ def quotes_markdown(study: CodedStudy, *, redact: Redactor, per_code: int = 5, r
     lines = [f"# Citater pr. kode — {study.codebook.name or study.codebook.id}", ""]
     if raw:
         lines += [f"**{RAW_NOTE}**", ""]
-    lines += [f"Kodebog: `{study.codebook.version_tag}`. "
-              + ("Citaterne er IKKE pseudonymiserede. " if raw else "Citaterne er pseudonymiserede. ")
-              + "Citat-id'et fører tilbage til kilde og position (`hoi quote ID`).", ""]
+    lines += [
+        f"Kodebog: `{study.codebook.version_tag}`. "
+        + ("Citaterne er IKKE pseudonymiserede. " if raw else "Citaterne er pseudonymiserede. ")
+        + "Citat-id'et fører tilbage til kilde og position (`hoi quote ID`).",
+        "",
+    ]
     for family in study.codebook.families:
         lines += [f"## {family.label}", ""]
         for code in family.codes:
@@ -126,4 +156,3 @@ def quotes_markdown(study: CodedStudy, *, redact: Redactor, per_code: int = 5, r
             lines += [quote_line(q) for q in quotes] or ["_Ingen citater._"]
             lines.append("")
     return "\n".join(lines)
-

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from hoi_nlp.codebook import Codebook, Code
+from hoi_nlp.codebook import Code, Codebook
 from hoi_nlp.export.files import write_atomic
 from hoi_nlp.export.privacy import prepare
 from hoi_nlp.export.tables import CodedStudy, Coding, Redactor, exported_attributes
@@ -46,7 +46,9 @@ def guid(kind: str, *parts: str) -> str:
 
 def _el(parent: etree._Element | None, tag: str, ns: str = PROJECT_NS, **attrs: str) -> etree._Element:
     qualified = f"{{{ns}}}{tag}"
-    element = etree.Element(qualified, nsmap={None: ns}) if parent is None else etree.SubElement(parent, qualified)
+    element = (
+        etree.Element(qualified, nsmap={None: ns}) if parent is None else etree.SubElement(parent, qualified)
+    )
     for key, value in attrs.items():
         element.set(key, value)
     return element
@@ -60,9 +62,17 @@ def _text_el(parent: etree._Element, tag: str, text: str, ns: str = PROJECT_NS) 
 
 # ---------------------------------------------------------------- codebook
 
+
 def _code_el(parent: etree._Element, code: Code, color: str, ns: str) -> None:
-    element = _el(parent, "Code", ns, guid=guid("code", code.id), name=code.label, isCodable="true",
-                  color=code.color or color)
+    element = _el(
+        parent,
+        "Code",
+        ns,
+        guid=guid("code", code.id),
+        name=code.label,
+        isCodable="true",
+        color=code.color or color,
+    )
     text = code.description
     if code.include:
         text += f"\nMedtag: {code.include}"
@@ -76,8 +86,15 @@ def codebook_tree(parent: etree._Element, codebook: Codebook, ns: str) -> None:
     codes = _el(parent, "Codes", ns)
     for index, family in enumerate(codebook.families):
         color = FAMILY_COLORS[index % len(FAMILY_COLORS)]
-        element = _el(codes, "Code", ns, guid=guid("family", family.id), name=family.label or family.id,
-                      isCodable="false", color=color)
+        element = _el(
+            codes,
+            "Code",
+            ns,
+            guid=guid("family", family.id),
+            name=family.label or family.id,
+            isCodable="false",
+            color=color,
+        )
         _text_el(element, "Description", f"{family.description}\n[hoi: {family.id}]".strip(), ns)
         for code in family.codes:
             _code_el(element, code, color, ns)
@@ -98,6 +115,7 @@ def export_qdc(codebook: Codebook, path: Path) -> Path:
 
 # ---------------------------------------------------------------- project
 
+
 @dataclass(frozen=True)
 class ExportedSource:
     """A source as written into the project: its (pseudonymised) text and mapped codings."""
@@ -112,7 +130,9 @@ def _points(text: str, cuts: Sequence[int]) -> list[int]:
     return sorted({0, len(text), *(c for c in cuts if 0 <= c <= len(text))})
 
 
-def piecewise_redact(source_id: str, text: str, cuts: Sequence[int], redact: Redactor) -> tuple[str, dict[int, int]]:
+def piecewise_redact(
+    source_id: str, text: str, cuts: Sequence[int], redact: Redactor
+) -> tuple[str, dict[int, int]]:
     """Redact ``text`` in pieces cut at ``cuts``; return the new text and old -> new offsets of the cuts."""
     points = _points(text, cuts)
     parts, mapping, position = [], {0: 0}, 0
@@ -131,8 +151,14 @@ def export_sources(study: CodedStudy, redact: Redactor) -> list[ExportedSource]:
     for coding in study.codings:
         by_source.setdefault(coding.source_id, []).append(coding)
     cuts = {sid: [p for c in by_source.get(sid, []) for p in (c.start, c.end)] for sid in study.sources}
-    prepare(redact, [study.sources[sid].text[a:b] for sid in study.sources
-                     for a, b in pairwise(_points(study.sources[sid].text, cuts[sid]))])
+    prepare(
+        redact,
+        [
+            study.sources[sid].text[a:b]
+            for sid in study.sources
+            for a, b in pairwise(_points(study.sources[sid].text, cuts[sid]))
+        ],
+    )
     exported = []
     for source_id in sorted(study.sources):
         codings = by_source.get(source_id, [])
@@ -176,16 +202,34 @@ def _cases(root: etree._Element, study: CodedStudy, attributes: Sequence[str]) -
             _el(case, "SourceRef", targetGUID=guid("source", source_id))
 
 
-def _selection(parent: etree._Element, exported: ExportedSource, span: tuple[int, int],
-               codings: list[Coding], notes: list[tuple[str, str]]) -> None:
-    sel = _el(parent, "PlainTextSelection", guid=guid("selection", exported.source_id, *map(str, span)),
-              name=exported.text[span[0]:span[1]][:60].replace("\n", " "),
-              startPosition=str(span[0]), endPosition=str(span[1]), creatingUser=guid("user", MACHINE_USER))
-    _text_el(sel, "Description", "; ".join(f"{c.code_id}: {c.review}, sikkerhed {c.confidence:.2f}"
-                                          for c in codings))
+def _selection(
+    parent: etree._Element,
+    exported: ExportedSource,
+    span: tuple[int, int],
+    codings: list[Coding],
+    notes: list[tuple[str, str]],
+) -> None:
+    sel = _el(
+        parent,
+        "PlainTextSelection",
+        guid=guid("selection", exported.source_id, *map(str, span)),
+        name=exported.text[span[0] : span[1]][:60].replace("\n", " "),
+        startPosition=str(span[0]),
+        endPosition=str(span[1]),
+        creatingUser=guid("user", MACHINE_USER),
+    )
+    _text_el(
+        sel,
+        "Description",
+        "; ".join(f"{c.code_id}: {c.review}, sikkerhed {c.confidence:.2f}" for c in codings),
+    )
     for coding in codings:
-        element = _el(sel, "Coding", guid=guid("coding", coding.segment_id, coding.code_id),
-                      creatingUser=guid("user", _coding_user(coding)))
+        element = _el(
+            sel,
+            "Coding",
+            guid=guid("coding", coding.segment_id, coding.code_id),
+            creatingUser=guid("user", _coding_user(coding)),
+        )
         _el(element, "CodeRef", targetGUID=guid("code", coding.code_id))
         if coding.memo:
             note_guid = guid("note", coding.segment_id, coding.code_id)
@@ -193,11 +237,17 @@ def _selection(parent: etree._Element, exported: ExportedSource, span: tuple[int
             notes.append((note_guid, coding.memo))
 
 
-def project_xml(study: CodedStudy, exported: Sequence[ExportedSource], *, raw: bool = False,
-                description: str = "") -> bytes:
+def project_xml(
+    study: CodedStudy, exported: Sequence[ExportedSource], *, raw: bool = False, description: str = ""
+) -> bytes:
     """The ``project.qde`` document."""
-    root = _el(None, "Project", name=study.name or study.codebook.name or "hoi_nlp",
-               origin="hoi_nlp", creatingUserGUID=guid("user", MACHINE_USER))
+    root = _el(
+        None,
+        "Project",
+        name=study.name or study.codebook.name or "hoi_nlp",
+        origin="hoi_nlp",
+        creatingUserGUID=guid("user", MACHINE_USER),
+    )
     users = _el(root, "Users")
     for name in _users(study):
         _el(users, "User", guid=guid("user", name), name=name)
@@ -209,8 +259,13 @@ def project_xml(study: CodedStudy, exported: Sequence[ExportedSource], *, raw: b
     notes: list[tuple[str, str]] = []
     for item in exported:
         source = study.sources[item.source_id]
-        element = _el(sources, "TextSource", guid=item.guid, name=item.source_id,
-                      plainTextPath=f"internal://{item.guid}.txt")
+        element = _el(
+            sources,
+            "TextSource",
+            guid=item.guid,
+            name=item.source_id,
+            plainTextPath=f"internal://{item.guid}.txt",
+        )
         _text_el(element, "Description", f"{source.path} — {source.locator}".strip(" —"))
         for span in sorted(item.selections):
             _selection(element, item, span, item.selections[span], notes)
@@ -236,7 +291,8 @@ def export_qdpx(study: CodedStudy, path: Path, *, redact: Redactor, raw: bool = 
 
     exported = export_sources(study, redact)
     description = f"Kodet med hoi_nlp, kodebog {study.codebook.version_tag}. " + (
-        RAW_NOTE if raw else "Teksterne er pseudonymiserede.")
+        RAW_NOTE if raw else "Teksterne er pseudonymiserede."
+    )
     project = project_xml(study, exported, raw=raw, description=description)
 
     def write(tmp: Path) -> None:
@@ -245,6 +301,7 @@ def export_qdpx(study: CodedStudy, path: Path, *, redact: Redactor, raw: bool = 
             for item in exported:
                 _zip_write(archive, f"Sources/{item.guid}.txt", item.text.encode("utf-8"))
 
-    logger.info("writing %s: %d sources, %d selections", path, len(exported),
-                sum(len(e.selections) for e in exported))
+    logger.info(
+        "writing %s: %d sources, %d selections", path, len(exported), sum(len(e.selections) for e in exported)
+    )
     return write_atomic(path, write)

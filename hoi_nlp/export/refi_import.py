@@ -78,7 +78,9 @@ def qdc_to_codebook_dict(path: Path, *, codebook_id: str | None = None) -> dict:
     """A hoi_nlp codebook (as a dict) from a ``.qdc`` file: top-level codes become families."""
     root = _parse(path)
     ns = CODEBOOK_NS if root.tag == f"{{{CODEBOOK_NS}}}CodeBook" else PROJECT_NS
-    codes_el = root.find(f"{{{ns}}}Codes") if ns == CODEBOOK_NS else root.find(f"{{{ns}}}CodeBook/{{{ns}}}Codes")
+    codes_el = (
+        root.find(f"{{{ns}}}Codes") if ns == CODEBOOK_NS else root.find(f"{{{ns}}}CodeBook/{{{ns}}}Codes")
+    )
     if codes_el is None:
         raise CodebookError("no <Codes> element: not a REFI-QDA codebook", path=str(path))
     families, family_ids, loose = [], set(), []
@@ -90,18 +92,28 @@ def qdc_to_codebook_dict(path: Path, *, codebook_id: str | None = None) -> dict:
         families.append(_family(top.get("name", ""), _description(top, ns), children, family_ids, ns))
     if loose:
         families.append(_family("Øvrige koder", "", loose, family_ids, ns))
-    return {"id": codebook_id or slug(path.stem), "version": "1", "language": "da",
-            "name": path.stem, "description": f"Importeret fra {path.name}", "families": families}
+    return {
+        "id": codebook_id or slug(path.stem),
+        "version": "1",
+        "language": "da",
+        "name": path.stem,
+        "description": f"Importeret fra {path.name}",
+        "families": families,
+    }
 
 
-def _family(label: str, description: str, codes: list[tuple[str, etree._Element]], taken: set[str],
-            ns: str) -> dict:
+def _family(
+    label: str, description: str, codes: list[tuple[str, etree._Element]], taken: set[str], ns: str
+) -> dict:
     family_id = _unique(slug(label), taken)
     code_names: set[str] = set()
     entries = []
     for name, element in codes:
-        entry = {"id": f"{family_id}.{_unique(slug(name), code_names)}", "label": name,
-                 "description": _description(element, ns)}
+        entry = {
+            "id": f"{family_id}.{_unique(slug(name), code_names)}",
+            "label": name,
+            "description": _description(element, ns),
+        }
         if element.get("color") and re.fullmatch(r"#[0-9a-fA-F]{6}", element.get("color", "")):
             entry["color"] = element.get("color")
         entries.append(entry)
@@ -119,6 +131,7 @@ def import_qdc(path: Path, output: Path, *, codebook_id: str | None = None) -> C
 
 
 # ---------------------------------------------------------------- .qdpx codings
+
 
 @dataclass(frozen=True)
 class ImportedCoding:
@@ -150,9 +163,11 @@ def _code_lookup(root: etree._Element, codebook: Codebook) -> dict[str, str]:
     lookup = {}
     for element in root.iter(f"{{{PROJECT_NS}}}Code"):
         tag = _TAG.search(element.findtext(f"{{{PROJECT_NS}}}Description") or "")
-        code_id = by_guid.get(element.get("guid", "").lower().strip("{}")) or (
-            tag.group(1) if tag and codebook.has_code(tag.group(1)) else None) or \
-            by_label.get(element.get("name", "").casefold())
+        code_id = (
+            by_guid.get(element.get("guid", "").lower().strip("{}"))
+            or (tag.group(1) if tag and codebook.has_code(tag.group(1)) else None)
+            or by_label.get(element.get("name", "").casefold())
+        )
         if code_id:
             lookup[element.get("guid", "").lower().strip("{}")] = code_id
     return lookup
@@ -163,8 +178,11 @@ def _read_project(path: Path) -> tuple[etree._Element, zipfile.ZipFile]:
         archive = zipfile.ZipFile(path)
         return etree.fromstring(archive.read("project.qde")), archive
     except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
-        raise ExportError(f"not a readable .qdpx project: {exc}", path=str(path),
-                          hint="export the project from your QDA tool as REFI-QDA (.qdpx)") from exc
+        raise ExportError(
+            f"not a readable .qdpx project: {exc}",
+            path=str(path),
+            hint="export the project from your QDA tool as REFI-QDA (.qdpx)",
+        ) from exc
 
 
 def _source_text(archive: zipfile.ZipFile, element: etree._Element) -> str:
@@ -193,8 +211,15 @@ def read_qdpx_codings(path: Path, study: CodedStudy) -> tuple[list[ImportedCodin
     return found, warnings
 
 
-def _selections(element: etree._Element, source_id: str, positions: list[int], study: CodedStudy,
-                codes: dict[str, str], users: dict[str, str], warnings: list[str]) -> list[ImportedCoding]:
+def _selections(
+    element: etree._Element,
+    source_id: str,
+    positions: list[int],
+    study: CodedStudy,
+    codes: dict[str, str],
+    users: dict[str, str],
+    warnings: list[str],
+) -> list[ImportedCoding]:
     out = []
     for sel in element.findall(f"{{{PROJECT_NS}}}PlainTextSelection"):
         start = positions[min(int(sel.get("startPosition", 0)), len(positions) - 1)]
@@ -204,8 +229,10 @@ def _selections(element: etree._Element, source_id: str, positions: list[int], s
             ref = coding.find(f"{{{PROJECT_NS}}}CodeRef")
             code_id = codes.get((ref.get("targetGUID", "") if ref is not None else "").lower().strip("{}"))
             if code_id is None or unit is None:
-                warnings.append(f"{source_id} {start}-{end}: "
-                                + ("code not in the codebook" if code_id is None else "no coding unit here"))
+                warnings.append(
+                    f"{source_id} {start}-{end}: "
+                    + ("code not in the codebook" if code_id is None else "no coding unit here")
+                )
                 continue
             user = users.get(coding.get("creatingUser", "").lower(), "")
             out.append(ImportedCoding(unit, code_id, start, end, user))
@@ -218,7 +245,9 @@ def place_span(study: CodedStudy, source_id: str, start: int, end: int) -> str |
     exact = [s for s in units if (s.start, s.end) == (start, end)]
     if exact:
         return exact[0].segment_id
-    containing = sorted((s for s in units if s.start <= start and end <= s.end), key=lambda s: s.end - s.start)
+    containing = sorted(
+        (s for s in units if s.start <= start and end <= s.end), key=lambda s: s.end - s.start
+    )
     if containing:
         return containing[0].segment_id
     overlaps = sorted(((min(end, s.end) - max(start, s.start), s.segment_id) for s in units), reverse=True)
@@ -235,27 +264,47 @@ class ImportSummary:
     note: str = ""
 
 
-def import_qdpx(workspace: Workspace, path: Path, study: CodedStudy, *, analyst: str,
-                round: str = "main") -> ImportSummary:
+def import_qdpx(
+    workspace: Workspace, path: Path, study: CodedStudy, *, analyst: str, round: str = "main"
+) -> ImportSummary:
     """Record a ``.qdpx`` project's codings as ``analyst``'s review decisions (accept/add, span)."""
     from hoi_nlp.export.review_state import review_available
 
     codings, warnings = read_qdpx_codings(path, study)
     if not review_available():
-        return ImportSummary(len(codings), {}, tuple(warnings),
-                             note="the review module is not installed: no decisions were recorded")
+        return ImportSummary(
+            len(codings),
+            {},
+            tuple(warnings),
+            note="the review module is not installed: no decisions were recorded",
+        )
     from hoi_nlp.review.decisions import record_decision
 
     machine = {(a.segment_id, a.code_id) for a in study.assignments}
     counts: dict[str, int] = {}
     for coding in sorted(set(codings), key=lambda c: (c.segment_id, c.code_id, c.start)):
         action = "accept" if (coding.segment_id, coding.code_id) in machine else "add"
-        record_decision(workspace, segment_id=coding.segment_id, action=action, analyst=analyst,
-                        code_id=coding.code_id, round=round, codebook=study.codebook)
+        record_decision(
+            workspace,
+            segment_id=coding.segment_id,
+            action=action,
+            analyst=analyst,
+            code_id=coding.code_id,
+            round=round,
+            codebook=study.codebook,
+        )
         counts[action] = counts.get(action, 0) + 1
         seg = study.segment_by_id[coding.segment_id]
         if (coding.start, coding.end) != (seg.start, seg.end):
-            record_decision(workspace, segment_id=coding.segment_id, action="span", analyst=analyst,
-                            code_id=coding.code_id, start=coding.start, end=coding.end, round=round)
+            record_decision(
+                workspace,
+                segment_id=coding.segment_id,
+                action="span",
+                analyst=analyst,
+                code_id=coding.code_id,
+                start=coding.start,
+                end=coding.end,
+                round=round,
+            )
             counts["span"] = counts.get("span", 0) + 1
     return ImportSummary(len(codings), counts, tuple(warnings))

@@ -16,6 +16,7 @@ FONT = "Calibri"
 
 # ---------------------------------------------------------------- DOCX
 
+
 def _docx_styles(document: object) -> None:
     from docx.shared import Pt, RGBColor
 
@@ -65,12 +66,36 @@ def _docx_table(document: object, block: Block) -> None:
                 cell.paragraphs[0].alignment = 2
     if not any(block.header):
         table._tbl.remove(table.rows[0]._tr)  # type: ignore[attr-defined]
+    _widths(table, len(block.header))
     for row in table.rows:
         for cell in row.cells:
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(9)
     document.add_paragraph()  # type: ignore[attr-defined]
+
+
+def _widths(table: object, columns: int, *, total_cm: float = 16.5) -> None:
+    """First column wide (labels), the rest share what is left."""
+    from docx.shared import Cm
+
+    first = total_cm * (0.45 if columns > 2 else 0.4)
+    rest = (total_cm - first) / max(1, columns - 1)
+    table.autofit = False  # type: ignore[attr-defined]
+    for index, column in enumerate(table.columns):  # type: ignore[attr-defined]
+        column.width = Cm(first if index == 0 else rest)
+    for row in table.rows:  # type: ignore[attr-defined]
+        for index, cell in enumerate(row.cells):
+            cell.width = Cm(first if index == 0 else rest)
+
+
+def _picture_width_cm(path: Path, *, width: float = 15.5, max_height: float = 21.0) -> float:
+    """Full text width, narrower when that would make the figure taller than ``max_height``."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        ratio = image.height / image.width
+    return min(width, max_height / ratio)
 
 
 def _docx_block(document: object, block: Block) -> None:
@@ -86,7 +111,7 @@ def _docx_block(document: object, block: Block) -> None:
     elif block.kind == "table":
         _docx_table(document, block)
     elif block.kind == "figure" and block.path is not None:
-        document.add_picture(str(block.path), width=Cm(15.5))  # type: ignore[attr-defined]
+        document.add_picture(str(block.path), width=Cm(_picture_width_cm(block.path)))  # type: ignore[attr-defined]
         caption = document.add_paragraph(f"Figur: {block.text}")  # type: ignore[attr-defined]
         caption.runs[0].italic = True
     elif block.kind == "quote":
@@ -105,8 +130,11 @@ def write_docx(report: Report, path: Path) -> Path:
     section = document.sections[0]
     section.left_margin = section.right_margin = Cm(2.2)
     footer = section.footer.paragraphs[0]
-    footer.text = ("IKKE PSEUDONYMISERET — må ikke deles" if report.raw
-                   else f"{report.title} · pseudonymiseret · hoi_nlp")
+    footer.text = (
+        "IKKE PSEUDONYMISERET — må ikke deles"
+        if report.raw
+        else f"{report.title} · pseudonymiseret · hoi_nlp"
+    )
     footer.runs[0].font.size = Pt(8)
     document.add_heading(report.title, level=0)
     document.add_paragraph(report.subtitle).runs[0].italic = True
@@ -116,6 +144,7 @@ def write_docx(report: Report, path: Path) -> Path:
 
 
 # ---------------------------------------------------------------- Markdown
+
 
 def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
@@ -153,10 +182,12 @@ def write_markdown(report: Report, path: Path) -> Path:
 
 # ---------------------------------------------------------------- HTML
 
-_CSS = """body{font-family:Calibri,'DejaVu Sans',sans-serif;max-width:54rem;margin:2rem auto;color:#222;line-height:1.45}
+_CSS = """body{font-family:Calibri,'DejaVu Sans',sans-serif;max-width:54rem;margin:2rem auto;color:#222;
+line-height:1.45}
 h1,h2,h3,h4{color:#1f3a5f}table{border-collapse:collapse;margin:.5rem 0 1.2rem;font-size:.9rem}
 th{background:#1f3a5f;color:#fff;text-align:left}th,td{border:1px solid #c8d0da;padding:.25rem .5rem}
-tr:nth-child(even) td{background:#eef2f7}blockquote{border-left:4px solid #1f3a5f;margin:.6rem 0;padding:.2rem .8rem}
+tr:nth-child(even) td{background:#eef2f7}
+blockquote{border-left:4px solid #1f3a5f;margin:.6rem 0;padding:.2rem .8rem}
 code{color:#777;font-size:.8rem}.warning{color:#b00020;font-weight:bold}img{max-width:100%}"""
 
 
@@ -173,8 +204,10 @@ def _html_block(block: Block) -> str:
         return f"<table>{caption}{f'<tr>{head}</tr>' if head else ''}{body}</table>"
     if block.kind == "figure" and block.path is not None:
         data = base64.b64encode(block.path.read_bytes()).decode("ascii")
-        return f'<figure><img alt="{esc(block.text)}" src="data:image/png;base64,{data}"><figcaption>' \
-               f"{esc(block.text)}</figcaption></figure>"
+        return (
+            f'<figure><img alt="{esc(block.text)}" src="data:image/png;base64,{data}"><figcaption>'
+            f"{esc(block.text)}</figcaption></figure>"
+        )
     if block.kind == "quote":
         return f"<blockquote>{esc(block.text)} <code>{esc(block.ref)}</code></blockquote>"
     return f"<p>{esc(block.text)}</p>"
@@ -183,9 +216,11 @@ def _html_block(block: Block) -> str:
 def render_html(report: Report) -> str:
     """The report as one self-contained HTML page (figures embedded)."""
     body = "\n".join(_html_block(b) for b in report.blocks)
-    return (f'<!DOCTYPE html>\n<html lang="da"><head><meta charset="utf-8"><title>{html.escape(report.title)}'
-            f"</title><style>{_CSS}</style></head><body><h1>{html.escape(report.title)}</h1>"
-            f"<p><i>{html.escape(report.subtitle)}</i></p>\n{body}\n</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="da"><head><meta charset="utf-8"><title>{html.escape(report.title)}'
+        f"</title><style>{_CSS}</style></head><body><h1>{html.escape(report.title)}</h1>"
+        f"<p><i>{html.escape(report.subtitle)}</i></p>\n{body}\n</body></html>\n"
+    )
 
 
 def write_html(report: Report, path: Path) -> Path:

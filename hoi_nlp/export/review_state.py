@@ -30,7 +30,9 @@ def review_available() -> bool:
     return True
 
 
-def load_review_states(workspace: Workspace, segments: Mapping[str, Segment]) -> dict[tuple[str, str], ReviewState]:
+def load_review_states(
+    workspace: Workspace, segments: Mapping[str, Segment]
+) -> dict[tuple[str, str], ReviewState]:
     """Current review state per (segment, code); empty when there is no review module or log."""
     try:
         from hoi_nlp.review.decisions import current_state
@@ -58,18 +60,28 @@ def normalise_states(state: Any, segments: Mapping[str, Segment]) -> dict[tuple[
     codes = _get(state, "codes", state)
     notes = _get(state, "segments", {}) or {}
     out: dict[tuple[str, str], ReviewState] = {}
-    for item in (codes.values() if isinstance(codes, Mapping) else codes or []):
+    for item in codes.values() if isinstance(codes, Mapping) else codes or []:
         segment_id, code_id = _get(item, "segment_id"), _get(item, "code_id")
         status = str(_get(item, "status", "") or "")
         if not segment_id or not code_id or status not in _STATUSES or segment_id not in segments:
             continue
         note = notes.get(segment_id)
         span = _get(item, "span") or (_get(note, "span") if note is not None else None)
-        memo = " | ".join(m for m in (_memo_text(_get(item, "memos")),
-                                      _memo_text(_get(note, "memos")) if note is not None else "") if m)
+        memo = " | ".join(
+            m
+            for m in (
+                _memo_text(_get(item, "memos")),
+                _memo_text(_get(note, "memos")) if note is not None else "",
+            )
+            if m
+        )
         out[(segment_id, code_id)] = ReviewState(
-            status=status, start=int(span[0]) if span else None, end=int(span[1]) if span else None,
-            memo=memo, analyst=str(_get(item, "decided_by", "") or ""))
+            status=status,
+            start=int(span[0]) if span else None,
+            end=int(span[1]) if span else None,
+            memo=memo,
+            analyst=str(_get(item, "decided_by", "") or ""),
+        )
     return out
 
 

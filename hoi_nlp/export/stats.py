@@ -69,15 +69,21 @@ def frequency_table(study: CodedStudy, family_id: str) -> pd.DataFrame:
     for code in study.codebook.family(family_id).codes:
         codings = study.codings_for(code.id)
         mentioning = int(matrix[code.id].sum()) if total else 0
-        rows.append({
-            "code_id": code.id, "label": code.label, "respondents": mentioning,
-            "share_of_respondents_pct": round(100 * mentioning / total, 1) if total else 0.0,
-            "segments": len({c.segment_id for c in codings}),
-            "reviewed_segments": sum(1 for c in codings if c.review in ("accepted", "added")),
-        })
+        rows.append(
+            {
+                "code_id": code.id,
+                "label": code.label,
+                "respondents": mentioning,
+                "share_of_respondents_pct": round(100 * mentioning / total, 1) if total else 0.0,
+                "segments": len({c.segment_id for c in codings}),
+                "reviewed_segments": sum(1 for c in codings if c.review in ("accepted", "added")),
+            }
+        )
     columns = ["code_id", "label", "respondents", "share_of_respondents_pct", "segments", "reviewed_segments"]
     frame = pd.DataFrame(rows, columns=columns)
-    return frame.sort_values(["respondents", "segments"], ascending=False, kind="stable").reset_index(drop=True)
+    return frame.sort_values(["respondents", "segments"], ascending=False, kind="stable").reset_index(
+        drop=True
+    )
 
 
 def crosstab_attributes(study: CodedStudy) -> list[str]:
@@ -114,8 +120,14 @@ def crosstab(study: CodedStudy, code_id: str, attribute: str) -> tuple[pd.DataFr
     for group in sorted(groups.unique()):
         members = groups.index[groups == group]
         mentioning = int(matrix.loc[members, code_id].sum())
-        rows.append({"group": group, "respondents": len(members), "mentioning": mentioning,
-                     "share_pct": round(100 * mentioning / len(members), 1) if len(members) else 0.0})
+        rows.append(
+            {
+                "group": group,
+                "respondents": len(members),
+                "mentioning": mentioning,
+                "share_pct": round(100 * mentioning / len(members), 1) if len(members) else 0.0,
+            }
+        )
         counts.append([mentioning, len(members) - mentioning])
     frame = pd.DataFrame(rows, columns=["group", "respondents", "mentioning", "share_pct"])
     return frame, significance(np.array(counts)) if counts else TestResult("", None, TOO_FEW)
@@ -127,10 +139,29 @@ def crosstab_family(study: CodedStudy, family_id: str, attribute: str) -> pd.Dat
     for code in study.codebook.family(family_id).codes:
         frame, test = crosstab(study, code.id, attribute)
         for record in frame.to_dict("records"):
-            rows.append({"code_id": code.id, "label": code.label, "attribute": attribute, **record,
-                         "test": test.test or "-", "p_value": test.p_value, "note": test.describe()})
-    columns = ["code_id", "label", "attribute", "group", "respondents", "mentioning", "share_pct",
-               "test", "p_value", "note"]
+            rows.append(
+                {
+                    "code_id": code.id,
+                    "label": code.label,
+                    "attribute": attribute,
+                    **record,
+                    "test": test.test or "-",
+                    "p_value": test.p_value,
+                    "note": test.describe(),
+                }
+            )
+    columns = [
+        "code_id",
+        "label",
+        "attribute",
+        "group",
+        "respondents",
+        "mentioning",
+        "share_pct",
+        "test",
+        "p_value",
+        "note",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -142,7 +173,9 @@ def crosstab_shares(study: CodedStudy, family_id: str, attribute: str) -> pd.Dat
     return long.pivot_table(index="label", columns="group", values="share_pct", sort=False)
 
 
-def cooccurrence(study: CodedStudy, *, level: str = "respondent", codes: Sequence[str] | None = None) -> pd.DataFrame:
+def cooccurrence(
+    study: CodedStudy, *, level: str = "respondent", codes: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Code × code counts of respondents (or segments) carrying both; the diagonal is each code's count."""
     matrix = respondent_matrix(study) if level == "respondent" else segment_matrix(study)
     if codes is not None:

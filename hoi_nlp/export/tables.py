@@ -24,13 +24,23 @@ logger = logging.getLogger(__name__)
 
 ATTRIBUTE_COLUMNS = ("municipality", "region", "size_group", "role")
 # Respondent attributes that identify a municipality or a person: only in raw exports.
-IDENTIFYING_ATTRIBUTES = frozenset({"municipality", "interviewer", "interviewer_speakers",
-                                    "respondent_speakers", "date", "question"})
-ATTRIBUTE_LABELS = {"municipality": "Kommune", "region": "Region", "size_group": "Størrelsesgruppe",
-                    "role": "Respondentrolle"}
+IDENTIFYING_ATTRIBUTES = frozenset(
+    {"municipality", "interviewer", "interviewer_speakers", "respondent_speakers", "date", "question"}
+)
+ATTRIBUTE_LABELS = {
+    "municipality": "Kommune",
+    "region": "Region",
+    "size_group": "Størrelsesgruppe",
+    "role": "Respondentrolle",
+}
 Redactor = Callable[[str, str], str]
-REVIEW_LABELS = {"unreviewed": "ikke gennemset", "accepted": "accepteret", "rejected": "afvist",
-                 "added": "tilføjet", "suggested": "ikke gennemset"}
+REVIEW_LABELS = {
+    "unreviewed": "ikke gennemset",
+    "accepted": "accepteret",
+    "rejected": "afvist",
+    "added": "tilføjet",
+    "suggested": "ikke gennemset",
+}
 
 
 @dataclass(frozen=True)
@@ -137,8 +147,9 @@ def build_codings(study: CodedStudy) -> list[Coding]:
     return [_coding(study, key, best.get(key, []), study.reviews.get(key)) for key in keys]
 
 
-def _coding(study: CodedStudy, key: tuple[str, str], machine: list[CodeAssignment],
-            review: ReviewState | None) -> Coding:
+def _coding(
+    study: CodedStudy, key: tuple[str, str], machine: list[CodeAssignment], review: ReviewState | None
+) -> Coding:
     seg = study.segment_by_id[key[0]]
     status = review.status if review else "unreviewed"
     if status == "suggested":
@@ -147,10 +158,19 @@ def _coding(study: CodedStudy, key: tuple[str, str], machine: list[CodeAssignmen
         status = "added"
     start = review.start if review and review.start is not None else seg.start
     end = review.end if review and review.end is not None else seg.end
-    return Coding(segment_id=seg.segment_id, source_id=seg.source_id, code_id=key[1], start=start, end=end,
-                  confidence=max((a.confidence for a in machine), default=1.0 if review else 0.0),
-                  machine=bool(machine), review=status, memo=review.memo if review else "",
-                  analyst=review.analyst if review else "", coders=tuple(sorted({a.coder for a in machine})))
+    return Coding(
+        segment_id=seg.segment_id,
+        source_id=seg.source_id,
+        code_id=key[1],
+        start=start,
+        end=end,
+        confidence=max((a.confidence for a in machine), default=1.0 if review else 0.0),
+        machine=bool(machine),
+        review=status,
+        memo=review.memo if review else "",
+        analyst=review.analyst if review else "",
+        coders=tuple(sorted({a.coder for a in machine})),
+    )
 
 
 def exported_attributes(study: CodedStudy, *, raw: bool) -> list[str]:
@@ -171,18 +191,35 @@ def segment_rows(study: CodedStudy, *, redact: Redactor, raw: bool = False) -> p
     for coding in study.all_codings:
         by_segment.setdefault(coding.segment_id, []).append(coding)
     attributes = exported_attributes(study, raw=raw)
-    return pd.DataFrame([_segment_row(study, seg, by_segment.get(seg.segment_id, []), attributes,
-                                      redact=redact, raw=raw) for seg in study.segments])
+    return pd.DataFrame(
+        [
+            _segment_row(study, seg, by_segment.get(seg.segment_id, []), attributes, redact=redact, raw=raw)
+            for seg in study.segments
+        ]
+    )
 
 
-def _segment_row(study: CodedStudy, seg: Segment, codings: list[Coding], attributes: Sequence[str], *,
-                 redact: Redactor, raw: bool) -> dict[str, object]:
+def _segment_row(
+    study: CodedStudy,
+    seg: Segment,
+    codings: list[Coding],
+    attributes: Sequence[str],
+    *,
+    redact: Redactor,
+    raw: bool,
+) -> dict[str, object]:
     source = study.sources[seg.source_id]
     row: dict[str, object] = {
-        "segment_id": seg.segment_id, "source_id": seg.source_id, "source_file": source.path,
-        "locator": source.locator, "respondent_id": source.respondent_id,
-        "question_id": seg.question_id or "", "speaker_role": seg.speaker_role or "",
-        "turn_index": seg.turn_index, "start": seg.start, "end": seg.end,
+        "segment_id": seg.segment_id,
+        "source_id": seg.source_id,
+        "source_file": source.path,
+        "locator": source.locator,
+        "respondent_id": source.respondent_id,
+        "question_id": seg.question_id or "",
+        "speaker_role": seg.speaker_role or "",
+        "turn_index": seg.turn_index,
+        "start": seg.start,
+        "end": seg.end,
         "text": redact(seg.segment_id, seg.text),
     }
     if raw:
@@ -192,7 +229,9 @@ def _segment_row(study: CodedStudy, seg: Segment, codings: list[Coding], attribu
         mine = [c for c in codings if c.code_id.startswith(family.id + ".")]
         row[f"machine_{family.id}"] = "; ".join(c.code_id for c in mine if c.machine)
         row[f"reviewed_{family.id}"] = "; ".join(c.code_id for c in mine if c.counted)
-        row[f"review_state_{family.id}"] = "; ".join(f"{c.code_id}={c.review}" for c in mine if c.review != "unreviewed")
+        row[f"review_state_{family.id}"] = "; ".join(
+            f"{c.code_id}={c.review}" for c in mine if c.review != "unreviewed"
+        )
     row["confidence"] = "; ".join(f"{c.code_id}={c.confidence:.2f}" for c in codings if c.machine)
     row["coders"] = "; ".join(sorted({name for c in codings for name in c.coders}))
     return row
@@ -201,20 +240,57 @@ def _segment_row(study: CodedStudy, seg: Segment, codings: list[Coding], attribu
 def assignment_rows(study: CodedStudy) -> pd.DataFrame:
     """Long format: one row per (segment, code) with confidence, provenance and review state."""
     by_key = {(c.segment_id, c.code_id): c for c in study.all_codings}
-    columns = ["segment_id", "respondent_id", "code_id", "family", "confidence", "method", "coder",
-               "codebook_version", "model_version", "review_state", "counted"]
-    rows = [{
-        "segment_id": a.segment_id, "respondent_id": study.respondent_of.get(a.segment_id, ""),
-        "code_id": a.code_id, "family": a.code_id.split(".", 1)[0], "confidence": a.confidence,
-        "method": a.method, "coder": a.coder, "codebook_version": a.codebook_version,
-        "model_version": a.model_version or "",
-        "review_state": by_key[(a.segment_id, a.code_id)].review if (a.segment_id, a.code_id) in by_key else "",
-        "counted": by_key[(a.segment_id, a.code_id)].counted if (a.segment_id, a.code_id) in by_key else False,
-    } for a in study.assignments if a.segment_id in study.segment_by_id]
-    rows += [{"segment_id": c.segment_id, "respondent_id": study.respondent_of[c.segment_id],
-              "code_id": c.code_id, "family": c.code_id.split(".", 1)[0], "confidence": c.confidence,
-              "method": "human", "coder": c.analyst, "codebook_version": "", "model_version": "",
-              "review_state": c.review, "counted": True} for c in study.all_codings if not c.machine]
+    columns = [
+        "segment_id",
+        "respondent_id",
+        "code_id",
+        "family",
+        "confidence",
+        "method",
+        "coder",
+        "codebook_version",
+        "model_version",
+        "review_state",
+        "counted",
+    ]
+    rows = [
+        {
+            "segment_id": a.segment_id,
+            "respondent_id": study.respondent_of.get(a.segment_id, ""),
+            "code_id": a.code_id,
+            "family": a.code_id.split(".", 1)[0],
+            "confidence": a.confidence,
+            "method": a.method,
+            "coder": a.coder,
+            "codebook_version": a.codebook_version,
+            "model_version": a.model_version or "",
+            "review_state": by_key[(a.segment_id, a.code_id)].review
+            if (a.segment_id, a.code_id) in by_key
+            else "",
+            "counted": by_key[(a.segment_id, a.code_id)].counted
+            if (a.segment_id, a.code_id) in by_key
+            else False,
+        }
+        for a in study.assignments
+        if a.segment_id in study.segment_by_id
+    ]
+    rows += [
+        {
+            "segment_id": c.segment_id,
+            "respondent_id": study.respondent_of[c.segment_id],
+            "code_id": c.code_id,
+            "family": c.code_id.split(".", 1)[0],
+            "confidence": c.confidence,
+            "method": "human",
+            "coder": c.analyst,
+            "codebook_version": "",
+            "model_version": "",
+            "review_state": c.review,
+            "counted": True,
+        }
+        for c in study.all_codings
+        if not c.machine
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -224,8 +300,10 @@ def respondent_rows(study: CodedStudy, *, raw: bool = False) -> pd.DataFrame:
     counts: dict[str, int] = {}
     for source in study.sources.values():
         counts[source.respondent_id] = counts.get(source.respondent_id, 0) + 1
-    rows = [{"respondent_id": rid, "sources": counts.get(rid, 0), **{a: attrs.get(a, "") for a in attributes}}
-            for rid, attrs in study.respondents.items()]
+    rows = [
+        {"respondent_id": rid, "sources": counts.get(rid, 0), **{a: attrs.get(a, "") for a in attributes}}
+        for rid, attrs in study.respondents.items()
+    ]
     return pd.DataFrame(rows, columns=["respondent_id", "sources", *attributes])
 
 
@@ -238,8 +316,12 @@ def frequency_rows(study: CodedStudy, family_id: str) -> pd.DataFrame:
 
 def codebook_rows(codebook: Codebook) -> pd.DataFrame:
     """The codebook as a table (family, id, label, description)."""
-    return pd.DataFrame([{"family": c.family, "code_id": c.id, "label": c.label, "description": c.description}
-                         for c in codebook.codes])
+    return pd.DataFrame(
+        [
+            {"family": c.family, "code_id": c.id, "label": c.label, "description": c.description}
+            for c in codebook.codes
+        ]
+    )
 
 
 def filter_segments(segments: Sequence[Segment], *, codable_only: bool = True) -> list[Segment]:

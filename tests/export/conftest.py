@@ -8,20 +8,46 @@ from hoi_nlp.records import CodeAssignment, Evidence, Segment, Source, content_h
 
 # respondent, kind, attributes (municipality, region, size_group, role), texts
 RESPONDENTS = [
-    ("R1", "survey_answer", ("Vejle", "Region Syddanmark", "Større kommune", "Kommunaldirektør"),
-     ["Vores IT-systemer taler ikke sammen. Økonomien ligger i søjlerne, og det er svært."]),
-    ("R2", "survey_answer", ("Lemvig", "Region Midtjylland", "Mindre kommune", "Direktør"),
-     ["IT-systemerne er et stort problem for os i Lemvig.", "Jobcentret deltager i teamet. Mette Hansen leder det."]),
-    ("R3", "survey_answer", ("Gentofte", "Region Hovedstaden", "Større kommune", "Kommunaldirektør"),
-     ["Jobcentret er med, og vores IT-systemer driller stadig."]),
-    ("R4", "survey_answer", ("Odsherred", "Region Sjælland", "Mindre kommune", "Direktør"),
-     ["Ingen bemærkninger."]),
-    ("T5", "transcript", ("Aalborg", "Region Nordjylland", "Større kommune", "Kommunaldirektør"),
-     ["I: Hvad er det sværeste?\nD: Det er mange ting på én gang, og vi har arbejdet med det i flere år "
-      "sammen med mange forskellige afdelinger og ledere på tværs af hele organisationen. "
-      "Men helt konkret er det jobcentret, der skal have gevinsten, mens andre betaler regningen. "
-      "Det har vi drøftet i direktionen mange gange uden at finde en løsning, som alle kan leve med, "
-      "og derfor venter vi nu på den nye lov og de rammer, den forhåbentlig giver os."]),
+    (
+        "R1",
+        "survey_answer",
+        ("Vejle", "Region Syddanmark", "Større kommune", "Kommunaldirektør"),
+        ["Vores IT-systemer taler ikke sammen. Økonomien ligger i søjlerne, og det er svært."],
+    ),
+    (
+        "R2",
+        "survey_answer",
+        ("Lemvig", "Region Midtjylland", "Mindre kommune", "Direktør"),
+        [
+            "IT-systemerne er et stort problem for os i Lemvig.",
+            "Jobcentret deltager i teamet. Mette Hansen leder det.",
+        ],
+    ),
+    (
+        "R3",
+        "survey_answer",
+        ("Gentofte", "Region Hovedstaden", "Større kommune", "Kommunaldirektør"),
+        ["Jobcentret er med, og vores IT-systemer driller stadig."],
+    ),
+    (
+        "R4",
+        "survey_answer",
+        ("Odsherred", "Region Sjælland", "Mindre kommune", "Direktør"),
+        ["Ingen bemærkninger."],
+    ),
+    (
+        "T5",
+        "transcript",
+        ("Aalborg", "Region Nordjylland", "Større kommune", "Kommunaldirektør"),
+        [
+            "I: Hvad er det sværeste?\nD: Det er mange ting på én gang, og vi har arbejdet med det i flere "
+            "år "
+            "sammen med mange forskellige afdelinger og ledere på tværs af hele organisationen. "
+            "Men helt konkret er det jobcentret, der skal have gevinsten, mens andre betaler regningen. "
+            "Det har vi drøftet i direktionen mange gange uden at finde en løsning, som alle kan leve med, "
+            "og derfor venter vi nu på den nye lov og de rammer, den forhåbentlig giver os."
+        ],
+    ),
 ]
 # (respondent, text index, code, evidence phrase or None, confidence)
 CODINGS = [
@@ -38,9 +64,18 @@ CODINGS = [
 def _source(respondent: str, kind: str, attrs: tuple[str, ...], index: int, text: str) -> Source:
     keys = ("municipality", "region", "size_group", "role")
     source_id = f"{respondent}:q{index}" if kind == "survey_answer" else respondent
-    return Source(source_id=source_id, study="fixture", kind=kind, path=f"{kind}.txt", locator=f"row {index}",
-                  text=text, content_hash=content_hash(text), respondent_id=respondent,
-                  question_id=f"q{index}" if kind == "survey_answer" else None, attributes=dict(zip(keys, attrs)))
+    return Source(
+        source_id=source_id,
+        study="fixture",
+        kind=kind,
+        path=f"{kind}.txt",
+        locator=f"row {index}",
+        text=text,
+        content_hash=content_hash(text),
+        respondent_id=respondent,
+        question_id=f"q{index}" if kind == "survey_answer" else None,
+        attributes=dict(zip(keys, attrs, strict=True)),
+    )
 
 
 def _sentences(source: Source, start: int, end: int) -> list[Segment]:
@@ -61,17 +96,30 @@ def build_records() -> tuple[list[Source], list[Segment], list[CodeAssignment]]:
             source = _source(respondent, kind, attrs, index, text)
             sources.append(source)
             start = text.index("D: ") + 3 if kind == "transcript" else 0
-            unit = slice_segment(source, kind="turn" if kind == "transcript" else "answer", start=start,
-                                 end=len(text), speaker_role="respondent" if kind == "transcript" else None)
+            unit = slice_segment(
+                source,
+                kind="turn" if kind == "transcript" else "answer",
+                start=start,
+                end=len(text),
+                speaker_role="respondent" if kind == "transcript" else None,
+            )
             units[(respondent, index)] = unit
             segments += [unit, *_sentences(source, start, len(text))]
     assignments = []
     for respondent, index, code, phrase, confidence in CODINGS:
         unit = units[(respondent, index)]
         at = unit.text.index(phrase)
-        assignments.append(CodeAssignment(
-            segment_id=unit.segment_id, code_id=code, confidence=confidence, method="rule", coder="hoi.rules.v1",
-            codebook_version="small@0.1", evidence=(Evidence(start=at, end=at + len(phrase), text=phrase),)))
+        assignments.append(
+            CodeAssignment(
+                segment_id=unit.segment_id,
+                code_id=code,
+                confidence=confidence,
+                method="rule",
+                coder="hoi.rules.v1",
+                codebook_version="small@0.1",
+                evidence=(Evidence(start=at, end=at + len(phrase), text=phrase),),
+            )
+        )
     return sources, segments, assignments
 
 
@@ -85,9 +133,14 @@ def study(small_codebook):
     for seg in segments:
         if seg.kind == "sentence":
             sentences.setdefault(seg.source_id, []).append(seg)
-    return CodedStudy(codebook=small_codebook, sources={s.source_id: s for s in sources},
-                      segments=[s for s in segments if s.codable], assignments=assignments,
-                      sentences=sentences, name="fixture")
+    return CodedStudy(
+        codebook=small_codebook,
+        sources={s.source_id: s for s in sources},
+        segments=[s for s in segments if s.codable],
+        assignments=assignments,
+        sentences=sentences,
+        name="fixture",
+    )
 
 
 @pytest.fixture
@@ -95,8 +148,11 @@ def key():
     """A pseudonymisation key that knows the fixture's names."""
     from hoi_nlp.pseudonymize import PseudonymKey
 
-    return PseudonymKey(study="fixture", persons={"mette hansen": 1},
-                        originals={"Mette Hansen": "[PERSON 1]", "Lemvig": "[KOMMUNE]"})
+    return PseudonymKey(
+        study="fixture",
+        persons={"mette hansen": 1},
+        originals={"Mette Hansen": "[PERSON 1]", "Lemvig": "[KOMMUNE]"},
+    )
 
 
 @pytest.fixture
@@ -120,7 +176,8 @@ def coded_workspace(tmp_path, key):
     sources, segments, assignments = build_records()
     save_sources(workspace, sources)
     save_segments(workspace, segments)
-    replace_assignments(workspace, assignments, segment_ids=[s.segment_id for s in segments],
-                        coders=["hoi.rules.v1"])
+    replace_assignments(
+        workspace, assignments, segment_ids=[s.segment_id for s in segments], coders=["hoi.rules.v1"]
+    )
     save_key(key, key_path(workspace))
     return workspace

@@ -30,7 +30,9 @@ def test_cite_then_quote_resolves(coded_workspace):
     assert not any("Mette" in q["citation"] or "Lemvig" in q["citation"] for q in quotes)
     shown = _run("quote", quotes[0]["quote_id"], "-w", ws, "-c", CODEBOOK)
     assert "offsets" in shown and "Jobcentret" not in shown.split("review")[-1]
-    original = CliRunner().invoke(app, ["quote", quotes[0]["quote_id"], "-w", ws, "-c", CODEBOOK, "--original"])
+    original = CliRunner().invoke(
+        app, ["quote", quotes[0]["quote_id"], "-w", ws, "-c", CODEBOOK, "--original"]
+    )
     assert "NOT pseudonymised" in original.output
 
 
@@ -38,8 +40,17 @@ def test_search_and_group_filter(coded_workspace):
     ws = str(coded_workspace.root)
     hits = _run("quotes", "search", "IT-systemer der ikke virker", "-w", ws, "-c", CODEBOOK, "--n", "2")
     assert len(hits.strip().splitlines()) == 2
-    small = _run("cite", "barrier.it_integration", "-w", ws, "-c", CODEBOOK, "--group", "size_group=Mindre kommune",
-                 "--with-attributes")
+    small = _run(
+        "cite",
+        "barrier.it_integration",
+        "-w",
+        ws,
+        "-c",
+        CODEBOOK,
+        "--group",
+        "size_group=Mindre kommune",
+        "--with-attributes",
+    )
     assert "Mindre kommune" in small and "Større kommune" not in small
 
 
@@ -57,6 +68,15 @@ def test_export_qdpx_and_import_back_as_decisions(coded_workspace, tmp_path):
 
 
 def test_qdc_export_and_import(coded_workspace, tmp_path):
-    _run("export", str(coded_workspace.root), "-c", CODEBOOK, "--format", "qdc", "--output", str(tmp_path / "k.qdc"))
+    _run(
+        "export",
+        str(coded_workspace.root),
+        "-c",
+        CODEBOOK,
+        "--format",
+        "qdc",
+        "--output",
+        str(tmp_path / "k.qdc"),
+    )
     out = _run("codebook", "import-qdc", str(tmp_path / "k.qdc"), "--output", str(tmp_path / "k.yaml"))
     assert "2 families, 3 codes" in out

@@ -10,7 +10,7 @@ from hoi_nlp.export.privacy import RAW_MARK, identity_redactor
 
 def _rows(book, sheet):
     rows = list(book[sheet].iter_rows(values_only=True))
-    return [dict(zip(rows[0], r)) for r in rows[1:]]
+    return [dict(zip(rows[0], r, strict=False)) for r in rows[1:]]
 
 
 def test_xlsx_cells_match_the_study(study, redact, tmp_path):
@@ -23,7 +23,11 @@ def test_xlsx_cells_match_the_study(study, redact, tmp_path):
     assert r1["machine_barrier"] == "barrier.it_integration; barrier.tvaergaaende_oekonomistyring"
     assert r1["reviewed_barrier"] == r1["machine_barrier"]
     assert r1["confidence"] == "barrier.it_integration=0.92; barrier.tvaergaaende_oekonomistyring=0.90"
-    assert (r1["size_group"], r1["region"], r1["role"]) == ("Større kommune", "Region Syddanmark", "Kommunaldirektør")
+    assert (r1["size_group"], r1["region"], r1["role"]) == (
+        "Større kommune",
+        "Region Syddanmark",
+        "Kommunaldirektør",
+    )
     assert "municipality" not in r1  # identifying: raw exports only
     assert segments["R2:q1"]["text"] == "Jobcentret deltager i teamet. [PERSON 1] leder det."
     frequencies = {r["code_id"]: r for r in _rows(book, "Frekvens barrier")}
@@ -31,7 +35,9 @@ def test_xlsx_cells_match_the_study(study, redact, tmp_path):
     assert frequencies["barrier.it_integration"]["share_of_respondents_pct"] == 60
     crosstab = [r for r in _rows(book, "Krydstabel size_group") if r["code_id"] == "barrier.it_integration"]
     assert {(r["group"], r["mentioning"], r["respondents"]) for r in crosstab} == {
-        ("Større kommune", 2, 3), ("Mindre kommune", 1, 2)}
+        ("Større kommune", 2, 3),
+        ("Mindre kommune", 1, 2),
+    }
     assert {r["test"] for r in crosstab} == {"Fishers eksakte test"}
     co = {r["code_id"]: r for r in _rows(book, "Samforekomst respondent")}
     assert co["barrier.it_integration"]["area.beskaeftigelse"] == 2

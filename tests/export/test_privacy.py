@@ -15,8 +15,9 @@ NAMES = ("Mette Hansen", "Mette", "Lemvig", "Vejle", "Gentofte", "Aalborg")
 def test_no_export_contains_a_name_from_the_key(coded_workspace, small_codebook, redact, tmp_path):
     study = load_coded_study(coded_workspace, small_codebook)
     guard = LeakGuard.for_study(coded_workspace, study, raw=False)
-    paths = export_dataset(study, tmp_path, redact=redact, formats=["xlsx", "csv", "parquet", "md"],
-                           guard=guard, plots=False)
+    paths = export_dataset(
+        study, tmp_path, redact=redact, formats=["xlsx", "csv", "parquet", "md"], guard=guard, plots=False
+    )
     paths.append(guard.check_file(export_qdpx(study, tmp_path / "p.qdpx", redact=redact)))
     for path in paths:
         text = exported_text(path)

@@ -25,15 +25,17 @@ def embed(study):
 def test_citation_line_uses_role_only_and_never_the_municipality(study):
     source = study.sources["R1:q0"]
     assert citation_line("Tekst", source) == '«"Tekst" (Kommunaldirektør)»'
-    assert citation_line("Tekst", source, with_attributes=("size_group", "region", "municipality")) == \
-        '«"Tekst" (Kommunaldirektør, Større kommune, Region Syddanmark)»'
+    assert (
+        citation_line("Tekst", source, with_attributes=("size_group", "region", "municipality"))
+        == '«"Tekst" (Kommunaldirektør, Større kommune, Region Syddanmark)»'
+    )
 
 
 def test_quotes_are_exact_source_slices_and_pseudonymised(study, redact, embed):
     quotes = best_quotes(study, "area.beskaeftigelse", redact=redact, n=5, embed=embed)
     assert quotes
     for quote in quotes:
-        assert quote.text == study.sources[quote.source_id].text[quote.start:quote.end]
+        assert quote.text == study.sources[quote.source_id].text[quote.start : quote.end]
         assert CITATION.match(quote.citation), quote.citation
         assert quote.quote_id == Quote.make_id(quote.source_id, quote.start, quote.end, quote.code_id)
     r2 = next(q for q in quotes if q.source_id == "R2:q1")
@@ -43,8 +45,11 @@ def test_quotes_are_exact_source_slices_and_pseudonymised(study, redact, embed):
 def test_long_turn_is_trimmed_to_the_evidence_sentence(study, redact):
     coding = next(c for c in study.codings_for("area.beskaeftigelse") if c.source_id == "T5")
     quote = make_quote(study, coding, redact=redact)
-    assert quote.text == "Men helt konkret er det jobcentret, der skal have gevinsten, mens andre betaler regningen."
-    assert study.sources["T5"].text[quote.start:quote.end] == quote.text
+    assert (
+        quote.text
+        == "Men helt konkret er det jobcentret, der skal have gevinsten, mens andre betaler regningen."
+    )
+    assert study.sources["T5"].text[quote.start : quote.end] == quote.text
 
 
 def test_one_quote_per_respondent_and_reviewed_first(study, redact, embed):
@@ -52,18 +57,26 @@ def test_one_quote_per_respondent_and_reviewed_first(study, redact, embed):
     respondents = [study.sources[q.source_id].respondent_id for q in quotes]
     assert len(respondents) == len(set(respondents)) == 3
     r3 = next(s for s in study.segments if s.source_id == "R3:q0")
-    reviewed = dataclasses.replace(study, reviews={(r3.segment_id, "barrier.it_integration"):
-                                                   ReviewState("accepted", analyst="ana")})
+    reviewed = dataclasses.replace(
+        study, reviews={(r3.segment_id, "barrier.it_integration"): ReviewState("accepted", analyst="ana")}
+    )
     first = best_quotes(reviewed, "barrier.it_integration", redact=redact, n=1, embed=embed)[0]
     assert (first.source_id, first.review_state) == ("R3:q0", "accepted")
 
 
 def test_group_filter_and_near_duplicates(study, redact, embed):
-    small = best_quotes(study, "barrier.it_integration", redact=redact, n=5, embed=embed,
-                        group=("size_group", "Mindre kommune"))
+    small = best_quotes(
+        study,
+        "barrier.it_integration",
+        redact=redact,
+        n=5,
+        embed=embed,
+        group=("size_group", "Mindre kommune"),
+    )
     assert [q.source_id for q in small] == ["R2:q0"]
-    everything_is_a_duplicate = best_quotes(study, "barrier.it_integration", redact=redact, n=5, embed=embed,
-                                            duplicate_cosine=-1.0)
+    everything_is_a_duplicate = best_quotes(
+        study, "barrier.it_integration", redact=redact, n=5, embed=embed, duplicate_cosine=-1.0
+    )
     assert len(everything_is_a_duplicate) == 1
 
 
@@ -75,7 +88,11 @@ def test_quote_id_resolves_through_the_registry(coded_workspace, small_codebook,
     register_quotes(coded_workspace, [quote])
     found = resolve_quote(study, quote.quote_id, workspace=coded_workspace)
     assert (found.source_id, found.start, found.end, found.code_id) == (
-        quote.source_id, quote.start, quote.end, "area.beskaeftigelse")
+        quote.source_id,
+        quote.start,
+        quote.end,
+        "area.beskaeftigelse",
+    )
     assert found.original == quote.text
     assert registry_has_no_text(coded_workspace, quote.text)
 

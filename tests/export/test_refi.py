@@ -27,7 +27,8 @@ def codebook_schema():
 def _project(path):
     with zipfile.ZipFile(path) as archive:
         return etree.fromstring(archive.read("project.qde")), {
-            n: archive.read(n).decode("utf-8") for n in archive.namelist() if n.startswith("Sources/")}
+            n: archive.read(n).decode("utf-8") for n in archive.namelist() if n.startswith("Sources/")
+        }
 
 
 def test_qdpx_validates_and_offsets_slice_the_segment_text(study, redact, tmp_path, project_schema):
@@ -40,7 +41,7 @@ def test_qdpx_validates_and_offsets_slice_the_segment_text(study, redact, tmp_pa
         original = study.sources[source.get("name")].text
         assert "\r" not in text and text.count("\n") == original.count("\n")
         for sel in source.iterfind("q:PlainTextSelection", NS):
-            span = text[int(sel.get("startPosition")):int(sel.get("endPosition"))]
+            span = text[int(sel.get("startPosition")) : int(sel.get("endPosition"))]
             units = [s for s in study.segments if s.source_id == source.get("name")]
             assert span in {redact(s.segment_id, s.text) for s in units}
             checked += len(sel.findall("q:Coding", NS))
@@ -69,8 +70,9 @@ def test_round_trip_gives_the_same_codings(study, redact, tmp_path):
     path = export_qdpx(study, tmp_path / "p.qdpx", redact=redact)
     imported, warnings = read_qdpx_codings(path, study)
     assert warnings == []
-    assert sorted((c.segment_id, c.code_id, c.start, c.end) for c in imported) == \
-        sorted((c.segment_id, c.code_id, c.start, c.end) for c in study.codings)
+    assert sorted((c.segment_id, c.code_id, c.start, c.end) for c in imported) == sorted(
+        (c.segment_id, c.code_id, c.start, c.end) for c in study.codings
+    )
 
 
 def test_offset_map_through_placeholders():
@@ -78,7 +80,7 @@ def test_offset_map_through_placeholders():
     exported = "Spørg [PERSON 1] i [KOMMUNE] om det."
     positions = offset_map(exported, original)
     start = exported.index("om det")
-    assert original[positions[start]:positions[len(exported)]] == "om det."
+    assert original[positions[start] : positions[len(exported)]] == "om det."
     assert positions[exported.index("[PERSON 1]")] == original.index("Mette")
 
 

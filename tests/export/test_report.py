@@ -14,10 +14,18 @@ from hoi_nlp.export.report import build_report, write_report
 
 @pytest.fixture
 def report(study, redact, tmp_path):
-    figures = {p.stem.removeprefix("andele_"): p for p in export_figures(study, tmp_path / "figurer")
-               if p.stem.startswith("andele_")}
-    return build_report(study, pick=lambda code: best_quotes(study, code, redact=redact, n=2), figures=figures,
-                        reviews={"accept": 2}, thresholds="minimum 0.50")
+    figures = {
+        p.stem.removeprefix("andele_"): p
+        for p in export_figures(study, tmp_path / "figurer")
+        if p.stem.startswith("andele_")
+    }
+    return build_report(
+        study,
+        pick=lambda code: best_quotes(study, code, redact=redact, n=2),
+        figures=figures,
+        reviews={"accept": 2},
+        thresholds="minimum 0.50",
+    )
 
 
 def test_report_blocks_per_family(report, study):
@@ -52,8 +60,10 @@ def test_docx_markdown_and_html(report, tmp_path):
 
 def test_themes_section_when_a_themes_file_exists(study, redact, tmp_path):
     (tmp_path / "themes").mkdir()
-    (tmp_path / "themes" / "themes.json").write_text(json.dumps(
-        {"themes": [{"label": "Ventetid på loven", "size": 4, "keywords": ["lov", "vente"]}]}), encoding="utf-8")
+    (tmp_path / "themes" / "themes.json").write_text(
+        json.dumps({"themes": [{"label": "Ventetid på loven", "size": 4, "keywords": ["lov", "vente"]}]}),
+        encoding="utf-8",
+    )
     report = build_report(study, pick=lambda code: [], figures={}, workspace_root=tmp_path)
     assert "Nye temaer (ikke i kodebogen)" in [b.text for b in report.blocks if b.kind == "heading"]
     themes = next(b for b in report.blocks if b.kind == "table" and b.text == "Nye temaer")

@@ -17,18 +17,40 @@ from hoi_nlp.export.report import build_report, write_report
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftoppm")),
-                    reason="needs libreoffice-writer-nogui and poppler-utils (apt)")
+@pytest.mark.skipif(
+    not (shutil.which("soffice") and shutil.which("pdftoppm")),
+    reason="needs libreoffice-writer-nogui and poppler-utils (apt)",
+)
 def test_report_docx_renders_to_pdf_and_png(study, redact, tmp_path):
-    figures = {p.stem.removeprefix("andele_"): p for p in export_figures(study, tmp_path / "figurer")
-               if p.stem.startswith("andele_")}
-    report = build_report(study, pick=lambda code: best_quotes(study, code, redact=redact, n=2), figures=figures)
+    figures = {
+        p.stem.removeprefix("andele_"): p
+        for p in export_figures(study, tmp_path / "figurer")
+        if p.stem.startswith("andele_")
+    }
+    report = build_report(
+        study, pick=lambda code: best_quotes(study, code, redact=redact, n=2), figures=figures
+    )
     docx_path = write_report(report, tmp_path / "rapport.docx", fmt="docx")
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(docx_path)], check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(docx_path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     pdf = tmp_path / "rapport.pdf"
     assert pdf.read_bytes()[:5] == b"%PDF-"
-    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / "side")], check=True, timeout=120)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / "side")], check=True, timeout=120
+    )
     pages = sorted(tmp_path.glob("side-*.png"))
     assert len(pages) >= 2
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout

@@ -31,9 +31,13 @@ def test_frequencies_count_each_respondent_once(study):
 def test_rejected_suggestions_do_not_count_and_added_codes_do(study):
     r1 = next(s for s in study.segments if s.source_id == "R1:q0")
     r4 = next(s for s in study.segments if s.source_id == "R4:q0")
-    reviewed = dataclasses.replace(study, reviews={
-        (r1.segment_id, "barrier.it_integration"): ReviewState("rejected", analyst="ana"),
-        (r4.segment_id, "barrier.it_integration"): ReviewState("accepted", analyst="ana")})
+    reviewed = dataclasses.replace(
+        study,
+        reviews={
+            (r1.segment_id, "barrier.it_integration"): ReviewState("rejected", analyst="ana"),
+            (r4.segment_id, "barrier.it_integration"): ReviewState("accepted", analyst="ana"),
+        },
+    )
     frame = frequency_table(reviewed, "barrier").set_index("code_id")
     assert frame.loc["barrier.it_integration", "respondents"] == 3  # R1 out, R4 in
     assert frame.loc["barrier.it_integration", "reviewed_segments"] == 1
@@ -65,9 +69,15 @@ def test_chi_square_when_expected_counts_are_large():
 
 def test_crosstab_attributes_include_target_group_items(study):
     source = next(iter(study.sources.values()))
-    with_target = dataclasses.replace(study, sources={
-        **study.sources, source.source_id: source.model_copy(update={
-            "attributes": {**source.attributes, "maalgruppe_unge": "Ja"}})})
+    with_target = dataclasses.replace(
+        study,
+        sources={
+            **study.sources,
+            source.source_id: source.model_copy(
+                update={"attributes": {**source.attributes, "maalgruppe_unge": "Ja"}}
+            ),
+        },
+    )
     assert crosstab_attributes(with_target) == ["size_group", "region", "role", "maalgruppe_unge"]
 
 
