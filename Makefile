@@ -9,7 +9,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test test-all install install-dev browser bench lint clean
+.PHONY: demo test test-all install install-dev browser report-tools bench lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,8 @@ test: install-dev
 	@$(PY) -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$status
 
-## make test-all: also the slow tests (model training, browser, full flows)
-test-all: install-dev browser
+## make test-all: also the slow tests (model training, Prefect server, Dask, kill-and-resume, report rendering)
+test-all: install-dev browser report-tools
 	$(PY) -m pytest -q -m "slow or not slow"
 
 ## browser: Debian chromium for the end-to-end review-app tests
@@ -46,6 +46,11 @@ browser:
 	@command -v chromium >/dev/null || (echo "installing Debian chromium for the browser tests" && \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "chromium could not be installed: the browser tests will be skipped"
+
+## report-tools: LibreOffice (headless) and pdftoppm to render the report in the slow test
+report-tools:
+	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui poppler-utils >/dev/null)
 
 bench: install-dev
 	$(PY) -m benchmarks

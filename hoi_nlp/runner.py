@@ -113,14 +113,11 @@ def code_stage(workspace: Workspace, codebook: Codebook, settings: Settings, *, 
 
 def export_stage(workspace: Workspace, codebook: Codebook, *, out_dir: Path | None = None,
                  formats: Sequence[str] | None = None, raw: bool = False) -> list[Path]:
-    """Export the coded dataset and quotes (pseudonymised unless ``raw``)."""
-    from hoi_nlp.export.dataset import TABLE_FORMATS, export_dataset, load_coded_study
-    from hoi_nlp.export.redact import study_redactor
+    """Export the coded dataset and quotes (pseudonymised and leak-checked unless ``raw``)."""
+    from hoi_nlp.export.api import export_study
+    from hoi_nlp.export.dataset import TABLE_FORMATS
 
-    study = load_coded_study(workspace, codebook)
-    redact = study_redactor(workspace, study, raw=raw)
-    return export_dataset(study, out_dir or workspace.exports_dir, redact=redact,
-                          formats=formats or TABLE_FORMATS)
+    return export_study(workspace, codebook, formats=formats or TABLE_FORMATS, output=out_dir, raw=raw)
 
 
 def resolve_workspace(study_or_workspace: str | Path, workspace: str | Path | None = None) -> Workspace:

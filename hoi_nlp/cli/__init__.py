@@ -5,6 +5,7 @@ from __future__ import annotations
 from hoi_nlp.cli import (  # noqa: F401  (importing registers the commands)
     _app,
     commands_code,
+    commands_export,
     commands_ingest,
     commands_models,
     commands_privacy,
@@ -12,7 +13,6 @@ from hoi_nlp.cli import (  # noqa: F401  (importing registers the commands)
     commands_study,
     commands_themes,
 )
-from hoi_nlp.cli import commands_export  # noqa: E402,F401,I001  (last: replaces the basic `hoi export`)
 from hoi_nlp.cli._app import app
 
 __all__ = ["app"]

@@ -24,10 +24,6 @@ STUDY_OPT = typer.Option(
     None, "--study", "-s", help="Study folder (its workspace is outputs/<name>/) or workspace."
 )
 
-# The basic `hoi export` registered by commands_study is replaced by the one below.
-app.registered_commands[:] = [c for c in app.registered_commands if c.name != "export"]
-
-
 def _codebook(path: Path | None):  # noqa: ANN202
     from hoi_nlp.codebook import DEFAULT_CODEBOOK, load_codebook
 

@@ -38,8 +38,13 @@ def run_command(
     load_codebook(_codebook_path(codebook))  # fail fast with a clear message before the flow starts
     from flows.environment import configure_prefect
 
-    configure_prefect(workspace_dir, verbose=logging.getLogger().isEnabledFor(logging.INFO))
+    verbose = logging.getLogger().isEnabledFor(logging.INFO)
+    configure_prefect(workspace_dir, verbose=verbose)
     from flows.study import run_flow
+
+    if not verbose:  # one clear error from the CLI instead of Prefect's tracebacks
+        for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
     summary = run_flow(str(study_dir.resolve()), str(workspace_dir), _codebook_path(codebook),
                        str(output.resolve()) if output else None, coder, str(settings) if settings else None)
@@ -80,25 +85,6 @@ def segment_command(workspace: Path = typer.Argument(..., help="Study workspace.
 
     result = segment_stage(Workspace.open(workspace, create=False), load_settings(settings))
     echo(f"Segmented {result['sources_segmented']} sources into {result['segments_created']} new segments.")
-
-
-@app.command("export")
-@handle_errors
-def export_command(
-    study: Path = typer.Argument(..., help="Study folder or its workspace."),
-    workspace: Path | None = WORKSPACE_OPT,
-    codebook: Path | None = CODEBOOK_OPT,
-    output: Path | None = typer.Option(None, "--output", "-o", help="Export folder (default: <workspace>/exports)."),
-    fmt: list[str] = typer.Option(["xlsx", "parquet", "csv", "md"], "--format", "-f", help="xlsx|parquet|csv|md"),
-    raw: bool = typer.Option(False, "--raw", help="Export original, NOT pseudonymised text (marked as such)."),
-) -> None:
-    """Export the coded dataset and quote extracts (pseudonymised by default)."""
-    from hoi_nlp.codebook import load_codebook
-    from hoi_nlp.runner import export_stage, resolve_workspace
-
-    ws = resolve_workspace(study, workspace)
-    for path in export_stage(ws, load_codebook(_codebook_path(codebook)), out_dir=output, formats=fmt, raw=raw):
-        echo(f"wrote {path}")
 
 
 @codebook_app.command("validate")
