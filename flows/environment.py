@@ -22,4 +22,6 @@ def configure_prefect(workspace_dir: str | Path, *, verbose: bool = False) -> Pa
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+    # The ephemeral API starts in a subprocess; on a loaded 2-core machine 20 s is not always enough.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     return Path(os.environ["PREFECT_HOME"])
