@@ -20,9 +20,19 @@ MAX_QUOTE_WORDS = 60
 
 
 def role_label(source: Source) -> str:
-    """The respondent's role as it is cited (e.g. ``Kommunaldirektør``)."""
-    role = (source.attributes.get("role") or "").strip()
-    return role[:1].upper() + role[1:] if role else DEFAULT_ROLE_LABEL
+    """The respondent's role as reports cite it: «Kommunaldirektør», «Direktør» or «Leder».
+
+    Full titles ("Direktør for social, sundhed og beskæftigelse") are reduced to the reports'
+    coarse labels: a rare exact title could otherwise help identify the municipality.
+    """
+    role = (source.attributes.get("role") or "").strip().lower()
+    if not role:
+        return DEFAULT_ROLE_LABEL
+    if "kommunaldirektør" in role:
+        return "Kommunaldirektør"
+    if "direktør" in role:
+        return "Direktør"
+    return "Leder"
 
 
 def citation_line(text: str, source: Source, *, with_attributes: Sequence[str] = ()) -> str:

@@ -101,3 +101,19 @@ def registry_has_no_text(workspace, text):
     from hoi_nlp.export.cite import registry_path
 
     return text not in registry_path(workspace).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("role", "label"), [
+    ("Kommunaldirektør", "Kommunaldirektør"),
+    ("kommunaldirektør (konstitueret)", "Kommunaldirektør"),
+    ("Direktør for social, sundhed og beskæftigelse", "Direktør"),
+    ("Børne- og ungedirektør", "Direktør"),
+    ("Socialchef", "Leder"),
+    ("", "Respondent"),
+])
+def test_citation_uses_the_reports_coarse_role_labels(role, label):
+    from tests.conftest import make_source
+
+    source = make_source("tekst", role=role, municipality="Vejle", size_group="Mindre kommune")
+    assert citation_line("tekst", source) == f'\u00ab"tekst" ({label})\u00bb'
+    assert "Vejle" not in citation_line("tekst", source, with_attributes=["municipality", "size_group"])
