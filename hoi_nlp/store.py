@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,8 +139,13 @@ class Workspace:
     @classmethod
     def open(cls, root: str | Path, *, study: str | None = None, db_url: str | None = None,
              create: bool = True) -> Workspace:
-        """Open (and by default create) the workspace at ``root``."""
+        """Open (and by default create) the workspace at ``root``.
+
+        The database is ``<root>/hoi.db`` (SQLite) unless ``db_url`` or the ``HOI_DATABASE_URL``
+        environment variable gives another SQLAlchemy URL (e.g. PostgreSQL).
+        """
         root = Path(root).resolve()
+        db_url = db_url or os.environ.get("HOI_DATABASE_URL") or None
         if not create and not (root / "hoi.db").exists() and db_url is None:
             raise WorkspaceError("no study database here", path=str(root),
                                  hint="run `hoi run STUDY_DIR` (or `hoi ingest`) first")
