@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from hoi_nlp.export.tables import CodedStudy, Coding, Redactor
 from hoi_nlp.records import Quote, Source
+from hoi_nlp.segment.sentences import trimmed_span
 
 DEFAULT_ROLE_LABEL = "Respondent"
 CITATION_ATTRIBUTES = ("size_group", "region")
@@ -42,14 +43,6 @@ def citation_line(text: str, source: Source, *, with_attributes: Sequence[str] =
     return f'\u00ab"{text}" ({", ".join(parts)})\u00bb'
 
 
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def _evidence_spans(study: CodedStudy, coding: Coding) -> list[tuple[int, int]]:
     """Source-offset spans that made the code: the analyst's span or the coders' evidence."""
     seg = study.segment_by_id[coding.segment_id]
@@ -66,7 +59,7 @@ def _evidence_spans(study: CodedStudy, coding: Coding) -> list[tuple[int, int]]:
 def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_WORDS) -> tuple[int, int]:
     """The span to quote: the whole coding when short, else its evidence sentence(s)."""
     source = study.sources[coding.source_id]
-    start, end = _strip_span(source.text, coding.start, coding.end)
+    start, end = trimmed_span(source.text, coding.start, coding.end)
     if len(source.text[start:end].split()) <= max_words:
         return start, end
     sentences = [s for s in study.sentences.get(coding.source_id, []) if start <= s.start and s.end <= end]
@@ -78,7 +71,7 @@ def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_
     first, last = chosen[0], chosen[-1]
     if len(source.text[first.start : last.end].split()) > max_words:
         last = first
-    return _strip_span(source.text, first.start, last.end)
+    return trimmed_span(source.text, first.start, last.end)
 
 
 def make_quote(
