@@ -68,9 +68,12 @@ class ThemesSettings(_Section):
 
     ``None`` values are adapted to the corpus size or, for the zero-shot threshold, taken
     from the value measured for the embedding backend (see :mod:`hoi_nlp.coding.topics`).
+    ``reducer = "pca"`` skips UMAP (whose numba compilation costs ~10-30 s per process) for
+    quick looks and tests; UMAP is the default.
     """
 
     min_docs: int = 60
+    reducer: Literal["umap", "pca"] = "umap"
     min_cluster_size: int | None = None
     min_df: int | None = None
     zeroshot_min_similarity: float | None = None

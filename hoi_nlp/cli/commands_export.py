@@ -124,7 +124,7 @@ def cite_command(
 
 def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, default: Path) -> None:
     from hoi_nlp.errors import ExportError
-    from hoi_nlp.export.files import write_text_atomic
+    from hoi_nlp.io import write_text_atomic
 
     if fmt == "json":
         text = json.dumps(

@@ -1,10 +1,12 @@
 """The supervised model behind ``hoi.classifier.v1``: one calibrated logistic model per code.
 
-Features: the segment embedding (centred), lemma uni-/bigram TF-IDF and the rule-pattern
-confidences of all codes. Each code gets a class-balanced L2 logistic regression; its
-decision values are mapped to probabilities by Platt scaling fitted on out-of-fold decisions
-(per code when it has enough positives, else one pooled map). The coder that applies it to
-segments lives in :mod:`hoi_nlp.coding.combine`.
+Features: the segment embedding (centred), lemma word uni-/bigram TF-IDF, lemma character
+3–5-gram TF-IDF within word boundaries (catches parts of Danish compounds such as
+"familieindsats") and the rule-pattern confidences of all codes (down-weighted, i.e. more
+strongly regularised: cross-validation showed full-weight rule features overfit). Each code
+gets a class-balanced L2 logistic regression; its decision values are mapped to probabilities
+by Platt scaling fitted on out-of-fold decisions (per code when it has enough positives, else
+one pooled map). The coder that applies it to segments lives in :mod:`hoi_nlp.coding.combine`.
 """
 
 from __future__ import annotations
@@ -25,24 +27,35 @@ MIN_POSITIVES_PER_CODE_PLATT = 8
 
 
 class ClassifierModel:
-    """Per-code logistic regressions over embedding ⊕ lemma TF-IDF ⊕ rule hits."""
+    """Per-code logistic regressions over embedding ⊕ lemma word and char TF-IDF ⊕ rule hits.
+
+    Defaults were chosen by 5-fold cross-validation on the training data (MODEL_CARD.md).
+    """
 
     def __init__(
-        self, *, c: float = 2.0, tfidf_weight: float = 1.0, rule_weight: float = 1.0, seed: int = 0
+        self,
+        *,
+        c: float = 16.0,
+        tfidf_weight: float = 1.0,
+        char_weight: float = 1.0,
+        rule_weight: float = 0.5,
+        seed: int = 0,
     ) -> None:
         self.c = c
         self.tfidf_weight = tfidf_weight
+        self.char_weight = char_weight
         self.rule_weight = rule_weight
         self.seed = seed
         self.code_ids: list[str] = []
         self.vectorizer: TfidfVectorizer | None = None
+        self.char_vectorizer: TfidfVectorizer | None = None
         self.centre = np.zeros(0, dtype=np.float32)
         self.scale = 1.0
         self.models: list[LogisticRegression | None] = []
         self.platt: list[tuple[float, float]] = []
 
     def fit_vectorizer(self, lemmas: Sequence[str]) -> ClassifierModel:
-        """Fit the lemma TF-IDF vocabulary (unsupervised; may see all texts)."""
+        """Fit the lemma word and character TF-IDF vocabularies (unsupervised; may see all texts)."""
         self.vectorizer = TfidfVectorizer(
             analyzer="word",
             ngram_range=(1, 2),
@@ -53,6 +66,18 @@ class ClassifierModel:
             token_pattern=r"(?u)\b\w+\b",
         )
         self.vectorizer.fit(list(lemmas))
+        self.char_vectorizer = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(3, 5),
+            min_df=2,
+            max_df=0.5,
+            sublinear_tf=True,
+            max_features=50000,
+            dtype=np.float32,
+        )
+        self.char_vectorizer.fit(list(lemmas))
+        for vectorizer in (self.vectorizer, self.char_vectorizer):
+            vectorizer.stop_words_ = None  # the pruned terms are not needed to transform (smaller artefact)
         return self
 
     def design(self, features: TextFeatures) -> sparse.csr_matrix:
@@ -60,9 +85,11 @@ class ClassifierModel:
         if self.vectorizer is None:
             raise ValueError("ClassifierModel.fit_vectorizer() has not been run")
         emb = (features.embeddings.astype(np.float32) - self.centre) * self.scale
-        tfidf = self.vectorizer.transform(features.lemmas) * self.tfidf_weight
-        rules = sparse.csr_matrix(features.rules * self.rule_weight)
-        return sparse.hstack([sparse.csr_matrix(emb), tfidf, rules], format="csr")
+        blocks = [sparse.csr_matrix(emb), self.vectorizer.transform(features.lemmas) * self.tfidf_weight]
+        if self.char_vectorizer is not None and self.char_weight > 0:
+            blocks.append(self.char_vectorizer.transform(features.lemmas) * self.char_weight)
+        blocks.append(sparse.csr_matrix(features.rules * self.rule_weight))
+        return sparse.hstack(blocks, format="csr")
 
     def fit(self, features: TextFeatures, labels: np.ndarray, code_ids: Sequence[str]) -> ClassifierModel:
         """Fit one balanced logistic regression per code (codes without positives get none)."""
@@ -77,7 +104,7 @@ class ClassifierModel:
     def _fit_one(self, x: sparse.csr_matrix, y: np.ndarray) -> LogisticRegression | None:
         if y.sum() == 0 or y.sum() == len(y):
             return None
-        model = LogisticRegression(C=self.c, class_weight="balanced", max_iter=2000, random_state=self.seed)
+        model = LogisticRegression(C=self.c, class_weight="balanced", max_iter=3000, random_state=self.seed)
         return model.fit(x, y)
 
     def decision(self, features: TextFeatures) -> np.ndarray:

@@ -1,11 +1,12 @@
 """Combine rule, similarity and classifier evidence (``hoi.combined.v1``) and apply trained coders.
 
 The stacker is one small logistic model pooled over all codes: its inputs per (segment, code)
-are the logits of the calibrated similarity and classifier probabilities, the rule
-confidence and whether a rule fired, plus a per-family offset. Pooling keeps it to a dozen
-weights, so it generalises to codes with few examples. Per-code decision thresholds are
-chosen on out-of-fold probabilities (max F1, shrunk towards one global threshold for codes
-with few positives) and stored with the model.
+are the logits of the calibrated similarity and classifier probabilities, the code's own rule
+confidence (noisy-OR of its matching patterns) and whether a rule fired, plus a per-family
+offset and per-family slopes of the two logits. Pooling keeps it to a few dozen weights, so it
+generalises to codes with few examples. Per-code decision thresholds are chosen on
+out-of-fold probabilities (max F1, shrunk towards one global threshold; the shrinkage weight
+is itself chosen by cross-validation) and stored with the model.
 
 :class:`TrainedCoder` applies a saved :class:`CoderBundle` to segments as one of three coders:
 ``similarity``, ``classifier`` or ``combined``.
@@ -48,7 +49,7 @@ def logit(p: np.ndarray) -> np.ndarray:
 
 
 class Stacker:
-    """A pooled logistic model over per-code evidence with per-family offsets."""
+    """A pooled logistic model over per-code evidence with per-family offsets and slopes."""
 
     def __init__(self, families: Sequence[str], *, c: float = 1.0, seed: int = 0) -> None:
         self.families = list(families)
@@ -58,14 +59,16 @@ class Stacker:
         self.model: LogisticRegression | None = None
 
     def design(self, sim: np.ndarray, clf: np.ndarray, rules: np.ndarray) -> np.ndarray:
-        """One row per (text, code): evidence columns then a family one-hot."""
+        """One row per (text, code): evidence, family one-hot, family × classifier/similarity logit."""
         n, c = sim.shape
         onehot = np.zeros((c, len(self.family_ids)))
         for j, family in enumerate(self.families):
             onehot[j, self.family_ids.index(family)] = 1.0
         columns = [logit(sim), logit(clf), rules, (rules > 0).astype(float)]
         evidence = np.stack([col.reshape(-1) for col in columns], axis=1)
-        return np.hstack([evidence, np.tile(onehot, (n, 1))])
+        family = np.tile(onehot, (n, 1))
+        slopes = [family * evidence[:, [1]], family * evidence[:, [0]]]
+        return np.hstack([evidence, family, *slopes])
 
     def fit(self, sim: np.ndarray, clf: np.ndarray, rules: np.ndarray, labels: np.ndarray) -> Stacker:
         """Fit on out-of-fold component probabilities."""
@@ -85,6 +88,8 @@ class Stacker:
             return {}
         names = ["similarity_logit", "classifier_logit", "rule_confidence", "rule_fired"]
         names += [f"family:{f}" for f in self.family_ids]
+        names += [f"classifier_logit×{f}" for f in self.family_ids]
+        names += [f"similarity_logit×{f}" for f in self.family_ids]
         return {n: round(float(w), 3) for n, w in zip(names, self.model.coef_[0], strict=True)}
 
 
@@ -116,6 +121,45 @@ def select_thresholds(
             t_code, _ = best_f1_threshold(probs[:, j], labels[:, j], grid)
             thresholds[j] = (positives * t_code + prior_weight * t_global) / (positives + prior_weight)
     return np.round(thresholds, 4), t_global
+
+
+def cv_threshold_predictions(
+    probs: np.ndarray, labels: np.ndarray, folds: np.ndarray, *, prior_weight: float = 10.0
+) -> np.ndarray:
+    """Boolean predictions where each fold uses thresholds chosen on the other folds."""
+    pred = np.zeros(labels.shape, dtype=bool)
+    for k in np.unique(folds):
+        other, this = folds != k, folds == k
+        cut, _ = select_thresholds(probs[other], labels[other], prior_weight=prior_weight)
+        pred[this] = probs[this] >= cut[None, :]
+    return pred
+
+
+PRIOR_WEIGHTS = (10.0, 30.0, 100.0, 300.0, 1000.0)
+
+
+def choose_prior_weight(
+    probs: np.ndarray,
+    labels: np.ndarray,
+    folds: np.ndarray,
+    *,
+    candidates: Sequence[float] = PRIOR_WEIGHTS,
+    tolerance: float = 0.005,
+) -> tuple[float, dict[float, float]]:
+    """The threshold shrinkage weight by cross-validation: the smallest within ``tolerance`` of the best.
+
+    Each fold is scored (micro F1) with thresholds chosen on the other folds. Returns the
+    chosen weight and the CV micro F1 of every candidate.
+    """
+    scores: dict[float, float] = {}
+    gold = labels == 1
+    for weight in candidates:
+        pred = cv_threshold_predictions(probs, labels, folds, prior_weight=weight)
+        tp, wrong = int((pred & gold).sum()), int((pred != gold).sum())
+        scores[float(weight)] = round(2 * tp / max(2 * tp + wrong, 1), 4)
+    best = max(scores.values())
+    chosen = min(w for w, f in scores.items() if f >= best - tolerance)
+    return chosen, scores
 
 
 @dataclass

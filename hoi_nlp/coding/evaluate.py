@@ -1,4 +1,4 @@
-"""Agreement of coders with analysts: per-code P/R/F1 and Cohen's kappa, per family, micro/macro.
+"""Agreement of coders with analysts: per-code P/R/F1 and kappa, per family and register, micro/macro.
 
 Everything works on binary matrices ``(n_texts, n_codes)``: analysts' codes against a
 coder's assigned codes. Kappa is sklearn's ``cohen_kappa_score`` on each code's binary labels.
@@ -44,6 +44,7 @@ class EvalReport:
     macro_f1: float
     per_code: dict[str, Scores] = field(default_factory=dict)
     per_family: dict[str, Scores] = field(default_factory=dict)
+    per_register: dict[str, Scores] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable form."""
@@ -69,9 +70,19 @@ def scores(gold: np.ndarray, pred: np.ndarray, *, with_kappa: bool = False) -> S
 
 
 def evaluate_matrix(
-    gold: np.ndarray, pred: np.ndarray, code_ids: Sequence[str], *, coder: str, data: str
+    gold: np.ndarray,
+    pred: np.ndarray,
+    code_ids: Sequence[str],
+    *,
+    coder: str,
+    data: str,
+    registers: Sequence[str] | None = None,
 ) -> EvalReport:
-    """Per-code, per-family, micro and macro scores; macro F1 averages codes with support."""
+    """Per-code, per-family, micro and macro scores; macro F1 averages codes with support.
+
+    ``registers`` (one label per row, e.g. interview/survey/report) adds pooled scores per
+    register; rows with an empty label are left out of that breakdown.
+    """
     per_code = {cid: scores(gold[:, j], pred[:, j], with_kappa=True) for j, cid in enumerate(code_ids)}
     families = sorted({cid.split(".", 1)[0] for cid in code_ids})
     per_family = {}
@@ -80,7 +91,15 @@ def evaluate_matrix(
         per_family[family] = scores(gold[:, cols], pred[:, cols])
     supported = [s.f1 for s in per_code.values() if s.support > 0]
     macro = round(float(np.mean(supported)), 4) if supported else 0.0
-    return EvalReport(coder, data, int(gold.shape[0]), scores(gold, pred), macro, per_code, per_family)
+    per_register = {}
+    if registers is not None:
+        labels = np.asarray(registers, dtype=object)
+        for register in sorted({r for r in labels if r}):
+            rows = labels == register
+            per_register[register] = scores(gold[rows], pred[rows])
+    return EvalReport(
+        coder, data, int(gold.shape[0]), scores(gold, pred), macro, per_code, per_family, per_register
+    )
 
 
 def assignments_matrix(
@@ -114,6 +133,13 @@ def format_table(reports: Sequence[EvalReport], *, per_code: bool = True) -> str
         cells = "".join(f"{r.per_family[family].f1:14.3f}{'':7s}" for r in reports)
         lines.append(f"{'family ' + family:44s}{cells}{reports[0].per_family[family].support:6d}")
     lines.append("-" * len(head))
+    registers = reports[0].per_register if reports else {}
+    for register in registers:
+        counts = f"{registers[register].support:6d}"
+        cells = "".join(f"{r.per_register[register].f1:14.3f}{'':7s}" for r in reports)
+        lines.append(f"{'register ' + register + ' (micro F1)':44s}{cells}{counts}")
+    if registers:
+        lines.append("-" * len(head))
     lines.append(f"{'micro P':44s}" + "".join(f"{r.micro.precision:14.3f}{'':7s}" for r in reports))
     lines.append(f"{'micro R':44s}" + "".join(f"{r.micro.recall:14.3f}{'':7s}" for r in reports))
     lines.append(f"{'micro F1':44s}" + "".join(f"{r.micro.f1:14.3f}{'':7s}" for r in reports))
@@ -150,6 +176,7 @@ def _write_csv(reports: Sequence[EvalReport], stream: Any) -> None:
         rows = [("code", k, s) for k, s in r.per_code.items()] + [
             ("family", k, s) for k, s in r.per_family.items()
         ]
+        rows += [("register", k, s) for k, s in r.per_register.items()]
         rows.append(("micro", "all", r.micro))
         for level, key, s in rows:
             writer.writerow(
@@ -179,5 +206,6 @@ def evaluate_coders(
         else:
             assignments = coder.code(segments)
         pred = assignments_matrix(assignments, segment_ids, code_ids)
-        reports.append(evaluate_matrix(gold, pred, code_ids, coder=name, data=data))
+        registers = [getattr(row, "register", "") or "" for row in rows]
+        reports.append(evaluate_matrix(gold, pred, code_ids, coder=name, data=data, registers=registers))
     return reports

@@ -1,12 +1,13 @@
-"""The similarity model behind ``hoi.similarity.v1``: nearest exemplars plus the code profile.
+"""The similarity model behind ``hoi.similarity.v1``: nearest training texts plus the code profile.
 
-For each code, a segment gets two cosines: the mean of its top-k cosines to the code's
-exemplars (codebook examples and training positives) and its cosine to the code's profile
-(label + description + inclusion note, embedded as a query). Raw cosines of e5-style models
-crowd into 0.80–0.95, so neither is used as is: each is turned into a per-code z-score
-against a background of texts that do not have the code, and one logistic (Platt) model,
-pooled over codes, maps the two z-scores to a probability. No absolute cosine cut exists.
-The coder that applies it to segments lives in :mod:`hoi_nlp.coding.combine`.
+For each code, a segment gets two scores: a kNN vote (the share of its ``k`` most similar
+training texts that carry the code, neighbours weighted by ``exp(cosine / tau)``) and its
+cosine to the code's profile (label + description + inclusion note, embedded as a query).
+Raw cosines of e5-style models crowd into 0.80–0.95, so the profile cosine is turned into a
+per-code z-score against texts without the code; the vote is used as its (clipped) log-odds.
+A small logistic model per code maps the two to a probability (pooled over codes with few
+positives). No absolute cosine cut exists. The coder that applies it to segments lives in
+:mod:`hoi_nlp.coding.combine`.
 """
 
 from __future__ import annotations
@@ -17,22 +18,25 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 _MIN_SD = 1e-3
+_VOTE_CLIP = 0.01
+MIN_POSITIVES_PER_CODE_CALIBRATION = 8
 
 
 class SimilarityModel:
-    """Exemplar and profile similarity per code, z-scored per code and calibrated."""
+    """kNN vote over training texts and profile similarity per code, calibrated per code."""
 
-    def __init__(self, *, top_k: int = 3, seed: int = 0) -> None:
+    def __init__(self, *, top_k: int = 30, tau: float = 0.02, seed: int = 0) -> None:
         self.top_k = top_k
+        self.tau = tau
         self.seed = seed
         self.code_ids: list[str] = []
         self.profiles = np.zeros((0, 0), dtype=np.float16)
         self.exemplars = np.zeros((0, 0), dtype=np.float16)
-        self.exemplar_codes = np.zeros(0, dtype=np.int32)
+        self.exemplar_labels = np.zeros((0, 0), dtype=np.int8)
         self.exemplar_rows = np.zeros(0, dtype=np.int64)
-        self.mean = np.zeros((2, 0))
-        self.sd = np.ones((2, 0))
-        self.platt: LogisticRegression | None = None
+        self.mean = np.zeros(0)
+        self.sd = np.ones(0)
+        self.calibration = np.zeros((0, 3))
 
     def fit(
         self,
@@ -43,73 +47,85 @@ class SimilarityModel:
         *,
         row_ids: np.ndarray | None = None,
     ) -> SimilarityModel:
-        """Store exemplars (the positives among ``vectors``) and per-code background statistics."""
+        """Store the training texts as neighbours and the profile cosines' background statistics."""
         self.code_ids = list(code_ids)
         self.profiles = profiles.astype(np.float16)
-        rows, codes = np.nonzero(labels)
-        self.exemplars = vectors[rows].astype(np.float16)
-        self.exemplar_codes = codes.astype(np.int32)
+        self.exemplars = vectors.astype(np.float16)
+        self.exemplar_labels = labels.astype(np.int8)
         ids = np.arange(len(vectors)) if row_ids is None else np.asarray(row_ids)
-        self.exemplar_rows = ids[rows].astype(np.int64)
-        raw = self.raw_scores(vectors, row_ids=ids)
-        self.mean, self.sd = _background_stats(raw, labels)
+        self.exemplar_rows = ids.astype(np.int64)
+        profile = vectors.astype(np.float32) @ self.profiles.astype(np.float32).T
+        self.mean, self.sd = _background_stats(profile, labels)
         return self
 
     def raw_scores(self, vectors: np.ndarray, *, row_ids: np.ndarray | None = None) -> np.ndarray:
-        """``(2, n, C)``: top-k exemplar cosine and profile cosine; a row never sees itself."""
+        """``(2, n, C)``: kNN vote and profile cosine; a row never counts itself as a neighbour."""
         vectors = vectors.astype(np.float32)
         profile = vectors @ self.profiles.astype(np.float32).T
         sims = vectors @ self.exemplars.astype(np.float32).T
         if row_ids is not None and len(self.exemplar_rows):
             sims[np.asarray(row_ids)[:, None] == self.exemplar_rows[None, :]] = -np.inf
-        top = profile.copy()
-        for j in range(len(self.code_ids)):
-            top[:, j] = _top_k_mean(sims[:, self.exemplar_codes == j], self.top_k, fallback=profile[:, j])
-        return np.stack([top, profile])
+        return np.stack([self._vote(sims), profile])
+
+    def _vote(self, sims: np.ndarray) -> np.ndarray:
+        n_codes = len(self.code_ids)
+        if sims.shape[1] == 0:
+            return np.zeros((sims.shape[0], n_codes))
+        k = min(self.top_k, sims.shape[1])
+        idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        top = np.take_along_axis(sims, idx, axis=1)
+        finite = np.isfinite(top)
+        best = np.where(finite, top, -np.inf).max(axis=1, keepdims=True)
+        weights = np.where(finite, np.exp((top - np.where(np.isfinite(best), best, 0.0)) / self.tau), 0.0)
+        weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
+        return np.einsum("nk,nkc->nc", weights, self.exemplar_labels[idx].astype(np.float64))
 
     def zscores(self, raw: np.ndarray) -> np.ndarray:
-        """Per-code z-scores of the raw cosines against the background."""
-        return (raw - self.mean[:, None, :]) / self.sd[:, None, :]
+        """``(2, n, C)``: log-odds of the clipped vote and the per-code z-score of the profile cosine."""
+        vote = np.clip(raw[0], _VOTE_CLIP, 1 - _VOTE_CLIP)
+        return np.stack([np.log(vote / (1 - vote)), (raw[1] - self.mean) / self.sd])
 
     def calibrate(self, z: np.ndarray, labels: np.ndarray) -> SimilarityModel:
-        """Fit the pooled Platt model on out-of-fold z-scores ``(2, n, C)``."""
-        self.platt = LogisticRegression(C=1.0, random_state=self.seed)
-        self.platt.fit(_pool(z), labels.reshape(-1))
+        """Fit the per-code logistic maps on out-of-fold scores ``(2, n, C)``."""
+        pooled = _logistic(z.reshape(2, -1).T, labels.reshape(-1), seed=self.seed)
+        self.calibration = np.array(
+            [
+                _logistic(z[:, :, j].T, labels[:, j], seed=self.seed)
+                if labels[:, j].sum() >= MIN_POSITIVES_PER_CODE_CALIBRATION
+                and labels[:, j].sum() < len(labels)
+                else pooled
+                for j in range(labels.shape[1])
+            ]
+        )
         return self
 
     def proba_from_z(self, z: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities ``(n, C)`` from z-scores."""
-        if self.platt is None:
+        """Calibrated probabilities ``(n, C)`` from scores."""
+        if not len(self.calibration):
             raise ValueError("SimilarityModel.calibrate() has not been run")
-        n, c = z.shape[1], z.shape[2]
-        return self.platt.predict_proba(_pool(z))[:, 1].reshape(n, c)
+        w = self.calibration
+        score = z[0] * w[:, 0] + np.clip(z[1], -10.0, 10.0) * w[:, 1] + w[:, 2]
+        return 1.0 / (1.0 + np.exp(-score))
 
     def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
         """Calibrated probability of every code for every vector."""
         return self.proba_from_z(self.zscores(self.raw_scores(vectors)))
 
 
-def _top_k_mean(sims: np.ndarray, k: int, *, fallback: np.ndarray) -> np.ndarray:
-    if sims.shape[1] == 0:
-        return fallback
-    k = min(k, sims.shape[1])
-    top = -np.sort(-sims, axis=1)[:, :k]
-    finite = np.isfinite(top)
-    counts = finite.sum(axis=1)
-    total = np.where(finite, top, 0.0).sum(axis=1)
-    return np.where(counts > 0, total / np.maximum(counts, 1), fallback)
-
-
 def _background_stats(raw: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     negative = labels == 0
-    mean = np.zeros((2, labels.shape[1]))
-    sd = np.ones((2, labels.shape[1]))
+    mean = np.zeros(labels.shape[1])
+    sd = np.ones(labels.shape[1])
     for j in range(labels.shape[1]):
         mask = negative[:, j] if negative[:, j].sum() >= 2 else np.ones(len(labels), dtype=bool)
-        mean[:, j] = raw[:, mask, j].mean(axis=1)
-        sd[:, j] = np.maximum(raw[:, mask, j].std(axis=1), _MIN_SD)
+        mean[j] = raw[mask, j].mean()
+        sd[j] = max(float(raw[mask, j].std()), _MIN_SD)
     return mean, sd
 
 
-def _pool(z: np.ndarray) -> np.ndarray:
-    return np.clip(z.reshape(2, -1).T, -10.0, 10.0)
+def _logistic(x: np.ndarray, y: np.ndarray, *, seed: int) -> np.ndarray:
+    """``[w_vote, w_profile, intercept]`` of a logistic model (a flat low prior without both classes)."""
+    if y.sum() == 0 or y.sum() == len(y):
+        return np.array([0.0, 0.0, -8.0])
+    model = LogisticRegression(C=1.0, random_state=seed).fit(np.clip(x, -10.0, 10.0), y)
+    return np.array([model.coef_[0, 0], model.coef_[0, 1], model.intercept_[0]])

@@ -22,7 +22,13 @@ from sklearn.model_selection import KFold
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.coding.classify import ClassifierModel
-from hoi_nlp.coding.combine import CoderBundle, Stacker, select_thresholds
+from hoi_nlp.coding.combine import (
+    CoderBundle,
+    Stacker,
+    choose_prior_weight,
+    cv_threshold_predictions,
+    select_thresholds,
+)
 from hoi_nlp.coding.data import (
     LabelledRow,
     codebook_rows,
@@ -106,9 +112,14 @@ def cross_fit(
 
 def _classifier(template: ClassifierModel, seed: int) -> ClassifierModel:
     model = ClassifierModel(
-        c=template.c, tfidf_weight=template.tfidf_weight, rule_weight=template.rule_weight, seed=seed
+        c=template.c,
+        tfidf_weight=template.tfidf_weight,
+        char_weight=template.char_weight,
+        rule_weight=template.rule_weight,
+        seed=seed,
     )
     model.vectorizer = template.vectorizer
+    model.char_vectorizer = template.char_vectorizer
     return model
 
 
@@ -130,14 +141,11 @@ def stacked_oof(
     return out
 
 
-def cv_predictions(probs: np.ndarray, labels: np.ndarray, folds: np.ndarray) -> np.ndarray:
+def cv_predictions(
+    probs: np.ndarray, labels: np.ndarray, folds: np.ndarray, *, prior_weight: float = 10.0
+) -> np.ndarray:
     """Binary predictions where each fold uses thresholds chosen on the other folds."""
-    pred = np.zeros_like(labels)
-    for k in np.unique(folds):
-        other, this = folds != k, folds == k
-        thresholds, _ = select_thresholds(probs[other], labels[other])
-        pred[this] = probs[this] >= thresholds[None, :]
-    return pred
+    return cv_threshold_predictions(probs, labels, folds, prior_weight=prior_weight).astype(labels.dtype)
 
 
 def fit_bundle(
@@ -175,11 +183,15 @@ def fit_bundle(
     stacker = Stacker(families, seed=seed).fit(p_sim, p_clf, features.rules, labels)
     p_comb = stacked_oof(stacker, p_sim, p_clf, features.rules, labels, oof.folds)
     probs = {"similarity": p_sim, "classifier": p_clf, "combined": p_comb}
-    thresholds = {name: select_thresholds(p, labels)[0].tolist() for name, p in probs.items()}
+    priors = {name: choose_prior_weight(p, labels, oof.folds) for name, p in probs.items()}
+    thresholds = {
+        name: select_thresholds(p, labels, prior_weight=priors[name][0])[0].tolist()
+        for name, p in probs.items()
+    }
     cv = {
         name: evaluate_matrix(
             labels,
-            cv_predictions(p, labels, oof.folds),
+            cv_predictions(p, labels, oof.folds, prior_weight=priors[name][0]),
             code_ids,
             coder=name,
             data=f"{folds}-fold CV over training rows",
@@ -198,6 +210,11 @@ def fit_bundle(
         stacker=stacker,
         thresholds=thresholds,
         tfidf_embedder=embedder if isinstance(embedder, TfidfEmbedder) else None,
+        meta={
+            "threshold_prior_weight": {
+                name: {"chosen": w, "cv_micro_f1": s} for name, (w, s) in priors.items()
+            }
+        },
     )
     return bundle, cv
 
@@ -311,8 +328,27 @@ def _manifest(
         "seed": seed,
         "sklearn": sklearn.__version__,
         "stacker_weights": bundle.stacker.weights(),
+        "hyperparameters": _hyperparameters(bundle),
+        "threshold_prior_weight": bundle.meta.get("threshold_prior_weight", {}),
         "thresholds": {k: dict(zip(bundle.code_ids, v, strict=True)) for k, v in bundle.thresholds.items()},
         "cv": {name: _summary(r) for name, r in cv.items()},
+    }
+
+
+def _hyperparameters(bundle: CoderBundle) -> dict[str, Any]:
+    clf, sim = bundle.classifier, bundle.similarity
+    return {
+        "classifier": {
+            "c": clf.c,
+            "class_weight": "balanced",
+            "tfidf_weight": clf.tfidf_weight,
+            "char_weight": clf.char_weight,
+            "rule_weight": clf.rule_weight,
+            "word_ngrams": [1, 2],
+            "char_wb_ngrams": [3, 5],
+        },
+        "similarity": {"top_k": sim.top_k, "tau": sim.tau},
+        "stacker": {"c": bundle.stacker.c, "family_slopes": True},
     }
 
 

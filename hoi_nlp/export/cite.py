@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hoi_nlp.errors import ExportError
-from hoi_nlp.export.files import write_text_atomic
 from hoi_nlp.export.quotes import make_quote
 from hoi_nlp.export.tables import CodedStudy, Coding, Redactor
+from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import Quote
 
 if TYPE_CHECKING:

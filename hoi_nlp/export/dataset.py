@@ -15,7 +15,6 @@ import pandas as pd
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ExportError
-from hoi_nlp.export.files import write_atomic, write_text_atomic
 from hoi_nlp.export.privacy import RAW_MARK, RAW_NOTE, LeakGuard, with_key_pass
 from hoi_nlp.export.quotes import quotes_markdown
 from hoi_nlp.export.stats import cooccurrence, crosstab_attributes, crosstab_family, crosstab_shares
@@ -30,6 +29,7 @@ from hoi_nlp.export.tables import (
     respondent_rows,
     segment_rows,
 )
+from hoi_nlp.io import write_atomic, write_text_atomic
 from hoi_nlp.store import Workspace, load_assignments, load_segments, load_sources
 
 logger = logging.getLogger(__name__)

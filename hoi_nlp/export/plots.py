@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hoi_nlp.export.files import write_atomic
+from hoi_nlp.io import write_atomic
 
 logger = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ from pathlib import Path
 from lxml import etree
 
 from hoi_nlp.codebook import Code, Codebook
-from hoi_nlp.export.files import write_atomic
 from hoi_nlp.export.privacy import prepare
 from hoi_nlp.export.tables import CodedStudy, Coding, Redactor, exported_attributes
+from hoi_nlp.io import write_atomic
 
 logger = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from lxml import etree
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import CodebookError, ExportError
-from hoi_nlp.export.files import write_text_atomic
 from hoi_nlp.export.refi import CODEBOOK_NS, PROJECT_NS, guid
 from hoi_nlp.export.tables import CodedStudy
+from hoi_nlp.io import write_text_atomic
 
 if TYPE_CHECKING:
     from hoi_nlp.store import Workspace

@@ -7,8 +7,8 @@ import html
 import os
 from pathlib import Path
 
-from hoi_nlp.export.files import write_atomic, write_text_atomic
 from hoi_nlp.export.report import Block, Report
+from hoi_nlp.io import write_atomic, write_text_atomic
 
 ACCENT = "1F3A5F"
 FONT = "Calibri"
