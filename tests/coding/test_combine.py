@@ -9,7 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from hoi_nlp.cli import app
-from hoi_nlp.coding.combine import Stacker, best_f1_threshold, select_thresholds
+from hoi_nlp.coding.combine import (
+    Stacker,
+    best_f1_threshold,
+    choose_prior_weight,
+    cv_threshold_predictions,
+    select_thresholds,
+)
 from hoi_nlp.coding.model_io import load_bundle, load_trained_coder, read_manifest, update_models_toml
 from hoi_nlp.errors import ModelError
 
@@ -19,6 +25,27 @@ def test_best_threshold_separates_classes():
     y = np.array([0, 0, 0, 1, 1, 1])
     threshold, f1 = best_f1_threshold(probs, y, np.round(np.arange(0.05, 0.96, 0.05), 2))
     assert 0.35 < threshold <= 0.6 and f1 == 1.0
+
+
+def test_cv_thresholds_come_from_the_other_folds():
+    probs = np.array([[0.3], [0.35], [0.8], [0.3], [0.35], [0.8]])
+    labels = np.array([[1], [0], [1], [0], [1], [1]])
+    folds = np.array([0, 0, 0, 1, 1, 1])
+    pred = cv_threshold_predictions(probs, labels, folds, prior_weight=0.0)
+    # fold 0's cut comes from fold 1 (0.3 is a negative there, 0.35 a positive) and vice versa
+    assert pred[:, 0].tolist() == [False, True, True, True, True, True]
+
+
+def test_prior_weight_is_the_smallest_within_tolerance_of_the_best():
+    rng = np.random.default_rng(1)
+    labels = (rng.uniform(size=(300, 3)) < 0.3).astype(int)
+    probs = np.clip(labels * 0.3 + rng.uniform(0.0, 0.7, labels.shape), 0, 1)
+    folds = np.arange(300) % 3
+    chosen, cv = choose_prior_weight(probs, labels, folds, candidates=(1.0, 10.0, 100.0), tolerance=0.0)
+    assert set(cv) == {1.0, 10.0, 100.0} and cv[chosen] == max(cv.values())
+    assert chosen == min(w for w, f in cv.items() if f == max(cv.values()))
+    loose, _ = choose_prior_weight(probs, labels, folds, candidates=(1.0, 10.0, 100.0), tolerance=1.0)
+    assert loose == 1.0
 
 
 def test_thresholds_shrink_towards_global_for_rare_codes():

@@ -45,3 +45,15 @@ def test_table_and_files(tmp_path):
     assert data[0]["micro"]["f1"] == 1.0
     lines = write_reports([report], tmp_path / "r.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("coder,level,id") and any(line.startswith("combined,micro") for line in lines)
+
+
+def test_per_register_scores_pool_only_that_registers_rows():
+    gold = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]])
+    pred = np.array([[1, 0, 0], [0, 0, 0], [0, 0, 1], [0, 1, 0]])
+    registers = ["survey", "survey", "report", ""]
+    report = evaluate_matrix(gold, pred, CODES, coder="x", data="d", registers=registers)
+    assert set(report.per_register) == {"survey", "report"}
+    survey = report.per_register["survey"]
+    assert (survey.support, survey.predicted, survey.f1) == (2, 1, pytest.approx(2 / 3, abs=1e-4))
+    assert report.per_register["report"].f1 == 1.0
+    assert "register survey" in format_table([report], per_code=False)

