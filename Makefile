@@ -11,15 +11,17 @@ export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: demo test test-all install install-dev browser report-tools bench lint clean
 
-$(VENV)/.installed: pyproject.toml
+# constraints.txt pins every package to the versions the test suite last passed with
+# (regenerate: .venv/bin/pip freeze --exclude-editable | grep -v '^torch' > constraints.txt).
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q $(TORCH) --find-links /opt/wheels || $(PIP) install -q $(TORCH) --index-url https://download.pytorch.org/whl/cpu
-	$(PIP) install -q -e '.[all]'
+	$(PIP) install -q -e '.[all]' -c constraints.txt
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install -q -e '.[all,dev]'
+	$(PIP) install -q -e '.[all,dev]' -c constraints.txt
 	-$(MAKE) --no-print-directory browser
 	touch $@
 
