@@ -16,7 +16,8 @@ from pathlib import Path
 
 from benchmarks.generate import generate_study
 
-DEFAULT_STAGES = ["ingest", "segment", "nlp", "embed_raw", "rules", "combined", "combined_rerun", "export"]
+DEFAULT_STAGES = ["ingest", "segment", "nlp", "embed_raw", "rules", "combined", "combined_rerun", "export",
+                  "hoi_run"]
 END_TO_END = ("ingest", "segment", "combined", "export")
 
 
@@ -29,12 +30,39 @@ def run_stage(stage: str, study: Path, workspace: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def run_flow_timed(study: Path, workspace: Path, *, label: str, size: int) -> dict:
+    """Time a whole ``hoi run`` (the Prefect flow, exports included) in a fresh process."""
+    import time
+
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", _PEAK_WRAPPER, "run", str(study), "--workspace", str(workspace)],
+                         capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if out.returncode != 0:
+        return {"stage": label, "size": size, "error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
+    peak_kb = int(out.stderr.rsplit("PEAK_KB ", 1)[1].split()[0])
+    return {"stage": label, "size": size, "items": size, "seconds": round(seconds, 1),
+            "per_second": round(size / seconds, 1), "peak_mb": round(peak_kb / 1024)}
+
+
+# Runs the CLI and reports the process's own peak RSS on stderr (also when typer exits).
+_PEAK_WRAPPER = """
+import resource, sys
+try:
+    from hoi_nlp.cli import app
+    sys.argv = ["hoi", *sys.argv[1:]]
+    app()
+finally:
+    print("PEAK_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
 def bench_size(size: int, stages: list[str], root: Path) -> list[dict]:
     """All stages on a study of ``size`` answers."""
     study = generate_study(size, root / f"study_{size}")
     workspace = root / f"ws_{size}"
     shutil.rmtree(workspace, ignore_errors=True)
-    results = [run_stage(stage, study, workspace) | {"size": size} for stage in stages]
+    results = [run_stage(stage, study, workspace) | {"size": size} for stage in stages if stage != "hoi_run"]
     done = {r["stage"]: r for r in results if "seconds" in r}
     if all(stage in done for stage in END_TO_END):
         seconds = sum(done[s]["seconds"] for s in END_TO_END)
@@ -42,6 +70,12 @@ def bench_size(size: int, stages: list[str], root: Path) -> list[dict]:
         results.append({"stage": "end_to_end", "size": size, "items": items, "seconds": round(seconds, 1),
                         "per_second": round(items / seconds, 1),
                         "peak_mb": max(done[s]["peak_mb"] for s in END_TO_END)})
+    if "hoi_run" in stages:
+        flow_ws = root / f"ws_{size}_flow"
+        shutil.rmtree(flow_ws, ignore_errors=True)
+        results = [r for r in results if r["stage"] != "hoi_run"]
+        results.append(run_flow_timed(study, flow_ws, label="hoi run (cold)", size=size))
+        results.append(run_flow_timed(study, flow_ws, label="hoi run (re-run, nothing changed)", size=size))
     return results
 
 
