@@ -172,22 +172,18 @@ def _decision_counts(workspace: Workspace) -> dict[str, int]:
 
 
 def agreement_rows(workspace: Workspace) -> list[tuple[str, str]]:
-    """Agreement figures from the review module, when it provides them."""
-    try:
-        from hoi_nlp.review import agreement
-    except ImportError:
-        return []
-    summary = getattr(agreement, "agreement_summary", None)
-    if summary is None:
-        return []
-    try:
-        result = summary(workspace)
-    except Exception as exc:  # noqa: BLE001 - agreement is optional information in a report
-        logger.warning("agreement figures unavailable: %s", exc)
-        return []
-    if isinstance(result, dict):
-        return [(f"Enighed: {k}", f"{v:.2f}" if isinstance(v, float) else str(v)) for k, v in result.items()]
-    return []
+    """The overall agreement figures (blind rounds and machine vs analysts) for the method notes."""
+    from hoi_nlp.review.agreement import OVERALL, all_agreement
+
+    rows = []
+    for row in all_agreement(workspace):
+        if row.code_id != OVERALL or not row.units:
+            continue
+        figures = [f"Cohens κ = {row.kappa:.2f}" if row.kappa is not None else "",
+                   f"Krippendorffs α = {row.alpha:.2f}" if row.alpha is not None else "",
+                   f"enighed {row.percent:.0f} %" if row.percent is not None else ""]
+        rows.append((f"Enighed, {row.comparison}", ", ".join(f for f in figures if f) + f" ({row.units} enheder)"))
+    return rows
 
 
 def _thresholds() -> str:

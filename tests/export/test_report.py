@@ -68,3 +68,19 @@ def test_themes_section_when_a_themes_file_exists(study, redact, tmp_path):
     assert "Nye temaer (ikke i kodebogen)" in [b.text for b in report.blocks if b.kind == "heading"]
     themes = next(b for b in report.blocks if b.kind == "table" and b.text == "Nye temaer")
     assert themes.rows == (("Ventetid på loven", "4", "lov, vente"),)
+
+
+def test_method_notes_carry_machine_vs_analyst_agreement(coded_workspace):
+    from hoi_nlp.export.api import agreement_rows
+    from hoi_nlp.review.decisions import record_decision
+    from hoi_nlp.store import load_assignments
+
+    assert agreement_rows(coded_workspace) == []
+    machine = load_assignments(coded_workspace)
+    record_decision(coded_workspace, segment_id=machine[0].segment_id, code_id=machine[0].code_id,
+                    action="accept", analyst="anna")
+    record_decision(coded_workspace, segment_id=machine[1].segment_id, code_id=machine[1].code_id,
+                    action="reject", analyst="anna")
+    rows = dict(agreement_rows(coded_workspace))
+    label = "Enighed, machine vs analysts"
+    assert label in rows and "enighed 50 %" in rows[label] and "(2 enheder)" in rows[label]
