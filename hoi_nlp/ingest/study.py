@@ -112,11 +112,28 @@ def ingest_study(study_dir: Path) -> IngestResult:
         _ingest_surveys(result, survey_dir, study_dir)
     if transcripts_dir.is_dir():
         _ingest_transcripts(result, transcripts_dir, study_dir)
+    _flag_other_languages(result)
     return result
 
 
+_LANGUAGE_NAMES = {"en": "English", "de": "German"}
+
+
+def _flag_other_languages(result: IngestResult) -> None:
+    """Warn about answers/transcripts that are not Danish: they are ingested, but coded unreliably."""
+    from hoi_nlp.ingest.language import guess_language
+
+    for source in result.sources:
+        language = guess_language(source.text)
+        if language in _LANGUAGE_NAMES:
+            where = f" ({source.locator})" if source.locator else ""
+            result.warnings.append(
+                f"{source.path}{where}: the text looks {_LANGUAGE_NAMES[language]}, not Danish; it is "
+                "ingested, but the coders are trained on Danish — check its codes in the review app")
+
+
 def _record_error(result: IngestResult, path: str, exc: HoiError) -> None:
-    logger.warning("%s", exc)
+    logger.info("%s", exc)
     result.errors.append(FileError(path=path, message=str(exc)))
 
 

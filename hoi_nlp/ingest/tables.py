@@ -121,7 +121,8 @@ def sniff_delimiter(text: str) -> str:
 def _csv_rows(path: Path, *, display: str) -> Iterator[tuple[int, list[str]]]:
     text = decode_text(read_bytes(path, display=display), display=display)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=False)
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS * 4))
     try:
         rows = list(reader)
@@ -132,7 +133,27 @@ def _csv_rows(path: Path, *, display: str) -> Iterator[tuple[int, list[str]]]:
             where=f"row {reader.line_num}",
             hint="check quoting; save it again from Excel as CSV",
         ) from exc
+    if rows:
+        for number, row in enumerate(rows[1:], start=2):
+            _check_delimiter(number, row, width=len(rows[0]), delimiter=delimiter, display=display)
     return iter([(number, row) for number, row in enumerate(rows, start=1)])
+
+
+def _check_delimiter(number: int, row: list[str], *, width: int, delimiter: str, display: str) -> None:
+    """Refuse a row that is short because it uses another delimiter than the header (mixed delimiters)."""
+    missing = width - len(row)
+    if width < 3 or missing < max(2, width // 2):
+        return
+    joined = delimiter.join(row)
+    for other in {";", ",", "\t"} - {delimiter}:
+        if joined.count(other) >= missing:
+            shown = {"\t": "tab"}.get(other, repr(other))
+            raise IngestError(
+                f"the row uses {shown} between cells while the header uses {repr(delimiter)} "
+                f"({len(row)} cells instead of {width}): mixed delimiters",
+                path=display, where=f"row {number}",
+                hint="save the export again from Excel/the survey tool with one delimiter throughout",
+            )
 
 
 # ---------------------------------------------------------------- XLSX
