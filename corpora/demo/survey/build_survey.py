@@ -318,7 +318,7 @@ U1: Ungeenheden i Holbæk samler KUI, jobcentrets ungeindsats og SSP under én l
 U2: Mentorforløb for unge 18-25 år med angst/depression i samarbejde m. psykiatrien
 V1: Helhedsorienteret forløb for borgere i ressourceforløb med misbrug – én koordinerende sagsbehandler på tværs af jobcenter og voksenområdet.
 Vd: Beskæftigelsesdirektør og social- og sundhedsdirektør
-7: Kontakt gerne vores projektleder Lisbeth Nørgaard (lisbeth.n@holbaek.dk) hvis I vil høre mere om Familien i Centrum.
+7: Kontakt gerne vores projektleder Lisbeth Nørgaard (lisbeth.n@holbaek.example) hvis I vil høre mere om Familien i Centrum.
 3.1: Voksenindsatsen er kun for borgere over 30 – under 30 hører de til i Ungeenheden
 
 @ Morsø | KD | N N | - | -
