@@ -56,15 +56,15 @@ def ingest_stage(study_dir: str | Path, workspace: Workspace) -> dict[str, Any]:
 
 
 def segment_stage(workspace: Workspace, settings: Settings) -> dict[str, int]:
-    """Segment every source that has no segments yet (one transaction per source)."""
+    """Segment every source that has no segments yet (committed per chunk of sources)."""
     from hoi_nlp.segment import segment_source
 
     pending = sources_without_segments(workspace)
     created = 0
-    for start in range(0, len(pending), 200):
-        for source in load_sources(workspace, source_ids=pending[start:start + 200]):
-            created += save_segments(workspace, segment_source(
-                source, settings=settings.segment, pipeline=settings.nlp.pipeline))
+    for start in range(0, len(pending), 200):  # one transaction per 200 sources: resumable, not chatty
+        chunk = load_sources(workspace, source_ids=pending[start:start + 200])
+        created += save_segments(workspace, [seg for source in chunk for seg in segment_source(
+            source, settings=settings.segment, pipeline=settings.nlp.pipeline)])
     logger.info("segmented %d sources into %d segments", len(pending), created)
     return {"sources_segmented": len(pending), "segments_created": created}
 

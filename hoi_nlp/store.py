@@ -254,8 +254,13 @@ def save_segments(workspace: Workspace, segments: Iterable[Segment]) -> int:
     batch = [seg.model_dump() for seg in segments]
     if not batch:
         return 0
+    ids = [row["segment_id"] for row in batch]
     with workspace.engine.begin() as conn:
-        known = set(conn.execute(select(segments_table.c.segment_id)).scalars())
+        known: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            known.update(conn.execute(select(segments_table.c.segment_id)
+                                      .where(segments_table.c.segment_id.in_(chunk))).scalars())
         new = [row for row in batch if row["segment_id"] not in known]
         if new:
             conn.execute(insert(segments_table), new)
