@@ -113,11 +113,24 @@ def code_stage(workspace: Workspace, codebook: Codebook, settings: Settings, *, 
 
 def export_stage(workspace: Workspace, codebook: Codebook, *, out_dir: Path | None = None,
                  formats: Sequence[str] | None = None, raw: bool = False) -> list[Path]:
-    """Export the coded dataset and quotes (pseudonymised and leak-checked unless ``raw``)."""
+    """Export the coded dataset and quotes (pseudonymised and leak-checked unless ``raw``).
+
+    An export whose inputs are unchanged since the last one into the same folder is skipped.
+    """
     from hoi_nlp.export.api import export_study
     from hoi_nlp.export.dataset import TABLE_FORMATS
+    from hoi_nlp.export.freshness import export_key, fresh_files, record_export
 
-    return export_study(workspace, codebook, formats=formats or TABLE_FORMATS, output=out_dir, raw=raw)
+    target = (out_dir or workspace.exports_dir).resolve()
+    options = {"formats": list(formats or TABLE_FORMATS), "raw": raw, "out": str(target)}
+    key = export_key(workspace, codebook, options=options)
+    files = fresh_files(target, key)
+    if files is not None:
+        logger.info("export inputs unchanged: keeping %d files in %s", len(files), target)
+        return files
+    files = export_study(workspace, codebook, formats=options["formats"], output=target, raw=raw)
+    record_export(target, key, files)
+    return files
 
 
 def resolve_workspace(study_or_workspace: str | Path, workspace: str | Path | None = None) -> Workspace:

@@ -1,0 +1,74 @@
+"""Skip an export whose inputs have not changed since the files were written.
+
+The key covers everything an export reads: sources (ids, hashes, attributes), machine
+assignments, the review log, the codebook version, the privacy pipeline and the options. It is
+stored next to the files; a changed input, a missing file or other options mean a new export.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, inspect, select
+
+from hoi_nlp.codebook import Codebook
+from hoi_nlp.io import write_text_atomic
+from hoi_nlp.records import content_hash
+from hoi_nlp.store import Workspace, assignments_table, sources_table
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = ".export-manifest.json"
+
+
+def _table_digest(workspace: Workspace, *columns: Any) -> str:
+    query = select(*columns).order_by(*columns)
+    with workspace.engine.connect() as conn:
+        return content_hash("\n".join("\t".join(map(str, row)) for row in conn.execute(query)))
+
+
+def _decisions_digest(workspace: Workspace) -> str:
+    if not inspect(workspace.engine).has_table("review_decisions"):
+        return "none"
+    from hoi_nlp.review.tables import decisions_table
+
+    with workspace.engine.connect() as conn:
+        count, last = conn.execute(select(func.count(), func.max(decisions_table.c.seq))).one()
+    return f"{count}:{last}" if count else "none"
+
+
+def export_key(workspace: Workspace, codebook: Codebook, *, options: dict[str, Any]) -> str:
+    """A digest of every input of an export."""
+    from hoi_nlp import __version__
+    from hoi_nlp.export.redact import privacy_fingerprint
+
+    parts = [
+        __version__, codebook.version_tag, privacy_fingerprint(), json.dumps(options, sort_keys=True, default=str),
+        _table_digest(workspace, sources_table.c.source_id, sources_table.c.content_hash, sources_table.c.attributes),
+        _table_digest(workspace, assignments_table.c.segment_id, assignments_table.c.code_id,
+                      assignments_table.c.coder, assignments_table.c.confidence),
+        _decisions_digest(workspace),
+    ]
+    return content_hash("\x1f".join(parts))
+
+
+def fresh_files(out_dir: Path, key: str) -> list[Path] | None:
+    """The files of the last export into ``out_dir`` if it had this key and they all still exist."""
+    manifest = out_dir / MANIFEST
+    if not manifest.is_file():
+        return None
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    files = [out_dir / name for name in data.get("files", [])]
+    if data.get("key") != key or not files or not all(path.is_file() for path in files):
+        return None
+    return files
+
+
+def record_export(out_dir: Path, key: str, files: Sequence[Path]) -> None:
+    """Remember which files this export key produced."""
+    names = [str(Path(path).resolve().relative_to(out_dir.resolve())) for path in files]
+    write_text_atomic(out_dir / MANIFEST, json.dumps({"key": key, "files": names}, indent=1))
