@@ -46,9 +46,10 @@ def ingest_command(
 ) -> None:
     """Read survey exports and transcripts into the study workspace (re-running changes nothing)."""
     from hoi_nlp.ingest.study import ingest_into_workspace
+    from hoi_nlp.runner import default_workspace_dir
     from hoi_nlp.store import Workspace
 
-    root = workspace or Path("outputs") / Path(study_dir).resolve().name
+    root = workspace or default_workspace_dir(study_dir)
     store = Workspace.open(root, study=Path(study_dir).resolve().name)
     summary = ingest_into_workspace(study_dir, store)
     _print_summary(summary, store.root)

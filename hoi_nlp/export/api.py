@@ -15,7 +15,8 @@ from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ExportError
 from hoi_nlp.export.cite import best_quotes, register_quotes, study_embedding
 from hoi_nlp.export.dataset import TABLE_FORMATS, export_dataset, export_figures, load_coded_study
-from hoi_nlp.export.privacy import LeakGuard, study_redactor
+from hoi_nlp.export.privacy import LeakGuard
+from hoi_nlp.export.redact import study_redactor
 from hoi_nlp.export.tables import CodedStudy, Redactor
 from hoi_nlp.records import Quote
 from hoi_nlp.store import Workspace

@@ -35,31 +35,6 @@ RAW_NOTE = (
 _ALLOWED_PLACEHOLDERS = frozenset({"[REGION]"})
 
 
-def identity_redactor(_segment_id: str, text: str) -> str:
-    """The raw 'redactor': returns the text unchanged."""
-    return text
-
-
-def study_redactor(workspace: Workspace, study: CodedStudy, *, raw: bool = False) -> Redactor:
-    """The study's redactor from ``hoi_nlp.export.redact`` (identity when ``raw``)."""
-    if raw:
-        return identity_redactor
-    from hoi_nlp.pseudonymize import PseudonymKey
-
-    try:
-        from hoi_nlp.export.redact import study_redactor as build
-    except ImportError as exc:
-        raise ExportError(
-            "pseudonymisation is not available in this installation",
-            path=str(workspace.root),
-            hint="install the privacy module or export with --raw (not for sharing)",
-        ) from exc
-    base = build(workspace, study, raw=False)
-    return with_key_pass(
-        base, LeakGuard.for_study(workspace, study, raw=False).key or PseudonymKey(), workspace=workspace
-    )
-
-
 @dataclass
 class LeakGuard:
     """Checks exported text against the pseudonymisation key and the study's municipality names."""

@@ -24,7 +24,6 @@ from hoi_nlp.store import Workspace
 logger = logging.getLogger(__name__)
 
 Redactor = Callable[[str, str], str]
-RAW_MARK = "IKKE PSEUDONYMISERET"
 
 _metadata = MetaData()
 pseudonymized_table = Table(
@@ -86,11 +85,16 @@ def pseudonymize_texts(workspace: Workspace, texts: Sequence[str]) -> dict[str, 
     return {text: done[h] for h, text in by_hash.items()}
 
 
+def identity_redactor(_segment_id: str, text: str) -> str:
+    """The raw 'redactor': returns the text unchanged (raw exports only)."""
+    return text
+
+
 def study_redactor(workspace: Workspace, study: CodedStudy, *, raw: bool = False) -> Redactor:
     """A redactor for the study's coding units; ``raw`` keeps the original text."""
     if raw:
         logger.warning("raw export requested: texts are NOT pseudonymised")
-        return lambda _segment_id, text: text
+        return identity_redactor
     mapping = pseudonymize_texts(workspace, [seg.text for seg in study.segments])
 
     def redact(_segment_id: str, text: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import openpyxl
 
 from hoi_nlp.export.dataset import export_dataset
-from hoi_nlp.export.privacy import RAW_MARK, identity_redactor
+from hoi_nlp.export.privacy import RAW_MARK
+from hoi_nlp.export.redact import identity_redactor
 
 
 def _rows(book, sheet):

@@ -6,7 +6,8 @@ import pytest
 
 from hoi_nlp.errors import ExportError
 from hoi_nlp.export.dataset import export_dataset, load_coded_study
-from hoi_nlp.export.privacy import LeakGuard, exported_text, identity_redactor
+from hoi_nlp.export.privacy import LeakGuard, exported_text
+from hoi_nlp.export.redact import identity_redactor
 from hoi_nlp.export.refi import export_qdpx
 
 NAMES = ("Mette Hansen", "Mette", "Lemvig", "Vejle", "Gentofte", "Aalborg")
