@@ -50,8 +50,7 @@ def _evidence_spans(study: CodedStudy, coding: Coding) -> list[tuple[int, int]]:
         return [(coding.start, coding.end)]
     return [
         (seg.start + ev.start, seg.start + ev.end)
-        for a in study.assignments
-        if a.segment_id == coding.segment_id and a.code_id == coding.code_id
+        for a in study.assignments_for(coding.segment_id, coding.code_id)
         for ev in a.evidence
     ]
 

@@ -41,29 +41,9 @@ def format_p(p: float) -> str:
     return "< 0,001" if p < 0.001 else f"{p:.3f}".replace(".", ",")
 
 
-def respondent_matrix(study: CodedStudy) -> pd.DataFrame:
-    """Respondents × codes, 1 where a respondent mentions the code in any counted coding."""
-    codes = study.codebook.code_ids
-    frame = pd.DataFrame(0, index=list(study.respondents), columns=codes, dtype=int)
-    for coding in study.codings:
-        if coding.code_id in frame.columns:
-            frame.loc[study.respondent_of[coding.segment_id], coding.code_id] = 1
-    return frame
-
-
-def segment_matrix(study: CodedStudy) -> pd.DataFrame:
-    """Coding units × codes, 1 where the unit carries the code."""
-    codes = study.codebook.code_ids
-    frame = pd.DataFrame(0, index=[s.segment_id for s in study.segments], columns=codes, dtype=int)
-    for coding in study.codings:
-        if coding.code_id in frame.columns:
-            frame.loc[coding.segment_id, coding.code_id] = 1
-    return frame
-
-
 def frequency_table(study: CodedStudy, family_id: str) -> pd.DataFrame:
     """Per code: respondents mentioning it, share of all respondents (pct.), segments, reviewed."""
-    matrix = respondent_matrix(study)
+    matrix = study.respondent_matrix
     total = len(matrix)
     rows = []
     for code in study.codebook.family(family_id).codes:
@@ -112,7 +92,7 @@ def significance(table: np.ndarray) -> TestResult:
 
 def crosstab(study: CodedStudy, code_id: str, attribute: str) -> tuple[pd.DataFrame, TestResult]:
     """Respondents mentioning ``code_id`` per group of ``attribute``: counts, shares and the test."""
-    matrix = respondent_matrix(study)
+    matrix = study.respondent_matrix
     groups = pd.Series({rid: attrs.get(attribute) or "" for rid, attrs in study.respondents.items()})
     groups = groups[groups != ""]
     rows = []
@@ -177,7 +157,7 @@ def cooccurrence(
     study: CodedStudy, *, level: str = "respondent", codes: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Code × code counts of respondents (or segments) carrying both; the diagonal is each code's count."""
-    matrix = respondent_matrix(study) if level == "respondent" else segment_matrix(study)
+    matrix = study.respondent_matrix if level == "respondent" else study.segment_matrix
     if codes is not None:
         matrix = matrix[list(codes)]
     values = matrix.to_numpy().T @ matrix.to_numpy()

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from hoi_nlp.codebook import Codebook
@@ -127,22 +128,59 @@ class CodedStudy:
         """Effective codings of every (segment, code), rejected ones included."""
         return build_codings(self)
 
-    @property
+    @cached_property
     def codings(self) -> list[Coding]:
         """Codings that count (rejected suggestions left out)."""
         return [c for c in self.all_codings if c.counted]
 
+    @cached_property
+    def _codings_by_code(self) -> dict[str, list[Coding]]:
+        grouped: dict[str, list[Coding]] = {}
+        for coding in self.codings:
+            grouped.setdefault(coding.code_id, []).append(coding)
+        return grouped
+
     def codings_for(self, code_id: str) -> list[Coding]:
         """Counted codings of one code."""
-        return [c for c in self.codings if c.code_id == code_id]
+        return list(self._codings_by_code.get(code_id, []))
+
+    @cached_property
+    def assignments_by_key(self) -> dict[tuple[str, str], list[CodeAssignment]]:
+        grouped: dict[tuple[str, str], list[CodeAssignment]] = {}
+        for assignment in self.assignments:
+            grouped.setdefault((assignment.segment_id, assignment.code_id), []).append(assignment)
+        return grouped
+
+    def assignments_for(self, segment_id: str, code_id: str) -> list[CodeAssignment]:
+        """The machine assignments of one (segment, code), from every coder."""
+        return list(self.assignments_by_key.get((segment_id, code_id), []))
+
+    @cached_property
+    def respondent_matrix(self) -> pd.DataFrame:
+        """Respondents × codes, 1 where a respondent mentions the code in any counted coding."""
+        return self._presence_matrix(list(self.respondents), lambda c: self.respondent_of[c.segment_id])
+
+    @cached_property
+    def segment_matrix(self) -> pd.DataFrame:
+        """Coding units × codes, 1 where the unit carries the code."""
+        return self._presence_matrix([s.segment_id for s in self.segments], lambda c: c.segment_id)
+
+    def _presence_matrix(self, index: list[str], row_of: Callable[[Coding], str]) -> pd.DataFrame:
+        codes = self.codebook.code_ids
+        row_number = {key: i for i, key in enumerate(index)}
+        column_number = {code: j for j, code in enumerate(codes)}
+        values = np.zeros((len(index), len(codes)), dtype=np.int64)
+        cells = [(row_number[row_of(c)], column_number[c.code_id]) for c in self.codings
+                 if c.code_id in column_number]
+        if cells:
+            rows, columns = zip(*cells, strict=True)
+            values[list(rows), list(columns)] = 1
+        return pd.DataFrame(values, index=index, columns=codes)
 
 
 def build_codings(study: CodedStudy) -> list[Coding]:
     """Merge machine assignments (best per segment and code) with review states."""
-    best: dict[tuple[str, str], list[CodeAssignment]] = {}
-    for assignment in study.assignments:
-        if assignment.segment_id in study.segment_by_id:
-            best.setdefault((assignment.segment_id, assignment.code_id), []).append(assignment)
+    best = {key: found for key, found in study.assignments_by_key.items() if key[0] in study.segment_by_id}
     keys = sorted(set(best) | {k for k in study.reviews if k[0] in study.segment_by_id})
     return [_coding(study, key, best.get(key, []), study.reviews.get(key)) for key in keys]
 
