@@ -10,8 +10,9 @@ its evidence: the matched span (offsets into the segment text) and the pattern t
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from spacy.language import Language
@@ -50,19 +51,19 @@ class RuleCoder:
     def __init__(self, codebook: Codebook, *, pipeline: str = DEFAULT_PIPELINE) -> None:
         self.codebook = codebook
         self.nlp: Language = load_pipeline(pipeline)
-        self._patterns: dict[str, tuple[str, int, Pattern]] = {}
+        self._patterns: dict[str, tuple[str, int, Pattern, str]] = {}
         self._lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._lemma = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
-        self._tokens = Matcher(self.nlp.vocab, validate=True)
+        self._tokens = TokenPatternIndex(self.nlp.vocab)
         self._add_patterns()
 
     def _add_patterns(self) -> None:
         for code in self.codebook.codes:
             for index, pattern in enumerate(code.patterns):
                 key = f"{code.id}#{index}"
-                self._patterns[key] = (code.id, index, pattern)
+                self._patterns[key] = (code.id, index, pattern, pattern.describe())
                 if pattern.kind == "tokens":
-                    self._tokens.add(key, [pattern.tokens])
+                    self._tokens.add(key, pattern.tokens)
                 elif pattern.kind == "phrase":
                     self._lower.add(key, [self.nlp.make_doc(pattern.phrase or "")])
                 else:
@@ -76,10 +77,10 @@ class RuleCoder:
             if not len(matcher):
                 continue
             for match_id, start, end in matcher(doc):
-                code_id, index, pattern = self._patterns[self.nlp.vocab.strings[match_id]]
+                code_id, index, pattern, described = self._patterns[self.nlp.vocab.strings[match_id]]
                 span = doc[start:end]
                 found.append(RuleHit(code_id, index, span.start_char, span.end_char, span.text,
-                                     pattern.weight, pattern.describe()))
+                                     pattern.weight, described))
         found.sort(key=lambda hit: (hit.code_id, hit.start, hit.pattern_index))
         return found
 
@@ -108,6 +109,93 @@ class RuleCoder:
         for seg, doc in zip(segments, docs, strict=True):
             assignments.extend(self.code_doc(doc, seg.segment_id))
         return assignments
+
+
+class TokenPatternIndex:
+    """spaCy token patterns, each run only on docs where it can match.
+
+    A pattern's required tokens (no ``OP`` or ``OP: "+"``) with a plain ``LOWER`` test (a
+    string, ``REGEX`` or ``IN``) must each hold for some token of the doc; patterns that fail
+    this are skipped, the rest run through spaCy's own ``Matcher``. Results are exactly those of
+    one ``Matcher`` over all patterns; the index only saves the work on docs that cannot match
+    (the tests are evaluated once per distinct lower-cased token).
+    """
+
+    def __init__(self, vocab: object) -> None:
+        self._vocab = vocab
+        self._matchers: dict[str, Matcher] = {}
+        self._tests: dict[tuple[str, str], int] = {}
+        self._test_functions: list[Callable[[str], bool]] = []
+        self._required: dict[str, frozenset[int]] = {}
+        self._by_first_test: dict[int, list[str]] = defaultdict(list)
+        self._always: list[str] = []
+        self._fired_by_token: dict[str, frozenset[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._matchers)
+
+    def add(self, key: str, tokens: list[dict]) -> None:
+        """Add one token pattern under ``key`` (validated by spaCy)."""
+        matcher = Matcher(self._vocab, validate=True)
+        matcher.add(key, [tokens])
+        self._matchers[key] = matcher
+        required = [test for spec in tokens if (test := self._required_test(spec)) is not None]
+        self._required[key] = frozenset(required)
+        if required:
+            self._by_first_test[required[0]].append(key)
+        else:
+            self._always.append(key)
+        self._fired_by_token.clear()
+
+    def _required_test(self, spec: dict) -> int | None:
+        if spec.get("OP", "+") != "+" or set(spec) - {"OP"} != {"LOWER"}:
+            return None
+        value = spec["LOWER"]
+        if isinstance(value, str):
+            kind, argument = "eq", value
+        elif isinstance(value, dict) and set(value) == {"REGEX"}:
+            kind, argument = "re", value["REGEX"]
+        elif isinstance(value, dict) and set(value) == {"IN"}:
+            kind, argument = "in", "\x1f".join(value["IN"])
+        else:
+            return None
+        if (kind, argument) not in self._tests:
+            self._tests[(kind, argument)] = len(self._test_functions)
+            self._test_functions.append(_lower_test(kind, argument))
+        return self._tests[(kind, argument)]
+
+    def _fired(self, doc: Doc) -> set[int]:
+        fired: set[int] = set()
+        for token in doc:
+            lower = token.lower_
+            tests = self._fired_by_token.get(lower)
+            if tests is None:
+                tests = frozenset(i for i, test in enumerate(self._test_functions) if test(lower))
+                self._fired_by_token[lower] = tests
+            fired |= tests
+        return fired
+
+    def candidates(self, doc: Doc) -> Iterator[str]:
+        """Keys of the patterns that may match ``doc``."""
+        fired = self._fired(doc)
+        yield from self._always
+        for test in fired:
+            for key in self._by_first_test.get(test, ()):
+                if self._required[key] <= fired:
+                    yield key
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """``(match_id, start, end)`` triples, as spaCy's ``Matcher`` returns them."""
+        return [match for key in self.candidates(doc) for match in self._matchers[key](doc)]
+
+
+def _lower_test(kind: str, argument: str) -> Callable[[str], bool]:
+    if kind == "eq":
+        return argument.__eq__
+    if kind == "in":
+        return frozenset(argument.split("\x1f")).__contains__
+    pattern = re.compile(argument)
+    return lambda text: pattern.search(text) is not None
 
 
 def noisy_or(weights: object) -> float:

@@ -56,3 +56,34 @@ def test_default_codebook_codes_its_own_examples(hoi_codebook):
     hits = {(a.segment_id.split("#")[0], a.code_id) for a in coder.code(text_segments(examples))}
     recalled = sum((key.split("#")[0], key.split("#")[0]) in hits for key, _ in examples)
     assert recalled / len(examples) >= 0.6
+
+
+def test_token_pattern_index_finds_exactly_what_one_matcher_finds(hoi_codebook):
+    """Skipping patterns that cannot match must not change a single match."""
+    import spacy
+    from spacy.matcher import Matcher
+
+    from hoi_nlp.coding.rules import TokenPatternIndex
+
+    nlp = spacy.blank("da")
+    patterns = {
+        "regex_gap": [{"LOWER": {"REGEX": "^(borger|famili)"}}, {"OP": "?"}, {"LOWER": {"REGEX": "^motiv"}}],
+        "plain": [{"LOWER": "ledere"}, {"LOWER": "i"}, {"LOWER": {"IN": ["forvaltningen", "afdelingen"]}}],
+        "plus": [{"LOWER": "meget", "OP": "+"}, {"LOWER": "svært"}],
+        "unknown_attribute": [{"IS_DIGIT": True}, {"LOWER": "kommuner"}],
+        "no_plain_test": [{"IS_DIGIT": True}, {"LOWER": {"FUZZY": "kommune"}}],
+        "negated": [{"LOWER": "ikke", "OP": "!"}, {"LOWER": "sammen"}],
+    }
+    for key, tokens in [(f"{c.id}#{i}", p.tokens) for c in hoi_codebook.codes
+                        for i, p in enumerate(c.patterns) if p.kind == "tokens"]:
+        patterns[key] = tokens
+    index, plain = TokenPatternIndex(nlp.vocab), Matcher(nlp.vocab)
+    for key, tokens in patterns.items():
+        index.add(key, tokens)
+        plain.add(key, [tokens])
+    texts = [ex for c in hoi_codebook.codes for ex in c.examples] + [
+        "Borgerne og familiernes motivation svinger.", "Ledere i forvaltningen og ledere i afdelingen.",
+        "Det er meget meget svært.", "Hele 12 kommuner deltog.", "De arbejder sammen, men ikke sammen.", ""]
+    for doc in nlp.pipe(texts):
+        assert sorted(index(doc)) == sorted(plain(doc)), doc.text
+    assert len(index) == len(patterns)
