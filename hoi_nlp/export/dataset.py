@@ -76,16 +76,25 @@ def _sheet_name(name: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", "-", name)[:31]
 
 
+# Cells are written as typed: a text starting with "=" stays text (no formula injection), and
+# URL-like answers are not turned into hyperlinks.
+XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
 def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     """Write ``sheets`` to an XLSX workbook with frozen headers and fitted column widths."""
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=_sheet_name(name), index=False)
             worksheet = writer.sheets[_sheet_name(name)]
-            worksheet.freeze_panes = "A2"
-            for column in worksheet.columns:
-                width = max((len(str(cell.value or "")) for cell in column[:200]), default=8)
-                worksheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
+            worksheet.freeze_panes(1, 0)
+            for j, column in enumerate(frame.columns):
+                worksheet.set_column(j, j, min(60, max(10, _display_width(column, frame.iloc[:199, j]) + 2)))
+
+
+def _display_width(header: object, values: pd.Series) -> int:
+    """The widest of the header and the first values, in characters."""
+    return max([len(str(header))] + [len(str(v)) for v in values if pd.notna(v)])
 
 
 def dataset_sheets(study: CodedStudy, *, redact: Redactor, raw: bool = False) -> dict[str, pd.DataFrame]:

@@ -186,14 +186,13 @@ def exported_text(path: Path) -> str:
 
 
 def _xlsx_text(path: Path) -> str:
-    import openpyxl
+    from python_calamine import CalamineWorkbook
 
-    book = openpyxl.load_workbook(path, read_only=True)
-    parts = [name for name in book.sheetnames]
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows(values_only=True):
-            parts.extend(str(v) for v in row if v is not None)
-    book.close()
+    book = CalamineWorkbook.from_path(str(path))
+    parts = list(book.sheet_names)
+    for name in book.sheet_names:
+        for row in book.get_sheet_by_name(name).to_python():
+            parts.extend(str(v) for v in row if v is not None and v != "")
     return "\n".join(parts)
 
 

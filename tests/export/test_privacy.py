@@ -51,3 +51,25 @@ def test_municipality_names_are_guarded_even_without_a_key(study):
     guard = LeakGuard.for_study(None, study, raw=False)
     assert guard.leaks("Her i Gentofte går det godt.") == ["Gentofte"]
     assert LeakGuard.for_study(None, study, raw=True).leaks("Gentofte") == []
+
+
+def test_xlsx_cells_stay_text_and_the_leak_check_reads_every_sheet(tmp_path):
+    """A comment starting with '=' is not a formula; URLs stay plain text; every sheet is read back."""
+    import zipfile
+
+    import pandas as pd
+    from python_calamine import CalamineWorkbook
+
+    from hoi_nlp.export.dataset import write_xlsx
+    from hoi_nlp.export.privacy import exported_text
+
+    path = tmp_path / "cells.xlsx"
+    texts = ["=HYPERLINK(\"http://x.dk\",\"klik\")", "Se https://kommune.dk/side", "+45 mere tid"]
+    write_xlsx(path, {"Segmenter": pd.DataFrame({"text": texts}), "Andet ark": pd.DataFrame({"n": [1, 2]})})
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Segmenter").to_python()
+    assert [row[0] for row in sheet[1:]] == texts
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "hyperlink" not in xml.lower()
+    text = exported_text(path)
+    assert "Andet ark" in text and all(t in text for t in texts)
