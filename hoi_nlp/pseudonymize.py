@@ -217,10 +217,10 @@ def _matchable(original: str, placeholder: str) -> bool:
 
 def _known_originals(key: PseudonymKey) -> dict[str, str]:
     """Originals (and the parts of person names) the key knows, each with its entity label."""
-    from hoi_nlp.nlp.gazetteers import first_names, last_names
+    from hoi_nlp.nlp.gazetteers import person_names
     from hoi_nlp.nlp.ner import is_common_word
 
-    names = first_names() | last_names()
+    names = person_names()
     known = {orig: _label_of(ph) for orig, ph in key.originals.items() if _matchable(orig, ph)}
     for orig, ph in key.originals.items():
         if ph.startswith("[PERSON"):

@@ -52,7 +52,7 @@ def _lemma(word: str) -> str:
 
 def is_known_name(word: str) -> bool:
     """A first/last name, municipality or place word ("Hals", "Holm", "Vejen"), genitive or not."""
-    names = gaz.first_names() | gaz.last_names() | gaz.place_words()
+    names = gaz.person_names() | gaz.place_words()
     base = word.rstrip("'’")
     return base in names or (base.endswith("s") and base[:-1] in names)
 

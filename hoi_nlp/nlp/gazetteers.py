@@ -78,6 +78,12 @@ def last_names() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def person_names() -> frozenset[str]:
+    """First names and surnames together."""
+    return first_names() | last_names()
+
+
+@lru_cache(maxsize=1)
 def national_bodies() -> tuple[str, ...]:
     """National bodies and countries that may stay in pseudonymised text."""
     return tuple(_resource_lines("national_bodies.txt"))

@@ -128,13 +128,14 @@ def _upper_name(token: Token) -> bool:
 
 
 def _hyphen_name(text: str) -> bool:
-    names = gaz.first_names() | gaz.last_names()
-    return "-" in text and any(part in names for part in text.split("-"))
+    return "-" in text and any(part in gaz.person_names() for part in text.split("-"))
 
 
 def looks_like_name(token: Token) -> bool:
     """A capitalised word that is no ordinary Danish word; sentence-initial ones must be rarer still."""
     text = token.text
+    if not (text[:1].isupper() or token.is_title):  # every test below needs a capital letter
+        return False
     if _is_initial(token) or _after_initial(token) or _upper_name(token) or (
             _hyphen_name(text) and text[:1].isupper()):
         return True
@@ -148,8 +149,11 @@ def looks_like_name(token: Token) -> bool:
 
 def _known_name(token: Token) -> bool:
     text = token.text.rstrip("'’")
-    base = text[:-1] if text.endswith("s") and text[:-1] in gaz.first_names() | gaz.last_names() else text
-    if base not in gaz.first_names() and base not in gaz.last_names():
+    if not text[:1].isupper():  # the name lists are in title case
+        return False
+    names = gaz.person_names()
+    base = text[:-1] if text.endswith("s") and text[:-1] in names else text
+    if base not in names:
         return False
     return not _is_sentence_initial(token) or not is_common_word(base)
 
@@ -202,8 +206,7 @@ def _drop_ambiguous(spans: Iterable[Span]) -> list[Span]:
 def _weak_model_span(span: Span) -> bool:
     """A lone sentence-initial ordinary word the model tagged ("Medarbejderne", "Altså")."""
     word = span.text.rstrip("'’")
-    names = gaz.first_names() | gaz.last_names()
-    return (len(span) == 1 and _is_sentence_initial(span[0]) and word not in names
+    return (len(span) == 1 and _is_sentence_initial(span[0]) and word not in gaz.person_names()
             and is_common_word(word))
 
 
