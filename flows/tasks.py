@@ -48,8 +48,7 @@ def code_batch_task(workspace_dir: str, segment_ids: list[str], codebook_path: s
                     settings_path: str | None, run_id: str | None = None) -> int:
     """Code one batch of segments and commit its assignments."""
     workspace = Workspace.open(workspace_dir)
-    wanted = set(segment_ids)
-    batch = [seg for seg in load_segments(workspace, codable=True) if seg.segment_id in wanted]
+    batch = load_segments(workspace, codable=True, segment_ids=segment_ids)
     coder = cached_coder(coder_name, codebook_path, settings_path, embeddings_dir(workspace))
     ledger = runner.coding_ledger(workspace, load_codebook(codebook_path), coder)
     return runner.code_batch(workspace, coder, batch, ledger=ledger, run_id=run_id)

@@ -268,7 +268,8 @@ def save_segments(workspace: Workspace, segments: Iterable[Segment]) -> int:
 
 
 def load_segments(workspace: Workspace, *, codable: bool | None = None,
-                  source_ids: Sequence[str] | None = None, kinds: Sequence[str] | None = None) -> list[Segment]:
+                  source_ids: Sequence[str] | None = None, kinds: Sequence[str] | None = None,
+                  segment_ids: Sequence[str] | None = None) -> list[Segment]:
     """Stored segments, ordered by source and offset."""
     query = select(segments_table).order_by(segments_table.c.source_id, segments_table.c.start,
                                             segments_table.c.kind)
@@ -279,7 +280,13 @@ def load_segments(workspace: Workspace, *, codable: bool | None = None,
     if kinds is not None:
         query = query.where(segments_table.c.kind.in_(list(kinds)))
     with workspace.engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
+        if segment_ids is None:
+            rows = conn.execute(query).mappings().all()
+        else:
+            ids = list(segment_ids)
+            rows = [row for start in range(0, len(ids), 500) for row in conn.execute(
+                query.where(segments_table.c.segment_id.in_(ids[start:start + 500]))).mappings()]
+            rows.sort(key=lambda row: (row["source_id"], row["start"], row["kind"]))
     return [Segment(**row) for row in rows]
 
 

@@ -50,3 +50,16 @@ def test_changed_attributes_update_in_place_and_keep_segments(workspace):
     stored = {s.source_id: s for s in load_sources(workspace)}
     assert stored["R001:1.2"].attributes == {"municipality": "Vejle"}
     assert len(load_segments(workspace)) == before
+
+
+def test_segments_load_by_id_in_source_order(workspace):
+    many = [make_source(f"Svar nummer {i}. Anden sætning.", source_id=f"R{i:04d}:1.2", respondent_id=f"R{i:04d}")
+            for i in range(1600)]
+    save_sources(workspace, many)
+    segment_stage(workspace, Settings())
+    every = load_segments(workspace, codable=True)
+    wanted = [seg.segment_id for seg in every[::-3]]  # reversed, more ids than one query chunk
+    assert len(wanted) > 500
+    loaded = load_segments(workspace, codable=True, segment_ids=wanted)
+    assert [seg.segment_id for seg in loaded] == [seg.segment_id for seg in every if seg.segment_id in set(wanted)]
+    assert load_segments(workspace, segment_ids=[]) == []
