@@ -283,7 +283,7 @@ class Pseudonymizer:
     """Pseudonymise texts with the privacy NER pipeline and a study key."""
 
     def __init__(self, *, key: PseudonymKey, nlp: Language | None = None,
-                 keep_organisations: Sequence[str] | None = None) -> None:
+                 keep_organisations: Sequence[str] | None = None, processes: int | None = None) -> None:
         from hoi_nlp.nlp.ner import load_ner_pipeline
         from hoi_nlp.settings import load_settings
 
@@ -291,26 +291,33 @@ class Pseudonymizer:
         keep = tuple(keep_organisations if keep_organisations is not None
                      else settings.pseudonymize.keep_organisations)
         self.key = key
-        self.nlp = nlp or load_ner_pipeline(settings.nlp.ner_model, settings.nlp.pipeline, keep)
+        # Helper processes can rebuild the pipeline only when it is the configured one.
+        self._pipeline_args = None if nlp is not None else (settings.nlp.ner_model, settings.nlp.pipeline, keep)
+        self.nlp = nlp or load_ner_pipeline(*self._pipeline_args)
+        self.processes = settings.pseudonymize.processes if processes is None else processes
 
-    def _spans(self, doc: Any) -> list[tuple[int, int, str]]:
-        from hoi_nlp.nlp.ner import entities
-
-        return [(s.start_char, s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
-
-    def _finish(self, doc: Any) -> PseudonymizedText:
-        spans = self._spans(doc)
+    def _finish(self, text: str, spans: list[tuple[int, int, str]]) -> PseudonymizedText:
         for start, end, label in spans:
-            self.key.placeholder_for(label, doc.text[start:end])
-        return apply_spans(doc.text, _merge(spans + find_originals(doc.text, self.key)), self.key)
+            self.key.placeholder_for(label, text[start:end])
+        return apply_spans(text, _merge(spans + find_originals(text, self.key)), self.key)
 
     def pseudonymize(self, text: str) -> PseudonymizedText:
         """Pseudonymise one text."""
-        return self._finish(self.nlp(text))
+        from hoi_nlp.nlp.ner import entity_spans
 
-    def pseudonymize_many(self, texts: Iterable[str], *, batch_size: int = 64) -> list[PseudonymizedText]:
-        """Pseudonymise many texts (batched through spaCy)."""
-        return [self._finish(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+        return self._finish(text, entity_spans(self.nlp(text)))
+
+    def pseudonymize_many(self, texts: Iterable[str]) -> list[PseudonymizedText]:
+        """Pseudonymise many texts (batched; large batches use ``processes`` cores for the NER).
+
+        Placeholders are handed out in text order whatever the number of processes.
+        """
+        from hoi_nlp.nlp.ner import detect_entity_spans
+
+        texts = list(texts)
+        spans = detect_entity_spans(texts, self.nlp, helpers=max(0, min(self.processes, os.cpu_count() or 1) - 1),
+                                    pipeline_args=self._pipeline_args)
+        return [self._finish(text, found) for text, found in zip(texts, spans, strict=True)]
 
 
 def pseudonymize_text(text: str, *, key: PseudonymKey, nlp: Language | None = None) -> PseudonymizedText:

@@ -61,6 +61,7 @@ class PseudonymizeSettings(_Section):
     keep_organisations: list[str] = Field(default_factory=lambda: [
         "KL", "Kommunernes Landsforening", "Folketinget", "Regeringen", "VIVE", "Danske Regioner",
     ])
+    processes: int = 2  # processes for the NER on large studies (1: this process only)
 
 
 class ThemesSettings(_Section):

@@ -110,3 +110,34 @@ def test_missing_model_raises_actionable_error(tmp_path) -> None:
 
     with pytest.raises(ModelError, match="train-ner"):
         build_ner_pipeline(model_dir=tmp_path / "nope")
+
+
+def _mixed_texts() -> list[str]:
+    people = ["Mette Frederiksen", "Hans Jensen", "Birgit Holm", "Ole Sørensen", "Karina Dam"]
+    places = ["Vejle Kommune", "Jobcenter Aarhus", "Region Midtjylland", "Odense"]
+    return [f"{people[i % 5]} fra {places[i % 4]} sagde det på mødet nr. {i}." for i in range(40)]
+
+
+def test_helper_processes_find_exactly_the_serial_spans(privacy_nlp, monkeypatch, caplog) -> None:
+    """Chunks shared with a spawned helper come back in order, with the same spans as one process."""
+    from hoi_nlp.nlp import ner
+
+    monkeypatch.setattr(ner, "PARALLEL_MIN_TEXTS", 0)
+    texts = _mixed_texts()
+    serial = ner.detect_entity_spans(texts, privacy_nlp)
+    assert any(label == "PERSON" for spans in serial for _, _, label in spans)
+    parallel = ner.detect_entity_spans(texts, privacy_nlp, helpers=1, pipeline_args=(None, None, ()), chunk_size=3)
+    assert parallel == serial
+    assert "helper process failed" not in caplog.text
+
+
+def test_a_helper_that_cannot_start_leaves_the_work_to_this_process(privacy_nlp, monkeypatch, tmp_path,
+                                                                    caplog) -> None:
+    from hoi_nlp.nlp import ner
+
+    monkeypatch.setattr(ner, "PARALLEL_MIN_TEXTS", 0)
+    texts = _mixed_texts()
+    broken = (str(tmp_path / "no-model"), None, ())
+    assert ner.detect_entity_spans(texts, privacy_nlp, helpers=1, pipeline_args=broken, chunk_size=3) == \
+        ner.detect_entity_spans(texts, privacy_nlp)
+    assert "helper process failed" in caplog.text
