@@ -15,8 +15,11 @@ and KEEP (national bodies that may stay).
 from __future__ import annotations
 
 import logging
+import queue
 import re
-from collections.abc import Iterable
+import threading
+from collections import deque
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -327,9 +330,10 @@ def entities(doc: Doc) -> list[Span]:
 
 
 EntitySpan = tuple[int, int, str]
+PipelineArgs = tuple[str | None, str | None, tuple[str, ...]]
 # Below this many texts a helper process costs more (about 4 s to start) than it saves.
 PARALLEL_MIN_TEXTS = 2000
-_helper_nlp: Language | None = None
+HELPER_TIMEOUT_S = 300
 
 
 def entity_spans(doc: Doc) -> list[EntitySpan]:
@@ -337,60 +341,116 @@ def entity_spans(doc: Doc) -> list[EntitySpan]:
     return [(s.start_char, s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
 
 
-def _start_helper(pipeline_args: tuple[str | None, str | None, tuple[str, ...]]) -> None:
-    global _helper_nlp
-    _helper_nlp = load_ner_pipeline(*pipeline_args)
+class _Helper:
+    """One ``hoi_nlp.nlp.ner_helper`` subprocess; chunks go in and come back in order."""
 
+    def __init__(self, pipeline_args: PipelineArgs, answers: queue.Queue) -> None:
+        import json
+        import os
+        import subprocess
+        import sys
+        import tempfile
 
-def _helper_spans(texts: list[str]) -> list[list[EntitySpan]]:
-    assert _helper_nlp is not None
-    return [entity_spans(doc) for doc in _helper_nlp.pipe(texts, batch_size=64)]
+        self.sent: deque[int] = deque()
+        self.errors = tempfile.TemporaryFile()
+        package_root = str(Path(__file__).resolve().parents[2])  # importable however this process found it
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hoi_nlp.nlp.ner_helper", json.dumps(list(pipeline_args))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=env)
+        self._outbox: queue.Queue = queue.Queue()
+        threading.Thread(target=self._write, daemon=True).start()
+        threading.Thread(target=self._read, args=(answers,), daemon=True).start()
+
+    def send(self, index: int, texts: list[str]) -> None:
+        import json
+
+        self.sent.append(index)
+        self._outbox.put((json.dumps(texts) + "\n").encode("utf-8"))
+
+    def _write(self) -> None:
+        try:
+            while (data := self._outbox.get()) is not None:
+                self.process.stdin.write(data)  # type: ignore[union-attr]
+                self.process.stdin.flush()  # type: ignore[union-attr]
+        except OSError:
+            pass  # the helper died; the reader reports it
+
+    def _read(self, answers: queue.Queue) -> None:
+        import json
+
+        for line in self.process.stdout:  # type: ignore[union-attr]
+            answers.put((self, [[tuple(span) for span in spans] for spans in json.loads(line)]))
+        answers.put((self, None))  # end of output: finished or died
+
+    def close(self) -> str:
+        """Stop the helper; returns the last line it wrote to stderr (why it failed, if it did)."""
+        self._outbox.put(None)
+        if self.process.poll() is None:
+            self.process.stdin.close()  # type: ignore[union-attr]
+            try:
+                self.process.wait(timeout=10)
+            except Exception:  # noqa: BLE001
+                self.process.kill()
+        self.errors.seek(0)
+        lines = self.errors.read().decode("utf-8", errors="replace").strip().splitlines()
+        self.errors.close()
+        return lines[-1] if lines else f"exit code {self.process.returncode}"
 
 
 def detect_entity_spans(texts: Sequence[str], nlp: Language, *, helpers: int = 0,
-                        pipeline_args: tuple[str | None, str | None, tuple[str, ...]] | None = None,
-                        chunk_size: int = 256) -> list[list[EntitySpan]]:
+                        pipeline_args: PipelineArgs | None = None, chunk_size: int = 256) -> list[list[EntitySpan]]:
     """Entity spans of every text, in order.
 
-    With ``helpers`` and the ``pipeline_args`` of :func:`load_ner_pipeline`, that many spawned
-    processes take chunks from the end while this process works from the start, so the NER uses
-    every core on a large study. If a helper cannot start or dies, this process does the rest.
+    With ``helpers`` and the ``pipeline_args`` of :func:`load_ner_pipeline`, that many helper
+    processes take chunks from the end while this process works from the start, so the NER
+    uses every core on a large study. If a helper cannot start or dies, this process does the rest.
     """
     texts = list(texts)
-    chunks = [texts[i:i + chunk_size] for i in range(0, len(texts), chunk_size)]
     if helpers < 1 or pipeline_args is None or len(texts) < PARALLEL_MIN_TEXTS:
         return [entity_spans(doc) for doc in nlp.pipe(texts, batch_size=64)]
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
-
+    chunks = [texts[i:i + chunk_size] for i in range(0, len(texts), chunk_size)]
     results: list[list[list[EntitySpan]] | None] = [None] * len(chunks)
     todo = deque(range(len(chunks)))
-    running: dict[int, Future] = {}
+    answers: queue.Queue = queue.Queue()
+    team = [_Helper(pipeline_args, answers) for _ in range(helpers)]
+    working = list(team)
 
-    def local(index: int) -> None:
-        results[index] = [entity_spans(doc) for doc in nlp.pipe(chunks[index], batch_size=64)]
+    def give_up(helper: _Helper) -> None:  # its unanswered chunks go back on the list
+        working.remove(helper)
+        todo.extend(helper.sent)
+        helper.sent.clear()
+        logger.warning("NER helper process failed (%s); finishing in this process", helper.close())
 
-    pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_helper, initargs=(pipeline_args,))
+    def collect(block: bool) -> None:
+        while True:
+            try:
+                helper, spans = answers.get(block=block, timeout=HELPER_TIMEOUT_S if block else None)
+            except queue.Empty:
+                if block:  # no answer for minutes: the helpers are stuck
+                    for stuck in list(working):
+                        stuck.process.kill()
+                        give_up(stuck)
+                return
+            block = False
+            if spans is None:
+                if helper in working:
+                    give_up(helper)
+            else:
+                results[helper.sent.popleft()] = spans
+
     try:
-        while todo or running:
-            for index in [i for i, future in running.items() if future.done()]:
-                results[index] = running.pop(index).result()
-            while todo and len(running) < 2 * helpers:
-                index = todo.pop()
-                running[index] = pool.submit(_helper_spans, chunks[index])
+        while todo or any(h.sent for h in working):
+            collect(block=False)
+            for helper in working:
+                while todo and len(helper.sent) < 2:
+                    helper.send(index := todo.pop(), chunks[index])
             if todo:
-                local(todo.popleft())
-            elif running:
-                index, future = next(iter(running.items()))
-                results[index] = future.result()
-                del running[index]
-    except Exception as exc:  # a helper that cannot start or dies: finish here
-        logger.warning("NER helper process failed (%s); finishing in this process", exc)
-        pool.shutdown(wait=False, cancel_futures=True)
-        for index in [i for i, chunk_result in enumerate(results) if chunk_result is None]:
-            local(index)
-    else:
-        pool.shutdown(wait=True)
+                index = todo.popleft()
+                results[index] = [entity_spans(doc) for doc in nlp.pipe(chunks[index], batch_size=64)]
+            elif any(h.sent for h in working):
+                collect(block=True)
+    finally:
+        for helper in working:
+            helper.close()
     return [spans for chunk_result in results for spans in chunk_result or []]
