@@ -82,14 +82,42 @@ XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings
 
 
 def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
-    """Write ``sheets`` to an XLSX workbook with frozen headers and fitted column widths."""
-    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as writer:
+    """Write ``sheets`` to an XLSX workbook with frozen headers and fitted column widths.
+
+    Rows are streamed (xlsxwriter's constant-memory mode), so a 100k-segment study does not
+    hold every cell in memory.
+    """
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {**XLSX_OPTIONS, "constant_memory": True})
+    try:
+        bold = book.add_format({"bold": True})
         for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=_sheet_name(name), index=False)
-            worksheet = writer.sheets[_sheet_name(name)]
-            worksheet.freeze_panes(1, 0)
+            sheet = book.add_worksheet(_sheet_name(name))
+            sheet.freeze_panes(1, 0)
             for j, column in enumerate(frame.columns):
-                worksheet.set_column(j, j, min(60, max(10, _display_width(column, frame.iloc[:199, j]) + 2)))
+                sheet.set_column(j, j, min(60, max(10, _display_width(column, frame.iloc[:199, j]) + 2)))
+            sheet.write_row(0, 0, [str(column) for column in frame.columns], bold)
+            for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
+                for j, value in enumerate(row):
+                    if (cell := _cell(value)) is not None:
+                        sheet.write(i, j, cell)
+    finally:
+        book.close()
+
+
+def _cell(value: object) -> str | int | float | bool | None:
+    """A frame value as an Excel cell: None for empty (None, NaN, NaT, NA), text for anything unusual."""
+    if isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return None if value != value else value  # NaN is empty
+    if value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value))):
+        return None
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item) and pd.api.types.is_scalar(value):
+        return _cell(item())
+    return str(value)
 
 
 def _display_width(header: object, values: pd.Series) -> int:
