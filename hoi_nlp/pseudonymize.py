@@ -26,6 +26,7 @@ from hoi_nlp.errors import ExportError, HoiError
 if TYPE_CHECKING:
     from spacy.language import Language
 
+    from hoi_nlp.settings import Settings
     from hoi_nlp.store import Workspace
 
 logger = logging.getLogger(__name__)
@@ -279,6 +280,13 @@ def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     return merged
 
 
+def privacy_pipeline_args(settings: Settings, keep_organisations: Sequence[str] | None = None,
+                          ) -> tuple[str, str, tuple[str, ...]]:
+    """The :func:`hoi_nlp.nlp.ner.load_ner_pipeline` arguments for these settings."""
+    keep = keep_organisations if keep_organisations is not None else settings.pseudonymize.keep_organisations
+    return settings.nlp.ner_model, settings.nlp.pipeline, tuple(keep)
+
+
 class Pseudonymizer:
     """Pseudonymise texts with the privacy NER pipeline and a study key."""
 
@@ -288,11 +296,9 @@ class Pseudonymizer:
         from hoi_nlp.settings import load_settings
 
         settings = load_settings()
-        keep = tuple(keep_organisations if keep_organisations is not None
-                     else settings.pseudonymize.keep_organisations)
         self.key = key
         # Helper processes can rebuild the pipeline only when it is the configured one.
-        self._pipeline_args = None if nlp is not None else (settings.nlp.ner_model, settings.nlp.pipeline, keep)
+        self._pipeline_args = None if nlp is not None else privacy_pipeline_args(settings, keep_organisations)
         self.nlp = nlp or load_ner_pipeline(*self._pipeline_args)
         self.processes = settings.pseudonymize.processes if processes is None else processes
 

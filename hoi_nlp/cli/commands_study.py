@@ -41,7 +41,9 @@ def run_command(
     verbose = logging.getLogger().isEnabledFor(logging.INFO)
     configure_prefect(workspace_dir, verbose=verbose)
     from flows.study import run_flow
+    from flows.warmup import preload_models
 
+    preload_models(str(workspace_dir), _codebook_path(codebook), coder, str(settings) if settings else None)
     if not verbose:  # one clear error from the CLI instead of Prefect's tracebacks
         for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
             logging.getLogger(name).setLevel(logging.CRITICAL)

@@ -1,0 +1,40 @@
+"""Load the flow's models in a background thread while Prefect's temporary server starts.
+
+Starting the ephemeral API (a subprocess; database migrations on a fresh workspace) leaves
+this process waiting for several seconds; the models the tasks need (spaCy pipeline, coder,
+privacy NER) load meanwhile into the same per-process caches the tasks read.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+logger = logging.getLogger(__name__)
+
+
+def preload_models(workspace_dir: str, codebook_path: str, coder_name: str | None,
+                   settings_path: str | None) -> threading.Thread:
+    """Start loading in a daemon thread; a failure is left for the task that needs the model to report."""
+
+    def load() -> None:
+        try:
+            from flows.tasks import embeddings_dir
+            from hoi_nlp.coding.factory import cached_coder
+            from hoi_nlp.nlp.ner import load_ner_pipeline
+            from hoi_nlp.nlp.pipeline import load_pipeline
+            from hoi_nlp.pseudonymize import privacy_pipeline_args
+            from hoi_nlp.settings import load_settings
+            from hoi_nlp.store import Workspace
+
+            settings = load_settings(settings_path)
+            load_pipeline(settings.nlp.pipeline)
+            cached_coder(coder_name or settings.coding.coder, codebook_path, settings_path,
+                         embeddings_dir(Workspace.open(workspace_dir)))
+            load_ner_pipeline(*privacy_pipeline_args(load_settings()))
+        except Exception as exc:  # noqa: BLE001 - the task that needs the model reports it clearly
+            logger.debug("preloading models failed: %s", exc)
+
+    thread = threading.Thread(target=load, name="hoi-preload", daemon=True)
+    thread.start()
+    return thread
