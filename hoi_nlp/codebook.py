@@ -9,7 +9,7 @@ Every error names the file and the line of the offending entry.
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +146,7 @@ class Codebook(_Frozen):
         return f"{self.id}@{self.version}+{self.source_hash[:8]}"
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when PyYAML has it
     """A YAML loader that records the line of every mapping as ``__line__``."""
 
 
@@ -168,11 +168,15 @@ def _strip_lines(value: Any) -> Any:
 
 
 def load_codebook(path: str | Path = DEFAULT_CODEBOOK) -> Codebook:
-    """Load and validate a codebook YAML file."""
+    """Load and validate a codebook YAML file (parsed once per process for the same content)."""
     path = Path(path)
     if not path.is_file():
         raise CodebookError("codebook file not found", path=str(path), hint="check the path or use the default")
-    text = path.read_text(encoding="utf-8")
+    return _parse_codebook(path, path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=8)
+def _parse_codebook(path: Path, text: str) -> Codebook:
     try:
         raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
