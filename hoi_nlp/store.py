@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,8 +246,30 @@ def load_sources(workspace: Workspace, *, source_ids: Sequence[str] | None = Non
     if source_ids is not None:
         query = query.where(sources_table.c.source_id.in_(list(source_ids)))
     with workspace.engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
-    return [Source(**{k: v for k, v in row.items() if k != "ingested_at"}) for row in rows]
+        return [_source_from_row(row) for row in conn.execute(query).mappings()]
+
+
+# Values repeated across many rows are interned: one string object per distinct value keeps a
+# 100k-segment study's records small in memory.
+_SHARED_SOURCE_FIELDS = ("study", "kind", "path", "respondent_id", "question_id")
+_SHARED_SEGMENT_FIELDS = ("segment_id", "source_id", "kind", "parent_id", "question_id", "speaker",
+                          "speaker_role")
+_SHARED_ASSIGNMENT_FIELDS = ("segment_id", "code_id", "method", "coder", "codebook_version", "model_version")
+
+
+def _interned(row: Any, fields: Sequence[str], *, drop: Sequence[str] = ()) -> dict[str, Any]:
+    data = {k: v for k, v in row.items() if k not in drop}
+    for name in fields:
+        if isinstance(data.get(name), str):
+            data[name] = sys.intern(data[name])
+    return data
+
+
+def _source_from_row(row: Any) -> Source:
+    data = _interned(row, _SHARED_SOURCE_FIELDS, drop=("ingested_at",))
+    data["attributes"] = {sys.intern(k): sys.intern(v) if isinstance(v, str) else v
+                          for k, v in (data.get("attributes") or {}).items()}
+    return Source(**data)
 
 
 def save_segments(workspace: Workspace, segments: Iterable[Segment]) -> int:
@@ -281,13 +304,13 @@ def load_segments(workspace: Workspace, *, codable: bool | None = None,
         query = query.where(segments_table.c.kind.in_(list(kinds)))
     with workspace.engine.connect() as conn:
         if segment_ids is None:
-            rows = conn.execute(query).mappings().all()
-        else:
-            ids = list(segment_ids)
-            rows = [row for start in range(0, len(ids), 500) for row in conn.execute(
-                query.where(segments_table.c.segment_id.in_(ids[start:start + 500]))).mappings()]
-            rows.sort(key=lambda row: (row["source_id"], row["start"], row["kind"]))
-    return [Segment(**row) for row in rows]
+            rows = conn.execute(query).mappings()
+            return [Segment(**_interned(row, _SHARED_SEGMENT_FIELDS)) for row in rows]
+        ids = list(segment_ids)
+        found = [Segment(**_interned(row, _SHARED_SEGMENT_FIELDS)) for start in range(0, len(ids), 500)
+                 for row in conn.execute(query.where(segments_table.c.segment_id.in_(ids[start:start + 500])))
+                 .mappings()]
+    return sorted(found, key=lambda seg: (seg.source_id, seg.start, seg.kind))
 
 
 def sources_without_segments(workspace: Workspace) -> list[str]:
@@ -334,16 +357,16 @@ def load_assignments(workspace: Workspace, *, coder: str | None = None, method: 
     if code_id is not None:
         query = query.where(assignments_table.c.code_id == code_id)
     with workspace.engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
-    return [_assignment_from_row(row) for row in rows]
+        return [_assignment_from_row(row) for row in conn.execute(query).mappings()]
 
 
 def _assignment_from_row(row: Any) -> CodeAssignment:
-    data = {k: v for k, v in row.items() if k not in ("id", "run_id")}
+    data = _interned(row, _SHARED_ASSIGNMENT_FIELDS, drop=("id", "run_id"))
     evidence = data.pop("evidence") or []
     if isinstance(evidence, str):
         evidence = json.loads(evidence)
-    return CodeAssignment(**data, evidence=tuple(Evidence(**ev) for ev in evidence))
+    return CodeAssignment(**data, evidence=tuple(
+        Evidence(**{**ev, "pattern": sys.intern(ev.get("pattern", ""))}) for ev in evidence))
 
 
 # ---------------------------------------------------------------- runs

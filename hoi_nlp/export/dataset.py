@@ -24,7 +24,6 @@ from hoi_nlp.export.tables import (
     Redactor,
     assignment_rows,
     codebook_rows,
-    filter_segments,
     frequency_rows,
     respondent_rows,
     segment_rows,
@@ -51,12 +50,7 @@ def load_coded_study(
             path=str(workspace.root),
             hint="run `hoi run STUDY_DIR` or `hoi ingest` first",
         )
-    every = load_segments(workspace)
-    segments = filter_segments(every)
-    sentences: dict[str, list] = {}
-    for seg in every:
-        if seg.kind == "sentence":
-            sentences.setdefault(seg.source_id, []).append(seg)
+    segments = load_segments(workspace, codable=True)
     assignments = [a for a in load_assignments(workspace, coder=coder) if codebook.has_code(a.code_id)]
     by_id = {seg.segment_id: seg for seg in segments}
     reviews = load_review_states(workspace, by_id) if with_review else {}
@@ -67,8 +61,9 @@ def load_coded_study(
         segments=segments,
         assignments=assignments,
         reviews=reviews,
-        sentences=sentences,
         name=workspace.study,
+        sentence_loader=lambda source_id: load_segments(workspace, source_ids=[source_id],
+                                                        kinds=["sentence"]),
     )
 
 

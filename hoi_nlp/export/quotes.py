@@ -61,7 +61,7 @@ def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_
     start, end = trimmed_span(source.text, coding.start, coding.end)
     if len(source.text[start:end].split()) <= max_words:
         return start, end
-    sentences = [s for s in study.sentences.get(coding.source_id, []) if start <= s.start and s.end <= end]
+    sentences = [s for s in study.sentences_of(coding.source_id) if start <= s.start and s.end <= end]
     if not sentences:
         return start, end
     evidence = _evidence_spans(study, coding)

@@ -97,6 +97,13 @@ class CodedStudy:
     reviews: dict[tuple[str, str], ReviewState] = field(default_factory=dict)
     sentences: dict[str, list[Segment]] = field(default_factory=dict)
     name: str = ""
+    sentence_loader: Callable[[str], list[Segment]] | None = None
+
+    def sentences_of(self, source_id: str) -> list[Segment]:
+        """The source's sentence segments (loaded on first use when a loader is set)."""
+        if source_id not in self.sentences and self.sentence_loader is not None:
+            self.sentences[source_id] = self.sentence_loader(source_id)
+        return self.sentences.get(source_id, [])
 
     def assignments_by_segment(self) -> dict[str, list[CodeAssignment]]:
         """Assignments grouped by segment id, highest confidence first."""
@@ -361,7 +368,3 @@ def codebook_rows(codebook: Codebook) -> pd.DataFrame:
         ]
     )
 
-
-def filter_segments(segments: Sequence[Segment], *, codable_only: bool = True) -> list[Segment]:
-    """The coding units (``codable``) in source order."""
-    return [seg for seg in segments if seg.codable or not codable_only]
