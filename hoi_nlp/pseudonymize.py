@@ -321,8 +321,8 @@ class Pseudonymizer:
         from hoi_nlp.nlp.ner import detect_entity_spans
 
         texts = list(texts)
-        spans = detect_entity_spans(texts, self.nlp, helpers=max(0, min(self.processes, os.cpu_count() or 1) - 1),
-                                    pipeline_args=self._pipeline_args)
+        helpers = max(0, min(self.processes, os.cpu_count() or 1) - 1)
+        spans = detect_entity_spans(texts, self.nlp, helpers=helpers, pipeline_args=self._pipeline_args)
         return [self._finish(text, found) for text, found in zip(texts, spans, strict=True)]
 
 

@@ -153,6 +153,7 @@ class CodedStudy:
 
     @cached_property
     def assignments_by_key(self) -> dict[tuple[str, str], list[CodeAssignment]]:
+        """Machine assignments grouped by (segment id, code id), in load order."""
         grouped: dict[tuple[str, str], list[CodeAssignment]] = {}
         for assignment in self.assignments:
             grouped.setdefault((assignment.segment_id, assignment.code_id), []).append(assignment)

@@ -14,9 +14,14 @@ and KEEP (national bodies that may stay).
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import queue
 import re
+import subprocess
+import sys
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -341,20 +346,20 @@ def entity_spans(doc: Doc) -> list[EntitySpan]:
     return [(s.start_char, s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
 
 
+def spans_of_texts(nlp: Language, texts: Sequence[str]) -> list[list[EntitySpan]]:
+    """:func:`entity_spans` of each text, in this process."""
+    return [entity_spans(doc) for doc in nlp.pipe(texts, batch_size=64)]
+
+
 class _Helper:
     """One ``hoi_nlp.nlp.ner_helper`` subprocess; chunks go in and come back in order."""
 
     def __init__(self, pipeline_args: PipelineArgs, answers: queue.Queue) -> None:
-        import json
-        import os
-        import subprocess
-        import sys
-        import tempfile
-
         self.sent: deque[int] = deque()
         self.errors = tempfile.TemporaryFile()
         package_root = str(Path(__file__).resolve().parents[2])  # importable however this process found it
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "PYTHONPATH": path}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "hoi_nlp.nlp.ner_helper", json.dumps(list(pipeline_args))],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=env)
@@ -363,8 +368,6 @@ class _Helper:
         threading.Thread(target=self._read, args=(answers,), daemon=True).start()
 
     def send(self, index: int, texts: list[str]) -> None:
-        import json
-
         self.sent.append(index)
         self._outbox.put((json.dumps(texts) + "\n").encode("utf-8"))
 
@@ -377,8 +380,6 @@ class _Helper:
             pass  # the helper died; the reader reports it
 
     def _read(self, answers: queue.Queue) -> None:
-        import json
-
         for line in self.process.stdout:  # type: ignore[union-attr]
             answers.put((self, [[tuple(span) for span in spans] for spans in json.loads(line)]))
         answers.put((self, None))  # end of output: finished or died
@@ -399,7 +400,8 @@ class _Helper:
 
 
 def detect_entity_spans(texts: Sequence[str], nlp: Language, *, helpers: int = 0,
-                        pipeline_args: PipelineArgs | None = None, chunk_size: int = 256) -> list[list[EntitySpan]]:
+                        pipeline_args: PipelineArgs | None = None,
+                        chunk_size: int = 256) -> list[list[EntitySpan]]:
     """Entity spans of every text, in order.
 
     With ``helpers`` and the ``pipeline_args`` of :func:`load_ner_pipeline`, that many helper
@@ -408,13 +410,12 @@ def detect_entity_spans(texts: Sequence[str], nlp: Language, *, helpers: int = 0
     """
     texts = list(texts)
     if helpers < 1 or pipeline_args is None or len(texts) < PARALLEL_MIN_TEXTS:
-        return [entity_spans(doc) for doc in nlp.pipe(texts, batch_size=64)]
+        return spans_of_texts(nlp, texts)
     chunks = [texts[i:i + chunk_size] for i in range(0, len(texts), chunk_size)]
     results: list[list[list[EntitySpan]] | None] = [None] * len(chunks)
     todo = deque(range(len(chunks)))
     answers: queue.Queue = queue.Queue()
-    team = [_Helper(pipeline_args, answers) for _ in range(helpers)]
-    working = list(team)
+    working = [_Helper(pipeline_args, answers) for _ in range(helpers)]
 
     def give_up(helper: _Helper) -> None:  # its unanswered chunks go back on the list
         working.remove(helper)
@@ -433,9 +434,10 @@ def detect_entity_spans(texts: Sequence[str], nlp: Language, *, helpers: int = 0
                         give_up(stuck)
                 return
             block = False
+            if helper not in working:  # already given up: its chunks are back on the list
+                continue
             if spans is None:
-                if helper in working:
-                    give_up(helper)
+                give_up(helper)
             else:
                 results[helper.sent.popleft()] = spans
 
@@ -447,7 +449,7 @@ def detect_entity_spans(texts: Sequence[str], nlp: Language, *, helpers: int = 0
                     helper.send(index := todo.pop(), chunks[index])
             if todo:
                 index = todo.popleft()
-                results[index] = [entity_spans(doc) for doc in nlp.pipe(chunks[index], batch_size=64)]
+                results[index] = spans_of_texts(nlp, chunks[index])
             elif any(h.sent for h in working):
                 collect(block=True)
     finally:

@@ -13,7 +13,7 @@ import sys
 
 def main() -> None:
     """Load the pipeline named by the arguments, then answer chunk by chunk until stdin closes."""
-    from hoi_nlp.nlp.ner import entity_spans, load_ner_pipeline
+    from hoi_nlp.nlp.ner import load_ner_pipeline, spans_of_texts
 
     model_dir, pipeline_name, keep = json.loads(sys.argv[1])
     nlp = load_ner_pipeline(model_dir, pipeline_name, tuple(keep))
@@ -21,7 +21,7 @@ def main() -> None:
     stdout = open(sys.stdout.fileno(), "w", encoding="utf-8", closefd=False)  # noqa: SIM115
     for line in stdin:
         texts = json.loads(line)
-        stdout.write(json.dumps([entity_spans(doc) for doc in nlp.pipe(texts, batch_size=64)]) + "\n")
+        stdout.write(json.dumps(spans_of_texts(nlp, texts)) + "\n")
         stdout.flush()
 
 
