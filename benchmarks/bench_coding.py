@@ -22,7 +22,7 @@ def sample_texts(n: int, *, seed: int = 0) -> list[str]:
     """``n`` distinct texts built from corpora/train/*.jsonl."""
     import json
 
-    from hoi_nlp.coding.train import default_train_paths
+    from hoi_nlp.coding.training.train import default_train_paths
 
     base = [json.loads(line)["text"] for p in default_train_paths() for line in p.open(encoding="utf-8") if line.strip()]
     random.Random(seed).shuffle(base)
@@ -42,7 +42,7 @@ def run(n: int, model_dir: Path | None) -> list[dict[str, object]]:
     from hoi_nlp.coding.base import text_segments
     from hoi_nlp.coding.model_io import DEFAULT_MODEL_DIR, bundle_embedder, load_bundle
     from hoi_nlp.coding.rules import RuleCoder
-    from hoi_nlp.coding.train import load_coder
+    from hoi_nlp.coding.training.train import load_coder
     from hoi_nlp.nlp.embed import EmbeddingCache
 
     codebook = load_codebook()

@@ -1,6 +1,6 @@
 """``python -m benchmarks.privacy_review [--study corpora/demo | --workspace DIR] [--key KEY]``.
 
-Precision review of the pseudonymiser on a study: runs :class:`~hoi_nlp.pseudonymize.Pseudonymizer`
+Precision review of the pseudonymiser on a study: runs :class:`~hoi_nlp.privacy.pseudonymize.Pseudonymizer`
 over every source text (a fresh, throw-away key) and prints each distinct replaced original with
 its type and count, so a person can judge what the study key would hold. ``--key`` lists the
 originals of an existing key file instead (e.g. ``outputs/demo/keys/pseudonym_key.json``).
@@ -28,7 +28,7 @@ class ReviewRow:
 
 def review(texts: Iterable[str], *, pseudonymizer: object | None = None) -> list[ReviewRow]:
     """Distinct replaced originals in ``texts`` (most frequent first)."""
-    from hoi_nlp.pseudonymize import Pseudonymizer, PseudonymKey
+    from hoi_nlp.privacy.pseudonymize import Pseudonymizer, PseudonymKey
 
     texts = list(texts)
     pseudo = pseudonymizer or Pseudonymizer(key=PseudonymKey(study="privacy-review"))

@@ -22,7 +22,7 @@ def _texts(workspace: Workspace) -> list[str]:
 
 
 def _ingest(study: Path, workspace: Workspace) -> int:
-    from hoi_nlp.runner import ingest_stage
+    from hoi_nlp.stages.study import ingest_stage
 
     ingest_stage(study, workspace)
     from hoi_nlp.store import load_sources
@@ -31,7 +31,7 @@ def _ingest(study: Path, workspace: Workspace) -> int:
 
 
 def _segment(study: Path, workspace: Workspace) -> int:
-    from hoi_nlp.runner import segment_stage
+    from hoi_nlp.stages.study import segment_stage
 
     segment_stage(workspace, load_settings())
     return len(_texts(workspace))
@@ -59,7 +59,7 @@ def _embed_raw(study: Path, workspace: Workspace) -> int:
 def _code(coder_name: str) -> Callable[[Path, Workspace], int]:
     def run(study: Path, workspace: Workspace) -> int:
         from hoi_nlp.coding.factory import make_coder
-        from hoi_nlp.runner import code_stage
+        from hoi_nlp.stages.study import code_stage
 
         settings = load_settings()
         codebook = load_codebook()
@@ -70,7 +70,7 @@ def _code(coder_name: str) -> Callable[[Path, Workspace], int]:
 
 
 def _export(study: Path, workspace: Workspace) -> int:
-    from hoi_nlp.runner import export_stage
+    from hoi_nlp.stages.study import export_stage
 
     export_stage(workspace, load_codebook(), formats=["xlsx", "parquet", "md"])
     return len(_texts(workspace))

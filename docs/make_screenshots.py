@@ -33,7 +33,7 @@ def build_workspace(root: Path, coder_name: str) -> object:
     from hoi_nlp.codebook import load_codebook
     from hoi_nlp.coding.factory import make_coder
     from hoi_nlp.errors import HoiError
-    from hoi_nlp.runner import code_stage, ingest_stage, segment_stage
+    from hoi_nlp.stages.study import code_stage, ingest_stage, segment_stage
     from hoi_nlp.settings import load_settings
     from hoi_nlp.store import Workspace
 
@@ -147,7 +147,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
     parser.add_argument("--coder", default="combined")
     args = parser.parse_args()
-    from hoi_nlp.review.privacy import PrivacyView
+    from hoi_nlp.review.masking import PrivacyView
     from hoi_nlp.store import Workspace
 
     if (args.workspace / "hoi.db").exists():

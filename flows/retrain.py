@@ -6,19 +6,18 @@ from typing import Any
 
 from prefect import flow, task
 
-from hoi_nlp.codebook import DEFAULT_CODEBOOK, load_codebook
-from hoi_nlp.settings import load_settings
-from hoi_nlp.store import Workspace
+from hoi_nlp.codebook import DEFAULT_CODEBOOK
+from hoi_nlp.stages.retrain import retrain_from_reviews
+from hoi_nlp.stages.study import run_inputs
 
 
 @task(name="retrain-from-reviews", retries=1)
 def retrain_task(workspace_dir: str, codebook_path: str, settings_path: str | None,
                  rescore: bool) -> dict[str, Any]:
     """Train on the bundled training data plus the study's reviewed decisions; re-score the queue."""
-    from hoi_nlp.review.retrain import retrain_from_reviews
-
-    return retrain_from_reviews(Workspace.open(workspace_dir, create=False), codebook=load_codebook(codebook_path),
-                                rescore=rescore, settings=load_settings(settings_path))
+    inputs = run_inputs(workspace_dir, codebook_path, settings_path, create=False)
+    return retrain_from_reviews(inputs.workspace, codebook=inputs.codebook, settings=inputs.settings,
+                                rescore=rescore)
 
 
 @flow(name="hoi-retrain")

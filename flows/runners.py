@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from hoi_nlp.settings import load_settings
+from hoi_nlp.stages.study import load_run_settings
 
 
 def make_task_runner(settings_path: str | None = None) -> Any:
     """``threads`` → ThreadPoolTaskRunner; ``dask`` → DaskTaskRunner (address or a local cluster)."""
-    settings = load_settings(settings_path).flow
+    settings = load_run_settings(settings_path).flow
     if settings.task_runner == "dask":
         try:
             from prefect_dask import DaskTaskRunner

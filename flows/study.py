@@ -15,8 +15,7 @@ from prefect.runtime import flow_run
 from flows.runners import make_task_runner
 from flows.tasks import code_batch_task, export_task, ingest_task, plan_coding_task, segment_task
 from hoi_nlp.codebook import DEFAULT_CODEBOOK
-from hoi_nlp.runner import default_workspace_dir
-from hoi_nlp.settings import load_settings
+from hoi_nlp.stages.study import default_workspace_dir
 
 
 def _workspace(study_dir: str, workspace_dir: str | None) -> str:
@@ -37,10 +36,9 @@ def ingest_flow(study_dir: str, workspace_dir: str | None = None,
 def code_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK), coder: str | None = None,
               settings_path: str | None = None) -> dict[str, int]:
     """Code every pending batch of segments, batches in parallel on the task runner."""
-    coder_name = coder or load_settings(settings_path).coding.coder
-    plan = plan_coding_task(workspace_dir, codebook_path, coder_name, settings_path)
+    plan = plan_coding_task(workspace_dir, codebook_path, coder, settings_path)
     run_id = str(flow_run.get_id() or "")
-    futures = [code_batch_task.submit(workspace_dir, ids, codebook_path, coder_name, settings_path, run_id)
+    futures = [code_batch_task.submit(workspace_dir, ids, codebook_path, coder, settings_path, run_id)
                for ids in plan]
     assignments = sum(future.result() for future in futures)
     get_run_logger().info("coded %d batches, %d assignments", len(plan), assignments)
@@ -49,9 +47,10 @@ def code_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK), co
 
 @flow(name="hoi-export")
 def export_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK),
-                output_dir: str | None = None, formats: list[str] | None = None) -> list[str]:
+                output_dir: str | None = None, formats: list[str] | None = None,
+                settings_path: str | None = None) -> list[str]:
     """Export the coded dataset and quotes (pseudonymised)."""
-    return export_task(workspace_dir, codebook_path, output_dir, formats)
+    return export_task(workspace_dir, codebook_path, output_dir, formats, settings_path)
 
 
 @flow(name="hoi-run")
@@ -64,5 +63,5 @@ def run_flow(study_dir: str, workspace_dir: str | None = None, codebook_path: st
     summary["ingest"] = ingest_flow(study_dir, workspace, settings_path)
     runner = make_task_runner(settings_path)
     summary["coding"] = code_flow.with_options(task_runner=runner)(workspace, codebook_path, coder, settings_path)
-    summary["exports"] = export_flow(workspace, codebook_path, output_dir)
+    summary["exports"] = export_flow(workspace, codebook_path, output_dir, None, settings_path)
     return summary

@@ -19,19 +19,9 @@ def preload_models(workspace_dir: str, codebook_path: str, coder_name: str | Non
 
     def load() -> None:
         try:
-            from flows.tasks import embeddings_dir
-            from hoi_nlp.coding.factory import cached_coder
-            from hoi_nlp.nlp.ner import load_ner_pipeline
-            from hoi_nlp.nlp.pipeline import load_pipeline
-            from hoi_nlp.pseudonymize import privacy_pipeline_args
-            from hoi_nlp.settings import load_settings
-            from hoi_nlp.store import Workspace
+            from hoi_nlp.stages.study import preload_models as preload
 
-            settings = load_settings(settings_path)
-            load_pipeline(settings.nlp.pipeline)
-            cached_coder(coder_name or settings.coding.coder, codebook_path, settings_path,
-                         embeddings_dir(Workspace.open(workspace_dir)))
-            load_ner_pipeline(*privacy_pipeline_args(load_settings()))
+            preload(workspace_dir, codebook_path, coder_name, settings_path)
         except Exception as exc:  # noqa: BLE001 - the task that needs the model reports it clearly
             logger.debug("preloading models failed: %s", exc)
 

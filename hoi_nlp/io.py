@@ -1,36 +1,67 @@
-"""Atomic file writing (core): an output is either complete or absent, never half-written."""
+"""Atomic file writing (core): an output is either complete or absent, never half-written.
+
+Every writer in hoi_nlp goes through :func:`atomic_path`: the file is written next to its
+target under a hidden temporary name and moved into place only when the writer succeeded.
+``mode`` (e.g. ``0o600`` for keys) is set before any byte is written.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``target``; move it into place only if the block succeeds."""
+def atomic_path(target: str | Path, *, mode: int | None = None) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; move it into place only if the block succeeds.
+
+    The temporary name ends with the target's suffix, so writers that infer the format from it
+    (matplotlib, pandas) work unchanged.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + target.suffix, dir=target.parent)
+    if mode is not None:
+        os.fchmod(fd, mode)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp
+        if mode is not None:
+            tmp.chmod(mode)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def write_atomic(target: str | Path, writer: Callable[[Path], None]) -> Path:
+def write_atomic(target: str | Path, writer: Callable[[Path], None], *, mode: int | None = None) -> Path:
     """Call ``writer(tmp_path)`` and move the result to ``target`` atomically."""
-    with atomic_path(target) as tmp:
+    with atomic_path(target, mode=mode) as tmp:
         writer(tmp)
     return Path(target)
 
 
-def write_text_atomic(target: str | Path, text: str) -> Path:
+def write_text_atomic(target: str | Path, text: str, *, mode: int | None = None) -> Path:
     """Write UTF-8 text atomically."""
-    return write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"), mode=mode)
+
+
+def write_bytes_atomic(target: str | Path, data: bytes, *, mode: int | None = None) -> Path:
+    """Write bytes atomically."""
+    return write_atomic(target, lambda tmp: tmp.write_bytes(data), mode=mode)
+
+
+def write_jsonl_atomic(target: str | Path, items: Iterable[dict[str, Any]], *, mode: int | None = None) -> Path:
+    """Write one JSON object per line (UTF-8, not ASCII-escaped) atomically."""
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8") as handle:
+            for item in items:
+                handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+
+    return write_atomic(target, write, mode=mode)

@@ -152,6 +152,23 @@ class ReviewDecision(_Record):
     outcome: str | None = None
 
 
+ReviewStatus = Literal["suggested", "accepted", "rejected", "added", "unreviewed"]
+
+
+class CodeReview(_Record):
+    """The analysts' current state of one (segment, code), as exports read it.
+
+    ``start``/``end`` are offsets into the source text when an analyst adjusted the span;
+    ``memo`` joins the memos on the code and on its segment.
+    """
+
+    status: ReviewStatus
+    start: int | None = None
+    end: int | None = None
+    memo: str = ""
+    analyst: str = ""
+
+
 class Quote(_Record):
     """A citable slice of a source for one code, with a stable id."""
 

@@ -56,8 +56,11 @@ class CodingSettings(_Section):
 
 
 class PseudonymizeSettings(_Section):
-    """Which entity types are replaced; national bodies that identify nobody may stay."""
+    """How names are found: ``recogniser = "ner"`` (statistical NER + gazetteers + patterns, the
+    default) or ``"patterns"`` (gazetteers and patterns only: faster, misses more); national
+    bodies that identify nobody may stay."""
 
+    recogniser: Literal["ner", "patterns"] = "ner"
     keep_organisations: list[str] = Field(default_factory=lambda: [
         "KL", "Kommunernes Landsforening", "Folketinget", "Regeringen", "VIVE", "Danske Regioner",
     ])
@@ -68,7 +71,7 @@ class ThemesSettings(_Section):
     """Emergent themes (BERTopic): corpus-size limits, clustering and zero-shot matching.
 
     ``None`` values are adapted to the corpus size or, for the zero-shot threshold, taken
-    from the value measured for the embedding backend (see :mod:`hoi_nlp.coding.topics`).
+    from the value measured for the embedding backend (see :mod:`hoi_nlp.coding.topics.fit`).
     ``reducer = "pca"`` skips UMAP (whose numba compilation costs ~10-30 s per process) for
     quick looks and tests; UMAP is the default.
     """

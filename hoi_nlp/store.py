@@ -186,6 +186,11 @@ class Workspace:
         return self.path("cache", ".keep").parent
 
     @property
+    def coder_model_dir(self) -> Path:
+        """Where the study's retrained coder lives (``<workspace>/models/coder``; may not exist)."""
+        return self.root / "models" / "coder"
+
+    @property
     def keys_dir(self) -> Path:
         """Folder for pseudonymisation keys (owner-only)."""
         folder = self.path("keys", ".keep").parent

@@ -1,4 +1,13 @@
-"""The architecture holds: hoi_nlp never imports Prefect, and a stage never imports a later stage."""
+"""The architecture holds: the layout reads as the pipeline, imports point one way, no cycles.
+
+- ``hoi_nlp`` never imports Prefect or ``flows``.
+- Core modules (records, codebook, errors, settings, store, io, registry, qda) import no stage.
+- A stage package imports only core modules, itself and earlier stages
+  (ingest → segment → nlp → privacy → coding → review → export → stages).
+- ``flows/`` calls the library only through ``hoi_nlp.stages`` (plus the core).
+- Below ``stages`` and the CLI, nothing reads a settings file (``load_settings``): settings are passed down.
+- No import cycles between modules, counting imports inside functions too.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +16,18 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "hoi_nlp"
-STAGES = ["ingest", "segment", "nlp", "coding", "review", "export"]
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = REPO / "hoi_nlp"
+STAGES = ["ingest", "segment", "nlp", "privacy", "coding", "review", "export", "stages"]
+CORE = {"records", "codebook", "errors", "settings", "store", "io", "registry", "qda"}
+TOP = {"cli"}
 # The spaCy pipeline loader is shared by every stage that tokenises (segmentation splits sentences).
 SHARED = {"hoi_nlp.nlp.pipeline"}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def _imports(path: Path) -> set[str]:
@@ -21,6 +38,7 @@ def _imports(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
@@ -28,22 +46,105 @@ def _modules() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", [p for p in _modules() if p.parent.name != "cli"],
+def _layer(module: str) -> str | None:
+    """The top-level part of hoi_nlp a module belongs to (``stages``, ``records``, ``cli``, …)."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "hoi_nlp" else None
+
+
+MODULES = {_module_name(p) for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _library_imports(path: Path) -> set[str]:
+    """The hoi_nlp modules ``path`` imports (``from m import name`` counts as ``m``, or ``m.name`` if a module)."""
+    found = set()
+    for name in _imports(path):
+        while name and name not in MODULES:
+            name = name.rpartition(".")[0]
+        if name.startswith("hoi_nlp"):
+            found.add(name)
+    return found
+
+
+def test_the_layout_reads_as_the_architecture():
+    found = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert set(STAGES) <= found
+    assert found - set(STAGES) <= TOP | {"resources"}
+    root_modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
+    assert root_modules <= CORE, f"root modules outside the core: {sorted(root_modules - CORE)}"
+
+
+@pytest.mark.parametrize("path", [p for p in _modules() if _layer(_module_name(p)) != "cli"],
                          ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_library_never_imports_prefect(path):
     """The CLI sits on top with the flows; everything else is the pure library."""
     assert not {name for name in _imports(path) if name.split(".")[0] in {"prefect", "prefect_dask", "flows"}}
 
 
-def _stage_of(path: Path) -> str | None:
-    relative = path.relative_to(PACKAGE).parts
-    return relative[0] if len(relative) > 1 and relative[0] in STAGES else None
+def _allowed(importer: str, imported: str) -> bool:
+    own, other = _layer(importer), _layer(imported)
+    if imported in SHARED or other is None or other in CORE or own == other or own in TOP:
+        return True
+    if own in CORE:
+        return False
+    return other in STAGES and STAGES.index(other) < STAGES.index(own)
 
 
-@pytest.mark.parametrize("path", [p for p in _modules() if _stage_of(p)], ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_stage_imports_only_earlier_stages(path):
-    own = STAGES.index(_stage_of(path))
-    later = {f"hoi_nlp.{stage}" for stage in STAGES[own + 1:]}
-    offending = {name for name in _imports(path) - SHARED
-                 if any(name == m or name.startswith(m + ".") for m in later)}
-    assert not offending, f"{path.name} imports later stages: {sorted(offending)}"
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_point_down_the_pipeline(path):
+    module = _module_name(path)
+    offending = sorted(name for name in _library_imports(path) if not _allowed(module, name))
+    assert not offending, f"{module} imports later layers: {offending}"
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "flows").glob("*.py")), ids=lambda p: p.name)
+def test_flows_call_only_the_stages(path):
+    allowed = {"hoi_nlp.stages"} | {f"hoi_nlp.{core}" for core in CORE}
+    offending = sorted(name for name in _library_imports(path)
+                       if not any(name == a or name.startswith(a + ".") for a in allowed))
+    assert not offending, f"flows/{path.name} reaches past the stages: {offending}"
+
+
+def _calls(path: Path, name: str) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return any(isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == name
+               for node in ast.walk(tree))
+
+
+@pytest.mark.parametrize("path", [p for p in _modules() if _layer(_module_name(p)) not in ("stages", "cli")
+                                  and p.name != "settings.py"], ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_settings_are_passed_down_not_reread(path):
+    assert not _calls(path, "load_settings"), f"{path.name} reads the settings file itself"
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = {_module_name(p): p for p in _modules()}
+    graph = {}
+    for name, path in modules.items():
+        graph[name] = {imported for imported in _library_imports(path)
+                       if imported != name and not name.startswith(imported + ".")
+                       and not imported.startswith(name + ".")}
+    return graph
+
+
+def test_no_import_cycles():
+    graph = _graph()
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for target in graph[node]:
+            if state.get(target) == 1:
+                return stack[stack.index(target):] + [target]
+            if target not in state and (cycle := visit(target)):
+                return cycle
+        state[node] = 2
+        stack.pop()
+        return None
+
+    for start in graph:
+        if start not in state:
+            cycle = visit(start)
+            assert cycle is None, " -> ".join(cycle)

@@ -7,27 +7,7 @@ from pathlib import Path
 import typer
 
 from hoi_nlp.cli._app import app, echo, handle_errors
-
-CODER_CHOICES = ("rules", "similarity", "classifier", "combined")
-
-
-def _build_coder(name: str, codebook_path: Path | None, model_dir: Path | None,
-                 min_confidence: float | None) -> tuple[object, object]:
-    from hoi_nlp.codebook import DEFAULT_CODEBOOK, load_codebook
-    from hoi_nlp.coding.rules import RuleCoder
-    from hoi_nlp.coding.train import load_coder
-    from hoi_nlp.errors import ModelError
-    from hoi_nlp.settings import load_settings, resolve_repo_path
-
-    if name not in CODER_CHOICES:
-        raise ModelError(f"unknown coder '{name}'", hint=f"choose one of {', '.join(CODER_CHOICES)}")
-    settings = load_settings()
-    codebook = load_codebook(codebook_path or DEFAULT_CODEBOOK)
-    if name == "rules":
-        return codebook, RuleCoder(codebook, pipeline=settings.nlp.pipeline)
-    directory = model_dir or resolve_repo_path(settings.coding.model_dir)
-    return codebook, load_coder(name, codebook, settings=settings, model_dir=directory,
-                                min_confidence=min_confidence)
+from hoi_nlp.cli._options import CODEBOOK_OPT, CODER_OPT, SETTINGS_OPT, study_inputs
 
 
 @app.command("code")
@@ -36,66 +16,67 @@ def code_command(
     study: Path | None = typer.Argument(None, help="Code a study's segments (its folder or workspace) instead."),
     input: Path | None = typer.Option(None, "--input", "-i", help="JSONL: one {\"id\", \"text\"} per line."),
     output: Path | None = typer.Option(None, "--output", "-o", help="JSONL with the codes added (atomic)."),
-    coder: str = typer.Option("combined", help="rules | similarity | classifier | combined."),
-    codebook: Path | None = typer.Option(None, "--codebook", "-c", help="Codebook YAML (default: bundled)."),
+    coder: str | None = CODER_OPT,
+    codebook: Path | None = CODEBOOK_OPT,
     model_dir: Path | None = typer.Option(None, help="Trained coder folder (default: models/coder)."),
     min_confidence: float | None = typer.Option(None, min=0.0, max=1.0,
                                                 help="Replace the per-code thresholds by one cut-off."),
     batch_size: int = typer.Option(512, min=1, help="Texts coded per batch."),
+    settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Code texts: a JSONL file (--input/--output) or, given STUDY, the study's segments (a stage).
 
     JSONL contract: each output line repeats "id" and "text" and adds
     "codes": [{"code", "confidence", "method"}].
     """
-    from hoi_nlp.coding.base import text_segments
-    from hoi_nlp.coding.data import read_code_input, write_coded
+    from hoi_nlp.coding.training.data import read_code_input, write_coded
     from hoi_nlp.errors import InputFormatError
+    from hoi_nlp.stages.study import code_texts, load_run_codebook, load_run_settings
 
     if study is not None:
-        _code_study(study, coder, codebook)
+        _code_study(study, coder, codebook, settings)
         return
     if input is None or output is None:
         raise InputFormatError("give --input IN.jsonl and --output OUT.jsonl, or a STUDY folder to code",
                                hint="see `hoi code --help`")
     items = read_code_input(input)
-    _, coder_obj = _build_coder(coder, codebook, model_dir, min_confidence)
-    assignments = []
-    for start in range(0, len(items), batch_size):
-        batch = text_segments([(key, text) for key, text, _ in items[start:start + batch_size]])
-        assignments += coder_obj.code(batch)  # type: ignore[attr-defined]
-    if coder == "rules" and min_confidence is not None:
-        assignments = [a for a in assignments if a.confidence >= min_confidence]
+    run_settings = load_run_settings(settings)
+    assignments = code_texts([(key, text) for key, text, _ in items], load_run_codebook(codebook), run_settings,
+                             coder_name=coder, model_dir=model_dir, min_confidence=min_confidence,
+                             batch_size=batch_size)
     write_coded(output, items, assignments)
     coded = len({a.segment_id for a in assignments})
-    echo(f"coded {len(items)} texts with {coder}: {len(assignments)} codes on {coded} texts -> {output}")
+    name = coder or run_settings.coding.coder
+    echo(f"coded {len(items)} texts with {name}: {len(assignments)} codes on {coded} texts -> {output}")
 
 
 @app.command("evaluate")
 @handle_errors
 def evaluate_command(
     data: Path | None = typer.Option(None, "--data", "-d", help="Labelled JSONL (default: corpora/eval/dev.jsonl)."),
-    coder: str = typer.Option("all", help="rules | similarity | classifier | combined | all."),
-    codebook: Path | None = typer.Option(None, "--codebook", "-c", help="Codebook YAML (default: bundled)."),
+    coder: str = typer.Option("all", help="A coder name (rules, similarity, classifier, combined) or all."),
+    codebook: Path | None = CODEBOOK_OPT,
     model_dir: Path | None = typer.Option(None, help="Trained coder folder (default: models/coder)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Also write the scores (.json or .csv)."),
     per_code: bool = typer.Option(True, "--per-code/--summary", help="Show one row per code."),
+    settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Score coders against analysts' codes: per-code P/R/F1 and kappa, per family, micro/macro F1."""
-    from hoi_nlp.coding.data import load_labelled
     from hoi_nlp.coding.evaluate import evaluate_coders, format_table, write_reports
+    from hoi_nlp.coding.registry import coder_names, make_coder
+    from hoi_nlp.coding.training.data import load_labelled
     from hoi_nlp.settings import REPO_ROOT
+    from hoi_nlp.stages.study import load_run_codebook, load_run_settings
 
-    names = list(CODER_CHOICES) if coder == "all" else [coder]
+    names = coder_names() if coder == "all" else [coder]
     path = data or REPO_ROOT / "corpora" / "eval" / "dev.jsonl"
     if data is None and not path.is_file():
         _print_cv(model_dir, names)
         return
-    coders = {}
-    for name in names:
-        codebook_obj, coders[name] = _build_coder(name, codebook, model_dir, None)
-    rows = load_labelled(path, codebook=codebook_obj, unknown="drop")  # type: ignore[arg-type]
-    reports = evaluate_coders(rows, coders, codebook_obj.code_ids, data=str(path))  # type: ignore[attr-defined]
+    codebook_obj, run_settings = load_run_codebook(codebook), load_run_settings(settings)
+    coders = {name: make_coder(name, codebook_obj, run_settings, model_dir=model_dir) for name in names}
+    rows = load_labelled(path, codebook=codebook_obj, unknown="drop")
+    reports = evaluate_coders(rows, coders, codebook_obj.code_ids, data=str(path))
     echo(format_table(reports, per_code=per_code))
     if output:
         echo(f"wrote {write_reports(reports, output)}")
@@ -115,17 +96,12 @@ def _print_cv(model_dir: Path | None, names: list[str]) -> None:
                  f"{cv['macro_f1']:10.3f}")
 
 
-def _code_study(study: Path, coder: str, codebook: Path | None) -> None:
+def _code_study(study: Path, coder: str | None, codebook: Path | None, settings: Path | None) -> None:
     """The coding stage over a study workspace (the same functions the flow runs)."""
-    from hoi_nlp.codebook import DEFAULT_CODEBOOK, load_codebook
-    from hoi_nlp.coding.factory import make_coder
-    from hoi_nlp.runner import code_stage, resolve_workspace
-    from hoi_nlp.settings import load_settings
+    from hoi_nlp.stages.study import code_stage, study_coder
 
-    settings = load_settings()
-    codebook_obj = load_codebook(codebook or DEFAULT_CODEBOOK)
-    workspace = resolve_workspace(study)
-    coder_obj = make_coder(coder, codebook_obj, settings, cache_dir=workspace.cache_dir / "embeddings")
-    result = code_stage(workspace, codebook_obj, settings, coder=coder_obj)
-    echo(f"coded {result['segments_coded']} segments with {coder} "
+    inputs = study_inputs(study, None, codebook, settings)
+    result = code_stage(inputs.workspace, inputs.codebook, inputs.settings, coder=study_coder(inputs, coder))
+    name = coder or inputs.settings.coding.coder
+    echo(f"coded {result['segments_coded']} segments with {name} "
          f"({result['segments_skipped']} already coded, {result['segments_total']} in all)")

@@ -13,30 +13,7 @@ from pathlib import Path
 import typer
 
 from hoi_nlp.cli._app import app, codebook_app, echo, handle_errors, quotes_app
-
-CODEBOOK_OPT = typer.Option(
-    None, "--codebook", "-c", help="Codebook YAML (default: configs/codebooks/hoi.yaml)."
-)
-WORKSPACE_OPT = typer.Option(
-    None, "--workspace", "-w", help="Study workspace (default: outputs/<study name>/)."
-)
-STUDY_OPT = typer.Option(
-    None, "--study", "-s", help="Study folder (its workspace is outputs/<name>/) or workspace."
-)
-
-def _codebook(path: Path | None):  # noqa: ANN202
-    from hoi_nlp.codebook import DEFAULT_CODEBOOK, load_codebook
-
-    return load_codebook((path or DEFAULT_CODEBOOK).resolve())
-
-
-def _workspace(study: Path | None, workspace: Path | None):  # noqa: ANN202
-    from hoi_nlp.errors import WorkspaceError
-    from hoi_nlp.runner import resolve_workspace
-
-    if study is None and workspace is None:
-        raise WorkspaceError("no study given", hint="pass --study STUDY_DIR or --workspace WORKSPACE")
-    return resolve_workspace(study or Path("."), workspace)
+from hoi_nlp.cli._options import CODEBOOK_OPT, SETTINGS_OPT, STUDY_OPT, WORKSPACE_OPT, study_inputs
 
 
 @app.command("export")
@@ -61,24 +38,18 @@ def export_command(
         "excel", "--csv-dialect", help="excel | excel-da (semicolon, decimal comma)."
     ),
     quotes_per_code: int = typer.Option(3, "--quotes-per-code", help="Quotes per code in the report."),
+    settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Export the coded dataset, report and REFI-QDA files (pseudonymised by default)."""
-    from hoi_nlp.export.api import export_study
+    from hoi_nlp.stages.study import export_stage
 
-    ws = _workspace(study, workspace)
+    inputs = study_inputs(study, workspace, codebook, settings)
     if raw:
         echo(
             "Warning: --raw: the files are NOT pseudonymised and are marked 'IKKE PSEUDONYMISERET'.", err=True
         )
-    for path in export_study(
-        ws,
-        _codebook(codebook),
-        formats=fmt,
-        output=output,
-        raw=raw,
-        csv_dialect=csv_dialect,
-        quotes_per_code=quotes_per_code,
-    ):
+    for path in export_stage(inputs, out_dir=output, formats=fmt, raw=raw, csv_dialect=csv_dialect,
+                             quotes_per_code=quotes_per_code):
         echo(f"wrote {path}")
 
 
@@ -100,16 +71,16 @@ def cite_command(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="File to write (docx: default in exports/)."
     ),
+    settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """The best pseudonymised quotes for a code, with citation lines and quote ids."""
-    from hoi_nlp.export.api import cite
     from hoi_nlp.export.quotes import CITATION_ATTRIBUTES
+    from hoi_nlp.stages.study import cite_stage
 
-    ws = _workspace(study, workspace)
-    codes = _codebook(codebook)
-    quotes = cite(
-        ws, codes, code, n=n, group=group, with_attributes=CITATION_ATTRIBUTES if with_attributes else ()
-    )
+    inputs = study_inputs(study, workspace, codebook, settings)
+    ws, codes = inputs.workspace, inputs.codebook
+    quotes = cite_stage(inputs, code, n=n, group=group,
+                        with_attributes=CITATION_ATTRIBUTES if with_attributes else ())
     if not quotes:
         echo(f"No quotes for {code}" + (f" in {group}" if group else "") + ".")
         return
@@ -147,8 +118,8 @@ def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, def
 
         text = "\n".join([f"## {title}", "", *(quote_line(q) for q in quotes)])
     elif fmt == "docx":
-        from hoi_nlp.export.report import Report
-        from hoi_nlp.export.report_render import write_docx
+        from hoi_nlp.export.report.blocks import Report
+        from hoi_nlp.export.report.render import write_docx
 
         report = Report(title=f"Citater: {title}", subtitle="Pseudonymiserede citater fra hoi_nlp")
         for quote in quotes:
@@ -175,11 +146,9 @@ def quote_command(
     ),
 ) -> None:
     """Where a quote comes from: source, file, locator, offsets and review state."""
-    from hoi_nlp.export.cite import resolve_quote
-    from hoi_nlp.export.dataset import load_coded_study
+    from hoi_nlp.stages.study import quote_stage
 
-    ws = _workspace(study, workspace)
-    found = resolve_quote(load_coded_study(ws, _codebook(codebook)), quote_id, workspace=ws)
+    found = quote_stage(study_inputs(study, workspace, codebook), quote_id)
     for label, value in (
         ("quote", found.quote_id),
         ("code", found.code_id),
@@ -204,11 +173,12 @@ def quotes_search_command(
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
     n: int = typer.Option(10, "--n", "-n", help="How many hits."),
+    settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Semantic search over the study's coded segments (embeddings, cached)."""
-    from hoi_nlp.export.api import search
+    from hoi_nlp.stages.study import search_stage
 
-    for score, quote in search(_workspace(study, workspace), _codebook(codebook), text, n=n):
+    for score, quote in search_stage(study_inputs(study, workspace, codebook, settings), text, n=n):
         echo(f"{score:.3f}  {quote.quote_id}  [{quote.code_id}]  {quote.citation}")
 
 
@@ -219,7 +189,7 @@ def codebook_import_qdc(
     output: Path = typer.Option(..., "--output", "-o", help="Codebook YAML to write."),
 ) -> None:
     """Convert a REFI-QDA .qdc codebook into a hoi_nlp codebook YAML (ids from names, no patterns)."""
-    from hoi_nlp.export.refi_import import import_qdc
+    from hoi_nlp.review.refi_import import import_qdc
 
     codebook = import_qdc(file, output)
     echo(
@@ -239,11 +209,9 @@ def import_qdpx_command(
     round: str = typer.Option("main", "--round", help="Review round the decisions belong to."),
 ) -> None:
     """Import a .qdpx project's codings as an analyst's review decisions."""
-    from hoi_nlp.export.dataset import load_coded_study
-    from hoi_nlp.export.refi_import import import_qdpx
+    from hoi_nlp.stages.review import import_project
 
-    ws = _workspace(study, workspace)
-    summary = import_qdpx(ws, file, load_coded_study(ws, _codebook(codebook)), analyst=analyst, round=round)
+    summary = import_project(study_inputs(study, workspace, codebook), file, analyst=analyst, round=round)
     echo(
         f"{summary.codings} codings read; decisions: "
         + (", ".join(f"{k} {v}" for k, v in sorted(summary.decisions.items())) or "none")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -46,7 +44,7 @@ def ingest_command(
 ) -> None:
     """Read survey exports and transcripts into the study workspace (re-running changes nothing)."""
     from hoi_nlp.ingest.study import ingest_into_workspace
-    from hoi_nlp.runner import default_workspace_dir
+    from hoi_nlp.stages.study import default_workspace_dir
     from hoi_nlp.store import Workspace
 
     root = workspace or default_workspace_dir(study_dir)
@@ -78,17 +76,9 @@ def survey_schema_command(
     if output is None:
         echo(draft.rstrip("\n"))
         return
-    _write_atomic(output, draft)
+    from hoi_nlp.io import write_text_atomic
+
+    write_text_atomic(output, draft)
     echo(f"Draft schema written to {output}; check it before running `hoi ingest`.")
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

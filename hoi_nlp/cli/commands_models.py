@@ -7,12 +7,13 @@ from pathlib import Path
 import typer
 
 from hoi_nlp.cli._app import app, echo, handle_errors, models_app
+from hoi_nlp.cli._options import CODEBOOK_OPT, SETTINGS_OPT
 
 
 @app.command("train")
 @handle_errors
 def train_command(
-    codebook: Path | None = typer.Option(None, "--codebook", "-c", help="Codebook YAML (default: bundled)."),
+    codebook: Path | None = CODEBOOK_OPT,
     out: Path | None = typer.Option(None, "--out", help="Output folder (default: models/coder)."),
     data: list[Path] = typer.Option(
         [], "--data", help="Labelled JSONL (repeatable; default: corpora/train/*.jsonl)."
@@ -23,46 +24,21 @@ def train_command(
     folds: int = typer.Option(5, min=2, help="Cross-validation folds."),
     seed: int = typer.Option(0, help="Random seed (training is deterministic for a seed)."),
     update_manifest: bool = typer.Option(True, help="Update the [coder] table of models/models.toml."),
+    settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Train the similarity, classifier and combined coders and save them with a manifest."""
-    from hoi_nlp.codebook import DEFAULT_CODEBOOK, load_codebook
     from hoi_nlp.coding.evaluate import format_table
     from hoi_nlp.coding.model_io import DEFAULT_MODEL_DIR, update_models_toml
-    from hoi_nlp.coding.train import default_train_paths, train_coder
-    from hoi_nlp.nlp.embed import EmbeddingCache, get_embedder
-    from hoi_nlp.settings import load_settings
+    from hoi_nlp.stages.retrain import train_stage
+    from hoi_nlp.stages.study import load_run_codebook, load_run_settings
 
-    codebook_obj = load_codebook(codebook or DEFAULT_CODEBOOK)
-    extra = _review_rows(include_reviews, codebook_obj) if include_reviews else []
-    embedder = get_embedder(load_settings().embeddings)
     out_dir = out or DEFAULT_MODEL_DIR
-    report = train_coder(
-        codebook_obj,
-        train_paths=data or default_train_paths(),
-        extra_rows=extra,
-        embedder=embedder,
-        out_dir=out_dir,
-        cache=EmbeddingCache(),
-        folds=folds,
-        seed=seed,
-    )
-    echo(
-        format_table(
-            [report.cv[k] for k in ("rules", "similarity", "classifier", "combined")], per_code=False
-        )
-    )
+    report = train_stage(load_run_codebook(codebook), load_run_settings(settings), data=data,
+                         review_workspace=include_reviews, out_dir=out_dir, folds=folds, seed=seed)
+    echo(format_table(list(report.cv.values()), per_code=False))
     if update_manifest and Path(out_dir).resolve() == DEFAULT_MODEL_DIR.resolve():
         update_models_toml(out_dir, report.manifest)
-    echo(
-        f"trained on {report.n_rows} texts ({len(extra)} from reviews) in {report.seconds:.0f} s -> {out_dir}"
-    )
-
-
-def _review_rows(workspace_dir: Path, codebook: object) -> list[object]:
-    from hoi_nlp.review.retrain import labelled_rows
-    from hoi_nlp.store import Workspace
-
-    return labelled_rows(Workspace.open(workspace_dir, create=False), codebook=codebook)  # type: ignore[arg-type]
+    echo(f"trained on {report.n_rows} texts in {report.seconds:.0f} s -> {out_dir}")
 
 
 @models_app.command("coder")

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from hoi_nlp.cli._app import app, echo, handle_errors, models_app
+from hoi_nlp.cli._options import SETTINGS_OPT
 
 DEFAULT_DATA = Path("/work/shared/data/uner_danish_ddt")
 DATA_HELP = "Folder with UNER_Danish-DDT da_ddt-ud-{train,dev,test}.iob2 (CC BY-SA 4.0; not in the repo)."
@@ -31,16 +32,19 @@ def pseudonymize_command(
     study: str = typer.Option("default", help="Study whose key is used when --key is not given."),
     drop_original: bool = typer.Option(False, "--drop-original",
                                        help='Leave the original "text" out of the output (safe to share).'),
+    settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Replace persons, places, units and contact data by placeholders; the key is kept apart."""
-    from hoi_nlp.pseudonymize import key_path
-    from hoi_nlp.pseudonymize_jsonl import pseudonymize_jsonl
+    from hoi_nlp.privacy.jsonl import pseudonymize_jsonl
+    from hoi_nlp.privacy.key import key_path
     from hoi_nlp.settings import resolve_repo_path
+    from hoi_nlp.stages.study import load_run_settings
     from hoi_nlp.store import Workspace
 
     key_file = key or key_path(Workspace.open(resolve_repo_path("outputs") / study, study=study))
     _check_key_outside(key_file, output)
-    count = pseudonymize_jsonl(input, output, key_file=key_file, drop_original=drop_original)
+    count = pseudonymize_jsonl(input, output, key_file=key_file, settings=load_run_settings(settings),
+                               drop_original=drop_original)
     echo(f"pseudonymised {count} texts -> {output} (key: {key_file})")
 
 
@@ -61,7 +65,7 @@ def train_ner_command(
     limit: int = typer.Option(0, min=0, help="Use only the first N sentences of each split (smoke runs)."),
 ) -> None:
     """Train the Danish NER (tok2vec CNN + ner, CPU) and print test P/R/F per type."""
-    from hoi_nlp.nlp.ner_train import DEFAULT_CONFIG, train_ner
+    from hoi_nlp.privacy.ner_train import DEFAULT_CONFIG, train_ner
 
     scores = train_ner(data_dir=data, output=output, config=config or DEFAULT_CONFIG, max_steps=max_steps,
                        limit=limit)
@@ -77,7 +81,7 @@ def evaluate_ner_command(
     split: str = typer.Option("test", help="train | dev | test."),
 ) -> None:
     """Print entity P/R/F per type of the statistical NER on a UNER split."""
-    from hoi_nlp.nlp.ner_train import evaluate_ner
+    from hoi_nlp.privacy.ner_train import evaluate_ner
 
     _print_prf(evaluate_ner(model_dir=model, data_dir=data, split=split))
 
@@ -88,11 +92,13 @@ def evaluate_pseudonymizer_command(
     data: Path = typer.Option(DEFAULT_DATA, help=DATA_HELP),
     split: str = typer.Option("test", help="train | dev | test."),
     as_json: bool = typer.Option(False, "--json", help="Print the raw figures as JSON."),
+    settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Token recall of the pseudonymiser per gold type (PER/LOC/ORG) and its precision side."""
-    from hoi_nlp.pseudonymize_eval import evaluate_pseudonymizer
+    from hoi_nlp.privacy.evaluate import evaluate_pseudonymizer
+    from hoi_nlp.stages.study import load_run_settings
 
-    figures = evaluate_pseudonymizer(data_dir=data, split=split)
+    figures = evaluate_pseudonymizer(data_dir=data, split=split, settings=load_run_settings(settings))
     if as_json:
         echo(json.dumps(figures, indent=2))
         return

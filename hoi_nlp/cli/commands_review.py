@@ -11,9 +11,8 @@ import typer
 from typer.core import TyperGroup
 
 from hoi_nlp.cli._app import app, echo, fail, handle_errors, users_app
+from hoi_nlp.cli._options import CODEBOOK_OPT, SETTINGS_OPT, STUDY_ARG, study_inputs
 
-STUDY_ARG = typer.Argument(..., help="Study folder (its workspace is outputs/<name>/) or a workspace folder.")
-CODEBOOK_OPT = typer.Option(None, "--codebook", "-c", help="Codebook YAML (default: the bundled codebook).")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -35,15 +34,9 @@ app.add_typer(review_app, name="review")
 
 
 def _workspace(study: Path) -> Any:
-    from hoi_nlp.runner import resolve_workspace
+    from hoi_nlp.stages.study import resolve_workspace
 
     return resolve_workspace(study)
-
-
-def _codebook(path: Path | None) -> Any:
-    from hoi_nlp.codebook import DEFAULT_CODEBOOK, load_codebook
-
-    return load_codebook(path or DEFAULT_CODEBOOK)
 
 
 @review_app.command("serve")
@@ -60,17 +53,15 @@ def serve_command(
     confidence_order: bool = typer.Option(
         False, "--confidence-order", help="Order the queue by confidence only (skip active learning)."
     ),
-    pseudonymizer: str = typer.Option(
-        "ner", help="ner (statistical NER + gazetteers) or patterns (gazetteers and patterns only, faster)."
-    ),
+    settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Serve the review app for a study (http://127.0.0.1:8765 by default)."""
     import getpass
 
     import uvicorn
 
-    from hoi_nlp.review.app import AppConfig, create_app
-    from hoi_nlp.review.privacy import PrivacyView, ner_finder, patterns_nlp
+    from hoi_nlp.review.app import create_app
+    from hoi_nlp.stages.review import review_app_config
 
     if host not in LOCAL_HOSTS:
         if no_login:
@@ -82,20 +73,11 @@ def serve_command(
             "Use HTTPS (a reverse proxy) on shared networks.",
             err=True,
         )
-    workspace = _workspace(study)
-    if pseudonymizer not in ("ner", "patterns"):
-        fail("--pseudonymizer must be 'ner' or 'patterns'")
-    finder = ner_finder(workspace, nlp=patterns_nlp() if pseudonymizer == "patterns" else None)
-    config = AppConfig(
-        workspace=workspace,
-        codebook=_codebook(codebook),
-        login=not no_login,
-        local_user=user or getpass.getuser() or "analyst",
-        privacy=PrivacyView(workspace, finder=finder),
-        active_learning=not confidence_order,
-    )
+    inputs = study_inputs(study, None, codebook, settings)
+    config = review_app_config(inputs, login=not no_login, local_user=user or getpass.getuser() or "analyst",
+                               active_learning=not confidence_order)
     application = create_app(config)
-    echo(f"hoi review: {workspace.study} on http://{host}:{port}/  (Ctrl+C stops)")
+    echo(f"hoi review: {inputs.workspace.study} on http://{host}:{port}/  (Ctrl+C stops)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
@@ -119,15 +101,11 @@ def assign_command(
 
 @review_app.command("prepare")
 @handle_errors
-def prepare_command(
-    study: Path = STUDY_ARG, pseudonymizer: str = typer.Option("ner", help="ner or patterns.")
-) -> None:
-    """Pseudonymise every source for display once, so the app opens quickly."""
-    from hoi_nlp.review.privacy import PrivacyView, ner_finder, patterns_nlp
+def prepare_command(study: Path = STUDY_ARG, settings: Path | None = SETTINGS_OPT) -> None:
+    """Pseudonymise every source for display now (`hoi run` already does this; for older workspaces)."""
+    from hoi_nlp.stages.review import prepare_review
 
-    workspace = _workspace(study)
-    finder = ner_finder(workspace, nlp=patterns_nlp() if pseudonymizer == "patterns" else None)
-    echo(f"Pseudonymised {PrivacyView(workspace, finder=finder).prepare_all()} sources")
+    echo(f"Pseudonymised {prepare_review(study_inputs(study, settings=settings))} sources")
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -205,11 +183,14 @@ def retrain_command(
     study: Path = STUDY_ARG,
     codebook: Path | None = CODEBOOK_OPT,
     no_rescore: bool = typer.Option(False, "--no-rescore", help="Only train; do not re-code the study."),
+    settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Retrain the coders with the analysts' reviewed quotes and re-score the study."""
-    from hoi_nlp.review.retrain import retrain_from_reviews
+    from hoi_nlp.stages.retrain import retrain_from_reviews
 
-    summary = retrain_from_reviews(_workspace(study), codebook=_codebook(codebook), rescore=not no_rescore)
+    inputs = study_inputs(study, None, codebook, settings)
+    summary = retrain_from_reviews(inputs.workspace, codebook=inputs.codebook, settings=inputs.settings,
+                                   rescore=not no_rescore)
     echo(
         f"Retrained on {summary['training_texts']} texts ({summary['reviewed_rows']} reviewed) "
         f"in {summary['seconds']} s -> {summary['model_dir']}"

@@ -8,16 +8,8 @@ from pathlib import Path
 import typer
 
 from hoi_nlp.cli._app import app, codebook_app, echo, fail, handle_errors
-
-CODEBOOK_OPT = typer.Option(None, "--codebook", "-c", help="Codebook YAML (default: configs/codebooks/hoi.yaml).")
-SETTINGS_OPT = typer.Option(None, "--settings", help="Run settings TOML (default: configs/runs/default.toml).")
-WORKSPACE_OPT = typer.Option(None, "--workspace", "-w", help="Study workspace (default: outputs/<study name>/).")
-
-
-def _codebook_path(codebook: Path | None) -> str:
-    from hoi_nlp.codebook import DEFAULT_CODEBOOK
-
-    return str((codebook or DEFAULT_CODEBOOK).resolve())
+from hoi_nlp.cli._options import CODEBOOK_OPT, CODER_OPT, SETTINGS_OPT, WORKSPACE_OPT
+from hoi_nlp.cli._options import codebook_path as _codebook_path
 
 
 @app.command("run")
@@ -26,16 +18,16 @@ def run_command(
     study_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="Study folder (survey/, transcripts/)."),
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
-    coder: str | None = typer.Option(None, help="rules | similarity | classifier | combined (default: settings)."),
+    coder: str | None = CODER_OPT,
     output: Path | None = typer.Option(None, "--output", "-o", help="Export folder (default: <workspace>/exports)."),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Run the whole flow on a study: ingest → segment → code → export (a Prefect flow run)."""
-    from hoi_nlp.codebook import load_codebook
-    from hoi_nlp.runner import default_workspace_dir
+    from hoi_nlp.stages.study import default_workspace_dir, load_run_codebook, load_run_settings
 
     workspace_dir = (workspace or default_workspace_dir(study_dir)).resolve()
-    load_codebook(_codebook_path(codebook))  # fail fast with a clear message before the flow starts
+    load_run_codebook(_codebook_path(codebook))  # fail fast with clear messages before the flow starts
+    load_run_settings(settings)
     from flows.environment import configure_prefect
 
     verbose = logging.getLogger().isEnabledFor(logging.INFO)
@@ -81,8 +73,8 @@ def _print_run_summary(summary: dict) -> None:
 def segment_command(workspace: Path = typer.Argument(..., help="Study workspace."),
                     settings: Path | None = SETTINGS_OPT) -> None:
     """Segment ingested sources into answers, turns, passages and sentences."""
-    from hoi_nlp.runner import segment_stage
     from hoi_nlp.settings import load_settings
+    from hoi_nlp.stages.study import segment_stage
     from hoi_nlp.store import Workspace
 
     result = segment_stage(Workspace.open(workspace, create=False), load_settings(settings))

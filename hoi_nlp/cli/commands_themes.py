@@ -7,21 +7,10 @@ from pathlib import Path
 import typer
 
 from hoi_nlp.cli._app import echo, handle_errors, themes_app
+from hoi_nlp.cli._options import CODEBOOK_OPT, SETTINGS_OPT, WORKSPACE_OPT
+from hoi_nlp.cli._options import codebook_path as _codebook_path
 
 STUDY_ARG = typer.Argument(..., help="Study folder (or its workspace) that `hoi run` has ingested.")
-WORKSPACE_OPT = typer.Option(
-    None, "--workspace", "-w", help="Study workspace (default: outputs/<study name>/)."
-)
-SETTINGS_OPT = typer.Option(None, "--settings", help="Run settings TOML ([themes] section).")
-CODEBOOK_OPT = typer.Option(
-    None, "--codebook", "-c", help="Codebook YAML (default: configs/codebooks/hoi.yaml)."
-)
-
-
-def _codebook_path(codebook: Path | None) -> str:
-    from hoi_nlp.codebook import DEFAULT_CODEBOOK
-
-    return str((codebook or DEFAULT_CODEBOOK).resolve())
 
 
 @themes_app.command("fit")
@@ -33,11 +22,11 @@ def fit_command(
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Fit emergent themes (BERTopic, codebook as zero-shot topics) as a Prefect flow run."""
-    from hoi_nlp.codebook import load_codebook
-    from hoi_nlp.runner import resolve_workspace
+    from hoi_nlp.stages.study import load_run_codebook, load_run_settings, resolve_workspace
 
     ws = resolve_workspace(study, workspace)
-    load_codebook(_codebook_path(codebook))  # fail fast before the flow starts
+    load_run_codebook(_codebook_path(codebook))  # fail fast before the flow starts
+    load_run_settings(settings)
     from flows.environment import configure_prefect
 
     configure_prefect(ws.root)
@@ -67,9 +56,9 @@ def show_command(
     kind: str | None = typer.Option(None, help="Only 'emergent', 'code' or 'outlier' topics."),
 ) -> None:
     """Show the fitted themes as a table (pseudonymised quotes)."""
-    from hoi_nlp.coding.topics_io import load_themes, markdown_table
-    from hoi_nlp.runner import resolve_workspace
-    from hoi_nlp.themes import themes_dir
+    from hoi_nlp.coding.topics.io import load_themes, markdown_table
+    from hoi_nlp.stages.study import resolve_workspace
+    from hoi_nlp.stages.themes import themes_dir
 
     result = load_themes(themes_dir(resolve_workspace(study, workspace)))
     if kind:
@@ -97,10 +86,10 @@ def promote_command(
     workspace: Path | None = WORKSPACE_OPT,
 ) -> None:
     """Add a theme to the codebook as a new code (quotes as examples, keyphrases as patterns)."""
-    from hoi_nlp.coding.topics_io import load_themes
-    from hoi_nlp.coding.topics_promote import promote_topic
-    from hoi_nlp.runner import resolve_workspace
-    from hoi_nlp.themes import themes_dir
+    from hoi_nlp.coding.topics.io import load_themes
+    from hoi_nlp.coding.topics.promote import promote_topic
+    from hoi_nlp.stages.study import resolve_workspace
+    from hoi_nlp.stages.themes import themes_dir
 
     result = load_themes(themes_dir(resolve_workspace(study, workspace)))
     path = promote_topic(

@@ -190,7 +190,7 @@ def evaluate_coders(
 ) -> list[EvalReport]:
     """Run each coder on labelled ``rows`` and score it; trained coders share one feature pass."""
     from hoi_nlp.coding.base import text_segments
-    from hoi_nlp.coding.data import label_matrix
+    from hoi_nlp.coding.training.data import label_matrix
 
     segments = text_segments([(f"row{i}", row.text) for i, row in enumerate(rows)])
     segment_ids = [seg.segment_id for seg in segments]

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.coding.combine import CoderBundle, TrainedCoder, TrainedMethod
-from hoi_nlp.coding.data import file_sha256
+from hoi_nlp.coding.registry import CoderOptions
+from hoi_nlp.coding.training.data import file_sha256
 from hoi_nlp.errors import ModelError
+from hoi_nlp.io import write_atomic
 from hoi_nlp.nlp.embed import Embedder, EmbeddingCache
 from hoi_nlp.records import short_hash
-from hoi_nlp.settings import REPO_ROOT, EmbeddingSettings
+from hoi_nlp.settings import REPO_ROOT, EmbeddingSettings, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -32,18 +32,13 @@ _RETRAIN = "retrain with `hoi train` (it writes models/coder/)"
 
 
 def _atomic_write(path: Path, write: Any, *, binary: bool = False) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(
-            handle, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})
-        ) as stream:
+    """Write through ``write(stream)`` atomically; model files are readable by everyone (0644)."""
+
+    def to_file(tmp: Path) -> None:
+        with tmp.open("wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as stream:
             write(stream)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    write_atomic(path, to_file, mode=0o644)
 
 
 def save_bundle(bundle: CoderBundle, out_dir: str | Path, manifest: dict[str, Any]) -> Path:
@@ -192,3 +187,27 @@ def update_models_toml(
 def bundle_fingerprint(bundle: CoderBundle) -> str:
     """A short id of a bundle's code ids and thresholds (for logs)."""
     return short_hash(*bundle.code_ids, json.dumps(bundle.thresholds, sort_keys=True), length=10)
+
+
+def _build_trained(method: TrainedMethod, codebook: Codebook, settings: Settings, options: CoderOptions) -> Any:
+    floor = options.min_confidence
+    if floor is None and settings.coding.min_confidence > 0:
+        floor = settings.coding.min_confidence
+    return load_trained_coder(codebook, model_dir=options.model_dir, method=method,
+                              cache=options.cache if options.cache is not None else EmbeddingCache(),
+                              min_confidence=floor)
+
+
+def build_similarity(codebook: Codebook, settings: Settings, options: CoderOptions) -> Any:
+    """The trained similarity coder (registered as ``hoi.similarity.v1``)."""
+    return _build_trained("similarity", codebook, settings, options)
+
+
+def build_classifier(codebook: Codebook, settings: Settings, options: CoderOptions) -> Any:
+    """The trained classifier coder (registered as ``hoi.classifier.v1``)."""
+    return _build_trained("classifier", codebook, settings, options)
+
+
+def build_combined(codebook: Codebook, settings: Settings, options: CoderOptions) -> Any:
+    """The trained combined coder (registered as ``hoi.combined.v1``)."""
+    return _build_trained("combined", codebook, settings, options)

@@ -21,8 +21,10 @@ from spacy.tokens import Doc
 
 from hoi_nlp.codebook import Codebook, Pattern
 from hoi_nlp.coding.base import RULES_V1
+from hoi_nlp.coding.registry import CoderOptions
 from hoi_nlp.nlp.pipeline import DEFAULT_PIPELINE, load_pipeline
 from hoi_nlp.records import CodeAssignment, Evidence, Segment
+from hoi_nlp.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +50,9 @@ class RuleCoder:
     name = RULES_V1
     method = "rule"
 
-    def __init__(self, codebook: Codebook, *, pipeline: str = DEFAULT_PIPELINE) -> None:
+    def __init__(self, codebook: Codebook, *, pipeline: str = DEFAULT_PIPELINE, min_confidence: float = 0.0) -> None:
         self.codebook = codebook
+        self.min_confidence = min_confidence
         self.nlp: Language = load_pipeline(pipeline)
         self._patterns: dict[str, tuple[str, int, Pattern, str]] = {}
         self._lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
@@ -108,7 +111,7 @@ class RuleCoder:
         docs = self.nlp.pipe((seg.text for seg in segments), batch_size=256)
         for seg, doc in zip(segments, docs, strict=True):
             assignments.extend(self.code_doc(doc, seg.segment_id))
-        return assignments
+        return [a for a in assignments if a.confidence >= self.min_confidence]
 
 
 class TokenPatternIndex:
@@ -204,3 +207,8 @@ def noisy_or(weights: object) -> float:
     for weight in weights:  # type: ignore[attr-defined]
         remaining *= 1.0 - float(weight)
     return round(min(MAX_RULE_CONFIDENCE, 1.0 - remaining), 4)
+
+
+def build_rule_coder(codebook: Codebook, settings: Settings, options: CoderOptions) -> RuleCoder:
+    """The rule coder (registered as ``hoi.rules.v1``); ``options.min_confidence`` drops weaker hits."""
+    return RuleCoder(codebook, pipeline=settings.nlp.pipeline, min_confidence=options.min_confidence or 0.0)

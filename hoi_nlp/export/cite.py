@@ -23,12 +23,13 @@ import numpy as np
 
 from hoi_nlp.errors import ExportError
 from hoi_nlp.export.quotes import make_quote
-from hoi_nlp.export.tables import CodedStudy, Coding, Redactor
+from hoi_nlp.export.study import CodedStudy, Coding, Redactor
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import Quote
 
 if TYPE_CHECKING:
     from hoi_nlp.nlp.embed import Embedder, EmbeddingCache
+    from hoi_nlp.settings import EmbeddingSettings
     from hoi_nlp.store import Workspace
 
 logger = logging.getLogger(__name__)
@@ -50,12 +51,11 @@ class Embedding:
         return embed_cached(list(texts), self.embedder, self.cache, kind=kind)  # type: ignore[arg-type]
 
 
-def study_embedding(workspace: Workspace, study: CodedStudy) -> Embedding:
-    """The configured embedder (settings ``[embeddings]``) with the workspace's cache."""
+def study_embedding(workspace: Workspace, study: CodedStudy, settings: EmbeddingSettings) -> Embedding:
+    """The configured embedder with the workspace's cache."""
     from hoi_nlp.nlp.embed import EmbeddingCache, get_embedder
-    from hoi_nlp.settings import load_settings
 
-    embedder = get_embedder(load_settings().embeddings, fit_texts=[s.text for s in study.segments])
+    embedder = get_embedder(settings, fit_texts=[s.text for s in study.segments])
     return Embedding(embedder, EmbeddingCache(workspace.cache_dir / "embeddings"))
 
 
@@ -144,12 +144,8 @@ def best_quotes(
 
 
 def prepare_quotes(study: CodedStudy, codings: Sequence[Coding], redact: Redactor) -> None:
-    """Batch-pseudonymise the quote spans of ``codings`` before they are quoted one by one."""
-    from hoi_nlp.export.privacy import prepare
-    from hoi_nlp.export.quotes import quote_span
-
-    spans = [(c.source_id, *quote_span(study, c)) for c in codings]
-    prepare(redact, [study.sources[sid].text[a:b] for sid, a, b in spans])
+    """Redact the sources of ``codings`` in one batch before they are quoted one by one."""
+    redact.prepare([study.sources[sid] for sid in sorted({c.source_id for c in codings})])
 
 
 def search_segments(

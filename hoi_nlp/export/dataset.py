@@ -8,32 +8,31 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ExportError
-from hoi_nlp.export.privacy import RAW_MARK, RAW_NOTE, LeakGuard, with_key_pass
-from hoi_nlp.export.quotes import quotes_markdown
+from hoi_nlp.export.formats import ExportContext, exporters
 from hoi_nlp.export.stats import cooccurrence, crosstab_attributes, crosstab_family, crosstab_shares
+from hoi_nlp.export.study import ATTRIBUTE_LABELS, CodedStudy, Redactor
 from hoi_nlp.export.tables import (
-    ATTRIBUTE_LABELS,
-    CodedStudy,
-    Redactor,
     assignment_rows,
     codebook_rows,
     frequency_rows,
     respondent_rows,
     segment_rows,
 )
-from hoi_nlp.io import write_atomic, write_text_atomic
+from hoi_nlp.io import write_atomic
+from hoi_nlp.privacy.guard import RAW_MARK, RAW_NOTE, LeakGuard
+from hoi_nlp.review.decisions import code_reviews, current_state
 from hoi_nlp.store import Workspace, load_assignments, load_segments, load_sources
 
 logger = logging.getLogger(__name__)
 
 TABLE_FORMATS = ("xlsx", "parquet", "csv", "md")
+DATASET = "coded_dataset"
 CSV_DIALECTS = ("excel", "excel-da")
 
 
@@ -41,8 +40,6 @@ def load_coded_study(
     workspace: Workspace, codebook: Codebook, *, coder: str | None = None, with_review: bool = True
 ) -> CodedStudy:
     """Load sources, coding units, machine assignments (of ``coder``, default all) and the review state."""
-    from hoi_nlp.export.review_state import load_review_states
-
     sources = {source.source_id: source for source in load_sources(workspace)}
     if not sources:
         raise ExportError(
@@ -53,7 +50,7 @@ def load_coded_study(
     segments = load_segments(workspace, codable=True)
     assignments = [a for a in load_assignments(workspace, coder=coder) if codebook.has_code(a.code_id)]
     by_id = {seg.segment_id: seg for seg in segments}
-    reviews = load_review_states(workspace, by_id) if with_review else {}
+    reviews = code_reviews(current_state(workspace), by_id) if with_review else {}
     reviews = {k: v for k, v in reviews.items() if codebook.has_code(k[1])}
     return CodedStudy(
         codebook=codebook,
@@ -126,7 +123,7 @@ def dataset_sheets(study: CodedStudy, *, redact: Redactor, raw: bool = False) ->
     if raw:
         sheets[RAW_MARK] = pd.DataFrame({RAW_MARK: [RAW_NOTE]})
     sheets["Segmenter"] = segment_rows(study, redact=redact, raw=raw)
-    sheets["Koder"] = assignment_rows(study)
+    sheets["Koder"] = assignment_rows(study, redact=redact)
     for family in study.codebook.families:
         sheets[f"Frekvens {family.id}"] = frequency_rows(study, family.id)
     for attribute in crosstab_attributes(study):
@@ -134,7 +131,7 @@ def dataset_sheets(study: CodedStudy, *, redact: Redactor, raw: bool = False) ->
         sheets[f"Krydstabel {attribute}"] = pd.concat(frames, ignore_index=True)
     sheets["Samforekomst respondent"] = cooccurrence(study, level="respondent").reset_index(names="code_id")
     sheets["Samforekomst segment"] = cooccurrence(study, level="segment").reset_index(names="code_id")
-    sheets["Respondenter"] = respondent_rows(study, raw=raw)
+    sheets["Respondenter"] = respondent_rows(study, redact=redact, raw=raw)
     sheets["Kodebog"] = codebook_rows(study.codebook)
     return sheets
 
@@ -158,58 +155,44 @@ def _marked(frame: pd.DataFrame, raw: bool) -> pd.DataFrame:
     return frame.assign(**{"pseudonymisering": RAW_MARK}) if raw else frame
 
 
-def export_dataset(
-    study: CodedStudy,
-    out_dir: Path,
-    *,
-    redact: Redactor,
-    name: str = "coded_dataset",
-    formats: Sequence[str] = TABLE_FORMATS,
-    csv_dialect: str = "excel",
-    raw: bool = False,
-    guard: LeakGuard | None = None,
-    plots: bool = True,
-) -> list[Path]:
-    """Write the coded dataset in ``formats``; each file atomically, then leak-checked. Returns the paths."""
-    unknown = set(formats) - set(TABLE_FORMATS)
-    if unknown:
-        raise ExportError(
-            f"unknown format(s) {sorted(unknown)}", hint=f"choose from {', '.join(TABLE_FORMATS)}"
-        )
-    guard = guard or LeakGuard.for_study(None, study, raw=raw)
-    if not raw and guard.key is not None:
-        redact = with_key_pass(redact, guard.key)
-    sheets = dataset_sheets(study, redact=redact, raw=raw)
-    written: list[Path] = []
-    if "xlsx" in formats:
-        written.append(write_atomic(out_dir / f"{name}.xlsx", lambda tmp: write_xlsx(tmp, sheets)))
-    for key, suffix in (("Segmenter", "segments"), ("Koder", "codes")):
-        frame = _marked(sheets[key], raw)
-        if "parquet" in formats:
-            written.append(
-                write_atomic(
-                    out_dir / f"{name}_{suffix}.parquet", lambda tmp, f=frame: f.to_parquet(tmp, index=False)
-                )
-            )
-        if "csv" in formats:
-            written.append(
-                write_atomic(
-                    out_dir / f"{name}_{suffix}.csv",
-                    lambda tmp, f=frame: write_csv(f, tmp, dialect=csv_dialect),
-                )
-            )
-    if "csv" in formats:
-        written += _frequency_csvs(study, out_dir, dialect=csv_dialect)
-    if "md" in formats:
-        written.append(
-            write_text_atomic(out_dir / "quotes.md", quotes_markdown(study, redact=redact, raw=raw))
-        )
-    for path in written:
-        guard.check_file(path)
-    if plots and {"xlsx", "csv"} & set(formats):
-        written += export_figures(study, out_dir / "figurer")
-    logger.info("exported %s", ", ".join(p.name for p in written))
-    return written
+def context_sheets(ctx: ExportContext) -> dict[str, pd.DataFrame]:
+    """The dataset's tables, computed once per export (xlsx, csv and parquet share them)."""
+    return ctx.once("sheets", lambda: dataset_sheets(ctx.study, redact=ctx.redact, raw=ctx.raw))
+
+
+def context_figures(ctx: ExportContext) -> list[Path]:
+    """The figures, drawn once per export (tables and report share them)."""
+    return ctx.once("figures", lambda: export_figures(ctx.study, ctx.out_dir / "figurer", guard=ctx.guard))
+
+
+@exporters.register("xlsx")
+def export_xlsx(ctx: ExportContext) -> list[Path]:
+    """The coded dataset as one workbook (``coded_dataset.xlsx``) plus the figures."""
+    path = write_atomic(ctx.target(f"{DATASET}.xlsx"), lambda tmp: write_xlsx(tmp, context_sheets(ctx)))
+    return [path, *context_figures(ctx)]
+
+
+@exporters.register("parquet")
+def export_parquet(ctx: ExportContext) -> list[Path]:
+    """Segments and codes as Parquet tables."""
+    return [write_atomic(ctx.out_dir / f"{DATASET}_{suffix}.parquet",
+                         lambda tmp, f=frame: f.to_parquet(tmp, index=False))
+            for suffix, frame in _long_tables(ctx)]
+
+
+@exporters.register("csv")
+def export_csv(ctx: ExportContext) -> list[Path]:
+    """Segments, codes and frequencies as CSV (``--csv-dialect excel-da`` for Danish Excel) plus the figures."""
+    paths = [write_atomic(ctx.out_dir / f"{DATASET}_{suffix}.csv",
+                          lambda tmp, f=frame: write_csv(f, tmp, dialect=ctx.csv_dialect))
+             for suffix, frame in _long_tables(ctx)]
+    paths += _frequency_csvs(ctx.study, ctx.out_dir, dialect=ctx.csv_dialect)
+    return paths + context_figures(ctx)
+
+
+def _long_tables(ctx: ExportContext) -> list[tuple[str, pd.DataFrame]]:
+    return [(suffix, _marked(context_sheets(ctx)[sheet], ctx.raw)) for sheet, suffix in (("Segmenter", "segments"),
+                                                                                 ("Koder", "codes"))]
 
 
 def _frequency_csvs(study: CodedStudy, out_dir: Path, *, dialect: str) -> list[Path]:
@@ -218,40 +201,39 @@ def _frequency_csvs(study: CodedStudy, out_dir: Path, *, dialect: str) -> list[P
     return [write_atomic(out_dir / "frekvenser.csv", lambda tmp: write_csv(table, tmp, dialect=dialect))]
 
 
-def export_figures(study: CodedStudy, out_dir: Path) -> list[Path]:
-    """Bar charts of code shares per family and heatmaps of crosstabs and co-occurrence (PNG)."""
+def _labels(frame: pd.DataFrame, *columns: str) -> list[str]:
+    """The texts a figure of ``frame`` draws: index, column names and the given columns' values."""
+    return [str(v) for v in (*frame.index, *frame.columns, *(v for c in columns for v in frame[c]))]
+
+
+def export_figures(study: CodedStudy, out_dir: Path, *, guard: LeakGuard) -> list[Path]:
+    """Bar charts of code shares per family and heatmaps of crosstabs and co-occurrence (PNG).
+
+    Figures cannot be read back, so ``guard`` checks every label before it is drawn.
+    """
     from hoi_nlp.export.plots import bar_chart, heatmap
 
     total = len(study.respondents)
     paths = []
     for family in study.codebook.families:
         frequencies = frequency_rows(study, family.id)
-        paths.append(
-            bar_chart(
-                frequencies,
-                out_dir / f"andele_{family.id}.png",
-                total=total,
-                title=f"{family.label}: andel af respondenterne, der nævner koden",
-            )
-        )
+        title = f"{family.label}: andel af respondenterne, der nævner koden"
+        guard.check_texts([title, *_labels(frequencies, "label")], where=f"figure andele_{family.id}")
+        paths.append(bar_chart(frequencies, out_dir / f"andele_{family.id}.png", total=total, title=title))
         for attribute in crosstab_attributes(study)[:3]:
             shares = crosstab_shares(study, family.id, attribute)
             if not shares.empty and shares.shape[1] >= 2:
                 label = ATTRIBUTE_LABELS.get(attribute, attribute)
-                paths.append(
-                    heatmap(
-                        shares,
-                        out_dir / f"krydstabel_{family.id}_{attribute}.png",
-                        percent=True,
-                        title=f"{family.label} efter {label.lower()} (pct. af respondenterne)",
-                        value_label="Andel (pct.)",
-                    )
-                )
-    paths.append(cooccurrence_figure(study, out_dir / "samforekomst_respondent.png"))
+                title = f"{family.label} efter {label.lower()} (pct. af respondenterne)"
+                name = f"krydstabel_{family.id}_{attribute}"
+                guard.check_texts([title, *_labels(shares)], where=f"figure {name}")
+                paths.append(heatmap(shares, out_dir / f"{name}.png", percent=True, title=title,
+                                     value_label="Andel (pct.)"))
+    paths.append(cooccurrence_figure(study, out_dir / "samforekomst_respondent.png", guard=guard))
     return paths
 
 
-def cooccurrence_figure(study: CodedStudy, path: Path, *, top: int = 15) -> Path:
+def cooccurrence_figure(study: CodedStudy, path: Path, *, guard: LeakGuard, top: int = 15) -> Path:
     """Heatmap of respondent-level co-occurrence among the ``top`` most frequent codes."""
     from hoi_nlp.export.plots import heatmap
 
@@ -260,9 +242,6 @@ def cooccurrence_figure(study: CodedStudy, path: Path, *, top: int = 15) -> Path
     order = [c for c in order if matrix.loc[c, c] > 0] or order[:2]
     labels = [study.codebook.code(c).label for c in order]
     frame = pd.DataFrame(matrix.loc[order, order].to_numpy(), index=labels, columns=labels)
-    return heatmap(
-        frame,
-        path,
-        title="Samforekomst af koder (antal respondenter, der nævner begge)",
-        value_label="Antal respondenter",
-    )
+    title = "Samforekomst af koder (antal respondenter, der nævner begge)"
+    guard.check_texts([title, *_labels(frame)], where=f"figure {path.stem}")
+    return heatmap(frame, path, title=title, value_label="Antal respondenter")

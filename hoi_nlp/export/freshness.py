@@ -18,6 +18,7 @@ from sqlalchemy import func, inspect, select
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import content_hash
+from hoi_nlp.settings import Settings
 from hoi_nlp.store import Workspace, assignments_table, sources_table
 
 logger = logging.getLogger(__name__)
@@ -41,13 +42,14 @@ def _decisions_digest(workspace: Workspace) -> str:
     return f"{count}:{last}" if count else "none"
 
 
-def export_key(workspace: Workspace, codebook: Codebook, *, options: dict[str, Any]) -> str:
-    """A digest of every input of an export."""
+def export_key(workspace: Workspace, codebook: Codebook, *, settings: Settings, options: dict[str, Any]) -> str:
+    """A digest of every input of an export (data, codebook, settings, privacy pipeline and options)."""
     from hoi_nlp import __version__
-    from hoi_nlp.export.redact import privacy_fingerprint
+    from hoi_nlp.privacy.redact import privacy_fingerprint
 
     parts = [
-        __version__, codebook.version_tag, privacy_fingerprint(), json.dumps(options, sort_keys=True, default=str),
+        __version__, codebook.version_tag, privacy_fingerprint(settings), settings.model_dump_json(),
+        json.dumps(options, sort_keys=True, default=str),
         _table_digest(workspace, sources_table.c.source_id, sources_table.c.content_hash, sources_table.c.attributes),
         _table_digest(workspace, assignments_table.c.segment_id, assignments_table.c.code_id,
                       assignments_table.c.coder, assignments_table.c.confidence),

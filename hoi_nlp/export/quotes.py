@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hoi_nlp.export.tables import CodedStudy, Coding, Redactor
+from hoi_nlp.export.study import CodedStudy, Coding, Redactor
 from hoi_nlp.records import Quote, Source
 from hoi_nlp.segment.sentences import trimmed_span
 
@@ -85,9 +85,7 @@ def make_quote(
     source = study.sources[coding.source_id]
     start, end = quote_span(study, coding, max_words=max_words)
     text = source.text[start:end]
-    seg = study.segment_by_id[coding.segment_id]
-    unit_id = seg.segment_id if (start, end) == (seg.start, seg.end) else f"{source.source_id}:q{start}-{end}"
-    published = redact(unit_id, text).strip()
+    published = redact.span(source, start, end).strip()
     return Quote(
         quote_id=Quote.make_id(source.source_id, start, end, coding.code_id),
         code_id=coding.code_id,
@@ -139,7 +137,7 @@ def quote_line(quote: Quote) -> str:
 
 def quotes_markdown(study: CodedStudy, *, redact: Redactor, per_code: int = 5, raw: bool = False) -> str:
     """All codes' quotes as one Markdown document, grouped by family."""
-    from hoi_nlp.export.privacy import RAW_NOTE
+    from hoi_nlp.privacy.guard import RAW_NOTE
 
     lines = [f"# Citater pr. kode — {study.codebook.name or study.codebook.id}", ""]
     if raw:

@@ -15,33 +15,24 @@ records' ids, and zip entries carry a fixed date, so re-exporting gives the same
 from __future__ import annotations
 
 import logging
-import uuid
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 
 from lxml import etree
 
 from hoi_nlp.codebook import Code, Codebook
-from hoi_nlp.export.privacy import prepare
-from hoi_nlp.export.tables import CodedStudy, Coding, Redactor, exported_attributes
+from hoi_nlp.export.formats import ExportContext, exporters
+from hoi_nlp.export.study import CodedStudy, Coding, Redactor
+from hoi_nlp.export.tables import exported_attributes
 from hoi_nlp.io import write_atomic
+from hoi_nlp.qda import CODEBOOK_NS, MACHINE_USER, PROJECT_NS, guid
 
 logger = logging.getLogger(__name__)
 
-PROJECT_NS = "urn:QDA-XML:project:1.0"
-CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
-_GUID_NAMESPACE = uuid.UUID("6f1c7a4e-3b9d-5c2a-8e71-2d4b9f0a6c13")
 _ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 FAMILY_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
-MACHINE_USER = "hoi_nlp"
-
-
-def guid(kind: str, *parts: str) -> str:
-    """A stable GUID for a record: uuid5 of its kind and ids."""
-    return str(uuid.uuid5(_GUID_NAMESPACE, "\x1f".join((kind, *parts))))
 
 
 def _el(parent: etree._Element | None, tag: str, ns: str = PROJECT_NS, **attrs: str) -> etree._Element:
@@ -126,47 +117,19 @@ class ExportedSource:
     selections: dict[tuple[int, int], list[Coding]]
 
 
-def _points(text: str, cuts: Sequence[int]) -> list[int]:
-    return sorted({0, len(text), *(c for c in cuts if 0 <= c <= len(text))})
-
-
-def piecewise_redact(
-    source_id: str, text: str, cuts: Sequence[int], redact: Redactor
-) -> tuple[str, dict[int, int]]:
-    """Redact ``text`` in pieces cut at ``cuts``; return the new text and old -> new offsets of the cuts."""
-    points = _points(text, cuts)
-    parts, mapping, position = [], {0: 0}, 0
-    for start, end in zip(points, points[1:], strict=False):
-        piece = text[start:end]
-        out = redact(f"{source_id}@{start}-{end}", piece) if piece.strip() else piece
-        parts.append(out)
-        position += len(out)
-        mapping[end] = position
-    return "".join(parts), mapping
-
-
 def export_sources(study: CodedStudy, redact: Redactor) -> list[ExportedSource]:
-    """Every source with its codings mapped onto the exported text."""
+    """Every source as its one redaction, with its codings' offsets mapped onto the redacted text."""
     by_source: dict[str, list[Coding]] = {}
     for coding in study.codings:
         by_source.setdefault(coding.source_id, []).append(coding)
-    cuts = {sid: [p for c in by_source.get(sid, []) for p in (c.start, c.end)] for sid in study.sources}
-    prepare(
-        redact,
-        [
-            study.sources[sid].text[a:b]
-            for sid in study.sources
-            for a, b in pairwise(_points(study.sources[sid].text, cuts[sid]))
-        ],
-    )
     exported = []
     for source_id in sorted(study.sources):
-        codings = by_source.get(source_id, [])
-        text, mapping = piecewise_redact(source_id, study.sources[source_id].text, cuts[source_id], redact)
+        redaction = redact.redaction(study.sources[source_id])
         selections: dict[tuple[int, int], list[Coding]] = {}
-        for coding in codings:
-            selections.setdefault((mapping[coding.start], mapping[coding.end]), []).append(coding)
-        exported.append(ExportedSource(source_id, guid("source", source_id), text, selections))
+        for coding in by_source.get(source_id, []):
+            span = (redaction.position(coding.start), redaction.position(coding.end, end=True))
+            selections.setdefault(span, []).append(coding)
+        exported.append(ExportedSource(source_id, guid("source", source_id), redaction.text, selections))
     return exported
 
 
@@ -187,13 +150,13 @@ def _variables(root: etree._Element, study: CodedStudy, attributes: Sequence[str
         _el(variables, "Variable", guid=guid("variable", name), name=name, typeOfVariable="Text")
 
 
-def _cases(root: etree._Element, study: CodedStudy, attributes: Sequence[str]) -> None:
+def _cases(root: etree._Element, study: CodedStudy, attributes: Sequence[str], redact: Redactor) -> None:
     cases = _el(root, "Cases")
     sources_of: dict[str, list[str]] = {}
     for source in study.sources.values():
         sources_of.setdefault(source.respondent_id, []).append(source.source_id)
     for respondent, attrs in study.respondents.items():
-        case = _el(cases, "Case", guid=guid("case", respondent), name=respondent)
+        case = _el(cases, "Case", guid=guid("case", respondent), name=redact.ident(respondent))
         for name in attributes:
             value = _el(case, "VariableValue")
             _el(value, "VariableRef", targetGUID=guid("variable", name))
@@ -208,6 +171,7 @@ def _selection(
     span: tuple[int, int],
     codings: list[Coding],
     notes: list[tuple[str, str]],
+    redact: Redactor,
 ) -> None:
     sel = _el(
         parent,
@@ -234,11 +198,12 @@ def _selection(
         if coding.memo:
             note_guid = guid("note", coding.segment_id, coding.code_id)
             _el(element, "NoteRef", targetGUID=note_guid)
-            notes.append((note_guid, coding.memo))
+            notes.append((note_guid, redact.value(coding.memo)))
 
 
 def project_xml(
-    study: CodedStudy, exported: Sequence[ExportedSource], *, raw: bool = False, description: str = ""
+    study: CodedStudy, exported: Sequence[ExportedSource], *, redact: Redactor, raw: bool = False,
+    description: str = "",
 ) -> bytes:
     """The ``project.qde`` document."""
     root = _el(
@@ -254,7 +219,7 @@ def project_xml(
     codebook_tree(_el(root, "CodeBook"), study.codebook, PROJECT_NS)
     attributes = exported_attributes(study, raw=raw)
     _variables(root, study, attributes)
-    _cases(root, study, attributes)
+    _cases(root, study, attributes, redact)
     sources = _el(root, "Sources")
     notes: list[tuple[str, str]] = []
     for item in exported:
@@ -263,12 +228,12 @@ def project_xml(
             sources,
             "TextSource",
             guid=item.guid,
-            name=item.source_id,
+            name=redact.ident(item.source_id),
             plainTextPath=f"internal://{item.guid}.txt",
         )
         _text_el(element, "Description", f"{source.path} — {source.locator}".strip(" —"))
         for span in sorted(item.selections):
-            _selection(element, item, span, item.selections[span], notes)
+            _selection(element, item, span, item.selections[span], notes, redact)
     if notes:
         notes_el = _el(root, "Notes")
         for note_guid, text in notes:
@@ -285,15 +250,28 @@ def _zip_write(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     archive.writestr(info, data)
 
 
+@exporters.register("qdpx")
+def export_project(ctx: ExportContext) -> list[Path]:
+    """The study as a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA and QualCoder."""
+    name = ctx.redact.ident(ctx.study.name or "study")
+    return [export_qdpx(ctx.study, ctx.target(f"{name}.qdpx"), redact=ctx.redact, raw=ctx.raw)]
+
+
+@exporters.register("qdc")
+def export_codebook(ctx: ExportContext) -> list[Path]:
+    """The codebook as a REFI-QDA codebook."""
+    return [export_qdc(ctx.codebook, ctx.target("codebook.qdc"))]
+
+
 def export_qdpx(study: CodedStudy, path: Path, *, redact: Redactor, raw: bool = False) -> Path:
     """Write the study as a REFI-QDA ``.qdpx`` project (atomically)."""
-    from hoi_nlp.export.privacy import RAW_NOTE
+    from hoi_nlp.privacy.guard import RAW_NOTE
 
     exported = export_sources(study, redact)
     description = f"Kodet med hoi_nlp, kodebog {study.codebook.version_tag}. " + (
         RAW_NOTE if raw else "Teksterne er pseudonymiserede."
     )
-    project = project_xml(study, exported, raw=raw, description=description)
+    project = project_xml(study, exported, redact=redact, raw=raw, description=description)
 
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w") as archive:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hoi_nlp.export.tables import CodedStudy
+from hoi_nlp.export.study import CodedStudy
 
 TOO_FEW = "for få observationer"
 CROSSTAB_ATTRIBUTES = ("size_group", "region", "role")

@@ -19,7 +19,6 @@ import importlib
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 import numpy as np
 
 from hoi_nlp.errors import MissingExtraError, ModelError
+from hoi_nlp.io import write_atomic
 from hoi_nlp.records import content_hash, short_hash
 from hoi_nlp.settings import REPO_ROOT
 
@@ -287,15 +287,13 @@ class EmbeddingCache:
         folder = self._model_dir(model_id)
         folder.mkdir(parents=True, exist_ok=True)
         name = f"shard-{len(list(folder.glob('shard-*.npz'))):05d}-{short_hash(*keys, length=8)}.npz"
-        handle, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                np.savez(stream, keys=np.array(list(keys)), vectors=vectors.astype(np.float32))
-            os.replace(tmp, folder / name)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(folder / name, lambda tmp: _save_shard(tmp, keys, vectors))
         self._table(model_id).update(zip(keys, vectors, strict=True))
+
+
+def _save_shard(path: Path, keys: Sequence[str], vectors: np.ndarray) -> None:
+    with path.open("wb") as stream:
+        np.savez(stream, keys=np.array(list(keys)), vectors=vectors.astype(np.float32))
 
 
 def cache_key(text: str, kind: EmbedKind) -> str:

@@ -124,11 +124,11 @@ class LookupLemmatizer:
 
 @Language.factory("hoi_lookup_lemmatizer")
 def _make_lookup_lemmatizer(nlp: Language, name: str) -> LookupLemmatizer:
-    return LookupLemmatizer(_danish_lemma_table(), LEMMA_OVERRIDES)
+    return LookupLemmatizer(danish_lemma_table(), LEMMA_OVERRIDES)
 
 
 @lru_cache(maxsize=1)
-def _danish_lemma_table() -> Table:
+def danish_lemma_table() -> Table:
     try:
         from spacy_lookups_data import get_file  # noqa: F401
     except ImportError as exc:  # pragma: no cover - a core dependency

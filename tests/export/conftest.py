@@ -126,7 +126,7 @@ def build_records() -> tuple[list[Source], list[Segment], list[CodeAssignment]]:
 @pytest.fixture
 def study(small_codebook):
     """The fabricated study as a :class:`CodedStudy` (no workspace)."""
-    from hoi_nlp.export.tables import CodedStudy
+    from hoi_nlp.export.study import CodedStudy
 
     sources, segments, assignments = build_records()
     sentences: dict[str, list[Segment]] = {}
@@ -146,7 +146,7 @@ def study(small_codebook):
 @pytest.fixture
 def key():
     """A pseudonymisation key that knows the fixture's names."""
-    from hoi_nlp.pseudonymize import PseudonymKey
+    from hoi_nlp.privacy.key import PseudonymKey
 
     return PseudonymKey(
         study="fixture",
@@ -158,18 +158,43 @@ def key():
 @pytest.fixture
 def redact(key):
     """A key-based redactor: replaces every original the key knows (no NER model needed)."""
-    from hoi_nlp.pseudonymize import apply_spans, find_originals
+    from hoi_nlp.privacy.redact import KeyRedactor
 
-    def _redact(_segment_id: str, text: str) -> str:
-        return apply_spans(text, find_originals(text, key), key).text_pseudonymized
+    return KeyRedactor(key)
 
-    return _redact
+
+@pytest.fixture
+def guard(key, study):
+    """The fixture study's leak guard."""
+    from hoi_nlp.privacy.guard import LeakGuard
+
+    return LeakGuard.for_study(key, study.codebook, study.sources.values())
+
+
+def export_formats(study, out_dir, *, redact, formats, guard=None, raw=False, csv_dialect="excel",
+                   workspace=None, figures=True):
+    """Run the export formats' writers on a study without a workspace (what export_study does inside)."""
+    from hoi_nlp.export.formats import ExportContext, load_formats
+    from hoi_nlp.privacy.guard import LeakGuard
+    from hoi_nlp.settings import Settings
+
+    registry = load_formats()
+    guard = guard or LeakGuard.for_study(redact.key, study.codebook, study.sources.values(), raw=raw)
+    ctx = ExportContext(workspace=workspace, codebook=study.codebook, settings=Settings(), study=study,
+                        redact=redact, guard=guard, out_dir=out_dir, formats=tuple(formats), raw=raw,
+                        csv_dialect=csv_dialect)
+    if not figures:
+        ctx.shared["figures"] = []
+    files = []
+    for name in formats:
+        files += [f for f in registry.get(name)(ctx) if f not in files]
+    return [guard.check_file(f) for f in files]
 
 
 @pytest.fixture
 def coded_workspace(tmp_path, key):
     """The fabricated study written into a fresh workspace, with its key saved."""
-    from hoi_nlp.pseudonymize import key_path, save_key
+    from hoi_nlp.privacy.key import key_path, save_key
     from hoi_nlp.store import Workspace, replace_assignments, save_segments, save_sources
 
     workspace = Workspace.open(tmp_path / "fixture", study="fixture")

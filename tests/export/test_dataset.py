@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import openpyxl
 
-from hoi_nlp.export.dataset import export_dataset
-from hoi_nlp.export.privacy import RAW_MARK
-from hoi_nlp.export.redact import identity_redactor
+from hoi_nlp.privacy.guard import RAW_MARK
+from hoi_nlp.privacy.redact import KeyRedactor
+from tests.export.conftest import export_formats
 
 
 def _rows(book, sheet):
@@ -15,7 +15,7 @@ def _rows(book, sheet):
 
 
 def test_xlsx_cells_match_the_study(study, redact, tmp_path):
-    export_dataset(study, tmp_path, redact=redact, formats=["xlsx"], plots=False)
+    export_formats(study, tmp_path, redact=redact, formats=["xlsx"], figures=False)
     book = openpyxl.load_workbook(tmp_path / "coded_dataset.xlsx")
     assert book.sheetnames[:4] == ["Segmenter", "Koder", "Frekvens barrier", "Frekvens area"]
     segments = {r["source_id"]: r for r in _rows(book, "Segmenter")}
@@ -45,7 +45,7 @@ def test_xlsx_cells_match_the_study(study, redact, tmp_path):
 
 
 def test_danish_excel_csv_dialect(study, redact, tmp_path):
-    export_dataset(study, tmp_path, redact=redact, formats=["csv"], csv_dialect="excel-da", plots=False)
+    export_formats(study, tmp_path, redact=redact, formats=["csv"], csv_dialect="excel-da", figures=False)
     data = (tmp_path / "frekvenser.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").split("\r\n")
@@ -54,8 +54,9 @@ def test_danish_excel_csv_dialect(study, redact, tmp_path):
     assert ";60,0;" in it_line
 
 
-def test_raw_export_says_so_in_the_file(study, tmp_path):
-    export_dataset(study, tmp_path, redact=identity_redactor, formats=["xlsx", "csv"], raw=True, plots=False)
+def test_raw_export_says_so_in_the_file(study, key, tmp_path):
+    export_formats(study, tmp_path, redact=KeyRedactor(key, raw=True), formats=["xlsx", "csv"], raw=True,
+                   figures=False)
     book = openpyxl.load_workbook(tmp_path / "coded_dataset.xlsx")
     assert book.sheetnames[0] == RAW_MARK
     assert RAW_MARK in str(book[RAW_MARK]["A2"].value)
@@ -64,7 +65,7 @@ def test_raw_export_says_so_in_the_file(study, tmp_path):
 
 
 def test_figures_are_written(study, redact, tmp_path):
-    paths = export_dataset(study, tmp_path, redact=redact, formats=["xlsx"])
+    paths = export_formats(study, tmp_path, redact=redact, formats=["xlsx"])
     names = {p.name for p in paths}
     assert {"andele_barrier.png", "krydstabel_barrier_size_group.png", "samforekomst_respondent.png"} <= names
     assert (tmp_path / "figurer" / "andele_barrier.png").read_bytes()[:4] == b"\x89PNG"

@@ -7,8 +7,9 @@ import zipfile
 import pytest
 from lxml import etree
 
-from hoi_nlp.export.refi import PROJECT_NS, export_qdc, export_qdpx
-from hoi_nlp.export.refi_import import import_qdc, offset_map, read_qdpx_codings, slug
+from hoi_nlp.export.refi import export_qdc, export_qdpx
+from hoi_nlp.qda import PROJECT_NS
+from hoi_nlp.review.refi_import import import_qdc, offset_map, read_qdpx_codings, slug
 from tests.conftest import DATA
 
 NS = {"q": PROJECT_NS}
@@ -43,7 +44,7 @@ def test_qdpx_validates_and_offsets_slice_the_segment_text(study, redact, tmp_pa
         for sel in source.iterfind("q:PlainTextSelection", NS):
             span = text[int(sel.get("startPosition")) : int(sel.get("endPosition"))]
             units = [s for s in study.segments if s.source_id == source.get("name")]
-            assert span in {redact(s.segment_id, s.text) for s in units}
+            assert span in {redact.span(study.sources[s.source_id], s.start, s.end) for s in units}
             checked += len(sel.findall("q:Coding", NS))
     assert checked == 7  # seven codings on five selections (R1 and R3 carry two codes each)
     assert "Mette Hansen" not in "".join(texts.values())

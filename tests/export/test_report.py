@@ -9,14 +9,15 @@ import pytest
 
 from hoi_nlp.export.cite import best_quotes
 from hoi_nlp.export.dataset import export_figures
-from hoi_nlp.export.report import build_report, write_report
+from hoi_nlp.export.report.build import build_report
+from hoi_nlp.export.report.render import write_report
 
 
 @pytest.fixture
-def report(study, redact, tmp_path):
+def report(study, redact, guard, tmp_path):
     figures = {
         p.stem.removeprefix("andele_"): p
-        for p in export_figures(study, tmp_path / "figurer")
+        for p in export_figures(study, tmp_path / "figurer", guard=guard)
         if p.stem.startswith("andele_")
     }
     return build_report(
@@ -71,7 +72,7 @@ def test_themes_section_when_a_themes_file_exists(study, redact, tmp_path):
 
 
 def test_method_notes_carry_machine_vs_analyst_agreement(coded_workspace):
-    from hoi_nlp.export.api import agreement_rows
+    from hoi_nlp.export.report.export import agreement_rows
     from hoi_nlp.review.decisions import record_decision
     from hoi_nlp.store import load_assignments
 

@@ -12,7 +12,8 @@ import pytest
 
 from hoi_nlp.export.cite import best_quotes
 from hoi_nlp.export.dataset import export_figures
-from hoi_nlp.export.report import build_report, write_report
+from hoi_nlp.export.report.build import build_report
+from hoi_nlp.export.report.render import write_report
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from hoi_nlp.export.stats import (
     frequency_table,
     significance,
 )
-from hoi_nlp.export.tables import ReviewState
+from hoi_nlp.records import CodeReview
 
 
 def test_frequencies_count_each_respondent_once(study):
@@ -34,8 +34,8 @@ def test_rejected_suggestions_do_not_count_and_added_codes_do(study):
     reviewed = dataclasses.replace(
         study,
         reviews={
-            (r1.segment_id, "barrier.it_integration"): ReviewState("rejected", analyst="ana"),
-            (r4.segment_id, "barrier.it_integration"): ReviewState("accepted", analyst="ana"),
+            (r1.segment_id, "barrier.it_integration"): CodeReview(status="rejected", analyst="ana"),
+            (r4.segment_id, "barrier.it_integration"): CodeReview(status="accepted", analyst="ana"),
         },
     )
     frame = frequency_table(reviewed, "barrier").set_index("code_id")

@@ -12,13 +12,20 @@ from tests.conftest import DATA
 PASSWORD = "korrekt-hest-batteri"
 
 
+def review_settings():
+    """Settings of the review tests: the fast patterns-only recogniser (no statistical NER model)."""
+    from hoi_nlp.settings import Settings
+
+    return Settings(pseudonymize={"recogniser": "patterns"})
+
+
 def _build(root: Path) -> Path:
     from sqlalchemy import text
 
     from hoi_nlp.codebook import load_codebook
     from hoi_nlp.coding.rules import RuleCoder
-    from hoi_nlp.review.privacy import PrivacyView, ner_finder, patterns_nlp
-    from hoi_nlp.runner import code_stage, ingest_stage, segment_stage
+    from hoi_nlp.review.masking import PrivacyView
+    from hoi_nlp.stages.study import code_stage, ingest_stage, segment_stage
     from hoi_nlp.settings import Settings
     from hoi_nlp.store import Workspace
 
@@ -27,7 +34,7 @@ def _build(root: Path) -> Path:
     segment_stage(workspace, Settings())
     codebook = load_codebook(DATA / "codebooks" / "small.yaml")
     code_stage(workspace, codebook, Settings(), coder=RuleCoder(codebook))
-    PrivacyView(workspace, finder=ner_finder(workspace, nlp=patterns_nlp())).prepare_all()
+    PrivacyView(workspace, review_settings()).prepare_all()
     with workspace.engine.begin() as conn:
         conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     workspace.engine.dispose()
@@ -61,14 +68,16 @@ def make_client(workspace, codebook, *, login: bool = True, **options):
     from fastapi.testclient import TestClient
 
     from hoi_nlp.review.app import AppConfig, create_app
-    from hoi_nlp.review.privacy import PrivacyView
+    from hoi_nlp.review.masking import PrivacyView
 
+    settings = review_settings()
     config = AppConfig(
         workspace=workspace,
         codebook=codebook,
+        settings=settings,
         login=login,
         active_learning=False,
-        privacy=PrivacyView(workspace),
+        privacy=PrivacyView(workspace, settings),
         local_user="local",
         **options,
     )

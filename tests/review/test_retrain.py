@@ -6,7 +6,9 @@ import pytest
 
 from hoi_nlp.errors import ModelError
 from hoi_nlp.review.decisions import record_decision
-from hoi_nlp.review.retrain import labelled_rows, retrain_from_reviews
+from hoi_nlp.review.labels import labelled_rows
+from hoi_nlp.settings import Settings
+from hoi_nlp.stages.retrain import retrain_from_reviews
 from hoi_nlp.store import load_assignments
 from tests.conftest import DATA
 
@@ -18,7 +20,7 @@ LEMVIG = "R002:7_afsluttende_kommentar:a0-65"
 
 def test_nothing_reviewed_is_a_clear_error(study_ws, small_cb):
     with pytest.raises(ModelError, match="no reviewed segments"):
-        retrain_from_reviews(study_ws, codebook=small_cb, rescore=False)
+        retrain_from_reviews(study_ws, codebook=small_cb, settings=Settings(), rescore=False)
 
 
 def test_rows_from_reviews(study_ws, small_cb):
@@ -41,6 +43,7 @@ def test_retrain_and_rescore(study_ws, small_cb, tmp_path):
     summary = retrain_from_reviews(
         study_ws,
         codebook=small_cb,
+        settings=Settings(),
         train_paths=[DATA / "review" / "train_small.jsonl"],
         embedder=TfidfEmbedder(dim=16),
         cache=EmbeddingCache(tmp_path / "cache"),

@@ -15,7 +15,7 @@ from hoi_nlp.errors import HoiError, ReviewError
 from hoi_nlp.records import ReviewDecision
 from hoi_nlp.review import agreement as agreement_mod
 from hoi_nlp.review.accounts import Session, authenticate, create_session, end_session
-from hoi_nlp.review.app.server import (
+from hoi_nlp.review.app.state import (
     COOKIE,
     AppConfig,
     check_csrf,
@@ -42,7 +42,7 @@ from hoi_nlp.review.decisions import (
     load_decisions,
     record_decision,
 )
-from hoi_nlp.review.privacy import masked
+from hoi_nlp.review.masking import masked
 from hoi_nlp.review.rounds import Round, disagreements, finish_round, get_round, list_rounds, visible_rounds
 from hoi_nlp.store import assignments_table
 
@@ -616,14 +616,14 @@ def round_resolve(
 
 def compute_order(config: AppConfig) -> None:
     """Active-learning order from the study's (or the bundled) trained coder, when one fits the codebook."""
+    if config.model_dir is None:
+        config.order = None
+        return
     try:
         from hoi_nlp.coding.model_io import load_trained_coder
         from hoi_nlp.review.queue import review_queue_from_coder
-        from hoi_nlp.review.retrain import study_model_dir
-        from hoi_nlp.settings import load_settings, resolve_repo_path
 
-        study_dir = study_model_dir(config.workspace)
-        model_dir = study_dir if study_dir.exists() else resolve_repo_path(load_settings().coding.model_dir)
+        model_dir = config.model_dir
         coder = load_trained_coder(config.codebook, model_dir=model_dir, method="combined")
         units = _corpus(config).units
         config.order = review_queue_from_coder(coder, units, k=len(units))
@@ -634,10 +634,11 @@ def compute_order(config: AppConfig) -> None:
 
 
 def _run_retrain(config: AppConfig, analyst: str) -> None:
-    from hoi_nlp.review.retrain import retrain_from_reviews
-
     try:
-        summary = retrain_from_reviews(config.workspace, codebook=config.codebook)
+        if config.retrainer is None:
+            raise ReviewError("retraining is not available in this app")
+        summary = config.retrainer(config.workspace, config.codebook)
+        config.model_dir = config.workspace.coder_model_dir
         _corpus(config).reload()
         if config.active_learning:
             compute_order(config)

@@ -1,98 +1,32 @@
-"""App factory, configuration, sessions and CSRF for the review app."""
+"""The review app's factory: middleware (sessions, security headers), error pages and routes."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from hoi_nlp.codebook import Codebook
-from hoi_nlp.review.accounts import (
-    DEFAULT_IDLE,
-    Session,
-    create_session,
-    csrf_ok,
-    ensure_local_user,
-    get_session,
+from hoi_nlp.review.app import routes
+from hoi_nlp.review.app.state import (
+    AppConfig,
+    LoginRequired,
+    attach_session,
+    html,
+    set_session_cookie,
 )
 from hoi_nlp.review.app.views import Corpus
-from hoi_nlp.review.privacy import PrivacyView
+from hoi_nlp.review.masking import PrivacyView
 from hoi_nlp.review.tables import ensure_review_schema
-from hoi_nlp.store import Workspace
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-COOKIE = "hoi_session"
-CSRF_HEADER = "X-CSRF-Token"
-
-
-@dataclass
-class AppConfig:
-    """How the app runs: which study, whether logins are required, what analysts may see."""
-
-    workspace: Workspace
-    codebook: Codebook
-    login: bool = True
-    local_user: str = "analyst"
-    idle: timedelta = DEFAULT_IDLE
-    privacy: PrivacyView | None = None
-    active_learning: bool = True
-    secure_cookie: bool = False
-    corpus: Corpus | None = None
-    order: list[str] | None = None
-    retrain: dict[str, Any] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-class LoginRequired(Exception):
-    """Raised by :func:`current_session` when the request has no live session."""
-
-
-def current_session(request: Request) -> Session:
-    """The request's session or :class:`LoginRequired`."""
-    session = getattr(request.state, "session", None)
-    if session is None:
-        raise LoginRequired
-    return session
-
-
-async def check_csrf(request: Request) -> Session:
-    """The session, after checking the CSRF token of a state-changing request (header or form field)."""
-    session = current_session(request)
-    submitted = request.headers.get(CSRF_HEADER)
-    if not submitted:
-        form = await request.form()
-        value = form.get("csrf_token")
-        submitted = value if isinstance(value, str) else None
-    if not csrf_ok(session, submitted):
-        raise HTTPException(status_code=403, detail="invalid or missing CSRF token; reload the page")
-    return session
-
-
-def _attach_session(config: AppConfig, request: Request) -> str | None:
-    """Resolve the cookie's session; with logins off, start one for the local user. Returns a new token."""
-    token = request.cookies.get(COOKIE)
-    session = get_session(config.workspace, token, idle=config.idle)
-    new_token = None
-    if session is None and not config.login:
-        user = ensure_local_user(config.workspace, config.local_user)
-        new_token, session = create_session(config.workspace, user)
-    request.state.session = session
-    return new_token
-
-
-def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
-    """The session cookie: HttpOnly, SameSite=Lax, for the whole site."""
-    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
 
 
 def _login_redirect(request: Request) -> Response:
@@ -104,13 +38,11 @@ def _login_redirect(request: Request) -> Response:
 
 def create_app(config: AppConfig) -> FastAPI:
     """The review app for ``config.workspace``."""
-    from hoi_nlp.review.app import routes
-
     ensure_review_schema(config.workspace)
     if config.corpus is None:
         config.corpus = Corpus(config.workspace)
     if config.privacy is None:
-        config.privacy = PrivacyView(config.workspace)
+        config.privacy = PrivacyView(config.workspace, config.settings)
     app = FastAPI(title="hoi review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.config = config
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -122,7 +54,7 @@ def create_app(config: AppConfig) -> FastAPI:
             return await call_next(request)
         import anyio
 
-        new_token = await anyio.to_thread.run_sync(_attach_session, config, request)
+        new_token = await anyio.to_thread.run_sync(attach_session, config, request)
         response = await call_next(request)
         if new_token:
             set_session_cookie(response, new_token, secure=config.secure_cookie)
@@ -155,17 +87,3 @@ def create_app(config: AppConfig) -> FastAPI:
     return app
 
 
-def html(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
-    """Render ``template`` with the common context (session, CSRF token, config)."""
-    config: AppConfig = request.app.state.config
-    session = getattr(request.state, "session", None)
-    base = {
-        "session": session,
-        "user": session.user if session else None,
-        "csrf": session.csrf_token if session else "",
-        "login": config.login,
-        "study": config.workspace.study,
-        "codebook": config.codebook,
-    }
-    templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, template, base | context, status_code=status_code)

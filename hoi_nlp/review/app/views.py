@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.records import Segment, Source
 from hoi_nlp.review.decisions import CodeState, ReviewState
-from hoi_nlp.review.privacy import Hidden, PrivacyView, masked
+from hoi_nlp.review.masking import Hidden, PrivacyView, masked
 from hoi_nlp.store import Workspace, load_segments, load_sources
 
 logger = logging.getLogger(__name__)

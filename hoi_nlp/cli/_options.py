@@ -1,0 +1,42 @@
+"""The options and arguments many commands share, defined once, and how they become stage inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from hoi_nlp.stages.study import RunInputs
+
+CODEBOOK_OPT = typer.Option(None, "--codebook", "-c", help="Codebook YAML (default: configs/codebooks/hoi.yaml).")
+SETTINGS_OPT = typer.Option(
+    None, "--settings", help="Run settings TOML (default: $HOI_SETTINGS or configs/runs/default.toml)."
+)
+WORKSPACE_OPT = typer.Option(
+    None, "--workspace", "-w", help="Study workspace (default: outputs/<study folder name>/ in the current folder)."
+)
+STUDY_ARG = typer.Argument(..., help="Study folder (its workspace is outputs/<name>/) or a workspace folder.")
+STUDY_OPT = typer.Option(None, "--study", "-s", help="Study folder (its workspace is outputs/<name>/) or workspace.")
+CODER_OPT = typer.Option(None, "--coder", help="Coder name: rules, similarity, classifier or combined "
+                         "(default: the settings' [coding] coder).")
+
+
+def study_inputs(study: Path | None, workspace: Path | None = None, codebook: Path | None = None,
+                 settings: Path | None = None) -> RunInputs:
+    """The stage inputs of an existing study workspace (found from the study folder or given)."""
+    from hoi_nlp.errors import WorkspaceError
+    from hoi_nlp.stages.study import RunInputs, load_run_codebook, load_run_settings, resolve_workspace
+
+    if study is None and workspace is None:
+        raise WorkspaceError("no study given", hint="pass --study STUDY_DIR or --workspace WORKSPACE")
+    return RunInputs(resolve_workspace(study or Path("."), workspace), load_run_codebook(codebook),
+                     load_run_settings(settings))
+
+
+def codebook_path(codebook: Path | None) -> str:
+    """The codebook file as an absolute path (the bundled one by default)."""
+    from hoi_nlp.codebook import DEFAULT_CODEBOOK
+
+    return str((codebook or DEFAULT_CODEBOOK).resolve())

@@ -1,0 +1,1 @@
+"""Emergent themes (BERTopic): fit, describe, save and promote."""

@@ -1,0 +1,1 @@
+"""Training the coders: labelled data, cross-validation, model files."""

@@ -1,0 +1,212 @@
+"""Labelled rows for training and evaluating coders.
+
+A labelled JSONL file has one object per line: ``{"id", "text", "codes": [...]}`` and
+optionally ``register`` (survey/interview/report) and ``kind`` (positive/negative/...).
+An empty ``codes`` list is a negative example. Codebook examples are labelled rows too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hoi_nlp.codebook import Codebook
+from hoi_nlp.errors import InputFormatError
+
+
+@dataclass(frozen=True)
+class LabelledRow:
+    """One text with the set of codes an analyst gave it."""
+
+    id: str
+    text: str
+    codes: tuple[str, ...]
+    register: str = ""
+    kind: str = ""
+    origin: str = ""
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def load_labelled(
+    path: str | Path, *, codebook: Codebook | None = None, unknown: str = "raise"
+) -> list[LabelledRow]:
+    """Read a labelled JSONL file; ``unknown="drop"`` drops codes not in ``codebook``."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFormatError(
+            "labelled data file not found",
+            path=str(path),
+            hint="give an existing JSONL file with id, text and codes",
+        )
+    rows: list[LabelledRow] = []
+    with path.open(encoding="utf-8") as stream:
+        for number, line in enumerate(stream, start=1):
+            if line.strip():
+                rows.append(_parse_row(line, path=path, number=number, codebook=codebook, unknown=unknown))
+    return rows
+
+
+def _parse_row(line: str, *, path: Path, number: int, codebook: Codebook | None, unknown: str) -> LabelledRow:
+    where = f"line {number}"
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputFormatError(f"not valid JSON: {exc.msg}", path=str(path), where=where) from exc
+    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+        raise InputFormatError("each line needs an object with a string 'text'", path=str(path), where=where)
+    codes = obj.get("codes", [])
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise InputFormatError("'codes' must be a list of code ids", path=str(path), where=where)
+    if codebook is not None:
+        codes = _check_codes(codes, codebook=codebook, path=path, where=where, unknown=unknown)
+    return LabelledRow(
+        id=str(obj.get("id", f"{path.stem}:{number}")),
+        text=obj["text"],
+        codes=tuple(dict.fromkeys(codes)),
+        register=str(obj.get("register", "")),
+        kind=str(obj.get("kind", "")),
+        origin=path.name,
+    )
+
+
+def _check_codes(codes: list[str], *, codebook: Codebook, path: Path, where: str, unknown: str) -> list[str]:
+    bad = [c for c in codes if not codebook.has_code(c)]
+    if bad and unknown == "raise":
+        raise InputFormatError(
+            f"unknown code id(s) {', '.join(bad)} for codebook {codebook.version_tag}",
+            path=str(path),
+            where=where,
+            hint="fix the id or pass the matching --codebook",
+        )
+    return [c for c in codes if codebook.has_code(c)]
+
+
+def codebook_rows(codebook: Codebook) -> list[LabelledRow]:
+    """Each code's examples as positive rows for that code."""
+    return [
+        LabelledRow(
+            id=f"cb:{code.id}:{i}", text=text, codes=(code.id,), kind="codebook_example", origin="codebook"
+        )
+        for code in codebook.codes
+        for i, text in enumerate(code.examples)
+    ]
+
+
+def merge_duplicates(rows: Iterable[LabelledRow]) -> list[LabelledRow]:
+    """One row per distinct text; the codes of identical texts are united."""
+    merged: dict[str, LabelledRow] = {}
+    for row in rows:
+        key = " ".join(row.text.split())
+        if not key:
+            continue
+        if key in merged:
+            first = merged[key]
+            merged[key] = LabelledRow(
+                first.id,
+                first.text,
+                tuple(dict.fromkeys(first.codes + row.codes)),
+                first.register,
+                first.kind,
+                first.origin,
+            )
+        else:
+            merged[key] = row
+    return list(merged.values())
+
+
+def label_matrix(rows: Sequence[LabelledRow], code_ids: Sequence[str]) -> np.ndarray:
+    """``(len(rows), len(code_ids))`` 0/1 matrix of the rows' codes."""
+    index = {code_id: j for j, code_id in enumerate(code_ids)}
+    matrix = np.zeros((len(rows), len(code_ids)), dtype=np.int8)
+    for i, row in enumerate(rows):
+        for code_id in row.codes:
+            if code_id in index:
+                matrix[i, index[code_id]] = 1
+    return matrix
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_code_input(path: str | Path) -> list[tuple[str, str, Any]]:
+    """``(key, text, id)`` of each line of a ``hoi code`` input file (``key`` is ``str(id)``).
+
+    A bad line raises :class:`InputFormatError` naming its line number.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputFormatError(
+            "input file not found", path=str(path), hint="give a JSONL file with id and text"
+        )
+    items: list[tuple[str, str, Any]] = []
+    seen: dict[str, int] = {}
+    with path.open(encoding="utf-8") as stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            item_id, text, raw_id = _parse_input_line(line, path=path, number=number)
+            if item_id in seen:
+                raise InputFormatError(
+                    f"duplicate id {item_id!r} (first on line {seen[item_id]})",
+                    path=str(path),
+                    where=f"line {number}",
+                    hint="ids must be unique",
+                )
+            seen[item_id] = number
+            items.append((item_id, text, raw_id))
+    return items
+
+
+def _parse_input_line(line: str, *, path: Path, number: int) -> tuple[str, str, Any]:
+    where = f"line {number}"
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputFormatError(
+            f"not valid JSON: {exc.msg} (column {exc.colno})",
+            path=str(path),
+            where=where,
+            hint='each line must be {"id": ..., "text": ...}',
+        ) from exc
+    if not isinstance(obj, dict):
+        raise InputFormatError(
+            "expected a JSON object",
+            path=str(path),
+            where=where,
+            hint='each line must be {"id": ..., "text": ...}',
+        )
+    if "id" not in obj or not isinstance(obj["id"], str | int) or isinstance(obj["id"], bool):
+        raise InputFormatError("missing or invalid 'id' (string or integer)", path=str(path), where=where)
+    if not isinstance(obj.get("text"), str):
+        raise InputFormatError("missing or non-string 'text'", path=str(path), where=where)
+    return str(obj["id"]), obj["text"], obj["id"]
+
+
+def write_coded(path: str | Path, items: Sequence[tuple[str, str, Any]], assignments: Iterable[Any]) -> Path:
+    """Write ``{"id", "text", "codes": [{"code", "confidence", "method"}]}`` lines atomically."""
+    from hoi_nlp.io import write_jsonl_atomic
+
+    by_id: dict[str, list[Any]] = {}
+    for assignment in assignments:
+        by_id.setdefault(assignment.segment_id, []).append(assignment)
+
+    def lines() -> Iterable[dict[str, Any]]:
+        for item_id, text, raw_id in items:
+            found = sorted(by_id.get(item_id, []), key=lambda a: (-a.confidence, a.code_id))
+            codes = [{"code": a.code_id, "confidence": round(float(a.confidence), 4), "method": a.method}
+                     for a in found]
+            yield {"id": raw_id, "text": text, "codes": codes}
+
+    return write_jsonl_atomic(path, lines())

@@ -1,0 +1,228 @@
+"""The coded study as exports read it: sources, coding units, machine codings and the review,
+merged into one effective coding per (segment, code)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from hoi_nlp.codebook import Codebook
+from hoi_nlp.privacy.redact import KeyRedactor, file_id
+from hoi_nlp.records import CodeAssignment, CodeReview, Segment, Source
+
+logger = logging.getLogger(__name__)
+
+ATTRIBUTE_COLUMNS = ("municipality", "region", "size_group", "role")
+# Respondent attributes that identify a municipality or a person: only in raw exports.
+IDENTIFYING_ATTRIBUTES = frozenset(
+    {"municipality", "interviewer", "interviewer_speakers", "respondent_speakers", "date", "question"}
+)
+# Of those, the question text is shown pseudonymised; the others are left out of pseudonymised exports.
+REDACTED_ATTRIBUTES = frozenset({"question"})
+ATTRIBUTE_LABELS = {
+    "municipality": "Kommune",
+    "region": "Region",
+    "size_group": "Størrelsesgruppe",
+    "role": "Respondentrolle",
+}
+Redactor = KeyRedactor  # the study's one redactor (a StudyRedactor in practice)
+REVIEW_LABELS = {
+    "unreviewed": "ikke gennemset",
+    "accepted": "accepteret",
+    "rejected": "afvist",
+    "added": "tilføjet",
+    "suggested": "ikke gennemset",
+}
+
+
+@dataclass(frozen=True)
+class Coding:
+    """One effective (segment, code) coding: machine confidence plus review state.
+
+    ``start``/``end`` are offsets into the source text (the segment's span unless the
+    analyst narrowed it).
+    """
+
+    segment_id: str
+    source_id: str
+    code_id: str
+    start: int
+    end: int
+    confidence: float
+    machine: bool
+    review: str = "unreviewed"
+    memo: str = ""
+    analyst: str = ""
+    coders: tuple[str, ...] = ()
+
+    @property
+    def counted(self) -> bool:
+        """Whether the coding counts in tables (everything but rejected suggestions)."""
+        return self.review != "rejected"
+
+    @property
+    def rank_tier(self) -> int:
+        """0 for analyst-confirmed codings (accepted/added), 1 for machine-only ones."""
+        return 0 if self.review in ("accepted", "added") else 1
+
+
+@dataclass(frozen=True)
+class CodedStudy:
+    """Everything an export needs, loaded once from the workspace."""
+
+    codebook: Codebook
+    sources: dict[str, Source]
+    segments: list[Segment]
+    assignments: list[CodeAssignment]
+    reviews: dict[tuple[str, str], CodeReview] = field(default_factory=dict)
+    sentences: dict[str, list[Segment]] = field(default_factory=dict)
+    name: str = ""
+    sentence_loader: Callable[[str], list[Segment]] | None = None
+
+    def sentences_of(self, source_id: str) -> list[Segment]:
+        """The source's sentence segments (loaded on first use when a loader is set)."""
+        if source_id not in self.sentences and self.sentence_loader is not None:
+            self.sentences[source_id] = self.sentence_loader(source_id)
+        return self.sentences.get(source_id, [])
+
+    def assignments_by_segment(self) -> dict[str, list[CodeAssignment]]:
+        """Assignments grouped by segment id, highest confidence first."""
+        grouped: dict[str, list[CodeAssignment]] = {}
+        for assignment in sorted(self.assignments, key=lambda a: -a.confidence):
+            grouped.setdefault(assignment.segment_id, []).append(assignment)
+        return grouped
+
+    @cached_property
+    def segment_by_id(self) -> dict[str, Segment]:
+        """Coding units by id."""
+        return {seg.segment_id: seg for seg in self.segments}
+
+    @cached_property
+    def respondent_of(self) -> dict[str, str]:
+        """Segment id -> respondent id."""
+        return {seg.segment_id: self.sources[seg.source_id].respondent_id for seg in self.segments}
+
+    @cached_property
+    def respondents(self) -> dict[str, dict[str, str]]:
+        """Respondent id -> attributes (from its first source), sorted by id."""
+        found: dict[str, dict[str, str]] = {}
+        for source in sorted(self.sources.values(), key=lambda s: s.source_id):
+            found.setdefault(source.respondent_id, dict(source.attributes))
+        return dict(sorted(found.items()))
+
+    @cached_property
+    def all_codings(self) -> list[Coding]:
+        """Effective codings of every (segment, code), rejected ones included."""
+        return build_codings(self)
+
+    @cached_property
+    def codings(self) -> list[Coding]:
+        """Codings that count (rejected suggestions left out)."""
+        return [c for c in self.all_codings if c.counted]
+
+    @cached_property
+    def _codings_by_code(self) -> dict[str, list[Coding]]:
+        grouped: dict[str, list[Coding]] = {}
+        for coding in self.codings:
+            grouped.setdefault(coding.code_id, []).append(coding)
+        return grouped
+
+    def codings_for(self, code_id: str) -> list[Coding]:
+        """Counted codings of one code."""
+        return list(self._codings_by_code.get(code_id, []))
+
+    @cached_property
+    def assignments_by_key(self) -> dict[tuple[str, str], list[CodeAssignment]]:
+        """Machine assignments grouped by (segment id, code id), in load order."""
+        grouped: dict[tuple[str, str], list[CodeAssignment]] = {}
+        for assignment in self.assignments:
+            grouped.setdefault((assignment.segment_id, assignment.code_id), []).append(assignment)
+        return grouped
+
+    def assignments_for(self, segment_id: str, code_id: str) -> list[CodeAssignment]:
+        """The machine assignments of one (segment, code), from every coder."""
+        return list(self.assignments_by_key.get((segment_id, code_id), []))
+
+    @cached_property
+    def respondent_matrix(self) -> pd.DataFrame:
+        """Respondents × codes, 1 where a respondent mentions the code in any counted coding."""
+        return self._presence_matrix(list(self.respondents), lambda c: self.respondent_of[c.segment_id])
+
+    @cached_property
+    def segment_matrix(self) -> pd.DataFrame:
+        """Coding units × codes, 1 where the unit carries the code."""
+        return self._presence_matrix([s.segment_id for s in self.segments], lambda c: c.segment_id)
+
+    def _presence_matrix(self, index: list[str], row_of: Callable[[Coding], str]) -> pd.DataFrame:
+        codes = self.codebook.code_ids
+        row_number = {key: i for i, key in enumerate(index)}
+        column_number = {code: j for j, code in enumerate(codes)}
+        values = np.zeros((len(index), len(codes)), dtype=np.int64)
+        cells = [(row_number[row_of(c)], column_number[c.code_id]) for c in self.codings
+                 if c.code_id in column_number]
+        if cells:
+            rows, columns = zip(*cells, strict=True)
+            values[list(rows), list(columns)] = 1
+        return pd.DataFrame(values, index=index, columns=codes)
+
+
+def build_codings(study: CodedStudy) -> list[Coding]:
+    """Merge machine assignments (best per segment and code) with review states."""
+    best = {key: found for key, found in study.assignments_by_key.items() if key[0] in study.segment_by_id}
+    keys = sorted(set(best) | {k for k in study.reviews if k[0] in study.segment_by_id})
+    return [_coding(study, key, best.get(key, []), study.reviews.get(key)) for key in keys]
+
+
+def _coding(
+    study: CodedStudy, key: tuple[str, str], machine: list[CodeAssignment], review: CodeReview | None
+) -> Coding:
+    seg = study.segment_by_id[key[0]]
+    status = review.status if review else "unreviewed"
+    if status == "suggested":
+        status = "unreviewed"
+    if not machine and status == "accepted":
+        status = "added"
+    start = review.start if review and review.start is not None else seg.start
+    end = review.end if review and review.end is not None else seg.end
+    return Coding(
+        segment_id=seg.segment_id,
+        source_id=seg.source_id,
+        code_id=key[1],
+        start=start,
+        end=end,
+        confidence=max((a.confidence for a in machine), default=1.0 if review else 0.0),
+        machine=bool(machine),
+        review=status,
+        memo=review.memo if review else "",
+        analyst=review.analyst if review else "",
+        coders=tuple(sorted({a.coder for a in machine})),
+    )
+
+
+def public_view(study: CodedStudy, redact: KeyRedactor) -> CodedStudy:
+    """The study as a pseudonymised export shows it: every field that came from the study's files
+    passes the redactor. Attribute values, question texts and locators are pseudonymised, names of
+    files become stable ids, and identifying attributes (municipality, interviewer, speakers, date)
+    are left out. The texts stay the originals: exports slice them through ``redact``.
+    """
+    if redact.raw:
+        return study
+    shown = [(k, v) for s in study.sources.values() for k, v in s.attributes.items()
+             if k not in IDENTIFYING_ATTRIBUTES or k in REDACTED_ATTRIBUTES]
+    values = redact.values([v for _, v in shown] + [s.locator for s in study.sources.values()])
+    sources = {
+        source_id: source.model_copy(update={
+            "path": file_id(source.path),
+            "locator": values.get(source.locator, source.locator),
+            "attributes": {k: values.get(v, v) for k, v in source.attributes.items()
+                           if k not in IDENTIFYING_ATTRIBUTES or k in REDACTED_ATTRIBUTES},
+        })
+        for source_id, source in study.sources.items()
+    }
+    return dataclasses.replace(study, sources=sources, sentences=dict(study.sentences))

@@ -1,0 +1,1 @@
+"""Privacy: everything that keeps respondents unrecognisable."""

@@ -1,0 +1,238 @@
+"""Precision filter for privacy entities: trim spans to the name, drop generic words.
+
+Capitalised ordinary words and generic unit names ("Psykiatrien", "Familieafdelingen", "Børne-",
+"KUI", "Budgetlogikken") identify nobody, yet the model and the heuristics tag them. A span is
+dropped when every word in it is generic (:func:`is_generic_word`) and none is a known name or
+place. Leading titles, verbs, interjections and punctuation ("Kontakt Søren Poulsen",
+"+ Jobcenter Køge", "Øh… Det") are trimmed off first. Multi-word local units ("Center for
+Sammenhængende Indsatser"), gazetteer places and contact data are never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from spacy.tokens import Span, Token
+
+from hoi_nlp.privacy import gazetteers as gaz
+
+# Labels the filter may drop; KOMMUNE/REGION/JOBCENTER come from gazetteers, contacts from patterns.
+DROPPABLE = frozenset({"PERSON", "STED", "ORGANISATION", "NAVN", "ENHED"})
+UNTOUCHED = frozenset({"EMAIL", "TELEFON", "CPR", "ADRESSE", "LINK", "KEEP"})
+# Heads of generic compounds: "Familie|afdelingen", "Overgangs|forløb", "Budget|logikken".
+GENERIC_HEADS = frozenset({
+    "afdeling", "team", "udvalg", "forløb", "indsats", "center", "centre", "område", "lov", "love",
+    "forvaltning", "enhed", "reform", "struktur", "samarbejde", "konsulent", "korps", "deling", "logik",
+    "gruppe", "effekt", "fravær", "psykiatri", "social", "vejledning", "vejleder", "sekretariat", "stab",
+    "direktion", "myndighed", "hospital", "tilbud", "ordning", "model", "plan", "chef", "direktør",
+    "leder", "koordinator", "rådgiver", "behandling", "pleje", "service", "politik", "strategi",
+})
+_HEAD_FORMS = ("ene", "erne", "en", "et", "er", "e", "s")
+TITLE_ENDINGS = ("chef", "chefen", "direktør", "direktøren", "leder", "lederen", "konsulent", "formand",
+                 "borgmester", "rådmand", "koordinator", "rådgiver")
+_INITIAL = re.compile(r"^[A-ZÆØÅ]\.$")
+CONNECTORS = frozenset({"og", "&", "+", "for", "i", "på", "af", "til", "med", ",", "-", "–", "/"})
+
+# Role labels and sentence-initial words that are capitalised but name nobody.
+ROLE_WORDS = frozenset({
+    "Direktør", "Kommunaldirektør", "Interviewer", "Intervieweren", "Respondent", "Borgmester", "Jeg",
+    "Vi", "De", "Den", "Det", "Der", "Og", "Men", "Så", "HOI", "Kommunen", "Regionen", "Hovedloven",
+    "Ja", "Nej", "Indsats", "Spørgsmål", "Svar", "Kommentar", "Andet", "Hr", "Fru", "CPR", "Cpr",
+    # interjections in transcripts
+    "Øh", "Øhm", "Øhh", "Hmm", "Mm", "Mhm", "Altså", "Okay", "OK", "Jo", "Nå", "Nåh", "Ok",
+    # generic units and domain acronyms that identify no municipality
+    "Jobcenter", "Jobcentret", "Jobcenteret", "Rådhuset", "Borgerservice", "PPR", "SFO", "FGU", "STU", "UU",
+    "SSP", "KKR", "MED", "IT", "BUF", "SKS", "VISO", "HR", "ADHD", "PTSD", "OCD", "ASF", "SEL", "LAB", "LAS",
+    "VUM", "FN",
+})
+
+_SENTENCE_OPENERS = frozenset({":", '"', "“", "”", "«", "»", "-", "–", "—", "(", "*", "•", "'", "?", "!",
+                               "."})
+
+
+def is_sentence_initial(token: Token) -> bool:
+    """Whether ``token`` starts a sentence, a line, a quote or a list item."""
+    if token.i == 0 or token.is_sent_start:
+        return True
+    prev = token.doc[token.i - 1]
+    return prev.text in _SENTENCE_OPENERS or prev.is_space or "\n" in prev.whitespace_
+
+
+def _table() -> object:
+    from hoi_nlp.nlp.pipeline import danish_lemma_table
+
+    return danish_lemma_table()
+
+
+def _in_table(word: str) -> bool:
+    return len(word) >= 2 and word in _table()  # type: ignore[operator]
+
+
+def _lemma(word: str) -> str:
+    table = _table()
+    return str(table.get(word)) if word in table else word  # type: ignore[operator,attr-defined]
+
+
+def is_known_name(word: str) -> bool:
+    """A first/last name, municipality or place word ("Hals", "Holm", "Vejen"), genitive or not."""
+    names = gaz.person_names() | gaz.place_words()
+    base = word.rstrip("'’")
+    return base in names or (base.endswith("s") and base[:-1] in names)
+
+
+def _generic_term(word: str) -> bool:
+    terms = _generic_terms()
+    return word in terms or word.rstrip("'’s") in terms
+
+
+@lru_cache(maxsize=1)
+def _generic_terms() -> frozenset[str]:
+    return frozenset(t for t in gaz.generic_terms() if " " not in t)
+
+
+_PARTICLES = ("frem", "ud", "ind", "op", "ned", "over", "under", "gen", "sam", "bag", "mod", "om")
+
+
+def _common(lower: str) -> bool:
+    """An ordinary word form, also as genitive or behind a particle ("fremskudt")."""
+    if _in_table(lower) or (lower.endswith("s") and _in_table(lower[:-1])):
+        return True
+    return any(lower.startswith(p) and len(lower) - len(p) >= 4 and _in_table(lower[len(p):])
+               for p in _PARTICLES)
+
+
+def _head(suffix: str) -> bool:
+    if suffix in GENERIC_HEADS or _lemma(suffix) in GENERIC_HEADS:
+        return True
+    return any(suffix.endswith(f) and suffix[: -len(f)] in GENERIC_HEADS for f in _HEAD_FORMS)
+
+
+def _prefix(prefix: str, *, depth: int) -> bool:
+    candidates = {prefix, prefix[:-1] if prefix[-1:] in ("s", "e") else prefix}
+    return any(len(c) >= 3 and (_common(c) or _generic_term(c.upper()) or
+                                (depth > 0 and _generic_compound(c, depth=depth - 1))) for c in candidates)
+
+
+def _generic_compound(lower: str, *, depth: int = 1) -> bool:
+    """"familieafdelingen", "overgangsforløb", "jobcenterchef": a common word + a generic head."""
+    for cut in range(3, len(lower) - 2):
+        if _head(lower[cut:]) and _prefix(lower[:cut], depth=depth):
+            return True
+    return False
+
+
+@lru_cache(maxsize=65536)
+def is_generic_word(word: str) -> bool:
+    """True when ``word`` is an ordinary word, generic compound, truncated compound or generic term."""
+    word = word.strip()
+    letters = sum(ch.isalpha() for ch in word)
+    if letters == 0:
+        return True
+    if letters == 1 and word[0].isupper():
+        return False  # an initial ("R.") is part of a name
+    if _generic_term(word):
+        return True
+    if is_known_name(word):
+        return False
+    if word.isupper() and len(word) > 1:
+        return False  # an abbreviation not listed as generic ("SOF", "BØR") may name a local unit
+    lower = word.lower().rstrip("'’")
+    if lower.endswith("-"):
+        stem = lower.rstrip("-")
+        return _common(stem) or _prefix(stem, depth=1) or _generic_compound(stem)
+    if "-" in lower:
+        return all(len(part) == 1 or is_generic_word(part) for part in word.split("-") if part)
+    return _common(lower) or _generic_compound(lower)
+
+
+def is_generic_phrase(text: str) -> bool:
+    """Every word of ``text`` (connectors aside) is generic: "Børn og Unge", "+ Job", "Øh… Det"."""
+    words = [w.strip(".,:;!?…\"'()") for w in text.split()]
+    return all(is_generic_word(w) for w in words if w and w.lower() not in CONNECTORS)
+
+
+def _is_title(token: Token) -> bool:
+    lower = token.lower_.rstrip(":")
+    return lower in gaz.TITLES or lower.endswith(TITLE_ENDINGS)
+
+
+_FILLERS = frozenset({"øh", "øhm", "øhh", "hmm", "altså", "jo", "ja", "nej", "kontakt"})
+
+
+def _junk_lead(token: Token, label: str, nxt: Token | None) -> bool:
+    """A leading token that is no part of a name: punctuation, filler, title, or (before a person's
+    name) a generic term such as "FGU" or a sentence-initial ordinary word such as "Kontakt"."""
+    if not any(ch.isalpha() for ch in token.text) or token.is_punct or _is_title(token):
+        return True
+    if token.lower_ in _FILLERS:
+        return True
+    if label != "PERSON" or nxt is None or token.lower_ in CONNECTORS or is_generic_word(nxt.text):
+        return False
+    return _generic_term(token.text) or (is_sentence_initial(token) and is_generic_word(token.text))
+
+
+def trim(span: Span) -> Span | None:
+    """``span`` without leading junk and trailing punctuation; None when nothing is left."""
+    start, end = span.start, span.end
+    while start < end and _junk_lead(span.doc[start], span.label_,
+                                     span.doc[start + 1] if start + 1 < end else None):
+        start += 1
+    while end > start and (not any(ch.isalpha() for ch in span.doc[end - 1].text)
+                           or span.doc[end - 1].lower_ in CONNECTORS):
+        end -= 1
+    if start == end:
+        return None
+    return span if (start, end) == (span.start, span.end) else Span(span.doc, start, end, label=span.label_)
+
+
+def _protected(span: Span) -> bool:
+    """A multi-word local unit ("Center for Sammenhængende Indsatser", "Familiehuset på Vestergade")."""
+    return span.label_ == "ENHED" and len(span) > 1
+
+
+def _coordinated(span: Span) -> bool:
+    doc = span.doc
+    around = [doc[i] for i in (span.start - 1, span.end) if 0 <= i < len(doc)]
+    return any(t.lower_ in ("og", "&", "+", "/") for t in around)
+
+
+def _after_initial(span: Span) -> bool:
+    return span.start > 0 and bool(_INITIAL.match(span.doc[span.start - 1].text))
+
+
+def _person_evidence(span: Span) -> bool:
+    """A lone uninflected ordinary word the model calls a person mid-sentence ("Det samme vil Bank."):
+    kept, unless it is a compound, a generic term, or stands in a department list ("Børn og Familie")."""
+    token = span[0]
+    lower = token.lower_
+    plain = (_in_table(lower) and _lemma(lower) == lower and not _generic_term(token.text)
+             and token.text not in ROLE_WORDS)
+    after_pause = token.i > 0 and token.doc[token.i - 1].text in ("…", "...")
+    return (span.label_ == "PERSON" and plain and not is_sentence_initial(token) and not after_pause
+            and not _coordinated(span))
+
+
+def is_generic_span(span: Span) -> bool:
+    """A droppable span whose words are all generic: one word ("Psykiatrien", "FGU") or words joined
+    by "og"/"&"/"+" ("Børn og Unge"). "Indre Mission" stays: capitalised words in a row are a name."""
+    if span.label_ not in DROPPABLE or _protected(span) or _after_initial(span):
+        return False
+    content = [t for t in span if t.lower_ not in CONNECTORS and any(ch.isalpha() for ch in t.text)]
+    if len(content) == 1 and len(span) == 1 and _person_evidence(span):
+        return False
+    joined = len(content) == 1 or any(t.lower_ in ("og", "&", "+") for t in span)
+    return joined and is_generic_phrase(span.text)
+
+
+def filter_spans(spans: list[Span]) -> list[Span]:
+    """Trim every entity to its name and drop the generic ones (KEEP and contact data untouched)."""
+    kept = []
+    for span in spans:
+        if span.label_ in UNTOUCHED:
+            kept.append(span)
+            continue
+        trimmed = trim(span)
+        if trimmed is not None and not is_generic_span(trimmed):
+            kept.append(trimmed)
+    return kept

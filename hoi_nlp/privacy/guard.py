@@ -1,0 +1,200 @@
+"""The leak check: every written file is read back and searched for the study's original names.
+
+:class:`LeakGuard` knows every original the study key has replaced, plus names the metadata
+says are names (municipalities, interviewers, speakers). After an export is written, each file
+is read back (XLSX cells and sheet names, DOCX paragraphs, tables, headers and footers, zip
+members, Parquet cells, plain text) and any original found stops the export; the message names
+the file and the place in it (sheet, row and column; line; member) but never the name itself.
+Figures are checked before they are drawn: their labels go through :meth:`LeakGuard.check_text`.
+Raw exports (``--raw``) are not checked but say "IKKE PSEUDONYMISERET" in the file itself.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from hoi_nlp.codebook import Codebook
+from hoi_nlp.errors import ExportError
+from hoi_nlp.privacy.key import PseudonymKey
+from hoi_nlp.privacy.pseudonymize import find_originals
+from hoi_nlp.records import Source
+
+logger = logging.getLogger(__name__)
+
+RAW_MARK = "IKKE PSEUDONYMISERET"
+RAW_NOTE = (
+    f"{RAW_MARK}: denne fil indeholder originale tekster med navne på personer, kommuner og steder. "
+    "Den må ikke deles eller offentliggøres."
+)
+# Key entries of these types name groups that reports deliberately show (regions).
+ALLOWED_PLACEHOLDERS = frozenset({"[REGION]"})
+LEAK_HINT = "the text was not fully pseudonymised; report this as a bug, or export with --raw for internal use only"
+
+
+@dataclass
+class LeakGuard:
+    """Checks exported text against the originals of the study key."""
+
+    key: PseudonymKey
+    raw: bool = False
+
+    @classmethod
+    def build(cls, key: PseudonymKey, *, shown_text: str = "", names: Mapping[str, str] | None = None,
+              raw: bool = False) -> LeakGuard:
+        """The guard of a study.
+
+        ``shown_text`` is what every export shows on purpose (the codebook's labels and
+        descriptions): originals found in it are not names ("Beskæftigelse"). ``names`` adds
+        originals known from the metadata (``{"Aarhus": "[KOMMUNE]"}``). Left out as well: region
+        entries and single common Danish words the recogniser once mistook for names ("Altså").
+        """
+        from hoi_nlp.privacy.recognise import is_common_word
+
+        originals = {
+            original: placeholder
+            for original, placeholder in key.originals.items()
+            if placeholder not in ALLOWED_PLACEHOLDERS
+            and original not in shown_text
+            and not (len(original.split()) == 1 and is_common_word(original))
+        }
+        for name, placeholder in (names or {}).items():
+            if len(name.strip()) >= 3:
+                originals.setdefault(name.strip(), placeholder)
+        return cls(key=PseudonymKey(study=key.study, persons=dict(key.persons), originals=originals), raw=raw)
+
+    @classmethod
+    def for_study(cls, key: PseudonymKey, codebook: Codebook, sources: Iterable[Source], *,
+                  raw: bool = False) -> LeakGuard:
+        """The guard of a study: its key, less what the codebook shows, plus the metadata's names."""
+        from hoi_nlp.privacy.redact import metadata_names
+
+        names = {name: f"[{label}]" for name, label in metadata_names(sources).items()}
+        return cls.build(key, shown_text=codebook_text(codebook), names=names, raw=raw)
+
+    def leaks(self, text: str) -> list[tuple[int, int]]:
+        """Offsets of originals found in ``text`` (empty: nothing leaks)."""
+        if self.raw or not self.key.originals or not text:
+            return []
+        return [(start, end) for start, end, _ in find_originals(text, self.key)]
+
+    def check_text(self, text: str, *, where: str = "", path: str | None = None) -> None:
+        """Raise :class:`ExportError` if ``text`` contains an original (named by position, not by value)."""
+        found = self.leaks(text)
+        if found:
+            places = ", ".join(f"characters {start}-{end}" for start, end in found[:3])
+            raise ExportError(f"{len(found)} original name(s) would leak ({places})",
+                              path=path, where=where or None, hint=LEAK_HINT)
+
+    def check_texts(self, texts: Iterable[str], *, where: str = "") -> None:
+        """Check several texts (figure labels, table headers) as one."""
+        for text in texts:
+            self.check_text(str(text), where=where)
+
+    def check_file(self, path: Path) -> Path:
+        """Check a written file piece by piece; remove it and raise if an original name appears in it."""
+        if self.raw:
+            return path
+        pieces = list(exported_pieces(path))
+        if not self.leaks("\n".join(text for _, text in pieces)):
+            return path
+        try:
+            for where, text in pieces:  # find the place to name it
+                self.check_text(text, where=where, path=str(path))
+        except ExportError as exc:
+            path.unlink(missing_ok=True)
+            raise ExportError(exc.message, path=str(path), where=exc.where,
+                              hint="the file was removed; " + LEAK_HINT) from exc
+        return path
+
+
+def codebook_text(codebook: Codebook) -> str:
+    """What every export shows on purpose: the codebook's labels and descriptions."""
+    parts = [codebook.name]
+    for family in codebook.families:
+        parts += [family.label, family.description]
+        parts += [f"{c.label} {c.description}" for c in family.codes]
+    return "\n".join(parts)
+
+
+def check_files(guard: LeakGuard, paths: Iterable[Path]) -> list[Path]:
+    """Check each file (see :meth:`LeakGuard.check_file`); returns the paths."""
+    return [guard.check_file(path) for path in paths]
+
+
+def exported_text(path: Path) -> str:
+    """All human-readable text of an exported file, in one string."""
+    return "\n".join(text for _, text in exported_pieces(path))
+
+
+def exported_pieces(path: Path) -> Iterator[tuple[str, str]]:
+    """The human-readable text of a file as (place, text) pieces: cells, paragraphs, lines, members."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        yield from _xlsx_pieces(path)
+    elif suffix == ".docx":
+        yield from _docx_pieces(path)
+    elif suffix in (".qdpx", ".zip"):
+        yield from _zip_pieces(path)
+    elif suffix == ".parquet":
+        yield from _parquet_pieces(path)
+    elif suffix in (".png", ".pdf", ".jpg", ".svg"):
+        return
+    else:
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        yield from ((f"line {i}", line) for i, line in enumerate(text.splitlines(), start=1))
+
+
+def _xlsx_pieces(path: Path) -> Iterator[tuple[str, str]]:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    for name in book.sheet_names:
+        yield f"sheet name '{name}'", name
+        for i, row in enumerate(book.get_sheet_by_name(name).to_python(), start=1):
+            for j, value in enumerate(row, start=1):
+                if value is not None and value != "":
+                    yield f"sheet '{name}', row {i}, column {j}", str(value)
+
+
+def _docx_pieces(path: Path) -> Iterator[tuple[str, str]]:
+    import docx
+
+    document = docx.Document(str(path))
+    for i, paragraph in enumerate(document.paragraphs, start=1):
+        yield f"paragraph {i}", paragraph.text
+    for t, table in enumerate(document.tables, start=1):
+        for r, row in enumerate(table.rows, start=1):
+            for c, cell in enumerate(row.cells, start=1):
+                yield f"table {t}, row {r}, column {c}", cell.text
+    for section in document.sections:
+        for paragraph in section.header.paragraphs + section.footer.paragraphs:
+            yield "header/footer", paragraph.text
+    yield "document properties", " ".join(filter(None, (document.core_properties.title,
+                                                         document.core_properties.author,
+                                                         document.core_properties.subject)))
+
+
+def _zip_pieces(path: Path) -> Iterator[tuple[str, str]]:
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            yield f"member name '{name}'", name
+            if name.lower().endswith((".xml", ".qde", ".txt", ".md", ".json", ".html", ".csv")):
+                text = io.BytesIO(archive.read(name)).read().decode("utf-8-sig", errors="replace")
+                for i, line in enumerate(text.splitlines(), start=1):
+                    yield f"member '{name}', line {i}", line
+
+
+def _parquet_pieces(path: Path) -> Iterator[tuple[str, str]]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    yield "column names", " ".join(table.column_names)
+    for name in table.column_names:
+        for i, value in enumerate(table.column(name).to_pylist(), start=1):
+            if value is not None and value != "":
+                yield f"row {i}, column '{name}'", str(value)

@@ -1,0 +1,119 @@
+"""The study's pseudonymisation key: persons numbered across the study, placeholder <-> originals.
+
+The key lives in the workspace's ``keys/`` folder (folder 0700, file 0600), never next to
+exports; it is what makes the same person the same ``[PERSON n]`` in every export and page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hoi_nlp.errors import HoiError
+from hoi_nlp.io import write_text_atomic
+
+if TYPE_CHECKING:
+    from hoi_nlp.store import Workspace
+
+KEY_FILENAME = "pseudonym_key.json"
+PLACEHOLDERS = {
+    "KOMMUNE": "[KOMMUNE]", "REGION": "[REGION]", "STED": "[STED]", "ORGANISATION": "[ORGANISATION]",
+    "JOBCENTER": "[JOBCENTER]", "ENHED": "[ENHED]", "NAVN": "[NAVN]", "EMAIL": "[EMAIL]",
+    "TELEFON": "[TELEFON]", "CPR": "[CPR]", "ADRESSE": "[ADRESSE]", "LINK": "[LINK]",
+}
+GENITIVE = re.compile(r"(?:'s|’s|'|’)$")
+
+
+def normalise_name(name: str) -> str:
+    """Case-folded name without genitive ending or extra spaces ("Lars Hansens" -> "lars hansen")."""
+    words = GENITIVE.sub("", " ".join(name.split())).casefold().split()
+    return " ".join(words)
+
+
+@dataclass
+class PseudonymKey:
+    """Per-study key: person numbers by normalised name, and placeholder <-> originals."""
+
+    study: str = ""
+    persons: dict[str, int] = field(default_factory=dict)
+    originals: dict[str, str] = field(default_factory=dict)
+    # the pseudonymiser's compiled pattern of known originals, rebuilt when the key grows
+    matcher: tuple[int, re.Pattern[str] | None, dict[str, str]] | None = field(
+        default=None, repr=False, compare=False)
+
+    def placeholders(self) -> dict[str, list[str]]:
+        """Placeholder -> sorted originals it replaced."""
+        out: dict[str, list[str]] = {}
+        for original, placeholder in self.originals.items():
+            out.setdefault(placeholder, []).append(original)
+        return {k: sorted(v) for k, v in sorted(out.items())}
+
+    def person_number(self, name: str) -> int:
+        """The study-wide number of a person; a first or last name alone reuses a unique full name."""
+        norm = normalise_name(name)
+        if norm.endswith("s") and norm not in self.persons and norm[:-1] in self.persons:
+            norm = norm[:-1]
+        if norm in self.persons:
+            return self.persons[norm]
+        number = self._match_part(norm) or max(self.persons.values(), default=0) + 1
+        self.persons[norm] = number
+        return number
+
+    def _match_part(self, norm: str) -> int | None:
+        words = norm.split()
+        if len(words) == 1:
+            found = {n for known, n in self.persons.items()
+                     if len(known.split()) > 1 and words[0] in (known.split()[0], known.split()[-1])}
+        else:
+            found = {self.persons[w] for w in (words[0], words[-1]) if w in self.persons}
+        return found.pop() if len(found) == 1 else None
+
+    def placeholder_for(self, label: str, original: str) -> str:
+        """The placeholder of ``original`` (recorded in the key)."""
+        if label == "PERSON":
+            placeholder = f"[PERSON {self.person_number(original)}]"
+        else:
+            placeholder = PLACEHOLDERS.get(label, "[NAVN]")
+        self.originals[original] = placeholder
+        return placeholder
+
+    def to_json(self) -> str:
+        """JSON text of the key (both directions)."""
+        data = {"version": 1, "study": self.study, "persons": self.persons, "originals": self.originals,
+                "placeholders": self.placeholders()}
+        return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, *, path: str = "") -> PseudonymKey:
+        """Parse a key written by :meth:`to_json`."""
+        try:
+            data = json.loads(text)
+            return cls(study=data.get("study", ""), persons=dict(data["persons"]),
+                       originals=dict(data["originals"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise HoiError("pseudonym key file is not valid", path=path,
+                           hint="restore it from backup; a new key renumbers persons") from exc
+
+
+def key_path(workspace: Workspace) -> Path:
+    """Where the study's key lives: ``<workspace>/keys/pseudonym_key.json``."""
+    return workspace.keys_dir / KEY_FILENAME
+
+
+def load_key(path: str | Path, *, study: str = "") -> PseudonymKey:
+    """Load a key; a missing file gives an empty key for ``study``."""
+    path = Path(path)
+    if not path.is_file():
+        return PseudonymKey(study=study)
+    return PseudonymKey.from_json(path.read_text(encoding="utf-8"), path=str(path))
+
+
+def save_key(key: PseudonymKey, path: str | Path) -> Path:
+    """Write the key atomically with file mode 0600 inside a 0700 folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.parent.chmod(0o700)
+    return write_text_atomic(path, key.to_json(), mode=0o600)

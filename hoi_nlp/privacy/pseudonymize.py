@@ -1,0 +1,226 @@
+"""Pseudonymise Danish text for export: typed placeholders, one key per study kept apart.
+
+Persons become "[PERSON 1]", "[PERSON 2]" (numbered consistently across a study), places
+"[KOMMUNE]", "[REGION]", "[STED]", units "[ENHED]"/"[JOBCENTER]"/"[ORGANISATION]", contact data
+"[EMAIL]", "[TELEFON]", "[CPR]", "[ADRESSE]", "[LINK]". National bodies stay. Every replaced span
+records its offsets in the input and in the output, so the mapping is exact.
+
+The :class:`PseudonymKey` (placeholder <-> originals) lives in the workspace's ``keys/`` folder
+(dir 0700, file 0600), never next to exports. :func:`assert_no_leak` is the exports' last check.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from hoi_nlp.errors import ExportError
+from hoi_nlp.privacy.key import GENITIVE, PseudonymKey
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from hoi_nlp.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class ReplacedSpan:
+    """One replacement: ``text[start:end]`` became ``output[out_start:out_end] == placeholder``."""
+
+    start: int
+    end: int
+    type: str
+    placeholder: str
+    out_start: int
+    out_end: int
+
+
+@dataclass(frozen=True)
+class PseudonymizedText:
+    """The pseudonymised text and its replaced spans (offsets in both texts)."""
+
+    text_pseudonymized: str
+    replaced: tuple[ReplacedSpan, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (no original text)."""
+        return {"text_pseudonymized": self.text_pseudonymized, "replaced": [asdict(r) for r in self.replaced]}
+
+    def to_original(self, out_pos: int) -> int:
+        """Map an offset in the pseudonymised text back to the input text."""
+        shift = 0
+        for span in self.replaced:
+            if out_pos < span.out_start:
+                break
+            if out_pos < span.out_end:
+                return span.start
+            shift = span.end - span.out_end
+        return out_pos + shift
+
+
+def apply_spans(text: str, spans: Sequence[tuple[int, int, str]], key: PseudonymKey) -> PseudonymizedText:
+    """Replace non-overlapping ``(start, end, label)`` spans of ``text`` with the key's placeholders."""
+    parts, replaced, cursor, out_len = [], [], 0, 0
+    for start, end, label in sorted(spans):
+        if start < cursor:
+            continue
+        placeholder = key.placeholder_for(label, text[start:end])
+        parts.append(text[cursor:start])
+        out_len += start - cursor
+        replaced.append(ReplacedSpan(start, end, label, placeholder, out_len, out_len + len(placeholder)))
+        parts.append(placeholder)
+        out_len += len(placeholder)
+        cursor = end
+    parts.append(text[cursor:])
+    return PseudonymizedText("".join(parts), tuple(replaced))
+
+
+def _label_of(placeholder: str) -> str:
+    return "PERSON" if placeholder.startswith("[PERSON") else placeholder.strip("[]")
+
+
+def _matchable(original: str, placeholder: str) -> bool:
+    """Whether a key entry is worth looking for: 3+ characters, a letter, not a generic word.
+
+    Older keys may hold junk ("+", "Job", "Børn"); matching those would replace ordinary words
+    everywhere, so they are ignored. Contact data (e-mail, phone, CPR, ...) is always matched.
+    """
+    from hoi_nlp.privacy.entity_filter import is_generic_phrase
+
+    if placeholder in ("[EMAIL]", "[TELEFON]", "[CPR]", "[ADRESSE]", "[LINK]"):
+        return len(original) >= 3
+    return len(original) >= 3 and any(ch.isalpha() for ch in original) and not is_generic_phrase(original)
+
+
+def _known_originals(key: PseudonymKey) -> dict[str, str]:
+    """Originals (and the parts of person names) the key knows, each with its entity label."""
+    from hoi_nlp.privacy.gazetteers import person_names
+    from hoi_nlp.privacy.recognise import is_common_word
+
+    names = person_names()
+    known = {orig: _label_of(ph) for orig, ph in key.originals.items() if _matchable(orig, ph)}
+    for orig, ph in key.originals.items():
+        if ph.startswith("[PERSON"):
+            for part in GENITIVE.sub("", orig).split():
+                if len(part) >= 3 and part[0].isupper() and (part in names or not is_common_word(part)) \
+                        and _matchable(part, ph):
+                    known.setdefault(part, "PERSON")
+    return known
+
+
+def _pattern_for(words: Iterable[str]) -> re.Pattern[str] | None:
+    alternatives = sorted({re.escape(w) for w in words}, key=len, reverse=True)
+    if not alternatives:
+        return None
+    # "_" separates words here: "interview_Ballerup_Henrik.docx" holds "Ballerup" and "Henrik"
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?:'s|’s|s|'|’)?(?![^\W_])")
+
+
+def known_pattern(key: PseudonymKey) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """Compiled regex over the key's originals (rebuilt only when the key has grown)."""
+    if key.matcher is None or key.matcher[0] != len(key.originals):
+        known = _known_originals(key)
+        key.matcher = (len(key.originals), _pattern_for(known), known)
+    return key.matcher[1], key.matcher[2]
+
+
+def find_originals(text: str, key: PseudonymKey) -> list[tuple[int, int, str]]:
+    """Occurrences in ``text`` of any original the key has replaced before (case-sensitive)."""
+    pattern, known = known_pattern(key)
+    if pattern is None:
+        return []
+    found = []
+    for match in pattern.finditer(text):
+        base = GENITIVE.sub("", match.group())
+        stem = base[:-1] if base.endswith("s") else base
+        label = known.get(match.group()) or known.get(base) or known.get(stem)
+        found.append((match.start(), match.end(), label or "NAVN"))
+    return found
+
+
+def assert_no_leak(text: str, key: PseudonymKey) -> list[str]:
+    """Originals from ``key`` that occur in ``text`` (empty list: nothing leaks)."""
+    return sorted({text[s:e] for s, e, _ in find_originals(text, key)})
+
+
+def ensure_no_leak(text: str, key: PseudonymKey, *, where: str = "") -> None:
+    """Raise :class:`ExportError` when ``text`` still contains an original from the key."""
+    leaks = assert_no_leak(text, key)
+    if leaks:
+        raise ExportError(f"{len(leaks)} original name(s) would leak into the export", where=where or None,
+                          hint="pseudonymise the text again with the study's key before exporting")
+
+
+def merge_spans(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    from hoi_nlp.privacy.recognise import PRIORITY
+
+    merged: list[tuple[int, int, str]] = []
+    for start, end, label in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if merged and start < merged[-1][1]:
+            m_start, m_end, m_label = merged[-1]
+            best = max(m_label, label, key=lambda x: PRIORITY.get(x, 0))
+            merged[-1] = (m_start, max(m_end, end), best)
+        else:
+            merged.append((start, end, label))
+    return merged
+
+
+def privacy_pipeline_args(settings: Settings) -> tuple[str, str, tuple[str, ...]]:
+    """The :func:`hoi_nlp.privacy.recognise.load_ner_pipeline` arguments for these settings."""
+    return settings.nlp.ner_model, settings.nlp.pipeline, tuple(settings.pseudonymize.keep_organisations)
+
+
+class Pseudonymizer:
+    """Pseudonymise texts with the privacy NER pipeline of ``settings`` (or ``nlp``) and a study key."""
+
+    def __init__(self, *, key: PseudonymKey, settings: Settings, nlp: Language | None = None) -> None:
+        from hoi_nlp.privacy.recognise import load_ner_pipeline, load_patterns_pipeline
+
+        self.key = key
+        patterns = settings.pseudonymize.recogniser == "patterns"
+        # Helper processes can rebuild the pipeline only when it is the configured statistical one.
+        self._pipeline_args = None if nlp is not None or patterns else privacy_pipeline_args(settings)
+        if nlp is None:
+            keep = tuple(settings.pseudonymize.keep_organisations)
+            nlp = load_patterns_pipeline(keep) if patterns else load_ner_pipeline(*privacy_pipeline_args(settings))
+        self.nlp = nlp
+        self.processes = settings.pseudonymize.processes
+
+    def _learn(self, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """Record the originals of ``spans`` in the key (so they are found in every other text)."""
+        for start, end, label in spans:
+            self.key.placeholder_for(label, text[start:end])
+        return [(start, end, label) for start, end, label in spans]
+
+    def _finish(self, text: str, spans: list[tuple[int, int, str]]) -> PseudonymizedText:
+        return apply_spans(text, merge_spans(self._learn(text, spans) + find_originals(text, self.key)), self.key)
+
+    def recognise_many(self, texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
+        """The recogniser's entity spans in each text (the key learns their originals), without the key pass."""
+        from hoi_nlp.privacy.recognise import detect_entity_spans
+
+        texts = list(texts)
+        helpers = max(0, min(self.processes, os.cpu_count() or 1) - 1)
+        spans = detect_entity_spans(texts, self.nlp, helpers=helpers, pipeline_args=self._pipeline_args)
+        return [self._learn(text, found) for text, found in zip(texts, spans, strict=True)]
+
+    def pseudonymize(self, text: str) -> PseudonymizedText:
+        """Pseudonymise one text."""
+        from hoi_nlp.privacy.recognise import entity_spans
+
+        return self._finish(text, entity_spans(self.nlp(text)))
+
+    def pseudonymize_many(self, texts: Iterable[str]) -> list[PseudonymizedText]:
+        """Pseudonymise many texts (batched; large batches use ``processes`` cores for the NER).
+
+        Placeholders are handed out in text order whatever the number of processes.
+        """
+        texts = list(texts)
+        spans = self.recognise_many(texts)
+        return [apply_spans(text, merge_spans(found + find_originals(text, self.key)), self.key)
+                for text, found in zip(texts, spans, strict=True)]

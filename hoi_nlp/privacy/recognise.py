@@ -1,0 +1,445 @@
+"""Danish NER for privacy: the statistical model plus gazetteers, patterns and heuristics.
+
+:func:`build_ner_pipeline` loads the bundled model (``models/ner_da``, trained on UNER
+Danish-DDT) or any installed spaCy/DaCy pipeline with an ``ner`` component, and adds
+SpanRulers for municipalities, regions, jobcentres, local units and national bodies, and a
+resolver that writes one non-overlapping list of labelled spans to ``doc.spans["hoi_entities"]``,
+after :func:`hoi_nlp.privacy.entity_filter.filter_spans` has trimmed them to the name and dropped
+generic words ("Psykiatrien", "Familieafdelingen", "KUI").
+
+Labels in ``hoi_entities``: PERSON, KOMMUNE, REGION, STED, ORGANISATION, JOBCENTER, ENHED,
+NAVN (a capitalised word that looks like a proper name), EMAIL, TELEFON, CPR, ADRESSE, LINK,
+and KEEP (national bodies that may stay).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import deque
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, Token
+
+from hoi_nlp.errors import ModelError
+from hoi_nlp.privacy import gazetteers as gaz
+from hoi_nlp.privacy.entity_filter import ROLE_WORDS, filter_spans, is_sentence_initial
+from hoi_nlp.settings import resolve_repo_path
+
+logger = logging.getLogger(__name__)
+
+SPANS_KEY = "hoi_entities"
+BUNDLED_MODEL = "models/ner_da"
+MODEL_LABELS = {"PER": "PERSON", "PERSON": "PERSON", "LOC": "STED", "GPE": "STED", "ORG": "ORGANISATION"}
+# Higher wins when overlapping spans are merged into one.
+PRIORITY = {"KEEP": 0, "NAVN": 1, "STED": 2, "ORGANISATION": 3, "PERSON": 4, "ENHED": 5, "REGION": 6,
+            "KOMMUNE": 7, "JOBCENTER": 8, "LINK": 9, "ADRESSE": 9, "EMAIL": 10, "TELEFON": 10, "CPR": 11}
+STREET_SUFFIXES = ("gade", "vej", "allé", "alle", "stræde", "plads", "torv", "boulevard", "vænge", "have",
+                   "park", "toften", "stien", "bakken", "høj", "gyde", "løkke", "vang", "kær", "engen")
+CONTACT_PATTERNS: dict[str, re.Pattern[str]] = {
+    "EMAIL": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    "LINK": re.compile(r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]"
+                       r"|(?<![@\w.])[\w-]+(?:\.[\w-]+)*\.(?:dk|com|org|net|eu|nu|info|io)\b(?:/[^\s<>\"]*[\w/])?"),
+    "CPR": re.compile(r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[- ]?\d{4}(?!\d)"),
+    "TELEFON": re.compile(r"(?<![\d+.,-])(?:(?:\+|00)45[ ]?)?(?:\d{2} ?){3}\d{2}(?![\d.,-]\d|\d)"
+                          r"|(?<![\d+.,-])(?:(?:\+|00)45[ ]?)?\d{4}[ ]\d{4}(?![\d.,-]\d|\d)"),
+    "ADRESSE": re.compile(
+        r"\b(?:[A-ZÆØÅ][\w.-]*\s)?(?:[A-ZÆØÅ][\w-]*(?:" + "|".join(STREET_SUFFIXES) + r")"
+        r"|(?:Allé|Alle|Vej|Gade|Plads|Torv|Boulevard|Stræde|Vænge|Park))"
+        r"\s\d{1,4}[A-Za-z]?\b(?:,?\s(?:st|kl|\d{1,2})\.(?:\s?(?:th|tv|mf)\.?)?)?(?:,?\s\d{4}\s[A-ZÆØÅ]\w+)?"),
+}
+# National laws ("Beskæftigelsesloven", "Serviceloven") identify nobody.
+GENERIC_SUFFIXES = ("loven", "lovens", "lov", "bekendtgørelsen")
+
+
+def is_role_label(span: Span) -> bool:
+    """A lone role/title word ("Direktør", "Kommunaldirektør", "Borgmesteren") names nobody."""
+    word = span.text.lower().rstrip(":")
+    role = (span.text in ROLE_WORDS or word in gaz.TITLES or word.endswith(("direktør", "direktøren"))
+            or word.endswith(GENERIC_SUFFIXES))
+    return len(span) == 1 and role
+
+
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str] | object:
+    from hoi_nlp.nlp.pipeline import danish_lemma_table
+
+    return danish_lemma_table()
+
+
+def is_common_word(word: str) -> bool:
+    """True when the lower-cased ``word`` is an ordinary Danish word form."""
+    table = _common_words()
+    return word.lower() in table  # type: ignore[operator]
+
+
+_INITIAL = re.compile(r"^[A-ZÆØÅ]\.(?:'s|’s)?$")
+
+
+def _is_initial(token: Token) -> bool:
+    """"C." followed by a capitalised word or another initial, or a genitive initial "H.'s"."""
+    if not _INITIAL.match(token.text):
+        return False
+    if token.text.endswith("s"):
+        return True
+    nxt = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+    return nxt is not None and (nxt.is_title or bool(_INITIAL.match(nxt.text)))
+
+
+def _after_initial(token: Token) -> bool:
+    return token.i > 0 and token.is_title and bool(_INITIAL.match(token.doc[token.i - 1].text))
+
+
+def _upper_name(token: Token) -> bool:
+    """An all-capitals word next to another one, neither an ordinary word ("STEVEN SPIELBERG")."""
+    def rare_caps(tok: Token) -> bool:
+        return tok.is_upper and tok.is_alpha and len(tok) >= 3 and not is_common_word(tok.text)
+
+    doc = token.doc
+    neighbours = [doc[j] for j in (token.i - 1, token.i + 1) if 0 <= j < len(doc)]
+    return rare_caps(token) and any(rare_caps(n) for n in neighbours)
+
+
+def _hyphen_name(text: str) -> bool:
+    return "-" in text and any(part in gaz.person_names() for part in text.split("-"))
+
+
+def looks_like_name(token: Token) -> bool:
+    """A capitalised word that is no ordinary Danish word; sentence-initial ones must be rarer still."""
+    text = token.text
+    if not (text[:1].isupper() or token.is_title):  # every test below needs a capital letter
+        return False
+    if _is_initial(token) or _after_initial(token) or _upper_name(token) or (
+            _hyphen_name(text) and text[:1].isupper()):
+        return True
+    if not text[:1].isupper() or not token.is_title or len(text) < 2 or text in ROLE_WORDS:
+        return False
+    base = text.rstrip("'’")
+    if is_sentence_initial(token):
+        return len(base) >= 3 and not is_common_word(base) and not is_common_word(base.removesuffix("s"))
+    return not is_common_word(base.removesuffix("s")) or base in gaz.last_names()
+
+
+def _known_name(token: Token) -> bool:
+    text = token.text.rstrip("'’")
+    if not text[:1].isupper():  # the name lists are in title case
+        return False
+    names = gaz.person_names()
+    base = text[:-1] if text.endswith("s") and text[:-1] in names else text
+    if base not in names:
+        return False
+    return not is_sentence_initial(token) or not is_common_word(base)
+
+
+def name_spans(doc: Doc) -> list[Span]:
+    """Runs of gazetteer first/last names, extended over adjacent capitalised words and initials."""
+    spans, i = [], 0
+    while i < len(doc):
+        if not _known_name(doc[i]):
+            i += 1
+            continue
+        end = i + 1
+        while end < len(doc) and (_known_name(doc[end]) or (doc[end].is_title and looks_like_name(doc[end]))
+                                  or re.fullmatch(r"[A-ZÆØÅ]\.", doc[end].text)):
+            end += 1
+        spans.append(Span(doc, i, end, label="PERSON"))
+        i = end
+    return spans
+
+
+def contact_spans(doc: Doc) -> list[Span]:
+    """E-mail, links, CPR, phone numbers and street addresses found by regular expressions."""
+    spans = []
+    for label, pattern in CONTACT_PATTERNS.items():
+        for match in pattern.finditer(doc.text):
+            span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+    return spans
+
+
+def heuristic_spans(doc: Doc) -> list[Span]:
+    """Single capitalised words that look like proper names (labelled NAVN)."""
+    return [Span(doc, t.i, t.i + 1, label="NAVN") for t in doc if looks_like_name(t)]
+
+
+def _drop_ambiguous(spans: Iterable[Span]) -> list[Span]:
+    """Drop a bare ambiguous place name ("Vejen", "Ringe") at the start of a sentence."""
+    kept = []
+    for span in spans:
+        word = gaz._strip_genitive(span.text)
+        bare = len(span) == 1 and (word in gaz.AMBIGUOUS_PLACES
+                                   or (span.label_ == "STED" and is_common_word(word)))
+        if bare and is_sentence_initial(span[0]):
+            continue
+        kept.append(span)
+    return kept
+
+
+def _weak_model_span(span: Span) -> bool:
+    """A lone sentence-initial ordinary word the model tagged ("Medarbejderne", "Altså")."""
+    word = span.text.rstrip("'’")
+    return (len(span) == 1 and is_sentence_initial(span[0]) and word not in gaz.person_names()
+            and is_common_word(word))
+
+
+def _inside(inner: Span, outer: Span) -> bool:
+    return outer.start_char <= inner.start_char and inner.end_char <= outer.end_char
+
+
+def resolve_spans(candidates: list[Span], keep: list[Span]) -> list[Span]:
+    """Merge overlapping candidates (union, highest-priority label); drop those inside a KEEP span."""
+    candidates = [s for s in candidates if not any(_inside(s, k) for k in keep)]
+    candidates += [k for k in keep if not any(_inside(k, s) and k != s for s in candidates)]
+    merged: list[tuple[int, int, str]] = []
+    for span in sorted(candidates, key=lambda s: (s.start, -s.end)):
+        label = span.label_
+        if merged and span.start < merged[-1][1]:
+            start, end, old = merged[-1]
+            if (old == "KEEP") != (label == "KEEP"):
+                label = old if old != "KEEP" else label
+            else:
+                label = max(old, label, key=lambda x: PRIORITY.get(x, 0))
+            merged[-1] = (start, max(end, span.end), label)
+        else:
+            merged.append((span.start, span.end, label))
+    return [Span(candidates[0].doc, s, e, label=lab) for s, e, lab in merged] if candidates else []
+
+
+class EntityResolver:
+    """Pipeline component: combine model, rulers, name gazetteer, patterns and heuristics."""
+
+    def __init__(self, nlp: Language, *, use_heuristics: bool = True) -> None:
+        self.use_heuristics = use_heuristics
+        self.matcher = Matcher(nlp.vocab)
+        self.matcher.add("TITLE_PERSON", gaz.title_person_patterns())
+
+    def _title_persons(self, doc: Doc) -> list[Span]:
+        spans = []
+        for _, start, end in self.matcher(doc):
+            heads = [j for j in range(start + 1, end) if doc[j].is_title
+                     and (doc[j - 1].lower_ in gaz.TITLES or doc[j - 1].text == ",")]
+            if heads:
+                spans.append(Span(doc, heads[-1] if doc[heads[-1] - 1].text == "," else heads[0], end,
+                                  label="PERSON"))
+        return spans
+
+    def __call__(self, doc: Doc) -> Doc:
+        ruled = _drop_ambiguous(list(doc.spans.get("hoi_gazetteer", [])))
+        keep = [s for s in ruled if s.label_ == "KEEP"]
+        candidates = [s for s in ruled if s.label_ != "KEEP"]
+        candidates += [Span(doc, e.start, e.end, label=MODEL_LABELS[e.label_])
+                       for e in doc.ents if e.label_ in MODEL_LABELS and not _weak_model_span(e)]
+        candidates += self._title_persons(doc) + name_spans(doc) + contact_spans(doc)
+        if self.use_heuristics:
+            candidates += heuristic_spans(doc)
+        candidates = [s for s in candidates if s.label_ in CONTACT_PATTERNS or not is_role_label(s)]
+        doc.spans[SPANS_KEY] = filter_spans(resolve_spans(candidates, keep))
+        return doc
+
+
+@Language.factory("hoi_entity_resolver", default_config={"use_heuristics": True})
+def _make_resolver(nlp: Language, name: str, use_heuristics: bool) -> EntityResolver:
+    return EntityResolver(nlp, use_heuristics=use_heuristics)
+
+
+def _load_base(model_dir: str | Path | None, pipeline_name: str | None) -> Language:
+    """The statistical NER: an installed pipeline with 'ner' if named, else the bundled model."""
+    if pipeline_name and pipeline_name != "hoi.da_lookup.v1":
+        try:
+            nlp = spacy.load(pipeline_name, exclude=["lemmatizer", "textcat"])
+        except OSError as exc:
+            raise ModelError(f"spaCy pipeline '{pipeline_name}' is not installed",
+                             hint="install it or leave nlp.pipeline at 'hoi.da_lookup.v1'") from exc
+        if nlp.has_pipe("ner"):
+            return nlp
+        logger.warning("pipeline %s has no 'ner'; using the bundled NER model", pipeline_name)
+    path = resolve_repo_path(model_dir or BUNDLED_MODEL)
+    if not (path / "meta.json").is_file():
+        raise ModelError("Danish NER model not found", path=str(path),
+                         hint="train it with `hoi models train-ner` or set nlp.ner_model")
+    return spacy.load(path)
+
+
+def add_privacy_components(nlp: Language, *, keep: tuple[str, ...] = (), use_heuristics: bool = True) -> None:
+    """Add sentencizer, gazetteer SpanRulers and the resolver to ``nlp`` (in place)."""
+    if not any(nlp.has_pipe(p) for p in ("sentencizer", "senter", "parser")):
+        nlp.add_pipe("sentencizer", first=True)
+    lower, exact = gaz.phrase_patterns(keep=keep)
+    for name, attr, patterns in (("hoi_gazetteer", "LOWER", lower + gaz.token_patterns()),
+                                 ("hoi_gazetteer_exact", "ORTH", exact)):
+        ruler = nlp.add_pipe("span_ruler", name=name, config={
+            "spans_key": "hoi_gazetteer", "phrase_matcher_attr": attr, "overwrite": False, "validate": True})
+        ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+    nlp.add_pipe("hoi_entity_resolver", config={"use_heuristics": use_heuristics})
+
+
+def build_ner_pipeline(*, model_dir: str | Path | None = None, pipeline_name: str | None = None,
+                       keep: Iterable[str] = (), use_heuristics: bool = True) -> Language:
+    """The combined privacy NER pipeline (statistical NER + gazetteers + patterns).
+
+    ``pipeline_name`` may name an installed DaCy/da_core_news pipeline; its NER is then used
+    with the gazetteers. Otherwise the bundled model in ``model_dir`` (default models/ner_da).
+    """
+    nlp = _load_base(model_dir, pipeline_name)
+    add_privacy_components(nlp, keep=tuple(keep), use_heuristics=use_heuristics)
+    logger.info("privacy NER pipeline: %s", ", ".join(nlp.pipe_names))
+    return nlp
+
+
+@lru_cache(maxsize=2)
+def load_patterns_pipeline(keep: tuple[str, ...] = ()) -> Language:
+    """A privacy pipeline without the statistical NER: gazetteers, patterns and name heuristics (fast)."""
+    nlp = spacy.blank("da")
+    add_privacy_components(nlp, keep=keep)
+    return nlp
+
+
+@lru_cache(maxsize=2)
+def load_ner_pipeline(model_dir: str | None = None, pipeline_name: str | None = None,
+                      keep: tuple[str, ...] = ()) -> Language:
+    """Cached :func:`build_ner_pipeline` (one per process and configuration)."""
+    return build_ner_pipeline(model_dir=model_dir, pipeline_name=pipeline_name, keep=keep)
+
+
+def entities(doc: Doc) -> list[Span]:
+    """The resolved entity spans of a Doc processed by the privacy pipeline."""
+    return list(doc.spans.get(SPANS_KEY, []))
+
+
+EntitySpan = tuple[int, int, str]
+PipelineArgs = tuple[str | None, str | None, tuple[str, ...]]
+# Below this many texts a helper process costs more (about 4 s to start) than it saves.
+PARALLEL_MIN_TEXTS = 2000
+HELPER_TIMEOUT_S = 300
+
+
+def entity_spans(doc: Doc) -> list[EntitySpan]:
+    """``(start_char, end_char, label)`` of the entities to replace (KEEP spans left out)."""
+    return [(s.start_char, s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
+
+
+def spans_of_texts(nlp: Language, texts: Sequence[str]) -> list[list[EntitySpan]]:
+    """:func:`entity_spans` of each text, in this process."""
+    return [entity_spans(doc) for doc in nlp.pipe(texts, batch_size=64)]
+
+
+class _Helper:
+    """One ``hoi_nlp.privacy.ner_helper`` subprocess; chunks go in and come back in order."""
+
+    def __init__(self, pipeline_args: PipelineArgs, answers: queue.Queue) -> None:
+        self.sent: deque[int] = deque()
+        self.errors = tempfile.TemporaryFile()
+        package_root = str(Path(__file__).resolve().parents[2])  # importable however this process found it
+        path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "PYTHONPATH": path}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hoi_nlp.privacy.ner_helper", json.dumps(list(pipeline_args))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=env)
+        self._outbox: queue.Queue = queue.Queue()
+        threading.Thread(target=self._write, daemon=True).start()
+        threading.Thread(target=self._read, args=(answers,), daemon=True).start()
+
+    def send(self, index: int, texts: list[str]) -> None:
+        self.sent.append(index)
+        self._outbox.put((json.dumps(texts) + "\n").encode("utf-8"))
+
+    def _write(self) -> None:
+        try:
+            while (data := self._outbox.get()) is not None:
+                self.process.stdin.write(data)  # type: ignore[union-attr]
+                self.process.stdin.flush()  # type: ignore[union-attr]
+        except OSError:
+            pass  # the helper died; the reader reports it
+
+    def _read(self, answers: queue.Queue) -> None:
+        for line in self.process.stdout:  # type: ignore[union-attr]
+            answers.put((self, [[tuple(span) for span in spans] for spans in json.loads(line)]))
+        answers.put((self, None))  # end of output: finished or died
+
+    def close(self) -> str:
+        """Stop the helper; returns the last line it wrote to stderr (why it failed, if it did)."""
+        self._outbox.put(None)
+        if self.process.poll() is None:
+            self.process.stdin.close()  # type: ignore[union-attr]
+            try:
+                self.process.wait(timeout=10)
+            except Exception:  # noqa: BLE001
+                self.process.kill()
+        self.errors.seek(0)
+        lines = self.errors.read().decode("utf-8", errors="replace").strip().splitlines()
+        self.errors.close()
+        return lines[-1] if lines else f"exit code {self.process.returncode}"
+
+
+def detect_entity_spans(texts: Sequence[str], nlp: Language, *, helpers: int = 0,
+                        pipeline_args: PipelineArgs | None = None,
+                        chunk_size: int = 256) -> list[list[EntitySpan]]:
+    """Entity spans of every text, in order.
+
+    With ``helpers`` and the ``pipeline_args`` of :func:`load_ner_pipeline`, that many helper
+    processes take chunks from the end while this process works from the start, so the NER
+    uses every core on a large study. If a helper cannot start or dies, this process does the rest.
+    """
+    texts = list(texts)
+    if helpers < 1 or pipeline_args is None or len(texts) < PARALLEL_MIN_TEXTS:
+        return spans_of_texts(nlp, texts)
+    chunks = [texts[i:i + chunk_size] for i in range(0, len(texts), chunk_size)]
+    results: list[list[list[EntitySpan]] | None] = [None] * len(chunks)
+    todo = deque(range(len(chunks)))
+    answers: queue.Queue = queue.Queue()
+    working = [_Helper(pipeline_args, answers) for _ in range(helpers)]
+
+    def give_up(helper: _Helper) -> None:  # its unanswered chunks go back on the list
+        working.remove(helper)
+        todo.extend(helper.sent)
+        helper.sent.clear()
+        logger.warning("NER helper process failed (%s); finishing in this process", helper.close())
+
+    def collect(block: bool) -> None:
+        while True:
+            try:
+                helper, spans = answers.get(block=block, timeout=HELPER_TIMEOUT_S if block else None)
+            except queue.Empty:
+                if block:  # no answer for minutes: the helpers are stuck
+                    for stuck in list(working):
+                        stuck.process.kill()
+                        give_up(stuck)
+                return
+            block = False
+            if helper not in working:  # already given up: its chunks are back on the list
+                continue
+            if spans is None:
+                give_up(helper)
+            else:
+                results[helper.sent.popleft()] = spans
+
+    try:
+        while todo or any(h.sent for h in working):
+            collect(block=False)
+            for helper in working:
+                while todo and len(helper.sent) < 2:
+                    helper.send(index := todo.pop(), chunks[index])
+            if todo:
+                index = todo.popleft()
+                results[index] = spans_of_texts(nlp, chunks[index])
+            elif any(h.sent for h in working):
+                collect(block=True)
+    finally:
+        for helper in working:
+            helper.close()
+    return [spans for chunk_result in results for spans in chunk_result or []]

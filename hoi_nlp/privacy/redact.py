@@ -1,0 +1,398 @@
+"""One redaction per source: every export and every page slices its text from it.
+
+A source (a survey answer or a whole interview transcript) is pseudonymised once, as a whole:
+the recogniser's spans are cached in the workspace by source content and privacy fingerprint,
+and the study key's known originals are replaced on top (so a name found in one source is
+replaced in all). The result, a :class:`Redaction`, keeps an offset map: any span of the source
+text (a segment, a quote, an analyst's adjusted span, a REFI-QDA coding) becomes
+``redaction.slice(start, end)``, and the same span gives the same text in XLSX, CSV, Parquet,
+quotes, the report, the .qdpx project and the review app. A replaced name cut by a span edge is
+shown whole, as its placeholder.
+
+Text that is not part of a source but came from the study (attribute values such as free-text
+roles, speaker labels, question texts, memos) goes through the same recogniser and key with
+:meth:`StudyRedactor.value`; file names are replaced by stable ids (:func:`file_id`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import logging
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Column, MetaData, String, Table, delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from hoi_nlp.privacy.key import PseudonymKey, key_path, load_key, save_key
+from hoi_nlp.privacy.pseudonymize import (
+    Pseudonymizer,
+    ReplacedSpan,
+    apply_spans,
+    find_originals,
+    merge_spans,
+)
+from hoi_nlp.records import Source, content_hash, short_hash
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from hoi_nlp.settings import Settings
+    from hoi_nlp.store import Workspace
+
+logger = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+_metadata = MetaData()
+recognised_table = Table(
+    "privacy_recognised", _metadata,
+    Column("source_id", String(300), primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("spans", JSON, nullable=False),
+)
+values_table = Table(
+    "privacy_values", _metadata,
+    Column("value_key", String(64), primary_key=True),
+    Column("spans", JSON, nullable=False),
+)
+_schema_lock = threading.Lock()
+_schema_ready: set[str] = set()
+
+# Attributes whose values are names to replace wherever they occur (the metadata sidecar's).
+NAME_ATTRIBUTES = {"municipality": "KOMMUNE", "interviewer": "PERSON"}
+SPEAKER_ATTRIBUTES = ("interviewer_speakers", "respondent_speakers")
+_ROLE_LABEL = re.compile(
+    r"^(?:[A-ZÆØÅ]{1,2}\d*|interviewer|intervieweren|respondent|informant|moderator|deltager|"
+    r"[\wæøå]*(?:direktør|chef|leder|konsulent|rådgiver|borgmester|koordinator|medarbejder))(?:\s*\d+)?$",
+    re.IGNORECASE,
+)
+
+
+# ---------------------------------------------------------------- the record
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """A pseudonymised source text with the map between source and redacted offsets."""
+
+    source_id: str
+    text: str
+    spans: tuple[ReplacedSpan, ...]
+
+    def position(self, offset: int, *, end: bool = False) -> int:
+        """The redacted offset of a source ``offset``; inside a replaced span, its start (or ``end``)."""
+        index = bisect.bisect_right([s.start for s in self.spans], offset) - 1
+        if index < 0:
+            return offset
+        span = self.spans[index]
+        if offset >= span.end:
+            return offset + span.out_end - span.end
+        if offset == span.start:
+            return span.out_start
+        return span.out_end if end else span.out_start
+
+    def slice(self, start: int, end: int) -> str:
+        """The redacted text of the source span ``start:end``."""
+        return self.text[self.position(start):self.position(end, end=True)]
+
+
+def unredacted(source: Source) -> Redaction:
+    """The identity redaction (raw exports and analysts allowed to see the original)."""
+    return Redaction(source.source_id, source.text, ())
+
+
+# ---------------------------------------------------------------- fingerprint and cache tables
+
+
+@cache
+def _package_digest() -> str:
+    files = sorted(p for p in PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in (".py", ".txt", ".tsv"))
+    return content_hash("\n".join(f"{p.relative_to(PACKAGE_DIR)}:{content_hash(p.read_text('utf-8'))}"
+                                  for p in files))
+
+
+@cache
+def _model_digest(model_dir: str) -> str:
+    from hoi_nlp.privacy.ner_train import model_digest
+    from hoi_nlp.settings import resolve_repo_path
+
+    path = resolve_repo_path(model_dir)
+    return model_digest(path) if path.is_dir() else f"missing:{model_dir}"
+
+
+def privacy_fingerprint(settings: Settings) -> str:
+    """Changes whenever the privacy pipeline changes: this package's code and word lists, the NER
+    model and the privacy settings. Cached recogniser output is reused only under the same one."""
+    recogniser = settings.pseudonymize.recogniser
+    model = _model_digest(settings.nlp.ner_model) if recogniser == "ner" else "no-model"
+    parts = [_package_digest(), model, settings.nlp.pipeline, recogniser,
+             ",".join(settings.pseudonymize.keep_organisations)]
+    return content_hash("\x1f".join(parts))[:16]
+
+
+def ensure_privacy_schema(workspace: Workspace) -> None:
+    """Create the privacy cache tables once per process and database."""
+    url = str(workspace.engine.url)
+    with _schema_lock:
+        if url not in _schema_ready:
+            _metadata.create_all(workspace.engine)
+            _schema_ready.add(url)
+
+
+# ---------------------------------------------------------------- names known from metadata
+
+
+def is_role_label(label: str) -> bool:
+    """Whether a speaker label names a role ("I", "D", "Interviewer", "Kommunaldirektør") rather than a person."""
+    from hoi_nlp.privacy.entity_filter import ROLE_WORDS
+
+    text = label.strip().rstrip(":")
+    return not text or text in ROLE_WORDS or bool(_ROLE_LABEL.match(text))
+
+
+def metadata_names(sources: Iterable[Source]) -> dict[str, str]:
+    """Originals the metadata tells us are names: municipality, interviewer, speakers -> their label."""
+    from hoi_nlp.ingest.transcript import split_speakers
+
+    names: dict[str, str] = {}
+    for source in sources:
+        for attribute, label in NAME_ATTRIBUTES.items():
+            value = (source.attributes.get(attribute) or "").strip()
+            if len(value) >= 2:
+                names.setdefault(value, label)
+        for attribute in SPEAKER_ATTRIBUTES:
+            for speaker in split_speakers(source.attributes.get(attribute)):
+                if not is_role_label(speaker):
+                    names.setdefault(speaker, "PERSON")
+    return names
+
+
+def file_id(path: str) -> str:
+    """A stable id for a study file that does not show its name ("fil-3fa2c1d0.docx")."""
+    suffix = Path(path).suffix.lower()
+    return f"fil-{short_hash(Path(path).as_posix(), length=8)}{suffix}"
+
+
+# ---------------------------------------------------------------- the study's redactor
+
+
+class KeyRedactor:
+    """Redactions by the study key alone: every original the key knows is replaced, nothing else.
+
+    The base of :class:`StudyRedactor` (which adds the recogniser), and the redactor of a key
+    without a workspace. ``raw=True`` returns everything unchanged (raw exports, analysts with rights).
+    """
+
+    def __init__(self, key: PseudonymKey, *, raw: bool = False) -> None:
+        self.key = key
+        self.raw = raw
+        self._memo: dict[str, tuple[int, str, Redaction]] = {}
+        self._lock = threading.RLock()
+
+    # -- what a subclass recognises beyond the key
+
+    def prepare(self, sources: Sequence[Source]) -> int:
+        """Get ready to redact ``sources`` in one batch; returns how many were new (none here)."""
+        return 0
+
+    def _recognised_spans(self, source: Source) -> list[tuple[int, int, str]]:
+        return []
+
+    def _value_spans(self, texts: Sequence[str]) -> dict[str, list[tuple[int, int, str]]]:
+        return {text: [] for text in texts}
+
+    def save(self) -> None:
+        """Persist the key (nothing to do without a workspace)."""
+
+    # -- sources
+
+    def redaction(self, source: Source) -> Redaction:
+        """The redaction of ``source``: the recogniser's spans plus every original the key knows."""
+        if self.raw:
+            return unredacted(source)
+        with self._lock:
+            cached = self._memo.get(source.source_id)
+            if cached is not None and cached[:2] == (len(self.key.originals), source.content_hash):
+                return cached[2]
+            spans = self._recognised_spans(source)
+            result = apply_spans(source.text, merge_spans(spans + find_originals(source.text, self.key)), self.key)
+            redaction = Redaction(source.source_id, result.text_pseudonymized, result.replaced)
+            self._memo[source.source_id] = (len(self.key.originals), source.content_hash, redaction)
+            return redaction
+
+    def span(self, source: Source, start: int, end: int) -> str:
+        """The redacted text of ``source.text[start:end]``."""
+        return self.redaction(source).slice(start, end)
+
+    # -- everything else that came from the study
+
+    def value(self, text: str) -> str:
+        """A field value (attribute, question text, memo, label) pseudonymised with the study key."""
+        return self.values([text])[text] if text else text
+
+    def values(self, texts: Iterable[str]) -> dict[str, str]:
+        """Several field values at once (one batch through the recogniser)."""
+        texts = sorted({t for t in texts if t})
+        if self.raw:
+            return {t: t for t in texts}
+        with self._lock:
+            spans = self._value_spans(texts)
+            return {t: apply_spans(t, merge_spans(spans[t] + find_originals(t, self.key)), self.key)
+                    .text_pseudonymized for t in texts}
+
+    def ident(self, value: str) -> str:
+        """An id as exports show it: unchanged, unless it holds a name ("interview_Ballerup_Henrik"),
+        then a stable opaque id ("id-3fa2c1d09b")."""
+        if self.raw or not value or not find_originals(value, self.key):
+            return value
+        return "id-" + short_hash(value, length=10)
+
+    def speaker(self, label: str | None) -> str:
+        """A speaker label as a reader without rights may see it: roles stay, names become placeholders."""
+        if not label or self.raw or is_role_label(label):
+            return label or ""
+        with self._lock:
+            return self.key.placeholder_for("PERSON", label.strip().rstrip(":"))
+
+
+class StudyRedactor(KeyRedactor):
+    """The study's redactions: the recogniser's spans cached in the workspace, plus the key.
+
+    Call :meth:`prepare` with the sources an export or page needs (one batch through the
+    recogniser, the key saved once), then :meth:`redaction`, :meth:`span` and :meth:`value`.
+    """
+
+    def __init__(self, workspace: Workspace, settings: Settings, *, raw: bool = False,
+                 nlp: Language | None = None) -> None:
+        super().__init__(load_key(key_path(workspace), study=workspace.study), raw=raw)
+        self.workspace = workspace
+        self.settings = settings
+        self._nlp = nlp
+        self._pseudonymizer: Pseudonymizer | None = None
+        self._recognised: dict[str, tuple[str, list[tuple[int, int, str]]]] = {}
+        self._values_done: dict[str, list[tuple[int, int, str]]] = {}
+        self.fingerprint = privacy_fingerprint(settings)
+        if not raw:
+            ensure_privacy_schema(workspace)
+
+    @property
+    def pseudonymizer(self) -> Pseudonymizer:
+        """The privacy pipeline with the study key (loaded on first use)."""
+        if self._pseudonymizer is None:
+            self._pseudonymizer = Pseudonymizer(key=self.key, settings=self.settings, nlp=self._nlp)
+        return self._pseudonymizer
+
+    def save(self) -> None:
+        """Write the key (after :meth:`speaker` or :meth:`value` added entries)."""
+        if not self.raw:
+            save_key(self.key, key_path(self.workspace))
+
+    def _seed(self, sources: Iterable[Source]) -> None:
+        """Put names known from the metadata into the key, so they are replaced wherever they occur."""
+        for original, label in metadata_names(sources).items():
+            if original not in self.key.originals:
+                self.key.placeholder_for(label, original)
+
+    def _is_done(self, source: Source) -> bool:
+        return self._recognised.get(source.source_id, ("",))[0] == source.content_hash
+
+    def prepare(self, sources: Sequence[Source]) -> int:
+        """Recognise the entities of every source not done yet (one batch); returns how many were new."""
+        if self.raw:
+            return 0
+        with self._lock:
+            wanted = {s.source_id: s for s in sources if not self._is_done(s)}
+            if not wanted:
+                return 0
+            self._seed(wanted.values())
+            self._recognised.update(self._load_cached(list(wanted.values())))
+            todo = [s for s in wanted.values() if not self._is_done(s)]
+            if todo:
+                self._recognise(todo)
+            self.save()
+            return len(todo)
+
+    def _recognised_spans(self, source: Source) -> list[tuple[int, int, str]]:
+        self.prepare([source])
+        return self._recognised[source.source_id][1]
+
+    def _load_cached(self, sources: Sequence[Source]) -> dict[str, tuple[str, list[tuple[int, int, str]]]]:
+        found: dict[str, tuple[str, list[tuple[int, int, str]]]] = {}
+        by_id = {s.source_id: s for s in sources}
+        ids = list(by_id)
+        with self.workspace.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                query = select(recognised_table).where(recognised_table.c.source_id.in_(ids[start:start + 500]))
+                for row in conn.execute(query).mappings():
+                    source = by_id[row["source_id"]]
+                    if row["content_hash"] == source.content_hash and row["fingerprint"] == self.fingerprint:
+                        found[source.source_id] = (source.content_hash, [tuple(s) for s in row["spans"]])
+        return found
+
+    def _recognise(self, sources: Sequence[Source]) -> None:
+        logger.info("pseudonymising %d sources", len(sources))
+        results = self.pseudonymizer.recognise_many([s.text for s in sources])
+        rows = [{"source_id": s.source_id, "content_hash": s.content_hash, "fingerprint": self.fingerprint,
+                 "spans": [list(span) for span in spans]} for s, spans in zip(sources, results, strict=True)]
+        self._store(rows)
+        for source, spans in zip(sources, results, strict=True):
+            self._recognised[source.source_id] = (source.content_hash, spans)
+
+    def _store(self, rows: list[dict[str, Any]]) -> None:
+        """Replace the cached rows of these sources; a concurrent writer of the same rows is not an error."""
+        ids = [row["source_id"] for row in rows]
+        for attempt in (1, 2):
+            try:
+                with self.workspace.engine.begin() as conn:
+                    for start in range(0, len(ids), 500):
+                        conn.execute(delete(recognised_table)
+                                     .where(recognised_table.c.source_id.in_(ids[start:start + 500])))
+                    conn.execute(insert(recognised_table), rows)
+                return
+            except IntegrityError:  # another process stored the same sources at the same moment
+                if attempt == 2:
+                    raise
+
+    def _value_spans(self, texts: Sequence[str]) -> dict[str, list[tuple[int, int, str]]]:
+        todo = [t for t in texts if t not in self._values_done]
+        if todo:
+            self._values_done.update(self._recognise_values(todo))
+        return {t: self._values_done[t] for t in texts}
+
+    def _recognise_values(self, texts: Sequence[str]) -> dict[str, list[tuple[int, int, str]]]:
+        keys = {content_hash(self.fingerprint + "\x1f" + t): t for t in texts}
+        ids = list(keys)
+        with self.workspace.engine.connect() as conn:
+            found = {row[0]: [tuple(s) for s in row[1]] for start in range(0, len(ids), 500)
+                     for row in conn.execute(select(values_table.c.value_key, values_table.c.spans)
+                                             .where(values_table.c.value_key.in_(ids[start:start + 500])))}
+        missing = [k for k in ids if k not in found]
+        if missing:
+            spans = self.pseudonymizer.recognise_many([keys[k] for k in missing])
+            with contextlib.suppress(IntegrityError), self.workspace.engine.begin() as conn:
+                conn.execute(insert(values_table), [{"value_key": k, "spans": [list(s) for s in found_spans]}
+                                                    for k, found_spans in zip(missing, spans, strict=True)])
+            found.update(zip(missing, spans, strict=True))
+            self.save()
+        return {keys[k]: found[k] for k in ids}  # type: ignore[misc]
+
+
+def forget_cached(workspace: Workspace, source_ids: Sequence[str]) -> None:
+    """Drop cached recogniser output of these sources (they are recognised again on next use)."""
+    ensure_privacy_schema(workspace)
+    with workspace.engine.begin() as conn:
+        conn.execute(delete(recognised_table).where(recognised_table.c.source_id.in_(list(source_ids))))
+
+
+def describe(redaction: Redaction) -> dict[str, Any]:
+    """A JSON-able view of a redaction (no original text)."""
+    return {"source_id": redaction.source_id, "text": redaction.text,
+            "replaced": [[s.start, s.end, s.placeholder] for s in redaction.spans]}

@@ -1,0 +1,22 @@
+"""The analysts' decisions as labelled training rows for the coders."""
+
+from __future__ import annotations
+
+from hoi_nlp.codebook import Codebook
+from hoi_nlp.coding.training.data import LabelledRow
+from hoi_nlp.review.decisions import reviewed_rows
+from hoi_nlp.store import Workspace
+
+
+def labelled_rows(workspace: Workspace, *, codebook: Codebook) -> list[LabelledRow]:
+    """The review's decided segments as labelled rows (unknown codes dropped).
+
+    Accepted and added codes are the row's codes; a segment whose codes were all rejected is a
+    negative example.
+    """
+    rows = []
+    for row in reviewed_rows(workspace):
+        codes = tuple(c for c in row["codes_accepted"] if codebook.has_code(c))
+        rows.append(LabelledRow(id=f"review:{row['segment_id']}", text=row["text"], codes=codes,
+                                kind="positive" if codes else "negative", origin="review"))
+    return rows

@@ -1,0 +1,1 @@
+"""Run stages over a study workspace: the only layer that flows/ and cli/ call."""

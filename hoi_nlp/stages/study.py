@@ -1,0 +1,304 @@
+"""Stages over a study workspace: what the Prefect flows and the CLI both call.
+
+Each stage reads from and writes to the workspace database and is idempotent: re-running a
+stage with nothing changed does no work, and an interrupted stage resumes where it stopped
+(segmentation is per source, coding per batch, each committed in its own transaction).
+Settings and the codebook are loaded here (:func:`run_inputs`) and passed down; nothing below
+this layer reads a settings file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from hoi_nlp.codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
+from hoi_nlp.coding.base import Coder
+from hoi_nlp.nlp.embed import EmbeddingCache
+from hoi_nlp.records import Quote, Segment
+from hoi_nlp.settings import Settings, load_settings
+from hoi_nlp.store import (
+    BatchLedger,
+    Workspace,
+    load_segments,
+    load_sources,
+    replace_assignments,
+    save_segments,
+    sources_without_segments,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """What every stage of a run reads: the workspace, the codebook and the settings."""
+
+    workspace: Workspace
+    codebook: Codebook
+    settings: Settings
+
+
+def load_run_settings(settings_path: str | Path | None = None) -> Settings:
+    """The run settings (``--settings``, ``HOI_SETTINGS`` or configs/runs/default.toml)."""
+    return _cached_settings(str(settings_path) if settings_path else None)
+
+
+@lru_cache(maxsize=8)
+def _cached_settings(path: str | None) -> Settings:
+    return load_settings(path)
+
+
+def load_run_codebook(codebook_path: str | Path | None = None) -> Codebook:
+    """The codebook (``--codebook`` or the bundled one); parsed once per process and content."""
+    return load_codebook(Path(codebook_path) if codebook_path else DEFAULT_CODEBOOK)
+
+
+def run_inputs(workspace_dir: str | Path, codebook_path: str | Path | None = None,
+               settings_path: str | Path | None = None, *, create: bool = True) -> RunInputs:
+    """Open the workspace and load the codebook and settings of a run."""
+    return RunInputs(Workspace.open(workspace_dir, create=create), load_run_codebook(codebook_path),
+                     load_run_settings(settings_path))
+
+
+def default_workspace_dir(study_dir: str | Path, *, outputs: str | Path = "outputs") -> Path:
+    """``outputs/<study folder name>/`` (relative to the current folder)."""
+    return Path(outputs) / Path(study_dir).resolve().name
+
+
+def resolve_workspace(study_or_workspace: str | Path, workspace: str | Path | None = None) -> Workspace:
+    """Open the workspace given directly, or the one a study folder was run into."""
+    if workspace is not None:
+        return Workspace.open(workspace, create=False)
+    path = Path(study_or_workspace)
+    if (path / "hoi.db").exists():
+        return Workspace.open(path, create=False)
+    return Workspace.open(default_workspace_dir(path), create=False)
+
+
+def active_model_dir(workspace: Workspace, settings: Settings) -> Path:
+    """The coder the study uses now: its retrained one if it exists, else the configured model."""
+    from hoi_nlp.settings import resolve_repo_path
+
+    own = workspace.coder_model_dir
+    return own if own.exists() else resolve_repo_path(settings.coding.model_dir)
+
+
+def embedding_cache(workspace: Workspace) -> EmbeddingCache:
+    """The workspace's embedding cache (``<workspace>/cache/embeddings``)."""
+    return EmbeddingCache(workspace.cache_dir / "embeddings")
+
+
+# ---------------------------------------------------------------- ingest and segment
+
+
+def ingest_stage(study_dir: str | Path, workspace: Workspace) -> dict[str, Any]:
+    """Read the study folder into the workspace; returns a JSON-able per-file summary.
+
+    A file that cannot be read is reported under ``errors`` (its clear message) while the
+    other files are still ingested.
+    """
+    from hoi_nlp.ingest.study import ingest_into_workspace
+
+    summary = ingest_into_workspace(Path(study_dir), workspace)
+    result = summary.result
+    return {
+        "files": {report.path: {"kind": report.kind, "rows": report.rows, "turns": report.turns,
+                                "answers": sum(report.answers.values()), "missing": sum(report.missing.values()),
+                                **summary.saved.get(report.path, {})} for report in result.reports},
+        "sources": len(result.sources),
+        "totals": summary.totals(),
+        "errors": [error.message for error in result.errors],
+        "warnings": list(result.warnings),
+    }
+
+
+def segment_stage(workspace: Workspace, settings: Settings) -> dict[str, int]:
+    """Segment every source that has no segments yet (committed per chunk of sources)."""
+    from hoi_nlp.segment import segment_source
+
+    pending = sources_without_segments(workspace)
+    created = 0
+    for start in range(0, len(pending), 200):  # one transaction per 200 sources: resumable, not chatty
+        chunk = load_sources(workspace, source_ids=pending[start:start + 200])
+        created += save_segments(workspace, [seg for source in chunk for seg in segment_source(
+            source, settings=settings.segment, pipeline=settings.nlp.pipeline)])
+    logger.info("segmented %d sources into %d segments", len(pending), created)
+    return {"sources_segmented": len(pending), "segments_created": created}
+
+
+# ---------------------------------------------------------------- coding
+
+
+def batches(items: Sequence[Segment], size: int) -> Iterator[list[Segment]]:
+    """Consecutive batches of ``size`` items."""
+    for start in range(0, len(items), size):
+        yield list(items[start:start + size])
+
+
+def study_coder(inputs: RunInputs, name: str | None = None, *, model_dir: str | Path | None = None) -> Coder:
+    """The coder ``name`` (default: the settings' coder) for this study, caching embeddings in its workspace.
+
+    Without ``model_dir`` a study that was retrained (``hoi retrain``) codes with its own model.
+    """
+    from hoi_nlp.coding.registry import make_coder
+    directory = model_dir or active_model_dir(inputs.workspace, inputs.settings)
+    return _cached_coder(name or inputs.settings.coding.coder, inputs.codebook, inputs.settings, str(directory),
+                         str(inputs.workspace.cache_dir / "embeddings"), make_coder)
+
+
+_CODERS: dict[tuple[str, ...], Coder] = {}
+
+
+def _cached_coder(name: str, codebook: Codebook, settings: Settings, model_dir: str, cache_dir: str,
+                  make: Any) -> Coder:
+    """One coder per (name, codebook, settings, model, cache) per process: batches reuse loaded models."""
+    key = (name, codebook.version_tag, settings.model_dump_json(), model_dir, cache_dir)
+    if key not in _CODERS:
+        _CODERS[key] = make(name, codebook, settings, model_dir=model_dir, cache=EmbeddingCache(cache_dir))
+    return _CODERS[key]
+
+
+def coding_ledger(workspace: Workspace, codebook: Codebook, coder: Coder) -> BatchLedger:
+    """The batch ledger of ``coder`` under this codebook and model version."""
+    version = getattr(coder, "version", "")
+    return BatchLedger(workspace, stage=f"code:{coder.name}:{version}:{codebook.version_tag}")
+
+
+def pending_batches(workspace: Workspace, ledger: BatchLedger, *, batch_size: int) -> list[list[Segment]]:
+    """Batches of codable segments that this ledger has not seen completed."""
+    segments = load_segments(workspace, codable=True)
+    return [batch for batch in batches(segments, batch_size) if not ledger.is_done(batch)]
+
+
+def plan_coding(inputs: RunInputs, coder_name: str | None = None) -> list[list[str]]:
+    """Segment ids of the batches still to code (what the flow hands out to its task runner)."""
+    coder = study_coder(inputs, coder_name)
+    ledger = coding_ledger(inputs.workspace, inputs.codebook, coder)
+    return [[seg.segment_id for seg in batch]
+            for batch in pending_batches(inputs.workspace, ledger, batch_size=inputs.settings.flow.batch_size)]
+
+
+def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], *, ledger: BatchLedger,
+               run_id: str | None = None) -> int:
+    """Code one batch, replace its stored assignments in one transaction, then mark it done."""
+    assignments = coder.code(segments)
+    coders = {coder.name} | {a.coder for a in assignments}
+    replace_assignments(workspace, assignments, segment_ids=[s.segment_id for s in segments],
+                        coders=sorted(coders), run_id=run_id)
+    ledger.mark_done(segments)
+    logger.info("coded batch of %d segments (%d assignments)", len(segments), len(assignments))
+    return len(assignments)
+
+
+def code_batch_ids(inputs: RunInputs, segment_ids: Sequence[str], *, coder_name: str | None = None,
+                   run_id: str | None = None) -> int:
+    """Code the batch with these segment ids (a flow task's unit of work)."""
+    coder = study_coder(inputs, coder_name)
+    batch = load_segments(inputs.workspace, codable=True, segment_ids=list(segment_ids))
+    ledger = coding_ledger(inputs.workspace, inputs.codebook, coder)
+    return code_batch(inputs.workspace, coder, batch, ledger=ledger, run_id=run_id)
+
+
+def code_stage(workspace: Workspace, codebook: Codebook, settings: Settings, *, coder: Coder,
+               run_id: str | None = None) -> dict[str, int]:
+    """Code all pending batches of codable segments in this process."""
+    ledger = coding_ledger(workspace, codebook, coder)
+    total = len(load_segments(workspace, codable=True))
+    pending = pending_batches(workspace, ledger, batch_size=settings.flow.batch_size)
+    for batch in pending:
+        code_batch(workspace, coder, batch, ledger=ledger, run_id=run_id)
+    coded = sum(len(batch) for batch in pending)
+    return {"segments_coded": coded, "segments_skipped": total - coded, "segments_total": total}
+
+
+# ---------------------------------------------------------------- export and citations
+
+
+def export_stage(inputs: RunInputs, *, out_dir: Path | None = None, formats: Sequence[str] | None = None,
+                 raw: bool = False, csv_dialect: str = "excel", quotes_per_code: int = 3) -> list[Path]:
+    """Export the coded dataset, quotes and reports (pseudonymised and leak-checked unless ``raw``).
+
+    An export whose inputs (data, codebook, settings, privacy pipeline, options) are unchanged since
+    the last one into the same place is skipped.
+    """
+    from hoi_nlp.export.api import export_study
+    from hoi_nlp.export.dataset import TABLE_FORMATS
+    from hoi_nlp.export.freshness import export_key, fresh_files, record_export
+
+    workspace = inputs.workspace
+    chosen = list(formats or TABLE_FORMATS)
+    target = (out_dir or workspace.exports_dir).resolve()
+    folder = target.parent if target.suffix else target
+    options = {"formats": chosen, "raw": raw, "out": str(target), "csv_dialect": csv_dialect,
+               "quotes_per_code": quotes_per_code}
+    key = export_key(workspace, inputs.codebook, settings=inputs.settings, options=options)
+    files = fresh_files(folder, key)
+    if files is not None:
+        logger.info("export inputs unchanged: keeping %d files in %s", len(files), folder)
+        return files
+    files = export_study(workspace, inputs.codebook, settings=inputs.settings, formats=chosen,
+                         output=target if (out_dir is not None) else None, raw=raw, csv_dialect=csv_dialect,
+                         quotes_per_code=quotes_per_code)
+    record_export(folder, key, files)
+    return files
+
+
+def cite_stage(inputs: RunInputs, code_id: str, *, n: int = 5, group: str | None = None,
+               with_attributes: Sequence[str] = ()) -> list[Quote]:
+    """The ``n`` best pseudonymised quotes for ``code_id`` (registered so their ids resolve)."""
+    from hoi_nlp.export.api import cite
+
+    return cite(inputs.workspace, inputs.codebook, code_id, settings=inputs.settings, n=n, group=group,
+                with_attributes=with_attributes)
+
+
+def search_stage(inputs: RunInputs, query: str, *, n: int = 10) -> list[tuple[float, Quote]]:
+    """Semantic search over the coded segments; hits as pseudonymised quotes."""
+    from hoi_nlp.export.api import search
+
+    return search(inputs.workspace, inputs.codebook, query, settings=inputs.settings, n=n)
+
+
+def quote_stage(inputs: RunInputs, quote_id: str) -> Any:
+    """Where a quote comes from (source, file, locator, offsets, review state)."""
+    from hoi_nlp.export.cite import resolve_quote
+    from hoi_nlp.export.dataset import load_coded_study
+
+    study = load_coded_study(inputs.workspace, inputs.codebook)
+    return resolve_quote(study, quote_id, workspace=inputs.workspace)
+
+
+def preload_models(workspace_dir: str | Path, codebook_path: str | Path | None, coder_name: str | None,
+                   settings_path: str | Path | None) -> None:
+    """Load what a run needs (spaCy pipeline, coder, privacy NER) into this process's caches."""
+    from hoi_nlp.nlp.pipeline import load_pipeline
+    from hoi_nlp.privacy.pseudonymize import privacy_pipeline_args
+    from hoi_nlp.privacy.recognise import load_ner_pipeline
+
+    inputs = run_inputs(workspace_dir, codebook_path, settings_path)
+    load_pipeline(inputs.settings.nlp.pipeline)
+    study_coder(inputs, coder_name)
+    load_ner_pipeline(*privacy_pipeline_args(inputs.settings))
+
+
+def code_texts(items: Sequence[tuple[str, str]], codebook: Codebook, settings: Settings, *,
+               coder_name: str | None = None, model_dir: str | Path | None = None,
+               min_confidence: float | None = None, batch_size: int = 512) -> list[Any]:
+    """Code ``(id, text)`` pairs outside any study (the ``hoi code --input`` JSONL contract)."""
+    from hoi_nlp.coding.base import text_segments
+    from hoi_nlp.coding.registry import make_coder
+
+    coder = make_coder(coder_name or settings.coding.coder, codebook, settings, model_dir=model_dir,
+                       min_confidence=min_confidence)
+    assignments: list[Any] = []
+    for start in range(0, len(items), batch_size):
+        assignments += coder.code(text_segments(list(items[start:start + batch_size])))
+    return assignments

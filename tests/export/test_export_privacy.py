@@ -1,0 +1,73 @@
+"""Every export is checked against the pseudonymisation key; a leaking file is removed."""
+
+from __future__ import annotations
+
+import pytest
+
+from hoi_nlp.errors import ExportError
+from hoi_nlp.export.dataset import load_coded_study
+from hoi_nlp.privacy.guard import LeakGuard, exported_text
+from hoi_nlp.privacy.key import PseudonymKey, key_path, load_key
+from hoi_nlp.privacy.redact import KeyRedactor
+from tests.export.conftest import export_formats
+
+NAMES = ("Mette Hansen", "Mette", "Lemvig", "Vejle", "Gentofte", "Aalborg")
+
+
+def test_no_export_contains_a_name_from_the_key(coded_workspace, small_codebook, redact, tmp_path):
+    study = load_coded_study(coded_workspace, small_codebook)
+    paths = export_formats(study, tmp_path, redact=redact, formats=["xlsx", "csv", "parquet", "qdpx"],
+                           workspace=coded_workspace)
+    for path in paths:
+        text = exported_text(path)
+        assert not [name for name in NAMES if name in text], path.name
+
+
+def test_a_file_with_an_original_name_is_refused_and_removed(coded_workspace, small_codebook, tmp_path):
+    import pandas as pd
+
+    from hoi_nlp.export.dataset import write_xlsx
+
+    study = load_coded_study(coded_workspace, small_codebook)
+    key = load_key(key_path(coded_workspace))
+    guard = LeakGuard.for_study(key, small_codebook, study.sources.values())
+    path = tmp_path / "leak.xlsx"
+    write_xlsx(path, {"Segmenter": pd.DataFrame({"text": ["Spørg Mette om det."]})})
+    with pytest.raises(ExportError, match="leak"):
+        guard.check_file(path)
+    assert not path.exists()
+
+
+def test_the_key_pass_cleans_what_the_recogniser_missed(study, key, tmp_path):
+    export_formats(study, tmp_path, redact=KeyRedactor(key), formats=["xlsx"], figures=False)
+    text = exported_text(tmp_path / "coded_dataset.xlsx")
+    assert "[PERSON 1] leder det" in text and "[KOMMUNE]" in text
+
+
+def test_municipality_names_are_guarded_even_without_a_key(study):
+    guard = LeakGuard.for_study(PseudonymKey(), study.codebook, study.sources.values())
+    text = "Her i Gentofte går det godt."
+    assert [text[s:e] for s, e in guard.leaks(text)] == ["Gentofte"]
+    assert LeakGuard.for_study(PseudonymKey(), study.codebook, study.sources.values(), raw=True).leaks(text) == []
+
+
+def test_xlsx_cells_stay_text_and_the_leak_check_reads_every_sheet(tmp_path):
+    """A comment starting with '=' is not a formula; URLs stay plain text; every sheet is read back."""
+    import zipfile
+
+    import pandas as pd
+    from python_calamine import CalamineWorkbook
+
+    from hoi_nlp.export.dataset import write_xlsx
+    from hoi_nlp.privacy.guard import exported_text
+
+    path = tmp_path / "cells.xlsx"
+    texts = ["=HYPERLINK(\"http://x.dk\",\"klik\")", "Se https://kommune.dk/side", "+45 mere tid"]
+    write_xlsx(path, {"Segmenter": pd.DataFrame({"text": texts}), "Andet ark": pd.DataFrame({"n": [1, 2]})})
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Segmenter").to_python()
+    assert [row[0] for row in sheet[1:]] == texts
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<hyperlink" not in xml.lower()  # no formula cell, no link element
+    text = exported_text(path)
+    assert "Andet ark" in text and all(t in text for t in texts)

@@ -1,0 +1,116 @@
+"""The precision filter: generic words, units and programmes stay; names and places still go."""
+
+from __future__ import annotations
+
+import pytest
+
+from hoi_nlp.privacy.entity_filter import is_generic_phrase, is_generic_word
+from hoi_nlp.privacy.key import PseudonymKey
+from hoi_nlp.privacy.pseudonymize import Pseudonymizer
+from hoi_nlp.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def privacy_nlp():
+    from hoi_nlp.privacy.recognise import load_ner_pipeline
+
+    return load_ner_pipeline()
+
+
+@pytest.fixture
+def pseudo(privacy_nlp) -> Pseudonymizer:
+    return Pseudonymizer(key=PseudonymKey(study="filter"), settings=Settings(), nlp=privacy_nlp)
+
+
+GENERIC = [
+    "Psykiatrien", "Børn", "Familie", "Familieafdelingen", "Familieteamet", "Datadeling", "Lovgivningen",
+    "Omsorg", "Job", "Budgetlogikken", "Forvaltningsstrukturen", "Mentorforløb", "Overgangsforløb",
+    "Fremskudt", "KUI", "BUL", "FGU", "Børneudvalget", "Integrationsudvalget", "Magistraten", "Borgercenter",
+    "Hjemløseindsatsen", "Børne-", "Familie-", "Beskæftigelses-", "Arbejdsmarkeds-", "Jobcentret",
+    "Borgerservice", "Kriminalforsorgen", "UU-vejlederne", "+", "…",
+]
+NOT_GENERIC = [
+    "Gellerup", "Mjølnerparken", "Hundested", "Hals", "Ringe", "Søren", "Poulsen", "Holm", "Abernathy", "SOF",
+    "R.", "Gladsaxe-modellen", "Finsensvej-området", "Ungehuset",
+]
+
+
+@pytest.mark.parametrize("word", GENERIC)
+def test_generic_words(word: str) -> None:
+    assert is_generic_word(word)
+
+
+@pytest.mark.parametrize("word", NOT_GENERIC)
+def test_names_places_and_unknown_abbreviations_are_not_generic(word: str) -> None:
+    assert not is_generic_word(word)
+
+
+def test_generic_phrases() -> None:
+    assert is_generic_phrase("Børn og Unge") and is_generic_phrase("+ Job") and is_generic_phrase("Øh… Det")
+    assert not is_generic_phrase("Familiehuset på Vestergade") and not is_generic_phrase("Jobcenter Køge")
+
+
+@pytest.mark.parametrize("text", [
+    "Særlig indsats for unge sammen med Psykiatrien i kommunen.",
+    "Familieteam på tværs af Børn & Familie og Jobcentret.",
+    "2 (Børn og Unge + Job og Velfærd)",
+    "3 direktører, Børn og Familie, Job og Velfærd og Sundhed og Omsorg",
+    "1) Lovgivningen er fortsat sektoropdelt, også efter hovedloven.",
+    "Datadeling er svært. Budgetlogikken og Forvaltningsstrukturen spænder ben.",
+    "Mentorforløb og Overgangsforløb for unge. Fremskudt indsats overfor hjemløse.",
+    "Samarbejde med FGU og STU om overgange, KUI og BUL.",
+    "Direktionen har godkendt, Børneudvalget og Integrationsudvalget er orienteret.",
+    "Byrådet har godkendt rammen, udmøntningen er sket i Magistraten.",
+    "Vi er i gang med at samle indsatserne i et fælles Borgercenter.",
+    "Hjemløseindsatsen (Housing First) kører videre.",
+    "Beskæftigelses- og Socialudvalget samt Børne- og Familie- og Arbejdsmarkeds- og Skoleudvalget.",
+    "Familieafdelingen, Familieteamet og Kriminalforsorgen deltager. Borgerservice hjælper.",
+    "Vi har mange fagsystemer (Nexus, DUBU, Momentum) og de taler ikke sammen.",
+])
+def test_generic_words_stay(pseudo, text: str) -> None:
+    result = pseudo.pseudonymize(text)
+    assert result.text_pseudonymized == text, result.replaced
+
+
+@pytest.mark.parametrize(("text", "gone", "placeholder"), [
+    ("Helhedsorienteret indsats for familier i Gellerup og Mjølnerparken.", ["Gellerup", "Mjølnerparken"],
+     "[STED]"),
+    ("Familierne i Hundested og i Brøndby Strand har langt.", ["Hundested", "Brøndby Strand"], "[KOMMUNE]"),
+    ("Det sker i Familiehuset på Vestergade hver uge.", ["Familiehuset på Vestergade"], "[ENHED]"),
+    ("Unge mødes i Ungehuset i Holbæk.", ["Ungehuset", "Holbæk"], "[KOMMUNE]"),
+    ("Fælles indsats Børn og Unge + Jobcenter Køge, ca. 60 familier.", ["Køge"], "[JOBCENTER]"),
+    ("Vi har nu Center for Sammenhængende Indsatser.", ["Sammenhængende"], "[ENHED]"),
+    ("Indsats for borgere i Ringe og Vig er tilpasset.", ["Ringe", "Vig"], "[STED]"),
+    ("Samarbejde med Psykiatrien i Region Syddanmark.", ["Syddanmark"], "[REGION]"),
+    ("Skriv til lomad@odsherred.dk eller ring 47 78 40 62.", ["lomad", "47 78"], "[EMAIL]"),
+    ("Vi bor på Vestergade 12 i Odense.", ["Vestergade", "Odense"], "[ADRESSE]"),
+    ("Hans CPR er 010203-1234 ifølge sagen.", ["010203"], "[CPR]"),
+    ("Læs mere på www.holbaek.dk/hoi i dag.", ["holbaek"], "[LINK]"),
+    ("Det sagde direktør Mette Hansen og Lars.", ["Mette", "Hansen", "Lars"], "[PERSON 1]"),
+])
+def test_identifying_examples_go(pseudo, text: str, gone: list[str], placeholder: str) -> None:
+    out = pseudo.pseudonymize(text).text_pseudonymized
+    assert placeholder in out, out
+    assert not any(word in out for word in gone), out
+
+
+def test_psychiatry_stays_next_to_a_replaced_region(pseudo) -> None:
+    out = pseudo.pseudonymize("Samarbejde med Psykiatrien i Region Syddanmark.").text_pseudonymized
+    assert out == "Samarbejde med Psykiatrien i [REGION]."
+
+
+@pytest.mark.parametrize(("text", "original"), [
+    ("Kontakt Søren Poulsen ved spørgsmål.", "Søren Poulsen"),
+    ("Jobcenterchef Henrik Skov har besvaret på vegne af direktionen.", "Henrik Skov"),
+    ("Direktør Pia Andersen svarede.", "Pia Andersen"),
+    ("Fælles indsats + Jobcenter Køge.", "Jobcenter Køge"),
+])
+def test_spans_are_trimmed_to_the_name(pseudo, text: str, original: str) -> None:
+    pseudo.pseudonymize(text)
+    assert original in pseudo.key.originals
+    assert all(orig[0].isalpha() for orig in pseudo.key.originals), pseudo.key.originals
+
+
+def test_person_evidence_keeps_a_plain_word_used_as_a_name(pseudo) -> None:
+    out = pseudo.pseudonymize("Men hvidløg hjælper, mener lægerne B. Lau og R. Lin.").text_pseudonymized
+    assert "Lin" not in out and "Lau" not in out

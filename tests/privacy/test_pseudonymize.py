@@ -1,0 +1,249 @@
+"""Pseudonymisation: placeholders, exact offsets, study-wide numbering, the key file, the CLI."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hoi_nlp.privacy import gazetteers as gaz
+from hoi_nlp.privacy.key import PseudonymKey, key_path, load_key, save_key
+from hoi_nlp.privacy.pseudonymize import Pseudonymizer, assert_no_leak, ensure_no_leak
+from hoi_nlp.settings import Settings
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "privacy"
+
+
+@pytest.fixture(scope="session")
+def privacy_nlp():
+    from hoi_nlp.privacy.recognise import load_ner_pipeline
+
+    return load_ner_pipeline()
+
+
+@pytest.fixture
+def pseudo(privacy_nlp) -> Pseudonymizer:
+    return Pseudonymizer(key=PseudonymKey(study="test"), settings=Settings(), nlp=privacy_nlp)
+
+
+def check_offsets(text: str, result) -> None:
+    """Every span maps exactly between input and output, and the rest of the text is unchanged."""
+    out = result.text_pseudonymized
+    rebuilt, cursor = [], 0
+    for span in result.replaced:
+        assert out[span.out_start:span.out_end] == span.placeholder
+        rebuilt.append(out[cursor:span.out_start])
+        rebuilt.append(text[span.start:span.end])
+        cursor = span.out_end
+    rebuilt.append(out[cursor:])
+    assert "".join(rebuilt) == text
+
+
+@pytest.mark.parametrize(("text", "placeholder", "original"), [
+    ("Vi talte med direktør Mette Hansen i går.", "[PERSON 1]", "Mette Hansen"),
+    ("Det gælder for Høje-Taastrup Kommune.", "[KOMMUNE]", "Høje-Taastrup"),
+    ("Region Syddanmarks psykiatri deltager ikke.", "[REGION]", "Syddanmark"),
+    ("Vi samarbejder med Jobcenter Aalborg.", "[JOBCENTER]", "Aalborg"),
+    ("Borgerne kommer i Ungehuset.", "[ENHED]", "Ungehuset"),
+    ("Skriv til lars@kommune.dk.", "[EMAIL]", "lars@kommune.dk"),
+    ("Ring på 1234 5678 i dag.", "[TELEFON]", "1234 5678"),
+    ("CPR-nummeret 010203-1234 stod i sagen.", "[CPR]", "010203-1234"),
+    ("Vi holder til på Søndre Allé 4, 2. th. nu.", "[ADRESSE]", "Søndre Allé 4"),
+    ("Læs mere på www.kommune.dk/hoi i dag.", "[LINK]", "www.kommune.dk"),
+])
+def test_each_kind_is_replaced(pseudo, text: str, placeholder: str, original: str) -> None:
+    result = pseudo.pseudonymize(text)
+    assert placeholder in result.text_pseudonymized
+    assert original not in result.text_pseudonymized
+    check_offsets(text, result)
+
+
+def test_generic_mentions_and_national_bodies_stay(pseudo) -> None:
+    text = "Kommunaldirektør: Kommunen og regionen får hjælp fra KL og Socialstyrelsen."
+    result = pseudo.pseudonymize(text)
+    assert result.text_pseudonymized == text
+    assert result.replaced == ()
+
+
+def test_keep_organisations_from_settings_are_configurable(privacy_nlp) -> None:
+    from hoi_nlp.privacy.recognise import build_ner_pipeline
+
+    nlp = build_ner_pipeline(keep=["Trivselsrådet"])
+    text = "Vi fik støtte fra Trivselsrådet og Lars Hansen."
+    result = Pseudonymizer(key=PseudonymKey(), settings=Settings(), nlp=nlp).pseudonymize(text)
+    assert "Trivselsrådet" in result.text_pseudonymized and "Lars" not in result.text_pseudonymized
+
+
+def test_person_numbers_are_consistent_across_a_study(pseudo) -> None:
+    first = pseudo.pseudonymize("Direktør Mette Hansen og borgmester Jens Jensen var enige.")
+    second = pseudo.pseudonymize("Bagefter sagde Mette, at Jens Jensens forslag var godt.")
+    assert "[PERSON 1]" in first.text_pseudonymized and "[PERSON 2]" in first.text_pseudonymized
+    assert second.text_pseudonymized == "Bagefter sagde [PERSON 1], at [PERSON 2] forslag var godt."
+    check_offsets("Bagefter sagde Mette, at Jens Jensens forslag var godt.", second)
+
+
+def test_known_name_is_replaced_where_ner_alone_would_miss_it(pseudo) -> None:
+    pseudo.pseudonymize("Vi talte med konsulent Quentin Abernathy om planen.")
+    result = pseudo.pseudonymize("Abernathy mente noget andet.")
+    assert "Abernathy" not in result.text_pseudonymized
+
+
+@pytest.mark.parametrize("form", ["base", "genitive"])
+def test_all_98_municipalities_are_replaced(pseudo, form: str) -> None:
+    for muni in gaz.municipalities():
+        name = muni.name if form == "base" else gaz.genitives(muni.name)[0]
+        text = f"Vi har talt med direktionen i {name} om indsatsen." if form == "base" else \
+            f"Det er {name} indsats for udsatte unge, vi taler om."
+        result = pseudo.pseudonymize(text)
+        assert name not in result.text_pseudonymized, (name, result.text_pseudonymized)
+        assert "[KOMMUNE]" in result.text_pseudonymized, name
+
+
+def test_no_original_from_the_key_in_output(pseudo) -> None:
+    lines = (DATA / "comments.jsonl").read_text(encoding="utf-8").splitlines()
+    texts = [json.loads(line)["text"] for line in lines if line.strip()]
+    outputs = [pseudo.pseudonymize(t).text_pseudonymized for t in texts]
+    assert pseudo.key.originals
+    for out in outputs:
+        assert assert_no_leak(out, pseudo.key) == []
+
+
+def test_leak_check_finds_and_refuses_a_leak() -> None:
+    key = PseudonymKey()
+    key.placeholder_for("PERSON", "Mette Hansen")
+    assert assert_no_leak("Her nævnes Mette Hansens plan.", key) == ["Mette Hansens"]
+    assert assert_no_leak("Her nævnes Mette igen.", key) == ["Mette"]
+    from hoi_nlp.errors import ExportError
+
+    with pytest.raises(ExportError, match="leak"):
+        ensure_no_leak("Mette Hansen", key, where="quote 3")
+
+
+def test_pseudonymize_text_function(privacy_nlp) -> None:
+    key = PseudonymKey()
+    result = Pseudonymizer(key=key, settings=Settings(), nlp=privacy_nlp).pseudonymize(
+        "Borgmester Jens Jensen fra Odense.")
+    assert result.text_pseudonymized == "Borgmester [PERSON 1] fra [KOMMUNE]."
+    assert result.to_original(result.text_pseudonymized.index("fra")) == "Borgmester Jens Jensen ".__len__()
+
+
+def test_key_file_mode_atomic_and_roundtrip(tmp_path) -> None:
+    key = PseudonymKey(study="s")
+    key.placeholder_for("PERSON", "Mette Hansen")
+    path = save_key(key, tmp_path / "keys" / "k.json")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert list(path.parent.iterdir()) == [path]
+    loaded = load_key(path)
+    assert loaded.originals == {"Mette Hansen": "[PERSON 1]"}
+    assert loaded.placeholders() == {"[PERSON 1]": ["Mette Hansen"]}
+
+
+def test_corrupt_key_is_an_actionable_error(tmp_path) -> None:
+    from hoi_nlp.errors import HoiError
+
+    (tmp_path / "k.json").write_text("{", encoding="utf-8")
+    with pytest.raises(HoiError, match="k.json"):
+        load_key(tmp_path / "k.json")
+
+
+def test_a_study_redaction_keeps_key_in_workspace_keys_dir(workspace, privacy_nlp) -> None:
+    from hoi_nlp.privacy.redact import StudyRedactor
+    from tests.conftest import make_source
+
+    redactor = StudyRedactor(workspace, Settings(), nlp=privacy_nlp)
+    source = make_source("Direktør Mette Hansen i Vejle Kommune.")
+    assert redactor.redaction(source).text == "Direktør [PERSON 1] i [KOMMUNE]."
+    path = key_path(workspace)
+    assert path.parent == workspace.keys_dir and workspace.exports_dir not in path.parents
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "Mette Hansen" in path.read_text(encoding="utf-8")
+    assert not any("Mette" in p.read_text() for p in workspace.exports_dir.rglob("*") if p.is_file())
+
+
+def test_cli_pseudonymize_contract(tmp_path, privacy_nlp, monkeypatch) -> None:
+    from hoi_nlp.cli import app
+
+    out, key = tmp_path / "out" / "p.jsonl", tmp_path / "keys" / "key.json"
+    result = CliRunner().invoke(app, ["pseudonymize", "-i", str(DATA / "comments.jsonl"), "-o", str(out),
+                                      "--key", str(key)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == ["R01", "R02", "R03"]
+    assert lines[0]["respondent"] == "R01"
+    for line in lines:
+        for span in line["replaced"]:
+            assert set(span) == {"start", "end", "type", "placeholder", "out_start", "out_end"}
+            assert line["text_pseudonymized"][span["out_start"]:span["out_end"]] == span["placeholder"]
+        assert assert_no_leak(line["text_pseudonymized"], load_key(key)) == []
+    assert lines[0]["text"].startswith("Vi har talt med direktør Mette")
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+
+
+def test_cli_drop_original_leaves_no_name_in_output(tmp_path, privacy_nlp) -> None:
+    from hoi_nlp.cli import app
+
+    out, key = tmp_path / "out" / "p.jsonl", tmp_path / "keys" / "key.json"
+    result = CliRunner().invoke(app, ["pseudonymize", "-i", str(DATA / "comments.jsonl"), "-o", str(out),
+                                      "--key", str(key), "--drop-original"])
+    assert result.exit_code == 0, result.output
+    written = out.read_text(encoding="utf-8")
+    assert "text\"" not in written.replace("text_pseudonymized\"", "")
+    assert assert_no_leak(written, load_key(key)) == []
+
+
+def test_cli_bad_jsonl_names_the_line(tmp_path) -> None:
+    from hoi_nlp.cli import app
+
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["pseudonymize", "-i", str(DATA / "bad.jsonl"), "-o", str(out),
+                                      "--key", str(tmp_path / "keys" / "k.json")])
+    assert result.exit_code == 1
+    assert "HOI-E040" in result.output and "line 2" in result.output
+    assert not out.exists()
+
+
+def test_cli_refuses_key_next_to_output(tmp_path) -> None:
+    from hoi_nlp.cli import app
+
+    result = CliRunner().invoke(app, ["pseudonymize", "-i", str(DATA / "comments.jsonl"), "-o",
+                                      str(tmp_path / "o.jsonl"), "--key", str(tmp_path / "k.json")])
+    assert result.exit_code == 1 and "key file" in result.output
+
+
+def test_leak_guard_ignores_junk_key_entries_and_matches_whole_words() -> None:
+    key = PseudonymKey()
+    for junk in ("+", "+ Job", "Bo", "Job", "Børn", "Psykiatrien", "12"):
+        key.originals[junk] = "[NAVN]"
+    key.placeholder_for("PERSON", "Mette Hansen")
+    key.placeholder_for("STED", "Gellerup")
+    text = "Børn + Job og Psykiatrien i Bolig 12; Mettesen og Gellerupplanen er ikke Mette."
+    assert assert_no_leak(text, key) == ["Mette"]
+    assert assert_no_leak("Familier i Gellerup.", key) == ["Gellerup"]
+
+
+GENERIC_IN_DEMO = {
+    "Psykiatrien", "Børn", "Familie", "Familieafdelingen", "Familieteamet", "Datadeling", "Lovgivningen",
+    "Omsorg", "Job", "Budgetlogikken", "Forvaltningsstrukturen", "Mentorforløb", "Overgangsforløb",
+    "Fremskudt", "KUI", "BUL", "FGU", "Børneudvalget", "Integrationsudvalget", "Magistraten", "Borgercenter",
+    "Hjemløseindsatsen", "Børne-", "Familie-", "Beskæftigelses-", "Arbejdsmarkeds-", "Kriminalforsorgen",
+    "Momentum", "Nexus", "DUBU", "Sundhed", "Velfærd",
+}
+
+
+@pytest.mark.slow
+def test_demo_privacy_review_has_no_generic_originals(privacy_nlp) -> None:
+    from benchmarks.privacy_review import review, study_texts
+
+    demo = Path(__file__).resolve().parents[2] / "corpora" / "demo"
+    pseudo = Pseudonymizer(key=PseudonymKey(), settings=Settings(), nlp=privacy_nlp)
+    rows = review(study_texts(study_dir=demo), pseudonymizer=pseudo)
+    originals = {row.original for row in rows}
+    assert not originals & GENERIC_IN_DEMO, sorted(originals & GENERIC_IN_DEMO)
+    names = [row.original for row in rows if row.type not in ("TELEFON", "CPR")]
+    assert all(any(ch.isalpha() for ch in o) and o[0].isalnum() for o in names), names
+    assert {"Gellerup", "Mjølnerparken", "Hundested", "Brøndby Strand", "Jobcenter Køge", "Søren Poulsen",
+            "Henrik Skov", "Center for Sammenhængende Indsatser"} <= originals

@@ -1,0 +1,143 @@
+"""The privacy NER pipeline: model + gazetteers + patterns (loads the shipped model once)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hoi_nlp.privacy import gazetteers as gaz
+
+
+@pytest.fixture(scope="session")
+def privacy_nlp():
+    from hoi_nlp.privacy.recognise import load_ner_pipeline
+
+    return load_ner_pipeline()
+
+
+def labelled(nlp, text: str) -> list[tuple[str, str]]:
+    from hoi_nlp.privacy.recognise import entities
+
+    return [(span.text, span.label_) for span in entities(nlp(text))]
+
+
+def test_gazetteer_has_98_municipalities_in_5_regions() -> None:
+    munis = gaz.municipalities()
+    assert len(munis) == 98
+    assert len({m.name for m in munis}) == 98
+    assert {m.region for m in munis} == set(gaz.REGIONS)
+    names = {m.name for m in munis}
+    assert {"Høje-Taastrup", "Lyngby-Taarbæk", "Ringkøbing-Skjern", "Bornholm"} <= names
+    assert "Christiansø" not in names
+    assert {m.official for m in munis} >= {"Bornholms Regionskommune", "Københavns Kommune"}
+
+
+def test_name_lists_are_large_enough() -> None:
+    assert len(gaz.first_names()) >= 400
+    assert len(gaz.last_names()) >= 200
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Ballerup", ["Ballerups"]),
+    ("Aarhus", ["Aarhus'", "Aarhus’", "Aarhuss"]),
+    ("KL", ["KL's", "KL’s", "KLs"]),
+])
+def test_genitives(name: str, expected: list[str]) -> None:
+    assert gaz.genitives(name) == expected
+
+
+def test_ambiguous_names_are_case_sensitive() -> None:
+    _, exact = gaz.phrase_patterns()
+    texts = {p["pattern"] for p in exact}
+    assert "Vejen" in texts and "KL" in texts and "Aarhus" not in texts
+
+
+@pytest.mark.parametrize(("text", "entity", "label"), [
+    ("Det besluttede Københavns Kommunes direktion.", "Københavns Kommunes", "KOMMUNE"),
+    ("Vi ser på Aarhus' erfaringer.", "Aarhus'", "KOMMUNE"),
+    ("Det er en typisk københavnsk løsning.", "københavnsk", "KOMMUNE"),
+    ("Mange aarhusianere bruger tilbuddet.", "aarhusianere", "KOMMUNE"),
+    ("Samarbejdet med Region Midtjyllands psykiatri er svært.", "Region Midtjyllands", "REGION"),
+    ("Vi henviser til Jobcentret i Vejle.", "Jobcentret i Vejle", "JOBCENTER"),
+    ("Borgerne mødes i Ungehuset hver uge.", "Ungehuset", "ENHED"),
+    ("Familiehuset på Nørrebro er åbent.", "Familiehuset på Nørrebro", "ENHED"),
+    ("Vi har nu Center for Børn og Familie.", "Center for Børn og Familie", "ENHED"),
+    ("Vi talte med direktør Mette Hansen om det.", "Mette Hansen", "PERSON"),
+    ("Det mener borgmester Jens Jensen også.", "Jens Jensen", "PERSON"),
+    ("Det ved min kollega Lars godt.", "Lars", "PERSON"),
+    ("Chefen for familieafdelingen, Pia, er enig.", "Pia", "PERSON"),
+    ("Skriv til pia.hansen@kommune.dk i dag.", "pia.hansen@kommune.dk", "EMAIL"),
+    ("Ring på 12 34 56 78 eller +45 12345678.", "12 34 56 78", "TELEFON"),
+    ("Hans CPR er 010203-1234 ifølge sagen.", "010203-1234", "CPR"),
+    ("Mødet er på Vestergade 12 i morgen.", "Vestergade 12", "ADRESSE"),
+    ("Se https://www.kk.dk/hoi for mere.", "https://www.kk.dk/hoi", "LINK"),
+    ("Læs mere på kommune.dk/hoi i dag.", "kommune.dk/hoi", "LINK"),
+    ("Vi følger Styrelsen for Arbejdsmarked og Rekruttering tæt.",
+     "Styrelsen for Arbejdsmarked og Rekruttering", "KEEP"),
+])
+def test_entity_kinds(privacy_nlp, text: str, entity: str, label: str) -> None:
+    assert (entity, label) in labelled(privacy_nlp, text)
+
+
+@pytest.mark.parametrize("text", [
+    "Kommunen har ikke ressourcer nok, og regionen deltager ikke.",
+    "Kommunaldirektør: Det går godt med samarbejdet.",
+    "Direktør: Vi har valgt en netværksmodel.",
+    "Vejen frem er et tættere samarbejde mellem områderne.",
+])
+def test_generic_words_and_role_labels_are_not_entities(privacy_nlp, text: str) -> None:
+    assert [e for e in labelled(privacy_nlp, text) if e[1] != "KEEP"] == []
+
+
+@pytest.mark.parametrize("text", ["Den 12.03.2024 kl. 10.30 mødtes vi.", "Det kostede 12 345 678 kr. i 2023-2024.",
+                                  "Mødet var 12-03-2024 og varede 2,5 time."])
+def test_dates_and_amounts_are_not_phone_numbers(privacy_nlp, text: str) -> None:
+    assert [e for e in labelled(privacy_nlp, text) if e[1] == "TELEFON"] == []
+
+
+def test_national_bodies_are_kept(privacy_nlp) -> None:
+    found = dict(labelled(privacy_nlp, "KL, Socialstyrelsen og Social- og Boligministeriet er med."))
+    assert found == {"KL": "KEEP", "Socialstyrelsen": "KEEP", "Social- og Boligministeriet": "KEEP"}
+
+
+def test_statistical_model_finds_unknown_person(privacy_nlp) -> None:
+    found = labelled(privacy_nlp, "Projektet blev ledet af Quentin Abernathy fra universitetet.")
+    assert any("Abernathy" in text for text, _ in found)
+
+
+def test_missing_model_raises_actionable_error(tmp_path) -> None:
+    from hoi_nlp.errors import ModelError
+    from hoi_nlp.privacy.recognise import build_ner_pipeline
+
+    with pytest.raises(ModelError, match="train-ner"):
+        build_ner_pipeline(model_dir=tmp_path / "nope")
+
+
+def _mixed_texts() -> list[str]:
+    people = ["Mette Frederiksen", "Hans Jensen", "Birgit Holm", "Ole Sørensen", "Karina Dam"]
+    places = ["Vejle Kommune", "Jobcenter Aarhus", "Region Midtjylland", "Odense"]
+    return [f"{people[i % 5]} fra {places[i % 4]} sagde det på mødet nr. {i}." for i in range(40)]
+
+
+def test_helper_processes_find_exactly_the_serial_spans(privacy_nlp, monkeypatch, caplog) -> None:
+    """Chunks shared with a spawned helper come back in order, with the same spans as one process."""
+    from hoi_nlp.privacy import recognise as ner
+
+    monkeypatch.setattr(ner, "PARALLEL_MIN_TEXTS", 0)
+    texts = _mixed_texts()
+    serial = ner.detect_entity_spans(texts, privacy_nlp)
+    assert any(label == "PERSON" for spans in serial for _, _, label in spans)
+    parallel = ner.detect_entity_spans(texts, privacy_nlp, helpers=1, pipeline_args=(None, None, ()), chunk_size=3)
+    assert parallel == serial
+    assert "helper process failed" not in caplog.text
+
+
+def test_a_helper_that_cannot_start_leaves_the_work_to_this_process(privacy_nlp, monkeypatch, tmp_path,
+                                                                    caplog) -> None:
+    from hoi_nlp.privacy import recognise as ner
+
+    monkeypatch.setattr(ner, "PARALLEL_MIN_TEXTS", 0)
+    texts = _mixed_texts()
+    broken = (str(tmp_path / "no-model"), None, ())
+    assert ner.detect_entity_spans(texts, privacy_nlp, helpers=1, pipeline_args=broken, chunk_size=3) == \
+        ner.detect_entity_spans(texts, privacy_nlp)
+    assert "helper process failed" in caplog.text
