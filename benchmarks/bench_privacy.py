@@ -25,8 +25,8 @@ def run(data: Path, *, limit: int = 0) -> list[dict]:
     """Time the three stages on the test split; return one row per stage."""
     import spacy
 
-    from hoi_nlp.privacy.recognise import BUNDLED_MODEL, build_ner_pipeline
     from hoi_nlp.privacy.pseudonymize import Pseudonymizer, PseudonymKey
+    from hoi_nlp.privacy.recognise import BUNDLED_MODEL, build_ner_pipeline
     from hoi_nlp.settings import resolve_repo_path
 
     texts = [s.as_text() for s in read_iob2(split_path(data, "test"), limit=limit)]

@@ -30,10 +30,10 @@ def _timed(func: Callable[[], Any]) -> tuple[Any, float]:
 
 def bench_size(size: int, root: Path, *, backend: str) -> dict[str, Any]:
     """Generate, ingest and segment a study of ``size`` answers, then time the theme stages."""
-    from hoi_nlp.stages import themes
     from hoi_nlp.codebook import load_codebook
-    from hoi_nlp.stages.study import ingest_stage, segment_stage
     from hoi_nlp.settings import EmbeddingSettings, Settings
+    from hoi_nlp.stages import themes
+    from hoi_nlp.stages.study import ingest_stage, segment_stage
     from hoi_nlp.store import Workspace
 
     settings = Settings(embeddings=EmbeddingSettings(backend=backend))  # type: ignore[arg-type]

@@ -59,6 +59,7 @@ def _embed_raw(study: Path, workspace: Workspace) -> int:
 def _code(coder_name: str) -> Callable[[Path, Workspace], int]:
     def run(study: Path, workspace: Workspace) -> int:
         from hoi_nlp.coding.factory import make_coder
+
         from hoi_nlp.stages.study import code_stage
 
         settings = load_settings()

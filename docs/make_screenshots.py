@@ -30,11 +30,12 @@ PASSWORD = "demo-password-1"
 
 def build_workspace(root: Path, coder_name: str) -> object:
     """Ingest, segment and code the demo study into ``root``."""
-    from hoi_nlp.codebook import load_codebook
     from hoi_nlp.coding.factory import make_coder
+
+    from hoi_nlp.codebook import load_codebook
     from hoi_nlp.errors import HoiError
-    from hoi_nlp.stages.study import code_stage, ingest_stage, segment_stage
     from hoi_nlp.settings import load_settings
+    from hoi_nlp.stages.study import code_stage, ingest_stage, segment_stage
     from hoi_nlp.store import Workspace
 
     settings = load_settings()

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from hoi_nlp.coding.rules import RuleCoder
-from hoi_nlp.stages.study import code_stage, segment_stage
 from hoi_nlp.settings import Settings
+from hoi_nlp.stages.study import code_stage, segment_stage
 from hoi_nlp.store import load_assignments, load_segments, load_sources, save_sources
 from tests.conftest import make_source
 

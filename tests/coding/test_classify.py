@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from hoi_nlp.coding.classify import ClassifierModel
-from hoi_nlp.coding.training.data import label_matrix, load_labelled
 from hoi_nlp.coding.features import analyse_texts
+from hoi_nlp.coding.training.data import label_matrix, load_labelled
 from hoi_nlp.nlp.embed import TfidfEmbedder
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hoi_nlp.coding.training.data import label_matrix, load_labelled
 from hoi_nlp.coding.similarity import SimilarityModel
+from hoi_nlp.coding.training.data import label_matrix, load_labelled
 
 
 def _fit(codebook, path, embedder):

@@ -9,8 +9,7 @@ import pytest
 
 from hoi_nlp.export.cite import Embedding, best_quotes, register_quotes, resolve_quote
 from hoi_nlp.export.quotes import citation_line, make_quote
-from hoi_nlp.records import CodeReview
-from hoi_nlp.records import Quote
+from hoi_nlp.records import CodeReview, Quote
 
 CITATION = re.compile(r'^«"[^"]+" \((Kommunaldirektør|Direktør)(, [^)]+)?\)»$')
 

@@ -25,8 +25,8 @@ def _build(root: Path) -> Path:
     from hoi_nlp.codebook import load_codebook
     from hoi_nlp.coding.rules import RuleCoder
     from hoi_nlp.review.masking import PrivacyView
-    from hoi_nlp.stages.study import code_stage, ingest_stage, segment_stage
     from hoi_nlp.settings import Settings
+    from hoi_nlp.stages.study import code_stage, ingest_stage, segment_stage
     from hoi_nlp.store import Workspace
 
     workspace = Workspace.open(root / "study_small", study="study_small")
