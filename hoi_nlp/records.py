@@ -18,7 +18,16 @@ SourceKind = Literal["survey_answer", "transcript"]
 SegmentKind = Literal["answer", "turn", "passage", "sentence"]
 SpeakerRole = Literal["interviewer", "respondent"]
 CoderMethod = Literal["rule", "similarity", "classifier", "combined", "topic", "human"]
-DecisionAction = Literal["accept", "reject", "add", "remove", "span", "memo", "flag", "unflag", "consensus", "undo"]
+DecisionAction = Literal[
+    "accept", "reject", "add", "remove", "span", "memo", "flag", "unflag", "consensus", "undo", "stance"
+]
+# How a barrier is spoken of: it stands in the way, it is what success needs, it was overcome or is
+# absent ("det er ikke en barriere hos os"), or its degree is rated ("i mindre grad").
+Stance = Literal["hindrance", "precondition", "overcome", "rating"]
+STANCES: tuple[str, ...] = ("hindrance", "precondition", "overcome", "rating")
+# A suggestion above the coder's threshold, or a below-threshold candidate the review app shows
+# as "possible" (it never counts in tables).
+Tier = Literal["suggested", "possible"]
 
 
 def content_hash(text: str) -> str:
@@ -133,6 +142,8 @@ class CodeAssignment(_Record):
     model_version: str | None = None
     evidence: tuple[Evidence, ...] = ()
     components: dict[str, float] = Field(default_factory=dict)
+    stance: Stance | None = None  # barrier codes only
+    tier: Tier = "suggested"
 
 
 class ReviewDecision(_Record):
@@ -167,6 +178,7 @@ class CodeReview(_Record):
     end: int | None = None
     memo: str = ""
     analyst: str = ""
+    stance: Stance | None = None  # the analyst's stance of a barrier code, when set
 
 
 class Quote(_Record):

@@ -38,7 +38,9 @@ from sqlalchemy import (
     delete,
     event,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 
@@ -94,6 +96,8 @@ assignments_table = Table(
     Column("model_version", String(200)),
     Column("evidence", JSON, nullable=False),
     Column("components", JSON, nullable=False),
+    Column("stance", String(20)),
+    Column("tier", String(12), nullable=False, server_default="suggested"),
     Column("run_id", String(64)),
     UniqueConstraint("segment_id", "code_id", "coder", name="uq_assignment"),
     Index("ix_assignments_code", "code_id"),
@@ -126,6 +130,25 @@ def _enable_sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+def create_tables(engine: Engine, tables: MetaData) -> None:
+    """Create missing tables and add missing nullable/defaulted columns to existing ones.
+
+    A workspace made by an earlier version keeps its data: new columns are added in place.
+    """
+    tables.create_all(engine)
+    inspector = inspect(engine)
+    for table in tables.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            column_type = column.type.compile(dialect=engine.dialect)
+            default = f" DEFAULT '{column.server_default.arg}'" if column.server_default is not None else ""
+            with engine.begin() as conn:
+                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {column_type}{default}'))
+            logger.info("added column %s.%s to an existing workspace", table.name, column.name)
 
 
 @dataclass
@@ -166,8 +189,8 @@ class Workspace:
         return self._engine
 
     def create_schema(self) -> None:
-        """Create all tables that do not exist yet."""
-        metadata.create_all(self.engine)
+        """Create all tables that do not exist yet, and columns added since a workspace was made."""
+        create_tables(self.engine, metadata)
 
     def path(self, *parts: str) -> Path:
         """A path inside the workspace; parent folders are created."""

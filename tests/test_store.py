@@ -63,3 +63,32 @@ def test_segments_load_by_id_in_source_order(workspace):
     loaded = load_segments(workspace, codable=True, segment_ids=wanted)
     assert [seg.segment_id for seg in loaded] == [seg.segment_id for seg in every if seg.segment_id in set(wanted)]
     assert load_segments(workspace, segment_ids=[]) == []
+
+
+def test_a_workspace_from_an_earlier_version_gains_new_columns_and_keeps_its_data(tmp_path):
+    """Columns added since a workspace was made (assignment stance and tier) are added in place."""
+    import sqlite3
+
+    from hoi_nlp.store import Workspace, load_assignments, replace_assignments, save_segments, save_sources
+
+    workspace = Workspace.open(tmp_path / "ws", study="old")
+    source = make_source("IT-systemerne taler ikke sammen.")
+    save_sources(workspace, [source])
+    from hoi_nlp.segment import segment_source
+
+    segments = segment_source(source)
+    save_segments(workspace, segments)
+    from hoi_nlp.records import CodeAssignment
+
+    unit = next(s for s in segments if s.codable)
+    replace_assignments(workspace, [CodeAssignment(segment_id=unit.segment_id, code_id="barrier.it_integration",
+                                                   confidence=0.9, method="rule", coder="hoi.rules.v1",
+                                                   codebook_version="v")],
+                        segment_ids=[unit.segment_id], coders=["hoi.rules.v1"])
+    workspace.engine.dispose()
+    with sqlite3.connect(tmp_path / "ws" / "hoi.db") as conn:  # as an earlier version left it
+        conn.execute("ALTER TABLE assignments DROP COLUMN stance")
+        conn.execute("ALTER TABLE assignments DROP COLUMN tier")
+    reopened = Workspace.open(tmp_path / "ws", create=False)
+    [assignment] = load_assignments(reopened)
+    assert (assignment.code_id, assignment.stance, assignment.tier) == ("barrier.it_integration", None, "suggested")

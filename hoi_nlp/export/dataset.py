@@ -48,7 +48,8 @@ def load_coded_study(
             hint="run `hoi run STUDY_DIR` or `hoi ingest` first",
         )
     segments = load_segments(workspace, codable=True)
-    assignments = [a for a in load_assignments(workspace, coder=coder) if codebook.has_code(a.code_id)]
+    assignments = [a for a in load_assignments(workspace, coder=coder)
+                   if codebook.has_code(a.code_id) and a.tier == "suggested"]  # "possible" ones never count
     by_id = {seg.segment_id: seg for seg in segments}
     reviews = code_reviews(current_state(workspace), by_id) if with_review else {}
     reviews = {k: v for k, v in reviews.items() if codebook.has_code(k[1])}

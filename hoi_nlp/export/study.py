@@ -60,6 +60,7 @@ class Coding:
     memo: str = ""
     analyst: str = ""
     coders: tuple[str, ...] = ()
+    stance: str | None = None  # barrier codes: the analyst's stance if set, else the machine's
 
     @property
     def counted(self) -> bool:
@@ -202,6 +203,8 @@ def _coding(
         memo=review.memo if review else "",
         analyst=review.analyst if review else "",
         coders=tuple(sorted({a.coder for a in machine})),
+        stance=(review.stance if review and review.stance else None)
+        or next((a.stance for a in machine if a.stance), None),
     )
 
 

@@ -21,14 +21,14 @@ from sqlalchemy import insert, select
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ReviewError
-from hoi_nlp.records import CodeReview, ReviewDecision, utcnow
+from hoi_nlp.records import STANCES, CodeReview, ReviewDecision, utcnow
 from hoi_nlp.review.tables import decisions_table, ensure_review_schema
 from hoi_nlp.store import Workspace, assignments_table, segments_table, sources_table
 
 logger = logging.getLogger(__name__)
 
 MAIN_ROUND = "main"
-ACTIONS = ("accept", "reject", "add", "remove", "span", "memo", "flag", "unflag", "consensus", "undo")
+ACTIONS = ("accept", "reject", "add", "remove", "span", "memo", "flag", "unflag", "consensus", "undo", "stance")
 CODE_ACTIONS = frozenset({"accept", "reject", "add", "remove", "consensus"})
 PRESENT = frozenset({"accepted", "added"})
 OUTCOMES = ("present", "absent")
@@ -59,6 +59,7 @@ class CodeState:
     flagged: bool = False
     decided_by: str | None = None
     decided_at: datetime | None = None
+    stance: str | None = None  # set by a "stance" decision (barrier codes)
 
     @property
     def present(self) -> bool:
@@ -171,6 +172,9 @@ def _validate(conn: Any, decision: ReviewDecision, codebook: Codebook | None) ->
         check_span(decision.segment_id, decision.start, decision.end, text_length=len(text), context=context)
     if decision.action == "memo" and not (decision.memo or "").strip():
         raise ReviewError("a memo cannot be empty", where=f"segment {decision.segment_id}")
+    if decision.action == "stance" and (not decision.code_id or decision.outcome not in STANCES):
+        raise ReviewError(f"a stance needs a code and one of {', '.join(STANCES)}, got {decision.outcome!r}",
+                          where=f"segment {decision.segment_id}")
     if decision.action == "consensus" and decision.outcome not in OUTCOMES:
         raise ReviewError(f"a consensus needs outcome 'present' or 'absent', got {decision.outcome!r}")
     if decision.action == "undo":
@@ -281,10 +285,10 @@ def effective_decisions(decisions: Sequence[ReviewDecision]) -> list[ReviewDecis
 def machine_suggestions(
     workspace: Workspace, *, segment_ids: Sequence[str] | None = None
 ) -> dict[tuple[str, str], float]:
-    """Highest machine confidence per (segment, code) over all coders."""
+    """Highest machine confidence per (segment, code) over all coders (suggestions, not "possible" ones)."""
     query = select(
         assignments_table.c.segment_id, assignments_table.c.code_id, assignments_table.c.confidence
-    )
+    ).where(assignments_table.c.tier == "suggested")
     if segment_ids is not None:
         query = query.where(assignments_table.c.segment_id.in_(list(segment_ids)))
     best: dict[tuple[str, str], float] = {}
@@ -331,6 +335,8 @@ def _apply(state: ReviewState, decision: ReviewDecision, suggestions: dict[tuple
     elif decision.action in ("flag", "unflag"):
         target: Any = code_state if code_state is not None else note
         target.flagged = decision.action == "flag"
+    elif decision.action == "stance" and code_state is not None:
+        code_state.stance = decision.outcome
 
 
 def fold(decisions: Iterable[ReviewDecision], suggestions: dict[tuple[str, str], float]) -> ReviewState:
@@ -398,6 +404,7 @@ def code_reviews(state: ReviewState, segment_ids: Iterable[str] | None = None) -
             end=span[1] if span else None,
             memo=memo,
             analyst=code.decided_by or "",
+            stance=code.stance,  # type: ignore[arg-type]
         )
     return out
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
 )
 
-from hoi_nlp.store import Workspace
+from hoi_nlp.store import Workspace, create_tables
 
 review_metadata = MetaData()
 
@@ -102,5 +102,5 @@ def ensure_review_schema(workspace: Workspace) -> None:
     with _lock:
         if url in _created:
             return
-        review_metadata.create_all(workspace.engine)
+        create_tables(workspace.engine, review_metadata)
         _created.add(url)
