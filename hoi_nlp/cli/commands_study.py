@@ -36,6 +36,9 @@ def run_command(
 
     workspace_dir = (workspace or default_workspace_dir(study_dir)).resolve()
     load_codebook(_codebook_path(codebook))  # fail fast with a clear message before the flow starts
+    from hoi_nlp.store import Workspace
+
+    Workspace.open(workspace_dir)  # the study database (HOI_DATABASE_URL) is reachable, or one clear error
     from flows.environment import configure_prefect
 
     verbose = logging.getLogger().isEnabledFor(logging.INFO)

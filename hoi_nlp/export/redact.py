@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import JSON, Column, MetaData, String, Table, Text, insert, select
+from sqlalchemy import JSON, Column, MetaData, String, Table, Text, select
 
 from hoi_nlp.export.tables import CodedStudy
 from hoi_nlp.records import content_hash
-from hoi_nlp.store import Workspace
+from hoi_nlp.store import Workspace, create_tables, upsert
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def pseudonymize_texts(workspace: Workspace, texts: Sequence[str]) -> dict[str, 
     """Pseudonymised form of each distinct text (cached in the workspace), keyed by the text."""
     from hoi_nlp.pseudonymize import pseudonymize_records
 
-    _metadata.create_all(workspace.engine)
+    create_tables(_metadata, workspace.engine)
     by_hash = {_text_key(text): text for text in texts}
     done = _cached(workspace, list(by_hash))
     todo = [(h, t) for h, t in by_hash.items() if h not in done]
@@ -80,7 +80,7 @@ def pseudonymize_texts(workspace: Workspace, texts: Sequence[str]) -> dict[str, 
         rows = [{"text_hash": h, "text_out": r.text_pseudonymized,
                  "spans": json.loads(json.dumps(r.to_dict().get("replaced", [])))} for h, r in results.items()]
         with workspace.engine.begin() as conn:
-            conn.execute(insert(pseudonymized_table), rows)
+            upsert(conn, pseudonymized_table, rows, keys=["text_hash"], replace=False)
         done.update({row["text_hash"]: row["text_out"] for row in rows})
     return {text: done[h] for h, text in by_hash.items()}
 

@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from hoi_nlp.records import Source
 from hoi_nlp.review.tables import ensure_review_schema, pseudonym_cache_table
-from hoi_nlp.store import Workspace, load_sources
+from hoi_nlp.store import Workspace, load_sources, upsert
 
 logger = logging.getLogger(__name__)
 
@@ -123,12 +123,7 @@ class PrivacyView:
                 for s, spans in zip(sources, results, strict=True)
             ]
             with self.workspace.engine.begin() as conn:
-                conn.execute(
-                    pseudonym_cache_table.delete().where(
-                        pseudonym_cache_table.c.source_id.in_([s.source_id for s in sources])
-                    )
-                )
-                conn.execute(insert(pseudonym_cache_table), rows)
+                upsert(conn, pseudonym_cache_table, rows, keys=["source_id"])
         for source, spans in zip(sources, results, strict=True):
             self._memory[source.content_hash] = spans
         return {s.source_id: spans for s, spans in zip(sources, results, strict=True)}
