@@ -63,6 +63,8 @@ from hoi_nlp.records import CodeAssignment, Evidence, Segment, Source, utcnow
 logger = logging.getLogger(__name__)
 
 DATABASE_URL_ENV = "HOI_DATABASE_URL"
+#: Marks a workspace folder whose database is on a server (a SQLite workspace has its hoi.db).
+SERVER_MARKER = ".hoi-workspace"
 CONNECT_TIMEOUT_S = 5
 
 #: Identifiers and labels (ids, codes, names, versions): unbounded, because PostgreSQL enforces
@@ -346,7 +348,16 @@ class Workspace:
                                  hint="run `hoi run STUDY_DIR` (or `hoi ingest`) first")
         root.mkdir(parents=True, exist_ok=True)
         workspace.create_schema()
+        if db_url is not None and not (root / SERVER_MARKER).exists():
+            (root / SERVER_MARKER).write_text(
+                f"The study database of this workspace is {masked_url(db_url)} ({DATABASE_URL_ENV}).\n",
+                encoding="utf-8")
         return workspace
+
+    @staticmethod
+    def is_workspace_dir(path: str | Path) -> bool:
+        """Whether ``path`` is a workspace folder (SQLite's ``hoi.db`` or a server database's marker)."""
+        return (Path(path) / "hoi.db").exists() or (Path(path) / SERVER_MARKER).exists()
 
     @property
     def engine(self) -> Engine:

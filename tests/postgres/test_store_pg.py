@@ -178,3 +178,15 @@ def test_review_tables_on_postgres(workspace, small_codebook):
     finish_round(workspace, "R1", "anna")
     assert "anna" in finish_round(workspace, "R1", "anna").finished
     assert [r.round_id for r in list_rounds(workspace)] == ["R1"]
+
+
+def test_a_workspace_folder_is_recognised_without_hoi_db(tmp_path, pg_url, monkeypatch):
+    """Commands given a workspace folder (`hoi export WS`) used to look for its hoi.db file."""
+    from hoi_nlp.runner import resolve_workspace
+
+    monkeypatch.setenv("HOI_DATABASE_URL", pg_url)
+    monkeypatch.chdir(tmp_path)
+    created = Workspace.open(tmp_path / "elsewhere" / "study_ws")
+    assert not (created.root / "hoi.db").exists()
+    assert resolve_workspace(created.root).root == created.root
+    assert "***" in (created.root / ".hoi-workspace").read_text(encoding="utf-8")
