@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import (
     JSON,
@@ -192,8 +193,9 @@ def masked_url(url: str) -> str:
 
 
 def _url_label(url: str) -> str:
-    source = DATABASE_URL_ENV if os.environ.get(DATABASE_URL_ENV) == url else "the database URL"
-    return f"{source}={masked_url(url)}"
+    setting = os.environ.get(DATABASE_URL_ENV) or ""
+    from_env = setting == url or ("{study}" in setting and url.startswith(setting.split("{study}")[0]))
+    return f"{DATABASE_URL_ENV if from_env else 'the database URL'}={masked_url(url)}"
 
 
 def _driver_hint(url: URL) -> str:
@@ -254,7 +256,7 @@ def _connection_error(raw_url: str, exc: BaseException) -> WorkspaceError:
         hint = "check the user name and password in the URL"
     elif "does not exist" in lowered and "database" in lowered:
         hint = "create the database first (one per study), e.g. createdb -O USER STUDY"
-    elif any(word in lowered for word in ("refused", "timeout", "timed out", "resolve", "could not translate")):
+    elif any(word in lowered for word in ("refused", "timeout", "timed out", "resolve", "translate")):
         hint = "is the PostgreSQL server running and reachable at that host and port?"
     else:
         hint = "check the server, the URL and the user's rights"
@@ -333,12 +335,15 @@ class Workspace:
         """Open (and by default create) the workspace at ``root``.
 
         The database is ``<root>/hoi.db`` (SQLite) unless ``db_url`` or the ``HOI_DATABASE_URL``
-        environment variable gives another SQLAlchemy URL (PostgreSQL: ``postgresql+psycopg://…``).
+        environment variable gives another SQLAlchemy URL (PostgreSQL: ``postgresql+psycopg://…``);
+        ``{study}`` in it is replaced by the study's name (one database per study).
         Raises :class:`WorkspaceError` when the database cannot be reached, naming the URL without
         its password.
         """
         root = Path(root).resolve()
         db_url = db_url or os.environ.get(DATABASE_URL_ENV) or None
+        if db_url is not None and "{study}" in db_url:  # one database per study from one setting
+            db_url = db_url.replace("{study}", quote(study or root.name, safe=""))
         if not create and not (root / "hoi.db").exists() and db_url is None:
             raise WorkspaceError("no study database here", path=str(root),
                                  hint="run `hoi run STUDY_DIR` (or `hoi ingest`) first")

@@ -190,3 +190,22 @@ def test_a_workspace_folder_is_recognised_without_hoi_db(tmp_path, pg_url, monke
     assert not (created.root / "hoi.db").exists()
     assert resolve_workspace(created.root).root == created.root
     assert "***" in (created.root / ".hoi-workspace").read_text(encoding="utf-8")
+
+
+def test_one_database_per_study_from_one_setting(tmp_path, pg_cluster, monkeypatch):
+    """HOI_DATABASE_URL=…/hoi_{study}: each study's workspace opens its own database."""
+    from hoi_nlp.store import close_shared_engine
+
+    names = {study: pg_cluster.create_database(f"hoi_{study}") for study in ("alpha", "beta")}
+    monkeypatch.setenv("HOI_DATABASE_URL", pg_cluster.url("hoi_{study}"))
+    try:
+        for study in names:
+            workspace = Workspace.open(tmp_path / study)
+            assert workspace.db_url == pg_cluster.url(f"hoi_{study}")
+            save_sources(workspace, [make_source(f"Svar i {study}.", source_id=f"{study}:1", respondent_id=study)])
+        for study in names:
+            assert [s.source_id for s in load_sources(Workspace.open(tmp_path / study))] == [f"{study}:1"]
+    finally:
+        for study, name in names.items():
+            close_shared_engine(pg_cluster.url(f"hoi_{study}"))
+            pg_cluster.drop_database(name)
