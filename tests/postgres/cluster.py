@@ -120,14 +120,16 @@ def _run_as(user: pwd.struct_passwd | None, command: list[str], *, check: bool =
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                             env={**os.environ, "LC_ALL": "C.UTF-8"}, cwd="/")
     if check and result.returncode != 0:
-        raise ClusterUnavailable(f"{' '.join(command)} failed: {(result.stderr or result.stdout).strip()[-800:]}")
+        output = (result.stderr or result.stdout).strip()[-800:]
+        raise ClusterUnavailable(f"{' '.join(command)} failed: {output}")
     return result
 
 
 def _initdb(bin_dir: Path, user: pwd.struct_passwd | None, data: Path, pwfile: Path) -> str:
     common = [str(bin_dir / "initdb"), "-D", str(data), "-U", SUPERUSER, f"--pwfile={pwfile}",
               "--auth=scram-sha-256", "--encoding=UTF8", "--no-sync"]
-    icu = _run_as(user, [*common, "--locale=C.UTF-8", "--locale-provider=icu", "--icu-locale=da"], check=False)
+    icu = _run_as(user, [*common, "--locale=C.UTF-8", "--locale-provider=icu", "--icu-locale=da"],
+                  check=False)
     if icu.returncode == 0:
         return "icu:da"
     shutil.rmtree(data, ignore_errors=True)
@@ -144,7 +146,8 @@ def start_cluster() -> Cluster:
     try:
         import psycopg  # noqa: F401
     except ImportError as exc:
-        raise ClusterUnavailable("the psycopg driver is not installed: pip install 'hoi-nlp[postgres]'") from exc
+        raise ClusterUnavailable("the psycopg driver is not installed: "
+                                 "pip install 'hoi-nlp[postgres]'") from exc
     user = _service_user()
     base = Path(tempfile.mkdtemp(prefix="hoi-pg-"))
     try:
@@ -159,13 +162,15 @@ def start_cluster() -> Cluster:
         for _ in range(5):
             port = free_port()
             options = (f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={base} "
-                       "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-            started = _run_as(user, [str(bin_dir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(base / "data"),
-                                     "-l", str(base / "server.log"), "-o", options], check=False)
+                       "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                       "-c max_connections=200")
+            started = _run_as(user, [str(bin_dir / "pg_ctl"), "start", "-w", "-t", "60",
+                                     "-D", str(base / "data"), "-l", str(base / "server.log"), "-o", options],
+                              check=False)
             if started.returncode == 0:
                 return Cluster(base=base, port=port, bin_dir=bin_dir, user=user, collation=collation)
-            last_error = (base / "server.log").read_text(errors="replace")[-800:] if (base / "server.log").exists() \
-                else started.stderr
+            log = base / "server.log"
+            last_error = log.read_text(errors="replace")[-800:] if log.exists() else started.stderr
             time.sleep(0.5)
         raise ClusterUnavailable(f"pg_ctl start failed: {last_error.strip()}")
     except BaseException:

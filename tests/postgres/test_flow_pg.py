@@ -37,7 +37,8 @@ def _done_batches(url: str) -> int:
     import psycopg
 
     try:
-        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=2) as conn:
+        dsn = url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn, connect_timeout=2) as conn:
             row = conn.execute("select count(*) from batch_ledger where stage like 'code:%'").fetchone()
             return int(row[0])
     except psycopg.Error:  # no tables yet
@@ -124,8 +125,9 @@ def test_killed_run_resumed_on_postgres_without_redoing_batches_or_duplicates(de
     with engine.connect() as conn:
         total = conn.execute(text("select count(*) from batch_ledger where stage like 'code:%'")).scalar_one()
         codable = conn.execute(text("select count(*) from segments where codable")).scalar_one()
-        duplicates = conn.execute(text("select count(*) from (select segment_id, code_id, coder from assignments "
-                                       "group by 1, 2, 3 having count(*) > 1) as d")).scalar_one()
+        duplicates = conn.execute(text(
+            "select count(*) from (select segment_id, code_id, coder from assignments "
+            "group by 1, 2, 3 having count(*) > 1) as d")).scalar_one()
     stdout = demo_runs["postgres"]["stdout"]
     redone = int(stdout.split("coded ")[1].split(" batches")[0])
     assert demo_runs["done_at_kill"] < total == -(-codable // BATCH)
@@ -145,7 +147,9 @@ def _cells_equal(left: object, right: object) -> bool:
 
 
 def _is_timestamp(value: object) -> bool:
-    return isinstance(value, dt.datetime | dt.date) or (isinstance(value, str) and bool(_TIMESTAMP.search(value)))
+    if isinstance(value, dt.datetime | dt.date):
+        return True
+    return isinstance(value, str) and bool(_TIMESTAMP.search(value))
 
 
 def test_export_is_the_same_as_on_sqlite(demo_runs):
@@ -162,7 +166,8 @@ def test_export_is_the_same_as_on_sqlite(demo_runs):
     for name in tables:
         if name.endswith(".csv"):
             assert (lite / name).read_bytes() == (pg / name).read_bytes(), name
-            left, right = (pd.read_csv(folder / name, dtype=str, keep_default_na=False) for folder in (lite, pg))
+            left, right = (pd.read_csv(folder / name, dtype=str, keep_default_na=False)
+                           for folder in (lite, pg))
         else:
             left, right = pd.read_parquet(lite / name), pd.read_parquet(pg / name)
             assert list(left.dtypes.astype(str)) == list(right.dtypes.astype(str)), name

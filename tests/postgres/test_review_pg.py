@@ -73,7 +73,8 @@ def test_two_analysts_deciding_at_once_are_all_recorded(pg_study):
         client, csrf = clients[name], tokens[name]
         start.wait()
         for unit, code_id, action in plan[name]:
-            data = {"action": action, "code_id": code_id, "memo": f"{name}: {action}" if action == "memo" else ""}
+            memo = f"{name}: {action}" if action == "memo" else ""
+            data = {"action": action, "code_id": code_id, "memo": memo}
             try:
                 response = client.post(f"/segment/{unit}/decide", data=data,
                                        headers={"X-CSRF-Token": csrf, "HX-Request": "true"})
@@ -100,7 +101,8 @@ def test_two_analysts_deciding_at_once_are_all_recorded(pg_study):
         mine = [(d.segment_id, d.code_id, d.action) for d in decisions if d.analyst == name]
         assert mine == plan[name]
     state = current_state(workspace)
-    assert state.codes and all(s.decided_by in analysts for s in state.codes.values() if s.status != "suggested")
+    decided = [s for s in state.codes.values() if s.status != "suggested"]
+    assert decided and all(s.decided_by in analysts for s in decided)
     # Both apps pseudonymised the same sources at once into the shared display cache: one row each.
     from sqlalchemy import func, select
 

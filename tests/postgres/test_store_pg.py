@@ -65,19 +65,22 @@ def test_rows_sort_as_on_sqlite_whatever_the_server_locale(workspace, sqlite_wor
     if pg_cluster.collation == "icu:da":  # the server's own order differs, so the test means something
         values = ", ".join(f"('{sid}')" for sid in AWKWARD_IDS)
         with workspace.engine.connect() as conn:
-            server_order = conn.execute(text(f"SELECT x FROM (VALUES {values}) AS t(x) ORDER BY x")).scalars().all()
+            query = text(f"SELECT x FROM (VALUES {values}) AS t(x) ORDER BY x")
+            server_order = conn.execute(query).scalars().all()
         assert server_order != sorted(AWKWARD_IDS)
 
     for ws in (workspace, sqlite_workspace):
         save_sources(ws, _awkward_sources())
         segment_stage(ws, Settings())
     assert [s.source_id for s in load_sources(workspace)] == sorted(AWKWARD_IDS)  # Python: by code point
-    assert [s.source_id for s in load_sources(workspace)] == [s.source_id for s in load_sources(sqlite_workspace)]
-    assert [s.segment_id for s in load_segments(workspace)] == [s.segment_id for s in load_segments(sqlite_workspace)]
+    assert [s.source_id for s in load_sources(workspace)] == \
+        [s.source_id for s in load_sources(sqlite_workspace)]
+    assert [s.segment_id for s in load_segments(workspace)] == \
+        [s.segment_id for s in load_segments(sqlite_workspace)]
 
 
 def test_long_ids_and_labels_fit(workspace):
-    """SQLite ignores VARCHAR lengths; PostgreSQL enforced String(200) on ids built from long question names."""
+    """SQLite ignores VARCHAR lengths; PostgreSQL enforced String(200) on ids from long question names."""
     question = "4.2a_" + "hvad_består_indsatsen_i_og_hvad_har_I_ønsket_at_opnå_" * 8
     source = make_source("Et svar. Og en sætning til.", source_id=f"R001:{question}", respondent_id="R" * 250)
     save_sources(workspace, [source])
@@ -103,7 +106,7 @@ def test_json_attributes_round_trip_and_times_read_as_naive_utc(workspace, sqlit
     for name, ws in (("pg", workspace), ("sqlite", sqlite_workspace)):
         with ws.engine.connect() as conn:
             rows[name] = conn.execute(select(runs_table)).mappings().all()
-    assert [dict(r)["params"] for r in rows["pg"]] == [{"b": 2}] == [dict(r)["params"] for r in rows["sqlite"]]
+    assert [r["params"] for r in rows["pg"]] == [{"b": 2}] == [r["params"] for r in rows["sqlite"]]
     for row in rows["pg"] + rows["sqlite"]:
         started = row["started_at"]
         assert started.tzinfo is None and abs((utcnow().replace(tzinfo=None) - started).total_seconds()) < 60
@@ -168,11 +171,12 @@ def test_review_tables_on_postgres(workspace, small_codebook):
     assert get_session(workspace, token) is None
     units = [s.segment_id for s in load_segments(workspace, codable=True)]
     for unit in units[:2]:
-        record_decision(workspace, segment_id=unit, action="add", analyst="anna", code_id="barrier.it_integration",
-                        codebook=small_codebook)
+        record_decision(workspace, segment_id=unit, action="add", analyst="anna",
+                        code_id="barrier.it_integration", codebook=small_codebook)
     assert len(load_decisions(workspace)) == 2
     state = current_state(workspace)
-    assert {state.codes[(unit, "barrier.it_integration")].status for unit in units[:2]} <= {"added", "accepted"}
+    statuses = {state.codes[(unit, "barrier.it_integration")].status for unit in units[:2]}
+    assert statuses <= {"added", "accepted"}
     round_ = assign_round(workspace, "R1", ["anna", "bent"], segment_ids=units[:2])
     assert round_.analysts == ("anna", "bent") and round_.segment_ids == tuple(units[:2])
     finish_round(workspace, "R1", "anna")
@@ -202,7 +206,8 @@ def test_one_database_per_study_from_one_setting(tmp_path, pg_cluster, monkeypat
         for study in names:
             workspace = Workspace.open(tmp_path / study)
             assert workspace.db_url == pg_cluster.url(f"hoi_{study}")
-            save_sources(workspace, [make_source(f"Svar i {study}.", source_id=f"{study}:1", respondent_id=study)])
+            source = make_source(f"Svar i {study}.", source_id=f"{study}:1", respondent_id=study)
+            save_sources(workspace, [source])
         for study in names:
             assert [s.source_id for s in load_sources(Workspace.open(tmp_path / study))] == [f"{study}:1"]
     finally:
