@@ -7,7 +7,8 @@ owns; as any other user it runs as that user. The server listens on 127.0.0.1 on
 with password (scram-sha-256) authentication, fsync off, and Danish ICU as the default collation
 (``da``; plain C.UTF-8 where ICU is missing) so that locale-dependent sorting would show.
 
-Run ``python -m tests.postgres.cluster`` to start one by hand (it prints the URL; Ctrl+C stops it).
+Run ``python -m tests.postgres.cluster`` to start one by hand (it prints the URL; Ctrl+C or SIGTERM
+stops it and removes its folder).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -179,13 +181,20 @@ def start_cluster() -> Cluster:
 
 
 def main() -> None:  # pragma: no cover - manual use
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
     cluster = start_cluster()
-    name = cluster.create_database("hoi_manual")
-    print(f"HOI_DATABASE_URL={cluster.url(name)}  (collation {cluster.collation}; Ctrl+C stops)", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        while True:
-            time.sleep(3600)
-    cluster.stop()
+    try:
+        name = cluster.create_database("hoi_manual")
+        print(f"HOI_DATABASE_URL={cluster.url(name)}  (collation {cluster.collation}; Ctrl+C stops)",
+              flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(3600)
+    finally:
+        cluster.stop()
 
 
 if __name__ == "__main__":  # pragma: no cover
