@@ -260,8 +260,8 @@ def _connection_error(raw_url: str, exc: BaseException) -> WorkspaceError:
         hint = "is the PostgreSQL server running and reachable at that host and port?"
     else:
         hint = "check the server, the URL and the user's rights"
-    return WorkspaceError(f"cannot connect to the study database: {reason}", path=_url_label(raw_url),
-                          hint=hint)
+    verb = "connect to" if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) else "use"
+    return WorkspaceError(f"cannot {verb} the study database: {reason}", path=_url_label(raw_url), hint=hint)
 
 
 def shared_engine(raw_url: str) -> Engine:

@@ -214,3 +214,26 @@ def test_one_database_per_study_from_one_setting(tmp_path, pg_cluster, monkeypat
         for study, name in names.items():
             close_shared_engine(pg_cluster.url(f"hoi_{study}"))
             pg_cluster.drop_database(name)
+
+
+def test_processes_creating_the_tables_at_once_take_turns(tmp_path, pg_url):
+    """Flows, review apps and workers open a fresh study database at the same moment."""
+    from hoi_nlp.store import create_tables, metadata, shared_engine
+
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def open_schema() -> None:
+        try:
+            start.wait()
+            create_tables(metadata, shared_engine(pg_url))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_schema) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert Workspace.open(tmp_path / "ws", db_url=pg_url, create=False).has_tables()
