@@ -66,9 +66,10 @@ MAX_MEMBER_BYTES = 64 * 2**20  # one file inside the archive, unpacked
 MAX_TOTAL_BYTES = 512 * 2**20  # everything read from one archive, unpacked
 MAX_MEMBERS = 100_000
 MAX_XML_BYTES = 64 * 2**20  # a .qdc file
-MAX_SOURCE_CHARS = 20_000_000  # one source text (either side of an alignment)
-DIFF_WINDOW = 250_000  # product of two window lengths difflib aligns directly
+MAX_SOURCE_CHARS = 5_000_000  # one source text (either side of an alignment)
+DIFF_WINDOW = 10_000  # product of two window lengths difflib aligns without looking for anchors
 DIFF_WINDOW_FALLBACK = 4_000_000  # ... and where no anchor is left
+DIFF_BUDGET = 100_000_000  # all difflib windows of one source together (about 5 s at worst)
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 _TRANSLIT = {"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"}
 _WORD = re.compile(r"\w+")
@@ -501,27 +502,37 @@ def _common_suffix(a: str, i_end: int, b: str, j_end: int, n: int) -> int:
     return lo
 
 
+def _runs(text: str, lo: int, hi: int, size: int) -> tuple[Counter[str], dict[str, int]]:
+    """Every run of ``size`` consecutive words in ``text[lo:hi]`` (the exact text from the first word's start
+    to the last word's end): how often it occurs, and where first."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text, lo, hi)]
+    counts: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for index in range(len(words) - size + 1):
+        start, end = words[index][0], words[index + size - 1][1]
+        run = text[start:end]
+        counts[run] += 1
+        first.setdefault(run, start)
+    return counts, first
+
+
 def _anchors(a: str, e0: int, e1: int, b: str, o0: int, o1: int) -> list[tuple[int, int, int]]:
-    """Words that occur once in each window, as (position in a, position in b, length), kept in order in
-    both (the longest increasing run, patience-diff style)."""
-    in_a: dict[str, int] = {}
-    seen_a: Counter[str] = Counter()
-    for m in _WORD.finditer(a, e0, e1):
-        seen_a[m.group()] += 1
-        in_a.setdefault(m.group(), m.start())
-    pairs = []
-    seen_b: Counter[str] = Counter()
-    first_b: dict[str, int] = {}
-    for m in _WORD.finditer(b, o0, o1):
-        word = m.group()
-        if seen_a.get(word) == 1:
-            seen_b[word] += 1
-            first_b.setdefault(word, m.start())
-    for word, count in seen_b.items():
-        if count == 1:
-            pairs.append((in_a[word], first_b[word], len(word)))
-    pairs.sort()
-    # longest run increasing in b (O(k log k)), with back links
+    """Runs of words found once in each window, as (position in a, position in b, length), in order in
+    both and not overlapping (the longest increasing chain, patience-diff style). Single words first;
+    where no word is unique (repetitive text), runs of 3, 8 and 20 words."""
+    for size in (1, 3, 8, 20):
+        counts_a, first_a = _runs(a, e0, e1, size)
+        counts_b, first_b = _runs(b, o0, o1, size)
+        pairs = sorted((first_a[run], first_b[run], len(run)) for run, n in counts_a.items()
+                       if n == 1 and counts_b.get(run) == 1)
+        chain = _increasing(pairs)
+        if chain:
+            return chain
+    return []
+
+
+def _increasing(pairs: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """The longest chain of ``pairs`` (sorted by position in a) also increasing in b, then without overlaps."""
     tails: list[int] = []
     tail_index: list[int] = []
     back = [-1] * len(pairs)
@@ -539,7 +550,11 @@ def _anchors(a: str, e0: int, e1: int, b: str, o0: int, o1: int) -> list[tuple[i
     while index >= 0:
         chain.append(pairs[index])
         index = back[index]
-    return chain[::-1]
+    kept: list[tuple[int, int, int]] = []
+    for pos_a, pos_b, length in reversed(chain):
+        if not kept or (pos_a >= kept[-1][0] + kept[-1][2] and pos_b >= kept[-1][1] + kept[-1][2]):
+            kept.append((pos_a, pos_b, length))
+    return kept
 
 
 def _diff_window(a: str, e0: int, e1: int, b: str, o0: int, o1: int, positions: list[int]) -> None:
@@ -566,6 +581,7 @@ def offset_map(exported: str, original: str) -> list[int]:
         return list(range(n + 1))
     positions = [0] * (n + 1)
     stack = [(0, n, 0, m)]
+    budget = DIFF_BUDGET
     while stack:
         e0, e1, o0, o1 = stack.pop()
         p = _common_prefix(exported, e0, original, o0, min(e1 - e0, o1 - o0))
@@ -579,16 +595,15 @@ def offset_map(exported: str, original: str) -> list[int]:
         if o0 == o1:
             positions[e0:e1] = [o0] * (e1 - e0)
             continue
-        if (e1 - e0) * (o1 - o0) <= DIFF_WINDOW:
+        size = (e1 - e0) * (o1 - o0)
+        anchors = [] if size <= DIFF_WINDOW else _anchors(exported, e0, e1, original, o0, o1)
+        if not anchors:
+            budget -= size
+            if size > DIFF_WINDOW_FALLBACK or budget < 0:
+                raise AlignmentError(f"the text differs from the study's text too much to align "
+                                     f"(characters {e0}-{e1} of the file)", e0)
             _diff_window(exported, e0, e1, original, o0, o1, positions)
             continue
-        anchors = _anchors(exported, e0, e1, original, o0, o1)
-        if not anchors:
-            if (e1 - e0) * (o1 - o0) <= DIFF_WINDOW_FALLBACK:
-                _diff_window(exported, e0, e1, original, o0, o1, positions)
-                continue
-            raise AlignmentError(f"the text differs from the study's text too much to align "
-                                 f"(characters {e0}-{e1} of the file)", e0)
         prev_e, prev_o = e0, o0
         for ea, oa, length in anchors:
             stack.append((prev_e, ea, prev_o, oa))

@@ -229,16 +229,20 @@ def reshaped(path: Path, shape: str, target: Path) -> Path:
 # ---------------------------------------------------------------- fixtures
 
 
-@pytest.fixture
-def exported(coded_workspace, small_codebook, tmp_path):
-    """The fabricated study's own .qdpx export (pseudonymised with the key's names)."""
+def export_project(workspace, codebook, target: Path) -> Path:
+    """A workspace's own .qdpx export (pseudonymised: the patterns recogniser plus the key's names)."""
     from hoi_nlp.export.api import export_study
     from hoi_nlp.settings import Settings
 
     settings = Settings(pseudonymize={"recogniser": "patterns"})
-    [path] = export_study(coded_workspace, small_codebook, settings=settings, formats=["qdpx"],
-                          output=tmp_path / "export" / "fixture.qdpx")
+    [path] = export_study(workspace, codebook, settings=settings, formats=["qdpx"], output=target)
     return path
+
+
+@pytest.fixture
+def exported(coded_workspace, small_codebook, tmp_path):
+    """The fabricated study's own .qdpx export."""
+    return export_project(coded_workspace, small_codebook, tmp_path / "export" / "fixture.qdpx")
 
 
 def _import(workspace, codebook, path, **options):
