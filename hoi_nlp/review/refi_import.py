@@ -185,10 +185,12 @@ class QdpxArchive:
         """A member's bytes (by its case-folded name), refusing more than the limits allow."""
         info = self.members[member]
         limit = min(MAX_MEMBER_BYTES, MAX_TOTAL_BYTES - self.read_bytes)
+        allowed = (f"limit {_size(MAX_MEMBER_BYTES)} per file" if limit == MAX_MEMBER_BYTES
+                   else f"limit {_size(MAX_TOTAL_BYTES)} for the whole archive")
         hint = "this looks like a zip bomb or a damaged file; export the project again"
         if info.file_size > limit:
-            raise ReviewError(f"{info.filename} would unpack to {info.file_size / 2**20:.0f} MiB "
-                              f"(limit {limit / 2**20:.0f} MiB)", path=self.display, hint=hint)
+            raise ReviewError(f"{info.filename} would unpack to {_size(info.file_size)} ({allowed})",
+                              path=self.display, hint=hint)
         try:
             with self.zip.open(info) as handle:
                 data = handle.read(limit + 1)
@@ -197,8 +199,8 @@ class QdpxArchive:
             raise ReviewError(f"{info.filename} cannot be unpacked: {exc}", path=self.display,
                               hint="export the project again (without a password)") from exc
         if len(data) > limit:
-            raise ReviewError(f"{info.filename} unpacks to more than {limit / 2**20:.0f} MiB",
-                              path=self.display, hint=hint)
+            raise ReviewError(f"{info.filename} unpacks to more than it says ({allowed})", path=self.display,
+                              hint=hint)
         self.read_bytes += len(data)
         return data
 
@@ -226,6 +228,10 @@ class QdpxArchive:
                 return candidate
         raise ReviewError(f"the archive has no file sources/{target}", path=self.display, where=where,
                           hint="export the project again; the source's text is missing")
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
 
 
 def decode_text(data: bytes, *, path: str, where: str) -> str:
@@ -532,7 +538,7 @@ def _anchors(a: str, e0: int, e1: int, b: str, o0: int, o1: int) -> list[tuple[i
 
 
 def _increasing(pairs: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """The longest chain of ``pairs`` (sorted by position in a) also increasing in b, then without overlaps."""
+    """The longest chain of ``pairs`` (sorted by position in a) increasing in b too, without overlaps."""
     tails: list[int] = []
     tail_index: list[int] = []
     back = [-1] * len(pairs)

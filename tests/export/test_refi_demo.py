@@ -122,3 +122,20 @@ def test_an_edited_demo_project_through_the_cli_records_exactly_the_edits(demo, 
 
     again = import_qdpx(workspace, edited, CodedUnits.load(workspace, demo[1]), analyst="carl")
     assert again.line == f"accept 0, reject 0, add 0, span 0, unchanged {codings}"  # nothing new twice
+
+
+def test_the_demo_export_validates_against_the_refi_schema(demo):
+    import zipfile
+
+    from lxml import etree
+
+    from tests.conftest import DATA
+
+    schema = etree.XMLSchema(etree.parse(str(DATA / "refi" / "Project-mrt2019.xsd")))
+    with zipfile.ZipFile(demo[2]) as archive:
+        root = etree.fromstring(archive.read("project.qde"))
+        texts = [archive.read(n) for n in archive.namelist() if n.startswith("sources/")]
+    assert schema.validate(root), schema.error_log
+    assert len(texts) == 532 and not any(t.startswith(b"\xef\xbb\xbf") or b"\r" in t for t in texts)
+    names = [c.get("name").casefold() for c in root.iter("{*}Code")]
+    assert len(names) == len(set(names))
