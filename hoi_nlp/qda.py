@@ -26,6 +26,7 @@ SOURCE_TAG = re.compile(r"\[hoi: source \{?([0-9a-fA-F-]{36})\}?\]")
 _GUID = re.compile(r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$")
 # Characters Windows forbids in file names, and "." (QualCoder takes what follows as an extension).
 _UNSAFE_NAME = re.compile(r'[<>:"/\\|?*.\x00-\x1f]+')
+_RESERVED_NAME = re.compile(r"^(CON|PRN|AUX|NUL|COM\d|LPT\d)$", re.IGNORECASE)
 
 
 def guid(kind: str, *parts: str) -> str:
@@ -47,8 +48,8 @@ def is_machine_user(name: str) -> bool:
 
 def safe_file_name(name: str) -> str:
     """A source name safe as a file name on Windows and without a '.' a tool would read as an extension."""
-    cleaned = _UNSAFE_NAME.sub("_", name).strip(" _")
-    return cleaned or "kilde"
+    cleaned = _UNSAFE_NAME.sub("_", name).strip(" _") or "kilde"
+    return f"{cleaned}_" if _RESERVED_NAME.match(cleaned) else cleaned
 
 
 def source_names(source_ids: Iterable[str], shown: Callable[[str], str]) -> dict[str, str]:

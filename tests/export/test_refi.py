@@ -182,6 +182,7 @@ def test_rule_source_names_are_safe_windows_file_names_without_dots(study, redac
     assert names == ["R1_q0", "R2_q0", "R2_q1", "R3_q0", "R4_q0", "T5"]
     assert safe_file_name("R005:1.2_kommentar") == "R005_1_2_kommentar"
     assert safe_file_name('a<b>c:"d/e\\f|g?h*i.j') == "a_b_c_d_e_f_g_h_i_j"
+    assert safe_file_name("CON") == "CON_" and safe_file_name("...") == "kilde"
     assert all(not re.search(r'[<>:"/\\|?*.]', n) for n in names) and len(set(names)) == len(names)
 
 
