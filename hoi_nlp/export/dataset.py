@@ -24,7 +24,7 @@ from hoi_nlp.export.tables import (
     respondent_rows,
     segment_rows,
 )
-from hoi_nlp.io import write_atomic
+from hoi_nlp.io import safe_frame, write_atomic
 from hoi_nlp.privacy.guard import RAW_MARK, RAW_NOTE, LeakGuard
 from hoi_nlp.review.decisions import code_reviews, current_state
 from hoi_nlp.store import Workspace, load_assignments, load_segments, load_sources
@@ -138,11 +138,14 @@ def dataset_sheets(study: CodedStudy, *, redact: Redactor, raw: bool = False) ->
 
 
 def write_csv(frame: pd.DataFrame, path: Path, *, dialect: str = "excel") -> None:
-    """``excel``: UTF-8 BOM, comma, CRLF; ``excel-da``: UTF-8 BOM, semicolon, CRLF, decimal comma."""
+    """``excel``: UTF-8 BOM, comma, CRLF; ``excel-da``: UTF-8 BOM, semicolon, CRLF, decimal comma.
+
+    Texts a spreadsheet would run as a formula ("=HYPERLINK(…)") get a leading ``'`` (:func:`safe_frame`).
+    """
     if dialect not in CSV_DIALECTS:
         raise ExportError(f"unknown CSV dialect '{dialect}'", hint=f"choose {' or '.join(CSV_DIALECTS)}")
     danish = dialect == "excel-da"
-    frame.to_csv(
+    safe_frame(frame).to_csv(
         path,
         index=False,
         sep=";" if danish else ",",

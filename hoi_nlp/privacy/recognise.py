@@ -49,7 +49,9 @@ PRIORITY = {"KEEP": 0, "NAVN": 1, "STED": 2, "ORGANISATION": 3, "PERSON": 4, "EN
 STREET_SUFFIXES = ("gade", "vej", "allé", "alle", "stræde", "plads", "torv", "boulevard", "vænge", "have",
                    "park", "toften", "stien", "bakken", "høj", "gyde", "løkke", "vang", "kær", "engen")
 CONTACT_PATTERNS: dict[str, re.Pattern[str]] = {
-    "EMAIL": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    # also written to fool harvesters: "mette(at)vejle.dk", "mette [at] vejle [dot] dk"
+    "EMAIL": re.compile(r"[\w.+-]+(?:@|\s?[(\[{](?:at|snabel-a)[)\]}]\s?)[\w-]+"
+                        r"(?:(?:\.|\s?[(\[{](?:dot|punktum)[)\]}]\s?)[\w-]+)+", re.IGNORECASE),
     "LINK": re.compile(r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]"
                        r"|(?<![@\w.])[\w-]+(?:\.[\w-]+)*\.(?:dk|com|org|net|eu|nu|info|io)\b(?:/[^\s<>\"]*[\w/])?"),
     "CPR": re.compile(r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[- ]?\d{4}(?!\d)"),
