@@ -92,6 +92,17 @@ round_done_table = Table(
     Column("finished_at", DateTime(timezone=True), nullable=False),
 )
 
+# Failed logins per username ("user:anna") and per client address ("addr:10.0.0.7"): the back-off
+# survives a restart of the app.
+login_failures_table = Table(
+    "review_login_failures",
+    review_metadata,
+    Column("key", String(120), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure", DateTime(timezone=True), nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+)
+
 _created: set[str] = set()
 _lock = threading.Lock()
 

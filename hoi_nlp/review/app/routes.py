@@ -14,7 +14,7 @@ from sqlalchemy import select
 from hoi_nlp.errors import HoiError, ReviewError
 from hoi_nlp.records import ReviewDecision
 from hoi_nlp.review import agreement as agreement_mod
-from hoi_nlp.review.accounts import Session, authenticate, create_session, end_session
+from hoi_nlp.review.accounts import LoginBlocked, Session, authenticate, create_session, end_session
 from hoi_nlp.review.app.state import (
     COOKIE,
     AppConfig,
@@ -80,7 +80,15 @@ def login(
 ) -> Response:
     """Check the password and start a session (HttpOnly cookie)."""
     config = _config(request)
-    user = authenticate(config.workspace, username.strip(), password)
+    address = request.client.host if request.client else None
+    try:
+        user = authenticate(config.workspace, username.strip(), password, address=address,
+                            limits=config.login_limits)
+    except LoginBlocked as exc:
+        error = exc.message.capitalize() + "."
+        response = html(request, "login.html", {"next": _safe_next(next), "error": error}, status_code=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if user is None:
         return html(
             request,
