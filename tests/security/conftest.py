@@ -162,10 +162,10 @@ PROBE_SURVEY_ROWS = 14  # the first respondents of the demo survey (a smaller ru
 PROBE_INTERVIEWS = ("interview_05.docx", "interview_06.docx", "interview_07.docx", "interview_08.docx")
 
 
-def hoi(*args: str, env: dict[str, str] | None = None, timeout: int = 900, cwd: Path | None = None):
+def hoi(*args: str, env: dict[str, str] | None = None, timeout: int = 900, stdin: str | None = None):
     """The real CLI as a subprocess."""
     return subprocess.run([str(Path(sys.executable).parent / "hoi"), *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})}, cwd=cwd or REPO)
+                          input=stdin, timeout=timeout, env={**os.environ, **(env or {})}, cwd=REPO)
 
 
 def write_probe_study(target: Path) -> Path:
