@@ -22,7 +22,7 @@ MUNICIPALITIES = ("Aarhus", "Ballerup", "Vejle", "Lemvig", "Gentofte", "Odense")
 INTERVIEW_A = (
     "Samtale med direktøren\n"
     "Anne: Hvordan arbejder I på tværs?\n"
-    "Henrik: Vores IT-systemer taler ikke sammen, og jobcentret sidder for sig selv.\n"
+    "Henrik: Her i Ballerup taler vores IT-systemer ikke sammen, og jobcentret sidder for sig selv.\n"
     "Anne: Og økonomien?\n"
     "Henrik: Økonomien ligger i søjlerne. Det er det store problem.\n"
 )
@@ -31,7 +31,7 @@ INTERVIEW_B = (
     "Mads: Hvad er det sværeste?\n"
     "Birgitte: Jobcentret og familieafdelingen har hver deres IT-systemer, og de taler ikke sammen.\n"
     "Mads: Tak.\n"
-    "Birgitte: Økonomien ligger i søjlerne hos os også.\n"
+    "Birgitte: Økonomien ligger i søjlerne hos os i Aarhus også.\n"
 )
 SURVEY = [
     ("R001", "Vejle", "Region Syddanmark", "Større kommune", "Kommunaldirektør",
