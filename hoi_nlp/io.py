@@ -95,6 +95,6 @@ def safe_frame(frame: Any) -> Any:
     """A copy of a pandas frame with :func:`safe_cell` applied to its text cells and column names."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or str(out[column].dtype) == "string":
+        if getattr(out[column].dtype, "kind", "") == "O":  # object and string columns
             out[column] = out[column].map(safe_cell)
     return out.rename(columns={c: safe_cell(c) for c in out.columns if isinstance(c, str)})
