@@ -123,14 +123,15 @@ def review_ws(built_review_study, tmp_path):
     return Workspace.open(target, study="security", create=False)
 
 
-def make_client(workspace, codebook, *, login: bool = True, base_url: str = "http://127.0.0.1", **options):
-    """The review app over HTTP (FastAPI TestClient) with the patterns recogniser."""
+def make_client(workspace, codebook, *, login: bool = True, base_url: str = "http://127.0.0.1", settings=None,
+                **options):
+    """The review app over HTTP (FastAPI TestClient), by default with the patterns recogniser."""
     from fastapi.testclient import TestClient
 
     from hoi_nlp.review.app import AppConfig, create_app
     from hoi_nlp.review.masking import PrivacyView
 
-    settings = review_settings()
+    settings = settings or review_settings()
     config = AppConfig(workspace=workspace, codebook=codebook, settings=settings, login=login,
                        active_learning=False, privacy=PrivacyView(workspace, settings), local_user="local",
                        **options)
@@ -158,8 +159,8 @@ FORMULA_PROBES = {
     6: "-2+3+cmd|' /C calc'!A0 jobcentret er med",
     7: "\t=1+1 økonomien ligger i søjlerne",
 }
-PROBE_SURVEY_ROWS = 14  # the first respondents of the demo survey (a smaller run)
-PROBE_INTERVIEWS = ("interview_05.docx", "interview_06.docx", "interview_07.docx", "interview_08.docx")
+PROBE_SURVEY_ROWS = 10  # the first respondents of the demo survey (a smaller run)
+PROBE_INTERVIEWS = ("interview_06.docx", "interview_07.docx", "interview_08.docx")
 
 
 def hoi(*args: str, env: dict[str, str] | None = None, timeout: int = 900, stdin: str | None = None):
@@ -214,7 +215,10 @@ def probe_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("probe")
     study = write_probe_study(root / "probe")
     workspace = root / "ws"
-    runs = {"run": hoi("run", str(study), "--workspace", str(workspace))}
+    runs = {"survey-schema": hoi("survey-schema", str(study / "survey" / "hoi_kommuneundersoegelse_2024.xlsx"),
+                                 "--output", str(root / "draft_schema.yaml"))}
+    assert runs["survey-schema"].returncode == 0, runs["survey-schema"].stderr[-3000:]
+    runs["run"] = hoi("run", str(study), "--workspace", str(workspace))
     assert runs["run"].returncode == 0, runs["run"].stderr[-3000:]
     everything = root / "every-format"
     formats = [arg for fmt in ("xlsx", "parquet", "csv", "md", "docx", "html", "qdpx", "qdc")
