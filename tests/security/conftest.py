@@ -215,8 +215,8 @@ def probe_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("probe")
     study = write_probe_study(root / "probe")
     workspace = root / "ws"
-    runs = {"survey-schema": hoi("survey-schema", str(study / "survey" / "hoi_kommuneundersoegelse_2024.xlsx"),
-                                 "--output", str(root / "draft_schema.yaml"))}
+    export = study / "survey" / "hoi_kommuneundersoegelse_2024.xlsx"
+    runs = {"survey-schema": hoi("survey-schema", str(export), "--output", str(root / "draft_schema.yaml"))}
     assert runs["survey-schema"].returncode == 0, runs["survey-schema"].stderr[-3000:]
     runs["run"] = hoi("run", str(study), "--workspace", str(workspace))
     assert runs["run"].returncode == 0, runs["run"].stderr[-3000:]
