@@ -118,6 +118,14 @@ def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
 
 
+def _study_name(config: AppConfig, session: Session | None) -> str:
+    """The study's name as this reader sees it (a name holding a place is an id without rights)."""
+    study = config.workspace.study
+    if session is None or session.user.can_see_original or config.privacy is None:
+        return study
+    return config.privacy.ident(study)
+
+
 def html(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
     """Render ``template`` with the common context (session, CSRF token, config)."""
     config: AppConfig = request.app.state.config
@@ -127,7 +135,7 @@ def html(request: Request, template: str, context: dict[str, Any], *, status_cod
         "user": session.user if session else None,
         "csrf": session.csrf_token if session else "",
         "login": config.login,
-        "study": config.workspace.study,
+        "study": _study_name(config, session),
         "codebook": config.codebook,
     }
     templates: Jinja2Templates = request.app.state.templates
