@@ -119,9 +119,10 @@ def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
 
 
 def _study_name(config: AppConfig, session: Session | None) -> str:
-    """The study's name as this reader sees it (a name holding a place is an id without rights)."""
+    """The study's name as this reader sees it (a name holding a place is an id to anyone without
+    original-text rights, the login page's visitors included)."""
     study = config.workspace.study
-    if session is None or session.user.can_see_original or config.privacy is None:
+    if (session is not None and session.user.can_see_original) or config.privacy is None:
         return study
     return config.privacy.ident(study)
 
