@@ -299,7 +299,8 @@ def segment_context(
         raise HTTPException(404, f"no coding unit '{shown.ident(segment_id)}'")
     current = _round_for(config, session, filters.round)
     if current is not None and segment_id not in current.segment_ids:
-        raise HTTPException(404, f"segment '{segment_id}' is not part of round '{current.round_id}'")
+        shown_id = shown.ident(segment_id)
+        raise HTTPException(404, f"segment '{shown_id}' is not part of round '{current.round_id}'")
     state = _state(config, session, current, [segment_id])
     codes = state.for_segment(segment_id)
     note = state.note(segment_id)
