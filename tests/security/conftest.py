@@ -164,9 +164,11 @@ PROBE_INTERVIEWS = ("interview_06.docx", "interview_07.docx", "interview_08.docx
 
 
 def hoi(*args: str, env: dict[str, str] | None = None, timeout: int = 900, stdin: str | None = None):
-    """The real CLI as a subprocess."""
+    """The real CLI as a subprocess, in a user's environment (Prefect's home in the workspace, not the
+    one tests/flows sets for the test process)."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("PREFECT_HOME", "PREFECT_API_URL")}
     return subprocess.run([str(Path(sys.executable).parent / "hoi"), *args], capture_output=True, text=True,
-                          input=stdin, timeout=timeout, env={**os.environ, **(env or {})}, cwd=REPO)
+                          input=stdin, timeout=timeout, env={**environment, **(env or {})}, cwd=REPO)
 
 
 def write_probe_study(target: Path) -> Path:

@@ -149,7 +149,7 @@ def test_a_killed_export_leaves_no_part_file_and_no_unchecked_file(review_ws, tm
     command = [str(Path(sys.executable).parent / "hoi"), "export", str(review_ws.root), "--output", str(out),
                "--settings", str(settings), "--codebook", str(REPO / "tests/data/codebooks/small.yaml")]
     formats = [a for f in ("xlsx", "parquet", "csv", "md", "docx", "html", "qdpx") for a in ("--format", f)]
-    process = subprocess.Popen(command + formats, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command + formats, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240
     staged: list[Path] = []
     while time.monotonic() < deadline and process.poll() is None and not staged:
