@@ -22,7 +22,11 @@ def run_command(
     output: Path | None = typer.Option(None, "--output", "-o", help="Export folder (default: <workspace>/exports)."),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
-    """Run the whole flow on a study: ingest → segment → code → export (a Prefect flow run)."""
+    """Run the whole flow on a study: ingest → segment → code → export (a Prefect flow run).
+
+    The workspace is outputs/<study folder name>/ in the current folder unless --workspace names one.
+    """
+    from hoi_nlp.cli._progress import ProgressDisplay
     from hoi_nlp.stages.study import default_workspace_dir, load_run_codebook, load_run_settings
 
     workspace_dir = (workspace or default_workspace_dir(study_dir)).resolve()
@@ -32,17 +36,22 @@ def run_command(
 
     verbose = logging.getLogger().isEnabledFor(logging.INFO)
     configure_prefect(workspace_dir, verbose=verbose)
+    echo(f"Running {study_dir} → workspace {workspace_dir}")
     from flows.study import run_flow
     from flows.warmup import preload_models
 
     preload_models(str(workspace_dir), _codebook_path(codebook), coder, str(settings) if settings else None)
-    if not verbose:  # one clear error from the CLI instead of Prefect's tracebacks
-        for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
+    # Prefect's run names and "Finished in state" lines are not the project's logs: its warnings
+    # show with -v, nothing of it without (the CLI reports errors itself, as one clear message).
+    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(name).setLevel(logging.WARNING if verbose else logging.CRITICAL)
 
-    summary = run_flow(str(study_dir.resolve()), str(workspace_dir), _codebook_path(codebook),
-                       str(output.resolve()) if output else None, coder, str(settings) if settings else None)
-    _print_run_summary(summary)
+    with ProgressDisplay() as display:
+        summary = run_flow(str(study_dir.resolve()), str(workspace_dir), _codebook_path(codebook),
+                           str(output.resolve()) if output else None, coder,
+                           str(settings) if settings else None)
+    _print_run_summary(summary, workspace_dir)
+    echo(display.summary())
     errors = summary["ingest"].get("errors", [])
     if errors:
         for message in errors:
@@ -51,7 +60,10 @@ def run_command(
              "Fix them and run again (finished work is not redone).")
 
 
-def _print_run_summary(summary: dict) -> None:
+def _print_run_summary(summary: dict, workspace_dir: Path) -> None:
+    from hoi_nlp.stages.study import study_counts
+    from hoi_nlp.store import Workspace
+
     ingest = summary["ingest"]
     echo(f"Workspace: {summary['workspace']}")
     for name, report in ingest.get("files", {}).items():
@@ -59,9 +71,14 @@ def _print_run_summary(summary: dict) -> None:
             f"{report['rows']} rows, {report['answers']} answers, {report['missing']} missing"
         echo(f"  ingested {name}: {what} (new {report.get('new', 0)}, unchanged {report.get('unchanged', 0)})")
     seg = ingest.get("segmentation", {})
-    echo(f"  segmented {seg.get('sources_segmented', 0)} sources → {seg.get('segments_created', 0)} new segments")
     coding = summary["coding"]
-    echo(f"  coded {coding['batches']} batches → {coding['assignments']} code assignments")
+    echo(f"  segmented {seg.get('sources_segmented', 0)} new sources → {seg.get('coding_units_created', 0)} "
+         f"new coding units; coded {coding.get('coding_units', 0)} coding units "
+         f"in {coding['batches']} batches")
+    counts = study_counts(Workspace.open(workspace_dir, create=False))
+    echo(f"The study holds {counts['sources']} sources (survey answers and interviews) cut into "
+         f"{counts['coding_units']} coding units; {counts['units_with_codes']} of them carry "
+         f"{counts['suggested']} suggested codes (+ {counts['possible']} possible ones to review).")
     for path in summary["exports"]:
         echo(f"  wrote {path}")
     for warning in ingest.get("warnings", []):
@@ -78,7 +95,9 @@ def segment_command(workspace: Path = typer.Argument(..., help="Study workspace.
     from hoi_nlp.store import Workspace
 
     result = segment_stage(Workspace.open(workspace, create=False), load_settings(settings))
-    echo(f"Segmented {result['sources_segmented']} sources into {result['segments_created']} new segments.")
+    echo(f"Segmented {result['sources_segmented']} sources into {result['coding_units_created']} new coding "
+         f"units ({result['segments_created']} new segments of every kind: answers, turns, passages, "
+         "sentences).")
 
 
 @codebook_app.command("validate")

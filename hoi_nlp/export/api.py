@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from hoi_nlp import progress
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ExportError
 from hoi_nlp.export.cite import best_quotes, parse_group, register_quotes, search_segments, study_embedding
@@ -84,10 +85,13 @@ def export_study(
                             raw=raw, csv_dialect=csv_dialect, quotes_per_code=quotes_per_code,
                             embeddings=embeddings, file_name=file_name)
         files: list[Path] = []
-        for name in formats:
-            files += [f for f in registry.get(name)(ctx) if f not in files]
-        for path in files:
-            opened.guard.check_file(path)
+        with progress.stage("export", len(formats) + 1, unit="steps") as bar:
+            for name in formats:
+                files += [f for f in registry.get(name)(ctx) if f not in files]
+                bar.advance()
+            for path in files:  # the last step: every file read back by the leak guard
+                opened.guard.check_file(path)
+            bar.advance()
         opened.redact.save()
         published = stage.publish(files)
     logger.info("exported %s", ", ".join(p.name for p in published))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from hoi_nlp import progress
 from hoi_nlp.errors import HoiError, IngestError
 from hoi_nlp.ingest.metadata import TranscriptMeta, find_metadata, load_metadata
 from hoi_nlp.ingest.schema import load_schema
@@ -108,10 +109,13 @@ def ingest_study(study_dir: Path) -> IngestResult:
             hint="put survey exports + schema.yaml in survey/ and interviews in transcripts/",
         )
     result = IngestResult(study=study_dir.name)
-    if survey_dir.is_dir():
-        _ingest_surveys(result, survey_dir, study_dir)
-    if transcripts_dir.is_dir():
-        _ingest_transcripts(result, transcripts_dir, study_dir)
+    files = (len(_files(survey_dir, TABLE_SUFFIXES)) if survey_dir.is_dir() else 0) + \
+        (len(_files(transcripts_dir, TRANSCRIPT_SUFFIXES)) if transcripts_dir.is_dir() else 0)
+    with progress.stage("ingest", files, unit="files") as bar:
+        if survey_dir.is_dir():
+            _ingest_surveys(result, survey_dir, study_dir, bar)
+        if transcripts_dir.is_dir():
+            _ingest_transcripts(result, transcripts_dir, study_dir, bar)
     _flag_other_languages(result)
     return result
 
@@ -140,7 +144,8 @@ def _record_error(result: IngestResult, path: str, exc: HoiError) -> None:
 # ---------------------------------------------------------------- survey
 
 
-def _ingest_surveys(result: IngestResult, folder: Path, study_dir: Path) -> None:
+def _ingest_surveys(result: IngestResult, folder: Path, study_dir: Path,
+                    bar: progress.Stage | None = None) -> None:
     exports = _files(folder, TABLE_SUFFIXES)
     if not exports:
         result.warnings.append(f"{_relative(folder, study_dir)}: no .xlsx or .csv exports found")
@@ -177,6 +182,8 @@ def _ingest_surveys(result: IngestResult, folder: Path, study_dir: Path) -> None
             result.add(report, sources)
         except HoiError as exc:
             _record_error(result, display, exc)
+        if bar is not None:
+            bar.advance()
 
 
 # ---------------------------------------------------------------- transcripts
@@ -203,7 +210,8 @@ def _transcript_metadata(
     return metadata
 
 
-def _ingest_transcripts(result: IngestResult, folder: Path, study_dir: Path) -> None:
+def _ingest_transcripts(result: IngestResult, folder: Path, study_dir: Path,
+                        bar: progress.Stage | None = None) -> None:
     files = _files(folder, TRANSCRIPT_SUFFIXES)
     metadata = _transcript_metadata(result, folder, study_dir, files)
     if metadata is None:
@@ -227,6 +235,8 @@ def _ingest_transcripts(result: IngestResult, folder: Path, study_dir: Path) -> 
             result.turns[source.source_id] = turns
         except HoiError as exc:
             _record_error(result, display, exc)
+        if bar is not None:
+            bar.advance()
 
 
 # ---------------------------------------------------------------- into the workspace

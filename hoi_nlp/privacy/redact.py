@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Column, MetaData, String, Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from hoi_nlp import progress
 from hoi_nlp.privacy.key import PseudonymKey, key_path, load_key, save_key
 from hoi_nlp.privacy.pseudonymize import (
     Pseudonymizer,
@@ -339,7 +340,8 @@ class StudyRedactor(KeyRedactor):
 
     def _recognise(self, sources: Sequence[Source]) -> None:
         logger.info("pseudonymising %d sources", len(sources))
-        results = self.pseudonymizer.recognise_many([s.text for s in sources])
+        with progress.stage("pseudonymise", len(sources), unit="sources") as bar:
+            results = self.pseudonymizer.recognise_many([s.text for s in sources], done=bar.advance)
         rows = [{"source_id": s.source_id, "content_hash": s.content_hash, "fingerprint": self.fingerprint,
                  "spans": [list(span) for span in spans]} for s, spans in zip(sources, results, strict=True)]
         self._store(rows)
