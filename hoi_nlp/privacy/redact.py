@@ -213,6 +213,15 @@ class KeyRedactor:
     def save(self) -> None:
         """Persist the key (nothing to do without a workspace)."""
 
+    def warm(self) -> None:
+        """Load now what the first redaction would load (the key's matcher and the word lists it checks
+        originals against), e.g. while an app starts, so the first page does not wait for it."""
+        from hoi_nlp.privacy.pseudonymize import known_pattern
+
+        if not self.raw:
+            with self._lock:
+                known_pattern(self.key)
+
     # -- sources
 
     def redaction(self, source: Source) -> Redaction:
