@@ -47,6 +47,8 @@ def _line(stage: _Stage, now: float, *, finished: bool) -> str:
     elapsed = max(now - stage.started, 1e-9)
     rate = stage.done / elapsed
     count = f"{stage.done:,}" + (f"/{stage.total:,}" if stage.total is not None else "")
+    if stage.total is None and not stage.done:
+        count = "done" if finished else "running"
     text = f"  {stage.name}: {count} {stage.unit}".rstrip()
     if finished:
         return text + f" in {_duration(elapsed)}" + (f" ({rate:,.1f}/s)" if stage.done else "")
@@ -61,8 +63,11 @@ def _line(stage: _Stage, now: float, *, finished: bool) -> str:
 class ProgressDisplay:
     """Listens to :mod:`hoi_nlp.progress` while a command runs; prints the stage timings at the end."""
 
-    def __init__(self, *, live: bool | None = None) -> None:
+    def __init__(self, *, live: bool | None = None, first: str | None = None) -> None:
+        """``first``: a stage shown from the start until the library reports its first stage
+        (``hoi run``: "start-up" while Prefect's server starts and the models load)."""
         self.live = sys.stderr.isatty() if live is None else live
+        self.first = first
         self.stages: dict[str, _Stage] = {}
         self.started = time.monotonic()
         self._lock = threading.Lock()
@@ -77,7 +82,6 @@ class ProgressDisplay:
             from rich.console import Console
             from rich.progress import (
                 BarColumn,
-                MofNCompleteColumn,
                 Progress,
                 TaskProgressColumn,
                 TextColumn,
@@ -86,14 +90,16 @@ class ProgressDisplay:
             )
 
             self._bars = Progress(
-                TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[unit]}"), TaskProgressColumn(),
+                TextColumn("{task.description:<13}"), BarColumn(), TextColumn("{task.fields[count]}"),
+                TaskProgressColumn(),
                 TextColumn("{task.fields[rate]}"), TextColumn("ETA"), TimeRemainingColumn(),
                 TimeElapsedColumn(), console=Console(stderr=True), redirect_stderr=True, transient=False)
             self._bars.start()
             self._route_logs_through_bars()
         self._listening = progress.listen(self)
         self._listening.__enter__()
+        if self.first:
+            progress.report(self.first, 0, None)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
@@ -115,31 +121,42 @@ class ProgressDisplay:
 
     def __call__(self, event: progress.Progress) -> None:
         with self._lock:
-            stage = self.stages.get(event.stage)
-            if stage is None:
-                stage = self.stages[event.stage] = _Stage(event.stage, event.unit)
-            if not stage.running and not event.finished:
-                stage.running, stage.started, stage.last_line = True, event.at, event.at
-            stage.unit = event.unit or stage.unit
-            stage.done, stage.total = event.done, event.total
-            if event.finished:
-                if stage.running:
-                    stage.runs.append(event.at - stage.started)
-                stage.running = False
-            self._show(stage, event)
+            first = self.stages.get(self.first or "")
+            if first is not None and first.running and event.stage != first.name:
+                self._record(progress.Progress(first.name, 0, None, "", True, event.at))
+            self._record(event)
+
+    def _record(self, event: progress.Progress) -> None:
+        stage = self.stages.get(event.stage)
+        if stage is None:
+            stage = self.stages[event.stage] = _Stage(event.stage, event.unit)
+        if not stage.running and not event.finished:
+            stage.running, stage.started, stage.last_line = True, event.at, event.at
+        stage.unit = event.unit or stage.unit
+        stage.done, stage.total = event.done, event.total
+        if event.finished:
+            if stage.running:
+                stage.runs.append(event.at - stage.started)
+            stage.running = False
+        self._show(stage, event)
 
     def _show(self, stage: _Stage, event: progress.Progress) -> None:
         if self._bars is not None:
             elapsed = max(event.at - stage.started, 1e-9) if stage.started else 0.0
             rate = f"{stage.done / elapsed:,.1f}/s" if elapsed and stage.done else ""
+            done, total = stage.done, stage.total
+            count = f"{done:,}/{total:,} {stage.unit}" if total is not None else f"{done:,} {stage.unit}"
+            if event.finished and not total:  # nothing to do, or of unknown size: full once it is over
+                count = "nothing new" if total == 0 else "done"
+                done = total = max(done, 1)
             if stage.task is None:
-                stage.task = self._bars.add_task(stage.name, total=stage.total, unit=stage.unit, rate=rate)
-            self._bars.update(stage.task, completed=stage.done, total=stage.total, unit=stage.unit, rate=rate)
+                stage.task = self._bars.add_task(stage.name, total=total, count=count, rate=rate)
+            self._bars.update(stage.task, completed=done, total=total, count=count, rate=rate)
             return
         if event.finished:
             if stage.runs:
                 echo(_line(stage, stage.started + stage.runs[-1], finished=True), err=True)
-        elif event.at - stage.last_line >= LINE_EVERY_S:
+        elif event.at - stage.last_line >= LINE_EVERY_S and stage.done != stage.total:
             stage.last_line = event.at
             echo(_line(stage, event.at, finished=False), err=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import typer
@@ -46,7 +47,7 @@ def run_command(
     for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
         logging.getLogger(name).setLevel(logging.WARNING if verbose else logging.CRITICAL)
 
-    with ProgressDisplay() as display:
+    with ProgressDisplay(first="start-up") as display:  # start-up: Prefect's server, the models
         summary = run_flow(str(study_dir.resolve()), str(workspace_dir), _codebook_path(codebook),
                            str(output.resolve()) if output else None, coder,
                            str(settings) if settings else None)
@@ -76,13 +77,30 @@ def _print_run_summary(summary: dict, workspace_dir: Path) -> None:
          f"new coding units; coded {coding.get('coding_units', 0)} coding units "
          f"in {coding['batches']} batches")
     counts = study_counts(Workspace.open(workspace_dir, create=False))
+    possible = f" (+ {counts['possible']} possible ones to review)" if counts["possible"] else ""
     echo(f"The study holds {counts['sources']} sources (survey answers and interviews) cut into "
          f"{counts['coding_units']} coding units; {counts['units_with_codes']} of them carry "
-         f"{counts['suggested']} suggested codes (+ {counts['possible']} possible ones to review).")
-    for path in summary["exports"]:
-        echo(f"  wrote {path}")
+         f"{counts['suggested']} suggested codes{possible}.")
+    _print_exports([Path(p) for p in summary["exports"]])
     for warning in ingest.get("warnings", []):
         echo(f"Warning: {warning}", err=True)
+
+
+def _print_exports(paths: list[Path]) -> None:
+    """The files written: one line per file in the export folder, one per subfolder (the plots)."""
+    if not paths:
+        return
+    folder = Path(os.path.commonpath([p.parent for p in paths]))
+    echo(f"Exports in {folder}/ (pseudonymised):")
+    shown: set[str] = set()
+    for path in paths:
+        part = path.relative_to(folder).parts[0]
+        if part in shown:
+            continue
+        shown.add(part)
+        inside = [p for p in paths if p.relative_to(folder).parts[0] == part]
+        echo(f"  {part}" if len(inside) == 1 and inside[0].parent == folder else
+             f"  {part}/ ({len(inside)} files)")
 
 
 @app.command("segment")
