@@ -49,8 +49,12 @@ def _line(stage: _Stage, now: float, *, finished: bool) -> str:
     count = f"{stage.done:,}" + (f"/{stage.total:,}" if stage.total is not None else "")
     if stage.total is None and not stage.done:
         count = "done" if finished else "running"
+    elif stage.total == 0:
+        count = "nothing new"
     text = f"  {stage.name}: {count} {stage.unit}".rstrip()
     if finished:
+        if stage.total == 0:
+            return f"  {stage.name}: nothing new"
         return text + f" in {_duration(elapsed)}" + (f" ({rate:,.1f}/s)" if stage.done else "")
     extra = [f"{rate:,.1f}/s"]
     if stage.total:

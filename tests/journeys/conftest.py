@@ -28,7 +28,8 @@ HOI_SCRIPT = Path(sys.executable).parent / "hoi"
 # itself): the journeys run without them, as on a newcomer's laptop, so the CLI must switch it off.
 TELEMETRY_VARS = ("DO_NOT_TRACK", "PREFECT_SERVER_ANALYTICS_ENABLED", "CI", "GITHUB_ACTIONS", "GITLAB_CI",
                   "JENKINS_URL", "TRAVIS", "CIRCLECI", "BUILDKITE", "TF_BUILD", "CODEBUILD_BUILD_ID",
-                  "BITBUCKET_COMMIT", "TEAMCITY_VERSION", "DRONE", "SEMAPHORE", "APPVEYOR", "BUDDY", "CI_NAME")
+                  "BITBUCKET_COMMIT", "TEAMCITY_VERSION", "DRONE", "SEMAPHORE", "APPVEYOR", "BUDDY",
+                  "CI_NAME")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Z0-9]|\r")
 TELEMETRY_NOTICE = "anonymous usage data"
 
@@ -71,7 +72,8 @@ class Ran:
     def check(self, limit: float = COMMAND_S) -> Ran:
         assert self.returncode == 0, f"`hoi {' '.join(self.args)}` failed:\n{self.output[-4000:]}"
         assert "Traceback" not in self.output, self.output[-4000:]
-        assert self.seconds < limit, f"`hoi {' '.join(self.args)}` took {self.seconds:.0f} s (limit {limit} s)"
+        assert self.seconds < limit, \
+            f"`hoi {' '.join(self.args)}` took {self.seconds:.0f} s (limit {limit} s)"
         return self
 
 
@@ -156,7 +158,7 @@ def researcher(tmp_path_factory) -> ResearcherRun:
 
 @dataclass
 class DemoRun:
-    """``hoi run corpora/demo --workspace outputs/demo`` (what ``make demo`` runs) in a copy of the repo's corpus."""
+    """``hoi run corpora/demo --workspace outputs/demo`` (what ``make demo`` runs) on a copy of the corpus."""
 
     cwd: Path
     home: Path
@@ -193,19 +195,21 @@ def demo(tmp_path_factory) -> DemoRun:
     cwd = tmp_path_factory.mktemp("demo")
     home = cwd / "home"
     shutil.copytree(REPO / "corpora" / "demo", cwd / "corpora" / "demo")
-    run = hoi("run", "corpora/demo", "--workspace", "outputs/demo", cwd=cwd, home=home, timeout=RUN_DEMO_S * 2)
+    run = hoi("run", "corpora/demo", "--workspace", "outputs/demo", cwd=cwd, home=home,
+              timeout=RUN_DEMO_S * 2)
     return DemoRun(cwd, home, run, demo_names())
 
 
 # ---------------------------------------------------------------- reading exports
 
 
-def export_texts(folder: Path) -> dict[str, str]:
-    """The text of every export file a reader could open (tables, reports, REFI-QDA), by file name."""
+def export_texts(folder: Path, only: str | None = None) -> dict[str, str]:
+    """The text of every export file a reader could open (tables, reports, REFI-QDA), by file name
+    (``only``: just the file of that name)."""
     import zipfile
 
     texts: dict[str, str] = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and only in (None, p.name)):
         texts[f"{path.relative_to(folder)} (name)"] = path.name
         suffix = path.suffix.lower()
         if suffix in (".csv", ".md", ".html", ".json", ".txt", ".qdc", ".xml"):
@@ -247,5 +251,6 @@ def leaks(texts: dict[str, str], names: list[str]) -> list[str]:
     found = []
     for where, text in texts.items():
         for match in pattern.finditer(text):
-            found.append(f"{where}: {match.group()!r} in …{text[max(0, match.start() - 60):match.end() + 40]}…")
+            around = text[max(0, match.start() - 60):match.end() + 40]
+            found.append(f"{where}: {match.group()!r} in …{around}…")
     return found

@@ -28,7 +28,8 @@ GRADES = ["I meget høj grad", "I høj grad", "I nogen grad", "I lav grad", "I m
 # (municipality, size, role, barriers comment, organisation comment, other comment)
 ANSWERS = [
     ("Faaborg-Midtfyn", "Under 50.000", "Kommunaldirektør",
-     "Økonomien ligger i søjlerne, så ingen afdeling vil betale for en indsats, som en anden får gevinsten af.",
+     "Økonomien ligger i søjlerne, så ingen afdeling vil betale for en indsats, som en anden får "
+     "gevinsten af.",
      "Vi har lavet et fast tværgående team med en socialrådgiver, en jobkonsulent og en fra PPR, som mødes "
      "hver uge om de familier, der har flest sager.",
      ""),
@@ -43,7 +44,8 @@ ANSWERS = [
      "familieafdelingen og beskæftigelse.",
      ""),
     ("Hjørring", "Over 50.000", "Direktør for børn og unge",
-     "Det er svært at få ledelsen på afdelingsniveau til at prioritere det, når hver chef måles på eget budget.",
+     "Det er svært at få ledelsen på afdelingsniveau til at prioritere det, når hver chef måles på "
+     "eget budget.",
      "Vi arbejder i netværk i den eksisterende struktur og har styrket koordinationen mellem cheferne.",
      "Kontakt gerne Birgitte Mølgaard, hvis I vil høre mere."),
     ("Kalundborg", "Under 50.000", "Kommunaldirektør",
@@ -146,11 +148,13 @@ def build_new_study(root: Path) -> NewStudy:
     book = Workbook()
     sheet = book.active
     sheet.title = "Besvarelser"
-    sheet.append([ID, MUNICIPALITY, SIZE, ROLE, *LIKERT, COMMENT_BARRIERS, COMMENT_ORGANISATION, COMMENT_OTHER])
+    sheet.append([ID, MUNICIPALITY, SIZE, ROLE, *LIKERT, COMMENT_BARRIERS, COMMENT_ORGANISATION,
+                  COMMENT_OTHER])
     comments = 0
     for number, (municipality, size, role, barriers, organisation, other) in enumerate(ANSWERS, start=1):
         grades = [GRADES[(number + i) % len(GRADES)] for i in range(len(LIKERT))]
-        sheet.append([1000 + number, municipality, size, role, *grades, barriers, organisation, other or None])
+        sheet.append([1000 + number, municipality, size, role, *grades, barriers, organisation,
+                      other or None])
         comments += sum(1 for text in (barriers, organisation, other) if text)
     export = root / "survey" / "besvarelser_2025.xlsx"
     book.save(export)

@@ -122,9 +122,15 @@ def decide_all(page, keys: str = "ar") -> list[str]:
 
 def go_next(page) -> str:
     """`j` → the next unit; returns its URL (checks the page came within a page's time)."""
-    here = page.url
-    seconds = timed(lambda: (page.keyboard.press("j"), page.wait_for_url(lambda u: u != here),
-                             page.wait_for_selector("#segment-body")))
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    here, nav = page.url, page.inner_text(".seg-nav")
+    try:
+        seconds = timed(lambda: (page.keyboard.press("j"),
+                                 page.wait_for_url(lambda u: u != here, timeout=PAGE_S * 1000),
+                                 page.wait_for_selector("#segment-body", timeout=PAGE_S * 1000)))
+    except PlaywrightTimeout:
+        raise AssertionError(f"`j` led nowhere within {PAGE_S} s from {unit_id(here)} ({nav!r})") from None
     assert seconds < PAGE_S, f"the next unit took {seconds:.1f} s"
     return page.url
 

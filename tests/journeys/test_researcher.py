@@ -10,7 +10,7 @@ import re
 import pytest
 import yaml
 
-from tests.journeys.conftest import RUN_NEW_STUDY_S, TELEMETRY_NOTICE, export_texts, leaks
+from tests.journeys.conftest import RUN_NEW_STUDY_S, TELEMETRY_NOTICE, export_texts, hoi, leaks
 from tests.journeys.new_study import COMMENT_BARRIERS, ID, MUNICIPALITY, ROLE, SIZE
 
 pytestmark = pytest.mark.journey
@@ -34,18 +34,20 @@ def test_hoi_run_on_the_new_study(researcher):
     assert f"workspace {researcher.workspace}" in out
     assert (researcher.workspace / "hoi.db").exists()
     # Progress per stage with counts, then a timing summary, and no telemetry notice.
-    for stage, count in (("ingest", "4/4"), ("segment", f"{researcher.study.comments + researcher.study.interviews}/"),
-                         ("pseudonymise", "/"), ("export", "/")):
+    sources = researcher.study.comments + researcher.study.interviews
+    for stage, count in (("ingest", "4/4"), ("segment", f"{sources}/{sources}"), ("pseudonymise", "/"),
+                         ("export", "/")):
         assert re.search(rf"{stage}\b.*{re.escape(count)}", out), f"no progress line for {stage}:\n{out}"
     assert re.search(r"code\b.*\d+/\d+ coding units", out), out
     assert re.search(r"Time per stage: .*ingest [\d.]+ s.*code .*export .*\(total", out), out
     assert TELEMETRY_NOTICE not in out and "telemetry" not in out.lower(), out
     assert "Finished in state" not in out
     # The counts it names are what the dataset holds.
-    summary = re.search(r"(\d+) sources .* cut into (\d+) coding units; (\d+) of them carry (\d+) suggested", out)
+    summary = re.search(r"(\d+) sources .* cut into (\d+) coding units; (\d+) of them carry (\d+) suggested",
+                        out)
     assert summary, out
-    sources, units, coded, suggested = map(int, summary.groups())
-    assert sources == researcher.study.comments + researcher.study.interviews
+    held, units, coded, suggested = map(int, summary.groups())
+    assert held == sources
     exports = researcher.workspace / "exports"
     import pandas as pd
 
@@ -67,3 +69,15 @@ def test_the_exports_exist_and_are_pseudonymised(researcher):
     segments = texts["coded_dataset_segments.csv"]
     assert "[KOMMUNE]" in segments and "[PERSON" in segments
     assert "Økonomien ligger i søjlerne" in segments
+
+
+def test_running_again_does_only_new_work_and_v_shows_the_projects_logs(researcher):
+    assert researcher.run.returncode == 0, researcher.run.output[-3000:]
+    ran = hoi("-v", "run", researcher.study.root.name, cwd=researcher.cwd, home=researcher.home,
+              timeout=RUN_NEW_STUDY_S * 2).check(limit=RUN_NEW_STUDY_S)
+    assert re.search(r"^  segment: nothing new$", ran.stderr, re.M), ran.stderr
+    assert re.search(r"^  code: nothing new$", ran.stderr, re.M), ran.stderr
+    assert re.search(r"^INFO hoi_nlp\.", ran.stderr, re.M), ran.stderr  # the project's own logs
+    for prefect_line in ("flow run", "Finished in state", "task run", TELEMETRY_NOTICE):
+        assert prefect_line not in ran.output, prefect_line
+    assert "0 new coding units" in ran.stdout
