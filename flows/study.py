@@ -15,8 +15,8 @@ from prefect.runtime import flow_run
 
 from flows.runners import make_task_runner
 from flows.tasks import code_batch_task, export_task, ingest_task, plan_coding_task, segment_task
-from hoi_nlp import progress
 from hoi_nlp.codebook import DEFAULT_CODEBOOK
+from hoi_nlp.progress import stage
 from hoi_nlp.stages.study import default_workspace_dir
 
 
@@ -41,7 +41,7 @@ def code_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK), co
     plan = plan_coding_task(workspace_dir, codebook_path, coder, settings_path)
     run_id = str(flow_run.get_id() or "")
     assignments = 0
-    with progress.stage("code", sum(len(ids) for ids in plan), unit="coding units") as bar:
+    with stage("code", sum(len(ids) for ids in plan), unit="coding units") as bar:
         futures = [code_batch_task.submit(workspace_dir, ids, codebook_path, coder, settings_path, run_id)
                    for ids in plan]
         sizes = {id(future): len(ids) for future, ids in zip(futures, plan, strict=True)}

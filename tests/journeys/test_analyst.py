@@ -265,3 +265,31 @@ def test_review_a_fresh_run_with_the_keyboard(researcher, browser):
         context.close()
     finally:
         server.stop()
+
+
+def test_the_demo_opens_in_seconds(demo, browser):
+    """The workspace `make demo` leaves (866 coding units): users add → review → log in → queue →
+    first unit → a decision, each in seconds, with no preparation step."""
+    assert demo.run.returncode == 0, demo.run.output[-3000:]
+    hoi("users", "add", "corpora/demo", "anna", "--password-stdin", cwd=demo.cwd, home=demo.home,
+        stdin=PASSWORD + "\n").check()
+    server = ReviewServer("corpora/demo", demo.cwd, demo.home)
+    server.start()
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        first_queue = log_in(page, server.url)
+        assert first_queue < FIRST_QUEUE_S, f"the first /queue took {first_queue:.1f} s"
+        assert re.search(r"\d{3} coding units with undecided suggestions", page.inner_text(".page-head"))
+        opened = timed(lambda: (page.keyboard.press("j"), page.keyboard.press("Enter"),
+                                page.wait_for_selector("#segment-body")))
+        assert opened < PAGE_S, f"the first unit took {opened:.1f} s"
+        assert "pseudonymised" in page.inner_text(".ctx-head")
+        before = history(page)
+        decided = timed(lambda: press_and_wait(page, "a", lambda p: history(p) == before + 1, "a decision"))
+        assert decided < PAGE_S
+        assert [d for d in decisions(demo.workspace) if d[1] == "accept"]
+        context.close()
+    finally:
+        server.stop()
