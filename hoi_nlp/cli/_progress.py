@@ -150,6 +150,8 @@ class ProgressDisplay:
             rate = f"{stage.done / elapsed:,.1f}/s" if elapsed and stage.done else ""
             done, total = stage.done, stage.total
             count = f"{done:,}/{total:,} {stage.unit}" if total is not None else f"{done:,} {stage.unit}"
+            if total is None and not done:
+                count = "…"
             if event.finished and not total:  # nothing to do, or of unknown size: full once it is over
                 count = "nothing new" if total == 0 else "done"
                 done = total = max(done, 1)
