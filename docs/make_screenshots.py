@@ -105,7 +105,7 @@ def shoot(port: int, out: Path, report: Path) -> list[Path]:
         page.click("button[type=submit]")
         page.wait_for_url("**/queue")
         views = [("queue", "/queue"), ("browse", "/browse?band=mid")]
-        first = page.locator("tr.unit-row").first.get_attribute("data-href")
+        first = page.locator("tr.unit-row").filter(has_not_text="turn").first.get_attribute("data-href")
         turn = page.locator("tr.unit-row", has_text="turn").first.get_attribute("data-href")
         views += [
             ("segment", first or "/queue"),
