@@ -8,6 +8,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# Prefect sends usage events on import (SDK telemetry, unless DO_NOT_TRACK) and from its server
+# (PREFECT_SERVER_ANALYTICS_ENABLED); the first import in a terminal prints a notice saying so.
+TELEMETRY_OFF = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
+
+def switch_off_telemetry() -> None:
+    """Switch Prefect's telemetry and analytics off in this process and the processes it starts.
+
+    Set, not defaulted: a value inherited from the shell cannot switch them back on.
+    Must run before ``prefect`` is imported (its SDK telemetry starts on import).
+    """
+    os.environ.update(TELEMETRY_OFF)
+
 
 def configure_prefect(workspace_dir: str | Path, *, verbose: bool = False) -> Path:
     """Point Prefect at ``<workspace>/prefect`` (ephemeral mode) unless a server is configured.
@@ -19,8 +32,10 @@ def configure_prefect(workspace_dir: str | Path, *, verbose: bool = False) -> Pa
     if "PREFECT_HOME" not in os.environ:
         _private_home(home)
     os.environ.setdefault("PREFECT_HOME", str(home))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
+    switch_off_telemetry()
+    # Prefect's own INFO lines (flow-run names, "Finished in state …") are not the project's logs:
+    # -v shows Prefect's warnings and errors only.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if verbose else "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     # The ephemeral API starts in a subprocess; on a loaded 2-core machine 20 s is not always enough.

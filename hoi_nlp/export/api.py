@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from hoi_nlp import progress
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ExportError
 from hoi_nlp.export.cite import best_quotes, parse_group, register_quotes, search_segments, study_embedding
@@ -95,16 +96,19 @@ def export_study(
                             raw=raw, csv_dialect=csv_dialect, quotes_per_code=quotes_per_code,
                             embeddings=embeddings, file_name=file_name)
         files: list[Path] = []
-        for name in formats:
-            files += [f for f in registry.get(name)(ctx) if f not in files]
-        guard = opened.current_guard()
-        for path in files:
-            try:
-                guard.check_file(path)
-            except ExportError as exc:  # name the file where it would have been published
-                final = out_dir / Path(path).resolve().relative_to(stage.dir.resolve())
-                raise ExportError(exc.message, path=str(final), where=exc.where,
-                                  hint="no file of this export was published; " + LEAK_HINT) from exc
+        with progress.stage("export", len(formats) + 1, unit="steps") as bar:
+            for name in formats:
+                files += [f for f in registry.get(name)(ctx) if f not in files]
+                bar.advance()
+            guard = opened.current_guard()
+            for path in files:  # the last step: every file read back by the leak guard
+                try:
+                    guard.check_file(path)
+                except ExportError as exc:  # name the file where it would have been published
+                    final = out_dir / Path(path).resolve().relative_to(stage.dir.resolve())
+                    raise ExportError(exc.message, path=str(final), where=exc.where,
+                                      hint="no file of this export was published; " + LEAK_HINT) from exc
+            bar.advance()
         opened.redact.save()
         published = stage.publish(files)
     logger.info("exported %s", ", ".join(p.name for p in published))

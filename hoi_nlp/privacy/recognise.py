@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -404,17 +404,24 @@ class _Helper:
 
 
 def detect_entity_spans(texts: Sequence[str], nlp: Language, *, helpers: int = 0,
-                        pipeline_args: PipelineArgs | None = None,
-                        chunk_size: int = 256) -> list[list[EntitySpan]]:
+                        pipeline_args: PipelineArgs | None = None, chunk_size: int = 256,
+                        done: Callable[[int], None] | None = None) -> list[list[EntitySpan]]:
     """Entity spans of every text, in order.
 
     With ``helpers`` and the ``pipeline_args`` of :func:`load_ner_pipeline`, that many helper
     processes take chunks from the end while this process works from the start, so the NER
     uses every core on a large study. If a helper cannot start or dies, this process does the rest.
+    ``done(n)`` is called as each chunk of ``n`` texts is finished (progress).
     """
     texts = list(texts)
     if helpers < 1 or pipeline_args is None or len(texts) < PARALLEL_MIN_TEXTS:
-        return spans_of_texts(nlp, texts)
+        if done is None:
+            return spans_of_texts(nlp, texts)
+        found: list[list[EntitySpan]] = []
+        for start in range(0, len(texts), chunk_size):
+            found += spans_of_texts(nlp, texts[start:start + chunk_size])
+            done(len(texts[start:start + chunk_size]))
+        return found
     chunks = [texts[i:i + chunk_size] for i in range(0, len(texts), chunk_size)]
     results: list[list[list[EntitySpan]] | None] = [None] * len(chunks)
     todo = deque(range(len(chunks)))
@@ -443,7 +450,10 @@ def detect_entity_spans(texts: Sequence[str], nlp: Language, *, helpers: int = 0
             if spans is None:
                 give_up(helper)
             else:
-                results[helper.sent.popleft()] = spans
+                index = helper.sent.popleft()
+                results[index] = spans
+                if done is not None:
+                    done(len(chunks[index]))
 
     try:
         while todo or any(h.sent for h in working):
@@ -454,6 +464,8 @@ def detect_entity_spans(texts: Sequence[str], nlp: Language, *, helpers: int = 0
             if todo:
                 index = todo.popleft()
                 results[index] = spans_of_texts(nlp, chunks[index])
+                if done is not None:
+                    done(len(chunks[index]))
             elif any(h.sent for h in working):
                 collect(block=True)
     finally:

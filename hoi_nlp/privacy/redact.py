@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Column, MetaData, String, Table, delete, select
 
+from hoi_nlp import progress
 from hoi_nlp.privacy.key import PseudonymKey, key_path, load_key, save_key
 from hoi_nlp.privacy.pseudonymize import (
     Pseudonymizer,
@@ -221,6 +222,15 @@ class KeyRedactor:
     def save(self) -> None:
         """Persist the key (nothing to do without a workspace)."""
 
+    def warm(self) -> None:
+        """Load now what the first redaction would load (the key's matcher and the word lists it checks
+        originals against), e.g. while an app starts, so the first page does not wait for it."""
+        from hoi_nlp.privacy.pseudonymize import known_pattern
+
+        if not self.raw:
+            with self._lock:
+                known_pattern(self.key)
+
     # -- sources
 
     def redaction(self, source: Source) -> Redaction:
@@ -371,7 +381,8 @@ class StudyRedactor(KeyRedactor):
 
     def _recognise(self, sources: Sequence[Source]) -> None:
         logger.info("pseudonymising %d sources", len(sources))
-        results = self.pseudonymizer.recognise_many([s.text for s in sources])
+        with progress.stage("pseudonymise", len(sources), unit="sources") as bar:
+            results = self.pseudonymizer.recognise_many([s.text for s in sources], done=bar.advance)
         rows = [{"source_id": s.source_id, "content_hash": s.content_hash, "fingerprint": self.fingerprint,
                  "spans": [list(span) for span in spans]} for s, spans in zip(sources, results, strict=True)]
         self._store(rows)

@@ -146,6 +146,13 @@ class PrivacyView(FullView):
             return aliases[shown_id]
         return shown_id if shown_id in ids and self.ident(shown_id) == shown_id else None
 
+    def warm(self) -> None:
+        """Load what the first page needs (the key's matcher and its word lists); call it at start-up."""
+        try:
+            self.redactor.warm()
+        except Exception as exc:  # noqa: BLE001 - the first page that needs it reports the problem
+            logger.warning("preparing the pseudonymised view failed: %s", exc)
+
     def hidden(self, source: Source) -> list[Hidden]:
         """Spans of ``source.text`` to hide."""
         return list(self.redactor.redaction(source).spans)

@@ -316,6 +316,10 @@ def segment_context(
     units = _units(config, session, filters, keep=segment_id)
     ids = [u.segment.segment_id for u in units]
     position = ids.index(segment_id) if segment_id in ids else -1
+    next_id = ids[position + 1] if 0 <= position < len(ids) - 1 else None
+    if next_id is None and filters.status in ("", "pending"):
+        # The end of the queue: go round to a unit still pending (one skipped earlier), if any.
+        next_id = next((i for i in ids if i != segment_id), None)
     history = _history(config, session, segment_id, current)
     effective = {d.decision_id for d in effective_decisions(history)}
     locked = bool(current and (current.complete or session.user.username in current.finished))
@@ -337,7 +341,8 @@ def segment_context(
         "question": corpus.question(seg),
         "question_text": public.attributes.get("question", ""),
         "prev_id": shown.ident(ids[position - 1]) if position > 0 else None,
-        "next_id": shown.ident(ids[position + 1]) if 0 <= position < len(ids) - 1 else None,
+        "next_id": shown.ident(next_id) if next_id else None,
+        "list_url": _list_url(filters),
         "position": position + 1,
         "total": len(ids),
         "filters": filters,
@@ -355,6 +360,13 @@ def segment_context(
             if k in SHOWN_ATTRIBUTES or (privacy is None and k == "municipality")
         },
     }
+
+
+def _list_url(filters: Filters) -> str:
+    """The list a unit was opened from (where Next leads after the last unit)."""
+    mode = "browse" if filters.status and filters.status != "pending" else "queue"
+    query = filters.query()
+    return f"/{mode}" + (f"?{query}" if query else "")
 
 
 @router.get("/segment/{segment_id:path}", response_class=HTMLResponse)

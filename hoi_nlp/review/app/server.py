@@ -88,6 +88,8 @@ def create_app(config: AppConfig) -> FastAPI:
         )
 
     app.include_router(routes.router)
+    # The first page would otherwise load the pseudonymiser's word lists (seconds): load them now.
+    threading.Thread(target=config.privacy.warm, daemon=True, name="hoi-privacy").start()
     if config.active_learning:
         threading.Thread(target=routes.compute_order, args=(config,), daemon=True, name="hoi-queue").start()
     return app

@@ -75,6 +75,12 @@ class Unit:
         return min((c.confidence or 0.0 for c in self.pending), default=1.0)
 
     @property
+    def priority(self) -> float:
+        """Lowest machine confidence of the unit's suggestions, whatever was decided since: the
+        queue's order, so a unit keeps its place (and Next its meaning) while it is being decided."""
+        return min((c.confidence or 0.0 for c in self.codes if c.suggested), default=1.0)
+
+    @property
     def top(self) -> float:
         """Highest machine confidence on the unit (0 when none)."""
         return max((c.confidence or 0.0 for c in self.codes if c.suggested), default=0.0)
@@ -174,10 +180,11 @@ def unit_list(
     segment_ids: Sequence[str] | None = None,
     shown: FullView = FULL_VIEW,
 ) -> list[Unit]:
-    """The filtered list; ``keep`` stays in the list (so next/previous work after a decision).
+    """The filtered list; ``keep`` stays in the list, in its place (so next/previous work after a decision).
 
     Default status filter is ``pending`` (the queue). Order: the active-learning ``order`` when
-    given (units it does not rank follow), else lowest pending confidence first.
+    given (units it does not rank follow), else the lowest confidence of the machine's suggestions
+    first (decisions do not move a unit).
     """
     status = filters.status or "pending"
     effective = Filters(**{**filters.__dict__, "status": status})
@@ -190,9 +197,9 @@ def unit_list(
         return units
     if order:
         rank = {sid: i for i, sid in enumerate(order)}
-        return sorted(units, key=lambda u: (rank.get(u.segment.segment_id, len(rank)), u.lowest))
+        return sorted(units, key=lambda u: (rank.get(u.segment.segment_id, len(rank)), u.priority))
     if status == "pending":
-        return sorted(units, key=lambda u: (u.lowest, u.segment.source_id, u.segment.start))
+        return sorted(units, key=lambda u: (u.priority, u.segment.source_id, u.segment.start))
     return units
 
 
