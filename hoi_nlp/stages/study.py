@@ -384,13 +384,24 @@ def preload_models(workspace_dir: str | Path, codebook_path: str | Path | None, 
 def code_texts(items: Sequence[tuple[str, str]], codebook: Codebook, settings: Settings, *,
                coder_name: str | None = None, model_dir: str | Path | None = None,
                min_confidence: float | None = None, batch_size: int = 512) -> list[Any]:
-    """Code ``(id, text)`` pairs outside any study (the ``hoi code --input`` JSONL contract)."""
+    """Code ``(id, text)`` pairs outside any study (the ``hoi code --input`` JSONL contract).
+
+    While the coder loads (one core), the embedding model starts on the texts on the other.
+    """
     from hoi_nlp.coding.base import text_segments
     from hoi_nlp.coding.registry import make_coder
+    from hoi_nlp.nlp.embed import EmbeddingCache, embed_ahead
 
-    coder = make_coder(coder_name or settings.coding.coder, codebook, settings, model_dir=model_dir,
-                       min_confidence=min_confidence)
+    name = coder_name or settings.coding.coder
+    cache = EmbeddingCache()
+    ahead = [] if name in _NO_EMBEDDINGS else [text for _, text in items]
+    with embed_ahead(ahead, settings.embeddings, cache):
+        coder = make_coder(name, codebook, settings, model_dir=model_dir, min_confidence=min_confidence,
+                           cache=cache)
     assignments: list[Any] = []
     for start in range(0, len(items), batch_size):
         assignments += coder.code(text_segments(list(items[start:start + batch_size])))
     return assignments
+
+
+_NO_EMBEDDINGS = frozenset({"rules", "hoi.rules.v1"})
