@@ -110,7 +110,8 @@ def _wait_for_plugin(dask_worker=None) -> dict | None:
 def format_rows(rows: list[dict]) -> str:
     lines = ["### Coding on a local Dask cluster (worker processes, 1 core each)", "",
              "| workers | segments | batches | model load s (all workers, parallel) | run 1 s | run 2 s "
-             "| segments/s (run 2) | speed-up | workers' CPU s per segment (run 2) | coders loaded per worker |",
+             "| segments/s (run 2) | speed-up | workers' CPU s per segment (run 2) "
+             "| coders loaded per worker |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     lines += [f"| {r['workers']} | {r['segments']} | {r['batches']} | {r['load']} | {r['run1']} | "
               f"{r['run2']} | {r['per_second']} | {r['speedup']} | {r['cpu_per_segment']} | "

@@ -64,7 +64,8 @@ def _code(coder_name: str) -> Callable[[Path, Workspace], int]:
 
         settings = load_settings()
         codebook = load_codebook()
-        coder = make_coder(coder_name, codebook, settings, cache=EmbeddingCache(workspace.cache_dir / "embeddings"))
+        cache = EmbeddingCache(workspace.cache_dir / "embeddings")
+        coder = make_coder(coder_name, codebook, settings, cache=cache)
         return code_stage(workspace, codebook, settings, coder=coder)["segments_total"]
 
     return run
