@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q $(TORCH) --find-links /opt/wheels || $(PIP) install -q $(TORCH) --index-url https://download.pytorch.org/whl/cpu
 	$(PIP) install -q -e '.[all]' -c constraints.txt
+	-$(PY) -c "from hoi_nlp.nlp.pipeline import danish_lemma_table; danish_lemma_table()"  # compact lemma table, once
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed

@@ -1,14 +1,28 @@
-"""``python -m benchmarks [--sizes 1000 10000] [--stages ...]``: per-stage throughput and peak memory.
+"""``python -m benchmarks``: start-up, the cost around the model, a study end to end, Dask scaling.
 
-Generates a study of each size from the demo corpus (benchmarks/generate.py), runs every stage
-in its own process with cold caches, and prints a Markdown table. ``end_to_end`` is ingest
-through export; the embedding model's raw throughput on the same texts is shown beside it.
+Suites (``--suites``, default all but ``stages``):
+
+- ``startup``: ``hoi --help`` and ``hoi code`` on one text (wall, CPU, peak RSS; the embedding
+  cache cold every time), and what each part costs to load on its own (``--repeat`` runs each).
+- ``vs-raw``: ``hoi code`` on ``--texts`` demo sentences against the embedding model alone on the
+  same texts, alternating, caches cold (``--repeat`` pairs).
+- ``study``: for each of ``--sizes``, a generated study (benchmarks/generate.py) through the whole
+  ``hoi run`` (Prefect flow: ingest, segment, code, pseudonymised export) in a fresh workspace,
+  then the embedding model alone on that study's codable segments; then ``hoi run`` again with
+  nothing changed.
+- ``dask``: coding a ``--dask-size`` study in tasks of ``--dask-batch`` segments on a local Dask
+  cluster of 1 and 2 worker processes (benchmarks/dask_scaling.py).
+- ``stages``: each stage in its own process at each of ``--sizes`` (the older per-stage table).
+
+Every figure comes from a fresh process; wall times on a machine shared with other jobs include
+waiting for a core, CPU times do not. Prints Markdown.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import platform
 import shutil
 import subprocess
 import sys
@@ -16,8 +30,9 @@ from pathlib import Path
 
 from benchmarks.generate import generate_study
 
-DEFAULT_STAGES = ["ingest", "segment", "nlp", "embed_raw", "rules", "combined", "combined_rerun", "export",
-                  "hoi_run"]
+SUITES = ("startup", "vs-raw", "study", "dask", "stages")
+DEFAULT_SUITES = ("startup", "vs-raw", "study", "dask")
+DEFAULT_STAGES = ["ingest", "segment", "nlp", "embed_raw", "rules", "combined", "combined_rerun", "export"]
 END_TO_END = ("ingest", "segment", "combined", "export")
 
 
@@ -30,39 +45,12 @@ def run_stage(stage: str, study: Path, workspace: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run_flow_timed(study: Path, workspace: Path, *, label: str, size: int) -> dict:
-    """Time a whole ``hoi run`` (the Prefect flow, exports included) in a fresh process."""
-    import time
-
-    started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", _PEAK_WRAPPER, "run", str(study), "--workspace", str(workspace)],
-                         capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if out.returncode != 0:
-        return {"stage": label, "size": size, "error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
-    peak_kb = int(out.stderr.rsplit("PEAK_KB ", 1)[1].split()[0])
-    return {"stage": label, "size": size, "items": size, "seconds": round(seconds, 1),
-            "per_second": round(size / seconds, 1), "peak_mb": round(peak_kb / 1024)}
-
-
-# Runs the CLI and reports the process's own peak RSS on stderr (also when typer exits).
-_PEAK_WRAPPER = """
-import resource, sys
-try:
-    from hoi_nlp.cli import app
-    sys.argv = ["hoi", *sys.argv[1:]]
-    app()
-finally:
-    print("PEAK_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
-"""
-
-
-def bench_size(size: int, stages: list[str], root: Path) -> list[dict]:
+def bench_stages(size: int, stages: list[str], root: Path) -> list[dict]:
     """All stages on a study of ``size`` answers."""
     study = generate_study(size, root / f"study_{size}")
     workspace = root / f"ws_{size}"
     shutil.rmtree(workspace, ignore_errors=True)
-    results = [run_stage(stage, study, workspace) | {"size": size} for stage in stages if stage != "hoi_run"]
+    results = [run_stage(stage, study, workspace) | {"size": size} for stage in stages]
     done = {r["stage"]: r for r in results if "seconds" in r}
     if all(stage in done for stage in END_TO_END):
         seconds = sum(done[s]["seconds"] for s in END_TO_END)
@@ -70,18 +58,12 @@ def bench_size(size: int, stages: list[str], root: Path) -> list[dict]:
         results.append({"stage": "end_to_end", "size": size, "items": items, "seconds": round(seconds, 1),
                         "per_second": round(items / seconds, 1),
                         "peak_mb": max(done[s]["peak_mb"] for s in END_TO_END)})
-    if "hoi_run" in stages:
-        flow_ws = root / f"ws_{size}_flow"
-        shutil.rmtree(flow_ws, ignore_errors=True)
-        results = [r for r in results if r["stage"] != "hoi_run"]
-        results.append(run_flow_timed(study, flow_ws, label="hoi run (cold)", size=size))
-        results.append(run_flow_timed(study, flow_ws, label="hoi run (re-run, nothing changed)", size=size))
     return results
 
 
-def table(results: list[dict]) -> str:
-    """Markdown table of the results."""
-    lines = ["| size | stage | items | seconds | items/s | peak MiB |", "|---:|---|---:|---:|---:|---:|"]
+def stages_table(results: list[dict]) -> str:
+    lines = ["### Stages, each in its own process", "",
+             "| size | stage | items | seconds | items/s | peak MiB |", "|---:|---|---:|---:|---:|---:|"]
     for r in results:
         if "error" in r:
             lines.append(f"| {r['size']} | {r['stage']} | error: {r['error'][:60]} | | | |")
@@ -91,14 +73,90 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
-    parser.add_argument("--stages", nargs="+", default=DEFAULT_STAGES)
+def bench_study(size: int, root: Path) -> list[dict]:
+    """``hoi run`` cold on a generated study, the raw model on its texts, and a re-run."""
+    from benchmarks.startup import HOI, REPO, _check, measure, write_jsonl
+    from hoi_nlp.store import Workspace, load_segments
+
+    study = generate_study(size, root / f"study_{size}")
+    workspace = root / f"ws_{size}_flow"
+    shutil.rmtree(workspace, ignore_errors=True)
+    cold = _check(measure([*HOI, "run", str(study), "--workspace", str(workspace)]), "hoi run")
+    texts = [seg.text for seg in load_segments(Workspace.open(workspace, create=False), codable=True)]
+    texts_file = write_jsonl(root / f"study_{size}_texts.jsonl", texts)
+    raw_run = _check(measure([sys.executable, "-m", "benchmarks.raw_embed", "--input", str(texts_file)],
+                             cwd=REPO), "raw model")
+    raw = json.loads(raw_run["stdout"].strip().splitlines()[-1])
+    rerun = _check(measure([*HOI, "run", str(study), "--workspace", str(workspace)]), "hoi run (re-run)")
+    return [{"size": size, "segments": len(texts), "hoi_wall": cold["wall"], "hoi_cpu": cold["cpu"],
+             "hoi_peak_mb": cold["peak_mb"], "raw_embed": raw["embed_seconds"], "raw_cpu": raw_run["cpu"],
+             "raw_per_s": raw["per_second"],
+             "ratio": round(raw["embed_seconds"] / cold["wall"], 3), "rerun_wall": rerun["wall"],
+             "rerun_cpu": rerun["cpu"]}]
+
+
+def study_table(rows: list[dict]) -> str:
+    lines = ["### A generated study end to end (`hoi run`, caches cold) vs the embedding model alone on its "
+             "segments", "",
+             "| answers | codable segments | `hoi run` wall s | `hoi run` CPU s | peak MiB (largest process) "
+             "| model alone: embed s / process CPU s | ratio (model embed ÷ `hoi run` wall) "
+             "| re-run, nothing changed: wall s / CPU s |",
+             "|---:|---:|---:|---:|---:|---|---:|---|"]
+    lines += [f"| {r['size']} | {r['segments']} | {r['hoi_wall']} | {r['hoi_cpu']} | {r['hoi_peak_mb']} | "
+              f"{r['raw_embed']} / {r['raw_cpu']} | **{r['ratio']:.2f}** | "
+              f"{r['rerun_wall']} / {r['rerun_cpu']} |" for r in rows]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    """One line about where this ran (load average: other jobs on the machine)."""
+    import os
+
+    try:
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        load = "?"
+    return (f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+            f"load average {load}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser.add_argument("--suites", nargs="+", choices=SUITES, default=list(DEFAULT_SUITES))
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000],
+                        help="study sizes (answers) for the study and stages suites")
+    parser.add_argument("--texts", type=int, default=1128, help="texts for the vs-raw suite")
+    parser.add_argument("--dask-size", type=int, default=400, help="study size for the dask suite")
+    parser.add_argument("--dask-batch", type=int, default=50, help="segments per coding task (dask suite)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per start-up / vs-raw measurement")
+    parser.add_argument("--stages", nargs="+", default=DEFAULT_STAGES, help="stages for the stages suite")
     parser.add_argument("--root", type=Path, default=Path("outputs/bench"))
-    args = parser.parse_args()
-    results = [r for size in args.sizes for r in bench_size(size, args.stages, args.root)]
-    print(table(results))
+    args = parser.parse_args(argv)
+    args.root.mkdir(parents=True, exist_ok=True)
+    root = args.root.resolve()
+    print(f"Machine: {machine()}\n", flush=True)
+    if "startup" in args.suites:
+        from benchmarks.startup import format_runs, parts, startup
+
+        print(format_runs(startup(root, repeat=args.repeat), "Start-up: `hoi code` on one text"), "\n",
+              flush=True)
+        print(format_runs(parts(repeat=args.repeat),
+                          "What each part costs to load (each in a fresh process)"), "\n", flush=True)
+    if "vs-raw" in args.suites:
+        from benchmarks.startup import format_vs_raw, vs_raw
+
+        print(format_vs_raw(vs_raw(root, args.texts, repeat=args.repeat)), "\n", flush=True)
+    if "study" in args.suites:
+        print(study_table([row for size in args.sizes for row in bench_study(size, root)]), "\n", flush=True)
+    if "dask" in args.suites:
+        from benchmarks.dask_scaling import format_rows, run
+
+        print(format_rows(run(args.dask_size, root, batch_size=args.dask_batch)), "\n", flush=True)
+    if "stages" in args.suites:
+        results = [r for size in args.sizes for r in bench_stages(size, args.stages, root)]
+        print(stages_table(results), flush=True)
+    print(f"Finished; machine: {machine()}")
 
 
 if __name__ == "__main__":

@@ -58,22 +58,23 @@ def _embed_raw(study: Path, workspace: Workspace) -> int:
 
 def _code(coder_name: str) -> Callable[[Path, Workspace], int]:
     def run(study: Path, workspace: Workspace) -> int:
-        from hoi_nlp.coding.factory import make_coder
-
+        from hoi_nlp.coding.registry import make_coder
+        from hoi_nlp.nlp.embed import EmbeddingCache
         from hoi_nlp.stages.study import code_stage
 
         settings = load_settings()
         codebook = load_codebook()
-        coder = make_coder(coder_name, codebook, settings, cache_dir=workspace.cache_dir / "embeddings")
+        cache = EmbeddingCache(workspace.cache_dir / "embeddings")
+        coder = make_coder(coder_name, codebook, settings, cache=cache)
         return code_stage(workspace, codebook, settings, coder=coder)["segments_total"]
 
     return run
 
 
 def _export(study: Path, workspace: Workspace) -> int:
-    from hoi_nlp.stages.study import export_stage
+    from hoi_nlp.stages.study import RunInputs, export_stage
 
-    export_stage(workspace, load_codebook(), formats=["xlsx", "parquet", "md"])
+    export_stage(RunInputs(workspace, load_codebook(), load_settings()), formats=["xlsx", "parquet", "md"])
     return len(_texts(workspace))
 
 

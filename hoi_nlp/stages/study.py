@@ -9,28 +9,27 @@ this layer reads a settings file.
 
 from __future__ import annotations
 
+import copy
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hoi_nlp import progress
 from hoi_nlp.codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
-from hoi_nlp.coding.base import Coder
-from hoi_nlp.nlp.embed import EmbeddingCache
-from hoi_nlp.records import Quote, Segment
 from hoi_nlp.settings import Settings, load_settings
-from hoi_nlp.store import (
-    BatchLedger,
-    Workspace,
-    load_segments,
-    load_sources,
-    replace_assignments,
-    save_segments,
-    sources_without_segments,
-)
+
+# Heavy modules (the database layer, numpy, the coders) are imported where a stage needs them,
+# so ``hoi code --input`` (no workspace) and every short CLI call start without them.
+if TYPE_CHECKING:
+    from hoi_nlp.coding.base import Coder
+    from hoi_nlp.nlp.embed import EmbeddingCache
+    from hoi_nlp.records import Quote, Segment
+    from hoi_nlp.store import BatchLedger, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +64,8 @@ def load_run_codebook(codebook_path: str | Path | None = None) -> Codebook:
 def run_inputs(workspace_dir: str | Path, codebook_path: str | Path | None = None,
                settings_path: str | Path | None = None, *, create: bool = True) -> RunInputs:
     """Open the workspace and load the codebook and settings of a run."""
+    from hoi_nlp.store import Workspace
+
     return RunInputs(Workspace.open(workspace_dir, create=create), load_run_codebook(codebook_path),
                      load_run_settings(settings_path))
 
@@ -76,6 +77,8 @@ def default_workspace_dir(study_dir: str | Path, *, outputs: str | Path = "outpu
 
 def resolve_workspace(study_or_workspace: str | Path, workspace: str | Path | None = None) -> Workspace:
     """Open the workspace given directly, or the one a study folder was run into."""
+    from hoi_nlp.store import Workspace
+
     if workspace is not None:
         return Workspace.open(workspace, create=False)
     path = Path(study_or_workspace)
@@ -94,6 +97,8 @@ def active_model_dir(workspace: Workspace, settings: Settings) -> Path:
 
 def embedding_cache(workspace: Workspace) -> EmbeddingCache:
     """The workspace's embedding cache (``<workspace>/cache/embeddings``)."""
+    from hoi_nlp.nlp.embed import EmbeddingCache
+
     return EmbeddingCache(workspace.cache_dir / "embeddings")
 
 
@@ -124,6 +129,7 @@ def ingest_stage(study_dir: str | Path, workspace: Workspace) -> dict[str, Any]:
 def segment_stage(workspace: Workspace, settings: Settings) -> dict[str, int]:
     """Segment every source that has no segments yet (committed per chunk of sources)."""
     from hoi_nlp.segment import segment_source
+    from hoi_nlp.store import load_sources, save_segments, sources_without_segments
 
     pending = sources_without_segments(workspace)
     created = units = 0
@@ -160,26 +166,106 @@ def study_coder(inputs: RunInputs, name: str | None = None, *, model_dir: str | 
                          str(inputs.workspace.cache_dir / "embeddings"), make_coder)
 
 
-_CODERS: dict[tuple[str, ...], Coder] = {}
+# Coders are loaded once per process and configuration (``_LOADED``) and shared by every study
+# workspace; each workspace gets its own view with that workspace's embedding cache (``_VIEWS``,
+# the most recent few kept). A Dask worker loads them once (flows/dask_workers.py) and keeps
+# them for every later batch and flow run; the lock makes a task that starts while the worker is
+# still loading wait for that load instead of starting a second one.
+_LOADED: dict[tuple[str, ...], Coder] = {}
+_VIEWS: OrderedDict[tuple[tuple[str, ...], str], Coder] = OrderedDict()
+_MAX_VIEWS = 4
+_LOCK = threading.RLock()
+
+
+def _coder_key(name: str, codebook: Codebook, settings: Settings, model_dir: str) -> tuple[str, ...]:
+    return (name, codebook.version_tag, settings.model_dump_json(), str(model_dir))
+
+
+def _loaded_coder(name: str, codebook: Codebook, settings: Settings, model_dir: str, make: Any,
+                  cache: EmbeddingCache | None = None) -> Coder:
+    """The coder as loaded (once per process and configuration)."""
+    key = _coder_key(name, codebook, settings, model_dir)
+    with _LOCK:
+        if key not in _LOADED:
+            _LOADED[key] = make(name, codebook, settings, model_dir=model_dir, cache=cache)
+            logger.info("loaded coder %s from %s", name, model_dir)
+        return _LOADED[key]
+
+
+def _with_cache(coder: Coder, cache: EmbeddingCache | None) -> Coder:
+    """``coder`` caching embeddings in ``cache``: a shallow copy sharing the loaded models. A coder
+    without a ``cache`` attribute keeps no per-study state (the rule coder) and is shared as is."""
+    if not hasattr(coder, "cache"):
+        return coder
+    view = copy.copy(coder)
+    view.cache = cache  # type: ignore[attr-defined]
+    return view
 
 
 def _cached_coder(name: str, codebook: Codebook, settings: Settings, model_dir: str, cache_dir: str,
                   make: Any) -> Coder:
-    """One coder per (name, codebook, settings, model, cache) per process: batches reuse loaded models."""
-    key = (name, codebook.version_tag, settings.model_dump_json(), model_dir, cache_dir)
-    if key not in _CODERS:
-        _CODERS[key] = make(name, codebook, settings, model_dir=model_dir, cache=EmbeddingCache(cache_dir))
-    return _CODERS[key]
+    """One coder per (name, codebook, settings, model) per process, viewed through this cache."""
+    from hoi_nlp.nlp.embed import EmbeddingCache
+
+    key = (_coder_key(name, codebook, settings, model_dir), cache_dir)
+    with _LOCK:
+        if key in _VIEWS:
+            _VIEWS.move_to_end(key)
+            return _VIEWS[key]
+        cache = EmbeddingCache(cache_dir)
+        fresh = _coder_key(name, codebook, settings, model_dir) not in _LOADED
+        loaded = _loaded_coder(name, codebook, settings, model_dir, make, cache=cache)
+        _VIEWS[key] = loaded if fresh else _with_cache(loaded, cache)
+        while len(_VIEWS) > _MAX_VIEWS:
+            _VIEWS.popitem(last=False)
+        return _VIEWS[key]
+
+
+def loaded_coders() -> int:
+    """How many coders this process has loaded (each configuration once)."""
+    return len(_LOADED)
+
+
+def load_models(codebook_path: str | Path | None = None, coder_name: str | None = None,
+                settings_path: str | Path | None = None) -> dict[str, Any]:
+    """Load what coding needs (spaCy pipeline, coder, embedding model) into this process's caches,
+    and code one throw-away text so every lazily loaded part is ready; no study is needed.
+
+    A Dask worker runs this once when it starts (flows/dask_workers.py); later batches, from any
+    study and flow run, reuse what it loaded. Returns what was loaded and how long it took.
+    """
+    import time
+
+    from hoi_nlp.coding.base import text_segments
+    from hoi_nlp.coding.registry import make_coder
+    from hoi_nlp.nlp.pipeline import load_pipeline
+    from hoi_nlp.settings import resolve_repo_path
+
+    started = time.perf_counter()
+    settings = load_run_settings(settings_path)
+    codebook = load_run_codebook(codebook_path)
+    name = coder_name or settings.coding.coder
+    load_pipeline(settings.nlp.pipeline)
+    model_dir = str(resolve_repo_path(settings.coding.model_dir))
+    coder = _loaded_coder(name, codebook, settings, model_dir, make_coder)
+    warm_up = text_segments([("warm-up", "Vi mangler ledelsesopbakning fra direktionen.")])
+    _with_cache(coder, None).code(warm_up)  # pages in the embedding model and the lemma table
+    return {"coder": name, "coders_loaded": loaded_coders(),
+            "seconds": round(time.perf_counter() - started, 2)}
 
 
 def coding_ledger(workspace: Workspace, codebook: Codebook, coder: Coder) -> BatchLedger:
     """The batch ledger of ``coder`` under this codebook and model version."""
+    from hoi_nlp.store import BatchLedger
+
     version = getattr(coder, "version", "")
     return BatchLedger(workspace, stage=f"code:{coder.name}:{version}:{codebook.version_tag}")
 
 
 def pending_batches(workspace: Workspace, ledger: BatchLedger, *, batch_size: int) -> list[list[Segment]]:
     """Batches of codable segments that this ledger has not seen completed."""
+    from hoi_nlp.store import load_segments
+
     segments = load_segments(workspace, codable=True)
     return [batch for batch in batches(segments, batch_size) if not ledger.is_done(batch)]
 
@@ -195,6 +281,8 @@ def plan_coding(inputs: RunInputs, coder_name: str | None = None) -> list[list[s
 def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], *, ledger: BatchLedger,
                run_id: str | None = None) -> int:
     """Code one batch, replace its stored assignments in one transaction, then mark it done."""
+    from hoi_nlp.store import replace_assignments
+
     assignments = coder.code(segments)
     coders = {coder.name} | {a.coder for a in assignments}
     replace_assignments(workspace, assignments, segment_ids=[s.segment_id for s in segments],
@@ -207,6 +295,8 @@ def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], 
 def code_batch_ids(inputs: RunInputs, segment_ids: Sequence[str], *, coder_name: str | None = None,
                    run_id: str | None = None) -> int:
     """Code the batch with these segment ids (a flow task's unit of work)."""
+    from hoi_nlp.store import load_segments
+
     coder = study_coder(inputs, coder_name)
     batch = load_segments(inputs.workspace, codable=True, segment_ids=list(segment_ids))
     ledger = coding_ledger(inputs.workspace, inputs.codebook, coder)
@@ -216,6 +306,8 @@ def code_batch_ids(inputs: RunInputs, segment_ids: Sequence[str], *, coder_name:
 def code_stage(workspace: Workspace, codebook: Codebook, settings: Settings, *, coder: Coder,
                run_id: str | None = None) -> dict[str, int]:
     """Code all pending batches of codable segments in this process."""
+    from hoi_nlp.store import load_segments
+
     ledger = coding_ledger(workspace, codebook, coder)
     total = len(load_segments(workspace, codable=True))
     pending = pending_batches(workspace, ledger, batch_size=settings.flow.batch_size)
@@ -325,13 +417,24 @@ def preload_models(workspace_dir: str | Path, codebook_path: str | Path | None, 
 def code_texts(items: Sequence[tuple[str, str]], codebook: Codebook, settings: Settings, *,
                coder_name: str | None = None, model_dir: str | Path | None = None,
                min_confidence: float | None = None, batch_size: int = 512) -> list[Any]:
-    """Code ``(id, text)`` pairs outside any study (the ``hoi code --input`` JSONL contract)."""
+    """Code ``(id, text)`` pairs outside any study (the ``hoi code --input`` JSONL contract).
+
+    While the coder loads (one core), the embedding model starts on the texts on the other.
+    """
     from hoi_nlp.coding.base import text_segments
     from hoi_nlp.coding.registry import make_coder
+    from hoi_nlp.nlp.embed import EmbeddingCache, embed_ahead
 
-    coder = make_coder(coder_name or settings.coding.coder, codebook, settings, model_dir=model_dir,
-                       min_confidence=min_confidence)
+    name = coder_name or settings.coding.coder
+    cache = EmbeddingCache()
+    ahead = [] if name in _NO_EMBEDDINGS else [text for _, text in items]
+    with embed_ahead(ahead, settings.embeddings, cache):
+        coder = make_coder(name, codebook, settings, model_dir=model_dir, min_confidence=min_confidence,
+                           cache=cache)
     assignments: list[Any] = []
     for start in range(0, len(items), batch_size):
         assignments += coder.code(text_segments(list(items[start:start + batch_size])))
     return assignments
+
+
+_NO_EMBEDDINGS = frozenset({"rules", "hoi.rules.v1"})
