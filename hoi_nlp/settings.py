@@ -91,7 +91,7 @@ class ThemesSettings(_Section):
     top_n_words: int = 10
     n_quotes: int = 5
     reduce_outliers: bool = True
-    outlier_quantile: float = Field(default=0.25, ge=0.0, le=1.0)
+    outlier_quantile: float = Field(default=0.5, ge=0.0, le=1.0)
     max_theme_share: float = Field(default=0.3, gt=0.0, le=1.0)
     stopwords: list[str] = Field(default_factory=list)
     group_attributes: list[str] = Field(default_factory=lambda: ["size_group", "role"])
