@@ -73,7 +73,11 @@ class ThemesSettings(_Section):
     ``None`` values are adapted to the corpus size or, for the zero-shot threshold, taken
     from the value measured for the embedding backend (see :mod:`hoi_nlp.coding.topics.fit`).
     ``reducer = "pca"`` skips UMAP (whose numba compilation costs ~10-30 s per process) for
-    quick looks and tests; UMAP is the default.
+    quick looks and tests; UMAP is the default. An emergent theme above ``max_theme_share`` of
+    the segments is split into its HDBSCAN leaf clusters (no catch-all); ``reduce_outliers``
+    moves an outlier into its nearest theme only if it is as close to the theme's centre as the
+    ``outlier_quantile`` of the theme's own segments. ``stopwords`` are the study's own words to
+    leave out of theme keywords and labels (on top of the bundled lists).
     """
 
     min_docs: int = 60
@@ -87,6 +91,9 @@ class ThemesSettings(_Section):
     top_n_words: int = 10
     n_quotes: int = 5
     reduce_outliers: bool = True
+    outlier_quantile: float = Field(default=0.5, ge=0.0, le=1.0)
+    max_theme_share: float = Field(default=0.3, gt=0.0, le=1.0)
+    stopwords: list[str] = Field(default_factory=list)
     group_attributes: list[str] = Field(default_factory=lambda: ["size_group", "role"])
     target_prefixes: list[str] = Field(default_factory=lambda: ["maalgruppe_", "target_"])
 

@@ -43,6 +43,13 @@ def fit_command(
         f"{result['emergent']} emergent); "
         f"zero-shot threshold {result['zeroshot_min_similarity']}"
     )
+    if result.get("largest_emergent_share") is not None:
+        npmi = result.get("npmi_emergent")
+        echo(
+            f"Largest emergent theme: {result['largest_emergent_share']:.0%} of the segments; "
+            f"outliers {result['outlier_share']:.0%}; coherence (NPMI) "
+            f"{'–' if npmi is None else format(npmi, '+.2f')}"
+        )
     for path in result["files"]:
         echo(f"  wrote {path}")
     echo("Show them with `hoi themes show`; add one to the codebook with `hoi themes promote`.")
@@ -54,20 +61,27 @@ def show_command(
     study: Path = STUDY_ARG,
     workspace: Path | None = WORKSPACE_OPT,
     kind: str | None = typer.Option(None, help="Only 'emergent', 'code' or 'outlier' topics."),
+    topic: int | None = typer.Option(None, help="One topic in full: keywords, quotes and who says it."),
 ) -> None:
-    """Show the fitted themes as a table (pseudonymised quotes)."""
-    from hoi_nlp.coding.topics.io import load_themes, markdown_table
+    """Show the fitted themes as a table, or one theme in full (pseudonymised quotes)."""
+    from hoi_nlp.coding.topics.io import load_themes, markdown_table, quality_line, theme_detail
     from hoi_nlp.stages.study import resolve_workspace
     from hoi_nlp.stages.themes import themes_dir
 
     result = load_themes(themes_dir(resolve_workspace(study, workspace)))
+    if topic is not None:
+        echo(theme_detail(result, topic))
+        return
     if kind:
         result = result.model_copy(update={"themes": [t for t in result.themes if t.kind == kind]})
     echo(
         f"{result.study}: {result.n_segments} segments, fitted {result.created_at[:19]} "
         f"with {result.embedding_model}"
     )
+    if quality_line(result):
+        echo(quality_line(result))
     echo(markdown_table(result))
+    echo("One theme in full: `hoi themes show STUDY --topic ID`.")
 
 
 @themes_app.command("promote")

@@ -113,4 +113,7 @@ def summary(result: ThemesResult) -> dict[str, Any]:
         "code_topics": kinds.count("code"),
         "outliers_before_reduction": result.outliers_before_reduction,
         "zeroshot_min_similarity": result.params.get("zeroshot_min_similarity"),
+        "largest_emergent_share": result.quality.get("largest_emergent_share"),
+        "outlier_share": result.quality.get("outlier_share"),
+        "npmi_emergent": result.quality.get("npmi_emergent"),
     }

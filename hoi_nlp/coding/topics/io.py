@@ -2,8 +2,10 @@
 
 ``themes.json`` holds the whole result (pseudonymised quotes only), ``themes.csv`` one row per
 theme for a spreadsheet. Plots: topic sizes and topics × respondent groups as PNG
-(matplotlib), BERTopic's bar chart and intertopic map as self-contained HTML (plotly.js
-inlined, so they open offline). Every file is written to a temporary file and moved in place.
+(matplotlib), BERTopic's bar chart and intertopic map as HTML that opens offline: plotly.js is
+written once beside them (``plotly.min.js``) instead of inside each file, so the leak check reads
+only the study's data (minified library code holds short names such as "Sct" that a study key may
+also hold). Every file is written to a temporary file and moved in place.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hoi_nlp.coding.topics.model import ThemesResult
+from hoi_nlp.coding.topics.model import Theme, ThemeQuote, ThemesResult
 from hoi_nlp.errors import ThemesError
 from hoi_nlp.io import safe_cell, write_atomic, write_text_atomic
 
@@ -24,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 THEMES_JSON = "themes.json"
 THEMES_CSV = "themes.csv"
+PLOTLY_JS = "plotly.min.js"
 TABLE_COLUMNS = (
     "topic_id",
     "kind",
@@ -31,9 +34,13 @@ TABLE_COLUMNS = (
     "label",
     "size",
     "share",
+    "respondents",
+    "coherence_npmi",
     "keywords",
     "nearest_codes",
+    "who_says_it",
     "quote",
+    "quote_role",
 )
 
 
@@ -47,9 +54,13 @@ def table_rows(result: ThemesResult) -> list[dict[str, Any]]:
             "label": theme.label,
             "size": theme.size,
             "share": theme.share,
+            "respondents": theme.respondents,
+            "coherence_npmi": "" if theme.coherence is None else theme.coherence,
             "keywords": ", ".join(word for word, _ in theme.keywords),
             "nearest_codes": "; ".join(f"{c.code_id} ({c.score:.3f})" for c in theme.nearest_codes),
+            "who_says_it": who_says_it(theme, result.n_respondents),
             "quote": theme.quotes[0].text if theme.quotes else "",
+            "quote_role": theme.quotes[0].role if theme.quotes else "",
         }
         for theme in result.themes
     ]
@@ -93,20 +104,84 @@ def load_themes(path: Path) -> ThemesResult:
         ) from exc
 
 
+MIN_GROUP = 5  # groups of fewer respondents are not named as "who says it" (one role can be one person)
+
+
+def who_says_it(theme: Theme, n_respondents: int, *, min_group: int = MIN_GROUP) -> str:
+    """The respondent group most over-represented in ``theme``: ``"role Koordinator 38% (9/24)"``.
+
+    Only groups of at least ``min_group`` respondents, with two or more in the theme and a share at
+    least 1.5 times the theme's share of all respondents; empty when no group stands out.
+    """
+    if not n_respondents or not theme.respondents:
+        return ""
+    overall = theme.respondents / n_respondents
+    candidates = [g for g in theme.groups
+                  if g.respondents >= min_group and g.in_theme >= 2 and g.share >= 1.5 * overall]
+    if not candidates:
+        return ""
+    best = max(candidates, key=lambda g: (g.share, g.in_theme))
+    return f"{best.dimension} {best.group} {best.share:.0%} ({best.in_theme}/{best.respondents})"
+
+
+def quote_line(quote: ThemeQuote) -> str:
+    """A quote as a report prints it: «"…" (role; question or turn)»."""
+    origin = "; ".join(part for part in (quote.role, quote.place) if part)
+    return f'«"{quote.text}"»' + (f" ({origin})" if origin else "")
+
+
+def quality_line(result: ThemesResult) -> str:
+    """One line on what a first look should check: emergent themes, catch-all and outliers, coherence."""
+    q = result.quality
+    if not q:
+        return ""
+    npmi = "–" if q.get("npmi_emergent") is None else f"{q['npmi_emergent']:+.2f}"
+    return (f"{q['emergent_themes']} emergent themes, the largest holding {q['largest_emergent_share']:.0%} "
+            f"of the segments; outliers {q['outlier_share']:.0%}; coherence (NPMI of the top "
+            f"{q['npmi_top_words']} words, segments as documents) {npmi}")
+
+
 def markdown_table(result: ThemesResult, *, max_quote: int = 90) -> str:
     """A Markdown table of the themes (for the CLI and reports)."""
     lines = [
-        "| topic | kind | label | size | share | nearest codes | quote |",
-        "|---:|---|---|---:|---:|---|---|",
+        "| topic | kind | label | size | share | NPMI | who says it | nearest codes | quote |",
+        "|---:|---|---|---:|---:|---:|---|---|---|",
     ]
     for row, theme in zip(table_rows(result), result.themes, strict=True):
         kind = f"code `{theme.code_id}`" if theme.kind == "code" else theme.kind
         nearest = ", ".join(f"{c.code_id} {c.score:.2f}" for c in theme.nearest_codes)
         quote = row["quote"][:max_quote] + ("…" if len(row["quote"]) > max_quote else "")
+        npmi = "" if theme.coherence is None else f"{theme.coherence:+.2f}"
         lines.append(
-            f"| {theme.topic_id} | {kind} | {theme.label} | {theme.size} | {theme.share:.0%} "
-            f"| {nearest} | {quote.replace('|', '/')} |"
+            f"| {theme.topic_id} | {kind} | {theme.label} | {theme.size} | {theme.share:.0%} | {npmi} "
+            f"| {who_says_it(theme, result.n_respondents)} | {nearest} | {quote.replace('|', '/')} |"
         )
+    return "\n".join(lines)
+
+
+def theme_detail(result: ThemesResult, topic_id: int) -> str:
+    """One theme for an analyst: label, keywords, quotes with who said them, and the group shares."""
+    theme = result.theme(topic_id)
+    kind = f"code {theme.code_id} ({theme.code_label})" if theme.kind == "code" else theme.kind
+    npmi = "" if theme.coherence is None else f", NPMI {theme.coherence:+.2f}"
+    materials = "".join(f"; {n} {m}" for m, n in sorted(theme.materials.items()))
+    lines = [
+        f"## {theme.topic_id}: {theme.label}",
+        f"{kind}; {theme.size} segments ({theme.share:.0%}) from {theme.respondents} respondents"
+        f"{npmi}{materials}",
+        "",
+        "Keywords: " + ", ".join(word for word, _ in theme.keywords),
+    ]
+    if theme.nearest_codes:
+        nearest = ", ".join(f"{c.code_id} ({c.score:.2f})" for c in theme.nearest_codes)
+        lines.append(f"Nearest codes: {nearest}")
+    lines += ["", "Quotes (pseudonymised):", *(f"- {quote_line(q)}" for q in theme.quotes)]
+    if theme.groups:
+        lines += ["", f"Who says it (groups under {MIN_GROUP} respondents shown as –):",
+                  "| group | respondents | in theme | share |", "|---|---:|---:|---:|"]
+        lines += [f"| {g.dimension} {g.group} | {g.respondents} | {g.in_theme} | {g.share:.0%} |"
+                  if g.respondents >= MIN_GROUP else f"| {g.dimension} {g.group} | {g.respondents} | – | – |"
+                  for g in theme.groups]
     return "\n".join(lines)
 
 
@@ -163,11 +238,13 @@ def write_png_plots(result: ThemesResult, out_dir: Path) -> list[Path]:
 
 
 def write_html_plots(result: ThemesResult, out_dir: Path) -> list[Path]:
-    """BERTopic's bar chart and intertopic map as offline HTML; skipped (with a warning) if they fail."""
+    """BERTopic's bar chart and intertopic map as offline HTML (plotly.js beside them, not returned:
+    the returned files are the ones to leak-check); skipped (with a warning) if they fail."""
     if result.model is None:
         logger.warning("no fitted model in this process: interactive topic plots were not written")
         return []
     model, paths = result.model, []
+    library = write_text_atomic(out_dir / PLOTLY_JS, _plotly_js())
     n_topics = sum(1 for theme in result.themes if theme.topic_id != -1)
     plots = {
         "topics_barchart.html": lambda: model.visualize_barchart(top_n_topics=min(n_topics, 16), n_words=8),
@@ -179,7 +256,12 @@ def write_html_plots(result: ThemesResult, out_dir: Path) -> list[Path]:
         except Exception as exc:  # noqa: BLE001 - plotly/UMAP fail on few topics; the plot is optional
             logger.warning("skipped %s: BERTopic could not draw it for this corpus (%s)", name, exc)
             continue
-        paths.append(
-            write_atomic(out_dir / name, lambda tmp, f=figure: f.write_html(tmp, include_plotlyjs=True))
-        )
+        html = lambda tmp, f=figure: f.write_html(tmp, include_plotlyjs=library.name)  # noqa: E731
+        paths.append(write_atomic(out_dir / name, html))
     return paths
+
+
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return str(get_plotlyjs())

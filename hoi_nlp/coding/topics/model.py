@@ -18,12 +18,20 @@ class _Frozen(BaseModel):
 
 
 class ThemeQuote(_Frozen):
-    """A representative segment of a theme; ``text`` is pseudonymised when the result says so."""
+    """A representative segment of a theme; ``text`` is pseudonymised when the result says so.
+
+    ``role`` is the speaker's role as the study's public view shows it, ``material`` ``survey`` or
+    ``interview`` and ``place`` the question id or the interview turn, so a quote can be printed
+    as «"…" (Kommunaldirektør)» and checked against its source.
+    """
 
     segment_id: str
     source_id: str
     text: str
     similarity: float
+    role: str = ""
+    material: str = ""
+    place: str = ""
 
 
 class GroupShare(_Frozen):
@@ -59,10 +67,18 @@ class Theme(_Frozen):
     quotes: list[ThemeQuote]
     groups: list[GroupShare] = Field(default_factory=list)
     nearest_codes: list[NearestCode] = Field(default_factory=list)
+    respondents: int = 0
+    materials: dict[str, int] = Field(default_factory=dict)
+    coherence: float | None = None
 
 
 class ThemesResult(_Frozen):
-    """All themes of one fit, with the parameters that produced them."""
+    """All themes of one fit, with the parameters that produced them.
+
+    ``quality`` holds what :func:`~hoi_nlp.coding.topics.describe.quality` measured: NPMI
+    coherence of the emergent themes on the study's own segments, the share of the largest
+    emergent theme and the share of outliers.
+    """
 
     study: str
     coder: str = TOPICS_V1
@@ -71,6 +87,8 @@ class ThemesResult(_Frozen):
     n_segments: int
     params: dict[str, Any]
     outliers_before_reduction: int
+    n_respondents: int = 0
+    quality: dict[str, Any] = Field(default_factory=dict)
     themes: list[Theme]
     assignments: dict[str, int]
     quotes_pseudonymised: bool
