@@ -172,15 +172,20 @@ def guard(key, study):
 
 
 def export_formats(study, out_dir, *, redact, formats, guard=None, raw=False, csv_dialect="excel",
-                   workspace=None, figures=True):
-    """Run the export formats' writers on a study without a workspace (what export_study does inside)."""
+                   workspace=None, figures=True, settings=None):
+    """Run the export formats' writers on a study without a workspace (what export_study does inside).
+
+    The fixture's groups are tiny (four survey respondents, one interview): unless ``settings`` says
+    otherwise, the small-cell threshold is 1 so that its counts are shown.
+    """
     from hoi_nlp.export.formats import ExportContext, load_formats
     from hoi_nlp.privacy.guard import LeakGuard
     from hoi_nlp.settings import Settings
 
     registry = load_formats()
     guard = guard or LeakGuard.for_study(redact.key, study.codebook, study.sources.values(), raw=raw)
-    ctx = ExportContext(workspace=workspace, codebook=study.codebook, settings=Settings(), study=study,
+    settings = settings or Settings(report={"min_group_size": 1})
+    ctx = ExportContext(workspace=workspace, codebook=study.codebook, settings=settings, study=study,
                         redact=redact, guard=guard, out_dir=out_dir, formats=tuple(formats), raw=raw,
                         csv_dialect=csv_dialect)
     if not figures:

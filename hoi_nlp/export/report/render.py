@@ -7,6 +7,7 @@ import html
 import os
 from pathlib import Path
 
+from hoi_nlp.export.lang import texts_for
 from hoi_nlp.export.report.blocks import Block, Report
 from hoi_nlp.io import write_atomic, write_text_atomic
 
@@ -98,11 +99,12 @@ def _picture_width_cm(path: Path, *, width: float = 15.5, max_height: float = 21
     return min(width, max_height / ratio)
 
 
-def _docx_block(document: object, block: Block) -> None:
+def _docx_block(document: object, block: Block, *, figure_word: str = "Figur") -> None:
     from docx.shared import Cm, Pt, RGBColor
 
     if block.kind == "heading":
-        document.add_heading(block.text, level=block.level)  # type: ignore[attr-defined]
+        heading = document.add_heading(block.text, level=block.level)  # type: ignore[attr-defined]
+        heading.paragraph_format.keep_with_next = True
     elif block.kind == "paragraph":
         document.add_paragraph(block.text)  # type: ignore[attr-defined]
     elif block.kind == "warning":
@@ -112,11 +114,12 @@ def _docx_block(document: object, block: Block) -> None:
         _docx_table(document, block)
     elif block.kind == "figure" and block.path is not None:
         document.add_picture(str(block.path), width=Cm(_picture_width_cm(block.path)))  # type: ignore[attr-defined]
-        caption = document.add_paragraph(f"Figur: {block.text}")  # type: ignore[attr-defined]
+        document.paragraphs[-1].paragraph_format.keep_with_next = True  # type: ignore[attr-defined]
+        caption = document.add_paragraph(f"{figure_word}: {block.text}")  # type: ignore[attr-defined]
         caption.runs[0].italic = True
     elif block.kind == "quote":
         paragraph = document.add_paragraph(block.text, style="Quote")  # type: ignore[attr-defined]
-        ref = paragraph.add_run(f"  [{block.ref}]")
+        ref = paragraph.add_run(f"  — {block.note} · [{block.ref}]" if block.note else f"  [{block.ref}]")
         ref.font.size, ref.font.color.rgb = Pt(8), RGBColor(0x80, 0x80, 0x80)
 
 
@@ -130,16 +133,13 @@ def write_docx(report: Report, path: Path) -> Path:
     section = document.sections[0]
     section.left_margin = section.right_margin = Cm(2.2)
     footer = section.footer.paragraphs[0]
-    footer.text = (
-        "IKKE PSEUDONYMISERET — må ikke deles"
-        if report.raw
-        else f"{report.title} · pseudonymiseret · hoi_nlp"
-    )
+    texts = texts_for(report.language)
+    footer.text = texts("report.footer_raw") if report.raw else texts("report.footer", title=report.title)
     footer.runs[0].font.size = Pt(8)
     document.add_heading(report.title, level=0)
     document.add_paragraph(report.subtitle).runs[0].italic = True
     for block in report.blocks:
-        _docx_block(document, block)
+        _docx_block(document, block, figure_word=texts("report.figure"))
     return write_atomic(path, lambda tmp: document.save(str(tmp)))
 
 
@@ -163,7 +163,8 @@ def _md_block(block: Block, base: Path) -> list[str]:
     if block.kind == "figure" and block.path is not None:
         return [f"![{block.text}]({os.path.relpath(block.path, base)})", ""]
     if block.kind == "quote":
-        return [f"> {block.text} `{block.ref}`", ""]
+        note = f" — {block.note} ·" if block.note else ""
+        return [f"> {' '.join(block.text.split())}{note} `{block.ref}`", ""]
     return [block.text, ""]
 
 
@@ -209,7 +210,8 @@ def _html_block(block: Block) -> str:
             f"{esc(block.text)}</figcaption></figure>"
         )
     if block.kind == "quote":
-        return f"<blockquote>{esc(block.text)} <code>{esc(block.ref)}</code></blockquote>"
+        note = f' <small class="source">— {esc(block.note)} ·</small>' if block.note else ""
+        return f"<blockquote>{esc(block.text)}{note} <code>{esc(block.ref)}</code></blockquote>"
     return f"<p>{esc(block.text)}</p>"
 
 
@@ -217,7 +219,8 @@ def render_html(report: Report) -> str:
     """The report as one self-contained HTML page (figures embedded)."""
     body = "\n".join(_html_block(b) for b in report.blocks)
     return (
-        f'<!DOCTYPE html>\n<html lang="da"><head><meta charset="utf-8"><title>{html.escape(report.title)}'
+        f'<!DOCTYPE html>\n<html lang="{html.escape(report.language)}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(report.title)}"
         f"</title><style>{_CSS}</style></head><body><h1>{html.escape(report.title)}</h1>"
         f"<p><i>{html.escape(report.subtitle)}</i></p>\n{body}\n</body></html>\n"
     )
