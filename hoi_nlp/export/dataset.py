@@ -17,7 +17,7 @@ from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ExportError
 from hoi_nlp.export.formats import ExportContext, exporters
 from hoi_nlp.export.lang import Texts, texts_for
-from hoi_nlp.export.stats import STANCE_COLUMNS, StudyStats, cooccurrence, crosstab_attributes
+from hoi_nlp.export.stats import FIGURE_CODES, STANCE_COLUMNS, StudyStats, cooccurrence, crosstab_attributes
 from hoi_nlp.export.study import ATTRIBUTE_LABELS, CodedStudy, Redactor
 from hoi_nlp.export.tables import (
     assignment_rows,
@@ -269,7 +269,7 @@ def family_bars(stats: StudyStats, family_id: str) -> tuple[pd.DataFrame, pd.Dat
     frame = stats.frequencies(family_id)
     frame = frame[frame["mentioning"].notna()]
     with_stance = "stance_unknown" in frame.columns
-    mentioned = stats.mentioned_codes(family_id)
+    mentioned = stats.mentioned_codes(family_id)[:FIGURE_CODES]
     labels = {c.id: c.label for c in stats.study.codebook.family(family_id).codes}
     shares = pd.DataFrame(index=[labels[c] for c in mentioned])
     notes = pd.DataFrame(index=shares.index)
@@ -300,8 +300,7 @@ def export_figures(study: CodedStudy, out_dir: Path, *, guard: LeakGuard, stats:
     for family in study.codebook.families:
         shares, notes = family_bars(stats, family.id)
         if not shares.empty and shares.shape[1]:
-            key = "report.figure_caption_stance" if stats.has_stance(family.id) else "report.figure_caption"
-            title = texts(key, family=family.label)
+            title = stats.figure_caption(family.id)
             guard.check_texts([title, *_labels(shares), *notes.to_numpy().ravel().tolist()],
                               where=f"figure andele_{family.id}")
             paths.append(bar_chart(shares, notes, out_dir / f"andele_{family.id}.png", title=title,

@@ -110,6 +110,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{family}: share mentioning the barrier as a hindrance or without a stance, by material "
         "(% of base; mentioned as overcome/absent not counted)",
     ),
+    "report.figure_top": ("; de {n} hyppigste koder", "; the {n} most frequent codes"),
     "report.figure_axis": ("Andel af basis (pct.)", "Share of base (%)"),
     "report.by_question_caption": (
         "{family} efter spørgsmål (spørgeskema): basis er de respondenter, der har besvaret spørgsmålet",

@@ -55,16 +55,16 @@ def bar_chart(shares: pd.DataFrame, labels: pd.DataFrame, path: Path, *, title: 
     plt = _pyplot()
     rows, series = shares.shape
     bar = 0.8 / max(1, series)
-    height = max(2.0, (0.26 + 0.2 * series) * rows + 1.3)
-    fig, ax = plt.subplots(figsize=(7.2, min(height, 9.5)))
+    height = max(2.2, (0.2 + 0.1 * series) * rows + 1.4)
+    fig, ax = plt.subplots(figsize=(7.2, min(height, 6.0)))
     positions = list(range(rows))[::-1]
     for j, name in enumerate(shares.columns):
         offsets = [p + (series - 1) * bar / 2 - j * bar for p in positions]
         values = shares[name].fillna(0).to_list()
         ax.barh(offsets, values, height=bar * 0.9, color=COLORS[j % len(COLORS)], label=str(name))
         for y, value, text in zip(offsets, values, labels[name].to_list(), strict=True):
-            ax.text(value + 1, y, str(text), va="center", fontsize=7 if series > 1 else 8)
-    ax.set_yticks(positions, [_wrap(v) for v in shares.index])
+            ax.text(value + 1, y, str(text), va="center", fontsize=6.5 if series > 1 else 8)
+    ax.set_yticks(positions, [_wrap(v, 48) for v in shares.index], fontsize=8)
     ax.set_xlim(0, 125)
     ax.set_xlabel(axis_label)
     if series > 1:

@@ -30,6 +30,7 @@ from hoi_nlp.export.study import CodedStudy, coarse_role
 from hoi_nlp.settings import ReportSettings
 
 TOO_FEW = "for få observationer"
+FIGURE_CODES = 12  # a family's bar chart shows its most mentioned codes (its table lists them all)
 CROSSTAB_ATTRIBUTES = ("size_group", "region", "role")
 TARGET_PREFIXES = ("maalgruppe_", "target_")
 STANCE_ORDER = ("hindrance", "precondition", "overcome", "rating", None)
@@ -235,6 +236,16 @@ class StudyStats:
         frame = self.frequencies(family_id)
         totals = frame.groupby("code_id", sort=False)["mentioning"].sum()
         return [str(c) for c in totals.sort_values(ascending=False, kind="stable").index if totals[c] > 0]
+
+    def figure_caption(self, family_id: str) -> str:
+        """What a family's bar chart shows (by stance for barriers; its most frequent codes when cut)."""
+        texts = self.texts
+        family = self.study.codebook.family(family_id).label
+        key = "report.figure_caption_stance" if self.has_stance(family_id) else "report.figure_caption"
+        caption = texts(key, family=family)
+        if len(self.mentioned_codes(family_id)) > FIGURE_CODES:
+            caption += texts("report.figure_top", n=FIGURE_CODES)
+        return caption
 
     # -- per question
 

@@ -29,7 +29,8 @@ def test_frequencies_count_each_respondent_once_per_material(study):
     it = frame.loc[("barrier.it_integration", "survey")]
     assert (it["mentioning"], it["base"], it["share_pct"], it["share"]) == (3, 4, 75.0, "75 pct. (3 af 4)")
     area = frequency_table(study, "area", SHOW_ALL).set_index(["code_id", "material"])
-    # R2 and R3 mention the job centre in the survey (R2 once although it has two answers), T5 in its interview
+    # R2 and R3 mention the job centre in the survey (R2 once although it has two answers), T5 in its
+    # interview
     assert area.loc[("area.beskaeftigelse", "survey"), "mentioning"] == 2
     assert area.loc[("area.beskaeftigelse", "survey"), "segments"] == 2
     assert area.loc[("area.beskaeftigelse", "interview"), "share"] == "100 pct. (1 af 1)"

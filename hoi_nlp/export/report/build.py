@@ -281,8 +281,7 @@ def build_report(
         report.add("heading", family.label, level=1)
         mentioned = frequency_block(report, stats, family.id)
         if family.id in figures and mentioned:
-            key = "report.figure_caption_stance" if stats.has_stance(family.id) else "report.figure_caption"
-            report.add("figure", texts(key, family=family.label), path=figures[family.id])
+            report.add("figure", stats.figure_caption(family.id), path=figures[family.id])
         question_block(report, stats, family.id)
         difference_block(report, stats, family.id, mentioned)
         quotes_block(report, study, mentioned, pick, reference)

@@ -49,6 +49,7 @@ def _docx_table(document: object, block: Block) -> None:
     if block.text and any(block.header):
         caption = document.add_paragraph(block.text)  # type: ignore[attr-defined]
         caption.runs[0].bold = True
+        caption.paragraph_format.keep_with_next = True
     table = document.add_table(rows=1, cols=len(block.header))  # type: ignore[attr-defined]
     table.style = "Table Grid"
     if any(block.header):
@@ -90,7 +91,7 @@ def _widths(table: object, columns: int, *, total_cm: float = 16.5) -> None:
             cell.width = Cm(first if index == 0 else rest)
 
 
-def _picture_width_cm(path: Path, *, width: float = 15.5, max_height: float = 21.0) -> float:
+def _picture_width_cm(path: Path, *, width: float = 15.5, max_height: float = 11.5) -> float:
     """Full text width, narrower when that would make the figure taller than ``max_height``."""
     from PIL import Image
 
@@ -131,6 +132,7 @@ def write_docx(report: Report, path: Path) -> Path:
     document = docx.Document()
     _docx_styles(document)
     section = document.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)  # A4, as Danish reports are printed
     section.left_margin = section.right_margin = Cm(2.2)
     footer = section.footer.paragraphs[0]
     texts = texts_for(report.language)
