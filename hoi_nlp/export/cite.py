@@ -21,14 +21,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hoi_nlp.errors import ExportError
-from hoi_nlp.export.lookup import ResolvedQuote, gone, load_registry, registry_path, unknown_quote
+from hoi_nlp.export.lookup import (  # noqa: F401 - resolving quote ids lives in lookup; re-exported here
+    ResolvedQuote,
+    load_registry,
+    registry_path,
+    resolve_quote,
+)
 from hoi_nlp.export.quotes import MIN_CONTENT_WORDS, make_quote, text_key, usable
 from hoi_nlp.export.study import CodedStudy, Coding, Redactor
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import Quote
 
 if TYPE_CHECKING:
-    from hoi_nlp.export.lang import Texts
     from hoi_nlp.nlp.embed import Embedder, EmbeddingCache
     from hoi_nlp.settings import EmbeddingSettings
     from hoi_nlp.store import Workspace
@@ -224,67 +228,3 @@ def register_quotes(workspace: Workspace, quotes: Sequence[Quote], *, study: Cod
         return
     known.update(new)
     write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in known.values()))
-
-
-def resolve_quote(study: CodedStudy, quote_id: str, *, workspace: Workspace | None = None,
-                  redact: Redactor | None = None, texts: Texts | None = None) -> ResolvedQuote:
-    """Find a quote by id in a loaded study: in the registry, else among all codings' spans."""
-    record = load_registry(workspace).get(quote_id) if workspace is not None else None
-    if record is None:
-        record = _search_codings(study, quote_id)
-    if record is None:
-        raise unknown_quote(quote_id, workspace)
-    source = study.sources.get(str(record["source_id"]))
-    if source is None:
-        raise gone(quote_id, record)
-    coding = next((c for c in study.all_codings
-                   if c.segment_id == record["segment_id"] and c.code_id == record["code_id"]), None)
-    return resolved_from(study, quote_id, record, review=coding.review if coding else "", redact=redact,
-                     texts=texts)
-
-
-def resolved_from(study: CodedStudy, quote_id: str, record: dict[str, object], *, review: str,
-                  redact: Redactor | None, texts: Texts | None = None) -> ResolvedQuote:
-    from hoi_nlp.export.quotes import role_label, source_reference
-    from hoi_nlp.privacy.redact import file_id
-
-    source = study.sources[str(record["source_id"])]
-    start, end = int(record["start"]), int(record["end"])  # type: ignore[call-overload]
-    code_id = str(record["code_id"])
-    segment_id = str(record["segment_id"])
-    shown = redact is not None and not redact.raw
-    return ResolvedQuote(
-        quote_id=quote_id,
-        code_id=code_id,
-        source_id=source.source_id,
-        segment_id=segment_id,
-        path=file_id(source.path) if shown else source.path,
-        locator=source.locator,
-        start=start,
-        end=end,
-        original=source.text[start:end],
-        review_state=review or "ukendt",
-        text=redact.span(source, start, end).strip() if redact is not None else "",
-        reference=source_reference(study, segment_id, redact=redact, texts=texts)
-        if redact is not None else "",
-        label=study.codebook.code(code_id).label if study.codebook.has_code(code_id) else "",
-        role=role_label(source),
-        original_path=source.path,
-    )
-
-
-def _search_codings(study: CodedStudy, quote_id: str) -> dict[str, object] | None:
-    from hoi_nlp.export.quotes import quote_span
-
-    for coding in study.all_codings:
-        seg = study.segment_by_id[coding.segment_id]
-        for start, end in {(seg.start, seg.end), (coding.start, coding.end), quote_span(study, coding)}:
-            if Quote.make_id(coding.source_id, start, end, coding.code_id) == quote_id:
-                return {
-                    "code_id": coding.code_id,
-                    "source_id": coding.source_id,
-                    "segment_id": coding.segment_id,
-                    "start": start,
-                    "end": end,
-                }
-    return None

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING
 
 from hoi_nlp.errors import ExportError
 from hoi_nlp.export.lang import Texts, format_place
+from hoi_nlp.records import Quote
 
 if TYPE_CHECKING:
     from hoi_nlp.codebook import Codebook
+    from hoi_nlp.export.study import CodedStudy
     from hoi_nlp.privacy.redact import KeyRedactor as Redactor
     from hoi_nlp.store import Workspace
 
@@ -83,7 +85,6 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
 
     record = load_registry(workspace).get(quote_id)
     if record is None:
-        from hoi_nlp.export.cite import resolve_quote
         from hoi_nlp.export.dataset import load_coded_study
 
         found = resolve_quote(load_coded_study(workspace, book()), quote_id, workspace=workspace,
@@ -101,14 +102,14 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
     if isinstance(shown, dict) and shown.get("content_hash") == source.content_hash \
             and shown.get("key_size") == len(load_key(key_path(workspace), study=workspace.study).originals):
         start, end = int(record["start"]), int(record["end"])  # type: ignore[call-overload]
+        reference = format_place(dict(shown.get("place") or {}), texts)
         return ResolvedQuote(
             quote_id=quote_id, code_id=code_id, source_id=source.source_id, segment_id=segment_id,
-            path=str(shown.get("file", "")), locator=source.locator, start=start, end=end,
+            path=str(shown.get("file", "")), locator=source.locator or reference, start=start, end=end,
             original=source.text[start:end] if original else "", review_state=review or "ukendt",
-            text=str(shown.get("text", "")), reference=format_place(dict(shown.get("place") or {}), texts),
+            text=str(shown.get("text", "")), reference=reference,
             label=str(shown.get("label", "")), role=str(shown.get("role", "")),
             original_path=source.path if original else "")
-    from hoi_nlp.export.cite import resolved_from
     from hoi_nlp.export.study import CodedStudy
     from hoi_nlp.store import load_segments
 
@@ -118,6 +119,70 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
     study = CodedStudy(codebook=book(), sources={source.source_id: source}, segments=segments, assignments=[])
     found = resolved_from(study, quote_id, record, review=review, redact=redact(), texts=texts)
     return found if original else dataclasses.replace(found, original="", original_path="")
+
+
+def resolve_quote(study: CodedStudy, quote_id: str, *, workspace: Workspace | None = None,
+                  redact: Redactor | None = None, texts: Texts | None = None) -> ResolvedQuote:
+    """Find a quote by id in a loaded study: in the registry, else among all codings' spans."""
+    record = load_registry(workspace).get(quote_id) if workspace is not None else None
+    if record is None:
+        record = _search_codings(study, quote_id)
+    if record is None:
+        raise unknown_quote(quote_id, workspace)
+    source = study.sources.get(str(record["source_id"]))
+    if source is None:
+        raise gone(quote_id, record)
+    coding = next((c for c in study.all_codings
+                   if c.segment_id == record["segment_id"] and c.code_id == record["code_id"]), None)
+    return resolved_from(study, quote_id, record, review=coding.review if coding else "", redact=redact,
+                     texts=texts)
+
+
+def resolved_from(study: CodedStudy, quote_id: str, record: dict[str, object], *, review: str,
+                  redact: Redactor | None, texts: Texts | None = None) -> ResolvedQuote:
+    from hoi_nlp.export.quotes import role_label, source_reference
+    from hoi_nlp.privacy.redact import file_id
+
+    source = study.sources[str(record["source_id"])]
+    start, end = int(record["start"]), int(record["end"])  # type: ignore[call-overload]
+    code_id = str(record["code_id"])
+    segment_id = str(record["segment_id"])
+    shown = redact is not None and not redact.raw
+    reference = source_reference(study, segment_id, redact=redact, texts=texts) if redact is not None else ""
+    return ResolvedQuote(
+        quote_id=quote_id,
+        code_id=code_id,
+        source_id=source.source_id,
+        segment_id=segment_id,
+        path=file_id(source.path) if shown else source.path,
+        locator=source.locator or reference,
+        start=start,
+        end=end,
+        original=source.text[start:end],
+        review_state=review or "ukendt",
+        text=redact.span(source, start, end).strip() if redact is not None else "",
+        reference=reference,
+        label=study.codebook.code(code_id).label if study.codebook.has_code(code_id) else "",
+        role=role_label(source),
+        original_path=source.path,
+    )
+
+
+def _search_codings(study: CodedStudy, quote_id: str) -> dict[str, object] | None:
+    from hoi_nlp.export.quotes import quote_span
+
+    for coding in study.all_codings:
+        seg = study.segment_by_id[coding.segment_id]
+        for start, end in {(seg.start, seg.end), (coding.start, coding.end), quote_span(study, coding)}:
+            if Quote.make_id(coding.source_id, start, end, coding.code_id) == quote_id:
+                return {
+                    "code_id": coding.code_id,
+                    "source_id": coding.source_id,
+                    "segment_id": coding.segment_id,
+                    "start": start,
+                    "end": end,
+                }
+    return None
 
 
 def unknown_quote(quote_id: str, workspace: Workspace | None) -> ExportError:

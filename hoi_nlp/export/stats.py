@@ -180,7 +180,9 @@ class StudyStats:
     def frequencies(self, family_id: str) -> pd.DataFrame:
         """Per code and material: base, respondents mentioning it, share (suppressed below the threshold),
         segments; for a stance family also the respondents per stance."""
-        return self._frequencies.setdefault(family_id, self._frequency_frame(family_id))
+        if family_id not in self._frequencies:
+            self._frequencies[family_id] = self._frequency_frame(family_id)
+        return self._frequencies[family_id]
 
     @cached_property
     def _frequencies(self) -> dict[str, pd.DataFrame]:
