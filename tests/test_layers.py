@@ -6,7 +6,7 @@
   (ingest → segment → nlp → privacy → coding → review → export → stages).
 - ``flows/`` calls the library only through ``hoi_nlp.stages`` (plus the core).
 - Below ``stages`` and the CLI, nothing reads a settings file (``load_settings``): settings are passed down.
-- No import cycles between modules, counting imports inside functions too.
+- No import cycles between modules, counting imports inside functions too (not type-only imports).
 """
 
 from __future__ import annotations
@@ -30,10 +30,22 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imports(path: Path) -> set[str]:
+def _type_only(tree: ast.AST) -> set[int]:
+    """ids of the nodes inside ``if TYPE_CHECKING:`` blocks (imports for annotations only, never run)."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", getattr(node.test, "attr", "")) == "TYPE_CHECKING":
+            found.update(id(child) for stmt in node.body for child in ast.walk(stmt))
+    return found
+
+
+def _imports(path: Path, *, runtime_only: bool = False) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = _type_only(tree) if runtime_only else set()
     names: set[str] = set()
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -55,10 +67,10 @@ def _layer(module: str) -> str | None:
 MODULES = {_module_name(p) for p in sorted(PACKAGE.rglob("*.py"))}
 
 
-def _library_imports(path: Path) -> set[str]:
+def _library_imports(path: Path, *, runtime_only: bool = False) -> set[str]:
     """The hoi_nlp modules ``path`` imports (``from m import name`` counts as ``m``, or ``m.name`` if a module)."""
     found = set()
-    for name in _imports(path):
+    for name in _imports(path, runtime_only=runtime_only):
         while name and name not in MODULES:
             name = name.rpartition(".")[0]
         if name.startswith("hoi_nlp"):
@@ -121,7 +133,7 @@ def _graph() -> dict[str, set[str]]:
     modules = {_module_name(p): p for p in _modules()}
     graph = {}
     for name, path in modules.items():
-        graph[name] = {imported for imported in _library_imports(path)
+        graph[name] = {imported for imported in _library_imports(path, runtime_only=True)
                        if imported != name and not name.startswith(imported + ".")
                        and not imported.startswith(name + ".")}
     return graph

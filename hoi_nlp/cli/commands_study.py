@@ -28,6 +28,9 @@ def run_command(
     workspace_dir = (workspace or default_workspace_dir(study_dir)).resolve()
     load_run_codebook(_codebook_path(codebook))  # fail fast with clear messages before the flow starts
     load_run_settings(settings)
+    from hoi_nlp.stages.study import run_inputs
+
+    run_inputs(workspace_dir, settings_path=settings)  # the study database is reachable, or one clear error
     from flows.environment import configure_prefect
 
     verbose = logging.getLogger().isEnabledFor(logging.INFO)

@@ -1,4 +1,4 @@
-"""Ingest a whole study folder: ``survey/`` exports and ``transcripts/`` interviews.
+"""Ingest a whole study folder: one sub-folder per kind of material (see :mod:`hoi_nlp.ingest.materials`).
 
 ``ingest_study`` is pure (reads files, returns records); ``ingest_into_workspace`` stores the
 sources. One bad file never stops the others: its error is collected and reported.
@@ -9,109 +9,41 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from hoi_nlp.errors import HoiError, IngestError
-from hoi_nlp.ingest.metadata import TranscriptMeta, find_metadata, load_metadata
-from hoi_nlp.ingest.schema import load_schema
-from hoi_nlp.ingest.survey import read_survey
-from hoi_nlp.ingest.tables import TABLE_SUFFIXES
-from hoi_nlp.ingest.transcript import TRANSCRIPT_SUFFIXES, Turn, read_transcript
-from hoi_nlp.records import Source, utcnow
+from hoi_nlp.errors import IngestError
+from hoi_nlp.ingest.materials import material_folders, materials
+from hoi_nlp.ingest.result import FileError, FileReport, IngestResult
+from hoi_nlp.records import utcnow
 
 if TYPE_CHECKING:
     from hoi_nlp.store import Workspace
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_NAMES = ("schema.yaml", "schema.yml")
-
-
-@dataclass
-class FileReport:
-    """What one file gave."""
-
-    path: str
-    kind: Literal["survey", "transcript"]
-    source_ids: list[str] = field(default_factory=list)
-    rows: int = 0
-    answers: dict[str, int] = field(default_factory=dict)
-    missing: dict[str, int] = field(default_factory=dict)
-    turns: int = 0
-
-
-@dataclass(frozen=True)
-class FileError:
-    """A file that could not be ingested, with the clear message of its error."""
-
-    path: str
-    message: str
-
-
-@dataclass
-class IngestResult:
-    """Sources, transcript turns by source id, per-file reports, errors and warnings of one study."""
-
-    study: str
-    sources: list[Source] = field(default_factory=list)
-    turns: dict[str, list[Turn]] = field(default_factory=dict)
-    reports: list[FileReport] = field(default_factory=list)
-    errors: list[FileError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True if every file was ingested."""
-        return not self.errors
-
-    def add(self, report: FileReport, sources: list[Source]) -> None:
-        """Add one file's sources, refusing ids another file already produced."""
-        known = {source.source_id: source.path for source in self.sources}
-        clash = next((source for source in sources if source.source_id in known), None)
-        if clash is not None:
-            raise IngestError(
-                f"source id '{clash.source_id}' was already produced by {known[clash.source_id]}",
-                path=report.path,
-                hint="give each respondent/interview a unique id across files",
-            )
-        self.sources.extend(sources)
-        report.source_ids = [source.source_id for source in sources]
-        self.reports.append(report)
-
-
-def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    return sorted(
-        path
-        for path in folder.iterdir()
-        if path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith(("~$", "."))
-    )
-
-
-def _relative(path: Path, base: Path) -> str:
-    return path.relative_to(base).as_posix()
+__all__ = ["FileError", "FileReport", "IngestResult", "IngestSummary", "ingest_into_workspace", "ingest_study"]
 
 
 def ingest_study(study_dir: Path) -> IngestResult:
-    """Read ``survey/`` and ``transcripts/`` of ``study_dir`` into sources (no database writes)."""
+    """Read every material folder of ``study_dir`` (``survey/``, ``transcripts/``) into sources (no writes)."""
     study_dir = Path(study_dir).resolve()
     if not study_dir.is_dir():
         raise IngestError(
             "the study folder does not exist",
             path=str(study_dir),
-            hint="give the folder that holds survey/ and/or transcripts/",
+            hint="give the folder that holds " + " and/or ".join(f"{f}/" for f in material_folders()),
         )
-    survey_dir, transcripts_dir = study_dir / "survey", study_dir / "transcripts"
-    if not survey_dir.is_dir() and not transcripts_dir.is_dir():
+    present = [(name, materials.get(name)) for name in materials.names()
+               if (study_dir / materials.get(name).folder).is_dir()]
+    if not present:
         raise IngestError(
-            "the study folder has neither a survey/ nor a transcripts/ folder",
+            "the study folder has neither a " + " nor a ".join(f"{f}/" for f in material_folders()) + " folder",
             path=str(study_dir),
             hint="put survey exports + schema.yaml in survey/ and interviews in transcripts/",
         )
     result = IngestResult(study=study_dir.name)
-    if survey_dir.is_dir():
-        _ingest_surveys(result, survey_dir, study_dir)
-    if transcripts_dir.is_dir():
-        _ingest_transcripts(result, transcripts_dir, study_dir)
+    for _, material in present:
+        material.read(result, study_dir / material.folder, study_dir)
     _flag_other_languages(result)
     return result
 
@@ -130,106 +62,6 @@ def _flag_other_languages(result: IngestResult) -> None:
             result.warnings.append(
                 f"{source.path}{where}: the text looks {_LANGUAGE_NAMES[language]}, not Danish; it is "
                 "ingested, but the coders are trained on Danish — check its codes in the review app")
-
-
-def _record_error(result: IngestResult, path: str, exc: HoiError) -> None:
-    logger.info("%s", exc)
-    result.errors.append(FileError(path=path, message=str(exc)))
-
-
-# ---------------------------------------------------------------- survey
-
-
-def _ingest_surveys(result: IngestResult, folder: Path, study_dir: Path) -> None:
-    exports = _files(folder, TABLE_SUFFIXES)
-    if not exports:
-        result.warnings.append(f"{_relative(folder, study_dir)}: no .xlsx or .csv exports found")
-        return
-    schema_file = next((folder / name for name in SCHEMA_NAMES if (folder / name).is_file()), None)
-    if schema_file is None:
-        error = IngestError(
-            "no schema.yaml next to the survey exports",
-            path=_relative(folder, study_dir),
-            hint=f"draft one with `hoi survey-schema {_relative(exports[0], study_dir)} "
-            f"--output {_relative(folder, study_dir)}/schema.yaml` and check it",
-        )
-        _record_error(result, _relative(folder, study_dir), error)
-        return
-    schema_display = _relative(schema_file, study_dir)
-    try:
-        schema = load_schema(schema_file)
-    except HoiError as exc:
-        _record_error(result, schema_display, exc)
-        return
-    for export in exports:
-        display = _relative(export, study_dir)
-        try:
-            sources, survey_report = read_survey(
-                export, schema, study=result.study, base_dir=study_dir, schema_path=schema_display
-            )
-            report = FileReport(
-                path=display,
-                kind="survey",
-                rows=survey_report.rows,
-                answers=survey_report.answers,
-                missing=survey_report.missing,
-            )
-            result.add(report, sources)
-        except HoiError as exc:
-            _record_error(result, display, exc)
-
-
-# ---------------------------------------------------------------- transcripts
-
-
-def _transcript_metadata(
-    result: IngestResult, folder: Path, study_dir: Path, files: list[Path]
-) -> dict[str, TranscriptMeta] | None:
-    sidecar = find_metadata(folder)
-    if sidecar is None:
-        if files:
-            result.warnings.append(
-                f"{_relative(folder, study_dir)}: no metadata.csv; transcripts get no attributes"
-            )
-        return {}
-    try:
-        metadata = load_metadata(sidecar, display=_relative(sidecar, study_dir))
-    except HoiError as exc:
-        _record_error(result, _relative(sidecar, study_dir), exc)
-        return None
-    names = {path.name for path in files}
-    for name in sorted(set(metadata) - names):
-        result.warnings.append(f"{_relative(sidecar, study_dir)}: file '{name}' is listed but does not exist")
-    return metadata
-
-
-def _ingest_transcripts(result: IngestResult, folder: Path, study_dir: Path) -> None:
-    files = _files(folder, TRANSCRIPT_SUFFIXES)
-    metadata = _transcript_metadata(result, folder, study_dir, files)
-    if metadata is None:
-        return
-    if not files:
-        result.warnings.append(f"{_relative(folder, study_dir)}: no .docx or .txt transcripts found")
-    for path in files:
-        display = _relative(path, study_dir)
-        meta = metadata.get(path.name)
-        if meta is None and metadata:
-            result.warnings.append(f"{display}: no row in the metadata sidecar; ingested without attributes")
-        try:
-            source, turns = read_transcript(
-                path,
-                study=result.study,
-                display=display,
-                interview_id=meta.interview_id if meta else None,
-                attributes=meta.attributes if meta else None,
-            )
-            result.add(FileReport(path=display, kind="transcript", turns=len(turns)), [source])
-            result.turns[source.source_id] = turns
-        except HoiError as exc:
-            _record_error(result, display, exc)
-
-
-# ---------------------------------------------------------------- into the workspace
 
 
 @dataclass

@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hoi_nlp.errors import IngestError
+from hoi_nlp.errors import HoiError, IngestError
 from hoi_nlp.ingest.normalize import normalize_text
-from hoi_nlp.ingest.schema import SurveySchema, check_columns
-from hoi_nlp.ingest.tables import Table, read_table
+from hoi_nlp.ingest.result import FileReport, IngestResult, record_error, relative, study_files
+from hoi_nlp.ingest.schema import SurveySchema, check_columns, load_schema
+from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, read_table
 from hoi_nlp.records import Source, content_hash
 
 logger = logging.getLogger(__name__)
@@ -171,3 +172,46 @@ def _respondent_attributes(cells: list[str], column: dict[str, int], schema: Sur
     named = [*schema.attributes.items(), *((item.name, item.column) for item in schema.closed)]
     values = {name: normalize_text(cells[column[col]]).strip() for name, col in named}
     return {name: value for name, value in values.items() if value}
+
+
+SCHEMA_NAMES = ("schema.yaml", "schema.yml")
+
+
+def ingest_survey_folder(result: IngestResult, folder: Path, study_dir: Path) -> None:
+    """Read every export in ``survey/`` with the folder's ``schema.yaml`` (the "survey" material)."""
+    exports = study_files(folder, TABLE_SUFFIXES)
+    if not exports:
+        result.warnings.append(f"{relative(folder, study_dir)}: no .xlsx or .csv exports found")
+        return
+    schema_file = next((folder / name for name in SCHEMA_NAMES if (folder / name).is_file()), None)
+    if schema_file is None:
+        error = IngestError(
+            "no schema.yaml next to the survey exports",
+            path=relative(folder, study_dir),
+            hint=f"draft one with `hoi survey-schema {relative(exports[0], study_dir)} "
+            f"--output {relative(folder, study_dir)}/schema.yaml` and check it",
+        )
+        record_error(result, relative(folder, study_dir), error)
+        return
+    schema_display = relative(schema_file, study_dir)
+    try:
+        schema = load_schema(schema_file)
+    except HoiError as exc:
+        record_error(result, schema_display, exc)
+        return
+    for export in exports:
+        display = relative(export, study_dir)
+        try:
+            sources, survey_report = read_survey(
+                export, schema, study=result.study, base_dir=study_dir, schema_path=schema_display
+            )
+            report = FileReport(
+                path=display,
+                kind="survey",
+                rows=survey_report.rows,
+                answers=survey_report.answers,
+                missing=survey_report.missing,
+            )
+            result.add(report, sources)
+        except HoiError as exc:
+            record_error(result, display, exc)

@@ -16,9 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hoi_nlp.errors import IngestError, TranscriptError
+from hoi_nlp.errors import HoiError, IngestError, TranscriptError
 from hoi_nlp.ingest.files import decode_text, read_bytes
+from hoi_nlp.ingest.metadata import TranscriptMeta, find_metadata, load_metadata
 from hoi_nlp.ingest.normalize import normalize_text
+from hoi_nlp.ingest.result import FileReport, IngestResult, record_error, relative, study_files
 from hoi_nlp.records import Source, SpeakerRole, content_hash
 
 logger = logging.getLogger(__name__)
@@ -312,3 +314,51 @@ def read_transcript(
     turns = parse_turns(source)
     logger.info("%s: %d turns", display, len(turns))
     return source, turns
+
+
+def _transcript_metadata(
+    result: IngestResult, folder: Path, study_dir: Path, files: list[Path]
+) -> dict[str, TranscriptMeta] | None:
+    sidecar = find_metadata(folder)
+    if sidecar is None:
+        if files:
+            result.warnings.append(
+                f"{relative(folder, study_dir)}: no metadata.csv; transcripts get no attributes"
+            )
+        return {}
+    try:
+        metadata = load_metadata(sidecar, display=relative(sidecar, study_dir))
+    except HoiError as exc:
+        record_error(result, relative(sidecar, study_dir), exc)
+        return None
+    names = {path.name for path in files}
+    for name in sorted(set(metadata) - names):
+        result.warnings.append(f"{relative(sidecar, study_dir)}: file '{name}' is listed but does not exist")
+    return metadata
+
+
+def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path) -> None:
+    """Read every interview in ``transcripts/`` with its metadata sidecar (the "transcript" material)."""
+    files = study_files(folder, TRANSCRIPT_SUFFIXES)
+    metadata = _transcript_metadata(result, folder, study_dir, files)
+    if metadata is None:
+        return
+    if not files:
+        result.warnings.append(f"{relative(folder, study_dir)}: no .docx or .txt transcripts found")
+    for path in files:
+        display = relative(path, study_dir)
+        meta = metadata.get(path.name)
+        if meta is None and metadata:
+            result.warnings.append(f"{display}: no row in the metadata sidecar; ingested without attributes")
+        try:
+            source, turns = read_transcript(
+                path,
+                study=result.study,
+                display=display,
+                interview_id=meta.interview_id if meta else None,
+                attributes=meta.attributes if meta else None,
+            )
+            result.add(FileReport(path=display, kind="transcript", turns=len(turns)), [source])
+            result.turns[source.source_id] = turns
+        except HoiError as exc:
+            record_error(result, display, exc)

@@ -17,7 +17,6 @@ roles, speaker labels, question texts, memos) goes through the same recogniser a
 from __future__ import annotations
 
 import bisect
-import contextlib
 import logging
 import re
 import threading
@@ -27,8 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, MetaData, String, Table, delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import JSON, Column, MetaData, String, Table, delete, select
 
 from hoi_nlp.privacy.key import PseudonymKey, key_path, load_key, save_key
 from hoi_nlp.privacy.pseudonymize import (
@@ -39,6 +37,7 @@ from hoi_nlp.privacy.pseudonymize import (
     merge_spans,
 )
 from hoi_nlp.records import Source, content_hash, short_hash
+from hoi_nlp.store import Key, create_tables, upsert
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -53,7 +52,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 _metadata = MetaData()
 recognised_table = Table(
     "privacy_recognised", _metadata,
-    Column("source_id", String(300), primary_key=True),
+    Column("source_id", Key, primary_key=True),
     Column("content_hash", String(64), nullable=False),
     Column("fingerprint", String(64), nullable=False),
     Column("spans", JSON, nullable=False),
@@ -143,7 +142,7 @@ def ensure_privacy_schema(workspace: Workspace) -> None:
     url = str(workspace.engine.url)
     with _schema_lock:
         if url not in _schema_ready:
-            _metadata.create_all(workspace.engine)
+            create_tables(_metadata, workspace.engine)
             _schema_ready.add(url)
 
 
@@ -347,19 +346,10 @@ class StudyRedactor(KeyRedactor):
             self._recognised[source.source_id] = (source.content_hash, spans)
 
     def _store(self, rows: list[dict[str, Any]]) -> None:
-        """Replace the cached rows of these sources; a concurrent writer of the same rows is not an error."""
-        ids = [row["source_id"] for row in rows]
-        for attempt in (1, 2):
-            try:
-                with self.workspace.engine.begin() as conn:
-                    for start in range(0, len(ids), 500):
-                        conn.execute(delete(recognised_table)
-                                     .where(recognised_table.c.source_id.in_(ids[start:start + 500])))
-                    conn.execute(insert(recognised_table), rows)
-                return
-            except IntegrityError:  # another process stored the same sources at the same moment
-                if attempt == 2:
-                    raise
+        """Replace the cached rows of these sources (a concurrent writer of the same rows is no error)."""
+        with self.workspace.engine.begin() as conn:
+            for start in range(0, len(rows), 500):
+                upsert(conn, recognised_table, rows[start:start + 500], keys=["source_id"])
 
     def _value_spans(self, texts: Sequence[str]) -> dict[str, list[tuple[int, int, str]]]:
         todo = [t for t in texts if t not in self._values_done]
@@ -377,9 +367,10 @@ class StudyRedactor(KeyRedactor):
         missing = [k for k in ids if k not in found]
         if missing:
             spans = self.pseudonymizer.recognise_many([keys[k] for k in missing])
-            with contextlib.suppress(IntegrityError), self.workspace.engine.begin() as conn:
-                conn.execute(insert(values_table), [{"value_key": k, "spans": [list(s) for s in found_spans]}
-                                                    for k, found_spans in zip(missing, spans, strict=True)])
+            with self.workspace.engine.begin() as conn:
+                upsert(conn, values_table, [{"value_key": k, "spans": [list(s) for s in found_spans]}
+                                            for k, found_spans in zip(missing, spans, strict=True)],
+                       keys=["value_key"], replace=False)
             found.update(zip(missing, spans, strict=True))
             self.save()
         return {keys[k]: found[k] for k in ids}  # type: ignore[misc]

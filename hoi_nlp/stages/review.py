@@ -34,9 +34,11 @@ def prepare_review(inputs: RunInputs) -> int:
     return PrivacyView(inputs.workspace, inputs.settings).prepare_all()
 
 
-def import_project(inputs: RunInputs, path: Path, *, analyst: str, round: str = "main") -> Any:
-    """Record a .qdpx project's codings as an analyst's review decisions."""
+def import_project(inputs: RunInputs, path: Path, *, analyst: str | None = None, round: str = "main",
+                   dry_run: bool = False) -> Any:
+    """Record what an analyst did to a .qdpx project in another tool as review decisions (or, with
+    ``dry_run``, only count them); returns the import's summary."""
     from hoi_nlp.review.refi_import import CodedUnits, import_qdpx
 
     units = CodedUnits.load(inputs.workspace, inputs.codebook)
-    return import_qdpx(inputs.workspace, path, units, analyst=analyst, round=round)
+    return import_qdpx(inputs.workspace, path, units, analyst=analyst, round=round, dry_run=dry_run)

@@ -78,7 +78,7 @@ def resolve_workspace(study_or_workspace: str | Path, workspace: str | Path | No
     if workspace is not None:
         return Workspace.open(workspace, create=False)
     path = Path(study_or_workspace)
-    if (path / "hoi.db").exists():
+    if Workspace.is_workspace_dir(path):
         return Workspace.open(path, create=False)
     return Workspace.open(default_workspace_dir(path), create=False)
 

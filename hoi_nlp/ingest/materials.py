@@ -1,0 +1,46 @@
+"""The kinds of study material and how each folder of a study is read: a small registry.
+
+A study folder holds one sub-folder per kind of material: ``survey/`` (wide survey exports, .xlsx or
+.csv, with ``schema.yaml``) and ``transcripts/`` (interviews, .docx or .txt, with a metadata sidecar).
+Each kind is one :class:`Material` registered here with the function that reads its folder; a new
+format (a plain-text focus-group transcript, a CSV of answers already in long form) is one module
+with such a function plus one ``register`` line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hoi_nlp.ingest.result import IngestResult
+from hoi_nlp.registry import Registry
+
+FolderReader = Callable[[IngestResult, Path, Path], None]
+
+
+@dataclass(frozen=True)
+class Material:
+    """A kind of study material: its folder in the study, its file suffixes, and its folder reader."""
+
+    folder: str
+    suffixes: tuple[str, ...]
+    reader: str  # "module:function" taking (result, folder, study_dir)
+
+    def read(self, result: IngestResult, folder: Path, study_dir: Path) -> None:
+        """Read the material's folder into ``result`` (imports the reader on first use)."""
+        import importlib
+
+        module, _, name = self.reader.partition(":")
+        getattr(importlib.import_module(module), name)(result, folder, study_dir)
+
+
+materials: Registry[Material] = Registry("study material")
+materials.register("survey")(Material("survey", (".xlsx", ".csv"), "hoi_nlp.ingest.survey:ingest_survey_folder"))
+materials.register("transcript")(
+    Material("transcripts", (".docx", ".txt"), "hoi_nlp.ingest.transcript:ingest_transcript_folder"))
+
+
+def material_folders() -> list[str]:
+    """The folder names a study may hold, in reading order."""
+    return [materials.get(name).folder for name in materials.names()]

@@ -1,0 +1,88 @@
+"""What ingesting a study gives: sources, transcript turns, per-file reports, errors and warnings."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hoi_nlp.errors import HoiError, IngestError
+from hoi_nlp.records import Source
+
+if TYPE_CHECKING:
+    from hoi_nlp.ingest.transcript import Turn
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class FileReport:
+    """What one file gave."""
+
+    path: str
+    kind: str  # the material: "survey", "transcript", …
+    source_ids: list[str] = field(default_factory=list)
+    rows: int = 0
+    answers: dict[str, int] = field(default_factory=dict)
+    missing: dict[str, int] = field(default_factory=dict)
+    turns: int = 0
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file that could not be ingested, with the clear message of its error."""
+
+    path: str
+    message: str
+
+
+@dataclass
+class IngestResult:
+    """Sources, transcript turns by source id, per-file reports, errors and warnings of one study."""
+
+    study: str
+    sources: list[Source] = field(default_factory=list)
+    turns: dict[str, list[Turn]] = field(default_factory=dict)
+    reports: list[FileReport] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True if every file was ingested."""
+        return not self.errors
+
+    def add(self, report: FileReport, sources: list[Source]) -> None:
+        """Add one file's sources, refusing ids another file already produced."""
+        known = {source.source_id: source.path for source in self.sources}
+        clash = next((source for source in sources if source.source_id in known), None)
+        if clash is not None:
+            raise IngestError(
+                f"source id '{clash.source_id}' was already produced by {known[clash.source_id]}",
+                path=report.path,
+                hint="give each respondent/interview a unique id across files",
+            )
+        self.sources.extend(sources)
+        report.source_ids = [source.source_id for source in sources]
+        self.reports.append(report)
+
+
+
+def study_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """The files of ``folder`` with one of ``suffixes`` (office lock files and hidden files left out)."""
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith(("~$", "."))
+    )
+
+
+def relative(path: Path, base: Path) -> str:
+    """``path`` as shown to the user: relative to the study folder, with forward slashes."""
+    return path.relative_to(base).as_posix()
+
+
+def record_error(result: IngestResult, path: str, exc: HoiError) -> None:
+    logger.info("%s", exc)
+    result.errors.append(FileError(path=path, message=str(exc)))
