@@ -67,8 +67,8 @@ def bar_chart(shares: pd.DataFrame, labels: pd.DataFrame, path: Path, *, title: 
     ax.set_yticks(positions, [_wrap(v, 48) for v in shares.index], fontsize=8)
     ax.set_xlim(0, 125)
     ax.set_xlabel(axis_label)
-    if series > 1:
-        ax.legend(loc="lower right", fontsize=7, frameon=False)
+    if series > 1:  # above the bars, below the title: never over a bar
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=series, fontsize=7, frameon=False)
     fig.suptitle(_wrap(title, 90), x=0.01, ha="left", fontweight="bold", fontsize=10)
     return _save(fig, path, plt)
 

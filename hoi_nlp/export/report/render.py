@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import os
+import re
 from pathlib import Path
 
 from hoi_nlp.export.lang import texts_for
@@ -12,6 +13,8 @@ from hoi_nlp.export.report.blocks import Block, Report
 from hoi_nlp.io import write_atomic, write_text_atomic
 
 ACCENT = "1F3A5F"
+# Cells right-aligned in tables: numbers, shares with their base, "–" and test results.
+_NUMERIC = re.compile(r"^(–|-|[<\d][\d\s.,]*(pct\.|%)?( \(\d+ (af|of) \d+\))?)$")
 FONT = "Calibri"
 
 
@@ -54,7 +57,7 @@ def _docx_table(document: object, block: Block) -> None:
     table.style = "Table Grid"
     if any(block.header):
         for cell, text in zip(table.rows[0].cells, block.header, strict=True):
-            cell.text = text
+            cell.text = text.replace("/", "/\u200b")  # "Overvundet/fraværende" may wrap after the slash
             run = cell.paragraphs[0].runs[0]
             run.bold, run.font.color.rgb = True, RGBColor(0xFF, 0xFF, 0xFF)
             _shade(cell, ACCENT)
@@ -64,31 +67,48 @@ def _docx_table(document: object, block: Block) -> None:
             cell.text = text
             if index % 2:
                 _shade(cell, "EEF2F7")
-            if col > 0 and any(block.header):
+            if col > 0 and any(block.header) and _NUMERIC.match(text):
                 cell.paragraphs[0].alignment = 2
     if not any(block.header):
         table._tbl.remove(table.rows[0]._tr)  # type: ignore[attr-defined]
-    _widths(table, len(block.header))
+    points = 9 if len(block.header) < 5 else 8
+    _widths(table, block, font_pt=points)
+    size = Pt(points)
     for row in table.rows:
         for cell in row.cells:
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
-                    run.font.size = Pt(9)
+                    run.font.size = size
     document.add_paragraph()  # type: ignore[attr-defined]
 
 
-def _widths(table: object, columns: int, *, total_cm: float = 16.5) -> None:
-    """First column wide (labels), the rest share what is left."""
+def _widths(table: object, block: Block, *, font_pt: float, total_cm: float = 16.5) -> None:
+    """Columns of numbers and shares exactly as wide as their longest cell (they never wrap); the text
+    columns share what is left by how much text they hold."""
     from docx.shared import Cm
 
-    first = total_cm * (0.45 if columns > 2 else 0.4)
-    rest = (total_cm - first) / max(1, columns - 1)
+    char_cm = 0.019 * font_pt  # an average Calibri (or its substitute) character
+    fixed: dict[int, float] = {}
+    weights: dict[int, float] = {}
+    for index in range(len(block.header)):
+        cells = [row[index] for row in block.rows]
+        if cells and index > 0 and all(_NUMERIC.match(c) for c in cells):
+            longest = max([6] + [len(c) for c in cells])  # the header wraps (see _header_text)
+            fixed[index] = min(5.0, longest * char_cm + 0.45)
+            continue
+        texts = [block.header[index], *cells]
+        typical = sorted(len(t) for t in texts)[int(0.9 * (len(texts) - 1))]
+        longest_word = max((len(w) for t in texts for w in t.split()), default=1)
+        weights[index] = min(45, max(6, longest_word, typical))
+    left = max(total_cm - sum(fixed.values()), 2.0 * len(weights))
+    widths = [fixed[i] if i in fixed else left * weights[i] / sum(weights.values())
+              for i in range(len(block.header))]
     table.autofit = False  # type: ignore[attr-defined]
     for index, column in enumerate(table.columns):  # type: ignore[attr-defined]
-        column.width = Cm(first if index == 0 else rest)
+        column.width = Cm(widths[index])
     for row in table.rows:  # type: ignore[attr-defined]
         for index, cell in enumerate(row.cells):
-            cell.width = Cm(first if index == 0 else rest)
+            cell.width = Cm(widths[index])
 
 
 def _picture_width_cm(path: Path, *, width: float = 15.5, max_height: float = 11.5) -> float:
