@@ -16,7 +16,8 @@ def configure_prefect(workspace_dir: str | Path, *, verbose: bool = False) -> Pa
     silenced: the CLI reports errors itself, as one clear message.
     """
     home = Path(workspace_dir).resolve() / "prefect"
-    home.mkdir(parents=True, exist_ok=True)
+    if "PREFECT_HOME" not in os.environ:
+        _private_home(home)
     os.environ.setdefault("PREFECT_HOME", str(home))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
@@ -25,3 +26,17 @@ def configure_prefect(workspace_dir: str | Path, *, verbose: bool = False) -> Pa
     # The ephemeral API starts in a subprocess; on a loaded 2-core machine 20 s is not always enough.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     return Path(os.environ["PREFECT_HOME"])
+
+
+def _private_home(home: Path) -> None:
+    """Prefect's folder and database (flow parameters, logs) are private to the owner: a 0700
+    folder and a 0600 ``prefect.db`` created before Prefect opens it (SQLite gives its WAL and
+    shared-memory files the same mode)."""
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    home.chmod(0o700)
+    database = home / "prefect.db"
+    if not database.exists():
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+    for path in home.iterdir():
+        if path.is_file():
+            path.chmod(0o600)

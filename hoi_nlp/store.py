@@ -338,6 +338,40 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, ke
             conn.execute(insert(table), [row])
 
 
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+DB_FILES = ("hoi.db", "hoi.db-wal", "hoi.db-shm", "hoi.db-journal")
+
+
+def make_private(root: Path, sqlite: bool = True) -> None:
+    """Create ``root`` (mode 0700) and its SQLite database file (0600) before SQLite opens it.
+
+    The database holds the raw texts and the analysts' password hashes: only its owner may read
+    it. SQLite gives the WAL and shared-memory files the database file's mode. A workspace made
+    by an older version (0755 folder, 0644 database) is made private on its next open.
+    """
+    root.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    _chmod(root, PRIVATE_DIR)
+    if not sqlite:
+        return
+    database = root / "hoi.db"
+    if not database.exists():
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
+    for name in DB_FILES:
+        if (root / name).exists():
+            _chmod(root / name, PRIVATE_FILE)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    """Set ``path``'s mode when it differs (a folder owned by someone else is left as it is)."""
+    try:
+        if path.stat().st_mode & 0o777 != mode:
+            path.chmod(mode)
+            logger.info("made %s private (mode %o)", path, mode)
+    except OSError as exc:  # pragma: no cover - not the owner
+        logger.warning("could not make %s private: %s", path, exc)
+
+
 @dataclass
 class Workspace:
     """A study's workspace folder and database."""
@@ -356,7 +390,8 @@ class Workspace:
         environment variable gives another SQLAlchemy URL (PostgreSQL: ``postgresql+psycopg://…``);
         ``{study}`` in it is replaced by the study's name (one database per study).
         Raises :class:`WorkspaceError` when the database cannot be reached, naming the URL without
-        its password.
+        its password. The folder is private to its owner (0700) and the database file too (0600):
+        see :func:`make_private`.
         """
         root = Path(root).resolve()
         db_url = db_url or os.environ.get(DATABASE_URL_ENV) or None
@@ -365,6 +400,7 @@ class Workspace:
         if not create and not (root / "hoi.db").exists() and db_url is None:
             raise WorkspaceError("no study database here", path=str(root),
                                  hint="run `hoi run STUDY_DIR` (or `hoi ingest`) first")
+        make_private(root, db_url is None)
         workspace = cls(root=root, study=study or root.name, db_url=db_url)
         if not create and db_url is not None and not workspace.has_tables():
             raise WorkspaceError("the study database is empty", path=_url_label(db_url),
@@ -411,7 +447,7 @@ class Workspace:
     def path(self, *parts: str) -> Path:
         """A path inside the workspace; parent folders are created."""
         target = self.root.joinpath(*parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
         return target
 
     @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -27,7 +27,7 @@ from hoi_nlp.export.tables import (
     respondent_rows,
     segment_rows,
 )
-from hoi_nlp.io import write_atomic
+from hoi_nlp.io import safe_frame, write_atomic
 from hoi_nlp.privacy.guard import RAW_MARK, RAW_NOTE, LeakGuard
 from hoi_nlp.records import Source
 from hoi_nlp.review.decisions import code_reviews, current_state, effective_decisions, load_decisions
@@ -180,11 +180,14 @@ def dataset_sheets(study: CodedStudy, *, redact: Redactor, raw: bool = False,
 
 
 def write_csv(frame: pd.DataFrame, path: Path, *, dialect: str = "excel") -> None:
-    """``excel``: UTF-8 BOM, comma, CRLF; ``excel-da``: UTF-8 BOM, semicolon, CRLF, decimal comma."""
+    """``excel``: UTF-8 BOM, comma, CRLF; ``excel-da``: UTF-8 BOM, semicolon, CRLF, decimal comma.
+
+    Texts a spreadsheet would run as a formula ("=HYPERLINK(…)") get a leading ``'`` (:func:`safe_frame`).
+    """
     if dialect not in CSV_DIALECTS:
         raise ExportError(f"unknown CSV dialect '{dialect}'", hint=f"choose {' or '.join(CSV_DIALECTS)}")
     danish = dialect == "excel-da"
-    frame.to_csv(
+    safe_frame(frame).to_csv(
         path,
         index=False,
         sep=";" if danish else ",",
@@ -296,15 +299,15 @@ def export_figures(study: CodedStudy, out_dir: Path, *, guard: LeakGuard, stats:
 
     stats = stats or StudyStats(study)
     texts = stats.texts
-    paths = []
+    drawings: list[tuple[str, list[str], Callable[[], Path]]] = []  # (name, labels, draw)
     for family in study.codebook.families:
         shares, notes = family_bars(stats, family.id)
         if not shares.empty and shares.shape[1]:
             title = stats.figure_caption(family.id)
-            guard.check_texts([title, *_labels(shares), *notes.to_numpy().ravel().tolist()],
-                              where=f"figure andele_{family.id}")
-            paths.append(bar_chart(shares, notes, out_dir / f"andele_{family.id}.png", title=title,
-                                   axis_label=texts("report.figure_axis")))
+            path = out_dir / f"andele_{family.id}.png"
+            drawings.append((path.stem, [title, *_labels(shares), *notes.to_numpy().ravel().tolist()],
+                             lambda s=shares, n=notes, p=path, t=title: bar_chart(
+                                 s, n, p, title=t, axis_label=texts("report.figure_axis"))))
         for material in study.bases:
             for attribute in crosstab_attributes(study)[:3]:
                 shares = stats.crosstab_shares(family.id, attribute, material)
@@ -321,9 +324,14 @@ def export_figures(study: CodedStudy, out_dir: Path, *, guard: LeakGuard, stats:
                               material=texts(f"material.{material}").lower())
                 name = f"krydstabel_{family.id}_{attribute}" + (
                     "" if material == "survey" else f"_{material}")
-                guard.check_texts([title, *_labels(shares)], where=f"figure {name}")
-                paths.append(heatmap(shares, out_dir / f"{name}.png", percent=True, title=title,
-                                     value_label=texts("figure.share"), cells=cells))
+                path = out_dir / f"{name}.png"
+                drawings.append((name, [title, *_labels(shares)],
+                                 lambda s=shares, c=cells, p=path, t=title: heatmap(
+                                     s, p, percent=True, title=t, value_label=texts("figure.share"),
+                                     cells=c)))
+    for name, labels, _ in drawings:  # every label of every figure, before the first is drawn
+        guard.check_texts(labels, where=f"figure {name}")
+    paths = [draw() for _, _, draw in drawings]
     paths.append(cooccurrence_figure(study, out_dir / "samforekomst_respondent.png", guard=guard,
                                      texts=texts))
     return paths

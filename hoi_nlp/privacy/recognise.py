@@ -49,7 +49,9 @@ PRIORITY = {"KEEP": 0, "NAVN": 1, "STED": 2, "ORGANISATION": 3, "PERSON": 4, "EN
 STREET_SUFFIXES = ("gade", "vej", "allé", "alle", "stræde", "plads", "torv", "boulevard", "vænge", "have",
                    "park", "toften", "stien", "bakken", "høj", "gyde", "løkke", "vang", "kær", "engen")
 CONTACT_PATTERNS: dict[str, re.Pattern[str]] = {
-    "EMAIL": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    # also written to fool harvesters: "mette(at)vejle.dk", "mette [at] vejle [dot] dk"
+    "EMAIL": re.compile(r"[\w.+-]+(?:@|\s?[(\[{](?:at|snabel-a)[)\]}]\s?)[\w-]+"
+                        r"(?:(?:\.|\s?[(\[{](?:dot|punktum)[)\]}]\s?)[\w-]+)+", re.IGNORECASE),
     "LINK": re.compile(r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]"
                        r"|(?<![@\w.])[\w-]+(?:\.[\w-]+)*\.(?:dk|com|org|net|eu|nu|info|io)\b(?:/[^\s<>\"]*[\w/])?"),
     "CPR": re.compile(r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[- ]?\d{4}(?!\d)"),
@@ -172,6 +174,20 @@ def contact_spans(doc: Doc) -> list[Span]:
     return spans
 
 
+def compound_place_spans(doc: Doc) -> list[Span]:
+    """Hyphen compounds that start with a municipality or place ("Gladsaxe-modellen", "Padborg-teamet")."""
+    spans = []
+    for token in doc:
+        head = token.text.split("-", 1)[0]
+        if "-" not in token.text or not head[:1].isupper():
+            continue
+        word = gaz._strip_genitive(head)
+        label = "KOMMUNE" if word in gaz.municipality_words() else "STED" if word in gaz.place_words() else ""
+        if label:
+            spans.append(Span(doc, token.i, token.i + 1, label=label))
+    return spans
+
+
 def heuristic_spans(doc: Doc) -> list[Span]:
     """Single capitalised words that look like proper names (labelled NAVN)."""
     return [Span(doc, t.i, t.i + 1, label="NAVN") for t in doc if looks_like_name(t)]
@@ -245,6 +261,7 @@ class EntityResolver:
         candidates += [Span(doc, e.start, e.end, label=MODEL_LABELS[e.label_])
                        for e in doc.ents if e.label_ in MODEL_LABELS and not _weak_model_span(e)]
         candidates += self._title_persons(doc) + name_spans(doc) + contact_spans(doc)
+        candidates += compound_place_spans(doc)
         if self.use_heuristics:
             candidates += heuristic_spans(doc)
         candidates = [s for s in candidates if s.label_ in CONTACT_PATTERNS or not is_role_label(s)]

@@ -68,6 +68,16 @@ _schema_ready: set[str] = set()
 # Attributes whose values are names to replace wherever they occur (the metadata sidecar's).
 NAME_ATTRIBUTES = {"municipality": "KOMMUNE", "interviewer": "PERSON"}
 SPEAKER_ATTRIBUTES = ("interviewer_speakers", "respondent_speakers")
+# Respondent attributes that identify a municipality or a person: left out of what a reader without
+# the original sees (pseudonymised exports, reviewers without --can-see-original). Of those, the
+# question text is shown, pseudonymised.
+IDENTIFYING_ATTRIBUTES = frozenset(
+    {"municipality", "interviewer", "interviewer_speakers", "respondent_speakers", "date", "question"}
+)
+REDACTED_ATTRIBUTES = frozenset({"question"})
+# Names an attribute value may keep: a region groups some twenty municipalities, and reports compare
+# regions on purpose ("Region Midtjylland" stays in the region column; free text still hides it).
+SHOWN_IN_ATTRIBUTES = frozenset({"REGION"})
 _ROLE_LABEL = re.compile(
     r"^(?:[A-ZÆØÅ]{1,2}\d*|interviewer|intervieweren|respondent|informant|moderator|deltager|"
     r"[\wæøå]*(?:direktør|chef|leder|konsulent|rådgiver|borgmester|koordinator|medarbejder))(?:\s*\d+)?$",
@@ -237,15 +247,38 @@ class KeyRedactor:
         """A field value (attribute, question text, memo, label) pseudonymised with the study key."""
         return self.values([text])[text] if text else text
 
-    def values(self, texts: Iterable[str]) -> dict[str, str]:
-        """Several field values at once (one batch through the recogniser)."""
+    def values(self, texts: Iterable[str], *, keep: Iterable[str] = ()) -> dict[str, str]:
+        """Several field values at once (one batch through the recogniser); names labelled as in
+        ``keep`` (``{"REGION"}``) stay."""
         texts = sorted({t for t in texts if t})
         if self.raw:
             return {t: t for t in texts}
+        kept = set(keep)
         with self._lock:
             spans = self._value_spans(texts)
-            return {t: apply_spans(t, merge_spans(spans[t] + find_originals(t, self.key)), self.key)
-                    .text_pseudonymized for t in texts}
+            return {t: apply_spans(t, [s for s in merge_spans(spans[t] + find_originals(t, self.key))
+                                       if s[2] not in kept], self.key).text_pseudonymized for t in texts}
+
+    def public_sources(self, sources: Iterable[Source]) -> dict[str, Source]:
+        """Sources as a reader without the original sees their fields: attribute values, question
+        texts and locators pseudonymised (regions kept), identifying attributes left out, file names
+        replaced by stable ids. Texts stay the originals (slice them through :meth:`redaction`)."""
+        sources = list(sources)
+        if self.raw:
+            return {s.source_id: s for s in sources}
+        shown = [v for s in sources for k, v in s.attributes.items() if isinstance(v, str)
+                 and (k not in IDENTIFYING_ATTRIBUTES or k in REDACTED_ATTRIBUTES)]
+        values = self.values([*shown, *(s.locator for s in sources)], keep=SHOWN_IN_ATTRIBUTES)
+        return {
+            s.source_id: s.model_copy(update={
+                "path": file_id(s.path),
+                "locator": values.get(s.locator, s.locator),
+                "attributes": {k: values.get(v, v) if isinstance(v, str) else v
+                               for k, v in s.attributes.items()
+                               if k not in IDENTIFYING_ATTRIBUTES or k in REDACTED_ATTRIBUTES},
+            })
+            for s in sources
+        }
 
     def ident(self, value: str) -> str:
         """An id as exports show it: unchanged, unless it holds a name ("interview_Ballerup_Henrik"),

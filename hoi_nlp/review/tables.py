@@ -91,6 +91,17 @@ round_done_table = Table(
     Column("finished_at", UtcDateTime, nullable=False),
 )
 
+# Failed logins per username ("user:anna") and per client address ("addr:10.0.0.7"): the back-off
+# survives a restart of the app.
+login_failures_table = Table(
+    "review_login_failures",
+    review_metadata,
+    Column("key", Key, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure", UtcDateTime, nullable=False),
+    Column("locked_until", UtcDateTime),
+)
+
 _created: set[str] = set()
 _lock = threading.Lock()
 

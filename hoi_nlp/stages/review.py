@@ -10,7 +10,8 @@ from hoi_nlp.stages.study import RunInputs, active_model_dir
 
 
 def review_app_config(inputs: RunInputs, *, login: bool = True, local_user: str = "analyst",
-                      active_learning: bool = True, secure_cookie: bool = False) -> Any:
+                      active_learning: bool = True, secure_cookie: bool = False,
+                      allowed_hosts: tuple[str, ...] = ()) -> Any:
     """The review app's configuration: the study's one redactor, its current coder (for the
     active-learning order) and the retrain stage behind the app's retrain button."""
     from hoi_nlp.review.app import AppConfig
@@ -24,7 +25,8 @@ def review_app_config(inputs: RunInputs, *, login: bool = True, local_user: str 
     return AppConfig(workspace=inputs.workspace, codebook=inputs.codebook, settings=settings, login=login,
                      local_user=local_user, privacy=PrivacyView(inputs.workspace, settings),
                      active_learning=active_learning, secure_cookie=secure_cookie,
-                     model_dir=active_model_dir(inputs.workspace, settings), retrainer=retrain)
+                     model_dir=active_model_dir(inputs.workspace, settings), retrainer=retrain,
+                     allowed_hosts=allowed_hosts)
 
 
 def prepare_review(inputs: RunInputs) -> int:

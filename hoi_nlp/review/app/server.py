@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -50,6 +50,12 @@ def create_app(config: AppConfig) -> FastAPI:
 
     @app.middleware("http")
     async def sessions(request: Request, call_next: Any) -> Response:
+        if not config.host_allowed(request.headers.get("host")):  # DNS rebinding
+            logger.warning("refused a request for another host (Host header not allowed)")
+            return PlainTextResponse(
+                "400 Bad Request: this Host is not allowed. Open the app as http://127.0.0.1:PORT/, or start "
+                "`hoi review` with --allowed-host NAME for a name that should reach it.",
+                status_code=400, headers={"Cache-Control": "no-store"})
         if request.url.path.startswith("/static/"):
             return await call_next(request)
         import anyio
