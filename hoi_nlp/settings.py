@@ -98,6 +98,22 @@ class ThemesSettings(_Section):
     target_prefixes: list[str] = Field(default_factory=lambda: ["maalgruppe_", "target_"])
 
 
+class ReportSettings(_Section):
+    """Reports and exports: the language they speak, small-cell protection, multiple testing, quotes.
+
+    ``min_group_size``: a group (crosstab column, question or material) with fewer respondents is
+    merged into "Øvrige" or, when that is still too small, not shown ("–"). ``fdr``: the false
+    discovery rate of the Benjamini–Hochberg adjustment over all significance tests of an export.
+    ``quote_min_content_words``: a quote must carry at least this many content words (not stop
+    words, backchannels or fillers) to be cited.
+    """
+
+    language: Literal["da", "en"] = "da"
+    min_group_size: int = Field(default=5, ge=1)
+    fdr: float = Field(default=0.05, gt=0.0, lt=1.0)
+    quote_min_content_words: int = Field(default=3, ge=0)
+
+
 class FlowSettings(_Section):
     """Prefect task runner: ``threads`` (default), ``processes`` or ``dask`` with an address."""
 
@@ -115,6 +131,7 @@ class Settings(_Section):
     coding: CodingSettings = Field(default_factory=CodingSettings)
     pseudonymize: PseudonymizeSettings = Field(default_factory=PseudonymizeSettings)
     themes: ThemesSettings = Field(default_factory=ThemesSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
     flow: FlowSettings = Field(default_factory=FlowSettings)
 
 

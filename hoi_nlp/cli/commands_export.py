@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from hoi_nlp.cli._app import app, codebook_app, echo, handle_errors, quotes_app
 from hoi_nlp.cli._options import CODEBOOK_OPT, SETTINGS_OPT, STUDY_OPT, WORKSPACE_OPT, study_inputs
+
+if TYPE_CHECKING:
+    from hoi_nlp.export.lang import Texts
+    from hoi_nlp.stages.study import RunInputs
+
+
+def _texts(inputs: RunInputs) -> Texts:
+    """The export side's texts in the settings' language ([report] language; Danish by default)."""
+    from hoi_nlp.export.lang import texts_for
+
+    return texts_for(inputs.settings.report.language)
 
 
 @app.command("export")
@@ -44,13 +56,12 @@ def export_command(
     from hoi_nlp.stages.study import export_stage
 
     inputs = study_inputs(study, workspace, codebook, settings)
+    texts = _texts(inputs)
     if raw:
-        echo(
-            "Warning: --raw: the files are NOT pseudonymised and are marked 'IKKE PSEUDONYMISERET'.", err=True
-        )
+        echo(texts("cli.raw_warning"), err=True)
     for path in export_stage(inputs, out_dir=output, formats=fmt, raw=raw, csv_dialect=csv_dialect,
                              quotes_per_code=quotes_per_code):
-        echo(f"wrote {path}")
+        echo(texts("cli.wrote", path=path))
 
 
 @app.command("cite")
@@ -73,16 +84,18 @@ def cite_command(
     ),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
-    """The best pseudonymised quotes for a code, with citation lines and quote ids."""
+    """The best pseudonymised quotes for a code, with citation lines, sources and quote ids."""
     from hoi_nlp.export.quotes import CITATION_ATTRIBUTES
     from hoi_nlp.stages.study import cite_stage
 
     inputs = study_inputs(study, workspace, codebook, settings)
+    texts = _texts(inputs)
     ws, codes = inputs.workspace, inputs.codebook
     quotes = cite_stage(inputs, code, n=n, group=group,
                         with_attributes=CITATION_ATTRIBUTES if with_attributes else ())
     if not quotes:
-        echo(f"No quotes for {code}" + (f" in {group}" if group else "") + ".")
+        where = texts("cli.in_group", group=group) if group else ""
+        echo(texts("cli.no_quotes", code=code, group=where))
         return
     _emit_quotes(
         quotes,
@@ -90,10 +103,12 @@ def cite_command(
         output=output,
         title=codes.code(code).label,
         default=ws.exports_dir / f"citater_{code}.docx",
+        texts=texts,
     )
 
 
-def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, default: Path) -> None:
+def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, default: Path,
+                 texts: Texts) -> None:
     from hoi_nlp.errors import ExportError
     from hoi_nlp.io import write_text_atomic
 
@@ -105,10 +120,11 @@ def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, def
                     "code_id": q.code_id,
                     "text": q.text_pseudonymized,
                     "citation": q.citation,
+                    "source": reference,
                     "review_state": q.review_state,
                     "confidence": q.confidence,
                 }
-                for q in quotes
+                for q, reference in quotes
             ],
             ensure_ascii=False,
             indent=1,
@@ -116,20 +132,23 @@ def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, def
     elif fmt == "md":
         from hoi_nlp.export.quotes import quote_line
 
-        text = "\n".join([f"## {title}", "", *(quote_line(q) for q in quotes)])
+        text = "\n".join([f"## {title}", "", *(quote_line(q, reference, texts=texts)
+                                               for q, reference in quotes)])
     elif fmt == "docx":
         from hoi_nlp.export.report.blocks import Report
         from hoi_nlp.export.report.render import write_docx
 
-        report = Report(title=f"Citater: {title}", subtitle="Pseudonymiserede citater fra hoi_nlp")
-        for quote in quotes:
-            report.add("quote", quote.citation, ref=quote.quote_id)
-        echo(f"wrote {write_docx(report, output or default)}")
+        report = Report(title=texts("report.quotes_title", title=title),
+                        subtitle=texts("report.quotes_subtitle"),
+                        language=texts.language)
+        for quote, reference in quotes:
+            report.add("quote", quote.citation, ref=quote.quote_id, note=reference)
+        echo(texts("cli.wrote", path=write_docx(report, output or default)))
         return
     else:
         raise ExportError(f"unknown format '{fmt}'", hint="choose md, docx or json")
     if output is not None:
-        echo(f"wrote {write_text_atomic(output, text + chr(10))}")
+        echo(texts("cli.wrote", path=write_text_atomic(output, text + chr(10))))
     else:
         echo(text)
 
@@ -142,26 +161,40 @@ def quote_command(
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
     original: bool = typer.Option(
-        False, "--original", help="Also print the original, NOT pseudonymised span."
+        False, "--original", help="Also print the original, NOT pseudonymised span and file name."
     ),
+    settings: Path | None = SETTINGS_OPT,
 ) -> None:
-    """Where a quote comes from: source, file, locator, offsets and review state."""
-    from hoi_nlp.stages.study import quote_stage
+    """A quote's text (pseudonymised) and where it comes from: code, source (question and row, or
+    interview turn), role, file, offsets and review state."""
+    from hoi_nlp.errors import WorkspaceError
+    from hoi_nlp.export.lang import texts_for
+    from hoi_nlp.stages.study import load_run_settings, quote_stage, resolve_workspace
 
-    found = quote_stage(study_inputs(study, workspace, codebook), quote_id)
-    for label, value in (
-        ("quote", found.quote_id),
-        ("code", found.code_id),
-        ("source", found.source_id),
-        ("segment", found.segment_id),
-        ("file", found.path),
-        ("locator", found.locator),
-        ("offsets", f"{found.start}-{found.end}"),
-        ("review", found.review_state),
-    ):
-        echo(f"{label:8s} {value}")
+    if study is None and workspace is None:
+        raise WorkspaceError("no study given", hint="pass --study STUDY_DIR or --workspace WORKSPACE")
+    run_settings = load_run_settings(settings)
+    texts = texts_for(run_settings.report.language)
+    found = quote_stage(resolve_workspace(study or Path("."), workspace), quote_id, settings=run_settings,
+                        codebook_path=codebook, original=original)
+    review = texts(f"review.{found.review_state}")
+    rows = (
+        ("cli.quote", found.quote_id),
+        ("cli.code", f"{found.code_id} ({found.label})" if found.label else found.code_id),
+        ("cli.source", found.reference),
+        ("cli.role", found.role),
+        ("cli.file", found.path),
+        ("cli.segment", found.segment_id),
+        ("cli.offsets", f"{found.start}-{found.end}"),
+        ("cli.review", review),
+        ("cli.text", f'«"{found.text}"»'),
+    )
+    width = max(len(texts(key)) for key, _ in rows)
+    for key, value in rows:
+        echo(f"{texts(key):{width}s}  {value}")
     if original:
-        echo("Warning: the text below is the ORIGINAL span and is NOT pseudonymised.", err=True)
+        echo(texts("cli.original_warning"), err=True)
+        echo(f"{texts('cli.file'):{width}s}  {found.original_path}")
         echo(found.original)
 
 
@@ -175,11 +208,12 @@ def quotes_search_command(
     n: int = typer.Option(10, "--n", "-n", help="How many hits."),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
-    """Semantic search over the study's coded segments (embeddings, cached)."""
+    """Semantic search over the study's coded segments (embeddings, cached); each hit with its source."""
     from hoi_nlp.stages.study import search_stage
 
-    for score, quote in search_stage(study_inputs(study, workspace, codebook, settings), text, n=n):
-        echo(f"{score:.3f}  {quote.quote_id}  [{quote.code_id}]  {quote.citation}")
+    inputs = study_inputs(study, workspace, codebook, settings)
+    for score, quote, reference in search_stage(inputs, text, n=n):
+        echo(f"{score:.3f}  {quote.quote_id}  [{quote.code_id}]  {quote.citation} — {reference}")
 
 
 @codebook_app.command("import-qdc")

@@ -9,17 +9,26 @@ staging folder, checked by the leak guard, and only then moved into the export f
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from hoi_nlp import progress
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ExportError
-from hoi_nlp.export.cite import best_quotes, parse_group, register_quotes, search_segments, study_embedding
+from hoi_nlp.export.cite import (
+    best_quotes,
+    parse_group,
+    register_quotes,
+    search_segments,
+    study_embedding,
+)
 from hoi_nlp.export.dataset import TABLE_FORMATS, load_coded_study
 from hoi_nlp.export.formats import ExportContext, load_formats
+from hoi_nlp.export.lang import texts_for
+from hoi_nlp.export.lookup import ResolvedQuote, locate_quote
 from hoi_nlp.export.publish import staging
+from hoi_nlp.export.quotes import source_reference
 from hoi_nlp.export.study import CodedStudy, public_view
 from hoi_nlp.privacy.guard import LEAK_HINT, LeakGuard
 from hoi_nlp.privacy.redact import StudyRedactor
@@ -125,26 +134,45 @@ def cite(
     group: str | None = None,
     with_attributes: Sequence[str] = (),
     embeddings: bool = True,
-) -> list[Quote]:
-    """The ``n`` best pseudonymised quotes for ``code_id`` (recorded so their ids resolve)."""
+) -> list[tuple[Quote, str]]:
+    """The ``n`` best pseudonymised quotes for ``code_id`` with their source references (recorded so
+    their ids resolve)."""
     codebook.code(code_id)
     opened = open_study(workspace, codebook, settings=settings)
     embed = study_embedding(workspace, opened.study, settings.embeddings) if embeddings else None
-    quotes = best_quotes(opened.study, code_id, redact=opened.redact, n=n, embed=embed, group=parse_group(group),
-                         with_attributes=with_attributes)
-    for quote in quotes:
-        opened.guard.check_text(quote.citation, where=quote.quote_id)
-    register_quotes(workspace, quotes)
-    return quotes
+    quotes = best_quotes(opened.study, code_id, redact=opened.redact, n=n, embed=embed,
+                         group=parse_group(group), with_attributes=with_attributes,
+                         min_content_words=settings.report.quote_min_content_words)
+    return _sourced(workspace, opened, quotes, settings)
 
 
 def search(workspace: Workspace, codebook: Codebook, query: str, *, settings: Settings,
-           n: int = 10) -> list[tuple[float, Quote]]:
-    """Semantic search over coded segments; hits as pseudonymised quotes with their cosine."""
+           n: int = 10) -> list[tuple[float, Quote, str]]:
+    """Semantic search over coded segments; hits as pseudonymised quotes with their cosine and source."""
     opened = open_study(workspace, codebook, settings=settings)
     embed = study_embedding(workspace, opened.study, settings.embeddings)
-    hits = search_segments(opened.study, query, embed=embed, redact=opened.redact, n=n)
-    for _, quote in hits:
-        opened.guard.check_text(quote.citation, where=quote.quote_id)
-    register_quotes(workspace, [q for _, q in hits])
-    return hits
+    hits = search_segments(opened.study, query, embed=embed, redact=opened.redact, n=n,
+                           min_content_words=settings.report.quote_min_content_words)
+    sourced = _sourced(workspace, opened, [q for _, q in hits], settings)
+    return [(score, quote, reference) for (score, _), (quote, reference) in zip(hits, sourced, strict=True)]
+
+
+def _sourced(workspace: Workspace, opened: OpenStudy, quotes: list[Quote],
+             settings: Settings) -> list[tuple[Quote, str]]:
+    """Quotes with their source references, leak-checked and registered so their ids resolve."""
+    texts = texts_for(settings.report.language)
+    sourced = [(q, source_reference(opened.study, q.segment_id, redact=opened.redact, texts=texts))
+               for q in quotes]
+    for quote, reference in sourced:
+        opened.guard.check_text(f"{quote.citation} {reference}", where=quote.quote_id)
+    opened.redact.save()
+    register_quotes(workspace, quotes, study=opened.study, redact=opened.redact)
+    return sourced
+
+
+def quote(workspace: Workspace, codebook: Codebook | Callable[[], Codebook], quote_id: str, *,
+          settings: Settings, original: bool = False) -> ResolvedQuote:
+    """Where a quote comes from and what it says (pseudonymised; the original too with ``original``),
+    read without loading the study (``codebook`` may be a function loading it only when needed)."""
+    return locate_quote(workspace, codebook, quote_id, redact=lambda: StudyRedactor(workspace, settings),
+                        texts=texts_for(settings.report.language), original=original)

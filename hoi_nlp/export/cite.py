@@ -16,13 +16,18 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hoi_nlp.errors import ExportError
-from hoi_nlp.export.quotes import make_quote
+from hoi_nlp.export.lookup import (  # noqa: F401 - resolving quote ids lives in lookup; re-exported here
+    ResolvedQuote,
+    load_registry,
+    registry_path,
+    resolve_quote,
+)
+from hoi_nlp.export.quotes import MIN_CONTENT_WORDS, make_quote, text_key, usable
 from hoi_nlp.export.study import CodedStudy, Coding, Redactor
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import Quote
@@ -35,7 +40,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DUPLICATE_COSINE = 0.97
-REGISTRY = ("quotes", "registry.jsonl")
 
 
 @dataclass
@@ -117,24 +121,32 @@ def best_quotes(
     group: tuple[str, str] | None = None,
     with_attributes: Sequence[str] = (),
     duplicate_cosine: float = DUPLICATE_COSINE,
+    min_content_words: int = MIN_CONTENT_WORDS,
+    seen: set[str] | None = None,
 ) -> list[Quote]:
-    """The ``n`` best quotes for ``code_id``: clear, representative, short and diverse."""
+    """The ``n`` best quotes for ``code_id``: clear, representative, short, diverse and able to stand
+    on their own (at least ``min_content_words`` content words: no bare «Ja.» or «Nej.»).
+
+    ``seen`` holds the texts a document has quoted already (shared across its codes): the same text
+    is never listed twice under two quote ids.
+    """
     ordered, vectors = rank_codings(study, code_id, embed=embed, group=group)
     prepare_quotes(study, ordered[: max(20, 4 * n)], redact)
     quotes: list[Quote] = []
     respondents: set[str] = set()
     chosen: list[np.ndarray] = []
-    texts: set[str] = set()
+    texts: set[str] = set() if seen is None else seen
     for coding in ordered:
         respondent = study.respondent_of[coding.segment_id]
         vector = vectors.get(coding.segment_id)
         if respondent in respondents or _near_duplicate(vector, chosen, duplicate_cosine):
             continue
-        quote = make_quote(study, coding, redact=redact, with_attributes=with_attributes)
-        if quote.text_pseudonymized.casefold() in texts:
+        quote = make_quote(study, coding, redact=redact, with_attributes=with_attributes,
+                           min_content_words=min_content_words)
+        if not usable(quote, texts, min_content_words=min_content_words):
             continue
         respondents.add(respondent)
-        texts.add(quote.text_pseudonymized.casefold())
+        texts.add(text_key(quote.text_pseudonymized))
         if vector is not None:
             chosen.append(vector)
         quotes.append(quote)
@@ -149,9 +161,11 @@ def prepare_quotes(study: CodedStudy, codings: Sequence[Coding], redact: Redacto
 
 
 def search_segments(
-    study: CodedStudy, query: str, *, embed: Embedding, redact: Redactor, n: int = 10
+    study: CodedStudy, query: str, *, embed: Embedding, redact: Redactor, n: int = 10,
+    min_content_words: int = MIN_CONTENT_WORDS,
 ) -> list[tuple[float, Quote]]:
-    """Coded segments closest to ``query`` (cosine), each as a quote for its most confident code."""
+    """Coded segments closest to ``query`` (cosine), each as a citable quote for its most confident code;
+    the same text is not listed twice."""
     by_segment: dict[str, Coding] = {}
     for coding in sorted(study.codings, key=lambda c: (c.rank_tier, -c.confidence)):
         by_segment.setdefault(coding.segment_id, coding)
@@ -160,117 +174,57 @@ def search_segments(
     ids = sorted(by_segment)
     matrix = embed([study.segment_by_id[i].text for i in ids])
     scores = matrix @ embed([query], kind="query")[0]
-    top = np.argsort(-scores, kind="stable")[:n]
-    prepare_quotes(study, [by_segment[ids[i]] for i in top], redact)
-    return [(float(scores[i]), make_quote(study, by_segment[ids[i]], redact=redact)) for i in top]
+    order = np.argsort(-scores, kind="stable")
+    prepare_quotes(study, [by_segment[ids[i]] for i in order[: 3 * n]], redact)
+    hits: list[tuple[float, Quote]] = []
+    seen: set[str] = set()
+    for i in order:
+        quote = make_quote(study, by_segment[ids[i]], redact=redact, min_content_words=min_content_words)
+        if not usable(quote, seen, min_content_words=min_content_words):
+            continue
+        seen.add(text_key(quote.text_pseudonymized))
+        hits.append((float(scores[i]), quote))
+        if len(hits) >= n:
+            break
+    return hits
 
 
 # ---------------------------------------------------------------- registry and resolution
 
 
-def registry_path(workspace: Workspace) -> Path:
-    """``<workspace>/quotes/registry.jsonl``."""
-    return workspace.path(*REGISTRY)
+def register_quotes(workspace: Workspace, quotes: Sequence[Quote], *, study: CodedStudy | None = None,
+                    redact: Redactor | None = None) -> None:
+    """Record quote ids with their offsets so they resolve later, never the original text.
 
+    Given the (public view of the) study and its redactor, each entry also keeps what the quote shows:
+    its pseudonymised text, source place, role, code label and file id, with the source's content hash
+    and the key's size, so ``hoi quote ID`` answers without the privacy pipeline while neither has
+    changed.
+    """
+    from hoi_nlp.export.quotes import role_label, source_place
+    from hoi_nlp.privacy.redact import file_id
 
-def register_quotes(workspace: Workspace, quotes: Sequence[Quote]) -> None:
-    """Record quote ids with their offsets (no text) so they resolve later."""
     path = registry_path(workspace)
     known = load_registry(workspace)
-    new = {
-        q.quote_id: {
-            "quote_id": q.quote_id,
-            "code_id": q.code_id,
-            "source_id": q.source_id,
-            "segment_id": q.segment_id,
-            "start": q.start,
-            "end": q.end,
-        }
-        for q in quotes
-    }
-    if set(new) <= set(known):
+    new: dict[str, dict[str, object]] = {}
+    for q in quotes:
+        entry: dict[str, object] = {"quote_id": q.quote_id, "code_id": q.code_id, "source_id": q.source_id,
+                                    "segment_id": q.segment_id, "start": q.start, "end": q.end}
+        if study is not None and redact is not None and not redact.raw and q.source_id in study.sources:
+            source = study.sources[q.source_id]
+            entry["shown"] = {
+                "text": redact.span(source, q.start, q.end).strip(),
+                "place": source_place(study, q.segment_id, redact=redact),
+                "role": role_label(source),
+                "label": study.codebook.code(q.code_id).label if study.codebook.has_code(q.code_id) else "",
+                "file": file_id(source.path) if not source.path.startswith("fil-") else source.path,
+                "content_hash": source.content_hash,
+                "key_size": len(redact.key.originals),
+            }
+        elif q.quote_id in known and "shown" in known[q.quote_id]:
+            entry["shown"] = known[q.quote_id]["shown"]
+        new[q.quote_id] = entry
+    if all(known.get(quote_id) == entry for quote_id, entry in new.items()):
         return
     known.update(new)
     write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in known.values()))
-
-
-def load_registry(workspace: Workspace) -> dict[str, dict[str, object]]:
-    """The recorded quotes by id."""
-    path = registry_path(workspace)
-    if not path.is_file():
-        return {}
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {r["quote_id"]: r for r in records}
-
-
-@dataclass(frozen=True)
-class ResolvedQuote:
-    """Where a quote comes from: source, file, locator, offsets, code and review state."""
-
-    quote_id: str
-    code_id: str
-    source_id: str
-    segment_id: str
-    path: str
-    locator: str
-    start: int
-    end: int
-    original: str
-    review_state: str
-
-
-def resolve_quote(study: CodedStudy, quote_id: str, *, workspace: Workspace | None = None) -> ResolvedQuote:
-    """Find a quote by id: in the registry, else among all codings' whole-segment spans."""
-    record = load_registry(workspace).get(quote_id) if workspace is not None else None
-    if record is None:
-        record = _search_codings(study, quote_id)
-    if record is None:
-        raise ExportError(
-            f"unknown quote id '{quote_id}'",
-            path=str(workspace.root) if workspace else None,
-            hint="quote ids come from `hoi cite` or an export of this study",
-        )
-    source = study.sources.get(str(record["source_id"]))
-    if source is None:
-        raise ExportError(
-            f"quote '{quote_id}' points to source '{record['source_id']}', which is no longer in the study",
-            hint="the study was re-ingested; cite again",
-        )
-    start, end = int(record["start"]), int(record["end"])  # type: ignore[call-overload]
-    coding = next(
-        (
-            c
-            for c in study.all_codings
-            if c.segment_id == record["segment_id"] and c.code_id == record["code_id"]
-        ),
-        None,
-    )
-    return ResolvedQuote(
-        quote_id=quote_id,
-        code_id=str(record["code_id"]),
-        source_id=source.source_id,
-        segment_id=str(record["segment_id"]),
-        path=source.path,
-        locator=source.locator,
-        start=start,
-        end=end,
-        original=source.text[start:end],
-        review_state=coding.review if coding else "ukendt",
-    )
-
-
-def _search_codings(study: CodedStudy, quote_id: str) -> dict[str, object] | None:
-    from hoi_nlp.export.quotes import quote_span
-
-    for coding in study.all_codings:
-        seg = study.segment_by_id[coding.segment_id]
-        for start, end in {(seg.start, seg.end), (coding.start, coding.end), quote_span(study, coding)}:
-            if Quote.make_id(coding.source_id, start, end, coding.code_id) == quote_id:
-                return {
-                    "code_id": coding.code_id,
-                    "source_id": coding.source_id,
-                    "segment_id": coding.segment_id,
-                    "start": start,
-                    "end": end,
-                }
-    return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -16,18 +16,21 @@ import pandas as pd
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ExportError
 from hoi_nlp.export.formats import ExportContext, exporters
-from hoi_nlp.export.stats import cooccurrence, crosstab_attributes, crosstab_family, crosstab_shares
+from hoi_nlp.export.lang import Texts, texts_for
+from hoi_nlp.export.stats import FIGURE_CODES, STANCE_COLUMNS, StudyStats, cooccurrence, crosstab_attributes
 from hoi_nlp.export.study import ATTRIBUTE_LABELS, CodedStudy, Redactor
 from hoi_nlp.export.tables import (
     assignment_rows,
+    case_code_matrix,
     codebook_rows,
-    frequency_rows,
+    memo_rows,
     respondent_rows,
     segment_rows,
 )
 from hoi_nlp.io import safe_frame, write_atomic
 from hoi_nlp.privacy.guard import RAW_MARK, RAW_NOTE, LeakGuard
-from hoi_nlp.review.decisions import code_reviews, current_state
+from hoi_nlp.records import Source
+from hoi_nlp.review.decisions import code_reviews, current_state, effective_decisions, load_decisions
 from hoi_nlp.store import Workspace, load_assignments, load_segments, load_sources
 
 logger = logging.getLogger(__name__)
@@ -54,6 +57,8 @@ def load_coded_study(
     by_id = {seg.segment_id: seg for seg in segments}
     reviews = code_reviews(current_state(workspace), by_id) if with_review else {}
     reviews = {k: v for k, v in reviews.items() if codebook.has_code(k[1])}
+    memos = [d for d in effective_decisions(load_decisions(workspace)) if d.action == "memo" and d.memo] \
+        if with_review else []
     return CodedStudy(
         codebook=codebook,
         sources=sources,
@@ -63,7 +68,33 @@ def load_coded_study(
         name=workspace.study,
         sentence_loader=lambda source_id: load_segments(workspace, source_ids=[source_id],
                                                         kinds=["sentence"]),
+        memos=memos,
+        title=study_title(workspace, sources.values()),
     )
+
+
+def study_title(workspace: Workspace, sources: Iterable[Source]) -> str:
+    """The study's own name: the survey schema's ``survey:`` (of the folder the last ingest read),
+    else the study folder's name; "" when neither is known."""
+    import yaml
+    from sqlalchemy import select
+
+    from hoi_nlp.store import runs_table
+
+    with workspace.engine.connect() as conn:
+        rows = conn.execute(select(runs_table.c.params).where(runs_table.c.stage == "ingest")
+                            .order_by(runs_table.c.started_at.desc()).limit(1)).all()
+    folder = Path(str((rows[0][0] or {}).get("study_dir", ""))) if rows else None
+    if folder is not None and folder.name:
+        for schema in sorted((folder / "survey").glob("*.y*ml")):
+            try:
+                data = yaml.safe_load(schema.read_text(encoding="utf-8-sig"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue
+            if isinstance(data, dict) and str(data.get("survey") or "").strip():
+                return str(data["survey"]).strip()
+    folders = {s.study for s in sources if s.study}
+    return folders.pop() if len(folders) == 1 else (folder.name if folder is not None else "")
 
 
 def _sheet_name(name: str) -> str:
@@ -119,22 +150,32 @@ def _display_width(header: object, values: pd.Series) -> int:
     return max([len(str(header))] + [len(str(v)) for v in values if pd.notna(v)])
 
 
-def dataset_sheets(study: CodedStudy, *, redact: Redactor, raw: bool = False) -> dict[str, pd.DataFrame]:
+def dataset_sheets(study: CodedStudy, *, redact: Redactor, raw: bool = False,
+                   stats: StudyStats | None = None) -> dict[str, pd.DataFrame]:
     """The workbook's sheets, in order (an "IKKE PSEUDONYMISERET" sheet first in raw exports)."""
+    stats = stats or StudyStats(study)
+    texts = stats.texts
     sheets: dict[str, pd.DataFrame] = {}
     if raw:
         sheets[RAW_MARK] = pd.DataFrame({RAW_MARK: [RAW_NOTE]})
-    sheets["Segmenter"] = segment_rows(study, redact=redact, raw=raw)
-    sheets["Koder"] = assignment_rows(study, redact=redact)
+    sheets[texts("sheet.segments")] = segment_rows(study, redact=redact, raw=raw, texts=texts)
+    sheets[texts("sheet.codes")] = assignment_rows(study, redact=redact, texts=texts)
     for family in study.codebook.families:
-        sheets[f"Frekvens {family.id}"] = frequency_rows(study, family.id)
+        sheets[texts("sheet.frequency", family=family.id)] = stats.frequencies(family.id)
+    if study.question_bases:
+        sheets[texts("sheet.by_question")] = stats.by_question
     for attribute in crosstab_attributes(study):
-        frames = [crosstab_family(study, family.id, attribute) for family in study.codebook.families]
-        sheets[f"Krydstabel {attribute}"] = pd.concat(frames, ignore_index=True)
-    sheets["Samforekomst respondent"] = cooccurrence(study, level="respondent").reset_index(names="code_id")
-    sheets["Samforekomst segment"] = cooccurrence(study, level="segment").reset_index(names="code_id")
-    sheets["Respondenter"] = respondent_rows(study, redact=redact, raw=raw)
-    sheets["Kodebog"] = codebook_rows(study.codebook)
+        frame = stats.crosstabs[stats.crosstabs["attribute"] == attribute]
+        if not frame.empty:
+            sheets[texts("sheet.crosstab", attribute=attribute)] = frame.reset_index(drop=True)
+    sheets[texts("sheet.cooccurrence_respondent")] = cooccurrence(study, level="respondent").reset_index(
+        names="code_id")
+    sheets[texts("sheet.cooccurrence_segment")] = cooccurrence(study, level="segment").reset_index(
+        names="code_id")
+    sheets[texts("sheet.matrix")] = case_code_matrix(study, redact=redact, texts=texts)
+    sheets[texts("sheet.memos")] = memo_rows(study, redact=redact, texts=texts)
+    sheets[texts("sheet.respondents")] = respondent_rows(study, redact=redact, raw=raw)
+    sheets[texts("sheet.codebook")] = codebook_rows(study.codebook)
     return sheets
 
 
@@ -160,14 +201,21 @@ def _marked(frame: pd.DataFrame, raw: bool) -> pd.DataFrame:
     return frame.assign(**{"pseudonymisering": RAW_MARK}) if raw else frame
 
 
+def context_stats(ctx: ExportContext) -> StudyStats:
+    """The export's numbers (frequencies, crosstabs, tests), computed once and shared by every format."""
+    return ctx.once("stats", lambda: StudyStats(ctx.study, ctx.settings.report))
+
+
 def context_sheets(ctx: ExportContext) -> dict[str, pd.DataFrame]:
     """The dataset's tables, computed once per export (xlsx, csv and parquet share them)."""
-    return ctx.once("sheets", lambda: dataset_sheets(ctx.study, redact=ctx.redact, raw=ctx.raw))
+    return ctx.once("sheets", lambda: dataset_sheets(ctx.study, redact=ctx.redact, raw=ctx.raw,
+                                                     stats=context_stats(ctx)))
 
 
 def context_figures(ctx: ExportContext) -> list[Path]:
     """The figures, drawn once per export (tables and report share them)."""
-    return ctx.once("figures", lambda: export_figures(ctx.study, ctx.out_dir / "figurer", guard=ctx.guard))
+    return ctx.once("figures", lambda: export_figures(ctx.study, ctx.out_dir / "figurer", guard=ctx.guard,
+                                                      stats=context_stats(ctx)))
 
 
 @exporters.register("xlsx")
@@ -187,22 +235,27 @@ def export_parquet(ctx: ExportContext) -> list[Path]:
 
 @exporters.register("csv")
 def export_csv(ctx: ExportContext) -> list[Path]:
-    """Segments, codes and frequencies as CSV (``--csv-dialect excel-da`` for Danish Excel) plus the figures."""
+    """Segments, codes and frequencies as CSV (``--csv-dialect excel-da``: Danish Excel) plus the figures."""
     paths = [write_atomic(ctx.out_dir / f"{DATASET}_{suffix}.csv",
                           lambda tmp, f=frame: write_csv(f, tmp, dialect=ctx.csv_dialect))
              for suffix, frame in _long_tables(ctx)]
-    paths += _frequency_csvs(ctx.study, ctx.out_dir, dialect=ctx.csv_dialect)
+    paths += _frequency_csvs(ctx.study, ctx.out_dir, dialect=ctx.csv_dialect, stats=context_stats(ctx))
     return paths + context_figures(ctx)
 
 
 def _long_tables(ctx: ExportContext) -> list[tuple[str, pd.DataFrame]]:
-    return [(suffix, _marked(context_sheets(ctx)[sheet], ctx.raw)) for sheet, suffix in (("Segmenter", "segments"),
-                                                                                 ("Koder", "codes"))]
+    texts = context_stats(ctx).texts
+    sheets = context_sheets(ctx)
+    return [(suffix, _marked(sheets[texts(sheet)], ctx.raw))
+            for sheet, suffix in (("sheet.segments", "segments"), ("sheet.codes", "codes"))]
 
 
-def _frequency_csvs(study: CodedStudy, out_dir: Path, *, dialect: str) -> list[Path]:
-    frames = [frequency_rows(study, family.id).assign(family=family.id) for family in study.codebook.families]
+def _frequency_csvs(study: CodedStudy, out_dir: Path, *, dialect: str, stats: StudyStats) -> list[Path]:
+    frames = [stats.frequencies(family.id).assign(family=family.id) for family in study.codebook.families]
     table = pd.concat(frames, ignore_index=True)
+    for column in table.columns:
+        if column in ("base", "mentioning", "segments", "reviewed_segments", *STANCE_COLUMNS):
+            table[column] = table[column].astype("Int64")
     return [write_atomic(out_dir / "frekvenser.csv", lambda tmp: write_csv(table, tmp, dialect=dialect))]
 
 
@@ -211,46 +264,90 @@ def _labels(frame: pd.DataFrame, *columns: str) -> list[str]:
     return [str(v) for v in (*frame.index, *frame.columns, *(v for c in columns for v in frame[c]))]
 
 
-def export_figures(study: CodedStudy, out_dir: Path, *, guard: LeakGuard) -> list[Path]:
-    """Bar charts of code shares per family and heatmaps of crosstabs and co-occurrence (PNG).
+def family_bars(stats: StudyStats, family_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A family's bar chart data: codes × materials (shown bases only), the share in pct. and its
+    label ``22 pct. (17 af 77)``. A stance family counts hindrances and mentions without a stance
+    (barriers mentioned as overcome or absent are left out)."""
+    texts = stats.texts
+    frame = stats.frequencies(family_id)
+    frame = frame[frame["mentioning"].notna()]
+    with_stance = "stance_unknown" in frame.columns
+    mentioned = stats.mentioned_codes(family_id)[:FIGURE_CODES]
+    labels = {c.id: c.label for c in stats.study.codebook.family(family_id).codes}
+    shares = pd.DataFrame(index=[labels[c] for c in mentioned])
+    notes = pd.DataFrame(index=shares.index)
+    for material, rows in frame.groupby("material", sort=False):
+        base = int(rows["base"].iloc[0])
+        series = texts("report.subtitle_material", material=texts(f"material.{material}"), n=base,
+                       unit=texts(f"unit.{material}"))
+        by_code = rows.set_index("code_id")
+        column = "hindrance_or_unknown" if with_stance else "mentioning"
+        counts = {c: int(by_code.loc[c, column]) for c in mentioned}
+        shares[series] = [100 * counts[c] / base for c in mentioned]
+        notes[series] = [texts.share(counts[c], base) for c in mentioned]
+    return shares, notes
 
-    Figures cannot be read back, so ``guard`` checks every label before it is drawn.
+
+def export_figures(study: CodedStudy, out_dir: Path, *, guard: LeakGuard, stats: StudyStats | None = None,
+                   ) -> list[Path]:
+    """Bar charts of code shares per family and material, heatmaps of crosstabs and of co-occurrence (PNG).
+
+    Every share carries its base; groups below the threshold are merged or left out. Figures cannot
+    be read back, so ``guard`` checks every label before it is drawn.
     """
     from hoi_nlp.export.plots import bar_chart, heatmap
 
-    total = len(study.respondents)
+    stats = stats or StudyStats(study)
+    texts = stats.texts
     drawings: list[tuple[str, list[str], Callable[[], Path]]] = []  # (name, labels, draw)
     for family in study.codebook.families:
-        frequencies = frequency_rows(study, family.id)
-        title = f"{family.label}: andel af respondenterne, der nævner koden"
-        path = out_dir / f"andele_{family.id}.png"
-        drawings.append((path.stem, [title, *_labels(frequencies, "label")],
-                         lambda f=frequencies, p=path, t=title: bar_chart(f, p, total=total, title=t)))
-        for attribute in crosstab_attributes(study)[:3]:
-            shares = crosstab_shares(study, family.id, attribute)
-            if not shares.empty and shares.shape[1] >= 2:
-                label = ATTRIBUTE_LABELS.get(attribute, attribute)
-                title = f"{family.label} efter {label.lower()} (pct. af respondenterne)"
-                path = out_dir / f"krydstabel_{family.id}_{attribute}.png"
-                drawings.append((path.stem, [title, *_labels(shares)],
-                                 lambda f=shares, p=path, t=title: heatmap(f, p, percent=True, title=t,
-                                                                           value_label="Andel (pct.)")))
+        shares, notes = family_bars(stats, family.id)
+        if not shares.empty and shares.shape[1]:
+            title = stats.figure_caption(family.id)
+            path = out_dir / f"andele_{family.id}.png"
+            drawings.append((path.stem, [title, *_labels(shares), *notes.to_numpy().ravel().tolist()],
+                             lambda s=shares, n=notes, p=path, t=title: bar_chart(
+                                 s, n, p, title=t, axis_label=texts("report.figure_axis"))))
+        for material in study.bases:
+            for attribute in crosstab_attributes(study)[:3]:
+                shares = stats.crosstab_shares(family.id, attribute, material)
+                if shares.empty or shares.shape[1] < 2:
+                    continue
+                counts = stats.crosstab_counts(family.id, attribute, material)
+                cells = pd.DataFrame(
+                    [[f"{texts.number(v)} ({int(k)})" if v == v else ""
+                      for v, k in zip(row_v, row_k, strict=True)]
+                     for row_v, row_k in zip(shares.to_numpy(), counts.to_numpy(), strict=True)],
+                    index=shares.index, columns=shares.columns)
+                label = texts.get(f"attribute.{attribute}", ATTRIBUTE_LABELS.get(attribute, attribute))
+                title = texts("figure.crosstab_title", family=family.label, attribute=label.lower(),
+                              material=texts(f"material.{material}").lower())
+                name = f"krydstabel_{family.id}_{attribute}" + (
+                    "" if material == "survey" else f"_{material}")
+                path = out_dir / f"{name}.png"
+                drawings.append((name, [title, *_labels(shares)],
+                                 lambda s=shares, c=cells, p=path, t=title: heatmap(
+                                     s, p, percent=True, title=t, value_label=texts("figure.share"),
+                                     cells=c)))
     for name, labels, _ in drawings:  # every label of every figure, before the first is drawn
         guard.check_texts(labels, where=f"figure {name}")
     paths = [draw() for _, _, draw in drawings]
-    paths.append(cooccurrence_figure(study, out_dir / "samforekomst_respondent.png", guard=guard))
+    paths.append(cooccurrence_figure(study, out_dir / "samforekomst_respondent.png", guard=guard,
+                                     texts=texts))
     return paths
 
 
-def cooccurrence_figure(study: CodedStudy, path: Path, *, guard: LeakGuard, top: int = 15) -> Path:
+def cooccurrence_figure(study: CodedStudy, path: Path, *, guard: LeakGuard, top: int = 15,
+                        texts: Texts | None = None) -> Path:
     """Heatmap of respondent-level co-occurrence among the ``top`` most frequent codes."""
     from hoi_nlp.export.plots import heatmap
 
+    texts = texts or texts_for("da")
     matrix = cooccurrence(study, level="respondent")
     order = sorted(matrix.index, key=lambda c: -matrix.loc[c, c])[:top]
     order = [c for c in order if matrix.loc[c, c] > 0] or order[:2]
     labels = [study.codebook.code(c).label for c in order]
     frame = pd.DataFrame(matrix.loc[order, order].to_numpy(), index=labels, columns=labels)
-    title = "Samforekomst af koder (antal respondenter, der nævner begge)"
+    title = texts("figure.cooccurrence_title")
     guard.check_texts([title, *_labels(frame)], where=f"figure {path.stem}")
-    return heatmap(frame, path, title=title, value_label="Antal respondenter")
+    return heatmap(frame, path, title=title, value_label=texts("figure.respondents"))

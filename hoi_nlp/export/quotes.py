@@ -9,15 +9,18 @@ and region, never the municipality.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 
-from hoi_nlp.export.study import CodedStudy, Coding, Redactor
+from hoi_nlp.export.lang import Texts, format_place, texts_for
+from hoi_nlp.export.study import CodedStudy, Coding, Redactor, coarse_role
 from hoi_nlp.records import Quote, Source
-from hoi_nlp.segment.sentences import trimmed_span
+from hoi_nlp.segment.sentences import content_words, trimmed_span
 
 DEFAULT_ROLE_LABEL = "Respondent"
 CITATION_ATTRIBUTES = ("size_group", "region")
 MAX_QUOTE_WORDS = 60
+MIN_CONTENT_WORDS = 3  # the default of [report] quote_min_content_words
 
 
 def role_label(source: Source) -> str:
@@ -26,14 +29,37 @@ def role_label(source: Source) -> str:
     Full titles ("Direktør for social, sundhed og beskæftigelse") are reduced to the reports'
     coarse labels: a rare exact title could otherwise help identify the municipality.
     """
-    role = (source.attributes.get("role") or "").strip().lower()
-    if not role:
-        return DEFAULT_ROLE_LABEL
-    if "kommunaldirektør" in role:
-        return "Kommunaldirektør"
-    if "direktør" in role:
-        return "Direktør"
-    return "Leder"
+    return coarse_role(source.attributes.get("role") or "") or DEFAULT_ROLE_LABEL
+
+
+_ROW = re.compile(r"\brow (\d+)")
+
+
+def source_place(study: CodedStudy, segment_id: str, *, redact: Redactor) -> dict[str, object]:
+    """Where a passage comes from, as data: material, respondent (or interview) id, and the question and
+    spreadsheet row (survey) or the turn (interview, counted from 1); ids as exports show them."""
+    seg = study.segment_by_id.get(segment_id)
+    if seg is None:
+        return {}
+    source = study.sources[seg.source_id]
+    respondent = redact.ident(source.respondent_id)
+    if source.kind == "transcript":
+        return {"material": "interview", "respondent": respondent,
+                "turn": seg.turn_index + 1 if seg.turn_index is not None else None}
+    row = _ROW.search(source.locator or "")
+    return {"material": "survey", "respondent": respondent,
+            "question": redact.ident(seg.question_id or source.question_id or ""),
+            "row": int(row.group(1)) if row is not None else None}
+
+
+def source_reference(study: CodedStudy, segment_id: str, *, redact: Redactor,
+                     texts: Texts | None = None) -> str:
+    """Where a passage comes from, as the XLSX says it: the material, the respondent or interview id,
+    and the question and spreadsheet row (survey) or the turn (interview, counted from 1).
+
+    ``Spørgeskema, R012, spm. 1.2_kommentar, række 13`` / ``Interview int07, tur 12``.
+    """
+    return format_place(source_place(study, segment_id, redact=redact), texts)
 
 
 def citation_line(text: str, source: Source, *, with_attributes: Sequence[str] = ()) -> str:
@@ -55,22 +81,77 @@ def _evidence_spans(study: CodedStudy, coding: Coding) -> list[tuple[int, int]]:
     ]
 
 
-def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_WORDS) -> tuple[int, int]:
-    """The span to quote: the whole coding when short, else its evidence sentence(s)."""
+def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_WORDS,
+               min_content_words: int = MIN_CONTENT_WORDS) -> tuple[int, int]:
+    """The span to quote: a passage that stands on its own.
+
+    The coding's span without bare sentences at its edges (backchannels, «Ja.», «Nej.», «(griner)»);
+    when that is longer than ``max_words``, the sentence(s) holding the coders' evidence (or the
+    analyst's span), else the first sentence with enough content, each joined with its neighbours
+    until it carries ``min_content_words`` content words. Whether the result is citable is for
+    :func:`citable` to say.
+    """
     source = study.sources[coding.source_id]
-    start, end = trimmed_span(source.text, coding.start, coding.end)
-    if len(source.text[start:end].split()) <= max_words:
-        return start, end
-    sentences = [s for s in study.sentences_of(coding.source_id) if start <= s.start and s.end <= end]
+    text = source.text
+    start, end = trimmed_span(text, coding.start, coding.end)
+    sentences = [(s.start, s.end) for s in study.sentences_of(coding.source_id)
+                 if start <= s.start and s.end <= end]
     if not sentences:
         return start, end
+    content = [content_words(text[a:b]) for a, b in sentences]
+    keep = [i for i, c in enumerate(content) if c > 0]
+    if not keep:
+        return start, end
+
+    def words(first: int, last: int) -> int:
+        return len(text[sentences[first][0]:sentences[last][1]].split())
+
+    lo, hi = keep[0], keep[-1]
+    if words(lo, hi) <= max_words:
+        return trimmed_span(text, sentences[lo][0], sentences[hi][1])
     evidence = _evidence_spans(study, coding)
-    hit = [s for s in sentences if any(e_start < s.end and s.start < e_end for e_start, e_end in evidence)]
-    chosen = hit or sentences[:1]
-    first, last = chosen[0], chosen[-1]
-    if len(source.text[first.start : last.end].split()) > max_words:
-        last = first
-    return trimmed_span(source.text, first.start, last.end)
+    hits = [i for i in range(lo, hi + 1)
+            if any(e_start < sentences[i][1] and sentences[i][0] < e_end for e_start, e_end in evidence)]
+    if hits:
+        first, last = hits[0], hits[-1]
+        if words(first, last) > max_words:
+            last = first
+    else:
+        enough = [i for i in range(lo, hi + 1) if content[i] >= max(1, min_content_words)]
+        first = last = enough[0] if enough else max(range(lo, hi + 1), key=content.__getitem__)
+    total = sum(content[first:last + 1])
+    while total < min_content_words:
+        if last < hi and words(first, last + 1) <= max_words:
+            last += 1
+            total += content[last]
+        elif first > lo and words(first - 1, last) <= max_words:
+            first -= 1
+            total += content[first]
+        else:
+            break
+    return trimmed_span(text, sentences[first][0], sentences[last][1])
+
+
+def citable(quote: Quote, *, min_content_words: int = MIN_CONTENT_WORDS) -> bool:
+    """Whether a quote stands on its own: at least ``min_content_words`` content words."""
+    return content_words(quote.text) >= min_content_words
+
+
+def text_key(text: str) -> str:
+    """A quote's text as compared for duplicates: case, spacing and punctuation ignored."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def is_repeat(text: str, seen: set[str]) -> bool:
+    """Whether ``text`` repeats (or is part of, or holds) a text already quoted."""
+    key = text_key(text)
+    return not key or any(key == other or key in other or other in key for other in seen)
+
+
+def usable(quote: Quote, seen: set[str], *, min_content_words: int = MIN_CONTENT_WORDS) -> bool:
+    """Whether a quote may be listed: it stands on its own and its text was not quoted before."""
+    return (citable(quote, min_content_words=min_content_words)
+            and not is_repeat(quote.text_pseudonymized, seen))
 
 
 def make_quote(
@@ -80,10 +161,11 @@ def make_quote(
     redact: Redactor,
     with_attributes: Sequence[str] = (),
     max_words: int = MAX_QUOTE_WORDS,
+    min_content_words: int = MIN_CONTENT_WORDS,
 ) -> Quote:
     """A :class:`Quote` for one coding: exact span, pseudonymised text, citation and stable id."""
     source = study.sources[coding.source_id]
-    start, end = quote_span(study, coding, max_words=max_words)
+    start, end = quote_span(study, coding, max_words=max_words, min_content_words=min_content_words)
     text = source.text[start:end]
     published = redact.span(source, start, end).strip()
     return Quote(
@@ -109,50 +191,67 @@ def quotes_for_code(
     limit: int = 5,
     ranking: Sequence[Coding] | None = None,
     with_attributes: Sequence[str] = (),
+    min_content_words: int = MIN_CONTENT_WORDS,
+    seen: set[str] | None = None,
 ) -> list[Quote]:
-    """Quotes for ``code_id``, one per respondent, in ``ranking`` order (default: reviewed, then score)."""
+    """Citable quotes for ``code_id``, one per respondent, in ``ranking`` order (default: reviewed, then
+    score); a text already in ``seen`` (quoted before in the same document) is not quoted again."""
     ordered = (
         list(ranking)
         if ranking is not None
         else sorted(study.codings_for(code_id), key=lambda c: (c.rank_tier, -c.confidence, c.segment_id))
     )
     quotes: list[Quote] = []
-    seen: set[str] = set()
+    respondents: set[str] = set()
+    seen = set() if seen is None else seen
     for coding in ordered:
         respondent = study.respondent_of[coding.segment_id]
-        if respondent in seen:
+        if respondent in respondents:
             continue
-        seen.add(respondent)
-        quotes.append(make_quote(study, coding, redact=redact, with_attributes=with_attributes))
+        quote = make_quote(study, coding, redact=redact, with_attributes=with_attributes,
+                           min_content_words=min_content_words)
+        if not usable(quote, seen, min_content_words=min_content_words):
+            continue
+        respondents.add(respondent)
+        seen.add(text_key(quote.text_pseudonymized))
+        quotes.append(quote)
         if len(quotes) >= limit:
             break
     return quotes
 
 
-def quote_line(quote: Quote) -> str:
-    """One Markdown list line: citation, id, review state and confidence."""
-    state = {"accepted": "accepteret", "added": "tilføjet"}.get(quote.review_state, "maskinkodet")
-    return f"- {quote.citation} — `{quote.quote_id}` ({state}, sikkerhed {quote.confidence:.2f})"
+def quote_line(quote: Quote, reference: str = "", *, texts: Texts | None = None) -> str:
+    """One Markdown list line: citation, source reference, id, review state and confidence."""
+    texts = texts or texts_for("da")
+    state = texts(f"review.{quote.review_state}") if quote.review_state in ("accepted", "added") \
+        else texts("review.machine")
+    where = f" — {reference}" if reference else ""
+    confidence = texts("quotes.confidence", value=texts.number(quote.confidence, 2))
+    return f"- {' '.join(quote.citation.split())}{where} · `{quote.quote_id}` ({state}, {confidence})"
 
 
-def quotes_markdown(study: CodedStudy, *, redact: Redactor, per_code: int = 5, raw: bool = False) -> str:
-    """All codes' quotes as one Markdown document, grouped by family."""
+def quotes_markdown(study: CodedStudy, *, redact: Redactor, pick: Callable[[str], list[Quote]] | None = None,
+                    per_code: int = 5, raw: bool = False, texts: Texts | None = None) -> str:
+    """All codes' quotes as one Markdown document, grouped by family, each with its source reference.
+
+    ``pick`` chooses a code's quotes (default: :func:`quotes_for_code`, no text quoted twice).
+    """
     from hoi_nlp.privacy.guard import RAW_NOTE
 
-    lines = [f"# Citater pr. kode — {study.codebook.name or study.codebook.id}", ""]
+    texts = texts or texts_for("da")
+    seen: set[str] = set()
+    pick = pick or (lambda code_id: quotes_for_code(study, code_id, redact=redact, limit=per_code, seen=seen))
+    lines = [f"# {texts('quotes.title', name=study.codebook.name or study.codebook.id)}", ""]
     if raw:
         lines += [f"**{RAW_NOTE}**", ""]
-    lines += [
-        f"Kodebog: `{study.codebook.version_tag}`. "
-        + ("Citaterne er IKKE pseudonymiserede. " if raw else "Citaterne er pseudonymiserede. ")
-        + "Citat-id'et fører tilbage til kilde og position (`hoi quote ID`).",
-        "",
-    ]
+    state = texts("quotes.raw") if raw else texts("quotes.pseudonymised")
+    lines += [texts("quotes.intro", version=study.codebook.version_tag, state=state), ""]
     for family in study.codebook.families:
         lines += [f"## {family.label}", ""]
         for code in family.codes:
-            quotes = quotes_for_code(study, code.id, redact=redact, limit=per_code)
+            quotes = pick(code.id)
             lines += [f"### {code.label} (`{code.id}`)", ""]
-            lines += [quote_line(q) for q in quotes] or ["_Ingen citater._"]
+            lines += [quote_line(q, source_reference(study, q.segment_id, redact=redact, texts=texts),
+                                 texts=texts) for q in quotes] or [texts("quotes.none")]
             lines.append("")
     return "\n".join(lines)

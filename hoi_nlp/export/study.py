@@ -14,7 +14,7 @@ import pandas as pd
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.privacy.redact import IDENTIFYING_ATTRIBUTES, REDACTED_ATTRIBUTES, KeyRedactor
-from hoi_nlp.records import CodeAssignment, CodeReview, Segment, Source
+from hoi_nlp.records import CodeAssignment, CodeReview, ReviewDecision, Segment, Source
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,9 @@ ATTRIBUTE_LABELS = {
     "role": "Respondentrolle",
 }
 Redactor = KeyRedactor  # the study's one redactor (a StudyRedactor in practice)
+# The materials a study can hold; shares are always computed per material, never across them.
+MATERIALS = ("survey", "interview")
+MATERIAL_OF_KIND = {"survey_answer": "survey", "transcript": "interview"}
 REVIEW_LABELS = {
     "unreviewed": "ikke gennemset",
     "accepted": "accepteret",
@@ -82,6 +85,13 @@ class CodedStudy:
     sentences: dict[str, list[Segment]] = field(default_factory=dict)
     name: str = ""
     sentence_loader: Callable[[str], list[Segment]] | None = None
+    memos: list[ReviewDecision] = field(default_factory=list)  # memos written in the review app, in order
+    title: str = ""  # the study's own name (the survey's name, else the study folder's), "" when unknown
+
+    @property
+    def display_name(self) -> str:
+        """What a report is titled: the study's own name, else the workspace's."""
+        return self.title or self.name
 
     def sentences_of(self, source_id: str) -> list[Segment]:
         """The source's sentence segments (loaded on first use when a loader is set)."""
@@ -157,17 +167,104 @@ class CodedStudy:
         """Coding units × codes, 1 where the unit carries the code."""
         return self._presence_matrix([s.segment_id for s in self.segments], lambda c: c.segment_id)
 
-    def _presence_matrix(self, index: list[str], row_of: Callable[[Coding], str]) -> pd.DataFrame:
+    # -- materials and bases: survey answers and interviews are counted apart
+
+    @cached_property
+    def material_of_segment(self) -> dict[str, str]:
+        """Coding unit id -> its material (``survey`` or ``interview``)."""
+        return {seg.segment_id: MATERIAL_OF_KIND.get(self.sources[seg.source_id].kind, "survey")
+                for seg in self.segments}
+
+    @cached_property
+    def bases(self) -> dict[str, list[str]]:
+        """Material -> its respondents (at least one coding unit there), sorted; only materials present.
+
+        The base of a survey share is who answered at least one open question; of an interview share,
+        the interviews.
+        """
+        found: dict[str, set[str]] = {}
+        for seg in self.segments:
+            found.setdefault(self.material_of_segment[seg.segment_id], set()).add(
+                self.sources[seg.source_id].respondent_id)
+        return {m: sorted(found[m]) for m in MATERIALS if m in found}
+
+    @cached_property
+    def question_bases(self) -> dict[str, list[str]]:
+        """Survey question id -> the respondents who answered it, in the order the questions first occur."""
+        found: dict[str, set[str]] = {}
+        for seg in self.segments:
+            if self.material_of_segment[seg.segment_id] == "survey" and seg.question_id:
+                found.setdefault(seg.question_id, set()).add(self.sources[seg.source_id].respondent_id)
+        return {q: sorted(found[q]) for q in sorted(found, key=_question_order)}
+
+    @cached_property
+    def _material_matrices(self) -> dict[tuple[str, str | None], pd.DataFrame]:
+        return {}
+
+    def material_matrix(self, material: str, question_id: str | None = None) -> pd.DataFrame:
+        """The base's respondents × codes, 1 where a respondent mentions the code in that material
+        (and, with ``question_id``, in the answer to that question)."""
+        key = (material, question_id)
+        if key not in self._material_matrices:
+            index = (self.question_bases.get(question_id, []) if question_id
+                     else self.bases.get(material, []))
+            chosen = [c for c in self.codings if self.material_of_segment[c.segment_id] == material
+                      and (question_id is None
+                           or self.segment_by_id[c.segment_id].question_id == question_id)]
+            self._material_matrices[key] = self._presence_matrix(
+                index, lambda c: self.respondent_of[c.segment_id], codings=chosen)
+        return self._material_matrices[key]
+
+    @cached_property
+    def _stances(self) -> dict[str, dict[tuple[str, str], set[str | None]]]:
+        found: dict[str, dict[tuple[str, str], set[str | None]]] = {}
+        for coding in self.codings:
+            material = self.material_of_segment[coding.segment_id]
+            key = (self.respondent_of[coding.segment_id], coding.code_id)
+            found.setdefault(material, {}).setdefault(key, set()).add(coding.stance)
+        return found
+
+    def stances(self, material: str) -> dict[tuple[str, str], set[str | None]]:
+        """(respondent, code) -> the stances its counted codings in ``material`` carry (None: not set)."""
+        return self._stances.get(material, {})
+
+    def _presence_matrix(self, index: list[str], row_of: Callable[[Coding], str],
+                         codings: list[Coding] | None = None) -> pd.DataFrame:
         codes = self.codebook.code_ids
         row_number = {key: i for i, key in enumerate(index)}
         column_number = {code: j for j, code in enumerate(codes)}
         values = np.zeros((len(index), len(codes)), dtype=np.int64)
-        cells = [(row_number[row_of(c)], column_number[c.code_id]) for c in self.codings
-                 if c.code_id in column_number]
+        cells = [(row_number[row_of(c)], column_number[c.code_id])
+                 for c in (self.codings if codings is None else codings)
+                 if c.code_id in column_number and row_of(c) in row_number]
         if cells:
             rows, columns = zip(*cells, strict=True)
             values[list(rows), list(columns)] = 1
         return pd.DataFrame(values, index=index, columns=codes)
+
+
+def coarse_role(role: str) -> str:
+    """A respondent's role as reports name it: «Kommunaldirektør», «Direktør» or «Leder» ("" if none).
+
+    Full titles ("Direktør for social, sundhed og beskæftigelse") are reduced to the coarse labels:
+    a rare exact title could otherwise help identify the municipality, and a group of one title is
+    too small to report.
+    """
+    lowered = role.strip().lower()
+    if not lowered:
+        return ""
+    if "kommunaldirektør" in lowered:
+        return "Kommunaldirektør"
+    if "direktør" in lowered:
+        return "Direktør"
+    return "Leder"
+
+
+def _question_order(question_id: str) -> tuple[object, ...]:
+    """Questions in survey order: ``1.1_kommentar`` < ``1.2_kommentar`` < ``4.2a_indsats1`` < ``7_…``."""
+    import re
+
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", question_id))
 
 
 def build_codings(study: CodedStudy) -> list[Coding]:
@@ -218,5 +315,8 @@ def public_view(study: CodedStudy, redact: KeyRedactor) -> CodedStudy:
     memos = redact.values(r.memo for r in study.reviews.values() if r.memo)
     reviews = {key: r.model_copy(update={"memo": memos[r.memo]}) if r.memo else r
                for key, r in study.reviews.items()}
+    # The title is the researcher's own label (the survey's name): only names the key knows are replaced,
+    # the recogniser is not asked ("Kommuneundersøgelse" is no person); the leak guard still checks it.
+    title = KeyRedactor(redact.key).value(study.title)
     return dataclasses.replace(study, sources=sources, reviews=reviews, sentences=dict(study.sentences),
-                               name=redact.ident(study.name))
+                               name=redact.ident(study.name), title=title)

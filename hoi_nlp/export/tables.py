@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from hoi_nlp.codebook import Codebook
+from hoi_nlp.export.lang import Texts, texts_for
+from hoi_nlp.export.quotes import source_reference
 from hoi_nlp.export.stats import frequency_table
 from hoi_nlp.export.study import (
     ATTRIBUTE_COLUMNS,
@@ -23,8 +25,10 @@ from hoi_nlp.export.study import (
     CodedStudy,
     Coding,
     Redactor,
+    coarse_role,
 )
 from hoi_nlp.records import Segment
+from hoi_nlp.settings import ReportSettings
 
 logger = logging.getLogger(__name__)
 
@@ -37,22 +41,34 @@ def exported_attributes(study: CodedStudy, *, raw: bool) -> list[str]:
     return names
 
 
-def segment_rows(study: CodedStudy, *, redact: Redactor, raw: bool = False) -> pd.DataFrame:
+def segment_rows(study: CodedStudy, *, redact: Redactor, raw: bool = False,
+                 texts: Texts | None = None) -> pd.DataFrame:
     """One row per coding unit: source reference, respondent attributes, codes per family.
 
     Per family three columns: the machine's codes, the reviewed (effective) codes and the
-    review states; ``confidence`` lists each machine code's confidence.
+    review states; ``confidence`` lists each machine code's confidence. Whole numbers stay
+    whole (``turn_index`` is empty for survey answers, never ``1.0``).
     """
     by_segment: dict[str, list[Coding]] = {}
     for coding in study.all_codings:
         by_segment.setdefault(coding.segment_id, []).append(coding)
     attributes = exported_attributes(study, raw=raw)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         [
-            _segment_row(study, seg, by_segment.get(seg.segment_id, []), attributes, redact=redact, raw=raw)
+            _segment_row(study, seg, by_segment.get(seg.segment_id, []), attributes, redact=redact, raw=raw,
+                         texts=texts or texts_for("da"))
             for seg in study.segments
         ]
     )
+    return integer_columns(frame, "turn_index", "start", "end")
+
+
+def integer_columns(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``columns`` as nullable integers (Int64): CSV writes ``1``, not ``1.0``; Parquet stores int64."""
+    for column in columns:
+        if column in frame.columns:
+            frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 def _segment_row(
@@ -63,6 +79,7 @@ def _segment_row(
     *,
     redact: Redactor,
     raw: bool,
+    texts: Texts,
 ) -> dict[str, object]:
     source = study.sources[seg.source_id]
     row: dict[str, object] = {
@@ -70,6 +87,8 @@ def _segment_row(
         "source_id": redact.ident(seg.source_id),
         "source_file": source.path,
         "locator": source.locator,
+        "material": study.material_of_segment.get(seg.segment_id, ""),
+        "reference": source_reference(study, seg.segment_id, redact=redact, texts=texts),
         "respondent_id": redact.ident(source.respondent_id),
         "question_id": redact.ident(seg.question_id or ""),
         "speaker_role": seg.speaker_role or "",
@@ -93,61 +112,124 @@ def _segment_row(
     return row
 
 
-def assignment_rows(study: CodedStudy, *, redact: Redactor) -> pd.DataFrame:
-    """Long format: one row per (segment, code) with confidence, provenance and review state."""
+ASSIGNMENT_COLUMNS = [
+    "segment_id", "respondent_id", "code_id", "label", "family", "material", "reference", "question_id",
+    "turn_index", "role", "text", "stance", "confidence", "method", "coder", "codebook_version",
+    "model_version", "review_state", "counted",
+]
+
+
+def assignment_rows(study: CodedStudy, *, redact: Redactor, texts: Texts | None = None) -> pd.DataFrame:
+    """Long format: one row per (segment, code) and coder, with the code's label, the coded text
+    (pseudonymised) and its source, so filtering one code in Excel lists its quotes with their sources;
+    plus confidence, provenance, stance and review state."""
+    texts = texts or texts_for("da")
     by_key = {(c.segment_id, c.code_id): c for c in study.all_codings}
-    columns = [
-        "segment_id",
-        "respondent_id",
-        "code_id",
-        "family",
-        "confidence",
-        "method",
-        "coder",
-        "codebook_version",
-        "model_version",
-        "review_state",
-        "counted",
-    ]
+    described: dict[str, dict[str, object]] = {}
+
+    def where(segment_id: str) -> dict[str, object]:
+        if segment_id not in described:
+            seg = study.segment_by_id[segment_id]
+            source = study.sources[seg.source_id]
+            described[segment_id] = {
+                "segment_id": redact.ident(segment_id),
+                "respondent_id": redact.ident(source.respondent_id),
+                "material": study.material_of_segment.get(segment_id, ""),
+                "reference": source_reference(study, segment_id, redact=redact, texts=texts),
+                "question_id": redact.ident(seg.question_id or ""),
+                "turn_index": seg.turn_index,
+                "role": coarse_role(source.attributes.get("role") or ""),
+            }
+        return described[segment_id]
+
+    def coded(coding: Coding | None, segment_id: str) -> dict[str, object]:
+        seg = study.segment_by_id[segment_id]
+        source = study.sources[seg.source_id]
+        start, end = (coding.start, coding.end) if coding is not None else (seg.start, seg.end)
+        return {"text": redact.span(source, start, end),
+                "stance": (coding.stance if coding else None) or "",
+                "review_state": coding.review if coding else "",
+                "counted": coding.counted if coding else False}
+
     rows = [
         {
-            "segment_id": redact.ident(a.segment_id),
-            "respondent_id": redact.ident(study.respondent_of.get(a.segment_id, "")),
+            **where(a.segment_id),
             "code_id": a.code_id,
+            "label": study.codebook.code(a.code_id).label,
             "family": a.code_id.split(".", 1)[0],
+            **coded(by_key.get((a.segment_id, a.code_id)), a.segment_id),
             "confidence": a.confidence,
             "method": a.method,
             "coder": a.coder,
             "codebook_version": a.codebook_version,
             "model_version": a.model_version or "",
-            "review_state": by_key[(a.segment_id, a.code_id)].review
-            if (a.segment_id, a.code_id) in by_key
-            else "",
-            "counted": by_key[(a.segment_id, a.code_id)].counted
-            if (a.segment_id, a.code_id) in by_key
-            else False,
         }
         for a in study.assignments
         if a.segment_id in study.segment_by_id
     ]
     rows += [
         {
-            "segment_id": redact.ident(c.segment_id),
-            "respondent_id": redact.ident(study.respondent_of[c.segment_id]),
+            **where(c.segment_id),
             "code_id": c.code_id,
+            "label": study.codebook.code(c.code_id).label,
             "family": c.code_id.split(".", 1)[0],
+            **coded(c, c.segment_id),
             "confidence": c.confidence,
             "method": "human",
             "coder": c.analyst,
             "codebook_version": "",
             "model_version": "",
-            "review_state": c.review,
-            "counted": True,
         }
         for c in study.all_codings
         if not c.machine
     ]
-    return pd.DataFrame(rows, columns=columns)
+    return integer_columns(pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS), "turn_index")
+
+
+def case_code_matrix(study: CodedStudy, *, redact: Redactor, texts: Texts | None = None) -> pd.DataFrame:
+    """Cases (respondents and interviews) × codes: how many of a case's coding units carry each code
+    (counted codings), like NVivo's framework matrix; a case's material and coarse role first."""
+    texts = texts or texts_for("da")
+    codes = study.codebook.code_ids
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for material, base in study.bases.items():
+        for rid in base:
+            counts[(material, rid)] = {}
+    for coding in study.codings:
+        key = (study.material_of_segment[coding.segment_id], study.respondent_of[coding.segment_id])
+        cell = counts.setdefault(key, {})
+        cell[coding.code_id] = cell.get(coding.code_id, 0) + 1
+    rows = []
+    for (material, rid), found in counts.items():
+        attributes = study.respondents.get(rid, {})
+        rows.append({"case": redact.ident(rid), "material": texts(f"material.{material}"),
+                     "role": coarse_role(attributes.get("role") or ""),
+                     "size_group": attributes.get("size_group", ""),
+                     **{code: found.get(code, 0) for code in codes}})
+    return pd.DataFrame(rows, columns=["case", "material", "role", "size_group", *codes])
+
+
+def memo_rows(study: CodedStudy, *, redact: Redactor, texts: Texts | None = None) -> pd.DataFrame:
+    """The memos written in the review app: when, by whom, on which unit and code, with the source;
+    the memo text pseudonymised like everything else from the study."""
+    texts = texts or texts_for("da")
+    memos = study.memos
+    values = redact.values([m.memo or "" for m in memos])
+    rows = [
+        {
+            "created_at": memo.created_at.strftime("%Y-%m-%d %H:%M"),
+            "analyst": memo.analyst,
+            "segment_id": redact.ident(memo.segment_id),
+            "code_id": memo.code_id or "",
+            "label": study.codebook.code(memo.code_id).label
+            if memo.code_id and study.codebook.has_code(memo.code_id) else "",
+            "reference": source_reference(study, memo.segment_id, redact=redact, texts=texts),
+            "memo": values.get(memo.memo or "", ""),
+        }
+        for memo in memos
+    ]
+    return pd.DataFrame(rows, columns=["created_at", "analyst", "segment_id", "code_id", "label", "reference",
+                                       "memo"])
 
 
 def respondent_rows(study: CodedStudy, *, redact: Redactor, raw: bool = False) -> pd.DataFrame:
@@ -164,10 +246,9 @@ def respondent_rows(study: CodedStudy, *, redact: Redactor, raw: bool = False) -
     return pd.DataFrame(rows, columns=["respondent_id", "sources", *attributes])
 
 
-def frequency_rows(study: CodedStudy, family_id: str) -> pd.DataFrame:
-    """Per code of ``family_id``: respondents mentioning it, their share, segments (reviewed state)."""
-
-    return frequency_table(study, family_id)
+def frequency_rows(study: CodedStudy, family_id: str, options: ReportSettings | None = None) -> pd.DataFrame:
+    """Per code of ``family_id`` and material: respondents mentioning it, the base, the share."""
+    return frequency_table(study, family_id, options)
 
 
 def codebook_rows(codebook: Codebook) -> pd.DataFrame:
@@ -178,4 +259,3 @@ def codebook_rows(codebook: Codebook) -> pd.DataFrame:
             for c in codebook.codes
         ]
     )
-

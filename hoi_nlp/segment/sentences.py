@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from spacy.language import Language
 
 
@@ -32,3 +35,28 @@ def sentence_spans(text: str, nlp: Language, *, offset: int = 0) -> list[tuple[i
             if end > start:
                 spans.append((offset + line_start + start, offset + line_start + end))
     return spans
+
+
+# Words that carry no content of their own in spoken and written Danish answers: spaCy's Danish stop
+# words plus backchannels, fillers, bare answers and transcriber notes.
+_FILLERS = frozenset("""
+ja jah jo nej nå næ nej okay ok okey øh øhm æh æhm hm hmm mm mhm mmm altså ikk ikkeså jamen nåh tja jep nope
+griner ler pause latter suk host uforståeligt godt rigtig rigtigt præcis netop klart fint bare lige helt vel
+sgu da nemlig faktisk ret simpelthen egentlig sikkert selvfølgelig tak spørgsmål hvad hvordan
+""".split())
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.da.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | _FILLERS
+
+
+def content_words(text: str) -> int:
+    """How many words of ``text`` carry content: not stop words, fillers ("øh", "altså"), backchannels
+    ("ja", "mm") or transcriber notes ("griner"). «Nej.», «Mange har.» and «Godt spørgsmål.» have
+    at most one; «Jobcentret er med, og vores IT-systemer driller stadig.» has three."""
+    stop = _stop_words()
+    return sum(1 for word in _WORD.findall(text.casefold()) if len(word) > 1 and word not in stop)

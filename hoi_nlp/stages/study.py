@@ -377,28 +377,39 @@ def export_stage(inputs: RunInputs, *, out_dir: Path | None = None, formats: Seq
 
 
 def cite_stage(inputs: RunInputs, code_id: str, *, n: int = 5, group: str | None = None,
-               with_attributes: Sequence[str] = ()) -> list[Quote]:
-    """The ``n`` best pseudonymised quotes for ``code_id`` (registered so their ids resolve)."""
+               with_attributes: Sequence[str] = ()) -> list[tuple[Quote, str]]:
+    """The ``n`` best pseudonymised quotes for ``code_id`` with their source references (registered so
+    their ids resolve)."""
     from hoi_nlp.export.api import cite
 
     return cite(inputs.workspace, inputs.codebook, code_id, settings=inputs.settings, n=n, group=group,
                 with_attributes=with_attributes)
 
 
-def search_stage(inputs: RunInputs, query: str, *, n: int = 10) -> list[tuple[float, Quote]]:
-    """Semantic search over the coded segments; hits as pseudonymised quotes."""
+def search_stage(inputs: RunInputs, query: str, *, n: int = 10) -> list[tuple[float, Quote, str]]:
+    """Semantic search over the coded segments; hits as pseudonymised quotes with their sources."""
     from hoi_nlp.export.api import search
 
     return search(inputs.workspace, inputs.codebook, query, settings=inputs.settings, n=n)
 
 
-def quote_stage(inputs: RunInputs, quote_id: str) -> Any:
-    """Where a quote comes from (source, file, locator, offsets, review state)."""
-    from hoi_nlp.export.cite import resolve_quote
-    from hoi_nlp.export.dataset import load_coded_study
+def quote_stage(workspace: Workspace, quote_id: str, *, settings: Settings,
+                codebook_path: str | Path | None = None, original: bool = False) -> Any:
+    """Where a quote comes from and what it says, pseudonymised (the original too with ``original``).
 
-    study = load_coded_study(inputs.workspace, inputs.codebook)
-    return resolve_quote(study, quote_id, workspace=inputs.workspace)
+    Reads only the quote's registry entry, its source row and the review decisions on its unit: no
+    study, coder, codebook or language pipeline is loaded unless the quote must be pseudonymised again.
+    """
+    from hoi_nlp.export.lang import texts_for
+    from hoi_nlp.export.lookup import locate_quote
+
+    def redactor() -> Any:
+        from hoi_nlp.privacy.redact import StudyRedactor
+
+        return StudyRedactor(workspace, settings)
+
+    return locate_quote(workspace, lambda: load_run_codebook(codebook_path), quote_id, redact=redactor,
+                        texts=texts_for(settings.report.language), original=original)
 
 
 def preload_models(workspace_dir: str | Path, codebook_path: str | Path | None, coder_name: str | None,

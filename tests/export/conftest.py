@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from hoi_nlp.records import CodeAssignment, Evidence, Segment, Source, content_hash, slice_segment
+from tests.conftest import REPO
 
 # respondent, kind, attributes (municipality, region, size_group, role), texts
 RESPONDENTS = [
@@ -172,15 +179,20 @@ def guard(key, study):
 
 
 def export_formats(study, out_dir, *, redact, formats, guard=None, raw=False, csv_dialect="excel",
-                   workspace=None, figures=True):
-    """Run the export formats' writers on a study without a workspace (what export_study does inside)."""
+                   workspace=None, figures=True, settings=None):
+    """Run the export formats' writers on a study without a workspace (what export_study does inside).
+
+    The fixture's groups are tiny (four survey respondents, one interview): unless ``settings`` says
+    otherwise, the small-cell threshold is 1 so that its counts are shown.
+    """
     from hoi_nlp.export.formats import ExportContext, load_formats
     from hoi_nlp.privacy.guard import LeakGuard
     from hoi_nlp.settings import Settings
 
     registry = load_formats()
     guard = guard or LeakGuard.for_study(redact.key, study.codebook, study.sources.values(), raw=raw)
-    ctx = ExportContext(workspace=workspace, codebook=study.codebook, settings=Settings(), study=study,
+    settings = settings or Settings(report={"min_group_size": 1})
+    ctx = ExportContext(workspace=workspace, codebook=study.codebook, settings=settings, study=study,
                         redact=redact, guard=guard, out_dir=out_dir, formats=tuple(formats), raw=raw,
                         csv_dialect=csv_dialect)
     if not figures:
@@ -206,3 +218,34 @@ def coded_workspace(tmp_path, key):
     )
     save_key(key, key_path(workspace))
     return workspace
+
+
+# ---------------------------------------------------------------- the demo as `hoi run` leaves it
+
+HOI = str(Path(sys.executable).parent / "hoi")
+DEMO = REPO / "corpora" / "demo"
+
+
+def hoi(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    """Run the `hoi` CLI as a user would (a subprocess); fail the test with its output when it fails."""
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run([HOI, *args], capture_output=True, text=True, timeout=timeout, env=env)
+    assert result.returncode == 0, f"hoi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> Path:
+    """The demo study's workspace as the real ``hoi run corpora/demo`` leaves it (run once per session;
+    several minutes on two cores). Tests that change it work on a copy (:func:`demo_copy`)."""
+    workspace = tmp_path_factory.mktemp("demo-run") / "demo"
+    hoi("run", str(DEMO), "--workspace", str(workspace), timeout=1800)
+    return workspace
+
+
+@pytest.fixture
+def demo_copy(demo_run, tmp_path) -> Path:
+    """A private copy of the demo workspace (for tests that write memos or decisions)."""
+    target = tmp_path / "demo"
+    shutil.copytree(demo_run, target, ignore=shutil.ignore_patterns("exports"))
+    return target

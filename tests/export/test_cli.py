@@ -28,12 +28,14 @@ def test_cite_then_quote_resolves(coded_workspace):
     assert 1 <= len(quotes) <= 3
     assert all(re.match(r'^«".+" \((Kommunaldirektør|Direktør)\)»$', q["citation"]) for q in quotes)
     assert not any("Mette" in q["citation"] or "Lemvig" in q["citation"] for q in quotes)
+    assert all(q["source"].startswith(("Spørgeskema, R", "Interview T5")) for q in quotes)
     shown = _run("quote", quotes[0]["quote_id"], "-w", ws, "-c", CODEBOOK)
-    assert "offsets" in shown and "Jobcentret" not in shown.split("review")[-1]
+    assert "position" in shown and f'«"{quotes[0]["text"]}"»' in shown  # the pseudonymised text
+    assert quotes[0]["source"] in shown
     original = CliRunner().invoke(
         app, ["quote", quotes[0]["quote_id"], "-w", ws, "-c", CODEBOOK, "--original"]
     )
-    assert "NOT pseudonymised" in original.output
+    assert "IKKE pseudonymiseret" in original.output
 
 
 def test_search_and_group_filter(coded_workspace):

@@ -31,15 +31,20 @@ def test_xlsx_cells_match_the_study(study, redact, tmp_path):
     )
     assert "municipality" not in r1  # identifying: raw exports only
     assert segments["R2:q1"]["text"] == "Jobcentret deltager i teamet. [PERSON 1] leder det."
-    frequencies = {r["code_id"]: r for r in _rows(book, "Frekvens barrier")}
-    assert frequencies["barrier.it_integration"]["respondents"] == 3
-    assert frequencies["barrier.it_integration"]["share_of_respondents_pct"] == 60
-    crosstab = [r for r in _rows(book, "Krydstabel size_group") if r["code_id"] == "barrier.it_integration"]
+    # shares per material: the survey's four respondents and the one interview are never mixed
+    frequencies = {(r["code_id"], r["material"]): r for r in _rows(book, "Frekvens barrier")}
+    survey_it = frequencies[("barrier.it_integration", "survey")]
+    assert (survey_it["mentioning"], survey_it["base"], survey_it["share_pct"]) == (3, 4, 75)
+    assert survey_it["share"] == "75 pct. (3 af 4)"
+    assert frequencies[("barrier.it_integration", "interview")]["share"] == "0 pct. (0 af 1)"
+    crosstab = [r for r in _rows(book, "Krydstabel size_group")
+                if r["code_id"] == "barrier.it_integration" and r["material"] == "survey"]
     assert {(r["group"], r["mentioning"], r["respondents"]) for r in crosstab} == {
-        ("Større kommune", 2, 3),
+        ("Større kommune", 2, 2),
         ("Mindre kommune", 1, 2),
     }
-    assert {r["test"] for r in crosstab} == {"Fishers eksakte test"}
+    assert {r["test"] for r in crosstab} == {"fisher"}
+    assert all(r["p_adjusted"] >= r["p_value"] for r in crosstab)
     co = {r["code_id"]: r for r in _rows(book, "Samforekomst respondent")}
     assert co["barrier.it_integration"]["area.beskaeftigelse"] == 2
 
@@ -49,9 +54,9 @@ def test_danish_excel_csv_dialect(study, redact, tmp_path):
     data = (tmp_path / "frekvenser.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").split("\r\n")
-    assert lines[0].startswith("code_id;label;respondents;share_of_respondents_pct")
+    assert lines[0].startswith("code_id;label;material;base;mentioning;share_pct;share")
     it_line = next(line for line in lines if line.startswith("barrier.it_integration;"))
-    assert ";60,0;" in it_line
+    assert ";survey;4;3;75,0;75 pct. (3 af 4);" in it_line
 
 
 def test_raw_export_says_so_in_the_file(study, key, tmp_path):

@@ -9,15 +9,24 @@ import pytest
 
 from hoi_nlp.export.cite import best_quotes
 from hoi_nlp.export.dataset import export_figures
+from hoi_nlp.export.quotes import source_reference
 from hoi_nlp.export.report.build import build_report
 from hoi_nlp.export.report.render import write_report
+from hoi_nlp.export.stats import StudyStats
+from hoi_nlp.settings import ReportSettings
 
 
 @pytest.fixture
-def report(study, redact, guard, tmp_path):
+def stats(study):
+    """The fixture's numbers with every group shown (its groups are far below the default threshold)."""
+    return StudyStats(study, ReportSettings(min_group_size=1))
+
+
+@pytest.fixture
+def report(study, redact, guard, stats, tmp_path):
     figures = {
         p.stem.removeprefix("andele_"): p
-        for p in export_figures(study, tmp_path / "figurer", guard=guard)
+        for p in export_figures(study, tmp_path / "figurer", guard=guard, stats=stats)
         if p.stem.startswith("andele_")
     }
     return build_report(
@@ -26,25 +35,39 @@ def report(study, redact, guard, tmp_path):
         figures=figures,
         reviews={"accept": 2},
         thresholds="minimum 0.50",
+        stats=stats,
+        reference=lambda quote: source_reference(study, quote.segment_id, redact=redact),
     )
 
 
 def test_report_blocks_per_family(report, study):
+    assert report.title == "fixture"  # the study's name, not "Kodning af …"
     headings = [b.text for b in report.blocks if b.kind == "heading"]
     assert headings[:2] == [study.codebook.families[0].label, "Utilstrækkelig integration af IT-systemer"]
     assert "Metode" in headings
     assert "Nye temaer (ikke i kodebogen)" not in headings
-    tables = {b.text: b for b in report.blocks if b.kind == "table"}
-    frequencies = tables["Barrierer: andel af respondenterne (N = 5), der nævner koden"]
-    assert ("Utilstrækkelig integration af IT-systemer", "3", "60", "3") in frequencies.rows
-    difference = tables["Barrierer: andel (pct.) efter størrelsesgruppe, med test"]
-    it_row = next(r for r in difference.rows if r[0].startswith("Utilstrækkelig"))
-    assert it_row[-1] == "Fishers eksakte test p = 1,000"
+    tables = {b.text.split(":")[0].split(" (")[0]: b for b in report.blocks if b.kind == "table"}
+    # barriers: hindrances apart from overcome/absent, stance unknown said so; every share with its base
+    stance = tables["Barrierer, Spørgeskema"]
+    assert stance.header == ("Kode", "Hindring", "Overvundet/fraværende", "Holdning ukendt", "Nævnt i alt")
+    assert ("Utilstrækkelig integration af IT-systemer", "0 pct. (0 af 4)", "0 pct. (0 af 4)",
+            "75 pct. (3 af 4)", "75 pct. (3 af 4)") in stance.rows
+    area = tables["Fagområder"]
+    assert area.header == ("Kode", "Spørgeskema (N = 4)", "Interview (N = 1)")
+    assert ("Beskæftigelsesområdet", "50 pct. (2 af 4)", "100 pct. (1 af 1)") in area.rows
+    difference = tables["Barrierer, spørgeskema"]
+    assert difference.header[1:3] == ("Mindre kommune (n = 2)", "Større kommune (n = 2)")
+    it_row = next(r for r in difference.rows if "integration af IT" in r[0])
+    assert it_row[1:3] == ("50 pct. (1 af 2)", "100 pct. (2 af 2)")
+    assert it_row[-1] == "Fishers eksakte test p = 1,000, justeret p = 1,000"
     method = dict(tables["Metodenoter"].rows)
     assert method["Kodebog"] == study.codebook.version_tag
     assert method["Analytikerbeslutninger"] == "accept: 2"
+    assert "Benjamini–Hochberg" in method["Signifikanstest"]
+    assert "færre end 1 respondenter" in method["Små grupper"]
     quotes = [b for b in report.blocks if b.kind == "quote"]
     assert quotes and all(b.text.startswith('«"') and b.ref.startswith("Q-") for b in quotes)
+    assert all(b.note.startswith(("Spørgeskema, R", "Interview T5")) for b in quotes)
 
 
 def test_docx_markdown_and_html(report, tmp_path):
@@ -53,7 +76,7 @@ def test_docx_markdown_and_html(report, tmp_path):
     assert report.title in text and "Metode" in text
     assert len(document.inline_shapes) == 2  # one bar chart per family with mentions
     markdown = write_report(report, tmp_path / "r.md", fmt="md").read_text(encoding="utf-8")
-    assert "| Utilstrækkelig integration af IT-systemer | 3 | 60 | 3 |" in markdown
+    assert "| Beskæftigelsesområdet | 50 pct. (2 af 4) | 100 pct. (1 af 1) |" in markdown
     assert "](figurer/andele_barrier.png)" in markdown
     page = write_report(report, tmp_path / "r.html", fmt="html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 2 and "<blockquote>" in page
@@ -83,5 +106,5 @@ def test_method_notes_carry_machine_vs_analyst_agreement(coded_workspace):
     record_decision(coded_workspace, segment_id=machine[1].segment_id, code_id=machine[1].code_id,
                     action="reject", analyst="anna")
     rows = dict(agreement_rows(coded_workspace))
-    label = "Enighed, machine vs analysts"
+    label = "Enighed, maskine vs. analytikere"  # one language: no English label in a Danish report
     assert label in rows and "enighed 50 %" in rows[label] and "(2 enheder)" in rows[label]

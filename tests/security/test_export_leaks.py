@@ -87,16 +87,29 @@ def test_the_leak_check_reads_underscores_attribute_values_and_names_no_name(rev
 
 
 def test_figure_labels_are_checked_before_anything_is_drawn(review_ws, security_codebook, tmp_path):
-    """Figures cannot be read back: a name in a label (here the unredacted study's role values,
-    "Socialchef Lone Madsen") stops the export before a PNG is written."""
+    """Figures cannot be read back: a name in a label (here an unredacted attribute value that holds the
+    municipality, "Region Ballerup", drawn as a crosstab group) stops the export before a PNG is written.
+
+    (Roles are drawn as the reports' coarse labels and groups below the threshold not at all, so the raw
+    role "Socialchef Lone Madsen" no longer reaches a figure; the threshold is lowered to draw every group.)
+    """
+    import dataclasses
+
     from hoi_nlp.errors import ExportError
     from hoi_nlp.export.api import open_study
     from hoi_nlp.export.dataset import export_figures, load_coded_study
+    from hoi_nlp.export.stats import StudyStats
+    from hoi_nlp.settings import ReportSettings
 
     opened = open_study(review_ws, security_codebook, settings=review_settings())
     raw = load_coded_study(review_ws, security_codebook)
+    raw = dataclasses.replace(raw, sources={
+        sid: s.model_copy(update={"attributes": {**s.attributes,
+                                                 "region": f"Region {s.attributes['municipality']}"}})
+        for sid, s in raw.sources.items()})
     with pytest.raises(ExportError) as caught:
-        export_figures(raw, tmp_path / "figurer", guard=opened.guard)
+        export_figures(raw, tmp_path / "figurer", guard=opened.guard,
+                       stats=StudyStats(raw, ReportSettings(min_group_size=1)))
     assert "figure" in str(caught.value) and not names_in(str(caught.value))
     assert not list(tmp_path.rglob("*.png"))
     assert export_figures(opened.study, tmp_path / "ok", guard=opened.guard)  # the public view draws

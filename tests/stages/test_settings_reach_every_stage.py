@@ -33,5 +33,5 @@ def test_a_non_default_privacy_and_coding_setting_reaches_the_export(tmp_path):
     assert "Fonden Lysglimt om forløbene" in segments  # kept: the study's own keep list reached privacy
     assert "Kontakt [PERSON" in segments  # the rest is still pseudonymised
     report = (workspace / "exports" / "rapport.md").read_text(encoding="utf-8")
-    assert "minimum sikkerhed 0.35" in report  # the method text was written with these settings
+    assert "minimum sikkerhed 0,35" in report  # the method text, with these settings (decimal comma)
     assert {a.coder for a in load_assignments(Workspace.open(workspace, create=False))} == {"hoi.rules.v1"}

@@ -17,6 +17,7 @@ class Block:
     rows: tuple[tuple[str, ...], ...] = ()
     path: Path | None = None
     ref: str = ""
+    note: str = ""  # a quote's source reference
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Report:
     subtitle: str
     raw: bool = False
     blocks: list[Block] = field(default_factory=list)
+    language: str = "da"
 
     def add(self, kind: str, text: str = "", **fields: object) -> None:
         """Append a block."""

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from hoi_nlp.errors import HoiError
 from hoi_nlp.export.cite import Embedding, best_quotes, prepare_quotes, register_quotes, study_embedding
-from hoi_nlp.export.dataset import context_figures
+from hoi_nlp.export.dataset import context_figures, context_stats
 from hoi_nlp.export.formats import ExportContext, exporters
-from hoi_nlp.export.quotes import quotes_markdown
+from hoi_nlp.export.lang import Texts, texts_for
+from hoi_nlp.export.quotes import quotes_markdown, source_reference
 from hoi_nlp.export.report.build import build_report
 from hoi_nlp.export.report.render import write_report
+from hoi_nlp.export.tables import memo_rows
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import Quote
 from hoi_nlp.review.agreement import OVERALL, all_agreement
@@ -21,6 +23,8 @@ from hoi_nlp.settings import Settings
 from hoi_nlp.store import Workspace
 
 logger = logging.getLogger(__name__)
+
+QUOTES_MD_PER_CODE = 5
 
 
 def embedding_or_none(ctx: ExportContext) -> Embedding | None:
@@ -34,38 +38,53 @@ def embedding_or_none(ctx: ExportContext) -> Embedding | None:
         return None
 
 
-def agreement_rows(workspace: Workspace) -> list[tuple[str, str]]:
+def agreement_rows(workspace: Workspace, texts: Texts | None = None) -> list[tuple[str, str]]:
     """The overall agreement figures (blind rounds and machine vs analysts) for the method notes."""
+    texts = texts or texts_for("da")
     rows = []
     for row in all_agreement(workspace):
         if row.code_id != OVERALL or not row.units:
             continue
-        figures = [f"Cohens κ = {row.kappa:.2f}" if row.kappa is not None else "",
-                   f"Krippendorffs α = {row.alpha:.2f}" if row.alpha is not None else "",
-                   f"enighed {row.percent:.0f} %" if row.percent is not None else ""]
-        rows.append((f"Enighed, {row.comparison}", ", ".join(f for f in figures if f) + f" ({row.units} enheder)"))
+        figures = [f"Cohens κ = {texts.number(row.kappa, 2)}" if row.kappa is not None else "",
+                   f"Krippendorffs α = {texts.number(row.alpha, 2)}" if row.alpha is not None else "",
+                   texts("method.agreement_percent", value=texts.number(row.percent))
+                   if row.percent is not None else ""]
+        comparison = texts.get(f"comparison.{row.comparison}", row.comparison)
+        rows.append((texts("method.agreement", comparison=comparison),
+                     ", ".join(f for f in figures if f) + f" ({texts('method.units_count', n=row.units)})"))
     return rows
 
 
 def thresholds_note(settings: Settings) -> str:
     """The method note's line on thresholds and quote selection."""
-    return (
-        f"minimum sikkerhed {settings.coding.min_confidence:.2f}; citatudvælgelse med indlejringer "
-        f"({settings.embeddings.backend}); near-duplikater ved cosinus ≥ 0,97"
-    )
+    texts = texts_for(settings.report.language)
+    return texts("method.thresholds_value", confidence=texts.number(settings.coding.min_confidence, 2),
+                 backend=settings.embeddings.backend)
 
 
-def quote_picker(ctx: ExportContext) -> tuple[Callable[[str], list[Quote]], list[Quote]]:
-    """A function code_id -> best quotes (recording what it hands out), and that record."""
-    embed = embedding_or_none(ctx)
+def quote_picker(ctx: ExportContext, n: int | None = None
+                 ) -> tuple[Callable[[str], list[Quote]], list[Quote]]:
+    """A function code_id -> best citable quotes (recording what it hands out), and that record.
+
+    One picker serves one document: a text it has handed out is not handed out again for another code.
+    """
+    embed = ctx.once("quote_embedding", lambda: embedding_or_none(ctx))
     handed: list[Quote] = []
+    seen: set[str] = set()
 
     def pick(code_id: str) -> list[Quote]:
-        quotes = best_quotes(ctx.study, code_id, redact=ctx.redact, n=ctx.quotes_per_code, embed=embed)
+        quotes = best_quotes(ctx.study, code_id, redact=ctx.redact, n=n or ctx.quotes_per_code, embed=embed,
+                             min_content_words=ctx.settings.report.quote_min_content_words, seen=seen)
         handed.extend(quotes)
         return quotes
 
     return pick, handed
+
+
+def quote_reference(ctx: ExportContext) -> Callable[[Quote], str]:
+    """A quote's source reference in the export's language (material, question and row, or turn)."""
+    texts = texts_for(ctx.settings.report.language)
+    return lambda quote: source_reference(ctx.study, quote.segment_id, redact=ctx.redact, texts=texts)
 
 
 def write_reports(ctx: ExportContext, fmt: str) -> list[Path]:
@@ -73,10 +92,16 @@ def write_reports(ctx: ExportContext, fmt: str) -> list[Path]:
     figures = {p.stem.removeprefix("andele_"): p for p in context_figures(ctx) if p.stem.startswith("andele_")}
     prepare_quotes(ctx.study, ctx.study.codings, ctx.redact)
     pick, handed = quote_picker(ctx)
-    report = build_report(ctx.study, pick=pick, figures=figures, raw=ctx.raw, workspace_root=ctx.workspace.root,
-                          reviews=decision_counts(ctx.workspace), agreement=agreement_rows(ctx.workspace),
-                          thresholds=thresholds_note(ctx.settings))
-    register_quotes(ctx.workspace, handed)
+    stats = context_stats(ctx)
+    report = build_report(ctx.study, pick=pick, figures=figures, raw=ctx.raw,
+                          workspace_root=ctx.workspace.root if ctx.workspace else None,
+                          reviews=decision_counts(ctx.workspace) if ctx.workspace else {},
+                          agreement=agreement_rows(ctx.workspace, stats.texts) if ctx.workspace else [],
+                          thresholds=thresholds_note(ctx.settings), stats=stats,
+                          reference=quote_reference(ctx),
+                          memos=memo_rows(ctx.study, redact=ctx.redact, texts=stats.texts))
+    if ctx.workspace is not None:
+        register_quotes(ctx.workspace, handed, study=ctx.study, redact=ctx.redact)
     return [write_report(report, ctx.out_dir / f"rapport.{fmt}", fmt=fmt), *context_figures(ctx)]
 
 
@@ -94,6 +119,13 @@ def export_html(ctx: ExportContext) -> list[Path]:
 
 @exporters.register("md")
 def export_markdown(ctx: ExportContext) -> list[Path]:
-    """The quote extract (``quotes.md``) and the report in Markdown (``rapport.md``)."""
-    quotes = write_text_atomic(ctx.out_dir / "quotes.md", quotes_markdown(ctx.study, redact=ctx.redact, raw=ctx.raw))
+    """The quote extract (``quotes.md``: up to 5 quotes per code, each with its source) and the report in
+    Markdown (``rapport.md``)."""
+    prepare_quotes(ctx.study, ctx.study.codings, ctx.redact)
+    pick, handed = quote_picker(ctx, n=QUOTES_MD_PER_CODE)
+    text = quotes_markdown(ctx.study, redact=ctx.redact, pick=pick, raw=ctx.raw,
+                           texts=texts_for(ctx.settings.report.language))
+    if ctx.workspace is not None:
+        register_quotes(ctx.workspace, handed, study=ctx.study, redact=ctx.redact)
+    quotes = write_text_atomic(ctx.out_dir / "quotes.md", text)
     return [quotes, *write_reports(ctx, "md")]

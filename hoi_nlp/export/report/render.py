@@ -5,12 +5,16 @@ from __future__ import annotations
 import base64
 import html
 import os
+import re
 from pathlib import Path
 
+from hoi_nlp.export.lang import texts_for
 from hoi_nlp.export.report.blocks import Block, Report
 from hoi_nlp.io import safe_cell, write_atomic, write_text_atomic
 
 ACCENT = "1F3A5F"
+# Cells right-aligned in tables: numbers, shares with their base, "–" and test results.
+_NUMERIC = re.compile(r"^(–|-|[<\d][\d\s.,]*(pct\.|%)?( \(\d+ (af|of) \d+\))?)$")
 FONT = "Calibri"
 
 
@@ -48,11 +52,12 @@ def _docx_table(document: object, block: Block) -> None:
     if block.text and any(block.header):
         caption = document.add_paragraph(block.text)  # type: ignore[attr-defined]
         caption.runs[0].bold = True
+        caption.paragraph_format.keep_with_next = True
     table = document.add_table(rows=1, cols=len(block.header))  # type: ignore[attr-defined]
     table.style = "Table Grid"
     if any(block.header):
         for cell, text in zip(table.rows[0].cells, block.header, strict=True):
-            cell.text = safe_cell(text)
+            cell.text = safe_cell(text).replace("/", "/\u200b")  # "Overvundet/fraværende" may wrap there
             run = cell.paragraphs[0].runs[0]
             run.bold, run.font.color.rgb = True, RGBColor(0xFF, 0xFF, 0xFF)
             _shade(cell, ACCENT)
@@ -62,34 +67,51 @@ def _docx_table(document: object, block: Block) -> None:
             cell.text = safe_cell(text)
             if index % 2:
                 _shade(cell, "EEF2F7")
-            if col > 0 and any(block.header):
+            if col > 0 and any(block.header) and _NUMERIC.match(text):
                 cell.paragraphs[0].alignment = 2
     if not any(block.header):
         table._tbl.remove(table.rows[0]._tr)  # type: ignore[attr-defined]
-    _widths(table, len(block.header))
+    points = 9 if len(block.header) < 5 else 8
+    _widths(table, block, font_pt=points)
+    size = Pt(points)
     for row in table.rows:
         for cell in row.cells:
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
-                    run.font.size = Pt(9)
+                    run.font.size = size
     document.add_paragraph()  # type: ignore[attr-defined]
 
 
-def _widths(table: object, columns: int, *, total_cm: float = 16.5) -> None:
-    """First column wide (labels), the rest share what is left."""
+def _widths(table: object, block: Block, *, font_pt: float, total_cm: float = 16.5) -> None:
+    """Columns of numbers and shares exactly as wide as their longest cell (they never wrap); the text
+    columns share what is left by how much text they hold."""
     from docx.shared import Cm
 
-    first = total_cm * (0.45 if columns > 2 else 0.4)
-    rest = (total_cm - first) / max(1, columns - 1)
+    char_cm = 0.019 * font_pt  # an average Calibri (or its substitute) character
+    fixed: dict[int, float] = {}
+    weights: dict[int, float] = {}
+    for index in range(len(block.header)):
+        cells = [row[index] for row in block.rows]
+        if cells and index > 0 and all(_NUMERIC.match(c) for c in cells):
+            longest = max([6] + [len(c) for c in cells])  # the header wraps (see _header_text)
+            fixed[index] = min(5.0, longest * char_cm + 0.45)
+            continue
+        texts = [block.header[index], *cells]
+        typical = sorted(len(t) for t in texts)[int(0.9 * (len(texts) - 1))]
+        longest_word = max((len(w) for t in texts for w in t.split()), default=1)
+        weights[index] = min(45, max(6, longest_word, typical))
+    left = max(total_cm - sum(fixed.values()), 2.0 * len(weights))
+    widths = [fixed[i] if i in fixed else left * weights[i] / sum(weights.values())
+              for i in range(len(block.header))]
     table.autofit = False  # type: ignore[attr-defined]
     for index, column in enumerate(table.columns):  # type: ignore[attr-defined]
-        column.width = Cm(first if index == 0 else rest)
+        column.width = Cm(widths[index])
     for row in table.rows:  # type: ignore[attr-defined]
         for index, cell in enumerate(row.cells):
-            cell.width = Cm(first if index == 0 else rest)
+            cell.width = Cm(widths[index])
 
 
-def _picture_width_cm(path: Path, *, width: float = 15.5, max_height: float = 21.0) -> float:
+def _picture_width_cm(path: Path, *, width: float = 15.5, max_height: float = 11.5) -> float:
     """Full text width, narrower when that would make the figure taller than ``max_height``."""
     from PIL import Image
 
@@ -98,11 +120,12 @@ def _picture_width_cm(path: Path, *, width: float = 15.5, max_height: float = 21
     return min(width, max_height / ratio)
 
 
-def _docx_block(document: object, block: Block) -> None:
+def _docx_block(document: object, block: Block, *, figure_word: str = "Figur") -> None:
     from docx.shared import Cm, Pt, RGBColor
 
     if block.kind == "heading":
-        document.add_heading(block.text, level=block.level)  # type: ignore[attr-defined]
+        heading = document.add_heading(block.text, level=block.level)  # type: ignore[attr-defined]
+        heading.paragraph_format.keep_with_next = True
     elif block.kind == "paragraph":
         document.add_paragraph(block.text)  # type: ignore[attr-defined]
     elif block.kind == "warning":
@@ -112,11 +135,12 @@ def _docx_block(document: object, block: Block) -> None:
         _docx_table(document, block)
     elif block.kind == "figure" and block.path is not None:
         document.add_picture(str(block.path), width=Cm(_picture_width_cm(block.path)))  # type: ignore[attr-defined]
-        caption = document.add_paragraph(f"Figur: {block.text}")  # type: ignore[attr-defined]
+        document.paragraphs[-1].paragraph_format.keep_with_next = True  # type: ignore[attr-defined]
+        caption = document.add_paragraph(f"{figure_word}: {block.text}")  # type: ignore[attr-defined]
         caption.runs[0].italic = True
     elif block.kind == "quote":
         paragraph = document.add_paragraph(block.text, style="Quote")  # type: ignore[attr-defined]
-        ref = paragraph.add_run(f"  [{block.ref}]")
+        ref = paragraph.add_run(f"  — {block.note} · [{block.ref}]" if block.note else f"  [{block.ref}]")
         ref.font.size, ref.font.color.rgb = Pt(8), RGBColor(0x80, 0x80, 0x80)
 
 
@@ -128,18 +152,16 @@ def write_docx(report: Report, path: Path) -> Path:
     document = docx.Document()
     _docx_styles(document)
     section = document.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)  # A4, as Danish reports are printed
     section.left_margin = section.right_margin = Cm(2.2)
     footer = section.footer.paragraphs[0]
-    footer.text = (
-        "IKKE PSEUDONYMISERET — må ikke deles"
-        if report.raw
-        else f"{report.title} · pseudonymiseret · hoi_nlp"
-    )
+    texts = texts_for(report.language)
+    footer.text = texts("report.footer_raw") if report.raw else texts("report.footer", title=report.title)
     footer.runs[0].font.size = Pt(8)
     document.add_heading(report.title, level=0)
     document.add_paragraph(report.subtitle).runs[0].italic = True
     for block in report.blocks:
-        _docx_block(document, block)
+        _docx_block(document, block, figure_word=texts("report.figure"))
     return write_atomic(path, lambda tmp: document.save(str(tmp)))
 
 
@@ -163,7 +185,8 @@ def _md_block(block: Block, base: Path) -> list[str]:
     if block.kind == "figure" and block.path is not None:
         return [f"![{block.text}]({os.path.relpath(block.path, base)})", ""]
     if block.kind == "quote":
-        return [f"> {block.text} `{block.ref}`", ""]
+        note = f" — {block.note} ·" if block.note else ""
+        return [f"> {' '.join(block.text.split())}{note} `{block.ref}`", ""]
     return [block.text, ""]
 
 
@@ -210,7 +233,8 @@ def _html_block(block: Block) -> str:
             f"{esc(block.text)}</figcaption></figure>"
         )
     if block.kind == "quote":
-        return f"<blockquote>{esc(block.text)} <code>{esc(block.ref)}</code></blockquote>"
+        note = f' <small class="source">— {esc(block.note)} ·</small>' if block.note else ""
+        return f"<blockquote>{esc(block.text)}{note} <code>{esc(block.ref)}</code></blockquote>"
     return f"<p>{esc(block.text)}</p>"
 
 
@@ -218,7 +242,8 @@ def render_html(report: Report) -> str:
     """The report as one self-contained HTML page (figures embedded)."""
     body = "\n".join(_html_block(b) for b in report.blocks)
     return (
-        f'<!DOCTYPE html>\n<html lang="da"><head><meta charset="utf-8"><title>{html.escape(report.title)}'
+        f'<!DOCTYPE html>\n<html lang="{html.escape(report.language)}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(report.title)}"
         f"</title><style>{_CSS}</style></head><body><h1>{html.escape(report.title)}</h1>"
         f"<p><i>{html.escape(report.subtitle)}</i></p>\n{body}\n</body></html>\n"
     )

@@ -1,0 +1,202 @@
+"""Resolving a quote id without loading the study: ``hoi quote ID`` answers in well under a second.
+
+Every quote handed out (by ``hoi cite``, ``hoi quotes search`` or an export) is recorded in
+``<workspace>/quotes/registry.jsonl``: its id, code, source and offsets, never the original text, and
+what it shows once pseudonymised (text, source place, role, code label, file id) with the source's
+content hash and the pseudonymisation key's size. While neither changed, a lookup reads that entry,
+the source row and the review decisions on the unit, and imports nothing of the language, coding or
+privacy pipelines. Otherwise the quote is pseudonymised again through the study's redactor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hoi_nlp.errors import ExportError
+from hoi_nlp.export.lang import Texts, format_place
+from hoi_nlp.records import Quote
+
+if TYPE_CHECKING:
+    from hoi_nlp.codebook import Codebook
+    from hoi_nlp.export.study import CodedStudy
+    from hoi_nlp.privacy.redact import KeyRedactor as Redactor
+    from hoi_nlp.store import Workspace
+
+REGISTRY = ("quotes", "registry.jsonl")
+
+
+def registry_path(workspace: Workspace) -> Path:
+    """``<workspace>/quotes/registry.jsonl``."""
+    return workspace.path(*REGISTRY)
+
+
+def load_registry(workspace: Workspace) -> dict[str, dict[str, object]]:
+    """The recorded quotes by id."""
+    path = registry_path(workspace)
+    if not path.is_file():
+        return {}
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {r["quote_id"]: r for r in records}
+
+
+@dataclass(frozen=True)
+class ResolvedQuote:
+    """Where a quote comes from: code, source, file, reference (question and row, or interview turn),
+    offsets, review state, and its text (pseudonymised, and the original for those allowed)."""
+
+    quote_id: str
+    code_id: str
+    source_id: str
+    segment_id: str
+    path: str
+    locator: str
+    start: int
+    end: int
+    original: str
+    review_state: str
+    text: str = ""  # the pseudonymised text of the span
+    reference: str = ""  # «Interview int07, tur 12» / «Spørgeskema, R012, spm. 1.2_kommentar, række 13»
+    label: str = ""  # the code's label
+    role: str = ""  # the respondent's coarse role («Kommunaldirektør»)
+    original_path: str = ""  # the study file's own name (shown with --original only)
+
+
+def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codebook], quote_id: str, *,
+                 redact: Callable[[], Redactor], texts: Texts | None = None,
+                 original: bool = False) -> ResolvedQuote:
+    """Find a quote by id reading only what it needs: its registry entry, its one source row and the
+    review decisions on its coding unit. No study, coder, codebook or language pipeline is loaded while
+    the registry holds what the quote shows and neither the source nor the pseudonymisation key has
+    changed since (then it answers in well under a second); otherwise the quote is pseudonymised again
+    (``redact()`` is called), and an id missing from the registry is searched in the whole study.
+    ``codebook`` may be a function that loads it when needed.
+    """
+    from hoi_nlp.privacy.key import key_path, load_key
+    from hoi_nlp.review.decisions import current_state
+    from hoi_nlp.store import load_sources
+
+    def book() -> Codebook:
+        return codebook() if callable(codebook) else codebook
+
+    record = load_registry(workspace).get(quote_id)
+    if record is None:
+        from hoi_nlp.export.dataset import load_coded_study
+
+        found = resolve_quote(load_coded_study(workspace, book()), quote_id, workspace=workspace,
+                              redact=redact(), texts=texts)
+        return found if original else dataclasses.replace(found, original="", original_path="")
+    sources = load_sources(workspace, source_ids=[str(record["source_id"])])
+    if not sources:
+        raise gone(quote_id, record)
+    source = sources[0]
+    segment_id, code_id = str(record["segment_id"]), str(record["code_id"])
+    state = current_state(workspace, segment_ids=[segment_id])
+    code = state.codes.get((segment_id, code_id))
+    review = ("unreviewed" if code.status == "suggested" else code.status) if code is not None else ""
+    shown = record.get("shown")
+    if isinstance(shown, dict) and shown.get("content_hash") == source.content_hash \
+            and shown.get("key_size") == len(load_key(key_path(workspace), study=workspace.study).originals):
+        start, end = int(record["start"]), int(record["end"])  # type: ignore[call-overload]
+        reference = format_place(dict(shown.get("place") or {}), texts)
+        return ResolvedQuote(
+            quote_id=quote_id, code_id=code_id, source_id=source.source_id, segment_id=segment_id,
+            path=str(shown.get("file", "")), locator=source.locator or reference, start=start, end=end,
+            original=source.text[start:end] if original else "", review_state=review or "ukendt",
+            text=str(shown.get("text", "")), reference=reference,
+            label=str(shown.get("label", "")), role=str(shown.get("role", "")),
+            original_path=source.path if original else "")
+    from hoi_nlp.export.study import CodedStudy
+    from hoi_nlp.store import load_segments
+
+    segments = load_segments(workspace, segment_ids=[segment_id])
+    if not segments:
+        raise gone(quote_id, record)
+    study = CodedStudy(codebook=book(), sources={source.source_id: source}, segments=segments, assignments=[])
+    found = resolved_from(study, quote_id, record, review=review, redact=redact(), texts=texts)
+    return found if original else dataclasses.replace(found, original="", original_path="")
+
+
+def resolve_quote(study: CodedStudy, quote_id: str, *, workspace: Workspace | None = None,
+                  redact: Redactor | None = None, texts: Texts | None = None) -> ResolvedQuote:
+    """Find a quote by id in a loaded study: in the registry, else among all codings' spans."""
+    record = load_registry(workspace).get(quote_id) if workspace is not None else None
+    if record is None:
+        record = _search_codings(study, quote_id)
+    if record is None:
+        raise unknown_quote(quote_id, workspace)
+    source = study.sources.get(str(record["source_id"]))
+    if source is None:
+        raise gone(quote_id, record)
+    coding = next((c for c in study.all_codings
+                   if c.segment_id == record["segment_id"] and c.code_id == record["code_id"]), None)
+    return resolved_from(study, quote_id, record, review=coding.review if coding else "", redact=redact,
+                     texts=texts)
+
+
+def resolved_from(study: CodedStudy, quote_id: str, record: dict[str, object], *, review: str,
+                  redact: Redactor | None, texts: Texts | None = None) -> ResolvedQuote:
+    from hoi_nlp.export.quotes import role_label, source_reference
+    from hoi_nlp.privacy.redact import file_id
+
+    source = study.sources[str(record["source_id"])]
+    start, end = int(record["start"]), int(record["end"])  # type: ignore[call-overload]
+    code_id = str(record["code_id"])
+    segment_id = str(record["segment_id"])
+    shown = redact is not None and not redact.raw
+    reference = source_reference(study, segment_id, redact=redact, texts=texts) if redact is not None else ""
+    return ResolvedQuote(
+        quote_id=quote_id,
+        code_id=code_id,
+        source_id=source.source_id,
+        segment_id=segment_id,
+        path=file_id(source.path) if shown else source.path,
+        locator=source.locator or reference,
+        start=start,
+        end=end,
+        original=source.text[start:end],
+        review_state=review or "ukendt",
+        text=redact.span(source, start, end).strip() if redact is not None else "",
+        reference=reference,
+        label=study.codebook.code(code_id).label if study.codebook.has_code(code_id) else "",
+        role=role_label(source),
+        original_path=source.path,
+    )
+
+
+def _search_codings(study: CodedStudy, quote_id: str) -> dict[str, object] | None:
+    from hoi_nlp.export.quotes import quote_span
+
+    for coding in study.all_codings:
+        seg = study.segment_by_id[coding.segment_id]
+        for start, end in {(seg.start, seg.end), (coding.start, coding.end), quote_span(study, coding)}:
+            if Quote.make_id(coding.source_id, start, end, coding.code_id) == quote_id:
+                return {
+                    "code_id": coding.code_id,
+                    "source_id": coding.source_id,
+                    "segment_id": coding.segment_id,
+                    "start": start,
+                    "end": end,
+                }
+    return None
+
+
+def unknown_quote(quote_id: str, workspace: Workspace | None) -> ExportError:
+    """The error for an id no export or citation handed out."""
+    return ExportError(
+        f"unknown quote id '{quote_id}'",
+        path=str(workspace.root) if workspace else None,
+        hint="quote ids come from `hoi cite` or an export of this study",
+    )
+
+
+def gone(quote_id: str, record: dict[str, object]) -> ExportError:
+    """The error for a quote whose source left the study."""
+    return ExportError(
+        f"quote '{quote_id}' points to source '{record['source_id']}', which is no longer in the study",
+        hint="the study was re-ingested; cite again",
+    )
