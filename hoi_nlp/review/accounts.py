@@ -14,8 +14,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from hoi_nlp.errors import ReviewError
 from hoi_nlp.records import utcnow
@@ -28,6 +29,15 @@ ROLES = ("analyst", "admin")
 DEFAULT_IDLE = timedelta(hours=8)
 MIN_PASSWORD = 8
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class AccountError(ReviewError):
+    """An account change that cannot be made; ``template``/``params`` let the app translate it."""
+
+    def __init__(self, template: str, hint: str | None = None, **params: Any) -> None:
+        super().__init__(template.format(**params), hint=hint)
+        self.template = template
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -65,13 +75,18 @@ def hash_password(password: str) -> str:
     return str(_hasher().hash(password))
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("the password must have at least {n} characters", n=MIN_PASSWORD)
+
+
 def _check_new_user(username: str, password: str, role: str) -> None:
     if not _USERNAME.match(username):
-        raise ReviewError(f"username '{username}' may use letters, digits, '.', '_' and '-' (max 64)")
+        raise AccountError("username '{user}' may use letters, digits, '.', '_' and '-' (max 64)",
+                           user=username)
     if role not in ROLES:
-        raise ReviewError(f"unknown role '{role}'", hint=f"use one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise ReviewError(f"the password must have at least {MIN_PASSWORD} characters")
+        raise AccountError("unknown role '{role}'", hint=f"use one of {', '.join(ROLES)}", role=role)
+    _check_password(password)
 
 
 def add_user(
@@ -90,7 +105,7 @@ def add_user(
             select(users_table.c.username).where(users_table.c.username == username)
         ).first()
         if exists:
-            raise ReviewError(f"user '{username}' exists already", hint="choose another name")
+            raise AccountError("user '{user}' exists already", hint="choose another name", user=username)
         conn.execute(
             insert(users_table),
             [
@@ -132,6 +147,44 @@ def list_users(workspace: Workspace) -> list[User]:
     with workspace.engine.connect() as conn:
         rows = conn.execute(select(users_table).order_by(users_table.c.username)).mappings().all()
     return [User(r["username"], r["role"], bool(r["can_see_original"]), bool(r["active"])) for r in rows]
+
+
+def _existing(conn: Any, username: str) -> dict[str, Any]:
+    row = conn.execute(select(users_table).where(users_table.c.username == username)).mappings().first()
+    if row is None:
+        raise AccountError("unknown user '{user}'", hint="see `hoi users list`", user=username)
+    return dict(row)
+
+
+def remove_user(workspace: Workspace, username: str) -> User:
+    """Delete an account and end its sessions; the user's decisions stay in the log under their name.
+
+    The last admin cannot be removed (nobody could manage the app's accounts).
+    """
+    ensure_review_schema(workspace)
+    with workspace.engine.begin() as conn:
+        row = _existing(conn, username)
+        if row["role"] == "admin":
+            admins = conn.execute(select(users_table.c.username).where(users_table.c.role == "admin")).all()
+            if len(admins) <= 1:
+                raise AccountError("'{user}' is the last admin: add another admin first", user=username)
+        conn.execute(delete(users_table).where(users_table.c.username == username))
+        conn.execute(update(sessions_table).where(sessions_table.c.username == username).values(ended=True))
+    logger.info("removed user %s", username)
+    return User(username, str(row["role"]), bool(row["can_see_original"]), False)
+
+
+def reset_password(workspace: Workspace, username: str, password: str) -> User:
+    """Give an account a new password and end its open sessions."""
+    _check_password(password)
+    ensure_review_schema(workspace)
+    with workspace.engine.begin() as conn:
+        row = _existing(conn, username)
+        conn.execute(update(users_table).where(users_table.c.username == username)
+                     .values(password_hash=hash_password(password)))
+        conn.execute(update(sessions_table).where(sessions_table.c.username == username).values(ended=True))
+    logger.info("new password for user %s", username)
+    return User(username, str(row["role"]), bool(row["can_see_original"]), bool(row["active"]))
 
 
 def authenticate(workspace: Workspace, username: str, password: str) -> User | None:

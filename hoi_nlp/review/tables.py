@@ -1,7 +1,8 @@
 """The review tables in the study's workspace database (created on first use).
 
 ``review_decisions`` is an append-only log: rows are inserted, never updated or deleted.
-Accounts, sessions, blind rounds and the pseudonymisation cache live beside it.
+Accounts, sessions, blind rounds and the pseudonymisation cache live beside it, and so does
+``review_codebook_changes``: the audit log of the study's codebook versions (also append-only).
 """
 
 from __future__ import annotations
@@ -90,6 +91,22 @@ round_done_table = Table(
     Column("round_id", String(100), primary_key=True),
     Column("analyst", String(100), primary_key=True),
     Column("finished_at", DateTime(timezone=True), nullable=False),
+)
+
+codebook_changes_table = Table(
+    "review_codebook_changes",
+    review_metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("version", Integer, nullable=False, unique=True),
+    Column("action", String(20), nullable=False),
+    Column("analyst", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("code_id", String(200)),
+    Column("target", String(200)),
+    Column("detail", JSON, nullable=False),
+    Column("renames", JSON, nullable=False),
+    Column("path", String(300), nullable=False),
+    Column("version_tag", String(200), nullable=False),
 )
 
 _created: set[str] = set()

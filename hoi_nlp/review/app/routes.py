@@ -15,6 +15,8 @@ from hoi_nlp.errors import HoiError, ReviewError
 from hoi_nlp.records import ReviewDecision
 from hoi_nlp.review import agreement as agreement_mod
 from hoi_nlp.review.accounts import Session, authenticate, create_session, end_session
+from hoi_nlp.review.app.explain import segment_extras
+from hoi_nlp.review.app.paging import filter_counts, page_of
 from hoi_nlp.review.app.state import (
     COOKIE,
     AppConfig,
@@ -156,12 +158,17 @@ def _list_page(request: Request, mode: str) -> Response:
     units = _units(config, session, filters)
     privacy = _privacy(config, session)
     corpus = _corpus(config)
+    page, shown = page_of(units, request.query_params.get("page"), size=config.settings.review.page_size)
     if privacy is not None:
-        privacy.hidden_many([u.source for u in units[:PAGE]])
+        privacy.hidden_many([u.source for u in shown])
     rows = [
         {"unit": u, "text": preview(corpus, privacy, u.segment), "question": corpus.question(u.segment)}
-        for u in units[:PAGE]
+        for u in shown
     ]
+    current = _round_for(config, session, filters.round)
+    counted = Filters(**{**filters.__dict__, "status": filters.status or "pending"})
+    counts = filter_counts(corpus, _state(config, session, current), counted,
+                           segment_ids=list(current.segment_ids) if current else None)
     return html(
         request,
         "list.html",
@@ -173,11 +180,14 @@ def _list_page(request: Request, mode: str) -> Response:
             "query": filters.query(),
             "facets": facet_values(corpus) if mode == "browse" else {},
             "bands": BANDS,
-            "order": "active learning" if config.order else "lowest confidence first",
+            "order": "active learning (the coder's most uncertain units first, varied)"
+            if config.order
+            else "lowest confidence first",
             "round": filters.round,
             "families": config.codebook.families,
             "attr_label": _attribute_label,
-            "counts": None,
+            "counts": counts,
+            "page": page,
         },
     )
 
@@ -272,7 +282,10 @@ def segment_context(
     history = _history(config, session, segment_id, current)
     effective = {d.decision_id for d in effective_decisions(history)}
     locked = bool(current and (current.complete or session.user.username in current.finished))
-    return {
+    extras = segment_extras(workspace=config.workspace, codebook=config.codebook, corpus=corpus, seg=seg,
+                            source=source, codes=codes, hidden=hidden, privacy=privacy,
+                            nearest_examples=config.nearest_examples)
+    return extras | {
         "seg": seg,
         "source": source,
         "codes": codes,
