@@ -366,7 +366,8 @@ def test_the_admin_page_manages_accounts_for_admins_only(study_ws, small_cb, ann
         "/admin/users/add",
         {"username": "bo", "password": "bo-kodeord-1", "role": "analyst", "can_see_original": "1"},
     )
-    assert added.status_code == 200 and "Tilføjede bo." in added.text
+    assert added.status_code == 303 and added.headers["location"] == "/admin/users?done=added&user=bo"
+    assert "Tilføjede bo." in chef.get(added.headers["location"]).text
     assert authenticate(study_ws, "bo", "bo-kodeord-1").can_see_original
     short = _post(chef, "/admin/users/add", {"username": "cai", "password": "kort"})
     assert short.status_code == 422 and "adgangskoden skal have mindst 8 tegn" in short.text
@@ -374,15 +375,16 @@ def test_the_admin_page_manages_accounts_for_admins_only(study_ws, small_cb, ann
     assert taken.status_code == 422 and "brugeren 'bo' findes allerede" in unescape(taken.text)
     # a new password ends the user's sessions
     reset = _post(chef, "/admin/users/anna/password", {"password": "nyt-kodeord-9"})
-    assert reset.status_code == 200 and "Ny adgangskode sat for anna" in reset.text
+    assert reset.status_code == 303
+    assert "Ny adgangskode sat for anna" in chef.get(reset.headers["location"]).text
     assert anna.get("/queue").status_code == 303
     assert authenticate(study_ws, "anna", PASSWORD) is None and authenticate(
         study_ws, "anna", "nyt-kodeord-9"
     )
     removed = _post(chef, "/admin/users/bo/remove", {})
-    assert (
-        removed.status_code == 200 and "Fjernede bo" in removed.text and 'data-user="bo"' not in removed.text
-    )
+    assert removed.status_code == 303
+    after = chef.get(removed.headers["location"]).text
+    assert "Fjernede bo" in after and 'data-user="bo"' not in after
     assert authenticate(study_ws, "bo", "bo-kodeord-1") is None
     myself = _post(chef, "/admin/users/chef/remove", {})
     assert myself.status_code == 422 and "du kan ikke fjerne dig selv" in myself.text

@@ -281,14 +281,25 @@ def _admin(request: Request) -> Session:
     return session
 
 
-def _users_page(request: Request, *, message: str = "", error: str = "", status: int = 200) -> Response:
+DONE = {
+    "added": "Added {user}.",
+    "password": "New password set for {user}; their sessions were ended.",
+    "removed": "Removed {user}; their decisions stay in the log.",
+}
+
+
+def _users_page(request: Request, *, error: str = "", status: int = 200) -> Response:
     users = list_users(_config(request).workspace)
-    return html(
-        request,
-        "admin_users.html",
-        {"users": users, "message": message, "error": error, "roles": ROLES},
-        status_code=status,
-    )
+    done, who = request.query_params.get("done", ""), request.query_params.get("user", "")
+    _ = translator(_language(request))
+    message = _(DONE[done], user=who) if done in DONE else ""
+    context = {"users": users, "message": message, "error": error, "roles": ROLES}
+    return html(request, "admin_users.html", context, status_code=status)
+
+
+def _done(done: str, username: str) -> Response:
+    """Back to the users page after a change (a reload does not repeat it)."""
+    return RedirectResponse(f"/admin/users?done={done}&user={url_quote(username)}", status_code=303)
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
@@ -309,19 +320,13 @@ def users_add(
 ) -> Response:
     """Create an account."""
     _admin(request)
-    _ = translator(_language(request))
     try:
-        user = add_user(
-            _config(request).workspace,
-            username.strip(),
-            password,
-            role=role,
-            can_see_original=bool(can_see_original),
-        )
+        user = add_user(_config(request).workspace, username.strip(), password, role=role,
+                        can_see_original=bool(can_see_original))
     except HoiError as exc:
         return _users_page(request, error=error_text(exc, _language(request)), status=422)
     logger.info("%s added user %s", session.user.username, user.username)
-    return _users_page(request, message=_("Added {user}.", user=user.username))
+    return _done("added", user.username)
 
 
 @router.post("/admin/users/{username}/password")
@@ -330,27 +335,24 @@ def users_password(
 ) -> Response:
     """Set a new password (the user's sessions end)."""
     _admin(request)
-    _ = translator(_language(request))
     try:
         reset_password(_config(request).workspace, username, password)
     except HoiError as exc:
         return _users_page(request, error=error_text(exc, _language(request)), status=422)
     logger.info("%s reset the password of %s", session.user.username, username)
-    return _users_page(
-        request, message=_("New password set for {user}; their sessions were ended.", user=username)
-    )
+    return _done("password", username)
 
 
 @router.post("/admin/users/{username}/remove")
 def users_remove(request: Request, username: str, session: Session = CSRF) -> Response:
     """Remove an account (not one's own); its decisions stay in the log."""
     _admin(request)
-    _ = translator(_language(request))
     if username == session.user.username:
+        _ = translator(_language(request))
         return _users_page(request, error=_("you cannot remove yourself"), status=422)
     try:
         remove_user(_config(request).workspace, username)
     except HoiError as exc:
         return _users_page(request, error=error_text(exc, _language(request)), status=422)
     logger.info("%s removed user %s", session.user.username, username)
-    return _users_page(request, message=_("Removed {user}; their decisions stay in the log.", user=username))
+    return _done("removed", username)
