@@ -62,6 +62,7 @@ def serve_command(
 
     from hoi_nlp.review.app import create_app
     from hoi_nlp.stages.review import review_app_config
+    from hoi_nlp.stages.study import load_run_codebook
 
     if host not in LOCAL_HOSTS:
         if no_login:
@@ -74,6 +75,9 @@ def serve_command(
             err=True,
         )
     inputs = study_inputs(study, None, codebook, settings)
+    if inputs.codebook.version_tag != load_run_codebook(codebook).version_tag:
+        echo(f"Codebook: the study's own version {inputs.codebook.version_tag} (changed in the review app; "
+             f"its history is on /codebook/history)")
     config = review_app_config(inputs, login=not no_login, local_user=user or getpass.getuser() or "analyst",
                                active_learning=not confidence_order)
     application = create_app(config)

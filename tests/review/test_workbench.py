@@ -284,6 +284,19 @@ def test_codebook_errors_are_shown_in_the_analysts_language(anna):
     assert anna.post(f"/codebook/{IT}/rename", data={"label": "Ny"}).status_code == 403  # no CSRF token
 
 
+def test_text_typed_into_the_codebook_is_pseudonymised(anna, study_ws, small_cb):
+    """The codebook goes into every export and its words are left out of the exports' leak check."""
+    form = {"family": "area", "label": "Lemvig-modellen",
+            "description": "Som Mette Hansen beskriver den.", "name": "lokal_model"}
+    assert _post(anna, "/codebook/new", form).status_code == 303
+    code = current_codebook(study_ws, small_cb).code("area.lokal_model")
+    assert "Lemvig" not in code.label and "[KOMMUNE]" in code.label
+    assert "Mette" not in code.description and "[PERSON" in code.description
+    renamed = _post(anna, "/codebook/area.lokal_model/rename", {"label": "Modellen fra Lemvig"})
+    assert renamed.status_code == 303
+    assert "Lemvig" not in current_codebook(study_ws, small_cb).code("area.lokal_model").label
+
+
 def test_rename_steps_compose_into_one_map():
     assert resolve_renames([{"a.x": "a.y"}, {"a.y": "b.y"}, {"c.z": "b.y"}]) == {
         "a.x": "b.y",

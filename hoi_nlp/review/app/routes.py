@@ -634,10 +634,12 @@ def compute_order(config: AppConfig) -> None:
         return
     try:
         from hoi_nlp.coding.model_io import load_trained_coder
+        from hoi_nlp.nlp.embed import EmbeddingCache
         from hoi_nlp.review.queue import review_queue_from_coder
 
         model_dir = config.model_dir
-        coder = load_trained_coder(config.codebook, model_dir=model_dir, method="combined")
+        cache = EmbeddingCache(config.workspace.cache_dir / "embeddings")  # what `hoi run` embedded
+        coder = load_trained_coder(config.codebook, model_dir=model_dir, method="combined", cache=cache)
         units = _corpus(config).units
         config.order = review_queue_from_coder(coder, units, k=len(units))
         logger.info("active-learning order over %d units from %s", len(units), model_dir)

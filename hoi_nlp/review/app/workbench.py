@@ -112,6 +112,12 @@ def _quote_example(config: AppConfig, segment_id: str, start: str, end: str) -> 
     return config.privacy.text(source, span[0], span[1]), span
 
 
+def _typed(config: AppConfig, text: str) -> str:
+    """Text an analyst types into the codebook, pseudonymised with the study's key like a memo: the
+    codebook goes into every export, and its words are left out of the exports' leak check."""
+    return config.privacy.value(text) if config.privacy is not None and text.strip() else text
+
+
 @router.post("/codebook/new")
 def create_code(
     request: Request,
@@ -143,11 +149,11 @@ def create_code(
                 config.codebook,
                 analyst=session.user.username,
                 family_id=family,
-                label=label,
+                label=_typed(config, label),
                 name=name,
-                description=description,
-                include=include,
-                exclude=exclude,
+                description=_typed(config, description),
+                include=_typed(config, include),
+                exclude=_typed(config, exclude),
                 example=example,
             )
         except HoiError as exc:
@@ -202,6 +208,7 @@ def rename_code(
     request: Request, code_id: str, label: str = Form(...), name: str = Form(""), session: Session = CSRF
 ) -> Response:
     """A new label (and optionally a new id) for a code."""
+    label = _typed(_config(request), label)
     return _edit(request, session, codebook_edit.rename_code, code_id, label=label, name=name)
 
 
@@ -222,6 +229,7 @@ def deprecate_code(
     request: Request, code_id: str, reason: str = Form(""), session: Session = CSRF
 ) -> Response:
     """Stop offering a code for new coding (earlier codings stay)."""
+    reason = _typed(_config(request), reason)
     return _edit(request, session, codebook_edit.deprecate_code, code_id, reason=reason)
 
 
