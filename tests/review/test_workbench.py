@@ -355,6 +355,16 @@ def test_browse_pages_through_every_unit_with_counts_per_filter(study_ws, small_
     assert "afventer (4)" in queue and "side 1 af 2" in queue
 
 
+def test_the_queue_says_which_order_it_shows(anna):
+    page = anna.get("/queue").text
+    assert "ordnet efter laveste sikkerhed først" in page
+    config = anna.app.state.config
+    config.order = ["INT-A:t291-447", R001]  # what the background active-learning ranking produces
+    page = anna.get("/queue").text
+    assert "ordnet efter aktiv læring" in page
+    assert page.index("INT-A:t291-447") < page.index(R001) < page.index("R001:4.2a_indsats1")
+
+
 def test_code_chips_show_the_family(anna):
     browse = anna.get("/browse").text
     assert re.search(r'<span class="fam-label">Fagområder</span> Beskæftigelsesområdet', browse)

@@ -262,6 +262,20 @@ DA: dict[str, str] = {
         "Gentræn med knappen på kodebogssiden (administratorer) eller `hoi retrain STUDY`.",
     "Saved: codebook version {version}.": "Gemt: kodebogens version {version}.",
     "retraining is not available in this app": "gentræning er ikke tilgængelig i denne app",
+    # ---- messages of the review routes
+    "only admins can retrain the coders": "kun administratorer kan gentræne coderne",
+    "the round is not complete: every analyst must finish first":
+        "runden er ikke afsluttet: alle analytikere skal være færdige først",
+    "only the round's analysts or an admin can resolve it":
+        "kun rundens analytikere eller en administrator kan afgøre den",
+    "this round is finished; decisions are locked": "runden er afsluttet; beslutningerne er låst",
+    "nothing of yours to undo here": "intet af dit at fortryde her",
+    "unknown decision": "ukendt beslutning",
+    "in a blind round you can only undo your own decisions":
+        "i en blind runde kan du kun fortryde dine egne beslutninger",
+    "'consensus' has its own button": "'consensus' har sin egen knap",
+    "'undo' has its own button": "'undo' har sin egen knap",
+    "Not Found": "Ikke fundet",
     "none": "ingen",
     # ---- codebook edit errors (hoi_nlp.review.codebook_edit)
     "unknown code '{code}'": "ukendt kode '{code}'",

@@ -51,9 +51,9 @@ class AppConfig:
     lock: threading.Lock = field(default_factory=threading.Lock)
     model_dir: Path | None = None  # the trained coder that orders the queue (active learning)
     retrainer: Retrainer | None = None  # retrains and re-scores the study (the retrain stage)
-    # Nearest training examples for a suggestion: (unit text, code id) -> example texts. The coder's
-    # explanation module plugs in here (stages/review.py); without it the app ranks the codebook's
-    # examples and the study's reviewed quotes by shared words.
+    # Nearest training examples for a suggestion: (unit text, code id) -> example texts. The hook for
+    # the coder's own explanations (set it in stages/review.py's review_app_config); without it the
+    # app ranks the codebook's examples and the study's reviewed quotes by shared words.
     nearest_examples: Callable[[str, str], list[str]] | None = None
 
 
