@@ -9,7 +9,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test test-all install install-dev browser report-tools bench lint clean
+.PHONY: demo test test-all install install-dev browser postgres report-tools bench lint clean
 
 # constraints.txt pins every package to the versions the test suite last passed with
 # (regenerate: .venv/bin/pip freeze --exclude-editable | grep -v '^torch' > constraints.txt).
@@ -23,6 +23,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install -q -e '.[all,dev]' -c constraints.txt
 	-$(MAKE) --no-print-directory browser
+	-$(MAKE) --no-print-directory postgres
 	touch $@
 
 install: $(VENV)/.installed
@@ -48,6 +49,13 @@ browser:
 	@command -v chromium >/dev/null || (echo "installing Debian chromium for the browser tests" && \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "chromium could not be installed: the browser tests will be skipped"
+
+## postgres: Debian's PostgreSQL server for the tests against a real server (tests/postgres/ start a
+## throw-away cluster from /usr/lib/postgresql/*/bin; nothing is started or enabled as a service)
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (echo "installing Debian postgresql for the PostgreSQL tests" && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null) || \
+	  echo "postgresql could not be installed: the PostgreSQL tests will be skipped"
 
 ## report-tools: LibreOffice (headless) and pdftoppm to render the report in the slow test
 report-tools:

@@ -1,54 +1,39 @@
-"""Take the review app's screenshots for the docs (docs/screenshots/*.png).
+"""Take the screenshots for the README (docs/screenshots/*.png): the review app and the report.
 
-Builds a demo workspace from ``corpora/demo`` (coded with the combined coder when its model
-loads, else the rule coder), records a few analysts' decisions and a finished blind round,
-serves the app on a free localhost port and photographs the main views with Playwright and
-Debian chromium (``make browser``). Run: ``.venv/bin/python docs/make_screenshots.py``.
+Walks the README as a user would: ``hoi run corpora/demo --workspace WS`` (skipped when WS already
+holds a run), ``hoi export WS --format html`` for the report, two analysts' accounts, a few
+decisions and a finished blind round (recorded through the library: the analysts' work), then
+``hoi review WS`` on a free localhost port, photographed in Debian chromium (launched by the
+helper the browser tests use, tests/browser.py; ``make browser`` installs chromium).
+Run: ``.venv/bin/python docs/make_screenshots.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import socket
-import threading
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(REPO))  # tests.browser: the one chromium launch helper
+
 PASSWORD = "demo-password-1"
+HOI = [str(Path(sys.executable).parent / "hoi")]
 
 
-def build_workspace(root: Path, coder_name: str) -> object:
-    """Ingest, segment and code the demo study into ``root``."""
-    from hoi_nlp.coding.factory import make_coder
-
-    from hoi_nlp.codebook import load_codebook
-    from hoi_nlp.errors import HoiError
-    from hoi_nlp.settings import load_settings
-    from hoi_nlp.stages.study import code_stage, ingest_stage, segment_stage
+def build_workspace(root: Path) -> object:
+    """The demo study run and exported as the README shows (``hoi run``, ``hoi export --format html``)."""
     from hoi_nlp.store import Workspace
 
-    settings = load_settings()
-    codebook = load_codebook()
-    workspace = Workspace.open(root, study="demo")
-    ingest_stage(REPO / "corpora" / "demo", workspace)
-    segment_stage(workspace, settings)
-    try:
-        coder = make_coder(coder_name, codebook, settings)
-    except HoiError:
-        coder = make_coder("rules", codebook, settings)
-    code_stage(workspace, codebook, settings, coder=coder)
-    return workspace
+    if not (root / "hoi.db").exists():
+        subprocess.run([*HOI, "run", str(REPO / "corpora" / "demo"), "--workspace", str(root)], check=True)
+    if not (root / "exports" / "rapport.html").exists():
+        subprocess.run([*HOI, "export", str(root), "--format", "html"], check=True)
+    return Workspace.open(root, create=False)
 
 
 def seed_review(workspace: object) -> None:
@@ -88,42 +73,39 @@ def seed_review(workspace: object) -> None:
     finish_round(workspace, "R1", "bo")
 
 
-def serve(workspace: object, port: int) -> None:
-    """Run the app in a daemon thread."""
-    import uvicorn
-
-    from hoi_nlp.codebook import load_codebook
-    from hoi_nlp.review.app import AppConfig, create_app
-
-    config = AppConfig(workspace=workspace, codebook=load_codebook(), active_learning=False)  # type: ignore[arg-type]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(config), host="127.0.0.1", port=port, log_level="warning")
-    )
-    threading.Thread(target=server.run, daemon=True).start()
-    for _ in range(300):
+def serve(workspace_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    """``hoi review WS --port PORT`` in a subprocess; returns once it answers."""
+    server = subprocess.Popen([*HOI, "review", str(workspace_dir), "--port", str(port)],
+                              env=os.environ | {"PYTHONUNBUFFERED": "1"})
+    for _ in range(600):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
+                return server
         except OSError:
             time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("hoi review did not start")
 
 
-def shoot(port: int, out: Path) -> list[Path]:
-    """Log in and photograph the main views."""
+def shoot(port: int, out: Path, report: Path) -> list[Path]:
+    """Log in and photograph the main views, then the HTML report."""
     from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch_chromium
 
     url = f"http://127.0.0.1:{port}"
     shots = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
+        page.set_default_timeout(60_000)
         page.goto(url + "/login")
         page.fill("input[name=username]", "anna")
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url("**/queue")
         views = [("queue", "/queue"), ("browse", "/browse?band=mid")]
-        first = page.locator("tr.unit-row").first.get_attribute("data-href")
+        first = page.locator("tr.unit-row").filter(has_not_text="turn").first.get_attribute("data-href")
         turn = page.locator("tr.unit-row", has_text="turn").first.get_attribute("data-href")
         views += [
             ("segment", first or "/queue"),
@@ -137,6 +119,10 @@ def shoot(port: int, out: Path) -> list[Path]:
             target = out / f"{name}.png"
             page.screenshot(path=str(target), full_page=False)
             shots.append(target)
+        page.goto(report.resolve().as_uri())
+        target = out / "report.png"
+        page.screenshot(path=str(target), full_page=False)
+        shots.append(target)
         browser.close()
     return shots
 
@@ -146,24 +132,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workspace", type=Path, default=REPO / "outputs" / "screenshots_demo")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
-    parser.add_argument("--coder", default="combined")
     args = parser.parse_args()
-    from hoi_nlp.review.masking import PrivacyView
-    from hoi_nlp.store import Workspace
 
-    if (args.workspace / "hoi.db").exists():
-        workspace = Workspace.open(args.workspace, study="demo", create=False)
-    else:
-        workspace = build_workspace(args.workspace, args.coder)
+    workspace = build_workspace(args.workspace)
     seed_review(workspace)
-    PrivacyView(workspace).prepare_all()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    serve(workspace, port)
-    args.out.mkdir(parents=True, exist_ok=True)
-    for path in shoot(port, args.out):
-        print(path)
+    server = serve(args.workspace, port)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for path in shoot(port, args.out, args.workspace / "exports" / "rapport.html"):
+            print(path)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
 from flows.runners import make_task_runner
 from flows.tasks import code_batch_task, export_task, ingest_task, plan_coding_task, segment_task
 from hoi_nlp.codebook import DEFAULT_CODEBOOK
+from hoi_nlp.progress import stage
 from hoi_nlp.stages.study import default_workspace_dir
 
 
@@ -38,11 +40,17 @@ def code_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK), co
     """Code every pending batch of segments, batches in parallel on the task runner."""
     plan = plan_coding_task(workspace_dir, codebook_path, coder, settings_path)
     run_id = str(flow_run.get_id() or "")
-    futures = [code_batch_task.submit(workspace_dir, ids, codebook_path, coder, settings_path, run_id)
-               for ids in plan]
-    assignments = sum(future.result() for future in futures)
+    assignments = 0
+    with stage("code", sum(len(ids) for ids in plan), unit="coding units") as bar:
+        futures = [code_batch_task.submit(workspace_dir, ids, codebook_path, coder, settings_path, run_id)
+                   for ids in plan]
+        sizes = {id(future): len(ids) for future, ids in zip(futures, plan, strict=True)}
+        for future in as_completed(futures):
+            assignments += future.result()
+            bar.advance(sizes[id(future)])
     get_run_logger().info("coded %d batches, %d assignments", len(plan), assignments)
-    return {"batches": len(plan), "assignments": assignments}
+    return {"batches": len(plan), "assignments": assignments,
+            "coding_units": sum(len(ids) for ids in plan)}
 
 
 @flow(name="hoi-export")

@@ -7,6 +7,7 @@ from typing import Any
 
 from prefect import task
 
+from hoi_nlp.errors import HoiError
 from hoi_nlp.stages import study as stages
 
 
@@ -38,7 +39,19 @@ def code_batch_task(workspace_dir: str, segment_ids: list[str], codebook_path: s
     return stages.code_batch_ids(inputs, segment_ids, coder_name=coder_name, run_id=run_id)
 
 
-@task(name="export", retries=2, retry_delay_seconds=2)
+def _worth_retrying(_task: Any, _run: Any, state: Any) -> bool:
+    """Retry trouble that may pass (I/O), not a user's error such as a name that would leak: that
+    fails the same way every time, and the run should stop with its message at once."""
+    try:
+        state.result()
+    except HoiError:
+        return False
+    except Exception:  # noqa: BLE001 - anything else may be transient
+        return True
+    return True
+
+
+@task(name="export", retries=2, retry_delay_seconds=2, retry_condition_fn=_worth_retrying)
 def export_task(workspace_dir: str, codebook_path: str, output_dir: str | None, formats: list[str] | None,
                 settings_path: str | None) -> list[str]:
     """Write the coded dataset, quotes and reports (pseudonymised, leak-checked)."""

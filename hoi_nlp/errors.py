@@ -27,6 +27,8 @@ class HoiError(Exception):
             if self.where:
                 location += f" ({self.where})"
             location += ": "
+        elif self.where:
+            location = f"{self.where}: "
         text = f"[{self.code}] {location}{self.message}"
         if self.hint:
             text += f" — {self.hint}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -65,3 +66,35 @@ def write_jsonl_atomic(target: str | Path, items: Iterable[dict[str, Any]], *, m
                 handle.write(json.dumps(item, ensure_ascii=False) + "\n")
 
     return write_atomic(target, write, mode=mode)
+
+
+# ---------------------------------------------------------------- spreadsheet cells
+
+# CSV/formula injection (OWASP): a text starting with one of these is run as a formula when a CSV
+# file, or a table copied out of a report, is opened in Excel or LibreOffice ("=HYPERLINK(…)",
+# "+cmd|' /C calc'!A0", "@SUM(…)"). Such a text gets a leading "'" (shown as text, never run);
+# plain numbers ("-3", "+45", "-0,25") stay numbers and a lone "-" (no value) stays as it is. XLSX
+# cells are written as typed strings instead.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+
+
+def is_formula_like(text: str) -> bool:
+    """Whether a spreadsheet would read ``text`` as a formula (a plain number is not one)."""
+    return len(text) > 1 and text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text)
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` as a cell no spreadsheet will run: formula-like texts get a leading ``'``."""
+    if isinstance(value, str) and is_formula_like(value):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: Any) -> Any:
+    """A copy of a pandas frame with :func:`safe_cell` applied to its text cells and column names."""
+    out = frame.copy()
+    for column in out.columns:
+        if getattr(out[column].dtype, "kind", "") == "O":  # object and string columns
+            out[column] = out[column].map(safe_cell)
+    return out.rename(columns={c: safe_cell(c) for c in out.columns if isinstance(c, str)})

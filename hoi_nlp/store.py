@@ -1,8 +1,16 @@
 """The study workspace: one folder per study with a SQL database and derived files.
 
-``outputs/<study>/`` holds ``hoi.db`` (SQLite in WAL mode; any SQLAlchemy URL such as
-PostgreSQL can be given instead), ``parquet/``, ``exports/``, ``cache/`` (embeddings),
-``keys/`` (pseudonymisation keys, owner-only) and ``prefect/`` (PREFECT_HOME for flow runs).
+``outputs/<study>/`` holds ``hoi.db`` (SQLite in WAL mode; or PostgreSQL through
+``HOI_DATABASE_URL=postgresql+psycopg://…``, one database per study), ``parquet/``, ``exports/``,
+``cache/`` (embeddings), ``keys/`` (pseudonymisation keys, owner-only) and ``prefect/``
+(PREFECT_HOME for flow runs).
+
+The SQL is portable between SQLite and PostgreSQL: identifiers are unbounded strings compared
+byte-wise (``COLLATE "C"`` on PostgreSQL, SQLite's default), so rows sort the same whatever the
+server's locale; times are stored as UTC and read back as naive UTC on both; JSON columns are
+never sorted or compared in SQL; concurrent writers of the same key use ``ON CONFLICT`` upserts.
+A missing driver, a refused connection or wrong credentials raise one :class:`WorkspaceError`
+naming ``HOI_DATABASE_URL`` (password hidden) after a connect timeout of a few seconds.
 
 Writes are idempotent: sources are keyed by their logical identity (respondent and question,
 or interview) and carry a content hash; re-ingesting the same files changes nothing.
@@ -13,11 +21,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import (
     JSON,
@@ -33,6 +45,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     create_engine,
     delete,
@@ -43,81 +56,116 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, Connection, make_url
 
 from hoi_nlp.errors import WorkspaceError
 from hoi_nlp.records import CodeAssignment, Evidence, Segment, Source, utcnow
 
 logger = logging.getLogger(__name__)
 
+DATABASE_URL_ENV = "HOI_DATABASE_URL"
+#: Marks a workspace folder whose database is on a server (a SQLite workspace has its hoi.db).
+SERVER_MARKER = ".hoi-workspace"
+CONNECT_TIMEOUT_S = 5
+
+#: Identifiers and labels (ids, codes, names, versions): unbounded, because PostgreSQL enforces
+#: VARCHAR lengths where SQLite does not, and compared byte-wise on PostgreSQL (``COLLATE "C"``,
+#: SQLite's BINARY) so that ORDER BY gives the same order on both whatever the server's locale.
+Key = String().with_variant(String(collation="C"), "postgresql")
+
+
+class UtcDateTime(TypeDecorator):  # type: ignore[type-arg]
+    """A point in time stored as UTC and read back as naive UTC on every backend.
+
+    SQLite keeps no time zone and returns naive values; PostgreSQL's ``timestamptz`` returns
+    aware values in the session's time zone. Both now read the same, naive UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        utc = value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+
 metadata = MetaData()
 
 sources_table = Table(
     "sources", metadata,
-    Column("source_id", String(200), primary_key=True),
-    Column("study", String(200), nullable=False),
-    Column("kind", String(20), nullable=False),
+    Column("source_id", Key, primary_key=True),
+    Column("study", Key, nullable=False),
+    Column("kind", Key, nullable=False),
     Column("path", Text, nullable=False),
     Column("locator", Text, nullable=False, default=""),
     Column("text", Text, nullable=False),
     Column("content_hash", String(64), nullable=False),
-    Column("respondent_id", String(200), nullable=False),
-    Column("question_id", String(200)),
+    Column("respondent_id", Key, nullable=False),
+    Column("question_id", Key),
     Column("attributes", JSON, nullable=False),
-    Column("ingested_at", DateTime(timezone=True), nullable=False),
+    Column("ingested_at", UtcDateTime, nullable=False),
 )
 
 segments_table = Table(
     "segments", metadata,
-    Column("segment_id", String(300), primary_key=True),
-    Column("source_id", String(200), ForeignKey("sources.source_id", ondelete="CASCADE"), nullable=False),
-    Column("kind", String(20), nullable=False),
+    Column("segment_id", Key, primary_key=True),
+    Column("source_id", Key, ForeignKey("sources.source_id", ondelete="CASCADE"), nullable=False),
+    Column("kind", Key, nullable=False),
     Column("start", Integer, nullable=False),
     Column("end", Integer, nullable=False),
     Column("text", Text, nullable=False),
     Column("codable", Boolean, nullable=False),
-    Column("parent_id", String(300)),
-    Column("question_id", String(200)),
-    Column("speaker", String(200)),
-    Column("speaker_role", String(20)),
+    Column("parent_id", Key),
+    Column("question_id", Key),
+    Column("speaker", Key),
+    Column("speaker_role", Key),
     Column("turn_index", Integer),
-    Column("timestamp", String(20)),
+    Column("timestamp", Key),
     Index("ix_segments_source", "source_id"),
 )
 
 assignments_table = Table(
     "assignments", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("segment_id", String(300), ForeignKey("segments.segment_id", ondelete="CASCADE"), nullable=False),
-    Column("code_id", String(200), nullable=False),
-    Column("method", String(20), nullable=False),
-    Column("coder", String(100), nullable=False),
+    Column("segment_id", Key, ForeignKey("segments.segment_id", ondelete="CASCADE"), nullable=False),
+    Column("code_id", Key, nullable=False),
+    Column("method", Key, nullable=False),
+    Column("coder", Key, nullable=False),
     Column("confidence", Float, nullable=False),
-    Column("codebook_version", String(100), nullable=False),
-    Column("model_version", String(200)),
+    Column("codebook_version", Key, nullable=False),
+    Column("model_version", Key),
     Column("evidence", JSON, nullable=False),
     Column("components", JSON, nullable=False),
-    Column("stance", String(20)),
-    Column("tier", String(12), nullable=False, server_default="suggested"),
-    Column("run_id", String(64)),
+    Column("stance", Key),
+    Column("tier", Key, nullable=False, server_default="suggested"),
+    Column("run_id", Key),
     UniqueConstraint("segment_id", "code_id", "coder", name="uq_assignment"),
     Index("ix_assignments_code", "code_id"),
 )
 
 runs_table = Table(
     "runs", metadata,
-    Column("run_id", String(64), primary_key=True),
-    Column("stage", String(40), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
+    Column("run_id", Key, primary_key=True),
+    Column("stage", Key, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
     Column("params", JSON, nullable=False),
     Column("summary", JSON),
 )
 
 ledger_table = Table(
     "batch_ledger", metadata,
-    Column("stage", String(300), primary_key=True),
+    Column("stage", Key, primary_key=True),
     Column("batch_key", String(64), primary_key=True),
-    Column("done_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", UtcDateTime, nullable=False),
 )
 
 
@@ -132,23 +180,196 @@ def _enable_sqlite_pragmas(engine: Engine) -> None:
         cursor.close()
 
 
-def create_tables(engine: Engine, tables: MetaData) -> None:
-    """Create missing tables and add missing nullable/defaulted columns to existing ones.
+# ---------------------------------------------------------------- opening the database
 
-    A workspace made by an earlier version keeps its data: new columns are added in place.
-    """
-    tables.create_all(engine)
-    inspector = inspect(engine)
-    for table in tables.sorted_tables:
+_LIBPQ_DRIVERS = frozenset({"psycopg", "psycopg2", "psycopg2cffi"})
+_shared_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (also when it does not parse)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (sa_exc.ArgumentError, ValueError):
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def _url_label(url: str) -> str:
+    setting = os.environ.get(DATABASE_URL_ENV) or ""
+    from_env = setting == url or ("{study}" in setting and url.startswith(setting.split("{study}")[0]))
+    return f"{DATABASE_URL_ENV if from_env else 'the database URL'}={masked_url(url)}"
+
+
+def _driver_hint(url: URL) -> str:
+    if url.get_backend_name() == "postgresql":
+        return ("install the PostgreSQL driver with: pip install 'hoi-nlp[postgres]' and use "
+                "postgresql+psycopg://user:password@host:5432/study")
+    return f"install the Python driver '{url.get_driver_name()}' or use another SQLAlchemy URL"
+
+
+def _create_engine(raw_url: str) -> Engine:
+    """An engine for ``raw_url``; a bad URL or a missing or async driver is a :class:`WorkspaceError`."""
+    label = _url_label(raw_url)
+    try:
+        url = make_url(raw_url)
+    except (sa_exc.ArgumentError, ValueError):
+        raise WorkspaceError("not a database URL", path=label,
+                             hint="e.g. postgresql+psycopg://user:password@host:5432/study") from None
+    connect_args: dict[str, Any] = {}
+    options: dict[str, Any] = {}
+    if url.get_backend_name() == "postgresql":
+        options["pool_pre_ping"] = True  # a restarted server or a dropped idle connection is reconnected
+        if url.get_driver_name() in _LIBPQ_DRIVERS:
+            if "connect_timeout" not in url.query:
+                connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+            connect_args.setdefault("application_name", "hoi_nlp")
+            if "options" not in url.query:
+                connect_args["options"] = "-c TimeZone=UTC"
+    try:
+        engine = create_engine(url, connect_args=connect_args, **options)
+    except sa_exc.NoSuchModuleError:
+        raise WorkspaceError(f"unknown database kind '{url.drivername}'", path=label,
+                             hint="use sqlite:///path/hoi.db or postgresql+psycopg://…") from None
+    except ImportError as exc:
+        raise WorkspaceError(f"the database driver '{url.get_driver_name()}' is not installed "
+                             f"(no module named '{getattr(exc, 'name', None) or url.get_driver_name()}')",
+                             path=label, hint=_driver_hint(url)) from None
+    if engine.dialect.is_async:
+        engine.dispose()
+        raise WorkspaceError(f"'{url.get_driver_name()}' is an asyncio driver; the study database needs a "
+                             "synchronous one", path=label,
+                             hint=("use postgresql+psycopg://… (pip install 'hoi-nlp[postgres]'); "
+                                   "asyncpg is for Prefect's own database"))
+    if url.get_backend_name() == "sqlite":
+        _enable_sqlite_pragmas(engine)
+    return engine
+
+
+def _connection_error(raw_url: str, exc: BaseException) -> WorkspaceError:
+    """One line for a failed connection: the driver's reason, the URL without password, a hint."""
+    original = getattr(exc, "orig", None) or exc
+    reason = " ".join(str(original).split()) or type(original).__name__
+    password = make_url(raw_url).password if "://" in raw_url else None
+    if password and len(str(password)) >= 3:
+        reason = reason.replace(str(password), "***")
+    lowered = reason.lower()
+    if "password authentication failed" in lowered or "authentication failed" in lowered \
+            or "no password supplied" in lowered:
+        hint = "check the user name and password in the URL"
+    elif "does not exist" in lowered and "database" in lowered:
+        hint = "create the database first (one per study), e.g. createdb -O USER STUDY"
+    elif any(word in lowered for word in ("refused", "timeout", "timed out", "resolve", "translate")):
+        hint = "is the PostgreSQL server running and reachable at that host and port?"
+    else:
+        hint = "check the server, the URL and the user's rights"
+    verb = "connect to" if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) else "use"
+    return WorkspaceError(f"cannot {verb} the study database: {reason}", path=_url_label(raw_url), hint=hint)
+
+
+def shared_engine(raw_url: str) -> Engine:
+    """One engine (and connection pool) per server URL in this process; SQLite files get their own."""
+    if raw_url.startswith("sqlite"):
+        return _create_engine(raw_url)
+    with _engines_lock:
+        engine = _shared_engines.get(raw_url)
+        if engine is None:
+            engine = _shared_engines[raw_url] = _create_engine(raw_url)
+        return engine
+
+
+def close_shared_engine(raw_url: str) -> None:
+    """Close the pooled connections to ``raw_url`` (e.g. before its database is dropped)."""
+    with _engines_lock:
+        engine = _shared_engines.pop(raw_url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def create_tables(meta: MetaData, engine: Engine) -> None:
+    """Create ``meta``'s missing tables, and add columns added since a workspace was made (its data
+    stays); concurrent processes on one PostgreSQL database take turns."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": 0x484F49})  # "HOI"
+        meta.create_all(conn)
+        _add_missing_columns(conn, meta)
+
+
+def _add_missing_columns(conn: Connection, meta: MetaData) -> None:
+    inspector = inspect(conn)
+    for table in meta.sorted_tables:
         present = {column["name"] for column in inspector.get_columns(table.name)}
         for column in table.columns:
             if column.name in present:
                 continue
-            column_type = column.type.compile(dialect=engine.dialect)
+            column_type = column.type.compile(dialect=conn.dialect)
             default = f" DEFAULT '{column.server_default.arg}'" if column.server_default is not None else ""
-            with engine.begin() as conn:
-                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {column_type}{default}'))
+            conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {column_type}{default}'))
             logger.info("added column %s.%s to an existing workspace", table.name, column.name)
+
+
+def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, keys: Sequence[str],
+           replace: bool = True) -> None:
+    """Insert ``rows``; a row whose ``keys`` exist already replaces it (``replace=False``: is skipped).
+
+    ``INSERT … ON CONFLICT`` on PostgreSQL and SQLite, so concurrent writers of the same key do not
+    fail (on PostgreSQL a delete-then-insert races: both deletes see nothing, one insert fails).
+    """
+    if not rows:
+        return
+    name = conn.dialect.name
+    if name in ("postgresql", "sqlite"):
+        if name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        statement = dialect_insert(table)
+        others = [c.name for c in table.columns if c.name not in keys and c.name in rows[0]]
+        statement = (statement.on_conflict_do_update(index_elements=list(keys),
+                                                     set_={c: statement.excluded[c] for c in others})
+                     if others and replace else statement.on_conflict_do_nothing(index_elements=list(keys)))
+        conn.execute(statement, list(rows))
+        return
+    for row in rows:
+        existing = delete(table) if replace else select(*[table.c[k] for k in keys])
+        found = conn.execute(existing.where(*[table.c[k] == row[k] for k in keys]))
+        if replace or found.first() is None:
+            conn.execute(insert(table), [row])
+
+
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+DB_FILES = ("hoi.db", "hoi.db-wal", "hoi.db-shm", "hoi.db-journal")
+
+
+def make_private(root: Path, sqlite: bool = True) -> None:
+    """Create ``root`` (mode 0700) and its SQLite database file (0600) before SQLite opens it.
+
+    The database holds the raw texts and the analysts' password hashes: only its owner may read
+    it. SQLite gives the WAL and shared-memory files the database file's mode. A workspace made
+    by an older version (0755 folder, 0644 database) is made private on its next open.
+    """
+    root.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    _chmod(root, PRIVATE_DIR)
+    if not sqlite:
+        return
+    database = root / "hoi.db"
+    if not database.exists():
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
+    for name in DB_FILES:
+        if (root / name).exists():
+            _chmod(root / name, PRIVATE_FILE)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    """Set ``path``'s mode when it differs (a folder owned by someone else is left as it is)."""
+    try:
+        if path.stat().st_mode & 0o777 != mode:
+            path.chmod(mode)
+            logger.info("made %s private (mode %o)", path, mode)
+    except OSError as exc:  # pragma: no cover - not the owner
+        logger.warning("could not make %s private: %s", path, exc)
 
 
 @dataclass
@@ -166,36 +387,67 @@ class Workspace:
         """Open (and by default create) the workspace at ``root``.
 
         The database is ``<root>/hoi.db`` (SQLite) unless ``db_url`` or the ``HOI_DATABASE_URL``
-        environment variable gives another SQLAlchemy URL (e.g. PostgreSQL).
+        environment variable gives another SQLAlchemy URL (PostgreSQL: ``postgresql+psycopg://…``);
+        ``{study}`` in it is replaced by the study's name (one database per study).
+        Raises :class:`WorkspaceError` when the database cannot be reached, naming the URL without
+        its password. The folder is private to its owner (0700) and the database file too (0600):
+        see :func:`make_private`.
         """
         root = Path(root).resolve()
-        db_url = db_url or os.environ.get("HOI_DATABASE_URL") or None
+        db_url = db_url or os.environ.get(DATABASE_URL_ENV) or None
+        if db_url is not None and "{study}" in db_url:  # one database per study from one setting
+            db_url = db_url.replace("{study}", quote(study or root.name, safe=""))
         if not create and not (root / "hoi.db").exists() and db_url is None:
             raise WorkspaceError("no study database here", path=str(root),
                                  hint="run `hoi run STUDY_DIR` (or `hoi ingest`) first")
-        root.mkdir(parents=True, exist_ok=True)
+        make_private(root, db_url is None)
         workspace = cls(root=root, study=study or root.name, db_url=db_url)
+        if not create and db_url is not None and not workspace.has_tables():
+            raise WorkspaceError("the study database is empty", path=_url_label(db_url),
+                                 hint="run `hoi run STUDY_DIR` (or `hoi ingest`) first")
+        root.mkdir(parents=True, exist_ok=True)
         workspace.create_schema()
+        if db_url is not None and not (root / SERVER_MARKER).exists():
+            (root / SERVER_MARKER).write_text(
+                f"The study database of this workspace is {masked_url(db_url)} ({DATABASE_URL_ENV}).\n",
+                encoding="utf-8")
         return workspace
+
+    @staticmethod
+    def is_workspace_dir(path: str | Path) -> bool:
+        """Whether ``path`` is a workspace folder (SQLite's ``hoi.db`` or a server database's marker)."""
+        return (Path(path) / "hoi.db").exists() or (Path(path) / SERVER_MARKER).exists()
 
     @property
     def engine(self) -> Engine:
-        """The SQLAlchemy engine (created on first use)."""
+        """The SQLAlchemy engine (created on first use; shared per server URL in a process)."""
         if self._engine is None:
-            url = self.db_url or f"sqlite:///{self.root / 'hoi.db'}"
-            self._engine = create_engine(url, future=True)
-            if url.startswith("sqlite"):
-                _enable_sqlite_pragmas(self._engine)
+            self._engine = shared_engine(self.db_url) if self.db_url else \
+                _create_engine(f"sqlite:///{self.root / 'hoi.db'}")
         return self._engine
+
+    def _connected(self, action: Any) -> Any:
+        try:
+            return action()
+        except sa_exc.DBAPIError as exc:
+            if self.db_url is None:
+                raise
+            raise _connection_error(self.db_url, exc) from None
+
+    def has_tables(self) -> bool:
+        """Whether the study tables exist in the database."""
+        from sqlalchemy import inspect
+
+        return bool(self._connected(lambda: inspect(self.engine).has_table(sources_table.name)))
 
     def create_schema(self) -> None:
         """Create all tables that do not exist yet, and columns added since a workspace was made."""
-        create_tables(self.engine, metadata)
+        self._connected(lambda: create_tables(metadata, self.engine))
 
     def path(self, *parts: str) -> Path:
         """A path inside the workspace; parent folders are created."""
         target = self.root.joinpath(*parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
         return target
 
     @property
@@ -403,11 +655,10 @@ def record_run(workspace: Workspace, *, run_id: str, stage: str, params: dict[st
                summary: dict[str, Any] | None = None) -> None:
     """Record that a stage ran, with its parameters and summary."""
     with workspace.engine.begin() as conn:
-        conn.execute(delete(runs_table).where(runs_table.c.run_id == run_id))
-        conn.execute(insert(runs_table), [{
+        upsert(conn, runs_table, [{
             "run_id": run_id, "stage": stage, "started_at": utcnow(), "finished_at": utcnow(),
             "params": params, "summary": summary or {},
-        }])
+        }], keys=["run_id"])
 
 
 # ---------------------------------------------------------------- resumable batches
@@ -440,7 +691,6 @@ class BatchLedger:
     def mark_done(self, segments: Sequence[Segment]) -> None:
         """Record the batch as completed."""
         with self.workspace.engine.begin() as conn:
-            conn.execute(delete(ledger_table).where(
-                ledger_table.c.stage == self.stage, ledger_table.c.batch_key == self.key(segments)))
-            conn.execute(insert(ledger_table), [{"stage": self.stage, "batch_key": self.key(segments),
-                                                 "done_at": utcnow()}])
+            upsert(conn, ledger_table,
+                   [{"stage": self.stage, "batch_key": self.key(segments), "done_at": utcnow()}],
+                   keys=["stage", "batch_key"])

@@ -19,7 +19,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "hoi_nlp"
 STAGES = ["ingest", "segment", "nlp", "privacy", "coding", "review", "export", "stages"]
-CORE = {"records", "codebook", "errors", "settings", "store", "io", "registry", "qda"}
+CORE = {"records", "codebook", "errors", "settings", "store", "io", "registry", "qda", "progress"}
 TOP = {"cli"}
 # The spaCy pipeline loader is shared by every stage that tokenises (segmentation splits sentences).
 SHARED = {"hoi_nlp.nlp.pipeline"}

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from hoi_nlp.cli import (  # noqa: F401  (importing registers the commands)
+# Nothing leaves the machine: Prefect's telemetry is off before any command can import Prefect.
+from flows.environment import switch_off_telemetry
+
+switch_off_telemetry()
+
+from hoi_nlp.cli import (  # noqa: E402, F401  (importing registers the commands)
     _app,
     commands_code,
     commands_export,
@@ -13,6 +18,6 @@ from hoi_nlp.cli import (  # noqa: F401  (importing registers the commands)
     commands_study,
     commands_themes,
 )
-from hoi_nlp.cli._app import app
+from hoi_nlp.cli._app import app  # noqa: E402
 
 __all__ = ["app"]

@@ -1,5 +1,5 @@
-"""``python -m hoi_nlp.cli`` runs the ``hoi`` command line (as the installed ``hoi`` script does)."""
+"""``python -m hoi_nlp.cli`` runs the ``hoi`` command (the same as the installed script)."""
 
 from hoi_nlp.cli import app
 
-app()
+app(prog_name="hoi")

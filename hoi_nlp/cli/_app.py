@@ -78,4 +78,7 @@ def setup_logging(verbose: bool) -> None:
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show progress logs.")) -> None:
     """hoi_nlp command line."""
+    import os
+
+    os.umask(0o077)  # everything hoi writes (database, Prefect's, caches, exports) is the owner's only
     setup_logging(verbose)

@@ -187,14 +187,23 @@ def quotes_search_command(
 def codebook_import_qdc(
     file: Path = typer.Argument(..., help="REFI-QDA codebook (.qdc)."),
     output: Path = typer.Option(..., "--output", "-o", help="Codebook YAML to write."),
+    codebook: Path | None = typer.Option(
+        None, "--codebook", "-c",
+        help="The hoi codebook the file was exported from (default: the bundled one): codes keep its ids, "
+             "patterns and examples.",
+    ),
 ) -> None:
-    """Convert a REFI-QDA .qdc codebook into a hoi_nlp codebook YAML (ids from names, no patterns)."""
-    from hoi_nlp.review.refi_import import import_qdc
+    """Convert a REFI-QDA .qdc codebook into a hoi_nlp codebook YAML (hoi's code ids kept)."""
+    from hoi_nlp.codebook import load_codebook
+    from hoi_nlp.review.refi_import import convert_qdc
 
-    codebook = import_qdc(file, output)
+    known = load_codebook(codebook) if codebook is not None else load_codebook()
+    result = convert_qdc(file, output, known=known)
+    new = len(result.codebook.codes) - result.kept
     echo(
-        f"wrote {output}: {len(codebook.families)} families, {len(codebook.codes)} codes "
-        "(add patterns or examples before coding with it)"
+        f"wrote {output}: {len(result.codebook.families)} families, {len(result.codebook.codes)} codes "
+        f"({result.kept} with hoi's ids kept, {new} new"
+        + (": add patterns or examples before coding with them)" if new else ")")
     )
 
 
@@ -203,20 +212,26 @@ def codebook_import_qdc(
 def import_qdpx_command(
     study: Path = typer.Argument(..., help="Study folder or its workspace."),
     file: Path = typer.Argument(..., help="REFI-QDA project (.qdpx) coded in another tool."),
-    analyst: str = typer.Option(..., "--analyst", help="Whose decisions these are."),
+    analyst: str | None = typer.Option(
+        None, "--analyst",
+        help="Who made the decisions the file does not attribute (deleted codings, codings made under "
+             "the machine's name). Codings a named user created are that user's.",
+    ),
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
     round: str = typer.Option("main", "--round", help="Review round the decisions belong to."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be recorded; write nothing."),
 ) -> None:
-    """Import a .qdpx project's codings as an analyst's review decisions."""
+    """Record what an analyst did to a .qdpx project in NVivo, ATLAS.ti, MAXQDA or QualCoder as decisions."""
     from hoi_nlp.stages.review import import_project
 
-    summary = import_project(study_inputs(study, workspace, codebook), file, analyst=analyst, round=round)
-    echo(
-        f"{summary.codings} codings read; decisions: "
-        + (", ".join(f"{k} {v}" for k, v in sorted(summary.decisions.items())) or "none")
-    )
+    summary = import_project(study_inputs(study, workspace, codebook), file, analyst=analyst, round=round,
+                             dry_run=dry_run)
+    echo(f"{summary.codings} codings read from {summary.sources} sources of this study")
+    echo(("Dry run, nothing written. Would record: " if summary.dry_run else "Recorded: ") + summary.line)
     for warning in summary.warnings[:20]:
         echo(f"Warning: {warning}", err=True)
+    if len(summary.warnings) > 20:
+        echo(f"Warning: … and {len(summary.warnings) - 20} more", err=True)
     if summary.note:
         echo(f"Note: {summary.note}", err=True)

@@ -53,6 +53,9 @@ def serve_command(
     confidence_order: bool = typer.Option(
         False, "--confidence-order", help="Order the queue by confidence only (skip active learning)."
     ),
+    allowed_host: list[str] = typer.Option(
+        [], "--allowed-host", help="A host name the app may be reached by besides 127.0.0.1/localhost and "
+        "--host (e.g. the machine's name when listening on 0.0.0.0); repeat for several."),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Serve the review app for a study (http://127.0.0.1:8765 by default)."""
@@ -78,8 +81,9 @@ def serve_command(
     if inputs.codebook.version_tag != load_run_codebook(codebook).version_tag:
         echo(f"Codebook: the study's own version {inputs.codebook.version_tag} (changed in the review app; "
              f"its history is on /codebook/history)")
+    hosts = tuple(allowed_host) + (() if host in ("0.0.0.0", "::") else (host,))
     config = review_app_config(inputs, login=not no_login, local_user=user or getpass.getuser() or "analyst",
-                               active_learning=not confidence_order)
+                               active_learning=not confidence_order, allowed_hosts=hosts)
     application = create_app(config)
     echo(f"hoi review: {inputs.workspace.study} on http://{host}:{port}/  (Ctrl+C stops)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
@@ -144,6 +148,20 @@ def users_add_command(
         can_see_original=can_see_original,
     )
     echo(f"Added {user.username} ({user.role}{', sees original text' if user.can_see_original else ''})")
+
+
+@users_app.command("password")
+@handle_errors
+def users_password_command(
+    study: Path = STUDY_ARG,
+    username: str = typer.Argument(..., help="Login name."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
+) -> None:
+    """Set a new password for an account (ends its sessions and clears its login back-off)."""
+    from hoi_nlp.review.accounts import set_password
+
+    user = set_password(_workspace(study), username, _read_password(password_stdin))
+    echo(f"New password for {user.username}")
 
 
 @users_app.command("list")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import typer
@@ -22,27 +23,39 @@ def run_command(
     output: Path | None = typer.Option(None, "--output", "-o", help="Export folder (default: <workspace>/exports)."),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
-    """Run the whole flow on a study: ingest → segment → code → export (a Prefect flow run)."""
+    """Run the whole flow on a study: ingest → segment → code → export (a Prefect flow run).
+
+    The workspace is outputs/<study folder name>/ in the current folder unless --workspace names one.
+    """
+    from hoi_nlp.cli._progress import ProgressDisplay
     from hoi_nlp.stages.study import default_workspace_dir, load_run_codebook, load_run_settings
 
     workspace_dir = (workspace or default_workspace_dir(study_dir)).resolve()
     load_run_codebook(_codebook_path(codebook))  # fail fast with clear messages before the flow starts
     load_run_settings(settings)
+    from hoi_nlp.stages.study import run_inputs
+
+    run_inputs(workspace_dir, settings_path=settings)  # the study database is reachable, or one clear error
     from flows.environment import configure_prefect
 
     verbose = logging.getLogger().isEnabledFor(logging.INFO)
     configure_prefect(workspace_dir, verbose=verbose)
+    echo(f"Running {study_dir} → workspace {workspace_dir}")
     from flows.study import run_flow
     from flows.warmup import preload_models
 
     preload_models(str(workspace_dir), _codebook_path(codebook), coder, str(settings) if settings else None)
-    if not verbose:  # one clear error from the CLI instead of Prefect's tracebacks
-        for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
+    # Prefect's run names and "Finished in state" lines are not the project's logs: its warnings
+    # show with -v, nothing of it without (the CLI reports errors itself, as one clear message).
+    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(name).setLevel(logging.WARNING if verbose else logging.CRITICAL)
 
-    summary = run_flow(str(study_dir.resolve()), str(workspace_dir), _codebook_path(codebook),
-                       str(output.resolve()) if output else None, coder, str(settings) if settings else None)
-    _print_run_summary(summary)
+    with ProgressDisplay(first="start-up") as display:  # start-up: Prefect's server, the models
+        summary = run_flow(str(study_dir.resolve()), str(workspace_dir), _codebook_path(codebook),
+                           str(output.resolve()) if output else None, coder,
+                           str(settings) if settings else None)
+    _print_run_summary(summary, workspace_dir)
+    echo(display.summary())
     errors = summary["ingest"].get("errors", [])
     if errors:
         for message in errors:
@@ -51,7 +64,10 @@ def run_command(
              "Fix them and run again (finished work is not redone).")
 
 
-def _print_run_summary(summary: dict) -> None:
+def _print_run_summary(summary: dict, workspace_dir: Path) -> None:
+    from hoi_nlp.stages.study import study_counts
+    from hoi_nlp.store import Workspace
+
     ingest = summary["ingest"]
     echo(f"Workspace: {summary['workspace']}")
     for name, report in ingest.get("files", {}).items():
@@ -59,13 +75,35 @@ def _print_run_summary(summary: dict) -> None:
             f"{report['rows']} rows, {report['answers']} answers, {report['missing']} missing"
         echo(f"  ingested {name}: {what} (new {report.get('new', 0)}, unchanged {report.get('unchanged', 0)})")
     seg = ingest.get("segmentation", {})
-    echo(f"  segmented {seg.get('sources_segmented', 0)} sources → {seg.get('segments_created', 0)} new segments")
     coding = summary["coding"]
-    echo(f"  coded {coding['batches']} batches → {coding['assignments']} code assignments")
-    for path in summary["exports"]:
-        echo(f"  wrote {path}")
+    echo(f"  segmented {seg.get('sources_segmented', 0)} new sources → {seg.get('coding_units_created', 0)} "
+         f"new coding units; coded {coding.get('coding_units', 0)} coding units "
+         f"in {coding['batches']} batches")
+    counts = study_counts(Workspace.open(workspace_dir, create=False))
+    possible = f" (+ {counts['possible']} possible ones to review)" if counts["possible"] else ""
+    echo(f"The study holds {counts['sources']} sources (survey answers and interviews) cut into "
+         f"{counts['coding_units']} coding units; {counts['units_with_codes']} of them carry "
+         f"{counts['suggested']} suggested codes{possible}.")
+    _print_exports([Path(p) for p in summary["exports"]])
     for warning in ingest.get("warnings", []):
         echo(f"Warning: {warning}", err=True)
+
+
+def _print_exports(paths: list[Path]) -> None:
+    """The files written: one line per file in the export folder, one per subfolder (the plots)."""
+    if not paths:
+        return
+    folder = Path(os.path.commonpath([p.parent for p in paths]))
+    echo(f"Exports in {folder}/ (pseudonymised):")
+    shown: set[str] = set()
+    for path in paths:
+        part = path.relative_to(folder).parts[0]
+        if part in shown:
+            continue
+        shown.add(part)
+        inside = [p for p in paths if p.relative_to(folder).parts[0] == part]
+        echo(f"  {part}" if len(inside) == 1 and inside[0].parent == folder else
+             f"  {part}/ ({len(inside)} files)")
 
 
 @app.command("segment")
@@ -78,7 +116,9 @@ def segment_command(workspace: Path = typer.Argument(..., help="Study workspace.
     from hoi_nlp.store import Workspace
 
     result = segment_stage(Workspace.open(workspace, create=False), load_settings(settings))
-    echo(f"Segmented {result['sources_segmented']} sources into {result['segments_created']} new segments.")
+    echo(f"Segmented {result['sources_segmented']} sources into {result['coding_units_created']} new coding "
+         f"units ({result['segments_created']} new segments of every kind: answers, turns, passages, "
+         "sentences).")
 
 
 @codebook_app.command("validate")

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from hoi_nlp import progress
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ExportError
 from hoi_nlp.export.cite import best_quotes, parse_group, register_quotes, search_segments, study_embedding
@@ -20,9 +21,9 @@ from hoi_nlp.export.dataset import TABLE_FORMATS, load_coded_study
 from hoi_nlp.export.formats import ExportContext, load_formats
 from hoi_nlp.export.publish import staging
 from hoi_nlp.export.study import CodedStudy, public_view
-from hoi_nlp.privacy.guard import LeakGuard
+from hoi_nlp.privacy.guard import LEAK_HINT, LeakGuard
 from hoi_nlp.privacy.redact import StudyRedactor
-from hoi_nlp.records import Quote
+from hoi_nlp.records import Quote, Source
 from hoi_nlp.settings import Settings
 from hoi_nlp.store import Workspace
 
@@ -40,16 +41,27 @@ class OpenStudy:
     study: CodedStudy
     redact: StudyRedactor
     guard: LeakGuard
+    codebook: Codebook | None = None
+    sources: tuple[Source, ...] = ()  # the original sources (their metadata names the guard knows)
+
+    def current_guard(self) -> LeakGuard:
+        """The guard over every original the key knows now: writing the files may have taught it
+        names (a memo, a speaker label) that must not appear in any file either."""
+        if self.codebook is None:
+            return self.guard
+        return LeakGuard.for_study(self.redact.key, self.codebook, self.sources, raw=self.guard.raw)
 
 
 def open_study(workspace: Workspace, codebook: Codebook, *, settings: Settings, raw: bool = False) -> OpenStudy:
-    """Load the coded study, redact every source once (cached), and build its guard."""
+    """Load the coded study, redact every source once (cached), make its public view, and build
+    its guard (after the view: names found in attribute values and memos are guarded too)."""
     study = load_coded_study(workspace, codebook)
     redact = StudyRedactor(workspace, settings, raw=raw)
     sources = list(study.sources.values())
     redact.prepare(sources)
+    public = public_view(study, redact)
     guard = LeakGuard.for_study(redact.key, codebook, sources, raw=raw)
-    return OpenStudy(public_view(study, redact), redact, guard)
+    return OpenStudy(public, redact, guard, codebook, tuple(sources))
 
 
 def _output_dir(workspace: Workspace, output: Path | None) -> tuple[Path, str | None]:
@@ -84,10 +96,19 @@ def export_study(
                             raw=raw, csv_dialect=csv_dialect, quotes_per_code=quotes_per_code,
                             embeddings=embeddings, file_name=file_name)
         files: list[Path] = []
-        for name in formats:
-            files += [f for f in registry.get(name)(ctx) if f not in files]
-        for path in files:
-            opened.guard.check_file(path)
+        with progress.stage("export", len(formats) + 1, unit="steps") as bar:
+            for name in formats:
+                files += [f for f in registry.get(name)(ctx) if f not in files]
+                bar.advance()
+            guard = opened.current_guard()
+            for path in files:  # the last step: every file read back by the leak guard
+                try:
+                    guard.check_file(path)
+                except ExportError as exc:  # name the file where it would have been published
+                    final = out_dir / Path(path).resolve().relative_to(stage.dir.resolve())
+                    raise ExportError(exc.message, path=str(final), where=exc.where,
+                                      hint="no file of this export was published; " + LEAK_HINT) from exc
+            bar.advance()
         opened.redact.save()
         published = stage.publish(files)
     logger.info("exported %s", ", ".join(p.name for p in published))

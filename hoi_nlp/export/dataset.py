@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,7 @@ from hoi_nlp.export.tables import (
     respondent_rows,
     segment_rows,
 )
-from hoi_nlp.io import write_atomic
+from hoi_nlp.io import safe_frame, write_atomic
 from hoi_nlp.privacy.guard import RAW_MARK, RAW_NOTE, LeakGuard
 from hoi_nlp.review.decisions import code_reviews, current_state
 from hoi_nlp.store import Workspace, load_assignments, load_segments, load_sources
@@ -138,11 +139,14 @@ def dataset_sheets(study: CodedStudy, *, redact: Redactor, raw: bool = False) ->
 
 
 def write_csv(frame: pd.DataFrame, path: Path, *, dialect: str = "excel") -> None:
-    """``excel``: UTF-8 BOM, comma, CRLF; ``excel-da``: UTF-8 BOM, semicolon, CRLF, decimal comma."""
+    """``excel``: UTF-8 BOM, comma, CRLF; ``excel-da``: UTF-8 BOM, semicolon, CRLF, decimal comma.
+
+    Texts a spreadsheet would run as a formula ("=HYPERLINK(…)") get a leading ``'`` (:func:`safe_frame`).
+    """
     if dialect not in CSV_DIALECTS:
         raise ExportError(f"unknown CSV dialect '{dialect}'", hint=f"choose {' or '.join(CSV_DIALECTS)}")
     danish = dialect == "excel-da"
-    frame.to_csv(
+    safe_frame(frame).to_csv(
         path,
         index=False,
         sep=";" if danish else ",",
@@ -215,21 +219,25 @@ def export_figures(study: CodedStudy, out_dir: Path, *, guard: LeakGuard) -> lis
     from hoi_nlp.export.plots import bar_chart, heatmap
 
     total = len(study.respondents)
-    paths = []
+    drawings: list[tuple[str, list[str], Callable[[], Path]]] = []  # (name, labels, draw)
     for family in study.codebook.families:
         frequencies = frequency_rows(study, family.id)
         title = f"{family.label}: andel af respondenterne, der nævner koden"
-        guard.check_texts([title, *_labels(frequencies, "label")], where=f"figure andele_{family.id}")
-        paths.append(bar_chart(frequencies, out_dir / f"andele_{family.id}.png", total=total, title=title))
+        path = out_dir / f"andele_{family.id}.png"
+        drawings.append((path.stem, [title, *_labels(frequencies, "label")],
+                         lambda f=frequencies, p=path, t=title: bar_chart(f, p, total=total, title=t)))
         for attribute in crosstab_attributes(study)[:3]:
             shares = crosstab_shares(study, family.id, attribute)
             if not shares.empty and shares.shape[1] >= 2:
                 label = ATTRIBUTE_LABELS.get(attribute, attribute)
                 title = f"{family.label} efter {label.lower()} (pct. af respondenterne)"
-                name = f"krydstabel_{family.id}_{attribute}"
-                guard.check_texts([title, *_labels(shares)], where=f"figure {name}")
-                paths.append(heatmap(shares, out_dir / f"{name}.png", percent=True, title=title,
-                                     value_label="Andel (pct.)"))
+                path = out_dir / f"krydstabel_{family.id}_{attribute}.png"
+                drawings.append((path.stem, [title, *_labels(shares)],
+                                 lambda f=shares, p=path, t=title: heatmap(f, p, percent=True, title=t,
+                                                                           value_label="Andel (pct.)")))
+    for name, labels, _ in drawings:  # every label of every figure, before the first is drawn
+        guard.check_texts(labels, where=f"figure {name}")
+    paths = [draw() for _, _, draw in drawings]
     paths.append(cooccurrence_figure(study, out_dir / "samforekomst_respondent.png", guard=guard))
     return paths
 

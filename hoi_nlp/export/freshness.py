@@ -26,8 +26,12 @@ logger = logging.getLogger(__name__)
 MANIFEST = ".export-manifest.json"
 
 
-def _table_digest(workspace: Workspace, *columns: Any) -> str:
-    query = select(*columns).order_by(*columns)
+def _table_digest(workspace: Workspace, key: Sequence[Any], *columns: Any) -> str:
+    """Digest of ``key`` + ``columns`` over all rows, ordered by the unique ``key`` only.
+
+    Never ORDER BY a JSON column: PostgreSQL has no ordering operator for ``json``.
+    """
+    query = select(*key, *columns).order_by(*key)
     with workspace.engine.connect() as conn:
         return content_hash("\n".join("\t".join(map(str, row)) for row in conn.execute(query)))
 
@@ -50,9 +54,11 @@ def export_key(workspace: Workspace, codebook: Codebook, *, settings: Settings, 
     parts = [
         __version__, codebook.version_tag, privacy_fingerprint(settings), settings.model_dump_json(),
         json.dumps(options, sort_keys=True, default=str),
-        _table_digest(workspace, sources_table.c.source_id, sources_table.c.content_hash, sources_table.c.attributes),
-        _table_digest(workspace, assignments_table.c.segment_id, assignments_table.c.code_id,
-                      assignments_table.c.coder, assignments_table.c.confidence),
+        _table_digest(workspace, [sources_table.c.source_id], sources_table.c.content_hash,
+                      sources_table.c.attributes),
+        _table_digest(workspace, [assignments_table.c.segment_id, assignments_table.c.code_id,
+                                  assignments_table.c.coder], assignments_table.c.confidence,
+                      assignments_table.c.tier, assignments_table.c.stance),
         _decisions_digest(workspace),
     ]
     return content_hash("\x1f".join(parts))

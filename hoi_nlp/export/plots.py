@@ -106,5 +106,5 @@ def _save(fig: object, path: Path, plt: object) -> Path:
     fig.tight_layout()  # type: ignore[attr-defined]
     write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=DPI, format="png"))  # type: ignore[attr-defined]
     plt.close(fig)  # type: ignore[attr-defined]
-    logger.info("wrote figure %s", path)
+    logger.debug("wrote figure %s", path)
     return path

@@ -1,38 +1,76 @@
 """REFI-QDA exchange (QDA-XML 1.0): ``.qdpx`` projects and ``.qdc`` codebooks.
 
-A ``.qdpx`` is a zip with ``project.qde`` and ``Sources/<guid>.txt``. Each source is a
-plain-text source (UTF-8, ``\\n`` line endings exactly as in ``source.text``) and each coding a
-``PlainTextSelection`` whose ``startPosition``/``endPosition`` are character offsets into
-that text. The codebook becomes a code tree (families as parent codes), respondents become
-cases with their attributes as variables, memos become notes. NVivo, ATLAS.ti, MAXQDA and
-QualCoder open it.
+A ``.qdpx`` is a zip with ``project.qde`` and ``sources/<guid>.txt``. Each source is a plain-text
+source (UTF-8 without BOM, ``\\n`` line endings only) and each coding one ``PlainTextSelection``
+whose ``startPosition``/``endPosition`` are character offsets into that text. The codebook becomes
+a code tree (families as categories, ``isCodable="false"``), respondents become cases and their
+attributes variables (on the case and on each of its sources), memos become notes.
 
-Pseudonymised exports redact each source piecewise, cut at every coding boundary, so the
-offsets of the codings in the pseudonymised text are known exactly. GUIDs are uuid5 of the
-records' ids, and zip entries carry a fixed date, so re-exporting gives the same file.
+What the importers of QualCoder, NVivo, MAXQDA and ATLAS.ti need, and why:
+
+- ``Project@origin`` is set (QualCoder's importer fails without it).
+- Texts are UTF-8 without BOM and LF only (QualCoder inserts a space after every line break when
+  the first one is CRLF; a BOM shifts its offsets by one).
+- Code names are unique across the codebook (QualCoder merges same-named codes and drops codings).
+- Human analysts are listed before the machine user (QualCoder makes the first user the active
+  coder); a placeholder analyst is listed when nobody has reviewed yet.
+- One selection per coding, created by the coding's user (QualCoder takes the owner from the
+  selection and copies the selection's Description into the coding memo): provenance stays short
+  and per coding; analysts' memos are Notes (with ``creationDateTime``) and part of that memo.
+- Source names are safe as Windows file names and have no "." (QualCoder reads an extension).
+- Respondent attributes are also per-source variables (QualCoder ignores ``SourceRef`` in cases).
+
+Pseudonymised exports slice each source from its one redaction, so the offsets of the codings in
+the pseudonymised text are known exactly. GUIDs are uuid5 of the records' ids and zip entries
+carry a fixed date, so re-exporting gives the same file.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from hoi_nlp import __version__
 from hoi_nlp.codebook import Code, Codebook
 from hoi_nlp.export.formats import ExportContext, exporters
 from hoi_nlp.export.study import CodedStudy, Coding, Redactor
 from hoi_nlp.export.tables import exported_attributes
 from hoi_nlp.io import write_atomic
-from hoi_nlp.qda import CODEBOOK_NS, MACHINE_USER, PROJECT_NS, guid
+from hoi_nlp.qda import (
+    CODEBOOK_NS,
+    MACHINE_USER,
+    PLACEHOLDER_ANALYST,
+    PROJECT_NS,
+    code_names,
+    guid,
+    source_names,
+)
+
+if TYPE_CHECKING:
+    from hoi_nlp.store import Workspace
 
 logger = logging.getLogger(__name__)
 
 _ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+SOURCES_FOLDER = "sources"  # lower case, as the REFI-QDA standard names it
+ORIGIN = f"hoi_nlp {__version__}"
 FAMILY_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+STANCE_LABELS = {"hindrance": "hindring", "precondition": "forudsætning", "overcome": "overvundet",
+                 "rating": "vurdering"}
+# XML 1.0 cannot hold these characters (neither in text nor in attributes).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _XML_ILLEGAL.sub(" ", text)
 
 
 def _el(parent: etree._Element | None, tag: str, ns: str = PROJECT_NS, **attrs: str) -> etree._Element:
@@ -41,59 +79,53 @@ def _el(parent: etree._Element | None, tag: str, ns: str = PROJECT_NS, **attrs: 
         etree.Element(qualified, nsmap={None: ns}) if parent is None else etree.SubElement(parent, qualified)
     )
     for key, value in attrs.items():
-        element.set(key, value)
+        element.set(key, _clean(value))
     return element
 
 
 def _text_el(parent: etree._Element, tag: str, text: str, ns: str = PROJECT_NS) -> etree._Element:
     element = _el(parent, tag, ns)
-    element.text = text
+    element.text = _clean(text)
     return element
+
+
+def _date(value: datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 # ---------------------------------------------------------------- codebook
 
 
-def _code_el(parent: etree._Element, code: Code, color: str, ns: str) -> None:
-    element = _el(
-        parent,
-        "Code",
-        ns,
-        guid=guid("code", code.id),
-        name=code.label,
-        isCodable="true",
-        color=code.color or color,
-    )
+def code_description(code: Code) -> str:
+    """A code's Description: its description, inclusion and exclusion notes and the ``[hoi: id]`` tag."""
     text = code.description
     if code.include:
         text += f"\nMedtag: {code.include}"
     if code.exclude:
         text += f"\nUdelad: {code.exclude}"
-    _text_el(element, "Description", f"{text.strip()}\n[hoi: {code.id}]".strip(), ns)
+    return f"{text.strip()}\n[hoi: {code.id}]".strip()
 
 
 def codebook_tree(parent: etree._Element, codebook: Codebook, ns: str) -> None:
-    """``Codes`` with one parent code per family and its codes as children."""
+    """``Codes`` with one category (not codable) per family and its codes as children."""
+    families, names = code_names(codebook)
     codes = _el(parent, "Codes", ns)
     for index, family in enumerate(codebook.families):
         color = FAMILY_COLORS[index % len(FAMILY_COLORS)]
-        element = _el(
-            codes,
-            "Code",
-            ns,
-            guid=guid("family", family.id),
-            name=family.label or family.id,
-            isCodable="false",
-            color=color,
-        )
+        element = _el(codes, "Code", ns, guid=guid("family", family.id), name=families[family.id],
+                      isCodable="false", color=color)
         _text_el(element, "Description", f"{family.description}\n[hoi: {family.id}]".strip(), ns)
         for code in family.codes:
-            _code_el(element, code, color, ns)
+            child = _el(element, "Code", ns, guid=guid("code", code.id), name=names[code.id],
+                        isCodable="true", color=code.color or color)
+            _text_el(child, "Description", code_description(code), ns)
 
 
 def codebook_xml(codebook: Codebook) -> bytes:
     """A ``.qdc`` codebook document."""
-    root = _el(None, "CodeBook", CODEBOOK_NS, origin=f"hoi_nlp {codebook.version_tag}")
+    root = _el(None, "CodeBook", CODEBOOK_NS, origin=f"{ORIGIN} ({codebook.version_tag})")
     codebook_tree(root, codebook, CODEBOOK_NS)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
@@ -109,12 +141,38 @@ def export_qdc(codebook: Codebook, path: Path) -> Path:
 
 @dataclass(frozen=True)
 class ExportedSource:
-    """A source as written into the project: its (pseudonymised) text and mapped codings."""
+    """A source as written into the project: its (pseudonymised) text and its codings' spans in it."""
 
     source_id: str
     guid: str
     text: str
     selections: dict[tuple[int, int], list[Coding]]
+
+
+@dataclass(frozen=True)
+class ProjectMemo:
+    """An analyst's memo on a coding (``code_id``) or on a coding unit (``code_id`` None)."""
+
+    segment_id: str
+    code_id: str | None
+    analyst: str
+    created_at: datetime
+    text: str
+    key: str  # what makes its GUID stable (the decision id)
+
+
+@dataclass
+class _Project:
+    study: CodedStudy
+    redact: Redactor
+    memos: Sequence[ProjectMemo]
+    notes: list[tuple[str, ProjectMemo]] = field(default_factory=list)
+
+
+def plain_text(text: str) -> str:
+    """A text as a project stores it: LF only and no BOM, one character for one (offsets unchanged)."""
+    text = text.replace("\r", "\n")
+    return " " + text[1:] if text.startswith("\ufeff") else text
 
 
 def export_sources(study: CodedStudy, redact: Redactor) -> list[ExportedSource]:
@@ -129,20 +187,39 @@ def export_sources(study: CodedStudy, redact: Redactor) -> list[ExportedSource]:
         for coding in by_source.get(source_id, []):
             span = (redaction.position(coding.start), redaction.position(coding.end, end=True))
             selections.setdefault(span, []).append(coding)
-        exported.append(ExportedSource(source_id, guid("source", source_id), redaction.text, selections))
+        exported.append(
+            ExportedSource(source_id, guid("source", source_id), plain_text(redaction.text), selections)
+        )
     return exported
 
 
-def _users(study: CodedStudy) -> list[str]:
-    names = {MACHINE_USER} | {c.analyst for c in study.codings if c.analyst}
-    return sorted(names)
-
-
-def _coding_user(coding: Coding) -> str:
+def coding_user(coding: Coding) -> str:
+    """Who created a coding as the project says: the analyst who accepted or added it, else the machine."""
     return coding.analyst if coding.analyst and coding.review in ("accepted", "added") else MACHINE_USER
 
 
-def _variables(root: etree._Element, study: CodedStudy, attributes: Sequence[str]) -> None:
+def project_users(study: CodedStudy, memos: Sequence[ProjectMemo] = ()) -> list[str]:
+    """The project's users: human analysts (or a placeholder analyst) first, the machine user last."""
+    humans = {coding_user(c) for c in study.codings} | {m.analyst for m in memos if m.analyst}
+    humans.discard(MACHINE_USER)
+    return [*(sorted(humans) or [PLACEHOLDER_ANALYST]), MACHINE_USER]
+
+
+def provenance(coding: Coding) -> str:
+    """The short, per-coding note of where a coding comes from (its selection's Description)."""
+    if coding.review == "added":
+        text = f"tilføjet af {coding.analyst}" if coding.analyst else "tilføjet"
+    elif coding.review == "accepted":
+        text = f"accepteret af {coding.analyst}" if coding.analyst else "accepteret"
+        text += f" (hoi_nlp {coding.confidence:.2f})" if coding.machine else ""
+    else:
+        text = f"hoi_nlp {coding.confidence:.2f}, ikke gennemset"
+    if coding.stance:
+        text += f"; {STANCE_LABELS.get(coding.stance, coding.stance)}"
+    return text
+
+
+def _variables(root: etree._Element, attributes: Sequence[str]) -> None:
     if not attributes:
         return
     variables = _el(root, "Variables")
@@ -150,98 +227,157 @@ def _variables(root: etree._Element, study: CodedStudy, attributes: Sequence[str
         _el(variables, "Variable", guid=guid("variable", name), name=name, typeOfVariable="Text")
 
 
+def _variable_values(parent: etree._Element, attrs: dict[str, str], attributes: Sequence[str]) -> None:
+    for name in attributes:
+        value = _el(parent, "VariableValue")
+        _el(value, "VariableRef", targetGUID=guid("variable", name))
+        _text_el(value, "TextValue", attrs.get(name, ""))
+
+
 def _cases(root: etree._Element, study: CodedStudy, attributes: Sequence[str], redact: Redactor) -> None:
+    if not study.respondents:
+        return
     cases = _el(root, "Cases")
     sources_of: dict[str, list[str]] = {}
     for source in study.sources.values():
         sources_of.setdefault(source.respondent_id, []).append(source.source_id)
     for respondent, attrs in study.respondents.items():
         case = _el(cases, "Case", guid=guid("case", respondent), name=redact.ident(respondent))
-        for name in attributes:
-            value = _el(case, "VariableValue")
-            _el(value, "VariableRef", targetGUID=guid("variable", name))
-            _text_el(value, "TextValue", attrs.get(name, ""))
+        _variable_values(case, attrs, attributes)
         for source_id in sorted(sources_of.get(respondent, [])):
             _el(case, "SourceRef", targetGUID=guid("source", source_id))
 
 
+def _coding_memos(project: _Project) -> dict[tuple[str, str | None], list[ProjectMemo]]:
+    found: dict[tuple[str, str | None], list[ProjectMemo]] = {}
+    for memo in project.memos:
+        found.setdefault((memo.segment_id, memo.code_id), []).append(memo)
+    return found
+
+
 def _selection(
     parent: etree._Element,
+    project: _Project,
     exported: ExportedSource,
     span: tuple[int, int],
-    codings: list[Coding],
-    notes: list[tuple[str, str]],
-    redact: Redactor,
+    coding: Coding,
+    memos: list[ProjectMemo],
 ) -> None:
+    user = guid("user", coding_user(coding))
     sel = _el(
         parent,
         "PlainTextSelection",
-        guid=guid("selection", exported.source_id, *map(str, span)),
+        guid=guid("selection", coding.segment_id, coding.code_id),
         name=exported.text[span[0] : span[1]][:60].replace("\n", " "),
         startPosition=str(span[0]),
         endPosition=str(span[1]),
-        creatingUser=guid("user", MACHINE_USER),
+        creatingUser=user,
     )
-    _text_el(
-        sel,
-        "Description",
-        "; ".join(f"{c.code_id}: {c.review}, sikkerhed {c.confidence:.2f}" for c in codings),
-    )
-    for coding in codings:
-        element = _el(
-            sel,
-            "Coding",
-            guid=guid("coding", coding.segment_id, coding.code_id),
-            creatingUser=guid("user", _coding_user(coding)),
-        )
-        _el(element, "CodeRef", targetGUID=guid("code", coding.code_id))
-        if coding.memo:
-            note_guid = guid("note", coding.segment_id, coding.code_id)
+    shown = [project.redact.value(m.text) for m in memos]
+    description = provenance(coding) + "".join(f"\nMemo ({m.analyst}): {text}" for m, text in zip(
+        memos, shown, strict=True))
+    _text_el(sel, "Description", description)
+    element = _el(sel, "Coding", guid=guid("coding", coding.segment_id, coding.code_id), creatingUser=user)
+    _el(element, "CodeRef", targetGUID=guid("code", coding.code_id))
+    for memo in memos:
+        if memo.code_id is not None:
+            note_guid = guid("note", memo.key)
             _el(element, "NoteRef", targetGUID=note_guid)
-            notes.append((note_guid, redact.value(coding.memo)))
+            project.notes.append((note_guid, memo))
+
+
+def _source(sources: etree._Element, project: _Project, item: ExportedSource, name: str,
+            attributes: Sequence[str], memos: dict[tuple[str, str | None], list[ProjectMemo]]) -> None:
+    study = project.study
+    source = study.sources[item.source_id]
+    element = _el(sources, "TextSource", guid=item.guid, name=name,
+                  plainTextPath=f"internal://{item.guid}.txt", creatingUser=guid("user", MACHINE_USER))
+    locator = f"{source.path} — {source.locator}".strip(" —")
+    _text_el(element, "Description", f"{locator}\n[hoi: source {item.guid}]".strip())
+    for span in sorted(item.selections):
+        for coding in sorted(item.selections[span], key=lambda c: c.code_id):
+            on_coding = memos.get((coding.segment_id, coding.code_id), [])
+            on_unit = memos.get((coding.segment_id, None), [])
+            _selection(element, project, item, span, coding, on_coding + on_unit)
+    units = sorted({seg for seg, code in memos if code is None
+                    and study.segment_by_id[seg].source_id == item.source_id})
+    for segment_id in units:  # memos on a coding unit: notes on its source
+        for memo in memos[(segment_id, None)]:
+            note_guid = guid("note", memo.key)
+            _el(element, "NoteRef", targetGUID=note_guid)
+            project.notes.append((note_guid, memo))
+    _variable_values(element, study.respondents.get(source.respondent_id, {}), attributes)
+
+
+def _notes(root: etree._Element, project: _Project) -> None:
+    if not project.notes:
+        return
+    notes = _el(root, "Notes")
+    _, names = code_names(project.study.codebook)
+    seen = set()
+    for note_guid, memo in project.notes:
+        if note_guid in seen:
+            continue
+        seen.add(note_guid)
+        label = f"Memo: {names.get(memo.code_id, memo.code_id)}" if memo.code_id else "Memo"
+        note = _el(notes, "Note", guid=note_guid, name=label, creatingUser=guid("user", memo.analyst),
+                   creationDateTime=_date(memo.created_at))
+        _text_el(note, "PlainTextContent", project.redact.value(memo.text))
 
 
 def project_xml(
-    study: CodedStudy, exported: Sequence[ExportedSource], *, redact: Redactor, raw: bool = False,
+    study: CodedStudy,
+    exported: Sequence[ExportedSource],
+    *,
+    redact: Redactor,
+    raw: bool = False,
     description: str = "",
+    memos: Sequence[ProjectMemo] | None = None,
 ) -> bytes:
     """The ``project.qde`` document."""
-    root = _el(
-        None,
-        "Project",
-        name=study.name or study.codebook.name or "hoi_nlp",
-        origin="hoi_nlp",
-        creatingUserGUID=guid("user", MACHINE_USER),
-    )
+    memos = list(memos) if memos is not None else memos_of_codings(study)
+    project = _Project(study, redact, memos)
+    root = _el(None, "Project", name=redact.ident(study.name or study.codebook.name or "hoi_nlp"),
+               origin=ORIGIN, creatingUserGUID=guid("user", MACHINE_USER))
     users = _el(root, "Users")
-    for name in _users(study):
+    for name in project_users(study, memos):
         _el(users, "User", guid=guid("user", name), name=name)
     codebook_tree(_el(root, "CodeBook"), study.codebook, PROJECT_NS)
     attributes = exported_attributes(study, raw=raw)
-    _variables(root, study, attributes)
+    _variables(root, attributes)
     _cases(root, study, attributes, redact)
     sources = _el(root, "Sources")
-    notes: list[tuple[str, str]] = []
+    names = source_names(study.sources, redact.ident)
+    by_key = _coding_memos(project)
     for item in exported:
-        source = study.sources[item.source_id]
-        element = _el(
-            sources,
-            "TextSource",
-            guid=item.guid,
-            name=redact.ident(item.source_id),
-            plainTextPath=f"internal://{item.guid}.txt",
-        )
-        _text_el(element, "Description", f"{source.path} — {source.locator}".strip(" —"))
-        for span in sorted(item.selections):
-            _selection(element, item, span, item.selections[span], notes, redact)
-    if notes:
-        notes_el = _el(root, "Notes")
-        for note_guid, text in notes:
-            note = _el(notes_el, "Note", guid=note_guid, name="Memo")
-            _text_el(note, "PlainTextContent", text)
+        _source(sources, project, item, names[item.source_id], attributes, by_key)
+    _notes(root, project)
     if description:
         _text_el(root, "Description", description)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+# When no decision log is at hand (a study built in memory), a coding's memo has no date of its own.
+_UNDATED = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def memos_of_codings(study: CodedStudy) -> list[ProjectMemo]:
+    """Memos as the study's codings carry them (joined, undated): one per coding with a memo."""
+    return [ProjectMemo(c.segment_id, c.code_id, c.analyst or PLACEHOLDER_ANALYST, _UNDATED, c.memo,
+                        f"{c.segment_id}\x1f{c.code_id}") for c in study.codings if c.memo]
+
+
+def memos_of_review(workspace: Workspace, study: CodedStudy) -> list[ProjectMemo]:
+    """The analysts' memos from the decision log (main review), each with its author and date."""
+    from hoi_nlp.review.decisions import current_state
+
+    state = current_state(workspace)
+    wanted = set(study.segment_by_id)
+    found = [ProjectMemo(seg, code, m.analyst, m.created_at, m.text, m.decision_id)
+             for (seg, code), s in state.codes.items() if seg in wanted for m in s.memos if m.text]
+    found += [ProjectMemo(seg, None, m.analyst, m.created_at, m.text, m.decision_id)
+              for seg, note in state.segments.items() if seg in wanted for m in note.memos if m.text]
+    return sorted(found, key=lambda m: (m.segment_id, m.code_id or "", m.created_at, m.key))
 
 
 def _zip_write(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
@@ -254,7 +390,8 @@ def _zip_write(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
 def export_project(ctx: ExportContext) -> list[Path]:
     """The study as a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA and QualCoder."""
     name = ctx.redact.ident(ctx.study.name or "study")
-    return [export_qdpx(ctx.study, ctx.target(f"{name}.qdpx"), redact=ctx.redact, raw=ctx.raw)]
+    memos = memos_of_review(ctx.workspace, ctx.study) if ctx.workspace is not None else None
+    return [export_qdpx(ctx.study, ctx.target(f"{name}.qdpx"), redact=ctx.redact, raw=ctx.raw, memos=memos)]
 
 
 @exporters.register("qdc")
@@ -263,7 +400,8 @@ def export_codebook(ctx: ExportContext) -> list[Path]:
     return [export_qdc(ctx.codebook, ctx.target("codebook.qdc"))]
 
 
-def export_qdpx(study: CodedStudy, path: Path, *, redact: Redactor, raw: bool = False) -> Path:
+def export_qdpx(study: CodedStudy, path: Path, *, redact: Redactor, raw: bool = False,
+                memos: Sequence[ProjectMemo] | None = None) -> Path:
     """Write the study as a REFI-QDA ``.qdpx`` project (atomically)."""
     from hoi_nlp.privacy.guard import RAW_NOTE
 
@@ -271,13 +409,13 @@ def export_qdpx(study: CodedStudy, path: Path, *, redact: Redactor, raw: bool = 
     description = f"Kodet med hoi_nlp, kodebog {study.codebook.version_tag}. " + (
         RAW_NOTE if raw else "Teksterne er pseudonymiserede."
     )
-    project = project_xml(study, exported, redact=redact, raw=raw, description=description)
+    project = project_xml(study, exported, redact=redact, raw=raw, description=description, memos=memos)
 
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w") as archive:
             _zip_write(archive, "project.qde", project)
             for item in exported:
-                _zip_write(archive, f"Sources/{item.guid}.txt", item.text.encode("utf-8"))
+                _zip_write(archive, f"{SOURCES_FOLDER}/{item.guid}.txt", item.text.encode("utf-8"))
 
     logger.info(
         "writing %s: %d sources, %d selections", path, len(exported), sum(len(e.selections) for e in exported)

@@ -13,18 +13,15 @@ import numpy as np
 import pandas as pd
 
 from hoi_nlp.codebook import Codebook
-from hoi_nlp.privacy.redact import KeyRedactor, file_id
+from hoi_nlp.privacy.redact import IDENTIFYING_ATTRIBUTES, REDACTED_ATTRIBUTES, KeyRedactor
 from hoi_nlp.records import CodeAssignment, CodeReview, Segment, Source
 
 logger = logging.getLogger(__name__)
 
 ATTRIBUTE_COLUMNS = ("municipality", "region", "size_group", "role")
-# Respondent attributes that identify a municipality or a person: only in raw exports.
-IDENTIFYING_ATTRIBUTES = frozenset(
-    {"municipality", "interviewer", "interviewer_speakers", "respondent_speakers", "date", "question"}
-)
-# Of those, the question text is shown pseudonymised; the others are left out of pseudonymised exports.
-REDACTED_ATTRIBUTES = frozenset({"question"})
+# Respondent attributes that identify a municipality or a person (only in raw exports) and, of those,
+# the question text, shown pseudonymised: IDENTIFYING_ATTRIBUTES, REDACTED_ATTRIBUTES (privacy.redact).
+__all__ = ["IDENTIFYING_ATTRIBUTES", "REDACTED_ATTRIBUTES"]
 ATTRIBUTE_LABELS = {
     "municipality": "Kommune",
     "region": "Region",
@@ -211,21 +208,15 @@ def _coding(
 def public_view(study: CodedStudy, redact: KeyRedactor) -> CodedStudy:
     """The study as a pseudonymised export shows it: every field that came from the study's files
     passes the redactor. Attribute values, question texts and locators are pseudonymised, names of
-    files become stable ids, and identifying attributes (municipality, interviewer, speakers, date)
-    are left out. The texts stay the originals: exports slice them through ``redact``.
+    files become stable ids, identifying attributes (municipality, interviewer, speakers, date)
+    are left out, analysts' memos are pseudonymised and a study name holding a name becomes an id.
+    The texts stay the originals: exports slice them through ``redact``.
     """
     if redact.raw:
         return study
-    shown = [(k, v) for s in study.sources.values() for k, v in s.attributes.items()
-             if k not in IDENTIFYING_ATTRIBUTES or k in REDACTED_ATTRIBUTES]
-    values = redact.values([v for _, v in shown] + [s.locator for s in study.sources.values()])
-    sources = {
-        source_id: source.model_copy(update={
-            "path": file_id(source.path),
-            "locator": values.get(source.locator, source.locator),
-            "attributes": {k: values.get(v, v) for k, v in source.attributes.items()
-                           if k not in IDENTIFYING_ATTRIBUTES or k in REDACTED_ATTRIBUTES},
-        })
-        for source_id, source in study.sources.items()
-    }
-    return dataclasses.replace(study, sources=sources, sentences=dict(study.sentences))
+    sources = redact.public_sources(study.sources.values())
+    memos = redact.values(r.memo for r in study.reviews.values() if r.memo)
+    reviews = {key: r.model_copy(update={"memo": memos[r.memo]}) if r.memo else r
+               for key, r in study.reviews.items()}
+    return dataclasses.replace(study, sources=sources, reviews=reviews, sentences=dict(study.sentences),
+                               name=redact.ident(study.name))

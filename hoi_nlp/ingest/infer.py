@@ -13,7 +13,8 @@ _ID_RE = re.compile(
     r"respondent|resp\.?[ _-]?id|^id$|^id[ _-]|[ _-]id$|kommune-?id|løbe-?n(umme)?r|^nr\.?$", re.I
 )
 _ATTRIBUTE_RES = {
-    "municipality": re.compile(r"^kommune(navn)?$|^kommune\b(?!.*id)", re.I),
+    # "Kommune", "Kommunenavn", "Hvilken kommune svarer du for?" (not "Kommune-ID", not "kommunens …")
+    "municipality": re.compile(r"^kommune(navn)?$|\bkommune(navn)?\b(?!.*\bid\b)", re.I),
     "region": re.compile(r"region", re.I),
     "size_group": re.compile(r"størrelse|stoerrelse|storrelse|size|indbyggertal", re.I),
     "role": re.compile(r"rolle|role|stilling|titel", re.I),
@@ -85,7 +86,9 @@ def _guess_id(table: Table) -> str:
 
 def _guess_attributes(table: Table, taken: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for name in table.header:
+    for index, name in enumerate(table.header):
+        if looks_free_text(_values(table, index)):  # "Hvordan arbejder kommune og region sammen?"
+            continue
         for attribute, pattern in _ATTRIBUTE_RES.items():
             if attribute not in found and name not in taken and pattern.search(name):
                 found[attribute] = name

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hoi_nlp import progress
 from hoi_nlp.ingest.result import IngestResult
 from hoi_nlp.registry import Registry
 
-FolderReader = Callable[[IngestResult, Path, Path], None]
+FolderReader = Callable[[IngestResult, Path, Path, "progress.Stage | None"], None]
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,14 @@ class Material:
 
     folder: str
     suffixes: tuple[str, ...]
-    reader: str  # "module:function" taking (result, folder, study_dir)
+    reader: str  # "module:function" taking (result, folder, study_dir, progress bar or None)
 
-    def read(self, result: IngestResult, folder: Path, study_dir: Path) -> None:
-        """Read the material's folder into ``result`` (imports the reader on first use)."""
+    def read(self, result: IngestResult, folder: Path, study_dir: Path, bar: progress.Stage | None = None) -> None:
+        """Read the material's folder into ``result``, advancing ``bar`` per file (imports the reader on first use)."""
         import importlib
 
         module, _, name = self.reader.partition(":")
-        getattr(importlib.import_module(module), name)(result, folder, study_dir)
+        getattr(importlib.import_module(module), name)(result, folder, study_dir, bar)
 
 
 materials: Registry[Material] = Registry("study material")

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hoi_nlp import progress
 from hoi_nlp.errors import IngestError
 from hoi_nlp.ingest.materials import material_folders, materials
-from hoi_nlp.ingest.result import FileError, FileReport, IngestResult
+from hoi_nlp.ingest.result import FileError, FileReport, IngestResult, study_files
 from hoi_nlp.records import utcnow
 
 if TYPE_CHECKING:
@@ -42,8 +43,10 @@ def ingest_study(study_dir: Path) -> IngestResult:
             hint="put survey exports + schema.yaml in survey/ and interviews in transcripts/",
         )
     result = IngestResult(study=study_dir.name)
-    for _, material in present:
-        material.read(result, study_dir / material.folder, study_dir)
+    files = sum(len(study_files(study_dir / m.folder, m.suffixes)) for _, m in present)
+    with progress.stage("ingest", files, unit="files") as bar:
+        for _, material in present:
+            material.read(result, study_dir / material.folder, study_dir, bar)
     _flag_other_languages(result)
     return result
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hoi_nlp import progress
 from hoi_nlp.errors import HoiError, IngestError
 from hoi_nlp.ingest.normalize import normalize_text
 from hoi_nlp.ingest.result import FileReport, IngestResult, record_error, relative, study_files
@@ -177,7 +178,8 @@ def _respondent_attributes(cells: list[str], column: dict[str, int], schema: Sur
 SCHEMA_NAMES = ("schema.yaml", "schema.yml")
 
 
-def ingest_survey_folder(result: IngestResult, folder: Path, study_dir: Path) -> None:
+def ingest_survey_folder(result: IngestResult, folder: Path, study_dir: Path,
+                         bar: progress.Stage | None = None) -> None:
     """Read every export in ``survey/`` with the folder's ``schema.yaml`` (the "survey" material)."""
     exports = study_files(folder, TABLE_SUFFIXES)
     if not exports:
@@ -215,3 +217,5 @@ def ingest_survey_folder(result: IngestResult, folder: Path, study_dir: Path) ->
             result.add(report, sources)
         except HoiError as exc:
             record_error(result, display, exc)
+        if bar is not None:
+            bar.advance()

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hoi_nlp import progress
 from hoi_nlp.errors import HoiError, IngestError, TranscriptError
 from hoi_nlp.ingest.files import decode_text, read_bytes
 from hoi_nlp.ingest.metadata import TranscriptMeta, find_metadata, load_metadata
@@ -337,7 +338,8 @@ def _transcript_metadata(
     return metadata
 
 
-def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path) -> None:
+def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path,
+                             bar: progress.Stage | None = None) -> None:
     """Read every interview in ``transcripts/`` with its metadata sidecar (the "transcript" material)."""
     files = study_files(folder, TRANSCRIPT_SUFFIXES)
     metadata = _transcript_metadata(result, folder, study_dir, files)
@@ -362,3 +364,5 @@ def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path
             result.turns[source.source_id] = turns
         except HoiError as exc:
             record_error(result, display, exc)
+        if bar is not None:
+            bar.advance()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -200,13 +200,18 @@ class Pseudonymizer:
     def _finish(self, text: str, spans: list[tuple[int, int, str]]) -> PseudonymizedText:
         return apply_spans(text, merge_spans(self._learn(text, spans) + find_originals(text, self.key)), self.key)
 
-    def recognise_many(self, texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
-        """The recogniser's entity spans in each text (the key learns their originals), without the key pass."""
+    def recognise_many(self, texts: Sequence[str], *,
+                       done: Callable[[int], None] | None = None) -> list[list[tuple[int, int, str]]]:
+        """The recogniser's entity spans in each text (the key learns their originals), without the key pass.
+
+        ``done(n)`` is called as each chunk of ``n`` texts is finished (progress).
+        """
         from hoi_nlp.privacy.recognise import detect_entity_spans
 
         texts = list(texts)
         helpers = max(0, min(self.processes, os.cpu_count() or 1) - 1)
-        spans = detect_entity_spans(texts, self.nlp, helpers=helpers, pipeline_args=self._pipeline_args)
+        spans = detect_entity_spans(texts, self.nlp, helpers=helpers, pipeline_args=self._pipeline_args,
+                                    done=done)
         return [self._learn(text, found) for text, found in zip(texts, spans, strict=True)]
 
     def pseudonymize(self, text: str) -> PseudonymizedText:

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -49,7 +49,9 @@ PRIORITY = {"KEEP": 0, "NAVN": 1, "STED": 2, "ORGANISATION": 3, "PERSON": 4, "EN
 STREET_SUFFIXES = ("gade", "vej", "allé", "alle", "stræde", "plads", "torv", "boulevard", "vænge", "have",
                    "park", "toften", "stien", "bakken", "høj", "gyde", "løkke", "vang", "kær", "engen")
 CONTACT_PATTERNS: dict[str, re.Pattern[str]] = {
-    "EMAIL": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    # also written to fool harvesters: "mette(at)vejle.dk", "mette [at] vejle [dot] dk"
+    "EMAIL": re.compile(r"[\w.+-]+(?:@|\s?[(\[{](?:at|snabel-a)[)\]}]\s?)[\w-]+"
+                        r"(?:(?:\.|\s?[(\[{](?:dot|punktum)[)\]}]\s?)[\w-]+)+", re.IGNORECASE),
     "LINK": re.compile(r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]"
                        r"|(?<![@\w.])[\w-]+(?:\.[\w-]+)*\.(?:dk|com|org|net|eu|nu|info|io)\b(?:/[^\s<>\"]*[\w/])?"),
     "CPR": re.compile(r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[- ]?\d{4}(?!\d)"),
@@ -172,6 +174,20 @@ def contact_spans(doc: Doc) -> list[Span]:
     return spans
 
 
+def compound_place_spans(doc: Doc) -> list[Span]:
+    """Hyphen compounds that start with a municipality or place ("Gladsaxe-modellen", "Padborg-teamet")."""
+    spans = []
+    for token in doc:
+        head = token.text.split("-", 1)[0]
+        if "-" not in token.text or not head[:1].isupper():
+            continue
+        word = gaz._strip_genitive(head)
+        label = "KOMMUNE" if word in gaz.municipality_words() else "STED" if word in gaz.place_words() else ""
+        if label:
+            spans.append(Span(doc, token.i, token.i + 1, label=label))
+    return spans
+
+
 def heuristic_spans(doc: Doc) -> list[Span]:
     """Single capitalised words that look like proper names (labelled NAVN)."""
     return [Span(doc, t.i, t.i + 1, label="NAVN") for t in doc if looks_like_name(t)]
@@ -245,6 +261,7 @@ class EntityResolver:
         candidates += [Span(doc, e.start, e.end, label=MODEL_LABELS[e.label_])
                        for e in doc.ents if e.label_ in MODEL_LABELS and not _weak_model_span(e)]
         candidates += self._title_persons(doc) + name_spans(doc) + contact_spans(doc)
+        candidates += compound_place_spans(doc)
         if self.use_heuristics:
             candidates += heuristic_spans(doc)
         candidates = [s for s in candidates if s.label_ in CONTACT_PATTERNS or not is_role_label(s)]
@@ -387,17 +404,24 @@ class _Helper:
 
 
 def detect_entity_spans(texts: Sequence[str], nlp: Language, *, helpers: int = 0,
-                        pipeline_args: PipelineArgs | None = None,
-                        chunk_size: int = 256) -> list[list[EntitySpan]]:
+                        pipeline_args: PipelineArgs | None = None, chunk_size: int = 256,
+                        done: Callable[[int], None] | None = None) -> list[list[EntitySpan]]:
     """Entity spans of every text, in order.
 
     With ``helpers`` and the ``pipeline_args`` of :func:`load_ner_pipeline`, that many helper
     processes take chunks from the end while this process works from the start, so the NER
     uses every core on a large study. If a helper cannot start or dies, this process does the rest.
+    ``done(n)`` is called as each chunk of ``n`` texts is finished (progress).
     """
     texts = list(texts)
     if helpers < 1 or pipeline_args is None or len(texts) < PARALLEL_MIN_TEXTS:
-        return spans_of_texts(nlp, texts)
+        if done is None:
+            return spans_of_texts(nlp, texts)
+        found: list[list[EntitySpan]] = []
+        for start in range(0, len(texts), chunk_size):
+            found += spans_of_texts(nlp, texts[start:start + chunk_size])
+            done(len(texts[start:start + chunk_size]))
+        return found
     chunks = [texts[i:i + chunk_size] for i in range(0, len(texts), chunk_size)]
     results: list[list[list[EntitySpan]] | None] = [None] * len(chunks)
     todo = deque(range(len(chunks)))
@@ -426,7 +450,10 @@ def detect_entity_spans(texts: Sequence[str], nlp: Language, *, helpers: int = 0
             if spans is None:
                 give_up(helper)
             else:
-                results[helper.sent.popleft()] = spans
+                index = helper.sent.popleft()
+                results[index] = spans
+                if done is not None:
+                    done(len(chunks[index]))
 
     try:
         while todo or any(h.sent for h in working):
@@ -437,6 +464,8 @@ def detect_entity_spans(texts: Sequence[str], nlp: Language, *, helpers: int = 0
             if todo:
                 index = todo.popleft()
                 results[index] = spans_of_texts(nlp, chunks[index])
+                if done is not None:
+                    done(len(chunks[index]))
             elif any(h.sent for h in working):
                 collect(block=True)
     finally:

@@ -17,7 +17,6 @@ roles, speaker labels, question texts, memos) goes through the same recogniser a
 from __future__ import annotations
 
 import bisect
-import contextlib
 import logging
 import re
 import threading
@@ -27,9 +26,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, MetaData, String, Table, delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import JSON, Column, MetaData, String, Table, delete, select
 
+from hoi_nlp import progress
 from hoi_nlp.privacy.key import PseudonymKey, key_path, load_key, save_key
 from hoi_nlp.privacy.pseudonymize import (
     Pseudonymizer,
@@ -39,6 +38,7 @@ from hoi_nlp.privacy.pseudonymize import (
     merge_spans,
 )
 from hoi_nlp.records import Source, content_hash, short_hash
+from hoi_nlp.store import Key, create_tables, upsert
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -53,7 +53,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 _metadata = MetaData()
 recognised_table = Table(
     "privacy_recognised", _metadata,
-    Column("source_id", String(300), primary_key=True),
+    Column("source_id", Key, primary_key=True),
     Column("content_hash", String(64), nullable=False),
     Column("fingerprint", String(64), nullable=False),
     Column("spans", JSON, nullable=False),
@@ -69,6 +69,16 @@ _schema_ready: set[str] = set()
 # Attributes whose values are names to replace wherever they occur (the metadata sidecar's).
 NAME_ATTRIBUTES = {"municipality": "KOMMUNE", "interviewer": "PERSON"}
 SPEAKER_ATTRIBUTES = ("interviewer_speakers", "respondent_speakers")
+# Respondent attributes that identify a municipality or a person: left out of what a reader without
+# the original sees (pseudonymised exports, reviewers without --can-see-original). Of those, the
+# question text is shown, pseudonymised.
+IDENTIFYING_ATTRIBUTES = frozenset(
+    {"municipality", "interviewer", "interviewer_speakers", "respondent_speakers", "date", "question"}
+)
+REDACTED_ATTRIBUTES = frozenset({"question"})
+# Names an attribute value may keep: a region groups some twenty municipalities, and reports compare
+# regions on purpose ("Region Midtjylland" stays in the region column; free text still hides it).
+SHOWN_IN_ATTRIBUTES = frozenset({"REGION"})
 _ROLE_LABEL = re.compile(
     r"^(?:[A-ZÆØÅ]{1,2}\d*|interviewer|intervieweren|respondent|informant|moderator|deltager|"
     r"[\wæøå]*(?:direktør|chef|leder|konsulent|rådgiver|borgmester|koordinator|medarbejder))(?:\s*\d+)?$",
@@ -143,7 +153,7 @@ def ensure_privacy_schema(workspace: Workspace) -> None:
     url = str(workspace.engine.url)
     with _schema_lock:
         if url not in _schema_ready:
-            _metadata.create_all(workspace.engine)
+            create_tables(_metadata, workspace.engine)
             _schema_ready.add(url)
 
 
@@ -212,6 +222,15 @@ class KeyRedactor:
     def save(self) -> None:
         """Persist the key (nothing to do without a workspace)."""
 
+    def warm(self) -> None:
+        """Load now what the first redaction would load (the key's matcher and the word lists it checks
+        originals against), e.g. while an app starts, so the first page does not wait for it."""
+        from hoi_nlp.privacy.pseudonymize import known_pattern
+
+        if not self.raw:
+            with self._lock:
+                known_pattern(self.key)
+
     # -- sources
 
     def redaction(self, source: Source) -> Redaction:
@@ -238,15 +257,38 @@ class KeyRedactor:
         """A field value (attribute, question text, memo, label) pseudonymised with the study key."""
         return self.values([text])[text] if text else text
 
-    def values(self, texts: Iterable[str]) -> dict[str, str]:
-        """Several field values at once (one batch through the recogniser)."""
+    def values(self, texts: Iterable[str], *, keep: Iterable[str] = ()) -> dict[str, str]:
+        """Several field values at once (one batch through the recogniser); names labelled as in
+        ``keep`` (``{"REGION"}``) stay."""
         texts = sorted({t for t in texts if t})
         if self.raw:
             return {t: t for t in texts}
+        kept = set(keep)
         with self._lock:
             spans = self._value_spans(texts)
-            return {t: apply_spans(t, merge_spans(spans[t] + find_originals(t, self.key)), self.key)
-                    .text_pseudonymized for t in texts}
+            return {t: apply_spans(t, [s for s in merge_spans(spans[t] + find_originals(t, self.key))
+                                       if s[2] not in kept], self.key).text_pseudonymized for t in texts}
+
+    def public_sources(self, sources: Iterable[Source]) -> dict[str, Source]:
+        """Sources as a reader without the original sees their fields: attribute values, question
+        texts and locators pseudonymised (regions kept), identifying attributes left out, file names
+        replaced by stable ids. Texts stay the originals (slice them through :meth:`redaction`)."""
+        sources = list(sources)
+        if self.raw:
+            return {s.source_id: s for s in sources}
+        shown = [v for s in sources for k, v in s.attributes.items() if isinstance(v, str)
+                 and (k not in IDENTIFYING_ATTRIBUTES or k in REDACTED_ATTRIBUTES)]
+        values = self.values([*shown, *(s.locator for s in sources)], keep=SHOWN_IN_ATTRIBUTES)
+        return {
+            s.source_id: s.model_copy(update={
+                "path": file_id(s.path),
+                "locator": values.get(s.locator, s.locator),
+                "attributes": {k: values.get(v, v) if isinstance(v, str) else v
+                               for k, v in s.attributes.items()
+                               if k not in IDENTIFYING_ATTRIBUTES or k in REDACTED_ATTRIBUTES},
+            })
+            for s in sources
+        }
 
     def ident(self, value: str) -> str:
         """An id as exports show it: unchanged, unless it holds a name ("interview_Ballerup_Henrik"),
@@ -339,7 +381,8 @@ class StudyRedactor(KeyRedactor):
 
     def _recognise(self, sources: Sequence[Source]) -> None:
         logger.info("pseudonymising %d sources", len(sources))
-        results = self.pseudonymizer.recognise_many([s.text for s in sources])
+        with progress.stage("pseudonymise", len(sources), unit="sources") as bar:
+            results = self.pseudonymizer.recognise_many([s.text for s in sources], done=bar.advance)
         rows = [{"source_id": s.source_id, "content_hash": s.content_hash, "fingerprint": self.fingerprint,
                  "spans": [list(span) for span in spans]} for s, spans in zip(sources, results, strict=True)]
         self._store(rows)
@@ -347,19 +390,10 @@ class StudyRedactor(KeyRedactor):
             self._recognised[source.source_id] = (source.content_hash, spans)
 
     def _store(self, rows: list[dict[str, Any]]) -> None:
-        """Replace the cached rows of these sources; a concurrent writer of the same rows is not an error."""
-        ids = [row["source_id"] for row in rows]
-        for attempt in (1, 2):
-            try:
-                with self.workspace.engine.begin() as conn:
-                    for start in range(0, len(ids), 500):
-                        conn.execute(delete(recognised_table)
-                                     .where(recognised_table.c.source_id.in_(ids[start:start + 500])))
-                    conn.execute(insert(recognised_table), rows)
-                return
-            except IntegrityError:  # another process stored the same sources at the same moment
-                if attempt == 2:
-                    raise
+        """Replace the cached rows of these sources (a concurrent writer of the same rows is no error)."""
+        with self.workspace.engine.begin() as conn:
+            for start in range(0, len(rows), 500):
+                upsert(conn, recognised_table, rows[start:start + 500], keys=["source_id"])
 
     def _value_spans(self, texts: Sequence[str]) -> dict[str, list[tuple[int, int, str]]]:
         todo = [t for t in texts if t not in self._values_done]
@@ -377,9 +411,10 @@ class StudyRedactor(KeyRedactor):
         missing = [k for k in ids if k not in found]
         if missing:
             spans = self.pseudonymizer.recognise_many([keys[k] for k in missing])
-            with contextlib.suppress(IntegrityError), self.workspace.engine.begin() as conn:
-                conn.execute(insert(values_table), [{"value_key": k, "spans": [list(s) for s in found_spans]}
-                                                    for k, found_spans in zip(missing, spans, strict=True)])
+            with self.workspace.engine.begin() as conn:
+                upsert(conn, values_table, [{"value_key": k, "spans": [list(s) for s in found_spans]}
+                                            for k, found_spans in zip(missing, spans, strict=True)],
+                       keys=["value_key"], replace=False)
             found.update(zip(missing, spans, strict=True))
             self.save()
         return {keys[k]: found[k] for k in ids}  # type: ignore[misc]

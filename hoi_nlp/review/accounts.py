@@ -3,6 +3,13 @@
 A session is a random token sent as an HttpOnly cookie; the database keeps only its sha256,
 with a per-session CSRF token and the time it was last used. A session expires after
 ``idle`` without use (default 8 hours) or when its owner logs out.
+
+Against password guessing: a password policy (:func:`check_password`: at least
+:data:`MIN_PASSWORD` characters, not a common password, not the username), a back-off per
+username and per client address kept in the workspace database (:class:`LoginLimits`: after a
+few failures each further one doubles the wait, so a restart does not reset it), and the same
+argon2 work for unknown usernames as for known ones (a dummy hash), so timing does not tell
+which usernames exist.
 """
 
 from __future__ import annotations
@@ -14,21 +21,24 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
 from hoi_nlp.errors import ReviewError
 from hoi_nlp.records import utcnow
-from hoi_nlp.review.tables import ensure_review_schema, sessions_table, users_table
+from hoi_nlp.review.tables import ensure_review_schema, login_failures_table, sessions_table, users_table
 from hoi_nlp.store import Workspace
 
 logger = logging.getLogger(__name__)
 
 ROLES = ("analyst", "admin")
 DEFAULT_IDLE = timedelta(hours=8)
-MIN_PASSWORD = 8
+MIN_PASSWORD = 10
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_TRAILING = re.compile(r"[\d\W_]+$")
 
 
 class AccountError(ReviewError):
@@ -75,9 +85,44 @@ def hash_password(password: str) -> str:
     return str(_hasher().hash(password))
 
 
-def _check_password(password: str) -> None:
+@cache
+def common_passwords() -> frozenset[str]:
+    """The bundled list of common passwords (lower case)."""
+    text = resources.files("hoi_nlp.resources").joinpath("common_passwords.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def _is_sequence(text: str) -> bool:
+    """Runs such as "abcdefghij", "9876543210" or "aaaaaaaaaa" (each step the same)."""
+    steps = {ord(b) - ord(a) for a, b in zip(text, text[1:], strict=False)}
+    return len(steps) == 1 and steps <= {-1, 0, 1}
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why ``password`` is too weak (None when it is fine)."""
     if len(password) < MIN_PASSWORD:
-        raise AccountError("the password must have at least {n} characters", n=MIN_PASSWORD)
+        return f"the password must have at least {MIN_PASSWORD} characters"
+    lowered = password.lower()
+    base = _TRAILING.sub("", lowered)
+    if lowered in common_passwords() or base in common_passwords():
+        return "the password is on the list of common passwords"
+    if len(set(lowered)) < 4 or _is_sequence(lowered) or any(
+        lowered == lowered[:n] * (len(lowered) // n) + lowered[:len(lowered) % n] for n in range(1, 5)
+    ):
+        return "the password is a repetition or a sequence of characters"
+    if username and len(username) >= 3 and username.lower() in lowered:
+        return "the password must not contain the username"
+    return None
+
+
+def check_password(password: str, username: str = "") -> None:
+    """Raise :class:`ReviewError` (an :class:`AccountError`) when ``password`` does not meet the policy."""
+    problem = password_problem(password, username)
+    if problem:
+        hint = f"choose a passphrase of {MIN_PASSWORD}+ characters, e.g. four unrelated words"
+        if len(password) < MIN_PASSWORD:
+            raise AccountError("the password must have at least {n} characters", hint=hint, n=MIN_PASSWORD)
+        raise AccountError(problem, hint=hint)
 
 
 def _check_new_user(username: str, password: str, role: str) -> None:
@@ -86,7 +131,7 @@ def _check_new_user(username: str, password: str, role: str) -> None:
                            user=username)
     if role not in ROLES:
         raise AccountError("unknown role '{role}'", hint=f"use one of {', '.join(ROLES)}", role=role)
-    _check_password(password)
+    check_password(password, username)
 
 
 def add_user(
@@ -121,6 +166,21 @@ def add_user(
         )
     logger.info("added user %s (%s)", username, role)
     return User(username, role, can_see_original)
+
+
+def set_password(workspace: Workspace, username: str, password: str) -> User:
+    """Give ``username`` a new password (the policy applies); its sessions end, its back-off is cleared."""
+    user = get_user(workspace, username)
+    if user is None:
+        raise ReviewError(f"no user '{username}'", hint="see `hoi users list`")
+    check_password(password, username)
+    with workspace.engine.begin() as conn:
+        conn.execute(update(users_table).where(users_table.c.username == username)
+                     .values(password_hash=hash_password(password)))
+        conn.execute(update(sessions_table).where(sessions_table.c.username == username).values(ended=True))
+        conn.execute(delete(login_failures_table).where(login_failures_table.c.key == _user_key(username)))
+    logger.info("new password for user %s", username)
+    return user
 
 
 def ensure_local_user(workspace: Workspace, username: str) -> User:
@@ -175,31 +235,117 @@ def remove_user(workspace: Workspace, username: str) -> User:
 
 
 def reset_password(workspace: Workspace, username: str, password: str) -> User:
-    """Give an account a new password and end its open sessions."""
-    _check_password(password)
+    """Give an account a new password (:func:`set_password`: the policy applies, its sessions end)."""
+    return set_password(workspace, username, password)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of a random password: unknown usernames are verified against it (the same argon2 work)."""
+    return hash_password(secrets.token_hex(16))
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """Back-off after failed logins, per username and per client address.
+
+    ``free`` failures cost nothing; each further one locks the name (or the address) for
+    ``base`` seconds, doubling up to ``cap``. Failures older than ``forget`` are forgotten, and a
+    successful login clears the name's and the address's count.
+    """
+
+    free: int = 5
+    base: float = 2.0
+    cap: float = 900.0
+    forget: timedelta = timedelta(hours=1)
+
+    def wait(self, failures: int) -> float:
+        """Seconds locked after ``failures`` failures in a row."""
+        return 0.0 if failures < self.free else min(self.cap, self.base * 2 ** (failures - self.free))
+
+
+DEFAULT_LIMITS = LoginLimits()
+
+
+class LoginBlocked(ReviewError):
+    """Too many failed logins for this name or address: wait ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, int(retry_after + 0.999))
+        super().__init__(f"too many failed logins; try again in {self.retry_after} seconds")
+
+
+def _user_key(username: str) -> str:
+    return "user:" + username.casefold()[:100]
+
+
+def _keys(username: str, address: str | None) -> list[str]:
+    return [_user_key(username)] + ([f"addr:{address[:100]}"] if address else [])
+
+
+def login_wait(workspace: Workspace, username: str, address: str | None = None, *,
+               now: datetime | None = None) -> float:
+    """Seconds before ``username`` (or anyone from ``address``) may try to log in again (0: now)."""
     ensure_review_schema(workspace)
+    now = now or utcnow()
+    with workspace.engine.connect() as conn:
+        rows = conn.execute(select(login_failures_table.c.locked_until)
+                            .where(login_failures_table.c.key.in_(_keys(username, address)))).all()
+    return max([(_aware(r[0]) - now).total_seconds() for r in rows if r[0] is not None] + [0.0])
+
+
+def record_login(workspace: Workspace, username: str, address: str | None, ok: bool, *,
+                 limits: LoginLimits = DEFAULT_LIMITS, now: datetime | None = None) -> None:
+    """Count a failed login (and lock when due) or clear the counts after a successful one."""
+    now = now or utcnow()
+    keys = _keys(username, address)
+    table = login_failures_table
     with workspace.engine.begin() as conn:
-        row = _existing(conn, username)
-        conn.execute(update(users_table).where(users_table.c.username == username)
-                     .values(password_hash=hash_password(password)))
-        conn.execute(update(sessions_table).where(sessions_table.c.username == username).values(ended=True))
-    logger.info("new password for user %s", username)
-    return User(username, str(row["role"]), bool(row["can_see_original"]), bool(row["active"]))
+        conn.execute(delete(table).where(table.c.last_failure < now - limits.forget))
+        if ok:
+            conn.execute(delete(table).where(table.c.key.in_(keys)))
+            return
+        query = select(table.c.key, table.c.failures).where(table.c.key.in_(keys))
+        known: dict[str, int] = {r[0]: r[1] for r in conn.execute(query)}
+        for key in keys:
+            failures = known.get(key, 0) + 1
+            wait = limits.wait(failures)
+            values = {"failures": failures, "last_failure": now,
+                      "locked_until": now + timedelta(seconds=wait) if wait else None}
+            if key in known:
+                conn.execute(update(table).where(table.c.key == key).values(**values))
+            else:
+                conn.execute(insert(table), [{"key": key, **values}])
+    if limits.wait(max(known.values(), default=0) + 1):
+        logger.warning("repeated failed logins (name or address locked for a while)")
 
 
-def authenticate(workspace: Workspace, username: str, password: str) -> User | None:
-    """The user when ``password`` matches, else None (timing does not reveal unknown names)."""
+def authenticate(workspace: Workspace, username: str, password: str, *, address: str | None = None,
+                 limits: LoginLimits | None = DEFAULT_LIMITS) -> User | None:
+    """The user when ``password`` matches, else None.
+
+    Unknown names cost the same argon2 work as known ones (timing does not reveal which exist).
+    With ``limits``, a name or ``address`` locked after repeated failures raises
+    :class:`LoginBlocked` before the password is looked at; ``limits=None`` skips the back-off.
+    """
     from argon2.exceptions import InvalidHashError, VerificationError
 
     ensure_review_schema(workspace)
+    dummy = _dummy_hash()  # made once per process, before any name is looked up
+    if limits is not None:
+        wait = login_wait(workspace, username, address)
+        if wait > 0:
+            raise LoginBlocked(wait)
     with workspace.engine.connect() as conn:
         row = conn.execute(select(users_table).where(users_table.c.username == username)).mappings().first()
-    stored = row["password_hash"] if row else hash_password(secrets.token_hex(8))
+    stored = row["password_hash"] if row else dummy
     try:
-        _hasher().verify(stored, password)
+        ok = bool(_hasher().verify(stored, password)) and row is not None and bool(row["active"])
     except (VerificationError, InvalidHashError):
-        return None
-    if row is None or not row["active"]:
+        ok = False
+    if limits is not None:
+        record_login(workspace, username, address, ok, limits=limits)
+    if not ok or row is None:
         return None
     return User(row["username"], row["role"], bool(row["can_see_original"]), True)
 

@@ -11,26 +11,147 @@ without any preparation step.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Collection, Iterable, Sequence
 
 from hoi_nlp.privacy.pseudonymize import ReplacedSpan
 from hoi_nlp.privacy.redact import KeyRedactor, StudyRedactor
-from hoi_nlp.records import Source
+from hoi_nlp.records import Segment, Source
 from hoi_nlp.settings import Settings
 from hoi_nlp.store import Workspace, load_sources
 
 logger = logging.getLogger(__name__)
 
 Hidden = ReplacedSpan
+# Respondent attributes a reviewer without original-text rights sees (pseudonymised) and may filter by.
+SHOWN_ATTRIBUTES = ("role", "size_group", "region")
 
 
-class PrivacyView:
-    """Replaced spans per source and pseudonymised labels, from the study's one redactor."""
+class FullView:
+    """A reviewer with original-text rights: every label and id as it is (the same interface as
+    :class:`PrivacyView`, so pages and filters need not ask who is looking)."""
+
+    private = False
+
+    def speaker(self, label: str | None) -> str:
+        """The speaker label as shown."""
+        return label or ""
+
+    def ident(self, value: str) -> str:
+        """An id as shown."""
+        return value
+
+    def memo(self, text: str) -> str:
+        """An analyst's memo as shown."""
+        return text
+
+    def sources(self, sources: Iterable[Source]) -> dict[str, Source]:
+        """Sources with their fields as shown, by id."""
+        return {s.source_id: s for s in sources}
+
+    def source(self, source: Source) -> Source:
+        """One source with its fields as shown."""
+        return self.sources([source])[source.source_id]
+
+    def attribute(self, source: Source, key: str) -> str:
+        """An attribute value as shown ("" when hidden or missing)."""
+        return str(self.source(source).attributes.get(key, "") or "")
+
+    def segment(self, seg: Segment) -> Segment:
+        """A segment with its id, source id, parent id and speaker as shown (offsets unchanged)."""
+        return seg
+
+    def real_id(self, shown_id: str, ids: Collection[str]) -> str | None:
+        """The segment id behind a shown one (None: no such segment for this reader)."""
+        return shown_id if shown_id in ids else None
+
+
+class PrivacyView(FullView):
+    """Replaced spans per source and pseudonymised labels, from the study's one redactor.
+
+    What a reviewer without original-text rights sees: texts as their one redaction; speaker
+    labels as role or placeholder ("Henrik" -> "[PERSON 3]"); attribute values, question texts
+    and memos pseudonymised; identifying attributes (municipality, interviewer, date) left out;
+    file names as stable ids; ids that hold a name ("interview_Ballerup_Henrik:t3") as opaque ids,
+    also in links (:meth:`real_id` maps them back, and the real id is not accepted from them).
+    """
+
+    private = True
 
     def __init__(self, workspace: Workspace, settings: Settings | None = None, *,
                  redactor: KeyRedactor | None = None) -> None:
         self.workspace = workspace
         self.redactor = redactor or StudyRedactor(workspace, settings or Settings())
+        self._lock = threading.RLock()
+        self._sources: dict[str, tuple[str, int, Source]] = {}
+        self._aliases: tuple[tuple[int, int], dict[str, str]] | None = None
+
+    def _grew(self, before: int) -> None:
+        if len(self.redactor.key.originals) != before:
+            self.redactor.save()  # a label the key did not know yet keeps its placeholder from now on
+
+    def speaker(self, label: str | None) -> str:
+        """A speaker label with names replaced by their placeholders (roles stay)."""
+        with self._lock:
+            before = len(self.redactor.key.originals)
+            shown = self.redactor.speaker(label)
+            self._grew(before)
+            return shown
+
+    def ident(self, value: str) -> str:
+        """An id as shown: unchanged unless it holds a name, then a stable opaque id."""
+        return self.redactor.ident(value) if value else value
+
+    def memo(self, text: str) -> str:
+        """An analyst's memo, pseudonymised (an analyst with rights may have named someone)."""
+        return self.value(text) if text else text
+
+    def sources(self, sources: Iterable[Source]) -> dict[str, Source]:
+        """Sources as shown: :meth:`~hoi_nlp.privacy.redact.KeyRedactor.public_sources`, plus the
+        respondent id as shown (cached per source until its content or the key changes)."""
+        wanted = {s.source_id: s for s in sources}
+        with self._lock:
+            size = len(self.redactor.key.originals)
+            todo = [s for s in wanted.values()
+                    if self._sources.get(s.source_id, ("", 0))[:2] != (s.content_hash, size)]
+            if todo:
+                before = size
+                for sid, public in self.redactor.public_sources(todo).items():
+                    shown = public.model_copy(update={"respondent_id": self.ident(public.respondent_id)})
+                    self._sources[sid] = (public.content_hash, before, shown)
+                self._grew(before)
+            return {sid: self._sources[sid][2] for sid in wanted}
+
+    def segment(self, seg: Segment) -> Segment:
+        """A segment with its ids and speaker as shown (offsets unchanged)."""
+        update = {"segment_id": self.ident(seg.segment_id), "source_id": self.ident(seg.source_id),
+                  "parent_id": self.ident(seg.parent_id) if seg.parent_id else seg.parent_id,
+                  "speaker": self.speaker(seg.speaker) if seg.speaker else seg.speaker}
+        return seg.model_copy(update=update)
+
+    def real_id(self, shown_id: str, ids: Collection[str]) -> str | None:
+        """The segment id behind a shown one; a real id that holds a name is not accepted (it
+        would confirm a guessed name)."""
+        with self._lock:
+            stamp = (len(self.redactor.key.originals), len(ids))
+            if self._aliases is None or self._aliases[0] != stamp:
+                aliases = {}
+                for sid in ids:
+                    shown = self.ident(sid)
+                    if shown != sid:
+                        aliases[shown] = sid
+                self._aliases = (stamp, aliases)
+            aliases = self._aliases[1]
+        if shown_id in aliases:
+            return aliases[shown_id]
+        return shown_id if shown_id in ids and self.ident(shown_id) == shown_id else None
+
+    def warm(self) -> None:
+        """Load what the first page needs (the key's matcher and its word lists); call it at start-up."""
+        try:
+            self.redactor.warm()
+        except Exception as exc:  # noqa: BLE001 - the first page that needs it reports the problem
+            logger.warning("preparing the pseudonymised view failed: %s", exc)
 
     def hidden(self, source: Source) -> list[Hidden]:
         """Spans of ``source.text`` to hide."""
@@ -44,10 +165,6 @@ class PrivacyView:
     def text(self, source: Source, start: int, end: int) -> str:
         """The pseudonymised text of ``source.text[start:end]`` (as every export shows it)."""
         return self.redactor.span(source, start, end)
-
-    def speaker(self, label: str | None) -> str:
-        """A speaker label with names replaced by their placeholders."""
-        return self.redactor.speaker(label)
 
     def value(self, text: str) -> str:
         """A field value (attribute, memo) pseudonymised with the study key."""

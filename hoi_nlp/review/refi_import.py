@@ -1,38 +1,81 @@
 """Bring REFI-QDA work back: a ``.qdc`` codebook as hoi_nlp YAML, ``.qdpx`` codings as review decisions.
 
-Codes are matched by GUID (hoi_nlp's own exports), then by the ``[hoi: id]`` tag in the
-description, then by label. Selections are mapped from the exported (possibly pseudonymised)
-text back to the source text by aligning the two texts, and attached to the coding unit
-they fit (exactly, else the smallest unit containing them, else the one overlapping most).
+Reading accepts what QualCoder, NVivo, MAXQDA and ATLAS.ti write: any single ``*.qde`` in the
+archive, a ``sources``/``Sources`` folder (members looked up case-insensitively), texts with a BOM
+(offsets count after it) and CRLF line breaks (counted as one or two characters, whichever the
+selections fit), ``plainTextPath``, ``richTextPath`` or inline ``PlainTextContent``, GUIDs in any
+case and with braces, codes nested under categories, and any namespace version. It refuses what
+could harm: DTDs (XXE, billion laughs), members that unpack beyond a size limit (zip bombs),
+paths out of the archive (``internal://../../etc/passwd``) and offsets that are not integers,
+negative, reversed or beyond the text. Every refusal is one :class:`ReviewError` naming the file
+and the element or offset.
+
+Decisions mean what the analyst did in the other tool (see :func:`plan_import`): codings the
+machine user created and nobody changed record nothing; codings of a human user become that user's
+``accept`` (where they match a machine coding) or ``add``, plus a ``span`` where the bounds differ;
+codings the project had when it was exported and the file lacks become ``reject``. Everything is
+checked first and then written in one transaction: all or nothing.
+
+Texts are mapped from the file (possibly pseudonymised, possibly changed by the tool) back to the
+study's source text in linear time: exact match first, then an anchored diff around mismatches.
 """
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import logging
 import re
+import tempfile
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from lxml import etree
 
 from hoi_nlp.codebook import Codebook
-from hoi_nlp.errors import CodebookError, ExportError
+from hoi_nlp.errors import CodebookError, HoiError, ReviewError
 from hoi_nlp.io import write_text_atomic
-from hoi_nlp.qda import CODEBOOK_NS, PROJECT_NS, guid
-from hoi_nlp.records import CodeAssignment, Segment, Source
+from hoi_nlp.qda import (
+    CODE_TAG,
+    MACHINE_USER,
+    PLACEHOLDER_ANALYST,
+    SOURCE_TAG,
+    code_names,
+    guid,
+    is_machine_user,
+    normal_guid,
+    source_names,
+)
+from hoi_nlp.records import CodeAssignment, ReviewDecision, Segment, Source, utcnow
 
 if TYPE_CHECKING:
+    from hoi_nlp.review.decisions import ReviewState
     from hoi_nlp.store import Workspace
 
 logger = logging.getLogger(__name__)
 
-_TAG = re.compile(r"\[hoi: ([a-z0-9_.]+)\]")
+# Limits on what an import unpacks and aligns (module constants, so tests can lower them).
+MAX_MEMBER_BYTES = 64 * 2**20  # one file inside the archive, unpacked
+MAX_TOTAL_BYTES = 512 * 2**20  # everything read from one archive, unpacked
+MAX_MEMBERS = 100_000
+MAX_XML_BYTES = 64 * 2**20  # a .qdc file
+MAX_SOURCE_CHARS = 5_000_000  # one source text (either side of an alignment)
+DIFF_WINDOW = 10_000  # product of two window lengths difflib aligns without looking for anchors
+DIFF_WINDOW_FALLBACK = 4_000_000  # ... and where no anchor is left
+DIFF_BUDGET = 100_000_000  # all difflib windows of one source together (about 5 s at worst)
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 _TRANSLIT = {"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"}
+_WORD = re.compile(r"\w+")
+_INT = re.compile(r"\s*\+?\d{1,12}\s*")
+_PSEUDO_USERS = {"atlas.ti", "default", ""}  # tool pseudo-users: nobody in particular
+ACTION_ORDER = ("accept", "reject", "add", "span", "unchanged")
 
 
 def slug(name: str) -> str:
@@ -43,94 +86,541 @@ def slug(name: str) -> str:
     return text if text[:1].isalpha() else f"k_{text}" if text else "kode"
 
 
-def _parse(path: Path) -> etree._Element:
+# ---------------------------------------------------------------- safe XML and archives
+
+
+def parse_xml(data: bytes, *, path: str, member: str, error: type[HoiError] = ReviewError) -> etree._Element:
+    """Parse REFI-QDA XML safely (no DTD, no entities, no network) with namespaces stripped.
+
+    Elements are matched by local name, so ``urn:QDA-XML:project:1.0``, ``…:1:0`` and ``…:0:4`` read
+    alike. A document type declaration is refused: REFI-QDA files have none, and its entities could
+    read local files (XXE) or expand without end (billion laughs).
+    """
+    data = data.removeprefix(_BOMS[0][0])
+    where = member or None
+    if b"<!DOCTYPE" in data or b"<\x00!\x00D\x00O\x00C\x00T\x00Y\x00P\x00E" in data:
+        raise error("the XML declares a DTD (<!DOCTYPE …>), which REFI-QDA files never do; refused "
+                    "(entities could read local files or expand without end)", path=path, where=where,
+                    hint="export the file again from your QDA program")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                             huge_tree=False, remove_comments=True, remove_pis=True)
     try:
-        return etree.parse(str(path)).getroot()
-    except (OSError, etree.XMLSyntaxError) as exc:
-        raise CodebookError(f"not a readable REFI-QDA XML file: {exc}", path=str(path)) from exc
+        root = etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise error(f"not well-formed XML: {getattr(exc, 'msg', exc)}", path=path,
+                    where=f"{member}, line {line}" if line and member else (
+                        f"line {line}" if line else where),
+                    hint="export the file again from your QDA program") from exc
+    if root is None or root.getroottree().docinfo.internalDTD is not None:
+        raise error("the XML declares a DTD, which REFI-QDA files never do; refused", path=path, where=where)
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            element.tag = etree.QName(element).localname
+        else:  # entity references left unresolved: refuse rather than guess
+            raise error("the XML uses entity references; refused", path=path, where=where)
+    return root
 
 
-def _unique(base: str, taken: set[str]) -> str:
-    name, n = base, 2
-    while name in taken:
-        name, n = f"{base}_{n}", n + 1
-    taken.add(name)
-    return name
+def _children(element: etree._Element, tag: str) -> list[etree._Element]:
+    return [child for child in element if child.tag == tag]
 
 
-def _description(element: etree._Element, ns: str) -> str:
-    found = element.find(f"{{{ns}}}Description")
-    return _TAG.sub("", found.text or "").strip() if found is not None else ""
+def _child_text(element: etree._Element, tag: str) -> str | None:
+    for child in element:
+        if child.tag == tag:
+            return child.text or ""
+    return None
 
 
-def _leaf_codes(element: etree._Element, ns: str, prefix: str = "") -> list[tuple[str, etree._Element]]:
-    """(label path, element) of every codable code below ``element`` (nested names joined with ' / ')."""
-    found = []
-    for child in element.findall(f"{{{ns}}}Code"):
-        label = f"{prefix}{child.get('name', '')}"
-        if child.get("isCodable", "true") == "true":
-            found.append((label, child))
-        found += _leaf_codes(child, ns, prefix=f"{label} / ")
-    return found
+class QdpxArchive:
+    """A ``.qdpx`` zip read member by member, each capped in unpacked size; nothing is extracted."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.display = str(path)
+        try:
+            self.zip = zipfile.ZipFile(path)
+            infos = self.zip.infolist()
+        except (OSError, zipfile.BadZipFile, ValueError, EOFError) as exc:
+            raise ReviewError(f"not a readable .qdpx project (not a zip archive: {exc})", path=self.display,
+                              hint="export the project from your QDA program as REFI-QDA (.qdpx)") from exc
+        if len(infos) > MAX_MEMBERS:
+            raise ReviewError(f"the archive holds {len(infos)} files (limit {MAX_MEMBERS})",
+                              path=self.display)
+        self.read_bytes = 0
+        self.members: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            name = info.filename.replace("\\", "/").lstrip("/")
+            if not info.is_dir() and name:
+                self.members.setdefault(name.casefold(), info)
+        self.base = self._base()
+
+    def close(self) -> None:
+        """Close the zip file."""
+        self.zip.close()
+
+    def __enter__(self) -> QdpxArchive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _base(self) -> str:
+        at_root = [n for n in self.members if n.endswith(".qde") and "/" not in n]
+        if not at_root:  # a project zipped with its folder: one .qde one level down
+            at_root = [n for n in self.members if n.endswith(".qde") and n.count("/") == 1]
+        if not at_root:
+            raise ReviewError("the archive holds no project file (*.qde)", path=self.display,
+                              hint="export the project from your QDA program as REFI-QDA (.qdpx)")
+        self.project_member = next((n for n in at_root if n.rsplit("/", 1)[-1] == "project.qde"), None)
+        if self.project_member is None:
+            if len(at_root) > 1:
+                raise ReviewError(f"the archive holds several project files ({', '.join(sorted(at_root))})",
+                                  path=self.display, hint="keep one .qde file in the .qdpx")
+            self.project_member = at_root[0]
+        return self.project_member.rpartition("/")[0] + "/" if "/" in self.project_member else ""
+
+    def read(self, member: str) -> bytes:
+        """A member's bytes (by its case-folded name), refusing more than the limits allow."""
+        info = self.members[member]
+        limit = min(MAX_MEMBER_BYTES, MAX_TOTAL_BYTES - self.read_bytes)
+        allowed = (f"limit {_size(MAX_MEMBER_BYTES)} per file" if limit == MAX_MEMBER_BYTES
+                   else f"limit {_size(MAX_TOTAL_BYTES)} for the whole archive")
+        hint = "this looks like a zip bomb or a damaged file; export the project again"
+        if info.file_size > limit:
+            raise ReviewError(f"{info.filename} would unpack to {_size(info.file_size)} ({allowed})",
+                              path=self.display, hint=hint)
+        try:
+            with self.zip.open(info) as handle:
+                data = handle.read(limit + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError,
+                zlib.error) as exc:
+            raise ReviewError(f"{info.filename} cannot be unpacked: {exc}", path=self.display,
+                              hint="export the project again (without a password)") from exc
+        if len(data) > limit:
+            raise ReviewError(f"{info.filename} unpacks to more than it says ({allowed})", path=self.display,
+                              hint=hint)
+        self.read_bytes += len(data)
+        return data
+
+    def project(self) -> etree._Element:
+        """The project document."""
+        assert self.project_member is not None
+        return parse_xml(self.read(self.project_member), path=self.display,
+                         member=self.members[self.project_member].filename)
+
+    def internal(self, reference: str, *, where: str) -> str:
+        """The member an ``internal://`` path names (looked up in ``sources/`` case-insensitively)."""
+        scheme, sep, rest = reference.partition("://")
+        if not sep or scheme.casefold() != "internal":
+            raise ReviewError(f"'{reference}' is not inside the archive; hoi reads only the texts it holds",
+                              path=self.display, where=where,
+                              hint="export the project with its sources embedded (internal://)")
+        target = rest.replace("\\", "/")
+        parts = target.split("/")
+        if not target or target.startswith("/") or ":" in target or any(p in ("", ".", "..") for p in parts):
+            raise ReviewError(f"the path '{reference}' leaves the archive's sources folder; refused",
+                              path=self.display, where=where)
+        wanted = target.casefold()
+        for candidate in (f"{self.base}sources/{wanted}", f"{self.base}{wanted}"):
+            if candidate in self.members:
+                return candidate
+        raise ReviewError(f"the archive has no file sources/{target}", path=self.display, where=where,
+                          hint="export the project again; the source's text is missing")
 
 
-def qdc_to_codebook_dict(path: Path, *, codebook_id: str | None = None) -> dict:
-    """A hoi_nlp codebook (as a dict) from a ``.qdc`` file: top-level codes become families."""
-    root = _parse(path)
-    ns = CODEBOOK_NS if root.tag == f"{{{CODEBOOK_NS}}}CodeBook" else PROJECT_NS
-    codes_el = (
-        root.find(f"{{{ns}}}Codes") if ns == CODEBOOK_NS else root.find(f"{{{ns}}}CodeBook/{{{ns}}}Codes")
-    )
-    if codes_el is None:
-        raise CodebookError("no <Codes> element: not a REFI-QDA codebook", path=str(path))
-    families, family_ids, loose = [], set(), []
-    for top in codes_el.findall(f"{{{ns}}}Code"):
-        children = _leaf_codes(top, ns)
-        if not children:
-            loose.append((top.get("name", ""), top))
+def _size(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
+
+
+def decode_text(data: bytes, *, path: str, where: str) -> str:
+    """A source text file as text: UTF-8 (or UTF-16 with its BOM); a leading BOM is not part of the text."""
+    encoding = "utf-8"
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            data, encoding = data[len(bom):], name
+            break
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ReviewError(f"the text is not valid {encoding.upper()} (byte {exc.start})", path=path,
+                          where=where, hint="REFI-QDA texts are UTF-8; export the project again") from exc
+
+
+# ---------------------------------------------------------------- the project as read
+
+
+@dataclass(frozen=True)
+class FileCoding:
+    """A ``Coding`` of a selection: the code it refers to and who created it."""
+
+    code_guid: str
+    user_guid: str
+
+
+@dataclass(frozen=True)
+class FileSelection:
+    """A ``PlainTextSelection`` with validated offsets into its source's text as read."""
+
+    guid: str
+    start: int
+    end: int
+    codings: tuple[FileCoding, ...]
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """A text source of the project: its text (LF line breaks, no BOM) and selections into it."""
+
+    guid: str
+    name: str
+    description: str
+    text: str
+    selections: tuple[FileSelection, ...]
+
+
+@dataclass(frozen=True)
+class FileCode:
+    """A code of the project's codebook."""
+
+    guid: str
+    name: str
+    description: str
+    codable: bool
+
+
+@dataclass
+class QdpxProject:
+    """What hoi reads of a ``.qdpx`` project."""
+
+    path: str
+    origin: str
+    users: dict[str, str]
+    codes: list[FileCode]
+    sources: list[FileSource]
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def _offset(value: str | None, attribute: str, *, path: str, where: str) -> int:
+    if value is None or not _INT.fullmatch(value):
+        shown = "missing" if value is None else f'"{value[:40]}"'
+        problem = "negative" if value is not None and value.strip().startswith("-") else "not an integer"
+        raise ReviewError(f"{attribute} is {shown}: {problem if value is not None else 'required'}",
+                          path=path, where=where, hint="offsets are whole character positions from 0")
+    return int(value)
+
+
+def _line_breaks(raw: str, selections: list[tuple[str, int, int, str]], origin: str) -> tuple[str, bool]:
+    """The text with LF line breaks, and whether the offsets count a CRLF as two characters.
+
+    The selections decide where they can: an end beyond the LF text needs two; otherwise the
+    convention under which more selection names quote their text wins; otherwise the producer's
+    (ATLAS.ti, QualCoder and MAXQDA count one, the standard and NVivo count code points: two).
+    """
+    lf = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if len(lf) == len(raw):
+        return lf, False
+    if any(end > len(lf) for _, _, end, _ in selections):
+        return lf, True
+    crs = _cr_positions(raw)
+    votes = Counter[bool]()
+    for _, start, end, name in selections:
+        quoted = " ".join(name.split())[:40]
+        if not quoted:
             continue
-        families.append(_family(top.get("name", ""), _description(top, ns), children, family_ids, ns))
-    if loose:
-        families.append(_family("Øvrige koder", "", loose, family_ids, ns))
-    return {
-        "id": codebook_id or slug(path.stem),
-        "version": "1",
-        "language": "da",
-        "name": path.stem,
-        "description": f"Importeret fra {path.name}",
-        "families": families,
-    }
+        one = " ".join(lf[start:end].split())[:40]
+        two = " ".join(lf[_collapse(start, crs):_collapse(end, crs)].split())[:40]
+        if quoted == one and quoted != two:
+            votes[False] += 1
+        elif quoted == two and quoted != one:
+            votes[True] += 1
+    if votes[True] != votes[False]:
+        return lf, votes[True] > votes[False]
+    producer = origin.casefold()
+    return lf, not any(tool in producer for tool in ("atlas", "qualcoder", "maxqda", "hoi_nlp"))
 
 
-def _family(
-    label: str, description: str, codes: list[tuple[str, etree._Element]], taken: set[str], ns: str
-) -> dict:
-    family_id = _unique(slug(label), taken)
-    code_names: set[str] = set()
-    entries = []
-    for name, element in codes:
-        entry = {
-            "id": f"{family_id}.{_unique(slug(name), code_names)}",
-            "label": name,
-            "description": _description(element, ns),
-        }
-        if element.get("color") and re.fullmatch(r"#[0-9a-fA-F]{6}", element.get("color", "")):
-            entry["color"] = element.get("color")
-        entries.append(entry)
-    return {"id": family_id, "label": label, "description": description, "codes": entries}
+def _cr_positions(raw: str) -> list[int]:
+    """Positions of the CR of every CRLF (the characters an LF text leaves out)."""
+    return [m.start() for m in re.finditer("\r\n", raw)]
 
 
-def import_qdc(path: Path, output: Path, *, codebook_id: str | None = None) -> Codebook:
-    """Convert a ``.qdc`` file into a codebook YAML at ``output`` and return it loaded (validated)."""
-    from hoi_nlp.codebook import load_codebook
-
-    data = qdc_to_codebook_dict(Path(path), codebook_id=codebook_id)
-    header = f"# Kodebog importeret fra {Path(path).name}. Id'er er afledt af navnene; mønstre er tomme.\n"
-    write_text_atomic(output, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110))
-    return load_codebook(output)
+def _collapse(offset: int, crs: list[int]) -> int:
+    return offset - bisect.bisect_left(crs, offset)
 
 
-# ---------------------------------------------------------------- .qdpx codings
+def _source_text(archive: QdpxArchive, element: etree._Element, *, where: str) -> tuple[str, bool] | None:
+    """(text, whether CRLF may count as two) from PlainTextContent, plainTextPath or richTextPath."""
+    content = _child_text(element, "PlainTextContent")
+    if content is not None and not element.get("plainTextPath"):
+        return content, False  # the XML parser has already turned CRLF into LF
+    path = element.get("plainTextPath") or ""
+    if path:
+        member = archive.internal(path, where=f"{where}, plainTextPath")
+        return decode_text(archive.read(member), path=archive.display, where=f"{where}, {path}"), True
+    rich = element.get("richTextPath") or ""
+    if not rich:
+        return None
+    member = archive.internal(rich, where=f"{where}, richTextPath")
+    data = archive.read(member)
+    if member.endswith(".txt"):
+        return decode_text(data, path=archive.display, where=f"{where}, {rich}"), True
+    if member.endswith(".docx"):
+        return _docx_text(data, display=f"{archive.display}:{member}"), False
+    return None
+
+
+def _docx_text(data: bytes, *, display: str) -> str:
+    from hoi_nlp.ingest.docx_text import docx_paragraphs
+
+    with tempfile.TemporaryDirectory(prefix="hoi-qdpx-") as folder:
+        path = Path(folder) / "source.docx"
+        path.write_bytes(data)
+        return "\n".join(docx_paragraphs(path, display=display))
+
+
+def _read_source(archive: QdpxArchive, element: etree._Element, origin: str,
+                 skipped: Counter[str]) -> FileSource | None:
+    name = element.get("name") or ""
+    source_guid = normal_guid(element.get("guid"))
+    where = f"source '{name or source_guid}'"
+    found = _source_text(archive, element, where=where)
+    if found is None:
+        skipped["sources without a text hoi can read"] += 1
+        return None
+    raw, may_have_crlf = found
+    if len(raw) > MAX_SOURCE_CHARS:
+        raise ReviewError(f"the text has {len(raw):,} characters (limit {MAX_SOURCE_CHARS:,})",
+                          path=archive.display, where=where, hint="split the source in your QDA program")
+    pending = []
+    for sel in _children(element, "PlainTextSelection"):
+        sel_where = f"{where}, PlainTextSelection {sel.get('guid') or '?'}"
+        start = _offset(sel.get("startPosition"), "startPosition", path=archive.display, where=sel_where)
+        end = _offset(sel.get("endPosition"), "endPosition", path=archive.display, where=sel_where)
+        if end < start:
+            raise ReviewError(f"the selection is reversed: endPosition {end} < startPosition {start}",
+                              path=archive.display, where=sel_where)
+        made_by = sel.get("creatingUser") or sel.get("modifyingUser")
+        codings = tuple(
+            FileCoding(normal_guid(ref.get("targetGUID")), normal_guid(coding.get("creatingUser") or made_by))
+            for coding in _children(sel, "Coding")
+            for ref in _children(coding, "CodeRef")[:1]
+        )
+        pending.append((sel_where, start, end, sel.get("name") or "", sel.get("guid") or "", codings))
+    text, two = (raw, False)
+    if may_have_crlf and "\r" in raw:
+        text, two = _line_breaks(raw, [(w, s, e, n) for w, s, e, n, _, _ in pending], origin)
+    counted = len(raw) if two else len(text)
+    crs = _cr_positions(raw) if two else []
+    selections = []
+    for sel_where, start, end, _, sel_guid, codings in pending:
+        if end > counted:
+            raise ReviewError(f"the selection {start}-{end} ends beyond the text ({counted} characters)",
+                              path=archive.display, where=sel_where)
+        if start == end or not codings:
+            skipped["empty selections or selections without a coding"] += 1
+            continue
+        if two:
+            start, end = _collapse(start, crs), _collapse(end, crs)
+        selections.append(FileSelection(normal_guid(sel_guid), start, end, codings))
+    description = _child_text(element, "Description") or ""
+    return FileSource(source_guid, name, description, text, tuple(selections))
+
+
+def _codes(root: etree._Element) -> list[FileCode]:
+    codebook = next((c for c in root if c.tag == "CodeBook"), None)
+    if codebook is None:
+        return []
+    return [FileCode(normal_guid(code.get("guid")), code.get("name") or "",
+                     _child_text(code, "Description") or "", _is_codable(code))
+            for code in codebook.iter("Code")]
+
+
+def _is_codable(code: etree._Element) -> bool:
+    return (code.get("isCodable") or "true").strip().lower() not in ("false", "0")
+
+
+def read_project(path: Path) -> QdpxProject:
+    """Read and check a ``.qdpx`` project: every offset is validated before anything is used."""
+    with QdpxArchive(Path(path)) as archive:
+        root = archive.project()
+        if root.tag != "Project":
+            raise ReviewError(f"the project file's root is <{root.tag}>, not <Project>", path=archive.display,
+                              where=archive.project_member)
+        origin = root.get("origin") or ""
+        users = {normal_guid(u.get("guid")): (u.get("name") or u.get("id") or "").strip()
+                 for users in _children(root, "Users") for u in _children(users, "User")}
+        project = QdpxProject(str(path), origin, users, _codes(root), [])
+        for sources in _children(root, "Sources"):
+            for element in sources:
+                if element.tag != "TextSource":
+                    project.skipped[f"{element.tag} sources (hoi codes text only)"] += 1
+                    continue
+                source = _read_source(archive, element, origin, project.skipped)
+                if source is not None:
+                    project.sources.append(source)
+    return project
+
+
+# ---------------------------------------------------------------- aligning texts
+
+
+class AlignmentError(ValueError):
+    """The text in the file cannot be aligned with the study's text."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+def _common_prefix(a: str, i: int, b: str, j: int, n: int) -> int:
+    """Length of the common prefix of ``a[i:i+n]`` and ``b[j:j+n]`` (slices compared in C)."""
+    if a[i : i + n] == b[j : j + n]:
+        return n
+    size = 64
+    while size < n and a[i : i + size] == b[j : j + size]:
+        size *= 2
+    lo, hi = size // 2 if size > 64 else 0, min(size, n) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[i : i + mid] == b[j : j + mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, i_end: int, b: str, j_end: int, n: int) -> int:
+    """Length of the common suffix of ``a[:i_end]`` and ``b[:j_end]``, at most ``n``."""
+    if a[i_end - n : i_end] == b[j_end - n : j_end]:
+        return n
+    size = 64
+    while size < n and a[i_end - size : i_end] == b[j_end - size : j_end]:
+        size *= 2
+    lo, hi = size // 2 if size > 64 else 0, min(size, n) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[i_end - mid : i_end] == b[j_end - mid : j_end]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _runs(text: str, lo: int, hi: int, size: int) -> tuple[Counter[str], dict[str, int]]:
+    """Every run of ``size`` consecutive words in ``text[lo:hi]`` (the exact text from the first word's start
+    to the last word's end): how often it occurs, and where first."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text, lo, hi)]
+    counts: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for index in range(len(words) - size + 1):
+        start, end = words[index][0], words[index + size - 1][1]
+        run = text[start:end]
+        counts[run] += 1
+        first.setdefault(run, start)
+    return counts, first
+
+
+def _anchors(a: str, e0: int, e1: int, b: str, o0: int, o1: int) -> list[tuple[int, int, int]]:
+    """Runs of words found once in each window, as (position in a, position in b, length), in order in
+    both and not overlapping (the longest increasing chain, patience-diff style). Single words first;
+    where no word is unique (repetitive text), runs of 3, 8 and 20 words."""
+    for size in (1, 3, 8, 20):
+        counts_a, first_a = _runs(a, e0, e1, size)
+        counts_b, first_b = _runs(b, o0, o1, size)
+        pairs = sorted((first_a[run], first_b[run], len(run)) for run, n in counts_a.items()
+                       if n == 1 and counts_b.get(run) == 1)
+        chain = _increasing(pairs)
+        if chain:
+            return chain
+    return []
+
+
+def _increasing(pairs: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """The longest chain of ``pairs`` (sorted by position in a) increasing in b too, without overlaps."""
+    tails: list[int] = []
+    tail_index: list[int] = []
+    back = [-1] * len(pairs)
+    for index, (_, pos_b, _) in enumerate(pairs):
+        k = bisect.bisect_left(tails, pos_b)
+        if k == len(tails):
+            tails.append(pos_b)
+            tail_index.append(index)
+        else:
+            tails[k] = pos_b
+            tail_index[k] = index
+        back[index] = tail_index[k - 1] if k else -1
+    chain = []
+    index = tail_index[-1] if tail_index else -1
+    while index >= 0:
+        chain.append(pairs[index])
+        index = back[index]
+    kept: list[tuple[int, int, int]] = []
+    for pos_a, pos_b, length in reversed(chain):
+        if not kept or (pos_a >= kept[-1][0] + kept[-1][2] and pos_b >= kept[-1][1] + kept[-1][2]):
+            kept.append((pos_a, pos_b, length))
+    return kept
+
+
+def _diff_window(a: str, e0: int, e1: int, b: str, o0: int, o1: int, positions: list[int]) -> None:
+    matcher = difflib.SequenceMatcher(None, a[e0:e1], b[o0:o1], autojunk=False)
+    for tag, i1, i2, j1, _ in matcher.get_opcodes():
+        if tag == "equal":
+            positions[e0 + i1 : e0 + i2] = range(o0 + j1, o0 + j1 + i2 - i1)
+        else:
+            positions[e0 + i1 : e0 + i2] = [o0 + j1] * (i2 - i1)
+
+
+def offset_map(exported: str, original: str) -> list[int]:
+    """For every position 0..len(exported), the matching position in ``original``.
+
+    Linear in practice: the common prefix and suffix are matched exactly; what differs is split
+    at words found once in each side (in order), and only small windows are left to difflib.
+    A position inside a replaced stretch (a placeholder) maps to the start of its original.
+    """
+    n, m = len(exported), len(original)
+    if max(n, m) > MAX_SOURCE_CHARS:
+        raise AlignmentError(f"the text is too long to align ({max(n, m):,} characters, limit "
+                             f"{MAX_SOURCE_CHARS:,})", 0)
+    if exported == original:
+        return list(range(n + 1))
+    positions = [0] * (n + 1)
+    stack = [(0, n, 0, m)]
+    budget = DIFF_BUDGET
+    while stack:
+        e0, e1, o0, o1 = stack.pop()
+        p = _common_prefix(exported, e0, original, o0, min(e1 - e0, o1 - o0))
+        positions[e0 : e0 + p] = range(o0, o0 + p)
+        e0, o0 = e0 + p, o0 + p
+        s = _common_suffix(exported, e1, original, o1, min(e1 - e0, o1 - o0))
+        positions[e1 - s : e1] = range(o1 - s, o1)
+        e1, o1 = e1 - s, o1 - s
+        if e0 == e1:
+            continue
+        if o0 == o1:
+            positions[e0:e1] = [o0] * (e1 - e0)
+            continue
+        size = (e1 - e0) * (o1 - o0)
+        anchors = [] if size <= DIFF_WINDOW else _anchors(exported, e0, e1, original, o0, o1)
+        if not anchors:
+            budget -= size
+            if size > DIFF_WINDOW_FALLBACK or budget < 0:
+                raise AlignmentError(f"the text differs from the study's text too much to align "
+                                     f"(characters {e0}-{e1} of the file)", e0)
+            _diff_window(exported, e0, e1, original, o0, o1, positions)
+            continue
+        prev_e, prev_o = e0, o0
+        for ea, oa, length in anchors:
+            stack.append((prev_e, ea, prev_o, oa))
+            positions[ea : ea + length] = range(oa, oa + length)
+            prev_e, prev_o = ea + length, oa + length
+        stack.append((prev_e, e1, prev_o, o1))
+    positions[n] = m
+    return positions
+
+
+# ---------------------------------------------------------------- the study an import lands in
 
 
 @dataclass(frozen=True)
@@ -141,6 +631,8 @@ class CodedUnits:
     sources: dict[str, Source]
     segments: list[Segment]
     assignments: list[CodeAssignment]
+    names: dict[str, str] = field(default_factory=dict)  # source name as exported (case-folded) -> id
+    contexts: dict[str, tuple[int, int]] = field(default_factory=dict)  # unit -> its turn/answer span
 
     @property
     def segment_by_id(self) -> dict[str, Segment]:
@@ -149,12 +641,41 @@ class CodedUnits:
 
     @classmethod
     def load(cls, workspace: Workspace, codebook: Codebook) -> CodedUnits:
-        """The workspace's sources, codable segments and machine assignments."""
+        """The workspace's sources, codable segments, machine suggestions and the names it exported."""
+        from hoi_nlp.privacy.key import key_path, load_key
+        from hoi_nlp.privacy.redact import KeyRedactor
         from hoi_nlp.store import load_assignments, load_segments, load_sources
 
-        return cls(codebook=codebook, sources={s.source_id: s for s in load_sources(workspace)},
-                   segments=load_segments(workspace, codable=True),
-                   assignments=[a for a in load_assignments(workspace) if codebook.has_code(a.code_id)])
+        sources = {s.source_id: s for s in load_sources(workspace)}
+        segments = load_segments(workspace, codable=True)
+        assignments = [a for a in load_assignments(workspace)
+                       if codebook.has_code(a.code_id) and a.tier == "suggested"]
+        parents = {s.parent_id for s in segments if s.parent_id}
+        spans = {s.segment_id: (s.start, s.end)
+                 for s in load_segments(workspace, segment_ids=sorted(parents))}
+        contexts = {s.segment_id: spans.get(s.parent_id or "", (s.start, s.end)) for s in segments}
+        redact = KeyRedactor(load_key(key_path(workspace), study=workspace.study))
+        return cls(codebook=codebook, sources=sources, segments=segments, assignments=assignments,
+                   names=exported_names(sources, redact.ident), contexts=contexts)
+
+    @classmethod
+    def of_study(cls, study: Any, ident: Any = None) -> CodedUnits:
+        """The units of an in-memory coded study (a :class:`~hoi_nlp.export.study.CodedStudy`)."""
+        return cls(codebook=study.codebook, sources=dict(study.sources), segments=list(study.segments),
+                   assignments=[a for a in study.assignments if a.tier == "suggested"],
+                   names=exported_names(study.sources, ident or (lambda value: value)))
+
+
+def exported_names(source_ids: Iterable[str], ident: Any) -> dict[str, str]:
+    """Every name an export may have given a source (pseudonymised or raw), case-folded -> source id."""
+    ids = sorted(source_ids)
+    names = {sid.casefold(): sid for sid in ids}
+    names.update({name.casefold(): sid for sid, name in source_names(ids, lambda v: v).items()})
+    names.update({name.casefold(): sid for sid, name in source_names(ids, ident).items()})
+    return names
+
+
+# ---------------------------------------------------------------- planning the decisions
 
 
 @dataclass(frozen=True)
@@ -165,162 +686,542 @@ class ImportedCoding:
     code_id: str
     start: int
     end: int
-    user: str = ""
+    user: str = ""  # the human who created it ("" = the machine user or nobody named)
 
 
-def offset_map(exported: str, original: str) -> list[int]:
-    """For every position 0..len(exported), the matching position in ``original``."""
-    if exported == original:
-        return list(range(len(original) + 1))
-    positions = [0] * (len(exported) + 1)
-    matcher = difflib.SequenceMatcher(None, exported, original, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        for i in range(i1, i2 + 1):
-            positions[i] = j1 + (i - i1) if tag == "equal" else (j1 if i < i2 else j2)
-    return positions
+@dataclass(frozen=True)
+class PlannedDecision:
+    """One decision an import will record."""
+
+    action: str
+    segment_id: str
+    code_id: str
+    analyst: str | None  # None: the analyst given with --analyst
+    start: int | None = None
+    end: int | None = None
 
 
-def _code_lookup(root: etree._Element, codebook: Codebook) -> dict[str, str]:
-    """GUID in the project -> hoi code id."""
+@dataclass
+class ImportPlan:
+    """What an import would record: decisions, counts per kind and what was left out."""
+
+    decisions: list[PlannedDecision] = field(default_factory=list)
+    codings: list[ImportedCoding] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+    sources: int = 0
+
+
+def _code_lookup(codes: Sequence[FileCode], codebook: Codebook) -> dict[str, str]:
+    """Code GUID in the project -> hoi code id: by GUID, ``[hoi: id]`` tag, exported name, then label."""
     by_guid = {guid("code", c.id): c.id for c in codebook.codes}
-    by_label = {c.label.casefold(): c.id for c in codebook.codes}
+    _, exported = code_names(codebook)
+    by_name = {c.label.casefold(): c.id for c in codebook.codes}
+    by_name.update({name.casefold(): code_id for code_id, name in exported.items()})
     lookup = {}
-    for element in root.iter(f"{{{PROJECT_NS}}}Code"):
-        tag = _TAG.search(element.findtext(f"{{{PROJECT_NS}}}Description") or "")
-        code_id = (
-            by_guid.get(element.get("guid", "").lower().strip("{}"))
-            or (tag.group(1) if tag and codebook.has_code(tag.group(1)) else None)
-            or by_label.get(element.get("name", "").casefold())
-        )
+    for code in codes:
+        if not code.codable:
+            continue
+        tag = CODE_TAG.search(code.description)
+        tagged = tag.group(1) if tag and codebook.has_code(tag.group(1)) else None
+        code_id = by_guid.get(code.guid) or tagged or by_name.get(code.name.strip().casefold())
         if code_id:
-            lookup[element.get("guid", "").lower().strip("{}")] = code_id
+            lookup[code.guid] = code_id
     return lookup
 
 
-def _read_project(path: Path) -> tuple[etree._Element, zipfile.ZipFile]:
-    try:
-        archive = zipfile.ZipFile(path)
-        return etree.fromstring(archive.read("project.qde")), archive
-    except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
-        raise ExportError(
-            f"not a readable .qdpx project: {exc}",
-            path=str(path),
-            hint="export the project from your QDA tool as REFI-QDA (.qdpx)",
-        ) from exc
+def _match_source(source: FileSource, units: CodedUnits, by_guid: dict[str, str]) -> str | None:
+    tag = SOURCE_TAG.search(source.description)
+    return (by_guid.get(source.guid) or (by_guid.get(normal_guid(tag.group(1))) if tag else None)
+            or units.names.get(source.name.strip().casefold()))
 
 
-def _source_text(archive: zipfile.ZipFile, element: etree._Element) -> str:
-    content = element.findtext(f"{{{PROJECT_NS}}}PlainTextContent")
-    if content is not None:
-        return content
-    target = element.get("plainTextPath", "").removeprefix("internal://")
-    return archive.read(f"Sources/{target}").decode("utf-8-sig")
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return min(a[1], b[1]) - max(a[0], b[0])
 
 
-def read_qdpx_codings(path: Path, study: CodedUnits) -> tuple[list[ImportedCoding], list[str]]:
-    """Codings of a ``.qdpx`` project placed on this study's coding units, plus warnings."""
-    root, archive = _read_project(Path(path))
-    codes = _code_lookup(root, study.codebook)
-    users = {u.get("guid", "").lower(): u.get("name", "") for u in root.iter(f"{{{PROJECT_NS}}}User")}
-    by_guid = {guid("source", sid): sid for sid in study.sources}
-    found, warnings = [], []
-    with archive:
-        for element in root.iter(f"{{{PROJECT_NS}}}TextSource"):
-            source_id = by_guid.get(element.get("guid", "").lower()) or element.get("name", "")
-            if source_id not in study.sources:
-                warnings.append(f"source '{element.get('name')}' is not in this study; skipped")
+def _state_without_review(units: CodedUnits) -> ReviewState:
+    from hoi_nlp.review.decisions import fold
+
+    best: dict[tuple[str, str], float] = {}
+    for a in units.assignments:
+        best[(a.segment_id, a.code_id)] = max(a.confidence, best.get((a.segment_id, a.code_id), 0.0))
+    return fold([], best)
+
+
+@dataclass
+class _SourcePlan:
+    """The machine's and the review's codings of one source, as the export wrote them."""
+
+    units: list[Segment]
+    exported: dict[tuple[str, str], tuple[int, int]]  # (unit, code) -> span, present in the export
+    status: dict[tuple[str, str], str]
+    consumed: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _source_plan(source_id: str, units: CodedUnits, state: ReviewState,
+                 by_source: dict[str, list[Segment]], codes_of: dict[str, list[Any]]) -> _SourcePlan:
+    segs = by_source.get(source_id, [])
+    exported, status = {}, {}
+    for seg in segs:
+        note = state.segments.get(seg.segment_id)
+        for code in codes_of.get(seg.segment_id, []):
+            if not units.codebook.has_code(code.code_id):
                 continue
-            positions = offset_map(_source_text(archive, element), study.sources[source_id].text)
-            found += _selections(element, source_id, positions, study, codes, users, warnings)
-    return found, warnings
+            key = (seg.segment_id, code.code_id)
+            status[key] = code.status
+            if code.status in ("suggested", "accepted", "added"):
+                exported[key] = code.span or (note.span if note else None) or (seg.start, seg.end)
+    return _SourcePlan(segs, exported, status)
 
 
-def _selections(
-    element: etree._Element,
-    source_id: str,
-    positions: list[int],
-    study: CodedUnits,
-    codes: dict[str, str],
-    users: dict[str, str],
-    warnings: list[str],
-) -> list[ImportedCoding]:
-    out = []
-    for sel in element.findall(f"{{{PROJECT_NS}}}PlainTextSelection"):
-        start = positions[min(int(sel.get("startPosition", 0)), len(positions) - 1)]
-        end = positions[min(int(sel.get("endPosition", 0)), len(positions) - 1)]
-        unit = place_span(study, source_id, start, end)
-        for coding in sel.findall(f"{{{PROJECT_NS}}}Coding"):
-            ref = coding.find(f"{{{PROJECT_NS}}}CodeRef")
-            code_id = codes.get((ref.get("targetGUID", "") if ref is not None else "").lower().strip("{}"))
-            if code_id is None or unit is None:
-                warnings.append(
-                    f"{source_id} {start}-{end}: "
-                    + ("code not in the codebook" if code_id is None else "no coding unit here")
-                )
-                continue
-            user = users.get(coding.get("creatingUser", "").lower(), "")
-            out.append(ImportedCoding(unit, code_id, start, end, user))
-    return out
+def _place(plan: _SourcePlan, code_id: str, span: tuple[int, int]) -> str | None:
+    """The unit for a new coding: exact bounds, else the smallest containing it, else the largest overlap;
+    among equals a unit where the code is not taken yet."""
+    def free(seg: Segment) -> bool:
+        return (seg.segment_id, code_id) not in plan.consumed
+
+    exact = [s for s in plan.units if (s.start, s.end) == span]
+    containing = sorted((s for s in plan.units if s.start <= span[0] and span[1] <= s.end),
+                        key=lambda s: (not free(s), s.end - s.start))
+    for found in (sorted(exact, key=lambda s: not free(s)), containing):
+        if found:
+            return found[0].segment_id
+    overlaps = sorted(((_overlap(span, (s.start, s.end)), free(s), s.segment_id) for s in plan.units),
+                      reverse=True)
+    return overlaps[0][2] if overlaps and overlaps[0][0] > 0 else None
 
 
-def place_span(study: CodedUnits, source_id: str, start: int, end: int) -> str | None:
-    """The coding unit for a span: exact match, else smallest containing, else largest overlap."""
-    units = [s for s in study.segments if s.source_id == source_id]
-    exact = [s for s in units if (s.start, s.end) == (start, end)]
-    if exact:
-        return exact[0].segment_id
-    containing = sorted(
-        (s for s in units if s.start <= start and end <= s.end), key=lambda s: s.end - s.start
-    )
-    if containing:
-        return containing[0].segment_id
-    overlaps = sorted(((min(end, s.end) - max(start, s.start), s.segment_id) for s in units), reverse=True)
-    return overlaps[0][1] if overlaps and overlaps[0][0] > 0 else None
+class _Planner:
+    def __init__(self, units: CodedUnits, state: ReviewState, plan: ImportPlan) -> None:
+        self.units = units
+        self.state = state
+        self.plan = plan
+        self.segment_by_id = units.segment_by_id
+        self.machine = {(a.segment_id, a.code_id) for a in units.assignments}
+
+    def span(self, segment_id: str, code_id: str, span: tuple[int, int], current: tuple[int, int],
+             who: str | None, where: str) -> None:
+        seg = self.segment_by_id[segment_id]
+        lo, hi = self.units.contexts.get(segment_id, (seg.start, seg.end))
+        start, end = max(span[0], lo), min(span[1], hi)
+        if (start, end) != span:
+            self.plan.warnings.append(f"{where}: the coding {span[0]}-{span[1]} crosses its turn or answer; "
+                                      f"kept {start}-{end}")
+        if start >= end or (start, end) == current:
+            return
+        self.plan.decisions.append(PlannedDecision("span", segment_id, code_id, who, start, end))
+        self.plan.counts["span"] += 1
+
+    def decide(self, action: str, key: tuple[str, str], who: str | None) -> None:
+        self.plan.decisions.append(PlannedDecision(action, key[0], key[1], who))
+        self.plan.counts[action] += 1
+
+
+def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | None = None) -> ImportPlan:
+    """The decisions that record what the analyst did in the other tool.
+
+    Against the review as it stands (``state``; by default the machine's suggestions alone), for
+    every source of the file that belongs to the study:
+
+    - a coding whose (unit, code, bounds) is what the export wrote records nothing (``unchanged``),
+      except an unreviewed machine coding that a human re-created: ``accept``;
+    - a coding overlapping an exported one of the same code with other bounds: ``span`` (and
+      ``accept`` when a human made it and the machine's coding was unreviewed);
+    - any other coding: ``add`` (``accept`` on a unit where the machine suggested the code but an
+      analyst had rejected it), with a ``span`` where its bounds differ from the unit's; a coding by
+      the machine user of a code an analyst rejected after the export records nothing;
+    - an exported coding the file lacks (of a code the file's codebook has): ``reject``.
+
+    Decisions of codings a human created are that user's; the others (rejects, changes made under
+    the machine's or no name) are left to the analyst given to :func:`import_qdpx`.
+    """
+    state = state if state is not None else _state_without_review(units)
+    plan = ImportPlan()
+    codes = _code_lookup(project.codes, units.codebook)
+    known_codes = set(codes.values())
+    by_guid = {guid("source", sid): sid for sid in units.sources}
+    by_source: dict[str, list[Segment]] = {}
+    for seg in units.segments:
+        by_source.setdefault(seg.source_id, []).append(seg)
+    planner = _Planner(units, state, plan)
+    codes_of: dict[str, list[Any]] = {}
+    for (segment_id, _), code_state in state.codes.items():
+        codes_of.setdefault(segment_id, []).append(code_state)
+    skipped: Counter[str] = Counter(project.skipped)
+    unknown_codes: Counter[str] = Counter()
+    for source in project.sources:
+        source_id = _match_source(source, units, by_guid)
+        if source_id is None or source_id not in units.sources:
+            skipped["sources not in this study"] += 1
+            continue
+        plan.sources += 1
+        where = f"source '{source.name or source_id}'"
+        try:
+            positions = offset_map(source.text, units.sources[source_id].text)
+        except AlignmentError as exc:
+            raise ReviewError(str(exc), path=project.path, where=f"{where}, offset {exc.offset}",
+                              hint="import the project into the study it was exported from") from exc
+        splan = _source_plan(source_id, units, state, by_source, codes_of)
+        found = []
+        for sel in source.selections:
+            span = (positions[sel.start], positions[sel.end])
+            for coding in sel.codings:
+                code_id = codes.get(coding.code_guid)
+                if code_id is None:
+                    unknown_codes[coding.code_guid] += 1
+                    continue
+                if span[0] >= span[1]:
+                    skipped["codings that cover no text of the study"] += 1
+                    continue
+                found.append((code_id, span, _user(project, coding.user_guid)))
+        _plan_source(planner, splan, found, where)
+        for key in sorted(splan.exported):
+            if key not in splan.consumed and key[1] in known_codes:
+                planner.decide("reject", key, None)
+    if unknown_codes:
+        skipped["codings of codes not in the codebook"] += sum(unknown_codes.values())
+    plan.warnings += [f"{count} {what} skipped" for what, count in sorted(skipped.items())]
+    return plan
+
+
+def _user(project: QdpxProject, user_guid: str) -> str:
+    """The human who created a coding; "" for the machine user, a tool's pseudo-user or nobody named."""
+    if user_guid == guid("user", MACHINE_USER):
+        return ""
+    name = project.users.get(user_guid, "")[:100]
+    if is_machine_user(name) or name.casefold() in _PSEUDO_USERS or name == PLACEHOLDER_ANALYST:
+        return ""
+    return name
+
+
+def _plan_source(planner: _Planner, splan: _SourcePlan, found: list[tuple[str, tuple[int, int], str]],
+                 where: str) -> None:
+    plan = planner.plan
+    rest = []
+    for code_id, span, user in found:  # 1. exactly what the export wrote
+        key = next((k for k, s in splan.exported.items() if k[1] == code_id and s == span
+                    and k not in splan.consumed), None)
+        if key is None:
+            rest.append((code_id, span, user))
+            continue
+        splan.consumed.add(key)
+        plan.codings.append(ImportedCoding(key[0], code_id, span[0], span[1], user))
+        if user and splan.status.get(key) == "suggested":
+            planner.decide("accept", key, user)
+        else:
+            plan.counts["unchanged"] += 1
+    later = []
+    for code_id, span, user in rest:  # 2. an exported coding with other bounds
+        overlapping = sorted(((_overlap(span, s), k) for k, s in splan.exported.items()
+                              if k[1] == code_id and k not in splan.consumed and _overlap(span, s) > 0),
+                             reverse=True)
+        if not overlapping:
+            later.append((code_id, span, user))
+            continue
+        key = overlapping[0][1]
+        splan.consumed.add(key)
+        plan.codings.append(ImportedCoding(key[0], code_id, span[0], span[1], user))
+        if user and splan.status.get(key) == "suggested":
+            planner.decide("accept", key, user)
+        planner.span(key[0], code_id, span, splan.exported[key], user or None, where)
+    for code_id, span, user in later:  # 3. new codings
+        segment_id = _place(splan, code_id, span)
+        if segment_id is None:
+            plan.warnings.append(f"{where}: no coding unit at {span[0]}-{span[1]}; coding skipped")
+            continue
+        key = (segment_id, code_id)
+        if key in splan.consumed:
+            plan.warnings.append(f"{where}: a second coding of '{code_id}' in unit {segment_id} "
+                                 f"({span[0]}-{span[1]}); hoi keeps one per unit and code")
+            continue
+        splan.consumed.add(key)
+        plan.codings.append(ImportedCoding(segment_id, code_id, span[0], span[1], user))
+        if not user and key in planner.machine:  # the machine's own coding, rejected since the export
+            plan.counts["unchanged"] += 1
+            continue
+        planner.decide("accept" if key in planner.machine else "add", key, user or None)
+        seg = planner.segment_by_id[segment_id]
+        planner.span(segment_id, code_id, span, (seg.start, seg.end), user or None, where)
+
+
+def read_qdpx_codings(path: Path, units: CodedUnits) -> tuple[list[ImportedCoding], list[str]]:
+    """Codings of a ``.qdpx`` project placed on the study's coding units, plus warnings."""
+    plan = plan_import(read_project(Path(path)), units)
+    return plan.codings, plan.warnings
+
+
+# ---------------------------------------------------------------- recording
 
 
 @dataclass(frozen=True)
 class ImportSummary:
-    """What an import did: decisions written (by action), codings skipped, warnings."""
+    """What an import did (or, in a dry run, would do): decisions per kind, codings read, warnings."""
 
     codings: int
     decisions: dict[str, int]
     warnings: tuple[str, ...]
+    sources: int = 0
+    dry_run: bool = False
     note: str = ""
+
+    @property
+    def line(self) -> str:
+        """``accept N, reject N, add N, span N, unchanged N``."""
+        return ", ".join(f"{kind} {self.decisions.get(kind, 0)}" for kind in ACTION_ORDER)
+
+
+def _analyst_for(plan: ImportPlan, project: QdpxProject, analyst: str | None) -> str | None:
+    if analyst and analyst.strip():
+        return analyst.strip()[:100]
+    humans = {d.analyst for d in plan.decisions if d.analyst}
+    named = {name for name in project.users.values()
+             if name and not is_machine_user(name) and name.casefold() not in _PSEUDO_USERS
+             and name != PLACEHOLDER_ANALYST}
+    if len(humans | named) == 1:
+        return (humans | named).pop()[:100]
+    return None
 
 
 def import_qdpx(
-    workspace: Workspace, path: Path, study: CodedUnits, *, analyst: str, round: str = "main"
+    workspace: Workspace,
+    path: Path,
+    units: CodedUnits,
+    *,
+    analyst: str | None = None,
+    round: str = "main",
+    dry_run: bool = False,
 ) -> ImportSummary:
-    """Record a ``.qdpx`` project's codings as ``analyst``'s review decisions (accept/add, span)."""
-    from hoi_nlp.review.decisions import record_decision
+    """Record what an analyst did to a ``.qdpx`` project in another tool as review decisions.
 
-    codings, warnings = read_qdpx_codings(path, study)
+    All offsets and references are checked before anything is written; the decisions are then
+    written in one transaction. ``analyst`` is whose decisions the file does not attribute
+    (rejects of deleted codings, changes made under the machine's name); without it, the file's
+    only human user. ``dry_run`` plans and counts without writing.
+    """
+    from hoi_nlp.review.decisions import MAIN_ROUND, current_state
 
-    machine = {(a.segment_id, a.code_id) for a in study.assignments}
-    counts: dict[str, int] = {}
-    for coding in sorted(set(codings), key=lambda c: (c.segment_id, c.code_id, c.start)):
-        action = "accept" if (coding.segment_id, coding.code_id) in machine else "add"
-        record_decision(
-            workspace,
-            segment_id=coding.segment_id,
-            action=action,
-            analyst=analyst,
-            code_id=coding.code_id,
-            round=round,
-            codebook=study.codebook,
-        )
-        counts[action] = counts.get(action, 0) + 1
-        seg = study.segment_by_id[coding.segment_id]
-        if (coding.start, coding.end) != (seg.start, seg.end):
-            record_decision(
-                workspace,
-                segment_id=coding.segment_id,
-                action="span",
-                analyst=analyst,
-                code_id=coding.code_id,
-                start=coding.start,
-                end=coding.end,
-                round=round,
-            )
-            counts["span"] = counts.get("span", 0) + 1
-    return ImportSummary(len(codings), counts, tuple(warnings))
+    project = read_project(Path(path))
+    round = round or MAIN_ROUND
+    state = current_state(workspace, round=round,
+                          analyst=analyst if round != MAIN_ROUND and analyst else None)
+    plan = plan_import(project, units, state)
+    fallback = _analyst_for(plan, project, analyst)
+    if fallback is None and any(d.analyst is None for d in plan.decisions):
+        unnamed = sum(d.analyst is None for d in plan.decisions)
+        raise ReviewError(f"{unnamed} decisions do not say who made them "
+                          "(deleted codings, or codings made under the machine's name)", path=str(path),
+                          hint="name the analyst with --analyst NAME")
+    rows = [_decision_row(d, fallback or "", round) for d in plan.decisions]
+    _check(rows, units)
+    if rows and not dry_run:
+        _write(workspace, rows)
+    logger.info("import of %s: %s%s", path, ", ".join(f"{k} {v}" for k, v in plan.counts.items()),
+                " (dry run)" if dry_run else "")
+    return ImportSummary(len(plan.codings), dict(plan.counts), tuple(plan.warnings), plan.sources, dry_run)
+
+
+def _decision_row(decision: PlannedDecision, fallback: str, round: str) -> dict[str, Any]:
+    from hoi_nlp.review.decisions import new_decision_id
+
+    record = ReviewDecision(decision_id=new_decision_id(), segment_id=decision.segment_id,
+                            code_id=decision.code_id, action=decision.action,  # type: ignore[arg-type]
+                            analyst=decision.analyst or fallback, created_at=utcnow(), start=decision.start,
+                            end=decision.end, round=round)
+    return record.model_dump()
+
+
+def _check(rows: list[dict[str, Any]], units: CodedUnits) -> None:
+    """Validate every decision before one is written (the same rules as the review app's)."""
+    from hoi_nlp.review.decisions import check_span
+
+    segments = units.segment_by_id
+    for row in rows:
+        seg = segments.get(row["segment_id"])
+        if seg is None or not units.codebook.has_code(row["code_id"]):
+            raise ReviewError(f"decision on unknown unit or code: {row['segment_id']} {row['code_id']}")
+        if row["action"] == "span":
+            check_span(row["segment_id"], row["start"], row["end"],
+                       text_length=len(units.sources[seg.source_id].text),
+                       context=units.contexts.get(seg.segment_id, (seg.start, seg.end)))
+
+
+def _write(workspace: Workspace, rows: list[dict[str, Any]]) -> None:
+    """Append all decisions in one transaction: all or nothing."""
+    from sqlalchemy import insert
+
+    from hoi_nlp.review.tables import decisions_table, ensure_review_schema
+
+    ensure_review_schema(workspace)
+    with workspace.engine.begin() as conn:
+        conn.execute(insert(decisions_table), rows)
+
+
+# ---------------------------------------------------------------- .qdc codebooks
+
+
+def _read_xml_file(path: Path) -> etree._Element:
+    try:
+        size = path.stat().st_size
+        if size > MAX_XML_BYTES:
+            raise CodebookError(f"the file has {size / 2**20:.0f} MiB "
+                                f"(limit {MAX_XML_BYTES / 2**20:.0f} MiB)", path=str(path))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CodebookError(f"cannot read the file: {exc.strerror or exc}", path=str(path)) from exc
+    return parse_xml(data, path=str(path), member="", error=CodebookError)
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    taken.add(name)
+    return name
+
+
+_NOTE = re.compile(r"^(Medtag|Udelad): (.*)$", re.MULTILINE)
+
+
+def _split_description(text: str) -> tuple[str, str | None, str | None]:
+    """(description, include, exclude) of a Description hoi wrote (tag and notes taken out)."""
+    notes = {m.group(1): m.group(2).strip() for m in _NOTE.finditer(text)}
+    body = _NOTE.sub("", CODE_TAG.sub("", text)).strip()
+    return body, notes.get("Medtag") or None, notes.get("Udelad") or None
+
+
+@dataclass
+class _CodebookReader:
+    known: Codebook | None
+    family_ids: set[str] = field(default_factory=set)
+    code_ids: set[str] = field(default_factory=set)
+    kept: int = 0
+
+    def known_id(self, element: etree._Element, kind: str) -> str | None:
+        description = _child_text(element, "Description") or ""
+        tag = CODE_TAG.search(description)
+        if tag and ("." in tag.group(1)) == (kind == "code"):
+            return tag.group(1)
+        if self.known is None:
+            return None
+        element_guid = normal_guid(element.get("guid"))
+        ids = self.known.code_ids if kind == "code" else self.known.family_ids
+        return next((i for i in ids if guid(kind, i) == element_guid), None)
+
+
+def _codable_codes(element: etree._Element) -> list[etree._Element]:
+    """Every codable code at or below ``element``."""
+    return [c for c in element.iter("Code") if _is_codable(c)]
+
+
+def qdc_to_codebook_dict(path: Path, *, codebook_id: str | None = None,
+                         known: Codebook | None = None) -> dict:
+    """A hoi_nlp codebook (as a dict) from a ``.qdc`` file (or a project's codebook).
+
+    Top-level codes become families and the codable codes below them their codes. Ids hoi wrote
+    are kept: from the ``[hoi: id]`` tag in a code's Description, else from the GUID hoi gives a code
+    of ``known`` (the codebook the file was exported from). A code keeps its family from its id; new
+    codes get ``<family>.<name as id>``. Codes known from ``known`` keep their patterns and examples.
+    """
+    root = _read_xml_file(Path(path))
+    codebook_el = root if root.tag == "CodeBook" else next((c for c in root if c.tag == "CodeBook"), None)
+    codes_el = next((c for c in codebook_el if c.tag == "Codes"), None) if codebook_el is not None else None
+    if codes_el is None:
+        raise CodebookError("no <Codes> element: not a REFI-QDA codebook", path=str(path))
+    reader = _CodebookReader(known)
+    known_families = {f.id: f for f in known.families} if known else {}
+    _, known_names = code_names(known) if known else ({}, {})
+    families: dict[str, dict] = {}
+    loose = []
+    for top in _children(codes_el, "Code"):
+        inner = [c for c in _codable_codes(top) if c is not top]
+        if not inner:
+            loose.append(top)
+            continue
+        family_id = reader.known_id(top, "family")
+        if family_id is None or family_id in families:
+            family_id = _unique(slug(top.get("name") or "familie"), reader.family_ids | set(families))
+        else:
+            reader.family_ids.add(family_id)
+        description, _, _ = _split_description(_child_text(top, "Description") or "")
+        families[family_id] = {"id": family_id, "label": top.get("name") or family_id,
+                               "description": description, "codes": []}
+        for element in inner:
+            _add_code(reader, families, family_id, element, known_families, known_names)
+    for element in loose:
+        _add_code(reader, families, None, element, known_families, known_names)
+    return {
+        "id": codebook_id or (known.id if known and reader.kept else slug(Path(path).stem)),
+        "version": "1",
+        "language": "da",
+        "name": Path(path).stem,
+        "description": f"Importeret fra {Path(path).name}",
+        "families": [f for f in families.values() if f["codes"]],
+        "_kept": reader.kept,
+    }
+
+
+def _add_code(reader: _CodebookReader, families: dict[str, dict], family_id: str | None,
+              element: etree._Element, known_families: dict[str, Any], known_names: dict[str, str]) -> None:
+    name = (element.get("name") or "").strip() or "kode"
+    code_id = reader.known_id(element, "code")
+    if code_id is not None and code_id in reader.code_ids:
+        code_id = None  # the same code twice (copied in the other tool): the copy gets a new id
+    if code_id is not None:
+        family_id = code_id.split(".", 1)[0]
+        reader.kept += 1
+    family_id = family_id or "oevrige_koder"
+    if family_id not in families:
+        family = known_families.get(family_id)
+        families[family_id] = {"id": family_id, "label": family.label if family else (
+            "Øvrige koder" if family_id == "oevrige_koder" else family_id),
+            "description": family.description if family else "", "codes": []}
+    if code_id is None:
+        taken = {c["id"].split(".", 1)[1] for c in families[family_id]["codes"]}
+        code_id = f"{family_id}.{_unique(slug(name), taken)}"
+    reader.code_ids.add(code_id)
+    description, include, exclude = _split_description(_child_text(element, "Description") or "")
+    known = reader.known.code(code_id) if reader.known and reader.known.has_code(code_id) else None
+    entry: dict[str, Any] = {"id": code_id, "label": known.label if known and known_names.get(code_id) == name
+                             else name, "description": description}
+    if include:
+        entry["include"] = include
+    if exclude:
+        entry["exclude"] = exclude
+    color = element.get("color") or ""
+    if re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+        entry["color"] = color
+    if known is not None:
+        if known.patterns:
+            entry["patterns"] = [p.model_dump(exclude_none=True, exclude_defaults=True)
+                                 for p in known.patterns]
+        if known.examples:
+            entry["examples"] = list(known.examples)
+    families[family_id]["codes"].append(entry)
+
+
+@dataclass(frozen=True)
+class QdcImport:
+    """A converted codebook and how many of its code ids came from hoi."""
+
+    codebook: Codebook
+    kept: int
+
+
+def import_qdc(path: Path, output: Path, *, codebook_id: str | None = None,
+               known: Codebook | None = None) -> Codebook:
+    """Convert a ``.qdc`` file into a codebook YAML at ``output`` and return it loaded (validated)."""
+    return convert_qdc(path, output, codebook_id=codebook_id, known=known).codebook
+
+
+def convert_qdc(path: Path, output: Path, *, codebook_id: str | None = None,
+                known: Codebook | None = None) -> QdcImport:
+    """:func:`import_qdc` with the count of ids kept from hoi."""
+    from hoi_nlp.codebook import load_codebook
+
+    data = qdc_to_codebook_dict(Path(path), codebook_id=codebook_id, known=known)
+    kept = data.pop("_kept")
+    header = (f"# Kodebog importeret fra {Path(path).name}. Id'er fra hoi_nlp er bevaret ({kept}); "
+              "nye koder har id'er afledt af navnene og ingen mønstre.\n")
+    write_text_atomic(output, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110))
+    return QdcImport(load_codebook(output), kept)

@@ -20,7 +20,7 @@ from hoi_nlp.errors import ReviewError
 from hoi_nlp.records import utcnow
 from hoi_nlp.review.decisions import MAIN_ROUND, CodeState, current_state, load_decisions, machine_suggestions
 from hoi_nlp.review.tables import ensure_review_schema, round_done_table, round_items_table, rounds_table
-from hoi_nlp.store import Workspace, load_segments
+from hoi_nlp.store import Workspace, load_segments, upsert
 
 logger = logging.getLogger(__name__)
 
@@ -149,9 +149,12 @@ def finish_round(workspace: Workspace, round_id: str, analyst: str) -> Round:
         raise ReviewError(f"'{analyst}' is not an analyst of round '{round_id}'")
     if analyst not in current.finished:
         with workspace.engine.begin() as conn:
-            conn.execute(
-                insert(round_done_table),
+            upsert(
+                conn,
+                round_done_table,
                 [{"round_id": round_id, "analyst": analyst, "finished_at": utcnow()}],
+                keys=["round_id", "analyst"],
+                replace=False,
             )
     return get_round(workspace, round_id)
 

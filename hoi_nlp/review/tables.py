@@ -13,7 +13,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -22,7 +21,7 @@ from sqlalchemy import (
     Text,
 )
 
-from hoi_nlp.store import Workspace, create_tables
+from hoi_nlp.store import Key, UtcDateTime, Workspace, create_tables
 
 review_metadata = MetaData()
 
@@ -30,18 +29,18 @@ decisions_table = Table(
     "review_decisions",
     review_metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("decision_id", String(40), nullable=False, unique=True),
-    Column("segment_id", String(300), nullable=False),
-    Column("code_id", String(200)),
-    Column("action", String(20), nullable=False),
-    Column("analyst", String(100), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decision_id", Key, nullable=False, unique=True),
+    Column("segment_id", Key, nullable=False),
+    Column("code_id", Key),
+    Column("action", Key, nullable=False),
+    Column("analyst", Key, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
     Column("start", Integer),
     Column("end", Integer),
     Column("memo", Text),
-    Column("round", String(100), nullable=False, default="main"),
-    Column("undoes", String(40)),
-    Column("outcome", String(20)),
+    Column("round", Key, nullable=False, default="main"),
+    Column("undoes", Key),
+    Column("outcome", Key),
     Index("ix_review_decisions_segment", "segment_id"),
     Index("ix_review_decisions_round", "round", "analyst"),
 )
@@ -49,48 +48,59 @@ decisions_table = Table(
 users_table = Table(
     "review_users",
     review_metadata,
-    Column("username", String(100), primary_key=True),
+    Column("username", Key, primary_key=True),
     Column("password_hash", Text, nullable=False),
-    Column("role", String(20), nullable=False),
+    Column("role", Key, nullable=False),
     Column("can_see_original", Boolean, nullable=False, default=False),
     Column("active", Boolean, nullable=False, default=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )
 
 sessions_table = Table(
     "review_sessions",
     review_metadata,
     Column("token_hash", String(64), primary_key=True),
-    Column("username", String(100), nullable=False),
+    Column("username", Key, nullable=False),
     Column("csrf_token", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
     Column("ended", Boolean, nullable=False, default=False),
 )
 
 rounds_table = Table(
     "review_rounds",
     review_metadata,
-    Column("round_id", String(100), primary_key=True),
+    Column("round_id", Key, primary_key=True),
     Column("analysts", JSON, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("created_by", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", Key, nullable=False),
 )
 
 round_items_table = Table(
     "review_round_items",
     review_metadata,
-    Column("round_id", String(100), primary_key=True),
-    Column("segment_id", String(300), primary_key=True),
+    Column("round_id", Key, primary_key=True),
+    Column("segment_id", Key, primary_key=True),
     Column("position", Integer, nullable=False),
 )
 
 round_done_table = Table(
     "review_round_done",
     review_metadata,
-    Column("round_id", String(100), primary_key=True),
-    Column("analyst", String(100), primary_key=True),
-    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("round_id", Key, primary_key=True),
+    Column("analyst", Key, primary_key=True),
+    Column("finished_at", UtcDateTime, nullable=False),
+)
+
+# Failed logins per username ("user:anna") and per client address ("addr:10.0.0.7"): the back-off
+# survives a restart of the app.
+login_failures_table = Table(
+    "review_login_failures",
+    review_metadata,
+    Column("key", Key, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure", UtcDateTime, nullable=False),
+    Column("locked_until", UtcDateTime),
 )
 
 codebook_changes_table = Table(
@@ -98,15 +108,15 @@ codebook_changes_table = Table(
     review_metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("version", Integer, nullable=False, unique=True),
-    Column("action", String(20), nullable=False),
-    Column("analyst", String(100), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("code_id", String(200)),
-    Column("target", String(200)),
+    Column("action", Key, nullable=False),
+    Column("analyst", Key, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("code_id", Key),
+    Column("target", Key),
     Column("detail", JSON, nullable=False),
     Column("renames", JSON, nullable=False),
-    Column("path", String(300), nullable=False),
-    Column("version_tag", String(200), nullable=False),
+    Column("path", Key, nullable=False),
+    Column("version_tag", Key, nullable=False),
 )
 
 _created: set[str] = set()
@@ -119,5 +129,5 @@ def ensure_review_schema(workspace: Workspace) -> None:
     with _lock:
         if url in _created:
             return
-        create_tables(workspace.engine, review_metadata)
+        create_tables(review_metadata, workspace.engine)
         _created.add(url)

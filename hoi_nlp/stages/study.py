@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from hoi_nlp import progress
 from hoi_nlp.codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
 from hoi_nlp.coding.base import Coder
 from hoi_nlp.nlp.embed import EmbeddingCache
@@ -87,7 +88,7 @@ def resolve_workspace(study_or_workspace: str | Path, workspace: str | Path | No
     if workspace is not None:
         return Workspace.open(workspace, create=False)
     path = Path(study_or_workspace)
-    if (path / "hoi.db").exists():
+    if Workspace.is_workspace_dir(path):
         return Workspace.open(path, create=False)
     return Workspace.open(default_workspace_dir(path), create=False)
 
@@ -134,13 +135,18 @@ def segment_stage(workspace: Workspace, settings: Settings) -> dict[str, int]:
     from hoi_nlp.segment import segment_source
 
     pending = sources_without_segments(workspace)
-    created = 0
-    for start in range(0, len(pending), 200):  # one transaction per 200 sources: resumable, not chatty
-        chunk = load_sources(workspace, source_ids=pending[start:start + 200])
-        created += save_segments(workspace, [seg for source in chunk for seg in segment_source(
-            source, settings=settings.segment, pipeline=settings.nlp.pipeline)])
-    logger.info("segmented %d sources into %d segments", len(pending), created)
-    return {"sources_segmented": len(pending), "segments_created": created}
+    created = units = 0
+    with progress.stage("segment", len(pending), unit="sources") as bar:
+        for start in range(0, len(pending), 200):  # one transaction per 200 sources: resumable, not chatty
+            chunk = load_sources(workspace, source_ids=pending[start:start + 200])
+            segments = [seg for source in chunk for seg in segment_source(
+                source, settings=settings.segment, pipeline=settings.nlp.pipeline)]
+            created += save_segments(workspace, segments)
+            units += sum(seg.codable for seg in segments)
+            bar.advance(len(chunk))
+    logger.info("segmented %d sources into %d coding units (%d segments of every kind)", len(pending), units,
+                created)
+    return {"sources_segmented": len(pending), "segments_created": created, "coding_units_created": units}
 
 
 # ---------------------------------------------------------------- coding
@@ -222,10 +228,37 @@ def code_stage(workspace: Workspace, codebook: Codebook, settings: Settings, *, 
     ledger = coding_ledger(workspace, codebook, coder)
     total = len(load_segments(workspace, codable=True))
     pending = pending_batches(workspace, ledger, batch_size=settings.flow.batch_size)
-    for batch in pending:
-        code_batch(workspace, coder, batch, ledger=ledger, run_id=run_id)
     coded = sum(len(batch) for batch in pending)
+    with progress.stage("code", coded, unit="coding units") as bar:
+        for batch in pending:
+            code_batch(workspace, coder, batch, ledger=ledger, run_id=run_id)
+            bar.advance(len(batch))
     return {"segments_coded": coded, "segments_skipped": total - coded, "segments_total": total}
+
+
+def study_counts(workspace: Workspace) -> dict[str, int]:
+    """What the study database holds, named as the exports name it.
+
+    ``coding_units`` are the segments that are coded and reviewed (answers and interview passages);
+    ``segments`` counts every kind (also the turns and sentences the units are cut from).
+    ``suggested`` codes are what the exports count; ``possible`` ones are below-threshold candidates
+    the review app offers.
+    """
+    from sqlalchemy import func, select
+
+    from hoi_nlp.store import assignments_table, segments_table, sources_table
+
+    with workspace.engine.connect() as conn:
+        sources = conn.execute(select(func.count()).select_from(sources_table)).scalar_one()
+        kinds = dict(conn.execute(select(segments_table.c.codable, func.count())
+                                  .group_by(segments_table.c.codable)).all())
+        tiers = dict(conn.execute(select(assignments_table.c.tier, func.count())
+                                  .group_by(assignments_table.c.tier)).all())
+        coded_units = conn.execute(select(func.count(func.distinct(assignments_table.c.segment_id)))
+                                   .where(assignments_table.c.tier == "suggested")).scalar_one()
+    return {"sources": int(sources), "coding_units": int(kinds.get(True, 0)),
+            "segments": int(sum(kinds.values())), "suggested": int(tiers.get("suggested", 0)),
+            "possible": int(tiers.get("possible", 0)), "units_with_codes": int(coded_units)}
 
 
 # ---------------------------------------------------------------- export and citations

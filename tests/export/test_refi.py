@@ -1,14 +1,18 @@
-"""REFI-QDA: XSD-valid .qdpx/.qdc, exact offsets in the Sources/ texts, round trips, qdc import."""
+"""REFI-QDA export: XSD-valid .qdpx/.qdc, and what the importers of QualCoder, NVivo, MAXQDA and
+ATLAS.ti need, checked rule by rule; exact offsets in the sources/ texts; .qdc import keeps ids."""
 
 from __future__ import annotations
 
+import re
 import zipfile
+from datetime import datetime
 
 import pytest
 from lxml import etree
 
-from hoi_nlp.export.refi import export_qdc, export_qdpx
-from hoi_nlp.qda import PROJECT_NS
+from hoi_nlp.codebook import Codebook
+from hoi_nlp.export.refi import codebook_xml, export_qdc, export_qdpx, project_users
+from hoi_nlp.qda import MACHINE_USER, PLACEHOLDER_ANALYST, PROJECT_NS, code_names, guid, safe_file_name
 from hoi_nlp.review.refi_import import import_qdc, offset_map, read_qdpx_codings, slug
 from tests.conftest import DATA
 
@@ -28,38 +32,185 @@ def codebook_schema():
 def _project(path):
     with zipfile.ZipFile(path) as archive:
         return etree.fromstring(archive.read("project.qde")), {
-            n: archive.read(n).decode("utf-8") for n in archive.namelist() if n.startswith("Sources/")
+            n: archive.read(n) for n in archive.namelist() if n != "project.qde"
         }
+
+
+def _reviewed(study, **reviews):
+    """The study with review states: {(segment, code): CodeReview kwargs}."""
+    import dataclasses
+
+    from hoi_nlp.records import CodeReview
+
+    return dataclasses.replace(study, reviews={k: CodeReview(**v) for k, v in reviews["reviews"].items()})
 
 
 def test_qdpx_validates_and_offsets_slice_the_segment_text(study, redact, tmp_path, project_schema):
     path = export_qdpx(study, tmp_path / "p.qdpx", redact=redact)
-    root, texts = _project(path)
+    root, files = _project(path)
     assert project_schema.validate(root), project_schema.error_log
     checked = 0
+    names = {guid("source", sid): sid for sid in study.sources}
     for source in root.iterfind(".//q:TextSource", NS):
-        text = texts["Sources/" + source.get("plainTextPath").removeprefix("internal://")]
-        original = study.sources[source.get("name")].text
-        assert "\r" not in text and text.count("\n") == original.count("\n")
+        text = files["sources/" + source.get("plainTextPath").removeprefix("internal://")].decode("utf-8")
+        source_id = names[source.get("guid")]
+        original = study.sources[source_id].text
+        assert text.count("\n") == original.count("\n")
         for sel in source.iterfind("q:PlainTextSelection", NS):
             span = text[int(sel.get("startPosition")) : int(sel.get("endPosition"))]
-            units = [s for s in study.segments if s.source_id == source.get("name")]
+            units = [s for s in study.segments if s.source_id == source_id]
             assert span in {redact.span(study.sources[s.source_id], s.start, s.end) for s in units}
             checked += len(sel.findall("q:Coding", NS))
-    assert checked == 7  # seven codings on five selections (R1 and R3 carry two codes each)
-    assert "Mette Hansen" not in "".join(texts.values())
+    assert checked == 7  # seven codings (R1 and R3 carry two codes on one unit each)
+    assert b"Mette Hansen" not in b"".join(files.values())
 
 
-def test_qdpx_has_code_tree_cases_and_variables(study, redact, tmp_path):
+def test_rule_origin_is_set(study, redact, tmp_path):
+    root, _ = _project(export_qdpx(study, tmp_path / "p.qdpx", redact=redact))
+    assert re.fullmatch(r"hoi_nlp \d+\.\d+\.\d+", root.get("origin"))
+
+
+def test_rule_zip_holds_project_qde_and_lower_case_sources_only(study, redact, tmp_path):
+    with zipfile.ZipFile(export_qdpx(study, tmp_path / "p.qdpx", redact=redact)) as archive:
+        names = archive.namelist()
+    assert names[0] == "project.qde"
+    assert all(re.fullmatch(r"sources/[0-9a-f-]{36}\.txt", n) for n in names[1:]) and len(names) == 7
+
+
+def test_rule_texts_are_utf8_without_bom_and_lf_only(study, redact, tmp_path):
+    import dataclasses
+
+    from hoi_nlp.records import Source, content_hash
+
+    odd = "\ufeffFørste linje\r\nanden linje\rtredje æøå"
+    source = study.sources["R4:q0"]
+    sources = dict(study.sources)
+    sources["R4:q0"] = Source(**{**source.model_dump(), "text": odd, "content_hash": content_hash(odd)})
+    root, files = _project(export_qdpx(dataclasses.replace(study, sources=sources), tmp_path / "p.qdpx",
+                                       redact=redact))
+    for data in files.values():
+        assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data
+        data.decode("utf-8")  # strict
+    written = files[f"sources/{guid('source', 'R4:q0')}.txt"].decode("utf-8")
+    assert len(written) == len(odd)  # one character for one: offsets unchanged
+    assert written == " Første linje\n\nanden linje\ntredje æøå"
+
+
+def test_rule_code_names_are_unique_across_the_codebook(tmp_path, project_schema):
+    codebook = Codebook.model_validate({
+        "id": "dup", "version": "1", "families": [
+            {"id": "barrier", "label": "Andet", "codes": [
+                {"id": "barrier.andet", "label": "Andet"}, {"id": "barrier.it", "label": "IT"}]},
+            {"id": "area", "label": "Område", "codes": [
+                {"id": "area.andet", "label": "andet"}, {"id": "area.it", "label": "IT"}]},
+        ]})
+    families, codes = code_names(codebook)
+    names = [*families.values(), *codes.values()]
+    assert len({n.casefold() for n in names}) == len(names)
+    assert codes["barrier.it"] == "IT (Andet)" and codes["area.it"] == "IT (Område)"
+    root = etree.fromstring(codebook_xml(codebook))
+    written = [c.get("name").casefold() for c in root.iter("{*}Code")]
+    assert len(set(written)) == len(written) == 6
+
+
+def test_rule_machine_user_is_dedicated_and_listed_after_the_analysts(study, redact, tmp_path):
+    root, _ = _project(export_qdpx(study, tmp_path / "p.qdpx", redact=redact))
+    users = [u.get("name") for u in root.iterfind("q:Users/q:User", NS)]
+    assert users == [PLACEHOLDER_ANALYST, MACHINE_USER]  # nobody reviewed yet: a human first all the same
+    key = next(iter(study.assignments_by_key))
+    r4 = next(s.segment_id for s in study.segments if s.source_id == "R4:q0")
+    reviewed = _reviewed(study, reviews={key: {"status": "accepted", "analyst": "ana"},
+                                         (r4, "area.beskaeftigelse"): {"status": "added", "analyst": "bo"}})
+    assert project_users(reviewed) == ["ana", "bo", MACHINE_USER]
+    root, _ = _project(export_qdpx(reviewed, tmp_path / "r.qdpx", redact=redact))
+    listed = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
+    assert list(listed.values()) == ["ana", "bo", MACHINE_USER]
+    made_by = {el.get("creatingUser") for el in root.iter() if el.get("creatingUser")}
+    assert made_by <= set(listed) and root.get("creatingUserGUID") == guid("user", MACHINE_USER)
+    by_ana = [s for s in root.iterfind(".//q:PlainTextSelection", NS)
+              if listed[s.get("creatingUser")] == "ana"]
+    assert len(by_ana) == 1
+
+
+def test_rule_one_selection_per_coding_with_short_provenance(study, redact, tmp_path):
+    root, _ = _project(export_qdpx(study, tmp_path / "p.qdpx", redact=redact))
+    selections = root.findall(".//q:PlainTextSelection", NS)
+    assert len(selections) == 7
+    for sel in selections:
+        codings = sel.findall("q:Coding", NS)
+        assert len(codings) == 1 and codings[0].get("creatingUser") == sel.get("creatingUser")
+        description = sel.findtext("q:Description", namespaces=NS)
+        assert re.fullmatch(r"hoi_nlp 0\.\d\d, ikke gennemset", description)  # no code ids, no list
+
+
+def test_rule_memos_are_pseudonymised_notes_with_dates(coded_workspace, small_codebook, tmp_path,
+                                                      project_schema):
+    from hoi_nlp.export.api import export_study
+    from hoi_nlp.review.decisions import record_decision
+    from hoi_nlp.settings import Settings
+    from hoi_nlp.store import load_segments
+
+    unit = next(s.segment_id for s in load_segments(coded_workspace, codable=True) if s.source_id == "R2:q1")
+    record_decision(coded_workspace, segment_id=unit, action="accept", analyst="ana",
+                    code_id="area.beskaeftigelse")
+    record_decision(coded_workspace, segment_id=unit, action="memo", analyst="ana",
+                    code_id="area.beskaeftigelse", memo="Spørg Mette Hansen om teamet")
+    record_decision(coded_workspace, segment_id=unit, action="memo", analyst="bo",
+                    memo="Hele svaret er uklart")
+    settings = Settings(pseudonymize={"recogniser": "patterns"})
+    [path] = export_study(coded_workspace, small_codebook, settings=settings, formats=["qdpx"],
+                          output=tmp_path / "p.qdpx")
+    root, _ = _project(path)
+    assert project_schema.validate(root), project_schema.error_log
+    notes = root.findall("q:Notes/q:Note", NS)
+    assert len(notes) == 2
+    users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
+    for note in notes:
+        assert datetime.fromisoformat(note.get("creationDateTime").replace("Z", "+00:00")).year >= 2024
+        assert users[note.get("creatingUser")] in ("ana", "bo")
+    texts = [n.findtext("q:PlainTextContent", namespaces=NS) for n in notes]
+    assert "Spørg [PERSON 1] om teamet" in texts and "Mette" not in etree.tostring(root, encoding="unicode")
+    refs = {r.get("targetGUID") for r in root.iter(f"{{{PROJECT_NS}}}NoteRef")}
+    assert refs == {n.get("guid") for n in notes}
+    coded = root.find(".//q:Coding/q:NoteRef/../..", NS)
+    assert "Memo (ana): Spørg [PERSON 1] om teamet" in coded.findtext("q:Description", namespaces=NS)
+
+
+def test_rule_source_names_are_safe_windows_file_names_without_dots(study, redact, tmp_path):
+    root, _ = _project(export_qdpx(study, tmp_path / "p.qdpx", redact=redact))
+    names = [s.get("name") for s in root.iterfind(".//q:TextSource", NS)]
+    assert names == ["R1_q0", "R2_q0", "R2_q1", "R3_q0", "R4_q0", "T5"]
+    assert safe_file_name("R005:1.2_kommentar") == "R005_1_2_kommentar"
+    assert safe_file_name('a<b>c:"d/e\\f|g?h*i.j') == "a_b_c_d_e_f_g_h_i_j"
+    assert safe_file_name("CON") == "CON_" and safe_file_name("...") == "kilde"
+    assert all(not re.search(r'[<>:"/\\|?*.]', n) for n in names) and len(set(names)) == len(names)
+
+
+def test_rule_respondent_attributes_are_also_source_variables(study, redact, tmp_path):
+    root, _ = _project(export_qdpx(study, tmp_path / "p.qdpx", redact=redact))
+    variables = {v.get("guid"): v.get("name") for v in root.iterfind("q:Variables/q:Variable", NS)}
+    assert list(variables.values()) == ["region", "size_group", "role"]
+
+    def values(element):
+        return {variables[v.find("q:VariableRef", NS).get("targetGUID")]:
+                v.findtext("q:TextValue", namespaces=NS) for v in element.findall("q:VariableValue", NS)}
+
+    case_of = {ref.get("targetGUID"): case for case in root.iterfind("q:Cases/q:Case", NS)
+               for ref in case.findall("q:SourceRef", NS)}
+    for source in root.iterfind(".//q:TextSource", NS):
+        assert values(source) == values(case_of[source.get("guid")])
+    t5 = root.find(".//q:TextSource[@name='T5']", NS)
+    assert values(t5) == {"region": "Region Nordjylland", "size_group": "Større kommune",
+                          "role": "Kommunaldirektør"}
+
+
+def test_qdpx_has_code_tree_and_cases(study, redact, tmp_path):
     root, _ = _project(export_qdpx(study, tmp_path / "p.qdpx", redact=redact))
     families = root.findall("q:CodeBook/q:Codes/q:Code", NS)
-    assert [f.get("name") for f in families] == ["Barrier", "Area"] or len(families) == 2
-    assert families[0].get("isCodable") == "false"
+    assert [f.get("name") for f in families] == ["Barrierer", "Fagområder"]
+    assert all(f.get("isCodable") == "false" for f in families)
     assert families[0].find("q:Code", NS).get("color") == "#d62728"
-    cases = root.findall("q:Cases/q:Case", NS)
-    assert [c.get("name") for c in cases] == ["R1", "R2", "R3", "R4", "T5"]
-    variables = [v.get("name") for v in root.findall("q:Variables/q:Variable", NS)]
-    assert variables == ["region", "size_group", "role"]
+    assert [c.get("name") for c in root.findall("q:Cases/q:Case", NS)] == ["R1", "R2", "R3", "R4", "T5"]
 
 
 def test_reexport_is_byte_identical(study, redact, tmp_path):
@@ -68,8 +219,10 @@ def test_reexport_is_byte_identical(study, redact, tmp_path):
 
 
 def test_round_trip_gives_the_same_codings(study, redact, tmp_path):
+    from hoi_nlp.review.refi_import import CodedUnits
+
     path = export_qdpx(study, tmp_path / "p.qdpx", redact=redact)
-    imported, warnings = read_qdpx_codings(path, study)
+    imported, warnings = read_qdpx_codings(path, CodedUnits.of_study(study, redact.ident))
     assert warnings == []
     assert sorted((c.segment_id, c.code_id, c.start, c.end) for c in imported) == sorted(
         (c.segment_id, c.code_id, c.start, c.end) for c in study.codings
@@ -85,14 +238,13 @@ def test_offset_map_through_placeholders():
     assert positions[exported.index("[PERSON 1]")] == original.index("Mette")
 
 
-def test_qdc_validates_and_imports_as_a_loadable_codebook(small_codebook, tmp_path, codebook_schema):
+def test_qdc_validates_and_imports_with_hoi_ids(small_codebook, tmp_path, codebook_schema):
     path = export_qdc(small_codebook, tmp_path / "codebook.qdc")
     assert codebook_schema.validate(etree.parse(str(path))), codebook_schema.error_log
     codebook = import_qdc(path, tmp_path / "imported.yaml")
-    assert len(codebook.codes) == len(small_codebook.codes)
-    assert codebook.codes[0].id == "barrierer.utilstraekkelig_integration_af_it_systemer"
+    assert codebook.code_ids == small_codebook.code_ids  # ids kept from the [hoi: id] tags
+    assert codebook.family_ids == small_codebook.family_ids
     assert codebook.codes[0].description == "IT-systemer der ikke taler sammen."
-    assert all(not code.patterns for code in codebook.codes)
     assert import_qdc(path, tmp_path / "again.yaml").code_ids == codebook.code_ids
 
 

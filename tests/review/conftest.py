@@ -85,7 +85,8 @@ def make_client(workspace, codebook, *, login: bool = True, **options):
         local_user="local",
         **options,
     )
-    return TestClient(create_app(config), follow_redirects=False)
+    # the app refuses Host headers other than this machine's (DNS rebinding): not "testserver"
+    return TestClient(create_app(config), base_url="http://127.0.0.1", follow_redirects=False)
 
 
 def csrf_of(html: str) -> str:

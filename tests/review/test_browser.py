@@ -15,18 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import MISSING, have_chromium, launch_chromium
 from tests.review.conftest import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 IT = "barrier.it_integration"
 OEK = "barrier.tvaergaaende_oekonomistyring"
 JOB = "area.beskaeftigelse"
@@ -35,10 +26,7 @@ LEMVIG = "R002:7_afsluttende_kommentar:a0-65"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason="needs Debian chromium at /usr/bin/chromium (install with `make browser`)",
-    ),
+    pytest.mark.skipif(not have_chromium(), reason=MISSING),
 ]
 
 
@@ -132,7 +120,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        chromium = launch_chromium(pw)
         yield chromium
         chromium.close()
 

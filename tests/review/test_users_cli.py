@@ -17,20 +17,20 @@ def test_users_commands_manage_the_review_accounts(study_ws):
     root = str(study_ws.root)
     empty = hoi("users", "list", root)
     assert empty.returncode == 0 and "No accounts yet" in empty.stdout
-    assert hoi("users", "add", root, "anna", "--password-stdin", stdin="anna-kodeord\n").returncode == 0
-    added = hoi("users", "add", root, "chef", "--role", "admin", "--password-stdin", stdin="chef-kodeord\n")
+    assert hoi("users", "add", root, "anna", "--password-stdin", stdin="hest-batteri-42\n").returncode == 0
+    added = hoi("users", "add", root, "chef", "--role", "admin", "--password-stdin", stdin="kaffe-kande-77\n")
     assert added.returncode == 0 and "Added chef (admin)" in added.stdout
     listed = hoi("users", "list", root)
     assert listed.returncode == 0 and "anna\tanalyst" in listed.stdout and "chef\tadmin" in listed.stdout
     # a new password works at once and ends the sessions opened with the old one
-    token, _ = create_session(study_ws, authenticate(study_ws, "anna", "anna-kodeord"))
+    token, _ = create_session(study_ws, authenticate(study_ws, "anna", "hest-batteri-42"))
     reset = hoi("users", "reset-password", root, "anna", "--password-stdin", stdin="nyt-kodeord-42\n")
     assert reset.returncode == 0 and "New password set for anna" in reset.stdout
-    assert authenticate(study_ws, "anna", "anna-kodeord") is None
+    assert authenticate(study_ws, "anna", "hest-batteri-42") is None
     assert authenticate(study_ws, "anna", "nyt-kodeord-42") is not None
     assert get_session(study_ws, token) is None
     short = hoi("users", "reset-password", root, "anna", "--password-stdin", stdin="kort\n")
-    assert short.returncode != 0 and "at least 8 characters" in short.stderr + short.stdout
+    assert short.returncode != 0 and "at least 10 characters" in short.stderr + short.stdout
     assert "Traceback" not in short.stderr
     unknown = hoi("users", "reset-password", root, "nobody", "--password-stdin", stdin="langt-kodeord\n")
     assert unknown.returncode != 0 and "unknown user 'nobody'" in unknown.stderr + unknown.stdout

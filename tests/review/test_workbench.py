@@ -393,8 +393,8 @@ def test_the_admin_page_manages_accounts_for_admins_only(study_ws, small_cb, ann
     assert "Tilføjede bo." in chef.get(added.headers["location"]).text
     assert authenticate(study_ws, "bo", "bo-kodeord-1").can_see_original
     short = _post(chef, "/admin/users/add", {"username": "cai", "password": "kort"})
-    assert short.status_code == 422 and "adgangskoden skal have mindst 8 tegn" in short.text
-    taken = _post(chef, "/admin/users/add", {"username": "bo", "password": "x" * 12})
+    assert short.status_code == 422 and "adgangskoden skal have mindst 10 tegn" in short.text
+    taken = _post(chef, "/admin/users/add", {"username": "bo", "password": "et-godt-kodeord-7"})
     assert taken.status_code == 422 and "brugeren 'bo' findes allerede" in unescape(taken.text)
     # a new password ends the user's sessions
     reset = _post(chef, "/admin/users/anna/password", {"password": "nyt-kodeord-9"})

@@ -168,17 +168,17 @@ def test_the_admin_page_in_the_browser(browser, server, study):
     expect(page.locator("h1")).to_have_text("Brugere")
     form = page.locator("#add-user-form")
     form.locator("input[name=username]").fill("cai")
-    form.locator("input[name=password]").fill("cai-kodeord-1")
+    form.locator("input[name=password]").fill("blaa-hus-kop-3")
     form.locator("button[type=submit]").click()
     expect(page.locator("#saved")).to_contain_text("Tilføjede cai.")
     expect(page.locator('tr[data-user="cai"]')).to_have_count(1)
     reset = page.locator('tr[data-user="anna"] .reset-form')
-    reset.locator("input[name=password]").fill("anna-nyt-kodeord")
+    reset.locator("input[name=password]").fill("rosen-sommer-9")
     reset.locator("button[type=submit]").click()
     expect(page.locator("#saved")).to_contain_text("Ny adgangskode sat for anna")
     anna.goto(f"{server.url}/queue")
     assert "/login" in anna.url  # her session ended
-    assert authenticate(study, "anna", "anna-nyt-kodeord") is not None
+    assert authenticate(study, "anna", "rosen-sommer-9") is not None
     page.locator('tr[data-user="cai"] .remove-form button').click()
     expect(page.locator("#saved")).to_contain_text("Fjernede cai")
     expect(page.locator('tr[data-user="cai"]')).to_have_count(0)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from hoi_nlp.coding.topics.model import ThemesResult
 from hoi_nlp.errors import ThemesError
-from hoi_nlp.io import write_atomic, write_text_atomic
+from hoi_nlp.io import safe_cell, write_atomic, write_text_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def save_themes(result: ThemesResult, out_dir: Path) -> list[Path]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=TABLE_COLUMNS, delimiter=";")
     writer.writeheader()
-    writer.writerows(table_rows(result))
+    writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in table_rows(result))
     return [
         write_text_atomic(out_dir / THEMES_JSON, result.model_dump_json(indent=2)),
         write_atomic(

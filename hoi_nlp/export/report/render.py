@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from hoi_nlp.export.report.blocks import Block, Report
-from hoi_nlp.io import write_atomic, write_text_atomic
+from hoi_nlp.io import safe_cell, write_atomic, write_text_atomic
 
 ACCENT = "1F3A5F"
 FONT = "Calibri"
@@ -52,14 +52,14 @@ def _docx_table(document: object, block: Block) -> None:
     table.style = "Table Grid"
     if any(block.header):
         for cell, text in zip(table.rows[0].cells, block.header, strict=True):
-            cell.text = text
+            cell.text = safe_cell(text)
             run = cell.paragraphs[0].runs[0]
             run.bold, run.font.color.rgb = True, RGBColor(0xFF, 0xFF, 0xFF)
             _shade(cell, ACCENT)
     for index, row in enumerate(block.rows):
         cells = table.add_row().cells
         for col, (cell, text) in enumerate(zip(cells, row, strict=True)):
-            cell.text = text
+            cell.text = safe_cell(text)
             if index % 2:
                 _shade(cell, "EEF2F7")
             if col > 0 and any(block.header):
@@ -147,7 +147,7 @@ def write_docx(report: Report, path: Path) -> Path:
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return safe_cell(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _md_block(block: Block, base: Path) -> list[str]:
@@ -198,8 +198,9 @@ def _html_block(block: Block) -> str:
     if block.kind == "warning":
         return f'<p class="warning">{esc(block.text)}</p>'
     if block.kind == "table":
-        head = "".join(f"<th>{esc(h)}</th>" for h in block.header) if any(block.header) else ""
-        body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in block.rows)
+        head = "".join(f"<th>{esc(safe_cell(h))}</th>" for h in block.header) if any(block.header) else ""
+        body = "".join("<tr>" + "".join(f"<td>{esc(safe_cell(c))}</td>" for c in row) + "</tr>"
+                       for row in block.rows)
         caption = f"<caption><b>{esc(block.text)}</b></caption>" if block.text and head else ""
         return f"<table>{caption}{f'<tr>{head}</tr>' if head else ''}{body}</table>"
     if block.kind == "figure" and block.path is not None:

@@ -274,6 +274,17 @@ DA: dict[str, str] = {
     "in a blind round you can only undo your own decisions":
         "i en blind runde kan du kun fortryde dine egne beslutninger",
     "'consensus' has its own button": "'consensus' har sin egen knap",
+    "Nothing left after this unit: back to the list (j / n)":
+        "Intet tilbage efter denne kodeenhed: tilbage til listen (j / n)",
+    "Back to the list": "Tilbage til listen",
+    "no such coding unit": "ingen sådan kodeenhed",
+    "the password is on the list of common passwords":
+        "adgangskoden er på listen over almindelige adgangskoder",
+    "the password is a repetition or a sequence of characters":
+        "adgangskoden er en gentagelse eller en række af tegn",
+    "the password must not contain the username": "adgangskoden må ikke indeholde brugernavnet",
+    "choose a passphrase of 10+ characters, e.g. four unrelated words":
+        "vælg en adgangssætning på 10+ tegn, fx fire ord uden sammenhæng",
     "'undo' has its own button": "'undo' har sin egen knap",
     "Not Found": "Ikke fundet",
     "none": "ingen",

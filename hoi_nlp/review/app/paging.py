@@ -14,6 +14,7 @@ from typing import Any
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.review.app.views import (
     BANDS,
+    FULL_VIEW,
     LIST_ATTRIBUTES,
     Corpus,
     Filters,
@@ -24,6 +25,7 @@ from hoi_nlp.review.app.views import (
     build_units,
 )
 from hoi_nlp.review.decisions import ReviewState
+from hoi_nlp.review.masking import FullView
 
 PAGE_SIZE = 100
 STATUSES = ("pending", "all", "accepted", "added", "rejected", "flagged")
@@ -66,33 +68,32 @@ def page_of(units: Sequence[Unit], requested: Any, *, size: int = PAGE_SIZE) -> 
     return page, list(units[page.offset : page.offset + size])
 
 
-def _checks(unit: Unit, filters: Filters, corpus: Corpus) -> dict[str, bool]:
+def _checks(unit: Unit, filters: Filters, corpus: Corpus, shown: FullView) -> dict[str, bool]:
     seg = unit.segment
     codes = {c.code_id for c in unit.codes}
     return {
         "code": not filters.code or filters.code in codes,
         "family": not filters.family or any(c.split(".", 1)[0] == filters.family for c in codes),
         "question": not filters.question or corpus.question(seg) == filters.question,
-        "speaker": not filters.speaker or (seg.speaker or "") == filters.speaker,
-        "source": not filters.source or seg.source_id == filters.source,
-        "attr": not filters.attr or _attr_match(unit.source, filters.attr),
+        "speaker": not filters.speaker or shown.speaker(seg.speaker) == filters.speaker,
+        "source": not filters.source or shown.ident(seg.source_id) == filters.source,
+        "attr": not filters.attr or _attr_match(unit.source, filters.attr, shown),
         "band": not filters.band or _in_band(unit, filters.band),
         "status": _status_match(unit, filters.status),
     }
 
 
-def _values(unit: Unit, corpus: Corpus) -> dict[str, set[str]]:
+def _values(unit: Unit, corpus: Corpus, shown: FullView) -> dict[str, set[str]]:
     seg = unit.segment
     codes = {c.code_id for c in unit.codes}
+    attributes = {a: shown.attribute(unit.source, a) for a in LIST_ATTRIBUTES}
     return {
         "code": codes,
         "family": {c.split(".", 1)[0] for c in codes},
         "question": {corpus.question(seg)} - {""},
-        "speaker": {seg.speaker or ""} - {""},
-        "source": {seg.source_id},
-        "attr": {
-            f"{a}={unit.source.attributes[a]}" for a in LIST_ATTRIBUTES if unit.source.attributes.get(a)
-        },
+        "speaker": {shown.speaker(seg.speaker)} - {""},
+        "source": {shown.ident(seg.source_id)},
+        "attr": {f"{a}={value}" for a, value in attributes.items() if value},
         "band": {band for band in BANDS if _in_band(unit, band)},
         "status": {s for s in STATUSES if _status_match(unit, s)},
     }
@@ -104,15 +105,17 @@ def filter_counts(
     filters: Filters,
     *,
     segment_ids: Sequence[str] | None = None,
+    shown: FullView = FULL_VIEW,
 ) -> dict[str, dict[str, int]]:
-    """Per filter key and value: how many units match that value and every other active filter."""
+    """Per filter key and value: how many units match that value and every other active filter
+    (labels, ids and attributes as the reader is ``shown`` them, like the filters themselves)."""
     counts: dict[str, dict[str, int]] = {}
     for unit in build_units(corpus, state, segment_ids=segment_ids):
-        checks = _checks(unit, filters, corpus)
+        checks = _checks(unit, filters, corpus, shown)
         failed = [k for k, ok in checks.items() if not ok]
         if len(failed) > 1:
             continue
-        for key, values in _values(unit, corpus).items():
+        for key, values in _values(unit, corpus, shown).items():
             if failed and failed[0] != key:
                 continue
             bucket = counts.setdefault(key, {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from hoi_nlp.errors import HoiError, ReviewError
 from hoi_nlp.records import ReviewDecision
 from hoi_nlp.review import agreement as agreement_mod
-from hoi_nlp.review.accounts import Session, authenticate, create_session, end_session
+from hoi_nlp.review.accounts import LoginBlocked, Session, authenticate, create_session, end_session
 from hoi_nlp.review.app.explain import segment_extras
 from hoi_nlp.review.app.paging import filter_counts, page_of
 from hoi_nlp.review.app.state import (
@@ -27,6 +28,7 @@ from hoi_nlp.review.app.state import (
 )
 from hoi_nlp.review.app.views import (
     BANDS,
+    FULL_VIEW,
     Corpus,
     Filters,
     Unit,
@@ -44,7 +46,7 @@ from hoi_nlp.review.decisions import (
     load_decisions,
     record_decision,
 )
-from hoi_nlp.review.masking import masked
+from hoi_nlp.review.masking import SHOWN_ATTRIBUTES, FullView, masked
 from hoi_nlp.review.rounds import Round, disagreements, finish_round, get_round, list_rounds, visible_rounds
 from hoi_nlp.store import assignments_table
 
@@ -82,7 +84,15 @@ def login(
 ) -> Response:
     """Check the password and start a session (HttpOnly cookie)."""
     config = _config(request)
-    user = authenticate(config.workspace, username.strip(), password)
+    address = request.client.host if request.client else None
+    try:
+        user = authenticate(config.workspace, username.strip(), password, address=address,
+                            limits=config.login_limits)
+    except LoginBlocked as exc:
+        error = exc.message.capitalize() + "."
+        response = html(request, "login.html", {"next": _safe_next(next), "error": error}, status_code=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if user is None:
         return html(
             request,
@@ -131,14 +141,45 @@ def _units(config: AppConfig, session: Session, filters: Filters, *, keep: str |
     current = _round_for(config, session, filters.round)
     state = _state(config, session, current)
     ids = list(current.segment_ids) if current else None
+    shown = _shown(config, session)
+    _check_filters(shown, filters)
     units = unit_list(
-        _corpus(config), state, filters, config.codebook, order=config.order, keep=keep, segment_ids=ids
+        _corpus(config), state, filters, config.codebook, order=config.order, keep=keep, segment_ids=ids,
+        shown=shown,
     )
     return units
 
 
 def _privacy(config: AppConfig, session: Session) -> Any:
     return None if session.user.can_see_original else config.privacy
+
+
+def _shown(config: AppConfig, session: Session) -> FullView:
+    """What this reviewer sees of labels and ids: all of it, or the pseudonymised view."""
+    privacy = _privacy(config, session)
+    return FULL_VIEW if privacy is None else privacy  # type: ignore[no-any-return]
+
+
+def _check_filters(shown: FullView, filters: Filters) -> None:
+    """A reviewer may filter only by what the page may show them (no lookup of hidden attributes)."""
+    key = filters.attr.partition("=")[0]
+    if shown.private and filters.attr and key not in SHOWN_ATTRIBUTES:
+        raise HTTPException(400, f"you can filter by the attributes {', '.join(SHOWN_ATTRIBUTES)} only")
+
+
+def _real_id(config: AppConfig, session: Session, segment_id: str) -> str:
+    """The segment behind an id from a link (a reviewer without rights gets ids without names)."""
+    shown = _shown(config, session)
+    if not shown.private:
+        return segment_id
+    real = shown.real_id(segment_id, _corpus(config).by_id)
+    if real is None:
+        raise HTTPException(404, "no such coding unit")
+    return real
+
+
+def _shown_unit(shown: FullView, unit: Unit, sources: dict[str, Any]) -> Unit:
+    return Unit(shown.segment(unit.segment), sources[unit.source.source_id], unit.codes)
 
 
 # ---------------------------------------------------------------- lists
@@ -157,18 +198,21 @@ def _list_page(request: Request, mode: str) -> Response:
         filters = Filters(**{**filters.__dict__, "status": "all"})
     units = _units(config, session, filters)
     privacy = _privacy(config, session)
+    shown = _shown(config, session)
     corpus = _corpus(config)
-    page, shown = page_of(units, request.query_params.get("page"), size=config.settings.review.page_size)
+    page, listed = page_of(units, request.query_params.get("page"), size=config.settings.review.page_size)
     if privacy is not None:
-        privacy.hidden_many([u.source for u in shown])
+        privacy.hidden_many([u.source for u in listed])
+    sources = shown.sources(u.source for u in listed)
     rows = [
-        {"unit": u, "text": preview(corpus, privacy, u.segment), "question": corpus.question(u.segment)}
-        for u in shown
+        {"unit": _shown_unit(shown, u, sources), "text": preview(corpus, privacy, u.segment),
+         "question": corpus.question(u.segment)}
+        for u in listed
     ]
     current = _round_for(config, session, filters.round)
     counted = Filters(**{**filters.__dict__, "status": filters.status or "pending"})
     counts = filter_counts(corpus, _state(config, session, current), counted,
-                           segment_ids=list(current.segment_ids) if current else None)
+                           segment_ids=list(current.segment_ids) if current else None, shown=shown)
     return html(
         request,
         "list.html",
@@ -178,7 +222,7 @@ def _list_page(request: Request, mode: str) -> Response:
             "total": len(units),
             "filters": filters,
             "query": filters.query(),
-            "facets": facet_values(corpus) if mode == "browse" else {},
+            "facets": facet_values(corpus, shown) if mode == "browse" else {},
             "bands": BANDS,
             "order": "active learning (the coder's most uncertain units first, varied)"
             if config.order
@@ -258,12 +302,15 @@ def segment_context(
     """Everything the segment page shows."""
     config, session = _config(request), current_session(request)
     corpus = _corpus(config)
+    shown = _shown(config, session)
+    segment_id = _real_id(config, session, segment_id)
     seg = corpus.by_id.get(segment_id)
     if seg is None or not seg.codable:
-        raise HTTPException(404, f"no coding unit '{segment_id}'")
+        raise HTTPException(404, f"no coding unit '{shown.ident(segment_id)}'")
     current = _round_for(config, session, filters.round)
     if current is not None and segment_id not in current.segment_ids:
-        raise HTTPException(404, f"segment '{segment_id}' is not part of round '{current.round_id}'")
+        shown_id = shown.ident(segment_id)
+        raise HTTPException(404, f"segment '{shown_id}' is not part of round '{current.round_id}'")
     state = _state(config, session, current, [segment_id])
     codes = state.for_segment(segment_id)
     note = state.note(segment_id)
@@ -279,15 +326,23 @@ def segment_context(
     units = _units(config, session, filters, keep=segment_id)
     ids = [u.segment.segment_id for u in units]
     position = ids.index(segment_id) if segment_id in ids else -1
+    next_id = ids[position + 1] if 0 <= position < len(ids) - 1 else None
+    if next_id is None and filters.status in ("", "pending"):
+        # The end of the queue: go round to a unit still pending (one skipped earlier), if any.
+        next_id = next((i for i in ids if i != segment_id), None)
     history = _history(config, session, segment_id, current)
     effective = {d.decision_id for d in effective_decisions(history)}
     locked = bool(current and (current.complete or session.user.username in current.finished))
+    public = shown.source(source)
+    if shown.private:  # memos may name someone an analyst with rights saw
+        memos = [dataclasses.replace(m, text=shown.memo(m.text)) for m in note.memos]
+        note = dataclasses.replace(note, memos=memos)
     extras = segment_extras(workspace=config.workspace, codebook=config.codebook, corpus=corpus, seg=seg,
                             source=source, codes=codes, hidden=hidden, privacy=privacy,
                             nearest_examples=config.nearest_examples)
     return extras | {
-        "seg": seg,
-        "source": source,
+        "seg": shown.segment(seg),
+        "source": public,
         "codes": codes,
         "note": note,
         "evidence": evidence,
@@ -295,11 +350,12 @@ def segment_context(
         "quote_text": masked(source.text, quote[0], quote[1], hidden)
         if hidden
         else source.text[quote[0] : quote[1]],
-        "blocks": context_blocks(corpus, seg, quote=quote, evidence=all_evidence, hidden=hidden),
+        "blocks": context_blocks(corpus, seg, quote=quote, evidence=all_evidence, hidden=hidden, shown=shown),
         "question": corpus.question(seg),
-        "question_text": source.attributes.get("question", ""),
-        "prev_id": ids[position - 1] if position > 0 else None,
-        "next_id": ids[position + 1] if 0 <= position < len(ids) - 1 else None,
+        "question_text": public.attributes.get("question", ""),
+        "prev_id": shown.ident(ids[position - 1]) if position > 0 else None,
+        "next_id": shown.ident(next_id) if next_id else None,
+        "list_url": _list_url(filters),
         "position": position + 1,
         "total": len(ids),
         "filters": filters,
@@ -313,10 +369,17 @@ def segment_context(
         "added_codes": [c for c in codes if not c.suggested],
         "attributes": {
             k: v
-            for k, v in source.attributes.items()
-            if k in ("role", "size_group", "region") or (privacy is None and k == "municipality")
+            for k, v in public.attributes.items()
+            if k in SHOWN_ATTRIBUTES or (privacy is None and k == "municipality")
         },
     }
+
+
+def _list_url(filters: Filters) -> str:
+    """The list a unit was opened from (where Next leads after the last unit)."""
+    mode = "browse" if filters.status and filters.status != "pending" else "queue"
+    query = filters.query()
+    return f"/{mode}" + (f"?{query}" if query else "")
 
 
 @router.get("/segment/{segment_id:path}", response_class=HTMLResponse)
@@ -365,11 +428,12 @@ def decide(
     """Append one decision (accept, reject, add, remove, span, memo, flag, unflag) and re-render."""
     config = _config(request)
     filters = _filters_from(q)
+    shown_id, segment_id = segment_id, _real_id(config, session, segment_id)
     current = _round_for(config, session, filters.round)
     if current is not None and (current.complete or session.user.username in current.finished):
-        return _after_decision(request, segment_id, filters, "this round is finished; decisions are locked")
+        return _after_decision(request, shown_id, filters, "this round is finished; decisions are locked")
     if action in ("consensus", "undo"):
-        return _after_decision(request, segment_id, filters, f"'{action}' has its own button")
+        return _after_decision(request, shown_id, filters, f"'{action}' has its own button")
     try:
         record_decision(
             config.workspace,
@@ -385,9 +449,9 @@ def decide(
         )
     except HoiError as exc:
         return _after_decision(
-            request, segment_id, filters, exc.message + (f" — {exc.hint}" if exc.hint else "")
+            request, shown_id, filters, exc.message + (f" — {exc.hint}" if exc.hint else "")
         )
-    return _after_decision(request, segment_id, filters)
+    return _after_decision(request, shown_id, filters)
 
 
 @router.post("/segment/{segment_id:path}/undo")
@@ -397,23 +461,24 @@ def undo(
     """Undo a decision (the latest of mine on this segment when no id is given) by appending an ``undo``."""
     config = _config(request)
     filters = _filters_from(q)
+    shown_id, segment_id = segment_id, _real_id(config, session, segment_id)
     current = _round_for(config, session, filters.round)
     round_id = current.round_id if current else MAIN_ROUND
     if current is not None and (current.complete or session.user.username in current.finished):
-        return _after_decision(request, segment_id, filters, "this round is finished; decisions are locked")
+        return _after_decision(request, shown_id, filters, "this round is finished; decisions are locked")
     history = [d for d in load_decisions(config.workspace, segment_id=segment_id, round=round_id)]
     effective = effective_decisions(history)
     if not decision_id:
         mine = [d for d in effective if d.analyst == session.user.username]
         if not mine:
-            return _after_decision(request, segment_id, filters, "nothing of yours to undo here")
+            return _after_decision(request, shown_id, filters, "nothing of yours to undo here")
         decision_id = mine[-1].decision_id
     target = next((d for d in history if d.decision_id == decision_id), None)
     if target is None:
-        return _after_decision(request, segment_id, filters, "unknown decision")
+        return _after_decision(request, shown_id, filters, "unknown decision")
     if current is not None and target.analyst != session.user.username:
         return _after_decision(
-            request, segment_id, filters, "in a blind round you can only undo your own decisions"
+            request, shown_id, filters, "in a blind round you can only undo your own decisions"
         )
     try:
         record_decision(
@@ -426,8 +491,8 @@ def undo(
             round=round_id,
         )
     except HoiError as exc:
-        return _after_decision(request, segment_id, filters, exc.message)
-    return _after_decision(request, segment_id, filters)
+        return _after_decision(request, shown_id, filters, exc.message)
+    return _after_decision(request, shown_id, filters)
 
 
 # ---------------------------------------------------------------- codebook
@@ -463,11 +528,13 @@ def code_page(request: Request, code_id: str) -> Response:
     )
     if privacy is not None:
         privacy.hidden_many([corpus.sources[corpus.by_id[s.segment_id].source_id] for s in examples[:12]])
+    shown = _shown(config, session)
+    sources = shown.sources(corpus.sources[corpus.by_id[s.segment_id].source_id] for s in examples[:12])
     quotes = [
         {
-            "state": s,
+            "state": dataclasses.replace(s, segment_id=shown.ident(s.segment_id)),
             "text": preview(corpus, privacy, corpus.by_id[s.segment_id], limit=400),
-            "source": corpus.sources[corpus.by_id[s.segment_id].source_id],
+            "source": sources[corpus.by_id[s.segment_id].source_id],
         }
         for s in examples[:12]
     ]
@@ -488,22 +555,27 @@ def code_page(request: Request, code_id: str) -> Response:
 @router.get("/agreement", response_class=HTMLResponse)
 def agreement_page(request: Request, round: str = "") -> Response:
     """Percent agreement, Cohen's kappa and Krippendorff's alpha per code and overall."""
-    config, session = _config(request), current_session(request)
+    config, _session = _config(request), current_session(request)
     rounds = list_rounds(config.workspace)
-    visible = [r for r in rounds if r.complete or session.user.is_admin]
-    rows = (
-        agreement_mod.all_agreement(config.workspace, round_id=round or None)
-        if (not round or any(r.round_id == round for r in visible))
-        else []
-    )
-    hidden_rounds = [r.round_id for r in rounds if r not in visible]
-    rows = [r for r in rows if not any(f"round {rid}" in r.comparison for rid in hidden_rounds)]
+    visible = [r for r in rounds if r.complete]
+    rows = _visible_agreement(config, rounds, round)
     groups: dict[str, list[Any]] = {}
     for row in rows:
         groups.setdefault(row.comparison, []).append(row)
     return html(
         request, "agreement.html", {"groups": groups, "rounds": rounds, "visible": visible, "selected": round}
     )
+
+
+def _visible_agreement(config: AppConfig, rounds: list[Round], round_id: str) -> list[Any]:
+    """Agreement rows anyone may see: nothing of a blind round until every analyst has finished it
+    (not its inter-coder rows, not its machine-vs-analyst rows), for any user and any route."""
+    visible = {r.round_id for r in rounds if r.complete}
+    if round_id and round_id not in visible:
+        return []
+    rows = agreement_mod.all_agreement(config.workspace, round_id=round_id or None)
+    hidden = [r.round_id for r in rounds if r.round_id not in visible]
+    return [r for r in rows if not any(f"round {rid}" in r.comparison for rid in hidden)]
 
 
 @router.get("/agreement.csv")
@@ -514,7 +586,7 @@ def agreement_csv(request: Request, round: str = "") -> Response:
     from dataclasses import asdict
 
     config, _session = _config(request), current_session(request)
-    rows = agreement_mod.all_agreement(config.workspace, round_id=round or None)
+    rows = _visible_agreement(config, list_rounds(config.workspace), round)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(agreement_mod.AgreementRow.__dataclass_fields__))
     writer.writeheader()
@@ -560,11 +632,13 @@ def round_page(request: Request, round_id: str) -> Response:
     items = disagreements(config.workspace, current) if current.complete else []
     corpus = _corpus(config)
     privacy = _privacy(config, session)
+    shown = _shown(config, session)
     texts = {
-        d.segment_id: preview(corpus, privacy, corpus.by_id[d.segment_id])
+        shown.ident(d.segment_id): preview(corpus, privacy, corpus.by_id[d.segment_id])
         for d in items
         if d.segment_id in corpus.by_id
     }
+    items = [dataclasses.replace(d, segment_id=shown.ident(d.segment_id)) for d in items]
     rows = agreement_mod.round_agreement(config.workspace, round_id) if current.complete else []
     return html(
         request,
@@ -605,6 +679,7 @@ def round_resolve(
     current = get_round(config.workspace, round_id)
     if not current.complete:
         raise HTTPException(409, "the round is not complete: every analyst must finish first")
+    shown_id, segment_id = segment_id, _real_id(config, session, segment_id)
     if not (current.member(session.user.username) or session.user.is_admin):
         raise HTTPException(403, "only the round's analysts or an admin can resolve it")
     try:
@@ -621,7 +696,7 @@ def round_resolve(
         )
     except HoiError as exc:
         raise HTTPException(422, exc.message) from None
-    return RedirectResponse(f"/rounds/{round_id}#d-{segment_id}-{code_id}", status_code=303)
+    return RedirectResponse(f"/rounds/{round_id}#d-{shown_id}-{code_id}", status_code=303)
 
 
 # ---------------------------------------------------------------- retraining

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -52,6 +52,12 @@ def create_app(config: AppConfig) -> FastAPI:
 
     @app.middleware("http")
     async def sessions(request: Request, call_next: Any) -> Response:
+        if not config.host_allowed(request.headers.get("host")):  # DNS rebinding
+            logger.warning("refused a request for another host (Host header not allowed)")
+            return PlainTextResponse(
+                "400 Bad Request: this Host is not allowed. Open the app as http://127.0.0.1:PORT/, or start "
+                "`hoi review` with --allowed-host NAME for a name that should reach it.",
+                status_code=400, headers={"Cache-Control": "no-store"})
         if request.url.path.startswith("/static/"):
             return await call_next(request)
         import anyio
@@ -85,6 +91,8 @@ def create_app(config: AppConfig) -> FastAPI:
 
     app.include_router(workbench.router)  # first: /codebook/history before /codebook/{code_id}
     app.include_router(routes.router)
+    # The first page would otherwise load the pseudonymiser's word lists (seconds): load them now.
+    threading.Thread(target=config.privacy.warm, daemon=True, name="hoi-privacy").start()
     if config.active_learning:
         threading.Thread(target=routes.compute_order, args=(config,), daemon=True, name="hoi-queue").start()
     return app

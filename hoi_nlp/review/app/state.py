@@ -16,6 +16,8 @@ from fastapi.templating import Jinja2Templates
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.review.accounts import (
     DEFAULT_IDLE,
+    DEFAULT_LIMITS,
+    LoginLimits,
     Session,
     create_session,
     csrf_ok,
@@ -28,6 +30,9 @@ from hoi_nlp.settings import Settings
 from hoi_nlp.store import Workspace
 
 COOKIE = "hoi_session"
+# Host headers always accepted: the app on this machine. Others only when configured (DNS rebinding:
+# a page on another site that resolves its own name to 127.0.0.1 must not reach the app).
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 CSRF_HEADER = "X-CSRF-Token"
 Retrainer = Callable[[Workspace, Codebook], dict[str, Any]]
 
@@ -55,6 +60,24 @@ class AppConfig:
     # the coder's own explanations (set it in stages/review.py's review_app_config); without it the
     # app ranks the codebook's examples and the study's reviewed quotes by shared words.
     nearest_examples: Callable[[str, str], list[str]] | None = None
+    allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides LOCAL_HOSTS (--host, --allowed-host)
+    login_limits: LoginLimits | None = DEFAULT_LIMITS  # back-off after failed logins (None: off, tests only)
+
+    def host_allowed(self, header: str | None) -> bool:
+        """Whether a request's Host header names this app (port ignored)."""
+        host = host_name(header)
+        allowed = {*LOCAL_HOSTS, *(host_name(h) for h in self.allowed_hosts)}
+        return bool(host) and host in allowed
+
+
+def host_name(header: str | None) -> str:
+    """The name in a Host header, lower case, without port or brackets ("[::1]:8765" -> "::1")."""
+    value = (header or "").strip().lower()
+    if value.startswith("["):
+        return value[1:value.find("]")] if "]" in value else ""
+    if value.count(":") == 1:
+        value = value.split(":", 1)[0]
+    return value.rstrip(".")
 
 
 class LoginRequired(Exception):
@@ -99,6 +122,15 @@ def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
 
 
+def _study_name(config: AppConfig, session: Session | None) -> str:
+    """The study's name as this reader sees it (a name holding a place is an id to anyone without
+    original-text rights, the login page's visitors included)."""
+    study = config.workspace.study
+    if (session is not None and session.user.can_see_original) or config.privacy is None:
+        return study
+    return config.privacy.ident(study)
+
+
 def html(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
     """Render ``template`` with the common context (session, CSRF token, config)."""
     from hoi_nlp.review.app.i18n import language_of, translator
@@ -113,7 +145,7 @@ def html(request: Request, template: str, context: dict[str, Any], *, status_cod
         "user": session.user if session else None,
         "csrf": session.csrf_token if session else "",
         "login": config.login,
-        "study": config.workspace.study,
+        "study": _study_name(config, session),
         "codebook": config.codebook,
         "_": translator(language),
         "lang": language,

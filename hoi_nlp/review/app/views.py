@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.records import Segment, Source
 from hoi_nlp.review.decisions import CodeState, ReviewState
-from hoi_nlp.review.masking import Hidden, PrivacyView, masked
+from hoi_nlp.review.masking import FullView, Hidden, PrivacyView, masked
 from hoi_nlp.store import Workspace, load_segments, load_sources
 
 logger = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 BANDS = {"low": (0.0, 0.5), "mid": (0.5, 0.8), "high": (0.8, 1.01)}
 FILTER_KEYS = ("code", "family", "question", "speaker", "attr", "band", "source", "status", "round")
 LIST_ATTRIBUTES = ("role", "size_group", "region")
+FULL_VIEW = FullView()
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,12 @@ class Unit:
         return min((c.confidence or 0.0 for c in self.pending), default=1.0)
 
     @property
+    def priority(self) -> float:
+        """Lowest machine confidence of the unit's suggestions, whatever was decided since: the
+        queue's order, so a unit keeps its place (and Next its meaning) while it is being decided."""
+        return min((c.confidence or 0.0 for c in self.codes if c.suggested), default=1.0)
+
+    @property
     def top(self) -> float:
         """Highest machine confidence on the unit (0 when none)."""
         return max((c.confidence or 0.0 for c in self.codes if c.suggested), default=0.0)
@@ -103,25 +110,27 @@ class Corpus:
         return seg.question_id or self.sources[seg.source_id].question_id or ""
 
 
-def _matches(unit: Unit, filters: Filters, codebook: Codebook, corpus: Corpus) -> bool:
+def _matches(unit: Unit, filters: Filters, codebook: Codebook, corpus: Corpus, shown: FullView) -> bool:
+    """Whether ``unit`` passes ``filters``, compared with what the reader is ``shown`` (a reviewer
+    without original-text rights filters by placeholders: an original name matches nothing)."""
     seg, source = unit.segment, unit.source
     codes = {c.code_id for c in unit.codes}
     checks = [
         not filters.code or filters.code in codes,
         not filters.family or any(c.split(".", 1)[0] == filters.family for c in codes),
         not filters.question or corpus.question(seg) == filters.question,
-        not filters.speaker or (seg.speaker or "") == filters.speaker,
-        not filters.source or seg.source_id == filters.source,
-        not filters.attr or _attr_match(source, filters.attr),
+        not filters.speaker or shown.speaker(seg.speaker) == filters.speaker,
+        not filters.source or shown.ident(seg.source_id) == filters.source,
+        not filters.attr or _attr_match(source, filters.attr, shown),
         not filters.band or _in_band(unit, filters.band),
         _status_match(unit, filters.status),
     ]
     return all(checks)
 
 
-def _attr_match(source: Source, attr: str) -> bool:
+def _attr_match(source: Source, attr: str, shown: FullView) -> bool:
     key, _, value = attr.partition("=")
-    return source.attributes.get(key, "") == value
+    return shown.attribute(source, key) == value
 
 
 def _in_band(unit: Unit, band: str) -> bool:
@@ -169,26 +178,28 @@ def unit_list(
     order: Sequence[str] | None = None,
     keep: str | None = None,
     segment_ids: Sequence[str] | None = None,
+    shown: FullView = FULL_VIEW,
 ) -> list[Unit]:
-    """The filtered list; ``keep`` stays in the list (so next/previous work after a decision).
+    """The filtered list; ``keep`` stays in the list, in its place (so next/previous work after a decision).
 
     Default status filter is ``pending`` (the queue). Order: the active-learning ``order`` when
-    given (units it does not rank follow), else lowest pending confidence first.
+    given (units it does not rank follow), else the lowest confidence of the machine's suggestions
+    first (decisions do not move a unit).
     """
     status = filters.status or "pending"
     effective = Filters(**{**filters.__dict__, "status": status})
     units = [
         u
         for u in build_units(corpus, state, segment_ids=segment_ids)
-        if u.segment.segment_id == keep or _matches(u, effective, codebook, corpus)
+        if u.segment.segment_id == keep or _matches(u, effective, codebook, corpus, shown)
     ]
     if segment_ids is not None:
         return units
     if order:
         rank = {sid: i for i, sid in enumerate(order)}
-        return sorted(units, key=lambda u: (rank.get(u.segment.segment_id, len(rank)), u.lowest))
+        return sorted(units, key=lambda u: (rank.get(u.segment.segment_id, len(rank)), u.priority))
     if status == "pending":
-        return sorted(units, key=lambda u: (u.lowest, u.segment.source_id, u.segment.start))
+        return sorted(units, key=lambda u: (u.priority, u.segment.source_id, u.segment.start))
     return units
 
 
@@ -259,8 +270,10 @@ def context_blocks(
     evidence: Sequence[tuple[int, int]],
     hidden: Sequence[Hidden],
     neighbours: int = 2,
+    shown: FullView = FULL_VIEW,
 ) -> list[ContextBlock]:
-    """The unit inside its context: the whole answer, or the neighbouring turns of an interview."""
+    """The unit inside its context: the whole answer, or the neighbouring turns of an interview
+    (speaker labels as the reader is ``shown`` them)."""
     source = corpus.sources[seg.source_id]
     parent = corpus.by_id.get(seg.parent_id or "") or seg
     if seg.kind not in ("turn", "passage") and parent.kind != "turn":
@@ -292,7 +305,7 @@ def context_blocks(
                     evidence=evidence if current else (),
                     hidden=hidden,
                 ),
-                speaker=turn.speaker or "",
+                speaker=shown.speaker(turn.speaker),
                 role=turn.speaker_role or "",
                 timestamp=turn.timestamp or "",
                 current=current,
@@ -323,20 +336,22 @@ def code_counts(state: ReviewState) -> dict[str, dict[str, int]]:
     return counts
 
 
-def facet_values(corpus: Corpus) -> dict[str, list[tuple[str, int]]]:
-    """Values to browse by: questions, speakers, sources and respondent attributes, with unit counts."""
+def facet_values(corpus: Corpus, shown: FullView = FULL_VIEW) -> dict[str, list[tuple[str, int]]]:
+    """Values to browse by: questions, speakers, sources and respondent attributes, with unit counts
+    (as the reader is ``shown`` them: placeholders, never the hidden originals)."""
     facets: dict[str, dict[str, int]] = {"question": {}, "speaker": {}, "source": {}}
+    shown.sources(corpus.sources.values())
     for seg in corpus.units:
         source = corpus.sources[seg.source_id]
         for key, value in (
             ("question", corpus.question(seg)),
-            ("speaker", seg.speaker or ""),
-            ("source", seg.source_id),
+            ("speaker", shown.speaker(seg.speaker)),
+            ("source", shown.ident(seg.source_id)),
         ):
             if value:
                 facets[key][value] = facets[key].get(value, 0) + 1
         for attr in LIST_ATTRIBUTES:
-            value = source.attributes.get(attr, "")
+            value = shown.attribute(source, attr)
             if value:
                 key = f"attr:{attr}"
                 facets.setdefault(key, {})

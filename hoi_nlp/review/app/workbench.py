@@ -33,7 +33,14 @@ from hoi_nlp.review.accounts import (
 )
 from hoi_nlp.review.app.i18n import COOKIE as LANGUAGE_COOKIE
 from hoi_nlp.review.app.i18n import LANGUAGES, error_text, language_of, translator
-from hoi_nlp.review.app.routes import _after_decision, _corpus, _filters_from, _round_for, _safe_next
+from hoi_nlp.review.app.routes import (
+    _after_decision,
+    _corpus,
+    _filters_from,
+    _real_id,
+    _round_for,
+    _safe_next,
+)
 from hoi_nlp.review.app.state import AppConfig, check_csrf, current_session, html
 from hoi_nlp.review.decisions import MAIN_ROUND, check_span, record_decision
 
@@ -136,6 +143,7 @@ def create_code(
     """A new code; from a quote, the quote becomes its example and the code is added to that unit."""
     config = _config(request)
     filters = _filters_from(q)
+    shown_id, segment_id = segment_id, _real_id(config, session, segment_id) if segment_id else ""
     current = _round_for(config, session, filters.round) if segment_id else None
     if current is not None and (current.complete or session.user.username in current.finished):
         raise HTTPException(
@@ -185,7 +193,7 @@ def create_code(
             codebook=codebook,
         )
     query = filters.query()
-    return RedirectResponse(f"/segment/{segment_id}" + (f"?{query}" if query else ""), status_code=303)
+    return RedirectResponse(f"/segment/{shown_id}" + (f"?{query}" if query else ""), status_code=303)
 
 
 def _edit(request: Request, session: Session, edit: Any, code_id: str, **options: Any) -> Response:
@@ -254,14 +262,15 @@ def set_stance(
     """The analyst's stance on a (barrier) code of this unit: hindrance, precondition, overcome or rating."""
     config = _config(request)
     filters = _filters_from(q)
+    shown_id, segment_id = segment_id, _real_id(config, session, segment_id)
     current = _round_for(config, session, filters.round)
     _ = translator(_language(request))
     if current is not None and (current.complete or session.user.username in current.finished):
         return _after_decision(
-            request, segment_id, filters, _("This round is finished for you; decisions are locked.")
+            request, shown_id, filters, _("This round is finished for you; decisions are locked.")
         )
     if outcome not in STANCES:
-        return _after_decision(request, segment_id, filters, f"{outcome!r}: {', '.join(STANCES)}")
+        return _after_decision(request, shown_id, filters, f"{outcome!r}: {', '.join(STANCES)}")
     try:
         record_decision(
             config.workspace,
@@ -274,8 +283,8 @@ def set_stance(
             codebook=config.codebook,
         )
     except HoiError as exc:
-        return _after_decision(request, segment_id, filters, error_text(exc, _language(request)))
-    return _after_decision(request, segment_id, filters)
+        return _after_decision(request, shown_id, filters, error_text(exc, _language(request)))
+    return _after_decision(request, shown_id, filters)
 
 
 # ---------------------------------------------------------------- accounts (admins)

@@ -146,6 +146,12 @@
     document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
       el.addEventListener("change", function () { submit(el.form); });
     });
+    document.body.addEventListener("htmx:beforeRequest", function (e) {
+      // A form sent from a text box (memo with Ctrl+Enter, a code with Enter) leaves the box: htmx
+      // would focus the new box after the swap and the next shortcut (j, a, ...) would be typed into it.
+      var el = document.activeElement;
+      if (typing(el) && e.detail && e.detail.elt && e.detail.elt.contains(el)) el.blur();
+    });
     document.body.addEventListener("htmx:afterSwap", function () { initialSelection(); updateSpanForm(); });
     document.body.addEventListener("htmx:responseError", function (e) {
       alert((document.body.dataset.msgSaveFailed || "The server could not save this. Reload the page; nothing you saw as saved is lost.") + " (" + e.detail.xhr.status + ")");

@@ -1,0 +1,462 @@
+""".qdpx import: files in the shapes QualCoder, NVivo, MAXQDA and ATLAS.ti write (made by these tests from
+hoi's own export), and decisions that mean what the analyst did in the other tool.
+
+The shape helpers here are also used by the demo round trip (test_refi_demo.py) and the attack tests.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+import uuid
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from hoi_nlp.errors import ReviewError
+from hoi_nlp.qda import MACHINE_USER, PROJECT_NS
+from tests.conftest import DATA
+
+NS = {"q": PROJECT_NS}
+Q = f"{{{PROJECT_NS}}}"
+CODEBOOK = DATA / "codebooks" / "small.yaml"
+# The command as installed (the console script beside this Python), as a user runs it.
+HOI = [str(Path(sys.executable).with_name("hoi"))] if Path(sys.executable).with_name("hoi").exists() else [
+    sys.executable, "-c", "from hoi_nlp.cli import app; app()"]
+
+
+# ---------------------------------------------------------------- a .qdpx as another tool re-saves it
+
+
+class Qdpx:
+    """A .qdpx opened for editing: the project XML, the texts by internal file name, and how to zip them."""
+
+    def __init__(self, path: Path) -> None:
+        with zipfile.ZipFile(path) as archive:
+            self.root = etree.fromstring(archive.read("project.qde"))
+            self.files = {n.split("/", 1)[1]: archive.read(n) for n in archive.namelist() if "/" in n}
+        self.qde_name = "project.qde"
+        self.folder = "sources"
+        self.qde_bom = False
+        self.extra: dict[str, bytes] = {}
+
+    def all(self, tag: str) -> list[etree._Element]:
+        return list(self.root.iter(Q + tag))
+
+    def source(self, name: str) -> etree._Element:
+        return next(s for s in self.all("TextSource") if s.get("name") == name)
+
+    def file_of(self, source: etree._Element) -> str:
+        return source.get("plainTextPath").split("://", 1)[1]
+
+    def text(self, source: etree._Element) -> str:
+        return self.files[self.file_of(source)].decode("utf-8-sig").replace("\r\n", "\n")
+
+    def user(self, name: str) -> str:
+        """The GUID of user ``name`` (added to Users, first, when missing)."""
+        for user in self.all("User"):
+            if user.get("name") == name:
+                return user.get("guid")
+        users = self.root.find("q:Users", NS)
+        element = etree.Element(Q + "User", guid=str(uuid.uuid4()), name=name)
+        users.insert(0, element)
+        return element.get("guid")
+
+    def code_guid(self, code_id: str) -> str:
+        tag = f"[hoi: {code_id}]"
+        return next(c.get("guid") for c in self.all("Code") if tag in (c.findtext(Q + "Description") or ""))
+
+    def add_coding(self, source: etree._Element, start: int, end: int, code_id: str, user: str) -> None:
+        """A coding made in the other tool (a selection with one Coding), placed after the others."""
+        sel = etree.Element(Q + "PlainTextSelection", guid=str(uuid.uuid4()), startPosition=str(start),
+                            endPosition=str(end), creatingUser=self.user(user))
+        coding = etree.SubElement(sel, Q + "Coding", guid=str(uuid.uuid4()), creatingUser=self.user(user))
+        etree.SubElement(coding, Q + "CodeRef", targetGUID=self.code_guid(code_id))
+        selections = source.findall("q:PlainTextSelection", NS)
+        if selections:
+            selections[-1].addnext(sel)
+        else:
+            source.find("q:Description", NS).addnext(sel)
+
+    def selections(self, source: etree._Element, code_id: str) -> list[etree._Element]:
+        code = self.code_guid(code_id)
+        return [s for s in source.findall("q:PlainTextSelection", NS)
+                if any(r.get("targetGUID") == code for r in s.iter(Q + "CodeRef"))]
+
+    def save(self, path: Path) -> Path:
+        data = etree.tostring(self.root, xml_declaration=True, encoding="utf-8")
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(self.qde_name, (b"\xef\xbb\xbf" if self.qde_bom else b"") + data)
+            for name, content in self.files.items():
+                archive.writestr(f"{self.folder}/{name}", content)
+            for name, content in self.extra.items():
+                archive.writestr(name, content)
+        return path
+
+
+def _new_guids(project: Qdpx, *, upper: bool = False, braces: bool = False) -> None:
+    """Every GUID replaced (QualCoder makes new ones on each export), references and file names too."""
+    mapping = {}
+    for element in project.root.iter():
+        if element.get("guid"):
+            new = str(uuid.uuid4())
+            new = new.upper() if upper else new
+            mapping[element.get("guid")] = "{" + new + "}" if braces else new
+    for element in project.root.iter():
+        for attribute in ("guid", "targetGUID", "creatingUser", "creatingUserGUID", "modifyingUser"):
+            if element.get(attribute) in mapping:
+                element.set(attribute, mapping[element.get(attribute)])
+        if element.get("plainTextPath"):
+            old = project.file_of(element)
+            new = mapping[old.removesuffix(".txt")].strip("{}") + ".txt"
+            project.files[new] = project.files.pop(old)
+            element.set("plainTextPath", f"internal://{new}")
+
+
+def _crlf(project: Qdpx, *, counted_twice: bool) -> None:
+    """Texts with CRLF line breaks; offsets count a CRLF as two characters (NVivo) or as one (ATLAS.ti)."""
+    for source in project.all("TextSource"):
+        if not source.get("plainTextPath"):
+            continue
+        name = project.file_of(source)
+        text = project.files[name].decode("utf-8-sig")
+        project.files[name] = text.replace("\n", "\r\n").encode("utf-8")
+        if counted_twice:
+            for sel in source.findall("q:PlainTextSelection", NS):
+                for attribute in ("startPosition", "endPosition"):
+                    value = int(sel.get(attribute))
+                    sel.set(attribute, str(value + text[:value].count("\n")))
+
+
+def qualcoder(project: Qdpx) -> None:
+    """QualCoder 3.8: new GUIDs, ``Sources/``, a BOM on project.qde and every text, richTextPath to the
+    .txt beside plainTextPath, the project named '<name>.qda', a creatingUserGUID not among the users."""
+    _new_guids(project)
+    project.folder, project.qde_bom = "Sources", True
+    project.root.set("origin", "QualCoder 3.8.2")
+    project.root.set("name", project.root.get("name") + ".qda")
+    project.root.set("creatingUserGUID", str(uuid.uuid4()))
+    for source in project.all("TextSource"):
+        name = project.file_of(source)
+        project.files[name] = b"\xef\xbb\xbf" + project.files[name]
+        source.set("richTextPath", source.get("plainTextPath"))
+
+
+def qualcoder4(project: Qdpx) -> None:
+    """QualCoder 4.0: lower-case ``sources/``, BOM only on the texts."""
+    qualcoder(project)
+    project.folder, project.qde_bom = "sources", False
+    project.root.set("origin", "QualCoder 4.0 Beta")
+
+
+def nvivo(project: Qdpx) -> None:
+    """NVivo (Windows): ``Sources/``, CRLF counted as two, a ``.root`` file, memos as notes in text files
+    without dates linked to selections, no origin version check needed."""
+    project.folder = "Sources"
+    project.root.set("origin", "NVivo 14")
+    project.extra["Sources/.root"] = b""
+    _crlf(project, counted_twice=True)
+    notes = project.root.find("q:Notes", NS)
+    if notes is None:
+        notes = etree.Element(Q + "Notes")
+        project.root.find("q:Sources", NS).addnext(notes)
+    links = etree.Element(Q + "Links")
+    notes.addnext(links)
+    for sel in project.all("PlainTextSelection")[:2]:
+        note_guid = str(uuid.uuid4())
+        etree.SubElement(notes, Q + "Note", guid=note_guid, name=f"Annotation {note_guid[:4]}",
+                         plainTextPath=f"internal://{note_guid}.txt")
+        project.files[f"{note_guid}.txt"] = b"En annotation\r\n"
+        etree.SubElement(links, Q + "Link", guid=str(uuid.uuid4()), originGUID=note_guid,
+                         targetGUID=sel.get("guid"), direction="OneWay")
+
+
+def maxqda(project: Qdpx) -> None:
+    """MAXQDA 24: UPPER-case GUIDs, selections without dates or users, codable parent codes, no
+    descriptions on sources (they are found by name)."""
+    _new_guids(project, upper=True)
+    project.root.set("origin", "MAXQDA 24 (Release 24.7.0)")
+    for code in project.all("Code"):
+        code.set("isCodable", "true")
+    for source in project.all("TextSource"):
+        description = source.find("q:Description", NS)
+        if description is not None:
+            source.remove(description)
+    for sel in project.all("PlainTextSelection"):
+        for attribute in ("creatingUser", "creationDateTime"):
+            sel.attrib.pop(attribute, None)
+
+
+def atlas(project: Qdpx) -> None:
+    """ATLAS.ti 23: '<project name>.qde', UPPER-case GUIDs in braces, CRLF counted as one, the pseudo-user
+    'ATLAS.ti' listed first, one source's text inline (PlainTextContent) instead of a file."""
+    _new_guids(project, upper=True, braces=True)
+    project.qde_name = f"{project.root.get('name')}.qde"
+    project.folder = "Sources"
+    project.root.set("origin", "ATLAS.ti for Windows 23.2.3.27778")
+    project.user("ATLAS.ti")
+    _crlf(project, counted_twice=False)
+    inline = next(s for s in project.all("TextSource") if s.find("q:PlainTextSelection", NS) is not None)
+    text = project.files.pop(project.file_of(inline)).decode("utf-8").replace("\r\n", "\n")
+    del inline.attrib["plainTextPath"]
+    content = etree.Element(Q + "PlainTextContent")
+    content.text = text
+    inline.find("q:Description", NS).addnext(content)
+
+
+def no_origin(project: Qdpx) -> None:
+    """A producer that writes no origin and no users."""
+    del project.root.attrib["origin"]
+    users = project.root.find("q:Users", NS)
+    project.root.remove(users)
+
+
+SHAPES: dict[str, Callable[[Qdpx], None]] = {"qualcoder-3.8": qualcoder, "qualcoder-4": qualcoder4,
+                                             "nvivo": nvivo, "maxqda": maxqda, "atlas.ti": atlas,
+                                             "no-origin": no_origin}
+
+
+def reshaped(path: Path, shape: str, target: Path) -> Path:
+    """``path`` as ``shape`` would write it back."""
+    project = Qdpx(path)
+    SHAPES[shape](project)
+    return project.save(target)
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+def export_project(workspace, codebook, target: Path) -> Path:
+    """A workspace's own .qdpx export (pseudonymised: the patterns recogniser plus the key's names)."""
+    from hoi_nlp.export.api import export_study
+    from hoi_nlp.settings import Settings
+
+    settings = Settings(pseudonymize={"recogniser": "patterns"})
+    [path] = export_study(workspace, codebook, settings=settings, formats=["qdpx"], output=target)
+    return path
+
+
+@pytest.fixture
+def exported(coded_workspace, small_codebook, tmp_path):
+    """The fabricated study's own .qdpx export."""
+    return export_project(coded_workspace, small_codebook, tmp_path / "export" / "fixture.qdpx")
+
+
+def _import(workspace, codebook, path, **options):
+    from hoi_nlp.review.refi_import import CodedUnits, import_qdpx
+
+    return import_qdpx(workspace, path, CodedUnits.load(workspace, codebook), **options)
+
+
+def _decisions(workspace):
+    from hoi_nlp.review.decisions import load_decisions
+
+    return load_decisions(workspace)
+
+
+# ---------------------------------------------------------------- shapes
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_an_untouched_export_in_each_tools_shape_records_no_decisions(shape, coded_workspace, small_codebook,
+                                                                     exported, tmp_path):
+    path = reshaped(exported, shape, tmp_path / f"{shape}.qdpx")
+    summary = _import(coded_workspace, small_codebook, path, analyst="ana")
+    assert summary.decisions == {"unchanged": 7}, summary
+    assert summary.codings == 7 and summary.sources == 6
+    assert summary.warnings == ()
+    assert _decisions(coded_workspace) == []
+
+
+def test_crlf_counted_as_two_or_as_one_lands_on_the_same_characters(coded_workspace, small_codebook, exported,
+                                                                   tmp_path):
+    from hoi_nlp.review.refi_import import CodedUnits, plan_import, read_project
+
+    units = CodedUnits.load(coded_workspace, small_codebook)
+    spans = {}
+    for shape in ("nvivo", "atlas.ti"):
+        plan = plan_import(read_project(reshaped(exported, shape, tmp_path / f"{shape}.qdpx")), units)
+        spans[shape] = sorted((c.segment_id, c.code_id, c.start, c.end) for c in plan.codings)
+    transcript = [c for c in spans["nvivo"] if c[0].startswith("T5")]
+    assert transcript and spans["nvivo"] == spans["atlas.ti"]
+    t5 = units.sources["T5"].text
+    assert t5[transcript[0][2] : transcript[0][2] + 3] == "Det"  # after the turn's "D: ", past the line break
+
+
+def test_rich_text_only_source_is_read_from_its_docx(coded_workspace, small_codebook, exported, tmp_path):
+    import io
+
+    import docx
+
+    project = Qdpx(exported)
+    source = project.source("R1_q0")
+    document = docx.Document()
+    for line in project.text(source).split("\n"):
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    name = project.file_of(source).replace(".txt", ".docx")
+    project.files[name] = buffer.getvalue()
+    del project.files[project.file_of(source)]
+    del source.attrib["plainTextPath"]
+    source.set("richTextPath", f"internal://{name}")
+    summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "rich.qdpx"), analyst="ana")
+    assert summary.decisions == {"unchanged": 7}
+
+
+def test_codes_are_found_by_tag_name_or_guid_nested_anyhow(coded_workspace, small_codebook, exported,
+                                                           tmp_path):
+    project = Qdpx(exported)
+    codes = project.all("Code")
+    for code in codes:  # no tags left: codes are found by GUID, or by name once the GUIDs are new too
+        description = code.find("q:Description", NS)
+        description.text = "Omdøbt i et andet program"
+    families = project.root.find("q:CodeBook/q:Codes", NS)
+    outer = etree.SubElement(families, Q + "Code", guid=str(uuid.uuid4()), name="Mappe", isCodable="false")
+    for family in codes:
+        if family.get("isCodable") == "false":
+            outer.append(family)  # categories nested one level deeper
+    path = project.save(tmp_path / "nested.qdpx")
+    assert _import(coded_workspace, small_codebook, path, analyst="ana").decisions == {"unchanged": 7}
+    project = Qdpx(path)
+    _new_guids(project)
+    assert _import(coded_workspace, small_codebook, project.save(tmp_path / "by_name.qdpx"),
+                   analyst="ana").decisions == {"unchanged": 7}
+
+
+# ---------------------------------------------------------------- decisions
+
+
+def _edit(exported: Path, target: Path, shape: str | None = None) -> Path:
+    """What an analyst did in the other tool: one coding added (whole answer), one machine coding deleted,
+    one machine coding narrowed to its first sentence (still under the machine's name), and one machine
+    coding re-created under the analyst's own name (= accepted)."""
+    project = Qdpx(exported)
+    r2 = project.source("R2_q0")  # "IT-systemerne er et stort problem for os i [KOMMUNE]."
+    project.add_coding(r2, 0, len(project.text(r2)), "area.beskaeftigelse", "ana")
+    r3 = project.source("R3_q0")
+    [deleted] = project.selections(r3, "area.beskaeftigelse")
+    r3.remove(deleted)
+    r1 = project.source("R1_q0")
+    [narrowed] = project.selections(r1, "barrier.it_integration")
+    narrowed.set("endPosition", str(project.text(r1).index(".") + 1))
+    [mine] = project.selections(r1, "barrier.tvaergaaende_oekonomistyring")
+    for element in (mine, *mine.iter(Q + "Coding")):
+        element.set("creatingUser", project.user("bo"))
+    if shape:
+        SHAPES[shape](project)
+    return project.save(target)
+
+
+@pytest.mark.parametrize("shape", [None, "qualcoder-4", "nvivo", "atlas.ti"])
+def test_an_edited_project_records_exactly_what_the_analyst_did(shape, coded_workspace, small_codebook,
+                                                               exported, tmp_path):
+    from hoi_nlp.review.decisions import current_state
+    from hoi_nlp.store import load_sources
+
+    path = _edit(exported, tmp_path / "edited.qdpx", shape)
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert summary.decisions == {"add": 1, "reject": 1, "span": 1, "accept": 1, "unchanged": 4}, summary
+    made = sorted((d.action, d.analyst, d.code_id, d.segment_id.split(":")[0])
+                  for d in _decisions(coded_workspace))
+    assert made == [("accept", "bo", "barrier.tvaergaaende_oekonomistyring", "R1"),
+                    ("add", "ana", "area.beskaeftigelse", "R2"),
+                    ("reject", "carl", "area.beskaeftigelse", "R3"),
+                    ("span", "carl", "barrier.it_integration", "R1")]
+    state = current_state(coded_workspace)
+    by_code = {(seg.split(":")[0], code): s for (seg, code), s in state.codes.items()}
+    assert by_code[("R2", "area.beskaeftigelse")].status == "added"
+    assert by_code[("R3", "area.beskaeftigelse")].status == "rejected"
+    r1 = {s.source_id: s.text for s in load_sources(coded_workspace)}["R1:q0"]
+    span = by_code[("R1", "barrier.it_integration")].span
+    assert r1[span[0] : span[1]] == "Vores IT-systemer taler ikke sammen."
+    again = _import(coded_workspace, small_codebook, path, analyst="carl")  # nothing new the second time
+    assert again.decisions == {"unchanged": 7}, again
+    assert len(_decisions(coded_workspace)) == 4
+
+
+def test_dry_run_counts_and_writes_nothing(coded_workspace, small_codebook, exported, tmp_path):
+    path = _edit(exported, tmp_path / "edited.qdpx")
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl", dry_run=True)
+    assert summary.dry_run and summary.line == "accept 1, reject 1, add 1, span 1, unchanged 4"
+    assert _decisions(coded_workspace) == []
+
+
+def test_unattributed_decisions_need_an_analyst(coded_workspace, small_codebook, exported, tmp_path):
+    project = Qdpx(exported)
+    r3 = project.source("R3_q0")
+    r3.remove(project.selections(r3, "area.beskaeftigelse")[0])
+    r4 = project.source("R4_q0")  # coded under the machine's name (QualCoder's first user was the machine)
+    project.add_coding(r4, 0, 5, "barrier.it_integration", MACHINE_USER)
+    path = project.save(tmp_path / "p.qdpx")
+    with pytest.raises(ReviewError, match=r"3 decisions do not say who made them.*--analyst"):
+        _import(coded_workspace, small_codebook, path)
+    assert _decisions(coded_workspace) == []
+    summary = _import(coded_workspace, small_codebook, path, analyst="ana")
+    assert summary.decisions == {"reject": 1, "add": 1, "span": 1, "unchanged": 6}
+    assert {d.analyst for d in _decisions(coded_workspace)} == {"ana"}
+
+
+def test_the_only_human_of_the_file_is_the_default_analyst(coded_workspace, small_codebook, exported,
+                                                           tmp_path):
+    project = Qdpx(exported)
+    r3 = project.source("R3_q0")
+    r3.remove(project.selections(r3, "area.beskaeftigelse")[0])
+    project.add_coding(project.source("R4_q0"), 0, 5, "barrier.it_integration", "ana")
+    for user in project.all("User"):
+        if user.get("name") == "analytiker":
+            user.getparent().remove(user)
+    _import(coded_workspace, small_codebook, project.save(tmp_path / "p.qdpx"))
+    assert {d.analyst for d in _decisions(coded_workspace)} == {"ana"}
+
+
+def test_machine_codings_of_sources_missing_from_the_file_stay_untouched(coded_workspace, small_codebook,
+                                                                        exported, tmp_path):
+    project = Qdpx(exported)
+    sources = project.root.find("q:Sources", NS)
+    for source in list(sources)[1:]:
+        sources.remove(source)  # only R1's source is in the file
+    summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "p.qdpx"), analyst="ana")
+    assert summary.decisions == {"unchanged": 2} and summary.sources == 1
+
+
+def test_codings_of_unknown_codes_and_sources_are_skipped_with_a_warning(coded_workspace, small_codebook,
+                                                                         exported, tmp_path):
+    project = Qdpx(exported)
+    codes = project.root.find("q:CodeBook/q:Codes", NS)
+    etree.SubElement(codes, Q + "Code", guid=str(uuid.uuid4()), name="Ny kode i NVivo", isCodable="true")
+    r4 = project.source("R4_q0")
+    sel = copy.deepcopy(project.selections(project.source("R1_q0"), "barrier.it_integration")[0])
+    sel.set("guid", str(uuid.uuid4()))
+    sel.find("q:Coding/q:CodeRef", NS).set("targetGUID", codes[-1].get("guid"))
+    sel.set("endPosition", "5")
+    r4.find("q:Description", NS).addnext(sel)
+    stranger = copy.deepcopy(r4)
+    stranger.set("guid", str(uuid.uuid4()))
+    stranger.set("name", "Et andet dokument")
+    stranger.remove(stranger.find("q:Description", NS))
+    r4.addnext(stranger)
+    summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "p.qdpx"), analyst="ana")
+    assert summary.decisions == {"unchanged": 7}
+    assert set(summary.warnings) == {"1 codings of codes not in the codebook skipped",
+                                     "1 sources not in this study skipped"}
+
+
+def test_cli_import_dry_run_then_real(coded_workspace, exported, tmp_path):
+    import subprocess
+
+    path = _edit(exported, tmp_path / "edited.qdpx", "qualcoder-4")
+    hoi = [*HOI, "import-qdpx", str(coded_workspace.root), str(path), "-c", str(CODEBOOK),
+           "--analyst", "carl"]
+    dry = subprocess.run([*hoi, "--dry-run"], capture_output=True, text=True, timeout=300)
+    assert dry.returncode == 0, dry.stderr
+    expected = "accept 1, reject 1, add 1, span 1, unchanged 4"
+    assert f"Dry run, nothing written. Would record: {expected}" in dry.stdout
+    assert _decisions(coded_workspace) == []
+    real = subprocess.run(hoi, capture_output=True, text=True, timeout=300)
+    assert real.returncode == 0, real.stderr
+    assert f"Recorded: {expected}" in real.stdout
+    assert len(_decisions(coded_workspace)) == 4

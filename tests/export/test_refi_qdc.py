@@ -1,0 +1,93 @@
+""".qdc import keeps hoi's code ids: from the [hoi: id] tag, or from the GUIDs hoi wrote; new codes get ids
+from their names. Codebooks as QualCoder, NVivo and ATLAS.ti write them back (BOM, other namespace
+versions, new GUIDs, codes moved or copied)."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+
+from lxml import etree
+
+from hoi_nlp.codebook import load_codebook
+from hoi_nlp.export.refi import codebook_xml
+from hoi_nlp.review.refi_import import convert_qdc, import_qdc
+from tests.export.test_refi_import import HOI
+
+NS = "urn:QDA-XML:codebook:1.0"
+Q = f"{{{NS}}}"
+
+
+def _codes(root, codable=True):
+    return [c for c in root.iter(Q + "Code") if (c.get("isCodable") == "true") == codable]
+
+
+def _write(root, path, *, bom=False, namespace=None):
+    data = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    if namespace:
+        data = data.replace(NS.encode(), namespace.encode())
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    return path
+
+
+def test_the_bundled_codebook_comes_back_with_its_ids_and_patterns(hoi_codebook, tmp_path):
+    path = _write(etree.fromstring(codebook_xml(hoi_codebook)), tmp_path / "codebook.qdc")
+    result = convert_qdc(path, tmp_path / "back.yaml", known=hoi_codebook)
+    codebook = result.codebook
+    assert codebook.code_ids == hoi_codebook.code_ids and codebook.family_ids == hoi_codebook.family_ids
+    assert result.kept == len(hoi_codebook.codes)
+    assert [c.label for c in codebook.codes] == [c.label for c in hoi_codebook.codes]
+    assert [len(c.patterns) for c in codebook.codes] == [len(c.patterns) for c in hoi_codebook.codes]
+    assert [c.include for c in codebook.codes] == [c.include for c in hoi_codebook.codes]
+
+
+def test_a_qualcoder_codebook_keeps_ids_by_tag_despite_new_guids(small_codebook, tmp_path):
+    root = etree.fromstring(codebook_xml(small_codebook))
+    root.set("origin", "QualCoder")
+    for code in root.iter(Q + "Code"):
+        code.set("guid", str(uuid.uuid4()))  # QualCoder makes new GUIDs on export
+    path = _write(root, tmp_path / "Codebook-projekt.qdc", bom=True)
+    assert import_qdc(path, tmp_path / "k.yaml").code_ids == small_codebook.code_ids
+
+
+def test_ids_come_from_guids_when_the_tags_are_gone(small_codebook, tmp_path):
+    root = etree.fromstring(codebook_xml(small_codebook))
+    for description in root.iter(Q + "Description"):
+        description.getparent().remove(description)
+    path = _write(root, tmp_path / "k.qdc", namespace="urn:QDA-XML:codebook:0:4")  # ATLAS.ti 26
+    assert import_qdc(path, tmp_path / "k.yaml", known=small_codebook).code_ids == small_codebook.code_ids
+    derived = import_qdc(path, tmp_path / "k2.yaml")  # without the codebook hoi cannot know: ids from names
+    assert derived.codes[0].id == "barrierer.utilstraekkelig_integration_af_it_systemer"
+
+
+def test_new_moved_and_copied_codes(small_codebook, tmp_path):
+    root = etree.fromstring(codebook_xml(small_codebook))
+    barrier, area = _codes(root, codable=False)
+    it = _codes(barrier)[0]
+    area.append(it)  # moved to another category: keeps its id, and so its family
+    copy = etree.fromstring(etree.tostring(it))
+    copy.set("guid", str(uuid.uuid4()))
+    copy.set("name", "IT (kopi)")
+    area.append(copy)  # copied with its description (and tag): the copy gets a new id
+    new = etree.SubElement(barrier, Q + "Code", guid=str(uuid.uuid4()), name="Nye regler i 2025",
+                           isCodable="true", color="#123456")
+    etree.SubElement(new, Q + "Description").text = "Tilføjet i NVivo."
+    path = _write(root, tmp_path / "k.qdc", namespace="urn:QDA-XML:codebook:1:0")
+    result = convert_qdc(path, tmp_path / "k.yaml")
+    ids = result.codebook.code_ids
+    assert "barrier.it_integration" in ids and "barrier.nye_regler_i_2025" in ids
+    assert "area.it_kopi" in ids and result.kept == 3
+    assert result.codebook.code("barrier.nye_regler_i_2025").description == "Tilføjet i NVivo."
+    assert result.codebook.code("barrier.it_integration").label == "Utilstrækkelig integration af IT-systemer"
+
+
+def test_cli_import_qdc_reports_kept_and_new_ids(small_codebook, tmp_path):
+    root = etree.fromstring(codebook_xml(small_codebook))
+    etree.SubElement(_codes(root, codable=False)[1], Q + "Code", guid=str(uuid.uuid4()), name="Sundhed",
+                     isCodable="true")
+    path = _write(root, tmp_path / "k.qdc")
+    result = subprocess.run([*HOI, "codebook", "import-qdc", str(path), "-o", str(tmp_path / "k.yaml")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "2 families, 4 codes (3 with hoi's ids kept, 1 new: add patterns or examples" in result.stdout
+    assert load_codebook(tmp_path / "k.yaml").code_ids[-1] == "area.sundhed"
