@@ -67,6 +67,7 @@ class Code(_Frozen):
     color: str | None = None
     patterns: list[Pattern] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)
+    deprecated: bool = False  # kept for earlier codings; not offered for new coding
 
     @property
     def family(self) -> str:

@@ -122,6 +122,14 @@ class FlowSettings(_Section):
     batch_size: int = 500
 
 
+class ReviewSettings(_Section):
+    """The review app: the language it speaks to analysts (``da`` default; each user may switch) and
+    how many coding units a queue or browse page lists."""
+
+    language: Literal["da", "en"] = "da"
+    page_size: int = Field(default=100, ge=1, le=1000)
+
+
 class Settings(_Section):
     """All run settings."""
 
@@ -133,6 +141,7 @@ class Settings(_Section):
     themes: ThemesSettings = Field(default_factory=ThemesSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     flow: FlowSettings = Field(default_factory=FlowSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

@@ -27,12 +27,18 @@ def study_inputs(study: Path | None, workspace: Path | None = None, codebook: Pa
                  settings: Path | None = None) -> RunInputs:
     """The stage inputs of an existing study workspace (found from the study folder or given)."""
     from hoi_nlp.errors import WorkspaceError
-    from hoi_nlp.stages.study import RunInputs, load_run_codebook, load_run_settings, resolve_workspace
+    from hoi_nlp.stages.study import (
+        RunInputs,
+        load_run_codebook,
+        load_run_settings,
+        resolve_workspace,
+        study_codebook,
+    )
 
     if study is None and workspace is None:
         raise WorkspaceError("no study given", hint="pass --study STUDY_DIR or --workspace WORKSPACE")
-    return RunInputs(resolve_workspace(study or Path("."), workspace), load_run_codebook(codebook),
-                     load_run_settings(settings))
+    opened = resolve_workspace(study or Path("."), workspace)
+    return RunInputs(opened, study_codebook(opened, load_run_codebook(codebook)), load_run_settings(settings))
 
 
 def codebook_path(codebook: Path | None) -> str:

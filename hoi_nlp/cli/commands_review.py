@@ -65,6 +65,7 @@ def serve_command(
 
     from hoi_nlp.review.app import create_app
     from hoi_nlp.stages.review import review_app_config
+    from hoi_nlp.stages.study import load_run_codebook
 
     if host not in LOCAL_HOSTS:
         if no_login:
@@ -77,6 +78,9 @@ def serve_command(
             err=True,
         )
     inputs = study_inputs(study, None, codebook, settings)
+    if inputs.codebook.version_tag != load_run_codebook(codebook).version_tag:
+        echo(f"Codebook: the study's own version {inputs.codebook.version_tag} (changed in the review app; "
+             f"its history is on /codebook/history)")
     hosts = tuple(allowed_host) + (() if host in ("0.0.0.0", "::") else (host,))
     config = review_app_config(inputs, login=not no_login, local_user=user or getpass.getuser() or "analyst",
                                active_learning=not confidence_order, allowed_hosts=hosts)
@@ -166,9 +170,45 @@ def users_list_command(study: Path = STUDY_ARG) -> None:
     """List the accounts of a study."""
     from hoi_nlp.review.accounts import list_users
 
-    for user in list_users(_workspace(study)):
+    users = list_users(_workspace(study))
+    if not users:
+        echo(f"No accounts yet: add one with `hoi users add {study} NAME`")
+    for user in users:
         extra = ", original text" if user.can_see_original else ""
         echo(f"{user.username}\t{user.role}{extra}{'' if user.active else ' (disabled)'}")
+
+
+@users_app.command("remove")
+@handle_errors
+def users_remove_command(
+    study: Path = STUDY_ARG,
+    username: str = typer.Argument(..., help="Login name."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Remove an account (its sessions end; its decisions stay in the log under its name)."""
+    from hoi_nlp.review.accounts import remove_user
+
+    if not yes and not typer.confirm(f"Remove {username}?"):
+        fail("nothing removed")
+    remove_user(_workspace(study), username)
+    echo(f"Removed {username}; their decisions stay in the review log")
+
+
+@users_app.command("reset-password")
+@handle_errors
+def users_reset_password_command(
+    study: Path = STUDY_ARG,
+    username: str = typer.Argument(..., help="Login name."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the new password from stdin."),
+) -> None:
+    """Give an account a new password (its open sessions end)."""
+    from hoi_nlp.review.accounts import get_user, reset_password
+
+    workspace = _workspace(study)
+    if get_user(workspace, username) is None:
+        fail(f"unknown user '{username}' (see `hoi users list`)")
+    reset_password(workspace, username, _read_password(password_stdin))
+    echo(f"New password set for {username}; their sessions were ended")
 
 
 @app.command("agreement")

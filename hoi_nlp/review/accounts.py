@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
@@ -38,6 +39,15 @@ DEFAULT_IDLE = timedelta(hours=8)
 MIN_PASSWORD = 10
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _TRAILING = re.compile(r"[\d\W_]+$")
+
+
+class AccountError(ReviewError):
+    """An account change that cannot be made; ``template``/``params`` let the app translate it."""
+
+    def __init__(self, template: str, hint: str | None = None, **params: Any) -> None:
+        super().__init__(template.format(**params), hint=hint)
+        self.template = template
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -106,18 +116,21 @@ def password_problem(password: str, username: str = "") -> str | None:
 
 
 def check_password(password: str, username: str = "") -> None:
-    """Raise :class:`ReviewError` when ``password`` does not meet the policy."""
+    """Raise :class:`ReviewError` (an :class:`AccountError`) when ``password`` does not meet the policy."""
     problem = password_problem(password, username)
     if problem:
-        raise ReviewError(problem, hint=f"choose a passphrase of {MIN_PASSWORD}+ characters, e.g. four "
-                                        "unrelated words")
+        hint = f"choose a passphrase of {MIN_PASSWORD}+ characters, e.g. four unrelated words"
+        if len(password) < MIN_PASSWORD:
+            raise AccountError("the password must have at least {n} characters", hint=hint, n=MIN_PASSWORD)
+        raise AccountError(problem, hint=hint)
 
 
 def _check_new_user(username: str, password: str, role: str) -> None:
     if not _USERNAME.match(username):
-        raise ReviewError(f"username '{username}' may use letters, digits, '.', '_' and '-' (max 64)")
+        raise AccountError("username '{user}' may use letters, digits, '.', '_' and '-' (max 64)",
+                           user=username)
     if role not in ROLES:
-        raise ReviewError(f"unknown role '{role}'", hint=f"use one of {', '.join(ROLES)}")
+        raise AccountError("unknown role '{role}'", hint=f"use one of {', '.join(ROLES)}", role=role)
     check_password(password, username)
 
 
@@ -137,7 +150,7 @@ def add_user(
             select(users_table.c.username).where(users_table.c.username == username)
         ).first()
         if exists:
-            raise ReviewError(f"user '{username}' exists already", hint="choose another name")
+            raise AccountError("user '{user}' exists already", hint="choose another name", user=username)
         conn.execute(
             insert(users_table),
             [
@@ -194,6 +207,36 @@ def list_users(workspace: Workspace) -> list[User]:
     with workspace.engine.connect() as conn:
         rows = conn.execute(select(users_table).order_by(users_table.c.username)).mappings().all()
     return [User(r["username"], r["role"], bool(r["can_see_original"]), bool(r["active"])) for r in rows]
+
+
+def _existing(conn: Any, username: str) -> dict[str, Any]:
+    row = conn.execute(select(users_table).where(users_table.c.username == username)).mappings().first()
+    if row is None:
+        raise AccountError("unknown user '{user}'", hint="see `hoi users list`", user=username)
+    return dict(row)
+
+
+def remove_user(workspace: Workspace, username: str) -> User:
+    """Delete an account and end its sessions; the user's decisions stay in the log under their name.
+
+    The last admin cannot be removed (nobody could manage the app's accounts).
+    """
+    ensure_review_schema(workspace)
+    with workspace.engine.begin() as conn:
+        row = _existing(conn, username)
+        if row["role"] == "admin":
+            admins = conn.execute(select(users_table.c.username).where(users_table.c.role == "admin")).all()
+            if len(admins) <= 1:
+                raise AccountError("'{user}' is the last admin: add another admin first", user=username)
+        conn.execute(delete(users_table).where(users_table.c.username == username))
+        conn.execute(update(sessions_table).where(sessions_table.c.username == username).values(ended=True))
+    logger.info("removed user %s", username)
+    return User(username, str(row["role"]), bool(row["can_see_original"]), False)
+
+
+def reset_password(workspace: Workspace, username: str, password: str) -> User:
+    """Give an account a new password (:func:`set_password`: the policy applies, its sessions end)."""
+    return set_password(workspace, username, password)
 
 
 @cache

@@ -22,6 +22,7 @@ from sqlalchemy import insert, select
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ReviewError
 from hoi_nlp.records import STANCES, CodeReview, ReviewDecision, utcnow
+from hoi_nlp.review.codebook_edit import code_id_map
 from hoi_nlp.review.tables import decisions_table, ensure_review_schema
 from hoi_nlp.store import Workspace, assignments_table, segments_table, sources_table
 
@@ -168,6 +169,9 @@ def _validate(conn: Any, decision: ReviewDecision, codebook: Codebook | None) ->
         raise ReviewError(f"action '{decision.action}' needs a code", where=f"segment {decision.segment_id}")
     if decision.code_id and codebook is not None and not codebook.has_code(decision.code_id):
         codebook.code(decision.code_id)  # raises with close matches
+    if decision.action == "add" and codebook is not None and codebook.code(decision.code_id or "").deprecated:
+        raise ReviewError(f"code '{decision.code_id}' is deprecated: it is not used for new coding",
+                          hint="choose another code, or restore it on its codebook page")
     if decision.action == "span":
         check_span(decision.segment_id, decision.start, decision.end, text_length=len(text), context=context)
     if decision.action == "memo" and not (decision.memo or "").strip():
@@ -242,7 +246,11 @@ def load_decisions(
     analyst: str | None = None,
     segment_ids: Sequence[str] | None = None,
 ) -> list[ReviewDecision]:
-    """Decisions in the order they were written, optionally filtered."""
+    """Decisions in the order they were written, optionally filtered.
+
+    Code ids are read through the study's codebook renames (rename, move, merge): a decision on
+    an old id counts for the code it became. The log itself is never rewritten.
+    """
     ensure_review_schema(workspace)
     query = select(decisions_table).order_by(decisions_table.c.seq)
     if segment_id is not None:
@@ -255,7 +263,13 @@ def load_decisions(
         query = query.where(decisions_table.c.analyst == analyst)
     with workspace.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
-    return [ReviewDecision(**{k: v for k, v in row.items() if k != "seq"}) for row in rows]
+    renamed = code_id_map(workspace)
+    out = []
+    for row in rows:
+        data = {k: v for k, v in row.items() if k != "seq"}
+        data["code_id"] = renamed.get(data["code_id"], data["code_id"])
+        out.append(ReviewDecision(**data))
+    return out
 
 
 def undone_ids(decisions: Sequence[ReviewDecision]) -> set[str]:
@@ -292,8 +306,10 @@ def machine_suggestions(
     if segment_ids is not None:
         query = query.where(assignments_table.c.segment_id.in_(list(segment_ids)))
     best: dict[tuple[str, str], float] = {}
+    renamed = code_id_map(workspace)
     with workspace.engine.connect() as conn:
         for seg, code, confidence in conn.execute(query):
+            code = renamed.get(code, code)
             best[(seg, code)] = max(confidence, best.get((seg, code), 0.0))
     return best
 

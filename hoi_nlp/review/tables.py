@@ -1,7 +1,8 @@
 """The review tables in the study's workspace database (created on first use).
 
 ``review_decisions`` is an append-only log: rows are inserted, never updated or deleted.
-Accounts, sessions, blind rounds and the pseudonymisation cache live beside it.
+Accounts, sessions, blind rounds and the pseudonymisation cache live beside it, and so does
+``review_codebook_changes``: the audit log of the study's codebook versions (also append-only).
 """
 
 from __future__ import annotations
@@ -100,6 +101,22 @@ login_failures_table = Table(
     Column("failures", Integer, nullable=False),
     Column("last_failure", UtcDateTime, nullable=False),
     Column("locked_until", UtcDateTime),
+)
+
+codebook_changes_table = Table(
+    "review_codebook_changes",
+    review_metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("version", Integer, nullable=False, unique=True),
+    Column("action", Key, nullable=False),
+    Column("analyst", Key, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("code_id", Key),
+    Column("target", Key),
+    Column("detail", JSON, nullable=False),
+    Column("renames", JSON, nullable=False),
+    Column("path", Key, nullable=False),
+    Column("version_tag", Key, nullable=False),
 )
 
 _created: set[str] = set()

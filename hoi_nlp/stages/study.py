@@ -66,8 +66,17 @@ def run_inputs(workspace_dir: str | Path, codebook_path: str | Path | None = Non
     """Open the workspace and load the codebook and settings of a run."""
     from hoi_nlp.store import Workspace
 
-    return RunInputs(Workspace.open(workspace_dir, create=create), load_run_codebook(codebook_path),
+    workspace = Workspace.open(workspace_dir, create=create)
+    return RunInputs(workspace, study_codebook(workspace, load_run_codebook(codebook_path)),
                      load_run_settings(settings_path))
+
+
+def study_codebook(workspace: Workspace, codebook: Codebook) -> Codebook:
+    """The codebook a study uses: its latest version when analysts changed it in the review app
+    (``<workspace>/codebook/``), else ``codebook``."""
+    from hoi_nlp.review.codebook_edit import current_codebook
+
+    return current_codebook(workspace, codebook)
 
 
 def default_workspace_dir(study_dir: str | Path, *, outputs: str | Path = "outputs") -> Path:

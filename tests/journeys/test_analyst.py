@@ -191,7 +191,7 @@ def test_review_a_fresh_run_with_the_keyboard(researcher, browser):
         assert first_queue < FIRST_QUEUE_S, f"the first /queue took {first_queue:.1f} s"
         rows = page.locator("tr.unit-row").count()
         assert rows >= 10
-        assert re.search(r"\d+ coding units? with undecided suggestions", page.inner_text(".page-head"))
+        assert re.search(r"\d+ kodeenhed(er)? med uafklarede forslag", page.inner_text(".page-head"))  # Danish
         assert "[KOMMUNE]" in page.inner_text("#units") or "[PERSON" in page.inner_text("#units")
         for name in researcher.study.names:
             assert name not in page.inner_text("main"), name
@@ -281,11 +281,11 @@ def test_the_demo_opens_in_seconds(demo, browser):
         page.set_default_timeout(30_000)
         first_queue = log_in(page, server.url)
         assert first_queue < FIRST_QUEUE_S, f"the first /queue took {first_queue:.1f} s"
-        assert re.search(r"\d{3} coding units with undecided suggestions", page.inner_text(".page-head"))
+        assert re.search(r"\d{3} kodeenheder med uafklarede forslag", page.inner_text(".page-head"))
         opened = timed(lambda: (page.keyboard.press("j"), page.keyboard.press("Enter"),
                                 page.wait_for_selector("#segment-body")))
         assert opened < PAGE_S, f"the first unit took {opened:.1f} s"
-        assert "pseudonymised" in page.inner_text(".ctx-head")
+        assert "pseudonymiseret" in page.inner_text(".ctx-head")
         before = history(page)
         decided = timed(lambda: press_and_wait(page, "a", lambda p: history(p) == before + 1, "a decision"))
         assert decided < PAGE_S

@@ -13,10 +13,14 @@ PASSWORD = "korrekt-hest-batteri"
 
 
 def review_settings():
-    """Settings of the review tests: the fast patterns-only recogniser (no statistical NER model)."""
+    """Settings of the review tests: the fast patterns-only recogniser (no statistical NER model).
+
+    The app speaks English here, the language these tests' assertions were written in; the Danish
+    default is tested in test_workbench.py.
+    """
     from hoi_nlp.settings import Settings
 
-    return Settings(pseudonymize={"recogniser": "patterns"})
+    return Settings(pseudonymize={"recogniser": "patterns"}, review={"language": "en"})
 
 
 def _build(root: Path) -> Path:

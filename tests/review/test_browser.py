@@ -39,8 +39,9 @@ def free_port() -> int:
 class Server:
     """``hoi review WORKSPACE`` in a subprocess on a free localhost port."""
 
-    def __init__(self, workspace: Path) -> None:
+    def __init__(self, workspace: Path, settings: Path | None = None) -> None:
         self.workspace = workspace
+        self.settings = settings
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -62,6 +63,7 @@ class Server:
                 "--codebook",
                 str(Path(__file__).parent.parent / "data" / "codebooks" / "small.yaml"),
                 "--confidence-order",
+                *(["--settings", str(self.settings)] if self.settings else []),
             ],
             env=env,
             stdout=subprocess.PIPE,
@@ -98,9 +100,16 @@ def browser_study(built_study, tmp_path_factory):
     return workspace
 
 
+def english_settings(folder: Path) -> Path:
+    """Run settings that only switch the app to English (the language these assertions use)."""
+    path = folder / "english.toml"
+    path.write_text('[review]\nlanguage = "en"\n', encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def server(browser_study):
-    srv = Server(browser_study.root)
+    srv = Server(browser_study.root, english_settings(browser_study.root.parent))
     srv.start()
     yield srv
     srv.stop()

@@ -48,10 +48,11 @@ SURVEY = [
 
 
 def review_settings():
-    """The fast patterns-only recogniser (no statistical NER model), as the review tests use."""
+    """The fast patterns-only recogniser (no statistical NER model), as the review tests use; the app
+    in English, the language these tests' assertions are written in (Danish is the default)."""
     from hoi_nlp.settings import Settings
 
-    return Settings(pseudonymize={"recogniser": "patterns"})
+    return Settings(pseudonymize={"recogniser": "patterns"}, review={"language": "en"})
 
 
 def write_review_study(folder: Path) -> Path:

@@ -117,7 +117,8 @@ def probe_reviewer(probe_run, hoi_codebook):
     _, workspace, _, _ = probe_run
     added = hoi("users", "add", str(workspace), "anna", "--password-stdin", stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
-    client = make_client(Workspace.open(workspace, create=False), hoi_codebook, settings=Settings())
+    client = make_client(Workspace.open(workspace, create=False), hoi_codebook,
+                         settings=Settings(review={"language": "en"}))  # the assertions' language
     login(client, "anna")
     return client
 

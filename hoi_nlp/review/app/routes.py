@@ -16,6 +16,8 @@ from hoi_nlp.errors import HoiError, ReviewError
 from hoi_nlp.records import ReviewDecision
 from hoi_nlp.review import agreement as agreement_mod
 from hoi_nlp.review.accounts import LoginBlocked, Session, authenticate, create_session, end_session
+from hoi_nlp.review.app.explain import segment_extras
+from hoi_nlp.review.app.paging import filter_counts, page_of
 from hoi_nlp.review.app.state import (
     COOKIE,
     AppConfig,
@@ -198,14 +200,19 @@ def _list_page(request: Request, mode: str) -> Response:
     privacy = _privacy(config, session)
     shown = _shown(config, session)
     corpus = _corpus(config)
+    page, listed = page_of(units, request.query_params.get("page"), size=config.settings.review.page_size)
     if privacy is not None:
-        privacy.hidden_many([u.source for u in units[:PAGE]])
-    sources = shown.sources(u.source for u in units[:PAGE])
+        privacy.hidden_many([u.source for u in listed])
+    sources = shown.sources(u.source for u in listed)
     rows = [
         {"unit": _shown_unit(shown, u, sources), "text": preview(corpus, privacy, u.segment),
          "question": corpus.question(u.segment)}
-        for u in units[:PAGE]
+        for u in listed
     ]
+    current = _round_for(config, session, filters.round)
+    counted = Filters(**{**filters.__dict__, "status": filters.status or "pending"})
+    counts = filter_counts(corpus, _state(config, session, current), counted,
+                           segment_ids=list(current.segment_ids) if current else None, shown=shown)
     return html(
         request,
         "list.html",
@@ -217,11 +224,14 @@ def _list_page(request: Request, mode: str) -> Response:
             "query": filters.query(),
             "facets": facet_values(corpus, shown) if mode == "browse" else {},
             "bands": BANDS,
-            "order": "active learning" if config.order else "lowest confidence first",
+            "order": "active learning (the coder's most uncertain units first, varied)"
+            if config.order
+            else "lowest confidence first",
             "round": filters.round,
             "families": config.codebook.families,
             "attr_label": _attribute_label,
-            "counts": None,
+            "counts": counts,
+            "page": page,
         },
     )
 
@@ -327,7 +337,10 @@ def segment_context(
     if shown.private:  # memos may name someone an analyst with rights saw
         memos = [dataclasses.replace(m, text=shown.memo(m.text)) for m in note.memos]
         note = dataclasses.replace(note, memos=memos)
-    return {
+    extras = segment_extras(workspace=config.workspace, codebook=config.codebook, corpus=corpus, seg=seg,
+                            source=source, codes=codes, hidden=hidden, privacy=privacy,
+                            nearest_examples=config.nearest_examples)
+    return extras | {
         "seg": shown.segment(seg),
         "source": public,
         "codes": codes,
@@ -696,10 +709,12 @@ def compute_order(config: AppConfig) -> None:
         return
     try:
         from hoi_nlp.coding.model_io import load_trained_coder
+        from hoi_nlp.nlp.embed import EmbeddingCache
         from hoi_nlp.review.queue import review_queue_from_coder
 
         model_dir = config.model_dir
-        coder = load_trained_coder(config.codebook, model_dir=model_dir, method="combined")
+        cache = EmbeddingCache(config.workspace.cache_dir / "embeddings")  # what `hoi run` embedded
+        coder = load_trained_coder(config.codebook, model_dir=model_dir, method="combined", cache=cache)
         units = _corpus(config).units
         config.order = review_queue_from_coder(coder, units, k=len(units))
         logger.info("active-learning order over %d units from %s", len(units), model_dir)

@@ -12,7 +12,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from hoi_nlp.review.app import routes
+from hoi_nlp.review.app import routes, workbench
 from hoi_nlp.review.app.state import (
     AppConfig,
     LoginRequired,
@@ -21,6 +21,7 @@ from hoi_nlp.review.app.state import (
     set_session_cookie,
 )
 from hoi_nlp.review.app.views import Corpus
+from hoi_nlp.review.codebook_edit import current_codebook
 from hoi_nlp.review.masking import PrivacyView
 from hoi_nlp.review.tables import ensure_review_schema
 
@@ -39,6 +40,7 @@ def _login_redirect(request: Request) -> Response:
 def create_app(config: AppConfig) -> FastAPI:
     """The review app for ``config.workspace``."""
     ensure_review_schema(config.workspace)
+    config.codebook = current_codebook(config.workspace, config.codebook)
     if config.corpus is None:
         config.corpus = Corpus(config.workspace)
     if config.privacy is None:
@@ -87,6 +89,7 @@ def create_app(config: AppConfig) -> FastAPI:
             status_code=exc.status_code,
         )
 
+    app.include_router(workbench.router)  # first: /codebook/history before /codebook/{code_id}
     app.include_router(routes.router)
     # The first page would otherwise load the pseudonymiser's word lists (seconds): load them now.
     threading.Thread(target=config.privacy.warm, daemon=True, name="hoi-privacy").start()

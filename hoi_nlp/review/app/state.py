@@ -56,6 +56,10 @@ class AppConfig:
     lock: threading.Lock = field(default_factory=threading.Lock)
     model_dir: Path | None = None  # the trained coder that orders the queue (active learning)
     retrainer: Retrainer | None = None  # retrains and re-scores the study (the retrain stage)
+    # Nearest training examples for a suggestion: (unit text, code id) -> example texts. The hook for
+    # the coder's own explanations (set it in stages/review.py's review_app_config); without it the
+    # app ranks the codebook's examples and the study's reviewed quotes by shared words.
+    nearest_examples: Callable[[str, str], list[str]] | None = None
     allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides LOCAL_HOSTS (--host, --allowed-host)
     login_limits: LoginLimits | None = DEFAULT_LIMITS  # back-off after failed logins (None: off, tests only)
 
@@ -129,8 +133,13 @@ def _study_name(config: AppConfig, session: Session | None) -> str:
 
 def html(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
     """Render ``template`` with the common context (session, CSRF token, config)."""
+    from hoi_nlp.review.app.i18n import language_of, translator
+    from hoi_nlp.review.app.paging import code_chip
+    from hoi_nlp.review.codebook_edit import retrain_advice
+
     config: AppConfig = request.app.state.config
     session = getattr(request.state, "session", None)
+    language = language_of(request, config.settings.review.language)
     base = {
         "session": session,
         "user": session.user if session else None,
@@ -138,6 +147,10 @@ def html(request: Request, template: str, context: dict[str, Any], *, status_cod
         "login": config.login,
         "study": _study_name(config, session),
         "codebook": config.codebook,
+        "_": translator(language),
+        "lang": language,
+        "chip": lambda code_id: code_chip(config.codebook, code_id),
+        "retrain_advice": lambda: retrain_advice(config.workspace, config.codebook, config.model_dir),
     }
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(request, template, base | context, status_code=status_code)

@@ -154,7 +154,7 @@
     });
     document.body.addEventListener("htmx:afterSwap", function () { initialSelection(); updateSpanForm(); });
     document.body.addEventListener("htmx:responseError", function (e) {
-      alert("The server could not save this (" + e.detail.xhr.status + "). Reload the page; nothing you saw as saved is lost.");
+      alert((document.body.dataset.msgSaveFailed || "The server could not save this. Reload the page; nothing you saw as saved is lost.") + " (" + e.detail.xhr.status + ")");
     });
   });
 })();

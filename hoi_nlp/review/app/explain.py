@@ -1,0 +1,207 @@
+"""Why the machine suggests a code, in the analyst's words, and what else it nearly suggested.
+
+For the segment page: per code, the words of the unit that matched (the evidence text, never
+the codebook's pattern syntax) with what they matched in plain words, the coders' scores,
+the nearest examples (the coder's own, when an explainer is plugged in; else the codebook's
+examples and this study's reviewed quotes ranked by shared words) and the code's definition
+with its include/exclude rules. Also the below-threshold candidates (tier ``possible``) and
+the barrier stance the machine proposed and the analyst set. Every study text shown to a
+reviewer without original-text rights is pseudonymised (the same masking as the context).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from hoi_nlp.codebook import Code, Codebook
+from hoi_nlp.records import STANCES, Segment, Source
+from hoi_nlp.review.app.views import Corpus, preview
+from hoi_nlp.review.codebook_edit import code_id_map
+from hoi_nlp.review.decisions import MAIN_ROUND, CodeState, current_state
+from hoi_nlp.review.masking import Hidden, PrivacyView, masked
+from hoi_nlp.review.tables import decisions_table
+from hoi_nlp.store import Workspace, assignments_table
+
+STANCE_FAMILIES = ("barrier",)
+_WORD = re.compile(r"\w{3,}", re.UNICODE)
+MAX_EXAMPLES = 3
+MAX_REVIEWED = 40
+
+
+@dataclass
+class Why:
+    """The explanation of one code on one unit."""
+
+    code_id: str
+    code: Code | None
+    words: list[str] = field(default_factory=list)
+    matched: list[tuple[str, str]] = field(default_factory=list)  # (message template, text)
+    scores: dict[str, float] = field(default_factory=dict)
+    examples: list[tuple[str, str]] = field(default_factory=list)  # (kind, text)
+
+
+@dataclass
+class Possible:
+    """A below-threshold candidate: never counted until an analyst accepts it."""
+
+    code_id: str
+    confidence: float
+    why: Why
+
+
+def _pattern_words(pattern: str) -> tuple[str, str]:
+    kind, _, rest = pattern.partition(":")
+    if kind == "lemma":
+        return "the word «{text}» in any form", rest
+    if kind == "phrase":
+        return "the phrase «{text}»", rest
+    return "a word pattern of the codebook", ""
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}
+
+
+def nearest(
+    text: str, candidates: Sequence[tuple[str, str, str]], n: int = MAX_EXAMPLES
+) -> list[tuple[str, str]]:
+    """The ``n`` candidates ``(kind, ranked text, shown text)`` sharing most words with ``text``
+    (cosine over word sets; ties keep the candidates' order)."""
+    mine = _words(text)
+    scored = []
+    for index, (kind, ranked, shown) in enumerate(candidates):
+        theirs = _words(ranked)
+        overlap = len(mine & theirs) / ((len(mine) * len(theirs)) ** 0.5) if mine and theirs else 0.0
+        scored.append((-overlap, index, kind, shown))
+    scored.sort()
+    out: list[tuple[str, str]] = []
+    for _, _, kind, shown in scored:
+        if shown not in (s for _, s in out):
+            out.append((kind, shown))
+        if len(out) == n:
+            break
+    return out
+
+
+def _reviewed_quotes(
+    workspace: Workspace, corpus: Corpus, privacy: PrivacyView | None, code_ids: Sequence[str], exclude: str
+) -> dict[str, list[tuple[str, str]]]:
+    """Per code: this study's quotes an analyst applied it to, as (text to rank, text to show)."""
+    if not code_ids:
+        return {}
+    renamed = code_id_map(workspace)
+    wanted = set(code_ids)
+    stored = wanted | {old for old, new in renamed.items() if new in wanted}
+    query = (
+        select(decisions_table.c.segment_id, decisions_table.c.code_id)
+        .where(decisions_table.c.action.in_(("accept", "add", "consensus")))
+        .where(or_(decisions_table.c.round == MAIN_ROUND, decisions_table.c.action == "consensus"))
+        .where(decisions_table.c.code_id.in_(sorted(stored)))
+        .where(decisions_table.c.segment_id != exclude)
+        .order_by(decisions_table.c.seq.desc())
+        .limit(MAX_REVIEWED * max(1, len(wanted)))
+    )
+    with workspace.engine.connect() as conn:
+        pairs = [(s, renamed.get(c, c)) for s, c in conn.execute(query)]
+    segment_ids = sorted({s for s, _ in pairs if s in corpus.by_id})
+    if not segment_ids:
+        return {}
+    state = current_state(workspace, segment_ids=segment_ids)
+    if privacy is not None:
+        privacy.hidden_many([corpus.sources[corpus.by_id[s].source_id] for s in segment_ids])
+    out: dict[str, list[tuple[str, str]]] = {}
+    for segment_id, code_id in pairs:
+        code_state = state.codes.get((segment_id, code_id))
+        if code_state is None or not code_state.present or segment_id not in corpus.by_id:
+            continue
+        seg = corpus.by_id[segment_id]
+        entry = (seg.text, preview(corpus, privacy, seg, limit=300))
+        if entry not in out.setdefault(code_id, []):
+            out[code_id].append(entry)
+    return out
+
+
+def _assignments(workspace: Workspace, segment_id: str) -> list[Any]:
+    cols = assignments_table.c
+    query = select(
+        cols.code_id, cols.confidence, cols.evidence, cols.components, cols.stance, cols.tier
+    ).where(cols.segment_id == segment_id)
+    with workspace.engine.connect() as conn:
+        return list(conn.execute(query).mappings())
+
+
+def segment_extras(
+    *,
+    workspace: Workspace,
+    codebook: Codebook,
+    corpus: Corpus,
+    seg: Segment,
+    source: Source,
+    codes: Sequence[CodeState],
+    hidden: Sequence[Hidden],
+    privacy: PrivacyView | None,
+    nearest_examples: Callable[[str, str], list[str]] | None = None,
+) -> dict[str, Any]:
+    """What the segment page adds to each code: why, possible codes, stance."""
+    renamed = code_id_map(workspace)
+    rows = _assignments(workspace, seg.segment_id)
+    shown = {c.code_id for c in codes}
+    whys: dict[str, Why] = {}
+    machine_stance: dict[str, tuple[float, str]] = {}
+    possible: dict[str, float] = {}
+    for row in rows:
+        code_id = renamed.get(row["code_id"], row["code_id"])
+        why = whys.setdefault(
+            code_id, Why(code_id, codebook.code(code_id) if codebook.has_code(code_id) else None)
+        )
+        for ev in row["evidence"] or []:
+            words = masked(source.text, seg.start + int(ev["start"]), seg.start + int(ev["end"]), hidden)
+            if words not in why.words:
+                why.words.append(words)
+            described = _pattern_words(str(ev.get("pattern", "")))
+            if described not in why.matched:
+                why.matched.append(described)
+        for name, score in (row["components"] or {}).items():
+            why.scores[name] = max(float(score), why.scores.get(name, 0.0))
+        if row["tier"] == "possible":
+            possible[code_id] = max(float(row["confidence"]), possible.get(code_id, 0.0))
+        elif row["stance"] and float(row["confidence"]) >= machine_stance.get(code_id, (-1.0, ""))[0]:
+            machine_stance[code_id] = (float(row["confidence"]), row["stance"])
+    for state in codes:
+        whys.setdefault(
+            state.code_id,
+            Why(state.code_id, codebook.code(state.code_id) if codebook.has_code(state.code_id) else None),
+        )
+    candidates = [
+        c for c in possible if c not in shown and codebook.has_code(c) and not codebook.code(c).deprecated
+    ]
+    reviewed = _reviewed_quotes(workspace, corpus, privacy, [*shown, *candidates], seg.segment_id)
+    for code_id, why in whys.items():
+        examples: list[tuple[str, str]] = []
+        if nearest_examples is not None:
+            examples = [
+                ("training example", text) for text in nearest_examples(seg.text, code_id)[:MAX_EXAMPLES]
+            ]
+        if not examples:
+            pool = [("codebook example", e, e) for e in (why.code.examples if why.code else [])]
+            pool += [("reviewed quote", ranked, text) for ranked, text in reviewed.get(code_id, [])]
+            examples = nearest(seg.text, pool)
+        why.examples = examples
+    stances = {
+        c.code_id: {"analyst": c.stance, "machine": machine_stance.get(c.code_id, (0.0, None))[1]}
+        for c in codes
+        if c.code_id.split(".", 1)[0] in STANCE_FAMILIES or c.code_id in machine_stance
+    }
+    return {
+        "why": whys,
+        "possible": sorted(
+            (Possible(c, possible[c], whys[c]) for c in candidates), key=lambda p: -p.confidence
+        ),
+        "stances": stances,
+        "stance_choices": STANCES,
+    }

@@ -1,0 +1,407 @@
+"""The review app's words in Danish (the default) and English: one dictionary, nothing scattered.
+
+Templates and routes write English source strings through ``_``: ``{{ _('Review queue') }}`` or
+``_('{n} coding units', n=total)``. :data:`DA` holds the Danish for every one of them (a test
+checks that no string of a template is missing); English is the source string itself. The
+language is the analyst's choice (a cookie set from the top bar) or else the study's setting
+``[review] language``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+LANGUAGES = ("da", "en")
+COOKIE = "hoi_lang"
+
+DA: dict[str, str] = {
+    # ---- top bar, login, errors
+    "Review": "Gennemgang",
+    "Study workspace": "Studiets arbejdsmappe",
+    "Queue": "Kø",
+    "Browse": "Gennemse",
+    "Codebook": "Kodebog",
+    "Double coding": "Dobbeltkodning",
+    "Agreement": "Enighed",
+    "Users": "Brugere",
+    "admin": "admin",
+    "may see original text": "må se den originale tekst",
+    "sees pseudonymised text": "ser pseudonymiseret tekst",
+    "Log out": "Log ud",
+    "Log in": "Log ind",
+    "Language": "Sprog",
+    "Review of coded quotes for": "Gennemgang af kodede citater for",
+    "Username": "Brugernavn",
+    "Password": "Adgangskode",
+    "Accounts are created with": "Konti oprettes med",
+    "Wrong username or password.": "Forkert brugernavn eller adgangskode.",
+    "Error": "Fejl",
+    "Back to the queue": "Tilbage til køen",
+    "invalid or missing CSRF token; reload the page": "ugyldig eller manglende CSRF-nøgle; genindlæs siden",
+    "The server could not save this. Reload the page; nothing you saw as saved is lost.":
+        "Serveren kunne ikke gemme dette. Genindlæs siden; intet af det, du så som gemt, er tabt.",
+    # ---- lists
+    "Review queue": "Kodekø",
+    "Round {round}": "Runde {round}",
+    "Browse by": "Gennemse efter",
+    "Confidence band": "Sikkerhedsniveau",
+    "Question": "Spørgsmål",
+    "Speaker": "Taler",
+    "Source": "Kilde",
+    "Status": "Status",
+    "Code": "Kode",
+    "Family": "Familie",
+    "Attribute": "Baggrundsvariabel",
+    "Role": "Rolle",
+    "Size group": "Størrelsesgruppe",
+    "Region": "Region",
+    "Confidence": "Sikkerhed",
+    "any": "alle",
+    "Filter": "Filtrér",
+    "Clear": "Nulstil",
+    "e.g. 1.2_kommentar": "fx 1.2_kommentar",
+    "{n} coding units": "{n} kodeenheder",
+    "1 coding unit": "1 kodeenhed",
+    "with undecided suggestions": "med uafklarede forslag",
+    "ordered by": "ordnet efter",
+    "active learning (the coder's most uncertain units first, varied)":
+        "aktiv læring (kodeenheder, coderen er mest usikker på, først — varieret)",
+    "lowest confidence first": "laveste sikkerhed først",
+    "showing {first}–{last}": "viser {first}–{last}",
+    "page {page} of {pages}": "side {page} af {pages}",
+    "First": "Første",
+    "Previous page": "Forrige side",
+    "Next page": "Næste side",
+    "Last": "Sidste",
+    "Nothing to review here": "Intet at gennemgå her",
+    "with these filters": "med disse filtre",
+    "Quote": "Citat",
+    "Where": "Hvor",
+    "Codes": "Koder",
+    "no codes": "ingen koder",
+    "turn {n}": "tur {n}",
+    "move": "flyt",
+    "open": "åbn",
+    "next page": "næste side",
+    "previous page": "forrige side",
+    "low": "lav",
+    "mid": "middel",
+    "high": "høj",
+    "all": "alle",
+    "pending": "afventer",
+    "flagged": "markeret",
+    "possible": "muligvis",
+    # ---- statuses
+    "suggested": "foreslået",
+    "accepted": "accepteret",
+    "rejected": "afvist",
+    "added": "tilføjet",
+    "unreviewed": "ikke gennemgået",
+    # ---- segment page
+    "List": "Liste",
+    "Previous": "Forrige",
+    "Next": "Næste",
+    "Previous (k / p)": "Forrige (k / p)",
+    "Next (j / n)": "Næste (j / n)",
+    "Blind round": "Blind runde",
+    "you see only your own decisions until every analyst has finished.":
+        "du ser kun dine egne beslutninger, indtil alle analytikere er færdige.",
+    "This round is finished for you; decisions are locked.":
+        "Runden er afsluttet for dig; beslutningerne er låst.",
+    "Round page": "Rundens side",
+    "Respondent": "Respondent",
+    "original text": "original tekst",
+    "pseudonymised": "pseudonymiseret",
+    "Quote span": "Citatets udsnit",
+    "adjusted": "justeret",
+    "Set quote to selection": "Sæt citatet til markeringen",
+    "Select text in the context first (s)": "Markér først tekst i konteksten (s)",
+    "Reset to the whole unit": "Nulstil til hele kodeenheden",
+    "machine confidence": "maskinens sikkerhed",
+    "by": "af",
+    "Accept": "Acceptér",
+    "Reject": "Afvis",
+    "Add": "Tilføj",
+    "No suggestions for this unit. Add a code below.":
+        "Ingen forslag til denne kodeenhed. Tilføj en kode nedenfor.",
+    "Add a code — type to search (c)": "Tilføj en kode — skriv for at søge (c)",
+    "Memo & flag": "Memo og markering",
+    "Write a memo (m) — Ctrl+Enter saves": "Skriv et memo (m) — Ctrl+Enter gemmer",
+    "Save memo": "Gem memo",
+    "Flagged for discussion — unflag": "Markeret til drøftelse — fjern markering",
+    "Flag for discussion": "Markér til drøftelse",
+    "History": "Historik",
+    "Undo my last decision here (u)": "Fortryd min seneste beslutning her (u)",
+    "Undo last": "Fortryd seneste",
+    "undo": "fortryd",
+    "No decisions yet.": "Ingen beslutninger endnu.",
+    "accept": "acceptér",
+    "reject": "afvis",
+    "choose code": "vælg kode",
+    "add code": "tilføj kode",
+    "span from selection": "udsnit fra markering",
+    "memo": "memo",
+    "flag": "markér",
+    "next": "næste",
+    "previous": "forrige",
+    "remove": "fjern",
+    "add": "tilføj",
+    "span": "udsnit",
+    "unflag": "fjern markering",
+    "consensus": "konsensus",
+    "stance": "holdning",
+    # ---- suggestions explained (issue 17)
+    "Possible codes": "Mulige koder",
+    "Below the coder's threshold: shown so you can see what it nearly suggested. They count only when you "
+    "accept one.":
+        "Under coderens tærskel: vist, så du kan se, hvad den næsten foreslog. De tæller først, når du "
+        "accepterer en.",
+    "Why?": "Hvorfor?",
+    "Words that matched": "Ord, der matchede",
+    "the word «{text}» in any form": "ordet «{text}» i alle bøjninger",
+    "the phrase «{text}»": "udtrykket «{text}»",
+    "a word pattern of the codebook": "et ordmønster fra kodebogen",
+    "No single words decided this: the suggestion comes from the meaning of the whole unit.":
+        "Ingen enkelte ord afgjorde dette: forslaget bygger på betydningen af hele kodeenheden.",
+    "Scores of the coders": "Codernes vurdering",
+    "rules": "regler",
+    "similarity": "lighed",
+    "classifier": "klassifikator",
+    "Nearest examples": "Nærmeste eksempler",
+    "codebook example": "kodebogseksempel",
+    "reviewed quote": "gennemgået citat",
+    "training example": "træningseksempel",
+    "Definition": "Definition",
+    "Include": "Medtag",
+    "Exclude": "Udelad",
+    "Stance": "Holdning",
+    "machine": "maskine",
+    "not set": "ikke angivet",
+    "Set stance": "Angiv holdning",
+    "hindrance": "hindring",
+    "precondition": "forudsætning",
+    "overcome": "overvundet / ikke til stede",
+    "rating": "vurdering",
+    "deprecated": "udgået",
+    # ---- codebook pages
+    "Suggested": "Foreslået",
+    "Accepted": "Accepteret",
+    "Added": "Tilføjet",
+    "Rejected": "Afvist",
+    "Pending": "Afventer",
+    "Retraining…": "Gentræner…",
+    "Retrain coders with reviewed quotes": "Gentræn coderne med gennemgåede citater",
+    "Last retraining: {rows} reviewed segments, {texts} texts in {seconds} s.":
+        "Seneste gentræning: {rows} gennemgåede kodeenheder, {texts} tekster på {seconds} s.",
+    "Changes and versions": "Ændringer og versioner",
+    "New code": "Ny kode",
+    "Label": "Betegnelse",
+    "Name in the id (optional)": "Navn i id'et (valgfrit)",
+    "Description": "Beskrivelse",
+    "Create code": "Opret kode",
+    "Create a code from this quote": "Opret en kode ud fra dette citat",
+    "The quote (or your selection in the text) becomes the new code's first example, pseudonymised, and the "
+    "code is added to this unit.":
+        "Citatet (eller din markering i teksten) bliver den nye kodes første eksempel, pseudonymiseret, og "
+        "koden tilføjes denne kodeenhed.",
+    "applied": "anvendt",
+    "review pending": "gennemgå de afventende",
+    "Codebook examples": "Kodebogens eksempler",
+    "Quotes in this study": "Citater i dette studie",
+    "No quotes yet.": "Ingen citater endnu.",
+    "Edit this code": "Redigér denne kode",
+    "Rename": "Omdøb",
+    "New label": "Ny betegnelse",
+    "New name in the id (optional)": "Nyt navn i id'et (valgfrit)",
+    "Merge into": "Slå sammen med",
+    "Merge": "Slå sammen",
+    "Its codings, patterns and examples move to the chosen code; this code disappears.":
+        "Kodningerne, mønstrene og eksemplerne flyttes til den valgte kode; denne kode forsvinder.",
+    "Move to family": "Flyt til familie",
+    "Move": "Flyt",
+    "Deprecate": "Udfas",
+    "Reason (optional)": "Begrundelse (valgfri)",
+    "Earlier codings stay; the code is no longer offered for new coding.":
+        "Tidligere kodninger bevares; koden tilbydes ikke længere til ny kodning.",
+    "Restore": "Genindfør",
+    "This code is deprecated: it is kept for earlier codings and not offered for new coding.":
+        "Koden er udfaset: den bevares for tidligere kodninger og tilbydes ikke til ny kodning.",
+    "Codebook changes": "Ændringer i kodebogen",
+    "Every change writes a new version of the study's codebook; exports and the app use the newest.":
+        "Hver ændring skriver en ny version af studiets kodebog; eksporter og appen bruger den nyeste.",
+    "Version": "Version",
+    "When": "Hvornår",
+    "Who": "Hvem",
+    "What": "Hvad",
+    "No changes yet: the study uses the codebook it was coded with ({tag}).":
+        "Ingen ændringer endnu: studiet bruger den kodebog, det blev kodet med ({tag}).",
+    "Codebook copied into the study ({codes} codes, from {tag})":
+        "Kodebogen kopieret ind i studiet ({codes} koder, fra {tag})",
+    "Created {code} «{label}»": "Oprettede {code} «{label}»",
+    "from a quote": "ud fra et citat",
+    "Renamed {code}: «{before}» → «{label}»": "Omdøbte {code}: «{before}» → «{label}»",
+    "new id {target}": "nyt id {target}",
+    "Merged {code} «{label}» into {target} «{into}»": "Slog {code} «{label}» sammen med {target} «{into}»",
+    "Moved {code} from {source} to {family} (now {target})":
+        "Flyttede {code} fra {source} til {family} (nu {target})",
+    "Deprecated {code} «{label}»": "Udfasede {code} «{label}»",
+    "Restored {code} «{label}»": "Genindførte {code} «{label}»",
+    "{n} machine suggestions moved": "{n} maskineforslag flyttet",
+    "Retraining required": "Gentræning påkrævet",
+    "Retraining recommended": "Gentræning anbefales",
+    "The trained coder knows other codes than the codebook (new: {new}; gone: {gone}). It cannot suggest "
+    "with this codebook until it is retrained.":
+        "Den trænede coder kender andre koder end kodebogen (nye: {new}; forsvundne: {gone}). Den kan ikke "
+        "foreslå koder med denne kodebog, før den er gentrænet.",
+    "The machine's suggestions were made with codebook {old}; the codebook is now {new}. Retrain the coder "
+    "so it suggests the changed codes.":
+        "Maskinens forslag blev lavet med kodebogen {old}; kodebogen er nu {new}. Gentræn coderen, så den "
+        "foreslår de ændrede koder.",
+    "Retrain with the button on the codebook page (admins) or `hoi retrain STUDY`.":
+        "Gentræn med knappen på kodebogssiden (administratorer) eller `hoi retrain STUDY`.",
+    "Saved: codebook version {version}.": "Gemt: kodebogens version {version}.",
+    "retraining is not available in this app": "gentræning er ikke tilgængelig i denne app",
+    # ---- messages of the review routes
+    "only admins can retrain the coders": "kun administratorer kan gentræne coderne",
+    "the round is not complete: every analyst must finish first":
+        "runden er ikke afsluttet: alle analytikere skal være færdige først",
+    "only the round's analysts or an admin can resolve it":
+        "kun rundens analytikere eller en administrator kan afgøre den",
+    "this round is finished; decisions are locked": "runden er afsluttet; beslutningerne er låst",
+    "nothing of yours to undo here": "intet af dit at fortryde her",
+    "unknown decision": "ukendt beslutning",
+    "in a blind round you can only undo your own decisions":
+        "i en blind runde kan du kun fortryde dine egne beslutninger",
+    "'consensus' has its own button": "'consensus' har sin egen knap",
+    "Nothing left after this unit: back to the list (j / n)":
+        "Intet tilbage efter denne kodeenhed: tilbage til listen (j / n)",
+    "Back to the list": "Tilbage til listen",
+    "no such coding unit": "ingen sådan kodeenhed",
+    "the password is on the list of common passwords":
+        "adgangskoden er på listen over almindelige adgangskoder",
+    "the password is a repetition or a sequence of characters":
+        "adgangskoden er en gentagelse eller en række af tegn",
+    "the password must not contain the username": "adgangskoden må ikke indeholde brugernavnet",
+    "choose a passphrase of 10+ characters, e.g. four unrelated words":
+        "vælg en adgangssætning på 10+ tegn, fx fire ord uden sammenhæng",
+    "'undo' has its own button": "'undo' har sin egen knap",
+    "Not Found": "Ikke fundet",
+    "none": "ingen",
+    # ---- codebook edit errors (hoi_nlp.review.codebook_edit)
+    "unknown code '{code}'": "ukendt kode '{code}'",
+    "unknown family '{family}'": "ukendt familie '{family}'",
+    "a code '{code}' exists already": "der findes allerede en kode '{code}'",
+    "a code needs a label": "en kode skal have en betegnelse",
+    "a label may have at most 200 characters": "en betegnelse må højst have 200 tegn",
+    "the code name '{name}' may only use a-z, 0-9 and _ (starting with a letter)":
+        "kodenavnet '{name}' må kun bruge a-z, 0-9 og _ (og skal begynde med et bogstav)",
+    "nothing to change: the code is already called '{label}'":
+        "intet at ændre: koden hedder allerede '{label}'",
+    "a code cannot be merged into itself": "en kode kan ikke slås sammen med sig selv",
+    "the code is in family '{family}' already": "koden er allerede i familien '{family}'",
+    "the code is already deprecated": "koden er allerede udfaset",
+    "the code is not deprecated": "koden er ikke udfaset",
+    "a codebook change needs the analyst's name": "en ændring af kodebogen kræver analytikerens navn",
+    "the codebook was changed meanwhile (now {tag})": "kodebogen er ændret i mellemtiden (nu {tag})",
+    "choose another name": "vælg et andet navn",
+    "reload the page": "genindlæs siden",
+    "reload the page and make the change again": "genindlæs siden, og lav ændringen igen",
+    # ---- agreement and rounds
+    "Per code: percent agreement, Cohen's κ (two coders) and Krippendorff's α (nominal). Units are (segment, "
+    "code) pairs; “—” means undefined (no variation).":
+        "Pr. kode: procentvis enighed, Cohens κ (to kodere) og Krippendorffs α (nominal). Enhederne er par "
+        "af (kodeenhed, kode); “—” betyder udefineret (ingen variation).",
+    "Round": "Runde",
+    "Show": "Vis",
+    "Download CSV": "Hent CSV",
+    "Units": "Enheder",
+    "Applied": "Anvendt",
+    "Overall": "Samlet",
+    "No agreement to show yet: review some suggestions, or finish a double-coding round.":
+        "Ingen enighed at vise endnu: gennemgå nogle forslag, eller afslut en dobbeltkodningsrunde.",
+    "Blind double coding": "Blind dobbeltkodning",
+    "Rounds are created with": "Runder oprettes med",
+    "Analysts do not see each other's decisions in a round until all have finished.":
+        "Analytikerne ser ikke hinandens beslutninger i en runde, før alle er færdige.",
+    "Analysts": "Analytikere",
+    "Segments": "Kodeenheder",
+    "My progress": "Mine fremskridt",
+    "complete": "afsluttet",
+    "in progress": "i gang",
+    "not applied": "ikke anvendt",
+    "No rounds yet.": "Ingen runder endnu.",
+    "Rounds": "Runder",
+    "segments": "kodeenheder",
+    "analysts": "analytikere",
+    "Code this round": "Kod denne runde",
+    "I have finished this round": "Jeg er færdig med runden",
+    "Disagreements": "Uenigheder",
+    "applied (✔)": "anvendt (✔)",
+    "not applied (✘)": "ikke anvendt (✘)",
+    "Consensus": "Konsensus",
+    "Apply": "Anvend",
+    "Not apply": "Anvend ikke",
+    "No disagreements.": "Ingen uenigheder.",
+    "Disagreements appear when every analyst has finished ({done} of {total} done).":
+        "Uenighederne vises, når alle analytikere er færdige ({done} af {total} færdige).",
+    # ---- users (admin page)
+    "Accounts of this study's review app. The same as `hoi users list|add|remove|reset-password`.":
+        "Konti til studiets gennemgangsapp. Det samme som `hoi users list|add|remove|reset-password`.",
+    "User": "Bruger",
+    "Original text": "Original tekst",
+    "Active": "Aktiv",
+    "analyst": "analytiker",
+    "yes": "ja",
+    "no": "nej",
+    "you": "dig",
+    "New password": "Ny adgangskode",
+    "Reset password": "Nulstil adgangskode",
+    "Remove": "Fjern",
+    "Add a user": "Tilføj en bruger",
+    "May see the original (not pseudonymised) text": "Må se den originale (ikke pseudonymiserede) tekst",
+    "Add user": "Tilføj bruger",
+    "Added {user}.": "Tilføjede {user}.",
+    "Removed {user}; their decisions stay in the log.":
+        "Fjernede {user}; brugerens beslutninger bevares i loggen.",
+    "New password set for {user}; their sessions were ended.":
+        "Ny adgangskode sat for {user}; brugerens sessioner er afsluttet.",
+    "only admins can manage users": "kun administratorer kan administrere brugere",
+    "you cannot remove yourself": "du kan ikke fjerne dig selv",
+    "Remove {user}?": "Fjern {user}?",
+    # ---- accounts errors (hoi_nlp.review.accounts)
+    "user '{user}' exists already": "brugeren '{user}' findes allerede",
+    "unknown user '{user}'": "ukendt bruger '{user}'",
+    "the password must have at least {n} characters": "adgangskoden skal have mindst {n} tegn",
+    "username '{user}' may use letters, digits, '.', '_' and '-' (max 64)":
+        "brugernavnet '{user}' må bruge bogstaver, tal, '.', '_' og '-' (højst 64)",
+    "unknown role '{role}'": "ukendt rolle '{role}'",
+    "'{user}' is the last admin: add another admin first":
+        "'{user}' er den sidste administrator: tilføj en anden administrator først",
+}
+
+
+def translator(language: str) -> Callable[..., str]:
+    """``_(text, **params)``: ``text`` in ``language`` with ``{params}`` filled in."""
+    table = DA if language == "da" else {}
+
+    def translate(message: str, /, **params: Any) -> str:
+        out = table.get(message, message)
+        return out.format(**params) if params else out
+
+    return translate
+
+
+def language_of(request: Any, default: str) -> str:
+    """The analyst's language: their choice (cookie) or the study's setting."""
+    chosen = request.cookies.get(COOKIE, "") if request is not None else ""
+    return chosen if chosen in LANGUAGES else (default if default in LANGUAGES else "da")
+
+
+def error_text(exc: Exception, language: str) -> str:
+    """A user-caused error's message (and hint) in ``language`` when the app knows its words."""
+    _ = translator(language)
+    template = getattr(exc, "template", None)
+    message = _(template, **getattr(exc, "params", {})) if template else str(getattr(exc, "message", exc))
+    hint = getattr(exc, "hint", None)
+    return message + (f" — {_(hint)}" if hint else "")
