@@ -77,7 +77,7 @@ def test_a_segment_reads_the_same_in_every_format(demo):
         hoi("export", "corpora/demo", "--format", "qdpx", cwd=demo.cwd, home=demo.home).check()
     with zipfile.ZipFile(project) as archive:
         sources = "\n\x00".join(archive.read(name).decode("utf-8") for name in archive.namelist()
-                                if name.startswith("Sources/"))
+                                if name.lower().startswith("sources/"))
     segments = pd.read_csv(exports / "coded_dataset_segments.csv")
     parquet = pd.read_parquet(exports / "coded_dataset_segments.parquet")
     assert list(segments["text"]) == list(parquet["text"])

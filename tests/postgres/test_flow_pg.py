@@ -129,7 +129,7 @@ def test_killed_run_resumed_on_postgres_without_redoing_batches_or_duplicates(de
             "select count(*) from (select segment_id, code_id, coder from assignments "
             "group by 1, 2, 3 having count(*) > 1) as d")).scalar_one()
     stdout = demo_runs["postgres"]["stdout"]
-    redone = int(stdout.split("coded ")[1].split(" batches")[0])
+    redone = int(re.search(r"coded \d+ coding units in (\d+) batches", stdout).group(1))
     assert demo_runs["done_at_kill"] < total == -(-codable // BATCH)
     assert redone == total - demo_runs["done_at_kill"]
     assert duplicates == 0
