@@ -24,7 +24,8 @@ def sample_texts(n: int, *, seed: int = 0) -> list[str]:
 
     from hoi_nlp.coding.training.train import default_train_paths
 
-    base = [json.loads(line)["text"] for p in default_train_paths() for line in p.open(encoding="utf-8") if line.strip()]
+    base = [json.loads(line)["text"] for p in default_train_paths()
+            for line in p.open(encoding="utf-8") if line.strip()]
     random.Random(seed).shuffle(base)
     return [f"{base[i % len(base)]} ({i})" for i in range(n)]
 
@@ -58,7 +59,8 @@ def run(n: int, model_dir: Path | None) -> list[dict[str, object]]:
             cache = EmbeddingCache(Path(tmp) / method)
             coder = load_coder(method, codebook, model_dir=directory, cache=cache)
             results.append(_timed(f"{method} (cold cache)", n, lambda c=coder: c.code(segments)))
-        warm = load_coder("combined", codebook, model_dir=directory, cache=EmbeddingCache(Path(tmp) / "combined"))
+        warm = load_coder("combined", codebook, model_dir=directory,
+                          cache=EmbeddingCache(Path(tmp) / "combined"))
         results.append(_timed("combined (warm cache, re-run)", n, lambda: warm.code(segments)))
     return results
 

@@ -46,7 +46,8 @@ def generate_study(n_answers: int, out_dir: Path, *, seed: int = 13) -> Path:
         writer.writerow(["Respondent-ID", "Kommune", "Størrelsesgruppe", "Respondentrolle", *FIELDS])
         for row in range(n_rows):
             answers = [" ".join(rng.sample(sentences, rng.randint(1, 4))) for _ in FIELDS]
-            writer.writerow([f"B{row:06d}", f"Kommune {row % 98}", rng.choice(["Mindre kommune", "Større kommune"]),
+            writer.writerow([f"B{row:06d}", f"Kommune {row % 98}",
+                             rng.choice(["Mindre kommune", "Større kommune"]),
                              rng.choice(["Kommunaldirektør", "Direktør", "Socialchef"]), *answers])
     schema = ["survey: generated benchmark study", 'respondent_id: "Respondent-ID"', "attributes:",
               '  municipality: "Kommune"', '  size_group: "Størrelsesgruppe"', '  role: "Respondentrolle"',

@@ -97,7 +97,8 @@ def main() -> None:
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"stage": args.stage, "items": items, "seconds": round(seconds, 2),
-                      "per_second": round(items / seconds, 1) if seconds else None, "peak_mb": round(peak_mb)}))
+                      "per_second": round(items / seconds, 1) if seconds else None,
+                      "peak_mb": round(peak_mb)}))
 
 
 if __name__ == "__main__":

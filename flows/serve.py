@@ -35,7 +35,8 @@ def wait_for_api(api_url: str, *, timeout: float = 90.0) -> None:
 
 
 def start_local_server(*, port: int) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``prefect server start`` on 127.0.0.1:port (database in PREFECT_HOME); return it and its API URL."""
+    """Start ``prefect server start`` on 127.0.0.1:port (database in PREFECT_HOME);
+    return it and its API URL."""
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true"}
     env.pop("PREFECT_API_URL", None)
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
@@ -56,7 +57,8 @@ def build_deployments() -> list:
     deployments = [run_flow.to_deployment(name="study-run", tags=["hoi"]),
                    code_flow.to_deployment(name="study-code", tags=["hoi"]),
                    export_flow.to_deployment(name="study-export", tags=["hoi"])]
-    for module, attr, name in (("flows.themes", "themes_flow", "themes"), ("flows.retrain", "retrain_flow", "retrain")):
+    for module, attr, name in (("flows.themes", "themes_flow", "themes"),
+                               ("flows.retrain", "retrain_flow", "retrain")):
         try:
             flow_obj = getattr(__import__(module, fromlist=[attr]), attr)
         except (ImportError, AttributeError) as exc:

@@ -71,6 +71,8 @@ def run_flow(study_dir: str, workspace_dir: str | None = None, codebook_path: st
     summary: dict[str, Any] = {"workspace": workspace}
     summary["ingest"] = ingest_flow(study_dir, workspace, settings_path)
     runner = make_task_runner(settings_path)
-    summary["coding"] = code_flow.with_options(task_runner=runner)(workspace, codebook_path, coder, settings_path)
+    summary["coding"] = code_flow.with_options(task_runner=runner)(
+        workspace, codebook_path, coder, settings_path
+    )
     summary["exports"] = export_flow(workspace, codebook_path, output_dir, None, settings_path)
     return summary

@@ -52,7 +52,8 @@ class Pattern(_Frozen):
     def describe(self) -> str:
         """A short readable form used as evidence provenance."""
         if self.tokens is not None:
-            return "tokens:" + yaml.safe_dump(self.tokens, default_flow_style=True, allow_unicode=True).strip()
+            return "tokens:" + yaml.safe_dump(self.tokens, default_flow_style=True,
+                                              allow_unicode=True).strip()
         return f"{self.kind}:{self.lemma or self.phrase}"
 
 
@@ -172,7 +173,8 @@ def load_codebook(path: str | Path = DEFAULT_CODEBOOK) -> Codebook:
     """Load and validate a codebook YAML file (parsed once per process for the same content)."""
     path = Path(path)
     if not path.is_file():
-        raise CodebookError("codebook file not found", path=str(path), hint="check the path or use the default")
+        raise CodebookError("codebook file not found", path=str(path),
+                            hint="check the path or use the default")
     return _parse_codebook(path, path.read_text(encoding="utf-8"))
 
 
@@ -183,7 +185,8 @@ def _parse_codebook(path: Path, text: str) -> Codebook:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else None
-        raise CodebookError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=str(path), where=where) from exc
+        raise CodebookError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=str(path),
+                            where=where) from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("families"), list):
         raise CodebookError("expected a mapping with a 'families' list", path=str(path), where="line 1")
     _check_structure(raw, path)
@@ -212,7 +215,8 @@ def _check_code_id(code: Any, family_id: str, seen: dict[str, int], path: Path) 
     cid = code.get("id") if isinstance(code, dict) else None
     where = f"line {line}"
     if not isinstance(cid, str) or "." not in cid:
-        raise CodebookError(f"code id {cid!r} must look like '{family_id}.<name>'", path=str(path), where=where)
+        raise CodebookError(f"code id {cid!r} must look like '{family_id}.<name>'", path=str(path),
+                            where=where)
     prefix, _, name = cid.partition(".")
     if prefix != family_id:
         raise CodebookError(f"unknown code id '{cid}': its family '{prefix}' is not the enclosing family "
@@ -245,7 +249,8 @@ def _validation_error(exc: ValidationError, raw: dict[str, Any], path: Path) -> 
     return CodebookError(f"{dotted}: {first['msg']}", path=str(path), where=f"line {line}")
 
 
-def validate_patterns(codebook: Codebook, *, raw: dict[str, Any] | None = None, path: Path | None = None) -> None:
+def validate_patterns(codebook: Codebook, *, raw: dict[str, Any] | None = None,
+                      path: Path | None = None) -> None:
     """Check every token pattern with spaCy's own schema; raise naming file and line."""
     from spacy.matcher import Matcher
     from spacy.vocab import Vocab

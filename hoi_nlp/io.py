@@ -26,7 +26,8 @@ def atomic_path(target: str | Path, *, mode: int | None = None) -> Iterator[Path
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + target.suffix, dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + target.suffix,
+                                    dir=target.parent)
     if mode is not None:
         os.fchmod(fd, mode)
     os.close(fd)
@@ -57,7 +58,8 @@ def write_bytes_atomic(target: str | Path, data: bytes, *, mode: int | None = No
     return write_atomic(target, lambda tmp: tmp.write_bytes(data), mode=mode)
 
 
-def write_jsonl_atomic(target: str | Path, items: Iterable[dict[str, Any]], *, mode: int | None = None) -> Path:
+def write_jsonl_atomic(target: str | Path, items: Iterable[dict[str, Any]], *,
+                       mode: int | None = None) -> Path:
     """Write one JSON object per line (UTF-8, not ASCII-escaped) atomically."""
 
     def write(tmp: Path) -> None:

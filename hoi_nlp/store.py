@@ -498,7 +498,8 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
             if previous is not None and previous[0] == source.content_hash:
                 if tuple(previous[1:]) != (source.attributes, source.locator, source.path):
                     conn.execute(update(sources_table).where(sources_table.c.source_id == source.source_id)
-                                 .values(attributes=source.attributes, locator=source.locator, path=source.path))
+                                 .values(attributes=source.attributes, locator=source.locator,
+                                         path=source.path))
                     counts["changed"] += 1
                 else:
                     counts["unchanged"] += 1

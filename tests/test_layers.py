@@ -34,7 +34,9 @@ def _type_only(tree: ast.AST) -> set[int]:
     """ids of the nodes inside ``if TYPE_CHECKING:`` blocks (imports for annotations only, never run)."""
     found: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and getattr(node.test, "id", getattr(node.test, "attr", "")) == "TYPE_CHECKING":
+        if isinstance(node, ast.If) and (
+            getattr(node.test, "id", getattr(node.test, "attr", "")) == "TYPE_CHECKING"
+        ):
             found.update(id(child) for stmt in node.body for child in ast.walk(stmt))
     return found
 
@@ -68,7 +70,8 @@ MODULES = {_module_name(p) for p in sorted(PACKAGE.rglob("*.py"))}
 
 
 def _library_imports(path: Path, *, runtime_only: bool = False) -> set[str]:
-    """The hoi_nlp modules ``path`` imports (``from m import name`` counts as ``m``, or ``m.name`` if a module)."""
+    """The hoi_nlp modules ``path`` imports (``from m import name`` counts as ``m``,
+    or ``m.name`` if a module)."""
     found = set()
     for name in _imports(path, runtime_only=runtime_only):
         while name and name not in MODULES:

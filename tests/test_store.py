@@ -53,7 +53,8 @@ def test_changed_attributes_update_in_place_and_keep_segments(workspace):
 
 
 def test_segments_load_by_id_in_source_order(workspace):
-    many = [make_source(f"Svar nummer {i}. Anden sætning.", source_id=f"R{i:04d}:1.2", respondent_id=f"R{i:04d}")
+    many = [make_source(f"Svar nummer {i}. Anden sætning.", source_id=f"R{i:04d}:1.2",
+                        respondent_id=f"R{i:04d}")
             for i in range(1600)]
     save_sources(workspace, many)
     segment_stage(workspace, Settings())
@@ -61,7 +62,8 @@ def test_segments_load_by_id_in_source_order(workspace):
     wanted = [seg.segment_id for seg in every[::-3]]  # reversed, more ids than one query chunk
     assert len(wanted) > 500
     loaded = load_segments(workspace, codable=True, segment_ids=wanted)
-    assert [seg.segment_id for seg in loaded] == [seg.segment_id for seg in every if seg.segment_id in set(wanted)]
+    assert [seg.segment_id for seg in loaded] == [seg.segment_id for seg in every
+                                                  if seg.segment_id in set(wanted)]
     assert load_segments(workspace, segment_ids=[]) == []
 
 
@@ -81,7 +83,8 @@ def test_a_workspace_from_an_earlier_version_gains_new_columns_and_keeps_its_dat
     from hoi_nlp.records import CodeAssignment
 
     unit = next(s for s in segments if s.codable)
-    replace_assignments(workspace, [CodeAssignment(segment_id=unit.segment_id, code_id="barrier.it_integration",
+    replace_assignments(workspace, [CodeAssignment(segment_id=unit.segment_id,
+                                                   code_id="barrier.it_integration",
                                                    confidence=0.9, method="rule", coder="hoi.rules.v1",
                                                    codebook_version="v")],
                         segment_ids=[unit.segment_id], coders=["hoi.rules.v1"])
@@ -91,4 +94,5 @@ def test_a_workspace_from_an_earlier_version_gains_new_columns_and_keeps_its_dat
         conn.execute("ALTER TABLE assignments DROP COLUMN tier")
     reopened = Workspace.open(tmp_path / "ws", create=False)
     [assignment] = load_assignments(reopened)
-    assert (assignment.code_id, assignment.stance, assignment.tier) == ("barrier.it_integration", None, "suggested")
+    assert (assignment.code_id, assignment.stance, assignment.tier) == (
+        "barrier.it_integration", None, "suggested")

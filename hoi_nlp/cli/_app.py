@@ -29,7 +29,9 @@ codebook_app = typer.Typer(help="Validate, show, import and export codebooks.", 
 models_app = typer.Typer(help="Train and inspect bundled models (NER, coders).", no_args_is_help=True)
 users_app = typer.Typer(help="Manage analysts' local accounts for the review app.", no_args_is_help=True)
 quotes_app = typer.Typer(help="Search quotes in a study.", no_args_is_help=True)
-themes_app = typer.Typer(help="Emergent themes (BERTopic): fit, show, promote to a code.", no_args_is_help=True)
+themes_app = typer.Typer(
+    help="Emergent themes (BERTopic): fit, show, promote to a code.", no_args_is_help=True
+)
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(models_app, name="models")
 app.add_typer(users_app, name="users")

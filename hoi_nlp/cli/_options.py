@@ -10,15 +10,20 @@ import typer
 if TYPE_CHECKING:
     from hoi_nlp.stages.study import RunInputs
 
-CODEBOOK_OPT = typer.Option(None, "--codebook", "-c", help="Codebook YAML (default: configs/codebooks/hoi.yaml).")
+CODEBOOK_OPT = typer.Option(
+    None, "--codebook", "-c", help="Codebook YAML (default: configs/codebooks/hoi.yaml)."
+)
 SETTINGS_OPT = typer.Option(
     None, "--settings", help="Run settings TOML (default: $HOI_SETTINGS or configs/runs/default.toml)."
 )
 WORKSPACE_OPT = typer.Option(
-    None, "--workspace", "-w", help="Study workspace (default: outputs/<study folder name>/ in the current folder)."
+    None, "--workspace", "-w",
+    help="Study workspace (default: outputs/<study folder name>/ in the current folder).",
 )
 STUDY_ARG = typer.Argument(..., help="Study folder (its workspace is outputs/<name>/) or a workspace folder.")
-STUDY_OPT = typer.Option(None, "--study", "-s", help="Study folder (its workspace is outputs/<name>/) or workspace.")
+STUDY_OPT = typer.Option(
+    None, "--study", "-s", help="Study folder (its workspace is outputs/<name>/) or workspace."
+)
 CODER_OPT = typer.Option(None, "--coder", help="Coder name: rules, similarity, classifier or combined "
                          "(default: the settings' [coding] coder).")
 

@@ -26,7 +26,8 @@ def _check_key_outside(key: Path, output: Path) -> None:
 @handle_errors
 def pseudonymize_command(
     input: Path = typer.Option(..., "--input", "-i", help='JSONL: one {"id", "text"} per line.'),
-    output: Path = typer.Option(..., "--output", "-o", help="JSONL with the placeholders and replaced spans."),
+    output: Path = typer.Option(..., "--output", "-o",
+                                help="JSONL with the placeholders and replaced spans."),
     key: Path | None = typer.Option(None, "--key", "-k",
                                     help="Key file (default: outputs/<study>/keys/pseudonym_key.json)."),
     study: str = typer.Option("default", help="Study whose key is used when --key is not given."),

@@ -16,11 +16,13 @@ from hoi_nlp.cli._options import codebook_path as _codebook_path
 @app.command("run")
 @handle_errors
 def run_command(
-    study_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="Study folder (survey/, transcripts/)."),
+    study_dir: Path = typer.Argument(..., exists=True, file_okay=False,
+                                     help="Study folder (survey/, transcripts/)."),
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
     coder: str | None = CODER_OPT,
-    output: Path | None = typer.Option(None, "--output", "-o", help="Export folder (default: <workspace>/exports)."),
+    output: Path | None = typer.Option(None, "--output", "-o",
+                                       help="Export folder (default: <workspace>/exports)."),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Run the whole flow on a study: ingest → segment → code → export (a Prefect flow run).
@@ -73,7 +75,8 @@ def _print_run_summary(summary: dict, workspace_dir: Path) -> None:
     for name, report in ingest.get("files", {}).items():
         what = f"{report['turns']} turns" if report["kind"] == "transcript" else \
             f"{report['rows']} rows, {report['answers']} answers, {report['missing']} missing"
-        echo(f"  ingested {name}: {what} (new {report.get('new', 0)}, unchanged {report.get('unchanged', 0)})")
+        echo(f"  ingested {name}: {what} (new {report.get('new', 0)}, "
+             f"unchanged {report.get('unchanged', 0)})")
     seg = ingest.get("segmentation", {})
     coding = summary["coding"]
     echo(f"  segmented {seg.get('sources_segmented', 0)} new sources → {seg.get('coding_units_created', 0)} "
@@ -124,7 +127,8 @@ def segment_command(workspace: Path = typer.Argument(..., help="Study workspace.
 @codebook_app.command("validate")
 @handle_errors
 def codebook_validate(path: Path = typer.Argument(..., help="Codebook YAML file."),
-                      spec: Path | None = typer.Option(None, help="Also compare ids/labels with a specification.")) -> None:
+                      spec: Path | None = typer.Option(
+                          None, help="Also compare ids/labels with a specification.")) -> None:
     """Validate a codebook: structure, ids, patterns (and optionally ids/labels against a spec)."""
     from hoi_nlp.codebook import check_against_spec, load_codebook
     from hoi_nlp.errors import CodebookError
@@ -141,7 +145,9 @@ def codebook_validate(path: Path = typer.Argument(..., help="Codebook YAML file.
 
 @codebook_app.command("show")
 @handle_errors
-def codebook_show(path: Path | None = typer.Argument(None, help="Codebook YAML (default: the bundled one).")) -> None:
+def codebook_show(
+    path: Path | None = typer.Argument(None, help="Codebook YAML (default: the bundled one)."),
+) -> None:
     """Print the code tree with labels."""
     from hoi_nlp.codebook import load_codebook
 
@@ -155,7 +161,8 @@ def codebook_show(path: Path | None = typer.Argument(None, help="Codebook YAML (
 @app.command("serve")
 @handle_errors
 def serve_command(
-    home: Path = typer.Option(Path("outputs"), help="Folder for the local Prefect server's data (PREFECT_HOME)."),
+    home: Path = typer.Option(Path("outputs"),
+                              help="Folder for the local Prefect server's data (PREFECT_HOME)."),
     port: int = typer.Option(4200, help="Port of the local Prefect server (127.0.0.1 only)."),
     api_url: str | None = typer.Option(None, envvar="PREFECT_API_URL",
                                        help="Use an existing Prefect server instead of starting one."),
@@ -171,7 +178,8 @@ def serve_command(
         os.environ["PREFECT_HOME"] = str(prefect_home_for(home))
         configure_prefect(home, verbose=True)
         server, api_url = start_local_server(port=port)
-        echo(f"Started a local Prefect server: UI at {api_url.removesuffix('/api')} (data in {os.environ['PREFECT_HOME']})")
+        echo(f"Started a local Prefect server: UI at {api_url.removesuffix('/api')} "
+             f"(data in {os.environ['PREFECT_HOME']})")
     os.environ["PREFECT_API_URL"] = api_url
     from flows.serve import serve_deployments
 

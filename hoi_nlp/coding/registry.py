@@ -45,6 +45,7 @@ def make_coder(name: str, codebook: Codebook, settings: Settings, *, model_dir: 
                cache: EmbeddingCache | None = None, min_confidence: float | None = None) -> Coder:
     """Build the coder ``name`` (short or versioned); trained coders load from ``model_dir``
     (default ``settings.coding.model_dir``) and cache embeddings in ``cache``."""
-    options = CoderOptions(model_dir=Path(model_dir) if model_dir else resolve_repo_path(settings.coding.model_dir),
+    options = CoderOptions(model_dir=(Path(model_dir) if model_dir
+                                      else resolve_repo_path(settings.coding.model_dir)),
                            cache=cache, min_confidence=min_confidence)
     return coders.get(name)(codebook, settings, options)

@@ -61,7 +61,8 @@ class OpenStudy:
         return LeakGuard.for_study(self.redact.key, self.codebook, self.sources, raw=self.guard.raw)
 
 
-def open_study(workspace: Workspace, codebook: Codebook, *, settings: Settings, raw: bool = False) -> OpenStudy:
+def open_study(workspace: Workspace, codebook: Codebook, *, settings: Settings,
+               raw: bool = False) -> OpenStudy:
     """Load the coded study, redact every source once (cached), make its public view, and build
     its guard (after the view: names found in attribute values and memos are guarded too)."""
     study = load_coded_study(workspace, codebook)
@@ -101,8 +102,9 @@ def export_study(
     out_dir, file_name = _output_dir(workspace, output)
     with staging(out_dir) as stage:
         ctx = ExportContext(workspace=workspace, codebook=codebook, settings=settings, study=opened.study,
-                            redact=opened.redact, guard=opened.guard, out_dir=stage.dir, formats=tuple(formats),
-                            raw=raw, csv_dialect=csv_dialect, quotes_per_code=quotes_per_code,
+                            redact=opened.redact, guard=opened.guard, out_dir=stage.dir,
+                            formats=tuple(formats), raw=raw, csv_dialect=csv_dialect,
+                            quotes_per_code=quotes_per_code,
                             embeddings=embeddings, file_name=file_name)
         files: list[Path] = []
         with progress.stage("export", len(formats) + 1, unit="steps") as bar:

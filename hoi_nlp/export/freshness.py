@@ -46,7 +46,8 @@ def _decisions_digest(workspace: Workspace) -> str:
     return f"{count}:{last}" if count else "none"
 
 
-def export_key(workspace: Workspace, codebook: Codebook, *, settings: Settings, options: dict[str, Any]) -> str:
+def export_key(workspace: Workspace, codebook: Codebook, *, settings: Settings,
+               options: dict[str, Any]) -> str:
     """A digest of every input of an export (data, codebook, settings, privacy pipeline and options)."""
     from hoi_nlp import __version__
     from hoi_nlp.privacy.redact import privacy_fingerprint

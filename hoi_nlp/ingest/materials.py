@@ -28,8 +28,10 @@ class Material:
     suffixes: tuple[str, ...]
     reader: str  # "module:function" taking (result, folder, study_dir, progress bar or None)
 
-    def read(self, result: IngestResult, folder: Path, study_dir: Path, bar: progress.Stage | None = None) -> None:
-        """Read the material's folder into ``result``, advancing ``bar`` per file (imports the reader on first use)."""
+    def read(self, result: IngestResult, folder: Path, study_dir: Path,
+             bar: progress.Stage | None = None) -> None:
+        """Read the material's folder into ``result``, advancing ``bar`` per file
+        (imports the reader on first use)."""
         import importlib
 
         module, _, name = self.reader.partition(":")
@@ -37,7 +39,8 @@ class Material:
 
 
 materials: Registry[Material] = Registry("study material")
-materials.register("survey")(Material("survey", (".xlsx", ".csv"), "hoi_nlp.ingest.survey:ingest_survey_folder"))
+materials.register("survey")(
+    Material("survey", (".xlsx", ".csv"), "hoi_nlp.ingest.survey:ingest_survey_folder"))
 materials.register("transcript")(
     Material("transcripts", (".docx", ".txt"), "hoi_nlp.ingest.transcript:ingest_transcript_folder"))
 

@@ -22,11 +22,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FileError", "FileReport", "IngestResult", "IngestSummary", "ingest_into_workspace", "ingest_study"]
+__all__ = [
+    "FileError", "FileReport", "IngestResult", "IngestSummary", "ingest_into_workspace", "ingest_study",
+]
 
 
 def ingest_study(study_dir: Path) -> IngestResult:
-    """Read every material folder of ``study_dir`` (``survey/``, ``transcripts/``) into sources (no writes)."""
+    """Read every material folder of ``study_dir`` (``survey/``, ``transcripts/``) into sources
+    (no writes)."""
     study_dir = Path(study_dir).resolve()
     if not study_dir.is_dir():
         raise IngestError(
@@ -38,7 +41,9 @@ def ingest_study(study_dir: Path) -> IngestResult:
                if (study_dir / materials.get(name).folder).is_dir()]
     if not present:
         raise IngestError(
-            "the study folder has neither a " + " nor a ".join(f"{f}/" for f in material_folders()) + " folder",
+            "the study folder has neither a "
+            + " nor a ".join(f"{f}/" for f in material_folders())
+            + " folder",
             path=str(study_dir),
             hint="put survey exports + schema.yaml in survey/ and interviews in transcripts/",
         )

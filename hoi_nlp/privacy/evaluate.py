@@ -35,7 +35,8 @@ def evaluate_pseudonymizer(*, data_dir: str | Path = DEFAULT_DATA, split: str = 
                            pseudonymizer: Pseudonymizer | None = None) -> dict[str, Any]:
     """Token recall per gold type and the share of non-entity tokens replaced, on a UNER split."""
     sentences = list(read_iob2(split_path(data_dir, split), limit=limit))
-    pseudo = pseudonymizer or Pseudonymizer(key=PseudonymKey(study=f"uner-{split}"), settings=settings or Settings())
+    pseudo = pseudonymizer or Pseudonymizer(key=PseudonymKey(study=f"uner-{split}"),
+                                            settings=settings or Settings())
     started = time.monotonic()
     results = pseudo.pseudonymize_many([s.as_text() for s in sentences])
     seconds = time.monotonic() - started

@@ -36,7 +36,8 @@ RAW_NOTE = (
 # Key entries of these types name groups that reports deliberately show (regions).
 ALLOWED_PLACEHOLDERS = frozenset({"[REGION]"})
 _REGION_NAME = re.compile(r"(?<![^\W_])Region(?:en)? (?:" + "|".join(REGIONS) + r")(?:s|'s)?(?![^\W_])")
-LEAK_HINT = "the text was not fully pseudonymised; report this as a bug, or export with --raw for internal use only"
+LEAK_HINT = ("the text was not fully pseudonymised; report this as a bug, "
+             "or export with --raw for internal use only")
 
 
 @dataclass

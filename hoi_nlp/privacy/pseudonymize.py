@@ -187,7 +187,8 @@ class Pseudonymizer:
         self._pipeline_args = None if nlp is not None or patterns else privacy_pipeline_args(settings)
         if nlp is None:
             keep = tuple(settings.pseudonymize.keep_organisations)
-            nlp = load_patterns_pipeline(keep) if patterns else load_ner_pipeline(*privacy_pipeline_args(settings))
+            nlp = (load_patterns_pipeline(keep) if patterns
+                   else load_ner_pipeline(*privacy_pipeline_args(settings)))
         self.nlp = nlp
         self.processes = settings.pseudonymize.processes
 
@@ -198,7 +199,8 @@ class Pseudonymizer:
         return [(start, end, label) for start, end, label in spans]
 
     def _finish(self, text: str, spans: list[tuple[int, int, str]]) -> PseudonymizedText:
-        return apply_spans(text, merge_spans(self._learn(text, spans) + find_originals(text, self.key)), self.key)
+        return apply_spans(text, merge_spans(self._learn(text, spans) + find_originals(text, self.key)),
+                           self.key)
 
     def recognise_many(self, texts: Sequence[str], *,
                        done: Callable[[int], None] | None = None) -> list[list[tuple[int, int, str]]]:

@@ -161,7 +161,8 @@ def ensure_privacy_schema(workspace: Workspace) -> None:
 
 
 def is_role_label(label: str) -> bool:
-    """Whether a speaker label names a role ("I", "D", "Interviewer", "Kommunaldirektør") rather than a person."""
+    """Whether a speaker label names a role ("I", "D", "Interviewer", "Kommunaldirektør")
+    rather than a person."""
     from hoi_nlp.privacy.entity_filter import ROLE_WORDS
 
     text = label.strip().rstrip(":")
@@ -242,7 +243,8 @@ class KeyRedactor:
             if cached is not None and cached[:2] == (len(self.key.originals), source.content_hash):
                 return cached[2]
             spans = self._recognised_spans(source)
-            result = apply_spans(source.text, merge_spans(spans + find_originals(source.text, self.key)), self.key)
+            result = apply_spans(source.text, merge_spans(spans + find_originals(source.text, self.key)),
+                                 self.key)
             redaction = Redaction(source.source_id, result.text_pseudonymized, result.replaced)
             self._memo[source.source_id] = (len(self.key.originals), source.content_hash, redaction)
             return redaction
@@ -372,7 +374,8 @@ class StudyRedactor(KeyRedactor):
         ids = list(by_id)
         with self.workspace.engine.connect() as conn:
             for start in range(0, len(ids), 500):
-                query = select(recognised_table).where(recognised_table.c.source_id.in_(ids[start:start + 500]))
+                query = select(recognised_table).where(
+                    recognised_table.c.source_id.in_(ids[start:start + 500]))
                 for row in conn.execute(query).mappings():
                     source = by_id[row["source_id"]]
                     if row["content_hash"] == source.content_hash and row["fingerprint"] == self.fingerprint:

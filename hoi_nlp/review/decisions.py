@@ -29,7 +29,9 @@ from hoi_nlp.store import Workspace, assignments_table, segments_table, sources_
 logger = logging.getLogger(__name__)
 
 MAIN_ROUND = "main"
-ACTIONS = ("accept", "reject", "add", "remove", "span", "memo", "flag", "unflag", "consensus", "undo", "stance")
+ACTIONS = (
+    "accept", "reject", "add", "remove", "span", "memo", "flag", "unflag", "consensus", "undo", "stance",
+)
 CODE_ACTIONS = frozenset({"accept", "reject", "add", "remove", "consensus"})
 PRESENT = frozenset({"accepted", "added"})
 OUTCOMES = ("present", "absent")
@@ -400,7 +402,8 @@ def _memo_text(memos: Sequence[Memo]) -> str:
     return " | ".join(memo.text for memo in memos if memo.text)
 
 
-def code_reviews(state: ReviewState, segment_ids: Iterable[str] | None = None) -> dict[tuple[str, str], CodeReview]:
+def code_reviews(state: ReviewState,
+                 segment_ids: Iterable[str] | None = None) -> dict[tuple[str, str], CodeReview]:
     """The review as exports read it: one :class:`CodeReview` per (segment, code).
 
     A code without its own span takes the segment's adjusted quote span; memos on the code

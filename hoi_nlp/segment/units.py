@@ -34,8 +34,10 @@ def _word_count(text: str) -> int:
     return len(text.split())
 
 
-def _passages(source: Source, sentences: Sequence[tuple[int, int]], *, max_words: int) -> list[tuple[int, int]]:
-    """Group consecutive sentences into passages of at most ``max_words`` words (a long sentence stands alone)."""
+def _passages(source: Source, sentences: Sequence[tuple[int, int]], *,
+              max_words: int) -> list[tuple[int, int]]:
+    """Group consecutive sentences into passages of at most ``max_words`` words
+    (a long sentence stands alone)."""
     groups: list[tuple[int, int]] = []
     current: list[tuple[int, int]] = []
     words = 0
@@ -95,7 +97,8 @@ def segment_transcript(source: Source, turns: Sequence[TurnLike], *, nlp: Langua
 
 
 def segment_source(source: Source, *, turns: Sequence[TurnLike] | None = None,
-                   settings: SegmentSettings | None = None, pipeline: str = DEFAULT_PIPELINE) -> list[Segment]:
+                   settings: SegmentSettings | None = None,
+                   pipeline: str = DEFAULT_PIPELINE) -> list[Segment]:
     """Segment one source. Transcripts need their ``turns`` (from ingest)."""
     settings = settings or SegmentSettings()
     nlp = load_sentence_pipeline(pipeline)

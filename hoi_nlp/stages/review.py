@@ -30,7 +30,8 @@ def review_app_config(inputs: RunInputs, *, login: bool = True, local_user: str 
 
 
 def prepare_review(inputs: RunInputs) -> int:
-    """Redact every source for display (normally done by the export of ``hoi run``); returns how many were new."""
+    """Redact every source for display (normally done by the export of ``hoi run``);
+    returns how many were new."""
     from hoi_nlp.review.masking import PrivacyView
 
     return PrivacyView(inputs.workspace, inputs.settings).prepare_all()

@@ -92,7 +92,8 @@ def fit_stage(
     texts, public = public_texts(workspace, settings, segments, sources)
     result = fit_themes(segments, vectors, codebook, settings=settings, embedder=embedder, cache=cache,
                         sources=public, texts=texts, pseudonymised=True, study=workspace.study)
-    guard = LeakGuard.for_study(load_key(key_path(workspace), study=workspace.study), codebook, sources.values())
+    guard = LeakGuard.for_study(load_key(key_path(workspace), study=workspace.study), codebook,
+                                sources.values())
     paths = save_themes(result, themes_dir(workspace))
     paths += write_html_plots(result, plots_dir(workspace))
     return result, check_files(guard, paths)

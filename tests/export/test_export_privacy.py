@@ -48,7 +48,8 @@ def test_municipality_names_are_guarded_even_without_a_key(study):
     guard = LeakGuard.for_study(PseudonymKey(), study.codebook, study.sources.values())
     text = "Her i Gentofte går det godt."
     assert [text[s:e] for s, e in guard.leaks(text)] == ["Gentofte"]
-    assert LeakGuard.for_study(PseudonymKey(), study.codebook, study.sources.values(), raw=True).leaks(text) == []
+    assert LeakGuard.for_study(PseudonymKey(), study.codebook, study.sources.values(),
+                               raw=True).leaks(text) == []
 
 
 def test_xlsx_cells_stay_text_and_the_leak_check_reads_every_sheet(tmp_path):

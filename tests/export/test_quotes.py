@@ -57,7 +57,8 @@ def test_one_quote_per_respondent_and_reviewed_first(study, redact, embed):
     assert len(respondents) == len(set(respondents)) == 3
     r3 = next(s for s in study.segments if s.source_id == "R3:q0")
     reviewed = dataclasses.replace(
-        study, reviews={(r3.segment_id, "barrier.it_integration"): CodeReview(status="accepted", analyst="ana")}
+        study,
+        reviews={(r3.segment_id, "barrier.it_integration"): CodeReview(status="accepted", analyst="ana")},
     )
     first = best_quotes(reviewed, "barrier.it_integration", redact=redact, n=1, embed=embed)[0]
     assert (first.source_id, first.review_state) == ("R3:q0", "accepted")

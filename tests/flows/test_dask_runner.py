@@ -12,7 +12,8 @@ from tests.conftest import DATA
 def _coded(workspace_dir):
     from hoi_nlp.store import Workspace, load_assignments
 
-    return sorted((a.segment_id, a.code_id, a.confidence) for a in load_assignments(Workspace.open(workspace_dir)))
+    return sorted((a.segment_id, a.code_id, a.confidence)
+                  for a in load_assignments(Workspace.open(workspace_dir)))
 
 
 @pytest.mark.slow
@@ -27,7 +28,8 @@ def test_dask_runner_matches_thread_runner(tmp_path):
     thread_settings = tmp_path / "threads.toml"
     thread_settings.write_text('[flow]\ntask_runner = "threads"\nbatch_size = 2\n', encoding="utf-8")
 
-    threads = run_flow(str(study), str(tmp_path / "ws_threads"), codebook, None, "rules", str(thread_settings))
+    threads = run_flow(str(study), str(tmp_path / "ws_threads"), codebook, None, "rules",
+                       str(thread_settings))
     dask = run_flow(str(study), str(tmp_path / "ws_dask"), codebook, None, "rules", str(dask_settings))
 
     assert dask["coding"]["batches"] == threads["coding"]["batches"] >= 2

@@ -34,8 +34,8 @@ def _wait(predicate, timeout: float, what: str):
 
 def _deployment_id(api: str) -> str | None:
     try:
-        found = httpx.post(f"{api}/deployments/filter", json={"deployments": {"name": {"any_": ["study-run"]}}},
-                           timeout=5).json()
+        found = httpx.post(f"{api}/deployments/filter",
+                           json={"deployments": {"name": {"any_": ["study-run"]}}}, timeout=5).json()
     except httpx.HTTPError:
         return None
     return found[0]["id"] if found else None

@@ -12,7 +12,8 @@ from hoi_nlp.ingest.study import ingest_study
 from hoi_nlp.ingest.tables import read_table
 from tests.conftest import DATA
 
-HEADER = "Respondent-ID;Kommune;Region;Størrelsesgruppe;Respondentrolle;1.2_1;1.2_kommentar;4.2a_indsats1;7_afsluttende_kommentar"
+HEADER = ("Respondent-ID;Kommune;Region;Størrelsesgruppe;Respondentrolle;"
+          "1.2_1;1.2_kommentar;4.2a_indsats1;7_afsluttende_kommentar")
 
 
 def _study(tmp_path, rows: list[str]):
@@ -24,8 +25,10 @@ def _study(tmp_path, rows: list[str]):
 
 
 def test_mixed_delimiters_name_the_row(tmp_path):
-    study = _study(tmp_path, ["R001;Vejle;Region Syddanmark;Større kommune;Direktør;I høj grad;Tekst;Mere;-",
-                              "R002,Lemvig,Region Midtjylland,Mindre kommune,Direktør,I nogen grad,Tekst,Mere,-"])
+    study = _study(tmp_path, [
+        "R001;Vejle;Region Syddanmark;Større kommune;Direktør;I høj grad;Tekst;Mere;-",
+        "R002,Lemvig,Region Midtjylland,Mindre kommune,Direktør,I nogen grad,Tekst,Mere,-",
+    ])
     with pytest.raises(IngestError, match=r"row 3.*mixed delimiters") as info:
         read_table(study / "survey" / "export.csv", display="survey/export.csv")
     assert "survey/export.csv" in str(info.value)

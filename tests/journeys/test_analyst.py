@@ -191,7 +191,8 @@ def test_review_a_fresh_run_with_the_keyboard(researcher, browser):
         assert first_queue < FIRST_QUEUE_S, f"the first /queue took {first_queue:.1f} s"
         rows = page.locator("tr.unit-row").count()
         assert rows >= 10
-        assert re.search(r"\d+ kodeenhed(er)? med uafklarede forslag", page.inner_text(".page-head"))  # Danish
+        # Danish
+        assert re.search(r"\d+ kodeenhed(er)? med uafklarede forslag", page.inner_text(".page-head"))
         assert "[KOMMUNE]" in page.inner_text("#units") or "[PERSON" in page.inner_text("#units")
         for name in researcher.study.names:
             assert name not in page.inner_text("main"), name

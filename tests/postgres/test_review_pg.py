@@ -19,8 +19,8 @@ def pg_study(tmp_path, pg_url):
     """study_small ingested, segmented and rule-coded into a fresh PostgreSQL database."""
     from hoi_nlp.codebook import load_codebook
     from hoi_nlp.coding.rules import RuleCoder
-    from hoi_nlp.stages.study import code_stage, ingest_stage, segment_stage
     from hoi_nlp.settings import Settings
+    from hoi_nlp.stages.study import code_stage, ingest_stage, segment_stage
     from hoi_nlp.store import Workspace
 
     workspace = Workspace.open(tmp_path / "study_small", study="study_small", db_url=pg_url)
@@ -42,7 +42,7 @@ def _app_client(workspace, codebook):
     settings = review_settings()
     config = AppConfig(workspace=workspace, codebook=codebook, settings=settings, login=True,
                        active_learning=False, privacy=PrivacyView(workspace, settings))
-    return TestClient(create_app(config), follow_redirects=False)
+    return TestClient(create_app(config), base_url="http://127.0.0.1", follow_redirects=False)
 
 
 def test_two_analysts_deciding_at_once_are_all_recorded(pg_study):

@@ -59,8 +59,8 @@ def _awkward_sources():
 def test_rows_sort_as_on_sqlite_whatever_the_server_locale(workspace, sqlite_workspace, pg_cluster):
     from sqlalchemy import text
 
-    from hoi_nlp.stages.study import segment_stage
     from hoi_nlp.settings import Settings
+    from hoi_nlp.stages.study import segment_stage
 
     if pg_cluster.collation == "icu:da":  # the server's own order differs, so the test means something
         values = ", ".join(f"('{sid}')" for sid in AWKWARD_IDS)
@@ -158,8 +158,8 @@ def test_review_tables_on_postgres(workspace, small_codebook):
     from hoi_nlp.review.accounts import add_user, authenticate, create_session, end_session, get_session
     from hoi_nlp.review.decisions import current_state, load_decisions, record_decision
     from hoi_nlp.review.rounds import assign_round, finish_round, list_rounds
-    from hoi_nlp.stages.study import code_stage, segment_stage
     from hoi_nlp.settings import Settings
+    from hoi_nlp.stages.study import code_stage, segment_stage
 
     save_sources(workspace, _awkward_sources()[:4])
     segment_stage(workspace, Settings())

@@ -88,7 +88,8 @@ def test_generic_words_and_role_labels_are_not_entities(privacy_nlp, text: str) 
     assert [e for e in labelled(privacy_nlp, text) if e[1] != "KEEP"] == []
 
 
-@pytest.mark.parametrize("text", ["Den 12.03.2024 kl. 10.30 mødtes vi.", "Det kostede 12 345 678 kr. i 2023-2024.",
+@pytest.mark.parametrize("text", ["Den 12.03.2024 kl. 10.30 mødtes vi.",
+                                  "Det kostede 12 345 678 kr. i 2023-2024.",
                                   "Mødet var 12-03-2024 og varede 2,5 time."])
 def test_dates_and_amounts_are_not_phone_numbers(privacy_nlp, text: str) -> None:
     assert [e for e in labelled(privacy_nlp, text) if e[1] == "TELEFON"] == []
@@ -126,7 +127,8 @@ def test_helper_processes_find_exactly_the_serial_spans(privacy_nlp, monkeypatch
     texts = _mixed_texts()
     serial = ner.detect_entity_spans(texts, privacy_nlp)
     assert any(label == "PERSON" for spans in serial for _, _, label in spans)
-    parallel = ner.detect_entity_spans(texts, privacy_nlp, helpers=1, pipeline_args=(None, None, ()), chunk_size=3)
+    parallel = ner.detect_entity_spans(texts, privacy_nlp, helpers=1, pipeline_args=(None, None, ()),
+                                       chunk_size=3)
     assert parallel == serial
     assert "helper process failed" not in caplog.text
 

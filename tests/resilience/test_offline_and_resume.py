@@ -62,10 +62,12 @@ def test_killed_run_resumes_without_redoing_batches_or_duplicates(tmp_path):
     assert done_at_kill >= 3, "the run was not caught while coding"
     assert not (workspace / "exports" / "coded_dataset.xlsx").exists()
 
-    second = subprocess.run(command, cwd=REPO, env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    second = subprocess.run(command, cwd=REPO, env=_env(tmp_path), capture_output=True, text=True,
+                            timeout=600)
     assert second.returncode == 0, second.stderr[-2000:]
     with sqlite3.connect(workspace / "hoi.db") as conn:
-        total_batches = conn.execute("select count(*) from batch_ledger where stage like 'code:%'").fetchone()[0]
+        total_batches = conn.execute(
+            "select count(*) from batch_ledger where stage like 'code:%'").fetchone()[0]
         codable = conn.execute("select count(*) from segments where codable").fetchone()[0]
         duplicates = conn.execute("select count(*) from (select segment_id, code_id, coder, count(*) c "
                                   "from assignments group by 1, 2, 3 having c > 1)").fetchone()[0]

@@ -53,11 +53,13 @@ def test_long_answer_is_cut_into_passages_of_whole_sentences():
 def test_transcript_turns_only_respondent_codable():
     text = "I: Hvordan organiserer I det?\nD: Vi har et fast team. Det mødes hver uge."
     source = make_source(text, source_id="INT01", kind="transcript", respondent_id="INT01")
-    turns = [FakeTurn(0, "I", "interviewer", None, 3, 29), FakeTurn(1, "D", "respondent", "00:01:02", 33, len(text))]
+    turns = [FakeTurn(0, "I", "interviewer", None, 3, 29),
+             FakeTurn(1, "D", "respondent", "00:01:02", 33, len(text))]
     segments = segment_source(source, turns=turns)
     _check_offsets(source, segments)
     turn_segs = [s for s in segments if s.kind == "turn"]
     assert [s.codable for s in turn_segs] == [False, True]
-    assert turn_segs[1].speaker == "D" and turn_segs[1].turn_index == 1 and turn_segs[1].timestamp == "00:01:02"
+    assert (turn_segs[1].speaker == "D" and turn_segs[1].turn_index == 1
+            and turn_segs[1].timestamp == "00:01:02")
     sentences = [s for s in segments if s.kind == "sentence" and s.turn_index == 1]
     assert [s.text for s in sentences] == ["Vi har et fast team.", "Det mødes hver uge."]

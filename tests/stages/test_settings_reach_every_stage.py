@@ -18,14 +18,15 @@ def test_a_non_default_privacy_and_coding_setting_reaches_the_export(tmp_path):
     shutil.copytree(DATA / "study_small", study)
     export = study / "survey" / "export.csv"
     lines = export.read_text(encoding="utf-8").splitlines()
-    lines[1] = lines[1].replace("Vores IT-systemer taler ikke sammen", ANSWER.rstrip(".") + ". Vores IT-systemer "
-                                "taler ikke sammen")
+    lines[1] = lines[1].replace("Vores IT-systemer taler ikke sammen",
+                                ANSWER.rstrip(".") + ". Vores IT-systemer taler ikke sammen")
     export.write_text("\n".join(lines) + "\n", encoding="utf-8")
     settings = tmp_path / "run.toml"
     settings.write_text('[coding]\ncoder = "rules"\nmin_confidence = 0.35\n\n'
                         '[pseudonymize]\nkeep_organisations = ["Fonden Lysglimt"]\n', encoding="utf-8")
     workspace = tmp_path / "ws"
-    run = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", "run", str(study), "--workspace", str(workspace),
+    run = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", "run", str(study),
+                          "--workspace", str(workspace),
                           "--codebook", str(DATA / "codebooks" / "small.yaml"), "--settings", str(settings)],
                          cwd=REPO, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]

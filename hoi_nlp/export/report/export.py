@@ -89,7 +89,8 @@ def quote_reference(ctx: ExportContext) -> Callable[[Quote], str]:
 
 def write_reports(ctx: ExportContext, fmt: str) -> list[Path]:
     """The report in ``fmt`` with its figures."""
-    figures = {p.stem.removeprefix("andele_"): p for p in context_figures(ctx) if p.stem.startswith("andele_")}
+    figures = {p.stem.removeprefix("andele_"): p for p in context_figures(ctx)
+               if p.stem.startswith("andele_")}
     prepare_quotes(ctx.study, ctx.study.codings, ctx.redact)
     pick, handed = quote_picker(ctx)
     stats = context_stats(ctx)
