@@ -36,8 +36,9 @@ demo: install
 	$(HOI) run corpora/demo --workspace outputs/demo
 	@echo "Coded dataset and quotes: outputs/demo/exports/"
 
-## make test: set up and run the fast test suite
+## make test: set up, lint (ruff) and run the fast test suite
 test: install-dev
+	$(VENV)/bin/ruff check hoi_nlp flows tests benchmarks
 	@$(PY) -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$status
 

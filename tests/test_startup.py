@@ -55,7 +55,7 @@ def test_code_one_text_loads_neither_prefect_nor_torch_nor_the_privacy_ner(tmp_p
     one = tmp_path / "one.jsonl"
     one.write_text(json.dumps({"id": "a", "text": "Vi mangler opbakning fra direktionen."}) + "\n",
                    encoding="utf-8")
-    watched = ("torch", "prefect", "flows", "distributed", "sqlalchemy", "hoi_nlp.store",
+    watched = ("torch", "prefect", "flows.study", "flows.tasks", "distributed", "sqlalchemy", "hoi_nlp.store",
                "hoi_nlp.privacy.recognise", "hoi_nlp.privacy.pseudonymize", "sentence_transformers")
     found = _imported("code", "--input", str(one), "--output", str(tmp_path / "out.jsonl"), watched=watched)
     assert found == []

@@ -37,13 +37,13 @@ def test_cite_quote_and_search(demo):
                 cwd=demo.cwd, home=demo.home).check()
     lines = [line for line in cited.stdout.splitlines() if line.startswith("- «")]
     assert 1 <= len(lines) <= 5, cited.stdout
-    assert all(re.search(r'«".+" \(.+\)» — `Q-[0-9a-f]{10}`', line) for line in lines), cited.stdout
+    assert all(re.search(r'«".+" \(.+\)» — .+ · `Q-[0-9a-f]{10}`', line) for line in lines), cited.stdout
     quote_id = re.search(r"`(Q-[0-9a-f]{10})`", lines[0]).group(1)
 
     found = hoi("quote", quote_id, "--study", "corpora/demo", cwd=demo.cwd, home=demo.home).check()
-    assert re.search(rf"^quote\s+{quote_id}$", found.stdout, re.M)
-    assert re.search(rf"^code\s+{CODE}$", found.stdout, re.M)
-    assert re.search(r"^offsets\s+\d+-\d+$", found.stdout, re.M)
+    assert re.search(rf"^citat\s+{quote_id}$", found.stdout, re.M)
+    assert re.search(rf"^kode\s+{CODE} \(.+\)$", found.stdout, re.M)
+    assert re.search(r"^position\s+\d+-\d+$", found.stdout, re.M)
 
     searched = hoi("quotes", "search", "økonomien ligger i søjlerne", "--study", "corpora/demo",
                    cwd=demo.cwd, home=demo.home).check()
@@ -59,7 +59,7 @@ def test_export_formats(demo, fmt, produced):
     assert demo.run.returncode == 0, demo.run.output[-3000:]
     ran = hoi("export", "corpora/demo", "--format", fmt, cwd=demo.cwd, home=demo.home).check()
     target = demo.workspace / "exports" / produced
-    assert f"wrote {target}" in ran.stdout, ran.stdout
+    assert f"skrev {target}" in ran.stdout, ran.stdout
     assert target.stat().st_size > 0
     texts = export_texts(demo.workspace / "exports", only=produced)
     assert len(texts) > 1

@@ -181,7 +181,7 @@ def test_export_is_the_same_as_on_sqlite(demo_runs):
     assert books[0].sheetnames == books[1].sheetnames
     for sheet in books[0].sheetnames:
         rows = [list(book[sheet].iter_rows(values_only=True)) for book in books]
-        assert len(rows[0]) == len(rows[1]) > 1, sheet
+        assert len(rows[0]) == len(rows[1]) > (0 if sheet == "Memoer" else 1), sheet  # no memos yet
         for number, (a, b) in enumerate(zip(*rows, strict=True), start=1):
             assert len(a) == len(b), f"{sheet} row {number}"
             for x, y in zip(a, b, strict=True):

@@ -47,7 +47,7 @@ def danish_client(workspace, codebook, **review):
         active_learning=False,
         privacy=PrivacyView(workspace, settings),
     )
-    return TestClient(create_app(config), follow_redirects=False)
+    return TestClient(create_app(config), base_url="http://127.0.0.1", follow_redirects=False)
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 
+from tests.browser import MISSING, have_chromium, launch_chromium
 from tests.review.conftest import PASSWORD
-from tests.review.test_browser import ARGS, CHROMIUM, Server, log_in, select_text
+from tests.review.test_browser import Server, log_in, select_text
 
 IT = "barrier.it_integration"
 OEK = "barrier.tvaergaaende_oekonomistyring"
@@ -21,10 +21,7 @@ NEW = "barrier.mangel_paa_tid"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason="needs Debian chromium at /usr/bin/chromium (install with `make browser`)",
-    ),
+    pytest.mark.skipif(not have_chromium(), reason=MISSING),
 ]
 
 
@@ -58,7 +55,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        chromium = launch_chromium(pw)
         yield chromium
         chromium.close()
 
