@@ -1,5 +1,8 @@
 """``python -m benchmarks [--sizes 1000 10000] [--stages ...]``: per-stage throughput and peak memory.
 
+``python -m benchmarks --learning-curve [...]`` runs the coder's learning curve on the hard set
+instead (benchmarks/bench_learning_curve.py; its options follow).
+
 Generates a study of each size from the demo corpus (benchmarks/generate.py), runs every stage
 in its own process with cold caches, and prints a Markdown table. ``end_to_end`` is ingest
 through export; the embedding model's raw throughput on the same texts is shown beside it.
@@ -92,6 +95,11 @@ def table(results: list[dict]) -> str:
 
 
 def main() -> None:
+    if "--learning-curve" in sys.argv[1:]:
+        from benchmarks.bench_learning_curve import main as learning_curve
+
+        learning_curve([a for a in sys.argv[1:] if a != "--learning-curve"])
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
     parser.add_argument("--stages", nargs="+", default=DEFAULT_STAGES)

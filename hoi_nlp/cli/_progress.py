@@ -17,6 +17,7 @@ def progress_bar() -> Iterator[Report]:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     except ImportError:  # rich is a dependency, but keep working without it
+
         def report_plain(step: str, done: int, total: int) -> None:
             if done >= total:
                 typer.echo(f"{step}: done", err=True)

@@ -45,9 +45,10 @@ def code_command(
                                hint="see `hoi code --help`")
     items = read_code_input(input)
     run_settings = load_run_settings(settings)
-    assignments = code_texts([(key, text) for key, text, _ in items], load_run_codebook(codebook), run_settings,
-                             coder_name=coder, model_dir=model_dir, min_confidence=min_confidence,
-                             batch_size=batch_size, contexts=read_code_contexts(input))
+    assignments = code_texts([(key, text) for key, text, _ in items], load_run_codebook(codebook),
+                             run_settings, coder_name=coder, model_dir=model_dir,
+                             min_confidence=min_confidence, batch_size=batch_size,
+                             contexts=read_code_contexts(input))
     write_coded(output, items, assignments, with_possible=possible)
     assignments = [a for a in assignments if getattr(a, "tier", "suggested") != "possible"]
     coded = len({a.segment_id for a in assignments})
@@ -102,7 +103,8 @@ def evaluate_command(
 
 def _set_label(path: Path) -> str:
     labels = {"dev.jsonl": "dev: our own writing, never trained on",
-              "hard.jsonl": "hard: written to resemble real material, blind to the training data, never trained on"}
+              "hard.jsonl": "hard: written to resemble real material, blind to the training data, "
+                            "never trained on"}
     return f"{path.name} ({labels[path.name]})" if path.name in labels else str(path)
 
 
@@ -110,8 +112,10 @@ def _print_cv(model_dir: Path | None, names: list[str]) -> None:
     from hoi_nlp.coding.model_io import DEFAULT_MODEL_DIR, read_manifest
 
     manifest = read_manifest(model_dir or DEFAULT_MODEL_DIR)
-    echo("No dev set (corpora/eval/dev.jsonl) found: showing the CROSS-VALIDATION scores stored with the model")
-    echo(f"({manifest['folds']}-fold CV over {manifest['n_texts']} training texts; thresholds chosen on other folds).")
+    echo("No dev set (corpora/eval/dev.jsonl) found: "
+         "showing the CROSS-VALIDATION scores stored with the model")
+    echo(f"({manifest['folds']}-fold CV over {manifest['n_texts']} training texts; "
+         "thresholds chosen on other folds).")
     echo(f"{'coder':12s}{'micro P':>9s}{'micro R':>9s}{'micro F1':>10s}{'macro F1':>10s}")
     for name in names:
         cv = manifest["cv"].get(name)

@@ -45,8 +45,9 @@ def train_command(
     from hoi_nlp.stages.study import load_run_codebook, load_run_settings
 
     if study_data and out is None:
-        raise InputFormatError("--study-data needs --out: a coder trained on a study's passages belongs to the "
-                               "study, not to models/coder", hint="add --out FOLDER (e.g. outputs/coder-mystudy)")
+        raise InputFormatError("--study-data needs --out: a coder trained on a study's passages belongs "
+                               "to the study, not to models/coder",
+                               hint="add --out FOLDER (e.g. outputs/coder-mystudy)")
     out_dir = out or DEFAULT_MODEL_DIR
     with progress_bar() as report:
         result = train_stage(load_run_codebook(codebook), load_run_settings(settings), data=data,

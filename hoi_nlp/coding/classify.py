@@ -35,8 +35,15 @@ class ClassifierModel:
     Defaults were chosen by 5-fold cross-validation on the training data (MODEL_CARD.md).
     """
 
-    def __init__(self, *, c: float = 16.0, tfidf_weight: float = 1.0, char_weight: float = 1.0,
-                 rule_weight: float = 0.5, seed: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        c: float = 16.0,
+        tfidf_weight: float = 1.0,
+        char_weight: float = 1.0,
+        rule_weight: float = 0.5,
+        seed: int = 0,
+    ) -> None:
         self.c = c
         self.tfidf_weight = tfidf_weight
         self.char_weight = char_weight
@@ -55,8 +62,9 @@ class ClassifierModel:
     def fit_vectorizer(self, lemmas: Sequence[str]) -> ClassifierModel:
         """Fit the lemma word and character TF-IDF vocabularies (unsupervised; may see all texts)."""
         self.vectorizer = TfidfSpace.fit(lemmas, analyzer="word", ngram_range=(1, 2), max_features=30000)
-        self.char_vectorizer = TfidfSpace.fit(lemmas, analyzer="char_wb", ngram_range=(3, 5),
-                                              max_features=50000)
+        self.char_vectorizer = TfidfSpace.fit(
+            lemmas, analyzer="char_wb", ngram_range=(3, 5), max_features=50000
+        )
         return self
 
     def fit_scaling(self, embeddings: np.ndarray) -> ClassifierModel:
@@ -70,8 +78,10 @@ class ClassifierModel:
         """TF-IDF words and characters and rule confidences as one sparse row block."""
         if self.vectorizer is None or self.char_vectorizer is None:
             raise ValueError("ClassifierModel.fit_vectorizer() has not been run")
-        blocks = [self.vectorizer.transform(lemmas).scaled(self.tfidf_weight),
-                  self.char_vectorizer.transform(lemmas).scaled(self.char_weight)]
+        blocks = [
+            self.vectorizer.transform(lemmas).scaled(self.tfidf_weight),
+            self.char_vectorizer.transform(lemmas).scaled(self.char_weight),
+        ]
         rule_rows = _dense_to_rows(np.asarray(rules, dtype=np.float64) * self.rule_weight)
         blocks.append(rule_rows)
         return _hstack(blocks)
@@ -82,9 +92,16 @@ class ClassifierModel:
 
     # ---------------------------------------------------------------- fitting
 
-    def fit(self, features: TextFeatures, labels: np.ndarray, code_ids: Sequence[str], *,
-            row_weights: np.ndarray | None = None, start: LinearWeights | None = None,
-            sparse: object | None = None) -> ClassifierModel:
+    def fit(
+        self,
+        features: TextFeatures,
+        labels: np.ndarray,
+        code_ids: Sequence[str],
+        *,
+        row_weights: np.ndarray | None = None,
+        start: LinearWeights | None = None,
+        sparse: object | None = None,
+    ) -> ClassifierModel:
         """Fit the balanced logistic regressions of all codes (``start``: warm start from earlier weights).
 
         ``sparse`` may pass the rows' sparse block already built (a ``scipy.sparse`` matrix).
@@ -92,16 +109,25 @@ class ClassifierModel:
         self.code_ids = list(code_ids)
         if not len(self.centre):
             self.fit_scaling(features.embeddings)
-        x_sparse = sparse if sparse is not None else self.sparse_block(features.lemmas, features.rules).to_scipy()
-        self.weights, iterations = fit_multilabel(x_sparse, self.dense_block(features.embeddings), labels,
-                                                  c=self.c, row_weights=row_weights, start=start)
+        x_sparse = (
+            sparse if sparse is not None else self.sparse_block(features.lemmas, features.rules).to_scipy()
+        )
+        self.weights, iterations = fit_multilabel(
+            x_sparse,
+            self.dense_block(features.embeddings),
+            labels,
+            c=self.c,
+            row_weights=row_weights,
+            start=start,
+        )
         logger.debug("classifier fitted on %d rows in %d iterations", labels.shape[0], iterations)
         return self
 
     def decision(self, features: TextFeatures) -> np.ndarray:
         """Raw decision values ``(n, C)``."""
-        return self.decision_from_blocks(self.sparse_block(features.lemmas, features.rules),
-                                         self.dense_block(features.embeddings))
+        return self.decision_from_blocks(
+            self.sparse_block(features.lemmas, features.rules), self.dense_block(features.embeddings)
+        )
 
     def decision_from_blocks(self, sparse_rows: SparseRows, dense: np.ndarray) -> np.ndarray:
         """Decision values from prepared blocks (numpy only)."""
@@ -110,16 +136,23 @@ class ClassifierModel:
         w = self.weights
         return sparse_rows.dot(w.sparse_w) + dense.astype(np.float64) @ w.dense_w.astype(np.float64) + w.bias
 
-    def calibrate(self, decisions: np.ndarray, labels: np.ndarray, *,
-                  weights: np.ndarray | None = None) -> ClassifierModel:
+    def calibrate(
+        self, decisions: np.ndarray, labels: np.ndarray, *, weights: np.ndarray | None = None
+    ) -> ClassifierModel:
         """Fit Platt maps on out-of-fold decision values (rows may be weighted)."""
-        pooled = _platt(decisions.reshape(-1), labels.reshape(-1),
-                        None if weights is None else np.repeat(weights, labels.shape[1]))
-        self.platt = np.array([
-            _platt(decisions[:, j], labels[:, j], weights)
-            if labels[:, j].sum() >= MIN_POSITIVES_PER_CODE_PLATT else pooled
-            for j in range(labels.shape[1])
-        ])
+        pooled = _platt(
+            decisions.reshape(-1),
+            labels.reshape(-1),
+            None if weights is None else np.repeat(weights, labels.shape[1]),
+        )
+        self.platt = np.array(
+            [
+                _platt(decisions[:, j], labels[:, j], weights)
+                if labels[:, j].sum() >= MIN_POSITIVES_PER_CODE_PLATT
+                else pooled
+                for j in range(labels.shape[1])
+            ]
+        )
         return self
 
     def proba_from_decision(self, decisions: np.ndarray) -> np.ndarray:
@@ -136,8 +169,13 @@ class ClassifierModel:
 
     def params(self) -> dict[str, float]:
         """Hyperparameters (for the manifest)."""
-        return {"c": self.c, "tfidf_weight": self.tfidf_weight, "char_weight": self.char_weight,
-                "rule_weight": self.rule_weight, "seed": self.seed}
+        return {
+            "c": self.c,
+            "tfidf_weight": self.tfidf_weight,
+            "char_weight": self.char_weight,
+            "rule_weight": self.rule_weight,
+            "seed": self.seed,
+        }
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The fitted model as arrays (weights as float16: a few MB)."""
@@ -155,18 +193,28 @@ class ClassifierModel:
         }
 
     @classmethod
-    def from_arrays(cls, arrays: object, params: dict[str, float], code_ids: Sequence[str]) -> ClassifierModel:
+    def from_arrays(
+        cls, arrays: object, params: dict[str, float], code_ids: Sequence[str]
+    ) -> ClassifierModel:
         """The model stored by :meth:`to_arrays`."""
         get = arrays.__getitem__  # type: ignore[attr-defined]
-        model = cls(**{k: v for k, v in params.items() if k in ("c", "tfidf_weight", "char_weight",
-                                                                   "rule_weight", "seed")})  # type: ignore[arg-type]
+        model = cls(
+            **{
+                k: v
+                for k, v in params.items()
+                if k in ("c", "tfidf_weight", "char_weight", "rule_weight", "seed")
+            }
+        )  # type: ignore[arg-type]
         model.code_ids = list(code_ids)
         model.vectorizer = TfidfSpace.from_arrays(arrays, "clf.word")
         model.char_vectorizer = TfidfSpace.from_arrays(arrays, "clf.char")
         model.centre = get("clf.centre").astype(np.float32)
         model.scale = float(get("clf.scale")[0])
-        model.weights = LinearWeights(get("clf.sparse_w").astype(np.float32), get("clf.dense_w").astype(np.float32),
-                                      get("clf.bias").astype(np.float64))
+        model.weights = LinearWeights(
+            get("clf.sparse_w").astype(np.float32),
+            get("clf.dense_w").astype(np.float32),
+            get("clf.bias").astype(np.float64),
+        )
         model.platt = get("clf.platt").astype(np.float64)
         return model
 
@@ -175,8 +223,9 @@ def _dense_to_rows(matrix: np.ndarray) -> SparseRows:
     rows, cols = np.nonzero(matrix)
     indptr = np.zeros(matrix.shape[0] + 1, dtype=np.int64)
     np.add.at(indptr, rows + 1, 1)
-    return SparseRows(np.cumsum(indptr), cols.astype(np.int64), matrix[rows, cols].astype(np.float64),
-                      matrix.shape[1])
+    return SparseRows(
+        np.cumsum(indptr), cols.astype(np.int64), matrix[rows, cols].astype(np.float64), matrix.shape[1]
+    )
 
 
 def _hstack(blocks: Sequence[SparseRows]) -> SparseRows:

@@ -52,7 +52,7 @@ CODER_NAMES: dict[str, str] = {
     "classifier": CLASSIFIER_V1,
     "combined": COMBINED_V1,
 }
-BETA = 2.0
+BETA = 1.5
 POSSIBLE_FLOOR = 0.10
 POSSIBLE_PER_SEGMENT = 3
 _EPS = 1e-4
@@ -83,12 +83,18 @@ class StackEvidence:
         return cls(np.zeros((n, c)), np.zeros(n), np.zeros((n, c)), np.zeros(n), np.zeros((n, c)))
 
     def subset(self, idx: np.ndarray) -> StackEvidence:
-        return StackEvidence(self.ctx_question[idx], self.has_question[idx], self.ctx_neighbours[idx],
-                             self.has_neighbours[idx], self.cooc[idx])
+        return StackEvidence(
+            self.ctx_question[idx],
+            self.has_question[idx],
+            self.ctx_neighbours[idx],
+            self.has_neighbours[idx],
+            self.cooc[idx],
+        )
 
 
-def context_evidence(context: ContextFeatures | None, pool_proba: np.ndarray | None, n: int,
-                     c: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def context_evidence(
+    context: ContextFeatures | None, pool_proba: np.ndarray | None, n: int, c: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per row: the classifier's logit on its question and the largest on its neighbours, with flags."""
     q, has_q = np.zeros((n, c)), np.zeros(n)
     nb, has_nb = np.zeros((n, c)), np.zeros(n)
@@ -131,8 +137,9 @@ class Stacker:
     BASE = ("similarity_logit", "classifier_logit", "rule_confidence", "rule_fired")
     EXTRA = ("question_logit", "neighbour_logit", "cooccurrence")
 
-    def __init__(self, families: Sequence[str], *, c: float = 1.0, seed: int = 0,
-                 extras: Sequence[str] = ()) -> None:
+    def __init__(
+        self, families: Sequence[str], *, c: float = 1.0, seed: int = 0, extras: Sequence[str] = ()
+    ) -> None:
         self.families = list(families)
         self.family_ids = sorted(set(self.families))
         self.c = c
@@ -147,14 +154,17 @@ class Stacker:
 
     def fit_centres(self, extra: StackEvidence) -> Stacker:
         """Per-code means of the question and neighbour logits over rows that have them."""
-        for name, values, present in (("question_mean", extra.ctx_question, extra.has_question),
-                                      ("neighbour_mean", extra.ctx_neighbours, extra.has_neighbours)):
+        for name, values, present in (
+            ("question_mean", extra.ctx_question, extra.has_question),
+            ("neighbour_mean", extra.ctx_neighbours, extra.has_neighbours),
+        ):
             rows = present > 0
             setattr(self, name, values[rows].mean(axis=0) if rows.any() else np.zeros(values.shape[1]))
         return self
 
-    def design(self, sim: np.ndarray, clf: np.ndarray, rules: np.ndarray,
-               extra: StackEvidence | None = None) -> np.ndarray:
+    def design(
+        self, sim: np.ndarray, clf: np.ndarray, rules: np.ndarray, extra: StackEvidence | None = None
+    ) -> np.ndarray:
         """One row per (text, code): evidence, family one-hot, family × logits, context, co-occurrence."""
         n, c = sim.shape
         onehot = np.zeros((c, len(self.family_ids)))
@@ -164,7 +174,9 @@ class Stacker:
         extra = extra or StackEvidence.empty(n, c)
         available = {
             "question_logit": lambda: (extra.ctx_question - self.question_mean) * extra.has_question[:, None],
-            "neighbour_logit": lambda: (extra.ctx_neighbours - self.neighbour_mean) * extra.has_neighbours[:, None],
+            "neighbour_logit": lambda: (
+                (extra.ctx_neighbours - self.neighbour_mean) * extra.has_neighbours[:, None]
+            ),
             "cooccurrence": lambda: extra.cooc,
         }
         columns += [available[name]() for name in self.extras]
@@ -173,18 +185,28 @@ class Stacker:
         slopes = [family * evidence[:, [1]], family * evidence[:, [0]]]
         return np.hstack([evidence, family, *slopes])
 
-    def fit(self, sim: np.ndarray, clf: np.ndarray, rules: np.ndarray, labels: np.ndarray,
-            extra: StackEvidence | None = None, *, weights: np.ndarray | None = None) -> Stacker:
+    def fit(
+        self,
+        sim: np.ndarray,
+        clf: np.ndarray,
+        rules: np.ndarray,
+        labels: np.ndarray,
+        extra: StackEvidence | None = None,
+        *,
+        weights: np.ndarray | None = None,
+    ) -> Stacker:
         """Fit on out-of-fold component probabilities (rows may be weighted)."""
         row_w = None if weights is None else np.repeat(np.asarray(weights, dtype=np.float64), sim.shape[1])
         if extra is not None:
             self.fit_centres(extra)
-        self.coef = fit_logistic(self.design(sim, clf, rules, extra), labels.reshape(-1), c=self.c,
-                                 weights=row_w)
+        self.coef = fit_logistic(
+            self.design(sim, clf, rules, extra), labels.reshape(-1), c=self.c, weights=row_w
+        )
         return self
 
-    def predict_proba(self, sim: np.ndarray, clf: np.ndarray, rules: np.ndarray,
-                      extra: StackEvidence | None = None) -> np.ndarray:
+    def predict_proba(
+        self, sim: np.ndarray, clf: np.ndarray, rules: np.ndarray, extra: StackEvidence | None = None
+    ) -> np.ndarray:
         """Combined probability ``(n, C)``."""
         if self.coef is None:
             raise ValueError("Stacker.fit() has not been run")
@@ -216,8 +238,14 @@ def fbeta(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, beta: float) -> np.nda
     return (1 + b2) * tp / np.maximum((1 + b2) * tp + b2 * fn + fp, 1e-12)
 
 
-def best_threshold(probs: np.ndarray, y: np.ndarray, grid: np.ndarray, *, beta: float = 1.0,
-                   weights: np.ndarray | None = None) -> tuple[float, float]:
+def best_threshold(
+    probs: np.ndarray,
+    y: np.ndarray,
+    grid: np.ndarray,
+    *,
+    beta: float = 1.0,
+    weights: np.ndarray | None = None,
+) -> tuple[float, float]:
     """The threshold in ``grid`` with the highest F-beta (ties: the middle one) and that F-beta."""
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
     pred = probs[:, None] >= grid[None, :]
@@ -239,8 +267,13 @@ THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 
 
 def select_thresholds(
-    probs: np.ndarray, labels: np.ndarray, *, prior_weight: float = 10.0, grid: np.ndarray | None = None,
-    beta: float = 1.0, weights: np.ndarray | None = None,
+    probs: np.ndarray,
+    labels: np.ndarray,
+    *,
+    prior_weight: float = 10.0,
+    grid: np.ndarray | None = None,
+    beta: float = 1.0,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """Per-code thresholds: each code's max-F-beta cut shrunk towards the pooled (micro) max-F-beta cut.
 
@@ -249,8 +282,9 @@ def select_thresholds(
     """
     grid = THRESHOLD_GRID if grid is None else grid
     w = np.ones(labels.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
-    t_global, _ = best_threshold(probs.reshape(-1), labels.reshape(-1), grid, beta=beta,
-                                 weights=np.repeat(w, labels.shape[1]))
+    t_global, _ = best_threshold(
+        probs.reshape(-1), labels.reshape(-1), grid, beta=beta, weights=np.repeat(w, labels.shape[1])
+    )
     thresholds = np.full(labels.shape[1], t_global)
     for j in range(labels.shape[1]):
         positives = float((labels[:, j] * w).sum())
@@ -261,15 +295,25 @@ def select_thresholds(
 
 
 def cv_threshold_predictions(
-    probs: np.ndarray, labels: np.ndarray, folds: np.ndarray, *, prior_weight: float = 10.0,
-    beta: float = 1.0, weights: np.ndarray | None = None,
+    probs: np.ndarray,
+    labels: np.ndarray,
+    folds: np.ndarray,
+    *,
+    prior_weight: float = 10.0,
+    beta: float = 1.0,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Boolean predictions where each fold uses thresholds chosen on the other folds."""
     pred = np.zeros(labels.shape, dtype=bool)
     for k in np.unique(folds):
         other, this = folds != k, folds == k
-        cut, _ = select_thresholds(probs[other], labels[other], prior_weight=prior_weight, beta=beta,
-                                   weights=None if weights is None else weights[other])
+        cut, _ = select_thresholds(
+            probs[other],
+            labels[other],
+            prior_weight=prior_weight,
+            beta=beta,
+            weights=None if weights is None else weights[other],
+        )
         pred[this] = probs[this] >= cut[None, :]
     return pred
 
@@ -304,8 +348,13 @@ def choose_prior_weight(
     return chosen, scores
 
 
-def possible_mask(probs: np.ndarray, thresholds: np.ndarray, *, floor: float = POSSIBLE_FLOOR,
-                  per_segment: int = POSSIBLE_PER_SEGMENT) -> np.ndarray:
+def possible_mask(
+    probs: np.ndarray,
+    thresholds: np.ndarray,
+    *,
+    floor: float = POSSIBLE_FLOOR,
+    per_segment: int = POSSIBLE_PER_SEGMENT,
+) -> np.ndarray:
     """Below-threshold candidates: probability ≥ ``floor``, the ``per_segment`` most likely per row."""
     candidate = (probs < thresholds[None, :]) & (probs >= floor)
     if per_segment <= 0 or not candidate.any():
@@ -338,8 +387,9 @@ class CoderBundle:
     meta: dict[str, Any] = field(default_factory=dict)
     stance: StanceModel = field(default_factory=StanceModel)
     cooc: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    possible: dict[str, float] = field(default_factory=lambda: {"floor": POSSIBLE_FLOOR,
-                                                                "per_segment": POSSIBLE_PER_SEGMENT})
+    possible: dict[str, float] = field(
+        default_factory=lambda: {"floor": POSSIBLE_FLOOR, "per_segment": POSSIBLE_PER_SEGMENT}
+    )
     beta: float = BETA
     source_dir: str = ""
 
@@ -393,7 +443,9 @@ class TrainedCoder:
         self.possible = possible
         self.rule_coder = RuleCoder(codebook, pipeline=bundle.pipeline)
 
-    def features(self, texts: Sequence[str], contexts: Sequence[CodingContext | None] | None = None) -> TextFeatures:
+    def features(
+        self, texts: Sequence[str], contexts: Sequence[CodingContext | None] | None = None
+    ) -> TextFeatures:
         """Embeddings, lemmas and rule hits for ``texts`` (and their contexts)."""
         return analyse_texts(
             texts,
@@ -411,8 +463,9 @@ class TrainedCoder:
             return np.full(len(self.bundle.code_ids), self.min_confidence)
         return np.asarray(self.bundle.thresholds[self.method])
 
-    def code(self, segments: Sequence[Segment],
-             contexts: Sequence[CodingContext | None] | None = None) -> list[CodeAssignment]:
+    def code(
+        self, segments: Sequence[Segment], contexts: Sequence[CodingContext | None] | None = None
+    ) -> list[CodeAssignment]:
         """Assignments with confidence ≥ the code's threshold, plus "possible" candidates below it."""
         features = self.features([seg.text for seg in segments], contexts)
         return self.code_features(segments, features)
@@ -425,8 +478,12 @@ class TrainedCoder:
         chosen = scores >= thresholds[None, :]
         possible = np.zeros_like(chosen)
         if self.possible and self.min_confidence is None:
-            possible = possible_mask(scores, thresholds, floor=self.bundle.possible.get("floor", POSSIBLE_FLOOR),
-                                     per_segment=int(self.bundle.possible.get("per_segment", POSSIBLE_PER_SEGMENT)))
+            possible = possible_mask(
+                scores,
+                thresholds,
+                floor=self.bundle.possible.get("floor", POSSIBLE_FLOOR),
+                per_segment=int(self.bundle.possible.get("per_segment", POSSIBLE_PER_SEGMENT)),
+            )
         barrier = np.array([f == "barrier" for f in self.bundle.families])
         needs_stance = ((chosen | possible) & barrier[None, :]).any(axis=1)
         stances: list[str | None] = [None] * len(segments)
@@ -437,12 +494,29 @@ class TrainedCoder:
         assignments: list[CodeAssignment] = []
         for tier, mask in (("suggested", chosen), ("possible", possible)):
             for i, j in zip(*np.nonzero(mask), strict=True):
-                assignments.append(self._assignment(segments[i], features, probs, int(i), int(j), tier,
-                                                    stances[int(i)] if barrier[j] else None))
+                assignments.append(
+                    self._assignment(
+                        segments[i],
+                        features,
+                        probs,
+                        int(i),
+                        int(j),
+                        tier,
+                        stances[int(i)] if barrier[j] else None,
+                    )
+                )
         return assignments
 
-    def _assignment(self, seg: Segment, features: TextFeatures, probs: dict[str, np.ndarray], i: int, j: int,
-                    tier: str, stance: str | None) -> CodeAssignment:
+    def _assignment(
+        self,
+        seg: Segment,
+        features: TextFeatures,
+        probs: dict[str, np.ndarray],
+        i: int,
+        j: int,
+        tier: str,
+        stance: str | None,
+    ) -> CodeAssignment:
         code_id = self.bundle.code_ids[j]
         components = {k: round(float(v[i, j]), 4) for k, v in probs.items() if k != "combined"}
         return CodeAssignment(

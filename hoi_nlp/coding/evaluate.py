@@ -48,7 +48,7 @@ class EvalReport:
     per_code: dict[str, Scores] = field(default_factory=dict)
     per_family: dict[str, Scores] = field(default_factory=dict)
     per_register: dict[str, Scores] = field(default_factory=dict)
-    beta: float = 2.0
+    beta: float = 1.5
     stance: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def _fbeta(tp: int, fp: int, fn: int, beta: float) -> float:
     return round((1 + b2) * tp / denominator, 4) if denominator else 0.0
 
 
-def scores(gold: np.ndarray, pred: np.ndarray, *, with_kappa: bool = False, beta: float = 2.0) -> Scores:
+def scores(gold: np.ndarray, pred: np.ndarray, *, with_kappa: bool = False, beta: float = 1.5) -> Scores:
     """Pooled scores of binary arrays of any shape."""
     gold, pred = gold.astype(bool), pred.astype(bool)
     tp, fp, fn = int((gold & pred).sum()), int((~gold & pred).sum()), int((gold & ~pred).sum())
@@ -100,14 +100,15 @@ def evaluate_matrix(
     coder: str,
     data: str,
     registers: Sequence[str] | None = None,
-    beta: float = 2.0,
+    beta: float = 1.5,
 ) -> EvalReport:
     """Per-code, per-family, micro and macro scores; macro F1 averages codes with support.
 
     ``registers`` (one label per row, e.g. interview/survey/report) adds pooled scores per
     register; rows with an empty label are left out of that breakdown.
     """
-    per_code = {cid: scores(gold[:, j], pred[:, j], with_kappa=True, beta=beta) for j, cid in enumerate(code_ids)}
+    per_code = {cid: scores(gold[:, j], pred[:, j], with_kappa=True, beta=beta)
+                for j, cid in enumerate(code_ids)}
     families = sorted({cid.split(".", 1)[0] for cid in code_ids})
     per_family = {}
     for family in families:
@@ -122,8 +123,8 @@ def evaluate_matrix(
             rows = labels == register
             per_register[register] = scores(gold[rows], pred[rows], beta=beta)
     return EvalReport(
-        coder, data, int(gold.shape[0]), scores(gold, pred, beta=beta), macro, per_code, per_family, per_register,
-        beta=beta,
+        coder, data, int(gold.shape[0]), scores(gold, pred, beta=beta), macro, per_code, per_family,
+        per_register, beta=beta,
     )
 
 
@@ -143,7 +144,7 @@ def assignments_matrix(
 
 
 def format_table(reports: Sequence[EvalReport], *, per_code: bool = True) -> str:
-    """A plain-text table: per code (F1 and kappa per coder), per family, per register and the summary rows."""
+    """A plain-text table: per code (F1 and kappa per coder), per family, per register, summary rows."""
     names = [r.coder for r in reports]
     head = f"{'code':44s}" + "".join(f"{n[:12]:>14s}{'κ':>7s}" for n in names) + f"{'n':>6s}"
     lines = [
@@ -165,10 +166,11 @@ def format_table(reports: Sequence[EvalReport], *, per_code: bool = True) -> str
         counts = f"{registers[register].support:6d}"
         for label, attr in (("P", "precision"), ("R", "recall"), ("F1", "f1")):
             cells = "".join(f"{getattr(r.per_register[register], attr):14.3f}{'':7s}" for r in reports)
-            lines.append(f"{'register ' + register + ' micro ' + label:44s}{cells}{counts if label == 'F1' else ''}")
+            name = f"register {register} micro {label}"
+            lines.append(f"{name:44s}{cells}{counts if label == 'F1' else ''}")
     if registers:
         lines.append("-" * len(head))
-    beta = reports[0].beta if reports else 2.0
+    beta = reports[0].beta if reports else 1.5
     lines.append(f"{'micro P':44s}" + "".join(f"{r.micro.precision:14.3f}{'':7s}" for r in reports))
     lines.append(f"{'micro R':44s}" + "".join(f"{r.micro.recall:14.3f}{'':7s}" for r in reports))
     lines.append(f"{'micro F1':44s}" + "".join(f"{r.micro.f1:14.3f}{'':7s}" for r in reports))
@@ -179,7 +181,8 @@ def format_table(reports: Sequence[EvalReport], *, per_code: bool = True) -> str
     if stance:
         lines.append("-" * len(head))
         lines.append(
-            f"barrier stance ({reports[-1].coder}): accuracy {stance['accuracy']:.3f} on {stance['pairs']} gold "
+            f"barrier stance ({reports[-1].coder}): accuracy {stance['accuracy']:.3f} "
+            f"on {stance['pairs']} gold "
             f"barrier codes (majority '{stance['majority']}' {stance['majority_share']:.3f}); "
             f"{stance['detected_accuracy']:.3f} on the {stance['detected_pairs']} it also suggested")
     return "\n".join(lines)
@@ -242,7 +245,7 @@ def evaluate_coders(
     shared: dict[int, Any] = {}
     reports = []
     for name, coder in coders.items():
-        beta = 2.0
+        beta = 1.5
         if hasattr(coder, "code_features"):
             key = id(coder.bundle)
             if key not in shared:

@@ -65,8 +65,9 @@ class Explanation:
     components: dict[str, float] = field(default_factory=dict)
 
 
-def _coder(coder_or_model_dir: TrainedCoder | str | Path, codebook: Codebook,
-           cache: EmbeddingCache | None) -> TrainedCoder:
+def _coder(
+    coder_or_model_dir: TrainedCoder | str | Path, codebook: Codebook, cache: EmbeddingCache | None
+) -> TrainedCoder:
     if isinstance(coder_or_model_dir, TrainedCoder):
         return coder_or_model_dir
     from hoi_nlp.coding.model_io import load_trained_coder
@@ -80,17 +81,41 @@ def _context(context: CodingContext | str | None) -> CodingContext | None:
     return CodingContext(question=context) or None
 
 
-def explain(coder_or_model_dir: TrainedCoder | str | Path, codebook: Codebook, text: str, code_id: str, *,
-            context: CodingContext | str | None = None, n_words: int = 6, n_examples: int = 3,
-            cache: EmbeddingCache | None = None) -> Explanation:
+def explain(
+    coder_or_model_dir: TrainedCoder | str | Path,
+    codebook: Codebook,
+    text: str,
+    code_id: str,
+    *,
+    context: CodingContext | str | None = None,
+    n_words: int = 6,
+    n_examples: int = 3,
+    cache: EmbeddingCache | None = None,
+) -> Explanation:
     """Why ``code_id`` is (or is not) suggested for ``text``."""
-    return explain_codes(coder_or_model_dir, codebook, text, [code_id], context=context, n_words=n_words,
-                         n_examples=n_examples, cache=cache)[0]
+    return explain_codes(
+        coder_or_model_dir,
+        codebook,
+        text,
+        [code_id],
+        context=context,
+        n_words=n_words,
+        n_examples=n_examples,
+        cache=cache,
+    )[0]
 
 
-def explain_codes(coder_or_model_dir: TrainedCoder | str | Path, codebook: Codebook, text: str,
-                  code_ids: Sequence[str], *, context: CodingContext | str | None = None, n_words: int = 6,
-                  n_examples: int = 3, cache: EmbeddingCache | None = None) -> list[Explanation]:
+def explain_codes(
+    coder_or_model_dir: TrainedCoder | str | Path,
+    codebook: Codebook,
+    text: str,
+    code_ids: Sequence[str],
+    *,
+    context: CodingContext | str | None = None,
+    n_words: int = 6,
+    n_examples: int = 3,
+    cache: EmbeddingCache | None = None,
+) -> list[Explanation]:
     """:func:`explain` for several codes of one text (the text is analysed once)."""
     coder = _coder(coder_or_model_dir, codebook, cache)
     bundle = coder.bundle
@@ -104,7 +129,9 @@ def explain_codes(coder_or_model_dir: TrainedCoder | str | Path, codebook: Codeb
         code = codebook.code(code_id)
         j = bundle.code_ids.index(code_id)
         assignment = assignments.get(code_id)
-        rule_words = [ev.pattern if "…" in ev.pattern else ev.text for ev in features.evidence[0].get(code_id, ())]
+        rule_words = [
+            ev.pattern if "…" in ev.pattern else ev.text for ev in features.evidence[0].get(code_id, ())
+        ]
         words = list(dict.fromkeys(rule_words))
         for word in classifier_words(coder, doc, features.lemmas[0], j, n=n_words):
             if len(words) >= n_words + len(rule_words):
@@ -113,16 +140,27 @@ def explain_codes(coder_or_model_dir: TrainedCoder | str | Path, codebook: Codeb
                 words.append(word)
         examples, origins = nearest_examples(coder, features.embeddings[0], j, n=n_examples)
         family = codebook.family(code.family)
-        explanations.append(Explanation(
-            code_id=code_id, label=code.label, family=code.family, family_label=family.label,
-            definition=code.description, include=code.include or "", exclude=code.exclude or "",
-            words=words, examples=examples, example_origins=origins,
-            confidence=round(float(probs[coder.method][0, j]), 4), threshold=round(float(thresholds[j]), 4),
-            tier=assignment.tier if assignment is not None else None,
-            stance=(assignment.stance if assignment is not None else bundle.stances(features)[0])
-            if code.family == "barrier" else None,
-            components={k: round(float(v[0, j]), 4) for k, v in probs.items() if k != "combined"},
-        ))
+        explanations.append(
+            Explanation(
+                code_id=code_id,
+                label=code.label,
+                family=code.family,
+                family_label=family.label,
+                definition=code.description,
+                include=code.include or "",
+                exclude=code.exclude or "",
+                words=words,
+                examples=examples,
+                example_origins=origins,
+                confidence=round(float(probs[coder.method][0, j]), 4),
+                threshold=round(float(thresholds[j]), 4),
+                tier=assignment.tier if assignment is not None else None,
+                stance=(assignment.stance if assignment is not None else bundle.stances(features)[0])
+                if code.family == "barrier"
+                else None,
+                components={k: round(float(v[0, j]), 4) for k, v in probs.items() if k != "combined"},
+            )
+        )
     return explanations
 
 
@@ -197,7 +235,9 @@ def training_texts(coder: TrainedCoder) -> tuple[list[str], list[str]]:
     return _TEXTS[key]
 
 
-def nearest_examples(coder: TrainedCoder, vector: np.ndarray, j: int, *, n: int = 3) -> tuple[list[str], list[str]]:
+def nearest_examples(
+    coder: TrainedCoder, vector: np.ndarray, j: int, *, n: int = 3
+) -> tuple[list[str], list[str]]:
     """The ``n`` training passages with code ``j`` most similar to ``vector``, and where they come from."""
     texts, origins = training_texts(coder)
     if not texts:

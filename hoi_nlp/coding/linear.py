@@ -24,8 +24,15 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 
-def lbfgs(f: Callable[[np.ndarray], tuple[float, np.ndarray]], x0: np.ndarray, *, memory: int = 10,
-          max_iter: int = 500, gtol: float = 1e-5, ftol: float = 1e-7) -> tuple[np.ndarray, float, int]:
+def lbfgs(
+    f: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    x0: np.ndarray,
+    *,
+    memory: int = 10,
+    max_iter: int = 500,
+    gtol: float = 1e-5,
+    ftol: float = 1e-7,
+) -> tuple[np.ndarray, float, int]:
     """Minimise ``f`` (returning loss and gradient) from ``x0``; returns ``(x, f(x), iterations)``.
 
     Two-loop L-BFGS with a backtracking (Armijo) line search. Stops when the largest gradient
@@ -39,7 +46,7 @@ def lbfgs(f: Callable[[np.ndarray], tuple[float, np.ndarray]], x0: np.ndarray, *
     y_hist: list[np.ndarray] = []
     rho: list[float] = []
     iteration = 0
-    for iteration in range(1, max_iter + 1):
+    for iteration in range(1, max_iter + 1):  # noqa: B007 - the count is returned
         q = g.copy()
         alphas = []
         for s, y, r in zip(reversed(s_hist), reversed(y_hist), reversed(rho), strict=True):
@@ -91,7 +98,9 @@ class LinearWeights:
 
     def flat(self) -> np.ndarray:
         """All weights as one vector (the optimiser's parameters)."""
-        return np.concatenate([self.sparse_w.ravel(), self.dense_w.ravel(), self.bias.ravel()]).astype(np.float64)
+        return np.concatenate([self.sparse_w.ravel(), self.dense_w.ravel(), self.bias.ravel()]).astype(
+            np.float64
+        )
 
     @classmethod
     def unflat(cls, theta: np.ndarray, n_sparse: int, n_dense: int, k: int) -> LinearWeights:
@@ -109,10 +118,19 @@ def balanced_weights(labels: np.ndarray) -> np.ndarray:
     return labels * w_pos + (1 - labels) * w_neg
 
 
-def fit_multilabel(sparse_x: object, dense_x: np.ndarray, labels: np.ndarray, *, c: float,
-                   row_weights: np.ndarray | None = None, start: LinearWeights | None = None,
-                   balanced: bool = True, max_iter: int = 400, gtol: float = 1e-4,
-                   ftol: float = 1e-6) -> tuple[LinearWeights, int]:
+def fit_multilabel(
+    sparse_x: object,
+    dense_x: np.ndarray,
+    labels: np.ndarray,
+    *,
+    c: float,
+    row_weights: np.ndarray | None = None,
+    start: LinearWeights | None = None,
+    balanced: bool = True,
+    max_iter: int = 400,
+    gtol: float = 1e-4,
+    ftol: float = 1e-6,
+) -> tuple[LinearWeights, int]:
     """Fit one logistic regression per label column jointly; returns the weights and the iterations.
 
     ``sparse_x`` is a ``scipy.sparse`` matrix (training only), ``dense_x`` a dense array with the
@@ -133,16 +151,20 @@ def fit_multilabel(sparse_x: object, dense_x: np.ndarray, labels: np.ndarray, *,
         z = xs @ w.sparse_w + xd @ w.dense_w + w.bias
         log1pexp = np.logaddexp(0.0, z)
         loss = float((sample_w * (log1pexp - y * z)).sum())
-        loss += 0.5 * (float((w.sparse_w ** 2).sum()) + float((w.dense_w ** 2).sum()))
+        loss += 0.5 * (float((w.sparse_w**2).sum()) + float((w.dense_w**2).sum()))
         grad_z = sample_w * (np.exp(z - log1pexp) - y)
-        grad = np.concatenate([(xs_t @ grad_z + w.sparse_w).ravel(), (xd.T @ grad_z + w.dense_w).ravel(),
-                               grad_z.sum(axis=0)])
+        grad = np.concatenate(
+            [(xs_t @ grad_z + w.sparse_w).ravel(), (xd.T @ grad_z + w.dense_w).ravel(), grad_z.sum(axis=0)]
+        )
         return loss, grad
 
     if start is None:
         prior = np.clip(y.mean(axis=0), 1e-4, 1 - 1e-4)
-        start = LinearWeights(np.zeros((n_sparse, k)), np.zeros((n_dense, k)),
-                              np.zeros(k) if balanced else np.log(prior / (1 - prior)))
+        start = LinearWeights(
+            np.zeros((n_sparse, k)),
+            np.zeros((n_dense, k)),
+            np.zeros(k) if balanced else np.log(prior / (1 - prior)),
+        )
     theta, _, iterations = lbfgs(loss_and_grad, start.flat(), max_iter=max_iter, gtol=gtol, ftol=ftol)
     return LinearWeights.unflat(theta, n_sparse, n_dense, k), iterations
 
@@ -152,8 +174,15 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=np.float64)))
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, *, c: float = 1.0, weights: np.ndarray | None = None,
-                 max_iter: int = 100, tol: float = 1e-8) -> np.ndarray:
+def fit_logistic(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    c: float = 1.0,
+    weights: np.ndarray | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-8,
+) -> np.ndarray:
     """A small dense logistic regression by damped Newton steps: ``[w..., intercept]``.
 
     Minimises ``C · Σ_i w_i logloss + ½ ‖w‖²`` (the intercept is not penalised), as

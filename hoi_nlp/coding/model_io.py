@@ -75,8 +75,9 @@ def bundle_arrays(bundle: CoderBundle) -> dict[str, np.ndarray]:
     if bundle.tfidf_embedder is not None:
         texts = bundle.meta.get("tfidf_fit_texts") or []
         arrays["tfidf.fit_texts"] = join_texts(texts)
-        arrays["tfidf.params"] = np.asarray([len(texts), bundle.tfidf_embedder.requested_dim,
-                                             bundle.tfidf_embedder.seed], dtype=np.int64)
+        arrays["tfidf.params"] = np.asarray(
+            [len(texts), bundle.tfidf_embedder.requested_dim, bundle.tfidf_embedder.seed], dtype=np.int64
+        )
     return arrays
 
 
@@ -89,15 +90,23 @@ def bundle_config(bundle: CoderBundle) -> dict[str, Any]:
         "embedder": bundle.embedder_spec,
         "pipeline": bundle.pipeline,
         "classifier": bundle.classifier.params(),
-        "stacker": {"c": bundle.stacker.c, "seed": bundle.stacker.seed, "extras": list(bundle.stacker.extras)},
+        "stacker": {
+            "c": bundle.stacker.c,
+            "seed": bundle.stacker.seed,
+            "extras": list(bundle.stacker.extras),
+        },
         "possible": dict(bundle.possible),
         "beta": bundle.beta,
         "threshold_methods": sorted(bundle.thresholds),
     }
 
 
-def save_bundle(bundle: CoderBundle, out_dir: str | Path, manifest: dict[str, Any],
-                training: dict[str, np.ndarray] | None = None) -> Path:
+def save_bundle(
+    bundle: CoderBundle,
+    out_dir: str | Path,
+    manifest: dict[str, Any],
+    training: dict[str, np.ndarray] | None = None,
+) -> Path:
     """Write the arrays, the training cache and the manifest (each atomically); return the directory."""
     out = Path(out_dir)
     _atomic_write(out / ARTEFACT, lambda s: np.savez_compressed(s, **bundle_arrays(bundle)), binary=True)
@@ -107,8 +116,15 @@ def save_bundle(bundle: CoderBundle, out_dir: str | Path, manifest: dict[str, An
         files[TRAINING] = file_sha256(out / TRAINING)
     digest = files[ARTEFACT]
     bundle.model_version = f"coder-{digest[:12]}"
-    manifest = {**manifest, "format": FORMAT, "config": bundle_config(bundle), "artefact": ARTEFACT,
-                "sha256": digest, "files": files, "model_version": bundle.model_version}
+    manifest = {
+        **manifest,
+        "format": FORMAT,
+        "config": bundle_config(bundle),
+        "artefact": ARTEFACT,
+        "sha256": digest,
+        "files": files,
+        "model_version": bundle.model_version,
+    }
     _atomic_write(out / MANIFEST, lambda s: json.dump(manifest, s, ensure_ascii=False, indent=1))
     bundle.meta = manifest
     bundle.source_dir = str(out)
@@ -125,16 +141,20 @@ def read_manifest(model_dir: str | Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ModelError(f"the coder's manifest is not valid JSON: {exc.msg}", path=str(path),
-                         hint=_RETRAIN) from exc
+        raise ModelError(
+            f"the coder's manifest is not valid JSON: {exc.msg}", path=str(path), hint=_RETRAIN
+        ) from exc
 
 
 def _verified(model_dir: str | Path, manifest: dict[str, Any], name: str) -> Path:
     path = Path(model_dir) / name
     expected = manifest.get("files", {}).get(name) or (manifest.get("sha256") if name == ARTEFACT else None)
     if not path.is_file() or file_sha256(path) != expected:
-        raise ModelError(f"coder file {name} is missing or does not match its manifest (sha256)", path=str(path),
-                         hint=_RETRAIN)
+        raise ModelError(
+            f"coder file {name} is missing or does not match its manifest (sha256)",
+            path=str(path),
+            hint=_RETRAIN,
+        )
     return path
 
 
@@ -150,14 +170,22 @@ def load_bundle(model_dir: str | Path = DEFAULT_MODEL_DIR) -> CoderBundle:
     """Load and verify a saved bundle (the sha256 of ``coder.npz`` must match the manifest)."""
     manifest = read_manifest(model_dir)
     if manifest.get("format") != FORMAT:
-        raise ModelError(f"the coder in this folder has format {manifest.get('format', 'unknown')!r}, "
-                         f"this version reads {FORMAT!r}", path=str(model_dir), hint=_RETRAIN)
+        raise ModelError(
+            f"the coder in this folder has format {manifest.get('format', 'unknown')!r}, "
+            f"this version reads {FORMAT!r}",
+            path=str(model_dir),
+            hint=_RETRAIN,
+        )
     arrays = _open_arrays(_verified(model_dir, manifest, ARTEFACT))
     config = manifest["config"]
     code_ids = config["code_ids"]
     try:
-        stacker = Stacker(config["families"], c=config["stacker"]["c"], seed=config["stacker"]["seed"],
-                          extras=config["stacker"]["extras"])
+        stacker = Stacker(
+            config["families"],
+            c=config["stacker"]["c"],
+            seed=config["stacker"]["seed"],
+            extras=config["stacker"]["extras"],
+        )
         stacker.coef = arrays["stacker.coef"]
         stacker.question_mean = arrays["stacker.question_mean"]
         stacker.neighbour_mean = arrays["stacker.neighbour_mean"]
@@ -183,8 +211,10 @@ def load_bundle(model_dir: str | Path = DEFAULT_MODEL_DIR) -> CoderBundle:
         raise ModelError(f"the coder's arrays lack {exc}", path=str(model_dir), hint=_RETRAIN) from exc
     if "tfidf.params" in arrays:
         bundle.tfidf_embedder = _tfidf_embedder(arrays)
-        bundle.meta = {**manifest, "tfidf_fit_texts": split_texts(arrays["tfidf.fit_texts"],
-                                                                  int(arrays["tfidf.params"][0]))}
+        bundle.meta = {
+            **manifest,
+            "tfidf_fit_texts": split_texts(arrays["tfidf.fit_texts"], int(arrays["tfidf.params"][0])),
+        }
     return bundle
 
 
@@ -192,8 +222,11 @@ def load_training(model_dir: str | Path) -> dict[str, np.ndarray]:
     """The training cache of a saved coder (``training.npz``), verified."""
     manifest = read_manifest(model_dir)
     if TRAINING not in manifest.get("files", {}):
-        raise ModelError("this coder was saved without its training cache (training.npz)", path=str(model_dir),
-                         hint=_RETRAIN)
+        raise ModelError(
+            "this coder was saved without its training cache (training.npz)",
+            path=str(model_dir),
+            hint=_RETRAIN,
+        )
     return _open_arrays(_verified(model_dir, manifest, TRAINING))
 
 
@@ -276,7 +309,10 @@ def models_toml_entry(model_dir: str | Path, manifest: dict[str, Any]) -> str:
         f'sha256 = "{manifest["sha256"]}"',
     ]
     if TRAINING in files:
-        lines += [f'training_cache = "{shown_str}/{TRAINING}"', f'training_cache_sha256 = "{files[TRAINING]}"']
+        lines += [
+            f'training_cache = "{shown_str}/{TRAINING}"',
+            f'training_cache_sha256 = "{files[TRAINING]}"',
+        ]
     lines += [
         f'codebook = "{manifest["codebook_version"]}"',
         f'embedder = "{manifest["embedder"]["model_id"]}"',
@@ -312,13 +348,19 @@ def bundle_fingerprint(bundle: CoderBundle) -> str:
     return short_hash(*bundle.code_ids, json.dumps(bundle.thresholds, sort_keys=True), length=10)
 
 
-def _build_trained(method: TrainedMethod, codebook: Codebook, settings: Settings, options: CoderOptions) -> Any:
+def _build_trained(
+    method: TrainedMethod, codebook: Codebook, settings: Settings, options: CoderOptions
+) -> Any:
     floor = options.min_confidence
     if floor is None and settings.coding.min_confidence > 0:
         floor = settings.coding.min_confidence
-    return load_trained_coder(codebook, model_dir=options.model_dir, method=method,
-                              cache=options.cache if options.cache is not None else EmbeddingCache(),
-                              min_confidence=floor)
+    return load_trained_coder(
+        codebook,
+        model_dir=options.model_dir,
+        method=method,
+        cache=options.cache if options.cache is not None else EmbeddingCache(),
+        min_confidence=floor,
+    )
 
 
 def build_similarity(codebook: Codebook, settings: Settings, options: CoderOptions) -> Any:

@@ -268,7 +268,7 @@ def _token_words(spec: dict) -> str:
 
 
 def readable_pattern(pattern: Pattern) -> str:
-    """A codebook pattern in words, e.g. ``høste gevinst (og bøjninger)`` or ``faglige/forskellige briller…``."""
+    """A codebook pattern in words: ``høste gevinst (og bøjninger)``, ``faglige/forskellige briller…``."""
     if pattern.kind == "lemma":
         return f"{pattern.lemma} (og bøjninger)"
     if pattern.kind == "phrase":

@@ -86,7 +86,8 @@ class SimilarityModel:
         vote = np.clip(raw[0], _VOTE_CLIP, 1 - _VOTE_CLIP)
         return np.stack([np.log(vote / (1 - vote)), (raw[1] - self.mean) / self.sd])
 
-    def calibrate(self, z: np.ndarray, labels: np.ndarray, *, weights: np.ndarray | None = None) -> SimilarityModel:
+    def calibrate(self, z: np.ndarray, labels: np.ndarray, *,
+                  weights: np.ndarray | None = None) -> SimilarityModel:
         """Fit the per-code logistic maps on out-of-fold scores ``(2, n, C)`` (rows may be weighted)."""
         pooled = _logistic(z.reshape(2, -1).T, labels.reshape(-1),
                            None if weights is None else np.repeat(weights, labels.shape[1]))
@@ -124,7 +125,8 @@ class SimilarityModel:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The fitted model as arrays."""
-        return {"sim.profiles": self.profiles.astype(np.float16), "sim.exemplars": self.exemplars.astype(np.float16),
+        return {"sim.profiles": self.profiles.astype(np.float16),
+                "sim.exemplars": self.exemplars.astype(np.float16),
                 "sim.labels": np.packbits(self.exemplar_labels.astype(bool), axis=1),
                 "sim.rows": self.exemplar_rows.astype(np.int64), "sim.mean": self.mean.astype(np.float64),
                 "sim.sd": self.sd.astype(np.float64), "sim.calibration": self.calibration.astype(np.float64),

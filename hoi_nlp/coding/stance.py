@@ -30,24 +30,27 @@ STANCES: tuple[str, ...] = ("hindrance", "precondition", "overcome", "rating")
 DEFAULT_STANCE = "hindrance"
 
 _CUES: dict[str, str] = {
-    "negated_problem": r"\b(ikke|ingen|aldrig)\b[^.!?]{0,40}\b(barriere|udfordring|problem|hindring|hæmsko|bremse)",
+    "negated_problem": r"\b(ikke|ingen|aldrig)\b[^.!?]{0,40}"
+                       r"\b(barriere|udfordring|problem|hindring|hæmsko|bremse)",
     "not_there": r"\bikke (der|dér|dét|det),? (det|problemet|skoen|vi)",
-    "no_problem": r"\bingen (barriere|udfordring|problem)|ikke (noget|et) problem|ikke en (barriere|udfordring)",
+    "no_problem": r"\bingen (barriere|udfordring|problem)|ikke (noget|et) problem"
+                  r"|ikke en (barriere|udfordring)",
     "solved": r"\b(løst|afhjulpet|fået styr|fået rettet|på plads|rettet op|er vendt|det vendte|løsnede|"
-              r"har hjulpet|hjulpet (rigtig )?(meget|en del)|blevet (meget )?bedre|blevet mindre|"
-              r"fungerer (fint|godt)|heldigvis)\b",
+    r"har hjulpet|hjulpet (rigtig )?(meget|en del)|blevet (meget )?bedre|blevet mindre|"
+    r"fungerer (fint|godt)|heldigvis)\b",
     "resolved_past": r"\b(i starten|i begyndelsen|før|tidligere|dengang)\b",
     "now": r"\bnu\b",
     "requires": r"\b(kræver|krævede|forudsætning|forudsætter|afgørende|nøglen|altafgørende|står og falder|"
-                r"nødvendig|skal have|må have|har brug for|det vigtigste)\b",
+    r"nødvendig|skal have|må have|har brug for|det vigtigste)\b",
     "without": r"\buden\b[^.!?]{0,60}\b(ikke|intet|ingen)\b",
     "if_not": r"\bhvis (ikke|man ikke|de ikke|vi ikke)\b",
     "degree": r"\bi (meget )?(høj|lav|mindre|nogen|ringe|begrænset|større|mindre) grad\b",
-    "share": r"\d+ ?(pct|%|procent)|\b(andel|halvdelen|tredjedel|fjerdedel|hver (anden|tredje|fjerde|femte))\b",
+    "share": r"\d+ ?(pct|%|procent)"
+             r"|\b(andel|halvdelen|tredjedel|fjerdedel|hver (anden|tredje|fjerde|femte))\b",
     "scale": r"\b(skala|karakter|treer|firer|femmer|toer|ener)\b",
     "assess": r"\b(vurderer|vurderes|angiver|oplever)\b",
     "problem_words": r"\b(svært|problem|udfordring|barriere|mangler|mangel|bremser|frustrerende|"
-                     r"ikke godt nok|halter|knas)\b",
+    r"ikke godt nok|halter|knas)\b",
 }
 _CUE_RES = [re.compile(p) for p in _CUES.values()]
 
@@ -76,14 +79,27 @@ class StanceModel:
         emb = np.asarray(embeddings, dtype=np.float64) * self.embedding_weight
         return np.hstack([cue_matrix(texts) * self.cue_weight, emb])
 
-    def fit(self, words: SparseRows, texts: Sequence[str], embeddings: np.ndarray, stances: Sequence[str],
-            *, row_weights: np.ndarray | None = None) -> StanceModel:
+    def fit(
+        self,
+        words: SparseRows,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        stances: Sequence[str],
+        *,
+        row_weights: np.ndarray | None = None,
+    ) -> StanceModel:
         """Fit on passages (one row per labelled barrier code) with their gold stances."""
         labels = np.zeros((len(stances), len(STANCES)), dtype=np.int8)
         for i, stance in enumerate(stances):
             labels[i, STANCES.index(stance)] = 1
-        self.weights, _ = fit_multilabel(words.to_scipy(), self._dense(texts, embeddings), labels, c=self.c,
-                                         row_weights=row_weights, balanced=False)
+        self.weights, _ = fit_multilabel(
+            words.to_scipy(),
+            self._dense(texts, embeddings),
+            labels,
+            c=self.c,
+            row_weights=row_weights,
+            balanced=False,
+        )
         return self
 
     def scores(self, words: SparseRows, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
@@ -103,10 +119,12 @@ class StanceModel:
         """The fitted model as arrays (nothing when unfitted)."""
         if self.weights is None:
             return {}
-        return {"stance.sparse_w": self.weights.sparse_w.astype(np.float32),
-                "stance.dense_w": self.weights.dense_w.astype(np.float32),
-                "stance.bias": self.weights.bias.astype(np.float64),
-                "stance.params": np.asarray([self.c, self.cue_weight, self.embedding_weight])}
+        return {
+            "stance.sparse_w": self.weights.sparse_w.astype(np.float32),
+            "stance.dense_w": self.weights.dense_w.astype(np.float32),
+            "stance.bias": self.weights.bias.astype(np.float64),
+            "stance.params": np.asarray([self.c, self.cue_weight, self.embedding_weight]),
+        }
 
     @classmethod
     def from_arrays(cls, arrays: object) -> StanceModel:
@@ -124,5 +142,7 @@ class StanceModel:
 def stance_words(space: TfidfSpace | None, lemmas: Sequence[str]) -> SparseRows:
     """The stance model's word block (the classifier's word TF-IDF of the lemmas)."""
     if space is None:
-        return SparseRows(np.zeros(len(lemmas) + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), 0)
+        return SparseRows(
+            np.zeros(len(lemmas) + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), 0
+        )
     return space.transform(lemmas)

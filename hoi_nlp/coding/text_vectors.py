@@ -64,8 +64,9 @@ class SparseRows:
 class TfidfSpace:
     """A fitted TF-IDF vocabulary: ``word`` (token n-grams) or ``char_wb`` (character n-grams in words)."""
 
-    def __init__(self, analyzer: str, ngram_range: tuple[int, int], terms: Sequence[str],
-                 idf: np.ndarray) -> None:
+    def __init__(
+        self, analyzer: str, ngram_range: tuple[int, int], terms: Sequence[str], idf: np.ndarray
+    ) -> None:
         if analyzer not in ("word", "char_wb"):
             raise ValueError(f"unsupported analyzer {analyzer!r}")
         self.analyzer = analyzer
@@ -87,7 +88,7 @@ class TfidfSpace:
             tokens = _TOKEN.findall(text)
             grams = list(tokens) if lo == 1 else []
             for n in range(max(lo, 2), min(hi, len(tokens)) + 1):
-                grams += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+                grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
             return grams
         grams = []
         for word in _WHITE.sub(" ", text).split():
@@ -95,10 +96,10 @@ class TfidfSpace:
             length = len(word)
             for n in range(lo, hi + 1):
                 offset = 0
-                grams.append(word[offset:offset + n])
+                grams.append(word[offset : offset + n])
                 while offset + n < length:
                     offset += 1
-                    grams.append(word[offset:offset + n])
+                    grams.append(word[offset : offset + n])
                 if offset == 0:
                     break
         return grams
@@ -117,20 +118,39 @@ class TfidfSpace:
                 indices.append(j)
                 data.append(v / norm)
             indptr.append(len(indices))
-        return SparseRows(np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int64),
-                          np.asarray(data, dtype=np.float64), len(self.terms))
+        return SparseRows(
+            np.asarray(indptr, dtype=np.int64),
+            np.asarray(indices, dtype=np.int64),
+            np.asarray(data, dtype=np.float64),
+            len(self.terms),
+        )
 
     # ---------------------------------------------------------------- fitting and storage
 
     @classmethod
-    def fit(cls, texts: Sequence[str], *, analyzer: str, ngram_range: tuple[int, int], min_df: int = 2,
-            max_df: float = 0.5, max_features: int | None = None) -> TfidfSpace:
+    def fit(
+        cls,
+        texts: Sequence[str],
+        *,
+        analyzer: str,
+        ngram_range: tuple[int, int],
+        min_df: int = 2,
+        max_df: float = 0.5,
+        max_features: int | None = None,
+    ) -> TfidfSpace:
         """Fit with scikit-learn's ``TfidfVectorizer`` (training only) and keep its vocabulary and idf."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         options = {"token_pattern": r"(?u)\b\w+\b"} if analyzer == "word" else {}
-        vectorizer = TfidfVectorizer(analyzer=analyzer, ngram_range=ngram_range, min_df=min_df, max_df=max_df,
-                                     sublinear_tf=True, max_features=max_features, **options)
+        vectorizer = TfidfVectorizer(
+            analyzer=analyzer,
+            ngram_range=ngram_range,
+            min_df=min_df,
+            max_df=max_df,
+            sublinear_tf=True,
+            max_features=max_features,
+            **options,
+        )
         try:
             vectorizer.fit(list(texts))
         except ValueError:  # nothing survives min_df/max_df (tiny corpora): an empty space
@@ -144,7 +164,9 @@ class TfidfSpace:
         return {
             f"{prefix}.terms": np.frombuffer(joined, dtype=np.uint8),
             f"{prefix}.idf": self.idf.astype(np.float32),
-            f"{prefix}.config": np.asarray([0 if self.analyzer == "word" else 1, *self.ngram_range], dtype=np.int64),
+            f"{prefix}.config": np.asarray(
+                [0 if self.analyzer == "word" else 1, *self.ngram_range], dtype=np.int64
+            ),
         }
 
     @classmethod
@@ -154,8 +176,12 @@ class TfidfSpace:
         raw = bytes(get(f"{prefix}.terms")).decode("utf-8")
         config = get(f"{prefix}.config")
         terms = raw.split("\x00") if raw else []
-        return cls("word" if int(config[0]) == 0 else "char_wb", (int(config[1]), int(config[2])), terms,
-                   get(f"{prefix}.idf").astype(np.float64))
+        return cls(
+            "word" if int(config[0]) == 0 else "char_wb",
+            (int(config[1]), int(config[2])),
+            terms,
+            get(f"{prefix}.idf").astype(np.float64),
+        )
 
 
 def join_texts(texts: Sequence[str]) -> np.ndarray:

@@ -139,7 +139,7 @@ def train_stage(codebook: Codebook, settings: Settings, *, data: Sequence[str | 
     if data or extra:
         base = target / "base"
         train_coder(codebook, train_paths=list(data) or default_train_paths(), extra_rows=extra,
-                    embedder=get_embedder(settings.embeddings), out_dir=base, cache=EmbeddingCache(), folds=folds,
-                    seed=seed, progress=report)
+                    embedder=get_embedder(settings.embeddings), out_dir=base, cache=EmbeddingCache(),
+                    folds=folds, seed=seed, progress=report)
     return train_with_study(codebook, rows, base_dir=base, out_dir=target, cache=EmbeddingCache(), seed=seed,
                             study_paths=list(study_data), progress=report)

@@ -10,7 +10,9 @@ from hoi_nlp.coding.explain import Explanation, explain, explain_codes
 def test_explain_gives_matched_words_examples_and_definition(trained_tfidf, coding_codebook):
     out, _ = trained_tfidf
     text = "Vi mangler ressourcer og tid til det tværgående arbejde."
-    found = explain(out, coding_codebook, text, "barrier.ressourcer", context="Hvad er jeres største barriere?")
+    found = explain(
+        out, coding_codebook, text, "barrier.ressourcer", context="Hvad er jeres største barriere?"
+    )
     assert isinstance(found, Explanation)
     code = coding_codebook.code("barrier.ressourcer")
     assert found.label == code.label and found.definition == code.description and found.family == "barrier"
@@ -44,7 +46,9 @@ def test_rule_evidence_reads_as_words(coding_codebook):
     from hoi_nlp.coding.rules import RuleCoder, readable_pattern
 
     coder = RuleCoder(coding_codebook)
-    for assignment in coder.code(text_segments([("a", "Systemerne taler ikke sammen, og vi mangler ressourcer.")])):
+    for assignment in coder.code(
+        text_segments([("a", "Systemerne taler ikke sammen, og vi mangler ressourcer.")])
+    ):
         for evidence in assignment.evidence:
             assert evidence.pattern and not re.search(r"LOWER|REGEX|tokens:|\{", evidence.pattern)
     for code in coding_codebook.codes:

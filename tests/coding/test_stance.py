@@ -8,14 +8,30 @@ from hoi_nlp.coding.stance import STANCES, StanceModel, cue_matrix, stance_words
 from hoi_nlp.coding.text_vectors import TfidfSpace
 
 EXAMPLES = {
-    "hindrance": ["Systemerne taler ikke sammen, det er et stort problem.", "Vi mangler tid og penge.",
-                  "Psykiatrien er ikke med, og det bremser forløbene.", "Lederne prioriterer ikke samarbejdet."],
-    "precondition": ["Det kræver, at lederne bakker op.", "Fælles mål er en forudsætning for at lykkes.",
-                     "Mandatet er afgørende for teamet.", "Uden opbakning fra direktionen sker der ikke noget."],
-    "overcome": ["Det er ikke en barriere hos os længere.", "Vi har løst det med en fælles pulje.",
-                 "IT er ikke noget problem, det fungerer fint nu.", "Det var svært i starten, men nu er det på plads."],
-    "rating": ["IT i høj grad en barriere.", "Kun 7 pct. ser det som en barriere.",
-               "Lovgivningen i mindre grad.", "Ressourcer i nogen grad en udfordring."],
+    "hindrance": [
+        "Systemerne taler ikke sammen, det er et stort problem.",
+        "Vi mangler tid og penge.",
+        "Psykiatrien er ikke med, og det bremser forløbene.",
+        "Lederne prioriterer ikke samarbejdet.",
+    ],
+    "precondition": [
+        "Det kræver, at lederne bakker op.",
+        "Fælles mål er en forudsætning for at lykkes.",
+        "Mandatet er afgørende for teamet.",
+        "Uden opbakning fra direktionen sker der ikke noget.",
+    ],
+    "overcome": [
+        "Det er ikke en barriere hos os længere.",
+        "Vi har løst det med en fælles pulje.",
+        "IT er ikke noget problem, det fungerer fint nu.",
+        "Det var svært i starten, men nu er det på plads.",
+    ],
+    "rating": [
+        "IT i høj grad en barriere.",
+        "Kun 7 pct. ser det som en barriere.",
+        "Lovgivningen i mindre grad.",
+        "Ressourcer i nogen grad en udfordring.",
+    ],
 }
 
 
@@ -35,7 +51,9 @@ def test_stance_model_learns_and_round_trips():
     assert np.mean([p == s for p, s in zip(predicted, stances, strict=True)]) > 0.9
     again = StanceModel.from_arrays(model.to_arrays())
     assert again.predict(stance_words(space, lemmas), texts, embeddings) == predicted
-    assert StanceModel().predict(stance_words(space, lemmas[:2]), texts[:2], embeddings[:2]) == ["hindrance"] * 2
+    assert (
+        StanceModel().predict(stance_words(space, lemmas[:2]), texts[:2], embeddings[:2]) == ["hindrance"] * 2
+    )
 
 
 def test_barrier_assignments_carry_a_stance_others_none(trained_tfidf, coding_codebook):
@@ -44,7 +62,9 @@ def test_barrier_assignments_carry_a_stance_others_none(trained_tfidf, coding_co
 
     out, _ = trained_tfidf
     coder = load_trained_coder(coding_codebook, model_dir=out)
-    found = coder.code(text_segments([("a", "Jobcentret mangler ressourcer, og systemerne taler ikke sammen.")]))
+    found = coder.code(
+        text_segments([("a", "Jobcentret mangler ressourcer, og systemerne taler ikke sammen.")])
+    )
     assert found
     for assignment in found:
         if assignment.code_id.startswith("barrier."):

@@ -26,8 +26,9 @@ def test_numpy_transform_equals_scikit_learn(analyzer, ngrams):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     options = {"token_pattern": r"(?u)\b\w+\b"} if analyzer == "word" else {}
-    reference = TfidfVectorizer(analyzer=analyzer, ngram_range=ngrams, min_df=1, max_df=1.0, sublinear_tf=True,
-                                **options).fit(TEXTS)
+    reference = TfidfVectorizer(
+        analyzer=analyzer, ngram_range=ngrams, min_df=1, max_df=1.0, sublinear_tf=True, **options
+    ).fit(TEXTS)
     space = TfidfSpace.fit(TEXTS, analyzer=analyzer, ngram_range=ngrams, min_df=1, max_df=1.0)
     assert space.terms == sorted(reference.vocabulary_, key=reference.vocabulary_.__getitem__)
     unseen = ["familieafdelingen mangler tid", "helt nye ord her", "ØU ØU ØU kræver"]
@@ -41,8 +42,9 @@ def test_space_round_trips_through_arrays():
     space = TfidfSpace.fit(TEXTS, analyzer="char_wb", ngram_range=(3, 5), min_df=1, max_df=1.0)
     again = TfidfSpace.from_arrays(space.to_arrays("x"), "x")
     assert again.terms == space.terms and again.analyzer == "char_wb" and again.ngram_range == (3, 5)
-    np.testing.assert_allclose(again.transform(TEXTS).to_scipy().toarray(),
-                               space.transform(TEXTS).to_scipy().toarray(), atol=1e-6)
+    np.testing.assert_allclose(
+        again.transform(TEXTS).to_scipy().toarray(), space.transform(TEXTS).to_scipy().toarray(), atol=1e-6
+    )
     assert split_texts(join_texts(["a", "", "æøå"]), 3) == ["a", "", "æøå"]
 
 
@@ -54,8 +56,11 @@ def test_sparse_rows_dot_and_hstack_match_scipy():
     both = _hstack([rows, rows.scaled(2.0)])
     from scipy import sparse
 
-    np.testing.assert_allclose(both.to_scipy().toarray(),
-                               sparse.hstack([rows.to_scipy(), rows.to_scipy() * 2.0]).toarray(), atol=1e-12)
+    np.testing.assert_allclose(
+        both.to_scipy().toarray(),
+        sparse.hstack([rows.to_scipy(), rows.to_scipy() * 2.0]).toarray(),
+        atol=1e-12,
+    )
 
 
 def test_multilabel_fit_matches_scikit_learn_per_code():
@@ -70,7 +75,8 @@ def test_multilabel_fit_matches_scikit_learn_per_code():
     design = sparse.hstack([x_sparse, sparse.csr_matrix(x_dense)]).toarray()
     for j in range(2):
         reference = LogisticRegression(C=2.0, class_weight="balanced", max_iter=5000, tol=1e-10).fit(
-            design, labels[:, j])
+            design, labels[:, j]
+        )
         ours = np.r_[weights.sparse_w[:, j], weights.dense_w[:, j]]
         np.testing.assert_allclose(ours, reference.coef_[0], atol=2e-3)
         assert abs(weights.bias[j] - reference.intercept_[0]) < 2e-3

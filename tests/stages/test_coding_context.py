@@ -32,13 +32,24 @@ class _Recording:
 
     def code(self, segments, contexts=None):
         self.seen = list(contexts or [])
-        return [CodeAssignment(segment_id=s.segment_id, code_id="barrier.it_integration", confidence=0.9,
-                               method="combined", coder=self.name, codebook_version="x") for s in segments[:1]]
+        return [
+            CodeAssignment(
+                segment_id=s.segment_id,
+                code_id="barrier.it_integration",
+                confidence=0.9,
+                method="combined",
+                coder=self.name,
+                codebook_version="x",
+            )
+            for s in segments[:1]
+        ]
 
 
 def _study(workspace):
     transcript = make_source(TRANSCRIPT, source_id="T1", kind="transcript", respondent_id="T1")
-    answer = make_source("Fagsystemerne kan ikke tale sammen.", question="Hvis du vil fremhæve andre barrierer")
+    answer = make_source(
+        "Fagsystemerne kan ikke tale sammen.", question="Hvis du vil fremhæve andre barrierer"
+    )
     save_sources(workspace, [transcript, answer])
     save_segments(workspace, [seg for src in (transcript, answer) for seg in segment_source(src)])
     return load_segments(workspace, codable=True)

@@ -266,8 +266,8 @@ def read_code_contexts(path: str | Path) -> dict[str, str]:
             if context is None:
                 continue
             if not isinstance(context, str):
-                raise InputFormatError("'context' must be a string (the question the text answers)", path=str(path),
-                                       where=f"line {number}")
+                raise InputFormatError("'context' must be a string (the question the text answers)",
+                                       path=str(path), where=f"line {number}")
             contexts[str(obj["id"])] = context
     return contexts
 
@@ -300,7 +300,8 @@ def write_coded(path: str | Path, items: Sequence[tuple[str, str, Any]], assignm
                                     "codes": [_code_entry(a) for a in found
                                               if getattr(a, "tier", "suggested") != "possible"]}
             if with_possible:
-                line["possible"] = [_code_entry(a) for a in found if getattr(a, "tier", "suggested") == "possible"]
+                line["possible"] = [_code_entry(a) for a in found
+                                    if getattr(a, "tier", "suggested") == "possible"]
             yield line
 
     return write_jsonl_atomic(path, lines())

@@ -40,8 +40,8 @@ from hoi_nlp.coding.classify import ClassifierModel
 from hoi_nlp.coding.combine import (
     BETA,
     CoderBundle,
-    StackEvidence,
     Stacker,
+    StackEvidence,
     choose_prior_weight,
     cooccurrence_evidence,
     cooccurrence_matrix,
@@ -157,15 +157,28 @@ def stance_matrix(rows: Sequence[LabelledRow], code_ids: Sequence[str]) -> np.nd
     return out
 
 
-def training_set(codebook: Codebook, rows: Sequence[LabelledRow], *, embedder: Embedder,
-                 cache: EmbeddingCache | None, pipeline: str = DEFAULT_PIPELINE, study_weight: float = 1.0,
-                 rule_coder: RuleCoder | None = None) -> TrainingSet:
+def training_set(
+    codebook: Codebook,
+    rows: Sequence[LabelledRow],
+    *,
+    embedder: Embedder,
+    cache: EmbeddingCache | None,
+    pipeline: str = DEFAULT_PIPELINE,
+    study_weight: float = 1.0,
+    rule_coder: RuleCoder | None = None,
+) -> TrainingSet:
     """Analyse ``rows`` (texts and contexts) into a :class:`TrainingSet`."""
     rows = list(rows)
     code_ids = codebook.code_ids
-    features = analyse_texts([r.text for r in rows], codebook=codebook, embedder=embedder, cache=cache,
-                             rule_coder=rule_coder or RuleCoder(codebook, pipeline=pipeline), code_ids=code_ids,
-                             contexts=row_contexts(rows))
+    features = analyse_texts(
+        [r.text for r in rows],
+        codebook=codebook,
+        embedder=embedder,
+        cache=cache,
+        rule_coder=rule_coder or RuleCoder(codebook, pipeline=pipeline),
+        code_ids=code_ids,
+        contexts=row_contexts(rows),
+    )
     study = np.array([r.origin == STUDY_ORIGIN for r in rows])
     return TrainingSet(
         rows=rows,
@@ -195,8 +208,9 @@ def _pool_decisions(clf: ClassifierModel, context: ContextFeatures | None) -> np
     return clf.decision(context.pool)
 
 
-def _context_decisions(context: ContextFeatures | None, pool_dec: np.ndarray | None, rows: np.ndarray,
-                       out: OutOfFold) -> None:
+def _context_decisions(
+    context: ContextFeatures | None, pool_dec: np.ndarray | None, rows: np.ndarray, out: OutOfFold
+) -> None:
     """Write the rows' question and best-neighbour decisions from ``pool_dec`` into ``out``."""
     if context is None or pool_dec is None:
         return
@@ -211,13 +225,29 @@ def _context_decisions(context: ContextFeatures | None, pool_dec: np.ndarray | N
 
 
 def empty_oof(n: int, c: int) -> OutOfFold:
-    return OutOfFold(np.zeros((2, n, c)), np.zeros((n, c)), np.zeros((n, c)), np.zeros((n, c)), np.zeros(n),
-                     np.zeros(n), np.zeros(n, dtype=np.int64))
+    return OutOfFold(
+        np.zeros((2, n, c)),
+        np.zeros((n, c)),
+        np.zeros((n, c)),
+        np.zeros((n, c)),
+        np.zeros(n),
+        np.zeros(n),
+        np.zeros(n, dtype=np.int64),
+    )
 
 
-def cross_fit(data: TrainingSet, profiles: np.ndarray, code_ids: Sequence[str], *, template: ClassifierModel,
-              sparse: Any, folds: np.ndarray, seed: int, progress: ProgressFn = _no_progress,
-              start: LinearWeights | None = None) -> tuple[OutOfFold, LinearWeights | None]:
+def cross_fit(
+    data: TrainingSet,
+    profiles: np.ndarray,
+    code_ids: Sequence[str],
+    *,
+    template: ClassifierModel,
+    sparse: Any,
+    folds: np.ndarray,
+    seed: int,
+    progress: ProgressFn = _no_progress,
+    start: LinearWeights | None = None,
+) -> tuple[OutOfFold, LinearWeights | None]:
     """OOF similarity z-scores and classifier decisions (rows and contexts) over the given folds."""
     n, c = data.labels.shape
     out = empty_oof(n, c)
@@ -226,15 +256,22 @@ def cross_fit(data: TrainingSet, profiles: np.ndarray, code_ids: Sequence[str], 
     weights = start
     for step, k in enumerate(k_all):
         train, test = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
-        sim = SimilarityModel(seed=seed).fit(code_ids, profiles, data.features.embeddings[train],
-                                             data.labels[train], row_ids=train)
+        sim = SimilarityModel(seed=seed).fit(
+            code_ids, profiles, data.features.embeddings[train], data.labels[train], row_ids=train
+        )
         out.sim_z[:, test] = sim.zscores(sim.raw_scores(data.features.embeddings[test]))
-        clf = _classifier(template, seed).fit(data.features.subset(train), data.labels[train], code_ids,
-                                              row_weights=data.weights[train], start=weights,
-                                              sparse=sparse[train])
+        clf = _classifier(template, seed).fit(
+            data.features.subset(train),
+            data.labels[train],
+            code_ids,
+            row_weights=data.weights[train],
+            start=weights,
+            sparse=sparse[train],
+        )
         weights = clf.weights
-        out.decision[test] = clf.decision_from_blocks(_rows(sparse, test), clf.dense_block(
-            data.features.embeddings[test]))
+        out.decision[test] = clf.decision_from_blocks(
+            _rows(sparse, test), clf.dense_block(data.features.embeddings[test])
+        )
         _context_decisions(data.features.context, _pool_decisions(clf, data.features.context), test, out)
         logger.info("fold %d/%d done", step + 1, len(k_all))
         progress("cross-validation", step + 1, len(k_all))
@@ -246,50 +283,83 @@ def _rows(sparse: Any, index: np.ndarray) -> Any:
     from hoi_nlp.coding.text_vectors import SparseRows
 
     sub = sparse[index].tocsr()
-    return SparseRows(sub.indptr.astype(np.int64), sub.indices.astype(np.int64), sub.data.astype(np.float64),
-                      sub.shape[1])
+    return SparseRows(
+        sub.indptr.astype(np.int64), sub.indices.astype(np.int64), sub.data.astype(np.float64), sub.shape[1]
+    )
 
 
 def _classifier(template: ClassifierModel, seed: int) -> ClassifierModel:
-    model = ClassifierModel(c=template.c, tfidf_weight=template.tfidf_weight, char_weight=template.char_weight,
-                            rule_weight=template.rule_weight, seed=seed)
+    model = ClassifierModel(
+        c=template.c,
+        tfidf_weight=template.tfidf_weight,
+        char_weight=template.char_weight,
+        rule_weight=template.rule_weight,
+        seed=seed,
+    )
     model.vectorizer = template.vectorizer
     model.char_vectorizer = template.char_vectorizer
     model.centre, model.scale = template.centre, template.scale
     return model
 
 
-def stack_evidence(clf: ClassifierModel, oof: OutOfFold, p_clf: np.ndarray, cooc: np.ndarray) -> StackEvidence:
+def stack_evidence(
+    clf: ClassifierModel, oof: OutOfFold, p_clf: np.ndarray, cooc: np.ndarray
+) -> StackEvidence:
     """The stacker's context and co-occurrence evidence from OOF decisions."""
+
     def calibrated_logit(decision: np.ndarray, present: np.ndarray) -> np.ndarray:
         value = np.clip(logit(clf.proba_from_decision(decision)), -8.0, 8.0)
         return value * present[:, None]
 
-    return StackEvidence(calibrated_logit(oof.question_decision, oof.has_question), oof.has_question,
-                         calibrated_logit(oof.neighbour_decision, oof.has_neighbours), oof.has_neighbours,
-                         cooccurrence_evidence(p_clf, cooc))
+    return StackEvidence(
+        calibrated_logit(oof.question_decision, oof.has_question),
+        oof.has_question,
+        calibrated_logit(oof.neighbour_decision, oof.has_neighbours),
+        oof.has_neighbours,
+        cooccurrence_evidence(p_clf, cooc),
+    )
 
 
-def stacked_oof(stacker: Stacker, sim: np.ndarray, clf: np.ndarray, rules: np.ndarray, labels: np.ndarray,
-                folds: np.ndarray, extra: StackEvidence, weights: np.ndarray | None = None) -> np.ndarray:
+def stacked_oof(
+    stacker: Stacker,
+    sim: np.ndarray,
+    clf: np.ndarray,
+    rules: np.ndarray,
+    labels: np.ndarray,
+    folds: np.ndarray,
+    extra: StackEvidence,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
     """Out-of-fold combined probabilities (the stacker refitted without each fold)."""
     out = np.zeros_like(sim)
     for k in np.unique(folds):
         train, test = folds != k, folds == k
         model = Stacker(stacker.families, c=stacker.c, seed=stacker.seed, extras=stacker.extras)
-        model.fit(sim[train], clf[train], rules[train], labels[train], extra.subset(train),
-                  weights=None if weights is None else weights[train])
+        model.fit(
+            sim[train],
+            clf[train],
+            rules[train],
+            labels[train],
+            extra.subset(train),
+            weights=None if weights is None else weights[train],
+        )
         out[test] = model.predict_proba(sim[test], clf[test], rules[test], extra.subset(test))
     return out
 
 
 def cv_predictions(
-    probs: np.ndarray, labels: np.ndarray, folds: np.ndarray, *, prior_weight: float = 10.0, beta: float = 1.0,
+    probs: np.ndarray,
+    labels: np.ndarray,
+    folds: np.ndarray,
+    *,
+    prior_weight: float = 10.0,
+    beta: float = 1.0,
     weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Binary predictions where each fold uses thresholds chosen on the other folds."""
-    return cv_threshold_predictions(probs, labels, folds, prior_weight=prior_weight, beta=beta,
-                                    weights=weights).astype(labels.dtype)
+    return cv_threshold_predictions(
+        probs, labels, folds, prior_weight=prior_weight, beta=beta, weights=weights
+    ).astype(labels.dtype)
 
 
 # ---------------------------------------------------------------- fitting the bundle from OOF evidence
@@ -305,10 +375,18 @@ class FitResult:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
-def choose_stacker(families: Sequence[str], p_sim: np.ndarray, p_clf: np.ndarray, data: TrainingSet,
-                   oof: OutOfFold, extra: StackEvidence, *, seed: int,
-                   variants: dict[str, tuple[str, ...]] = STACKER_VARIANTS,
-                   tolerance: float = 0.002) -> tuple[Stacker, np.ndarray, dict[str, float]]:
+def choose_stacker(
+    families: Sequence[str],
+    p_sim: np.ndarray,
+    p_clf: np.ndarray,
+    data: TrainingSet,
+    oof: OutOfFold,
+    extra: StackEvidence,
+    *,
+    seed: int,
+    variants: dict[str, tuple[str, ...]] = STACKER_VARIANTS,
+    tolerance: float = 0.002,
+) -> tuple[Stacker, np.ndarray, dict[str, float]]:
     """The stacker inputs by cross-validation: the variant whose out-of-fold average precision on the rows
     like real material (``TrainingSet.calibration``, all rows when there are none) is best; within
     ``tolerance`` of it the one with fewer inputs. Returns the fitted stacker, its OOF probabilities
@@ -317,22 +395,36 @@ def choose_stacker(families: Sequence[str], p_sim: np.ndarray, p_clf: np.ndarray
     scores: dict[str, float] = {}
     fitted: dict[str, tuple[Stacker, np.ndarray]] = {}
     for name, extras in variants.items():
-        stacker = Stacker(families, seed=seed, extras=extras).fit(p_sim, p_clf, data.features.rules, data.labels,
-                                                                  extra, weights=data.weights)
-        p_comb = stacked_oof(stacker, p_sim, p_clf, data.features.rules, data.labels, oof.folds, extra,
-                             weights=data.weights)
+        stacker = Stacker(families, seed=seed, extras=extras).fit(
+            p_sim, p_clf, data.features.rules, data.labels, extra, weights=data.weights
+        )
+        p_comb = stacked_oof(
+            stacker, p_sim, p_clf, data.features.rules, data.labels, oof.folds, extra, weights=data.weights
+        )
         scores[name] = round(micro_average_precision(data.labels[rows], p_comb[rows]), 4)
         fitted[name] = (stacker, p_comb)
     best = max(scores.values())
-    chosen = min((name for name, s in scores.items() if s >= best - tolerance), key=lambda n: len(variants[n]))
+    chosen = min(
+        (name for name, s in scores.items() if s >= best - tolerance), key=lambda n: len(variants[n])
+    )
     logger.info("stacker inputs: %s (CV average precision %s)", chosen, scores)
     return fitted[chosen][0], fitted[chosen][1], {**scores, "chosen": chosen}  # type: ignore[dict-item]
 
 
-def finish_bundle(codebook: Codebook, data: TrainingSet, oof: OutOfFold, *, clf: ClassifierModel,
-                  profiles: np.ndarray, embedder: Embedder, pipeline: str, seed: int,
-                  beta: float = BETA, folds_label: str = "",
-                  stacker_variants: dict[str, tuple[str, ...]] | None = None) -> FitResult:
+def finish_bundle(
+    codebook: Codebook,
+    data: TrainingSet,
+    oof: OutOfFold,
+    *,
+    clf: ClassifierModel,
+    profiles: np.ndarray,
+    embedder: Embedder,
+    pipeline: str,
+    seed: int,
+    beta: float = BETA,
+    folds_label: str = "",
+    stacker_variants: dict[str, tuple[str, ...]] | None = None,
+) -> FitResult:
     """Calibrate, stack, choose thresholds and fit the stance model on OOF evidence; score by CV."""
     code_ids = codebook.code_ids
     families = [cid.split(".", 1)[0] for cid in code_ids]
@@ -343,40 +435,67 @@ def finish_bundle(codebook: Codebook, data: TrainingSet, oof: OutOfFold, *, clf:
     p_sim, p_clf = sim.proba_from_z(oof.sim_z), clf.proba_from_decision(oof.decision)
     cooc = cooccurrence_matrix(labels)
     extra = stack_evidence(clf, oof, p_clf, cooc)
-    stacker, p_comb, stacker_cv = choose_stacker(families, p_sim, p_clf, data, oof, extra, seed=seed,
-                                                 variants=stacker_variants or STACKER_VARIANTS)
+    stacker, p_comb, stacker_cv = choose_stacker(
+        families, p_sim, p_clf, data, oof, extra, seed=seed, variants=stacker_variants or STACKER_VARIANTS
+    )
     probs = {"similarity": p_sim, "classifier": p_clf, "combined": p_comb}
     threshold_w = w * np.where(data.calibration, CALIBRATION_BOOST, 1.0)
-    priors = {name: choose_prior_weight(p, labels, oof.folds, beta=beta, weights=threshold_w)
-              for name, p in probs.items()}
-    thresholds = {name: select_thresholds(p, labels, prior_weight=priors[name][0], beta=beta,
-                                          weights=threshold_w)[0].tolist() for name, p in probs.items()}
+    priors = {
+        name: choose_prior_weight(p, labels, oof.folds, beta=beta, weights=threshold_w)
+        for name, p in probs.items()
+    }
+    thresholds = {
+        name: select_thresholds(p, labels, prior_weight=priors[name][0], beta=beta, weights=threshold_w)[
+            0
+        ].tolist()
+        for name, p in probs.items()
+    }
     registers = [r.register for r in data.rows]
     data_label = folds_label or f"{len(np.unique(oof.folds))}-fold CV over training rows"
     cv: dict[str, EvalReport] = {}
     cv_pred: dict[str, np.ndarray] = {}
     for name, p in probs.items():
-        cv_pred[name] = cv_predictions(p, labels, oof.folds, prior_weight=priors[name][0], beta=beta,
-                                       weights=threshold_w)
-        cv[name] = evaluate_matrix(labels, cv_pred[name], code_ids, coder=name, data=data_label, registers=registers)
-    cv["rules"] = evaluate_matrix(labels, data.features.rules > 0, code_ids, coder="rules", data="training rows",
-                                  registers=registers)
+        cv_pred[name] = cv_predictions(
+            p, labels, oof.folds, prior_weight=priors[name][0], beta=beta, weights=threshold_w
+        )
+        cv[name] = evaluate_matrix(
+            labels, cv_pred[name], code_ids, coder=name, data=data_label, registers=registers
+        )
+    cv["rules"] = evaluate_matrix(
+        labels, data.features.rules > 0, code_ids, coder="rules", data="training rows", registers=registers
+    )
     calibration_rows = np.flatnonzero(data.calibration)
     if len(calibration_rows):
         cv["combined (interview/survey-like rows)"] = evaluate_matrix(
-            labels[calibration_rows], cv_pred["combined"][calibration_rows], code_ids, coder="combined",
+            labels[calibration_rows],
+            cv_pred["combined"][calibration_rows],
+            code_ids,
+            coder="combined",
             data=f"{data_label}, rows like transcribed speech and survey comments",
-            registers=[registers[i] for i in calibration_rows])
+            registers=[registers[i] for i in calibration_rows],
+        )
     stance_model, stance_cv = fit_stance(data, clf, oof.folds)
     bundle = CoderBundle(
-        code_ids=list(code_ids), families=families, codebook_version=codebook.version_tag,
-        embedder_spec=embedder_spec(embedder), pipeline=pipeline, similarity=sim, classifier=clf,
-        stacker=stacker, thresholds=thresholds,
+        code_ids=list(code_ids),
+        families=families,
+        codebook_version=codebook.version_tag,
+        embedder_spec=embedder_spec(embedder),
+        pipeline=pipeline,
+        similarity=sim,
+        classifier=clf,
+        stacker=stacker,
+        thresholds=thresholds,
         tfidf_embedder=embedder if isinstance(embedder, TfidfEmbedder) else None,
-        stance=stance_model, cooc=cooc, beta=beta,
+        stance=stance_model,
+        cooc=cooc,
+        beta=beta,
     )
-    possible = possible_mask(p_comb, np.asarray(thresholds["combined"]),
-                             floor=bundle.possible["floor"], per_segment=int(bundle.possible["per_segment"]))
+    possible = possible_mask(
+        p_comb,
+        np.asarray(thresholds["combined"]),
+        floor=bundle.possible["floor"],
+        per_segment=int(bundle.possible["per_segment"]),
+    )
     gold = labels == 1
     notes = {
         "threshold_prior_weight": {name: {"chosen": pw, "cv_fbeta": s} for name, (pw, s) in priors.items()},
@@ -384,9 +503,12 @@ def finish_bundle(codebook: Codebook, data: TrainingSet, oof: OutOfFold, *, clf:
         "stacker_inputs_cv_average_precision": stacker_cv,
         "possible_tier_cv": {
             "mean_per_segment": round(float(possible.sum(axis=1).mean()), 3),
-            "recall_suggested": round(float((cv_pred["combined"].astype(bool) & gold).sum() / max(gold.sum(), 1)), 4),
-            "recall_suggested_or_possible": round(float(((cv_pred["combined"].astype(bool) | possible) & gold).sum()
-                                                        / max(gold.sum(), 1)), 4),
+            "recall_suggested": round(
+                float((cv_pred["combined"].astype(bool) & gold).sum() / max(gold.sum(), 1)), 4
+            ),
+            "recall_suggested_or_possible": round(
+                float(((cv_pred["combined"].astype(bool) | possible) & gold).sum() / max(gold.sum(), 1)), 4
+            ),
         },
     }
     if isinstance(embedder, TfidfEmbedder):
@@ -394,11 +516,16 @@ def finish_bundle(codebook: Codebook, data: TrainingSet, oof: OutOfFold, *, clf:
     return FitResult(bundle, cv, training_cache(data, oof), notes)
 
 
-def fit_stance(data: TrainingSet, clf: ClassifierModel, folds: np.ndarray) -> tuple[StanceModel, dict[str, Any]]:
+def fit_stance(
+    data: TrainingSet, clf: ClassifierModel, folds: np.ndarray
+) -> tuple[StanceModel, dict[str, Any]]:
     """The stance model on every labelled (passage, barrier code) pair, with its CV accuracy."""
     rows, cols = np.nonzero(data.stance >= 0)
     if len(rows) < 20 or len(set(data.stance[rows, cols].tolist())) < 2:
-        return StanceModel(), {"pairs": int(len(rows)), "note": "too few stance labels: every barrier is a hindrance"}
+        return StanceModel(), {
+            "pairs": int(len(rows)),
+            "note": "too few stance labels: every barrier is a hindrance",
+        }
     stances = [STANCES[int(v)] for v in data.stance[rows, cols]]
     words = stance_words(clf.vectorizer, [data.features.lemmas[i] for i in rows])
     texts = [data.features.texts[i] for i in rows]
@@ -409,23 +536,34 @@ def fit_stance(data: TrainingSet, clf: ClassifierModel, folds: np.ndarray) -> tu
         train, test = folds[rows] != k, folds[rows] == k
         if not test.any() or len({stances[i] for i in np.flatnonzero(train)}) < 2:
             continue
-        model = StanceModel().fit(_subset_rows(words, np.flatnonzero(train)), [texts[i] for i in np.flatnonzero(train)],
-                                  emb[train], [stances[i] for i in np.flatnonzero(train)], row_weights=weights[train])
-        predicted = model.predict(_subset_rows(words, np.flatnonzero(test)), [texts[i] for i in np.flatnonzero(test)],
-                                  emb[test])
+        model = StanceModel().fit(
+            _subset_rows(words, np.flatnonzero(train)),
+            [texts[i] for i in np.flatnonzero(train)],
+            emb[train],
+            [stances[i] for i in np.flatnonzero(train)],
+            row_weights=weights[train],
+        )
+        predicted = model.predict(
+            _subset_rows(words, np.flatnonzero(test)), [texts[i] for i in np.flatnonzero(test)], emb[test]
+        )
         correct += sum(p == stances[i] for p, i in zip(predicted, np.flatnonzero(test), strict=True))
     model = StanceModel().fit(words, texts, emb, stances, row_weights=weights)
     counts = {s: stances.count(s) for s in STANCES}
-    return model, {"pairs": len(stances), "cv_accuracy": round(correct / len(stances), 4),
-                   "majority_share": round(max(counts.values()) / len(stances), 4), "counts": counts}
+    return model, {
+        "pairs": len(stances),
+        "cv_accuracy": round(correct / len(stances), 4),
+        "majority_share": round(max(counts.values()) / len(stances), 4),
+        "counts": counts,
+    }
 
 
 def _subset_rows(rows: Any, index: np.ndarray) -> Any:
     from hoi_nlp.coding.text_vectors import SparseRows
 
     sub = rows.to_scipy()[index].tocsr()
-    return SparseRows(sub.indptr.astype(np.int64), sub.indices.astype(np.int64), sub.data.astype(np.float64),
-                      sub.shape[1])
+    return SparseRows(
+        sub.indptr.astype(np.int64), sub.indices.astype(np.int64), sub.data.astype(np.float64), sub.shape[1]
+    )
 
 
 # ---------------------------------------------------------------- the training cache
@@ -442,8 +580,12 @@ def training_cache(data: TrainingSet, oof: OutOfFold) -> dict[str, np.ndarray]:
         "origins": join_texts([r.origin for r in rows]),
         "registers": join_texts([r.register for r in rows]),
         "groups": join_texts(data.groups),
-        "questions": join_texts([context.pool.texts[q] if context is not None and q >= 0 else ""
-                                 for q in (context.question if context is not None else [-1] * len(rows))]),
+        "questions": join_texts(
+            [
+                context.pool.texts[q] if context is not None and q >= 0 else ""
+                for q in (context.question if context is not None else [-1] * len(rows))
+            ]
+        ),
         "n_rows": np.asarray([len(rows)], dtype=np.int64),
         "rules": data.features.rules.astype(np.float16),
         "labels": np.packbits(data.labels.astype(bool), axis=1),
@@ -480,22 +622,46 @@ def load_cached_training(model_dir: str | Path, bundle: CoderBundle) -> CachedTr
     questions = split_texts(arrays["questions"], n)
     labels = np.unpackbits(arrays["labels"], axis=1, count=c).astype(np.int8)
     stance = arrays["stance"].astype(np.int8)
-    rows = [LabelledRow(id=ids[i], text=texts[i], codes=tuple(bundle.code_ids[j] for j in np.flatnonzero(labels[i])),
-                        register=registers[i], origin=origins[i], context=questions[i],
-                        stance={bundle.code_ids[j]: STANCES[int(stance[i, j])] for j in np.flatnonzero(stance[i] >= 0)})
-            for i in range(n)]
+    rows = [
+        LabelledRow(
+            id=ids[i],
+            text=texts[i],
+            codes=tuple(bundle.code_ids[j] for j in np.flatnonzero(labels[i])),
+            register=registers[i],
+            origin=origins[i],
+            context=questions[i],
+            stance={bundle.code_ids[j]: STANCES[int(stance[i, j])] for j in np.flatnonzero(stance[i] >= 0)},
+        )
+        for i in range(n)
+    ]
     embeddings = bundle.similarity.exemplars.astype(np.float32)
     if embeddings.shape[0] != n:
-        raise ModelError("the coder's training cache does not match its exemplars", path=str(model_dir),
-                         hint="retrain with `hoi train`")
-    features = TextFeatures(embeddings, lemmas, arrays["rules"].astype(np.float32), [{} for _ in range(n)], texts)
-    data = TrainingSet(rows, features, labels, arrays["weights"].astype(np.float64),
-                       arrays["calibration"].astype(bool), groups, stance)
-    oof = OutOfFold(arrays["oof.sim_z"].astype(np.float64), arrays["oof.decision"].astype(np.float64),
-                    arrays["oof.question_decision"].astype(np.float64),
-                    arrays["oof.neighbour_decision"].astype(np.float64),
-                    arrays["oof.has_question"].astype(np.float64), arrays["oof.has_neighbours"].astype(np.float64),
-                    arrays["oof.folds"].astype(np.int64))
+        raise ModelError(
+            "the coder's training cache does not match its exemplars",
+            path=str(model_dir),
+            hint="retrain with `hoi train`",
+        )
+    features = TextFeatures(
+        embeddings, lemmas, arrays["rules"].astype(np.float32), [{} for _ in range(n)], texts
+    )
+    data = TrainingSet(
+        rows,
+        features,
+        labels,
+        arrays["weights"].astype(np.float64),
+        arrays["calibration"].astype(bool),
+        groups,
+        stance,
+    )
+    oof = OutOfFold(
+        arrays["oof.sim_z"].astype(np.float64),
+        arrays["oof.decision"].astype(np.float64),
+        arrays["oof.question_decision"].astype(np.float64),
+        arrays["oof.neighbour_decision"].astype(np.float64),
+        arrays["oof.has_question"].astype(np.float64),
+        arrays["oof.has_neighbours"].astype(np.float64),
+        arrays["oof.folds"].astype(np.int64),
+    )
     return CachedTraining(data, oof)
 
 
@@ -519,16 +685,36 @@ def fit_bundle(
     data = training_set(codebook, rows, embedder=embedder, cache=cache, pipeline=pipeline)
     progress("analysing texts", 1, 1)
     profiles = embed_cached([c.profile_text() for c in codebook.codes], embedder, cache, kind="query")
-    template = ClassifierModel(seed=seed).fit_vectorizer(data.features.lemmas).fit_scaling(data.features.embeddings)
+    template = (
+        ClassifierModel(seed=seed).fit_vectorizer(data.features.lemmas).fit_scaling(data.features.embeddings)
+    )
     sparse = template.sparse_block(data.features.lemmas, data.features.rules).to_scipy()
     fold_of = group_folds(data.groups, folds, seed)
-    oof, last = cross_fit(data, profiles, code_ids, template=template, sparse=sparse, folds=fold_of, seed=seed,
-                          progress=progress)
-    clf = _classifier(template, seed).fit(data.features, data.labels, code_ids, row_weights=data.weights,
-                                          start=last, sparse=sparse)
+    oof, last = cross_fit(
+        data,
+        profiles,
+        code_ids,
+        template=template,
+        sparse=sparse,
+        folds=fold_of,
+        seed=seed,
+        progress=progress,
+    )
+    clf = _classifier(template, seed).fit(
+        data.features, data.labels, code_ids, row_weights=data.weights, start=last, sparse=sparse
+    )
     progress("final fit", 1, 1)
-    return finish_bundle(codebook, data, oof, clf=clf, profiles=profiles, embedder=embedder, pipeline=pipeline,
-                         seed=seed, folds_label=f"{folds}-fold CV over training rows")
+    return finish_bundle(
+        codebook,
+        data,
+        oof,
+        clf=clf,
+        profiles=profiles,
+        embedder=embedder,
+        pipeline=pipeline,
+        seed=seed,
+        folds_label=f"{folds}-fold CV over training rows",
+    )
 
 
 def embedder_spec(embedder: Embedder) -> dict[str, str]:
@@ -562,8 +748,16 @@ def train_coder(
         raise ModelError(f"only {len(rows)} labelled texts: too few to train", hint="add training data")
     if isinstance(embedder, TfidfEmbedder) and embedder.model_id.endswith("unfitted"):
         embedder.fit([r.text for r in rows])
-    result = fit_bundle(codebook, rows, embedder=embedder, cache=cache, folds=folds, seed=seed, pipeline=pipeline,
-                        progress=progress)
+    result = fit_bundle(
+        codebook,
+        rows,
+        embedder=embedder,
+        cache=cache,
+        folds=folds,
+        seed=seed,
+        pipeline=pipeline,
+        progress=progress,
+    )
     manifest = _manifest(codebook, rows, train_paths, extra, result, folds=folds, seed=seed)
     out = save_bundle(result.bundle, out_dir, manifest, result.training)
     manifest = read_manifest(out)
@@ -580,25 +774,53 @@ def study_rows(rows: Iterable[LabelledRow]) -> list[LabelledRow]:
     out = []
     for row in rows:
         if row.text.strip():
-            out.append(LabelledRow(row.id, row.text, row.codes, row.register, row.kind, STUDY_ORIGIN,
-                                   context=row.context, stance=row.stance, dialogue=row.dialogue, turn=row.turn))
+            out.append(
+                LabelledRow(
+                    row.id,
+                    row.text,
+                    row.codes,
+                    row.register,
+                    row.kind,
+                    STUDY_ORIGIN,
+                    context=row.context,
+                    stance=row.stance,
+                    dialogue=row.dialogue,
+                    turn=row.turn,
+                )
+            )
     return out
 
 
 def _concat_sets(a: TrainingSet, b: TrainingSet) -> TrainingSet:
     fa, fb = a.features, b.features
-    features = TextFeatures(np.vstack([fa.embeddings, fb.embeddings]), fa.lemmas + fb.lemmas,
-                            np.vstack([fa.rules, fb.rules]), fa.evidence + fb.evidence, fa.texts + fb.texts)
-    return TrainingSet(a.rows + b.rows, features, np.vstack([a.labels, b.labels]), np.r_[a.weights, b.weights],
-                       np.r_[a.calibration, b.calibration], a.groups + b.groups, np.vstack([a.stance, b.stance]))
+    features = TextFeatures(
+        np.vstack([fa.embeddings, fb.embeddings]),
+        fa.lemmas + fb.lemmas,
+        np.vstack([fa.rules, fb.rules]),
+        fa.evidence + fb.evidence,
+        fa.texts + fb.texts,
+    )
+    return TrainingSet(
+        a.rows + b.rows,
+        features,
+        np.vstack([a.labels, b.labels]),
+        np.r_[a.weights, b.weights],
+        np.r_[a.calibration, b.calibration],
+        a.groups + b.groups,
+        np.vstack([a.stance, b.stance]),
+    )
 
 
 def _concat_oof(a: OutOfFold, b: OutOfFold) -> OutOfFold:
-    return OutOfFold(np.concatenate([a.sim_z, b.sim_z], axis=1), np.vstack([a.decision, b.decision]),
-                     np.vstack([a.question_decision, b.question_decision]),
-                     np.vstack([a.neighbour_decision, b.neighbour_decision]),
-                     np.r_[a.has_question, b.has_question], np.r_[a.has_neighbours, b.has_neighbours],
-                     np.r_[a.folds, b.folds])
+    return OutOfFold(
+        np.concatenate([a.sim_z, b.sim_z], axis=1),
+        np.vstack([a.decision, b.decision]),
+        np.vstack([a.question_decision, b.question_decision]),
+        np.vstack([a.neighbour_decision, b.neighbour_decision]),
+        np.r_[a.has_question, b.has_question],
+        np.r_[a.has_neighbours, b.has_neighbours],
+        np.r_[a.folds, b.folds],
+    )
 
 
 def micro_average_precision(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -622,10 +844,20 @@ class StudyFit:
     classifier_start: LinearWeights | None
 
 
-def choose_study_weight(base: CachedTraining, study: TrainingSet, *, template: ClassifierModel, sparse: Any,
-                        profiles: np.ndarray, code_ids: Sequence[str], start: LinearWeights | None, seed: int,
-                        candidates: Sequence[float] = STUDY_WEIGHTS, progress: ProgressFn = _no_progress,
-                        max_folds: int = 5) -> StudyFit:
+def choose_study_weight(
+    base: CachedTraining,
+    study: TrainingSet,
+    *,
+    template: ClassifierModel,
+    sparse: Any,
+    profiles: np.ndarray,
+    code_ids: Sequence[str],
+    start: LinearWeights | None,
+    seed: int,
+    candidates: Sequence[float] = STUDY_WEIGHTS,
+    progress: ProgressFn = _no_progress,
+    max_folds: int = 5,
+) -> StudyFit:
     """Cross-validate the study weight over the study rows (folds grouped by interview)."""
     n_base, n_study = len(base.data), len(study)
     n_folds = int(min(max_folds, max(2, n_study // 5)))
@@ -648,20 +880,35 @@ def choose_study_weight(base: CachedTraining, study: TrainingSet, *, template: C
             row_w = np.r_[base.data.weights, np.full(len(kept), weight)]
             clf = _classifier(template, seed)
             clf.code_ids = list(code_ids)
-            clf.weights, _ = fit_multilabel(sparse[train], clf.dense_block(all_embeddings[train]), all_labels[train],
-                                            c=clf.c, row_weights=row_w, start=weights)
+            clf.weights, _ = fit_multilabel(
+                sparse[train],
+                clf.dense_block(all_embeddings[train]),
+                all_labels[train],
+                c=clf.c,
+                row_weights=row_w,
+                start=weights,
+            )
             weights = clf.weights
             test = n_base + held
-            oof.decision[held] = clf.decision_from_blocks(_rows(sparse, test), clf.dense_block(all_embeddings[test]))
-            _context_decisions(study.features.context, _pool_decisions(clf, study.features.context), held, oof)
-            sim = SimilarityModel(seed=seed).fit(code_ids, profiles, all_embeddings[train], all_labels[train],
-                                                 row_ids=train)
+            oof.decision[held] = clf.decision_from_blocks(
+                _rows(sparse, test), clf.dense_block(all_embeddings[test])
+            )
+            _context_decisions(
+                study.features.context, _pool_decisions(clf, study.features.context), held, oof
+            )
+            sim = SimilarityModel(seed=seed).fit(
+                code_ids, profiles, all_embeddings[train], all_labels[train], row_ids=train
+            )
             oof.sim_z[:, held] = sim.zscores(sim.raw_scores(study.features.embeddings[held]))
             done += 1
             progress("choosing the study weight", done, total)
         scores[float(weight)] = round(micro_average_precision(study.labels, oof.decision), 4)
-        logger.info("study weight %g: out-of-fold average precision %.4f on %d study passages", weight,
-                    scores[float(weight)], n_study)
+        logger.info(
+            "study weight %g: out-of-fold average precision %.4f on %d study passages",
+            weight,
+            scores[float(weight)],
+            n_study,
+        )
         if best is None or scores[float(weight)] > best.scores.get(best.weight, -1.0) + 1e-4:
             best = StudyFit(float(weight), scores, oof, weights)
     assert best is not None
@@ -682,26 +929,38 @@ def train_with_study(
     study_paths: Sequence[str | Path] = (),
     progress: ProgressFn = _no_progress,
 ) -> TrainReport:
-    """Add the study's labelled passages to the base model in ``base_dir`` (weighted by CV); save to ``out_dir``."""
+    """Add the study's passages to the base model in ``base_dir`` (weighted by CV); save to ``out_dir``."""
     from hoi_nlp.coding.model_io import bundle_embedder, check_codebook
 
     started = time.perf_counter()
     rows = merge_duplicates(study_rows(study))
     if not rows:
-        raise ModelError("no labelled study passages to train with", hint="give a JSONL file with id, text and codes")
+        raise ModelError(
+            "no labelled study passages to train with", hint="give a JSONL file with id, text and codes"
+        )
     base_bundle = load_bundle(base_dir)
     check_codebook(base_bundle, codebook, model_dir=base_dir)
     embedder = embedder or bundle_embedder(base_bundle)
     if embedder.model_id != base_bundle.embedder_spec["model_id"]:
-        raise ModelError(f"the base coder was trained with embeddings {base_bundle.embedder_spec['model_id']!r}, "
-                         f"not {embedder.model_id!r}", path=str(base_dir), hint="retrain it with `hoi train`")
+        raise ModelError(
+            f"the base coder was trained with embeddings {base_bundle.embedder_spec['model_id']!r}, "
+            f"not {embedder.model_id!r}",
+            path=str(base_dir),
+            hint="retrain it with `hoi train`",
+        )
     progress("loading the base model", 0, 1)
     base = load_cached_training(base_dir, base_bundle)
     base_texts = {" ".join(t.split()) for t in base.data.features.texts}
     rows = [r for r in rows if " ".join(r.text.split()) not in base_texts] or rows
     progress("analysing study passages", 0, 1)
-    study_set = training_set(codebook, rows, embedder=embedder, cache=cache, pipeline=base_bundle.pipeline,
-                             rule_coder=RuleCoder(codebook, pipeline=base_bundle.pipeline))
+    study_set = training_set(
+        codebook,
+        rows,
+        embedder=embedder,
+        cache=cache,
+        pipeline=base_bundle.pipeline,
+        rule_coder=RuleCoder(codebook, pipeline=base_bundle.pipeline),
+    )
     progress("analysing study passages", 1, 1)
     code_ids = codebook.code_ids
     template = _classifier(base_bundle.classifier, seed)
@@ -712,34 +971,72 @@ def train_with_study(
     sparse = sp.vstack([base_sparse, study_sparse], format="csr")
     profiles = base_bundle.similarity.profiles.astype(np.float32)
     start = base_bundle.classifier.weights
-    start = LinearWeights(start.sparse_w.astype(np.float64), start.dense_w.astype(np.float64),
-                          start.bias.astype(np.float64)) if start is not None else None
-    fit = choose_study_weight(base, study_set, template=template, sparse=sparse, profiles=profiles,
-                              code_ids=code_ids, start=start, seed=seed, candidates=candidates, progress=progress)
+    start = (
+        LinearWeights(
+            start.sparse_w.astype(np.float64), start.dense_w.astype(np.float64), start.bias.astype(np.float64)
+        )
+        if start is not None
+        else None
+    )
+    fit = choose_study_weight(
+        base,
+        study_set,
+        template=template,
+        sparse=sparse,
+        profiles=profiles,
+        code_ids=code_ids,
+        start=start,
+        seed=seed,
+        candidates=candidates,
+        progress=progress,
+    )
     study_set.weights = np.full(len(study_set), fit.weight)
     data = _concat_sets(base.data, study_set)
     base_folds = int(base.oof.folds.max()) + 1
     fit.oof.folds = fit.oof.folds % base_folds
     oof = _concat_oof(base.oof, fit.oof)
-    clf = _classifier(template, seed).fit(data.features, data.labels, code_ids, row_weights=data.weights,
-                                          start=fit.classifier_start, sparse=sparse)
+    clf = _classifier(template, seed).fit(
+        data.features,
+        data.labels,
+        code_ids,
+        row_weights=data.weights,
+        start=fit.classifier_start,
+        sparse=sparse,
+    )
     progress("final fit", 1, 1)
-    result = finish_bundle(codebook, data, oof, clf=clf, profiles=profiles, embedder=embedder,
-                           pipeline=base_bundle.pipeline, seed=seed, beta=base_bundle.beta,
-                           folds_label=f"{base_folds}-fold CV (bundled rows: the base model's folds)",
-                           stacker_variants={"as the base model": base_bundle.stacker.extras})
+    result = finish_bundle(
+        codebook,
+        data,
+        oof,
+        clf=clf,
+        profiles=profiles,
+        embedder=embedder,
+        pipeline=base_bundle.pipeline,
+        seed=seed,
+        beta=base_bundle.beta,
+        folds_label=f"{base_folds}-fold CV (bundled rows: the base model's folds)",
+        stacker_variants={"as the base model": base_bundle.stacker.extras},
+    )
     if isinstance(embedder, TfidfEmbedder):
         result.bundle.meta["tfidf_fit_texts"] = base_bundle.meta.get("tfidf_fit_texts", [])
-    result.notes["study_weight"] = {"chosen": fit.weight, "cv_average_precision": fit.scores,
-                                    "study_passages": len(study_set)}
+    result.notes["study_weight"] = {
+        "chosen": fit.weight,
+        "cv_average_precision": fit.scores,
+        "study_passages": len(study_set),
+    }
     manifest = _manifest(codebook, data.rows, [], rows, result, folds=base_folds, seed=seed)
     base_manifest = read_manifest(base_dir)
     manifest["training_data"] = base_manifest.get("training_data", [])
-    manifest["base_model"] = {"path": str(Path(base_dir)), "model_version": base_manifest.get("model_version")}
+    manifest["base_model"] = {
+        "path": str(Path(base_dir)),
+        "model_version": base_manifest.get("model_version"),
+    }
     manifest["study_data"] = [_data_entry(p, codebook) for p in study_paths]
     out = save_bundle(result.bundle, out_dir, manifest, result.training)
     seconds = round(time.perf_counter() - started, 1)
-    logger.info("trained with %d study passages (weight %g) in %.1f s -> %s", len(study_set), fit.weight, seconds, out)
+    logger.info(
+        "trained with %d study passages (weight %g) in %.1f s -> %s", len(study_set), fit.weight, seconds, out
+    )
     return TrainReport(out, len(data), len(code_ids), seconds, result.cv, read_manifest(out))
 
 
@@ -767,11 +1064,25 @@ def train_from_rows(
     cache = cache if cache is not None else EmbeddingCache()
     if train_paths is None:
         base = Path(base_dir) if base_dir is not None else resolve_repo_path(settings.coding.model_dir)
-        return train_with_study(codebook, list(rows), embedder=embedder, base_dir=base, out_dir=out_dir, cache=cache,
-                                progress=progress)
+        return train_with_study(
+            codebook,
+            list(rows),
+            embedder=embedder,
+            base_dir=base,
+            out_dir=out_dir,
+            cache=cache,
+            progress=progress,
+        )
     embedder = embedder or get_embedder(settings.embeddings)
-    return train_coder(codebook, train_paths=list(train_paths), extra_rows=rows, embedder=embedder, out_dir=out_dir,
-                       cache=cache, progress=progress)
+    return train_coder(
+        codebook,
+        train_paths=list(train_paths),
+        extra_rows=rows,
+        embedder=embedder,
+        out_dir=out_dir,
+        cache=cache,
+        progress=progress,
+    )
 
 
 def default_train_paths() -> list[Path]:
@@ -784,8 +1095,16 @@ def default_train_paths() -> list[Path]:
 # ---------------------------------------------------------------- manifest
 
 
-def _manifest(codebook: Codebook, rows: Sequence[LabelledRow], train_paths: Sequence[str | Path],
-              extra: Sequence[LabelledRow], result: FitResult, *, folds: int, seed: int) -> dict[str, Any]:
+def _manifest(
+    codebook: Codebook,
+    rows: Sequence[LabelledRow],
+    train_paths: Sequence[str | Path],
+    extra: Sequence[LabelledRow],
+    result: FitResult,
+    *,
+    folds: int,
+    seed: int,
+) -> dict[str, Any]:
     bundle, cv = result.bundle, result.cv
     return {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -816,8 +1135,13 @@ def _manifest(codebook: Codebook, rows: Sequence[LabelledRow], train_paths: Sequ
 def _hyperparameters(bundle: CoderBundle) -> dict[str, Any]:
     clf, sim = bundle.classifier, bundle.similarity
     return {
-        "classifier": {**clf.params(), "class_weight": "balanced", "word_ngrams": [1, 2], "char_wb_ngrams": [3, 5],
-                       "vocabulary": {"words": len(clf.vectorizer or []), "chars": len(clf.char_vectorizer or [])}},
+        "classifier": {
+            **clf.params(),
+            "class_weight": "balanced",
+            "word_ngrams": [1, 2],
+            "char_wb_ngrams": [3, 5],
+            "vocabulary": {"words": len(clf.vectorizer or []), "chars": len(clf.char_vectorizer or [])},
+        },
         "similarity": {"top_k": sim.top_k, "tau": sim.tau},
         "stacker": {"c": bundle.stacker.c, "family_slopes": True, "extras": list(bundle.stacker.extras)},
         "stance": {"c": bundle.stance.c, "fitted": bundle.stance.weights is not None},
