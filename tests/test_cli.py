@@ -83,5 +83,6 @@ def test_code_jsonl_contract_with_rules(tmp_path):
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line["id"] for line in lines] == [1, "b"]
     assert lines[0]["codes"][0]["code"] == "barrier.it_integration"
-    assert set(lines[0]["codes"][0]) == {"code", "confidence", "method"}
+    # barrier codes carry their stance (issue 17; the rule coder has no stance model: "hindrance")
+    assert set(lines[0]["codes"][0]) == {"code", "confidence", "method", "stance"}
     assert lines[1]["codes"] == []
