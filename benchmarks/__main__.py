@@ -16,6 +16,9 @@ Suites (``--suites``, default all but ``stages``):
 
 Every figure comes from a fresh process; wall times on a machine shared with other jobs include
 waiting for a core, CPU times do not. Prints Markdown.
+
+``python -m benchmarks --learning-curve [...]`` runs the coder's learning curve on the hard set
+instead (benchmarks/bench_learning_curve.py; its options follow ``--learning-curve``).
 """
 
 from __future__ import annotations
@@ -121,6 +124,12 @@ def machine() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--learning-curve" in argv:
+        from benchmarks.bench_learning_curve import main as learning_curve
+
+        learning_curve([a for a in argv if a != "--learning-curve"])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     parser.add_argument("--suites", nargs="+", choices=SUITES, default=list(DEFAULT_SUITES))

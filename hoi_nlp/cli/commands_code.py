@@ -13,7 +13,8 @@ from hoi_nlp.cli._options import CODEBOOK_OPT, CODER_OPT, SETTINGS_OPT, study_in
 @app.command("code")
 @handle_errors
 def code_command(
-    study: Path | None = typer.Argument(None, help="Code a study's segments (its folder or workspace) instead."),
+    study: Path | None = typer.Argument(
+        None, help="Code a study's segments (its folder or workspace) instead."),
     input: Path | None = typer.Option(None, "--input", "-i", help="JSONL: one {\"id\", \"text\"} per line."),
     output: Path | None = typer.Option(None, "--output", "-o", help="JSONL with the codes added (atomic)."),
     coder: str | None = CODER_OPT,
@@ -22,14 +23,18 @@ def code_command(
     min_confidence: float | None = typer.Option(None, min=0.0, max=1.0,
                                                 help="Replace the per-code thresholds by one cut-off."),
     batch_size: int = typer.Option(512, min=1, help="Texts coded per batch."),
+    possible: bool = typer.Option(False, "--possible", help="Also list below-threshold candidates "
+                                  "(\"possible\", as the review app shows them) per line."),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Code texts: a JSONL file (--input/--output) or, given STUDY, the study's segments (a stage).
 
-    JSONL contract: each output line repeats "id" and "text" and adds
-    "codes": [{"code", "confidence", "method"}].
+    JSONL contract: each input line is {"id", "text"} with an optional "context" (the question the
+    text answers: it informs the scores, never adds a code by itself); each output line repeats
+    "id" and "text" and adds "codes": [{"code", "confidence", "method"}], barrier codes with
+    "stance" (hindrance, precondition, overcome or rating).
     """
-    from hoi_nlp.coding.training.data import read_code_input, write_coded
+    from hoi_nlp.coding.training.data import read_code_contexts, read_code_input, write_coded
     from hoi_nlp.errors import InputFormatError
     from hoi_nlp.stages.study import code_texts, load_run_codebook, load_run_settings
 
@@ -41,10 +46,12 @@ def code_command(
                                hint="see `hoi code --help`")
     items = read_code_input(input)
     run_settings = load_run_settings(settings)
-    assignments = code_texts([(key, text) for key, text, _ in items], load_run_codebook(codebook), run_settings,
-                             coder_name=coder, model_dir=model_dir, min_confidence=min_confidence,
-                             batch_size=batch_size)
-    write_coded(output, items, assignments)
+    assignments = code_texts([(key, text) for key, text, _ in items], load_run_codebook(codebook),
+                             run_settings, coder_name=coder, model_dir=model_dir,
+                             min_confidence=min_confidence, batch_size=batch_size,
+                             contexts=read_code_contexts(input))
+    write_coded(output, items, assignments, with_possible=possible)
+    assignments = [a for a in assignments if getattr(a, "tier", "suggested") != "possible"]
     coded = len({a.segment_id for a in assignments})
     name = coder or run_settings.coding.coder
     echo(f"coded {len(items)} texts with {name}: {len(assignments)} codes on {coded} texts -> {output}")
@@ -53,7 +60,8 @@ def code_command(
 @app.command("evaluate")
 @handle_errors
 def evaluate_command(
-    data: Path | None = typer.Option(None, "--data", "-d", help="Labelled JSONL (default: corpora/eval/dev.jsonl)."),
+    data: list[Path] = typer.Option([], "--data", "-d", help="Labelled JSONL (repeatable; default: the "
+                                    "development sets corpora/eval/dev.jsonl and corpora/eval/hard.jsonl)."),
     coder: str = typer.Option("all", help="A coder name (rules, similarity, classifier, combined) or all."),
     codebook: Path | None = CODEBOOK_OPT,
     model_dir: Path | None = typer.Option(None, help="Trained coder folder (default: models/coder)."),
@@ -61,7 +69,12 @@ def evaluate_command(
     per_code: bool = typer.Option(True, "--per-code/--summary", help="Show one row per code."),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
-    """Score coders against analysts' codes: per-code P/R/F1 and kappa, per family, micro/macro F1."""
+    """Score coders against analysts' codes: per code P/R/F1 and kappa, per family and register, micro/macro.
+
+    Each labelled set is scored on its own: by default dev.jsonl (our own writing) and hard.jsonl
+    (written to resemble real material, blind to the training data), with questions as context
+    and, where the set has gold stances, the barrier stance accuracy.
+    """
     from hoi_nlp.coding.evaluate import evaluate_coders, format_table, write_reports
     from hoi_nlp.coding.registry import coder_names, make_coder
     from hoi_nlp.coding.training.data import load_labelled
@@ -69,25 +82,41 @@ def evaluate_command(
     from hoi_nlp.stages.study import load_run_codebook, load_run_settings
 
     names = coder_names() if coder == "all" else [coder]
-    path = data or REPO_ROOT / "corpora" / "eval" / "dev.jsonl"
-    if data is None and not path.is_file():
+    eval_dir = REPO_ROOT / "corpora" / "eval"
+    paths = list(data) or [p for p in (eval_dir / "dev.jsonl", eval_dir / "hard.jsonl") if p.is_file()]
+    if not paths:
         _print_cv(model_dir, names)
         return
     codebook_obj, run_settings = load_run_codebook(codebook), load_run_settings(settings)
     coders = {name: make_coder(name, codebook_obj, run_settings, model_dir=model_dir) for name in names}
-    rows = load_labelled(path, codebook=codebook_obj, unknown="drop")
-    reports = evaluate_coders(rows, coders, codebook_obj.code_ids, data=str(path))
-    echo(format_table(reports, per_code=per_code))
+    reports = []
+    for number, path in enumerate(paths):
+        rows = load_labelled(path, codebook=codebook_obj, unknown="drop")
+        found = evaluate_coders(rows, coders, codebook_obj.code_ids, data=str(path))
+        if number:
+            echo("")
+        echo(f"== {_set_label(path)}")
+        echo(format_table(found, per_code=per_code))
+        reports += found
     if output:
         echo(f"wrote {write_reports(reports, output)}")
+
+
+def _set_label(path: Path) -> str:
+    labels = {"dev.jsonl": "dev: our own writing, never trained on",
+              "hard.jsonl": "hard: written to resemble real material, blind to the training data, "
+                            "never trained on"}
+    return f"{path.name} ({labels[path.name]})" if path.name in labels else str(path)
 
 
 def _print_cv(model_dir: Path | None, names: list[str]) -> None:
     from hoi_nlp.coding.model_io import DEFAULT_MODEL_DIR, read_manifest
 
     manifest = read_manifest(model_dir or DEFAULT_MODEL_DIR)
-    echo("No dev set (corpora/eval/dev.jsonl) found: showing the CROSS-VALIDATION scores stored with the model")
-    echo(f"({manifest['folds']}-fold CV over {manifest['n_texts']} training texts; thresholds chosen on other folds).")
+    echo("No dev set (corpora/eval/dev.jsonl) found: "
+         "showing the CROSS-VALIDATION scores stored with the model")
+    echo(f"({manifest['folds']}-fold CV over {manifest['n_texts']} training texts; "
+         "thresholds chosen on other folds).")
     echo(f"{'coder':12s}{'micro P':>9s}{'micro R':>9s}{'micro F1':>10s}{'macro F1':>10s}")
     for name in names:
         cv = manifest["cv"].get(name)

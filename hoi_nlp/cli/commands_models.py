@@ -18,6 +18,12 @@ def train_command(
     data: list[Path] = typer.Option(
         [], "--data", help="Labelled JSONL (repeatable; default: corpora/train/*.jsonl)."
     ),
+    study_data: list[Path] = typer.Option(
+        [], "--study-data", help="Labelled passages from the study itself (JSONL, repeatable): added to the "
+        "base coder, weighted above its training data by a weight chosen by cross-validation. Needs --out."
+    ),
+    base: Path | None = typer.Option(None, "--base", help="With --study-data: the coder to add them to "
+                                     "(default: models/coder)."),
     include_reviews: Path | None = typer.Option(
         None, "--include-reviews", help="Study workspace whose analysts' decisions are added."
     ),
@@ -26,19 +32,36 @@ def train_command(
     update_manifest: bool = typer.Option(True, help="Update the [coder] table of models/models.toml."),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
-    """Train the similarity, classifier and combined coders and save them with a manifest."""
+    """Train the similarity, classifier and combined coders and save them with a manifest.
+
+    With --study-data the study's labelled passages are added to a trained coder (--base) in
+    well under the time of a full training: only the classifier is refitted.
+    """
+    from hoi_nlp.cli._progress import ProgressDisplay
     from hoi_nlp.coding.evaluate import format_table
     from hoi_nlp.coding.model_io import DEFAULT_MODEL_DIR, update_models_toml
+    from hoi_nlp.errors import InputFormatError
     from hoi_nlp.stages.retrain import train_stage
     from hoi_nlp.stages.study import load_run_codebook, load_run_settings
 
+    if study_data and out is None:
+        raise InputFormatError("--study-data needs --out: a coder trained on a study's passages belongs "
+                               "to the study, not to models/coder",
+                               hint="add --out FOLDER (e.g. outputs/coder-mystudy)")
     out_dir = out or DEFAULT_MODEL_DIR
-    report = train_stage(load_run_codebook(codebook), load_run_settings(settings), data=data,
-                         review_workspace=include_reviews, out_dir=out_dir, folds=folds, seed=seed)
-    echo(format_table(list(report.cv.values()), per_code=False))
-    if update_manifest and Path(out_dir).resolve() == DEFAULT_MODEL_DIR.resolve():
-        update_models_toml(out_dir, report.manifest)
-    echo(f"trained on {report.n_rows} texts in {report.seconds:.0f} s -> {out_dir}")
+    with ProgressDisplay() as display:
+        result = train_stage(load_run_codebook(codebook), load_run_settings(settings), data=data,
+                             study_data=study_data, base_dir=base, review_workspace=include_reviews,
+                             out_dir=out_dir, folds=folds, seed=seed)
+    echo(display.summary())
+    echo(format_table([r for name, r in result.cv.items() if "rows)" not in name], per_code=False))
+    if update_manifest and not study_data and Path(out_dir).resolve() == DEFAULT_MODEL_DIR.resolve():
+        update_models_toml(out_dir, result.manifest)
+    weight = result.manifest.get("study_weight")
+    if weight:
+        echo(f"study passages: {weight['study_passages']}, weighted {weight['chosen']:g} "
+             f"(chosen by cross-validation: {weight['cv_average_precision']})")
+    echo(f"trained on {result.n_rows} texts in {result.seconds:.0f} s -> {out_dir}")
 
 
 @models_app.command("coder")

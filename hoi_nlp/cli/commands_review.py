@@ -244,14 +244,17 @@ def retrain_command(
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Retrain the coders with the analysts' reviewed quotes and re-score the study."""
+    from hoi_nlp.cli._progress import ProgressDisplay
     from hoi_nlp.stages.retrain import retrain_from_reviews
 
     inputs = study_inputs(study, None, codebook, settings)
-    summary = retrain_from_reviews(inputs.workspace, codebook=inputs.codebook, settings=inputs.settings,
-                                   rescore=not no_rescore)
+    with ProgressDisplay() as display:
+        summary = retrain_from_reviews(inputs.workspace, codebook=inputs.codebook, settings=inputs.settings,
+                                       rescore=not no_rescore)
+    echo(display.summary())
     echo(
-        f"Retrained on {summary['training_texts']} texts ({summary['reviewed_rows']} reviewed) "
-        f"in {summary['seconds']} s -> {summary['model_dir']}"
+        f"Retrained on {summary['training_texts']} texts ({summary['reviewed_rows']} reviewed, "
+        f"weighted {summary['study_weight'] or 1:g}) in {summary['seconds']} s -> {summary['model_dir']}"
     )
     for name, f1 in summary["cv_micro_f1"].items():
         echo(f"  CV micro-F1 {name}: {f1:.3f}")

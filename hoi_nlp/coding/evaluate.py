@@ -1,7 +1,10 @@
 """Agreement of coders with analysts: per-code P/R/F1 and kappa, per family and register, micro/macro.
 
 Everything works on binary matrices ``(n_texts, n_codes)``: analysts' codes against a
-coder's assigned codes. Kappa is sklearn's ``cohen_kappa_score`` on each code's binary labels.
+coder's assigned codes (its ``tier="possible"`` candidates never count). Kappa is Cohen's kappa
+on each code's binary labels (computed as scikit-learn's ``cohen_kappa_score`` does). Besides
+F1, reports carry F-beta for the beta the coder's thresholds were chosen for, and — on data
+with gold stances — the accuracy of the predicted barrier stance.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import cohen_kappa_score
 
 from hoi_nlp.records import CodeAssignment
 
@@ -31,6 +33,7 @@ class Scores:
     support: int
     predicted: int
     kappa: float | None = None
+    fbeta: float | None = None
 
 
 @dataclass
@@ -45,6 +48,8 @@ class EvalReport:
     per_code: dict[str, Scores] = field(default_factory=dict)
     per_family: dict[str, Scores] = field(default_factory=dict)
     per_register: dict[str, Scores] = field(default_factory=dict)
+    beta: float = 1.5
+    stance: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable form."""
@@ -58,15 +63,33 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return round(precision, 4), round(recall, 4), round(f1, 4)
 
 
-def scores(gold: np.ndarray, pred: np.ndarray, *, with_kappa: bool = False) -> Scores:
+def cohen_kappa(gold: np.ndarray, pred: np.ndarray) -> float:
+    """Cohen's kappa of two binary label vectors (0.0 when chance agreement is total, as scikit-learn)."""
+    gold, pred = gold.astype(bool).ravel(), pred.astype(bool).ravel()
+    n = len(gold)
+    if n == 0 or np.array_equal(gold, pred):
+        return 1.0
+    observed = float((gold == pred).mean())
+    p_gold, p_pred = float(gold.mean()), float(pred.mean())
+    expected = p_gold * p_pred + (1 - p_gold) * (1 - p_pred)
+    if expected >= 1.0:
+        return 0.0
+    return (observed - expected) / (1 - expected)
+
+
+def _fbeta(tp: int, fp: int, fn: int, beta: float) -> float:
+    b2 = beta * beta
+    denominator = (1 + b2) * tp + b2 * fn + fp
+    return round((1 + b2) * tp / denominator, 4) if denominator else 0.0
+
+
+def scores(gold: np.ndarray, pred: np.ndarray, *, with_kappa: bool = False, beta: float = 1.5) -> Scores:
     """Pooled scores of binary arrays of any shape."""
     gold, pred = gold.astype(bool), pred.astype(bool)
     tp, fp, fn = int((gold & pred).sum()), int((~gold & pred).sum()), int((gold & ~pred).sum())
-    kappa = None
-    if with_kappa:
-        kappa = 1.0 if np.array_equal(gold, pred) else float(cohen_kappa_score(gold.ravel(), pred.ravel()))
-        kappa = round(kappa, 4)
-    return Scores(*_prf(tp, fp, fn), support=int(gold.sum()), predicted=int(pred.sum()), kappa=kappa)
+    kappa = round(cohen_kappa(gold, pred), 4) if with_kappa else None
+    return Scores(*_prf(tp, fp, fn), support=int(gold.sum()), predicted=int(pred.sum()), kappa=kappa,
+                  fbeta=_fbeta(tp, fp, fn, beta))
 
 
 def evaluate_matrix(
@@ -77,18 +100,20 @@ def evaluate_matrix(
     coder: str,
     data: str,
     registers: Sequence[str] | None = None,
+    beta: float = 1.5,
 ) -> EvalReport:
     """Per-code, per-family, micro and macro scores; macro F1 averages codes with support.
 
     ``registers`` (one label per row, e.g. interview/survey/report) adds pooled scores per
     register; rows with an empty label are left out of that breakdown.
     """
-    per_code = {cid: scores(gold[:, j], pred[:, j], with_kappa=True) for j, cid in enumerate(code_ids)}
+    per_code = {cid: scores(gold[:, j], pred[:, j], with_kappa=True, beta=beta)
+                for j, cid in enumerate(code_ids)}
     families = sorted({cid.split(".", 1)[0] for cid in code_ids})
     per_family = {}
     for family in families:
         cols = [j for j, cid in enumerate(code_ids) if cid.split(".", 1)[0] == family]
-        per_family[family] = scores(gold[:, cols], pred[:, cols])
+        per_family[family] = scores(gold[:, cols], pred[:, cols], beta=beta)
     supported = [s.f1 for s in per_code.values() if s.support > 0]
     macro = round(float(np.mean(supported)), 4) if supported else 0.0
     per_register = {}
@@ -96,27 +121,30 @@ def evaluate_matrix(
         labels = np.asarray(registers, dtype=object)
         for register in sorted({r for r in labels if r}):
             rows = labels == register
-            per_register[register] = scores(gold[rows], pred[rows])
+            per_register[register] = scores(gold[rows], pred[rows], beta=beta)
     return EvalReport(
-        coder, data, int(gold.shape[0]), scores(gold, pred), macro, per_code, per_family, per_register
+        coder, data, int(gold.shape[0]), scores(gold, pred, beta=beta), macro, per_code, per_family,
+        per_register, beta=beta,
     )
 
 
 def assignments_matrix(
     assignments: Sequence[CodeAssignment], segment_ids: Sequence[str], code_ids: Sequence[str]
 ) -> np.ndarray:
-    """0/1 matrix of which codes were assigned to which segment."""
+    """0/1 matrix of which codes were assigned to which segment ("possible" candidates left out)."""
     rows = {sid: i for i, sid in enumerate(segment_ids)}
     cols = {cid: j for j, cid in enumerate(code_ids)}
     matrix = np.zeros((len(segment_ids), len(code_ids)), dtype=np.int8)
     for assignment in assignments:
+        if getattr(assignment, "tier", "suggested") == "possible":
+            continue
         if assignment.segment_id in rows and assignment.code_id in cols:
             matrix[rows[assignment.segment_id], cols[assignment.code_id]] = 1
     return matrix
 
 
 def format_table(reports: Sequence[EvalReport], *, per_code: bool = True) -> str:
-    """A plain-text table: per code (F1 and kappa per coder), per family and the summary rows."""
+    """A plain-text table: per code (F1 and kappa per coder), per family, per register, summary rows."""
     names = [r.coder for r in reports]
     head = f"{'code':44s}" + "".join(f"{n[:12]:>14s}{'κ':>7s}" for n in names) + f"{'n':>6s}"
     lines = [
@@ -136,14 +164,27 @@ def format_table(reports: Sequence[EvalReport], *, per_code: bool = True) -> str
     registers = reports[0].per_register if reports else {}
     for register in registers:
         counts = f"{registers[register].support:6d}"
-        cells = "".join(f"{r.per_register[register].f1:14.3f}{'':7s}" for r in reports)
-        lines.append(f"{'register ' + register + ' (micro F1)':44s}{cells}{counts}")
+        for label, attr in (("P", "precision"), ("R", "recall"), ("F1", "f1")):
+            cells = "".join(f"{getattr(r.per_register[register], attr):14.3f}{'':7s}" for r in reports)
+            name = f"register {register} micro {label}"
+            lines.append(f"{name:44s}{cells}{counts if label == 'F1' else ''}")
     if registers:
         lines.append("-" * len(head))
+    beta = reports[0].beta if reports else 1.5
     lines.append(f"{'micro P':44s}" + "".join(f"{r.micro.precision:14.3f}{'':7s}" for r in reports))
     lines.append(f"{'micro R':44s}" + "".join(f"{r.micro.recall:14.3f}{'':7s}" for r in reports))
     lines.append(f"{'micro F1':44s}" + "".join(f"{r.micro.f1:14.3f}{'':7s}" for r in reports))
+    lines.append(f"{f'micro F{beta:g} (the operating point)':44s}"
+                 + "".join(f"{(r.micro.fbeta or 0.0):14.3f}{'':7s}" for r in reports))
     lines.append(f"{'macro F1':44s}" + "".join(f"{r.macro_f1:14.3f}{'':7s}" for r in reports))
+    stance = next((r.stance for r in reports if r.stance), None)
+    if stance:
+        lines.append("-" * len(head))
+        lines.append(
+            f"barrier stance ({reports[-1].coder}): accuracy {stance['accuracy']:.3f} "
+            f"on {stance['pairs']} gold "
+            f"barrier codes (majority '{stance['majority']}' {stance['majority_share']:.3f}); "
+            f"{stance['detected_accuracy']:.3f} on the {stance['detected_pairs']} it also suggested")
     return "\n".join(lines)
 
 
@@ -188,24 +229,57 @@ def _write_csv(reports: Sequence[EvalReport], stream: Any) -> None:
 def evaluate_coders(
     rows: Sequence[Any], coders: dict[str, Any], code_ids: Sequence[str], *, data: str
 ) -> list[EvalReport]:
-    """Run each coder on labelled ``rows`` and score it; trained coders share one feature pass."""
-    from hoi_nlp.coding.base import text_segments
-    from hoi_nlp.coding.training.data import label_matrix
+    """Run each coder on labelled ``rows`` (with their questions as context) and score it.
+
+    Trained coders share one feature pass. Rows with gold stances add the stance accuracy of the
+    last trained coder.
+    """
+    from hoi_nlp.coding.base import code_segments, text_segments
+    from hoi_nlp.coding.training.data import label_matrix, row_contexts
 
     segments = text_segments([(f"row{i}", row.text) for i, row in enumerate(rows)])
     segment_ids = [seg.segment_id for seg in segments]
+    contexts = row_contexts(rows)
     gold = label_matrix(rows, code_ids)
+    registers = [getattr(row, "register", "") or "" for row in rows]
     shared: dict[int, Any] = {}
     reports = []
     for name, coder in coders.items():
+        beta = 1.5
         if hasattr(coder, "code_features"):
             key = id(coder.bundle)
             if key not in shared:
-                shared[key] = coder.features([seg.text for seg in segments])
+                shared[key] = coder.features([seg.text for seg in segments], contexts)
             assignments = coder.code_features(segments, shared[key])
+            beta = float(getattr(coder.bundle, "beta", beta))
         else:
-            assignments = coder.code(segments)
+            assignments = code_segments(coder, segments, contexts)
         pred = assignments_matrix(assignments, segment_ids, code_ids)
-        registers = [getattr(row, "register", "") or "" for row in rows]
-        reports.append(evaluate_matrix(gold, pred, code_ids, coder=name, data=data, registers=registers))
+        report = evaluate_matrix(gold, pred, code_ids, coder=name, data=data, registers=registers, beta=beta)
+        if hasattr(coder, "code_features") and any(getattr(r, "stance", None) for r in rows):
+            report.stance = stance_report(rows, coder.bundle.stances(shared[id(coder.bundle)]), assignments,
+                                          segment_ids)
+        reports.append(report)
     return reports
+
+
+def stance_report(rows: Sequence[Any], predicted: Sequence[str], assignments: Sequence[CodeAssignment],
+                  segment_ids: Sequence[str]) -> dict[str, Any]:
+    """Stance accuracy on the gold barrier codes, and on those the coder also suggested."""
+    index = {sid: i for i, sid in enumerate(segment_ids)}
+    suggested = {(index[a.segment_id], a.code_id): a.stance for a in assignments
+                 if a.segment_id in index and getattr(a, "tier", "suggested") == "suggested"}
+    pairs = [(i, code, stance) for i, row in enumerate(rows) for code, stance in (row.stance or {}).items()]
+    if not pairs:
+        return {}
+    correct = sum(predicted[i] == stance for i, _, stance in pairs)
+    detected = [(i, code, stance) for i, code, stance in pairs if (i, code) in suggested]
+    detected_correct = sum(suggested[(i, code)] == stance for i, code, stance in detected)
+    counts: dict[str, int] = {}
+    for _, _, stance in pairs:
+        counts[stance] = counts.get(stance, 0) + 1
+    majority = max(counts, key=counts.__getitem__)
+    return {"pairs": len(pairs), "accuracy": round(correct / len(pairs), 4), "majority": majority,
+            "majority_share": round(counts[majority] / len(pairs), 4), "counts": counts,
+            "detected_pairs": len(detected),
+            "detected_accuracy": round(detected_correct / len(detected), 4) if detected else 0.0}

@@ -2,23 +2,37 @@
 
 Texts go once through the spaCy pipeline (lemmas and rule matches share the Docs) and once
 through the embedder (cached), and the result is passed to the similarity coder, the
-classifier and the combiner alike.
+classifier and the combiner alike. Context texts (the question a unit answers, neighbouring
+units) are analysed the same way, once per distinct text, into :class:`ContextFeatures`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from hoi_nlp.codebook import Codebook
+from hoi_nlp.coding.base import CodingContext
 from hoi_nlp.coding.rules import RuleCoder
 from hoi_nlp.nlp.embed import Embedder, EmbeddingCache, embed_cached
 from hoi_nlp.records import Evidence
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ContextFeatures:
+    """Analysed context texts (``pool``) and, per row, which of them are its question and neighbours."""
+
+    pool: TextFeatures
+    question: np.ndarray  # (n,) index into pool, -1 without a question
+    neighbours: list[tuple[int, ...]] = field(default_factory=list)
+
+    def subset(self, idx: np.ndarray) -> ContextFeatures:
+        return ContextFeatures(self.pool, self.question[idx], [self.neighbours[i] for i in idx])
 
 
 @dataclass
@@ -29,6 +43,8 @@ class TextFeatures:
     lemmas: list[str]
     rules: np.ndarray
     evidence: list[dict[str, tuple[Evidence, ...]]]
+    texts: list[str] = field(default_factory=list)
+    context: ContextFeatures | None = None
 
     def __len__(self) -> int:
         return len(self.lemmas)
@@ -41,6 +57,8 @@ class TextFeatures:
             [self.lemmas[i] for i in idx],
             self.rules[idx],
             [self.evidence[i] for i in idx],
+            [self.texts[i] for i in idx] if self.texts else [],
+            self.context.subset(idx) if self.context is not None else None,
         )
 
 
@@ -71,12 +89,50 @@ def analyse_texts(
     cache: EmbeddingCache | None,
     rule_coder: RuleCoder | None = None,
     code_ids: Sequence[str] | None = None,
+    contexts: Sequence[CodingContext | None] | None = None,
 ) -> TextFeatures:
-    """Embed, lemmatise and rule-match ``texts``."""
+    """Embed, lemmatise and rule-match ``texts`` (and, given ``contexts``, their context texts)."""
     texts = list(texts)
     code_ids = list(code_ids or codebook.code_ids)
     rule_coder = rule_coder or RuleCoder(codebook)
     lemmas, rules, evidence = rule_features(texts, rule_coder, code_ids)
     embeddings = embed_cached(texts, embedder, cache, kind="passage")
     logger.info("analysed %d texts (%d rule hits)", len(texts), int((rules > 0).sum()))
-    return TextFeatures(embeddings, lemmas, rules, evidence)
+    features = TextFeatures(embeddings, lemmas, rules, evidence, texts)
+    if contexts is not None and any(contexts):
+        features.context = analyse_contexts(contexts, codebook=codebook, embedder=embedder, cache=cache,
+                                            rule_coder=rule_coder, code_ids=code_ids)
+    return features
+
+
+def analyse_contexts(
+    contexts: Sequence[CodingContext | None],
+    *,
+    codebook: Codebook,
+    embedder: Embedder,
+    cache: EmbeddingCache | None,
+    rule_coder: RuleCoder,
+    code_ids: Sequence[str],
+) -> ContextFeatures:
+    """Analyse each distinct question and neighbour text once; index them per row."""
+    pool_index: dict[str, int] = {}
+
+    def index_of(text: str) -> int:
+        text = text.strip()
+        if not text:
+            return -1
+        return pool_index.setdefault(text, len(pool_index))
+
+    question = np.full(len(contexts), -1, dtype=np.int64)
+    neighbours: list[tuple[int, ...]] = []
+    for i, context in enumerate(contexts):
+        if context is None:
+            neighbours.append(())
+            continue
+        question[i] = index_of(context.question)
+        neighbours.append(tuple(j for n in context.neighbours if (j := index_of(n)) >= 0))
+    pool_texts = list(pool_index)
+    lemmas, rules, evidence = rule_features(pool_texts, rule_coder, code_ids)
+    embeddings = embed_cached(pool_texts, embedder, cache, kind="passage")
+    pool = TextFeatures(embeddings, lemmas, rules, evidence, pool_texts)
+    return ContextFeatures(pool, question, neighbours)

@@ -1,9 +1,21 @@
-"""Save and load trained coder bundles (``models/coder/``) with a checked manifest.
+"""Save and load trained coder bundles (``models/coder/``): plain arrays and a checked manifest.
 
-``coder.joblib`` holds the fitted scikit-learn parts, exemplar vectors (float16) and
-thresholds; ``manifest.json`` records the training data (paths, sha256, rows), the codebook
-version, the embedder id, CV scores and the artefact's own sha256, which loading verifies.
-The embedding model itself is never stored: it is referenced by backend and id.
+A saved coder is three files, none of them a pickle:
+
+- ``coder.npz`` — what prediction needs, as numpy arrays: the TF-IDF vocabularies and idf
+  weights, the classifier's weights (float16) and Platt maps, the similarity model's profiles
+  and exemplar vectors (float16), the stacker's weights, the co-occurrence matrix, the stance
+  model;
+- ``training.npz`` — what retraining reuses so that it refits only what changes: the training
+  rows' texts, lemmas, rule hits, labels, stances, weights, questions and neighbours, and their
+  out-of-fold scores (the embeddings are the similarity model's exemplars in ``coder.npz``);
+- ``manifest.json`` — the training data (paths, sha256, rows), the codebook version, the
+  embedder id, hyperparameters, thresholds, CV scores and the sha256 of both array files,
+  which loading verifies.
+
+Loading reads the arrays with ``allow_pickle=False`` and imports numpy only (no scikit-learn),
+so ``hoi code`` starts quickly. The embedding model itself is never stored: it is referenced by
+backend and id.
 """
 
 from __future__ import annotations
@@ -13,9 +25,15 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from hoi_nlp.codebook import Codebook
-from hoi_nlp.coding.combine import CoderBundle, TrainedCoder, TrainedMethod
+from hoi_nlp.coding.classify import ClassifierModel
+from hoi_nlp.coding.combine import CoderBundle, Stacker, TrainedCoder, TrainedMethod
 from hoi_nlp.coding.registry import CoderOptions
+from hoi_nlp.coding.similarity import SimilarityModel
+from hoi_nlp.coding.stance import StanceModel
+from hoi_nlp.coding.text_vectors import join_texts, split_texts
 from hoi_nlp.coding.training.data import file_sha256
 from hoi_nlp.errors import ModelError
 from hoi_nlp.io import write_atomic
@@ -26,8 +44,10 @@ from hoi_nlp.settings import REPO_ROOT, EmbeddingSettings, Settings
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_DIR = REPO_ROOT / "models" / "coder"
-ARTEFACT = "coder.joblib"
+ARTEFACT = "coder.npz"
+TRAINING = "training.npz"
 MANIFEST = "manifest.json"
+FORMAT = "hoi.coder.v2"
 _RETRAIN = "retrain with `hoi train` (it writes models/coder/)"
 
 
@@ -41,17 +61,73 @@ def _atomic_write(path: Path, write: Any, *, binary: bool = False) -> None:
     write_atomic(path, to_file, mode=0o644)
 
 
-def save_bundle(bundle: CoderBundle, out_dir: str | Path, manifest: dict[str, Any]) -> Path:
-    """Write the artefact and its manifest (atomically); return the directory."""
-    import joblib
+def bundle_arrays(bundle: CoderBundle) -> dict[str, np.ndarray]:
+    """Every array prediction needs."""
+    arrays = {**bundle.classifier.to_arrays(), **bundle.similarity.to_arrays(), **bundle.stance.to_arrays()}
+    if bundle.stacker.coef is None:
+        raise ValueError("the stacker is not fitted")
+    arrays["stacker.coef"] = bundle.stacker.coef.astype(np.float64)
+    arrays["stacker.question_mean"] = np.asarray(bundle.stacker.question_mean, dtype=np.float64)
+    arrays["stacker.neighbour_mean"] = np.asarray(bundle.stacker.neighbour_mean, dtype=np.float64)
+    arrays["cooc"] = bundle.cooc.astype(np.float32)
+    for method, values in bundle.thresholds.items():
+        arrays[f"thresholds.{method}"] = np.asarray(values, dtype=np.float64)
+    if bundle.tfidf_embedder is not None:
+        texts = bundle.meta.get("tfidf_fit_texts") or []
+        arrays["tfidf.fit_texts"] = join_texts(texts)
+        arrays["tfidf.params"] = np.asarray(
+            [len(texts), bundle.tfidf_embedder.requested_dim, bundle.tfidf_embedder.seed], dtype=np.int64
+        )
+    return arrays
 
+
+def bundle_config(bundle: CoderBundle) -> dict[str, Any]:
+    """The bundle's non-array settings (stored in the manifest)."""
+    return {
+        "code_ids": list(bundle.code_ids),
+        "families": list(bundle.families),
+        "codebook_version": bundle.codebook_version,
+        "embedder": bundle.embedder_spec,
+        "pipeline": bundle.pipeline,
+        "classifier": bundle.classifier.params(),
+        "stacker": {
+            "c": bundle.stacker.c,
+            "seed": bundle.stacker.seed,
+            "extras": list(bundle.stacker.extras),
+        },
+        "possible": dict(bundle.possible),
+        "beta": bundle.beta,
+        "threshold_methods": sorted(bundle.thresholds),
+    }
+
+
+def save_bundle(
+    bundle: CoderBundle,
+    out_dir: str | Path,
+    manifest: dict[str, Any],
+    training: dict[str, np.ndarray] | None = None,
+) -> Path:
+    """Write the arrays, the training cache and the manifest (each atomically); return the directory."""
     out = Path(out_dir)
-    bundle.model_version = "pending"
-    _atomic_write(out / ARTEFACT, lambda s: joblib.dump(bundle, s, compress=3), binary=True)
-    digest = file_sha256(out / ARTEFACT)
+    _atomic_write(out / ARTEFACT, lambda s: np.savez_compressed(s, **bundle_arrays(bundle)), binary=True)
+    files = {ARTEFACT: file_sha256(out / ARTEFACT)}
+    if training is not None:
+        _atomic_write(out / TRAINING, lambda s: np.savez_compressed(s, **training), binary=True)
+        files[TRAINING] = file_sha256(out / TRAINING)
+    digest = files[ARTEFACT]
     bundle.model_version = f"coder-{digest[:12]}"
-    manifest = {**manifest, "artefact": ARTEFACT, "sha256": digest, "model_version": bundle.model_version}
+    manifest = {
+        **manifest,
+        "format": FORMAT,
+        "config": bundle_config(bundle),
+        "artefact": ARTEFACT,
+        "sha256": digest,
+        "files": files,
+        "model_version": bundle.model_version,
+    }
     _atomic_write(out / MANIFEST, lambda s: json.dump(manifest, s, ensure_ascii=False, indent=1))
+    bundle.meta = manifest
+    bundle.source_dir = str(out)
     return out
 
 
@@ -62,26 +138,104 @@ def read_manifest(model_dir: str | Path) -> dict[str, Any]:
         raise ModelError(
             "no trained coder here (manifest.json missing)", path=str(path.parent), hint=_RETRAIN
         )
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelError(
+            f"the coder's manifest is not valid JSON: {exc.msg}", path=str(path), hint=_RETRAIN
+        ) from exc
+
+
+def _verified(model_dir: str | Path, manifest: dict[str, Any], name: str) -> Path:
+    path = Path(model_dir) / name
+    expected = manifest.get("files", {}).get(name) or (manifest.get("sha256") if name == ARTEFACT else None)
+    if not path.is_file() or file_sha256(path) != expected:
+        raise ModelError(
+            f"coder file {name} is missing or does not match its manifest (sha256)",
+            path=str(path),
+            hint=_RETRAIN,
+        )
+    return path
+
+
+def _open_arrays(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"cannot read coder arrays: {exc}", path=str(path), hint=_RETRAIN) from exc
 
 
 def load_bundle(model_dir: str | Path = DEFAULT_MODEL_DIR) -> CoderBundle:
-    """Load and verify a saved bundle (sha256 must match the manifest)."""
-    import joblib
-
+    """Load and verify a saved bundle (the sha256 of ``coder.npz`` must match the manifest)."""
     manifest = read_manifest(model_dir)
-    path = Path(model_dir) / manifest.get("artefact", ARTEFACT)
-    if not path.is_file() or file_sha256(path) != manifest.get("sha256"):
+    if manifest.get("format") != FORMAT:
         raise ModelError(
-            "coder artefact is missing or does not match its manifest (sha256)", path=str(path), hint=_RETRAIN
+            f"the coder in this folder has format {manifest.get('format', 'unknown')!r}, "
+            f"this version reads {FORMAT!r}",
+            path=str(model_dir),
+            hint=_RETRAIN,
         )
+    arrays = _open_arrays(_verified(model_dir, manifest, ARTEFACT))
+    config = manifest["config"]
+    code_ids = config["code_ids"]
     try:
-        bundle: CoderBundle = joblib.load(path)
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure means a corrupt/incompatible file
-        raise ModelError(f"cannot read coder artefact: {exc}", path=str(path), hint=_RETRAIN) from exc
-    bundle.model_version = manifest.get("model_version", bundle.model_version)
-    bundle.meta = manifest
+        stacker = Stacker(
+            config["families"],
+            c=config["stacker"]["c"],
+            seed=config["stacker"]["seed"],
+            extras=config["stacker"]["extras"],
+        )
+        stacker.coef = arrays["stacker.coef"]
+        stacker.question_mean = arrays["stacker.question_mean"]
+        stacker.neighbour_mean = arrays["stacker.neighbour_mean"]
+        bundle = CoderBundle(
+            code_ids=list(code_ids),
+            families=list(config["families"]),
+            codebook_version=config["codebook_version"],
+            embedder_spec=config["embedder"],
+            pipeline=config["pipeline"],
+            similarity=SimilarityModel.from_arrays(arrays, code_ids),
+            classifier=ClassifierModel.from_arrays(arrays, config["classifier"], code_ids),
+            stacker=stacker,
+            thresholds={m: arrays[f"thresholds.{m}"].tolist() for m in config["threshold_methods"]},
+            model_version=manifest.get("model_version", ""),
+            meta=manifest,
+            stance=StanceModel.from_arrays(arrays),
+            cooc=arrays["cooc"].astype(np.float64),
+            possible=dict(config.get("possible", {})),
+            beta=float(config.get("beta", 1.0)),
+            source_dir=str(Path(model_dir)),
+        )
+    except KeyError as exc:
+        raise ModelError(f"the coder's arrays lack {exc}", path=str(model_dir), hint=_RETRAIN) from exc
+    if "tfidf.params" in arrays:
+        bundle.tfidf_embedder = _tfidf_embedder(arrays)
+        bundle.meta = {
+            **manifest,
+            "tfidf_fit_texts": split_texts(arrays["tfidf.fit_texts"], int(arrays["tfidf.params"][0])),
+        }
     return bundle
+
+
+def load_training(model_dir: str | Path) -> dict[str, np.ndarray]:
+    """The training cache of a saved coder (``training.npz``), verified."""
+    manifest = read_manifest(model_dir)
+    if TRAINING not in manifest.get("files", {}):
+        raise ModelError(
+            "this coder was saved without its training cache (training.npz)",
+            path=str(model_dir),
+            hint=_RETRAIN,
+        )
+    return _open_arrays(_verified(model_dir, manifest, TRAINING))
+
+
+def _tfidf_embedder(arrays: dict[str, np.ndarray]) -> Any:
+    """Refit the tfidf embedder on the texts it was fitted on (deterministic; imports scikit-learn)."""
+    from hoi_nlp.nlp.embed import TfidfEmbedder
+
+    n, dim, seed = (int(v) for v in arrays["tfidf.params"])
+    return TfidfEmbedder(dim=dim, seed=seed).fit(split_texts(arrays["tfidf.fit_texts"], n))
 
 
 def check_codebook(bundle: CoderBundle, codebook: Codebook, *, model_dir: str | Path = "") -> None:
@@ -145,22 +299,27 @@ def models_toml_entry(model_dir: str | Path, manifest: dict[str, Any]) -> str:
     """The ``[coder]`` table for models/models.toml."""
     shown = Path(model_dir).resolve()
     shown_str = str(shown.relative_to(REPO_ROOT)) if shown.is_relative_to(REPO_ROOT) else str(shown)
-    return (
-        "\n".join(
-            [
-                "[coder]",
-                'name = "hoi.combined.v1"',
-                f'path = "{shown_str}/{manifest["artefact"]}"',
-                f'revision = "{manifest["model_version"]}"',
-                f'sha256 = "{manifest["sha256"]}"',
-                f'codebook = "{manifest["codebook_version"]}"',
-                f'embedder = "{manifest["embedder"]["model_id"]}"',
-                'card = "models/coder/MODEL_CARD.md"',
-                f'trained_at = "{manifest["trained_at"]}"',
-            ]
-        )
-        + "\n"
-    )
+    files = manifest.get("files", {})
+    lines = [
+        "[coder]",
+        'name = "hoi.combined.v1"',
+        f'format = "{manifest.get("format", FORMAT)}"',
+        f'path = "{shown_str}/{manifest["artefact"]}"',
+        f'revision = "{manifest["model_version"]}"',
+        f'sha256 = "{manifest["sha256"]}"',
+    ]
+    if TRAINING in files:
+        lines += [
+            f'training_cache = "{shown_str}/{TRAINING}"',
+            f'training_cache_sha256 = "{files[TRAINING]}"',
+        ]
+    lines += [
+        f'codebook = "{manifest["codebook_version"]}"',
+        f'embedder = "{manifest["embedder"]["model_id"]}"',
+        'card = "models/coder/MODEL_CARD.md"',
+        f'trained_at = "{manifest["trained_at"]}"',
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def update_models_toml(
@@ -189,13 +348,19 @@ def bundle_fingerprint(bundle: CoderBundle) -> str:
     return short_hash(*bundle.code_ids, json.dumps(bundle.thresholds, sort_keys=True), length=10)
 
 
-def _build_trained(method: TrainedMethod, codebook: Codebook, settings: Settings, options: CoderOptions) -> Any:
+def _build_trained(
+    method: TrainedMethod, codebook: Codebook, settings: Settings, options: CoderOptions
+) -> Any:
     floor = options.min_confidence
     if floor is None and settings.coding.min_confidence > 0:
         floor = settings.coding.min_confidence
-    return load_trained_coder(codebook, model_dir=options.model_dir, method=method,
-                              cache=options.cache if options.cache is not None else EmbeddingCache(),
-                              min_confidence=floor)
+    return load_trained_coder(
+        codebook,
+        model_dir=options.model_dir,
+        method=method,
+        cache=options.cache if options.cache is not None else EmbeddingCache(),
+        min_confidence=floor,
+    )
 
 
 def build_similarity(codebook: Codebook, settings: Settings, options: CoderOptions) -> Any:

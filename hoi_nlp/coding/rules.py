@@ -4,7 +4,10 @@ Three kinds of pattern, all from the codebook: ``lemma`` phrases (matched on lem
 inflected form matches), exact ``phrase``s (case-insensitive) and spaCy ``tokens`` patterns
 (validated on load). A code's confidence is the noisy-OR of the weights of its distinct
 matching patterns, so two independent cues count for more than one. Every assignment keeps
-its evidence: the matched span (offsets into the segment text) and the pattern that fired.
+its evidence: the matched span (offsets into the segment text) and, in ``Evidence.pattern``,
+what matched in the analyst's words — the phrase, the lemma phrase ("… (og bøjninger)") or the
+words a token pattern matched, with "…" for words it skipped — never spaCy pattern syntax.
+:func:`readable_pattern` renders a whole pattern the same way (for explanations).
 """
 
 from __future__ import annotations
@@ -50,7 +53,8 @@ class RuleCoder:
     name = RULES_V1
     method = "rule"
 
-    def __init__(self, codebook: Codebook, *, pipeline: str = DEFAULT_PIPELINE, min_confidence: float = 0.0) -> None:
+    def __init__(self, codebook: Codebook, *, pipeline: str = DEFAULT_PIPELINE,
+                 min_confidence: float = 0.0) -> None:
         self.codebook = codebook
         self.min_confidence = min_confidence
         self.nlp: Language = load_pipeline(pipeline)
@@ -64,7 +68,7 @@ class RuleCoder:
         for code in self.codebook.codes:
             for index, pattern in enumerate(code.patterns):
                 key = f"{code.id}#{index}"
-                self._patterns[key] = (code.id, index, pattern, pattern.describe())
+                self._patterns[key] = (code.id, index, pattern, readable_pattern(pattern))
                 if pattern.kind == "tokens":
                     self._tokens.add(key, pattern.tokens)
                 elif pattern.kind == "phrase":
@@ -76,7 +80,7 @@ class RuleCoder:
     def hits(self, doc: Doc) -> list[RuleHit]:
         """All pattern matches in ``doc`` (offsets into ``doc.text``)."""
         found: list[RuleHit] = []
-        for matcher in (self._lower, self._lemma, self._tokens):
+        for matcher in (self._lower, self._lemma):
             if not len(matcher):
                 continue
             for match_id, start, end in matcher(doc):
@@ -84,6 +88,12 @@ class RuleCoder:
                 span = doc[start:end]
                 found.append(RuleHit(code_id, index, span.start_char, span.end_char, span.text,
                                      pattern.weight, described))
+        if len(self._tokens):
+            for match_id, start, end, alignment in self._tokens.aligned(doc):
+                code_id, index, pattern, _ = self._patterns[self.nlp.vocab.strings[match_id]]
+                span = doc[start:end]
+                found.append(RuleHit(code_id, index, span.start_char, span.end_char, span.text,
+                                     pattern.weight, matched_words(span, pattern.tokens or [], alignment)))
         found.sort(key=lambda hit: (hit.code_id, hit.start, hit.pattern_index))
         return found
 
@@ -191,6 +201,11 @@ class TokenPatternIndex:
         """``(match_id, start, end)`` triples, as spaCy's ``Matcher`` returns them."""
         return [match for key in self.candidates(doc) for match in self._matchers[key](doc)]
 
+    def aligned(self, doc: Doc) -> list[tuple[int, int, int, list[int]]]:
+        """``(match_id, start, end, alignment)``: which pattern token matched each token of the span."""
+        return [match for key in self.candidates(doc)
+                for match in self._matchers[key](doc, with_alignments=True)]  # type: ignore[misc]
+
 
 def _lower_test(kind: str, argument: str) -> Callable[[str], bool]:
     if kind == "eq":
@@ -199,6 +214,73 @@ def _lower_test(kind: str, argument: str) -> Callable[[str], bool]:
         return frozenset(argument.split("\x1f")).__contains__
     pattern = re.compile(argument)
     return lambda text: pattern.search(text) is not None
+
+
+def _is_wildcard(spec: dict) -> bool:
+    return not (set(spec) - {"OP"})
+
+
+def matched_words(span: object, tokens: list[dict], alignment: Sequence[int]) -> str:
+    """The words a token pattern matched, with "…" where it skipped words it does not care about."""
+    words: list[str] = []
+    for token, index in zip(span, alignment, strict=False):  # type: ignore[call-overload]
+        spec = tokens[index] if 0 <= index < len(tokens) else {}
+        if _is_wildcard(spec):
+            if words and words[-1] != "…":
+                words.append("…")
+        else:
+            words.append(token.text)
+    while words and words[-1] == "…":
+        words.pop()
+    return " ".join(words)
+
+
+_ALTERNATIVES = re.compile(r"^\^?\((?:\?:)?([^()]*)\)(\$?)$")
+
+
+def _regex_words(regex: str) -> str:
+    """A word regex in words: ``^(a|b)$`` → ``a/b``, ``^(a|b)`` → ``a…/b…``, ``^x`` → ``x…``."""
+    match = _ALTERNATIVES.match(regex)
+    if match:
+        alternatives, closed = match.group(1).split("|"), bool(match.group(2))
+    else:
+        closed = regex.endswith("$")
+        alternatives = [regex]
+    out = []
+    for alternative in alternatives:
+        ends = closed or alternative.endswith("$")
+        word = re.sub(r"\\[bwWdsS]|[\^$()?:]|\.\*|\.\+|\[[^\]]*\][*+?]?", "", alternative)
+        out.append(word if ends else f"{word}…")
+    return "/".join(out[:6]) + (" osv." if len(out) > 6 else "")
+
+
+def _token_words(spec: dict) -> str:
+    if _is_wildcard(spec):
+        return "…"
+    for attr in ("LOWER", "ORTH", "TEXT", "LEMMA", "NORM"):
+        value = spec.get(attr)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict) and "REGEX" in value:
+            return _regex_words(str(value["REGEX"]))
+        if isinstance(value, dict) and "IN" in value:
+            return "/".join(str(v) for v in value["IN"][:6]) + (" osv." if len(value["IN"]) > 6 else "")
+    return "…"
+
+
+def readable_pattern(pattern: Pattern) -> str:
+    """A codebook pattern in words: ``høste gevinst (og bøjninger)``, ``faglige/forskellige briller…``."""
+    if pattern.kind == "lemma":
+        return f"{pattern.lemma} (og bøjninger)"
+    if pattern.kind == "phrase":
+        return pattern.phrase or ""
+    words: list[str] = []
+    for spec in pattern.tokens or []:
+        word = _token_words(spec)
+        if word == "…" and words and words[-1] == "…":
+            continue
+        words.append(word)
+    return " ".join(words).strip(" …") or "…"
 
 
 def noisy_or(weights: object) -> float:

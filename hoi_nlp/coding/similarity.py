@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+
+from hoi_nlp.coding.linear import fit_logistic, sigmoid
 
 _MIN_SD = 1e-3
 _VOTE_CLIP = 0.01
@@ -85,12 +86,14 @@ class SimilarityModel:
         vote = np.clip(raw[0], _VOTE_CLIP, 1 - _VOTE_CLIP)
         return np.stack([np.log(vote / (1 - vote)), (raw[1] - self.mean) / self.sd])
 
-    def calibrate(self, z: np.ndarray, labels: np.ndarray) -> SimilarityModel:
-        """Fit the per-code logistic maps on out-of-fold scores ``(2, n, C)``."""
-        pooled = _logistic(z.reshape(2, -1).T, labels.reshape(-1), seed=self.seed)
+    def calibrate(self, z: np.ndarray, labels: np.ndarray, *,
+                  weights: np.ndarray | None = None) -> SimilarityModel:
+        """Fit the per-code logistic maps on out-of-fold scores ``(2, n, C)`` (rows may be weighted)."""
+        pooled = _logistic(z.reshape(2, -1).T, labels.reshape(-1),
+                           None if weights is None else np.repeat(weights, labels.shape[1]))
         self.calibration = np.array(
             [
-                _logistic(z[:, :, j].T, labels[:, j], seed=self.seed)
+                _logistic(z[:, :, j].T, labels[:, j], weights)
                 if labels[:, j].sum() >= MIN_POSITIVES_PER_CODE_CALIBRATION
                 and labels[:, j].sum() < len(labels)
                 else pooled
@@ -105,11 +108,44 @@ class SimilarityModel:
             raise ValueError("SimilarityModel.calibrate() has not been run")
         w = self.calibration
         score = z[0] * w[:, 0] + np.clip(z[1], -10.0, 10.0) * w[:, 1] + w[:, 2]
-        return 1.0 / (1.0 + np.exp(-score))
+        return sigmoid(score)
 
     def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
         """Calibrated probability of every code for every vector."""
         return self.proba_from_z(self.zscores(self.raw_scores(vectors)))
+
+    def nearest(self, vector: np.ndarray, j: int, k: int = 3) -> list[tuple[int, float]]:
+        """The ``k`` most similar training rows that carry code ``j``: ``(row id, cosine)``."""
+        rows = np.flatnonzero(self.exemplar_labels[:, j])
+        if not len(rows):
+            return []
+        sims = self.exemplars[rows].astype(np.float32) @ np.asarray(vector, dtype=np.float32)
+        order = np.argsort(-sims)[:k]
+        return [(int(self.exemplar_rows[rows[i]]), float(sims[i])) for i in order]
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The fitted model as arrays."""
+        return {"sim.profiles": self.profiles.astype(np.float16),
+                "sim.exemplars": self.exemplars.astype(np.float16),
+                "sim.labels": np.packbits(self.exemplar_labels.astype(bool), axis=1),
+                "sim.rows": self.exemplar_rows.astype(np.int64), "sim.mean": self.mean.astype(np.float64),
+                "sim.sd": self.sd.astype(np.float64), "sim.calibration": self.calibration.astype(np.float64),
+                "sim.params": np.asarray([self.top_k, self.tau, self.seed], dtype=np.float64)}
+
+    @classmethod
+    def from_arrays(cls, arrays: object, code_ids: Sequence[str]) -> SimilarityModel:
+        """The model stored by :meth:`to_arrays`."""
+        get = arrays.__getitem__  # type: ignore[attr-defined]
+        top_k, tau, seed = get("sim.params").tolist()
+        model = cls(top_k=int(top_k), tau=float(tau), seed=int(seed))
+        model.code_ids = list(code_ids)
+        model.profiles = get("sim.profiles")
+        model.exemplars = get("sim.exemplars")
+        model.exemplar_labels = np.unpackbits(get("sim.labels"), axis=1, count=len(code_ids)).astype(np.int8)
+        model.exemplar_rows = get("sim.rows")
+        model.mean, model.sd = get("sim.mean"), get("sim.sd")
+        model.calibration = get("sim.calibration")
+        return model
 
 
 def _background_stats(raw: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -123,9 +159,8 @@ def _background_stats(raw: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, 
     return mean, sd
 
 
-def _logistic(x: np.ndarray, y: np.ndarray, *, seed: int) -> np.ndarray:
+def _logistic(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
     """``[w_vote, w_profile, intercept]`` of a logistic model (a flat low prior without both classes)."""
     if y.sum() == 0 or y.sum() == len(y):
         return np.array([0.0, 0.0, -8.0])
-    model = LogisticRegression(C=1.0, random_state=seed).fit(np.clip(x, -10.0, 10.0), y)
-    return np.array([model.coef_[0, 0], model.coef_[0, 1], model.intercept_[0]])
+    return fit_logistic(np.clip(x, -10.0, 10.0), y, c=1.0, weights=weights)

@@ -24,6 +24,34 @@ from hoi_nlp.store import Workspace
 logger = logging.getLogger(__name__)
 
 
+def reviewed_training_rows(workspace: Workspace, *, codebook: Codebook) -> list[Any]:
+    """The review's decided segments as labelled rows, with the analysts' barrier stances and each
+    segment's question (from the workspace) as context."""
+    from dataclasses import replace
+
+    from hoi_nlp.review.decisions import current_state
+    from hoi_nlp.stages.study import coding_contexts
+    from hoi_nlp.store import load_segments
+
+    rows = labelled_rows(workspace, codebook=codebook)
+    if not rows:
+        return rows
+    state = current_state(workspace)
+    stances: dict[str, dict[str, str]] = {}
+    for (segment_id, code_id), code_state in state.codes.items():
+        stance = getattr(code_state, "stance", None)
+        if stance and code_id.startswith("barrier.") and getattr(code_state, "present", False):
+            stances.setdefault(segment_id, {})[code_id] = stance
+    ids = [row.id.split(":", 1)[1] for row in rows]
+    segments = {seg.segment_id: seg for seg in load_segments(workspace, segment_ids=ids)}
+    ordered = [segments[i] for i in ids if i in segments]
+    questions = {seg.segment_id: (ctx.question if ctx else "")
+                 for seg, ctx in zip(ordered, coding_contexts(workspace, ordered), strict=True)}
+    return [replace(row, context=questions.get(sid, ""),
+                    stance={c: s for c, s in stances.get(sid, {}).items() if c in row.codes})
+            for row, sid in zip(rows, ids, strict=True)]
+
+
 def retrain_from_reviews(
     workspace: Workspace,
     *,
@@ -35,27 +63,32 @@ def retrain_from_reviews(
     cache: EmbeddingCache | None = None,
     rescore: bool = True,
     method: str = "combined",
+    base_dir: str | Path | None = None,
 ) -> dict[str, Any]:
     """Retrain the coders with the reviewed rows and (by default) re-score the study with them.
 
-    Returns a JSON-able summary: rows used, model folder, CV micro-F1 and what re-scoring did.
+    The reviewed segments are added to the base coder (default: the configured model, never an
+    earlier retrained one, so every retraining starts from the same base) the quick way, weighted by
+    cross-validation (:func:`hoi_nlp.coding.training.train.train_with_study`). Returns a JSON-able
+    summary: rows used, the chosen weight, model folder, seconds, CV micro-F1 and what re-scoring did.
     """
     from hoi_nlp.coding.training.train import train_from_rows
 
-    rows = labelled_rows(workspace, codebook=codebook)
+    rows = reviewed_training_rows(workspace, codebook=codebook)
     if not rows:
         raise ModelError("no reviewed segments yet", path=str(workspace.root),
                          hint="accept or reject some suggestions in `hoi review` first")
     cache = cache if cache is not None else embedding_cache(workspace)
     target = Path(out_dir) if out_dir is not None else workspace.coder_model_dir
     report = train_from_rows(rows, codebook=codebook, settings=settings, train_paths=train_paths,
-                             embedder=embedder, out_dir=target, cache=cache)
+                             embedder=embedder, out_dir=target, cache=cache, base_dir=base_dir)
     summary: dict[str, Any] = {
         "reviewed_rows": len(rows),
         "training_texts": report.n_rows,
         "model_dir": str(report.out_dir),
         "seconds": report.seconds,
-        "cv_micro_f1": {name: round(r.micro.f1, 4) for name, r in report.cv.items()},
+        "study_weight": report.manifest.get("study_weight", {}).get("chosen"),
+        "cv_micro_f1": {name: round(r.micro.f1, 4) for name, r in report.cv.items() if "rows)" not in name},
     }
     if rescore:
         summary["rescore"] = rescore_study(workspace, codebook=codebook, settings=settings,
@@ -75,18 +108,35 @@ def rescore_study(workspace: Workspace, *, codebook: Codebook, settings: Setting
 
 
 def train_stage(codebook: Codebook, settings: Settings, *, data: Sequence[str | Path] = (),
+                study_data: Sequence[str | Path] = (), base_dir: str | Path | None = None,
                 review_workspace: str | Path | None = None, out_dir: str | Path | None = None, folds: int = 5,
                 seed: int = 0) -> Any:
     """Train the similarity, classifier and combined coders (``hoi train``); returns the training report.
 
-    ``data`` defaults to the bundled training files; ``review_workspace`` adds a study's reviewed decisions.
+    ``data`` defaults to the bundled training files; ``review_workspace`` adds a study's reviewed
+    decisions. ``study_data`` (labelled JSONL files of the study's own passages) are added to the
+    trained coder in ``base_dir`` (default: the configured model; trained first from ``data`` when
+    ``data`` is given), weighted by cross-validation.
     """
     from hoi_nlp.coding.model_io import DEFAULT_MODEL_DIR
-    from hoi_nlp.coding.training.train import default_train_paths, train_coder
+    from hoi_nlp.coding.training.data import load_labelled
+    from hoi_nlp.coding.training.train import default_train_paths, train_coder, train_with_study
     from hoi_nlp.nlp.embed import get_embedder
+    from hoi_nlp.settings import resolve_repo_path
 
     extra = labelled_rows(Workspace.open(review_workspace, create=False), codebook=codebook) \
         if review_workspace else []
-    return train_coder(codebook, train_paths=list(data) or default_train_paths(), extra_rows=extra,
-                       embedder=get_embedder(settings.embeddings), out_dir=out_dir or DEFAULT_MODEL_DIR,
-                       cache=EmbeddingCache(), folds=folds, seed=seed)
+    target = Path(out_dir) if out_dir is not None else DEFAULT_MODEL_DIR
+    if not study_data:
+        return train_coder(codebook, train_paths=list(data) or default_train_paths(), extra_rows=extra,
+                           embedder=get_embedder(settings.embeddings), out_dir=target, cache=EmbeddingCache(),
+                           folds=folds, seed=seed)
+    rows = [row for path in study_data for row in load_labelled(path, codebook=codebook, unknown="raise")]
+    base = Path(base_dir) if base_dir is not None else resolve_repo_path(settings.coding.model_dir)
+    if data or extra:
+        base = target / "base"
+        train_coder(codebook, train_paths=list(data) or default_train_paths(), extra_rows=extra,
+                    embedder=get_embedder(settings.embeddings), out_dir=base, cache=EmbeddingCache(),
+                    folds=folds, seed=seed)
+    return train_with_study(codebook, rows, base_dir=base, out_dir=target, cache=EmbeddingCache(), seed=seed,
+                            study_paths=list(study_data))

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from hoi_nlp import progress
 from hoi_nlp.codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
+from hoi_nlp.coding.base import CodingContext, code_segments  # light: records only
 from hoi_nlp.settings import Settings, load_settings
 
 # Heavy modules (the database layer, numpy, the coders) are imported where a stage needs them,
@@ -126,7 +127,8 @@ def ingest_stage(study_dir: str | Path, workspace: Workspace) -> dict[str, Any]:
     result = summary.result
     return {
         "files": {report.path: {"kind": report.kind, "rows": report.rows, "turns": report.turns,
-                                "answers": sum(report.answers.values()), "missing": sum(report.missing.values()),
+                                "answers": sum(report.answers.values()),
+                                "missing": sum(report.missing.values()),
                                 **summary.saved.get(report.path, {})} for report in result.reports},
         "sources": len(result.sources),
         "totals": summary.totals(),
@@ -171,7 +173,8 @@ def study_coder(inputs: RunInputs, name: str | None = None, *, model_dir: str | 
     """
     from hoi_nlp.coding.registry import make_coder
     directory = model_dir or active_model_dir(inputs.workspace, inputs.settings)
-    return _cached_coder(name or inputs.settings.coding.coder, inputs.codebook, inputs.settings, str(directory),
+    return _cached_coder(name or inputs.settings.coding.coder, inputs.codebook, inputs.settings,
+                         str(directory),
                          str(inputs.workspace.cache_dir / "embeddings"), make_coder)
 
 
@@ -284,15 +287,68 @@ def plan_coding(inputs: RunInputs, coder_name: str | None = None) -> list[list[s
     coder = study_coder(inputs, coder_name)
     ledger = coding_ledger(inputs.workspace, inputs.codebook, coder)
     return [[seg.segment_id for seg in batch]
-            for batch in pending_batches(inputs.workspace, ledger, batch_size=inputs.settings.flow.batch_size)]
+            for batch in pending_batches(inputs.workspace, ledger,
+                                         batch_size=inputs.settings.flow.batch_size)]
+
+
+def coding_contexts(workspace: Workspace, segments: Sequence[Segment]) -> list[CodingContext | None]:
+    """Each coding unit's context from the workspace: the question it answers and its neighbouring units.
+
+    A transcript unit's question is the nearest interviewer turn before its turn (``turn_index``) that
+    asks something (a question mark or four words or more: backchannels such as "Mm." are skipped), a
+    survey answer's the question text of its column (``source.attributes["question"]``); its
+    neighbours are the coding units just before and after it in the same source (the previous and
+    next respondent turn, or the passages beside it in a long turn or answer).
+    """
+    from hoi_nlp.store import load_segments, load_sources
+
+    source_ids = sorted({seg.source_id for seg in segments})
+    sources = {src.source_id: src for start in range(0, len(source_ids), 500)
+               for src in load_sources(workspace, source_ids=source_ids[start:start + 500])}
+    transcripts = [sid for sid in source_ids if sid in sources and sources[sid].kind == "transcript"]
+    turns: dict[str, list[Segment]] = {}
+    for start in range(0, len(transcripts), 200):
+        for turn in load_segments(workspace, kinds=["turn"], source_ids=transcripts[start:start + 200]):
+            turns.setdefault(turn.source_id, []).append(turn)
+    units: dict[str, list[Segment]] = {}
+    for start in range(0, len(source_ids), 500):
+        for unit in load_segments(workspace, codable=True, source_ids=source_ids[start:start + 500]):
+            units.setdefault(unit.source_id, []).append(unit)
+    contexts: list[CodingContext | None] = []
+    for seg in segments:
+        source = sources.get(seg.source_id)
+        question = ""
+        if source is not None and source.kind == "transcript":
+            if seg.turn_index is not None and seg.speaker_role != "interviewer":
+                earlier = [t for t in turns.get(seg.source_id, [])
+                           if t.speaker_role == "interviewer" and t.turn_index is not None
+                           and t.turn_index < seg.turn_index and _is_question(t.text)]
+                if earlier:
+                    question = max(earlier, key=lambda t: t.turn_index or 0).text
+        elif source is not None:
+            question = source.attributes.get("question", "")
+        ordered = units.get(seg.source_id, [])
+        position = next((k for k, unit in enumerate(ordered) if unit.segment_id == seg.segment_id), None)
+        neighbours: tuple[str, ...] = ()
+        if position is not None:
+            neighbours = tuple(ordered[k].text for k in (position - 1, position + 1) if 0 <= k < len(ordered))
+        context = CodingContext(question=question, neighbours=neighbours)
+        contexts.append(context if context else None)
+    return contexts
+
+
+def _is_question(text: str) -> bool:
+    return "?" in text or len(text.split()) >= 4
 
 
 def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], *, ledger: BatchLedger,
                run_id: str | None = None) -> int:
-    """Code one batch, replace its stored assignments in one transaction, then mark it done."""
+    """Code one batch (with each unit's context when the coder takes it), replace its stored
+    assignments in one transaction, then mark it done."""
     from hoi_nlp.store import replace_assignments
 
-    assignments = coder.code(segments)
+    contexts = coding_contexts(workspace, segments) if getattr(coder, "accepts_context", False) else None
+    assignments = code_segments(coder, segments, contexts)
     coders = {coder.name} | {a.coder for a in assignments}
     replace_assignments(workspace, assignments, segment_ids=[s.segment_id for s in segments],
                         coders=sorted(coders), run_id=run_id)
@@ -436,9 +492,11 @@ def preload_models(workspace_dir: str | Path, codebook_path: str | Path | None, 
 
 def code_texts(items: Sequence[tuple[str, str]], codebook: Codebook, settings: Settings, *,
                coder_name: str | None = None, model_dir: str | Path | None = None,
-               min_confidence: float | None = None, batch_size: int = 512) -> list[Any]:
+               min_confidence: float | None = None, batch_size: int = 512,
+               contexts: dict[str, str] | None = None) -> list[Any]:
     """Code ``(id, text)`` pairs outside any study (the ``hoi code --input`` JSONL contract).
 
+    ``contexts`` maps ids to the question a text answers (the input's optional ``"context"``).
     While the coder loads (one core), the embedding model starts on the texts on the other.
     """
     from hoi_nlp.coding.base import text_segments
@@ -453,7 +511,12 @@ def code_texts(items: Sequence[tuple[str, str]], codebook: Codebook, settings: S
                            cache=cache)
     assignments: list[Any] = []
     for start in range(0, len(items), batch_size):
-        assignments += coder.code(text_segments(list(items[start:start + batch_size])))
+        chunk = list(items[start:start + batch_size])
+        chunk_contexts = None
+        if contexts:
+            chunk_contexts = [CodingContext(question=contexts[key]) if contexts.get(key) else None
+                              for key, _ in chunk]
+        assignments += code_segments(coder, text_segments(chunk), chunk_contexts)
     return assignments
 
 

@@ -131,7 +131,7 @@ def test_tampered_artefact_is_refused(trained_tfidf, tmp_path):
 
     out, _ = trained_tfidf
     copy = shutil.copytree(out, tmp_path / "copy")
-    with (copy / "coder.joblib").open("ab") as stream:
+    with (copy / "coder.npz").open("ab") as stream:
         stream.write(b"x")
     with pytest.raises(ModelError, match="sha256"):
         load_bundle(copy)
@@ -185,7 +185,9 @@ def test_cli_code_contract(trained_tfidf, coding_data, tmp_path, cache_dir, code
     lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert [line["id"] for line in lines] == [7, "b"] and lines[1]["codes"] == []
     for code in lines[0]["codes"]:
-        assert set(code) == {"code", "confidence", "method"} and 0 <= code["confidence"] <= 1
+        extra = {"stance"} if code["code"].startswith("barrier.") else set()
+        assert set(code) == {"code", "confidence", "method"} | extra and 0 <= code["confidence"] <= 1
+        assert code.get("stance", "hindrance") in ("hindrance", "precondition", "overcome", "rating")
         assert code["method"] == ("rule" if coder == "rules" else coder)
     assert "barrier.ressourcer" in {c["code"] for c in lines[0]["codes"]}
 

@@ -1,7 +1,10 @@
 """Labelled rows for training and evaluating coders.
 
 A labelled JSONL file has one object per line: ``{"id", "text", "codes": [...]}`` and
-optionally ``register`` (survey/interview/report) and ``kind`` (positive/negative/...).
+optionally ``register`` (survey/interview/report), ``kind`` (positive/negative/...),
+``context`` (the interviewer's question before a turn, or a survey answer's question text),
+``stance`` (``{"barrier.x": "hindrance|precondition|overcome|rating"}`` for barrier codes) and
+``dialogue``/``turn`` (turns of one interview, in order: neighbouring turns are context).
 An empty ``codes`` list is a negative example. Codebook examples are labelled rows too.
 """
 
@@ -18,6 +21,7 @@ import numpy as np
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import InputFormatError
+from hoi_nlp.records import STANCES
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,10 @@ class LabelledRow:
     kind: str = ""
     origin: str = ""
     extra: dict[str, str] = field(default_factory=dict, compare=False)
+    context: str = ""
+    stance: dict[str, str] = field(default_factory=dict, compare=False)
+    dialogue: str = ""
+    turn: int = 0
 
 
 def load_labelled(
@@ -65,6 +73,10 @@ def _parse_row(line: str, *, path: Path, number: int, codebook: Codebook | None,
         raise InputFormatError("'codes' must be a list of code ids", path=str(path), where=where)
     if codebook is not None:
         codes = _check_codes(codes, codebook=codebook, path=path, where=where, unknown=unknown)
+    context = obj.get("context") or ""
+    if not isinstance(context, str):
+        raise InputFormatError("'context' must be a string (the question before the text)", path=str(path),
+                               where=where)
     return LabelledRow(
         id=str(obj.get("id", f"{path.stem}:{number}")),
         text=obj["text"],
@@ -72,7 +84,25 @@ def _parse_row(line: str, *, path: Path, number: int, codebook: Codebook | None,
         register=str(obj.get("register", "")),
         kind=str(obj.get("kind", "")),
         origin=path.name,
+        context=context,
+        stance=_stances(obj.get("stance"), codes, path=path, where=where),
+        dialogue=str(obj.get("dialogue") or ""),
+        turn=int(obj.get("turn") or 0) if isinstance(obj.get("turn") or 0, int) else 0,
     )
+
+
+def _stances(value: Any, codes: Sequence[str], *, path: Path, where: str) -> dict[str, str]:
+    """The row's barrier stances (unknown codes or values are an error; codes not on the row are dropped)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise InputFormatError("'stance' must map barrier code ids to a stance", path=str(path), where=where,
+                               hint=f"use one of {', '.join(STANCES)}")
+    bad = [v for v in value.values() if v not in STANCES]
+    if bad:
+        raise InputFormatError(f"unknown stance {bad[0]!r}", path=str(path), where=where,
+                               hint=f"use one of {', '.join(STANCES)}")
+    return {code: stance for code, stance in value.items() if code in codes and code.startswith("barrier.")}
 
 
 def _check_codes(codes: list[str], *, codebook: Codebook, path: Path, where: str, unknown: str) -> list[str]:
@@ -85,6 +115,29 @@ def _check_codes(codes: list[str], *, codebook: Codebook, path: Path, where: str
             hint="fix the id or pass the matching --codebook",
         )
     return [c for c in codes if codebook.has_code(c)]
+
+
+def row_contexts(rows: Sequence[LabelledRow]) -> list[Any]:
+    """Each row's :class:`~hoi_nlp.coding.base.CodingContext`: its question and, for the turns of one
+    interview (``dialogue``, ordered by ``turn``), the texts of the turns before and after."""
+    from hoi_nlp.coding.base import CodingContext
+
+    by_dialogue: dict[tuple[str, str], list[int]] = {}
+    for i, row in enumerate(rows):
+        if row.dialogue:
+            by_dialogue.setdefault((row.origin, row.dialogue), []).append(i)
+    neighbours: dict[int, tuple[str, ...]] = {}
+    for members in by_dialogue.values():
+        ordered = sorted(members, key=lambda i: rows[i].turn)
+        for k, i in enumerate(ordered):
+            near = [ordered[k - 1]] if k > 0 else []
+            near += [ordered[k + 1]] if k + 1 < len(ordered) else []
+            neighbours[i] = tuple(rows[j].text for j in near)
+    contexts: list[Any] = []
+    for i, row in enumerate(rows):
+        context = CodingContext(row.context, neighbours.get(i, ()))
+        contexts.append(context if context else None)
+    return contexts
 
 
 def codebook_rows(codebook: Codebook) -> list[LabelledRow]:
@@ -114,6 +167,10 @@ def merge_duplicates(rows: Iterable[LabelledRow]) -> list[LabelledRow]:
                 first.register,
                 first.kind,
                 first.origin,
+                context=first.context or row.context,
+                stance={**row.stance, **first.stance},
+                dialogue=first.dialogue,
+                turn=first.turn,
             )
         else:
             merged[key] = row
@@ -194,8 +251,42 @@ def _parse_input_line(line: str, *, path: Path, number: int) -> tuple[str, str, 
     return str(obj["id"]), obj["text"], obj["id"]
 
 
-def write_coded(path: str | Path, items: Sequence[tuple[str, str, Any]], assignments: Iterable[Any]) -> Path:
-    """Write ``{"id", "text", "codes": [{"code", "confidence", "method"}]}`` lines atomically."""
+def read_code_contexts(path: str | Path) -> dict[str, str]:
+    """The optional ``"context"`` (question text) of each line of a ``hoi code`` input file, by id.
+
+    Call after :func:`read_code_input` (which reports bad lines); a non-string context is an error.
+    """
+    contexts: dict[str, str] = {}
+    with Path(path).open(encoding="utf-8") as stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            obj = json.loads(line)
+            context = obj.get("context")
+            if context is None:
+                continue
+            if not isinstance(context, str):
+                raise InputFormatError("'context' must be a string (the question the text answers)",
+                                       path=str(path), where=f"line {number}")
+            contexts[str(obj["id"])] = context
+    return contexts
+
+
+def _code_entry(assignment: Any) -> dict[str, Any]:
+    entry = {"code": assignment.code_id, "confidence": round(float(assignment.confidence), 4),
+             "method": assignment.method}
+    if assignment.code_id.startswith("barrier."):
+        entry["stance"] = getattr(assignment, "stance", None) or "hindrance"
+    return entry
+
+
+def write_coded(path: str | Path, items: Sequence[tuple[str, str, Any]], assignments: Iterable[Any], *,
+                with_possible: bool = False) -> Path:
+    """Write ``{"id", "text", "codes": [{"code", "confidence", "method"(, "stance")}]}`` lines atomically.
+
+    Barrier codes add ``"stance"``. Only suggestions above the threshold are ``"codes"``; with
+    ``with_possible`` the below-threshold candidates follow as ``"possible"`` in the same form.
+    """
     from hoi_nlp.io import write_jsonl_atomic
 
     by_id: dict[str, list[Any]] = {}
@@ -205,8 +296,12 @@ def write_coded(path: str | Path, items: Sequence[tuple[str, str, Any]], assignm
     def lines() -> Iterable[dict[str, Any]]:
         for item_id, text, raw_id in items:
             found = sorted(by_id.get(item_id, []), key=lambda a: (-a.confidence, a.code_id))
-            codes = [{"code": a.code_id, "confidence": round(float(a.confidence), 4), "method": a.method}
-                     for a in found]
-            yield {"id": raw_id, "text": text, "codes": codes}
+            line: dict[str, Any] = {"id": raw_id, "text": text,
+                                    "codes": [_code_entry(a) for a in found
+                                              if getattr(a, "tier", "suggested") != "possible"]}
+            if with_possible:
+                line["possible"] = [_code_entry(a) for a in found
+                                    if getattr(a, "tier", "suggested") == "possible"]
+            yield line
 
     return write_jsonl_atomic(path, lines())

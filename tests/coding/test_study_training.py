@@ -1,0 +1,205 @@
+"""Training with a study's own passages: the study weight by CV, the quick path from the base model's
+cache, the CLI (`hoi train --study-data` as a subprocess), stance and possible tiers in the output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hoi_nlp.coding.training.data import LabelledRow
+
+HOI = str(Path(sys.executable).with_name("hoi"))
+
+STUDY = [
+    (
+        "s1",
+        "Koordinatoren kopierer oplysninger fra det ene skærmbillede til det andet hver dag.",
+        ["barrier.it_integration"],
+    ),
+    (
+        "s2",
+        "Hun taster det hele ind to gange, fordi programmerne ikke kan se hinanden.",
+        ["barrier.it_integration"],
+    ),
+    ("s3", "Vi har simpelthen ikke hænder nok, folk løber stærkt.", ["barrier.ressourcer"]),
+    ("s4", "Der er ikke timer i døgnet til de ekstra møder.", ["barrier.ressourcer"]),
+    ("s5", "De unge dukker ikke op, mange har angst og er droppet ud af skolen.", ["target.udsatte_unge"]),
+    ("s6", "Jobkonsulenterne sidder med til alle møderne.", ["area.beskaeftigelse"]),
+    ("s7", "Tak, det var vist det hele.", []),
+    ("s8", "Vejret har været fint i år.", []),
+    (
+        "s9",
+        "Skærmene viser ikke det samme, og det koster tid hver eneste dag.",
+        ["barrier.it_integration", "barrier.ressourcer"],
+    ),
+    (
+        "s10",
+        "Det unge menneske har haft elleve rådgivere, og jobcentret vidste intet.",
+        ["target.udsatte_unge", "area.beskaeftigelse"],
+    ),
+]
+
+
+def _write_study(path):
+    path.write_text(
+        "".join(json.dumps({"id": i, "text": t, "codes": c}, ensure_ascii=False) + "\n" for i, t, c in STUDY),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_study_training_reuses_the_base_cache_and_weights_the_study(trained_tfidf, coding_codebook, tmp_path):
+    from hoi_nlp.coding.model_io import load_bundle, load_training
+    from hoi_nlp.coding.training.train import train_with_study
+    from hoi_nlp.nlp.embed import EmbeddingCache
+
+    base, _ = trained_tfidf
+    rows = [LabelledRow(i, t, tuple(c)) for i, t, c in STUDY]
+    report = train_with_study(
+        coding_codebook,
+        rows,
+        base_dir=base,
+        out_dir=tmp_path / "study",
+        cache=EmbeddingCache(tmp_path / "cache"),
+        candidates=(1.0, 4.0),
+    )
+    manifest = report.manifest
+    assert manifest["study_weight"]["chosen"] in (1.0, 4.0)
+    assert set(manifest["study_weight"]["cv_average_precision"]) == {1.0, 4.0} or set(
+        manifest["study_weight"]["cv_average_precision"]
+    ) == {"1.0", "4.0"}
+    base_rows = int(load_training(base)["n_rows"][0])
+    training = load_training(tmp_path / "study")
+    assert int(training["n_rows"][0]) == base_rows + len(STUDY)
+    weights = training["weights"]
+    assert np.all(weights[:base_rows] == 1.0) and np.all(
+        weights[base_rows:] == manifest["study_weight"]["chosen"]
+    )
+    bundle = load_bundle(tmp_path / "study")
+    assert bundle.similarity.exemplars.shape[0] == base_rows + len(STUDY)
+    assert manifest["base_model"]["model_version"] == load_bundle(base).model_version
+
+
+def test_cli_train_with_study_data_then_code(trained_tfidf, coding_data, tmp_path):
+    base, _ = trained_tfidf
+    study = _write_study(tmp_path / "study.jsonl")
+    codebook = coding_data["train"].parent / "codebook.yaml"
+    out = tmp_path / "coder-study"
+    env_cache = {"HOI_CACHE_DIR": str(tmp_path / "cache")}
+    import os
+
+    env = {**os.environ, **env_cache}
+    result = subprocess.run(
+        [
+            HOI,
+            "train",
+            "--codebook",
+            str(codebook),
+            "--base",
+            str(base),
+            "--study-data",
+            str(study),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "study passages: 10, weighted" in result.stdout and "micro F1" in result.stdout
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["study_weight"]["study_passages"] == 10
+    assert manifest["study_data"][0]["rows"] == 10
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        json.dumps(
+            {"id": 1, "text": "Systemerne taler ikke sammen, det er ikke løst.", "context": "Hvad med IT?"},
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    coded = tmp_path / "out.jsonl"
+    result = subprocess.run(
+        [
+            HOI,
+            "code",
+            "-i",
+            str(source),
+            "-o",
+            str(coded),
+            "--codebook",
+            str(codebook),
+            "--model-dir",
+            str(out),
+            "--possible",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    line = json.loads(coded.read_text(encoding="utf-8"))
+    assert "possible" in line
+    for entry in line["codes"] + line["possible"]:
+        assert ("stance" in entry) == entry["code"].startswith("barrier.")
+
+
+def test_cli_study_data_without_out_is_a_clear_error(trained_tfidf, coding_data, tmp_path):
+    base, _ = trained_tfidf
+    study = _write_study(tmp_path / "study.jsonl")
+    result = subprocess.run(
+        [
+            HOI,
+            "train",
+            "--codebook",
+            str(coding_data["train"].parent / "codebook.yaml"),
+            "--base",
+            str(base),
+            "--study-data",
+            str(study),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode != 0 and "--out" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '{"id": 1, "text": "x", "codes": [], "stance": {"barrier.it_integration": "x"}}',
+        '{"id": 1, "text": "x", "codes": ["nope.code"]}',
+    ],
+)
+def test_bad_study_lines_name_the_line(trained_tfidf, coding_data, tmp_path, bad):
+    base, _ = trained_tfidf
+    study = tmp_path / "study.jsonl"
+    study.write_text('{"id": 0, "text": "fint", "codes": []}\n' + bad + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [
+            HOI,
+            "train",
+            "--codebook",
+            str(coding_data["train"].parent / "codebook.yaml"),
+            "--base",
+            str(base),
+            "--study-data",
+            str(study),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode != 0 and "line 2" in result.stderr and "Traceback" not in result.stderr
