@@ -2,11 +2,63 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 from typing import Any
 
+from hoi_nlp.errors import HoiError
 from hoi_nlp.stages.retrain import retrain_from_reviews
-from hoi_nlp.stages.study import RunInputs, active_model_dir
+from hoi_nlp.stages.study import RunInputs, active_model_dir, embedding_cache
+
+logger = logging.getLogger(__name__)
+
+
+class CoderExamples:
+    """For the review app's "why": the training passages nearest to a unit that carry a code,
+    from the study's current coder (:func:`hoi_nlp.coding.explain.nearest_examples`).
+
+    The coder is loaded on first use and again after a retrain. A retrained coder's own study
+    passages are left out here: the app shows the study's reviewed quotes itself, pseudonymised
+    for reviewers without original-text rights. Without a usable trained coder (none configured,
+    or a codebook the analysts changed since it was trained) it gives nothing and the app falls
+    back on the codebook's examples.
+    """
+
+    def __init__(self, inputs: RunInputs, *, n: int = 3) -> None:
+        self.inputs, self.n = inputs, n
+        self._lock = threading.Lock()
+        self._loaded: tuple[tuple[str, float], Any] | None = None
+        self._last: tuple[str, Any] | None = None  # (text, its embedding): a page asks code by code
+
+    def _coder(self) -> Any:
+        from hoi_nlp.coding.model_io import load_trained_coder
+
+        directory = active_model_dir(self.inputs.workspace, self.inputs.settings)
+        manifest = directory / "manifest.json"
+        key = (str(directory), manifest.stat().st_mtime if manifest.exists() else 0.0)
+        if self._loaded is None or self._loaded[0] != key:
+            coder = load_trained_coder(self.inputs.codebook, model_dir=directory, method="combined",
+                                       cache=embedding_cache(self.inputs.workspace))
+            self._loaded, self._last = (key, coder), None
+        return self._loaded[1]
+
+    def __call__(self, text: str, code_id: str) -> list[str]:
+        from hoi_nlp.coding.explain import nearest_examples
+
+        with self._lock:
+            try:
+                coder = self._coder()
+            except (HoiError, OSError, ValueError) as exc:
+                logger.info("no training examples for the review app: %s", exc)
+                return []
+            if code_id not in coder.bundle.code_ids:
+                return []
+            if self._last is None or self._last[0] != text:
+                self._last = (text, coder.features([text], [None]).embeddings[0])
+            examples, origins = nearest_examples(coder, self._last[1], coder.bundle.code_ids.index(code_id),
+                                                 n=self.n)
+        return [text for text, origin in zip(examples, origins, strict=True) if origin != "study"]
 
 
 def review_app_config(inputs: RunInputs, *, login: bool = True, local_user: str = "analyst",
@@ -26,7 +78,7 @@ def review_app_config(inputs: RunInputs, *, login: bool = True, local_user: str 
                      local_user=local_user, privacy=PrivacyView(inputs.workspace, settings),
                      active_learning=active_learning, secure_cookie=secure_cookie,
                      model_dir=active_model_dir(inputs.workspace, settings), retrainer=retrain,
-                     allowed_hosts=allowed_hosts)
+                     nearest_examples=CoderExamples(inputs), allowed_hosts=allowed_hosts)
 
 
 def prepare_review(inputs: RunInputs) -> int:
