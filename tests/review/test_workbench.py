@@ -453,7 +453,7 @@ def test_the_segment_page_explains_each_suggestion_in_the_analysts_words(anna, s
     assert "IT-systemer der ikke taler sammen." in page  # the definition beside the suggestion
     assert '“Vores IT-systemer taler ikke sammen.” <span class="muted">(kodebogseksempel)</span>' in page
     turn = anna.get(f"/segment/{TURN}").text
-    assert "et ordmønster fra kodebogen" in turn and "“jobcentret”" in turn
+    assert "udtrykket «jobcentret»" in turn and "“jobcentret”" in turn  # readable evidence (issue 17)
     for syntax in ("REGEX", "LOWER", "tokens:", "lemma:", "phrase:"):
         assert syntax not in page and syntax not in turn
 

@@ -54,13 +54,25 @@ class Possible:
     why: Why
 
 
+LEMMA_SUFFIX = " (og bøjninger)"  # how hoi_nlp.coding.rules.readable_pattern writes a lemma pattern
+
+
 def _pattern_words(pattern: str) -> tuple[str, str]:
-    kind, _, rest = pattern.partition(":")
-    if kind == "lemma":
+    """What a rule matched, in words: the coder's readable evidence (``it-system (og bøjninger)``,
+    a phrase, or a token pattern's words with "…" and "/"), or the ``kind:value`` form that
+    workspaces coded before readable evidence still hold."""
+    if pattern.endswith(LEMMA_SUFFIX):
+        return "the word «{text}» in any form", pattern[: -len(LEMMA_SUFFIX)]
+    kind, separator, rest = pattern.partition(":")
+    if separator and kind == "lemma":
         return "the word «{text}» in any form", rest
-    if kind == "phrase":
+    if separator and kind == "phrase":
         return "the phrase «{text}»", rest
-    return "a word pattern of the codebook", ""
+    if (separator and kind == "tokens") or not pattern or any(c in pattern for c in "[]{}"):
+        return "a word pattern of the codebook", ""
+    if "…" in pattern or "/" in pattern:
+        return "the words «{text}» (… any words, / either word)", pattern
+    return "the phrase «{text}»", pattern
 
 
 def _words(text: str) -> set[str]:

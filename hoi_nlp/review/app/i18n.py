@@ -161,6 +161,7 @@ DA: dict[str, str] = {
     "Words that matched": "Ord, der matchede",
     "the word «{text}» in any form": "ordet «{text}» i alle bøjninger",
     "the phrase «{text}»": "udtrykket «{text}»",
+    "the words «{text}» (… any words, / either word)": "ordene «{text}» (… vilkårlige ord, / et af ordene)",
     "a word pattern of the codebook": "et ordmønster fra kodebogen",
     "No single words decided this: the suggestion comes from the meaning of the whole unit.":
         "Ingen enkelte ord afgjorde dette: forslaget bygger på betydningen af hele kodeenheden.",
