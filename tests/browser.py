@@ -3,6 +3,8 @@ and ``docs/make_screenshots.py`` (``make browser`` installs chromium)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,3 +29,16 @@ def have_chromium() -> bool:
 def launch_chromium(playwright: Any, **options: Any) -> Any:
     """``playwright.chromium.launch`` with Debian chromium and the options every caller uses."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, **options)
+
+
+@contextmanager
+def running_chromium(**options: Any) -> Iterator[Any]:
+    """Playwright's chromium (Debian's) for the block; closed after it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = launch_chromium(pw, **options)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import MISSING, have_chromium, launch_chromium
+from tests.browser import MISSING, have_chromium, running_chromium
 from tests.journeys.conftest import FIRST_QUEUE_S, PAGE_S, hoi, hoi_command, user_env
 
 pytestmark = [pytest.mark.journey, pytest.mark.browser,
@@ -166,12 +166,8 @@ def decisions(workspace_dir: Path) -> list[tuple[str, str, str | None, str | Non
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
+    with running_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def test_review_a_fresh_run_with_the_keyboard(researcher, browser):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import MISSING, have_chromium, launch_chromium
+from tests.browser import MISSING, have_chromium, running_chromium
 from tests.review.conftest import PASSWORD
 
 IT = "barrier.it_integration"
@@ -117,12 +117,8 @@ def server(browser_study):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
+    with running_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def log_in(browser, server, username):

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.browser import MISSING, have_chromium, launch_chromium
+from tests.browser import MISSING, have_chromium, running_chromium
 from tests.review.conftest import PASSWORD
 from tests.review.test_browser import Server, log_in, select_text
 
@@ -52,12 +52,8 @@ def server(study):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
+    with running_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def timed(action) -> float:
