@@ -150,20 +150,6 @@ def users_add_command(
     echo(f"Added {user.username} ({user.role}{', sees original text' if user.can_see_original else ''})")
 
 
-@users_app.command("password")
-@handle_errors
-def users_password_command(
-    study: Path = STUDY_ARG,
-    username: str = typer.Argument(..., help="Login name."),
-    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
-) -> None:
-    """Set a new password for an account (ends its sessions and clears its login back-off)."""
-    from hoi_nlp.review.accounts import set_password
-
-    user = set_password(_workspace(study), username, _read_password(password_stdin))
-    echo(f"New password for {user.username}")
-
-
 @users_app.command("list")
 @handle_errors
 def users_list_command(study: Path = STUDY_ARG) -> None:
@@ -195,20 +181,19 @@ def users_remove_command(
 
 
 @users_app.command("reset-password")
+@users_app.command("password", hidden=True)  # the same command under its shorter name
 @handle_errors
 def users_reset_password_command(
     study: Path = STUDY_ARG,
     username: str = typer.Argument(..., help="Login name."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the new password from stdin."),
 ) -> None:
-    """Give an account a new password (its open sessions end)."""
-    from hoi_nlp.review.accounts import get_user, reset_password
+    """Give an account a new password (the policy applies; its open sessions end and its login
+    back-off is cleared)."""
+    from hoi_nlp.review.accounts import set_password
 
-    workspace = _workspace(study)
-    if get_user(workspace, username) is None:
-        fail(f"unknown user '{username}' (see `hoi users list`)")
-    reset_password(workspace, username, _read_password(password_stdin))
-    echo(f"New password set for {username}; their sessions were ended")
+    user = set_password(_workspace(study), username, _read_password(password_stdin))
+    echo(f"New password set for {user.username}; their sessions were ended")
 
 
 @app.command("agreement")

@@ -172,7 +172,7 @@ def set_password(workspace: Workspace, username: str, password: str) -> User:
     """Give ``username`` a new password (the policy applies); its sessions end, its back-off is cleared."""
     user = get_user(workspace, username)
     if user is None:
-        raise ReviewError(f"no user '{username}'", hint="see `hoi users list`")
+        raise ReviewError(f"unknown user '{username}'", hint="see `hoi users list`")
     check_password(password, username)
     with workspace.engine.begin() as conn:
         conn.execute(update(users_table).where(users_table.c.username == username)
@@ -232,11 +232,6 @@ def remove_user(workspace: Workspace, username: str) -> User:
         conn.execute(update(sessions_table).where(sessions_table.c.username == username).values(ended=True))
     logger.info("removed user %s", username)
     return User(username, str(row["role"]), bool(row["can_see_original"]), False)
-
-
-def reset_password(workspace: Workspace, username: str, password: str) -> User:
-    """Give an account a new password (:func:`set_password`: the policy applies, its sessions end)."""
-    return set_password(workspace, username, password)
 
 
 @cache

@@ -29,7 +29,7 @@ from hoi_nlp.review.accounts import (
     add_user,
     list_users,
     remove_user,
-    reset_password,
+    set_password,
 )
 from hoi_nlp.review.app.i18n import COOKIE as LANGUAGE_COOKIE
 from hoi_nlp.review.app.i18n import LANGUAGES, error_text, language_of, translator
@@ -353,7 +353,7 @@ def users_password(
     """Set a new password (the user's sessions end)."""
     _admin(request)
     try:
-        reset_password(_config(request).workspace, username, password)
+        set_password(_config(request).workspace, username, password)
     except HoiError as exc:
         return _users_page(request, error=error_text(exc, _language(request)), status=422)
     logger.info("%s reset the password of %s", session.user.username, username)
