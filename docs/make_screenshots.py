@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -105,8 +106,9 @@ def shoot(port: int, out: Path, report: Path) -> list[Path]:
         page.click("button[type=submit]")
         page.wait_for_url("**/queue")
         views = [("queue", "/queue"), ("browse", "/browse?band=mid")]
-        first = page.locator("tr.unit-row").filter(has_not_text="turn").first.get_attribute("data-href")
-        turn = page.locator("tr.unit-row", has_text="turn").first.get_attribute("data-href")
+        turn_label = re.compile(r"\b(tur|turn) \d+")  # the app speaks Danish by default
+        first = page.locator("tr.unit-row").filter(has_not_text=turn_label).first.get_attribute("data-href")
+        turn = page.locator("tr.unit-row", has_text=turn_label).first.get_attribute("data-href")
         views += [
             ("segment", first or "/queue"),
             ("segment_interview", turn or "/queue"),
