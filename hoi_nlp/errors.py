@@ -6,6 +6,8 @@ The CLI prints ``str(error)`` without a traceback and exits non-zero.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class HoiError(Exception):
     """Base class of all errors hoi_nlp raises on bad input or configuration."""
@@ -99,6 +101,16 @@ class ReviewError(HoiError):
     """A review action is invalid (unknown segment/code, span outside the source)."""
 
     code = "HOI-E090"
+
+
+class TranslatableReviewError(ReviewError):
+    """A review change refused with a message the review app shows in the analyst's language:
+    ``template`` (English, the key of the app's translations) filled with ``params``."""
+
+    def __init__(self, template: str, hint: str | None = None, **params: Any) -> None:
+        super().__init__(template.format(**params), hint=hint)
+        self.template = template
+        self.params = params
 
 
 class ThemesError(HoiError):

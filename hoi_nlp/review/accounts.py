@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
-from hoi_nlp.errors import ReviewError
+from hoi_nlp.errors import ReviewError, TranslatableReviewError
 from hoi_nlp.records import utcnow
 from hoi_nlp.review.tables import ensure_review_schema, login_failures_table, sessions_table, users_table
 from hoi_nlp.store import Workspace
@@ -41,13 +41,8 @@ _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _TRAILING = re.compile(r"[\d\W_]+$")
 
 
-class AccountError(ReviewError):
+class AccountError(TranslatableReviewError):
     """An account change that cannot be made; ``template``/``params`` let the app translate it."""
-
-    def __init__(self, template: str, hint: str | None = None, **params: Any) -> None:
-        super().__init__(template.format(**params), hint=hint)
-        self.template = template
-        self.params = params
 
 
 @dataclass(frozen=True)

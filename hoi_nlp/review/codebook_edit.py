@@ -28,7 +28,7 @@ import yaml
 from sqlalchemy import delete, func, insert, select, update
 
 from hoi_nlp.codebook import Codebook, load_codebook
-from hoi_nlp.errors import HoiError, ReviewError
+from hoi_nlp.errors import HoiError, TranslatableReviewError
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import utcnow
 from hoi_nlp.review.tables import codebook_changes_table, ensure_review_schema
@@ -42,16 +42,11 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"})
 
 
-class CodebookEditError(ReviewError):
+class CodebookEditError(TranslatableReviewError):
     """A codebook change that cannot be made (unknown or taken id, empty label …).
 
     ``template`` and ``params`` let the review app show the message in the analyst's language.
     """
-
-    def __init__(self, template: str, hint: str | None = None, **params: Any) -> None:
-        super().__init__(template.format(**params), hint=hint)
-        self.template = template
-        self.params = params
 
 
 @dataclass(frozen=True)

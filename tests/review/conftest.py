@@ -51,14 +51,23 @@ def built_study(tmp_path_factory) -> Path:
     return _build(tmp_path_factory.mktemp("review-study"))
 
 
+def copy_study(built_study: Path, folder: Path, users: dict[str, str] | None = None):
+    """A private copy of the coded workspace in ``folder``, with accounts ``{name: role}``."""
+    from hoi_nlp.review.accounts import add_user
+    from hoi_nlp.store import Workspace
+
+    target = folder / "study_small"
+    shutil.copytree(built_study, target)
+    workspace = Workspace.open(target, study="study_small", create=False)
+    for name, role in (users or {}).items():
+        add_user(workspace, name, PASSWORD, role=role)
+    return workspace
+
+
 @pytest.fixture
 def study_ws(built_study, tmp_path):
     """A private copy of the coded workspace."""
-    from hoi_nlp.store import Workspace
-
-    target = tmp_path / "study_small"
-    shutil.copytree(built_study, target)
-    return Workspace.open(target, study="study_small", create=False)
+    return copy_study(built_study, tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ Runs when /usr/bin/chromium exists (``make browser`` installs it); skipped other
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import MISSING, have_chromium, running_chromium
-from tests.review.conftest import PASSWORD
+from tests.review.conftest import PASSWORD, copy_study
 
 IT = "barrier.it_integration"
 OEK = "barrier.tvaergaaende_oekonomistyring"
@@ -89,15 +88,7 @@ class Server:
 
 @pytest.fixture(scope="module")
 def browser_study(built_study, tmp_path_factory):
-    from hoi_nlp.review.accounts import add_user
-    from hoi_nlp.store import Workspace
-
-    target = tmp_path_factory.mktemp("browser") / "study_small"
-    shutil.copytree(built_study, target)
-    workspace = Workspace.open(target, study="study_small", create=False)
-    add_user(workspace, "anna", PASSWORD)
-    add_user(workspace, "bo", PASSWORD)
-    return workspace
+    return copy_study(built_study, tmp_path_factory.mktemp("browser"), {"anna": "analyst", "bo": "analyst"})
 
 
 def english_settings(folder: Path) -> Path:

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.browser import MISSING, have_chromium, running_chromium
-from tests.review.conftest import PASSWORD
+from tests.review.conftest import copy_study
 from tests.review.test_browser import Server, log_in, select_text
 
 IT = "barrier.it_integration"
@@ -27,17 +27,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def study(built_study, tmp_path_factory):
-    import shutil
-
-    from hoi_nlp.review.accounts import add_user
-    from hoi_nlp.store import Workspace
-
-    target = tmp_path_factory.mktemp("workbench") / "study_small"
-    shutil.copytree(built_study, target)
-    workspace = Workspace.open(target, study="study_small", create=False)
-    add_user(workspace, "anna", PASSWORD)
-    add_user(workspace, "chef", PASSWORD, role="admin")
-    return workspace
+    return copy_study(built_study, tmp_path_factory.mktemp("workbench"), {"anna": "analyst", "chef": "admin"})
 
 
 @pytest.fixture(scope="module")
