@@ -171,9 +171,13 @@ class StudyStats:
 
     def has_stance(self, family_id: str) -> bool:
         """Whether a family is counted by stance (barriers, or a family whose codings carry one)."""
-        prefix = family_id + "."
-        return family_id == "barrier" or any(c.stance for c in self.study.codings
-                                             if c.code_id.startswith(prefix))
+        return family_id == "barrier" or family_id in self._stance_families
+
+    @cached_property
+    def _stance_families(self) -> frozenset[str]:
+        return frozenset(
+            c.code_id.split(".", 1)[0] for c in self.study.codings if c.stance and "." in c.code_id
+        )
 
     # -- frequencies
 
