@@ -61,7 +61,7 @@ def code_command(
 @handle_errors
 def evaluate_command(
     data: list[Path] = typer.Option([], "--data", "-d", help="Labelled JSONL (repeatable; default: the "
-                                    "development sets corpora/eval/dev.jsonl and corpora/eval/hard.jsonl)."),
+                                    "evaluation sets corpora/eval/dev.jsonl, hard.jsonl and blind2.jsonl)."),
     coder: str = typer.Option("all", help="A coder name (rules, similarity, classifier, combined) or all."),
     codebook: Path | None = CODEBOOK_OPT,
     model_dir: Path | None = typer.Option(None, help="Trained coder folder (default: models/coder)."),
@@ -71,9 +71,10 @@ def evaluate_command(
 ) -> None:
     """Score coders against analysts' codes: per code P/R/F1 and kappa, per family and register, micro/macro.
 
-    Each labelled set is scored on its own: by default dev.jsonl (our own writing) and hard.jsonl
-    (written to resemble real material, blind to the training data), with questions as context
-    and, where the set has gold stances, the barrier stance accuracy.
+    Each labelled set is scored on its own: by default dev.jsonl (our own writing), hard.jsonl
+    (written to resemble real material, blind to the training data) and blind2.jsonl (a second
+    author's, blind to the training data and to the other sets, never used for any choice), with
+    questions as context and, where the set has gold stances, the barrier stance accuracy.
     """
     from hoi_nlp.coding.evaluate import evaluate_coders, format_table, write_reports
     from hoi_nlp.coding.registry import coder_names, make_coder
@@ -83,7 +84,7 @@ def evaluate_command(
 
     names = coder_names() if coder == "all" else [coder]
     eval_dir = REPO_ROOT / "corpora" / "eval"
-    paths = list(data) or [p for p in (eval_dir / "dev.jsonl", eval_dir / "hard.jsonl") if p.is_file()]
+    paths = list(data) or [p for p in (eval_dir / name for name in EVALUATION_SETS) if p.is_file()]
     if not paths:
         _print_cv(model_dir, names)
         return
@@ -102,11 +103,16 @@ def evaluate_command(
         echo(f"wrote {write_reports(reports, output)}")
 
 
+EVALUATION_SETS = {
+    "dev.jsonl": "dev: our own writing, never trained on",
+    "hard.jsonl": "hard: written to resemble real material, blind to the training data, never trained on",
+    "blind2.jsonl": "blind2: a second author's, blind to the training data and to dev and hard, "
+                    "never trained or tuned on",
+}
+
+
 def _set_label(path: Path) -> str:
-    labels = {"dev.jsonl": "dev: our own writing, never trained on",
-              "hard.jsonl": "hard: written to resemble real material, blind to the training data, "
-                            "never trained on"}
-    return f"{path.name} ({labels[path.name]})" if path.name in labels else str(path)
+    return f"{path.name} ({EVALUATION_SETS[path.name]})" if path.name in EVALUATION_SETS else str(path)
 
 
 def _print_cv(model_dir: Path | None, names: list[str]) -> None:
