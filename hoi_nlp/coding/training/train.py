@@ -890,15 +890,14 @@ def choose_study_weight(
             code_ids, profiles, all_embeddings[train], all_labels[train], row_ids=train
         )
         sim_z = sim.zscores(sim.raw_scores(study.features.embeddings[held]))
-        dense_train = None
+        sparse_train, dense_train = sparse[train], template.dense_block(all_embeddings[train])
         weights = start
         for weight in ordered:
             oof = oofs[weight]
             clf = _classifier(template, seed)
             clf.code_ids = list(code_ids)
-            dense_train = clf.dense_block(all_embeddings[train]) if dense_train is None else dense_train
             clf.weights, _ = fit_multilabel(
-                sparse[train],
+                sparse_train,
                 dense_train,
                 all_labels[train],
                 c=clf.c,
