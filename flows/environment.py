@@ -80,13 +80,13 @@ def template_dir() -> Path:
     """Where the empty Prefect database is kept, per Prefect version (beside the lemma table)."""
     from importlib import metadata
 
-    from hoi_nlp.nlp.pipeline import lemma_cache_dir
+    from hoi_nlp.settings import machine_cache_dir
 
     try:
         version = metadata.version("prefect")
     except metadata.PackageNotFoundError:  # pragma: no cover - a core dependency
         version = "unknown"
-    return lemma_cache_dir() / f"prefect-{version}"
+    return machine_cache_dir() / f"prefect-{version}"
 
 
 def build_template() -> Path:

@@ -17,6 +17,19 @@ from hoi_nlp.errors import HoiError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS = REPO_ROOT / "configs" / "runs" / "default.toml"
+CACHE_ENV = "HOI_CACHE_DIR"
+LEGACY_CACHE_ENV = "HOI_LEMMA_CACHE"  # the older name, still honoured
+
+
+def machine_cache_dir() -> Path:
+    """Where files derived once per machine are kept (the compact lemma table, Prefect's empty
+    database): ``$HOI_CACHE_DIR`` (or ``$HOI_LEMMA_CACHE``), else ``$XDG_CACHE_HOME/hoi_nlp`` or
+    ``~/.cache/hoi_nlp``. Nothing from a study goes there."""
+    for name in (CACHE_ENV, LEGACY_CACHE_ENV):
+        if os.environ.get(name):
+            return Path(os.environ[name])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "hoi_nlp"
 
 
 class _Section(BaseModel):

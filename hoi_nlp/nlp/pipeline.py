@@ -13,7 +13,6 @@ import gzip
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from importlib import metadata
@@ -27,6 +26,7 @@ from spacy.tokens import Doc
 
 from hoi_nlp.errors import ModelError
 from hoi_nlp.io import write_atomic
+from hoi_nlp.settings import LEGACY_CACHE_ENV, machine_cache_dir
 
 logger = logging.getLogger(__name__)
 
@@ -282,16 +282,13 @@ class LemmaLookup:
         return len(self._hashes)
 
 
-LEMMA_CACHE_ENV = "HOI_LEMMA_CACHE"
+LEMMA_CACHE_ENV = LEGACY_CACHE_ENV
 
 
 def lemma_cache_dir() -> Path:
-    """Where the compact lemma table is kept: ``$HOI_LEMMA_CACHE``, else ``$XDG_CACHE_HOME/hoi_nlp``
-    or ``~/.cache/hoi_nlp`` (derived from the installed spacy-lookups-data, built on first use)."""
-    if os.environ.get(LEMMA_CACHE_ENV):
-        return Path(os.environ[LEMMA_CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "hoi_nlp"
+    """Where the compact lemma table is kept (derived from the installed spacy-lookups-data, built on
+    first use): :func:`hoi_nlp.settings.machine_cache_dir`."""
+    return machine_cache_dir()
 
 
 def _lookups_source() -> Path:

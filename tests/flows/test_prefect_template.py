@@ -12,7 +12,7 @@ def _mode(path) -> int:
 
 
 def test_new_home_copies_a_complete_template_privately(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOI_LEMMA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOI_CACHE_DIR", str(tmp_path / "cache"))
     template = template_dir()
     template.mkdir(parents=True)
     (template / "prefect.db").write_bytes(b"SQLite format 3\x00 migrated")
@@ -29,7 +29,7 @@ def test_new_home_copies_a_complete_template_privately(tmp_path, monkeypatch):
 
 
 def test_existing_database_is_never_replaced(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOI_LEMMA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOI_CACHE_DIR", str(tmp_path / "cache"))
     template = template_dir()
     template.mkdir(parents=True)
     (template / "prefect.db").write_bytes(b"template")
@@ -44,7 +44,7 @@ def test_existing_database_is_never_replaced(tmp_path, monkeypatch):
 
 
 def test_unfinished_template_is_not_used(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOI_LEMMA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOI_CACHE_DIR", str(tmp_path / "cache"))
     template = template_dir()
     template.mkdir(parents=True)
     (template / "prefect.db").write_bytes(b"half written")  # no completion marker
