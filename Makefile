@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PIP) install -q $(TORCH) --find-links /opt/wheels || $(PIP) install -q $(TORCH) --index-url https://download.pytorch.org/whl/cpu
 	$(PIP) install -q -e '.[all]' -c constraints.txt
 	-$(PY) -c "from hoi_nlp.nlp.pipeline import danish_lemma_table; danish_lemma_table()"  # compact lemma table, once
-	-$(PY) -c "from flows.environment import build_template; build_template()"  # Prefect's empty database, once
+	-$(PY) -c "from flows.environment import prepare_template; prepare_template()"  # Prefect's empty database, once
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed

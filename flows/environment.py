@@ -6,6 +6,10 @@ Must run before ``prefect`` is imported: Prefect reads its settings at import ti
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 # Prefect sends usage events on import (SDK telemetry, unless DO_NOT_TRACK) and from its server
@@ -54,17 +58,16 @@ def _private_home(home: Path) -> None:
     database = home / "prefect.db"
     if not database.exists():
         template = template_dir()
-        fd = os.open(database, os.O_CREAT | os.O_WRONLY, 0o600)
-        try:
-            if (template / TEMPLATE_DONE).is_file():
-                os.write(fd, (template / "prefect.db").read_bytes())
-                for name in TEMPLATE_FILES[1:]:
-                    if (template / name).is_file() and not (home / name).exists():
-                        (home / name).write_bytes((template / name).read_bytes())
-        except OSError:  # an unreadable template: Prefect migrates the empty database itself
-            os.ftruncate(fd, 0)
-        finally:
-            os.close(fd)
+        with os.fdopen(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600), "wb") as stream:
+            try:
+                if (template / TEMPLATE_DONE).is_file():
+                    stream.write((template / "prefect.db").read_bytes())
+                    for name in TEMPLATE_FILES[1:]:
+                        if (template / name).is_file() and not (home / name).exists():
+                            (home / name).write_bytes((template / name).read_bytes())
+            except OSError:  # an unreadable template: Prefect migrates the empty database itself
+                stream.seek(0)
+                stream.truncate()
     for path in home.iterdir():
         if path.is_file():
             path.chmod(0o600)
@@ -96,11 +99,6 @@ def build_template() -> Path:
     Run by ``make install``; the server starts in a process of its own, since Prefect reads
     ``PREFECT_HOME`` at import.
     """
-    import shutil
-    import subprocess
-    import sys
-    import tempfile
-
     target = template_dir()
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".prefect-template-") as scratch:
@@ -122,3 +120,11 @@ def build_template() -> Path:
         ready.rename(target)
     return target
 
+
+def prepare_template() -> None:
+    """``make install``'s step: build the template, or say in one line why not (nothing depends on it)."""
+    try:
+        print(f"Prefect's empty database, for new workspaces to copy: {build_template()}")
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"could not prepare Prefect's empty database ({type(exc).__name__}); "
+              "each new study's first run migrates its own instead")

@@ -57,6 +57,15 @@ def code_command(
     echo(f"coded {len(items)} texts with {name}: {len(assignments)} codes on {coded} texts -> {output}")
 
 
+# The labelled sets `hoi evaluate` scores by default (corpora/eval/), each with what it is.
+EVALUATION_SETS = {
+    "dev.jsonl": "dev: our own writing, never trained on",
+    "hard.jsonl": "hard: written to resemble real material, blind to the training data, never trained on",
+    "blind2.jsonl": "blind2: a second author's, blind to the training data and to dev and hard, "
+                    "never trained or tuned on",
+}
+
+
 @app.command("evaluate")
 @handle_errors
 def evaluate_command(
@@ -101,14 +110,6 @@ def evaluate_command(
         reports += found
     if output:
         echo(f"wrote {write_reports(reports, output)}")
-
-
-EVALUATION_SETS = {
-    "dev.jsonl": "dev: our own writing, never trained on",
-    "hard.jsonl": "hard: written to resemble real material, blind to the training data, never trained on",
-    "blind2.jsonl": "blind2: a second author's, blind to the training data and to dev and hard, "
-                    "never trained or tuned on",
-}
 
 
 def _set_label(path: Path) -> str:
