@@ -25,6 +25,7 @@ from hoi_nlp.export.cite import (
 )
 from hoi_nlp.export.dataset import TABLE_FORMATS, load_coded_study
 from hoi_nlp.export.formats import ExportContext, load_formats
+from hoi_nlp.export.helper import FileHelper
 from hoi_nlp.export.lang import texts_for
 from hoi_nlp.export.lookup import ResolvedQuote, locate_quote
 from hoi_nlp.export.publish import staging
@@ -100,17 +101,18 @@ def export_study(
         raise ExportError(f"unknown format(s) {unknown}", hint=f"choose from {', '.join(registry.names())}")
     opened = open_study(workspace, codebook, settings=settings, raw=raw)
     out_dir, file_name = _output_dir(workspace, output)
-    with staging(out_dir) as stage:
+    with staging(out_dir) as stage, FileHelper() as helper:
         ctx = ExportContext(workspace=workspace, codebook=codebook, settings=settings, study=opened.study,
                             redact=opened.redact, guard=opened.guard, out_dir=stage.dir,
                             formats=tuple(formats), raw=raw, csv_dialect=csv_dialect,
                             quotes_per_code=quotes_per_code,
-                            embeddings=embeddings, file_name=file_name)
+                            embeddings=embeddings, file_name=file_name, helper=helper)
         files: list[Path] = []
         with progress.stage("export", len(formats) + 1, unit="steps") as bar:
             for name in formats:
                 files += [f for f in registry.get(name)(ctx) if f not in files]
                 bar.advance()
+            helper.finish()  # a large workbook written meanwhile by a helper process
             guard = opened.current_guard()
             for path in files:  # the last step: every file read back by the leak guard
                 try:

@@ -221,7 +221,9 @@ def context_figures(ctx: ExportContext) -> list[Path]:
 @exporters.register("xlsx")
 def export_xlsx(ctx: ExportContext) -> list[Path]:
     """The coded dataset as one workbook (``coded_dataset.xlsx``) plus the figures."""
-    path = write_atomic(ctx.target(f"{DATASET}.xlsx"), lambda tmp: write_xlsx(tmp, context_sheets(ctx)))
+    sheets = context_sheets(ctx)
+    cells = sum(frame.size for frame in sheets.values())  # a large workbook is written by a helper process
+    path = ctx.helper.write(ctx.target(f"{DATASET}.xlsx"), write_xlsx, sheets, size=cells)
     return [path, *context_figures(ctx)]
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hoi_nlp.codebook import Codebook
+from hoi_nlp.export.helper import FileHelper
 from hoi_nlp.export.study import CodedStudy, Redactor
 from hoi_nlp.privacy.guard import LeakGuard
 from hoi_nlp.registry import Registry
@@ -39,6 +40,7 @@ class ExportContext:
     embeddings: bool = True
     file_name: str | None = None  # a target file name given by the user (``-o project.qdpx``)
     shared: dict[str, Any] = field(default_factory=dict)  # work several formats share (tables, figures)
+    helper: FileHelper = field(default_factory=FileHelper)  # large files written beside the export
 
     def once(self, name: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` the first time ``name`` is asked for in this export, the stored result after."""

@@ -74,3 +74,30 @@ def test_figures_are_written(study, redact, tmp_path):
     names = {p.name for p in paths}
     assert {"andele_barrier.png", "krydstabel_barrier_size_group.png", "samforekomst_respondent.png"} <= names
     assert (tmp_path / "figurer" / "andele_barrier.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def _cells(path):
+    book = openpyxl.load_workbook(path, read_only=True)
+    return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+
+
+def test_a_large_workbook_written_by_the_helper_process_has_the_same_cells(coded_workspace, small_codebook,
+                                                                           tmp_path, monkeypatch):
+    """export_study hands a large workbook to a helper process (here: every workbook); the
+    published file is the one written here, cell for cell, and nothing of the helper is left."""
+    from hoi_nlp.export import helper
+    from hoi_nlp.export.api import export_study
+    from hoi_nlp.settings import Settings
+
+    settings = Settings(pseudonymize={"recogniser": "patterns"})
+    here = export_study(coded_workspace, small_codebook, settings=settings, formats=["xlsx"],
+                        output=tmp_path / "here")
+    monkeypatch.setattr(helper, "HELPER_MIN_CELLS", 0)
+    logged = []
+    monkeypatch.setattr(helper.logger, "info", lambda message, *args: logged.append(message % args))
+    beside = export_study(coded_workspace, small_codebook, settings=settings, formats=["xlsx"],
+                          output=tmp_path / "beside")
+    assert any("coded_dataset.xlsx in a helper process" in line for line in logged)
+    assert [p.name for p in beside] == [p.name for p in here]
+    assert _cells(tmp_path / "beside" / "coded_dataset.xlsx") == _cells(tmp_path / "here" / "coded_dataset.xlsx")
+    assert not [p for p in (tmp_path / "beside").rglob(".*")]
