@@ -128,3 +128,105 @@ def prepare_template() -> None:
     except (OSError, subprocess.SubprocessError) as exc:
         print(f"could not prepare Prefect's empty database ({type(exc).__name__}); "
               "each new study's first run migrates its own instead")
+
+
+# ---------------------------------------------------------------- one command's temporary API
+
+# Prefect's own start of the same server (prefect.server.api.server.SubprocessASGIServer) sets these.
+TEMPORARY_API_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+                     "PREFECT__SERVER_FINAL": "1"}
+_temporary: TemporaryApi | None = None
+
+
+class TemporaryApi:
+    """Prefect's temporary API server for one command, started before Prefect is imported here.
+
+    Left to itself, Prefect starts the same server (its "ephemeral" mode: ``uvicorn`` serving its
+    API from ``PREFECT_HOME``) when the first flow runs, after importing its server package into
+    this process only to start it (~1.6 s), then waits for it (~3.5 s). Started first, it boots on
+    the other core while this process imports Prefect and loads the models. ``PREFECT_API_URL``
+    points this process (and the processes it starts) at it; it stops when the command ends.
+    """
+
+    def __init__(self) -> None:
+        import atexit
+        import importlib.util
+
+        spec = importlib.util.find_spec("prefect")
+        if spec is None or spec.origin is None:
+            raise RuntimeError("Prefect is not installed")
+        self.port = _free_port()
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        self.errors = tempfile.TemporaryFile()
+        command = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent),
+                   "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+                   "--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
+        self.process = subprocess.Popen(command, env={**os.environ, **TEMPORARY_API_ENV},
+                                        stdout=subprocess.DEVNULL, stderr=self.errors)
+        os.environ["PREFECT_API_URL"] = self.api_url
+        atexit.register(self.stop)
+
+    def wait(self, *, timeout: float | None = None) -> None:
+        """Return once the API answers its health check; a clear error with the server's last words
+        if it stopped or did not answer in time (``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS``)."""
+        import time
+        import urllib.error
+        import urllib.request
+
+        limit = timeout or float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"))
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.05)
+        from hoi_nlp.errors import HoiError
+
+        raise HoiError(f"Prefect's temporary API server did not start ({self._last_words()})",
+                       hint="run the command again, or set PREFECT_API_URL to use a running Prefect server")
+
+    def _last_words(self) -> str:
+        code = self.process.poll()
+        self.errors.seek(0)
+        lines = self.errors.read().decode("utf-8", errors="replace").strip().splitlines()
+        said = lines[-1] if lines else ""
+        return "; ".join(filter(None, [f"exit code {code}" if code is not None else "no answer", said]))
+
+    def stop(self) -> None:
+        """Stop the server (once; also at exit)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.errors.close()
+
+
+def start_temporary_api() -> TemporaryApi | None:
+    """Start this command's temporary Prefect API now (:class:`TemporaryApi`), unless a server is
+    configured (``PREFECT_API_URL``) or Prefect is already imported (it has read its settings)."""
+    global _temporary
+    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules or _temporary is not None:
+        return None
+    _temporary = TemporaryApi()
+    return _temporary
+
+
+def uses_temporary_api() -> bool:
+    """Whether this process's Prefect API is the temporary one of :func:`start_temporary_api`."""
+    return _temporary is not None and os.environ.get("PREFECT_API_URL") == _temporary.api_url
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

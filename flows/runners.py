@@ -25,9 +25,11 @@ def make_task_runner(settings_path: str | None = None) -> Any:
             raise MissingExtraError("prefect-dask", "flows") from exc
         if settings.dask_address:
             return HoiDaskTaskRunner(address=settings.dask_address)
-        # Worker processes must reach a Prefect API: with Prefect's in-process ephemeral API
-        # (no PREFECT_API_URL), the local cluster's two workers run as threads in this process.
-        processes = bool(os.environ.get("PREFECT_API_URL"))
+        # Worker processes must reach a Prefect API: with a temporary one (Prefect's ephemeral mode,
+        # or hoi run's own start of it), the local cluster's two workers run as threads in this process.
+        from flows.environment import uses_temporary_api
+
+        processes = bool(os.environ.get("PREFECT_API_URL")) and not uses_temporary_api()
         return HoiDaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1,
                                                  "processes": processes})
     from prefect.task_runners import ThreadPoolTaskRunner

@@ -38,21 +38,24 @@ def run_command(
     from hoi_nlp.stages.study import run_inputs
 
     run_inputs(workspace_dir, settings_path=settings)  # the study database is reachable, or one clear error
-    from flows.environment import configure_prefect
+    from flows.environment import configure_prefect, start_temporary_api
 
     verbose = logging.getLogger().isEnabledFor(logging.INFO)
     configure_prefect(workspace_dir, verbose=verbose)
+    api = start_temporary_api()  # boots while Prefect is imported here and the models load
     echo(f"Running {study_dir} → workspace {workspace_dir}")
-    from flows.study import run_flow
     from flows.warmup import preload_models
 
     preload_models(str(workspace_dir), _codebook_path(codebook), coder, str(settings) if settings else None)
+    from flows.study import run_flow
     # Prefect's run names and "Finished in state" lines are not the project's logs: its warnings
     # show with -v, nothing of it without (the CLI reports errors itself, as one clear message).
     for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
         logging.getLogger(name).setLevel(logging.WARNING if verbose else logging.CRITICAL)
 
     with ProgressDisplay(first="start-up") as display:  # start-up: Prefect's server, the models
+        if api is not None:
+            api.wait()
         summary = run_flow(str(study_dir.resolve()), str(workspace_dir), _codebook_path(codebook),
                            str(output.resolve()) if output else None, coder,
                            str(settings) if settings else None)

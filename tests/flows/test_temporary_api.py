@@ -1,0 +1,84 @@
+"""``hoi run``'s temporary Prefect API: started before Prefect is imported, used, stopped at exit.
+
+Each check runs in a fresh interpreter: Prefect reads PREFECT_API_URL once, at import, and this
+test process has imported it already.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from flows.environment import start_temporary_api, uses_temporary_api
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _python(code: str, tmp_path: Path, **env: str) -> dict:
+    environment = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
+    environment.update({"PYTHONPATH": str(REPO), **env})
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path, env=environment,
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_flow_runs_against_the_temporary_api_which_stops_with_the_command(tmp_path):
+    result = _python(f"""
+        import json, os, sys
+        from flows.environment import configure_prefect, start_temporary_api, uses_temporary_api
+        configure_prefect({str(tmp_path / "ws")!r})
+        api = start_temporary_api()
+        url = os.environ["PREFECT_API_URL"]
+        from prefect import flow
+        api.wait()
+
+        @flow
+        def answer() -> int:
+            return 42
+
+        from prefect.server.api.server import SubprocessASGIServer
+        print(json.dumps({{"url": url, "pid": api.process.pid, "answer": answer(),
+                          "ours": uses_temporary_api(),
+                          "prefect_started_its_own": bool(SubprocessASGIServer._instances)}}))
+    """, tmp_path)
+    assert result["url"].startswith("http://127.0.0.1:") and result["url"].endswith("/api")
+    assert result["answer"] == 42 and result["ours"] and not result["prefect_started_its_own"]
+    with pytest.raises(ProcessLookupError):  # stopped when the command ended
+        os.kill(result["pid"], 0)
+    assert (tmp_path / "ws" / "prefect" / "prefect.db").is_file()  # the study's own Prefect database
+
+
+def test_a_server_that_dies_is_one_clear_error(tmp_path):
+    result = _python(f"""
+        import json
+        from flows.environment import configure_prefect, start_temporary_api
+        from hoi_nlp.errors import HoiError
+        configure_prefect({str(tmp_path / "ws")!r})
+        api = start_temporary_api()
+        api.process.kill()
+        try:
+            api.wait(timeout=30)
+        except HoiError as exc:
+            print(json.dumps({{"error": str(exc)}}))
+    """, tmp_path)
+    assert "Prefect's temporary API server did not start (exit code -9" in result["error"]
+    assert "PREFECT_API_URL" in result["error"]
+
+
+def test_not_started_where_a_server_is_configured_or_prefect_read_its_settings(tmp_path):
+    configured = _python("""
+        import json
+        from flows.environment import start_temporary_api
+        print(json.dumps({"started": start_temporary_api() is not None}))
+    """, tmp_path, PREFECT_API_URL="http://127.0.0.1:9/api")
+    assert configured == {"started": False}
+    import prefect  # noqa: F401 - this process has read Prefect's settings
+
+    assert start_temporary_api() is None and not uses_temporary_api()
