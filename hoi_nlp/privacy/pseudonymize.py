@@ -236,10 +236,14 @@ class Pseudonymizer:
         from hoi_nlp.privacy.recognise import detect_entity_spans
 
         texts = list(texts)
+        distinct = list(dict.fromkeys(texts))  # a text's spans depend on the text alone: recognised once
+        if done is not None and len(distinct) < len(texts):
+            done(len(texts) - len(distinct))
         helpers = max(0, min(self.processes, os.cpu_count() or 1) - 1)
-        spans = detect_entity_spans(texts, self.nlp, helpers=helpers, pipeline_args=self._pipeline_args,
+        spans = detect_entity_spans(distinct, self.nlp, helpers=helpers, pipeline_args=self._pipeline_args,
                                     done=done)
-        return [self._learn(text, found) for text, found in zip(texts, spans, strict=True)]
+        found = dict(zip(distinct, spans, strict=True))
+        return [self._learn(text, found[text]) for text in texts]  # the key learns in text order
 
     def pseudonymize(self, text: str) -> PseudonymizedText:
         """Pseudonymise one text."""

@@ -85,6 +85,24 @@ def test_person_numbers_are_consistent_across_a_study(pseudo) -> None:
     check_offsets("Bagefter sagde Mette, at Jens Jensens forslag var godt.", second)
 
 
+def test_a_repeated_text_is_recognised_once_same_spans_same_numbers(privacy_nlp, monkeypatch) -> None:
+    from hoi_nlp.privacy import recognise
+
+    texts = ["Mette Hansen fra Gladsaxe Kommune sagde ja.", "Nej.", "Spørg Jens Jensen.",
+             "Mette Hansen fra Gladsaxe Kommune sagde ja.", "Nej."]
+    alone = Pseudonymizer(key=PseudonymKey(study="t"), settings=Settings(), nlp=privacy_nlp)
+    expected = [alone.recognise_many([text])[0] for text in texts]
+    seen: list[list[str]] = []
+    real = recognise.detect_entity_spans
+    monkeypatch.setattr(recognise, "detect_entity_spans",
+                        lambda batch, *a, **k: seen.append(list(batch)) or real(batch, *a, **k))
+    progress: list[int] = []
+    together = Pseudonymizer(key=PseudonymKey(study="t"), settings=Settings(), nlp=privacy_nlp)
+    assert together.recognise_many(texts, done=progress.append) == expected
+    assert seen == [list(dict.fromkeys(texts))] and sum(progress) == len(texts)
+    assert together.key.to_json() == alone.key.to_json()  # the same placeholders, handed out in text order
+
+
 def test_known_name_is_replaced_where_ner_alone_would_miss_it(pseudo) -> None:
     pseudo.pseudonymize("Vi talte med konsulent Quentin Abernathy om planen.")
     result = pseudo.pseudonymize("Abernathy mente noget andet.")
