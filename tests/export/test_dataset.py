@@ -99,5 +99,6 @@ def test_a_large_workbook_written_by_the_helper_process_has_the_same_cells(coded
                           output=tmp_path / "beside")
     assert any("coded_dataset.xlsx in a helper process" in line for line in logged)
     assert [p.name for p in beside] == [p.name for p in here]
-    assert _cells(tmp_path / "beside" / "coded_dataset.xlsx") == _cells(tmp_path / "here" / "coded_dataset.xlsx")
+    assert _cells(tmp_path / "beside" / "coded_dataset.xlsx") == _cells(
+        tmp_path / "here" / "coded_dataset.xlsx")
     assert not [p for p in (tmp_path / "beside").rglob(".*")]
