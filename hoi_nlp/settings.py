@@ -24,7 +24,8 @@ LEGACY_CACHE_ENV = "HOI_LEMMA_CACHE"  # the older name, still honoured
 def machine_cache_dir() -> Path:
     """Where files derived once per machine are kept (the compact lemma table, Prefect's empty
     database): ``$HOI_CACHE_DIR`` (or ``$HOI_LEMMA_CACHE``), else ``$XDG_CACHE_HOME/hoi_nlp`` or
-    ``~/.cache/hoi_nlp``. Nothing from a study goes there."""
+    ``~/.cache/hoi_nlp``. Nothing of a study's goes there, except that with ``$HOI_CACHE_DIR`` set the
+    embedding cache of ``hoi code --input`` is its ``embeddings/`` subfolder (:mod:`hoi_nlp.nlp.embed`)."""
     for name in (CACHE_ENV, LEGACY_CACHE_ENV):
         if os.environ.get(name):
             return Path(os.environ[name])

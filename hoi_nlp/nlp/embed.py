@@ -31,7 +31,7 @@ import numpy as np
 from hoi_nlp.errors import MissingExtraError, ModelError
 from hoi_nlp.io import write_atomic
 from hoi_nlp.records import content_hash, short_hash
-from hoi_nlp.settings import REPO_ROOT
+from hoi_nlp.settings import CACHE_ENV, REPO_ROOT
 
 if TYPE_CHECKING:
     from hoi_nlp.settings import EmbeddingSettings
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EmbedKind = Literal["passage", "query"]
-CACHE_ENV = "HOI_CACHE_DIR"
 
 
 @runtime_checkable
