@@ -20,4 +20,16 @@ from hoi_nlp.cli import (  # noqa: E402, F401  (importing registers the commands
 )
 from hoi_nlp.cli._app import app  # noqa: E402
 
-__all__ = ["app"]
+__all__ = ["app", "main"]
+
+
+def main(prog_name: str | None = None) -> None:
+    """The ``hoi`` program: run the command, then spare the interpreter's exit the walk over every
+    object the command loaded (spaCy, the models: ~0.15 s of a short command's time) by moving
+    them out of the garbage collector's reach; the process ends next, so nothing is kept longer."""
+    import gc
+
+    try:
+        app(prog_name=prog_name)
+    finally:
+        gc.freeze()

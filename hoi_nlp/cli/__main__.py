@@ -1,5 +1,5 @@
 """``python -m hoi_nlp.cli`` runs the ``hoi`` command (the same as the installed script)."""
 
-from hoi_nlp.cli import app
+from hoi_nlp.cli import main
 
-app(prog_name="hoi")
+main(prog_name="hoi")

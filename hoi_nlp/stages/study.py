@@ -490,14 +490,18 @@ def preload_models(workspace_dir: str | Path, codebook_path: str | Path | None, 
     load_ner_pipeline(*privacy_pipeline_args(inputs.settings))
 
 
-def code_texts(items: Sequence[tuple[str, str]], codebook: Codebook, settings: Settings, *,
-               coder_name: str | None = None, model_dir: str | Path | None = None,
+def code_texts(items: Sequence[tuple[str, str]], codebook: Codebook | str | Path | None,
+               settings: Settings, *, coder_name: str | None = None, model_dir: str | Path | None = None,
                min_confidence: float | None = None, batch_size: int = 512,
                contexts: dict[str, str] | None = None) -> list[Any]:
     """Code ``(id, text)`` pairs outside any study (the ``hoi code --input`` JSONL contract).
 
+    ``codebook`` is a codebook or its file (``None``: the bundled one), then loaded here.
     ``contexts`` maps ids to the question a text answers (the input's optional ``"context"``).
-    While the coder loads (one core), the embedding model starts on the texts on the other.
+    The embedding model works through the texts in the background from the start
+    (:func:`~hoi_nlp.nlp.embed.embed_ahead`): on the other core while the codebook and the coder
+    load and while each batch's lemmas, rules and classifier run here, on both while this waits
+    for vectors.
     """
     from hoi_nlp.coding.base import text_segments
     from hoi_nlp.coding.registry import make_coder
@@ -506,17 +510,19 @@ def code_texts(items: Sequence[tuple[str, str]], codebook: Codebook, settings: S
     name = coder_name or settings.coding.coder
     cache = EmbeddingCache()
     ahead = [] if name in _NO_EMBEDDINGS else [text for _, text in items]
+    assignments: list[Any] = []
     with embed_ahead(ahead, settings.embeddings, cache):
+        if not isinstance(codebook, Codebook):
+            codebook = load_run_codebook(codebook)
         coder = make_coder(name, codebook, settings, model_dir=model_dir, min_confidence=min_confidence,
                            cache=cache)
-    assignments: list[Any] = []
-    for start in range(0, len(items), batch_size):
-        chunk = list(items[start:start + batch_size])
-        chunk_contexts = None
-        if contexts:
-            chunk_contexts = [CodingContext(question=contexts[key]) if contexts.get(key) else None
-                              for key, _ in chunk]
-        assignments += code_segments(coder, text_segments(chunk), chunk_contexts)
+        for start in range(0, len(items), batch_size):
+            chunk = list(items[start:start + batch_size])
+            chunk_contexts = None
+            if contexts:
+                chunk_contexts = [CodingContext(question=contexts[key]) if contexts.get(key) else None
+                                  for key, _ in chunk]
+            assignments += code_segments(coder, text_segments(chunk), chunk_contexts)
     return assignments
 
 
