@@ -131,7 +131,8 @@ class TokenPatternIndex:
     string, ``REGEX`` or ``IN``) must each hold for some token of the doc; patterns that fail
     this are skipped, the rest run through spaCy's own ``Matcher``. Results are exactly those of
     one ``Matcher`` over all patterns; the index only saves the work on docs that cannot match
-    (the tests are evaluated once per distinct lower-cased token).
+    (the tests are evaluated once per distinct lower-cased token: word tests by one lookup, a
+    regex anchored at the start only on words beginning with a character it can start with).
     """
 
     def __init__(self, vocab: object) -> None:
@@ -139,6 +140,9 @@ class TokenPatternIndex:
         self._matchers: dict[str, Matcher] = {}
         self._tests: dict[tuple[str, str], int] = {}
         self._test_functions: list[Callable[[str], bool]] = []
+        self._tests_by_word: dict[str, list[int]] = defaultdict(list)  # "eq" and "in" tests
+        self._regex_by_first: dict[str, list[int]] = defaultdict(list)  # anchored: by first character
+        self._regex_anywhere: list[int] = []
         self._required: dict[str, frozenset[int]] = {}
         self._by_first_test: dict[int, list[str]] = defaultdict(list)
         self._always: list[str] = []
@@ -173,9 +177,21 @@ class TokenPatternIndex:
         else:
             return None
         if (kind, argument) not in self._tests:
+            self._index_test(len(self._test_functions), kind, argument)
             self._tests[(kind, argument)] = len(self._test_functions)
             self._test_functions.append(_lower_test(kind, argument))
         return self._tests[(kind, argument)]
+
+    def _index_test(self, test: int, kind: str, argument: str) -> None:
+        if kind != "re":
+            for word in argument.split("\x1f") if kind == "in" else [argument]:
+                self._tests_by_word[word].append(test)
+            return
+        firsts = regex_first_characters(argument)
+        if firsts is None:
+            self._regex_anywhere.append(test)
+        for char in firsts or ():
+            self._regex_by_first[char].append(test)
 
     def _fired(self, doc: Doc) -> set[int]:
         fired: set[int] = set()
@@ -183,10 +199,14 @@ class TokenPatternIndex:
             lower = token.lower_
             tests = self._fired_by_token.get(lower)
             if tests is None:
-                tests = frozenset(i for i, test in enumerate(self._test_functions) if test(lower))
-                self._fired_by_token[lower] = tests
+                tests = self._fired_by_token[lower] = self._tests_passed(lower)
             fired |= tests
         return fired
+
+    def _tests_passed(self, lower: str) -> frozenset[int]:
+        regexes = [*self._regex_by_first.get(lower[:1], ()), *self._regex_anywhere]
+        return frozenset(self._tests_by_word.get(lower, ())).union(
+            i for i in regexes if self._test_functions[i](lower))
 
     def candidates(self, doc: Doc) -> Iterator[str]:
         """Keys of the patterns that may match ``doc``."""
@@ -214,6 +234,41 @@ def _lower_test(kind: str, argument: str) -> Callable[[str], bool]:
         return frozenset(argument.split("\x1f")).__contains__
     pattern = re.compile(argument)
     return lambda text: pattern.search(text) is not None
+
+
+def regex_first_characters(regex: str) -> frozenset[str] | None:
+    """The characters a string must start with for ``re.search(regex, string)`` to succeed, or
+    ``None`` where that is not known (not anchored at the start, flags, a first part that may be
+    empty or is a class of characters). Read from Python's own parse of the regex."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        parsed = _parser.parse(regex)
+    except (re.error, RecursionError):
+        return None
+    items = list(parsed)
+    if parsed.state.flags & (re.IGNORECASE | re.MULTILINE) or not items:
+        return None
+    if items[0] not in ((_parser.AT, _parser.AT_BEGINNING), (_parser.AT, _parser.AT_BEGINNING_STRING)):
+        return None
+    return _first_characters(items[1:], _parser)
+
+
+def _first_characters(items: list, parser: object) -> frozenset[str] | None:
+    if not items:
+        return None
+    op, argument = items[0]
+    if op is parser.LITERAL:  # type: ignore[attr-defined]
+        return frozenset({chr(argument)})
+    if op is parser.SUBPATTERN:  # type: ignore[attr-defined]
+        _group, add_flags, _del_flags, inner = argument
+        return None if add_flags & re.IGNORECASE else _first_characters(list(inner), parser)
+    if op is parser.BRANCH:  # type: ignore[attr-defined]
+        parts = [_first_characters(list(branch), parser) for branch in argument[1]]
+        return None if any(part is None for part in parts) else frozenset().union(*parts)  # type: ignore[arg-type]
+    if op is parser.IN and all(kind is parser.LITERAL for kind, _ in argument):  # type: ignore[attr-defined]
+        return frozenset(chr(code) for _, code in argument)
+    return None
 
 
 def _is_wildcard(spec: dict) -> bool:

@@ -58,6 +58,17 @@ def test_default_codebook_codes_its_own_examples(hoi_codebook):
     assert recalled / len(examples) >= 0.6
 
 
+def test_a_regex_s_first_characters_are_read_from_its_parse_and_unknown_where_unsure():
+    from hoi_nlp.coding.rules import regex_first_characters
+
+    assert regex_first_characters("^politisk") == {"p"}
+    assert regex_first_characters("^(borger|famili)") == {"b", "f"}
+    assert regex_first_characters("^(?:ab|[cd]e)") == {"a", "c", "d"}
+    assert regex_first_characters(r"\Aab") == {"a"}
+    for unsure in ("samarbejd", "^u?tryg", "^(a|)b", "^[a-c]", "(?i)^ab", "^(?i:a)b", "^\\w+", "^(", "^.x"):
+        assert regex_first_characters(unsure) is None, unsure
+
+
 def test_token_pattern_index_finds_exactly_what_one_matcher_finds(hoi_codebook):
     """Skipping patterns that cannot match must not change a single match."""
     import spacy
@@ -73,6 +84,10 @@ def test_token_pattern_index_finds_exactly_what_one_matcher_finds(hoi_codebook):
         "unknown_attribute": [{"IS_DIGIT": True}, {"LOWER": "kommuner"}],
         "no_plain_test": [{"IS_DIGIT": True}, {"LOWER": {"FUZZY": "kommune"}}],
         "negated": [{"LOWER": "ikke", "OP": "!"}, {"LOWER": "sammen"}],
+        "unanchored": [{"LOWER": {"REGEX": "samarbejd"}}],
+        "class_then_words": [{"LOWER": {"REGEX": "^[fb]or(ældre|valtning)"}},
+                             {"LOWER": {"REGEX": "^(?i:S)am"}}],
+        "optional_first": [{"LOWER": {"REGEX": "^u?tryg"}}],
     }
     for key, tokens in [(f"{c.id}#{i}", p.tokens) for c in hoi_codebook.codes
                         for i, p in enumerate(c.patterns) if p.kind == "tokens"]:
@@ -83,7 +98,8 @@ def test_token_pattern_index_finds_exactly_what_one_matcher_finds(hoi_codebook):
         plain.add(key, [tokens])
     texts = [ex for c in hoi_codebook.codes for ex in c.examples] + [
         "Borgerne og familiernes motivation svinger.", "Ledere i forvaltningen og ledere i afdelingen.",
-        "Det er meget meget svært.", "Hele 12 kommuner deltog.", "De arbejder sammen, men ikke sammen.", ""]
+        "Det er meget meget svært.", "Hele 12 kommuner deltog.", "De arbejder sammen, men ikke sammen.", "",
+        "Tværsamarbejdet mellem forvaltning samt forældre.", "Borældre Samler utrygge og trygge."]
     for doc in nlp.pipe(texts):
         assert sorted(index(doc)) == sorted(plain(doc)), doc.text
     assert len(index) == len(patterns)
