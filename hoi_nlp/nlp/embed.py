@@ -371,6 +371,10 @@ class _EmbedAhead:
                 self._pending.clear()
                 self._changed.notify_all()
             logger.info("embedded %d of %d texts ahead of the coder", self.done, len(self.texts))
+            try:
+                cache.flush()
+            except OSError as exc:  # a cache: the vectors are in memory for this run all the same
+                logger.warning("could not write the embedding cache %s: %s", cache.root, exc)
 
     def _work(self, embedder: Embedder, cache: EmbeddingCache, chunks: Iterator[list[str]]) -> None:
         try:
@@ -381,7 +385,7 @@ class _EmbedAhead:
                     if batch is None:
                         return
                     vectors = embedder.embed([self.texts[key] for key in batch], kind=self.kind)
-                    cache.put(embedder.model_id, batch, vectors)
+                    cache.hold(embedder.model_id, batch, vectors)
                     with self._changed:
                         self.done += len(batch)
                         self._pending.difference_update(batch)
@@ -420,6 +424,7 @@ class EmbeddingCache:
         self._loaded: dict[str, dict[str, np.ndarray]] = {}
         self._lock = threading.RLock()
         self._ahead: _EmbedAhead | None = None
+        self._held: dict[str, list[str]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -466,6 +471,21 @@ class EmbeddingCache:
             name = f"shard-{len(list(folder.glob('shard-*.npz'))):05d}-{short_hash(*keys, length=8)}.npz"
             write_atomic(folder / name, lambda tmp: _save_shard(tmp, keys, vectors))
             self._table(model_id).update(zip(keys, vectors, strict=True))
+
+    def hold(self, model_id: str, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Keep ``vectors`` for ``keys`` in memory until :meth:`flush` writes them as one shard (many
+        small additions, e.g. the few texts at a time of :func:`embed_ahead`, would be many files)."""
+        with self._lock:
+            self._table(model_id).update(zip(keys, vectors, strict=True))
+            self._held.setdefault(model_id, []).extend(keys)
+
+    def flush(self) -> None:
+        """Write what :meth:`hold` kept, one shard per model."""
+        with self._lock:
+            held, self._held = self._held, {}
+            for model_id, keys in held.items():
+                table = self._table(model_id)
+                self.put(model_id, keys, np.vstack([table[key] for key in keys]))
 
 
 def _save_shard(path: Path, keys: Sequence[str], vectors: np.ndarray) -> None:
