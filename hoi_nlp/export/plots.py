@@ -56,7 +56,7 @@ def bar_chart(shares: pd.DataFrame, labels: pd.DataFrame, path: Path, *, title: 
     rows, series = shares.shape
     bar = 0.8 / max(1, series)
     height = max(2.2, (0.2 + 0.1 * series) * rows + 1.4)
-    fig, ax = plt.subplots(figsize=(7.2, min(height, 6.0)))
+    fig, ax = plt.subplots(figsize=(7.2, min(height, 5.0)))
     positions = list(range(rows))[::-1]
     for j, name in enumerate(shares.columns):
         offsets = [p + (series - 1) * bar / 2 - j * bar for p in positions]

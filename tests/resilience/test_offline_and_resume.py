@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -71,7 +72,7 @@ def test_killed_run_resumes_without_redoing_batches_or_duplicates(tmp_path):
         codable = conn.execute("select count(*) from segments where codable").fetchone()[0]
         duplicates = conn.execute("select count(*) from (select segment_id, code_id, coder, count(*) c "
                                   "from assignments group by 1, 2, 3 having c > 1)").fetchone()[0]
-    redone = int(second.stdout.split("coded ")[1].split(" batches")[0])
+    redone = int(re.search(r"coded \d+ coding units in (\d+) batches", second.stdout).group(1))
     assert total_batches == -(-codable // 25)
     assert redone == total_batches - done_at_kill
     assert duplicates == 0

@@ -111,7 +111,7 @@ def _widths(table: object, block: Block, *, font_pt: float, total_cm: float = 16
             cell.width = Cm(widths[index])
 
 
-def _picture_width_cm(path: Path, *, width: float = 15.5, max_height: float = 11.5) -> float:
+def _picture_width_cm(path: Path, *, width: float = 15.5, max_height: float = 9.0) -> float:
     """Full text width, narrower when that would make the figure taller than ``max_height``."""
     from PIL import Image
 
