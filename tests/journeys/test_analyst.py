@@ -11,6 +11,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -76,10 +77,14 @@ def log_in(page, url: str) -> float:
     """Log in with the keyboard; returns the seconds from Enter to the loaded queue."""
     page.goto(url + "/")
     assert "/login" in page.url
-    page.keyboard.type("anna")  # the username field has the focus
+    # the username field takes the focus by itself (autofocus); on a busy machine that can come a
+    # moment after the page has loaded, and keys typed before it would be lost
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
+    page.keyboard.type("anna")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
-    return timed(lambda: (page.keyboard.press("Enter"), page.wait_for_url("**/queue"),
+    return timed(lambda: (page.keyboard.press("Enter"),
+                          page.wait_for_url(lambda url: urlsplit(url).path == "/queue"),  # not /login?next=…
                           page.wait_for_selector("tr.unit-row")))
 
 
