@@ -2,7 +2,7 @@
 
 The shipped thresholds maximise F-beta for the model's beta on out-of-fold training predictions.
 This re-chooses them, the same way and on the same out-of-fold predictions (stored in the model's
-``training.npz``), for other betas, and scores each set of thresholds on dev and hard (never
+``training.npz``), for other betas, and scores each set of thresholds on dev, hard and dense (never
 choosing anything on them). Prints a Markdown table: micro P/R/F1 per set and interview F1.
 """
 
@@ -12,6 +12,8 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+
+SETS = ("dev", "hard", "dense")
 
 
 def run(betas: list[float], model_dir: Path | None = None) -> list[dict]:
@@ -40,7 +42,7 @@ def run(betas: list[float], model_dir: Path | None = None) -> list[dict]:
     )
     weights = data.weights * np.where(data.calibration, CALIBRATION_BOOST, 1.0)
     sets = {}
-    for name in ("dev", "hard"):
+    for name in SETS:
         rows = load_labelled(Path("corpora/eval") / f"{name}.jsonl", codebook=codebook, unknown="drop")
         features = coder.features([r.text for r in rows], row_contexts(rows))
         sets[name] = (
@@ -75,15 +77,15 @@ def main() -> None:
     parser.add_argument("--betas", type=float, nargs="+", default=[1.0, 1.5, 2.0])
     parser.add_argument("--model-dir", type=Path, default=None)
     args = parser.parse_args()
-    print("| β | dev P / R / F1 | dev interview F1 | hard P / R / F1 | hard interview F1 |")
-    print("|---|---|---:|---|---:|")
+    print("| β | " + " | ".join(f"{name} P / R / F1 | {name} interview F1" for name in SETS) + " |")
+    print("|---|" + "---|---:|" * len(SETS))
     for r in run(args.betas, args.model_dir):
         label = f"{r['beta']:g}" + (" (shipped)" if r["shipped"] else "")
-        dev, hard = r["dev"], r["hard"]
-        print(
-            f"| {label} | {dev[0]:.3f} / {dev[1]:.3f} / {dev[2]:.3f} | {r['dev_interview_f1']:.3f} "
-            f"| {hard[0]:.3f} / {hard[1]:.3f} / {hard[2]:.3f} | {r['hard_interview_f1']:.3f} |"
-        )
+        cells = [
+            f"{r[name][0]:.3f} / {r[name][1]:.3f} / {r[name][2]:.3f} | {r[f'{name}_interview_f1']:.3f}"
+            for name in SETS
+        ]
+        print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

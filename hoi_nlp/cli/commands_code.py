@@ -63,6 +63,8 @@ EVALUATION_SETS = {
     "hard.jsonl": "hard: written to resemble real material, blind to the training data, never trained on",
     "blind2.jsonl": "blind2: a second author's, blind to the training data and to dev and hard, "
                     "never trained or tuned on",
+    "dense.jsonl": "dense: director turns with three codes on average, shown rather than named; "
+                   "blind to the other sets, never trained on",
 }
 
 
@@ -70,7 +72,7 @@ EVALUATION_SETS = {
 @handle_errors
 def evaluate_command(
     data: list[Path] = typer.Option([], "--data", "-d", help="Labelled JSONL (repeatable; default: the "
-                                    "evaluation sets corpora/eval/dev.jsonl, hard.jsonl and blind2.jsonl)."),
+                                    "evaluation sets corpora/eval/dev, hard, blind2 and dense .jsonl)."),
     coder: str = typer.Option("all", help="A coder name (rules, similarity, classifier, combined) or all."),
     codebook: Path | None = CODEBOOK_OPT,
     model_dir: Path | None = typer.Option(None, help="Trained coder folder (default: models/coder)."),
@@ -82,8 +84,10 @@ def evaluate_command(
 
     Each labelled set is scored on its own: by default dev.jsonl (our own writing), hard.jsonl
     (written to resemble real material, blind to the training data) and blind2.jsonl (a second
-    author's, blind to the training data and to the other sets, never used for any choice), with
-    questions as context and, where the set has gold stances, the barrier stance accuracy.
+    author's, blind to the training data and to the other sets, never used for any choice) and
+    dense.jsonl (director turns carrying several codes, shown rather than named, by a third author blind
+    to the other sets; never trained on), with questions and neighbouring turns as context and,
+    where the set has gold stances, the barrier stance accuracy.
     """
     from hoi_nlp.coding.evaluate import evaluate_coders, format_table, write_reports
     from hoi_nlp.coding.registry import coder_names, make_coder

@@ -76,7 +76,11 @@ from hoi_nlp.settings import Settings
 logger = logging.getLogger(__name__)
 
 COMPONENTS = ("rules", "similarity", "classifier", "combined")
-HARD_LIKE_FILES = ("interview_speech.jsonl", "interview_speech_2.jsonl", "survey_comments.jsonl")
+HARD_LIKE_FILES = (
+    "interview_speech.jsonl",
+    "interview_speech_2.jsonl",
+    "survey_comments.jsonl",
+)
 CALIBRATION_BOOST = 3.0
 STUDY_WEIGHTS = (1.0, 3.0, 10.0)
 # The fits that only compare study weights stop at a looser relative decrease than a model's
