@@ -1,14 +1,16 @@
 """Learning curve: F1 on the hard set against 0, 25, 50, 100 and 200 study passages drawn from it.
 
-``python -m benchmarks --learning-curve [--repeats 2] [--sides 0 1] [--ks 0 25 50 100 200] [--timings]``
+``python -m benchmarks --learning-curve [--set hard|dense] [--repeats 2] [--sides 0 1]
+[--ks 0 25 50 100 200] [--timings]``
 
-Cross-fitted: the 400 passages of ``corpora/eval/hard.jsonl`` are split in two random halves
-(seed = repeat); the coder learns from ``k`` passages of one half as the study's own labelled
-passages (``train_with_study``: added to the bundled coder, weighted by cross-validation) and is
-scored on the *other* half, then the halves swap. Every ``k`` of a split is scored on the same
-held-out half, and the passages of a smaller ``k`` are a subset of a larger one's. This is the
-one use of the hard set for learning: it stands for a study's analysts coding their own
-material; the shipped model never sees it.
+Cross-fitted: the 400 passages of ``corpora/eval/hard.jsonl`` (or the 207 turns of ``dense.jsonl``)
+are split in two random halves (seed = repeat; the turns of one interview stay in one half); the
+coder learns from ``k`` passages of one half as the study's own labelled passages
+(``train_with_study``: added to the bundled coder, weighted by cross-validation) and is scored on
+the *other* half, then the halves swap. Every ``k`` of a split is scored on the same held-out half,
+and the passages of a smaller ``k`` are a subset of a larger one's (``k`` larger than a half is
+skipped). This is the one use of these sets for learning: they stand for a study's analysts coding
+their own material; the shipped model never sees them.
 
 ``--timings`` also times, in fresh processes, ``hoi train --study-data`` with 200 passages and
 ``hoi retrain`` on a workspace with 300 reviewed passages (decisions recorded as analysts
@@ -27,20 +29,36 @@ from pathlib import Path
 
 import numpy as np
 
-HARD = Path("corpora/eval/hard.jsonl")
+EVAL_DIR = Path("corpora/eval")
 
 
-def hard_rows(codebook: object) -> list[object]:
+def hard_rows(codebook: object, name: str = "hard") -> list[object]:
     from hoi_nlp.coding.training.data import load_labelled
 
-    return load_labelled(HARD, codebook=codebook, unknown="drop")  # type: ignore[arg-type]
+    return load_labelled(EVAL_DIR / f"{name}.jsonl", codebook=codebook, unknown="drop")  # type: ignore[arg-type]
 
 
-def score(coder: object, rows: list[object], code_ids: list[str]) -> dict[str, float]:
+def halves(rows: list, seed: int) -> list[np.ndarray]:
+    """Two random halves of ``rows``; the turns of one interview (``dialogue``) stay in one half.
+
+    Without dialogues this is the first and second half of one random permutation of the rows.
+    """
+    groups: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        groups.setdefault(row.dialogue or f"row-{i}", []).append(i)
+    members = list(groups.values())
+    first: list[int] = []
+    second: list[int] = []
+    for g in np.random.default_rng(seed).permutation(len(members)):
+        (first if len(first) < len(rows) // 2 else second).extend(members[g])
+    return [np.array(first), np.array(second)]
+
+
+def score(coder: object, rows: list[object], code_ids: list[str], name: str = "hard") -> dict[str, float]:
     """Micro P/R/F1 (and per register F1) of ``coder`` on ``rows``, with their questions as context."""
     from hoi_nlp.coding.evaluate import evaluate_coders
 
-    report = evaluate_coders(rows, {"combined": coder}, code_ids, data="hard (held-out half)")[0]
+    report = evaluate_coders(rows, {"combined": coder}, code_ids, data=f"{name} (held-out half)")[0]
     out = {
         "precision": report.micro.precision,
         "recall": report.micro.recall,
@@ -53,7 +71,12 @@ def score(coder: object, rows: list[object], code_ids: list[str]) -> dict[str, f
 
 
 def learning_curve(
-    ks: list[int], repeats: int, root: Path, model_dir: Path | None = None, sides: tuple[int, ...] = (0, 1)
+    ks: list[int],
+    repeats: int,
+    root: Path,
+    model_dir: Path | None = None,
+    sides: tuple[int, ...] = (0, 1),
+    name: str = "hard",
 ) -> list[dict]:
     """One row per (repeat, half, k) with the scores on the held-out half and the training seconds.
 
@@ -68,16 +91,15 @@ def learning_curve(
     codebook = load_codebook()
     base = model_dir or DEFAULT_MODEL_DIR
     cache = EmbeddingCache(root / "cache")
-    rows = hard_rows(codebook)
+    rows = hard_rows(codebook, name)
     bundled = load_trained_coder(codebook, model_dir=base, cache=cache)
     results = []
     for repeat in range(repeats):
-        order = np.random.default_rng(repeat).permutation(len(rows))
-        halves = [order[: len(rows) // 2], order[len(rows) // 2 :]]
+        split = halves(rows, repeat)
         for side in sides:
-            pool, held = halves[side], halves[1 - side]
+            pool, held = split[side], split[1 - side]
             test = [rows[i] for i in held]
-            for k in ks:
+            for k in [k for k in ks if k <= len(pool)]:
                 started = time.perf_counter()
                 if k == 0:
                     coder = bundled
@@ -102,7 +124,7 @@ def learning_curve(
                     seconds = time.perf_counter() - started
                     weight = report.manifest["study_weight"]["chosen"]
                     coder = load_trained_coder(codebook, model_dir=out, cache=cache)
-                scores = score(coder, test, codebook.code_ids)
+                scores = score(coder, test, codebook.code_ids, name)
                 results.append(
                     {
                         "repeat": repeat,
@@ -282,6 +304,8 @@ def main(argv: list[str] | None = None) -> None:
         "--sides", type=int, nargs="+", choices=[0, 1], default=[0, 1],
         help="which half of each split to learn from (default both; 0 alone halves the time)",
     )
+    parser.add_argument("--set", dest="name", choices=["hard", "dense"], default="hard",
+                        help="the evaluation set that stands for the study (corpora/eval/NAME.jsonl)")
     parser.add_argument("--root", type=Path, default=Path("outputs/bench/learning_curve"))
     parser.add_argument(
         "--timings", action="store_true", help="also time hoi train --study-data and hoi retrain"
@@ -290,7 +314,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.root.mkdir(parents=True, exist_ok=True)
     if not args.no_curve:
-        results = learning_curve(args.ks, args.repeats, args.root, sides=tuple(args.sides))
+        results = learning_curve(args.ks, args.repeats, args.root, sides=tuple(args.sides), name=args.name)
         (args.root / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
         print(curve_table(results))
     if args.timings or args.no_curve:
