@@ -151,16 +151,17 @@ def curve_table(results: list[dict]) -> str:
     for k in sorted({r["k"] for r in results}):
         rs = [r for r in results if r["k"] == k]
 
-        def mean(key: str, rs: list[dict] = rs) -> float:
-            return float(np.mean([r.get(key, 0.0) for r in rs]))
+        def mean(key: str, rs: list[dict] = rs) -> str:
+            values = [r[key] for r in rs if key in r]
+            return f"{np.mean(values):.3f}" if values else "–"
 
         f1s = [r["f1"] for r in rs]
         weights = sorted({r["weight"] for r in rs if r["weight"] is not None})
         lines.append(
-            f"| {k} | {mean('precision'):.3f} | {mean('recall'):.3f} | {mean('f1'):.3f} "
-            f"({min(f1s):.3f}–{max(f1s):.3f}) | {mean('f1_interview'):.3f} | {mean('f1_survey'):.3f} "
-            f"| {mean('f1_report'):.3f} | {', '.join(f'{w:g}' for w in weights) or '–'} "
-            f"| {mean('seconds'):.0f} |"
+            f"| {k} | {mean('precision')} | {mean('recall')} | {mean('f1')} "
+            f"({min(f1s):.3f}–{max(f1s):.3f}) | {mean('f1_interview')} | {mean('f1_survey')} "
+            f"| {mean('f1_report')} | {', '.join(f'{w:g}' for w in weights) or '–'} "
+            f"| {np.mean([r['seconds'] for r in rs]):.0f} |"
         )
     return "\n".join(lines)
 
