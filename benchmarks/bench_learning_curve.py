@@ -1,4 +1,4 @@
-"""Learning curve: F1 on the hard set against 0, 25, 50, 100 and 200 study passages drawn from it.
+"""Learning curve: F1 on the hard (or dense) set against 0, 25, … 200 study passages drawn from it.
 
 ``python -m benchmarks --learning-curve [--set hard|dense] [--repeats 2] [--sides 0 1]
 [--ks 0 25 50 100 200] [--timings]``
@@ -32,7 +32,7 @@ import numpy as np
 EVAL_DIR = Path("corpora/eval")
 
 
-def hard_rows(codebook: object, name: str = "hard") -> list[object]:
+def eval_rows(codebook: object, name: str = "hard") -> list[object]:
     from hoi_nlp.coding.training.data import load_labelled
 
     return load_labelled(EVAL_DIR / f"{name}.jsonl", codebook=codebook, unknown="drop")  # type: ignore[arg-type]
@@ -91,7 +91,7 @@ def learning_curve(
     codebook = load_codebook()
     base = model_dir or DEFAULT_MODEL_DIR
     cache = EmbeddingCache(root / "cache")
-    rows = hard_rows(codebook, name)
+    rows = eval_rows(codebook, name)
     bundled = load_trained_coder(codebook, model_dir=base, cache=cache)
     results = []
     for repeat in range(repeats):
@@ -174,7 +174,7 @@ def time_train_study_data(root: Path, n: int = 200) -> dict:
     """``hoi train --study-data`` with ``n`` hard passages, in a fresh process."""
     from hoi_nlp.codebook import load_codebook
 
-    rows = hard_rows(load_codebook())[:n]
+    rows = eval_rows(load_codebook())[:n]
     path = root / "study.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
@@ -217,7 +217,7 @@ def reviewed_workspace(root: Path, n: int = 300) -> Path:
     from hoi_nlp.review.decisions import record_decision
     from hoi_nlp.store import Workspace, save_segments, save_sources
 
-    rows = hard_rows(load_codebook())[:n]
+    rows = eval_rows(load_codebook())[:n]
     folder = root / "ws_reviewed"
     shutil.rmtree(folder, ignore_errors=True)
     workspace = Workspace.open(folder, study="bench")

@@ -83,11 +83,11 @@ def evaluate_command(
     """Score coders against analysts' codes: per code P/R/F1 and kappa, per family and register, micro/macro.
 
     Each labelled set is scored on its own: by default dev.jsonl (our own writing), hard.jsonl
-    (written to resemble real material, blind to the training data) and blind2.jsonl (a second
+    (written to resemble real material, blind to the training data), blind2.jsonl (a second
     author's, blind to the training data and to the other sets, never used for any choice) and
-    dense.jsonl (director turns carrying several codes, shown rather than named, by a third author blind
-    to the other sets; never trained on), with questions and neighbouring turns as context and,
-    where the set has gold stances, the barrier stance accuracy.
+    dense.jsonl (director turns carrying several codes, shown rather than named, by another author
+    blind to the other sets; never trained on), with questions and neighbouring turns as context
+    and, where the set has gold stances, the barrier stance accuracy.
     """
     from hoi_nlp.coding.evaluate import evaluate_coders, format_table, write_reports
     from hoi_nlp.coding.registry import coder_names, make_coder
