@@ -39,7 +39,7 @@ class ClassifierModel:
         self,
         *,
         c: float = 16.0,
-        tfidf_weight: float = 2.0,
+        tfidf_weight: float = 1.0,
         char_weight: float = 1.0,
         rule_weight: float = 0.5,
         seed: int = 0,
