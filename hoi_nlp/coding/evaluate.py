@@ -177,11 +177,14 @@ def format_table(reports: Sequence[EvalReport], *, per_code: bool = True) -> str
     lines.append(f"{f'micro F{beta:g} (the operating point)':44s}"
                  + "".join(f"{(r.micro.fbeta or 0.0):14.3f}{'':7s}" for r in reports))
     lines.append(f"{'macro F1':44s}" + "".join(f"{r.macro_f1:14.3f}{'':7s}" for r in reports))
-    stance = next((r.stance for r in reports if r.stance), None)
-    if stance:
+    # the last coder with a stance report (the combined one when all are scored): its "also
+    # suggested" figure depends on that coder's own suggestions
+    with_stance = next((r for r in reversed(reports) if r.stance), None)
+    if with_stance is not None:
+        stance = with_stance.stance
         lines.append("-" * len(head))
         lines.append(
-            f"barrier stance ({reports[-1].coder}): accuracy {stance['accuracy']:.3f} "
+            f"barrier stance ({with_stance.coder}): accuracy {stance['accuracy']:.3f} "
             f"on {stance['pairs']} gold "
             f"barrier codes (majority '{stance['majority']}' {stance['majority_share']:.3f}); "
             f"{stance['detected_accuracy']:.3f} on the {stance['detected_pairs']} it also suggested")

@@ -57,3 +57,14 @@ def test_per_register_scores_pool_only_that_registers_rows():
     assert (survey.support, survey.predicted, survey.f1) == (2, 1, pytest.approx(2 / 3, abs=1e-4))
     assert report.per_register["report"].f1 == 1.0
     assert "register survey" in format_table([report], per_code=False)
+
+
+def test_table_states_the_stance_of_the_coder_it_names():
+    gold = np.array([[1, 0, 1], [0, 1, 0]])
+    reports = [evaluate_matrix(gold, gold, CODES, coder=name, data="fixture")
+               for name in ("similarity", "combined")]
+    for report, detected in zip(reports, (3, 7), strict=True):
+        report.stance = {"pairs": 10, "accuracy": 0.8, "majority": "hindrance", "majority_share": 0.6,
+                         "counts": {"hindrance": 6}, "detected_pairs": detected, "detected_accuracy": 0.9}
+    line = format_table(reports).splitlines()[-1]
+    assert line.startswith("barrier stance (combined)") and "on the 7 it also suggested" in line
