@@ -238,6 +238,44 @@ def fbeta(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, beta: float) -> np.nda
     return (1 + b2) * tp / np.maximum((1 + b2) * tp + b2 * fn + fp, 1e-12)
 
 
+def threshold_scores(
+    probs: np.ndarray,
+    labels: np.ndarray,
+    grid: np.ndarray,
+    *,
+    beta: float = 1.0,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """F-beta of every column of ``probs`` (rows × codes) at every cut in ``grid``: ``(codes, cuts)``.
+
+    A row is predicted at cut ``g`` when its probability is ``>= g``. Each probability is binned
+    once by how many cuts it reaches, so the (weighted) true and false positives at every cut are
+    cumulative sums over the bins — no rows × cuts matrix per code.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim == 1:
+        probs, labels = probs[:, None], np.asarray(labels)[:, None]
+    n, k = probs.shape
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    reached = np.searchsorted(grid, probs, side="right")  # cuts g with grid[g] <= p
+    pos = (labels == 1) * w[:, None]
+    neg = (labels != 1) * w[:, None]
+    flat = (reached + np.arange(k)[None, :] * (len(grid) + 1)).ravel()
+    size = k * (len(grid) + 1)
+    pos_bins = np.bincount(flat, weights=pos.ravel(), minlength=size).reshape(k, -1)
+    neg_bins = np.bincount(flat, weights=neg.ravel(), minlength=size).reshape(k, -1)
+    # predicted at cut g: rows that reach more than g cuts
+    tp = np.cumsum(pos_bins[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    fp = np.cumsum(neg_bins[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    fn = pos.sum(axis=0)[:, None] - tp
+    return fbeta(tp, fp, fn, beta)
+
+
+def _best_cut(score: np.ndarray, grid: np.ndarray) -> tuple[float, float]:
+    best = np.flatnonzero(score >= score.max() - 1e-9)
+    return float(grid[best[len(best) // 2]]), float(score.max())
+
+
 def best_threshold(
     probs: np.ndarray,
     y: np.ndarray,
@@ -247,15 +285,7 @@ def best_threshold(
     weights: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """The threshold in ``grid`` with the highest F-beta (ties: the middle one) and that F-beta."""
-    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
-    pred = probs[:, None] >= grid[None, :]
-    pos = (y == 1)[:, None]
-    tp = ((pred & pos) * w[:, None]).sum(axis=0)
-    fp = ((pred & ~pos) * w[:, None]).sum(axis=0)
-    fn = ((~pred & pos) * w[:, None]).sum(axis=0)
-    score = fbeta(tp, fp, fn, beta)
-    best = np.flatnonzero(score >= score.max() - 1e-9)
-    return float(grid[best[len(best) // 2]]), float(score.max())
+    return _best_cut(threshold_scores(probs, y, grid, beta=beta, weights=weights)[0], grid)
 
 
 def best_f1_threshold(probs: np.ndarray, y: np.ndarray, grid: np.ndarray) -> tuple[float, float]:
@@ -286,10 +316,11 @@ def select_thresholds(
         probs.reshape(-1), labels.reshape(-1), grid, beta=beta, weights=np.repeat(w, labels.shape[1])
     )
     thresholds = np.full(labels.shape[1], t_global)
+    scores = threshold_scores(probs, labels, grid, beta=beta, weights=w)
     for j in range(labels.shape[1]):
         positives = float((labels[:, j] * w).sum())
         if positives > 0:
-            t_code, _ = best_threshold(probs[:, j], labels[:, j], grid, beta=beta, weights=w)
+            t_code, _ = _best_cut(scores[j], grid)
             thresholds[j] = (positives * t_code + prior_weight * t_global) / (positives + prior_weight)
     return np.round(thresholds, 4), t_global
 

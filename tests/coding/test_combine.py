@@ -10,11 +10,14 @@ from typer.testing import CliRunner
 
 from hoi_nlp.cli import app
 from hoi_nlp.coding.combine import (
+    THRESHOLD_GRID,
     Stacker,
     best_f1_threshold,
     choose_prior_weight,
     cv_threshold_predictions,
+    fbeta,
     select_thresholds,
+    threshold_scores,
 )
 from hoi_nlp.coding.model_io import load_bundle, load_trained_coder, read_manifest, update_models_toml
 from hoi_nlp.errors import ModelError
@@ -25,6 +28,20 @@ def test_best_threshold_separates_classes():
     y = np.array([0, 0, 0, 1, 1, 1])
     threshold, f1 = best_f1_threshold(probs, y, np.round(np.arange(0.05, 0.96, 0.05), 2))
     assert 0.35 < threshold <= 0.6 and f1 == 1.0
+
+
+def test_threshold_scores_count_each_cut_as_predicting_at_or_above_it():
+    rng = np.random.default_rng(3)
+    probs = rng.random((200, 4))
+    probs[:50, 0] = THRESHOLD_GRID[rng.integers(0, len(THRESHOLD_GRID), 50)]  # exactly on a cut
+    labels = (rng.random((200, 4)) < 0.3).astype(int)
+    weights = rng.choice([1.0, 3.0, 10.0], 200)
+    scores = threshold_scores(probs, labels, THRESHOLD_GRID, beta=1.5, weights=weights)
+    for j in range(4):
+        pred = probs[:, j, None] >= THRESHOLD_GRID[None, :]
+        pos = labels[:, j, None] == 1
+        tp, fp, fn = ((m * weights[:, None]).sum(axis=0) for m in (pred & pos, pred & ~pos, ~pred & pos))
+        np.testing.assert_allclose(scores[j], fbeta(tp, fp, fn, 1.5), atol=1e-12)
 
 
 def test_cv_thresholds_come_from_the_other_folds():
