@@ -65,14 +65,17 @@ EVALUATION_SETS = {
                     "never trained or tuned on",
     "dense.jsonl": "dense: director turns with three codes on average, shown rather than named; "
                    "blind to the other sets, never trained on",
+    "blind3.jsonl": "blind3: director turns and survey comments by two authors blind to the training "
+                    "data and to the other sets; used for one choice (session 9), never trained on",
 }
 
 
 @app.command("evaluate")
 @handle_errors
 def evaluate_command(
-    data: list[Path] = typer.Option([], "--data", "-d", help="Labelled JSONL (repeatable; default: the "
-                                    "evaluation sets corpora/eval/dev, hard, blind2 and dense .jsonl)."),
+    data: list[Path] = typer.Option([], "--data", "-d", help="Labelled JSONL (repeatable; default: "
+                                    "the evaluation sets corpora/eval/dev, hard, blind2, dense and blind3 "
+                                    ".jsonl)."),
     coder: str = typer.Option("all", help="A coder name (rules, similarity, classifier, combined) or all."),
     codebook: Path | None = CODEBOOK_OPT,
     model_dir: Path | None = typer.Option(None, help="Trained coder folder (default: models/coder)."),
@@ -86,8 +89,10 @@ def evaluate_command(
     (written to resemble real material, blind to the training data), blind2.jsonl (a second
     author's, blind to the training data and to the other sets, never used for any choice) and
     dense.jsonl (director turns carrying several codes, shown rather than named, by another author
-    blind to the other sets; never trained on), with questions and neighbouring turns as context
-    and, where the set has gold stances, the barrier stance accuracy.
+    blind to the other sets; never trained on) and blind3.jsonl (director turns and survey
+    comments by two more authors blind to the training data and to the other sets), with
+    questions and neighbouring turns as context and, where the set has gold stances, the barrier
+    stance accuracy.
     """
     from hoi_nlp.coding.evaluate import evaluate_coders, format_table, write_reports
     from hoi_nlp.coding.registry import coder_names, make_coder
