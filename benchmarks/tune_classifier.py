@@ -15,7 +15,6 @@ import time
 
 import numpy as np
 
-SHIPPED = {"c": 16.0, "tfidf_weight": 1.0, "char_weight": 1.0, "rule_weight": 0.5}
 ALTERNATIVES = {
     "c": (8.0, 32.0),
     "tfidf_weight": (0.5, 2.0),
@@ -25,11 +24,22 @@ ALTERNATIVES = {
 SPEECH_FILES = ("interview_speech", "survey_comments")
 
 
+def shipped() -> dict[str, float]:
+    """The classifier's defaults (what ``hoi train`` uses) for the tuned hyperparameters."""
+    import inspect
+
+    from hoi_nlp.coding.classify import ClassifierModel
+
+    defaults = inspect.signature(ClassifierModel).parameters
+    return {name: float(defaults[name].default) for name in ALTERNATIVES}
+
+
 def settings_to_try(names: list[str]) -> list[dict[str, float]]:
     """The shipped setting, then each named hyperparameter moved to each alternative alone."""
-    out = [dict(SHIPPED)]
+    base = shipped()
+    out = [base]
     for name in names:
-        out += [{**SHIPPED, name: value} for value in ALTERNATIVES[name]]
+        out += [{**base, name: value} for value in ALTERNATIVES[name]]
     return out
 
 
@@ -56,6 +66,7 @@ def run(names: list[str], folds: int = 5, seed: int = 0) -> list[dict]:
     fold_of = group_folds(data.groups, folds, seed)
     speech = np.array([r.origin.startswith(SPEECH_FILES) for r in data.rows])
     results = []
+    base = shipped()
     for setting in settings_to_try(names):
         started = time.perf_counter()
         template = (
@@ -77,7 +88,7 @@ def run(names: list[str], folds: int = 5, seed: int = 0) -> list[dict]:
         results.append(
             {
                 **setting,
-                "shipped": setting == SHIPPED,
+                "shipped": setting == base,
                 "ap_speech": round(micro_average_precision(data.labels[speech], oof.decision[speech]), 4),
                 "ap_all": round(micro_average_precision(data.labels, oof.decision), 4),
                 "seconds": round(time.perf_counter() - started, 1),

@@ -87,7 +87,7 @@ def evaluate_command(
 
     Each labelled set is scored on its own: by default dev.jsonl (our own writing), hard.jsonl
     (written to resemble real material, blind to the training data), blind2.jsonl (a second
-    author's, blind to the training data and to the other sets, never used for any choice) and
+    author's, blind to the training data and to the other sets, never used for any choice),
     dense.jsonl (director turns carrying several codes, shown rather than named, by another author
     blind to the other sets; never trained on) and blind3.jsonl (director turns and survey
     comments by two more authors blind to the training data and to the other sets), with
