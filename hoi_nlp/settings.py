@@ -167,12 +167,32 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raise HoiError("settings file not found", path=str(path))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except tomllib.TOMLDecodeError as exc:
         raise HoiError(f"not valid TOML: {exc}", path=str(path)) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         raise HoiError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}", path=str(path)) from exc
+    return settings if path == DEFAULT_SETTINGS else anchor_paths(settings, path.resolve().parent)
+
+
+# The settings that name files or folders: (section, field).
+PATH_FIELDS = (("nlp", "ner_model"), ("embeddings", "model"), ("coding", "model_dir"))
+
+
+def anchor_paths(settings: Settings, folder: Path) -> Settings:
+    """Make a user's settings file's relative paths absolute against its own ``folder`` where they exist.
+
+    ``model_dir = "models/my_coder"`` in ``./my.toml`` then means ``./models/my_coder`` wherever
+    ``hoi`` runs; a relative path that does not exist there keeps naming the bundled file of that
+    name in the repository (``models/ner_da``), as in ``configs/runs/default.toml``.
+    """
+    for section_name, field_name in PATH_FIELDS:
+        section = getattr(settings, section_name)
+        value = getattr(section, field_name)
+        if value and not Path(value).is_absolute() and (folder / value).exists():
+            setattr(section, field_name, str(folder / value))
+    return settings
 
 
 def resolve_repo_path(value: str | Path) -> Path:

@@ -38,11 +38,10 @@ def pseudonymize_command(
     """Replace persons, places, units and contact data by placeholders; the key is kept apart."""
     from hoi_nlp.privacy.jsonl import pseudonymize_jsonl
     from hoi_nlp.privacy.key import key_path
-    from hoi_nlp.settings import resolve_repo_path
     from hoi_nlp.stages.study import load_run_settings
     from hoi_nlp.store import Workspace
 
-    key_file = key or key_path(Workspace.open(resolve_repo_path("outputs") / study, study=study))
+    key_file = key or key_path(Workspace.open(Path("outputs") / study, study=study))
     _check_key_outside(key_file, output)
     count = pseudonymize_jsonl(input, output, key_file=key_file, settings=load_run_settings(settings),
                                drop_original=drop_original)

@@ -201,6 +201,18 @@ def test_cli_pseudonymize_contract(tmp_path, privacy_nlp, monkeypatch) -> None:
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
 
 
+def test_cli_default_key_lies_in_the_current_folders_outputs(tmp_path, privacy_nlp, monkeypatch) -> None:
+    from hoi_nlp.cli import app
+    from hoi_nlp.settings import REPO_ROOT
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["pseudonymize", "-i", str(DATA / "comments.jsonl"), "-o",
+                                      str(tmp_path / "shared" / "p.jsonl"), "--study", "s10_key_check"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "outputs" / "s10_key_check" / "keys" / "pseudonym_key.json").is_file()
+    assert not (REPO_ROOT / "outputs" / "s10_key_check").exists()
+
+
 def test_cli_drop_original_leaves_no_name_in_output(tmp_path, privacy_nlp) -> None:
     from hoi_nlp.cli import app
 
