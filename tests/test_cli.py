@@ -87,3 +87,47 @@ def test_code_jsonl_contract_with_rules(tmp_path):
     # barrier codes carry their stance (issue 17; the rule coder has no stance model: "hindrance")
     assert set(lines[0]["codes"][0]) == {"code", "confidence", "method", "stance"}
     assert lines[1]["codes"] == []
+
+
+def test_code_jsonl_repeats_the_context_it_was_given(tmp_path):
+    source = tmp_path / "in.jsonl"
+    question = "Hvilke barrierer oplever I?"
+    source.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [
+        {"id": 1, "text": "Vores IT-systemer taler ikke sammen.", "context": question},
+        {"id": 2, "text": "Intet her."}]) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["code", "--input", str(source), "--output", str(out), "--coder", "rules",
+                                 "--codebook", str(DATA / "codebooks" / "small.yaml")])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert list(lines[0]) == ["id", "text", "context", "codes"] and lines[0]["context"] == question
+    assert "context" not in lines[1]
+
+
+def test_empty_inputs_are_clear_errors_not_empty_results(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    coded = runner.invoke(app, ["code", "--input", str(empty), "--output", str(tmp_path / "out.jsonl"),
+                                "--coder", "rules", "--codebook", str(DATA / "codebooks" / "small.yaml")])
+    scored = runner.invoke(app, ["evaluate", "--data", str(empty), "--coder", "rules",
+                                 "--codebook", str(DATA / "codebooks" / "small.yaml")])
+    for result in (coded, scored):
+        assert result.exit_code == 1, result.output
+        assert "empty.jsonl" in result.output and "no " in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_unknown_code_ids_in_a_users_labelled_file_are_named_not_dropped(tmp_path):
+    labelled = tmp_path / "labels.jsonl"
+    labelled.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [
+        {"id": "a", "text": "Vores IT-systemer taler ikke sammen.", "codes": ["barrier.it_integration"]},
+        {"id": "b", "text": "Noget andet.", "codes": ["barrier.does_not_exist"]}]) + "\n", encoding="utf-8")
+    small = str(DATA / "codebooks" / "small.yaml")
+    scored = runner.invoke(app, ["evaluate", "--data", str(labelled), "--coder", "rules",
+                                 "--codebook", small])
+    trained = runner.invoke(app, ["train", "--data", str(labelled), "--codebook", small,
+                                  "--out", str(tmp_path / "model"), "--no-update-manifest"])
+    for result in (scored, trained):
+        assert result.exit_code == 1, result.output
+        assert "barrier.does_not_exist" in result.output and "line 2" in result.output
+    assert not (tmp_path / "model").exists()

@@ -31,7 +31,7 @@ def code_command(
 
     JSONL contract: each input line is {"id", "text"} with an optional "context" (the question the
     text answers: it informs the scores, never adds a code by itself); each output line repeats
-    "id" and "text" and adds "codes": [{"code", "confidence", "method"}], barrier codes with
+    "id", "text" and "context" and adds "codes": [{"code", "confidence", "method"}], barrier codes with
     "stance" (hindrance, precondition, overcome or rating).
     """
     from hoi_nlp.coding.training.data import read_code_contexts, read_code_input, write_coded
@@ -46,11 +46,11 @@ def code_command(
                                hint="see `hoi code --help`")
     items = read_code_input(input)
     run_settings = load_run_settings(settings)
+    contexts = read_code_contexts(input)
     assignments = code_texts([(key, text) for key, text, _ in items], codebook, run_settings,
                              coder_name=coder, model_dir=model_dir, min_confidence=min_confidence,
-                             batch_size=batch_size,
-                             contexts=read_code_contexts(input))
-    write_coded(output, items, assignments, with_possible=possible)
+                             batch_size=batch_size, contexts=contexts)
+    write_coded(output, items, assignments, with_possible=possible, contexts=contexts)
     assignments = [a for a in assignments if getattr(a, "tier", "suggested") != "possible"]
     coded = len({a.segment_id for a in assignments})
     name = coder or run_settings.coding.coder
@@ -110,7 +110,7 @@ def evaluate_command(
     coders = {name: make_coder(name, codebook_obj, run_settings, model_dir=model_dir) for name in names}
     reports = []
     for number, path in enumerate(paths):
-        rows = load_labelled(path, codebook=codebook_obj, unknown="drop")
+        rows = load_labelled(path, codebook=codebook_obj, unknown="raise" if data else "drop")
         found = evaluate_coders(rows, coders, codebook_obj.code_ids, data=str(path))
         if number:
             echo("")

@@ -124,6 +124,8 @@ def train_stage(codebook: Codebook, settings: Settings, *, data: Sequence[str | 
     from hoi_nlp.nlp.embed import get_embedder
     from hoi_nlp.settings import resolve_repo_path
 
+    for path in data:  # the bundled files' codes are checked by tests; a user's file is checked here
+        load_labelled(path, codebook=codebook, unknown="raise")
     extra = labelled_rows(Workspace.open(review_workspace, create=False), codebook=codebook) \
         if review_workspace else []
     target = Path(out_dir) if out_dir is not None else DEFAULT_MODEL_DIR

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,8 @@ class LabelledRow:
 def load_labelled(
     path: str | Path, *, codebook: Codebook | None = None, unknown: str = "raise"
 ) -> list[LabelledRow]:
-    """Read a labelled JSONL file; ``unknown="drop"`` drops codes not in ``codebook``."""
+    """Read a labelled JSONL file (an empty one is an error); ``unknown="drop"`` drops codes not in
+    ``codebook`` (for the bundled corpora), the default ``"raise"`` names the line of the first one."""
     path = Path(path)
     if not path.is_file():
         raise InputFormatError(
@@ -57,6 +58,9 @@ def load_labelled(
         for number, line in enumerate(stream, start=1):
             if line.strip():
                 rows.append(_parse_row(line, path=path, number=number, codebook=codebook, unknown=unknown))
+    if not rows:
+        raise InputFormatError("the file has no labelled texts", path=str(path),
+                               hint='give one {"id", "text", "codes": [...]} per line')
     return rows
 
 
@@ -223,6 +227,9 @@ def read_code_input(path: str | Path) -> list[tuple[str, str, Any]]:
                 )
             seen[item_id] = number
             items.append((item_id, text, raw_id))
+    if not items:
+        raise InputFormatError("the file has no texts to code", path=str(path),
+                               hint='give one {"id", "text"} per line')
     return items
 
 
@@ -281,11 +288,12 @@ def _code_entry(assignment: Any) -> dict[str, Any]:
 
 
 def write_coded(path: str | Path, items: Sequence[tuple[str, str, Any]], assignments: Iterable[Any], *,
-                with_possible: bool = False) -> Path:
+                with_possible: bool = False, contexts: Mapping[str, str] | None = None) -> Path:
     """Write ``{"id", "text", "codes": [{"code", "confidence", "method"(, "stance")}]}`` lines atomically.
 
-    Barrier codes add ``"stance"``. Only suggestions above the threshold are ``"codes"``; with
-    ``with_possible`` the below-threshold candidates follow as ``"possible"`` in the same form.
+    A line given a ``"context"`` (``contexts``, by id) repeats it after ``"text"``. Barrier codes add
+    ``"stance"``. Only suggestions above the threshold are ``"codes"``; with ``with_possible`` the
+    below-threshold candidates follow as ``"possible"`` in the same form.
     """
     from hoi_nlp.io import write_jsonl_atomic
 
@@ -296,9 +304,10 @@ def write_coded(path: str | Path, items: Sequence[tuple[str, str, Any]], assignm
     def lines() -> Iterable[dict[str, Any]]:
         for item_id, text, raw_id in items:
             found = sorted(by_id.get(item_id, []), key=lambda a: (-a.confidence, a.code_id))
-            line: dict[str, Any] = {"id": raw_id, "text": text,
-                                    "codes": [_code_entry(a) for a in found
-                                              if getattr(a, "tier", "suggested") != "possible"]}
+            line: dict[str, Any] = {"id": raw_id, "text": text}
+            if contexts and item_id in contexts:
+                line["context"] = contexts[item_id]
+            line["codes"] = [_code_entry(a) for a in found if getattr(a, "tier", "suggested") != "possible"]
             if with_possible:
                 line["possible"] = [_code_entry(a) for a in found
                                     if getattr(a, "tier", "suggested") == "possible"]
