@@ -55,6 +55,25 @@ def test_run_on_a_folder_without_survey_or_transcripts_fails_clearly(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_run_reports_each_file_when_no_file_of_the_study_can_be_ingested(tmp_path):
+    """Every survey export broken (an empty file, a wrong delimiter): `hoi run` names each file, row and
+    what to do, and exits non-zero before coding or exporting anything (not 'the study has no sources')."""
+    study = tmp_path / "study_pipe"
+    shutil.copytree(DATA / "study_small", study)
+    shutil.rmtree(study / "transcripts")
+    export = study / "survey" / "export.csv"
+    export.write_text(export.read_text(encoding="utf-8").replace(";", "|"), encoding="utf-8")
+    (study / "survey" / "empty.csv").write_text("", encoding="utf-8")
+    ws = tmp_path / "ws"
+    result = runner.invoke(app, ["run", str(study), "--workspace", str(ws), "--coder", "rules"])
+    assert result.exit_code == 1, result.output
+    assert "survey/empty.csv: the file is empty" in result.output
+    assert "survey/export.csv (row 2)" in result.output and "check the delimiter" in result.output
+    assert "no sources" not in result.output and "Traceback" not in result.output
+    assert "hoi run" in result.output.splitlines()[-1]
+    assert not (ws / "exports").exists() or not any((ws / "exports").iterdir())
+
+
 def test_single_stages_ingest_segment_code_export(tmp_path):
     study = tmp_path / "study_small"
     shutil.copytree(DATA / "study_small", study)

@@ -59,6 +59,13 @@ def run_command(
         summary = run_flow(str(study_dir.resolve()), str(workspace_dir), _codebook_path(codebook),
                            str(output.resolve()) if output else None, coder,
                            str(settings) if settings else None)
+    if summary.get("stopped") == "ingest":  # no file could be read: each one's own error, nothing else
+        echo(display.summary())
+        errors = summary["ingest"]["errors"]
+        for message in errors:
+            echo(f"Error: {message}", err=True)
+        fail(f"none of the study's {len(errors)} file(s) could be ingested, so nothing was coded or "
+             f"exported. Fix them and run `hoi run {study_dir}` again.")
     _print_run_summary(summary, workspace_dir)
     echo(display.summary())
     errors = summary["ingest"].get("errors", [])
