@@ -91,6 +91,18 @@ def test_single_stages_ingest_segment_code_export(tmp_path):
     assert (ws / "exports" / "coded_dataset.xlsx").exists()
 
 
+def test_segment_accepts_the_study_folder_like_code(tmp_path, monkeypatch):
+    """`hoi segment my_study` finds outputs/my_study as `hoi code my_study` does."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(DATA / "study_small", tmp_path / "my_study")
+    assert runner.invoke(app, ["ingest", "my_study"]).exit_code == 0
+    result = runner.invoke(app, ["segment", "my_study"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Segmented ") and not result.output.startswith("Segmented 0 ")
+    again = runner.invoke(app, ["segment", str(tmp_path / "outputs" / "my_study")])  # the workspace too
+    assert again.exit_code == 0 and again.output.startswith("Segmented 0 sources"), again.output
+
+
 def test_code_jsonl_contract_with_rules(tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from hoi_nlp.cli._app import app, codebook_app, echo, fail, handle_errors
-from hoi_nlp.cli._options import CODEBOOK_OPT, CODER_OPT, SETTINGS_OPT, WORKSPACE_OPT
+from hoi_nlp.cli._options import CODEBOOK_OPT, CODER_OPT, SETTINGS_OPT, STUDY_ARG, WORKSPACE_OPT
 from hoi_nlp.cli._options import codebook_path as _codebook_path
 
 
@@ -121,14 +121,12 @@ def _print_exports(paths: list[Path]) -> None:
 
 @app.command("segment")
 @handle_errors
-def segment_command(workspace: Path = typer.Argument(..., help="Study workspace."),
+def segment_command(study: Path = STUDY_ARG, workspace: Path | None = WORKSPACE_OPT,
                     settings: Path | None = SETTINGS_OPT) -> None:
     """Segment ingested sources into answers, turns, passages and sentences."""
-    from hoi_nlp.settings import load_settings
-    from hoi_nlp.stages.study import segment_stage
-    from hoi_nlp.store import Workspace
+    from hoi_nlp.stages.study import load_run_settings, resolve_workspace, segment_stage
 
-    result = segment_stage(Workspace.open(workspace, create=False), load_settings(settings))
+    result = segment_stage(resolve_workspace(study, workspace), load_run_settings(settings))
     echo(f"Segmented {result['sources_segmented']} sources into {result['coding_units_created']} new coding "
          f"units ({result['segments_created']} new segments of every kind: answers, turns, passages, "
          "sentences).")
