@@ -103,6 +103,18 @@ def test_segment_accepts_the_study_folder_like_code(tmp_path, monkeypatch):
     assert again.exit_code == 0 and again.output.startswith("Segmented 0 sources"), again.output
 
 
+def test_survey_schema_points_to_hoi_run_on_the_study(tmp_path, monkeypatch):
+    """The README's journey is `hoi survey-schema` then `hoi run my_study`: the draft's advice says so."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(DATA / "study_small", tmp_path / "my_study")
+    schema = tmp_path / "my_study" / "survey" / "schema.yaml"
+    schema.unlink()
+    result = runner.invoke(app, ["survey-schema", "my_study/survey/export.csv", "-o", str(schema)])
+    assert result.exit_code == 0, result.output
+    assert "check it before running `hoi run my_study`" in result.output
+    assert "hoi ingest" not in result.output and schema.exists()
+
+
 def test_code_jsonl_contract_with_rules(tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [
