@@ -66,10 +66,17 @@ def export_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK),
 def run_flow(study_dir: str, workspace_dir: str | None = None, codebook_path: str = str(DEFAULT_CODEBOOK),
              output_dir: str | None = None, coder: str | None = None,
              settings_path: str | None = None) -> dict[str, Any]:
-    """Ingest → segment → code → export a study."""
+    """Ingest → segment → code → export a study.
+
+    When no file of the study could be read (each is under ``summary["ingest"]["errors"]``), the run
+    stops after ingest: nothing is coded or exported and ``summary["stopped"]`` says so.
+    """
     workspace = _workspace(study_dir, workspace_dir)
     summary: dict[str, Any] = {"workspace": workspace}
     summary["ingest"] = ingest_flow(study_dir, workspace, settings_path)
+    if summary["ingest"].get("errors") and not summary["ingest"].get("files"):
+        get_run_logger().warning("no file of %s could be ingested: nothing coded or exported", study_dir)
+        return {**summary, "stopped": "ingest", "coding": None, "exports": []}
     runner = make_task_runner(settings_path)
     summary["coding"] = code_flow.with_options(task_runner=runner)(
         workspace, codebook_path, coder, settings_path

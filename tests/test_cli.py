@@ -55,6 +55,25 @@ def test_run_on_a_folder_without_survey_or_transcripts_fails_clearly(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_run_reports_each_file_when_no_file_of_the_study_can_be_ingested(tmp_path):
+    """Every survey export broken (an empty file, a wrong delimiter): `hoi run` names each file, row and
+    what to do, and exits non-zero before coding or exporting anything (not 'the study has no sources')."""
+    study = tmp_path / "study_pipe"
+    shutil.copytree(DATA / "study_small", study)
+    shutil.rmtree(study / "transcripts")
+    export = study / "survey" / "export.csv"
+    export.write_text(export.read_text(encoding="utf-8").replace(";", "|"), encoding="utf-8")
+    (study / "survey" / "empty.csv").write_text("", encoding="utf-8")
+    ws = tmp_path / "ws"
+    result = runner.invoke(app, ["run", str(study), "--workspace", str(ws), "--coder", "rules"])
+    assert result.exit_code == 1, result.output
+    assert "survey/empty.csv: the file is empty" in result.output
+    assert "survey/export.csv (row 2)" in result.output and "check the delimiter" in result.output
+    assert "no sources" not in result.output and "Traceback" not in result.output
+    assert "hoi run" in result.output.splitlines()[-1]
+    assert not (ws / "exports").exists() or not any((ws / "exports").iterdir())
+
+
 def test_single_stages_ingest_segment_code_export(tmp_path):
     study = tmp_path / "study_small"
     shutil.copytree(DATA / "study_small", study)
@@ -70,6 +89,30 @@ def test_single_stages_ingest_segment_code_export(tmp_path):
                                    "--format", "xlsx"])
     assert exported.exit_code == 0, exported.output
     assert (ws / "exports" / "coded_dataset.xlsx").exists()
+
+
+def test_segment_accepts_the_study_folder_like_code(tmp_path, monkeypatch):
+    """`hoi segment my_study` finds outputs/my_study as `hoi code my_study` does."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(DATA / "study_small", tmp_path / "my_study")
+    assert runner.invoke(app, ["ingest", "my_study"]).exit_code == 0
+    result = runner.invoke(app, ["segment", "my_study"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Segmented ") and not result.output.startswith("Segmented 0 ")
+    again = runner.invoke(app, ["segment", str(tmp_path / "outputs" / "my_study")])  # the workspace too
+    assert again.exit_code == 0 and again.output.startswith("Segmented 0 sources"), again.output
+
+
+def test_survey_schema_points_to_hoi_run_on_the_study(tmp_path, monkeypatch):
+    """The README's journey is `hoi survey-schema` then `hoi run my_study`: the draft's advice says so."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(DATA / "study_small", tmp_path / "my_study")
+    schema = tmp_path / "my_study" / "survey" / "schema.yaml"
+    schema.unlink()
+    result = runner.invoke(app, ["survey-schema", "my_study/survey/export.csv", "-o", str(schema)])
+    assert result.exit_code == 0, result.output
+    assert "check it before running `hoi run my_study`" in result.output
+    assert "hoi ingest" not in result.output and schema.exists()
 
 
 def test_code_jsonl_contract_with_rules(tmp_path):

@@ -79,6 +79,7 @@ def survey_schema_command(
     from hoi_nlp.io import write_text_atomic
 
     write_text_atomic(output, draft)
-    echo(f"Draft schema written to {output}; check it before running `hoi ingest`.")
+    study = export_file.parent.parent if export_file.parent.name == "survey" else "STUDY"
+    echo(f"Draft schema written to {output}; check it before running `hoi run {study}`.")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from hoi_nlp.cli._app import app, codebook_app, echo, fail, handle_errors
-from hoi_nlp.cli._options import CODEBOOK_OPT, CODER_OPT, SETTINGS_OPT, WORKSPACE_OPT
+from hoi_nlp.cli._options import CODEBOOK_OPT, CODER_OPT, SETTINGS_OPT, STUDY_ARG, WORKSPACE_OPT
 from hoi_nlp.cli._options import codebook_path as _codebook_path
 
 
@@ -59,6 +59,13 @@ def run_command(
         summary = run_flow(str(study_dir.resolve()), str(workspace_dir), _codebook_path(codebook),
                            str(output.resolve()) if output else None, coder,
                            str(settings) if settings else None)
+    if summary.get("stopped") == "ingest":  # no file could be read: each one's own error, nothing else
+        echo(display.summary())
+        errors = summary["ingest"]["errors"]
+        for message in errors:
+            echo(f"Error: {message}", err=True)
+        fail(f"none of the study's {len(errors)} file(s) could be ingested, so nothing was coded or "
+             f"exported. Fix them and run `hoi run {study_dir}` again.")
     _print_run_summary(summary, workspace_dir)
     echo(display.summary())
     errors = summary["ingest"].get("errors", [])
@@ -114,14 +121,12 @@ def _print_exports(paths: list[Path]) -> None:
 
 @app.command("segment")
 @handle_errors
-def segment_command(workspace: Path = typer.Argument(..., help="Study workspace."),
+def segment_command(study: Path = STUDY_ARG, workspace: Path | None = WORKSPACE_OPT,
                     settings: Path | None = SETTINGS_OPT) -> None:
     """Segment ingested sources into answers, turns, passages and sentences."""
-    from hoi_nlp.settings import load_settings
-    from hoi_nlp.stages.study import segment_stage
-    from hoi_nlp.store import Workspace
+    from hoi_nlp.stages.study import load_run_settings, resolve_workspace, segment_stage
 
-    result = segment_stage(Workspace.open(workspace, create=False), load_settings(settings))
+    result = segment_stage(resolve_workspace(study, workspace), load_run_settings(settings))
     echo(f"Segmented {result['sources_segmented']} sources into {result['coding_units_created']} new coding "
          f"units ({result['segments_created']} new segments of every kind: answers, turns, passages, "
          "sentences).")

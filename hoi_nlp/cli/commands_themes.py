@@ -96,22 +96,45 @@ def promote_command(
     description: str | None = typer.Option(
         None, "--description", help="Description (default: from the theme)."
     ),
+    analyst: str | None = typer.Option(
+        None, "--analyst", help="Who promotes it, for the codebook's change log (default: your login)."
+    ),
     codebook: Path | None = CODEBOOK_OPT,
     workspace: Path | None = WORKSPACE_OPT,
+    settings: Path | None = SETTINGS_OPT,
 ) -> None:
-    """Add a theme to the codebook as a new code (quotes as examples, keyphrases as patterns)."""
-    from hoi_nlp.coding.topics.io import load_themes
-    from hoi_nlp.coding.topics.promote import promote_topic
-    from hoi_nlp.stages.study import resolve_workspace
-    from hoi_nlp.stages.themes import themes_dir
+    """Add a theme as a new code to the study's own codebook (quotes as examples, keyphrases as patterns).
 
-    result = load_themes(themes_dir(resolve_workspace(study, workspace)))
-    path = promote_topic(
-        result,
-        topic_id,
-        codebook_path=_codebook_path(codebook),
-        code_id=code_id,
-        label=label,
-        description=description,
-    )
-    echo(f"added {code_id} ({label}) from topic {topic_id} to {path}")
+    The study gets a new codebook version in <workspace>/codebook/; the codebook it was run with
+    (--codebook, default the bundled one) is not changed.
+    """
+    from hoi_nlp.cli._options import study_inputs
+    from hoi_nlp.review.codebook_edit import retrain_advice
+    from hoi_nlp.stages.study import active_model_dir
+    from hoi_nlp.stages.themes import promote_stage
+
+    inputs = study_inputs(study, workspace, codebook, settings)
+    new, path = promote_stage(inputs.workspace, inputs.codebook, topic_id, code_id=code_id, label=label,
+                              description=description, analyst=analyst or _login())
+    echo(f"added {code_id} ({label}) from topic {topic_id} to the study's codebook {new.version_tag}: {path}")
+    echo("`hoi run`, `hoi code`, `hoi review`, `hoi export` and `hoi retrain` on this study use it "
+         "from now on.")
+    if inputs.settings.coding.coder == "rules":
+        return
+    advice = retrain_advice(inputs.workspace, new, active_model_dir(inputs.workspace, inputs.settings))
+    if advice is not None and advice.required:
+        echo(
+            f"The study's trained coder does not know {', '.join(advice.new_codes) or code_id} yet: "
+            f"run `hoi retrain {study}` to train it with the new code's examples (and the analysts' "
+            f"decisions) before `hoi run` or `hoi code`, or code with the patterns only: add "
+            f"`--coder rules` to `hoi run` / `hoi code`."
+        )
+
+
+def _login() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "hoi"

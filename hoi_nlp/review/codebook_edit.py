@@ -379,6 +379,36 @@ def create_code(
     )
 
 
+def add_code(
+    workspace: Workspace,
+    codebook: Codebook,
+    code: dict[str, Any],
+    *,
+    analyst: str,
+    new_family: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> tuple[Codebook, CodebookChange]:
+    """Add a complete code (``id``, ``label``, patterns, examples …) to the study's codebook as its
+    next version; its family (``family.name``) is created from ``new_family`` when the codebook has
+    none of that id (e.g. ``emergent`` for a promoted theme)."""
+    raw = _raw(codebook)
+    code_id = str(code.get("id", ""))
+    family_id = code_id.split(".", 1)[0]
+    _free(raw, code_id)
+    if new_family is not None and not any(f["id"] == family_id for f in raw["families"]):
+        raw["families"].append({**new_family, "id": family_id, "codes": []})
+    _family(raw, family_id)["codes"].append(dict(code))
+    return _commit(
+        workspace,
+        codebook,
+        raw,
+        action="create",
+        analyst=analyst,
+        code_id=code_id,
+        detail={"label": code.get("label", ""), "family": family_id, **(detail or {})},
+    )
+
+
 def rename_code(
     workspace: Workspace, codebook: Codebook, *, analyst: str, code_id: str, label: str, name: str = ""
 ) -> tuple[Codebook, CodebookChange]:

@@ -1,9 +1,10 @@
 """Feed analysts' decisions back into the coders: retrain, then re-score the study.
 
 Reviewed segments become labelled rows (:func:`hoi_nlp.review.labels.labelled_rows`) that are
-added to the bundled training data. The retrained model is written into the study's workspace
-(``<workspace>/models/coder``), never over the bundled model, and the study's coding units are
-re-coded with it.
+added to the bundled training data. When the study's own codebook has codes the base coder does not
+know (created in the review app or promoted from a theme), the coder is trained anew with them.
+The retrained model is written into the study's workspace (``<workspace>/models/coder``), never
+over the bundled model, and the study's coding units are re-coded with it.
 """
 
 from __future__ import annotations
@@ -72,12 +73,19 @@ def retrain_from_reviews(
     cross-validation (:func:`hoi_nlp.coding.training.train.train_with_study`). Returns a JSON-able
     summary: rows used, the chosen weight, model folder, seconds, CV micro-F1 and what re-scoring did.
     """
-    from hoi_nlp.coding.training.train import train_from_rows
+    from hoi_nlp.coding.training.train import default_train_paths, train_from_rows
 
     rows = reviewed_training_rows(workspace, codebook=codebook)
-    if not rows:
+    changed = train_paths is None and _codes_differ(workspace, codebook, settings, base_dir)
+    if not rows and not changed:
         raise ModelError("no reviewed segments yet", path=str(workspace.root),
                          hint="accept or reject some suggestions in `hoi review` first")
+    if changed:
+        # The base coder cannot be extended with codes it does not have: train anew on the bundled
+        # training data, the study codebook's examples (a promoted theme's quotes) and the reviews.
+        logger.info("the study's codebook %s has codes the base coder lacks: training the coder anew",
+                    codebook.version_tag)
+        train_paths = default_train_paths()
     cache = cache if cache is not None else embedding_cache(workspace)
     target = Path(out_dir) if out_dir is not None else workspace.coder_model_dir
     report = train_from_rows(rows, codebook=codebook, settings=settings, train_paths=train_paths,
@@ -95,6 +103,21 @@ def retrain_from_reviews(
                                            model_dir=report.out_dir, method=method, cache=cache)
     logger.info("retrained from %d reviewed segments -> %s", len(rows), report.out_dir)
     return summary
+
+
+def _codes_differ(workspace: Workspace, codebook: Codebook, settings: Settings,
+                  base_dir: str | Path | None) -> bool:
+    """Whether the study's own codebook (changed in the study) has other codes than the base coder."""
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.review.codebook_edit import codebook_history
+    from hoi_nlp.settings import resolve_repo_path
+
+    base = Path(base_dir) if base_dir is not None else resolve_repo_path(settings.coding.model_dir)
+    try:
+        trained = list(read_manifest(base).get("code_ids") or [])
+    except (ModelError, OSError, ValueError):
+        return False  # training reports the missing base coder
+    return trained != list(codebook.code_ids) and bool(codebook_history(workspace))
 
 
 def rescore_study(workspace: Workspace, *, codebook: Codebook, settings: Settings, model_dir: str | Path,

@@ -173,9 +173,38 @@ def study_coder(inputs: RunInputs, name: str | None = None, *, model_dir: str | 
     """
     from hoi_nlp.coding.registry import make_coder
     directory = model_dir or active_model_dir(inputs.workspace, inputs.settings)
-    return _cached_coder(name or inputs.settings.coding.coder, inputs.codebook, inputs.settings,
+    name = name or inputs.settings.coding.coder
+    if name not in RULE_CODERS:
+        _check_study_codebook(inputs, Path(directory))
+    return _cached_coder(name, inputs.codebook, inputs.settings,
                          str(directory),
                          str(inputs.workspace.cache_dir / "embeddings"), make_coder)
+
+
+RULE_CODERS = ("rules", "hoi.rules.v1")
+
+
+def _check_study_codebook(inputs: RunInputs, model_dir: Path) -> None:
+    """One clear error when the study's own codebook (changed in the study: a code created in the review
+    app or promoted from a theme) has codes the trained coder in ``model_dir`` was not trained on."""
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.errors import HoiError, ModelError
+    from hoi_nlp.review.codebook_edit import codebook_history, versions_dir
+
+    try:
+        trained = list(read_manifest(model_dir).get("code_ids") or [])
+    except (HoiError, OSError, ValueError):
+        return  # no readable model: loading it reports that
+    if not trained or trained == list(inputs.codebook.code_ids) or not codebook_history(inputs.workspace):
+        return
+    new = sorted(set(inputs.codebook.code_ids) - set(trained))
+    gone = sorted(set(trained) - set(inputs.codebook.code_ids))
+    raise ModelError(
+        f"the study's codebook {inputs.codebook.version_tag} (in {versions_dir(inputs.workspace)}) "
+        f"has other codes than the trained coder in {model_dir} (new: {new[:5]}, gone: {gone[:5]})",
+        hint="run `hoi retrain STUDY` to train the study's coder with them, "
+             "or code with the patterns only (`--coder rules`)",
+    )
 
 
 # Coders are loaded once per process and configuration (``_LOADED``) and shared by every study

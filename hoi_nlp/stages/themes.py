@@ -4,7 +4,8 @@
 every codable segment; ``fit_stage`` fits :func:`~hoi_nlp.coding.topics.fit.fit_themes` on them,
 pseudonymises the representative quotes with the study key, and writes
 ``<workspace>/themes/themes.{json,csv}`` plus the interactive plots; ``plot_stage`` draws the
-PNG plots from the saved result into ``<workspace>/exports/themes/``.
+PNG plots from the saved result into ``<workspace>/exports/themes/``; ``promote_stage`` adds a
+theme as a new code to the study's own codebook (``<workspace>/codebook/vNNNN.yaml``).
 """
 
 from __future__ import annotations
@@ -118,3 +119,28 @@ def summary(result: ThemesResult) -> dict[str, Any]:
         "outlier_share": result.quality.get("outlier_share"),
         "npmi_emergent": result.quality.get("npmi_emergent"),
     }
+
+
+def promote_stage(
+    workspace: Workspace,
+    codebook: Codebook,
+    topic_id: int,
+    *,
+    code_id: str,
+    label: str,
+    description: str | None = None,
+    analyst: str,
+) -> tuple[Codebook, Path]:
+    """Add theme ``topic_id`` as code ``code_id`` to the study's codebook (``codebook``: the study's
+    current one) as its next version; never to the codebook file the study was run with. Returns the
+    new codebook and its file. Later runs of the study (``hoi run``, ``hoi code``, ``hoi review``,
+    ``hoi retrain``, ``hoi export``) use it."""
+    from hoi_nlp.coding.topics.promote import EMERGENT_FAMILY_FIELDS, promoted_code
+    from hoi_nlp.review.codebook_edit import add_code, versions_dir
+
+    code = promoted_code(load_themes(themes_dir(workspace)), topic_id, codebook, code_id=code_id, label=label,
+                         description=description, where=versions_dir(workspace))
+    new, change = add_code(workspace, codebook, code, analyst=analyst, new_family=EMERGENT_FAMILY_FIELDS,
+                           detail={"from_topic": topic_id})
+    logger.info("promoted topic %d to code %s in %s", topic_id, code_id, change.path)
+    return new, workspace.root / change.path

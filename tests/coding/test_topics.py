@@ -336,6 +336,49 @@ def test_cli_show_and_promote(fast_fit, tmp_path, codebook_copy):
     assert again.exit_code == 1 and "already exists" in again.output
 
 
+def test_cli_promote_adds_the_code_to_the_study_not_to_the_bundled_codebook(fast_fit, tmp_path):
+    """`hoi themes promote STUDY …` writes the study's next codebook version; the bundled codebook (and
+    so every trained coder and `hoi code --input` anywhere) stays as it was. The study's later
+    commands see the code, and a trained coder that lacks it says what to do."""
+    from typer.testing import CliRunner
+
+    from hoi_nlp.cli import app
+    from hoi_nlp.codebook import DEFAULT_CODEBOOK, load_codebook
+    from hoi_nlp.coding.topics.io import save_themes
+    from hoi_nlp.review.codebook_edit import codebook_history
+    from hoi_nlp.stages.study import study_codebook
+    from hoi_nlp.store import Workspace
+
+    bundled = DEFAULT_CODEBOOK.read_bytes()
+    workspace = Workspace.open(tmp_path / "outputs" / "my_study", study="my_study")
+    save_themes(fast_fit[0], workspace.root / "themes")
+    topic = str(_emergent(fast_fit[0]).topic_id)
+    args = ["themes", "promote", str(workspace.root), topic, "--code-id", "other.udvidelse_besluttet",
+            "--label", "Besluttet udvidelse", "--analyst", "anna"]
+    try:
+        out = CliRunner().invoke(app, args)
+        assert DEFAULT_CODEBOOK.read_bytes() == bundled, "the bundled codebook was changed"
+    finally:
+        if DEFAULT_CODEBOOK.read_bytes() != bundled:
+            DEFAULT_CODEBOOK.write_bytes(bundled)  # leave the checkout as it was even when this fails
+    assert out.exit_code == 0, out.output
+    assert "hoi retrain" in out.output and "--coder rules" in out.output  # the bundled coder lacks it
+    version = workspace.root / "codebook" / "v0002.yaml"
+    assert str(version) in out.output
+    codebook = study_codebook(workspace, load_codebook(DEFAULT_CODEBOOK))
+    assert codebook.code("other.udvidelse_besluttet").label == "Besluttet udvidelse"
+    quotes = [q.text for q in _emergent(fast_fit[0]).quotes]
+    assert codebook.code("other.udvidelse_besluttet").examples == quotes
+    assert [(c.action, c.analyst, c.detail.get("from_topic")) for c in codebook_history(workspace)] == [
+        ("import", "anna", None), ("create", "anna", int(topic))]
+    # the trained coder refuses the study's codebook with one clear message, not a broken installation
+    coded = CliRunner().invoke(app, ["code", str(workspace.root)])
+    assert coded.exit_code == 1 and "HOI-E060" in coded.output and "Traceback" not in coded.output
+    assert "hoi retrain STUDY" in coded.output and "--coder rules" in coded.output
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
 def test_themes_need_a_fitted_result(tmp_path):
     from typer.testing import CliRunner
 

@@ -54,3 +54,45 @@ def test_retrain_and_rescore(study_ws, small_cb, tmp_path):
     assert summary["rescore"]["segments_coded"] == summary["rescore"]["segments_total"] > 0
     coders = {a.coder for a in load_assignments(study_ws)}
     assert any(c != "hoi.rules.v1" for c in coders)
+
+
+def test_retrain_learns_a_code_added_to_the_study(study_ws, small_cb, tmp_path, monkeypatch):
+    """A code the base coder lacks (created in the app or promoted from a theme) makes the coder be
+    trained anew with it, even before any review: not HOI-E060 from the base coder."""
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.coding.training import train as train_module
+    from hoi_nlp.coding.training.train import train_coder
+    from hoi_nlp.nlp.embed import EmbeddingCache, TfidfEmbedder
+    from hoi_nlp.review.codebook_edit import create_code
+
+    small = DATA / "review" / "train_small.jsonl"
+    base = tmp_path / "base"
+    train_coder(small_cb, train_paths=[small], embedder=TfidfEmbedder(dim=16), out_dir=base,
+                cache=EmbeddingCache(tmp_path / "cache"))
+    codebook, _ = create_code(study_ws, small_cb, analyst="anna", family_id="barrier", label="Mangel på tid",
+                              example="Vi mangler tid til at koordinere på tværs.")
+    monkeypatch.setattr(train_module, "default_train_paths", lambda: [small])
+    summary = retrain_from_reviews(
+        study_ws,
+        codebook=codebook,
+        settings=Settings(),
+        embedder=TfidfEmbedder(dim=16),
+        cache=EmbeddingCache(tmp_path / "cache"),
+        base_dir=base,
+    )
+    assert summary["reviewed_rows"] == 0
+    assert "barrier.mangel_paa_tid" in read_manifest(summary["model_dir"])["code_ids"]
+    assert summary["rescore"]["segments_coded"] == summary["rescore"]["segments_total"] > 0
+
+
+def test_a_promoted_theme_shows_in_the_codebook_history(study_ws, small_cb):
+    from hoi_nlp.review.codebook_edit import add_code
+    from tests.review.conftest import make_client
+
+    code = {"id": "emergent.tolk", "label": "Tolkning", "examples": ["Vi mangler tolke."]}
+    family = {"id": "emergent", "label": "Nye temaer"}
+    codebook, _ = add_code(study_ws, small_cb, code, analyst="anna", new_family=family,
+                           detail={"from_topic": 3})
+    assert codebook.family("emergent").codes[0].examples == ["Vi mangler tolke."]
+    page = make_client(study_ws, codebook, login=False).get("/codebook/history").text
+    assert "Created emergent.tolk «Tolkning» (from theme 3, `hoi themes promote`)" in page

@@ -1,7 +1,10 @@
-"""Promote an emergent theme to a code in the codebook YAML.
+"""Promote an emergent theme to a code: as a mapping for the study's own codebook, or into a YAML file.
 
-The new code is inserted as text at the end of its family's ``codes`` list (or in a new family
-at the end of the file), so the comments and layout of a hand-written codebook survive. Its
+``hoi themes promote`` adds :func:`promoted_code` to the study's codebook as its next version
+(:func:`hoi_nlp.stages.themes.promote_stage`); the codebook file it was run with, the bundled one
+included, is never edited. :func:`promote_topic` edits a codebook file of your own: the new code
+is inserted as text at the end of its family's ``codes`` list (or in a new family at the end of
+the file), so the comments and layout of a hand-written codebook survive. Its
 examples are the theme's pseudonymised representative quotes and its patterns the theme's
 keyphrases as low-weight lemma patterns. The edited file must load with
 :func:`~hoi_nlp.codebook.load_codebook` before it replaces the original.
@@ -13,9 +16,11 @@ import json
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from hoi_nlp.codebook import Codebook
 from hoi_nlp.coding.topics.model import Theme, ThemesResult
 from hoi_nlp.errors import CodebookError, ThemesError
 from hoi_nlp.io import write_atomic
@@ -24,6 +29,11 @@ logger = logging.getLogger(__name__)
 
 EMERGENT_FAMILY = "emergent"
 EMERGENT_LABEL = "Nye temaer"
+EMERGENT_FAMILY_FIELDS = {
+    "id": EMERGENT_FAMILY,
+    "label": EMERGENT_LABEL,
+    "description": "Temaer fundet med emnemodellering og godkendt som koder.",
+}
 PATTERN_WEIGHT = 0.35
 _CODE_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
@@ -110,7 +120,7 @@ def _append_family(
     pad = " " * indent
     block = (
         f"{pad}- id: {EMERGENT_FAMILY}\n{pad}  label: {_q(EMERGENT_LABEL)}\n"
-        f"{pad}  description: {_q('Temaer fundet med emnemodellering og godkendt som koder.')}\n"
+        f"{pad}  description: {_q(EMERGENT_FAMILY_FIELDS['description'])}\n"
         f"{pad}  codes:\n"
     )
     block += code_entry(theme, code_id=code_id, label=label, description=description, indent=indent + 4)
@@ -143,6 +153,34 @@ def promote_topic(
     _write_checked(path, text)
     logger.info("promoted topic %d to code %s in %s", topic_id, code_id, path)
     return path
+
+
+def promoted_code(
+    themes_result: ThemesResult,
+    topic_id: int,
+    codebook: Codebook,
+    *,
+    code_id: str,
+    label: str,
+    description: str | None = None,
+    where: str | Path = "",
+) -> dict[str, Any]:
+    """Topic ``topic_id`` as the new code ``code_id`` of ``codebook`` (a mapping as in the codebook
+    YAML), checked: a free id in an existing family or ``emergent``, a label, pseudonymised quotes."""
+    path = Path(where or codebook.id)
+    theme = themes_result.theme(topic_id)
+    _check_new_code(theme, code_id, label, codebook.code_ids, path)
+    family_id = code_id.split(".", 1)[0]
+    if family_id != EMERGENT_FAMILY and family_id not in {family.id for family in codebook.families}:
+        raise ThemesError(
+            f"the codebook has no family '{family_id}'",
+            path=str(path),
+            hint=f"use an id in an existing family or '{EMERGENT_FAMILY}.<name>'",
+        )
+    if not themes_result.quotes_pseudonymised:
+        raise ThemesError("the theme's quotes are not pseudonymised", hint="fit the themes with a redactor")
+    entry = code_entry(theme, code_id=code_id, label=label, description=description, indent=0)
+    return dict(yaml.safe_load(entry)[0])
 
 
 def _check_new_code(theme: Theme, code_id: str, label: str, known: list[str], path: Path) -> None:

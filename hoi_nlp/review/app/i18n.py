@@ -241,6 +241,7 @@ DA: dict[str, str] = {
         "Kodebogen kopieret ind i studiet ({codes} koder, fra {tag})",
     "Created {code} «{label}»": "Oprettede {code} «{label}»",
     "from a quote": "ud fra et citat",
+    "from theme {topic}, `hoi themes promote`": "ud fra tema {topic}, `hoi themes promote`",
     "Renamed {code}: «{before}» → «{label}»": "Omdøbte {code}: «{before}» → «{label}»",
     "new id {target}": "nyt id {target}",
     "Merged {code} «{label}» into {target} «{into}»": "Slog {code} «{label}» sammen med {target} «{into}»",
