@@ -1,8 +1,12 @@
-"""Shared fixtures: the small test codebook, the bundled codebook, a fresh workspace."""
+"""Shared fixtures: the small test codebook, the bundled codebook, a fresh workspace, the demo as
+``hoi run`` leaves it."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +57,35 @@ def make_source(text: str, *, source_id: str = "R001:1.2_kommentar", kind: str =
     return Source(source_id=source_id, study="test", kind=kind, path="survey/x.xlsx", locator="row 2",
                   text=text, content_hash=content_hash(text), respondent_id=respondent_id,
                   question_id="1.2_kommentar" if kind == "survey_answer" else None, attributes=attributes)
+
+
+# ---------------------------------------------------------------- the demo as `hoi run` leaves it
+
+HOI = str(Path(sys.executable).parent / "hoi")
+DEMO = REPO / "corpora" / "demo"
+
+
+def hoi(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    """Run the `hoi` CLI as a user would (a subprocess); fail the test with its output when it fails."""
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run([HOI, *args], capture_output=True, text=True, timeout=timeout, env=env)
+    assert result.returncode == 0, f"hoi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> Path:
+    """The demo study's workspace as the real ``hoi run corpora/demo`` leaves it (run once per session;
+    several minutes on two cores; shared by the export and review tests). Tests that change it work on a
+    copy (:func:`demo_copy`)."""
+    workspace = tmp_path_factory.mktemp("demo-run") / "demo"
+    hoi("run", str(DEMO), "--workspace", str(workspace), timeout=1800)
+    return workspace
+
+
+@pytest.fixture
+def demo_copy(demo_run, tmp_path) -> Path:
+    """A private copy of the demo workspace (for tests that write memos or decisions)."""
+    target = tmp_path / "demo"
+    shutil.copytree(demo_run, target, ignore=shutil.ignore_patterns("exports"))
+    return target

@@ -172,11 +172,13 @@ def users_remove_command(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Remove an account (its sessions end; its decisions stay in the log under its name)."""
-    from hoi_nlp.review.accounts import remove_user
+    from hoi_nlp.review.accounts import check_removable, remove_user
 
+    workspace = _workspace(study)
+    check_removable(workspace, username)  # an unknown user or the last admin: say so before asking
     if not yes and not typer.confirm(f"Remove {username}?"):
         fail("nothing removed")
-    remove_user(_workspace(study), username)
+    remove_user(workspace, username)
     echo(f"Removed {username}; their decisions stay in the review log")
 
 

@@ -20,9 +20,12 @@ An :class:`Explanation` holds:
   their TF-IDF in this text, positive only), mapped from lemmas back to the text's own words;
 - ``examples`` — the training passages most similar to the text that carry the code (for a
   study's retrained coder these include the analysts' reviewed passages), with
-  ``example_origins`` saying where each comes from (a training file, ``codebook`` or ``study``).
-  Study passages are the study's own raw text: show them through the study's redactor to
-  reviewers without original-text rights;
+  ``example_origins`` saying where each comes from (a training file, ``codebook``, ``study`` or
+  ``review``) and ``example_ids`` their training row ids (a reviewed passage's is
+  ``review:<segment id>``). Every example is raw text: the training corpus names people and
+  municipalities, and study passages are the study's own text. Show them to reviewers without
+  original-text rights pseudonymised, as the review app does (a study passage as the slice of its
+  source's redaction, any other text through the study's redactor);
 - the code's ``label``, ``family``/``family_label``, ``definition`` (description) and its
   ``include``/``exclude`` rules from the codebook;
 - the coder's ``confidence``, the code's ``threshold``, the ``tier`` the coder gives it
@@ -58,6 +61,7 @@ class Explanation:
     words: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
     example_origins: list[str] = field(default_factory=list)
+    example_ids: list[str] = field(default_factory=list)
     confidence: float | None = None
     threshold: float | None = None
     tier: str | None = None
@@ -138,7 +142,7 @@ def explain_codes(
                 break
             if not any(word.lower() in w.lower() for w in words):
                 words.append(word)
-        examples, origins = nearest_examples(coder, features.embeddings[0], j, n=n_examples)
+        nearest = nearest_training_examples(coder, features.embeddings[0], j, n=n_examples)
         family = codebook.family(code.family)
         explanations.append(
             Explanation(
@@ -150,8 +154,9 @@ def explain_codes(
                 include=code.include or "",
                 exclude=code.exclude or "",
                 words=words,
-                examples=examples,
-                example_origins=origins,
+                examples=[e.text for e in nearest],
+                example_origins=[e.origin for e in nearest],
+                example_ids=[e.row_id for e in nearest],
                 confidence=round(float(probs[coder.method][0, j]), 4),
                 threshold=round(float(thresholds[j]), 4),
                 tier=assignment.tier if assignment is not None else None,
@@ -210,16 +215,33 @@ def _surface_forms(doc: object) -> dict[str, str]:
     return forms
 
 
-_TEXTS: dict[str, tuple[list[str], list[str]]] = {}
+@dataclass(frozen=True)
+class TrainingExample:
+    """One training passage: its raw text, where it comes from (a training file, ``codebook``,
+    ``study`` or ``review``) and its training row id (``review:<segment id>`` for a reviewed passage)."""
+
+    text: str
+    origin: str
+    row_id: str
+
+
+_TEXTS: dict[str, tuple[list[str], list[str], list[str]]] = {}
 
 
 def training_texts(coder: TrainedCoder) -> tuple[list[str], list[str]]:
     """The coder's training texts and their origins (from its training cache), cached per model."""
+    texts, origins, _ = _training_rows(coder)
+    return texts, origins
+
+
+def _training_rows(coder: TrainedCoder) -> tuple[list[str], list[str], list[str]]:
+    """The coder's training texts, origins and row ids, cached per model."""
     source = coder.bundle.source_dir
     key = f"{source}:{coder.bundle.model_version}"
     if key not in _TEXTS:
         texts: list[str] = []
         origins: list[str] = []
+        ids: list[str] = []
         if source:
             from hoi_nlp.coding.model_io import load_training
             from hoi_nlp.coding.text_vectors import split_texts
@@ -229,19 +251,32 @@ def training_texts(coder: TrainedCoder) -> tuple[list[str], list[str]]:
                 arrays = load_training(source)
                 n = int(arrays["n_rows"][0])
                 texts, origins = split_texts(arrays["texts"], n), split_texts(arrays["origins"], n)
+                ids = split_texts(arrays["ids"], n)
             except ModelError:
                 pass
-        _TEXTS[key] = (texts, origins)
+        _TEXTS[key] = (texts, origins, ids)
     return _TEXTS[key]
+
+
+def nearest_training_examples(
+    coder: TrainedCoder, vector: np.ndarray, j: int, *, n: int = 3
+) -> list[TrainingExample]:
+    """The ``n`` training passages with code ``j`` most similar to ``vector`` (raw text: see the
+    module docstring on showing them to reviewers without original-text rights)."""
+    texts, origins, ids = _training_rows(coder)
+    if not texts:
+        return []
+    found = coder.bundle.similarity.nearest(vector, j, k=n)
+    return [
+        TrainingExample(texts[row], origins[row], ids[row] if row < len(ids) else "")
+        for row, _ in found
+        if 0 <= row < len(texts)
+    ]
 
 
 def nearest_examples(
     coder: TrainedCoder, vector: np.ndarray, j: int, *, n: int = 3
 ) -> tuple[list[str], list[str]]:
     """The ``n`` training passages with code ``j`` most similar to ``vector``, and where they come from."""
-    texts, origins = training_texts(coder)
-    if not texts:
-        return [], []
-    found = coder.bundle.similarity.nearest(vector, j, k=n)
-    rows = [row for row, _ in found if 0 <= row < len(texts)]
-    return [texts[row] for row in rows], [origins[row] for row in rows]
+    found = nearest_training_examples(coder, vector, j, n=n)
+    return [e.text for e in found], [e.origin for e in found]

@@ -211,6 +211,24 @@ def _existing(conn: Any, username: str) -> dict[str, Any]:
     return dict(row)
 
 
+def _removable(conn: Any, username: str) -> dict[str, Any]:
+    row = _existing(conn, username)
+    if row["role"] == "admin":
+        admins = conn.execute(select(users_table.c.username).where(users_table.c.role == "admin")).all()
+        if len(admins) <= 1:
+            raise AccountError("'{user}' is the last admin: add another admin first", user=username)
+    return row
+
+
+def check_removable(workspace: Workspace, username: str) -> User:
+    """The account :func:`remove_user` would remove, or the :class:`AccountError` it would raise
+    (unknown user, last admin): ask before removing only when there is something to remove."""
+    ensure_review_schema(workspace)
+    with workspace.engine.connect() as conn:
+        row = _removable(conn, username)
+    return User(row["username"], str(row["role"]), bool(row["can_see_original"]), bool(row["active"]))
+
+
 def remove_user(workspace: Workspace, username: str) -> User:
     """Delete an account and end its sessions; the user's decisions stay in the log under their name.
 
@@ -218,11 +236,7 @@ def remove_user(workspace: Workspace, username: str) -> User:
     """
     ensure_review_schema(workspace)
     with workspace.engine.begin() as conn:
-        row = _existing(conn, username)
-        if row["role"] == "admin":
-            admins = conn.execute(select(users_table.c.username).where(users_table.c.role == "admin")).all()
-            if len(admins) <= 1:
-                raise AccountError("'{user}' is the last admin: add another admin first", user=username)
+        row = _removable(conn, username)
         conn.execute(delete(users_table).where(users_table.c.username == username))
         conn.execute(update(sessions_table).where(sessions_table.c.username == username).values(ended=True))
     logger.info("removed user %s", username)

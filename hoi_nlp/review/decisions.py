@@ -215,6 +215,8 @@ def record_decision(
     codebook: Codebook | None = None,
 ) -> ReviewDecision:
     """Validate and append one decision; it is committed when this returns."""
+    if action not in ACTIONS:  # a forged form value: a ReviewError, not the record's validation error
+        raise ReviewError(f"unknown action '{action}'", hint=f"use one of {', '.join(ACTIONS)}")
     ensure_review_schema(workspace)
     decision = ReviewDecision(
         decision_id=new_decision_id(),

@@ -7,6 +7,13 @@ from hoi_nlp.coding.training.data import LabelledRow
 from hoi_nlp.review.decisions import reviewed_rows
 from hoi_nlp.store import Workspace
 
+REVIEWED_ROW = "review:"  # the id prefix of a reviewed segment's training row: review:<segment id>
+
+
+def reviewed_segment_id(row_id: str) -> str | None:
+    """The segment id a training row was reviewed as (``review:<segment id>``), or None."""
+    return (row_id[len(REVIEWED_ROW):] or None) if row_id.startswith(REVIEWED_ROW) else None
+
 
 def labelled_rows(workspace: Workspace, *, codebook: Codebook) -> list[LabelledRow]:
     """The review's decided segments as labelled rows (unknown codes dropped).
@@ -17,6 +24,6 @@ def labelled_rows(workspace: Workspace, *, codebook: Codebook) -> list[LabelledR
     rows = []
     for row in reviewed_rows(workspace):
         codes = tuple(c for c in row["codes_accepted"] if codebook.has_code(c))
-        rows.append(LabelledRow(id=f"review:{row['segment_id']}", text=row["text"], codes=codes,
+        rows.append(LabelledRow(id=f"{REVIEWED_ROW}{row['segment_id']}", text=row["text"], codes=codes,
                                 kind="positive" if codes else "negative", origin="review"))
     return rows

@@ -170,6 +170,11 @@ class PrivacyView(FullView):
         """A field value (attribute, memo) pseudonymised with the study key."""
         return self.redactor.value(text)
 
+    def values(self, texts: Iterable[str]) -> dict[str, str]:
+        """Several texts that are no slice of a study source (training passages shown as examples)
+        pseudonymised at once, as :meth:`value` does one."""
+        return self.redactor.values(texts)
+
     def prepare_all(self, *, batch: int = 500) -> int:
         """Recognise every source not cached yet; returns how many were new."""
         sources = load_sources(self.workspace)

@@ -16,13 +16,14 @@ logger = logging.getLogger(__name__)
 
 class CoderExamples:
     """For the review app's "why": the training passages nearest to a unit that carry a code,
-    from the study's current coder (:func:`hoi_nlp.coding.explain.nearest_examples`).
+    from the study's current coder (:func:`hoi_nlp.coding.explain.nearest_training_examples`).
 
-    The coder is loaded on first use and again after a retrain. A retrained coder's own study
-    passages are left out here: the app shows the study's reviewed quotes itself, pseudonymised
-    for reviewers without original-text rights. Without a usable trained coder (none configured,
-    or a codebook the analysts changed since it was trained) it gives nothing and the app falls
-    back on the codebook's examples.
+    Each is a :class:`~hoi_nlp.review.app.explain.NearExample`: its raw text, its origin and, for a
+    passage an analyst reviewed (a retrained coder's study passages), the unit it was reviewed as.
+    The app pseudonymises them for reviewers without original-text rights (a reviewed passage as
+    the slice of its source's redaction). The coder is loaded on first use and again after a
+    retrain. Without a usable trained coder (none configured, or a codebook the analysts changed
+    since it was trained) it gives nothing and the app falls back on the codebook's examples.
     """
 
     def __init__(self, inputs: RunInputs, *, n: int = 3) -> None:
@@ -43,8 +44,10 @@ class CoderExamples:
             self._loaded, self._last = (key, coder), None
         return self._loaded[1]
 
-    def __call__(self, text: str, code_id: str) -> list[str]:
-        from hoi_nlp.coding.explain import nearest_examples
+    def __call__(self, text: str, code_id: str) -> list[Any]:
+        from hoi_nlp.coding.explain import nearest_training_examples
+        from hoi_nlp.review.app.explain import NearExample
+        from hoi_nlp.review.labels import reviewed_segment_id
 
         with self._lock:
             try:
@@ -56,9 +59,9 @@ class CoderExamples:
                 return []
             if self._last is None or self._last[0] != text:
                 self._last = (text, coder.features([text], [None]).embeddings[0])
-            examples, origins = nearest_examples(coder, self._last[1], coder.bundle.code_ids.index(code_id),
-                                                 n=self.n)
-        return [text for text, origin in zip(examples, origins, strict=True) if origin != "study"]
+            found = nearest_training_examples(coder, self._last[1], coder.bundle.code_ids.index(code_id),
+                                              n=self.n)
+        return [NearExample(e.text, e.origin, reviewed_segment_id(e.row_id)) for e in found]
 
 
 def review_app_config(inputs: RunInputs, *, login: bool = True, local_user: str = "analyst",

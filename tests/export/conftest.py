@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from hoi_nlp.records import CodeAssignment, Evidence, Segment, Source, content_hash, slice_segment
-from tests.conftest import REPO
 
 # respondent, kind, attributes (municipality, region, size_group, role), texts
 RESPONDENTS = [
@@ -218,34 +211,3 @@ def coded_workspace(tmp_path, key):
     )
     save_key(key, key_path(workspace))
     return workspace
-
-
-# ---------------------------------------------------------------- the demo as `hoi run` leaves it
-
-HOI = str(Path(sys.executable).parent / "hoi")
-DEMO = REPO / "corpora" / "demo"
-
-
-def hoi(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    """Run the `hoi` CLI as a user would (a subprocess); fail the test with its output when it fails."""
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "HF_HUB_OFFLINE": "1"}
-    result = subprocess.run([HOI, *args], capture_output=True, text=True, timeout=timeout, env=env)
-    assert result.returncode == 0, f"hoi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result
-
-
-@pytest.fixture(scope="session")
-def demo_run(tmp_path_factory) -> Path:
-    """The demo study's workspace as the real ``hoi run corpora/demo`` leaves it (run once per session;
-    several minutes on two cores). Tests that change it work on a copy (:func:`demo_copy`)."""
-    workspace = tmp_path_factory.mktemp("demo-run") / "demo"
-    hoi("run", str(DEMO), "--workspace", str(workspace), timeout=1800)
-    return workspace
-
-
-@pytest.fixture
-def demo_copy(demo_run, tmp_path) -> Path:
-    """A private copy of the demo workspace (for tests that write memos or decisions)."""
-    target = tmp_path / "demo"
-    shutil.copytree(demo_run, target, ignore=shutil.ignore_patterns("exports"))
-    return target

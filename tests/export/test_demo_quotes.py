@@ -14,7 +14,7 @@ import resource
 import time
 
 from hoi_nlp.segment.sentences import content_words
-from tests.export.conftest import hoi
+from tests.conftest import hoi
 
 BARE = ("Nej.", "Ja.", "Mange har.", "Godt spørgsmål.", "Det gør vi ikke (griner).",
         "Det gør vi ikke rigtig.")

@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from tests.export.conftest import hoi
+from tests.conftest import hoi
 
 SHARE = re.compile(r"(\d+) pct\. \((\d+) af (\d+)\)")
 SURVEY_RESPONDENTS, INTERVIEWS = 70, 8

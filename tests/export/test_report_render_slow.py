@@ -15,7 +15,7 @@ from hoi_nlp.export.cite import best_quotes
 from hoi_nlp.export.dataset import export_figures
 from hoi_nlp.export.report.build import build_report
 from hoi_nlp.export.report.render import write_report
-from tests.export.conftest import hoi
+from tests.conftest import hoi
 
 pytestmark = [
     pytest.mark.slow,

@@ -122,6 +122,20 @@ def test_decide_add_span_memo_flag_undo_over_http(client, study_ws):
     assert [d.action for d in load_decisions(study_ws)][-1] == "undo"
 
 
+def test_a_forged_decision_action_is_refused_with_422_not_500(client, study_ws):
+    csrf = login(client, "anna")
+    before = len(load_decisions(study_ws))
+    for extra in ({"HX-Request": "true"}, {}):  # the page's htmx request and a plain form post
+        for action in ("zzz", "ACCEPT", ""):
+            response = client.post(f"/segment/{R001}/decide", data={"action": action, "code_id": IT},
+                                   headers={"X-CSRF-Token": csrf, **extra})
+            assert response.status_code == 422, (action, response.status_code)
+            if action:
+                assert f"unknown action &#39;{action}&#39;" in response.text or \
+                    f"unknown action '{action}'" in response.text, response.text[-500:]
+    assert len(load_decisions(study_ws)) == before
+
+
 def test_codebook_and_code_pages_count_decisions(client, study_ws):
     csrf = login(client, "anna")
     client.post(f"/segment/{R001}/decide", data={"action": "reject", "code_id": IT, "csrf_token": csrf})

@@ -45,3 +45,16 @@ def test_users_commands_manage_the_review_accounts(study_ws):
     assert last.returncode != 0 and "last admin" in last.stderr + last.stdout
     gone = hoi("users", "remove", root, "anna", "--yes")
     assert gone.returncode != 0 and "unknown user 'anna'" in gone.stderr + gone.stdout
+
+
+def test_removing_an_unknown_user_or_the_last_admin_says_so_without_asking_first(study_ws):
+    root = str(study_ws.root)
+    assert hoi("users", "add", root, "chef", "--role", "admin", "--password-stdin",
+               stdin="kaffe-kande-77\n").returncode == 0
+    for name, problem in (("nobody", "unknown user 'nobody'"), ("chef", "last admin")):
+        # an answer "y" on stdin would remove the account if the question came first
+        refused = hoi("users", "remove", root, name, stdin="y\n")
+        output = refused.stdout + refused.stderr
+        assert refused.returncode != 0 and problem in output, output
+        assert f"Remove {name}?" not in output and "Traceback" not in output
+    assert "chef\tadmin" in hoi("users", "list", root).stdout

@@ -20,7 +20,9 @@ def test_nearest_training_passages_carry_the_code(tmp_path):
     assert 1 <= len(found) <= 3
     coded = {row.text for row in _rows("corpora/train", load_labelled) if CODE in row.codes}
     coded |= set(load_codebook().code(CODE).examples)
-    assert set(found) <= coded, found
+    assert {e.text for e in found} <= coded, found
+    # raw training text with its origin, for the app to pseudonymise; no study unit behind them
+    assert all(e.origin and e.segment_id is None for e in found), found
     assert examples(TEXT, "no.such_code") == []
 
 

@@ -5,8 +5,12 @@ the codebook's pattern syntax) with what they matched in plain words, the coders
 the nearest examples (the coder's own, when an explainer is plugged in; else the codebook's
 examples and this study's reviewed quotes ranked by shared words) and the code's definition
 with its include/exclude rules. Also the below-threshold candidates (tier ``possible``) and
-the barrier stance the machine proposed and the analyst set. Every study text shown to a
-reviewer without original-text rights is pseudonymised (the same masking as the context).
+the barrier stance the machine proposed and the analyst set.
+
+A reviewer without original-text rights sees every text pseudonymised: a study passage (the
+coder's reviewed passages traced back to their unit, the study's reviewed quotes) as the slice of
+its source's one redaction, like the context; any other example (the training corpus names people
+and municipalities, a codebook example) through the study's redactor.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from hoi_nlp.review.tables import decisions_table
 from hoi_nlp.store import Workspace, assignments_table
 
 STANCE_FAMILIES = ("barrier",)
+STUDY_ORIGINS = ("study", "review")  # training rows from an analyst's review (hoi retrain, hoi train)
 _WORD = re.compile(r"\w{3,}", re.UNICODE)
 MAX_EXAMPLES = 3
 MAX_REVIEWED = 40
@@ -43,6 +48,18 @@ class Why:
     matched: list[tuple[str, str]] = field(default_factory=list)  # (message template, text)
     scores: dict[str, float] = field(default_factory=dict)
     examples: list[tuple[str, str]] = field(default_factory=list)  # (kind, text)
+
+
+@dataclass(frozen=True)
+class NearExample:
+    """A training passage the coder finds nearest to a unit (what the ``nearest_examples`` hook
+    gives; a plain string is an example of unknown origin): its raw text, its origin (a training
+    file, ``codebook``, ``study`` or ``review``) and, for a reviewed passage, the unit it was
+    reviewed as."""
+
+    text: str
+    origin: str = ""
+    segment_id: str | None = None
 
 
 @dataclass
@@ -138,6 +155,59 @@ def _reviewed_quotes(
     return out
 
 
+def _traced(corpus: Corpus, example: NearExample) -> tuple[Segment, int, int] | None:
+    """The study unit and source span a reviewed passage was taken from (its unit's text, or the
+    analyst's adjusted span in its source), or None when it cannot be traced to this study."""
+    seg = corpus.by_id.get(example.segment_id or "")
+    if seg is None or example.origin not in STUDY_ORIGINS or not example.text:
+        return None
+    if seg.text == example.text:
+        return seg, seg.start, seg.end
+    at = corpus.sources[seg.source_id].text.find(example.text)
+    return (seg, at, at + len(example.text)) if at >= 0 else None
+
+
+def _kind(origin: str) -> str:
+    return "codebook example" if origin == "codebook" else "training example"
+
+
+def _shown_examples(
+    found: dict[str, list[NearExample | str]], corpus: Corpus, privacy: PrivacyView | None, exclude: str
+) -> dict[str, list[tuple[str, str]]]:
+    """Per code: the coder's nearest examples as ``(kind, text)`` for this reader. A passage traced
+    to a study unit is a "reviewed quote", for a reader without rights the slice of its source's
+    redaction; any other text (the training corpus, a passage of another study) is pseudonymised
+    with the study's redactor. The unit itself is left out."""
+    examples = {
+        code_id: [NearExample(e) if isinstance(e, str) else e for e in items]
+        for code_id, items in found.items()
+    }
+    traced = {
+        id(e): t for items in examples.values() for e in items if (t := _traced(corpus, e)) is not None
+    }
+    others: dict[str, str] = {}
+    if privacy is not None:
+        privacy.hidden_many([corpus.sources[seg.source_id] for seg, _, _ in traced.values()])
+        others = privacy.values(e.text for items in examples.values() for e in items if id(e) not in traced)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for code_id, items in examples.items():
+        shown: list[tuple[str, str]] = []
+        for e in items:
+            if id(e) in traced:
+                seg, start, end = traced[id(e)]
+                if seg.segment_id == exclude:
+                    continue
+                source = corpus.sources[seg.source_id]
+                text = e.text if privacy is None else masked(source.text, start, end, privacy.hidden(source))
+                entry = ("reviewed quote", text)
+            else:
+                entry = (_kind(e.origin), e.text if privacy is None else others.get(e.text, ""))
+            if entry[1] and entry not in shown:
+                shown.append(entry)
+        out[code_id] = shown
+    return out
+
+
 def _assignments(workspace: Workspace, segment_id: str) -> list[Any]:
     cols = assignments_table.c
     query = select(
@@ -157,7 +227,7 @@ def segment_extras(
     codes: Sequence[CodeState],
     hidden: Sequence[Hidden],
     privacy: PrivacyView | None,
-    nearest_examples: Callable[[str, str], list[str]] | None = None,
+    nearest_examples: Callable[[str, str], Sequence[NearExample | str]] | None = None,
 ) -> dict[str, Any]:
     """What the segment page adds to each code: why, possible codes, stance."""
     renamed = code_id_map(workspace)
@@ -193,17 +263,28 @@ def segment_extras(
         c for c in possible if c not in shown and codebook.has_code(c) and not codebook.code(c).deprecated
     ]
     reviewed = _reviewed_quotes(workspace, corpus, privacy, [*shown, *candidates], seg.segment_id)
+    found: dict[str, list[NearExample | str]] = (
+        {code_id: list(nearest_examples(seg.text, code_id))[:MAX_EXAMPLES] for code_id in whys}
+        if nearest_examples is not None
+        else {}
+    )
+    coders = _shown_examples(found, corpus, privacy, seg.segment_id)
+    fallback: list[Why] = []
     for code_id, why in whys.items():
-        examples: list[tuple[str, str]] = []
-        if nearest_examples is not None:
-            examples = [
-                ("training example", text) for text in nearest_examples(seg.text, code_id)[:MAX_EXAMPLES]
-            ]
-        if not examples:
+        why.examples = coders.get(code_id, [])
+        if not why.examples:
             pool = [("codebook example", e, e) for e in (why.code.examples if why.code else [])]
             pool += [("reviewed quote", ranked, text) for ranked, text in reviewed.get(code_id, [])]
-            examples = nearest(seg.text, pool)
-        why.examples = examples
+            why.examples = nearest(seg.text, pool)
+            fallback.append(why)
+    if privacy is not None:  # the codebook's examples chosen: pseudonymised too (a codebook may name someone)
+        codebook_texts = privacy.values(
+            text for why in fallback for kind, text in why.examples if kind == "codebook example"
+        )
+        for why in fallback:
+            masked_examples = [(kind, codebook_texts.get(text, "") if kind == "codebook example" else text)
+                               for kind, text in why.examples]
+            why.examples = [(kind, text) for kind, text in masked_examples if text]
     stances = {
         c.code_id: {"analyst": c.stance, "machine": machine_stance.get(c.code_id, (0.0, None))[1]}
         for c in codes

@@ -538,11 +538,16 @@ def code_page(request: Request, code_id: str) -> Response:
         }
         for s in examples[:12]
     ]
+    code = config.codebook.code(code_id)
+    # the codebook's examples: pseudonymised too (a codebook file may name someone; the app's own
+    # examples were pseudonymised when they were added and stay as they are)
+    shown_examples = privacy.values(code.examples) if privacy is not None else {}
     return html(
         request,
         "code.html",
         {
-            "code": config.codebook.code(code_id),
+            "code": code,
+            "examples": [shown_examples.get(e, "") if privacy is not None else e for e in code.examples],
             "quotes": quotes,
             "counts": code_counts(state).get(code_id, {}),
         },

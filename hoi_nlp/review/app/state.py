@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -56,10 +56,12 @@ class AppConfig:
     lock: threading.Lock = field(default_factory=threading.Lock)
     model_dir: Path | None = None  # the trained coder that orders the queue (active learning)
     retrainer: Retrainer | None = None  # retrains and re-scores the study (the retrain stage)
-    # Nearest training examples for a suggestion: (unit text, code id) -> example texts. The hook for
-    # the coder's own explanations (set it in stages/review.py's review_app_config); without it the
-    # app ranks the codebook's examples and the study's reviewed quotes by shared words.
-    nearest_examples: Callable[[str, str], list[str]] | None = None
+    # Nearest training examples for a suggestion: (unit text, code id) -> examples (raw texts, or
+    # NearExample with their origin and reviewed unit; the app pseudonymises them for readers without
+    # rights). The hook for the coder's own explanations (set it in stages/review.py's
+    # review_app_config); without it the app ranks the codebook's examples and the study's reviewed
+    # quotes by shared words.
+    nearest_examples: Callable[[str, str], Sequence[Any]] | None = None
     allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides LOCAL_HOSTS (--host, --allowed-host)
     login_limits: LoginLimits | None = DEFAULT_LIMITS  # back-off after failed logins (None: off, tests only)
 
