@@ -356,27 +356,15 @@ def create_code(
 
     ``example`` (e.g. the pseudonymised quote it was created from) becomes its first example.
     """
-    raw = _raw(codebook)
-    family = _family(raw, family_id)
     label = _label(label)
-    code_id = f"{family_id}.{_name(name, label)}"
-    _free(raw, code_id)
-    code: dict[str, Any] = {"id": code_id, "label": label, "description": " ".join(description.split())}
+    code: dict[str, Any] = {"id": f"{family_id}.{_name(name, label)}", "label": label,
+                            "description": " ".join(description.split())}
     for key, value in (("include", include), ("exclude", exclude)):
         if value.strip():
             code[key] = " ".join(value.split())
     if example.strip():
         code["examples"] = [" ".join(example.split())]
-    family["codes"].append(code)
-    return _commit(
-        workspace,
-        codebook,
-        raw,
-        action="create",
-        analyst=analyst,
-        code_id=code_id,
-        detail={"label": label, "family": family_id, "from_quote": bool(example.strip())},
-    )
+    return add_code(workspace, codebook, code, analyst=analyst, detail={"from_quote": bool(example.strip())})
 
 
 def add_code(
@@ -394,10 +382,11 @@ def add_code(
     raw = _raw(codebook)
     code_id = str(code.get("id", ""))
     family_id = code_id.split(".", 1)[0]
-    _free(raw, code_id)
     if new_family is not None and not any(f["id"] == family_id for f in raw["families"]):
         raw["families"].append({**new_family, "id": family_id, "codes": []})
-    _family(raw, family_id)["codes"].append(dict(code))
+    family = _family(raw, family_id)
+    _free(raw, code_id)
+    family["codes"].append(dict(code))
     return _commit(
         workspace,
         codebook,
