@@ -174,3 +174,28 @@ def test_unknown_code_ids_in_a_users_labelled_file_are_named_not_dropped(tmp_pat
         assert result.exit_code == 1, result.output
         assert "barrier.does_not_exist" in result.output and "line 2" in result.output
     assert not (tmp_path / "model").exists()
+
+
+def test_a_study_keeps_the_codebook_it_was_run_with(tmp_path):
+    """`hoi run my_study --codebook my_codes.yaml` once: `hoi export my_study` and `hoi run my_study`
+    again use my_codes.yaml without being told (not the bundled codebook's 66 codes and labels)."""
+    study = tmp_path / "study_small"
+    shutil.copytree(DATA / "study_small", study)
+    shutil.rmtree(study / "transcripts")
+    ws = tmp_path / "ws"
+    mine = tmp_path / "my_codes.yaml"
+    mine.write_text((DATA / "codebooks" / "small.yaml").read_text(encoding="utf-8")
+                    .replace("Utilstrækkelig integration af IT-systemer", "IT-systemer taler ikke sammen"),
+                    encoding="utf-8")
+    ran = runner.invoke(app, ["run", str(study), "--workspace", str(ws), "--coder", "rules",
+                              "--codebook", str(mine)])
+    assert ran.exit_code == 0, ran.output
+    exported = runner.invoke(app, ["export", str(study), "--workspace", str(ws), "--format", "csv"])
+    assert exported.exit_code == 0, exported.output
+    table = (ws / "exports" / "frekvenser.csv").read_text(encoding="utf-8-sig")
+    assert "IT-systemer taler ikke sammen" in table and "Utilstrækkelig integration" not in table
+    assert len(table.strip().splitlines()) - 1 <= 2 * 5  # the small codebook's codes (per material), not 66
+    again = runner.invoke(app, ["run", str(study), "--workspace", str(ws), "--coder", "rules"])
+    assert again.exit_code == 0, again.output
+    table = (ws / "exports" / "frekvenser.csv").read_text(encoding="utf-8-sig")
+    assert "IT-systemer taler ikke sammen" in table

@@ -38,12 +38,15 @@ def study_inputs(study: Path | None, workspace: Path | None = None, codebook: Pa
         load_run_settings,
         resolve_workspace,
         study_codebook,
+        study_codebook_file,
     )
 
     if study is None and workspace is None:
         raise WorkspaceError("no study given", hint="pass --study STUDY_DIR or --workspace WORKSPACE")
     opened = resolve_workspace(study or Path("."), workspace)
-    return RunInputs(opened, study_codebook(opened, load_run_codebook(codebook)), load_run_settings(settings))
+    codebook_file = study_codebook_file(opened.root, codebook)
+    codebook_obj = study_codebook(opened, load_run_codebook(codebook_file))
+    return RunInputs(opened, codebook_obj, load_run_settings(settings))
 
 
 def codebook_path(codebook: Path | None) -> str:

@@ -65,7 +65,7 @@ def serve_command(
 
     from hoi_nlp.review.app import create_app
     from hoi_nlp.stages.review import review_app_config
-    from hoi_nlp.stages.study import load_run_codebook
+    from hoi_nlp.stages.study import load_run_codebook, study_codebook_file
 
     if host not in LOCAL_HOSTS:
         if no_login:
@@ -78,7 +78,8 @@ def serve_command(
             err=True,
         )
     inputs = study_inputs(study, None, codebook, settings)
-    if inputs.codebook.version_tag != load_run_codebook(codebook).version_tag:
+    given = load_run_codebook(study_codebook_file(inputs.workspace.root, codebook))
+    if inputs.codebook.version_tag != given.version_tag:
         echo(f"Codebook: the study's own version {inputs.codebook.version_tag} (changed in the review app; "
              f"its history is on /codebook/history)")
     hosts = tuple(allowed_host) + (() if host in ("0.0.0.0", "::") else (host,))

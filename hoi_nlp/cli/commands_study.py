@@ -30,10 +30,16 @@ def run_command(
     The workspace is outputs/<study folder name>/ in the current folder unless --workspace names one.
     """
     from hoi_nlp.cli._progress import ProgressDisplay
-    from hoi_nlp.stages.study import default_workspace_dir, load_run_codebook, load_run_settings
+    from hoi_nlp.stages.study import (
+        default_workspace_dir,
+        load_run_codebook,
+        load_run_settings,
+        study_codebook_file,
+    )
 
     workspace_dir = (workspace or default_workspace_dir(study_dir)).resolve()
-    load_run_codebook(_codebook_path(codebook))  # fail fast with clear messages before the flow starts
+    codebook_file = str(study_codebook_file(workspace_dir, codebook))  # given, or the study's own
+    load_run_codebook(codebook_file)  # fail fast with clear messages before the flow starts
     load_run_settings(settings)
     from hoi_nlp.stages.study import run_inputs
 
@@ -46,7 +52,7 @@ def run_command(
     echo(f"Running {study_dir} → workspace {workspace_dir}")
     from flows.warmup import preload_models
 
-    preload_models(str(workspace_dir), _codebook_path(codebook), coder, str(settings) if settings else None)
+    preload_models(str(workspace_dir), codebook_file, coder, str(settings) if settings else None)
     from flows.study import run_flow
     # Prefect's run names and "Finished in state" lines are not the project's logs: its warnings
     # show with -v, nothing of it without (the CLI reports errors itself, as one clear message).
@@ -56,7 +62,7 @@ def run_command(
     with ProgressDisplay(first="start-up") as display:  # start-up: Prefect's server, the models
         if api is not None:
             api.wait()
-        summary = run_flow(str(study_dir.resolve()), str(workspace_dir), _codebook_path(codebook),
+        summary = run_flow(str(study_dir.resolve()), str(workspace_dir), codebook_file,
                            str(output.resolve()) if output else None, coder,
                            str(settings) if settings else None)
     if summary.get("stopped") == "ingest":  # no file could be read: each one's own error, nothing else

@@ -8,7 +8,6 @@ import typer
 
 from hoi_nlp.cli._app import echo, handle_errors, themes_app
 from hoi_nlp.cli._options import CODEBOOK_OPT, SETTINGS_OPT, WORKSPACE_OPT
-from hoi_nlp.cli._options import codebook_path as _codebook_path
 
 STUDY_ARG = typer.Argument(..., help="Study folder (or its workspace) that `hoi run` has ingested.")
 
@@ -22,17 +21,23 @@ def fit_command(
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Fit emergent themes (BERTopic, codebook as zero-shot topics) as a Prefect flow run."""
-    from hoi_nlp.stages.study import load_run_codebook, load_run_settings, resolve_workspace
+    from hoi_nlp.stages.study import (
+        load_run_codebook,
+        load_run_settings,
+        resolve_workspace,
+        study_codebook_file,
+    )
 
     ws = resolve_workspace(study, workspace)
-    load_run_codebook(_codebook_path(codebook))  # fail fast before the flow starts
+    codebook_file = str(study_codebook_file(ws.root, codebook))  # given, or the study's own
+    load_run_codebook(codebook_file)  # fail fast before the flow starts
     load_run_settings(settings)
     from flows.environment import configure_prefect
 
     configure_prefect(ws.root)
     from flows.themes import themes_flow
 
-    result = themes_flow(str(ws.root), _codebook_path(codebook), str(settings) if settings else None)
+    result = themes_flow(str(ws.root), codebook_file, str(settings) if settings else None)
     emb = result["embedding"]
     echo(
         f"Embedded {emb['segments']} segments ({emb['embedded']} new, {emb['cached']} cached) "

@@ -64,12 +64,51 @@ def load_run_codebook(codebook_path: str | Path | None = None) -> Codebook:
 
 def run_inputs(workspace_dir: str | Path, codebook_path: str | Path | None = None,
                settings_path: str | Path | None = None, *, create: bool = True) -> RunInputs:
-    """Open the workspace and load the codebook and settings of a run."""
+    """Open the workspace and load the codebook and settings of a run (a given codebook file becomes
+    the study's, :func:`study_codebook_file`)."""
     from hoi_nlp.store import Workspace
 
     workspace = Workspace.open(workspace_dir, create=create)
-    return RunInputs(workspace, study_codebook(workspace, load_run_codebook(codebook_path)),
-                     load_run_settings(settings_path))
+    codebook = load_run_codebook(study_codebook_file(workspace.root, codebook_path))
+    return RunInputs(workspace, study_codebook(workspace, codebook), load_run_settings(settings_path))
+
+
+CODEBOOK_RECORD = "codebook_file.json"  # in the workspace: the codebook file the study was last given
+
+
+def study_codebook_file(workspace_dir: str | Path, given: str | Path | None = None) -> Path:
+    """The codebook file of a command on a study: ``given`` (``--codebook``), which the study then
+    keeps as its own; else the file it was last given (``hoi run my_study --codebook my_codes.yaml``
+    once, and ``hoi export``/``hoi review my_study`` use my_codes.yaml); else the bundled codebook.
+    Codes changed in the study itself (review app, ``hoi themes promote``) are versions on top of it
+    (:func:`study_codebook`)."""
+    import json
+
+    from hoi_nlp.errors import CodebookError
+    from hoi_nlp.io import write_text_atomic
+
+    record = Path(workspace_dir) / CODEBOOK_RECORD
+    if given:
+        path = Path(given).resolve()
+        if Path(workspace_dir).is_dir() and _recorded_codebook(record) != path:
+            write_text_atomic(record, json.dumps({"path": str(path)}, ensure_ascii=False) + "\n")
+        return path
+    recorded = _recorded_codebook(record)
+    if recorded is None:
+        return DEFAULT_CODEBOOK
+    if not recorded.is_file():
+        raise CodebookError("the codebook file this study was run with is gone", path=str(recorded),
+                            hint="give the study's codebook with --codebook FILE")
+    return recorded
+
+
+def _recorded_codebook(record: Path) -> Path | None:
+    import json
+
+    try:
+        return Path(json.loads(record.read_text(encoding="utf-8"))["path"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def study_codebook(workspace: Workspace, codebook: Codebook) -> Codebook:
@@ -502,7 +541,11 @@ def quote_stage(workspace: Workspace, quote_id: str, *, settings: Settings,
 
         return StudyRedactor(workspace, settings)
 
-    return locate_quote(workspace, lambda: load_run_codebook(codebook_path), quote_id, redact=redactor,
+    def codebook() -> Codebook:
+        given = load_run_codebook(study_codebook_file(workspace.root, codebook_path))
+        return study_codebook(workspace, given)
+
+    return locate_quote(workspace, codebook, quote_id, redact=redactor,
                         texts=texts_for(settings.report.language), original=original)
 
 
