@@ -6,13 +6,12 @@ from typing import Any
 
 from prefect import flow, task
 
-from hoi_nlp.codebook import DEFAULT_CODEBOOK
 from hoi_nlp.stages.retrain import retrain_from_reviews
 from hoi_nlp.stages.study import run_inputs
 
 
 @task(name="retrain-from-reviews", retries=1)
-def retrain_task(workspace_dir: str, codebook_path: str, settings_path: str | None,
+def retrain_task(workspace_dir: str, codebook_path: str | None, settings_path: str | None,
                  rescore: bool) -> dict[str, Any]:
     """Train on the bundled training data plus the study's reviewed decisions; re-score the queue."""
     inputs = run_inputs(workspace_dir, codebook_path, settings_path, create=False)
@@ -21,7 +20,7 @@ def retrain_task(workspace_dir: str, codebook_path: str, settings_path: str | No
 
 
 @flow(name="hoi-retrain")
-def retrain_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK),
+def retrain_flow(workspace_dir: str, codebook_path: str | None = None,
                  settings_path: str | None = None, rescore: bool = True) -> dict[str, Any]:
     """Retrain the study's coder from accepted/rejected decisions (model in <workspace>/models/coder)."""
     return retrain_task(workspace_dir, codebook_path, settings_path, rescore)

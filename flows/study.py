@@ -15,9 +15,8 @@ from prefect.runtime import flow_run
 
 from flows.runners import make_task_runner, preload_models
 from flows.tasks import code_batch_task, export_task, ingest_task, plan_coding_task, segment_task
-from hoi_nlp.codebook import DEFAULT_CODEBOOK
 from hoi_nlp.progress import stage
-from hoi_nlp.stages.study import default_workspace_dir
+from hoi_nlp.stages.study import default_workspace_dir, study_codebook_file
 
 
 def _workspace(study_dir: str, workspace_dir: str | None) -> str:
@@ -35,9 +34,11 @@ def ingest_flow(study_dir: str, workspace_dir: str | None = None,
 
 
 @flow(name="hoi-code", task_runner=make_task_runner())
-def code_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK), coder: str | None = None,
+def code_flow(workspace_dir: str, codebook_path: str | None = None, coder: str | None = None,
               settings_path: str | None = None) -> dict[str, int]:
-    """Code every pending batch of segments, batches in parallel on the task runner."""
+    """Code every pending batch of segments, batches in parallel on the task runner (``codebook_path``:
+    default the study's own codebook file, :func:`~hoi_nlp.stages.study.study_codebook_file`)."""
+    codebook_path = str(study_codebook_file(workspace_dir, codebook_path))
     preload_models(codebook_path, coder, settings_path)  # Dask workers load while the batches are planned
     plan = plan_coding_task(workspace_dir, codebook_path, coder, settings_path)
     run_id = str(flow_run.get_id() or "")
@@ -55,7 +56,7 @@ def code_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK), co
 
 
 @flow(name="hoi-export")
-def export_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK),
+def export_flow(workspace_dir: str, codebook_path: str | None = None,
                 output_dir: str | None = None, formats: list[str] | None = None,
                 settings_path: str | None = None) -> list[str]:
     """Export the coded dataset and quotes (pseudonymised)."""
@@ -63,7 +64,7 @@ def export_flow(workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK),
 
 
 @flow(name="hoi-run")
-def run_flow(study_dir: str, workspace_dir: str | None = None, codebook_path: str = str(DEFAULT_CODEBOOK),
+def run_flow(study_dir: str, workspace_dir: str | None = None, codebook_path: str | None = None,
              output_dir: str | None = None, coder: str | None = None,
              settings_path: str | None = None) -> dict[str, Any]:
     """Ingest → segment → code → export a study.

@@ -52,8 +52,8 @@ def _worth_retrying(_task: Any, _run: Any, state: Any) -> bool:
 
 
 @task(name="export", retries=2, retry_delay_seconds=2, retry_condition_fn=_worth_retrying)
-def export_task(workspace_dir: str, codebook_path: str, output_dir: str | None, formats: list[str] | None,
-                settings_path: str | None) -> list[str]:
+def export_task(workspace_dir: str, codebook_path: str | None, output_dir: str | None,
+                formats: list[str] | None, settings_path: str | None) -> list[str]:
     """Write the coded dataset, quotes and reports (pseudonymised, leak-checked)."""
     inputs = stages.run_inputs(workspace_dir, codebook_path, settings_path)
     paths = stages.export_stage(inputs, out_dir=Path(output_dir) if output_dir else None, formats=formats)

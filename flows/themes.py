@@ -10,7 +10,6 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 
-from hoi_nlp.codebook import DEFAULT_CODEBOOK
 from hoi_nlp.stages import themes
 from hoi_nlp.stages.study import run_inputs
 
@@ -23,7 +22,8 @@ def embed_segments_task(workspace_dir: str, settings_path: str | None) -> dict[s
 
 
 @task(name="fit-themes")
-def fit_themes_task(workspace_dir: str, codebook_path: str, settings_path: str | None) -> dict[str, Any]:
+def fit_themes_task(workspace_dir: str, codebook_path: str | None,
+                    settings_path: str | None) -> dict[str, Any]:
     """Fit BERTopic with the codebook as zero-shot topics; write themes.json/csv and HTML plots."""
     inputs = run_inputs(workspace_dir, codebook_path, settings_path, create=False)
     result, paths = themes.fit_stage(inputs.workspace, inputs.codebook, inputs.settings)
@@ -38,7 +38,7 @@ def plot_themes_task(workspace_dir: str) -> list[str]:
 
 @flow(name="hoi-themes")
 def themes_flow(
-    workspace_dir: str, codebook_path: str = str(DEFAULT_CODEBOOK), settings_path: str | None = None
+    workspace_dir: str, codebook_path: str | None = None, settings_path: str | None = None
 ) -> dict[str, Any]:
     """Emergent themes of a study: embed → fit → plot."""
     embedding = embed_segments_task(workspace_dir, settings_path)
