@@ -145,7 +145,8 @@ class TemporaryApi:
     API from ``PREFECT_HOME``) when the first flow runs, after importing its server package into
     this process only to start it (~1.6 s), then waits for it (~3.5 s). Started first, it boots on
     the other core while this process imports Prefect and loads the models. ``PREFECT_API_URL``
-    points this process (and the processes it starts) at it; it stops when the command ends.
+    points this process (and the processes it starts) at it; it stops when the command ends, and
+    by itself when the command is killed outright (:mod:`flows.orphan_guard`).
     """
 
     def __init__(self) -> None:
@@ -158,7 +159,8 @@ class TemporaryApi:
         self.port = _free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.errors = tempfile.TemporaryFile()
-        command = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent),
+        command = [sys.executable, "-m", "flows.orphan_guard", "uvicorn",
+                   "--app-dir", str(Path(spec.origin).parent.parent),
                    "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
                    "--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
         self.process = subprocess.Popen(command, env={**os.environ, **TEMPORARY_API_ENV},

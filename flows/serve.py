@@ -39,7 +39,8 @@ def start_local_server(*, port: int) -> tuple[subprocess.Popen[bytes], str]:
     return it and its API URL."""
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true"}
     env.pop("PREFECT_API_URL", None)
-    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "flows.orphan_guard",  # stops with `hoi serve`, even after kill -9
+               "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     api_url = f"http://127.0.0.1:{port}/api"
     try:

@@ -82,3 +82,41 @@ def test_not_started_where_a_server_is_configured_or_prefect_read_its_settings(t
     import prefect  # noqa: F401 - this process has read Prefect's settings
 
     assert start_temporary_api() is None and not uses_temporary_api()
+
+
+def test_the_server_exits_when_its_command_is_killed_outright(tmp_path):
+    """`kill -9` on `hoi run` (or the out-of-memory killer) skips its clean-up at exit: the temporary
+    API server must not live on, orphaned, holding the study's Prefect database."""
+    import signal
+    import time
+
+    environment = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
+    environment["PYTHONPATH"] = str(REPO)
+    code = textwrap.dedent(f"""
+        import sys, time
+        from flows.environment import configure_prefect, start_temporary_api
+        configure_prefect({str(tmp_path / "ws")!r})
+        api = start_temporary_api()
+        api.wait()
+        print(api.process.pid, flush=True)
+        time.sleep(600)
+    """)
+    command = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, env=environment,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        server = int(command.stdout.readline())
+        os.kill(server, 0)  # running
+        command.send_signal(signal.SIGKILL)  # the command alone, as `kill -9 PID` does
+        command.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                os.kill(server, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            os.kill(server, signal.SIGKILL)
+            raise AssertionError("the temporary API server outlived its killed command")
+    finally:
+        command.kill()
