@@ -13,8 +13,11 @@ and the element or offset.
 Decisions mean what the analyst did in the other tool (see :func:`plan_import`): codings the
 machine user created and nobody changed record nothing; codings of a human user become that user's
 ``accept`` (where they match a machine coding) or ``add``, plus a ``span`` where the bounds differ;
-codings the project had when it was exported and the file lacks become ``reject``. Everything is
-checked first and then written in one transaction: all or nothing.
+codings the project had when it was exported and the file lacks become ``reject``. Memos (a
+selection's Description, notes on a span of a source) become ``memo`` decisions of the importing
+analyst (see :class:`_Memos`); notes with no place in the study are named in a warning. A file none
+of whose sources is the study's is refused. Everything is checked first and then written in one
+transaction: all or nothing.
 
 Texts are mapped from the file (possibly pseudonymised, possibly changed by the tool) back to the
 study's source text in linear time: exact match first, then an anchored diff around mismatches.
@@ -139,6 +142,13 @@ class QdpxArchive:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.display = str(path)
+        if not path.exists():
+            raise ReviewError("file not found", path=self.display,
+                              hint="check the path, or export the project from your QDA program as "
+                                   "REFI-QDA (.qdpx) and give that file")
+        if path.is_dir():
+            raise ReviewError("this is a folder, not a .qdpx file", path=self.display,
+                              hint="give the .qdpx file your QDA program exported")
         try:
             self.zip = zipfile.ZipFile(path)
             infos = self.zip.infolist()
@@ -267,6 +277,8 @@ class FileSelection:
     start: int
     end: int
     codings: tuple[FileCoding, ...]
+    description: str = ""  # the selection's memo (QualCoder's coding memo)
+    note_refs: tuple[str, ...] = ()  # notes the selection or its codings refer to
 
 
 @dataclass(frozen=True)
@@ -278,6 +290,17 @@ class FileSource:
     description: str
     text: str
     selections: tuple[FileSelection, ...]
+    note_refs: tuple[str, ...] = ()  # notes the source refers to (annotations, memos on the source)
+
+
+@dataclass(frozen=True)
+class FileNote:
+    """A ``Note``: its text and, for an annotation, the span of the text it annotates."""
+
+    guid: str
+    name: str
+    text: str
+    span: tuple[int, int] | None
 
 
 @dataclass(frozen=True)
@@ -300,6 +323,8 @@ class QdpxProject:
     codes: list[FileCode]
     sources: list[FileSource]
     skipped: Counter[str] = field(default_factory=Counter)
+    notes: dict[str, FileNote] = field(default_factory=dict)
+    links: dict[str, list[str]] = field(default_factory=dict)  # selection or source -> notes linked to it
 
 
 def _offset(value: str | None, attribute: str, *, path: str, where: str) -> int:
@@ -407,25 +432,52 @@ def _read_source(archive: QdpxArchive, element: etree._Element, origin: str,
             for coding in _children(sel, "Coding")
             for ref in _children(coding, "CodeRef")[:1]
         )
-        pending.append((sel_where, start, end, sel.get("name") or "", sel.get("guid") or "", codings))
+        refs = tuple(normal_guid(ref.get("targetGUID")) for ref in sel.iter("NoteRef"))
+        memo = (_child_text(sel, "Description") or "").strip()
+        pending.append((sel_where, start, end, sel.get("name") or "", sel.get("guid") or "", codings,
+                        memo, refs))
     text, two = (raw, False)
     if may_have_crlf and "\r" in raw:
-        text, two = _line_breaks(raw, [(w, s, e, n) for w, s, e, n, _, _ in pending], origin)
+        text, two = _line_breaks(raw, [(w, s, e, n) for w, s, e, n, *_ in pending], origin)
     counted = len(raw) if two else len(text)
     crs = _cr_positions(raw) if two else []
     selections = []
-    for sel_where, start, end, _, sel_guid, codings in pending:
+    for sel_where, start, end, _, sel_guid, codings, memo, refs in pending:
         if end > counted:
             raise ReviewError(f"the selection {start}-{end} ends beyond the text ({counted} characters)",
                               path=archive.display, where=sel_where)
-        if start == end or not codings:
+        if start == end or not (codings or memo or refs):
             skipped["empty selections or selections without a coding"] += 1
             continue
         if two:
             start, end = _collapse(start, crs), _collapse(end, crs)
-        selections.append(FileSelection(normal_guid(sel_guid), start, end, codings))
+        selections.append(FileSelection(normal_guid(sel_guid), start, end, codings, memo, refs))
     description = _child_text(element, "Description") or ""
-    return FileSource(source_guid, name, description, text, tuple(selections))
+    refs = tuple(normal_guid(ref.get("targetGUID")) for ref in _children(element, "NoteRef"))
+    return FileSource(source_guid, name, description, text, tuple(selections), refs)
+
+
+def _read_note(archive: QdpxArchive, element: etree._Element) -> FileNote:
+    """A note's text (inline or from its text file) and the span of its first selection, if any."""
+    note_guid = normal_guid(element.get("guid"))
+    name = element.get("name") or ""
+    where = f"note '{name or note_guid}'"
+    text = _child_text(element, "PlainTextContent")
+    path = element.get("plainTextPath") or ""
+    if path and not text:
+        text = decode_text(archive.read(archive.internal(path, where=f"{where}, plainTextPath")),
+                           path=archive.display, where=f"{where}, {path}")
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    span = None
+    for sel in _children(element, "PlainTextSelection")[:1]:
+        sel_where = f"{where}, PlainTextSelection {sel.get('guid') or '?'}"
+        start = _offset(sel.get("startPosition"), "startPosition", path=archive.display, where=sel_where)
+        end = _offset(sel.get("endPosition"), "endPosition", path=archive.display, where=sel_where)
+        if end < start:
+            raise ReviewError(f"the selection is reversed: endPosition {end} < startPosition {start}",
+                              path=archive.display, where=sel_where)
+        span = (start, end)
+    return FileNote(note_guid, name, text, span)
 
 
 def _codes(root: etree._Element) -> list[FileCode]:
@@ -460,6 +512,18 @@ def read_project(path: Path) -> QdpxProject:
                 source = _read_source(archive, element, origin, project.skipped)
                 if source is not None:
                     project.sources.append(source)
+        for notes in _children(root, "Notes"):
+            for element in _children(notes, "Note"):
+                note = _read_note(archive, element)
+                if note.text:
+                    project.notes[note.guid] = note
+        for links in _children(root, "Links"):  # NVivo links a memo to what it is about
+            for link in _children(links, "Link"):
+                origin_guid, target = normal_guid(link.get("originGUID")), normal_guid(link.get("targetGUID"))
+                if target in project.notes:
+                    origin_guid, target = target, origin_guid
+                if origin_guid in project.notes:
+                    project.links.setdefault(target, []).append(origin_guid)
     return project
 
 
@@ -699,6 +763,7 @@ class PlannedDecision:
     analyst: str | None  # None: the analyst given with --analyst
     start: int | None = None
     end: int | None = None
+    memo: str | None = None
 
 
 @dataclass
@@ -850,6 +915,7 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
         codes_of.setdefault(segment_id, []).append(code_state)
     skipped: Counter[str] = Counter(project.skipped)
     unknown_codes: Counter[str] = Counter()
+    memos = _Memos(planner, project)
     for source in project.sources:
         source_id = _match_source(source, units, by_guid)
         if source_id is None or source_id not in units.sources:
@@ -875,14 +941,139 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
                     skipped["codings that cover no text of the study"] += 1
                     continue
                 found.append((code_id, span, _user(project, coding.user_guid)))
+        first = len(plan.codings)
         _plan_source(planner, splan, found, where)
+        memos.source(source, positions, splan, codes, plan.codings[first:])
         for key in sorted(splan.exported):
             if key not in splan.consumed and key[1] in known_codes:
                 planner.decide("reject", key, None)
     if unknown_codes:
         skipped["codings of codes not in the codebook"] += sum(unknown_codes.values())
     plan.warnings += [f"{count} {what} skipped" for what, count in sorted(skipped.items())]
+    memos.finish()
     return plan
+
+
+_PROVENANCE = re.compile(r"(?:(?:tilføjet|accepteret)(?: af [^\n]*?)?(?: \(hoi_nlp \d\.\d\d\))?"
+                         r"|hoi_nlp \d\.\d\d, ikke gennemset)(?:; [^\n]*)?")
+_MEMO_LINE = re.compile(r"\nMemo \(([^()\n]*)\): ")
+
+
+class _Memos:
+    """Memos of the file (selection Descriptions and Notes) placed on the study's coding units.
+
+    A memo lands on the coding its selection became (unit and code), else on the unit its span falls
+    in; it is the importing analyst's. What hoi wrote into the file itself (the provenance line of a
+    selection's Description, the ``Memo (name): …`` lines and Notes of memos the study has) and any
+    text already a memo on the same place records nothing, so importing a file again adds nothing.
+    """
+
+    def __init__(self, planner: _Planner, project: QdpxProject) -> None:
+        self.planner = planner
+        self.project = project
+        self.used: set[str] = set()
+        self.unplaced: Counter[str] = Counter()
+        self.planned: set[tuple[str, str | None, str]] = set()
+        known = [m for c in planner.state.codes.values() for m in c.memos]
+        known += [m for n in planner.state.segments.values() for m in n.memos]
+        self.known_notes = {guid("note", m.decision_id) for m in known}
+        self.texts: dict[str, set[str]] = {}  # unit -> texts of its memos and its codes' memos
+        self.analysts: dict[str, set[str]] = {}  # unit -> who wrote a memo there
+        for (segment_id, _), code_state in planner.state.codes.items():
+            for memo in code_state.memos:
+                self.texts.setdefault(segment_id, set()).add(memo.text.strip())
+                self.analysts.setdefault(segment_id, set()).add(memo.analyst)
+        for segment_id, note in planner.state.segments.items():
+            for memo in note.memos:
+                self.texts.setdefault(segment_id, set()).add(memo.text.strip())
+                self.analysts.setdefault(segment_id, set()).add(memo.analyst)
+
+    def _description(self, text: str, segment_id: str) -> tuple[list[str], set[str]]:
+        """(memos to record, texts hoi wrote) of a selection's Description."""
+        parts = _MEMO_LINE.split("\n" + text.strip())
+        head, blocks = parts[0].strip(), list(zip(parts[1::2], parts[2::2], strict=True))
+        first, _, rest = head.partition("\n")
+        if _PROVENANCE.fullmatch(first.strip()):
+            head = rest.strip()
+        found, written = [head] if head else [], set()
+        known = self.texts.get(segment_id, set())
+        for analyst, body in blocks:
+            body = body.strip()
+            if analyst not in self.analysts.get(segment_id, set()):
+                found.append(f"Memo ({analyst}): {body}")
+                continue
+            written.add(body)  # a memo of the study hoi exported; text added after it is new
+            prefix = next((k for k in sorted(known, key=len, reverse=True) if k and body.startswith(k)), None)
+            if prefix is not None and body[len(prefix):].strip():
+                found.append(body[len(prefix):].strip())
+        return found, written
+
+    def _note(self, note_guid: str, skip: set[str]) -> str | None:
+        note = self.project.notes.get(note_guid)
+        if note is None:
+            return None
+        self.used.add(note_guid)
+        if note_guid in self.known_notes or note.text in skip:
+            return None
+        return note.text
+
+    def add(self, segment_id: str, code_id: str | None, text: str) -> None:
+        text = text.strip()
+        key = (segment_id, code_id, text)
+        if not text or key in self.planned or text in self.texts.get(segment_id, set()):
+            return
+        self.planned.add(key)
+        self.planner.plan.decisions.append(PlannedDecision("memo", segment_id, code_id, None, memo=text))
+        self.planner.plan.counts["memo"] += 1
+
+    def source(self, source: FileSource, positions: list[int], splan: _SourcePlan, codes: dict[str, str],
+               placed: list[ImportedCoding]) -> None:
+        """The memos of one source of the study."""
+        by_span = {(c.code_id, c.start, c.end): c.segment_id for c in placed}
+        exported: set[str] = set()  # memos hoi wrote into this source's Descriptions
+        for sel in source.selections:
+            span = (positions[sel.start], positions[sel.end])
+            target = next(((by_span[(codes[c.code_guid], *span)], codes[c.code_guid]) for c in sel.codings
+                           if (codes.get(c.code_guid), *span) in by_span), None)
+            if target is None:
+                unit = _place(splan, "", span) if span[0] < span[1] else None
+                target = (unit, None) if unit else None
+            texts, written = self._description(sel.description, target[0]) if target else ([sel.description],
+                                                                                         set())
+            exported |= written
+            refs = (*sel.note_refs, *self.project.links.get(sel.guid, ()))
+            texts += [t for t in (self._note(ref, written) for ref in refs) if t]
+            texts = [t for t in texts if t.strip()]
+            if target is None:
+                self.unplaced["memos on text that is no coding unit of the study"] += len(texts)
+                continue
+            for text in texts:
+                self.add(target[0], target[1], text)
+        for ref in (*source.note_refs, *self.project.links.get(source.guid, ())):
+            note = self.project.notes.get(ref)
+            text = self._note(ref, exported)
+            if note is None or text is None:
+                continue
+            span = (positions[min(note.span[0], len(positions) - 1)],
+                    positions[min(note.span[1], len(positions) - 1)]) if note.span else None
+            unit = _place(splan, "", span) if span and span[0] < span[1] else None
+            if unit is None:
+                self.unplaced["notes on a whole source or outside its coding units"] += 1
+            else:
+                self.add(unit, None, text)
+
+    def finish(self) -> None:
+        """Warn of every note or memo that found no place (journals, notes of other sources)."""
+        rest = [n for g, n in self.project.notes.items() if g not in self.used and g not in self.known_notes]
+        if rest:
+            names = ", ".join(f"'{n.name}'" for n in rest[:5] if n.name)
+            more = ", …" if len(rest) > 5 else ""
+            self.unplaced["notes not tied to a text of this study (journals, notes on codes or other "
+                          f"sources{': ' + names + more if names else ''})"] += len(rest)
+        for what, count in sorted(self.unplaced.items()):
+            self.planner.plan.warnings.append(
+                f"{count} {what} not imported as memos: hoi keeps memos on coding units and codings; "
+                "copy them into the review app by hand")
 
 
 def _user(project: QdpxProject, user_guid: str) -> str:
@@ -968,7 +1159,8 @@ class ImportSummary:
     @property
     def line(self) -> str:
         """``accept N, reject N, add N, span N, unchanged N``."""
-        return ", ".join(f"{kind} {self.decisions.get(kind, 0)}" for kind in ACTION_ORDER)
+        line = ", ".join(f"{kind} {self.decisions.get(kind, 0)}" for kind in ACTION_ORDER)
+        return line + (f", memo {self.decisions['memo']}" if self.decisions.get("memo") else "")
 
 
 def _analyst_for(plan: ImportPlan, project: QdpxProject, analyst: str | None) -> str | None:
@@ -1006,12 +1198,18 @@ def import_qdpx(
     state = current_state(workspace, round=round,
                           analyst=analyst if round != MAIN_ROUND and analyst else None)
     plan = plan_import(project, units, state)
+    if plan.sources == 0:
+        raise ReviewError(
+            f"nothing in the file matches this study: none of its {len(project.sources)} text sources "
+            "is a source of this study (the project was not exported from it)", path=str(path),
+            hint="export the study with `hoi export STUDY -f qdpx`, code that file in the other tool "
+                 "and import it")
     fallback = _analyst_for(plan, project, analyst)
     if fallback is None and any(d.analyst is None for d in plan.decisions):
         unnamed = sum(d.analyst is None for d in plan.decisions)
         raise ReviewError(f"{unnamed} decisions do not say who made them "
-                          "(deleted codings, or codings made under the machine's name)", path=str(path),
-                          hint="name the analyst with --analyst NAME")
+                          "(deleted codings, codings made under the machine's name, or memos)",
+                          path=str(path), hint="name the analyst with --analyst NAME")
     rows = [_decision_row(d, fallback or "", round) for d in plan.decisions]
     _check(rows, units)
     if rows and not dry_run:
@@ -1027,7 +1225,7 @@ def _decision_row(decision: PlannedDecision, fallback: str, round: str) -> dict[
     record = ReviewDecision(decision_id=new_decision_id(), segment_id=decision.segment_id,
                             code_id=decision.code_id, action=decision.action,  # type: ignore[arg-type]
                             analyst=decision.analyst or fallback, created_at=utcnow(), start=decision.start,
-                            end=decision.end, round=round)
+                            end=decision.end, memo=decision.memo, round=round)
     return record.model_dump()
 
 
@@ -1038,6 +1236,9 @@ def _check(rows: list[dict[str, Any]], units: CodedUnits) -> None:
     segments = units.segment_by_id
     for row in rows:
         seg = segments.get(row["segment_id"])
+        if row["action"] == "memo" and seg is not None and (row["code_id"] is None
+                                                            or units.codebook.has_code(row["code_id"])):
+            continue
         if seg is None or not units.codebook.has_code(row["code_id"]):
             raise ReviewError(f"decision on unknown unit or code: {row['segment_id']} {row['code_id']}")
         if row["action"] == "span":

@@ -265,10 +265,13 @@ def test_an_untouched_export_in_each_tools_shape_records_no_decisions(shape, cod
                                                                      exported, tmp_path):
     path = reshaped(exported, shape, tmp_path / f"{shape}.qdpx")
     summary = _import(coded_workspace, small_codebook, path, analyst="ana")
-    assert summary.decisions == {"unchanged": 7}, summary
+    # NVivo's shape carries two annotations (notes linked to selections): the analyst's memos
+    memos = 2 if shape == "nvivo" else 0
+    assert summary.decisions == {"unchanged": 7, **({"memo": memos} if memos else {})}, summary
     assert summary.codings == 7 and summary.sources == 6
     assert summary.warnings == ()
-    assert _decisions(coded_workspace) == []
+    assert [(d.action, d.analyst, d.memo) for d in _decisions(coded_workspace)] == [
+        ("memo", "ana", "En annotation")] * memos
 
 
 def test_crlf_counted_as_two_or_as_one_lands_on_the_same_characters(coded_workspace, small_codebook, exported,
@@ -359,9 +362,12 @@ def test_an_edited_project_records_exactly_what_the_analyst_did(shape, coded_wor
 
     path = _edit(exported, tmp_path / "edited.qdpx", shape)
     summary = _import(coded_workspace, small_codebook, path, analyst="carl")
-    assert summary.decisions == {"add": 1, "reject": 1, "span": 1, "accept": 1, "unchanged": 4}, summary
+    memos = 2 if shape == "nvivo" else 0  # NVivo's shape carries two annotations: carl's memos
+    assert summary.decisions == {"add": 1, "reject": 1, "span": 1, "accept": 1, "unchanged": 4,
+                                 **({"memo": memos} if memos else {})}, summary
     made = sorted((d.action, d.analyst, d.code_id, d.segment_id.split(":")[0])
-                  for d in _decisions(coded_workspace))
+                  for d in _decisions(coded_workspace) if d.action != "memo")
+    assert sum(d.action == "memo" and d.analyst == "carl" for d in _decisions(coded_workspace)) == memos
     assert made == [("accept", "bo", "barrier.tvaergaaende_oekonomistyring", "R1"),
                     ("add", "ana", "area.beskaeftigelse", "R2"),
                     ("reject", "carl", "area.beskaeftigelse", "R3"),
@@ -375,7 +381,7 @@ def test_an_edited_project_records_exactly_what_the_analyst_did(shape, coded_wor
     assert r1[span[0] : span[1]] == "Vores IT-systemer taler ikke sammen."
     again = _import(coded_workspace, small_codebook, path, analyst="carl")  # nothing new the second time
     assert again.decisions == {"unchanged": 7}, again
-    assert len(_decisions(coded_workspace)) == 4
+    assert len(_decisions(coded_workspace)) == 4 + memos
 
 
 def test_dry_run_counts_and_writes_nothing(coded_workspace, small_codebook, exported, tmp_path):
@@ -460,3 +466,117 @@ def test_cli_import_dry_run_then_real(coded_workspace, exported, tmp_path):
     assert real.returncode == 0, real.stderr
     assert f"Recorded: {expected}" in real.stdout
     assert len(_decisions(coded_workspace)) == 4
+
+
+# ---------------------------------------------------------------- memos, and files hoi cannot use
+
+
+def _note(project: Qdpx, name: str | None, text: str, *, span: tuple[int, int] | None = None,
+          in_file: bool = False) -> str:
+    """A Note as QualCoder writes it (an annotation: inline text and the span it annotates; a journal: a
+    named note with its text in a file); returns its GUID."""
+    notes = project.root.find("q:Notes", NS)
+    if notes is None:
+        notes = etree.Element(Q + "Notes")
+        project.root.find("q:Sources", NS).addnext(notes)
+    note = etree.SubElement(notes, Q + "Note", guid=str(uuid.uuid4()), creatingUser=project.user("ana"),
+                            creationDateTime="2026-12-06T20:50:00Z")
+    if name:
+        note.set("name", name)
+    if in_file:
+        note.set("plainTextPath", f"internal://{note.get('guid')}.txt")
+        project.files[f"{note.get('guid')}.txt"] = text.encode("utf-8")
+        etree.SubElement(note, Q + "Description")
+    else:
+        etree.SubElement(note, Q + "PlainTextContent").text = text
+    if span:
+        etree.SubElement(note, Q + "PlainTextSelection", guid=str(uuid.uuid4()), startPosition=str(span[0]),
+                         endPosition=str(span[1]))
+    return note.get("guid")
+
+
+def test_cli_imports_qualcoder_memos_once_and_warns_of_what_has_no_place(coded_workspace, small_codebook,
+                                                                         tmp_path):
+    """A coding memo (the selection's Description), an annotation (a Note on a span of a source) become the
+    importing analyst's memos; the memos the study had (exported into the file) are not recorded again, a
+    journal is named in a warning, and importing the file again records nothing."""
+    import subprocess
+
+    from hoi_nlp.review.decisions import current_state, record_decision
+    from hoi_nlp.store import load_segments
+
+    unit = next(s.segment_id for s in load_segments(coded_workspace, codable=True) if s.source_id == "R2:q1")
+    record_decision(coded_workspace, segment_id=unit, action="accept", analyst="ana",
+                    code_id="area.beskaeftigelse")
+    record_decision(coded_workspace, segment_id=unit, action="memo", analyst="ana",
+                    code_id="area.beskaeftigelse", memo="Spørg Mette Hansen om teamet")
+    record_decision(coded_workspace, segment_id=unit, action="memo", analyst="bo",
+                    memo="Hele svaret er uklart")
+    exported = export_project(coded_workspace, small_codebook, tmp_path / "export" / "memos.qdpx")
+    project = Qdpx(exported)
+    r1 = project.source("R1_q0")
+    project.add_coding(r1, 0, len(project.text(r1)), "area.beskaeftigelse", "ana")
+    new = project.selections(r1, "area.beskaeftigelse")[-1]
+    etree.SubElement(new, Q + "Description").text = "Ana: økonomien fylder"
+    new.insert(0, new[-1])  # Description before Coding, as QualCoder writes it
+    r4 = project.source("R4_q0")
+    annotation = _note(project, None, "Annotation fra QualCoder", span=(0, 5))
+    etree.SubElement(r4, Q + "NoteRef", targetGUID=annotation)
+    _note(project, "Ana journal", "Journal: mine overvejelser om kodningen.", in_file=True)
+    qualcoder4(project)
+    path = project.save(tmp_path / "qualcoder.qdpx")
+    hoi = [*HOI, "import-qdpx", str(coded_workspace.root), str(path), "-c", str(CODEBOOK),
+           "--analyst", "carl"]
+
+    first = subprocess.run(hoi, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "Recorded: accept 0, reject 0, add 1, span 0, unchanged 7, memo 2" in first.stdout, first.stdout
+    assert "Warning: 1 notes not tied to a text of this study" in first.stderr
+    assert "'Ana journal'" in first.stderr and "not imported as memos" in first.stderr
+    state = current_state(coded_workspace)
+    memos = sorted((m.analyst, m.text, seg.split(":")[0], code)
+                   for (seg, code), s in state.codes.items() for m in s.memos)
+    memos += sorted((m.analyst, m.text, seg.split(":")[0], None)
+                    for seg, n in state.segments.items() for m in n.memos)
+    assert memos == [("ana", "Spørg Mette Hansen om teamet", "R2", "area.beskaeftigelse"),
+                     ("carl", "Ana: økonomien fylder", "R1", "area.beskaeftigelse"),
+                     ("bo", "Hele svaret er uklart", "R2", None),
+                     ("carl", "Annotation fra QualCoder", "R4", None)]
+
+    count = len(_decisions(coded_workspace))
+    again = subprocess.run(hoi, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "Recorded: accept 0, reject 0, add 0, span 0, unchanged 8\n" in again.stdout, again.stdout
+    assert len(_decisions(coded_workspace)) == count
+
+
+def test_cli_import_of_a_missing_file_says_file_not_found(coded_workspace, tmp_path):
+    import subprocess
+
+    missing = tmp_path / "missing.qdpx"
+    run = subprocess.run([*HOI, "import-qdpx", str(coded_workspace.root), str(missing), "-c", str(CODEBOOK),
+                          "--analyst", "carl"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1
+    assert f"[HOI-E090] {missing}: file not found" in run.stderr, run.stderr
+    assert "check the path" in run.stderr
+    assert "Errno" not in run.stderr and "zip" not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_cli_import_of_another_studys_project_is_an_error(coded_workspace, exported, tmp_path):
+    """A project none of whose sources is the study's (another study, or a project made in the other tool)
+    records nothing and says what to do instead."""
+    import subprocess
+
+    project = Qdpx(exported)
+    _new_guids(project)
+    for n, source in enumerate(project.all("TextSource")):
+        source.set("name", f"interview_{n}")
+        source.remove(source.find("q:Description", NS))
+    path = project.save(tmp_path / "foreign.qdpx")
+    run = subprocess.run([*HOI, "import-qdpx", str(coded_workspace.root), str(path), "-c", str(CODEBOOK),
+                          "--analyst", "carl"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stdout
+    assert f"[HOI-E090] {path}: nothing in the file matches this study" in run.stderr, run.stderr
+    assert "none of its 6 text sources is a source of this study" in run.stderr
+    assert "hoi export STUDY -f qdpx" in run.stderr and "Traceback" not in run.stderr
+    assert _decisions(coded_workspace) == []
