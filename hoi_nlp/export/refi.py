@@ -3,8 +3,8 @@
 A ``.qdpx`` is a zip with ``project.qde`` and ``sources/<guid>.txt``. Each source is a plain-text
 source (UTF-8 without BOM, ``\\n`` line endings only) and each coding one ``PlainTextSelection``
 whose ``startPosition``/``endPosition`` are character offsets into that text. The codebook becomes
-a code tree (families as categories, ``isCodable="false"``), respondents become cases and their
-attributes variables (on the case and on each of its sources), memos become notes.
+a code tree (families as categories, ``isCodable="false"``), respondents become cases with their
+attributes as case variables, each source carries its own source variables, memos become notes.
 
 What the importers of QualCoder, NVivo, MAXQDA and ATLAS.ti need, and why:
 
@@ -18,7 +18,12 @@ What the importers of QualCoder, NVivo, MAXQDA and ATLAS.ti need, and why:
   selection and copies the selection's Description into the coding memo): provenance stays short
   and per coding; analysts' memos are Notes (with ``creationDateTime``) and part of that memo.
 - Source names are safe as Windows file names and have no "." (QualCoder reads an extension).
-- Respondent attributes are also per-source variables (QualCoder ignores ``SourceRef`` in cases).
+- Respondent attributes are also per-source variables (QualCoder ignores ``SourceRef`` in cases), under
+  Variables of their own ("region (kilde)": own GUID and name, used only on sources): QualCoder makes a
+  variable a case attribute when a case uses it (matched by name), so shared ones hid the sources' values.
+- A memo on a coding unit is a Note with the memo as ``PlainTextContent`` and a ``PlainTextSelection`` of
+  the unit's span, referenced (``NoteRef``) from its source: QualCoder imports only such notes (or
+  journals) as annotations; NVivo, ATLAS.ti and MAXQDA read the referenced note as before.
 
 Pseudonymised exports slice each source from its one redaction, so the offsets of the codings in
 the pseudonymised text are known exactly. GUIDs are uuid5 of the records' ids and zip entries
@@ -41,7 +46,7 @@ from lxml import etree
 from hoi_nlp import __version__
 from hoi_nlp.codebook import Code, Codebook
 from hoi_nlp.export.formats import ExportContext, exporters
-from hoi_nlp.export.study import CodedStudy, Coding, Redactor
+from hoi_nlp.export.study import MATERIAL_OF_KIND, CodedStudy, Coding, Redactor
 from hoi_nlp.export.tables import exported_attributes
 from hoi_nlp.io import write_atomic
 from hoi_nlp.qda import (
@@ -147,6 +152,7 @@ class ExportedSource:
     guid: str
     text: str
     selections: dict[tuple[int, int], list[Coding]]
+    units: dict[str, tuple[int, int]] = field(default_factory=dict)  # coding unit id -> its span in text
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,7 @@ class _Project:
     redact: Redactor
     memos: Sequence[ProjectMemo]
     notes: list[tuple[str, ProjectMemo]] = field(default_factory=list)
+    annotated: dict[str, tuple[int, int]] = field(default_factory=dict)  # unit memo's note -> unit's span
 
 
 def plain_text(text: str) -> str:
@@ -180,6 +187,9 @@ def export_sources(study: CodedStudy, redact: Redactor) -> list[ExportedSource]:
     by_source: dict[str, list[Coding]] = {}
     for coding in study.codings:
         by_source.setdefault(coding.source_id, []).append(coding)
+    units_of: dict[str, list[tuple[str, int, int]]] = {}
+    for seg in study.segments:
+        units_of.setdefault(seg.source_id, []).append((seg.segment_id, seg.start, seg.end))
     exported = []
     for source_id in sorted(study.sources):
         redaction = redact.redaction(study.sources[source_id])
@@ -187,9 +197,10 @@ def export_sources(study: CodedStudy, redact: Redactor) -> list[ExportedSource]:
         for coding in by_source.get(source_id, []):
             span = (redaction.position(coding.start), redaction.position(coding.end, end=True))
             selections.setdefault(span, []).append(coding)
-        exported.append(
-            ExportedSource(source_id, guid("source", source_id), plain_text(redaction.text), selections)
-        )
+        units = {seg: (redaction.position(start), redaction.position(end, end=True))
+                 for seg, start, end in units_of.get(source_id, [])}
+        exported.append(ExportedSource(source_id, guid("source", source_id), plain_text(redaction.text),
+                                       selections, units))
     return exported
 
 
@@ -219,18 +230,36 @@ def provenance(coding: Coding) -> str:
     return text
 
 
-def _variables(root: etree._Element, attributes: Sequence[str]) -> None:
-    if not attributes:
+SOURCE_MATERIAL = "material"  # the source variable saying which material (survey, interview) a source is
+
+
+def source_variable(name: str) -> tuple[str, str]:
+    """A source variable's GUID and name: its own Variable, never one a case uses (see the module doc)."""
+    return guid("source-variable", name), f"{name} (kilde)"
+
+
+def source_attributes(attributes: Sequence[str]) -> list[str]:
+    """The source variables: the material, then the exported attributes (as each source has them)."""
+    return [SOURCE_MATERIAL, *(a for a in attributes if a != SOURCE_MATERIAL)]
+
+
+def _variables(root: etree._Element, attributes: Sequence[str], on_sources: Sequence[str]) -> None:
+    if not attributes and not on_sources:
         return
     variables = _el(root, "Variables")
     for name in attributes:
         _el(variables, "Variable", guid=guid("variable", name), name=name, typeOfVariable="Text")
+    for name in on_sources:
+        variable_guid, variable_name = source_variable(name)
+        _el(variables, "Variable", guid=variable_guid, name=variable_name, typeOfVariable="Text")
 
 
-def _variable_values(parent: etree._Element, attrs: dict[str, str], attributes: Sequence[str]) -> None:
+def _variable_values(parent: etree._Element, attrs: dict[str, str], attributes: Sequence[str], *,
+                     on_source: bool = False) -> None:
     for name in attributes:
         value = _el(parent, "VariableValue")
-        _el(value, "VariableRef", targetGUID=guid("variable", name))
+        target = source_variable(name)[0] if on_source else guid("variable", name)
+        _el(value, "VariableRef", targetGUID=target)
         _text_el(value, "TextValue", attrs.get(name, ""))
 
 
@@ -306,7 +335,12 @@ def _source(sources: etree._Element, project: _Project, item: ExportedSource, na
             note_guid = guid("note", memo.key)
             _el(element, "NoteRef", targetGUID=note_guid)
             project.notes.append((note_guid, memo))
-    _variable_values(element, study.respondents.get(source.respondent_id, {}), attributes)
+            project.annotated[note_guid] = item.units[segment_id]
+    # The source's own attribute values (pseudonymised as the study's sources are), else its respondent's.
+    values = {**study.respondents.get(source.respondent_id, {}),
+              **{k: v for k, v in source.attributes.items() if isinstance(v, str)},
+              SOURCE_MATERIAL: MATERIAL_OF_KIND.get(source.kind, "survey")}
+    _variable_values(element, values, attributes, on_source=True)
 
 
 def _notes(root: etree._Element, project: _Project) -> None:
@@ -320,9 +354,14 @@ def _notes(root: etree._Element, project: _Project) -> None:
             continue
         seen.add(note_guid)
         label = f"Memo: {names.get(memo.code_id, memo.code_id)}" if memo.code_id else "Memo"
-        note = _el(notes, "Note", guid=note_guid, name=label, creatingUser=guid("user", memo.analyst),
-                   creationDateTime=_date(memo.created_at))
+        user, date = guid("user", memo.analyst), _date(memo.created_at)
+        note = _el(notes, "Note", guid=note_guid, name=label, creatingUser=user, creationDateTime=date,
+                   modifyingUser=user, modifiedDateTime=date)  # QualCoder dates an annotation by these
         _text_el(note, "PlainTextContent", project.redact.value(memo.text))
+        if note_guid in project.annotated:  # a memo on a coding unit: an annotation of the unit's span
+            start, end = project.annotated[note_guid]
+            _el(note, "PlainTextSelection", guid=guid("annotation", memo.key), name=label,
+                startPosition=str(start), endPosition=str(end), creatingUser=user, creationDateTime=date)
 
 
 def project_xml(
@@ -344,13 +383,14 @@ def project_xml(
         _el(users, "User", guid=guid("user", name), name=name)
     codebook_tree(_el(root, "CodeBook"), study.codebook, PROJECT_NS)
     attributes = exported_attributes(study, raw=raw)
-    _variables(root, attributes)
+    on_sources = source_attributes(attributes)
+    _variables(root, attributes, on_sources)
     _cases(root, study, attributes, redact)
     sources = _el(root, "Sources")
     names = source_names(study.sources, redact.ident)
     by_key = _coding_memos(project)
     for item in exported:
-        _source(sources, project, item, names[item.source_id], attributes, by_key)
+        _source(sources, project, item, names[item.source_id], on_sources, by_key)
     _notes(root, project)
     if description:
         _text_el(root, "Description", description)

@@ -174,6 +174,19 @@ def test_rule_memos_are_pseudonymised_notes_with_dates(coded_workspace, small_co
     assert refs == {n.get("guid") for n in notes}
     coded = root.find(".//q:Coding/q:NoteRef/../..", NS)
     assert "Memo (ana): Spørg [PERSON 1] om teamet" in coded.findtext("q:Description", namespaces=NS)
+    # QualCoder keeps the unit's memo as an annotation of the unit's span in its source
+    imported = qualcoder_import(root)
+    [annotation] = imported["annotations"]
+    assert annotation["memo"] == "Hele svaret er uklart" and annotation["owner"] == "bo"
+    [on_unit] = [n for n in notes
+                 if n.findtext("q:PlainTextContent", namespaces=NS) == "Hele svaret er uklart"]
+    assert annotation["date"] == on_unit.get("creationDateTime")
+    segment = next(s for s in load_segments(coded_workspace, codable=True) if s.segment_id == unit)
+    source = root.find(f"q:Sources/q:TextSource[@name='{annotation['source']}']", NS)
+    assert source.get("guid") == guid("source", "R2:q1")
+    _, files = _project(path)
+    text = files["sources/" + source.get("plainTextPath").removeprefix("internal://")].decode("utf-8")
+    assert text[annotation["pos0"]:annotation["pos1"]] == segment.text.replace("Mette Hansen", "[PERSON 1]")
 
 
 def test_rule_source_names_are_safe_windows_file_names_without_dots(study, redact, tmp_path):
@@ -186,22 +199,96 @@ def test_rule_source_names_are_safe_windows_file_names_without_dots(study, redac
     assert all(not re.search(r'[<>:"/\\|?*.]', n) for n in names) and len(set(names)) == len(names)
 
 
-def test_rule_respondent_attributes_are_also_source_variables(study, redact, tmp_path):
-    root, _ = _project(export_qdpx(study, tmp_path / "p.qdpx", redact=redact))
-    variables = {v.get("guid"): v.get("name") for v in root.iterfind("q:Variables/q:Variable", NS)}
-    assert list(variables.values()) == ["region", "size_group", "role"]
+def qualcoder_import(root) -> dict:
+    """What QualCoder's REFI-QDA project importer (refi.py, RefiImport.import_project) makes of a
+    project.qde, as far as variables and notes go: every Variable starts as a file attribute type (its
+    name must be unique, else it is refused); a source's VariableValues become that file's attributes; a
+    named Case's VariableValues become case attributes and turn their variables (matched by name) into
+    case attribute types, which hides their file values; a Note is kept only as a journal
+    (``plainTextPath``) or, when a TextSource's NoteRef points at it, as an annotation, and then only
+    with a ``PlainTextContent`` and a ``PlainTextSelection`` (its start and end) inside the Note."""
+    q = f"{{{PROJECT_NS}}}"
+    users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
+    names, types = {}, {}
+    for var in root.iterfind("q:Variables/q:Variable", NS):
+        assert var.get("name") not in types, f"QualCoder refuses a second variable named {var.get('name')}"
+        names[var.get("guid")], types[var.get("name")] = var.get("name"), "file"
 
     def values(element):
-        return {variables[v.find("q:VariableRef", NS).get("targetGUID")]:
+        found = {}
+        for value in element.findall("q:VariableValue", NS):
+            name = names.get(value.find("q:VariableRef", NS).get("targetGUID"), "")
+            found[name] = next((v.text for v in value if v.tag != q + "VariableRef"), None)
+        return found
+
+    files, refs, annotations, journals, cases = {}, [], [], [], {}
+    for source in root.iterfind("q:Sources/q:TextSource", NS):
+        files[source.get("name")] = values(source)
+        refs += [(r.get("targetGUID"), source.get("name")) for r in source.findall("q:NoteRef", NS)]
+    for note in root.iterfind("q:Notes/q:Note", NS):
+        on = next((name for target, name in refs if target == note.get("guid")), None)
+        if on is not None:
+            sel = note.find("q:PlainTextSelection", NS)
+            memo = note.findtext("q:PlainTextContent", namespaces=NS)
+            if sel is not None and memo is not None:
+                owner = users.get(note.get("modifyingUser")) or users.get(note.get("creatingUser"))
+                annotations.append({"source": on, "pos0": int(sel.get("startPosition")),
+                                    "pos1": int(sel.get("endPosition")), "memo": memo, "owner": owner,
+                                    "date": note.get("modifiedDateTime")})
+        elif note.get("plainTextPath") is not None and note.get("name") != "":
+            journals.append(note.get("name"))
+    for case in root.iterfind("q:Cases/q:Case", NS):
+        if case.get("name") is not None:
+            cases[case.get("name")] = values(case)
+            for name in cases[case.get("name")]:
+                types[name] = "case"
+    shown = {source: {k: v for k, v in attrs.items() if types.get(k) == "file"}
+             for source, attrs in files.items()}
+    return {"types": types, "file_attributes": shown, "case_attributes": cases, "annotations": annotations,
+            "journals": journals}
+
+
+def test_rule_respondent_attributes_are_also_source_variables(study, redact, tmp_path, project_schema):
+    root, _ = _project(export_qdpx(study, tmp_path / "p.qdpx", redact=redact))
+    assert project_schema.validate(root), project_schema.error_log
+    variables = {v.get("guid"): v.get("name") for v in root.iterfind("q:Variables/q:Variable", NS)}
+    on_cases = {r.get("targetGUID")
+                for r in root.iterfind("q:Cases/q:Case/q:VariableValue/q:VariableRef", NS)}
+    on_sources = {r.get("targetGUID")
+                  for r in root.iterfind("q:Sources/q:TextSource/q:VariableValue/q:VariableRef", NS)}
+    assert [variables[g] for g in variables if g in on_cases] == ["region", "size_group", "role"]
+    assert [variables[g] for g in variables if g in on_sources] == [
+        "material (kilde)", "region (kilde)", "size_group (kilde)", "role (kilde)"]
+    assert not on_cases & on_sources and on_cases | on_sources == set(variables)  # own GUIDs, all used
+
+    def values(element, suffix=""):
+        return {variables[v.find("q:VariableRef", NS).get("targetGUID")].removesuffix(suffix):
                 v.findtext("q:TextValue", namespaces=NS) for v in element.findall("q:VariableValue", NS)}
 
     case_of = {ref.get("targetGUID"): case for case in root.iterfind("q:Cases/q:Case", NS)
                for ref in case.findall("q:SourceRef", NS)}
     for source in root.iterfind(".//q:TextSource", NS):
-        assert values(source) == values(case_of[source.get("guid")])
+        shown = values(source, " (kilde)")
+        assert shown.pop("material") in ("survey", "interview")
+        assert shown == values(case_of[source.get("guid")])
     t5 = root.find(".//q:TextSource[@name='T5']", NS)
-    assert values(t5) == {"region": "Region Nordjylland", "size_group": "Større kommune",
-                          "role": "Kommunaldirektør"}
+    assert values(t5, " (kilde)") == {"material": "interview", "region": "Region Nordjylland",
+                                      "size_group": "Større kommune", "role": "Kommunaldirektør"}
+
+
+def test_qualcoder_imports_source_variables_as_file_attributes(study, redact, tmp_path):
+    root, _ = _project(export_qdpx(study, tmp_path / "p.qdpx", redact=redact))
+    imported = qualcoder_import(root)
+    assert imported["types"] == {"region": "case", "size_group": "case", "role": "case",
+                                 "material (kilde)": "file", "region (kilde)": "file",
+                                 "size_group (kilde)": "file", "role (kilde)": "file"}
+    assert imported["file_attributes"]["T5"] == {
+        "material (kilde)": "interview", "region (kilde)": "Region Nordjylland",
+        "size_group (kilde)": "Større kommune", "role (kilde)": "Kommunaldirektør"}
+    assert imported["file_attributes"]["R1_q0"]["material (kilde)"] == "survey"
+    assert all(len(attrs) == 4 for attrs in imported["file_attributes"].values())
+    assert imported["case_attributes"]["T5"] == {
+        "region": "Region Nordjylland", "size_group": "Større kommune", "role": "Kommunaldirektør"}
 
 
 def test_qdpx_has_code_tree_and_cases(study, redact, tmp_path):

@@ -140,3 +140,20 @@ def test_the_demo_export_validates_against_the_refi_schema(demo):
     assert len(texts) == 532 and not any(t.startswith(b"\xef\xbb\xbf") or b"\r" in t for t in texts)
     names = [c.get("name").casefold() for c in root.iter("{*}Code")]
     assert len(names) == len(set(names))
+
+
+def test_qualcoder_reads_the_demo_sources_variables_as_file_attributes(demo):
+    import zipfile
+
+    from lxml import etree
+
+    from tests.export.test_refi import qualcoder_import
+
+    with zipfile.ZipFile(demo[2]) as archive:
+        imported = qualcoder_import(etree.fromstring(archive.read("project.qde")))
+    on_files = {name for name, kind in imported["types"].items() if kind == "file"}
+    assert on_files and all(name.endswith(" (kilde)") for name in on_files)
+    assert {name for name, kind in imported["types"].items() if kind == "case"} == {
+        name.removesuffix(" (kilde)") for name in on_files} - {"material"}
+    materials = [attrs.get("material (kilde)") for attrs in imported["file_attributes"].values()]
+    assert len(materials) == 532 and set(materials) == {"survey", "interview"}
