@@ -420,12 +420,7 @@ def _read_source(archive: QdpxArchive, element: etree._Element, origin: str,
                           path=archive.display, where=where, hint="split the source in your QDA program")
     pending = []
     for sel in _children(element, "PlainTextSelection"):
-        sel_where = f"{where}, PlainTextSelection {sel.get('guid') or '?'}"
-        start = _offset(sel.get("startPosition"), "startPosition", path=archive.display, where=sel_where)
-        end = _offset(sel.get("endPosition"), "endPosition", path=archive.display, where=sel_where)
-        if end < start:
-            raise ReviewError(f"the selection is reversed: endPosition {end} < startPosition {start}",
-                              path=archive.display, where=sel_where)
+        sel_where, start, end = _selection_span(archive, sel, where)
         made_by = sel.get("creatingUser") or sel.get("modifyingUser")
         codings = tuple(
             FileCoding(normal_guid(ref.get("targetGUID")), normal_guid(coding.get("creatingUser") or made_by))
@@ -470,14 +465,20 @@ def _read_note(archive: QdpxArchive, element: etree._Element) -> FileNote:
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     span = None
     for sel in _children(element, "PlainTextSelection")[:1]:
-        sel_where = f"{where}, PlainTextSelection {sel.get('guid') or '?'}"
-        start = _offset(sel.get("startPosition"), "startPosition", path=archive.display, where=sel_where)
-        end = _offset(sel.get("endPosition"), "endPosition", path=archive.display, where=sel_where)
-        if end < start:
-            raise ReviewError(f"the selection is reversed: endPosition {end} < startPosition {start}",
-                              path=archive.display, where=sel_where)
+        _, start, end = _selection_span(archive, sel, where)
         span = (start, end)
     return FileNote(note_guid, name, text, span)
+
+
+def _selection_span(archive: QdpxArchive, sel: etree._Element, where: str) -> tuple[str, int, int]:
+    """Where a PlainTextSelection is (for errors) and its checked start and end positions."""
+    sel_where = f"{where}, PlainTextSelection {sel.get('guid') or '?'}"
+    start = _offset(sel.get("startPosition"), "startPosition", path=archive.display, where=sel_where)
+    end = _offset(sel.get("endPosition"), "endPosition", path=archive.display, where=sel_where)
+    if end < start:
+        raise ReviewError(f"the selection is reversed: endPosition {end} < startPosition {start}",
+                          path=archive.display, where=sel_where)
+    return sel_where, start, end
 
 
 def _codes(root: etree._Element) -> list[FileCode]:

@@ -211,3 +211,20 @@ def coded_workspace(tmp_path, key):
     )
     save_key(key, key_path(workspace))
     return workspace
+
+
+@pytest.fixture
+def memo_unit(coded_workspace):
+    """R2:q1's unit, accepted for area.beskaeftigelse by ana, with ana's memo on that coding (naming a
+    person) and bo's memo on the unit: its segment id."""
+    from hoi_nlp.review.decisions import record_decision
+    from hoi_nlp.store import load_segments
+
+    unit = next(s.segment_id for s in load_segments(coded_workspace, codable=True) if s.source_id == "R2:q1")
+    record_decision(coded_workspace, segment_id=unit, action="accept", analyst="ana",
+                    code_id="area.beskaeftigelse")
+    record_decision(coded_workspace, segment_id=unit, action="memo", analyst="ana",
+                    code_id="area.beskaeftigelse", memo="Spørg Mette Hansen om teamet")
+    record_decision(coded_workspace, segment_id=unit, action="memo", analyst="bo",
+                    memo="Hele svaret er uklart")
+    return unit

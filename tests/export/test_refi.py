@@ -144,19 +144,12 @@ def test_rule_one_selection_per_coding_with_short_provenance(study, redact, tmp_
 
 
 def test_rule_memos_are_pseudonymised_notes_with_dates(coded_workspace, small_codebook, tmp_path,
-                                                      project_schema):
+                                                      project_schema, memo_unit):
     from hoi_nlp.export.api import export_study
-    from hoi_nlp.review.decisions import record_decision
     from hoi_nlp.settings import Settings
     from hoi_nlp.store import load_segments
 
-    unit = next(s.segment_id for s in load_segments(coded_workspace, codable=True) if s.source_id == "R2:q1")
-    record_decision(coded_workspace, segment_id=unit, action="accept", analyst="ana",
-                    code_id="area.beskaeftigelse")
-    record_decision(coded_workspace, segment_id=unit, action="memo", analyst="ana",
-                    code_id="area.beskaeftigelse", memo="Spørg Mette Hansen om teamet")
-    record_decision(coded_workspace, segment_id=unit, action="memo", analyst="bo",
-                    memo="Hele svaret er uklart")
+    unit = memo_unit
     settings = Settings(pseudonymize={"recogniser": "patterns"})
     [path] = export_study(coded_workspace, small_codebook, settings=settings, formats=["qdpx"],
                           output=tmp_path / "p.qdpx")

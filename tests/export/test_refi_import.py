@@ -496,22 +496,14 @@ def _note(project: Qdpx, name: str | None, text: str, *, span: tuple[int, int] |
 
 
 def test_cli_imports_qualcoder_memos_once_and_warns_of_what_has_no_place(coded_workspace, small_codebook,
-                                                                         tmp_path):
+                                                                         tmp_path, memo_unit):
     """A coding memo (the selection's Description), an annotation (a Note on a span of a source) become the
     importing analyst's memos; the memos the study had (exported into the file) are not recorded again, a
     journal is named in a warning, and importing the file again records nothing."""
     import subprocess
 
-    from hoi_nlp.review.decisions import current_state, record_decision
-    from hoi_nlp.store import load_segments
+    from hoi_nlp.review.decisions import current_state
 
-    unit = next(s.segment_id for s in load_segments(coded_workspace, codable=True) if s.source_id == "R2:q1")
-    record_decision(coded_workspace, segment_id=unit, action="accept", analyst="ana",
-                    code_id="area.beskaeftigelse")
-    record_decision(coded_workspace, segment_id=unit, action="memo", analyst="ana",
-                    code_id="area.beskaeftigelse", memo="Spørg Mette Hansen om teamet")
-    record_decision(coded_workspace, segment_id=unit, action="memo", analyst="bo",
-                    memo="Hele svaret er uklart")
     exported = export_project(coded_workspace, small_codebook, tmp_path / "export" / "memos.qdpx")
     project = Qdpx(exported)
     r1 = project.source("R1_q0")
