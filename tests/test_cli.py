@@ -199,3 +199,23 @@ def test_a_study_keeps_the_codebook_it_was_run_with(tmp_path):
     assert again.exit_code == 0, again.output
     table = (ws / "exports" / "frekvenser.csv").read_text(encoding="utf-8-sig")
     assert "IT-systemer taler ikke sammen" in table
+
+
+def test_the_first_ctrl_c_of_hoi_run_says_at_once_that_work_is_kept(capsys):
+    import signal
+
+    from hoi_nlp.cli.commands_study import STOPPING, say_stopping
+
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        signal.signal(signal.SIGINT, say_stopping)
+        try:
+            say_stopping(signal.SIGINT, None)
+        except KeyboardInterrupt:
+            pass
+        else:
+            raise AssertionError("Ctrl+C must still interrupt")
+        assert STOPPING in capsys.readouterr().err
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # a second one interrupts
+    finally:
+        signal.signal(signal.SIGINT, before)

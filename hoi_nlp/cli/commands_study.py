@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -11,6 +15,30 @@ import typer
 from hoi_nlp.cli._app import app, codebook_app, echo, fail, handle_errors
 from hoi_nlp.cli._options import CODEBOOK_OPT, CODER_OPT, SETTINGS_OPT, STUDY_ARG, WORKSPACE_OPT
 from hoi_nlp.cli._options import codebook_path as _codebook_path
+
+STOPPING = ("Stopping: the batches being coded are finished and saved first (up to a minute or two); "
+            "`hoi run` again goes on from there.")
+
+
+def say_stopping(signum: int, frame: object) -> None:
+    """The first Ctrl+C of `hoi run`: say at once what happens while the batches in progress finish, then
+    interrupt as Python does (a second Ctrl+C interrupts whatever runs then)."""
+    echo(f"\n{STOPPING}", err=True)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _stopping_said() -> Iterator[None]:
+    """While the block runs, Ctrl+C first says what happens (:func:`say_stopping`); Python's handler after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, say_stopping)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @app.command("run")
@@ -59,7 +87,7 @@ def run_command(
     for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
         logging.getLogger(name).setLevel(logging.WARNING if verbose else logging.CRITICAL)
 
-    with ProgressDisplay(first="start-up") as display:  # start-up: Prefect's server, the models
+    with ProgressDisplay(first="start-up") as display, _stopping_said():  # start-up: Prefect's server, models
         if api is not None:
             api.wait()
         summary = run_flow(str(study_dir.resolve()), str(workspace_dir), codebook_file,
