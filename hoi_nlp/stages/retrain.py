@@ -108,16 +108,11 @@ def retrain_from_reviews(
 def _codes_differ(workspace: Workspace, codebook: Codebook, settings: Settings,
                   base_dir: str | Path | None) -> bool:
     """Whether the study's own codebook (changed in the study) has other codes than the base coder."""
-    from hoi_nlp.coding.model_io import read_manifest
-    from hoi_nlp.review.codebook_edit import codebook_history
     from hoi_nlp.settings import resolve_repo_path
+    from hoi_nlp.stages.study import study_codes_differ
 
     base = Path(base_dir) if base_dir is not None else resolve_repo_path(settings.coding.model_dir)
-    try:
-        trained = list(read_manifest(base).get("code_ids") or [])
-    except (ModelError, OSError, ValueError):
-        return False  # training reports the missing base coder
-    return trained != list(codebook.code_ids) and bool(codebook_history(workspace))
+    return any(study_codes_differ(workspace, codebook, base))
 
 
 def rescore_study(workspace: Workspace, *, codebook: Codebook, settings: Settings, model_dir: str | Path,

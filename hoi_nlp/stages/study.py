@@ -223,21 +223,32 @@ def study_coder(inputs: RunInputs, name: str | None = None, *, model_dir: str | 
 RULE_CODERS = ("rules", "hoi.rules.v1")
 
 
-def _check_study_codebook(inputs: RunInputs, model_dir: Path) -> None:
-    """One clear error when the study's own codebook (changed in the study: a code created in the review
-    app or promoted from a theme) has codes the trained coder in ``model_dir`` was not trained on."""
+def study_codes_differ(workspace: Workspace, codebook: Codebook,
+                       model_dir: Path) -> tuple[list[str], list[str]]:
+    """The codes the study's own codebook (changed in the study: a code created in the review app or
+    promoted from a theme) has beyond the trained coder in ``model_dir``, and those it lacks; both empty
+    when the codebook was never changed here, the codes agree or no readable coder is there."""
     from hoi_nlp.coding.model_io import read_manifest
-    from hoi_nlp.errors import HoiError, ModelError
-    from hoi_nlp.review.codebook_edit import codebook_history, versions_dir
+    from hoi_nlp.errors import HoiError
+    from hoi_nlp.review.codebook_edit import codebook_history
 
     try:
         trained = list(read_manifest(model_dir).get("code_ids") or [])
     except (HoiError, OSError, ValueError):
-        return  # no readable model: loading it reports that
-    if not trained or trained == list(inputs.codebook.code_ids) or not codebook_history(inputs.workspace):
+        return [], []  # no readable model: loading or training it reports that
+    if not trained or trained == list(codebook.code_ids) or not codebook_history(workspace):
+        return [], []
+    return sorted(set(codebook.code_ids) - set(trained)), sorted(set(trained) - set(codebook.code_ids))
+
+
+def _check_study_codebook(inputs: RunInputs, model_dir: Path) -> None:
+    """One clear error when the study's own codebook has codes the trained coder was not trained on."""
+    from hoi_nlp.errors import ModelError
+    from hoi_nlp.review.codebook_edit import versions_dir
+
+    new, gone = study_codes_differ(inputs.workspace, inputs.codebook, model_dir)
+    if not (new or gone):
         return
-    new = sorted(set(inputs.codebook.code_ids) - set(trained))
-    gone = sorted(set(trained) - set(inputs.codebook.code_ids))
     raise ModelError(
         f"the study's codebook {inputs.codebook.version_tag} (in {versions_dir(inputs.workspace)}) "
         f"has other codes than the trained coder in {model_dir} (new: {new[:5]}, gone: {gone[:5]})",
