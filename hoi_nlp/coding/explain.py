@@ -228,12 +228,6 @@ class TrainingExample:
 _TEXTS: dict[str, tuple[list[str], list[str], list[str]]] = {}
 
 
-def training_texts(coder: TrainedCoder) -> tuple[list[str], list[str]]:
-    """The coder's training texts and their origins (from its training cache), cached per model."""
-    texts, origins, _ = _training_rows(coder)
-    return texts, origins
-
-
 def _training_rows(coder: TrainedCoder) -> tuple[list[str], list[str], list[str]]:
     """The coder's training texts, origins and row ids, cached per model."""
     source = coder.bundle.source_dir
@@ -273,10 +267,3 @@ def nearest_training_examples(
         if 0 <= row < len(texts)
     ]
 
-
-def nearest_examples(
-    coder: TrainedCoder, vector: np.ndarray, j: int, *, n: int = 3
-) -> tuple[list[str], list[str]]:
-    """The ``n`` training passages with code ``j`` most similar to ``vector``, and where they come from."""
-    found = nearest_training_examples(coder, vector, j, n=n)
-    return [e.text for e in found], [e.origin for e in found]
