@@ -153,6 +153,27 @@ def test_a_memo_that_names_someone_is_pseudonymised_for_reviewers_without_rights
     assert not names_in(page)
 
 
+def test_a_memo_on_a_code_is_shown_under_the_code_and_pseudonymised_for_reviewers_without_rights(
+        review_ws, security_codebook, reviewer):
+    """A memo on one code of a unit (what `hoi import-qdpx` records from a coding's Description) is
+    shown under that code, pseudonymised for a reviewer without rights; with rights, as written."""
+    from hoi_nlp.review.accounts import add_user
+    from hoi_nlp.review.decisions import record_decision
+    from hoi_nlp.store import load_segments
+
+    add_user(review_ws, "chef", PASSWORD, can_see_original=True)
+    segment = next(s for s in load_segments(review_ws, codable=True) if s.segment_id.startswith("int-b"))
+    record_decision(review_ws, segment_id=segment.segment_id, action="memo", analyst="chef", code_id=IT,
+                    memo="Kodningen passer: Birgitte fra Aarhus bruger samme ord")
+    page = reviewer.get(f"/segment/{segment.segment_id}").text
+    row = page.split(f'data-code="{IT}"', 1)[1].split('class="code-actions"', 1)[0]
+    assert "code-memo" in row and "[KOMMUNE] bruger samme ord" in row
+    assert not names_in(page)
+    chef = make_client(review_ws, security_codebook)
+    login(chef, "chef")
+    assert "Birgitte fra Aarhus bruger samme ord" in chef.get(f"/segment/{segment.segment_id}").text
+
+
 def test_an_open_blind_round_leaks_through_no_route(review_ws, security_codebook):
     from hoi_nlp.review.accounts import add_user
     from hoi_nlp.review.rounds import assign_round

@@ -129,6 +129,7 @@ DA: dict[str, str] = {
     "Memo & flag": "Memo og markering",
     "Write a memo (m) — Ctrl+Enter saves": "Skriv et memo (m) — Ctrl+Enter gemmer",
     "Save memo": "Gem memo",
+    "Memo on this code": "Memo om koden",
     "Flagged for discussion — unflag": "Markeret til drøftelse — fjern markering",
     "Flag for discussion": "Markér til drøftelse",
     "History": "Historik",

@@ -335,8 +335,8 @@ def segment_context(
     locked = bool(current and (current.complete or session.user.username in current.finished))
     public = shown.source(source)
     if shown.private:  # memos may name someone an analyst with rights saw
-        memos = [dataclasses.replace(m, text=shown.memo(m.text)) for m in note.memos]
-        note = dataclasses.replace(note, memos=memos)
+        note = dataclasses.replace(note, memos=_memos_shown(shown, note.memos))
+        codes = [dataclasses.replace(c, memos=_memos_shown(shown, c.memos)) for c in codes]
     extras = segment_extras(workspace=config.workspace, codebook=config.codebook, corpus=corpus, seg=seg,
                             source=source, codes=codes, hidden=hidden, privacy=privacy,
                             nearest_examples=config.nearest_examples)
@@ -410,6 +410,11 @@ def _after_decision(request: Request, segment_id: str, filters: Filters, error: 
         raise HTTPException(422, error)
     query = filters.query()
     return RedirectResponse(f"/segment/{segment_id}" + (f"?{query}" if query else ""), status_code=303)
+
+
+def _memos_shown(shown: Any, memos: list[Any]) -> list[Any]:
+    """Memos as a viewer sees them (pseudonymised for one without original-text rights)."""
+    return [dataclasses.replace(m, text=shown.memo(m.text)) for m in memos]
 
 
 @router.post("/segment/{segment_id:path}/decide")
