@@ -521,6 +521,21 @@ def _delete_source(conn: Any, source_id: str) -> None:
     conn.execute(delete(sources_table).where(sources_table.c.source_id == source_id))
 
 
+def source_files(workspace: Workspace, *, study: str) -> dict[str, str]:
+    """``{source id: file path}`` of the sources ingested from ``study``'s folder."""
+    query = select(sources_table.c.source_id, sources_table.c.path).where(sources_table.c.study == study)
+    with workspace.engine.connect() as conn:
+        return {row[0]: row[1] for row in conn.execute(query).all()}
+
+
+def remove_sources(workspace: Workspace, source_ids: Sequence[str]) -> None:
+    """Remove sources with their segments and machine codes, in one transaction (analysts'
+    decisions are an append-only log and stay)."""
+    with workspace.engine.begin() as conn:
+        for source_id in source_ids:
+            _delete_source(conn, source_id)
+
+
 def load_sources(workspace: Workspace, *, source_ids: Sequence[str] | None = None) -> list[Source]:
     """All sources (or those with ``source_ids``), ordered by id."""
     query = select(sources_table).order_by(sources_table.c.source_id)

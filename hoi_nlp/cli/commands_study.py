@@ -119,7 +119,7 @@ def _print_run_summary(summary: dict, workspace_dir: Path) -> None:
     for name, report in ingest.get("files", {}).items():
         what = f"{report['turns']} turns" if report["kind"] == "transcript" else \
             f"{report['rows']} rows, {report['answers']} answers, {report['missing']} missing"
-        echo(f"  ingested {name}: {what} (new {report.get('new', 0)}, "
+        echo(f"  ingested {name}: {what} (new {report.get('new', 0)}, changed {report.get('changed', 0)}, "
              f"unchanged {report.get('unchanged', 0)})")
     seg = ingest.get("segmentation", {})
     coding = summary["coding"]

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "FileError", "FileReport", "IngestResult", "IngestSummary", "ingest_into_workspace", "ingest_study",
+    "FileError", "FileReport", "IngestResult", "IngestSummary", "gone_sources", "ingest_into_workspace",
+    "ingest_study",
 ]
 
 
@@ -78,6 +79,7 @@ class IngestSummary:
 
     result: IngestResult
     saved: dict[str, dict[str, int]] = field(default_factory=dict)
+    removed: dict[str, list[str]] = field(default_factory=dict)  # file -> ids of sources no longer in it
 
     def totals(self) -> dict[str, int]:
         """Summed new/changed/unchanged counts."""
@@ -97,11 +99,48 @@ def ingest_into_workspace(study_dir: Path, workspace: Workspace) -> IngestSummar
     by_id = {source.source_id: source for source in result.sources}
     for report in result.reports:
         summary.saved[report.path] = save_sources(workspace, [by_id[sid] for sid in report.source_ids])
+    summary.removed = remove_gone_sources(result, Path(study_dir).resolve(), workspace)
     record_run(
         workspace,
         run_id=f"ingest-{utcnow():%Y%m%dT%H%M%S%f}",
         stage="ingest",
         params={"study_dir": str(Path(study_dir).resolve())},
-        summary={"sources": len(result.sources), "errors": len(result.errors), **summary.totals()},
+        summary={"sources": len(result.sources), "errors": len(result.errors), **summary.totals(),
+                 "removed": sum(len(ids) for ids in summary.removed.values())},
     )
     return summary
+
+
+def gone_sources(result: IngestResult, study_dir: Path, stored: dict[str, str]) -> dict[str, list[str]]:
+    """Stored sources (``{id: file}``) the study folder no longer gives, by file: their file was read
+    and no longer yields them (a row deleted, an id or question id changed) or is no longer there (a
+    file deleted or renamed). A file that exists but could not be read keeps its sources."""
+    produced = {source.source_id for source in result.sources}
+    read = {report.path for report in result.reports}
+    gone: dict[str, list[str]] = {}
+    for source_id, path in sorted(stored.items()):
+        if source_id not in produced and (path in read or not (study_dir / path).exists()):
+            gone.setdefault(path, []).append(source_id)
+    return gone
+
+
+def remove_gone_sources(result: IngestResult, study_dir: Path, workspace: Workspace) -> dict[str, list[str]]:
+    """Remove the sources :func:`gone_sources` finds (with their segments and machine codes) and warn
+    about each file: the study then holds what its folder holds, so a withdrawn respondent or a
+    renamed transcript is not counted twice or kept in exports."""
+    from hoi_nlp.store import remove_sources, source_files
+
+    gone = gone_sources(result, study_dir, source_files(workspace, study=result.study))
+    if not gone:
+        return gone
+    remove_sources(workspace, [source_id for ids in gone.values() for source_id in ids])
+    for path, ids in gone.items():
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        why = "no longer gives" if path in {report.path for report in result.reports} else \
+            "is no longer in the study folder and no longer gives"
+        result.warnings.append(
+            f"{path} {why} {len(ids)} source(s) ingested before ({shown}): removed from the study "
+            "with their coding units and machine codes; analysts' decisions on them stay in the "
+            "decision log and apply again if the same text returns")
+        logger.info("removed %d source(s) of %s from the study", len(ids), path)
+    return gone

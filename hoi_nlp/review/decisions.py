@@ -253,10 +253,13 @@ def load_decisions(
     """Decisions in the order they were written, optionally filtered.
 
     Code ids are read through the study's codebook renames (rename, move, merge): a decision on
-    an old id counts for the code it became. The log itself is never rewritten.
+    an old id counts for the code it became. Decisions on units the study no longer holds (their
+    source's file or row was removed from the study folder) are left out: they stay in the log and
+    count again if the same unit returns. The log itself is never rewritten.
     """
     ensure_review_schema(workspace)
-    query = select(decisions_table).order_by(decisions_table.c.seq)
+    query = (select(decisions_table).order_by(decisions_table.c.seq)
+             .where(decisions_table.c.segment_id.in_(select(segments_table.c.segment_id))))
     if segment_id is not None:
         query = query.where(decisions_table.c.segment_id == segment_id)
     if segment_ids is not None:

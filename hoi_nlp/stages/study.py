@@ -171,6 +171,7 @@ def ingest_stage(study_dir: str | Path, workspace: Workspace) -> dict[str, Any]:
                                 **summary.saved.get(report.path, {})} for report in result.reports},
         "sources": len(result.sources),
         "totals": summary.totals(),
+        "removed": {path: len(ids) for path, ids in summary.removed.items()},
         "errors": [error.message for error in result.errors],
         "warnings": list(result.warnings),
     }

@@ -133,3 +133,37 @@ def test_reingest_into_workspace_is_idempotent(study_dir: Path, tmp_path: Path) 
     assert third.totals() == {"new": 0, "changed": 1, "unchanged": 5}
     stored = {s.source_id: s for s in load_sources(workspace)}
     assert len(stored) == 6 and stored["K02"].text.endswith("Henrik Madsen: En sidste ting.")
+
+
+def test_a_withdrawn_respondent_and_a_renamed_transcript_leave_the_study(study_dir: Path, tmp_path: Path,
+                                                                          helpers: object) -> None:
+    """The study holds what its folder holds: a deleted survey row (a respondent who withdrew) and a
+    renamed transcript are removed, not kept beside their new form, each named in a warning."""
+    workspace = Workspace.open(tmp_path / "ws", study="teststudie")
+    ingest_into_workspace(study_dir, workspace)
+    assert {"R05:1.2_kommentar", "K01"} <= {s.source_id for s in load_sources(workspace)}
+    helpers.write_xlsx(study_dir / "survey" / "eksport.xlsx", helpers.HEADER,  # type: ignore[attr-defined]
+                       [row for row in helpers.ROWS if row[0] != "R05"])  # type: ignore[attr-defined]
+    transcripts = study_dir / "transcripts"
+    (transcripts / "interview_timestamps.txt").rename(transcripts / "interview_ts.txt")
+    summary = ingest_into_workspace(study_dir, workspace)
+    stored = {s.source_id: s.path for s in load_sources(workspace)}
+    assert not any(sid.startswith("R05:") for sid in stored) and "K01" not in stored
+    assert stored["interview_ts"] == "transcripts/interview_ts.txt"
+    assert len(stored) == 5 and stored == {s.source_id: s.path for s in ingest_study(study_dir).sources}
+    assert summary.removed == {"survey/eksport.xlsx": ["R05:1.2_kommentar"],
+                               "transcripts/interview_timestamps.txt": ["K01"]}
+    warnings = "\n".join(summary.result.warnings)
+    assert "survey/eksport.xlsx no longer gives 1 source(s) ingested before (R05:1.2_kommentar)" in warnings
+    assert "transcripts/interview_timestamps.txt is no longer in the study folder" in warnings
+
+
+def test_a_file_that_cannot_be_read_keeps_its_sources(study_dir: Path, tmp_path: Path) -> None:
+    workspace = Workspace.open(tmp_path / "ws", study="teststudie")
+    ingest_into_workspace(study_dir, workspace)
+    before = {s.source_id for s in load_sources(workspace)}
+    (study_dir / "survey" / "eksport.xlsx").write_bytes(b"not a workbook")
+    (study_dir / "survey" / "schema.yaml").write_text("respondent_id: [", encoding="utf-8")
+    summary = ingest_into_workspace(study_dir, workspace)
+    assert summary.result.errors and summary.removed == {}
+    assert {s.source_id for s in load_sources(workspace)} == before
