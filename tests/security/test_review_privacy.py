@@ -174,6 +174,24 @@ def test_a_memo_on_a_code_is_shown_under_the_code_and_pseudonymised_for_reviewer
     assert "Birgitte fra Aarhus bruger samme ord" in chef.get(f"/segment/{segment.segment_id}").text
 
 
+def test_a_token_pattern_s_matched_words_are_not_shown_when_they_are_a_hidden_name(review_ws, reviewer):
+    """A codebook token pattern (``^aar…``) is described by the words it matched: where those are a
+    name, the "why" shows that a word pattern of the codebook matched, not the name."""
+    from hoi_nlp.records import CodeAssignment, Evidence
+    from hoi_nlp.store import load_segments, replace_assignments
+
+    segment = next(s for s in load_segments(review_ws, codable=True)
+                   if s.segment_id.startswith("int-b") and "Aarhus" in s.text)
+    start = segment.text.index("Aarhus")
+    found = CodeAssignment(segment_id=segment.segment_id, code_id=IT, confidence=0.6, method="rule",
+                           coder="hoi.rules.v1", codebook_version="1",
+                           evidence=(Evidence(start=start, end=start + 6, text="Aarhus", pattern="Aarhus"),))
+    replace_assignments(review_ws, [found], segment_ids=[segment.segment_id], coders=["hoi.rules.v1"])
+    page = reviewer.get(f"/segment/{segment.segment_id}").text
+    assert not names_in(page)
+    assert "a word pattern of the codebook" in page
+
+
 def test_an_open_blind_round_leaks_through_no_route(review_ws, security_codebook):
     from hoi_nlp.review.accounts import add_user
     from hoi_nlp.review.rounds import assign_round

@@ -242,10 +242,12 @@ def segment_extras(
             code_id, Why(code_id, codebook.code(code_id) if codebook.has_code(code_id) else None)
         )
         for ev in row["evidence"] or []:
-            words = masked(source.text, seg.start + int(ev["start"]), seg.start + int(ev["end"]), hidden)
+            start, end = seg.start + int(ev["start"]), seg.start + int(ev["end"])
+            words = masked(source.text, start, end, hidden)
             if words not in why.words:
                 why.words.append(words)
-            described = _pattern_words(str(ev.get("pattern", "")))
+            # a token pattern is described by the words it matched: the source's, hidden or not
+            described = _pattern_words("" if words != source.text[start:end] else str(ev.get("pattern", "")))
             if described not in why.matched:
                 why.matched.append(described)
         for name, score in (row["components"] or {}).items():
