@@ -164,3 +164,40 @@ def test_cp1252_txt_transcript(tmp_path: Path) -> None:
     source, turns = read_transcript(path, study="s", display="k4.txt")
     assert source.text == "I: Hvordan går det på tværs?\nD: Økonomien følger søjlerne."
     assert source.source_id == "k4" and len(turns) == 2
+
+
+def _run(text: str, *, bold: bool = False) -> str:
+    props = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    return f'<w:r>{props}<w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def test_docx_reads_tracked_changes_accepted_and_content_controls(tmp_path: Path, helpers: object) -> None:
+    body = (
+        f"<w:p>{_run('I:', bold=True)}{_run(' Er økonomien en barriere?')}</w:p>"
+        f"<w:p>{_run('D:', bold=True)}{_run(' Vi har')}"
+        f'<w:ins w:id="1" w:author="T">{_run(" IKKE")}</w:ins>'
+        f'<w:del w:id="2" w:author="T"><w:r><w:delText> SLETTET Per Hansen</w:delText></w:r></w:del>'
+        f"{_run(' fået')}"
+        f'<w:moveFrom w:id="3" w:author="T">{_run(" FLYTTET-FRA")}</w:moveFrom>'
+        f'<w:ins w:id="4" w:author="T">{_run(" økonomien til at hænge sammen")}</w:ins>'
+        f'<w:moveTo w:id="5" w:author="T">{_run(" på tværs")}</w:moveTo>'
+        f"<w:sdt><w:sdtPr><w:alias w:val='X'/></w:sdtPr><w:sdtContent>{_run(' i')}</w:sdtContent></w:sdt>"
+        f'<w:hyperlink w:anchor="x">{_run(" kommunen")}</w:hyperlink>'
+        f'<w:smartTag w:uri="u" w:element="place">{_run(" Fanø")}</w:smartTag>'
+        f'<w:fldSimple w:instr=" DATE ">{_run(" i dag")}</w:fldSimple>'
+        f'<w:commentRangeStart w:id="0"/>{_run(".")}<w:commentRangeEnd w:id="0"/>'
+        f'<w:r><w:commentReference w:id="0"/></w:r></w:p>'
+        f"<w:sdt><w:sdtPr/><w:sdtContent><w:p>{_run('I:', bold=True)}{_run(' Tak.')}</w:p>"
+        f"</w:sdtContent></w:sdt>"
+        f"<w:p><w:ins w:id=\"6\" w:author=\"T\">{_run('D', bold=True)}{_run(' Selv tak.')}</w:ins></w:p>"
+    )
+    path = helpers.make_docx_xml(tmp_path / "tracked.docx", body)
+    source, turns = read_transcript(path, study="s", display="transcripts/tracked.docx")
+    assert _spoken(source, turns) == [
+        ("I", "interviewer", None, "Er økonomien en barriere?"),
+        ("D", "respondent", None,
+         "Vi har IKKE fået økonomien til at hænge sammen på tværs i kommunen Fanø i dag."),
+        ("I", "interviewer", None, "Tak."),
+        ("D", "respondent", None, "Selv tak."),
+    ]
+    assert "SLETTET" not in source.text and "FLYTTET" not in source.text
