@@ -91,6 +91,9 @@ NOT_SPEAKERS = frozenset(
     }
 )
 MIN_UNKNOWN_LABEL_COUNT = 2
+# A one-off "Word: ..." line inside a turn is worth a warning only if what follows reads like speech
+# (not a table row "Indsats: Budget" or a list item "Fordele: tid").
+MIN_WORDS_OF_KEPT_LABEL_LINE = 4
 MAX_LABEL_CHARS = 40
 
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
@@ -129,11 +132,17 @@ class Turn:
 
 @dataclass(frozen=True)
 class SpeakerRoles:
-    """Which speaker labels are the interviewer's and which the respondent's."""
+    """Which speaker labels are the interviewer's and which the respondent's.
+
+    ``interviewer_labels``/``respondent_labels`` are the labels the metadata lists (as written there);
+    when both are listed, they are the complete list of the interview's speakers.
+    """
 
     interviewer: frozenset[str]
     respondent: frozenset[str]
     explicit_respondent: frozenset[str] = field(default_factory=frozenset)
+    interviewer_labels: tuple[str, ...] = ()
+    respondent_labels: tuple[str, ...] = ()
 
     def role(self, label: str) -> SpeakerRole:
         """Role of ``label``: explicit respondents, then interviewers, else respondent."""
@@ -146,6 +155,16 @@ class SpeakerRoles:
         """True if ``label`` is a listed or default speaker label."""
         key = label_key(label)
         return key in self.interviewer or key in self.respondent
+
+    @property
+    def complete(self) -> bool:
+        """True if both the interviewer's and the respondent's labels are listed (no other speakers)."""
+        return bool(self.interviewer_labels and self.respondent_labels)
+
+    def listed(self, label: str) -> bool:
+        """True if ``label`` is one of the listed labels."""
+        listed = (*self.interviewer_labels, *self.respondent_labels)
+        return label_key(label) in {label_key(item) for item in listed}
 
 
 def label_key(label: str) -> str:
@@ -173,6 +192,8 @@ def speaker_roles(
         interviewer=frozenset(map(label_key, interviewer)),
         respondent=frozenset(map(label_key, (*respondent, *DEFAULT_RESPONDENT_SPEAKERS))),
         explicit_respondent=frozenset(map(label_key, respondent)),
+        interviewer_labels=split_speakers(interviewer_speakers),
+        respondent_labels=respondent,
     )
 
 
@@ -212,27 +233,57 @@ def _roles_for(
     return speaker_roles(interviewer_speakers=interviewer_speakers, respondent_speakers=respondent_speakers)
 
 
+@dataclass(frozen=True)
+class ParsedTranscript:
+    """The turns of a transcript and the warnings about lines that may be read wrongly."""
+
+    turns: list[Turn]
+    warnings: list[str] = field(default_factory=list)
+
+
 def parse_turns(
     source: Source,
     *,
     interviewer_speakers: str | Iterable[str] | None = None,
     respondent_speakers: str | Iterable[str] | None = None,
 ) -> list[Turn]:
-    """Derive the speaker turns of an already-normalised transcript source.
+    """Derive the speaker turns of an already-normalised transcript source (see :func:`parse_transcript`)."""
+    parsed = parse_transcript(
+        source, interviewer_speakers=interviewer_speakers, respondent_speakers=respondent_speakers
+    )
+    for warning in parsed.warnings:
+        logger.warning("%s", warning)
+    return parsed.turns
+
+
+def parse_transcript(
+    source: Source,
+    *,
+    interviewer_speakers: str | Iterable[str] | None = None,
+    respondent_speakers: str | Iterable[str] | None = None,
+) -> ParsedTranscript:
+    """Derive the speaker turns of an already-normalised transcript source, with warnings.
 
     Speaker lists default to the source's ``interviewer_speakers``/``respondent_speakers`` attributes
-    (from the metadata sidecar), then to the built-in labels. Raises TranscriptError if no turn is found.
+    (from the metadata sidecar), then to the built-in labels. Raises TranscriptError if no turn is found,
+    or if both lists are given and a turn's label is in neither.
     """
     roles = _roles_for(source, interviewer_speakers, respondent_speakers)
     lines = _lines(source.text)
     matches = [LINE_RE.match(line) for _, line in lines]
     accepted = _accepted_labels(matches, roles)
     spans: list[_Span] = []
-    for (offset, line), match in zip(lines, matches, strict=True):
+    warnings: list[str] = []
+    for number, ((offset, line), match) in enumerate(zip(lines, matches, strict=True), start=1):
         if match and label_key(match.group("label")) in accepted:
             start = offset + match.end()
-            spans.append(_Span(match.group("label").strip(), _timestamp(match), start, offset + len(line)))
+            spans.append(
+                _Span(match.group("label").strip(), _timestamp(match), start, offset + len(line), number)
+            )
         elif spans and line.strip():
+            if _looks_like_a_missed_turn(match, line):
+                label = match.group("label").strip()
+                warnings.append(_kept_label_warning(source, roles, label, number, spans))
             span = spans[-1]
             if span.start == span.end:  # label alone on its line: the utterance starts here
                 span.start = offset + len(line) - len(line.lstrip())
@@ -240,10 +291,64 @@ def parse_turns(
     spoken = [span for span in spans if span.start != span.end]
     if not spoken:
         raise _no_turns_error(source)
-    return [
+    warnings[:0] = _check_unlisted_speakers(source, roles, spoken)
+    turns = [
         Turn(index, span.label, roles.role(span.label), span.timestamp, span.start, span.end)
         for index, span in enumerate(spoken)
     ]
+    return ParsedTranscript(turns, warnings)
+
+
+def _looks_like_a_missed_turn(match: re.Match[str] | None, line: str) -> bool:
+    """True for a line like ``Borgmester: Må jeg lige tilføje ...`` whose label was not taken as a speaker."""
+    if match is None or label_key(match.group("label")) in NOT_SPEAKERS:
+        return False
+    return len(line[match.end() :].split()) >= MIN_WORDS_OF_KEPT_LABEL_LINE
+
+
+def _check_unlisted_speakers(source: Source, roles: SpeakerRoles, spoken: list[_Span]) -> list[str]:
+    """Refuse a turn whose label the complete speaker lists leave out; else warn about unknown labels.
+
+    A speaker that is in no list would be coded as the respondent: with both lists given that is
+    an error (a co-interviewer must never be coded as the respondent), else a warning.
+    """
+    unknown: dict[str, list[int]] = {}
+    for index, span in enumerate(spoken, start=1):
+        if roles.complete and not roles.listed(span.label):
+            raise _unlisted_speaker_error(source, roles, span, index)
+        if not roles.known(span.label):
+            unknown.setdefault(span.label, []).append(index)
+    return [
+        f"{source.path}: speaker '{label}' (turns {', '.join(map(str, numbers))}) is in neither "
+        "interviewer_speakers nor respondent_speakers, so its turns are treated as the respondent's "
+        f"and coded; if '{label}' is an interviewer, add it to interviewer_speakers in metadata.csv"
+        for label, numbers in unknown.items()
+    ]
+
+
+def _unlisted_speaker_error(source: Source, roles: SpeakerRoles, span: _Span, number: int) -> TranscriptError:
+    return TranscriptError(
+        f"turn {number} has the speaker label '{span.label}', which is in neither interviewer_speakers "
+        f"({', '.join(roles.interviewer_labels)}) nor respondent_speakers "
+        f"({', '.join(roles.respondent_labels)}) of the metadata",
+        path=source.path,
+        where=f"line {span.line}",
+        hint=f"add '{span.label}' to interviewer_speakers (its turns are not coded) or to "
+        "respondent_speakers (coded) in this file's row of metadata.csv, then ingest again",
+    )
+
+
+def _kept_label_warning(
+    source: Source, roles: SpeakerRoles, label: str, number: int, spans: list[_Span]
+) -> str:
+    previous = spans[-1]
+    role = "the respondent's" if roles.role(previous.label) == "respondent" else "the interviewer's"
+    return (
+        f"{source.path} (line {number}): '{label}:' looks like a speaker label, but '{label}' is no known "
+        f"speaker and starts only this line, so the line is kept in the turn of '{previous.label}' "
+        f"(line {previous.line}) as {role} words; if '{label}' speaks here, add it to "
+        "interviewer_speakers (not coded) or respondent_speakers (coded) in metadata.csv"
+    )
 
 
 @dataclass
@@ -252,6 +357,7 @@ class _Span:
     timestamp: str | None
     start: int
     end: int
+    line: int  # 1-based line of the label
 
 
 def _no_turns_error(source: Source) -> TranscriptError:
@@ -299,7 +405,24 @@ def read_transcript(
     interview_id: str | None = None,
     attributes: dict[str, str] | None = None,
 ) -> tuple[Source, list[Turn]]:
-    """Read one transcript into a Source (kind "transcript") and its turns."""
+    """Read one transcript into a Source (kind "transcript") and its turns (warnings are logged)."""
+    source, parsed = read_transcript_parsed(
+        path, study=study, display=display, interview_id=interview_id, attributes=attributes
+    )
+    for warning in parsed.warnings:
+        logger.warning("%s", warning)
+    return source, parsed.turns
+
+
+def read_transcript_parsed(
+    path: Path,
+    *,
+    study: str,
+    display: str,
+    interview_id: str | None = None,
+    attributes: dict[str, str] | None = None,
+) -> tuple[Source, ParsedTranscript]:
+    """Read one transcript into a Source (kind "transcript") and its turns with their warnings."""
     text = read_transcript_text(path, display=display)
     source_id = interview_id or path.stem
     source = Source(
@@ -312,9 +435,9 @@ def read_transcript(
         respondent_id=source_id,
         attributes=dict(attributes or {}),
     )
-    turns = parse_turns(source)
-    logger.info("%s: %d turns", display, len(turns))
-    return source, turns
+    parsed = parse_transcript(source)
+    logger.info("%s: %d turns", display, len(parsed.turns))
+    return source, parsed
 
 
 def _transcript_metadata(
@@ -353,15 +476,16 @@ def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path
         if meta is None and metadata:
             result.warnings.append(f"{display}: no row in the metadata sidecar; ingested without attributes")
         try:
-            source, turns = read_transcript(
+            source, parsed = read_transcript_parsed(
                 path,
                 study=result.study,
                 display=display,
                 interview_id=meta.interview_id if meta else None,
                 attributes=meta.attributes if meta else None,
             )
-            result.add(FileReport(path=display, kind="transcript", turns=len(turns)), [source])
-            result.turns[source.source_id] = turns
+            result.add(FileReport(path=display, kind="transcript", turns=len(parsed.turns)), [source])
+            result.turns[source.source_id] = parsed.turns
+            result.warnings.extend(parsed.warnings)
         except HoiError as exc:
             record_error(result, display, exc)
         if bar is not None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hoi_nlp.errors import TranscriptError
-from hoi_nlp.ingest.transcript import Turn, parse_turns, read_transcript
+from hoi_nlp.ingest.transcript import Turn, parse_transcript, parse_turns, read_transcript
 from hoi_nlp.records import Source, content_hash
 
 
@@ -201,3 +201,54 @@ def test_docx_reads_tracked_changes_accepted_and_content_controls(tmp_path: Path
         ("D", "respondent", None, "Selv tak."),
     ]
     assert "SLETTET" not in source.text and "FLYTTET" not in source.text
+
+
+CO_INTERVIEWER = (
+    "I: Velkommen til interviewet.\n"
+    "D: Tak. Vi har arbejdet med helhedsorienterede indsatser siden 2019.\n"
+    "Mads: Må jeg spørge ind til økonomien på tværs af forvaltningerne?\n"
+    "D: Økonomien ligger i søjlerne.\n"
+    "Mads: Hvordan har I så løst det i praksis?\n"
+    "D: Vi har lavet en fælles pulje."
+)
+
+
+def test_turn_of_a_speaker_the_listed_speakers_leave_out_is_an_error() -> None:
+    source = _source(CO_INTERVIEWER, interviewer_speakers="I", respondent_speakers="D")
+    with pytest.raises(TranscriptError) as caught:
+        parse_turns(source)
+    message = str(caught.value)
+    assert "transcripts/k1.txt (line 3): turn 3 has the speaker label 'Mads'" in message
+    assert "interviewer_speakers (I)" in message and "respondent_speakers (D)" in message
+    assert "add 'Mads' to interviewer_speakers" in message and "metadata.csv" in message
+    listed = _source(CO_INTERVIEWER, interviewer_speakers="I|Mads", respondent_speakers="D")
+    assert [t.speaker_role for t in parse_turns(listed)] == ["interviewer", "respondent"] * 3
+
+
+def test_unknown_speaker_without_complete_lists_is_coded_as_respondent_with_a_warning() -> None:
+    parsed = parse_transcript(_source(CO_INTERVIEWER, interviewer_speakers="I"))
+    respondent = [t.speaker for t in parsed.turns if t.speaker_role == "respondent"]
+    assert respondent == ["D", "Mads", "D", "Mads", "D"]
+    assert parsed.warnings == [
+        "transcripts/k1.txt: speaker 'Mads' (turns 3, 5) is in neither interviewer_speakers nor "
+        "respondent_speakers, so its turns are treated as the respondent's and coded; if 'Mads' is an "
+        "interviewer, add it to interviewer_speakers in metadata.csv"
+    ]
+
+
+def test_one_off_speaker_line_kept_in_the_previous_turn_is_warned_about() -> None:
+    source = _source(
+        "I: Kan du beskrive samarbejdet med regionen?\n"
+        "R: Det går bedre nu.\n"
+        "Borgmester: Må jeg lige tilføje, at byrådet har bakket op hele vejen?\n"
+        "Indsats: Budget\n"
+        "I: Selvfølgelig."
+    )
+    parsed = parse_transcript(source)
+    assert [t.speaker for t in parsed.turns] == ["I", "R", "I"]
+    assert len(parsed.warnings) == 1  # the table-like line 'Indsats: Budget' is not worth one
+    assert parsed.warnings[0].startswith(
+        "transcripts/k1.txt (line 3): 'Borgmester:' looks like a speaker label, but 'Borgmester' is no "
+        "known speaker and starts only this line, so the line is kept in the turn of 'R' (line 2) as the "
+        "respondent's words; if 'Borgmester' speaks here, add it to interviewer_speakers"
+    )
