@@ -2,7 +2,10 @@
 
 A turn starts at a line with a speaker label and a colon (``I:``, ``Interviewer:``, ``Int.:``,
 ``D:``, ``Anne:``, ``Henrik Madsen:``), optionally with a timestamp (``[00:12:34]``, ``(00:12)``,
-``00:12:34``) before or after the label. Lines without a label continue the previous turn; lines
+``00:12:34``) before or after the label, or at a line that is a speaker label alone (a bold
+``Interviewer`` paragraph, Word's ``00:00:05 Taler 1``) when the label is listed in the metadata,
+is a speaker with a colon elsewhere in the file, or occurs twice as a built-in label or after a
+timestamp; the utterance is then the next line. Lines without a label continue the previous turn; lines
 before the first turn (title, date) stay in the text but belong to no turn. Turn offsets point
 into ``source.text`` so that ``source.text[turn.start:turn.end]`` is exactly the utterance.
 """
@@ -111,7 +114,14 @@ LINE_RE = re.compile(
     rf"(?P<label>{_LABEL})[ \t]*(?:(?:{_bracketed('t2')})[ \t]*)?:"
     rf"(?:[ \t]*(?:{_bracketed('t3')}|(?P<t3n>{_TS_SECONDS}))(?=\s|$)[ \t]*[-–]?)?[ \t]*"
 )
-_TS_GROUPS = ("t1b", "t1p", "t1n", "t2b", "t2p", "t3b", "t3p", "t3n")
+# A label alone on its line, without a colon (a bold "Interviewer" paragraph; Word/Teams transcription's
+# "00:00:05 Taler 1"), the utterance on the next line. Taken as a turn only when the label is listed in
+# the metadata, or is a built-in label, or follows a timestamp, and then only if it occurs twice or more.
+BARE_LABEL_RE = re.compile(
+    rf"^[ \t]*(?:(?:{_bracketed('t1')}|(?P<t1n>{_TS}))[ \t]*[-–]?[ \t]*)?"
+    rf"(?P<label>{_LABEL})[ \t]*(?:{_bracketed('t2')}|(?P<t2n>{_TS_SECONDS}))?[ \t]*$"
+)
+_TS_GROUPS = ("t1b", "t1p", "t1n", "t2b", "t2p", "t2n", "t3b", "t3p", "t3n")
 
 
 @dataclass(frozen=True)
@@ -217,8 +227,36 @@ def _accepted_labels(matches: list[re.Match[str] | None], roles: SpeakerRoles) -
     return accepted
 
 
+def _bare_label_matches(
+    lines: list[tuple[int, str]], colon_matches: list[re.Match[str] | None], roles: SpeakerRoles,
+    speakers: set[str],
+) -> list[re.Match[str] | None]:
+    """Per line, a label alone on it (no colon) that starts a turn, else None (see BARE_LABEL_RE).
+
+    ``speakers`` are the labels already taken as speakers with a colon in this transcript.
+    """
+    matches = [
+        None if colon else BARE_LABEL_RE.match(line)
+        for (_, line), colon in zip(lines, colon_matches, strict=True)
+    ]
+    counts = Counter(label_key(m.group("label")) for m in matches if m)
+    return [m if m and _bare_label_is_a_speaker(m, counts, roles, speakers) else None for m in matches]
+
+
+def _bare_label_is_a_speaker(
+    match: re.Match[str], counts: Counter[str], roles: SpeakerRoles, speakers: set[str]
+) -> bool:
+    key = label_key(match.group("label"))
+    if roles.listed(key) or key in speakers:
+        return True
+    if key in NOT_SPEAKERS or counts[key] < MIN_UNKNOWN_LABEL_COUNT:
+        return False
+    return roles.known(key) or _timestamp(match) is not None
+
+
 def _timestamp(match: re.Match[str]) -> str | None:
-    return next((match.group(name) for name in _TS_GROUPS if match.group(name)), None)
+    groups = match.groupdict()
+    return next((groups[name] for name in _TS_GROUPS if groups.get(name)), None)
 
 
 def _roles_for(
@@ -272,6 +310,11 @@ def parse_transcript(
     lines = _lines(source.text)
     matches = [LINE_RE.match(line) for _, line in lines]
     accepted = _accepted_labels(matches, roles)
+    bare = _bare_label_matches(lines, matches, roles, accepted)
+    for number, bare_match in enumerate(bare):
+        if bare_match:
+            matches[number] = bare_match
+            accepted.add(label_key(bare_match.group("label")))
     spans: list[_Span] = []
     warnings: list[str] = []
     for number, ((offset, line), match) in enumerate(zip(lines, matches, strict=True), start=1):
@@ -290,7 +333,7 @@ def parse_transcript(
             span.end = offset + len(line)
     spoken = [span for span in spans if span.start != span.end]
     if not spoken:
-        raise _no_turns_error(source)
+        raise _no_turns_error(source, roles)
     warnings[:0] = _check_unlisted_speakers(source, roles, spoken)
     turns = [
         Turn(index, span.label, roles.role(span.label), span.timestamp, span.start, span.end)
@@ -360,14 +403,24 @@ class _Span:
     line: int  # 1-based line of the label
 
 
-def _no_turns_error(source: Source) -> TranscriptError:
+def _no_turns_error(source: Source, roles: SpeakerRoles) -> TranscriptError:
     first = [line.strip()[:80] for line in source.text.split("\n") if line.strip()][:3]
     shown = " | ".join(repr(line) for line in first) or "(no text)"
+    layouts = (
+        "start every turn with a speaker label and a colon ('I: ...', optionally after a timestamp "
+        "'[00:00:05] I: ...'), or put the label alone on its own line ('Interviewer', or "
+        "'00:00:05 Taler 1') with the words on the next line"
+    )
+    listed = (*roles.interviewer_labels, *roles.respondent_labels)
+    if listed:
+        hint = (
+            f"the speaker labels listed in metadata.csv ({', '.join(listed)}) start no line in either "
+            f"layout: {layouts}; check that the labels are written as in the transcript"
+        )
+    else:
+        hint = f"{layouts}; or list the labels in metadata.csv (interviewer_speakers, respondent_speakers)"
     return TranscriptError(
-        f"no speaker turns recognised; the first paragraphs are: {shown}",
-        path=source.path,
-        hint="start every turn with a speaker label and a colon (e.g. 'I: ...' and 'D: ...'), "
-        "or list the labels in metadata.csv (interviewer_speakers, respondent_speakers)",
+        f"no speaker turns recognised; the first paragraphs are: {shown}", path=source.path, hint=hint
     )
 
 

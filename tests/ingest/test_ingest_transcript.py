@@ -252,3 +252,70 @@ def test_one_off_speaker_line_kept_in_the_previous_turn_is_warned_about() -> Non
         "known speaker and starts only this line, so the line is kept in the turn of 'R' (line 2) as the "
         "respondent's words; if 'Borgmester' speaks here, add it to interviewer_speakers"
     )
+
+
+def test_docx_bold_label_alone_in_its_paragraph_starts_a_turn(docx_factory: Callable[..., Path]) -> None:
+    path = docx_factory(
+        "bold_alone.docx",
+        [("Interviewer", ""), "Hvordan er samarbejdet med jobcentret?", ("Direktør", ""),
+         "Samarbejdet er blevet meget bedre.", "Interviewer: Tak for det.", ("Direktør", ""), "Selv tak."],
+    )
+    attributes = {"interviewer_speakers": "Interviewer", "respondent_speakers": "Direktør"}
+    source, turns = read_transcript(path, study="s", display="bold_alone.docx", attributes=attributes)
+    assert _spoken(source, turns) == [
+        ("Interviewer", "interviewer", None, "Hvordan er samarbejdet med jobcentret?"),
+        ("Direktør", "respondent", None, "Samarbejdet er blevet meget bedre."),
+        ("Interviewer", "interviewer", None, "Tak for det."),
+        ("Direktør", "respondent", None, "Selv tak."),
+    ]
+
+
+def test_label_alone_without_colon_of_a_speaker_of_the_file_starts_a_turn() -> None:
+    source = _source(
+        "Interviewer: Hvem er med?\nDirektør: Mig.\nInterviewer\nTak for det.\nDirektør: Selv tak."
+    )
+    assert _spoken(source, parse_turns(source))[2] == ("Interviewer", "interviewer", None, "Tak for det.")
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_word_transcription_layout_timestamp_and_label_then_text(listed: bool) -> None:
+    text = (
+        "00:00:00 Taler 1\nHvordan er samarbejdet?\n\n00:00:05 Taler 2\nDet er blevet bedre.\n\n"
+        "00:00:09 Taler 1\nOg økonomien?\n\n00:00:15 Taler 2\nDen ligger i søjlerne."
+    )
+    attributes = {"interviewer_speakers": "Taler 1", "respondent_speakers": "Taler 2"} if listed else {}
+    source = _source(text, **attributes)
+    spoken = _spoken(source, parse_turns(source))
+    assert [(speaker, timestamp, words) for speaker, _, timestamp, words in spoken] == [
+        ("Taler 1", "00:00:00", "Hvordan er samarbejdet?"),
+        ("Taler 2", "00:00:05", "Det er blevet bedre."),
+        ("Taler 1", "00:00:09", "Og økonomien?"),
+        ("Taler 2", "00:00:15", "Den ligger i søjlerne."),
+    ]
+    assert spoken[0][1] == ("interviewer" if listed else "respondent")
+
+
+def test_ordinary_short_lines_are_never_taken_for_bare_labels() -> None:
+    source = _source(
+        "Indledning\nI: Hvordan går det?\nD: Godt.\nAnne\nJa\nSøren Kierkegaard\nmen også økonomien.\n"
+        "Indledning\nI: Tak."
+    )
+    turns = parse_turns(source)
+    assert [t.speaker for t in turns] == ["I", "D", "I"]
+    assert source.text[turns[1].start : turns[1].end] == (
+        "Godt.\nAnne\nJa\nSøren Kierkegaard\nmen også økonomien.\nIndledning"
+    )
+
+
+def test_no_turns_hint_says_the_expected_layout_when_the_labels_are_listed() -> None:
+    source = _source(
+        "Referat\nInterviewer - Hvordan går det?\nDirektør - Godt.",
+        interviewer_speakers="Interviewer",
+        respondent_speakers="Direktør",
+    )
+    with pytest.raises(TranscriptError) as caught:
+        parse_turns(source)
+    message = str(caught.value)
+    assert "the speaker labels listed in metadata.csv (Interviewer, Direktør) start no line" in message
+    assert "a colon ('I: ...'" in message and "'00:00:05 Taler 1'" in message
+    assert "or list the labels in metadata.csv" not in message
