@@ -121,6 +121,7 @@ BARE_LABEL_RE = re.compile(
     rf"^[ \t]*(?:(?:{_bracketed('t1')}|(?P<t1n>{_TS}))[ \t]*[-–]?[ \t]*)?"
     rf"(?P<label>{_LABEL})[ \t]*(?:{_bracketed('t2')}|(?P<t2n>{_TS_SECONDS}))?[ \t]*$"
 )
+TIMESTAMP_ALONE_RE = re.compile(rf"^[ \t]*(?:{_bracketed('t1')}|(?P<t1n>{_TS_SECONDS}))[ \t]*$")
 _TS_GROUPS = ("t1b", "t1p", "t1n", "t2b", "t2p", "t2n", "t3b", "t3p", "t3n")
 
 
@@ -315,22 +316,9 @@ def parse_transcript(
         if bare_match:
             matches[number] = bare_match
             accepted.add(label_key(bare_match.group("label")))
-    spans: list[_Span] = []
     warnings: list[str] = []
-    for number, ((offset, line), match) in enumerate(zip(lines, matches, strict=True), start=1):
-        if match and label_key(match.group("label")) in accepted:
-            start = offset + match.end()
-            spans.append(
-                _Span(match.group("label").strip(), _timestamp(match), start, offset + len(line), number)
-            )
-        elif spans and line.strip():
-            if _looks_like_a_missed_turn(match, line):
-                label = match.group("label").strip()
-                warnings.append(_kept_label_warning(source, roles, label, number, spans))
-            span = spans[-1]
-            if span.start == span.end:  # label alone on its line: the utterance starts here
-                span.start = offset + len(line) - len(line.lstrip())
-            span.end = offset + len(line)
+    starts = [m if m and label_key(m.group("label")) in accepted else None for m in matches]
+    spans = _spans(source, roles, lines, starts, matches, warnings)
     spoken = [span for span in spans if span.start != span.end]
     if not spoken:
         raise _no_turns_error(source, roles)
@@ -340,6 +328,50 @@ def parse_transcript(
         for index, span in enumerate(spoken)
     ]
     return ParsedTranscript(turns, warnings)
+
+
+def _spans(
+    source: Source,
+    roles: SpeakerRoles,
+    lines: list[tuple[int, str]],
+    starts: list[re.Match[str] | None],
+    matches: list[re.Match[str] | None],
+    warnings: list[str],
+) -> list[_Span]:
+    """Turn spans: a line in ``starts`` opens one, other lines continue it.
+
+    A timestamp alone on its line (``[00:00:12]``) belongs to no turn: it is the next turn's
+    timestamp (or that of a label alone on the line before it).
+    """
+    spans: list[_Span] = []
+    pending: str | None = None
+    rows = zip(lines, starts, matches, strict=True)
+    for number, ((offset, line), start, match) in enumerate(rows, start=1):
+        alone = TIMESTAMP_ALONE_RE.match(line)
+        if start:
+            timestamp = _timestamp(start) or pending
+            label = start.group("label").strip()
+            spans.append(_Span(label, timestamp, offset + start.end(), offset + len(line), number))
+            pending = None
+        elif alone:
+            if spans and spans[-1].start == spans[-1].end and spans[-1].timestamp is None:
+                spans[-1].timestamp = _timestamp(alone)
+            else:
+                pending = _timestamp(alone)
+        elif spans and line.strip():
+            if _looks_like_a_missed_turn(match, line):
+                label = match.group("label").strip()
+                warnings.append(_kept_label_warning(source, roles, label, number, spans))
+            _continue_span(spans[-1], offset, line)
+            pending = None
+    return spans
+
+
+def _continue_span(span: _Span, offset: int, line: str) -> None:
+    """Extend ``span`` over ``line`` (its first line of words if the label stood alone)."""
+    if span.start == span.end:  # label alone on its line: the utterance starts here
+        span.start = offset + len(line) - len(line.lstrip())
+    span.end = offset + len(line)
 
 
 def _looks_like_a_missed_turn(match: re.Match[str] | None, line: str) -> bool:

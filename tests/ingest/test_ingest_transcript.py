@@ -319,3 +319,16 @@ def test_no_turns_hint_says_the_expected_layout_when_the_labels_are_listed() -> 
     assert "the speaker labels listed in metadata.csv (Interviewer, Direktør) start no line" in message
     assert "a colon ('I: ...'" in message and "'00:00:05 Taler 1'" in message
     assert "or list the labels in metadata.csv" not in message
+
+
+def test_timestamp_alone_on_its_line_is_the_next_turns_timestamp() -> None:
+    source = _source(
+        "[00:00:05]\nI: Hvordan er samarbejdet?\n[00:00:12]\nD: Det er blevet bedre.\n(00:01:00)\n"
+        "I:\n00:01:02\nOg økonomien?\nD: Den ligger i søjlerne.\n[00:01:30]\nOg sådan er det."
+    )
+    assert _spoken(source, parse_turns(source)) == [
+        ("I", "interviewer", "00:00:05", "Hvordan er samarbejdet?"),
+        ("D", "respondent", "00:00:12", "Det er blevet bedre."),
+        ("I", "interviewer", "00:01:00", "Og økonomien?"),
+        ("D", "respondent", None, "Den ligger i søjlerne.\n[00:01:30]\nOg sådan er det."),
+    ]
