@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hoi_nlp.errors import TranscriptError
+from hoi_nlp.errors import IngestError, TranscriptError
 from hoi_nlp.ingest.transcript import Turn, parse_transcript, parse_turns, read_transcript
 from hoi_nlp.records import Source, content_hash
 
@@ -332,3 +332,20 @@ def test_timestamp_alone_on_its_line_is_the_next_turns_timestamp() -> None:
         ("I", "interviewer", "00:01:00", "Og økonomien?"),
         ("D", "respondent", None, "Den ligger i søjlerne.\n[00:01:30]\nOg sådan er det."),
     ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_txt_transcript_with_bom(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "int_d.txt"
+    text = "I: Hvad er jeres største barriere?\r\nD: Økonomien – den følger søjlerne.\r\n"
+    path.write_bytes("\ufeff".encode(encoding) + text.encode(encoding))  # as Notepad's "Unicode" saves
+    source, turns = read_transcript(path, study="s", display="transcripts/int_d.txt")
+    assert source.text == "I: Hvad er jeres største barriere?\nD: Økonomien – den følger søjlerne."
+    assert [t.speaker for t in turns] == ["I", "D"]
+
+
+def test_damaged_utf16_txt_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "int_e.txt"
+    path.write_bytes("\ufeffI: Hej".encode("utf-16-le") + b"\x00")  # an odd byte at the end
+    with pytest.raises(IngestError, match=r"int_e\.txt: the file starts like UTF-16 text but is damaged"):
+        read_transcript(path, study="s", display="int_e.txt")
