@@ -22,7 +22,7 @@ from pathlib import Path
 from hoi_nlp import progress
 from hoi_nlp.errors import HoiError, IngestError, TranscriptError
 from hoi_nlp.ingest.files import decode_text, read_bytes
-from hoi_nlp.ingest.metadata import TranscriptMeta, find_metadata, load_metadata
+from hoi_nlp.ingest.metadata import TranscriptMeta, find_metadata, load_metadata, match_files
 from hoi_nlp.ingest.normalize import normalize_text
 from hoi_nlp.ingest.result import FileReport, IngestResult, record_error, relative, study_files
 from hoi_nlp.records import Source, SpeakerRole, content_hash
@@ -527,38 +527,43 @@ def read_transcript_parsed(
 
 def _transcript_metadata(
     result: IngestResult, folder: Path, study_dir: Path, files: list[Path]
-) -> dict[str, TranscriptMeta] | None:
+) -> tuple[dict[str, TranscriptMeta], bool] | None:
+    """The sidecar's rows by transcript file name and whether the sidecar has rows; None if it is bad."""
     sidecar = find_metadata(folder)
     if sidecar is None:
         if files:
             result.warnings.append(
                 f"{relative(folder, study_dir)}: no metadata.csv; transcripts get no attributes"
             )
-        return {}
+        return {}, False
     try:
         metadata = load_metadata(sidecar, display=relative(sidecar, study_dir))
     except HoiError as exc:
         record_error(result, relative(sidecar, study_dir), exc)
         return None
-    names = {path.name for path in files}
-    for name in sorted(set(metadata) - names):
-        result.warnings.append(f"{relative(sidecar, study_dir)}: file '{name}' is listed but does not exist")
-    return metadata
+    matched, missing = match_files(metadata, [path.name for path in files])
+    for name, closest in sorted(missing.items()):
+        guess = f"; did you mean '{closest}'?" if closest else ""
+        result.warnings.append(
+            f"{relative(sidecar, study_dir)}: file '{name}' is listed but does not exist{guess}"
+        )
+    return matched, bool(metadata)
 
 
 def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path,
                              bar: progress.Stage | None = None) -> None:
     """Read every interview in ``transcripts/`` with its metadata sidecar (the "transcript" material)."""
     files = study_files(folder, TRANSCRIPT_SUFFIXES)
-    metadata = _transcript_metadata(result, folder, study_dir, files)
-    if metadata is None:
+    sidecar = _transcript_metadata(result, folder, study_dir, files)
+    if sidecar is None:
         return
+    metadata, has_rows = sidecar
     if not files:
         result.warnings.append(f"{relative(folder, study_dir)}: no .docx or .txt transcripts found")
     for path in files:
         display = relative(path, study_dir)
         meta = metadata.get(path.name)
-        if meta is None and metadata:
+        if meta is None and has_rows:
             result.warnings.append(f"{display}: no row in the metadata sidecar; ingested without attributes")
         try:
             source, parsed = read_transcript_parsed(
