@@ -1,16 +1,33 @@
-"""Paragraph text of a .docx transcript, in document order, tables included, media never unpacked."""
+"""Paragraph text of a .docx transcript, in document order, tables included, media never unpacked.
+
+The text is Word's "accept all changes" view: tracked insertions (``w:ins``) and moves' new places
+(``w:moveTo``) are read, deletions (``w:del``) and moves' old places (``w:moveFrom``) are not.
+Content controls (``w:sdt``, in a paragraph or around paragraphs), hyperlinks, smart tags and
+simple fields are read as the text Word shows; comments are not part of the body and stay out.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from docx.oxml.ns import qn
 
 from hoi_nlp.errors import IngestError
 from hoi_nlp.ingest.files import check_office_zip, text_parts_only
 
 MAX_LABEL_CHARS = 40
 _LABEL_ONLY_RE = re.compile(r"^[\[(]?[\d:.,]*[\])]?\s*[A-ZÆØÅ][\wæøåÆØÅ.' -]{0,38}\s*[\[(]?[\d:.,]*[\])]?$")
+# Paragraph-level elements whose runs Word shows (w:del, w:moveFrom, w:sdtPr, w:pPr ... are skipped).
+_RUN_CONTAINERS = frozenset(
+    qn(tag)
+    for tag in ("w:ins", "w:moveTo", "w:hyperlink", "w:smartTag", "w:fldSimple", "w:customXml", "w:sdt",
+                "w:sdtContent", "w:dir", "w:bdo")
+)
+# Body-level elements that wrap paragraphs and tables: content controls and custom XML.
+_BLOCK_CONTAINERS = frozenset(qn(tag) for tag in ("w:sdt", "w:sdtContent", "w:customXml"))
 
 
 def docx_paragraphs(path: Path, *, display: str) -> list[str]:
@@ -22,7 +39,7 @@ def docx_paragraphs(path: Path, *, display: str) -> list[str]:
         buffer = text_parts_only(archive, display=display)
     try:
         document = docx.Document(buffer)
-        blocks = list(document.iter_inner_content())
+        body = document.element.body
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors ... on damaged files
         raise IngestError(
             f"the document cannot be opened: {exc.__class__.__name__}: {exc}",
@@ -30,30 +47,60 @@ def docx_paragraphs(path: Path, *, display: str) -> list[str]:
             hint="open it in Word and save it again as .docx",
         ) from exc
     paragraphs: list[str] = []
-    for block in blocks:
-        if isinstance(block, Table):
-            paragraphs.extend(_table_paragraphs(block))
+    for block in _blocks(body):
+        if block.tag == qn("w:tbl"):
+            paragraphs.extend(_table_paragraphs(Table(block, document)))
         else:
             paragraphs.append(paragraph_text(block))
     return paragraphs
 
 
+def _blocks(container: Any) -> Iterator[Any]:
+    """The ``w:p`` and ``w:tbl`` elements of a body or cell in order, content controls opened."""
+    for child in container.iterchildren():
+        if child.tag in (qn("w:p"), qn("w:tbl")):
+            yield child
+        elif child.tag in _BLOCK_CONTAINERS:
+            yield from _blocks(child)
+
+
+def _visible_runs(element: Any) -> Iterator[Any]:
+    """The ``w:r`` elements of a paragraph that Word shows with all changes accepted, in order."""
+    for child in element.iterchildren():
+        if child.tag == qn("w:r"):
+            yield child
+        elif child.tag in _RUN_CONTAINERS:
+            yield from _visible_runs(child)
+
+
+def _is_bold(run: Any) -> bool:
+    from docx.text.run import Run
+
+    return bool(Run(run, None).bold)
+
+
 def paragraph_text(paragraph: Any) -> str:
-    """Text of a paragraph; ``**Anne** Ja, ...`` (a bold label without colon) becomes ``Anne: Ja, ...``."""
-    text: str = paragraph.text
+    """Text of a ``w:p``; ``**Anne** Ja, ...`` (a bold label without colon) becomes ``Anne: Ja, ...``."""
+    runs = [(run.text, _is_bold(run)) for run in _visible_runs(paragraph)]
+    text = "".join(run_text for run_text, _ in runs)
     bold = ""
-    for run in paragraph.runs:
-        if run.bold or (bold and not run.text.strip()):
-            bold += run.text
+    for run_text, is_bold in runs:
+        if is_bold or (bold and not run_text.strip()):
+            bold += run_text
         else:
             break
     label = bold.strip()
-    rest = text[len(bold) :] if text.startswith(bold) else ""
+    rest = text[len(bold) :]
     if not label or not rest.strip() or label.endswith(":") or rest.lstrip().startswith(":"):
         return text
     if _LABEL_ONLY_RE.match(label):
         return f"{label}: {rest.lstrip()}"
     return text
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell's paragraphs joined by newlines (nested tables left out, as python-docx's cell.text)."""
+    return "\n".join(paragraph_text(block) for block in _blocks(cell._tc) if block.tag == qn("w:p"))
 
 
 def _table_paragraphs(table: Any) -> list[str]:
@@ -64,7 +111,7 @@ def _table_paragraphs(table: Any) -> list[str]:
         for cell in row.cells:
             if id(cell._tc) not in seen:  # merged cells repeat
                 seen.add(id(cell._tc))
-                cells.append(cell.text.strip())
+                cells.append(_cell_text(cell).strip())
         first, rest = (cells[0], [c for c in cells[1:] if c]) if cells else ("", [])
         if (
             rest

@@ -6,6 +6,7 @@ any parser (openpyxl, python-docx, csv) sees the bytes.
 
 from __future__ import annotations
 
+import codecs
 import io
 import zipfile
 import zlib
@@ -39,8 +40,21 @@ def read_bytes(path: Path, *, display: str | None = None) -> bytes:
     return path.read_bytes()
 
 
+# Byte-order marks of UTF-16/32 (Notepad's "Unicode" is UTF-16 LE with BOM); UTF-32 first, its LE BOM
+# starts like UTF-16 LE's.
+_UNICODE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def decode_text(data: bytes, *, display: str) -> str:
-    """Decode UTF-8 (with or without BOM), else cp1252; refuse binary data."""
+    """Decode UTF-8 (with or without BOM), UTF-16/32 with BOM, else cp1252; refuse binary data."""
+    encoding = next((name for bom, name in _UNICODE_BOMS if data.startswith(bom)), None)
+    if encoding is not None:
+        return _decode_with_bom(data, encoding, display=display)
     if b"\x00" in data:
         raise IngestError(
             "the file contains NUL bytes, so it is binary, not text",
@@ -59,6 +73,25 @@ def decode_text(data: bytes, *, display: str) -> str:
             path=display,
             hint="save it as UTF-8 text from the program that made it",
         ) from exc
+
+
+def _decode_with_bom(data: bytes, encoding: str, *, display: str) -> str:
+    """Decode UTF-16/32 text that starts with its byte-order mark (the mark is dropped)."""
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"the file starts like {encoding.upper()} text but is damaged (undecodable bytes at {exc.start})",
+            path=display,
+            hint="open it in the program that made it and save it again as UTF-8 text",
+        ) from exc
+    if "\x00" in text:
+        raise IngestError(
+            f"the file is {encoding.upper()} text with NUL characters in it, so it is binary, not text",
+            path=display,
+            hint="save it as UTF-8 text, or use the .docx/.xlsx original",
+        )
+    return text
 
 
 def _is_media(name: str) -> bool:

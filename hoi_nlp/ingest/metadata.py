@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +50,38 @@ def load_metadata(path: Path, *, display: str) -> dict[str, TranscriptMeta]:
             )
         result[meta.file] = meta
     return result
+
+
+def match_files(
+    metadata: dict[str, TranscriptMeta], names: list[str]
+) -> tuple[dict[str, TranscriptMeta], dict[str, str | None]]:
+    """Pair the sidecar's rows with the folder's file ``names``.
+
+    A row matches its file by exact name, else case-insensitively when exactly one row and one file
+    share the name (``INT_C.TXT`` = ``int_c.txt``; Windows and macOS do not tell them apart).
+    Returns the rows by file name, and each row that names no file with the closest unmatched
+    file name (None if none is close).
+    """
+    matched = {name: metadata[name] for name in names if name in metadata}
+    rows_left = [listed for listed in metadata if listed not in matched]
+    files_left = [name for name in names if name not in matched]
+    rows_by_key = Counter(listed.casefold() for listed in rows_left)
+    files_by_key = {name.casefold(): name for name in files_left}
+    files_per_key = Counter(name.casefold() for name in files_left)
+    for listed in list(rows_left):
+        key = listed.casefold()
+        if rows_by_key[key] == 1 and files_per_key[key] == 1:
+            matched[files_by_key[key]] = metadata[listed]
+            rows_left.remove(listed)
+            files_left.remove(files_by_key[key])
+    missing = {listed: _closest(listed, files_left) for listed in rows_left}
+    return matched, missing
+
+
+def _closest(name: str, candidates: list[str]) -> str | None:
+    by_key = {candidate.casefold(): candidate for candidate in candidates}
+    close = difflib.get_close_matches(name.casefold(), list(by_key), n=1, cutoff=0.6)
+    return by_key[close[0]] if close else None
 
 
 def _meta(record: dict[str, str], *, display: str, where: str) -> TranscriptMeta:

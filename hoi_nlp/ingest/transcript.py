@@ -2,7 +2,10 @@
 
 A turn starts at a line with a speaker label and a colon (``I:``, ``Interviewer:``, ``Int.:``,
 ``D:``, ``Anne:``, ``Henrik Madsen:``), optionally with a timestamp (``[00:12:34]``, ``(00:12)``,
-``00:12:34``) before or after the label. Lines without a label continue the previous turn; lines
+``00:12:34``) before or after the label, or at a line that is a speaker label alone (a bold
+``Interviewer`` paragraph, Word's ``00:00:05 Taler 1``) when the label is listed in the metadata,
+is a speaker with a colon elsewhere in the file, or occurs twice as a built-in label or after a
+timestamp; the utterance is then the next line. Lines without a label continue the previous turn; lines
 before the first turn (title, date) stay in the text but belong to no turn. Turn offsets point
 into ``source.text`` so that ``source.text[turn.start:turn.end]`` is exactly the utterance.
 """
@@ -19,7 +22,7 @@ from pathlib import Path
 from hoi_nlp import progress
 from hoi_nlp.errors import HoiError, IngestError, TranscriptError
 from hoi_nlp.ingest.files import decode_text, read_bytes
-from hoi_nlp.ingest.metadata import TranscriptMeta, find_metadata, load_metadata
+from hoi_nlp.ingest.metadata import TranscriptMeta, find_metadata, load_metadata, match_files
 from hoi_nlp.ingest.normalize import normalize_text
 from hoi_nlp.ingest.result import FileReport, IngestResult, record_error, relative, study_files
 from hoi_nlp.records import Source, SpeakerRole, content_hash
@@ -91,6 +94,9 @@ NOT_SPEAKERS = frozenset(
     }
 )
 MIN_UNKNOWN_LABEL_COUNT = 2
+# A one-off "Word: ..." line inside a turn is worth a warning only if what follows reads like speech
+# (not a table row "Indsats: Budget" or a list item "Fordele: tid").
+MIN_WORDS_OF_KEPT_LABEL_LINE = 4
 MAX_LABEL_CHARS = 40
 
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
@@ -108,7 +114,15 @@ LINE_RE = re.compile(
     rf"(?P<label>{_LABEL})[ \t]*(?:(?:{_bracketed('t2')})[ \t]*)?:"
     rf"(?:[ \t]*(?:{_bracketed('t3')}|(?P<t3n>{_TS_SECONDS}))(?=\s|$)[ \t]*[-–]?)?[ \t]*"
 )
-_TS_GROUPS = ("t1b", "t1p", "t1n", "t2b", "t2p", "t3b", "t3p", "t3n")
+# A label alone on its line, without a colon (a bold "Interviewer" paragraph; Word/Teams transcription's
+# "00:00:05 Taler 1"), the utterance on the next line. Taken as a turn only when the label is listed in
+# the metadata, or is a built-in label, or follows a timestamp, and then only if it occurs twice or more.
+BARE_LABEL_RE = re.compile(
+    rf"^[ \t]*(?:(?:{_bracketed('t1')}|(?P<t1n>{_TS}))[ \t]*[-–]?[ \t]*)?"
+    rf"(?P<label>{_LABEL})[ \t]*(?:{_bracketed('t2')}|(?P<t2n>{_TS_SECONDS}))?[ \t]*$"
+)
+TIMESTAMP_ALONE_RE = re.compile(rf"^[ \t]*(?:{_bracketed('t1')}|(?P<t1n>{_TS_SECONDS}))[ \t]*$")
+_TS_GROUPS = ("t1b", "t1p", "t1n", "t2b", "t2p", "t2n", "t3b", "t3p", "t3n")
 
 
 @dataclass(frozen=True)
@@ -129,11 +143,17 @@ class Turn:
 
 @dataclass(frozen=True)
 class SpeakerRoles:
-    """Which speaker labels are the interviewer's and which the respondent's."""
+    """Which speaker labels are the interviewer's and which the respondent's.
+
+    ``interviewer_labels``/``respondent_labels`` are the labels the metadata lists (as written there);
+    when both are listed, they are the complete list of the interview's speakers.
+    """
 
     interviewer: frozenset[str]
     respondent: frozenset[str]
     explicit_respondent: frozenset[str] = field(default_factory=frozenset)
+    interviewer_labels: tuple[str, ...] = ()
+    respondent_labels: tuple[str, ...] = ()
 
     def role(self, label: str) -> SpeakerRole:
         """Role of ``label``: explicit respondents, then interviewers, else respondent."""
@@ -146,6 +166,16 @@ class SpeakerRoles:
         """True if ``label`` is a listed or default speaker label."""
         key = label_key(label)
         return key in self.interviewer or key in self.respondent
+
+    @property
+    def complete(self) -> bool:
+        """True if both the interviewer's and the respondent's labels are listed (no other speakers)."""
+        return bool(self.interviewer_labels and self.respondent_labels)
+
+    def listed(self, label: str) -> bool:
+        """True if ``label`` is one of the listed labels."""
+        listed = (*self.interviewer_labels, *self.respondent_labels)
+        return label_key(label) in {label_key(item) for item in listed}
 
 
 def label_key(label: str) -> str:
@@ -173,6 +203,8 @@ def speaker_roles(
         interviewer=frozenset(map(label_key, interviewer)),
         respondent=frozenset(map(label_key, (*respondent, *DEFAULT_RESPONDENT_SPEAKERS))),
         explicit_respondent=frozenset(map(label_key, respondent)),
+        interviewer_labels=split_speakers(interviewer_speakers),
+        respondent_labels=respondent,
     )
 
 
@@ -196,8 +228,36 @@ def _accepted_labels(matches: list[re.Match[str] | None], roles: SpeakerRoles) -
     return accepted
 
 
+def _bare_label_matches(
+    lines: list[tuple[int, str]], colon_matches: list[re.Match[str] | None], roles: SpeakerRoles,
+    speakers: set[str],
+) -> list[re.Match[str] | None]:
+    """Per line, a label alone on it (no colon) that starts a turn, else None (see BARE_LABEL_RE).
+
+    ``speakers`` are the labels already taken as speakers with a colon in this transcript.
+    """
+    matches = [
+        None if colon else BARE_LABEL_RE.match(line)
+        for (_, line), colon in zip(lines, colon_matches, strict=True)
+    ]
+    counts = Counter(label_key(m.group("label")) for m in matches if m)
+    return [m if m and _bare_label_is_a_speaker(m, counts, roles, speakers) else None for m in matches]
+
+
+def _bare_label_is_a_speaker(
+    match: re.Match[str], counts: Counter[str], roles: SpeakerRoles, speakers: set[str]
+) -> bool:
+    key = label_key(match.group("label"))
+    if roles.listed(key) or key in speakers:
+        return True
+    if key in NOT_SPEAKERS or counts[key] < MIN_UNKNOWN_LABEL_COUNT:
+        return False
+    return roles.known(key) or _timestamp(match) is not None
+
+
 def _timestamp(match: re.Match[str]) -> str | None:
-    return next((match.group(name) for name in _TS_GROUPS if match.group(name)), None)
+    groups = match.groupdict()
+    return next((groups[name] for name in _TS_GROUPS if groups.get(name)), None)
 
 
 def _roles_for(
@@ -212,38 +272,158 @@ def _roles_for(
     return speaker_roles(interviewer_speakers=interviewer_speakers, respondent_speakers=respondent_speakers)
 
 
+@dataclass(frozen=True)
+class ParsedTranscript:
+    """The turns of a transcript and the warnings about lines that may be read wrongly."""
+
+    turns: list[Turn]
+    warnings: list[str] = field(default_factory=list)
+
+
 def parse_turns(
     source: Source,
     *,
     interviewer_speakers: str | Iterable[str] | None = None,
     respondent_speakers: str | Iterable[str] | None = None,
 ) -> list[Turn]:
-    """Derive the speaker turns of an already-normalised transcript source.
+    """Derive the speaker turns of an already-normalised transcript source (see :func:`parse_transcript`)."""
+    parsed = parse_transcript(
+        source, interviewer_speakers=interviewer_speakers, respondent_speakers=respondent_speakers
+    )
+    for warning in parsed.warnings:
+        logger.warning("%s", warning)
+    return parsed.turns
+
+
+def parse_transcript(
+    source: Source,
+    *,
+    interviewer_speakers: str | Iterable[str] | None = None,
+    respondent_speakers: str | Iterable[str] | None = None,
+) -> ParsedTranscript:
+    """Derive the speaker turns of an already-normalised transcript source, with warnings.
 
     Speaker lists default to the source's ``interviewer_speakers``/``respondent_speakers`` attributes
-    (from the metadata sidecar), then to the built-in labels. Raises TranscriptError if no turn is found.
+    (from the metadata sidecar), then to the built-in labels. Raises TranscriptError if no turn is found,
+    or if both lists are given and a turn's label is in neither.
     """
     roles = _roles_for(source, interviewer_speakers, respondent_speakers)
     lines = _lines(source.text)
     matches = [LINE_RE.match(line) for _, line in lines]
     accepted = _accepted_labels(matches, roles)
-    spans: list[_Span] = []
-    for (offset, line), match in zip(lines, matches, strict=True):
-        if match and label_key(match.group("label")) in accepted:
-            start = offset + match.end()
-            spans.append(_Span(match.group("label").strip(), _timestamp(match), start, offset + len(line)))
-        elif spans and line.strip():
-            span = spans[-1]
-            if span.start == span.end:  # label alone on its line: the utterance starts here
-                span.start = offset + len(line) - len(line.lstrip())
-            span.end = offset + len(line)
+    bare = _bare_label_matches(lines, matches, roles, accepted)
+    for number, bare_match in enumerate(bare):
+        if bare_match:
+            matches[number] = bare_match
+            accepted.add(label_key(bare_match.group("label")))
+    warnings: list[str] = []
+    starts = [m if m and label_key(m.group("label")) in accepted else None for m in matches]
+    spans = _spans(source, roles, lines, starts, matches, warnings)
     spoken = [span for span in spans if span.start != span.end]
     if not spoken:
-        raise _no_turns_error(source)
-    return [
+        raise _no_turns_error(source, roles)
+    warnings[:0] = _check_unlisted_speakers(source, roles, spoken)
+    turns = [
         Turn(index, span.label, roles.role(span.label), span.timestamp, span.start, span.end)
         for index, span in enumerate(spoken)
     ]
+    return ParsedTranscript(turns, warnings)
+
+
+def _spans(
+    source: Source,
+    roles: SpeakerRoles,
+    lines: list[tuple[int, str]],
+    starts: list[re.Match[str] | None],
+    matches: list[re.Match[str] | None],
+    warnings: list[str],
+) -> list[_Span]:
+    """Turn spans: a line in ``starts`` opens one, other lines continue it.
+
+    A timestamp alone on its line (``[00:00:12]``) belongs to no turn: it is the next turn's
+    timestamp (or that of a label alone on the line before it).
+    """
+    spans: list[_Span] = []
+    pending: str | None = None
+    rows = zip(lines, starts, matches, strict=True)
+    for number, ((offset, line), start, match) in enumerate(rows, start=1):
+        alone = TIMESTAMP_ALONE_RE.match(line)
+        if start:
+            timestamp = _timestamp(start) or pending
+            label = start.group("label").strip()
+            spans.append(_Span(label, timestamp, offset + start.end(), offset + len(line), number))
+            pending = None
+        elif alone:
+            if spans and spans[-1].start == spans[-1].end and spans[-1].timestamp is None:
+                spans[-1].timestamp = _timestamp(alone)
+            else:
+                pending = _timestamp(alone)
+        elif spans and line.strip():
+            if _looks_like_a_missed_turn(match, line):
+                label = match.group("label").strip()
+                warnings.append(_kept_label_warning(source, roles, label, number, spans))
+            _continue_span(spans[-1], offset, line)
+            pending = None
+    return spans
+
+
+def _continue_span(span: _Span, offset: int, line: str) -> None:
+    """Extend ``span`` over ``line`` (its first line of words if the label stood alone)."""
+    if span.start == span.end:  # label alone on its line: the utterance starts here
+        span.start = offset + len(line) - len(line.lstrip())
+    span.end = offset + len(line)
+
+
+def _looks_like_a_missed_turn(match: re.Match[str] | None, line: str) -> bool:
+    """True for a line like ``Borgmester: Må jeg lige tilføje ...`` whose label was not taken as a speaker."""
+    if match is None or label_key(match.group("label")) in NOT_SPEAKERS:
+        return False
+    return len(line[match.end() :].split()) >= MIN_WORDS_OF_KEPT_LABEL_LINE
+
+
+def _check_unlisted_speakers(source: Source, roles: SpeakerRoles, spoken: list[_Span]) -> list[str]:
+    """Refuse a turn whose label the complete speaker lists leave out; else warn about unknown labels.
+
+    A speaker that is in no list would be coded as the respondent: with both lists given that is
+    an error (a co-interviewer must never be coded as the respondent), else a warning.
+    """
+    unknown: dict[str, list[int]] = {}
+    for index, span in enumerate(spoken, start=1):
+        if roles.complete and not roles.listed(span.label):
+            raise _unlisted_speaker_error(source, roles, span, index)
+        if not roles.known(span.label):
+            unknown.setdefault(span.label, []).append(index)
+    return [
+        f"{source.path}: speaker '{label}' (turns {', '.join(map(str, numbers))}) is in neither "
+        "interviewer_speakers nor respondent_speakers, so its turns are treated as the respondent's "
+        f"and coded; if '{label}' is an interviewer, add it to interviewer_speakers in metadata.csv"
+        for label, numbers in unknown.items()
+    ]
+
+
+def _unlisted_speaker_error(source: Source, roles: SpeakerRoles, span: _Span, number: int) -> TranscriptError:
+    return TranscriptError(
+        f"turn {number} has the speaker label '{span.label}', which is in neither interviewer_speakers "
+        f"({', '.join(roles.interviewer_labels)}) nor respondent_speakers "
+        f"({', '.join(roles.respondent_labels)}) of the metadata",
+        path=source.path,
+        where=f"line {span.line}",
+        hint=f"add '{span.label}' to interviewer_speakers (its turns are not coded) or to "
+        "respondent_speakers (coded) in this file's row of metadata.csv, then ingest again",
+    )
+
+
+def _kept_label_warning(
+    source: Source, roles: SpeakerRoles, label: str, number: int, spans: list[_Span]
+) -> str:
+    previous = spans[-1]
+    role = "the respondent's" if roles.role(previous.label) == "respondent" else "the interviewer's"
+    return (
+        f"{source.path} (line {number}): '{label}:' looks like a speaker label, but '{label}' is no known "
+        f"speaker and starts only this line, so the line is kept in the turn of '{previous.label}' "
+        f"(line {previous.line}) as {role} words; if '{label}' speaks here, add it to "
+        "interviewer_speakers (not coded) or respondent_speakers (coded) in metadata.csv"
+    )
 
 
 @dataclass
@@ -252,16 +432,27 @@ class _Span:
     timestamp: str | None
     start: int
     end: int
+    line: int  # 1-based line of the label
 
 
-def _no_turns_error(source: Source) -> TranscriptError:
+def _no_turns_error(source: Source, roles: SpeakerRoles) -> TranscriptError:
     first = [line.strip()[:80] for line in source.text.split("\n") if line.strip()][:3]
     shown = " | ".join(repr(line) for line in first) or "(no text)"
+    layouts = (
+        "start every turn with a speaker label and a colon ('I: ...', optionally after a timestamp "
+        "'[00:00:05] I: ...'), or put the label alone on its own line ('Interviewer', or "
+        "'00:00:05 Taler 1') with the words on the next line"
+    )
+    listed = (*roles.interviewer_labels, *roles.respondent_labels)
+    if listed:
+        hint = (
+            f"the speaker labels listed in metadata.csv ({', '.join(listed)}) start no line in either "
+            f"layout: {layouts}; check that the labels are written as in the transcript"
+        )
+    else:
+        hint = f"{layouts}; or list the labels in metadata.csv (interviewer_speakers, respondent_speakers)"
     return TranscriptError(
-        f"no speaker turns recognised; the first paragraphs are: {shown}",
-        path=source.path,
-        hint="start every turn with a speaker label and a colon (e.g. 'I: ...' and 'D: ...'), "
-        "or list the labels in metadata.csv (interviewer_speakers, respondent_speakers)",
+        f"no speaker turns recognised; the first paragraphs are: {shown}", path=source.path, hint=hint
     )
 
 
@@ -299,7 +490,24 @@ def read_transcript(
     interview_id: str | None = None,
     attributes: dict[str, str] | None = None,
 ) -> tuple[Source, list[Turn]]:
-    """Read one transcript into a Source (kind "transcript") and its turns."""
+    """Read one transcript into a Source (kind "transcript") and its turns (warnings are logged)."""
+    source, parsed = read_transcript_parsed(
+        path, study=study, display=display, interview_id=interview_id, attributes=attributes
+    )
+    for warning in parsed.warnings:
+        logger.warning("%s", warning)
+    return source, parsed.turns
+
+
+def read_transcript_parsed(
+    path: Path,
+    *,
+    study: str,
+    display: str,
+    interview_id: str | None = None,
+    attributes: dict[str, str] | None = None,
+) -> tuple[Source, ParsedTranscript]:
+    """Read one transcript into a Source (kind "transcript") and its turns with their warnings."""
     text = read_transcript_text(path, display=display)
     source_id = interview_id or path.stem
     source = Source(
@@ -312,56 +520,62 @@ def read_transcript(
         respondent_id=source_id,
         attributes=dict(attributes or {}),
     )
-    turns = parse_turns(source)
-    logger.info("%s: %d turns", display, len(turns))
-    return source, turns
+    parsed = parse_transcript(source)
+    logger.info("%s: %d turns", display, len(parsed.turns))
+    return source, parsed
 
 
 def _transcript_metadata(
     result: IngestResult, folder: Path, study_dir: Path, files: list[Path]
-) -> dict[str, TranscriptMeta] | None:
+) -> tuple[dict[str, TranscriptMeta], bool] | None:
+    """The sidecar's rows by transcript file name and whether the sidecar has rows; None if it is bad."""
     sidecar = find_metadata(folder)
     if sidecar is None:
         if files:
             result.warnings.append(
                 f"{relative(folder, study_dir)}: no metadata.csv; transcripts get no attributes"
             )
-        return {}
+        return {}, False
     try:
         metadata = load_metadata(sidecar, display=relative(sidecar, study_dir))
     except HoiError as exc:
         record_error(result, relative(sidecar, study_dir), exc)
         return None
-    names = {path.name for path in files}
-    for name in sorted(set(metadata) - names):
-        result.warnings.append(f"{relative(sidecar, study_dir)}: file '{name}' is listed but does not exist")
-    return metadata
+    matched, missing = match_files(metadata, [path.name for path in files])
+    for name, closest in sorted(missing.items()):
+        guess = f"; did you mean '{closest}'?" if closest else ""
+        result.warnings.append(
+            f"{relative(sidecar, study_dir)}: file '{name}' is listed but does not exist{guess}"
+        )
+    return matched, bool(metadata)
 
 
 def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path,
                              bar: progress.Stage | None = None) -> None:
     """Read every interview in ``transcripts/`` with its metadata sidecar (the "transcript" material)."""
     files = study_files(folder, TRANSCRIPT_SUFFIXES)
-    metadata = _transcript_metadata(result, folder, study_dir, files)
-    if metadata is None:
+    sidecar = _transcript_metadata(result, folder, study_dir, files)
+    if sidecar is None:
         return
+    metadata, has_rows = sidecar
     if not files:
         result.warnings.append(f"{relative(folder, study_dir)}: no .docx or .txt transcripts found")
     for path in files:
         display = relative(path, study_dir)
         meta = metadata.get(path.name)
-        if meta is None and metadata:
+        if meta is None and has_rows:
             result.warnings.append(f"{display}: no row in the metadata sidecar; ingested without attributes")
         try:
-            source, turns = read_transcript(
+            source, parsed = read_transcript_parsed(
                 path,
                 study=result.study,
                 display=display,
                 interview_id=meta.interview_id if meta else None,
                 attributes=meta.attributes if meta else None,
             )
-            result.add(FileReport(path=display, kind="transcript", turns=len(turns)), [source])
-            result.turns[source.source_id] = turns
+            result.add(FileReport(path=display, kind="transcript", turns=len(parsed.turns)), [source])
+            result.turns[source.source_id] = parsed.turns
+            result.warnings.extend(parsed.warnings)
         except HoiError as exc:
             record_error(result, display, exc)
         if bar is not None:

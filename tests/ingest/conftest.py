@@ -148,6 +148,20 @@ def make_docx(
     return path
 
 
+def make_docx_xml(path: Path, body_xml: str) -> Path:
+    """A .docx whose body is ``body_xml`` (WordprocessingML with the ``w:`` prefix), before sectPr."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    body = document.element.body
+    for element in parse_xml(f"<w:body {nsdecls('w')}>{body_xml}</w:body>"):
+        body.insert(len(body) - 1, element)
+    document.save(path)
+    return path
+
+
 def add_zip_entries(path: Path, entries: dict[str, bytes], *, stored: bool = False) -> Path:
     """Append parts to an Office zip (e.g. a huge image or a bomb part)."""
     method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
@@ -198,5 +212,6 @@ def helpers() -> object:
         write_xlsx=write_xlsx,
         write_export=write_export,
         make_docx=make_docx,
+        make_docx_xml=make_docx_xml,
         add_zip_entries=add_zip_entries,
     )

@@ -72,3 +72,25 @@ def test_survey_schema_on_a_bad_file(tmp_path: Path) -> None:
     binary.write_bytes(b"\x00\xff" * 50)
     result = runner.invoke(app, ["survey-schema", str(binary)])
     assert result.exit_code == 1 and "binær.csv" in result.stderr and "Traceback" not in result.output
+
+
+def test_unlisted_speaker_is_an_error_and_a_one_off_label_a_warning(tmp_path: Path) -> None:
+    folder = tmp_path / "st" / "transcripts"
+    folder.mkdir(parents=True)
+    (folder / "metadata.csv").write_text(
+        "file;interview_id;interviewer_speakers;respondent_speakers\nint_a.txt;A1;I;D\n", encoding="utf-8"
+    )
+    (folder / "int_a.txt").write_text(
+        "I: Velkommen.\nD: Tak.\nMads: Må jeg spørge til økonomien?\nD: Den er stram.\nMads: Hvorfor?\n",
+        encoding="utf-8",
+    )
+    (folder / "int_b.txt").write_text(
+        "I: Hvordan går det?\nR: Godt.\nBorgmester: Må jeg lige tilføje, at byrådet bakker op?\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["ingest", str(tmp_path / "st"), "--workspace", str(tmp_path / "ws")])
+    assert result.exit_code == 1
+    assert "transcripts/int_a.txt (line 3): turn 3 has the speaker label 'Mads'" in result.stderr
+    assert "Warning: transcripts/int_b.txt (line 3): 'Borgmester:' looks like a speaker" in result.stderr
+    assert "transcripts/int_b.txt: 2 turns" in result.stdout
+    assert "Traceback" not in result.output

@@ -167,3 +167,37 @@ def test_a_file_that_cannot_be_read_keeps_its_sources(study_dir: Path, tmp_path:
     summary = ingest_into_workspace(study_dir, workspace)
     assert summary.result.errors and summary.removed == {}
     assert {s.source_id for s in load_sources(workspace)} == before
+
+
+def test_metadata_file_names_match_case_insensitively_and_missing_ones_get_a_suggestion(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "st" / "transcripts"
+    folder.mkdir(parents=True)
+    (folder / "metadata.csv").write_text(
+        "file;interview_id;municipality\n"
+        "INT_C.TXT;C1;Fanø\nint_fanoe.txt;F1;Fanø\nint_vordingbrg.txt;V1;Vordingborg\n",
+        encoding="utf-8",
+    )
+    for name in ("int_c.txt", "Int_Fanoe.txt", "int_vordingborg.txt"):
+        (folder / name).write_text("I: Hvordan går det?\nD: Godt.\n", encoding="utf-8")
+    result = ingest_study(tmp_path / "st")
+    assert result.ok
+    ids = {source.path: source.source_id for source in result.sources}
+    assert ids["transcripts/int_c.txt"] == "C1" and ids["transcripts/Int_Fanoe.txt"] == "F1"
+    assert ids["transcripts/int_vordingborg.txt"] == "int_vordingborg"
+    assert (
+        "transcripts/metadata.csv: file 'int_vordingbrg.txt' is listed but does not exist; "
+        "did you mean 'int_vordingborg.txt'?" in result.warnings
+    )
+    assert len(result.warnings) == 2  # + ingested without attributes; none for int_c.txt or Int_Fanoe.txt
+    assert "transcripts/int_vordingborg.txt: no row in the metadata sidecar" in result.warnings[1]
+
+
+def test_metadata_case_insensitive_match_only_when_unique() -> None:
+    from hoi_nlp.ingest.metadata import TranscriptMeta, match_files
+
+    rows = {"Int_C.txt": TranscriptMeta("Int_C.txt", "C1"), "b.txt": TranscriptMeta("b.txt", "B1")}
+    matched, missing = match_files(rows, ["int_c.txt", "INT_C.txt", "B.TXT"])
+    assert {name: meta.interview_id for name, meta in matched.items()} == {"B.TXT": "B1"}
+    assert list(missing) == ["Int_C.txt"] and missing["Int_C.txt"] in ("int_c.txt", "INT_C.txt")
