@@ -25,6 +25,14 @@ DecisionAction = Literal[
 # absent ("det er ikke en barriere hos os"), or its degree is rated ("i mindre grad").
 Stance = Literal["hindrance", "precondition", "overcome", "rating"]
 STANCES: tuple[str, ...] = ("hindrance", "precondition", "overcome", "rating")
+STANCE_FAMILY = "barrier"  # the one family whose codings carry a stance
+
+
+def is_stance_code(code_id: str) -> bool:
+    """Whether a code's codings carry a stance (a code of the barrier family)."""
+    return code_id.split(".", 1)[0] == STANCE_FAMILY
+
+
 # A suggestion above the coder's threshold, or a below-threshold candidate the review app shows
 # as "possible" (it never counts in tables).
 Tier = Literal["suggested", "possible"]

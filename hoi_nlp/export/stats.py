@@ -27,6 +27,7 @@ import pandas as pd
 
 from hoi_nlp.export.lang import SUPPRESSED, Texts, texts_for
 from hoi_nlp.export.study import CodedStudy, coarse_role
+from hoi_nlp.records import STANCE_FAMILY
 from hoi_nlp.settings import ReportSettings
 
 TOO_FEW = "for få observationer"
@@ -170,14 +171,8 @@ class StudyStats:
         return self.texts.share(k, n) if self.shown(n) else SUPPRESSED
 
     def has_stance(self, family_id: str) -> bool:
-        """Whether a family is counted by stance (barriers, or a family whose codings carry one)."""
-        return family_id == "barrier" or family_id in self._stance_families
-
-    @cached_property
-    def _stance_families(self) -> frozenset[str]:
-        return frozenset(
-            c.code_id.split(".", 1)[0] for c in self.study.codings if c.stance and "." in c.code_id
-        )
+        """Whether a family is counted by stance (the barrier family)."""
+        return family_id == STANCE_FAMILY
 
     # -- frequencies
 

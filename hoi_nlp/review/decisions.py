@@ -21,7 +21,7 @@ from sqlalchemy import insert, select
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ReviewError
-from hoi_nlp.records import STANCES, CodeReview, ReviewDecision, utcnow
+from hoi_nlp.records import STANCE_FAMILY, STANCES, CodeReview, ReviewDecision, is_stance_code, utcnow
 from hoi_nlp.review.codebook_edit import code_id_map
 from hoi_nlp.review.tables import decisions_table, ensure_review_schema
 from hoi_nlp.store import Workspace, assignments_table, segments_table, sources_table
@@ -181,6 +181,11 @@ def _validate(conn: Any, decision: ReviewDecision, codebook: Codebook | None) ->
     if decision.action == "stance" and (not decision.code_id or decision.outcome not in STANCES):
         raise ReviewError(f"a stance needs a code and one of {', '.join(STANCES)}, got {decision.outcome!r}",
                           where=f"segment {decision.segment_id}")
+    if decision.action == "stance" and codebook is not None and codebook.code(decision.code_id or "").family \
+            != STANCE_FAMILY:
+        raise ReviewError(f"a stance is for barrier codes; '{decision.code_id}' is not one",
+                          where=f"segment {decision.segment_id}",
+                          hint="set the stance of a code of the barrier family")
     if decision.action == "consensus" and decision.outcome not in OUTCOMES:
         raise ReviewError(f"a consensus needs outcome 'present' or 'absent', got {decision.outcome!r}")
     if decision.action == "undo":
@@ -358,7 +363,7 @@ def _apply(state: ReviewState, decision: ReviewDecision, suggestions: dict[tuple
     elif decision.action in ("flag", "unflag"):
         target: Any = code_state if code_state is not None else note
         target.flagged = decision.action == "flag"
-    elif decision.action == "stance" and code_state is not None:
+    elif decision.action == "stance" and code_state is not None and is_stance_code(decision.code_id or ""):
         code_state.stance = decision.outcome
 
 

@@ -123,3 +123,13 @@ def test_benjamini_hochberg_by_hand():
     assert benjamini_hochberg([0.01, 0.03, 0.04, 0.01]) == pytest.approx([0.02, 0.04, 0.04, 0.02])
     assert benjamini_hochberg([0.5, 0.9]) == pytest.approx([0.9, 0.9])
     assert benjamini_hochberg([]) == []
+
+
+def test_only_the_barrier_family_is_counted_by_stance(study):
+    """A stance on an area coding (an older review log could set one) does not make the area family
+    counted by stance, nor count in the report's stance sentence."""
+    r1 = next(s for s in study.segments if s.source_id == "R1:q0")
+    review = CodeReview(status="accepted", analyst="ana", stance="hindrance")
+    reviewed = dataclasses.replace(study, reviews={(r1.segment_id, "area.beskaeftigelse"): review})
+    stats = StudyStats(reviewed, SHOW_ALL)
+    assert stats.has_stance("barrier") and not stats.has_stance("area")

@@ -177,3 +177,18 @@ def test_two_analysts_writing_at_once_lose_nothing(study_ws):
         assert conn.execute(select(func.count()).select_from(decisions_table)).scalar() == 60
     memos = {m.text for note in current_state(study_ws).segments.values() for m in note.memos}
     assert memos == {f"{a} {i}" for a in ("anna", "bo") for i in range(30)}
+
+
+def test_a_stance_is_for_barrier_codes_only(study_ws, small_cb):
+    """A stance on another family's code is refused; one an older log holds is not folded (it made
+    the report count that family by stance)."""
+    record_decision(study_ws, segment_id=R001, action="add", code_id=JOB, analyst="anna", codebook=small_cb)
+    with pytest.raises(ReviewError, match="a stance is for barrier codes"):
+        record_decision(study_ws, segment_id=R001, action="stance", code_id=JOB, outcome="hindrance",
+                        analyst="anna", codebook=small_cb)
+    record_decision(study_ws, segment_id=R001, action="stance", code_id=JOB, outcome="hindrance",
+                    analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="stance", code_id=IT, outcome="overcome",
+                    analyst="anna", codebook=small_cb)
+    codes = _state(study_ws)
+    assert codes[(R001, JOB)].stance is None and codes[(R001, IT)].stance == "overcome"
