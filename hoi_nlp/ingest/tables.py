@@ -118,29 +118,154 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+@dataclass(frozen=True)
+class _Record:
+    """One parsed CSV record: its row number (the header is row 1), first physical line and raw text."""
+
+    row: int
+    line: int
+    raw: str
+    cells: list[str]
+
+    @property
+    def where(self) -> str:
+        return f"row {self.row}" if self.row == self.line else f"row {self.row}, line {self.line} of the file"
+
+
 def _csv_rows(path: Path, *, display: str) -> Iterator[tuple[int, list[str]]]:
     text = decode_text(read_bytes(path, display=display), display=display)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     delimiter = sniff_delimiter(text)
+    records = _csv_records(text, delimiter, display=display)
+    if records:
+        _check_records(records, delimiter=delimiter, display=display)
+    return iter([(record.row, record.cells) for record in records])
+
+
+def _csv_records(text: str, delimiter: str, *, display: str) -> list[_Record]:
+    lines = text.split("\n")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS * 4))
+    records: list[_Record] = []
+    first_line = 1
     try:
-        rows = list(reader)
+        for cells in reader:
+            raw = "\n".join(lines[first_line - 1 : reader.line_num])
+            records.append(_Record(row=len(records) + 1, line=first_line, raw=raw, cells=cells))
+            first_line = reader.line_num + 1
     except csv.Error as exc:
         raise IngestError(
             f"the CSV cannot be parsed: {exc}",
             path=display,
-            where=f"row {reader.line_num}",
+            where=f"line {reader.line_num}",
             hint="check quoting; save it again from Excel as CSV",
         ) from exc
-    if rows:
-        for number, row in enumerate(rows[1:], start=2):
-            _check_delimiter(number, row, width=len(rows[0]), delimiter=delimiter, display=display)
-    return iter([(number, row) for number, row in enumerate(rows, start=1)])
+    return records
 
 
-def _check_delimiter(number: int, row: list[str], *, width: int, delimiter: str, display: str) -> None:
+def _check_records(records: list[_Record], *, delimiter: str, display: str) -> None:
+    """Refuse damaged rows: a wrong cell count, or a quote that swallowed delimiters or whole rows.
+
+    Excel and survey tools write every column on every row, so a row with fewer cells than the
+    header is damaged; rows without any content (a trailing empty line) are fine.
+    """
+    header, width = records[0], len(records[0].cells)
+    if not any(cell.strip() for cell in header.cells):
+        return  # no header row: _build_table says so
+    previous = header
+    for record in records:
+        if not any(cell.strip() for cell in record.cells):
+            continue
+        found = _unclosed_quote(record, delimiter=delimiter, width=width)
+        short = record is not header and len(record.cells) < width
+        if found is None and short:
+            _check_delimiter(record, width=width, delimiter=delimiter, display=display)
+            found = _suspect_quote(record, delimiter) or _suspect_quote(previous, delimiter)
+        if found is not None:
+            culprit, column, problem = found
+            raise IngestError(
+                f"a quote seems not to be closed: {problem}",
+                path=display,
+                where=f"{culprit.where}, column {_column_label(header, column)}",
+                hint='close the quote (a " inside a cell is written ""), or save the export again from '
+                "Excel/the survey tool",
+            )
+        if short:
+            raise IngestError(
+                f"the row has {len(record.cells)} cells but the header has {width}: the row is damaged "
+                "(an export writes every column on every row)",
+                path=display,
+                where=record.where,
+                hint="check the row's delimiters and quotes, or export the survey again",
+            )
+        previous = record
+
+
+def _column_label(header: _Record, index: int) -> str:
+    name = header.cells[index].strip() if index < len(header.cells) else ""
+    return f"{index + 1} ('{name}')" if name else f"{index + 1}"
+
+
+@dataclass(frozen=True)
+class _QuotedCell:
+    column: int
+    body: str
+    closed: bool
+    ends_cell: bool
+
+
+def _quoted_cells(raw: str, delimiter: str) -> Iterator[_QuotedCell]:
+    """The cells of one raw record that open with a quote, with how their quote ends."""
+    column, start = 0, 0
+    while start <= len(raw):
+        end = start
+        if raw.startswith('"', start):
+            close = _closing_quote(raw, start + 1)
+            if close < 0:
+                yield _QuotedCell(column, raw[start + 1 :], closed=False, ends_cell=True)
+                return
+            after = raw[close + 1 : close + 2]
+            yield _QuotedCell(column, raw[start + 1 : close], closed=True, ends_cell=after in ("", delimiter))
+            end = close + 1
+        following = raw.find(delimiter, end)
+        if following < 0:
+            return
+        column, start = column + 1, following + 1
+
+
+def _closing_quote(raw: str, start: int) -> int:
+    """Index of the quote closing a quoted cell whose text starts at ``start`` (``""`` is a quote), or -1."""
+    while True:
+        found = raw.find('"', start)
+        if found < 0 or not raw.startswith('""', found):
+            return found
+        start = found + 2
+
+
+def _unclosed_quote(record: _Record, *, delimiter: str, width: int) -> tuple[_Record, int, str] | None:
+    """A quoted cell that runs to the end of the file, or holds lines that look like whole rows."""
+    for cell in _quoted_cells(record.raw, delimiter):
+        if not cell.closed:
+            return record, cell.column, "the cell runs to the end of the file"
+        row_like = max(2, width - 1)
+        if any(line.count(delimiter) >= row_like for line in cell.body.split("\n")[1:]):
+            return record, cell.column, "the cell spans several lines that look like whole rows"
+    return None
+
+
+def _suspect_quote(record: _Record, delimiter: str) -> tuple[_Record, int, str] | None:
+    """Near a short row: a quoted cell closed in the middle of its text, or spanning lines with delimiters."""
+    for cell in _quoted_cells(record.raw, delimiter):
+        if not cell.ends_cell:
+            return record, cell.column, "it ends in the middle of the text, so cells are glued or split"
+        if "\n" in cell.body and delimiter in cell.body.split("\n", 1)[1]:
+            return record, cell.column, "the cell spans several lines and swallows delimiters"
+    return None
+
+
+def _check_delimiter(record: _Record, *, width: int, delimiter: str, display: str) -> None:
     """Refuse a row that is short because it uses another delimiter than the header (mixed delimiters)."""
+    row = record.cells
     missing = width - len(row)
     if width < 3 or missing < max(2, width // 2):
         return
@@ -151,7 +276,7 @@ def _check_delimiter(number: int, row: list[str], *, width: int, delimiter: str,
             raise IngestError(
                 f"the row uses {shown} between cells while the header uses {repr(delimiter)} "
                 f"({len(row)} cells instead of {width}): mixed delimiters",
-                path=display, where=f"row {number}",
+                path=display, where=record.where,
                 hint="save the export again from Excel/the survey tool with one delimiter throughout",
             )
 
