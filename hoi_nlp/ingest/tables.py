@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from hoi_nlp.ingest.normalize import normalize_text
 logger = logging.getLogger(__name__)
 
 MAX_CELL_CHARS = 100_000
+_SEP_LINE_RE = re.compile(r"sep=([;,\t|])[ \t]*(?:\n|$)", re.IGNORECASE)
 TABLE_SUFFIXES = (".xlsx", ".csv")
 
 
@@ -42,10 +44,10 @@ def read_table(path: Path, *, display: str | None = None) -> Table:
         raise IngestError(
             f"unsupported survey export type '{suffix}'", path=name, hint="export the survey as .xlsx or .csv"
         )
-    return _build_table(raw_rows, display=name)
+    return _build_table(raw_rows, display=name, spreadsheet=suffix == ".xlsx")
 
 
-def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str) -> Table:
+def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str, spreadsheet: bool) -> Table:
     header_row = next(raw_rows, None)
     if header_row is None or not any(cell.strip() for cell in header_row[1]):
         raise IngestError(
@@ -53,14 +55,72 @@ def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str) -> 
             path=display,
             hint="the first row must hold the column names",
         )
+    rows = [(number, cells) for number, cells in raw_rows if any(cell.strip() for cell in cells)]
+    _check_title_row(header_row[1], rows, display=display)
     header = _clean_header(header_row[1], display=display)
-    rows: list[tuple[int, list[str]]] = []
-    for number, cells in raw_rows:
-        if not any(cell.strip() for cell in cells):
-            continue
+    for number, cells in rows:
         _check_cells(number, cells, header, display=display)
-        rows.append((number, (cells + [""] * len(header))[: len(header)]))
-    return Table(path=display, header=header, rows=rows)
+    _check_unnamed_columns(header, len(header_row[1]), rows, display=display, spreadsheet=spreadsheet)
+    width = len(header)
+    return Table(path=display, header=header, rows=[(n, (c + [""] * width)[:width]) for n, c in rows])
+
+
+_TITLE_HINT = "; if row 1 is a title, delete it: the header must be the first row"
+
+
+def _filled(cells: list[str]) -> int:
+    return sum(1 for cell in cells if cell.strip())
+
+
+def _check_title_row(first: list[str], rows: list[tuple[int, list[str]]], *, display: str) -> None:
+    """Refuse a title or group-heading row above the column names (row 1 has far fewer cells filled)."""
+    named = _filled(first)
+    widest = max((_filled(cells) for _, cells in rows[:5]), default=0)
+    longest = max((len(cells) for _, cells in rows[:5]), default=0)
+    # A CSV whose row 1 has fewer cells than the rows has another delimiter problem (see below).
+    if named <= 2 and widest >= 3 and widest > 2 * named and len(first) >= longest:
+        raise IngestError(
+            f"row 1 looks like a title or group heading, not the column names "
+            f"(only {named} of {widest} columns filled)",
+            path=display,
+            where="row 1",
+            hint="the header (one name per column) must be the first row: delete the rows above it "
+            "and unmerge merged header cells",
+        )
+
+
+def _column_name(index: int, *, spreadsheet: bool) -> str:
+    if spreadsheet:
+        from openpyxl.utils import get_column_letter
+
+        return f"column {get_column_letter(index + 1)}"
+    return f"column {index + 1}"
+
+
+def _check_unnamed_columns(
+    header: list[str], raw_width: int, rows: list[tuple[int, list[str]]], *, display: str, spreadsheet: bool
+) -> None:
+    """Refuse answers in a column without a name in row 1 (e.g. under a merged header cell)."""
+    for number, cells in rows:
+        for index, cell in enumerate(cells):
+            if not cell.strip() or (index < len(header) and header[index]):
+                continue
+            if not spreadsheet and index >= raw_width:
+                raise IngestError(
+                    f"the row has {len(cells)} cells but the header only {raw_width}",
+                    path=display,
+                    where=f"row {number}",
+                    hint="check the delimiter and quoting, or add the missing column names"
+                    + (_TITLE_HINT if raw_width <= 2 else ""),
+                )
+            column = _column_name(index, spreadsheet=spreadsheet)
+            raise IngestError(
+                f"the column has answers (the first in row {number}) but no name in row 1",
+                path=display,
+                where=column,
+                hint=f"write the column's name in row 1 of {column} (unmerge the header cells if it sits "
+                "under a merged cell), or delete the column",
+            )
 
 
 def _clean_header(cells: list[str], *, display: str) -> list[str]:
@@ -83,39 +143,47 @@ def _clean_header(cells: list[str], *, display: str) -> list[str]:
 def _check_cells(number: int, cells: list[str], header: list[str], *, display: str) -> None:
     for index, cell in enumerate(cells):
         if len(cell) > MAX_CELL_CHARS:
-            column = header[index] if index < len(header) else f"#{index + 1}"
+            column = header[index] if index < len(header) and header[index] else f"#{index + 1}"
             raise IngestError(
                 f"a cell holds {len(cell):,} characters (limit {MAX_CELL_CHARS:,})",
                 path=display,
                 where=f"row {number}, column '{column}'",
                 hint="check the export; a cell this long is usually a broken quote in a CSV",
             )
-    extra = [cell for cell in cells[len(header) :] if cell.strip()]
-    if extra:
-        raise IngestError(
-            f"the row has {len(cells)} cells but the header only {len(header)} columns",
-            path=display,
-            where=f"row {number}",
-            hint="check the delimiter and quoting, or add the missing column names",
-        )
 
 
 # ---------------------------------------------------------------- CSV
 
 
 def sniff_delimiter(text: str) -> str:
-    """Pick ``;``, ``,`` or tab from the header line (the one occurring most often outside quotes)."""
-    line, in_quotes = [], False
+    """Pick ``;``, ``,`` or tab: the one occurring most often outside quotes on the header line.
+
+    When the first line has none (a title line above the header), the first line with one decides.
+    """
+    for line in _unquoted_lines(text, limit=10):
+        counts = {delimiter: line.count(delimiter) for delimiter in (";", ",", "\t")}
+        best = max(counts, key=lambda delimiter: counts[delimiter])
+        if counts[best]:
+            return best
+    return ","
+
+
+def _unquoted_lines(text: str, *, limit: int) -> Iterator[str]:
+    """The first ``limit`` records of ``text`` with quoted parts left out."""
+    line: list[str] = []
+    in_quotes = False
     for char in text:
         if char == '"':
             in_quotes = not in_quotes
         elif char == "\n" and not in_quotes:
-            break
+            yield "".join(line)
+            limit -= 1
+            if not limit:
+                return
+            line = []
         elif not in_quotes:
             line.append(char)
-    counts = {delimiter: line.count(delimiter) for delimiter in (";", ",", "\t")}
-    best = max(counts, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
+    yield "".join(line)
 
 
 @dataclass(frozen=True)
@@ -135,14 +203,18 @@ class _Record:
 def _csv_rows(path: Path, *, display: str) -> Iterator[tuple[int, list[str]]]:
     text = decode_text(read_bytes(path, display=display), display=display)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    delimiter = sniff_delimiter(text)
-    records = _csv_records(text, delimiter, display=display)
+    declared = _SEP_LINE_RE.match(text)
+    if declared:  # Excel's "sep=;" line declares the delimiter; the header is the line after it
+        delimiter, text = declared.group(1), text[declared.end() :]
+    else:
+        delimiter = sniff_delimiter(text)
+    records = _csv_records(text, delimiter, display=display, skipped_lines=1 if declared else 0)
     if records:
         _check_records(records, delimiter=delimiter, display=display)
     return iter([(record.row, record.cells) for record in records])
 
 
-def _csv_records(text: str, delimiter: str, *, display: str) -> list[_Record]:
+def _csv_records(text: str, delimiter: str, *, display: str, skipped_lines: int) -> list[_Record]:
     lines = text.split("\n")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS * 4))
@@ -151,13 +223,14 @@ def _csv_records(text: str, delimiter: str, *, display: str) -> list[_Record]:
     try:
         for cells in reader:
             raw = "\n".join(lines[first_line - 1 : reader.line_num])
-            records.append(_Record(row=len(records) + 1, line=first_line, raw=raw, cells=cells))
+            line = first_line + skipped_lines
+            records.append(_Record(row=len(records) + 1, line=line, raw=raw, cells=cells))
             first_line = reader.line_num + 1
     except csv.Error as exc:
         raise IngestError(
             f"the CSV cannot be parsed: {exc}",
             path=display,
-            where=f"line {reader.line_num}",
+            where=f"line {reader.line_num + skipped_lines}",
             hint="check quoting; save it again from Excel as CSV",
         ) from exc
     return records
