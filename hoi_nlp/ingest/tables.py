@@ -19,6 +19,7 @@ from hoi_nlp.ingest.normalize import normalize_text
 logger = logging.getLogger(__name__)
 
 MAX_CELL_CHARS = 100_000
+_EXCEL_ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _SEP_LINE_RE = re.compile(r"sep=([;,\t|])[ \t]*(?:\n|$)", re.IGNORECASE)
 TABLE_SUFFIXES = (".xlsx", ".csv")
 
@@ -367,7 +368,14 @@ def cell_text(value: Any) -> str:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
+    if isinstance(value, str):
+        return decode_excel_escapes(value)
     return str(value)
+
+
+def decode_excel_escapes(text: str) -> str:
+    """Decode Excel's ``_xHHHH_`` escapes (``_x000D_`` is a carriage return; ``_x005F_`` escapes ``_``)."""
+    return _EXCEL_ESCAPE_RE.sub(lambda match: chr(int(match.group(1), 16)), text)
 
 
 def _xlsx_rows(path: Path, *, display: str) -> Iterator[tuple[int, list[str]]]:

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from hoi_nlp.errors import IngestError
+from hoi_nlp.ingest.normalize import normalize_text
 from hoi_nlp.ingest.schema import load_schema
 from hoi_nlp.ingest.survey import is_missing, missing_set, read_survey
-from hoi_nlp.ingest.tables import read_table, sniff_delimiter
+from hoi_nlp.ingest.tables import decode_excel_escapes, read_table, sniff_delimiter
 from hoi_nlp.records import content_hash
 
 
@@ -166,3 +167,25 @@ def test_decomposed_header_and_padded_schema_columns_still_match(tmp_path: Path,
     assert [(s.source_id, s.text, s.attributes["region"]) for s in sources] == [
         ("R1:b", "Det går godt.", "Nord")
     ]
+
+
+@pytest.mark.parametrize(
+    ("stored", "text"),
+    [
+        ("Første linje_x000D_\nanden linje", "Første linje\r\nanden linje"),
+        ("lodret tab_x000B_fra Mac", "lodret tab\x0bfra Mac"),
+        ("et literalt _x005F_x000D_ i teksten", "et literalt _x000D_ i teksten"),
+        ("snake_case_x_ og _x00_ bliver", "snake_case_x_ og _x00_ bliver"),
+    ],
+)
+def test_excel_escaped_characters_are_decoded(stored: str, text: str) -> None:
+    assert decode_excel_escapes(stored) == text
+
+
+def test_xlsx_control_escapes_do_not_reach_the_sources(tmp_path: Path, helpers: object) -> None:
+    path = helpers.write_xlsx(
+        tmp_path / "ctrl.xlsx", ["ID", "Kommentar_x005F_x0031_"], [["R1", "Første linje_x000D_\nanden linje"]]
+    )
+    table = read_table(path)
+    assert table.header == ["ID", "Kommentar_x0031_"]
+    assert normalize_text(table.rows[0][1][1]) == "Første linje\nanden linje"
