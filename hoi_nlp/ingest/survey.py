@@ -90,8 +90,10 @@ def read_survey(
 ) -> tuple[list[Source], SurveyReport]:
     """Read one export with ``schema``; return its answer sources and a report of answers/missing."""
     display = _relative(export, base_dir)
-    table = read_table(export, display=display)
-    check_columns(schema, table.header, export=display, schema_path=schema_path)
+    table = read_table(export, display=display, sheet=schema.sheet)
+    check_columns(
+        schema, table.header, export=display, schema_path=schema_path, sheet=table.sheet, sheets=table.sheets
+    )
     _check_respondent_ids(table, schema, display=display)
     return _sources_from_table(table, schema, study=study)
 

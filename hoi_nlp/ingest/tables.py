@@ -31,21 +31,39 @@ class Table:
     path: str
     header: list[str]
     rows: list[tuple[int, list[str]]]
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
 
 
-def read_table(path: Path, *, display: str | None = None) -> Table:
-    """Read ``path`` (.xlsx or .csv) into a :class:`Table`; raise IngestError on unreadable input."""
+def read_table(path: Path, *, display: str | None = None, sheet: str | None = None) -> Table:
+    """Read ``path`` (.xlsx or .csv) into a :class:`Table`; raise IngestError on unreadable input.
+
+    ``sheet`` names the sheet of an .xlsx to read (default: the first); a .csv ignores it.
+    """
     name = display or str(path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        raw_rows = _xlsx_rows(path, display=name)
-    elif suffix == ".csv":
-        raw_rows = _csv_rows(path, display=name)
-    else:
-        raise IngestError(
-            f"unsupported survey export type '{suffix}'", path=name, hint="export the survey as .xlsx or .csv"
-        )
-    return _build_table(raw_rows, display=name, spreadsheet=suffix == ".xlsx")
+        return _xlsx_table(path, display=name, sheet=sheet)
+    if suffix == ".csv":
+        return _build_table(_csv_rows(path, display=name), display=name, spreadsheet=False)
+    raise IngestError(
+        f"unsupported survey export type '{suffix}'", path=name, hint="export the survey as .xlsx or .csv"
+    )
+
+
+def _xlsx_table(path: Path, *, display: str, sheet: str | None) -> Table:
+    sheets, names = _read_sheets(path, display=display, only=sheet)
+    chosen = next(iter(sheets.names), None)
+    if len(names) > 1:
+        logger.info("%s: reading sheet '%s' of %d sheets", display, chosen, len(names))
+    try:
+        table = _build_table(iter(sheets.rows.get(chosen, [])), display=display, spreadsheet=True)
+    except IngestError as exc:
+        if len(names) < 2:
+            raise
+        where = f"sheet '{chosen}'" + (f", {exc.where}" if exc.where else "")
+        raise IngestError(exc.message, path=exc.path, where=where, hint=exc.hint) from exc
+    return Table(path=table.path, header=table.header, rows=table.rows, sheet=chosen, sheets=names)
 
 
 def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str, spreadsheet: bool) -> Table:
@@ -378,33 +396,86 @@ def decode_excel_escapes(text: str) -> str:
     return _EXCEL_ESCAPE_RE.sub(lambda match: chr(int(match.group(1), 16)), text)
 
 
-def _xlsx_rows(path: Path, *, display: str) -> Iterator[tuple[int, list[str]]]:
+@dataclass(frozen=True)
+class _Sheets:
+    """The sheets of a workbook, each read as ``(row_number, cells)``."""
+
+    rows: dict[str, list[tuple[int, list[str]]]]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.rows)
+
+
+def _open_workbook(path: Path, *, display: str) -> Any:
     import openpyxl
 
     with check_office_zip(path, display=display) as archive:
         buffer = text_parts_only(archive, display=display)
     try:
-        workbook = openpyxl.load_workbook(buffer, read_only=True, data_only=True)
+        return openpyxl.load_workbook(buffer, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types on damaged files
         raise IngestError(
             f"the workbook cannot be opened: {exc.__class__.__name__}: {exc}",
             path=display,
             hint="open it in Excel and save it again as .xlsx",
         ) from exc
+
+
+def _read_sheets(
+    path: Path, *, display: str, only: str | None = None, every: bool = False
+) -> tuple[_Sheets, tuple[str, ...]]:
+    """Read the sheet named ``only`` (default: the first, or every sheet with ``every``).
+
+    Returns the sheets read and the names of all the workbook's sheets.
+    """
+    workbook = _open_workbook(path, display=display)
     try:
-        sheet = workbook.worksheets[0]
-        rows = [
+        names = tuple(workbook.sheetnames)
+        if only is None and names and not every:
+            only = names[0]
+        if only is not None and only not in names:
+            listed = ", ".join(f"'{name}'" for name in names)
+            raise IngestError(
+                f"the workbook has no sheet '{only}' (its sheets: {listed})",
+                path=display,
+                hint="correct `sheet:` in the schema to the sheet that holds the answers",
+            )
+        wanted = [only] if only is not None else list(names)
+        return _Sheets({name: _sheet_rows(workbook[name], display=display) for name in wanted}), names
+    finally:
+        workbook.close()
+
+
+def _sheet_rows(sheet: Any, *, display: str) -> list[tuple[int, list[str]]]:
+    try:
+        return [
             (number, [cell_text(value) for value in values])
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
         ]
-        if len(workbook.worksheets) > 1:
-            logger.info("%s: reading the first of %d sheets", display, len(workbook.worksheets))
     except Exception as exc:
         raise IngestError(
-            f"the first sheet cannot be read: {exc.__class__.__name__}: {exc}",
+            f"the sheet '{sheet.title}' cannot be read: {exc.__class__.__name__}: {exc}",
             path=display,
             hint="open it in Excel and save it again as .xlsx",
         ) from exc
-    finally:
-        workbook.close()
-    return iter(rows)
+
+
+def _sheet_score(rows: list[tuple[int, list[str]]]) -> int:
+    """How much a sheet looks like the answers: named columns in row 1 times rows with content."""
+    if not rows:
+        return 0
+    filled_rows = sum(1 for _, cells in rows[1:] if any(cell.strip() for cell in cells))
+    return _filled(rows[0][1]) * filled_rows
+
+
+def data_sheet(path: Path, *, display: str | None = None) -> tuple[str | None, tuple[str, ...]]:
+    """The sheet of an .xlsx export that looks most like the answers, and all its sheet names.
+
+    For a .csv export: ``(None, ())``.
+    """
+    if path.suffix.lower() != ".xlsx":
+        return None, ()
+    sheets, names = _read_sheets(path, display=display or str(path), every=True)
+    best = max(names, key=lambda name: _sheet_score(sheets.rows[name]))
+    return best, names
