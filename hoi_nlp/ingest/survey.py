@@ -18,6 +18,11 @@ from hoi_nlp.records import Source, content_hash
 
 logger = logging.getLogger(__name__)
 
+EXCEL_ERROR_VALUES = (
+    "#value!", "#div/0!", "#ref!", "#name?", "#null!", "#num!", "#spill!", "#calc!", "#getting_data",
+    "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!",
+    "#værdi!", "#division/0!", "#reference!", "#navn?", "#nul!", "#tal!",
+)
 DEFAULT_MISSING_VALUES = (
     "-",
     "ved ikke",
@@ -41,6 +46,8 @@ DEFAULT_MISSING_VALUES = (
     "x",
     "#n/a",
     "#i/t",
+    # Excel's error values (English; Danish Excel shows #I/T, #VÆRDI!, #DIVISION/0!, #REFERENCE!, #NAVN?)
+    *EXCEL_ERROR_VALUES,
     "ubesvaret",
     "ikke besvaret",
 )

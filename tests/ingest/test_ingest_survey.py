@@ -93,6 +93,13 @@ def test_default_non_answers(value: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "value", ["#VALUE!", "#DIV/0!", "#REF!", "#NAME?", "#NULL!", "#NUM!", "#N/A", "#VÆRDI!"]
+)
+def test_excel_error_values_are_missing(value: str) -> None:
+    assert is_missing(value)
+
+
+@pytest.mark.parametrize(
     "value",
     [
         "Nej, ikke endnu – vi mangler ressourcer",
