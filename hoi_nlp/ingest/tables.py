@@ -377,13 +377,15 @@ def _check_delimiter(record: _Record, *, width: int, delimiter: str, display: st
 
 
 def cell_text(value: Any) -> str:
-    """Render one spreadsheet value as text (integral floats without ``.0``, dates as ISO)."""
+    """Render one spreadsheet value as text (integral floats without ``.0``, dates as ISO, no midnight)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Ja" if value else "Nej"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()  # a date-only cell (Excel stores dates as midnight)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,12 @@ def test_xlsx_numbers_render_without_decimals(tmp_path: Path, helpers: object) -
     path = helpers.write_xlsx(tmp_path / "tal.xlsx", ["ID", "antal"], [[101, 3.0], [102, 2.5]])
     table = read_table(path)
     assert table.rows == [(2, ["101", "3"]), (3, ["102", "2.5"])]
+
+
+def test_xlsx_dates_without_a_time_render_as_dates(tmp_path: Path, helpers: object) -> None:
+    rows = [[101, dt.datetime(2024, 3, 4)], [102, dt.datetime(2024, 3, 1, 9, 30)]]
+    table = read_table(helpers.write_xlsx(tmp_path / "dato.xlsx", ["ID", "Besvaret dato"], rows))
+    assert table.rows == [(2, ["101", "2024-03-04"]), (3, ["102", "2024-03-01T09:30:00"])]
 
 
 def test_trailing_empty_rows_are_skipped_and_row_numbers_kept(tmp_path: Path, helpers: object) -> None:
