@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hoi_nlp.errors import SchemaError
 
 RESERVED_ATTRIBUTES = ("question",)
+SCHEMA_DOCS = "the README, section 'The survey schema (schema.yaml)'"
 
 
 def _nfc(value: str) -> str:
@@ -130,7 +131,7 @@ def load_schema(path: Path) -> SurveySchema:
         raise SchemaError(
             "the schema must be a YAML mapping with keys respondent_id, attributes, open_text, ...",
             path=display,
-            hint="see `hoi survey-schema EXPORT` for a draft",
+            hint=f"see `hoi survey-schema EXPORT` for a draft, and {SCHEMA_DOCS}",
         )
     try:
         return SurveySchema.model_validate(data)
@@ -153,7 +154,7 @@ def _schema_error(exc: ValidationError, root: yaml.Node | None, display: str) ->
     return SchemaError(
         "invalid schema: " + "; ".join(problems),
         path=display,
-        hint="fix these keys; the format is documented in hoi_nlp/ingest/schema.py",
+        hint=f"fix these keys; the format is described in {SCHEMA_DOCS}",
     )
 
 
