@@ -61,17 +61,15 @@ def ingest_command(
 @app.command("survey-schema")
 @handle_errors
 def survey_schema_command(
-    export_file: Annotated[Path, typer.Argument(help="Survey export (.xlsx or .csv).")],
+    export_file: Annotated[Path, typer.Argument(
+        help="Survey export (.xlsx or .csv), or a study folder with one export in survey/.")],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the draft here instead of printing it.")] = None,
 ) -> None:
     """Draft a survey schema (YAML) from an export's header and values."""
-    from hoi_nlp.errors import IngestError
-    from hoi_nlp.ingest.infer import draft_schema
+    from hoi_nlp.ingest.infer import draft_schema, survey_export_in
 
-    if not export_file.is_file():
-        raise IngestError("the export file does not exist", path=str(export_file),
-                          hint="give the path of a .xlsx or .csv survey export")
+    export_file = survey_export_in(export_file)
     draft = draft_schema(export_file)
     if len(draft.sheets) > 1:
         others = ", ".join(f"'{name}'" for name in draft.sheets if name != draft.sheet)

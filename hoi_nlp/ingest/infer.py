@@ -7,8 +7,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from hoi_nlp.errors import IngestError
+from hoi_nlp.ingest.result import study_files
 from hoi_nlp.ingest.survey import is_missing
-from hoi_nlp.ingest.tables import Table, data_sheet, read_table
+from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, data_sheet, read_table
 
 _ID_RE = re.compile(
     r"respondent|resp\.?[ _-]?id|^id$|^id[ _-]|[ _-]id$|kommune-?id|løbe-?n(umme)?r|^nr\.?$", re.I
@@ -99,6 +101,32 @@ def _guess_attributes(table: Table, taken: set[str]) -> dict[str, str]:
 
 def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
+
+
+def survey_export_in(path: Path) -> Path:
+    """The export to draft a schema from: ``path`` itself, or the one export in a study's ``survey/`` folder.
+
+    Raises IngestError saying what to pass when ``path`` does not exist or the folder holds no or several
+    exports.
+    """
+    if path.is_file():
+        return path
+    if not path.is_dir():
+        raise IngestError("the export file does not exist", path=str(path),
+                          hint="give the path of a .xlsx or .csv survey export, or of the study folder")
+    folder = path / "survey" if (path / "survey").is_dir() else path
+    exports = study_files(folder, TABLE_SUFFIXES)
+    if len(exports) == 1:
+        return exports[0]
+    if not exports:
+        raise IngestError("the folder holds no .xlsx or .csv survey export", path=str(folder),
+                          hint="put the export in the study's survey/ folder, or give the export file's path")
+    listed = ", ".join(export.name for export in exports)
+    raise IngestError(
+        f"the folder holds {len(exports)} survey exports ({listed})",
+        path=str(folder),
+        hint=f"give the one to draft from, e.g. `hoi survey-schema {exports[0].as_posix()}`",
+    )
 
 
 @dataclass(frozen=True)
