@@ -61,24 +61,26 @@ def ingest_command(
 @app.command("survey-schema")
 @handle_errors
 def survey_schema_command(
-    export_file: Annotated[Path, typer.Argument(help="Survey export (.xlsx or .csv).")],
+    export_file: Annotated[Path, typer.Argument(
+        help="Survey export (.xlsx or .csv), or a study folder with one export in survey/.")],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the draft here instead of printing it.")] = None,
 ) -> None:
     """Draft a survey schema (YAML) from an export's header and values."""
-    from hoi_nlp.errors import IngestError
-    from hoi_nlp.ingest.infer import infer_schema
+    from hoi_nlp.ingest.infer import draft_schema, survey_export_in
 
-    if not export_file.is_file():
-        raise IngestError("the export file does not exist", path=str(export_file),
-                          hint="give the path of a .xlsx or .csv survey export")
-    draft = infer_schema(export_file)
+    export_file = survey_export_in(export_file)
+    draft = draft_schema(export_file)
+    if len(draft.sheets) > 1:
+        others = ", ".join(f"'{name}'" for name in draft.sheets if name != draft.sheet)
+        echo(f"Read sheet '{draft.sheet}' of {export_file.name} (it looks most like the answers; "
+             f"the workbook also has {others}); the draft names it with `sheet:`.", err=True)
     if output is None:
-        echo(draft.rstrip("\n"))
+        echo(draft.text.rstrip("\n"))
         return
     from hoi_nlp.io import write_text_atomic
 
-    write_text_atomic(output, draft)
+    write_text_atomic(output, draft.text)
     study = export_file.parent.parent if export_file.parent.name == "survey" else "STUDY"
     echo(f"Draft schema written to {output}; check it before running `hoi run {study}`.")
 

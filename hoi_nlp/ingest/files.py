@@ -61,17 +61,23 @@ def decode_text(data: bytes, *, display: str) -> str:
             path=display,
             hint="save it as UTF-8 text (or CSV UTF-8 from Excel), or use the .docx/.xlsx original",
         )
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+        return data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:  # (utf-8-sig reports offsets 3 bytes off)
+        not_utf8 = bom + exc.start
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
+        utf8_line, cp1252_line = _line_of(data, not_utf8), _line_of(data, exc.start)
+        mixed = "; it seems to mix encodings" if utf8_line != cp1252_line else ""
         raise IngestError(
-            f"the file is neither UTF-8 nor cp1252 text (undecodable byte at {exc.start})",
+            f"the file is neither UTF-8 nor cp1252 text: line {utf8_line} is not UTF-8 "
+            f"(byte 0x{data[not_utf8]:02x}) and line {cp1252_line} is not cp1252 "
+            f"(byte 0x{data[exc.start]:02x}){mixed}",
             path=display,
-            hint="save it as UTF-8 text from the program that made it",
+            where=f"line {min(utf8_line, cp1252_line)}",
+            hint="save it as UTF-8 text from the program that made it (or retype the lines named)",
         ) from exc
 
 
@@ -92,6 +98,11 @@ def _decode_with_bom(data: bytes, encoding: str, *, display: str) -> str:
             hint="save it as UTF-8 text, or use the .docx/.xlsx original",
         )
     return text
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    """1-based line number of the byte at ``offset``."""
+    return data.count(b"\n", 0, offset) + 1
 
 
 def _is_media(name: str) -> bool:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
+from hoi_nlp.errors import IngestError
+from hoi_nlp.ingest.result import study_files
 from hoi_nlp.ingest.survey import is_missing
-from hoi_nlp.ingest.tables import Table, read_table
+from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, data_sheet, read_table
 
 _ID_RE = re.compile(
     r"respondent|resp\.?[ _-]?id|^id$|^id[ _-]|[ _-]id$|kommune-?id|løbe-?n(umme)?r|^nr\.?$", re.I
@@ -100,9 +103,45 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def infer_schema(export_path: Path) -> str:
-    """Return a commented draft schema (YAML text) for the export at ``export_path``."""
-    table = read_table(export_path)
+def survey_export_in(path: Path) -> Path:
+    """The export to draft a schema from: ``path`` itself, or the one export in a study's ``survey/`` folder.
+
+    Raises IngestError saying what to pass when ``path`` does not exist or the folder holds no or several
+    exports.
+    """
+    if path.is_file():
+        return path
+    if not path.is_dir():
+        raise IngestError("the export file does not exist", path=str(path),
+                          hint="give the path of a .xlsx or .csv survey export, or of the study folder")
+    folder = path / "survey" if (path / "survey").is_dir() else path
+    exports = study_files(folder, TABLE_SUFFIXES)
+    if len(exports) == 1:
+        return exports[0]
+    if not exports:
+        raise IngestError("the folder holds no .xlsx or .csv survey export", path=str(folder),
+                          hint="put the export in the study's survey/ folder, or give the export file's path")
+    listed = ", ".join(export.name for export in exports)
+    raise IngestError(
+        f"the folder holds {len(exports)} survey exports ({listed})",
+        path=str(folder),
+        hint=f"give the one to draft from, e.g. `hoi survey-schema {exports[0].as_posix()}`",
+    )
+
+
+@dataclass(frozen=True)
+class SchemaDraft:
+    """A draft schema (YAML text) and the .xlsx sheet it was read from, with all the workbook's sheets."""
+
+    text: str
+    sheet: str | None
+    sheets: tuple[str, ...]
+
+
+def draft_schema(export_path: Path) -> SchemaDraft:
+    """Draft a schema for the export at ``export_path``, from the sheet that looks most like the answers."""
+    sheet, sheets = data_sheet(export_path)
+    table = read_table(export_path, sheet=sheet)
     respondent = _guess_id(table)
     attributes = _guess_attributes(table, {respondent})
     used = {respondent, *attributes.values()}
@@ -110,7 +149,22 @@ def infer_schema(export_path: Path) -> str:
     for index, name in enumerate(table.header):
         if name and name not in used:
             (open_cols if _is_open(name, _values(table, index)) else closed_cols).append(name)
-    return _render(export_path.name, respondent, attributes, open_cols, closed_cols)
+    columns = _Columns(respondent, attributes, open_cols, closed_cols)
+    text = _render(export_path.name, columns, sheet=sheet if len(sheets) > 1 else None)
+    return SchemaDraft(text=text, sheet=sheet, sheets=sheets)
+
+
+def infer_schema(export_path: Path) -> str:
+    """Return a commented draft schema (YAML text) for the export at ``export_path``."""
+    return draft_schema(export_path).text
+
+
+@dataclass(frozen=True)
+class _Columns:
+    respondent: str
+    attributes: dict[str, str]
+    open_text: list[str]
+    closed: list[str]
 
 
 def _unique_ids(columns: list[str]) -> list[str]:
@@ -124,29 +178,30 @@ def _unique_ids(columns: list[str]) -> list[str]:
     return ids
 
 
-def _render(
-    name: str, respondent: str, attributes: dict[str, str], open_cols: list[str], closed_cols: list[str]
-) -> str:
+def _render(name: str, columns: _Columns, *, sheet: str | None) -> str:
     lines = [
         f"# Draft survey schema inferred from {name}. Check every entry before ingesting:",
+        "#  - sheet: the .xlsx sheet with the answers (only needed when it is not the first sheet).",
         "#  - respondent_id: the column with one unique id per respondent (row).",
         "#  - attributes: respondent attributes used in reporting (municipality, region, size_group, role).",
         "#  - open_text: the free-text columns; each non-missing cell becomes one answer to code.",
         "#    question_id is how analysts refer to the question; question is its wording (edit it).",
         "#  - closed: closed items to copy into every answer's attributes (uncomment the ones you need).",
         "#  - missing_values: non-answers besides the defaults ('-', 'Ved ikke', 'Nej', ...).",
+        "#  The format is described in the README, section 'The survey schema (schema.yaml)'.",
         f"survey: {_q(Path(name).stem)}",
-        f"respondent_id: {_q(respondent)}",
-        "attributes:" if attributes else "attributes: {}",
-        *(f"  {key}: {_q(column)}" for key, column in attributes.items()),
-        "open_text:" if open_cols else "open_text: []  # no free-text columns found: add them here",
+        *([f"sheet: {_q(sheet)}"] if sheet else []),
+        f"respondent_id: {_q(columns.respondent)}",
+        "attributes:" if columns.attributes else "attributes: {}",
+        *(f"  {key}: {_q(column)}" for key, column in columns.attributes.items()),
+        "open_text:" if columns.open_text else "open_text: []  # no free-text columns found: add them here",
     ]
-    for column, qid in zip(open_cols, _unique_ids(open_cols), strict=True):
+    for column, qid in zip(columns.open_text, _unique_ids(columns.open_text), strict=True):
         lines += [f"  - column: {_q(column)}", f"    question_id: {_q(qid)}", f"    question: {_q(column)}"]
     lines.append("# closed:")
     lines += [
         f"#   - {{column: {_q(column)}, name: {_q(_slug(column, words=6) or 'item')}}}"
-        for column in closed_cols
+        for column in columns.closed
     ]
     lines.append("missing_values: []")
     return "\n".join(lines) + "\n"

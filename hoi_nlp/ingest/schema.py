@@ -3,6 +3,7 @@
 A schema is a small YAML file a researcher writes (or drafts with ``hoi survey-schema``)::
 
     survey: "Kommuneundersøgelse om helhedsorienterede indsatser 2024"
+    sheet: "Besvarelser"          # optional: the .xlsx sheet with the answers (default: the first)
     respondent_id: "Respondent-ID"
     attributes: {municipality: "Kommune", region: "Region", size_group: "Størrelsesgruppe",
                  role: "Respondentrolle"}
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hoi_nlp.errors import SchemaError
 
 RESERVED_ATTRIBUTES = ("question",)
+SCHEMA_DOCS = "the README, section 'The survey schema (schema.yaml)'"
 
 
 def _nfc(value: str) -> str:
@@ -60,6 +62,7 @@ class SurveySchema(_SchemaModel):
     """Mapping of a wide survey export (one row per respondent) to sources."""
 
     survey: str = ""
+    sheet: str | None = None
     respondent_id: str
     attributes: dict[str, str] = Field(default_factory=dict)
     closed: list[ClosedItem] = Field(default_factory=list)
@@ -128,7 +131,7 @@ def load_schema(path: Path) -> SurveySchema:
         raise SchemaError(
             "the schema must be a YAML mapping with keys respondent_id, attributes, open_text, ...",
             path=display,
-            hint="see `hoi survey-schema EXPORT` for a draft",
+            hint=f"see `hoi survey-schema EXPORT` for a draft, and {SCHEMA_DOCS}",
         )
     try:
         return SurveySchema.model_validate(data)
@@ -143,7 +146,7 @@ def _schema_error(exc: ValidationError, root: yaml.Node | None, display: str) ->
         line = _line_of(root, error["loc"])
         prefix = f"line {line}: " if line else ""
         message = (
-            "unknown key (allowed: survey, respondent_id, attributes, closed, open_text, missing_values)"
+            f"unknown key (allowed: {', '.join(SurveySchema.model_fields)})"
             if error["type"] == "extra_forbidden" and len(error["loc"]) == 1
             else error["msg"]
         )
@@ -151,7 +154,7 @@ def _schema_error(exc: ValidationError, root: yaml.Node | None, display: str) ->
     return SchemaError(
         "invalid schema: " + "; ".join(problems),
         path=display,
-        hint="fix these keys; the format is documented in hoi_nlp/ingest/schema.py",
+        hint=f"fix these keys; the format is described in {SCHEMA_DOCS}",
     )
 
 
@@ -175,20 +178,44 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
 # ---------------------------------------------------------------- checking against an export
 
 
-def check_columns(schema: SurveySchema, header: list[str], *, export: str, schema_path: str) -> None:
-    """Raise SchemaError if a column named in the schema is absent from the export's header."""
+def check_columns(
+    schema: SurveySchema,
+    header: list[str],
+    *,
+    export: str,
+    schema_path: str,
+    sheet: str | None = None,
+    sheets: tuple[str, ...] = (),
+) -> None:
+    """Raise SchemaError if a column named in the schema is absent from the export's header.
+
+    ``sheet`` is the .xlsx sheet read and ``sheets`` all the workbook's sheets, named when there are several.
+    """
     present = set(header)
     missing = [(section, column) for section, column in schema.columns() if column not in present]
     if not missing:
         return
-    details = []
+    others = [name for name in sheets if name != sheet]
+    if others and len(missing) == len(schema.columns()) and len(header) < 50:
+        shown = ", ".join(f"'{name}'" for name in header if name)
+        details = [f"none of the columns in {schema_path} is in the export (its header: {shown})"]
+        missing = []
+    else:
+        details = []
     for section, column in missing:
         close = difflib.get_close_matches(column, header, n=3, cutoff=0.5)
         suggestion = f" (closest headers: {', '.join(repr(name) for name in close)})" if close else ""
         details.append(f"column '{column}' ({section} in {schema_path}) is not in the export{suggestion}")
+    hint = (
+        f"correct the column names in {schema_path} to match the export's header row, "
+        "or remove the entries for columns this export does not have"
+    )
+    if others:
+        listed = ", ".join(f"'{name}'" for name in others)
+        hint += f"; if the answers are on another sheet ({listed}), name it with `sheet:` in {schema_path}"
     raise SchemaError(
         "; ".join(details),
         path=export,
-        hint=f"correct the column names in {schema_path} to match the export's header row, "
-        "or remove the entries for columns this export does not have",
+        where=f"sheet '{sheet}'" if others else None,
+        hint=hint,
     )

@@ -18,6 +18,11 @@ from hoi_nlp.records import Source, content_hash
 
 logger = logging.getLogger(__name__)
 
+EXCEL_ERROR_VALUES = (
+    "#value!", "#div/0!", "#ref!", "#name?", "#null!", "#num!", "#spill!", "#calc!", "#getting_data",
+    "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!",
+    "#værdi!", "#division/0!", "#reference!", "#navn?", "#nul!", "#tal!",
+)
 DEFAULT_MISSING_VALUES = (
     "-",
     "ved ikke",
@@ -41,6 +46,8 @@ DEFAULT_MISSING_VALUES = (
     "x",
     "#n/a",
     "#i/t",
+    # Excel's error values (English; Danish Excel shows #I/T, #VÆRDI!, #DIVISION/0!, #REFERENCE!, #NAVN?)
+    *EXCEL_ERROR_VALUES,
     "ubesvaret",
     "ikke besvaret",
 )
@@ -90,8 +97,10 @@ def read_survey(
 ) -> tuple[list[Source], SurveyReport]:
     """Read one export with ``schema``; return its answer sources and a report of answers/missing."""
     display = _relative(export, base_dir)
-    table = read_table(export, display=display)
-    check_columns(schema, table.header, export=display, schema_path=schema_path)
+    table = read_table(export, display=display, sheet=schema.sheet)
+    check_columns(
+        schema, table.header, export=display, schema_path=schema_path, sheet=table.sheet, sheets=table.sheets
+    )
     _check_respondent_ids(table, schema, display=display)
     return _sources_from_table(table, schema, study=study)
 

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ from hoi_nlp.ingest.normalize import normalize_text
 logger = logging.getLogger(__name__)
 
 MAX_CELL_CHARS = 100_000
+_EXCEL_ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_SEP_LINE_RE = re.compile(r"sep=([;,\t|])[ \t]*(?:\n|$)", re.IGNORECASE)
 TABLE_SUFFIXES = (".xlsx", ".csv")
 
 
@@ -28,24 +31,42 @@ class Table:
     path: str
     header: list[str]
     rows: list[tuple[int, list[str]]]
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
 
 
-def read_table(path: Path, *, display: str | None = None) -> Table:
-    """Read ``path`` (.xlsx or .csv) into a :class:`Table`; raise IngestError on unreadable input."""
+def read_table(path: Path, *, display: str | None = None, sheet: str | None = None) -> Table:
+    """Read ``path`` (.xlsx or .csv) into a :class:`Table`; raise IngestError on unreadable input.
+
+    ``sheet`` names the sheet of an .xlsx to read (default: the first); a .csv ignores it.
+    """
     name = display or str(path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        raw_rows = _xlsx_rows(path, display=name)
-    elif suffix == ".csv":
-        raw_rows = _csv_rows(path, display=name)
-    else:
-        raise IngestError(
-            f"unsupported survey export type '{suffix}'", path=name, hint="export the survey as .xlsx or .csv"
-        )
-    return _build_table(raw_rows, display=name)
+        return _xlsx_table(path, display=name, sheet=sheet)
+    if suffix == ".csv":
+        return _build_table(_csv_rows(path, display=name), display=name, spreadsheet=False)
+    raise IngestError(
+        f"unsupported survey export type '{suffix}'", path=name, hint="export the survey as .xlsx or .csv"
+    )
 
 
-def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str) -> Table:
+def _xlsx_table(path: Path, *, display: str, sheet: str | None) -> Table:
+    sheets, names = _read_sheets(path, display=display, only=sheet)
+    chosen = next(iter(sheets.names), None)
+    if len(names) > 1:
+        logger.info("%s: reading sheet '%s' of %d sheets", display, chosen, len(names))
+    try:
+        table = _build_table(iter(sheets.rows.get(chosen, [])), display=display, spreadsheet=True)
+    except IngestError as exc:
+        if len(names) < 2:
+            raise
+        where = f"sheet '{chosen}'" + (f", {exc.where}" if exc.where else "")
+        raise IngestError(exc.message, path=exc.path, where=where, hint=exc.hint) from exc
+    return Table(path=table.path, header=table.header, rows=table.rows, sheet=chosen, sheets=names)
+
+
+def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str, spreadsheet: bool) -> Table:
     header_row = next(raw_rows, None)
     if header_row is None or not any(cell.strip() for cell in header_row[1]):
         raise IngestError(
@@ -53,14 +74,72 @@ def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str) -> 
             path=display,
             hint="the first row must hold the column names",
         )
+    rows = [(number, cells) for number, cells in raw_rows if any(cell.strip() for cell in cells)]
+    _check_title_row(header_row[1], rows, display=display)
     header = _clean_header(header_row[1], display=display)
-    rows: list[tuple[int, list[str]]] = []
-    for number, cells in raw_rows:
-        if not any(cell.strip() for cell in cells):
-            continue
+    for number, cells in rows:
         _check_cells(number, cells, header, display=display)
-        rows.append((number, (cells + [""] * len(header))[: len(header)]))
-    return Table(path=display, header=header, rows=rows)
+    _check_unnamed_columns(header, len(header_row[1]), rows, display=display, spreadsheet=spreadsheet)
+    width = len(header)
+    return Table(path=display, header=header, rows=[(n, (c + [""] * width)[:width]) for n, c in rows])
+
+
+_TITLE_HINT = "; if row 1 is a title, delete it: the header must be the first row"
+
+
+def _filled(cells: list[str]) -> int:
+    return sum(1 for cell in cells if cell.strip())
+
+
+def _check_title_row(first: list[str], rows: list[tuple[int, list[str]]], *, display: str) -> None:
+    """Refuse a title or group-heading row above the column names (row 1 has far fewer cells filled)."""
+    named = _filled(first)
+    widest = max((_filled(cells) for _, cells in rows[:5]), default=0)
+    longest = max((len(cells) for _, cells in rows[:5]), default=0)
+    # A CSV whose row 1 has fewer cells than the rows has another delimiter problem (see below).
+    if named <= 2 and widest >= 3 and widest > 2 * named and len(first) >= longest:
+        raise IngestError(
+            f"row 1 looks like a title or group heading, not the column names "
+            f"(only {named} of {widest} columns filled)",
+            path=display,
+            where="row 1",
+            hint="the header (one name per column) must be the first row: delete the rows above it "
+            "and unmerge merged header cells",
+        )
+
+
+def _column_name(index: int, *, spreadsheet: bool) -> str:
+    if spreadsheet:
+        from openpyxl.utils import get_column_letter
+
+        return f"column {get_column_letter(index + 1)}"
+    return f"column {index + 1}"
+
+
+def _check_unnamed_columns(
+    header: list[str], raw_width: int, rows: list[tuple[int, list[str]]], *, display: str, spreadsheet: bool
+) -> None:
+    """Refuse answers in a column without a name in row 1 (e.g. under a merged header cell)."""
+    for number, cells in rows:
+        for index, cell in enumerate(cells):
+            if not cell.strip() or (index < len(header) and header[index]):
+                continue
+            if not spreadsheet and index >= raw_width:
+                raise IngestError(
+                    f"the row has {len(cells)} cells but the header only {raw_width}",
+                    path=display,
+                    where=f"row {number}",
+                    hint="check the delimiter and quoting, or add the missing column names"
+                    + (_TITLE_HINT if raw_width <= 2 else ""),
+                )
+            column = _column_name(index, spreadsheet=spreadsheet)
+            raise IngestError(
+                f"the column has answers (the first in row {number}) but no name in row 1",
+                path=display,
+                where=column,
+                hint=f"write the column's name in row 1 of {column} (unmerge the header cells if it sits "
+                "under a merged cell), or delete the column",
+            )
 
 
 def _clean_header(cells: list[str], *, display: str) -> list[str]:
@@ -83,64 +162,202 @@ def _clean_header(cells: list[str], *, display: str) -> list[str]:
 def _check_cells(number: int, cells: list[str], header: list[str], *, display: str) -> None:
     for index, cell in enumerate(cells):
         if len(cell) > MAX_CELL_CHARS:
-            column = header[index] if index < len(header) else f"#{index + 1}"
+            column = header[index] if index < len(header) and header[index] else f"#{index + 1}"
             raise IngestError(
                 f"a cell holds {len(cell):,} characters (limit {MAX_CELL_CHARS:,})",
                 path=display,
                 where=f"row {number}, column '{column}'",
                 hint="check the export; a cell this long is usually a broken quote in a CSV",
             )
-    extra = [cell for cell in cells[len(header) :] if cell.strip()]
-    if extra:
-        raise IngestError(
-            f"the row has {len(cells)} cells but the header only {len(header)} columns",
-            path=display,
-            where=f"row {number}",
-            hint="check the delimiter and quoting, or add the missing column names",
-        )
 
 
 # ---------------------------------------------------------------- CSV
 
 
 def sniff_delimiter(text: str) -> str:
-    """Pick ``;``, ``,`` or tab from the header line (the one occurring most often outside quotes)."""
-    line, in_quotes = [], False
+    """Pick ``;``, ``,`` or tab: the one occurring most often outside quotes on the header line.
+
+    When the first line has none (a title line above the header), the first line with one decides.
+    """
+    for line in _unquoted_lines(text, limit=10):
+        counts = {delimiter: line.count(delimiter) for delimiter in (";", ",", "\t")}
+        best = max(counts, key=lambda delimiter: counts[delimiter])
+        if counts[best]:
+            return best
+    return ","
+
+
+def _unquoted_lines(text: str, *, limit: int) -> Iterator[str]:
+    """The first ``limit`` records of ``text`` with quoted parts left out."""
+    line: list[str] = []
+    in_quotes = False
     for char in text:
         if char == '"':
             in_quotes = not in_quotes
         elif char == "\n" and not in_quotes:
-            break
+            yield "".join(line)
+            limit -= 1
+            if not limit:
+                return
+            line = []
         elif not in_quotes:
             line.append(char)
-    counts = {delimiter: line.count(delimiter) for delimiter in (";", ",", "\t")}
-    best = max(counts, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
+    yield "".join(line)
+
+
+@dataclass(frozen=True)
+class _Record:
+    """One parsed CSV record: its row number (the header is row 1), first physical line and raw text."""
+
+    row: int
+    line: int
+    raw: str
+    cells: list[str]
+
+    @property
+    def where(self) -> str:
+        return f"row {self.row}" if self.row == self.line else f"row {self.row}, line {self.line} of the file"
 
 
 def _csv_rows(path: Path, *, display: str) -> Iterator[tuple[int, list[str]]]:
     text = decode_text(read_bytes(path, display=display), display=display)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    delimiter = sniff_delimiter(text)
+    declared = _SEP_LINE_RE.match(text)
+    if declared:  # Excel's "sep=;" line declares the delimiter; the header is the line after it
+        delimiter, text = declared.group(1), text[declared.end() :]
+    else:
+        delimiter = sniff_delimiter(text)
+    records = _csv_records(text, delimiter, display=display, skipped_lines=1 if declared else 0)
+    if records:
+        _check_records(records, delimiter=delimiter, display=display)
+    return iter([(record.row, record.cells) for record in records])
+
+
+def _csv_records(text: str, delimiter: str, *, display: str, skipped_lines: int) -> list[_Record]:
+    lines = text.split("\n")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS * 4))
+    records: list[_Record] = []
+    first_line = 1
     try:
-        rows = list(reader)
+        for cells in reader:
+            raw = "\n".join(lines[first_line - 1 : reader.line_num])
+            line = first_line + skipped_lines
+            records.append(_Record(row=len(records) + 1, line=line, raw=raw, cells=cells))
+            first_line = reader.line_num + 1
     except csv.Error as exc:
         raise IngestError(
             f"the CSV cannot be parsed: {exc}",
             path=display,
-            where=f"row {reader.line_num}",
+            where=f"line {reader.line_num + skipped_lines}",
             hint="check quoting; save it again from Excel as CSV",
         ) from exc
-    if rows:
-        for number, row in enumerate(rows[1:], start=2):
-            _check_delimiter(number, row, width=len(rows[0]), delimiter=delimiter, display=display)
-    return iter([(number, row) for number, row in enumerate(rows, start=1)])
+    return records
 
 
-def _check_delimiter(number: int, row: list[str], *, width: int, delimiter: str, display: str) -> None:
+def _check_records(records: list[_Record], *, delimiter: str, display: str) -> None:
+    """Refuse damaged rows: a wrong cell count, or a quote that swallowed delimiters or whole rows.
+
+    Excel and survey tools write every column on every row, so a row with fewer cells than the
+    header is damaged; rows without any content (a trailing empty line) are fine.
+    """
+    header, width = records[0], len(records[0].cells)
+    if not any(cell.strip() for cell in header.cells):
+        return  # no header row: _build_table says so
+    previous = header
+    for record in records:
+        if not any(cell.strip() for cell in record.cells):
+            continue
+        found = _unclosed_quote(record, delimiter=delimiter, width=width)
+        short = record is not header and len(record.cells) < width
+        if found is None and short:
+            _check_delimiter(record, width=width, delimiter=delimiter, display=display)
+            found = _suspect_quote(record, delimiter) or _suspect_quote(previous, delimiter)
+        if found is not None:
+            culprit, column, problem = found
+            raise IngestError(
+                f"a quote seems not to be closed: {problem}",
+                path=display,
+                where=f"{culprit.where}, column {_column_label(header, column)}",
+                hint='close the quote (a " inside a cell is written ""), or save the export again from '
+                "Excel/the survey tool",
+            )
+        if short:
+            raise IngestError(
+                f"the row has {len(record.cells)} cells but the header has {width}: the row is damaged "
+                "(an export writes every column on every row)",
+                path=display,
+                where=record.where,
+                hint="check the row's delimiters and quotes, or export the survey again",
+            )
+        previous = record
+
+
+def _column_label(header: _Record, index: int) -> str:
+    name = header.cells[index].strip() if index < len(header.cells) else ""
+    return f"{index + 1} ('{name}')" if name else f"{index + 1}"
+
+
+@dataclass(frozen=True)
+class _QuotedCell:
+    column: int
+    body: str
+    closed: bool
+    ends_cell: bool
+
+
+def _quoted_cells(raw: str, delimiter: str) -> Iterator[_QuotedCell]:
+    """The cells of one raw record that open with a quote, with how their quote ends."""
+    column, start = 0, 0
+    while start <= len(raw):
+        end = start
+        if raw.startswith('"', start):
+            close = _closing_quote(raw, start + 1)
+            if close < 0:
+                yield _QuotedCell(column, raw[start + 1 :], closed=False, ends_cell=True)
+                return
+            after = raw[close + 1 : close + 2]
+            yield _QuotedCell(column, raw[start + 1 : close], closed=True, ends_cell=after in ("", delimiter))
+            end = close + 1
+        following = raw.find(delimiter, end)
+        if following < 0:
+            return
+        column, start = column + 1, following + 1
+
+
+def _closing_quote(raw: str, start: int) -> int:
+    """Index of the quote closing a quoted cell whose text starts at ``start`` (``""`` is a quote), or -1."""
+    while True:
+        found = raw.find('"', start)
+        if found < 0 or not raw.startswith('""', found):
+            return found
+        start = found + 2
+
+
+def _unclosed_quote(record: _Record, *, delimiter: str, width: int) -> tuple[_Record, int, str] | None:
+    """A quoted cell that runs to the end of the file, or holds lines that look like whole rows."""
+    for cell in _quoted_cells(record.raw, delimiter):
+        if not cell.closed:
+            return record, cell.column, "the cell runs to the end of the file"
+        row_like = max(2, width - 1)
+        if any(line.count(delimiter) >= row_like for line in cell.body.split("\n")[1:]):
+            return record, cell.column, "the cell spans several lines that look like whole rows"
+    return None
+
+
+def _suspect_quote(record: _Record, delimiter: str) -> tuple[_Record, int, str] | None:
+    """Near a short row: a quoted cell closed in the middle of its text, or spanning lines with delimiters."""
+    for cell in _quoted_cells(record.raw, delimiter):
+        if not cell.ends_cell:
+            return record, cell.column, "it ends in the middle of the text, so cells are glued or split"
+        if "\n" in cell.body and delimiter in cell.body.split("\n", 1)[1]:
+            return record, cell.column, "the cell spans several lines and swallows delimiters"
+    return None
+
+
+def _check_delimiter(record: _Record, *, width: int, delimiter: str, display: str) -> None:
     """Refuse a row that is short because it uses another delimiter than the header (mixed delimiters)."""
+    row = record.cells
     missing = width - len(row)
     if width < 3 or missing < max(2, width // 2):
         return
@@ -151,7 +368,7 @@ def _check_delimiter(number: int, row: list[str], *, width: int, delimiter: str,
             raise IngestError(
                 f"the row uses {shown} between cells while the header uses {repr(delimiter)} "
                 f"({len(row)} cells instead of {width}): mixed delimiters",
-                path=display, where=f"row {number}",
+                path=display, where=record.where,
                 hint="save the export again from Excel/the survey tool with one delimiter throughout",
             )
 
@@ -160,45 +377,107 @@ def _check_delimiter(number: int, row: list[str], *, width: int, delimiter: str,
 
 
 def cell_text(value: Any) -> str:
-    """Render one spreadsheet value as text (integral floats without ``.0``, dates as ISO)."""
+    """Render one spreadsheet value as text (integral floats without ``.0``, dates as ISO, no midnight)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Ja" if value else "Nej"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()  # a date-only cell (Excel stores dates as midnight)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
+    if isinstance(value, str):
+        return decode_excel_escapes(value)
     return str(value)
 
 
-def _xlsx_rows(path: Path, *, display: str) -> Iterator[tuple[int, list[str]]]:
+def decode_excel_escapes(text: str) -> str:
+    """Decode Excel's ``_xHHHH_`` escapes (``_x000D_`` is a carriage return; ``_x005F_`` escapes ``_``)."""
+    return _EXCEL_ESCAPE_RE.sub(lambda match: chr(int(match.group(1), 16)), text)
+
+
+@dataclass(frozen=True)
+class _Sheets:
+    """The sheets of a workbook, each read as ``(row_number, cells)``."""
+
+    rows: dict[str, list[tuple[int, list[str]]]]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.rows)
+
+
+def _open_workbook(path: Path, *, display: str) -> Any:
     import openpyxl
 
     with check_office_zip(path, display=display) as archive:
         buffer = text_parts_only(archive, display=display)
     try:
-        workbook = openpyxl.load_workbook(buffer, read_only=True, data_only=True)
+        return openpyxl.load_workbook(buffer, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types on damaged files
         raise IngestError(
             f"the workbook cannot be opened: {exc.__class__.__name__}: {exc}",
             path=display,
             hint="open it in Excel and save it again as .xlsx",
         ) from exc
+
+
+def _read_sheets(
+    path: Path, *, display: str, only: str | None = None, every: bool = False
+) -> tuple[_Sheets, tuple[str, ...]]:
+    """Read the sheet named ``only`` (default: the first, or every sheet with ``every``).
+
+    Returns the sheets read and the names of all the workbook's sheets.
+    """
+    workbook = _open_workbook(path, display=display)
     try:
-        sheet = workbook.worksheets[0]
-        rows = [
+        names = tuple(workbook.sheetnames)
+        if only is None and names and not every:
+            only = names[0]
+        if only is not None and only not in names:
+            listed = ", ".join(f"'{name}'" for name in names)
+            raise IngestError(
+                f"the workbook has no sheet '{only}' (its sheets: {listed})",
+                path=display,
+                hint="correct `sheet:` in the schema to the sheet that holds the answers",
+            )
+        wanted = [only] if only is not None else list(names)
+        return _Sheets({name: _sheet_rows(workbook[name], display=display) for name in wanted}), names
+    finally:
+        workbook.close()
+
+
+def _sheet_rows(sheet: Any, *, display: str) -> list[tuple[int, list[str]]]:
+    try:
+        return [
             (number, [cell_text(value) for value in values])
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
         ]
-        if len(workbook.worksheets) > 1:
-            logger.info("%s: reading the first of %d sheets", display, len(workbook.worksheets))
     except Exception as exc:
         raise IngestError(
-            f"the first sheet cannot be read: {exc.__class__.__name__}: {exc}",
+            f"the sheet '{sheet.title}' cannot be read: {exc.__class__.__name__}: {exc}",
             path=display,
             hint="open it in Excel and save it again as .xlsx",
         ) from exc
-    finally:
-        workbook.close()
-    return iter(rows)
+
+
+def _sheet_score(rows: list[tuple[int, list[str]]]) -> int:
+    """How much a sheet looks like the answers: named columns in row 1 times rows with content."""
+    if not rows:
+        return 0
+    filled_rows = sum(1 for _, cells in rows[1:] if any(cell.strip() for cell in cells))
+    return _filled(rows[0][1]) * filled_rows
+
+
+def data_sheet(path: Path, *, display: str | None = None) -> tuple[str | None, tuple[str, ...]]:
+    """The sheet of an .xlsx export that looks most like the answers, and all its sheet names.
+
+    For a .csv export: ``(None, ())``.
+    """
+    if path.suffix.lower() != ".xlsx":
+        return None, ()
+    sheets, names = _read_sheets(path, display=display or str(path), every=True)
+    best = max(names, key=lambda name: _sheet_score(sheets.rows[name]))
+    return best, names

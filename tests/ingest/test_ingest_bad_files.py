@@ -80,8 +80,22 @@ def test_binary_file_with_text_extension(tmp_path: Path, name: str) -> None:
 def test_undecodable_text_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "k.txt"
     path.write_bytes(b"I: hej \x81\x8d\x8f\x90\x9d")
-    with pytest.raises(IngestError, match=r"k\.txt: the file is neither UTF-8 nor cp1252"):
+    with pytest.raises(IngestError, match=r"k\.txt \(line 1\): the file is neither UTF-8 nor cp1252"):
         _read(path)
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_mixed_encodings_name_the_lines_not_a_byte_offset(tmp_path: Path, bom: bytes) -> None:
+    path = tmp_path / "eksport.csv"
+    utf8 = bom + "ID;Tekst\r\nR1;især ”serviceloven” og Ý\r\n".encode()
+    path.write_bytes(utf8 + "R2;Økonomien\r\n".encode("cp1252"))
+    with pytest.raises(IngestError) as caught:
+        read_table(path)
+    message = str(caught.value)
+    assert "eksport.csv (line 2)" in message
+    assert "line 3 is not UTF-8 (byte 0xd8) and line 2 is not cp1252" in message
+    assert "mix encodings" in message
+    assert "at 3" not in message
 
 
 @pytest.mark.parametrize("name", ["k.txt", "k.docx", "e.csv", "e.xlsx"])

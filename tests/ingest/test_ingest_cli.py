@@ -94,3 +94,23 @@ def test_unlisted_speaker_is_an_error_and_a_one_off_label_a_warning(tmp_path: Pa
     assert "Warning: transcripts/int_b.txt (line 3): 'Borgmester:' looks like a speaker" in result.stderr
     assert "transcripts/int_b.txt: 2 turns" in result.stdout
     assert "Traceback" not in result.output
+
+
+def test_survey_schema_accepts_a_study_folder_with_one_export(study_dir: Path) -> None:
+    (study_dir / "survey" / "schema.yaml").unlink()
+    for folder in (study_dir, study_dir / "survey"):
+        result = runner.invoke(app, ["survey-schema", str(folder)])
+        assert result.exit_code == 0, result.output
+        assert yaml.safe_load(result.stdout)["respondent_id"] == "Respondent-ID"
+
+
+def test_survey_schema_on_a_folder_without_one_export_says_what_to_pass(study_dir: Path) -> None:
+    (study_dir / "survey" / "eksport.xlsx").rename(study_dir / "survey" / "a.xlsx")
+    (study_dir / "survey" / "b.csv").write_text("ID;tekst\nR1;hej\n", encoding="utf-8")
+    several = runner.invoke(app, ["survey-schema", str(study_dir)])
+    assert several.exit_code == 1 and "Traceback" not in several.output
+    assert "holds 2 survey exports (a.xlsx, b.csv)" in several.stderr and "survey/a.xlsx" in several.stderr
+    empty = study_dir / "tom"
+    (empty / "survey").mkdir(parents=True)
+    none = runner.invoke(app, ["survey-schema", str(empty)])
+    assert none.exit_code == 1 and "holds no .xlsx or .csv survey export" in none.stderr

@@ -26,6 +26,9 @@ def test_extra_key_is_rejected_with_its_line(tmp_path: Path, schema_path: Path) 
     with pytest.raises(SchemaError, match=rf"line {line}: sheet_name: unknown key") as info:
         load_schema(_schema(tmp_path, text))
     assert "schema.yaml" in str(info.value) and info.value.code == "HOI-E020"
+    assert "allowed: survey, sheet, respondent_id" in str(info.value)
+    assert "README, section 'The survey schema (schema.yaml)'" in str(info.value)
+    assert "hoi_nlp/" not in str(info.value)
 
 
 def test_extra_key_inside_open_text_names_its_line(tmp_path: Path) -> None:

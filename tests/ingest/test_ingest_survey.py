@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from hoi_nlp.errors import IngestError
+from hoi_nlp.ingest.normalize import normalize_text
 from hoi_nlp.ingest.schema import load_schema
 from hoi_nlp.ingest.survey import is_missing, missing_set, read_survey
-from hoi_nlp.ingest.tables import read_table, sniff_delimiter
+from hoi_nlp.ingest.tables import decode_excel_escapes, read_table, sniff_delimiter
 from hoi_nlp.records import content_hash
 
 
@@ -92,6 +94,13 @@ def test_default_non_answers(value: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "value", ["#VALUE!", "#DIV/0!", "#REF!", "#NAME?", "#NULL!", "#NUM!", "#N/A", "#VÆRDI!"]
+)
+def test_excel_error_values_are_missing(value: str) -> None:
+    assert is_missing(value)
+
+
+@pytest.mark.parametrize(
     "value",
     [
         "Nej, ikke endnu – vi mangler ressourcer",
@@ -139,6 +148,12 @@ def test_xlsx_numbers_render_without_decimals(tmp_path: Path, helpers: object) -
     assert table.rows == [(2, ["101", "3"]), (3, ["102", "2.5"])]
 
 
+def test_xlsx_dates_without_a_time_render_as_dates(tmp_path: Path, helpers: object) -> None:
+    rows = [[101, dt.datetime(2024, 3, 4)], [102, dt.datetime(2024, 3, 1, 9, 30)]]
+    table = read_table(helpers.write_xlsx(tmp_path / "dato.xlsx", ["ID", "Besvaret dato"], rows))
+    assert table.rows == [(2, ["101", "2024-03-04"]), (3, ["102", "2024-03-01T09:30:00"])]
+
+
 def test_trailing_empty_rows_are_skipped_and_row_numbers_kept(tmp_path: Path, helpers: object) -> None:
     path = helpers.write_csv(
         tmp_path / "e.csv", ["ID", "tekst"], [["1", "a"], ["", ""], ["2", "b"], ["", ""]]
@@ -166,3 +181,25 @@ def test_decomposed_header_and_padded_schema_columns_still_match(tmp_path: Path,
     assert [(s.source_id, s.text, s.attributes["region"]) for s in sources] == [
         ("R1:b", "Det går godt.", "Nord")
     ]
+
+
+@pytest.mark.parametrize(
+    ("stored", "text"),
+    [
+        ("Første linje_x000D_\nanden linje", "Første linje\r\nanden linje"),
+        ("lodret tab_x000B_fra Mac", "lodret tab\x0bfra Mac"),
+        ("et literalt _x005F_x000D_ i teksten", "et literalt _x000D_ i teksten"),
+        ("snake_case_x_ og _x00_ bliver", "snake_case_x_ og _x00_ bliver"),
+    ],
+)
+def test_excel_escaped_characters_are_decoded(stored: str, text: str) -> None:
+    assert decode_excel_escapes(stored) == text
+
+
+def test_xlsx_control_escapes_do_not_reach_the_sources(tmp_path: Path, helpers: object) -> None:
+    path = helpers.write_xlsx(
+        tmp_path / "ctrl.xlsx", ["ID", "Kommentar_x005F_x0031_"], [["R1", "Første linje_x000D_\nanden linje"]]
+    )
+    table = read_table(path)
+    assert table.header == ["ID", "Kommentar_x0031_"]
+    assert normalize_text(table.rows[0][1][1]) == "Første linje\nanden linje"
