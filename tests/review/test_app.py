@@ -205,3 +205,19 @@ def test_static_files_are_local(client):
     login(client, "anna")
     page = client.get("/queue").text
     assert "http://" not in page.replace("http://testserver", "") and "https://" not in page
+
+
+def test_the_flagged_filter_finds_a_flagged_unit_and_a_code_filter_reads_that_code_s_status(client, study_ws):
+    """The Flag button flags the unit: ``status=flagged`` lists it. With a code chosen, a status filter
+    reads that code's status ("accepted quotes of code X"), not any code's on the unit."""
+    from hoi_nlp.review.decisions import record_decision
+
+    login(client, "anna")
+    record_decision(study_ws, segment_id=R001, action="flag", analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=IT, analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="add", code_id="area.beskaeftigelse", analyst="anna")
+    assert R001 in client.get("/browse?status=flagged").text
+    assert R001 not in client.get(f"/browse?status=accepted&code={IT}").text
+    assert R001 in client.get(f"/browse?status=rejected&code={IT}").text
+    assert R001 in client.get("/browse?status=added&code=area.beskaeftigelse").text
+    assert R001 not in client.get("/browse?status=rejected&code=area.beskaeftigelse").text

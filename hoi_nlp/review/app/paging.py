@@ -79,23 +79,24 @@ def _checks(unit: Unit, filters: Filters, corpus: Corpus, shown: FullView) -> di
         "source": not filters.source or shown.ident(seg.source_id) == filters.source,
         "attr": not filters.attr or _attr_match(unit.source, filters.attr, shown),
         "band": not filters.band or _in_band(unit, filters.band),
-        "status": _status_match(unit, filters.status),
+        "status": _status_match(unit, filters.status, code=filters.code),
     }
 
 
-def _values(unit: Unit, corpus: Corpus, shown: FullView) -> dict[str, set[str]]:
+def _values(unit: Unit, filters: Filters, corpus: Corpus, shown: FullView) -> dict[str, set[str]]:
     seg = unit.segment
     codes = {c.code_id for c in unit.codes}
+    in_status = {c for c in codes if _status_match(unit, filters.status, code=c)}  # status is per code
     attributes = {a: shown.attribute(unit.source, a) for a in LIST_ATTRIBUTES}
     return {
-        "code": codes,
+        "code": in_status,
         "family": {c.split(".", 1)[0] for c in codes},
         "question": {corpus.question(seg)} - {""},
         "speaker": {shown.speaker(seg.speaker)} - {""},
         "source": {shown.ident(seg.source_id)},
         "attr": {f"{a}={value}" for a, value in attributes.items() if value},
         "band": {band for band in BANDS if _in_band(unit, band)},
-        "status": {s for s in STATUSES if _status_match(unit, s)},
+        "status": {s for s in STATUSES if _status_match(unit, s, code=filters.code)},
     }
 
 
@@ -115,7 +116,7 @@ def filter_counts(
         failed = [k for k, ok in checks.items() if not ok]
         if len(failed) > 1:
             continue
-        for key, values in _values(unit, corpus, shown).items():
+        for key, values in _values(unit, filters, corpus, shown).items():
             if failed and failed[0] != key:
                 continue
             bucket = counts.setdefault(key, {})

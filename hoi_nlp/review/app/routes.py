@@ -179,7 +179,7 @@ def _real_id(config: AppConfig, session: Session, segment_id: str) -> str:
 
 
 def _shown_unit(shown: FullView, unit: Unit, sources: dict[str, Any]) -> Unit:
-    return Unit(shown.segment(unit.segment), sources[unit.source.source_id], unit.codes)
+    return Unit(shown.segment(unit.segment), sources[unit.source.source_id], unit.codes, flagged=unit.flagged)
 
 
 # ---------------------------------------------------------------- lists

@@ -63,6 +63,7 @@ class Unit:
     segment: Segment
     source: Source
     codes: list[CodeState] = field(default_factory=list)
+    flagged: bool = False  # the unit flagged for discussion (the Flag button)
 
     @property
     def pending(self) -> list[CodeState]:
@@ -123,7 +124,7 @@ def _matches(unit: Unit, filters: Filters, codebook: Codebook, corpus: Corpus, s
         not filters.source or shown.ident(seg.source_id) == filters.source,
         not filters.attr or _attr_match(source, filters.attr, shown),
         not filters.band or _in_band(unit, filters.band),
-        _status_match(unit, filters.status),
+        _status_match(unit, filters.status, code=filters.code),
     ]
     return all(checks)
 
@@ -139,14 +140,17 @@ def _in_band(unit: Unit, band: str) -> bool:
     return any(low <= v < high for v in values)
 
 
-def _status_match(unit: Unit, status: str) -> bool:
+def _status_match(unit: Unit, status: str, *, code: str = "") -> bool:
+    """Whether the unit has a code in ``status`` — the filtered ``code`` itself when one is chosen
+    ("accepted quotes of code X"), else any of its codes."""
     if status in ("", "all"):
         return True
-    if status == "pending":
-        return bool(unit.pending)
     if status == "flagged":
-        return any(c.flagged for c in unit.codes)
-    return any(c.status == status for c in unit.codes)
+        return unit.flagged or any(c.flagged for c in unit.codes)
+    codes = [c for c in unit.codes if not code or c.code_id == code]
+    if status == "pending":
+        return any(c.status == "suggested" for c in codes)
+    return any(c.status == status for c in codes)
 
 
 def build_units(
@@ -165,7 +169,8 @@ def build_units(
             by_segment.get(seg.segment_id, []),
             key=lambda c: (not c.suggested, -(c.confidence or 0.0), c.code_id),
         )
-        units.append(Unit(seg, corpus.sources[seg.source_id], codes))
+        flagged = state.note(seg.segment_id).flagged
+        units.append(Unit(seg, corpus.sources[seg.source_id], codes, flagged=flagged))
     return units
 
 
