@@ -130,6 +130,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Ingen af respondenterne nævner koder i denne familie.",
         "None of the respondents mentions a code of this family.",
     ),
+    "report.mentions_suppressed": (
+        "Familiens koder er brugt, men antallene vises ikke: {materials} har færre end {n} "
+        "respondenter (grænsen for små grupper). Kodningerne står i datasættet og citaterne.",
+        "The family's codes are used, but their counts are not shown: {materials} has fewer than {n} "
+        "respondents (the small-group limit). The codings are in the dataset and the quotes.",
+    ),
     "report.method": ("Metode", "Method"),
     "report.method_notes": ("Metodenoter", "Method notes"),
     "report.figure": ("Figur", "Figure"),

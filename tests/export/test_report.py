@@ -108,3 +108,14 @@ def test_method_notes_carry_machine_vs_analyst_agreement(coded_workspace):
     rows = dict(agreement_rows(coded_workspace))
     label = "Enighed, maskine vs. analytikere"  # one language: no English label in a Danish report
     assert label in rows and "enighed 50 %" in rows[label] and "(2 enheder)" in rows[label]
+
+
+def test_a_family_whose_counts_are_hidden_is_not_reported_as_unmentioned(study, redact):
+    """Below the small-group limit the counts are hidden: the report says so, not that nobody
+    mentions the family's codes (a small interview study hits this always)."""
+    stats = StudyStats(study, ReportSettings(min_group_size=1000))
+    built = build_report(study, pick=lambda code: [], figures={}, reviews={}, thresholds="-", stats=stats,
+                         reference=lambda quote: "")
+    paragraphs = [b.text for b in built.blocks if b.kind == "paragraph"]
+    assert not any("Ingen af respondenterne nævner" in p for p in paragraphs)
+    assert any("antallene vises ikke: Spørgeskema (N = " in p and "færre end 1000" in p for p in paragraphs)

@@ -37,12 +37,23 @@ def _material_header(stats: StudyStats, material: str) -> str:
     return f"{texts(f'material.{material}')} ({texts('base_n', n=len(stats.base(material)))})"
 
 
+def _suppressed_materials(stats: StudyStats, family_id: str) -> list[str]:
+    """Materials whose base is too small to show and that hold codings of the family."""
+    study = stats.study
+    used = {study.material_of_segment[c.segment_id] for code in study.codebook.family(family_id).codes
+            for c in study.codings_for(code.id)}
+    return [m for m in study.bases if m in used and not stats.shown(len(stats.base(m)))]
+
+
 def frequency_block(report: Report, stats: StudyStats, family_id: str) -> list[str]:
     """The family's shares per material (by stance for barriers); returns the codes mentioned."""
     texts = stats.texts
     mentioned = stats.mentioned_codes(family_id)
     if not mentioned:
-        report.add("paragraph", texts("report.no_mentions"))
+        hidden = _suppressed_materials(stats, family_id)
+        report.add("paragraph", texts("report.mentions_suppressed", n=stats.min_size, materials=", ".join(
+            f"{texts(f'material.{m}')} (N = {len(stats.base(m))})" for m in hidden))
+            if hidden else texts("report.no_mentions"))
         return []
     family = stats.study.codebook.family(family_id).label
     frame = stats.frequencies(family_id)
