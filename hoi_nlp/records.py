@@ -169,6 +169,8 @@ class ReviewDecision(_Record):
     round: str = "main"
     undoes: str | None = None
     outcome: str | None = None
+    # read side only, never stored: the code a decision was made on when a later merge made its code
+    merged_from: str | None = Field(default=None, exclude=True)
 
 
 ReviewStatus = Literal["suggested", "accepted", "rejected", "added", "unreviewed"]

@@ -109,15 +109,45 @@ def current_codebook(workspace: Workspace, fallback: Codebook) -> Codebook:
 
 def code_id_map(workspace: Workspace) -> dict[str, str]:
     """Old code id -> the id it has now, over every rename, move and merge (chains followed)."""
+    return code_lineage(workspace).current
+
+
+@dataclass(frozen=True)
+class CodeLineage:
+    """How a study's code ids changed: each old id's id now, each id's own line (renames and moves
+    only: the same code under a new name) and when other codes were last merged into an id."""
+
+    current: dict[str, str]
+    own: dict[str, str]
+    merged_at: dict[str, datetime]
+
+    def origin(self, code_id: str, decided_at: datetime) -> str | None:
+        """The code a decision on ``code_id`` made at ``decided_at`` was about, where it differs from
+        the merged code it counts for now (a decision made before a merge into that code), else None."""
+        now = self.current.get(code_id, code_id)
+        merged = self.merged_at.get(now)
+        return self.own.get(code_id, code_id) if merged is not None and decided_at < merged else None
+
+
+def code_lineage(workspace: Workspace) -> CodeLineage:
+    """The study's :class:`CodeLineage` from its codebook change log."""
     ensure_review_schema(workspace)
     query = (
-        select(codebook_changes_table.c.renames)
+        select(codebook_changes_table.c.action, codebook_changes_table.c.renames,
+               codebook_changes_table.c.created_at)
         .where(codebook_changes_table.c.action.in_(("rename", "move", "merge")))
         .order_by(codebook_changes_table.c.seq)
     )
     with workspace.engine.connect() as conn:
-        steps = [dict(r or {}) for (r,) in conn.execute(query)]
-    return resolve_renames(steps)
+        steps = [(action, dict(renames or {}), at) for action, renames, at in conn.execute(query)]
+    current = resolve_renames([renames for _, renames, _ in steps])
+    merged_at: dict[str, datetime] = {}
+    for action, renames, at in steps:
+        if action == "merge":
+            for target in renames.values():
+                merged_at[current.get(target, target)] = at
+    own = resolve_renames([renames for action, renames, _ in steps if action != "merge"])
+    return CodeLineage(current, own, merged_at)
 
 
 def resolve_renames(steps: Sequence[dict[str, str]]) -> dict[str, str]:

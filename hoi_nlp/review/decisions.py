@@ -22,7 +22,7 @@ from sqlalchemy import insert, select
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ReviewError
 from hoi_nlp.records import STANCE_FAMILY, STANCES, CodeReview, ReviewDecision, is_stance_code, utcnow
-from hoi_nlp.review.codebook_edit import code_id_map
+from hoi_nlp.review.codebook_edit import CodeLineage, code_id_map, code_lineage
 from hoi_nlp.review.tables import decisions_table, ensure_review_schema
 from hoi_nlp.store import Workspace, assignments_table, segments_table, sources_table
 
@@ -63,6 +63,8 @@ class CodeState:
     decided_by: str | None = None
     decided_at: datetime | None = None
     stance: str | None = None  # set by a "stance" decision (barrier codes)
+    # before a merge into this code: the status each merged code had on the unit (present wins)
+    merged: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def present(self) -> bool:
@@ -258,9 +260,9 @@ def load_decisions(
     """Decisions in the order they were written, optionally filtered.
 
     Code ids are read through the study's codebook renames (rename, move, merge): a decision on
-    an old id counts for the code it became. Decisions on units the study no longer holds (their
-    source's file or row was removed from the study folder) are left out: they stay in the log and
-    count again if the same unit returns. The log itself is never rewritten.
+    an old id counts for the code it became (see :func:`_read_through`). Decisions on units the study
+    no longer holds (their source's file or row was removed from the study folder) are left out:
+    they stay in the log and count again if the same unit returns. The log itself is never rewritten.
     """
     ensure_review_schema(workspace)
     query = (select(decisions_table).order_by(decisions_table.c.seq)
@@ -275,13 +277,21 @@ def load_decisions(
         query = query.where(decisions_table.c.analyst == analyst)
     with workspace.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
-    renamed = code_id_map(workspace)
-    out = []
-    for row in rows:
-        data = {k: v for k, v in row.items() if k != "seq"}
-        data["code_id"] = renamed.get(data["code_id"], data["code_id"])
-        out.append(ReviewDecision(**data))
-    return out
+    lineage = code_lineage(workspace)
+    return [_read_through(ReviewDecision(**{k: v for k, v in row.items() if k != "seq"}), lineage)
+            for row in rows]
+
+
+def _read_through(decision: ReviewDecision, lineage: CodeLineage) -> ReviewDecision:
+    """``decision`` with its code id as the code is called now; where a merge made that code, the
+    code the analyst decided on is kept as ``merged_from`` (see :func:`fold`)."""
+    if not decision.code_id:
+        return decision
+    now = lineage.current.get(decision.code_id, decision.code_id)
+    origin = lineage.origin(decision.code_id, decision.created_at)
+    if now == decision.code_id and origin is None:
+        return decision
+    return decision.model_copy(update={"code_id": now, "merged_from": origin})
 
 
 def undone_ids(decisions: Sequence[ReviewDecision]) -> set[str]:
@@ -327,15 +337,26 @@ def machine_suggestions(
 
 
 def _apply_code(state: CodeState, decision: ReviewDecision) -> None:
+    """One code decision. A decision made before codes were merged into this one decides for the
+    code it was made on: the merged code is present where any of them was (an analyst who accepted
+    the right code and rejected its duplicate keeps the right one); a decision after the merge
+    decides for the merged code."""
     action = decision.action
     if action == "consensus":
         action = "add" if decision.outcome == "present" else "reject"
-    if action == "accept":
-        state.status = "accepted" if state.suggested else "added"
-    elif action == "add":
-        state.status = "accepted" if state.suggested else "added"
+    if action in ("accept", "add"):
+        status = "accepted" if state.suggested else "added"
     elif action in ("reject", "remove"):
-        state.status = "rejected"
+        status = "rejected"
+    else:
+        status = state.status
+    if decision.merged_from is None:
+        state.merged.clear()
+    else:
+        state.merged[decision.merged_from] = status
+        if any(s in PRESENT for s in state.merged.values()):
+            status = "accepted" if state.suggested else "added"
+    state.status = status
     state.decided_by, state.decided_at = decision.analyst, decision.created_at
 
 

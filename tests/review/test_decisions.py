@@ -192,3 +192,24 @@ def test_a_stance_is_for_barrier_codes_only(study_ws, small_cb):
                     analyst="anna", codebook=small_cb)
     codes = _state(study_ws)
     assert codes[(R001, JOB)].stance is None and codes[(R001, IT)].stance == "overcome"
+
+
+def test_a_merge_keeps_the_code_an_analyst_accepted_beside_its_rejected_duplicate(study_ws, small_cb):
+    """Accept the right code, reject its duplicate, merge the duplicate into it: the unit keeps the
+    code (it was rejected before, and the history read as if the analyst had rejected it). A decision
+    after the merge decides for the merged code; a rename alone keeps the last decision."""
+    from hoi_nlp.review.codebook_edit import merge_codes, rename_code
+
+    for action, code in (("accept", IT), ("reject", OEK)):
+        record_decision(study_ws, segment_id=R001, action=action, code_id=code, analyst="anna",
+                        codebook=small_cb)
+    codebook, _ = merge_codes(study_ws, small_cb, analyst="anna", code_id=OEK, into=IT)
+    assert _state(study_ws)[(R001, IT)].status == "accepted"
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=IT, analyst="bo", codebook=codebook)
+    assert _state(study_ws)[(R001, IT)].status == "rejected"
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=JOB, analyst="anna",
+                    codebook=codebook)
+    codebook, _ = rename_code(study_ws, codebook, analyst="anna", code_id=JOB, label="Job", name="job")
+    record_decision(study_ws, segment_id=R001, action="reject", code_id="area.job", analyst="anna",
+                    codebook=codebook)
+    assert _state(study_ws)[(R001, "area.job")].status == "rejected"

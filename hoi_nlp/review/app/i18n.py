@@ -130,6 +130,8 @@ DA: dict[str, str] = {
     "Write a memo (m) — Ctrl+Enter saves": "Skriv et memo (m) — Ctrl+Enter gemmer",
     "Save memo": "Gem memo",
     "Memo on this code": "Memo om koden",
+    "made on": "truffet på",
+    ", merged since": ", siden lagt sammen",
     "Flagged for discussion — unflag": "Markeret til drøftelse — fjern markering",
     "Flag for discussion": "Markér til drøftelse",
     "History": "Historik",
