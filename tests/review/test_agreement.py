@@ -107,3 +107,21 @@ def test_write_csv_and_xlsx(study_ws, tmp_path):
     assert (write_agreement(rows, tmp_path / "a.xlsx")).stat().st_size > 0
     with pytest.raises(Exception, match="format"):
         write_agreement(rows, tmp_path / "a.txt")
+
+
+def test_consensus_leaves_the_blind_codings_alone(study_ws):
+    _blind_round(study_ws)
+    finish_round(study_ws, "R1", "anna")
+    finish_round(study_ws, "R1", "bo")
+    before = round_agreement(study_ws, "R1")
+    machine_before = machine_vs_analyst(study_ws, "anna", round="R1")
+    # anna resolves both disagreements her way and against it: her blind coding must not change
+    record_decision(study_ws, segment_id=R001, action="consensus", code_id=OEK, outcome="absent",
+                    analyst="anna", round="R1")
+    record_decision(study_ws, segment_id=TURN, action="consensus", code_id=JOB, outcome="present",
+                    analyst="anna", round="R1")
+    assert round_agreement(study_ws, "R1") == before
+    assert machine_vs_analyst(study_ws, "anna", round="R1") == machine_before
+    items = disagreements(study_ws, get_round(study_ws, "R1"))
+    resolved = {(d.segment_id, d.code_id): d.resolved for d in items}
+    assert resolved == {(R001, OEK): "absent", (TURN, JOB): "present"}
