@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 
 from hoi_nlp.errors import ReviewError
 from hoi_nlp.records import utcnow
-from hoi_nlp.review.decisions import MAIN_ROUND, CodeState, current_state, load_decisions, machine_suggestions
+from hoi_nlp.review.decisions import MAIN_ROUND, current_state, load_decisions, machine_suggestions
 from hoi_nlp.review.tables import ensure_review_schema, round_done_table, round_items_table, rounds_table
 from hoi_nlp.store import Workspace, load_segments, upsert
 
@@ -164,33 +164,66 @@ def visible_rounds(workspace: Workspace, analyst: str) -> set[str]:
     return {r.round_id for r in list_rounds(workspace) if r.complete}
 
 
-def coded_values(workspace: Workspace, current: Round) -> dict[str, dict[tuple[str, str], bool]]:
-    """Per analyst: (segment, code) -> applied? over the round's segments and every code in play.
+@dataclass(frozen=True)
+class RoundCodings:
+    """The analysts' independent codings of a round (consensus decisions left out).
 
-    Codes in play on a segment are the machine's suggestions and any code an analyst added.
+    ``reviewed``: per analyst, the round's units on which they decided at least one code (accept,
+    reject, add or remove). ``applied``: per analyst, the (unit, code) pairs they applied (accepted
+    or added). ``in_play``: the (unit, code) pairs some analyst faced — the machine's suggestions on
+    the round's units and every code an analyst decided there.
     """
+
+    segment_ids: tuple[str, ...]
+    reviewed: dict[str, frozenset[str]]
+    applied: dict[str, frozenset[tuple[str, str]]]
+    in_play: frozenset[tuple[str, str]]
+
+    def compared(self) -> list[str]:
+        """The units every analyst reviewed, in the round's order: the units agreement is computed on."""
+        return [s for s in self.segment_ids if all(s in seen for seen in self.reviewed.values())]
+
+    def not_reviewed(self) -> dict[str, list[str]]:
+        """Per unit that some analyst did not review: who did not (in the round's order)."""
+        out = {s: [a for a, seen in self.reviewed.items() if s not in seen] for s in self.segment_ids}
+        return {s: who for s, who in out.items() if who}
+
+
+def round_codings(workspace: Workspace, current: Round) -> RoundCodings:
+    """Each analyst's independent coding of round ``current``."""
     states = {
         a: current_state(workspace, analyst=a, round=current.round_id, segment_ids=current.segment_ids)
         for a in current.analysts
     }
-    keys = set(machine_suggestions(workspace, segment_ids=current.segment_ids))
+    in_play = set(machine_suggestions(workspace, segment_ids=current.segment_ids))
     for state in states.values():
-        keys |= set(state.codes)
-    return {a: {key: _present(states[a].codes.get(key)) for key in sorted(keys)} for a in current.analysts}
+        in_play |= set(state.codes)
+    return RoundCodings(
+        segment_ids=current.segment_ids,
+        reviewed={a: frozenset(s for s, note in states[a].segments.items() if note.reviewed
+                               and s in current.segment_ids) for a in current.analysts},
+        applied={a: frozenset(k for k, code in states[a].codes.items() if code.present)
+                 for a in current.analysts},
+        in_play=frozenset(in_play),
+    )
 
 
-def _present(state: CodeState | None) -> bool:
-    return bool(state and state.present)
+def unreviewed_count(workspace: Workspace, current: Round, analyst: str) -> int:
+    """How many of the round's units ``analyst`` has not reviewed (decided no code on)."""
+    state = current_state(workspace, analyst=analyst, round=current.round_id, segment_ids=current.segment_ids)
+    return sum(1 for s in set(current.segment_ids) if not state.note(s).reviewed)
 
 
 def disagreements(workspace: Workspace, current: Round) -> list[Disagreement]:
-    """The (segment, code) pairs the analysts coded differently, with any consensus recorded."""
-    values = coded_values(workspace, current)
+    """The (unit, code) pairs the analysts coded differently, on units every analyst reviewed, with
+    any consensus recorded. A unit some analyst did not review is no disagreement (see
+    :meth:`RoundCodings.not_reviewed`)."""
+    codings = round_codings(workspace, current)
+    compared = set(codings.compared())
     resolved = {(d.segment_id, d.code_id): d.outcome for d in _consensus(workspace, current.round_id)}
-    keys = next(iter(values.values())).keys() if values else []
     out = []
-    for key in keys:
-        per = {a: values[a][key] for a in current.analysts}
+    for key in sorted(k for k in codings.in_play if k[0] in compared):
+        per = {a: key in codings.applied[a] for a in current.analysts}
         if len(set(per.values())) > 1:
             out.append(Disagreement(key[0], key[1], per, resolved.get(key)))
     return out

@@ -18,7 +18,7 @@ from hoi_nlp.review.agreement import (
     write_agreement,
 )
 from hoi_nlp.review.decisions import record_decision
-from hoi_nlp.review.rounds import assign_round, disagreements, finish_round, get_round
+from hoi_nlp.review.rounds import assign_round, disagreements, finish_round, get_round, round_codings
 
 A = [1, 1, 0, 0, 1, 0, 1, 0, 0, 0]
 B = [1, 0, 0, 0, 1, 0, 1, 1, 0, 0]
@@ -79,8 +79,12 @@ def test_round_agreement_per_code_and_overall(study_ws):
     # units: R001×{IT, OEK}, R001B×JOB, TURN×JOB -> anna [1,1,1,0], bo [1,0,1,1]
     assert rows[OVERALL].units == 4 and rows[OVERALL].percent == pytest.approx(50.0)
     assert rows[OVERALL].kappa == pytest.approx(cohen_kappa_score([1, 1, 1, 0], [1, 0, 1, 1]), abs=1e-4)
-    assert rows[IT].percent == 100.0 and rows[IT].kappa is None  # both 1: no variation
-    assert rows[JOB].units == 2 and rows[JOB].percent == 50.0
+    # per code: every unit both reviewed, absent for both is agreement (NVivo's coding comparison)
+    assert rows[IT].units == 3 and rows[IT].percent == 100.0 and rows[IT].kappa == 1.0  # [1,0,0] both
+    # JOB: [0,1,0] vs [0,1,1]
+    assert rows[JOB].units == 3 and rows[JOB].percent == pytest.approx(200 / 3, abs=1e-3)
+    assert rows[JOB].kappa == pytest.approx(cohen_kappa_score([0, 1, 0], [0, 1, 1]), abs=1e-4)
+    assert {r.segments for r in rows.values()} == {3} and {r.left_out for r in rows.values()} == {0}
     current = get_round(study_ws, "R1")
     assert not current.complete
     finish_round(study_ws, "R1", "anna")
@@ -125,3 +129,24 @@ def test_consensus_leaves_the_blind_codings_alone(study_ws):
     items = disagreements(study_ws, get_round(study_ws, "R1"))
     resolved = {(d.segment_id, d.code_id): d.resolved for d in items}
     assert resolved == {(R001, OEK): "absent", (TURN, JOB): "present"}
+
+
+def test_units_an_analyst_never_reviewed_are_left_out_not_absent(study_ws):
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001, R001B, TURN])
+    for segment_id, action, code in [(R001, "accept", IT), (R001, "accept", OEK), (R001B, "accept", JOB),
+                                     (TURN, "accept", JOB)]:
+        record_decision(study_ws, segment_id=segment_id, action=action, code_id=code, analyst="anna",
+                        round="R1")
+    for segment_id, action, code in [(R001, "accept", IT), (R001, "reject", OEK)]:  # bo stops after R001
+        record_decision(study_ws, segment_id=segment_id, action=action, code_id=code, analyst="bo",
+                        round="R1")
+    rows = {r.code_id: r for r in round_agreement(study_ws, "R1")}
+    # only R001 counts: IT 1/1, OEK 1/0 -> 50 %; R001B and TURN are not "absent" for bo
+    assert rows[OVERALL].units == 2 and rows[OVERALL].percent == pytest.approx(50.0)
+    assert rows[OVERALL].segments == 1 and rows[OVERALL].left_out == 2
+    assert JOB not in rows  # in play only on units bo never reviewed
+    finish_round(study_ws, "R1", "anna")
+    finish_round(study_ws, "R1", "bo")
+    current = get_round(study_ws, "R1")
+    assert [(d.segment_id, d.code_id) for d in disagreements(study_ws, current)] == [(R001, OEK)]
+    assert round_codings(study_ws, current).not_reviewed() == {R001B: ["bo"], TURN: ["bo"]}

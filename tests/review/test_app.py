@@ -185,6 +185,28 @@ def test_blind_round_hides_the_other_analyst_until_both_finish(study_ws, small_c
     assert outsider.get(f"/segment/{R001}?round=R1").status_code == 403
 
 
+def test_round_page_shows_units_not_reviewed_and_finish_warns(study_ws, small_cb):
+    add_user(study_ws, "anna", PASSWORD)
+    add_user(study_ws, "bo", PASSWORD)
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001, LEMVIG])
+    anna, bo = make_client(study_ws, small_cb), make_client(study_ws, small_cb)
+    csrf_a, csrf_b = login(anna, "anna"), login(bo, "bo")
+    for segment_id, action in [(R001, "accept"), (LEMVIG, "add")]:
+        anna.post(f"/segment/{segment_id}/decide",
+                  data={"action": action, "code_id": IT, "q": "round=R1", "csrf_token": csrf_a})
+    bo.post(f"/segment/{R001}/decide", data={"action": "accept", "code_id": IT, "q": "round=R1",
+                                             "csrf_token": csrf_b})
+    assert "You have not reviewed 1 of the 2 units" in bo.get("/rounds/R1").text
+    assert anna.post("/rounds/R1/finish", data={"csrf_token": csrf_a}).status_code == 303
+    warned = bo.post("/rounds/R1/finish", data={"csrf_token": csrf_b})
+    assert warned.status_code == 200 and "Finish anyway" in warned.text
+    assert "not reviewed by" not in anna.get("/rounds/R1").text  # bo has not finished: nothing shown
+    assert bo.post("/rounds/R1/finish", data={"csrf_token": csrf_b, "confirm": "yes"}).status_code == 303
+    page = anna.get("/rounds/R1").text
+    assert "not reviewed by bo" in page and '<tr id="d-' not in page  # LEMVIG is no disagreement
+    assert "Computed on the 1 units every analyst reviewed; 1 left out" in page
+
+
 def test_no_login_mode_creates_a_local_session_but_still_checks_csrf(study_ws, small_cb):
     client = make_client(study_ws, small_cb, login=False)
     page = client.get("/queue")

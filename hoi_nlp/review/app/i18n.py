@@ -346,6 +346,20 @@ DA: dict[str, str] = {
     "Apply": "Anvend",
     "Not apply": "Anvend ikke",
     "No disagreements.": "Ingen uenigheder.",
+    "Finish anyway": "Afslut alligevel",
+    "Finish anyway?": "Vil du afslutte alligevel?",
+    "You have not reviewed {n} of the {total} units of this round (decided no code on them). They count as "
+    "not reviewed by you and are left out of the agreement.":
+        "Du har ikke gennemgået {n} af rundens {total} kodeenheder (ikke taget stilling til nogen kode). "
+        "De regnes som ikke gennemgået af dig og indgår ikke i enigheden.",
+    "Computed on the {n} units every analyst reviewed; {left} left out (not reviewed by every analyst).":
+        "Beregnet på de {n} kodeenheder, som alle analytikere har gennemgået; {left} udeladt (ikke "
+        "gennemgået af alle analytikere).",
+    "Not reviewed by every analyst": "Ikke gennemgået af alle analytikere",
+    "These units are left out of the agreement and are no disagreements.":
+        "Disse kodeenheder indgår ikke i enigheden og er ikke uenigheder.",
+    "Not reviewed by": "Ikke gennemgået af",
+    "not reviewed by {who}": "ikke gennemgået af {who}",
     "Disagreements appear when every analyst has finished ({done} of {total} done).":
         "Uenighederne vises, når alle analytikere er færdige ({done} af {total} færdige).",
     # ---- users (admin page)

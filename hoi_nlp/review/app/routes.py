@@ -47,7 +47,16 @@ from hoi_nlp.review.decisions import (
     record_decision,
 )
 from hoi_nlp.review.masking import SHOWN_ATTRIBUTES, FullView, masked
-from hoi_nlp.review.rounds import Round, disagreements, finish_round, get_round, list_rounds, visible_rounds
+from hoi_nlp.review.rounds import (
+    Round,
+    disagreements,
+    finish_round,
+    get_round,
+    list_rounds,
+    round_codings,
+    unreviewed_count,
+    visible_rounds,
+)
 from hoi_nlp.store import assignments_table
 
 logger = logging.getLogger(__name__)
@@ -622,53 +631,64 @@ def rounds_page(request: Request) -> Response:
 
 
 def _progress(config: AppConfig, analyst: str, current: Round) -> int:
-    decided = {
-        d.segment_id
-        for d in effective_decisions(
-            load_decisions(config.workspace, round=current.round_id, analyst=analyst)
-        )
-    }
-    return len(decided & set(current.segment_ids))
+    """How many of the round's units ``analyst`` has reviewed (decided a code on)."""
+    return len(current.segment_ids) - unreviewed_count(config.workspace, current, analyst)
 
 
 @router.get("/rounds/{round_id}", response_class=HTMLResponse)
 def round_page(request: Request, round_id: str) -> Response:
     """A round: my progress, finish button; once complete, the disagreements to resolve."""
+    return _round_page(request, round_id)
+
+
+def _round_page(request: Request, round_id: str, *, confirm_finish: bool = False) -> Response:
     config, session = _config(request), current_session(request)
     try:
         current = get_round(config.workspace, round_id)
     except ReviewError as exc:
         raise HTTPException(404, exc.message) from None
     items = disagreements(config.workspace, current) if current.complete else []
+    missing = round_codings(config.workspace, current).not_reviewed() if current.complete else {}
     corpus = _corpus(config)
     privacy = _privacy(config, session)
     shown = _shown(config, session)
     texts = {
-        shown.ident(d.segment_id): preview(corpus, privacy, corpus.by_id[d.segment_id])
-        for d in items
-        if d.segment_id in corpus.by_id
+        shown.ident(sid): preview(corpus, privacy, corpus.by_id[sid])
+        for sid in [*(d.segment_id for d in items), *missing]
+        if sid in corpus.by_id
     }
     items = [dataclasses.replace(d, segment_id=shown.ident(d.segment_id)) for d in items]
     rows = agreement_mod.round_agreement(config.workspace, round_id) if current.complete else []
+    progress = _progress(config, session.user.username, current)
     return html(
         request,
         "round.html",
         {
             "round": current,
             "items": items,
+            "missing": {shown.ident(sid): who for sid, who in missing.items()},
             "texts": texts,
             "rows": rows,
-            "progress": _progress(config, session.user.username, current),
+            "progress": progress,
+            "unreviewed": len(current.segment_ids) - progress,
+            "confirm_finish": confirm_finish,
             "member": current.member(session.user.username),
         },
     )
 
 
 @router.post("/rounds/{round_id}/finish")
-def round_finish(request: Request, round_id: str, session: Session = CSRF) -> Response:
-    """I am done coding this round."""
+def round_finish(
+    request: Request, round_id: str, confirm: str = Form(""), session: Session = CSRF
+) -> Response:
+    """I am done coding this round (with units I did not review: only once I confirm it)."""
+    config = _config(request)
     try:
-        finish_round(_config(request).workspace, round_id, session.user.username)
+        current = get_round(config.workspace, round_id)
+        if (confirm != "yes" and current.member(session.user.username)
+                and unreviewed_count(config.workspace, current, session.user.username)):
+            return _round_page(request, round_id, confirm_finish=True)
+        finish_round(config.workspace, round_id, session.user.username)
     except ReviewError as exc:
         raise HTTPException(422, exc.message) from None
     return RedirectResponse(f"/rounds/{round_id}", status_code=303)
