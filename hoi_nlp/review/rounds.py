@@ -18,6 +18,7 @@ from sqlalchemy import insert, select
 
 from hoi_nlp.errors import ReviewError
 from hoi_nlp.records import utcnow
+from hoi_nlp.review.accounts import list_users
 from hoi_nlp.review.decisions import MAIN_ROUND, current_state, load_decisions, machine_suggestions
 from hoi_nlp.review.tables import ensure_review_schema, round_done_table, round_items_table, rounds_table
 from hoi_nlp.store import Workspace, load_segments, upsert
@@ -74,6 +75,7 @@ def assign_round(
         raise ReviewError(f"round id '{round_id}' must be letters/digits/._- and not 'main'")
     if len(analysts) < 2:
         raise ReviewError("blind double coding needs at least two analysts", hint="--analysts a,b")
+    _check_accounts(workspace, analysts)
     ids = (
         list(segment_ids)
         if segment_ids is not None
@@ -103,6 +105,18 @@ def assign_round(
         )
     logger.info("round %s: %d segments for %s", round_id, len(ids), ", ".join(analysts))
     return get_round(workspace, round_id)
+
+
+def _check_accounts(workspace: Workspace, analysts: Sequence[str]) -> None:
+    """Every analyst of a round needs an active account: nobody else could ever finish it."""
+    known = sorted(u.username for u in list_users(workspace) if u.active)
+    unknown = [a for a in analysts if a not in known]
+    if unknown:
+        raise ReviewError(
+            f"no account for {', '.join(repr(a) for a in unknown)}: "
+            "a round's analysts must be users of the study",
+            hint=f"known users: {', '.join(known) or 'none yet'}; add one with `hoi users add STUDY NAME`",
+        )
 
 
 def get_round(workspace: Workspace, round_id: str) -> Round:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from hoi_nlp.review.accounts import add_user
 from hoi_nlp.review.agreement import (
     OVERALL,
     all_agreement,
@@ -19,6 +20,7 @@ from hoi_nlp.review.agreement import (
 )
 from hoi_nlp.review.decisions import record_decision
 from hoi_nlp.review.rounds import assign_round, disagreements, finish_round, get_round, round_codings
+from tests.review.conftest import PASSWORD
 
 A = [1, 1, 0, 0, 1, 0, 1, 0, 0, 0]
 B = [1, 0, 0, 0, 1, 0, 1, 1, 0, 0]
@@ -61,7 +63,13 @@ def test_undefined_cases_are_none():
     )
 
 
+def _analysts(ws, *names):
+    for name in names:
+        add_user(ws, name, PASSWORD)
+
+
 def _blind_round(ws):
+    _analysts(ws, "anna", "bo")
     assign_round(ws, "R1", ["anna", "bo"], segment_ids=[R001, R001B, TURN])
     for analyst, decisions in {
         "anna": [(R001, "accept", IT), (R001, "accept", OEK), (R001B, "accept", JOB), (TURN, "reject", JOB)],
@@ -132,6 +140,7 @@ def test_consensus_leaves_the_blind_codings_alone(study_ws):
 
 
 def test_units_an_analyst_never_reviewed_are_left_out_not_absent(study_ws):
+    _analysts(study_ws, "anna", "bo")
     assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001, R001B, TURN])
     for segment_id, action, code in [(R001, "accept", IT), (R001, "accept", OEK), (R001B, "accept", JOB),
                                      (TURN, "accept", JOB)]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from hoi_nlp.cli import app
-from hoi_nlp.review.accounts import authenticate
-from hoi_nlp.review.rounds import get_round
+from hoi_nlp.review.accounts import add_user, authenticate
+from hoi_nlp.review.rounds import get_round, list_rounds
 
 runner = CliRunner()
 
@@ -38,6 +38,8 @@ def test_users_add_and_list(study_ws):
 
 def test_assign_and_agreement(study_ws, tmp_path):
     root = str(study_ws.root)
+    for name in ("anna", "bo"):
+        add_user(study_ws, name, "et-langt-kodeord")
     result = runner.invoke(
         app, ["review", "assign", root, "--round", "R1", "--analysts", "anna,bo", "--sample", "3"]
     )
@@ -48,6 +50,17 @@ def test_assign_and_agreement(study_ws, tmp_path):
     out = tmp_path / "agreement.xlsx"
     written = runner.invoke(app, ["agreement", root, "--round", "R1", "--output", str(out)])
     assert written.exit_code == 0 and out.exists()
+
+
+def test_assign_refuses_analysts_without_an_account(study_ws):
+    add_user(study_ws, "anna", "et-langt-kodeord")
+    add_user(study_ws, "bo", "et-langt-kodeord")
+    result = runner.invoke(
+        app, ["review", "assign", str(study_ws.root), "--round", "R1", "--analysts", "anna,carl"]
+    )
+    assert result.exit_code != 0 and "no account for 'carl'" in result.output
+    assert "known users: anna, bo" in result.output and "Traceback" not in result.output
+    assert list_rounds(study_ws) == []
 
 
 def test_no_login_is_refused_off_localhost(study_ws):
