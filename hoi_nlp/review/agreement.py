@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hoi_nlp.errors import ExportError
+from hoi_nlp.errors import ExportError, ReviewError
 from hoi_nlp.review.decisions import MAIN_ROUND, current_state, machine_suggestions
-from hoi_nlp.review.rounds import get_round, list_rounds, round_codings
+from hoi_nlp.review.rounds import Round, get_round, list_rounds, round_codings, round_progress
 from hoi_nlp.store import Workspace
 
 logger = logging.getLogger(__name__)
@@ -201,9 +201,14 @@ def machine_vs_analyst(
 
 
 def all_agreement(workspace: Workspace, *, round_id: str | None = None) -> list[AgreementRow]:
-    """The rows shown in the app and exported: rounds' inter-coder agreement and machine vs analysts."""
+    """The rows shown in the app, `hoi agreement` and the report: complete rounds' inter-coder
+    agreement and machine vs analysts. An unfinished or cancelled round is left out (asked for by
+    ``round_id``: a :class:`ReviewError` saying how far it is)."""
     rows: list[AgreementRow] = []
-    rounds = [get_round(workspace, round_id)] if round_id else list_rounds(workspace)
+    if round_id:
+        rounds = [_complete_round(workspace, round_id)]
+    else:
+        rounds = [r for r in list_rounds(workspace) if r.complete]
     for current in rounds:
         rows += round_agreement(workspace, current.round_id)
         for analyst in current.analysts:
@@ -211,6 +216,20 @@ def all_agreement(workspace: Workspace, *, round_id: str | None = None) -> list[
     if round_id is None:
         rows += machine_vs_analyst(workspace, None)
     return rows
+
+
+def _complete_round(workspace: Workspace, round_id: str) -> Round:
+    current = get_round(workspace, round_id)
+    if current.cancelled is not None:
+        raise ReviewError(f"round '{round_id}' was cancelled: it has no agreement")
+    if not current.complete:
+        raise ReviewError(
+            f"round '{round_id}' is unfinished ({round_progress(workspace, current)}): its agreement is "
+            "computed once every analyst has finished",
+            hint=f"each analyst presses 'I have finished this round' on /rounds/{round_id}; a round "
+            f"nobody can finish: `hoi review cancel-round STUDY --round {round_id}`",
+        )
+    return current
 
 
 def write_agreement(rows: Sequence[AgreementRow], path: str | Path) -> Path:

@@ -3,6 +3,8 @@
 While a round is open, an analyst sees only their own decisions of that round. When every
 analyst of the round has finished, the round is *complete*: its disagreements are listed and
 each resolution is recorded as a ``consensus`` decision (which also sets the main state).
+A round nobody can finish can be *cancelled* (recorded, never deleted): it is then locked, never
+complete, and left out of agreement; its decisions stay in the log.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ from hoi_nlp.errors import ReviewError
 from hoi_nlp.records import utcnow
 from hoi_nlp.review.accounts import list_users
 from hoi_nlp.review.decisions import MAIN_ROUND, current_state, load_decisions, machine_suggestions
-from hoi_nlp.review.tables import ensure_review_schema, round_done_table, round_items_table, rounds_table
+from hoi_nlp.review.tables import (
+    ensure_review_schema,
+    round_cancelled_table,
+    round_done_table,
+    round_items_table,
+    rounds_table,
+)
 from hoi_nlp.store import Workspace, load_segments, upsert
 
 logger = logging.getLogger(__name__)
@@ -37,11 +45,16 @@ class Round:
     segment_ids: tuple[str, ...]
     finished: dict[str, datetime]
     created_at: datetime
+    cancelled: datetime | None = None
 
     @property
     def complete(self) -> bool:
-        """Whether every analyst has finished."""
-        return all(a in self.finished for a in self.analysts)
+        """Whether every analyst has finished (a cancelled round is never complete)."""
+        return self.cancelled is None and all(a in self.finished for a in self.analysts)
+
+    def locked_for(self, analyst: str) -> bool:
+        """Whether ``analyst`` can no longer code in this round (complete, cancelled or finished)."""
+        return self.complete or self.cancelled is not None or analyst in self.finished
 
     def member(self, analyst: str) -> bool:
         """Whether ``analyst`` codes in this round."""
@@ -142,7 +155,10 @@ def get_round(workspace: Workspace, round_id: str) -> Round:
                 round_done_table.c.round_id == round_id
             )
         ).all()
-    return Round(round_id, tuple(row["analysts"]), tuple(items), dict(done), row["created_at"])
+        cancelled = conn.execute(
+            select(round_cancelled_table.c.cancelled_at).where(round_cancelled_table.c.round_id == round_id)
+        ).scalar()
+    return Round(round_id, tuple(row["analysts"]), tuple(items), dict(done), row["created_at"], cancelled)
 
 
 def list_rounds(workspace: Workspace) -> list[Round]:
@@ -161,6 +177,8 @@ def finish_round(workspace: Workspace, round_id: str, analyst: str) -> Round:
     current = get_round(workspace, round_id)
     if not current.member(analyst):
         raise ReviewError(f"'{analyst}' is not an analyst of round '{round_id}'")
+    if current.cancelled is not None:
+        raise ReviewError(f"round '{round_id}' was cancelled")
     if analyst not in current.finished:
         with workspace.engine.begin() as conn:
             upsert(
@@ -171,6 +189,29 @@ def finish_round(workspace: Workspace, round_id: str, analyst: str) -> Round:
                 replace=False,
             )
     return get_round(workspace, round_id)
+
+
+def cancel_round(workspace: Workspace, round_id: str, *, by: str, reason: str = "") -> Round:
+    """Cancel round ``round_id``, which is not complete: a row records who and when; no decision is
+    deleted. Its analysts can no longer code or finish it, and it counts in no agreement."""
+    current = get_round(workspace, round_id)
+    if current.complete:
+        raise ReviewError(f"round '{round_id}' is complete: its agreement stands and it cannot be cancelled")
+    if current.cancelled is not None:
+        raise ReviewError(f"round '{round_id}' was cancelled already")
+    with workspace.engine.begin() as conn:
+        conn.execute(insert(round_cancelled_table), [
+            {"round_id": round_id, "cancelled_by": by, "cancelled_at": utcnow(), "reason": reason or None}
+        ])
+    logger.info("round %s cancelled by %s", round_id, by)
+    return get_round(workspace, round_id)
+
+
+def round_progress(workspace: Workspace, current: Round) -> str:
+    """How far each analyst is, e.g. "anna 8 of 8, carl 0 of 8 units reviewed"."""
+    total = len(current.segment_ids)
+    done = [f"{a} {total - unreviewed_count(workspace, current, a)} of {total}" for a in current.analysts]
+    return ", ".join(done) + " units reviewed"
 
 
 def visible_rounds(workspace: Workspace, analyst: str) -> set[str]:

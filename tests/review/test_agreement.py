@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from hoi_nlp.errors import ReviewError
 from hoi_nlp.review.accounts import add_user
 from hoi_nlp.review.agreement import (
     OVERALL,
@@ -19,7 +20,14 @@ from hoi_nlp.review.agreement import (
     write_agreement,
 )
 from hoi_nlp.review.decisions import record_decision
-from hoi_nlp.review.rounds import assign_round, disagreements, finish_round, get_round, round_codings
+from hoi_nlp.review.rounds import (
+    assign_round,
+    cancel_round,
+    disagreements,
+    finish_round,
+    get_round,
+    round_codings,
+)
 from tests.review.conftest import PASSWORD
 
 A = [1, 1, 0, 0, 1, 0, 1, 0, 0, 0]
@@ -159,3 +167,22 @@ def test_units_an_analyst_never_reviewed_are_left_out_not_absent(study_ws):
     current = get_round(study_ws, "R1")
     assert [(d.segment_id, d.code_id) for d in disagreements(study_ws, current)] == [(R001, OEK)]
     assert round_codings(study_ws, current).not_reviewed() == {R001B: ["bo"], TURN: ["bo"]}
+
+
+def test_an_unfinished_round_counts_in_no_agreement(study_ws):
+    _blind_round(study_ws)
+    assert {r.round for r in all_agreement(study_ws)} <= {"main"}
+    with pytest.raises(ReviewError, match=r"unfinished \(anna 3 of 3, bo 3 of 3 units reviewed\)"):
+        all_agreement(study_ws, round_id="R1")
+    finish_round(study_ws, "R1", "anna")
+    finish_round(study_ws, "R1", "bo")
+    assert {r.comparison for r in all_agreement(study_ws, round_id="R1")} == {
+        "round R1", "machine vs anna (round R1)", "machine vs bo (round R1)"}
+
+
+def test_a_complete_round_cannot_be_cancelled(study_ws):
+    _blind_round(study_ws)
+    finish_round(study_ws, "R1", "anna")
+    finish_round(study_ws, "R1", "bo")
+    with pytest.raises(ReviewError, match="complete"):
+        cancel_round(study_ws, "R1", by="admin")

@@ -8,7 +8,7 @@ import pytest
 
 from hoi_nlp.review.accounts import add_user, authenticate, create_session, get_session
 from hoi_nlp.review.decisions import current_state, load_decisions
-from hoi_nlp.review.rounds import assign_round
+from hoi_nlp.review.rounds import assign_round, cancel_round
 from tests.review.conftest import PASSWORD, csrf_of, login, make_client
 
 IT = "barrier.it_integration"
@@ -205,6 +205,21 @@ def test_round_page_shows_units_not_reviewed_and_finish_warns(study_ws, small_cb
     page = anna.get("/rounds/R1").text
     assert "not reviewed by bo" in page and '<tr id="d-' not in page  # LEMVIG is no disagreement
     assert "Computed on the 1 units every analyst reviewed; 1 left out" in page
+
+
+def test_a_cancelled_round_is_locked_and_says_so(study_ws, small_cb):
+    add_user(study_ws, "anna", PASSWORD)
+    add_user(study_ws, "bo", PASSWORD)
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001])
+    cancel_round(study_ws, "R1", by="admin")
+    anna = make_client(study_ws, small_cb)
+    csrf = login(anna, "anna")
+    decided = anna.post(f"/segment/{R001}/decide", headers={"HX-Request": "true"},
+                        data={"action": "accept", "code_id": IT, "q": "round=R1", "csrf_token": csrf})
+    assert decided.status_code == 422 and load_decisions(study_ws, round="R1") == []
+    page = anna.get("/rounds/R1").text
+    assert "This round was cancelled" in page and 'id="finish-round"' not in page
+    assert anna.post("/rounds/R1/finish", data={"csrf_token": csrf, "confirm": "yes"}).status_code == 422
 
 
 def test_no_login_mode_creates_a_local_session_but_still_checks_csrf(study_ws, small_cb):

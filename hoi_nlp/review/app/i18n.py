@@ -347,6 +347,10 @@ DA: dict[str, str] = {
     "Not apply": "Anvend ikke",
     "No disagreements.": "Ingen uenigheder.",
     "Finish anyway": "Afslut alligevel",
+    "cancelled": "annulleret",
+    "This round was cancelled: it is locked and counts in no agreement; its decisions stay in the log.":
+        "Runden er annulleret: den er låst og indgår ikke i nogen enighed; dens beslutninger bliver i "
+        "loggen.",
     "Finish anyway?": "Vil du afslutte alligevel?",
     "You have not reviewed {n} of the {total} units of this round (decided no code on them). They count as "
     "not reviewed by you and are left out of the agreement.":

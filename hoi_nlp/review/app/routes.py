@@ -341,7 +341,7 @@ def segment_context(
         next_id = next((i for i in ids if i != segment_id), None)
     history = _history(config, session, segment_id, current)
     effective = {d.decision_id for d in effective_decisions(history)}
-    locked = bool(current and (current.complete or session.user.username in current.finished))
+    locked = bool(current and current.locked_for(session.user.username))
     public = shown.source(source)
     if shown.private:  # memos may name someone an analyst with rights saw
         note = dataclasses.replace(note, memos=_memos_shown(shown, note.memos))
@@ -444,7 +444,7 @@ def decide(
     filters = _filters_from(q)
     shown_id, segment_id = segment_id, _real_id(config, session, segment_id)
     current = _round_for(config, session, filters.round)
-    if current is not None and (current.complete or session.user.username in current.finished):
+    if current is not None and current.locked_for(session.user.username):
         return _after_decision(request, shown_id, filters, "this round is finished; decisions are locked")
     if action in ("consensus", "undo"):
         return _after_decision(request, shown_id, filters, f"'{action}' has its own button")
@@ -478,7 +478,7 @@ def undo(
     shown_id, segment_id = segment_id, _real_id(config, session, segment_id)
     current = _round_for(config, session, filters.round)
     round_id = current.round_id if current else MAIN_ROUND
-    if current is not None and (current.complete or session.user.username in current.finished):
+    if current is not None and current.locked_for(session.user.username):
         return _after_decision(request, shown_id, filters, "this round is finished; decisions are locked")
     history = [d for d in load_decisions(config.workspace, segment_id=segment_id, round=round_id)]
     effective = effective_decisions(history)
