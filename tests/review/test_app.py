@@ -222,6 +222,16 @@ def test_a_cancelled_round_is_locked_and_says_so(study_ws, small_cb):
     assert anna.post("/rounds/R1/finish", data={"csrf_token": csrf, "confirm": "yes"}).status_code == 422
 
 
+def test_an_unknown_round_is_a_404_with_its_name(client):
+    csrf = login(client, "anna")
+    for path in ("/browse?round=R9", "/queue?round=R9", f"/segment/{R001}?round=R9"):
+        response = client.get(path)
+        assert response.status_code == 404 and "unknown round &#39;R9&#39;" in response.text, path
+    form = {"segment_id": R001, "code_id": IT, "outcome": "present", "csrf_token": csrf}
+    resolved = client.post("/rounds/R9/resolve", data=form)
+    assert resolved.status_code == 404
+
+
 def test_no_login_mode_creates_a_local_session_but_still_checks_csrf(study_ws, small_cb):
     client = make_client(study_ws, small_cb, login=False)
     page = client.get("/queue")

@@ -130,10 +130,18 @@ def logout(request: Request, session: Session = CSRF) -> Response:
 def _round_for(config: AppConfig, session: Session, round_id: str) -> Round | None:
     if not round_id or round_id == MAIN_ROUND:
         return None
-    current = get_round(config.workspace, round_id)
+    current = _known_round(config, round_id)
     if not current.member(session.user.username):
         raise HTTPException(403, f"you are not an analyst of round '{round_id}'")
     return current
+
+
+def _known_round(config: AppConfig, round_id: str) -> Round:
+    """Round ``round_id``; an unknown one is a 404 naming it."""
+    try:
+        return get_round(config.workspace, round_id)
+    except ReviewError as exc:
+        raise HTTPException(404, exc.message) from None
 
 
 def _state(
@@ -643,10 +651,7 @@ def round_page(request: Request, round_id: str) -> Response:
 
 def _round_page(request: Request, round_id: str, *, confirm_finish: bool = False) -> Response:
     config, session = _config(request), current_session(request)
-    try:
-        current = get_round(config.workspace, round_id)
-    except ReviewError as exc:
-        raise HTTPException(404, exc.message) from None
+    current = _known_round(config, round_id)
     items = disagreements(config.workspace, current) if current.complete else []
     missing = round_codings(config.workspace, current).not_reviewed() if current.complete else {}
     corpus = _corpus(config)
@@ -706,7 +711,7 @@ def round_resolve(
 ) -> Response:
     """Record the consensus on one disagreement."""
     config = _config(request)
-    current = get_round(config.workspace, round_id)
+    current = _known_round(config, round_id)
     if not current.complete:
         raise HTTPException(409, "the round is not complete: every analyst must finish first")
     shown_id, segment_id = segment_id, _real_id(config, session, segment_id)
