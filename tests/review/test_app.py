@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from hoi_nlp.review.accounts import add_user, authenticate, create_session, get_session
-from hoi_nlp.review.decisions import current_state, load_decisions
-from hoi_nlp.review.rounds import assign_round, cancel_round
+from hoi_nlp.review.decisions import current_state, load_decisions, record_decision
+from hoi_nlp.review.rounds import assign_round, cancel_round, finish_round
 from tests.review.conftest import PASSWORD, csrf_of, login, make_client
 
 IT = "barrier.it_integration"
@@ -230,6 +230,29 @@ def test_an_unknown_round_is_a_404_with_its_name(client):
     form = {"segment_id": R001, "code_id": IT, "outcome": "present", "csrf_token": csrf}
     resolved = client.post("/rounds/R9/resolve", data=form)
     assert resolved.status_code == 404
+
+
+def test_main_page_offers_undo_only_for_main_review_decisions(study_ws, small_cb):
+    import re
+
+    add_user(study_ws, "anna", PASSWORD)
+    add_user(study_ws, "bo", PASSWORD)
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001])
+    for analyst, action in (("anna", "accept"), ("bo", "reject")):
+        record_decision(study_ws, segment_id=R001, action=action, code_id=IT, analyst=analyst, round="R1")
+        finish_round(study_ws, "R1", analyst)
+    record_decision(study_ws, segment_id=R001, action="consensus", code_id=IT, outcome="present",
+                    analyst="anna", round="R1")
+    main = record_decision(study_ws, segment_id=R001, action="flag", analyst="anna")
+    anna = make_client(study_ws, small_cb)
+    csrf = login(anna, "anna")
+    page = anna.get(f"/segment/{R001}").text
+    assert "consensus" in page and "R1" in page.split("History")[1]  # round decisions are shown
+    offered = re.findall(r'name="decision_id" value="(D-[0-9a-f]+)"', page)
+    assert offered == [main.decision_id]
+    for decision_id in offered:
+        undone = anna.post(f"/segment/{R001}/undo", data={"decision_id": decision_id, "csrf_token": csrf})
+        assert undone.status_code == 303
 
 
 def test_no_login_mode_creates_a_local_session_but_still_checks_csrf(study_ws, small_cb):

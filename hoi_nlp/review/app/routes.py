@@ -350,6 +350,7 @@ def segment_context(
     history = _history(config, session, segment_id, current)
     effective = {d.decision_id for d in effective_decisions(history)}
     locked = bool(current and current.locked_for(session.user.username))
+    undoable = set() if locked else _undoable(history, effective, current, session.user.username)
     public = shown.source(source)
     if shown.private:  # memos may name someone an analyst with rights saw
         note = dataclasses.replace(note, memos=_memos_shown(shown, note.memos))
@@ -379,6 +380,7 @@ def segment_context(
         "query": filters.query(),
         "history": list(reversed(history)),
         "effective": effective,
+        "undoable": undoable,
         "round": current,
         "locked": locked,
         "error": error,
@@ -389,6 +391,20 @@ def segment_context(
             for k, v in public.attributes.items()
             if k in SHOWN_ATTRIBUTES or (privacy is None and k == "municipality")
         },
+    }
+
+
+def _undoable(history: list[ReviewDecision], effective: set[str], current: Round | None, me: str) -> set[str]:
+    """The decisions the undo route accepts from this page: in effect, of the page's own round (the
+    main review, or in a blind round my own), and no consensus (a round's resolution is final)."""
+    round_id = current.round_id if current is not None else MAIN_ROUND
+    return {
+        d.decision_id
+        for d in history
+        if d.decision_id in effective
+        and d.action not in ("undo", "consensus")
+        and d.round == round_id
+        and (current is None or d.analyst == me)
     }
 
 
