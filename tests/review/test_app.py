@@ -205,6 +205,7 @@ def test_round_page_shows_units_not_reviewed_and_finish_warns(study_ws, small_cb
     page = anna.get("/rounds/R1").text
     assert "not reviewed by bo" in page and '<tr id="d-' not in page  # LEMVIG is no disagreement
     assert "Computed on the 1 units every analyst reviewed; 1 left out" in page
+    assert "1 of the round&#39;s units left out: not reviewed by every analyst" in anna.get("/agreement").text
 
 
 def test_a_cancelled_round_is_locked_and_says_so(study_ws, small_cb):

@@ -311,10 +311,16 @@ DA: dict[str, str] = {
     "reload the page": "genindlæs siden",
     "reload the page and make the change again": "genindlæs siden, og lav ændringen igen",
     # ---- agreement and rounds
-    "Per code: percent agreement, Cohen's κ (two coders) and Krippendorff's α (nominal). Units are (segment, "
-    "code) pairs; “—” means undefined (no variation).":
-        "Pr. kode: procentvis enighed, Cohens κ (to kodere) og Krippendorffs α (nominal). Enhederne er par "
-        "af (kodeenhed, kode); “—” betyder udefineret (ingen variation).",
+    "Percent agreement, Cohen's κ (two coders) and Krippendorff's α (nominal) on the coding units every "
+    "coder reviewed. Per code: every such unit (absent for both is agreement); overall: the (unit, code) "
+    "pairs the coders faced (the machine's suggestions and every code an analyst decided). “—” means "
+    "undefined (no variation).":
+        "Procentvis enighed, Cohens κ (to kodere) og Krippendorffs α (nominal) på de kodeenheder, som alle "
+        "kodere har gennemgået. Pr. kode: hver sådan enhed (fravær hos begge er enighed); samlet: de par af "
+        "(enhed, kode), koderne tog stilling til (maskinens forslag og hver kode, en analytiker besluttede). "
+        "“—” betyder udefineret (ingen variation).",
+    "{left} of the round's units left out: not reviewed by every analyst.":
+        "{left} af rundens kodeenheder udeladt: ikke gennemgået af alle analytikere.",
     "Round": "Runde",
     "Show": "Vis",
     "Download CSV": "Hent CSV",
