@@ -209,18 +209,59 @@ def agreement_command(
     """Inter-coder and machine-vs-analyst agreement (percent, Cohen's kappa, Krippendorff's alpha)."""
     from hoi_nlp.review.agreement import all_agreement, write_agreement
 
-    rows = all_agreement(_workspace(study), round_id=round_id)
+    workspace = _workspace(study)
+    rows = all_agreement(workspace, round_id=round_id)
     if output is not None:
         echo(f"Wrote {write_agreement(rows, output)}")
-        return
-    echo("comparison\tcode\tunits\tpercent\tkappa\talpha")
-    for row in rows:
-        echo(
-            "\t".join(
-                str(v if v is not None else "-")
-                for v in (row.comparison, row.code_id, row.units, row.percent, row.kappa, row.alpha)
+    else:
+        echo("comparison\tcode\tunits\tpercent\tkappa\talpha")
+        for row in rows:
+            echo(
+                "\t".join(
+                    str(v if v is not None else "-")
+                    for v in (row.comparison, row.code_id, row.units, row.percent, row.kappa, row.alpha)
+                )
             )
-        )
+    for note in _agreement_notes(workspace, rows, round_id):
+        echo(note, err=True)
+
+
+def _agreement_notes(workspace: Any, rows: list[Any], round_id: str | None) -> list[str]:
+    """What the figures leave out: units not reviewed by every analyst, unfinished or cancelled rounds."""
+    from hoi_nlp.review.agreement import OVERALL
+    from hoi_nlp.review.rounds import list_rounds, round_progress
+
+    notes = [
+        f"{row.comparison}: computed on the {row.segments} units every analyst reviewed; "
+        f"{row.left_out} left out (not reviewed by every analyst)"
+        for row in rows
+        if row.code_id == OVERALL and row.left_out
+    ]
+    if round_id is None:
+        for current in list_rounds(workspace):
+            if current.cancelled is not None:
+                notes.append(f"round {current.round_id} left out: cancelled")
+            elif not current.complete:
+                progress = round_progress(workspace, current)
+                notes.append(f"round {current.round_id} left out: unfinished ({progress})")
+    return notes
+
+
+@review_app.command("cancel-round")
+@handle_errors
+def cancel_round_command(
+    study: Path = STUDY_ARG,
+    round_id: str = typer.Option(..., "--round", help="The round to cancel, e.g. R2."),
+    reason: str = typer.Option("", help="Why (kept with the cancellation)."),
+) -> None:
+    """Cancel a round nobody can finish: it is locked and left out of agreement; its decisions stay in
+    the log (nothing is deleted) and its id stays taken."""
+    import getpass
+
+    from hoi_nlp.review.rounds import cancel_round
+
+    cancelled = cancel_round(_workspace(study), round_id, by=getpass.getuser() or "cli", reason=reason)
+    echo(f"Round {cancelled.round_id} cancelled; its decisions stay in the review log")
 
 
 @app.command("retrain")

@@ -212,6 +212,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "near duplicates at cosine ≥ 0.97",
     ),
     "comparison.machine vs analysts": ("maskine vs. analytikere", "machine vs analysts"),
+    "comparison.machine": ("maskine vs. {who}", "machine vs {who}"),
+    "comparison.round": ("runde {round} ({coders})", "round {round} ({coders})"),
+    "comparison.in_round": ("{comparison} (runde {round})", "{comparison} (round {round})"),
+    "comparison.vs": ("vs.", "vs"),
+    "method.left_out": ("{n} udeladt, som ikke alle analytikere har gennemgået",
+                        "{n} left out that not every analyst reviewed"),
     # themes (the themes engineer's section keeps its own wording; its headings come from here)
     "themes.heading": ("Nye temaer (ikke i kodebogen)", "Emergent themes (not in the codebook)"),
     "themes.intro": (

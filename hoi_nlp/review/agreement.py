@@ -1,12 +1,23 @@
 """Agreement between coders: percent agreement, Cohen's kappa (two coders), Krippendorff's alpha.
 
-Each (segment, code) is one binary unit: was the code applied? Per code, the units are the
-round's segments; "overall" pools all codes' units. Kappa comes from
-``sklearn.metrics.cohen_kappa_score`` and alpha (nominal) from the ``krippendorff`` package;
-both are undefined (``None``) when there is no variation to agree on.
+Each (coding unit, code) is one binary judgement: was the code applied? Only coding units every
+compared coder reviewed count (an analyst reviewed a unit when they decided at least one code on
+it); the others are left out and counted (``left_out``), never read as "code absent".
 
-Machine vs analyst compares the machine's suggestions with an analyst's decided codes on
-the segments that analyst reviewed; suggestions still pending are left out.
+- **Per code**: every compared unit, whether or not anyone applied the code there — absent for
+  both is agreement, as in NVivo's coding comparison. Codes are those in play on the compared
+  units (suggested by the machine or decided by an analyst); a code nobody met is not listed.
+- **Overall** pools the judgements the coders faced: the (unit, code) pairs in play — the
+  machine's suggestions on the compared units and every code an analyst decided there. It does
+  not pool every code of the codebook on every unit (that would mostly count codes nobody
+  considered as agreement).
+
+A blind round compares its analysts' independent codings: ``consensus`` decisions resolve the
+round afterwards and are not part of anyone's coding. Machine vs analyst compares the machine's
+suggestions with an analyst's decided codes on the units that analyst reviewed; suggestions still
+pending there are left out. Kappa comes from ``sklearn.metrics.cohen_kappa_score`` and alpha
+(nominal) from the ``krippendorff`` package; both are undefined (``None``) when there is no
+variation to agree on.
 """
 
 from __future__ import annotations
@@ -20,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hoi_nlp.errors import ExportError
+from hoi_nlp.errors import ExportError, ReviewError
 from hoi_nlp.review.decisions import MAIN_ROUND, current_state, machine_suggestions
-from hoi_nlp.review.rounds import coded_values, get_round, list_rounds
+from hoi_nlp.review.rounds import Round, get_round, list_rounds, round_codings, round_progress
 from hoi_nlp.store import Workspace
 
 logger = logging.getLogger(__name__)
@@ -32,7 +43,11 @@ OVERALL = "(overall)"
 
 @dataclass(frozen=True)
 class AgreementRow:
-    """Agreement on one code (or overall) between named coders."""
+    """Agreement on one code (or overall) between named coders.
+
+    ``units``: the binary (coding unit, code) judgements compared; ``segments``: the coding units
+    every coder reviewed; ``left_out``: the units of the round that some coder did not review.
+    """
 
     comparison: str
     code_id: str
@@ -42,6 +57,9 @@ class AgreementRow:
     percent: float | None
     kappa: float | None
     alpha: float | None
+    segments: int = 0
+    left_out: int = 0
+    round: str = MAIN_ROUND
 
 
 def percent_agreement(a: Sequence[int], b: Sequence[int]) -> float | None:
@@ -89,30 +107,59 @@ def pairwise_percent(matrix: Sequence[Sequence[int]]) -> float | None:
     return sum(valid) / len(valid) if valid else None
 
 
-def agreement_rows(
-    comparison: str, coders: Sequence[str], units: dict[str, dict[tuple[str, str], int]]
-) -> list[AgreementRow]:
-    """Per-code and overall agreement for ``coders`` over the same (segment, code) units."""
-    keys = sorted(set.intersection(*(set(units[c]) for c in coders))) if coders else []
-    codes = sorted({code for _, code in keys})
-    rows = []
-    for code in [*codes, OVERALL]:
-        chosen = [k for k in keys if code == OVERALL or k[1] == code]
-        matrix = [[units[c][k] for k in chosen] for c in coders]
-        kappa = cohen_kappa(matrix[0], matrix[1]) if len(coders) == 2 else None
-        rows.append(
-            AgreementRow(
-                comparison=comparison,
-                code_id=code,
-                coders=" vs ".join(coders),
-                units=len(chosen),
-                positives=sum(sum(r) for r in matrix),
-                percent=_round(pairwise_percent(matrix)),
-                kappa=_round(kappa),
-                alpha=_round(krippendorff_alpha(matrix) if chosen else None),
-            )
-        )
-    return rows
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What is compared: coders' applied (unit, code) pairs on the units they all reviewed."""
+
+    label: str
+    coders: tuple[str, ...]
+    applied: dict[str, frozenset[Key]]
+    units: tuple[str, ...]
+    in_play: frozenset[Key]
+    skip: frozenset[Key] = frozenset()
+    left_out: int = 0
+    round: str = MAIN_ROUND
+
+    def code_keys(self, code: str) -> list[Key]:
+        """Per code: every compared unit (absent for all is agreement)."""
+        return [(unit, code) for unit in self.units if (unit, code) not in self.skip]
+
+    def overall_keys(self) -> list[Key]:
+        """Overall: the (unit, code) pairs in play on the compared units."""
+        units = set(self.units)
+        return sorted(k for k in self.in_play if k[0] in units and k not in self.skip)
+
+
+def agreement_rows(comparison: Comparison) -> list[AgreementRow]:
+    """Per-code and overall agreement of one comparison (see the module's docstring)."""
+    overall = comparison.overall_keys()
+    codes = sorted({code for _, code in overall})
+    return [
+        _row(comparison, code, comparison.code_keys(code) if code != OVERALL else overall)
+        for code in [*codes, OVERALL]
+    ]
+
+
+def _row(comparison: Comparison, code: str, keys: list[Key]) -> AgreementRow:
+    coders = comparison.coders
+    matrix = [[int(k in comparison.applied[c]) for k in keys] for c in coders]
+    kappa = cohen_kappa(matrix[0], matrix[1]) if len(coders) == 2 else None
+    return AgreementRow(
+        comparison=comparison.label,
+        code_id=code,
+        coders=" vs ".join(coders),
+        units=len(keys),
+        positives=sum(sum(r) for r in matrix),
+        percent=_round(pairwise_percent(matrix)),
+        kappa=_round(kappa),
+        alpha=_round(krippendorff_alpha(matrix) if keys else None),
+        segments=len(comparison.units),
+        left_out=comparison.left_out,
+        round=comparison.round,
+    )
 
 
 def _round(value: float | None) -> float | None:
@@ -120,40 +167,48 @@ def _round(value: float | None) -> float | None:
 
 
 def round_agreement(workspace: Workspace, round_id: str) -> list[AgreementRow]:
-    """Analyst-vs-analyst agreement in a blind round (kappa for two, alpha for any number)."""
+    """Analyst-vs-analyst agreement in a blind round (kappa for two, alpha for any number), on the
+    units every analyst of the round reviewed."""
     current = get_round(workspace, round_id)
-    values = coded_values(workspace, current)
-    units = {a: {k: int(v) for k, v in per.items()} for a, per in values.items()}
-    return agreement_rows(f"round {round_id}", current.analysts, units)
+    codings = round_codings(workspace, current)
+    compared = tuple(codings.compared())
+    return agreement_rows(Comparison(
+        label=f"round {round_id}", coders=current.analysts, applied=codings.applied, units=compared,
+        in_play=codings.in_play, left_out=len(current.segment_ids) - len(compared), round=round_id,
+    ))
 
 
 def machine_vs_analyst(
     workspace: Workspace, analyst: str | None = None, *, round: str = MAIN_ROUND
 ) -> list[AgreementRow]:
-    """Machine suggestions vs the analyst's (or everyone's, ``None``) decided codes on reviewed segments."""
+    """Machine suggestions vs the analyst's (or everyone's, ``None``) decided codes on reviewed units."""
     state = current_state(workspace, analyst=analyst, round=round)
-    reviewed = {seg for (seg, _), s in state.codes.items() if s.status in ("accepted", "added", "rejected")}
+    reviewed = tuple(sorted(s for s, note in state.segments.items() if note.reviewed))
     if not reviewed:
         return []
-    suggestions = machine_suggestions(workspace, segment_ids=sorted(reviewed))
-    keys = set(suggestions) | {k for k in state.codes if k[0] in reviewed}
-    machine: dict[tuple[str, str], int] = {}
-    human: dict[tuple[str, str], int] = {}
-    for key in keys:
-        code_state = state.codes.get(key)
-        if code_state is not None and code_state.status in ("suggested", "none"):
-            continue  # still pending: no human judgement yet
-        machine[key] = int(key in suggestions)
-        human[key] = int(bool(code_state and code_state.present))
+    suggestions = machine_suggestions(workspace, segment_ids=list(reviewed))
+    chosen = set(reviewed)
+    on_reviewed = {k: s for k, s in state.codes.items() if k[0] in chosen}
+    pending = frozenset(k for k, s in on_reviewed.items() if s.status in ("suggested", "none"))
     who = analyst or "analysts"
     label = f"machine vs {who}" + (f" (round {round})" if round != MAIN_ROUND else "")
-    return agreement_rows(label, ["machine", who], {"machine": machine, who: human})
+    return agreement_rows(Comparison(
+        label=label, coders=("machine", who),
+        applied={"machine": frozenset(suggestions),
+                 who: frozenset(k for k, s in on_reviewed.items() if s.present)},
+        units=reviewed, in_play=frozenset(suggestions) | frozenset(on_reviewed), skip=pending, round=round,
+    ))
 
 
 def all_agreement(workspace: Workspace, *, round_id: str | None = None) -> list[AgreementRow]:
-    """The rows shown in the app and exported: rounds' inter-coder agreement and machine vs analysts."""
+    """The rows shown in the app, `hoi agreement` and the report: complete rounds' inter-coder
+    agreement and machine vs analysts. An unfinished or cancelled round is left out (asked for by
+    ``round_id``: a :class:`ReviewError` saying how far it is)."""
     rows: list[AgreementRow] = []
-    rounds = [get_round(workspace, round_id)] if round_id else list_rounds(workspace)
+    if round_id:
+        rounds = [_complete_round(workspace, round_id)]
+    else:
+        rounds = [r for r in list_rounds(workspace) if r.complete]
     for current in rounds:
         rows += round_agreement(workspace, current.round_id)
         for analyst in current.analysts:
@@ -161,6 +216,20 @@ def all_agreement(workspace: Workspace, *, round_id: str | None = None) -> list[
     if round_id is None:
         rows += machine_vs_analyst(workspace, None)
     return rows
+
+
+def _complete_round(workspace: Workspace, round_id: str) -> Round:
+    current = get_round(workspace, round_id)
+    if current.cancelled is not None:
+        raise ReviewError(f"round '{round_id}' was cancelled: it has no agreement")
+    if not current.complete:
+        raise ReviewError(
+            f"round '{round_id}' is unfinished ({round_progress(workspace, current)}): its agreement is "
+            "computed once every analyst has finished",
+            hint=f"each analyst presses 'I have finished this round' on /rounds/{round_id}; a round "
+            f"nobody can finish: `hoi review cancel-round STUDY --round {round_id}`",
+        )
+    return current
 
 
 def write_agreement(rows: Sequence[AgreementRow], path: str | Path) -> Path:

@@ -413,7 +413,9 @@ def current_state(
     """The current state of the review, per (segment, code) and per segment.
 
     ``round="main"`` folds the shared review plus every round's ``consensus`` decisions; a
-    blind round id folds only that round (pass ``analyst`` for one analyst's coding).
+    blind round id folds only that round's independent codings (pass ``analyst`` for one analyst's):
+    its ``consensus`` decisions resolve the round into the main state and never change the blind
+    coding of the analyst who recorded them.
     """
     decisions = load_decisions(workspace, analyst=analyst, segment_ids=segment_ids)
     if round == MAIN_ROUND:
@@ -425,7 +427,7 @@ def current_state(
             or (d.action == "undo" and d.round != MAIN_ROUND)
         ]
     else:
-        chosen = [d for d in decisions if d.round == round]
+        chosen = [d for d in decisions if d.round == round and d.action != "consensus"]
     return fold(chosen, machine_suggestions(workspace, segment_ids=segment_ids))
 
 

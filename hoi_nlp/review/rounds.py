@@ -3,6 +3,8 @@
 While a round is open, an analyst sees only their own decisions of that round. When every
 analyst of the round has finished, the round is *complete*: its disagreements are listed and
 each resolution is recorded as a ``consensus`` decision (which also sets the main state).
+A round nobody can finish can be *cancelled* (recorded, never deleted): it is then locked, never
+complete, and left out of agreement; its decisions stay in the log.
 """
 
 from __future__ import annotations
@@ -18,8 +20,15 @@ from sqlalchemy import insert, select
 
 from hoi_nlp.errors import ReviewError
 from hoi_nlp.records import utcnow
-from hoi_nlp.review.decisions import MAIN_ROUND, CodeState, current_state, load_decisions, machine_suggestions
-from hoi_nlp.review.tables import ensure_review_schema, round_done_table, round_items_table, rounds_table
+from hoi_nlp.review.accounts import list_users
+from hoi_nlp.review.decisions import MAIN_ROUND, current_state, load_decisions, machine_suggestions
+from hoi_nlp.review.tables import (
+    ensure_review_schema,
+    round_cancelled_table,
+    round_done_table,
+    round_items_table,
+    rounds_table,
+)
 from hoi_nlp.store import Workspace, load_segments, upsert
 
 logger = logging.getLogger(__name__)
@@ -36,11 +45,16 @@ class Round:
     segment_ids: tuple[str, ...]
     finished: dict[str, datetime]
     created_at: datetime
+    cancelled: datetime | None = None
 
     @property
     def complete(self) -> bool:
-        """Whether every analyst has finished."""
-        return all(a in self.finished for a in self.analysts)
+        """Whether every analyst has finished (a cancelled round is never complete)."""
+        return self.cancelled is None and all(a in self.finished for a in self.analysts)
+
+    def locked_for(self, analyst: str) -> bool:
+        """Whether ``analyst`` can no longer code in this round (complete, cancelled or finished)."""
+        return self.complete or self.cancelled is not None or analyst in self.finished
 
     def member(self, analyst: str) -> bool:
         """Whether ``analyst`` codes in this round."""
@@ -74,6 +88,7 @@ def assign_round(
         raise ReviewError(f"round id '{round_id}' must be letters/digits/._- and not 'main'")
     if len(analysts) < 2:
         raise ReviewError("blind double coding needs at least two analysts", hint="--analysts a,b")
+    _check_accounts(workspace, analysts)
     ids = (
         list(segment_ids)
         if segment_ids is not None
@@ -105,6 +120,18 @@ def assign_round(
     return get_round(workspace, round_id)
 
 
+def _check_accounts(workspace: Workspace, analysts: Sequence[str]) -> None:
+    """Every analyst of a round needs an active account: nobody else could ever finish it."""
+    known = sorted(u.username for u in list_users(workspace) if u.active)
+    unknown = [a for a in analysts if a not in known]
+    if unknown:
+        raise ReviewError(
+            f"no account for {', '.join(repr(a) for a in unknown)}: "
+            "a round's analysts must be users of the study",
+            hint=f"known users: {', '.join(known) or 'none yet'}; add one with `hoi users add STUDY NAME`",
+        )
+
+
 def get_round(workspace: Workspace, round_id: str) -> Round:
     """Round ``round_id`` or :class:`ReviewError`."""
     ensure_review_schema(workspace)
@@ -128,7 +155,10 @@ def get_round(workspace: Workspace, round_id: str) -> Round:
                 round_done_table.c.round_id == round_id
             )
         ).all()
-    return Round(round_id, tuple(row["analysts"]), tuple(items), dict(done), row["created_at"])
+        cancelled = conn.execute(
+            select(round_cancelled_table.c.cancelled_at).where(round_cancelled_table.c.round_id == round_id)
+        ).scalar()
+    return Round(round_id, tuple(row["analysts"]), tuple(items), dict(done), row["created_at"], cancelled)
 
 
 def list_rounds(workspace: Workspace) -> list[Round]:
@@ -147,6 +177,8 @@ def finish_round(workspace: Workspace, round_id: str, analyst: str) -> Round:
     current = get_round(workspace, round_id)
     if not current.member(analyst):
         raise ReviewError(f"'{analyst}' is not an analyst of round '{round_id}'")
+    if current.cancelled is not None:
+        raise ReviewError(f"round '{round_id}' was cancelled")
     if analyst not in current.finished:
         with workspace.engine.begin() as conn:
             upsert(
@@ -159,38 +191,94 @@ def finish_round(workspace: Workspace, round_id: str, analyst: str) -> Round:
     return get_round(workspace, round_id)
 
 
+def cancel_round(workspace: Workspace, round_id: str, *, by: str, reason: str = "") -> Round:
+    """Cancel round ``round_id``, which is not complete: a row records who and when; no decision is
+    deleted. Its analysts can no longer code or finish it, and it counts in no agreement."""
+    current = get_round(workspace, round_id)
+    if current.complete:
+        raise ReviewError(f"round '{round_id}' is complete: its agreement stands and it cannot be cancelled")
+    if current.cancelled is not None:
+        raise ReviewError(f"round '{round_id}' was cancelled already")
+    with workspace.engine.begin() as conn:
+        conn.execute(insert(round_cancelled_table), [
+            {"round_id": round_id, "cancelled_by": by, "cancelled_at": utcnow(), "reason": reason or None}
+        ])
+    logger.info("round %s cancelled by %s", round_id, by)
+    return get_round(workspace, round_id)
+
+
+def round_progress(workspace: Workspace, current: Round) -> str:
+    """How far each analyst is, e.g. "anna 8 of 8, carl 0 of 8 units reviewed"."""
+    total = len(current.segment_ids)
+    done = [f"{a} {total - unreviewed_count(workspace, current, a)} of {total}" for a in current.analysts]
+    return ", ".join(done) + " units reviewed"
+
+
 def visible_rounds(workspace: Workspace, analyst: str) -> set[str]:
     """Rounds whose decisions ``analyst`` may see from others: the complete ones."""
     return {r.round_id for r in list_rounds(workspace) if r.complete}
 
 
-def coded_values(workspace: Workspace, current: Round) -> dict[str, dict[tuple[str, str], bool]]:
-    """Per analyst: (segment, code) -> applied? over the round's segments and every code in play.
+@dataclass(frozen=True)
+class RoundCodings:
+    """The analysts' independent codings of a round (consensus decisions left out).
 
-    Codes in play on a segment are the machine's suggestions and any code an analyst added.
+    ``reviewed``: per analyst, the round's units on which they decided at least one code (accept,
+    reject, add or remove). ``applied``: per analyst, the (unit, code) pairs they applied (accepted
+    or added). ``in_play``: the (unit, code) pairs some analyst faced — the machine's suggestions on
+    the round's units and every code an analyst decided there.
     """
+
+    segment_ids: tuple[str, ...]
+    reviewed: dict[str, frozenset[str]]
+    applied: dict[str, frozenset[tuple[str, str]]]
+    in_play: frozenset[tuple[str, str]]
+
+    def compared(self) -> list[str]:
+        """The units every analyst reviewed, in the round's order: the units agreement is computed on."""
+        return [s for s in self.segment_ids if all(s in seen for seen in self.reviewed.values())]
+
+    def not_reviewed(self) -> dict[str, list[str]]:
+        """Per unit that some analyst did not review: who did not (in the round's order)."""
+        out = {s: [a for a, seen in self.reviewed.items() if s not in seen] for s in self.segment_ids}
+        return {s: who for s, who in out.items() if who}
+
+
+def round_codings(workspace: Workspace, current: Round) -> RoundCodings:
+    """Each analyst's independent coding of round ``current``."""
     states = {
         a: current_state(workspace, analyst=a, round=current.round_id, segment_ids=current.segment_ids)
         for a in current.analysts
     }
-    keys = set(machine_suggestions(workspace, segment_ids=current.segment_ids))
+    in_play = set(machine_suggestions(workspace, segment_ids=current.segment_ids))
     for state in states.values():
-        keys |= set(state.codes)
-    return {a: {key: _present(states[a].codes.get(key)) for key in sorted(keys)} for a in current.analysts}
+        in_play |= set(state.codes)
+    return RoundCodings(
+        segment_ids=current.segment_ids,
+        reviewed={a: frozenset(s for s, note in states[a].segments.items() if note.reviewed
+                               and s in current.segment_ids) for a in current.analysts},
+        applied={a: frozenset(k for k, code in states[a].codes.items() if code.present)
+                 for a in current.analysts},
+        in_play=frozenset(in_play),
+    )
 
 
-def _present(state: CodeState | None) -> bool:
-    return bool(state and state.present)
+def unreviewed_count(workspace: Workspace, current: Round, analyst: str) -> int:
+    """How many of the round's units ``analyst`` has not reviewed (decided no code on)."""
+    state = current_state(workspace, analyst=analyst, round=current.round_id, segment_ids=current.segment_ids)
+    return sum(1 for s in set(current.segment_ids) if not state.note(s).reviewed)
 
 
 def disagreements(workspace: Workspace, current: Round) -> list[Disagreement]:
-    """The (segment, code) pairs the analysts coded differently, with any consensus recorded."""
-    values = coded_values(workspace, current)
+    """The (unit, code) pairs the analysts coded differently, on units every analyst reviewed, with
+    any consensus recorded. A unit some analyst did not review is no disagreement (see
+    :meth:`RoundCodings.not_reviewed`)."""
+    codings = round_codings(workspace, current)
+    compared = set(codings.compared())
     resolved = {(d.segment_id, d.code_id): d.outcome for d in _consensus(workspace, current.round_id)}
-    keys = next(iter(values.values())).keys() if values else []
     out = []
-    for key in keys:
-        per = {a: values[a][key] for a in current.analysts}
+    for key in sorted(k for k in codings.in_play if k[0] in compared):
+        per = {a: key in codings.applied[a] for a in current.analysts}
         if len(set(per.values())) > 1:
             out.append(Disagreement(key[0], key[1], per, resolved.get(key)))
     return out

@@ -92,6 +92,16 @@ round_done_table = Table(
     Column("finished_at", UtcDateTime, nullable=False),
 )
 
+# A round nobody can finish is cancelled by a row here (append-only; its decisions stay in the log).
+round_cancelled_table = Table(
+    "review_round_cancelled",
+    review_metadata,
+    Column("round_id", Key, primary_key=True),
+    Column("cancelled_by", Key, nullable=False),
+    Column("cancelled_at", UtcDateTime, nullable=False),
+    Column("reason", Text),
+)
+
 # Failed logins per username ("user:anna") and per client address ("addr:10.0.0.7"): the back-off
 # survives a restart of the app.
 login_failures_table = Table(

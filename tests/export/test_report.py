@@ -119,3 +119,27 @@ def test_a_family_whose_counts_are_hidden_is_not_reported_as_unmentioned(study, 
     paragraphs = [b.text for b in built.blocks if b.kind == "paragraph"]
     assert not any("Ingen af respondenterne nævner" in p for p in paragraphs)
     assert any("antallene vises ikke: Spørgeskema (N = " in p and "færre end 1000" in p for p in paragraphs)
+
+
+def test_method_notes_carry_a_finished_round_only_and_in_danish(coded_workspace):
+    from hoi_nlp.export.report.export import agreement_rows
+    from hoi_nlp.review.accounts import add_user
+    from hoi_nlp.review.decisions import record_decision
+    from hoi_nlp.review.rounds import assign_round, finish_round
+    from hoi_nlp.store import load_assignments
+
+    machine = load_assignments(coded_workspace)
+    units = sorted({a.segment_id for a in machine})[:2]
+    for name in ("anna", "bo"):
+        add_user(coded_workspace, name, "korrekt-hest-batteri")
+    assign_round(coded_workspace, "R1", ["anna", "bo"], segment_ids=units)
+    for analyst, action in (("anna", "accept"), ("bo", "reject")):
+        for assignment in (a for a in machine if a.segment_id in units):
+            record_decision(coded_workspace, segment_id=assignment.segment_id, code_id=assignment.code_id,
+                            action=action, analyst=analyst, round="R1")
+    finish_round(coded_workspace, "R1", "anna")
+    assert agreement_rows(coded_workspace) == []  # bo has not finished: the round counts nowhere
+    finish_round(coded_workspace, "R1", "bo")
+    labels = [label for label, _ in agreement_rows(coded_workspace)]
+    assert labels == ["Enighed, runde R1 (anna vs. bo)", "Enighed, maskine vs. anna (runde R1)",
+                      "Enighed, maskine vs. bo (runde R1)"]

@@ -178,6 +178,7 @@ def test_review_tables_on_postgres(workspace, small_codebook):
     state = current_state(workspace)
     statuses = {state.codes[(unit, "barrier.it_integration")].status for unit in units[:2]}
     assert statuses <= {"added", "accepted"}
+    add_user(workspace, "bent", "korrekt-hest-batteri")
     round_ = assign_round(workspace, "R1", ["anna", "bent"], segment_ids=units[:2])
     assert round_.analysts == ("anna", "bent") and round_.segment_ids == tuple(units[:2])
     finish_round(workspace, "R1", "anna")

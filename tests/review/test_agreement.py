@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from hoi_nlp.errors import ReviewError
+from hoi_nlp.review.accounts import add_user
 from hoi_nlp.review.agreement import (
     OVERALL,
     all_agreement,
@@ -18,7 +20,15 @@ from hoi_nlp.review.agreement import (
     write_agreement,
 )
 from hoi_nlp.review.decisions import record_decision
-from hoi_nlp.review.rounds import assign_round, disagreements, finish_round, get_round
+from hoi_nlp.review.rounds import (
+    assign_round,
+    cancel_round,
+    disagreements,
+    finish_round,
+    get_round,
+    round_codings,
+)
+from tests.review.conftest import PASSWORD
 
 A = [1, 1, 0, 0, 1, 0, 1, 0, 0, 0]
 B = [1, 0, 0, 0, 1, 0, 1, 1, 0, 0]
@@ -61,7 +71,13 @@ def test_undefined_cases_are_none():
     )
 
 
+def _analysts(ws, *names):
+    for name in names:
+        add_user(ws, name, PASSWORD)
+
+
 def _blind_round(ws):
+    _analysts(ws, "anna", "bo")
     assign_round(ws, "R1", ["anna", "bo"], segment_ids=[R001, R001B, TURN])
     for analyst, decisions in {
         "anna": [(R001, "accept", IT), (R001, "accept", OEK), (R001B, "accept", JOB), (TURN, "reject", JOB)],
@@ -79,8 +95,12 @@ def test_round_agreement_per_code_and_overall(study_ws):
     # units: R001×{IT, OEK}, R001B×JOB, TURN×JOB -> anna [1,1,1,0], bo [1,0,1,1]
     assert rows[OVERALL].units == 4 and rows[OVERALL].percent == pytest.approx(50.0)
     assert rows[OVERALL].kappa == pytest.approx(cohen_kappa_score([1, 1, 1, 0], [1, 0, 1, 1]), abs=1e-4)
-    assert rows[IT].percent == 100.0 and rows[IT].kappa is None  # both 1: no variation
-    assert rows[JOB].units == 2 and rows[JOB].percent == 50.0
+    # per code: every unit both reviewed, absent for both is agreement (NVivo's coding comparison)
+    assert rows[IT].units == 3 and rows[IT].percent == 100.0 and rows[IT].kappa == 1.0  # [1,0,0] both
+    # JOB: [0,1,0] vs [0,1,1]
+    assert rows[JOB].units == 3 and rows[JOB].percent == pytest.approx(200 / 3, abs=1e-3)
+    assert rows[JOB].kappa == pytest.approx(cohen_kappa_score([0, 1, 0], [0, 1, 1]), abs=1e-4)
+    assert {r.segments for r in rows.values()} == {3} and {r.left_out for r in rows.values()} == {0}
     current = get_round(study_ws, "R1")
     assert not current.complete
     finish_round(study_ws, "R1", "anna")
@@ -107,3 +127,62 @@ def test_write_csv_and_xlsx(study_ws, tmp_path):
     assert (write_agreement(rows, tmp_path / "a.xlsx")).stat().st_size > 0
     with pytest.raises(Exception, match="format"):
         write_agreement(rows, tmp_path / "a.txt")
+
+
+def test_consensus_leaves_the_blind_codings_alone(study_ws):
+    _blind_round(study_ws)
+    finish_round(study_ws, "R1", "anna")
+    finish_round(study_ws, "R1", "bo")
+    before = round_agreement(study_ws, "R1")
+    machine_before = machine_vs_analyst(study_ws, "anna", round="R1")
+    # anna resolves both disagreements her way and against it: her blind coding must not change
+    record_decision(study_ws, segment_id=R001, action="consensus", code_id=OEK, outcome="absent",
+                    analyst="anna", round="R1")
+    record_decision(study_ws, segment_id=TURN, action="consensus", code_id=JOB, outcome="present",
+                    analyst="anna", round="R1")
+    assert round_agreement(study_ws, "R1") == before
+    assert machine_vs_analyst(study_ws, "anna", round="R1") == machine_before
+    items = disagreements(study_ws, get_round(study_ws, "R1"))
+    resolved = {(d.segment_id, d.code_id): d.resolved for d in items}
+    assert resolved == {(R001, OEK): "absent", (TURN, JOB): "present"}
+
+
+def test_units_an_analyst_never_reviewed_are_left_out_not_absent(study_ws):
+    _analysts(study_ws, "anna", "bo")
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001, R001B, TURN])
+    for segment_id, action, code in [(R001, "accept", IT), (R001, "accept", OEK), (R001B, "accept", JOB),
+                                     (TURN, "accept", JOB)]:
+        record_decision(study_ws, segment_id=segment_id, action=action, code_id=code, analyst="anna",
+                        round="R1")
+    for segment_id, action, code in [(R001, "accept", IT), (R001, "reject", OEK)]:  # bo stops after R001
+        record_decision(study_ws, segment_id=segment_id, action=action, code_id=code, analyst="bo",
+                        round="R1")
+    rows = {r.code_id: r for r in round_agreement(study_ws, "R1")}
+    # only R001 counts: IT 1/1, OEK 1/0 -> 50 %; R001B and TURN are not "absent" for bo
+    assert rows[OVERALL].units == 2 and rows[OVERALL].percent == pytest.approx(50.0)
+    assert rows[OVERALL].segments == 1 and rows[OVERALL].left_out == 2
+    assert JOB not in rows  # in play only on units bo never reviewed
+    finish_round(study_ws, "R1", "anna")
+    finish_round(study_ws, "R1", "bo")
+    current = get_round(study_ws, "R1")
+    assert [(d.segment_id, d.code_id) for d in disagreements(study_ws, current)] == [(R001, OEK)]
+    assert round_codings(study_ws, current).not_reviewed() == {R001B: ["bo"], TURN: ["bo"]}
+
+
+def test_an_unfinished_round_counts_in_no_agreement(study_ws):
+    _blind_round(study_ws)
+    assert {r.round for r in all_agreement(study_ws)} <= {"main"}
+    with pytest.raises(ReviewError, match=r"unfinished \(anna 3 of 3, bo 3 of 3 units reviewed\)"):
+        all_agreement(study_ws, round_id="R1")
+    finish_round(study_ws, "R1", "anna")
+    finish_round(study_ws, "R1", "bo")
+    assert {r.comparison for r in all_agreement(study_ws, round_id="R1")} == {
+        "round R1", "machine vs anna (round R1)", "machine vs bo (round R1)"}
+
+
+def test_a_complete_round_cannot_be_cancelled(study_ws):
+    _blind_round(study_ws)
+    finish_round(study_ws, "R1", "anna")
+    finish_round(study_ws, "R1", "bo")
+    with pytest.raises(ReviewError, match="complete"):
+        cancel_round(study_ws, "R1", by="admin")

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from hoi_nlp.review.accounts import add_user, authenticate, create_session, get_session
-from hoi_nlp.review.decisions import current_state, load_decisions
-from hoi_nlp.review.rounds import assign_round
+from hoi_nlp.review.decisions import current_state, load_decisions, record_decision
+from hoi_nlp.review.rounds import assign_round, cancel_round, finish_round
 from tests.review.conftest import PASSWORD, csrf_of, login, make_client
 
 IT = "barrier.it_integration"
@@ -183,6 +183,77 @@ def test_blind_round_hides_the_other_analyst_until_both_finish(study_ws, small_c
     add_user(study_ws, "cai", PASSWORD)
     login(outsider, "cai")
     assert outsider.get(f"/segment/{R001}?round=R1").status_code == 403
+
+
+def test_round_page_shows_units_not_reviewed_and_finish_warns(study_ws, small_cb):
+    add_user(study_ws, "anna", PASSWORD)
+    add_user(study_ws, "bo", PASSWORD)
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001, LEMVIG])
+    anna, bo = make_client(study_ws, small_cb), make_client(study_ws, small_cb)
+    csrf_a, csrf_b = login(anna, "anna"), login(bo, "bo")
+    for segment_id, action in [(R001, "accept"), (LEMVIG, "add")]:
+        anna.post(f"/segment/{segment_id}/decide",
+                  data={"action": action, "code_id": IT, "q": "round=R1", "csrf_token": csrf_a})
+    bo.post(f"/segment/{R001}/decide", data={"action": "accept", "code_id": IT, "q": "round=R1",
+                                             "csrf_token": csrf_b})
+    assert "You have not reviewed 1 of the 2 units" in bo.get("/rounds/R1").text
+    assert anna.post("/rounds/R1/finish", data={"csrf_token": csrf_a}).status_code == 303
+    warned = bo.post("/rounds/R1/finish", data={"csrf_token": csrf_b})
+    assert warned.status_code == 200 and "Finish anyway" in warned.text
+    assert "not reviewed by" not in anna.get("/rounds/R1").text  # bo has not finished: nothing shown
+    assert bo.post("/rounds/R1/finish", data={"csrf_token": csrf_b, "confirm": "yes"}).status_code == 303
+    page = anna.get("/rounds/R1").text
+    assert "not reviewed by bo" in page and '<tr id="d-' not in page  # LEMVIG is no disagreement
+    assert "Computed on the 1 units every analyst reviewed; 1 left out" in page
+    assert "1 of the round&#39;s units left out: not reviewed by every analyst" in anna.get("/agreement").text
+
+
+def test_a_cancelled_round_is_locked_and_says_so(study_ws, small_cb):
+    add_user(study_ws, "anna", PASSWORD)
+    add_user(study_ws, "bo", PASSWORD)
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001])
+    cancel_round(study_ws, "R1", by="admin")
+    anna = make_client(study_ws, small_cb)
+    csrf = login(anna, "anna")
+    decided = anna.post(f"/segment/{R001}/decide", headers={"HX-Request": "true"},
+                        data={"action": "accept", "code_id": IT, "q": "round=R1", "csrf_token": csrf})
+    assert decided.status_code == 422 and load_decisions(study_ws, round="R1") == []
+    page = anna.get("/rounds/R1").text
+    assert "This round was cancelled" in page and 'id="finish-round"' not in page
+    assert anna.post("/rounds/R1/finish", data={"csrf_token": csrf, "confirm": "yes"}).status_code == 422
+
+
+def test_an_unknown_round_is_a_404_with_its_name(client):
+    csrf = login(client, "anna")
+    for path in ("/browse?round=R9", "/queue?round=R9", f"/segment/{R001}?round=R9"):
+        response = client.get(path)
+        assert response.status_code == 404 and "unknown round &#39;R9&#39;" in response.text, path
+    form = {"segment_id": R001, "code_id": IT, "outcome": "present", "csrf_token": csrf}
+    resolved = client.post("/rounds/R9/resolve", data=form)
+    assert resolved.status_code == 404
+
+
+def test_main_page_offers_undo_only_for_main_review_decisions(study_ws, small_cb):
+    import re
+
+    add_user(study_ws, "anna", PASSWORD)
+    add_user(study_ws, "bo", PASSWORD)
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001])
+    for analyst, action in (("anna", "accept"), ("bo", "reject")):
+        record_decision(study_ws, segment_id=R001, action=action, code_id=IT, analyst=analyst, round="R1")
+        finish_round(study_ws, "R1", analyst)
+    record_decision(study_ws, segment_id=R001, action="consensus", code_id=IT, outcome="present",
+                    analyst="anna", round="R1")
+    main = record_decision(study_ws, segment_id=R001, action="flag", analyst="anna")
+    anna = make_client(study_ws, small_cb)
+    csrf = login(anna, "anna")
+    page = anna.get(f"/segment/{R001}").text
+    assert "consensus" in page and "R1" in page.split("History")[1]  # round decisions are shown
+    offered = re.findall(r'name="decision_id" value="(D-[0-9a-f]+)"', page)
+    assert offered == [main.decision_id]
+    for decision_id in offered:
+        undone = anna.post(f"/segment/{R001}/undo", data={"decision_id": decision_id, "csrf_token": csrf})
+        assert undone.status_code == 303
 
 
 def test_no_login_mode_creates_a_local_session_but_still_checks_csrf(study_ws, small_cb):

@@ -17,8 +17,8 @@ from hoi_nlp.export.report.render import write_report
 from hoi_nlp.export.tables import memo_rows
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import Quote
-from hoi_nlp.review.agreement import OVERALL, all_agreement
-from hoi_nlp.review.decisions import decision_counts
+from hoi_nlp.review.agreement import OVERALL, AgreementRow, all_agreement
+from hoi_nlp.review.decisions import MAIN_ROUND, decision_counts
 from hoi_nlp.settings import Settings
 from hoi_nlp.store import Workspace
 
@@ -49,10 +49,27 @@ def agreement_rows(workspace: Workspace, texts: Texts | None = None) -> list[tup
                    f"Krippendorffs α = {texts.number(row.alpha, 2)}" if row.alpha is not None else "",
                    texts("method.agreement_percent", value=texts.number(row.percent))
                    if row.percent is not None else ""]
-        comparison = texts.get(f"comparison.{row.comparison}", row.comparison)
-        rows.append((texts("method.agreement", comparison=comparison),
-                     ", ".join(f for f in figures if f) + f" ({texts('method.units_count', n=row.units)})"))
+        counts = texts("method.units_count", n=row.units)
+        if row.left_out:
+            counts += "; " + texts("method.left_out", n=row.left_out)
+        rows.append((texts("method.agreement", comparison=comparison_label(row, texts)),
+                     ", ".join(f for f in figures if f) + f" ({counts})"))
     return rows
+
+
+def comparison_label(row: AgreementRow, texts: Texts) -> str:
+    """What an agreement row compares, in the report's language ("maskine vs. anna (runde R1)")."""
+    first, _, second = row.coders.partition(" vs ")
+    if first != "machine":
+        coders = f" {texts('comparison.vs')} ".join(row.coders.split(" vs "))
+        return texts("comparison.round", round=row.round, coders=coders)
+    if second == "analysts":
+        label = texts("comparison.machine vs analysts")
+    else:
+        label = texts("comparison.machine", who=second)
+    if row.round == MAIN_ROUND:
+        return label
+    return texts("comparison.in_round", comparison=label, round=row.round)
 
 
 def thresholds_note(settings: Settings) -> str:

@@ -313,10 +313,16 @@ DA: dict[str, str] = {
     "reload the page": "genindlæs siden",
     "reload the page and make the change again": "genindlæs siden, og lav ændringen igen",
     # ---- agreement and rounds
-    "Per code: percent agreement, Cohen's κ (two coders) and Krippendorff's α (nominal). Units are (segment, "
-    "code) pairs; “—” means undefined (no variation).":
-        "Pr. kode: procentvis enighed, Cohens κ (to kodere) og Krippendorffs α (nominal). Enhederne er par "
-        "af (kodeenhed, kode); “—” betyder udefineret (ingen variation).",
+    "Percent agreement, Cohen's κ (two coders) and Krippendorff's α (nominal) on the coding units every "
+    "coder reviewed. Per code: every such unit (absent for both is agreement); overall: the (unit, code) "
+    "pairs the coders faced (the machine's suggestions and every code an analyst decided). “—” means "
+    "undefined (no variation).":
+        "Procentvis enighed, Cohens κ (to kodere) og Krippendorffs α (nominal) på de kodeenheder, som alle "
+        "kodere har gennemgået. Pr. kode: hver sådan enhed (fravær hos begge er enighed); samlet: de par af "
+        "(enhed, kode), koderne tog stilling til (maskinens forslag og hver kode, en analytiker besluttede). "
+        "“—” betyder udefineret (ingen variation).",
+    "{left} of the round's units left out: not reviewed by every analyst.":
+        "{left} af rundens kodeenheder udeladt: ikke gennemgået af alle analytikere.",
     "Round": "Runde",
     "Show": "Vis",
     "Download CSV": "Hent CSV",
@@ -348,6 +354,24 @@ DA: dict[str, str] = {
     "Apply": "Anvend",
     "Not apply": "Anvend ikke",
     "No disagreements.": "Ingen uenigheder.",
+    "Finish anyway": "Afslut alligevel",
+    "cancelled": "annulleret",
+    "This round was cancelled: it is locked and counts in no agreement; its decisions stay in the log.":
+        "Runden er annulleret: den er låst og indgår ikke i nogen enighed; dens beslutninger bliver i "
+        "loggen.",
+    "Finish anyway?": "Vil du afslutte alligevel?",
+    "You have not reviewed {n} of the {total} units of this round (decided no code on them). They count as "
+    "not reviewed by you and are left out of the agreement.":
+        "Du har ikke gennemgået {n} af rundens {total} kodeenheder (ikke taget stilling til nogen kode). "
+        "De regnes som ikke gennemgået af dig og indgår ikke i enigheden.",
+    "Computed on the {n} units every analyst reviewed; {left} left out (not reviewed by every analyst).":
+        "Beregnet på de {n} kodeenheder, som alle analytikere har gennemgået; {left} udeladt (ikke "
+        "gennemgået af alle analytikere).",
+    "Not reviewed by every analyst": "Ikke gennemgået af alle analytikere",
+    "These units are left out of the agreement and are no disagreements.":
+        "Disse kodeenheder indgår ikke i enigheden og er ikke uenigheder.",
+    "Not reviewed by": "Ikke gennemgået af",
+    "not reviewed by {who}": "ikke gennemgået af {who}",
     "Disagreements appear when every analyst has finished ({done} of {total} done).":
         "Uenighederne vises, når alle analytikere er færdige ({done} af {total} færdige).",
     # ---- users (admin page)

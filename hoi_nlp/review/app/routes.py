@@ -47,7 +47,16 @@ from hoi_nlp.review.decisions import (
     record_decision,
 )
 from hoi_nlp.review.masking import SHOWN_ATTRIBUTES, FullView, masked
-from hoi_nlp.review.rounds import Round, disagreements, finish_round, get_round, list_rounds, visible_rounds
+from hoi_nlp.review.rounds import (
+    Round,
+    disagreements,
+    finish_round,
+    get_round,
+    list_rounds,
+    round_codings,
+    unreviewed_count,
+    visible_rounds,
+)
 from hoi_nlp.store import assignments_table
 
 logger = logging.getLogger(__name__)
@@ -121,10 +130,18 @@ def logout(request: Request, session: Session = CSRF) -> Response:
 def _round_for(config: AppConfig, session: Session, round_id: str) -> Round | None:
     if not round_id or round_id == MAIN_ROUND:
         return None
-    current = get_round(config.workspace, round_id)
+    current = _known_round(config, round_id)
     if not current.member(session.user.username):
         raise HTTPException(403, f"you are not an analyst of round '{round_id}'")
     return current
+
+
+def _known_round(config: AppConfig, round_id: str) -> Round:
+    """Round ``round_id``; an unknown one is a 404 naming it."""
+    try:
+        return get_round(config.workspace, round_id)
+    except ReviewError as exc:
+        raise HTTPException(404, exc.message) from None
 
 
 def _state(
@@ -332,7 +349,8 @@ def segment_context(
         next_id = next((i for i in ids if i != segment_id), None)
     history = _history(config, session, segment_id, current)
     effective = {d.decision_id for d in effective_decisions(history)}
-    locked = bool(current and (current.complete or session.user.username in current.finished))
+    locked = bool(current and current.locked_for(session.user.username))
+    undoable = set() if locked else _undoable(history, effective, current, session.user.username)
     public = shown.source(source)
     if shown.private:  # memos may name someone an analyst with rights saw
         note = dataclasses.replace(note, memos=_memos_shown(shown, note.memos))
@@ -362,6 +380,7 @@ def segment_context(
         "query": filters.query(),
         "history": list(reversed(history)),
         "effective": effective,
+        "undoable": undoable,
         "round": current,
         "locked": locked,
         "error": error,
@@ -372,6 +391,20 @@ def segment_context(
             for k, v in public.attributes.items()
             if k in SHOWN_ATTRIBUTES or (privacy is None and k == "municipality")
         },
+    }
+
+
+def _undoable(history: list[ReviewDecision], effective: set[str], current: Round | None, me: str) -> set[str]:
+    """The decisions the undo route accepts from this page: in effect, of the page's own round (the
+    main review, or in a blind round my own), and no consensus (a round's resolution is final)."""
+    round_id = current.round_id if current is not None else MAIN_ROUND
+    return {
+        d.decision_id
+        for d in history
+        if d.decision_id in effective
+        and d.action not in ("undo", "consensus")
+        and d.round == round_id
+        and (current is None or d.analyst == me)
     }
 
 
@@ -435,7 +468,7 @@ def decide(
     filters = _filters_from(q)
     shown_id, segment_id = segment_id, _real_id(config, session, segment_id)
     current = _round_for(config, session, filters.round)
-    if current is not None and (current.complete or session.user.username in current.finished):
+    if current is not None and current.locked_for(session.user.username):
         return _after_decision(request, shown_id, filters, "this round is finished; decisions are locked")
     if action in ("consensus", "undo"):
         return _after_decision(request, shown_id, filters, f"'{action}' has its own button")
@@ -469,7 +502,7 @@ def undo(
     shown_id, segment_id = segment_id, _real_id(config, session, segment_id)
     current = _round_for(config, session, filters.round)
     round_id = current.round_id if current else MAIN_ROUND
-    if current is not None and (current.complete or session.user.username in current.finished):
+    if current is not None and current.locked_for(session.user.username):
         return _after_decision(request, shown_id, filters, "this round is finished; decisions are locked")
     history = [d for d in load_decisions(config.workspace, segment_id=segment_id, round=round_id)]
     effective = effective_decisions(history)
@@ -622,53 +655,61 @@ def rounds_page(request: Request) -> Response:
 
 
 def _progress(config: AppConfig, analyst: str, current: Round) -> int:
-    decided = {
-        d.segment_id
-        for d in effective_decisions(
-            load_decisions(config.workspace, round=current.round_id, analyst=analyst)
-        )
-    }
-    return len(decided & set(current.segment_ids))
+    """How many of the round's units ``analyst`` has reviewed (decided a code on)."""
+    return len(current.segment_ids) - unreviewed_count(config.workspace, current, analyst)
 
 
 @router.get("/rounds/{round_id}", response_class=HTMLResponse)
 def round_page(request: Request, round_id: str) -> Response:
     """A round: my progress, finish button; once complete, the disagreements to resolve."""
+    return _round_page(request, round_id)
+
+
+def _round_page(request: Request, round_id: str, *, confirm_finish: bool = False) -> Response:
     config, session = _config(request), current_session(request)
-    try:
-        current = get_round(config.workspace, round_id)
-    except ReviewError as exc:
-        raise HTTPException(404, exc.message) from None
+    current = _known_round(config, round_id)
     items = disagreements(config.workspace, current) if current.complete else []
+    missing = round_codings(config.workspace, current).not_reviewed() if current.complete else {}
     corpus = _corpus(config)
     privacy = _privacy(config, session)
     shown = _shown(config, session)
     texts = {
-        shown.ident(d.segment_id): preview(corpus, privacy, corpus.by_id[d.segment_id])
-        for d in items
-        if d.segment_id in corpus.by_id
+        shown.ident(sid): preview(corpus, privacy, corpus.by_id[sid])
+        for sid in [*(d.segment_id for d in items), *missing]
+        if sid in corpus.by_id
     }
     items = [dataclasses.replace(d, segment_id=shown.ident(d.segment_id)) for d in items]
     rows = agreement_mod.round_agreement(config.workspace, round_id) if current.complete else []
+    progress = _progress(config, session.user.username, current)
     return html(
         request,
         "round.html",
         {
             "round": current,
             "items": items,
+            "missing": {shown.ident(sid): who for sid, who in missing.items()},
             "texts": texts,
             "rows": rows,
-            "progress": _progress(config, session.user.username, current),
+            "progress": progress,
+            "unreviewed": len(current.segment_ids) - progress,
+            "confirm_finish": confirm_finish,
             "member": current.member(session.user.username),
         },
     )
 
 
 @router.post("/rounds/{round_id}/finish")
-def round_finish(request: Request, round_id: str, session: Session = CSRF) -> Response:
-    """I am done coding this round."""
+def round_finish(
+    request: Request, round_id: str, confirm: str = Form(""), session: Session = CSRF
+) -> Response:
+    """I am done coding this round (with units I did not review: only once I confirm it)."""
+    config = _config(request)
     try:
-        finish_round(_config(request).workspace, round_id, session.user.username)
+        current = get_round(config.workspace, round_id)
+        if (confirm != "yes" and current.member(session.user.username)
+                and unreviewed_count(config.workspace, current, session.user.username)):
+            return _round_page(request, round_id, confirm_finish=True)
+        finish_round(config.workspace, round_id, session.user.username)
     except ReviewError as exc:
         raise HTTPException(422, exc.message) from None
     return RedirectResponse(f"/rounds/{round_id}", status_code=303)
@@ -686,7 +727,7 @@ def round_resolve(
 ) -> Response:
     """Record the consensus on one disagreement."""
     config = _config(request)
-    current = get_round(config.workspace, round_id)
+    current = _known_round(config, round_id)
     if not current.complete:
         raise HTTPException(409, "the round is not complete: every analyst must finish first")
     shown_id, segment_id = segment_id, _real_id(config, session, segment_id)

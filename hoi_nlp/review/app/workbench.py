@@ -145,7 +145,7 @@ def create_code(
     filters = _filters_from(q)
     shown_id, segment_id = segment_id, _real_id(config, session, segment_id) if segment_id else ""
     current = _round_for(config, session, filters.round) if segment_id else None
-    if current is not None and (current.complete or session.user.username in current.finished):
+    if current is not None and current.locked_for(session.user.username):
         raise HTTPException(
             422, translator(_language(request))("This round is finished for you; decisions are locked.")
         )
@@ -265,7 +265,7 @@ def set_stance(
     shown_id, segment_id = segment_id, _real_id(config, session, segment_id)
     current = _round_for(config, session, filters.round)
     _ = translator(_language(request))
-    if current is not None and (current.complete or session.user.username in current.finished):
+    if current is not None and current.locked_for(session.user.username):
         return _after_decision(
             request, shown_id, filters, _("This round is finished for you; decisions are locked.")
         )
