@@ -123,7 +123,8 @@ class Codebook(_Frozen):
             import difflib
 
             close = difflib.get_close_matches(code_id, self.code_ids, n=3)
-            hint = f"did you mean {', '.join(close)}?" if close else "see `hoi codebook show`"
+            hint = f"did you mean {', '.join(close)}?" if close else \
+                "see `hoi codebook show` (a study's codes now: `hoi codebook show --study STUDY`)"
             raise CodebookError(f"unknown code id '{code_id}'", hint=hint) from None
 
     def has_code(self, code_id: str) -> bool:

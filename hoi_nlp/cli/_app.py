@@ -25,7 +25,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-codebook_app = typer.Typer(help="Validate, show, import and export codebooks.", no_args_is_help=True)
+codebook_app = typer.Typer(help="Validate, show and import codebooks (a study's codebook as .qdc: "
+                           "`hoi export STUDY --format qdc`).", no_args_is_help=True)
 models_app = typer.Typer(help="Train and inspect bundled models (NER, coders).", no_args_is_help=True)
 users_app = typer.Typer(help="Manage analysts' local accounts for the review app.", no_args_is_help=True)
 quotes_app = typer.Typer(help="Search quotes in a study.", no_args_is_help=True)

@@ -189,11 +189,20 @@ def codebook_validate(path: Path = typer.Argument(..., help="Codebook YAML file.
 @handle_errors
 def codebook_show(
     path: Path | None = typer.Argument(None, help="Codebook YAML (default: the bundled one)."),
+    study: Path | None = typer.Option(
+        None, "--study", "-s", help="Show this study's codebook as it is now (the review app's changes in)."),
+    workspace: Path | None = WORKSPACE_OPT,
 ) -> None:
-    """Print the code tree with labels."""
+    """Print the code tree with labels: a codebook file's, or a study's as it is now."""
     from hoi_nlp.codebook import load_codebook
 
-    codebook = load_codebook(_codebook_path(path))
+    if study is not None or workspace is not None:
+        from hoi_nlp.cli._options import study_inputs
+
+        codebook = study_inputs(study, workspace).codebook
+        echo(f"{codebook.id} {codebook.version_tag}")
+    else:
+        codebook = load_codebook(_codebook_path(path))
     for family in codebook.families:
         echo(f"{family.id}  {family.label}")
         for code in family.codes:

@@ -141,13 +141,34 @@ def cite(
 ) -> list[tuple[Quote, str]]:
     """The ``n`` best pseudonymised quotes for ``code_id`` with their source references (recorded so
     their ids resolve)."""
-    codebook.code(code_id)
+    _check_code(workspace, codebook, code_id)
     opened = open_study(workspace, codebook, settings=settings)
+    grouped = parse_group(group)
+    if grouped is not None:
+        _check_attribute(opened.study, grouped[0])
     embed = study_embedding(workspace, opened.study, settings.embeddings) if embeddings else None
     quotes = best_quotes(opened.study, code_id, redact=opened.redact, n=n, embed=embed,
-                         group=parse_group(group), with_attributes=with_attributes,
+                         group=grouped, with_attributes=with_attributes,
                          min_content_words=settings.report.quote_min_content_words)
     return _sourced(workspace, opened, quotes, settings)
+
+
+def _check_code(workspace: Workspace, codebook: Codebook, code_id: str) -> None:
+    """A code of the study's codebook; one renamed or merged in the review app names its code now."""
+    from hoi_nlp.review.codebook_edit import code_id_map
+
+    if not codebook.has_code(code_id) and (now := code_id_map(workspace).get(code_id)):
+        raise ExportError(f"code '{code_id}' has been renamed or merged into '{now}' in this study",
+                          hint=f"cite '{now}' (its codings include {code_id}'s)")
+    codebook.code(code_id)  # an unknown code: an error with the closest ids
+
+
+def _check_attribute(study: CodedStudy, attribute: str) -> None:
+    """``attribute`` is one the quotes' sources show (identifying ones are left out of citations)."""
+    known = sorted({key for source in study.sources.values() for key in source.attributes})
+    if attribute not in known:
+        hint = ("use one of: " + ", ".join(known)) if known else "its sources have no attributes"
+        raise ExportError(f"--group: the study's sources have no attribute '{attribute}'", hint=hint)
 
 
 def search(workspace: Workspace, codebook: Codebook, query: str, *, settings: Settings,

@@ -505,3 +505,33 @@ def test_examples_from_the_study_are_pseudonymised_for_reviewers_without_rights(
     chef = danish_client(study_ws, small_cb)
     login(chef, "chef")
     assert "Her i Lemvig mangler vi tid" in chef.get(f"/segment/{R001}").text
+
+
+def test_citing_a_merged_code_or_grouping_by_a_missing_attribute_says_what_to_do(study_ws, small_cb):
+    """A report author who cites a code merged away in the review app is told its id now; --group by
+    an attribute the sources do not show is an error naming those they do (not "no quotes")."""
+    from hoi_nlp.errors import ExportError
+    from hoi_nlp.export.api import cite
+    from hoi_nlp.review.codebook_edit import merge_codes
+    from hoi_nlp.settings import Settings
+
+    codebook, _ = merge_codes(study_ws, small_cb, analyst="anna", code_id=OEK, into=IT)
+    with pytest.raises(ExportError, match=f"'{OEK}' has been renamed or merged into '{IT}'"):
+        cite(study_ws, codebook, OEK, settings=Settings(), embeddings=False)
+    with pytest.raises(ExportError, match="no attribute 'kommune'") as raised:
+        cite(study_ws, codebook, IT, settings=Settings(), embeddings=False, group="kommune=Vejle")
+    assert "size_group" in (raised.value.hint or "")
+    assert cite(study_ws, codebook, IT, settings=Settings(), embeddings=False,
+                group="size_group=Større kommune")
+
+
+def test_codebook_show_of_a_study_shows_its_codebook_as_it_is_now(study_ws, small_cb):
+    from typer.testing import CliRunner
+
+    from hoi_nlp.cli import app
+    from hoi_nlp.review.codebook_edit import merge_codes
+
+    merge_codes(study_ws, small_cb, analyst="anna", code_id=OEK, into=IT)
+    result = CliRunner().invoke(app, ["codebook", "show", "--workspace", str(study_ws.root)])
+    assert result.exit_code == 0, result.output
+    assert IT in result.output and OEK not in result.output
