@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from hoi_nlp.export.lang import Texts, format_place, texts_for
 from hoi_nlp.export.study import CodedStudy, Coding, Redactor, coarse_role
 from hoi_nlp.records import Quote, Source
-from hoi_nlp.segment.sentences import content_words, trimmed_span
+from hoi_nlp.segment.sentences import content_stems, content_words, trimmed_span
 
 DEFAULT_ROLE_LABEL = "Respondent"
 CITATION_ATTRIBUTES = ("size_group", "region")
@@ -81,13 +81,25 @@ def _evidence_spans(study: CodedStudy, coding: Coding) -> list[tuple[int, int]]:
     ]
 
 
+def _nearest_to_code(study: CodedStudy, code_id: str, sentences: list[tuple[int, str]]) -> int:
+    """Of the numbered ``sentences``, the one that shares most words with the code's label,
+    description, inclusion rule and examples (the first on a tie): the sentence a code an analyst
+    added without marking a span is about, not simply the unit's first."""
+    code = study.codebook.code(code_id) if study.codebook.has_code(code_id) else None
+    if code is None:
+        return sentences[0][0]
+    profile = content_stems(" ".join([code.profile_text(), *code.examples]))
+    shared = [len(content_stems(sentence) & profile) for _, sentence in sentences]
+    return sentences[max(range(len(sentences)), key=lambda k: (shared[k], -k))][0]
+
+
 def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_WORDS,
                min_content_words: int = MIN_CONTENT_WORDS) -> tuple[int, int]:
     """The span to quote: a passage that stands on its own.
 
     The coding's span without bare sentences at its edges (backchannels, «Ja.», «Nej.», «(griner)»);
     when that is longer than ``max_words``, the sentence(s) holding the coders' evidence (or the
-    analyst's span), else the first sentence with enough content, each joined with its neighbours
+    analyst's span), else the sentence with enough content nearest the code, each joined with its neighbours
     until it carries ``min_content_words`` content words. Whether the result is citable is for
     :func:`citable` to say.
     """
@@ -117,8 +129,10 @@ def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_
         if words(first, last) > max_words:
             last = first
     else:
-        enough = [i for i in range(lo, hi + 1) if content[i] >= max(1, min_content_words)]
-        first = last = enough[0] if enough else max(range(lo, hi + 1), key=content.__getitem__)
+        enough = [i for i in range(lo, hi + 1) if content[i] >= max(1, min_content_words)] or \
+            [max(range(lo, hi + 1), key=content.__getitem__)]
+        numbered = [(i, text[sentences[i][0]:sentences[i][1]]) for i in enough]
+        first = last = _nearest_to_code(study, coding.code_id, numbered)
     total = sum(content[first:last + 1])
     while total < min_content_words:
         if last < hi and words(first, last + 1) <= max_words:
@@ -226,6 +240,8 @@ def quote_line(quote: Quote, reference: str = "", *, texts: Texts | None = None)
     state = texts(f"review.{quote.review_state}") if quote.review_state in ("accepted", "added") \
         else texts("review.machine")
     where = f" — {reference}" if reference else ""
+    if quote.review_state == "added":  # an analyst's code: no machine confidence to show
+        return f"- {' '.join(quote.citation.split())}{where} · `{quote.quote_id}` ({state})"
     confidence = texts("quotes.confidence", value=texts.number(quote.confidence, 2))
     return f"- {' '.join(quote.citation.split())}{where} · `{quote.quote_id}` ({state}, {confidence})"
 

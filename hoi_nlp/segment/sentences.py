@@ -30,11 +30,29 @@ def sentence_spans(text: str, nlp: Language, *, offset: int = 0) -> list[tuple[i
             lines.append((position, line))
         position += len(line) + 1
     for (line_start, line), doc in zip(lines, nlp.pipe(line for _, line in lines), strict=True):
-        for sent in doc.sents:
-            start, end = trimmed_span(line, sent.start_char, sent.end_char)
-            if end > start:
-                spans.append((offset + line_start + start, offset + line_start + end))
+        local = [trimmed_span(line, sent.start_char, sent.end_char) for sent in doc.sents]
+        for start, end in _opening_brackets_moved_on(line, [(a, b) for a, b in local if b > a]):
+            spans.append((offset + line_start + start, offset + line_start + end))
     return spans
+
+
+_OPENING = "([{"
+
+
+def _opening_brackets_moved_on(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """An opening bracket the sentencizer left at a sentence's end («ikke? (» + «griner) Det …»)
+    begins the next sentence instead («(griner) Det …»): no quote starts inside a transcriber note."""
+    moved = list(spans)
+    for i in range(len(moved) - 1):
+        start, end = moved[i]
+        cut = end
+        while cut > start and (text[cut - 1] in _OPENING or text[cut - 1].isspace()):
+            cut -= 1
+        if cut < end and cut > start:
+            bracket = next(j for j in range(cut, end) if text[j] in _OPENING)
+            moved[i] = trimmed_span(text, start, cut)
+            moved[i + 1] = (bracket, moved[i + 1][1])
+    return moved
 
 
 # Words that carry no content of their own in spoken and written Danish answers: spaCy's Danish stop
@@ -52,6 +70,14 @@ def _stop_words() -> frozenset[str]:
     from spacy.lang.da.stop_words import STOP_WORDS
 
     return frozenset(STOP_WORDS) | _FILLERS
+
+
+def content_stems(text: str, *, length: int = 5) -> frozenset[str]:
+    """The first ``length`` letters of each content word of ``text`` (longer than 3 letters): a crude,
+    language-light way to see that «økonomien» and «økonomiske» speak of the same thing."""
+    stop = _stop_words()
+    return frozenset(word[:length] for word in _WORD.findall(text.casefold())
+                     if len(word) > 3 and word not in stop)
 
 
 def content_words(text: str) -> int:

@@ -117,3 +117,35 @@ def test_citation_uses_the_reports_coarse_role_labels(role, label):
     source = make_source("tekst", role=role, municipality="Vejle", size_group="Mindre kommune")
     assert citation_line("tekst", source) == f'\u00ab"tekst" ({label})\u00bb'
     assert "Vejle" not in citation_line("tekst", source, with_attributes=["municipality", "size_group"])
+
+
+def test_a_code_an_analyst_added_without_a_span_is_quoted_where_the_unit_speaks_of_it(
+        study, redact, tmp_path):
+    """Without evidence or a span, a long unit is quoted at the sentence nearest the code's own words
+    (label, description, examples), not at its first sentence."""
+    from hoi_nlp.codebook import load_codebook
+    from tests.conftest import DATA
+
+    code = "barrier.tvaergaaende_oekonomistyring"
+    yaml_text = (DATA / "codebooks" / "small.yaml").read_text(encoding="utf-8").replace(
+        '          - "Økonomien ligger i søjlerne."',
+        '          - "Økonomien ligger i søjlerne."\n'
+        '          - "Én afdeling betaler regningen, en anden får gevinsten."')
+    (tmp_path / "cb.yaml").write_text(yaml_text, encoding="utf-8")
+    t5 = next(s for s in study.segments if s.source_id == "T5")
+    added = dataclasses.replace(study, codebook=load_codebook(tmp_path / "cb.yaml"),
+                                reviews={(t5.segment_id, code): CodeReview(status="accepted", analyst="ana")})
+    coding = next(c for c in added.codings_for(code) if c.source_id == "T5")
+    assert not coding.machine
+    quote = make_quote(added, coding, redact=redact)
+    assert quote.text.endswith("gevinsten, mens andre betaler regningen.")
+
+
+def test_a_quote_of_a_code_an_analyst_added_shows_no_machine_confidence():
+    from hoi_nlp.export.quotes import quote_line
+
+    common = dict(code_id="c", source_id="s", segment_id="s:a0-5", start=0, end=5, text="Tekst",
+                  text_pseudonymized="Tekst", citation="«Tekst»", quote_id="Q-1")
+    added = quote_line(Quote(**common, confidence=1.0, review_state="added"))
+    machine = quote_line(Quote(**common, confidence=0.83, review_state="machine"))
+    assert "sikkerhed" not in added and "sikkerhed 0,83" in machine

@@ -133,7 +133,7 @@ def test_killed_run_resumed_on_postgres_without_redoing_batches_or_duplicates(de
     assert demo_runs["done_at_kill"] < total == -(-codable // BATCH)
     assert redone == total - demo_runs["done_at_kill"]
     assert duplicates == 0
-    assert "(new 0, unchanged 524)" in stdout  # the killed run's ingest was kept
+    assert "(new 0, changed 0, unchanged 524)" in stdout  # the killed run's ingest was kept
 
 
 def _frame_cells(frame) -> list[list[object]]:

@@ -1,0 +1,33 @@
+"""Sentence spans: what quotes are cut from."""
+
+from __future__ import annotations
+
+import pytest
+
+from hoi_nlp.segment.sentences import sentence_spans
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    import spacy
+
+    pipeline = spacy.blank("da")
+    pipeline.add_pipe("sentencizer")
+    return pipeline
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Det var dyrt, ikke? (griner) Det er jo sådan det er.",
+     ["Det var dyrt, ikke?", "(griner) Det er jo sådan det er."]),
+    ("Det var dyrt. [griner] Det er jo sådan.", ["Det var dyrt.", "[griner] Det er jo sådan."]),
+    ("Vi fik penge (fra puljen). Det hjalp.", ["Vi fik penge (fra puljen).", "Det hjalp."]),
+])
+def test_no_sentence_starts_inside_a_transcriber_note(nlp, text, expected):
+    assert [text[a:b] for a, b in sentence_spans(text, nlp)] == expected
+
+
+def test_spans_are_offsets_into_the_text(nlp):
+    text = "Første linje. (pause)\nAnden linje? (griner) Ja, det er rigtigt."
+    spans = sentence_spans(text, nlp, offset=100)
+    assert [text[a - 100:b - 100] for a, b in spans] == [
+        "Første linje.", "(pause)", "Anden linje?", "(griner) Ja, det er rigtigt."]
