@@ -91,6 +91,8 @@ class ReviewState:
 
     codes: dict[tuple[str, str], CodeState]
     segments: dict[str, SegmentNote]
+    # the machine's below-threshold candidates ("possible" tier), by (segment, code): confidence
+    possible: dict[tuple[str, str], float] = field(default_factory=dict)
 
     def for_segment(self, segment_id: str) -> list[CodeState]:
         """The code states of one segment, suggested codes by confidence first, then added codes."""
@@ -319,12 +321,13 @@ def effective_decisions(decisions: Sequence[ReviewDecision]) -> list[ReviewDecis
 
 
 def machine_suggestions(
-    workspace: Workspace, *, segment_ids: Sequence[str] | None = None
+    workspace: Workspace, *, segment_ids: Sequence[str] | None = None, tier: str = "suggested"
 ) -> dict[tuple[str, str], float]:
-    """Highest machine confidence per (segment, code) over all coders (suggestions, not "possible" ones)."""
+    """Highest machine confidence per (segment, code) over all coders, of the suggestions (or, with
+    ``tier="possible"``, of the below-threshold candidates)."""
     query = select(
         assignments_table.c.segment_id, assignments_table.c.code_id, assignments_table.c.confidence
-    ).where(assignments_table.c.tier == "suggested")
+    ).where(assignments_table.c.tier == tier)
     if segment_ids is not None:
         query = query.where(assignments_table.c.segment_id.in_(list(segment_ids)))
     best: dict[tuple[str, str], float] = {}
@@ -428,7 +431,9 @@ def current_state(
         ]
     else:
         chosen = [d for d in decisions if d.round == round and d.action != "consensus"]
-    return fold(chosen, machine_suggestions(workspace, segment_ids=segment_ids))
+    state = fold(chosen, machine_suggestions(workspace, segment_ids=segment_ids))
+    state.possible = machine_suggestions(workspace, segment_ids=segment_ids, tier="possible")
+    return state
 
 
 def _memo_text(memos: Sequence[Memo]) -> str:

@@ -473,6 +473,18 @@ def test_possible_codes_are_shown_apart_and_count_only_when_accepted(anna, study
     assert current_state(study_ws).codes[(R001, JOB)].status == "added"
 
 
+def test_units_with_possible_codes_can_be_listed(anna, study_ws):
+    """A unit whose codes are only "possible" is never in the queue (nothing is pending): the
+    "possible" status lists the units with candidates nobody has decided on."""
+    _machine_output(study_ws)
+    listed = anna.get("/browse?status=possible").text
+    assert R001 in listed and re.search(r'muligvis <span class="count">1</span>', listed)
+    assert R001 in anna.get(f"/browse?status=possible&code={JOB}").text
+    assert R001 not in anna.get(f"/browse?status=possible&code={IT}").text
+    _post(anna, f"/segment/{R001}/decide", {"action": "reject", "code_id": JOB})
+    assert R001 not in anna.get("/browse?status=possible").text
+
+
 def test_the_barrier_stance_is_shown_and_the_analyst_can_change_it(anna, study_ws):
     _machine_output(study_ws)
     page = anna.get(f"/segment/{R001}").text

@@ -23,12 +23,13 @@ from hoi_nlp.review.app.views import (
     _in_band,
     _status_match,
     build_units,
+    unit_codes,
 )
 from hoi_nlp.review.decisions import ReviewState
 from hoi_nlp.review.masking import FullView
 
 PAGE_SIZE = 100
-STATUSES = ("pending", "all", "accepted", "added", "rejected", "flagged")
+STATUSES = ("pending", "possible", "all", "accepted", "added", "rejected", "flagged")
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def page_of(units: Sequence[Unit], requested: Any, *, size: int = PAGE_SIZE) -> 
 
 def _checks(unit: Unit, filters: Filters, corpus: Corpus, shown: FullView) -> dict[str, bool]:
     seg = unit.segment
-    codes = {c.code_id for c in unit.codes}
+    codes = unit_codes(unit, filters.status)
     return {
         "code": not filters.code or filters.code in codes,
         "family": not filters.family or any(c.split(".", 1)[0] == filters.family for c in codes),
@@ -85,7 +86,7 @@ def _checks(unit: Unit, filters: Filters, corpus: Corpus, shown: FullView) -> di
 
 def _values(unit: Unit, filters: Filters, corpus: Corpus, shown: FullView) -> dict[str, set[str]]:
     seg = unit.segment
-    codes = {c.code_id for c in unit.codes}
+    codes = unit_codes(unit, filters.status)
     in_status = {c for c in codes if _status_match(unit, filters.status, code=c)}  # status is per code
     attributes = {a: shown.attribute(unit.source, a) for a in LIST_ATTRIBUTES}
     return {

@@ -196,7 +196,8 @@ def _real_id(config: AppConfig, session: Session, segment_id: str) -> str:
 
 
 def _shown_unit(shown: FullView, unit: Unit, sources: dict[str, Any]) -> Unit:
-    return Unit(shown.segment(unit.segment), sources[unit.source.source_id], unit.codes, flagged=unit.flagged)
+    return Unit(shown.segment(unit.segment), sources[unit.source.source_id], unit.codes, flagged=unit.flagged,
+                possible=unit.possible)
 
 
 # ---------------------------------------------------------------- lists

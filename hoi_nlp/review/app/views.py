@@ -64,6 +64,7 @@ class Unit:
     source: Source
     codes: list[CodeState] = field(default_factory=list)
     flagged: bool = False  # the unit flagged for discussion (the Flag button)
+    possible: list[str] = field(default_factory=list)  # "possible" candidates nobody has decided on
 
     @property
     def pending(self) -> list[CodeState]:
@@ -115,7 +116,7 @@ def _matches(unit: Unit, filters: Filters, codebook: Codebook, corpus: Corpus, s
     """Whether ``unit`` passes ``filters``, compared with what the reader is ``shown`` (a reviewer
     without original-text rights filters by placeholders: an original name matches nothing)."""
     seg, source = unit.segment, unit.source
-    codes = {c.code_id for c in unit.codes}
+    codes = unit_codes(unit, filters.status)
     checks = [
         not filters.code or filters.code in codes,
         not filters.family or any(c.split(".", 1)[0] == filters.family for c in codes),
@@ -127,6 +128,12 @@ def _matches(unit: Unit, filters: Filters, codebook: Codebook, corpus: Corpus, s
         _status_match(unit, filters.status, code=filters.code),
     ]
     return all(checks)
+
+
+def unit_codes(unit: Unit, status: str) -> set[str]:
+    """The codes a code filter looks for on a unit: its code states, and its "possible" candidates
+    when the list is of those."""
+    return {c.code_id for c in unit.codes} | (set(unit.possible) if status == "possible" else set())
 
 
 def _attr_match(source: Source, attr: str, shown: FullView) -> bool:
@@ -147,6 +154,8 @@ def _status_match(unit: Unit, status: str, *, code: str = "") -> bool:
         return True
     if status == "flagged":
         return unit.flagged or any(c.flagged for c in unit.codes)
+    if status == "possible":
+        return any(not code or c == code for c in unit.possible)
     codes = [c for c in unit.codes if not code or c.code_id == code]
     if status == "pending":
         return any(c.status == "suggested" for c in codes)
@@ -160,6 +169,9 @@ def build_units(
     by_segment: dict[str, list[CodeState]] = {}
     for (seg_id, _), code_state in state.codes.items():
         by_segment.setdefault(seg_id, []).append(code_state)
+    possible_by_segment: dict[str, list[str]] = {}
+    for seg_id, code_id in sorted(state.possible):
+        possible_by_segment.setdefault(seg_id, []).append(code_id)
     segments = (
         corpus.units if segment_ids is None else [corpus.by_id[s] for s in segment_ids if s in corpus.by_id]
     )
@@ -170,7 +182,9 @@ def build_units(
             key=lambda c: (not c.suggested, -(c.confidence or 0.0), c.code_id),
         )
         flagged = state.note(seg.segment_id).flagged
-        units.append(Unit(seg, corpus.sources[seg.source_id], codes, flagged=flagged))
+        decided = {c.code_id for c in codes}
+        possible = [c for c in possible_by_segment.get(seg.segment_id, []) if c not in decided]
+        units.append(Unit(seg, corpus.sources[seg.source_id], codes, flagged=flagged, possible=possible))
     return units
 
 
