@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hoi_nlp.errors import HoiError
 from hoi_nlp.io import write_text_atomic
@@ -40,9 +40,11 @@ class PseudonymKey:
     study: str = ""
     persons: dict[str, int] = field(default_factory=dict)
     originals: dict[str, str] = field(default_factory=dict)
-    # the pseudonymiser's compiled pattern of known originals, rebuilt when the key grows
-    matcher: tuple[int, re.Pattern[str] | None, dict[str, str]] | None = field(
-        default=None, repr=False, compare=False)
+    # originals the metadata names (municipality, interviewer, speakers): always looked for, whatever
+    # their length or commonness ("Ry", "Bo"); not saved, seeded from the metadata on each use
+    pinned: set[str] = field(default_factory=set, repr=False, compare=False)
+    # the pseudonymiser's compiled patterns of known originals, rebuilt when the key grows
+    matcher: Any = field(default=None, repr=False, compare=False)
 
     def placeholders(self) -> dict[str, list[str]]:
         """Placeholder -> sorted originals it replaced."""
@@ -79,6 +81,11 @@ class PseudonymKey:
             placeholder = PLACEHOLDERS.get(label, "[NAVN]")
         self.originals[original] = placeholder
         return placeholder
+
+    def pin(self, label: str, original: str) -> str:
+        """Record ``original`` as a name the metadata gives (see ``pinned``); returns its placeholder."""
+        self.pinned.add(original)
+        return self.originals.get(original) or self.placeholder_for(label, original)
 
     def to_json(self) -> str:
         """JSON text of the key (both directions)."""

@@ -98,12 +98,14 @@ def _matchable(original: str, placeholder: str) -> bool:
 
 
 def _known_originals(key: PseudonymKey) -> dict[str, str]:
-    """Originals (and the parts of person names) the key knows, each with its entity label."""
+    """Originals (and the parts of person names) the key knows, each with its entity label; names
+    the metadata gives (``key.pinned``) whatever their length ("Ry")."""
     from hoi_nlp.privacy.gazetteers import person_names
     from hoi_nlp.privacy.recognise import is_common_word
 
     names = person_names()
-    known = {orig: _label_of(ph) for orig, ph in key.originals.items() if _matchable(orig, ph)}
+    known = {orig: _label_of(ph) for orig, ph in key.originals.items()
+             if _matchable(orig, ph) or (orig in key.pinned and len(orig) >= 2)}
     for orig, ph in key.originals.items():
         if ph.startswith("[PERSON"):
             for part in GENITIVE.sub("", orig).split():
@@ -113,12 +115,47 @@ def _known_originals(key: PseudonymKey) -> dict[str, str]:
     return known
 
 
-def _pattern_for(words: Iterable[str]) -> re.Pattern[str] | None:
+PLACE_LABELS = frozenset({"KOMMUNE", "STED"})
+# "i ry", "fra skive": after these a lower-case municipality that is also an ordinary word is the place
+PLACE_PREPOSITION = re.compile(r"(?:^|[^\w])(?:i|fra|på)\s+$", re.IGNORECASE)
+
+
+def _caseless(original: str, label: str, key: PseudonymKey) -> bool:
+    """Whether ``original`` is a name to look for in any case ("karl johan", "sorø-teamet"): a name
+    the metadata gives, a municipality or place the gazetteer knows, or a person whose every name part
+    is a known first or last name. Other entries (the recogniser's guesses, "Livsmestring" as
+    [NAVN]) are matched as written only, so ordinary lower-case words are not replaced."""
+    from hoi_nlp.privacy.gazetteers import person_names, place_words
+
+    if original in key.pinned:
+        return True
+    if label in PLACE_LABELS:
+        return original in place_words()
+    if label == "PERSON":
+        names = person_names()
+        parts = [p for word in original.split() for p in word.split("-")]
+        return bool(parts) and all(p in names for p in parts)
+    return False
+
+
+@dataclass(frozen=True)
+class KnownMatcher:
+    """The key's originals as two patterns: as written, and in any case (names only)."""
+
+    stamp: tuple[int, int]
+    exact: re.Pattern[str] | None
+    known: dict[str, str]
+    caseless: re.Pattern[str] | None
+    caseless_known: dict[str, str]
+
+
+def _pattern_for(words: Iterable[str], *, ignore_case: bool = False) -> re.Pattern[str] | None:
     alternation = trie_alternation(words)
     if not alternation:
         return None
     # "_" separates words here: "interview_Ballerup_Henrik.docx" holds "Ballerup" and "Henrik"
-    return re.compile(r"(?<![^\W_])(?:" + alternation + r")(?:'s|’s|s|'|’)?(?![^\W_])")
+    return re.compile(r"(?<![^\W_])(?:" + alternation + r")(?:'s|’s|s|'|’)?(?![^\W_])",
+                      re.IGNORECASE if ignore_case else 0)
 
 
 def trie_alternation(words: Iterable[str]) -> str:
@@ -146,26 +183,80 @@ def trie_alternation(words: Iterable[str]) -> str:
     return emit(trie)
 
 
-def known_pattern(key: PseudonymKey) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    """Compiled regex over the key's originals (rebuilt only when the key has grown)."""
-    if key.matcher is None or key.matcher[0] != len(key.originals):
+def known_matcher(key: PseudonymKey) -> KnownMatcher:
+    """Compiled patterns over the key's originals (rebuilt only when the key has grown)."""
+    stamp = (len(key.originals), len(key.pinned))
+    if not isinstance(key.matcher, KnownMatcher) or key.matcher.stamp != stamp:
         known = _known_originals(key)
-        key.matcher = (len(key.originals), _pattern_for(known), known)
-    return key.matcher[1], key.matcher[2]
+        caseless = {spelling: label for orig, label in known.items() if _caseless(orig, label, key)
+                    for spelling in ascii_spellings(orig)}
+        key.matcher = KnownMatcher(stamp, _pattern_for(known), known,
+                                   _pattern_for(caseless, ignore_case=True), caseless)
+    return key.matcher
+
+
+def known_pattern(key: PseudonymKey) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """The pattern over the key's originals as written, and the originals with their labels."""
+    matcher = known_matcher(key)
+    return matcher.exact, matcher.known
+
+
+def _label(found: str, known: dict[str, str], *, fold: bool = False) -> str | None:
+    base = GENITIVE.sub("", found)
+    stem = base[:-1] if base.endswith("s") else base
+    forms = (found, base, stem)
+    return next((known[f.casefold() if fold else f] for f in forms if (f.casefold() if fold else f) in known),
+                None)
+
+
+def _after_place_preposition(text: str, start: int) -> bool:
+    return PLACE_PREPOSITION.search(text, max(0, start - 8), start) is not None
+
+
+def _names_any_case(text: str, matcher: KnownMatcher,
+                    taken: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Names written in another case or without æ, ø, å ("karl johan", "SORØ", "fanoe"): an ordinary
+    word in lower case ("ry", "lise", "bo") is left, except a municipality or place right after "i",
+    "fra" or "på" ("i ry")."""
+    from hoi_nlp.privacy.recognise import is_common_word
+
+    if matcher.caseless is None:
+        return []
+    found = []
+    for match in matcher.caseless.finditer(text):
+        start, end = match.span()
+        if any(s < end and start < e for s, e, _ in taken):
+            continue
+        label = _label(match.group(), matcher.caseless_known, fold=True) or "NAVN"
+        word = match.group()
+        common = is_common_word(word) or is_common_word(GENITIVE.sub("", word))
+        if common and not (label in PLACE_LABELS and _after_place_preposition(text, start)):
+            continue
+        found.append((start, end, label))
+    return found
 
 
 def find_originals(text: str, key: PseudonymKey) -> list[tuple[int, int, str]]:
-    """Occurrences in ``text`` of any original the key has replaced before (case-sensitive)."""
-    pattern, known = known_pattern(key)
-    if pattern is None:
+    """Occurrences in ``text`` of any original the key has replaced before: as written, and names
+    (persons, places, the metadata's names) in any case where that is no ordinary word."""
+    matcher = known_matcher(key)
+    if matcher.exact is None:
         return []
-    found = []
-    for match in pattern.finditer(text):
-        base = GENITIVE.sub("", match.group())
-        stem = base[:-1] if base.endswith("s") else base
-        label = known.get(match.group()) or known.get(base) or known.get(stem)
-        found.append((match.start(), match.end(), label or "NAVN"))
-    return found
+    found = [(m.start(), m.end(), _label(m.group(), matcher.known) or "NAVN")
+             for m in matcher.exact.finditer(text)]
+    return sorted(found + _names_any_case(text, matcher, found))
+
+
+# how Danes spell æ, ø and å in file names and ids ("int_fanoe_bette", "aarhus_02", "Soro")
+ASCII_SPELLINGS = {"æ": ("ae",), "ø": ("oe", "o"), "å": ("aa", "a")}
+
+
+def ascii_spellings(word: str) -> set[str]:
+    """``word`` case-folded and as written without æ, ø, å ("Fanø" -> fanø, fanoe, fano)."""
+    spellings = {word.casefold()}
+    for letter, replacements in ASCII_SPELLINGS.items():
+        spellings |= {s.replace(letter, r) for s in spellings for r in replacements}
+    return spellings
 
 
 def assert_no_leak(text: str, key: PseudonymKey) -> list[str]:

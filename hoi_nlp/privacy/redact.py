@@ -342,8 +342,7 @@ class StudyRedactor(KeyRedactor):
     def _seed(self, sources: Iterable[Source]) -> None:
         """Put names known from the metadata into the key, so they are replaced wherever they occur."""
         for original, label in metadata_names(sources).items():
-            if original not in self.key.originals:
-                self.key.placeholder_for(label, original)
+            self.key.pin(label, original)
 
     def _is_done(self, source: Source) -> bool:
         return self._recognised.get(source.source_id, ("",))[0] == source.content_hash

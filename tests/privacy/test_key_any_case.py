@@ -1,0 +1,62 @@
+"""Names the study key holds are found in any case, except where the lower-case form is an ordinary word."""
+
+from __future__ import annotations
+
+from hoi_nlp.privacy.guard import LeakGuard
+from hoi_nlp.privacy.key import PseudonymKey
+from hoi_nlp.privacy.redact import KeyRedactor
+from hoi_nlp.review.masking import PrivacyView
+
+
+def study_key() -> PseudonymKey:
+    key = PseudonymKey(study="t")
+    key.placeholder_for("PERSON", "Karl Johan")
+    key.placeholder_for("PERSON", "Lise-Lotte Winther")
+    key.placeholder_for("PERSON", "Lise")
+    key.placeholder_for("KOMMUNE", "Sorø")
+    key.placeholder_for("KOMMUNE", "Lejre")
+    key.placeholder_for("NAVN", "Livsmestring")  # a recogniser's guess, not a name
+    key.pin("KOMMUNE", "Ry")  # the metadata's municipality
+    key.pin("PERSON", "Bo")  # the metadata's speaker
+    return key
+
+
+def test_lower_case_names_are_replaced() -> None:
+    shown = KeyRedactor(study_key()).value("karl johan og lise-lotte fra sorø-teamet. Vi bor i ry. SORØ!")
+    assert shown == "[PERSON 1] og [PERSON 2] fra [KOMMUNE]-teamet. Vi bor i [KOMMUNE]. [KOMMUNE]!"
+
+
+def test_ordinary_words_stay() -> None:
+    text = "Det er en lise at bo her; vi har et godt ry, to lejre og et kursus i livsmestring."
+    assert KeyRedactor(study_key()).value(text) == text
+
+
+def test_names_the_metadata_gives_are_replaced_as_written_however_short() -> None:
+    assert KeyRedactor(study_key()).value("Ry og Bo.") == "[KOMMUNE] og [PERSON 4]."
+
+
+def test_memos_replace_lower_case_names() -> None:
+    view = PrivacyView(None, redactor=KeyRedactor(study_key()))  # type: ignore[arg-type]
+    assert view.memo("spørg karl johan om det") == "spørg [PERSON 1] om det"
+
+
+def test_leak_check_finds_lower_case_names() -> None:
+    guard = LeakGuard.build(study_key(), shown_text="Rygning og Lejrskole")
+    for text in ("karl johan", "lise-lotte", "sorø-teamet", "i ry.", "Lejre"):
+        assert guard.leaks(text), text
+    assert not guard.leaks("et godt ry, en lise, to lejre, livsmestring")
+
+
+def test_leak_check_always_checks_the_metadata_names() -> None:
+    key = PseudonymKey(study="t")
+    key.placeholder_for("NAVN", "Ry")  # a common word in the key: left out of the key's part of the check
+    guard = LeakGuard.build(key, shown_text="Ry", names={"Ry": "[KOMMUNE]", "Bo": "[PERSON]", "X": "[NAVN]"})
+    assert guard.leaks("I Ry.") and guard.leaks("Spørg Bo.")
+    assert not guard.leaks("Xylofon")
+
+
+def test_codebook_words_hide_only_whole_words() -> None:
+    key = PseudonymKey(study="t")
+    key.placeholder_for("KOMMUNE", "Vejle")
+    assert LeakGuard.build(key, shown_text="Vejledning").leaks("i Vejle")
+    assert not LeakGuard.build(key, shown_text="Vejle-modellen").leaks("i Vejle")
