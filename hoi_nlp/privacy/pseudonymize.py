@@ -147,6 +147,7 @@ class KnownMatcher:
     known: dict[str, str]
     caseless: re.Pattern[str] | None
     caseless_known: dict[str, str]
+    id_names: frozenset[tuple[str, ...]]
 
 
 def _pattern_for(words: Iterable[str], *, ignore_case: bool = False) -> re.Pattern[str] | None:
@@ -191,7 +192,7 @@ def known_matcher(key: PseudonymKey) -> KnownMatcher:
         caseless = {spelling: label for orig, label in known.items() if _caseless(orig, label, key)
                     for spelling in ascii_spellings(orig)}
         key.matcher = KnownMatcher(stamp, _pattern_for(known), known,
-                                   _pattern_for(caseless, ignore_case=True), caseless)
+                                   _pattern_for(caseless, ignore_case=True), caseless, _id_names(known, key))
     return key.matcher
 
 
@@ -247,8 +248,16 @@ def find_originals(text: str, key: PseudonymKey) -> list[tuple[int, int, str]]:
     return sorted(found + _names_any_case(text, matcher, found))
 
 
+ID_PART = re.compile(r"[^\W\d_]+|\d+")
 # how Danes spell æ, ø and å in file names and ids ("int_fanoe_bette", "aarhus_02", "Soro")
 ASCII_SPELLINGS = {"æ": ("ae",), "ø": ("oe", "o"), "å": ("aa", "a")}
+ID_NAME_LABELS = frozenset({"PERSON", "KOMMUNE", "STED"})
+
+
+def id_parts(value: str) -> tuple[str, ...]:
+    """The word parts of an id, case-folded: split on "_", "-", ".", spaces and where digits start or
+    end ("Lejre-02:7_fanoe_vejle" -> lejre, 02, 7, fanoe, vejle)."""
+    return tuple(ID_PART.findall(value.casefold()))
 
 
 def ascii_spellings(word: str) -> set[str]:
@@ -257,6 +266,32 @@ def ascii_spellings(word: str) -> set[str]:
     for letter, replacements in ASCII_SPELLINGS.items():
         spellings |= {s.replace(letter, r) for s in spellings for r in replacements}
     return spellings
+
+
+def _id_names(known: dict[str, str], key: PseudonymKey) -> frozenset[tuple[str, ...]]:
+    """The key's names as id parts, in every spelling: persons, municipalities and places, and the
+    metadata's names (not the recogniser's other guesses, nor single ordinary words, so a question id
+    "3_livsmestring" stays readable)."""
+    from hoi_nlp.privacy.recognise import is_common_word
+
+    names = set()
+    for original, label in known.items():
+        if not (original in key.pinned or _caseless(original, label, key)
+                or (label in ID_NAME_LABELS and not is_common_word(original))):
+            continue
+        names |= {parts for spelling in ascii_spellings(original) if (parts := id_parts(spelling))}
+    return frozenset(names)
+
+
+def holds_name(value: str, key: PseudonymKey) -> bool:
+    """Whether an id holds a name the key knows, in any case or ASCII spelling, as whole word parts
+    ("int_fanoe_bette" holds "Fanø" and "Bette"; "interview_02" holds none)."""
+    if find_originals(value, key):
+        return True
+    names = known_matcher(key).id_names
+    parts = id_parts(value)
+    lengths = {len(name) for name in names}
+    return any(parts[i:i + n] in names for n in lengths for i in range(len(parts) - n + 1))
 
 
 def assert_no_leak(text: str, key: PseudonymKey) -> list[str]:

@@ -35,6 +35,7 @@ from hoi_nlp.privacy.pseudonymize import (
     ReplacedSpan,
     apply_spans,
     find_originals,
+    holds_name,
     merge_spans,
 )
 from hoi_nlp.records import Source, content_hash, short_hash
@@ -293,9 +294,10 @@ class KeyRedactor:
         }
 
     def ident(self, value: str) -> str:
-        """An id as exports show it: unchanged, unless it holds a name ("interview_Ballerup_Henrik"),
-        then a stable opaque id ("id-3fa2c1d09b")."""
-        if self.raw or not value or not find_originals(value, self.key):
+        """An id as exports show it: unchanged, unless it holds a name the key knows, in any case or
+        ASCII spelling ("interview_Ballerup_Henrik", "int_fanoe_bette"), then a stable opaque id
+        ("id-3fa2c1d09b")."""
+        if self.raw or not value or not holds_name(value, self.key):
             return value
         return "id-" + short_hash(value, length=10)
 
