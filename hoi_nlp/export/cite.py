@@ -202,7 +202,6 @@ def register_quotes(workspace: Workspace, quotes: Sequence[Quote], *, study: Cod
     changed.
     """
     from hoi_nlp.export.quotes import role_label, source_place
-    from hoi_nlp.privacy.redact import file_id
 
     path = registry_path(workspace)
     known = load_registry(workspace)
@@ -217,7 +216,7 @@ def register_quotes(workspace: Workspace, quotes: Sequence[Quote], *, study: Cod
                 "place": source_place(study, q.segment_id, redact=redact),
                 "role": role_label(source),
                 "label": study.codebook.code(q.code_id).label if study.codebook.has_code(q.code_id) else "",
-                "file": file_id(source.path) if not source.path.startswith("fil-") else source.path,
+                "file": redact.file_id(source.path),
                 "content_hash": source.content_hash,
                 "key_size": len(redact.key.originals),
             }

@@ -141,7 +141,6 @@ def resolve_quote(study: CodedStudy, quote_id: str, *, workspace: Workspace | No
 def resolved_from(study: CodedStudy, quote_id: str, record: dict[str, object], *, review: str,
                   redact: Redactor | None, texts: Texts | None = None) -> ResolvedQuote:
     from hoi_nlp.export.quotes import role_label, source_reference
-    from hoi_nlp.privacy.redact import file_id
 
     source = study.sources[str(record["source_id"])]
     start, end = int(record["start"]), int(record["end"])  # type: ignore[call-overload]
@@ -154,7 +153,7 @@ def resolved_from(study: CodedStudy, quote_id: str, record: dict[str, object], *
         code_id=code_id,
         source_id=source.source_id,
         segment_id=segment_id,
-        path=file_id(source.path) if shown else source.path,
+        path=redact.file_id(source.path) if shown and redact is not None else source.path,
         locator=source.locator or reference,
         start=start,
         end=end,

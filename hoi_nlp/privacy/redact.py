@@ -11,7 +11,7 @@ shown whole, as its placeholder.
 
 Text that is not part of a source but came from the study (attribute values such as free-text
 roles, speaker labels, question texts, memos) goes through the same recogniser and key with
-:meth:`StudyRedactor.value`; file names are replaced by stable ids (:func:`file_id`).
+:meth:`StudyRedactor.value`; file names are replaced by stable ids (:meth:`KeyRedactor.file_id`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from hoi_nlp.privacy.pseudonymize import (
     holds_name,
     merge_spans,
 )
-from hoi_nlp.records import Source, content_hash, short_hash
+from hoi_nlp.records import Source, content_hash
 from hoi_nlp.store import Key, create_tables, upsert
 
 if TYPE_CHECKING:
@@ -187,12 +187,6 @@ def metadata_names(sources: Iterable[Source]) -> dict[str, str]:
     return names
 
 
-def file_id(path: str) -> str:
-    """A stable id for a study file that does not show its name ("fil-3fa2c1d0.docx")."""
-    suffix = Path(path).suffix.lower()
-    return f"fil-{short_hash(Path(path).as_posix(), length=8)}{suffix}"
-
-
 # ---------------------------------------------------------------- the study's redactor
 
 
@@ -284,7 +278,7 @@ class KeyRedactor:
         values = self.values([*shown, *(s.locator for s in sources)], keep=SHOWN_IN_ATTRIBUTES)
         return {
             s.source_id: s.model_copy(update={
-                "path": file_id(s.path),
+                "path": self.file_id(s.path),
                 "locator": values.get(s.locator, s.locator),
                 "attributes": {k: values.get(v, v) if isinstance(v, str) else v
                                for k, v in s.attributes.items()
@@ -299,7 +293,27 @@ class KeyRedactor:
         ("id-3fa2c1d09b")."""
         if self.raw or not value or not holds_name(value, self.key):
             return value
-        return "id-" + short_hash(value, length=10)
+        return "id-" + self._opaque(value, length=10)
+
+    def file_id(self, path: str) -> str:
+        """A study file's name as shown: a stable id keyed by the study's secret ("fil-3fa2c1d0.docx";
+        unchanged when ``raw``)."""
+        if self.raw or path.startswith("fil-"):
+            return path
+        return f"fil-{self._opaque(Path(path).as_posix(), length=8)}{Path(path).suffix.lower()}"
+
+    def _saved_secret(self) -> str:
+        """The secret of the key as saved now (another process may have made it since this key was read)."""
+        return ""
+
+    def _opaque(self, value: str, *, length: int) -> str:
+        with self._lock:
+            if not self.key.secret:
+                self.key.secret = self._saved_secret()
+            shown = self.key.opaque(value, length=length)
+            if self.key.secret_unsaved:
+                self.save()  # the id must stay the same the next time the key is loaded
+            return shown
 
     def speaker(self, label: str | None) -> str:
         """A speaker label as a reader without rights may see it: roles stay, names become placeholders."""
@@ -340,6 +354,9 @@ class StudyRedactor(KeyRedactor):
         """Write the key (after :meth:`speaker` or :meth:`value` added entries)."""
         if not self.raw:
             save_key(self.key, key_path(self.workspace))
+
+    def _saved_secret(self) -> str:
+        return load_key(key_path(self.workspace)).secret
 
     def _seed(self, sources: Iterable[Source]) -> None:
         """Put names known from the metadata into the key, so they are replaced wherever they occur."""
