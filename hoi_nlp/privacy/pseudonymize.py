@@ -148,6 +148,7 @@ class KnownMatcher:
     caseless: re.Pattern[str] | None
     caseless_known: dict[str, str]
     id_names: frozenset[tuple[str, ...]]
+    pinned_forms: frozenset[str]  # the metadata's names, case-folded
 
 
 def _pattern_for(words: Iterable[str], *, ignore_case: bool = False) -> re.Pattern[str] | None:
@@ -192,7 +193,8 @@ def known_matcher(key: PseudonymKey) -> KnownMatcher:
         caseless = {spelling: label for orig, label in known.items() if _caseless(orig, label, key)
                     for spelling in ascii_spellings(orig)}
         key.matcher = KnownMatcher(stamp, _pattern_for(known), known,
-                                   _pattern_for(caseless, ignore_case=True), caseless, _id_names(known, key))
+                                   _pattern_for(caseless, ignore_case=True), caseless, _id_names(known, key),
+                                   frozenset(p.casefold() for p in key.pinned))
     return key.matcher
 
 
@@ -210,6 +212,10 @@ def _label(found: str, known: dict[str, str], *, fold: bool = False) -> str | No
                 None)
 
 
+def _is_own_place(word: str, label: str, matcher: KnownMatcher) -> bool:
+    return label in PLACE_LABELS and GENITIVE.sub("", word).casefold() in matcher.pinned_forms
+
+
 def _after_place_preposition(text: str, start: int) -> bool:
     return PLACE_PREPOSITION.search(text, max(0, start - 8), start) is not None
 
@@ -217,8 +223,8 @@ def _after_place_preposition(text: str, start: int) -> bool:
 def _names_any_case(text: str, matcher: KnownMatcher,
                     taken: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Names written in another case or without æ, ø, å ("karl johan", "SORØ", "fanoe"): an ordinary
-    word in lower case ("ry", "lise", "bo") is left, except a municipality or place right after "i",
-    "fra" or "på" ("i ry")."""
+    word in lower case ("ry", "lise", "bo") is left, except the study's own municipality or place (one
+    the metadata names) right after "i", "fra" or "på" ("i ry", but "i vejen" is "in the way")."""
     from hoi_nlp.privacy.recognise import is_common_word
 
     if matcher.caseless is None:
@@ -231,7 +237,7 @@ def _names_any_case(text: str, matcher: KnownMatcher,
         label = _label(match.group(), matcher.caseless_known, fold=True) or "NAVN"
         word = match.group()
         common = is_common_word(word) or is_common_word(GENITIVE.sub("", word))
-        if common and not (label in PLACE_LABELS and _after_place_preposition(text, start)):
+        if common and not (_is_own_place(word, label, matcher) and _after_place_preposition(text, start)):
             continue
         found.append((start, end, label))
     return found

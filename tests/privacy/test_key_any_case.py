@@ -60,3 +60,11 @@ def test_codebook_words_hide_only_whole_words() -> None:
     key.placeholder_for("KOMMUNE", "Vejle")
     assert LeakGuard.build(key, shown_text="Vejledning").leaks("i Vejle")
     assert not LeakGuard.build(key, shown_text="Vejle-modellen").leaks("i Vejle")
+
+
+def test_a_municipality_that_is_an_ordinary_word_is_the_place_only_when_the_metadata_names_it() -> None:
+    key = PseudonymKey(study="t")
+    key.placeholder_for("KOMMUNE", "Vejen")  # recognised in some text, not the study's own
+    key.pin("KOMMUNE", "Ry")
+    shown = KeyRedactor(key).value("De står i vejen for os i ry, men Vejen hjælper.")
+    assert shown == "De står i vejen for os i [KOMMUNE], men [KOMMUNE] hjælper."
