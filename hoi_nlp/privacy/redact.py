@@ -70,6 +70,8 @@ _schema_ready: set[str] = set()
 # Attributes whose values are names to replace wherever they occur (the metadata sidecar's).
 NAME_ATTRIBUTES = {"municipality": "KOMMUNE", "interviewer": "PERSON"}
 SPEAKER_ATTRIBUTES = ("interviewer_speakers", "respondent_speakers")
+# How opaque ids are made (HMAC-SHA256 with the study's secret): what was shown under another way is stale.
+OPAQUE_IDS = "hmac-sha256"
 # Respondent attributes that identify a municipality or a person: left out of what a reader without
 # the original sees (pseudonymised exports, reviewers without --can-see-original). Of those, the
 # question text is shown, pseudonymised.
