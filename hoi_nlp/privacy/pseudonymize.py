@@ -112,7 +112,26 @@ def _known_originals(key: PseudonymKey) -> dict[str, str]:
                 if len(part) >= 3 and part[0].isupper() and (part in names or not is_common_word(part)) \
                         and _matchable(part, ph):
                     known.setdefault(part, "PERSON")
+        elif ph == "[EMAIL]":
+            for name in names_in_email(orig):
+                known.setdefault(name, "PERSON")
     return known
+
+
+def names_in_email(address: str) -> list[str]:
+    """First names an e-mail address spells out ("anne-mette.kjaersgaard@fanoe.dk" -> "Anne-Mette"):
+    pieces of its local part whose every part is a known first or last name and no ordinary word."""
+    from hoi_nlp.privacy.gazetteers import person_names
+    from hoi_nlp.privacy.recognise import is_common_word
+
+    names = person_names()
+    found = []
+    for piece in re.split(r"[._+]", address.split("@", 1)[0]):
+        name = "-".join(part.capitalize() for part in piece.split("-"))
+        if len(piece) >= 3 and name.replace("-", "").isalpha() and not is_common_word(piece) \
+                and all(part in names for part in name.split("-")):
+            found.append(name)
+    return found
 
 
 PLACE_LABELS = frozenset({"KOMMUNE", "STED"})

@@ -68,3 +68,12 @@ def test_a_municipality_that_is_an_ordinary_word_is_the_place_only_when_the_meta
     key.pin("KOMMUNE", "Ry")
     shown = KeyRedactor(key).value("De står i vejen for os i ry, men Vejen hjælper.")
     assert shown == "De står i vejen for os i [KOMMUNE], men [KOMMUNE] hjælper."
+
+
+def test_a_first_name_the_key_holds_in_an_email_address_is_replaced() -> None:
+    key = PseudonymKey(study="t")
+    key.placeholder_for("EMAIL", "anne-mette.kjaersgaard@fanoe.dk")
+    key.placeholder_for("EMAIL", "post.jobcenter@kommune.dk")
+    shown = KeyRedactor(key).value("Kollegaen anne-mette er i økonomi, anne-mette.kjaersgaard@fanoe.dk.")
+    assert shown == "Kollegaen [PERSON 1] er i økonomi, [EMAIL]."
+    assert KeyRedactor(key).value("Send det med post til jobcenter.") == "Send det med post til jobcenter."
