@@ -52,7 +52,8 @@ class PseudonymKey:
     # a secret made in this process and not yet written with the key (see :func:`load_key`)
     secret_unsaved: bool = field(default=False, repr=False, compare=False)
     # originals the metadata names (municipality, interviewer, speakers): always looked for, whatever
-    # their length or commonness ("Ry", "Bo"); not saved, seeded from the metadata on each use
+    # their length or commonness ("Ry", "Bo"); saved with the key, so a page that has not seen the
+    # source naming one (the review app) still finds it
     pinned: set[str] = field(default_factory=set, repr=False, compare=False)
     # the pseudonymiser's compiled patterns of known originals, rebuilt when the key grows
     matcher: Any = field(default=None, repr=False, compare=False)
@@ -110,7 +111,8 @@ class PseudonymKey:
     def to_json(self) -> str:
         """JSON text of the key (both directions, and the secret of its opaque ids)."""
         data = {"version": 1, "study": self.study, "persons": self.persons, "originals": self.originals,
-                "placeholders": self.placeholders(), "secret": self.secret}
+                "placeholders": self.placeholders(), "secret": self.secret,
+                "metadata_names": sorted(self.pinned & set(self.originals))}
         return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
 
     @classmethod
@@ -119,7 +121,8 @@ class PseudonymKey:
         try:
             data = json.loads(text)
             key = cls(study=data.get("study", ""), persons=dict(data["persons"]),
-                      originals=dict(data["originals"]), secret=str(data.get("secret") or ""))
+                      originals=dict(data["originals"]), secret=str(data.get("secret") or ""),
+                      pinned=set(data.get("metadata_names") or ()))
             if key.secret:
                 bytes.fromhex(key.secret)
             return key

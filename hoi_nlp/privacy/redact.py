@@ -202,7 +202,7 @@ class KeyRedactor:
     def __init__(self, key: PseudonymKey, *, raw: bool = False) -> None:
         self.key = key
         self.raw = raw
-        self._memo: dict[str, tuple[int, str, Redaction]] = {}
+        self._memo: dict[str, tuple[tuple[int, int], str, Redaction]] = {}
         self._lock = threading.RLock()
 
     # -- what a subclass recognises beyond the key
@@ -237,14 +237,18 @@ class KeyRedactor:
             return unredacted(source)
         with self._lock:
             cached = self._memo.get(source.source_id)
-            if cached is not None and cached[:2] == (len(self.key.originals), source.content_hash):
+            if cached is not None and cached[:2] == (self._key_stamp(), source.content_hash):
                 return cached[2]
             spans = self._recognised_spans(source)
             result = apply_spans(source.text, merge_spans(spans + find_originals(source.text, self.key)),
                                  self.key)
             redaction = Redaction(source.source_id, result.text_pseudonymized, result.replaced)
-            self._memo[source.source_id] = (len(self.key.originals), source.content_hash, redaction)
+            self._memo[source.source_id] = (self._key_stamp(), source.content_hash, redaction)
             return redaction
+
+    def _key_stamp(self) -> tuple[int, int]:
+        """Changes when the key grows or the metadata names more (a memoised redaction is stale)."""
+        return len(self.key.originals), len(self.key.pinned)
 
     def span(self, source: Source, start: int, end: int) -> str:
         """The redacted text of ``source.text[start:end]``."""

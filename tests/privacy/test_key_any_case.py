@@ -77,3 +77,26 @@ def test_a_first_name_the_key_holds_in_an_email_address_is_replaced() -> None:
     shown = KeyRedactor(key).value("Kollegaen anne-mette er i økonomi, anne-mette.kjaersgaard@fanoe.dk.")
     assert shown == "Kollegaen [PERSON 1] er i økonomi, [EMAIL]."
     assert KeyRedactor(key).value("Send det med post til jobcenter.") == "Send det med post til jobcenter."
+
+
+def test_a_redaction_is_made_again_when_the_metadata_names_a_known_original() -> None:
+    from hoi_nlp.records import Source, content_hash
+
+    key = PseudonymKey(study="t")
+    key.placeholder_for("STED", "Ry")  # recognised before, as written
+    text = "Vi arbejder i ry."
+    source = Source(source_id="s", study="t", kind="survey_answer", path="a.csv", text=text,
+                    content_hash=content_hash(text), respondent_id="R1")
+    redactor = KeyRedactor(key)
+    assert redactor.redaction(source).text == text
+    key.pin("KOMMUNE", "Ry")  # another source's metadata names it: the key's size stays the same
+    assert redactor.redaction(source).text == "Vi arbejder i [STED]."
+
+
+def test_the_metadata_names_are_saved_with_the_key(tmp_path) -> None:
+    from hoi_nlp.privacy.key import load_key, save_key
+
+    save_key(study_key(), tmp_path / "key.json")
+    key = load_key(tmp_path / "key.json")
+    assert key.pinned == {"Ry", "Bo"}
+    assert KeyRedactor(key).value("Vi bor i ry, spørg Bo.") == "Vi bor i [KOMMUNE], spørg [PERSON 4]."
