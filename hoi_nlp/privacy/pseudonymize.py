@@ -11,6 +11,7 @@ The :class:`PseudonymKey` (placeholder <-> originals) lives in the workspace's `
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 import re
@@ -157,6 +158,17 @@ def _caseless(original: str, label: str, key: PseudonymKey) -> bool:
     return False
 
 
+def _caseless_spellings(known: dict[str, str], key: PseudonymKey) -> dict[str, str]:
+    """The names to look for in any case, in every spelling, with their labels; an ordinary word
+    ("karl", "holm") only when it is the study's own place ("ry", found after "i", "fra" or "på")."""
+    from hoi_nlp.privacy.recognise import is_common_word
+
+    pinned = {p.casefold() for p in key.pinned}
+    return {spelling: label for orig, label in known.items() if _caseless(orig, label, key)
+            for spelling in ascii_spellings(orig)
+            if not is_common_word(spelling) or (spelling in pinned and label in PLACE_LABELS)}
+
+
 @dataclass(frozen=True)
 class KnownMatcher:
     """The key's originals as two patterns: as written, and in any case (names only)."""
@@ -209,8 +221,7 @@ def known_matcher(key: PseudonymKey) -> KnownMatcher:
     stamp = (len(key.originals), len(key.pinned))
     if not isinstance(key.matcher, KnownMatcher) or key.matcher.stamp != stamp:
         known = _known_originals(key)
-        caseless = {spelling: label for orig, label in known.items() if _caseless(orig, label, key)
-                    for spelling in ascii_spellings(orig)}
+        caseless = _caseless_spellings(known, key)
         key.matcher = KnownMatcher(stamp, _pattern_for(known), known,
                                    _pattern_for(caseless, ignore_case=True), caseless, _id_names(known, key),
                                    frozenset(p.casefold() for p in key.pinned))
@@ -239,6 +250,12 @@ def _after_place_preposition(text: str, start: int) -> bool:
     return PLACE_PREPOSITION.search(text, max(0, start - 8), start) is not None
 
 
+def _overlaps(spans: list[tuple[int, int, str]], starts: list[int], start: int, end: int) -> bool:
+    """Whether ``start:end`` overlaps one of the sorted, non-overlapping ``spans``."""
+    i = bisect.bisect_right(starts, start) - 1
+    return (i >= 0 and spans[i][1] > start) or (i + 1 < len(spans) and spans[i + 1][0] < end)
+
+
 def _names_any_case(text: str, matcher: KnownMatcher,
                     taken: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Names written in another case or without æ, ø, å ("karl johan", "SORØ", "fanoe"): an ordinary
@@ -249,9 +266,10 @@ def _names_any_case(text: str, matcher: KnownMatcher,
     if matcher.caseless is None:
         return []
     found = []
+    starts = [s for s, _, _ in taken]  # sorted, not overlapping
     for match in matcher.caseless.finditer(text):
         start, end = match.span()
-        if any(s < end and start < e for s, e, _ in taken):
+        if _overlaps(taken, starts, start, end):
             continue
         label = _label(match.group(), matcher.caseless_known, fold=True) or "NAVN"
         word = match.group()
