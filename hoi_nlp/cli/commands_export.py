@@ -184,7 +184,7 @@ def quote_command(
         ("cli.source", found.reference),
         ("cli.role", found.role),
         ("cli.file", found.path),
-        ("cli.segment", found.segment_id),
+        ("cli.segment", found.segment_id if original else found.shown_segment_id),
         ("cli.offsets", f"{found.start}-{found.end}"),
         ("cli.review", review),
         ("cli.text", f'«"{found.text}"»'),

@@ -197,12 +197,12 @@ def register_quotes(workspace: Workspace, quotes: Sequence[Quote], *, study: Cod
     """Record quote ids with their offsets so they resolve later, never the original text.
 
     Given the (public view of the) study and its redactor, each entry also keeps what the quote shows:
-    its pseudonymised text, source place, role, code label and file id, with the source's content hash
-    and the key's size, so ``hoi quote ID`` answers without the privacy pipeline while neither has
-    changed.
+    its pseudonymised text, source place, role, code label, file and segment ids, with the source's
+    content hash, the key's size and how opaque ids are made, so ``hoi quote ID`` answers without the
+    privacy pipeline while none of them has changed.
     """
     from hoi_nlp.export.quotes import role_label, source_place
-    from hoi_nlp.privacy.redact import file_id
+    from hoi_nlp.privacy.redact import OPAQUE_IDS
 
     path = registry_path(workspace)
     known = load_registry(workspace)
@@ -217,7 +217,9 @@ def register_quotes(workspace: Workspace, quotes: Sequence[Quote], *, study: Cod
                 "place": source_place(study, q.segment_id, redact=redact),
                 "role": role_label(source),
                 "label": study.codebook.code(q.code_id).label if study.codebook.has_code(q.code_id) else "",
-                "file": file_id(source.path) if not source.path.startswith("fil-") else source.path,
+                "file": redact.file_id(source.path),
+                "segment": redact.ident(q.segment_id),
+                "ids": OPAQUE_IDS,
                 "content_hash": source.content_hash,
                 "key_size": len(redact.key.originals),
             }

@@ -64,6 +64,7 @@ class ResolvedQuote:
     label: str = ""  # the code's label
     role: str = ""  # the respondent's coarse role («Kommunaldirektør»)
     original_path: str = ""  # the study file's own name (shown with --original only)
+    shown_segment_id: str = ""  # the segment id as a reader without the original sees it
 
 
 def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codebook], quote_id: str, *,
@@ -77,6 +78,7 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
     ``codebook`` may be a function that loads it when needed.
     """
     from hoi_nlp.privacy.key import key_path, load_key
+    from hoi_nlp.privacy.redact import OPAQUE_IDS
     from hoi_nlp.review.decisions import current_state
     from hoi_nlp.store import load_sources
 
@@ -100,6 +102,7 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
     review = ("unreviewed" if code.status == "suggested" else code.status) if code is not None else ""
     shown = record.get("shown")
     if isinstance(shown, dict) and shown.get("content_hash") == source.content_hash \
+            and shown.get("ids") == OPAQUE_IDS \
             and shown.get("key_size") == len(load_key(key_path(workspace), study=workspace.study).originals):
         start, end = int(record["start"]), int(record["end"])  # type: ignore[call-overload]
         reference = format_place(dict(shown.get("place") or {}), texts)
@@ -109,7 +112,7 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
             original=source.text[start:end] if original else "", review_state=review or "ukendt",
             text=str(shown.get("text", "")), reference=reference,
             label=str(shown.get("label", "")), role=str(shown.get("role", "")),
-            original_path=source.path if original else "")
+            original_path=source.path if original else "", shown_segment_id=str(shown.get("segment", "")))
     from hoi_nlp.export.study import CodedStudy
     from hoi_nlp.store import load_segments
 
@@ -141,7 +144,6 @@ def resolve_quote(study: CodedStudy, quote_id: str, *, workspace: Workspace | No
 def resolved_from(study: CodedStudy, quote_id: str, record: dict[str, object], *, review: str,
                   redact: Redactor | None, texts: Texts | None = None) -> ResolvedQuote:
     from hoi_nlp.export.quotes import role_label, source_reference
-    from hoi_nlp.privacy.redact import file_id
 
     source = study.sources[str(record["source_id"])]
     start, end = int(record["start"]), int(record["end"])  # type: ignore[call-overload]
@@ -154,7 +156,7 @@ def resolved_from(study: CodedStudy, quote_id: str, record: dict[str, object], *
         code_id=code_id,
         source_id=source.source_id,
         segment_id=segment_id,
-        path=file_id(source.path) if shown else source.path,
+        path=redact.file_id(source.path) if shown and redact is not None else source.path,
         locator=source.locator or reference,
         start=start,
         end=end,
@@ -165,6 +167,7 @@ def resolved_from(study: CodedStudy, quote_id: str, record: dict[str, object], *
         label=study.codebook.code(code_id).label if study.codebook.has_code(code_id) else "",
         role=role_label(source),
         original_path=source.path,
+        shown_segment_id=redact.ident(segment_id) if shown and redact is not None else segment_id,
     )
 
 

@@ -265,7 +265,8 @@ class StudyStats:
                     continue
                 code = study.codebook.code(str(code_id))
                 rows.append({
-                    "question_id": question_id, "question": text, "base": n, "family": code.family,
+                    "question_id": study.question_shown(question_id), "question": text, "base": n,
+                    "family": code.family,
                     "code_id": code.id, "label": code.label,
                     "mentioning": int(k) if self.shown(n) else None,
                     "share_pct": round(100 * int(k) / n, 1) if self.shown(n) else None,
@@ -285,7 +286,8 @@ class StudyStats:
     @cached_property
     def questions(self) -> list[tuple[str, str, int]]:
         """The survey's open questions: (id, text, respondents who answered)."""
-        return [(q, self._question_text(q), len(base)) for q, base in self.study.question_bases.items()]
+        return [(self.study.question_shown(q), self._question_text(q), len(base))
+                for q, base in self.study.question_bases.items()]
 
     # -- crosstabs
 

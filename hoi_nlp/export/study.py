@@ -87,6 +87,11 @@ class CodedStudy:
     sentence_loader: Callable[[str], list[Segment]] | None = None
     memos: list[ReviewDecision] = field(default_factory=list)  # memos written in the review app, in order
     title: str = ""  # the study's own name (the survey's name, else the study folder's), "" when unknown
+    shown_questions: dict[str, str] = field(default_factory=dict)  # question id -> as exports show it
+
+    def question_shown(self, question_id: str) -> str:
+        """A question id as this view of the study shows it (an id holding a name is an opaque id)."""
+        return self.shown_questions.get(question_id, question_id)
 
     @property
     def display_name(self) -> str:
@@ -318,5 +323,8 @@ def public_view(study: CodedStudy, redact: KeyRedactor) -> CodedStudy:
     # The title is the researcher's own label (the survey's name): only names the key knows are replaced,
     # the recogniser is not asked ("Kommuneundersøgelse" is no person); the leak guard still checks it.
     title = KeyRedactor(redact.key).value(study.title)
+    questions = {q for q in (*(s.question_id for s in study.sources.values()),
+                             *(seg.question_id for seg in study.segments)) if q}
     return dataclasses.replace(study, sources=sources, reviews=reviews, sentences=dict(study.sentences),
-                               name=redact.ident(study.name), title=title)
+                               name=redact.ident(study.name), title=title,
+                               shown_questions={q: redact.ident(q) for q in questions})

@@ -54,22 +54,29 @@ class LeakGuard:
 
         ``shown_text`` is what every export shows on purpose (the codebook's labels and
         descriptions): originals found in it are not names ("Beskæftigelse"). ``names`` adds
-        originals known from the metadata (``{"Aarhus": "[KOMMUNE]"}``). Left out as well: region
-        entries and single common Danish words the recogniser once mistook for names ("Altså").
+        originals known from the metadata (``{"Aarhus": "[KOMMUNE]"}``), always looked for, whatever
+        their length ("Ry"). Left out as well: region entries and single common Danish words the
+        recogniser once mistook for names ("Altså"; a municipality such as "Lejre" stays).
         """
+        from hoi_nlp.privacy.gazetteers import place_words
         from hoi_nlp.privacy.recognise import is_common_word
 
+        places = place_words()
         originals = {
             original: placeholder
             for original, placeholder in key.originals.items()
             if placeholder not in ALLOWED_PLACEHOLDERS
-            and original not in shown_text
-            and not (len(original.split()) == 1 and is_common_word(original))
+            and (original in key.pinned or not _shown_in(original, shown_text)
+                 and not (len(original.split()) == 1 and is_common_word(original) and original not in places))
         }
+        pinned = {original for original in key.pinned if original in originals}
         for name, placeholder in (names or {}).items():
-            if len(name.strip()) >= 3:
+            if len(name.strip()) >= 2:  # a name the metadata gives is always looked for ("Ry")
                 originals.setdefault(name.strip(), placeholder)
-        return cls(key=PseudonymKey(study=key.study, persons=dict(key.persons), originals=originals), raw=raw)
+                pinned.add(name.strip())
+        logger.debug("leak guard: %d originals (%d from the metadata)", len(originals), len(pinned))
+        return cls(key=PseudonymKey(study=key.study, persons=dict(key.persons), originals=originals,
+                                    pinned=pinned), raw=raw)
 
     @classmethod
     def for_study(cls, key: PseudonymKey, codebook: Codebook, sources: Iterable[Source], *,
@@ -120,6 +127,12 @@ class LeakGuard:
             raise ExportError(exc.message, path=str(path), where=exc.where,
                               hint="the file was removed; " + LEAK_HINT) from exc
         return path
+
+
+def _shown_in(original: str, shown_text: str) -> bool:
+    """Whether ``original`` occurs as a word of ``shown_text`` ("Ry" is no word of "Rygning")."""
+    return bool(original) and re.search(r"(?<![^\W_])" + re.escape(original) + r"(?![^\W_])",
+                                        shown_text) is not None
 
 
 def codebook_text(codebook: Codebook) -> str:

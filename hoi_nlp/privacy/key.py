@@ -6,17 +6,23 @@ exports; it is what makes the same person the same ``[PERSON n]`` in every expor
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import logging
 import re
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hoi_nlp.errors import HoiError
 from hoi_nlp.io import write_text_atomic
 
 if TYPE_CHECKING:
     from hoi_nlp.store import Workspace
+
+logger = logging.getLogger(__name__)
 
 KEY_FILENAME = "pseudonym_key.json"
 PLACEHOLDERS = {
@@ -40,9 +46,17 @@ class PseudonymKey:
     study: str = ""
     persons: dict[str, int] = field(default_factory=dict)
     originals: dict[str, str] = field(default_factory=dict)
-    # the pseudonymiser's compiled pattern of known originals, rebuilt when the key grows
-    matcher: tuple[int, re.Pattern[str] | None, dict[str, str]] | None = field(
-        default=None, repr=False, compare=False)
+    # the study's secret for opaque ids ("id-…", "fil-…"): without it a guessed original cannot be
+    # confirmed from its id; kept with the key, never exported
+    secret: str = field(default="", repr=False)
+    # a secret made in this process and not yet written with the key (see :func:`load_key`)
+    secret_unsaved: bool = field(default=False, repr=False, compare=False)
+    # originals the metadata names (municipality, interviewer, speakers): always looked for, whatever
+    # their length or commonness ("Ry", "Bo"); saved with the key, so a page that has not seen the
+    # source naming one (the review app) still finds it
+    pinned: set[str] = field(default_factory=set, repr=False, compare=False)
+    # the pseudonymiser's compiled patterns of known originals, rebuilt when the key grows
+    matcher: Any = field(default=None, repr=False, compare=False)
 
     def placeholders(self) -> dict[str, list[str]]:
         """Placeholder -> sorted originals it replaced."""
@@ -80,10 +94,25 @@ class PseudonymKey:
         self.originals[original] = placeholder
         return placeholder
 
+    def pin(self, label: str, original: str) -> str:
+        """Record ``original`` as a name the metadata gives (see ``pinned``); returns its placeholder."""
+        self.pinned.add(original)
+        return self.originals.get(original) or self.placeholder_for(label, original)
+
+    def opaque(self, *parts: str, length: int) -> str:
+        """A keyed hash of ``parts`` (HMAC-SHA256 with the study's secret, made on first use): stable
+        within the study, and no guess of the parts can be checked against it without the key."""
+        if not self.secret:
+            self.secret, self.secret_unsaved = secrets.token_hex(32), True
+            logger.info("pseudonym key of study %r: made its secret for opaque ids", self.study)
+        message = "\x1f".join(parts).encode("utf-8")
+        return hmac.new(bytes.fromhex(self.secret), message, hashlib.sha256).hexdigest()[:length]
+
     def to_json(self) -> str:
-        """JSON text of the key (both directions)."""
+        """JSON text of the key (both directions, and the secret of its opaque ids)."""
         data = {"version": 1, "study": self.study, "persons": self.persons, "originals": self.originals,
-                "placeholders": self.placeholders()}
+                "placeholders": self.placeholders(), "secret": self.secret,
+                "metadata_names": sorted(self.pinned & set(self.originals))}
         return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
 
     @classmethod
@@ -91,8 +120,12 @@ class PseudonymKey:
         """Parse a key written by :meth:`to_json`."""
         try:
             data = json.loads(text)
-            return cls(study=data.get("study", ""), persons=dict(data["persons"]),
-                       originals=dict(data["originals"]))
+            key = cls(study=data.get("study", ""), persons=dict(data["persons"]),
+                      originals=dict(data["originals"]), secret=str(data.get("secret") or ""),
+                      pinned=set(data.get("metadata_names") or ()))
+            if key.secret:
+                bytes.fromhex(key.secret)
+            return key
         except (ValueError, KeyError, TypeError) as exc:
             raise HoiError("pseudonym key file is not valid", path=path,
                            hint="restore it from backup; a new key renumbers persons") from exc
@@ -116,4 +149,6 @@ def save_key(key: PseudonymKey, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.parent.chmod(0o700)
-    return write_text_atomic(path, key.to_json(), mode=0o600)
+    written = write_text_atomic(path, key.to_json(), mode=0o600)
+    key.secret_unsaved = False
+    return written

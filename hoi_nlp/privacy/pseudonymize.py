@@ -11,6 +11,7 @@ The :class:`PseudonymKey` (placeholder <-> originals) lives in the workspace's `
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 import re
@@ -98,27 +99,96 @@ def _matchable(original: str, placeholder: str) -> bool:
 
 
 def _known_originals(key: PseudonymKey) -> dict[str, str]:
-    """Originals (and the parts of person names) the key knows, each with its entity label."""
+    """Originals (and the parts of person names) the key knows, each with its entity label; names
+    the metadata gives (``key.pinned``) whatever their length ("Ry")."""
     from hoi_nlp.privacy.gazetteers import person_names
     from hoi_nlp.privacy.recognise import is_common_word
 
     names = person_names()
-    known = {orig: _label_of(ph) for orig, ph in key.originals.items() if _matchable(orig, ph)}
+    known = {orig: _label_of(ph) for orig, ph in key.originals.items()
+             if _matchable(orig, ph) or (orig in key.pinned and len(orig) >= 2)}
     for orig, ph in key.originals.items():
         if ph.startswith("[PERSON"):
             for part in GENITIVE.sub("", orig).split():
                 if len(part) >= 3 and part[0].isupper() and (part in names or not is_common_word(part)) \
                         and _matchable(part, ph):
                     known.setdefault(part, "PERSON")
+        elif ph == "[EMAIL]":
+            for name in names_in_email(orig):
+                known.setdefault(name, "PERSON")
     return known
 
 
-def _pattern_for(words: Iterable[str]) -> re.Pattern[str] | None:
+def names_in_email(address: str) -> list[str]:
+    """First names an e-mail address spells out ("anne-mette.kjaersgaard@fanoe.dk" -> "Anne-Mette"):
+    pieces of its local part whose every part is a known first or last name and no ordinary word."""
+    from hoi_nlp.privacy.gazetteers import person_names
+    from hoi_nlp.privacy.recognise import is_common_word
+
+    names = person_names()
+    found = []
+    for piece in re.split(r"[._+]", address.split("@", 1)[0]):
+        name = "-".join(part.capitalize() for part in piece.split("-"))
+        if len(piece) >= 3 and name.replace("-", "").isalpha() and not is_common_word(piece) \
+                and all(part in names for part in name.split("-")):
+            found.append(name)
+    return found
+
+
+PLACE_LABELS = frozenset({"KOMMUNE", "STED"})
+# "i ry", "fra skive": after these a lower-case municipality that is also an ordinary word is the place
+PLACE_PREPOSITION = re.compile(r"(?:^|[^\w])(?:i|fra|på)\s+$", re.IGNORECASE)
+
+
+def _caseless(original: str, label: str, key: PseudonymKey) -> bool:
+    """Whether ``original`` is a name to look for in any case ("karl johan", "sorø-teamet"): a name
+    the metadata gives, a municipality or place the gazetteer knows, or a person whose every name part
+    is a known first or last name. Other entries (the recogniser's guesses, "Livsmestring" as
+    [NAVN]) are matched as written only, so ordinary lower-case words are not replaced."""
+    from hoi_nlp.privacy.gazetteers import person_names, place_words
+
+    if original in key.pinned:
+        return True
+    if label in PLACE_LABELS:
+        return original in place_words()
+    if label == "PERSON":
+        names = person_names()
+        parts = [p for word in original.split() for p in word.split("-")]
+        return bool(parts) and all(p in names for p in parts)
+    return False
+
+
+def _caseless_spellings(known: dict[str, str], key: PseudonymKey) -> dict[str, str]:
+    """The names to look for in any case, in every spelling, with their labels; an ordinary word
+    ("karl", "holm") only when it is the study's own place ("ry", found after "i", "fra" or "på")."""
+    from hoi_nlp.privacy.recognise import is_common_word
+
+    pinned = {p.casefold() for p in key.pinned}
+    return {spelling: label for orig, label in known.items() if _caseless(orig, label, key)
+            for spelling in ascii_spellings(orig)
+            if not is_common_word(spelling) or (spelling in pinned and label in PLACE_LABELS)}
+
+
+@dataclass(frozen=True)
+class KnownMatcher:
+    """The key's originals as two patterns: as written, and in any case (names only)."""
+
+    stamp: tuple[int, int]
+    exact: re.Pattern[str] | None
+    known: dict[str, str]
+    caseless: re.Pattern[str] | None
+    caseless_known: dict[str, str]
+    id_names: frozenset[tuple[str, ...]]
+    pinned_forms: frozenset[str]  # the metadata's names, case-folded
+
+
+def _pattern_for(words: Iterable[str], *, ignore_case: bool = False) -> re.Pattern[str] | None:
     alternation = trie_alternation(words)
     if not alternation:
         return None
     # "_" separates words here: "interview_Ballerup_Henrik.docx" holds "Ballerup" and "Henrik"
-    return re.compile(r"(?<![^\W_])(?:" + alternation + r")(?:'s|’s|s|'|’)?(?![^\W_])")
+    return re.compile(r"(?<![^\W_])(?:" + alternation + r")(?:'s|’s|s|'|’)?(?![^\W_])",
+                      re.IGNORECASE if ignore_case else 0)
 
 
 def trie_alternation(words: Iterable[str]) -> str:
@@ -146,26 +216,125 @@ def trie_alternation(words: Iterable[str]) -> str:
     return emit(trie)
 
 
-def known_pattern(key: PseudonymKey) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    """Compiled regex over the key's originals (rebuilt only when the key has grown)."""
-    if key.matcher is None or key.matcher[0] != len(key.originals):
+def known_matcher(key: PseudonymKey) -> KnownMatcher:
+    """Compiled patterns over the key's originals (rebuilt only when the key has grown)."""
+    stamp = (len(key.originals), len(key.pinned))
+    if not isinstance(key.matcher, KnownMatcher) or key.matcher.stamp != stamp:
         known = _known_originals(key)
-        key.matcher = (len(key.originals), _pattern_for(known), known)
-    return key.matcher[1], key.matcher[2]
+        caseless = _caseless_spellings(known, key)
+        key.matcher = KnownMatcher(stamp, _pattern_for(known), known,
+                                   _pattern_for(caseless, ignore_case=True), caseless, _id_names(known, key),
+                                   frozenset(p.casefold() for p in key.pinned))
+    return key.matcher
+
+
+def known_pattern(key: PseudonymKey) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """The pattern over the key's originals as written, and the originals with their labels."""
+    matcher = known_matcher(key)
+    return matcher.exact, matcher.known
+
+
+def _label(found: str, known: dict[str, str], *, fold: bool = False) -> str | None:
+    base = GENITIVE.sub("", found)
+    stem = base[:-1] if base.endswith("s") else base
+    forms = (found, base, stem)
+    return next((known[f.casefold() if fold else f] for f in forms if (f.casefold() if fold else f) in known),
+                None)
+
+
+def _is_own_place(word: str, label: str, matcher: KnownMatcher) -> bool:
+    return label in PLACE_LABELS and GENITIVE.sub("", word).casefold() in matcher.pinned_forms
+
+
+def _after_place_preposition(text: str, start: int) -> bool:
+    return PLACE_PREPOSITION.search(text, max(0, start - 8), start) is not None
+
+
+def _overlaps(spans: list[tuple[int, int, str]], starts: list[int], start: int, end: int) -> bool:
+    """Whether ``start:end`` overlaps one of the sorted, non-overlapping ``spans``."""
+    i = bisect.bisect_right(starts, start) - 1
+    return (i >= 0 and spans[i][1] > start) or (i + 1 < len(spans) and spans[i + 1][0] < end)
+
+
+def _names_any_case(text: str, matcher: KnownMatcher,
+                    taken: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Names written in another case or without æ, ø, å ("karl johan", "SORØ", "fanoe"): an ordinary
+    word in lower case ("ry", "lise", "bo") is left, except the study's own municipality or place (one
+    the metadata names) right after "i", "fra" or "på" ("i ry", but "i vejen" is "in the way")."""
+    from hoi_nlp.privacy.recognise import is_common_word
+
+    if matcher.caseless is None:
+        return []
+    found = []
+    starts = [s for s, _, _ in taken]  # sorted, not overlapping
+    for match in matcher.caseless.finditer(text):
+        start, end = match.span()
+        if _overlaps(taken, starts, start, end):
+            continue
+        label = _label(match.group(), matcher.caseless_known, fold=True) or "NAVN"
+        word = match.group()
+        common = is_common_word(word) or is_common_word(GENITIVE.sub("", word))
+        if common and not (_is_own_place(word, label, matcher) and _after_place_preposition(text, start)):
+            continue
+        found.append((start, end, label))
+    return found
 
 
 def find_originals(text: str, key: PseudonymKey) -> list[tuple[int, int, str]]:
-    """Occurrences in ``text`` of any original the key has replaced before (case-sensitive)."""
-    pattern, known = known_pattern(key)
-    if pattern is None:
+    """Occurrences in ``text`` of any original the key has replaced before: as written, and names
+    (persons, places, the metadata's names) in any case where that is no ordinary word."""
+    matcher = known_matcher(key)
+    if matcher.exact is None:
         return []
-    found = []
-    for match in pattern.finditer(text):
-        base = GENITIVE.sub("", match.group())
-        stem = base[:-1] if base.endswith("s") else base
-        label = known.get(match.group()) or known.get(base) or known.get(stem)
-        found.append((match.start(), match.end(), label or "NAVN"))
-    return found
+    found = [(m.start(), m.end(), _label(m.group(), matcher.known) or "NAVN")
+             for m in matcher.exact.finditer(text)]
+    return sorted(found + _names_any_case(text, matcher, found))
+
+
+ID_PART = re.compile(r"[^\W\d_]+|\d+")
+# how Danes spell æ, ø and å in file names and ids ("int_fanoe_bette", "aarhus_02", "Soro")
+ASCII_SPELLINGS = {"æ": ("ae",), "ø": ("oe", "o"), "å": ("aa", "a")}
+ID_NAME_LABELS = frozenset({"PERSON", "KOMMUNE", "STED"})
+
+
+def id_parts(value: str) -> tuple[str, ...]:
+    """The word parts of an id, case-folded: split on "_", "-", ".", spaces and where digits start or
+    end ("Lejre-02:7_fanoe_vejle" -> lejre, 02, 7, fanoe, vejle)."""
+    return tuple(ID_PART.findall(value.casefold()))
+
+
+def ascii_spellings(word: str) -> set[str]:
+    """``word`` case-folded and as written without æ, ø, å ("Fanø" -> fanø, fanoe, fano)."""
+    spellings = {word.casefold()}
+    for letter, replacements in ASCII_SPELLINGS.items():
+        spellings |= {s.replace(letter, r) for s in spellings for r in replacements}
+    return spellings
+
+
+def _id_names(known: dict[str, str], key: PseudonymKey) -> frozenset[tuple[str, ...]]:
+    """The key's names as id parts, in every spelling: persons, municipalities and places, and the
+    metadata's names (not the recogniser's other guesses, nor single ordinary words, so a question id
+    "3_livsmestring" stays readable)."""
+    from hoi_nlp.privacy.recognise import is_common_word
+
+    names = set()
+    for original, label in known.items():
+        if not (original in key.pinned or _caseless(original, label, key)
+                or (label in ID_NAME_LABELS and not is_common_word(original))):
+            continue
+        names |= {parts for spelling in ascii_spellings(original) if (parts := id_parts(spelling))}
+    return frozenset(names)
+
+
+def holds_name(value: str, key: PseudonymKey) -> bool:
+    """Whether an id holds a name the key knows, in any case or ASCII spelling, as whole word parts
+    ("int_fanoe_bette" holds "Fanø" and "Bette"; "interview_02" holds none)."""
+    if find_originals(value, key):
+        return True
+    names = known_matcher(key).id_names
+    parts = id_parts(value)
+    lengths = {len(name) for name in names}
+    return any(parts[i:i + n] in names for n in lengths for i in range(len(parts) - n + 1))
 
 
 def assert_no_leak(text: str, key: PseudonymKey) -> list[str]:

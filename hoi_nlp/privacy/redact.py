@@ -11,7 +11,7 @@ shown whole, as its placeholder.
 
 Text that is not part of a source but came from the study (attribute values such as free-text
 roles, speaker labels, question texts, memos) goes through the same recogniser and key with
-:meth:`StudyRedactor.value`; file names are replaced by stable ids (:func:`file_id`).
+:meth:`StudyRedactor.value`; file names are replaced by stable ids (:meth:`KeyRedactor.file_id`).
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ from hoi_nlp.privacy.pseudonymize import (
     ReplacedSpan,
     apply_spans,
     find_originals,
+    holds_name,
     merge_spans,
 )
-from hoi_nlp.records import Source, content_hash, short_hash
+from hoi_nlp.records import Source, content_hash
 from hoi_nlp.store import Key, create_tables, upsert
 
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ _schema_ready: set[str] = set()
 # Attributes whose values are names to replace wherever they occur (the metadata sidecar's).
 NAME_ATTRIBUTES = {"municipality": "KOMMUNE", "interviewer": "PERSON"}
 SPEAKER_ATTRIBUTES = ("interviewer_speakers", "respondent_speakers")
+# How opaque ids are made (HMAC-SHA256 with the study's secret): what was shown under another way is stale.
+OPAQUE_IDS = "hmac-sha256"
 # Respondent attributes that identify a municipality or a person: left out of what a reader without
 # the original sees (pseudonymised exports, reviewers without --can-see-original). Of those, the
 # question text is shown, pseudonymised.
@@ -186,12 +189,6 @@ def metadata_names(sources: Iterable[Source]) -> dict[str, str]:
     return names
 
 
-def file_id(path: str) -> str:
-    """A stable id for a study file that does not show its name ("fil-3fa2c1d0.docx")."""
-    suffix = Path(path).suffix.lower()
-    return f"fil-{short_hash(Path(path).as_posix(), length=8)}{suffix}"
-
-
 # ---------------------------------------------------------------- the study's redactor
 
 
@@ -205,7 +202,7 @@ class KeyRedactor:
     def __init__(self, key: PseudonymKey, *, raw: bool = False) -> None:
         self.key = key
         self.raw = raw
-        self._memo: dict[str, tuple[int, str, Redaction]] = {}
+        self._memo: dict[str, tuple[tuple[int, int], str, Redaction]] = {}
         self._lock = threading.RLock()
 
     # -- what a subclass recognises beyond the key
@@ -240,14 +237,18 @@ class KeyRedactor:
             return unredacted(source)
         with self._lock:
             cached = self._memo.get(source.source_id)
-            if cached is not None and cached[:2] == (len(self.key.originals), source.content_hash):
+            if cached is not None and cached[:2] == (self._key_stamp(), source.content_hash):
                 return cached[2]
             spans = self._recognised_spans(source)
             result = apply_spans(source.text, merge_spans(spans + find_originals(source.text, self.key)),
                                  self.key)
             redaction = Redaction(source.source_id, result.text_pseudonymized, result.replaced)
-            self._memo[source.source_id] = (len(self.key.originals), source.content_hash, redaction)
+            self._memo[source.source_id] = (self._key_stamp(), source.content_hash, redaction)
             return redaction
+
+    def _key_stamp(self) -> tuple[int, int]:
+        """Changes when the key grows or the metadata names more (a memoised redaction is stale)."""
+        return len(self.key.originals), len(self.key.pinned)
 
     def span(self, source: Source, start: int, end: int) -> str:
         """The redacted text of ``source.text[start:end]``."""
@@ -283,7 +284,7 @@ class KeyRedactor:
         values = self.values([*shown, *(s.locator for s in sources)], keep=SHOWN_IN_ATTRIBUTES)
         return {
             s.source_id: s.model_copy(update={
-                "path": file_id(s.path),
+                "path": self.file_id(s.path),
                 "locator": values.get(s.locator, s.locator),
                 "attributes": {k: values.get(v, v) if isinstance(v, str) else v
                                for k, v in s.attributes.items()
@@ -293,11 +294,32 @@ class KeyRedactor:
         }
 
     def ident(self, value: str) -> str:
-        """An id as exports show it: unchanged, unless it holds a name ("interview_Ballerup_Henrik"),
-        then a stable opaque id ("id-3fa2c1d09b")."""
-        if self.raw or not value or not find_originals(value, self.key):
+        """An id as exports show it: unchanged, unless it holds a name the key knows, in any case or
+        ASCII spelling ("interview_Ballerup_Henrik", "int_fanoe_bette"), then a stable opaque id
+        ("id-3fa2c1d09b")."""
+        if self.raw or not value or not holds_name(value, self.key):
             return value
-        return "id-" + short_hash(value, length=10)
+        return "id-" + self._opaque(value, length=10)
+
+    def file_id(self, path: str) -> str:
+        """A study file's name as shown: a stable id keyed by the study's secret ("fil-3fa2c1d0.docx";
+        unchanged when ``raw``)."""
+        if self.raw or path.startswith("fil-"):
+            return path
+        return f"fil-{self._opaque(Path(path).as_posix(), length=8)}{Path(path).suffix.lower()}"
+
+    def _saved_secret(self) -> str:
+        """The secret of the key as saved now (another process may have made it since this key was read)."""
+        return ""
+
+    def _opaque(self, value: str, *, length: int) -> str:
+        with self._lock:
+            if not self.key.secret:
+                self.key.secret = self._saved_secret()
+            shown = self.key.opaque(value, length=length)
+            if self.key.secret_unsaved:
+                self.save()  # the id must stay the same the next time the key is loaded
+            return shown
 
     def speaker(self, label: str | None) -> str:
         """A speaker label as a reader without rights may see it: roles stay, names become placeholders."""
@@ -339,11 +361,13 @@ class StudyRedactor(KeyRedactor):
         if not self.raw:
             save_key(self.key, key_path(self.workspace))
 
+    def _saved_secret(self) -> str:
+        return load_key(key_path(self.workspace)).secret
+
     def _seed(self, sources: Iterable[Source]) -> None:
         """Put names known from the metadata into the key, so they are replaced wherever they occur."""
         for original, label in metadata_names(sources).items():
-            if original not in self.key.originals:
-                self.key.placeholder_for(label, original)
+            self.key.pin(label, original)
 
     def _is_done(self, source: Source) -> bool:
         return self._recognised.get(source.source_id, ("",))[0] == source.content_hash

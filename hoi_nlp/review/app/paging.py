@@ -75,7 +75,7 @@ def _checks(unit: Unit, filters: Filters, corpus: Corpus, shown: FullView) -> di
     return {
         "code": not filters.code or filters.code in codes,
         "family": not filters.family or any(c.split(".", 1)[0] == filters.family for c in codes),
-        "question": not filters.question or corpus.question(seg) == filters.question,
+        "question": not filters.question or corpus.question(seg, shown) == filters.question,
         "speaker": not filters.speaker or shown.speaker(seg.speaker) == filters.speaker,
         "source": not filters.source or shown.ident(seg.source_id) == filters.source,
         "attr": not filters.attr or _attr_match(unit.source, filters.attr, shown),
@@ -92,7 +92,7 @@ def _values(unit: Unit, filters: Filters, corpus: Corpus, shown: FullView) -> di
     return {
         "code": in_status,
         "family": {c.split(".", 1)[0] for c in codes},
-        "question": {corpus.question(seg)} - {""},
+        "question": {corpus.question(seg, shown)} - {""},
         "speaker": {shown.speaker(seg.speaker)} - {""},
         "source": {shown.ident(seg.source_id)},
         "attr": {f"{a}={value}" for a, value in attributes.items() if value},

@@ -224,7 +224,7 @@ def _list_page(request: Request, mode: str) -> Response:
     sources = shown.sources(u.source for u in listed)
     rows = [
         {"unit": _shown_unit(shown, u, sources), "text": preview(corpus, privacy, u.segment),
-         "question": corpus.question(u.segment)}
+         "question": corpus.question(u.segment, shown)}
         for u in listed
     ]
     current = _round_for(config, session, filters.round)
@@ -370,7 +370,7 @@ def segment_context(
         if hidden
         else source.text[quote[0] : quote[1]],
         "blocks": context_blocks(corpus, seg, quote=quote, evidence=all_evidence, hidden=hidden, shown=shown),
-        "question": corpus.question(seg),
+        "question": corpus.question(seg, shown),
         "question_text": public.attributes.get("question", ""),
         "prev_id": shown.ident(ids[position - 1]) if position > 0 else None,
         "next_id": shown.ident(next_id) if next_id else None,

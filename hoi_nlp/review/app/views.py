@@ -107,9 +107,10 @@ class Corpus:
             for seg in segments:
                 self.by_source.setdefault(seg.source_id, []).append(seg)
 
-    def question(self, seg: Segment) -> str:
-        """The question id of a unit (from the segment or its source)."""
-        return seg.question_id or self.sources[seg.source_id].question_id or ""
+    def question(self, seg: Segment, shown: FullView = FULL_VIEW) -> str:
+        """The question id of a unit (from the segment or its source), as the reader is ``shown`` it
+        (an id holding a name, "7_fanoe_vejle_kommentar", is an opaque id without original-text rights)."""
+        return shown.ident(seg.question_id or self.sources[seg.source_id].question_id or "")
 
 
 def _matches(unit: Unit, filters: Filters, codebook: Codebook, corpus: Corpus, shown: FullView) -> bool:
@@ -120,7 +121,7 @@ def _matches(unit: Unit, filters: Filters, codebook: Codebook, corpus: Corpus, s
     checks = [
         not filters.code or filters.code in codes,
         not filters.family or any(c.split(".", 1)[0] == filters.family for c in codes),
-        not filters.question or corpus.question(seg) == filters.question,
+        not filters.question or corpus.question(seg, shown) == filters.question,
         not filters.speaker or shown.speaker(seg.speaker) == filters.speaker,
         not filters.source or shown.ident(seg.source_id) == filters.source,
         not filters.attr or _attr_match(source, filters.attr, shown),
@@ -363,7 +364,7 @@ def facet_values(corpus: Corpus, shown: FullView = FULL_VIEW) -> dict[str, list[
     for seg in corpus.units:
         source = corpus.sources[seg.source_id]
         for key, value in (
-            ("question", corpus.question(seg)),
+            ("question", corpus.question(seg, shown)),
             ("speaker", shown.speaker(seg.speaker)),
             ("source", shown.ident(seg.source_id)),
         ):

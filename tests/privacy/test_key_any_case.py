@@ -1,0 +1,102 @@
+"""Names the study key holds are found in any case, except where the lower-case form is an ordinary word."""
+
+from __future__ import annotations
+
+from hoi_nlp.privacy.guard import LeakGuard
+from hoi_nlp.privacy.key import PseudonymKey
+from hoi_nlp.privacy.redact import KeyRedactor
+from hoi_nlp.review.masking import PrivacyView
+
+
+def study_key() -> PseudonymKey:
+    key = PseudonymKey(study="t")
+    key.placeholder_for("PERSON", "Karl Johan")
+    key.placeholder_for("PERSON", "Lise-Lotte Winther")
+    key.placeholder_for("PERSON", "Lise")
+    key.placeholder_for("KOMMUNE", "Sorø")
+    key.placeholder_for("KOMMUNE", "Lejre")
+    key.placeholder_for("NAVN", "Livsmestring")  # a recogniser's guess, not a name
+    key.pin("KOMMUNE", "Ry")  # the metadata's municipality
+    key.pin("PERSON", "Bo")  # the metadata's speaker
+    return key
+
+
+def test_lower_case_names_are_replaced() -> None:
+    shown = KeyRedactor(study_key()).value("karl johan og lise-lotte fra sorø-teamet. Vi bor i ry. SORØ!")
+    assert shown == "[PERSON 1] og [PERSON 2] fra [KOMMUNE]-teamet. Vi bor i [KOMMUNE]. [KOMMUNE]!"
+
+
+def test_ordinary_words_stay() -> None:
+    text = "Det er en lise at bo her; vi har et godt ry, to lejre og et kursus i livsmestring."
+    assert KeyRedactor(study_key()).value(text) == text
+
+
+def test_names_the_metadata_gives_are_replaced_as_written_however_short() -> None:
+    assert KeyRedactor(study_key()).value("Ry og Bo.") == "[KOMMUNE] og [PERSON 4]."
+
+
+def test_memos_replace_lower_case_names() -> None:
+    view = PrivacyView(None, redactor=KeyRedactor(study_key()))  # type: ignore[arg-type]
+    assert view.memo("spørg karl johan om det") == "spørg [PERSON 1] om det"
+
+
+def test_leak_check_finds_lower_case_names() -> None:
+    guard = LeakGuard.build(study_key(), shown_text="Rygning og Lejrskole")
+    for text in ("karl johan", "lise-lotte", "sorø-teamet", "i ry.", "Lejre"):
+        assert guard.leaks(text), text
+    assert not guard.leaks("et godt ry, en lise, to lejre, livsmestring")
+
+
+def test_leak_check_always_checks_the_metadata_names() -> None:
+    key = PseudonymKey(study="t")
+    key.placeholder_for("NAVN", "Ry")  # a common word in the key: left out of the key's part of the check
+    guard = LeakGuard.build(key, shown_text="Ry", names={"Ry": "[KOMMUNE]", "Bo": "[PERSON]", "X": "[NAVN]"})
+    assert guard.leaks("I Ry.") and guard.leaks("Spørg Bo.")
+    assert not guard.leaks("Xylofon")
+
+
+def test_codebook_words_hide_only_whole_words() -> None:
+    key = PseudonymKey(study="t")
+    key.placeholder_for("KOMMUNE", "Vejle")
+    assert LeakGuard.build(key, shown_text="Vejledning").leaks("i Vejle")
+    assert not LeakGuard.build(key, shown_text="Vejle-modellen").leaks("i Vejle")
+
+
+def test_a_municipality_that_is_an_ordinary_word_is_the_place_only_when_the_metadata_names_it() -> None:
+    key = PseudonymKey(study="t")
+    key.placeholder_for("KOMMUNE", "Vejen")  # recognised in some text, not the study's own
+    key.pin("KOMMUNE", "Ry")
+    shown = KeyRedactor(key).value("De står i vejen for os i ry, men Vejen hjælper.")
+    assert shown == "De står i vejen for os i [KOMMUNE], men [KOMMUNE] hjælper."
+
+
+def test_a_first_name_the_key_holds_in_an_email_address_is_replaced() -> None:
+    key = PseudonymKey(study="t")
+    key.placeholder_for("EMAIL", "anne-mette.kjaersgaard@fanoe.dk")
+    key.placeholder_for("EMAIL", "post.jobcenter@kommune.dk")
+    shown = KeyRedactor(key).value("Kollegaen anne-mette er i økonomi, anne-mette.kjaersgaard@fanoe.dk.")
+    assert shown == "Kollegaen [PERSON 1] er i økonomi, [EMAIL]."
+    assert KeyRedactor(key).value("Send det med post til jobcenter.") == "Send det med post til jobcenter."
+
+
+def test_a_redaction_is_made_again_when_the_metadata_names_a_known_original() -> None:
+    from hoi_nlp.records import Source, content_hash
+
+    key = PseudonymKey(study="t")
+    key.placeholder_for("STED", "Ry")  # recognised before, as written
+    text = "Vi arbejder i ry."
+    source = Source(source_id="s", study="t", kind="survey_answer", path="a.csv", text=text,
+                    content_hash=content_hash(text), respondent_id="R1")
+    redactor = KeyRedactor(key)
+    assert redactor.redaction(source).text == text
+    key.pin("KOMMUNE", "Ry")  # another source's metadata names it: the key's size stays the same
+    assert redactor.redaction(source).text == "Vi arbejder i [STED]."
+
+
+def test_the_metadata_names_are_saved_with_the_key(tmp_path) -> None:
+    from hoi_nlp.privacy.key import load_key, save_key
+
+    save_key(study_key(), tmp_path / "key.json")
+    key = load_key(tmp_path / "key.json")
+    assert key.pinned == {"Ry", "Bo"}
+    assert KeyRedactor(key).value("Vi bor i ry, spørg Bo.") == "Vi bor i [KOMMUNE], spørg [PERSON 4]."
