@@ -53,13 +53,15 @@ class OpenStudy:
     guard: LeakGuard
     codebook: Codebook | None = None
     sources: tuple[Source, ...] = ()  # the original sources (their metadata names the guard knows)
+    analysts: tuple[str, ...] = ()  # who reviewed: exports show their user names
 
     def current_guard(self) -> LeakGuard:
         """The guard over every original the key knows now: writing the files may have taught it
         names (a memo, a speaker label) that must not appear in any file either."""
         if self.codebook is None:
             return self.guard
-        return LeakGuard.for_study(self.redact.key, self.codebook, self.sources, raw=self.guard.raw)
+        return LeakGuard.for_study(self.redact.key, self.codebook, self.sources, analysts=self.analysts,
+                                   raw=self.guard.raw)
 
 
 def open_study(workspace: Workspace, codebook: Codebook, *, settings: Settings,
@@ -71,8 +73,10 @@ def open_study(workspace: Workspace, codebook: Codebook, *, settings: Settings,
     sources = list(study.sources.values())
     redact.prepare(sources)
     public = public_view(study, redact)
-    guard = LeakGuard.for_study(redact.key, codebook, sources, raw=raw)
-    return OpenStudy(public, redact, guard, codebook, tuple(sources))
+    analysts = tuple(sorted({r.analyst for r in study.reviews.values() if r.analyst}
+                            | {m.analyst for m in study.memos}))
+    guard = LeakGuard.for_study(redact.key, codebook, sources, analysts=analysts, raw=raw)
+    return OpenStudy(public, redact, guard, codebook, tuple(sources), analysts)
 
 
 def _output_dir(workspace: Workspace, output: Path | None) -> tuple[Path, str | None]:

@@ -49,25 +49,29 @@ class LeakGuard:
 
     @classmethod
     def build(cls, key: PseudonymKey, *, shown_text: str = "", names: Mapping[str, str] | None = None,
-              raw: bool = False) -> LeakGuard:
+              analysts: Iterable[str] = (), raw: bool = False) -> LeakGuard:
         """The guard of a study.
 
         ``shown_text`` is what every export shows on purpose (the codebook's labels and
         descriptions): originals found in it are not names ("Beskæftigelse"). ``names`` adds
         originals known from the metadata (``{"Aarhus": "[KOMMUNE]"}``), always looked for, whatever
-        their length ("Ry"). Left out as well: region entries and single common Danish words the
-        recogniser once mistook for names ("Altså"; a municipality such as "Lejre" stays).
+        their length ("Ry"). Left out as well: region entries, single common Danish words the
+        recogniser once mistook for names ("Altså"; a municipality such as "Lejre" stays) and the
+        ``analysts``' user names, which exports show as the coders (a memo "Anna: …" taught the key
+        "Anna"; the study's texts are still pseudonymised, the user "anna" is no leak).
         """
         from hoi_nlp.privacy.gazetteers import place_words
         from hoi_nlp.privacy.recognise import is_common_word
 
         places = place_words()
+        coders = {name.casefold() for name in analysts}
         originals = {
             original: placeholder
             for original, placeholder in key.originals.items()
             if placeholder not in ALLOWED_PLACEHOLDERS
             and (original in key.pinned or not _shown_in(original, shown_text)
-                 and not (len(original.split()) == 1 and is_common_word(original) and original not in places))
+                 and not (len(original.split()) == 1 and is_common_word(original) and original not in places)
+                 and original.casefold() not in coders)
         }
         pinned = {original for original in key.pinned if original in originals}
         for name, placeholder in (names or {}).items():
@@ -80,12 +84,13 @@ class LeakGuard:
 
     @classmethod
     def for_study(cls, key: PseudonymKey, codebook: Codebook, sources: Iterable[Source], *,
-                  raw: bool = False) -> LeakGuard:
-        """The guard of a study: its key, less what the codebook shows, plus the metadata's names."""
+                  analysts: Iterable[str] = (), raw: bool = False) -> LeakGuard:
+        """The guard of a study: its key, less what the codebook shows and its analysts' user names,
+        plus the metadata's names."""
         from hoi_nlp.privacy.redact import metadata_names
 
         names = {name: f"[{label}]" for name, label in metadata_names(sources).items()}
-        return cls.build(key, shown_text=codebook_text(codebook), names=names, raw=raw)
+        return cls.build(key, shown_text=codebook_text(codebook), names=names, analysts=analysts, raw=raw)
 
     def leaks(self, text: str) -> list[tuple[int, int]]:
         """Offsets of originals found in ``text`` (empty: nothing leaks). A region's official name

@@ -242,8 +242,14 @@ def _label(found: str, known: dict[str, str], *, fold: bool = False) -> str | No
                 None)
 
 
+# Lower-case place names that are, after i/fra/på too, everyday Danish far more often than the place:
+# "det står i vejen for os", "på vejen" ("in the way", "on the way") — barrier talk is full of them.
+IDIOM_PLACES = frozenset({"vejen"})
+
+
 def _is_own_place(word: str, label: str, matcher: KnownMatcher) -> bool:
-    return label in PLACE_LABELS and GENITIVE.sub("", word).casefold() in matcher.pinned_forms
+    form = GENITIVE.sub("", word).casefold()
+    return label in PLACE_LABELS and form in matcher.pinned_forms and form not in IDIOM_PLACES
 
 
 def _after_place_preposition(text: str, start: int) -> bool:

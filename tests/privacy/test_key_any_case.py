@@ -100,3 +100,13 @@ def test_the_metadata_names_are_saved_with_the_key(tmp_path) -> None:
     key = load_key(tmp_path / "key.json")
     assert key.pinned == {"Ry", "Bo"}
     assert KeyRedactor(key).value("Vi bor i ry, spørg Bo.") == "Vi bor i [KOMMUNE], spørg [PERSON 4]."
+
+
+def test_the_idiom_i_vejen_is_no_place_even_in_a_study_with_vejen() -> None:
+    """A national survey's metadata names every municipality, Vejen too: "står i vejen for" and
+    "på vejen" stay readable (and the bundled codebook's rule texts pass the leak check)."""
+    key = PseudonymKey(study="t")
+    key.pin("KOMMUNE", "Vejen")
+    key.pin("KOMMUNE", "Ry")
+    shown = KeyRedactor(key).value("Reglerne står i vejen for os på vejen, i ry og i Vejen.")
+    assert shown == "Reglerne står i vejen for os på vejen, i [KOMMUNE] og i [KOMMUNE]."

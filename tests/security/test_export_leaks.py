@@ -72,6 +72,27 @@ def test_no_export_format_holds_a_name_from_file_names_roles_or_memos(review_ws,
     assert note and "i [KOMMUNE] nævner også [PERSON" in note.group(1)
 
 
+def test_an_analyst_whose_name_a_memo_taught_the_key_can_still_export(review_ws, security_codebook, tmp_path):
+    """Analysts sign memos ("Anna: …"), which teaches the key "Anna"; the exports then show the user
+    "anna" as a coder (REFI Users, the memo sheet). That is no leak: the export must not fail."""
+    from hoi_nlp.export.api import export_study
+    from hoi_nlp.review.decisions import record_decision
+    from hoi_nlp.store import load_segments
+
+    segment = next(s for s in load_segments(review_ws, codable=True) if "Ballerup" in s.segment_id)
+    record_decision(review_ws, segment_id=segment.segment_id, action="memo", analyst="anna",
+                    memo="Anna her: jeg er enig med Bo i koden.")
+    record_decision(review_ws, segment_id=segment.segment_id, action="accept", analyst="bo",
+                    code_id="barrier.it_integration")
+    published = export_study(review_ws, security_codebook, settings=review_settings(),
+                             formats=("xlsx", "qdpx"), output=tmp_path / "out")
+    project = next(p for p in published if p.suffix == ".qdpx")
+    with zipfile.ZipFile(project) as archive:
+        qde = archive.read("project.qde").decode("utf-8")
+    assert 'name="anna"' in qde and 'name="bo"' in qde
+    assert "Anna her" not in qde
+
+
 def test_the_leak_check_reads_underscores_attribute_values_and_names_no_name(review_ws, security_codebook):
     from hoi_nlp.errors import ExportError
     from hoi_nlp.export.api import open_study
