@@ -103,7 +103,7 @@ def _segment_row(
     for family in study.codebook.families:
         mine = [c for c in codings if c.code_id.startswith(family.id + ".")]
         row[f"machine_{family.id}"] = "; ".join(c.code_id for c in mine if c.machine)
-        row[f"reviewed_{family.id}"] = "; ".join(c.code_id for c in mine if c.counted)
+        row[f"counted_{family.id}"] = "; ".join(c.code_id for c in mine if c.counted)
         row[f"review_state_{family.id}"] = "; ".join(
             f"{c.code_id}={c.review}" for c in mine if c.review != "unreviewed"
         )

@@ -22,7 +22,7 @@ def test_xlsx_cells_match_the_study(study, redact, tmp_path):
     r1 = segments["R1:q0"]
     assert r1["text"] == "Vores IT-systemer taler ikke sammen. Økonomien ligger i søjlerne, og det er svært."
     assert r1["machine_barrier"] == "barrier.it_integration; barrier.tvaergaaende_oekonomistyring"
-    assert r1["reviewed_barrier"] == r1["machine_barrier"]
+    assert r1["counted_barrier"] == r1["machine_barrier"]
     assert r1["confidence"] == "barrier.it_integration=0.92; barrier.tvaergaaende_oekonomistyring=0.90"
     assert (r1["size_group"], r1["region"], r1["role"]) == (
         "Større kommune",
