@@ -109,11 +109,16 @@ def _bracketed(name: str) -> str:
     return rf"\[(?P<{name}b>{_TS})\]|\((?P<{name}p>{_TS})\)"
 
 
-LINE_RE = re.compile(
-    rf"^[ \t]*(?:(?:{_bracketed('t1')}|(?P<t1n>{_TS}))[ \t]*[-–]?[ \t]*)?"
-    rf"(?P<label>{_LABEL})[ \t]*(?:(?:{_bracketed('t2')})[ \t]*)?:"
-    rf"(?:[ \t]*(?:{_bracketed('t3')}|(?P<t3n>{_TS_SECONDS}))(?=\s|$)[ \t]*[-–]?)?[ \t]*"
-)
+def _line_re(label: str) -> re.Pattern[str]:
+    """A turn's first line: optional timestamp, the ``label`` pattern, optional timestamp, a colon."""
+    return re.compile(
+        rf"^[ \t]*(?:(?:{_bracketed('t1')}|(?P<t1n>{_TS}))[ \t]*[-–]?[ \t]*)?"
+        rf"(?P<label>{label})[ \t]*(?:(?:{_bracketed('t2')})[ \t]*)?:"
+        rf"(?:[ \t]*(?:{_bracketed('t3')}|(?P<t3n>{_TS_SECONDS}))(?=\s|$)[ \t]*[-–]?)?[ \t]*"
+    )
+
+
+LINE_RE = _line_re(_LABEL)
 # A label alone on its line, without a colon (a bold "Interviewer" paragraph; Word/Teams transcription's
 # "00:00:05 Taler 1"), the utterance on the next line. Taken as a turn only when the label is listed in
 # the metadata, or is a built-in label, or follows a timestamp, and then only if it occurs twice or more.
@@ -206,6 +211,15 @@ def speaker_roles(
         interviewer_labels=split_speakers(interviewer_speakers),
         respondent_labels=respondent,
     )
+
+
+def _listed_label_re(roles: SpeakerRoles) -> re.Pattern[str] | None:
+    """Turn lines of the labels the metadata lists, in any case ("kj:" for the listed "KJ"): a
+    transcriber who types labels in lower case must not have a whole side's turns merged away."""
+    labels = sorted({*roles.interviewer_labels, *roles.respondent_labels}, key=len, reverse=True)
+    if not labels:
+        return None
+    return _line_re("(?i:" + "|".join(re.escape(label) for label in labels) + ")")
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -309,7 +323,8 @@ def parse_transcript(
     """
     roles = _roles_for(source, interviewer_speakers, respondent_speakers)
     lines = _lines(source.text)
-    matches = [LINE_RE.match(line) for _, line in lines]
+    listed = _listed_label_re(roles)
+    matches = [LINE_RE.match(line) or (listed.match(line) if listed else None) for _, line in lines]
     accepted = _accepted_labels(matches, roles)
     bare = _bare_label_matches(lines, matches, roles, accepted)
     for number, bare_match in enumerate(bare):

@@ -349,3 +349,19 @@ def test_damaged_utf16_txt_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes("\ufeffI: Hej".encode("utf-16-le") + b"\x00")  # an odd byte at the end
     with pytest.raises(IngestError, match=r"int_e\.txt: the file starts like UTF-16 text but is damaged"):
         read_transcript(path, study="s", display="int_e.txt")
+
+
+def test_a_listed_label_typed_in_lower_case_starts_its_turns() -> None:
+    """A transcriber typing the listed "KJ" as "kj:" must not have the respondent's every turn merged
+    into the interviewer's (nothing of the interview was coded)."""
+    text = ("I: Hvad er det sværeste ved jeres indsats?\n"
+            "kj: Det er at få økonomien til at hænge sammen på tværs.\n"
+            "I: Tak.\n"
+            "[00:12:01] kj: Og IT-systemerne taler ikke sammen.\n")
+    turns = parse_turns(_source(text, interviewer_speakers="I", respondent_speakers="KJ"))
+    assert [(t.speaker, t.speaker_role) for t in turns] == [
+        ("I", "interviewer"), ("kj", "respondent"), ("I", "interviewer"), ("kj", "respondent")]
+    assert turns[3].timestamp == "00:12:01"
+    prose = parse_turns(_source("I: Hvad så?\nKJ: Jo, altså: det er svært.\n", interviewer_speakers="I",
+                                respondent_speakers="KJ"))
+    assert [t.speaker for t in prose] == ["I", "KJ"]
