@@ -342,6 +342,10 @@ def parse_transcript(
         Turn(index, span.label, roles.role(span.label), span.timestamp, span.start, span.end)
         for index, span in enumerate(spoken)
     ]
+    if not any(turn.speaker_role == "respondent" for turn in turns):
+        labels = ", ".join(sorted({turn.speaker for turn in turns}))
+        warnings.append(f"{source.path}: every turn is the interviewer's ({labels}), so nothing in it will "
+                        "be coded — check the speaker labels, and respondent_speakers in metadata.csv")
     return ParsedTranscript(turns, warnings)
 
 

@@ -365,3 +365,9 @@ def test_a_listed_label_typed_in_lower_case_starts_its_turns() -> None:
     prose = parse_turns(_source("I: Hvad så?\nKJ: Jo, altså: det er svært.\n", interviewer_speakers="I",
                                 respondent_speakers="KJ"))
     assert [t.speaker for t in prose] == ["I", "KJ"]
+
+
+def test_an_interview_with_no_respondent_turn_is_warned_about() -> None:
+    parsed = parse_transcript(_source("I: Hvad er det sværeste?\nI: Og hvad så?\n", interviewer_speakers="I"))
+    expected = "every turn is the interviewer's (I), so nothing in it will be coded"
+    assert any(expected in warning for warning in parsed.warnings)
