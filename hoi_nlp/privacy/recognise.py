@@ -60,7 +60,9 @@ CONTACT_PATTERNS: dict[str, re.Pattern[str]] = {
     "ADRESSE": re.compile(
         r"\b(?:[A-ZÆØÅ][\w.-]*\s)?(?:[A-ZÆØÅ][\w-]*(?:" + "|".join(STREET_SUFFIXES) + r")"
         r"|(?:Allé|Alle|Vej|Gade|Plads|Torv|Boulevard|Stræde|Vænge|Park))"
-        r"\s\d{1,4}[A-Za-z]?\b(?:,?\s(?:st|kl|\d{1,2})\.(?:\s?(?:th|tv|mf)\.?)?)?(?:,?\s\d{4}\s[A-ZÆØÅ]\w+)?"),
+        r"\s\d{1,4}[A-Za-z]?\b(?:,?\s(?:st|kl|\d{1,2})\.(?:\s?(?:th|tv|mf)\.?)?)?(?:,?\s\d{4}\s[A-ZÆØÅ]\w+)?"
+        # any street name when a house number, a postcode and a town follow ("Flakhaven 2, 5000 Odense")
+        r"|\b(?:[A-ZÆØÅ][\w.-]*\s)?[A-ZÆØÅ][\w.-]*\s\d{1,4}[A-Za-z]?,?\s[1-9]\d{3}\s[A-ZÆØÅ]\w+(?:\s[A-ZØKVSN]\b)?"),
 }
 # National laws ("Beskæftigelsesloven", "Serviceloven") identify nobody.
 GENERIC_SUFFIXES = ("loven", "lovens", "lov", "bekendtgørelsen")

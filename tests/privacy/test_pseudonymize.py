@@ -52,6 +52,7 @@ def check_offsets(text: str, result) -> None:
     ("Ring på 1234 5678 i dag.", "[TELEFON]", "1234 5678"),
     ("CPR-nummeret 010203-1234 stod i sagen.", "[CPR]", "010203-1234"),
     ("Vi holder til på Søndre Allé 4, 2. th. nu.", "[ADRESSE]", "Søndre Allé 4"),
+    ("Spørg på Flakhaven 2, 5000 Odense C om det.", "[ADRESSE]", "5000"),  # a postcode names the place
     ("Læs mere på www.kommune.dk/hoi i dag.", "[LINK]", "www.kommune.dk"),
 ])
 def test_each_kind_is_replaced(pseudo, text: str, placeholder: str, original: str) -> None:
