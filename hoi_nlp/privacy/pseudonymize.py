@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from hoi_nlp.errors import ExportError
-from hoi_nlp.privacy.key import GENITIVE, PseudonymKey
+from hoi_nlp.privacy.key import GENITIVE, PLACEHOLDERS, PseudonymKey
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -294,7 +294,20 @@ def find_originals(text: str, key: PseudonymKey) -> list[tuple[int, int, str]]:
         return []
     found = [(m.start(), m.end(), _label(m.group(), matcher.known) or "NAVN")
              for m in matcher.exact.finditer(text)]
-    return sorted(found + _names_any_case(text, matcher, found))
+    return outside_placeholders(text, sorted(found + _names_any_case(text, matcher, found)))
+
+
+# A placeholder already in a text ("[KOMMUNE]", "[PERSON 3]": an example a reviewer without rights
+# took from a pseudonymised quote) is no name: its word is neither learnt nor replaced again.
+PLACEHOLDER_IN_TEXT = re.compile(r"\[(?:" + "|".join(sorted({*PLACEHOLDERS, "PERSON"})) + r")(?: \d+)?\]")
+
+
+def outside_placeholders(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """``spans`` less those inside a placeholder the text already holds."""
+    if "[" not in text:
+        return spans
+    held = [(m.start(), m.end()) for m in PLACEHOLDER_IN_TEXT.finditer(text)]
+    return [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in held)] if held else spans
 
 
 ID_PART = re.compile(r"[^\W\d_]+|\d+")
@@ -393,7 +406,9 @@ class Pseudonymizer:
         self.processes = settings.pseudonymize.processes
 
     def _learn(self, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-        """Record the originals of ``spans`` in the key (so they are found in every other text)."""
+        """Record the originals of ``spans`` in the key (so they are found in every other text); the
+        word of a placeholder the text already holds is none."""
+        spans = outside_placeholders(text, spans)
         for start, end, label in spans:
             self.key.placeholder_for(label, text[start:end])
         return [(start, end, label) for start, end, label in spans]

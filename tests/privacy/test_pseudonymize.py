@@ -278,3 +278,13 @@ def test_demo_privacy_review_has_no_generic_originals(privacy_nlp) -> None:
     assert all(any(ch.isalpha() for ch in o) and o[0].isalnum() for o in names), names
     assert {"Gellerup", "Mjølnerparken", "Hundested", "Brøndby Strand", "Jobcenter Køge", "Søren Poulsen",
             "Henrik Skov", "Center for Sammenhængende Indsatser"} <= originals
+
+
+def test_placeholders_already_in_a_text_are_no_names(pseudo) -> None:
+    """A text taken from a pseudonymised quote (an example a reviewer without rights made a code from)
+    keeps its placeholders: not "[[ORGANISATION]]", and the key does not learn "KOMMUNE" as a name
+    (which every later "[KOMMUNE]" would then have leaked)."""
+    text = "Jeg er direktør i [ORGANISATION] og taler med [PERSON 3] fra [KOMMUNE]."
+    result = pseudo.pseudonymize(text)
+    assert result.text_pseudonymized == text
+    assert not {"KOMMUNE", "ORGANISATION", "PERSON"} & set(pseudo.key.originals)
