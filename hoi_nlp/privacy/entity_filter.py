@@ -225,6 +225,20 @@ def is_generic_span(span: Span) -> bool:
     return joined and is_generic_phrase(span.text)
 
 
+# Ids and references of letters and digits ("R003", "K-04", "B7", "§ 5"): a study's respondent and
+# interview ids in an analyst's memo ("se også R003"), item numbers — never a person or a place.
+ID_LIKE = re.compile(r"^(?:[A-ZÆØÅa-zæøå]{1,4}[-.]?\d+[A-Za-z]?|\d+[-.]?[A-ZÆØÅa-zæøå]{1,2})$")
+ABBREVIATIONS = frozenset({"Jf.", "Jf", "Jvf.", "Evt.", "Bl.a.", "Fx.", "Fx", "Ca.", "Mht.", "Vedr.",
+                           "Inkl."})
+
+
+def is_id_like(span: Span) -> bool:
+    """A droppable span made only of id-like words or abbreviations (see :data:`ID_LIKE`)."""
+    words = [t.text for t in span if t.text not in CONNECTORS]
+    return span.label_ in DROPPABLE and bool(words) and all(
+        ID_LIKE.match(w) or w in ABBREVIATIONS for w in words)
+
+
 def filter_spans(spans: list[Span]) -> list[Span]:
     """Trim every entity to its name and drop the generic ones (KEEP and contact data untouched)."""
     kept = []
@@ -233,6 +247,6 @@ def filter_spans(spans: list[Span]) -> list[Span]:
             kept.append(span)
             continue
         trimmed = trim(span)
-        if trimmed is not None and not is_generic_span(trimmed):
+        if trimmed is not None and not is_generic_span(trimmed) and not is_id_like(trimmed):
             kept.append(trimmed)
     return kept

@@ -288,3 +288,14 @@ def test_placeholders_already_in_a_text_are_no_names(pseudo) -> None:
     result = pseudo.pseudonymize(text)
     assert result.text_pseudonymized == text
     assert not {"KOMMUNE", "ORGANISATION", "PERSON"} & set(pseudo.key.originals)
+
+
+def test_ids_and_abbreviations_are_no_names(pseudo) -> None:
+    """An analyst's memo naming a respondent id ("se også R003") made the key learn "R003" as a name,
+    after which that respondent's ids turned opaque and cited ids stopped matching."""
+    text = "Se også R003 om økonomi. Jf. R12 og K-04 samt B7, men Lone Madsen fra Lejre-02 svarer."
+    result = pseudo.pseudonymize(text)
+    for kept in ("R003", "Jf. R12 og K-04 samt B7"):
+        assert kept in result.text_pseudonymized
+    assert "Lone Madsen" not in result.text_pseudonymized and "Lejre" not in result.text_pseudonymized
+    assert not {"R003", "R12", "K-04", "B7"} & set(pseudo.key.originals)
