@@ -161,6 +161,25 @@ runs_table = Table(
     Column("summary", JSON),
 )
 
+# Sources removed because their file or row left the study folder (their text's hash, to know them if
+# the same text comes back under another id), and the moves so found: a renamed transcript, a changed
+# interview or question id. Both append-only; analysts' decisions follow a move.
+removed_sources_table = Table(
+    "removed_sources", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("source_id", Key, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("removed_at", UtcDateTime, nullable=False),
+)
+
+source_moves_table = Table(
+    "source_moves", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("old_source_id", Key, nullable=False),
+    Column("new_source_id", Key, nullable=False),
+    Column("moved_at", UtcDateTime, nullable=False),
+)
+
 ledger_table = Table(
     "batch_ledger", metadata,
     Column("stage", Key, primary_key=True),
@@ -529,11 +548,69 @@ def source_files(workspace: Workspace, *, study: str) -> dict[str, str]:
 
 
 def remove_sources(workspace: Workspace, source_ids: Sequence[str]) -> None:
-    """Remove sources with their segments and machine codes, in one transaction (analysts'
-    decisions are an append-only log and stay)."""
+    """Remove sources with their segments and machine codes, in one transaction, remembering each
+    one's text hash (analysts' decisions are an append-only log and stay)."""
     with workspace.engine.begin() as conn:
+        hashes = dict(conn.execute(select(sources_table.c.source_id, sources_table.c.content_hash)
+                                   .where(sources_table.c.source_id.in_(list(source_ids)))).all())
         for source_id in source_ids:
             _delete_source(conn, source_id)
+        if hashes:
+            conn.execute(insert(removed_sources_table), [
+                {"source_id": sid, "content_hash": digest, "removed_at": utcnow()}
+                for sid, digest in hashes.items()])
+
+
+def link_moved_sources(workspace: Workspace, new_ids: Sequence[str]) -> dict[str, str]:
+    """``{old id: new id}`` for each of ``new_ids`` whose text is that of exactly one source removed
+    before (and not yet moved): recorded, so that analysts' decisions follow the renamed source."""
+    if not new_ids:
+        return {}
+    with workspace.engine.begin() as conn:
+        new_hashes = dict(conn.execute(select(sources_table.c.source_id, sources_table.c.content_hash)
+                                       .where(sources_table.c.source_id.in_(list(new_ids)))).all())
+        moved_from = set(conn.execute(select(source_moves_table.c.old_source_id)).scalars())
+        removed: dict[str, set[str]] = {}
+        for sid, digest in conn.execute(select(removed_sources_table.c.source_id,
+                                               removed_sources_table.c.content_hash)).all():
+            if sid not in moved_from and sid not in new_hashes:
+                removed.setdefault(digest, set()).add(sid)
+        by_hash: dict[str, list[str]] = {}
+        for sid, digest in new_hashes.items():
+            by_hash.setdefault(digest, []).append(sid)
+        moves = {next(iter(removed[digest])): ids[0] for digest, ids in by_hash.items()
+                 if len(ids) == 1 and len(removed.get(digest, ())) == 1}
+        if moves:
+            conn.execute(insert(source_moves_table), [
+                {"old_source_id": old, "new_source_id": new, "moved_at": utcnow()}
+                for old, new in moves.items()])
+    return moves
+
+
+def source_moves(workspace: Workspace) -> dict[str, str]:
+    """Every moved source's id -> the id its text has now (chains followed)."""
+    with workspace.engine.connect() as conn:
+        return source_moves_in(conn)
+
+
+def source_moves_in(conn: Connection) -> dict[str, str]:
+    """:func:`source_moves` read on an open connection."""
+    query = select(source_moves_table.c.old_source_id, source_moves_table.c.new_source_id).order_by(
+        source_moves_table.c.seq)
+    steps = conn.execute(query).all()
+    now: dict[str, str] = {}
+    for old, new in steps:
+        for key, value in list(now.items()):
+            if value == old:
+                now[key] = new
+        now[old] = new
+    return {old: new for old, new in now.items() if old != new}
+
+
+def moved_segment_id(segment_id: str, moves: dict[str, str]) -> str:
+    """``segment_id`` under its source's id now (a segment id is ``<source id>:<place>``)."""
+    source_id, sep, place = segment_id.rpartition(":")
+    return f"{moves[source_id]}:{place}" if sep and source_id in moves else segment_id
 
 
 def load_sources(workspace: Workspace, *, source_ids: Sequence[str] | None = None) -> list[Source]:

@@ -80,6 +80,7 @@ class IngestSummary:
     result: IngestResult
     saved: dict[str, dict[str, int]] = field(default_factory=dict)
     removed: dict[str, list[str]] = field(default_factory=dict)  # file -> ids of sources no longer in it
+    moved: dict[str, str] = field(default_factory=dict)  # old source id -> its id now (the same text)
 
     def totals(self) -> dict[str, int]:
         """Summed new/changed/unchanged counts."""
@@ -92,14 +93,17 @@ class IngestSummary:
 
 def ingest_into_workspace(study_dir: Path, workspace: Workspace) -> IngestSummary:
     """Ingest ``study_dir`` and save its sources into ``workspace``, file by file."""
-    from hoi_nlp.store import record_run, save_sources
+    from hoi_nlp.store import link_moved_sources, record_run, save_sources, source_files
 
     result = ingest_study(study_dir)
     summary = IngestSummary(result=result)
     by_id = {source.source_id: source for source in result.sources}
+    known = source_files(workspace, study=result.study)
     for report in result.reports:
         summary.saved[report.path] = save_sources(workspace, [by_id[sid] for sid in report.source_ids])
     summary.removed = remove_gone_sources(result, Path(study_dir).resolve(), workspace)
+    summary.moved = link_moved_sources(workspace, [sid for sid in by_id if sid not in known])
+    _warn_about_changes(result, summary)
     record_run(
         workspace,
         run_id=f"ingest-{utcnow():%Y%m%dT%H%M%S%f}",
@@ -131,16 +135,30 @@ def remove_gone_sources(result: IngestResult, study_dir: Path, workspace: Worksp
     from hoi_nlp.store import remove_sources, source_files
 
     gone = gone_sources(result, study_dir, source_files(workspace, study=result.study))
-    if not gone:
-        return gone
-    remove_sources(workspace, [source_id for ids in gone.values() for source_id in ids])
-    for path, ids in gone.items():
-        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-        why = "no longer gives" if path in {report.path for report in result.reports} else \
-            "is no longer in the study folder and no longer gives"
+    if gone:
+        remove_sources(workspace, [source_id for ids in gone.values() for source_id in ids])
+    return gone
+
+
+def _warn_about_changes(result: IngestResult, summary: IngestSummary) -> None:
+    """One warning per file whose sources were removed, and one per source found again under a new id."""
+    read = {report.path for report in result.reports}
+    for path, ids in summary.removed.items():
+        left = [sid for sid in ids if sid not in summary.moved]
+        if not left:
+            continue
+        shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+        why = "no longer gives" if path in read else "is no longer in the study folder and no longer gives"
         result.warnings.append(
-            f"{path} {why} {len(ids)} source(s) ingested before ({shown}): removed from the study "
+            f"{path} {why} {len(left)} source(s) ingested before ({shown}): removed from the study "
             "with their coding units and machine codes; analysts' decisions on them stay in the "
             "decision log and apply again if the same text returns")
-        logger.info("removed %d source(s) of %s from the study", len(ids), path)
-    return gone
+        logger.info("removed %d source(s) of %s from the study", len(left), path)
+    for old, new in summary.moved.items():
+        result.warnings.append(f"{old} is now {new} ({_file_of(result, new)}: the same text under a new "
+                               "file name or id): analysts' decisions on it follow it")
+
+
+def _file_of(result: IngestResult, source_id: str) -> str:
+    """The file a source of this ingest came from."""
+    return next((s.path for s in result.sources if s.source_id == source_id), "")

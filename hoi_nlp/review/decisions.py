@@ -17,14 +17,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ReviewError
 from hoi_nlp.records import STANCE_FAMILY, STANCES, CodeReview, ReviewDecision, is_stance_code, utcnow
 from hoi_nlp.review.codebook_edit import CodeLineage, code_id_map, code_lineage
 from hoi_nlp.review.tables import decisions_table, ensure_review_schema
-from hoi_nlp.store import Workspace, assignments_table, segments_table, sources_table
+from hoi_nlp.store import (
+    Workspace,
+    assignments_table,
+    moved_segment_id,
+    segments_table,
+    source_moves,
+    source_moves_in,
+    sources_table,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +212,8 @@ def _validate_undo(conn: Any, decision: ReviewDecision) -> None:
     )
     if target is None:
         raise ReviewError(f"cannot undo unknown decision '{decision.undoes}'")
-    if target["segment_id"] != decision.segment_id or target["round"] != decision.round:
+    target_segment = moved_segment_id(target["segment_id"], source_moves_in(conn))
+    if target_segment != decision.segment_id or target["round"] != decision.round:
         raise ReviewError(f"decision '{decision.undoes}' belongs to another segment or round")
 
 
@@ -267,12 +276,16 @@ def load_decisions(
     they stay in the log and count again if the same unit returns. The log itself is never rewritten.
     """
     ensure_review_schema(workspace)
-    query = (select(decisions_table).order_by(decisions_table.c.seq)
-             .where(decisions_table.c.segment_id.in_(select(segments_table.c.segment_id))))
+    moves = source_moves(workspace)
+    column = decisions_table.c.segment_id
+    in_study = column.in_(select(segments_table.c.segment_id))
+    if moves:  # decisions made on a source before it was renamed follow it
+        in_study = or_(in_study, *(column.startswith(old + ":", autoescape=True) for old in moves))
+    query = select(decisions_table).order_by(decisions_table.c.seq).where(in_study)
     if segment_id is not None:
-        query = query.where(decisions_table.c.segment_id == segment_id)
+        query = query.where(column.in_(_with_former_ids([segment_id], moves)))
     if segment_ids is not None:
-        query = query.where(decisions_table.c.segment_id.in_(list(segment_ids)))
+        query = query.where(column.in_(_with_former_ids(segment_ids, moves)))
     if round is not None:
         query = query.where(decisions_table.c.round == round)
     if analyst is not None:
@@ -280,8 +293,20 @@ def load_decisions(
     with workspace.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     lineage = code_lineage(workspace)
-    return [_read_through(ReviewDecision(**{k: v for k, v in row.items() if k != "seq"}), lineage)
-            for row in rows]
+    decisions = [_read_through(ReviewDecision(**{k: v for k, v in row.items() if k != "seq"}), lineage)
+                 for row in rows]
+    if not moves:
+        return decisions
+    return [d.model_copy(update={"segment_id": now}) if (now := moved_segment_id(d.segment_id, moves))
+            != d.segment_id else d for d in decisions]
+
+
+def _with_former_ids(segment_ids: Sequence[str], moves: dict[str, str]) -> list[str]:
+    """``segment_ids`` and the ids the same units had before their source was renamed."""
+    ids = list(segment_ids)
+    for old, new in moves.items():
+        ids += [f"{old}:{sid[len(new) + 1:]}" for sid in segment_ids if sid.startswith(new + ":")]
+    return ids
 
 
 def _read_through(decision: ReviewDecision, lineage: CodeLineage) -> ReviewDecision:

@@ -153,9 +153,41 @@ def test_a_withdrawn_respondent_and_a_renamed_transcript_leave_the_study(study_d
     assert len(stored) == 5 and stored == {s.source_id: s.path for s in ingest_study(study_dir).sources}
     assert summary.removed == {"survey/eksport.xlsx": ["R05:1.2_kommentar"],
                                "transcripts/interview_timestamps.txt": ["K01"]}
+    assert summary.moved == {"K01": "interview_ts"}  # the same text under a new name
     warnings = "\n".join(summary.result.warnings)
     assert "survey/eksport.xlsx no longer gives 1 source(s) ingested before (R05:1.2_kommentar)" in warnings
-    assert "transcripts/interview_timestamps.txt is no longer in the study folder" in warnings
+    assert "K01 is now interview_ts (transcripts/interview_ts.txt: the same text" in warnings
+    assert "interview_timestamps.txt is no longer" not in warnings
+
+
+def test_analysts_decisions_follow_a_renamed_transcript(study_dir: Path,
+                                                           tmp_path: Path) -> None:
+    """Renaming a file or a question id keeps the text: the decisions made on it apply to it under
+    its new id (they were left behind before), also when the file comes back in a later run."""
+    from hoi_nlp.review.decisions import current_state, record_decision
+    from hoi_nlp.settings import Settings
+    from hoi_nlp.stages.study import segment_stage
+    from hoi_nlp.store import load_segments
+
+    workspace = Workspace.open(tmp_path / "ws", study="teststudie")
+    ingest_into_workspace(study_dir, workspace)
+    segment_stage(workspace, Settings())
+    unit = next(s for s in load_segments(workspace, codable=True) if s.source_id == "K01")
+    record_decision(workspace, segment_id=unit.segment_id, action="add", code_id="barrier.x", analyst="anna")
+    record_decision(workspace, segment_id=unit.segment_id, action="memo", memo="vigtig", analyst="anna")
+    transcripts = study_dir / "transcripts"
+    moved_out = tmp_path / "interview_timestamps.txt"
+    (transcripts / "interview_timestamps.txt").rename(moved_out)
+    ingest_into_workspace(study_dir, workspace)  # the file is gone: K01 removed, its decisions kept
+    assert not [k for k in current_state(workspace).codes if k[0].startswith("K01:")]
+    moved_out.rename(transcripts / "interview_ts.txt")  # back, under another name, a run later
+    summary = ingest_into_workspace(study_dir, workspace)
+    segment_stage(workspace, Settings())
+    assert summary.moved == {"K01": "interview_ts"}
+    now = unit.segment_id.replace("K01:", "interview_ts:", 1)
+    state = current_state(workspace)
+    assert state.codes[(now, "barrier.x")].status == "added"
+    assert [m.text for m in state.note(now).memos] == ["vigtig"]
 
 
 def test_a_file_that_cannot_be_read_keeps_its_sources(study_dir: Path, tmp_path: Path) -> None:
