@@ -272,7 +272,10 @@ def _check_records(records: list[_Record], *, delimiter: str, display: str) -> N
         short = record is not header and len(record.cells) < width
         if found is None and short:
             _check_delimiter(record, width=width, delimiter=delimiter, display=display)
-            found = _suspect_quote(record, delimiter) or _suspect_quote(previous, delimiter)
+            # a row before with every cell may hold a well-quoted cell over several lines with
+            # delimiters in it: then only a quote closed mid-cell makes it suspect
+            found = _suspect_quote(record, delimiter) or _suspect_quote(
+                previous, delimiter, multi_line=len(previous.cells) != width)
         if found is not None:
             culprit, column, problem = found
             raise IngestError(
@@ -345,12 +348,14 @@ def _unclosed_quote(record: _Record, *, delimiter: str, width: int) -> tuple[_Re
     return None
 
 
-def _suspect_quote(record: _Record, delimiter: str) -> tuple[_Record, int, str] | None:
-    """Near a short row: a quoted cell closed in the middle of its text, or spanning lines with delimiters."""
+def _suspect_quote(record: _Record, delimiter: str, *,
+                   multi_line: bool = True) -> tuple[_Record, int, str] | None:
+    """Near a short row: a quoted cell closed in the middle of its text, or (``multi_line``) spanning
+    lines with delimiters."""
     for cell in _quoted_cells(record.raw, delimiter):
         if not cell.ends_cell:
             return record, cell.column, "it ends in the middle of the text, so cells are glued or split"
-        if "\n" in cell.body and delimiter in cell.body.split("\n", 1)[1]:
+        if multi_line and "\n" in cell.body and delimiter in cell.body.split("\n", 1)[1]:
             return record, cell.column, "the cell spans several lines and swallows delimiters"
     return None
 

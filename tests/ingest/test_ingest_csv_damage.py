@@ -65,3 +65,20 @@ def test_multiline_cells_with_delimiters_and_an_empty_last_row_are_fine(tmp_path
         (2, "IT-systemerne taler ikke sammen,\nog loven; den."),
         (3, "-"),
     ]
+
+
+def test_a_short_row_after_a_well_quoted_multi_line_cell_is_blamed_on_itself(tmp_path: Path) -> None:
+    """Row 2 quotes a cell over two lines with a ';' in it, correctly, and has every cell; row 3 is
+    short: the error names row 3 as short, not row 2's quote."""
+    from hoi_nlp.ingest.tables import read_table
+
+    path = tmp_path / "eksport.csv"
+    path.write_text('ID;Kommune;Region;Barrierer\n'
+                    'R001;Køge;Region Sjælland;"IT-systemerne taler ikke sammen,\n'
+                    'og lovgivningen; den spænder ben."\n'
+                    'R002;Køge;Region Sjælland\n', encoding="utf-8")
+    with pytest.raises(IngestError) as caught:
+        read_table(path)
+    message = str(caught.value)
+    assert "the row has 3 cells but the header has 4" in message and "row 3" in message
+    assert "quote" not in message.split("—")[0]
