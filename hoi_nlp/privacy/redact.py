@@ -82,8 +82,11 @@ REDACTED_ATTRIBUTES = frozenset({"question"})
 # Names an attribute value may keep: a region groups some twenty municipalities, and reports compare
 # regions on purpose ("Region Midtjylland" stays in the region column; free text still hides it).
 SHOWN_IN_ATTRIBUTES = frozenset({"REGION"})
+# One letter ("I", "D", "R2") or a usual role abbreviation is a role; other two-letter labels are
+# initials ("KJ", "MH" for Karl Johan, Mette Hansen) and are pseudonymised like names.
 _ROLE_LABEL = re.compile(
-    r"^(?:[A-ZÆØÅ]{1,2}\d*|interviewer|intervieweren|respondent|informant|moderator|deltager|"
+    r"^(?:[A-ZÆØÅ]\d*|(?:IP|IV|KD|INT|RESP|MOD)\d*|interviewer|intervieweren|respondent|informant|moderator|"
+    r"deltager|"
     r"[\wæøå]*(?:direktør|chef|leder|konsulent|rådgiver|borgmester|koordinator|medarbejder))(?:\s*\d+)?$",
     re.IGNORECASE,
 )

@@ -110,3 +110,18 @@ def test_the_idiom_i_vejen_is_no_place_even_in_a_study_with_vejen() -> None:
     key.pin("KOMMUNE", "Ry")
     shown = KeyRedactor(key).value("Reglerne står i vejen for os på vejen, i ry og i Vejen.")
     assert shown == "Reglerne står i vejen for os på vejen, i [KOMMUNE] og i [KOMMUNE]."
+
+
+def test_initials_as_a_speaker_label_are_a_name_and_one_letter_a_role() -> None:
+    """Transcribers often label a speaker by initials ("KJ:" for Karl Johan): those are pseudonymised
+    like a name; one letter ("I", "D", "R2") and usual role abbreviations ("IP", "KD") are roles."""
+    from hoi_nlp.privacy.redact import is_role_label, metadata_names
+    from hoi_nlp.records import Source, content_hash
+
+    assert [is_role_label(label) for label in ("KJ", "kj", "MH")] == [False, False, False]
+    assert all(is_role_label(label) for label in ("I", "D", "R2", "IP", "KD", "Interviewer", "Int"))
+    text = "I: Hej\nKJ: Hej"
+    source = Source(source_id="K1", study="s", kind="transcript", path="t/k1.txt", text=text,
+                    content_hash=content_hash(text), respondent_id="K1",
+                    attributes={"interviewer_speakers": "I", "respondent_speakers": "KJ"})
+    assert metadata_names([source]) == {"KJ": "PERSON"}
