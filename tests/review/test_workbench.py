@@ -481,8 +481,12 @@ def test_units_with_possible_codes_can_be_listed(anna, study_ws):
     assert R001 in listed and re.search(r'muligvis <span class="count">1</span>', listed)
     assert R001 in anna.get(f"/browse?status=possible&code={JOB}").text
     assert R001 not in anna.get(f"/browse?status=possible&code={IT}").text
+    page = anna.get(f"/segment/{R001}").text
+    row = page.split(f'class="code-row possible" tabindex="0" data-code="{JOB}"', 1)[1].split("</li>\n", 1)[0]
+    assert 'name="action" value="reject"' in row  # "looked at, not this code" can be recorded
     _post(anna, f"/segment/{R001}/decide", {"action": "reject", "code_id": JOB})
     assert R001 not in anna.get("/browse?status=possible").text
+    assert current_state(study_ws).codes[(R001, JOB)].status == "rejected"
 
 
 def test_the_barrier_stance_is_shown_and_the_analyst_can_change_it(anna, study_ws):
