@@ -55,8 +55,11 @@ def load_coded_study(
     assignments = [a for a in load_assignments(workspace, coder=coder)
                    if codebook.has_code(a.code_id) and a.tier == "suggested"]  # "possible" ones never count
     by_id = {seg.segment_id: seg for seg in segments}
-    reviews = code_reviews(current_state(workspace), by_id) if with_review else {}
+    state = current_state(workspace) if with_review else None
+    reviews = code_reviews(state, by_id) if state is not None else {}
     reviews = {k: v for k, v in reviews.items() if codebook.has_code(k[1])}
+    flagged = frozenset(sid for sid, note in state.segments.items() if note.flagged and sid in by_id) \
+        if state is not None else frozenset()
     memos = [d for d in effective_decisions(load_decisions(workspace)) if d.action == "memo" and d.memo] \
         if with_review else []
     return CodedStudy(
@@ -70,6 +73,7 @@ def load_coded_study(
                                                         kinds=["sentence"]),
         memos=memos,
         title=study_title(workspace, sources.values()),
+        flagged=flagged,
     )
 
 

@@ -88,6 +88,7 @@ class CodedStudy:
     memos: list[ReviewDecision] = field(default_factory=list)  # memos written in the review app, in order
     title: str = ""  # the study's own name (the survey's name, else the study folder's), "" when unknown
     shown_questions: dict[str, str] = field(default_factory=dict)  # question id -> as exports show it
+    flagged: frozenset[str] = frozenset()  # coding units flagged for discussion in the review app
 
     def question_shown(self, question_id: str) -> str:
         """A question id as this view of the study shows it (an id holding a name is an opaque id)."""

@@ -107,6 +107,7 @@ def _segment_row(
         row[f"review_state_{family.id}"] = "; ".join(
             f"{c.code_id}={c.review}" for c in mine if c.review != "unreviewed"
         )
+    row["flagged"] = seg.segment_id in study.flagged  # flagged for discussion in the review app
     row["confidence"] = "; ".join(f"{c.code_id}={c.confidence:.2f}" for c in codings if c.machine)
     row["coders"] = "; ".join(sorted({name for c in codings for name in c.coders}))
     return row

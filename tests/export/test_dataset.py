@@ -102,3 +102,14 @@ def test_a_large_workbook_written_by_the_helper_process_has_the_same_cells(coded
     assert _cells(tmp_path / "beside" / "coded_dataset.xlsx") == _cells(
         tmp_path / "here" / "coded_dataset.xlsx")
     assert not [p for p in (tmp_path / "beside").rglob(".*")]
+
+
+def test_units_flagged_for_discussion_are_marked_in_the_segments_sheet(study, redact, tmp_path):
+    import dataclasses
+
+    r1 = next(s for s in study.segments if s.source_id == "R1:q0")
+    flagged = dataclasses.replace(study, flagged=frozenset({r1.segment_id}))
+    export_formats(flagged, tmp_path, redact=redact, formats=["xlsx"], figures=False)
+    segments = {r["source_id"]: r for r in _rows(openpyxl.load_workbook(tmp_path / "coded_dataset.xlsx"),
+                                                 "Segmenter")}
+    assert segments["R1:q0"]["flagged"] is True and segments["R2:q1"]["flagged"] is False

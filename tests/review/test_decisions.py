@@ -213,3 +213,10 @@ def test_a_merge_keeps_the_code_an_analyst_accepted_beside_its_rejected_duplicat
     record_decision(study_ws, segment_id=R001, action="reject", code_id="area.job", analyst="anna",
                     codebook=codebook)
     assert _state(study_ws)[(R001, "area.job")].status == "rejected"
+
+
+def test_a_flag_reaches_the_exported_study(study_ws, small_cb):
+    from hoi_nlp.export.dataset import load_coded_study
+
+    record_decision(study_ws, segment_id=R001, action="flag", analyst="anna")
+    assert load_coded_study(study_ws, small_cb).flagged == frozenset({R001})
