@@ -597,7 +597,12 @@ def source_moves_in(conn: Connection) -> dict[str, str]:
     """:func:`source_moves` read on an open connection."""
     query = select(source_moves_table.c.old_source_id, source_moves_table.c.new_source_id).order_by(
         source_moves_table.c.seq)
-    steps = conn.execute(query).all()
+    return compose_renames(conn.execute(query).all())
+
+
+def compose_renames(steps: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Rename steps ``(old, new)`` in order composed into one map from every old id to its id now
+    (chains followed; an id renamed back to itself drops out)."""
     now: dict[str, str] = {}
     for old, new in steps:
         for key, value in list(now.items()):

@@ -32,7 +32,7 @@ from hoi_nlp.errors import HoiError, TranslatableReviewError
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import utcnow
 from hoi_nlp.review.tables import codebook_changes_table, ensure_review_schema
-from hoi_nlp.store import Workspace, assignments_table
+from hoi_nlp.store import Workspace, assignments_table, compose_renames
 
 logger = logging.getLogger(__name__)
 
@@ -152,14 +152,7 @@ def code_lineage(workspace: Workspace) -> CodeLineage:
 
 def resolve_renames(steps: Sequence[dict[str, str]]) -> dict[str, str]:
     """Compose rename steps in order into one map from every old id to its final id."""
-    mapping: dict[str, str] = {}
-    for step in steps:
-        for old, new in step.items():
-            for key, value in list(mapping.items()):
-                if value == old:
-                    mapping[key] = new
-            mapping[old] = new
-    return {old: new for old, new in mapping.items() if old != new}
+    return compose_renames(pair for step in steps for pair in step.items())
 
 
 # ---------------------------------------------------------------- writing
