@@ -284,6 +284,38 @@ def disagreements(workspace: Workspace, current: Round) -> list[Disagreement]:
     return out
 
 
+def agreements(workspace: Workspace, current: Round) -> list[tuple[str, str, str]]:
+    """The (unit, code, outcome) pairs every analyst coded alike on units every analyst reviewed —
+    "present" where all applied the code, "absent" where none did — with no consensus recorded yet."""
+    codings = round_codings(workspace, current)
+    compared = set(codings.compared())
+    resolved = {(d.segment_id, d.code_id) for d in _consensus(workspace, current.round_id)}
+    out = []
+    for key in sorted(k for k in codings.in_play if k[0] in compared and k not in resolved):
+        applied = {key in codings.applied[a] for a in current.analysts}
+        if len(applied) == 1:
+            out.append((key[0], key[1], "present" if applied.pop() else "absent"))
+    return out
+
+
+def apply_agreements(workspace: Workspace, current: Round, *, analyst: str, codebook: object = None) -> int:
+    """Carry a complete round's agreements into the main review, as the consensus they are (one
+    ``consensus`` decision each, by ``analyst``; agreement figures do not change). Returns how many."""
+    from hoi_nlp.review.decisions import record_decision
+
+    if not current.complete:
+        raise ReviewError(f"round '{current.round_id}' is not complete: every analyst must finish first")
+    found = agreements(workspace, current)
+    who = ", ".join(current.analysts)
+    for segment_id, code_id, outcome in found:
+        record_decision(workspace, segment_id=segment_id, action="consensus", code_id=code_id,
+                        outcome=outcome, memo=f"agreed by {who}", analyst=analyst, round=current.round_id,
+                        codebook=codebook)  # type: ignore[arg-type]
+    logger.info("round %s: %d agreements carried into the main review by %s", current.round_id, len(found),
+                analyst)
+    return len(found)
+
+
 def _consensus(workspace: Workspace, round_id: str) -> list:  # type: ignore[type-arg]
     from hoi_nlp.review.decisions import effective_decisions
 

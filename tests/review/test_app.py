@@ -292,3 +292,31 @@ def test_the_flagged_filter_finds_a_flagged_unit_and_a_code_filter_reads_that_co
     assert R001 in client.get(f"/browse?status=rejected&code={IT}").text
     assert R001 in client.get("/browse?status=added&code=area.beskaeftigelse").text
     assert R001 not in client.get("/browse?status=rejected&code=area.beskaeftigelse").text
+
+
+def test_a_complete_round_s_agreements_can_be_carried_into_the_main_review(study_ws, small_cb):
+    """Codes both analysts applied (or both left) count in the exports only through the main review:
+    one button carries them there as the consensus they are; the agreement figures do not change."""
+    from hoi_nlp.review.agreement import round_agreement
+
+    add_user(study_ws, "anna", PASSWORD)
+    add_user(study_ws, "bo", PASSWORD)
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001])
+    clients = {name: make_client(study_ws, small_cb) for name in ("anna", "bo")}
+    for name, client in clients.items():
+        csrf = login(client, name)
+        client.post(f"/segment/{R001}/decide", data={"action": "add", "code_id": "area.beskaeftigelse",
+                                                     "q": "round=R1", "csrf_token": csrf})
+        client.post("/rounds/R1/finish", data={"csrf_token": csrf, "confirm": "yes"})
+    before = round_agreement(study_ws, "R1")
+    assert (R001, "area.beskaeftigelse") not in current_state(study_ws).codes
+    anna = clients["anna"]
+    page = anna.get("/rounds/R1").text
+    assert 'id="apply-agreements"' in page
+    csrf = login(anna, "anna")
+    assert anna.post("/rounds/R1/apply-agreements", data={"csrf_token": csrf}).status_code == 303
+    state = current_state(study_ws)
+    assert state.codes[(R001, "area.beskaeftigelse")].status == "added"
+    assert state.codes[(R001, IT)].status == "rejected"  # the machine's suggestion neither applied
+    assert round_agreement(study_ws, "R1") == before
+    assert 'id="apply-agreements"' not in anna.get("/rounds/R1").text  # nothing left to carry

@@ -130,6 +130,13 @@ DA: dict[str, str] = {
     "Write a memo (m) — Ctrl+Enter saves": "Skriv et memo (m) — Ctrl+Enter gemmer",
     "Save memo": "Gem memo",
     "Memo on this code": "Memo om koden",
+    "Agreements": "Enighed",
+    ("Codes every analyst coded alike, applied or not, on units all of them reviewed: {n} not yet "
+     "carried into the main review (the exports count the main review)."):
+        ("Koder, som alle analytikere har kodet ens, anvendt eller ej, på enheder de alle har "
+         "gennemgået: {n} er endnu ikke ført over i hovedgennemgangen (eksporterne tæller "
+         "hovedgennemgangen)."),
+    "Carry the {n} agreements into the main review": "Før de {n} enige kodninger over i hovedgennemgangen",
     "made on": "truffet på",
     ", merged since": ", siden lagt sammen",
     "Flagged for discussion — unflag": "Markeret til drøftelse — fjern markering",

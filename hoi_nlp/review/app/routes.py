@@ -49,6 +49,8 @@ from hoi_nlp.review.decisions import (
 from hoi_nlp.review.masking import SHOWN_ATTRIBUTES, FullView, masked
 from hoi_nlp.review.rounds import (
     Round,
+    agreements,
+    apply_agreements,
     disagreements,
     finish_round,
     get_round,
@@ -670,6 +672,7 @@ def _round_page(request: Request, round_id: str, *, confirm_finish: bool = False
     config, session = _config(request), current_session(request)
     current = _known_round(config, round_id)
     items = disagreements(config.workspace, current) if current.complete else []
+    agreed = len(agreements(config.workspace, current)) if current.complete else 0
     missing = round_codings(config.workspace, current).not_reviewed() if current.complete else {}
     corpus = _corpus(config)
     privacy = _privacy(config, session)
@@ -691,6 +694,7 @@ def _round_page(request: Request, round_id: str, *, confirm_finish: bool = False
             "missing": {shown.ident(sid): who for sid, who in missing.items()},
             "texts": texts,
             "rows": rows,
+            "agreed": agreed,
             "progress": progress,
             "unreviewed": len(current.segment_ids) - progress,
             "confirm_finish": confirm_finish,
@@ -713,6 +717,20 @@ def round_finish(
         finish_round(config.workspace, round_id, session.user.username)
     except ReviewError as exc:
         raise HTTPException(422, exc.message) from None
+    return RedirectResponse(f"/rounds/{round_id}", status_code=303)
+
+
+@router.post("/rounds/{round_id}/apply-agreements")
+def round_apply_agreements(request: Request, round_id: str, session: Session = CSRF) -> Response:
+    """Carry every agreement of a complete round into the main review (as consensus decisions)."""
+    config = _config(request)
+    current = _known_round(config, round_id)
+    if not (current.member(session.user.username) or session.user.is_admin):
+        raise HTTPException(403, "only the round's analysts or an admin can resolve it")
+    try:
+        apply_agreements(config.workspace, current, analyst=session.user.username, codebook=config.codebook)
+    except HoiError as exc:
+        raise HTTPException(409, exc.message) from None
     return RedirectResponse(f"/rounds/{round_id}", status_code=303)
 
 
