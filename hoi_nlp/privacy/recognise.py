@@ -146,7 +146,14 @@ def _known_name(token: Token) -> bool:
     base = text[:-1] if text.endswith("s") and text[:-1] in names else text
     if base not in names:
         return False
-    return not is_sentence_initial(token) or not is_common_word(base)
+    return not is_sentence_initial(token) or not is_common_word(base) or _from_somewhere(token)
+
+
+def _from_somewhere(token: Token) -> bool:
+    """A name followed by "fra" ("Bo fra IT siger …"): a person, even where the name is an ordinary
+    word ("bo") at the start of a sentence."""
+    nxt = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+    return nxt is not None and nxt.lower_ == "fra"
 
 
 def name_spans(doc: Doc) -> list[Span]:

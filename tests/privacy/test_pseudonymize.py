@@ -53,6 +53,7 @@ def check_offsets(text: str, result) -> None:
     ("CPR-nummeret 010203-1234 stod i sagen.", "[CPR]", "010203-1234"),
     ("Vi holder til på Søndre Allé 4, 2. th. nu.", "[ADRESSE]", "Søndre Allé 4"),
     ("Spørg på Flakhaven 2, 5000 Odense C om det.", "[ADRESSE]", "5000"),  # a postcode names the place
+    ("Bo fra IT siger, at systemerne ikke taler sammen.", "[PERSON 1]", "Bo"),  # "bo" is a verb too
     ("Læs mere på www.kommune.dk/hoi i dag.", "[LINK]", "www.kommune.dk"),
 ])
 def test_each_kind_is_replaced(pseudo, text: str, placeholder: str, original: str) -> None:
