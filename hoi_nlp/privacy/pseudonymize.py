@@ -228,12 +228,6 @@ def known_matcher(key: PseudonymKey) -> KnownMatcher:
     return key.matcher
 
 
-def known_pattern(key: PseudonymKey) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    """The pattern over the key's originals as written, and the originals with their labels."""
-    matcher = known_matcher(key)
-    return matcher.exact, matcher.known
-
-
 def _label(found: str, known: dict[str, str], *, fold: bool = False) -> str | None:
     base = GENITIVE.sub("", found)
     stem = base[:-1] if base.endswith("s") else base

@@ -226,11 +226,11 @@ class KeyRedactor:
     def warm(self) -> None:
         """Load now what the first redaction would load (the key's matcher and the word lists it checks
         originals against), e.g. while an app starts, so the first page does not wait for it."""
-        from hoi_nlp.privacy.pseudonymize import known_pattern
+        from hoi_nlp.privacy.pseudonymize import known_matcher
 
         if not self.raw:
             with self._lock:
-                known_pattern(self.key)
+                known_matcher(self.key)
 
     # -- sources
 

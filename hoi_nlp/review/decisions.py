@@ -21,7 +21,7 @@ from sqlalchemy import insert, or_, select
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ReviewError
-from hoi_nlp.records import STANCE_FAMILY, STANCES, CodeReview, ReviewDecision, is_stance_code, utcnow
+from hoi_nlp.records import STANCES, CodeReview, ReviewDecision, is_stance_code, utcnow
 from hoi_nlp.review.codebook_edit import CodeLineage, code_id_map, code_lineage
 from hoi_nlp.review.tables import decisions_table, ensure_review_schema
 from hoi_nlp.store import (
@@ -193,8 +193,7 @@ def _validate(conn: Any, decision: ReviewDecision, codebook: Codebook | None) ->
     if decision.action == "stance" and (not decision.code_id or decision.outcome not in STANCES):
         raise ReviewError(f"a stance needs a code and one of {', '.join(STANCES)}, got {decision.outcome!r}",
                           where=f"segment {decision.segment_id}")
-    if decision.action == "stance" and codebook is not None and codebook.code(decision.code_id or "").family \
-            != STANCE_FAMILY:
+    if decision.action == "stance" and codebook is not None and not is_stance_code(decision.code_id or ""):
         raise ReviewError(f"a stance is for barrier codes; '{decision.code_id}' is not one",
                           where=f"segment {decision.segment_id}",
                           hint="set the stance of a code of the barrier family")
