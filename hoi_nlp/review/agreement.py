@@ -33,7 +33,7 @@ import numpy as np
 
 from hoi_nlp.errors import ExportError, ReviewError
 from hoi_nlp.review.decisions import MAIN_ROUND, current_state, machine_suggestions
-from hoi_nlp.review.rounds import Round, get_round, list_rounds, round_codings, round_progress
+from hoi_nlp.review.rounds import Round, RoundCodings, get_round, list_rounds, round_codings, round_progress
 from hoi_nlp.store import Workspace
 
 logger = logging.getLogger(__name__)
@@ -166,11 +166,12 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def round_agreement(workspace: Workspace, round_id: str) -> list[AgreementRow]:
+def round_agreement(workspace: Workspace, round_id: str, *,
+                    codings: RoundCodings | None = None) -> list[AgreementRow]:
     """Analyst-vs-analyst agreement in a blind round (kappa for two, alpha for any number), on the
-    units every analyst of the round reviewed."""
+    units every analyst of the round reviewed (``codings``: the round's, when already read)."""
     current = get_round(workspace, round_id)
-    codings = round_codings(workspace, current)
+    codings = codings or round_codings(workspace, current)
     compared = tuple(codings.compared())
     return agreement_rows(Comparison(
         label=f"round {round_id}", coders=current.analysts, applied=codings.applied, units=compared,

@@ -269,11 +269,12 @@ def unreviewed_count(workspace: Workspace, current: Round, analyst: str) -> int:
     return sum(1 for s in set(current.segment_ids) if not state.note(s).reviewed)
 
 
-def disagreements(workspace: Workspace, current: Round) -> list[Disagreement]:
+def disagreements(workspace: Workspace, current: Round, *,
+                  codings: RoundCodings | None = None) -> list[Disagreement]:
     """The (unit, code) pairs the analysts coded differently, on units every analyst reviewed, with
     any consensus recorded. A unit some analyst did not review is no disagreement (see
-    :meth:`RoundCodings.not_reviewed`)."""
-    codings = round_codings(workspace, current)
+    :meth:`RoundCodings.not_reviewed`). ``codings``: the round's, when already read."""
+    codings = codings or round_codings(workspace, current)
     compared = set(codings.compared())
     resolved = {(d.segment_id, d.code_id): d.outcome for d in _consensus(workspace, current.round_id)}
     out = []
@@ -284,10 +285,11 @@ def disagreements(workspace: Workspace, current: Round) -> list[Disagreement]:
     return out
 
 
-def agreements(workspace: Workspace, current: Round) -> list[tuple[str, str, str]]:
+def agreements(workspace: Workspace, current: Round, *,
+               codings: RoundCodings | None = None) -> list[tuple[str, str, str]]:
     """The (unit, code, outcome) pairs every analyst coded alike on units every analyst reviewed —
     "present" where all applied the code, "absent" where none did — with no consensus recorded yet."""
-    codings = round_codings(workspace, current)
+    codings = codings or round_codings(workspace, current)
     compared = set(codings.compared())
     resolved = {(d.segment_id, d.code_id) for d in _consensus(workspace, current.round_id)}
     out = []

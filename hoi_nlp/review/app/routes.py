@@ -671,9 +671,10 @@ def round_page(request: Request, round_id: str) -> Response:
 def _round_page(request: Request, round_id: str, *, confirm_finish: bool = False) -> Response:
     config, session = _config(request), current_session(request)
     current = _known_round(config, round_id)
-    items = disagreements(config.workspace, current) if current.complete else []
-    agreed = len(agreements(config.workspace, current)) if current.complete else 0
-    missing = round_codings(config.workspace, current).not_reviewed() if current.complete else {}
+    codings = round_codings(config.workspace, current) if current.complete else None
+    items = disagreements(config.workspace, current, codings=codings) if codings else []
+    agreed = len(agreements(config.workspace, current, codings=codings)) if codings else 0
+    missing = codings.not_reviewed() if codings else {}
     corpus = _corpus(config)
     privacy = _privacy(config, session)
     shown = _shown(config, session)
@@ -683,7 +684,7 @@ def _round_page(request: Request, round_id: str, *, confirm_finish: bool = False
         if sid in corpus.by_id
     }
     items = [dataclasses.replace(d, segment_id=shown.ident(d.segment_id)) for d in items]
-    rows = agreement_mod.round_agreement(config.workspace, round_id) if current.complete else []
+    rows = agreement_mod.round_agreement(config.workspace, round_id, codings=codings) if codings else []
     progress = _progress(config, session.user.username, current)
     return html(
         request,
