@@ -208,5 +208,6 @@ class Quote(_Record):
 
     @staticmethod
     def make_id(source_id: str, start: int, end: int, code_id: str) -> str:
-        """Stable quote id: ``Q-`` plus a hash of source, span and code."""
+        """The unkeyed quote id of earlier versions (``Q-`` plus a hash of source, span and code): quotes
+        are made with the study's keyed id (``KeyRedactor.quote_id``); this one is still found."""
         return "Q-" + short_hash(source_id, str(start), str(end), code_id, length=10)

@@ -129,7 +129,7 @@ def resolve_quote(study: CodedStudy, quote_id: str, *, workspace: Workspace | No
     """Find a quote by id in a loaded study: in the registry, else among all codings' spans."""
     record = load_registry(workspace).get(quote_id) if workspace is not None else None
     if record is None:
-        record = _search_codings(study, quote_id)
+        record = _search_codings(study, quote_id, redact=redact)
     if record is None:
         raise unknown_quote(quote_id, workspace)
     source = study.sources.get(str(record["source_id"]))
@@ -171,13 +171,19 @@ def resolved_from(study: CodedStudy, quote_id: str, record: dict[str, object], *
     )
 
 
-def _search_codings(study: CodedStudy, quote_id: str) -> dict[str, object] | None:
+def _search_codings(study: CodedStudy, quote_id: str, *, redact: Redactor | None) -> dict[str, object] | None:
+    """A quote id among every coding's spans: as quotes are made now (keyed by the study's secret), or an
+    id handed out before they were keyed (an unkeyed hash)."""
     from hoi_nlp.export.quotes import quote_span
+
+    def ids(source_id: str, start: int, end: int, code_id: str) -> set[str]:
+        made = {Quote.make_id(source_id, start, end, code_id)}
+        return made | {redact.quote_id(source_id, start, end, code_id)} if redact is not None else made
 
     for coding in study.all_codings:
         seg = study.segment_by_id[coding.segment_id]
         for start, end in {(seg.start, seg.end), (coding.start, coding.end), quote_span(study, coding)}:
-            if Quote.make_id(coding.source_id, start, end, coding.code_id) == quote_id:
+            if quote_id in ids(coding.source_id, start, end, coding.code_id):
                 return {
                     "code_id": coding.code_id,
                     "source_id": coding.source_id,

@@ -183,7 +183,7 @@ def make_quote(
     text = source.text[start:end]
     published = redact.span(source, start, end).strip()
     return Quote(
-        quote_id=Quote.make_id(source.source_id, start, end, coding.code_id),
+        quote_id=redact.quote_id(source.source_id, start, end, coding.code_id),
         code_id=coding.code_id,
         source_id=source.source_id,
         segment_id=coding.segment_id,

@@ -311,17 +311,27 @@ class KeyRedactor:
             return path
         return f"fil-{self._opaque(Path(path).as_posix(), length=8)}{Path(path).suffix.lower()}"
 
+    def quote_id(self, source_id: str, start: int, end: int, code_id: str) -> str:
+        """A quote's id ("Q-3fa2c1d09b"): keyed by the study's secret like the opaque ids, and the same
+        in raw and pseudonymised exports, so a citation stays traceable and a guess of a source id
+        (which may hold a name) cannot be checked against a published quote id."""
+        return "Q-" + self._opaque("quote", source_id, str(start), str(end), code_id, length=10)
+
     def _saved_secret(self) -> str:
         """The secret of the key as saved now (another process may have made it since this key was read)."""
         return ""
 
-    def _opaque(self, value: str, *, length: int) -> str:
+    def _save_secret(self) -> None:
+        """Persist a secret just made (the ids it makes must stay the same the next time)."""
+        self.save()
+
+    def _opaque(self, *parts: str, length: int) -> str:
         with self._lock:
             if not self.key.secret:
                 self.key.secret = self._saved_secret()
-            shown = self.key.opaque(value, length=length)
+            shown = self.key.opaque(*parts, length=length)
             if self.key.secret_unsaved:
-                self.save()  # the id must stay the same the next time the key is loaded
+                self._save_secret()
             return shown
 
     def speaker(self, label: str | None) -> str:
@@ -366,6 +376,16 @@ class StudyRedactor(KeyRedactor):
 
     def _saved_secret(self) -> str:
         return load_key(key_path(self.workspace)).secret
+
+    def _save_secret(self) -> None:
+        if not self.raw:
+            self.save()
+            return
+        # A raw redactor never writes the names of its key: add the secret to the key as saved now.
+        saved = load_key(key_path(self.workspace), study=self.workspace.study)
+        saved.secret = self.key.secret
+        save_key(saved, key_path(self.workspace))
+        self.key.secret_unsaved = False
 
     def _seed(self, sources: Iterable[Source]) -> None:
         """Put names known from the metadata into the key, so they are replaced wherever they occur."""

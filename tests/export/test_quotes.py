@@ -36,7 +36,7 @@ def test_quotes_are_exact_source_slices_and_pseudonymised(study, redact, embed):
     for quote in quotes:
         assert quote.text == study.sources[quote.source_id].text[quote.start : quote.end]
         assert CITATION.match(quote.citation), quote.citation
-        assert quote.quote_id == Quote.make_id(quote.source_id, quote.start, quote.end, quote.code_id)
+        assert quote.quote_id == redact.quote_id(quote.source_id, quote.start, quote.end, quote.code_id)
     r2 = next(q for q in quotes if q.source_id == "R2:q1")
     assert "Mette" not in r2.citation and "[PERSON 1]" in r2.citation
 
@@ -95,6 +95,19 @@ def test_quote_id_resolves_through_the_registry(coded_workspace, small_codebook,
     )
     assert found.original == quote.text
     assert registry_has_no_text(coded_workspace, quote.text)
+
+
+def test_a_quote_id_handed_out_before_ids_were_keyed_still_resolves(
+        coded_workspace, small_codebook, redact) -> None:
+    from hoi_nlp.export.dataset import load_coded_study
+
+    study = load_coded_study(coded_workspace, small_codebook)
+    coding = study.codings_for("area.beskaeftigelse")[0]
+    segment = study.segment_by_id[coding.segment_id]
+    for quote_id in (Quote.make_id(coding.source_id, segment.start, segment.end, coding.code_id),
+                     redact.quote_id(coding.source_id, segment.start, segment.end, coding.code_id)):
+        found = resolve_quote(study, quote_id, workspace=coded_workspace, redact=redact)
+        assert (found.source_id, found.start, found.end) == (coding.source_id, segment.start, segment.end)
 
 
 def registry_has_no_text(workspace, text):

@@ -52,3 +52,17 @@ def test_an_old_key_gets_its_secret_on_first_use_and_keeps_it(tmp_path) -> None:
     saved = json.loads(key_path(workspace).read_text("utf-8"))
     assert len(saved["secret"]) == 64
     assert StudyRedactor(workspace, Settings()).ident("Lejre-02") == shown
+
+
+def test_quote_ids_are_keyed_and_the_same_raw_or_pseudonymised(tmp_path) -> None:
+    from hoi_nlp.records import Quote
+
+    workspace = Workspace.open(tmp_path / "ws", study="t")
+    save_key(PseudonymKey(study="t"), key_path(workspace))  # no secret yet; a raw export comes first
+    where = ("interview_Lejre_Henrik:t3", 0, 40, "barrier.x")
+    raw = StudyRedactor(workspace, Settings(), raw=True).quote_id(*where)
+    assert raw.startswith("Q-") and raw != Quote.make_id(*where)
+    assert len(load_key(key_path(workspace)).secret) == 64  # kept, so the id stays the same
+    shown = StudyRedactor(workspace, Settings()).quote_id(*where)
+    assert shown == raw
+
