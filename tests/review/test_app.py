@@ -320,3 +320,25 @@ def test_a_complete_round_s_agreements_can_be_carried_into_the_main_review(study
     assert state.codes[(R001, IT)].status == "rejected"  # the machine's suggestion neither applied
     assert round_agreement(study_ws, "R1") == before
     assert 'id="apply-agreements"' not in anna.get("/rounds/R1").text  # nothing left to carry
+
+
+def test_an_analyst_undoes_only_their_own_main_review_decisions(study_ws, small_cb):
+    import re
+
+    add_user(study_ws, "anna", PASSWORD)
+    add_user(study_ws, "bo", PASSWORD)
+    add_user(study_ws, "lead", PASSWORD, role="admin")
+    annas = record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    bo = make_client(study_ws, small_cb)
+    csrf = login(bo, "bo")
+    page = bo.get(f"/segment/{R001}").text
+    assert re.findall(r'name="decision_id" value="(D-[0-9a-f]+)"', page) == []  # no undo link on anna's
+    refused = bo.post(f"/segment/{R001}/undo", data={"decision_id": annas.decision_id, "csrf_token": csrf},
+                      follow_redirects=True)
+    assert "only undo your own decisions" in refused.text
+    assert [d.action for d in load_decisions(study_ws)] == ["accept"]  # anna's decision stands
+    lead = make_client(study_ws, small_cb)
+    csrf = login(lead, "lead")  # an admin may undo anyone's (it stays in the history)
+    assert annas.decision_id in lead.get(f"/segment/{R001}").text
+    lead.post(f"/segment/{R001}/undo", data={"decision_id": annas.decision_id, "csrf_token": csrf})
+    assert [d.action for d in load_decisions(study_ws)] == ["accept", "undo"]

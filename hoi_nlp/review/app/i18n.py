@@ -285,6 +285,10 @@ DA: dict[str, str] = {
     "unknown decision": "ukendt beslutning",
     "in a blind round you can only undo your own decisions":
         "i en blind runde kan du kun fortryde dine egne beslutninger",
+    "you can only undo your own decisions; decide again to change another analyst's "
+    "(both stay in the history)":
+        "du kan kun fortryde dine egne beslutninger; beslut igen for at ændre en andens "
+        "(begge bliver i historikken)",
     "'consensus' has its own button": "'consensus' har sin egen knap",
     "Nothing left after this unit: back to the list (j / n)":
         "Intet tilbage efter denne kodeenhed: tilbage til listen (j / n)",

@@ -15,7 +15,14 @@ from sqlalchemy import select
 from hoi_nlp.errors import HoiError, ReviewError
 from hoi_nlp.records import ReviewDecision
 from hoi_nlp.review import agreement as agreement_mod
-from hoi_nlp.review.accounts import LoginBlocked, Session, authenticate, create_session, end_session
+from hoi_nlp.review.accounts import (
+    LoginBlocked,
+    Session,
+    User,
+    authenticate,
+    create_session,
+    end_session,
+)
 from hoi_nlp.review.app.explain import segment_extras
 from hoi_nlp.review.app.paging import filter_counts, page_of
 from hoi_nlp.review.app.state import (
@@ -353,7 +360,7 @@ def segment_context(
     history = _history(config, session, segment_id, current)
     effective = {d.decision_id for d in effective_decisions(history)}
     locked = bool(current and current.locked_for(session.user.username))
-    undoable = set() if locked else _undoable(history, effective, current, session.user.username)
+    undoable = set() if locked else _undoable(history, effective, current, session.user)
     public = shown.source(source)
     if shown.private:  # memos may name someone an analyst with rights saw
         note = dataclasses.replace(note, memos=_memos_shown(shown, note.memos))
@@ -397,9 +404,10 @@ def segment_context(
     }
 
 
-def _undoable(history: list[ReviewDecision], effective: set[str], current: Round | None, me: str) -> set[str]:
-    """The decisions the undo route accepts from this page: in effect, of the page's own round (the
-    main review, or in a blind round my own), and no consensus (a round's resolution is final)."""
+def _undoable(history: list[ReviewDecision], effective: set[str], current: Round | None,
+              me: User) -> set[str]:
+    """The decisions the undo route accepts from this page: in effect, of the page's own round, mine
+    (an admin may undo anyone's in the main review), and no consensus (a round's resolution is final)."""
     round_id = current.round_id if current is not None else MAIN_ROUND
     return {
         d.decision_id
@@ -407,8 +415,14 @@ def _undoable(history: list[ReviewDecision], effective: set[str], current: Round
         if d.decision_id in effective
         and d.action not in ("undo", "consensus")
         and d.round == round_id
-        and (current is None or d.analyst == me)
+        and _may_undo(d, current, me)
     }
+
+
+def _may_undo(decision: ReviewDecision, current: Round | None, me: User) -> bool:
+    """My own decisions; in the main review an admin's too (to change another analyst's decision, an
+    analyst decides again: both stay in the history)."""
+    return decision.analyst == me.username or (current is None and me.is_admin)
 
 
 def _list_url(filters: Filters) -> str:
@@ -517,10 +531,11 @@ def undo(
     target = next((d for d in history if d.decision_id == decision_id), None)
     if target is None:
         return _after_decision(request, shown_id, filters, "unknown decision")
-    if current is not None and target.analyst != session.user.username:
-        return _after_decision(
-            request, shown_id, filters, "in a blind round you can only undo your own decisions"
-        )
+    if not _may_undo(target, current, session.user):
+        refusal = ("in a blind round you can only undo your own decisions" if current is not None else
+                   "you can only undo your own decisions; decide again to change another analyst's "
+                   "(both stay in the history)")
+        return _after_decision(request, shown_id, filters, refusal)
     try:
         record_decision(
             config.workspace,
