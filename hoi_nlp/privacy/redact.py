@@ -115,6 +115,19 @@ class Redaction:
             return span.out_start
         return span.out_end if end else span.out_start
 
+    def source_position(self, offset: int, *, end: bool = False) -> int:
+        """The source offset of a redacted ``offset`` (the inverse of :meth:`position`); inside a
+        placeholder, the start (or ``end``) of the span it replaces."""
+        index = bisect.bisect_right([s.out_start for s in self.spans], offset) - 1
+        if index < 0:
+            return offset
+        span = self.spans[index]
+        if offset >= span.out_end:
+            return offset - span.out_end + span.end
+        if offset == span.out_start:
+            return span.start
+        return span.end if end else span.start
+
     def slice(self, start: int, end: int) -> str:
         """The redacted text of the source span ``start:end``."""
         return self.text[self.position(start):self.position(end, end=True)]

@@ -61,6 +61,14 @@ class FullView:
         """A segment with its id, source id, parent id and speaker as shown (offsets unchanged)."""
         return seg
 
+    def offset(self, source: Source, offset: int, *, end: bool = False) -> int:
+        """A source offset as the page carries it (for selections and spans)."""
+        return offset
+
+    def source_offset(self, source: Source, offset: int, *, end: bool = False) -> int:
+        """The source offset of an offset the page sent back (:meth:`offset`'s inverse)."""
+        return offset
+
     def real_id(self, shown_id: str, ids: Collection[str]) -> str | None:
         """The segment id behind a shown one (None: no such segment for this reader)."""
         return shown_id if shown_id in ids else None
@@ -152,6 +160,16 @@ class PrivacyView(FullView):
             self.redactor.warm()
         except Exception as exc:  # noqa: BLE001 - the first page that needs it reports the problem
             logger.warning("preparing the pseudonymised view failed: %s", exc)
+
+    def offset(self, source: Source, offset: int, *, end: bool = False) -> int:
+        """An offset into the source's redaction: the page never carries the original's offsets, which
+        would tell how long a hidden name is (a placeholder spans its whole replaced span)."""
+        return self.redactor.redaction(source).position(offset, end=end)
+
+    def source_offset(self, source: Source, offset: int, *, end: bool = False) -> int:
+        """The source offset of an offset into the redaction (a selection's edge inside a placeholder
+        takes the whole hidden span)."""
+        return self.redactor.redaction(source).source_position(offset, end=end)
 
     def hidden(self, source: Source) -> list[Hidden]:
         """Spans of ``source.text`` to hide."""

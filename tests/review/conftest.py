@@ -113,3 +113,17 @@ def login(client, username: str, password: str = PASSWORD) -> str:
     page = client.get("/queue")
     assert page.status_code == 200
     return csrf_of(page.text)
+
+
+def page_offsets(html: str, start_at: str, end_at: str) -> tuple[int, int]:
+    """The offsets a selection from ``start_at`` up to ``end_at`` carries on a segment page, read from
+    its text pieces as the page's script reads them (``data-s`` + characters into the piece)."""
+    import html as html_lib
+    import re
+
+    pieces = [(int(s), html_lib.unescape(text)) for s, text in
+              re.findall(r'<span class="t[^"]*" data-s="(\d+)" data-e="\d+">([^<]*)</span>', html)]
+    shown = "".join(text for _, text in pieces)
+    first = pieces[0][0]
+    assert shown.count(start_at) == 1, shown
+    return first + shown.index(start_at), first + shown.index(end_at, shown.index(start_at))

@@ -342,3 +342,26 @@ def test_an_analyst_undoes_only_their_own_main_review_decisions(study_ws, small_
     assert annas.decision_id in lead.get(f"/segment/{R001}").text
     lead.post(f"/segment/{R001}/undo", data={"decision_id": annas.decision_id, "csrf_token": csrf})
     assert [d.action for d in load_decisions(study_ws)] == ["accept", "undo"]
+
+
+def test_the_page_carries_no_offsets_that_tell_a_hidden_names_length(study_ws, small_cb):
+    import html as html_lib
+    import re
+
+    from tests.review.conftest import page_offsets
+
+    source_text = "Her i Lemvig mangler vi tid. Kontakt Mette Hansen på 12 34 56 78."
+    add_user(study_ws, "anna", PASSWORD)
+    anna = make_client(study_ws, small_cb)
+    csrf = login(anna, "anna")
+    page = anna.get(f"/segment/{LEMVIG}?status=all").text
+    pieces = re.findall(r'<span class="t[^"]*" data-s="(\d+)" data-e="(\d+)">([^<]*)</span>', page)
+    assert any(text.startswith("[PERSON") for *_, text in pieces)
+    for s, e, text in pieces:  # a placeholder spans its own length, not the name's
+        assert int(e) - int(s) == len(html_lib.unescape(text)), (s, e, text)
+    start, end = page_offsets(page, "Kontakt", " på")
+    anna.post(f"/segment/{LEMVIG}/decide",
+              data={"action": "span", "start": str(start), "end": str(end), "csrf_token": csrf})
+    wanted = (source_text.index("Kontakt"), source_text.index(" på"))
+    assert current_state(study_ws).note(LEMVIG).span == wanted
+    assert "Mette" not in anna.get(f"/segment/{LEMVIG}?status=all").text

@@ -20,7 +20,7 @@ from hoi_nlp.review.accounts import add_user, authenticate
 from hoi_nlp.review.codebook_edit import code_id_map, codebook_history, current_codebook, resolve_renames
 from hoi_nlp.review.decisions import code_reviews, current_state, load_decisions, machine_suggestions
 from hoi_nlp.store import assignments_table, load_assignments
-from tests.review.conftest import PASSWORD, login
+from tests.review.conftest import PASSWORD, login, page_offsets
 
 IT = "barrier.it_integration"
 OEK = "barrier.tvaergaaende_oekonomistyring"
@@ -149,6 +149,8 @@ def test_codebook_work_in_the_app_is_versioned_audited_and_followed_by_the_codin
     source_text = "Her i Lemvig mangler vi tid. Kontakt Mette Hansen på 12 34 56 78."
     start = source_text.index("mangler")
     end = source_text.index(" på 12")
+    shown_start, shown_end = page_offsets(anna.get(f"/segment/{LEMVIG}?status=all").text, "mangler", " på")
+    assert (shown_start, shown_end) != (start, end)  # the page carries offsets into the redaction
     created = _post(
         anna,
         "/codebook/new",
@@ -157,8 +159,8 @@ def test_codebook_work_in_the_app_is_versioned_audited_and_followed_by_the_codin
             "family": "barrier",
             "label": "Mangel på tid",
             "description": "Tid som knap ressource.",
-            "start": str(start),
-            "end": str(end),
+            "start": str(shown_start),
+            "end": str(shown_end),
             "q": "status=all",
         },
     )

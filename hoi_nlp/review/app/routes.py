@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from hoi_nlp.errors import HoiError, ReviewError
-from hoi_nlp.records import ReviewDecision
+from hoi_nlp.records import ReviewDecision, Source
 from hoi_nlp.review import agreement as agreement_mod
 from hoi_nlp.review.accounts import (
     LoginBlocked,
@@ -308,6 +308,23 @@ def _evidence(config: AppConfig, segment_id: str, offset: int) -> dict[str, list
     return out
 
 
+def _shown_span(shown: FullView, source: Source, span: tuple[int, int]) -> tuple[int, int]:
+    return shown.offset(source, span[0]), shown.offset(source, span[1], end=True)
+
+
+def _source_offsets(config: AppConfig, session: Session, segment_id: str, start: str, end: str,
+                    ) -> tuple[int | None, int | None]:
+    """A span the page sent, as source offsets (the page carries offsets into the redaction for a
+    reviewer without rights)."""
+    first, last = _int_or_none(start), _int_or_none(end)
+    seg = _corpus(config).by_id.get(segment_id)
+    shown = _shown(config, session)
+    if not shown.private or seg is None or first is None or last is None:
+        return first, last
+    source = _corpus(config).sources[seg.source_id]
+    return shown.source_offset(source, first), shown.source_offset(source, last, end=True)
+
+
 def _history(
     config: AppConfig, session: Session, segment_id: str, current: Round | None
 ) -> list[ReviewDecision]:
@@ -375,6 +392,11 @@ def segment_context(
         "note": note,
         "evidence": evidence,
         "quote": quote,
+        # Offsets as the page carries them (into the redaction for a reviewer without rights).
+        "quote_shown": _shown_span(shown, source, quote),
+        "unit_shown": _shown_span(shown, source, (seg.start, seg.end)),
+        "spans_shown": {d.decision_id: _shown_span(shown, source, (d.start, d.end)) for d in history
+                        if d.action == "span" and d.start is not None and d.end is not None},
         "quote_text": masked(source.text, quote[0], quote[1], hidden)
         if hidden
         else source.text[quote[0] : quote[1]],
@@ -489,6 +511,7 @@ def decide(
         return _after_decision(request, shown_id, filters, "this round is finished; decisions are locked")
     if action in ("consensus", "undo"):
         return _after_decision(request, shown_id, filters, f"'{action}' has its own button")
+    first, last = _source_offsets(config, session, segment_id, start, end)
     try:
         record_decision(
             config.workspace,
@@ -496,8 +519,8 @@ def decide(
             action=action,
             analyst=session.user.username,
             code_id=code_id.strip() or None,
-            start=_int_or_none(start),
-            end=_int_or_none(end),
+            start=first,
+            end=last,
             memo=memo.strip() or None,
             round=current.round_id if current else MAIN_ROUND,
             codebook=config.codebook,

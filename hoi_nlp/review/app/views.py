@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -243,8 +243,11 @@ def pieces(
     quote: tuple[int, int] | None,
     evidence: Sequence[tuple[int, int]],
     hidden: Sequence[Hidden],
+    place: Callable[[int, bool], int] = lambda offset, end: offset,
 ) -> list[Piece]:
-    """Cut ``text[start:end]`` at quote, evidence and hidden-span edges."""
+    """Cut ``text[start:end]`` at quote, evidence and hidden-span edges; each piece carries its offsets
+    as ``place`` gives them to the page (``place(offset, is_end)``: for a reviewer without rights,
+    offsets into the source's redaction)."""
     cuts = {start, end}
     for s, e in [*(quote and [quote] or []), *evidence]:
         cuts |= {min(max(s, start), end), min(max(e, start), end)}
@@ -263,11 +266,10 @@ def pieces(
         if covering is not None:
             if id(covering) not in done_hidden:
                 done_hidden.add(id(covering))
-                out.append(
-                    Piece(covering.placeholder, covering.start, covering.end, in_quote, is_evidence, True)
-                )
+                out.append(Piece(covering.placeholder, place(covering.start, False),
+                                 place(covering.end, True), in_quote, is_evidence, True))
             continue
-        out.append(Piece(text[a:b], a, b, in_quote, is_evidence))
+        out.append(Piece(text[a:b], place(a, False), place(b, True), in_quote, is_evidence))
     return out
 
 
@@ -295,6 +297,10 @@ def context_blocks(
     """The unit inside its context: the whole answer, or the neighbouring turns of an interview
     (speaker labels as the reader is ``shown`` them)."""
     source = corpus.sources[seg.source_id]
+
+    def place(offset: int, end: bool) -> int:
+        return shown.offset(source, offset, end=end)
+
     parent = corpus.by_id.get(seg.parent_id or "") or seg
     if seg.kind not in ("turn", "passage") and parent.kind != "turn":
         return [
@@ -306,6 +312,7 @@ def context_blocks(
                     quote=quote,
                     evidence=evidence,
                     hidden=hidden,
+                    place=place,
                 ),
                 current=True,
             )
@@ -324,6 +331,7 @@ def context_blocks(
                     quote=quote if current else None,
                     evidence=evidence if current else (),
                     hidden=hidden,
+                    place=place,
                 ),
                 speaker=shown.speaker(turn.speaker),
                 role=turn.speaker_role or "",

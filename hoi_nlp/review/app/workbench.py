@@ -40,6 +40,7 @@ from hoi_nlp.review.app.routes import (
     _real_id,
     _round_for,
     _safe_next,
+    _source_offsets,
 )
 from hoi_nlp.review.app.state import AppConfig, check_csrf, current_session, html
 from hoi_nlp.review.decisions import MAIN_ROUND, check_span, record_decision
@@ -95,9 +96,11 @@ def codebook_history_page(request: Request) -> Response:
     )
 
 
-def _quote_example(config: AppConfig, segment_id: str, start: str, end: str) -> tuple[str, tuple[int, int]]:
+def _quote_example(config: AppConfig, session: Session, segment_id: str, start: str, end: str,
+                   ) -> tuple[str, tuple[int, int]]:
     """The pseudonymised text of the quote a code is created from, and its span (always redacted:
-    the codebook travels into exports and to every reviewer)."""
+    the codebook travels into exports and to every reviewer); the page's offsets are the reader's
+    (into the redaction for a reviewer without rights)."""
     corpus = _corpus(config)
     seg = corpus.by_id.get(segment_id)
     if seg is None or not seg.codable:
@@ -106,9 +109,11 @@ def _quote_example(config: AppConfig, segment_id: str, start: str, end: str) -> 
     span = (seg.start, seg.end)
     if start.strip() and end.strip():
         try:
-            wanted = (int(start), int(end))
+            int(start), int(end)
         except ValueError:
             raise HTTPException(422, "bad span") from None
+        first, last = _source_offsets(config, session, segment_id, start, end)
+        wanted = (int(first or 0), int(last or 0))
         parent = corpus.by_id.get(seg.parent_id or "") or seg
         context = (min(parent.start, seg.start), max(parent.end, seg.end))
         try:
@@ -149,7 +154,7 @@ def create_code(
         raise HTTPException(
             422, translator(_language(request))("This round is finished for you; decisions are locked.")
         )
-    example, span = _quote_example(config, segment_id, start, end) if segment_id else ("", None)
+    example, span = _quote_example(config, session, segment_id, start, end) if segment_id else ("", None)
     with config.lock:
         try:
             codebook, change = codebook_edit.create_code(
