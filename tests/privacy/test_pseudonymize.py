@@ -70,6 +70,23 @@ def test_generic_mentions_and_national_bodies_stay(pseudo) -> None:
     assert result.replaced == ()
 
 
+@pytest.mark.parametrize("text", [
+    "Vi bruger Excel til det hele, og data ligger i SharePoint.",
+    "Outlook og Word fylder meget, men Fasit og Momentum er vores fagsystemer.",
+    "Vi bruger Power BI og Sensum One, og KOMBIT står for udbuddet.",
+    "Borgerne får brev i e-Boks og logger på med MitID.",
+])
+def test_common_software_and_national_systems_stay(pseudo, text) -> None:
+    # Directors name their IT systems when they speak of IT barriers: «Vi bruger [PERSON 1] til det hele»
+    # (Excel) was unreadable and identified nobody.
+    assert pseudo.pseudonymize(text).text_pseudonymized == text
+
+
+def test_a_person_sharing_a_product_name_is_still_replaced(pseudo) -> None:
+    result = pseudo.pseudonymize("Kontakt Anne Word på 12345678.").text_pseudonymized
+    assert "Anne" not in result and "Word" not in result
+
+
 def test_keep_organisations_from_settings_are_configurable(privacy_nlp) -> None:
     from hoi_nlp.privacy.recognise import build_ner_pipeline
 
