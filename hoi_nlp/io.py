@@ -76,8 +76,9 @@ def write_jsonl_atomic(target: str | Path, items: Iterable[dict[str, Any]], *,
 # file, or a table copied out of a report, is opened in Excel or LibreOffice ("=HYPERLINK(…)",
 # "+cmd|' /C calc'!A0", "@SUM(…)"). Such a text gets a leading "'" (shown as text, never run);
 # plain numbers ("-3", "+45", "-0,25") stay numbers and a lone "-" (no value) stays as it is. XLSX
-# cells are written as typed strings instead.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# cells are written as typed strings instead. The full-width forms ("＝", "＋", "－", "＠") count too:
+# Excel with an East Asian input or locale takes "＝SUM(…)" for "=SUM(…)".
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?")
 
 
