@@ -110,6 +110,34 @@ def _sheet_name(name: str) -> str:
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
+EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell (it drops the rest without a word)
+
+
+def excel_sized(sheets: dict[str, pd.DataFrame], texts: Texts) -> dict[str, pd.DataFrame]:
+    """The sheets with every text longer than Excel's cell limit cut visibly (a note saying how long it
+    was and where the whole text is), each cut column logged; the frames given are not changed."""
+    out = {}
+    for name, frame in sheets.items():
+        for j, column in enumerate(frame.columns):
+            if getattr(frame[column].dtype, "kind", "") != "O":
+                continue
+            long = frame[column].map(lambda v: isinstance(v, str) and len(v) > EXCEL_CELL_LIMIT)
+            if not long.any():
+                continue
+            if frame is sheets[name]:
+                frame = frame.copy()
+            rows = [i for i, flag in enumerate(long.tolist()) if flag]
+            for i in rows:
+                text = frame.iat[i, j]
+                note = texts("sheet.cut", n=f"{len(text):,}".replace(",", "." if not texts.english else ","))
+                frame.iat[i, j] = text[: EXCEL_CELL_LIMIT - len(note)] + note
+            logger.warning("sheet '%s', column '%s': %d text(s) longer than Excel's cell limit of 32,767 "
+                           "characters (first at row %d) cut in the XLSX, marked as cut; the Parquet and CSV "
+                           "files hold the whole text", name, column, len(rows), rows[0] + 2)
+        out[name] = frame
+    return out
+
+
 def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     """Write ``sheets`` to an XLSX workbook with frozen headers and fitted column widths.
 
@@ -225,7 +253,7 @@ def context_figures(ctx: ExportContext) -> list[Path]:
 @exporters.register("xlsx")
 def export_xlsx(ctx: ExportContext) -> list[Path]:
     """The coded dataset as one workbook (``coded_dataset.xlsx``) plus the figures."""
-    sheets = context_sheets(ctx)
+    sheets = excel_sized(context_sheets(ctx), context_stats(ctx).texts)
     cells = sum(frame.size for frame in sheets.values())  # a large workbook is written by a helper process
     path = ctx.helper.write(ctx.target(f"{DATASET}.xlsx"), write_xlsx, sheets, size=cells)
     return [path, *context_figures(ctx)]

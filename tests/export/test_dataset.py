@@ -113,3 +113,32 @@ def test_units_flagged_for_discussion_are_marked_in_the_segments_sheet(study, re
     segments = {r["source_id"]: r for r in _rows(openpyxl.load_workbook(tmp_path / "coded_dataset.xlsx"),
                                                  "Segmenter")}
     assert segments["R1:q0"]["flagged"] is True and segments["R2:q1"]["flagged"] is False
+
+
+def test_a_text_longer_than_an_excel_cell_is_cut_visibly_in_the_xlsx_and_whole_elsewhere(
+        small_codebook, redact, tmp_path, monkeypatch, caplog):
+    """Excel keeps 32,767 characters of a cell and drops the rest without a word (xlsxwriter cut it
+    silently too): the XLSX cell says it was cut and where the whole text is; CSV and Parquet hold it."""
+    import pandas as pd
+
+    from hoi_nlp.export.study import CodedStudy
+    from tests.export import conftest
+
+    long = ("Økonomien ligger i søjlerne og vi mangler fælles budgetter " * 700).strip()  # one sentence, 41k
+    respondents = [(r, k, a, [long] if r == "R4" else t) for r, k, a, t in conftest.RESPONDENTS]
+    monkeypatch.setattr(conftest, "RESPONDENTS", respondents)
+    sources, segments, assignments = conftest.build_records()
+    study = CodedStudy(codebook=small_codebook, sources={s.source_id: s for s in sources},
+                       segments=[s for s in segments if s.codable], assignments=assignments, sentences={},
+                       name="fixture")
+    with caplog.at_level("WARNING"):
+        export_formats(study, tmp_path, redact=redact, formats=["xlsx", "csv", "parquet"], figures=False)
+    book = openpyxl.load_workbook(tmp_path / "coded_dataset.xlsx")
+    cell = {r["source_id"]: r for r in _rows(book, "Segmenter")}["R4:q0"]["text"]
+    assert len(cell) == 32_767 and long.startswith(cell[: 32_000])
+    assert cell.endswith("[afkortet: 41.299 tegn, Excel rummer højst 32.767 i en celle; hele teksten står i "
+                         "Parquet- og CSV-filerne]")
+    assert "sheet 'Segmenter', column 'text': 1 text(s) longer than Excel's cell limit" in caplog.text
+    parquet = pd.read_parquet(tmp_path / "coded_dataset_segments.parquet")
+    assert parquet.set_index("source_id").loc["R4:q0", "text"] == long
+    assert long in (tmp_path / "coded_dataset_segments.csv").read_text("utf-8-sig")
