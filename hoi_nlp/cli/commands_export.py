@@ -239,6 +239,8 @@ def codebook_import_qdc(
         f"({result.kept} with hoi's ids kept, {new} new"
         + (": add patterns or examples before coding with them)" if new else ")")
     )
+    for note in result.notes:
+        echo(f"Note: {note}", err=True)
 
 
 @app.command("import-qdpx")

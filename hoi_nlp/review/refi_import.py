@@ -1335,11 +1335,25 @@ def qdc_to_codebook_dict(path: Path, *, codebook_id: str | None = None,
     _, known_names = code_names(known) if known else ({}, {})
     families: dict[str, dict] = {}
     loose = []
+    notes: list[str] = []
     for top in _children(codes_el, "Code"):
         inner = [c for c in _codable_codes(top) if c is not top]
         if not inner:
-            loose.append(top)
+            if _is_codable(top):
+                loose.append(top)
+            else:
+                notes.append(f"category '{top.get('name') or '?'}' holds no codes: not imported")
             continue
+        if _is_codable(top):  # a code with sub-codes (QualCoder, NVivo): a family, and a code of it
+            inner.insert(0, top)
+            notes.append(f"code '{top.get('name') or '?'}' has sub-codes: it is a family and a code of that "
+                         "family (hoi codebooks have two levels)")
+        deeper = [c for c in inner if c is not top and c.getparent() is not top]
+        if deeper:
+            shown = ", ".join(f"'{_path(c, top)}'" for c in deeper[:5]) + (", …" if len(deeper) > 5 else "")
+            notes.append(f"{len(deeper)} code(s) nested deeper than one level under "
+                         f"'{top.get('name') or '?'}' are codes of that family (hoi codebooks have two "
+                         f"levels): {shown}")
         family_id = reader.known_id(top, "family")
         if family_id is None or family_id in families:
             family_id = _unique(slug(top.get("name") or "familie"), reader.family_ids | set(families))
@@ -1360,7 +1374,17 @@ def qdc_to_codebook_dict(path: Path, *, codebook_id: str | None = None,
         "description": f"Importeret fra {Path(path).name}",
         "families": [f for f in families.values() if f["codes"]],
         "_kept": reader.kept,
+        "_notes": notes,
     }
+
+
+def _path(element: etree._Element, top: etree._Element) -> str:
+    """A nested code's names from below ``top`` down to it: ``Lovgivning / Serviceloven``."""
+    names = []
+    while element is not None and element is not top:
+        names.append(element.get("name") or "?")
+        element = element.getparent()
+    return " / ".join(reversed(names))
 
 
 def _add_code(reader: _CodebookReader, families: dict[str, dict], family_id: str | None,
@@ -1404,10 +1428,11 @@ def _add_code(reader: _CodebookReader, families: dict[str, dict], family_id: str
 
 @dataclass(frozen=True)
 class QdcImport:
-    """A converted codebook and how many of its code ids came from hoi."""
+    """A converted codebook, how many of its code ids came from hoi, and what was changed to fit."""
 
     codebook: Codebook
     kept: int
+    notes: tuple[str, ...] = ()
 
 
 def import_qdc(path: Path, output: Path, *, codebook_id: str | None = None,
@@ -1422,8 +1447,8 @@ def convert_qdc(path: Path, output: Path, *, codebook_id: str | None = None,
     from hoi_nlp.codebook import load_codebook
 
     data = qdc_to_codebook_dict(Path(path), codebook_id=codebook_id, known=known)
-    kept = data.pop("_kept")
+    kept, notes = data.pop("_kept"), data.pop("_notes")
     header = (f"# Kodebog importeret fra {Path(path).name}. Id'er fra hoi_nlp er bevaret ({kept}); "
               "nye koder har id'er afledt af navnene og ingen mønstre.\n")
     write_text_atomic(output, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110))
-    return QdcImport(load_codebook(output), kept)
+    return QdcImport(load_codebook(output), kept, tuple(notes))
