@@ -14,8 +14,9 @@ Decisions mean what the analyst did in the other tool (see :func:`plan_import`):
 machine user created and nobody changed record nothing; codings of a human user become that user's
 ``accept`` (where they match a machine coding) or ``add``, plus a ``span`` where the bounds differ;
 codings the project had when it was exported and the file lacks become ``reject``. Memos (a
-selection's Description, notes on a span of a source) become ``memo`` decisions of the importing
-analyst (see :class:`_Memos`); notes with no place in the study are named in a warning. A file none
+selection's Description, notes on a span of a source, a note on a whole source of one coding unit)
+become ``memo`` decisions of the importing analyst (see :class:`_Memos`); notes with no place in the
+study (journals, notes on a source of several units) are named in a warning. A file none
 of whose sources is the study's is refused. Everything is checked first and then written in one
 transaction: all or nothing.
 
@@ -1055,17 +1056,37 @@ class _Memos:
             text = self._note(ref, exported)
             if note is None or text is None:
                 continue
+            if note.span is None:  # a note on the whole source (NVivo's, MAXQDA's document memo)
+                self._whole_source(splan, text)
+                continue
             span = (positions[min(note.span[0], len(positions) - 1)],
-                    positions[min(note.span[1], len(positions) - 1)]) if note.span else None
-            unit = _place(splan, "", span) if span and span[0] < span[1] else None
+                    positions[min(note.span[1], len(positions) - 1)])
+            unit = _place(splan, "", span) if span[0] < span[1] else None
             if unit is None:
-                self.unplaced["notes on a whole source or outside its coding units"] += 1
+                self.unplaced["notes on text outside the source's coding units"] += 1
             else:
                 self.add(unit, None, text)
+        memo = source_memo(source.description)
+        if memo:  # QualCoder's file memo (and other tools' source descriptions)
+            self._whole_source(splan, memo)
+
+    def _whole_source(self, splan: _SourcePlan, text: str) -> None:
+        """A memo on a whole source is its coding unit's memo when the source is one unit (most survey
+        answers are); a source of several units (an interview, a long answer) has no memo of its own."""
+        if len(splan.units) == 1:
+            self.add(splan.units[0].segment_id, None, text)
+        else:
+            self.unplaced["notes on a whole source of several coding units (an interview, a long "
+                          "answer)"] += 1
 
     def finish(self) -> None:
         """Warn of every note or memo that found no place (journals, notes of other sources)."""
         rest = [n for g, n in self.project.notes.items() if g not in self.used and g not in self.known_notes]
+        spans = [n for n in rest if n.span is not None]
+        rest = [n for n in rest if n.span is None]
+        if spans:  # QualCoder's export refers only to the first annotation of each source
+            self.unplaced["annotations (notes on a span of text) the file ties to no source (QualCoder names "
+                          "the source of the first annotation of each source only)"] += len(spans)
         if rest:
             names = ", ".join(f"'{n.name}'" for n in rest[:5] if n.name)
             more = ", …" if len(rest) > 5 else ""
@@ -1075,6 +1096,18 @@ class _Memos:
             self.planner.plan.warnings.append(
                 f"{count} {what} not imported as memos: hoi keeps memos on coding units and codings; "
                 "copy them into the review app by hand")
+
+
+def source_memo(description: str) -> str:
+    """What an analyst wrote into a source's Description (QualCoder's file memo): all of it but the lines
+    hoi wrote there, its ``[hoi: source …]`` tag and the locator line just above it."""
+    lines = description.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    tag = next((i for i, line in enumerate(lines) if SOURCE_TAG.search(line)), None)
+    if tag is not None:
+        lines[tag] = SOURCE_TAG.sub("", lines[tag])
+        if tag > 0:
+            del lines[tag - 1]
+    return "\n".join(lines).strip()
 
 
 def _user(project: QdpxProject, user_guid: str) -> str:

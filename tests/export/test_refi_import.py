@@ -542,6 +542,54 @@ def test_cli_imports_qualcoder_memos_once_and_warns_of_what_has_no_place(coded_w
     assert len(_decisions(coded_workspace)) == count
 
 
+def test_notes_on_a_whole_source_are_the_memo_of_its_one_unit_and_named_otherwise(coded_workspace,
+                                                                                 small_codebook, tmp_path):
+    """QualCoder keeps a source's memo in its Description (beside what hoi wrote there); NVivo and MAXQDA
+    link a note to the whole source. On a source of one coding unit (a survey answer) that is the unit's
+    memo; a source of several units (an interview) has no memo of its own: the warning says so. QualCoder
+    refers only to the first annotation of each source: the others are named as tied to no source."""
+    from hoi_nlp.records import slice_segment
+    from hoi_nlp.review.decisions import current_state
+    from hoi_nlp.store import load_sources, save_segments
+
+    t5 = next(s for s in load_sources(coded_workspace) if s.source_id == "T5")
+    cut = t5.text.index("Men helt")  # T5's turn becomes two coding units
+    start = t5.text.index("D: ") + 3
+    save_segments(coded_workspace, [slice_segment(t5, kind="passage", start=start, end=cut),
+                                    slice_segment(t5, kind="passage", start=cut, end=len(t5.text))])
+    exported = export_project(coded_workspace, small_codebook, tmp_path / "export" / "whole.qdpx")
+    project = Qdpx(exported)
+    r4 = project.source("R4_q0")
+    r4.find("q:Description", NS).text += "\nAnas kildememo: svaret siger intet"  # QualCoder's file memo
+    r3 = project.source("R3_q0")
+    on_r3 = _note(project, "Dokumentmemo", "Hele svaret handler om IT")
+    etree.SubElement(r3, Q + "NoteRef", targetGUID=on_r3)
+    on_t5 = _note(project, "Interviewmemo", "Et godt interview")
+    etree.SubElement(project.source("T5"), Q + "NoteRef", targetGUID=on_t5)
+    first = _note(project, None, "Første annotation", span=(0, 5))
+    etree.SubElement(r4, Q + "NoteRef", targetGUID=first)
+    _note(project, None, "Anden annotation", span=(6, 12))  # QualCoder writes no NoteRef for it
+    qualcoder4(project)
+    path = project.save(tmp_path / "qualcoder.qdpx")
+
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert summary.decisions == {"unchanged": 7, "memo": 3}, summary
+    state = current_state(coded_workspace)
+    memos = sorted((seg.split(":")[0], m.analyst, m.text)
+                   for seg, n in state.segments.items() for m in n.memos)
+    assert memos == [("R3", "carl", "Hele svaret handler om IT"),
+                     ("R4", "carl", "Anas kildememo: svaret siger intet"),
+                     ("R4", "carl", "Første annotation")]
+    assert sorted(summary.warnings) == [
+        "1 annotations (notes on a span of text) the file ties to no source (QualCoder names the source of "
+        "the first annotation of each source only) not imported as memos: hoi keeps memos on coding units "
+        "and codings; copy them into the review app by hand",
+        "1 notes on a whole source of several coding units (an interview, a long answer) not imported as "
+        "memos: hoi keeps memos on coding units and codings; copy them into the review app by hand"]
+    again = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert again.decisions == {"unchanged": 7}, again
+
+
 def test_cli_import_of_a_missing_file_says_file_not_found(coded_workspace, tmp_path):
     import subprocess
 
