@@ -27,7 +27,7 @@ from hoi_nlp.export.tables import (
     respondent_rows,
     segment_rows,
 )
-from hoi_nlp.io import safe_frame, write_atomic
+from hoi_nlp.io import CSV_DIALECTS, write_atomic, write_csv_frame
 from hoi_nlp.privacy.guard import RAW_MARK, RAW_NOTE, LeakGuard
 from hoi_nlp.records import Source
 from hoi_nlp.review.decisions import code_reviews, current_state, effective_decisions, load_decisions
@@ -37,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 TABLE_FORMATS = ("xlsx", "parquet", "csv", "md")
 DATASET = "coded_dataset"
-CSV_DIALECTS = ("excel", "excel-da")
 
 
 def load_coded_study(
@@ -218,15 +217,7 @@ def write_csv(frame: pd.DataFrame, path: Path, *, dialect: str = "excel") -> Non
     """
     if dialect not in CSV_DIALECTS:
         raise ExportError(f"unknown CSV dialect '{dialect}'", hint=f"choose {' or '.join(CSV_DIALECTS)}")
-    danish = dialect == "excel-da"
-    safe_frame(frame).to_csv(
-        path,
-        index=False,
-        sep=";" if danish else ",",
-        decimal="," if danish else ".",
-        encoding="utf-8-sig",
-        lineterminator="\r\n",
-    )
+    write_csv_frame(frame, path, dialect=dialect)
 
 
 def _marked(frame: pd.DataFrame, raw: bool) -> pd.DataFrame:
