@@ -998,16 +998,13 @@ class _Memos:
         if _PROVENANCE.fullmatch(first.strip()):
             head = rest.strip()
         found, written = [head] if head else [], set()
-        known = self.texts.get(segment_id, set())
         for analyst, body in blocks:
             body = body.strip()
             if analyst not in self.analysts.get(segment_id, set()):
                 found.append(f"Memo ({analyst}): {body}")
                 continue
-            written.add(body)  # a memo of the study hoi exported; text added after it is new
-            prefix = next((k for k in sorted(known, key=len, reverse=True) if k and body.startswith(k)), None)
-            if prefix is not None and body[len(prefix):].strip():
-                found.append(body[len(prefix):].strip())
+            written.add(body)  # a memo of the study hoi exported: what add() finds new in it is recorded
+            found.append(body)
         return found, written
 
     def _note(self, note_guid: str, skip: set[str]) -> str | None:
@@ -1020,9 +1017,9 @@ class _Memos:
         return note.text
 
     def add(self, segment_id: str, code_id: str | None, text: str) -> None:
-        text = text.strip()
+        text = new_memo_text(text, self.texts.get(segment_id, set()))
         key = (segment_id, code_id, text)
-        if not text or key in self.planned or text in self.texts.get(segment_id, set()):
+        if not text or key in self.planned:
             return
         self.planned.add(key)
         self.planner.plan.decisions.append(PlannedDecision("memo", segment_id, code_id, None, memo=text))
@@ -1096,6 +1093,37 @@ class _Memos:
             self.planner.plan.warnings.append(
                 f"{count} {what} not imported as memos: hoi keeps memos on coding units and codings; "
                 "copy them into the review app by hand")
+
+
+# What an export puts in place of a name or an identifying id in a memo: "[PERSON 2]", "[KOMMUNE]", "id-…".
+_SHOWN_FOR = re.compile(r"\[[A-ZÆØÅ]+(?: \d+)?\]|\b(?:id|fil)-[0-9a-f]{8,10}(?:\.\w{1,5})?")
+
+
+def shown_as(shown: str, original: str) -> bool:
+    """Whether ``shown`` is ``original`` as an export writes it: equal, or equal but for placeholders that
+    each stand for some text (a memo pseudonymised into a .qdpx and brought back by QualCoder)."""
+    if shown == original:
+        return True
+    parts = _SHOWN_FOR.split(shown)
+    if len(parts) == 1 or len(parts) > 50 or len(original) > 20_000:
+        return False
+    pattern = "(?:.+?)".join(re.escape(part) for part in parts)
+    return re.fullmatch(pattern, original, re.DOTALL) is not None
+
+
+def new_memo_text(text: str, known: Iterable[str]) -> str:
+    """What is new in a memo from a file, given the memos the study has there: nothing when it is one of
+    them (as written, or pseudonymised as an export shows it), the text after one it starts with (text
+    added in the other tool), else all of it (a memo written, or changed, in the other tool)."""
+    text = text.strip()
+    known = [k.strip() for k in known if k.strip()]
+    if not text or any(shown_as(text, k) for k in known):
+        return ""
+    rest = ""
+    for gap in re.finditer(r"\s+", text):
+        if any(shown_as(text[: gap.start()], k) for k in known):
+            rest = text[gap.end():]  # the longest known head wins
+    return rest or text
 
 
 def source_memo(description: str) -> str:

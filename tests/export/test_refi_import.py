@@ -590,6 +590,41 @@ def test_notes_on_a_whole_source_are_the_memo_of_its_one_unit_and_named_otherwis
     assert again.decisions == {"unchanged": 7}, again
 
 
+def test_pseudonymised_memos_back_from_qualcoder_are_known_and_what_was_added_or_changed_is_kept(
+        coded_workspace, small_codebook, tmp_path, memo_unit):
+    """The export pseudonymises memos ("Spørg [PERSON 1] om teamet"); QualCoder gives its notes new GUIDs.
+    Brought back untouched they record nothing (an annotation naming a person was recorded again, in its
+    pseudonymised form); text appended to such a memo is recorded, and so is a memo changed in QualCoder
+    (it was dropped: neither the memo as written nor a memo it starts with)."""
+    from hoi_nlp.review.decisions import current_state, record_decision
+    from hoi_nlp.store import load_segments
+
+    r4 = next(s.segment_id for s in load_segments(coded_workspace, codable=True) if s.source_id == "R4:q0")
+    record_decision(coded_workspace, segment_id=r4, action="memo", analyst="bo",
+                    memo="Mette Hansen siger intet her")  # a unit memo naming a person: an annotation
+    exported = export_project(coded_workspace, small_codebook, tmp_path / "export" / "memos.qdpx")
+    untouched = Qdpx(exported)
+    qualcoder4(untouched)
+    assert "[PERSON 1] siger intet her" in etree.tostring(untouched.root, encoding="unicode")
+    summary = _import(coded_workspace, small_codebook, untouched.save(tmp_path / "qc.qdpx"), analyst="carl")
+    assert summary.decisions == {"unchanged": 7}, summary
+
+    edited = Qdpx(exported)
+    for description in edited.root.iter(Q + "Description"):
+        text = description.text or ""
+        asked = "Memo (ana): Spørg [PERSON 1] om teamet"
+        text = text.replace(asked, asked + " - og om økonomien")
+        description.text = text.replace("Memo (bo): Hele svaret er uklart", "Memo (bo): Hele svaret er klart")
+    qualcoder4(edited)
+    summary = _import(coded_workspace, small_codebook, edited.save(tmp_path / "edited.qdpx"), analyst="carl")
+    assert summary.decisions == {"unchanged": 7, "memo": 2}, summary
+    state = current_state(coded_workspace)
+    new = sorted((code, m.text) for (seg, code), c in state.codes.items() if seg == memo_unit
+                 for m in c.memos if m.analyst == "carl")
+    assert new == [("area.beskaeftigelse", "- og om økonomien"),
+                   ("area.beskaeftigelse", "Hele svaret er klart")]
+
+
 def test_cli_import_of_a_missing_file_says_file_not_found(coded_workspace, tmp_path):
     import subprocess
 
