@@ -51,6 +51,7 @@ from hoi_nlp.qda import (
     MACHINE_USER,
     PLACEHOLDER_ANALYST,
     SOURCE_TAG,
+    code_description,
     code_names,
     guid,
     is_machine_user,
@@ -326,6 +327,7 @@ class QdpxProject:
     skipped: Counter[str] = field(default_factory=Counter)
     notes: dict[str, FileNote] = field(default_factory=dict)
     links: dict[str, list[str]] = field(default_factory=dict)  # selection or source -> notes linked to it
+    case_memos: list[str] = field(default_factory=list)  # names of the cases with a Description (a memo)
 
 
 def _offset(value: str | None, attribute: str, *, path: str, where: str) -> int:
@@ -519,6 +521,9 @@ def read_project(path: Path) -> QdpxProject:
                 note = _read_note(archive, element)
                 if note.text:
                     project.notes[note.guid] = note
+        project.case_memos = [case.get("name") or normal_guid(case.get("guid"))
+                              for cases in _children(root, "Cases") for case in _children(cases, "Case")
+                              if (_child_text(case, "Description") or "").strip()]
         for links in _children(root, "Links"):  # NVivo links a memo to what it is about
             for link in _children(links, "Link"):
                 origin_guid, target = normal_guid(link.get("originGUID")), normal_guid(link.get("targetGUID"))
@@ -953,7 +958,28 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
         skipped["codings of codes not in the codebook"] += sum(unknown_codes.values())
     plan.warnings += [f"{count} {what} skipped" for what, count in sorted(skipped.items())]
     memos.finish()
+    plan.warnings += _outside_the_review(project, units.codebook, codes)
     return plan
+
+
+def _outside_the_review(project: QdpxProject, codebook: Codebook, codes: dict[str, str]) -> list[str]:
+    """Warnings for what an analyst may have written in the other tool that an import does not bring:
+    memos on cases (respondents) and codes whose description differs from the codebook's."""
+    def shown(names: list[str]) -> str:
+        return ", ".join(f"'{n}'" for n in names[:5]) + (", …" if len(names) > 5 else "")
+
+    warnings = []
+    if project.case_memos:
+        warnings.append(f"{len(project.case_memos)} case memos ({shown(project.case_memos)}) not imported: "
+                        "hoi keeps memos on coding units and codings; copy them into the review app by hand")
+    changed = [c.name for c in project.codes if c.codable and c.guid in codes and c.description.strip()
+               and " ".join(c.description.split())
+               != " ".join(code_description(codebook.code(codes[c.guid])).split())]
+    if changed:
+        warnings.append(f"{len(changed)} codes have another description in the file than in the study's "
+                        f"codebook ({shown(changed)}): import-qdpx records codings and memos, not codebook "
+                        "changes; bring those with `hoi codebook import-qdc` (or the app's codebook pages)")
+    return warnings
 
 
 _PROVENANCE = re.compile(r"(?:(?:tilføjet|accepteret)(?: af [^\n]*?)?(?: \(hoi_nlp \d\.\d\d\))?"

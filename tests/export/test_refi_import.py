@@ -625,6 +625,28 @@ def test_pseudonymised_memos_back_from_qualcoder_are_known_and_what_was_added_or
                    ("area.beskaeftigelse", "Hele svaret er klart")]
 
 
+def test_case_memos_and_code_descriptions_changed_in_qualcoder_are_named(coded_workspace, small_codebook,
+                                                                         exported, tmp_path):
+    """QualCoder keeps a case's memo in its Description and a code's memo in the code's: an import records
+    neither (no memo on a respondent, no codebook change), and said nothing of them."""
+    project = Qdpx(exported)
+    case = project.all("Case")[0]
+    etree.SubElement(case, Q + "Description").text = "Respondenten var travl"
+    case.insert(0, case[-1])  # Description first, as QualCoder writes it
+    code = next(c for c in project.all("Code")
+                if "[hoi: barrier.it_integration]" in c.findtext(Q + "Description"))
+    code.find(Q + "Description").text += "\nAna: også telefoni"
+    qualcoder4(project)
+    summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "qc.qdpx"), analyst="ana")
+    assert summary.decisions == {"unchanged": 7}, summary
+    assert summary.warnings == (
+        f"1 case memos ('{case.get('name')}') not imported: hoi keeps memos on coding units and codings; "
+        "copy them into the review app by hand",
+        f"1 codes have another description in the file than in the study's codebook ('{code.get('name')}'): "
+        "import-qdpx records codings and memos, not codebook changes; bring those with `hoi codebook "
+        "import-qdc` (or the app's codebook pages)")
+
+
 def test_cli_import_of_a_missing_file_says_file_not_found(coded_workspace, tmp_path):
     import subprocess
 
