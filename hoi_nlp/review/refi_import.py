@@ -113,10 +113,20 @@ def parse_xml(data: bytes, *, path: str, member: str, error: type[HoiError] = Re
         root = etree.fromstring(data, parser)
     except (etree.XMLSyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
-        raise error(f"not well-formed XML: {getattr(exc, 'msg', exc)}", path=path,
+        message = str(getattr(exc, "msg", exc))
+        hint = "export the file again from your QDA program"
+        if line and any(m in message for m in ("EntityRef", "StartTag", "Unescaped '<'", "AttValue")):
+            lines = data.decode("utf-8", "replace").splitlines()
+            column = max(int(getattr(exc, "offset", 0) or 0) - 1, 0)
+            text = lines[line - 1] if line <= len(lines) else ""
+            message += f": …{text[max(column - 40, 0):column + 40].strip()}…"
+            hint = ("a text in the file holds an '&' or '<' written as it is (QualCoder writes annotation "
+                    "texts unescaped): change that character in the other tool (e.g. '&' to 'og') and export "
+                    "again")
+        raise error(f"not well-formed XML: {message}", path=path,
                     where=f"{member}, line {line}" if line and member else (
                         f"line {line}" if line else where),
-                    hint="export the file again from your QDA program") from exc
+                    hint=hint) from exc
     if root is None or root.getroottree().docinfo.internalDTD is not None:
         raise error("the XML declares a DTD, which REFI-QDA files never do; refused", path=path, where=where)
     for element in root.iter():

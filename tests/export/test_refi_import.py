@@ -647,6 +647,28 @@ def test_case_memos_and_code_descriptions_changed_in_qualcoder_are_named(coded_w
         "import-qdc` (or the app's codebook pages)")
 
 
+def test_an_unescaped_ampersand_qualcoder_wrote_is_shown_with_what_to_do(coded_workspace, small_codebook,
+                                                                           exported, tmp_path):
+    """QualCoder writes an annotation's text into the XML as it is: 'IT & økonomi' breaks the file. The
+    error shows the place and says to change the character (exporting again would write it again)."""
+    project = Qdpx(exported)
+    annotation = _note(project, None, "PLACEHOLDER", span=(0, 5))
+    etree.SubElement(project.source("R4_q0"), Q + "NoteRef", targetGUID=annotation)
+    path = project.save(tmp_path / "amp.qdpx")
+    with zipfile.ZipFile(path) as archive:
+        files = {n: archive.read(n) for n in archive.namelist()}
+    files["project.qde"] = files["project.qde"].replace(b"PLACEHOLDER", "IT & økonomi".encode())
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    with pytest.raises(ReviewError) as caught:
+        _import(coded_workspace, small_codebook, path, analyst="ana")
+    message = str(caught.value)
+    assert "not well-formed XML" in message and "<PlainTextContent>IT & økonomi</PlainTextContent>" in message
+    assert "an '&' or '<' written as it is" in message and "change that character" in message
+    assert _decisions(coded_workspace) == []
+
+
 def test_cli_import_of_a_missing_file_says_file_not_found(coded_workspace, tmp_path):
     import subprocess
 
