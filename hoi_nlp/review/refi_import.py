@@ -119,7 +119,8 @@ def parse_xml(data: bytes, *, path: str, member: str, error: type[HoiError] = Re
             lines = data.decode("utf-8", "replace").splitlines()
             column = max(int(getattr(exc, "offset", 0) or 0) - 1, 0)
             text = lines[line - 1] if line <= len(lines) else ""
-            message += f": …{text[max(column - 40, 0):column + 40].strip()}…"
+            shown = "".join(ch if ch.isprintable() else "?" for ch in text[max(column - 40, 0):column + 40])
+            message += f": …{shown.strip()}…"  # control characters never reach the terminal
             hint = ("a text in the file holds an '&' or '<' written as it is (QualCoder writes annotation "
                     "texts unescaped): change that character in the other tool (e.g. '&' to 'og') and export "
                     "again")

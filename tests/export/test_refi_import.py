@@ -657,14 +657,16 @@ def test_an_unescaped_ampersand_qualcoder_wrote_is_shown_with_what_to_do(coded_w
     path = project.save(tmp_path / "amp.qdpx")
     with zipfile.ZipFile(path) as archive:
         files = {n: archive.read(n) for n in archive.namelist()}
-    files["project.qde"] = files["project.qde"].replace(b"PLACEHOLDER", "IT & økonomi".encode())
+    files["project.qde"] = files["project.qde"].replace(b"PLACEHOLDER", "IT & økonomi\x1b[2J".encode())
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in files.items():
             archive.writestr(name, data)
     with pytest.raises(ReviewError) as caught:
         _import(coded_workspace, small_codebook, path, analyst="ana")
     message = str(caught.value)
-    assert "not well-formed XML" in message and "<PlainTextContent>IT & økonomi</PlainTextContent>" in message
+    assert "not well-formed XML" in message
+    assert "<PlainTextContent>IT & økonomi?[2J</PlainTextContent>" in message
+    assert "\x1b" not in message  # no control character from the file reaches the terminal
     assert "an '&' or '<' written as it is" in message and "change that character" in message
     assert _decisions(coded_workspace) == []
 
