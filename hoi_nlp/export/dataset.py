@@ -100,8 +100,17 @@ def study_title(workspace: Workspace, sources: Iterable[Source]) -> str:
     return folders.pop() if len(folders) == 1 else (folder.name if folder is not None else "")
 
 
-def _sheet_name(name: str) -> str:
-    return re.sub(r"[\[\]:*?/\\]", "-", name)[:31]
+def _sheet_name(name: str, taken: set[str] | None = None) -> str:
+    """A name Excel takes for a sheet (31 characters, none of []:*?/\\), unlike every one in ``taken``
+    (case-insensitive): two long names alike in their first 31 characters get "~2", "~3", ... at the end."""
+    base = re.sub(r"[\[\]:*?/\\]", "-", name)[:31]
+    shown, n = base, 2
+    while taken is not None and shown.casefold() in taken:
+        suffix = f"~{n}"
+        shown, n = base[: 31 - len(suffix)] + suffix, n + 1
+    if taken is not None:
+        taken.add(shown.casefold())
+    return shown
 
 
 # Cells are written as typed: a text starting with "=" stays text (no formula injection), and
@@ -148,8 +157,9 @@ def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     book = xlsxwriter.Workbook(str(path), {**XLSX_OPTIONS, "constant_memory": True})
     try:
         bold = book.add_format({"bold": True})
+        taken: set[str] = set()
         for name, frame in sheets.items():
-            sheet = book.add_worksheet(_sheet_name(name))
+            sheet = book.add_worksheet(_sheet_name(name, taken))
             sheet.freeze_panes(1, 0)
             for j, column in enumerate(frame.columns):
                 sheet.set_column(j, j, min(60, max(10, _display_width(column, frame.iloc[:199, j]) + 2)))

@@ -142,3 +142,23 @@ def test_a_text_longer_than_an_excel_cell_is_cut_visibly_in_the_xlsx_and_whole_e
     parquet = pd.read_parquet(tmp_path / "coded_dataset_segments.parquet")
     assert parquet.set_index("source_id").loc["R4:q0", "text"] == long
     assert long in (tmp_path / "coded_dataset_segments.csv").read_text("utf-8-sig")
+
+
+def test_crosstab_sheets_of_long_attribute_names_alike_in_31_characters_both_written(small_codebook,
+                                                                                      redact, tmp_path):
+    """Excel sheet names hold 31 characters: 'Krydstabel maalgruppe_udsatte_unge_15_17' and '..._18_25'
+    were cut to the same name and the export failed (xlsxwriter: duplicate sheet name)."""
+    from hoi_nlp.export.study import CodedStudy
+    from tests.export import conftest
+
+    sources, segments, assignments = conftest.build_records()
+    for n, source in enumerate(sources):
+        source.attributes.update({"maalgruppe_udsatte_unge_15_17": "Valgt" if n % 2 else "Ikke valgt",
+                                  "maalgruppe_udsatte_unge_18_25": "Valgt" if n % 3 else "Ikke valgt"})
+    study = CodedStudy(codebook=small_codebook, sources={s.source_id: s for s in sources},
+                       segments=[s for s in segments if s.codable], assignments=assignments, sentences={},
+                       name="fixture")
+    export_formats(study, tmp_path, redact=redact, formats=["xlsx"], figures=False)
+    names = openpyxl.load_workbook(tmp_path / "coded_dataset.xlsx").sheetnames
+    crosstabs = [n for n in names if n.startswith("Krydstabel maalgruppe")]
+    assert crosstabs == ["Krydstabel maalgruppe_udsatte_u", "Krydstabel maalgruppe_udsatte~2"], names
