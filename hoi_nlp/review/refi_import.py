@@ -1369,6 +1369,9 @@ def _read_xml_file(path: Path) -> etree._Element:
         data = path.read_bytes()
     except OSError as exc:
         raise CodebookError(f"cannot read the file: {exc.strerror or exc}", path=str(path)) from exc
+    if data.startswith(b"PK\x03\x04"):  # a .qdpx project: its codebook (read with the archive's limits)
+        with QdpxArchive(path) as archive:
+            return archive.project()
     return parse_xml(data, path=str(path), member="", error=CodebookError)
 
 
@@ -1546,6 +1549,10 @@ def convert_qdc(path: Path, output: Path, *, codebook_id: str | None = None,
 
     data = qdc_to_codebook_dict(Path(path), codebook_id=codebook_id, known=known)
     kept, notes = data.pop("_kept"), data.pop("_notes")
+    if not data["families"]:
+        raise CodebookError("the codebook holds no codes (only categories, or nothing); nothing written",
+                            path=str(path),
+                            hint="export the codebook again from your QDA program with its codes")
     header = (f"# Kodebog importeret fra {Path(path).name}. Id'er fra hoi_nlp er bevaret ({kept}); "
               "nye koder har id'er afledt af navnene og ingen mønstre.\n")
     write_text_atomic(output, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110))

@@ -143,3 +143,29 @@ def test_a_qualcoder_codebook_with_nested_codes_says_how_they_fit_two_levels(sma
                          capture_output=True, text=True, timeout=300)
     assert cli.returncode == 0, cli.stderr
     assert "Note: category 'Tom kategori' holds no codes: not imported" in cli.stderr
+
+
+def test_a_codebook_without_codes_is_an_error(small_codebook, tmp_path):
+    """A .qdc of categories only wrote an empty codebook (0 families, 0 codes) and said it had worked: now
+    an error that writes nothing."""
+    import pytest
+
+    from hoi_nlp.errors import CodebookError
+
+    empty = tmp_path / "tom.qdc"
+    empty.write_text('<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" '
+                     'origin="QualCoder"><Codes><Code guid="0b5e1c2a-1111-4a5b-9c1d-000000000009" '
+                     'name="Tom kategori" isCodable="false" /></Codes></CodeBook>', encoding="utf-8")
+    with pytest.raises(CodebookError, match="the codebook holds no codes"):
+        convert_qdc(empty, tmp_path / "tom.yaml", known=small_codebook)
+    assert not (tmp_path / "tom.yaml").exists()
+    assert not list(tmp_path.glob("*.yaml"))
+
+
+def test_a_qdpx_project_given_to_import_qdc_gives_its_codebook(coded_workspace, small_codebook, tmp_path):
+    """A .qdpx given instead of a .qdc failed with 'Start tag expected': its project's codebook is read."""
+    from tests.export.test_refi_import import export_project
+
+    project = export_project(coded_workspace, small_codebook, tmp_path / "export" / "p.qdpx")
+    result = convert_qdc(project, tmp_path / "p.yaml", known=small_codebook)
+    assert result.codebook.code_ids == small_codebook.code_ids and result.kept == len(small_codebook.codes)
