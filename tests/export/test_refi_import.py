@@ -671,6 +671,25 @@ def test_an_unescaped_ampersand_qualcoder_wrote_is_shown_with_what_to_do(coded_w
     assert _decisions(coded_workspace) == []
 
 
+def test_a_memo_is_known_through_its_placeholders_in_linear_time():
+    """Each placeholder of an exported memo stands for some text; matching them must not backtrack (a file
+    whose memo is forty placeholders and spaces held an import for ever with a regular expression)."""
+    import subprocess
+    import sys
+
+    from hoi_nlp.review.refi_import import shown_as
+
+    assert shown_as("Spørg [PERSON 1] om teamet", "Spørg Mette Hansen om teamet")
+    assert shown_as("=[LINK]\") [KOMMUNE] og [PERSON 8]",
+                    '=HYPERLINK("http://x") Odense Kommune og Mette Hansen')
+    assert not shown_as("Spørg [PERSON 1] om teamet", "Spørg  om teamet")  # a placeholder is some text
+    assert shown_as("[A][B] id-3fa2c1d09b", "Bo Ek R7") and not shown_as("[A][B] x", "B x")
+    code = ("from hoi_nlp.review.refi_import import shown_as\n"
+            "assert not shown_as('[P] ' * 40 + 'Z', 'a ' * 10_000)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+
+
 def test_cli_import_of_a_missing_file_says_file_not_found(coded_workspace, tmp_path):
     import subprocess
 
