@@ -74,6 +74,7 @@ MAX_XML_BYTES = 64 * 2**20  # a .qdc file
 MAX_SOURCE_CHARS = 5_000_000  # one source text (either side of an alignment)
 DIFF_WINDOW = 10_000  # product of two window lengths difflib aligns without looking for anchors
 DIFF_WINDOW_FALLBACK = 4_000_000  # ... and where no anchor is left
+MAX_MEMO_MATCH = 10_000  # characters of a memo from a file compared head by head with the study's memos
 DIFF_BUDGET = 100_000_000  # all difflib windows of one source together (about 5 s at worst)
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 _TRANSLIT = {"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"}
@@ -1164,6 +1165,10 @@ def new_memo_text(text: str, known: Iterable[str]) -> str:
     known = [k.strip() for k in known if k.strip()]
     if not text or any(shown_as(text, k) for k in known):
         return ""
+    if len(text) > MAX_MEMO_MATCH:  # a very long memo: only a known memo as written counts as its head
+        head = max((k for k in known if text.startswith(k) and text[len(k):][:1].isspace()), key=len,
+                   default="")
+        return text[len(head):].strip() if head else text
     rest = ""
     for gap in re.finditer(r"\s+", text):
         if any(shown_as(text[: gap.start()], k) for k in known):
