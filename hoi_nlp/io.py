@@ -76,8 +76,9 @@ def write_jsonl_atomic(target: str | Path, items: Iterable[dict[str, Any]], *,
 # file, or a table copied out of a report, is opened in Excel or LibreOffice ("=HYPERLINK(…)",
 # "+cmd|' /C calc'!A0", "@SUM(…)"). Such a text gets a leading "'" (shown as text, never run);
 # plain numbers ("-3", "+45", "-0,25") stay numbers and a lone "-" (no value) stays as it is. XLSX
-# cells are written as typed strings instead.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# cells are written as typed strings instead. The full-width forms ("＝", "＋", "－", "＠") count too:
+# Excel with an East Asian input or locale takes "＝SUM(…)" for "=SUM(…)".
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -100,3 +101,19 @@ def safe_frame(frame: Any) -> Any:
         if getattr(out[column].dtype, "kind", "") == "O":  # object and string columns
             out[column] = out[column].map(safe_cell)
     return out.rename(columns={c: safe_cell(c) for c in out.columns if isinstance(c, str)})
+
+
+CSV_DIALECTS = ("excel", "excel-da")
+
+
+def write_csv_frame(frame: Any, path: str | Path, *, dialect: str = "excel") -> None:
+    """A pandas frame as CSV for a spreadsheet, formula-safe (:func:`safe_frame`).
+
+    ``excel``: UTF-8 BOM, comma, CRLF, decimal point; ``excel-da`` (Danish Excel, whose list separator
+    is ";" and decimal sign ","): UTF-8 BOM, semicolon, CRLF, decimal comma.
+    """
+    if dialect not in CSV_DIALECTS:
+        raise ValueError(f"unknown CSV dialect {dialect!r}")
+    danish = dialect == "excel-da"
+    safe_frame(frame).to_csv(path, index=False, sep=";" if danish else ",", decimal="," if danish else ".",
+                             encoding="utf-8-sig", lineterminator="\r\n")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hoi_nlp.codebook import Codebook
+    from hoi_nlp.codebook import Code, Codebook
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -64,6 +64,16 @@ def source_names(source_ids: Iterable[str], shown: Callable[[str], str]) -> dict
         taken.add(name.casefold())
         names[source_id] = name
     return names
+
+
+def code_description(code: Code) -> str:
+    """A code's Description: its description, inclusion and exclusion notes and the ``[hoi: id]`` tag."""
+    text = code.description
+    if code.include:
+        text += f"\nMedtag: {code.include}"
+    if code.exclude:
+        text += f"\nUdelad: {code.exclude}"
+    return f"{text.strip()}\n[hoi: {code.id}]".strip()
 
 
 def code_names(codebook: Codebook) -> tuple[dict[str, str], dict[str, str]]:

@@ -219,7 +219,7 @@ def quotes_search_command(
 @codebook_app.command("import-qdc")
 @handle_errors
 def codebook_import_qdc(
-    file: Path = typer.Argument(..., help="REFI-QDA codebook (.qdc)."),
+    file: Path = typer.Argument(..., help="REFI-QDA codebook (.qdc), or a .qdpx project (its codebook)."),
     output: Path = typer.Option(..., "--output", "-o", help="Codebook YAML to write."),
     codebook: Path | None = typer.Option(
         None, "--codebook", "-c",
@@ -239,6 +239,8 @@ def codebook_import_qdc(
         f"({result.kept} with hoi's ids kept, {new} new"
         + (": add patterns or examples before coding with them)" if new else ")")
     )
+    for note in result.notes:
+        echo(f"Note: {note}", err=True)
 
 
 @app.command("import-qdpx")

@@ -205,6 +205,9 @@ def agreement_command(
     study: Path = STUDY_ARG,
     round_id: str | None = typer.Option(None, "--round", help="Only this double-coding round."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write a .csv or .xlsx file."),
+    csv_dialect: str = typer.Option(
+        "excel", "--csv-dialect", help="excel | excel-da (semicolon, decimal comma) for a .csv file."
+    ),
 ) -> None:
     """Inter-coder and machine-vs-analyst agreement (percent, Cohen's kappa, Krippendorff's alpha)."""
     from hoi_nlp.review.agreement import all_agreement, write_agreement
@@ -212,7 +215,7 @@ def agreement_command(
     workspace = _workspace(study)
     rows = all_agreement(workspace, round_id=round_id)
     if output is not None:
-        echo(f"Wrote {write_agreement(rows, output)}")
+        echo(f"Wrote {write_agreement(rows, output, dialect=csv_dialect)}")
     else:
         echo("comparison\tcode\tunits\tpercent\tkappa\talpha")
         for row in rows:

@@ -27,7 +27,7 @@ from hoi_nlp.export.tables import (
     respondent_rows,
     segment_rows,
 )
-from hoi_nlp.io import safe_frame, write_atomic
+from hoi_nlp.io import CSV_DIALECTS, write_atomic, write_csv_frame
 from hoi_nlp.privacy.guard import RAW_MARK, RAW_NOTE, LeakGuard
 from hoi_nlp.records import Source
 from hoi_nlp.review.decisions import code_reviews, current_state, effective_decisions, load_decisions
@@ -37,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 TABLE_FORMATS = ("xlsx", "parquet", "csv", "md")
 DATASET = "coded_dataset"
-CSV_DIALECTS = ("excel", "excel-da")
 
 
 def load_coded_study(
@@ -101,13 +100,50 @@ def study_title(workspace: Workspace, sources: Iterable[Source]) -> str:
     return folders.pop() if len(folders) == 1 else (folder.name if folder is not None else "")
 
 
-def _sheet_name(name: str) -> str:
-    return re.sub(r"[\[\]:*?/\\]", "-", name)[:31]
+def _sheet_name(name: str, taken: set[str] | None = None) -> str:
+    """A name Excel takes for a sheet (31 characters, none of []:*?/\\), unlike every one in ``taken``
+    (case-insensitive): two long names alike in their first 31 characters get "~2", "~3", ... at the end."""
+    base = re.sub(r"[\[\]:*?/\\]", "-", name)[:31]
+    shown, n = base, 2
+    while taken is not None and shown.casefold() in taken:
+        suffix = f"~{n}"
+        shown, n = base[: 31 - len(suffix)] + suffix, n + 1
+    if taken is not None:
+        taken.add(shown.casefold())
+    return shown
 
 
 # Cells are written as typed: a text starting with "=" stays text (no formula injection), and
 # URL-like answers are not turned into hyperlinks.
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
+EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell (it drops the rest without a word)
+
+
+def excel_sized(sheets: dict[str, pd.DataFrame], texts: Texts) -> dict[str, pd.DataFrame]:
+    """The sheets with every text longer than Excel's cell limit cut visibly (a note saying how long it
+    was and where the whole text is), each cut column logged; the frames given are not changed."""
+    out = {}
+    for name, frame in sheets.items():
+        for j, column in enumerate(frame.columns):
+            if getattr(frame[column].dtype, "kind", "") != "O":
+                continue
+            long = frame[column].map(lambda v: isinstance(v, str) and len(v) > EXCEL_CELL_LIMIT)
+            if not long.any():
+                continue
+            if frame is sheets[name]:
+                frame = frame.copy()
+            rows = [i for i, flag in enumerate(long.tolist()) if flag]
+            for i in rows:
+                text = frame.iat[i, j]
+                note = texts("sheet.cut", n=f"{len(text):,}".replace(",", "." if not texts.english else ","))
+                frame.iat[i, j] = text[: EXCEL_CELL_LIMIT - len(note)] + note
+            logger.warning("sheet '%s', column '%s': %d text(s) longer than Excel's cell limit of 32,767 "
+                           "characters (first at row %d) cut in the XLSX, marked as cut; the Parquet and CSV "
+                           "files hold the whole text", name, column, len(rows), rows[0] + 2)
+        out[name] = frame
+    return out
 
 
 def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
@@ -121,8 +157,9 @@ def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     book = xlsxwriter.Workbook(str(path), {**XLSX_OPTIONS, "constant_memory": True})
     try:
         bold = book.add_format({"bold": True})
+        taken: set[str] = set()
         for name, frame in sheets.items():
-            sheet = book.add_worksheet(_sheet_name(name))
+            sheet = book.add_worksheet(_sheet_name(name, taken))
             sheet.freeze_panes(1, 0)
             for j, column in enumerate(frame.columns):
                 sheet.set_column(j, j, min(60, max(10, _display_width(column, frame.iloc[:199, j]) + 2)))
@@ -190,15 +227,7 @@ def write_csv(frame: pd.DataFrame, path: Path, *, dialect: str = "excel") -> Non
     """
     if dialect not in CSV_DIALECTS:
         raise ExportError(f"unknown CSV dialect '{dialect}'", hint=f"choose {' or '.join(CSV_DIALECTS)}")
-    danish = dialect == "excel-da"
-    safe_frame(frame).to_csv(
-        path,
-        index=False,
-        sep=";" if danish else ",",
-        decimal="," if danish else ".",
-        encoding="utf-8-sig",
-        lineterminator="\r\n",
-    )
+    write_csv_frame(frame, path, dialect=dialect)
 
 
 def _marked(frame: pd.DataFrame, raw: bool) -> pd.DataFrame:
@@ -225,7 +254,7 @@ def context_figures(ctx: ExportContext) -> list[Path]:
 @exporters.register("xlsx")
 def export_xlsx(ctx: ExportContext) -> list[Path]:
     """The coded dataset as one workbook (``coded_dataset.xlsx``) plus the figures."""
-    sheets = context_sheets(ctx)
+    sheets = excel_sized(context_sheets(ctx), context_stats(ctx).texts)
     cells = sum(frame.size for frame in sheets.values())  # a large workbook is written by a helper process
     path = ctx.helper.write(ctx.target(f"{DATASET}.xlsx"), write_xlsx, sheets, size=cells)
     return [path, *context_figures(ctx)]

@@ -242,6 +242,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sheet.memos": ("Memoer", "Memos"),
     "sheet.respondents": ("Respondenter", "Respondents"),
     "sheet.codebook": ("Kodebog", "Codebook"),
+    "sheet.cut": (" … [afkortet: {n} tegn, Excel rummer højst 32.767 i en celle; hele teksten står i "
+                  "Parquet- og CSV-filerne]",
+                  " … [cut: {n} characters, Excel holds at most 32,767 in a cell; the whole text is in "
+                  "the Parquet and CSV files]"),
     # figures
     "figure.crosstab_title": (
         "{family} efter {attribute}, {material} (pct. af gruppen)",

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from hoi_nlp import __version__
-from hoi_nlp.codebook import Code, Codebook
+from hoi_nlp.codebook import Codebook
 from hoi_nlp.export.formats import ExportContext, exporters
 from hoi_nlp.export.study import MATERIAL_OF_KIND, CodedStudy, Coding, Redactor
 from hoi_nlp.export.tables import exported_attributes
@@ -54,6 +54,7 @@ from hoi_nlp.qda import (
     MACHINE_USER,
     PLACEHOLDER_ANALYST,
     PROJECT_NS,
+    code_description,
     code_names,
     guid,
     source_names,
@@ -101,16 +102,6 @@ def _date(value: datetime) -> str:
 
 
 # ---------------------------------------------------------------- codebook
-
-
-def code_description(code: Code) -> str:
-    """A code's Description: its description, inclusion and exclusion notes and the ``[hoi: id]`` tag."""
-    text = code.description
-    if code.include:
-        text += f"\nMedtag: {code.include}"
-    if code.exclude:
-        text += f"\nUdelad: {code.exclude}"
-    return f"{text.strip()}\n[hoi: {code.id}]".strip()
 
 
 def codebook_tree(parent: etree._Element, codebook: Codebook, ns: str) -> None:

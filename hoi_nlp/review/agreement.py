@@ -233,16 +233,19 @@ def _complete_round(workspace: Workspace, round_id: str) -> Round:
     return current
 
 
-def write_agreement(rows: Sequence[AgreementRow], path: str | Path) -> Path:
-    """Write rows as CSV (UTF-8 with BOM) or XLSX, atomically."""
+def write_agreement(rows: Sequence[AgreementRow], path: str | Path, *, dialect: str = "excel") -> Path:
+    """Write rows as CSV (UTF-8 with BOM; ``dialect`` ``excel-da``: semicolons and decimal commas for
+    Danish Excel) or XLSX, atomically."""
     import pandas as pd
 
-    from hoi_nlp.io import write_atomic
+    from hoi_nlp.io import CSV_DIALECTS, write_atomic, write_csv_frame
 
     path = Path(path)
+    if dialect not in CSV_DIALECTS:
+        raise ExportError(f"unknown CSV dialect '{dialect}'", hint=f"choose {' or '.join(CSV_DIALECTS)}")
     frame = pd.DataFrame([asdict(r) for r in rows], columns=list(AgreementRow.__dataclass_fields__))
     if path.suffix.lower() == ".csv":
-        return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig"))
+        return write_atomic(path, lambda tmp: write_csv_frame(frame, tmp, dialect=dialect))
     if path.suffix.lower() == ".xlsx":
         return write_atomic(
             path, lambda tmp: frame.to_excel(tmp, index=False, sheet_name="Agreement", engine="openpyxl")

@@ -14,8 +14,9 @@ Decisions mean what the analyst did in the other tool (see :func:`plan_import`):
 machine user created and nobody changed record nothing; codings of a human user become that user's
 ``accept`` (where they match a machine coding) or ``add``, plus a ``span`` where the bounds differ;
 codings the project had when it was exported and the file lacks become ``reject``. Memos (a
-selection's Description, notes on a span of a source) become ``memo`` decisions of the importing
-analyst (see :class:`_Memos`); notes with no place in the study are named in a warning. A file none
+selection's Description, notes on a span of a source, a note on a whole source of one coding unit)
+become ``memo`` decisions of the importing analyst (see :class:`_Memos`); notes with no place in the
+study (journals, notes on a source of several units) are named in a warning. A file none
 of whose sources is the study's is refused. Everything is checked first and then written in one
 transaction: all or nothing.
 
@@ -50,6 +51,7 @@ from hoi_nlp.qda import (
     MACHINE_USER,
     PLACEHOLDER_ANALYST,
     SOURCE_TAG,
+    code_description,
     code_names,
     guid,
     is_machine_user,
@@ -72,6 +74,7 @@ MAX_XML_BYTES = 64 * 2**20  # a .qdc file
 MAX_SOURCE_CHARS = 5_000_000  # one source text (either side of an alignment)
 DIFF_WINDOW = 10_000  # product of two window lengths difflib aligns without looking for anchors
 DIFF_WINDOW_FALLBACK = 4_000_000  # ... and where no anchor is left
+MAX_MEMO_MATCH = 10_000  # characters of a memo from a file compared head by head with the study's memos
 DIFF_BUDGET = 100_000_000  # all difflib windows of one source together (about 5 s at worst)
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 _TRANSLIT = {"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"}
@@ -111,10 +114,21 @@ def parse_xml(data: bytes, *, path: str, member: str, error: type[HoiError] = Re
         root = etree.fromstring(data, parser)
     except (etree.XMLSyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
-        raise error(f"not well-formed XML: {getattr(exc, 'msg', exc)}", path=path,
+        message = str(getattr(exc, "msg", exc))
+        hint = "export the file again from your QDA program"
+        if line and any(m in message for m in ("EntityRef", "StartTag", "Unescaped '<'", "AttValue")):
+            lines = data.decode("utf-8", "replace").splitlines()
+            column = max(int(getattr(exc, "offset", 0) or 0) - 1, 0)
+            text = lines[line - 1] if line <= len(lines) else ""
+            shown = "".join(ch if ch.isprintable() else "?" for ch in text[max(column - 40, 0):column + 40])
+            message += f": …{shown.strip()}…"  # control characters never reach the terminal
+            hint = ("a text in the file holds an '&' or '<' written as it is (QualCoder writes annotation "
+                    "texts unescaped): change that character in the other tool (e.g. '&' to 'og') and export "
+                    "again")
+        raise error(f"not well-formed XML: {message}", path=path,
                     where=f"{member}, line {line}" if line and member else (
                         f"line {line}" if line else where),
-                    hint="export the file again from your QDA program") from exc
+                    hint=hint) from exc
     if root is None or root.getroottree().docinfo.internalDTD is not None:
         raise error("the XML declares a DTD, which REFI-QDA files never do; refused", path=path, where=where)
     for element in root.iter():
@@ -325,6 +339,7 @@ class QdpxProject:
     skipped: Counter[str] = field(default_factory=Counter)
     notes: dict[str, FileNote] = field(default_factory=dict)
     links: dict[str, list[str]] = field(default_factory=dict)  # selection or source -> notes linked to it
+    case_memos: list[str] = field(default_factory=list)  # names of the cases with a Description (a memo)
 
 
 def _offset(value: str | None, attribute: str, *, path: str, where: str) -> int:
@@ -518,6 +533,9 @@ def read_project(path: Path) -> QdpxProject:
                 note = _read_note(archive, element)
                 if note.text:
                     project.notes[note.guid] = note
+        project.case_memos = [case.get("name") or normal_guid(case.get("guid"))
+                              for cases in _children(root, "Cases") for case in _children(cases, "Case")
+                              if (_child_text(case, "Description") or "").strip()]
         for links in _children(root, "Links"):  # NVivo links a memo to what it is about
             for link in _children(links, "Link"):
                 origin_guid, target = normal_guid(link.get("originGUID")), normal_guid(link.get("targetGUID"))
@@ -952,7 +970,28 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
         skipped["codings of codes not in the codebook"] += sum(unknown_codes.values())
     plan.warnings += [f"{count} {what} skipped" for what, count in sorted(skipped.items())]
     memos.finish()
+    plan.warnings += _outside_the_review(project, units.codebook, codes)
     return plan
+
+
+def _outside_the_review(project: QdpxProject, codebook: Codebook, codes: dict[str, str]) -> list[str]:
+    """Warnings for what an analyst may have written in the other tool that an import does not bring:
+    memos on cases (respondents) and codes whose description differs from the codebook's."""
+    def shown(names: list[str]) -> str:
+        return ", ".join(f"'{n}'" for n in names[:5]) + (", …" if len(names) > 5 else "")
+
+    warnings = []
+    if project.case_memos:
+        warnings.append(f"{len(project.case_memos)} case memos ({shown(project.case_memos)}) not imported: "
+                        "hoi keeps memos on coding units and codings; copy them into the review app by hand")
+    changed = [c.name for c in project.codes if c.codable and c.guid in codes and c.description.strip()
+               and " ".join(c.description.split())
+               != " ".join(code_description(codebook.code(codes[c.guid])).split())]
+    if changed:
+        warnings.append(f"{len(changed)} codes have another description in the file than in the study's "
+                        f"codebook ({shown(changed)}): import-qdpx records codings and memos, not codebook "
+                        "changes; bring those with `hoi codebook import-qdc` (or the app's codebook pages)")
+    return warnings
 
 
 _PROVENANCE = re.compile(r"(?:(?:tilføjet|accepteret)(?: af [^\n]*?)?(?: \(hoi_nlp \d\.\d\d\))?"
@@ -997,16 +1036,13 @@ class _Memos:
         if _PROVENANCE.fullmatch(first.strip()):
             head = rest.strip()
         found, written = [head] if head else [], set()
-        known = self.texts.get(segment_id, set())
         for analyst, body in blocks:
             body = body.strip()
             if analyst not in self.analysts.get(segment_id, set()):
                 found.append(f"Memo ({analyst}): {body}")
                 continue
-            written.add(body)  # a memo of the study hoi exported; text added after it is new
-            prefix = next((k for k in sorted(known, key=len, reverse=True) if k and body.startswith(k)), None)
-            if prefix is not None and body[len(prefix):].strip():
-                found.append(body[len(prefix):].strip())
+            written.add(body)  # a memo of the study hoi exported: what add() finds new in it is recorded
+            found.append(body)
         return found, written
 
     def _note(self, note_guid: str, skip: set[str]) -> str | None:
@@ -1019,9 +1055,9 @@ class _Memos:
         return note.text
 
     def add(self, segment_id: str, code_id: str | None, text: str) -> None:
-        text = text.strip()
+        text = new_memo_text(text, self.texts.get(segment_id, set()))
         key = (segment_id, code_id, text)
-        if not text or key in self.planned or text in self.texts.get(segment_id, set()):
+        if not text or key in self.planned:
             return
         self.planned.add(key)
         self.planner.plan.decisions.append(PlannedDecision("memo", segment_id, code_id, None, memo=text))
@@ -1055,17 +1091,37 @@ class _Memos:
             text = self._note(ref, exported)
             if note is None or text is None:
                 continue
+            if note.span is None:  # a note on the whole source (NVivo's, MAXQDA's document memo)
+                self._whole_source(splan, text)
+                continue
             span = (positions[min(note.span[0], len(positions) - 1)],
-                    positions[min(note.span[1], len(positions) - 1)]) if note.span else None
-            unit = _place(splan, "", span) if span and span[0] < span[1] else None
+                    positions[min(note.span[1], len(positions) - 1)])
+            unit = _place(splan, "", span) if span[0] < span[1] else None
             if unit is None:
-                self.unplaced["notes on a whole source or outside its coding units"] += 1
+                self.unplaced["notes on text outside the source's coding units"] += 1
             else:
                 self.add(unit, None, text)
+        memo = source_memo(source.description)
+        if memo:  # QualCoder's file memo (and other tools' source descriptions)
+            self._whole_source(splan, memo)
+
+    def _whole_source(self, splan: _SourcePlan, text: str) -> None:
+        """A memo on a whole source is its coding unit's memo when the source is one unit (most survey
+        answers are); a source of several units (an interview, a long answer) has no memo of its own."""
+        if len(splan.units) == 1:
+            self.add(splan.units[0].segment_id, None, text)
+        else:
+            self.unplaced["notes on a whole source of several coding units (an interview, a long "
+                          "answer)"] += 1
 
     def finish(self) -> None:
         """Warn of every note or memo that found no place (journals, notes of other sources)."""
         rest = [n for g, n in self.project.notes.items() if g not in self.used and g not in self.known_notes]
+        spans = [n for n in rest if n.span is not None]
+        rest = [n for n in rest if n.span is None]
+        if spans:  # QualCoder's export refers only to the first annotation of each source
+            self.unplaced["annotations (notes on a span of text) the file ties to no source (QualCoder names "
+                          "the source of the first annotation of each source only)"] += len(spans)
         if rest:
             names = ", ".join(f"'{n.name}'" for n in rest[:5] if n.name)
             more = ", …" if len(rest) > 5 else ""
@@ -1075,6 +1131,61 @@ class _Memos:
             self.planner.plan.warnings.append(
                 f"{count} {what} not imported as memos: hoi keeps memos on coding units and codings; "
                 "copy them into the review app by hand")
+
+
+# What an export puts in place of a name or an identifying id in a memo: "[PERSON 2]", "[KOMMUNE]", "id-…".
+_SHOWN_FOR = re.compile(r"\[[A-ZÆØÅ]+(?: \d+)?\]|\b(?:id|fil)-[0-9a-f]{8,10}(?:\.\w{1,5})?")
+
+
+def shown_as(shown: str, original: str) -> bool:
+    """Whether ``shown`` is ``original`` as an export writes it: equal, or equal but for placeholders that
+    each stand for some text (a memo pseudonymised into a .qdpx and brought back by QualCoder)."""
+    if shown == original:
+        return True
+    parts = _SHOWN_FOR.split(shown)
+    if len(parts) == 1:
+        return False
+    first, *middle, last = parts  # a glob match, linear: each placeholder stands for at least one character
+    if not original.startswith(first) or not original.endswith(last):
+        return False
+    position, end = len(first), len(original) - len(last)
+    for part in middle:
+        found = original.find(part, position + 1, end - 1)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return end - position >= 1
+
+
+def new_memo_text(text: str, known: Iterable[str]) -> str:
+    """What is new in a memo from a file, given the memos the study has there: nothing when it is one of
+    them (as written, or pseudonymised as an export shows it), the text after one it starts with (text
+    added in the other tool), else all of it (a memo written, or changed, in the other tool)."""
+    text = text.strip()
+    known = [k.strip() for k in known if k.strip()]
+    if not text or any(shown_as(text, k) for k in known):
+        return ""
+    if len(text) > MAX_MEMO_MATCH:  # a very long memo: only a known memo as written counts as its head
+        head = max((k for k in known if text.startswith(k) and text[len(k):][:1].isspace()), key=len,
+                   default="")
+        return text[len(head):].strip() if head else text
+    rest = ""
+    for gap in re.finditer(r"\s+", text):
+        if any(shown_as(text[: gap.start()], k) for k in known):
+            rest = text[gap.end():]  # the longest known head wins
+    return rest or text
+
+
+def source_memo(description: str) -> str:
+    """What an analyst wrote into a source's Description (QualCoder's file memo): all of it but the lines
+    hoi wrote there, its ``[hoi: source …]`` tag and the locator line just above it."""
+    lines = description.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    tag = next((i for i, line in enumerate(lines) if SOURCE_TAG.search(line)), None)
+    if tag is not None:
+        lines[tag] = SOURCE_TAG.sub("", lines[tag])
+        if tag > 0:
+            del lines[tag - 1]
+    return "\n".join(lines).strip()
 
 
 def _user(project: QdpxProject, user_guid: str) -> str:
@@ -1271,6 +1382,9 @@ def _read_xml_file(path: Path) -> etree._Element:
         data = path.read_bytes()
     except OSError as exc:
         raise CodebookError(f"cannot read the file: {exc.strerror or exc}", path=str(path)) from exc
+    if data.startswith(b"PK\x03\x04"):  # a .qdpx project: its codebook (read with the archive's limits)
+        with QdpxArchive(path) as archive:
+            return archive.project()
     return parse_xml(data, path=str(path), member="", error=CodebookError)
 
 
@@ -1335,11 +1449,25 @@ def qdc_to_codebook_dict(path: Path, *, codebook_id: str | None = None,
     _, known_names = code_names(known) if known else ({}, {})
     families: dict[str, dict] = {}
     loose = []
+    notes: list[str] = []
     for top in _children(codes_el, "Code"):
         inner = [c for c in _codable_codes(top) if c is not top]
         if not inner:
-            loose.append(top)
+            if _is_codable(top):
+                loose.append(top)
+            else:
+                notes.append(f"category '{top.get('name') or '?'}' holds no codes: not imported")
             continue
+        if _is_codable(top):  # a code with sub-codes (QualCoder, NVivo): a family, and a code of it
+            inner.insert(0, top)
+            notes.append(f"code '{top.get('name') or '?'}' has sub-codes: it is a family and a code of that "
+                         "family (hoi codebooks have two levels)")
+        deeper = [c for c in inner if c is not top and c.getparent() is not top]
+        if deeper:
+            shown = ", ".join(f"'{_path(c, top)}'" for c in deeper[:5]) + (", …" if len(deeper) > 5 else "")
+            notes.append(f"{len(deeper)} code(s) nested deeper than one level under "
+                         f"'{top.get('name') or '?'}' are codes of that family (hoi codebooks have two "
+                         f"levels): {shown}")
         family_id = reader.known_id(top, "family")
         if family_id is None or family_id in families:
             family_id = _unique(slug(top.get("name") or "familie"), reader.family_ids | set(families))
@@ -1360,7 +1488,17 @@ def qdc_to_codebook_dict(path: Path, *, codebook_id: str | None = None,
         "description": f"Importeret fra {Path(path).name}",
         "families": [f for f in families.values() if f["codes"]],
         "_kept": reader.kept,
+        "_notes": notes,
     }
+
+
+def _path(element: etree._Element, top: etree._Element) -> str:
+    """A nested code's names from below ``top`` down to it: ``Lovgivning / Serviceloven``."""
+    names = []
+    while element is not None and element is not top:
+        names.append(element.get("name") or "?")
+        element = element.getparent()
+    return " / ".join(reversed(names))
 
 
 def _add_code(reader: _CodebookReader, families: dict[str, dict], family_id: str | None,
@@ -1404,10 +1542,11 @@ def _add_code(reader: _CodebookReader, families: dict[str, dict], family_id: str
 
 @dataclass(frozen=True)
 class QdcImport:
-    """A converted codebook and how many of its code ids came from hoi."""
+    """A converted codebook, how many of its code ids came from hoi, and what was changed to fit."""
 
     codebook: Codebook
     kept: int
+    notes: tuple[str, ...] = ()
 
 
 def import_qdc(path: Path, output: Path, *, codebook_id: str | None = None,
@@ -1422,8 +1561,12 @@ def convert_qdc(path: Path, output: Path, *, codebook_id: str | None = None,
     from hoi_nlp.codebook import load_codebook
 
     data = qdc_to_codebook_dict(Path(path), codebook_id=codebook_id, known=known)
-    kept = data.pop("_kept")
+    kept, notes = data.pop("_kept"), data.pop("_notes")
+    if not data["families"]:
+        raise CodebookError("the codebook holds no codes (only categories, or nothing); nothing written",
+                            path=str(path),
+                            hint="export the codebook again from your QDA program with its codes")
     header = (f"# Kodebog importeret fra {Path(path).name}. Id'er fra hoi_nlp er bevaret ({kept}); "
               "nye koder har id'er afledt af navnene og ingen mønstre.\n")
     write_text_atomic(output, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110))
-    return QdcImport(load_codebook(output), kept)
+    return QdcImport(load_codebook(output), kept, tuple(notes))

@@ -113,3 +113,52 @@ def test_units_flagged_for_discussion_are_marked_in_the_segments_sheet(study, re
     segments = {r["source_id"]: r for r in _rows(openpyxl.load_workbook(tmp_path / "coded_dataset.xlsx"),
                                                  "Segmenter")}
     assert segments["R1:q0"]["flagged"] is True and segments["R2:q1"]["flagged"] is False
+
+
+def test_a_text_longer_than_an_excel_cell_is_cut_visibly_in_the_xlsx_and_whole_elsewhere(
+        small_codebook, redact, tmp_path, monkeypatch, caplog):
+    """Excel keeps 32,767 characters of a cell and drops the rest without a word (xlsxwriter cut it
+    silently too): the XLSX cell says it was cut and where the whole text is; CSV and Parquet hold it."""
+    import pandas as pd
+
+    from hoi_nlp.export.study import CodedStudy
+    from tests.export import conftest
+
+    long = ("Økonomien ligger i søjlerne og vi mangler fælles budgetter " * 700).strip()  # one sentence, 41k
+    respondents = [(r, k, a, [long] if r == "R4" else t) for r, k, a, t in conftest.RESPONDENTS]
+    monkeypatch.setattr(conftest, "RESPONDENTS", respondents)
+    sources, segments, assignments = conftest.build_records()
+    study = CodedStudy(codebook=small_codebook, sources={s.source_id: s for s in sources},
+                       segments=[s for s in segments if s.codable], assignments=assignments, sentences={},
+                       name="fixture")
+    with caplog.at_level("WARNING"):
+        export_formats(study, tmp_path, redact=redact, formats=["xlsx", "csv", "parquet"], figures=False)
+    book = openpyxl.load_workbook(tmp_path / "coded_dataset.xlsx")
+    cell = {r["source_id"]: r for r in _rows(book, "Segmenter")}["R4:q0"]["text"]
+    assert len(cell) == 32_767 and long.startswith(cell[: 32_000])
+    assert cell.endswith("[afkortet: 41.299 tegn, Excel rummer højst 32.767 i en celle; hele teksten står i "
+                         "Parquet- og CSV-filerne]")
+    assert "sheet 'Segmenter', column 'text': 1 text(s) longer than Excel's cell limit" in caplog.text
+    parquet = pd.read_parquet(tmp_path / "coded_dataset_segments.parquet")
+    assert parquet.set_index("source_id").loc["R4:q0", "text"] == long
+    assert long in (tmp_path / "coded_dataset_segments.csv").read_text("utf-8-sig")
+
+
+def test_crosstab_sheets_of_long_attribute_names_alike_in_31_characters_both_written(small_codebook,
+                                                                                      redact, tmp_path):
+    """Excel sheet names hold 31 characters: 'Krydstabel maalgruppe_udsatte_unge_15_17' and '..._18_25'
+    were cut to the same name and the export failed (xlsxwriter: duplicate sheet name)."""
+    from hoi_nlp.export.study import CodedStudy
+    from tests.export import conftest
+
+    sources, segments, assignments = conftest.build_records()
+    for n, source in enumerate(sources):
+        source.attributes.update({"maalgruppe_udsatte_unge_15_17": "Valgt" if n % 2 else "Ikke valgt",
+                                  "maalgruppe_udsatte_unge_18_25": "Valgt" if n % 3 else "Ikke valgt"})
+    study = CodedStudy(codebook=small_codebook, sources={s.source_id: s for s in sources},
+                       segments=[s for s in segments if s.codable], assignments=assignments, sentences={},
+                       name="fixture")
+    export_formats(study, tmp_path, redact=redact, formats=["xlsx"], figures=False)
+    names = openpyxl.load_workbook(tmp_path / "coded_dataset.xlsx").sheetnames
+    crosstabs = [n for n in names if n.startswith("Krydstabel maalgruppe")]
+    assert crosstabs == ["Krydstabel maalgruppe_udsatte_u", "Krydstabel maalgruppe_udsatte~2"], names

@@ -542,6 +542,156 @@ def test_cli_imports_qualcoder_memos_once_and_warns_of_what_has_no_place(coded_w
     assert len(_decisions(coded_workspace)) == count
 
 
+def test_notes_on_a_whole_source_are_the_memo_of_its_one_unit_and_named_otherwise(coded_workspace,
+                                                                                 small_codebook, tmp_path):
+    """QualCoder keeps a source's memo in its Description (beside what hoi wrote there); NVivo and MAXQDA
+    link a note to the whole source. On a source of one coding unit (a survey answer) that is the unit's
+    memo; a source of several units (an interview) has no memo of its own: the warning says so. QualCoder
+    refers only to the first annotation of each source: the others are named as tied to no source."""
+    from hoi_nlp.records import slice_segment
+    from hoi_nlp.review.decisions import current_state
+    from hoi_nlp.store import load_sources, save_segments
+
+    t5 = next(s for s in load_sources(coded_workspace) if s.source_id == "T5")
+    cut = t5.text.index("Men helt")  # T5's turn becomes two coding units
+    start = t5.text.index("D: ") + 3
+    save_segments(coded_workspace, [slice_segment(t5, kind="passage", start=start, end=cut),
+                                    slice_segment(t5, kind="passage", start=cut, end=len(t5.text))])
+    exported = export_project(coded_workspace, small_codebook, tmp_path / "export" / "whole.qdpx")
+    project = Qdpx(exported)
+    r4 = project.source("R4_q0")
+    r4.find("q:Description", NS).text += "\nAnas kildememo: svaret siger intet"  # QualCoder's file memo
+    r3 = project.source("R3_q0")
+    on_r3 = _note(project, "Dokumentmemo", "Hele svaret handler om IT")
+    etree.SubElement(r3, Q + "NoteRef", targetGUID=on_r3)
+    on_t5 = _note(project, "Interviewmemo", "Et godt interview")
+    etree.SubElement(project.source("T5"), Q + "NoteRef", targetGUID=on_t5)
+    first = _note(project, None, "Første annotation", span=(0, 5))
+    etree.SubElement(r4, Q + "NoteRef", targetGUID=first)
+    _note(project, None, "Anden annotation", span=(6, 12))  # QualCoder writes no NoteRef for it
+    qualcoder4(project)
+    path = project.save(tmp_path / "qualcoder.qdpx")
+
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert summary.decisions == {"unchanged": 7, "memo": 3}, summary
+    state = current_state(coded_workspace)
+    memos = sorted((seg.split(":")[0], m.analyst, m.text)
+                   for seg, n in state.segments.items() for m in n.memos)
+    assert memos == [("R3", "carl", "Hele svaret handler om IT"),
+                     ("R4", "carl", "Anas kildememo: svaret siger intet"),
+                     ("R4", "carl", "Første annotation")]
+    assert sorted(summary.warnings) == [
+        "1 annotations (notes on a span of text) the file ties to no source (QualCoder names the source of "
+        "the first annotation of each source only) not imported as memos: hoi keeps memos on coding units "
+        "and codings; copy them into the review app by hand",
+        "1 notes on a whole source of several coding units (an interview, a long answer) not imported as "
+        "memos: hoi keeps memos on coding units and codings; copy them into the review app by hand"]
+    again = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert again.decisions == {"unchanged": 7}, again
+
+
+def test_pseudonymised_memos_back_from_qualcoder_are_known_and_what_was_added_or_changed_is_kept(
+        coded_workspace, small_codebook, tmp_path, memo_unit):
+    """The export pseudonymises memos ("Spørg [PERSON 1] om teamet"); QualCoder gives its notes new GUIDs.
+    Brought back untouched they record nothing (an annotation naming a person was recorded again, in its
+    pseudonymised form); text appended to such a memo is recorded, and so is a memo changed in QualCoder
+    (it was dropped: neither the memo as written nor a memo it starts with)."""
+    from hoi_nlp.review.decisions import current_state, record_decision
+    from hoi_nlp.store import load_segments
+
+    r4 = next(s.segment_id for s in load_segments(coded_workspace, codable=True) if s.source_id == "R4:q0")
+    record_decision(coded_workspace, segment_id=r4, action="memo", analyst="bo",
+                    memo="Mette Hansen siger intet her")  # a unit memo naming a person: an annotation
+    exported = export_project(coded_workspace, small_codebook, tmp_path / "export" / "memos.qdpx")
+    untouched = Qdpx(exported)
+    qualcoder4(untouched)
+    assert "[PERSON 1] siger intet her" in etree.tostring(untouched.root, encoding="unicode")
+    summary = _import(coded_workspace, small_codebook, untouched.save(tmp_path / "qc.qdpx"), analyst="carl")
+    assert summary.decisions == {"unchanged": 7}, summary
+
+    edited = Qdpx(exported)
+    for description in edited.root.iter(Q + "Description"):
+        text = description.text or ""
+        asked = "Memo (ana): Spørg [PERSON 1] om teamet"
+        text = text.replace(asked, asked + " - og om økonomien")
+        description.text = text.replace("Memo (bo): Hele svaret er uklart", "Memo (bo): Hele svaret er klart")
+    qualcoder4(edited)
+    summary = _import(coded_workspace, small_codebook, edited.save(tmp_path / "edited.qdpx"), analyst="carl")
+    assert summary.decisions == {"unchanged": 7, "memo": 2}, summary
+    state = current_state(coded_workspace)
+    new = sorted((code, m.text) for (seg, code), c in state.codes.items() if seg == memo_unit
+                 for m in c.memos if m.analyst == "carl")
+    assert new == [("area.beskaeftigelse", "- og om økonomien"),
+                   ("area.beskaeftigelse", "Hele svaret er klart")]
+
+
+def test_case_memos_and_code_descriptions_changed_in_qualcoder_are_named(coded_workspace, small_codebook,
+                                                                         exported, tmp_path):
+    """QualCoder keeps a case's memo in its Description and a code's memo in the code's: an import records
+    neither (no memo on a respondent, no codebook change), and said nothing of them."""
+    project = Qdpx(exported)
+    case = project.all("Case")[0]
+    etree.SubElement(case, Q + "Description").text = "Respondenten var travl"
+    case.insert(0, case[-1])  # Description first, as QualCoder writes it
+    code = next(c for c in project.all("Code")
+                if "[hoi: barrier.it_integration]" in c.findtext(Q + "Description"))
+    code.find(Q + "Description").text += "\nAna: også telefoni"
+    qualcoder4(project)
+    summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "qc.qdpx"), analyst="ana")
+    assert summary.decisions == {"unchanged": 7}, summary
+    assert summary.warnings == (
+        f"1 case memos ('{case.get('name')}') not imported: hoi keeps memos on coding units and codings; "
+        "copy them into the review app by hand",
+        f"1 codes have another description in the file than in the study's codebook ('{code.get('name')}'): "
+        "import-qdpx records codings and memos, not codebook changes; bring those with `hoi codebook "
+        "import-qdc` (or the app's codebook pages)")
+
+
+def test_an_unescaped_ampersand_qualcoder_wrote_is_shown_with_what_to_do(coded_workspace, small_codebook,
+                                                                           exported, tmp_path):
+    """QualCoder writes an annotation's text into the XML as it is: 'IT & økonomi' breaks the file. The
+    error shows the place and says to change the character (exporting again would write it again)."""
+    project = Qdpx(exported)
+    annotation = _note(project, None, "PLACEHOLDER", span=(0, 5))
+    etree.SubElement(project.source("R4_q0"), Q + "NoteRef", targetGUID=annotation)
+    path = project.save(tmp_path / "amp.qdpx")
+    with zipfile.ZipFile(path) as archive:
+        files = {n: archive.read(n) for n in archive.namelist()}
+    files["project.qde"] = files["project.qde"].replace(b"PLACEHOLDER", "IT & økonomi\x1b[2J".encode())
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    with pytest.raises(ReviewError) as caught:
+        _import(coded_workspace, small_codebook, path, analyst="ana")
+    message = str(caught.value)
+    assert "not well-formed XML" in message
+    assert "<PlainTextContent>IT & økonomi?[2J</PlainTextContent>" in message
+    assert "\x1b" not in message  # no control character from the file reaches the terminal
+    assert "an '&' or '<' written as it is" in message and "change that character" in message
+    assert _decisions(coded_workspace) == []
+
+
+def test_a_memo_is_known_through_its_placeholders_in_linear_time():
+    """Each placeholder of an exported memo stands for some text; matching them must not backtrack (a file
+    whose memo is forty placeholders and spaces held an import for ever with a regular expression), and a
+    long memo is not compared head by head (two minutes for a 120,000-character memo)."""
+    import subprocess
+    import sys
+
+    from hoi_nlp.review.refi_import import shown_as
+
+    assert shown_as("Spørg [PERSON 1] om teamet", "Spørg Mette Hansen om teamet")
+    assert shown_as("=[LINK]\") [KOMMUNE] og [PERSON 8]",
+                    '=HYPERLINK("http://x") Odense Kommune og Mette Hansen')
+    assert not shown_as("Spørg [PERSON 1] om teamet", "Spørg  om teamet")  # a placeholder is some text
+    assert shown_as("[A][B] id-3fa2c1d09b", "Bo Ek R7") and not shown_as("[A][B] x", "B x")
+    code = ("from hoi_nlp.review.refi_import import new_memo_text, shown_as\n"
+            "assert not shown_as('[P] ' * 40 + 'Z', 'a ' * 10_000)\n"
+            "assert new_memo_text('ord ' * 30_000 + 'ny', ['ord ' * 20_000]) == 'ord ' * 10_000 + 'ny'")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+
+
 def test_cli_import_of_a_missing_file_says_file_not_found(coded_workspace, tmp_path):
     import subprocess
 

@@ -91,3 +91,81 @@ def test_cli_import_qdc_reports_kept_and_new_ids(small_codebook, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "2 families, 4 codes (3 with hoi's ids kept, 1 new: add patterns or examples" in result.stdout
     assert load_codebook(tmp_path / "k.yaml").code_ids[-1] == "area.sundhed"
+
+
+QUALCODER_QDC = """<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0" xsi:schemaLocation="urn:QDA-XML:codebook:1.0 Codebook.xsd" \
+origin="QualCoder" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><Codes>
+<Code guid="0b5e1c2a-1111-4a5b-9c1d-000000000001" name="Løs kode" isCodable="true" color="#F781F3" />
+<Code guid="0b5e1c2a-1111-4a5b-9c1d-000000000002" name="Barrierer" isCodable="false">
+<Description>Kategori for barrierer
+med linjeskift</Description>
+<Code guid="0b5e1c2a-1111-4a5b-9c1d-000000000003" name="Lovgivning" isCodable="true" color="#81BEF7">
+<Description>Modstridende lovgivning.
+Linje to &amp; mere.</Description>
+<Code guid="0b5e1c2a-1111-4a5b-9c1d-000000000004" name="Serviceloven" isCodable="true" color="#81BEF7" />
+</Code>
+<Code guid="0b5e1c2a-1111-4a5b-9c1d-000000000006" name="Underkategori" isCodable="false">
+<Code guid="0b5e1c2a-1111-4a5b-9c1d-000000000007" name="IT" isCodable="true" color="#ff0000" />
+</Code>
+</Code>
+<Code guid="0b5e1c2a-1111-4a5b-9c1d-000000000008" name="Mål" isCodable="true" color="#00ff00">
+<Description>En kode med underkoder</Description>
+<Code guid="0b5e1c2a-1111-4a5b-9c1d-000000000009" name="Beskæftigelse" isCodable="true" color="#00aa00" />
+</Code>
+<Code guid="0b5e1c2a-1111-4a5b-9c1d-00000000000a" name="Tom kategori" isCodable="false" />
+</Codes>
+</CodeBook>"""
+
+
+def test_a_qualcoder_codebook_with_nested_codes_says_how_they_fit_two_levels(small_codebook, tmp_path):
+    """QualCoder nests codes under codes and categories under categories, and writes empty categories:
+    nested codes become codes of the top category's family (named in a note), a code with sub-codes is
+    a family and a code of it (its codings must have a code), an empty category is no code at all."""
+    path = tmp_path / "Codebook-qc.qdc"
+    path.write_bytes(b"\xef\xbb\xbf" + QUALCODER_QDC.encode("utf-8"))  # QualCoder writes utf-8-sig
+    result = convert_qdc(path, tmp_path / "qc.yaml", known=small_codebook)
+    codebook = result.codebook
+    labels = {c.id: c.label for c in codebook.codes}
+    assert labels == {"barrierer.lovgivning": "Lovgivning", "barrierer.serviceloven": "Serviceloven",
+                      "barrierer.it": "IT", "maal.maal": "Mål", "maal.beskaeftigelse": "Beskæftigelse",
+                      "oevrige_koder.loes_kode": "Løs kode"}
+    assert "Tom kategori" not in labels.values() and "tom" not in " ".join(codebook.family_ids)
+    assert codebook.code("barrierer.lovgivning").description == "Modstridende lovgivning.\nLinje to & mere."
+    assert codebook.code("barrierer.lovgivning").color == "#81BEF7"
+    assert result.notes == (
+        "2 code(s) nested deeper than one level under 'Barrierer' are codes of that family (hoi codebooks "
+        "have two levels): 'Lovgivning / Serviceloven', 'Underkategori / IT'",
+        "code 'Mål' has sub-codes: it is a family and a code of that family (hoi codebooks have two levels)",
+        "category 'Tom kategori' holds no codes: not imported",
+    )
+    cli = subprocess.run([*HOI, "codebook", "import-qdc", str(path), "-o", str(tmp_path / "cli.yaml")],
+                         capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr
+    assert "Note: category 'Tom kategori' holds no codes: not imported" in cli.stderr
+
+
+def test_a_codebook_without_codes_is_an_error(small_codebook, tmp_path):
+    """A .qdc of categories only wrote an empty codebook (0 families, 0 codes) and said it had worked: now
+    an error that writes nothing."""
+    import pytest
+
+    from hoi_nlp.errors import CodebookError
+
+    empty = tmp_path / "tom.qdc"
+    empty.write_text('<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" '
+                     'origin="QualCoder"><Codes><Code guid="0b5e1c2a-1111-4a5b-9c1d-000000000009" '
+                     'name="Tom kategori" isCodable="false" /></Codes></CodeBook>', encoding="utf-8")
+    with pytest.raises(CodebookError, match="the codebook holds no codes"):
+        convert_qdc(empty, tmp_path / "tom.yaml", known=small_codebook)
+    assert not (tmp_path / "tom.yaml").exists()
+    assert not list(tmp_path.glob("*.yaml"))
+
+
+def test_a_qdpx_project_given_to_import_qdc_gives_its_codebook(coded_workspace, small_codebook, tmp_path):
+    """A .qdpx given instead of a .qdc failed with 'Start tag expected': its project's codebook is read."""
+    from tests.export.test_refi_import import export_project
+
+    project = export_project(coded_workspace, small_codebook, tmp_path / "export" / "p.qdpx")
+    result = convert_qdc(project, tmp_path / "p.yaml", known=small_codebook)
+    assert result.codebook.code_ids == small_codebook.code_ids and result.kept == len(small_codebook.codes)

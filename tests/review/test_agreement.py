@@ -129,6 +129,24 @@ def test_write_csv_and_xlsx(study_ws, tmp_path):
         write_agreement(rows, tmp_path / "a.txt")
 
 
+def test_agreement_csv_for_danish_excel(study_ws, tmp_path):
+    """Danish Excel splits a CSV at ";" and reads "," as the decimal sign: with a comma file every row
+    lands in one column and 83.33 reads as 8333."""
+    import csv
+    import io
+
+    _blind_round(study_ws)
+    rows = round_agreement(study_ws, "R1")
+    text = write_agreement(rows, tmp_path / "a.csv", dialect="excel-da").read_bytes().decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert table[0][:6] == ["comparison", "code_id", "coders", "units", "positives", "percent"]
+    percents = [r[5] for r in table[1:] if r[5]]
+    assert percents and all("." not in p for p in percents) and any("," in p for p in percents), percents
+    assert text.endswith("\r\n") and "\r\n" in text[:-2]
+    with pytest.raises(Exception, match="dialect"):
+        write_agreement(rows, tmp_path / "b.csv", dialect="semikolon")
+
+
 def test_consensus_leaves_the_blind_codings_alone(study_ws):
     _blind_round(study_ws)
     finish_round(study_ws, "R1", "anna")

@@ -179,6 +179,11 @@ def test_blind_round_hides_the_other_analyst_until_both_finish(study_ws, small_c
     assert current_state(study_ws).codes[(R001, IT)].status == "accepted"
     assert "consensus" in [d.action for d in load_decisions(study_ws)]
     assert "round R1" in anna.get("/agreement").text
+    assert "/agreement.csv?dialect=excel-da" in anna.get("/agreement").text  # for Danish Excel:
+    danish = anna.get("/agreement.csv?dialect=excel-da&round=R1").text.lstrip("\ufeff").splitlines()
+    assert danish[0].startswith("comparison;code_id;coders;") and "round R1;" in danish[1]
+    assert ";0,0;" in danish[1] or ";100,0;" in danish[1]  # a decimal comma, not a point
+    assert anna.get("/agreement.csv?dialect=semikolon").status_code == 400
     outsider = make_client(study_ws, small_cb)
     add_user(study_ws, "cai", PASSWORD)
     login(outsider, "cai")

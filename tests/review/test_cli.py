@@ -61,6 +61,11 @@ def test_assign_and_agreement(study_ws, tmp_path):
     out = tmp_path / "agreement.xlsx"
     written = runner.invoke(app, ["agreement", root, "--round", "R1", "--output", str(out)])
     assert written.exit_code == 0 and out.exists()
+    danish = tmp_path / "agreement.csv"  # semicolons and decimal commas for Danish Excel
+    written = runner.invoke(app, ["agreement", root, "--round", "R1", "-o", str(danish), "--csv-dialect",
+                                  "excel-da"])
+    assert written.exit_code == 0, written.output
+    assert danish.read_text(encoding="utf-8-sig").startswith("comparison;code_id;coders;units;")
 
 
 def test_cancel_round_records_it_and_keeps_the_decisions(study_ws):

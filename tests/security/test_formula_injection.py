@@ -18,6 +18,10 @@ ATTACKS = [
     "\t=1+1",
     "\r=1+1",
     "=1+1",
+    "\uff1dHYPERLINK(\"http://evil.example\")",  # full-width ＝, ＋, －, ＠
+    "\uff0bcmd|' /C calc'!A0",
+    "\uff0d2+3+cmd|' /C calc'!A0",
+    "\uff20SUM(1+1)",
 ]
 HARMLESS = ["-3", "+45", "-0,25", "12", "-", "Vores IT-systemer taler ikke sammen"]
 

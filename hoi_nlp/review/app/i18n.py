@@ -337,6 +337,7 @@ DA: dict[str, str] = {
     "Round": "Runde",
     "Show": "Vis",
     "Download CSV": "Hent CSV",
+    "Download CSV (Danish Excel)": "Hent CSV (dansk Excel)",
     "Units": "Enheder",
     "Applied": "Anvendt",
     "Overall": "Samlet",

@@ -663,19 +663,23 @@ def _visible_agreement(config: AppConfig, rounds: list[Round], round_id: str) ->
 
 
 @router.get("/agreement.csv")
-def agreement_csv(request: Request, round: str = "") -> Response:
-    """The agreement table as CSV."""
-    import csv
+def agreement_csv(request: Request, round: str = "", dialect: str = "excel") -> Response:
+    """The agreement table as CSV (``dialect=excel-da``: semicolons and decimal commas, for Danish Excel)."""
     import io
     from dataclasses import asdict
 
+    import pandas as pd
+
+    from hoi_nlp.io import CSV_DIALECTS, write_csv_frame
+
     config, _session = _config(request), current_session(request)
+    if dialect not in CSV_DIALECTS:
+        raise HTTPException(status_code=400, detail="unknown CSV dialect")
     rows = _visible_agreement(config, list_rounds(config.workspace), round)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(agreement_mod.AgreementRow.__dataclass_fields__))
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(asdict(row))
+    write_csv_frame(pd.DataFrame([asdict(r) for r in rows],
+                                 columns=list(agreement_mod.AgreementRow.__dataclass_fields__)),
+                    buffer, dialect=dialect)
     return Response(
         "\ufeff" + buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
