@@ -27,6 +27,7 @@ GENERIC_HEADS = frozenset({
     "gruppe", "effekt", "fravær", "psykiatri", "social", "vejledning", "vejleder", "sekretariat", "stab",
     "direktion", "myndighed", "hospital", "tilbud", "ordning", "model", "plan", "chef", "direktør",
     "leder", "koordinator", "rådgiver", "behandling", "pleje", "service", "politik", "strategi",
+    "memo", "notat", "note", "referat", "kommentar", "journal",
 })
 _HEAD_FORMS = ("ene", "erne", "en", "et", "er", "e", "s")
 TITLE_ENDINGS = ("chef", "chefen", "direktør", "direktøren", "leder", "lederen", "konsulent", "formand",

@@ -82,6 +82,17 @@ def test_common_software_and_national_systems_stay(pseudo, text) -> None:
     assert pseudo.pseudonymize(text).text_pseudonymized == text
 
 
+@pytest.mark.parametrize("text", ["Kodememo: det handler om økonomi.", "Kildememo: svaret er kort",
+                                  "Analysenotat: se svaret.", "Mødereferat: vi talte om budgettet."])
+def test_a_memo_or_note_label_opening_a_text_is_no_name(pseudo, text) -> None:
+    # «[NAVN]: svaret er kort» in a memo exported to QualCoder was «Kildememo: …»
+    assert pseudo.pseudonymize(text).text_pseudonymized == text
+
+
+def test_a_name_opening_a_memo_is_still_replaced(pseudo) -> None:
+    assert "Anna" not in pseudo.pseudonymize("Anna: det er et godt citat.").text_pseudonymized
+
+
 def test_a_person_sharing_a_product_name_is_still_replaced(pseudo) -> None:
     result = pseudo.pseudonymize("Kontakt Anne Word på 12345678.").text_pseudonymized
     assert "Anne" not in result and "Word" not in result
