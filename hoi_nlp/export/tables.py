@@ -218,7 +218,7 @@ def memo_rows(study: CodedStudy, *, redact: Redactor, texts: Texts | None = None
     values = redact.values([m.memo or "" for m in memos])
     rows = [
         {
-            "created_at": memo.created_at.strftime("%Y-%m-%d %H:%M"),
+            "created_at": memo.created_at.strftime("%Y-%m-%d %H:%M UTC"),
             "analyst": memo.analyst,
             "segment_id": redact.ident(memo.segment_id),
             "code_id": memo.code_id or "",

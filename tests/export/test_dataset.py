@@ -162,3 +162,12 @@ def test_crosstab_sheets_of_long_attribute_names_alike_in_31_characters_both_wri
     names = openpyxl.load_workbook(tmp_path / "coded_dataset.xlsx").sheetnames
     crosstabs = [n for n in names if n.startswith("Krydstabel maalgruppe")]
     assert crosstabs == ["Krydstabel maalgruppe_udsatte_u", "Krydstabel maalgruppe_udsatte~2"], names
+
+
+def test_memo_times_in_the_memo_sheet_name_their_zone(coded_workspace, small_codebook, redact, memo_unit):
+    # an export travels: a bare "2026-12-07 09:05" was read as Danish time by a reader an hour ahead
+    from hoi_nlp.export.dataset import load_coded_study
+    from hoi_nlp.export.tables import memo_rows
+
+    rows = memo_rows(load_coded_study(coded_workspace, small_codebook), redact=redact)
+    assert len(rows) == 2 and all(str(t).endswith(" UTC") for t in rows["created_at"])

@@ -20,7 +20,7 @@ from hoi_nlp.review.app.state import (
     html,
     set_session_cookie,
 )
-from hoi_nlp.review.app.views import Corpus
+from hoi_nlp.review.app.views import Corpus, local_time
 from hoi_nlp.review.codebook_edit import current_codebook
 from hoi_nlp.review.masking import PrivacyView
 from hoi_nlp.review.tables import ensure_review_schema
@@ -48,6 +48,7 @@ def create_app(config: AppConfig) -> FastAPI:
     app = FastAPI(title="hoi review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.config = config
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.state.templates.env.filters["local_time"] = local_time
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.middleware("http")

@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -385,3 +386,10 @@ def facet_values(corpus: Corpus, shown: FullView = FULL_VIEW) -> dict[str, list[
                 facets.setdefault(key, {})
                 facets[key][f"{attr}={value}"] = facets[key].get(f"{attr}={value}", 0) + 1
     return {k: sorted(v.items()) for k, v in facets.items()}
+
+
+def local_time(moment: datetime, *, seconds: bool = False) -> str:
+    """A stored time (naive UTC) as the analyst's clock shows it, with its zone ("2026-12-07 10:15 CET"):
+    the app runs on the analyst's machine, so the machine's zone is theirs."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
