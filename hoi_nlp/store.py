@@ -765,12 +765,16 @@ class BatchLedger:
     """Which batches of a stage are done, keyed by the batch's segment ids and texts.
 
     A killed run resumes by skipping the batches recorded here; a changed text or a changed
-    coder/codebook version (part of ``stage``) makes the batch pending again.
+    coder/codebook version (part of ``stage``) makes the batch pending again. Stages that write the
+    same results (one coder under several codebook or model versions) share a ``family`` prefix:
+    marking a batch done under one forgets the others' entries, whose results it has just replaced —
+    else coding under codebook A, then B, then A again would skip A's batches and keep B's codes.
     """
 
-    def __init__(self, workspace: Workspace, *, stage: str) -> None:
+    def __init__(self, workspace: Workspace, *, stage: str, family: str | None = None) -> None:
         self.workspace = workspace
         self.stage = stage
+        self.family = family
 
     @staticmethod
     def key(segments: Sequence[Segment]) -> str:
@@ -789,6 +793,10 @@ class BatchLedger:
     def mark_done(self, segments: Sequence[Segment]) -> None:
         """Record the batch as completed."""
         with self.workspace.engine.begin() as conn:
+            if self.family:
+                conn.execute(delete(ledger_table).where(
+                    ledger_table.c.stage.startswith(self.family, autoescape=True),
+                    ledger_table.c.stage != self.stage))
             upsert(conn, ledger_table,
                    [{"stage": self.stage, "batch_key": self.key(segments), "done_at": utcnow()}],
                    keys=["stage", "batch_key"])

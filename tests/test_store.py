@@ -96,3 +96,22 @@ def test_a_workspace_from_an_earlier_version_gains_new_columns_and_keeps_its_dat
     [assignment] = load_assignments(reopened)
     assert (assignment.code_id, assignment.stance, assignment.tier) == (
         "barrier.it_integration", None, "suggested")
+
+
+def test_coding_again_under_an_earlier_codebook_recodes(workspace, small_codebook, tmp_path):
+    """A → B → A: B's run replaced A's machine codes, so A's old ledger entries no longer hold and
+    A's codes come back (the batch was skipped, leaving B's codes under A's name)."""
+    from hoi_nlp.codebook import load_codebook
+    from tests.conftest import DATA
+
+    renamed = (DATA / "codebooks" / "small.yaml").read_text(encoding="utf-8").replace(
+        "barrier.it_integration", "barrier.it_systemer").replace('version: "0.1"', 'version: "0.2"')
+    (tmp_path / "small_b.yaml").write_text(renamed, encoding="utf-8")
+    other = load_codebook(tmp_path / "small_b.yaml")
+    save_sources(workspace, _sources())
+    segment_stage(workspace, Settings())
+    for codebook in (small_codebook, other, small_codebook):
+        code_stage(workspace, codebook, Settings(), coder=RuleCoder(codebook))
+        codes = {a.code_id for a in load_assignments(workspace)}
+        assert codes <= set(codebook.code_ids), codes
+        assert len(codes) == 2

@@ -351,7 +351,8 @@ def coding_ledger(workspace: Workspace, codebook: Codebook, coder: Coder) -> Bat
     from hoi_nlp.store import BatchLedger
 
     version = getattr(coder, "version", "")
-    return BatchLedger(workspace, stage=f"code:{coder.name}:{version}:{codebook.version_tag}")
+    return BatchLedger(workspace, stage=f"code:{coder.name}:{version}:{codebook.version_tag}",
+                       family=f"code:{coder.name}:")
 
 
 def pending_batches(workspace: Workspace, ledger: BatchLedger, *, batch_size: int) -> list[list[Segment]]:
