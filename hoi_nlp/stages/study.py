@@ -91,6 +91,7 @@ def study_codebook_file(workspace_dir: str | Path, given: str | Path | None = No
     if given:
         path = Path(given).resolve()
         if Path(workspace_dir).is_dir() and _recorded_codebook(record) != path:
+            _check_new_codebook(workspace_dir, path)  # a refused file does not become the study's
             write_text_atomic(record, json.dumps({"path": str(path)}, ensure_ascii=False) + "\n")
         return path
     recorded = _recorded_codebook(record)
@@ -100,6 +101,14 @@ def study_codebook_file(workspace_dir: str | Path, given: str | Path | None = No
         raise CodebookError("the codebook file this study was run with is gone", path=str(recorded),
                             hint="give the study's codebook with --codebook FILE")
     return recorded
+
+
+def _check_new_codebook(workspace_dir: str | Path, path: Path) -> None:
+    """Raise when the codebook file ``path`` lacks codes the study's analysts decided on."""
+    from hoi_nlp.store import Workspace
+
+    if Workspace.is_workspace_dir(workspace_dir):
+        study_codebook(Workspace.open(workspace_dir, create=False), load_run_codebook(path))
 
 
 def _recorded_codebook(record: Path) -> Path | None:
@@ -113,10 +122,15 @@ def _recorded_codebook(record: Path) -> Path | None:
 
 def study_codebook(workspace: Workspace, codebook: Codebook) -> Codebook:
     """The codebook a study uses: its latest version when analysts changed it in the review app
-    (``<workspace>/codebook/``), else ``codebook``."""
+    (``<workspace>/codebook/``), else ``codebook``. Refused (:class:`CodebookError`) when it lacks a
+    code analysts have decided on — a code deleted or renamed in the study's codebook file — since
+    those decisions would then count nowhere."""
     from hoi_nlp.review.codebook_edit import current_codebook
+    from hoi_nlp.review.decisions import check_decided_codes
 
-    return current_codebook(workspace, codebook)
+    current = current_codebook(workspace, codebook)
+    check_decided_codes(workspace, current)
+    return current
 
 
 def default_workspace_dir(study_dir: str | Path, *, outputs: str | Path = "outputs") -> Path:
