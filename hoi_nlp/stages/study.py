@@ -361,12 +361,12 @@ def load_models(codebook_path: str | Path | None = None, coder_name: str | None 
 
 
 def coding_ledger(workspace: Workspace, codebook: Codebook, coder: Coder) -> BatchLedger:
-    """The batch ledger of ``coder`` under this codebook and model version."""
+    """The batch ledger of ``coder`` under this codebook and model version (its batches done forget
+    every other coder's and version's: their suggestions were replaced)."""
     from hoi_nlp.store import BatchLedger
 
     version = getattr(coder, "version", "")
-    return BatchLedger(workspace, stage=f"code:{coder.name}:{version}:{codebook.version_tag}",
-                       family=f"code:{coder.name}:")
+    return BatchLedger(workspace, stage=f"code:{coder.name}:{version}:{codebook.version_tag}", family="code:")
 
 
 def pending_batches(workspace: Workspace, ledger: BatchLedger, *, batch_size: int) -> list[list[Segment]]:
@@ -439,14 +439,13 @@ def _is_question(text: str) -> bool:
 def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], *, ledger: BatchLedger,
                run_id: str | None = None) -> int:
     """Code one batch (with each unit's context when the coder takes it), replace its stored
-    assignments in one transaction, then mark it done."""
+    assignments — every coder's: after `--coder rules` and then a trained coder, the units hold the
+    trained coder's suggestions only — in one transaction, then mark it done."""
     from hoi_nlp.store import replace_assignments
 
     contexts = coding_contexts(workspace, segments) if getattr(coder, "accepts_context", False) else None
     assignments = code_segments(coder, segments, contexts)
-    coders = {coder.name} | {a.coder for a in assignments}
-    replace_assignments(workspace, assignments, segment_ids=[s.segment_id for s in segments],
-                        coders=sorted(coders), run_id=run_id)
+    replace_assignments(workspace, assignments, segment_ids=[s.segment_id for s in segments], run_id=run_id)
     ledger.mark_done(segments)
     logger.info("coded batch of %d segments (%d assignments)", len(segments), len(assignments))
     return len(assignments)
