@@ -27,6 +27,7 @@ GENERIC_HEADS = frozenset({
     "gruppe", "effekt", "fravær", "psykiatri", "social", "vejledning", "vejleder", "sekretariat", "stab",
     "direktion", "myndighed", "hospital", "tilbud", "ordning", "model", "plan", "chef", "direktør",
     "leder", "koordinator", "rådgiver", "behandling", "pleje", "service", "politik", "strategi",
+    "lag", "holder", "kriterium",
 })
 _HEAD_FORMS = ("ene", "erne", "en", "et", "er", "e", "s")
 # Endings of abstract nouns (of actions, states and qualities): an ordinary word with one of them is the

@@ -30,6 +30,9 @@ GENERIC = [
     "Borgerservice", "Kriminalforsorgen", "UU-vejlederne", "+", "…",
     # compounds of an ordinary word and an abstract noun (-ning, -ering, -else, -hed, -skab, -tion)
     "Silotænkning", "Netværksorganisering", "Ledelsesopbakning", "Centerdannelsen", "Helhedstænkningen",
+    # sentence-initial in the bundled codebook's examples, which a reviewer without original-text rights
+    # sees pseudonymised: each became a "name" in the study's key
+    "Ledelseslaget", "Tovholderen", "Succeskriteriet",
 ]
 NOT_GENERIC = [
     "Gellerup", "Mjølnerparken", "Hundested", "Hals", "Ringe", "Søren", "Poulsen", "Holm", "Abernathy", "SOF",
