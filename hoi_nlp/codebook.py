@@ -284,6 +284,26 @@ def _pattern_lines(raw: dict[str, Any]) -> dict[tuple[str, int], int]:
     return lines
 
 
+_CODE_REFERENCE = re.compile(r"(?<![\w.])([a-z][a-z0-9_]*)\.([a-z0-9_]+)(?![\w.])")
+
+
+def dangling_references(codebook: Codebook) -> list[str]:
+    """Code ids of this codebook's families that a code's description or include/exclude rule names
+    but the codebook lacks (a code deleted from one's own copy of a codebook is still named as the
+    code to use instead): one line per code and field."""
+    families = set(codebook.family_ids)
+    found = []
+    for code in codebook.codes:
+        for field in ("description", "include", "exclude"):
+            text = getattr(code, field) or ""
+            named = [f"{m.group(1)}.{m.group(2)}" for m in _CODE_REFERENCE.finditer(text)
+                     if m.group(1) in families]
+            missing = sorted({ref for ref in named if not codebook.has_code(ref)})
+            if missing:
+                found.append(f"{code.id}: {field} names {', '.join(missing)}, which this codebook lacks")
+    return found
+
+
 def check_against_spec(codebook: Codebook, spec_path: str | Path) -> list[str]:
     """Compare code ids and labels with a codebook specification; return the differences."""
     spec = yaml.safe_load(Path(spec_path).read_text(encoding="utf-8"))

@@ -709,15 +709,17 @@ def _assignment_row(assignment: CodeAssignment, run_id: str | None) -> dict[str,
 
 
 def replace_assignments(workspace: Workspace, assignments: Sequence[CodeAssignment], *,
-                        segment_ids: Sequence[str], coders: Sequence[str], run_id: str | None = None) -> int:
-    """Replace the assignments of ``coders`` on ``segment_ids`` with ``assignments`` in one transaction."""
+                        segment_ids: Sequence[str], coders: Sequence[str] | None = None,
+                        run_id: str | None = None) -> int:
+    """Replace the assignments on ``segment_ids`` with ``assignments`` in one transaction: those of
+    ``coders`` only, or (None) every coder's — a unit's suggestions are those of its last coding."""
     with workspace.engine.begin() as conn:
         ids = list(segment_ids)
         for start in range(0, len(ids), 500):
-            conn.execute(delete(assignments_table).where(
-                assignments_table.c.segment_id.in_(ids[start:start + 500]),
-                assignments_table.c.coder.in_(list(coders)),
-            ))
+            where = [assignments_table.c.segment_id.in_(ids[start:start + 500])]
+            if coders is not None:
+                where.append(assignments_table.c.coder.in_(list(coders)))
+            conn.execute(delete(assignments_table).where(*where))
         rows = [_assignment_row(a, run_id) for a in assignments]
         if rows:
             conn.execute(insert(assignments_table), rows)
@@ -765,12 +767,16 @@ class BatchLedger:
     """Which batches of a stage are done, keyed by the batch's segment ids and texts.
 
     A killed run resumes by skipping the batches recorded here; a changed text or a changed
-    coder/codebook version (part of ``stage``) makes the batch pending again.
+    coder/codebook version (part of ``stage``) makes the batch pending again. Stages that write the
+    same results (any coder under any codebook or model version) share a ``family`` prefix:
+    marking a batch done under one forgets the others' entries, whose results it has just replaced —
+    else coding under codebook A, then B, then A again would skip A's batches and keep B's codes.
     """
 
-    def __init__(self, workspace: Workspace, *, stage: str) -> None:
+    def __init__(self, workspace: Workspace, *, stage: str, family: str | None = None) -> None:
         self.workspace = workspace
         self.stage = stage
+        self.family = family
 
     @staticmethod
     def key(segments: Sequence[Segment]) -> str:
@@ -789,6 +795,10 @@ class BatchLedger:
     def mark_done(self, segments: Sequence[Segment]) -> None:
         """Record the batch as completed."""
         with self.workspace.engine.begin() as conn:
+            if self.family:
+                conn.execute(delete(ledger_table).where(
+                    ledger_table.c.stage.startswith(self.family, autoescape=True),
+                    ledger_table.c.stage != self.stage))
             upsert(conn, ledger_table,
                    [{"stage": self.stage, "batch_key": self.key(segments), "done_at": utcnow()}],
                    keys=["stage", "batch_key"])

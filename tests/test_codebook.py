@@ -110,3 +110,27 @@ def test_invalid_yaml_names_the_line(tmp_path):
     path = _write(tmp_path, "id: t\nfamilies: [\n")
     with pytest.raises(CodebookError, match="not valid YAML"):
         load_codebook(path)
+
+
+def test_validate_warns_of_rules_that_name_a_code_the_codebook_lacks(tmp_path, hoi_codebook):
+    """A code deleted from one's own copy of the codebook is still named by other codes' exclude rules
+    ("… (barrier.ressourcer)"), which the review app shows analysts as the code to use instead."""
+    from typer.testing import CliRunner
+
+    from hoi_nlp.cli import app
+    from hoi_nlp.codebook import dangling_references
+
+    path = _write(tmp_path, HEADER + """\
+          - id: barrier.it_integration
+            label: IT
+            exclude: "Kodes ikke for lovhjemmel (barrier.lovhjemmel_datadeling) eller barrier.it_integration."
+          - id: barrier.ressourcer
+            label: Ressourcer
+            description: "Se også goal.bedre_service_ressourcer; fx. kl.8.30 eller hoi.yaml."
+    """)
+    assert dangling_references(load_codebook(path)) == [
+        "barrier.it_integration: exclude names barrier.lovhjemmel_datadeling, which this codebook lacks"]
+    assert dangling_references(hoi_codebook) == []
+    result = CliRunner().invoke(app, ["codebook", "validate", str(path)])
+    assert result.exit_code == 0 and "OK:" in result.output
+    assert "barrier.lovhjemmel_datadeling, which this codebook lacks" in result.output

@@ -11,7 +11,9 @@ if TYPE_CHECKING:
     from hoi_nlp.stages.study import RunInputs
 
 CODEBOOK_OPT = typer.Option(
-    None, "--codebook", "-c", help="Codebook YAML (default: configs/codebooks/hoi.yaml)."
+    None, "--codebook", "-c",
+    help="Codebook YAML (default: the file the study was last given, else configs/codebooks/hoi.yaml); "
+         "a study keeps the file it is given.",
 )
 SETTINGS_OPT = typer.Option(
     None, "--settings", help="Run settings TOML (default: $HOI_SETTINGS or configs/runs/default.toml)."

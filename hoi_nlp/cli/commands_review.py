@@ -86,8 +86,25 @@ def serve_command(
     config = review_app_config(inputs, login=not no_login, local_user=user or getpass.getuser() or "analyst",
                                active_learning=not confidence_order, allowed_hosts=hosts)
     application = create_app(config)
+    if not _port_free(host, port):  # else the address printed below is another program's
+        fail(f"port {port} on {host} is in use (another `hoi review` or another program listens there) — "
+             f"choose another with --port, e.g. --port {port + 1}")
     echo(f"hoi review: {inputs.workspace.study} on http://{host}:{port}/  (Ctrl+C stops)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def _port_free(host: str, port: int) -> bool:
+    """Whether the app can listen on ``host``:``port`` (bound as uvicorn binds, then released)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 @review_app.command("assign")

@@ -172,7 +172,7 @@ def codebook_validate(path: Path = typer.Argument(..., help="Codebook YAML file.
                       spec: Path | None = typer.Option(
                           None, help="Also compare ids/labels with a specification.")) -> None:
     """Validate a codebook: structure, ids, patterns (and optionally ids/labels against a spec)."""
-    from hoi_nlp.codebook import check_against_spec, load_codebook
+    from hoi_nlp.codebook import check_against_spec, dangling_references, load_codebook
     from hoi_nlp.errors import CodebookError
 
     codebook = load_codebook(path)
@@ -183,6 +183,8 @@ def codebook_validate(path: Path = typer.Argument(..., help="Codebook YAML file.
             raise CodebookError("; ".join(problems), path=str(path), hint=f"compare with {spec}")
     echo(f"OK: {codebook.version_tag}: {len(codebook.families)} families, {len(codebook.codes)} codes, "
          f"{n_patterns} patterns")
+    for line in dangling_references(codebook):  # analysts read these rules in the app: fix the text
+        echo(f"Warning: {line}", err=True)
 
 
 @codebook_app.command("show")

@@ -49,6 +49,10 @@ TRAINING = "training.npz"
 MANIFEST = "manifest.json"
 FORMAT = "hoi.coder.v2"
 _RETRAIN = "retrain with `hoi train` (it writes models/coder/)"
+# A codebook of one's own against the bundled coder: never advise overwriting models/coder/.
+_OTHER_CODEBOOK = ("code with the codebook's patterns now (`--coder rules`), or train a coder for it: "
+                   "`hoi train --codebook FILE --out models/my_coder --no-update-manifest`, then "
+                   "`[coding] model_dir = \"models/my_coder\"` in a settings file given with --settings")
 
 
 def _atomic_write(path: Path, write: Any, *, binary: bool = False) -> None:
@@ -247,7 +251,7 @@ def check_codebook(bundle: CoderBundle, codebook: Codebook, *, model_dir: str | 
             f"the coder was trained for codebook {bundle.codebook_version}, whose code ids differ "
             f"from {codebook.version_tag} (new: {added[:5]}, gone: {removed[:5]})",
             path=str(model_dir) or None,
-            hint=_RETRAIN,
+            hint=_OTHER_CODEBOOK,
         )
     if codebook.version_tag != bundle.codebook_version:
         logger.warning(

@@ -27,9 +27,14 @@ GENERIC_HEADS = frozenset({
     "gruppe", "effekt", "fravær", "psykiatri", "social", "vejledning", "vejleder", "sekretariat", "stab",
     "direktion", "myndighed", "hospital", "tilbud", "ordning", "model", "plan", "chef", "direktør",
     "leder", "koordinator", "rådgiver", "behandling", "pleje", "service", "politik", "strategi",
-    "memo", "notat", "note", "referat", "kommentar", "journal",
+    "memo", "notat", "note", "referat", "kommentar", "journal", "lag", "holder", "kriterium",
 })
 _HEAD_FORMS = ("ene", "erne", "en", "et", "er", "e", "s")
+# Endings of abstract nouns (of actions, states and qualities): an ordinary word with one of them is the
+# head of a generic compound whatever the word ("Silo|tænkning", "Netværks|organisering",
+# "Ledelses|opbakning", "Center|dannelsen"). Names of units and places end in concrete heads
+# ("Unge|huset", "Hede|husene") and are not touched.
+ABSTRACT_ENDINGS = ("ning", "ring", "ling", "else", "hed", "skab", "tion", "isme")
 TITLE_ENDINGS = ("chef", "chefen", "direktør", "direktøren", "leder", "lederen", "konsulent", "formand",
                  "borgmester", "rådmand", "koordinator", "rådgiver")
 _INITIAL = re.compile(r"^[A-ZÆØÅ]\.$")
@@ -103,8 +108,14 @@ def _common(lower: str) -> bool:
                for p in _PARTICLES)
 
 
+def _abstract_head(suffix: str) -> bool:
+    """An ordinary abstract noun of five letters or more ("tænkning", "dannelsen")."""
+    return len(suffix) >= 5 and _in_table(suffix) and (
+        suffix.endswith(ABSTRACT_ENDINGS) or _lemma(suffix).endswith(ABSTRACT_ENDINGS))
+
+
 def _head(suffix: str) -> bool:
-    if suffix in GENERIC_HEADS or _lemma(suffix) in GENERIC_HEADS:
+    if suffix in GENERIC_HEADS or _lemma(suffix) in GENERIC_HEADS or _abstract_head(suffix):
         return True
     return any(suffix.endswith(f) and suffix[: -len(f)] in GENERIC_HEADS for f in _HEAD_FORMS)
 

@@ -490,6 +490,42 @@ def code_reviews(state: ReviewState,
     return out
 
 
+_DECIDED = {"accept": "accepted", "reject": "rejected", "add": "added", "remove": "removed",
+            "span": "quote span", "stance": "stance", "consensus": "consensus", "memo": "memo"}
+
+
+def decided_codes_missing(workspace: Workspace, codebook: Codebook) -> dict[str, dict[str, int]]:
+    """Codes analysts decided on (decisions in effect, any round, read through the study's renames)
+    that ``codebook`` lacks: code id -> {what was decided ("accepted", ...): how many times}."""
+    missing: dict[str, dict[str, int]] = {}
+    for decision in effective_decisions(load_decisions(workspace)):
+        if decision.code_id and not codebook.has_code(decision.code_id):
+            counts = missing.setdefault(decision.code_id, {})
+            what = _DECIDED.get(decision.action, decision.action)
+            counts[what] = counts.get(what, 0) + 1
+    return missing
+
+
+def check_decided_codes(workspace: Workspace, codebook: Codebook) -> None:
+    """Refuse a codebook that lacks codes analysts have decided on: their decisions would count
+    nowhere (no export, table or app page shows a code the codebook does not have)."""
+    from hoi_nlp.errors import CodebookError
+
+    missing = decided_codes_missing(workspace, codebook)
+    if not missing:
+        return
+    listed = "; ".join(
+        f"{code_id} ({', '.join(f'{n} {what}' for what, n in counts.items())})"
+        for code_id, counts in sorted(missing.items()))
+    raise CodebookError(
+        f"codebook {codebook.version_tag} lacks {len(missing)} code(s) analysts have decided on: {listed}; "
+        "their decisions would count nowhere",
+        hint="keep each such code in the codebook file with `deprecated: true` (its decisions keep "
+             "counting; it is no longer offered for new coding); to rename a code keep its id and change "
+             "its label, or rename it on its page in the review app, which carries the decisions over. "
+             "Nothing was changed, and the decisions stay in the log")
+
+
 def decision_counts(workspace: Workspace) -> dict[str, int]:
     """How many decisions of each action the log holds."""
     counts: dict[str, int] = {}

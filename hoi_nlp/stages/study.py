@@ -91,6 +91,7 @@ def study_codebook_file(workspace_dir: str | Path, given: str | Path | None = No
     if given:
         path = Path(given).resolve()
         if Path(workspace_dir).is_dir() and _recorded_codebook(record) != path:
+            _check_new_codebook(workspace_dir, path)  # a refused file does not become the study's
             write_text_atomic(record, json.dumps({"path": str(path)}, ensure_ascii=False) + "\n")
         return path
     recorded = _recorded_codebook(record)
@@ -100,6 +101,14 @@ def study_codebook_file(workspace_dir: str | Path, given: str | Path | None = No
         raise CodebookError("the codebook file this study was run with is gone", path=str(recorded),
                             hint="give the study's codebook with --codebook FILE")
     return recorded
+
+
+def _check_new_codebook(workspace_dir: str | Path, path: Path) -> None:
+    """Raise when the codebook file ``path`` lacks codes the study's analysts decided on."""
+    from hoi_nlp.store import Workspace
+
+    if Workspace.is_workspace_dir(workspace_dir):
+        study_codebook(Workspace.open(workspace_dir, create=False), load_run_codebook(path))
 
 
 def _recorded_codebook(record: Path) -> Path | None:
@@ -113,10 +122,15 @@ def _recorded_codebook(record: Path) -> Path | None:
 
 def study_codebook(workspace: Workspace, codebook: Codebook) -> Codebook:
     """The codebook a study uses: its latest version when analysts changed it in the review app
-    (``<workspace>/codebook/``), else ``codebook``."""
+    (``<workspace>/codebook/``), else ``codebook``. Refused (:class:`CodebookError`) when it lacks a
+    code analysts have decided on — a code deleted or renamed in the study's codebook file — since
+    those decisions would then count nowhere."""
     from hoi_nlp.review.codebook_edit import current_codebook
+    from hoi_nlp.review.decisions import check_decided_codes
 
-    return current_codebook(workspace, codebook)
+    current = current_codebook(workspace, codebook)
+    check_decided_codes(workspace, current)
+    return current
 
 
 def default_workspace_dir(study_dir: str | Path, *, outputs: str | Path = "outputs") -> Path:
@@ -347,11 +361,12 @@ def load_models(codebook_path: str | Path | None = None, coder_name: str | None 
 
 
 def coding_ledger(workspace: Workspace, codebook: Codebook, coder: Coder) -> BatchLedger:
-    """The batch ledger of ``coder`` under this codebook and model version."""
+    """The batch ledger of ``coder`` under this codebook and model version (its batches done forget
+    every other coder's and version's: their suggestions were replaced)."""
     from hoi_nlp.store import BatchLedger
 
     version = getattr(coder, "version", "")
-    return BatchLedger(workspace, stage=f"code:{coder.name}:{version}:{codebook.version_tag}")
+    return BatchLedger(workspace, stage=f"code:{coder.name}:{version}:{codebook.version_tag}", family="code:")
 
 
 def pending_batches(workspace: Workspace, ledger: BatchLedger, *, batch_size: int) -> list[list[Segment]]:
@@ -424,14 +439,13 @@ def _is_question(text: str) -> bool:
 def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], *, ledger: BatchLedger,
                run_id: str | None = None) -> int:
     """Code one batch (with each unit's context when the coder takes it), replace its stored
-    assignments in one transaction, then mark it done."""
+    assignments — every coder's: after `--coder rules` and then a trained coder, the units hold the
+    trained coder's suggestions only — in one transaction, then mark it done."""
     from hoi_nlp.store import replace_assignments
 
     contexts = coding_contexts(workspace, segments) if getattr(coder, "accepts_context", False) else None
     assignments = code_segments(coder, segments, contexts)
-    coders = {coder.name} | {a.coder for a in assignments}
-    replace_assignments(workspace, assignments, segment_ids=[s.segment_id for s in segments],
-                        coders=sorted(coders), run_id=run_id)
+    replace_assignments(workspace, assignments, segment_ids=[s.segment_id for s in segments], run_id=run_id)
     ledger.mark_done(segments)
     logger.info("coded batch of %d segments (%d assignments)", len(segments), len(assignments))
     return len(assignments)

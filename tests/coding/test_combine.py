@@ -139,8 +139,12 @@ def test_combined_coder_assigns_with_provenance(trained_tfidf, coding_codebook):
 
 def test_loading_with_changed_codebook_ids_raises(trained_tfidf, small_codebook):
     out, _ = trained_tfidf
-    with pytest.raises(ModelError, match="hoi train"):
+    with pytest.raises(ModelError, match="hoi train") as caught:
         load_trained_coder(small_codebook, model_dir=out)
+    # a codebook of one's own: the patterns right away, or a coder of its own beside the bundled one
+    # (the hint said "it writes models/coder/", i.e. overwrite the bundled coder)
+    assert "--coder rules" in str(caught.value) and "--out" in str(caught.value)
+    assert "it writes models/coder/" not in str(caught.value)
 
 
 def test_tampered_artefact_is_refused(trained_tfidf, tmp_path):

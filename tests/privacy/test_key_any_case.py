@@ -125,3 +125,13 @@ def test_initials_as_a_speaker_label_are_a_name_and_one_letter_a_role() -> None:
                     content_hash=content_hash(text), respondent_id="K1",
                     attributes={"interviewer_speakers": "I", "respondent_speakers": "KJ"})
     assert metadata_names([source]) == {"KJ": "PERSON"}
+
+
+def test_leak_check_reads_no_names_into_embedded_images() -> None:
+    """The HTML report embeds its figures as base64: a speaker's initials ("MH") turn up in such data
+    by chance and stopped the export as a leak; the figures' labels are checked before drawing."""
+    guard = LeakGuard.build(PseudonymKey(study="t"), names={"MH": "[PERSON]", "Sorø": "[KOMMUNE]"})
+    html = '<p>Tekst</p><figure><img alt="Andele" src="data:image/png;base64,iVBO+9CS0/MH+x3dzc=="></figure>'
+    assert not guard.leaks(html)
+    assert guard.leaks(html.replace("Tekst", "MH siger")) == [(3, 5)]
+    assert guard.leaks('<img alt="Sorø" src="data:image/png;base64,iVBO/MH+x3dzc==">')

@@ -101,3 +101,18 @@ def test_assign_refuses_analysts_without_an_account(study_ws):
 def test_no_login_is_refused_off_localhost(study_ws):
     result = runner.invoke(app, ["review", str(study_ws.root), "--host", "0.0.0.0", "--no-login"])
     assert result.exit_code != 0 and "only allowed on 127.0.0.1" in result.output
+
+
+def test_a_port_in_use_is_an_error_before_the_app_claims_it(study_ws):
+    """`hoi review` printed "… on http://127.0.0.1:PORT/" and then uvicorn's bare bind error: the page
+    at that address belonged to whatever else listened there (another study's review app)."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["review", str(study_ws.root), "--port", str(port)])
+    assert result.exit_code == 1, result.output
+    assert f"port {port}" in result.output and "--port" in result.output
+    assert "http://" not in result.output

@@ -1,0 +1,62 @@
+"""A study's own codebook file edited or replaced after analysts decided on its codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hoi_nlp.errors import CodebookError
+from hoi_nlp.review.decisions import record_decision
+from hoi_nlp.stages.study import CODEBOOK_RECORD, run_inputs
+from tests.conftest import DATA
+
+IT = "barrier.it_integration"
+JOB = "area.beskaeftigelse"
+R001 = "R001:1.2_kommentar:a0-68"
+
+
+def _codebook(tmp_path, name: str, replace: tuple[str, str] | None = None) -> str:
+    text = (DATA / "codebooks" / "small.yaml").read_text(encoding="utf-8")
+    if replace:
+        assert replace[0] in text
+        text = text.replace(*replace)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_a_codebook_without_decided_codes_is_refused_and_not_recorded(study_ws, small_cb, tmp_path):
+    first = _codebook(tmp_path, "mine.yaml")
+    run_inputs(study_ws.root, first)
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna", codebook=small_cb)
+    record_decision(study_ws, segment_id=R001, action="add", code_id=JOB, analyst="anna", codebook=small_cb)
+    renamed = _codebook(tmp_path, "renamed.yaml", ("id: barrier.it_integration", "id: barrier.it_systemer"))
+    with pytest.raises(CodebookError) as caught:
+        run_inputs(study_ws.root, renamed)
+    message = str(caught.value)
+    assert "barrier.it_integration (1 accepted)" in message and "deprecated: true" in message
+    assert JOB not in message
+    record = json.loads((study_ws.root / CODEBOOK_RECORD).read_text(encoding="utf-8"))
+    assert record["path"] == first  # the refused file did not become the study's
+    # the same file edited in place: refused the same way
+    (tmp_path / "mine.yaml").write_text((tmp_path / "renamed.yaml").read_text(encoding="utf-8"),
+                                        encoding="utf-8")
+    with pytest.raises(CodebookError):
+        run_inputs(study_ws.root)
+
+
+def test_a_decided_code_kept_as_deprecated_is_accepted(study_ws, small_cb, tmp_path):
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=IT, analyst="anna", codebook=small_cb)
+    kept = _codebook(tmp_path, "kept.yaml", ("        label: Utilstrækkelig integration af IT-systemer\n",
+                                             "        label: Utilstrækkelig integration af IT-systemer\n"
+                                             "        deprecated: true\n"))
+    assert run_inputs(study_ws.root, kept).codebook.code(IT).deprecated
+
+
+def test_an_undone_decision_does_not_hold_a_code(study_ws, small_cb, tmp_path):
+    decision = record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna",
+                               codebook=small_cb)
+    record_decision(study_ws, segment_id=R001, action="undo", undoes=decision.decision_id, analyst="anna")
+    renamed = _codebook(tmp_path, "renamed.yaml", ("id: barrier.it_integration", "id: barrier.it_systemer"))
+    assert run_inputs(study_ws.root, renamed).codebook.has_code("barrier.it_systemer")
