@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from hoi_nlp.records import CodeAssignment, Segment
+
+if TYPE_CHECKING:
+    from hoi_nlp.codebook import Codebook
 
 RULES_V1 = "hoi.rules.v1"
 SIMILARITY_V1 = "hoi.similarity.v1"
@@ -54,6 +57,13 @@ def code_segments(coder: Coder, segments: Sequence[Segment],
     if contexts is not None and getattr(coder, "accepts_context", False):
         return coder.code(segments, contexts=contexts)  # type: ignore[call-arg]
     return coder.code(segments)
+
+
+def for_new_coding(assignments: Sequence[CodeAssignment], codebook: Codebook) -> list[CodeAssignment]:
+    """The assignments without codes the codebook marks deprecated ("kept for earlier codings; not
+    offered for new coding"): no coder suggests them, nor offers them as possible."""
+    retired = {code.id for code in codebook.codes if code.deprecated}
+    return [a for a in assignments if a.code_id not in retired] if retired else list(assignments)
 
 
 def text_segments(items: Sequence[tuple[str, str]]) -> list[Segment]:

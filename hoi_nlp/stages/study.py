@@ -436,15 +436,17 @@ def _is_question(text: str) -> bool:
     return "?" in text or len(text.split()) >= 4
 
 
-def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], *, ledger: BatchLedger,
-               run_id: str | None = None) -> int:
+def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], *, codebook: Codebook,
+               ledger: BatchLedger, run_id: str | None = None) -> int:
     """Code one batch (with each unit's context when the coder takes it), replace its stored
     assignments — every coder's: after `--coder rules` and then a trained coder, the units hold the
-    trained coder's suggestions only — in one transaction, then mark it done."""
+    trained coder's suggestions only — in one transaction, then mark it done. Codes the codebook
+    marks deprecated are not suggested."""
+    from hoi_nlp.coding.base import for_new_coding
     from hoi_nlp.store import replace_assignments
 
     contexts = coding_contexts(workspace, segments) if getattr(coder, "accepts_context", False) else None
-    assignments = code_segments(coder, segments, contexts)
+    assignments = for_new_coding(code_segments(coder, segments, contexts), codebook)
     replace_assignments(workspace, assignments, segment_ids=[s.segment_id for s in segments], run_id=run_id)
     ledger.mark_done(segments)
     logger.info("coded batch of %d segments (%d assignments)", len(segments), len(assignments))
@@ -459,7 +461,7 @@ def code_batch_ids(inputs: RunInputs, segment_ids: Sequence[str], *, coder_name:
     coder = study_coder(inputs, coder_name)
     batch = load_segments(inputs.workspace, codable=True, segment_ids=list(segment_ids))
     ledger = coding_ledger(inputs.workspace, inputs.codebook, coder)
-    return code_batch(inputs.workspace, coder, batch, ledger=ledger, run_id=run_id)
+    return code_batch(inputs.workspace, coder, batch, codebook=inputs.codebook, ledger=ledger, run_id=run_id)
 
 
 def code_stage(workspace: Workspace, codebook: Codebook, settings: Settings, *, coder: Coder,
@@ -473,7 +475,7 @@ def code_stage(workspace: Workspace, codebook: Codebook, settings: Settings, *, 
     coded = sum(len(batch) for batch in pending)
     with progress.stage("code", coded, unit="coding units") as bar:
         for batch in pending:
-            code_batch(workspace, coder, batch, ledger=ledger, run_id=run_id)
+            code_batch(workspace, coder, batch, codebook=codebook, ledger=ledger, run_id=run_id)
             bar.advance(len(batch))
     return {"segments_coded": coded, "segments_skipped": total - coded, "segments_total": total}
 
@@ -601,7 +603,7 @@ def code_texts(items: Sequence[tuple[str, str]], codebook: Codebook | str | Path
     load and while each batch's lemmas, rules and classifier run here, on both while this waits
     for vectors.
     """
-    from hoi_nlp.coding.base import text_segments
+    from hoi_nlp.coding.base import for_new_coding, text_segments
     from hoi_nlp.coding.registry import make_coder
     from hoi_nlp.nlp.embed import EmbeddingCache, embed_ahead
 
@@ -620,7 +622,8 @@ def code_texts(items: Sequence[tuple[str, str]], codebook: Codebook | str | Path
             if contexts:
                 chunk_contexts = [CodingContext(question=contexts[key]) if contexts.get(key) else None
                                   for key, _ in chunk]
-            assignments += code_segments(coder, text_segments(chunk), chunk_contexts)
+            assignments += for_new_coding(code_segments(coder, text_segments(chunk), chunk_contexts),
+                                          codebook)
     return assignments
 
 

@@ -71,6 +71,40 @@ def test_questions_and_neighbours_come_from_the_workspace(workspace):
 def test_code_batch_hands_contexts_to_a_coder_that_takes_them(workspace, small_codebook):
     units = _study(workspace)
     coder = _Recording()
-    code_batch(workspace, coder, units, ledger=coding_ledger(workspace, small_codebook, coder))
+    code_batch(workspace, coder, units, codebook=small_codebook,
+               ledger=coding_ledger(workspace, small_codebook, coder))
     assert len(coder.seen) == len(units) and all(isinstance(c, CodingContext) for c in coder.seen)
     assert any("IT-systemer" in c.question for c in coder.seen)
+
+
+
+def test_a_code_the_codebook_marks_deprecated_is_not_suggested(workspace, small_codebook, tmp_path):
+    # "kept for earlier codings; not offered for new coding": the rule coder still suggested it, counted
+    import yaml
+
+    from hoi_nlp.codebook import load_codebook
+    from hoi_nlp.coding.registry import make_coder
+    from hoi_nlp.settings import Settings
+    from hoi_nlp.stages.study import code_texts
+    from hoi_nlp.store import load_assignments
+    from tests.conftest import DATA
+
+    answer = make_source("Vores IT-systemer taler ikke sammen.", question="Andre barrierer")
+    save_sources(workspace, [answer])
+    save_segments(workspace, segment_source(answer))
+    units = load_segments(workspace, codable=True)
+    data = yaml.safe_load((DATA / "codebooks" / "small.yaml").read_text("utf-8"))
+    for family in data["families"]:
+        for code in family["codes"]:
+            if code["id"] == "barrier.it_integration":
+                code["deprecated"] = True
+    (tmp_path / "retired.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    retired = load_codebook(tmp_path / "retired.yaml")
+    text = [("t", "Vores IT-systemer taler ikke sammen.")]
+    for codebook, expected in ((small_codebook, True), (retired, False)):
+        coder = make_coder("rules", codebook, Settings())
+        code_batch(workspace, coder, units, codebook=codebook, ledger=coding_ledger(workspace, codebook, coder))
+        stored = {a.code_id for a in load_assignments(workspace)}
+        coded = {a.code_id for a in code_texts(text, codebook, Settings(), coder_name="rules")}
+        assert ("barrier.it_integration" in stored) is expected
+        assert ("barrier.it_integration" in coded) is expected
