@@ -179,6 +179,8 @@ def test_cli_study_data_without_out_is_a_clear_error(trained_tfidf, coding_data,
     [
         '{"id": 1, "text": "x", "codes": [], "stance": {"barrier.it_integration": "x"}}',
         '{"id": 1, "text": "x", "codes": ["nope.code"]}',
+        '{"id": 1, "text": "   ", "codes": []}',
+        '{"id": 1, "text": "De unge dukker ikke op."}',
     ],
 )
 def test_bad_study_lines_name_the_line(trained_tfidf, coding_data, tmp_path, bad):
@@ -203,3 +205,25 @@ def test_bad_study_lines_name_the_line(trained_tfidf, coding_data, tmp_path, bad
         timeout=300,
     )
     assert result.returncode != 0 and "line 2" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"id": 1, "text": "x", "codes": ["barrier.it_integration"', "not valid JSON at column"),
+        ('{"id": 1, "text": "", "codes": []}', "'text' is empty"),
+        ('{"id": 1, "text": "Vi har ikke hænder nok."}', "has no 'codes'"),
+    ],
+)
+def test_labelled_file_errors_name_the_line_and_the_fix(coding_codebook, tmp_path, line, message):
+    """A study's labelled file is refused at its bad line with what to do: broken JSON (with the
+    column), an empty text, a line without codes (it was read as a negative example before)."""
+    from hoi_nlp.coding.training.data import load_labelled
+    from hoi_nlp.errors import InputFormatError
+
+    path = tmp_path / "study.jsonl"
+    path.write_text('{"id": 0, "text": "fint", "codes": []}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(InputFormatError) as info:
+        load_labelled(path, codebook=coding_codebook)
+    text = str(info.value)
+    assert "line 2" in text and message in text and str(path) in text and info.value.hint
