@@ -786,9 +786,15 @@ class BatchLedger:
         with self.workspace.engine.connect() as conn:
             return conn.execute(query).first() is not None
 
-    def mark_done(self, segments: Sequence[Segment]) -> None:
-        """Record the batch as completed."""
+    def mark_done(self, segments: Sequence[Segment], *, replaces: str | None = None) -> None:
+        """Record the batch as completed; with ``replaces`` (a stage prefix), the batch is no longer done
+        for the other stages of that prefix (what they stored for it was just replaced)."""
         with self.workspace.engine.begin() as conn:
+            if replaces is not None:
+                conn.execute(delete(ledger_table).where(
+                    ledger_table.c.stage.startswith(replaces, autoescape=True),
+                    ledger_table.c.stage != self.stage,
+                    ledger_table.c.batch_key == self.key(segments)))
             upsert(conn, ledger_table,
                    [{"stage": self.stage, "batch_key": self.key(segments), "done_at": utcnow()}],
                    keys=["stage", "batch_key"])

@@ -270,6 +270,9 @@ def retrain_command(
     study: Path = STUDY_ARG,
     codebook: Path | None = CODEBOOK_OPT,
     no_rescore: bool = typer.Option(False, "--no-rescore", help="Only train; do not re-code the study."),
+    restore_previous: bool = typer.Option(
+        False, "--restore-previous", help="Go back to the coder the last retraining replaced (kept in "
+        "<workspace>/models/coder.previous; again goes forward) and re-score the study with it."),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Retrain the coders with the analysts' reviewed quotes and re-score the study."""
@@ -277,6 +280,9 @@ def retrain_command(
     from hoi_nlp.stages.retrain import retrain_from_reviews
 
     inputs = study_inputs(study, None, codebook, settings)
+    if restore_previous:
+        _restore_previous(inputs, rescore=not no_rescore)
+        return
     with ProgressDisplay() as display:
         summary = retrain_from_reviews(inputs.workspace, codebook=inputs.codebook, settings=inputs.settings,
                                        rescore=not no_rescore)
@@ -285,7 +291,30 @@ def retrain_command(
         f"Retrained on {summary['training_texts']} texts ({summary['reviewed_rows']} reviewed, "
         f"weighted {summary['study_weight'] or 1:g}) in {summary['seconds']} s -> {summary['model_dir']}"
     )
+    if summary.get("previous_model_dir"):
+        echo(f"  the coder it replaced is kept in {summary['previous_model_dir']} "
+             f"(`hoi retrain {study} --restore-previous` goes back to it)")
     for name, f1 in summary["cv_micro_f1"].items():
         echo(f"  CV micro-F1 {name}: {f1:.3f}")
     if "rescore" in summary:
         echo(f"  re-scored {summary['rescore']['segments_coded']} coding units")
+
+
+def _restore_previous(inputs: Any, *, rescore: bool) -> None:
+    from hoi_nlp.cli._progress import ProgressDisplay
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.stages.retrain import rescore_study, restore_previous_coder
+    from hoi_nlp.stages.study import active_model_dir
+
+    restored = restore_previous_coder(inputs.workspace)
+    model_dir = active_model_dir(inputs.workspace, inputs.settings)
+    version = read_manifest(model_dir).get("model_version")
+    echo(f"The study codes with {version} again ({model_dir}"
+         f"{'' if restored else ': the configured coder'}); the replaced one is kept in "
+         f"{inputs.workspace.coder_model_dir.with_name('coder.previous')}")
+    if rescore:
+        with ProgressDisplay() as display:
+            result = rescore_study(inputs.workspace, codebook=inputs.codebook, settings=inputs.settings,
+                                   model_dir=model_dir)
+        echo(display.summary())
+        echo(f"  re-scored {result['segments_coded']} coding units")

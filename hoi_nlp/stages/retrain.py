@@ -88,21 +88,85 @@ def retrain_from_reviews(
         train_paths = default_train_paths()
     cache = cache if cache is not None else embedding_cache(workspace)
     target = Path(out_dir) if out_dir is not None else workspace.coder_model_dir
+    staged = _staging_dir(target)
     report = train_from_rows(rows, codebook=codebook, settings=settings, train_paths=train_paths,
-                             embedder=embedder, out_dir=target, cache=cache, base_dir=base_dir)
+                             embedder=embedder, out_dir=staged, cache=cache, base_dir=base_dir)
+    previous = install_coder(staged, target)
     summary: dict[str, Any] = {
         "reviewed_rows": len(rows),
         "training_texts": report.n_rows,
-        "model_dir": str(report.out_dir),
+        "model_dir": str(target),
+        "previous_model_dir": str(previous) if previous else None,
         "seconds": report.seconds,
         "study_weight": report.manifest.get("study_weight", {}).get("chosen"),
         "cv_micro_f1": {name: round(r.micro.f1, 4) for name, r in report.cv.items() if "rows)" not in name},
     }
     if rescore:
         summary["rescore"] = rescore_study(workspace, codebook=codebook, settings=settings,
-                                           model_dir=report.out_dir, method=method, cache=cache)
-    logger.info("retrained from %d reviewed segments -> %s", len(rows), report.out_dir)
+                                           model_dir=target, method=method, cache=cache)
+    logger.info("retrained from %d reviewed segments -> %s", len(rows), target)
     return summary
+
+
+def restore_previous_coder(workspace: Workspace) -> Path | None:
+    """Go back to the coder the study's last retraining replaced: swap ``models/coder`` with
+    ``models/coder.previous`` (so the same call goes forward again). Returns the study's coder folder
+    now, or None when the study codes with the configured coder again (its first retraining replaced
+    that one)."""
+    import shutil
+
+    from hoi_nlp.coding.model_io import MANIFEST
+
+    target = workspace.coder_model_dir
+    previous = previous_coder_dir(target)
+    current, earlier = (target / MANIFEST).is_file(), (previous / MANIFEST).is_file()
+    if not (current or earlier):
+        raise ModelError("this study has no retrained coder to go back from", path=str(target.parent),
+                         hint="it codes with the configured coder; `hoi retrain STUDY` trains its own")
+    swap = target.with_name(target.name + ".swap")
+    shutil.rmtree(swap, ignore_errors=True)
+    if current:
+        target.rename(swap)
+    if earlier:
+        previous.rename(target)
+    if current:
+        swap.rename(previous)
+    return target if earlier else None
+
+
+def _staging_dir(target: Path) -> Path:
+    """An empty folder beside ``target`` to train into (a killed earlier try's leftovers removed)."""
+    import shutil
+
+    staged = target.with_name(target.name + ".new")
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir(parents=True)
+    return staged
+
+
+def previous_coder_dir(target: Path) -> Path:
+    """Where the coder a retraining replaced is kept (``<workspace>/models/coder.previous``)."""
+    return target.with_name(target.name + ".previous")
+
+
+def install_coder(staged: Path, target: Path) -> Path | None:
+    """Put the complete coder in ``staged`` in ``target``'s place; the coder it replaces is kept as
+    ``coder.previous`` (returned; None when there was none). Until the last rename the study's coder is
+    the old one, so a retraining killed at any point leaves a working coder."""
+    import shutil
+
+    from hoi_nlp.coding.model_io import MANIFEST
+
+    previous = previous_coder_dir(target)
+    kept = None
+    if (target / MANIFEST).is_file():
+        shutil.rmtree(previous, ignore_errors=True)
+        target.rename(previous)
+        kept = previous
+    elif target.exists():
+        shutil.rmtree(target)  # no manifest: not a coder anything could load
+    staged.rename(target)
+    return kept
 
 
 def _codes_differ(workspace: Workspace, codebook: Codebook, settings: Settings,

@@ -432,7 +432,8 @@ def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], 
     coders = {coder.name} | {a.coder for a in assignments}
     replace_assignments(workspace, assignments, segment_ids=[s.segment_id for s in segments],
                         coders=sorted(coders), run_id=run_id)
-    ledger.mark_done(segments)
+    # the batch is no longer coded by another version of this coder: going back to one re-codes it
+    ledger.mark_done(segments, replaces=f"code:{coder.name}:")
     logger.info("coded batch of %d segments (%d assignments)", len(segments), len(assignments))
     return len(assignments)
 

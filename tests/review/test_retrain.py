@@ -96,3 +96,71 @@ def test_a_promoted_theme_shows_in_the_codebook_history(study_ws, small_cb):
     assert codebook.family("emergent").codes[0].examples == ["Vi mangler tolke."]
     page = make_client(study_ws, codebook, login=False).get("/codebook/history").text
     assert "Created emergent.tolk «Tolkning» (from theme 3, `hoi themes promote`)" in page
+
+
+def _retrain(study_ws, small_cb, tmp_path, **options):
+    from hoi_nlp.nlp.embed import EmbeddingCache, TfidfEmbedder
+
+    return retrain_from_reviews(study_ws, codebook=small_cb, settings=Settings(),
+                                train_paths=[DATA / "review" / "train_small.jsonl"],
+                                embedder=TfidfEmbedder(dim=16), cache=EmbeddingCache(tmp_path / "cache"),
+                                method="combined", **options)
+
+
+def _model_versions(workspace):
+    return {a.model_version for a in load_assignments(workspace) if a.coder != "hoi.rules.v1"}
+
+
+def test_a_second_retraining_keeps_the_coder_it_replaces_and_the_study_can_go_back(study_ws, small_cb,
+                                                                                    tmp_path):
+    """The coder a retraining replaces is kept (models/coder.previous); going back to it re-codes the
+    study with it, although its batches were coded by it once before (the ledger said "done")."""
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.nlp.embed import EmbeddingCache
+    from hoi_nlp.stages.retrain import rescore_study, restore_previous_coder
+
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    first = _retrain(study_ws, small_cb, tmp_path)
+    assert first["previous_model_dir"] is None  # before it, the study coded with the configured coder
+    first_version = read_manifest(first["model_dir"])["model_version"]
+    record_decision(study_ws, segment_id=LEMVIG, action="reject", code_id=IT, analyst="anna")
+    second = _retrain(study_ws, small_cb, tmp_path)
+    second_version = read_manifest(second["model_dir"])["model_version"]
+    assert second_version != first_version and _model_versions(study_ws) == {second_version}
+    assert read_manifest(second["previous_model_dir"])["model_version"] == first_version
+
+    restore_previous_coder(study_ws)
+    assert read_manifest(study_ws.coder_model_dir)["model_version"] == first_version
+    result = rescore_study(study_ws, codebook=small_cb, settings=Settings(),
+                           model_dir=study_ws.coder_model_dir, cache=EmbeddingCache(tmp_path / "cache"))
+    assert result["segments_coded"] == result["segments_total"] > 0
+    assert _model_versions(study_ws) == {first_version}
+    restore_previous_coder(study_ws)  # and forward again
+    assert read_manifest(study_ws.coder_model_dir)["model_version"] == second_version
+
+
+def test_a_retraining_killed_while_saving_leaves_the_study_a_working_coder(study_ws, small_cb, tmp_path,
+                                                                            monkeypatch):
+    """A retraining that dies after writing part of the new coder (as with kill -9) leaves the study's
+    coder as it was: loadable, the same version; nothing half-written is used."""
+    from hoi_nlp.coding import model_io
+    from hoi_nlp.coding.model_io import load_bundle, read_manifest
+
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    first = _retrain(study_ws, small_cb, tmp_path, rescore=False)
+    version = read_manifest(first["model_dir"])["model_version"]
+    record_decision(study_ws, segment_id=LEMVIG, action="reject", code_id=IT, analyst="anna")
+    written = []
+    real = model_io._atomic_write
+
+    def dies_after_the_arrays(path, write, **options):
+        if written:
+            raise KeyboardInterrupt  # the process ends here, the new coder.npz already written
+        written.append(path)
+        real(path, write, **options)
+
+    monkeypatch.setattr(model_io, "_atomic_write", dies_after_the_arrays)
+    with pytest.raises(KeyboardInterrupt):
+        _retrain(study_ws, small_cb, tmp_path, rescore=False)
+    monkeypatch.undo()
+    assert load_bundle(study_ws.coder_model_dir).model_version == version
