@@ -24,7 +24,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -709,19 +709,31 @@ def _assignment_row(assignment: CodeAssignment, run_id: str | None) -> dict[str,
 
 
 def replace_assignments(workspace: Workspace, assignments: Sequence[CodeAssignment], *,
-                        segment_ids: Sequence[str], coders: Sequence[str], run_id: str | None = None) -> int:
-    """Replace the assignments of ``coders`` on ``segment_ids`` with ``assignments`` in one transaction."""
+                        segment_ids: Sequence[str], coders: Sequence[str], run_id: str | None = None,
+                        keep: Collection[tuple[str, str]] = ()) -> int:
+    """Replace the assignments of ``coders`` on ``segment_ids`` with ``assignments`` in one transaction.
+
+    The (segment, code) pairs in ``keep`` are left as they are: their stored assignment stays and a new
+    one for them is not written."""
+    kept = set(keep)
     with workspace.engine.begin() as conn:
         ids = list(segment_ids)
         for start in range(0, len(ids), 500):
-            conn.execute(delete(assignments_table).where(
-                assignments_table.c.segment_id.in_(ids[start:start + 500]),
-                assignments_table.c.coder.in_(list(coders)),
-            ))
-        rows = [_assignment_row(a, run_id) for a in assignments]
+            where = (assignments_table.c.segment_id.in_(ids[start:start + 500]),
+                     assignments_table.c.coder.in_(list(coders)))
+            if kept:
+                rows = conn.execute(select(assignments_table.c.id, assignments_table.c.segment_id,
+                                           assignments_table.c.code_id).where(*where)).all()
+                gone = [row_id for row_id, seg, code in rows if (seg, code) not in kept]
+                for first in range(0, len(gone), 500):
+                    conn.execute(delete(assignments_table).where(
+                        assignments_table.c.id.in_(gone[first:first + 500])))
+            else:
+                conn.execute(delete(assignments_table).where(*where))
+        rows = [_assignment_row(a, run_id) for a in assignments if (a.segment_id, a.code_id) not in kept]
         if rows:
             conn.execute(insert(assignments_table), rows)
-    return len(assignments)
+    return len(rows)
 
 
 def load_assignments(workspace: Workspace, *, coder: str | None = None, method: str | None = None,

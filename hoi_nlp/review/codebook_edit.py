@@ -545,6 +545,21 @@ class RetrainAdvice:
     current: str = ""
 
 
+def _stale_suggestions(workspace: Workspace, codebook: Codebook) -> tuple[str, ...]:
+    """The other codebook versions the study's undecided suggestions were made under (a decided one
+    keeps the suggestion it was decided on, whatever its version)."""
+    from hoi_nlp.review.decisions import decided_pairs
+
+    column = assignments_table.c
+    with workspace.engine.connect() as conn:
+        rows = conn.execute(select(column.segment_id, column.code_id, column.codebook_version).distinct()
+                            .where(column.codebook_version != codebook.version_tag)).all()
+    if not rows:
+        return ()
+    decided = decided_pairs(workspace, sorted({seg for seg, _, _ in rows}))
+    return tuple(sorted({version for seg, code, version in rows if (seg, code) not in decided}))
+
+
 def retrain_advice(workspace: Workspace, codebook: Codebook, model_dir: Path | None) -> RetrainAdvice | None:
     """Advice when the study's suggestions or its trained coder predate the current codebook.
 
@@ -565,11 +580,7 @@ def retrain_advice(workspace: Workspace, codebook: Codebook, model_dir: Path | N
             trained = set()
         if trained:
             new, gone = current - trained, trained - current
-    with workspace.engine.connect() as conn:
-        versions = tuple(
-            sorted(v for (v,) in conn.execute(select(assignments_table.c.codebook_version).distinct()))
-        )
-    stale = tuple(v for v in versions if v != codebook.version_tag) if changed else ()
+    stale = _stale_suggestions(workspace, codebook) if changed else ()
     if not (new or gone or stale):
         return None
     return RetrainAdvice(

@@ -344,6 +344,16 @@ def effective_decisions(decisions: Sequence[ReviewDecision]) -> list[ReviewDecis
     return [d for d in decisions if d.action != "undo" and d.decision_id not in undone]
 
 
+def decided_pairs(workspace: Workspace, segment_ids: Sequence[str]) -> set[tuple[str, str]]:
+    """The (segment, code) pairs of these segments an analyst decided (an accept, reject, add, remove
+    or consensus in effect, in any round). Re-coding leaves the machine's suggestion on them as it was:
+    the decision stays a decision on the suggestion it was made on (its coder, model version and
+    confidence), and a code an analyst added does not turn into a machine suggestion because a coder
+    retrained on that very decision now suggests it."""
+    decisions = effective_decisions(load_decisions(workspace, segment_ids=list(segment_ids)))
+    return {(d.segment_id, d.code_id) for d in decisions if d.action in CODE_ACTIONS and d.code_id}
+
+
 def machine_suggestions(
     workspace: Workspace, *, segment_ids: Sequence[str] | None = None, tier: str = "suggested"
 ) -> dict[tuple[str, str], float]:

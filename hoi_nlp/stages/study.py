@@ -425,13 +425,15 @@ def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], 
                run_id: str | None = None) -> int:
     """Code one batch (with each unit's context when the coder takes it), replace its stored
     assignments in one transaction, then mark it done."""
+    from hoi_nlp.review.decisions import decided_pairs
     from hoi_nlp.store import replace_assignments
 
     contexts = coding_contexts(workspace, segments) if getattr(coder, "accepts_context", False) else None
     assignments = code_segments(coder, segments, contexts)
     coders = {coder.name} | {a.coder for a in assignments}
-    replace_assignments(workspace, assignments, segment_ids=[s.segment_id for s in segments],
-                        coders=sorted(coders), run_id=run_id)
+    ids = [s.segment_id for s in segments]
+    replace_assignments(workspace, assignments, segment_ids=ids, coders=sorted(coders), run_id=run_id,
+                        keep=decided_pairs(workspace, ids))
     # the batch is no longer coded by another version of this coder: going back to one re-codes it
     ledger.mark_done(segments, replaces=f"code:{coder.name}:")
     logger.info("coded batch of %d segments (%d assignments)", len(segments), len(assignments))

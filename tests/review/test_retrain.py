@@ -164,3 +164,33 @@ def test_a_retraining_killed_while_saving_leaves_the_study_a_working_coder(study
         _retrain(study_ws, small_cb, tmp_path, rescore=False)
     monkeypatch.undo()
     assert load_bundle(study_ws.coder_model_dir).model_version == version
+
+
+def test_retraining_leaves_decided_suggestions_as_they_were_decided(study_ws, small_cb, tmp_path):
+    """Re-scoring after a retraining re-codes what nobody decided; a suggestion an analyst accepted or
+    rejected keeps the coder, model version and confidence it was decided on, and a code an analyst
+    added stays the analyst's ("added"), not a suggestion of a coder trained on that very decision."""
+    from hoi_nlp.review.decisions import current_state
+
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    _retrain(study_ws, small_cb, tmp_path)
+    combined = {(a.segment_id, a.code_id): a for a in load_assignments(study_ws) if a.coder != "hoi.rules.v1"}
+    by_segment: dict[str, list[str]] = {}
+    for seg, code in sorted(combined):
+        by_segment.setdefault(seg, []).append(code)
+    (seg_a, codes_a), (seg_b, codes_b) = list(by_segment.items())[:2]
+    record_decision(study_ws, segment_id=seg_a, action="accept", code_id=codes_a[0], analyst="anna")
+    record_decision(study_ws, segment_id=seg_b, action="reject", code_id=codes_b[0], analyst="bo")
+    missing = next(c for c in small_cb.code_ids if (seg_b, c) not in combined)
+    record_decision(study_ws, segment_id=seg_b, action="add", code_id=missing, analyst="bo")
+    before = {key: s.status for key, s in current_state(study_ws).codes.items() if s.decided_by}
+    _retrain(study_ws, small_cb, tmp_path)
+
+    after = {(a.segment_id, a.code_id): a for a in load_assignments(study_ws) if a.coder != "hoi.rules.v1"}
+    for key in ((seg_a, codes_a[0]), (seg_b, codes_b[0])):
+        assert after[key] == combined[key]  # the suggestion the decision was made on
+    assert (seg_b, missing) not in after
+    assert {key: s.status for key, s in current_state(study_ws).codes.items() if s.decided_by} == before
+    undecided = [key for key in after if key not in before]
+    assert undecided and all(after[k].model_version != combined[(seg_a, codes_a[0])].model_version
+                             for k in undecided)
