@@ -294,8 +294,7 @@ def retrain_command(
     if summary.get("previous_model_dir"):
         echo(f"  the coder it replaced is kept in {summary['previous_model_dir']} "
              f"(`hoi retrain {study} --restore-previous` goes back to it)")
-    for name, f1 in summary["cv_micro_f1"].items():
-        echo(f"  CV micro-F1 {name}: {f1:.3f}")
+    _echo_scores(summary["cv"])
     if "rescore" in summary:
         echo(f"  re-scored {summary['rescore']['segments_coded']} coding units")
 
@@ -318,3 +317,22 @@ def _restore_previous(inputs: Any, *, rescore: bool) -> None:
                                    model_dir=model_dir)
         echo(display.summary())
         echo(f"  re-scored {result['segments_coded']} coding units")
+
+
+def _echo_scores(cv: dict[str, dict[str, Any]]) -> None:
+    """The retrained coder's cross-validated scores, each with what it was measured on: the training
+    texts as a whole are mostly the bundled rows (scored by the base model's folds), so the study's own
+    passages are reported apart."""
+    from hoi_nlp.coding.training.train import STUDY_CV
+
+    trained = [name for name in ("similarity", "classifier", "combined") if name in cv]
+    if trained:
+        first = cv[trained[0]]
+        echo(f"  micro-F1 cross-validated on all {first['texts']} training texts ({first['data']}): "
+             + ", ".join(f"{name} {cv[name]['micro_f1']:.3f}" for name in trained))
+    if "rules" in cv:
+        echo(f"  micro-F1 of the rules (not trained) on the same texts: {cv['rules']['micro_f1']:.3f}")
+    study = cv.get(STUDY_CV)
+    if study:
+        echo(f"  on {study['data']}: combined micro-F1 {study['micro_f1']:.3f} "
+             f"(precision {study['precision']:.3f}, recall {study['recall']:.3f})")

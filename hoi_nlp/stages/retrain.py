@@ -100,6 +100,9 @@ def retrain_from_reviews(
         "seconds": report.seconds,
         "study_weight": report.manifest.get("study_weight", {}).get("chosen"),
         "cv_micro_f1": {name: round(r.micro.f1, 4) for name, r in report.cv.items() if "rows)" not in name},
+        "cv": {name: {"data": r.data, "texts": r.n_texts, "micro_f1": r.micro.f1,
+                      "precision": r.micro.precision, "recall": r.micro.recall}
+               for name, r in report.cv.items()},
     }
     if rescore:
         summary["rescore"] = rescore_study(workspace, codebook=codebook, settings=settings,

@@ -83,6 +83,11 @@ def test_study_training_reuses_the_base_cache_and_weights_the_study(trained_tfid
     bundle = load_bundle(tmp_path / "study")
     assert bundle.similarity.exemplars.shape[0] == base_rows + len(STUDY)
     assert manifest["base_model"]["model_version"] == load_bundle(base).model_version
+    # the study's passages are scored apart (out of fold), not only inside the whole training set
+    from hoi_nlp.coding.training.train import STUDY_CV
+
+    assert report.cv[STUDY_CV].n_texts == len(STUDY) < report.cv["combined"].n_texts
+    assert "study's 10 passages" in report.cv[STUDY_CV].data
 
 
 def test_cli_train_with_study_data_then_code(trained_tfidf, coding_data, tmp_path):
@@ -114,6 +119,7 @@ def test_cli_train_with_study_data_then_code(trained_tfidf, coding_data, tmp_pat
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "study passages: 10, weighted" in result.stdout and "micro F1" in result.stdout
+    assert "on the study's 10 passages alone" in result.stdout
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["study_weight"]["study_passages"] == 10
     assert manifest["study_data"][0]["rows"] == 10

@@ -51,6 +51,8 @@ def test_retrain_and_rescore(study_ws, small_cb, tmp_path):
     )
     assert summary["reviewed_rows"] == 2
     assert summary["model_dir"].endswith("models/coder")
+    assert summary["cv"]["combined"]["texts"] > 2  # labelled with what each number was measured on
+    assert "CV" in summary["cv"]["combined"]["data"]
     assert summary["rescore"]["segments_coded"] == summary["rescore"]["segments_total"] > 0
     coders = {a.coder for a in load_assignments(study_ws)}
     assert any(c != "hoi.rules.v1" for c in coders)

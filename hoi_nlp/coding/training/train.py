@@ -88,6 +88,7 @@ STUDY_WEIGHTS = (1.0, 3.0, 10.0)
 # (less than the weights' own differences) while the choice took 62 s instead of 99 s.
 CHOICE_FTOL = 1e-5
 STUDY_ORIGIN = "study"
+STUDY_CV = "combined (the study's passages)"  # the cv entry scoring only the study's own passages
 STACKER_VARIANTS: dict[str, tuple[str, ...]] = {
     "components only": (),
     "+ context": ("question_logit", "neighbour_logit"),
@@ -483,6 +484,16 @@ def finish_bundle(
             coder="combined",
             data=f"{data_label}, rows like transcribed speech and survey comments",
             registers=[registers[i] for i in calibration_rows],
+        )
+    study_rows_at = np.flatnonzero([r.origin == STUDY_ORIGIN for r in data.rows])
+    if len(study_rows_at):
+        cv[STUDY_CV] = evaluate_matrix(
+            labels[study_rows_at],
+            cv_pred["combined"][study_rows_at],
+            code_ids,
+            coder="combined",
+            data=f"the study's {len(study_rows_at)} passages alone, each scored by a fit without its fold",
+            registers=[registers[i] for i in study_rows_at],
         )
     stance_model, stance_cv = fit_stance(data, clf, oof.folds)
     bundle = CoderBundle(
