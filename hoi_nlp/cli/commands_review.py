@@ -291,6 +291,9 @@ def retrain_command(
         f"Retrained on {summary['training_texts']} texts ({summary['reviewed_rows']} reviewed, "
         f"weighted {summary['study_weight'] or 1:g}) in {summary['seconds']} s -> {summary['model_dir']}"
     )
+    if summary.get("left_out_undecided"):
+        echo(f"  left out: {summary['left_out_undecided']} reviewed coding units with suggestions nobody has "
+             "decided yet (learnt from once they are all accepted or rejected)")
     if summary.get("previous_model_dir"):
         echo(f"  the coder it replaced is kept in {summary['previous_model_dir']} "
              f"(`hoi retrain {study} --restore-previous` goes back to it)")

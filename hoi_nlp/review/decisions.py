@@ -512,13 +512,17 @@ def reviewed_rows(workspace: Workspace, *, round: str = MAIN_ROUND) -> list[dict
     """Segments with at least one code decision, as training rows.
 
     Each row: ``segment_id``, ``text`` (the adjusted quote span when set), ``codes_accepted``
-    (accepted or added) and ``codes_rejected``.
+    (accepted or added), ``codes_rejected`` and ``codes_pending`` (machine suggestions on the segment
+    nobody has decided yet).
     """
     state = current_state(workspace, round=round)
     by_segment: dict[str, list[CodeState]] = {}
-    for (segment_id, _), code_state in state.codes.items():
+    pending: dict[str, list[str]] = {}
+    for (segment_id, code_id), code_state in state.codes.items():
         if code_state.status in ("accepted", "added", "rejected"):
             by_segment.setdefault(segment_id, []).append(code_state)
+        elif code_state.status == "suggested" and code_state.suggested:
+            pending.setdefault(segment_id, []).append(code_id)
     if not by_segment:
         return []
     texts = _segment_texts(workspace, list(by_segment))
@@ -533,6 +537,7 @@ def reviewed_rows(workspace: Workspace, *, round: str = MAIN_ROUND) -> list[dict
                 "text": text,
                 "codes_accepted": sorted(s.code_id for s in states if s.present),
                 "codes_rejected": sorted(s.code_id for s in states if s.status == "rejected"),
+                "codes_pending": sorted(pending.get(segment_id, [])),
             }
         )
     return rows

@@ -17,7 +17,7 @@ from typing import Any
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ModelError
 from hoi_nlp.nlp.embed import EmbeddingCache
-from hoi_nlp.review.labels import labelled_rows
+from hoi_nlp.review.labels import labelled_rows, partly_reviewed
 from hoi_nlp.settings import Settings
 from hoi_nlp.stages.study import code_stage, embedding_cache
 from hoi_nlp.store import Workspace
@@ -76,10 +76,14 @@ def retrain_from_reviews(
     from hoi_nlp.coding.training.train import default_train_paths, train_from_rows
 
     rows = reviewed_training_rows(workspace, codebook=codebook)
+    undecided = partly_reviewed(workspace)
     changed = train_paths is None and _codes_differ(workspace, codebook, settings, base_dir)
     if not rows and not changed:
-        raise ModelError("no reviewed segments yet", path=str(workspace.root),
-                         hint="accept or reject some suggestions in `hoi review` first")
+        raise ModelError("no reviewed segments yet" + (
+            f" (on {undecided} reviewed coding units some suggestions are still undecided: a unit is "
+            "learnt from once every suggestion on it is accepted or rejected)" if undecided else ""),
+            path=str(workspace.root),
+            hint="accept or reject the suggestions of some units in `hoi review` first")
     if changed:
         # The base coder cannot be extended with codes it does not have: train anew on the bundled
         # training data, the study codebook's examples (a promoted theme's quotes) and the reviews.
@@ -94,6 +98,7 @@ def retrain_from_reviews(
     previous = install_coder(staged, target)
     summary: dict[str, Any] = {
         "reviewed_rows": len(rows),
+        "left_out_undecided": undecided,
         "training_texts": report.n_rows,
         "model_dir": str(target),
         "previous_model_dir": str(previous) if previous else None,

@@ -109,8 +109,21 @@ def _retrain(study_ws, small_cb, tmp_path, **options):
                                 method="combined", **options)
 
 
+def _reject_all(workspace, segment_id):
+    from hoi_nlp.review.decisions import current_state
+
+    for (seg, code), state in current_state(workspace).codes.items():
+        if seg == segment_id and state.status == "suggested":
+            record_decision(workspace, segment_id=seg, action="reject", code_id=code, analyst="anna")
+
+
 def _model_versions(workspace):
-    return {a.model_version for a in load_assignments(workspace) if a.coder != "hoi.rules.v1"}
+    """The model versions of the trained coder's suggestions nobody decided (re-scoring replaces those)."""
+    from hoi_nlp.review.decisions import decided_pairs
+
+    assignments = [a for a in load_assignments(workspace) if a.coder != "hoi.rules.v1"]
+    decided = decided_pairs(workspace, sorted({a.segment_id for a in assignments}))
+    return {a.model_version for a in assignments if (a.segment_id, a.code_id) not in decided}
 
 
 def test_a_second_retraining_keeps_the_coder_it_replaces_and_the_study_can_go_back(study_ws, small_cb,
@@ -122,10 +135,11 @@ def test_a_second_retraining_keeps_the_coder_it_replaces_and_the_study_can_go_ba
     from hoi_nlp.stages.retrain import rescore_study, restore_previous_coder
 
     record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna")
     first = _retrain(study_ws, small_cb, tmp_path)
     assert first["previous_model_dir"] is None  # before it, the study coded with the configured coder
     first_version = read_manifest(first["model_dir"])["model_version"]
-    record_decision(study_ws, segment_id=LEMVIG, action="reject", code_id=IT, analyst="anna")
+    _reject_all(study_ws, LEMVIG)
     second = _retrain(study_ws, small_cb, tmp_path)
     second_version = read_manifest(second["model_dir"])["model_version"]
     assert second_version != first_version and _model_versions(study_ws) == {second_version}
@@ -149,6 +163,7 @@ def test_a_retraining_killed_while_saving_leaves_the_study_a_working_coder(study
     from hoi_nlp.coding.model_io import load_bundle, read_manifest
 
     record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna")
     first = _retrain(study_ws, small_cb, tmp_path, rescore=False)
     version = read_manifest(first["model_dir"])["model_version"]
     record_decision(study_ws, segment_id=LEMVIG, action="reject", code_id=IT, analyst="anna")
@@ -175,6 +190,7 @@ def test_retraining_leaves_decided_suggestions_as_they_were_decided(study_ws, sm
     from hoi_nlp.review.decisions import current_state
 
     record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna")
     _retrain(study_ws, small_cb, tmp_path)
     combined = {(a.segment_id, a.code_id): a for a in load_assignments(study_ws) if a.coder != "hoi.rules.v1"}
     by_segment: dict[str, list[str]] = {}
@@ -196,3 +212,24 @@ def test_retraining_leaves_decided_suggestions_as_they_were_decided(study_ws, sm
     undecided = [key for key in after if key not in before]
     assert undecided and all(after[k].model_version != combined[(seg_a, codes_a[0])].model_version
                              for k in undecided)
+
+
+def test_a_unit_with_undecided_suggestions_is_not_learnt_as_their_absence(study_ws, small_cb):
+    """A unit where the analyst accepted one suggestion but has not yet decided another is left out of
+    training (as a row it said the undecided code is absent, and re-scoring then dropped that
+    suggestion from the queue before anyone judged it); once every suggestion is decided it counts."""
+    from hoi_nlp.review.decisions import current_state
+    from hoi_nlp.review.labels import partly_reviewed
+
+    suggested: dict[str, list[str]] = {}
+    for (seg, code), state in current_state(study_ws).codes.items():
+        if state.suggested:
+            suggested.setdefault(seg, []).append(code)
+    seg, codes = next((s, sorted(c)) for s, c in sorted(suggested.items()) if len(c) >= 2)
+    record_decision(study_ws, segment_id=seg, action="accept", code_id=codes[0], analyst="anna")
+    assert f"review:{seg}" not in {r.id for r in labelled_rows(study_ws, codebook=small_cb)}
+    assert partly_reviewed(study_ws) == 1
+    for code in codes[1:]:
+        record_decision(study_ws, segment_id=seg, action="reject", code_id=code, analyst="anna")
+    rows = {r.id: r for r in labelled_rows(study_ws, codebook=small_cb)}
+    assert rows[f"review:{seg}"].codes == (codes[0],) and partly_reviewed(study_ws) == 0
