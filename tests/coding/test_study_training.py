@@ -233,3 +233,19 @@ def test_labelled_file_errors_name_the_line_and_the_fix(coding_codebook, tmp_pat
         load_labelled(path, codebook=coding_codebook)
     text = str(info.value)
     assert "line 2" in text and message in text and str(path) in text and info.value.hint
+
+
+def test_study_training_shows_progress_until_the_coder_is_saved(trained_tfidf, coding_codebook, tmp_path):
+    """After the study weight is chosen, the final fit, calibration and saving (minutes on the bundled
+    coder) are reported as steps too: the display does not sit on a finished step meanwhile."""
+    from hoi_nlp.coding.training.train import train_with_study
+    from hoi_nlp.nlp.embed import EmbeddingCache
+
+    base, _ = trained_tfidf
+    events = []
+    train_with_study(coding_codebook, [LabelledRow(i, t, tuple(c)) for i, t, c in STUDY], base_dir=base,
+                     out_dir=tmp_path / "study", cache=EmbeddingCache(tmp_path / "cache"), candidates=(1.0,),
+                     progress=lambda step, done, total: events.append((step, done, total)))
+    last_weight = max(i for i, e in enumerate(events) if e[0] == "choosing the study weight")
+    after = events[last_weight + 1:]
+    assert after[0][1] == 0 and after[-1][1] == after[-1][2] and len(after) >= 3, events

@@ -721,6 +721,7 @@ def fit_bundle(
         seed=seed,
         progress=progress,
     )
+    progress("final fit", 0, 1)
     clf = _classifier(template, seed).fit(
         data.features, data.labels, code_ids, row_weights=data.weights, start=last, sparse=sparse
     )
@@ -1025,6 +1026,8 @@ def train_with_study(
     base_folds = int(base.oof.folds.max()) + 1
     fit.oof.folds = fit.oof.folds % base_folds
     oof = _concat_oof(base.oof, fit.oof)
+    # the last minutes (final fit, then calibration, stacker, thresholds, stance) show as steps too
+    progress("final fit and calibration", 0, 3)
     clf = _classifier(template, seed).fit(
         data.features,
         data.labels,
@@ -1033,7 +1036,7 @@ def train_with_study(
         start=fit.classifier_start,
         sparse=sparse,
     )
-    progress("final fit", 1, 1)
+    progress("final fit and calibration", 1, 3)
     result = finish_bundle(
         codebook,
         data,
@@ -1062,7 +1065,9 @@ def train_with_study(
         "model_version": base_manifest.get("model_version"),
     }
     manifest["study_data"] = [_data_entry(p, codebook) for p in study_paths]
+    progress("final fit and calibration", 2, 3)
     out = save_bundle(result.bundle, out_dir, manifest, result.training)
+    progress("final fit and calibration", 3, 3)
     seconds = round(time.perf_counter() - started, 1)
     logger.info(
         "trained with %d study passages (weight %g) in %.1f s -> %s", len(study_set), fit.weight, seconds, out
