@@ -223,8 +223,10 @@ def train_stage(codebook: Codebook, settings: Settings, *, data: Sequence[str | 
         return train_coder(codebook, train_paths=list(data) or default_train_paths(), extra_rows=extra,
                            embedder=get_embedder(settings.embeddings), out_dir=target, cache=EmbeddingCache(),
                            folds=folds, seed=seed)
-    rows = [row for path in study_data for row in load_labelled(path, codebook=codebook, unknown="raise")]
     base = Path(base_dir) if base_dir is not None else resolve_repo_path(settings.coding.model_dir)
+    if not data and not extra:
+        _check_base_codes(base, codebook, study_data)
+    rows = [row for path in study_data for row in load_labelled(path, codebook=codebook, unknown="raise")]
     if data or extra:
         base = target / "base"
         train_coder(codebook, train_paths=list(data) or default_train_paths(), extra_rows=extra,
@@ -232,3 +234,26 @@ def train_stage(codebook: Codebook, settings: Settings, *, data: Sequence[str | 
                     folds=folds, seed=seed)
     return train_with_study(codebook, rows, base_dir=base, out_dir=target, cache=EmbeddingCache(), seed=seed,
                             study_paths=list(study_data))
+
+
+def _check_base_codes(base: Path, codebook: Codebook, study_data: Sequence[str | Path]) -> None:
+    """One clear error before anything is read when the study's passages use a codebook whose code ids
+    differ from the base coder's (e.g. a code renamed in the study's own codebook): the quick path can
+    only add passages coded with the base coder's ids."""
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.errors import InputFormatError
+
+    manifest = read_manifest(base)
+    trained = list(manifest.get("code_ids") or manifest.get("config", {}).get("code_ids") or [])
+    if not trained or trained == list(codebook.code_ids):
+        return
+    new = sorted(set(codebook.code_ids) - set(trained))
+    gone = sorted(set(trained) - set(codebook.code_ids))
+    raise InputFormatError(
+        f"the codebook {codebook.version_tag} has other code ids than the coder the passages would be "
+        f"added to ({base}, codebook {manifest.get('codebook_version')}): new {new[:5]}, missing {gone[:5]}",
+        path=", ".join(str(p) for p in study_data),
+        hint="code the passages with the coder's ids (a code renamed in the study: its former id) and "
+             "leave out --codebook; or train a coder for the new codebook: `hoi retrain STUDY` for a "
+             "study whose codebook changed, else `hoi train --codebook FILE --data ... --out DIR`",
+    )

@@ -249,3 +249,25 @@ def test_study_training_shows_progress_until_the_coder_is_saved(trained_tfidf, c
     last_weight = max(i for i, e in enumerate(events) if e[0] == "choosing the study weight")
     after = events[last_weight + 1:]
     assert after[0][1] == 0 and after[-1][1] == after[-1][2] and len(after) >= 3, events
+
+
+def test_study_data_for_a_codebook_with_a_renamed_code_says_what_to_do(trained_tfidf, coding_data, tmp_path):
+    """Passages coded with a study codebook in which a code was renamed cannot be added to a coder that
+    knows the old id: one clear error naming the file, the differing ids and the way out (it pointed at
+    `hoi train` writing models/coder/ before), and no model folder."""
+    base, _ = trained_tfidf
+    source = (coding_data["train"].parent / "codebook.yaml").read_text(encoding="utf-8")
+    codebook = tmp_path / "renamed.yaml"
+    codebook.write_text(source.replace("barrier.it_integration", "barrier.it_systemer"), encoding="utf-8")
+    study = tmp_path / "study.jsonl"
+    line = {"id": 1, "text": "Skærmene taler ikke sammen.", "codes": ["barrier.it_systemer"]}
+    study.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [HOI, "train", "--codebook", str(codebook), "--base", str(base), "--study-data", str(study),
+         "--out", str(tmp_path / "o")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    message = " ".join(result.stderr.split())
+    assert str(study) in message and "barrier.it_systemer" in message and "former id" in message, message
+    assert not (tmp_path / "o").exists()
