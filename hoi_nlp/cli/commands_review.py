@@ -326,7 +326,7 @@ def _echo_scores(cv: dict[str, dict[str, Any]]) -> None:
     """The retrained coder's cross-validated scores, each with what it was measured on: the training
     texts as a whole are mostly the bundled rows (scored by the base model's folds), so the study's own
     passages are reported apart."""
-    from hoi_nlp.coding.training.train import STUDY_CV
+    from hoi_nlp.coding.training.train import STUDY_CV, few_passages_note
 
     trained = [name for name in ("similarity", "classifier", "combined") if name in cv]
     if trained:
@@ -339,3 +339,5 @@ def _echo_scores(cv: dict[str, dict[str, Any]]) -> None:
     if study:
         echo(f"  on {study['data']}: combined micro-F1 {study['micro_f1']:.3f} "
              f"(precision {study['precision']:.3f}, recall {study['recall']:.3f})")
+        if few_passages_note(study["texts"]):
+            echo(f"  note: {few_passages_note(study['texts'])}")

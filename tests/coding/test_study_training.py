@@ -120,6 +120,7 @@ def test_cli_train_with_study_data_then_code(trained_tfidf, coding_data, tmp_pat
     assert result.returncode == 0, result.stderr + result.stdout
     assert "study passages: 10, weighted" in result.stdout and "micro F1" in result.stdout
     assert "on the study's 10 passages alone" in result.stdout
+    assert "only 10 study passages: too few" in " ".join(result.stdout.split())
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["study_weight"]["study_passages"] == 10
     assert manifest["study_data"][0]["rows"] == 10

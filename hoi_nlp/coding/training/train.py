@@ -89,6 +89,16 @@ STUDY_WEIGHTS = (1.0, 3.0, 10.0)
 CHOICE_FTOL = 1e-5
 STUDY_ORIGIN = "study"
 STUDY_CV = "combined (the study's passages)"  # the cv entry scoring only the study's own passages
+FEW_STUDY_PASSAGES = 30  # below this, the study weight's CV and the study's own score say little
+
+
+def few_passages_note(n: int) -> str:
+    """A caution for a score or weight choice on only ``n`` study passages ("" when there are enough)."""
+    if n >= FEW_STUDY_PASSAGES:
+        return ""
+    return (f"only {n} study passages: too few for the weight's cross-validation to tell the weights "
+            f"apart or for the score on them to mean much (a few wrong codes move it by tenths); "
+            f"{FEW_STUDY_PASSAGES} or more make it worth reading")
 STACKER_VARIANTS: dict[str, tuple[str, ...]] = {
     "components only": (),
     "+ context": ("question_logit", "neighbour_logit"),
