@@ -24,7 +24,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -710,20 +710,32 @@ def _assignment_row(assignment: CodeAssignment, run_id: str | None) -> dict[str,
 
 def replace_assignments(workspace: Workspace, assignments: Sequence[CodeAssignment], *,
                         segment_ids: Sequence[str], coders: Sequence[str] | None = None,
-                        run_id: str | None = None) -> int:
+                        run_id: str | None = None, keep: Collection[tuple[str, str]] = ()) -> int:
     """Replace the assignments on ``segment_ids`` with ``assignments`` in one transaction: those of
-    ``coders`` only, or (None) every coder's — a unit's suggestions are those of its last coding."""
+    ``coders`` only, or (None) every coder's — a unit's suggestions are those of its last coding.
+
+    The (segment, code) pairs in ``keep`` are left as they are: their stored assignment stays and a new
+    one for them is not written."""
+    kept = set(keep)
     with workspace.engine.begin() as conn:
         ids = list(segment_ids)
         for start in range(0, len(ids), 500):
             where = [assignments_table.c.segment_id.in_(ids[start:start + 500])]
             if coders is not None:
                 where.append(assignments_table.c.coder.in_(list(coders)))
-            conn.execute(delete(assignments_table).where(*where))
-        rows = [_assignment_row(a, run_id) for a in assignments]
+            if kept:
+                rows = conn.execute(select(assignments_table.c.id, assignments_table.c.segment_id,
+                                           assignments_table.c.code_id).where(*where)).all()
+                gone = [row_id for row_id, seg, code in rows if (seg, code) not in kept]
+                for first in range(0, len(gone), 500):
+                    conn.execute(delete(assignments_table).where(
+                        assignments_table.c.id.in_(gone[first:first + 500])))
+            else:
+                conn.execute(delete(assignments_table).where(*where))
+        rows = [_assignment_row(a, run_id) for a in assignments if (a.segment_id, a.code_id) not in kept]
         if rows:
             conn.execute(insert(assignments_table), rows)
-    return len(assignments)
+    return len(rows)
 
 
 def load_assignments(workspace: Workspace, *, coder: str | None = None, method: str | None = None,
@@ -768,8 +780,8 @@ class BatchLedger:
 
     A killed run resumes by skipping the batches recorded here; a changed text or a changed
     coder/codebook version (part of ``stage``) makes the batch pending again. Stages that write the
-    same results (any coder under any codebook or model version) share a ``family`` prefix:
-    marking a batch done under one forgets the others' entries, whose results it has just replaced —
+    same results (any coder under any codebook or model version) share a ``family`` prefix: marking a
+    batch done under one forgets the others' entries for that batch, whose results it has just replaced —
     else coding under codebook A, then B, then A again would skip A's batches and keep B's codes.
     """
 
@@ -793,12 +805,14 @@ class BatchLedger:
             return conn.execute(query).first() is not None
 
     def mark_done(self, segments: Sequence[Segment]) -> None:
-        """Record the batch as completed."""
+        """Record the batch as completed, and no longer done for the other stages of its ``family``
+        (what they stored for it was just replaced)."""
         with self.workspace.engine.begin() as conn:
             if self.family:
                 conn.execute(delete(ledger_table).where(
                     ledger_table.c.stage.startswith(self.family, autoescape=True),
-                    ledger_table.c.stage != self.stage))
+                    ledger_table.c.stage != self.stage,
+                    ledger_table.c.batch_key == self.key(segments)))
             upsert(conn, ledger_table,
                    [{"stage": self.stage, "batch_key": self.key(segments), "done_at": utcnow()}],
                    keys=["stage", "batch_key"])

@@ -40,6 +40,7 @@ def train_command(
     from hoi_nlp.cli._progress import ProgressDisplay
     from hoi_nlp.coding.evaluate import format_table
     from hoi_nlp.coding.model_io import DEFAULT_MODEL_DIR, update_models_toml
+    from hoi_nlp.coding.training.train import STUDY_CV, few_passages_note
     from hoi_nlp.errors import InputFormatError
     from hoi_nlp.stages.retrain import train_stage
     from hoi_nlp.stages.study import load_run_codebook, load_run_settings
@@ -54,7 +55,14 @@ def train_command(
                              study_data=study_data, base_dir=base, review_workspace=include_reviews,
                              out_dir=out_dir, folds=folds, seed=seed)
     echo(display.summary())
-    echo(format_table([r for name, r in result.cv.items() if "rows)" not in name], per_code=False))
+    echo(format_table([r for name, r in result.cv.items() if "rows)" not in name and name != STUDY_CV],
+                      per_code=False))
+    study = result.cv.get(STUDY_CV)
+    if study is not None:
+        echo(f"on {study.data}: combined micro P {study.micro.precision:.3f}, R {study.micro.recall:.3f}, "
+             f"F1 {study.micro.f1:.3f}")
+        if few_passages_note(study.n_texts):
+            echo(f"  note: {few_passages_note(study.n_texts)}")
     if update_manifest and not study_data and Path(out_dir).resolve() == DEFAULT_MODEL_DIR.resolve():
         update_models_toml(out_dir, result.manifest)
     weight = result.manifest.get("study_weight")

@@ -290,6 +290,9 @@ def retrain_command(
     study: Path = STUDY_ARG,
     codebook: Path | None = CODEBOOK_OPT,
     no_rescore: bool = typer.Option(False, "--no-rescore", help="Only train; do not re-code the study."),
+    restore_previous: bool = typer.Option(
+        False, "--restore-previous", help="Go back to the coder the last retraining replaced (kept in "
+        "<workspace>/models/coder.previous; again goes forward) and re-score the study with it."),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Retrain the coders with the analysts' reviewed quotes and re-score the study."""
@@ -297,6 +300,9 @@ def retrain_command(
     from hoi_nlp.stages.retrain import retrain_from_reviews
 
     inputs = study_inputs(study, None, codebook, settings)
+    if restore_previous:
+        _restore_previous(inputs, rescore=not no_rescore)
+        return
     with ProgressDisplay() as display:
         summary = retrain_from_reviews(inputs.workspace, codebook=inputs.codebook, settings=inputs.settings,
                                        rescore=not no_rescore)
@@ -305,7 +311,53 @@ def retrain_command(
         f"Retrained on {summary['training_texts']} texts ({summary['reviewed_rows']} reviewed, "
         f"weighted {summary['study_weight'] or 1:g}) in {summary['seconds']} s -> {summary['model_dir']}"
     )
-    for name, f1 in summary["cv_micro_f1"].items():
-        echo(f"  CV micro-F1 {name}: {f1:.3f}")
+    if summary.get("left_out_undecided"):
+        echo(f"  left out: {summary['left_out_undecided']} reviewed coding units with suggestions nobody has "
+             "decided yet (learnt from once they are all accepted or rejected)")
+    if summary.get("previous_model_dir"):
+        echo(f"  the coder it replaced is kept in {summary['previous_model_dir']} "
+             f"(`hoi retrain {study} --restore-previous` goes back to it)")
+    _echo_scores(summary["cv"])
     if "rescore" in summary:
         echo(f"  re-scored {summary['rescore']['segments_coded']} coding units")
+
+
+def _restore_previous(inputs: Any, *, rescore: bool) -> None:
+    from hoi_nlp.cli._progress import ProgressDisplay
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.stages.retrain import rescore_study, restore_previous_coder
+    from hoi_nlp.stages.study import active_model_dir
+
+    restored = restore_previous_coder(inputs.workspace)
+    model_dir = active_model_dir(inputs.workspace, inputs.settings)
+    version = read_manifest(model_dir).get("model_version")
+    echo(f"The study codes with {version} again ({model_dir}"
+         f"{'' if restored else ': the configured coder'}); the replaced one is kept in "
+         f"{inputs.workspace.coder_model_dir.with_name('coder.previous')}")
+    if rescore:
+        with ProgressDisplay() as display:
+            result = rescore_study(inputs.workspace, codebook=inputs.codebook, settings=inputs.settings,
+                                   model_dir=model_dir)
+        echo(display.summary())
+        echo(f"  re-scored {result['segments_coded']} coding units")
+
+
+def _echo_scores(cv: dict[str, dict[str, Any]]) -> None:
+    """The retrained coder's cross-validated scores, each with what it was measured on: the training
+    texts as a whole are mostly the bundled rows (scored by the base model's folds), so the study's own
+    passages are reported apart."""
+    from hoi_nlp.coding.training.train import STUDY_CV, few_passages_note
+
+    trained = [name for name in ("similarity", "classifier", "combined") if name in cv]
+    if trained:
+        first = cv[trained[0]]
+        echo(f"  micro-F1 cross-validated on all {first['texts']} training texts ({first['data']}): "
+             + ", ".join(f"{name} {cv[name]['micro_f1']:.3f}" for name in trained))
+    if "rules" in cv:
+        echo(f"  micro-F1 of the rules (not trained) on the same texts: {cv['rules']['micro_f1']:.3f}")
+    study = cv.get(STUDY_CV)
+    if study:
+        echo(f"  on {study['data']}: combined micro-F1 {study['micro_f1']:.3f} "
+             f"(precision {study['precision']:.3f}, recall {study['recall']:.3f})")
+        if few_passages_note(study["texts"]):
+            echo(f"  note: {few_passages_note(study['texts'])}")

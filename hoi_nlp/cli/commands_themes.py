@@ -114,7 +114,7 @@ def promote_command(
     (--codebook, default the bundled one) is not changed.
     """
     from hoi_nlp.cli._options import study_inputs
-    from hoi_nlp.review.codebook_edit import retrain_advice
+    from hoi_nlp.review.advice import retrain_advice
     from hoi_nlp.stages.study import active_model_dir
     from hoi_nlp.stages.themes import promote_stage
 

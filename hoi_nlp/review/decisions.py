@@ -344,6 +344,16 @@ def effective_decisions(decisions: Sequence[ReviewDecision]) -> list[ReviewDecis
     return [d for d in decisions if d.action != "undo" and d.decision_id not in undone]
 
 
+def decided_pairs(workspace: Workspace, segment_ids: Sequence[str]) -> set[tuple[str, str]]:
+    """The (segment, code) pairs of these segments an analyst decided (an accept, reject, add, remove
+    or consensus in effect, in any round). Re-coding leaves the machine's suggestion on them as it was:
+    the decision stays a decision on the suggestion it was made on (its coder, model version and
+    confidence), and a code an analyst added does not turn into a machine suggestion because a coder
+    retrained on that very decision now suggests it."""
+    decisions = effective_decisions(load_decisions(workspace, segment_ids=list(segment_ids)))
+    return {(d.segment_id, d.code_id) for d in decisions if d.action in CODE_ACTIONS and d.code_id}
+
+
 def machine_suggestions(
     workspace: Workspace, *, segment_ids: Sequence[str] | None = None, tier: str = "suggested"
 ) -> dict[tuple[str, str], float]:
@@ -538,13 +548,17 @@ def reviewed_rows(workspace: Workspace, *, round: str = MAIN_ROUND) -> list[dict
     """Segments with at least one code decision, as training rows.
 
     Each row: ``segment_id``, ``text`` (the adjusted quote span when set), ``codes_accepted``
-    (accepted or added) and ``codes_rejected``.
+    (accepted or added), ``codes_rejected`` and ``codes_pending`` (machine suggestions on the segment
+    nobody has decided yet).
     """
     state = current_state(workspace, round=round)
     by_segment: dict[str, list[CodeState]] = {}
-    for (segment_id, _), code_state in state.codes.items():
+    pending: dict[str, list[str]] = {}
+    for (segment_id, code_id), code_state in state.codes.items():
         if code_state.status in ("accepted", "added", "rejected"):
             by_segment.setdefault(segment_id, []).append(code_state)
+        elif code_state.status == "suggested" and code_state.suggested:
+            pending.setdefault(segment_id, []).append(code_id)
     if not by_segment:
         return []
     texts = _segment_texts(workspace, list(by_segment))
@@ -559,6 +573,7 @@ def reviewed_rows(workspace: Workspace, *, round: str = MAIN_ROUND) -> list[dict
                 "text": text,
                 "codes_accepted": sorted(s.code_id for s in states if s.present),
                 "codes_rejected": sorted(s.code_id for s in states if s.status == "rejected"),
+                "codes_pending": sorted(pending.get(segment_id, [])),
             }
         )
     return rows

@@ -19,11 +19,20 @@ def labelled_rows(workspace: Workspace, *, codebook: Codebook) -> list[LabelledR
     """The review's decided segments as labelled rows (unknown codes dropped).
 
     Accepted and added codes are the row's codes; a segment whose codes were all rejected is a
-    negative example.
+    negative example. A segment with a suggestion nobody has decided yet is left out until it is: as
+    a row it would teach the coder that the undecided code is absent, and the re-scoring after the
+    retraining would drop that suggestion from the queue before any analyst had judged it.
     """
     rows = []
     for row in reviewed_rows(workspace):
+        if row["codes_pending"]:
+            continue
         codes = tuple(c for c in row["codes_accepted"] if codebook.has_code(c))
         rows.append(LabelledRow(id=f"{REVIEWED_ROW}{row['segment_id']}", text=row["text"], codes=codes,
                                 kind="positive" if codes else "negative", origin="review"))
     return rows
+
+
+def partly_reviewed(workspace: Workspace) -> int:
+    """How many segments have decisions and also suggestions nobody has decided (left out of training)."""
+    return sum(1 for row in reviewed_rows(workspace) if row["codes_pending"])

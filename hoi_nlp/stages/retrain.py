@@ -17,7 +17,7 @@ from typing import Any
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ModelError
 from hoi_nlp.nlp.embed import EmbeddingCache
-from hoi_nlp.review.labels import labelled_rows
+from hoi_nlp.review.labels import labelled_rows, partly_reviewed
 from hoi_nlp.settings import Settings
 from hoi_nlp.stages.study import code_stage, embedding_cache
 from hoi_nlp.store import Workspace
@@ -76,10 +76,14 @@ def retrain_from_reviews(
     from hoi_nlp.coding.training.train import default_train_paths, train_from_rows
 
     rows = reviewed_training_rows(workspace, codebook=codebook)
+    undecided = partly_reviewed(workspace)
     changed = train_paths is None and _codes_differ(workspace, codebook, settings, base_dir)
     if not rows and not changed:
-        raise ModelError("no reviewed segments yet", path=str(workspace.root),
-                         hint="accept or reject some suggestions in `hoi review` first")
+        raise ModelError("no reviewed segments yet" + (
+            f" (on {undecided} reviewed coding units some suggestions are still undecided: a unit is "
+            "learnt from once every suggestion on it is accepted or rejected)" if undecided else ""),
+            path=str(workspace.root),
+            hint="accept or reject the suggestions of some units in `hoi review` first")
     if changed:
         # The base coder cannot be extended with codes it does not have: train anew on the bundled
         # training data, the study codebook's examples (a promoted theme's quotes) and the reviews.
@@ -88,21 +92,89 @@ def retrain_from_reviews(
         train_paths = default_train_paths()
     cache = cache if cache is not None else embedding_cache(workspace)
     target = Path(out_dir) if out_dir is not None else workspace.coder_model_dir
+    staged = _staging_dir(target)
     report = train_from_rows(rows, codebook=codebook, settings=settings, train_paths=train_paths,
-                             embedder=embedder, out_dir=target, cache=cache, base_dir=base_dir)
+                             embedder=embedder, out_dir=staged, cache=cache, base_dir=base_dir)
+    previous = install_coder(staged, target)
     summary: dict[str, Any] = {
         "reviewed_rows": len(rows),
+        "left_out_undecided": undecided,
         "training_texts": report.n_rows,
-        "model_dir": str(report.out_dir),
+        "model_dir": str(target),
+        "previous_model_dir": str(previous) if previous else None,
         "seconds": report.seconds,
         "study_weight": report.manifest.get("study_weight", {}).get("chosen"),
         "cv_micro_f1": {name: round(r.micro.f1, 4) for name, r in report.cv.items() if "rows)" not in name},
+        "cv": {name: {"data": r.data, "texts": r.n_texts, "micro_f1": r.micro.f1,
+                      "precision": r.micro.precision, "recall": r.micro.recall}
+               for name, r in report.cv.items()},
     }
     if rescore:
         summary["rescore"] = rescore_study(workspace, codebook=codebook, settings=settings,
-                                           model_dir=report.out_dir, method=method, cache=cache)
-    logger.info("retrained from %d reviewed segments -> %s", len(rows), report.out_dir)
+                                           model_dir=target, method=method, cache=cache)
+    logger.info("retrained from %d reviewed segments -> %s", len(rows), target)
     return summary
+
+
+def restore_previous_coder(workspace: Workspace) -> Path | None:
+    """Go back to the coder the study's last retraining replaced: swap ``models/coder`` with
+    ``models/coder.previous`` (so the same call goes forward again). Returns the study's coder folder
+    now, or None when the study codes with the configured coder again (its first retraining replaced
+    that one)."""
+    import shutil
+
+    from hoi_nlp.coding.model_io import MANIFEST
+
+    target = workspace.coder_model_dir
+    previous = previous_coder_dir(target)
+    current, earlier = (target / MANIFEST).is_file(), (previous / MANIFEST).is_file()
+    if not (current or earlier):
+        raise ModelError("this study has no retrained coder to go back from", path=str(target.parent),
+                         hint="it codes with the configured coder; `hoi retrain STUDY` trains its own")
+    swap = target.with_name(target.name + ".swap")
+    shutil.rmtree(swap, ignore_errors=True)
+    if current:
+        target.rename(swap)
+    if earlier:
+        previous.rename(target)
+    if current:
+        swap.rename(previous)
+    return target if earlier else None
+
+
+def _staging_dir(target: Path) -> Path:
+    """An empty folder beside ``target`` to train into (a killed earlier try's leftovers removed)."""
+    import shutil
+
+    staged = target.with_name(target.name + ".new")
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir(parents=True)
+    return staged
+
+
+def previous_coder_dir(target: Path) -> Path:
+    """Where the coder a retraining replaced is kept (``<workspace>/models/coder.previous``)."""
+    return target.with_name(target.name + ".previous")
+
+
+def install_coder(staged: Path, target: Path) -> Path | None:
+    """Put the complete coder in ``staged`` in ``target``'s place; the coder it replaces is kept as
+    ``coder.previous`` (returned; None when there was none). Until the last rename the study's coder is
+    the old one, so a retraining killed at any point leaves a working coder."""
+    import shutil
+
+    from hoi_nlp.coding.model_io import MANIFEST
+
+    previous = previous_coder_dir(target)
+    kept = None
+    if (target / MANIFEST).is_file():
+        shutil.rmtree(previous, ignore_errors=True)
+        target.rename(previous)
+        kept = previous
+    elif target.exists():
+        shutil.rmtree(target)  # no manifest: not a coder anything could load
+    staged.rename(target)
+    return kept
 
 
 def _codes_differ(workspace: Workspace, codebook: Codebook, settings: Settings,
@@ -151,8 +223,10 @@ def train_stage(codebook: Codebook, settings: Settings, *, data: Sequence[str | 
         return train_coder(codebook, train_paths=list(data) or default_train_paths(), extra_rows=extra,
                            embedder=get_embedder(settings.embeddings), out_dir=target, cache=EmbeddingCache(),
                            folds=folds, seed=seed)
-    rows = [row for path in study_data for row in load_labelled(path, codebook=codebook, unknown="raise")]
     base = Path(base_dir) if base_dir is not None else resolve_repo_path(settings.coding.model_dir)
+    if not data and not extra:
+        _check_base_codes(base, codebook, study_data)
+    rows = [row for path in study_data for row in load_labelled(path, codebook=codebook, unknown="raise")]
     if data or extra:
         base = target / "base"
         train_coder(codebook, train_paths=list(data) or default_train_paths(), extra_rows=extra,
@@ -160,3 +234,26 @@ def train_stage(codebook: Codebook, settings: Settings, *, data: Sequence[str | 
                     folds=folds, seed=seed)
     return train_with_study(codebook, rows, base_dir=base, out_dir=target, cache=EmbeddingCache(), seed=seed,
                             study_paths=list(study_data))
+
+
+def _check_base_codes(base: Path, codebook: Codebook, study_data: Sequence[str | Path]) -> None:
+    """One clear error before anything is read when the study's passages use a codebook whose code ids
+    differ from the base coder's (e.g. a code renamed in the study's own codebook): the quick path can
+    only add passages coded with the base coder's ids."""
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.errors import InputFormatError
+
+    manifest = read_manifest(base)
+    trained = list(manifest.get("code_ids") or manifest.get("config", {}).get("code_ids") or [])
+    if not trained or trained == list(codebook.code_ids):
+        return
+    new = sorted(set(codebook.code_ids) - set(trained))
+    gone = sorted(set(trained) - set(codebook.code_ids))
+    raise InputFormatError(
+        f"the codebook {codebook.version_tag} has other code ids than the coder the passages would be "
+        f"added to ({base}, codebook {manifest.get('codebook_version')}): new {new[:5]}, missing {gone[:5]}",
+        path=", ".join(str(p) for p in study_data),
+        hint="code the passages with the coder's ids (a code renamed in the study: its former id) and "
+             "leave out --codebook; or train a coder for the new codebook: `hoi retrain STUDY` for a "
+             "study whose codebook changed, else `hoi train --codebook FILE --data ... --out DIR`",
+    )

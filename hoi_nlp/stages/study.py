@@ -440,14 +440,19 @@ def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], 
                ledger: BatchLedger, run_id: str | None = None) -> int:
     """Code one batch (with each unit's context when the coder takes it), replace its stored
     assignments — every coder's: after `--coder rules` and then a trained coder, the units hold the
-    trained coder's suggestions only — in one transaction, then mark it done. Codes the codebook
+    trained coder's suggestions only — in one transaction, then mark it done. A suggestion analysts
+    already decided keeps the coder, version and confidence it was decided on; codes the codebook
     marks deprecated are not suggested."""
     from hoi_nlp.coding.base import for_new_coding
+    from hoi_nlp.review.decisions import decided_pairs
     from hoi_nlp.store import replace_assignments
 
     contexts = coding_contexts(workspace, segments) if getattr(coder, "accepts_context", False) else None
     assignments = for_new_coding(code_segments(coder, segments, contexts), codebook)
-    replace_assignments(workspace, assignments, segment_ids=[s.segment_id for s in segments], run_id=run_id)
+    ids = [s.segment_id for s in segments]
+    replace_assignments(workspace, assignments, segment_ids=ids, run_id=run_id,
+                        keep=decided_pairs(workspace, ids))
+    # the batch is no longer coded under another coder or version: going back to one re-codes it
     ledger.mark_done(segments)
     logger.info("coded batch of %d segments (%d assignments)", len(segments), len(assignments))
     return len(assignments)

@@ -83,6 +83,11 @@ def test_study_training_reuses_the_base_cache_and_weights_the_study(trained_tfid
     bundle = load_bundle(tmp_path / "study")
     assert bundle.similarity.exemplars.shape[0] == base_rows + len(STUDY)
     assert manifest["base_model"]["model_version"] == load_bundle(base).model_version
+    # the study's passages are scored apart (out of fold), not only inside the whole training set
+    from hoi_nlp.coding.training.train import STUDY_CV
+
+    assert report.cv[STUDY_CV].n_texts == len(STUDY) < report.cv["combined"].n_texts
+    assert "study's 10 passages" in report.cv[STUDY_CV].data
 
 
 def test_cli_train_with_study_data_then_code(trained_tfidf, coding_data, tmp_path):
@@ -114,6 +119,8 @@ def test_cli_train_with_study_data_then_code(trained_tfidf, coding_data, tmp_pat
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "study passages: 10, weighted" in result.stdout and "micro F1" in result.stdout
+    assert "on the study's 10 passages alone" in result.stdout
+    assert "only 10 study passages: too few" in " ".join(result.stdout.split())
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["study_weight"]["study_passages"] == 10
     assert manifest["study_data"][0]["rows"] == 10
@@ -179,6 +186,8 @@ def test_cli_study_data_without_out_is_a_clear_error(trained_tfidf, coding_data,
     [
         '{"id": 1, "text": "x", "codes": [], "stance": {"barrier.it_integration": "x"}}',
         '{"id": 1, "text": "x", "codes": ["nope.code"]}',
+        '{"id": 1, "text": "   ", "codes": []}',
+        '{"id": 1, "text": "De unge dukker ikke op."}',
     ],
 )
 def test_bad_study_lines_name_the_line(trained_tfidf, coding_data, tmp_path, bad):
@@ -203,3 +212,63 @@ def test_bad_study_lines_name_the_line(trained_tfidf, coding_data, tmp_path, bad
         timeout=300,
     )
     assert result.returncode != 0 and "line 2" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"id": 1, "text": "x", "codes": ["barrier.it_integration"', "not valid JSON at column"),
+        ('{"id": 1, "text": "", "codes": []}', "'text' is empty"),
+        ('{"id": 1, "text": "Vi har ikke hænder nok."}', "has no 'codes'"),
+    ],
+)
+def test_labelled_file_errors_name_the_line_and_the_fix(coding_codebook, tmp_path, line, message):
+    """A study's labelled file is refused at its bad line with what to do: broken JSON (with the
+    column), an empty text, a line without codes (it was read as a negative example before)."""
+    from hoi_nlp.coding.training.data import load_labelled
+    from hoi_nlp.errors import InputFormatError
+
+    path = tmp_path / "study.jsonl"
+    path.write_text('{"id": 0, "text": "fint", "codes": []}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(InputFormatError) as info:
+        load_labelled(path, codebook=coding_codebook)
+    text = str(info.value)
+    assert "line 2" in text and message in text and str(path) in text and info.value.hint
+
+
+def test_study_training_shows_progress_until_the_coder_is_saved(trained_tfidf, coding_codebook, tmp_path):
+    """After the study weight is chosen, the final fit, calibration and saving (minutes on the bundled
+    coder) are reported as steps too: the display does not sit on a finished step meanwhile."""
+    from hoi_nlp.coding.training.train import train_with_study
+    from hoi_nlp.nlp.embed import EmbeddingCache
+
+    base, _ = trained_tfidf
+    events = []
+    train_with_study(coding_codebook, [LabelledRow(i, t, tuple(c)) for i, t, c in STUDY], base_dir=base,
+                     out_dir=tmp_path / "study", cache=EmbeddingCache(tmp_path / "cache"), candidates=(1.0,),
+                     progress=lambda step, done, total: events.append((step, done, total)))
+    last_weight = max(i for i, e in enumerate(events) if e[0] == "choosing the study weight")
+    after = events[last_weight + 1:]
+    assert after[0][1] == 0 and after[-1][1] == after[-1][2] and len(after) >= 3, events
+
+
+def test_study_data_for_a_codebook_with_a_renamed_code_says_what_to_do(trained_tfidf, coding_data, tmp_path):
+    """Passages coded with a study codebook in which a code was renamed cannot be added to a coder that
+    knows the old id: one clear error naming the file, the differing ids and the way out (it pointed at
+    `hoi train` writing models/coder/ before), and no model folder."""
+    base, _ = trained_tfidf
+    source = (coding_data["train"].parent / "codebook.yaml").read_text(encoding="utf-8")
+    codebook = tmp_path / "renamed.yaml"
+    codebook.write_text(source.replace("barrier.it_integration", "barrier.it_systemer"), encoding="utf-8")
+    study = tmp_path / "study.jsonl"
+    line = {"id": 1, "text": "Skærmene taler ikke sammen.", "codes": ["barrier.it_systemer"]}
+    study.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [HOI, "train", "--codebook", str(codebook), "--base", str(base), "--study-data", str(study),
+         "--out", str(tmp_path / "o")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    message = " ".join(result.stderr.split())
+    assert str(study) in message and "barrier.it_systemer" in message and "former id" in message, message
+    assert not (tmp_path / "o").exists()

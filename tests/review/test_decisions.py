@@ -126,6 +126,7 @@ def test_memos_flags_and_reviewed_rows(study_ws):
             "text": "Vores IT-systemer taler ikke sammen, og økonomien ligger i søjlerne.",
             "codes_accepted": [IT],
             "codes_rejected": [OEK],
+            "codes_pending": [],
         }
     ]
     record_decision(study_ws, segment_id=R001, action="span", start=0, end=35, analyst="anna")

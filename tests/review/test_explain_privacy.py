@@ -145,7 +145,7 @@ def test_a_retrained_coder_s_reviewed_passages_come_back_as_their_units(study_ws
     """After a retrain the coder's nearest examples include the study's reviewed passages: the hook
     says which unit each was reviewed as, so the app can show it as a slice of that unit's redaction."""
     from hoi_nlp.nlp.embed import EmbeddingCache, TfidfEmbedder
-    from hoi_nlp.review.decisions import record_decision
+    from hoi_nlp.review.decisions import current_state, record_decision
     from hoi_nlp.settings import Settings
     from hoi_nlp.stages.retrain import retrain_from_reviews
     from hoi_nlp.stages.review import CoderExamples
@@ -156,6 +156,9 @@ def test_a_retrained_coder_s_reviewed_passages_come_back_as_their_units(study_ws
     it = "barrier.it_integration"
     for segment_id in (R001, LEMVIG):
         record_decision(study_ws, segment_id=segment_id, action="add", code_id=it, analyst="anna")
+    for (segment_id, code), state in current_state(study_ws).codes.items():  # both units fully reviewed
+        if segment_id in (R001, LEMVIG) and state.status == "suggested":
+            record_decision(study_ws, segment_id=segment_id, action="reject", code_id=code, analyst="anna")
     retrain_from_reviews(study_ws, codebook=small_cb, settings=Settings(), rescore=False,
                          train_paths=[DATA / "review" / "train_small.jsonl"], embedder=TfidfEmbedder(dim=16),
                          cache=EmbeddingCache(tmp_path / "cache"), method="combined")

@@ -51,6 +51,8 @@ def test_retrain_and_rescore(study_ws, small_cb, tmp_path):
     )
     assert summary["reviewed_rows"] == 2
     assert summary["model_dir"].endswith("models/coder")
+    assert summary["cv"]["combined"]["texts"] > 2  # labelled with what each number was measured on
+    assert "CV" in summary["cv"]["combined"]["data"]
     assert summary["rescore"]["segments_coded"] == summary["rescore"]["segments_total"] > 0
     coders = {a.coder for a in load_assignments(study_ws)}
     assert any(c != "hoi.rules.v1" for c in coders)
@@ -96,3 +98,138 @@ def test_a_promoted_theme_shows_in_the_codebook_history(study_ws, small_cb):
     assert codebook.family("emergent").codes[0].examples == ["Vi mangler tolke."]
     page = make_client(study_ws, codebook, login=False).get("/codebook/history").text
     assert "Created emergent.tolk «Tolkning» (from theme 3, `hoi themes promote`)" in page
+
+
+def _retrain(study_ws, small_cb, tmp_path, **options):
+    from hoi_nlp.nlp.embed import EmbeddingCache, TfidfEmbedder
+
+    return retrain_from_reviews(study_ws, codebook=small_cb, settings=Settings(),
+                                train_paths=[DATA / "review" / "train_small.jsonl"],
+                                embedder=TfidfEmbedder(dim=16), cache=EmbeddingCache(tmp_path / "cache"),
+                                method="combined", **options)
+
+
+def _reject_all(workspace, segment_id):
+    from hoi_nlp.review.decisions import current_state
+
+    for (seg, code), state in current_state(workspace).codes.items():
+        if seg == segment_id and state.status == "suggested":
+            record_decision(workspace, segment_id=seg, action="reject", code_id=code, analyst="anna")
+
+
+def _model_versions(workspace):
+    """The model versions of the trained coder's suggestions nobody decided (re-scoring replaces those)."""
+    from hoi_nlp.review.decisions import decided_pairs
+
+    assignments = [a for a in load_assignments(workspace) if a.coder != "hoi.rules.v1"]
+    decided = decided_pairs(workspace, sorted({a.segment_id for a in assignments}))
+    return {a.model_version for a in assignments if (a.segment_id, a.code_id) not in decided}
+
+
+def test_a_second_retraining_keeps_the_coder_it_replaces_and_the_study_can_go_back(study_ws, small_cb,
+                                                                                    tmp_path):
+    """The coder a retraining replaces is kept (models/coder.previous); going back to it re-codes the
+    study with it, although its batches were coded by it once before (the ledger said "done")."""
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.nlp.embed import EmbeddingCache
+    from hoi_nlp.stages.retrain import rescore_study, restore_previous_coder
+
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna")
+    first = _retrain(study_ws, small_cb, tmp_path)
+    assert first["previous_model_dir"] is None  # before it, the study coded with the configured coder
+    first_version = read_manifest(first["model_dir"])["model_version"]
+    _reject_all(study_ws, LEMVIG)
+    second = _retrain(study_ws, small_cb, tmp_path)
+    second_version = read_manifest(second["model_dir"])["model_version"]
+    assert second_version != first_version and _model_versions(study_ws) == {second_version}
+    assert read_manifest(second["previous_model_dir"])["model_version"] == first_version
+
+    restore_previous_coder(study_ws)
+    assert read_manifest(study_ws.coder_model_dir)["model_version"] == first_version
+    result = rescore_study(study_ws, codebook=small_cb, settings=Settings(),
+                           model_dir=study_ws.coder_model_dir, cache=EmbeddingCache(tmp_path / "cache"))
+    assert result["segments_coded"] == result["segments_total"] > 0
+    assert _model_versions(study_ws) == {first_version}
+    restore_previous_coder(study_ws)  # and forward again
+    assert read_manifest(study_ws.coder_model_dir)["model_version"] == second_version
+
+
+def test_a_retraining_killed_while_saving_leaves_the_study_a_working_coder(study_ws, small_cb, tmp_path,
+                                                                            monkeypatch):
+    """A retraining that dies after writing part of the new coder (as with kill -9) leaves the study's
+    coder as it was: loadable, the same version; nothing half-written is used."""
+    from hoi_nlp.coding import model_io
+    from hoi_nlp.coding.model_io import load_bundle, read_manifest
+
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna")
+    first = _retrain(study_ws, small_cb, tmp_path, rescore=False)
+    version = read_manifest(first["model_dir"])["model_version"]
+    record_decision(study_ws, segment_id=LEMVIG, action="reject", code_id=IT, analyst="anna")
+    written = []
+    real = model_io._atomic_write
+
+    def dies_after_the_arrays(path, write, **options):
+        if written:
+            raise KeyboardInterrupt  # the process ends here, the new coder.npz already written
+        written.append(path)
+        real(path, write, **options)
+
+    monkeypatch.setattr(model_io, "_atomic_write", dies_after_the_arrays)
+    with pytest.raises(KeyboardInterrupt):
+        _retrain(study_ws, small_cb, tmp_path, rescore=False)
+    monkeypatch.undo()
+    assert load_bundle(study_ws.coder_model_dir).model_version == version
+
+
+def test_retraining_leaves_decided_suggestions_as_they_were_decided(study_ws, small_cb, tmp_path):
+    """Re-scoring after a retraining re-codes what nobody decided; a suggestion an analyst accepted or
+    rejected keeps the coder, model version and confidence it was decided on, and a code an analyst
+    added stays the analyst's ("added"), not a suggestion of a coder trained on that very decision."""
+    from hoi_nlp.review.decisions import current_state
+
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna")
+    _retrain(study_ws, small_cb, tmp_path)
+    combined = {(a.segment_id, a.code_id): a for a in load_assignments(study_ws) if a.coder != "hoi.rules.v1"}
+    by_segment: dict[str, list[str]] = {}
+    for seg, code in sorted(combined):
+        by_segment.setdefault(seg, []).append(code)
+    (seg_a, codes_a), (seg_b, codes_b) = list(by_segment.items())[:2]
+    record_decision(study_ws, segment_id=seg_a, action="accept", code_id=codes_a[0], analyst="anna")
+    record_decision(study_ws, segment_id=seg_b, action="reject", code_id=codes_b[0], analyst="bo")
+    missing = next(c for c in small_cb.code_ids if (seg_b, c) not in combined)
+    record_decision(study_ws, segment_id=seg_b, action="add", code_id=missing, analyst="bo")
+    before = {key: s.status for key, s in current_state(study_ws).codes.items() if s.decided_by}
+    _retrain(study_ws, small_cb, tmp_path)
+
+    after = {(a.segment_id, a.code_id): a for a in load_assignments(study_ws) if a.coder != "hoi.rules.v1"}
+    for key in ((seg_a, codes_a[0]), (seg_b, codes_b[0])):
+        assert after[key] == combined[key]  # the suggestion the decision was made on
+    assert (seg_b, missing) not in after
+    assert {key: s.status for key, s in current_state(study_ws).codes.items() if s.decided_by} == before
+    undecided = [key for key in after if key not in before]
+    assert undecided and all(after[k].model_version != combined[(seg_a, codes_a[0])].model_version
+                             for k in undecided)
+
+
+def test_a_unit_with_undecided_suggestions_is_not_learnt_as_their_absence(study_ws, small_cb):
+    """A unit where the analyst accepted one suggestion but has not yet decided another is left out of
+    training (as a row it said the undecided code is absent, and re-scoring then dropped that
+    suggestion from the queue before anyone judged it); once every suggestion is decided it counts."""
+    from hoi_nlp.review.decisions import current_state
+    from hoi_nlp.review.labels import partly_reviewed
+
+    suggested: dict[str, list[str]] = {}
+    for (seg, code), state in current_state(study_ws).codes.items():
+        if state.suggested:
+            suggested.setdefault(seg, []).append(code)
+    seg, codes = next((s, sorted(c)) for s, c in sorted(suggested.items()) if len(c) >= 2)
+    record_decision(study_ws, segment_id=seg, action="accept", code_id=codes[0], analyst="anna")
+    assert f"review:{seg}" not in {r.id for r in labelled_rows(study_ws, codebook=small_cb)}
+    assert partly_reviewed(study_ws) == 1
+    for code in codes[1:]:
+        record_decision(study_ws, segment_id=seg, action="reject", code_id=code, analyst="anna")
+    rows = {r.id: r for r in labelled_rows(study_ws, codebook=small_cb)}
+    assert rows[f"review:{seg}"].codes == (codes[0],) and partly_reviewed(study_ws) == 0

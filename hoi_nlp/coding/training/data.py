@@ -64,17 +64,29 @@ def load_labelled(
     return rows
 
 
+_ONE_ROW = 'one JSON object per line: {"id": "...", "text": "...", "codes": ["family.code", ...]}'
+
+
 def _parse_row(line: str, *, path: Path, number: int, codebook: Codebook | None, unknown: str) -> LabelledRow:
     where = f"line {number}"
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise InputFormatError(f"not valid JSON: {exc.msg}", path=str(path), where=where) from exc
+        raise InputFormatError(f"not valid JSON at column {exc.colno}: {exc.msg}", path=str(path),
+                               where=where, hint=_ONE_ROW) from exc
     if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-        raise InputFormatError("each line needs an object with a string 'text'", path=str(path), where=where)
-    codes = obj.get("codes", [])
+        raise InputFormatError("each line needs an object with a string 'text'", path=str(path), where=where,
+                               hint=_ONE_ROW)
+    if not obj["text"].strip():
+        raise InputFormatError("'text' is empty: there is nothing to learn from", path=str(path), where=where,
+                               hint="give the passage's text or delete the line")
+    if "codes" not in obj:
+        raise InputFormatError("the line has no 'codes'", path=str(path), where=where,
+                               hint='give its code ids, or "codes": [] for a text with none of the codes')
+    codes = obj["codes"]
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        raise InputFormatError("'codes' must be a list of code ids", path=str(path), where=where)
+        raise InputFormatError("'codes' must be a list of code ids", path=str(path), where=where,
+                               hint=_ONE_ROW)
     if codebook is not None:
         codes = _check_codes(codes, codebook=codebook, path=path, where=where, unknown=unknown)
     context = obj.get("context") or ""

@@ -88,6 +88,17 @@ STUDY_WEIGHTS = (1.0, 3.0, 10.0)
 # (less than the weights' own differences) while the choice took 62 s instead of 99 s.
 CHOICE_FTOL = 1e-5
 STUDY_ORIGIN = "study"
+STUDY_CV = "combined (the study's passages)"  # the cv entry scoring only the study's own passages
+FEW_STUDY_PASSAGES = 30  # below this, the study weight's CV and the study's own score say little
+
+
+def few_passages_note(n: int) -> str:
+    """A caution for a score or weight choice on only ``n`` study passages ("" when there are enough)."""
+    if n >= FEW_STUDY_PASSAGES:
+        return ""
+    return (f"only {n} study passages: too few for the weight's cross-validation to tell the weights "
+            f"apart or for the score on them to mean much (a few wrong codes move it by tenths); "
+            f"{FEW_STUDY_PASSAGES} or more make it worth reading")
 STACKER_VARIANTS: dict[str, tuple[str, ...]] = {
     "components only": (),
     "+ context": ("question_logit", "neighbour_logit"),
@@ -484,6 +495,16 @@ def finish_bundle(
             data=f"{data_label}, rows like transcribed speech and survey comments",
             registers=[registers[i] for i in calibration_rows],
         )
+    study_rows_at = np.flatnonzero([r.origin == STUDY_ORIGIN for r in data.rows])
+    if len(study_rows_at):
+        cv[STUDY_CV] = evaluate_matrix(
+            labels[study_rows_at],
+            cv_pred["combined"][study_rows_at],
+            code_ids,
+            coder="combined",
+            data=f"the study's {len(study_rows_at)} passages alone, each scored by a fit without its fold",
+            registers=[registers[i] for i in study_rows_at],
+        )
     stance_model, stance_cv = fit_stance(data, clf, oof.folds)
     bundle = CoderBundle(
         code_ids=list(code_ids),
@@ -710,6 +731,7 @@ def fit_bundle(
         seed=seed,
         progress=progress,
     )
+    progress("final fit", 0, 1)
     clf = _classifier(template, seed).fit(
         data.features, data.labels, code_ids, row_weights=data.weights, start=last, sparse=sparse
     )
@@ -1014,6 +1036,8 @@ def train_with_study(
     base_folds = int(base.oof.folds.max()) + 1
     fit.oof.folds = fit.oof.folds % base_folds
     oof = _concat_oof(base.oof, fit.oof)
+    # the last minutes (final fit, then calibration, stacker, thresholds, stance) show as steps too
+    progress("final fit and calibration", 0, 3)
     clf = _classifier(template, seed).fit(
         data.features,
         data.labels,
@@ -1022,7 +1046,7 @@ def train_with_study(
         start=fit.classifier_start,
         sparse=sparse,
     )
-    progress("final fit", 1, 1)
+    progress("final fit and calibration", 1, 3)
     result = finish_bundle(
         codebook,
         data,
@@ -1051,7 +1075,9 @@ def train_with_study(
         "model_version": base_manifest.get("model_version"),
     }
     manifest["study_data"] = [_data_entry(p, codebook) for p in study_paths]
+    progress("final fit and calibration", 2, 3)
     out = save_bundle(result.bundle, out_dir, manifest, result.training)
+    progress("final fit and calibration", 3, 3)
     seconds = round(time.perf_counter() - started, 1)
     logger.info(
         "trained with %d study passages (weight %g) in %.1f s -> %s", len(study_set), fit.weight, seconds, out

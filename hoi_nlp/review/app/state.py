@@ -135,9 +135,9 @@ def _study_name(config: AppConfig, session: Session | None) -> str:
 
 def html(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
     """Render ``template`` with the common context (session, CSRF token, config)."""
+    from hoi_nlp.review.advice import retrain_advice
     from hoi_nlp.review.app.i18n import language_of, translator
     from hoi_nlp.review.app.paging import code_chip
-    from hoi_nlp.review.codebook_edit import retrain_advice
 
     config: AppConfig = request.app.state.config
     session = getattr(request.state, "session", None)
