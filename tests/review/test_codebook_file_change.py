@@ -60,3 +60,42 @@ def test_an_undone_decision_does_not_hold_a_code(study_ws, small_cb, tmp_path):
     record_decision(study_ws, segment_id=R001, action="undo", undoes=decision.decision_id, analyst="anna")
     renamed = _codebook(tmp_path, "renamed.yaml", ("id: barrier.it_integration", "id: barrier.it_systemer"))
     assert run_inputs(study_ws.root, renamed).codebook.has_code("barrier.it_systemer")
+
+
+def test_a_running_review_app_follows_the_study_s_codebook_file_when_it_changes(study_ws, small_cb, tmp_path):
+    """The file marked `deprecated: true` (and `hoi run` again) while `hoi review` runs: the app stops
+    offering the code and refuses adding it, as a freshly started app does (it kept the codebook it
+    started with, so analysts could still add the deprecated code until the app was restarted)."""
+    from fastapi.testclient import TestClient
+
+    from hoi_nlp.review.accounts import add_user
+    from hoi_nlp.review.app import create_app
+    from hoi_nlp.review.decisions import load_decisions
+    from hoi_nlp.stages.review import review_app_config
+    from tests.review.conftest import login
+
+    mine = _codebook(tmp_path, "mine.yaml")
+    add_user(study_ws, "anna", "Kattelem-Bjerg-2026!")
+    app = create_app(review_app_config(run_inputs(study_ws.root, mine)))
+    client = TestClient(app, base_url="http://127.0.0.1", follow_redirects=False)
+    csrf = login(client, "anna", "Kattelem-Bjerg-2026!")
+    def offered(page: str) -> bool:
+        return f'<option value="{IT}">' in page
+
+    assert offered(client.get(f"/segment/{R001}").text)  # offered while it is current
+    deprecated = (tmp_path / "mine.yaml").read_text(encoding="utf-8").replace(
+        "        label: Utilstrækkelig integration af IT-systemer\n",
+        "        label: Utilstrækkelig integration af IT-systemer\n        deprecated: true\n")
+    (tmp_path / "mine.yaml").write_text(deprecated, encoding="utf-8")
+    assert run_inputs(study_ws.root).codebook.code(IT).deprecated  # what `hoi run` now reads
+    page = client.get(f"/segment/{R001}").text
+    assert not offered(page)
+    refused = client.post(f"/segment/{R001}/decide", headers={"HX-Request": "true"},
+                          data={"action": "add", "code_id": IT, "csrf_token": csrf})
+    assert refused.status_code == 422
+    assert not [d for d in load_decisions(study_ws, segment_id=R001) if d.action == "add" and d.code_id == IT]
+    # back to the previous file: offered again
+    restored = deprecated.replace("        deprecated: true\n", "")
+    (tmp_path / "mine.yaml").write_text(restored, encoding="utf-8")
+    assert offered(client.get(f"/segment/{R001}").text)
+
