@@ -99,3 +99,36 @@ def test_a_running_review_app_follows_the_study_s_codebook_file_when_it_changes(
     (tmp_path / "mine.yaml").write_text(restored, encoding="utf-8")
     assert offered(client.get(f"/segment/{R001}").text)
 
+
+def test_round_and_agreement_commands_refuse_a_codebook_without_decided_codes(study_ws, small_cb, tmp_path):
+    """`hoi agreement`, `hoi review assign` and `hoi review cancel-round` refuse the study's codebook file
+    once it lacks a decided code, as `hoi run`/`hoi export` do (they read the decision log without
+    looking at the codebook: assign created a round, agreement counted the deleted code)."""
+    from typer.testing import CliRunner
+
+    from hoi_nlp.cli import app
+    from hoi_nlp.review.accounts import add_user
+    from hoi_nlp.review.rounds import list_rounds
+
+    mine = _codebook(tmp_path, "mine.yaml")
+    run_inputs(study_ws.root, mine)
+    for name in ("anna", "bo"):
+        add_user(study_ws, name, "Kattelem-Bjerg-2026!")
+    runner = CliRunner()
+    assert runner.invoke(app, ["review", "assign", str(study_ws.root), "--round", "R1",
+                               "--analysts", "anna,bo"]).exit_code == 0
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna", codebook=small_cb)
+    renamed = (tmp_path / "mine.yaml").read_text(encoding="utf-8").replace(
+        "id: barrier.it_integration", "id: barrier.it_systemer")
+    (tmp_path / "mine.yaml").write_text(renamed, encoding="utf-8")
+    for args in (["agreement", str(study_ws.root)],
+                 ["agreement", str(study_ws.root), "-o", str(tmp_path / "agreement.csv")],
+                 ["review", "assign", str(study_ws.root), "--round", "R2", "--analysts", "anna,bo"],
+                 ["review", "cancel-round", str(study_ws.root), "--round", "R1"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "barrier.it_integration (1 accepted)" in result.output, (args, result.output)
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "agreement.csv").exists()
+    rounds = list_rounds(study_ws)
+    assert [r.round_id for r in rounds] == ["R1"] and rounds[0].cancelled is None
