@@ -103,7 +103,8 @@ def test_a_code_the_codebook_marks_deprecated_is_not_suggested(workspace, small_
     text = [("t", "Vores IT-systemer taler ikke sammen.")]
     for codebook, expected in ((small_codebook, True), (retired, False)):
         coder = make_coder("rules", codebook, Settings())
-        code_batch(workspace, coder, units, codebook=codebook, ledger=coding_ledger(workspace, codebook, coder))
+        ledger = coding_ledger(workspace, codebook, coder)
+        code_batch(workspace, coder, units, codebook=codebook, ledger=ledger)
         stored = {a.code_id for a in load_assignments(workspace)}
         coded = {a.code_id for a in code_texts(text, codebook, Settings(), coder_name="rules")}
         assert ("barrier.it_integration" in stored) is expected
