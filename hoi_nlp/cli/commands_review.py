@@ -39,6 +39,13 @@ def _workspace(study: Path) -> Any:
     return resolve_workspace(study)
 
 
+def _study_workspace(study: Path) -> Any:
+    """The workspace of a command that works on the study's coding (rounds, agreement): refused, naming
+    the codes, when the study's codebook file lacks a code analysts decided on, like every study command
+    (accounts, which hold no coding, need only :func:`_workspace`)."""
+    return study_inputs(study).workspace
+
+
 @review_app.command("serve")
 @handle_errors
 def serve_command(
@@ -120,7 +127,7 @@ def assign_command(
     from hoi_nlp.review.rounds import assign_round
 
     created = assign_round(
-        _workspace(study), round_id, analysts.split(","), sample=sample, seed=seed, created_by="cli"
+        _study_workspace(study), round_id, analysts.split(","), sample=sample, seed=seed, created_by="cli"
     )
     echo(f"Round {created.round_id}: {len(created.segment_ids)} segments for {', '.join(created.analysts)}")
 
@@ -229,7 +236,7 @@ def agreement_command(
     """Inter-coder and machine-vs-analyst agreement (percent, Cohen's kappa, Krippendorff's alpha)."""
     from hoi_nlp.review.agreement import all_agreement, write_agreement
 
-    workspace = _workspace(study)
+    workspace = _study_workspace(study)
     rows = all_agreement(workspace, round_id=round_id)
     if output is not None:
         echo(f"Wrote {write_agreement(rows, output, dialect=csv_dialect)}")
@@ -280,7 +287,7 @@ def cancel_round_command(
 
     from hoi_nlp.review.rounds import cancel_round
 
-    cancelled = cancel_round(_workspace(study), round_id, by=getpass.getuser() or "cli", reason=reason)
+    cancelled = cancel_round(_study_workspace(study), round_id, by=getpass.getuser() or "cli", reason=reason)
     echo(f"Round {cancelled.round_id} cancelled; its decisions stay in the review log")
 
 

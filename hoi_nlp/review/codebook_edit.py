@@ -96,12 +96,17 @@ def codebook_history(workspace: Workspace) -> list[CodebookChange]:
     ]
 
 
-def current_codebook(workspace: Workspace, fallback: Codebook) -> Codebook:
-    """The study's latest codebook version, or ``fallback`` when the codebook was never changed here."""
+def latest_version_path(workspace: Workspace) -> str | None:
+    """The path (relative to the workspace) of the study's latest codebook version, None when none."""
     ensure_review_schema(workspace)
     query = select(codebook_changes_table.c.path).order_by(codebook_changes_table.c.seq.desc()).limit(1)
     with workspace.engine.connect() as conn:
-        path = conn.execute(query).scalar()
+        return conn.execute(query).scalar()
+
+
+def current_codebook(workspace: Workspace, fallback: Codebook) -> Codebook:
+    """The study's latest codebook version, or ``fallback`` when the codebook was never changed here."""
+    path = latest_version_path(workspace)
     if path is None:
         return fallback
     return load_codebook(workspace.root / path)

@@ -64,6 +64,38 @@ class CoderExamples:
         return [NearExample(e.text, e.origin, reviewed_segment_id(e.row_id)) for e in found]
 
 
+class StudyCodebookWatch:
+    """The study's codebook as its commands read it (:func:`study_codebook_file`, then the study's own
+    versions), reloaded when the file or the latest version changed: the review app's
+    ``codebook_refresh``, so a file edited while the app runs (a code marked deprecated) counts there
+    as it does for ``hoi run``. A refused codebook raises :class:`CodebookError` once per change."""
+
+    def __init__(self, workspace: Any) -> None:
+        self.workspace = workspace
+        self._state = self._now()
+
+    def _now(self) -> tuple[Any, ...]:
+        from hoi_nlp.review.codebook_edit import latest_version_path
+        from hoi_nlp.stages.study import study_codebook_file
+
+        try:
+            path = study_codebook_file(self.workspace.root)
+            stat = path.stat()
+            file_state: tuple[Any, ...] = (str(path), stat.st_mtime_ns, stat.st_size)
+        except (HoiError, OSError) as exc:
+            file_state = ("unreadable", str(exc))
+        return (*file_state, latest_version_path(self.workspace))
+
+    def __call__(self) -> Any:
+        from hoi_nlp.stages.study import load_run_codebook, study_codebook, study_codebook_file
+
+        state = self._now()
+        if state == self._state:
+            return None
+        self._state = state  # a refused codebook is reported once, not on every request
+        return study_codebook(self.workspace, load_run_codebook(study_codebook_file(self.workspace.root)))
+
+
 def review_app_config(inputs: RunInputs, *, login: bool = True, local_user: str = "analyst",
                       active_learning: bool = True, secure_cookie: bool = False,
                       allowed_hosts: tuple[str, ...] = ()) -> Any:
@@ -81,7 +113,8 @@ def review_app_config(inputs: RunInputs, *, login: bool = True, local_user: str 
                      local_user=local_user, privacy=PrivacyView(inputs.workspace, settings),
                      active_learning=active_learning, secure_cookie=secure_cookie,
                      model_dir=active_model_dir(inputs.workspace, settings), retrainer=retrain,
-                     nearest_examples=CoderExamples(inputs), allowed_hosts=allowed_hosts)
+                     nearest_examples=CoderExamples(inputs), allowed_hosts=allowed_hosts,
+                     codebook_refresh=StudyCodebookWatch(inputs.workspace))
 
 
 def prepare_review(inputs: RunInputs) -> int:

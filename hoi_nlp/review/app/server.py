@@ -18,6 +18,7 @@ from hoi_nlp.review.app.state import (
     LoginRequired,
     attach_session,
     html,
+    refresh_codebook,
     set_session_cookie,
 )
 from hoi_nlp.review.app.views import Corpus, local_time
@@ -63,6 +64,7 @@ def create_app(config: AppConfig) -> FastAPI:
             return await call_next(request)
         import anyio
 
+        await anyio.to_thread.run_sync(refresh_codebook, config)
         new_token = await anyio.to_thread.run_sync(attach_session, config, request)
         response = await call_next(request)
         if new_token:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from hoi_nlp.codebook import Codebook
+from hoi_nlp.errors import HoiError
 from hoi_nlp.review.accounts import (
     DEFAULT_IDLE,
     DEFAULT_LIMITS,
@@ -28,6 +30,8 @@ from hoi_nlp.review.app.views import Corpus
 from hoi_nlp.review.masking import PrivacyView
 from hoi_nlp.settings import Settings
 from hoi_nlp.store import Workspace
+
+logger = logging.getLogger(__name__)
 
 COOKIE = "hoi_session"
 # Host headers always accepted: the app on this machine. Others only when configured (DNS rebinding:
@@ -64,12 +68,35 @@ class AppConfig:
     nearest_examples: Callable[[str, str], Sequence[Any]] | None = None
     allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides LOCAL_HOSTS (--host, --allowed-host)
     login_limits: LoginLimits | None = DEFAULT_LIMITS  # back-off after failed logins (None: off, tests only)
+    # The study's codebook as its commands read it now, when that changed since the last call (None when
+    # not): a codebook file edited while the app runs (a code marked deprecated, then `hoi run`) reaches
+    # the app without a restart. Set by stages/review.py; None keeps the codebook the app started with.
+    codebook_refresh: Callable[[], Codebook | None] | None = None
 
     def host_allowed(self, header: str | None) -> bool:
         """Whether a request's Host header names this app (port ignored)."""
         host = host_name(header)
         allowed = {*LOCAL_HOSTS, *(host_name(h) for h in self.allowed_hosts)}
         return bool(host) and host in allowed
+
+
+def refresh_codebook(config: AppConfig) -> None:
+    """Switch the app to the study's codebook when its file or its latest version changed. A codebook
+    the study's commands refuse (a decided code deleted) is not taken: the app keeps the one it has
+    and says why in the log (every command on the study names the codes)."""
+    if config.codebook_refresh is None:
+        return
+    with config.lock:
+        try:
+            fresh = config.codebook_refresh()
+        except HoiError as exc:
+            logger.warning("the study's codebook changed but is refused; the review app keeps the codebook "
+                           "it had: %s", exc)
+            return
+        if fresh is not None:
+            logger.info("the study's codebook changed: the review app now uses %s %s", fresh.id,
+                        fresh.version)
+            config.codebook = fresh
 
 
 def host_name(header: str | None) -> str:
