@@ -98,16 +98,21 @@ def test_a_workspace_from_an_earlier_version_gains_new_columns_and_keeps_its_dat
         "barrier.it_integration", None, "suggested")
 
 
-def test_coding_again_under_an_earlier_codebook_recodes(workspace, small_codebook, tmp_path):
-    """A → B → A: B's run replaced A's machine codes, so A's old ledger entries no longer hold and
-    A's codes come back (the batch was skipped, leaving B's codes under A's name)."""
+def _codebook_b(tmp_path):
+    """The small codebook as version 0.2, with barrier.it_integration renamed barrier.it_systemer."""
     from hoi_nlp.codebook import load_codebook
     from tests.conftest import DATA
 
     renamed = (DATA / "codebooks" / "small.yaml").read_text(encoding="utf-8").replace(
         "barrier.it_integration", "barrier.it_systemer").replace('version: "0.1"', 'version: "0.2"')
     (tmp_path / "small_b.yaml").write_text(renamed, encoding="utf-8")
-    other = load_codebook(tmp_path / "small_b.yaml")
+    return load_codebook(tmp_path / "small_b.yaml")
+
+
+def test_coding_again_under_an_earlier_codebook_recodes(workspace, small_codebook, tmp_path):
+    """A → B → A: B's run replaced A's machine codes, so A's old ledger entries no longer hold and
+    A's codes come back (the batch was skipped, leaving B's codes under A's name)."""
+    other = _codebook_b(tmp_path)
     save_sources(workspace, _sources())
     segment_stage(workspace, Settings())
     for codebook in (small_codebook, other, small_codebook):
@@ -120,16 +125,10 @@ def test_coding_again_under_an_earlier_codebook_recodes(workspace, small_codeboo
 def test_coding_with_another_coder_replaces_the_machines_suggestions(workspace, small_codebook, tmp_path):
     """`--coder rules` first, then a trained coder (the README's journey for a codebook of one's own):
     the first coder's suggestions stayed beside the second's and were counted with them."""
-    from hoi_nlp.codebook import load_codebook
-    from tests.conftest import DATA
-
     class OtherCoder(RuleCoder):  # a second coder: the same patterns under another coder name
         name = "hoi.rules.other"
 
-    renamed = (DATA / "codebooks" / "small.yaml").read_text(encoding="utf-8").replace(
-        "barrier.it_integration", "barrier.it_systemer").replace('version: "0.1"', 'version: "0.2"')
-    (tmp_path / "small_b.yaml").write_text(renamed, encoding="utf-8")
-    other = load_codebook(tmp_path / "small_b.yaml")
+    other = _codebook_b(tmp_path)
     save_sources(workspace, _sources())
     segment_stage(workspace, Settings())
     for codebook, coder in ((small_codebook, RuleCoder(small_codebook)), (other, OtherCoder(other)),
