@@ -485,26 +485,19 @@ def finish_bundle(
     cv["rules"] = evaluate_matrix(
         labels, data.features.rules > 0, code_ids, coder="rules", data="training rows", registers=registers
     )
+    def combined_on(rows: np.ndarray, described: str) -> EvalReport:
+        """The combined coder's out-of-fold score on a subset of the rows."""
+        return evaluate_matrix(labels[rows], cv_pred["combined"][rows], code_ids, coder="combined",
+                               data=described, registers=[registers[i] for i in rows])
+
     calibration_rows = np.flatnonzero(data.calibration)
     if len(calibration_rows):
-        cv["combined (interview/survey-like rows)"] = evaluate_matrix(
-            labels[calibration_rows],
-            cv_pred["combined"][calibration_rows],
-            code_ids,
-            coder="combined",
-            data=f"{data_label}, rows like transcribed speech and survey comments",
-            registers=[registers[i] for i in calibration_rows],
-        )
+        cv["combined (interview/survey-like rows)"] = combined_on(
+            calibration_rows, f"{data_label}, rows like transcribed speech and survey comments")
     study_rows_at = np.flatnonzero([r.origin == STUDY_ORIGIN for r in data.rows])
     if len(study_rows_at):
-        cv[STUDY_CV] = evaluate_matrix(
-            labels[study_rows_at],
-            cv_pred["combined"][study_rows_at],
-            code_ids,
-            coder="combined",
-            data=f"the study's {len(study_rows_at)} passages alone, each scored by a fit without its fold",
-            registers=[registers[i] for i in study_rows_at],
-        )
+        cv[STUDY_CV] = combined_on(study_rows_at, f"the study's {len(study_rows_at)} passages alone, "
+                                                  "each scored by a fit without its fold")
     stance_model, stance_cv = fit_stance(data, clf, oof.folds)
     bundle = CoderBundle(
         code_ids=list(code_ids),
