@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,17 @@ def read_manifest(model_dir: str | Path) -> dict[str, Any]:
         ) from exc
 
 
+def trained_code_ids(manifest: dict[str, Any]) -> list[str]:
+    """The code ids a saved coder was trained for, as its manifest records them."""
+    return list(manifest.get("code_ids") or manifest.get("config", {}).get("code_ids") or [])
+
+
+def code_id_changes(codebook: Codebook, trained: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The codebook's codes a coder trained for ``trained`` lacks, and the trained codes it lacks."""
+    current = set(codebook.code_ids)
+    return sorted(current - set(trained)), sorted(set(trained) - current)
+
+
 def _verified(model_dir: str | Path, manifest: dict[str, Any], name: str) -> Path:
     path = Path(model_dir) / name
     expected = manifest.get("files", {}).get(name) or (manifest.get("sha256") if name == ARTEFACT else None)
@@ -245,8 +257,7 @@ def _tfidf_embedder(arrays: dict[str, np.ndarray]) -> Any:
 def check_codebook(bundle: CoderBundle, codebook: Codebook, *, model_dir: str | Path = "") -> None:
     """Raise when the codebook's ids differ from the model's; warn when only its text changed."""
     if list(codebook.code_ids) != list(bundle.code_ids):
-        added = sorted(set(codebook.code_ids) - set(bundle.code_ids))
-        removed = sorted(set(bundle.code_ids) - set(codebook.code_ids))
+        added, removed = code_id_changes(codebook, bundle.code_ids)
         raise ModelError(
             f"the coder was trained for codebook {bundle.codebook_version}, whose code ids differ "
             f"from {codebook.version_tag} (new: {added[:5]}, gone: {removed[:5]})",

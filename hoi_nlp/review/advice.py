@@ -46,25 +46,24 @@ def retrain_advice(workspace: Workspace, codebook: Codebook, model_dir: Path | N
     change in the app. None when the codebook was never changed here and the coder fits.
     """
     changed = bool(codebook_history(workspace))
-    current = set(codebook.code_ids)
-    new: set[str] = set()
-    gone: set[str] = set()
+    new: list[str] = []
+    gone: list[str] = []
     if model_dir is not None:
-        try:
-            from hoi_nlp.coding.model_io import read_manifest
+        from hoi_nlp.coding.model_io import code_id_changes, read_manifest, trained_code_ids
 
-            trained = set(read_manifest(model_dir).get("code_ids") or [])
+        try:
+            trained = trained_code_ids(read_manifest(model_dir))
         except (HoiError, OSError, ValueError):
-            trained = set()
+            trained = []
         if trained:
-            new, gone = current - trained, trained - current
+            new, gone = code_id_changes(codebook, trained)
     stale = _stale_suggestions(workspace, codebook) if changed else ()
     if not (new or gone or stale):
         return None
     return RetrainAdvice(
         required=bool(new or gone),
-        new_codes=tuple(sorted(new)),
-        gone_codes=tuple(sorted(gone)),
+        new_codes=tuple(new),
+        gone_codes=tuple(gone),
         suggestions_from=stale,
         current=codebook.version_tag,
     )

@@ -240,15 +240,14 @@ def _check_base_codes(base: Path, codebook: Codebook, study_data: Sequence[str |
     """One clear error before anything is read when the study's passages use a codebook whose code ids
     differ from the base coder's (e.g. a code renamed in the study's own codebook): the quick path can
     only add passages coded with the base coder's ids."""
-    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.coding.model_io import code_id_changes, read_manifest, trained_code_ids
     from hoi_nlp.errors import InputFormatError
 
     manifest = read_manifest(base)
-    trained = list(manifest.get("code_ids") or manifest.get("config", {}).get("code_ids") or [])
+    trained = trained_code_ids(manifest)
     if not trained or trained == list(codebook.code_ids):
         return
-    new = sorted(set(codebook.code_ids) - set(trained))
-    gone = sorted(set(trained) - set(codebook.code_ids))
+    new, gone = code_id_changes(codebook, trained)
     raise InputFormatError(
         f"the codebook {codebook.version_tag} has other code ids than the coder the passages would be "
         f"added to ({base}, codebook {manifest.get('codebook_version')}): new {new[:5]}, missing {gone[:5]}",

@@ -243,17 +243,17 @@ def study_codes_differ(workspace: Workspace, codebook: Codebook,
     """The codes the study's own codebook (changed in the study: a code created in the review app or
     promoted from a theme) has beyond the trained coder in ``model_dir``, and those it lacks; both empty
     when the codebook was never changed here, the codes agree or no readable coder is there."""
-    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.coding.model_io import code_id_changes, read_manifest, trained_code_ids
     from hoi_nlp.errors import HoiError
     from hoi_nlp.review.codebook_edit import codebook_history
 
     try:
-        trained = list(read_manifest(model_dir).get("code_ids") or [])
+        trained = trained_code_ids(read_manifest(model_dir))
     except (HoiError, OSError, ValueError):
         return [], []  # no readable model: loading or training it reports that
     if not trained or trained == list(codebook.code_ids) or not codebook_history(workspace):
         return [], []
-    return sorted(set(codebook.code_ids) - set(trained)), sorted(set(trained) - set(codebook.code_ids))
+    return code_id_changes(codebook, trained)
 
 
 def _check_study_codebook(inputs: RunInputs, model_dir: Path) -> None:
