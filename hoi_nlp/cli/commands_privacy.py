@@ -106,3 +106,30 @@ def evaluate_pseudonymizer_command(
         echo(f"{label:<5} token recall {recall:.3f}  ({figures['tokens'][label]} tokens)")
     echo(f"non-entity tokens replaced: {figures['non_entity_replaced_rate']:.3%}")
     echo(f"replaced-token precision:  {figures['replaced_token_precision']:.3f}")
+
+
+@models_app.command("domain-words")
+@handle_errors
+def domain_words_command(
+    train: Path = typer.Option(None, help="Training JSONL folder (default: the repository's corpora/train)."),
+    check: bool = typer.Option(False, "--check", help="Only say whether the shipped list is current "
+                               "(exit 1 when not)."),
+) -> None:
+    """Rebuild the field's own words the pseudonymiser treats as ordinary (resources/domain_words.txt).
+
+    Run after adding training text: the words it uses in lower case that the Danish lemma table lacks
+    ("bostøtte", "egenmestring") are never names on their own.
+    """
+    from hoi_nlp.io import write_atomic
+    from hoi_nlp.privacy.domain_words import domain_words as build
+    from hoi_nlp.privacy.domain_words import render, resource_path, training_texts
+    from hoi_nlp.settings import REPO_ROOT
+
+    words = build(training_texts(train or REPO_ROOT / "corpora" / "train"))
+    target = resource_path()
+    current = target.read_text(encoding="utf-8") == render(words)
+    if check:
+        echo(f"{target}: {'current' if current else 'out of date: run `hoi models domain-words`'}")
+        raise typer.Exit(0 if current else 1)
+    write_atomic(target, lambda tmp: tmp.write_text(render(words), encoding="utf-8"), mode=0o644)
+    echo(f"{len(words)} words written to {target}")

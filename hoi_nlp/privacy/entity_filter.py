@@ -29,7 +29,7 @@ GENERIC_HEADS = frozenset({
     "leder", "koordinator", "rådgiver", "behandling", "pleje", "service", "politik", "strategi",
     "memo", "notat", "note", "referat", "kommentar", "journal", "lag", "holder", "kriterium",
 })
-_HEAD_FORMS = ("ene", "erne", "en", "et", "er", "e", "s")
+_HEAD_FORMS = ("ene", "erne", "ne", "en", "et", "er", "e", "s")
 # Endings of abstract nouns (of actions, states and qualities): an ordinary word with one of them is the
 # head of a generic compound whatever the word ("Silo|tænkning", "Netværks|organisering",
 # "Ledelses|opbakning", "Center|dannelsen"). Names of units and places end in concrete heads
@@ -97,12 +97,50 @@ def _generic_terms() -> frozenset[str]:
     return frozenset(t for t in gaz.generic_terms() if " " not in t)
 
 
+@lru_cache(maxsize=1)
+def _national_abbreviations() -> frozenset[str]:
+    """Abbreviated national bodies ("KL", "STAR"): generic inside compounds too ("KL-regi")."""
+    return frozenset(t for t in gaz.national_bodies() if t.isupper() and " " not in t)
+
+
 _PARTICLES = ("frem", "ud", "ind", "op", "ned", "over", "under", "gen", "sam", "bag", "mod", "om")
 
 
+def in_lemma_table(lower: str) -> bool:
+    """A form in the Danish lemma table, also as genitive."""
+    return _in_table(lower) or (lower.endswith("s") and _in_table(lower[:-1]))
+
+
+_INFLECTIONS = ("erne", "rne", "ene", "ne", "en", "et", "er", "r", "e", "t", "s")
+
+
+# Words cut short in notes and terse answers ("Ældreomr.", "Socialafd.", "FGU-vejl."), alone or as heads.
+_CUT_WORDS = frozenset({"omr", "afd", "udd", "beh", "rådg", "vejl", "pæd", "medarb", "koord", "psyk", "spec",
+                        "sygepl", "forv", "sagsbeh", "samarb"})
+
+
+def _stem(lower: str) -> str:
+    """``lower`` without its longest inflection ending, keeping four letters or more."""
+    for ending in _INFLECTIONS:
+        if lower.endswith(ending) and len(lower) - len(ending) >= 4:
+            return lower[: -len(ending)]
+    return lower
+
+
+@lru_cache(maxsize=1)
+def _domain_stems() -> frozenset[str]:
+    return gaz.domain_words() | {_stem(word) for word in gaz.domain_words()}
+
+
+def _domain_word(lower: str) -> bool:
+    """One of the field's own words, in any inflection ("fritidsguider" as "fritidsguide")."""
+    return lower in gaz.domain_words() or _stem(lower) in _domain_stems()
+
+
 def _common(lower: str) -> bool:
-    """An ordinary word form, also as genitive or behind a particle ("fremskudt")."""
-    if _in_table(lower) or (lower.endswith("s") and _in_table(lower[:-1])):
+    """An ordinary word form (the lemma table or the field's own words, :mod:`domain_words`), also as
+    genitive or behind a particle ("fremskudt")."""
+    if in_lemma_table(lower) or _domain_word(lower) or lower.rstrip(".") in _CUT_WORDS:
         return True
     return any(lower.startswith(p) and len(lower) - len(p) >= 4 and _in_table(lower[len(p):])
                for p in _PARTICLES)
@@ -115,9 +153,10 @@ def _abstract_head(suffix: str) -> bool:
 
 
 def _head(suffix: str) -> bool:
-    if suffix in GENERIC_HEADS or _lemma(suffix) in GENERIC_HEADS or _abstract_head(suffix):
+    if suffix in GENERIC_HEADS or suffix in _CUT_WORDS or _lemma(suffix) in GENERIC_HEADS:
         return True
-    return any(suffix.endswith(f) and suffix[: -len(f)] in GENERIC_HEADS for f in _HEAD_FORMS)
+    return _abstract_head(suffix) or any(suffix.endswith(f) and suffix[: -len(f)] in GENERIC_HEADS
+                                         for f in _HEAD_FORMS)
 
 
 def _prefix(prefix: str, *, depth: int) -> bool:
@@ -143,7 +182,7 @@ def is_generic_word(word: str) -> bool:
         return True
     if letters == 1 and word[0].isupper():
         return False  # an initial ("R.") is part of a name
-    if _generic_term(word):
+    if _generic_term(word) or word in _national_abbreviations():
         return True
     if is_known_name(word):
         return False
@@ -169,7 +208,8 @@ def _is_title(token: Token) -> bool:
     return lower in gaz.TITLES or lower.endswith(TITLE_ENDINGS)
 
 
-_FILLERS = frozenset({"øh", "øhm", "øhh", "hmm", "altså", "jo", "ja", "nej", "kontakt"})
+_FILLERS = frozenset({"øh", "øhm", "øhh", "hm", "hmm", "mm", "mmm", "æh", "æhm", "ehm", "altså", "jo", "ja",
+                      "nej", "kontakt"})
 
 
 def _junk_lead(token: Token, label: str, nxt: Token | None) -> bool:
@@ -241,7 +281,8 @@ def is_generic_span(span: Span) -> bool:
 # interview ids in an analyst's memo ("se også R003"), item numbers — never a person or a place.
 ID_LIKE = re.compile(r"^(?:[A-ZÆØÅa-zæøå]{1,4}[-.]?\d+[A-Za-z]?|\d+[-.]?[A-ZÆØÅa-zæøå]{1,2})$")
 ABBREVIATIONS = frozenset({"Jf.", "Jf", "Jvf.", "Evt.", "Bl.a.", "Fx.", "Fx", "Ca.", "Mht.", "Vedr.",
-                           "Inkl."})
+                           "Inkl.", "Ang.", "Ang", "Spm.", "Spm", "Sp.", "Sv.", "Bem.", "Afd.", "Udd.",
+                           "Obs.", "Nb.", "NB", "NB."})
 
 
 def is_id_like(span: Span) -> bool:

@@ -96,6 +96,12 @@ def generic_terms() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def domain_words() -> frozenset[str]:
+    """Ordinary words of the field the lemma table lacks ("bostøtte"): :mod:`hoi_nlp.privacy.domain_words`."""
+    return frozenset(_resource_lines("domain_words.txt"))
+
+
+@lru_cache(maxsize=1)
 def municipality_words() -> frozenset[str]:
     """Every single word of a municipality name, official name or alias ("Halsnæs", "Hundested")."""
     words = set()

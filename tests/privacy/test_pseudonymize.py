@@ -309,6 +309,34 @@ def test_demo_privacy_review_has_no_generic_originals(privacy_nlp) -> None:
             "Henrik Skov", "Center for Sammenhængende Indsatser"} <= originals
 
 
+@pytest.mark.parametrize("text", [
+    "Bostøtte indgår i teamet.", "Egenmestring er målet for de unge.",
+    "Fritidsguider fra kultur/fritid er med.",
+    "Dobbeltdiagnose er det svære.", "Selvskade fylder meget.", "Monofagligt arbejde er svært.",
+    "Medarb. sidder på fire adresser.", "Ældreomr. og Socialafd. er med.", "Mmm. Ja, det kan man godt sige.",
+    "Vi tog et kursus i KL-regi.", "AKT-lærer og JC-unge", "Ang. spm. 3: vi ved det ikke.",
+])
+def test_the_fields_own_words_and_abbreviations_stay(pseudo, text) -> None:
+    # On our evaluation sets «[PERSON 5] (§ 85) indgår» (Bostøtte), «[NAVN] er målet» (Egenmestring),
+    # «[PERSON 2] + voksen» (JC): a capitalised word of the field no dictionary holds was taken for a name.
+    assert pseudo.pseudonymize(text).text_pseudonymized == text
+
+
+def test_names_beside_the_fields_words_are_still_replaced(pseudo) -> None:
+    assert pseudo.pseudonymize("Bostøtten ved Mette Hansen hjælper.").text_pseudonymized == (
+        "Bostøtten ved [PERSON 1] hjælper.")
+    assert pseudo.pseudonymize("Nordparken er et udsat område.").text_pseudonymized.startswith("[")
+    assert "Bente" not in pseudo.pseudonymize("Kontakt Bente Bostøtte for mere.").text_pseudonymized
+
+
+def test_the_shipped_domain_words_are_current() -> None:
+    from hoi_nlp.privacy.domain_words import domain_words, render, resource_path, training_texts
+
+    train = Path(__file__).resolve().parents[2] / "corpora" / "train"
+    assert resource_path().read_text(encoding="utf-8") == render(domain_words(training_texts(train))), (
+        "training text changed: run `hoi models domain-words`")
+
+
 def test_placeholders_already_in_a_text_are_no_names(pseudo) -> None:
     """A text taken from a pseudonymised quote (an example a reviewer without rights made a code from)
     keeps its placeholders: not "[[ORGANISATION]]", and the key does not learn "KOMMUNE" as a name
