@@ -72,3 +72,27 @@ def test_xlsx_cells_stay_text_and_the_leak_check_reads_every_sheet(tmp_path):
     assert "<f>" not in xml and "<hyperlink" not in xml.lower()  # no formula cell, no link element
     text = exported_text(path)
     assert "Andet ark" in text and all(t in text for t in texts)
+
+
+def test_a_pseudonymised_segments_table_has_keyed_ids_and_offsets_into_the_redaction(study, key):
+    """A segment id carries its source offsets and the table has start/end columns: pseudonymised, both
+    are into (or keyed over) the source's redaction, so they tell no hidden name's length; raw, the
+    source's own."""
+    from hoi_nlp.export.tables import segment_rows
+
+    for raw in (False, True):
+        redact = KeyRedactor(key, raw=raw)
+        shown = {redact.segment_id(seg.segment_id): seg for seg in study.segments}
+        rows = segment_rows(study, redact=redact, raw=raw)
+        hiding = 0
+        for row in rows.itertuples():
+            seg = shown[row.segment_id]
+            redaction = redact.redaction(study.sources[seg.source_id])
+            assert redaction.text[row.start:row.end] == row.text
+            if raw:
+                assert (row.segment_id, row.start, row.end) == (seg.segment_id, seg.start, seg.end)
+            elif len(row.text) != seg.end - seg.start:  # the unit hides a name of another length
+                hiding += 1
+                assert seg.segment_id != row.segment_id and f"{seg.start}-{seg.end}" not in row.segment_id
+                assert row.end - row.start == len(row.text)
+        assert raw or hiding >= 2
