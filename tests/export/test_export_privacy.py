@@ -96,3 +96,30 @@ def test_a_pseudonymised_segments_table_has_keyed_ids_and_offsets_into_the_redac
                 assert seg.segment_id != row.segment_id and f"{seg.start}-{seg.end}" not in row.segment_id
                 assert row.end - row.start == len(row.text)
         assert raw or hiding >= 2
+
+
+def test_the_memo_and_codes_sheets_and_the_project_hold_no_raw_segment_id(coded_workspace, small_codebook,
+                                                                         redact, memo_unit, tmp_path):
+    """The memo and codes sheets name the unit by its keyed id; the .qdpx GUIDs are no uuid5 of a raw id
+    (found by trying every pair of offsets)."""
+    import zipfile
+
+    import pandas as pd
+
+    from hoi_nlp.qda import guid
+
+    study = load_coded_study(coded_workspace, small_codebook)
+    paths = export_formats(study, tmp_path, redact=redact, formats=["xlsx", "qdpx"],
+                           workspace=coded_workspace)
+    raw = {seg.segment_id for seg in study.segments}
+    codes = pd.read_excel(tmp_path / "coded_dataset.xlsx", sheet_name="Koder")
+    assert len(codes) and not set(codes["segment_id"]) & raw
+    project = next(p for p in paths if p.suffix == ".qdpx")
+    with zipfile.ZipFile(project) as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    made = {guid(kind, sid, code.id) for kind in ("selection", "coding") for sid in raw
+            for code in small_codebook.codes}
+    assert "PlainTextSelection" in xml and not [g for g in made if g in xml]
+    assert not [i for i in raw if i in xml]
+    memos = pd.read_excel(tmp_path / "coded_dataset.xlsx", sheet_name="Memoer")
+    assert set(memos["segment_id"]) == {redact.segment_id(memo_unit)} != {memo_unit}
