@@ -156,7 +156,8 @@ def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, def
 @app.command("quote")
 @handle_errors
 def quote_command(
-    quote_id: str = typer.Argument(..., help="Quote id (Q-…) from `hoi cite` or a report."),
+    quote_id: str = typer.Argument(..., help="Quote id (Q-…) from `hoi cite` or a report, or a segment "
+                                   "id from an export."),
     study: Path | None = STUDY_OPT,
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
@@ -165,8 +166,9 @@ def quote_command(
     ),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
-    """A quote's text (pseudonymised) and where it comes from: code, source (question and row, or
-    interview turn), role, file, offsets and review state."""
+    """A quote's (or an exported segment id's) text, pseudonymised, and where it comes from: code, source
+    (question and row, or interview turn), role, file, offsets into the pseudonymised source (the
+    original's with --original) and review state."""
     from hoi_nlp.errors import WorkspaceError
     from hoi_nlp.export.lang import texts_for
     from hoi_nlp.stages.study import load_run_settings, quote_stage, resolve_workspace
@@ -178,15 +180,18 @@ def quote_command(
     found = quote_stage(resolve_workspace(study or Path("."), workspace), quote_id, settings=run_settings,
                         codebook_path=codebook, original=original)
     review = texts(f"review.{found.review_state}")
+    # Offsets into the source's redaction, of which the text is a slice (the original's offsets would
+    # tell how long the hidden names are); the source's own with --original.
+    span = (found.start, found.end) if original or found.shown_span is None else found.shown_span
     rows = (
-        ("cli.quote", found.quote_id),
-        ("cli.code", f"{found.code_id} ({found.label})" if found.label else found.code_id),
+        *((("cli.quote", found.quote_id), ("cli.code", f"{found.code_id} ({found.label})" if found.label
+                                             else found.code_id)) if found.code_id else ()),
         ("cli.source", found.reference),
         ("cli.role", found.role),
         ("cli.file", found.path),
         ("cli.segment", found.segment_id if original else found.shown_segment_id),
-        ("cli.offsets", f"{found.start}-{found.end}"),
-        ("cli.review", review),
+        ("cli.offsets", f"{span[0]}-{span[1]}"),
+        *((("cli.review", review),) if found.code_id else ()),
         ("cli.text", f'«"{found.text}"»'),
     )
     width = max(len(texts(key)) for key, _ in rows)

@@ -212,13 +212,16 @@ def register_quotes(workspace: Workspace, quotes: Sequence[Quote], *, study: Cod
                                     "segment_id": q.segment_id, "start": q.start, "end": q.end}
         if study is not None and redact is not None and not redact.raw and q.source_id in study.sources:
             source = study.sources[q.source_id]
+            redaction = redact.redaction(source)
             entry["shown"] = {
                 "text": redact.span(source, q.start, q.end).strip(),
+                # the span in the source's redaction (the original offsets would tell names' lengths)
+                "span": [redaction.position(q.start), redaction.position(q.end, end=True)],
                 "place": source_place(study, q.segment_id, redact=redact),
                 "role": role_label(source),
                 "label": study.codebook.code(q.code_id).label if study.codebook.has_code(q.code_id) else "",
                 "file": redact.file_id(source.path),
-                "segment": redact.ident(q.segment_id),
+                "segment": redact.segment_id(q.segment_id),
                 "ids": OPAQUE_IDS,
                 "content_hash": source.content_hash,
                 "key_size": len(redact.key.originals),

@@ -65,6 +65,8 @@ class ResolvedQuote:
     role: str = ""  # the respondent's coarse role («Kommunaldirektør»)
     original_path: str = ""  # the study file's own name (shown with --original only)
     shown_segment_id: str = ""  # the segment id as a reader without the original sees it
+    # The span in the source's redaction (what the pseudonymised text is a slice of; None: not known).
+    shown_span: tuple[int, int] | None = None
 
 
 def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codebook], quote_id: str, *,
@@ -86,6 +88,8 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
         return codebook() if callable(codebook) else codebook
 
     record = load_registry(workspace).get(quote_id)
+    if record is None and not quote_id.startswith("Q-"):
+        return locate_segment(workspace, book, quote_id, redact=redact(), texts=texts, original=original)
     if record is None:
         from hoi_nlp.export.dataset import load_coded_study
 
@@ -112,7 +116,8 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
             original=source.text[start:end] if original else "", review_state=review or "ukendt",
             text=str(shown.get("text", "")), reference=reference,
             label=str(shown.get("label", "")), role=str(shown.get("role", "")),
-            original_path=source.path if original else "", shown_segment_id=str(shown.get("segment", "")))
+            original_path=source.path if original else "", shown_segment_id=str(shown.get("segment", "")),
+            shown_span=_span(shown.get("span")))
     from hoi_nlp.export.study import CodedStudy
     from hoi_nlp.store import load_segments
 
@@ -121,6 +126,30 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
         raise gone(quote_id, record)
     study = CodedStudy(codebook=book(), sources={source.source_id: source}, segments=segments, assignments=[])
     found = resolved_from(study, quote_id, record, review=review, redact=redact(), texts=texts)
+    return found if original else dataclasses.replace(found, original="", original_path="")
+
+
+def locate_segment(workspace: Workspace, codebook: Callable[[], Codebook], shown_id: str, *,
+                   redact: Redactor, texts: Texts | None = None, original: bool = False) -> ResolvedQuote:
+    """A segment id as an export shows it (keyed, ``R01:4.1_kommentar:a-3fa2c1d09b``; or the raw id)
+    resolved back to its source and span, for those who hold the study."""
+    from hoi_nlp.export.study import CodedStudy
+    from hoi_nlp.store import load_segments, load_sources
+
+    segments = load_segments(workspace)
+    ids = [seg.segment_id for seg in segments]
+    segment_id = shown_id if shown_id in set(ids) else redact.real_segment_id(shown_id, ids)
+    if segment_id is None:
+        segment_id = next((sid for sid in ids if redact.ident(sid) == shown_id != sid), None)
+    if segment_id is None:
+        raise unknown_quote(shown_id, workspace)
+    seg = next(s for s in segments if s.segment_id == segment_id)
+    source = load_sources(workspace, source_ids=[seg.source_id])[0]
+    study = CodedStudy(codebook=codebook(), sources={source.source_id: source}, segments=[seg],
+                       assignments=[])
+    record: dict[str, object] = {"code_id": "", "source_id": seg.source_id, "segment_id": segment_id,
+                                 "start": seg.start, "end": seg.end}
+    found = resolved_from(study, shown_id, record, review="", redact=redact, texts=texts)
     return found if original else dataclasses.replace(found, original="", original_path="")
 
 
@@ -151,6 +180,10 @@ def resolved_from(study: CodedStudy, quote_id: str, record: dict[str, object], *
     segment_id = str(record["segment_id"])
     shown = redact is not None and not redact.raw
     reference = source_reference(study, segment_id, redact=redact, texts=texts) if redact is not None else ""
+    shown_span = None
+    if shown and redact is not None:
+        redaction = redact.redaction(source)
+        shown_span = (redaction.position(start), redaction.position(end, end=True))
     return ResolvedQuote(
         quote_id=quote_id,
         code_id=code_id,
@@ -167,8 +200,16 @@ def resolved_from(study: CodedStudy, quote_id: str, record: dict[str, object], *
         label=study.codebook.code(code_id).label if study.codebook.has_code(code_id) else "",
         role=role_label(source),
         original_path=source.path,
-        shown_segment_id=redact.ident(segment_id) if shown and redact is not None else segment_id,
+        shown_segment_id=redact.segment_id(segment_id) if shown and redact is not None else segment_id,
+        shown_span=shown_span,
     )
+
+
+def _span(value: object) -> tuple[int, int] | None:
+    """A ``[start, end]`` pair from a registry entry."""
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return int(value[0]), int(value[1])
+    return None
 
 
 def _search_codings(study: CodedStudy, quote_id: str, *, redact: Redactor | None) -> dict[str, object] | None:
@@ -197,9 +238,9 @@ def _search_codings(study: CodedStudy, quote_id: str, *, redact: Redactor | None
 def unknown_quote(quote_id: str, workspace: Workspace | None) -> ExportError:
     """The error for an id no export or citation handed out."""
     return ExportError(
-        f"unknown quote id '{quote_id}'",
+        f"unknown quote or segment id '{quote_id}'",
         path=str(workspace.root) if workspace else None,
-        hint="quote ids come from `hoi cite` or an export of this study",
+        hint="quote ids (and segment ids) come from `hoi cite` or an export of this study",
     )
 
 

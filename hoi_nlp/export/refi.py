@@ -26,8 +26,10 @@ What the importers of QualCoder, NVivo, MAXQDA and ATLAS.ti need, and why:
   journals) as annotations; NVivo, ATLAS.ti and MAXQDA read the referenced note as before.
 
 Pseudonymised exports slice each source from its one redaction, so the offsets of the codings in
-the pseudonymised text are known exactly. GUIDs are uuid5 of the records' ids and zip entries
-carry a fixed date, so re-exporting gives the same file.
+the pseudonymised text are known exactly. GUIDs are uuid5 of the records' ids as the export shows
+them (a coding's of its keyed segment id, never of the source offsets a raw segment id carries: a uuid5
+of those could be found by trying every pair of offsets) and zip entries carry a fixed date, so
+re-exporting gives the same file.
 """
 
 from __future__ import annotations
@@ -284,10 +286,11 @@ def _selection(
     memos: list[ProjectMemo],
 ) -> None:
     user = guid("user", coding_user(coding))
+    unit = project.redact.segment_id(coding.segment_id)  # GUIDs of what the export shows: no offsets
     sel = _el(
         parent,
         "PlainTextSelection",
-        guid=guid("selection", coding.segment_id, coding.code_id),
+        guid=guid("selection", unit, coding.code_id),
         name=exported.text[span[0] : span[1]][:60].replace("\n", " "),
         startPosition=str(span[0]),
         endPosition=str(span[1]),
@@ -297,7 +300,7 @@ def _selection(
     description = provenance(coding) + "".join(f"\nMemo ({m.analyst}): {text}" for m, text in zip(
         memos, shown, strict=True))
     _text_el(sel, "Description", description)
-    element = _el(sel, "Coding", guid=guid("coding", coding.segment_id, coding.code_id), creatingUser=user)
+    element = _el(sel, "Coding", guid=guid("coding", unit, coding.code_id), creatingUser=user)
     _el(element, "CodeRef", targetGUID=guid("code", coding.code_id))
     for memo in memos:
         if memo.code_id is not None:
@@ -365,7 +368,7 @@ def project_xml(
     memos: Sequence[ProjectMemo] | None = None,
 ) -> bytes:
     """The ``project.qde`` document."""
-    memos = list(memos) if memos is not None else memos_of_codings(study)
+    memos = list(memos) if memos is not None else memos_of_codings(study, redact)
     project = _Project(study, redact, memos)
     root = _el(None, "Project", name=redact.ident(study.name or study.codebook.name or "hoi_nlp"),
                origin=ORIGIN, creatingUserGUID=guid("user", MACHINE_USER))
@@ -392,10 +395,11 @@ def project_xml(
 _UNDATED = datetime(2020, 1, 1, tzinfo=UTC)
 
 
-def memos_of_codings(study: CodedStudy) -> list[ProjectMemo]:
-    """Memos as the study's codings carry them (joined, undated): one per coding with a memo."""
+def memos_of_codings(study: CodedStudy, redact: Redactor) -> list[ProjectMemo]:
+    """Memos as the study's codings carry them (joined, undated): one per coding with a memo (its GUID
+    made from the segment id as the export shows it)."""
     return [ProjectMemo(c.segment_id, c.code_id, c.analyst or PLACEHOLDER_ANALYST, _UNDATED, c.memo,
-                        f"{c.segment_id}\x1f{c.code_id}") for c in study.codings if c.memo]
+                        f"{redact.segment_id(c.segment_id)}\x1f{c.code_id}") for c in study.codings if c.memo]
 
 
 def memos_of_review(workspace: Workspace, study: CodedStudy) -> list[ProjectMemo]:

@@ -82,8 +82,12 @@ def _segment_row(
     texts: Texts,
 ) -> dict[str, object]:
     source = study.sources[seg.source_id]
+    # Offsets into the source as the export shows it, its one redaction (the original's offsets would
+    # tell how long the names are that the placeholders hide); a raw export's redaction is the source.
+    redaction = redact.redaction(source)
+    start, end = redaction.position(seg.start), redaction.position(seg.end, end=True)
     row: dict[str, object] = {
-        "segment_id": redact.ident(seg.segment_id),
+        "segment_id": redact.segment_id(seg.segment_id),
         "source_id": redact.ident(seg.source_id),
         "source_file": source.path,
         "locator": source.locator,
@@ -93,9 +97,9 @@ def _segment_row(
         "question_id": redact.ident(seg.question_id or ""),
         "speaker_role": seg.speaker_role or "",
         "turn_index": seg.turn_index,
-        "start": seg.start,
-        "end": seg.end,
-        "text": redact.span(source, seg.start, seg.end),
+        "start": start,
+        "end": end,
+        "text": redaction.text[start:end],
     }
     if raw:
         row["speaker"] = seg.speaker or ""
@@ -133,7 +137,7 @@ def assignment_rows(study: CodedStudy, *, redact: Redactor, texts: Texts | None 
             seg = study.segment_by_id[segment_id]
             source = study.sources[seg.source_id]
             described[segment_id] = {
-                "segment_id": redact.ident(segment_id),
+                "segment_id": redact.segment_id(segment_id),
                 "respondent_id": redact.ident(source.respondent_id),
                 "material": study.material_of_segment.get(segment_id, ""),
                 "reference": source_reference(study, segment_id, redact=redact, texts=texts),
@@ -220,7 +224,7 @@ def memo_rows(study: CodedStudy, *, redact: Redactor, texts: Texts | None = None
         {
             "created_at": memo.created_at.strftime("%Y-%m-%d %H:%M UTC"),
             "analyst": memo.analyst,
-            "segment_id": redact.ident(memo.segment_id),
+            "segment_id": redact.segment_id(memo.segment_id),
             "code_id": memo.code_id or "",
             "label": study.codebook.code(memo.code_id).label
             if memo.code_id and study.codebook.has_code(memo.code_id) else "",

@@ -70,8 +70,13 @@ _schema_ready: set[str] = set()
 # Attributes whose values are names to replace wherever they occur (the metadata sidecar's).
 NAME_ATTRIBUTES = {"municipality": "KOMMUNE", "interviewer": "PERSON"}
 SPEAKER_ATTRIBUTES = ("interviewer_speakers", "respondent_speakers")
-# How opaque ids are made (HMAC-SHA256 with the study's secret): what was shown under another way is stale.
-OPAQUE_IDS = "hmac-sha256"
+# The place of a segment in its source, as segment ids carry it ("a0-83": kind letter, start, end).
+_SEGMENT_PLACE = re.compile(r"^([a-z])\d+-\d+$")
+# ... and as a pseudonymised output shows it ("a-3fa2c1d09b": kind letter, keyed id of the segment).
+KEYED_SEGMENT_PLACE = re.compile(r"[a-z]-[0-9a-f]{10}")
+# How opaque ids are made (HMAC-SHA256 with the study's secret; segment ids keyed too): what was shown
+# under another way is stale.
+OPAQUE_IDS = "hmac-sha256+segments"
 # Respondent attributes that identify a municipality or a person: left out of what a reader without
 # the original sees (pseudonymised exports, reviewers without --can-see-original). Of those, the
 # question text is shown, pseudonymised.
@@ -316,6 +321,31 @@ class KeyRedactor:
         if self.raw or not value or not holds_name(value, self.key):
             return value
         return "id-" + self._opaque(value, length=10)
+
+    def segment_id(self, segment_id: str) -> str:
+        """A segment id as a pseudonymised export and a reviewer without rights see it.
+
+        A segment id carries its source offsets (``R01:4.1_kommentar:a0-83``); beside the pseudonymised
+        text they would tell how much longer the hidden names are than their placeholders. So the place
+        becomes a keyed id of the segment: its source id as shown, its kind's letter and an HMAC of the
+        whole segment id (``R01:4.1_kommentar:a-3fa2c1d09b``) -- stable while the study's secret is,
+        whatever the key learns, and resolved back with :meth:`real_segment_id`. Unchanged when ``raw``.
+        """
+        if self.raw or not segment_id:
+            return segment_id
+        source_id, sep, place = segment_id.rpartition(":")
+        found = _SEGMENT_PLACE.match(place) if sep else None
+        if found is None:  # not an id made from offsets (a test's or an imported one)
+            return self.ident(segment_id)
+        return f"{self.ident(source_id)}:{found.group(1)}-{self._opaque('segment', segment_id, length=10)}"
+
+    def real_segment_id(self, shown: str, segment_ids: Iterable[str]) -> str | None:
+        """The segment of ``segment_ids`` that :meth:`segment_id` shows as ``shown`` (None: none); the
+        keyed part alone decides (the source id before it turns opaque once the key knows a name in it)."""
+        place = shown.rpartition(":")[2]
+        if not KEYED_SEGMENT_PLACE.fullmatch(place):
+            return None
+        return next((sid for sid in segment_ids if self.segment_id(sid).rpartition(":")[2] == place), None)
 
     def file_id(self, path: str) -> str:
         """A study file's name as shown: a stable id keyed by the study's secret ("fil-3fa2c1d0.docx";

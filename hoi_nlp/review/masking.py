@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from hoi_nlp.privacy.pseudonymize import ReplacedSpan
+from hoi_nlp.privacy.redact import KEYED_SEGMENT_PLACE as _KEYED_PLACE
 from hoi_nlp.privacy.redact import KeyRedactor, StudyRedactor
 from hoi_nlp.records import Segment, Source
 from hoi_nlp.settings import Settings
@@ -39,6 +40,10 @@ class FullView:
 
     def ident(self, value: str) -> str:
         """An id as shown."""
+        return value
+
+    def segment_id(self, value: str) -> str:
+        """A segment id as shown (in links and on pages)."""
         return value
 
     def memo(self, text: str) -> str:
@@ -69,7 +74,8 @@ class FullView:
         """The source offset of an offset the page sent back (:meth:`offset`'s inverse)."""
         return offset
 
-    def real_id(self, shown_id: str, ids: Collection[str]) -> str | None:
+    def real_id(self, shown_id: str, ids: Collection[str],
+                located: Callable[[str], tuple[Segment, Source]] | None = None) -> str | None:
         """The segment id behind a shown one (None: no such segment for this reader)."""
         return shown_id if shown_id in ids else None
 
@@ -80,8 +86,9 @@ class PrivacyView(FullView):
     What a reviewer without original-text rights sees: texts as their one redaction; speaker
     labels as role or placeholder ("Henrik" -> "[PERSON 3]"); attribute values, question texts
     and memos pseudonymised; identifying attributes (municipality, interviewer, date) left out;
-    file names as stable ids; ids that hold a name ("interview_Ballerup_Henrik:t3") as opaque ids,
-    also in links (:meth:`real_id` maps them back, and the real id is not accepted from them).
+    file names as stable ids; ids that hold a name ("interview_Ballerup_Henrik:t3") as opaque ids;
+    segment ids keyed, without the source offsets they carry ("R001:1.2_kommentar:a-3fa2c1d09b"), also
+    in links (:meth:`real_id` maps them back, and a real id that could tell something is not accepted).
     """
 
     private = True
@@ -110,6 +117,11 @@ class PrivacyView(FullView):
         """An id as shown: unchanged unless it holds a name, then a stable opaque id."""
         return self.redactor.ident(value) if value else value
 
+    def segment_id(self, value: str) -> str:
+        """A segment id as shown: keyed, without the source offsets it carries (they would tell the
+        length of the names its text hides), see :meth:`KeyRedactor.segment_id`."""
+        return self.redactor.segment_id(value) if value else value
+
     def memo(self, text: str) -> str:
         """An analyst's memo, pseudonymised (an analyst with rights may have named someone)."""
         return self.value(text) if text else text
@@ -132,27 +144,40 @@ class PrivacyView(FullView):
 
     def segment(self, seg: Segment) -> Segment:
         """A segment with its ids and speaker as shown (offsets unchanged)."""
-        update = {"segment_id": self.ident(seg.segment_id), "source_id": self.ident(seg.source_id),
-                  "parent_id": self.ident(seg.parent_id) if seg.parent_id else seg.parent_id,
+        update = {"segment_id": self.segment_id(seg.segment_id), "source_id": self.ident(seg.source_id),
+                  "parent_id": self.segment_id(seg.parent_id) if seg.parent_id else seg.parent_id,
                   "speaker": self.speaker(seg.speaker) if seg.speaker else seg.speaker}
         return seg.model_copy(update=update)
 
-    def real_id(self, shown_id: str, ids: Collection[str]) -> str | None:
-        """The segment id behind a shown one; a real id that holds a name is not accepted (it
-        would confirm a guessed name)."""
+    def real_id(self, shown_id: str, ids: Collection[str],
+                located: Callable[[str], tuple[Segment, Source]] | None = None) -> str | None:
+        """The segment id behind a shown one (as :meth:`segment_id` makes it now, by its keyed part
+        alone, or an opaque id an earlier version showed). A real id is accepted only where it tells
+        nothing (``located`` gives its segment and source): it holds no name (it would confirm a guessed
+        name) and nothing of its source before its end is hidden, so its offsets are the redaction's
+        own (else trying ids would confirm a guessed length of a hidden name)."""
         with self._lock:
             stamp = (len(self.redactor.key.originals), len(ids))
             if self._aliases is None or self._aliases[0] != stamp:
-                aliases = {}
+                aliases: dict[str, str] = {}
                 for sid in ids:
-                    shown = self.ident(sid)
-                    if shown != sid:
-                        aliases[shown] = sid
+                    shown = self.segment_id(sid)
+                    aliases[shown] = sid
+                    if _KEYED_PLACE.fullmatch(shown.rpartition(":")[2]):
+                        aliases.setdefault(shown.rpartition(":")[2], sid)  # the keyed part alone
+                    earlier = self.ident(sid)
+                    if earlier != sid:
+                        aliases.setdefault(earlier, sid)
                 self._aliases = (stamp, aliases)
             aliases = self._aliases[1]
-        if shown_id in aliases:
-            return aliases[shown_id]
-        return shown_id if shown_id in ids and self.ident(shown_id) == shown_id else None
+        found = aliases.get(shown_id)
+        if found is None and _KEYED_PLACE.fullmatch(shown_id.rpartition(":")[2]):
+            found = aliases.get(shown_id.rpartition(":")[2])
+        if found is None and shown_id in ids and located is not None and self.ident(shown_id) == shown_id:
+            seg, source = located(shown_id)
+            if not any(span.start < seg.end for span in self.redactor.redaction(source).spans):
+                found = shown_id
+        return found
 
     def warm(self) -> None:
         """Load what the first page needs (the key's matcher and its word lists); call it at start-up."""

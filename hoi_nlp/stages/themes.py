@@ -25,7 +25,7 @@ from hoi_nlp.coding.topics.model import ThemesResult
 from hoi_nlp.nlp.embed import Embedder, EmbeddingCache, embed_cached, get_embedder
 from hoi_nlp.privacy.guard import LeakGuard, check_files
 from hoi_nlp.privacy.key import key_path, load_key
-from hoi_nlp.privacy.redact import StudyRedactor
+from hoi_nlp.privacy.redact import KeyRedactor, StudyRedactor
 from hoi_nlp.records import Segment, Source
 from hoi_nlp.settings import Settings
 from hoi_nlp.stages.study import embedding_cache
@@ -82,6 +82,18 @@ def public_texts(workspace: Workspace, settings: Settings, segments: Sequence[Se
     return texts, public
 
 
+def shown_ids(result: ThemesResult, redactor: KeyRedactor) -> ThemesResult:
+    """The themes' quotes and assignments with their ids as a pseudonymised export shows them: the
+    segment id keyed (its source offsets would tell the length of the names its text hides), the
+    source id opaque where it holds a name."""
+    themes = [theme.model_copy(update={"quotes": [
+        quote.model_copy(update={"segment_id": redactor.segment_id(quote.segment_id),
+                                 "source_id": redactor.ident(quote.source_id)})
+        for quote in theme.quotes]}) for theme in result.themes]
+    assignments = {redactor.segment_id(sid): topic for sid, topic in result.assignments.items()}
+    return result.model_copy(update={"themes": themes, "assignments": assignments})
+
+
 def fit_stage(
     workspace: Workspace, codebook: Codebook, settings: Settings
 ) -> tuple[ThemesResult, list[Path]]:
@@ -93,6 +105,7 @@ def fit_stage(
     texts, public = public_texts(workspace, settings, segments, sources)
     result = fit_themes(segments, vectors, codebook, settings=settings, embedder=embedder, cache=cache,
                         sources=public, texts=texts, pseudonymised=True, study=workspace.study)
+    result = shown_ids(result, StudyRedactor(workspace, settings))
     guard = LeakGuard.for_study(load_key(key_path(workspace), study=workspace.study), codebook,
                                 sources.values())
     paths = save_themes(result, themes_dir(workspace))

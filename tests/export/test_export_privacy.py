@@ -72,3 +72,54 @@ def test_xlsx_cells_stay_text_and_the_leak_check_reads_every_sheet(tmp_path):
     assert "<f>" not in xml and "<hyperlink" not in xml.lower()  # no formula cell, no link element
     text = exported_text(path)
     assert "Andet ark" in text and all(t in text for t in texts)
+
+
+def test_a_pseudonymised_segments_table_has_keyed_ids_and_offsets_into_the_redaction(study, key):
+    """A segment id carries its source offsets and the table has start/end columns: pseudonymised, both
+    are into (or keyed over) the source's redaction, so they tell no hidden name's length; raw, the
+    source's own."""
+    from hoi_nlp.export.tables import segment_rows
+
+    for raw in (False, True):
+        redact = KeyRedactor(key, raw=raw)
+        shown = {redact.segment_id(seg.segment_id): seg for seg in study.segments}
+        rows = segment_rows(study, redact=redact, raw=raw)
+        hiding = 0
+        for row in rows.itertuples():
+            seg = shown[row.segment_id]
+            redaction = redact.redaction(study.sources[seg.source_id])
+            assert redaction.text[row.start:row.end] == row.text
+            if raw:
+                assert (row.segment_id, row.start, row.end) == (seg.segment_id, seg.start, seg.end)
+            elif len(row.text) != seg.end - seg.start:  # the unit hides a name of another length
+                hiding += 1
+                assert seg.segment_id != row.segment_id and f"{seg.start}-{seg.end}" not in row.segment_id
+                assert row.end - row.start == len(row.text)
+        assert raw or hiding >= 2
+
+
+def test_the_memo_and_codes_sheets_and_the_project_hold_no_raw_segment_id(coded_workspace, small_codebook,
+                                                                         redact, memo_unit, tmp_path):
+    """The memo and codes sheets name the unit by its keyed id; the .qdpx GUIDs are no uuid5 of a raw id
+    (found by trying every pair of offsets)."""
+    import zipfile
+
+    import pandas as pd
+
+    from hoi_nlp.qda import guid
+
+    study = load_coded_study(coded_workspace, small_codebook)
+    paths = export_formats(study, tmp_path, redact=redact, formats=["xlsx", "qdpx"],
+                           workspace=coded_workspace)
+    raw = {seg.segment_id for seg in study.segments}
+    codes = pd.read_excel(tmp_path / "coded_dataset.xlsx", sheet_name="Koder")
+    assert len(codes) and not set(codes["segment_id"]) & raw
+    project = next(p for p in paths if p.suffix == ".qdpx")
+    with zipfile.ZipFile(project) as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    made = {guid(kind, sid, code.id) for kind in ("selection", "coding") for sid in raw
+            for code in small_codebook.codes}
+    assert "PlainTextSelection" in xml and not [g for g in made if g in xml]
+    assert not [i for i in raw if i in xml]
+    memos = pd.read_excel(tmp_path / "coded_dataset.xlsx", sheet_name="Memoer")
+    assert set(memos["segment_id"]) == {redact.segment_id(memo_unit)} != {memo_unit}

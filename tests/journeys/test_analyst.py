@@ -147,13 +147,19 @@ def unit_id(url: str) -> str:
 
 
 def statuses(workspace_dir: Path, segment_id: str) -> dict[str, str]:
+    from hoi_nlp.privacy.key import key_path, load_key
+    from hoi_nlp.privacy.redact import KeyRedactor
     from hoi_nlp.review.decisions import current_state
     from hoi_nlp.store import Workspace
 
     workspace = Workspace.open(workspace_dir, create=False)
     try:
-        return {code: state.status for (seg, code), state in current_state(workspace).codes.items()
-                if seg == segment_id}
+        codes = current_state(workspace).codes
+        ids = {seg for seg, _ in codes}
+        if segment_id not in ids:  # the keyed id in a link of a reviewer without rights
+            key = load_key(key_path(workspace), study=workspace.study)
+            segment_id = KeyRedactor(key).real_segment_id(segment_id, ids) or segment_id
+        return {code: state.status for (seg, code), state in codes.items() if seg == segment_id}
     finally:
         workspace.engine.dispose()
 

@@ -31,10 +31,10 @@ pytestmark = pytest.mark.postgres
 DEMO = REPO / "corpora" / "demo"
 BATCH = 25
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
-# Opaque ids (id-…, fil-…) and quote ids (Q-…) are keyed by each study's own random secret: the two
-# runs' differ. They are compared by where they stand: the n-th distinct id of one file is the n-th
-# distinct id of the other.
-_OPAQUE = re.compile(r"\b(?:id|fil|Q)-[0-9a-f]{8,16}\b")
+# Opaque ids (id-…, fil-…), quote ids (Q-…) and the keyed part of segment ids (…:a-…, t-, p-, s-) are keyed
+# by each study's own random secret: the two runs' differ. They are compared by where they stand: the
+# n-th distinct id of one file is the n-th distinct id of the other.
+_OPAQUE = re.compile(r"\b(?:id|fil|Q|[atps])-[0-9a-f]{8,16}\b")
 
 
 class _Opaque:

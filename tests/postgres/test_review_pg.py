@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from tests.conftest import DATA
-from tests.review.conftest import PASSWORD, login
+from tests.review.conftest import PASSWORD, login, shown_id
 
 pytestmark = pytest.mark.postgres
 
@@ -76,7 +76,7 @@ def test_two_analysts_deciding_at_once_are_all_recorded(pg_study):
             memo = f"{name}: {action}" if action == "memo" else ""
             data = {"action": action, "code_id": code_id, "memo": memo}
             try:
-                response = client.post(f"/segment/{unit}/decide", data=data,
+                response = client.post(f"/segment/{shown_id(client, unit)}/decide", data=data,
                                        headers={"X-CSRF-Token": csrf, "HX-Request": "true"})
             except Exception as exc:  # noqa: BLE001 - the app raised: reported below
                 failures.append(f"{name} {action} {unit}: {exc!r}"[:400])

@@ -98,6 +98,22 @@ def make_client(workspace, codebook, *, login: bool = True, **options):
     return TestClient(create_app(config), base_url="http://127.0.0.1", follow_redirects=False)
 
 
+def shown_id(client, segment_id: str) -> str:
+    """A segment id as a reviewer without rights has it in links (keyed, without its source offsets)."""
+    return client.app.state.config.privacy.segment_id(segment_id)
+
+
+def shown_segment_id(workspace, segment_id: str) -> str:
+    """The same for an app in another process (``hoi review``), from the study's key as saved (its
+    secret is made by the first page that shows an id)."""
+    from hoi_nlp.privacy.key import key_path, load_key
+    from hoi_nlp.privacy.redact import KeyRedactor
+
+    key = load_key(key_path(workspace), study=workspace.study)
+    assert key.secret, "no page has shown an id yet"
+    return KeyRedactor(key).segment_id(segment_id)
+
+
 def csrf_of(html: str) -> str:
     import re
 

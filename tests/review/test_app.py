@@ -9,7 +9,7 @@ import pytest
 from hoi_nlp.review.accounts import add_user, authenticate, create_session, get_session
 from hoi_nlp.review.decisions import current_state, load_decisions, record_decision
 from hoi_nlp.review.rounds import assign_round, cancel_round, finish_round
-from tests.review.conftest import PASSWORD, csrf_of, login, make_client
+from tests.review.conftest import PASSWORD, csrf_of, login, make_client, shown_id
 
 IT = "barrier.it_integration"
 R001 = "R001:1.2_kommentar:a0-68"
@@ -197,7 +197,7 @@ def test_round_page_shows_units_not_reviewed_and_finish_warns(study_ws, small_cb
     anna, bo = make_client(study_ws, small_cb), make_client(study_ws, small_cb)
     csrf_a, csrf_b = login(anna, "anna"), login(bo, "bo")
     for segment_id, action in [(R001, "accept"), (LEMVIG, "add")]:
-        anna.post(f"/segment/{segment_id}/decide",
+        anna.post(f"/segment/{shown_id(anna, segment_id)}/decide",
                   data={"action": action, "code_id": IT, "q": "round=R1", "csrf_token": csrf_a})
     bo.post(f"/segment/{R001}/decide", data={"action": "accept", "code_id": IT, "q": "round=R1",
                                              "csrf_token": csrf_b})
@@ -292,11 +292,12 @@ def test_the_flagged_filter_finds_a_flagged_unit_and_a_code_filter_reads_that_co
     record_decision(study_ws, segment_id=R001, action="flag", analyst="anna")
     record_decision(study_ws, segment_id=R001, action="reject", code_id=IT, analyst="anna")
     record_decision(study_ws, segment_id=R001, action="add", code_id="area.beskaeftigelse", analyst="anna")
-    assert R001 in client.get("/browse?status=flagged").text
-    assert R001 not in client.get(f"/browse?status=accepted&code={IT}").text
-    assert R001 in client.get(f"/browse?status=rejected&code={IT}").text
-    assert R001 in client.get("/browse?status=added&code=area.beskaeftigelse").text
-    assert R001 not in client.get("/browse?status=rejected&code=area.beskaeftigelse").text
+    shown = shown_id(client, R001)  # the id in the list's links
+    assert shown in client.get("/browse?status=flagged").text
+    assert shown not in client.get(f"/browse?status=accepted&code={IT}").text
+    assert shown in client.get(f"/browse?status=rejected&code={IT}").text
+    assert shown in client.get("/browse?status=added&code=area.beskaeftigelse").text
+    assert shown not in client.get("/browse?status=rejected&code=area.beskaeftigelse").text
 
 
 def test_a_complete_round_s_agreements_can_be_carried_into_the_main_review(study_ws, small_cb):
@@ -359,14 +360,19 @@ def test_the_page_carries_no_offsets_that_tell_a_hidden_names_length(study_ws, s
     add_user(study_ws, "anna", PASSWORD)
     anna = make_client(study_ws, small_cb)
     csrf = login(anna, "anna")
-    page = anna.get(f"/segment/{LEMVIG}?status=all").text
+    shown = shown_id(anna, LEMVIG)  # keyed: "R002:7_afsluttende_kommentar:a-…", not "…:a0-65"
+    assert not re.search(r":a\d+-\d+$", shown)
+    # the real id is refused, as every other guess of the unit's offsets (it would confirm the length)
+    guesses = (LEMVIG, LEMVIG.replace("65", "66"))
+    assert {anna.get(f"/segment/{guess}").status_code for guess in guesses} == {404}
+    page = anna.get(f"/segment/{shown}?status=all").text
     pieces = re.findall(r'<span class="t[^"]*" data-s="(\d+)" data-e="(\d+)">([^<]*)</span>', page)
     assert any(text.startswith("[PERSON") for *_, text in pieces)
     for s, e, text in pieces:  # a placeholder spans its own length, not the name's
         assert int(e) - int(s) == len(html_lib.unescape(text)), (s, e, text)
     start, end = page_offsets(page, "Kontakt", " på")
-    anna.post(f"/segment/{LEMVIG}/decide",
+    anna.post(f"/segment/{shown}/decide",
               data={"action": "span", "start": str(start), "end": str(end), "csrf_token": csrf})
     wanted = (source_text.index("Kontakt"), source_text.index(" på"))
     assert current_state(study_ws).note(LEMVIG).span == wanted
-    assert "Mette" not in anna.get(f"/segment/{LEMVIG}?status=all").text
+    assert "Mette" not in anna.get(f"/segment/{shown}?status=all").text

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.browser import MISSING, have_chromium, running_chromium
-from tests.review.conftest import PASSWORD, copy_study
+from tests.review.conftest import PASSWORD, copy_study, shown_segment_id
 
 IT = "barrier.it_integration"
 OEK = "barrier.tvaergaaende_oekonomistyring"
@@ -213,7 +213,7 @@ def test_review_in_the_browser(browser, server, browser_study):
     assert wait_for(lambda: not current_state(ws).note(R001).flagged)
     expect(page.locator(".history li")).to_have_count(7)
     # --- selection across a pseudonymised name maps to the name's source offsets
-    page.goto(f"{server.url}/segment/{LEMVIG}?status=all")
+    page.goto(f"{server.url}/segment/{shown_segment_id(ws, LEMVIG)}?status=all")  # anna's link: keyed
     assert "Lemvig" not in page.inner_text("#context") and "[KOMMUNE]" in page.inner_text("#context")
     select_text(page, "mangler vi", len("mangler vi tid. Kontakt [PERSON 1]"))
     page.keyboard.press("s")
@@ -232,8 +232,8 @@ def test_review_in_the_browser(browser, server, browser_study):
     # --- two analysts at once, in two browser contexts
     context_b, page_b = log_in(browser, server, "bo")
     turn = "INT-A:t291-447"
-    page.goto(f"{server.url}/segment/{turn}?status=all")
-    page_b.goto(f"{server.url}/segment/{turn}?status=all")
+    page.goto(f"{server.url}/segment/{shown_segment_id(ws, turn)}?status=all")
+    page_b.goto(f"{server.url}/segment/{shown_segment_id(ws, turn)}?status=all")
     page.locator(f'#codes .code-row[data-code="{JOB}"] button[data-act=accept]').click()
     page_b.locator("#memo-text").fill("Bo: se også næste tur")
     page_b.locator("#memo-form button[type=submit]").click()

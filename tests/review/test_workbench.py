@@ -20,7 +20,7 @@ from hoi_nlp.review.accounts import add_user, authenticate
 from hoi_nlp.review.codebook_edit import code_id_map, codebook_history, current_codebook, resolve_renames
 from hoi_nlp.review.decisions import code_reviews, current_state, load_decisions, machine_suggestions
 from hoi_nlp.store import assignments_table, load_assignments
-from tests.review.conftest import PASSWORD, login, page_offsets
+from tests.review.conftest import PASSWORD, login, page_offsets, shown_id
 
 IT = "barrier.it_integration"
 OEK = "barrier.tvaergaaende_oekonomistyring"
@@ -149,13 +149,14 @@ def test_codebook_work_in_the_app_is_versioned_audited_and_followed_by_the_codin
     source_text = "Her i Lemvig mangler vi tid. Kontakt Mette Hansen på 12 34 56 78."
     start = source_text.index("mangler")
     end = source_text.index(" på 12")
-    shown_start, shown_end = page_offsets(anna.get(f"/segment/{LEMVIG}?status=all").text, "mangler", " på")
+    lemvig = shown_id(anna, LEMVIG)  # the id in the page's links (keyed: its offsets would tell lengths)
+    shown_start, shown_end = page_offsets(anna.get(f"/segment/{lemvig}?status=all").text, "mangler", " på")
     assert (shown_start, shown_end) != (start, end)  # the page carries offsets into the redaction
     created = _post(
         anna,
         "/codebook/new",
         {
-            "segment_id": LEMVIG,
+            "segment_id": lemvig,
             "family": "barrier",
             "label": "Mangel på tid",
             "description": "Tid som knap ressource.",
@@ -164,14 +165,14 @@ def test_codebook_work_in_the_app_is_versioned_audited_and_followed_by_the_codin
             "q": "status=all",
         },
     )
-    assert created.status_code == 303 and created.headers["location"] == f"/segment/{LEMVIG}?status=all"
+    assert created.status_code == 303 and created.headers["location"] == f"/segment/{lemvig}?status=all"
     new = "barrier.mangel_paa_tid"
     codebook = current_codebook(study_ws, small_cb)
     example = codebook.code(new).examples[0]
     assert example.startswith("mangler vi tid. Kontakt [PERSON") and "Mette" not in example
     state = current_state(study_ws)
     assert state.codes[(LEMVIG, new)].status == "added" and state.codes[(LEMVIG, new)].span == (start, end)
-    page = anna.get(f"/segment/{LEMVIG}?status=all").text
+    page = anna.get(f"/segment/{lemvig}?status=all").text
     assert f'data-code="{new}"' in page and "Mangel på tid" in page and "Mette" not in page
     # --- merge the budget code into IT: R001's machine suggestions become one, the decisions follow
     merged = _post(anna, f"/codebook/{OEK}/merge", {"into": IT})
@@ -364,7 +365,8 @@ def test_the_queue_says_which_order_it_shows(anna):
     config.order = ["INT-A:t291-447", R001]  # what the background active-learning ranking produces
     page = anna.get("/queue").text
     assert "ordnet efter aktiv læring" in page
-    assert page.index("INT-A:t291-447") < page.index(R001) < page.index("R001:4.2a_indsats1")
+    assert page.index(shown_id(anna, "INT-A:t291-447")) < page.index(shown_id(anna, R001)) \
+        < page.index("R001:4.2a_indsats1")
 
 
 def test_code_chips_show_the_family(anna):
@@ -480,14 +482,15 @@ def test_units_with_possible_codes_can_be_listed(anna, study_ws):
     "possible" status lists the units with candidates nobody has decided on."""
     _machine_output(study_ws)
     listed = anna.get("/browse?status=possible").text
-    assert R001 in listed and re.search(r'muligvis <span class="count">1</span>', listed)
-    assert R001 in anna.get(f"/browse?status=possible&code={JOB}").text
-    assert R001 not in anna.get(f"/browse?status=possible&code={IT}").text
+    r001 = shown_id(anna, R001)  # the id in the list's links
+    assert r001 in listed and re.search(r'muligvis <span class="count">1</span>', listed)
+    assert r001 in anna.get(f"/browse?status=possible&code={JOB}").text
+    assert r001 not in anna.get(f"/browse?status=possible&code={IT}").text
     page = anna.get(f"/segment/{R001}").text
     row = page.split(f'class="code-row possible" tabindex="0" data-code="{JOB}"', 1)[1].split("</li>\n", 1)[0]
     assert 'name="action" value="reject"' in row  # "looked at, not this code" can be recorded
     _post(anna, f"/segment/{R001}/decide", {"action": "reject", "code_id": JOB})
-    assert R001 not in anna.get("/browse?status=possible").text
+    assert r001 not in anna.get("/browse?status=possible").text
     assert current_state(study_ws).codes[(R001, JOB)].status == "rejected"
 
 
@@ -513,7 +516,8 @@ def test_examples_from_the_study_are_pseudonymised_for_reviewers_without_rights(
     add_user(study_ws, "chef", PASSWORD, role="admin", can_see_original=True)
     assert (
         _post(
-            anna, f"/segment/{LEMVIG}/decide", {"action": "add", "code_id": IT, "q": "status=all"}
+            anna, f"/segment/{shown_id(anna, LEMVIG)}/decide",
+            {"action": "add", "code_id": IT, "q": "status=all"},
         ).status_code
         == 303
     )

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.browser import MISSING, have_chromium, running_chromium
-from tests.review.conftest import copy_study
+from tests.review.conftest import copy_study, shown_segment_id
 from tests.review.test_browser import Server, log_in, select_text
 
 IT = "barrier.it_integration"
@@ -87,7 +87,8 @@ def test_create_a_code_from_a_quote_merge_two_codes_and_read_the_audit_trail(bro
     from hoi_nlp.store import load_sources
 
     context, page = log_in(browser, server, "anna")
-    page.goto(f"{server.url}/segment/{LEMVIG}?status=all")
+    lemvig = shown_segment_id(study, LEMVIG)  # the id in anna's links (keyed, without offsets)
+    page.goto(f"{server.url}/segment/{lemvig}?status=all")
     expect(page.locator("#context")).not_to_contain_text("Lemvig")
     # --- select the quote in the pseudonymised text, open "new code from this quote", name it
     select_text(page, "mangler vi", len("mangler vi tid. Kontakt [PERSON 1]"))
@@ -96,7 +97,7 @@ def test_create_a_code_from_a_quote_merge_two_codes_and_read_the_audit_trail(bro
     expect(page.locator("#create-quote")).to_contain_text(quoted)
     page.locator("#create-label").fill("Mangel på tid")
     assert timed(lambda: page.locator("#create-code-btn").click()) < 10
-    page.wait_for_url(f"**/segment/{LEMVIG}?status=all")
+    page.wait_for_url(f"**/segment/{lemvig}?status=all")
     row = page.locator(f'#codes .code-row[data-code="{NEW}"]')
     expect(row).to_contain_text("Mangel på tid")
     expect(row.locator("[data-status]")).to_have_text("tilføjet")
@@ -106,7 +107,7 @@ def test_create_a_code_from_a_quote_merge_two_codes_and_read_the_audit_trail(bro
     # the keyboard still works on the page: the previous unit with k (this one is the list's last)
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("k")
-    page.wait_for_url(lambda url: LEMVIG not in url)
+    page.wait_for_url(lambda url: lemvig not in url)
     # --- merge the budget code into the IT code on its codebook page
     page.goto(f"{server.url}/codebook")
     page.locator(f'a[href="/codebook/{OEK}"]').click()

@@ -161,6 +161,11 @@ FORMULA_PROBES = {
     7: "\t=1+1 økonomien ligger i søjlerne",
 }
 PROBE_SURVEY_ROWS = 10  # the first respondents of the demo survey (a smaller run)
+# Long names inside a survey answer and an interview turn: their placeholders are much shorter, so an
+# offset or id into the original text would tell their lengths (test_probe_study.py).
+LONG_PERSON, LONG_MUNICIPALITY = "Karl-Christian Vestergaard-Frederiksen", "Ringkøbing-Skjern Kommune"
+LONG_NAMES_TEXT = f"Jeg talte med {LONG_PERSON} fra {LONG_MUNICIPALITY} om det, og det hjalp os meget."
+LONG_NAMES_ANSWER = (4, "1.2_kommentar")  # (row, column) of the survey answer that names them
 PROBE_INTERVIEWS = ("interview_06.docx", "interview_07.docx", "interview_08.docx")
 
 
@@ -189,6 +194,9 @@ def write_probe_study(target: Path) -> Path:
             row["file"], row["interview_id"] = "interview_Ballerup_Henrik.docx", ""
         elif row["file"] == "interview_07.docx":
             row["role"] = "Socialchef Lone Madsen"
+            shutil.copy(source, target / "transcripts" / row["file"])
+            _name_in_a_turn(target / "transcripts" / row["file"])
+            continue
         elif row["file"] == "interview_08.docx":
             row["role"] = "Direktør i Gentofte"
         shutil.copy(source, target / "transcripts" / row["file"])
@@ -203,10 +211,23 @@ def write_probe_study(target: Path) -> Path:
     for row, text in FORMULA_PROBES.items():
         cell = sheet.cell(row=row, column=column["7_afsluttende_kommentar"])
         cell.value, cell.data_type = text, "s"  # a text cell, not a formula openpyxl would write
+    answer = sheet.cell(row=LONG_NAMES_ANSWER[0], column=column[LONG_NAMES_ANSWER[1]])
+    answer.value = f"{LONG_NAMES_TEXT} {answer.value}"
     sheet.cell(row=9, column=column["Respondentrolle"], value="Socialchef Lone Madsen")
     sheet.cell(row=10, column=column["Respondentrolle"], value="Direktør i Gentofte")
     book.save(target / "survey" / "hoi_kommuneundersoegelse_2024.xlsx")
     return target
+
+
+def _name_in_a_turn(path: Path) -> None:
+    """The long names at the start of the director's first answer in the interview at ``path``."""
+    import docx
+
+    document = docx.Document(str(path))
+    turn = next(p for p in document.paragraphs if p.text.startswith("Birgitte: "))
+    first = turn.runs[0]
+    first.text = first.text.replace("Birgitte: ", f"Birgitte: {LONG_NAMES_TEXT} ", 1)
+    document.save(str(path))
 
 
 @pytest.fixture(scope="session")

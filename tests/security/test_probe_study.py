@@ -141,6 +141,7 @@ def test_a_reviewer_without_rights_sees_no_speaker_or_municipality_name(probe_ru
     assert browse.status_code == 200
     pages = {"/browse": browse.text, "/queue": probe_reviewer.get("/queue").text}
     links = sorted(set(re.findall(r'href="(/segment/[^"?]+)', browse.text)))
+    assert links and not [url for url in links if re.search(r":[a-z]\d+-\d+$", url)]  # keyed, no offsets
     interviews = [url for url in links if not re.match(r"/segment/R\d{3}:", url)]
     assert interviews, "the interviews' units are listed"
     for url in interviews + [u for u in links if u not in interviews][:30]:
@@ -162,3 +163,126 @@ def test_a_reviewer_without_rights_finds_nothing_with_hidden_filters(probe_run, 
                   "source=interview_Ballerup_Henrik"):
         page = probe_reviewer.get(f"/browse?{query}")
         assert page.status_code == 200 and re.search(r"\b0 coding units\b", page.text), query
+
+
+# ---------------------------------------------------------------- offsets and ids (names' lengths)
+
+
+@pytest.fixture(scope="module")
+def probe_units(probe_run):
+    """The probe run's workspace, its redactor (as `hoi run` made it), sources and segments."""
+    from hoi_nlp.privacy.redact import StudyRedactor
+    from hoi_nlp.stages.study import load_run_settings
+    from hoi_nlp.store import Workspace, load_segments, load_sources
+
+    workspace = Workspace.open(probe_run[1], create=False)
+    redactor = StudyRedactor(workspace, load_run_settings(None))
+    sources = {s.source_id: s for s in load_sources(workspace)}
+    return workspace, redactor, sources, load_segments(workspace)
+
+
+def _segment_tables(folders: list[Path]):
+    """Every pseudonymised segments table: Parquet, both CSV dialects and the workbook's sheet."""
+    import pandas as pd
+
+    tables = {}
+    for folder in folders:
+        for path in files(folder):
+            if path.name == "coded_dataset_segments.parquet":
+                tables[str(path)] = pd.read_parquet(path)
+            elif path.name == "coded_dataset_segments.csv":
+                text = path.read_bytes().decode("utf-8-sig")
+                separator = ";" if "excel-da" in str(path) else ","
+                tables[str(path)] = pd.read_csv(io.StringIO(text), sep=separator, dtype=str,
+                                                keep_default_na=False)
+            elif path.name == "coded_dataset.xlsx":
+                tables[str(path)] = pd.read_excel(path, sheet_name="Segmenter", dtype=str,
+                                                  keep_default_na=False)
+    return tables
+
+
+def test_no_offset_or_id_of_a_pseudonymised_export_tells_a_hidden_names_length(probe_run, probe_units,
+                                                                               hoi_codebook):
+    """A long person and municipality name in a survey answer and an interview turn: every export's
+    segment ids are keyed and its offsets are into the source's redaction (the slice is the text shown);
+    no original segment id (which carries the original offsets), nor a GUID made from one, appears."""
+    from lxml import etree
+
+    from hoi_nlp.qda import guid
+    from tests.security.conftest import LONG_PERSON
+
+    _, _, _, folders = probe_run
+    _, redactor, sources, segments = probe_units
+    long_units = [s for s in segments if s.codable and LONG_PERSON in s.text]
+    assert len({s.source_id for s in long_units}) == 2
+    assert {sources[s.source_id].kind == "transcript" for s in long_units} == {True, False}
+    raw_ids = {s.segment_id for s in segments}
+    every = [p for folder in folders for p in files(folder) if p.suffix != ".png"]
+    texts = {str(p): all_text(p) for p in every}
+    assert not {name: [i for i in raw_ids if i in text][:3] for name, text in texts.items()
+                if any(i in text for i in raw_ids)}
+    shown = {redactor.segment_id(s.segment_id): s for s in segments}
+    assert len(shown) == len(segments)
+    tables = _segment_tables(folders)
+    assert len(tables) >= 5 and any("excel-da" in name for name in tables)  # Parquet, CSV, XLSX
+    for name, table in tables.items():
+        assert len(table) and set(table["segment_id"]) <= set(shown), name
+        for row in table.itertuples():
+            seg = shown[row.segment_id]
+            redaction = redactor.redaction(sources[seg.source_id])
+            start, end = int(row.start), int(row.end)
+            wanted = (redaction.position(seg.start), redaction.position(seg.end, end=True))
+            assert (start, end) == wanted, name
+            if seg in long_units:  # the original's offsets would give the names' lengths
+                assert row.text == redaction.text[start:end] and "[PERSON" in row.text
+                assert end - start == len(row.text) < seg.end - seg.start - 30, name
+    project = next(p for p in every if p.suffix == ".qdpx")
+    with zipfile.ZipFile(project) as archive:
+        root = etree.fromstring(archive.read("project.qde"))
+    code_of = {guid("code", c.id): c.id for c in hoi_codebook.codes}
+    used = {code_of[e.get("targetGUID")] for e in root.iter()
+            if etree.QName(e).localname == "CodeRef" and e.get("targetGUID") in code_of}
+    made_from_raw = {guid(kind, sid, code) for kind in ("selection", "coding") for sid in raw_ids
+                     for code in used}
+    guids = {e.get("guid") for e in root.iter() if e.get("guid")}
+    assert used and not guids & made_from_raw  # a uuid5 of raw offsets is found by trying every pair
+
+
+def test_the_ids_of_a_pseudonymised_export_resolve_back_for_those_with_rights(probe_run, probe_units,
+                                                                             probe_reviewer):
+    """A report author holding the study finds an exported (keyed) segment id's source and span with
+    `hoi quote`, a reviewer with rights opens it in the app, the pseudonymised .qdpx imports again;
+    a reviewer without rights opens it too, but not the real id (it would confirm the offsets)."""
+    import pandas as pd
+
+    from hoi_nlp.settings import Settings
+    from tests.security.conftest import LONG_PERSON
+
+    _, workspace, _, folders = probe_run
+    ws, redactor, sources, segments = probe_units
+    table = pd.read_parquet(folders[1] / "coded_dataset_segments.parquet")
+    turn = next(s for s in segments if s.codable and LONG_PERSON in s.text and s.kind != "answer")
+    shown = table.loc[table["text"].str.contains("PERSON") & (table["source_id"] == turn.source_id)
+                      & (table["turn_index"] == turn.turn_index), "segment_id"].item()
+    found = hoi("quote", shown, "--workspace", str(workspace), "--original")
+    assert found.returncode == 0, found.stderr
+    assert turn.segment_id in found.stdout and f"{turn.start}-{turn.end}" in found.stdout
+    assert LONG_PERSON in found.stdout  # the original span, for those who hold the study
+    public = hoi("quote", shown, "--workspace", str(workspace))
+    redaction = redactor.redaction(sources[turn.source_id])
+    span = (redaction.position(turn.start), redaction.position(turn.end, end=True))
+    assert public.returncode == 0 and shown in public.stdout and f"{span[0]}-{span[1]}" in public.stdout
+    assert turn.segment_id not in public.stdout and LONG_PERSON not in public.stdout
+    added = hoi("users", "add", str(workspace), "chef", "--can-see-original", "--password-stdin",
+                stdin=PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
+    chef = make_client(ws, probe_reviewer.app.state.config.codebook,
+                       settings=Settings(review={"language": "en"}))
+    login(chef, "chef")
+    assert LONG_PERSON in chef.get(f"/segment/{shown}").text
+    assert probe_reviewer.get(f"/segment/{shown}").status_code == 200
+    assert probe_reviewer.get(f"/segment/{turn.segment_id}").status_code == 404
+    project = next(p for p in files(folders[1]) if p.suffix == ".qdpx")
+    back = hoi("import-qdpx", str(workspace), str(project), "--dry-run")
+    assert back.returncode == 0, back.stderr
+    assert re.search(r"add 0, span 0, unchanged [1-9]", back.stdout), back.stdout

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from tests.review.conftest import shown_id
 from tests.security.conftest import MUNICIPALITIES, PASSWORD, SPEAKER_NAMES, login, make_client
 
 NAMES = (*SPEAKER_NAMES, *MUNICIPALITIES, "Lone Madsen", "Kjær", "Holm")
@@ -132,7 +133,7 @@ def test_an_id_that_holds_a_name_is_not_accepted_and_decisions_go_through_the_sh
     assert response.status_code == 303 and "Ballerup" not in response.headers["location"]
     decided = [d.segment_id for d in load_decisions(review_ws)]
     assert len(decided) == 1 and "Ballerup" in decided[0]  # recorded on the real unit behind the shown id
-    assert reviewer.app.state.config.privacy.ident(decided[0]) == shown.removeprefix("/segment/")
+    assert reviewer.app.state.config.privacy.segment_id(decided[0]) == shown.removeprefix("/segment/")
     guessed = reviewer.post(f"/segment/{real}/decide",
                             data={"action": "reject", "code_id": IT, "csrf_token": csrf_of(page.text)})
     assert guessed.status_code == 404
@@ -148,7 +149,7 @@ def test_a_memo_that_names_someone_is_pseudonymised_for_reviewers_without_rights
     segment = next(s for s in load_segments(review_ws, codable=True) if s.segment_id.startswith("int-b"))
     record_decision(review_ws, segment_id=segment.segment_id, action="memo", analyst="chef",
                     memo="Birgitte fra Aarhus sagde det samme til Mads Holm")
-    page = reviewer.get(f"/segment/{segment.segment_id}").text
+    page = reviewer.get(f"/segment/{shown_id(reviewer, segment.segment_id)}").text
     assert "fra [KOMMUNE] sagde det samme til [PERSON" in page
     assert not names_in(page)
 
@@ -165,7 +166,7 @@ def test_a_memo_on_a_code_is_shown_under_the_code_and_pseudonymised_for_reviewer
     segment = next(s for s in load_segments(review_ws, codable=True) if s.segment_id.startswith("int-b"))
     record_decision(review_ws, segment_id=segment.segment_id, action="memo", analyst="chef", code_id=IT,
                     memo="Kodningen passer: Birgitte fra Aarhus bruger samme ord")
-    page = reviewer.get(f"/segment/{segment.segment_id}").text
+    page = reviewer.get(f"/segment/{shown_id(reviewer, segment.segment_id)}").text
     row = page.split(f'data-code="{IT}"', 1)[1].split('class="code-actions"', 1)[0]
     assert "code-memo" in row and "[KOMMUNE] bruger samme ord" in row
     assert not names_in(page)
@@ -187,7 +188,7 @@ def test_a_token_pattern_s_matched_words_are_not_shown_when_they_are_a_hidden_na
                            coder="hoi.rules.v1", codebook_version="1",
                            evidence=(Evidence(start=start, end=start + 6, text="Aarhus", pattern="Aarhus"),))
     replace_assignments(review_ws, [found], segment_ids=[segment.segment_id], coders=["hoi.rules.v1"])
-    page = reviewer.get(f"/segment/{segment.segment_id}").text
+    page = reviewer.get(f"/segment/{shown_id(reviewer, segment.segment_id)}").text
     assert not names_in(page)
     assert "a word pattern of the codebook" in page
 
@@ -207,7 +208,7 @@ def test_an_open_blind_round_leaks_through_no_route(review_ws, security_codebook
               for name, client in clients.items()}
     for name, action in (("anna", "accept"), ("bo", "reject")):
         for segment_id in ids:
-            clients[name].post(f"/segment/{segment_id}/decide", data={
+            clients[name].post(f"/segment/{shown_id(clients[name], segment_id)}/decide", data={
                 "action": action, "code_id": IT, "q": "round=R1", "csrf_token": tokens[name]})
     for name, client in clients.items():
         for url in ("/agreement.csv?round=R1", "/agreement.csv"):
@@ -220,7 +221,7 @@ def test_an_open_blind_round_leaks_through_no_route(review_ws, security_codebook
             assert _without_tokens(client.get(url).text) == _without_tokens(text), url
         assert count(client.get("/browse?status=accepted").text) == 0
         assert count(client.get("/browse?status=rejected").text) == 0
-        history = client.get(f"/segment/{ids[0]}").text.split("History")[1]
+        history = client.get(f"/segment/{shown_id(client, ids[0])}").text.split("History")[1]
         other = {"anna": "bo", "bo": "anna", "admin": "anna"}[name]
         assert f"<strong>{other}</strong>" not in history
     for name in ("anna", "bo"):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from tests.coding.test_topics import _rows, _study
 
@@ -52,3 +53,8 @@ def test_theme_keywords_labels_and_plots_hold_no_place_name(tmp_path, hoi_codebo
     assert any(name.endswith(".html") for name in written)
     assert not {name: p for name, text in written.items() for p in PLACES if p in text}
     assert json.loads((workspace.root / "themes" / "themes.json").read_text("utf-8"))["quotes_pseudonymised"]
+    # segment ids carry their source offsets, which beside the pseudonymised text would tell the names'
+    # lengths: the themes' quotes and assignments hold them keyed, as exports do
+    assert not [s.segment_id for s in segments if s.segment_id in written["themes.json"]]
+    shown = {q.segment_id for t in result.themes for q in t.quotes} | set(result.assignments)
+    assert shown and all(re.fullmatch(r"[^:]+:[a-z]-[0-9a-f]{10}", i) for i in shown), sorted(shown)[:3]

@@ -194,11 +194,17 @@ def _check_filters(shown: FullView, filters: Filters) -> None:
 
 
 def _real_id(config: AppConfig, session: Session, segment_id: str) -> str:
-    """The segment behind an id from a link (a reviewer without rights gets ids without names)."""
+    """The segment behind an id from a link (a reviewer without rights gets keyed ids, without names or
+    offsets); a reviewer with rights may also open the id a pseudonymised export shows."""
     shown = _shown(config, session)
     if not shown.private:
-        return segment_id
-    real = shown.real_id(segment_id, _corpus(config).by_id)
+        by_id = _corpus(config).by_id
+        if segment_id in by_id or config.privacy is None:
+            return segment_id
+        return config.privacy.real_id(segment_id, by_id) or segment_id
+    corpus = _corpus(config)
+    real = shown.real_id(segment_id, corpus.by_id,
+                         lambda sid: (corpus.by_id[sid], corpus.sources[corpus.by_id[sid].source_id]))
     if real is None:
         raise HTTPException(404, "no such coding unit")
     return real
@@ -350,10 +356,10 @@ def segment_context(
     segment_id = _real_id(config, session, segment_id)
     seg = corpus.by_id.get(segment_id)
     if seg is None or not seg.codable:
-        raise HTTPException(404, f"no coding unit '{shown.ident(segment_id)}'")
+        raise HTTPException(404, f"no coding unit '{shown.segment_id(segment_id)}'")
     current = _round_for(config, session, filters.round)
     if current is not None and segment_id not in current.segment_ids:
-        shown_id = shown.ident(segment_id)
+        shown_id = shown.segment_id(segment_id)
         raise HTTPException(404, f"segment '{shown_id}' is not part of round '{current.round_id}'")
     state = _state(config, session, current, [segment_id])
     codes = state.for_segment(segment_id)
@@ -403,8 +409,8 @@ def segment_context(
         "blocks": context_blocks(corpus, seg, quote=quote, evidence=all_evidence, hidden=hidden, shown=shown),
         "question": corpus.question(seg, shown),
         "question_text": public.attributes.get("question", ""),
-        "prev_id": shown.ident(ids[position - 1]) if position > 0 else None,
-        "next_id": shown.ident(next_id) if next_id else None,
+        "prev_id": shown.segment_id(ids[position - 1]) if position > 0 else None,
+        "next_id": shown.segment_id(next_id) if next_id else None,
         "list_url": _list_url(filters),
         "position": position + 1,
         "total": len(ids),
@@ -611,7 +617,7 @@ def code_page(request: Request, code_id: str) -> Response:
     sources = shown.sources(corpus.sources[corpus.by_id[s.segment_id].source_id] for s in examples[:12])
     quotes = [
         {
-            "state": dataclasses.replace(s, segment_id=shown.ident(s.segment_id)),
+            "state": dataclasses.replace(s, segment_id=shown.segment_id(s.segment_id)),
             "text": preview(corpus, privacy, corpus.by_id[s.segment_id], limit=400),
             "source": sources[corpus.by_id[s.segment_id].source_id],
         }
@@ -721,11 +727,11 @@ def _round_page(request: Request, round_id: str, *, confirm_finish: bool = False
     privacy = _privacy(config, session)
     shown = _shown(config, session)
     texts = {
-        shown.ident(sid): preview(corpus, privacy, corpus.by_id[sid])
+        shown.segment_id(sid): preview(corpus, privacy, corpus.by_id[sid])
         for sid in [*(d.segment_id for d in items), *missing]
         if sid in corpus.by_id
     }
-    items = [dataclasses.replace(d, segment_id=shown.ident(d.segment_id)) for d in items]
+    items = [dataclasses.replace(d, segment_id=shown.segment_id(d.segment_id)) for d in items]
     rows = agreement_mod.round_agreement(config.workspace, round_id, codings=codings) if codings else []
     progress = _progress(config, session.user.username, current)
     return html(
@@ -734,7 +740,7 @@ def _round_page(request: Request, round_id: str, *, confirm_finish: bool = False
         {
             "round": current,
             "items": items,
-            "missing": {shown.ident(sid): who for sid, who in missing.items()},
+            "missing": {shown.segment_id(sid): who for sid, who in missing.items()},
             "texts": texts,
             "rows": rows,
             "agreed": agreed,
