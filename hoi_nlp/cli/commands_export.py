@@ -75,6 +75,10 @@ def cite_command(
     group: str | None = typer.Option(
         None, "--group", help="Only respondents with ATTR=VALUE, e.g. size_group='Mindre kommune'."
     ),
+    stance: str | None = typer.Option(
+        None, "--stance", help="Barrier codes: hindrance (the default, with codings whose stance is not set) "
+        "| precondition | overcome | rating | any."
+    ),
     fmt: str = typer.Option("md", "--format", "-f", help="md | docx | json"),
     with_attributes: bool = typer.Option(
         False, "--with-attributes", help="Add size group and region to the citation (never the municipality)."
@@ -91,7 +95,7 @@ def cite_command(
     inputs = study_inputs(study, workspace, codebook, settings)
     texts = _texts(inputs)
     ws, codes = inputs.workspace, inputs.codebook
-    quotes = cite_stage(inputs, code, n=n, group=group,
+    quotes = cite_stage(inputs, code, n=n, group=group, stance=stance,
                         with_attributes=CITATION_ATTRIBUTES if with_attributes else ())
     if not quotes:
         where = texts("cli.in_group", group=group) if group else ""
@@ -111,6 +115,7 @@ def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, def
                  texts: Texts) -> None:
     from hoi_nlp.errors import ExportError
     from hoi_nlp.io import write_text_atomic
+    from hoi_nlp.records import is_stance_code
 
     if fmt == "json":
         text = json.dumps(
@@ -123,6 +128,7 @@ def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, def
                     "source": reference,
                     "review_state": q.review_state,
                     "confidence": q.confidence,
+                    **({"stance": q.stance} if is_stance_code(q.code_id) else {}),
                 }
                 for q, reference in quotes
             ],

@@ -29,11 +29,11 @@ from hoi_nlp.export.helper import FileHelper
 from hoi_nlp.export.lang import texts_for
 from hoi_nlp.export.lookup import ResolvedQuote, locate_quote
 from hoi_nlp.export.publish import staging
-from hoi_nlp.export.quotes import source_reference
+from hoi_nlp.export.quotes import quoted_stances, source_reference
 from hoi_nlp.export.study import CodedStudy, public_view
 from hoi_nlp.privacy.guard import LEAK_HINT, LeakGuard
 from hoi_nlp.privacy.redact import StudyRedactor
-from hoi_nlp.records import Quote, Source
+from hoi_nlp.records import Quote, Source, is_stance_code
 from hoi_nlp.settings import Settings
 from hoi_nlp.store import Workspace
 
@@ -140,19 +140,24 @@ def cite(
     settings: Settings,
     n: int = 5,
     group: str | None = None,
+    stance: str | None = None,
     with_attributes: Sequence[str] = (),
     embeddings: bool = True,
 ) -> list[tuple[Quote, str]]:
     """The ``n`` best pseudonymised quotes for ``code_id`` with their source references (recorded so
-    their ids resolve)."""
+    their ids resolve). A barrier is quoted as a hindrance unless ``stance`` names another (or ``any``)."""
     _check_code(workspace, codebook, code_id)
+    if stance is not None and not is_stance_code(code_id):
+        raise ExportError(f"--stance: '{code_id}' is not a barrier code; only barriers carry a stance",
+                          hint="leave out --stance")
+    stances = quoted_stances(code_id, stance or "hindrance")
     opened = open_study(workspace, codebook, settings=settings)
     grouped = parse_group(group)
     if grouped is not None:
         _check_attribute(opened.study, grouped[0])
     embed = study_embedding(workspace, opened.study, settings.embeddings) if embeddings else None
     quotes = best_quotes(opened.study, code_id, redact=opened.redact, n=n, embed=embed,
-                         group=grouped, with_attributes=with_attributes,
+                         group=grouped, stances=stances, with_attributes=with_attributes,
                          min_content_words=settings.report.quote_min_content_words)
     return _sourced(workspace, opened, quotes, settings)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -83,15 +83,18 @@ def _in_group(study: CodedStudy, coding: Coding, group: tuple[str, str] | None) 
 
 
 def rank_codings(
-    study: CodedStudy, code_id: str, *, embed: Embedding | None, group: tuple[str, str] | None = None
+    study: CodedStudy, code_id: str, *, embed: Embedding | None, group: tuple[str, str] | None = None,
+    stances: Collection[str | None] | None = None,
 ) -> tuple[list[Coding], dict[str, np.ndarray]]:
-    """Codings of ``code_id`` best first, with their segment vectors (empty without embeddings).
+    """Codings of ``code_id`` best first, with their segment vectors (empty without embeddings); only
+    those in ``group`` and, given ``stances``, those whose stance is one of them.
 
     Score within a tier: half machine confidence, half representativeness (rank of the
     cosine to the code's centroid, so the scale of the embedder does not matter).
     """
     study.codebook.code(code_id)
-    codings = [c for c in study.codings_for(code_id) if _in_group(study, c, group)]
+    codings = [c for c in study.codings_for(code_id)
+               if _in_group(study, c, group) and (stances is None or c.stance in stances)]
     if not codings:
         return [], {}
     vectors: dict[str, np.ndarray] = {}
@@ -119,6 +122,7 @@ def best_quotes(
     n: int = 5,
     embed: Embedding | None = None,
     group: tuple[str, str] | None = None,
+    stances: Collection[str | None] | None = None,
     with_attributes: Sequence[str] = (),
     duplicate_cosine: float = DUPLICATE_COSINE,
     min_content_words: int = MIN_CONTENT_WORDS,
@@ -128,9 +132,10 @@ def best_quotes(
     on their own (at least ``min_content_words`` content words: no bare «Ja.» or «Nej.»).
 
     ``seen`` holds the texts a document has quoted already (shared across its codes): the same text
-    is never listed twice under two quote ids.
+    is never listed twice under two quote ids. ``stances`` (see
+    :func:`~hoi_nlp.export.quotes.quoted_stances`) keeps a barrier's codings of those stances only.
     """
-    ordered, vectors = rank_codings(study, code_id, embed=embed, group=group)
+    ordered, vectors = rank_codings(study, code_id, embed=embed, group=group, stances=stances)
     prepare_quotes(study, ordered[: max(20, 4 * n)], redact)
     quotes: list[Quote] = []
     respondents: set[str] = set()

@@ -12,15 +12,31 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from hoi_nlp.errors import ExportError
 from hoi_nlp.export.lang import Texts, format_place, texts_for
 from hoi_nlp.export.study import CodedStudy, Coding, Redactor, coarse_role
-from hoi_nlp.records import Quote, Source
+from hoi_nlp.records import STANCES, Quote, Source, is_stance_code
 from hoi_nlp.segment.sentences import content_stems, content_words, trimmed_span
 
 DEFAULT_ROLE_LABEL = "Respondent"
 CITATION_ATTRIBUTES = ("size_group", "region")
 MAX_QUOTE_WORDS = 60
 MIN_CONTENT_WORDS = 3  # the default of [report] quote_min_content_words
+STANCE_CHOICES = (*STANCES, "any")
+"""What ``hoi cite --stance`` takes: a barrier's stance, or ``any``."""
+
+
+def quoted_stances(code_id: str, stance: str = "hindrance") -> frozenset[str | None] | None:
+    """The stances whose codings may quote ``code_id`` (None: any; codes other than barriers carry none).
+
+    A barrier is quoted by default where it is spoken of as a hindrance or its stance is not set — what
+    the report's tables count first —, never where it was overcome or is absent («det har vi løst»).
+    """
+    if not is_stance_code(code_id) or stance == "any":
+        return None
+    if stance not in STANCES:
+        raise ExportError(f"unknown stance '{stance}'", hint=f"choose one of: {', '.join(STANCE_CHOICES)}")
+    return frozenset({"hindrance", None}) if stance == "hindrance" else frozenset({stance})
 
 
 def role_label(source: Source) -> str:
@@ -194,6 +210,7 @@ def make_quote(
         citation=citation_line(published, source, with_attributes=with_attributes),
         confidence=coding.confidence,
         review_state=coding.review,
+        stance=coding.stance if is_stance_code(coding.code_id) else None,
     )
 
 
@@ -209,11 +226,14 @@ def quotes_for_code(
     seen: set[str] | None = None,
 ) -> list[Quote]:
     """Citable quotes for ``code_id``, one per respondent, in ``ranking`` order (default: reviewed, then
-    score); a text already in ``seen`` (quoted before in the same document) is not quoted again."""
+    score; a barrier where it is a hindrance, see :func:`quoted_stances`); a text already in ``seen``
+    (quoted before in the same document) is not quoted again."""
+    stances = quoted_stances(code_id)
     ordered = (
         list(ranking)
         if ranking is not None
-        else sorted(study.codings_for(code_id), key=lambda c: (c.rank_tier, -c.confidence, c.segment_id))
+        else sorted((c for c in study.codings_for(code_id) if stances is None or c.stance in stances),
+                    key=lambda c: (c.rank_tier, -c.confidence, c.segment_id))
     )
     quotes: list[Quote] = []
     respondents: set[str] = set()
@@ -235,15 +255,22 @@ def quotes_for_code(
 
 
 def quote_line(quote: Quote, reference: str = "", *, texts: Texts | None = None) -> str:
-    """One Markdown list line: citation, source reference, id, review state and confidence."""
-    texts = texts or texts_for("da")
-    state = texts(f"review.{quote.review_state}") if quote.review_state in ("accepted", "added") \
-        else texts("review.machine")
+    """One Markdown list line: citation, source reference, id, review state, confidence and stance."""
     where = f" — {reference}" if reference else ""
-    if quote.review_state == "added":  # an analyst's code: no machine confidence to show
-        return f"- {' '.join(quote.citation.split())}{where} · `{quote.quote_id}` ({state})"
-    confidence = texts("quotes.confidence", value=texts.number(quote.confidence, 2))
-    return f"- {' '.join(quote.citation.split())}{where} · `{quote.quote_id}` ({state}, {confidence})"
+    return f"- {' '.join(quote.citation.split())}{where} · `{quote.quote_id}` ({quote_state(quote, texts)})"
+
+
+def quote_state(quote: Quote, texts: Texts | None = None) -> str:
+    """What a quote's coding rests on: review state, the machine's confidence (not for a code an analyst
+    added) and, for a barrier, its stance — «accepteret, sikkerhed 0,97, hindring»."""
+    texts = texts or texts_for("da")
+    parts = [texts(f"review.{quote.review_state}") if quote.review_state in ("accepted", "added")
+             else texts("review.machine")]
+    if quote.review_state != "added":  # an analyst's code: no machine confidence to show
+        parts.append(texts("quotes.confidence", value=texts.number(quote.confidence, 2)))
+    if is_stance_code(quote.code_id):
+        parts.append(texts(f"stance.{quote.stance or 'unknown'}").lower())
+    return ", ".join(parts)
 
 
 def quotes_markdown(study: CodedStudy, *, redact: Redactor, pick: Callable[[str], list[Quote]] | None = None,

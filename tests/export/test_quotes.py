@@ -162,3 +162,49 @@ def test_a_quote_of_a_code_an_analyst_added_shows_no_machine_confidence():
     added = quote_line(Quote(**common, confidence=1.0, review_state="added"))
     machine = quote_line(Quote(**common, confidence=0.83, review_state="machine"))
     assert "sikkerhed" not in added and "sikkerhed 0,83" in machine
+
+
+def _with_stances(study, stances):
+    """The study with the machine's stance of each barrier assignment set per respondent."""
+    assignments = [
+        a.model_copy(update={"stance": stances.get(study.respondent_of[a.segment_id])})
+        if a.code_id.startswith("barrier.") else a
+        for a in study.assignments
+    ]
+    return dataclasses.replace(study, assignments=assignments)
+
+
+def test_barrier_quotes_are_hindrances_unless_another_stance_is_asked_for(study, redact, embed):
+    """A barrier quoted as «we have solved that» illustrated the barrier in the report and `hoi cite`
+    (the demo's «Politikerne har været gode …» under «Utilstrækkelig politisk efterspørgsel»): by
+    default a barrier is quoted where it is spoken of as a hindrance (or its stance is not set), as the
+    report's tables count it first; another stance only when asked for, and each quote says its stance."""
+    from hoi_nlp.export.quotes import quote_line, quoted_stances
+
+    code = "barrier.it_integration"
+    staged = _with_stances(study, {"R1": "overcome", "R2": "hindrance"})
+    default = best_quotes(staged, code, redact=redact, n=5, embed=embed, stances=quoted_stances(code))
+    assert sorted(q.source_id for q in default) == ["R2:q0", "R3:q0"]
+    assert {q.source_id: q.stance for q in default} == {"R2:q0": "hindrance", "R3:q0": None}
+    overcome = best_quotes(staged, code, redact=redact, n=5, embed=embed,
+                           stances=quoted_stances(code, "overcome"))
+    assert [(q.source_id, q.stance) for q in overcome] == [("R1:q0", "overcome")]
+    assert len(best_quotes(staged, code, redact=redact, n=5, embed=embed,
+                           stances=quoted_stances(code, "any"))) == 3
+    assert "overvundet/fraværende" in quote_line(overcome[0])
+    assert quoted_stances("area.beskaeftigelse") is None  # only barriers carry a stance
+
+
+def test_the_quote_extract_quotes_barriers_as_hindrances(study, redact, tmp_path):
+    from tests.export.conftest import export_formats
+
+    staged = _with_stances(study, {"R1": "overcome", "R2": "hindrance"})
+    export_formats(staged, tmp_path, redact=redact, formats=["md"], figures=False, embeddings=False)
+    extract = (tmp_path / "quotes.md").read_text(encoding="utf-8")
+    section = extract.split("(`barrier.it_integration`)")[1].split("###")[0]
+    assert "IT-systemerne er et stort problem" in section
+    assert "Vores IT-systemer taler ikke sammen" not in section
+    report = (tmp_path / "rapport.md").read_text(encoding="utf-8")
+    section = report.split("#### Utilstrækkelig integration af IT-systemer")[1].split("####")[0]
+    assert "IT-systemerne er et stort problem" in section
+    assert "Vores IT-systemer taler ikke sammen" not in section
