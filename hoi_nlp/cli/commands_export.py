@@ -102,16 +102,17 @@ def cite_command(
         echo(texts("cli.no_quotes", code=code, group=where))
         return
     _emit_quotes(
-        quotes,
+        list(quotes),
         fmt=fmt,
         output=output,
-        title=codes.code(code).label,
+        title=f"{codes.code(code).label} ({code})",
+        note=quotes.note,
         default=ws.exports_dir / f"citater_{code}.docx",
         texts=texts,
     )
 
 
-def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, default: Path,
+def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, note: str, default: Path,
                  texts: Texts) -> None:
     from hoi_nlp.errors import ExportError
     from hoi_nlp.io import write_text_atomic
@@ -138,17 +139,19 @@ def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, def
     elif fmt == "md":
         from hoi_nlp.export.quotes import quote_line
 
-        text = "\n".join([f"## {title}", "", *(quote_line(q, reference, texts=texts)
-                                               for q, reference in quotes)])
+        text = "\n".join([f"## {title}", "", note + ".", "", *(quote_line(q, reference, texts=texts)
+                                                              for q, reference in quotes)])
     elif fmt == "docx":
+        from hoi_nlp.export.quotes import quote_state
         from hoi_nlp.export.report.blocks import Report
         from hoi_nlp.export.report.render import write_docx
 
         report = Report(title=texts("report.quotes_title", title=title),
-                        subtitle=texts("report.quotes_subtitle"),
+                        subtitle=f"{texts('report.quotes_subtitle')}. {note}.",
                         language=texts.language)
         for quote, reference in quotes:
-            report.add("quote", quote.citation, ref=quote.quote_id, note=reference)
+            report.add("quote", quote.citation, ref=quote.quote_id, note=reference,
+                       state=quote_state(quote, texts))
         echo(texts("cli.wrote", path=write_docx(report, output or default)))
         return
     else:

@@ -9,7 +9,7 @@ staging folder, checked by the leak guard, and only then moved into the export f
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from hoi_nlp.export.helper import FileHelper
 from hoi_nlp.export.lang import texts_for
 from hoi_nlp.export.lookup import ResolvedQuote, locate_quote
 from hoi_nlp.export.publish import staging
-from hoi_nlp.export.quotes import quoted_stances, source_reference
+from hoi_nlp.export.quotes import quoted_stances, selection_note, source_reference
 from hoi_nlp.export.study import CodedStudy, public_view
 from hoi_nlp.privacy.guard import LEAK_HINT, LeakGuard
 from hoi_nlp.privacy.redact import StudyRedactor
@@ -132,6 +132,21 @@ def export_study(
     return published
 
 
+@dataclass(frozen=True)
+class Citations:
+    """A code's best quotes with their source references, and the line that says what they rest on
+    (:func:`~hoi_nlp.export.quotes.selection_note`); iterates over the (quote, reference) pairs."""
+
+    quotes: list[tuple[Quote, str]]
+    note: str
+
+    def __iter__(self) -> Iterator[tuple[Quote, str]]:
+        return iter(self.quotes)
+
+    def __len__(self) -> int:
+        return len(self.quotes)
+
+
 def cite(
     workspace: Workspace,
     codebook: Codebook,
@@ -143,9 +158,10 @@ def cite(
     stance: str | None = None,
     with_attributes: Sequence[str] = (),
     embeddings: bool = True,
-) -> list[tuple[Quote, str]]:
+) -> Citations:
     """The ``n`` best pseudonymised quotes for ``code_id`` with their source references (recorded so
-    their ids resolve). A barrier is quoted as a hindrance unless ``stance`` names another (or ``any``)."""
+    their ids resolve) and what they rest on. A barrier is quoted as a hindrance unless ``stance`` names
+    another (or ``any``)."""
     _check_code(workspace, codebook, code_id)
     if stance is not None and not is_stance_code(code_id):
         raise ExportError(f"--stance: '{code_id}' is not a barrier code; only barriers carry a stance",
@@ -159,7 +175,9 @@ def cite(
     quotes = best_quotes(opened.study, code_id, redact=opened.redact, n=n, embed=embed,
                          group=grouped, stances=stances, with_attributes=with_attributes,
                          min_content_words=settings.report.quote_min_content_words)
-    return _sourced(workspace, opened, quotes, settings)
+    note = selection_note(opened.study, quotes, texts=texts_for(settings.report.language), group=grouped,
+                          stance=(stance or "hindrance") if is_stance_code(code_id) else None)
+    return Citations(_sourced(workspace, opened, quotes, settings), note)
 
 
 def _check_code(workspace: Workspace, codebook: Codebook, code_id: str) -> None:

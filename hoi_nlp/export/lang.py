@@ -69,6 +69,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "quotes.raw": ("IKKE pseudonymiserede", "NOT pseudonymised"),
     "quotes.none": ("_Ingen citater._", "_No quotes._"),
     "quotes.confidence": ("sikkerhed {value}", "confidence {value}"),
+    "quotes.state": (
+        "{n} citater: {reviewed} accepteret eller tilføjet af en analytiker, {machine} kun maskinkodet "
+        "(ikke gennemset)",
+        "{n} quotes: {reviewed} accepted or added by an analyst, {machine} machine-coded only (not reviewed)",
+    ),
+    "quotes.stance": ("holdning: {stance}", "stance: {stance}"),
+    "quotes.stance_hindrance": ("hindring (eller ikke angivet)", "hindrance (or not set)"),
+    "quotes.stance_any": ("alle", "any"),
+    "quotes.group": ("gruppe: {group}", "group: {group}"),
+    "quotes.codebook": ("kodebog {version}", "codebook {version}"),
+    "quotes.coders": ("kodet af {coders}", "coded by {coders}"),
+    "quotes.drawn": ("udtrukket {date}", "drawn {date}"),
+    "quotes.barriers": (
+        "Barrierer citeres, hvor de omtales som en hindring (eller holdningen ikke er angivet), som "
+        "tabellerne tæller dem først.",
+        "Barriers are quoted where they are spoken of as a hindrance (or the stance is not set), as the "
+        "tables count them first.",
+    ),
     # report
     "report.subtitle": ("{materials} · kodebog {version}", "{materials} · codebook {version}"),
     "report.subtitle_material": ("{material}: {n} {unit}", "{material}: {n} {unit}"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import date
 
 from hoi_nlp.errors import ExportError
 from hoi_nlp.export.lang import Texts, format_place, texts_for
@@ -273,6 +274,35 @@ def quote_state(quote: Quote, texts: Texts | None = None) -> str:
     return ", ".join(parts)
 
 
+def selection_note(study: CodedStudy, quotes: Sequence[Quote], *, texts: Texts | None = None,
+                   group: tuple[str, str] | None = None, stance: str | None = None,
+                   today: date | None = None) -> str:
+    """What a list of quotes rests on, for its header: how many an analyst accepted or added and how many
+    are the machine's alone, the selection (a barrier's stance, the group), the codebook version, the
+    coders and model versions that coded them, and the date they were drawn.
+
+    «5 citater: 3 accepteret eller tilføjet af en analytiker, 2 kun maskinkodet (ikke gennemset) ·
+    holdning: hindring (eller ikke angivet) · kodebog hoi@1.0.0+8cc8279c · kodet af hoi.combined.v1 0.76 ·
+    udtrukket 2026-12-07»
+    """
+    texts = texts or texts_for("da")
+    reviewed = sum(q.review_state in ("accepted", "added") for q in quotes)
+    parts = [texts("quotes.state", n=len(quotes), reviewed=reviewed, machine=len(quotes) - reviewed)]
+    if stance is not None:
+        shown = texts(f"quotes.stance_{stance}") if stance in ("hindrance", "any") \
+            else texts(f"stance.{stance}").lower()
+        parts.append(texts("quotes.stance", stance=shown))
+    if group is not None:
+        parts.append(texts("quotes.group", group=f"{group[0]}={group[1]}"))
+    parts.append(texts("quotes.codebook", version=study.codebook.version_tag))
+    coders = sorted({" ".join(filter(None, (a.coder, a.model_version)))
+                     for q in quotes for a in study.assignments_for(q.segment_id, q.code_id)})
+    if coders:
+        parts.append(texts("quotes.coders", coders=", ".join(coders)))
+    parts.append(texts("quotes.drawn", date=(today or date.today()).isoformat()))
+    return " · ".join(parts)
+
+
 def quotes_markdown(study: CodedStudy, *, redact: Redactor, pick: Callable[[str], list[Quote]] | None = None,
                     per_code: int = 5, raw: bool = False, texts: Texts | None = None) -> str:
     """All codes' quotes as one Markdown document, grouped by family, each with its source reference.
@@ -289,12 +319,18 @@ def quotes_markdown(study: CodedStudy, *, redact: Redactor, pick: Callable[[str]
         lines += [f"**{RAW_NOTE}**", ""]
     state = texts("quotes.raw") if raw else texts("quotes.pseudonymised")
     lines += [texts("quotes.intro", version=study.codebook.version_tag, state=state), ""]
+    body: list[str] = []
+    quoted: list[Quote] = []
     for family in study.codebook.families:
-        lines += [f"## {family.label}", ""]
+        body += [f"## {family.label}", ""]
         for code in family.codes:
             quotes = pick(code.id)
-            lines += [f"### {code.label} (`{code.id}`)", ""]
-            lines += [quote_line(q, source_reference(study, q.segment_id, redact=redact, texts=texts),
-                                 texts=texts) for q in quotes] or [texts("quotes.none")]
-            lines.append("")
-    return "\n".join(lines)
+            quoted += quotes
+            body += [f"### {code.label} (`{code.id}`)", ""]
+            body += [quote_line(q, source_reference(study, q.segment_id, redact=redact, texts=texts),
+                                texts=texts) for q in quotes] or [texts("quotes.none")]
+            body.append("")
+    lines += [selection_note(study, quoted, texts=texts) + ".", ""]
+    if any(is_stance_code(code_id) for code_id in study.codebook.code_ids):
+        lines += [texts("quotes.barriers"), ""]
+    return "\n".join(lines + body)

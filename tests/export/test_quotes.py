@@ -204,7 +204,31 @@ def test_the_quote_extract_quotes_barriers_as_hindrances(study, redact, tmp_path
     section = extract.split("(`barrier.it_integration`)")[1].split("###")[0]
     assert "IT-systemerne er et stort problem" in section
     assert "Vores IT-systemer taler ikke sammen" not in section
+    assert re.search(r"^\d+ citater: 0 accepteret eller tilføjet af en analytiker, \d+ kun maskinkodet .* · "
+                     r"kodet af hoi\.rules\.v1 · udtrukket \d{4}-\d\d-\d\d\.$", extract, re.M), extract[:600]
+    assert "Barrierer citeres, hvor de omtales som en hindring" in extract
     report = (tmp_path / "rapport.md").read_text(encoding="utf-8")
     section = report.split("#### Utilstrækkelig integration af IT-systemer")[1].split("####")[0]
     assert "IT-systemerne er et stort problem" in section
     assert "Vores IT-systemer taler ikke sammen" not in section
+
+
+def test_a_quote_list_says_what_its_quotes_rest_on(study, redact, embed):
+    """An author pasting quotes must see how many an analyst confirmed and how many are the machine's
+    alone, the selection, the codebook and coder versions and the date (`hoi cite` said none of it)."""
+    from datetime import date
+
+    from hoi_nlp.export.quotes import selection_note
+
+    r3 = next(s for s in study.segments if s.source_id == "R3:q0")
+    reviewed = dataclasses.replace(
+        study,
+        reviews={(r3.segment_id, "barrier.it_integration"): CodeReview(status="accepted", analyst="ana")})
+    quotes = best_quotes(reviewed, "barrier.it_integration", redact=redact, n=5, embed=embed)
+    note = selection_note(reviewed, quotes, group=("size_group", "Større kommune"), stance="hindrance",
+                          today=date(2026, 12, 7))
+    assert note.startswith("3 citater: 1 accepteret eller tilføjet af en analytiker, 2 kun maskinkodet")
+    assert "holdning: hindring (eller ikke angivet)" in note and "gruppe: size_group=Større kommune" in note
+    assert f"kodebog {study.codebook.version_tag}" in note and "kodet af hoi.rules.v1" in note
+    assert note.endswith("udtrukket 2026-12-07")
+
