@@ -22,6 +22,7 @@ from hoi_nlp.segment.sentences import content_stems, content_words, trimmed_span
 DEFAULT_ROLE_LABEL = "Respondent"
 CITATION_ATTRIBUTES = ("size_group", "region")
 MAX_QUOTE_WORDS = 60
+MIN_QUOTE_WORDS = 12  # a sentence cut from a longer unit is joined with its neighbours up to this length
 MIN_CONTENT_WORDS = 3  # the default of [report] quote_min_content_words
 STANCE_CHOICES = (*STANCES, "any")
 """What ``hoi cite --stance`` takes: a barrier's stance, or ``any``."""
@@ -117,8 +118,9 @@ def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_
     The coding's span without bare sentences at its edges (backchannels, «Ja.», «Nej.», «(griner)»);
     when that is longer than ``max_words``, the sentence(s) holding the coders' evidence (or the
     analyst's span), else the sentence with enough content nearest the code, each joined with its neighbours
-    until it carries ``min_content_words`` content words. Whether the result is citable is for
-    :func:`citable` to say.
+    (the next first) until it carries ``min_content_words`` content words and :data:`MIN_QUOTE_WORDS`
+    words: «Budgettet ligger i de forskellige afdelinger.» alone, cut from a turn of 80 words, says too
+    little to cite. Whether the result is citable is for :func:`citable` to say.
     """
     source = study.sources[coding.source_id]
     text = source.text
@@ -151,7 +153,7 @@ def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_
         numbered = [(i, text[sentences[i][0]:sentences[i][1]]) for i in enough]
         first = last = _nearest_to_code(study, coding.code_id, numbered)
     total = sum(content[first:last + 1])
-    while total < min_content_words:
+    while total < min_content_words or words(first, last) < MIN_QUOTE_WORDS:
         if last < hi and words(first, last + 1) <= max_words:
             last += 1
             total += content[last]

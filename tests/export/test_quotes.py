@@ -232,3 +232,37 @@ def test_a_quote_list_says_what_its_quotes_rest_on(study, redact, embed):
     assert f"kodebog {study.codebook.version_tag}" in note and "kodet af hoi.rules.v1" in note
     assert note.endswith("udtrukket 2026-12-07")
 
+
+def test_a_short_evidence_sentence_of_a_long_turn_is_quoted_with_its_neighbour(small_codebook, redact):
+    """«Budgettet ligger i de forskellige afdelinger.» (six words) was the demo's whole quote from a turn
+    of 80: a sentence cut from a long unit is joined with the next (else the previous) until it holds
+    enough words to cite — still one exact slice of the source."""
+    from hoi_nlp.export.study import CodedStudy
+    from hoi_nlp.records import CodeAssignment, Evidence, slice_segment
+    from tests.export.conftest import _sentences, _source
+
+    text = " ".join([
+       "Det gør vi ikke rigtig. Budgettet ligger i de forskellige afdelinger. Teamene har ikke et budget.",
+       "Hvis de beslutter, at en familie skal have en familiebehandler, så er det familieafdelingens budget.",
+       "Hvis de beslutter, at mor skal have en mentor, så er det jobcentrets.",
+       "Og det fungerer sådan set, fordi det er de samme indsatser, der ville være givet alligevel.",
+       "Men det betyder også, at der ikke er nogen, der har et samlet overblik over, hvad en familie koster.",
+    ])
+    assert len(text.split()) > 60
+    attributes = ("Aarhus", "Region Midtjylland", "Større kommune", "Direktør")
+    source = _source("T9", "transcript", attributes, 0, text)
+    unit = slice_segment(source, kind="turn", start=0, end=len(text), speaker_role="respondent")
+    phrase = "Budgettet ligger i de forskellige afdelinger"
+    at = text.index(phrase)
+    study = CodedStudy(
+        codebook=small_codebook, sources={source.source_id: source}, segments=[unit],
+        assignments=[CodeAssignment(segment_id=unit.segment_id,
+                                    code_id="barrier.tvaergaaende_oekonomistyring", confidence=0.9,
+                                    method="rule", coder="hoi.rules.v1", codebook_version="small@0.1",
+                                    evidence=(Evidence(start=at, end=at + len(phrase), text=phrase),))],
+        sentences={source.source_id: _sentences(source, 0, len(text))}, name="fixture")
+    quote = make_quote(study, study.codings[0], redact=redact)
+    assert quote.text == ("Budgettet ligger i de forskellige afdelinger. Teamene har ikke et budget. Hvis de "
+                          "beslutter, at en familie skal have en familiebehandler, så er det "
+                          "familieafdelingens budget.")
+    assert text[quote.start:quote.end] == quote.text
