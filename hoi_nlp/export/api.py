@@ -170,7 +170,7 @@ def cite(
     opened = open_study(workspace, codebook, settings=settings)
     grouped = parse_group(group)
     if grouped is not None:
-        _check_attribute(opened.study, grouped[0])
+        _check_group(opened.study, *grouped)
     embed = study_embedding(workspace, opened.study, settings.embeddings) if embeddings else None
     quotes = best_quotes(opened.study, code_id, redact=opened.redact, n=n, embed=embed,
                          group=grouped, stances=stances, with_attributes=with_attributes,
@@ -190,12 +190,25 @@ def _check_code(workspace: Workspace, codebook: Codebook, code_id: str) -> None:
     codebook.code(code_id)  # an unknown code: an error with the closest ids
 
 
-def _check_attribute(study: CodedStudy, attribute: str) -> None:
-    """``attribute`` is one the quotes' sources show (identifying ones are left out of citations)."""
+def _check_group(study: CodedStudy, attribute: str, value: str) -> None:
+    """``attribute`` is one the quotes' sources show (identifying ones are left out of citations) and some
+    source has ``value`` there (compared as :func:`~hoi_nlp.export.cite.best_quotes` does, case ignored):
+    a mistyped value is an error naming the values there are, not «no quotes»."""
     known = sorted({key for source in study.sources.values() for key in source.attributes})
     if attribute not in known:
         hint = ("use one of: " + ", ".join(known)) if known else "its sources have no attributes"
         raise ExportError(f"--group: the study's sources have no attribute '{attribute}'", hint=hint)
+    values = sorted({source.attributes[attribute] for source in study.sources.values()
+                     if source.attributes.get(attribute)})
+    if value.casefold() not in {v.casefold() for v in values}:
+        shown = ", ".join(f"'{v}'" for v in values[:GROUP_VALUES_SHOWN])
+        more = f" and {len(values) - GROUP_VALUES_SHOWN} more" if len(values) > GROUP_VALUES_SHOWN else ""
+        raise ExportError(f"--group: no source has {attribute}='{value}'",
+                          hint=f"the values of {attribute} are {shown}{more}" if values
+                          else f"no source has a value for {attribute}")
+
+
+GROUP_VALUES_SHOWN = 20
 
 
 def search(workspace: Workspace, codebook: Codebook, query: str, *, settings: Settings,
