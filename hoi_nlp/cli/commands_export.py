@@ -98,7 +98,12 @@ def cite_command(
     quotes = cite_stage(inputs, code, n=n, group=group, stance=stance,
                         with_attributes=CITATION_ATTRIBUTES if with_attributes else ())
     if not quotes:
+        from hoi_nlp.export.quotes import stance_shown
+        from hoi_nlp.records import is_stance_code
+
         where = texts("cli.in_group", group=group) if group else ""
+        if is_stance_code(code) and stance != "any":
+            where += texts("cli.with_stance", stance=stance_shown(stance or "hindrance", texts))
         echo(texts("cli.no_quotes", code=code, group=where))
         return
     _emit_quotes(

@@ -70,10 +70,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "quotes.none": ("_Ingen citater._", "_No quotes._"),
     "quotes.confidence": ("sikkerhed {value}", "confidence {value}"),
     "quotes.state": (
-        "{n} citater: {reviewed} accepteret eller tilføjet af en analytiker, {machine} kun maskinkodet "
+        "{count}: {reviewed} accepteret eller tilføjet af en analytiker, {machine} kun maskinkodet "
         "(ikke gennemset)",
-        "{n} quotes: {reviewed} accepted or added by an analyst, {machine} machine-coded only (not reviewed)",
+        "{count}: {reviewed} accepted or added by an analyst, {machine} machine-coded only (not reviewed)",
     ),
+    "quotes.count": ("{n} citater", "{n} quotes"),
+    "quotes.count_one": ("1 citat", "1 quote"),
     "quotes.stance": ("holdning: {stance}", "stance: {stance}"),
     "quotes.stance_hindrance": ("hindring (eller ikke angivet)", "hindrance (or not set)"),
     "quotes.stance_any": ("alle", "any"),
@@ -283,6 +285,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "cli.no_quotes": ("Ingen citater for {code}{group}.", "No quotes for {code}{group}."),
     "cli.in_group": (" i {group}", " in {group}"),
+    "cli.with_stance": (" med holdningen {stance} (`--stance any` giver alle)",
+                        " with the stance {stance} (`--stance any` gives all)"),
     "cli.original_warning": (
         "Advarsel: teksten nedenfor er det ORIGINALE udsnit og er IKKE pseudonymiseret.",
         "Warning: the text below is the ORIGINAL span and is NOT pseudonymised.",

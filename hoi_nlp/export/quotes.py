@@ -276,6 +276,13 @@ def quote_state(quote: Quote, texts: Texts | None = None) -> str:
     return ", ".join(parts)
 
 
+def stance_shown(stance: str, texts: Texts) -> str:
+    """A ``--stance`` choice in words: «hindring (eller ikke angivet)», «overvundet/fraværende», «alle»."""
+    if stance in ("hindrance", "any"):
+        return texts(f"quotes.stance_{stance}")
+    return texts(f"stance.{stance}").lower()
+
+
 def selection_note(study: CodedStudy, quotes: Sequence[Quote], *, texts: Texts | None = None,
                    group: tuple[str, str] | None = None, stance: str | None = None,
                    today: date | None = None) -> str:
@@ -289,11 +296,10 @@ def selection_note(study: CodedStudy, quotes: Sequence[Quote], *, texts: Texts |
     """
     texts = texts or texts_for("da")
     reviewed = sum(q.review_state in ("accepted", "added") for q in quotes)
-    parts = [texts("quotes.state", n=len(quotes), reviewed=reviewed, machine=len(quotes) - reviewed)]
+    count = texts("quotes.count_one") if len(quotes) == 1 else texts("quotes.count", n=len(quotes))
+    parts = [texts("quotes.state", count=count, reviewed=reviewed, machine=len(quotes) - reviewed)]
     if stance is not None:
-        shown = texts(f"quotes.stance_{stance}") if stance in ("hindrance", "any") \
-            else texts(f"stance.{stance}").lower()
-        parts.append(texts("quotes.stance", stance=shown))
+        parts.append(texts("quotes.stance", stance=stance_shown(stance, texts)))
     if group is not None:
         parts.append(texts("quotes.group", group=f"{group[0]}={group[1]}"))
     parts.append(texts("quotes.codebook", version=study.codebook.version_tag))

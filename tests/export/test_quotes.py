@@ -231,6 +231,8 @@ def test_a_quote_list_says_what_its_quotes_rest_on(study, redact, embed):
     assert "holdning: hindring (eller ikke angivet)" in note and "gruppe: size_group=Større kommune" in note
     assert f"kodebog {study.codebook.version_tag}" in note and "kodet af hoi.rules.v1" in note
     assert note.endswith("udtrukket 2026-12-07")
+    one = selection_note(reviewed, quotes[:1], today=date(2026, 12, 7))
+    assert one.startswith("1 citat: 1 accepteret"), one  # not «1 citater»
 
 
 def test_a_short_evidence_sentence_of_a_long_turn_is_quoted_with_its_neighbour(small_codebook, redact):
