@@ -79,12 +79,12 @@ def cite_command(
         None, "--stance", help="Barrier codes: hindrance (the default, with codings whose stance is not set) "
         "| precondition | overcome | rating | any."
     ),
-    fmt: str = typer.Option("md", "--format", "-f", help="md | docx | json"),
+    fmt: str = typer.Option("md", "--format", "-f", help="md | docx | xlsx | json"),
     with_attributes: bool = typer.Option(
         False, "--with-attributes", help="Add size group and region to the citation (never the municipality)."
     ),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="File to write (docx: default in exports/)."
+        None, "--output", "-o", help="File to write (docx, xlsx: default in exports/)."
     ),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
@@ -121,26 +121,16 @@ def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, not
                  texts: Texts) -> None:
     from hoi_nlp.errors import ExportError
     from hoi_nlp.io import write_text_atomic
-    from hoi_nlp.records import is_stance_code
-
     if fmt == "json":
-        text = json.dumps(
-            [
-                {
-                    "quote_id": q.quote_id,
-                    "code_id": q.code_id,
-                    "text": q.text_pseudonymized,
-                    "citation": q.citation,
-                    "source": reference,
-                    "review_state": q.review_state,
-                    "confidence": q.confidence,
-                    **({"stance": q.stance} if is_stance_code(q.code_id) else {}),
-                }
-                for q, reference in quotes
-            ],
-            ensure_ascii=False,
-            indent=1,
-        )
+        from hoi_nlp.export.cite import citation_rows
+
+        text = json.dumps(citation_rows(quotes), ensure_ascii=False, indent=1)
+    elif fmt == "xlsx":
+        from hoi_nlp.export.cite import write_citations_xlsx
+
+        target = output or default.with_suffix(".xlsx")
+        echo(texts("cli.wrote", path=write_citations_xlsx(target, quotes, title=title, note=note)))
+        return
     elif fmt == "md":
         from hoi_nlp.export.quotes import quote_line
 
@@ -160,7 +150,7 @@ def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, not
         echo(texts("cli.wrote", path=write_docx(report, output or default)))
         return
     else:
-        raise ExportError(f"unknown format '{fmt}'", hint="choose md, docx or json")
+        raise ExportError(f"unknown format '{fmt}'", hint="choose md, docx, xlsx or json")
     if output is not None:
         echo(texts("cli.wrote", path=write_text_atomic(output, text + chr(10))))
     else:

@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,7 +31,7 @@ from hoi_nlp.export.lookup import (  # noqa: F401 - resolving quote ids lives in
 from hoi_nlp.export.quotes import MIN_CONTENT_WORDS, make_quote, text_key, usable
 from hoi_nlp.export.study import CodedStudy, Coding, Redactor
 from hoi_nlp.io import write_text_atomic
-from hoi_nlp.records import Quote
+from hoi_nlp.records import Quote, is_stance_code
 
 if TYPE_CHECKING:
     from hoi_nlp.nlp.embed import Embedder, EmbeddingCache
@@ -192,6 +193,31 @@ def search_segments(
         if len(hits) >= n:
             break
     return hits
+
+
+def citation_rows(quotes: Sequence[tuple[Quote, str]]) -> list[dict[str, object]]:
+    """One row per quote as `hoi cite` writes it to JSON and XLSX: id, code, citation line, text, source,
+    review state, machine confidence and, for a barrier, its stance."""
+    return [{"quote_id": q.quote_id, "code_id": q.code_id, "text": q.text_pseudonymized,
+             "citation": q.citation, "source": reference, "review_state": q.review_state,
+             "confidence": q.confidence,
+             **({"stance": q.stance} if is_stance_code(q.code_id) else {})}
+            for q, reference in quotes]
+
+
+def write_citations_xlsx(path: Path, quotes: Sequence[tuple[Quote, str]], *, title: str, note: str) -> Path:
+    """`hoi cite --format xlsx`: the quotes as a sheet (the JSON's columns) and, on a second sheet, what
+    they are and rest on (``note``, see :func:`~hoi_nlp.export.quotes.selection_note`)."""
+    import pandas as pd
+
+    from hoi_nlp.export.dataset import write_xlsx
+    from hoi_nlp.io import write_atomic
+
+    columns = ["quote_id", "code_id", "text", "citation", "source", "review_state", "confidence", "stance"]
+    frame = pd.DataFrame(citation_rows(quotes))
+    frame = frame[[c for c in columns if c in frame.columns]]
+    about = pd.DataFrame({"": ["title", "note"], " ": [title, note]})
+    return write_atomic(path, lambda tmp: write_xlsx(tmp, {"quotes": frame, "about": about}))
 
 
 # ---------------------------------------------------------------- registry and resolution
