@@ -268,3 +268,30 @@ def test_a_short_evidence_sentence_of_a_long_turn_is_quoted_with_its_neighbour(s
                           "beslutter, at en familie skal have en familiebehandler, så er det "
                           "familieafdelingens budget.")
     assert text[quote.start:quote.end] == quote.text
+
+
+class _Vectors:
+    """An embedding of the fixture's texts given by hand (which text is most representative)."""
+
+    def __init__(self, by_start: dict[str, list[float]]):
+        self.by_start = by_start
+
+    def __call__(self, texts, *, kind="passage"):
+        import numpy as np
+
+        return np.array([next(v for prefix, v in self.by_start.items() if t.startswith(prefix))
+                         for t in texts])
+
+
+def test_a_suggestion_the_coder_doubts_is_not_quoted_before_likely_ones(study, redact):
+    """The demo's report quoted «Så om det samlet set er en besparelse …» (confidence 0.37, about savings,
+    not political demand) for «Utilstrækkelig politisk efterspørgsel» ahead of suggestions at 0.93–0.98,
+    because it lay nearest the code's centre: representativeness now orders the likely suggestions (0.5
+    or more) and the doubtful ones after them, never one across the other."""
+    confidence = {"R1": 0.4, "R2": 0.8, "R3": 0.7}
+    assignments = [a.model_copy(update={"confidence": confidence[study.respondent_of[a.segment_id]]})
+                   if a.code_id == "barrier.it_integration" else a for a in study.assignments]
+    doubted = dataclasses.replace(study, assignments=assignments)
+    central = _Vectors({"Vores": [1.0, 0.0], "IT-systemerne": [0.9, 0.436], "Jobcentret": [0.9, -0.436]})
+    quotes = best_quotes(doubted, "barrier.it_integration", redact=redact, n=3, embed=central)
+    assert [q.source_id for q in quotes][-1] == "R1:q0", [q.source_id for q in quotes]
