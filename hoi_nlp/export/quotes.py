@@ -81,10 +81,15 @@ def source_reference(study: CodedStudy, segment_id: str, *, redact: Redactor,
 
 
 def citation_line(text: str, source: Source, *, with_attributes: Sequence[str] = ()) -> str:
-    """«"text" (Role[, attribute…])» — the reports' quotation convention (never the municipality)."""
+    """«"text" (Role[, attribute…])» — the reports' quotation convention (never the municipality).
+
+    A quote within the quote («sagde: "Jamen, …"») is shown in single quotes, so that the line's own
+    quotation marks stay paired; the quote's text (its exact slice) is not changed.
+    """
     allowed = [a for a in with_attributes if a != "municipality"]
     parts = [role_label(source)] + [source.attributes[a] for a in allowed if source.attributes.get(a)]
-    return f'\u00ab"{text}" ({", ".join(parts)})\u00bb'
+    shown = text.replace('"', "'")
+    return f'\u00ab"{shown}" ({", ".join(parts)})\u00bb'
 
 
 def _evidence_spans(study: CodedStudy, coding: Coding) -> list[tuple[int, int]]:

@@ -295,3 +295,15 @@ def test_a_suggestion_the_coder_doubts_is_not_quoted_before_likely_ones(study, r
     central = _Vectors({"Vores": [1.0, 0.0], "IT-systemerne": [0.9, 0.436], "Jobcentret": [0.9, -0.436]})
     quotes = best_quotes(doubted, "barrier.it_integration", redact=redact, n=3, embed=central)
     assert [q.source_id for q in quotes][-1] == "R1:q0", [q.source_id for q in quotes]
+
+
+def test_a_quote_within_the_quote_is_shown_in_single_quotes_in_the_citation_line():
+    """«"… sagde: "Jamen, hvad får mit område ud af det?""» (11 of the demo report's quotes) breaks the
+    quotation marks an author pastes: in the citation line a double quote inside the quote is shown as
+    a single one; the quote's text stays the exact slice."""
+    from tests.conftest import make_source
+
+    text = 'En fagchef sagde: "Jamen, hvad får mit område ud af det?"'
+    source = make_source(text, role="Kommunaldirektør")
+    assert citation_line(text, source) == \
+        "«\"En fagchef sagde: 'Jamen, hvad får mit område ud af det?'\" (Kommunaldirektør)»"
