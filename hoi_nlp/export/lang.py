@@ -220,10 +220,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "method.quotes": ("Citater", "Quotes"),
     "method.quotes_value": (
-        "Citater vælges blandt kodninger (analytikergodkendte først), skal rumme mindst {n} indholdsord, "
-        "og korte svar («Ja.», «Nej.») og tilbagemeldinger står ikke alene. Samme tekst citeres kun én gang.",
-        "Quotes are chosen among codings (analyst-confirmed first), must hold at least {n} content words, "
-        "and short answers («Yes.», «No.») and backchannels never stand alone. The same text is quoted once.",
+        "Citater vælges blandt kodninger (analytikergodkendte først, afviste aldrig, maskinforslag med "
+        "sikkerhed under 0,5 sidst), skal rumme mindst {n} indholdsord, og korte svar («Ja.», «Nej.») og "
+        "tilbagemeldinger står ikke alene. Samme tekst citeres kun én gang. Barrierer citeres, hvor de "
+        "omtales som en hindring (eller holdningen ikke er angivet).",
+        "Quotes are chosen among codings (analyst-confirmed first, rejected never, machine suggestions "
+        "under 0.5 confidence last), must hold at least {n} content words, and short answers («Yes.», "
+        "«No.») and backchannels never stand alone. The same text is quoted once. Barriers are quoted "
+        "where they are spoken of as a hindrance (or the stance is not set).",
     ),
     "method.thresholds_value": (
         "minimum sikkerhed {confidence}; citatudvælgelse med indlejringer ({backend}); "

@@ -208,6 +208,7 @@ def test_the_quote_extract_quotes_barriers_as_hindrances(study, redact, tmp_path
                      r"kodet af hoi\.rules\.v1 · udtrukket \d{4}-\d\d-\d\d\.$", extract, re.M), extract[:600]
     assert "Barrierer citeres, hvor de omtales som en hindring" in extract
     report = (tmp_path / "rapport.md").read_text(encoding="utf-8")
+    assert "Barrierer citeres, hvor de omtales som en hindring" in report  # the method notes say so
     section = report.split("#### Utilstrækkelig integration af IT-systemer")[1].split("####")[0]
     assert "IT-systemerne er et stort problem" in section
     assert "Vores IT-systemer taler ikke sammen" not in section
