@@ -181,6 +181,8 @@ def quote_command(
     texts = texts_for(run_settings.report.language)
     found = quote_stage(resolve_workspace(study or Path("."), workspace), quote_id, settings=run_settings,
                         codebook_path=codebook, original=original)
+    from hoi_nlp.records import is_stance_code
+
     review = texts(f"review.{found.review_state}")
     rows = (
         ("cli.quote", found.quote_id),
@@ -191,6 +193,8 @@ def quote_command(
         ("cli.segment", found.segment_id if original else found.shown_segment_id),
         ("cli.offsets", f"{found.start}-{found.end}"),
         ("cli.review", review),
+        *((("cli.stance", texts(f"stance.{found.stance or 'unknown'}").lower()),)
+          if is_stance_code(found.code_id) else ()),
         ("cli.text", f'«"{found.text}"»'),
     )
     width = max(len(texts(key)) for key, _ in rows)

@@ -304,6 +304,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cli.offsets": ("position", "offsets"),
     "cli.review": ("gennemsyn", "review"),
     "cli.role": ("rolle", "role"),
+    "cli.stance": ("holdning", "stance"),
     "cli.text": ("tekst", "text"),
     "cli.original": ("original", "original"),
     "cli.unknown_format": ("ukendt format '{fmt}'", "unknown format '{fmt}'"),

@@ -65,6 +65,7 @@ class ResolvedQuote:
     role: str = ""  # the respondent's coarse role («Kommunaldirektør»)
     original_path: str = ""  # the study file's own name (shown with --original only)
     shown_segment_id: str = ""  # the segment id as a reader without the original sees it
+    stance: str | None = None  # a barrier quote's stance: the analyst's where set, else the machine's
 
 
 def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codebook], quote_id: str, *,
@@ -100,6 +101,7 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
     state = current_state(workspace, segment_ids=[segment_id])
     code = state.codes.get((segment_id, code_id))
     review = ("unreviewed" if code.status == "suggested" else code.status) if code is not None else ""
+    stance = _stance(workspace, segment_id, code_id, code.stance if code is not None else None)
     shown = record.get("shown")
     if isinstance(shown, dict) and shown.get("content_hash") == source.content_hash \
             and shown.get("ids") == OPAQUE_IDS \
@@ -112,7 +114,8 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
             original=source.text[start:end] if original else "", review_state=review or "ukendt",
             text=str(shown.get("text", "")), reference=reference,
             label=str(shown.get("label", "")), role=str(shown.get("role", "")),
-            original_path=source.path if original else "", shown_segment_id=str(shown.get("segment", "")))
+            original_path=source.path if original else "", shown_segment_id=str(shown.get("segment", "")),
+            stance=stance)
     from hoi_nlp.export.study import CodedStudy
     from hoi_nlp.store import load_segments
 
@@ -121,7 +124,19 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
         raise gone(quote_id, record)
     study = CodedStudy(codebook=book(), sources={source.source_id: source}, segments=segments, assignments=[])
     found = resolved_from(study, quote_id, record, review=review, redact=redact(), texts=texts)
+    found = dataclasses.replace(found, stance=stance)
     return found if original else dataclasses.replace(found, original="", original_path="")
+
+
+def _stance(workspace: Workspace, segment_id: str, code_id: str, analyst: str | None) -> str | None:
+    """A barrier coding's stance: the analyst's (``analyst``) where set, else the machine's."""
+    from hoi_nlp.records import is_stance_code
+    from hoi_nlp.store import load_assignments
+
+    if analyst or not is_stance_code(code_id):
+        return analyst
+    return next((a.stance for a in load_assignments(workspace, code_id=code_id)
+                 if a.segment_id == segment_id and a.stance), None)
 
 
 def resolve_quote(study: CodedStudy, quote_id: str, *, workspace: Workspace | None = None,
@@ -137,8 +152,9 @@ def resolve_quote(study: CodedStudy, quote_id: str, *, workspace: Workspace | No
         raise gone(quote_id, record)
     coding = next((c for c in study.all_codings
                    if c.segment_id == record["segment_id"] and c.code_id == record["code_id"]), None)
-    return resolved_from(study, quote_id, record, review=coding.review if coding else "", redact=redact,
-                     texts=texts)
+    found = resolved_from(study, quote_id, record, review=coding.review if coding else "", redact=redact,
+                          texts=texts)
+    return dataclasses.replace(found, stance=coding.stance if coding is not None else None)
 
 
 def resolved_from(study: CodedStudy, quote_id: str, record: dict[str, object], *, review: str,

@@ -308,3 +308,22 @@ def test_a_quote_within_the_quote_is_shown_in_single_quotes_in_the_citation_line
     source = make_source(text, role="Kommunaldirektør")
     assert citation_line(text, source) == \
         "«\"En fagchef sagde: 'Jamen, hvad får mit område ud af det?'\" (Kommunaldirektør)»"
+
+
+def test_hoi_quote_says_the_stance_of_a_barrier_quote(coded_workspace, small_codebook, redact):
+    """An author checking a barrier quote by its id sees whether it is cited as a hindrance: the
+    analyst's stance where set, else the machine's (`hoi quote` showed none)."""
+    from hoi_nlp.export.dataset import load_coded_study
+    from hoi_nlp.export.lookup import locate_quote
+    from hoi_nlp.review.decisions import record_decision
+
+    study = load_coded_study(coded_workspace, small_codebook)
+    quote = best_quotes(study, "barrier.it_integration", redact=redact, n=1)[0]
+    register_quotes(coded_workspace, [quote], study=study, redact=redact)
+    assert locate_quote(coded_workspace, small_codebook, quote.quote_id, redact=lambda: redact).stance is None
+    record_decision(coded_workspace, segment_id=quote.segment_id, action="stance", analyst="ana",
+                    code_id="barrier.it_integration", outcome="overcome")
+    found = locate_quote(coded_workspace, small_codebook, quote.quote_id, redact=lambda: redact)
+    assert found.stance == "overcome"
+    assert resolve_quote(load_coded_study(coded_workspace, small_codebook), quote.quote_id,
+                         workspace=coded_workspace, redact=redact).stance == "overcome"
