@@ -116,11 +116,22 @@ def _nearest_to_code(study: CodedStudy, code_id: str, sentences: list[tuple[int,
     return sentences[max(range(len(sentences)), key=lambda k: (shared[k], -k))][0]
 
 
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start:end`` widened to the words it cuts: an analyst's selection «t der ikke … overb» is quoted
+    as «det der ikke … overblik» (still a slice of ``text``)."""
+    while 0 < start < end and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while start < end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
+    return start, end
+
+
 def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_WORDS,
                min_content_words: int = MIN_CONTENT_WORDS) -> tuple[int, int]:
     """The span to quote: a passage that stands on its own.
 
-    The coding's span without bare sentences at its edges (backchannels, «Ja.», «Nej.», «(griner)»);
+    The coding's span (widened to the words it cuts, see :func:`whole_words`) without bare sentences at
+    its edges (backchannels, «Ja.», «Nej.», «(griner)»);
     when that is longer than ``max_words``, the sentence(s) holding the coders' evidence (or the
     analyst's span), else the sentence with enough content nearest the code, each joined with its neighbours
     (the next first) until it carries ``min_content_words`` content words and :data:`MIN_QUOTE_WORDS`
@@ -129,7 +140,7 @@ def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_
     """
     source = study.sources[coding.source_id]
     text = source.text
-    start, end = trimmed_span(text, coding.start, coding.end)
+    start, end = whole_words(text, *trimmed_span(text, coding.start, coding.end))
     sentences = [(s.start, s.end) for s in study.sentences_of(coding.source_id)
                  if start <= s.start and s.end <= end]
     if not sentences:

@@ -327,3 +327,18 @@ def test_hoi_quote_says_the_stance_of_a_barrier_quote(coded_workspace, small_cod
     assert found.stance == "overcome"
     assert resolve_quote(load_coded_study(coded_workspace, small_codebook), quote.quote_id,
                          workspace=coded_workspace, redact=redact).stance == "overcome"
+
+
+def test_an_analysts_span_cut_mid_word_is_quoted_in_whole_words(study, redact):
+    """A selection in the review app that starts and ends inside words («t der ikke … overb») was quoted
+    as it was: the quote is widened to the words it cuts, still one slice of the source."""
+    t5 = next(s for s in study.segments if s.source_id == "T5")
+    text = study.sources["T5"].text
+    start = text.index("konkret er det") + 3  # «kret er det jobcentret …»
+    end = text.index("gevinsten") + 4  # «… skal have gevi»
+    reviewed = dataclasses.replace(study, reviews={(t5.segment_id, "area.beskaeftigelse"): CodeReview(
+        status="accepted", analyst="ana", start=start, end=end)})
+    coding = next(c for c in reviewed.codings_for("area.beskaeftigelse") if c.source_id == "T5")
+    quote = make_quote(reviewed, coding, redact=redact)
+    assert quote.text == "konkret er det jobcentret, der skal have gevinsten"
+    assert text[quote.start:quote.end] == quote.text
