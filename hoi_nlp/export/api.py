@@ -174,7 +174,8 @@ def cite(
     embed = study_embedding(workspace, opened.study, settings.embeddings) if embeddings else None
     quotes = best_quotes(opened.study, code_id, redact=opened.redact, n=n, embed=embed,
                          group=grouped, stances=stances, with_attributes=with_attributes,
-                         min_content_words=settings.report.quote_min_content_words)
+                         min_content_words=settings.report.quote_min_content_words,
+                         min_group_size=settings.report.min_group_size)
     note = selection_note(opened.study, quotes, texts=texts_for(settings.report.language), group=grouped,
                           stance=(stance or "hindrance") if is_stance_code(code_id) else None)
     return Citations(_sourced(workspace, opened, quotes, settings), note)

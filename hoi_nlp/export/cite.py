@@ -28,7 +28,7 @@ from hoi_nlp.export.lookup import (  # noqa: F401 - resolving quote ids lives in
     registry_path,
     resolve_quote,
 )
-from hoi_nlp.export.quotes import MIN_CONTENT_WORDS, make_quote, text_key, usable
+from hoi_nlp.export.quotes import MIN_CONTENT_WORDS, MIN_GROUP_SIZE, make_quote, text_key, usable
 from hoi_nlp.export.study import CodedStudy, Coding, Redactor
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import Quote, is_stance_code
@@ -132,6 +132,7 @@ def best_quotes(
     with_attributes: Sequence[str] = (),
     duplicate_cosine: float = DUPLICATE_COSINE,
     min_content_words: int = MIN_CONTENT_WORDS,
+    min_group_size: int = MIN_GROUP_SIZE,
     seen: set[str] | None = None,
 ) -> list[Quote]:
     """The ``n`` best quotes for ``code_id``: clear, representative, short, diverse and able to stand
@@ -153,7 +154,7 @@ def best_quotes(
         if respondent in respondents or _near_duplicate(vector, chosen, duplicate_cosine):
             continue
         quote = make_quote(study, coding, redact=redact, with_attributes=with_attributes,
-                           min_content_words=min_content_words)
+                           min_content_words=min_content_words, min_group_size=min_group_size)
         if not usable(quote, texts, min_content_words=min_content_words):
             continue
         respondents.add(respondent)
@@ -221,7 +222,7 @@ def write_citations_xlsx(path: Path, quotes: Sequence[tuple[Quote, str]], *, tit
     columns = ["quote_id", "code_id", "text", "citation", "source", "review_state", "confidence", "stance"]
     frame = pd.DataFrame(citation_rows(quotes))
     frame = frame[[c for c in columns if c in frame.columns]]
-    about = pd.DataFrame({"": ["title", "note"], " ": [title, note]})
+    about = pd.DataFrame({"field": ["title", "note"], "value": [title, note]})
     return write_atomic(path, lambda tmp: write_xlsx(tmp, {"quotes": frame, "about": about}))
 
 

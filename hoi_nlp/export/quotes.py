@@ -24,6 +24,7 @@ CITATION_ATTRIBUTES = ("size_group", "region")
 MAX_QUOTE_WORDS = 60
 MIN_QUOTE_WORDS = 12  # a sentence cut from a longer unit is joined with its neighbours up to this length
 MIN_CONTENT_WORDS = 3  # the default of [report] quote_min_content_words
+MIN_GROUP_SIZE = 5  # the default of [report] min_group_size
 STANCE_CHOICES = (*STANCES, "any")
 """What ``hoi cite --stance`` takes: a barrier's stance, or ``any``."""
 
@@ -90,6 +91,24 @@ def citation_line(text: str, source: Source, *, with_attributes: Sequence[str] =
     parts = [role_label(source)] + [source.attributes[a] for a in allowed if source.attributes.get(a)]
     shown = text.replace('"', "'")
     return f'\u00ab"{shown}" ({", ".join(parts)})\u00bb'
+
+
+def citation_attributes(study: CodedStudy, source: Source, with_attributes: Sequence[str], *,
+                        min_group_size: int = MIN_GROUP_SIZE) -> list[str]:
+    """Of ``with_attributes`` (never the municipality), the leading ones a citation of ``source`` may show:
+    as many as at least ``min_group_size`` respondents of the same material and role share — with the
+    region, the size group and the role the one interview from a larger municipality in a region would
+    name the municipality to anyone who knows the sample. The last attribute is left out first."""
+    wanted = [a for a in with_attributes if a != "municipality" and source.attributes.get(a)]
+    while wanted:
+        values = [source.attributes.get(a) for a in wanted]
+        sharing = {s.respondent_id for s in study.sources.values()
+                   if s.kind == source.kind and role_label(s) == role_label(source)
+                   and [s.attributes.get(a) for a in wanted] == values}
+        if len(sharing) >= min_group_size:
+            return wanted
+        wanted = wanted[:-1]
+    return []
 
 
 def _evidence_spans(study: CodedStudy, coding: Coding) -> list[tuple[int, int]]:
@@ -211,8 +230,10 @@ def make_quote(
     with_attributes: Sequence[str] = (),
     max_words: int = MAX_QUOTE_WORDS,
     min_content_words: int = MIN_CONTENT_WORDS,
+    min_group_size: int = MIN_GROUP_SIZE,
 ) -> Quote:
-    """A :class:`Quote` for one coding: exact span, pseudonymised text, citation and stable id."""
+    """A :class:`Quote` for one coding: exact span, pseudonymised text, citation (with those of
+    ``with_attributes`` that :func:`citation_attributes` allows) and stable id."""
     source = study.sources[coding.source_id]
     start, end = quote_span(study, coding, max_words=max_words, min_content_words=min_content_words)
     text = source.text[start:end]
@@ -226,7 +247,8 @@ def make_quote(
         end=end,
         text=text,
         text_pseudonymized=published,
-        citation=citation_line(published, source, with_attributes=with_attributes),
+        citation=citation_line(published, source, with_attributes=citation_attributes(
+            study, source, with_attributes, min_group_size=min_group_size) if with_attributes else ()),
         confidence=coding.confidence,
         review_state=coding.review,
         stance=coding.stance if is_stance_code(coding.code_id) else None,

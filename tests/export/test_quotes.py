@@ -342,3 +342,25 @@ def test_an_analysts_span_cut_mid_word_is_quoted_in_whole_words(study, redact):
     quote = make_quote(reviewed, coding, redact=redact)
     assert quote.text == "konkret er det jobcentret, der skal have gevinsten"
     assert text[quote.start:quote.end] == quote.text
+
+
+def test_a_citation_shows_size_group_and_region_only_for_groups_large_enough(study, redact, embed):
+    """`--with-attributes` put «(Kommunaldirektør, Større kommune, Region Nordjylland)» under the one
+    interview from a larger municipality in Region Nordjylland — the municipality, for anyone who knows
+    the sample. A citation shows the attributes only as far as at least `min_group_size` respondents of
+    the same material and role share them (region first left out, then size group)."""
+    from hoi_nlp.export.quotes import CITATION_ATTRIBUTES
+
+    def citations(min_group_size: int) -> dict[str, str]:
+        quotes = best_quotes(study, "barrier.it_integration", redact=redact, n=5, embed=embed,
+                             with_attributes=CITATION_ATTRIBUTES, min_group_size=min_group_size)
+        return {q.source_id: q.citation.rsplit("(", 1)[1] for q in quotes}
+
+    assert citations(1) == {"R1:q0": "Kommunaldirektør, Større kommune, Region Syddanmark)»",
+                            "R2:q0": "Direktør, Mindre kommune, Region Midtjylland)»",
+                            "R3:q0": "Kommunaldirektør, Større kommune, Region Hovedstaden)»"}
+    # two survey directors of larger municipalities (R1, R3) and two of smaller ones (R2, R4)
+    assert citations(2) == {"R1:q0": "Kommunaldirektør, Større kommune)»",
+                            "R2:q0": "Direktør, Mindre kommune)»",
+                            "R3:q0": "Kommunaldirektør, Større kommune)»"}
+    assert set(citations(5).values()) == {"Kommunaldirektør)»", "Direktør)»"}
