@@ -81,7 +81,9 @@ def cite_command(
     ),
     fmt: str = typer.Option("md", "--format", "-f", help="md | docx | xlsx | json"),
     with_attributes: bool = typer.Option(
-        False, "--with-attributes", help="Add size group and region to the citation (never the municipality)."
+        False, "--with-attributes", help="Add size group and region to the citation as far as "
+        "[report] min_group_size respondents of the same material and role share them "
+        "(never the municipality)."
     ),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="File to write (docx, xlsx: default in exports/)."
