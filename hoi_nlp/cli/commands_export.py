@@ -71,7 +71,7 @@ def cite_command(
     study: Path | None = STUDY_OPT,
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
-    n: int = typer.Option(5, "--n", "-n", help="How many quotes."),
+    n: int = typer.Option(5, "--n", "-n", min=1, help="How many quotes."),
     group: str | None = typer.Option(
         None, "--group", help="Only respondents with ATTR=VALUE, e.g. size_group='Mindre kommune'."
     ),
@@ -215,7 +215,7 @@ def quotes_search_command(
     study: Path | None = STUDY_OPT,
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
-    n: int = typer.Option(10, "--n", "-n", help="How many hits."),
+    n: int = typer.Option(10, "--n", "-n", min=1, help="How many hits."),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Semantic search over the study's coded segments (embeddings, cached); each hit with its source."""

@@ -142,6 +142,8 @@ def best_quotes(
     is never listed twice under two quote ids. ``stances`` (see
     :func:`~hoi_nlp.export.quotes.quoted_stances`) keeps a barrier's codings of those stances only.
     """
+    if n <= 0:
+        return []
     ordered, vectors = rank_codings(study, code_id, embed=embed, group=group, stances=stances)
     prepare_quotes(study, ordered[: max(20, 4 * n)], redact)
     quotes: list[Quote] = []
@@ -179,6 +181,8 @@ def search_segments(
     """Coded segments closest to ``query`` (cosine), each as a citable quote for its most confident code;
     the same text is not listed twice."""
     by_segment: dict[str, Coding] = {}
+    if n <= 0:
+        return []
     for coding in sorted(study.codings, key=lambda c: (c.rank_tier, -c.confidence)):
         by_segment.setdefault(coding.segment_id, coding)
     if not by_segment:

@@ -269,6 +269,8 @@ def quotes_for_code(
     """Citable quotes for ``code_id``, one per respondent, in ``ranking`` order (default: reviewed, then
     score; a barrier where it is a hindrance, see :func:`quoted_stances`); a text already in ``seen``
     (quoted before in the same document) is not quoted again."""
+    if limit <= 0:
+        return []
     stances = quoted_stances(code_id)
     ordered = (
         list(ranking)

@@ -364,3 +364,11 @@ def test_a_citation_shows_size_group_and_region_only_for_groups_large_enough(stu
                             "R2:q0": "Direktør, Mindre kommune)»",
                             "R3:q0": "Kommunaldirektør, Større kommune)»"}
     assert set(citations(5).values()) == {"Kommunaldirektør)»", "Direktør)»"}
+
+
+def test_asking_for_no_quotes_gives_none(study, redact, embed):
+    """`hoi cite --n 0` listed one quote."""
+    from hoi_nlp.export.quotes import quotes_for_code
+
+    assert best_quotes(study, "barrier.it_integration", redact=redact, n=0, embed=embed) == []
+    assert quotes_for_code(study, "barrier.it_integration", redact=redact, limit=0) == []
