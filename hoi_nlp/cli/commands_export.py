@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -131,7 +132,8 @@ def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, not
         from hoi_nlp.export.cite import write_citations_xlsx
 
         target = output or default.with_suffix(".xlsx")
-        echo(texts("cli.wrote", path=write_citations_xlsx(target, quotes, title=title, note=note)))
+        written = _writing(target, lambda: write_citations_xlsx(target, quotes, title=title, note=note))
+        echo(texts("cli.wrote", path=written))
         return
     elif fmt == "md":
         from hoi_nlp.export.quotes import quote_line
@@ -149,14 +151,26 @@ def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, not
         for quote, reference in quotes:
             report.add("quote", quote.citation, ref=quote.quote_id, note=reference,
                        state=quote_state(quote, texts))
-        echo(texts("cli.wrote", path=write_docx(report, output or default)))
+        target = output or default
+        echo(texts("cli.wrote", path=_writing(target, lambda: write_docx(report, target))))
         return
     else:
         raise ExportError(f"unknown format '{fmt}'", hint="choose md, docx, xlsx or json")
     if output is not None:
-        echo(texts("cli.wrote", path=write_text_atomic(output, text + chr(10))))
+        echo(texts("cli.wrote", path=_writing(output, lambda: write_text_atomic(output, text + chr(10)))))
     else:
         echo(text)
+
+
+def _writing(path: Path, write: Callable[[], Path]) -> Path:
+    """``write()``, with a file that cannot be written an error naming it (not a traceback)."""
+    from hoi_nlp.errors import ExportError
+
+    try:
+        return write()
+    except OSError as exc:
+        raise ExportError(f"cannot write the file: {exc.strerror or exc}", path=str(path),
+                          hint="choose a file in a folder you can write to with --output") from None
 
 
 @app.command("quote")
