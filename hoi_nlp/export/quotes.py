@@ -173,9 +173,10 @@ def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_
         return len(text[sentences[first][0]:sentences[last][1]].split())
 
     lo, hi = keep[0], keep[-1]
-    if words(lo, hi) <= max_words:
-        return trimmed_span(text, sentences[lo][0], sentences[hi][1])
     evidence = _evidence_spans(study, coding)
+    if words(lo, hi) <= max_words:
+        first, last = _about_this_code(study, coding, sentences, keep, evidence, words)
+        return trimmed_span(text, sentences[first][0], sentences[last][1])
     hits = [i for i in range(lo, hi + 1)
             if any(e_start < sentences[i][1] and sentences[i][0] < e_end for e_start, e_end in evidence)]
     if hits:
@@ -198,6 +199,35 @@ def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_
         else:
             break
     return trimmed_span(text, sentences[first][0], sentences[last][1])
+
+
+def _about_this_code(study: CodedStudy, coding: Coding, sentences: list[tuple[int, int]], keep: list[int],
+                     evidence: list[tuple[int, int]], words: Callable[[int, int], int]) -> tuple[int, int]:
+    """The first and last of the ``keep`` sentences to quote a short unit by: all of them, less those at its
+    edges that hold another code's evidence and none of this coding's (while what is left holds
+    :data:`MIN_QUOTE_WORDS` words) — «Datadeling!! Vi bruger … samtykker.» before the sentence about who
+    pays. A span an analyst set, or a coding without evidence, keeps every sentence."""
+    seg = study.segment_by_id[coding.segment_id]
+    first, last = 0, len(keep) - 1
+    if not evidence or (coding.start, coding.end) != (seg.start, seg.end):
+        return keep[first], keep[last]
+    others = [(seg.start + ev.start, seg.start + ev.end)
+              for (segment_id, code_id), found in study.assignments_by_key.items()
+              if segment_id == coding.segment_id and code_id != coding.code_id
+              for a in found if a.tier == "suggested" for ev in a.evidence]
+
+    def holds(i: int, spans: list[tuple[int, int]]) -> bool:
+        start, end = sentences[keep[i]]
+        return any(a < end and start < b for a, b in spans)
+
+    def elsewhere(i: int) -> bool:
+        return holds(i, others) and not holds(i, evidence)
+
+    while first < last and elsewhere(first) and words(keep[first + 1], keep[last]) >= MIN_QUOTE_WORDS:
+        first += 1
+    while last > first and elsewhere(last) and words(keep[first], keep[last - 1]) >= MIN_QUOTE_WORDS:
+        last -= 1
+    return keep[first], keep[last]
 
 
 def citable(quote: Quote, *, min_content_words: int = MIN_CONTENT_WORDS) -> bool:

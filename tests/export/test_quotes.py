@@ -372,3 +372,41 @@ def test_asking_for_no_quotes_gives_none(study, redact, embed):
 
     assert best_quotes(study, "barrier.it_integration", redact=redact, n=0, embed=embed) == []
     assert quotes_for_code(study, "barrier.it_integration", redact=redact, limit=0) == []
+
+
+def test_a_short_answer_is_quoted_without_its_sentences_about_another_code(study, redact):
+    """«Datadeling!! Vi bruger uforholdsmæssigt meget tid på at indhente samtykker. Og så er der det evige
+    spørgsmål om hvem der betaler …» was the demo's quote for «Utilstrækkelige økonomiske incitamenter»:
+    sentences at its edges that carry another code's evidence and none of this code's are left out, as
+    long as what is left holds enough words."""
+    from hoi_nlp.records import CodeAssignment, Evidence
+    from tests.export.conftest import _sentences
+
+    r1 = next(s for s in study.segments if s.source_id == "R1:q0")
+    text = study.sources["R1:q0"].text
+    assert text == "Vores IT-systemer taler ikke sammen. Økonomien ligger i søjlerne, og det er svært."
+    economy = next(c for c in study.codings_for("barrier.tvaergaaende_oekonomistyring")
+                   if c.source_id == "R1:q0")
+    assert make_quote(study, economy, redact=redact).text == text  # the first sentence is 5 words
+    longer = "Og det betyder, at ingen af afdelingerne vil betale for en indsats, der gavner de andre."
+    source = study.sources["R1:q0"].model_copy(update={"text": text + " " + longer})
+    unit = r1.model_copy(update={"end": len(source.text), "text": source.text,
+                                 "segment_id": "R1:q0:a0-" + str(len(source.text))})
+    at = source.text.index("Økonomien")
+    reworded = dataclasses.replace(
+        study, sources={**study.sources, "R1:q0": source},
+        segments=[unit if s.segment_id == r1.segment_id else s for s in study.segments],
+        sentences={**study.sentences, "R1:q0": _sentences(source, 0, len(source.text))},
+        assignments=[a for a in study.assignments if a.segment_id != r1.segment_id] + [
+            CodeAssignment(segment_id=unit.segment_id, code_id=code, confidence=0.9, method="rule",
+                           coder="hoi.rules.v1", codebook_version="small@0.1",
+                           evidence=(Evidence(start=start, end=start + len(phrase), text=phrase),))
+            for code, start, phrase in [("barrier.it_integration", 6, "IT-systemer"),
+                                        ("barrier.tvaergaaende_oekonomistyring", at, "Økonomien")]])
+    economy = next(c for c in reworded.codings_for("barrier.tvaergaaende_oekonomistyring")
+                   if c.source_id == "R1:q0")
+    quote = make_quote(reworded, economy, redact=redact)
+    assert quote.text == "Økonomien ligger i søjlerne, og det er svært. " + longer
+    assert source.text[quote.start:quote.end] == quote.text
+    it = next(c for c in reworded.codings_for("barrier.it_integration") if c.source_id == "R1:q0")
+    assert make_quote(reworded, it, redact=redact).text.startswith("Vores IT-systemer taler ikke sammen.")
