@@ -205,6 +205,7 @@ class Quote(_Record):
     citation: str
     confidence: float = 0.0
     review_state: str = "machine"
+    stance: str | None = None  # barrier codes: how the quoted coding speaks of the barrier (None: not set)
 
     @staticmethod
     def make_id(source_id: str, start: int, end: int, code_id: str) -> str:

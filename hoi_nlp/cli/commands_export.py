@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,16 +72,22 @@ def cite_command(
     study: Path | None = STUDY_OPT,
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
-    n: int = typer.Option(5, "--n", "-n", help="How many quotes."),
+    n: int = typer.Option(5, "--n", "-n", min=1, help="How many quotes."),
     group: str | None = typer.Option(
         None, "--group", help="Only respondents with ATTR=VALUE, e.g. size_group='Mindre kommune'."
     ),
-    fmt: str = typer.Option("md", "--format", "-f", help="md | docx | json"),
+    stance: str | None = typer.Option(
+        None, "--stance", help="Barrier codes: hindrance (the default, with codings whose stance is not set) "
+        "| precondition | overcome | rating | any."
+    ),
+    fmt: str = typer.Option("md", "--format", "-f", help="md | docx | xlsx | json"),
     with_attributes: bool = typer.Option(
-        False, "--with-attributes", help="Add size group and region to the citation (never the municipality)."
+        False, "--with-attributes", help="Add size group and region to the citation as far as "
+        "[report] min_group_size respondents of the same material and role share them "
+        "(never the municipality)."
     ),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="File to write (docx: default in exports/)."
+        None, "--output", "-o", help="File to write (docx, xlsx: default in exports/)."
     ),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
@@ -91,66 +98,79 @@ def cite_command(
     inputs = study_inputs(study, workspace, codebook, settings)
     texts = _texts(inputs)
     ws, codes = inputs.workspace, inputs.codebook
-    quotes = cite_stage(inputs, code, n=n, group=group,
+    quotes = cite_stage(inputs, code, n=n, group=group, stance=stance,
                         with_attributes=CITATION_ATTRIBUTES if with_attributes else ())
     if not quotes:
+        from hoi_nlp.export.quotes import stance_shown
+        from hoi_nlp.records import is_stance_code
+
         where = texts("cli.in_group", group=group) if group else ""
+        if is_stance_code(code) and stance != "any":
+            where += texts("cli.with_stance", stance=stance_shown(stance or "hindrance", texts))
         echo(texts("cli.no_quotes", code=code, group=where))
         return
     _emit_quotes(
-        quotes,
+        list(quotes),
         fmt=fmt,
         output=output,
-        title=codes.code(code).label,
+        title=f"{codes.code(code).label} ({code})",
+        note=quotes.note,
         default=ws.exports_dir / f"citater_{code}.docx",
         texts=texts,
     )
 
 
-def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, default: Path,
+def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, note: str, default: Path,
                  texts: Texts) -> None:
     from hoi_nlp.errors import ExportError
     from hoi_nlp.io import write_text_atomic
-
     if fmt == "json":
-        text = json.dumps(
-            [
-                {
-                    "quote_id": q.quote_id,
-                    "code_id": q.code_id,
-                    "text": q.text_pseudonymized,
-                    "citation": q.citation,
-                    "source": reference,
-                    "review_state": q.review_state,
-                    "confidence": q.confidence,
-                }
-                for q, reference in quotes
-            ],
-            ensure_ascii=False,
-            indent=1,
-        )
+        from hoi_nlp.export.cite import citation_rows
+
+        text = json.dumps(citation_rows(quotes), ensure_ascii=False, indent=1)
+    elif fmt == "xlsx":
+        from hoi_nlp.export.cite import write_citations_xlsx
+
+        target = output or default.with_suffix(".xlsx")
+        written = _writing(target, lambda: write_citations_xlsx(target, quotes, title=title, note=note))
+        echo(texts("cli.wrote", path=written))
+        return
     elif fmt == "md":
         from hoi_nlp.export.quotes import quote_line
 
-        text = "\n".join([f"## {title}", "", *(quote_line(q, reference, texts=texts)
-                                               for q, reference in quotes)])
+        text = "\n".join([f"## {title}", "", note + ".", "", *(quote_line(q, reference, texts=texts)
+                                                              for q, reference in quotes)])
     elif fmt == "docx":
+        from hoi_nlp.export.quotes import quote_state
         from hoi_nlp.export.report.blocks import Report
         from hoi_nlp.export.report.render import write_docx
 
         report = Report(title=texts("report.quotes_title", title=title),
-                        subtitle=texts("report.quotes_subtitle"),
+                        subtitle=f"{texts('report.quotes_subtitle')}. {note}.",
                         language=texts.language)
         for quote, reference in quotes:
-            report.add("quote", quote.citation, ref=quote.quote_id, note=reference)
-        echo(texts("cli.wrote", path=write_docx(report, output or default)))
+            report.add("quote", quote.citation, ref=quote.quote_id, note=reference,
+                       state=quote_state(quote, texts))
+        target = output or default
+        echo(texts("cli.wrote", path=_writing(target, lambda: write_docx(report, target))))
         return
     else:
-        raise ExportError(f"unknown format '{fmt}'", hint="choose md, docx or json")
+        raise ExportError(f"unknown format '{fmt}'", hint="choose md, docx, xlsx or json")
     if output is not None:
-        echo(texts("cli.wrote", path=write_text_atomic(output, text + chr(10))))
+        echo(texts("cli.wrote", path=_writing(output, lambda: write_text_atomic(output, text + chr(10)))))
     else:
         echo(text)
+
+
+def _writing(path: Path, write: Callable[[], Path]) -> Path:
+    """``write()``, with a file that cannot be written an error naming it (not a traceback)."""
+    from hoi_nlp.errors import ExportError
+
+    try:
+        return write()
+    except OSError as exc:
+        raise ExportError(f"cannot write the file: {exc.strerror or exc}", path=str(path),
+                          hint="choose a file in a folder you can write to with --output") from None
 
 
 @app.command("quote")
@@ -179,6 +199,8 @@ def quote_command(
     texts = texts_for(run_settings.report.language)
     found = quote_stage(resolve_workspace(study or Path("."), workspace), quote_id, settings=run_settings,
                         codebook_path=codebook, original=original)
+    from hoi_nlp.records import is_stance_code
+
     review = texts(f"review.{found.review_state}")
     # Offsets into the source's redaction, of which the text is a slice (the original's offsets would
     # tell how long the hidden names are); the source's own with --original.
@@ -192,6 +214,8 @@ def quote_command(
         ("cli.segment", found.segment_id if original else found.shown_segment_id),
         ("cli.offsets", f"{span[0]}-{span[1]}"),
         *((("cli.review", review),) if found.code_id else ()),
+        *((("cli.stance", texts(f"stance.{found.stance or 'unknown'}").lower()),)
+          if is_stance_code(found.code_id) else ()),
         ("cli.text", f'«"{found.text}"»'),
     )
     width = max(len(texts(key)) for key, _ in rows)
@@ -210,7 +234,7 @@ def quotes_search_command(
     study: Path | None = STUDY_OPT,
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
-    n: int = typer.Option(10, "--n", "-n", help="How many hits."),
+    n: int = typer.Option(10, "--n", "-n", min=1, help="How many hits."),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Semantic search over the study's coded segments (embeddings, cached); each hit with its source."""

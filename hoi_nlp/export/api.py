@@ -9,7 +9,7 @@ staging folder, checked by the leak guard, and only then moved into the export f
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,11 +29,11 @@ from hoi_nlp.export.helper import FileHelper
 from hoi_nlp.export.lang import texts_for
 from hoi_nlp.export.lookup import ResolvedQuote, locate_quote
 from hoi_nlp.export.publish import staging
-from hoi_nlp.export.quotes import source_reference
+from hoi_nlp.export.quotes import quoted_stances, selection_note, source_reference
 from hoi_nlp.export.study import CodedStudy, public_view
 from hoi_nlp.privacy.guard import LEAK_HINT, LeakGuard
 from hoi_nlp.privacy.redact import StudyRedactor
-from hoi_nlp.records import Quote, Source
+from hoi_nlp.records import Quote, Source, is_stance_code
 from hoi_nlp.settings import Settings
 from hoi_nlp.store import Workspace
 
@@ -132,6 +132,21 @@ def export_study(
     return published
 
 
+@dataclass(frozen=True)
+class Citations:
+    """A code's best quotes with their source references, and the line that says what they rest on
+    (:func:`~hoi_nlp.export.quotes.selection_note`); iterates over the (quote, reference) pairs."""
+
+    quotes: list[tuple[Quote, str]]
+    note: str
+
+    def __iter__(self) -> Iterator[tuple[Quote, str]]:
+        return iter(self.quotes)
+
+    def __len__(self) -> int:
+        return len(self.quotes)
+
+
 def cite(
     workspace: Workspace,
     codebook: Codebook,
@@ -140,21 +155,30 @@ def cite(
     settings: Settings,
     n: int = 5,
     group: str | None = None,
+    stance: str | None = None,
     with_attributes: Sequence[str] = (),
     embeddings: bool = True,
-) -> list[tuple[Quote, str]]:
+) -> Citations:
     """The ``n`` best pseudonymised quotes for ``code_id`` with their source references (recorded so
-    their ids resolve)."""
+    their ids resolve) and what they rest on. A barrier is quoted as a hindrance unless ``stance`` names
+    another (or ``any``)."""
     _check_code(workspace, codebook, code_id)
+    if stance is not None and not is_stance_code(code_id):
+        raise ExportError(f"--stance: '{code_id}' is not a barrier code; only barriers carry a stance",
+                          hint="leave out --stance")
+    stances = quoted_stances(code_id, stance or "hindrance")
     opened = open_study(workspace, codebook, settings=settings)
     grouped = parse_group(group)
     if grouped is not None:
-        _check_attribute(opened.study, grouped[0])
+        _check_group(opened.study, *grouped)
     embed = study_embedding(workspace, opened.study, settings.embeddings) if embeddings else None
     quotes = best_quotes(opened.study, code_id, redact=opened.redact, n=n, embed=embed,
-                         group=grouped, with_attributes=with_attributes,
-                         min_content_words=settings.report.quote_min_content_words)
-    return _sourced(workspace, opened, quotes, settings)
+                         group=grouped, stances=stances, with_attributes=with_attributes,
+                         min_content_words=settings.report.quote_min_content_words,
+                         min_group_size=settings.report.min_group_size)
+    note = selection_note(opened.study, quotes, texts=texts_for(settings.report.language), group=grouped,
+                          stance=(stance or "hindrance") if is_stance_code(code_id) else None)
+    return Citations(_sourced(workspace, opened, quotes, settings), note)
 
 
 def _check_code(workspace: Workspace, codebook: Codebook, code_id: str) -> None:
@@ -167,12 +191,25 @@ def _check_code(workspace: Workspace, codebook: Codebook, code_id: str) -> None:
     codebook.code(code_id)  # an unknown code: an error with the closest ids
 
 
-def _check_attribute(study: CodedStudy, attribute: str) -> None:
-    """``attribute`` is one the quotes' sources show (identifying ones are left out of citations)."""
+def _check_group(study: CodedStudy, attribute: str, value: str) -> None:
+    """``attribute`` is one the quotes' sources show (identifying ones are left out of citations) and some
+    source has ``value`` there (compared as :func:`~hoi_nlp.export.cite.best_quotes` does, case ignored):
+    a mistyped value is an error naming the values there are, not «no quotes»."""
     known = sorted({key for source in study.sources.values() for key in source.attributes})
     if attribute not in known:
         hint = ("use one of: " + ", ".join(known)) if known else "its sources have no attributes"
         raise ExportError(f"--group: the study's sources have no attribute '{attribute}'", hint=hint)
+    values = sorted({source.attributes[attribute] for source in study.sources.values()
+                     if source.attributes.get(attribute)})
+    if value.casefold() not in {v.casefold() for v in values}:
+        shown = ", ".join(f"'{v}'" for v in values[:GROUP_VALUES_SHOWN])
+        more = f" and {len(values) - GROUP_VALUES_SHOWN} more" if len(values) > GROUP_VALUES_SHOWN else ""
+        raise ExportError(f"--group: no source has {attribute}='{value}'",
+                          hint=f"the values of {attribute} are {shown}{more}" if values
+                          else f"no source has a value for {attribute}")
+
+
+GROUP_VALUES_SHOWN = 20
 
 
 def search(workspace: Workspace, codebook: Codebook, query: str, *, settings: Settings,

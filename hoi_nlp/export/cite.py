@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,10 +28,10 @@ from hoi_nlp.export.lookup import (  # noqa: F401 - resolving quote ids lives in
     registry_path,
     resolve_quote,
 )
-from hoi_nlp.export.quotes import MIN_CONTENT_WORDS, make_quote, text_key, usable
+from hoi_nlp.export.quotes import MIN_CONTENT_WORDS, MIN_GROUP_SIZE, make_quote, text_key, usable
 from hoi_nlp.export.study import CodedStudy, Coding, Redactor
 from hoi_nlp.io import write_text_atomic
-from hoi_nlp.records import Quote
+from hoi_nlp.records import Quote, is_stance_code
 
 if TYPE_CHECKING:
     from hoi_nlp.nlp.embed import Embedder, EmbeddingCache
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DUPLICATE_COSINE = 0.97
+LIKELY = 0.5  # a machine coding at this confidence or more is more likely right than wrong
 
 
 @dataclass
@@ -83,15 +85,20 @@ def _in_group(study: CodedStudy, coding: Coding, group: tuple[str, str] | None) 
 
 
 def rank_codings(
-    study: CodedStudy, code_id: str, *, embed: Embedding | None, group: tuple[str, str] | None = None
+    study: CodedStudy, code_id: str, *, embed: Embedding | None, group: tuple[str, str] | None = None,
+    stances: Collection[str | None] | None = None,
 ) -> tuple[list[Coding], dict[str, np.ndarray]]:
-    """Codings of ``code_id`` best first, with their segment vectors (empty without embeddings).
+    """Codings of ``code_id`` best first, with their segment vectors (empty without embeddings); only
+    those in ``group`` and, given ``stances``, those whose stance is one of them.
 
-    Score within a tier: half machine confidence, half representativeness (rank of the
-    cosine to the code's centroid, so the scale of the embedder does not matter).
+    Analysts' codings (accepted, added) come first; then the machine's that the coder thinks likely
+    (confidence :data:`LIKELY` or more) before those it doubts — a suggestion at 0.37 is never quoted before
+    one at 0.98 —; within each, half machine confidence, half representativeness (rank of the cosine
+    to the code's centroid, so the scale of the embedder does not matter).
     """
     study.codebook.code(code_id)
-    codings = [c for c in study.codings_for(code_id) if _in_group(study, c, group)]
+    codings = [c for c in study.codings_for(code_id)
+               if _in_group(study, c, group) and (stances is None or c.stance in stances)]
     if not codings:
         return [], {}
     vectors: dict[str, np.ndarray] = {}
@@ -103,7 +110,9 @@ def rank_codings(
         representative = cosine.argsort().argsort() / max(1, len(codings) - 1)
         vectors = {c.segment_id: v for c, v in zip(codings, matrix, strict=True)}
     score = {c.segment_id: 0.5 * c.confidence + 0.5 * r for c, r in zip(codings, representative, strict=True)}
-    ordered = sorted(codings, key=lambda c: (c.rank_tier, -score[c.segment_id], c.segment_id))
+    doubted = {c.segment_id for c in codings if c.rank_tier and c.confidence < LIKELY}
+    ordered = sorted(codings, key=lambda c: (c.rank_tier, c.segment_id in doubted, -score[c.segment_id],
+                                             c.segment_id))
     return ordered, vectors
 
 
@@ -119,18 +128,23 @@ def best_quotes(
     n: int = 5,
     embed: Embedding | None = None,
     group: tuple[str, str] | None = None,
+    stances: Collection[str | None] | None = None,
     with_attributes: Sequence[str] = (),
     duplicate_cosine: float = DUPLICATE_COSINE,
     min_content_words: int = MIN_CONTENT_WORDS,
+    min_group_size: int = MIN_GROUP_SIZE,
     seen: set[str] | None = None,
 ) -> list[Quote]:
     """The ``n`` best quotes for ``code_id``: clear, representative, short, diverse and able to stand
     on their own (at least ``min_content_words`` content words: no bare «Ja.» or «Nej.»).
 
     ``seen`` holds the texts a document has quoted already (shared across its codes): the same text
-    is never listed twice under two quote ids.
+    is never listed twice under two quote ids. ``stances`` (see
+    :func:`~hoi_nlp.export.quotes.quoted_stances`) keeps a barrier's codings of those stances only.
     """
-    ordered, vectors = rank_codings(study, code_id, embed=embed, group=group)
+    if n <= 0:
+        return []
+    ordered, vectors = rank_codings(study, code_id, embed=embed, group=group, stances=stances)
     prepare_quotes(study, ordered[: max(20, 4 * n)], redact)
     quotes: list[Quote] = []
     respondents: set[str] = set()
@@ -142,7 +156,7 @@ def best_quotes(
         if respondent in respondents or _near_duplicate(vector, chosen, duplicate_cosine):
             continue
         quote = make_quote(study, coding, redact=redact, with_attributes=with_attributes,
-                           min_content_words=min_content_words)
+                           min_content_words=min_content_words, min_group_size=min_group_size)
         if not usable(quote, texts, min_content_words=min_content_words):
             continue
         respondents.add(respondent)
@@ -167,6 +181,8 @@ def search_segments(
     """Coded segments closest to ``query`` (cosine), each as a citable quote for its most confident code;
     the same text is not listed twice."""
     by_segment: dict[str, Coding] = {}
+    if n <= 0:
+        return []
     for coding in sorted(study.codings, key=lambda c: (c.rank_tier, -c.confidence)):
         by_segment.setdefault(coding.segment_id, coding)
     if not by_segment:
@@ -187,6 +203,31 @@ def search_segments(
         if len(hits) >= n:
             break
     return hits
+
+
+def citation_rows(quotes: Sequence[tuple[Quote, str]]) -> list[dict[str, object]]:
+    """One row per quote as `hoi cite` writes it to JSON and XLSX: id, code, citation line, text, source,
+    review state, machine confidence and, for a barrier, its stance."""
+    return [{"quote_id": q.quote_id, "code_id": q.code_id, "text": q.text_pseudonymized,
+             "citation": q.citation, "source": reference, "review_state": q.review_state,
+             "confidence": q.confidence,
+             **({"stance": q.stance} if is_stance_code(q.code_id) else {})}
+            for q, reference in quotes]
+
+
+def write_citations_xlsx(path: Path, quotes: Sequence[tuple[Quote, str]], *, title: str, note: str) -> Path:
+    """`hoi cite --format xlsx`: the quotes as a sheet (the JSON's columns) and, on a second sheet, what
+    they are and rest on (``note``, see :func:`~hoi_nlp.export.quotes.selection_note`)."""
+    import pandas as pd
+
+    from hoi_nlp.export.dataset import write_xlsx
+    from hoi_nlp.io import write_atomic
+
+    columns = ["quote_id", "code_id", "text", "citation", "source", "review_state", "confidence", "stance"]
+    frame = pd.DataFrame(citation_rows(quotes))
+    frame = frame[[c for c in columns if c in frame.columns]]
+    about = pd.DataFrame({"field": ["title", "note"], "value": [title, note]})
+    return write_atomic(path, lambda tmp: write_xlsx(tmp, {"quotes": frame, "about": about}))
 
 
 # ---------------------------------------------------------------- registry and resolution

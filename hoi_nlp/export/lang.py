@@ -69,6 +69,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     "quotes.raw": ("IKKE pseudonymiserede", "NOT pseudonymised"),
     "quotes.none": ("_Ingen citater._", "_No quotes._"),
     "quotes.confidence": ("sikkerhed {value}", "confidence {value}"),
+    "quotes.state": (
+        "{count}: {reviewed} accepteret eller tilføjet af en analytiker, {machine} kun maskinkodet "
+        "(ikke gennemset)",
+        "{count}: {reviewed} accepted or added by an analyst, {machine} machine-coded only (not reviewed)",
+    ),
+    "quotes.count": ("{n} citater", "{n} quotes"),
+    "quotes.count_one": ("1 citat", "1 quote"),
+    "quotes.stance": ("holdning: {stance}", "stance: {stance}"),
+    "quotes.stance_hindrance": ("hindring (eller ikke angivet)", "hindrance (or not set)"),
+    "quotes.stance_any": ("alle", "any"),
+    "quotes.group": ("gruppe: {group}", "group: {group}"),
+    "quotes.codebook": ("kodebog {version}", "codebook {version}"),
+    "quotes.coders": ("kodet af {coders}", "coded by {coders}"),
+    "quotes.drawn": ("udtrukket {date}", "drawn {date}"),
+    "quotes.barriers": (
+        "Barrierer citeres, hvor de omtales som en hindring (eller holdningen ikke er angivet), som "
+        "tabellerne tæller dem først.",
+        "Barriers are quoted where they are spoken of as a hindrance (or the stance is not set), as the "
+        "tables count them first.",
+    ),
     # report
     "report.subtitle": ("{materials} · kodebog {version}", "{materials} · codebook {version}"),
     "report.subtitle_material": ("{material}: {n} {unit}", "{material}: {n} {unit}"),
@@ -200,10 +220,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "method.quotes": ("Citater", "Quotes"),
     "method.quotes_value": (
-        "Citater vælges blandt kodninger (analytikergodkendte først), skal rumme mindst {n} indholdsord, "
-        "og korte svar («Ja.», «Nej.») og tilbagemeldinger står ikke alene. Samme tekst citeres kun én gang.",
-        "Quotes are chosen among codings (analyst-confirmed first), must hold at least {n} content words, "
-        "and short answers («Yes.», «No.») and backchannels never stand alone. The same text is quoted once.",
+        "Citater vælges blandt kodninger (analytikergodkendte først, afviste aldrig, maskinforslag med "
+        "sikkerhed under 0,5 sidst), skal rumme mindst {n} indholdsord, og korte svar («Ja.», «Nej.») og "
+        "tilbagemeldinger står ikke alene. Samme tekst citeres kun én gang. Barrierer citeres, hvor de "
+        "omtales som en hindring (eller holdningen ikke er angivet).",
+        "Quotes are chosen among codings (analyst-confirmed first, rejected never, machine suggestions "
+        "under 0.5 confidence last), must hold at least {n} content words, and short answers («Yes.», "
+        "«No.») and backchannels never stand alone. The same text is quoted once. Barriers are quoted "
+        "where they are spoken of as a hindrance (or the stance is not set).",
     ),
     "method.thresholds_value": (
         "minimum sikkerhed {confidence}; citatudvælgelse med indlejringer ({backend}); "
@@ -265,6 +289,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "cli.no_quotes": ("Ingen citater for {code}{group}.", "No quotes for {code}{group}."),
     "cli.in_group": (" i {group}", " in {group}"),
+    "cli.with_stance": (" med holdningen {stance} (`--stance any` giver alle)",
+                        " with the stance {stance} (`--stance any` gives all)"),
     "cli.original_warning": (
         "Advarsel: teksten nedenfor er det ORIGINALE udsnit og er IKKE pseudonymiseret.",
         "Warning: the text below is the ORIGINAL span and is NOT pseudonymised.",
@@ -278,6 +304,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cli.offsets": ("position", "offsets"),
     "cli.review": ("gennemsyn", "review"),
     "cli.role": ("rolle", "role"),
+    "cli.stance": ("holdning", "stance"),
     "cli.text": ("tekst", "text"),
     "cli.original": ("original", "original"),
     "cli.unknown_format": ("ukendt format '{fmt}'", "unknown format '{fmt}'"),

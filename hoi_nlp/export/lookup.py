@@ -67,6 +67,7 @@ class ResolvedQuote:
     shown_segment_id: str = ""  # the segment id as a reader without the original sees it
     # The span in the source's redaction (what the pseudonymised text is a slice of; None: not known).
     shown_span: tuple[int, int] | None = None
+    stance: str | None = None  # a barrier quote's stance: the analyst's where set, else the machine's
 
 
 def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codebook], quote_id: str, *,
@@ -104,6 +105,7 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
     state = current_state(workspace, segment_ids=[segment_id])
     code = state.codes.get((segment_id, code_id))
     review = ("unreviewed" if code.status == "suggested" else code.status) if code is not None else ""
+    stance = _stance(workspace, segment_id, code_id, code.stance if code is not None else None)
     shown = record.get("shown")
     if isinstance(shown, dict) and shown.get("content_hash") == source.content_hash \
             and shown.get("ids") == OPAQUE_IDS \
@@ -117,7 +119,7 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
             text=str(shown.get("text", "")), reference=reference,
             label=str(shown.get("label", "")), role=str(shown.get("role", "")),
             original_path=source.path if original else "", shown_segment_id=str(shown.get("segment", "")),
-            shown_span=_span(shown.get("span")))
+            shown_span=_span(shown.get("span")), stance=stance)
     from hoi_nlp.export.study import CodedStudy
     from hoi_nlp.store import load_segments
 
@@ -126,6 +128,7 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
         raise gone(quote_id, record)
     study = CodedStudy(codebook=book(), sources={source.source_id: source}, segments=segments, assignments=[])
     found = resolved_from(study, quote_id, record, review=review, redact=redact(), texts=texts)
+    found = dataclasses.replace(found, stance=stance)
     return found if original else dataclasses.replace(found, original="", original_path="")
 
 
@@ -153,6 +156,17 @@ def locate_segment(workspace: Workspace, codebook: Callable[[], Codebook], shown
     return found if original else dataclasses.replace(found, original="", original_path="")
 
 
+def _stance(workspace: Workspace, segment_id: str, code_id: str, analyst: str | None) -> str | None:
+    """A barrier coding's stance: the analyst's (``analyst``) where set, else the machine's."""
+    from hoi_nlp.records import is_stance_code
+    from hoi_nlp.store import load_assignments
+
+    if analyst or not is_stance_code(code_id):
+        return analyst
+    return next((a.stance for a in load_assignments(workspace, code_id=code_id)
+                 if a.segment_id == segment_id and a.stance), None)
+
+
 def resolve_quote(study: CodedStudy, quote_id: str, *, workspace: Workspace | None = None,
                   redact: Redactor | None = None, texts: Texts | None = None) -> ResolvedQuote:
     """Find a quote by id in a loaded study: in the registry, else among all codings' spans."""
@@ -166,8 +180,9 @@ def resolve_quote(study: CodedStudy, quote_id: str, *, workspace: Workspace | No
         raise gone(quote_id, record)
     coding = next((c for c in study.all_codings
                    if c.segment_id == record["segment_id"] and c.code_id == record["code_id"]), None)
-    return resolved_from(study, quote_id, record, review=coding.review if coding else "", redact=redact,
-                     texts=texts)
+    found = resolved_from(study, quote_id, record, review=coding.review if coding else "", redact=redact,
+                          texts=texts)
+    return dataclasses.replace(found, stance=coding.stance if coding is not None else None)
 
 
 def resolved_from(study: CodedStudy, quote_id: str, record: dict[str, object], *, review: str,

@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from hoi_nlp.errors import ExportError
+
 logger = logging.getLogger(__name__)
 
 STAGING_PREFIX = ".hoi-staging-"
@@ -49,10 +51,15 @@ def _remove_stale(target: Path) -> None:
 
 @contextlib.contextmanager
 def staging(target: Path) -> Iterator[Staging]:
-    """A :class:`Staging` folder inside ``target``, removed when the block ends (published or not)."""
-    target.mkdir(parents=True, exist_ok=True)
-    _remove_stale(target)
-    stage = Staging(target)
+    """A :class:`Staging` folder inside ``target``, removed when the block ends (published or not); a
+    folder that cannot be made or written is an error naming it."""
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        _remove_stale(target)
+        stage = Staging(target)
+    except OSError as exc:
+        raise ExportError(f"cannot write to the export folder: {exc.strerror or exc}", path=str(target),
+                          hint="choose a folder you can write to with --output") from None
     try:
         yield stage
     finally:

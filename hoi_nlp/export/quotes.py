@@ -11,16 +11,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import date
 
+from hoi_nlp.errors import ExportError
 from hoi_nlp.export.lang import Texts, format_place, texts_for
 from hoi_nlp.export.study import CodedStudy, Coding, Redactor, coarse_role
-from hoi_nlp.records import Quote, Source
+from hoi_nlp.records import STANCES, Quote, Source, is_stance_code
 from hoi_nlp.segment.sentences import content_stems, content_words, trimmed_span
 
 DEFAULT_ROLE_LABEL = "Respondent"
 CITATION_ATTRIBUTES = ("size_group", "region")
 MAX_QUOTE_WORDS = 60
+MIN_QUOTE_WORDS = 12  # a sentence cut from a longer unit is joined with its neighbours up to this length
 MIN_CONTENT_WORDS = 3  # the default of [report] quote_min_content_words
+MIN_GROUP_SIZE = 5  # the default of [report] min_group_size
+STANCE_CHOICES = (*STANCES, "any")
+"""What ``hoi cite --stance`` takes: a barrier's stance, or ``any``."""
+
+
+def quoted_stances(code_id: str, stance: str = "hindrance") -> frozenset[str | None] | None:
+    """The stances whose codings may quote ``code_id`` (None: any; codes other than barriers carry none).
+
+    A barrier is quoted by default where it is spoken of as a hindrance or its stance is not set — what
+    the report's tables count first —, never where it was overcome or is absent («det har vi løst»).
+    """
+    if not is_stance_code(code_id) or stance == "any":
+        return None
+    if stance not in STANCES:
+        raise ExportError(f"unknown stance '{stance}'", hint=f"choose one of: {', '.join(STANCE_CHOICES)}")
+    return frozenset({"hindrance", None}) if stance == "hindrance" else frozenset({stance})
 
 
 def role_label(source: Source) -> str:
@@ -63,10 +82,33 @@ def source_reference(study: CodedStudy, segment_id: str, *, redact: Redactor,
 
 
 def citation_line(text: str, source: Source, *, with_attributes: Sequence[str] = ()) -> str:
-    """«"text" (Role[, attribute…])» — the reports' quotation convention (never the municipality)."""
+    """«"text" (Role[, attribute…])» — the reports' quotation convention (never the municipality).
+
+    A quote within the quote («sagde: "Jamen, …"») is shown in single quotes, so that the line's own
+    quotation marks stay paired; the quote's text (its exact slice) is not changed.
+    """
     allowed = [a for a in with_attributes if a != "municipality"]
     parts = [role_label(source)] + [source.attributes[a] for a in allowed if source.attributes.get(a)]
-    return f'\u00ab"{text}" ({", ".join(parts)})\u00bb'
+    shown = text.replace('"', "'")
+    return f'\u00ab"{shown}" ({", ".join(parts)})\u00bb'
+
+
+def citation_attributes(study: CodedStudy, source: Source, with_attributes: Sequence[str], *,
+                        min_group_size: int = MIN_GROUP_SIZE) -> list[str]:
+    """Of ``with_attributes`` (never the municipality), the leading ones a citation of ``source`` may show:
+    as many as at least ``min_group_size`` respondents of the same material and role share — with the
+    region, the size group and the role the one interview from a larger municipality in a region would
+    name the municipality to anyone who knows the sample. The last attribute is left out first."""
+    wanted = [a for a in with_attributes if a != "municipality" and source.attributes.get(a)]
+    while wanted:
+        values = [source.attributes.get(a) for a in wanted]
+        sharing = {s.respondent_id for s in study.sources.values()
+                   if s.kind == source.kind and role_label(s) == role_label(source)
+                   and [s.attributes.get(a) for a in wanted] == values}
+        if len(sharing) >= min_group_size:
+            return wanted
+        wanted = wanted[:-1]
+    return []
 
 
 def _evidence_spans(study: CodedStudy, coding: Coding) -> list[tuple[int, int]]:
@@ -93,19 +135,31 @@ def _nearest_to_code(study: CodedStudy, code_id: str, sentences: list[tuple[int,
     return sentences[max(range(len(sentences)), key=lambda k: (shared[k], -k))][0]
 
 
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start:end`` widened to the words it cuts: an analyst's selection «t der ikke … overb» is quoted
+    as «det der ikke … overblik» (still a slice of ``text``)."""
+    while 0 < start < end and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while start < end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
+    return start, end
+
+
 def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_WORDS,
                min_content_words: int = MIN_CONTENT_WORDS) -> tuple[int, int]:
     """The span to quote: a passage that stands on its own.
 
-    The coding's span without bare sentences at its edges (backchannels, «Ja.», «Nej.», «(griner)»);
+    The coding's span (widened to the words it cuts, see :func:`whole_words`) without bare sentences at
+    its edges (backchannels, «Ja.», «Nej.», «(griner)»);
     when that is longer than ``max_words``, the sentence(s) holding the coders' evidence (or the
     analyst's span), else the sentence with enough content nearest the code, each joined with its neighbours
-    until it carries ``min_content_words`` content words. Whether the result is citable is for
-    :func:`citable` to say.
+    (the next first) until it carries ``min_content_words`` content words and :data:`MIN_QUOTE_WORDS`
+    words: «Budgettet ligger i de forskellige afdelinger.» alone, cut from a turn of 80 words, says too
+    little to cite. Whether the result is citable is for :func:`citable` to say.
     """
     source = study.sources[coding.source_id]
     text = source.text
-    start, end = trimmed_span(text, coding.start, coding.end)
+    start, end = whole_words(text, *trimmed_span(text, coding.start, coding.end))
     sentences = [(s.start, s.end) for s in study.sentences_of(coding.source_id)
                  if start <= s.start and s.end <= end]
     if not sentences:
@@ -119,9 +173,10 @@ def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_
         return len(text[sentences[first][0]:sentences[last][1]].split())
 
     lo, hi = keep[0], keep[-1]
-    if words(lo, hi) <= max_words:
-        return trimmed_span(text, sentences[lo][0], sentences[hi][1])
     evidence = _evidence_spans(study, coding)
+    if words(lo, hi) <= max_words:
+        first, last = _about_this_code(study, coding, sentences, keep, evidence, words)
+        return trimmed_span(text, sentences[first][0], sentences[last][1])
     hits = [i for i in range(lo, hi + 1)
             if any(e_start < sentences[i][1] and sentences[i][0] < e_end for e_start, e_end in evidence)]
     if hits:
@@ -134,7 +189,7 @@ def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_
         numbered = [(i, text[sentences[i][0]:sentences[i][1]]) for i in enough]
         first = last = _nearest_to_code(study, coding.code_id, numbered)
     total = sum(content[first:last + 1])
-    while total < min_content_words:
+    while total < min_content_words or words(first, last) < MIN_QUOTE_WORDS:
         if last < hi and words(first, last + 1) <= max_words:
             last += 1
             total += content[last]
@@ -144,6 +199,35 @@ def quote_span(study: CodedStudy, coding: Coding, *, max_words: int = MAX_QUOTE_
         else:
             break
     return trimmed_span(text, sentences[first][0], sentences[last][1])
+
+
+def _about_this_code(study: CodedStudy, coding: Coding, sentences: list[tuple[int, int]], keep: list[int],
+                     evidence: list[tuple[int, int]], words: Callable[[int, int], int]) -> tuple[int, int]:
+    """The first and last of the ``keep`` sentences to quote a short unit by: all of them, less those at its
+    edges that hold another code's evidence and none of this coding's (while what is left holds
+    :data:`MIN_QUOTE_WORDS` words) — «Datadeling!! Vi bruger … samtykker.» before the sentence about who
+    pays. A span an analyst set, or a coding without evidence, keeps every sentence."""
+    seg = study.segment_by_id[coding.segment_id]
+    first, last = 0, len(keep) - 1
+    if not evidence or (coding.start, coding.end) != (seg.start, seg.end):
+        return keep[first], keep[last]
+    others = [(seg.start + ev.start, seg.start + ev.end)
+              for (segment_id, code_id), found in study.assignments_by_key.items()
+              if segment_id == coding.segment_id and code_id != coding.code_id
+              for a in found if a.tier == "suggested" for ev in a.evidence]
+
+    def holds(i: int, spans: list[tuple[int, int]]) -> bool:
+        start, end = sentences[keep[i]]
+        return any(a < end and start < b for a, b in spans)
+
+    def elsewhere(i: int) -> bool:
+        return holds(i, others) and not holds(i, evidence)
+
+    while first < last and elsewhere(first) and words(keep[first + 1], keep[last]) >= MIN_QUOTE_WORDS:
+        first += 1
+    while last > first and elsewhere(last) and words(keep[first], keep[last - 1]) >= MIN_QUOTE_WORDS:
+        last -= 1
+    return keep[first], keep[last]
 
 
 def citable(quote: Quote, *, min_content_words: int = MIN_CONTENT_WORDS) -> bool:
@@ -176,8 +260,10 @@ def make_quote(
     with_attributes: Sequence[str] = (),
     max_words: int = MAX_QUOTE_WORDS,
     min_content_words: int = MIN_CONTENT_WORDS,
+    min_group_size: int = MIN_GROUP_SIZE,
 ) -> Quote:
-    """A :class:`Quote` for one coding: exact span, pseudonymised text, citation and stable id."""
+    """A :class:`Quote` for one coding: exact span, pseudonymised text, citation (with those of
+    ``with_attributes`` that :func:`citation_attributes` allows) and stable id."""
     source = study.sources[coding.source_id]
     start, end = quote_span(study, coding, max_words=max_words, min_content_words=min_content_words)
     text = source.text[start:end]
@@ -191,9 +277,11 @@ def make_quote(
         end=end,
         text=text,
         text_pseudonymized=published,
-        citation=citation_line(published, source, with_attributes=with_attributes),
+        citation=citation_line(published, source, with_attributes=citation_attributes(
+            study, source, with_attributes, min_group_size=min_group_size) if with_attributes else ()),
         confidence=coding.confidence,
         review_state=coding.review,
+        stance=coding.stance if is_stance_code(coding.code_id) else None,
     )
 
 
@@ -209,11 +297,16 @@ def quotes_for_code(
     seen: set[str] | None = None,
 ) -> list[Quote]:
     """Citable quotes for ``code_id``, one per respondent, in ``ranking`` order (default: reviewed, then
-    score); a text already in ``seen`` (quoted before in the same document) is not quoted again."""
+    score; a barrier where it is a hindrance, see :func:`quoted_stances`); a text already in ``seen``
+    (quoted before in the same document) is not quoted again."""
+    if limit <= 0:
+        return []
+    stances = quoted_stances(code_id)
     ordered = (
         list(ranking)
         if ranking is not None
-        else sorted(study.codings_for(code_id), key=lambda c: (c.rank_tier, -c.confidence, c.segment_id))
+        else sorted((c for c in study.codings_for(code_id) if stances is None or c.stance in stances),
+                    key=lambda c: (c.rank_tier, -c.confidence, c.segment_id))
     )
     quotes: list[Quote] = []
     respondents: set[str] = set()
@@ -235,15 +328,57 @@ def quotes_for_code(
 
 
 def quote_line(quote: Quote, reference: str = "", *, texts: Texts | None = None) -> str:
-    """One Markdown list line: citation, source reference, id, review state and confidence."""
-    texts = texts or texts_for("da")
-    state = texts(f"review.{quote.review_state}") if quote.review_state in ("accepted", "added") \
-        else texts("review.machine")
+    """One Markdown list line: citation, source reference, id, review state, confidence and stance."""
     where = f" — {reference}" if reference else ""
-    if quote.review_state == "added":  # an analyst's code: no machine confidence to show
-        return f"- {' '.join(quote.citation.split())}{where} · `{quote.quote_id}` ({state})"
-    confidence = texts("quotes.confidence", value=texts.number(quote.confidence, 2))
-    return f"- {' '.join(quote.citation.split())}{where} · `{quote.quote_id}` ({state}, {confidence})"
+    return f"- {' '.join(quote.citation.split())}{where} · `{quote.quote_id}` ({quote_state(quote, texts)})"
+
+
+def quote_state(quote: Quote, texts: Texts | None = None) -> str:
+    """What a quote's coding rests on: review state, the machine's confidence (not for a code an analyst
+    added) and, for a barrier, its stance — «accepteret, sikkerhed 0,97, hindring»."""
+    texts = texts or texts_for("da")
+    parts = [texts(f"review.{quote.review_state}") if quote.review_state in ("accepted", "added")
+             else texts("review.machine")]
+    if quote.review_state != "added":  # an analyst's code: no machine confidence to show
+        parts.append(texts("quotes.confidence", value=texts.number(quote.confidence, 2)))
+    if is_stance_code(quote.code_id):
+        parts.append(texts(f"stance.{quote.stance or 'unknown'}").lower())
+    return ", ".join(parts)
+
+
+def stance_shown(stance: str, texts: Texts) -> str:
+    """A ``--stance`` choice in words: «hindring (eller ikke angivet)», «overvundet/fraværende», «alle»."""
+    if stance in ("hindrance", "any"):
+        return texts(f"quotes.stance_{stance}")
+    return texts(f"stance.{stance}").lower()
+
+
+def selection_note(study: CodedStudy, quotes: Sequence[Quote], *, texts: Texts | None = None,
+                   group: tuple[str, str] | None = None, stance: str | None = None,
+                   today: date | None = None) -> str:
+    """What a list of quotes rests on, for its header: how many an analyst accepted or added and how many
+    are the machine's alone, the selection (a barrier's stance, the group), the codebook version, the
+    coders and model versions that coded them, and the date they were drawn.
+
+    «5 citater: 3 accepteret eller tilføjet af en analytiker, 2 kun maskinkodet (ikke gennemset) ·
+    holdning: hindring (eller ikke angivet) · kodebog hoi@1.0.0+8cc8279c · kodet af hoi.combined.v1 0.76 ·
+    udtrukket 2026-12-07»
+    """
+    texts = texts or texts_for("da")
+    reviewed = sum(q.review_state in ("accepted", "added") for q in quotes)
+    count = texts("quotes.count_one") if len(quotes) == 1 else texts("quotes.count", n=len(quotes))
+    parts = [texts("quotes.state", count=count, reviewed=reviewed, machine=len(quotes) - reviewed)]
+    if stance is not None:
+        parts.append(texts("quotes.stance", stance=stance_shown(stance, texts)))
+    if group is not None:
+        parts.append(texts("quotes.group", group=f"{group[0]}={group[1]}"))
+    parts.append(texts("quotes.codebook", version=study.codebook.version_tag))
+    coders = sorted({" ".join(filter(None, (a.coder, a.model_version)))
+                     for q in quotes for a in study.assignments_for(q.segment_id, q.code_id)})
+    if coders:
+        parts.append(texts("quotes.coders", coders=", ".join(coders)))
+    parts.append(texts("quotes.drawn", date=(today or date.today()).isoformat()))
+    return " · ".join(parts)
 
 
 def quotes_markdown(study: CodedStudy, *, redact: Redactor, pick: Callable[[str], list[Quote]] | None = None,
@@ -262,12 +397,18 @@ def quotes_markdown(study: CodedStudy, *, redact: Redactor, pick: Callable[[str]
         lines += [f"**{RAW_NOTE}**", ""]
     state = texts("quotes.raw") if raw else texts("quotes.pseudonymised")
     lines += [texts("quotes.intro", version=study.codebook.version_tag, state=state), ""]
+    body: list[str] = []
+    quoted: list[Quote] = []
     for family in study.codebook.families:
-        lines += [f"## {family.label}", ""]
+        body += [f"## {family.label}", ""]
         for code in family.codes:
             quotes = pick(code.id)
-            lines += [f"### {code.label} (`{code.id}`)", ""]
-            lines += [quote_line(q, source_reference(study, q.segment_id, redact=redact, texts=texts),
-                                 texts=texts) for q in quotes] or [texts("quotes.none")]
-            lines.append("")
-    return "\n".join(lines)
+            quoted += quotes
+            body += [f"### {code.label} (`{code.id}`)", ""]
+            body += [quote_line(q, source_reference(study, q.segment_id, redact=redact, texts=texts),
+                                texts=texts) for q in quotes] or [texts("quotes.none")]
+            body.append("")
+    lines += [selection_note(study, quoted, texts=texts) + ".", ""]
+    if any(is_stance_code(code_id) for code_id in study.codebook.code_ids):
+        lines += [texts("quotes.barriers"), ""]
+    return "\n".join(lines + body)

@@ -543,13 +543,14 @@ def export_stage(inputs: RunInputs, *, out_dir: Path | None = None, formats: Seq
 
 
 def cite_stage(inputs: RunInputs, code_id: str, *, n: int = 5, group: str | None = None,
-               with_attributes: Sequence[str] = ()) -> list[tuple[Quote, str]]:
+               stance: str | None = None, with_attributes: Sequence[str] = ()) -> Any:
     """The ``n`` best pseudonymised quotes for ``code_id`` with their source references (registered so
-    their ids resolve)."""
+    their ids resolve) and the line saying what they rest on (:class:`hoi_nlp.export.api.Citations`); a
+    barrier's as a hindrance unless ``stance`` says otherwise."""
     from hoi_nlp.export.api import cite
 
     return cite(inputs.workspace, inputs.codebook, code_id, settings=inputs.settings, n=n, group=group,
-                with_attributes=with_attributes)
+                stance=stance, with_attributes=with_attributes)
 
 
 def search_stage(inputs: RunInputs, query: str, *, n: int = 10) -> list[tuple[float, Quote, str]]:

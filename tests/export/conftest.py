@@ -172,7 +172,7 @@ def guard(key, study):
 
 
 def export_formats(study, out_dir, *, redact, formats, guard=None, raw=False, csv_dialect="excel",
-                   workspace=None, figures=True, settings=None):
+                   workspace=None, figures=True, settings=None, embeddings=True):
     """Run the export formats' writers on a study without a workspace (what export_study does inside).
 
     The fixture's groups are tiny (four survey respondents, one interview): unless ``settings`` says
@@ -187,7 +187,7 @@ def export_formats(study, out_dir, *, redact, formats, guard=None, raw=False, cs
     settings = settings or Settings(report={"min_group_size": 1})
     ctx = ExportContext(workspace=workspace, codebook=study.codebook, settings=settings, study=study,
                         redact=redact, guard=guard, out_dir=out_dir, formats=tuple(formats), raw=raw,
-                        csv_dialect=csv_dialect)
+                        csv_dialect=csv_dialect, embeddings=embeddings)
     if not figures:
         ctx.shared["figures"] = []
     files = []

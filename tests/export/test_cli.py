@@ -38,10 +38,12 @@ def test_cite_then_quote_resolves(coded_workspace):
     assert "IKKE pseudonymiseret" in original.output
 
 
-def test_search_and_group_filter(coded_workspace):
+def test_search_and_group_filter(coded_workspace, tmp_path):
     ws = str(coded_workspace.root)
     hits = _run("quotes", "search", "IT-systemer der ikke virker", "-w", ws, "-c", CODEBOOK, "--n", "2")
     assert len(hits.strip().splitlines()) == 2
+    tiny = tmp_path / "tiny.toml"  # the fixture's groups are tiny: two survey directors of smaller ones
+    tiny.write_text("[report]\nmin_group_size = 2\n", encoding="utf-8")
     small = _run(
         "cite",
         "barrier.it_integration",
@@ -52,8 +54,14 @@ def test_search_and_group_filter(coded_workspace):
         "--group",
         "size_group=Mindre kommune",
         "--with-attributes",
+        "--settings",
+        str(tiny),
     )
     assert "Mindre kommune" in small and "Større kommune" not in small
+    # with the default small-group limit (5) the two directors' size group and region are not shown
+    shown = _run("cite", "barrier.it_integration", "-w", ws, "-c", CODEBOOK,
+                 "--group", "size_group=Mindre kommune", "--with-attributes")
+    assert "(Direktør)»" in shown and "Mindre kommune)»" not in shown
 
 
 def test_export_qdpx_and_import_back_as_decisions(coded_workspace, tmp_path):
@@ -82,3 +90,66 @@ def test_qdc_export_and_import(coded_workspace, tmp_path):
     )
     out = _run("codebook", "import-qdc", str(tmp_path / "k.qdc"), "--output", str(tmp_path / "k.yaml"))
     assert "2 families, 3 codes" in out
+
+
+def test_cite_says_what_its_quotes_rest_on_in_md_and_docx(coded_workspace, tmp_path):
+    """`hoi cite` in md and docx: a header with the reviewed/machine-only counts, selection, codebook,
+    coder and date; each quote with its id and state in both; the Word file's own properties are the
+    list's (python-docx's template said «python-docx» and 23 Dec 2013)."""
+    from datetime import UTC, datetime
+
+    import docx
+
+    from hoi_nlp.review.decisions import record_decision
+    from hoi_nlp.store import load_segments
+
+    unit = next(s.segment_id for s in load_segments(coded_workspace, codable=True) if s.source_id == "R3:q0")
+    record_decision(coded_workspace, segment_id=unit, action="accept", analyst="ana",
+                    code_id="barrier.it_integration")
+    ws = str(coded_workspace.root)
+    md = _run("cite", "barrier.it_integration", "-w", ws, "-c", CODEBOOK,
+              "--group", "size_group=Større kommune")
+    today = datetime.now().date().isoformat()
+    assert re.search(r"^2 citater: 1 accepteret eller tilføjet af en analytiker, 1 kun maskinkodet .*"
+                     r"holdning: hindring \(eller ikke angivet\) · gruppe: size_group=Større kommune · "
+                     rf"kodebog \S+ · kodet af hoi\.rules\.v1 · udtrukket {today}\.$", md, re.M), md
+    lines = [line for line in md.splitlines() if line.startswith("- «")]
+    assert len(lines) == 2 and "(accepteret, sikkerhed 0,70, holdning ukendt)" in lines[0], md
+    target = tmp_path / "citater.docx"
+    _run("cite", "barrier.it_integration", "-w", ws, "-c", CODEBOOK, "--format", "docx", "-o", str(target))
+    document = docx.Document(str(target))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert any("3 citater: 1 accepteret" in p and f"udtrukket {today}" in p for p in paragraphs), paragraphs
+    quoted = [p for p in paragraphs if p.startswith("«")]
+    ids = [re.search(r"`(Q-[0-9a-f]{10})`", line).group(1) for line in lines]
+    assert ids[0] in quoted[0] and quoted[0].endswith("(accepteret, sikkerhed 0,70, holdning ukendt)"), quoted
+    workbook = tmp_path / "citater.xlsx"
+    _run("cite", "barrier.it_integration", "-w", ws, "-c", CODEBOOK, "--format", "xlsx", "-o", str(workbook))
+    import pandas as pd
+
+    sheets = pd.read_excel(workbook, sheet_name=None)
+    assert list(sheets["quotes"].columns) == ["quote_id", "code_id", "text", "citation", "source",
+                                              "review_state", "confidence", "stance"]
+    assert list(sheets["quotes"]["quote_id"])[:1] == ids[:1]
+    assert list(sheets["quotes"]["citation"]) == [p.split("  — ")[0] for p in quoted]
+    assert any(str(v).startswith("3 citater: 1 accepteret") for v in sheets["about"]["value"])
+    blocked = tmp_path / "a-file"  # a folder that cannot be made: an error naming the file, no traceback
+    blocked.write_text("", encoding="utf-8")
+    for fmt in ("md", "docx", "xlsx"):
+        failed = CliRunner().invoke(app, ["cite", "barrier.it_integration", "-w", ws, "-c", CODEBOOK,
+                                          "--format", fmt, "-o", str(blocked / f"x.{fmt}")])
+        assert failed.exit_code == 1 and "cannot write the file" in failed.output, failed.output
+        assert f"x.{fmt}" in failed.output and "Traceback" not in failed.output
+    properties = document.core_properties
+    assert properties.author == "hoi_nlp" and "generated by" not in properties.comments
+    assert properties.title.startswith("Citater: ") and properties.created.year == datetime.now(UTC).year
+
+
+def test_export_into_a_folder_that_cannot_be_made_says_so(coded_workspace, tmp_path):
+    """`hoi export -o` into a folder that cannot be made ended in a traceback."""
+    blocked = tmp_path / "a-file"
+    blocked.write_text("", encoding="utf-8")
+    failed = CliRunner().invoke(app, ["export", str(coded_workspace.root), "-c", CODEBOOK, "-f", "md",
+                                      "-o", str(blocked / "out")])
+    assert failed.exit_code == 1 and "cannot write to the export folder" in failed.output, failed.output
+    assert str(blocked / "out") in failed.output and "Traceback" not in failed.output

@@ -143,3 +143,20 @@ def test_method_notes_carry_a_finished_round_only_and_in_danish(coded_workspace)
     labels = [label for label, _ in agreement_rows(coded_workspace)]
     assert labels == ["Enighed, runde R1 (anna vs. bo)", "Enighed, maskine vs. anna (runde R1)",
                       "Enighed, maskine vs. bo (runde R1)"]
+
+
+def test_a_word_file_with_a_long_subtitle_is_written(tmp_path):
+    """`hoi cite --format docx` failed with a traceback once its subtitle (what the quotes rest on) passed
+    the 255 characters Word allows a document property."""
+    import docx
+
+    from hoi_nlp.export.report.blocks import Report
+    from hoi_nlp.export.report.render import write_docx
+
+    report = Report(title="Citater: " + "lang titel " * 30, subtitle="hvad citaterne bygger på " * 20)
+    report.add("quote", '«"Tekst." (Direktør)»', ref="Q-0123456789", note="Interview int01, tur 3",
+               state="accepteret")
+    document = docx.Document(str(write_docx(report, tmp_path / "citater.docx")))
+    assert document.core_properties.title == report.title[:255]
+    assert any(p.text.startswith("hvad citaterne bygger på") for p in document.paragraphs)
+    assert any(p.text.endswith("[Q-0123456789] (accepteret)") for p in document.paragraphs)

@@ -547,6 +547,18 @@ def test_citing_a_merged_code_or_grouping_by_a_missing_attribute_says_what_to_do
                 group="size_group=Større kommune")
 
 
+def test_citing_a_group_no_respondent_is_in_names_the_values_there_are(study_ws, small_cb):
+    """`--group region=Syddanmark` (the value is «Region Syddanmark») said «no quotes», as if the code
+    had none there: a value no source holds is an error naming the values there are."""
+    from hoi_nlp.errors import ExportError
+    from hoi_nlp.export.api import cite
+    from hoi_nlp.settings import Settings
+
+    with pytest.raises(ExportError, match="no source has size_group='Lille kommune'") as raised:
+        cite(study_ws, small_cb, IT, settings=Settings(), embeddings=False, group="size_group=Lille kommune")
+    assert "Større kommune" in (raised.value.hint or "")
+
+
 def test_codebook_show_of_a_study_shows_its_codebook_as_it_is_now(study_ws, small_cb):
     from typer.testing import CliRunner
 

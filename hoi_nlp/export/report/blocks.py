@@ -18,6 +18,7 @@ class Block:
     path: Path | None = None
     ref: str = ""
     note: str = ""  # a quote's source reference
+    state: str = ""  # a quote's review state, confidence and stance (quote lists for authors)
 
 
 @dataclass

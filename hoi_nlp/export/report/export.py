@@ -11,7 +11,7 @@ from hoi_nlp.export.cite import Embedding, best_quotes, prepare_quotes, register
 from hoi_nlp.export.dataset import context_figures, context_stats
 from hoi_nlp.export.formats import ExportContext, exporters
 from hoi_nlp.export.lang import Texts, texts_for
-from hoi_nlp.export.quotes import quotes_markdown, source_reference
+from hoi_nlp.export.quotes import quoted_stances, quotes_markdown, source_reference
 from hoi_nlp.export.report.build import build_report
 from hoi_nlp.export.report.render import write_report
 from hoi_nlp.export.tables import memo_rows
@@ -84,6 +84,8 @@ def quote_picker(ctx: ExportContext, n: int | None = None
     """A function code_id -> best citable quotes (recording what it hands out), and that record.
 
     One picker serves one document: a text it has handed out is not handed out again for another code.
+    A barrier is quoted where it is spoken of as a hindrance (or its stance is not set), as the report's
+    tables count it first.
     """
     embed = ctx.once("quote_embedding", lambda: embedding_or_none(ctx))
     handed: list[Quote] = []
@@ -91,6 +93,7 @@ def quote_picker(ctx: ExportContext, n: int | None = None
 
     def pick(code_id: str) -> list[Quote]:
         quotes = best_quotes(ctx.study, code_id, redact=ctx.redact, n=n or ctx.quotes_per_code, embed=embed,
+                             stances=quoted_stances(code_id),
                              min_content_words=ctx.settings.report.quote_min_content_words, seen=seen)
         handed.extend(quotes)
         return quotes
