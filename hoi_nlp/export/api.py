@@ -229,8 +229,9 @@ def _sourced(workspace: Workspace, opened: OpenStudy, quotes: list[Quote],
     texts = texts_for(settings.report.language)
     sourced = [(q, source_reference(opened.study, q.segment_id, redact=opened.redact, texts=texts))
                for q in quotes]
+    guard = opened.current_guard()  # over the names pseudonymising these quotes may have taught the key
     for quote, reference in sourced:
-        opened.guard.check_text(f"{quote.citation} {reference}", where=quote.quote_id)
+        guard.check_text(f"{quote.citation} {reference}", where=quote.quote_id)
     opened.redact.save()
     register_quotes(workspace, quotes, study=opened.study, redact=opened.redact)
     return sourced
