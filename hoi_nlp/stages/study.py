@@ -238,6 +238,30 @@ def study_coder(inputs: RunInputs, name: str | None = None, *, model_dir: str | 
 RULE_CODERS = ("rules", "hoi.rules.v1")
 
 
+def describe_study_coder(inputs: RunInputs, name: str | None = None) -> dict[str, str]:
+    """Which coder codes this study now (the one :func:`study_coder` loads), read from its manifest: its
+    versioned name, model version, model folder and origin — ``"study"`` (the study's own, from ``hoi
+    retrain``), ``"bundled"`` (the model shipped in ``models/coder``), ``"configured"`` (another folder
+    named by ``[coding] model_dir``) or ``"patterns"`` (the rule coder, which has no trained model)."""
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.coding.registry import coders
+    from hoi_nlp.settings import CodingSettings, resolve_repo_path
+
+    name = name or inputs.settings.coding.coder
+    versioned = coders.resolve(name)
+    if name in RULE_CODERS:
+        return {"coder": versioned, "model_version": "", "model_dir": "", "origin": "patterns"}
+    directory = Path(active_model_dir(inputs.workspace, inputs.settings)).resolve()
+    if directory == inputs.workspace.coder_model_dir.resolve():
+        origin = "study"
+    elif directory == resolve_repo_path(CodingSettings().model_dir).resolve():
+        origin = "bundled"
+    else:
+        origin = "configured"
+    return {"coder": versioned, "model_version": str(read_manifest(directory).get("model_version") or ""),
+            "model_dir": str(directory), "origin": origin}
+
+
 def study_codes_differ(workspace: Workspace, codebook: Codebook,
                        model_dir: Path) -> tuple[list[str], list[str]]:
     """The codes the study's own codebook (changed in the study: a code created in the review app or

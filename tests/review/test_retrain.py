@@ -233,3 +233,41 @@ def test_a_unit_with_undecided_suggestions_is_not_learnt_as_their_absence(study_
         record_decision(study_ws, segment_id=seg, action="reject", code_id=code, analyst="anna")
     rows = {r.id: r for r in labelled_rows(study_ws, codebook=small_cb)}
     assert rows[f"review:{seg}"].codes == (codes[0],) and partly_reviewed(study_ws) == 0
+
+
+def test_hoi_code_names_the_bundled_or_the_studys_retrained_coder(study_ws, small_cb, tmp_path):
+    """`hoi run` and `hoi code STUDY` say which coder codes the study: the bundled one, or the study's own
+    from `hoi retrain` (with its model version, which every suggestion it makes records), and after
+    `--restore-previous` the bundled one again."""
+    from typer.testing import CliRunner
+
+    from hoi_nlp.cli import app
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.settings import resolve_repo_path
+    from hoi_nlp.stages.retrain import restore_previous_coder
+    from hoi_nlp.stages.study import RunInputs, describe_study_coder
+
+    inputs = RunInputs(study_ws, small_cb, Settings())
+    bundled = describe_study_coder(inputs)
+    assert bundled == {"coder": "hoi.combined.v1", "origin": "bundled",
+                       "model_dir": str(resolve_repo_path("models/coder").resolve()),
+                       "model_version": read_manifest(resolve_repo_path("models/coder"))["model_version"]}
+    assert describe_study_coder(inputs, "rules")["origin"] == "patterns"
+
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna")
+    first = _retrain(study_ws, small_cb, tmp_path)
+    version = read_manifest(first["model_dir"])["model_version"]
+    assert describe_study_coder(inputs) == {"coder": "hoi.combined.v1", "model_version": version,
+                                            "model_dir": str(study_ws.coder_model_dir.resolve()),
+                                            "origin": "study"}
+    assert _model_versions(study_ws) == {version}  # the record: each suggestion names the model
+
+    result = CliRunner().invoke(app, ["code", str(study_ws.root), "--codebook",
+                                      str(DATA / "codebooks" / "small.yaml")])
+    assert result.exit_code == 0, result.output
+    assert f"hoi.combined.v1 {version}: the study's retrained coder (`hoi retrain`)" in result.output
+
+    restore_previous_coder(study_ws)  # the first retraining replaced the configured coder
+    assert describe_study_coder(inputs) == bundled
+
