@@ -271,3 +271,46 @@ def test_hoi_code_names_the_bundled_or_the_studys_retrained_coder(study_ws, smal
     restore_previous_coder(study_ws)  # the first retraining replaced the configured coder
     assert describe_study_coder(inputs) == bundled
 
+
+def test_a_running_review_app_follows_a_coder_retrained_from_the_command_line(study_ws, small_cb, tmp_path):
+    """`hoi retrain` run while `hoi review` is open: the app orders its queue with the study's new coder
+    (it kept the coder it started with until restarted), keeping the old order until the new one is
+    ready; `--restore-previous` takes it back the same way. The analysts' decisions stay as they were."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from hoi_nlp.review.app import create_app
+    from hoi_nlp.review.decisions import load_decisions
+    from hoi_nlp.stages.retrain import restore_previous_coder
+    from hoi_nlp.stages.review import review_app_config
+    from hoi_nlp.stages.study import RunInputs
+
+    config = review_app_config(RunInputs(study_ws, small_cb, Settings()), login=False)
+    client = TestClient(create_app(config), base_url="http://127.0.0.1", follow_redirects=False)
+    bundled = config.model_dir
+    assert bundled != study_ws.coder_model_dir
+
+    def queue_order(expect_ordered: bool) -> str:
+        deadline = time.monotonic() + 120
+        while True:
+            page = client.get("/queue")
+            assert page.status_code == 200
+            if (config.order is not None) == expect_ordered or time.monotonic() > deadline:
+                return page.text
+            time.sleep(0.5)
+
+    assert "laveste sikkerhed først" in queue_order(False)  # the bundled coder does not fit small.yaml
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna")
+    decided = load_decisions(study_ws)
+    _retrain(study_ws, small_cb, tmp_path)  # as `hoi retrain` does, in another process
+    queue_order(True)
+    assert config.model_dir == study_ws.coder_model_dir
+    assert "aktiv læring" in queue_order(True)
+    assert set(config.order) == {u.segment_id for u in config.corpus.units}
+
+    restore_previous_coder(study_ws)  # `hoi retrain --restore-previous`: the configured coder again
+    assert "laveste sikkerhed først" in queue_order(False)
+    assert config.model_dir == bundled
+    assert load_decisions(study_ws) == decided
