@@ -31,6 +31,7 @@ from hoi_nlp.io import CSV_DIALECTS, write_atomic, write_csv_frame
 from hoi_nlp.privacy.guard import RAW_MARK, RAW_NOTE, LeakGuard
 from hoi_nlp.records import Source
 from hoi_nlp.review.decisions import code_reviews, current_state, effective_decisions, load_decisions
+from hoi_nlp.review.study_memos import load_study_memos
 from hoi_nlp.store import Workspace, load_assignments, load_segments, load_sources
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def load_coded_study(
         if state is not None else frozenset()
     memos = [d for d in effective_decisions(load_decisions(workspace)) if d.action == "memo" and d.memo] \
         if with_review else []
+    study_memos = load_study_memos(workspace) if with_review else []
     return CodedStudy(
         codebook=codebook,
         sources=sources,
@@ -71,6 +73,7 @@ def load_coded_study(
         sentence_loader=lambda source_id: load_segments(workspace, source_ids=[source_id],
                                                         kinds=["sentence"]),
         memos=memos,
+        study_memos=study_memos,
         title=study_title(workspace, sources.values()),
         flagged=flagged,
     )

@@ -240,6 +240,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sheet.cooccurrence_segment": ("Samforekomst segment", "Co-occurrence segment"),
     "sheet.matrix": ("Case × kode", "Case × code"),
     "sheet.memos": ("Memoer", "Memos"),
+    "memo.study": ("Memo om studiet", "Memo on the study"),
     "sheet.respondents": ("Respondenter", "Respondents"),
     "sheet.codebook": ("Kodebog", "Codebook"),
     "sheet.cut": (" … [afkortet: {n} tegn, Excel rummer højst 32.767 i en celle; hele teksten står i "
