@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from hoi_nlp.codebook import Codebook
-from hoi_nlp.errors import ExportError
+from hoi_nlp.coding.model_io import previous_model_dir, read_manifest
+from hoi_nlp.errors import ExportError, HoiError
 from hoi_nlp.export.formats import ExportContext, exporters
 from hoi_nlp.export.lang import Texts, texts_for
 from hoi_nlp.export.stats import FIGURE_CODES, STANCE_COLUMNS, StudyStats, cooccurrence, crosstab_attributes
@@ -40,6 +41,14 @@ TABLE_FORMATS = ("xlsx", "parquet", "csv", "md")
 DATASET = "coded_dataset"
 
 
+def _model_version(model_dir: Path) -> str:
+    """The model version of the trained coder in ``model_dir`` ("" when there is none)."""
+    try:
+        return str(read_manifest(model_dir).get("model_version") or "") if model_dir.is_dir() else ""
+    except (HoiError, OSError, ValueError):
+        return ""
+
+
 def load_coded_study(
     workspace: Workspace, codebook: Codebook, *, coder: str | None = None, with_review: bool = True
 ) -> CodedStudy:
@@ -63,6 +72,8 @@ def load_coded_study(
     memos = [d for d in effective_decisions(load_decisions(workspace)) if d.action == "memo" and d.memo] \
         if with_review else []
     study_memos = load_study_memos(workspace) if with_review else []
+    retrained = frozenset(filter(None, (_model_version(path) for path in (
+        workspace.coder_model_dir, previous_model_dir(workspace.coder_model_dir)))))
     return CodedStudy(
         codebook=codebook,
         sources=sources,
@@ -74,6 +85,7 @@ def load_coded_study(
                                                         kinds=["sentence"]),
         memos=memos,
         study_memos=study_memos,
+        retrained_versions=retrained,
         title=study_title(workspace, sources.values()),
         flagged=flagged,
     )

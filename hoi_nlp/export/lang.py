@@ -157,6 +157,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     # method notes
     "method.codebook": ("Kodebog", "Codebook"),
     "method.coders": ("Kodere og modeller", "Coders and models"),
+    "method.retrained": ("genoplært på studiets gennemgåede citater",
+                         "retrained on the study's reviewed quotes"),
     "method.thresholds": ("Tærskler", "Thresholds"),
     "method.bases": ("Basis", "Bases"),
     "method.sources": ("Kilder (svar og interview)", "Sources (answers and interviews)"),

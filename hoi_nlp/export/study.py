@@ -94,6 +94,8 @@ class CodedStudy:
     shown_questions: dict[str, str] = field(default_factory=dict)  # question id -> as exports show it
     flagged: frozenset[str] = frozenset()  # coding units flagged for discussion in the review app
     study_memos: list[StudyMemo] = field(default_factory=list)  # memos on the study as a whole, in order
+    # model versions of the study's own coders (`hoi retrain`: models/coder and models/coder.previous)
+    retrained_versions: frozenset[str] = frozenset()
 
     def question_shown(self, question_id: str) -> str:
         """A question id as this view of the study shows it (an id holding a name is an opaque id)."""

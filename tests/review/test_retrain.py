@@ -267,6 +267,12 @@ def test_hoi_code_names_the_bundled_or_the_studys_retrained_coder(study_ws, smal
                                       str(DATA / "codebooks" / "small.yaml")])
     assert result.exit_code == 0, result.output
     assert f"hoi.combined.v1 {version}: the study's retrained coder (`hoi retrain`)" in result.output
+    from hoi_nlp.export.dataset import load_coded_study
+    from hoi_nlp.export.report.build import method_rows
+
+    rows = dict(method_rows(load_coded_study(study_ws, small_cb), reviews={}, agreement=(), thresholds=""))
+    retrained = f"hoi.combined.v1 ({version}, genoplært på studiets gennemgåede citater)"
+    assert retrained in rows["Kodere og modeller"]  # the report's method notes name it
 
     restore_previous_coder(study_ws)  # the first retraining replaced the configured coder
     assert describe_study_coder(inputs) == bundled
