@@ -1342,6 +1342,12 @@ def import_qdpx(
             "is a source of this study (the project was not exported from it)", path=str(path),
             hint="export the study with `hoi export STUDY -f qdpx`, code that file in the other tool "
                  "and import it")
+    if plan.study_memos and round != MAIN_ROUND:  # a blind coder's journal would show to the others
+        plan.warnings.append(f"{len(plan.study_memos)} journals (notes on the study as a whole) not "
+                             f"imported: memos on the study are shared, and round '{round}' is blind; add "
+                             "them after the round, or import the file into the main review")
+        plan.counts.pop("journal", None)
+        plan.study_memos.clear()
     fallback = _analyst_for(plan, project, analyst)
     if fallback is None and (any(d.analyst is None for d in plan.decisions) or plan.study_memos):
         unnamed = sum(d.analyst is None for d in plan.decisions) + len(plan.study_memos)

@@ -765,3 +765,18 @@ def test_cli_import_of_another_studys_project_is_an_error(coded_workspace, expor
     assert "none of its 6 text sources is a source of this study" in run.stderr
     assert "hoi export STUDY -f qdpx" in run.stderr and "Traceback" not in run.stderr
     assert _decisions(coded_workspace) == []
+
+
+def test_a_blind_rounds_import_leaves_its_journals_out_with_a_warning(coded_workspace, small_codebook,
+                                                                      tmp_path):
+    """Memos on the study are shared by every analyst: a journal in the project of a blind round would
+    show the round's coder's thoughts to the others, so that import names it instead of recording it."""
+    from hoi_nlp.review.study_memos import load_study_memos
+
+    project = Qdpx(export_project(coded_workspace, small_codebook, tmp_path / "export" / "round.qdpx"))
+    _note(project, "Ana journal", "Journal: mine overvejelser om kodningen.", in_file=True)
+    path = project.save(tmp_path / "round_journal.qdpx")
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl", round="R1")
+    assert "journal" not in summary.decisions and load_study_memos(coded_workspace) == []
+    assert any("1 journals" in w and "round 'R1' is blind" in w for w in summary.warnings), summary.warnings
+    assert _import(coded_workspace, small_codebook, path, analyst="carl").decisions["journal"] == 1
