@@ -65,7 +65,7 @@ def coder_line(described: dict[str, str]) -> str:
     where = {
         "study": f"the study's retrained coder (`hoi retrain`), {described['model_dir']}",
         "bundled": "the bundled coder",
-        "configured": f"the configured coder in {described['model_dir']}",
+        "configured": f"the coder in {described['model_dir']}",
         "patterns": "the codebook's patterns, no trained model",
     }[described["origin"]]
     return f"{described['coder']}{version}: {where}"

@@ -36,7 +36,7 @@ def code_command(
     """
     from hoi_nlp.coding.training.data import read_code_contexts, read_code_input, write_coded
     from hoi_nlp.errors import InputFormatError
-    from hoi_nlp.stages.study import code_texts, load_run_settings
+    from hoi_nlp.stages.study import code_texts, describe_coder, load_run_settings
 
     if study is not None:
         _code_study(study, coder, codebook, settings)
@@ -53,8 +53,8 @@ def code_command(
     write_coded(output, items, assignments, with_possible=possible, contexts=contexts)
     assignments = [a for a in assignments if getattr(a, "tier", "suggested") != "possible"]
     coded = len({a.segment_id for a in assignments})
-    name = coder or run_settings.coding.coder
-    echo(f"coded {len(items)} texts with {name}: {len(assignments)} codes on {coded} texts -> {output}")
+    echo(f"coded {len(items)} texts: {len(assignments)} codes on {coded} texts -> {output}\n"
+         f"  coder: {coder_line(describe_coder(run_settings, coder, model_dir))}")
 
 
 # The labelled sets `hoi evaluate` scores by default (corpora/eval/), each with what it is.

@@ -330,16 +330,25 @@ def describe_study_coder(inputs: RunInputs, name: str | None = None) -> dict[str
     versioned name, model version, model folder and origin — ``"study"`` (the study's own, from ``hoi
     retrain``), ``"bundled"`` (the model shipped in ``models/coder``), ``"configured"`` (another folder
     named by ``[coding] model_dir``) or ``"patterns"`` (the rule coder, which has no trained model)."""
+    return describe_coder(inputs.settings, name, active_model_dir(inputs.workspace, inputs.settings),
+                          study_dir=inputs.workspace.coder_model_dir)
+
+
+def describe_coder(settings: Settings, name: str | None = None, model_dir: str | Path | None = None, *,
+                   study_dir: Path | None = None) -> dict[str, str]:
+    """The coder ``name`` (default: the settings') with its trained model in ``model_dir`` (default: the
+    settings' ``[coding] model_dir``), described as :func:`describe_study_coder` does (``study_dir``: the
+    study's own coder folder, whose model is the study's)."""
     from hoi_nlp.coding.model_io import read_manifest
     from hoi_nlp.coding.registry import coders
     from hoi_nlp.settings import CodingSettings, resolve_repo_path
 
-    name = name or inputs.settings.coding.coder
+    name = name or settings.coding.coder
     versioned = coders.resolve(name)
     if name in RULE_CODERS:
         return {"coder": versioned, "model_version": "", "model_dir": "", "origin": "patterns"}
-    directory = Path(active_model_dir(inputs.workspace, inputs.settings)).resolve()
-    if directory == inputs.workspace.coder_model_dir.resolve():
+    directory = Path(model_dir or resolve_repo_path(settings.coding.model_dir)).resolve()
+    if study_dir is not None and directory == study_dir.resolve():
         origin = "study"
     elif directory == resolve_repo_path(CodingSettings().model_dir).resolve():
         origin = "bundled"
