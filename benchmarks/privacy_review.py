@@ -29,10 +29,11 @@ class ReviewRow:
 def review(texts: Iterable[str], *, pseudonymizer: object | None = None) -> list[ReviewRow]:
     """Distinct replaced originals in ``texts`` (most frequent first)."""
     from hoi_nlp.privacy.pseudonymize import Pseudonymizer, PseudonymKey
-    from hoi_nlp.settings import Settings
+    from hoi_nlp.settings import load_settings
 
     texts = list(texts)
-    pseudo = pseudonymizer or Pseudonymizer(key=PseudonymKey(study="privacy-review"), settings=Settings())
+    pseudo = pseudonymizer or Pseudonymizer(key=PseudonymKey(study="privacy-review"),
+                                            settings=load_settings())
     counts: Counter[tuple[str, str]] = Counter()
     for text, result in zip(texts, pseudo.pseudonymize_many(texts), strict=True):  # type: ignore[attr-defined]
         counts.update((text[r.start:r.end], r.type) for r in result.replaced)

@@ -14,7 +14,14 @@ from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
 from flows.runners import make_task_runner, preload_models
-from flows.tasks import code_batch_task, export_task, ingest_task, plan_coding_task, segment_task
+from flows.tasks import (
+    code_batch_task,
+    describe_coder_task,
+    export_task,
+    ingest_task,
+    plan_coding_task,
+    segment_task,
+)
 from hoi_nlp.progress import stage
 from hoi_nlp.stages.study import default_workspace_dir, study_codebook_file
 
@@ -41,6 +48,7 @@ def code_flow(workspace_dir: str, codebook_path: str | None = None, coder: str |
     codebook_path = str(study_codebook_file(workspace_dir, codebook_path))
     preload_models(codebook_path, coder, settings_path)  # Dask workers load while the batches are planned
     plan = plan_coding_task(workspace_dir, codebook_path, coder, settings_path)
+    described = describe_coder_task(workspace_dir, codebook_path, coder, settings_path)
     run_id = str(flow_run.get_id() or "")
     assignments = 0
     with stage("code", sum(len(ids) for ids in plan), unit="coding units") as bar:
@@ -50,9 +58,10 @@ def code_flow(workspace_dir: str, codebook_path: str | None = None, coder: str |
         for future in as_completed(futures):
             assignments += future.result()
             bar.advance(sizes[id(future)])
-    get_run_logger().info("coded %d batches, %d assignments", len(plan), assignments)
+    get_run_logger().info("coded %d batches, %d assignments with %s %s", len(plan), assignments,
+                          described["coder"], described["model_version"])
     return {"batches": len(plan), "assignments": assignments,
-            "coding_units": sum(len(ids) for ids in plan)}
+            "coding_units": sum(len(ids) for ids in plan), "coder": described}
 
 
 @flow(name="hoi-export")

@@ -31,6 +31,14 @@ def plan_coding_task(workspace_dir: str, codebook_path: str, coder_name: str | N
     return stages.plan_coding(stages.run_inputs(workspace_dir, codebook_path, settings_path), coder_name)
 
 
+@task(name="describe-coder")
+def describe_coder_task(workspace_dir: str, codebook_path: str, coder_name: str | None,
+                        settings_path: str | None) -> dict[str, str]:
+    """Which coder codes the study: name, model version, model folder, origin (bundled or retrained)."""
+    inputs = stages.run_inputs(workspace_dir, codebook_path, settings_path)
+    return stages.describe_study_coder(inputs, coder_name)
+
+
 @task(name="code-batch", retries=2, retry_delay_seconds=1)
 def code_batch_task(workspace_dir: str, segment_ids: list[str], codebook_path: str, coder_name: str | None,
                     settings_path: str | None, run_id: str | None = None) -> int:

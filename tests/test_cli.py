@@ -130,6 +130,20 @@ def test_code_jsonl_contract_with_rules(tmp_path):
     # barrier codes carry their stance (issue 17; the rule coder has no stance model: "hindrance")
     assert set(lines[0]["codes"][0]) == {"code", "confidence", "method", "stance"}
     assert lines[1]["codes"] == []
+    assert "coder: hoi.rules.v1: the codebook's patterns, no trained model" in result.output
+
+
+def test_code_jsonl_names_the_trained_coder_and_its_model_version(tmp_path):
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.settings import resolve_repo_path
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": 1, "text": "Vores IT-systemer taler ikke sammen."}) + "\n",
+                      encoding="utf-8")
+    result = runner.invoke(app, ["code", "--input", str(source), "--output", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 0, result.output
+    version = read_manifest(resolve_repo_path("models/coder"))["model_version"]
+    assert f"coder: hoi.combined.v1 {version}: the bundled coder" in result.output
 
 
 def test_code_jsonl_repeats_the_context_it_was_given(tmp_path):

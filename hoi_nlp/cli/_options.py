@@ -56,3 +56,16 @@ def codebook_path(codebook: Path | None) -> str:
     from hoi_nlp.codebook import DEFAULT_CODEBOOK
 
     return str((codebook or DEFAULT_CODEBOOK).resolve())
+
+
+def coder_line(described: dict[str, str]) -> str:
+    """One line naming the coder :func:`~hoi_nlp.stages.study.describe_study_coder` described (the CLI's
+    summaries)."""
+    version = f" {described['model_version']}" if described.get("model_version") else ""
+    where = {
+        "study": f"the study's retrained coder (`hoi retrain`), {described['model_dir']}",
+        "bundled": "the bundled coder",
+        "configured": f"the coder in {described['model_dir']}",
+        "patterns": "the codebook's patterns, no trained model",
+    }[described["origin"]]
+    return f"{described['coder']}{version}: {where}"

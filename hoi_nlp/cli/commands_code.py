@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from hoi_nlp.cli._app import app, echo, handle_errors
-from hoi_nlp.cli._options import CODEBOOK_OPT, CODER_OPT, SETTINGS_OPT, study_inputs
+from hoi_nlp.cli._options import CODEBOOK_OPT, CODER_OPT, SETTINGS_OPT, coder_line, study_inputs
 
 
 @app.command("code")
@@ -36,7 +36,7 @@ def code_command(
     """
     from hoi_nlp.coding.training.data import read_code_contexts, read_code_input, write_coded
     from hoi_nlp.errors import InputFormatError
-    from hoi_nlp.stages.study import code_texts, load_run_settings
+    from hoi_nlp.stages.study import code_texts, describe_coder, load_run_settings
 
     if study is not None:
         _code_study(study, coder, codebook, settings)
@@ -53,8 +53,8 @@ def code_command(
     write_coded(output, items, assignments, with_possible=possible, contexts=contexts)
     assignments = [a for a in assignments if getattr(a, "tier", "suggested") != "possible"]
     coded = len({a.segment_id for a in assignments})
-    name = coder or run_settings.coding.coder
-    echo(f"coded {len(items)} texts with {name}: {len(assignments)} codes on {coded} texts -> {output}")
+    echo(f"coded {len(items)} texts: {len(assignments)} codes on {coded} texts -> {output}\n"
+         f"  coder: {coder_line(describe_coder(run_settings, coder, model_dir))}")
 
 
 # The labelled sets `hoi evaluate` scores by default (corpora/eval/), each with what it is.
@@ -143,10 +143,10 @@ def _print_cv(model_dir: Path | None, names: list[str]) -> None:
 
 def _code_study(study: Path, coder: str | None, codebook: Path | None, settings: Path | None) -> None:
     """The coding stage over a study workspace (the same functions the flow runs)."""
-    from hoi_nlp.stages.study import code_stage, study_coder
+    from hoi_nlp.stages.study import code_stage, describe_study_coder, study_coder
 
     inputs = study_inputs(study, None, codebook, settings)
     result = code_stage(inputs.workspace, inputs.codebook, inputs.settings, coder=study_coder(inputs, coder))
-    name = coder or inputs.settings.coding.coder
-    echo(f"coded {result['segments_coded']} segments with {name} "
-         f"({result['segments_skipped']} already coded, {result['segments_total']} in all)")
+    echo(f"coded {result['segments_coded']} segments "
+         f"({result['segments_skipped']} already coded, {result['segments_total']} in all) with "
+         f"{coder_line(describe_study_coder(inputs, coder))}")

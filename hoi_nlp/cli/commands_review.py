@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from hoi_nlp.cli._app import app, echo, fail, handle_errors, users_app
-from hoi_nlp.cli._options import CODEBOOK_OPT, SETTINGS_OPT, STUDY_ARG, study_inputs
+from hoi_nlp.cli._options import CODEBOOK_OPT, SETTINGS_OPT, STUDY_ARG, coder_line, study_inputs
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -305,6 +305,7 @@ def retrain_command(
     """Retrain the coders with the analysts' reviewed quotes and re-score the study."""
     from hoi_nlp.cli._progress import ProgressDisplay
     from hoi_nlp.stages.retrain import retrain_from_reviews
+    from hoi_nlp.stages.study import describe_study_coder
 
     inputs = study_inputs(study, None, codebook, settings)
     if restore_previous:
@@ -318,6 +319,7 @@ def retrain_command(
         f"Retrained on {summary['training_texts']} texts ({summary['reviewed_rows']} reviewed, "
         f"weighted {summary['study_weight'] or 1:g}) in {summary['seconds']} s -> {summary['model_dir']}"
     )
+    echo(f"  the study codes with {coder_line(describe_study_coder(inputs))} from now on")
     if summary.get("left_out_undecided"):
         echo(f"  left out: {summary['left_out_undecided']} reviewed coding units with suggestions nobody has "
              "decided yet (learnt from once they are all accepted or rejected)")

@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from hoi_nlp.cli._app import app, codebook_app, echo, fail, handle_errors
-from hoi_nlp.cli._options import CODEBOOK_OPT, CODER_OPT, SETTINGS_OPT, STUDY_ARG, WORKSPACE_OPT
+from hoi_nlp.cli._options import CODEBOOK_OPT, CODER_OPT, SETTINGS_OPT, STUDY_ARG, WORKSPACE_OPT, coder_line
 from hoi_nlp.cli._options import codebook_path as _codebook_path
 
 STOPPING = ("Stopping: the batches being coded are finished and saved first (up to a minute or two); "
@@ -126,6 +126,8 @@ def _print_run_summary(summary: dict, workspace_dir: Path) -> None:
     echo(f"  segmented {seg.get('sources_segmented', 0)} new sources → {seg.get('coding_units_created', 0)} "
          f"new coding units; coded {coding.get('coding_units', 0)} coding units "
          f"in {coding['batches']} batches")
+    if coding.get("coder"):
+        echo(f"  coder: {coder_line(coding['coder'])}")
     counts = study_counts(Workspace.open(workspace_dir, create=False))
     possible = f" (+ {counts['possible']} possible ones to review)" if counts["possible"] else ""
     echo(f"The study holds {counts['sources']} sources (survey answers and interviews) cut into "

@@ -136,6 +136,12 @@ def save_bundle(
     return out
 
 
+def previous_model_dir(model_dir: str | Path) -> Path:
+    """Where the coder a retraining replaced in ``model_dir`` is kept (``models/coder.previous``)."""
+    target = Path(model_dir)
+    return target.with_name(target.name + ".previous")
+
+
 def read_manifest(model_dir: str | Path) -> dict[str, Any]:
     """The manifest of a saved coder, or :class:`ModelError` when missing."""
     path = Path(model_dir) / MANIFEST

@@ -74,7 +74,7 @@ def open_study(workspace: Workspace, codebook: Codebook, *, settings: Settings,
     redact.prepare(sources)
     public = public_view(study, redact)
     analysts = tuple(sorted({r.analyst for r in study.reviews.values() if r.analyst}
-                            | {m.analyst for m in study.memos}))
+                            | {m.analyst for m in study.memos} | {m.analyst for m in study.study_memos}))
     guard = LeakGuard.for_study(redact.key, codebook, sources, analysts=analysts, raw=raw)
     return OpenStudy(public, redact, guard, codebook, tuple(sources), analysts)
 

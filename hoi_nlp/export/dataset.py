@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from hoi_nlp.codebook import Codebook
-from hoi_nlp.errors import ExportError
+from hoi_nlp.coding.model_io import previous_model_dir, read_manifest
+from hoi_nlp.errors import ExportError, HoiError
 from hoi_nlp.export.formats import ExportContext, exporters
 from hoi_nlp.export.lang import Texts, texts_for
 from hoi_nlp.export.stats import FIGURE_CODES, STANCE_COLUMNS, StudyStats, cooccurrence, crosstab_attributes
@@ -31,12 +32,21 @@ from hoi_nlp.io import CSV_DIALECTS, write_atomic, write_csv_frame
 from hoi_nlp.privacy.guard import RAW_MARK, RAW_NOTE, LeakGuard
 from hoi_nlp.records import Source
 from hoi_nlp.review.decisions import code_reviews, current_state, effective_decisions, load_decisions
+from hoi_nlp.review.study_memos import load_study_memos
 from hoi_nlp.store import Workspace, load_assignments, load_segments, load_sources
 
 logger = logging.getLogger(__name__)
 
 TABLE_FORMATS = ("xlsx", "parquet", "csv", "md")
 DATASET = "coded_dataset"
+
+
+def _model_version(model_dir: Path) -> str:
+    """The model version of the trained coder in ``model_dir`` ("" when there is none)."""
+    try:
+        return str(read_manifest(model_dir).get("model_version") or "") if model_dir.is_dir() else ""
+    except (HoiError, OSError, ValueError):
+        return ""
 
 
 def load_coded_study(
@@ -61,6 +71,9 @@ def load_coded_study(
         if state is not None else frozenset()
     memos = [d for d in effective_decisions(load_decisions(workspace)) if d.action == "memo" and d.memo] \
         if with_review else []
+    study_memos = load_study_memos(workspace) if with_review else []
+    retrained = frozenset(filter(None, (_model_version(path) for path in (
+        workspace.coder_model_dir, previous_model_dir(workspace.coder_model_dir)))))
     return CodedStudy(
         codebook=codebook,
         sources=sources,
@@ -71,6 +84,8 @@ def load_coded_study(
         sentence_loader=lambda source_id: load_segments(workspace, source_ids=[source_id],
                                                         kinds=["sentence"]),
         memos=memos,
+        study_memos=study_memos,
+        retrained_versions=retrained,
         title=study_title(workspace, sources.values()),
         flagged=flagged,
     )

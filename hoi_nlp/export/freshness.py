@@ -39,11 +39,13 @@ def _table_digest(workspace: Workspace, key: Sequence[Any], *columns: Any) -> st
 def _decisions_digest(workspace: Workspace) -> str:
     if not inspect(workspace.engine).has_table("review_decisions"):
         return "none"
-    from hoi_nlp.review.tables import decisions_table
+    from hoi_nlp.review.tables import decisions_table, study_memos_table
 
     with workspace.engine.connect() as conn:
         count, last = conn.execute(select(func.count(), func.max(decisions_table.c.seq))).one()
-    return f"{count}:{last}" if count else "none"
+        memos = conn.execute(select(func.count(), func.max(study_memos_table.c.seq))).one() \
+            if inspect(workspace.engine).has_table(study_memos_table.name) else (0, None)
+    return (f"{count}:{last}" if count else "none") + (f"/{memos[0]}:{memos[1]}" if memos[0] else "")
 
 
 def export_key(workspace: Workspace, codebook: Codebook, *, settings: Settings,

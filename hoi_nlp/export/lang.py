@@ -177,6 +177,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     # method notes
     "method.codebook": ("Kodebog", "Codebook"),
     "method.coders": ("Kodere og modeller", "Coders and models"),
+    "method.retrained": ("genoplært på studiets gennemgåede citater",
+                         "retrained on the study's reviewed quotes"),
     "method.thresholds": ("Tærskler", "Thresholds"),
     "method.bases": ("Basis", "Bases"),
     "method.sources": ("Kilder (svar og interview)", "Sources (answers and interviews)"),
@@ -264,6 +266,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sheet.cooccurrence_segment": ("Samforekomst segment", "Co-occurrence segment"),
     "sheet.matrix": ("Case × kode", "Case × code"),
     "sheet.memos": ("Memoer", "Memos"),
+    "memo.study": ("Memo om studiet", "Memo on the study"),
     "sheet.respondents": ("Respondenter", "Respondents"),
     "sheet.codebook": ("Kodebog", "Codebook"),
     "sheet.cut": (" … [afkortet: {n} tegn, Excel rummer højst 32.767 i en celle; hele teksten står i "

@@ -205,6 +205,7 @@ def coding_user(coding: Coding) -> str:
 def project_users(study: CodedStudy, memos: Sequence[ProjectMemo] = ()) -> list[str]:
     """The project's users: human analysts (or a placeholder analyst) first, the machine user last."""
     humans = {coding_user(c) for c in study.codings} | {m.analyst for m in memos if m.analyst}
+    humans |= {m.analyst for m in study.study_memos}
     humans.discard(MACHINE_USER)
     return [*(sorted(humans) or [PLACEHOLDER_ANALYST]), MACHINE_USER]
 
@@ -338,7 +339,7 @@ def _source(sources: etree._Element, project: _Project, item: ExportedSource, na
 
 
 def _notes(root: etree._Element, project: _Project) -> None:
-    if not project.notes:
+    if not project.notes and not project.study.study_memos:
         return
     notes = _el(root, "Notes")
     _, names = code_names(project.study.codebook)
@@ -356,6 +357,12 @@ def _notes(root: etree._Element, project: _Project) -> None:
             start, end = project.annotated[note_guid]
             _el(note, "PlainTextSelection", guid=guid("annotation", memo.key), name=label,
                 startPosition=str(start), endPosition=str(end), creatingUser=user, creationDateTime=date)
+    for study_memo in project.study.study_memos:  # on the study as a whole: a note nothing refers to
+        user, date = guid("user", study_memo.analyst), _date(study_memo.created_at)
+        title = project.redact.value(study_memo.title) if study_memo.title else f"Memo ({study_memo.analyst})"
+        note = _el(notes, "Note", guid=guid("note", f"study:{study_memo.memo_id}"), name=title,
+                   creatingUser=user, creationDateTime=date, modifyingUser=user, modifiedDateTime=date)
+        _text_el(note, "PlainTextContent", project.redact.value(study_memo.text))
 
 
 def project_xml(

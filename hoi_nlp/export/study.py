@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,9 @@ import pandas as pd
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.privacy.redact import IDENTIFYING_ATTRIBUTES, REDACTED_ATTRIBUTES, KeyRedactor
 from hoi_nlp.records import CodeAssignment, CodeReview, ReviewDecision, Segment, Source
+
+if TYPE_CHECKING:
+    from hoi_nlp.review.study_memos import StudyMemo
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +93,9 @@ class CodedStudy:
     title: str = ""  # the study's own name (the survey's name, else the study folder's), "" when unknown
     shown_questions: dict[str, str] = field(default_factory=dict)  # question id -> as exports show it
     flagged: frozenset[str] = frozenset()  # coding units flagged for discussion in the review app
+    study_memos: list[StudyMemo] = field(default_factory=list)  # memos on the study as a whole, in order
+    # model versions of the study's own coders (`hoi retrain`: models/coder and models/coder.previous)
+    retrained_versions: frozenset[str] = frozenset()
 
     def question_shown(self, question_id: str) -> str:
         """A question id as this view of the study shows it (an id holding a name is an opaque id)."""

@@ -216,10 +216,12 @@ def case_code_matrix(study: CodedStudy, *, redact: Redactor, texts: Texts | None
 
 def memo_rows(study: CodedStudy, *, redact: Redactor, texts: Texts | None = None) -> pd.DataFrame:
     """The memos written in the review app: when, by whom, on which unit and code, with the source;
-    the memo text pseudonymised like everything else from the study."""
+    the memo text pseudonymised like everything else from the study. Memos on the study as a whole (a
+    journal imported from QualCoder) follow, with no unit: their title is their reference."""
     texts = texts or texts_for("da")
     memos = study.memos
-    values = redact.values([m.memo or "" for m in memos])
+    values = redact.values([m.memo or "" for m in memos] + [m.text for m in study.study_memos]
+                           + [m.title for m in study.study_memos if m.title])
     rows = [
         {
             "created_at": memo.created_at.strftime("%Y-%m-%d %H:%M UTC"),
@@ -232,6 +234,18 @@ def memo_rows(study: CodedStudy, *, redact: Redactor, texts: Texts | None = None
             "memo": values.get(memo.memo or "", ""),
         }
         for memo in memos
+    ]
+    rows += [
+        {
+            "created_at": memo.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "analyst": memo.analyst,
+            "segment_id": "",
+            "code_id": "",
+            "label": "",
+            "reference": texts("memo.study") + (f": {values.get(memo.title, '')}" if memo.title else ""),
+            "memo": values.get(memo.text, ""),
+        }
+        for memo in study.study_memos
     ]
     return pd.DataFrame(rows, columns=["created_at", "analyst", "segment_id", "code_id", "label", "reference",
                                        "memo"])

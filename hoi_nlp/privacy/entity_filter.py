@@ -35,6 +35,14 @@ _HEAD_FORMS = ("ene", "erne", "ne", "en", "et", "er", "e", "s")
 # "Ledelses|opbakning", "Center|dannelsen"). Names of units and places end in concrete heads
 # ("Unge|huset", "Hede|husene") and are not touched.
 ABSTRACT_ENDINGS = ("ning", "ring", "ling", "else", "hed", "skab", "tion", "isme")
+# Adjectives and participles as heads: "Søjle|opdelt", "Fag|faglig", "Borger|rettet", "Udviklings|orienteret",
+# "Fag|professionelt" (compounds a survey answer opens with). The head is an ordinary word whose lemma is a
+# derived adjective (-lig, -isk, -bar, -som, -iel, -ionel, -iv) or which is a participle of a verb (lemma in
+# -e: "opdelt" of "opdele", "krævende" of "kræve"). Names of places and persons end in nouns ("-høj", "-rød",
+# "-holt", "-toft" are adjectives or nouns without such an ending) and are not touched; the gazetteers'
+# names and the metadata's are never generic anyway.
+ADJECTIVE_ENDINGS = ("lig", "isk", "bar", "som", "iel", "ionel", "iv")
+PARTICIPLE_ENDINGS = ("t", "te", "de", "ende")
 TITLE_ENDINGS = ("chef", "chefen", "direktør", "direktøren", "leder", "lederen", "konsulent", "formand",
                  "borgmester", "rådmand", "koordinator", "rådgiver")
 _INITIAL = re.compile(r"^[A-ZÆØÅ]\.$")
@@ -152,11 +160,21 @@ def _abstract_head(suffix: str) -> bool:
         suffix.endswith(ABSTRACT_ENDINGS) or _lemma(suffix).endswith(ABSTRACT_ENDINGS))
 
 
+def _adjective_head(suffix: str) -> bool:
+    """An ordinary derived adjective or a verb's participle of four letters or more ("faglig", "opdelt",
+    "rettede", "orienteret", "professionelt", "krævende")."""
+    if len(suffix) < 4 or not _in_table(suffix):
+        return False
+    lemma = _lemma(suffix)
+    return lemma.endswith(ADJECTIVE_ENDINGS) or (
+        lemma.endswith("e") and lemma != suffix and suffix.endswith(PARTICIPLE_ENDINGS))
+
+
 def _head(suffix: str) -> bool:
     if suffix in GENERIC_HEADS or suffix in _CUT_WORDS or _lemma(suffix) in GENERIC_HEADS:
         return True
-    return _abstract_head(suffix) or any(suffix.endswith(f) and suffix[: -len(f)] in GENERIC_HEADS
-                                         for f in _HEAD_FORMS)
+    return _abstract_head(suffix) or _adjective_head(suffix) or any(
+        suffix.endswith(f) and suffix[: -len(f)] in GENERIC_HEADS for f in _HEAD_FORMS)
 
 
 def _prefix(prefix: str, *, depth: int) -> bool:

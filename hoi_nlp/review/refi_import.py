@@ -15,8 +15,10 @@ machine user created and nobody changed record nothing; codings of a human user 
 ``accept`` (where they match a machine coding) or ``add``, plus a ``span`` where the bounds differ;
 codings the project had when it was exported and the file lacks become ``reject``. Memos (a
 selection's Description, notes on a span of a source, a note on a whole source of one coding unit)
-become ``memo`` decisions of the importing analyst (see :class:`_Memos`); notes with no place in the
-study (journals, notes on a source of several units) are named in a warning. A file none
+become ``memo`` decisions of the importing analyst (see :class:`_Memos`); a note nothing in the file
+refers to (QualCoder's journal, a project memo) becomes a memo on the study
+(:mod:`hoi_nlp.review.study_memos`); notes with no place in the study (notes on codes, on a source of
+several units) are named in a warning. A file none
 of whose sources is the study's is refused. Everything is checked first and then written in one
 transaction: all or nothing.
 
@@ -340,6 +342,7 @@ class QdpxProject:
     notes: dict[str, FileNote] = field(default_factory=dict)
     links: dict[str, list[str]] = field(default_factory=dict)  # selection or source -> notes linked to it
     case_memos: list[str] = field(default_factory=list)  # names of the cases with a Description (a memo)
+    referenced: set[str] = field(default_factory=set)  # notes something refers to (NoteRef, Link)
 
 
 def _offset(value: str | None, attribute: str, *, path: str, where: str) -> int:
@@ -536,6 +539,7 @@ def read_project(path: Path) -> QdpxProject:
         project.case_memos = [case.get("name") or normal_guid(case.get("guid"))
                               for cases in _children(root, "Cases") for case in _children(cases, "Case")
                               if (_child_text(case, "Description") or "").strip()]
+        project.referenced = {normal_guid(ref.get("targetGUID")) for ref in root.iter("NoteRef")}
         for links in _children(root, "Links"):  # NVivo links a memo to what it is about
             for link in _children(links, "Link"):
                 origin_guid, target = normal_guid(link.get("originGUID")), normal_guid(link.get("targetGUID"))
@@ -543,6 +547,7 @@ def read_project(path: Path) -> QdpxProject:
                     origin_guid, target = target, origin_guid
                 if origin_guid in project.notes:
                     project.links.setdefault(target, []).append(origin_guid)
+                    project.referenced.add(origin_guid)
     return project
 
 
@@ -794,6 +799,7 @@ class ImportPlan:
     counts: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     sources: int = 0
+    study_memos: list[tuple[str, str]] = field(default_factory=list)  # (title, text) of journals
 
 
 def _code_lookup(codes: Sequence[FileCode], codebook: Codebook) -> dict[str, str]:
@@ -902,7 +908,8 @@ class _Planner:
         self.plan.counts[action] += 1
 
 
-def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | None = None) -> ImportPlan:
+def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | None = None,
+                study_memos: Sequence[Any] = ()) -> ImportPlan:
     """The decisions that record what the analyst did in the other tool.
 
     Against the review as it stands (``state``; by default the machine's suggestions alone), for
@@ -918,7 +925,9 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     - an exported coding the file lacks (of a code the file's codebook has): ``reject``.
 
     Decisions of codings a human created are that user's; the others (rejects, changes made under
-    the machine's or no name) are left to the analyst given to :func:`import_qdpx`.
+    the machine's or no name) are left to the analyst given to :func:`import_qdpx`. Memos go on the
+    units and codings they are about; a note nothing refers to is a memo on the study (unless it is one
+    of the ``study_memos`` the study has).
     """
     state = state if state is not None else _state_without_review(units)
     plan = ImportPlan()
@@ -934,7 +943,7 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
         codes_of.setdefault(segment_id, []).append(code_state)
     skipped: Counter[str] = Counter(project.skipped)
     unknown_codes: Counter[str] = Counter()
-    memos = _Memos(planner, project)
+    memos = _Memos(planner, project, study_memos)
     for source in project.sources:
         source_id = _match_source(source, units, by_guid)
         if source_id is None or source_id not in units.sources:
@@ -1008,9 +1017,10 @@ class _Memos:
     text already a memo on the same place records nothing, so importing a file again adds nothing.
     """
 
-    def __init__(self, planner: _Planner, project: QdpxProject) -> None:
+    def __init__(self, planner: _Planner, project: QdpxProject, study_memos: Sequence[Any] = ()) -> None:
         self.planner = planner
         self.project = project
+        self.study_texts = [m.text for m in study_memos]  # the study's own (notes nothing refers to)
         self.used: set[str] = set()
         self.unplaced: Counter[str] = Counter()
         self.planned: set[tuple[str, str | None, str]] = set()
@@ -1105,6 +1115,17 @@ class _Memos:
         if memo:  # QualCoder's file memo (and other tools' source descriptions)
             self._whole_source(splan, memo)
 
+    def journal(self, note: FileNote) -> None:
+        """A note nothing refers to (QualCoder's journal, a project memo) is a memo on the study, unless hoi
+        wrote it there (one of the study's memos, also as the export pseudonymised it); text added to such
+        a memo in the other tool is recorded."""
+        text = new_memo_text(note.text, self.study_texts)
+        planned = self.planner.plan.study_memos
+        if not text or any(text == t for _, t in planned):
+            return
+        planned.append((note.name.strip(), text))
+        self.planner.plan.counts["journal"] += 1
+
     def _whole_source(self, splan: _SourcePlan, text: str) -> None:
         """A memo on a whole source is its coding unit's memo when the source is one unit (most survey
         answers are); a source of several units (an interview, a long answer) has no memo of its own."""
@@ -1119,6 +1140,9 @@ class _Memos:
         rest = [n for g, n in self.project.notes.items() if g not in self.used and g not in self.known_notes]
         spans = [n for n in rest if n.span is not None]
         rest = [n for n in rest if n.span is None]
+        for note in [n for n in rest if n.guid not in self.project.referenced]:
+            self.journal(note)  # about the study as a whole: a journal, a project memo
+        rest = [n for n in rest if n.guid in self.project.referenced]
         if spans:  # QualCoder's export refers only to the first annotation of each source
             self.unplaced["annotations (notes on a span of text) the file ties to no source (QualCoder names "
                           "the source of the first annotation of each source only)"] += len(spans)
@@ -1272,7 +1296,8 @@ class ImportSummary:
     def line(self) -> str:
         """``accept N, reject N, add N, span N, unchanged N``."""
         line = ", ".join(f"{kind} {self.decisions.get(kind, 0)}" for kind in ACTION_ORDER)
-        return line + (f", memo {self.decisions['memo']}" if self.decisions.get("memo") else "")
+        line += f", memo {self.decisions['memo']}" if self.decisions.get("memo") else ""
+        return line + (f", journal {self.decisions['journal']}" if self.decisions.get("journal") else "")
 
 
 def _analyst_for(plan: ImportPlan, project: QdpxProject, analyst: str | None) -> str | None:
@@ -1304,28 +1329,37 @@ def import_qdpx(
     only human user. ``dry_run`` plans and counts without writing.
     """
     from hoi_nlp.review.decisions import MAIN_ROUND, current_state
+    from hoi_nlp.review.study_memos import load_study_memos, new_study_memo
 
     project = read_project(Path(path))
     round = round or MAIN_ROUND
     state = current_state(workspace, round=round,
                           analyst=analyst if round != MAIN_ROUND and analyst else None)
-    plan = plan_import(project, units, state)
+    plan = plan_import(project, units, state, load_study_memos(workspace))
     if plan.sources == 0:
         raise ReviewError(
             f"nothing in the file matches this study: none of its {len(project.sources)} text sources "
             "is a source of this study (the project was not exported from it)", path=str(path),
             hint="export the study with `hoi export STUDY -f qdpx`, code that file in the other tool "
                  "and import it")
+    if plan.study_memos and round != MAIN_ROUND:  # a blind coder's journal would show to the others
+        plan.warnings.append(f"{len(plan.study_memos)} journals (notes on the study as a whole) not "
+                             f"imported: memos on the study are shared, and round '{round}' is blind; add "
+                             "them after the round, or import the file into the main review")
+        plan.counts.pop("journal", None)
+        plan.study_memos.clear()
     fallback = _analyst_for(plan, project, analyst)
-    if fallback is None and any(d.analyst is None for d in plan.decisions):
-        unnamed = sum(d.analyst is None for d in plan.decisions)
+    if fallback is None and (any(d.analyst is None for d in plan.decisions) or plan.study_memos):
+        unnamed = sum(d.analyst is None for d in plan.decisions) + len(plan.study_memos)
         raise ReviewError(f"{unnamed} decisions do not say who made them "
-                          "(deleted codings, codings made under the machine's name, or memos)",
+                          "(deleted codings, codings made under the machine's name, memos or journals)",
                           path=str(path), hint="name the analyst with --analyst NAME")
     rows = [_decision_row(d, fallback or "", round) for d in plan.decisions]
     _check(rows, units)
-    if rows and not dry_run:
-        _write(workspace, rows)
+    journals = [new_study_memo(analyst=fallback or "", text=text, title=title, origin=Path(path).name)
+                for title, text in plan.study_memos]
+    if (rows or journals) and not dry_run:
+        _write(workspace, rows, journals)
     logger.info("import of %s: %s%s", path, ", ".join(f"{k} {v}" for k, v in plan.counts.items()),
                 " (dry run)" if dry_run else "")
     return ImportSummary(len(plan.codings), dict(plan.counts), tuple(plan.warnings), plan.sources, dry_run)
@@ -1359,15 +1393,19 @@ def _check(rows: list[dict[str, Any]], units: CodedUnits) -> None:
                        context=units.contexts.get(seg.segment_id, (seg.start, seg.end)))
 
 
-def _write(workspace: Workspace, rows: list[dict[str, Any]]) -> None:
-    """Append all decisions in one transaction: all or nothing."""
+def _write(workspace: Workspace, rows: list[dict[str, Any]], journals: Sequence[Any] = ()) -> None:
+    """Append all decisions and memos on the study in one transaction: all or nothing."""
     from sqlalchemy import insert
 
-    from hoi_nlp.review.tables import decisions_table, ensure_review_schema
+    from hoi_nlp.review.study_memos import memo_rows
+    from hoi_nlp.review.tables import decisions_table, ensure_review_schema, study_memos_table
 
     ensure_review_schema(workspace)
     with workspace.engine.begin() as conn:
-        conn.execute(insert(decisions_table), rows)
+        if rows:
+            conn.execute(insert(decisions_table), rows)
+        if journals:
+            conn.execute(insert(study_memos_table), memo_rows(journals))
 
 
 # ---------------------------------------------------------------- .qdc codebooks

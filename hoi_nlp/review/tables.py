@@ -25,6 +25,19 @@ from hoi_nlp.store import Key, UtcDateTime, Workspace, create_tables
 
 review_metadata = MetaData()
 
+# Memos on the study as a whole (a project memo, another tool's journal): append-only like the log.
+study_memos_table = Table(
+    "review_study_memos",
+    review_metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("memo_id", Key, nullable=False, unique=True),
+    Column("analyst", Key, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("origin", Text, nullable=False),  # "app", or the file it was imported from
+)
+
 decisions_table = Table(
     "review_decisions",
     review_metadata,

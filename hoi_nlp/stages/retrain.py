@@ -154,7 +154,9 @@ def _staging_dir(target: Path) -> Path:
 
 def previous_coder_dir(target: Path) -> Path:
     """Where the coder a retraining replaced is kept (``<workspace>/models/coder.previous``)."""
-    return target.with_name(target.name + ".previous")
+    from hoi_nlp.coding.model_io import previous_model_dir
+
+    return previous_model_dir(target)
 
 
 def install_coder(staged: Path, target: Path) -> Path | None:

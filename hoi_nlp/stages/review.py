@@ -96,6 +96,25 @@ class StudyCodebookWatch:
         return study_codebook(self.workspace, load_run_codebook(study_codebook_file(self.workspace.root)))
 
 
+class StudyCoderWatch:
+    """The study's coder as its commands use it (:func:`active_model_dir`: the retrained one, else the
+    configured one) with a key that changes when it is swapped (``hoi retrain``, ``--restore-previous``):
+    the review app's ``coder_state``, so a coder retrained from the command line while the app runs
+    orders its queue and informs its advice as it does for ``hoi run``."""
+
+    def __init__(self, inputs: RunInputs) -> None:
+        self.inputs = inputs
+
+    def __call__(self) -> tuple[Path, tuple[Any, ...]]:
+        directory = active_model_dir(self.inputs.workspace, self.inputs.settings)
+        try:
+            stat = (directory / "manifest.json").stat()
+            key: tuple[Any, ...] = (str(directory), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        except OSError:
+            key = (str(directory), None)
+        return directory, key
+
+
 def review_app_config(inputs: RunInputs, *, login: bool = True, local_user: str = "analyst",
                       active_learning: bool = True, secure_cookie: bool = False,
                       allowed_hosts: tuple[str, ...] = ()) -> Any:
@@ -114,7 +133,8 @@ def review_app_config(inputs: RunInputs, *, login: bool = True, local_user: str 
                      active_learning=active_learning, secure_cookie=secure_cookie,
                      model_dir=active_model_dir(inputs.workspace, settings), retrainer=retrain,
                      nearest_examples=CoderExamples(inputs), allowed_hosts=allowed_hosts,
-                     codebook_refresh=StudyCodebookWatch(inputs.workspace))
+                     codebook_refresh=StudyCodebookWatch(inputs.workspace),
+                     coder_state=StudyCoderWatch(inputs))
 
 
 def prepare_review(inputs: RunInputs) -> int:

@@ -69,8 +69,10 @@ def run_inputs(workspace_dir: str | Path, codebook_path: str | Path | None = Non
     from hoi_nlp.store import Workspace
 
     workspace = Workspace.open(workspace_dir, create=create)
+    settings = load_run_settings(settings_path)
+    tidy_stale_coding_once(workspace, batch_size=settings.flow.batch_size)
     codebook = load_run_codebook(study_codebook_file(workspace.root, codebook_path))
-    return RunInputs(workspace, study_codebook(workspace, codebook), load_run_settings(settings_path))
+    return RunInputs(workspace, study_codebook(workspace, codebook), settings)
 
 
 CODEBOOK_RECORD = "codebook_file.json"  # in the workspace: the codebook file the study was last given
@@ -143,11 +145,96 @@ def resolve_workspace(study_or_workspace: str | Path, workspace: str | Path | No
     from hoi_nlp.store import Workspace
 
     if workspace is not None:
-        return Workspace.open(workspace, create=False)
-    path = Path(study_or_workspace)
-    if Workspace.is_workspace_dir(path):
-        return Workspace.open(path, create=False)
-    return Workspace.open(default_workspace_dir(path), create=False)
+        opened = Workspace.open(workspace, create=False)
+    elif Workspace.is_workspace_dir(Path(study_or_workspace)):
+        opened = Workspace.open(Path(study_or_workspace), create=False)
+    else:
+        opened = Workspace.open(default_workspace_dir(Path(study_or_workspace)), create=False)
+    tidy_stale_coding_once(opened)
+    return opened
+
+
+_TIDIED: set[str] = set()
+_TIDY_LOCK = threading.Lock()
+
+
+def tidy_stale_coding(workspace: Workspace, *, batch_size: int | None = None) -> dict[str, int]:
+    """Bring a workspace coded before coding replaced every coder's suggestions up to date, touching no
+    analyst's decision: a batch marked done under several coders or versions keeps only its latest mark
+    (what coding marks now), and a unit's suggestions nobody decided on are only its last coder's — the
+    coder of its batch's latest mark where the batch is found (``batch_size``: the settings' ``[flow]
+    batch_size``), else the coder of the unit's newest suggestion. Returns what it removed; on a
+    workspace coded since (or tidied), it finds nothing."""
+    from sqlalchemy import delete, func, select
+
+    from hoi_nlp.review.decisions import decided_pairs
+    from hoi_nlp.settings import FlowSettings
+    from hoi_nlp.store import BatchLedger, assignments_table, ledger_table, load_segments
+
+    removed = {"ledger_marks": 0, "suggestions": 0}
+    latest: dict[str, str] = {}  # batch key -> the coder of its latest mark, where it had several
+    with workspace.engine.begin() as conn:
+        marks = conn.execute(select(ledger_table.c.stage, ledger_table.c.batch_key, ledger_table.c.done_at)
+                             .where(ledger_table.c.stage.startswith("code:", autoescape=True))).all()
+        by_batch: dict[str, list[Any]] = {}
+        for mark in marks:
+            by_batch.setdefault(mark.batch_key, []).append(mark)
+        for batch_key, found in by_batch.items():
+            if len(found) < 2:
+                continue
+            last = max(found, key=lambda m: (m.done_at, m.stage))
+            latest[batch_key] = last.stage.split(":")[1]
+            for mark in found:
+                if mark is not last:
+                    conn.execute(delete(ledger_table).where(ledger_table.c.stage == mark.stage,
+                                                            ledger_table.c.batch_key == batch_key))
+                    removed["ledger_marks"] += 1
+        mixed = [row[0] for row in conn.execute(
+            select(assignments_table.c.segment_id).group_by(assignments_table.c.segment_id)
+            .having(func.count(func.distinct(assignments_table.c.coder)) > 1))]
+    coder_of: dict[str, str] = {}  # unit -> its last coder, known from its batch's mark
+    if latest:
+        size = batch_size or FlowSettings().batch_size
+        for batch in batches(load_segments(workspace, codable=True), size):
+            coder = latest.get(BatchLedger.key(batch))
+            if coder:
+                coder_of.update((seg.segment_id, coder) for seg in batch)
+    units = sorted(set(mixed) | set(coder_of))
+    if not units:
+        return removed
+    decided = decided_pairs(workspace, units)
+    with workspace.engine.begin() as conn:
+        for start in range(0, len(units), 500):
+            rows = conn.execute(select(assignments_table.c.id, assignments_table.c.segment_id,
+                                       assignments_table.c.code_id, assignments_table.c.coder)
+                                .where(assignments_table.c.segment_id.in_(units[start:start + 500]))).all()
+            newest: dict[str, tuple[int, str]] = {}
+            for row in rows:
+                if row.id > newest.get(row.segment_id, (-1, ""))[0]:
+                    newest[row.segment_id] = (row.id, row.coder)
+            stale = [row.id for row in rows
+                     if row.coder != coder_of.get(row.segment_id, newest[row.segment_id][1])
+                     and (row.segment_id, row.code_id) not in decided]
+            for first in range(0, len(stale), 500):
+                conn.execute(delete(assignments_table)
+                             .where(assignments_table.c.id.in_(stale[first:first + 500])))
+            removed["suggestions"] += len(stale)
+    return removed
+
+
+def tidy_stale_coding_once(workspace: Workspace, *, batch_size: int | None = None) -> None:
+    """:func:`tidy_stale_coding` the first time this process opens ``workspace`` (logged when it removed
+    anything)."""
+    key = str(workspace.db_url or workspace.root)
+    with _TIDY_LOCK:
+        if key in _TIDIED:
+            return
+        _TIDIED.add(key)
+        removed = tidy_stale_coding(workspace, batch_size=batch_size)
+    if any(removed.values()):
+        logger.warning("this workspace was coded by an older hoi_nlp: removed %d stale batch marks and %d "
+                       "undecided suggestions of coders that no longer code its units (no analyst's decision "
+                       "was touched)", removed["ledger_marks"], removed["suggestions"])
 
 
 def active_model_dir(workspace: Workspace, settings: Settings) -> Path:
@@ -236,6 +323,39 @@ def study_coder(inputs: RunInputs, name: str | None = None, *, model_dir: str | 
 
 
 RULE_CODERS = ("rules", "hoi.rules.v1")
+
+
+def describe_study_coder(inputs: RunInputs, name: str | None = None) -> dict[str, str]:
+    """Which coder codes this study now (the one :func:`study_coder` loads), read from its manifest: its
+    versioned name, model version, model folder and origin — ``"study"`` (the study's own, from ``hoi
+    retrain``), ``"bundled"`` (the model shipped in ``models/coder``), ``"configured"`` (another folder
+    named by ``[coding] model_dir``) or ``"patterns"`` (the rule coder, which has no trained model)."""
+    return describe_coder(inputs.settings, name, active_model_dir(inputs.workspace, inputs.settings),
+                          study_dir=inputs.workspace.coder_model_dir)
+
+
+def describe_coder(settings: Settings, name: str | None = None, model_dir: str | Path | None = None, *,
+                   study_dir: Path | None = None) -> dict[str, str]:
+    """The coder ``name`` (default: the settings') with its trained model in ``model_dir`` (default: the
+    settings' ``[coding] model_dir``), described as :func:`describe_study_coder` does (``study_dir``: the
+    study's own coder folder, whose model is the study's)."""
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.coding.registry import coders
+    from hoi_nlp.settings import CodingSettings, resolve_repo_path
+
+    name = name or settings.coding.coder
+    versioned = coders.resolve(name)
+    if name in RULE_CODERS:
+        return {"coder": versioned, "model_version": "", "model_dir": "", "origin": "patterns"}
+    directory = Path(model_dir or resolve_repo_path(settings.coding.model_dir)).resolve()
+    if study_dir is not None and directory == study_dir.resolve():
+        origin = "study"
+    elif directory == resolve_repo_path(CodingSettings().model_dir).resolve():
+        origin = "bundled"
+    else:
+        origin = "configured"
+    return {"coder": versioned, "model_version": str(read_manifest(directory).get("model_version") or ""),
+            "model_dir": str(directory), "origin": origin}
 
 
 def study_codes_differ(workspace: Workspace, codebook: Codebook,

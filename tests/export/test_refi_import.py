@@ -499,7 +499,8 @@ def test_cli_imports_qualcoder_memos_once_and_warns_of_what_has_no_place(coded_w
                                                                          tmp_path, memo_unit):
     """A coding memo (the selection's Description), an annotation (a Note on a span of a source) become the
     importing analyst's memos; the memos the study had (exported into the file) are not recorded again, a
-    journal is named in a warning, and importing the file again records nothing."""
+    journal (a note nothing refers to) becomes a memo on the study, and importing the file again records
+    nothing."""
     import subprocess
 
     from hoi_nlp.review.decisions import current_state
@@ -522,9 +523,13 @@ def test_cli_imports_qualcoder_memos_once_and_warns_of_what_has_no_place(coded_w
 
     first = subprocess.run(hoi, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
-    assert "Recorded: accept 0, reject 0, add 1, span 0, unchanged 7, memo 2" in first.stdout, first.stdout
-    assert "Warning: 1 notes not tied to a text of this study" in first.stderr
-    assert "'Ana journal'" in first.stderr and "not imported as memos" in first.stderr
+    assert "Recorded: accept 0, reject 0, add 1, span 0, unchanged 7, memo 2, journal 1" in first.stdout, \
+        first.stdout
+    assert "not imported" not in first.stderr, first.stderr
+    from hoi_nlp.review.study_memos import load_study_memos
+
+    assert [(m.analyst, m.title, m.text, m.origin) for m in load_study_memos(coded_workspace)] == [
+        ("carl", "Ana journal", "Journal: mine overvejelser om kodningen.", "qualcoder.qdpx")]
     state = current_state(coded_workspace)
     memos = sorted((m.analyst, m.text, seg.split(":")[0], code)
                    for (seg, code), s in state.codes.items() for m in s.memos)
@@ -540,6 +545,44 @@ def test_cli_imports_qualcoder_memos_once_and_warns_of_what_has_no_place(coded_w
     assert again.returncode == 0, again.stderr
     assert "Recorded: accept 0, reject 0, add 0, span 0, unchanged 8\n" in again.stdout, again.stdout
     assert len(_decisions(coded_workspace)) == count
+    assert len(load_study_memos(coded_workspace)) == 1
+
+
+def test_a_journal_is_exported_pseudonymised_and_not_imported_again(coded_workspace, small_codebook,
+                                                                     tmp_path):
+    """A memo on the study (a QualCoder journal brought in) goes out again in the .qdpx as a note nothing
+    refers to (QualCoder's journal) and on the XLSX memo sheet, pseudonymised like every memo; the
+    project coming back records nothing new, and text added to it in the other tool is recorded."""
+    import openpyxl
+
+    from hoi_nlp.export.api import export_study
+    from hoi_nlp.review.study_memos import load_study_memos, record_study_memo
+    from hoi_nlp.settings import Settings
+
+    record_study_memo(coded_workspace, analyst="carl", title="Overvejelser",
+                      text="Mette Hansen mener at økonomien fylder i alle interviews.", origin="journal.qdpx")
+    exported = export_project(coded_workspace, small_codebook, tmp_path / "export" / "journal.qdpx")
+    project = Qdpx(exported)
+    notes = [n for n in project.root.iter(Q + "Note") if n.get("name") == "Overvejelser"]
+    assert len(notes) == 1
+    text = notes[0].find("q:PlainTextContent", NS).text
+    assert "Mette" not in text and "Hansen" not in text and "økonomien fylder" in text, text
+    assert not [r for r in project.root.iter(Q + "NoteRef") if r.get("targetGUID") == notes[0].get("guid")]
+
+    summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "back.qdpx"), analyst="carl")
+    assert summary.decisions.get("journal", 0) == 0 and len(load_study_memos(coded_workspace)) == 1
+    notes[0].find("q:PlainTextContent", NS).text = text + " Også i Region Syd."
+    summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "added.qdpx"), analyst="carl")
+    assert summary.decisions["journal"] == 1
+    assert load_study_memos(coded_workspace)[-1].text == "Også i Region Syd."
+
+    settings = Settings(pseudonymize={"recogniser": "patterns"})
+    files = export_study(coded_workspace, small_codebook, settings=settings, formats=["xlsx"],
+                         output=tmp_path / "x" / "data.xlsx")
+    xlsx = next(f for f in files if str(f).endswith(".xlsx"))
+    sheet = openpyxl.load_workbook(xlsx, read_only=True)["Memoer"]
+    rows = [r for r in sheet.iter_rows(values_only=True) if r and "Overvejelser" in str(r)]
+    assert len(rows) == 2 and "økonomien fylder" in str(rows[0]) and "Mette" not in str(rows), rows
 
 
 def test_notes_on_a_whole_source_are_the_memo_of_its_one_unit_and_named_otherwise(coded_workspace,
@@ -722,3 +765,18 @@ def test_cli_import_of_another_studys_project_is_an_error(coded_workspace, expor
     assert "none of its 6 text sources is a source of this study" in run.stderr
     assert "hoi export STUDY -f qdpx" in run.stderr and "Traceback" not in run.stderr
     assert _decisions(coded_workspace) == []
+
+
+def test_a_blind_rounds_import_leaves_its_journals_out_with_a_warning(coded_workspace, small_codebook,
+                                                                      tmp_path):
+    """Memos on the study are shared by every analyst: a journal in the project of a blind round would
+    show the round's coder's thoughts to the others, so that import names it instead of recording it."""
+    from hoi_nlp.review.study_memos import load_study_memos
+
+    project = Qdpx(export_project(coded_workspace, small_codebook, tmp_path / "export" / "round.qdpx"))
+    _note(project, "Ana journal", "Journal: mine overvejelser om kodningen.", in_file=True)
+    path = project.save(tmp_path / "round_journal.qdpx")
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl", round="R1")
+    assert "journal" not in summary.decisions and load_study_memos(coded_workspace) == []
+    assert any("1 journals" in w and "round 'R1' is blind" in w for w in summary.warnings), summary.warnings
+    assert _import(coded_workspace, small_codebook, path, analyst="carl").decisions["journal"] == 1

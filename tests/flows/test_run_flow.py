@@ -21,6 +21,8 @@ def test_run_flow_end_to_end_and_rerun_is_idempotent(tmp_path, prefect_home):
     exports = {p.split("/")[-1] for p in summary["exports"]}
     assert {"coded_dataset.xlsx", "quotes.md", "coded_dataset_segments.parquet"} <= exports
     assert summary["coding"]["batches"] >= 1
+    assert summary["coding"]["coder"] == {"coder": "hoi.rules.v1", "model_version": "", "model_dir": "",
+                                          "origin": "patterns"}  # `hoi run` names the coder it used
 
     book = openpyxl.load_workbook(workspace / "exports" / "coded_dataset.xlsx", read_only=True)
     assert {"Segmenter", "Koder", "Respondenter", "Kodebog"} <= set(book.sheetnames)

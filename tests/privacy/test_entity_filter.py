@@ -33,6 +33,9 @@ GENERIC = [
     # sentence-initial in the bundled codebook's examples, which a reviewer without original-text rights
     # sees pseudonymised: each became a "name" in the study's key
     "Ledelseslaget", "Tovholderen", "Succeskriteriet",
+    # compounds of an ordinary word and an adjective or participle, opening survey answers
+    "Søjleopdelt", "Fagfaglig", "Fagfagligt", "Tværfagligt", "Helhedsorienteret", "Borgerrettet",
+    "Borgerrettede", "Sektoropdelt", "Udviklingsorienteret", "Fagprofessionelt",
 ]
 NOT_GENERIC = [
     "Gellerup", "Mjølnerparken", "Hundested", "Hals", "Ringe", "Søren", "Poulsen", "Holm", "Abernathy", "SOF",
@@ -76,6 +79,12 @@ def test_generic_phrases() -> None:
     "Netværksorganisering: vi har beholdt strukturen, men styrket koordinationen mellem lederne.",
     "Ledelsesopbakning på afdelingslederniveau mangler nogle steder.",
     "Centerdannelsen har gjort det lettere, men vi er bange for en ny silo.",
+    # ... or with an adjective/participle compound: each became [PERSON 1], [NAVN] or [STED]
+    "Søjleopdelt økonomi er vores største barriere.",
+    "Fagfaglig ledelse fylder meget hos os. Fagfagligt set er det svært.",
+    "Borgerrettet arbejde er vigtigst. Søjleopdelt.",
+    "Borgerrettede indsatser. Sektoropdelt styring. Udviklingsorienteret ledelse. Fagprofessionelt.",
+    "Tværfagligt samarbejde kræver tid. Helhedsorienteret indsats er målet.",
 ])
 def test_generic_words_stay(pseudo, text: str) -> None:
     result = pseudo.pseudonymize(text)
@@ -124,3 +133,13 @@ def test_spans_are_trimmed_to_the_name(pseudo, text: str, original: str) -> None
 def test_person_evidence_keeps_a_plain_word_used_as_a_name(pseudo) -> None:
     out = pseudo.pseudonymize("Men hvidløg hjælper, mener lægerne B. Lau og R. Lin.").text_pseudonymized
     assert "Lin" not in out and "Lau" not in out
+
+
+def test_a_name_spelt_like_an_adjective_compound_is_still_replaced(pseudo) -> None:
+    """A person the recogniser finds with a first name, and a name the metadata gives (the study's key),
+    go even when spelt like a generic adjective compound."""
+    out = pseudo.pseudonymize("Det sagde Lise Fagfaglig på mødet.").text_pseudonymized
+    assert "Fagfaglig" not in out and "Lise" not in out, out
+    pseudo.key.pin("STED", "Borgerrettet")  # the metadata's place
+    out = pseudo.pseudonymize("Borgerrettet har en ny plan. Vi bor i Borgerrettet.").text_pseudonymized
+    assert "Borgerrettet" not in out, out

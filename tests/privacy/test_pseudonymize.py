@@ -294,6 +294,15 @@ GENERIC_IN_DEMO = {
 }
 
 
+def test_the_privacy_review_runs_with_its_own_pseudonymiser() -> None:
+    """`python -m benchmarks.privacy_review` (the model card's demo figure) builds its pseudonymiser
+    itself: it failed at once (Pseudonymizer needs the settings)."""
+    from benchmarks.privacy_review import review
+
+    rows = review(["Det sagde direktør Mette Hansen i går.", "Søjleopdelt økonomi er en barriere."])
+    assert [(row.original, row.count) for row in rows] == [("Mette Hansen", 1)]
+
+
 @pytest.mark.slow
 def test_demo_privacy_review_has_no_generic_originals(privacy_nlp) -> None:
     from benchmarks.privacy_review import review, study_texts

@@ -376,3 +376,25 @@ def test_the_page_carries_no_offsets_that_tell_a_hidden_names_length(study_ws, s
     wanted = (source_text.index("Kontakt"), source_text.index(" på"))
     assert current_state(study_ws).note(LEMVIG).span == wanted
     assert "Mette" not in anna.get(f"/segment/{shown}?status=all").text
+
+
+def test_memos_on_the_study_are_listed_pseudonymised_and_can_be_written(client, study_ws):
+    """A journal brought in from QualCoder (a memo on the study as a whole) is on the study memos page,
+    pseudonymised for an analyst without original-text rights; an analyst can write one there."""
+    from hoi_nlp.review.study_memos import load_study_memos, record_study_memo
+
+    record_study_memo(study_ws, analyst="carl", title="Journal om Lemvig",
+                      text="Borgmesteren i Lemvig var meget positiv.", origin="qualcoder.qdpx")
+    token = login(client, "anna")
+    page = client.get("/memos")
+    assert page.status_code == 200
+    assert "meget positiv" in page.text and "Lemvig" not in page.text, page.text
+    assert "qualcoder.qdpx" in page.text
+    response = client.post("/memos", data={"csrf_token": token, "title": "Tanker",
+                                           "text": "Tværgående mønster i svarene."})
+    assert response.status_code == 303
+    assert [(m.analyst, m.title, m.text, m.origin) for m in load_study_memos(study_ws)][-1] == (
+        "anna", "Tanker", "Tværgående mønster i svarene.", "app")
+    assert client.post("/memos", data={"title": "x", "text": "y"}).status_code == 403  # CSRF
+    assert client.post("/memos", data={"csrf_token": token, "text": "  "}).status_code == 422
+    assert len(load_study_memos(study_ws)) == 2

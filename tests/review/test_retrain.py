@@ -233,3 +233,90 @@ def test_a_unit_with_undecided_suggestions_is_not_learnt_as_their_absence(study_
         record_decision(study_ws, segment_id=seg, action="reject", code_id=code, analyst="anna")
     rows = {r.id: r for r in labelled_rows(study_ws, codebook=small_cb)}
     assert rows[f"review:{seg}"].codes == (codes[0],) and partly_reviewed(study_ws) == 0
+
+
+def test_hoi_code_names_the_bundled_or_the_studys_retrained_coder(study_ws, small_cb, tmp_path):
+    """`hoi run` and `hoi code STUDY` say which coder codes the study: the bundled one, or the study's own
+    from `hoi retrain` (with its model version, which every suggestion it makes records), and after
+    `--restore-previous` the bundled one again."""
+    from typer.testing import CliRunner
+
+    from hoi_nlp.cli import app
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.settings import resolve_repo_path
+    from hoi_nlp.stages.retrain import restore_previous_coder
+    from hoi_nlp.stages.study import RunInputs, describe_study_coder
+
+    inputs = RunInputs(study_ws, small_cb, Settings())
+    bundled = describe_study_coder(inputs)
+    assert bundled == {"coder": "hoi.combined.v1", "origin": "bundled",
+                       "model_dir": str(resolve_repo_path("models/coder").resolve()),
+                       "model_version": read_manifest(resolve_repo_path("models/coder"))["model_version"]}
+    assert describe_study_coder(inputs, "rules")["origin"] == "patterns"
+
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna")
+    first = _retrain(study_ws, small_cb, tmp_path)
+    version = read_manifest(first["model_dir"])["model_version"]
+    assert describe_study_coder(inputs) == {"coder": "hoi.combined.v1", "model_version": version,
+                                            "model_dir": str(study_ws.coder_model_dir.resolve()),
+                                            "origin": "study"}
+    assert _model_versions(study_ws) == {version}  # the record: each suggestion names the model
+
+    result = CliRunner().invoke(app, ["code", str(study_ws.root), "--codebook",
+                                      str(DATA / "codebooks" / "small.yaml")])
+    assert result.exit_code == 0, result.output
+    assert f"hoi.combined.v1 {version}: the study's retrained coder (`hoi retrain`)" in result.output
+    from hoi_nlp.export.dataset import load_coded_study
+    from hoi_nlp.export.report.build import method_rows
+
+    rows = dict(method_rows(load_coded_study(study_ws, small_cb), reviews={}, agreement=(), thresholds=""))
+    retrained = f"hoi.combined.v1 ({version}, genoplært på studiets gennemgåede citater)"
+    assert retrained in rows["Kodere og modeller"]  # the report's method notes name it
+
+    restore_previous_coder(study_ws)  # the first retraining replaced the configured coder
+    assert describe_study_coder(inputs) == bundled
+
+
+def test_a_running_review_app_follows_a_coder_retrained_from_the_command_line(study_ws, small_cb, tmp_path):
+    """`hoi retrain` run while `hoi review` is open: the app orders its queue with the study's new coder
+    (it kept the coder it started with until restarted), keeping the old order until the new one is
+    ready; `--restore-previous` takes it back the same way. The analysts' decisions stay as they were."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from hoi_nlp.review.app import create_app
+    from hoi_nlp.review.decisions import load_decisions
+    from hoi_nlp.stages.retrain import restore_previous_coder
+    from hoi_nlp.stages.review import review_app_config
+    from hoi_nlp.stages.study import RunInputs
+
+    config = review_app_config(RunInputs(study_ws, small_cb, Settings()), login=False)
+    client = TestClient(create_app(config), base_url="http://127.0.0.1", follow_redirects=False)
+    bundled = config.model_dir
+    assert bundled != study_ws.coder_model_dir
+
+    def queue_order(expect_ordered: bool) -> str:
+        deadline = time.monotonic() + 120
+        while True:
+            page = client.get("/queue")
+            assert page.status_code == 200
+            if (config.order is not None) == expect_ordered or time.monotonic() > deadline:
+                return page.text
+            time.sleep(0.5)
+
+    assert "laveste sikkerhed først" in queue_order(False)  # the bundled coder does not fit small.yaml
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna")
+    decided = load_decisions(study_ws)
+    _retrain(study_ws, small_cb, tmp_path)  # as `hoi retrain` does, in another process
+    queue_order(True)
+    assert config.model_dir == study_ws.coder_model_dir
+    assert "aktiv læring" in queue_order(True)
+    assert set(config.order) == {u.segment_id for u in config.corpus.units}
+
+    restore_previous_coder(study_ws)  # `hoi retrain --restore-previous`: the configured coder again
+    assert "laveste sikkerhed først" in queue_order(False)
+    assert config.model_dir == bundled
+    assert load_decisions(study_ws) == decided

@@ -204,9 +204,11 @@ def method_rows(
     """Method notes as (label, value) rows: coding, bases, small groups, tests, stance, quotes."""
     stats = stats or StudyStats(study)
     texts = stats.texts
-    coders = sorted(
-        {f"{a.coder}" + (f" ({a.model_version})" if a.model_version else "") for a in study.assignments}
-    )
+    def named(version: str) -> str:
+        return version + (f", {texts('method.retrained')}" if version in study.retrained_versions else "")
+
+    coders = sorted({a.coder + (f" ({named(a.model_version)})" if a.model_version else "")
+                     for a in study.assignments})
     reviewed = sum(1 for c in study.all_codings if c.review != "unreviewed")
     rejected = sum(1 for c in study.all_codings if c.review == "rejected")
     bases = "; ".join(f"{texts(f'material.{m}')}: {len(b)} {texts(f'material_base.{m}')}"

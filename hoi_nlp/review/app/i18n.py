@@ -24,6 +24,7 @@ DA: dict[str, str] = {
     "Codebook": "Kodebog",
     "Double coding": "Dobbeltkodning",
     "Agreement": "Enighed",
+    "Study memos": "Memoer om studiet",
     "Users": "Brugere",
     "admin": "admin",
     "may see original text": "må se den originale tekst",
@@ -129,6 +130,15 @@ DA: dict[str, str] = {
     "Memo & flag": "Memo og markering",
     "Write a memo (m) — Ctrl+Enter saves": "Skriv et memo (m) — Ctrl+Enter gemmer",
     "Save memo": "Gem memo",
+    "Memo": "Memo",
+    "Title": "Titel",
+    "Memos on the study as a whole, not on one coding unit: journals imported from QualCoder "
+    "(`hoi import-qdpx`) and memos written here. Exports carry them, pseudonymised.":
+        "Memoer om studiet som helhed, ikke om én kodeenhed: journaler importeret fra QualCoder "
+        "(`hoi import-qdpx`) og memoer skrevet her. Eksporterne har dem med, pseudonymiseret.",
+    "imported from {file}": "importeret fra {file}",
+    "No memos on the study yet.": "Endnu ingen memoer om studiet.",
+    "a study memo needs a text": "et memo om studiet skal have en tekst",
     "Memo on this code": "Memo om koden",
     "Agreements": "Enighed",
     ("Codes every analyst coded alike, applied or not, on units all of them reviewed: {n} not yet "

@@ -822,24 +822,46 @@ def round_resolve(
 
 
 def compute_order(config: AppConfig) -> None:
-    """Active-learning order from the study's (or the bundled) trained coder, when one fits the codebook."""
-    if config.model_dir is None:
-        config.order = None
-        return
-    try:
-        from hoi_nlp.coding.model_io import load_trained_coder
-        from hoi_nlp.nlp.embed import EmbeddingCache
-        from hoi_nlp.review.queue import review_queue_from_coder
+    """Active-learning order from the study's (or the bundled) trained coder, when one fits the codebook.
 
-        model_dir = config.model_dir
-        cache = EmbeddingCache(config.workspace.cache_dir / "embeddings")  # what `hoi run` embedded
-        coder = load_trained_coder(config.codebook, model_dir=model_dir, method="combined", cache=cache)
-        units = _corpus(config).units
-        config.order = review_queue_from_coder(coder, units, k=len(units))
-        logger.info("active-learning order over %d units from %s", len(units), model_dir)
-    except (HoiError, ImportError, OSError, ValueError) as exc:
-        logger.info("no active-learning order (%s); lowest confidence first", exc)
-        config.order = None
+    The order in place stays until the new one is ready; an order computed from a coder that was
+    replaced meanwhile (``config.coder_key`` moved on) is not taken."""
+    with config.lock:
+        model_dir, key = config.model_dir, config.coder_key
+    order: list[str] | None = None
+    if model_dir is not None:
+        try:
+            from hoi_nlp.coding.model_io import load_trained_coder
+            from hoi_nlp.nlp.embed import EmbeddingCache
+            from hoi_nlp.review.queue import review_queue_from_coder
+
+            cache = EmbeddingCache(config.workspace.cache_dir / "embeddings")  # what `hoi run` embedded
+            coder = load_trained_coder(config.codebook, model_dir=model_dir, method="combined", cache=cache)
+            units = _corpus(config).units
+            order = review_queue_from_coder(coder, units, k=len(units))
+            logger.info("active-learning order over %d units from %s", len(units), model_dir)
+        except (HoiError, ImportError, OSError, ValueError) as exc:
+            logger.info("no active-learning order (%s); lowest confidence first", exc)
+    with config.lock:
+        if config.coder_key == key:
+            config.order = order
+
+
+def refresh_coder(config: AppConfig) -> None:
+    """Follow the study's coder when it was swapped outside the app (`hoi retrain`, `hoi retrain
+    --restore-previous`): use its model folder from now on and order the queue with it in the
+    background (the old order serves until then). Decisions are untouched: they live in the log, and
+    the suggestions the app shows are read from the study at each request."""
+    if config.coder_state is None:
+        return
+    directory, key = config.coder_state()
+    with config.lock:
+        if key == config.coder_key or config.retrain.get("running"):
+            return  # unchanged, or the app's own retraining is installing it (and orders after)
+        config.coder_key, config.model_dir = key, directory
+    logger.info("the study's coder changed: the review app now uses %s", directory)
+    if config.active_learning:
+        threading.Thread(target=compute_order, args=(config,), daemon=True, name="hoi-queue").start()
 
 
 def _run_retrain(config: AppConfig, analyst: str) -> None:
@@ -847,7 +869,10 @@ def _run_retrain(config: AppConfig, analyst: str) -> None:
         if config.retrainer is None:
             raise ReviewError("retraining is not available in this app")
         summary = config.retrainer(config.workspace, config.codebook)
-        config.model_dir = config.workspace.coder_model_dir
+        with config.lock:
+            config.model_dir = config.workspace.coder_model_dir
+            if config.coder_state is not None:
+                config.coder_key = config.coder_state()[1]
         _corpus(config).reload()
         if config.active_learning:
             compute_order(config)

@@ -46,6 +46,8 @@ def create_app(config: AppConfig) -> FastAPI:
         config.corpus = Corpus(config.workspace)
     if config.privacy is None:
         config.privacy = PrivacyView(config.workspace, config.settings)
+    if config.coder_state is not None:
+        config.model_dir, config.coder_key = config.coder_state()
     app = FastAPI(title="hoi review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.config = config
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -65,6 +67,7 @@ def create_app(config: AppConfig) -> FastAPI:
         import anyio
 
         await anyio.to_thread.run_sync(refresh_codebook, config)
+        await anyio.to_thread.run_sync(routes.refresh_coder, config)
         new_token = await anyio.to_thread.run_sync(attach_session, config, request)
         response = await call_next(request)
         if new_token:

@@ -72,6 +72,13 @@ class AppConfig:
     # not): a codebook file edited while the app runs (a code marked deprecated, then `hoi run`) reaches
     # the app without a restart. Set by stages/review.py; None keeps the codebook the app started with.
     codebook_refresh: Callable[[], Codebook | None] | None = None
+    # The study's coder as it is now: (its model folder, a key that changes when it is replaced). A
+    # `hoi retrain` (or `--restore-previous`) run from the command line while the app runs swaps the
+    # study's coder: the app then orders the queue and advises with the new one, without a restart.
+    # Set by stages/review.py; None keeps the coder the app started with. ``coder_key`` is the key of
+    # the coder the app uses (``model_dir``, the queue order).
+    coder_state: Callable[[], tuple[Path, tuple[Any, ...]]] | None = None
+    coder_key: tuple[Any, ...] | None = None
 
     def host_allowed(self, header: str | None) -> bool:
         """Whether a request's Host header names this app (port ignored)."""

@@ -6,6 +6,7 @@
   ``/codebook/history``: the audit trail and whether the coder needs retraining.
 - ``/admin/users``: the accounts (admins only), the same as ``hoi users``.
 - ``/language``: the analyst's language (cookie).
+- ``/memos``: memos on the study as a whole (journals imported from other tools, or written here).
 - ``/segment/{id}/stance``: the analyst's barrier stance for a code (a ``stance`` decision).
 
 Every state-changing route checks the CSRF token.
@@ -13,6 +14,7 @@ Every state-changing route checks the CSRF token.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 from urllib.parse import quote as url_quote
@@ -94,6 +96,33 @@ def codebook_history_page(request: Request) -> Response:
     return html(
         request, "codebook_history.html", {"changes": codebook_edit.codebook_history(config.workspace)}
     )
+
+
+@router.get("/memos", response_class=HTMLResponse)
+def study_memos_page(request: Request) -> Response:
+    """Memos on the study as a whole (a journal imported from QualCoder, or written here), newest first;
+    pseudonymised for a reviewer without original-text rights."""
+    from hoi_nlp.review.study_memos import load_study_memos
+
+    config, session = _config(request), current_session(request)
+    memos = load_study_memos(config.workspace)
+    if not session.user.can_see_original and config.privacy is not None:
+        memos = [dataclasses.replace(m, text=config.privacy.memo(m.text), title=config.privacy.memo(m.title))
+                 for m in memos]
+    return html(request, "study_memos.html", {"memos": list(reversed(memos))})
+
+
+@router.post("/memos")
+def add_study_memo(request: Request, text: str = Form(""), title: str = Form(""),
+                   session: Session = CSRF) -> Response:
+    """Write a memo on the study as a whole."""
+    from hoi_nlp.review.study_memos import record_study_memo
+
+    try:
+        record_study_memo(_config(request).workspace, analyst=session.user.username, text=text, title=title)
+    except HoiError as exc:
+        raise _fail(request, exc) from None
+    return RedirectResponse("/memos", status_code=303)
 
 
 def _quote_example(config: AppConfig, session: Session, segment_id: str, start: str, end: str,
