@@ -384,12 +384,12 @@ def test_memos_on_the_study_are_listed_pseudonymised_and_can_be_written(client, 
     from hoi_nlp.review.study_memos import load_study_memos, record_study_memo
 
     record_study_memo(study_ws, analyst="carl", title="Journal om Lemvig",
-                      text="Borgmesteren i Lemvig var meget positiv.", origin="qualcoder.qdpx")
+                      text="Borgmesteren i Lemvig var meget positiv.", origin="Journal Lemvig.qdpx")
     token = login(client, "anna")
     page = client.get("/memos")
     assert page.status_code == 200
     assert "meget positiv" in page.text and "Lemvig" not in page.text, page.text
-    assert "qualcoder.qdpx" in page.text
+    assert ".qdpx" in page.text  # the imported file's name, pseudonymised like the memo
     response = client.post("/memos", data={"csrf_token": token, "title": "Tanker",
                                            "text": "Tværgående mønster i svarene."})
     assert response.status_code == 303

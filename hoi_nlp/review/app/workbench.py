@@ -107,8 +107,9 @@ def study_memos_page(request: Request) -> Response:
     config, session = _config(request), current_session(request)
     memos = load_study_memos(config.workspace)
     if not session.user.can_see_original and config.privacy is not None:
-        memos = [dataclasses.replace(m, text=config.privacy.memo(m.text), title=config.privacy.memo(m.title))
-                 for m in memos]
+        memos = [dataclasses.replace(m, text=config.privacy.memo(m.text), title=config.privacy.memo(m.title),
+                                     origin=m.origin if m.origin == "app" else config.privacy.memo(m.origin))
+                 for m in memos]  # the imported file's name may hold one too ("Journal Lemvig.qdpx")
     return html(request, "study_memos.html", {"memos": list(reversed(memos))})
 
 
