@@ -27,6 +27,13 @@ class Material:
     folder: str
     suffixes: tuple[str, ...]
     reader: str  # "module:function" taking (result, folder, study_dir, progress bar or None)
+    companions: tuple[str, ...] = ()  # other file names the folder holds by design (schema.yaml, ...)
+    # other formats a researcher may put here by mistake: suffix -> how to convert the file
+    conversions: tuple[tuple[str, str], ...] = ()
+
+    def conversion(self, suffix: str) -> str | None:
+        """How to turn a file with ``suffix`` into one this material reads, if it is a known format."""
+        return dict(self.conversions).get(suffix.lower())
 
     def read(self, result: IngestResult, folder: Path, study_dir: Path,
              bar: progress.Stage | None = None) -> None:
@@ -38,11 +45,28 @@ class Material:
         getattr(importlib.import_module(module), name)(result, folder, study_dir, bar)
 
 
+_SHEET = "open it in Excel (or LibreOffice Calc) and 'Save as' Excel Workbook (.xlsx), or CSV UTF-8 (.csv)"
+_TEXT = "open it in Word (or LibreOffice Writer) and 'Save as' Word Document (.docx)"
+SURVEY_CONVERSIONS = (
+    (".xls", _SHEET), (".xlsm", _SHEET), (".xlsb", _SHEET), (".ods", _SHEET), (".numbers", _SHEET),
+    (".tsv", "rename it to .csv (tab-separated exports are read as .csv), or " + _SHEET),
+    (".txt", "if it is Excel's 'Unicode text' (tab-separated), rename it to .csv; else " + _SHEET),
+    (".sav", "export the answers from SPSS (or the survey tool) as .xlsx or .csv"),
+)
+TRANSCRIPT_CONVERSIONS = (
+    (".doc", _TEXT), (".docm", _TEXT), (".rtf", _TEXT), (".odt", _TEXT), (".pages", _TEXT),
+    (".pdf", "copy the text out of the PDF into a .docx (or UTF-8 .txt) file, or save the original "
+             "transcript as .docx; check the speaker labels afterwards"),
+)
+
 materials: Registry[Material] = Registry("study material")
 materials.register("survey")(
-    Material("survey", (".xlsx", ".csv"), "hoi_nlp.ingest.survey:ingest_survey_folder"))
+    Material("survey", (".xlsx", ".csv"), "hoi_nlp.ingest.survey:ingest_survey_folder",
+             companions=("schema.yaml", "schema.yml"), conversions=SURVEY_CONVERSIONS))
 materials.register("transcript")(
-    Material("transcripts", (".docx", ".txt"), "hoi_nlp.ingest.transcript:ingest_transcript_folder"))
+    Material("transcripts", (".docx", ".txt"), "hoi_nlp.ingest.transcript:ingest_transcript_folder",
+             companions=("metadata.csv", "metadata.yaml", "metadata.yml"),
+             conversions=TRANSCRIPT_CONVERSIONS))
 
 
 def material_folders() -> list[str]:

@@ -46,9 +46,11 @@ def read_table(path: Path, *, display: str | None = None, sheet: str | None = No
         return _xlsx_table(path, display=name, sheet=sheet)
     if suffix == ".csv":
         return _build_table(_csv_rows(path, display=name), display=name, spreadsheet=False)
-    raise IngestError(
-        f"unsupported survey export type '{suffix}'", path=name, hint="export the survey as .xlsx or .csv"
-    )
+    from hoi_nlp.ingest.materials import SURVEY_CONVERSIONS
+
+    hint = dict(SURVEY_CONVERSIONS).get(suffix, "export the survey as .xlsx or .csv")
+    raise IngestError(f"unsupported survey export type '{suffix}' (survey exports are .xlsx or .csv)",
+                      path=name, hint=hint)
 
 
 def _xlsx_table(path: Path, *, display: str, sheet: str | None) -> Table:

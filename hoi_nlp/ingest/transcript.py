@@ -488,9 +488,11 @@ def read_transcript_text(path: Path, *, display: str) -> str:
     elif suffix == ".txt":
         raw = decode_text(read_bytes(path, display=display), display=display)
     else:
-        raise IngestError(
-            f"unsupported transcript type '{suffix}'", path=display, hint="save transcripts as .docx or .txt"
-        )
+        from hoi_nlp.ingest.materials import TRANSCRIPT_CONVERSIONS
+
+        hint = dict(TRANSCRIPT_CONVERSIONS).get(suffix, "save transcripts as .docx or .txt")
+        raise IngestError(f"unsupported transcript type '{suffix}' (transcripts are .docx or .txt)",
+                          path=display, hint=hint)
     text = normalize_text(raw).strip()
     if not text:
         raise IngestError(

@@ -1,0 +1,43 @@
+"""Files as real studies bring them: exports and transcripts shaped by survey tools, Word and typists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hoi_nlp.errors import IngestError
+from hoi_nlp.ingest.study import ingest_study
+from hoi_nlp.ingest.tables import read_table
+
+
+def test_files_of_other_formats_are_errors_saying_how_to_convert_and_other_files_are_named(
+    study_dir: Path,
+) -> None:
+    (study_dir / "survey" / "eksport_gammel.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 old excel")
+    (study_dir / "survey" / "unicode.txt").write_text("a\tb\n", encoding="utf-16")
+    (study_dir / "survey" / "spoergeskema.pdf").write_bytes(b"%PDF-1.4")
+    (study_dir / "transcripts" / "interview_03.doc").write_bytes(b"\xd0\xcf\x11\xe0 old word")
+    (study_dir / "transcripts" / "interview_04.pdf").write_bytes(b"%PDF-1.4")
+    (study_dir / "transcripts" / "interview_05.rtf").write_text("{\\rtf1 I: hej}")
+    (study_dir / "transcripts" / "gamle").mkdir()
+    result = ingest_study(study_dir)
+    errors = {error.path: error.message for error in result.errors}
+    assert sorted(errors) == ["survey/eksport_gammel.xls", "survey/unicode.txt",
+                              "transcripts/interview_03.doc",
+                              "transcripts/interview_04.pdf", "transcripts/interview_05.rtf"]
+    assert "Save as' Excel Workbook (.xlsx)" in errors["survey/eksport_gammel.xls"]
+    assert "rename it to .csv" in errors["survey/unicode.txt"]
+    assert "Word Document (.docx)" in errors["transcripts/interview_05.rtf"]
+    assert "copy the text out of the PDF" in errors["transcripts/interview_04.pdf"]
+    # the files it reads are read all the same; other files are named, not passed over in silence
+    assert len(result.reports) == 3
+    assert "survey/: 1 other file(s) or folder(s) not read (spoergeskema.pdf)" in " ".join(result.warnings)
+    assert "transcripts/: 1 other file(s) or folder(s) not read (gamle/)" in " ".join(result.warnings)
+
+
+def test_an_xls_export_given_to_the_reader_says_how_to_convert_it(tmp_path: Path) -> None:
+    export = tmp_path / "eksport.xls"
+    export.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    with pytest.raises(IngestError, match=r"'\.xls'.*Save as' Excel Workbook \(\.xlsx\)"):
+        read_table(export)
