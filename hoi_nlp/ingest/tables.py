@@ -79,6 +79,8 @@ def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str, spr
     rows = [(number, cells) for number, cells in raw_rows if any(cell.strip() for cell in cells)]
     _check_title_row(header_row[1], rows, display=display)
     header = _clean_header(header_row[1], display=display)
+    _check_header_like_rows(header, rows, display=display)
+    _check_summary_rows(rows, display=display)
     for number, cells in rows:
         _check_cells(number, cells, header, display=display)
     _check_unnamed_columns(header, len(header_row[1]), rows, display=display, spreadsheet=spreadsheet)
@@ -108,6 +110,67 @@ def _check_title_row(first: list[str], rows: list[tuple[int, list[str]]], *, dis
             hint="the header (one name per column) must be the first row: delete the rows above it "
             "and unmerge merged header cells",
         )
+
+
+_VARIABLE_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,39}")
+_SUMMARY_LABELS = frozenset({"total", "totalt", "i alt", "ialt", "sum", "summa", "antal", "antal svar",
+                             "gennemsnit", "middelværdi", "average", "mean", "count", "n", "samlet",
+                             "alle", "all", "grand total", "hovedtotal"})
+
+
+def _check_header_like_rows(header: list[str], rows: list[tuple[int, list[str]]], *, display: str) -> None:
+    """Refuse a second header row: the column names repeated (exports pasted together), or the
+    variable names survey tools (SurveyXact, Enalyzer, SPSS-style exports) write under the
+    question texts — it would be read as a respondent whose answers are the variable names."""
+    for number, cells in rows:
+        if [normalize_text(cell).strip() for cell in cells[: len(header)]] == header:
+            raise IngestError(
+                "the row repeats the column names of row 1", path=display, where=f"row {number}",
+                hint="delete the row (two exports pasted together keep the header of the second)")
+    if rows and _looks_like_variable_names(rows[0][1], header, rows[1:]):
+        number, cells = rows[0]
+        shown = ", ".join(f"'{cell.strip()}'" for cell in cells if cell.strip())
+        raise IngestError(
+            f"row {number} looks like a second header row of variable names ({_shorten(shown)}) under "
+            "the question texts of row 1, not a respondent's answers",
+            path=display, where=f"row {number}",
+            hint=f"delete row {number} (or delete row 1 to name the columns by the variable names, and "
+            "draft the schema again with `hoi survey-schema`): row 1 must be the only header row")
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _looks_like_variable_names(cells: list[str], header: list[str],
+                               later: list[tuple[int, list[str]]]) -> bool:
+    """Every cell filled, distinct and shaped like a variable name (``q1_2_komm``, ``s_3``), with
+    digits or underscores in most, while the rows below write text with spaces in those columns."""
+    named = [index for index, name in enumerate(header) if name]
+    values = [cells[index].strip() if index < len(cells) else "" for index in named]
+    filled = [value for value in values if value]
+    if len(filled) < 3 or len(filled) < 0.8 * len(named) or len(set(filled)) != len(filled):
+        return False
+    if not all(_VARIABLE_NAME_RE.fullmatch(value) for value in filled):
+        return False
+    coded = sum(1 for value in filled if "_" in value or any(char.isdigit() for char in value))
+    if coded * 2 < len(filled):
+        return False
+    return any(
+        index < len(row) and len(row[index].split()) > 1 for _, row in later[:50] for index in named
+    )
+
+
+def _check_summary_rows(rows: list[tuple[int, list[str]]], *, display: str) -> None:
+    """Refuse a totals row at the bottom ('Total', 'I alt', 'Gennemsnit' in its first filled cell):
+    it would be read as a respondent whose answers are counts."""
+    for number, cells in rows[-3:]:
+        first = next((cell.strip() for cell in cells if cell.strip()), "")
+        if first.rstrip(":").strip().casefold() in _SUMMARY_LABELS:
+            raise IngestError(
+                f"row {number} looks like a totals or summary row ('{first}'), not a respondent",
+                path=display, where=f"row {number}",
+                hint="delete the totals/summary rows below the answers, and save the export again")
 
 
 def _column_name(index: int, *, spreadsheet: bool) -> str:

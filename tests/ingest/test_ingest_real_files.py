@@ -41,3 +41,45 @@ def test_an_xls_export_given_to_the_reader_says_how_to_convert_it(tmp_path: Path
     export.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
     with pytest.raises(IngestError, match=r"'\.xls'.*Save as' Excel Workbook \(\.xlsx\)"):
         read_table(export)
+
+
+def _survey_rows() -> list[list[object]]:
+    return [
+        [1, "Testkommune A", "Vi samler indsatsen omkring familien, så borgeren har én plan.", "Ja"],
+        [2, "Testkommune B", "#N/A", "Nej"],
+        [3, "Testkommune C", "Lovgivningen spænder ben for datadeling på tværs.", "Ja"],
+    ]
+
+
+def test_a_second_header_row_of_variable_names_is_refused_not_read_as_a_respondent(
+    tmp_path: Path, helpers: object
+) -> None:
+    header = ["Respondent", "Kommune", "1.1 Hvilke potentialer ser du? Kommentar", "2.1 Er I i gang?"]
+    variables = ["resp_id", "kommune", "q1_1_komm", "q2_1"]
+    export = helpers.write_xlsx(tmp_path / "surveyxact.xlsx", header, [variables, *_survey_rows()])
+    with pytest.raises(IngestError, match=r"row 2 looks like a second header row of variable names "
+                                          r"\('resp_id', 'kommune', 'q1_1_komm', 'q2_1'\)") as error:
+        read_table(export)
+    assert error.value.where == "row 2" and "delete row 2" in error.value.hint
+    # the same export without the variable names reads; answers of single words are no header row
+    rows = [[1, "Aarhus", "Nej", "Ja"], [2, "Vejle", "Måske senere", "Nej"], [3, "Odense", "Ja tak", "q2"]]
+    assert len(read_table(helpers.write_xlsx(tmp_path / "ok.xlsx", header, rows)).rows) == 3
+
+
+def test_the_header_repeated_further_down_is_refused(tmp_path: Path, helpers: object) -> None:
+    header = ["Respondent", "Kommune", "1.1 Kommentar", "2.1"]
+    rows = [*_survey_rows()[:2], header, _survey_rows()[2]]
+    export = helpers.write_csv(tmp_path / "to_eksporter.csv", header, rows, delimiter=";")
+    with pytest.raises(IngestError, match="repeats the column names of row 1") as error:
+        read_table(export)
+    assert error.value.where == "row 4"
+
+
+@pytest.mark.parametrize("label", ["Total", "I alt", "Gennemsnit:"])
+def test_a_totals_row_below_the_answers_is_refused_not_read_as_a_respondent(
+    tmp_path: Path, helpers: object, label: str
+) -> None:
+    header = ["Respondent", "Kommune", "1.1 Kommentar", "2.1"]
+    export = helpers.write_xlsx(tmp_path / "eksport.xlsx", header, [*_survey_rows(), [label, "", "2", "2"]])
+    with pytest.raises(IngestError, match=rf"row 5 looks like a totals or summary row \('{label}'\)"):
+        read_table(export)
