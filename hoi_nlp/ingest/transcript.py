@@ -3,7 +3,8 @@
 A turn starts at a line with a speaker label and a colon (``I:``, ``Interviewer:``, ``Int.:``,
 ``D:``, ``Anne:``, ``Henrik Madsen:``), optionally with a timestamp (``[00:12:34]``, ``(00:12)``,
 ``00:12:34``) before or after the label, or at a line that is a speaker label alone (a bold
-``Interviewer`` paragraph, Word's ``00:00:05 Taler 1``) when the label is listed in the metadata,
+``Interviewer`` paragraph, Word's ``00:00:05 Taler 1``, Teams' ``Jens Hansen   0:03``) when the label is
+listed in the metadata,
 is a speaker with a colon elsewhere in the file, or occurs twice as a built-in label or after a
 timestamp; the utterance is then the next line. Lines without a label continue the previous turn; lines
 before the first turn (title, date) stay in the text but belong to no turn. Turn offsets point
@@ -30,7 +31,8 @@ from hoi_nlp.records import Source, SpeakerRole, content_hash
 logger = logging.getLogger(__name__)
 
 TRANSCRIPT_SUFFIXES = (".docx", ".txt")
-DEFAULT_INTERVIEWER_SPEAKERS = ("I", "Int", "Interviewer", "Intervieweren", "Interviewer 1", "Spørgsmål")
+DEFAULT_INTERVIEWER_SPEAKERS = ("I", "Int", "Interviewer", "Intervieweren", "Interviewer 1", "Spørgsmål",
+                                "Spørger")
 DEFAULT_RESPONDENT_SPEAKERS = (
     "D",
     "R",
@@ -44,6 +46,7 @@ DEFAULT_RESPONDENT_SPEAKERS = (
     "Interviewperson",
     "IP",
     "Svar",
+    "Svarer",
     "Deltager",
 )
 # Labels that start header or prose lines ("Dato: ...") and are never speakers unless listed in metadata.
@@ -113,7 +116,7 @@ def _line_re(label: str) -> re.Pattern[str]:
     """A turn's first line: optional timestamp, the ``label`` pattern, optional timestamp, a colon."""
     return re.compile(
         rf"^[ \t]*(?:(?:{_bracketed('t1')}|(?P<t1n>{_TS}))[ \t]*[-–]?[ \t]*)?"
-        rf"(?P<label>{label})[ \t]*(?:(?:{_bracketed('t2')})[ \t]*)?:"
+        rf"(?P<label>{label})[ \t]*(?:(?:{_bracketed('t2')})[ \t]*)?:(?!\d{{2}}(?:\D|$))"
         rf"(?:[ \t]*(?:{_bracketed('t3')}|(?P<t3n>{_TS_SECONDS}))(?=\s|$)[ \t]*[-–]?)?[ \t]*"
     )
 
@@ -124,7 +127,7 @@ LINE_RE = _line_re(_LABEL)
 # the metadata, or is a built-in label, or follows a timestamp, and then only if it occurs twice or more.
 BARE_LABEL_RE = re.compile(
     rf"^[ \t]*(?:(?:{_bracketed('t1')}|(?P<t1n>{_TS}))[ \t]*[-–]?[ \t]*)?"
-    rf"(?P<label>{_LABEL})[ \t]*(?:{_bracketed('t2')}|(?P<t2n>{_TS_SECONDS}))?[ \t]*$"
+    rf"(?P<label>{_LABEL})[ \t]*(?:{_bracketed('t2')}|(?P<t2n>{_TS}))?[ \t]*$"
 )
 TIMESTAMP_ALONE_RE = re.compile(rf"^[ \t]*(?:{_bracketed('t1')}|(?P<t1n>{_TS_SECONDS}))[ \t]*$")
 _TS_GROUPS = ("t1b", "t1p", "t1n", "t2b", "t2p", "t2n", "t3b", "t3p", "t3n")
@@ -161,16 +164,23 @@ class SpeakerRoles:
     respondent_labels: tuple[str, ...] = ()
 
     def role(self, label: str) -> SpeakerRole:
-        """Role of ``label``: explicit respondents, then interviewers, else respondent."""
-        key = label_key(label)
+        """Role of ``label``: explicit respondents, then interviewers, else respondent; a numbered
+        label unknown as such takes its base's role ("Interviewer 2" is an interviewer)."""
+        key = self._key(label)
         if key in self.explicit_respondent:
             return "respondent"
         return "interviewer" if key in self.interviewer else "respondent"
 
     def known(self, label: str) -> bool:
-        """True if ``label`` is a listed or default speaker label."""
-        key = label_key(label)
+        """True if ``label`` (or, numbered, its base: "Interviewer 2") is a listed or default label."""
+        key = self._key(label)
         return key in self.interviewer or key in self.respondent
+
+    def _key(self, label: str) -> str:
+        key = label_key(label)
+        known = self.interviewer | self.respondent | self.explicit_respondent
+        base = _NUMBERED_RE.sub("", key)
+        return base if key not in known and base in known else key
 
     @property
     def complete(self) -> bool:
@@ -181,6 +191,9 @@ class SpeakerRoles:
         """True if ``label`` is one of the listed labels."""
         listed = (*self.interviewer_labels, *self.respondent_labels)
         return label_key(label) in {label_key(item) for item in listed}
+
+
+_NUMBERED_RE = re.compile(r"\s+\d{1,2}$")
 
 
 def label_key(label: str) -> str:

@@ -83,3 +83,44 @@ def test_a_totals_row_below_the_answers_is_refused_not_read_as_a_respondent(
     export = helpers.write_xlsx(tmp_path / "eksport.xlsx", header, [*_survey_rows(), [label, "", "2", "2"]])
     with pytest.raises(IngestError, match=rf"row 5 looks like a totals or summary row \('{label}'\)"):
         read_table(export)
+
+
+def _turns_of(path: Path, **attributes: str) -> list[tuple[str, str, str | None, str]]:
+    from hoi_nlp.ingest.transcript import read_transcript
+
+    source, turns = read_transcript(path, study="s", display=path.name, attributes=attributes)
+    for turn in turns:
+        assert source.text[turn.start : turn.end] == turn.text(source)
+    return [(t.speaker, t.speaker_role, t.timestamp, t.text(source)) for t in turns]
+
+
+@pytest.mark.parametrize("listed", [False, True])
+def test_teams_transcript_name_and_minutes_on_their_own_line(tmp_path: Path, helpers: object,
+                                                             listed: bool) -> None:
+    # Microsoft Teams' downloaded transcript: "Navn Efternavn   0:03" alone, the words on the next line
+    path = helpers.make_docx(tmp_path / "teams.docx", [
+        "Transskription", "4. marts 2024, 10:02",
+        "Jens Hansen   0:03", "Godt, lad os starte med formålet.",
+        "Mette Sørensen   0:15", "Vi har samlet familieindsatsen i én enhed.",
+        "Jens Hansen   1:02", "Hvordan styrer I økonomien?",
+        "Mette Sørensen   1:02:10", "Med en fælles pulje.",
+    ])
+    attributes = {"interviewer_speakers": "Jens Hansen", "respondent_speakers": "Mette Sørensen"}
+    turns = _turns_of(path, **(attributes if listed else {}))
+    assert [(speaker, timestamp, words) for speaker, _, timestamp, words in turns] == [
+        ("Jens Hansen", "0:03", "Godt, lad os starte med formålet."),
+        ("Mette Sørensen", "0:15", "Vi har samlet familieindsatsen i én enhed."),
+        ("Jens Hansen", "1:02", "Hvordan styrer I økonomien?"),
+        ("Mette Sørensen", "1:02:10", "Med en fælles pulje."),
+    ]
+    assert turns[0][1] == ("interviewer" if listed else "respondent")
+
+
+def test_a_second_interviewer_and_spoerger_svarer_labels_get_the_interviewers_role(tmp_path: Path) -> None:
+    path = tmp_path / "to_interviewere.txt"
+    path.write_text("Interviewer 1: Hvad er formålet?\nInterviewer 2: Og målgruppen?\n"
+                    "IP: Udsatte unge.\nInterviewer 2: Hvorfor dem?\nIP: Fordi de falder mellem stolene.\n"
+                    "Spørger: Og økonomien?\nSvarer: Den følger søjlerne.\nSpørger: Tak.\n", encoding="utf-8")
+    roles = {(speaker, role) for speaker, role, _, _ in _turns_of(path)}
+    assert roles == {("Interviewer 1", "interviewer"), ("Interviewer 2", "interviewer"), ("IP", "respondent"),
+                     ("Spørger", "interviewer"), ("Svarer", "respondent")}
