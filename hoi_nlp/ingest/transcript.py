@@ -594,6 +594,7 @@ def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path
     metadata, has_rows = sidecar
     if not files:
         result.warnings.append(f"{relative(folder, study_dir)}: no .docx or .txt transcripts found")
+    unread: dict[str, list[str]] = {}
     for path in files:
         display = relative(path, study_dir)
         meta = metadata.get(path.name)
@@ -610,7 +611,24 @@ def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path
             result.add(FileReport(path=display, kind="transcript", turns=len(parsed.turns)), [source])
             result.turns[source.source_id] = parsed.turns
             result.warnings.extend(parsed.warnings)
+            if path.suffix.lower() == ".docx":
+                from hoi_nlp.ingest.docx_text import docx_unread_parts
+
+                unread[display] = docx_unread_parts(path, display=display)
         except HoiError as exc:
             record_error(result, display, exc)
         if bar is not None:
             bar.advance()
+    _warn_unread_parts(result, unread)
+
+
+def _warn_unread_parts(result: IngestResult, unread: dict[str, list[str]]) -> None:
+    """One warning naming the .docx parts outside the body that hold text and are not read (page
+    headers and footers, footnotes, comments, text boxes): nothing is left out without a word."""
+    files = {display: parts for display, parts in unread.items() if parts}
+    if not files:
+        return
+    listed = "; ".join(f"{display}: {', '.join(parts)}" for display, parts in files.items())
+    result.warnings.append(
+        f"text outside the document body is not read (only the body's paragraphs and tables are): {listed}; "
+        "if some of it belongs to the interview, move it into the body and run again")

@@ -124,3 +124,29 @@ def test_a_second_interviewer_and_spoerger_svarer_labels_get_the_interviewers_ro
     roles = {(speaker, role) for speaker, role, _, _ in _turns_of(path)}
     assert roles == {("Interviewer 1", "interviewer"), ("Interviewer 2", "interviewer"), ("IP", "respondent"),
                      ("Spørger", "interviewer"), ("Svarer", "respondent")}
+
+
+def test_text_in_a_docx_outside_the_body_is_named_as_not_read(study_dir: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "Interview med kommunaldirektør Jens Hansen, Testkommune A"
+    section.footer.paragraphs[0].text = "Transskriberet af Mette Sørensen"
+    document.add_paragraph("I: Hvad er formålet med indsatsen?")
+    answer = document.add_paragraph("D: At familien kun har én plan.")
+    document.add_comment(answer.runs, text="Tjek navnet på enheden", author="MS")
+    document.save(study_dir / "transcripts" / "med_sidehoved.docx")
+    plain = docx.Document()
+    plain.add_paragraph("I: Og økonomien?")
+    plain.add_paragraph("D: Den følger søjlerne.")
+    plain.save(study_dir / "transcripts" / "uden_sidehoved.docx")
+    result = ingest_study(study_dir)
+    assert result.ok
+    notes = [warning for warning in result.warnings if "outside the document body" in warning]
+    assert notes == [
+        "text outside the document body is not read (only the body's paragraphs and tables are): "
+        "transcripts/med_sidehoved.docx: comments (1 paragraph), page footer (1 paragraph), page header "
+        "(1 paragraph); if some of it belongs to the interview, move it into the body and run again"
+    ]
+    assert "Jens Hansen" not in notes[0]  # what it holds is not repeated where it may be logged
