@@ -63,6 +63,7 @@ class SurveyReport:
     rows: int = 0
     answers: dict[str, int] = field(default_factory=dict)
     missing: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the file holds that Excel does not show
 
     @property
     def total_answers(self) -> int:
@@ -140,7 +141,7 @@ def _sources_from_table(
 ) -> tuple[list[Source], SurveyReport]:
     column = {name: index for index, name in enumerate(table.header)}
     missing = missing_set(schema.missing_values)
-    report = SurveyReport(path=table.path, rows=len(table.rows))
+    report = SurveyReport(path=table.path, rows=len(table.rows), notes=list(table.notes))
     report.answers = {field_.question_id: 0 for field_ in schema.open_text}
     report.missing = {field_.question_id: 0 for field_ in schema.open_text}
     sources: list[Source] = []
@@ -224,6 +225,7 @@ def ingest_survey_folder(result: IngestResult, folder: Path, study_dir: Path,
                 missing=survey_report.missing,
             )
             result.add(report, sources)
+            result.warnings.extend(f"{display}: {note}" for note in survey_report.notes)
         except HoiError as exc:
             record_error(result, display, exc)
         if bar is not None:

@@ -8,7 +8,7 @@ import io
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ class Table:
     rows: list[tuple[int, list[str]]]
     sheet: str | None = None
     sheets: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what Excel does not show but is read (hidden rows, a hidden sheet)
 
 
 def read_table(path: Path, *, display: str | None = None, sheet: str | None = None) -> Table:
@@ -65,7 +66,23 @@ def _xlsx_table(path: Path, *, display: str, sheet: str | None) -> Table:
             raise
         where = f"sheet '{chosen}'" + (f", {exc.where}" if exc.where else "")
         raise IngestError(exc.message, path=exc.path, where=where, hint=exc.hint) from exc
-    return Table(path=table.path, header=table.header, rows=table.rows, sheet=chosen, sheets=names)
+    return Table(path=table.path, header=table.header, rows=table.rows, sheet=chosen, sheets=names,
+                 notes=_hidden_notes(table, sheets, chosen))
+
+
+def _hidden_notes(table: Table, sheets: _Sheets, chosen: str | None) -> tuple[str, ...]:
+    """Say what the read sheet holds that Excel does not show: every row is read, hidden or not."""
+    notes = []
+    if chosen in sheets.hidden:
+        notes.append(f"the sheet '{chosen}' is hidden in Excel, and it is the one read")
+    hidden = set(sheets.hidden_rows.get(chosen, ()))
+    rows = [number for number, _ in table.rows if number in hidden]
+    if rows:
+        shown = ", ".join(map(str, rows[:10])) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+        notes.append(
+            f"{len(rows)} row(s) with answers are hidden in Excel (by hand or by a filter) and are read like "
+            f"the others: row(s) {shown}; delete them from the export if they are test or withdrawn answers")
+    return tuple(notes)
 
 
 def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str, spreadsheet: bool) -> Table:
@@ -473,19 +490,21 @@ class _Sheets:
     """The sheets of a workbook, each read as ``(row_number, cells)``."""
 
     rows: dict[str, list[tuple[int, list[str]]]]
+    hidden_rows: dict[str, tuple[int, ...]] = field(default_factory=dict)  # rows Excel does not show
+    hidden: frozenset[str] = frozenset()  # sheets Excel does not show
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(self.rows)
 
 
-def _open_workbook(path: Path, *, display: str) -> Any:
+def _open_workbook(path: Path, *, display: str) -> tuple[Any, io.BytesIO]:
     import openpyxl
 
     with check_office_zip(path, display=display) as archive:
         buffer = text_parts_only(archive, display=display)
     try:
-        return openpyxl.load_workbook(buffer, read_only=True, data_only=True)
+        return openpyxl.load_workbook(buffer, read_only=True, data_only=True), buffer
     except Exception as exc:  # openpyxl raises many types on damaged files
         raise IngestError(
             f"the workbook cannot be opened: {exc.__class__.__name__}: {exc}",
@@ -501,7 +520,7 @@ def _read_sheets(
 
     Returns the sheets read and the names of all the workbook's sheets.
     """
-    workbook = _open_workbook(path, display=display)
+    workbook, buffer = _open_workbook(path, display=display)
     try:
         names = tuple(workbook.sheetnames)
         if only is None and names and not every:
@@ -514,9 +533,34 @@ def _read_sheets(
                 hint="correct `sheet:` in the schema to the sheet that holds the answers",
             )
         wanted = [only] if only is not None else list(names)
-        return _Sheets({name: _sheet_rows(workbook[name], display=display) for name in wanted}), names
+        rows = {name: _sheet_rows(workbook[name], display=display) for name in wanted}
+        hidden_rows = {name: _hidden_rows(buffer, workbook[name]) for name in wanted}
+        hidden = frozenset(name for name in wanted if workbook[name].sheet_state != "visible")
+        return _Sheets(rows, hidden_rows, hidden), names
     finally:
         workbook.close()
+
+
+def _hidden_rows(buffer: io.BytesIO, sheet: Any) -> tuple[int, ...]:
+    """The numbers of the rows a sheet hides (``<row hidden="1">``: hidden by hand or by a filter)."""
+    import zipfile
+
+    from lxml import etree
+
+    part = getattr(sheet, "_worksheet_path", None)
+    if not part:
+        return ()
+    tag = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}row"
+    hidden: list[int] = []
+    try:
+        with zipfile.ZipFile(buffer) as archive, archive.open(part) as handle:
+            for _, row in etree.iterparse(handle, events=("end",), tag=tag, resolve_entities=False):
+                if row.get("hidden") in ("1", "true") and (row.get("r") or "").isdigit():
+                    hidden.append(int(row.get("r")))
+                row.clear()
+    except (KeyError, OSError, zipfile.BadZipFile, etree.XMLSyntaxError):
+        return ()  # openpyxl read the sheet; only this extra look failed
+    return tuple(hidden)
 
 
 def _sheet_rows(sheet: Any, *, display: str) -> list[tuple[int, list[str]]]:

@@ -150,3 +150,35 @@ def test_text_in_a_docx_outside_the_body_is_named_as_not_read(study_dir: Path) -
         "(1 paragraph); if some of it belongs to the interview, move it into the body and run again"
     ]
     assert "Jens Hansen" not in notes[0]  # what it holds is not repeated where it may be logged
+
+
+def test_rows_hidden_in_excel_are_read_and_named(study_dir: Path) -> None:
+    import openpyxl
+
+    export = study_dir / "survey" / "eksport.xlsx"
+    workbook = openpyxl.load_workbook(export)
+    sheet = workbook.active
+    sheet.auto_filter.ref = "A1:H6"
+    for number in (2, 5):  # R01 and R04 filtered out of view (e.g. test answers), an empty row hidden too
+        sheet.row_dimensions[number].hidden = True
+    sheet.row_dimensions[40].hidden = True
+    workbook.save(export)
+    result = ingest_study(study_dir)
+    assert result.ok and result.reports[0].rows == 5  # nothing is dropped ...
+    said = ("survey/eksport.xlsx: 2 row(s) with answers are hidden in Excel (by hand or by a filter) and are "
+            "read like the others: row(s) 2, 5;")
+    assert said in " ".join(result.warnings)  # ... and the run says so
+
+
+def test_a_hidden_sheet_that_is_read_is_named(tmp_path: Path, helpers: object) -> None:
+    import openpyxl
+
+    export = helpers.write_xlsx(tmp_path / "eksport.xlsx", helpers.HEADER, helpers.ROWS)
+    workbook = openpyxl.load_workbook(export)
+    workbook.active.title = "Rådata"
+    workbook.create_sheet("Rapport").append(["Kommuneundersøgelsen 2024"])
+    workbook["Rådata"].sheet_state = "hidden"
+    workbook.save(export)
+    table = read_table(export)
+    assert table.sheet == "Rådata" and len(table.rows) == 5
+    assert table.notes == ("the sheet 'Rådata' is hidden in Excel, and it is the one read",)
