@@ -13,12 +13,19 @@ if TYPE_CHECKING:
     from hoi_nlp.ingest.study import FileReport, IngestSummary
 
 
+def turns_line(turns: int, preamble_lines: int) -> str:
+    """A transcript's turns, and the lines before its first turn that no turn holds (so not coded)."""
+    if not preamble_lines:
+        return f"{turns} turns"
+    return f"{turns} turns; {preamble_lines} line(s) before the first turn not coded"
+
+
 def _report_line(report: FileReport, counts: dict[str, int]) -> str:
     if report.kind == "survey":
         missing = sum(report.missing.values())
         what = f"{report.rows} rows, {sum(report.answers.values())} answers, {missing} missing"
     else:
-        what = f"{report.turns} turns"
+        what = turns_line(report.turns, report.preamble_lines)
     saved = f"new {counts['new']}, changed {counts['changed']}, unchanged {counts['unchanged']}"
     return f"  {report.path}: {what} ({saved})"
 

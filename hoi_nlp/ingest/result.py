@@ -27,6 +27,7 @@ class FileReport:
     answers: dict[str, int] = field(default_factory=dict)
     missing: dict[str, int] = field(default_factory=dict)
     turns: int = 0
+    preamble_lines: int = 0  # transcript lines before the first turn, kept in its text but in no turn
 
 
 @dataclass(frozen=True)

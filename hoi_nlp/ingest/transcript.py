@@ -305,6 +305,7 @@ class ParsedTranscript:
 
     turns: list[Turn]
     warnings: list[str] = field(default_factory=list)
+    preamble_lines: int = 0  # lines with text before the first turn (title, guide notes): in no turn
 
 
 def parse_turns(
@@ -359,7 +360,8 @@ def parse_transcript(
         labels = ", ".join(sorted({turn.speaker for turn in turns}))
         warnings.append(f"{source.path}: every turn is the interviewer's ({labels}), so nothing in it will "
                         "be coded — check the speaker labels, and respondent_speakers in metadata.csv")
-    return ParsedTranscript(turns, warnings)
+    preamble = sum(1 for _, line in lines[: spoken[0].line - 1] if line.strip())
+    return ParsedTranscript(turns, warnings, preamble)
 
 
 def _spans(
@@ -608,7 +610,9 @@ def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path
                 interview_id=meta.interview_id if meta else None,
                 attributes=meta.attributes if meta else None,
             )
-            result.add(FileReport(path=display, kind="transcript", turns=len(parsed.turns)), [source])
+            report = FileReport(path=display, kind="transcript", turns=len(parsed.turns),
+                                preamble_lines=parsed.preamble_lines)
+            result.add(report, [source])
             result.turns[source.source_id] = parsed.turns
             result.warnings.extend(parsed.warnings)
             if path.suffix.lower() == ".docx":

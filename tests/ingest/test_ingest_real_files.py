@@ -182,3 +182,17 @@ def test_a_hidden_sheet_that_is_read_is_named(tmp_path: Path, helpers: object) -
     table = read_table(export)
     assert table.sheet == "Rådata" and len(table.rows) == 5
     assert table.notes == ("the sheet 'Rådata' is hidden in Excel, and it is the one read",)
+
+
+def test_a_title_page_and_guide_notes_before_the_interview_are_counted_as_in_no_turn(
+    tmp_path: Path, helpers: object
+) -> None:
+    path = helpers.make_docx(tmp_path / "k09.docx", [
+        "Interview 09", "", "Interviewguide", "1. Formål og målgruppe", "2. Organisering og ledelse",
+        "I: Hvad er formålet?", "D: At samle indsatsen om familien.",
+    ])
+    from hoi_nlp.ingest.transcript import read_transcript_parsed
+
+    source, parsed = read_transcript_parsed(path, study="s", display="k09.docx")
+    assert parsed.preamble_lines == 4 and [t.speaker for t in parsed.turns] == ["I", "D"]
+    assert source.text.startswith("Interview 09")  # kept in the text, in no turn
