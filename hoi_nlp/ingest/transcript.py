@@ -1,14 +1,14 @@
 """Interview transcripts (.docx/.txt) → one :class:`~hoi_nlp.records.Source` plus its speaker turns.
 
 A turn starts at a line with a speaker label and a colon (``I:``, ``Interviewer:``, ``Int.:``,
-``D:``, ``Anne:``, ``Henrik Madsen:``), optionally with a timestamp (``[00:12:34]``, ``(00:12)``,
-``00:12:34``) before or after the label, or at a line that is a speaker label alone (a bold
-``Interviewer`` paragraph, Word's ``00:00:05 Taler 1``, Teams' ``Jens Hansen   0:03``) when the label is
-listed in the metadata,
-is a speaker with a colon elsewhere in the file, or occurs twice as a built-in label or after a
-timestamp; the utterance is then the next line. Lines without a label continue the previous turn; lines
-before the first turn (title, date) stay in the text but belong to no turn. Turn offsets point
-into ``source.text`` so that ``source.text[turn.start:turn.end]`` is exactly the utterance.
+``D:``, ``Anne:``, ``Henrik Madsen:``, ``Interviewer (MS):``), optionally with a timestamp
+(``[00:12:34]``, ``(00:12)``, ``00:12:34``) before or after the label, or at a line that is a speaker
+label alone (a bold ``Interviewer`` paragraph, Word's ``00:00:05 Taler 1``, Teams' ``Jens Hansen
+0:03``) when the label is listed in the metadata, is a speaker with a colon elsewhere in the file, or
+occurs twice as a built-in label or after a timestamp; the utterance is then the next line. Lines
+without a label continue the previous turn; lines before the first turn (title, date) stay in the
+text but belong to no turn. Turn offsets point into ``source.text`` so that
+``source.text[turn.start:turn.end]`` is exactly the utterance.
 """
 
 from __future__ import annotations
@@ -105,7 +105,8 @@ MAX_LABEL_CHARS = 40
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _TS_SECONDS = r"\d{1,2}:\d{2}:\d{2}"
 _WORD = r"[A-ZÆØÅÄÖÜÉ][\wæøåÆØÅ.'’-]*"
-_LABEL = rf"{_WORD}(?:[ \t]+{_WORD}){{0,3}}(?:[ \t]+\d{{1,2}})?"
+# A label may end in a number ("Taler 2") or in initials or a name in brackets ("Interviewer (MS)").
+_LABEL = rf"{_WORD}(?:[ \t]+{_WORD}){{0,3}}(?:[ \t]+\d{{1,2}})?(?:[ \t]*\([^\W\d][^()\n:\d]{{0,24}}\))?"
 
 
 def _bracketed(name: str) -> str:
@@ -164,15 +165,16 @@ class SpeakerRoles:
     respondent_labels: tuple[str, ...] = ()
 
     def role(self, label: str) -> SpeakerRole:
-        """Role of ``label``: explicit respondents, then interviewers, else respondent; a numbered
-        label unknown as such takes its base's role ("Interviewer 2" is an interviewer)."""
+        """Role of ``label``: explicit respondents, then interviewers, else respondent; a numbered or
+        bracketed label unknown as such takes its base's role ("Interviewer 2", "Interviewer (MS)")."""
         key = self._key(label)
         if key in self.explicit_respondent:
             return "respondent"
         return "interviewer" if key in self.interviewer else "respondent"
 
     def known(self, label: str) -> bool:
-        """True if ``label`` (or, numbered, its base: "Interviewer 2") is a listed or default label."""
+        """True if ``label`` (or its base, of "Interviewer 2" or "Interviewer (MS)") is a listed or
+        default label."""
         key = self._key(label)
         return key in self.interviewer or key in self.respondent
 
@@ -188,12 +190,13 @@ class SpeakerRoles:
         return bool(self.interviewer_labels and self.respondent_labels)
 
     def listed(self, label: str) -> bool:
-        """True if ``label`` is one of the listed labels."""
-        listed = (*self.interviewer_labels, *self.respondent_labels)
-        return label_key(label) in {label_key(item) for item in listed}
+        """True if ``label`` (or its base, of "Interviewer (MS)" or "Interviewer 2") is a listed label."""
+        listed = {label_key(item) for item in (*self.interviewer_labels, *self.respondent_labels)}
+        key = label_key(label)
+        return key in listed or _NUMBERED_RE.sub("", key) in listed
 
 
-_NUMBERED_RE = re.compile(r"\s+\d{1,2}$")
+_NUMBERED_RE = re.compile(r"\s*\([^()]*\)$|\s+\d{1,2}$")
 
 
 def label_key(label: str) -> str:

@@ -196,3 +196,19 @@ def test_a_title_page_and_guide_notes_before_the_interview_are_counted_as_in_no_
     source, parsed = read_transcript_parsed(path, study="s", display="k09.docx")
     assert parsed.preamble_lines == 4 and [t.speaker for t in parsed.turns] == ["I", "D"]
     assert source.text.startswith("Interview 09")  # kept in the text, in no turn
+
+
+@pytest.mark.parametrize("listed", [False, True])
+def test_labels_with_initials_in_brackets_start_turns_with_their_bases_role(tmp_path: Path,
+                                                                           listed: bool) -> None:
+    path = tmp_path / "k10.txt"
+    path.write_text("Interview 10\nInterviewer (MS): Hvad er formålet?\nDirektør (JH): At samle indsatsen.\n"
+                    "Interviewer (MS): Og økonomien?\nDirektør (JH): Den følger søjlerne.\n",
+                    encoding="utf-8")
+    attributes = {"interviewer_speakers": "Interviewer", "respondent_speakers": "Direktør"} if listed else {}
+    assert [(speaker, role, words) for speaker, role, _, words in _turns_of(path, **attributes)] == [
+        ("Interviewer (MS)", "interviewer", "Hvad er formålet?"),
+        ("Direktør (JH)", "respondent", "At samle indsatsen."),
+        ("Interviewer (MS)", "interviewer", "Og økonomien?"),
+        ("Direktør (JH)", "respondent", "Den følger søjlerne."),
+    ]
