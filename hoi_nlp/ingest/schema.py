@@ -30,8 +30,9 @@ SCHEMA_DOCS = "the README, section 'The survey schema (schema.yaml)'"
 
 
 def _nfc(value: str) -> str:
-    """Column names compare in NFC without surrounding spaces, like the normalised header."""
-    return unicodedata.normalize("NFC", value).strip()
+    """Column names compare in NFC with each run of whitespace (a line break in a header cell, a double
+    space) as one space and none around, like the normalised header."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
 
 
 class _SchemaModel(BaseModel):

@@ -140,7 +140,7 @@ def _check_header_like_rows(header: list[str], rows: list[tuple[int, list[str]]]
     variable names survey tools (SurveyXact, Enalyzer, SPSS-style exports) write under the
     question texts — it would be read as a respondent whose answers are the variable names."""
     for number, cells in rows:
-        if [normalize_text(cell).strip() for cell in cells[: len(header)]] == header:
+        if [column_key(cell) for cell in cells[: len(header)]] == header:
             raise IngestError(
                 "the row repeats the column names of row 1", path=display, where=f"row {number}",
                 hint="delete the row (two exports pasted together keep the header of the second)")
@@ -224,8 +224,14 @@ def _check_unnamed_columns(
             )
 
 
+def column_key(cell: str) -> str:
+    """A header cell as column names compare: normalised, each run of whitespace one space (a line
+    break typed in the cell with Alt+Enter, or a double space, is invisible in Excel)."""
+    return " ".join(normalize_text(cell).split())
+
+
 def _clean_header(cells: list[str], *, display: str) -> list[str]:
-    header = [normalize_text(cell).strip() for cell in cells]
+    header = [column_key(cell) for cell in cells]
     while header and not header[-1]:
         header.pop()
     seen: dict[str, int] = {}

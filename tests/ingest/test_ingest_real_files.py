@@ -212,3 +212,26 @@ def test_labels_with_initials_in_brackets_start_turns_with_their_bases_role(tmp_
         ("Interviewer (MS)", "interviewer", "Og økonomien?"),
         ("Direktør (JH)", "respondent", "Den følger søjlerne."),
     ]
+
+
+def test_a_line_break_or_double_space_in_a_header_cell_matches_the_schemas_single_space(
+    tmp_path: Path, helpers: object
+) -> None:
+    from hoi_nlp.ingest.schema import SurveySchema
+    from hoi_nlp.ingest.survey import read_survey
+
+    header = ["Respondent-ID", "Kommune", "1.1 Hvilke potentialer ser I?\nKommentar (valgfri)",
+              "Afsluttende  kommentarer "]
+    rows = [["1", "Testkommune A", "Én plan for hele familien.", "Tak for en god undersøgelse."]]
+    export = helpers.write_xlsx(tmp_path / "eksport.xlsx", header, rows)
+    schema = SurveySchema.model_validate({
+        "respondent_id": "Respondent-ID", "attributes": {"municipality": "Kommune"},
+        "open_text": [
+            {"column": "1.1 Hvilke potentialer ser I? Kommentar (valgfri)", "question_id": "1.1"},
+            {"column": "Afsluttende kommentarer", "question_id": "afslut"},
+        ],
+    })
+    sources, report = read_survey(export, schema, study="s", base_dir=tmp_path)
+    assert [(source.question_id, source.text) for source in sources] == [
+        ("1.1", "Én plan for hele familien."), ("afslut", "Tak for en god undersøgelse.")]
+    assert read_table(export).header[2] == "1.1 Hvilke potentialer ser I? Kommentar (valgfri)"
