@@ -30,10 +30,15 @@ class Material:
     companions: tuple[str, ...] = ()  # other file names the folder holds by design (schema.yaml, ...)
     # other formats a researcher may put here by mistake: suffix -> how to convert the file
     conversions: tuple[tuple[str, str], ...] = ()
+    companion_hint: str = ""  # what to do with a companion saved under another ending (metadata.xlsx)
 
-    def conversion(self, suffix: str) -> str | None:
-        """How to turn a file with ``suffix`` into one this material reads, if it is a known format."""
-        return dict(self.conversions).get(suffix.lower())
+    def conversion(self, name: str) -> str | None:
+        """How to turn the file ``name`` into one this material reads, if it is a known format or a
+        companion file saved under another ending (``metadata.xlsx``, ``schema.yaml.txt``)."""
+        stems = {companion.split(".")[0].casefold() for companion in self.companions}
+        if self.companion_hint and name.split(".")[0].casefold() in stems:
+            return self.companion_hint
+        return dict(self.conversions).get(Path(name).suffix.lower())
 
     def read(self, result: IngestResult, folder: Path, study_dir: Path,
              bar: progress.Stage | None = None) -> None:
@@ -62,11 +67,15 @@ TRANSCRIPT_CONVERSIONS = (
 materials: Registry[Material] = Registry("study material")
 materials.register("survey")(
     Material("survey", (".xlsx", ".csv"), "hoi_nlp.ingest.survey:ingest_survey_folder",
-             companions=("schema.yaml", "schema.yml"), conversions=SURVEY_CONVERSIONS))
+             companions=("schema.yaml", "schema.yml"), conversions=SURVEY_CONVERSIONS,
+             companion_hint="the survey schema must be named schema.yaml: rename the file (Windows may hide "
+             "an ending such as .txt: show file name extensions in the Explorer's View menu)"))
 materials.register("transcript")(
     Material("transcripts", (".docx", ".txt"), "hoi_nlp.ingest.transcript:ingest_transcript_folder",
              companions=("metadata.csv", "metadata.yaml", "metadata.yml"),
-             conversions=TRANSCRIPT_CONVERSIONS))
+             conversions=TRANSCRIPT_CONVERSIONS,
+             companion_hint="the transcripts' metadata must be metadata.csv (or metadata.yaml): save it from "
+             "Excel as CSV UTF-8 named metadata.csv (Windows may hide an ending: show file name extensions)"))
 
 
 def material_folders() -> list[str]:

@@ -70,13 +70,14 @@ def _flag_unread_files(result: IngestResult, material: Material, study_dir: Path
     for path in sorted(folder.iterdir()):
         if path in read or path.name.startswith(("~$", ".")) or path.name.casefold() in companions:
             continue
-        hint = None if path.is_dir() else material.conversion(path.suffix)
+        hint = None if path.is_dir() else material.conversion(path.name)
         if hint is None:
             others.append(path.name + ("/" if path.is_dir() else ""))
             continue
         display = relative(path, study_dir)
         record_error(result, display, IngestError(
-            f"a {path.suffix.lower()} file is not read: {material.folder}/ reads {accepted} files",
+            f"the file is not read: {material.folder}/ reads {accepted} files"
+            + (f" and {' or '.join(material.companions)}" if material.companions else ""),
             path=display, hint=hint + ", then run again"))
     if others:
         result.warnings.append(
