@@ -239,3 +239,20 @@ def test_a_line_break_or_double_space_in_a_header_cell_matches_the_schemas_singl
     assert [(source.question_id, source.text) for source in sources] == [
         ("1.1", "Én plan for hele familien."), ("afslut", "Tak for en god undersøgelse.")]
     assert read_table(export).header[2] == "1.1 Hvilke potentialer ser I? Kommentar (valgfri)"
+
+
+def test_the_draft_proposes_number_codes_in_free_text_columns_as_missing_values(
+    tmp_path: Path, helpers: object
+) -> None:
+    import yaml
+
+    from hoi_nlp.ingest.infer import draft_schema
+
+    header = ["Respondent-ID", "Kommune", "1.2 Kommentar til barrierer", "Antal direktører"]
+    rows = [[1, "Testkommune A", "Lovgivningen spænder ben for datadeling på tværs af områder.", 2],
+            [2, "Testkommune B", "99", 3],
+            [3, "Testkommune C", "Vi mangler IT-systemer, der kan tale sammen med hinanden.", 4],
+            [4, "Testkommune D", "-9", 1]]
+    draft = yaml.safe_load(draft_schema(helpers.write_xlsx(tmp_path / "eksport.xlsx", header, rows)).text)
+    assert [field["column"] for field in draft["open_text"]] == ["1.2 Kommentar til barrierer"]
+    assert draft["missing_values"] == ["-9", "99"]  # not the closed item's numbers
