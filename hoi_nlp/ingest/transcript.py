@@ -230,12 +230,15 @@ def speaker_roles(
 
 
 def _listed_label_re(roles: SpeakerRoles) -> re.Pattern[str] | None:
-    """Turn lines of the labels the metadata lists, in any case ("kj:" for the listed "KJ"): a
-    transcriber who types labels in lower case must not have a whole side's turns merged away."""
-    labels = sorted({*roles.interviewer_labels, *roles.respondent_labels}, key=len, reverse=True)
+    """Turn lines of the labels the metadata lists or the built-in ones, in any case ("kj:" for the
+    listed "KJ", "i:" and "d:"): a transcriber who types labels in lower case must not have a whole
+    side's turns merged away."""
+    keys = {*map(label_key, (*roles.interviewer_labels, *roles.respondent_labels)),
+            *roles.interviewer, *roles.respondent}
+    labels = sorted(keys, key=len, reverse=True)
     if not labels:
         return None
-    return _line_re("(?i:" + "|".join(re.escape(label) for label in labels) + ")")
+    return _line_re("(?i:" + "|".join(re.escape(label).replace(r"\ ", r"[ \t]+") for label in labels) + ")")
 
 
 def _lines(text: str) -> list[tuple[int, str]]:

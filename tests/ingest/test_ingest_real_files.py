@@ -256,3 +256,11 @@ def test_the_draft_proposes_number_codes_in_free_text_columns_as_missing_values(
     draft = yaml.safe_load(draft_schema(helpers.write_xlsx(tmp_path / "eksport.xlsx", header, rows)).text)
     assert [field["column"] for field in draft["open_text"]] == ["1.2 Kommentar til barrierer"]
     assert draft["missing_values"] == ["-9", "99"]  # not the closed item's numbers
+
+
+def test_built_in_labels_typed_in_lower_case_start_turns(tmp_path: Path) -> None:
+    path = tmp_path / "k11.txt"
+    path.write_text("i: Hvad er formålet?\nd: At samle indsatsen om familien.\ninterviewer 1: Og økonomien?\n"
+                    "d: Den følger søjlerne.\n", encoding="utf-8")
+    assert [(speaker, role) for speaker, role, _, _ in _turns_of(path)] == [
+        ("i", "interviewer"), ("d", "respondent"), ("interviewer 1", "interviewer"), ("d", "respondent")]
