@@ -81,9 +81,16 @@ def _is_bold(run: Any) -> bool:
     return bool(Run(run, None).bold)
 
 
+def _run_text(run: Any) -> str:
+    """A run's text as python-docx reads it, but every break a line break: python-docx drops page and
+    column breaks, which glued the words on either side ("Interviewguide" + "I: ..." on a new page)."""
+    parts = run.xpath("w:br | w:cr | w:noBreakHyphen | w:ptab | w:t | w:tab")
+    return "".join("\n" if part.tag == qn("w:br") else str(part) for part in parts)
+
+
 def paragraph_text(paragraph: Any) -> str:
     """Text of a ``w:p``; ``**Anne** Ja, ...`` (a bold label without colon) becomes ``Anne: Ja, ...``."""
-    runs = [(run.text, _is_bold(run)) for run in _visible_runs(paragraph)]
+    runs = [(_run_text(run), _is_bold(run)) for run in _visible_runs(paragraph)]
     text = "".join(run_text for run_text, _ in runs)
     bold = ""
     for run_text, is_bold in runs:

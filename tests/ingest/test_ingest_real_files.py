@@ -264,3 +264,13 @@ def test_built_in_labels_typed_in_lower_case_start_turns(tmp_path: Path) -> None
                     "d: Den følger søjlerne.\n", encoding="utf-8")
     assert [(speaker, role) for speaker, role, _, _ in _turns_of(path)] == [
         ("i", "interviewer"), ("d", "respondent"), ("interviewer 1", "interviewer"), ("d", "respondent")]
+
+
+def test_a_page_break_inside_a_paragraph_separates_lines(tmp_path: Path, helpers: object) -> None:
+    # the title page ends with Ctrl+Enter in the paragraph that goes on with the first turn
+    path = helpers.make_docx_xml(tmp_path / "k12.docx", (
+        '<w:p><w:r><w:t>Interview 12</w:t><w:br w:type="page"/><w:t>I: Hvad er formålet?</w:t></w:r></w:p>'
+        '<w:p><w:r><w:t>D: At samle indsatsen.</w:t><w:br w:type="column"/><w:t>Og én plan.</w:t></w:r></w:p>'
+    ))
+    assert [(speaker, words) for speaker, _, _, words in _turns_of(path)] == [
+        ("I", "Hvad er formålet?"), ("D", "At samle indsatsen.\nOg én plan.")]
