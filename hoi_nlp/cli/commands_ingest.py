@@ -82,6 +82,8 @@ def survey_schema_command(
         others = ", ".join(f"'{name}'" for name in draft.sheets if name != draft.sheet)
         echo(f"Read sheet '{draft.sheet}' of {export_file.name} (it looks most like the answers; "
              f"the workbook also has {others}); the draft names it with `sheet:`.", err=True)
+    for note in draft.notes:
+        echo(f"Note: {export_file.name}: {note}", err=True)
     if output is None:
         echo(draft.text.rstrip("\n"))
         return

@@ -136,6 +136,7 @@ class SchemaDraft:
     text: str
     sheet: str | None
     sheets: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # what the sheet holds that Excel does not show, sheets not read
 
 
 def draft_schema(export_path: Path) -> SchemaDraft:
@@ -152,7 +153,7 @@ def draft_schema(export_path: Path) -> SchemaDraft:
     codes = _number_codes(table, open_cols)
     columns = _Columns(respondent, attributes, open_cols, closed_cols, codes)
     text = _render(export_path.name, columns, sheet=sheet if len(sheets) > 1 else None)
-    return SchemaDraft(text=text, sheet=sheet, sheets=sheets)
+    return SchemaDraft(text=text, sheet=sheet, sheets=sheets, notes=table.notes)
 
 
 def infer_schema(export_path: Path) -> str:

@@ -66,8 +66,21 @@ def _xlsx_table(path: Path, *, display: str, sheet: str | None) -> Table:
             raise
         where = f"sheet '{chosen}'" + (f", {exc.where}" if exc.where else "")
         raise IngestError(exc.message, path=exc.path, where=where, hint=exc.hint) from exc
+    notes = (*_hidden_notes(table, sheets, chosen), *_same_columns_notes(table, sheets, chosen))
     return Table(path=table.path, header=table.header, rows=table.rows, sheet=chosen, sheets=names,
-                 notes=_hidden_notes(table, sheets, chosen))
+                 notes=notes)
+
+
+def _same_columns_notes(table: Table, sheets: _Sheets, chosen: str | None) -> list[str]:
+    """Name the other sheets that hold answers under the same column names (an export split over
+    sheets): only one sheet is read, so their answers are not."""
+    named = {name for name in table.header if name}
+    same = [sheet for sheet, rows in sheets.others.items()
+            if len(rows) > 1 and any(cell.strip() for cell in rows[1])
+            and {column_key(cell) for cell in rows[0] if column_key(cell)} == named]
+    return [f"the sheet '{sheet}' has the same columns and holds answers too, but only one sheet is read "
+            f"('{chosen}'): its answers are not in the study — copy its rows below the others on one sheet"
+            for sheet in same]
 
 
 def _hidden_notes(table: Table, sheets: _Sheets, chosen: str | None) -> tuple[str, ...]:
@@ -498,6 +511,8 @@ class _Sheets:
     rows: dict[str, list[tuple[int, list[str]]]]
     hidden_rows: dict[str, tuple[int, ...]] = field(default_factory=dict)  # rows Excel does not show
     hidden: frozenset[str] = frozenset()  # sheets Excel does not show
+    # the first two rows of the sheets not read: does one hold answers under the same columns?
+    others: dict[str, list[list[str]]] = field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -542,7 +557,10 @@ def _read_sheets(
         rows = {name: _sheet_rows(workbook[name], display=display) for name in wanted}
         hidden_rows = {name: _hidden_rows(buffer, workbook[name]) for name in wanted}
         hidden = frozenset(name for name in wanted if workbook[name].sheet_state != "visible")
-        return _Sheets(rows, hidden_rows, hidden), names
+        others = {name: [[cell_text(value) for value in values]
+                         for values in workbook[name].iter_rows(max_row=2, values_only=True)]
+                  for name in names if name not in wanted}
+        return _Sheets(rows, hidden_rows, hidden, others), names
     finally:
         workbook.close()
 

@@ -274,3 +274,38 @@ def test_a_page_break_inside_a_paragraph_separates_lines(tmp_path: Path, helpers
     ))
     assert [(speaker, words) for speaker, _, _, words in _turns_of(path)] == [
         ("I", "Hvad er formålet?"), ("D", "At samle indsatsen.\nOg én plan.")]
+
+
+def test_answers_on_another_sheet_with_the_same_columns_are_named_as_not_read(
+    tmp_path: Path, helpers: object
+) -> None:
+    import openpyxl
+
+    export = helpers.write_xlsx(tmp_path / "eksport.xlsx", helpers.HEADER, helpers.ROWS[:3])
+    workbook = openpyxl.load_workbook(export)
+    workbook.active.title = "Region Nord"
+    rest = workbook.create_sheet("Region Syd")
+    for row in [helpers.HEADER, *helpers.ROWS[3:]]:
+        rest.append(row)
+    workbook.create_sheet("Labels").append(["Variabel", "Label"])
+    workbook.save(export)
+    table = read_table(export)
+    assert table.sheet == "Region Nord" and len(table.rows) == 3
+    assert table.notes == ("the sheet 'Region Syd' has the same columns and holds answers too, but only one "
+                           "sheet is read ('Region Nord'): its answers are not in the study — copy its rows "
+                           "below the others on one sheet",)
+
+
+def test_survey_schema_says_what_the_sheet_hides(tmp_path: Path, helpers: object) -> None:
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from hoi_nlp.cli import app
+
+    export = helpers.write_xlsx(tmp_path / "eksport.xlsx", helpers.HEADER, helpers.ROWS)
+    workbook = openpyxl.load_workbook(export)
+    workbook.active.row_dimensions[3].hidden = True
+    workbook.save(export)
+    result = CliRunner().invoke(app, ["survey-schema", str(export)])
+    assert result.exit_code == 0
+    assert "Note: eksport.xlsx: 1 row(s) with answers are hidden in Excel" in result.stderr
