@@ -254,8 +254,8 @@ def _accepted_labels(matches: list[re.Match[str] | None], roles: SpeakerRoles) -
     counts = Counter(label_key(m.group("label")) for m in matches if m)
     accepted = set()
     for key, count in counts.items():
-        if key in roles.interviewer or key in roles.respondent or key in roles.explicit_respondent:
-            accepted.add(key)
+        if roles.known(key) or roles.listed(key) or key in roles.explicit_respondent:
+            accepted.add(key)  # "Interviewer (MS)" and "Interviewer 2" by their base, from the first turn
         elif count >= MIN_UNKNOWN_LABEL_COUNT and key not in NOT_SPEAKERS and len(key) <= MAX_LABEL_CHARS:
             accepted.add(key)
     return accepted

@@ -309,3 +309,25 @@ def test_survey_schema_says_what_the_sheet_hides(tmp_path: Path, helpers: object
     result = CliRunner().invoke(app, ["survey-schema", str(export)])
     assert result.exit_code == 0
     assert "Note: eksport.xlsx: 1 row(s) with answers are hidden in Excel" in result.stderr
+
+
+def test_metadata_columns_in_danish_or_another_case_are_the_known_keys(tmp_path: Path) -> None:
+    from hoi_nlp.privacy.redact import metadata_names
+
+    study = tmp_path / "studie"
+    (study / "transcripts").mkdir(parents=True)
+    (study / "transcripts" / "k01.txt").write_text(
+        "Interviewer (MS): Hvad er formålet?\nKD: At samle indsatsen i Testby.\n", encoding="utf-8")
+    (study / "transcripts" / "metadata.csv").write_text(
+        "Fil;Interview ID;Kommune;Rolle;Interviewer speakers;Respondent-Speakers;Indsats\n"
+        "k01.txt;K01;Testby Kommune;Kommunaldirektør;Interviewer;KD;Familiehuset\n", encoding="cp1252")
+    result = ingest_study(study)
+    assert result.ok, result.errors
+    source = result.sources[0]
+    assert source.source_id == "K01"
+    assert source.attributes == {"municipality": "Testby Kommune", "role": "Kommunaldirektør",
+                                 "interviewer_speakers": "Interviewer", "respondent_speakers": "KD",
+                                 "Indsats": "Familiehuset"}
+    assert [(turn.speaker, turn.speaker_role) for turn in result.turns["K01"]] == [
+        ("Interviewer (MS)", "interviewer"), ("KD", "respondent")]
+    assert metadata_names([source])["Testby Kommune"] == "KOMMUNE"  # replaced everywhere
