@@ -38,6 +38,17 @@ def metadata_key(name: str) -> str:
     return key if key in KNOWN_KEYS else name.strip()
 
 
+RESPONDENT_KEYS = ("municipality", "region", "size_group", "role", "date", "interviewer")
+
+
+def attribute_key(name: str) -> str:
+    """A survey schema's attribute name as :func:`metadata_key` reads it, for the respondent attributes
+    only ("Kommune" and "Municipality" are ``municipality``: replaced everywhere and left out of
+    pseudonymised exports); any other name stays as written."""
+    key = metadata_key(name)
+    return key if key in RESPONDENT_KEYS else name.strip()
+
+
 def _keyed(record: dict[str, str], *, display: str, where: str) -> dict[str, str]:
     """``record`` with its column names as :func:`metadata_key` reads them; two columns for one key
     are an error."""

@@ -78,10 +78,15 @@ class SurveySchema(_SchemaModel):
     @field_validator("attributes")
     @classmethod
     def _no_reserved_names(cls, value: dict[str, str]) -> dict[str, str]:
+        from hoi_nlp.ingest.metadata import attribute_key
+
         reserved = [name for name in value if name in RESERVED_ATTRIBUTES]
         if reserved:
             raise ValueError(f"attribute name {reserved[0]!r} is reserved for the question text")
-        return {name: _nfc(column) for name, column in value.items()}
+        keyed = {attribute_key(name): _nfc(column) for name, column in value.items()}
+        if len(keyed) < len(value):
+            raise ValueError("two attributes name the same one (e.g. 'municipality' and 'kommune')")
+        return keyed
 
     @model_validator(mode="after")
     def _unique_ids(self) -> SurveySchema:

@@ -331,3 +331,15 @@ def test_metadata_columns_in_danish_or_another_case_are_the_known_keys(tmp_path:
     assert [(turn.speaker, turn.speaker_role) for turn in result.turns["K01"]] == [
         ("Interviewer (MS)", "interviewer"), ("KD", "respondent")]
     assert metadata_names([source])["Testby Kommune"] == "KOMMUNE"  # replaced everywhere
+
+
+def test_schema_attributes_in_danish_or_another_case_are_the_known_attributes() -> None:
+    from hoi_nlp.ingest.schema import SurveySchema
+
+    schema = SurveySchema.model_validate({
+        "respondent_id": "ID", "open_text": [{"column": "Kommentar", "question_id": "k"}],
+        "attributes": {"Kommune": "Hvilken kommune?", "Rolle": "Stilling", "Size group": "Str.",
+                       "sektor": "S"},
+    })
+    assert schema.attributes == {"municipality": "Hvilken kommune?", "role": "Stilling", "size_group": "Str.",
+                                 "sektor": "S"}
