@@ -543,13 +543,16 @@ def _read_sheets(
     """
     workbook, buffer = _open_workbook(path, display=display)
     try:
-        names = tuple(workbook.sheetnames)
+        # chart sheets hold no cells: they are neither read nor offered
+        names = tuple(name for name in workbook.sheetnames if hasattr(workbook[name], "iter_rows"))
         if only is None and names and not every:
             only = names[0]
         if only is not None and only not in names:
+            charts = set(workbook.sheetnames) - set(names)
             listed = ", ".join(f"'{name}'" for name in names)
             raise IngestError(
-                f"the workbook has no sheet '{only}' (its sheets: {listed})",
+                f"the sheet '{only}' is a chart, not a table of answers (the workbook's tables: {listed})"
+                if only in charts else f"the workbook has no sheet '{only}' (its sheets: {listed})",
                 path=display,
                 hint="correct `sheet:` in the schema to the sheet that holds the answers",
             )
@@ -557,8 +560,7 @@ def _read_sheets(
         rows = {name: _sheet_rows(workbook[name], display=display) for name in wanted}
         hidden_rows = {name: _hidden_rows(buffer, workbook[name]) for name in wanted}
         hidden = frozenset(name for name in wanted if workbook[name].sheet_state != "visible")
-        others = {name: [[cell_text(value) for value in values]
-                         for values in workbook[name].iter_rows(max_row=2, values_only=True)]
+        others = {name: [cells for _, cells in _sheet_rows(workbook[name], display=display, limit=2)]
                   for name in names if name not in wanted}
         return _Sheets(rows, hidden_rows, hidden, others), names
     finally:
@@ -587,11 +589,11 @@ def _hidden_rows(buffer: io.BytesIO, sheet: Any) -> tuple[int, ...]:
     return tuple(hidden)
 
 
-def _sheet_rows(sheet: Any, *, display: str) -> list[tuple[int, list[str]]]:
+def _sheet_rows(sheet: Any, *, display: str, limit: int | None = None) -> list[tuple[int, list[str]]]:
     try:
         return [
             (number, [cell_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            for number, values in enumerate(sheet.iter_rows(max_row=limit, values_only=True), start=1)
         ]
     except Exception as exc:
         raise IngestError(

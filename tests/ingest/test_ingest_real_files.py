@@ -343,3 +343,21 @@ def test_schema_attributes_in_danish_or_another_case_are_the_known_attributes() 
     })
     assert schema.attributes == {"municipality": "Hvilken kommune?", "role": "Stilling", "size_group": "Str.",
                                  "sektor": "S"}
+
+
+def test_a_chart_sheet_in_the_workbook_is_passed_over(tmp_path: Path, helpers: object) -> None:
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+
+    from hoi_nlp.ingest.infer import draft_schema
+
+    export = helpers.write_xlsx(tmp_path / "eksport.xlsx", helpers.HEADER, helpers.ROWS)
+    workbook = openpyxl.load_workbook(export)
+    chart = BarChart()
+    chart.add_data(Reference(workbook.active, min_col=1, min_row=1, max_row=3))
+    workbook.create_chartsheet("Diagram", 0).add_chart(chart)  # the first sheet, as tools put it
+    workbook.save(export)
+    assert len(read_table(export).rows) == 5
+    assert "respondent_id: \"Respondent-ID\"" in draft_schema(export).text
+    with pytest.raises(IngestError, match="the sheet 'Diagram' is a chart, not a table of answers"):
+        read_table(export, sheet="Diagram")
