@@ -590,8 +590,12 @@ def _hidden_rows(buffer: io.BytesIO, sheet: Any) -> tuple[int, ...]:
 
 
 def _sheet_rows(sheet: Any, *, display: str, limit: int | None = None) -> list[tuple[int, list[str]]]:
+    """The sheet's rows as text, every row as wide as the widest. The cells are read whatever the
+    sheet's stated used range (``<dimension>``): some tools write ``A1`` there, and a read-only
+    workbook would then give the first cell alone."""
     try:
-        return [
+        sheet.reset_dimensions()
+        rows = [
             (number, [cell_text(value) for value in values])
             for number, values in enumerate(sheet.iter_rows(max_row=limit, values_only=True), start=1)
         ]
@@ -601,6 +605,8 @@ def _sheet_rows(sheet: Any, *, display: str, limit: int | None = None) -> list[t
             path=display,
             hint="open it in Excel and save it again as .xlsx",
         ) from exc
+    width = max((len(cells) for _, cells in rows), default=0)
+    return [(number, cells + [""] * (width - len(cells))) for number, cells in rows]
 
 
 def _sheet_score(rows: list[tuple[int, list[str]]]) -> int:

@@ -361,3 +361,21 @@ def test_a_chart_sheet_in_the_workbook_is_passed_over(tmp_path: Path, helpers: o
     assert "respondent_id: \"Respondent-ID\"" in draft_schema(export).text
     with pytest.raises(IngestError, match="the sheet 'Diagram' is a chart, not a table of answers"):
         read_table(export, sheet="Diagram")
+
+
+def test_a_sheet_whose_stated_used_range_is_a1_is_read_whole(tmp_path: Path, helpers: object) -> None:
+    # streaming xlsx writers of some web tools state <dimension ref="A1"/> whatever the sheet holds
+    import re
+    import zipfile
+
+    written = helpers.write_xlsx(tmp_path / "skrevet.xlsx", helpers.HEADER, helpers.ROWS)
+    export = tmp_path / "eksport.xlsx"
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(export, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', data)
+            target.writestr(item, data)
+    table = read_table(export)
+    assert table.header == helpers.HEADER and len(table.rows) == 5
+    assert all(len(cells) == len(helpers.HEADER) for _, cells in table.rows)
