@@ -17,7 +17,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hoi_nlp import progress
@@ -302,7 +302,13 @@ def _roles_for(
         interviewer_speakers = source.attributes.get("interviewer_speakers")
     if respondent_speakers is None:
         respondent_speakers = source.attributes.get("respondent_speakers")
-    return speaker_roles(interviewer_speakers=interviewer_speakers, respondent_speakers=respondent_speakers)
+    roles = speaker_roles(interviewer_speakers=interviewer_speakers, respondent_speakers=respondent_speakers)
+    interviewer = (source.attributes.get("interviewer") or "").strip()
+    if interviewer and not roles.interviewer_labels:
+        # the metadata's interviewer, labelled by name ("Mette Skov:"), is an interviewer: not coded
+        # as the respondent's words (the built-in labels stay the interviewer's too)
+        roles = replace(roles, interviewer=roles.interviewer | {label_key(interviewer)})
+    return roles
 
 
 @dataclass(frozen=True)

@@ -379,3 +379,17 @@ def test_a_sheet_whose_stated_used_range_is_a1_is_read_whole(tmp_path: Path, hel
     table = read_table(export)
     assert table.header == helpers.HEADER and len(table.rows) == 5
     assert all(len(cells) == len(helpers.HEADER) for _, cells in table.rows)
+
+
+def test_the_metadatas_interviewer_labelled_by_name_is_the_interviewer(tmp_path: Path) -> None:
+    path = tmp_path / "k12.txt"
+    path.write_text("Mette Skov: Hvad er formålet?\nSøren Møller: At samle indsatsen.\n"
+                    "Mette Skov: Og økonomien?\nSøren Møller: Den følger søjlerne.\n", encoding="utf-8")
+    from hoi_nlp.ingest.transcript import read_transcript_parsed
+
+    source, parsed = read_transcript_parsed(path, study="s", display="k12.txt",
+                                            attributes={"interviewer": "Mette Skov"})
+    assert [(t.speaker, t.speaker_role) for t in parsed.turns] == [
+        ("Mette Skov", "interviewer"), ("Søren Møller", "respondent"),
+        ("Mette Skov", "interviewer"), ("Søren Møller", "respondent")]
+    assert not any("'Mette Skov'" in warning for warning in parsed.warnings)
