@@ -393,3 +393,16 @@ def test_the_metadatas_interviewer_labelled_by_name_is_the_interviewer(tmp_path:
         ("Mette Skov", "interviewer"), ("Søren Møller", "respondent"),
         ("Mette Skov", "interviewer"), ("Søren Møller", "respondent")]
     assert not any("'Mette Skov'" in warning for warning in parsed.warnings)
+
+
+def test_a_csv_saved_as_csv_macintosh_reads_its_danish_letters(tmp_path: Path, helpers: object) -> None:
+    export = helpers.write_csv(tmp_path / "mac.csv", helpers.HEADER, helpers.ROWS, delimiter=";",
+                               encoding="mac_roman")
+    table = read_table(export)
+    assert table.header[3] == "Størrelsesgruppe"
+    assert table.rows[0][1][6].startswith("Sektorlovgivningen spænder ben for datadeling")
+    # cp1252 text with ¾ or ® of its own is not taken for Mac Roman
+    cp1252 = helpers.write_csv(tmp_path / "cp.csv", ["ID", "Kommentar"],
+                               [["1", "Prisen var 3¾ kr. for Word®-licensen"], ["2", "Fælles møder"]],
+                               delimiter=";", encoding="cp1252")
+    assert read_table(cp1252).rows[0][1][1] == "Prisen var 3¾ kr. for Word®-licensen"
