@@ -142,7 +142,7 @@ def _check_title_row(first: list[str], rows: list[tuple[int, list[str]]], *, dis
         )
 
 
-_VARIABLE_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,39}")
+_VARIABLE_NAME_RE = re.compile(r"[^\W\d_][\w.]{0,39}")
 _SUMMARY_LABELS = frozenset({"total", "totalt", "i alt", "ialt", "sum", "summa", "antal", "antal svar",
                              "gennemsnit", "middelværdi", "average", "mean", "count", "n", "samlet",
                              "alle", "all", "grand total", "hovedtotal"})

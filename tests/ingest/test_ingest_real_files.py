@@ -59,10 +59,10 @@ def test_a_second_header_row_of_variable_names_is_refused_not_read_as_a_responde
     tmp_path: Path, helpers: object
 ) -> None:
     header = ["Respondent", "Kommune", "1.1 Hvilke potentialer ser du? Kommentar", "2.1 Er I i gang?"]
-    variables = ["resp_id", "kommune", "q1_1_komm", "q2_1"]
+    variables = ["resp_id", "kommune", "q1_1_komm", "q2_1_særlig"]
     export = helpers.write_xlsx(tmp_path / "surveyxact.xlsx", header, [variables, *_survey_rows()])
     with pytest.raises(IngestError, match=r"row 2 looks like a second header row of variable names "
-                                          r"\('resp_id', 'kommune', 'q1_1_komm', 'q2_1'\)") as error:
+                                          r"\('resp_id', 'kommune', 'q1_1_komm', 'q2_1_særlig'\)") as error:
         read_table(export)
     assert error.value.where == "row 2" and "delete row 2" in error.value.hint
     # the same export without the variable names reads; answers of single words are no header row
