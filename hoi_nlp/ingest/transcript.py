@@ -31,8 +31,8 @@ from hoi_nlp.records import Source, SpeakerRole, content_hash
 logger = logging.getLogger(__name__)
 
 TRANSCRIPT_SUFFIXES = (".docx", ".txt")
-DEFAULT_INTERVIEWER_SPEAKERS = ("I", "Int", "Interviewer", "Intervieweren", "Interviewer 1", "Spørgsmål",
-                                "Spørger")
+DEFAULT_INTERVIEWER_SPEAKERS = ("I", "Int", "IV", "Interviewer", "Intervieweren", "Interviewer 1",
+                                "Spørgsmål", "Spørger")
 DEFAULT_RESPONDENT_SPEAKERS = (
     "D",
     "R",
@@ -45,6 +45,8 @@ DEFAULT_RESPONDENT_SPEAKERS = (
     "Informant",
     "Interviewperson",
     "IP",
+    "Resp",
+    "Inf",
     "Svar",
     "Svarer",
     "Deltager",

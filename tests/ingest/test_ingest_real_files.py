@@ -406,3 +406,11 @@ def test_a_csv_saved_as_csv_macintosh_reads_its_danish_letters(tmp_path: Path, h
                                [["1", "Prisen var 3¾ kr. for Word®-licensen"], ["2", "Fælles møder"]],
                                delimiter=";", encoding="cp1252")
     assert read_table(cp1252).rows[0][1][1] == "Prisen var 3¾ kr. for Word®-licensen"
+
+
+def test_iv_resp_and_inf_abbreviations_have_their_roles(tmp_path: Path) -> None:
+    path = tmp_path / "k13.txt"
+    path.write_text("IV: Hvad er formålet?\nResp: At samle indsatsen.\nIV: Og jer?\nInf: Også det.\n",
+                    encoding="utf-8")
+    assert [(speaker, role) for speaker, role, _, _ in _turns_of(path)] == [
+        ("IV", "interviewer"), ("Resp", "respondent"), ("IV", "interviewer"), ("Inf", "respondent")]
