@@ -13,11 +13,15 @@ if TYPE_CHECKING:
     from hoi_nlp.ingest.study import FileReport, IngestSummary
 
 
-def turns_line(turns: int, preamble_lines: int) -> str:
-    """A transcript's turns, and the lines before its first turn that no turn holds (so not coded)."""
-    if not preamble_lines:
-        return f"{turns} turns"
-    return f"{turns} turns; {preamble_lines} line(s) before the first turn not coded"
+def turns_line(turns: int, preamble_lines: int, trailing_lines: int = 0) -> str:
+    """A transcript's turns, and the lines before its first turn or from a heading after its last
+    ("Interviewguide", "Noter") that no turn holds, so not coded."""
+    line = f"{turns} turns"
+    if preamble_lines:
+        line += f"; {preamble_lines} line(s) before the first turn not coded"
+    if trailing_lines:
+        line += f"; {trailing_lines} line(s) after the last turn (from a heading such as 'Noter') not coded"
+    return line
 
 
 def _report_line(report: FileReport, counts: dict[str, int]) -> str:
@@ -25,7 +29,7 @@ def _report_line(report: FileReport, counts: dict[str, int]) -> str:
         missing = sum(report.missing.values())
         what = f"{report.rows} rows, {sum(report.answers.values())} answers, {missing} missing"
     else:
-        what = turns_line(report.turns, report.preamble_lines)
+        what = turns_line(report.turns, report.preamble_lines, report.trailing_lines)
     saved = f"new {counts['new']}, changed {counts['changed']}, unchanged {counts['unchanged']}"
     return f"  {report.path}: {what} ({saved})"
 

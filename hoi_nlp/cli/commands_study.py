@@ -118,7 +118,8 @@ def _print_run_summary(summary: dict, workspace_dir: Path) -> None:
     ingest = summary["ingest"]
     echo(f"Workspace: {summary['workspace']}")
     for name, report in ingest.get("files", {}).items():
-        what = (turns_line(report["turns"], report.get("preamble_lines", 0)) if report["kind"] == "transcript"
+        what = (turns_line(report["turns"], report.get("preamble_lines", 0), report.get("trailing_lines", 0))
+                if report["kind"] == "transcript"
                 else f"{report['rows']} rows, {report['answers']} answers, {report['missing']} missing")
         echo(f"  ingested {name}: {what} (new {report.get('new', 0)}, changed {report.get('changed', 0)}, "
              f"unchanged {report.get('unchanged', 0)})")

@@ -28,6 +28,7 @@ class FileReport:
     missing: dict[str, int] = field(default_factory=dict)
     turns: int = 0
     preamble_lines: int = 0  # transcript lines before the first turn, kept in its text but in no turn
+    trailing_lines: int = 0  # transcript lines from a heading after the last turn ("Interviewguide") on
 
 
 @dataclass(frozen=True)

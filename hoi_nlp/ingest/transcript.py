@@ -320,6 +320,7 @@ class ParsedTranscript:
     turns: list[Turn]
     warnings: list[str] = field(default_factory=list)
     preamble_lines: int = 0  # lines with text before the first turn (title, guide notes): in no turn
+    trailing_lines: int = 0  # lines with text from a heading after the last turn (guide, notes) on
 
 
 def parse_turns(
@@ -361,7 +362,8 @@ def parse_transcript(
             accepted.add(label_key(bare_match.group("label")))
     warnings: list[str] = []
     starts = [m if m and label_key(m.group("label")) in accepted else None for m in matches]
-    spans = _spans(source, roles, lines, starts, matches, warnings)
+    end = _end_of_interview(lines, starts)
+    spans = _spans(source, roles, lines[:end], starts[:end], matches[:end], warnings)
     spoken = [span for span in spans if span.start != span.end]
     if not spoken:
         raise _no_turns_error(source, roles)
@@ -375,7 +377,28 @@ def parse_transcript(
         warnings.append(f"{source.path}: every turn is the interviewer's ({labels}), so nothing in it will "
                         "be coded — check the speaker labels, and respondent_speakers in metadata.csv")
     preamble = sum(1 for _, line in lines[: spoken[0].line - 1] if line.strip())
-    return ParsedTranscript(turns, warnings, preamble)
+    trailing = sum(1 for _, line in lines[end:] if line.strip())
+    return ParsedTranscript(turns, warnings, preamble, trailing)
+
+
+# A heading alone on its line after the last turn that starts what is not the interview: the guide,
+# notes or an appendix pasted below it, or an end marker ("[Interview slut]").
+_TRAILER_RE = re.compile(
+    r"^\W*(?:(?:interview|spørge)-?guide(?:n)?|bilag(?: \d+)?|noter|notater|appendix|"
+    r"(?:slut|afslutning) på (?:interview(?:et)?|optagelse(?:n)?)|"
+    r"interview(?:et)? (?:slut|afsluttet|slutter)|optagelse(?:n)? (?:slut|stoppet|slutter)|slut|"
+    r"end of (?:interview|transcript))\W*$",
+    re.IGNORECASE,
+)
+
+
+def _end_of_interview(lines: list[tuple[int, str]], starts: list[re.Match[str] | None]) -> int:
+    """The index of the line that ends the interview: a heading such as "Interviewguide", "Noter",
+    "Bilag 1" or "[Interview slut]" alone on its line after the last turn's label; else the number
+    of lines. What follows it is in no turn (the guide's "Økonomistyring" is no director's words)."""
+    last = max((index for index, start in enumerate(starts) if start), default=len(lines))
+    return next((index for index in range(last + 1, len(lines)) if _TRAILER_RE.match(lines[index][1])),
+                len(lines))
 
 
 def _spans(
@@ -625,7 +648,7 @@ def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path
                 attributes=meta.attributes if meta else None,
             )
             report = FileReport(path=display, kind="transcript", turns=len(parsed.turns),
-                                preamble_lines=parsed.preamble_lines)
+                                preamble_lines=parsed.preamble_lines, trailing_lines=parsed.trailing_lines)
             result.add(report, [source])
             result.turns[source.source_id] = parsed.turns
             result.warnings.extend(parsed.warnings)

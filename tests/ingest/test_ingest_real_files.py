@@ -414,3 +414,34 @@ def test_iv_resp_and_inf_abbreviations_have_their_roles(tmp_path: Path) -> None:
                     encoding="utf-8")
     assert [(speaker, role) for speaker, role, _, _ in _turns_of(path)] == [
         ("IV", "interviewer"), ("Resp", "respondent"), ("IV", "interviewer"), ("Inf", "respondent")]
+
+
+@pytest.mark.parametrize("heading", ["Interviewguide", "NOTER:", "[Interview slut]", "Bilag 1"])
+def test_a_guide_or_notes_below_the_last_turn_are_not_the_respondents_words(
+    tmp_path: Path, helpers: object, heading: str
+) -> None:
+    path = helpers.make_docx(tmp_path / "k14.docx", [
+        "I: Hvad er formålet?", "D: At samle indsatsen om familien.", "Og at spare penge på sigt.", "",
+        heading, "1. Formål og målgruppe", "2. Økonomistyring på tværs",
+    ])
+    from hoi_nlp.ingest.transcript import read_transcript_parsed
+
+    source, parsed = read_transcript_parsed(path, study="s", display="k14.docx")
+    assert [t.text(source) for t in parsed.turns] == [
+        "Hvad er formålet?", "At samle indsatsen om familien.\nOg at spare penge på sigt."]
+    assert parsed.trailing_lines == 3 and source.text.endswith("2. Økonomistyring på tværs")
+
+
+def test_ingest_says_how_many_lines_below_the_last_turn_are_not_coded(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from hoi_nlp.cli import app
+
+    (tmp_path / "studie" / "transcripts").mkdir(parents=True)
+    (tmp_path / "studie" / "transcripts" / "k15.txt").write_text(
+        "Interview 15\nI: Hvad er formålet?\nD: At samle indsatsen.\n\nNoter\nRing tilbage om tal.\n",
+        encoding="utf-8")
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path / "studie"), "-w", str(tmp_path / "ws")])
+    assert result.exit_code == 0, result.output
+    assert ("transcripts/k15.txt: 2 turns; 1 line(s) before the first turn not coded; 2 line(s) after the "
+            "last turn (from a heading such as 'Noter') not coded") in result.stdout
