@@ -10,7 +10,7 @@ from pathlib import Path
 from hoi_nlp.errors import IngestError
 from hoi_nlp.ingest.result import study_files
 from hoi_nlp.ingest.survey import is_missing
-from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, data_sheet, read_table
+from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, data_sheet, hidden_columns_note, read_table
 
 _ID_RE = re.compile(
     r"respondent|resp\.?[ _-]?id|^id$|^id[ _-]|[ _-]id$|kommune-?id|løbe-?n(umme)?r|^nr\.?$", re.I
@@ -153,7 +153,8 @@ def draft_schema(export_path: Path) -> SchemaDraft:
     codes = _number_codes(table, open_cols)
     columns = _Columns(respondent, attributes, open_cols, closed_cols, codes)
     text = _render(export_path.name, columns, sheet=sheet if len(sheets) > 1 else None)
-    return SchemaDraft(text=text, sheet=sheet, sheets=sheets, notes=table.notes)
+    notes = (*table.notes, *hidden_columns_note(table, [respondent, *attributes.values(), *open_cols]))
+    return SchemaDraft(text=text, sheet=sheet, sheets=sheets, notes=notes)
 
 
 def infer_schema(export_path: Path) -> str:

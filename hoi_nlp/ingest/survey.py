@@ -13,7 +13,7 @@ from hoi_nlp.errors import HoiError, IngestError
 from hoi_nlp.ingest.normalize import normalize_text
 from hoi_nlp.ingest.result import FileReport, IngestResult, record_error, relative, study_files
 from hoi_nlp.ingest.schema import SurveySchema, check_columns, load_schema
-from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, read_table
+from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, hidden_columns_note, read_table
 from hoi_nlp.records import Source, content_hash
 
 logger = logging.getLogger(__name__)
@@ -141,7 +141,8 @@ def _sources_from_table(
 ) -> tuple[list[Source], SurveyReport]:
     column = {name: index for index, name in enumerate(table.header)}
     missing = missing_set(schema.missing_values)
-    report = SurveyReport(path=table.path, rows=len(table.rows), notes=list(table.notes))
+    notes = [*table.notes, *hidden_columns_note(table, (column for _, column in schema.columns()))]
+    report = SurveyReport(path=table.path, rows=len(table.rows), notes=notes)
     report.answers = {field_.question_id: 0 for field_ in schema.open_text}
     report.missing = {field_.question_id: 0 for field_ in schema.open_text}
     sources: list[Source] = []

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ class Table:
     sheet: str | None = None
     sheets: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # what Excel does not show but is read (hidden rows, a hidden sheet)
+    hidden_columns: tuple[str, ...] = ()  # the names of the columns Excel hides
 
 
 def read_table(path: Path, *, display: str | None = None, sheet: str | None = None) -> Table:
@@ -67,8 +68,20 @@ def _xlsx_table(path: Path, *, display: str, sheet: str | None) -> Table:
         where = f"sheet '{chosen}'" + (f", {exc.where}" if exc.where else "")
         raise IngestError(exc.message, path=exc.path, where=where, hint=exc.hint) from exc
     notes = (*_hidden_notes(table, sheets, chosen), *_same_columns_notes(table, sheets, chosen))
+    hidden_columns = tuple(table.header[index - 1] for index in sheets.hidden_columns.get(chosen, ())
+                           if index <= len(table.header) and table.header[index - 1])
     return Table(path=table.path, header=table.header, rows=table.rows, sheet=chosen, sheets=names,
-                 notes=notes)
+                 notes=notes, hidden_columns=hidden_columns)
+
+
+def hidden_columns_note(table: Table, columns: Iterable[str]) -> list[str]:
+    """A note naming those of ``columns`` that Excel hides: they are read like the others."""
+    hidden = [column for column in dict.fromkeys(columns) if column in table.hidden_columns]
+    if not hidden:
+        return []
+    listed = ", ".join(f"'{column}'" for column in hidden)
+    return [f"the column(s) {listed} are hidden in Excel and are read like the others; check that they "
+            "belong in the schema"]
 
 
 def _same_columns_notes(table: Table, sheets: _Sheets, chosen: str | None) -> list[str]:
@@ -513,6 +526,7 @@ class _Sheets:
     hidden: frozenset[str] = frozenset()  # sheets Excel does not show
     # the first two rows of the sheets not read: does one hold answers under the same columns?
     others: dict[str, list[list[str]]] = field(default_factory=dict)
+    hidden_columns: dict[str, tuple[int, ...]] = field(default_factory=dict)  # columns, from 1
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -558,35 +572,45 @@ def _read_sheets(
             )
         wanted = [only] if only is not None else list(names)
         rows = {name: _sheet_rows(workbook[name], display=display) for name in wanted}
-        hidden_rows = {name: _hidden_rows(buffer, workbook[name]) for name in wanted}
+        hidden_parts = {name: _hidden_rows(buffer, workbook[name]) for name in wanted}
         hidden = frozenset(name for name in wanted if workbook[name].sheet_state != "visible")
         others = {name: [cells for _, cells in _sheet_rows(workbook[name], display=display, limit=2)]
                   for name in names if name not in wanted}
-        return _Sheets(rows, hidden_rows, hidden, others), names
+        return _Sheets(rows, {name: parts[0] for name, parts in hidden_parts.items()}, hidden, others,
+                       {name: parts[1] for name, parts in hidden_parts.items()}), names
     finally:
         workbook.close()
 
 
-def _hidden_rows(buffer: io.BytesIO, sheet: Any) -> tuple[int, ...]:
-    """The numbers of the rows a sheet hides (``<row hidden="1">``: hidden by hand or by a filter)."""
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _hidden_rows(buffer: io.BytesIO, sheet: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The numbers of the rows and the (1-based) columns a sheet hides (``<row hidden="1">``,
+    ``<col min max hidden="1">``: hidden by hand or, rows, by a filter)."""
     import zipfile
 
     from lxml import etree
 
     part = getattr(sheet, "_worksheet_path", None)
     if not part:
-        return ()
-    tag = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}row"
-    hidden: list[int] = []
+        return (), ()
+    rows: list[int] = []
+    columns: list[int] = []
     try:
         with zipfile.ZipFile(buffer) as archive, archive.open(part) as handle:
-            for _, row in etree.iterparse(handle, events=("end",), tag=tag, resolve_entities=False):
-                if row.get("hidden") in ("1", "true") and (row.get("r") or "").isdigit():
-                    hidden.append(int(row.get("r")))
-                row.clear()
+            tags = (f"{_MAIN_NS}row", f"{_MAIN_NS}col")
+            for _, element in etree.iterparse(handle, events=("end",), tag=tags, resolve_entities=False):
+                if element.get("hidden") in ("1", "true"):
+                    if element.tag == tags[0] and (element.get("r") or "").isdigit():
+                        rows.append(int(element.get("r")))
+                    elif element.tag == tags[1] and f"{element.get('min')}{element.get('max')}".isdigit():
+                        last = min(int(element.get("max")), 16384)  # Excel's last column
+                        columns.extend(range(int(element.get("min")), last + 1))
+                element.clear()
     except (KeyError, OSError, zipfile.BadZipFile, etree.XMLSyntaxError):
-        return ()  # openpyxl read the sheet; only this extra look failed
-    return tuple(hidden)
+        return (), ()  # openpyxl read the sheet; only this extra look failed
+    return tuple(rows), tuple(columns)
 
 
 def _sheet_rows(sheet: Any, *, display: str, limit: int | None = None) -> list[tuple[int, list[str]]]:

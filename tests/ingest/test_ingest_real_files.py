@@ -445,3 +445,22 @@ def test_ingest_says_how_many_lines_below_the_last_turn_are_not_coded(tmp_path: 
     assert result.exit_code == 0, result.output
     assert ("transcripts/k15.txt: 2 turns; 1 line(s) before the first turn not coded; 2 line(s) after the "
             "last turn (from a heading such as 'Noter') not coded") in result.stdout
+
+
+def test_hidden_columns_the_schema_names_are_read_and_named(study_dir: Path) -> None:
+    import openpyxl
+
+    from hoi_nlp.ingest.infer import draft_schema
+
+    export = study_dir / "survey" / "eksport.xlsx"
+    workbook = openpyxl.load_workbook(export)
+    workbook.active.column_dimensions["G"].hidden = True  # 1.2_kommentar, an open-text column
+    workbook.active.column_dimensions["F"].hidden = True  # 2.1, a closed item
+    workbook.active.column_dimensions["J"].hidden = True  # an empty column beyond the header
+    workbook.save(export)
+    result = ingest_study(study_dir)
+    assert result.ok and result.reports[0].answers["1.2_kommentar"] == 2
+    notes = [warning for warning in result.warnings if "hidden in Excel" in warning]
+    assert notes == ["survey/eksport.xlsx: the column(s) '2.1', '1.2_kommentar' are hidden in Excel and are "
+                     "read like the others; check that they belong in the schema"]
+    assert any("'1.2_kommentar' are hidden in Excel" in note for note in draft_schema(export).notes)
