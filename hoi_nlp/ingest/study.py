@@ -78,7 +78,7 @@ def _flag_unread_files(result: IngestResult, material: Material, study_dir: Path
         record_error(result, display, IngestError(
             f"the file is not read: {material.folder}/ reads {accepted} files"
             + (f" and {' or '.join(material.companions)}" if material.companions else ""),
-            path=display, hint=hint + ", then run again"))
+            path=display, hint=hint + f"; then move {path.name} out of {material.folder}/ and run again"))
     if others:
         result.warnings.append(
             f"{material.folder}/: {len(others)} other file(s) or folder(s) not read ({', '.join(others)}); "

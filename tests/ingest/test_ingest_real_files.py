@@ -32,7 +32,8 @@ def test_files_of_other_formats_are_errors_saying_how_to_convert_and_other_files
     assert "must be named schema.yaml: rename the file" in errors["survey/schema.yaml.txt"]
     assert "Save as' Excel Workbook (.xlsx)" in errors["survey/eksport_gammel.xls"]
     assert "rename it to .csv" in errors["survey/unicode.txt"]
-    assert "Word Document (.docx)" in errors["transcripts/interview_05.rtf"]
+    assert "Word Document (.docx); then move interview_05.rtf out of transcripts/" in errors[
+        "transcripts/interview_05.rtf"]
     assert "copy the text out of the PDF" in errors["transcripts/interview_04.pdf"]
     # the files it reads are read all the same; other files are named, not passed over in silence
     assert len(result.reports) == 3
