@@ -105,7 +105,8 @@ def match_files(
     """Pair the sidecar's rows with the folder's file ``names``.
 
     A row matches its file by exact name, else case-insensitively when exactly one row and one file
-    share the name (``INT_C.TXT`` = ``int_c.txt``; Windows and macOS do not tell them apart).
+    share the name (``INT_C.TXT`` = ``int_c.txt``; Windows and macOS do not tell them apart), else
+    without its ending (``interview_01`` = ``interview_01.docx``; Windows hides endings).
     Returns the rows by file name, and each row that names no file with the closest unmatched
     file name (None if none is close).
     """
@@ -121,8 +122,25 @@ def match_files(
             matched[files_by_key[key]] = metadata[listed]
             rows_left.remove(listed)
             files_left.remove(files_by_key[key])
+    _match_by_stem(metadata, matched, rows_left, files_left)
     missing = {listed: _closest(listed, files_left) for listed in rows_left}
     return matched, missing
+
+
+def _match_by_stem(metadata: dict[str, TranscriptMeta], matched: dict[str, TranscriptMeta],
+                   rows_left: list[str], files_left: list[str]) -> None:
+    """A row naming a file without its ending ("interview_01" for interview_01.docx: Windows hides
+    endings) matches the one file of that name, when only that row and that file share it."""
+    stems = Counter(Path(name).stem.casefold() for name in files_left)
+    rows = Counter(listed.casefold() for listed in rows_left)
+    for listed in list(rows_left):
+        key = listed.casefold()
+        if key.endswith((".docx", ".txt")) or rows[key] != 1 or stems[key] != 1:
+            continue
+        name = next(name for name in files_left if Path(name).stem.casefold() == key)
+        matched[name] = metadata[listed]
+        rows_left.remove(listed)
+        files_left.remove(name)
 
 
 def _closest(name: str, candidates: list[str]) -> str | None:

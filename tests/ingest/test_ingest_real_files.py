@@ -465,3 +465,16 @@ def test_hidden_columns_the_schema_names_are_read_and_named(study_dir: Path) -> 
     assert notes == ["survey/eksport.xlsx: the column(s) '2.1', '1.2_kommentar' are hidden in Excel and are "
                      "read like the others; check that they belong in the schema"]
     assert any("'1.2_kommentar' are hidden in Excel" in note for note in draft_schema(export).notes)
+
+
+def test_a_metadata_row_naming_the_file_without_its_ending_matches_it() -> None:
+    from hoi_nlp.ingest.metadata import TranscriptMeta, match_files
+
+    rows = {name: TranscriptMeta(file=name, interview_id=name[-2:]) for name in
+            ("interview_01", "Interview 2. Vejle", "interview_03", "interview_03.txt")}
+    matched, missing = match_files(rows, ["interview_01.docx", "Interview 2. Vejle.docx", "interview_03.docx",
+                                          "interview_03.txt"])
+    assert {name: meta.file for name, meta in matched.items()} == {
+        "interview_01.docx": "interview_01", "Interview 2. Vejle.docx": "Interview 2. Vejle",
+        "interview_03.txt": "interview_03.txt", "interview_03.docx": "interview_03"}
+    assert missing == {}
