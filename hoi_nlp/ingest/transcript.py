@@ -116,10 +116,11 @@ def _bracketed(name: str) -> str:
 
 
 def _line_re(label: str) -> re.Pattern[str]:
-    """A turn's first line: optional timestamp, the ``label`` pattern, optional timestamp, a colon."""
+    """A turn's first line: optional timestamp, the ``label`` pattern, optional timestamp, a colon (or,
+    without one, a tab: a hanging indent ``Interviewer<TAB>Hvad ...``)."""
     return re.compile(
         rf"^[ \t]*(?:(?:{_bracketed('t1')}|(?P<t1n>{_TS}))[ \t]*[-–]?[ \t]*)?"
-        rf"(?P<label>{label})[ \t]*(?:(?:{_bracketed('t2')})[ \t]*)?:(?!\d{{2}}(?:\D|$))"
+        rf"(?P<label>{label})(?:[ \t]*(?:(?:{_bracketed('t2')})[ \t]*)?:(?!\d{{2}}(?:\D|$))|(?=\t))"
         rf"(?:[ \t]*(?:{_bracketed('t3')}|(?P<t3n>{_TS_SECONDS}))(?=\s|$)[ \t]*[-–]?)?[ \t]*"
     )
 
@@ -447,8 +448,8 @@ def _continue_span(span: _Span, offset: int, line: str) -> None:
 
 def _looks_like_a_missed_turn(match: re.Match[str] | None, line: str) -> bool:
     """True for a line like ``Borgmester: Må jeg lige tilføje ...`` whose label was not taken as a speaker."""
-    if match is None or label_key(match.group("label")) in NOT_SPEAKERS:
-        return False
+    if match is None or label_key(match.group("label")) in NOT_SPEAKERS or ":" not in match.group(0):
+        return False  # (a "Word<TAB>..." line, a label only by its tab, is no warning's worth)
     return len(line[match.end() :].split()) >= MIN_WORDS_OF_KEPT_LABEL_LINE
 
 

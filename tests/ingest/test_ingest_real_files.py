@@ -478,3 +478,17 @@ def test_a_metadata_row_naming_the_file_without_its_ending_matches_it() -> None:
         "interview_01.docx": "interview_01", "Interview 2. Vejle.docx": "Interview 2. Vejle",
         "interview_03.txt": "interview_03.txt", "interview_03.docx": "interview_03"}
     assert missing == {}
+
+
+def test_a_label_and_a_tab_before_the_words_start_a_turn(tmp_path: Path, helpers: object) -> None:
+    # a hanging indent: "Interviewer<TAB>Hvad ...", no colon
+    path = helpers.make_docx(tmp_path / "k16.docx", [
+        "Interview 16", "Interviewer\tHvad er formålet?", "Direktør\tAt samle indsatsen om familien.",
+        "Interviewer\tOg økonomien?", "Direktør\tDen følger søjlerne.", "Økonomi\t3 mio. kr. om året til det",
+    ])
+    assert [(speaker, role, words) for speaker, role, _, words in _turns_of(path)] == [
+        ("Interviewer", "interviewer", "Hvad er formålet?"),
+        ("Direktør", "respondent", "At samle indsatsen om familien."),
+        ("Interviewer", "interviewer", "Og økonomien?"),
+        ("Direktør", "respondent", "Den følger søjlerne.\nØkonomi\t3 mio. kr. om året til det"),
+    ]
