@@ -35,10 +35,14 @@ class Material:
     def conversion(self, name: str) -> str | None:
         """How to turn the file ``name`` into one this material reads, if it is a known format or a
         companion file saved under another ending (``metadata.xlsx``, ``schema.yaml.txt``)."""
-        stems = {companion.split(".")[0].casefold() for companion in self.companions}
-        if self.companion_hint and name.split(".")[0].casefold() in stems:
+        if self.companion_hint and self.misnamed_companion(name):
             return self.companion_hint
         return dict(self.conversions).get(Path(name).suffix.lower())
+
+    def misnamed_companion(self, name: str) -> bool:
+        """True for a companion file saved under another ending (``metadata.xlsx``, ``schema.yaml.txt``)."""
+        stems = {companion.split(".")[0].casefold() for companion in self.companions}
+        return name.casefold() not in self.companions and name.split(".")[0].casefold() in stems
 
     def read(self, result: IngestResult, folder: Path, study_dir: Path,
              bar: progress.Stage | None = None) -> None:
@@ -74,8 +78,9 @@ materials.register("transcript")(
     Material("transcripts", (".docx", ".txt"), "hoi_nlp.ingest.transcript:ingest_transcript_folder",
              companions=("metadata.csv", "metadata.yaml", "metadata.yml"),
              conversions=TRANSCRIPT_CONVERSIONS,
-             companion_hint="the transcripts' metadata must be metadata.csv (or metadata.yaml): save it from "
-             "Excel as CSV UTF-8 named metadata.csv (Windows may hide an ending: show file name extensions)"))
+             companion_hint="the transcripts' metadata must be named metadata.csv (or metadata.yaml): "
+             "rename it, or save it from Excel as CSV UTF-8 named metadata.csv (Windows may hide an ending: "
+             "show file name extensions)"))
 
 
 def material_folders() -> list[str]:

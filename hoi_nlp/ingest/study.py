@@ -49,7 +49,8 @@ def ingest_study(study_dir: Path) -> IngestResult:
             hint="put survey exports + schema.yaml in survey/ and interviews in transcripts/",
         )
     result = IngestResult(study=study_dir.name)
-    files = sum(len(study_files(study_dir / m.folder, m.suffixes)) for _, m in present)
+    files = sum(len(study_files(study_dir / m.folder, m.suffixes, companions=m.companions))
+                for _, m in present)
     with progress.stage("ingest", files, unit="files") as bar:
         for _, material in present:
             material.read(result, study_dir / material.folder, study_dir, bar)
@@ -63,7 +64,7 @@ def _flag_unread_files(result: IngestResult, material: Material, study_dir: Path
     export, a .pdf or .doc transcript) is an error saying how to convert it; other files and
     sub-folders are listed in one warning — none of a study's files is left out without a word."""
     folder = study_dir / material.folder
-    read = set(study_files(folder, material.suffixes))
+    read = set(study_files(folder, material.suffixes, companions=material.companions))
     companions = {name.casefold() for name in material.companions}
     accepted = "/".join(suffix.lstrip(".") for suffix in material.suffixes)
     others: list[str] = []
@@ -75,10 +76,12 @@ def _flag_unread_files(result: IngestResult, material: Material, study_dir: Path
             others.append(path.name + ("/" if path.is_dir() else ""))
             continue
         display = relative(path, study_dir)
+        then = ("; then run again" if material.misnamed_companion(path.name)
+                else f"; then move {path.name} out of {material.folder}/ and run again")
         record_error(result, display, IngestError(
             f"the file is not read: {material.folder}/ reads {accepted} files"
             + (f" and {' or '.join(material.companions)}" if material.companions else ""),
-            path=display, hint=hint + f"; then move {path.name} out of {material.folder}/ and run again"))
+            path=display, hint=hint + then))
     if others:
         result.warnings.append(
             f"{material.folder}/: {len(others)} other file(s) or folder(s) not read ({', '.join(others)}); "

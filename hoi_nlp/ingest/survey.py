@@ -192,7 +192,7 @@ SCHEMA_NAMES = ("schema.yaml", "schema.yml")
 def ingest_survey_folder(result: IngestResult, folder: Path, study_dir: Path,
                          bar: progress.Stage | None = None) -> None:
     """Read every export in ``survey/`` with the folder's ``schema.yaml`` (the "survey" material)."""
-    exports = study_files(folder, TABLE_SUFFIXES)
+    exports = study_files(folder, TABLE_SUFFIXES, companions=SCHEMA_NAMES)
     if not exports:
         result.warnings.append(f"{relative(folder, study_dir)}: no .xlsx or .csv exports found")
         return

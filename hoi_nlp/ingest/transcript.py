@@ -23,7 +23,7 @@ from pathlib import Path
 from hoi_nlp import progress
 from hoi_nlp.errors import HoiError, IngestError, TranscriptError
 from hoi_nlp.ingest.files import decode_text, read_bytes
-from hoi_nlp.ingest.metadata import TranscriptMeta, find_metadata, load_metadata, match_files
+from hoi_nlp.ingest.metadata import METADATA_NAMES, TranscriptMeta, find_metadata, load_metadata, match_files
 from hoi_nlp.ingest.normalize import normalize_text
 from hoi_nlp.ingest.result import FileReport, IngestResult, record_error, relative, study_files
 from hoi_nlp.records import Source, SpeakerRole, content_hash
@@ -627,7 +627,7 @@ def _transcript_metadata(
 def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path,
                              bar: progress.Stage | None = None) -> None:
     """Read every interview in ``transcripts/`` with its metadata sidecar (the "transcript" material)."""
-    files = study_files(folder, TRANSCRIPT_SUFFIXES)
+    files = study_files(folder, TRANSCRIPT_SUFFIXES, companions=METADATA_NAMES)
     sidecar = _transcript_metadata(result, folder, study_dir, files)
     if sidecar is None:
         return

@@ -23,13 +23,17 @@ def test_files_of_other_formats_are_errors_saying_how_to_convert_and_other_files
     (study_dir / "transcripts" / "gamle").mkdir()
     (study_dir / "transcripts" / "Metadata.xlsx").write_bytes(b"PK")  # the sidecar kept in Excel
     (study_dir / "survey" / "schema.yaml.txt").write_text("respondent_id: x")  # Notepad's hidden ending
+    (study_dir / "transcripts" / "metadata.csv.txt").write_text("file;role\n")  # not read as a transcript
     result = ingest_study(study_dir)
     errors = {error.path: error.message for error in result.errors}
     assert sorted(errors) == ["survey/eksport_gammel.xls", "survey/schema.yaml.txt", "survey/unicode.txt",
                               "transcripts/Metadata.xlsx", "transcripts/interview_03.doc",
-                              "transcripts/interview_04.pdf", "transcripts/interview_05.rtf"]
+                              "transcripts/interview_04.pdf", "transcripts/interview_05.rtf",
+                              "transcripts/metadata.csv.txt"]
     assert "save it from Excel as CSV UTF-8 named metadata.csv" in errors["transcripts/Metadata.xlsx"]
     assert "must be named schema.yaml: rename the file" in errors["survey/schema.yaml.txt"]
+    assert "must be named metadata.csv" in errors["transcripts/metadata.csv.txt"]
+    assert errors["transcripts/metadata.csv.txt"].endswith("; then run again")
     assert "Save as' Excel Workbook (.xlsx)" in errors["survey/eksport_gammel.xls"]
     assert "rename it to .csv" in errors["survey/unicode.txt"]
     assert "Word Document (.docx); then move interview_05.rtf out of transcripts/" in errors[
