@@ -496,3 +496,11 @@ def test_a_label_and_a_tab_before_the_words_start_a_turn(tmp_path: Path, helpers
         ("Interviewer", "interviewer", "Og økonomien?"),
         ("Direktør", "respondent", "Den følger søjlerne.\nØkonomi\t3 mio. kr. om året til det"),
     ]
+
+
+def test_role_labels_transcripts_use_stay_readable_and_initials_do_not() -> None:
+    from hoi_nlp.privacy.redact import is_role_label
+
+    roles = ("Spørger", "Svarer", "Interviewperson", "Inf", "Taler 1", "Speaker 2", "IV", "Resp")
+    assert [label for label in roles if not is_role_label(label)] == []
+    assert not any(is_role_label(label) for label in ("Interviewer (MS)", "Mette Skov", "KJ"))
