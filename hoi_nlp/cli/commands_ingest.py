@@ -13,12 +13,23 @@ if TYPE_CHECKING:
     from hoi_nlp.ingest.study import FileReport, IngestSummary
 
 
+def turns_line(turns: int, preamble_lines: int, trailing_lines: int = 0) -> str:
+    """A transcript's turns, and the lines before its first turn or from a heading after its last
+    ("Interviewguide", "Noter") that no turn holds, so not coded."""
+    line = f"{turns} turns"
+    if preamble_lines:
+        line += f"; {preamble_lines} line(s) before the first turn not coded"
+    if trailing_lines:
+        line += f"; {trailing_lines} line(s) after the last turn (from a heading such as 'Noter') not coded"
+    return line
+
+
 def _report_line(report: FileReport, counts: dict[str, int]) -> str:
     if report.kind == "survey":
         missing = sum(report.missing.values())
         what = f"{report.rows} rows, {sum(report.answers.values())} answers, {missing} missing"
     else:
-        what = f"{report.turns} turns"
+        what = turns_line(report.turns, report.preamble_lines, report.trailing_lines)
     saved = f"new {counts['new']}, changed {counts['changed']}, unchanged {counts['unchanged']}"
     return f"  {report.path}: {what} ({saved})"
 
@@ -75,6 +86,8 @@ def survey_schema_command(
         others = ", ".join(f"'{name}'" for name in draft.sheets if name != draft.sheet)
         echo(f"Read sheet '{draft.sheet}' of {export_file.name} (it looks most like the answers; "
              f"the workbook also has {others}); the draft names it with `sheet:`.", err=True)
+    for note in draft.notes:
+        echo(f"Note: {export_file.name}: {note}", err=True)
     if output is None:
         echo(draft.text.rstrip("\n"))
         return

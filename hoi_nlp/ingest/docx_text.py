@@ -3,7 +3,9 @@
 The text is Word's "accept all changes" view: tracked insertions (``w:ins``) and moves' new places
 (``w:moveTo``) are read, deletions (``w:del``) and moves' old places (``w:moveFrom``) are not.
 Content controls (``w:sdt``, in a paragraph or around paragraphs), hyperlinks, smart tags and
-simple fields are read as the text Word shows; comments are not part of the body and stay out.
+simple fields are read as the text Word shows. Page headers and footers, footnotes, endnotes,
+comments and text boxes are not part of the body and stay out; :func:`docx_unread_parts` names
+those that hold text, so that the run says what it left out.
 """
 
 from __future__ import annotations
@@ -79,9 +81,16 @@ def _is_bold(run: Any) -> bool:
     return bool(Run(run, None).bold)
 
 
+def _run_text(run: Any) -> str:
+    """A run's text as python-docx reads it, but every break a line break: python-docx drops page and
+    column breaks, which glued the words on either side ("Interviewguide" + "I: ..." on a new page)."""
+    parts = run.xpath("w:br | w:cr | w:noBreakHyphen | w:ptab | w:t | w:tab")
+    return "".join("\n" if part.tag == qn("w:br") else str(part) for part in parts)
+
+
 def paragraph_text(paragraph: Any) -> str:
     """Text of a ``w:p``; ``**Anne** Ja, ...`` (a bold label without colon) becomes ``Anne: Ja, ...``."""
-    runs = [(run.text, _is_bold(run)) for run in _visible_runs(paragraph)]
+    runs = [(_run_text(run), _is_bold(run)) for run in _visible_runs(paragraph)]
     text = "".join(run_text for run_text, _ in runs)
     bold = ""
     for run_text, is_bold in runs:
@@ -124,3 +133,51 @@ def _table_paragraphs(table: Any) -> list[str]:
         else:
             paragraphs.extend(cell for cell in cells if cell)
     return paragraphs
+
+
+# Parts of a .docx outside the body, by what a researcher calls them; their text is never read.
+_SIDE_PARTS = (
+    (re.compile(r"word/header\d*\.xml"), "page header"),
+    (re.compile(r"word/footer\d*\.xml"), "page footer"),
+    (re.compile(r"word/footnotes\.xml"), "footnotes"),
+    (re.compile(r"word/endnotes\.xml"), "endnotes"),
+    (re.compile(r"word/comments\.xml"), "comments"),
+)
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_NOTE_TYPES = frozenset({"separator", "continuationSeparator", "continuationNotice"})
+
+
+def docx_unread_parts(path: Path, *, display: str) -> list[str]:
+    """What holds text in a .docx outside the paragraphs read: page headers and footers, footnotes,
+    endnotes, comments and text boxes, each as ``"page header (2 paragraphs)"``."""
+    found: dict[str, int] = {}
+    with check_office_zip(path, display=display) as archive:
+        for name in sorted(archive.namelist()):
+            what = next((label for pattern, label in _SIDE_PARTS if pattern.fullmatch(name)), None)
+            if what is None and name != "word/document.xml":
+                continue
+            count = _texts_in_part(archive.read(name), text_boxes_only=what is None)
+            if count:
+                key = what or "text boxes"
+                found[key] = found.get(key, 0) + count
+    return [f"{what} ({count} paragraph{'s' if count > 1 else ''})" for what, count in found.items()]
+
+
+def _texts_in_part(xml: bytes, *, text_boxes_only: bool) -> int:
+    """Paragraphs with text in a part (in its text boxes only, for the body); notes' separators left out."""
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, huge_tree=False))
+    except etree.XMLSyntaxError:
+        return 0
+    if text_boxes_only:  # Word writes a text box twice: as a drawing and as its VML fallback
+        boxes = [box for box in root.iter(qn("w:txbxContent"))
+                 if not any(parent.tag == _MC_FALLBACK for parent in box.iterancestors())]
+        paragraphs = [p for box in boxes for p in box.iter(qn("w:p"))]
+    else:
+        paragraphs = [
+            p for p in root.iter(qn("w:p"))
+            if not any(note.get(qn("w:type")) in _NOTE_TYPES for note in p.iterancestors())
+        ]
+    return sum(1 for p in paragraphs if "".join(t.text or "" for t in p.iter(qn("w:t"))).strip())

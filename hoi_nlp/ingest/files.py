@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import zipfile
 import zlib
 from pathlib import Path
@@ -66,6 +67,9 @@ def decode_text(data: bytes, *, display: str) -> str:
         return data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:  # (utf-8-sig reports offsets 3 bytes off)
         not_utf8 = bom + exc.start
+    mac = _mac_roman(data)
+    if mac is not None:
+        return mac
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
@@ -79,6 +83,21 @@ def decode_text(data: bytes, *, display: str) -> str:
             where=f"line {min(utf8_line, cp1252_line)}",
             hint="save it as UTF-8 text from the program that made it (or retype the lines named)",
         ) from exc
+
+
+# æ ø å Æ Ø Å in Mac Roman (Excel for Mac's "CSV (Macintosh)", old TextEdit files): read as cp1252
+# they are ¾ ¿ Œ ® ¯ and an undefined byte, so without this check "fælles" silently became "f¾lles".
+_MAC_DANISH_BETWEEN_LETTERS = re.compile(rb"[A-Za-z][\xbe\xbf\x8c\xae\xaf\x81][A-Za-z]")
+_CP1252_DANISH = (b"\xe6", b"\xf8", b"\xe5", b"\xc6", b"\xd8", b"\xc5")
+
+
+def _mac_roman(data: bytes) -> str | None:
+    """``data`` decoded as Mac Roman when it is Danish text in that encoding: its æøå bytes stand
+    between letters, and no byte of cp1252's æøå occurs (so cp1252 text is never taken for it)."""
+    if any(byte in data for byte in _CP1252_DANISH):
+        return None
+    found = _MAC_DANISH_BETWEEN_LETTERS.findall(data, 0, 1_000_000)
+    return data.decode("mac_roman") if len(found) >= 2 else None
 
 
 def _decode_with_bom(data: bytes, encoding: str, *, display: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from hoi_nlp.errors import IngestError
 from hoi_nlp.ingest.result import study_files
 from hoi_nlp.ingest.survey import is_missing
-from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, data_sheet, read_table
+from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, data_sheet, hidden_columns_note, read_table
 
 _ID_RE = re.compile(
     r"respondent|resp\.?[ _-]?id|^id$|^id[ _-]|[ _-]id$|kommune-?id|løbe-?n(umme)?r|^nr\.?$", re.I
@@ -136,6 +136,7 @@ class SchemaDraft:
     text: str
     sheet: str | None
     sheets: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # what the sheet holds that Excel does not show, sheets not read
 
 
 def draft_schema(export_path: Path) -> SchemaDraft:
@@ -149,9 +150,11 @@ def draft_schema(export_path: Path) -> SchemaDraft:
     for index, name in enumerate(table.header):
         if name and name not in used:
             (open_cols if _is_open(name, _values(table, index)) else closed_cols).append(name)
-    columns = _Columns(respondent, attributes, open_cols, closed_cols)
+    codes = _number_codes(table, open_cols)
+    columns = _Columns(respondent, attributes, open_cols, closed_cols, codes)
     text = _render(export_path.name, columns, sheet=sheet if len(sheets) > 1 else None)
-    return SchemaDraft(text=text, sheet=sheet, sheets=sheets)
+    notes = (*table.notes, *hidden_columns_note(table, [respondent, *attributes.values(), *open_cols]))
+    return SchemaDraft(text=text, sheet=sheet, sheets=sheets, notes=notes)
 
 
 def infer_schema(export_path: Path) -> str:
@@ -165,6 +168,18 @@ class _Columns:
     attributes: dict[str, str]
     open_text: list[str]
     closed: list[str]
+    missing_codes: list[str]
+
+
+_NUMBER_CODE_RE = re.compile(r"-?\d{1,4}")
+
+
+def _number_codes(table: Table, open_cols: list[str]) -> list[str]:
+    """Number-only cells of the free-text columns ("99", "-9", "999"): survey tools' and SPSS's codes
+    for a question not answered, which would otherwise be coded as answers."""
+    codes = {value for column in open_cols for value in _values(table, table.header.index(column))
+             if _NUMBER_CODE_RE.fullmatch(value)}
+    return sorted(codes, key=lambda code: (len(code), code))
 
 
 def _unique_ids(columns: list[str]) -> list[str]:
@@ -203,5 +218,10 @@ def _render(name: str, columns: _Columns, *, sheet: str | None) -> str:
         f"#   - {{column: {_q(column)}, name: {_q(_slug(column, words=6) or 'item')}}}"
         for column in columns.closed
     ]
-    lines.append("missing_values: []")
+    if columns.missing_codes:
+        shown = ", ".join(_q(code) for code in columns.missing_codes)
+        lines += ["# number-only cells of the free-text columns (missing codes?), read as non-answers: "
+                  "remove any that is an answer", f"missing_values: [{shown}]"]
+    else:
+        lines.append("missing_values: []")
     return "\n".join(lines) + "\n"

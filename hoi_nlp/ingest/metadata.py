@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,52 @@ from hoi_nlp.ingest.tables import read_table
 METADATA_NAMES = ("metadata.csv", "metadata.yaml", "metadata.yml")
 NOT_ATTRIBUTES = ("file", "interview_id")
 SPEAKER_KEYS = ("interviewer_speakers", "respondent_speakers")
+KNOWN_KEYS = ("file", "interview_id", "municipality", "region", "size_group", "role", "date", "interviewer",
+              *SPEAKER_KEYS)
+# Danish and other spellings researchers give the known columns.
+_KEY_ALIASES = {
+    "fil": "file", "filnavn": "file", "filename": "file", "file_name": "file", "interviewid": "interview_id",
+    "kommune": "municipality", "kommunenavn": "municipality", "størrelse": "size_group",
+    "størrelsesgruppe": "size_group", "rolle": "role", "dato": "date", "interviewdato": "date",
+    "intervieweren": "interviewer", "interviewers_speakers": "interviewer_speakers",
+    "respondents_speakers": "respondent_speakers",
+}
+
+
+def metadata_key(name: str) -> str:
+    """The key a column name stands for: a known key in any case, with spaces or hyphens for
+    underscores ("Municipality", "Interview ID", "Respondent-speakers") or in Danish ("Kommune",
+    "Rolle", "Fil"); any other column keeps its name. A known key spelled otherwise would be an
+    attribute under another name: its municipality not replaced everywhere, its speaker lists unread."""
+    key = re.sub(r"[\s-]+", "_", name.strip().casefold())
+    key = _KEY_ALIASES.get(key, key)
+    return key if key in KNOWN_KEYS else name.strip()
+
+
+RESPONDENT_KEYS = ("municipality", "region", "size_group", "role", "date", "interviewer")
+
+
+def attribute_key(name: str) -> str:
+    """A survey schema's attribute name as :func:`metadata_key` reads it, for the respondent attributes
+    only ("Kommune" and "Municipality" are ``municipality``: replaced everywhere and left out of
+    pseudonymised exports); any other name stays as written."""
+    key = metadata_key(name)
+    return key if key in RESPONDENT_KEYS else name.strip()
+
+
+def _keyed(record: dict[str, str], *, display: str, where: str) -> dict[str, str]:
+    """``record`` with its column names as :func:`metadata_key` reads them; two columns for one key
+    are an error."""
+    keyed: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for name, value in record.items():
+        key = metadata_key(name)
+        if key in keyed:
+            raise TranscriptError(
+                f"the columns '{names[key]}' and '{name}' both give '{key}'",
+                path=display, where=where, hint="keep one of the two columns")
+        keyed[key], names[key] = value, name
+    return keyed
 
 
 @dataclass(frozen=True)
@@ -40,7 +87,7 @@ def load_metadata(path: Path, *, display: str) -> dict[str, TranscriptMeta]:
     )
     result: dict[str, TranscriptMeta] = {}
     for where, record in records:
-        meta = _meta(record, display=display, where=where)
+        meta = _meta(_keyed(record, display=display, where=where), display=display, where=where)
         if meta.file in result:
             raise TranscriptError(
                 f"file '{meta.file}' is listed twice",
@@ -58,7 +105,8 @@ def match_files(
     """Pair the sidecar's rows with the folder's file ``names``.
 
     A row matches its file by exact name, else case-insensitively when exactly one row and one file
-    share the name (``INT_C.TXT`` = ``int_c.txt``; Windows and macOS do not tell them apart).
+    share the name (``INT_C.TXT`` = ``int_c.txt``; Windows and macOS do not tell them apart), else
+    without its ending (``interview_01`` = ``interview_01.docx``; Windows hides endings).
     Returns the rows by file name, and each row that names no file with the closest unmatched
     file name (None if none is close).
     """
@@ -74,8 +122,25 @@ def match_files(
             matched[files_by_key[key]] = metadata[listed]
             rows_left.remove(listed)
             files_left.remove(files_by_key[key])
+    _match_by_stem(metadata, matched, rows_left, files_left)
     missing = {listed: _closest(listed, files_left) for listed in rows_left}
     return matched, missing
+
+
+def _match_by_stem(metadata: dict[str, TranscriptMeta], matched: dict[str, TranscriptMeta],
+                   rows_left: list[str], files_left: list[str]) -> None:
+    """A row naming a file without its ending ("interview_01" for interview_01.docx: Windows hides
+    endings) matches the one file of that name, when only that row and that file share it."""
+    stems = Counter(Path(name).stem.casefold() for name in files_left)
+    rows = Counter(listed.casefold() for listed in rows_left)
+    for listed in list(rows_left):
+        key = listed.casefold()
+        if key.endswith((".docx", ".txt")) or rows[key] != 1 or stems[key] != 1:
+            continue
+        name = next(name for name in files_left if Path(name).stem.casefold() == key)
+        matched[name] = metadata[listed]
+        rows_left.remove(listed)
+        files_left.remove(name)
 
 
 def _closest(name: str, candidates: list[str]) -> str | None:
@@ -105,7 +170,7 @@ def _meta(record: dict[str, str], *, display: str, where: str) -> TranscriptMeta
 
 def _csv_records(path: Path, *, display: str) -> list[tuple[str, dict[str, str]]]:
     table = read_table(path, display=display)
-    if "file" not in table.header:
+    if "file" not in map(metadata_key, table.header):
         raise TranscriptError(
             f"no 'file' column (columns: {', '.join(table.header)})",
             path=display,

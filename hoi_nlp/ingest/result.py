@@ -27,6 +27,8 @@ class FileReport:
     answers: dict[str, int] = field(default_factory=dict)
     missing: dict[str, int] = field(default_factory=dict)
     turns: int = 0
+    preamble_lines: int = 0  # transcript lines before the first turn, kept in its text but in no turn
+    trailing_lines: int = 0  # transcript lines from a heading after the last turn ("Interviewguide") on
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,15 @@ class IngestResult:
 
 
 
-def study_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    """The files of ``folder`` with one of ``suffixes`` (office lock files and hidden files left out)."""
+def study_files(folder: Path, suffixes: tuple[str, ...], *, companions: tuple[str, ...] = ()) -> list[Path]:
+    """The files of ``folder`` with one of ``suffixes`` (office lock files and hidden files left out,
+    and files named like a companion under another ending, ``metadata.csv.txt``: not material)."""
+    stems = {companion.split(".")[0].casefold() for companion in companions}
     return sorted(
         path
         for path in folder.iterdir()
         if path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith(("~$", "."))
+        and path.name.split(".")[0].casefold() not in stems
     )
 
 

@@ -30,8 +30,9 @@ SCHEMA_DOCS = "the README, section 'The survey schema (schema.yaml)'"
 
 
 def _nfc(value: str) -> str:
-    """Column names compare in NFC without surrounding spaces, like the normalised header."""
-    return unicodedata.normalize("NFC", value).strip()
+    """Column names compare in NFC with each run of whitespace (a line break in a header cell, a double
+    space) as one space and none around, like the normalised header."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
 
 
 class _SchemaModel(BaseModel):
@@ -77,10 +78,15 @@ class SurveySchema(_SchemaModel):
     @field_validator("attributes")
     @classmethod
     def _no_reserved_names(cls, value: dict[str, str]) -> dict[str, str]:
+        from hoi_nlp.ingest.metadata import attribute_key
+
         reserved = [name for name in value if name in RESERVED_ATTRIBUTES]
         if reserved:
             raise ValueError(f"attribute name {reserved[0]!r} is reserved for the question text")
-        return {name: _nfc(column) for name, column in value.items()}
+        keyed = {attribute_key(name): _nfc(column) for name, column in value.items()}
+        if len(keyed) < len(value):
+            raise ValueError("two attributes name the same one (e.g. 'municipality' and 'kommune')")
+        return keyed
 
     @model_validator(mode="after")
     def _unique_ids(self) -> SurveySchema:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from hoi_nlp import progress
 from hoi_nlp.errors import IngestError
-from hoi_nlp.ingest.materials import material_folders, materials
-from hoi_nlp.ingest.result import FileError, FileReport, IngestResult, study_files
+from hoi_nlp.ingest.materials import Material, material_folders, materials
+from hoi_nlp.ingest.result import FileError, FileReport, IngestResult, record_error, relative, study_files
 from hoi_nlp.records import utcnow
 
 if TYPE_CHECKING:
@@ -49,12 +49,43 @@ def ingest_study(study_dir: Path) -> IngestResult:
             hint="put survey exports + schema.yaml in survey/ and interviews in transcripts/",
         )
     result = IngestResult(study=study_dir.name)
-    files = sum(len(study_files(study_dir / m.folder, m.suffixes)) for _, m in present)
+    files = sum(len(study_files(study_dir / m.folder, m.suffixes, companions=m.companions))
+                for _, m in present)
     with progress.stage("ingest", files, unit="files") as bar:
         for _, material in present:
             material.read(result, study_dir / material.folder, study_dir, bar)
+            _flag_unread_files(result, material, study_dir)
     _flag_other_languages(result)
     return result
+
+
+def _flag_unread_files(result: IngestResult, material: Material, study_dir: Path) -> None:
+    """Name every entry of a material's folder that is not read: a format given by mistake (a .xls
+    export, a .pdf or .doc transcript) is an error saying how to convert it; other files and
+    sub-folders are listed in one warning — none of a study's files is left out without a word."""
+    folder = study_dir / material.folder
+    read = set(study_files(folder, material.suffixes, companions=material.companions))
+    companions = {name.casefold() for name in material.companions}
+    accepted = "/".join(suffix.lstrip(".") for suffix in material.suffixes)
+    others: list[str] = []
+    for path in sorted(folder.iterdir()):
+        if path in read or path.name.startswith(("~$", ".")) or path.name.casefold() in companions:
+            continue
+        hint = None if path.is_dir() else material.conversion(path.name)
+        if hint is None:
+            others.append(path.name + ("/" if path.is_dir() else ""))
+            continue
+        display = relative(path, study_dir)
+        then = ("; then run again" if material.misnamed_companion(path.name)
+                else f"; then move {path.name} out of {material.folder}/ and run again")
+        record_error(result, display, IngestError(
+            f"the file is not read: {material.folder}/ reads {accepted} files"
+            + (f" and {' or '.join(material.companions)}" if material.companions else ""),
+            path=display, hint=hint + then))
+    if others:
+        result.warnings.append(
+            f"{material.folder}/: {len(others)} other file(s) or folder(s) not read ({', '.join(others)}); "
+            f"only the {accepted} files directly in {material.folder}/ are")
 
 
 _LANGUAGE_NAMES = {"en": "English", "de": "German"}

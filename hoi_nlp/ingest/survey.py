@@ -13,7 +13,7 @@ from hoi_nlp.errors import HoiError, IngestError
 from hoi_nlp.ingest.normalize import normalize_text
 from hoi_nlp.ingest.result import FileReport, IngestResult, record_error, relative, study_files
 from hoi_nlp.ingest.schema import SurveySchema, check_columns, load_schema
-from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, read_table
+from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, hidden_columns_note, read_table
 from hoi_nlp.records import Source, content_hash
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class SurveyReport:
     rows: int = 0
     answers: dict[str, int] = field(default_factory=dict)
     missing: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the file holds that Excel does not show
 
     @property
     def total_answers(self) -> int:
@@ -140,7 +141,8 @@ def _sources_from_table(
 ) -> tuple[list[Source], SurveyReport]:
     column = {name: index for index, name in enumerate(table.header)}
     missing = missing_set(schema.missing_values)
-    report = SurveyReport(path=table.path, rows=len(table.rows))
+    notes = [*table.notes, *hidden_columns_note(table, (column for _, column in schema.columns()))]
+    report = SurveyReport(path=table.path, rows=len(table.rows), notes=notes)
     report.answers = {field_.question_id: 0 for field_ in schema.open_text}
     report.missing = {field_.question_id: 0 for field_ in schema.open_text}
     sources: list[Source] = []
@@ -190,7 +192,7 @@ SCHEMA_NAMES = ("schema.yaml", "schema.yml")
 def ingest_survey_folder(result: IngestResult, folder: Path, study_dir: Path,
                          bar: progress.Stage | None = None) -> None:
     """Read every export in ``survey/`` with the folder's ``schema.yaml`` (the "survey" material)."""
-    exports = study_files(folder, TABLE_SUFFIXES)
+    exports = study_files(folder, TABLE_SUFFIXES, companions=SCHEMA_NAMES)
     if not exports:
         result.warnings.append(f"{relative(folder, study_dir)}: no .xlsx or .csv exports found")
         return
@@ -224,6 +226,7 @@ def ingest_survey_folder(result: IngestResult, folder: Path, study_dir: Path,
                 missing=survey_report.missing,
             )
             result.add(report, sources)
+            result.warnings.extend(f"{display}: {note}" for note in survey_report.notes)
         except HoiError as exc:
             record_error(result, display, exc)
         if bar is not None:

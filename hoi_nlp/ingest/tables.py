@@ -7,8 +7,8 @@ import datetime as dt
 import io
 import logging
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ class Table:
     rows: list[tuple[int, list[str]]]
     sheet: str | None = None
     sheets: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what Excel does not show but is read (hidden rows, a hidden sheet)
+    hidden_columns: tuple[str, ...] = ()  # the names of the columns Excel hides
 
 
 def read_table(path: Path, *, display: str | None = None, sheet: str | None = None) -> Table:
@@ -46,9 +48,11 @@ def read_table(path: Path, *, display: str | None = None, sheet: str | None = No
         return _xlsx_table(path, display=name, sheet=sheet)
     if suffix == ".csv":
         return _build_table(_csv_rows(path, display=name), display=name, spreadsheet=False)
-    raise IngestError(
-        f"unsupported survey export type '{suffix}'", path=name, hint="export the survey as .xlsx or .csv"
-    )
+    from hoi_nlp.ingest.materials import SURVEY_CONVERSIONS
+
+    hint = dict(SURVEY_CONVERSIONS).get(suffix, "export the survey as .xlsx or .csv")
+    raise IngestError(f"unsupported survey export type '{suffix}' (survey exports are .xlsx or .csv)",
+                      path=name, hint=hint)
 
 
 def _xlsx_table(path: Path, *, display: str, sheet: str | None) -> Table:
@@ -63,7 +67,48 @@ def _xlsx_table(path: Path, *, display: str, sheet: str | None) -> Table:
             raise
         where = f"sheet '{chosen}'" + (f", {exc.where}" if exc.where else "")
         raise IngestError(exc.message, path=exc.path, where=where, hint=exc.hint) from exc
-    return Table(path=table.path, header=table.header, rows=table.rows, sheet=chosen, sheets=names)
+    notes = (*_hidden_notes(table, sheets, chosen), *_same_columns_notes(table, sheets, chosen))
+    hidden_columns = tuple(table.header[index - 1] for index in sheets.hidden_columns.get(chosen, ())
+                           if index <= len(table.header) and table.header[index - 1])
+    return Table(path=table.path, header=table.header, rows=table.rows, sheet=chosen, sheets=names,
+                 notes=notes, hidden_columns=hidden_columns)
+
+
+def hidden_columns_note(table: Table, columns: Iterable[str]) -> list[str]:
+    """A note naming those of ``columns`` that Excel hides: they are read like the others."""
+    hidden = [column for column in dict.fromkeys(columns) if column in table.hidden_columns]
+    if not hidden:
+        return []
+    listed = ", ".join(f"'{column}'" for column in hidden)
+    return [f"the column(s) {listed} are hidden in Excel and are read like the others; check that they "
+            "belong in the schema"]
+
+
+def _same_columns_notes(table: Table, sheets: _Sheets, chosen: str | None) -> list[str]:
+    """Name the other sheets that hold answers under the same column names (an export split over
+    sheets): only one sheet is read, so their answers are not."""
+    named = {name for name in table.header if name}
+    same = [sheet for sheet, rows in sheets.others.items()
+            if len(rows) > 1 and any(cell.strip() for cell in rows[1])
+            and {column_key(cell) for cell in rows[0] if column_key(cell)} == named]
+    return [f"the sheet '{sheet}' has the same columns and holds answers too, but only one sheet is read "
+            f"('{chosen}'): its answers are not in the study — copy its rows below the others on one sheet"
+            for sheet in same]
+
+
+def _hidden_notes(table: Table, sheets: _Sheets, chosen: str | None) -> tuple[str, ...]:
+    """Say what the read sheet holds that Excel does not show: every row is read, hidden or not."""
+    notes = []
+    if chosen in sheets.hidden:
+        notes.append(f"the sheet '{chosen}' is hidden in Excel, and it is the one read")
+    hidden = set(sheets.hidden_rows.get(chosen, ()))
+    rows = [number for number, _ in table.rows if number in hidden]
+    if rows:
+        shown = ", ".join(map(str, rows[:10])) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+        notes.append(
+            f"{len(rows)} row(s) with answers are hidden in Excel (by hand or by a filter) and are read like "
+            f"the others: row(s) {shown}; delete them from the export if they are test or withdrawn answers")
+    return tuple(notes)
 
 
 def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str, spreadsheet: bool) -> Table:
@@ -77,6 +122,8 @@ def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str, spr
     rows = [(number, cells) for number, cells in raw_rows if any(cell.strip() for cell in cells)]
     _check_title_row(header_row[1], rows, display=display)
     header = _clean_header(header_row[1], display=display)
+    _check_header_like_rows(header, rows, display=display)
+    _check_summary_rows(rows, display=display)
     for number, cells in rows:
         _check_cells(number, cells, header, display=display)
     _check_unnamed_columns(header, len(header_row[1]), rows, display=display, spreadsheet=spreadsheet)
@@ -106,6 +153,67 @@ def _check_title_row(first: list[str], rows: list[tuple[int, list[str]]], *, dis
             hint="the header (one name per column) must be the first row: delete the rows above it "
             "and unmerge merged header cells",
         )
+
+
+_VARIABLE_NAME_RE = re.compile(r"[^\W\d_][\w.]{0,39}")
+_SUMMARY_LABELS = frozenset({"total", "totalt", "i alt", "ialt", "sum", "summa", "antal", "antal svar",
+                             "gennemsnit", "middelværdi", "average", "mean", "count", "n", "samlet",
+                             "alle", "all", "grand total", "hovedtotal"})
+
+
+def _check_header_like_rows(header: list[str], rows: list[tuple[int, list[str]]], *, display: str) -> None:
+    """Refuse a second header row: the column names repeated (exports pasted together), or the
+    variable names survey tools (SurveyXact, Enalyzer, SPSS-style exports) write under the
+    question texts — it would be read as a respondent whose answers are the variable names."""
+    for number, cells in rows:
+        if [column_key(cell) for cell in cells[: len(header)]] == header:
+            raise IngestError(
+                "the row repeats the column names of row 1", path=display, where=f"row {number}",
+                hint="delete the row (two exports pasted together keep the header of the second)")
+    if rows and _looks_like_variable_names(rows[0][1], header, rows[1:]):
+        number, cells = rows[0]
+        shown = ", ".join(f"'{cell.strip()}'" for cell in cells if cell.strip())
+        raise IngestError(
+            f"row {number} looks like a second header row of variable names ({_shorten(shown)}) under "
+            "the question texts of row 1, not a respondent's answers",
+            path=display, where=f"row {number}",
+            hint=f"delete row {number} (or delete row 1 to name the columns by the variable names, and "
+            "draft the schema again with `hoi survey-schema`): row 1 must be the only header row")
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _looks_like_variable_names(cells: list[str], header: list[str],
+                               later: list[tuple[int, list[str]]]) -> bool:
+    """Every cell filled, distinct and shaped like a variable name (``q1_2_komm``, ``s_3``), with
+    digits or underscores in most, while the rows below write text with spaces in those columns."""
+    named = [index for index, name in enumerate(header) if name]
+    values = [cells[index].strip() if index < len(cells) else "" for index in named]
+    filled = [value for value in values if value]
+    if len(filled) < 3 or len(filled) < 0.8 * len(named) or len(set(filled)) != len(filled):
+        return False
+    if not all(_VARIABLE_NAME_RE.fullmatch(value) for value in filled):
+        return False
+    coded = sum(1 for value in filled if "_" in value or any(char.isdigit() for char in value))
+    if coded * 2 < len(filled):
+        return False
+    return any(
+        index < len(row) and len(row[index].split()) > 1 for _, row in later[:50] for index in named
+    )
+
+
+def _check_summary_rows(rows: list[tuple[int, list[str]]], *, display: str) -> None:
+    """Refuse a totals row at the bottom ('Total', 'I alt', 'Gennemsnit' in its first filled cell):
+    it would be read as a respondent whose answers are counts."""
+    for number, cells in rows[-3:]:
+        first = next((cell.strip() for cell in cells if cell.strip()), "")
+        if first.rstrip(":").strip().casefold() in _SUMMARY_LABELS:
+            raise IngestError(
+                f"row {number} looks like a totals or summary row ('{first}'), not a respondent",
+                path=display, where=f"row {number}",
+                hint="delete the totals/summary rows below the answers, and save the export again")
 
 
 def _column_name(index: int, *, spreadsheet: bool) -> str:
@@ -142,8 +250,14 @@ def _check_unnamed_columns(
             )
 
 
+def column_key(cell: str) -> str:
+    """A header cell as column names compare: normalised, each run of whitespace one space (a line
+    break typed in the cell with Alt+Enter, or a double space, is invisible in Excel)."""
+    return " ".join(normalize_text(cell).split())
+
+
 def _clean_header(cells: list[str], *, display: str) -> list[str]:
-    header = [normalize_text(cell).strip() for cell in cells]
+    header = [column_key(cell) for cell in cells]
     while header and not header[-1]:
         header.pop()
     seen: dict[str, int] = {}
@@ -408,19 +522,24 @@ class _Sheets:
     """The sheets of a workbook, each read as ``(row_number, cells)``."""
 
     rows: dict[str, list[tuple[int, list[str]]]]
+    hidden_rows: dict[str, tuple[int, ...]] = field(default_factory=dict)  # rows Excel does not show
+    hidden: frozenset[str] = frozenset()  # sheets Excel does not show
+    # the first two rows of the sheets not read: does one hold answers under the same columns?
+    others: dict[str, list[list[str]]] = field(default_factory=dict)
+    hidden_columns: dict[str, tuple[int, ...]] = field(default_factory=dict)  # columns, from 1
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(self.rows)
 
 
-def _open_workbook(path: Path, *, display: str) -> Any:
+def _open_workbook(path: Path, *, display: str) -> tuple[Any, io.BytesIO]:
     import openpyxl
 
     with check_office_zip(path, display=display) as archive:
         buffer = text_parts_only(archive, display=display)
     try:
-        return openpyxl.load_workbook(buffer, read_only=True, data_only=True)
+        return openpyxl.load_workbook(buffer, read_only=True, data_only=True), buffer
     except Exception as exc:  # openpyxl raises many types on damaged files
         raise IngestError(
             f"the workbook cannot be opened: {exc.__class__.__name__}: {exc}",
@@ -436,29 +555,73 @@ def _read_sheets(
 
     Returns the sheets read and the names of all the workbook's sheets.
     """
-    workbook = _open_workbook(path, display=display)
+    workbook, buffer = _open_workbook(path, display=display)
     try:
-        names = tuple(workbook.sheetnames)
+        # chart sheets hold no cells: they are neither read nor offered
+        names = tuple(name for name in workbook.sheetnames if hasattr(workbook[name], "iter_rows"))
         if only is None and names and not every:
             only = names[0]
         if only is not None and only not in names:
+            charts = set(workbook.sheetnames) - set(names)
             listed = ", ".join(f"'{name}'" for name in names)
             raise IngestError(
-                f"the workbook has no sheet '{only}' (its sheets: {listed})",
+                f"the sheet '{only}' is a chart, not a table of answers (the workbook's tables: {listed})"
+                if only in charts else f"the workbook has no sheet '{only}' (its sheets: {listed})",
                 path=display,
                 hint="correct `sheet:` in the schema to the sheet that holds the answers",
             )
         wanted = [only] if only is not None else list(names)
-        return _Sheets({name: _sheet_rows(workbook[name], display=display) for name in wanted}), names
+        rows = {name: _sheet_rows(workbook[name], display=display) for name in wanted}
+        hidden_parts = {name: _hidden_rows(buffer, workbook[name]) for name in wanted}
+        hidden = frozenset(name for name in wanted if workbook[name].sheet_state != "visible")
+        others = {name: [cells for _, cells in _sheet_rows(workbook[name], display=display, limit=2)]
+                  for name in names if name not in wanted}
+        return _Sheets(rows, {name: parts[0] for name, parts in hidden_parts.items()}, hidden, others,
+                       {name: parts[1] for name, parts in hidden_parts.items()}), names
     finally:
         workbook.close()
 
 
-def _sheet_rows(sheet: Any, *, display: str) -> list[tuple[int, list[str]]]:
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _hidden_rows(buffer: io.BytesIO, sheet: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The numbers of the rows and the (1-based) columns a sheet hides (``<row hidden="1">``,
+    ``<col min max hidden="1">``: hidden by hand or, rows, by a filter)."""
+    import zipfile
+
+    from lxml import etree
+
+    part = getattr(sheet, "_worksheet_path", None)
+    if not part:
+        return (), ()
+    rows: list[int] = []
+    columns: list[int] = []
     try:
-        return [
+        with zipfile.ZipFile(buffer) as archive, archive.open(part) as handle:
+            tags = (f"{_MAIN_NS}row", f"{_MAIN_NS}col")
+            for _, element in etree.iterparse(handle, events=("end",), tag=tags, resolve_entities=False):
+                if element.get("hidden") in ("1", "true"):
+                    if element.tag == tags[0] and (element.get("r") or "").isdigit():
+                        rows.append(int(element.get("r")))
+                    elif element.tag == tags[1] and f"{element.get('min')}{element.get('max')}".isdigit():
+                        last = min(int(element.get("max")), 16384)  # Excel's last column
+                        columns.extend(range(int(element.get("min")), last + 1))
+                element.clear()
+    except (KeyError, OSError, zipfile.BadZipFile, etree.XMLSyntaxError):
+        return (), ()  # openpyxl read the sheet; only this extra look failed
+    return tuple(rows), tuple(columns)
+
+
+def _sheet_rows(sheet: Any, *, display: str, limit: int | None = None) -> list[tuple[int, list[str]]]:
+    """The sheet's rows as text, every row as wide as the widest. The cells are read whatever the
+    sheet's stated used range (``<dimension>``): some tools write ``A1`` there, and a read-only
+    workbook would then give the first cell alone."""
+    try:
+        sheet.reset_dimensions()
+        rows = [
             (number, [cell_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            for number, values in enumerate(sheet.iter_rows(max_row=limit, values_only=True), start=1)
         ]
     except Exception as exc:
         raise IngestError(
@@ -466,6 +629,8 @@ def _sheet_rows(sheet: Any, *, display: str) -> list[tuple[int, list[str]]]:
             path=display,
             hint="open it in Excel and save it again as .xlsx",
         ) from exc
+    width = max((len(cells) for _, cells in rows), default=0)
+    return [(number, cells + [""] * (width - len(cells))) for number, cells in rows]
 
 
 def _sheet_score(rows: list[tuple[int, list[str]]]) -> int:

@@ -1,13 +1,14 @@
 """Interview transcripts (.docx/.txt) → one :class:`~hoi_nlp.records.Source` plus its speaker turns.
 
 A turn starts at a line with a speaker label and a colon (``I:``, ``Interviewer:``, ``Int.:``,
-``D:``, ``Anne:``, ``Henrik Madsen:``), optionally with a timestamp (``[00:12:34]``, ``(00:12)``,
-``00:12:34``) before or after the label, or at a line that is a speaker label alone (a bold
-``Interviewer`` paragraph, Word's ``00:00:05 Taler 1``) when the label is listed in the metadata,
-is a speaker with a colon elsewhere in the file, or occurs twice as a built-in label or after a
-timestamp; the utterance is then the next line. Lines without a label continue the previous turn; lines
-before the first turn (title, date) stay in the text but belong to no turn. Turn offsets point
-into ``source.text`` so that ``source.text[turn.start:turn.end]`` is exactly the utterance.
+``D:``, ``Anne:``, ``Henrik Madsen:``, ``Interviewer (MS):``), optionally with a timestamp
+(``[00:12:34]``, ``(00:12)``, ``00:12:34``) before or after the label, or at a line that is a speaker
+label alone (a bold ``Interviewer`` paragraph, Word's ``00:00:05 Taler 1``, Teams' ``Jens Hansen
+0:03``) when the label is listed in the metadata, is a speaker with a colon elsewhere in the file, or
+occurs twice as a built-in label or after a timestamp; the utterance is then the next line. Lines
+without a label continue the previous turn; lines before the first turn (title, date) stay in the
+text but belong to no turn. Turn offsets point into ``source.text`` so that
+``source.text[turn.start:turn.end]`` is exactly the utterance.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hoi_nlp import progress
 from hoi_nlp.errors import HoiError, IngestError, TranscriptError
 from hoi_nlp.ingest.files import decode_text, read_bytes
-from hoi_nlp.ingest.metadata import TranscriptMeta, find_metadata, load_metadata, match_files
+from hoi_nlp.ingest.metadata import METADATA_NAMES, TranscriptMeta, find_metadata, load_metadata, match_files
 from hoi_nlp.ingest.normalize import normalize_text
 from hoi_nlp.ingest.result import FileReport, IngestResult, record_error, relative, study_files
 from hoi_nlp.records import Source, SpeakerRole, content_hash
@@ -30,7 +31,8 @@ from hoi_nlp.records import Source, SpeakerRole, content_hash
 logger = logging.getLogger(__name__)
 
 TRANSCRIPT_SUFFIXES = (".docx", ".txt")
-DEFAULT_INTERVIEWER_SPEAKERS = ("I", "Int", "Interviewer", "Intervieweren", "Interviewer 1", "Spørgsmål")
+DEFAULT_INTERVIEWER_SPEAKERS = ("I", "Int", "IV", "Interviewer", "Intervieweren", "Interviewer 1",
+                                "Spørgsmål", "Spørger")
 DEFAULT_RESPONDENT_SPEAKERS = (
     "D",
     "R",
@@ -43,7 +45,10 @@ DEFAULT_RESPONDENT_SPEAKERS = (
     "Informant",
     "Interviewperson",
     "IP",
+    "Resp",
+    "Inf",
     "Svar",
+    "Svarer",
     "Deltager",
 )
 # Labels that start header or prose lines ("Dato: ...") and are never speakers unless listed in metadata.
@@ -102,7 +107,8 @@ MAX_LABEL_CHARS = 40
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _TS_SECONDS = r"\d{1,2}:\d{2}:\d{2}"
 _WORD = r"[A-ZÆØÅÄÖÜÉ][\wæøåÆØÅ.'’-]*"
-_LABEL = rf"{_WORD}(?:[ \t]+{_WORD}){{0,3}}(?:[ \t]+\d{{1,2}})?"
+# A label may end in a number ("Taler 2") or in initials or a name in brackets ("Interviewer (MS)").
+_LABEL = rf"{_WORD}(?:[ \t]+{_WORD}){{0,3}}(?:[ \t]+\d{{1,2}})?(?:[ \t]*\([^\W\d][^()\n:\d]{{0,24}}\))?"
 
 
 def _bracketed(name: str) -> str:
@@ -110,10 +116,11 @@ def _bracketed(name: str) -> str:
 
 
 def _line_re(label: str) -> re.Pattern[str]:
-    """A turn's first line: optional timestamp, the ``label`` pattern, optional timestamp, a colon."""
+    """A turn's first line: optional timestamp, the ``label`` pattern, optional timestamp, a colon (or,
+    without one, a tab: a hanging indent ``Interviewer<TAB>Hvad ...``)."""
     return re.compile(
         rf"^[ \t]*(?:(?:{_bracketed('t1')}|(?P<t1n>{_TS}))[ \t]*[-–]?[ \t]*)?"
-        rf"(?P<label>{label})[ \t]*(?:(?:{_bracketed('t2')})[ \t]*)?:"
+        rf"(?P<label>{label})(?:[ \t]*(?:(?:{_bracketed('t2')})[ \t]*)?:(?!\d{{2}}(?:\D|$))|(?=\t))"
         rf"(?:[ \t]*(?:{_bracketed('t3')}|(?P<t3n>{_TS_SECONDS}))(?=\s|$)[ \t]*[-–]?)?[ \t]*"
     )
 
@@ -124,7 +131,7 @@ LINE_RE = _line_re(_LABEL)
 # the metadata, or is a built-in label, or follows a timestamp, and then only if it occurs twice or more.
 BARE_LABEL_RE = re.compile(
     rf"^[ \t]*(?:(?:{_bracketed('t1')}|(?P<t1n>{_TS}))[ \t]*[-–]?[ \t]*)?"
-    rf"(?P<label>{_LABEL})[ \t]*(?:{_bracketed('t2')}|(?P<t2n>{_TS_SECONDS}))?[ \t]*$"
+    rf"(?P<label>{_LABEL})[ \t]*(?:{_bracketed('t2')}|(?P<t2n>{_TS}))?[ \t]*$"
 )
 TIMESTAMP_ALONE_RE = re.compile(rf"^[ \t]*(?:{_bracketed('t1')}|(?P<t1n>{_TS_SECONDS}))[ \t]*$")
 _TS_GROUPS = ("t1b", "t1p", "t1n", "t2b", "t2p", "t2n", "t3b", "t3p", "t3n")
@@ -161,16 +168,24 @@ class SpeakerRoles:
     respondent_labels: tuple[str, ...] = ()
 
     def role(self, label: str) -> SpeakerRole:
-        """Role of ``label``: explicit respondents, then interviewers, else respondent."""
-        key = label_key(label)
+        """Role of ``label``: explicit respondents, then interviewers, else respondent; a numbered or
+        bracketed label unknown as such takes its base's role ("Interviewer 2", "Interviewer (MS)")."""
+        key = self._key(label)
         if key in self.explicit_respondent:
             return "respondent"
         return "interviewer" if key in self.interviewer else "respondent"
 
     def known(self, label: str) -> bool:
-        """True if ``label`` is a listed or default speaker label."""
-        key = label_key(label)
+        """True if ``label`` (or its base, of "Interviewer 2" or "Interviewer (MS)") is a listed or
+        default label."""
+        key = self._key(label)
         return key in self.interviewer or key in self.respondent
+
+    def _key(self, label: str) -> str:
+        key = label_key(label)
+        known = self.interviewer | self.respondent | self.explicit_respondent
+        base = _NUMBERED_RE.sub("", key)
+        return base if key not in known and base in known else key
 
     @property
     def complete(self) -> bool:
@@ -178,9 +193,13 @@ class SpeakerRoles:
         return bool(self.interviewer_labels and self.respondent_labels)
 
     def listed(self, label: str) -> bool:
-        """True if ``label`` is one of the listed labels."""
-        listed = (*self.interviewer_labels, *self.respondent_labels)
-        return label_key(label) in {label_key(item) for item in listed}
+        """True if ``label`` (or its base, of "Interviewer (MS)" or "Interviewer 2") is a listed label."""
+        listed = {label_key(item) for item in (*self.interviewer_labels, *self.respondent_labels)}
+        key = label_key(label)
+        return key in listed or _NUMBERED_RE.sub("", key) in listed
+
+
+_NUMBERED_RE = re.compile(r"\s*\([^()]*\)$|\s+\d{1,2}$")
 
 
 def label_key(label: str) -> str:
@@ -214,12 +233,15 @@ def speaker_roles(
 
 
 def _listed_label_re(roles: SpeakerRoles) -> re.Pattern[str] | None:
-    """Turn lines of the labels the metadata lists, in any case ("kj:" for the listed "KJ"): a
-    transcriber who types labels in lower case must not have a whole side's turns merged away."""
-    labels = sorted({*roles.interviewer_labels, *roles.respondent_labels}, key=len, reverse=True)
+    """Turn lines of the labels the metadata lists or the built-in ones, in any case ("kj:" for the
+    listed "KJ", "i:" and "d:"): a transcriber who types labels in lower case must not have a whole
+    side's turns merged away."""
+    keys = {*map(label_key, (*roles.interviewer_labels, *roles.respondent_labels)),
+            *roles.interviewer, *roles.respondent}
+    labels = sorted(keys, key=len, reverse=True)
     if not labels:
         return None
-    return _line_re("(?i:" + "|".join(re.escape(label) for label in labels) + ")")
+    return _line_re("(?i:" + "|".join(re.escape(label).replace(r"\ ", r"[ \t]+") for label in labels) + ")")
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -235,8 +257,8 @@ def _accepted_labels(matches: list[re.Match[str] | None], roles: SpeakerRoles) -
     counts = Counter(label_key(m.group("label")) for m in matches if m)
     accepted = set()
     for key, count in counts.items():
-        if key in roles.interviewer or key in roles.respondent or key in roles.explicit_respondent:
-            accepted.add(key)
+        if roles.known(key) or roles.listed(key) or key in roles.explicit_respondent:
+            accepted.add(key)  # "Interviewer (MS)" and "Interviewer 2" by their base, from the first turn
         elif count >= MIN_UNKNOWN_LABEL_COUNT and key not in NOT_SPEAKERS and len(key) <= MAX_LABEL_CHARS:
             accepted.add(key)
     return accepted
@@ -283,7 +305,13 @@ def _roles_for(
         interviewer_speakers = source.attributes.get("interviewer_speakers")
     if respondent_speakers is None:
         respondent_speakers = source.attributes.get("respondent_speakers")
-    return speaker_roles(interviewer_speakers=interviewer_speakers, respondent_speakers=respondent_speakers)
+    roles = speaker_roles(interviewer_speakers=interviewer_speakers, respondent_speakers=respondent_speakers)
+    interviewer = (source.attributes.get("interviewer") or "").strip()
+    if interviewer and not roles.interviewer_labels:
+        # the metadata's interviewer, labelled by name ("Mette Skov:"), is an interviewer: not coded
+        # as the respondent's words (the built-in labels stay the interviewer's too)
+        roles = replace(roles, interviewer=roles.interviewer | {label_key(interviewer)})
+    return roles
 
 
 @dataclass(frozen=True)
@@ -292,6 +320,8 @@ class ParsedTranscript:
 
     turns: list[Turn]
     warnings: list[str] = field(default_factory=list)
+    preamble_lines: int = 0  # lines with text before the first turn (title, guide notes): in no turn
+    trailing_lines: int = 0  # lines with text from a heading after the last turn (guide, notes) on
 
 
 def parse_turns(
@@ -333,7 +363,8 @@ def parse_transcript(
             accepted.add(label_key(bare_match.group("label")))
     warnings: list[str] = []
     starts = [m if m and label_key(m.group("label")) in accepted else None for m in matches]
-    spans = _spans(source, roles, lines, starts, matches, warnings)
+    end = _end_of_interview(lines, starts)
+    spans = _spans(source, roles, lines[:end], starts[:end], matches[:end], warnings)
     spoken = [span for span in spans if span.start != span.end]
     if not spoken:
         raise _no_turns_error(source, roles)
@@ -346,7 +377,29 @@ def parse_transcript(
         labels = ", ".join(sorted({turn.speaker for turn in turns}))
         warnings.append(f"{source.path}: every turn is the interviewer's ({labels}), so nothing in it will "
                         "be coded — check the speaker labels, and respondent_speakers in metadata.csv")
-    return ParsedTranscript(turns, warnings)
+    preamble = sum(1 for _, line in lines[: spoken[0].line - 1] if line.strip())
+    trailing = sum(1 for _, line in lines[end:] if line.strip())
+    return ParsedTranscript(turns, warnings, preamble, trailing)
+
+
+# A heading alone on its line after the last turn that starts what is not the interview: the guide,
+# notes or an appendix pasted below it, or an end marker ("[Interview slut]").
+_TRAILER_RE = re.compile(
+    r"^\W*(?:(?:interview|spørge)-?guide(?:n)?|bilag(?: \d+)?|noter|notater|appendix|"
+    r"(?:slut|afslutning) på (?:interview(?:et)?|optagelse(?:n)?)|"
+    r"interview(?:et)? (?:slut|afsluttet|slutter)|optagelse(?:n)? (?:slut|stoppet|slutter)|slut|"
+    r"end of (?:interview|transcript))\W*$",
+    re.IGNORECASE,
+)
+
+
+def _end_of_interview(lines: list[tuple[int, str]], starts: list[re.Match[str] | None]) -> int:
+    """The index of the line that ends the interview: a heading such as "Interviewguide", "Noter",
+    "Bilag 1" or "[Interview slut]" alone on its line after the last turn's label; else the number
+    of lines. What follows it is in no turn (the guide's "Økonomistyring" is no director's words)."""
+    last = max((index for index, start in enumerate(starts) if start), default=len(lines))
+    return next((index for index in range(last + 1, len(lines)) if _TRAILER_RE.match(lines[index][1])),
+                len(lines))
 
 
 def _spans(
@@ -395,8 +448,8 @@ def _continue_span(span: _Span, offset: int, line: str) -> None:
 
 def _looks_like_a_missed_turn(match: re.Match[str] | None, line: str) -> bool:
     """True for a line like ``Borgmester: Må jeg lige tilføje ...`` whose label was not taken as a speaker."""
-    if match is None or label_key(match.group("label")) in NOT_SPEAKERS:
-        return False
+    if match is None or label_key(match.group("label")) in NOT_SPEAKERS or ":" not in match.group(0):
+        return False  # (a "Word<TAB>..." line, a label only by its tab, is no warning's worth)
     return len(line[match.end() :].split()) >= MIN_WORDS_OF_KEPT_LABEL_LINE
 
 
@@ -488,9 +541,11 @@ def read_transcript_text(path: Path, *, display: str) -> str:
     elif suffix == ".txt":
         raw = decode_text(read_bytes(path, display=display), display=display)
     else:
-        raise IngestError(
-            f"unsupported transcript type '{suffix}'", path=display, hint="save transcripts as .docx or .txt"
-        )
+        from hoi_nlp.ingest.materials import TRANSCRIPT_CONVERSIONS
+
+        hint = dict(TRANSCRIPT_CONVERSIONS).get(suffix, "save transcripts as .docx or .txt")
+        raise IngestError(f"unsupported transcript type '{suffix}' (transcripts are .docx or .txt)",
+                          path=display, hint=hint)
     text = normalize_text(raw).strip()
     if not text:
         raise IngestError(
@@ -572,13 +627,14 @@ def _transcript_metadata(
 def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path,
                              bar: progress.Stage | None = None) -> None:
     """Read every interview in ``transcripts/`` with its metadata sidecar (the "transcript" material)."""
-    files = study_files(folder, TRANSCRIPT_SUFFIXES)
+    files = study_files(folder, TRANSCRIPT_SUFFIXES, companions=METADATA_NAMES)
     sidecar = _transcript_metadata(result, folder, study_dir, files)
     if sidecar is None:
         return
     metadata, has_rows = sidecar
     if not files:
         result.warnings.append(f"{relative(folder, study_dir)}: no .docx or .txt transcripts found")
+    unread: dict[str, list[str]] = {}
     for path in files:
         display = relative(path, study_dir)
         meta = metadata.get(path.name)
@@ -592,10 +648,29 @@ def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path
                 interview_id=meta.interview_id if meta else None,
                 attributes=meta.attributes if meta else None,
             )
-            result.add(FileReport(path=display, kind="transcript", turns=len(parsed.turns)), [source])
+            report = FileReport(path=display, kind="transcript", turns=len(parsed.turns),
+                                preamble_lines=parsed.preamble_lines, trailing_lines=parsed.trailing_lines)
+            result.add(report, [source])
             result.turns[source.source_id] = parsed.turns
             result.warnings.extend(parsed.warnings)
+            if path.suffix.lower() == ".docx":
+                from hoi_nlp.ingest.docx_text import docx_unread_parts
+
+                unread[display] = docx_unread_parts(path, display=display)
         except HoiError as exc:
             record_error(result, display, exc)
         if bar is not None:
             bar.advance()
+    _warn_unread_parts(result, unread)
+
+
+def _warn_unread_parts(result: IngestResult, unread: dict[str, list[str]]) -> None:
+    """One warning naming the .docx parts outside the body that hold text and are not read (page
+    headers and footers, footnotes, comments, text boxes): nothing is left out without a word."""
+    files = {display: parts for display, parts in unread.items() if parts}
+    if not files:
+        return
+    listed = "; ".join(f"{display}: {', '.join(parts)}" for display, parts in files.items())
+    result.warnings.append(
+        f"text outside the document body is not read (only the body's paragraphs and tables are): {listed}; "
+        "if some of it belongs to the interview, move it into the body and run again")

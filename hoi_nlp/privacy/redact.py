@@ -91,7 +91,7 @@ SHOWN_IN_ATTRIBUTES = frozenset({"REGION"})
 # initials ("KJ", "MH" for Karl Johan, Mette Hansen) and are pseudonymised like names.
 _ROLE_LABEL = re.compile(
     r"^(?:[A-ZÆØÅ]\d*|(?:IP|IV|KD|INT|RESP|MOD)\d*|interviewer|intervieweren|respondent|informant|moderator|"
-    r"deltager|"
+    r"deltager|interviewperson|spørger|svarer|inf|taler|speaker|"
     r"[\wæøå]*(?:direktør|chef|leder|konsulent|rådgiver|borgmester|koordinator|medarbejder))(?:\s*\d+)?$",
     re.IGNORECASE,
 )

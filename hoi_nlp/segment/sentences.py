@@ -20,20 +20,39 @@ def trimmed_span(text: str, start: int, end: int) -> tuple[int, int]:
 def sentence_spans(text: str, nlp: Language, *, offset: int = 0) -> list[tuple[int, int]]:
     """Sentence spans of ``text`` as ``(start, end)`` offsets shifted by ``offset``.
 
-    Line breaks inside the text also end a sentence (survey answers are often lists).
+    Line breaks inside the text also end a sentence (survey answers are often lists), except a break
+    in the middle of a sentence: a line that ends without a full stop, colon or the like and is
+    followed by one starting in lower case (text wrapped by hand, pasted from a PDF or an e-mail).
     """
     spans: list[tuple[int, int]] = []
-    lines: list[tuple[int, str]] = []
-    position = 0
-    for line in text.split("\n"):
-        if line.strip():
-            lines.append((position, line))
-        position += len(line) + 1
+    lines = _wrapped_lines_joined(text)
     for (line_start, line), doc in zip(lines, nlp.pipe(line for _, line in lines), strict=True):
         local = [trimmed_span(line, sent.start_char, sent.end_char) for sent in doc.sents]
         for start, end in _opening_brackets_moved_on(line, [(a, b) for a, b in local if b > a]):
             spans.append((offset + line_start + start, offset + line_start + end))
     return spans
+
+
+def _wrapped_lines_joined(text: str) -> list[tuple[int, str]]:
+    """The non-empty lines of ``text`` with their offsets, a line that goes on mid-sentence on the
+    next one joined to it (the line break kept inside)."""
+    lines: list[tuple[int, str]] = []
+    position = 0
+    for line in text.split("\n"):
+        if line.strip():
+            previous = lines[-1] if lines and lines[-1][0] + len(lines[-1][1]) == position - 1 else None
+            if previous and _goes_on(previous[1], line):
+                lines[-1] = (previous[0], previous[1] + "\n" + line)
+            else:
+                lines.append((position, line))
+        position += len(line) + 1
+    return lines
+
+
+def _goes_on(line: str, following: str) -> bool:
+    """True if ``line`` breaks off mid-sentence and ``following`` carries on in lower case."""
+    end, start = line.rstrip()[-1:], following.lstrip()[:1]
+    return bool(end) and end not in ".!?:;…)]\"»" and start.isalpha() and start.islower()
 
 
 _OPENING = "([{"

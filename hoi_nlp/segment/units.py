@@ -3,11 +3,13 @@
 Survey answers become an ``answer`` segment plus its sentences; transcripts become speaker
 ``turn`` segments plus sentences. The coding unit (``codable=True``) is the answer or the
 respondent's turn when it is short, else ``passage`` segments of whole consecutive sentences
-up to ``max_passage_words``. Interviewer turns are kept as context and not coded by default.
+up to ``max_passage_words`` (a sentence longer than that is cut after commas and other clause
+ends). Interviewer turns are kept as context and not coded by default.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
@@ -34,14 +36,36 @@ def _word_count(text: str) -> int:
     return len(text.split())
 
 
+_WORD_RE = re.compile(r"\S+")
+_CLAUSE_END = tuple(",;:–—")
+
+
+def _clauses(source: Source, start: int, end: int, *, max_words: int) -> list[tuple[int, int]]:
+    """A sentence longer than ``max_words`` words cut into pieces of at most that many, each ending
+    after a comma, semicolon, colon or dash where one falls in its last two thirds (else after the
+    ``max_words``-th word): transcribed speech runs on for hundreds of words without a full stop."""
+    words = [(start + m.start(), start + m.end()) for m in _WORD_RE.finditer(source.text[start:end])]
+    pieces: list[tuple[int, int]] = []
+    while len(words) > max_words:
+        cut = next((i for i in range(max_words - 1, max_words // 3 - 1, -1)
+                    if source.text[words[i][1] - 1] in _CLAUSE_END), max_words - 1)
+        pieces.append((words[0][0], words[cut][1]))
+        words = words[cut + 1:]
+    if words:
+        pieces.append((words[0][0], words[-1][1]))
+    return pieces
+
+
 def _passages(source: Source, sentences: Sequence[tuple[int, int]], *,
               max_words: int) -> list[tuple[int, int]]:
-    """Group consecutive sentences into passages of at most ``max_words`` words
-    (a long sentence stands alone)."""
+    """Group consecutive sentences into passages of at most ``max_words`` words (a longer sentence is
+    cut at clause ends, see :func:`_clauses`)."""
     groups: list[tuple[int, int]] = []
     current: list[tuple[int, int]] = []
     words = 0
-    for start, end in sentences:
+    pieces = [piece for start, end in sentences
+              for piece in _clauses(source, start, end, max_words=max_words)]
+    for start, end in pieces:
         n = _word_count(source.text[start:end])
         if current and words + n > max_words:
             groups.append((current[0][0], current[-1][1]))
@@ -57,7 +81,7 @@ def _unit_and_children(source: Source, container: Segment, *, nlp: Language, max
                        codable: bool, **fields: object) -> list[Segment]:
     """The container, its sentences and (for long containers) its passages."""
     sentences = sentence_spans(container.text, nlp, offset=container.start)
-    long_unit = _word_count(container.text) > max_words and len(sentences) > 1
+    long_unit = _word_count(container.text) > max_words
     segments = [container.model_copy(update={"codable": codable and not long_unit})]
     segments += [slice_segment(source, kind="sentence", start=s, end=e, codable=False,
                                parent_id=container.segment_id, **fields) for s, e in sentences]

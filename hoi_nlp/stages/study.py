@@ -267,6 +267,8 @@ def ingest_stage(study_dir: str | Path, workspace: Workspace) -> dict[str, Any]:
     result = summary.result
     return {
         "files": {report.path: {"kind": report.kind, "rows": report.rows, "turns": report.turns,
+                                "preamble_lines": report.preamble_lines,
+                                "trailing_lines": report.trailing_lines,
                                 "answers": sum(report.answers.values()),
                                 "missing": sum(report.missing.values()),
                                 **summary.saved.get(report.path, {})} for report in result.reports},

@@ -18,7 +18,8 @@ def test_ingest_prints_a_summary_and_is_idempotent(study_dir: Path, tmp_path: Pa
     first = runner.invoke(app, ["ingest", str(study_dir), "--workspace", str(workspace)])
     assert first.exit_code == 0, first.output
     assert "survey/eksport.xlsx: 5 rows, 4 answers, 6 missing (new 4, changed 0, unchanged 0)" in first.stdout
-    assert "transcripts/interview_timestamps.txt: 6 turns (new 1, changed 0, unchanged 0)" in first.stdout
+    assert ("transcripts/interview_timestamps.txt: 6 turns; 2 line(s) before the first turn not coded "
+            "(new 1, changed 0, unchanged 0)") in first.stdout
     assert "Sources: 6 (new 6, changed 0, unchanged 0); files failed: 0" in first.stdout
     assert "mangler.docx" in first.stderr
     second = runner.invoke(app, ["ingest", str(study_dir), "--workspace", str(workspace)])

@@ -31,3 +31,12 @@ def test_spans_are_offsets_into_the_text(nlp):
     spans = sentence_spans(text, nlp, offset=100)
     assert [text[a - 100:b - 100] for a, b in spans] == [
         "Første linje.", "(pause)", "Anden linje?", "(griner) Ja, det er rigtigt."]
+
+
+def test_a_sentence_wrapped_onto_the_next_line_stays_one_sentence(nlp):
+    # pasted from a PDF or an e-mail: the line breaks mid-sentence, the next goes on in lower case
+    text = ("Vi har samlet indsatsen i en enhed, som\nbetyder at borgeren kun har én plan. Det er godt.\n"
+            "Økonomi\nLedelse\n- it")
+    assert [text[a:b] for a, b in sentence_spans(text, nlp)] == [
+        "Vi har samlet indsatsen i en enhed, som\nbetyder at borgeren kun har én plan.", "Det er godt.",
+        "Økonomi", "Ledelse", "- it"]

@@ -63,3 +63,18 @@ def test_transcript_turns_only_respondent_codable():
             and turn_segs[1].timestamp == "00:01:02")
     sentences = [s for s in segments if s.kind == "sentence" and s.turn_index == 1]
     assert [s.text for s in sentences] == ["Vi har et fast team.", "Det mødes hver uge."]
+
+
+def test_a_run_on_turn_without_full_stops_is_cut_into_passages_at_clause_ends():
+    # transcribed speech: 160 words, commas only, one "sentence"
+    clauses = [f"og så havde vi det møde nummer {i} med jobcentret om familierne" for i in range(16)]
+    text = "D: " + ", ".join(clauses)
+    source = make_source(text, source_id="INT02", kind="transcript", respondent_id="INT02")
+    turns = [FakeTurn(0, "D", "respondent", None, 3, len(text))]
+    segments = segment_source(source, turns=turns, settings=SegmentSettings(max_passage_words=40))
+    _check_offsets(source, segments)
+    codable = [s for s in segments if s.codable]
+    assert len(codable) > 1 and all(s.kind == "passage" for s in codable)
+    assert all(len(s.text.split()) <= 40 for s in codable)
+    assert all(s.text.endswith(",") for s in codable[:-1])  # cut after a comma, not mid-clause
+    assert " ".join(s.text for s in codable) == text[3:]  # every word in exactly one passage

@@ -43,6 +43,7 @@ from hoi_nlp.review.app.views import (
     context_blocks,
     facet_values,
     preview,
+    segment_url,
     unit_list,
 )
 from hoi_nlp.review.decisions import (
@@ -487,7 +488,7 @@ def _after_decision(request: Request, segment_id: str, filters: Filters, error: 
     if error:
         raise HTTPException(422, error)
     query = filters.query()
-    return RedirectResponse(f"/segment/{segment_id}" + (f"?{query}" if query else ""), status_code=303)
+    return RedirectResponse(segment_url(segment_id) + (f"?{query}" if query else ""), status_code=303)
 
 
 def _memos_shown(shown: Any, memos: list[Any]) -> list[Any]:

@@ -21,7 +21,7 @@ from hoi_nlp.review.app.state import (
     refresh_codebook,
     set_session_cookie,
 )
-from hoi_nlp.review.app.views import Corpus, local_time
+from hoi_nlp.review.app.views import Corpus, local_time, segment_url
 from hoi_nlp.review.codebook_edit import current_codebook
 from hoi_nlp.review.masking import PrivacyView
 from hoi_nlp.review.tables import ensure_review_schema
@@ -52,6 +52,7 @@ def create_app(config: AppConfig) -> FastAPI:
     app.state.config = config
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.templates.env.filters["local_time"] = local_time
+    app.state.templates.env.filters["segment_url"] = segment_url
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.middleware("http")

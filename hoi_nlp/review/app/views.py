@@ -388,6 +388,14 @@ def facet_values(corpus: Corpus, shown: FullView = FULL_VIEW) -> dict[str, list[
     return {k: sorted(v.items()) for k, v in facets.items()}
 
 
+def segment_url(segment_id: str) -> str:
+    """The page of a coding unit, its id quoted: a respondent id with '#', '?', '%' or a space
+    ("R#12", a Google Forms time stamp) is part of the id, not a fragment or a query."""
+    from urllib.parse import quote
+
+    return "/segment/" + quote(segment_id, safe="/:")
+
+
 def local_time(moment: datetime, *, seconds: bool = False) -> str:
     """A stored time (naive UTC) as the analyst's clock shows it, with its zone ("2026-12-07 10:15 CET"):
     the app runs on the analyst's machine, so the machine's zone is theirs."""

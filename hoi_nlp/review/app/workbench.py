@@ -228,7 +228,9 @@ def create_code(
             codebook=codebook,
         )
     query = filters.query()
-    return RedirectResponse(f"/segment/{shown_id}" + (f"?{query}" if query else ""), status_code=303)
+    from hoi_nlp.review.app.views import segment_url
+
+    return RedirectResponse(segment_url(shown_id) + (f"?{query}" if query else ""), status_code=303)
 
 
 def _edit(request: Request, session: Session, edit: Any, code_id: str, **options: Any) -> Response:
