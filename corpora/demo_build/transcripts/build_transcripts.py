@@ -13,8 +13,8 @@ get a fixed timestamp.
 
 Usage (from the repository root)::
 
-    .venv/bin/python corpora/demo/transcripts/build_transcripts.py          # build + check
-    .venv/bin/python corpora/demo/transcripts/build_transcripts.py --check  # check only
+    .venv/bin/python corpora/demo_build/transcripts/build_transcripts.py          # build + check
+    .venv/bin/python corpora/demo_build/transcripts/build_transcripts.py --check  # check only
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from docx.document import Document as DocxDocument
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
+DEMO = REPO / "corpora" / "demo" / "transcripts"
 FIXTURE_DIR = REPO / "tests" / "data" / "transcripts"
 FIXED_TIME = dt.datetime(2024, 5, 1, 12, 0, 0)
 ZIP_TIME = (2024, 5, 1, 12, 0, 0)
@@ -130,7 +131,7 @@ def build_interview(spec: Spec) -> Path:
             document.add_paragraph().add_run(line).bold = True
         else:
             add_paragraph(document, line, pattern)
-    target = HERE / f"{spec.stem}.docx"
+    target = DEMO / f"{spec.stem}.docx"
     save_reproducible(document, target)
     return target
 
@@ -164,7 +165,7 @@ def count_turn_words(paragraphs: list[str], spec: Spec) -> tuple[int, int]:
 
 def check_interview(spec: Spec) -> list[str]:
     """Compare the .docx with its source; return problems (empty when fine)."""
-    path = HERE / f"{spec.stem}.docx"
+    path = DEMO / f"{spec.stem}.docx"
     expected = read_source_lines(HERE / "src" / f"{spec.stem}.txt")
     actual = docx_paragraphs(path)
     problems = []

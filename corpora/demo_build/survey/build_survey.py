@@ -10,7 +10,7 @@ Outputs (deterministic; run from anywhere):
     tests/data/survey/hoi_export_comma_utf8bom.csv            (first 8 rows, ',', UTF-8 with BOM, CRLF)
 
 Usage:
-    python corpora/demo/survey/build_survey.py
+    python corpora/demo_build/survey/build_survey.py
 
 Column scheme: 4.x families, 5.x young people, 6.x adults, all with the same sub-ids:
     X.1 antal indsatser, X.2a_indsats1..3, X.2b_beslutningsniveau, X.2b_kommentar,
@@ -38,7 +38,7 @@ from openpyxl.styles import Alignment, Font
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
-XLSX_PATH = HERE / "hoi_kommuneundersoegelse_2024.xlsx"
+XLSX_PATH = REPO / "corpora" / "demo" / "survey" / "hoi_kommuneundersoegelse_2024.xlsx"
 FIXTURE_DIR = REPO / "tests" / "data" / "survey"
 FIXTURE_ROWS = 8
 SEED = 2024
