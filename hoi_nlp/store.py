@@ -50,6 +50,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     insert,
     inspect,
     select,
@@ -648,6 +649,17 @@ def _source_from_row(row: Any) -> Source:
     data["attributes"] = {sys.intern(k): sys.intern(v) if isinstance(v, str) else v
                           for k, v in (data.get("attributes") or {}).items()}
     return Source(**data)
+
+
+def units_stamp(workspace: Workspace) -> tuple[Any, ...]:
+    """A cheap mark that changes whenever sources or segments do (a run added, changed or removed one):
+    how many there are, the latest time a source was stored and the segments' offsets summed."""
+    with workspace.engine.connect() as conn:
+        sources = conn.execute(select(func.count(), func.max(sources_table.c.ingested_at))
+                               .select_from(sources_table)).one()
+        segments = conn.execute(select(func.count(), func.sum(segments_table.c.end))
+                                .select_from(segments_table)).one()
+    return (*sources, *segments)
 
 
 def save_segments(workspace: Workspace, segments: Iterable[Segment]) -> int:
