@@ -536,6 +536,11 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
 
 def _delete_source(conn: Any, source_id: str) -> None:
     segment_ids = select(segments_table.c.segment_id).where(segments_table.c.source_id == source_id)
+    if conn.execute(segment_ids.limit(1)).first() is not None:
+        # the batches done held these segments' codes, deleted here: a batch key says nothing of which
+        # segments it held, so none is done any more -- else the same text back later (a respondent who
+        # returns, an edit undone) makes a batch coded before and is skipped, left without codes
+        conn.execute(delete(ledger_table))
     conn.execute(delete(assignments_table).where(assignments_table.c.segment_id.in_(segment_ids)))
     conn.execute(delete(segments_table).where(segments_table.c.source_id == source_id))
     conn.execute(delete(sources_table).where(sources_table.c.source_id == source_id))
