@@ -727,13 +727,17 @@ def _assignment_row(assignment: CodeAssignment, run_id: str | None) -> dict[str,
 
 def replace_assignments(workspace: Workspace, assignments: Sequence[CodeAssignment], *,
                         segment_ids: Sequence[str], coders: Sequence[str] | None = None,
-                        run_id: str | None = None, keep: Collection[tuple[str, str]] = ()) -> int:
+                        run_id: str | None = None, keep: Collection[tuple[str, str]] = (),
+                        restore: Collection[tuple[str, str]] = ()) -> int:
     """Replace the assignments on ``segment_ids`` with ``assignments`` in one transaction: those of
     ``coders`` only, or (None) every coder's — a unit's suggestions are those of its last coding.
 
     The (segment, code) pairs in ``keep`` are left as they are: their stored assignment stays and a new
-    one for them is not written."""
+    one for them is not written -- unless the pair is in ``restore`` (a suggestion an analyst accepted or
+    rejected) and nothing is stored for it (its source left the study and came back since): then the
+    new one is written, for the decision to be on a suggestion again."""
     kept = set(keep)
+    present: set[tuple[str, str]] = set()
     with workspace.engine.begin() as conn:
         ids = list(segment_ids)
         for start in range(0, len(ids), 500):
@@ -744,12 +748,17 @@ def replace_assignments(workspace: Workspace, assignments: Sequence[CodeAssignme
                 rows = conn.execute(select(assignments_table.c.id, assignments_table.c.segment_id,
                                            assignments_table.c.code_id).where(*where)).all()
                 gone = [row_id for row_id, seg, code in rows if (seg, code) not in kept]
+                stored = conn.execute(select(assignments_table.c.segment_id, assignments_table.c.code_id)
+                                      .where(where[0])).all()  # any coder's
+                present.update(pair for pair in map(tuple, stored) if pair in kept)
                 for first in range(0, len(gone), 500):
                     conn.execute(delete(assignments_table).where(
                         assignments_table.c.id.in_(gone[first:first + 500])))
             else:
                 conn.execute(delete(assignments_table).where(*where))
-        rows = [_assignment_row(a, run_id) for a in assignments if (a.segment_id, a.code_id) not in kept]
+        wanted = set(restore) - present
+        rows = [_assignment_row(a, run_id) for a in assignments
+                if (a.segment_id, a.code_id) not in kept or (a.segment_id, a.code_id) in wanted]
         if rows:
             conn.execute(insert(assignments_table), rows)
     return len(rows)

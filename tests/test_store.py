@@ -175,3 +175,26 @@ def test_a_text_changed_and_changed_back_is_coded_again(workspace, small_codeboo
     code_stage(workspace, small_codebook, Settings(), coder=coder)
     codes = sorted((a.segment_id.split(":")[0], a.code_id) for a in load_assignments(workspace))
     assert codes == [("R001", "barrier.it_integration"), ("R002", "area.beskaeftigelse")]
+
+
+def test_a_decided_suggestion_comes_back_with_its_source(workspace, small_codebook):
+    """An analyst accepted the machine's code on an answer; the respondent's row left and came back: the
+    accepted suggestion was not written again (a decided pair keeps its stored assignment, but removing
+    the source had deleted it), so the unit showed the code as «added» by the analyst, with no confidence."""
+    from hoi_nlp.review.decisions import current_state, record_decision
+    from hoi_nlp.store import remove_sources
+
+    coder = RuleCoder(small_codebook)
+    save_sources(workspace, _sources())
+    segment_stage(workspace, Settings())
+    code_stage(workspace, small_codebook, Settings(), coder=coder)
+    unit = next(a.segment_id for a in load_assignments(workspace) if a.segment_id.startswith("R001"))
+    record_decision(workspace, segment_id=unit, action="accept", code_id="barrier.it_integration",
+                    analyst="anna", codebook=small_codebook)
+    remove_sources(workspace, ["R001:1.2"])
+    save_sources(workspace, _sources())
+    segment_stage(workspace, Settings())
+    code_stage(workspace, small_codebook, Settings(), coder=coder)
+    assert [(a.segment_id, a.code_id) for a in load_assignments(workspace) if a.segment_id == unit] == [
+        (unit, "barrier.it_integration")]
+    assert current_state(workspace).codes[(unit, "barrier.it_integration")].status == "accepted"
