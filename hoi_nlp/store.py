@@ -519,7 +519,7 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
                 if tuple(previous[1:]) != (source.attributes, source.locator, source.path):
                     conn.execute(update(sources_table).where(sources_table.c.source_id == source.source_id)
                                  .values(attributes=source.attributes, locator=source.locator,
-                                         path=source.path))
+                                         path=source.path, ingested_at=utcnow()))  # stored anew
                     counts["changed"] += 1
                 else:
                     counts["unchanged"] += 1

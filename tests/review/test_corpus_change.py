@@ -30,3 +30,16 @@ def test_a_running_app_follows_sources_a_later_run_removes_and_adds(study_ws, sm
     assert seg.segment_id in {s.segment_id for s in load_segments(study_ws)}
     assert shown_id(client, seg.segment_id) in client.get("/queue?status=all").text
     assert client.get(f"/segment/{seg.segment_id}").status_code == 200
+
+
+
+def test_a_running_app_shows_a_source_s_corrected_attributes(study_ws, small_cb):
+    """A corrected region in the export (`hoi run`: «changed», attributes updated in place, the text kept):
+    the open app went on showing the old one."""
+    client = make_client(study_ws, small_cb, login=False)
+    source = next(s for s in load_sources(study_ws) if s.source_id == "R001:1.2_kommentar")
+    assert "Region Syddanmark" in client.get(f"/segment/{R001}").text
+    moved = source.model_copy(update={"attributes": {**source.attributes, "region": "Region Sjælland"}})
+    assert save_sources(study_ws, [moved])["changed"] == 1
+    page = client.get(f"/segment/{R001}").text
+    assert "Region Sjælland" in page and "Region Syddanmark" not in page
