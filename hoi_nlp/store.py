@@ -50,6 +50,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     insert,
     inspect,
     select,
@@ -518,7 +519,7 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
                 if tuple(previous[1:]) != (source.attributes, source.locator, source.path):
                     conn.execute(update(sources_table).where(sources_table.c.source_id == source.source_id)
                                  .values(attributes=source.attributes, locator=source.locator,
-                                         path=source.path))
+                                         path=source.path, ingested_at=utcnow()))  # stored anew
                     counts["changed"] += 1
                 else:
                     counts["unchanged"] += 1
@@ -535,6 +536,11 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
 
 def _delete_source(conn: Any, source_id: str) -> None:
     segment_ids = select(segments_table.c.segment_id).where(segments_table.c.source_id == source_id)
+    if conn.execute(segment_ids.limit(1)).first() is not None:
+        # the batches done held these segments' codes, deleted here: a batch key says nothing of which
+        # segments it held, so none is done any more -- else the same text back later (a respondent who
+        # returns, an edit undone) makes a batch coded before and is skipped, left without codes
+        conn.execute(delete(ledger_table))
     conn.execute(delete(assignments_table).where(assignments_table.c.segment_id.in_(segment_ids)))
     conn.execute(delete(segments_table).where(segments_table.c.source_id == source_id))
     conn.execute(delete(sources_table).where(sources_table.c.source_id == source_id))
@@ -650,6 +656,17 @@ def _source_from_row(row: Any) -> Source:
     return Source(**data)
 
 
+def units_stamp(workspace: Workspace) -> tuple[Any, ...]:
+    """A cheap mark that changes whenever sources or segments do (a run added, changed or removed one):
+    how many there are, the latest time a source was stored and the segments' offsets summed."""
+    with workspace.engine.connect() as conn:
+        sources = conn.execute(select(func.count(), func.max(sources_table.c.ingested_at))
+                               .select_from(sources_table)).one()
+        segments = conn.execute(select(func.count(), func.sum(segments_table.c.end))
+                                .select_from(segments_table)).one()
+    return (*sources, *segments)
+
+
 def save_segments(workspace: Workspace, segments: Iterable[Segment]) -> int:
     """Insert segments that are not stored yet; return how many were new."""
     batch = [seg.model_dump() for seg in segments]
@@ -710,13 +727,17 @@ def _assignment_row(assignment: CodeAssignment, run_id: str | None) -> dict[str,
 
 def replace_assignments(workspace: Workspace, assignments: Sequence[CodeAssignment], *,
                         segment_ids: Sequence[str], coders: Sequence[str] | None = None,
-                        run_id: str | None = None, keep: Collection[tuple[str, str]] = ()) -> int:
+                        run_id: str | None = None, keep: Collection[tuple[str, str]] = (),
+                        restore: Collection[tuple[str, str]] = ()) -> int:
     """Replace the assignments on ``segment_ids`` with ``assignments`` in one transaction: those of
     ``coders`` only, or (None) every coder's — a unit's suggestions are those of its last coding.
 
     The (segment, code) pairs in ``keep`` are left as they are: their stored assignment stays and a new
-    one for them is not written."""
+    one for them is not written -- unless the pair is in ``restore`` (a suggestion an analyst accepted or
+    rejected) and nothing is stored for it (its source left the study and came back since): then the
+    new one is written, for the decision to be on a suggestion again."""
     kept = set(keep)
+    present: set[tuple[str, str]] = set()
     with workspace.engine.begin() as conn:
         ids = list(segment_ids)
         for start in range(0, len(ids), 500):
@@ -727,12 +748,17 @@ def replace_assignments(workspace: Workspace, assignments: Sequence[CodeAssignme
                 rows = conn.execute(select(assignments_table.c.id, assignments_table.c.segment_id,
                                            assignments_table.c.code_id).where(*where)).all()
                 gone = [row_id for row_id, seg, code in rows if (seg, code) not in kept]
+                stored = conn.execute(select(assignments_table.c.segment_id, assignments_table.c.code_id)
+                                      .where(where[0])).all()  # any coder's
+                present.update(pair for pair in map(tuple, stored) if pair in kept)
                 for first in range(0, len(gone), 500):
                     conn.execute(delete(assignments_table).where(
                         assignments_table.c.id.in_(gone[first:first + 500])))
             else:
                 conn.execute(delete(assignments_table).where(*where))
-        rows = [_assignment_row(a, run_id) for a in assignments if (a.segment_id, a.code_id) not in kept]
+        wanted = set(restore) - present
+        rows = [_assignment_row(a, run_id) for a in assignments
+                if (a.segment_id, a.code_id) not in kept or (a.segment_id, a.code_id) in wanted]
         if rows:
             conn.execute(insert(assignments_table), rows)
     return len(rows)

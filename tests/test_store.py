@@ -137,3 +137,64 @@ def test_coding_with_another_coder_replaces_the_machines_suggestions(workspace, 
         stored = load_assignments(workspace)
         assert {a.coder for a in stored} == {coder.name}
         assert {a.code_id for a in stored} <= set(codebook.code_ids) and len(stored) == 2
+
+
+def test_a_source_that_leaves_and_comes_back_is_coded_again(workspace, small_codebook):
+    """A respondent's row removed (`hoi run`), then back as it was: the run said «code: nothing new» and
+    the returned answers stayed without machine codes — the batch of all units was the one coded before
+    the removal, still marked done in the ledger though the removal had deleted its codes."""
+    from hoi_nlp.store import remove_sources
+
+    coder = RuleCoder(small_codebook)
+    save_sources(workspace, _sources())
+    segment_stage(workspace, Settings())
+    code_stage(workspace, small_codebook, Settings(), coder=coder)
+    remove_sources(workspace, ["R001:1.2"])
+    code_stage(workspace, small_codebook, Settings(), coder=coder)
+    assert {a.segment_id.split(":")[0] for a in load_assignments(workspace)} == {"R002"}
+    save_sources(workspace, _sources())
+    segment_stage(workspace, Settings())
+    assert code_stage(workspace, small_codebook, Settings(), coder=coder)["segments_coded"] == 2
+    codes = sorted((a.segment_id.split(":")[0], a.code_id) for a in load_assignments(workspace))
+    assert codes == [("R001", "barrier.it_integration"), ("R002", "area.beskaeftigelse")]
+
+
+def test_a_text_changed_and_changed_back_is_coded_again(workspace, small_codebook):
+    """A → B → A on one answer (a typo corrected, then the correction undone): B's ingest deleted A's codes,
+    but A's batch was still marked done, so A came back without machine codes."""
+    coder = RuleCoder(small_codebook)
+    save_sources(workspace, _sources())
+    segment_stage(workspace, Settings())
+    code_stage(workspace, small_codebook, Settings(), coder=coder)
+    edited = make_source("Nu en helt anden tekst.", source_id="R001:1.2", respondent_id="R001")
+    save_sources(workspace, [edited])
+    segment_stage(workspace, Settings())
+    code_stage(workspace, small_codebook, Settings(), coder=coder)
+    save_sources(workspace, _sources())
+    segment_stage(workspace, Settings())
+    code_stage(workspace, small_codebook, Settings(), coder=coder)
+    codes = sorted((a.segment_id.split(":")[0], a.code_id) for a in load_assignments(workspace))
+    assert codes == [("R001", "barrier.it_integration"), ("R002", "area.beskaeftigelse")]
+
+
+def test_a_decided_suggestion_comes_back_with_its_source(workspace, small_codebook):
+    """An analyst accepted the machine's code on an answer; the respondent's row left and came back: the
+    accepted suggestion was not written again (a decided pair keeps its stored assignment, but removing
+    the source had deleted it), so the unit showed the code as «added» by the analyst, with no confidence."""
+    from hoi_nlp.review.decisions import current_state, record_decision
+    from hoi_nlp.store import remove_sources
+
+    coder = RuleCoder(small_codebook)
+    save_sources(workspace, _sources())
+    segment_stage(workspace, Settings())
+    code_stage(workspace, small_codebook, Settings(), coder=coder)
+    unit = next(a.segment_id for a in load_assignments(workspace) if a.segment_id.startswith("R001"))
+    record_decision(workspace, segment_id=unit, action="accept", code_id="barrier.it_integration",
+                    analyst="anna", codebook=small_codebook)
+    remove_sources(workspace, ["R001:1.2"])
+    save_sources(workspace, _sources())
+    segment_stage(workspace, Settings())
+    code_stage(workspace, small_codebook, Settings(), coder=coder)
+    assert [(a.segment_id, a.code_id) for a in load_assignments(workspace) if a.segment_id == unit] == [
+        (unit, "barrier.it_integration")]
+    assert current_state(workspace).codes[(unit, "barrier.it_integration")].status == "accepted"

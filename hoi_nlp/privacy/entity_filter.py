@@ -232,11 +232,14 @@ _FILLERS = frozenset({"øh", "øhm", "øhh", "hm", "hmm", "mm", "mmm", "æh", "�
 
 def _junk_lead(token: Token, label: str, nxt: Token | None) -> bool:
     """A leading token that is no part of a name: punctuation, filler, title, or (before a person's
-    name) a generic term such as "FGU" or a sentence-initial ordinary word such as "Kontakt"."""
+    name) a generic term such as "FGU" or a sentence-initial ordinary word such as "Kontakt"; an item
+    number or id ("Q2", "R12") before any name."""
     if not any(ch.isalpha() for ch in token.text) or token.is_punct or _is_title(token):
         return True
     if token.lower_ in _FILLERS:
         return True
+    if nxt is not None and ID_LIKE.match(token.text) and any(ch.isdigit() for ch in token.text):
+        return True  # an item number or id before the words ("Q2 Samarbejde", "R12 Birthe Kjærgaard")
     if label != "PERSON" or nxt is None or token.lower_ in CONNECTORS or is_generic_word(nxt.text):
         return False
     return _generic_term(token.text) or (is_sentence_initial(token) and is_generic_word(token.text))
@@ -278,7 +281,10 @@ def _person_evidence(span: Span) -> bool:
     lower = token.lower_
     plain = (_in_table(lower) and _lemma(lower) == lower and not _generic_term(token.text)
              and token.text not in ROLE_WORDS)
-    after_pause = token.i > 0 and token.doc[token.i - 1].text in ("…", "...")
+    before = token.doc[token.i - 1].text if token.i > 0 else ""
+    # after a pause, or after an item number as a heading starts ("Q2 Samarbejde")
+    after_pause = before in ("…", "...") or (
+        bool(ID_LIKE.match(before)) and any(ch.isdigit() for ch in before))
     return (span.label_ == "PERSON" and plain and not is_sentence_initial(token) and not after_pause
             and not _coordinated(span))
 

@@ -354,6 +354,13 @@ def decided_pairs(workspace: Workspace, segment_ids: Sequence[str]) -> set[tuple
     return {(d.segment_id, d.code_id) for d in decisions if d.action in CODE_ACTIONS and d.code_id}
 
 
+def suggestion_decided_pairs(workspace: Workspace, segment_ids: Sequence[str]) -> set[tuple[str, str]]:
+    """The (segment, code) pairs of these segments whose decision in effect is an accept or a reject: made
+    on a machine suggestion (not a code an analyst added)."""
+    decisions = effective_decisions(load_decisions(workspace, segment_ids=list(segment_ids)))
+    return {(d.segment_id, d.code_id) for d in decisions if d.action in ("accept", "reject") and d.code_id}
+
+
 def machine_suggestions(
     workspace: Workspace, *, segment_ids: Sequence[str] | None = None, tier: str = "suggested"
 ) -> dict[tuple[str, str], float]:

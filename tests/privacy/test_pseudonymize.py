@@ -365,3 +365,21 @@ def test_ids_and_abbreviations_are_no_names(pseudo) -> None:
         assert kept in result.text_pseudonymized
     assert "Lone Madsen" not in result.text_pseudonymized and "Lejre" not in result.text_pseudonymized
     assert not {"R003", "R12", "K-04", "B7"} & set(pseudo.key.originals)
+
+
+@pytest.mark.parametrize("text", [
+    "row 2, column 'Q2 Samarbejde'", "row 3, column 'Q1 Barrierer'", "Q2 Samarbejde", "Q4 Andet",
+])
+def test_an_item_number_before_an_ordinary_word_is_no_name(pseudo, text) -> None:
+    """A survey column «Q2 Samarbejde» (item number, then a word of the field) was a person: the key learnt
+    it, so the question id q2_samarbejde turned opaque in every export («spm. id-4402ca9350») and the
+    locator lost its closing quote («column '[PERSON 14]»)."""
+    result = pseudo.pseudonymize(text)
+    assert result.text_pseudonymized == text
+    assert not pseudo.key.originals
+
+
+def test_a_name_after_an_item_number_is_still_replaced(pseudo) -> None:
+    result = pseudo.pseudonymize("Q3 Mette Hansen svarede for R12 Birthe Kjærgaard.").text_pseudonymized
+    assert "Mette" not in result and "Hansen" not in result and "Birthe" not in result
+    assert "Q3" in result and "R12" in result

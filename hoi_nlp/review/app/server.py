@@ -19,6 +19,7 @@ from hoi_nlp.review.app.state import (
     attach_session,
     html,
     refresh_codebook,
+    refresh_corpus,
     set_session_cookie,
 )
 from hoi_nlp.review.app.views import Corpus, local_time, segment_url
@@ -69,6 +70,7 @@ def create_app(config: AppConfig) -> FastAPI:
 
         await anyio.to_thread.run_sync(refresh_codebook, config)
         await anyio.to_thread.run_sync(routes.refresh_coder, config)
+        await anyio.to_thread.run_sync(refresh_corpus, config)
         new_token = await anyio.to_thread.run_sync(attach_session, config, request)
         response = await call_next(request)
         if new_token:

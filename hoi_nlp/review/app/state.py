@@ -87,6 +87,15 @@ class AppConfig:
         return bool(host) and host in allowed
 
 
+def refresh_corpus(config: AppConfig) -> None:
+    """Follow the study's units when a run changed them while the app runs: a withdrawn respondent's
+    answers leave the lists and pages, an added interview's passages join them (after the units the
+    queue's active-learning order ranks, until the next retraining orders them too)."""
+    if config.corpus is not None and config.corpus.refresh():
+        logger.info("the study's sources changed: the review app now shows %d coding units",
+                    len(config.corpus.units))
+
+
 def refresh_codebook(config: AppConfig) -> None:
     """Switch the app to the study's codebook when its file or its latest version changed. A codebook
     the study's commands refuse (a decided code deleted) is not taken: the app keeps the one it has

@@ -17,7 +17,7 @@ from hoi_nlp.codebook import Codebook
 from hoi_nlp.records import Segment, Source
 from hoi_nlp.review.decisions import CodeState, ReviewState
 from hoi_nlp.review.masking import FullView, Hidden, PrivacyView, masked
-from hoi_nlp.store import Workspace, load_segments, load_sources
+from hoi_nlp.store import Workspace, load_segments, load_sources, units_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -90,16 +90,27 @@ class Unit:
 
 
 class Corpus:
-    """Sources and segments of a study, loaded once (reloaded after re-scoring)."""
+    """Sources and segments of a study, loaded once and again when a run changed them (:meth:`refresh`)
+    or after re-scoring."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._lock = threading.Lock()
+        self.stamp: tuple[Any, ...] = ()
         self.reload()
+
+    def refresh(self) -> bool:
+        """Reload when the study's sources or segments changed since they were loaded (`hoi run` added an
+        interview, or removed a withdrawn respondent's answers, while the app runs); True when it did."""
+        if units_stamp(self.workspace) == self.stamp:
+            return False
+        self.reload()
+        return True
 
     def reload(self) -> None:
         """(Re)load sources and segments from the workspace."""
         with self._lock:
+            self.stamp = units_stamp(self.workspace)
             self.sources = {s.source_id: s for s in load_sources(self.workspace)}
             segments = load_segments(self.workspace)
             self.by_id = {s.segment_id: s for s in segments}

@@ -1,0 +1,45 @@
+"""A running review app follows the study as `hoi run` changes it (sources added, changed or removed)."""
+
+from __future__ import annotations
+
+from hoi_nlp.records import Segment, Source
+from hoi_nlp.store import load_segments, load_sources, remove_sources, save_segments, save_sources
+from tests.review.conftest import make_client, shown_id
+
+R001 = "R001:1.2_kommentar:a0-68"
+
+
+def test_a_running_app_follows_sources_a_later_run_removes_and_adds(study_ws, small_cb):
+    """A respondent who withdrew (their row gone, `hoi run` again) stayed in the open app's lists and pages
+    until it was restarted, and an interview added meanwhile never reached the queue: the app read the
+    study's units once, when it started."""
+    client = make_client(study_ws, small_cb, login=False)
+    assert client.get(f"/segment/{R001}").status_code == 200
+    assert shown_id(client, R001) in client.get("/queue?status=all").text
+    source = next(s for s in load_sources(study_ws) if s.source_id == "R001:1.2_kommentar")
+    remove_sources(study_ws, [source.source_id])  # what `hoi run` does for a withdrawn respondent
+    assert shown_id(client, R001) not in client.get("/queue?status=all").text
+    assert client.get(f"/segment/{R001}").status_code == 404
+    # the same text back under a new id, as a later run adds it
+    new = Source.model_validate({**source.model_dump(), "source_id": "R099:1.2_kommentar",
+                                 "respondent_id": "R099"})
+    save_sources(study_ws, [new])
+    seg = Segment(segment_id="R099:1.2_kommentar:a0-68", source_id=new.source_id, kind="answer", start=0,
+                  end=68, text=new.text[:68], codable=True, question_id=new.question_id)
+    save_segments(study_ws, [seg])
+    assert seg.segment_id in {s.segment_id for s in load_segments(study_ws)}
+    assert shown_id(client, seg.segment_id) in client.get("/queue?status=all").text
+    assert client.get(f"/segment/{seg.segment_id}").status_code == 200
+
+
+
+def test_a_running_app_shows_a_source_s_corrected_attributes(study_ws, small_cb):
+    """A corrected region in the export (`hoi run`: «changed», attributes updated in place, the text kept):
+    the open app went on showing the old one."""
+    client = make_client(study_ws, small_cb, login=False)
+    source = next(s for s in load_sources(study_ws) if s.source_id == "R001:1.2_kommentar")
+    assert "Region Syddanmark" in client.get(f"/segment/{R001}").text
+    moved = source.model_copy(update={"attributes": {**source.attributes, "region": "Region Sjælland"}})
+    assert save_sources(study_ws, [moved])["changed"] == 1
+    page = client.get(f"/segment/{R001}").text
+    assert "Region Sjælland" in page and "Region Syddanmark" not in page
