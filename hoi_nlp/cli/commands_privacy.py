@@ -111,7 +111,8 @@ def evaluate_pseudonymizer_command(
 @models_app.command("domain-words")
 @handle_errors
 def domain_words_command(
-    train: Path = typer.Option(None, help="Training JSONL folder (default: the repository's corpora/train)."),
+    train: Path | None = typer.Option(None, help="Training JSONL folder (default: the repository's "
+                                      "corpora/train)."),
     check: bool = typer.Option(False, "--check", help="Only say whether the shipped list is current "
                                "(exit 1 when not)."),
 ) -> None:

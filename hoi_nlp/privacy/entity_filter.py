@@ -137,12 +137,14 @@ def _stem(lower: str) -> str:
 
 @lru_cache(maxsize=1)
 def _domain_stems() -> frozenset[str]:
+    """The field's own words and their stems."""
     return gaz.domain_words() | {_stem(word) for word in gaz.domain_words()}
 
 
 def _domain_word(lower: str) -> bool:
     """One of the field's own words, in any inflection ("fritidsguider" as "fritidsguide")."""
-    return lower in gaz.domain_words() or _stem(lower) in _domain_stems()
+    stems = _domain_stems()
+    return lower in stems or _stem(lower) in stems
 
 
 def _common(lower: str) -> bool:
@@ -238,7 +240,7 @@ def _junk_lead(token: Token, label: str, nxt: Token | None) -> bool:
         return True
     if token.lower_ in _FILLERS:
         return True
-    if nxt is not None and ID_LIKE.match(token.text) and any(ch.isdigit() for ch in token.text):
+    if nxt is not None and _item_number(token.text):
         return True  # an item number or id before the words ("Q2 Samarbejde", "R12 Birthe Kjærgaard")
     if label != "PERSON" or nxt is None or token.lower_ in CONNECTORS or is_generic_word(nxt.text):
         return False
@@ -283,8 +285,7 @@ def _person_evidence(span: Span) -> bool:
              and token.text not in ROLE_WORDS)
     before = token.doc[token.i - 1].text if token.i > 0 else ""
     # after a pause, or after an item number as a heading starts ("Q2 Samarbejde")
-    after_pause = before in ("…", "...") or (
-        bool(ID_LIKE.match(before)) and any(ch.isdigit() for ch in before))
+    after_pause = before in ("…", "...") or _item_number(before)
     return (span.label_ == "PERSON" and plain and not is_sentence_initial(token) and not after_pause
             and not _coordinated(span))
 
@@ -307,6 +308,11 @@ ID_LIKE = re.compile(r"^(?:[A-ZÆØÅa-zæøå]{1,4}[-.]?\d+[A-Za-z]?|\d+[-.]?[A
 ABBREVIATIONS = frozenset({"Jf.", "Jf", "Jvf.", "Evt.", "Bl.a.", "Fx.", "Fx", "Ca.", "Mht.", "Vedr.",
                            "Inkl.", "Ang.", "Ang", "Spm.", "Spm", "Sp.", "Sv.", "Bem.", "Afd.", "Udd.",
                            "Obs.", "Nb.", "NB", "NB."})
+
+
+def _item_number(text: str) -> bool:
+    """An item number or id with a digit ("Q2", "R12"), not a bare abbreviation."""
+    return bool(ID_LIKE.match(text)) and any(ch.isdigit() for ch in text)
 
 
 def is_id_like(span: Span) -> bool:

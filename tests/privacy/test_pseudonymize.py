@@ -346,6 +346,16 @@ def test_the_shipped_domain_words_are_current() -> None:
         "training text changed: run `hoi models domain-words`")
 
 
+def test_domain_words_without_training_text_is_an_error_and_writes_nothing(tmp_path) -> None:
+    from hoi_nlp.cli import app
+    from hoi_nlp.privacy.domain_words import resource_path
+
+    before = resource_path().read_text(encoding="utf-8")
+    result = CliRunner().invoke(app, ["models", "domain-words", "--train", str(tmp_path)])
+    assert result.exit_code == 1 and "no training JSONL files" in result.output, result.output
+    assert resource_path().read_text(encoding="utf-8") == before
+
+
 def test_placeholders_already_in_a_text_are_no_names(pseudo) -> None:
     """A text taken from a pseudonymised quote (an example a reviewer without rights made a code from)
     keeps its placeholders: not "[[ORGANISATION]]", and the key does not learn "KOMMUNE" as a name
