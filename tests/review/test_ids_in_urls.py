@@ -44,6 +44,9 @@ def test_units_of_respondent_ids_with_hash_or_question_mark_open_and_take_decisi
     for link in links:
         page = client.get(link)
         assert page.status_code == 200 and f'action="{link}/decide"' in page.text
+        # the j/k keys follow data-next/data-prev: quoted like the links
+        keyboard = re.findall(r'data-(?:next|prev)="(/segment/[^"]*)"', page.text)
+        assert keyboard and not any(set("#?") & set(url.split("?")[0]) for url in keyboard), keyboard
         decided = client.post(f"{link}/decide", data={"action": "flag"}, headers={"X-CSRF-Token": csrf})
         assert decided.status_code == 303
         assert decided.headers["location"].startswith(link)
