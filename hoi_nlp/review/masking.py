@@ -99,7 +99,7 @@ class PrivacyView(FullView):
         self.redactor = redactor or StudyRedactor(workspace, settings or Settings())
         self._lock = threading.RLock()
         self._sources: dict[str, tuple[str, int, Source]] = {}
-        self._aliases: tuple[tuple[int, int], dict[str, str]] | None = None
+        self._aliases: tuple[int, Collection[str], dict[str, str]] | None = None
 
     def _grew(self, before: int) -> None:
         if len(self.redactor.key.originals) != before:
@@ -157,8 +157,10 @@ class PrivacyView(FullView):
         name) and nothing of its source before its end is hidden, so its offsets are the redaction's
         own (else trying ids would confirm a guessed length of a hidden name)."""
         with self._lock:
-            stamp = (len(self.redactor.key.originals), len(ids))
-            if self._aliases is None or self._aliases[0] != stamp:
+            # the key's size and the very id collection: a reloaded corpus (a transcript corrected by a
+            # later `hoi run`) may hold as many units under other ids
+            stamp = len(self.redactor.key.originals)
+            if self._aliases is None or self._aliases[0] != stamp or self._aliases[1] is not ids:
                 aliases: dict[str, str] = {}
                 for sid in ids:
                     shown = self.segment_id(sid)
@@ -168,8 +170,8 @@ class PrivacyView(FullView):
                     earlier = self.ident(sid)
                     if earlier != sid:
                         aliases.setdefault(earlier, sid)
-                self._aliases = (stamp, aliases)
-            aliases = self._aliases[1]
+                self._aliases = (stamp, ids, aliases)
+            aliases = self._aliases[2]
         found = aliases.get(shown_id)
         if found is None and _KEYED_PLACE.fullmatch(shown_id.rpartition(":")[2]):
             found = aliases.get(shown_id.rpartition(":")[2])

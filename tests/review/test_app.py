@@ -398,3 +398,19 @@ def test_memos_on_the_study_are_listed_pseudonymised_and_can_be_written(client, 
     assert client.post("/memos", data={"title": "x", "text": "y"}).status_code == 403  # CSRF
     assert client.post("/memos", data={"csrf_token": token, "text": "  "}).status_code == 422
     assert len(load_study_memos(study_ws)) == 2
+
+
+def test_keyed_ids_resolve_after_the_corpus_reloads_with_as_many_units(study_ws):
+    """A corrected transcript gives units of the same count under other ids: the keyed ids of the new
+    units must resolve (the alias table was kept while the key and the unit count stayed the same)."""
+    from hoi_nlp.review.masking import PrivacyView
+    from hoi_nlp.store import load_segments
+    from tests.review.conftest import review_settings
+
+    view = PrivacyView(study_ws, review_settings())
+    segments = load_segments(study_ws)
+    before = {s.segment_id: s for s in segments}
+    assert view.real_id(view.segment_id(segments[0].segment_id), before) == segments[0].segment_id
+    moved = segments[0].segment_id + "x"  # another unit id, the same number of units
+    after = {moved if sid == segments[0].segment_id else sid: s for sid, s in before.items()}
+    assert view.real_id(view.segment_id(moved), after) == moved
