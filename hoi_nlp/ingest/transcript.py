@@ -120,7 +120,8 @@ def _line_re(label: str) -> re.Pattern[str]:
     without one, a tab: a hanging indent ``Interviewer<TAB>Hvad ...``)."""
     return re.compile(
         rf"^[ \t]*(?:(?:{_bracketed('t1')}|(?P<t1n>{_TS}))[ \t]*[-–]?[ \t]*)?"
-        rf"(?P<label>{label})(?:[ \t]*(?:(?:{_bracketed('t2')})[ \t]*)?:(?!\d{{2}}(?:\D|$))|(?=\t))"
+        rf"(?P<label>{label})(?:[ \t]*(?:(?:{_bracketed('t2')})[ \t]*)?"
+        rf":(?!\d{{2}}(?::\d{{2}})?[ \t]*$)|(?=\t))"  # not Teams' minutes at the line's end ("Navn   0:03")
         rf"(?:[ \t]*(?:{_bracketed('t3')}|(?P<t3n>{_TS_SECONDS}))(?=\s|$)[ \t]*[-–]?)?[ \t]*"
     )
 

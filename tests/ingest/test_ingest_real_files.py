@@ -125,6 +125,15 @@ def test_teams_transcript_name_and_minutes_on_their_own_line(tmp_path: Path, hel
     assert turns[0][1] == ("interviewer" if listed else "respondent")
 
 
+def test_a_label_whose_words_open_with_a_number_still_starts_a_turn(tmp_path: Path) -> None:
+    # Teams' "Navn   0:03" must not read as a label, but «D:20 procent …» (no space after the colon) is a
+    # turn: it was glued to the interviewer's turn before it, and the respondent's words went uncoded
+    path = tmp_path / "tal.txt"
+    path.write_text("I: Hvor mange når I?\nD:20 procent af de unge, vil jeg tro.\n", encoding="utf-8")
+    assert [(speaker, words) for speaker, _, _, words in _turns_of(path)] == [
+        ("I", "Hvor mange når I?"), ("D", "20 procent af de unge, vil jeg tro.")]
+
+
 def test_a_second_interviewer_and_spoerger_svarer_labels_get_the_interviewers_role(tmp_path: Path) -> None:
     path = tmp_path / "to_interviewere.txt"
     path.write_text("Interviewer 1: Hvad er formålet?\nInterviewer 2: Og målgruppen?\n"
