@@ -49,10 +49,16 @@ def _wrapped_lines_joined(text: str) -> list[tuple[int, str]]:
     return lines
 
 
+# A line wrapped by hand (a PDF, an e-mail) is long; a short one is a list item («tid», «økonomi»).
+WRAPPED_LINE_WORDS = 6
+
+
 def _goes_on(line: str, following: str) -> bool:
-    """True if ``line`` breaks off mid-sentence and ``following`` carries on in lower case."""
+    """True if ``line`` is as long as a wrapped line, breaks off mid-sentence and ``following`` carries on
+    in lower case."""
     end, start = line.rstrip()[-1:], following.lstrip()[:1]
-    return bool(end) and end not in ".!?:;…)]\"»" and start.isalpha() and start.islower()
+    return (len(line.split()) >= WRAPPED_LINE_WORDS and bool(end) and end not in ".!?:;…)]\"»"
+            and start.isalpha() and start.islower())
 
 
 _OPENING = "([{"

@@ -40,3 +40,10 @@ def test_a_sentence_wrapped_onto_the_next_line_stays_one_sentence(nlp):
     assert [text[a:b] for a, b in sentence_spans(text, nlp)] == [
         "Vi har samlet indsatsen i en enhed, som\nbetyder at borgeren kun har én plan.", "Det er godt.",
         "Økonomi", "Ledelse", "- it"]
+
+
+def test_a_list_in_lower_case_stays_a_list(nlp):
+    # a survey answer listing barriers one per line is no wrapped sentence
+    text = "tid\nøkonomi\nmanglende opbakning fra ledelsen"
+    assert [text[a:b] for a, b in sentence_spans(text, nlp)] == [
+        "tid", "økonomi", "manglende opbakning fra ledelsen"]
