@@ -40,9 +40,10 @@ class Material:
         return dict(self.conversions).get(Path(name).suffix.lower())
 
     def misnamed_companion(self, name: str) -> bool:
-        """True for a companion file saved under another ending (``metadata.xlsx``, ``schema.yaml.txt``)."""
+        """True for a companion file saved under another ending or case (``metadata.xlsx``,
+        ``schema.yaml.txt``, ``Metadata.csv``): only the exact names are read."""
         stems = {companion.split(".")[0].casefold() for companion in self.companions}
-        return name.casefold() not in self.companions and name.split(".")[0].casefold() in stems
+        return name not in self.companions and name.split(".")[0].casefold() in stems  # exact names only
 
     def read(self, result: IngestResult, folder: Path, study_dir: Path,
              bar: progress.Stage | None = None) -> None:

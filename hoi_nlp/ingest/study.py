@@ -65,11 +65,10 @@ def _flag_unread_files(result: IngestResult, material: Material, study_dir: Path
     sub-folders are listed in one warning — none of a study's files is left out without a word."""
     folder = study_dir / material.folder
     read = set(study_files(folder, material.suffixes, companions=material.companions))
-    companions = {name.casefold() for name in material.companions}
     accepted = "/".join(suffix.lstrip(".") for suffix in material.suffixes)
     others: list[str] = []
     for path in sorted(folder.iterdir()):
-        if path in read or path.name.startswith(("~$", ".")) or path.name.casefold() in companions:
+        if path in read or path.name.startswith(("~$", ".")) or _read_companion(material, path):
             continue
         hint = None if path.is_dir() else material.conversion(path.name)
         if hint is None:
@@ -86,6 +85,13 @@ def _flag_unread_files(result: IngestResult, material: Material, study_dir: Path
         result.warnings.append(
             f"{material.folder}/: {len(others)} other file(s) or folder(s) not read ({', '.join(others)}); "
             f"only the {accepted} files directly in {material.folder}/ are")
+
+
+def _read_companion(material: Material, path: Path) -> bool:
+    """A companion file the reader finds under its own name (on a case-insensitive file system also
+    when written «Metadata.csv»; on Linux that one is not read and is named as misnamed)."""
+    return any(name.casefold() == path.name.casefold() and (path.parent / name).is_file()
+               for name in material.companions)
 
 
 _LANGUAGE_NAMES = {"en": "English", "de": "German"}

@@ -45,6 +45,17 @@ def test_files_of_other_formats_are_errors_saying_how_to_convert_and_other_files
     assert "transcripts/: 1 other file(s) or folder(s) not read (gamle/)" in " ".join(result.warnings)
 
 
+def test_a_companion_file_named_in_another_case_is_an_error_saying_to_rename_it(tmp_path: Path) -> None:
+    # «Metadata.csv» is not read (the name is matched exactly) and was passed over as a companion: the
+    # transcripts lost their attributes, and the names to pseudonymise, after a mere warning
+    folder = tmp_path / "study" / "transcripts"
+    folder.mkdir(parents=True)
+    (folder / "interview_01.txt").write_text("I: Hvad gør I?\nD: Vi samarbejder.\n", encoding="utf-8")
+    (folder / "Metadata.csv").write_text("file;interview_id\ninterview_01.txt;int01\n", encoding="utf-8")
+    errors = {error.path: error.message for error in ingest_study(tmp_path / "study").errors}
+    assert "must be named metadata.csv" in errors.get("transcripts/Metadata.csv", ""), errors
+
+
 def test_an_xls_export_given_to_the_reader_says_how_to_convert_it(tmp_path: Path) -> None:
     export = tmp_path / "eksport.xls"
     export.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
