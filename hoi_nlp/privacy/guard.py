@@ -38,7 +38,7 @@ ALLOWED_PLACEHOLDERS = frozenset({"[REGION]"})
 _REGION_NAME = re.compile(r"(?<![^\W_])Region(?:en)? (?:" + "|".join(REGIONS) + r")(?:s|'s)?(?![^\W_])")
 # A file embedded as base64 (the HTML report's figures): data, not text; a name's letters occur in it
 # by chance ("MH" in "…9CS0/MH+x3…"). Figures' labels are checked before they are drawn.
-_EMBEDDED_DATA = re.compile(r"(?<=;base64,)[A-Za-z0-9+/=\s]+")
+_EMBEDDED_DATA = re.compile(r"(?<=;base64,)[A-Za-z0-9+/=]+")
 LEAK_HINT = ("the text was not fully pseudonymised; report this as a bug, "
              "or export with --raw for internal use only")
 
