@@ -161,8 +161,10 @@ def previous_coder_dir(target: Path) -> Path:
 
 def install_coder(staged: Path, target: Path) -> Path | None:
     """Put the complete coder in ``staged`` in ``target``'s place; the coder it replaces is kept as
-    ``coder.previous`` (returned; None when there was none). Until the last rename the study's coder is
-    the old one, so a retraining killed at any point leaves a working coder."""
+    ``coder.previous`` (returned; None when there was none). Until the first rename the study's coder is
+    the old one, so a retraining killed while training leaves it in place; a kill between the two renames
+    (an instant) leaves the study on the configured coder, with the new one in ``coder.new`` and the old
+    in ``coder.previous``."""
     import shutil
 
     from hoi_nlp.coding.model_io import MANIFEST
