@@ -333,8 +333,8 @@ def retrain_command(
 
 def _restore_previous(inputs: Any, *, rescore: bool) -> None:
     from hoi_nlp.cli._progress import ProgressDisplay
-    from hoi_nlp.coding.model_io import read_manifest
-    from hoi_nlp.stages.retrain import previous_coder_dir, rescore_study, restore_previous_coder
+    from hoi_nlp.coding.model_io import previous_model_dir, read_manifest
+    from hoi_nlp.stages.retrain import rescore_study, restore_previous_coder
     from hoi_nlp.stages.study import active_model_dir
 
     restored = restore_previous_coder(inputs.workspace)
@@ -342,7 +342,7 @@ def _restore_previous(inputs: Any, *, rescore: bool) -> None:
     version = read_manifest(model_dir).get("model_version")
     echo(f"The study codes with {version} again ({model_dir}"
          f"{'' if restored else ': the configured coder'}); the replaced one is kept in "
-         f"{previous_coder_dir(inputs.workspace.coder_model_dir)}")
+         f"{previous_model_dir(inputs.workspace.coder_model_dir)}")
     if rescore:
         with ProgressDisplay() as display:
             result = rescore_study(inputs.workspace, codebook=inputs.codebook, settings=inputs.settings,

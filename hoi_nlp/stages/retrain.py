@@ -123,10 +123,10 @@ def restore_previous_coder(workspace: Workspace) -> Path | None:
     that one)."""
     import shutil
 
-    from hoi_nlp.coding.model_io import MANIFEST
+    from hoi_nlp.coding.model_io import MANIFEST, previous_model_dir
 
     target = workspace.coder_model_dir
-    previous = previous_coder_dir(target)
+    previous = previous_model_dir(target)
     current, earlier = (target / MANIFEST).is_file(), (previous / MANIFEST).is_file()
     if not (current or earlier):
         raise ModelError("this study has no retrained coder to go back from", path=str(target.parent),
@@ -152,13 +152,6 @@ def _staging_dir(target: Path) -> Path:
     return staged
 
 
-def previous_coder_dir(target: Path) -> Path:
-    """Where the coder a retraining replaced is kept (``<workspace>/models/coder.previous``)."""
-    from hoi_nlp.coding.model_io import previous_model_dir
-
-    return previous_model_dir(target)
-
-
 def install_coder(staged: Path, target: Path) -> Path | None:
     """Put the complete coder in ``staged`` in ``target``'s place; the coder it replaces is kept as
     ``coder.previous`` (returned; None when there was none). Until the first rename the study's coder is
@@ -167,9 +160,9 @@ def install_coder(staged: Path, target: Path) -> Path | None:
     in ``coder.previous``."""
     import shutil
 
-    from hoi_nlp.coding.model_io import MANIFEST
+    from hoi_nlp.coding.model_io import MANIFEST, previous_model_dir
 
-    previous = previous_coder_dir(target)
+    previous = previous_model_dir(target)
     kept = None
     if (target / MANIFEST).is_file():
         shutil.rmtree(previous, ignore_errors=True)
