@@ -60,3 +60,10 @@ def normalize_text(raw: str) -> str:
     # After the mojibake repair: latin-1 mojibake of Å is "Ã\x85".
     text = text.translate(_PLAIN_WHITESPACE)
     return _TRAILING_WS_RE.sub("", text)
+
+
+def column_key(cell: str) -> str:
+    """A header cell or a schema's column name as column names compare: normalised, each run of
+    whitespace one space (a line break typed in the cell with Alt+Enter, or a double space, is invisible
+    in Excel)."""
+    return " ".join(normalize_text(cell).split())

@@ -16,7 +16,6 @@ A schema is a small YAML file a researcher writes (or drafts with ``hoi survey-s
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +23,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hoi_nlp.errors import SchemaError
+from hoi_nlp.ingest.normalize import column_key
 
 RESERVED_ATTRIBUTES = ("question",)
 SCHEMA_DOCS = "the README, section 'The survey schema (schema.yaml)'"
 
 
 def _nfc(value: str) -> str:
-    """Column names compare in NFC with each run of whitespace (a line break in a header cell, a double
-    space) as one space and none around, like the normalised header."""
-    return " ".join(unicodedata.normalize("NFC", value).split())
+    """Column names compare as the header's cells do (:func:`column_key`: invisible characters, a line
+    break in a header cell or a double space do not count)."""
+    return column_key(value)
 
 
 class _SchemaModel(BaseModel):

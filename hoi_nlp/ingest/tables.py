@@ -14,7 +14,7 @@ from typing import Any
 
 from hoi_nlp.errors import IngestError
 from hoi_nlp.ingest.files import check_office_zip, decode_text, read_bytes, text_parts_only
-from hoi_nlp.ingest.normalize import normalize_text
+from hoi_nlp.ingest.normalize import column_key
 
 logger = logging.getLogger(__name__)
 
@@ -248,12 +248,6 @@ def _check_unnamed_columns(
                 hint=f"write the column's name in row 1 of {column} (unmerge the header cells if it sits "
                 "under a merged cell), or delete the column",
             )
-
-
-def column_key(cell: str) -> str:
-    """A header cell as column names compare: normalised, each run of whitespace one space (a line
-    break typed in the cell with Alt+Enter, or a double space, is invisible in Excel)."""
-    return " ".join(normalize_text(cell).split())
 
 
 def _clean_header(cells: list[str], *, display: str) -> list[str]:

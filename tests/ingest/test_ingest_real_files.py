@@ -524,3 +524,20 @@ def test_role_labels_transcripts_use_stay_readable_and_initials_do_not() -> None
     roles = ("Spørger", "Svarer", "Interviewperson", "Inf", "Taler 1", "Speaker 2", "IV", "Resp")
     assert [label for label in roles if not is_role_label(label)] == []
     assert not any(is_role_label(label) for label in ("Interviewer (MS)", "Mette Skov", "KJ"))
+
+
+def test_a_schema_column_name_with_an_invisible_character_matches_the_header(tmp_path: Path,
+                                                                             helpers: object) -> None:
+    # a column name copied from a header holding a soft hyphen or a zero-width space compares as the
+    # header does (the header's invisible characters were dropped, the schema's kept)
+    from hoi_nlp.ingest.schema import SurveySchema
+    from hoi_nlp.ingest.survey import read_survey
+
+    export = helpers.write_xlsx(tmp_path / "eksport.xlsx", ["Respondent-ID", "Kommune", "Andre barrierer"],
+                                [["1", "Testkommune A", "Økonomien."]])
+    schema = SurveySchema.model_validate({
+        "respondent_id": "Respondent\u200b-ID", "attributes": {"municipality": "Kommune"},
+        "open_text": [{"column": "Andre bar\u00adrierer", "question_id": "2.2"}],
+    })
+    sources, _ = read_survey(export, schema, study="s", base_dir=tmp_path)
+    assert [(source.question_id, source.text) for source in sources] == [("2.2", "Økonomien.")]
