@@ -204,12 +204,18 @@ def _looks_like_variable_names(cells: list[str], header: list[str],
     )
 
 
+_SUMMARY_NUMBER = re.compile(r"[-+]?\d[\d .,]*\s*%?")
+
+
 def _check_summary_rows(rows: list[tuple[int, list[str]]], *, display: str) -> None:
-    """Refuse a totals row at the bottom ('Total', 'I alt', 'Gennemsnit' in its first filled cell):
-    it would be read as a respondent whose answers are counts."""
+    """Refuse a totals row at the bottom ('Total', 'I alt', 'Gennemsnit' in its first filled cell, and
+    only numbers after it): it would be read as a respondent whose answers are counts. A respondent whose
+    first filled cell is 'N' or 'Alle' writes words in other cells."""
     for number, cells in rows[-3:]:
-        first = next((cell.strip() for cell in cells if cell.strip()), "")
-        if first.rstrip(":").strip().casefold() in _SUMMARY_LABELS:
+        filled = [cell.strip() for cell in cells if cell.strip()]
+        first = filled[0] if filled else ""
+        if first.rstrip(":").strip().casefold() in _SUMMARY_LABELS and all(
+                _SUMMARY_NUMBER.fullmatch(cell) for cell in filled[1:]):
             raise IngestError(
                 f"row {number} looks like a totals or summary row ('{first}'), not a respondent",
                 path=display, where=f"row {number}",

@@ -105,6 +105,16 @@ def test_a_totals_row_below_the_answers_is_refused_not_read_as_a_respondent(
         read_table(export)
 
 
+def test_a_last_respondent_answering_n_or_alle_first_is_read_not_refused_as_totals(
+    tmp_path: Path, helpers: object
+) -> None:
+    # the id is not in column A: a consent column 'N' or an answer 'Alle' opens the row, words follow
+    header = ["Samtykke", "Respondent", "Kommune", "1.1 Kommentar"]
+    rows = [["J", 1, "Testkommune A", "Én plan for familien."], ["N", 2, "Testkommune B", "Alle skal med."],
+            ["Alle", 3, "Testkommune C", "Økonomien følger søjlerne."]]
+    assert len(read_table(helpers.write_xlsx(tmp_path / "eksport.xlsx", header, rows)).rows) == 3
+
+
 def _turns_of(path: Path, **attributes: str) -> list[tuple[str, str, str | None, str]]:
     from hoi_nlp.ingest.transcript import read_transcript
 
