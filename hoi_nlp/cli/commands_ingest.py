@@ -86,6 +86,12 @@ def survey_schema_command(
         others = ", ".join(f"'{name}'" for name in draft.sheets if name != draft.sheet)
         echo(f"Read sheet '{draft.sheet}' of {export_file.name} (it looks most like the answers; "
              f"the workbook also has {others}); the draft names it with `sheet:`.", err=True)
+    for note in draft.recognised:
+        echo(f"Recognised in {export_file.name}: {note}.", err=True)
+    if draft.personal:
+        listed = ", ".join(f"'{name}'" for name in draft.personal)
+        echo(f"Left out of the draft: {listed} (personal data: e-mail or IP addresses, names); "
+             "hoi refuses a schema that names them.", err=True)
     for note in draft.notes:
         echo(f"Note: {export_file.name}: {note}", err=True)
     if output is None:

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hoi_nlp.errors import IngestError
+from hoi_nlp.ingest.personal import personal_kind
 from hoi_nlp.ingest.result import study_files
 from hoi_nlp.ingest.survey import is_missing
 from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, data_sheet, hidden_columns_note, read_table
 
 _ID_RE = re.compile(
-    r"respondent|resp\.?[ _-]?id|^id$|^id[ _-]|[ _-]id$|kommune-?id|løbe-?n(umme)?r|^nr\.?$", re.I
+    r"respondent|resp\.?[ _-]?id|response[ _-]?id|^id$|^id[ _-]|[ _-]id$|kommune-?id|løbe-?n(umme)?r|^nr\.?$",
+    re.I,
 )
 _ATTRIBUTE_RES = {
     # "Kommune", "Kommunenavn", "Hvilken kommune svarer du for?" (not "Kommune-ID", not "kommunens …")
@@ -75,16 +77,17 @@ def _slug(text: str, *, words: int) -> str:
     return "_".join(parts[:words])[:40]
 
 
-def _guess_id(table: Table) -> str:
+def _guess_id(table: Table, personal: set[str]) -> str:
     for index, name in enumerate(table.header):
         values = _values(table, index)
-        if _ID_RE.search(name) and len(set(values)) == len(values) == len(table.rows):
+        unique = len(set(values)) == len(values) == len(table.rows)
+        if name not in personal and _ID_RE.search(name) and unique:
             return name
     for index, name in enumerate(table.header):
         values = _values(table, index)
-        if name and len(set(values)) == len(values) == len(table.rows):
+        if name and name not in personal and len(set(values)) == len(values) == len(table.rows):
             return name
-    return table.header[0]
+    return next((name for name in table.header if name and name not in personal), table.header[0])
 
 
 def _guess_attributes(table: Table, taken: set[str]) -> dict[str, str]:
@@ -92,8 +95,10 @@ def _guess_attributes(table: Table, taken: set[str]) -> dict[str, str]:
     for index, name in enumerate(table.header):
         if looks_free_text(_values(table, index)):  # "Hvordan arbejder kommune og region sammen?"
             continue
+        label = table.label(name) if name else name  # a Qualtrics "Q1" by its question text
         for attribute, pattern in _ATTRIBUTE_RES.items():
-            if attribute not in found and name not in taken and pattern.search(name):
+            named = pattern.search(name) or pattern.search(label)
+            if attribute not in found and name not in taken and named:
                 found[attribute] = name
                 taken.add(name)
     return found
@@ -137,24 +142,48 @@ class SchemaDraft:
     sheet: str | None
     sheets: tuple[str, ...]
     notes: tuple[str, ...] = ()  # what the sheet holds that Excel does not show, sheets not read
+    recognised: tuple[str, ...] = ()  # the tool's layout recognised, names told apart (Table.recognised)
+    personal: tuple[str, ...] = ()  # the columns of personal data left out of the draft
 
 
 def draft_schema(export_path: Path) -> SchemaDraft:
     """Draft a schema for the export at ``export_path``, from the sheet that looks most like the answers."""
     sheet, sheets = data_sheet(export_path)
     table = read_table(export_path, sheet=sheet)
-    respondent = _guess_id(table)
-    attributes = _guess_attributes(table, {respondent})
-    used = {respondent, *attributes.values()}
+    personal = {name: kind for index, name in enumerate(table.header)
+                if name and (kind := personal_kind(name, _values(table, index)))}
+    respondent = _guess_id(table, set(personal))
+    attributes = _guess_attributes(table, {respondent, *personal})
+    used = {respondent, *attributes.values(), *personal}
     open_cols, closed_cols = [], []
     for index, name in enumerate(table.header):
         if name and name not in used:
             (open_cols if _is_open(name, _values(table, index)) else closed_cols).append(name)
     codes = _number_codes(table, open_cols)
-    columns = _Columns(respondent, attributes, open_cols, closed_cols, codes)
+    questions = {name: _question(table, name) for name in open_cols}
+    columns = _Columns(respondent, attributes, open_cols, closed_cols, codes, questions, personal)
     text = _render(export_path.name, columns, sheet=sheet if len(sheets) > 1 else None)
     notes = (*table.notes, *hidden_columns_note(table, [respondent, *attributes.values(), *open_cols]))
-    return SchemaDraft(text=text, sheet=sheet, sheets=sheets, notes=notes)
+    return SchemaDraft(text=text, sheet=sheet, sheets=sheets, notes=notes, recognised=table.recognised,
+                       personal=tuple(personal))
+
+
+# A follow-up's title that says nothing without the question before it (Microsoft Forms, Google Forms).
+_FOLLOW_UP_RE = re.compile(
+    r"(andet|andre|uddyb( gerne)?|evt\.? uddybning|uddybning|kommentar(er)?|evt\.? kommentar(er)?|"
+    r"bemærkning(er)?|other|please specify|comments?)\W*", re.I)
+
+
+def _question(table: Table, column: str) -> str:
+    """The question text of an open column for the draft; a lone «Andet» or «Uddyb gerne» with the
+    question before it («Hvordan er indsatsen organiseret?: Uddyb gerne»)."""
+    label = table.label(column)
+    index = table.header.index(column)
+    if label != column or not _FOLLOW_UP_RE.fullmatch(column) or index == 0:
+        return label
+    before = next((name for name in reversed(table.header[:index])
+                   if name and not _FOLLOW_UP_RE.fullmatch(table.label(name).rsplit(": ", 1)[-1])), "")
+    return f"{table.label(before)}: {column}" if before else label
 
 
 def infer_schema(export_path: Path) -> str:
@@ -169,6 +198,8 @@ class _Columns:
     open_text: list[str]
     closed: list[str]
     missing_codes: list[str]
+    questions: dict[str, str]  # an open column's question text, where the export gives one
+    personal: dict[str, str]  # columns of personal data, left out: what they hold
 
 
 _NUMBER_CODE_RE = re.compile(r"-?\d{1,4}")
@@ -212,12 +243,16 @@ def _render(name: str, columns: _Columns, *, sheet: str | None) -> str:
         "open_text:" if columns.open_text else "open_text: []  # no free-text columns found: add them here",
     ]
     for column, qid in zip(columns.open_text, _unique_ids(columns.open_text), strict=True):
-        lines += [f"  - column: {_q(column)}", f"    question_id: {_q(qid)}", f"    question: {_q(column)}"]
+        question = columns.questions.get(column) or column
+        lines += [f"  - column: {_q(column)}", f"    question_id: {_q(qid)}", f"    question: {_q(question)}"]
     lines.append("# closed:")
     lines += [
         f"#   - {{column: {_q(column)}, name: {_q(_slug(column, words=6) or 'item')}}}"
         for column in columns.closed
     ]
+    if columns.personal:
+        lines.append("# left out, as they identify the respondent (never name them in the schema):")
+        lines += [f"#   {_q(column)}: {kind}" for column, kind in columns.personal.items()]
     if columns.missing_codes:
         shown = ", ".join(_q(code) for code in columns.missing_codes)
         lines += ["# number-only cells of the free-text columns (missing codes?), read as non-answers: "

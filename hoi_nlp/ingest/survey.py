@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hoi_nlp import progress
-from hoi_nlp.errors import HoiError, IngestError
+from hoi_nlp.errors import HoiError, IngestError, SchemaError
 from hoi_nlp.ingest.normalize import normalize_text
+from hoi_nlp.ingest.personal import personal_kind
 from hoi_nlp.ingest.result import FileReport, IngestResult, record_error, relative, study_files
 from hoi_nlp.ingest.schema import SurveySchema, check_columns, load_schema
 from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, hidden_columns_note, read_table
@@ -99,11 +100,31 @@ def read_survey(
     """Read one export with ``schema``; return its answer sources and a report of answers/missing."""
     display = _relative(export, base_dir)
     table = read_table(export, display=display, sheet=schema.sheet)
-    check_columns(
-        schema, table.header, export=display, schema_path=schema_path, sheet=table.sheet, sheets=table.sheets
-    )
-    _check_respondent_ids(table, schema, display=display)
-    return _sources_from_table(table, schema, study=study)
+    for note in table.recognised:
+        logger.info("%s: %s", display, note)
+    aliases = table.aliases()
+    check_columns(schema, [*table.header, *aliases], export=display, schema_path=schema_path,
+                  sheet=table.sheet, sheets=table.sheets)
+    _check_personal_columns(table, schema, aliases, display=display, schema_path=schema_path)
+    _check_respondent_ids(table, schema, aliases, display=display)
+    return _sources_from_table(table, schema, aliases, study=study)
+
+
+def _check_personal_columns(table: Table, schema: SurveySchema, aliases: dict[str, str], *, display: str,
+                            schema_path: str) -> None:
+    """Refuse a schema that reads a column of e-mail or IP addresses or names (see :mod:`personal`)."""
+    for section, column in schema.columns():
+        index = table.header.index(aliases.get(column, column))
+        kind = personal_kind(table.header[index], (cells[index] for _, cells in table.rows))
+        if kind is not None:
+            raise SchemaError(
+                f"column '{column}' ({section} in {schema_path}) holds {kind}: they identify the respondent "
+                "and would reach the coding units and exports",
+                path=display,
+                hint=f"remove '{column}' from {schema_path}"
+                + ("; choose a column of plain ids (the tool's 'Id', 'Respondent ID' or 'ResponseId', or "
+                   "'Tidsstempel' of a Google Forms export) as respondent_id" if section == "respondent_id"
+                   else ""))
 
 
 def _relative(path: Path, base_dir: Path) -> str:
@@ -113,8 +134,9 @@ def _relative(path: Path, base_dir: Path) -> str:
         return path.as_posix()
 
 
-def _check_respondent_ids(table: Table, schema: SurveySchema, *, display: str) -> None:
-    index = table.header.index(schema.respondent_id)
+def _check_respondent_ids(table: Table, schema: SurveySchema, aliases: dict[str, str], *,
+                          display: str) -> None:
+    index = table.header.index(aliases.get(schema.respondent_id, schema.respondent_id))
     rows_by_id: dict[str, list[int]] = {}
     for number, cells in table.rows:
         respondent = normalize_text(cells[index]).strip()
@@ -137,11 +159,13 @@ def _check_respondent_ids(table: Table, schema: SurveySchema, *, display: str) -
 
 
 def _sources_from_table(
-    table: Table, schema: SurveySchema, *, study: str
+    table: Table, schema: SurveySchema, aliases: dict[str, str], *, study: str
 ) -> tuple[list[Source], SurveyReport]:
     column = {name: index for index, name in enumerate(table.header)}
+    column |= {alias: column[name] for alias, name in aliases.items()}
     missing = missing_set(schema.missing_values)
-    notes = [*table.notes, *hidden_columns_note(table, (column for _, column in schema.columns()))]
+    named = (aliases.get(column, column) for _, column in schema.columns())
+    notes = [*table.notes, *hidden_columns_note(table, named)]
     report = SurveyReport(path=table.path, rows=len(table.rows), notes=notes)
     report.answers = {field_.question_id: 0 for field_ in schema.open_text}
     report.missing = {field_.question_id: 0 for field_ in schema.open_text}

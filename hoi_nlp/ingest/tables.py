@@ -7,8 +7,9 @@ import datetime as dt
 import io
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,23 @@ class Table:
     sheets: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # what Excel does not show but is read (hidden rows, a hidden sheet)
     hidden_columns: tuple[str, ...] = ()  # the names of the columns Excel hides
+    # per column, the question text the tool wrote where the column's name is another (a variable name,
+    # a Qualtrics id, a repeated name told apart): the draft's ``question:``; "" where it is the name
+    labels: tuple[str, ...] = ()
+    recognised: tuple[str, ...] = ()  # the layout recognised and how its header was read, in words
+
+    def label(self, column: str) -> str:
+        """The question text of ``column`` (its name where the export gives no other)."""
+        index = self.header.index(column)
+        return (self.labels[index] if index < len(self.labels) else "") or column
+
+    def aliases(self) -> dict[str, str]:
+        """Question texts that name one column each and no column is named by: a schema written for the
+        export with its other header row deleted names its columns so, and they still find them."""
+        counts = Counter(label for label in self.labels if label)
+        names = set(self.header)
+        return {label: self.header[index] for index, label in enumerate(self.labels)
+                if label and counts[label] == 1 and label not in names}
 
 
 def read_table(path: Path, *, display: str | None = None, sheet: str | None = None) -> Table:
@@ -70,8 +88,7 @@ def _xlsx_table(path: Path, *, display: str, sheet: str | None) -> Table:
     notes = (*_hidden_notes(table, sheets, chosen), *_same_columns_notes(table, sheets, chosen))
     hidden_columns = tuple(table.header[index - 1] for index in sheets.hidden_columns.get(chosen, ())
                            if index <= len(table.header) and table.header[index - 1])
-    return Table(path=table.path, header=table.header, rows=table.rows, sheet=chosen, sheets=names,
-                 notes=notes, hidden_columns=hidden_columns)
+    return replace(table, sheet=chosen, sheets=names, notes=notes, hidden_columns=hidden_columns)
 
 
 def hidden_columns_note(table: Table, columns: Iterable[str]) -> list[str]:
@@ -121,14 +138,21 @@ def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str, spr
         )
     rows = [(number, cells) for number, cells in raw_rows if any(cell.strip() for cell in cells)]
     _check_title_row(header_row[1], rows, display=display)
-    header = _clean_header(header_row[1], display=display)
-    _check_header_like_rows(header, rows, display=display)
+    layout = _recognise_layout(header_row[1], rows)
+    first = [column_key(cell) for cell in header_row[1]]
+    if layout is not None:
+        rows = rows[layout.header_rows :]
+    header, labels, told_apart = _clean_header(layout.names if layout else header_row[1],
+                                               layout.labels if layout else None, spreadsheet=spreadsheet)
+    _check_header_like_rows(first, header, rows, display=display)
     _check_summary_rows(rows, display=display)
     for number, cells in rows:
         _check_cells(number, cells, header, display=display)
     _check_unnamed_columns(header, len(header_row[1]), rows, display=display, spreadsheet=spreadsheet)
     width = len(header)
-    return Table(path=display, header=header, rows=[(n, (c + [""] * width)[:width]) for n, c in rows])
+    recognised = ((layout.note,) if layout else ()) + told_apart
+    return Table(path=display, header=header, rows=[(n, (c + [""] * width)[:width]) for n, c in rows],
+                 labels=tuple(labels) if any(labels) else (), recognised=recognised)
 
 
 _TITLE_HINT = "; if row 1 is a title, delete it: the header must be the first row"
@@ -161,12 +185,82 @@ _SUMMARY_LABELS = frozenset({"total", "totalt", "i alt", "ialt", "sum", "summa",
                              "alle", "all", "grand total", "hovedtotal"})
 
 
-def _check_header_like_rows(header: list[str], rows: list[tuple[int, list[str]]], *, display: str) -> None:
-    """Refuse a second header row: the column names repeated (exports pasted together), or the
-    variable names survey tools (SurveyXact, Enalyzer, SPSS-style exports) write under the
-    question texts — it would be read as a respondent whose answers are the variable names."""
+@dataclass(frozen=True)
+class _Layout:
+    """A survey tool's header over more than one row, recognised: the names the columns get, their
+    question texts, and how many rows below row 1 belong to the header."""
+
+    names: list[str]
+    labels: list[str]
+    header_rows: int
+    note: str
+
+
+# Row 2 of a SurveyMonkey export above a single-answer or open question (English and Danish).
+_MONKEY_ANSWER_LABELS = frozenset({"response", "open-ended response", "svar", "åbent svar",
+                                   "åben besvarelse"})
+_QUALTRICS_IMPORT_RE = re.compile(r'\{\s*"ImportId"\s*:')
+
+
+def _recognise_layout(first: list[str], rows: list[tuple[int, list[str]]]) -> _Layout | None:
+    """A header of two or three rows that a survey tool writes (a Qualtrics export, SurveyMonkey's
+    question and answer rows, variable names under the question texts), else None: one header row."""
+    second = rows[0][1] if rows and rows[0][0] == 2 else None
+    if second is None:
+        return None
+    third = rows[1][1] if len(rows) > 1 and rows[1][0] == 3 else []
+    imports = [cell for cell in third if cell.strip()]
+    qualtrics = sum(1 for cell in imports if _QUALTRICS_IMPORT_RE.match(cell.strip()))
+    if imports and qualtrics >= 0.8 * len(imports):
+        return _Layout(
+            list(first), [second[index] if index < len(second) else "" for index in range(len(first))], 2,
+            "a Qualtrics export: row 1's ids (Q1, Q2_TEXT) name the columns, row 2 holds the question "
+            "texts and row 3 the import ids; neither is read as a respondent")
+    named = [column_key(cell) for cell in first]
+    if _is_monkey_answer_row(first, second):
+        names, question = [], ""
+        for index in range(max(len(first), len(second))):
+            answer = column_key(second[index]) if index < len(second) else ""
+            asked = column_key(first[index]) if index < len(first) else ""
+            question = asked or (question if answer else "")
+            plain = not answer or answer.casefold() in _MONKEY_ANSWER_LABELS
+            names.append(question if plain or not question else f"{question} - {answer}")
+        return _Layout(
+            names, [""] * len(names), 1,
+            "a SurveyMonkey export: row 1 holds the questions and row 2 the answer options; a column is "
+            "named by its question, an option's column by its question and option ('Spørgsmål - Andet')")
+    if _looks_like_variable_names(second, named, rows[1:]):
+        names = [cell if cell.strip() else first[index] if index < len(first) else ""
+                 for index, cell in enumerate(second[: len(first)])]
+        return _Layout(
+            names, list(first), 1,
+            "row 2 holds variable names under the question texts of row 1 (as SurveyXact, Enalyzer and "
+            "SPSS-style exports write them): the variable names name the columns, row 1 gives the questions")
+    return None
+
+
+def _is_monkey_answer_row(first: list[str], second: list[str]) -> bool:
+    """SurveyMonkey's row 2: nothing under the respondent's own columns (id, dates) that lead, then
+    'Response' or 'Open-Ended Response' under questions, and option labels in the columns of a question
+    that spans several (without a question of their own in row 1)."""
+    answers = [column_key(cell).casefold() for cell in second]
+    if not answers or answers[0] or not first or not first[0].strip():
+        return False
+    labelled = sum(1 for answer in answers if answer in _MONKEY_ANSWER_LABELS)
+    options = sum(1 for index, answer in enumerate(answers)
+                  if answer and (index >= len(first) or not first[index].strip()))
+    return labelled >= 1 and (labelled >= 2 or options >= 1)
+
+
+def _check_header_like_rows(first: list[str], header: list[str], rows: list[tuple[int, list[str]]], *,
+                            display: str) -> None:
+    """Refuse the column names of row 1 repeated further down (exports pasted together), and a second
+    header row of variable names that no recognised layout explains: it would be read as a respondent
+    whose answers are the variable names."""
+    while first and not first[-1]:
+        first = first[:-1]
     for number, cells in rows:
-        if [column_key(cell) for cell in cells[: len(header)]] == header:
+        if [column_key(cell) for cell in cells[: len(first)]] == first:
             raise IngestError(
                 "the row repeats the column names of row 1", path=display, where=f"row {number}",
                 hint="delete the row (two exports pasted together keep the header of the second)")
@@ -174,11 +268,10 @@ def _check_header_like_rows(header: list[str], rows: list[tuple[int, list[str]]]
         number, cells = rows[0]
         shown = ", ".join(f"'{cell.strip()}'" for cell in cells if cell.strip())
         raise IngestError(
-            f"row {number} looks like a second header row of variable names ({_shorten(shown)}) under "
-            "the question texts of row 1, not a respondent's answers",
+            f"row {number} looks like another header row of variable names ({_shorten(shown)}), not a "
+            "respondent's answers",
             path=display, where=f"row {number}",
-            hint=f"delete row {number} (or delete row 1 to name the columns by the variable names, and "
-            "draft the schema again with `hoi survey-schema`): row 1 must be the only header row")
+            hint=f"delete row {number}: the rows above it must be the only header rows")
 
 
 def _shorten(text: str, limit: int = 120) -> str:
@@ -256,21 +349,44 @@ def _check_unnamed_columns(
             )
 
 
-def _clean_header(cells: list[str], *, display: str) -> list[str]:
+def _clean_header(cells: list[str], labels: list[str] | None, *,
+                  spreadsheet: bool) -> tuple[list[str], list[str], tuple[str, ...]]:
+    """The columns' names as the schema names them, their question texts (see :attr:`Table.labels`) and
+    a note on the names told apart.
+
+    A name that several columns share (Microsoft Forms writes «Uddyb gerne» or «Andet» above every
+    follow-up question of that wording) is told apart by the nearest column before it whose name is
+    unique, its question: «Uddyb gerne (Hvordan er indsatsen organiseret?)». A column's name depends
+    only on the columns up to it, so a column added further on changes no name, and a column whose
+    name was unique keeps it.
+    """
     header = [column_key(cell) for cell in cells]
+    texts = [column_key(label) for label in (labels or [])] + [""] * len(header)
     while header and not header[-1]:
         header.pop()
-    seen: dict[str, int] = {}
+    counts = Counter(name for name in header if name)
+    names, questions = list(header), texts[: len(header)]
+    taken = {name for name, count in counts.items() if count == 1}
+    shared: dict[str, list[str]] = {}
     for index, name in enumerate(header):
-        if name and name in seen:
-            raise IngestError(
-                f"column name '{name}' appears twice (columns {seen[name] + 1} and {index + 1})",
-                path=display,
-                where="row 1",
-                hint="give every column a unique name",
-            )
-        seen[name] = index
-    return header
+        if not name or counts[name] == 1:
+            continue
+        at = next((before for before in range(index - 1, -1, -1)
+                   if header[before] and counts[header[before]] == 1), None)
+        anchor = header[at] if at is not None else ""
+        base = f"{name} ({_shorten(anchor, 60) if anchor else _column_name(index, spreadsheet=spreadsheet)})"
+        candidate, number = base, 2
+        while candidate in taken:
+            candidate, number = f"{base} {number}", number + 1
+        taken.add(candidate)
+        names[index] = candidate
+        question = questions[index] or name
+        questions[index] = f"{questions[at] or anchor}: {question}" if at is not None else question
+        shared.setdefault(name, []).append(candidate)
+    told_apart = tuple(
+        f"{len(found)} columns are named '{name}': each is named by the question before it, "
+        + ", ".join(f"'{item}'" for item in found) for name, found in shared.items())
+    return names, questions, told_apart
 
 
 def _check_cells(number: int, cells: list[str], header: list[str], *, display: str) -> None:

@@ -71,19 +71,31 @@ def _survey_rows() -> list[list[object]]:
     ]
 
 
-def test_a_second_header_row_of_variable_names_is_refused_not_read_as_a_respondent(
+def test_a_second_header_row_of_variable_names_names_the_columns_and_is_no_respondent(
     tmp_path: Path, helpers: object
 ) -> None:
     header = ["Respondent", "Kommune", "1.1 Hvilke potentialer ser du? Kommentar", "2.1 Er I i gang?"]
     variables = ["resp_id", "kommune", "q1_1_komm", "q2_1_særlig"]
     export = helpers.write_xlsx(tmp_path / "surveyxact.xlsx", header, [variables, *_survey_rows()])
-    with pytest.raises(IngestError, match=r"row 2 looks like a second header row of variable names "
-                                          r"\('resp_id', 'kommune', 'q1_1_komm', 'q2_1_særlig'\)") as error:
-        read_table(export)
-    assert error.value.where == "row 2" and "delete row 2" in error.value.hint
+    table = read_table(export)
+    assert table.header == variables and [number for number, _ in table.rows] == [3, 4, 5]
+    assert table.label("q1_1_komm") == "1.1 Hvilke potentialer ser du? Kommentar"
+    assert "variable names" in table.recognised[0]
+    # a schema written for the export with row 2 deleted names the columns by the question texts
+    assert table.aliases()["1.1 Hvilke potentialer ser du? Kommentar"] == "q1_1_komm"
     # the same export without the variable names reads; answers of single words are no header row
     rows = [[1, "Aarhus", "Nej", "Ja"], [2, "Vejle", "Måske senere", "Nej"], [3, "Odense", "Ja tak", "q2"]]
     assert len(read_table(helpers.write_xlsx(tmp_path / "ok.xlsx", header, rows)).rows) == 3
+
+
+def test_variable_names_where_no_layout_puts_them_are_still_refused(tmp_path: Path, helpers: object) -> None:
+    header = ["Respondent", "Kommune", "1.1 Hvilke potentialer ser du? Kommentar", "2.1 Er I i gang?"]
+    variables = ["resp_id", "kommune", "q1_1_komm", "q2_1_særlig"]
+    export = helpers.write_xlsx(tmp_path / "surveyxact.xlsx", header, [[""] * 4, variables, *_survey_rows()])
+    with pytest.raises(IngestError, match=r"row 3 looks like another header row of variable names "
+                                          r"\('resp_id', 'kommune', 'q1_1_komm', 'q2_1_særlig'\)") as error:
+        read_table(export)
+    assert error.value.where == "row 3" and "delete row 3" in error.value.hint
 
 
 def test_the_header_repeated_further_down_is_refused(tmp_path: Path, helpers: object) -> None:

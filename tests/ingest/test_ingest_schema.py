@@ -107,10 +107,16 @@ def test_extremely_long_cell_names_row_and_column(tmp_path: Path, helpers: objec
         read_table(path)
 
 
-def test_duplicate_header_names_are_rejected(tmp_path: Path, helpers: object) -> None:
-    path = helpers.write_csv(tmp_path / "h.csv", ["ID", "tekst", "tekst"], [["1", "a", "b"]])
-    with pytest.raises(IngestError, match="'tekst' appears twice"):
-        read_table(path)
+def test_repeated_header_names_are_told_apart_by_the_question_before_them(tmp_path: Path,
+                                                                         helpers: object) -> None:
+    header = ["ID", "Hvordan går det?", "Uddyb gerne", "Hvad mangler?", "Uddyb gerne", "tekst", "tekst"]
+    path = helpers.write_csv(tmp_path / "h.csv", header, [["1", "Godt", "a", "Tid", "b", "c", "d"]])
+    table = read_table(path)
+    assert table.header == ["ID", "Hvordan går det?", "Uddyb gerne (Hvordan går det?)", "Hvad mangler?",
+                            "Uddyb gerne (Hvad mangler?)", "tekst (Hvad mangler?)", "tekst (Hvad mangler?) 2"]
+    assert table.label("Uddyb gerne (Hvad mangler?)") == "Hvad mangler?: Uddyb gerne"
+    assert table.label("Hvad mangler?") == "Hvad mangler?"  # a unique name keeps its name
+    assert table.rows[0][1][4] == "b"
 
 
 @pytest.mark.parametrize(
