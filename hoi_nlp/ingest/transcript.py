@@ -2,7 +2,8 @@
 
 A turn starts at a line with a speaker label and a colon (``I:``, ``Interviewer:``, ``Int.:``,
 ``D:``, ``Anne:``, ``Henrik Madsen:``, ``Interviewer (MS):``), optionally with a timestamp
-(``[00:12:34]``, ``(00:12)``, ``00:12:34``) before or after the label, or at a line that is a speaker
+(``[00:12:34]``, ``(00:12)``, ``00:12:34``) before or after the label, or at a label followed by a
+timestamp in brackets and no colon (``I [00:01:02] Hvad ...``), or at a line that is a speaker
 label alone (a bold ``Interviewer`` paragraph, Word's ``00:00:05 Taler 1``, Teams' ``Jens Hansen
 0:03``) when the label is listed in the metadata, is a speaker with a colon elsewhere in the file, or
 occurs twice as a built-in label or after a timestamp; the utterance is then the next line. Lines
@@ -117,11 +118,13 @@ def _bracketed(name: str) -> str:
 
 def _line_re(label: str) -> re.Pattern[str]:
     """A turn's first line: optional timestamp, the ``label`` pattern, optional timestamp, a colon (or,
-    without one, a tab: a hanging indent ``Interviewer<TAB>Hvad ...``)."""
+    without one, a tab: a hanging indent ``Interviewer<TAB>Hvad ...``; or a timestamp in brackets:
+    ``I [00:01:02] Hvad ...``)."""
     return re.compile(
         rf"^[ \t]*(?:(?:{_bracketed('t1')}|(?P<t1n>{_TS}))[ \t]*[-–]?[ \t]*)?"
         rf"(?P<label>{label})(?:[ \t]*(?:(?:{_bracketed('t2')})[ \t]*)?"
-        rf":(?!\d{{2}}(?::\d{{2}})?[ \t]*$)|(?=\t))"  # not Teams' minutes at the line's end ("Navn   0:03")
+        rf":(?!\d{{2}}(?::\d{{2}})?[ \t]*$)|(?=\t)"  # not Teams' minutes at the line's end ("Navn   0:03")
+        rf"|[ \t]*(?:{_bracketed('t4')})(?=[ \t]|$))"
         rf"(?:[ \t]*(?:{_bracketed('t3')}|(?P<t3n>{_TS_SECONDS}))(?=\s|$)[ \t]*[-–]?)?[ \t]*"
     )
 
@@ -135,7 +138,7 @@ BARE_LABEL_RE = re.compile(
     rf"(?P<label>{_LABEL})[ \t]*(?:{_bracketed('t2')}|(?P<t2n>{_TS}))?[ \t]*$"
 )
 TIMESTAMP_ALONE_RE = re.compile(rf"^[ \t]*(?:{_bracketed('t1')}|(?P<t1n>{_TS_SECONDS}))[ \t]*$")
-_TS_GROUPS = ("t1b", "t1p", "t1n", "t2b", "t2p", "t2n", "t3b", "t3p", "t3n")
+_TS_GROUPS = ("t1b", "t1p", "t1n", "t2b", "t2p", "t2n", "t4b", "t4p", "t3b", "t3p", "t3n")
 
 
 @dataclass(frozen=True)

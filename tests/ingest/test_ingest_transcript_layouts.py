@@ -1,0 +1,64 @@
+"""Transcript layouts that transcription tools and transcribers write, built with python-docx as the
+tools save them and read through ``hoi ingest`` (a subprocess): each turn's words are an exact slice
+of the source, its timestamp is kept as the turn's and never in the coded words."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import docx
+import pytest
+
+from hoi_nlp.ingest.transcript import read_transcript_parsed
+
+TURNS = [
+    ("I", "Speaker 1", "Hvordan er indsatsen organiseret hos jer?"),
+    ("D", "Speaker 2", "Vi har et fast tværgående team, der mødes hver uge om familierne."),
+    ("I", "Speaker 1", "Hvad er de største barrierer?"),
+    ("D", "Speaker 2", "Økonomien følger søjlerne, og IT-systemerne taler ikke sammen."),
+]
+STAMPS = ["00:00:03", "00:01:12", "00:02:40", "00:03:05"]
+STAMPED = [(*turn, stamp) for turn, stamp in zip(TURNS, STAMPS, strict=True)]
+LAYOUTS = {
+    # the label, then the timestamp in brackets, then the words (no colon)
+    "label_bracket_timestamp": [f"{label} [{stamp}] {words}" for label, _, words, stamp in STAMPED],
+    "label_paren_timestamp": [f"{label} ({stamp}) {words}" for label, _, words, stamp in STAMPED],
+    "timestamp_label_colon": [f"[{stamp}] {label}: {words}" for label, _, words, stamp in STAMPED],
+    # Word's Transcribe ("With speakers and timestamps"): timestamp and speaker above the words
+    "word_transcribe": [line for _, speaker, words, stamp in STAMPED
+                        for line in (f"{stamp} {speaker}", words, "")],
+    # Otter: speaker and minutes above the words
+    "otter": [line for _, speaker, words, stamp in STAMPED
+              for line in (f"{speaker}  {stamp[4:]}", words, "")],
+}
+
+
+def _docx(path: Path, paragraphs: list[str]) -> Path:
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    document.save(path)
+    return path
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_a_transcript_layout_is_read_into_turns_without_its_timestamps(tmp_path: Path, layout: str) -> None:
+    study = tmp_path / "studie"
+    (study / "transcripts").mkdir(parents=True)
+    path = _docx(study / "transcripts" / "interview_01.docx", ["Interview med direktøren", *LAYOUTS[layout]])
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    ran = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", "ingest", "studie"], cwd=tmp_path, env=env,
+                         text=True, capture_output=True, timeout=300)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "transcripts/interview_01.docx: 4 turns; 1 line(s) before the first turn not coded" in ran.stdout
+
+    source, parsed = read_transcript_parsed(path, study="studie", display="transcripts/interview_01.docx")
+    words = [source.text[turn.start : turn.end] for turn in parsed.turns]
+    assert words == [text for _, _, text in TURNS]
+    assert all(turn.timestamp and turn.timestamp not in source.text[turn.start : turn.end]
+               for turn in parsed.turns)
+    if layout.startswith(("label", "timestamp")):
+        assert [turn.speaker_role for turn in parsed.turns] == ["interviewer", "respondent"] * 2
