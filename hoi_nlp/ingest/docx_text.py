@@ -4,13 +4,15 @@ The text is Word's "accept all changes" view: tracked insertions (``w:ins``) and
 (``w:moveTo``) are read, deletions (``w:del``) and moves' old places (``w:moveFrom``) are not.
 Content controls (``w:sdt``, in a paragraph or around paragraphs), hyperlinks, smart tags and
 simple fields are read as the text Word shows. Page headers and footers, footnotes, endnotes,
-comments and text boxes are not part of the body and stay out; :func:`docx_unread_parts` names
-those that hold text, so that the run says what it left out.
+comments, text boxes and embedded documents (``w:altChunk``) are not part of the body's paragraphs
+and stay out; :func:`docx_unread_parts` names those that hold text, so that the run says what it
+left out.
 """
 
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,11 +36,18 @@ _BLOCK_CONTAINERS = frozenset(qn(tag) for tag in ("w:sdt", "w:sdtContent", "w:cu
 
 def docx_paragraphs(path: Path, *, display: str) -> list[str]:
     """Paragraph texts of the body (table rows included); a bold leading label gets a colon."""
+    return read_docx(path, display=display)[0]
+
+
+def read_docx(path: Path, *, display: str) -> tuple[list[str], list[str]]:
+    """The body's paragraph texts (see :func:`docx_paragraphs`) and the parts holding text that are not
+    read (see :func:`docx_unread_parts`), from one opening of the file."""
     import docx
     from docx.table import Table
 
     with check_office_zip(path, display=display) as archive:
         buffer = text_parts_only(archive, display=display)
+        unread = _unread_parts(archive)
     try:
         document = docx.Document(buffer)
         body = document.element.body
@@ -54,7 +63,7 @@ def docx_paragraphs(path: Path, *, display: str) -> list[str]:
             paragraphs.extend(_table_paragraphs(Table(block, document)))
         else:
             paragraphs.append(paragraph_text(block))
-    return paragraphs
+    return paragraphs, unread
 
 
 def _blocks(container: Any) -> Iterator[Any]:
@@ -149,35 +158,67 @@ _NOTE_TYPES = frozenset({"separator", "continuationSeparator", "continuationNoti
 
 def docx_unread_parts(path: Path, *, display: str) -> list[str]:
     """What holds text in a .docx outside the paragraphs read: page headers and footers, footnotes,
-    endnotes, comments and text boxes, each as ``"page header (2 paragraphs)"``."""
-    found: dict[str, int] = {}
+    endnotes, comments, text boxes and embedded documents (``w:altChunk``: a document or HTML that
+    Word shows merged into the body), each as ``"page header (2 paragraphs)"``."""
     with check_office_zip(path, display=display) as archive:
-        for name in sorted(archive.namelist()):
-            what = next((label for pattern, label in _SIDE_PARTS if pattern.fullmatch(name)), None)
-            if what is None and name != "word/document.xml":
-                continue
-            count = _texts_in_part(archive.read(name), text_boxes_only=what is None)
-            if count:
-                key = what or "text boxes"
-                found[key] = found.get(key, 0) + count
-    return [f"{what} ({count} paragraph{'s' if count > 1 else ''})" for what, count in found.items()]
+        return _unread_parts(archive)
 
 
-def _texts_in_part(xml: bytes, *, text_boxes_only: bool) -> int:
-    """Paragraphs with text in a part (in its text boxes only, for the body); notes' separators left out."""
+def _unread_parts(archive: zipfile.ZipFile) -> list[str]:
+    found: dict[str, int] = {}
+    for name in sorted(archive.namelist()):
+        what = next((label for pattern, label in _SIDE_PARTS if pattern.fullmatch(name)), None)
+        if what is None and name != "word/document.xml":
+            continue
+        if what is None:
+            boxes, chunks = _texts_in_body(archive.read(name))
+            for key, count in (("text boxes", boxes), ("embedded documents (altChunk)", chunks)):
+                if count:
+                    found[key] = found.get(key, 0) + count
+            continue
+        count = _texts_in_part(archive.read(name))
+        if count:
+            found[what] = found.get(what, 0) + count
+    return [f"{what} ({count} {_unit(what, count)})" for what, count in found.items()]
+
+
+def _unit(what: str, count: int) -> str:
+    noun = "document" if what.startswith("embedded") else "paragraph"
+    return noun + ("s" if count > 1 else "")
+
+
+def _parse(xml: bytes) -> Any:
     from lxml import etree
 
     try:
-        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, huge_tree=False))
+        return etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, huge_tree=False))
     except etree.XMLSyntaxError:
+        return None
+
+
+def _has_text(paragraph: Any) -> bool:
+    return bool("".join(t.text or "" for t in paragraph.iter(qn("w:t"))).strip())
+
+
+def _texts_in_part(xml: bytes) -> int:
+    """Paragraphs with text in a part outside the body; notes' separators left out."""
+    root = _parse(xml)
+    if root is None:
         return 0
-    if text_boxes_only:  # Word writes a text box twice: as a drawing and as its VML fallback
-        boxes = [box for box in root.iter(qn("w:txbxContent"))
-                 if not any(parent.tag == _MC_FALLBACK for parent in box.iterancestors())]
-        paragraphs = [p for box in boxes for p in box.iter(qn("w:p"))]
-    else:
-        paragraphs = [
-            p for p in root.iter(qn("w:p"))
-            if not any(note.get(qn("w:type")) in _NOTE_TYPES for note in p.iterancestors())
-        ]
-    return sum(1 for p in paragraphs if "".join(t.text or "" for t in p.iter(qn("w:t"))).strip())
+    paragraphs = [
+        p for p in root.iter(qn("w:p"))
+        if not any(note.get(qn("w:type")) in _NOTE_TYPES for note in p.iterancestors())
+    ]
+    return sum(1 for p in paragraphs if _has_text(p))
+
+
+def _texts_in_body(xml: bytes) -> tuple[int, int]:
+    """In the body: the paragraphs with text in its text boxes, and its embedded documents (altChunk)."""
+    root = _parse(xml)
+    if root is None:
+        return 0, 0
+    # Word writes a text box twice: as a drawing and as its VML fallback
+    boxes = [box for box in root.iter(qn("w:txbxContent"))
+             if not any(parent.tag == _MC_FALLBACK for parent in box.iterancestors())]
+    texts = sum(1 for box in boxes for p in box.iter(qn("w:p")) if _has_text(p))
+    return texts, sum(1 for _ in root.iter(qn("w:altChunk")))

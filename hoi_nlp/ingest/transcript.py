@@ -326,6 +326,7 @@ class ParsedTranscript:
     warnings: list[str] = field(default_factory=list)
     preamble_lines: int = 0  # lines with text before the first turn (title, guide notes): in no turn
     trailing_lines: int = 0  # lines with text from a heading after the last turn (guide, notes) on
+    unread_parts: tuple[str, ...] = ()  # of a .docx, the parts with text outside the body read
 
 
 def parse_turns(
@@ -537,11 +538,18 @@ def _no_turns_error(source: Source, roles: SpeakerRoles) -> TranscriptError:
 
 def read_transcript_text(path: Path, *, display: str) -> str:
     """The normalised full text of a .docx or .txt transcript (paragraphs joined by newlines)."""
-    suffix = path.suffix.lower()
-    if suffix == ".docx":
-        from hoi_nlp.ingest.docx_text import docx_paragraphs
+    return _transcript_text(path, display=display)[0]
 
-        raw = "\n".join(docx_paragraphs(path, display=display))
+
+def _transcript_text(path: Path, *, display: str) -> tuple[str, tuple[str, ...]]:
+    """The normalised text and, of a .docx, its parts with text that are not read (one opening)."""
+    suffix = path.suffix.lower()
+    unread: list[str] = []
+    if suffix == ".docx":
+        from hoi_nlp.ingest.docx_text import read_docx
+
+        paragraphs, unread = read_docx(path, display=display)
+        raw = "\n".join(paragraphs)
     elif suffix == ".txt":
         raw = decode_text(read_bytes(path, display=display), display=display)
     else:
@@ -557,7 +565,7 @@ def read_transcript_text(path: Path, *, display: str) -> str:
             path=display,
             hint="check that the right file was exported, or remove it from transcripts/",
         )
-    return text
+    return text, tuple(unread)
 
 
 def read_transcript(
@@ -586,7 +594,7 @@ def read_transcript_parsed(
     attributes: dict[str, str] | None = None,
 ) -> tuple[Source, ParsedTranscript]:
     """Read one transcript into a Source (kind "transcript") and its turns with their warnings."""
-    text = read_transcript_text(path, display=display)
+    text, unread = _transcript_text(path, display=display)
     source_id = interview_id or path.stem
     source = Source(
         source_id=source_id,
@@ -598,7 +606,7 @@ def read_transcript_parsed(
         respondent_id=source_id,
         attributes=dict(attributes or {}),
     )
-    parsed = parse_transcript(source)
+    parsed = replace(parse_transcript(source), unread_parts=unread)
     logger.info("%s: %d turns", display, len(parsed.turns))
     return source, parsed
 
@@ -657,10 +665,7 @@ def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path
             result.add(report, [source])
             result.turns[source.source_id] = parsed.turns
             result.warnings.extend(parsed.warnings)
-            if path.suffix.lower() == ".docx":
-                from hoi_nlp.ingest.docx_text import docx_unread_parts
-
-                unread[display] = docx_unread_parts(path, display=display)
+            unread[display] = list(parsed.unread_parts)
         except HoiError as exc:
             record_error(result, display, exc)
         if bar is not None:
@@ -675,6 +680,9 @@ def _warn_unread_parts(result: IngestResult, unread: dict[str, list[str]]) -> No
     if not files:
         return
     listed = "; ".join(f"{display}: {', '.join(parts)}" for display, parts in files.items())
+    embedded = any(part.startswith("embedded") for parts in files.values() for part in parts)
     result.warnings.append(
         f"text outside the document body is not read (only the body's paragraphs and tables are): {listed}; "
-        "if some of it belongs to the interview, move it into the body and run again")
+        "if some of it belongs to the interview, move it into the body and run again"
+        + ("; an embedded document becomes part of the body when the file is opened in Word and saved"
+           if embedded else ""))

@@ -203,6 +203,61 @@ def test_text_in_a_docx_outside_the_body_is_named_as_not_read(study_dir: Path) -
     assert "Jens Hansen" not in notes[0]  # what it holds is not repeated where it may be logged
 
 
+def test_an_embedded_document_in_a_docx_is_named_as_not_read(study_dir: Path) -> None:
+    """A transcript pasted in as an embedded document (``w:altChunk``, as mail-merge and web tools write
+    it) shows in Word as part of the body but is no paragraph of it: the run names it."""
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    document.add_paragraph("I: Hvad er formålet med indsatsen?")
+    document.add_paragraph("D: At familien kun har én plan.")
+    html = "<html><body><p>I: Og økonomien?</p><p>D: Den følger søjlerne.</p></body></html>"
+    chunk = Part(PackURI("/word/afchunk1.html"), "text/html", html.encode("utf-8"), document.part.package)
+    rid = document.part.relate_to(chunk, RELATIONSHIP_TYPE.A_F_CHUNK)
+    body = document.element.body
+    body.insert(len(body) - 1, parse_xml(f'<w:altChunk {nsdecls("w", "r")} r:id="{rid}"/>'))
+    document.save(study_dir / "transcripts" / "med_indlejret.docx")
+    result = ingest_study(study_dir)
+    assert result.ok
+    notes = [warning for warning in result.warnings if "outside the document body" in warning]
+    assert len(notes) == 1 and "transcripts/med_indlejret.docx: embedded documents (altChunk) (1 document)" \
+        in notes[0] and "opened in Word and saved" in notes[0]
+
+
+def test_each_docx_transcript_is_unpacked_once(study_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The body and the parts not read come from one opening of the file (each opening unpacks and
+    checks the whole archive)."""
+    import docx
+
+    from hoi_nlp.ingest import docx_text
+
+    for name in ("a.docx", "b.docx"):
+        document = docx.Document()
+        document.add_paragraph("I: Hvad er formålet med indsatsen?")
+        document.add_paragraph("D: At familien kun har én plan.")
+        document.sections[0].footer.paragraphs[0].text = "Side 1"
+        document.save(study_dir / "transcripts" / name)
+    opened: list[str] = []
+    real = docx_text.check_office_zip
+
+    def counting(path: Path, *, display: str) -> object:
+        opened.append(display)
+        return real(path, display=display)
+
+    monkeypatch.setattr(docx_text, "check_office_zip", counting)
+    result = ingest_study(study_dir)
+    docx_files = sorted(path.name for path in (study_dir / "transcripts").glob("*.docx"))
+    assert docx_files == ["a.docx", "b.docx"]
+    assert sorted(Path(name).name for name in opened) == docx_files
+    assert "transcripts/a.docx: page footer (1 paragraph); transcripts/b.docx: page footer" in " ".join(
+        result.warnings)
+
+
 def test_rows_hidden_in_excel_are_read_and_named(study_dir: Path) -> None:
     import openpyxl
 
