@@ -85,7 +85,7 @@ def _xlsx_table(path: Path, *, display: str, sheet: str | None) -> Table:
             raise
         where = f"sheet '{chosen}'" + (f", {exc.where}" if exc.where else "")
         raise IngestError(exc.message, path=exc.path, where=where, hint=exc.hint) from exc
-    notes = (*_hidden_notes(table, sheets, chosen), *_same_columns_notes(table, sheets, chosen))
+    notes = (*table.notes, *_hidden_notes(table, sheets, chosen), *_same_columns_notes(table, sheets, chosen))
     hidden_columns = tuple(table.header[index - 1] for index in sheets.hidden_columns.get(chosen, ())
                            if index <= len(table.header) and table.header[index - 1])
     return replace(table, sheet=chosen, sheets=names, notes=notes, hidden_columns=hidden_columns)
@@ -151,8 +151,29 @@ def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str, spr
     _check_unnamed_columns(header, len(header_row[1]), rows, display=display, spreadsheet=spreadsheet)
     width = len(header)
     recognised = ((layout.note,) if layout else ()) + told_apart
+    notes = _test_response_notes(header, rows) if layout and layout.name == "qualtrics" else ()
     return Table(path=display, header=header, rows=[(n, (c + [""] * width)[:width]) for n, c in rows],
-                 labels=tuple(labels) if any(labels) else (), recognised=recognised)
+                 labels=tuple(labels) if any(labels) else (), recognised=recognised, notes=notes)
+
+
+# Qualtrics' Status of a response that no respondent gave: the author's preview, a generated test, spam.
+_QUALTRICS_NOT_RESPONSES = frozenset({"survey preview", "survey test", "spam", "1", "2", "8"})
+
+
+def _test_response_notes(header: list[str], rows: list[tuple[int, list[str]]]) -> tuple[str, ...]:
+    """Name the rows of a Qualtrics export whose Status says a preview, test or spam, not a respondent:
+    they are read like the others unless deleted."""
+    if "Status" not in header:
+        return ()
+    index = header.index("Status")
+    found = [number for number, cells in rows
+             if index < len(cells) and cells[index].strip().casefold() in _QUALTRICS_NOT_RESPONSES]
+    if not found:
+        return ()
+    shown = ", ".join(map(str, found[:10])) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
+    return (f"{len(found)} row(s) are Qualtrics previews, tests or spam (column 'Status'), not respondents, "
+            f"and are read like the others: row(s) {shown}; delete them from the export (or export "
+            "without them) if they should not be in the study",)
 
 
 _TITLE_HINT = "; if row 1 is a title, delete it: the header must be the first row"
@@ -190,6 +211,7 @@ class _Layout:
     """A survey tool's header over more than one row, recognised: the names the columns get, their
     question texts, and how many rows below row 1 belong to the header."""
 
+    name: str
     names: list[str]
     labels: list[str]
     header_rows: int
@@ -213,7 +235,7 @@ def _recognise_layout(first: list[str], rows: list[tuple[int, list[str]]]) -> _L
     qualtrics = sum(1 for cell in imports if _QUALTRICS_IMPORT_RE.match(cell.strip()))
     if imports and qualtrics >= 0.8 * len(imports):
         return _Layout(
-            list(first), [second[index] if index < len(second) else "" for index in range(len(first))], 2,
+            "qualtrics", list(first), [*second[: len(first)], *[""] * (len(first) - len(second))], 2,
             "a Qualtrics export: row 1's ids (Q1, Q2_TEXT) name the columns, row 2 holds the question "
             "texts and row 3 the import ids; neither is read as a respondent")
     named = [column_key(cell) for cell in first]
@@ -226,14 +248,14 @@ def _recognise_layout(first: list[str], rows: list[tuple[int, list[str]]]) -> _L
             plain = not answer or answer.casefold() in _MONKEY_ANSWER_LABELS
             names.append(question if plain or not question else f"{question} - {answer}")
         return _Layout(
-            names, [""] * len(names), 1,
+            "surveymonkey", names, [""] * len(names), 1,
             "a SurveyMonkey export: row 1 holds the questions and row 2 the answer options; a column is "
             "named by its question, an option's column by its question and option ('Spørgsmål - Andet')")
     if _looks_like_variable_names(second, named, rows[1:]):
         names = [cell if cell.strip() else first[index] if index < len(first) else ""
                  for index, cell in enumerate(second[: len(first)])]
         return _Layout(
-            names, list(first), 1,
+            "variable names", names, list(first), 1,
             "row 2 holds variable names under the question texts of row 1 (as SurveyXact, Enalyzer and "
             "SPSS-style exports write them): the variable names name the columns, row 1 gives the questions")
     return None

@@ -229,6 +229,20 @@ def test_a_schema_that_names_a_personal_data_column_is_refused(tmp_path: Path, t
     assert "Sources: 0" in ingested.stdout
 
 
+def test_qualtrics_previews_and_tests_are_named_in_the_run(tmp_path: Path) -> None:
+    study, export = _study(tmp_path, "qualtrics")
+    with export.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    preview = [*rows[3]]
+    preview[2], preview[6], preview[14] = "Survey Preview", "R_preview0001", "Testkommune"
+    _csv(export, [*rows, preview])
+    assert hoi("survey-schema", "studie", "-o", "studie/survey/schema.yaml", cwd=tmp_path).returncode == 0
+    ingested = hoi("ingest", "studie", cwd=tmp_path)
+    assert ingested.returncode == 0, ingested.stdout + ingested.stderr
+    assert ("1 row(s) are Qualtrics previews, tests or spam (column 'Status'), not respondents, and are read "
+            "like the others: row(s) 8; delete them") in ingested.stderr
+
+
 def test_ms_forms_follow_up_columns_keep_their_names_and_ids_through_a_run(tmp_path: Path) -> None:
     """`hoi run` codes each «Uddyb gerne» under its own question id; a question added to the form later
     (a new column at the end) changes no column's name, so the study's ids stay."""
