@@ -138,6 +138,9 @@ BARE_LABEL_RE = re.compile(
     rf"(?P<label>{_LABEL})[ \t]*(?:{_bracketed('t2')}|(?P<t2n>{_TS}))?[ \t]*$"
 )
 TIMESTAMP_ALONE_RE = re.compile(rf"^[ \t]*(?:{_bracketed('t1')}|(?P<t1n>{_TS_SECONDS}))[ \t]*$")
+# A timestamp that opens a line of words inside a turn ("[00:01:30] Og det virker ...").
+LEADING_TIMESTAMP_RE = re.compile(
+    rf"^[ \t]*(?:{_bracketed('t1')}|(?P<t1n>{_TS_SECONDS}))[ \t]*[-–]?[ \t]*(?=\S)")
 _TS_GROUPS = ("t1b", "t1p", "t1n", "t2b", "t2p", "t2n", "t4b", "t4p", "t3b", "t3p", "t3n")
 
 
@@ -418,7 +421,9 @@ def _spans(
     """Turn spans: a line in ``starts`` opens one, other lines continue it.
 
     A timestamp alone on its line (``[00:00:12]``) belongs to no turn: it is the next turn's
-    timestamp (or that of a label alone on the line before it).
+    timestamp (or that of a label alone on the line before it). Inside a turn, a timestamp alone on
+    its line or opening a line (``[00:01:30] Og det ...``) starts a new turn of the same speaker with
+    that timestamp, so that no timestamp is in a turn's words.
     """
     spans: list[_Span] = []
     pending: str | None = None
@@ -439,7 +444,17 @@ def _spans(
             if _looks_like_a_missed_turn(match, line):
                 label = match.group("label").strip()
                 warnings.append(_kept_label_warning(source, roles, label, number, spans))
-            _continue_span(spans[-1], offset, line)
+            lead = LEADING_TIMESTAMP_RE.match(line)
+            stamp = _timestamp(lead) if lead else pending
+            previous = spans[-1]
+            skip = lead.end() if lead else len(line) - len(line.lstrip())
+            if stamp and previous.start != previous.end:
+                spans.append(_Span(previous.label, stamp, offset + skip, offset + len(line), number))
+            elif lead and previous.start == previous.end:
+                previous.timestamp = previous.timestamp or stamp
+                previous.start, previous.end = offset + skip, offset + len(line)
+            else:
+                _continue_span(previous, offset, line)
             pending = None
     return spans
 

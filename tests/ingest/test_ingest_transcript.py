@@ -330,7 +330,23 @@ def test_timestamp_alone_on_its_line_is_the_next_turns_timestamp() -> None:
         ("I", "interviewer", "00:00:05", "Hvordan er samarbejdet?"),
         ("D", "respondent", "00:00:12", "Det er blevet bedre."),
         ("I", "interviewer", "00:01:00", "Og økonomien?"),
-        ("D", "respondent", None, "Den ligger i søjlerne.\n[00:01:30]\nOg sådan er det."),
+        ("D", "respondent", None, "Den ligger i søjlerne."),
+        ("D", "respondent", "00:01:30", "Og sådan er det."),  # a timestamp is never in a turn's words
+    ]
+
+
+def test_a_timestamp_inside_a_turn_starts_a_turn_of_the_same_speaker() -> None:
+    source = _source(
+        "I: Hvordan er samarbejdet?\nD: Det er blevet bedre.\n[00:01:30] Og økonomien følger søjlerne.\n"
+        "Det er svært.\n00:02:10 - Men vi arbejder på det.\nI:\n[00:02:40] Tak.\nD: Selv tak."
+    )
+    assert _spoken(source, parse_turns(source)) == [
+        ("I", "interviewer", None, "Hvordan er samarbejdet?"),
+        ("D", "respondent", None, "Det er blevet bedre."),
+        ("D", "respondent", "00:01:30", "Og økonomien følger søjlerne.\nDet er svært."),
+        ("D", "respondent", "00:02:10", "Men vi arbejder på det."),
+        ("I", "interviewer", "00:02:40", "Tak."),
+        ("D", "respondent", None, "Selv tak."),
     ]
 
 
