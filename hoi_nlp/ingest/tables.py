@@ -238,6 +238,11 @@ def _recognise_layout(first: list[str], rows: list[tuple[int, list[str]]]) -> _L
             "qualtrics", list(first), [*second[: len(first)], *[""] * (len(first) - len(second))], 2,
             "a Qualtrics export: row 1's ids (Q1, Q2_TEXT) name the columns, row 2 holds the question "
             "texts and row 3 the import ids; neither is read as a respondent")
+    if _is_qualtrics_text_row(first, second):
+        return _Layout(
+            "qualtrics", list(first), [*second[: len(first)], *[""] * (len(first) - len(second))], 1,
+            "a Qualtrics export without its import-id row (or a legacy one): row 1's ids name the "
+            "columns, row 2 holds the question texts and is not read as a respondent")
     named = [column_key(cell) for cell in first]
     if _is_monkey_answer_row(first, second):
         names, question = [], ""
@@ -259,6 +264,16 @@ def _recognise_layout(first: list[str], rows: list[tuple[int, list[str]]]) -> _L
             "row 2 holds variable names under the question texts of row 1 (as SurveyXact, Enalyzer and "
             "SPSS-style exports write them): the variable names name the columns, row 1 gives the questions")
     return None
+
+
+def _is_qualtrics_text_row(first: list[str], second: list[str]) -> bool:
+    """Qualtrics' row 2 of question texts: 'Response ID' under the ``ResponseId`` column (legacy
+    exports: 'ResponseID' under ``V1``), where a respondent's row holds an id such as ``R_3kXy…``."""
+    for index, cell in enumerate(first[: len(second)]):
+        if cell.strip().casefold() in ("responseid", "v1") and \
+                "".join(second[index].split()).casefold() == "responseid":
+            return True
+    return False
 
 
 def _is_monkey_answer_row(first: list[str], second: list[str]) -> bool:

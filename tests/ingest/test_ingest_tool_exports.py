@@ -229,6 +229,22 @@ def test_a_schema_that_names_a_personal_data_column_is_refused(tmp_path: Path, t
     assert "Sources: 0" in ingested.stdout
 
 
+def test_a_qualtrics_export_without_its_import_id_row_is_read_without_its_text_row(tmp_path: Path) -> None:
+    """Researchers often delete the row of {"ImportId": …} (or export in the legacy layout): the row of
+    question texts is still recognised by its 'Response ID' and is no respondent."""
+    study, export = _study(tmp_path, "qualtrics")
+    with export.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    _csv(export, [rows[0], rows[1], *rows[3:]])
+    drafted = hoi("survey-schema", "studie", "-o", "studie/survey/schema.yaml", cwd=tmp_path)
+    assert "Qualtrics export without its import-id row" in drafted.stderr
+    ingested = hoi("ingest", "studie", cwd=tmp_path)
+    assert ingested.returncode == 0, ingested.stdout + ingested.stderr
+    assert "HOI_2024.csv: 4 rows," in ingested.stdout
+    sources = load_sources(Workspace.open(tmp_path / "outputs" / "studie", study="studie"))
+    assert {source.respondent_id for source in sources} == {f"R_3kXy{n}AbCdEfGh" for n in range(1, 5)}
+
+
 def test_qualtrics_previews_and_tests_are_named_in_the_run(tmp_path: Path) -> None:
     study, export = _study(tmp_path, "qualtrics")
     with export.open(encoding="utf-8-sig", newline="") as handle:
