@@ -377,12 +377,18 @@ def _check_unnamed_columns(
                     + (_TITLE_HINT if raw_width <= 2 else ""),
                 )
             column = _column_name(index, spreadsheet=spreadsheet)
+            second_header = number == 2 and not cells[0].strip()
             raise IngestError(
-                f"the column has answers (the first in row {number}) but no name in row 1",
+                f"the column has answers (the first in row {number}) but no name in row 1"
+                + (" — row 2 looks like a second header row (answer options under the questions), of a "
+                   "layout hoi does not know" if second_header else ""),
                 path=display,
                 where=column,
-                hint=f"write the column's name in row 1 of {column} (unmerge the header cells if it sits "
-                "under a merged cell), or delete the column",
+                hint=(f"write each column's full name in row 1 (e.g. 'Question - Option' in {column}) and "
+                      "delete row 2, so that row 1 is the only header row; or export from the survey tool "
+                      "with one header row" if second_header else
+                      f"write the column's name in row 1 of {column} (unmerge the header cells if it sits "
+                      "under a merged cell), or delete the column"),
             )
 
 

@@ -245,6 +245,22 @@ def test_a_qualtrics_export_without_its_import_id_row_is_read_without_its_text_r
     assert {source.respondent_id for source in sources} == {f"R_3kXy{n}AbCdEfGh" for n in range(1, 5)}
 
 
+def test_a_two_row_header_of_an_unknown_layout_is_refused_saying_what_to_do(tmp_path: Path) -> None:
+    """SurveyMonkey's layout in a language hoi does not know ('Antwort', 'Offene Antwort'): row 2 is
+    not recognised, so it is refused — never read as a respondent — with what to do."""
+    study, export = _study(tmp_path, "survey_monkey_csv")
+    with export.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    german = {"Response": "Antwort", "Open-Ended Response": "Offene Antwort"}
+    rows[1] = [german.get(cell, cell) for cell in rows[1]]
+    _csv(export, rows)
+    drafted = hoi("survey-schema", "studie", cwd=tmp_path)
+    assert drafted.returncode == 1 and "Traceback" not in drafted.stderr
+    assert ("(column 12): the column has answers (the first in row 2) but no name in row 1 — row 2 looks "
+            "like a second header row") in drafted.stderr
+    assert "delete row 2, so that row 1 is the only header row" in drafted.stderr
+
+
 def test_qualtrics_previews_and_tests_are_named_in_the_run(tmp_path: Path) -> None:
     study, export = _study(tmp_path, "qualtrics")
     with export.open(encoding="utf-8-sig", newline="") as handle:
