@@ -263,7 +263,40 @@ def _recognise_layout(first: list[str], rows: list[tuple[int, list[str]]]) -> _L
             "variable names", names, list(first), 1,
             "row 2 holds variable names under the question texts of row 1 (as SurveyXact, Enalyzer and "
             "SPSS-style exports write them): the variable names name the columns, row 1 gives the questions")
+    if _is_question_row_under_variable_names(first, second, rows[1:]):
+        return _Layout(
+            "question texts", list(first), [*second[: len(first)], *[""] * (len(first) - len(second))], 1,
+            "row 2 holds the question texts under the variable names of row 1 (as SurveyXact, Enalyzer and "
+            "SPSS-style exports can write them): the variable names name the columns, row 2 is no respondent")
     return None
+
+
+def _is_question_row_under_variable_names(first: list[str], second: list[str],
+                                          later: list[tuple[int, list[str]]]) -> bool:
+    """Row 2 is the question texts under variable names: row 1's names are all variable names, row 2
+    fills nearly every column with distinct texts, at least one a question ('…?'), and in every
+    column whose answers below repeat a few categories (two such at least) row 2 holds a text no
+    respondent chose — where a respondent's row picks among the categories the others picked."""
+    named = [index for index, cell in enumerate(first) if cell.strip()]
+    names = [first[index].strip() for index in named]
+    if len(named) < 3 or not all(_VARIABLE_NAME_RE.fullmatch(name) for name in names):
+        return False
+    if sum(1 for name in names if "_" in name or any(char.isdigit() for char in name)) * 2 < len(names):
+        return False
+    texts = [second[index].strip() if index < len(second) else "" for index in named]
+    filled = [text for text in texts if text]
+    if len(filled) < 0.8 * len(named) or len(set(filled)) != len(filled) or len(later) < 4:
+        return False
+    if not any(text.endswith("?") and len(text.split()) >= 3 for text in filled):
+        return False
+    categorical = 0
+    for index, text in zip(named, texts, strict=True):
+        values = [cells[index].strip() for _, cells in later if index < len(cells) and cells[index].strip()]
+        if len(values) >= 4 and len(set(values)) <= len(values) / 2:
+            if text in values:
+                return False
+            categorical += 1
+    return categorical >= 2
 
 
 def _is_qualtrics_text_row(first: list[str], second: list[str]) -> bool:

@@ -261,6 +261,32 @@ def test_a_two_row_header_of_an_unknown_layout_is_refused_saying_what_to_do(tmp_
     assert "delete row 2, so that row 1 is the only header row" in drafted.stderr
 
 
+def test_question_texts_under_variable_names_are_no_respondent(tmp_path: Path) -> None:
+    """SurveyXact's dataset with the labels under the variable names: row 2 is recognised (it holds a
+    text no respondent chose in each closed item), read as the questions, and is no respondent; the same
+    export whose row 2 is a respondent picking the usual categories keeps that respondent."""
+    names = ["resp_id", "kommune", "q1", "q1_komm", "q2_1"]
+    texts = ["Respondent", "Kommune", "Er I i gang med en indsats?", "Uddyb gerne dit svar",
+             "Indsatsens fase"]
+    answers = [[number, municipality, "Ja" if number % 2 else "Nej", f"{first} (runde {number})",
+                "Drift" if number < 3 else "Pilot"]
+               for number, (municipality, first, _) in enumerate(ANSWERS * 2, start=1)]
+    study, _ = _study(tmp_path, "survey_xact")
+    export = _xlsx(study / "survey" / "dataset.xlsx", [names, texts, *answers])
+    drafted = hoi("survey-schema", "studie", "-o", "studie/survey/schema.yaml", cwd=tmp_path)
+    assert "row 2 holds the question texts under the variable names of row 1" in drafted.stderr
+    schema = yaml.safe_load((study / "survey" / "schema.yaml").read_text(encoding="utf-8"))
+    assert {field["column"]: field["question"] for field in schema["open_text"]} == {
+        "q1_komm": "Uddyb gerne dit svar"}
+    ingested = hoi("ingest", "studie", cwd=tmp_path)
+    assert "dataset.xlsx: 8 rows, 8 answers" in ingested.stdout, ingested.stdout + ingested.stderr
+
+    from hoi_nlp.ingest.tables import read_table
+
+    respondent = [0, "Skive", "Ja", "Et svar med flere ord i sig", "Pilot"]
+    assert len(read_table(_xlsx(export, [names, respondent, *answers])).rows) == 9
+
+
 def test_qualtrics_previews_and_tests_are_named_in_the_run(tmp_path: Path) -> None:
     study, export = _study(tmp_path, "qualtrics")
     with export.open(encoding="utf-8-sig", newline="") as handle:
