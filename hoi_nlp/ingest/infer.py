@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +53,18 @@ def looks_free_text(values: list[str]) -> bool:
     return wordy / len(answers) >= 0.5 and (varied >= 0.6 or len(answers) < 4)
 
 
+def _looks_multiple_choice(values: list[str]) -> bool:
+    """Cells of options joined by ';' (Microsoft Forms' «Skole;Beskæftigelse;»), mostly repeated ones."""
+    if not values or sum(1 for value in values if ";" in value) * 2 < len(values):
+        return False
+    parts = [part.strip() for value in values for part in value.split(";") if part.strip()]
+    counts = Counter(parts)
+    return bool(parts) and sum(1 for part in parts if counts[part] > 1) >= 0.7 * len(parts)
+
+
 def _is_open(name: str, values: list[str]) -> bool:
+    if _looks_multiple_choice(values):
+        return False
     if looks_free_text(values):
         return True
     answers = [value for value in values if not is_missing(value)]
@@ -163,7 +175,8 @@ def draft_schema(export_path: Path) -> SchemaDraft:
     questions = {name: _question(table, name) for name in open_cols}
     columns = _Columns(respondent, attributes, open_cols, closed_cols, codes, questions, personal)
     text = _render(export_path.name, columns, sheet=sheet if len(sheets) > 1 else None)
-    notes = (*table.notes, *hidden_columns_note(table, [respondent, *attributes.values(), *open_cols]))
+    notes = (*table.notes, *hidden_columns_note(table, [respondent, *attributes.values(), *open_cols]),
+             *_own_words_notes(table, closed_cols))
     return SchemaDraft(text=text, sheet=sheet, sheets=sheets, notes=notes, recognised=table.recognised,
                        personal=tuple(personal))
 
@@ -184,6 +197,35 @@ def _question(table: Table, column: str) -> str:
     before = next((name for name in reversed(table.header[:index])
                    if name and not _FOLLOW_UP_RE.fullmatch(table.label(name).rsplit(": ", 1)[-1])), "")
     return f"{table.label(before)}: {column}" if before else label
+
+
+def _own_words_notes(table: Table, closed: list[str]) -> list[str]:
+    """Name the closed items whose cells hold, besides the options, a respondent's own words: Microsoft
+    and Google Forms write the text typed for an «Andet» option in the option's place («Skole;Vores
+    egen tekst;»). A closed item is not coded, so those words would be left out without a word."""
+    notes = []
+    for column in closed:
+        index = table.header.index(column)
+        cells = [(number, cells[index].strip()) for number, cells in table.rows if cells[index].strip()]
+        multiple = sum(1 for _, cell in cells if ";" in cell) * 2 >= len(cells)
+        parts = [(number, part.strip()) for number, cell in cells
+                 for part in (cell.split(";") if multiple else [cell]) if part.strip()]
+        counts = Counter(part for _, part in parts)
+        own = [number for number, part in parts if counts[part] == 1 and len(part.split()) >= 3
+               and not _CLOSED_VALUE_RE.match(part) and not is_missing(part)]
+        options = [part for part, count in counts.items() if count > 1]
+        if own and len(options) >= 2:
+            rows = ", ".join(map(str, own[:5])) + (" …" if len(own) > 5 else "")
+            notes.append(
+                f"the closed item '{column}' holds, besides its options, {len(own)} answer(s) in the "
+                f"respondents' own words (an «Andet» option's text?) in row(s) {rows}: a closed item is not "
+                "coded; to code them, copy them into a column of their own (e.g. "
+                f"'{_shorten(column)} - Andet') and add it under open_text")
+    return notes
+
+
+def _shorten(text: str, limit: int = 50) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def infer_schema(export_path: Path) -> str:

@@ -287,6 +287,29 @@ def test_question_texts_under_variable_names_are_no_respondent(tmp_path: Path) -
     assert len(read_table(_xlsx(export, [names, respondent, *answers])).rows) == 9
 
 
+def test_own_words_of_an_andet_option_in_a_closed_item_are_named_by_the_draft(tmp_path: Path) -> None:
+    """Microsoft Forms writes the text typed for «Andet» in the option's place of a multiple-choice
+    cell («Skole;Beskæftigelse;»): the draft keeps the item closed (its option lists are no answers to
+    code, though the question asks «Hvilke …») and says which rows hold words it will not code."""
+    from openpyxl import load_workbook
+
+    study, export = _study(tmp_path, "ms_forms")
+    workbook = load_workbook(export)
+    sheet = workbook.active
+    column = sheet.max_column + 1
+    sheet.cell(row=1, column=column, value="Hvilke fagområder indgår?")
+    for row, value in enumerate(["Skole;Beskæftigelse;", "Skole;", "Beskæftigelse;Skole;",
+                                 "Skole;Psykiatrien i regionen er med hver uge;"], start=2):
+        sheet.cell(row=row, column=column, value=value)
+    workbook.save(export)
+    drafted = hoi("survey-schema", "studie", "-o", "studie/survey/schema.yaml", cwd=tmp_path)
+    assert drafted.returncode == 0, drafted.stderr
+    assert ("the closed item 'Hvilke fagområder indgår?' holds, besides its options, 1 answer(s) in the "
+            "respondents' own words (an «Andet» option's text?) in row(s) 5") in drafted.stderr
+    schema = yaml.safe_load((study / "survey" / "schema.yaml").read_text(encoding="utf-8"))
+    assert "Hvilke fagområder indgår?" not in [field["column"] for field in schema["open_text"]]
+
+
 def test_qualtrics_previews_and_tests_are_named_in_the_run(tmp_path: Path) -> None:
     study, export = _study(tmp_path, "qualtrics")
     with export.open(encoding="utf-8-sig", newline="") as handle:
