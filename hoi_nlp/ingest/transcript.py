@@ -283,19 +283,27 @@ def _bare_label_matches(
         None if colon else BARE_LABEL_RE.match(line)
         for (_, line), colon in zip(lines, colon_matches, strict=True)
     ]
+    # a label under a timestamp alone on its line: a table's row of time, speaker and words
+    # (NVivo, transcription services) read cell by cell
+    stamped, previous = [], None
+    for _, line in lines:
+        stamped.append(previous is not None and TIMESTAMP_ALONE_RE.match(previous) is not None)
+        previous = line if line.strip() else previous
     counts = Counter(label_key(m.group("label")) for m in matches if m)
-    return [m if m and _bare_label_is_a_speaker(m, counts, roles, speakers) else None for m in matches]
+    return [m if m and _bare_label_is_a_speaker(m, counts, roles, speakers, after_timestamp=after) else None
+            for m, after in zip(matches, stamped, strict=True)]
 
 
 def _bare_label_is_a_speaker(
-    match: re.Match[str], counts: Counter[str], roles: SpeakerRoles, speakers: set[str]
+    match: re.Match[str], counts: Counter[str], roles: SpeakerRoles, speakers: set[str], *,
+    after_timestamp: bool = False,
 ) -> bool:
     key = label_key(match.group("label"))
     if roles.listed(key) or key in speakers:
         return True
     if key in NOT_SPEAKERS or counts[key] < MIN_UNKNOWN_LABEL_COUNT:
         return False
-    return roles.known(key) or _timestamp(match) is not None
+    return roles.known(key) or _timestamp(match) is not None or after_timestamp
 
 
 def _timestamp(match: re.Match[str]) -> str | None:

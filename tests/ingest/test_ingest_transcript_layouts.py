@@ -62,3 +62,31 @@ def test_a_transcript_layout_is_read_into_turns_without_its_timestamps(tmp_path:
                for turn in parsed.turns)
     if layout.startswith(("label", "timestamp")):
         assert [turn.speaker_role for turn in parsed.turns] == ["interviewer", "respondent"] * 2
+
+
+@pytest.mark.parametrize("speakers", ["labels", "numbered"])
+def test_a_transcript_in_a_table_of_time_speaker_and_words_is_read(tmp_path: Path, speakers: str) -> None:
+    """A table with a row per turn — time, speaker, words — as NVivo and transcription services write
+    it; with Word's «Speaker 1» too, whose rows are read cell by cell."""
+    study = tmp_path / "studie"
+    (study / "transcripts").mkdir(parents=True)
+    document = docx.Document()
+    document.add_paragraph("Interview med direktøren")
+    table = document.add_table(rows=1, cols=3)
+    for cell, text in zip(table.rows[0].cells, ["Tid", "Taler", "Tekst"], strict=True):
+        cell.text = text
+    for label, speaker, words, stamp in STAMPED:
+        row = table.add_row().cells
+        for cell, text in zip(row, [stamp, label if speakers == "labels" else speaker, words], strict=True):
+            cell.text = text
+    path = study / "transcripts" / "interview_01.docx"
+    document.save(path)
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    ran = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", "ingest", "studie"], cwd=tmp_path, env=env,
+                         text=True, capture_output=True, timeout=300)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "transcripts/interview_01.docx: 4 turns" in ran.stdout
+
+    source, parsed = read_transcript_parsed(path, study="studie", display="transcripts/interview_01.docx")
+    assert [(turn.timestamp, source.text[turn.start : turn.end]) for turn in parsed.turns] == [
+        (stamp, words) for _, _, words, stamp in STAMPED]
