@@ -1,4 +1,4 @@
-"""Interview transcripts (.docx/.txt) → one :class:`~hoi_nlp.records.Source` plus its speaker turns.
+"""Interview transcripts (.docx/.txt/.vtt) → one :class:`~hoi_nlp.records.Source` plus its speaker turns.
 
 A turn starts at a line with a speaker label and a colon (``I:``, ``Interviewer:``, ``Int.:``,
 ``D:``, ``Anne:``, ``Henrik Madsen:``, ``Interviewer (MS):``), optionally with a timestamp
@@ -31,7 +31,7 @@ from hoi_nlp.records import Source, SpeakerRole, content_hash
 
 logger = logging.getLogger(__name__)
 
-TRANSCRIPT_SUFFIXES = (".docx", ".txt")
+TRANSCRIPT_SUFFIXES = (".docx", ".txt", ".vtt")
 DEFAULT_INTERVIEWER_SPEAKERS = ("I", "Int", "IV", "Interviewer", "Intervieweren", "Interviewer 1",
                                 "Spørgsmål", "Spørger")
 DEFAULT_RESPONDENT_SPEAKERS = (
@@ -573,13 +573,17 @@ def _transcript_text(path: Path, *, display: str) -> tuple[str, tuple[str, ...]]
 
         paragraphs, unread = read_docx(path, display=display)
         raw = "\n".join(paragraphs)
-    elif suffix == ".txt":
+    elif suffix in (".txt", ".vtt"):
         raw = decode_text(read_bytes(path, display=display), display=display)
+        from hoi_nlp.ingest.subtitles import is_webvtt, webvtt_text
+
+        if suffix == ".vtt" or is_webvtt(raw):  # Teams' or Zoom's transcript, also saved as .txt
+            raw = webvtt_text(raw, display=display)
     else:
         from hoi_nlp.ingest.materials import TRANSCRIPT_CONVERSIONS
 
         hint = dict(TRANSCRIPT_CONVERSIONS).get(suffix, "save transcripts as .docx or .txt")
-        raise IngestError(f"unsupported transcript type '{suffix}' (transcripts are .docx or .txt)",
+        raise IngestError(f"unsupported transcript type '{suffix}' (transcripts are .docx, .txt or .vtt)",
                           path=display, hint=hint)
     text = normalize_text(raw).strip()
     if not text:
@@ -668,7 +672,7 @@ def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path
         return
     metadata, has_rows = sidecar
     if not files:
-        result.warnings.append(f"{relative(folder, study_dir)}: no .docx or .txt transcripts found")
+        result.warnings.append(f"{relative(folder, study_dir)}: no .docx, .txt or .vtt transcripts found")
     unread: dict[str, list[str]] = {}
     for path in files:
         display = relative(path, study_dir)

@@ -27,6 +27,7 @@ LABELS = [
     "Men",
     "[00:01:02] I",
     "I (00:12)",
+    "D [00:12:34]",
     "00:12:34 D",
     "Fx",
     "  ",
@@ -141,6 +142,24 @@ def test_txt_transcript_random_bytes(tmp_path: Path, data: bytes) -> None:
 @given(data=st.binary(max_size=300) | csv_text.map(lambda t: t.encode("cp1252", errors="replace")))
 def test_csv_reader_random_bytes(tmp_path: Path, data: bytes) -> None:
     _survey_from_bytes(tmp_path / "fuzz.csv", _tiny_schema(tmp_path), data)
+
+
+vtt_cue = st.tuples(
+    st.sampled_from(["", "1\n", "6c0ffee0/12-0\n"]),
+    st.sampled_from(["00:00:03.120 --> 00:00:05.480", "00:03.1 --> x", "-->", "01:02:03,5 --> 01:02:04,0"]),
+    st.sampled_from(["<v Jens Hansen>", "<v.loud Mette>", "Jens: ", "", "<v >", "<"]),
+    st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=5), max_size=5).map(" ".join),
+    st.sampled_from(["</v>", "", "&amp;", "\n", "</"]),
+).map(lambda parts: f"{parts[0]}{parts[1]}\n{parts[2]}{parts[3]}{parts[4]}")
+vtt_text = st.lists(vtt_cue | st.text(max_size=20), max_size=8).map(
+    lambda cues: "WEBVTT\n\n" + "\n\n".join(cues))
+
+
+@FUZZ
+@given(data=vtt_text.map(lambda t: t.encode("utf-8"))
+       | st.binary(max_size=200).map(lambda b: b"WEBVTT\n\n" + b))
+def test_webvtt_transcript_random_cues(tmp_path: Path, data: bytes) -> None:
+    _transcript_from_bytes(tmp_path / "fuzz.vtt", data)
 
 
 @pytest.mark.slow

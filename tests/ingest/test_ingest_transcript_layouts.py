@@ -4,6 +4,7 @@ of the source, its timestamp is kept as the turn's and never in the coded words.
 
 from __future__ import annotations
 
+import html
 import os
 import subprocess
 import sys
@@ -90,3 +91,47 @@ def test_a_transcript_in_a_table_of_time_speaker_and_words_is_read(tmp_path: Pat
     source, parsed = read_transcript_parsed(path, study="studie", display="transcripts/interview_01.docx")
     assert [(turn.timestamp, source.text[turn.start : turn.end]) for turn in parsed.turns] == [
         (stamp, words) for _, _, words, stamp in STAMPED]
+
+
+def _vtt(cues: list[tuple[str, str]], *, teams: bool) -> str:
+    """A WebVTT transcript as Teams (voice tags, a turn cut into cues of a few seconds, cue ids) or
+    Zoom (numbered cues, «Name: words») writes it."""
+    blocks = ["WEBVTT"]
+    for number, (speaker, words) in enumerate(cues, start=1):
+        start = f"00:{number // 60:02d}:{number % 60:02d}.120"
+        end = f"00:{number // 60:02d}:{number % 60:02d}.980"
+        if teams:
+            halves = [words[: len(words) // 2].rsplit(" ", 1)[0], ""]
+            halves[1] = words[len(halves[0]) :].strip()
+            for part, half in enumerate(halves):
+                blocks.append(f"6c0ffee0-1d2e-4f5a-9b8c-1a2b3c4d5e6f/{number}-{part}\n{start} --> {end}\n"
+                              f"<v {speaker}>{html.escape(half, quote=False)}</v>")
+        else:
+            blocks.append(f"{number}\n{start} --> {end}\n{speaker}: {words}")
+    return "\n\n".join(blocks) + "\n"
+
+
+@pytest.mark.parametrize(("tool", "name"), [("teams", "Interview Skive.vtt"), ("zoom", "zoom_vejle.vtt"),
+                                            ("teams", "saved_as_text.txt")])
+def test_a_teams_or_zoom_webvtt_transcript_is_read(tmp_path: Path, tool: str, name: str) -> None:
+    """Teams' and Zoom's «Download transcript» (.vtt): each speaker's consecutive cues are one turn,
+    timings, cue ids and tags are not in the words; the metadata's interviewer is the interviewer."""
+    study = tmp_path / "studie"
+    (study / "transcripts").mkdir(parents=True)
+    cues = [("Mette Skov" if label == "I" else "Henrik Bjerregaard", words) for label, _, words in TURNS]
+    cues[3] = (cues[3][0], "Økonomien følger søjlerne & IT-systemerne taler ikke sammen.")
+    path = study / "transcripts" / name
+    path.write_text(_vtt(cues, teams=tool == "teams"), encoding="utf-8")
+    (study / "transcripts" / "metadata.csv").write_text(
+        f"file,municipality,role,interviewer\n{name},Skive,Kommunaldirektør,Mette Skov\n", encoding="utf-8")
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    ran = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", "ingest", "studie"], cwd=tmp_path, env=env,
+                         text=True, capture_output=True, timeout=300)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert f"transcripts/{name}: 4 turns" in ran.stdout and "not read" not in ran.stderr
+
+    source, parsed = read_transcript_parsed(path, study="studie", display=f"transcripts/{name}",
+                                            attributes={"interviewer": "Mette Skov"})
+    read = [(turn.speaker_role, turn.timestamp, source.text[turn.start : turn.end]) for turn in parsed.turns]
+    assert read == [("interviewer" if speaker == "Mette Skov" else "respondent", f"00:00:0{number}", words)
+                    for number, (speaker, words) in enumerate(cues, start=1)]
