@@ -127,10 +127,10 @@ def segment_source(source: Source, *, turns: Sequence[TurnLike] | None = None,
     settings = settings or SegmentSettings()
     nlp = load_sentence_pipeline(pipeline)
     if source.kind == "transcript":
-        if turns is None:
-            from hoi_nlp.ingest.transcript import parse_turns
+        if turns is None:  # parsed again from the stored text; its warnings were given at ingest
+            from hoi_nlp.ingest.transcript import parse_transcript
 
-            turns = parse_turns(source)
+            turns = parse_transcript(source).turns
         return segment_transcript(source, turns, nlp=nlp, settings=settings)
     return segment_survey_answer(source, nlp=nlp, settings=settings)
 

@@ -135,3 +135,17 @@ def test_a_teams_or_zoom_webvtt_transcript_is_read(tmp_path: Path, tool: str, na
     read = [(turn.speaker_role, turn.timestamp, source.text[turn.start : turn.end]) for turn in parsed.turns]
     assert read == [("interviewer" if speaker == "Mette Skov" else "respondent", f"00:00:0{number}", words)
                     for number, (speaker, words) in enumerate(cues, start=1)]
+
+
+def test_segmenting_a_transcript_does_not_repeat_the_warnings_of_its_ingest(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """`hoi run` printed each speaker warning twice: at ingest, and again when the segment stage parsed
+    the stored text anew."""
+    from hoi_nlp.segment import segment_source
+
+    path = _docx(tmp_path / "interview.docx", LAYOUTS["word_transcribe"])
+    source, parsed = read_transcript_parsed(path, study="s", display="interview.docx")
+    assert parsed.warnings  # «Speaker 1» is in no speaker list
+    with caplog.at_level("WARNING"):
+        segments = segment_source(source)
+    assert segments and not [record for record in caplog.records if record.levelname == "WARNING"]
