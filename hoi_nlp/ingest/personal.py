@@ -30,7 +30,9 @@ _IP_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}|(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}
 
 
 def _name_key(name: str) -> str:
-    return re.sub(r"[\s_-]+", "", name).casefold()
+    """``name`` compared: without spaces, hyphens and underscores, and without the question in brackets
+    that tells a repeated name apart («Navn (Hvem udfylder skemaet?)»)."""
+    return re.sub(r"[\s_-]+", "", re.sub(r"\s*\([^()]*\)(?:\s\d+)?$", "", name)).casefold()
 
 
 def personal_kind(name: str, values: Iterable[str] = ()) -> str | None:

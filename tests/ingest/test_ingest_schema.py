@@ -119,6 +119,14 @@ def test_repeated_header_names_are_told_apart_by_the_question_before_them(tmp_pa
     assert table.rows[0][1][4] == "b"
 
 
+def test_a_repeated_personal_column_is_still_known_as_one() -> None:
+    from hoi_nlp.ingest.personal import personal_kind
+
+    assert personal_kind("Navn (Hvem udfylder skemaet?)") == "respondents' names or locations"
+    assert personal_kind("Mail (Hvem udfylder skemaet?) 2") == "e-mail addresses"
+    assert personal_kind("Navn på indsatsen") is None and personal_kind("Kommunenavn") is None
+
+
 @pytest.mark.parametrize(
     ("column", "expected"),
     [
