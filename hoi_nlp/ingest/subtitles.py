@@ -1,7 +1,8 @@
 """WebVTT transcripts (Microsoft Teams' and Zoom's «Download transcript» .vtt) as transcript text.
 
 A cue's speaker is its voice tag (Teams: ``<v Jens Hansen>Hej.</v>``) or a label before a colon in
-its words (Zoom: ``Jens Hansen: Hej.``). The text becomes one line per turn, ``[00:00:03] Jens
+its words (Zoom: ``Jens Hansen: Hej.``), written as a label the transcript parser reads ("Hansen,
+Jens" as "Hansen Jens"). The text becomes one line per turn, ``[00:00:03] Jens
 Hansen: Hej, og tak.``: consecutive cues of one speaker (Teams cuts a turn into cues of a few
 seconds) are joined with a space, each turn keeps the start time of its first cue, and cue ids,
 end times, styling tags and notes are left out. The transcript parser then reads the lines as it
@@ -19,6 +20,16 @@ _TIMING_RE = re.compile(r"^\s*(?:(\d{1,2}):)?(\d{2}):(\d{2})[.,]\d{1,3}\s+-->\s+
 _VOICE_RE = re.compile(r"^\s*<v(?:\.[^\s>]*)?\s+([^>]+)>")
 _TAG_RE = re.compile(r"</?[^>\n]*>")
 _NAME_RE = re.compile(r"^(?P<name>[^\s:<>\[\]()][^:<>\[\]()\n]{0,39}):\s+(?P<text>\S.*)$")
+
+
+def _label(name: str) -> str:
+    """A display name as a speaker label the transcript parser reads: words that start with a capital
+    letter, four at most, and a number after them ("Hansen, Jens" → "Hansen Jens", "jens hansen" →
+    "Jens Hansen", "Speaker 1" stays)."""
+    words = re.sub(r"[^\w'’.-]+", " ", name).split()
+    number = words.pop() if words and words[-1].isdigit() and len(words[-1]) <= 2 else ""
+    letters = [word[0].upper() + word[1:] for word in words if word[0].isalpha()][:4]
+    return " ".join([*letters, number] if letters and number else letters)
 
 
 def is_webvtt(text: str) -> bool:
@@ -50,6 +61,7 @@ def webvtt_text(text: str, *, display: str) -> str:
             speaker, words = named.group("name").strip(), named.group("text")
         if not words:
             continue
+        speaker = _label(speaker)
         if turns and speaker and turns[-1][1] == speaker:
             turns[-1][2] += " " + words
         else:

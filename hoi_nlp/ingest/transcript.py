@@ -210,8 +210,9 @@ _NUMBERED_RE = re.compile(r"\s*\([^()]*\)$|\s+\d{1,2}$")
 
 
 def label_key(label: str) -> str:
-    """Compare labels case-insensitively, without trailing dots and extra spaces (``Int.`` = ``int``)."""
-    return " ".join(label.strip().rstrip(".").split()).casefold()
+    """Compare labels case-insensitively, without trailing dots, commas and extra spaces (``Int.`` =
+    ``int``; the metadata's interviewer ``Skov, Mette`` = the Teams transcript's ``Skov Mette``)."""
+    return " ".join(label.replace(",", " ").strip().rstrip(".").split()).casefold()
 
 
 def split_speakers(value: str | Iterable[str] | None) -> tuple[str, ...]:

@@ -111,19 +111,26 @@ def _vtt(cues: list[tuple[str, str]], *, teams: bool) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-@pytest.mark.parametrize(("tool", "name"), [("teams", "Interview Skive.vtt"), ("zoom", "zoom_vejle.vtt"),
-                                            ("teams", "saved_as_text.txt")])
-def test_a_teams_or_zoom_webvtt_transcript_is_read(tmp_path: Path, tool: str, name: str) -> None:
+@pytest.mark.parametrize(("tool", "name", "interviewer", "respondent"), [
+    ("teams", "Interview Skive.vtt", "Mette Skov", "Henrik Bjerregaard"),
+    ("zoom", "zoom_vejle.vtt", "Mette Skov", "Henrik Bjerregaard"),
+    ("teams", "saved_as_text.txt", "Mette Skov", "Henrik Bjerregaard"),
+    # display names as an organisation's directory writes them
+    ("teams", "Interview Vejle.vtt", "Skov, Mette", "henrik bjerregaard (Vejle Kommune)"),
+])
+def test_a_teams_or_zoom_webvtt_transcript_is_read(tmp_path: Path, tool: str, name: str, interviewer: str,
+                                                   respondent: str) -> None:
     """Teams' and Zoom's «Download transcript» (.vtt): each speaker's consecutive cues are one turn,
     timings, cue ids and tags are not in the words; the metadata's interviewer is the interviewer."""
     study = tmp_path / "studie"
     (study / "transcripts").mkdir(parents=True)
-    cues = [("Mette Skov" if label == "I" else "Henrik Bjerregaard", words) for label, _, words in TURNS]
+    cues = [(interviewer if label == "I" else respondent, words) for label, _, words in TURNS]
     cues[3] = (cues[3][0], "Økonomien følger søjlerne & IT-systemerne taler ikke sammen.")
     path = study / "transcripts" / name
     path.write_text(_vtt(cues, teams=tool == "teams"), encoding="utf-8")
     (study / "transcripts" / "metadata.csv").write_text(
-        f"file,municipality,role,interviewer\n{name},Skive,Kommunaldirektør,Mette Skov\n", encoding="utf-8")
+        f'file,municipality,role,interviewer\n{name},Skive,Kommunaldirektør,"{interviewer}"\n',
+        encoding="utf-8")
     env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     ran = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", "ingest", "studie"], cwd=tmp_path, env=env,
                          text=True, capture_output=True, timeout=300)
@@ -131,9 +138,9 @@ def test_a_teams_or_zoom_webvtt_transcript_is_read(tmp_path: Path, tool: str, na
     assert f"transcripts/{name}: 4 turns" in ran.stdout and "not read" not in ran.stderr
 
     source, parsed = read_transcript_parsed(path, study="studie", display=f"transcripts/{name}",
-                                            attributes={"interviewer": "Mette Skov"})
+                                            attributes={"interviewer": interviewer})
     read = [(turn.speaker_role, turn.timestamp, source.text[turn.start : turn.end]) for turn in parsed.turns]
-    assert read == [("interviewer" if speaker == "Mette Skov" else "respondent", f"00:00:0{number}", words)
+    assert read == [("interviewer" if speaker == interviewer else "respondent", f"00:00:0{number}", words)
                     for number, (speaker, words) in enumerate(cues, start=1)]
 
 
