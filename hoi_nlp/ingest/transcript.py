@@ -291,8 +291,16 @@ def _bare_label_matches(
         stamped.append(previous is not None and TIMESTAMP_ALONE_RE.match(previous) is not None)
         previous = line if line.strip() else previous
     counts = Counter(label_key(m.group("label")) for m in matches if m)
-    return [m if m and _bare_label_is_a_speaker(m, counts, roles, speakers, after_timestamp=after) else None
-            for m, after in zip(matches, stamped, strict=True)]
+    # labels under timestamps make a table's turns only where every line of each follows a timestamp, two
+    # speakers at least and no turn with a colon: not a «Ja.» or «Okay» said under "[00:05:00]" twice
+    stamped_counts = Counter(label_key(m.group("label")) for m, after in zip(matches, stamped, strict=True)
+                             if m and after and not m.group("label").rstrip().endswith("."))
+    table = {key for key, count in stamped_counts.items() if count == counts[key]}
+    if len(table) < 2 or speakers:
+        table = set()
+    return [m if m and _bare_label_is_a_speaker(
+                m, counts, roles, speakers, after_timestamp=after and label_key(m.group("label")) in table)
+            else None for m, after in zip(matches, stamped, strict=True)]
 
 
 def _bare_label_is_a_speaker(

@@ -335,6 +335,19 @@ def test_timestamp_alone_on_its_line_is_the_next_turns_timestamp() -> None:
     ]
 
 
+def test_a_short_answer_under_a_timestamp_is_no_speaker_label() -> None:
+    """A table's speaker cell is read after its time cell; a «Ja.» or «Okay» under a timestamp inside a
+    turn, twice, is words, not a speaker."""
+    source = _source(
+        "I: Hvad er målet?\nD: Vi har et fast team.\n[00:01:30]\nJa.\nDet virker.\nI: Og så?\n"
+        "D: Det er godt.\n[00:02:30]\nOkay\nTak.\nI: Og?\nD: Nej.\n[00:03:00]\nOkay\nmere."
+    )
+    assert [(speaker, words) for speaker, _, _, words in _spoken(source, parse_turns(source))] == [
+        ("I", "Hvad er målet?"), ("D", "Vi har et fast team."), ("D", "Ja.\nDet virker."), ("I", "Og så?"),
+        ("D", "Det er godt."), ("D", "Okay\nTak."), ("I", "Og?"), ("D", "Nej."), ("D", "Okay\nmere."),
+    ]
+
+
 def test_a_timestamp_inside_a_turn_starts_a_turn_of_the_same_speaker() -> None:
     source = _source(
         "I: Hvordan er samarbejdet?\nD: Det er blevet bedre.\n[00:01:30] Og økonomien følger søjlerne.\n"
