@@ -117,6 +117,8 @@ def _vtt(cues: list[tuple[str, str]], *, teams: bool) -> str:
     ("teams", "saved_as_text.txt", "Mette Skov", "Henrik Bjerregaard"),
     # display names as an organisation's directory writes them
     ("teams", "Interview Vejle.vtt", "Skov, Mette", "henrik bjerregaard (Vejle Kommune)"),
+    # a guest shown by e-mail address: the address is never in the text
+    ("teams", "Interview Odense.vtt", "Mette Skov", "henrik.bjerregaard@odense.dk (Guest)"),
 ])
 def test_a_teams_or_zoom_webvtt_transcript_is_read(tmp_path: Path, tool: str, name: str, interviewer: str,
                                                    respondent: str) -> None:
@@ -139,6 +141,7 @@ def test_a_teams_or_zoom_webvtt_transcript_is_read(tmp_path: Path, tool: str, na
 
     source, parsed = read_transcript_parsed(path, study="studie", display=f"transcripts/{name}",
                                             attributes={"interviewer": interviewer})
+    assert "@" not in source.text and "odense.dk" not in source.text.casefold()
     read = [(turn.speaker_role, turn.timestamp, source.text[turn.start : turn.end]) for turn in parsed.turns]
     assert read == [("interviewer" if speaker == interviewer else "respondent", f"00:00:0{number}", words)
                     for number, (speaker, words) in enumerate(cues, start=1)]
