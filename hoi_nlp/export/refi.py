@@ -28,8 +28,9 @@ What the importers of QualCoder, NVivo, MAXQDA and ATLAS.ti need, and why:
 Pseudonymised exports slice each source from its one redaction, so the offsets of the codings in
 the pseudonymised text are known exactly. GUIDs are uuid5 of the records' ids as the export shows
 them (a coding's of its keyed segment id, never of the source offsets a raw segment id carries: a uuid5
-of those could be found by trying every pair of offsets) and zip entries carry a fixed date, so
-re-exporting gives the same file.
+of those could be found by trying every pair of offsets; a source's and a case's of its id keyed with
+the study's secret, as a uuid5 of a raw id such as "Interview_Jens_Hansen" would confirm a guessed
+name) and zip entries carry a fixed date, so re-exporting gives the same file.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from hoi_nlp.qda import (
     code_description,
     code_names,
     guid,
+    record_guid,
     source_names,
 )
 
@@ -192,8 +194,8 @@ def export_sources(study: CodedStudy, redact: Redactor) -> list[ExportedSource]:
             selections.setdefault(span, []).append(coding)
         units = {seg: (redaction.position(start), redaction.position(end, end=True))
                  for seg, start, end in units_of.get(source_id, [])}
-        exported.append(ExportedSource(source_id, guid("source", source_id), plain_text(redaction.text),
-                                       selections, units))
+        exported.append(ExportedSource(source_id, record_guid("source", source_id, redact.keyed_id),
+                                       plain_text(redaction.text), selections, units))
     return exported
 
 
@@ -265,10 +267,11 @@ def _cases(root: etree._Element, study: CodedStudy, attributes: Sequence[str], r
     for source in study.sources.values():
         sources_of.setdefault(source.respondent_id, []).append(source.source_id)
     for respondent, attrs in study.respondents.items():
-        case = _el(cases, "Case", guid=guid("case", respondent), name=redact.ident(respondent))
+        case = _el(cases, "Case", guid=record_guid("case", respondent, redact.keyed_id),
+                   name=redact.ident(respondent))
         _variable_values(case, attrs, attributes)
         for source_id in sorted(sources_of.get(respondent, [])):
-            _el(case, "SourceRef", targetGUID=guid("source", source_id))
+            _el(case, "SourceRef", targetGUID=record_guid("source", source_id, redact.keyed_id))
 
 
 def _coding_memos(project: _Project) -> dict[tuple[str, str | None], list[ProjectMemo]]:

@@ -58,6 +58,7 @@ from hoi_nlp.qda import (
     guid,
     is_machine_user,
     normal_guid,
+    record_guid,
     source_names,
 )
 from hoi_nlp.records import CodeAssignment, ReviewDecision, Segment, Source, utcnow
@@ -721,6 +722,7 @@ class CodedUnits:
     assignments: list[CodeAssignment]
     names: dict[str, str] = field(default_factory=dict)  # source name as exported (case-folded) -> id
     contexts: dict[str, tuple[int, int]] = field(default_factory=dict)  # unit -> its turn/answer span
+    guids: dict[str, str] = field(default_factory=dict)  # source GUID an export gave (keyed or not) -> id
 
     @property
     def segment_by_id(self) -> dict[str, Segment]:
@@ -744,14 +746,31 @@ class CodedUnits:
         contexts = {s.segment_id: spans.get(s.parent_id or "", (s.start, s.end)) for s in segments}
         redact = KeyRedactor(load_key(key_path(workspace), study=workspace.study))
         return cls(codebook=codebook, sources=sources, segments=segments, assignments=assignments,
-                   names=exported_names(sources, redact.ident), contexts=contexts)
+                   names=exported_names(sources, redact.ident), contexts=contexts,
+                   guids=exported_guids(sources, redact))
 
     @classmethod
-    def of_study(cls, study: Any, ident: Any = None) -> CodedUnits:
-        """The units of an in-memory coded study (a :class:`~hoi_nlp.export.study.CodedStudy`)."""
+    def of_study(cls, study: Any, ident: Any = None, *, redact: Any = None) -> CodedUnits:
+        """The units of an in-memory coded study (a :class:`~hoi_nlp.export.study.CodedStudy`); ``redact``
+        (the study's :class:`~hoi_nlp.privacy.redact.KeyRedactor`) finds its sources by their keyed GUIDs."""
+        ident = ident or (redact.ident if redact is not None else (lambda value: value))
         return cls(codebook=study.codebook, sources=dict(study.sources), segments=list(study.segments),
                    assignments=[a for a in study.assignments if a.tier == "suggested"],
-                   names=exported_names(study.sources, ident or (lambda value: value)))
+                   names=exported_names(study.sources, ident), guids=exported_guids(study.sources, redact))
+
+
+def exported_guids(source_ids: Iterable[str], redact: Any = None) -> dict[str, str]:
+    """Every GUID an export may have given a source -> its id: the uuid5 of its raw id (raw exports and
+    every export written before source GUIDs were keyed) and, with the study's secret, the keyed one of a
+    pseudonymised export (see :func:`hoi_nlp.qda.record_guid`)."""
+    from hoi_nlp.privacy.redact import KeyRedactor
+
+    ids = sorted(source_ids)
+    found = {record_guid("source", sid): sid for sid in ids}
+    if redact is not None and redact.key.secret:  # without a secret no export has keyed a GUID yet
+        keyed = KeyRedactor(redact.key)  # keyed as a pseudonymised export keys, also for a raw redactor
+        found.update({record_guid("source", sid, keyed.keyed_id): sid for sid in ids})
+    return found
 
 
 def exported_names(source_ids: Iterable[str], ident: Any) -> dict[str, str]:
@@ -933,7 +952,7 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     plan = ImportPlan()
     codes = _code_lookup(project.codes, units.codebook)
     known_codes = set(codes.values())
-    by_guid = {guid("source", sid): sid for sid in units.sources}
+    by_guid = {**exported_guids(units.sources), **units.guids}
     by_source: dict[str, list[Segment]] = {}
     for seg in units.segments:
         by_source.setdefault(seg.source_id, []).append(seg)
