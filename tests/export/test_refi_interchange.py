@@ -10,9 +10,142 @@
 from __future__ import annotations
 
 import subprocess
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from hoi_nlp.qda import guid
+from lxml import etree
+
+from hoi_nlp.qda import MACHINE_USER, PROJECT_NS, guid
 from tests.export.test_refi_import import CODEBOOK, HOI, NS, Q, Qdpx, export_project
+
+
+@dataclass
+class QualCoderProject:
+    """What QualCoder's REFI-QDA project import makes of a .qdpx: its tables, as far as hoi's files go."""
+
+    origin: str = ""
+    coder: str = ""  # the first user: QualCoder's active coder after the import
+    categories: dict[str, str | None] = field(default_factory=dict)  # name -> its parent category
+    codes: dict[str, str] = field(default_factory=dict)  # GUID -> name
+    files: dict[str, str] = field(default_factory=dict)  # source name -> its text
+    # (code, file, pos0, pos1, owner, the text selected)
+    code_text: list[tuple[str, str, int, int, str, str]] = field(default_factory=list)
+    annotations: list[tuple[str, int, int, str]] = field(default_factory=list)  # file, pos0, pos1, memo
+    journals: dict[str, str] = field(default_factory=dict)  # name -> text
+    file_attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+    cases: dict[str, dict[str, str]] = field(default_factory=dict)  # case name -> case attributes
+    project_memo: str = ""
+
+
+def qualcoder_reads(path: Path) -> QualCoderProject:
+    """Read a .qdpx the way QualCoder's importer (refi.py, ``RefiImport.import_project``) does, asserting
+    wherever it would fail or drop something silently:
+
+    - ``Project@origin`` is read as a string (``"ATLAS" in origin.upper()``); the first User becomes the
+      active coder; the CodeBook's first child is ``Codes``, a Code is a category only when
+      ``isCodable="false"``, categories and codes of the same name are merged (codings lost);
+    - a TextSource without ``path`` is read from ``sources/`` (or ``Sources/``) by its ``plainTextPath``,
+      as UTF-8 (a BOM stays a character), and a CRLF in its first line adds a space after every line
+      break; selections are ``startPosition``/``endPosition`` into that text, owned by the selection's
+      ``creatingUser``, coded with the ``CodeRef`` that is the Coding's first child (GUIDs compared as
+      written); the same code, file, span and owner twice is refused (one coding dropped);
+    - every Variable's name is unique; a source's VariableValues are file attributes; a named Case's turn
+      its variables into case attributes (hiding their file values); a Case's GUID equal to a Code's
+      deletes that code;
+    - every Note has ``creationDateTime`` or ``modifiedDateTime`` (else the import stops); a Note a
+      TextSource's NoteRef names is an annotation when it holds ``PlainTextContent`` and a
+      ``PlainTextSelection``; any other Note is a journal only with a ``plainTextPath`` and a name, its
+      text read from that file, and a second journal of the same name stops the import.
+    """
+    with zipfile.ZipFile(path) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    folder = "sources" if any(n.startswith("sources/") for n in members) else "Sources"
+    qde = next(n for n in members if n.endswith(".qde") and "/" not in n)
+    root = etree.fromstring(members[qde])
+    assert root.tag == f"{{{PROJECT_NS}}}Project"
+    q = f"{{{PROJECT_NS}}}"
+    read = QualCoderProject(origin=root.get("origin"))
+    assert isinstance(read.origin, str) and read.origin, "QualCoder reads origin.upper()"
+
+    def file(reference: str) -> str:
+        name = f"{folder}{reference.split('internal:/', 1)[1]}"
+        assert name in members, f"QualCoder finds no file {name}"
+        return members[name].decode("utf-8", errors="replace")
+
+    users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
+    read.coder = next(iter(users.values()), "")
+
+    def walk(element, category):
+        for code in element.findall("q:Code", NS):
+            if code.get("isCodable") == "false":
+                assert code.get("name") not in read.categories, f"category {code.get('name')} merged"
+                read.categories[code.get("name")] = category
+                walk(code, code.get("name"))
+            else:
+                assert code.get("name") not in read.codes.values(), f"code {code.get('name')} merged"
+                read.codes[code.get("guid")] = code.get("name")
+                walk(code, category)
+
+    codebook = root.find("q:CodeBook", NS)
+    if codebook is not None:
+        assert codebook[0].tag == q + "Codes", "QualCoder takes the CodeBook's first child as Codes"
+        walk(codebook[0], None)
+    variables = {}
+    for variable in root.iterfind("q:Variables/q:Variable", NS):
+        assert variable.get("name") not in variables.values(), f"variable {variable.get('name')} refused"
+        variables[variable.get("guid")] = variable.get("name")
+
+    def values(element):
+        found = {}
+        for value in element.findall("q:VariableValue", NS):
+            name = variables[value.find("q:VariableRef", NS).get("targetGUID")]
+            found[name] = (next((v.text for v in value if v.tag != q + "VariableRef"), None) or "").strip()
+        return found
+
+    annotated = {}
+    for source in root.iterfind("q:Sources/q:TextSource", NS):
+        assert source.get("path") is None and source.get("plainTextPath"), "QualCoder needs plainTextPath"
+        name = source.get("name")
+        assert name not in read.files, f"a second source {name} is renamed"
+        text = file(source.get("plainTextPath"))
+        assert "\r" not in text.split("\n", 1)[0] and not text.startswith("\ufeff")
+        read.files[name] = text
+        for sel in source.findall("q:PlainTextSelection", NS):
+            start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
+            assert 0 <= start < end <= len(text)
+            owner = users.get(sel.get("creatingUser") or sel.get("modifyingUser"), "default")
+            for coding in sel.findall("q:Coding", NS):
+                assert coding[0].tag == q + "CodeRef", "QualCoder takes a Coding's first child as its CodeRef"
+                code = read.codes.get(coding[0].get("targetGUID"))
+                assert code is not None, "a coding of no code"
+                row = (code, name, start, end, owner, text[start:end])
+                assert row not in read.code_text, f"QualCoder refuses a second {row[:5]}"
+                read.code_text.append(row)
+        for ref in source.findall("q:NoteRef", NS):
+            annotated[ref.get("targetGUID")] = name
+        read.file_attributes[name] = values(source)
+    for note in root.iterfind("q:Notes/q:Note", NS):
+        assert note.get("creationDateTime") or note.get("modifiedDateTime"), "QualCoder stops: no date"
+        if note.get("guid") in annotated:
+            sel = note.find("q:PlainTextSelection", NS)
+            memo = note.findtext("q:PlainTextContent", namespaces=NS)
+            if sel is not None and memo is not None:
+                read.annotations.append((annotated[note.get("guid")], int(sel.get("startPosition")),
+                                         int(sel.get("endPosition")), memo))
+        elif note.get("plainTextPath") is not None and note.get("name") != "":
+            assert note.get("name") not in read.journals, f"QualCoder stops: 2 journals {note.get('name')}"
+            read.journals[note.get("name")] = file(note.get("plainTextPath"))
+    case_types = set()
+    for case in root.iterfind("q:Cases/q:Case", NS):
+        assert case.get("guid") not in read.codes, "QualCoder deletes a code whose GUID is a case's"
+        if case.get("name") is not None:
+            read.cases[case.get("name")] = values(case)
+            case_types |= set(read.cases[case.get("name")])
+    read.file_attributes = {f: {k: v for k, v in a.items() if k not in case_types}
+                            for f, a in read.file_attributes.items()}
+    read.project_memo = root.findtext("q:Description", default="", namespaces=NS)
+    return read
 
 
 def _cli_import(workspace, path, *extra: str) -> subprocess.CompletedProcess:
@@ -92,3 +225,40 @@ def test_raw_exports_keep_uuid5_of_the_raw_ids(study, key, tmp_path):
         root = etree.fromstring(archive.read("project.qde"))
     assert sorted(s.get("guid") for s in root.iter(Q + "TextSource")) == sorted(
         guid("source", sid) for sid in study.sources)
+
+
+def test_study_memos_reach_qualcoder_as_journals_and_come_back_once(coded_workspace, small_codebook, tmp_path,
+                                                                   memo_unit):
+    """A QualCoder project's journal imported with `hoi import-qdpx` is a memo on the study; the study's
+    export gives it to QualCoder as a journal again (a named Note with its text in a file: QualCoder drops
+    a Note that holds its text inline and is referred to by nothing), with a name of its own beside an app
+    memo of the same title (a second journal of one name stops QualCoder's import), pseudonymised. QualCoder's
+    own export of those journals (new GUIDs, a BOM on each text) imports as nothing new."""
+    from hoi_nlp.review.study_memos import load_study_memos, record_study_memo
+    from tests.export.test_refi_import import _note, qualcoder4
+
+    project = Qdpx(export_project(coded_workspace, small_codebook, tmp_path / "export" / "first.qdpx"))
+    _note(project, "Overvejelser", "Mette Hansen mener at økonomien fylder.", in_file=True)
+    qualcoder4(project)
+    run = _cli_import(coded_workspace, project.save(tmp_path / "from-qualcoder.qdpx"))
+    assert run.returncode == 0 and "journal 1" in run.stdout, run.stdout + run.stderr
+    record_study_memo(coded_workspace, analyst="bo", title="Overvejelser", text="Teams går igen overalt.")
+
+    exported = export_project(coded_workspace, small_codebook, tmp_path / "export" / "second.qdpx")
+    read = qualcoder_reads(exported)
+    assert read.journals == {"Overvejelser": "[PERSON 1] mener at økonomien fylder.",
+                             "Overvejelser (2)": "Teams går igen overalt."}
+    assert [a[3] for a in read.annotations] == ["Hele svaret er uklart"]  # bo's memo on the unit
+    assert read.coder != MACHINE_USER
+    with zipfile.ZipFile(exported) as archive:
+        assert not [n for n in archive.namelist() if b"Mette" in archive.read(n)]
+
+    back = Qdpx(exported)
+    qualcoder4(back)  # new GUIDs (journals' files renamed with them)
+    for note in back.all("Note"):
+        if note.get("plainTextPath"):
+            back.files[back.file_of(note)] = b"\xef\xbb\xbf" + back.files[back.file_of(note)]
+    again = _cli_import(coded_workspace, back.save(tmp_path / "back.qdpx"))
+    assert again.returncode == 0, again.stderr
+    assert "journal" not in again.stdout and "not imported" not in again.stderr, again.stdout + again.stderr
+    assert len(load_study_memos(coded_workspace)) == 2
