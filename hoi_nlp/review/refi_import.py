@@ -170,8 +170,10 @@ class QdpxArchive:
             self.zip = zipfile.ZipFile(path)
             infos = self.zip.infolist()
         except (OSError, zipfile.BadZipFile, ValueError, EOFError) as exc:
-            raise ReviewError(f"not a readable .qdpx project (not a zip archive: {exc})", path=self.display,
-                              hint="export the project from your QDA program as REFI-QDA (.qdpx)") from exc
+            message, hint = _not_a_zip(path)
+            raise ReviewError(message or f"not a readable .qdpx project (not a zip archive: {exc})",
+                              path=self.display, hint=hint or "export the project from your QDA program as "
+                                                              "REFI-QDA (.qdpx)") from exc
         if len(infos) > MAX_MEMBERS:
             raise ReviewError(f"the archive holds {len(infos)} files (limit {MAX_MEMBERS})",
                               path=self.display)
@@ -255,6 +257,24 @@ class QdpxArchive:
                 return candidate
         raise ReviewError(f"the archive has no file sources/{target}", path=self.display, where=where,
                           hint="export the project again; the source's text is missing")
+
+
+def _not_a_zip(path: Path) -> tuple[str, str]:
+    """(message, hint) for a file that is REFI-QDA XML rather than a zipped project ("" when it is not)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).removeprefix(_BOMS[0][0]).lstrip()
+    except OSError:
+        return "", ""
+    if not head.startswith(b"<"):
+        return "", ""
+    if re.search(rb"<(?:\w+:)?CodeBook[\s>]", head) and not re.search(rb"<(?:\w+:)?Project[\s>]", head):
+        return ("this is a REFI-QDA codebook (.qdc), not a project (.qdpx): it holds codes, no codings",
+                "bring its codes into a codebook with `hoi codebook import-qdc FILE -o codebook.yaml`; "
+                "import-qdpx takes a .qdpx project exported from the QDA program")
+    return ("this is an XML file, not a .qdpx project (a zip of project.qde and its sources/ folder)",
+            "export the project from your QDA program as REFI-QDA (.qdpx), or zip the project.qde together "
+            "with its sources/ folder")
 
 
 def _size(n: int) -> str:
@@ -448,20 +468,24 @@ def _read_source(archive: QdpxArchive, element: etree._Element, origin: str,
         )
         refs = tuple(normal_guid(ref.get("targetGUID")) for ref in sel.iter("NoteRef"))
         memo = (_child_text(sel, "Description") or "").strip()
+        unreadable = sum(not _children(coding, "CodeRef") for coding in _children(sel, "Coding"))
         pending.append((sel_where, start, end, sel.get("name") or "", sel.get("guid") or "", codings,
-                        memo, refs))
+                        memo, refs, unreadable))
     text, two = (raw, False)
     if may_have_crlf and "\r" in raw:
         text, two = _line_breaks(raw, [(w, s, e, n) for w, s, e, n, *_ in pending], origin)
     counted = len(raw) if two else len(text)
     crs = _cr_positions(raw) if two else []
     selections = []
-    for sel_where, start, end, _, sel_guid, codings, memo, refs in pending:
+    for sel_where, start, end, _, sel_guid, codings, memo, refs, unreadable in pending:
         if end > counted:
             raise ReviewError(f"the selection {start}-{end} ends beyond the text ({counted} characters)",
                               path=archive.display, where=sel_where)
+        if unreadable:  # named apart from empty selections: the analyst coded something there
+            skipped["codings without a code reference (CodeRef)"] += unreadable
         if start == end or not (codings or memo or refs):
-            skipped["empty selections or selections without a coding"] += 1
+            if not unreadable:
+                skipped["empty selections or selections without a coding"] += 1
             continue
         if two:
             start, end = _collapse(start, crs), _collapse(end, crs)

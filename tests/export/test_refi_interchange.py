@@ -262,3 +262,47 @@ def test_study_memos_reach_qualcoder_as_journals_and_come_back_once(coded_worksp
     assert again.returncode == 0, again.stderr
     assert "journal" not in again.stdout and "not imported" not in again.stderr, again.stdout + again.stderr
     assert len(load_study_memos(coded_workspace)) == 2
+
+
+# ---------------------------------------------------------------- files laid out by other tools
+
+
+def test_import_qdpx_of_a_qdc_codebook_says_what_to_use_instead(coded_workspace, small_codebook, tmp_path):
+    from hoi_nlp.export.refi import export_qdc
+    from hoi_nlp.review.decisions import load_decisions
+
+    path = export_qdc(small_codebook, tmp_path / "codebook.qdc")
+    run = _cli_import(coded_workspace, path)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "this is a REFI-QDA codebook (.qdc), not a project (.qdpx)" in run.stderr, run.stderr
+    assert "hoi codebook import-qdc" in run.stderr
+    assert load_decisions(coded_workspace) == []
+
+
+def test_a_coding_without_a_code_reference_is_named_in_a_warning(coded_workspace, small_codebook, tmp_path):
+    """A Coding with no CodeRef (a damaged file) was counted among empty selections: the warning names it for
+    what it is; like a coding of a code nobody defines, it leaves the machine's code there removed."""
+    project = Qdpx(export_project(coded_workspace, small_codebook, tmp_path / "export" / "refs.qdpx"))
+    selections = len(project.all("PlainTextSelection"))
+    coding = project.all("Coding")[0]
+    coding.remove(coding.find("q:CodeRef", NS))
+    run = _cli_import(coded_workspace, project.save(tmp_path / "refs-broken.qdpx"), "--dry-run")
+    assert run.returncode == 0, run.stderr
+    assert f"accept 0, reject 1, add 0, span 0, unchanged {selections - 1}" in run.stdout, run.stdout
+    assert "Warning: 1 codings without a code reference (CodeRef) skipped" in run.stderr, run.stderr
+    assert "empty selections" not in run.stderr
+
+
+def test_a_source_whose_text_the_archive_lacks_is_a_clear_error_and_nothing_is_written(
+        coded_workspace, small_codebook, tmp_path):
+    from hoi_nlp.review.decisions import load_decisions
+
+    project = Qdpx(export_project(coded_workspace, small_codebook, tmp_path / "export" / "gone.qdpx"))
+    source = project.source("R2_q1")
+    project.add_coding(project.source("R1_q0"), 0, 5, "area.beskaeftigelse", "ana")
+    project.files.pop(project.file_of(source))
+    run = _cli_import(coded_workspace, project.save(tmp_path / "gone-text.qdpx"))
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert f"source 'R2_q1', plainTextPath): the archive has no file sources/{project.file_of(source)}" \
+        in run.stderr, run.stderr
+    assert load_decisions(coded_workspace) == []
