@@ -306,3 +306,35 @@ def test_a_source_whose_text_the_archive_lacks_is_a_clear_error_and_nothing_is_w
     assert f"source 'R2_q1', plainTextPath): the archive has no file sources/{project.file_of(source)}" \
         in run.stderr, run.stderr
     assert load_decisions(coded_workspace) == []
+
+
+def test_qualcoder_reads_the_qdc_codebook_as_categories_holding_codes(tmp_path):
+    """QualCoder's codebook import takes the namespace version from the root's children, the ``Codes`` child
+    of ``CodeBook``, a Code as a category only when ``isCodable="false"`` (its children then in that
+    category), refuses a second category or code of one name and keeps a code's colour; the study's
+    default codebook comes through whole."""
+    from hoi_nlp.codebook import load_codebook
+    from hoi_nlp.export.refi import export_qdc
+    from hoi_nlp.qda import CODEBOOK_NS
+
+    codebook = load_codebook()
+    root = etree.parse(str(export_qdc(codebook, tmp_path / "codebook.qdc"))).getroot()
+    [child] = list(root)
+    assert child.tag == f"{{{CODEBOOK_NS}}}Codes"
+    categories, codes = {}, {}
+
+    def walk(element, category):
+        for code in element.findall(f"{{{CODEBOOK_NS}}}Code"):
+            name = code.get("name")
+            if code.get("isCodable") == "false":
+                assert name not in categories
+                categories[name] = category
+                walk(code, name)
+            else:
+                assert name not in codes and code.get("color", "").startswith("#")
+                codes[name] = category
+                walk(code, category)
+
+    walk(child, None)
+    assert len(categories) == len(codebook.families) and set(categories.values()) == {None}
+    assert len(codes) == len(codebook.codes) and None not in codes.values()
