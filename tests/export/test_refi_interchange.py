@@ -338,3 +338,22 @@ def test_qualcoder_reads_the_qdc_codebook_as_categories_holding_codes(tmp_path):
     walk(child, None)
     assert len(categories) == len(codebook.families) and set(categories.values()) == {None}
     assert len(codes) == len(codebook.codes) and None not in codes.values()
+
+
+def test_a_project_laid_out_otherwise_imports_unchanged(coded_workspace, small_codebook, tmp_path):
+    """Paths that name the sources folder themselves (``internal://sources/<guid>.txt``), codes without a
+    colour and a category nested under another tool's code: the same codings, no decision."""
+    project = Qdpx(export_project(coded_workspace, small_codebook, tmp_path / "export" / "layout.qdpx"))
+    for source in project.all("TextSource"):
+        source.set("plainTextPath", f"internal://sources/{project.file_of(source)}")
+    for code in project.all("Code"):
+        code.attrib.pop("color", None)
+    first, second = project.root.find("q:CodeBook/q:Codes", NS).findall("q:Code", NS)[:2]
+    first.find("q:Code", NS).append(second)
+    selections = len(project.all("PlainTextSelection"))
+    path = project.save(tmp_path / "layout-other.qdpx")
+    with zipfile.ZipFile(path) as archive:
+        assert all(n == "project.qde" or n.startswith("sources/") for n in archive.namelist())
+    run = _cli_import(coded_workspace, path, "--dry-run")
+    assert run.returncode == 0, run.stderr
+    assert f"accept 0, reject 0, add 0, span 0, unchanged {selections}" in run.stdout, run.stdout
