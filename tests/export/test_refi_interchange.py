@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from hoi_nlp.qda import MACHINE_USER, PROJECT_NS, guid
@@ -357,3 +358,80 @@ def test_a_project_laid_out_otherwise_imports_unchanged(coded_workspace, small_c
     run = _cli_import(coded_workspace, path, "--dry-run")
     assert run.returncode == 0, run.stderr
     assert f"accept 0, reject 0, add 0, span 0, unchanged {selections}" in run.stdout, run.stdout
+
+
+def _inline_journal(p: Qdpx) -> None:
+    note = next(n for n in p.all("Note") if n.get("plainTextPath"))
+    text = p.files.pop(p.file_of(note)).decode("utf-8")
+    del note.attrib["plainTextPath"]
+    etree.SubElement(note, Q + "PlainTextContent").text = text
+
+
+def _same_journal_names(p: Qdpx) -> None:
+    for note in p.all("Note"):
+        if note.get("plainTextPath"):
+            note.set("name", "Overvejelser")
+
+
+def _first(tag: str):
+    return lambda p: p.all(tag)[0]
+
+
+REQUIREMENTS = {
+    "a source is read by its plainTextPath": lambda p: p.all("TextSource")[0].attrib.pop("plainTextPath"),
+    "a text has no BOM": lambda p: p.files.update(
+        {p.file_of(p.all("TextSource")[0]): b"\xef\xbb\xbf" + p.files[p.file_of(p.all("TextSource")[0])]}),
+    "a text's first line has no CRLF": lambda p: p.files.update(
+        {p.file_of(p.all("TextSource")[0]): b"x\r\n" + p.files[p.file_of(p.all("TextSource")[0])]}),
+    "a selection lies within its text": lambda p: p.all("PlainTextSelection")[0].set("endPosition", "99999"),
+    "a Coding's first child is its CodeRef": lambda p: p.all("Coding")[0].insert(
+        0, etree.Element(Q + "NoteRef", targetGUID=guid("x"))),
+    "a coding refers to a code": lambda p: p.all("CodeRef")[0].set("targetGUID", guid("nobody")),
+    "one coding per code, file, span and owner": lambda p: p.all("PlainTextSelection")[0].append(
+        etree.fromstring(etree.tostring(p.all("Coding")[0]))),
+    "code names are unique": lambda p: [c.set("name", "Samme") for c in p.all("Code")[1:3]],
+    "category names are unique": lambda p: [c.set("name", "Samme") for c in p.all("Code")
+                                            if c.get("isCodable") == "false"],
+    "the CodeBook's first child is Codes": lambda p: p.root.find("q:CodeBook", NS).insert(
+        0, etree.Element(Q + "Description")),
+    "variable names are unique": lambda p: [v.set("name", "Samme") for v in p.all("Variable")],
+    "a case's GUID is no code's": lambda p: p.all("Case")[0].set("guid", p.all("Code")[1].get("guid")),
+    "a note has a date": lambda p: [p.all("Note")[0].attrib.pop(a) for a in ("creationDateTime",
+                                                                               "modifiedDateTime")],
+    "a journal's text is in its file": _inline_journal,
+    "journal names are unique": _same_journal_names,
+    "the project has an origin": lambda p: p.root.attrib.pop("origin"),
+}
+
+
+@pytest.fixture
+def qualcoder_ready(coded_workspace, small_codebook, tmp_path, memo_unit):
+    """The fixture study's export with reviewed codings, memos on a coding and a unit, and two journals."""
+    from hoi_nlp.review.study_memos import record_study_memo
+
+    record_study_memo(coded_workspace, analyst="ana", title="Overvejelser", text="Teams går igen.")
+    record_study_memo(coded_workspace, analyst="bo", title="Økonomi", text="Økonomien fylder.")
+    return export_project(coded_workspace, small_codebook, tmp_path / "export" / "ready.qdpx")
+
+
+def test_our_export_gives_qualcoder_what_it_reads(qualcoder_ready):
+    read = qualcoder_reads(qualcoder_ready)
+    codings = len(Qdpx(qualcoder_ready).all("Coding"))
+    assert len(read.files) == 6 and len(read.code_text) == codings == 7 and read.coder == "ana"
+    assert set(read.journals) == {"Overvejelser", "Økonomi"} and len(read.annotations) == 1
+    assert read.cases and all(read.file_attributes.values())
+    assert all(text == read.files[f][s:e] for _, f, s, e, _, text in read.code_text)
+
+
+@pytest.mark.parametrize("requirement", list(REQUIREMENTS))
+def test_each_requirement_of_qualcoders_importer_is_checked(requirement, qualcoder_ready, tmp_path):
+    """The file breaking one requirement is caught by :func:`qualcoder_reads` (so the export passing it
+    meets that requirement): it fails, or loses what the requirement keeps (a journal)."""
+    project = Qdpx(qualcoder_ready)
+    REQUIREMENTS[requirement](project)
+    path = project.save(tmp_path / "broken.qdpx")
+    try:
+        read = qualcoder_reads(path)
+    except (AssertionError, KeyError, TypeError, AttributeError):
+        return
+    assert len(read.journals) < 2, f"not caught: {requirement}"
