@@ -1543,17 +1543,19 @@ def qdc_to_codebook_dict(path: Path, *, codebook_id: str | None = None,
             inner.insert(0, top)
             notes.append(f"code '{top.get('name') or '?'}' has sub-codes: it is a family and a code of that "
                          "family (hoi codebooks have two levels)")
-        deeper = [c for c in inner if c is not top and c.getparent() is not top]
-        if deeper:
-            shown = ", ".join(f"'{_path(c, top)}'" for c in deeper[:5]) + (", …" if len(deeper) > 5 else "")
-            notes.append(f"{len(deeper)} code(s) nested deeper than one level under "
-                         f"'{top.get('name') or '?'}' are codes of that family (hoi codebooks have two "
-                         f"levels): {shown}")
         family_id = reader.known_id(top, "family")
         if family_id is None or family_id in families:
             family_id = _unique(slug(top.get("name") or "familie"), reader.family_ids | set(families))
         else:
             reader.family_ids.add(family_id)
+        # nested deeper and not keeping a family of its own (a hoi id of another family, see _add_code)
+        deeper = [c for c in inner if c is not top and c.getparent() is not top
+                  and (reader.known_id(c, "code") or family_id).split(".", 1)[0] == family_id]
+        if deeper:
+            shown = ", ".join(f"'{_path(c, top)}'" for c in deeper[:5]) + (", …" if len(deeper) > 5 else "")
+            notes.append(f"{len(deeper)} code(s) nested deeper than one level under "
+                         f"'{top.get('name') or '?'}' are codes of that family (hoi codebooks have two "
+                         f"levels): {shown}")
         description, _, _ = _split_description(_child_text(top, "Description") or "")
         families[family_id] = {"id": family_id, "label": top.get("name") or family_id,
                                "description": description, "codes": []}
