@@ -435,3 +435,18 @@ def test_each_requirement_of_qualcoders_importer_is_checked(requirement, qualcod
     except (AssertionError, KeyError, TypeError, AttributeError):
         return
     assert len(read.journals) < 2, f"not caught: {requirement}"
+
+
+def test_a_journal_an_earlier_export_wrote_inline_comes_back_as_nothing_new(coded_workspace, qualcoder_ready,
+                                                                          tmp_path):
+    """Exports before journals had files of their own held the text inline (PlainTextContent)."""
+    from hoi_nlp.review.study_memos import load_study_memos
+
+    project = Qdpx(qualcoder_ready)
+    _inline_journal(project)
+    _inline_journal(project)
+    assert not [n for n in project.all("Note") if n.get("plainTextPath")]
+    run = _cli_import(coded_workspace, project.save(tmp_path / "old-journals.qdpx"))
+    assert run.returncode == 0, run.stderr
+    assert "journal" not in run.stdout and "not imported" not in run.stderr, run.stdout + run.stderr
+    assert len(load_study_memos(coded_workspace)) == 2
