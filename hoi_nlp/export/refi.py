@@ -365,14 +365,15 @@ def _notes(root: etree._Element, project: _Project) -> None:
             _el(note, "PlainTextSelection", guid=guid("annotation", memo.key), name=label,
                 startPosition=str(start), endPosition=str(end), creatingUser=user, creationDateTime=date)
     titles: set[str] = set()
-    for study_memo in project.study.study_memos:  # on the study as a whole: a journal (see journal_names)
+    for study_memo in project.study.study_memos:  # on the study as a whole: a journal (module doc)
         user, date = guid("user", study_memo.analyst), _date(study_memo.created_at)
         title = project.redact.value(study_memo.title) if study_memo.title else f"Memo ({study_memo.analyst})"
         title = _unique_title(_clean(title).strip() or f"Memo ({study_memo.analyst})", titles)
         note_guid = guid("note", f"study:{study_memo.memo_id}")
         _el(notes, "Note", guid=note_guid, name=title, plainTextPath=f"internal://{note_guid}.txt",
             creatingUser=user, creationDateTime=date, modifyingUser=user, modifiedDateTime=date)
-        project.files[f"{note_guid}.txt"] = plain_text(_clean(project.redact.value(study_memo.text)))
+        text = project.redact.value(study_memo.text).replace("\r\n", "\n")  # one line break, not two
+        project.files[f"{note_guid}.txt"] = plain_text(text)
 
 
 def _unique_title(title: str, taken: set[str]) -> str:

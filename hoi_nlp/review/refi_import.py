@@ -1224,12 +1224,17 @@ def shown_as(shown: str, original: str) -> bool:
     return end - position >= 1
 
 
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def new_memo_text(text: str, known: Iterable[str]) -> str:
     """What is new in a memo from a file, given the memos the study has there: nothing when it is one of
     them (as written, or pseudonymised as an export shows it), the text after one it starts with (text
-    added in the other tool), else all of it (a memo written, or changed, in the other tool)."""
-    text = text.strip()
-    known = [k.strip() for k in known if k.strip()]
+    added in the other tool), else all of it (a memo written, or changed, in the other tool). Line breaks
+    compare as LF (a memo written in a browser holds CRLF; a file read back, LF)."""
+    text = _lf(text).strip()
+    known = [_lf(k).strip() for k in known if k.strip()]
     if not text or any(shown_as(text, k) for k in known):
         return ""
     if len(text) > MAX_MEMO_MATCH:  # a very long memo: only a known memo as written counts as its head

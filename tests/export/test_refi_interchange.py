@@ -450,3 +450,21 @@ def test_a_journal_an_earlier_export_wrote_inline_comes_back_as_nothing_new(code
     assert run.returncode == 0, run.stderr
     assert "journal" not in run.stdout and "not imported" not in run.stderr, run.stdout + run.stderr
     assert len(load_study_memos(coded_workspace)) == 2
+
+
+def test_memos_written_with_crlf_line_breaks_come_back_as_nothing_new(coded_workspace, small_codebook,
+                                                                      tmp_path):
+    """A memo written in the browser holds CRLF line breaks; the file gives them back as LF: the same memo."""
+    from hoi_nlp.review.decisions import record_decision
+    from hoi_nlp.review.study_memos import record_study_memo
+    from hoi_nlp.store import load_segments
+
+    unit = next(s.segment_id for s in load_segments(coded_workspace, codable=True) if s.source_id == "R2:q1")
+    record_decision(coded_workspace, segment_id=unit, action="memo", analyst="bo",
+                    memo="Linje et\r\nLinje to")
+    record_study_memo(coded_workspace, analyst="ana", title="Linjer", text="Første linje\r\nAnden linje")
+    exported = export_project(coded_workspace, small_codebook, tmp_path / "export" / "crlf.qdpx")
+    assert qualcoder_reads(exported).journals == {"Linjer": "Første linje\nAnden linje"}
+    run = _cli_import(coded_workspace, exported)
+    assert run.returncode == 0, run.stderr
+    assert "memo" not in run.stdout and "journal" not in run.stdout, run.stdout
