@@ -4,7 +4,9 @@
   source id such as "Interview_Jens_Hansen" would confirm a guessed name); ``hoi import-qdpx`` maps
   them back, and a file written before (raw uuid5 GUIDs) still imports.
 - Checks of what QualCoder's importer (``refi.py``, ``RefiImport.import_project``) needs, each written
-  as our own reading of the exported file the way that importer's logic reads it.
+  as our own reading of the exported file the way that importer's logic reads it (:func:`qualcoder_reads`),
+  one case per requirement shown to be caught; memos on the study reach it as journals.
+- Files laid out by other tools, or damaged: a correct import or a clear error, nothing written.
 """
 
 from __future__ import annotations
