@@ -239,7 +239,7 @@ class QdpxArchive:
         return parse_xml(self.read(self.project_member), path=self.display,
                          member=self.members[self.project_member].filename)
 
-    def internal(self, reference: str, *, where: str) -> str:
+    def internal(self, reference: str, *, where: str, what: str = "the source's text") -> str:
         """The member an ``internal://`` path names (looked up in ``sources/`` case-insensitively)."""
         scheme, sep, rest = reference.partition("://")
         if not sep or scheme.casefold() != "internal":
@@ -256,7 +256,7 @@ class QdpxArchive:
             if candidate in self.members:
                 return candidate
         raise ReviewError(f"the archive has no file sources/{target}", path=self.display, where=where,
-                          hint="export the project again; the source's text is missing")
+                          hint=f"export the project again; {what} is missing")
 
 
 def _not_a_zip(path: Path) -> tuple[str, str]:
@@ -503,8 +503,8 @@ def _read_note(archive: QdpxArchive, element: etree._Element) -> FileNote:
     text = _child_text(element, "PlainTextContent")
     path = element.get("plainTextPath") or ""
     if path and not text:
-        text = decode_text(archive.read(archive.internal(path, where=f"{where}, plainTextPath")),
-                           path=archive.display, where=f"{where}, {path}")
+        member = archive.internal(path, where=f"{where}, plainTextPath", what="the note's text")
+        text = decode_text(archive.read(member), path=archive.display, where=f"{where}, {path}")
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     span = None
     for sel in _children(element, "PlainTextSelection")[:1]:

@@ -470,3 +470,17 @@ def test_memos_written_with_crlf_line_breaks_come_back_as_nothing_new(coded_work
     run = _cli_import(coded_workspace, exported)
     assert run.returncode == 0, run.stderr
     assert "memo" not in run.stdout and "journal" not in run.stdout, run.stdout
+
+
+def test_a_journal_whose_text_the_archive_lacks_is_a_clear_error(coded_workspace, qualcoder_ready, tmp_path):
+    from hoi_nlp.review.decisions import load_decisions
+
+    project = Qdpx(qualcoder_ready)
+    note = next(n for n in project.all("Note") if n.get("plainTextPath"))
+    project.files.pop(project.file_of(note))
+    project.add_coding(project.source("R1_q0"), 0, 5, "area.beskaeftigelse", "ana")
+    run = _cli_import(coded_workspace, project.save(tmp_path / "no-journal-text.qdpx"))
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert f"(note '{note.get('name')}', plainTextPath): the archive has no file sources/" in run.stderr
+    assert "export the project again; the note's text is missing" in run.stderr, run.stderr
+    assert [d for d in load_decisions(coded_workspace) if d.analyst == "ana" and d.action == "add"] == []
