@@ -34,6 +34,14 @@ def guid(kind: str, *parts: str) -> str:
     return str(uuid.uuid5(_GUID_NAMESPACE, "\x1f".join((kind, *parts))))
 
 
+def record_guid(kind: str, record_id: str, keyed: Callable[[str, str], str] | None = None) -> str:
+    """The GUID of a source or case (``kind``): uuid5 of its id keyed with the study's secret (``keyed``, a
+    redactor's :meth:`~hoi_nlp.privacy.redact.KeyRedactor.keyed_id`, in a pseudonymised export), else of
+    the raw id (raw exports, and every export written before GUIDs were keyed)."""
+    shown = keyed(kind, record_id) if keyed is not None else record_id
+    return guid(kind, record_id) if shown == record_id else guid(kind, "keyed", shown)
+
+
 def normal_guid(value: str | None) -> str:
     """A GUID as compared: lower case, without braces or spaces (``{ABC…}`` and ``abc…`` match)."""
     text = (value or "").strip()

@@ -24,12 +24,16 @@ What the importers of QualCoder, NVivo, MAXQDA and ATLAS.ti need, and why:
 - A memo on a coding unit is a Note with the memo as ``PlainTextContent`` and a ``PlainTextSelection`` of
   the unit's span, referenced (``NoteRef``) from its source: QualCoder imports only such notes (or
   journals) as annotations; NVivo, ATLAS.ti and MAXQDA read the referenced note as before.
+- A memo on the study as a whole is a Note nothing refers to, named, with its text in a file of its own
+  (``plainTextPath``, not ``PlainTextContent``): QualCoder imports only such notes as journals (as its
+  own export writes them), and fails on a second journal of the same name, so names are unique.
 
 Pseudonymised exports slice each source from its one redaction, so the offsets of the codings in
 the pseudonymised text are known exactly. GUIDs are uuid5 of the records' ids as the export shows
 them (a coding's of its keyed segment id, never of the source offsets a raw segment id carries: a uuid5
-of those could be found by trying every pair of offsets) and zip entries carry a fixed date, so
-re-exporting gives the same file.
+of those could be found by trying every pair of offsets; a source's and a case's of its id keyed with
+the study's secret, as a uuid5 of a raw id such as "Interview_Jens_Hansen" would confirm a guessed
+name) and zip entries carry a fixed date, so re-exporting gives the same file.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ from hoi_nlp.qda import (
     code_description,
     code_names,
     guid,
+    record_guid,
     source_names,
 )
 
@@ -167,6 +172,7 @@ class _Project:
     memos: Sequence[ProjectMemo]
     notes: list[tuple[str, ProjectMemo]] = field(default_factory=list)
     annotated: dict[str, tuple[int, int]] = field(default_factory=dict)  # unit memo's note -> unit's span
+    files: dict[str, str] = field(default_factory=dict)  # file in sources/ -> its text (journals' texts)
 
 
 def plain_text(text: str) -> str:
@@ -192,8 +198,8 @@ def export_sources(study: CodedStudy, redact: Redactor) -> list[ExportedSource]:
             selections.setdefault(span, []).append(coding)
         units = {seg: (redaction.position(start), redaction.position(end, end=True))
                  for seg, start, end in units_of.get(source_id, [])}
-        exported.append(ExportedSource(source_id, guid("source", source_id), plain_text(redaction.text),
-                                       selections, units))
+        exported.append(ExportedSource(source_id, record_guid("source", source_id, redact.keyed_id),
+                                       plain_text(redaction.text), selections, units))
     return exported
 
 
@@ -265,10 +271,11 @@ def _cases(root: etree._Element, study: CodedStudy, attributes: Sequence[str], r
     for source in study.sources.values():
         sources_of.setdefault(source.respondent_id, []).append(source.source_id)
     for respondent, attrs in study.respondents.items():
-        case = _el(cases, "Case", guid=guid("case", respondent), name=redact.ident(respondent))
+        case = _el(cases, "Case", guid=record_guid("case", respondent, redact.keyed_id),
+                   name=redact.ident(respondent))
         _variable_values(case, attrs, attributes)
         for source_id in sorted(sources_of.get(respondent, [])):
-            _el(case, "SourceRef", targetGUID=guid("source", source_id))
+            _el(case, "SourceRef", targetGUID=record_guid("source", source_id, redact.keyed_id))
 
 
 def _coding_memos(project: _Project) -> dict[tuple[str, str | None], list[ProjectMemo]]:
@@ -357,12 +364,26 @@ def _notes(root: etree._Element, project: _Project) -> None:
             start, end = project.annotated[note_guid]
             _el(note, "PlainTextSelection", guid=guid("annotation", memo.key), name=label,
                 startPosition=str(start), endPosition=str(end), creatingUser=user, creationDateTime=date)
-    for study_memo in project.study.study_memos:  # on the study as a whole: a note nothing refers to
+    titles: set[str] = set()
+    for study_memo in project.study.study_memos:  # on the study as a whole: a journal (module doc)
         user, date = guid("user", study_memo.analyst), _date(study_memo.created_at)
         title = project.redact.value(study_memo.title) if study_memo.title else f"Memo ({study_memo.analyst})"
-        note = _el(notes, "Note", guid=guid("note", f"study:{study_memo.memo_id}"), name=title,
-                   creatingUser=user, creationDateTime=date, modifyingUser=user, modifiedDateTime=date)
-        _text_el(note, "PlainTextContent", project.redact.value(study_memo.text))
+        title = _unique_title(_clean(title).strip() or f"Memo ({study_memo.analyst})", titles)
+        note_guid = guid("note", f"study:{study_memo.memo_id}")
+        _el(notes, "Note", guid=note_guid, name=title, plainTextPath=f"internal://{note_guid}.txt",
+            creatingUser=user, creationDateTime=date, modifyingUser=user, modifiedDateTime=date)
+        text = project.redact.value(study_memo.text).replace("\r\n", "\n")  # one line break, not two
+        project.files[f"{note_guid}.txt"] = plain_text(text)
+
+
+def _unique_title(title: str, taken: set[str]) -> str:
+    """A journal's name not yet taken (compared case-insensitively): QualCoder keeps journals by name and
+    fails on a second journal of the same name."""
+    name, n = title, 2
+    while name.casefold() in taken:
+        name, n = f"{title} ({n})", n + 1
+    taken.add(name.casefold())
+    return name
 
 
 def project_xml(
@@ -373,8 +394,10 @@ def project_xml(
     raw: bool = False,
     description: str = "",
     memos: Sequence[ProjectMemo] | None = None,
+    files: dict[str, str] | None = None,
 ) -> bytes:
-    """The ``project.qde`` document."""
+    """The ``project.qde`` document; ``files`` receives the texts it refers to beside the sources' (the
+    journals', by their file name in ``sources/``)."""
     memos = list(memos) if memos is not None else memos_of_codings(study, redact)
     project = _Project(study, redact, memos)
     root = _el(None, "Project", name=redact.ident(study.name or study.codebook.name or "hoi_nlp"),
@@ -395,6 +418,8 @@ def project_xml(
     _notes(root, project)
     if description:
         _text_el(root, "Description", description)
+    if files is not None:
+        files.update(project.files)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
@@ -451,13 +476,17 @@ def export_qdpx(study: CodedStudy, path: Path, *, redact: Redactor, raw: bool = 
     description = f"Kodet med hoi_nlp, kodebog {study.codebook.version_tag}. " + (
         RAW_NOTE if raw else "Teksterne er pseudonymiserede."
     )
-    project = project_xml(study, exported, redact=redact, raw=raw, description=description, memos=memos)
+    files: dict[str, str] = {}
+    project = project_xml(study, exported, redact=redact, raw=raw, description=description, memos=memos,
+                          files=files)
 
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w") as archive:
             _zip_write(archive, "project.qde", project)
             for item in exported:
                 _zip_write(archive, f"{SOURCES_FOLDER}/{item.guid}.txt", item.text.encode("utf-8"))
+            for name, text in sorted(files.items()):
+                _zip_write(archive, f"{SOURCES_FOLDER}/{name}", text.encode("utf-8"))
 
     logger.info(
         "writing %s: %d sources, %d selections", path, len(exported), sum(len(e.selections) for e in exported)

@@ -354,6 +354,15 @@ class KeyRedactor:
             return path
         return f"fil-{self._opaque(Path(path).as_posix(), length=8)}{Path(path).suffix.lower()}"
 
+    def keyed_id(self, kind: str, value: str) -> str:
+        """A record's id keyed by the study's secret (32 hex digits of an HMAC of ``kind`` and ``value``) for
+        ids a file must carry, such as a ``.qdpx``'s source and case GUIDs: a uuid5 of the raw id would let
+        a guessed id (which may hold a name, "Interview_Jens_Hansen") be confirmed by recomputing it.
+        ``value`` unchanged when ``raw``."""
+        if self.raw or not value:
+            return value
+        return self._opaque("record", kind, value, length=32)
+
     def quote_id(self, source_id: str, start: int, end: int, code_id: str) -> str:
         """A quote's id ("Q-3fa2c1d09b"): keyed by the study's secret like the opaque ids, and the same
         in raw and pseudonymised exports, so a citation stays traceable and a guess of a source id

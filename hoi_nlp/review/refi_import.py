@@ -58,6 +58,7 @@ from hoi_nlp.qda import (
     guid,
     is_machine_user,
     normal_guid,
+    record_guid,
     source_names,
 )
 from hoi_nlp.records import CodeAssignment, ReviewDecision, Segment, Source, utcnow
@@ -169,8 +170,10 @@ class QdpxArchive:
             self.zip = zipfile.ZipFile(path)
             infos = self.zip.infolist()
         except (OSError, zipfile.BadZipFile, ValueError, EOFError) as exc:
-            raise ReviewError(f"not a readable .qdpx project (not a zip archive: {exc})", path=self.display,
-                              hint="export the project from your QDA program as REFI-QDA (.qdpx)") from exc
+            message, hint = _not_a_zip(path)
+            raise ReviewError(message or f"not a readable .qdpx project (not a zip archive: {exc})",
+                              path=self.display, hint=hint or "export the project from your QDA program as "
+                                                              "REFI-QDA (.qdpx)") from exc
         if len(infos) > MAX_MEMBERS:
             raise ReviewError(f"the archive holds {len(infos)} files (limit {MAX_MEMBERS})",
                               path=self.display)
@@ -236,7 +239,7 @@ class QdpxArchive:
         return parse_xml(self.read(self.project_member), path=self.display,
                          member=self.members[self.project_member].filename)
 
-    def internal(self, reference: str, *, where: str) -> str:
+    def internal(self, reference: str, *, where: str, what: str = "the source's text") -> str:
         """The member an ``internal://`` path names (looked up in ``sources/`` case-insensitively)."""
         scheme, sep, rest = reference.partition("://")
         if not sep or scheme.casefold() != "internal":
@@ -253,7 +256,25 @@ class QdpxArchive:
             if candidate in self.members:
                 return candidate
         raise ReviewError(f"the archive has no file sources/{target}", path=self.display, where=where,
-                          hint="export the project again; the source's text is missing")
+                          hint=f"export the project again; {what} is missing")
+
+
+def _not_a_zip(path: Path) -> tuple[str, str]:
+    """(message, hint) for a file that is REFI-QDA XML rather than a zipped project ("" when it is not)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).removeprefix(_BOMS[0][0]).lstrip()
+    except OSError:
+        return "", ""
+    if not head.startswith(b"<"):
+        return "", ""
+    if re.search(rb"<(?:\w+:)?CodeBook[\s>]", head) and not re.search(rb"<(?:\w+:)?Project[\s>]", head):
+        return ("this is a REFI-QDA codebook (.qdc), not a project (.qdpx): it holds codes, no codings",
+                "bring its codes into a codebook with `hoi codebook import-qdc FILE -o codebook.yaml`; "
+                "import-qdpx takes a .qdpx project exported from the QDA program")
+    return ("this is an XML file, not a .qdpx project (a zip of project.qde and its sources/ folder)",
+            "export the project from your QDA program as REFI-QDA (.qdpx), or zip the project.qde together "
+            "with its sources/ folder")
 
 
 def _size(n: int) -> str:
@@ -447,20 +468,24 @@ def _read_source(archive: QdpxArchive, element: etree._Element, origin: str,
         )
         refs = tuple(normal_guid(ref.get("targetGUID")) for ref in sel.iter("NoteRef"))
         memo = (_child_text(sel, "Description") or "").strip()
+        unreadable = sum(not _children(coding, "CodeRef") for coding in _children(sel, "Coding"))
         pending.append((sel_where, start, end, sel.get("name") or "", sel.get("guid") or "", codings,
-                        memo, refs))
+                        memo, refs, unreadable))
     text, two = (raw, False)
     if may_have_crlf and "\r" in raw:
         text, two = _line_breaks(raw, [(w, s, e, n) for w, s, e, n, *_ in pending], origin)
     counted = len(raw) if two else len(text)
     crs = _cr_positions(raw) if two else []
     selections = []
-    for sel_where, start, end, _, sel_guid, codings, memo, refs in pending:
+    for sel_where, start, end, _, sel_guid, codings, memo, refs, unreadable in pending:
         if end > counted:
             raise ReviewError(f"the selection {start}-{end} ends beyond the text ({counted} characters)",
                               path=archive.display, where=sel_where)
+        if unreadable:  # named apart from empty selections: the analyst coded something there
+            skipped["codings without a code reference (CodeRef)"] += unreadable
         if start == end or not (codings or memo or refs):
-            skipped["empty selections or selections without a coding"] += 1
+            if not unreadable:
+                skipped["empty selections or selections without a coding"] += 1
             continue
         if two:
             start, end = _collapse(start, crs), _collapse(end, crs)
@@ -478,8 +503,8 @@ def _read_note(archive: QdpxArchive, element: etree._Element) -> FileNote:
     text = _child_text(element, "PlainTextContent")
     path = element.get("plainTextPath") or ""
     if path and not text:
-        text = decode_text(archive.read(archive.internal(path, where=f"{where}, plainTextPath")),
-                           path=archive.display, where=f"{where}, {path}")
+        member = archive.internal(path, where=f"{where}, plainTextPath", what="the note's text")
+        text = decode_text(archive.read(member), path=archive.display, where=f"{where}, {path}")
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     span = None
     for sel in _children(element, "PlainTextSelection")[:1]:
@@ -721,6 +746,7 @@ class CodedUnits:
     assignments: list[CodeAssignment]
     names: dict[str, str] = field(default_factory=dict)  # source name as exported (case-folded) -> id
     contexts: dict[str, tuple[int, int]] = field(default_factory=dict)  # unit -> its turn/answer span
+    guids: dict[str, str] = field(default_factory=dict)  # source GUID an export gave (keyed or not) -> id
 
     @property
     def segment_by_id(self) -> dict[str, Segment]:
@@ -744,14 +770,31 @@ class CodedUnits:
         contexts = {s.segment_id: spans.get(s.parent_id or "", (s.start, s.end)) for s in segments}
         redact = KeyRedactor(load_key(key_path(workspace), study=workspace.study))
         return cls(codebook=codebook, sources=sources, segments=segments, assignments=assignments,
-                   names=exported_names(sources, redact.ident), contexts=contexts)
+                   names=exported_names(sources, redact.ident), contexts=contexts,
+                   guids=exported_guids(sources, redact))
 
     @classmethod
-    def of_study(cls, study: Any, ident: Any = None) -> CodedUnits:
-        """The units of an in-memory coded study (a :class:`~hoi_nlp.export.study.CodedStudy`)."""
+    def of_study(cls, study: Any, ident: Any = None, *, redact: Any = None) -> CodedUnits:
+        """The units of an in-memory coded study (a :class:`~hoi_nlp.export.study.CodedStudy`); ``redact``
+        (the study's :class:`~hoi_nlp.privacy.redact.KeyRedactor`) finds its sources by their keyed GUIDs."""
+        ident = ident or (redact.ident if redact is not None else (lambda value: value))
         return cls(codebook=study.codebook, sources=dict(study.sources), segments=list(study.segments),
                    assignments=[a for a in study.assignments if a.tier == "suggested"],
-                   names=exported_names(study.sources, ident or (lambda value: value)))
+                   names=exported_names(study.sources, ident), guids=exported_guids(study.sources, redact))
+
+
+def exported_guids(source_ids: Iterable[str], redact: Any = None) -> dict[str, str]:
+    """Every GUID an export may have given a source -> its id: the uuid5 of its raw id (raw exports and
+    every export written before source GUIDs were keyed) and, with the study's secret, the keyed one of a
+    pseudonymised export (see :func:`hoi_nlp.qda.record_guid`)."""
+    from hoi_nlp.privacy.redact import KeyRedactor
+
+    ids = sorted(source_ids)
+    found = {record_guid("source", sid): sid for sid in ids}
+    if redact is not None and redact.key.secret:  # without a secret no export has keyed a GUID yet
+        keyed = KeyRedactor(redact.key)  # keyed as a pseudonymised export keys, also for a raw redactor
+        found.update({record_guid("source", sid, keyed.keyed_id): sid for sid in ids})
+    return found
 
 
 def exported_names(source_ids: Iterable[str], ident: Any) -> dict[str, str]:
@@ -933,7 +976,7 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     plan = ImportPlan()
     codes = _code_lookup(project.codes, units.codebook)
     known_codes = set(codes.values())
-    by_guid = {guid("source", sid): sid for sid in units.sources}
+    by_guid = {**exported_guids(units.sources), **units.guids}
     by_source: dict[str, list[Segment]] = {}
     for seg in units.segments:
         by_source.setdefault(seg.source_id, []).append(seg)
@@ -1181,12 +1224,17 @@ def shown_as(shown: str, original: str) -> bool:
     return end - position >= 1
 
 
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def new_memo_text(text: str, known: Iterable[str]) -> str:
     """What is new in a memo from a file, given the memos the study has there: nothing when it is one of
     them (as written, or pseudonymised as an export shows it), the text after one it starts with (text
-    added in the other tool), else all of it (a memo written, or changed, in the other tool)."""
-    text = text.strip()
-    known = [k.strip() for k in known if k.strip()]
+    added in the other tool), else all of it (a memo written, or changed, in the other tool). Line breaks
+    compare as LF (a memo written in a browser holds CRLF; a file read back, LF)."""
+    text = _lf(text).strip()
+    known = [_lf(k).strip() for k in known if k.strip()]
     if not text or any(shown_as(text, k) for k in known):
         return ""
     if len(text) > MAX_MEMO_MATCH:  # a very long memo: only a known memo as written counts as its head
@@ -1500,17 +1548,19 @@ def qdc_to_codebook_dict(path: Path, *, codebook_id: str | None = None,
             inner.insert(0, top)
             notes.append(f"code '{top.get('name') or '?'}' has sub-codes: it is a family and a code of that "
                          "family (hoi codebooks have two levels)")
-        deeper = [c for c in inner if c is not top and c.getparent() is not top]
-        if deeper:
-            shown = ", ".join(f"'{_path(c, top)}'" for c in deeper[:5]) + (", …" if len(deeper) > 5 else "")
-            notes.append(f"{len(deeper)} code(s) nested deeper than one level under "
-                         f"'{top.get('name') or '?'}' are codes of that family (hoi codebooks have two "
-                         f"levels): {shown}")
         family_id = reader.known_id(top, "family")
         if family_id is None or family_id in families:
             family_id = _unique(slug(top.get("name") or "familie"), reader.family_ids | set(families))
         else:
             reader.family_ids.add(family_id)
+        # nested deeper and not keeping a family of its own (a hoi id of another family, see _add_code)
+        deeper = [c for c in inner if c is not top and c.getparent() is not top
+                  and (reader.known_id(c, "code") or family_id).split(".", 1)[0] == family_id]
+        if deeper:
+            shown = ", ".join(f"'{_path(c, top)}'" for c in deeper[:5]) + (", …" if len(deeper) > 5 else "")
+            notes.append(f"{len(deeper)} code(s) nested deeper than one level under "
+                         f"'{top.get('name') or '?'}' are codes of that family (hoi codebooks have two "
+                         f"levels): {shown}")
         description, _, _ = _split_description(_child_text(top, "Description") or "")
         families[family_id] = {"id": family_id, "label": top.get("name") or family_id,
                                "description": description, "codes": []}

@@ -12,7 +12,15 @@ from lxml import etree
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.export.refi import codebook_xml, export_qdc, export_qdpx, project_users
-from hoi_nlp.qda import MACHINE_USER, PLACEHOLDER_ANALYST, PROJECT_NS, code_names, guid, safe_file_name
+from hoi_nlp.qda import (
+    MACHINE_USER,
+    PLACEHOLDER_ANALYST,
+    PROJECT_NS,
+    code_names,
+    guid,
+    record_guid,
+    safe_file_name,
+)
 from hoi_nlp.review.refi_import import import_qdc, offset_map, read_qdpx_codings, slug
 from tests.conftest import DATA
 
@@ -50,7 +58,7 @@ def test_qdpx_validates_and_offsets_slice_the_segment_text(study, redact, tmp_pa
     root, files = _project(path)
     assert project_schema.validate(root), project_schema.error_log
     checked = 0
-    names = {guid("source", sid): sid for sid in study.sources}
+    names = {record_guid("source", sid, redact.keyed_id): sid for sid in study.sources}
     for source in root.iterfind(".//q:TextSource", NS):
         text = files["sources/" + source.get("plainTextPath").removeprefix("internal://")].decode("utf-8")
         source_id = names[source.get("guid")]
@@ -91,7 +99,7 @@ def test_rule_texts_are_utf8_without_bom_and_lf_only(study, redact, tmp_path):
     for data in files.values():
         assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data
         data.decode("utf-8")  # strict
-    written = files[f"sources/{guid('source', 'R4:q0')}.txt"].decode("utf-8")
+    written = files[f"sources/{record_guid('source', 'R4:q0', redact.keyed_id)}.txt"].decode("utf-8")
     assert len(written) == len(odd)  # one character for one: offsets unchanged
     assert written == " Første linje\n\nanden linje\ntredje æøå"
 
@@ -176,7 +184,11 @@ def test_rule_memos_are_pseudonymised_notes_with_dates(coded_workspace, small_co
     assert annotation["date"] == on_unit.get("creationDateTime")
     segment = next(s for s in load_segments(coded_workspace, codable=True) if s.segment_id == unit)
     source = root.find(f"q:Sources/q:TextSource[@name='{annotation['source']}']", NS)
-    assert source.get("guid") == guid("source", "R2:q1")
+    from hoi_nlp.privacy.key import key_path, load_key
+    from hoi_nlp.privacy.redact import KeyRedactor
+
+    keyed = KeyRedactor(load_key(key_path(coded_workspace))).keyed_id
+    assert source.get("guid") == record_guid("source", "R2:q1", keyed) != guid("source", "R2:q1")
     _, files = _project(path)
     text = files["sources/" + source.get("plainTextPath").removeprefix("internal://")].decode("utf-8")
     assert text[annotation["pos0"]:annotation["pos1"]] == segment.text.replace("Mette Hansen", "[PERSON 1]")

@@ -565,13 +565,14 @@ def test_a_journal_is_exported_pseudonymised_and_not_imported_again(coded_worksp
     project = Qdpx(exported)
     notes = [n for n in project.root.iter(Q + "Note") if n.get("name") == "Overvejelser"]
     assert len(notes) == 1
-    text = notes[0].find("q:PlainTextContent", NS).text
+    assert notes[0].find("q:PlainTextContent", NS) is None  # its text is in a file, as QualCoder reads it
+    text = project.files[project.file_of(notes[0])].decode("utf-8")
     assert "Mette" not in text and "Hansen" not in text and "økonomien fylder" in text, text
     assert not [r for r in project.root.iter(Q + "NoteRef") if r.get("targetGUID") == notes[0].get("guid")]
 
     summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "back.qdpx"), analyst="carl")
     assert summary.decisions.get("journal", 0) == 0 and len(load_study_memos(coded_workspace)) == 1
-    notes[0].find("q:PlainTextContent", NS).text = text + " Også i Region Syd."
+    project.files[project.file_of(notes[0])] = (text + " Også i Region Syd.").encode("utf-8")
     summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "added.qdpx"), analyst="carl")
     assert summary.decisions["journal"] == 1
     assert load_study_memos(coded_workspace)[-1].text == "Også i Region Syd."

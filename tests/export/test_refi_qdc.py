@@ -12,6 +12,7 @@ from lxml import etree
 from hoi_nlp.codebook import load_codebook
 from hoi_nlp.export.refi import codebook_xml
 from hoi_nlp.review.refi_import import convert_qdc, import_qdc
+from tests.conftest import REPO
 from tests.export.test_refi_import import HOI
 
 NS = "urn:QDA-XML:codebook:1.0"
@@ -169,3 +170,26 @@ def test_a_qdpx_project_given_to_import_qdc_gives_its_codebook(coded_workspace, 
     project = export_project(coded_workspace, small_codebook, tmp_path / "export" / "p.qdpx")
     result = convert_qdc(project, tmp_path / "p.yaml", known=small_codebook)
     assert result.codebook.code_ids == small_codebook.code_ids and result.kept == len(small_codebook.codes)
+
+
+def test_codes_nested_under_another_family_keep_their_own_and_are_not_said_to_move(hoi_codebook, tmp_path):
+    """A hoi family nested inside a code of another family (QualCoder lets an analyst drag it there): its
+    codes keep their ids and so their family; the note names only codes that do become codes of the top
+    category's family (it used to name them all)."""
+    root = etree.fromstring(codebook_xml(hoi_codebook))
+    first, second = _codes(root, codable=False)[:2]
+    _codes(first)[0].append(second)
+    new = etree.SubElement(_codes(first)[0], Q + "Code", guid=str(uuid.uuid4()), name="Ny underkode",
+                           isCodable="true")
+    path = _write(root, tmp_path / "nested.qdc")
+    cli = subprocess.run([*HOI, "codebook", "import-qdc", str(path), "-o", str(tmp_path / "n.yaml"), "-c",
+                          str(REPO / "configs" / "codebooks" / "hoi.yaml")],
+                         capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr
+    codebook = load_codebook(tmp_path / "n.yaml")
+    assert codebook.family_ids == hoi_codebook.family_ids
+    assert {c.id for c in codebook.codes} - {c.id for c in hoi_codebook.codes} == {
+        f"{hoi_codebook.families[0].id}.ny_underkode"}
+    top = first.get("name")
+    assert (f"Note: 1 code(s) nested deeper than one level under '{top}' are codes of that family (hoi "
+            f"codebooks have two levels): '{_codes(first)[0].get('name')} / {new.get('name')}'") in cli.stderr

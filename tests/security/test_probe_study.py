@@ -246,6 +246,10 @@ def test_no_offset_or_id_of_a_pseudonymised_export_tells_a_hidden_names_length(p
                      for code in used}
     guids = {e.get("guid") for e in root.iter() if e.get("guid")}
     assert used and not guids & made_from_raw  # a uuid5 of raw offsets is found by trying every pair
+    # nor a uuid5 of a raw source or respondent id (a transcript's file name holds a name)
+    made_from_ids = {guid("source", sid) for sid in sources} | {guid("case", s.respondent_id)
+                                                               for s in sources.values()}
+    assert not guids & made_from_ids
 
 
 def test_the_ids_of_a_pseudonymised_export_resolve_back_for_those_with_rights(probe_run, probe_units,
