@@ -318,6 +318,9 @@ DA: dict[str, str] = {
     "unknown code '{code}'": "ukendt kode '{code}'",
     "unknown family '{family}'": "ukendt familie '{family}'",
     "a code '{code}' exists already": "der findes allerede en kode '{code}'",
+    "the selection lies outside the highlighted answer or turn — select text inside it":
+        "markeringen ligger uden for det fremhævede svar eller den fremhævede tur — markér tekst inden "
+        "for den",
     "the code's id would hold a name the study pseudonymises":
         "kodens id ville rumme et navn, som studiet pseudonymiserer",
     "choose a name for the id without persons, municipalities or places: an id is shown as it is, to every "
