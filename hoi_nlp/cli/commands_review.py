@@ -329,6 +329,9 @@ def retrain_command(
     _echo_scores(summary["cv"])
     if "rescore" in summary:
         echo(f"  re-scored {summary['rescore']['segments_coded']} coding units")
+    if "rescore_skipped" in summary:
+        echo(f"  not re-scored: the study's codebook changed to {summary['rescore_skipped']} during the "
+             "retraining, with other codes than the coder learnt; run `hoi retrain` again")
 
 
 def _restore_previous(inputs: Any, *, rescore: bool) -> None:

@@ -272,7 +272,8 @@ def check_codebook(bundle: CoderBundle, codebook: Codebook, *, model_dir: str | 
         )
     if codebook.version_tag != bundle.codebook_version:
         logger.warning(
-            "coder trained for codebook %s, now %s (same ids): consider `hoi train`",
+            "coder trained for codebook %s, now %s (same code ids: it codes with it; to learn the new "
+            "wording, retrain it: `hoi retrain STUDY` for a study's coder, `hoi train` for your own)",
             bundle.codebook_version,
             codebook.version_tag,
         )

@@ -189,7 +189,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "method.decisions": ("Analytikerbeslutninger", "Analyst decisions"),
     "method.agreement": ("Enighed, {comparison}", "Agreement, {comparison}"),
     "method.agreement_percent": ("enighed {value} %", "agreement {value}%"),
-    "method.units_count": ("{n} enheder", "{n} units"),
+    "method.units_count": ("{segments} kodeenheder, {n} vurderinger (kodeenhed × kode)",
+                           "{segments} coding units, {n} judgements (coding unit × code)"),
     "method.small_cells": ("Små grupper", "Small groups"),
     "method.small_cells_value": (
         "Grupper med færre end {n} respondenter er slået sammen til «{other}» eller, når også den er "

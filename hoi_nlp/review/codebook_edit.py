@@ -222,6 +222,23 @@ def _name(name: str, label: str) -> str:
     return name
 
 
+def _no_name_in_id(workspace: Workspace, code_id: str) -> None:
+    """Refuse a new code id that holds a name the study's key knows ("orgform.toender_model").
+
+    Labels and descriptions are pseudonymised as they are typed, but a code's id is shown as it is:
+    to every analyst, also those without original-text rights, and in every export (whose leak check
+    then refuses to publish anything until the code is renamed)."""
+    from hoi_nlp.privacy.key import key_path, load_key
+    from hoi_nlp.privacy.pseudonymize import holds_name
+
+    if holds_name(code_id, load_key(key_path(workspace), study=workspace.study)):
+        raise CodebookEditError(
+            "the code's id would hold a name the study pseudonymises",
+            hint="choose a name for the id without persons, municipalities or places: an id is shown as it "
+            "is, to every analyst and in the exports",
+        )
+
+
 def _latest_version(conn: Any) -> int:
     return int(conn.execute(select(func.max(codebook_changes_table.c.version))).scalar() or 0)
 
@@ -414,6 +431,7 @@ def add_code(
         raw["families"].append({**new_family, "id": family_id, "codes": []})
     family = _family(raw, family_id)
     _free(raw, code_id)
+    _no_name_in_id(workspace, code_id)
     family["codes"].append(dict(code))
     return _commit(
         workspace,
@@ -436,6 +454,7 @@ def rename_code(
     new_id = f"{family['id']}.{_name(name, label)}" if name.strip() else code_id
     if new_id != code_id:
         _free(raw, new_id)
+        _no_name_in_id(workspace, new_id)
     if new_id == code_id and label == code["label"]:
         raise CodebookEditError("nothing to change: the code is already called '{label}'", label=label)
     before = code["label"]

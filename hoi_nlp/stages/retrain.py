@@ -110,8 +110,22 @@ def retrain_from_reviews(
                for name, r in report.cv.items()},
     }
     if rescore:
-        summary["rescore"] = rescore_study(workspace, codebook=codebook, settings=settings,
-                                           model_dir=target, method=method, cache=cache)
+        # The analysts may have changed the codebook in the app while the coder trained (minutes): a
+        # re-score with the codebook the training started from would write the machine's suggestions
+        # under code ids the study no longer has (a renamed code's old id), replacing those the rename
+        # had moved. Re-score with the study's codebook as it is now, and only when it still has the
+        # codes the coder was trained on.
+        from hoi_nlp.review.codebook_edit import current_codebook
+
+        now = current_codebook(workspace, codebook)
+        if set(now.code_ids) == set(codebook.code_ids):
+            summary["rescore"] = rescore_study(workspace, codebook=now, settings=settings,
+                                               model_dir=target, method=method, cache=cache)
+        else:
+            summary["rescore_skipped"] = now.version_tag
+            logger.info("the study's codebook changed to %s during the retraining (trained on %s, with "
+                        "other codes): the study was not re-scored; run `hoi retrain` again",
+                        now.version_tag, codebook.version_tag)
     logger.info("retrained from %d reviewed segments -> %s", len(rows), target)
     return summary
 

@@ -47,3 +47,25 @@ def test_coding_with_the_bundled_model_imports_no_scikit_learn(tmp_path):
     suggested = {code for code, tier, _ in result["codes"] if tier == "suggested"}
     assert "barrier.it_integration" in suggested
     assert all(stance for code, _, stance in result["codes"] if code.startswith("barrier."))
+
+
+def test_a_codebook_changed_only_in_wording_names_the_retraining_a_study_needs(tmp_path, caplog):
+    """After a label was changed in the review app every `hoi run` of the study warned «consider `hoi
+    train`», a command that trains the bundled coder, not the study's."""
+    import logging
+
+    from hoi_nlp.codebook import load_codebook
+    from hoi_nlp.coding.model_io import check_codebook, load_bundle
+
+    bundled = DEFAULT_MODEL_DIR.parents[1] / "configs" / "codebooks" / "hoi.yaml"
+    reworded = tmp_path / "hoi.yaml"
+    label = "label: Utilstrækkelig politisk efterspørgsel"
+    reworded.write_text(bundled.read_text(encoding="utf-8").replace(label, label + " (omformuleret)", 1),
+                        encoding="utf-8")
+    codebook = load_codebook(reworded)
+    bundle = load_bundle(DEFAULT_MODEL_DIR)
+    assert list(codebook.code_ids) == list(bundle.code_ids)
+    assert codebook.version_tag != bundle.codebook_version
+    with caplog.at_level(logging.WARNING, logger="hoi_nlp.coding.model_io"):
+        check_codebook(bundle, codebook)
+    assert "`hoi retrain STUDY`" in caplog.text

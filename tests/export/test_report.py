@@ -107,7 +107,9 @@ def test_method_notes_carry_machine_vs_analyst_agreement(coded_workspace):
                     action="reject", analyst="anna")
     rows = dict(agreement_rows(coded_workspace))
     label = "Enighed, maskine vs. analytikere"  # one language: no English label in a Danish report
-    assert label in rows and "enighed 50 %" in rows[label] and "(2 enheder)" in rows[label]
+    units = len({machine[0].segment_id, machine[1].segment_id})
+    assert label in rows and "enighed 50 %" in rows[label]
+    assert f"({units} kodeenheder, 2 vurderinger (kodeenhed × kode))" in rows[label]
 
 
 def test_a_family_whose_counts_are_hidden_is_not_reported_as_unmentioned(study, redact):
@@ -143,6 +145,36 @@ def test_method_notes_carry_a_finished_round_only_and_in_danish(coded_workspace)
     labels = [label for label, _ in agreement_rows(coded_workspace)]
     assert labels == ["Enighed, runde R1 (anna vs. bo)", "Enighed, maskine vs. anna (runde R1)",
                       "Enighed, maskine vs. bo (runde R1)"]
+
+
+def test_the_method_notes_count_a_rounds_coding_units_apart_from_its_judgements(coded_workspace):
+    """A round of 2 coding units with several codes each was reported as «(5 enheder)»: the count was
+    of the (unit, code) judgements pooled, while the round page says 2 coding units."""
+    from hoi_nlp.export.report.export import agreement_rows
+    from hoi_nlp.review.accounts import add_user
+    from hoi_nlp.review.decisions import record_decision
+    from hoi_nlp.review.rounds import assign_round, finish_round
+    from hoi_nlp.store import load_assignments
+
+    machine = load_assignments(coded_workspace)
+    per_unit: dict[str, list] = {}
+    for assignment in machine:
+        per_unit.setdefault(assignment.segment_id, []).append(assignment)
+    units = sorted(unit for unit, codes in per_unit.items() if len(codes) > 1)[:2]
+    assert len(units) == 2, "the fixture needs two units with several suggestions"
+    for name in ("anna", "bo"):
+        add_user(coded_workspace, name, "korrekt-hest-batteri")
+    assign_round(coded_workspace, "R1", ["anna", "bo"], segment_ids=units)
+    for analyst in ("anna", "bo"):
+        for unit in units:
+            for assignment in per_unit[unit]:
+                record_decision(coded_workspace, segment_id=unit, code_id=assignment.code_id,
+                                action="accept", analyst=analyst, round="R1")
+        finish_round(coded_workspace, "R1", analyst)
+    judgements = sum(len({a.code_id for a in per_unit[unit]}) for unit in units)
+    rows = dict(agreement_rows(coded_workspace))
+    round_row = rows["Enighed, runde R1 (anna vs. bo)"]
+    assert f"(2 kodeenheder, {judgements} vurderinger (kodeenhed × kode))" in round_row
 
 
 def test_a_word_file_with_a_long_subtitle_is_written(tmp_path):

@@ -87,6 +87,42 @@ def test_retrain_learns_a_code_added_to_the_study(study_ws, small_cb, tmp_path, 
     assert summary["rescore"]["segments_coded"] == summary["rescore"]["segments_total"] > 0
 
 
+def test_a_code_renamed_in_the_app_during_a_retraining_keeps_its_new_id(study_ws, small_cb, tmp_path,
+                                                                           monkeypatch):
+    """An analyst renamed a code's id in the app while `hoi retrain` trained (minutes): the re-score
+    then coded the study with the codebook the training had started from, writing the machine's
+    suggestions under the old id again (an id the study no longer has) over those the rename had moved."""
+    from hoi_nlp.coding.training import train as train_module
+    from hoi_nlp.coding.training.train import train_coder
+    from hoi_nlp.nlp.embed import EmbeddingCache, TfidfEmbedder
+    from hoi_nlp.review.codebook_edit import create_code, current_codebook, rename_code
+
+    small = DATA / "review" / "train_small.jsonl"
+    base = tmp_path / "base"
+    train_coder(small_cb, train_paths=[small], embedder=TfidfEmbedder(dim=16), out_dir=base,
+                cache=EmbeddingCache(tmp_path / "cache"))
+    started, _ = create_code(study_ws, small_cb, analyst="anna", family_id="barrier", label="Mangel på tid",
+                             example="Vi mangler tid til at koordinere på tværs.")
+    monkeypatch.setattr(train_module, "default_train_paths", lambda: [small])
+    real = train_module.train_from_rows
+
+    def renamed_meanwhile(*args, **options):
+        report = real(*args, **options)
+        rename_code(study_ws, current_codebook(study_ws, small_cb), analyst="bo",
+                    code_id="barrier.mangel_paa_tid", label="Tidsmangel", name="tidsmangel")
+        return report
+
+    monkeypatch.setattr(train_module, "train_from_rows", renamed_meanwhile)
+    summary = retrain_from_reviews(study_ws, codebook=started, settings=Settings(),
+                                   embedder=TfidfEmbedder(dim=16), cache=EmbeddingCache(tmp_path / "cache"),
+                                   base_dir=base)
+    stored = load_assignments(study_ws)
+    assert stored and not any(a.code_id == "barrier.mangel_paa_tid" for a in stored)
+    assert not any(a.codebook_version == started.version_tag for a in stored)
+    now = current_codebook(study_ws, small_cb)
+    assert summary["rescore_skipped"] == now.version_tag and "rescore" not in summary
+
+
 def test_a_promoted_theme_shows_in_the_codebook_history(study_ws, small_cb):
     from hoi_nlp.review.codebook_edit import add_code
     from tests.review.conftest import make_client

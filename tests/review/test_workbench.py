@@ -300,6 +300,41 @@ def test_text_typed_into_the_codebook_is_pseudonymised(anna, study_ws, small_cb)
     assert "Lemvig" not in current_codebook(study_ws, small_cb).code("area.lokal_model").label
 
 
+def test_a_code_id_holding_a_name_of_the_study_is_refused(anna, study_ws, small_cb):
+    """Labels are pseudonymised as typed, the id is not: an analyst who named a new code
+    `lemvig_model` showed the municipality to every reviewer without rights (the code's chip, the
+    codebook history) and left `hoi export` refusing to publish anything until it was renamed."""
+    before = len(codebook_history(study_ws))
+    for url, form in (("/codebook/new", {"family": "area", "label": "Lokal model", "name": "lemvig_model"}),
+                      ("/codebook/new", {"family": "area", "label": "Lemvig model", "name": "LEMVIG_model"}),
+                      (f"/codebook/{IT}/rename", {"label": "IT", "name": "it_i_lemvig"})):
+        refused = _post(anna, url, form)
+        assert refused.status_code == 422, (url, form)
+        assert "kodens id ville rumme et navn, som studiet pseudonymiserer" in unescape(refused.text)
+        assert "lemvig" not in refused.text.lower()
+    assert len(codebook_history(study_ws)) == before
+    assert not any("lemvig" in code.id for code in current_codebook(study_ws, small_cb).codes)
+    # the label alone names nobody once pseudonymised: its slug becomes the id
+    assert _post(anna, "/codebook/new", {"family": "area", "label": "Lemvig model"}).status_code == 303
+    assert not any("lemvig" in code.id for code in current_codebook(study_ws, small_cb).codes)
+
+
+def test_a_refused_span_tells_a_reviewer_without_rights_no_source_offsets(anna):
+    """A selection outside the unit was refused with «span 3-28 of segment 'k1:t47-280' leaves the coding
+    unit's context 47-280»: the unit's own id and source offsets, which tell a reviewer without rights how
+    much longer the hidden names are than their placeholders."""
+    shown = shown_id(anna, TURN)
+    for start, end in ((0, 5), (0, 10**6)):
+        form = {"action": "span", "start": str(start), "end": str(end)}
+        refused = _post(anna, f"/segment/{shown}/decide", form, **{"HX-Request": "true"})
+        assert refused.status_code == 422
+        assert TURN not in unescape(refused.text)
+        alert = re.search(r'<p class="alert" role="alert" id="error">(.*?)</p>', refused.text)
+        error = unescape(alert.group(1))
+        assert error.startswith("markeringen ligger uden for det fremhævede svar eller den fremhævede tur")
+        assert not re.search(r"\d", error)
+
+
 def test_rename_steps_compose_into_one_map():
     assert resolve_renames([{"a.x": "a.y"}, {"a.y": "b.y"}, {"c.z": "b.y"}]) == {
         "a.x": "b.y",

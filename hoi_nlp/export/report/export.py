@@ -49,7 +49,9 @@ def agreement_rows(workspace: Workspace, texts: Texts | None = None) -> list[tup
                    f"Krippendorffs α = {texts.number(row.alpha, 2)}" if row.alpha is not None else "",
                    texts("method.agreement_percent", value=texts.number(row.percent))
                    if row.percent is not None else ""]
-        counts = texts("method.units_count", n=row.units)
+        # row.units counts the (coding unit, code) judgements pooled, row.segments the coding units
+        # they lie on: a round of 6 units is not reported as "9 units"
+        counts = texts("method.units_count", segments=row.segments, n=row.units)
         if row.left_out:
             counts += "; " + texts("method.left_out", n=row.left_out)
         rows.append((texts("method.agreement", comparison=comparison_label(row, texts)),

@@ -318,6 +318,15 @@ DA: dict[str, str] = {
     "unknown code '{code}'": "ukendt kode '{code}'",
     "unknown family '{family}'": "ukendt familie '{family}'",
     "a code '{code}' exists already": "der findes allerede en kode '{code}'",
+    "the selection lies outside the highlighted answer or turn — select text inside it":
+        "markeringen ligger uden for det fremhævede svar eller den fremhævede tur — markér tekst inden "
+        "for den",
+    "the code's id would hold a name the study pseudonymises":
+        "kodens id ville rumme et navn, som studiet pseudonymiserer",
+    "choose a name for the id without persons, municipalities or places: an id is shown as it is, to every "
+    "analyst and in the exports":
+        "vælg et navn til id'et uden personer, kommuner eller steder: et id vises, som det er, for alle "
+        "analytikere og i eksporterne",
     "a code needs a label": "en kode skal have en betegnelse",
     "a label may have at most 200 characters": "en betegnelse må højst have 200 tegn",
     "the code name '{name}' may only use a-z, 0-9 and _ (starting with a letter)":

@@ -533,10 +533,24 @@ def decide(
             codebook=config.codebook,
         )
     except HoiError as exc:
-        return _after_decision(
-            request, shown_id, filters, exc.message + (f" — {exc.hint}" if exc.hint else "")
-        )
+        return _after_decision(request, shown_id, filters, _decision_error(
+            exc, private=_shown(config, session).private, span=first is not None or last is not None,
+            segment_id=segment_id, shown_id=shown_id))
     return _after_decision(request, shown_id, filters)
+
+
+SPAN_OUTSIDE = "the selection lies outside the highlighted answer or turn — select text inside it"
+
+
+def _decision_error(exc: HoiError, *, private: bool, span: bool, segment_id: str, shown_id: str) -> str:
+    """A refused decision's message as this reviewer may read it: the library names the unit by its own
+    id and a span by source offsets, which tell a reviewer without rights how long the hidden names are."""
+    message = exc.message + (f" — {exc.hint}" if exc.hint else "")
+    if not private:
+        return message
+    if span:
+        return SPAN_OUTSIDE
+    return message.replace(segment_id, shown_id)
 
 
 @router.post("/segment/{segment_id:path}/undo")
