@@ -85,7 +85,8 @@ def _xlsx_table(path: Path, *, display: str, sheet: str | None) -> Table:
             raise
         where = f"sheet '{chosen}'" + (f", {exc.where}" if exc.where else "")
         raise IngestError(exc.message, path=exc.path, where=where, hint=exc.hint) from exc
-    notes = (*table.notes, *_hidden_notes(table, sheets, chosen), *_same_columns_notes(table, sheets, chosen))
+    notes = (*table.notes, *_hidden_notes(table, sheets, chosen), *_uncalculated_notes(table, sheets, chosen),
+             *_same_columns_notes(table, sheets, chosen))
     hidden_columns = tuple(table.header[index - 1] for index in sheets.hidden_columns.get(chosen, ())
                            if index <= len(table.header) and table.header[index - 1])
     return replace(table, sheet=chosen, sheets=names, notes=notes, hidden_columns=hidden_columns)
@@ -111,6 +112,19 @@ def _same_columns_notes(table: Table, sheets: _Sheets, chosen: str | None) -> li
     return [f"the sheet '{sheet}' has the same columns and holds answers too, but only one sheet is read "
             f"('{chosen}'): its answers are not in the study — copy its rows below the others on one sheet"
             for sheet in same]
+
+
+def _uncalculated_notes(table: Table, sheets: _Sheets, chosen: str | None) -> tuple[str, ...]:
+    """Name the read rows' formula cells that hold no saved value: openpyxl (like any reader that does
+    not calculate) reads them as empty, so their answers or attributes would be missing without a word."""
+    read = {number for number, _ in table.rows}
+    cells = [cell for number, cell in sheets.uncalculated.get(chosen, ()) if number in read]
+    if not cells:
+        return ()
+    shown = ", ".join(cells[:10]) + (f" and {len(cells) - 10} more" if len(cells) > 10 else "")
+    return (f"{len(cells)} cell(s) hold a formula whose value was never calculated and saved, and are read "
+            f"as empty: {shown}; open the file in Excel or LibreOffice and save it again (or paste the "
+            "column as values) so the values are stored",)
 
 
 def _hidden_notes(table: Table, sheets: _Sheets, chosen: str | None) -> tuple[str, ...]:
@@ -719,6 +733,8 @@ class _Sheets:
     # the first two rows of the sheets not read: does one hold answers under the same columns?
     others: dict[str, list[list[str]]] = field(default_factory=dict)
     hidden_columns: dict[str, tuple[int, ...]] = field(default_factory=dict)  # columns, from 1
+    # cells holding a formula with no saved value (read as empty): ``(row, "B3")``
+    uncalculated: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -764,12 +780,13 @@ def _read_sheets(
             )
         wanted = [only] if only is not None else list(names)
         rows = {name: _sheet_rows(workbook[name], display=display) for name in wanted}
-        hidden_parts = {name: _hidden_rows(buffer, workbook[name]) for name in wanted}
+        hidden_parts = {name: _unseen_parts(buffer, workbook[name]) for name in wanted}
         hidden = frozenset(name for name in wanted if workbook[name].sheet_state != "visible")
         others = {name: [cells for _, cells in _sheet_rows(workbook[name], display=display, limit=2)]
                   for name in names if name not in wanted}
-        return _Sheets(rows, {name: parts[0] for name, parts in hidden_parts.items()}, hidden, others,
-                       {name: parts[1] for name, parts in hidden_parts.items()}), names
+        return _Sheets(rows, {name: parts.rows for name, parts in hidden_parts.items()}, hidden, others,
+                       {name: parts.columns for name, parts in hidden_parts.items()},
+                       {name: parts.uncalculated for name, parts in hidden_parts.items()}), names
     finally:
         workbook.close()
 
@@ -777,23 +794,40 @@ def _read_sheets(
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
-def _hidden_rows(buffer: io.BytesIO, sheet: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The numbers of the rows and the (1-based) columns a sheet hides (``<row hidden="1">``,
-    ``<col min max hidden="1">``: hidden by hand or, rows, by a filter)."""
+@dataclass(frozen=True)
+class _UnseenParts:
+    """What a sheet's XML says that openpyxl's values do not: hidden rows and (1-based) columns, and
+    formula cells without a saved value (openpyxl reads those as empty)."""
+
+    rows: tuple[int, ...] = ()
+    columns: tuple[int, ...] = ()
+    uncalculated: tuple[tuple[int, str], ...] = ()
+
+
+_CELL_ROW_RE = re.compile(r"^[A-Z]{1,3}(\d+)$")
+
+
+def _unseen_parts(buffer: io.BytesIO, sheet: Any) -> _UnseenParts:
+    """Hidden rows (``<row hidden="1">``: by hand or by a filter), hidden columns (``<col min max
+    hidden="1">``) and formula cells with no ``<v>`` (a workbook written by a program that never
+    calculated it) of a sheet."""
     import zipfile
 
     from lxml import etree
 
     part = getattr(sheet, "_worksheet_path", None)
     if not part:
-        return (), ()
+        return _UnseenParts()
     rows: list[int] = []
     columns: list[int] = []
+    uncalculated: list[tuple[int, str]] = []
+    tags = (f"{_MAIN_NS}row", f"{_MAIN_NS}col", f"{_MAIN_NS}c")
     try:
         with zipfile.ZipFile(buffer) as archive, archive.open(part) as handle:
-            tags = (f"{_MAIN_NS}row", f"{_MAIN_NS}col")
             for _, element in etree.iterparse(handle, events=("end",), tag=tags, resolve_entities=False):
-                if element.get("hidden") in ("1", "true"):
+                if element.tag == tags[2]:
+                    _note_uncalculated(element, uncalculated)
+                elif element.get("hidden") in ("1", "true"):
                     if element.tag == tags[0] and (element.get("r") or "").isdigit():
                         rows.append(int(element.get("r")))
                     elif element.tag == tags[1] and f"{element.get('min')}{element.get('max')}".isdigit():
@@ -801,8 +835,23 @@ def _hidden_rows(buffer: io.BytesIO, sheet: Any) -> tuple[tuple[int, ...], tuple
                         columns.extend(range(int(element.get("min")), last + 1))
                 element.clear()
     except (KeyError, OSError, zipfile.BadZipFile, etree.XMLSyntaxError):
-        return (), ()  # openpyxl read the sheet; only this extra look failed
-    return tuple(rows), tuple(columns)
+        return _UnseenParts()  # openpyxl read the sheet; only this extra look failed
+    return _UnseenParts(tuple(rows), tuple(columns), tuple(uncalculated))
+
+
+def _note_uncalculated(cell: Any, found: list[tuple[int, str]]) -> None:
+    """Add ``cell`` to ``found`` when it holds a formula and no saved value."""
+    formula = cell.find(f"{_MAIN_NS}f")
+    if formula is None:
+        return
+    value = cell.find(f"{_MAIN_NS}v")
+    # Excel saves a formula's empty text result as ``t="str"`` with an empty ``<v>``; openpyxl and other
+    # writers leave ``<v>`` empty (or out) when nothing calculated it
+    if value is not None and (value.text or cell.get("t") == "str"):
+        return
+    match = _CELL_ROW_RE.match(cell.get("r") or "")
+    if match:
+        found.append((int(match.group(1)), cell.get("r")))
 
 
 def _sheet_rows(sheet: Any, *, display: str, limit: int | None = None) -> list[tuple[int, list[str]]]:

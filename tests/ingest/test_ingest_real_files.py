@@ -276,6 +276,25 @@ def test_rows_hidden_in_excel_are_read_and_named(study_dir: Path) -> None:
     assert said in " ".join(result.warnings)  # ... and the run says so
 
 
+def test_formula_cells_without_a_saved_value_are_named(study_dir: Path) -> None:
+    """A workbook written by a program (a script, an export tool) holds formulas nothing calculated:
+    they are read as empty, so the run names the cells instead of losing their values without a word."""
+    import openpyxl
+
+    export = study_dir / "survey" / "eksport.xlsx"
+    workbook = openpyxl.load_workbook(export)
+    sheet = workbook.active
+    sheet.cell(row=3, column=sheet.max_column + 1, value="=LEN(B3)")
+    sheet.cell(row=40, column=1, value="=1+1")  # an empty row's formula: not a respondent, not named
+    workbook.save(export)
+    result = ingest_study(study_dir)
+    assert result.ok and result.reports[0].rows == 5
+    column = openpyxl.utils.get_column_letter(sheet.max_column)
+    said = (f"survey/eksport.xlsx: 1 cell(s) hold a formula whose value was never calculated and saved, "
+            f"and are read as empty: {column}3;")
+    assert said in " ".join(result.warnings)
+
+
 def test_a_hidden_sheet_that_is_read_is_named(tmp_path: Path, helpers: object) -> None:
     import openpyxl
 
