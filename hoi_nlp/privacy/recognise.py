@@ -197,6 +197,60 @@ def compound_place_spans(doc: Doc) -> list[Span]:
     return spans
 
 
+# The placeholder of a name headed by an institution word: "Hou Kommune" a municipality, "Region Vest" a
+# body, every other head ("Hou Skole", "Familiens Hus", "Skovbo Klinik") a local unit.
+_INSTITUTION_LABELS = {"kommune": "KOMMUNE", "region": "ORGANISATION"}
+# Labels an institution's head overrules: the model's and the heuristics' guesses ("Hou Skole" as a person).
+_GUESSED_LABELS = frozenset({"PERSON", "NAVN", "STED", "ORGANISATION"})
+
+
+def institution_head(word: str) -> str:
+    """The institution word that heads ``word`` ("skole" of "Skole", "Skoles", "Ungdomsskole"), or ""
+    (also for a known person or place: "Blokhus" is a town)."""
+    base = word.rstrip("'’")
+    if base in gaz.person_names() or base in gaz.place_words():
+        return ""
+    lower = base.lower()
+    for form in dict.fromkeys((lower, lower[:-1] if lower.endswith("s") else lower)):
+        if form in gaz.INSTITUTION_HEADS:
+            return form
+        found = next((h for h in gaz.INSTITUTION_HEADS if len(h) >= 5 and form.endswith(h)
+                      and len(form) - len(h) >= 3), "")
+        if found:
+            return found
+    return ""
+
+
+def institution_label(span: Span) -> str:
+    """The label of a name of two or more words headed by an institution word, or the span's own."""
+    if span.label_ not in _GUESSED_LABELS or len(span) < 2:
+        return span.label_
+    head = institution_head(span[-1].text)
+    return _INSTITUTION_LABELS.get(head, "ENHED") if head else span.label_
+
+
+def _with_institution_labels(spans: Iterable[Span]) -> list[Span]:
+    return [s if institution_label(s) == s.label_ else Span(s.doc, s.start, s.end, label=institution_label(s))
+            for s in spans]
+
+
+def institution_spans(doc: Doc) -> list[Span]:
+    """A capitalised word before a capitalised institution word ("Skovbo Klinik", "Familiens Hus"): a unit
+    the model may miss. At the start of a sentence the first word must be no ordinary word ("Ny Afdeling")."""
+    spans = []
+    for token in doc[1:]:
+        prev = doc[token.i - 1]
+        if not (token.is_title and prev.is_title and prev.is_alpha) or prev.text in ROLE_WORDS:
+            continue
+        if not institution_head(token.text) or institution_head(prev.text):
+            continue
+        if is_sentence_initial(prev) and is_common_word(prev.text.rstrip("s")) and is_common_word(prev.text):
+            continue
+        label = _INSTITUTION_LABELS.get(institution_head(token.text), "ENHED")
+        spans.append(Span(doc, prev.i, token.i + 1, label=label))
+    return spans
+
+
 def heuristic_spans(doc: Doc) -> list[Span]:
     """Single capitalised words that look like proper names (labelled NAVN)."""
     return [Span(doc, t.i, t.i + 1, label="NAVN") for t in doc if looks_like_name(t)]
@@ -270,11 +324,11 @@ class EntityResolver:
         candidates += [Span(doc, e.start, e.end, label=MODEL_LABELS[e.label_])
                        for e in doc.ents if e.label_ in MODEL_LABELS and not _weak_model_span(e)]
         candidates += self._title_persons(doc) + name_spans(doc) + contact_spans(doc)
-        candidates += compound_place_spans(doc)
+        candidates += compound_place_spans(doc) + institution_spans(doc)
         if self.use_heuristics:
             candidates += heuristic_spans(doc)
         candidates = [s for s in candidates if s.label_ in CONTACT_PATTERNS or not is_role_label(s)]
-        doc.spans[SPANS_KEY] = filter_spans(resolve_spans(candidates, keep))
+        doc.spans[SPANS_KEY] = _with_institution_labels(filter_spans(resolve_spans(candidates, keep)))
         return doc
 
 

@@ -78,6 +78,27 @@ def test_entity_kinds(privacy_nlp, text: str, entity: str, label: str) -> None:
     assert (entity, label) in labelled(privacy_nlp, text)
 
 
+@pytest.mark.parametrize(("text", "entity", "label"), [
+    # the model called these persons: a report's reader took «[PERSON 3]» for a named person
+    ("Vi samarbejder med Hou Skole om de unge.", "Hou Skole", "ENHED"),
+    ("Vi har lavet et center, Familiens Hus hedder det, med egen leder.", "Familiens Hus", "ENHED"),
+    # ... or missed them: «Kontakt Skovbo Klinik» was left as written
+    ("Kontakt Skovbo Klinik.", "Skovbo Klinik", "ENHED"),
+    ("Det sker på Hou Skoles område.", "Hou Skoles", "ENHED"),
+    ("De unge fra Hou Ungdomsskole kommer.", "Hou Ungdomsskole", "ENHED"),
+    ("Borgerne bor på Lindegården Bosted.", "Lindegården Bosted", "ENHED"),
+    ("Det besluttede man i Hou Kommune.", "Hou Kommune", "KOMMUNE"),
+])
+def test_institutions_are_units_not_persons(privacy_nlp, text: str, entity: str, label: str) -> None:
+    assert (entity, label) in labelled(privacy_nlp, text)
+
+
+def test_an_institution_head_keeps_persons_and_ordinary_openings(privacy_nlp) -> None:
+    found = labelled(privacy_nlp, "Mette Hansen fra Hou Skole sagde det.")
+    assert ("Mette Hansen", "PERSON") in found and ("Hou Skole", "ENHED") in found
+    assert labelled(privacy_nlp, "Ny Afdeling er oprettet i år.") == []
+
+
 @pytest.mark.parametrize("text", [
     "Kommunen har ikke ressourcer nok, og regionen deltager ikke.",
     "Kommunaldirektør: Det går godt med samarbejdet.",
