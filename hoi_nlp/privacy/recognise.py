@@ -251,6 +251,56 @@ def institution_spans(doc: Doc) -> list[Span]:
     return spans
 
 
+# A memo signed with a first name or two-letter initials: "… /Bo", "… -Bo", "… – Bo", "… /KJ", or opened
+# with one: "Bo: tjek citatet". The separator may be glued to the name ("/Bo" is one token).
+_SIGNATURE = re.compile(r"([/–—-]?)([A-ZÆØÅ][a-zæøå]+|[A-ZÆØÅ]{2})")
+_SIGN_MARKS = ("/", "-", "–", "—")
+
+
+def _line_ends_after(token: Token) -> bool:
+    """Only punctuation follows ``token`` on its line."""
+    if "\n" in token.whitespace_:
+        return True
+    for nxt in token.doc[token.i + 1:]:
+        if "\n" in nxt.text:
+            return True
+        if not nxt.is_punct:
+            return False
+        if "\n" in nxt.whitespace_:
+            return True
+    return True
+
+
+def _line_starts_at(token: Token) -> bool:
+    prev = token.doc[token.i - 1] if token.i > 0 else None
+    return prev is None or "\n" in prev.text or "\n" in prev.whitespace_
+
+
+def _signature_name(name: str) -> bool:
+    if name.isupper():  # initials, not an abbreviation of the field ("IT", "KL", "JC")
+        from hoi_nlp.privacy.entity_filter import is_generic_word
+
+        return name not in ROLE_WORDS and not is_generic_word(name)
+    return name in gaz.first_names()
+
+
+def signature_spans(doc: Doc) -> list[Span]:
+    """The name signing a memo, as a person: "… /Bo", "… – Bo", "… /KJ" at the end of a line, "Bo:" at
+    the start of one. "Bo", an ordinary word too, is otherwise no name at the start of a sentence."""
+    spans = []
+    for token in doc:
+        match = _SIGNATURE.fullmatch(token.text)
+        if match is None or not _signature_name(match.group(2)):
+            continue
+        prev = doc[token.i - 1].text if token.i > 0 else ""
+        signed = (match.group(1) or prev in _SIGN_MARKS) and token.i > 0 and _line_ends_after(token)
+        opening = not match.group(1) and _line_starts_at(token) and token.i + 1 < len(doc) \
+            and doc[token.i + 1].text == ":"
+        if signed or opening:
+            spans.append(Span(doc, token.i, token.i + 1, label="PERSON"))
+    return spans
+
+
 def heuristic_spans(doc: Doc) -> list[Span]:
     """Single capitalised words that look like proper names (labelled NAVN)."""
     return [Span(doc, t.i, t.i + 1, label="NAVN") for t in doc if looks_like_name(t)]
@@ -324,7 +374,7 @@ class EntityResolver:
         candidates += [Span(doc, e.start, e.end, label=MODEL_LABELS[e.label_])
                        for e in doc.ents if e.label_ in MODEL_LABELS and not _weak_model_span(e)]
         candidates += self._title_persons(doc) + name_spans(doc) + contact_spans(doc)
-        candidates += compound_place_spans(doc) + institution_spans(doc)
+        candidates += compound_place_spans(doc) + institution_spans(doc) + signature_spans(doc)
         if self.use_heuristics:
             candidates += heuristic_spans(doc)
         candidates = [s for s in candidates if s.label_ in CONTACT_PATTERNS or not is_role_label(s)]
@@ -408,9 +458,16 @@ PARALLEL_MIN_TEXTS = 2000
 HELPER_TIMEOUT_S = 300
 
 
+def _name_start(span: Span) -> int:
+    """Where the name of ``span`` starts: after a signature's glued mark ("/Bo" is the name "Bo")."""
+    if span.label_ in CONTACT_PATTERNS or span.text[:1] not in _SIGN_MARKS:
+        return span.start_char
+    return span.start_char + len(span.text) - len(span.text.lstrip("".join(_SIGN_MARKS)))
+
+
 def entity_spans(doc: Doc) -> list[EntitySpan]:
     """``(start_char, end_char, label)`` of the entities to replace (KEEP spans left out)."""
-    return [(s.start_char, s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
+    return [(_name_start(s), s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
 
 
 def spans_of_texts(nlp: Language, texts: Sequence[str]) -> list[list[EntitySpan]]:
