@@ -198,20 +198,22 @@ def _generic_compound(lower: str, *, depth: int = 1) -> bool:
     return False
 
 
-# Heads of the names of places, housing areas, local units and families: "Vest|byen", "Hede|husene",
-# "Nord|parken", "Borger|indgangen", "Unge|porten", "Sten|lille", "Skov|mand", "Lade|foged". A compound with
-# one of them may be a name, however ordinary its two words.
-NAME_HEADS = frozenset({
+# Heads of the names of places and housing areas ("Vest|byen", "Hede|husene", "Nord|parken", "Sten|lille").
+PLACE_HEADS = frozenset({
     "by", "bye", "havn", "park", "vang", "gård", "gaard", "hus", "huse", "vej", "gade", "høj", "lund",
     "lunde", "skov", "bakke", "bak", "dal", "mose", "strand", "holm", "toft", "tofte", "have", "bjerg",
     "berg", "eng", "enge", "mark", "hede", "kær", "kilde", "bro", "sted", "borg", "næs", "vig", "sund",
-    "ager", "bæk", "sø", "fjord", "bugt", "kyst", "land", "torv", "plads", "hjem", "center", "indgang",
-    "port", "stue", "hal", "skole", "klinik", "kvarter", "side", "ende", "lev", "rup", "strup", "torp",
-    "ved", "vænge", "løkke", "sti", "gyde", "ly", "bo", "rød", "holt", "skær", "værk", "leje", "lyst",
-    "lille", "minde", "pris", "base", "punkt", "hjørne", "trappe", "rum", "værksted", "café", "cafe",
-    "spor", "linje", "kompas", "rede", "skib", "stjerne", "spire", "bord", "hold", "klub", "tårn", "slot",
-    "kirke", "mølle", "anlæg", "mand", "søn", "datter", "sang", "foged", "smed", "skytte", "stad", "bølle",
-    "kro", "ø", "å",
+    "ager", "bæk", "sø", "fjord", "bugt", "kyst", "land", "torv", "plads", "kvarter", "side", "ende", "lev",
+    "rup", "strup", "torp", "ved", "vænge", "løkke", "sti", "gyde", "ly", "bo", "rød", "holt", "skær", "værk",
+    "leje", "lyst", "lille", "minde", "pris", "kro", "ø", "å",
+})
+# ... and of local units and families ("Borger|indgangen", "Unge|porten", "Skov|mand", "Lade|foged"): a
+# compound with one of them may be a name, however ordinary its two words.
+NAME_HEADS = PLACE_HEADS | frozenset({
+    "hjem", "center", "indgang", "port", "stue", "hal", "skole", "klinik", "base", "punkt", "hjørne",
+    "trappe", "rum", "værksted", "café", "cafe", "spor", "linje", "kompas", "rede", "skib", "stjerne",
+    "spire", "bord", "hold", "klub", "tårn", "slot", "kirke", "mølle", "anlæg", "mand", "søn", "datter",
+    "sang", "foged", "smed", "skytte", "stad", "bølle",
 })
 # First parts that make a compound a place ("Nord|havn", "Nørre|parken", "Ny|byen").
 DIRECTION_WORDS = frozenset({
@@ -220,10 +222,16 @@ DIRECTION_WORDS = frozenset({
 })
 
 
-def _name_head(head: str) -> bool:
-    """``head`` is a :data:`NAME_HEADS` word, inflected or not ("byen", "husene", "parken")."""
+def _name_head(head: str, heads: frozenset[str] = NAME_HEADS) -> bool:
+    """``head`` is one of ``heads``, inflected or not ("byen", "husene", "parken")."""
     forms = {head, _lemma(head)} | {head[: -len(e)] for e in (*_INFLECTIONS, "en", "et") if head.endswith(e)}
-    return bool(forms & NAME_HEADS)
+    return bool(forms & heads)
+
+
+def is_place_compound(word: str) -> bool:
+    """A word headed like a place or a housing area: "Nordparken", "Finlandsparken", "Vestervang"."""
+    lower = word.lower()
+    return word.isalpha() and any(_name_head(lower[cut:], PLACE_HEADS) for cut in range(3, len(lower) - 1))
 
 
 def _definite_singular(head: str) -> bool:

@@ -35,7 +35,7 @@ from spacy.tokens import Doc, Span, Token
 
 from hoi_nlp.errors import ModelError
 from hoi_nlp.privacy import gazetteers as gaz
-from hoi_nlp.privacy.entity_filter import ROLE_WORDS, filter_spans, is_sentence_initial
+from hoi_nlp.privacy.entity_filter import ROLE_WORDS, filter_spans, is_place_compound, is_sentence_initial
 from hoi_nlp.settings import resolve_repo_path
 
 logger = logging.getLogger(__name__)
@@ -229,8 +229,31 @@ def institution_label(span: Span) -> str:
     return _INSTITUTION_LABELS.get(head, "ENHED") if head else span.label_
 
 
-def _with_institution_labels(spans: Iterable[Span]) -> list[Span]:
-    return [s if institution_label(s) == s.label_ else Span(s.doc, s.start, s.end, label=institution_label(s))
+def _place_word(word: str) -> bool:
+    base = word.rstrip("'’")
+    return base not in gaz.person_names() and (
+        base in gaz.place_words() or (base.endswith("s") and base[:-1] in gaz.place_words()))
+
+
+def kind_label(span: Span) -> str:
+    """The label the words of a guessed name tell, else its own: a unit for an institution's head, a
+    municipality or place for known place words («Fyn», «Skælskør» the model called a person or a body),
+    a place for a word headed like a housing area («Finlandsparken», «Nordparken»)."""
+    label = institution_label(span)
+    if label != span.label_ or span.label_ not in _GUESSED_LABELS or span.label_ == "STED":
+        return label
+    words = [t.text for t in span if t.is_alpha or t.text.rstrip("'’").isalpha()]
+    if words and all(_place_word(w) for w in words):
+        munis = gaz.municipality_words()
+        in_munis = all(w.rstrip("'’") in munis or w.rstrip("'’s") in munis for w in words)
+        return "KOMMUNE" if in_munis else "STED"
+    if len(span) == 1 and span.label_ != "PERSON" and is_place_compound(span.text):
+        return "STED"
+    return label
+
+
+def _with_kind_labels(spans: Iterable[Span]) -> list[Span]:
+    return [s if kind_label(s) == s.label_ else Span(s.doc, s.start, s.end, label=kind_label(s))
             for s in spans]
 
 
@@ -378,7 +401,7 @@ class EntityResolver:
         if self.use_heuristics:
             candidates += heuristic_spans(doc)
         candidates = [s for s in candidates if s.label_ in CONTACT_PATTERNS or not is_role_label(s)]
-        doc.spans[SPANS_KEY] = _with_institution_labels(filter_spans(resolve_spans(candidates, keep)))
+        doc.spans[SPANS_KEY] = _with_kind_labels(filter_spans(resolve_spans(candidates, keep)))
         return doc
 
 

@@ -93,6 +93,22 @@ def test_institutions_are_units_not_persons(privacy_nlp, text: str, entity: str,
     assert (entity, label) in labelled(privacy_nlp, text)
 
 
+@pytest.mark.parametrize(("text", "entity", "label"), [
+    # the model's guesses on the demo study: «en mindre kommune på [PERSON 4]», «i [ORGANISATION]»
+    ("Psykiatrien i Region Syddanmark, FGU Fyn", "Fyn", "STED"),
+    ("Indsats for borgere på Læsø og Hals er tilpasset lokale forhold", "Hals", "STED"),
+    ("Vi har en indsats i Finlandsparken og i Skovparken.", "Finlandsparken", "STED"),
+    ("Vi var i Skælskør sidste år.", "Skælskør", "STED"),
+    ("Beboere i boligområdet Vestervang.", "Vestervang", "STED"),
+])
+def test_known_places_and_housing_areas_are_places(privacy_nlp, text: str, entity: str, label: str) -> None:
+    assert (entity, label) in labelled(privacy_nlp, text)
+
+
+def test_a_surname_headed_like_a_place_stays_a_person(privacy_nlp) -> None:
+    assert ("Mette Skovgaard", "PERSON") in labelled(privacy_nlp, "Det sagde Mette Skovgaard i går.")
+
+
 def test_an_institution_head_keeps_persons_and_ordinary_openings(privacy_nlp) -> None:
     found = labelled(privacy_nlp, "Mette Hansen fra Hou Skole sagde det.")
     assert ("Mette Hansen", "PERSON") in found and ("Hou Skole", "ENHED") in found
