@@ -59,6 +59,8 @@ ROLE_WORDS = frozenset({
     "Jobcenter", "Jobcentret", "Jobcenteret", "Rådhuset", "Borgerservice", "PPR", "SFO", "FGU", "STU", "UU",
     "SSP", "KKR", "MED", "IT", "BUF", "SKS", "VISO", "HR", "ADHD", "PTSD", "OCD", "ASF", "SEL", "LAB", "LAS",
     "VUM", "FN",
+    # stressed forms transcripts write with an accent ("Dér sidder vi fast", "Dét er det svære")
+    "Dér", "Dét", "Hér", "Én", "Ét",
 })
 
 _SENTENCE_OPENERS = frozenset({":", '"', "“", "”", "«", "»", "-", "–", "—", "(", "*", "•", "'", "?", "!",
@@ -393,7 +395,7 @@ def _ordinary_opening(span: Span) -> bool:
 ID_LIKE = re.compile(r"^(?:[A-ZÆØÅa-zæøå]{1,4}[-.]?\d+[A-Za-z]?|\d+[-.]?[A-ZÆØÅa-zæøå]{1,2})$")
 ABBREVIATIONS = frozenset({"Jf.", "Jf", "Jvf.", "Evt.", "Bl.a.", "Fx.", "Fx", "Ca.", "Mht.", "Vedr.",
                            "Inkl.", "Ang.", "Ang", "Spm.", "Spm", "Sp.", "Sv.", "Bem.", "Afd.", "Udd.",
-                           "Obs.", "Nb.", "NB", "NB."})
+                           "Obs.", "Nb.", "NB", "NB.", "Pga.", "Pga", "Mhp.", "Mhp", "Iflg.", "Ift.", "Vha."})
 
 
 def _item_number(text: str) -> bool:

@@ -183,3 +183,12 @@ def test_no_town_district_or_name_of_our_lists_would_pass_as_an_ordinary_compoun
                      if entity_filter.is_ordinary_compound(w))
     assert passing == []
     assert entity_filter.is_ordinary_compound("Flygtningefamilier")
+
+
+@pytest.mark.parametrize("text", [
+    # transcripts stress a word with an accent, and answers open with an abbreviation: each became [NAVN]
+    "Dér sidder vi fast.", "Dét er det svære.", "Pga. økonomien venter vi.", "Ift. økonomien er det svært.",
+    "Iflg. loven skal vi.", "Mhp. at samle indsatsen.", "Vha. én plan.",
+])
+def test_stressed_words_and_abbreviations_opening_a_sentence_stay(pseudo, text: str) -> None:
+    assert pseudo.pseudonymize(text).text_pseudonymized == text
