@@ -238,7 +238,8 @@ def _place_word(word: str) -> bool:
 def kind_label(span: Span) -> str:
     """The label the words of a guessed name tell, else its own: a unit for an institution's head, a
     municipality or place for known place words («Fyn», «Skælskør» the model called a person or a body),
-    a place for a word headed like a housing area («Finlandsparken», «Nordparken»)."""
+    a place for a word headed like a housing area («Finlandsparken», «Nordparken»), a name (no person)
+    for ordinary words alone («Tidligt Sammen»)."""
     label = institution_label(span)
     if label != span.label_ or span.label_ not in _GUESSED_LABELS or span.label_ == "STED":
         return label
@@ -249,6 +250,9 @@ def kind_label(span: Span) -> str:
         return "KOMMUNE" if in_munis else "STED"
     if len(span) == 1 and span.label_ != "PERSON" and is_place_compound(span.text):
         return "STED"
+    if span.label_ == "PERSON" and len(words) >= 2 and len(words) == len(span) and all(
+            is_common_word(w) and w not in gaz.person_names() for w in words):
+        return "NAVN"  # an initiative's name of ordinary words ("Tidligt Sammen"), no known name in it
     return label
 
 

@@ -109,6 +109,13 @@ def test_a_surname_headed_like_a_place_stays_a_person(privacy_nlp) -> None:
     assert ("Mette Skovgaard", "PERSON") in labelled(privacy_nlp, "Det sagde Mette Skovgaard i går.")
 
 
+def test_an_initiatives_name_of_ordinary_words_is_no_person(privacy_nlp) -> None:
+    # on our evaluation sets «vores indsats hedder [PERSON 1]» (Tidligt Sammen): still hidden, as a name
+    text = "Øh, vores indsats hedder Tidligt Sammen, og den handler om de helt små børn."
+    assert ("Tidligt Sammen", "NAVN") in labelled(privacy_nlp, text)
+    assert ("Bo Sommer", "PERSON") in labelled(privacy_nlp, "Det sagde Bo Sommer i går.")
+
+
 def test_an_institution_head_keeps_persons_and_ordinary_openings(privacy_nlp) -> None:
     found = labelled(privacy_nlp, "Mette Hansen fra Hou Skole sagde det.")
     assert ("Mette Hansen", "PERSON") in found and ("Hou Skole", "ENHED") in found
