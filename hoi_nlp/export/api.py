@@ -57,7 +57,7 @@ class OpenStudy:
 
     def current_guard(self) -> LeakGuard:
         """The guard over every original the key knows now: writing the files may have taught it
-        names (a memo, a speaker label) that must not appear in any file either."""
+        names (a text a writer pseudonymises itself) that must not appear in any file either."""
         if self.codebook is None:
             return self.guard
         return LeakGuard.for_study(self.redact.key, self.codebook, self.sources, analysts=self.analysts,

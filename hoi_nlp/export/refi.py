@@ -42,7 +42,7 @@ import logging
 import re
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -304,9 +304,7 @@ def _selection(
         endPosition=str(span[1]),
         creatingUser=user,
     )
-    shown = [project.redact.value(m.text) for m in memos]
-    description = provenance(coding) + "".join(f"\nMemo ({m.analyst}): {text}" for m, text in zip(
-        memos, shown, strict=True))
+    description = provenance(coding) + "".join(f"\nMemo ({m.analyst}): {m.text}" for m in memos)
     _text_el(sel, "Description", description)
     element = _el(sel, "Coding", guid=guid("coding", unit, coding.code_id), creatingUser=user)
     _el(element, "CodeRef", targetGUID=guid("code", coding.code_id))
@@ -359,7 +357,7 @@ def _notes(root: etree._Element, project: _Project) -> None:
         user, date = guid("user", memo.analyst), _date(memo.created_at)
         note = _el(notes, "Note", guid=note_guid, name=label, creatingUser=user, creationDateTime=date,
                    modifyingUser=user, modifiedDateTime=date)  # QualCoder dates an annotation by these
-        _text_el(note, "PlainTextContent", project.redact.value(memo.text))
+        _text_el(note, "PlainTextContent", memo.text)
         if note_guid in project.annotated:  # a memo on a coding unit: an annotation of the unit's span
             start, end = project.annotated[note_guid]
             _el(note, "PlainTextSelection", guid=guid("annotation", memo.key), name=label,
@@ -367,12 +365,12 @@ def _notes(root: etree._Element, project: _Project) -> None:
     titles: set[str] = set()
     for study_memo in project.study.study_memos:  # on the study as a whole: a journal (module doc)
         user, date = guid("user", study_memo.analyst), _date(study_memo.created_at)
-        title = project.redact.value(study_memo.title) if study_memo.title else f"Memo ({study_memo.analyst})"
+        title = study_memo.title or f"Memo ({study_memo.analyst})"
         title = _unique_title(_clean(title).strip() or f"Memo ({study_memo.analyst})", titles)
         note_guid = guid("note", f"study:{study_memo.memo_id}")
         _el(notes, "Note", guid=note_guid, name=title, plainTextPath=f"internal://{note_guid}.txt",
             creatingUser=user, creationDateTime=date, modifyingUser=user, modifiedDateTime=date)
-        text = project.redact.value(study_memo.text).replace("\r\n", "\n")  # one line break, not two
+        text = study_memo.text.replace("\r\n", "\n")  # one line break, not two (pseudonymised in the view)
         project.files[f"{note_guid}.txt"] = plain_text(text)
 
 
@@ -434,8 +432,9 @@ def memos_of_codings(study: CodedStudy, redact: Redactor) -> list[ProjectMemo]:
                         f"{redact.segment_id(c.segment_id)}\x1f{c.code_id}") for c in study.codings if c.memo]
 
 
-def memos_of_review(workspace: Workspace, study: CodedStudy) -> list[ProjectMemo]:
-    """The analysts' memos from the decision log (main review), each with its author and date."""
+def memos_of_review(workspace: Workspace, study: CodedStudy, redact: Redactor) -> list[ProjectMemo]:
+    """The analysts' memos from the decision log (main review), each with its author and date, and its
+    text as the study's public view shows it (pseudonymised there; one the view lacks, here)."""
     from hoi_nlp.review.decisions import current_state
 
     state = current_state(workspace)
@@ -444,6 +443,9 @@ def memos_of_review(workspace: Workspace, study: CodedStudy) -> list[ProjectMemo
              for (seg, code), s in state.codes.items() if seg in wanted for m in s.memos if m.text]
     found += [ProjectMemo(seg, None, m.analyst, m.created_at, m.text, m.decision_id)
               for seg, note in state.segments.items() if seg in wanted for m in note.memos if m.text]
+    shown = {d.decision_id: d.memo for d in study.memos if d.memo}
+    values = redact.values(m.text for m in found if m.key not in shown)
+    found = [replace(m, text=shown[m.key] if m.key in shown else values[m.text]) for m in found]
     return sorted(found, key=lambda m: (m.segment_id, m.code_id or "", m.created_at, m.key))
 
 
@@ -457,7 +459,7 @@ def _zip_write(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
 def export_project(ctx: ExportContext) -> list[Path]:
     """The study as a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA and QualCoder."""
     name = ctx.redact.ident(ctx.study.name or "study")
-    memos = memos_of_review(ctx.workspace, ctx.study) if ctx.workspace is not None else None
+    memos = memos_of_review(ctx.workspace, ctx.study, ctx.redact) if ctx.workspace is not None else None
     return [export_qdpx(ctx.study, ctx.target(f"{name}.qdpx"), redact=ctx.redact, raw=ctx.raw, memos=memos)]
 
 

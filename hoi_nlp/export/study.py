@@ -319,20 +319,26 @@ def public_view(study: CodedStudy, redact: KeyRedactor) -> CodedStudy:
     """The study as a pseudonymised export shows it: every field that came from the study's files
     passes the redactor. Attribute values, question texts and locators are pseudonymised, names of
     files become stable ids, identifying attributes (municipality, interviewer, speakers, date)
-    are left out, analysts' memos are pseudonymised and a study name holding a name becomes an id.
+    are left out, analysts' memos (on codings, on units, on the study as a whole: text and title) are
+    pseudonymised here, once for every export, and a study name holding a name becomes an id.
     The texts stay the originals: exports slice them through ``redact``.
     """
     if redact.raw:
         return study
     sources = redact.public_sources(study.sources.values())
-    memos = redact.values(r.memo for r in study.reviews.values() if r.memo)
-    reviews = {key: r.model_copy(update={"memo": memos[r.memo]}) if r.memo else r
+    shown = redact.values([*(r.memo for r in study.reviews.values()), *(d.memo for d in study.memos),
+                           *(t for m in study.study_memos for t in (m.text, m.title))])
+    reviews = {key: r.model_copy(update={"memo": shown[r.memo]}) if r.memo else r
                for key, r in study.reviews.items()}
+    memos = [d.model_copy(update={"memo": shown[d.memo]}) if d.memo else d for d in study.memos]
+    study_memos = [dataclasses.replace(m, text=shown.get(m.text, m.text), title=shown.get(m.title, m.title))
+                   for m in study.study_memos]
     # The title is the researcher's own label (the survey's name): only names the key knows are replaced,
     # the recogniser is not asked ("Kommuneundersøgelse" is no person); the leak guard still checks it.
     title = KeyRedactor(redact.key).value(study.title)
     questions = {q for q in (*(s.question_id for s in study.sources.values()),
                              *(seg.question_id for seg in study.segments)) if q}
-    return dataclasses.replace(study, sources=sources, reviews=reviews, sentences=dict(study.sentences),
+    return dataclasses.replace(study, sources=sources, reviews=reviews, memos=memos, study_memos=study_memos,
+                               sentences=dict(study.sentences),
                                name=redact.ident(study.name), title=title,
                                shown_questions={q: redact.ident(q) for q in questions})

@@ -215,13 +215,12 @@ def case_code_matrix(study: CodedStudy, *, redact: Redactor, texts: Texts | None
 
 
 def memo_rows(study: CodedStudy, *, redact: Redactor, texts: Texts | None = None) -> pd.DataFrame:
-    """The memos written in the review app: when, by whom, on which unit and code, with the source;
-    the memo text pseudonymised like everything else from the study. Memos on the study as a whole (a
-    journal imported from QualCoder) follow, with no unit: their title is their reference."""
+    """The memos written in the review app: when, by whom, on which unit and code, with the source.
+    Memos on the study as a whole (a journal imported from QualCoder) follow, with no unit: their title is
+    their reference. ``study`` is the public view: its memos are pseudonymised there
+    (:func:`~hoi_nlp.export.study.public_view`), as the report and the .qdpx show them."""
     texts = texts or texts_for("da")
     memos = study.memos
-    values = redact.values([m.memo or "" for m in memos] + [m.text for m in study.study_memos]
-                           + [m.title for m in study.study_memos if m.title])
     rows = [
         {
             "created_at": memo.created_at.strftime("%Y-%m-%d %H:%M UTC"),
@@ -231,7 +230,7 @@ def memo_rows(study: CodedStudy, *, redact: Redactor, texts: Texts | None = None
             "label": study.codebook.code(memo.code_id).label
             if memo.code_id and study.codebook.has_code(memo.code_id) else "",
             "reference": source_reference(study, memo.segment_id, redact=redact, texts=texts),
-            "memo": values.get(memo.memo or "", ""),
+            "memo": memo.memo or "",
         }
         for memo in memos
     ]
@@ -242,8 +241,8 @@ def memo_rows(study: CodedStudy, *, redact: Redactor, texts: Texts | None = None
             "segment_id": "",
             "code_id": "",
             "label": "",
-            "reference": texts("memo.study") + (f": {values.get(memo.title, '')}" if memo.title else ""),
-            "memo": values.get(memo.text, ""),
+            "reference": texts("memo.study") + (f": {memo.title}" if memo.title else ""),
+            "memo": memo.text,
         }
         for memo in study.study_memos
     ]

@@ -59,10 +59,17 @@ ROLE_WORDS = frozenset({
     "Jobcenter", "Jobcentret", "Jobcenteret", "Rådhuset", "Borgerservice", "PPR", "SFO", "FGU", "STU", "UU",
     "SSP", "KKR", "MED", "IT", "BUF", "SKS", "VISO", "HR", "ADHD", "PTSD", "OCD", "ASF", "SEL", "LAB", "LAS",
     "VUM", "FN",
+    # stressed forms transcripts write with an accent ("Dér sidder vi fast", "Dét er det svære")
+    "Dér", "Dét", "Hér", "Én", "Ét",
 })
 
 _SENTENCE_OPENERS = frozenset({":", '"', "“", "”", "«", "»", "-", "–", "—", "(", "*", "•", "'", "?", "!",
                                "."})
+
+
+# Labels of the model's and the heuristics' guesses (the gazetteers' names are never ordinary compounds).
+_GUESSES = frozenset({"NAVN", "PERSON", "STED", "ORGANISATION"})
+_QUOTES_AND_BRACKETS = frozenset({'"', "“", "”", "«", "»", "'", "(", "„"})
 
 
 def is_sentence_initial(token: Token) -> bool:
@@ -193,6 +200,77 @@ def _generic_compound(lower: str, *, depth: int = 1) -> bool:
     return False
 
 
+# Heads of the names of places and housing areas ("Vest|byen", "Hede|husene", "Nord|parken", "Sten|lille").
+PLACE_HEADS = frozenset({
+    "by", "bye", "havn", "park", "vang", "gård", "gaard", "hus", "huse", "vej", "gade", "høj", "lund",
+    "lunde", "skov", "bakke", "bak", "dal", "mose", "strand", "holm", "toft", "tofte", "have", "bjerg",
+    "berg", "eng", "enge", "mark", "hede", "kær", "kilde", "bro", "sted", "borg", "næs", "vig", "sund",
+    "ager", "bæk", "sø", "fjord", "bugt", "kyst", "land", "torv", "plads", "kvarter", "side", "ende", "lev",
+    "rup", "strup", "torp", "ved", "vænge", "løkke", "sti", "gyde", "ly", "bo", "rød", "holt", "skær", "værk",
+    "leje", "lyst", "lille", "minde", "pris", "kro", "ø", "å",
+})
+# ... and of local units and families ("Borger|indgangen", "Unge|porten", "Skov|mand", "Lade|foged"): a
+# compound with one of them may be a name, however ordinary its two words.
+NAME_HEADS = PLACE_HEADS | frozenset({
+    "hjem", "center", "indgang", "port", "stue", "hal", "skole", "klinik", "base", "punkt", "hjørne",
+    "trappe", "rum", "værksted", "café", "cafe", "spor", "linje", "kompas", "rede", "skib", "stjerne",
+    "spire", "bord", "hold", "klub", "tårn", "slot", "kirke", "mølle", "anlæg", "mand", "søn", "datter",
+    "sang", "foged", "smed", "skytte", "stad", "bølle",
+})
+# First parts that make a compound a place ("Nord|havn", "Nørre|parken", "Ny|byen").
+DIRECTION_WORDS = frozenset({
+    "nord", "syd", "øst", "vest", "nørre", "søndre", "sønder", "øster", "vester", "midt", "ny", "nye",
+    "gammel", "gamle", "store", "stor", "lille", "over", "neder", "øvre", "nedre", "sankt", "skt",
+})
+
+
+def _name_head(head: str, heads: frozenset[str] = NAME_HEADS) -> bool:
+    """``head`` is one of ``heads``, inflected or not ("byen", "husene", "parken")."""
+    forms = {head, _lemma(head)} | {head[: -len(e)] for e in (*_INFLECTIONS, "en", "et") if head.endswith(e)}
+    return bool(forms & heads)
+
+
+def is_place_compound(word: str) -> bool:
+    """A word headed like a place or a housing area: "Nordparken", "Finlandsparken", "Vestervang"."""
+    lower = word.lower()
+    return word.isalpha() and any(_name_head(lower[cut:], PLACE_HEADS) for cut in range(3, len(lower) - 1))
+
+
+def _definite_singular(head: str) -> bool:
+    """"indgangen", "systemet": the form of a unique thing, and of the names of units ("Ungeporten")."""
+    return head.endswith(("en", "et")) and not head.endswith(("ene", "rne")) and _lemma(head) != head
+
+
+def _plural(head: str) -> bool:
+    """A noun's plural ("familier", "stammerne", "tallene"): a form no place or unit name takes."""
+    return head.endswith(("er", "ene", "rne")) and _lemma(head) != head
+
+
+def _ordinary_prefix(prefix: str, *, linked: bool) -> bool:
+    """An ordinary first part, not a direction or a name; ``linked``: one joined by a linking "s" to the
+    head ("investering|s|case"), which town names rarely have ("Middel|fart", "Støv|ring", "Sten|løse")."""
+    candidates = {prefix[:-1]} if linked else {prefix, prefix[:-1] if prefix[-1:] in ("s", "e") else prefix}
+    return (not linked or prefix.endswith("s")) and any(
+        len(c) >= (5 if linked else 4) and _common(c) and c not in DIRECTION_WORDS
+        and not is_known_name(c.capitalize()) for c in candidates)
+
+
+def is_ordinary_compound(word: str) -> bool:
+    """Two ordinary words, the head no head of a name, not after a direction and not in its definite
+    singular: a plural head ("Flygtninge|familier", "Sags|stammerne") or one joined by a linking "s"
+    ("Investerings|case"). Not "Vest|byen", "Nord|havn", "Borger|indgangen", "Unge|porten", "Middel|fart"."""
+    if not word.isalpha() or is_known_name(word):
+        return False
+    lower = word.lower()
+    for cut in range(4, len(lower) - 3):
+        head = lower[cut:]
+        if not _common(head) or _name_head(head) or _definite_singular(head):
+            continue
+        if _ordinary_prefix(lower[:cut], linked=not _plural(head)):
+            return True
+    return False
+
+
 @lru_cache(maxsize=65536)
 def is_generic_word(word: str) -> bool:
     """True when ``word`` is an ordinary word, generic compound, truncated compound or generic term."""
@@ -299,7 +377,17 @@ def is_generic_span(span: Span) -> bool:
     if len(content) == 1 and len(span) == 1 and _person_evidence(span):
         return False
     joined = len(content) == 1 or any(t.lower_ in ("og", "&", "+") for t in span)
-    return joined and is_generic_phrase(span.text)
+    return joined and is_generic_phrase(span.text) or _ordinary_opening(span)
+
+
+def _ordinary_opening(span: Span) -> bool:
+    """A sentence opening with a compound of two ordinary words that the model or the heuristics took for
+    a name ("Flygtningefamilier, især dem …", "Investeringscase: …"); mid-sentence, or quoted or in brackets
+    ('det vi kalder "Familiebordet"'), such a word stays a name."""
+    if len(span) != 1 or span.label_ not in _GUESSES or not is_sentence_initial(span[0]):
+        return False
+    prev = span.doc[span.start - 1].text if span.start > 0 else ""
+    return prev not in _QUOTES_AND_BRACKETS and is_ordinary_compound(span.text)
 
 
 # Ids and references of letters and digits ("R003", "K-04", "B7", "§ 5"): a study's respondent and
@@ -307,7 +395,7 @@ def is_generic_span(span: Span) -> bool:
 ID_LIKE = re.compile(r"^(?:[A-ZÆØÅa-zæøå]{1,4}[-.]?\d+[A-Za-z]?|\d+[-.]?[A-ZÆØÅa-zæøå]{1,2})$")
 ABBREVIATIONS = frozenset({"Jf.", "Jf", "Jvf.", "Evt.", "Bl.a.", "Fx.", "Fx", "Ca.", "Mht.", "Vedr.",
                            "Inkl.", "Ang.", "Ang", "Spm.", "Spm", "Sp.", "Sv.", "Bem.", "Afd.", "Udd.",
-                           "Obs.", "Nb.", "NB", "NB."})
+                           "Obs.", "Nb.", "NB", "NB.", "Pga.", "Pga", "Mhp.", "Mhp", "Iflg.", "Ift.", "Vha."})
 
 
 def _item_number(text: str) -> bool:

@@ -33,6 +33,15 @@ TITLES = (
     "stabschef", "projektleder", "projektlederen", "jobkonsulent", "kontaktperson", "mentor",
 )
 UNIT_SUFFIXES = ("huset", "hus", "centret", "centeret", "center", "gården", "skolen", "teamet", "værket")
+# Words that head the name of an institution or a local unit ("Hou Skole", "Familiens Hus", "Skovbo
+# Klinik", "Lindely Bosted"), also as the head of a compound ("Hou Ungdomsskole"): a unit, never a person.
+INSTITUTION_HEADS = frozenset({
+    "skole", "skolen", "gymnasium", "gymnasiet", "børnehus", "børnehuset", "hus", "huset", "center",
+    "centret", "centeret", "klinik", "klinikken", "bosted", "bostedet", "afdeling", "afdelingen",
+    "forvaltning", "forvaltningen", "børnehave", "børnehaven", "vuggestue", "vuggestuen", "institution",
+    "institutionen", "plejehjem", "plejehjemmet", "sygehus", "sygehuset", "hospital", "hospitalet",
+    "værested", "værestedet", "klub", "klubben", "kommune", "region",
+})
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from spacy.tokens import Doc, Span, Token
 
 from hoi_nlp.errors import ModelError
 from hoi_nlp.privacy import gazetteers as gaz
-from hoi_nlp.privacy.entity_filter import ROLE_WORDS, filter_spans, is_sentence_initial
+from hoi_nlp.privacy.entity_filter import ROLE_WORDS, filter_spans, is_place_compound, is_sentence_initial
 from hoi_nlp.settings import resolve_repo_path
 
 logger = logging.getLogger(__name__)
@@ -197,6 +197,137 @@ def compound_place_spans(doc: Doc) -> list[Span]:
     return spans
 
 
+# The placeholder of a name headed by an institution word: "Hou Kommune" a municipality, "Region Vest" a
+# body, every other head ("Hou Skole", "Familiens Hus", "Skovbo Klinik") a local unit.
+_INSTITUTION_LABELS = {"kommune": "KOMMUNE", "region": "ORGANISATION"}
+# Labels an institution's head overrules: the model's and the heuristics' guesses ("Hou Skole" as a person).
+_GUESSED_LABELS = frozenset({"PERSON", "NAVN", "STED", "ORGANISATION"})
+
+
+def institution_head(word: str) -> str:
+    """The institution word that heads ``word`` ("skole" of "Skole", "Skoles", "Ungdomsskole"), or ""
+    (also for a known person or place: "Blokhus" is a town)."""
+    base = word.rstrip("'’")
+    if base in gaz.person_names() or base in gaz.place_words():
+        return ""
+    lower = base.lower()
+    for form in dict.fromkeys((lower, lower[:-1] if lower.endswith("s") else lower)):
+        if form in gaz.INSTITUTION_HEADS:
+            return form
+        found = next((h for h in gaz.INSTITUTION_HEADS if len(h) >= 5 and form.endswith(h)
+                      and len(form) - len(h) >= 3), "")
+        if found:
+            return found
+    return ""
+
+
+def institution_label(span: Span) -> str:
+    """The label of a name of two or more words headed by an institution word, or the span's own."""
+    if span.label_ not in _GUESSED_LABELS or len(span) < 2:
+        return span.label_
+    head = institution_head(span[-1].text)
+    return _INSTITUTION_LABELS.get(head, "ENHED") if head else span.label_
+
+
+def _place_word(word: str) -> bool:
+    base = word.rstrip("'’")
+    return base not in gaz.person_names() and (
+        base in gaz.place_words() or (base.endswith("s") and base[:-1] in gaz.place_words()))
+
+
+def kind_label(span: Span) -> str:
+    """The label the words of a guessed name tell, else its own: a unit for an institution's head, a
+    municipality or place for known place words («Fyn», «Skælskør» the model called a person or a body),
+    a place for a word headed like a housing area («Finlandsparken», «Nordparken»), a name (no person)
+    for ordinary words alone («Tidligt Sammen»)."""
+    label = institution_label(span)
+    if label != span.label_ or span.label_ not in _GUESSED_LABELS or span.label_ == "STED":
+        return label
+    words = [t.text for t in span if t.is_alpha or t.text.rstrip("'’").isalpha()]
+    if words and all(_place_word(w) for w in words):
+        munis = gaz.municipality_words()
+        in_munis = all(w.rstrip("'’") in munis or w.rstrip("'’s") in munis for w in words)
+        return "KOMMUNE" if in_munis else "STED"
+    if len(span) == 1 and span.label_ != "PERSON" and is_place_compound(span.text):
+        return "STED"
+    if span.label_ == "PERSON" and len(words) >= 2 and len(words) == len(span) and all(
+            is_common_word(w) and w not in gaz.person_names() for w in words):
+        return "NAVN"  # an initiative's name of ordinary words ("Tidligt Sammen"), no known name in it
+    return label
+
+
+def _with_kind_labels(spans: Iterable[Span]) -> list[Span]:
+    return [s if kind_label(s) == s.label_ else Span(s.doc, s.start, s.end, label=kind_label(s))
+            for s in spans]
+
+
+def institution_spans(doc: Doc) -> list[Span]:
+    """A capitalised word before a capitalised institution word ("Skovbo Klinik", "Familiens Hus"): a unit
+    the model may miss. At the start of a sentence the first word must be no ordinary word ("Ny Afdeling")."""
+    spans = []
+    for token in doc[1:]:
+        prev = doc[token.i - 1]
+        if not (token.is_title and prev.is_title and prev.is_alpha) or prev.text in ROLE_WORDS:
+            continue
+        if not institution_head(token.text) or institution_head(prev.text):
+            continue
+        if is_sentence_initial(prev) and is_common_word(prev.text.rstrip("s")) and is_common_word(prev.text):
+            continue
+        label = _INSTITUTION_LABELS.get(institution_head(token.text), "ENHED")
+        spans.append(Span(doc, prev.i, token.i + 1, label=label))
+    return spans
+
+
+# A memo signed with a first name or two-letter initials: "… /Bo", "… -Bo", "… – Bo", "… /KJ", or opened
+# with one: "Bo: tjek citatet". The separator may be glued to the name ("/Bo" is one token).
+_SIGNATURE = re.compile(r"([/–—-]?)([A-ZÆØÅ][a-zæøå]+|[A-ZÆØÅ]{2})")
+_SIGN_MARKS = ("/", "-", "–", "—")
+
+
+def _line_ends_after(token: Token) -> bool:
+    """Only punctuation follows ``token`` on its line."""
+    if "\n" in token.whitespace_:
+        return True
+    for nxt in token.doc[token.i + 1:]:
+        if "\n" in nxt.text:
+            return True
+        if not nxt.is_punct:
+            return False
+        if "\n" in nxt.whitespace_:
+            return True
+    return True
+
+
+def _line_starts_at(token: Token) -> bool:
+    prev = token.doc[token.i - 1] if token.i > 0 else None
+    return prev is None or "\n" in prev.text or "\n" in prev.whitespace_
+
+
+def _signature_name(name: str) -> bool:
+    if name.isupper():  # initials, not an abbreviation of the field ("IT", "KL", "JC")
+        from hoi_nlp.privacy.entity_filter import is_generic_word
+
+        return name not in ROLE_WORDS and not is_generic_word(name)
+    return name in gaz.first_names()
+
+
+def signature_spans(doc: Doc) -> list[Span]:
+    """The name signing a memo, as a person: "… /Bo", "… – Bo", "… /KJ" at the end of a line, "Bo:" at
+    the start of one. "Bo", an ordinary word too, is otherwise no name at the start of a sentence."""
+    spans = []
+    for token in doc:
+        match = _SIGNATURE.fullmatch(token.text)
+        if match is None or not _signature_name(match.group(2)):
+            continue
+        prev = doc[token.i - 1].text if token.i > 0 else ""
+        signed = (match.group(1) or prev in _SIGN_MARKS) and token.i > 0 and _line_ends_after(token)
+        opening = not match.group(1) and _line_starts_at(token) and token.i + 1 < len(doc) \
+            and doc[token.i + 1].text == ":"
+        if signed or opening:
+            spans.append(Span(doc, token.i, token.i + 1, label="PERSON"))
+    return spans
+
+
 def heuristic_spans(doc: Doc) -> list[Span]:
     """Single capitalised words that look like proper names (labelled NAVN)."""
     return [Span(doc, t.i, t.i + 1, label="NAVN") for t in doc if looks_like_name(t)]
@@ -270,11 +401,11 @@ class EntityResolver:
         candidates += [Span(doc, e.start, e.end, label=MODEL_LABELS[e.label_])
                        for e in doc.ents if e.label_ in MODEL_LABELS and not _weak_model_span(e)]
         candidates += self._title_persons(doc) + name_spans(doc) + contact_spans(doc)
-        candidates += compound_place_spans(doc)
+        candidates += compound_place_spans(doc) + institution_spans(doc) + signature_spans(doc)
         if self.use_heuristics:
             candidates += heuristic_spans(doc)
         candidates = [s for s in candidates if s.label_ in CONTACT_PATTERNS or not is_role_label(s)]
-        doc.spans[SPANS_KEY] = filter_spans(resolve_spans(candidates, keep))
+        doc.spans[SPANS_KEY] = _with_kind_labels(filter_spans(resolve_spans(candidates, keep)))
         return doc
 
 
@@ -354,9 +485,16 @@ PARALLEL_MIN_TEXTS = 2000
 HELPER_TIMEOUT_S = 300
 
 
+def _name_start(span: Span) -> int:
+    """Where the name of ``span`` starts: after a signature's glued mark ("/Bo" is the name "Bo")."""
+    if span.label_ in CONTACT_PATTERNS or span.text[:1] not in _SIGN_MARKS:
+        return span.start_char
+    return span.start_char + len(span.text) - len(span.text.lstrip("".join(_SIGN_MARKS)))
+
+
 def entity_spans(doc: Doc) -> list[EntitySpan]:
     """``(start_char, end_char, label)`` of the entities to replace (KEEP spans left out)."""
-    return [(s.start_char, s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
+    return [(_name_start(s), s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
 
 
 def spans_of_texts(nlp: Language, texts: Sequence[str]) -> list[list[EntitySpan]]:

@@ -106,9 +106,10 @@ def test_the_memo_and_codes_sheets_and_the_project_hold_no_raw_segment_id(coded_
 
     import pandas as pd
 
+    from hoi_nlp.export.study import public_view
     from hoi_nlp.qda import guid
 
-    study = load_coded_study(coded_workspace, small_codebook)
+    study = public_view(load_coded_study(coded_workspace, small_codebook), redact)  # as export_study gives it
     paths = export_formats(study, tmp_path, redact=redact, formats=["xlsx", "qdpx"],
                            workspace=coded_workspace)
     raw = {seg.segment_id for seg in study.segments}
@@ -123,3 +124,30 @@ def test_the_memo_and_codes_sheets_and_the_project_hold_no_raw_segment_id(coded_
     assert not [i for i in raw if i in xml]
     memos = pd.read_excel(tmp_path / "coded_dataset.xlsx", sheet_name="Memoer")
     assert set(memos["segment_id"]) == {redact.segment_id(memo_unit)} != {memo_unit}
+
+
+def test_memos_are_pseudonymised_once_in_the_public_view(coded_workspace, small_codebook, redact, memo_unit,
+                                                         tmp_path):
+    """Every memo (on a coding, on a unit, on the study: text and title) is pseudonymised where the public
+    view is made, and the memo sheet and the .qdpx write that text as it is: the XLSX, the report and the
+    project each pseudonymised the decision log's and the study's memos again."""
+    import zipfile
+
+    import pandas as pd
+
+    from hoi_nlp.export.study import public_view
+    from hoi_nlp.review.study_memos import record_study_memo
+
+    record_study_memo(coded_workspace, analyst="carl", title="Om Mette Hansen",
+                      text="Mette Hansen mener at økonomien fylder.")
+    shown = public_view(load_coded_study(coded_workspace, small_codebook), redact)
+    assert sorted(d.memo for d in shown.memos) == ["Hele svaret er uklart", "Spørg [PERSON 1] om teamet"]
+    assert [(m.title, m.text) for m in shown.study_memos] == [
+        ("Om [PERSON 1]", "[PERSON 1] mener at økonomien fylder.")]
+    export_formats(shown, tmp_path, redact=redact, formats=["xlsx", "qdpx"], workspace=coded_workspace)
+    sheet = pd.read_excel(tmp_path / "coded_dataset.xlsx", sheet_name="Memoer")
+    assert sorted(sheet["memo"]) == sorted([*(d.memo for d in shown.memos), shown.study_memos[0].text])
+    [project] = tmp_path.glob("*.qdpx")
+    with zipfile.ZipFile(project) as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    assert "Spørg [PERSON 1] om teamet" in xml and 'name="Om [PERSON 1]"' in xml and "Mette" not in xml

@@ -93,6 +93,28 @@ def test_a_name_opening_a_memo_is_still_replaced(pseudo) -> None:
     assert "Anna" not in pseudo.pseudonymize("Anna: det er et godt citat.").text_pseudonymized
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # an analyst's sign-off: «Bo: …» was hidden (the model's guess) but «… /Bo» and «… -Bo» were not
+    ("Godt citat om økonomi. /Bo", "Godt citat om økonomi. /[PERSON 1]"),
+    ("Godt citat om økonomi -Bo", "Godt citat om økonomi -[PERSON 1]"),
+    ("Godt citat om økonomi – Bo", "Godt citat om økonomi – [PERSON 1]"),
+    ("Tjek svaret igen. /KJ\nSe også R003.", "Tjek svaret igen. /[PERSON 1]\nSe også R003."),
+    ("Bo: god om økonomi", "[PERSON 1]: god om økonomi"),
+    ("Se også R003.\nLise: tal med ham om det", "Se også R003.\n[PERSON 1]: tal med ham om det"),
+])
+def test_a_memos_signature_is_a_person_and_the_memo_stays_readable(pseudo, text, expected) -> None:
+    result = pseudo.pseudonymize(text)
+    assert result.text_pseudonymized == expected
+    assert all(r.type == "PERSON" for r in result.replaced)
+    check_offsets(text, result)
+
+
+@pytest.mark.parametrize("text", ["Vi har samarbejde med IT. /IT", "Tjek svaret igen /KL",
+                                  "Se også spm. 3 – Job", "Det gælder Familie/Job", "Tjek R003. /bo"])
+def test_no_signature_without_a_name(pseudo, text) -> None:
+    assert pseudo.pseudonymize(text).text_pseudonymized == text
+
+
 def test_a_person_sharing_a_product_name_is_still_replaced(pseudo) -> None:
     result = pseudo.pseudonymize("Kontakt Anne Word på 12345678.").text_pseudonymized
     assert "Anne" not in result and "Word" not in result
