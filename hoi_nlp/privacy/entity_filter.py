@@ -246,6 +246,17 @@ def _plural(head: str) -> bool:
     return head.endswith(("er", "ene", "rne")) and _lemma(head) != head
 
 
+# Endings of abstract nouns ("ledel|se", "økono|mi", "opbak|ning", "tvær|faglig|hed"): no place, unit or
+# family name has such a head ("Her|ning" is no compound: "ning" is no word).
+_ABSTRACT_ENDINGS = ("hed", "else", "ning", "skab", "tion", "sion", "isme", "itet", "ering", "nomi", "logi",
+                     "grafi")
+
+
+def _abstract(head: str) -> bool:
+    """An abstract noun in its base form ("økonomi", "ledelse", "opbakning", "koordinering")."""
+    return len(head) >= 6 and head.endswith(_ABSTRACT_ENDINGS) and _lemma(head) == head
+
+
 def _ordinary_prefix(prefix: str, *, linked: bool) -> bool:
     """An ordinary first part, not a direction or a name; ``linked``: one joined by a linking "s" to the
     head ("investering|s|case"), which town names rarely have ("Middel|fart", "Støv|ring", "Sten|løse")."""
@@ -257,8 +268,9 @@ def _ordinary_prefix(prefix: str, *, linked: bool) -> bool:
 
 def is_ordinary_compound(word: str) -> bool:
     """Two ordinary words, the head no head of a name, not after a direction and not in its definite
-    singular: a plural head ("Flygtninge|familier", "Sags|stammerne") or one joined by a linking "s"
-    ("Investerings|case"). Not "Vest|byen", "Nord|havn", "Borger|indgangen", "Unge|porten", "Middel|fart"."""
+    singular: a plural head ("Flygtninge|familier", "Sags|stammerne"), an abstract noun ("Søjle|økonomi",
+    "Borger|inddragelse") or one joined by a linking "s" ("Investerings|case"). Not "Vest|byen", "Nord|havn",
+    "Borger|indgangen", "Unge|porten", "Middel|fart"."""
     if not word.isalpha() or is_known_name(word):
         return False
     lower = word.lower()
@@ -266,7 +278,7 @@ def is_ordinary_compound(word: str) -> bool:
         head = lower[cut:]
         if not _common(head) or _name_head(head) or _definite_singular(head):
             continue
-        if _ordinary_prefix(lower[:cut], linked=not _plural(head)):
+        if _ordinary_prefix(lower[:cut], linked=not (_plural(head) or _abstract(head))):
             return True
     return False
 
