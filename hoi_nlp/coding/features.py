@@ -9,7 +9,7 @@ units) are analysed the same way, once per distinct text, into :class:`ContextFe
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,14 +63,21 @@ class TextFeatures:
 
 
 def rule_features(
-    texts: Sequence[str], rule_coder: RuleCoder, code_ids: Sequence[str]
+    texts: Sequence[str],
+    rule_coder: RuleCoder,
+    code_ids: Sequence[str],
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[str], np.ndarray, list[dict[str, tuple[Evidence, ...]]]]:
-    """Lemmas, the rule-confidence matrix and rule evidence for ``texts`` (one spaCy pass)."""
+    """Lemmas, the rule-confidence matrix and rule evidence for ``texts`` (one spaCy pass);
+    ``on_progress(done, total)`` hears every 256 texts."""
     index = {code_id: j for j, code_id in enumerate(code_ids)}
     matrix = np.zeros((len(texts), len(code_ids)), dtype=np.float32)
     lemmas: list[str] = []
     evidence: list[dict[str, tuple[Evidence, ...]]] = []
     for i, doc in enumerate(rule_coder.nlp.pipe(texts, batch_size=256)):
+        if on_progress is not None and i and i % 256 == 0:
+            on_progress(i, len(texts))
         lemmas.append(" ".join(tok.lemma_.lower() for tok in doc if not (tok.is_space or tok.is_punct)))
         found: dict[str, tuple[Evidence, ...]] = {}
         for assignment in rule_coder.code_doc(doc, str(i)):
@@ -78,6 +85,8 @@ def rule_features(
                 matrix[i, index[assignment.code_id]] = assignment.confidence
                 found[assignment.code_id] = assignment.evidence
         evidence.append(found)
+    if on_progress is not None:
+        on_progress(len(texts), len(texts))
     return lemmas, matrix, evidence
 
 
@@ -90,19 +99,33 @@ def analyse_texts(
     rule_coder: RuleCoder | None = None,
     code_ids: Sequence[str] | None = None,
     contexts: Sequence[CodingContext | None] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> TextFeatures:
-    """Embed, lemmatise and rule-match ``texts`` (and, given ``contexts``, their context texts)."""
+    """Embed, lemmatise and rule-match ``texts`` (and, given ``contexts``, their context texts).
+
+    ``on_progress(step, done, total)`` hears how far each step is ("words": the spaCy pass,
+    "embeddings": the texts not in the cache)."""
     texts = list(texts)
     code_ids = list(code_ids or codebook.code_ids)
     rule_coder = rule_coder or RuleCoder(codebook)
-    lemmas, rules, evidence = rule_features(texts, rule_coder, code_ids)
-    embeddings = embed_cached(texts, embedder, cache, kind="passage")
+    lemmas, rules, evidence = rule_features(texts, rule_coder, code_ids,
+                                            on_progress=_step(on_progress, "words"))
+    embeddings = embed_cached(texts, embedder, cache, kind="passage",
+                              on_progress=_step(on_progress, "embeddings"))
     logger.info("analysed %d texts (%d rule hits)", len(texts), int((rules > 0).sum()))
     features = TextFeatures(embeddings, lemmas, rules, evidence, texts)
     if contexts is not None and any(contexts):
         features.context = analyse_contexts(contexts, codebook=codebook, embedder=embedder, cache=cache,
-                                            rule_coder=rule_coder, code_ids=code_ids)
+                                            rule_coder=rule_coder, code_ids=code_ids, on_progress=on_progress)
     return features
+
+
+def _step(
+    on_progress: Callable[[str, int, int], None] | None, step: str
+) -> Callable[[int, int], None] | None:
+    if on_progress is None:
+        return None
+    return lambda done, total: on_progress(step, done, total)
 
 
 def analyse_contexts(
@@ -113,6 +136,7 @@ def analyse_contexts(
     cache: EmbeddingCache | None,
     rule_coder: RuleCoder,
     code_ids: Sequence[str],
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> ContextFeatures:
     """Analyse each distinct question and neighbour text once; index them per row."""
     pool_index: dict[str, int] = {}
@@ -132,7 +156,9 @@ def analyse_contexts(
         question[i] = index_of(context.question)
         neighbours.append(tuple(j for n in context.neighbours if (j := index_of(n)) >= 0))
     pool_texts = list(pool_index)
-    lemmas, rules, evidence = rule_features(pool_texts, rule_coder, code_ids)
-    embeddings = embed_cached(pool_texts, embedder, cache, kind="passage")
+    lemmas, rules, evidence = rule_features(pool_texts, rule_coder, code_ids,
+                                            on_progress=_step(on_progress, "context words"))
+    embeddings = embed_cached(pool_texts, embedder, cache, kind="passage",
+                              on_progress=_step(on_progress, "context embeddings"))
     pool = TextFeatures(embeddings, lemmas, rules, evidence, pool_texts)
     return ContextFeatures(pool, question, neighbours)

@@ -498,12 +498,23 @@ def cache_key(text: str, kind: EmbedKind) -> str:
     return content_hash(f"{kind}\x1f{text}")
 
 
+EMBED_CHUNK = 256  # texts embedded between two progress reports of embed_cached
+
+
 def embed_cached(
-    texts: Sequence[str], embedder: Embedder, cache: EmbeddingCache | None, *, kind: EmbedKind = "passage"
+    texts: Sequence[str],
+    embedder: Embedder,
+    cache: EmbeddingCache | None,
+    *,
+    kind: EmbedKind = "passage",
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
-    """Embed ``texts``, computing only those not yet in ``cache`` (each distinct text once)."""
+    """Embed ``texts``, computing only those not yet in ``cache`` (each distinct text once).
+
+    ``on_progress(done, total)`` hears how many of the texts to compute are embedded (per
+    :data:`EMBED_CHUNK`), so long work shows progress."""
     if cache is None or embedder.model_id.endswith("unfitted"):
-        return embedder.embed(list(texts), kind=kind)
+        return _embed_in_chunks(list(texts), embedder, kind, on_progress)
     keys = [cache_key(t, kind) for t in texts]
     found = cache.get(embedder.model_id, keys)
     missing = list(dict.fromkeys(k for k in keys if k not in found))
@@ -511,9 +522,23 @@ def embed_cached(
     cache.misses += len(missing)
     if missing:
         first_text = {k: t for k, t in zip(keys, texts, strict=True)}
-        vectors = embedder.embed([first_text[k] for k in missing], kind=kind)
+        vectors = _embed_in_chunks([first_text[k] for k in missing], embedder, kind, on_progress)
         cache.put(embedder.model_id, missing, vectors)
         found.update(zip(missing, vectors, strict=True))
     if not keys:
         return np.zeros((0, embedder.dim), dtype=np.float32)
     return np.vstack([found[k] for k in keys]).astype(np.float32)
+
+
+def _embed_in_chunks(texts: list[str], embedder: Embedder, kind: EmbedKind,
+                     on_progress: Callable[[int, int], None] | None) -> np.ndarray:
+    if on_progress is None or len(texts) <= EMBED_CHUNK:
+        vectors = embedder.embed(texts, kind=kind)
+        if on_progress is not None:
+            on_progress(len(texts), len(texts))
+        return vectors
+    parts = []
+    for start in range(0, len(texts), EMBED_CHUNK):
+        parts.append(embedder.embed(texts[start : start + EMBED_CHUNK], kind=kind))
+        on_progress(min(start + EMBED_CHUNK, len(texts)), len(texts))
+    return np.vstack(parts)

@@ -54,3 +54,22 @@ def test_codes_without_positives_get_low_probability(coding_codebook, coding_dat
     assert model.weights is not None and model.weights.bias[2] < model.weights.bias[[0, 1, 3]].min()
     model.calibrate(model.decision(features), labels)
     assert model.predict_proba(features)[:, 2].max() < 0.01
+
+
+def test_analysing_many_texts_reports_progress_as_it_goes(coding_codebook, coding_data, tmp_path):
+    """Training analysed thousands of texts behind one "0 of 1 … 1 of 1": a retrain's log showed nothing
+    for 14 minutes. Each part reports its count as it goes, and the vectors are those of one pass."""
+    from hoi_nlp.nlp.embed import EmbeddingCache
+
+    rows = load_labelled(coding_data["train"], codebook=coding_codebook)
+    texts = [f"{r.text} ({n})" for n in range(12) for r in rows]  # 576 distinct texts
+    embedder = TfidfEmbedder(dim=32).fit(texts)
+    heard: list[tuple[str, int, int]] = []
+    features = analyse_texts(texts, codebook=coding_codebook, embedder=embedder,
+                             cache=EmbeddingCache(tmp_path / "cache"),
+                             on_progress=lambda step, done, total: heard.append((step, done, total)))
+    assert [h for h in heard if h[0] == "words"] == [("words", 256, 576), ("words", 512, 576),
+                                                     ("words", 576, 576)]
+    assert [h for h in heard if h[0] == "embeddings"] == [("embeddings", 256, 576), ("embeddings", 512, 576),
+                                                          ("embeddings", 576, 576)]
+    assert np.allclose(features.embeddings, embedder.embed(texts, kind="passage"))

@@ -187,8 +187,11 @@ def training_set(
     pipeline: str = DEFAULT_PIPELINE,
     study_weight: float = 1.0,
     rule_coder: RuleCoder | None = None,
+    progress: ProgressFn | None = None,
+    step: str = "analysing texts",
 ) -> TrainingSet:
-    """Analyse ``rows`` (texts and contexts) into a :class:`TrainingSet`."""
+    """Analyse ``rows`` (texts and contexts) into a :class:`TrainingSet`; ``progress`` hears each
+    part of the analysis as ``"<step>: words"``, ``"<step>: embeddings"`` …"""
     rows = list(rows)
     code_ids = codebook.code_ids
     features = analyse_texts(
@@ -199,6 +202,8 @@ def training_set(
         rule_coder=rule_coder or RuleCoder(codebook, pipeline=pipeline),
         code_ids=code_ids,
         contexts=row_contexts(rows),
+        on_progress=None if progress is None else (
+            lambda part, done, total: progress(f"{step}: {part}", done, total)),
     )
     study = np.array([r.origin == STUDY_ORIGIN for r in rows])
     return TrainingSet(
@@ -705,9 +710,7 @@ def fit_bundle(
 ) -> FitResult:
     """Fit every component on ``rows``; return the bundle, the CV reports per coder and the cache."""
     code_ids = codebook.code_ids
-    progress("analysing texts", 0, 1)
-    data = training_set(codebook, rows, embedder=embedder, cache=cache, pipeline=pipeline)
-    progress("analysing texts", 1, 1)
+    data = training_set(codebook, rows, embedder=embedder, cache=cache, pipeline=pipeline, progress=progress)
     profiles = embed_cached([c.profile_text() for c in codebook.codes], embedder, cache, kind="query")
     template = (
         ClassifierModel(seed=seed).fit_vectorizer(data.features.lemmas).fit_scaling(data.features.embeddings)
@@ -986,7 +989,6 @@ def train_with_study(
     base = load_cached_training(base_dir, base_bundle)
     base_texts = {" ".join(t.split()) for t in base.data.features.texts}
     rows = [r for r in rows if " ".join(r.text.split()) not in base_texts] or rows
-    progress("analysing study passages", 0, 1)
     study_set = training_set(
         codebook,
         rows,
@@ -994,8 +996,9 @@ def train_with_study(
         cache=cache,
         pipeline=base_bundle.pipeline,
         rule_coder=RuleCoder(codebook, pipeline=base_bundle.pipeline),
+        progress=progress,
+        step="analysing study passages",
     )
-    progress("analysing study passages", 1, 1)
     code_ids = codebook.code_ids
     template = _classifier(base_bundle.classifier, seed)
     base_sparse = template.sparse_block(base.data.features.lemmas, base.data.features.rules).to_scipy()
