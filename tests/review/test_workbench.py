@@ -335,6 +335,19 @@ def test_a_refused_span_tells_a_reviewer_without_rights_no_source_offsets(anna):
         assert not re.search(r"\d", error)
 
 
+def test_a_code_from_a_quote_outside_the_unit_tells_a_reviewer_without_rights_no_offsets(anna):
+    """«Create a code from this quote» refused the same selection with the library's own words: the
+    unit's id and source offsets."""
+    shown = shown_id(anna, TURN)
+    form = {"family": "area", "label": "Ny kode", "segment_id": shown, "start": "0", "end": str(10**6)}
+    refused = _post(anna, "/codebook/new", form)
+    assert refused.status_code == 422
+    assert TURN not in unescape(refused.text)
+    assert "markeringen ligger uden for det fremhævede svar" in unescape(refused.text)
+    alert = re.search(r'<p class="alert" role="alert">(.*?)</p>', refused.text, re.S)
+    assert not re.search(r"\d", unescape(alert.group(1)))
+
+
 def test_rename_steps_compose_into_one_map():
     assert resolve_renames([{"a.x": "a.y"}, {"a.y": "b.y"}, {"c.z": "b.y"}]) == {
         "a.x": "b.y",

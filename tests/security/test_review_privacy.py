@@ -95,6 +95,18 @@ def test_hidden_attributes_cannot_be_filtered(reviewer, query):
         assert not names_in(response.text)
 
 
+def test_a_refused_filter_is_said_in_the_apps_language(reviewer):
+    """The refusal was an English sentence in the Danish app (a formatted message matches no translation)."""
+    reviewer.cookies.set("hoi_lang", "da")
+    response = reviewer.get("/browse?attr=municipality=Aarhus")
+    assert response.status_code == 400
+    assert "du kan kun filtrere efter attributterne role, size_group, region" in response.text
+    assert "you can filter" not in response.text
+    reviewer.cookies.set("hoi_lang", "en")
+    assert "you can filter by the attributes role, size_group, region only" in reviewer.get(
+        "/browse?attr=municipality=Aarhus").text
+
+
 @pytest.mark.parametrize("query", [
     "speaker=Henrik", "speaker=Birgitte", "attr=role=Socialchef Lone Madsen", "attr=role=Direktør i Gentofte",
     "source=interview_Ballerup_Henrik", "attr=region=Region Hovedstaden&speaker=Henrik",

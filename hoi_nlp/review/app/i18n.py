@@ -316,6 +316,13 @@ DA: dict[str, str] = {
     "none": "ingen",
     # ---- codebook edit errors (hoi_nlp.review.codebook_edit)
     "unknown code '{code}'": "ukendt kode '{code}'",
+    "you are not an analyst of round '{round}'": "du er ikke analytiker i runden '{round}'",
+    "you can filter by the attributes {attributes} only":
+        "du kan kun filtrere efter attributterne {attributes}",
+    "no coding unit '{segment}'": "ingen kodeenhed '{segment}'",
+    "segment '{segment}' is not part of round '{round}'":
+        "enheden '{segment}' er ikke med i runden '{round}'",
+    "bad span": "ugyldig markering",
     "unknown family '{family}'": "ukendt familie '{family}'",
     "a code '{code}' exists already": "der findes allerede en kode '{code}'",
     "the selection lies outside the highlighted answer or turn — select text inside it":

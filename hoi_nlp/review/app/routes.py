@@ -28,6 +28,7 @@ from hoi_nlp.review.app.paging import filter_counts, page_of
 from hoi_nlp.review.app.state import (
     COOKIE,
     AppConfig,
+    AppError,
     check_csrf,
     current_session,
     html,
@@ -142,7 +143,7 @@ def _round_for(config: AppConfig, session: Session, round_id: str) -> Round | No
         return None
     current = _known_round(config, round_id)
     if not current.member(session.user.username):
-        raise HTTPException(403, f"you are not an analyst of round '{round_id}'")
+        raise AppError(403, "you are not an analyst of round '{round}'", round=round_id)
     return current
 
 
@@ -191,7 +192,8 @@ def _check_filters(shown: FullView, filters: Filters) -> None:
     """A reviewer may filter only by what the page may show them (no lookup of hidden attributes)."""
     key = filters.attr.partition("=")[0]
     if shown.private and filters.attr and key not in SHOWN_ATTRIBUTES:
-        raise HTTPException(400, f"you can filter by the attributes {', '.join(SHOWN_ATTRIBUTES)} only")
+        raise AppError(400, "you can filter by the attributes {attributes} only",
+                       attributes=", ".join(SHOWN_ATTRIBUTES))
 
 
 def _real_id(config: AppConfig, session: Session, segment_id: str) -> str:
@@ -357,11 +359,12 @@ def segment_context(
     segment_id = _real_id(config, session, segment_id)
     seg = corpus.by_id.get(segment_id)
     if seg is None or not seg.codable:
-        raise HTTPException(404, f"no coding unit '{shown.segment_id(segment_id)}'")
+        raise AppError(404, "no coding unit '{segment}'", segment=shown.segment_id(segment_id))
     current = _round_for(config, session, filters.round)
     if current is not None and segment_id not in current.segment_ids:
         shown_id = shown.segment_id(segment_id)
-        raise HTTPException(404, f"segment '{shown_id}' is not part of round '{current.round_id}'")
+        raise AppError(404, "segment '{segment}' is not part of round '{round}'", segment=shown_id,
+                       round=current.round_id)
     state = _state(config, session, current, [segment_id])
     codes = state.for_segment(segment_id)
     note = state.note(segment_id)
@@ -615,7 +618,7 @@ def code_page(request: Request, code_id: str) -> Response:
     """One code: description, rules, counts and example quotes (accepted first)."""
     config, session = _config(request), current_session(request)
     if not config.codebook.has_code(code_id):
-        raise HTTPException(404, f"unknown code '{code_id}'")
+        raise AppError(404, "unknown code '{code}'", code=code_id)
     state = current_state(config.workspace)
     corpus = _corpus(config)
     privacy = _privacy(config, session)

@@ -91,10 +91,12 @@ def create_app(config: AppConfig) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
+        # an AppError's template and values are translated apart (a formatted message matches no entry)
         return html(
             request,
             "error.html",
-            {"message": exc.detail, "status": exc.status_code},
+            {"message": getattr(exc, "template", exc.detail), "params": getattr(exc, "params", {}),
+             "status": exc.status_code},
             status_code=exc.status_code,
         )
 

@@ -176,6 +176,14 @@ def _study_name(config: AppConfig, session: Session | None) -> str:
     return config.privacy.ident(study)
 
 
+class AppError(HTTPException):
+    """An HTTP error whose message is a template the app translates (``detail`` stays the English text)."""
+
+    def __init__(self, status_code: int, template: str, **params: Any) -> None:
+        super().__init__(status_code, template.format(**params) if params else template)
+        self.template, self.params = template, params
+
+
 def html(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
     """Render ``template`` with the common context (session, CSRF token, config)."""
     from hoi_nlp.review.advice import retrain_advice

@@ -38,10 +38,12 @@ from hoi_nlp.review.app.i18n import LANGUAGES, error_text, language_of, translat
 from hoi_nlp.review.app.routes import (
     _after_decision,
     _corpus,
+    _decision_error,
     _filters_from,
     _real_id,
     _round_for,
     _safe_next,
+    _shown,
     _source_offsets,
 )
 from hoi_nlp.review.app.state import AppConfig, check_csrf, current_session, html
@@ -134,7 +136,7 @@ def _quote_example(config: AppConfig, session: Session, segment_id: str, start: 
     corpus = _corpus(config)
     seg = corpus.by_id.get(segment_id)
     if seg is None or not seg.codable:
-        raise HTTPException(404, f"no coding unit '{segment_id}'")
+        raise HTTPException(404, "no such coding unit")
     source = corpus.sources[seg.source_id]
     span = (seg.start, seg.end)
     if start.strip() and end.strip():
@@ -149,7 +151,8 @@ def _quote_example(config: AppConfig, session: Session, segment_id: str, start: 
         try:
             span = check_span(segment_id, wanted[0], wanted[1], text_length=len(source.text), context=context)
         except HoiError as exc:
-            raise HTTPException(422, exc.message) from None
+            raise HTTPException(422, _decision_error(exc, private=_shown(config, session).private, span=True,
+                                                     segment_id=segment_id, shown_id=segment_id)) from None
     assert config.privacy is not None
     return config.privacy.text(source, span[0], span[1]), span
 
