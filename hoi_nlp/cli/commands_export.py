@@ -108,6 +108,8 @@ def cite_command(
         if is_stance_code(code) and stance != "any":
             where += texts("cli.with_stance", stance=stance_shown(stance or "hindrance", texts))
         echo(texts("cli.no_quotes", code=code, group=where))
+        if quotes.too_short:
+            echo(texts("cli.too_short", n=quotes.too_short, k=quotes.min_content_words))
         return
     _emit_quotes(
         list(quotes),

@@ -139,6 +139,8 @@ class Citations:
 
     quotes: list[tuple[Quote, str]]
     note: str
+    too_short: int = 0  # codings left out for too few content words (why there may be none)
+    min_content_words: int = 0
 
     def __iter__(self) -> Iterator[tuple[Quote, str]]:
         return iter(self.quotes)
@@ -172,13 +174,15 @@ def cite(
     if grouped is not None:
         _check_group(opened.study, *grouped)
     embed = study_embedding(workspace, opened.study, settings.embeddings) if embeddings else None
+    too_short: list[Quote] = []
     quotes = best_quotes(opened.study, code_id, redact=opened.redact, n=n, embed=embed,
                          group=grouped, stances=stances, with_attributes=with_attributes,
                          min_content_words=settings.report.quote_min_content_words,
-                         min_group_size=settings.report.min_group_size)
+                         min_group_size=settings.report.min_group_size, too_short=too_short)
     note = selection_note(opened.study, quotes, texts=texts_for(settings.report.language), group=grouped,
                           stance=(stance or "hindrance") if is_stance_code(code_id) else None)
-    return Citations(_sourced(workspace, opened, quotes, settings), note)
+    return Citations(_sourced(workspace, opened, quotes, settings), note, len(too_short),
+                     settings.report.quote_min_content_words)
 
 
 def _check_code(workspace: Workspace, codebook: Codebook, code_id: str) -> None:

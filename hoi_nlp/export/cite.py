@@ -28,7 +28,14 @@ from hoi_nlp.export.lookup import (  # noqa: F401 - resolving quote ids lives in
     registry_path,
     resolve_quote,
 )
-from hoi_nlp.export.quotes import MIN_CONTENT_WORDS, MIN_GROUP_SIZE, make_quote, text_key, usable
+from hoi_nlp.export.quotes import (
+    MIN_CONTENT_WORDS,
+    MIN_GROUP_SIZE,
+    citable,
+    make_quote,
+    text_key,
+    usable,
+)
 from hoi_nlp.export.study import CodedStudy, Coding, Redactor
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import Quote, is_stance_code
@@ -134,6 +141,7 @@ def best_quotes(
     min_content_words: int = MIN_CONTENT_WORDS,
     min_group_size: int = MIN_GROUP_SIZE,
     seen: set[str] | None = None,
+    too_short: list[Quote] | None = None,
 ) -> list[Quote]:
     """The ``n`` best quotes for ``code_id``: clear, representative, short, diverse and able to stand
     on their own (at least ``min_content_words`` content words: no bare «Ja.» or «Nej.»).
@@ -141,6 +149,7 @@ def best_quotes(
     ``seen`` holds the texts a document has quoted already (shared across its codes): the same text
     is never listed twice under two quote ids. ``stances`` (see
     :func:`~hoi_nlp.export.quotes.quoted_stances`) keeps a barrier's codings of those stances only.
+    ``too_short`` collects the quotes left out for too few content words (to say why none was listed).
     """
     if n <= 0:
         return []
@@ -158,6 +167,8 @@ def best_quotes(
         quote = make_quote(study, coding, redact=redact, with_attributes=with_attributes,
                            min_content_words=min_content_words, min_group_size=min_group_size)
         if not usable(quote, texts, min_content_words=min_content_words):
+            if too_short is not None and not citable(quote, min_content_words=min_content_words):
+                too_short.append(quote)
             continue
         respondents.add(respondent)
         texts.add(text_key(quote.text_pseudonymized))

@@ -292,6 +292,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Warning: --raw: the files are NOT pseudonymised and are marked 'IKKE PSEUDONYMISERET'.",
     ),
     "cli.no_quotes": ("Ingen citater for {code}{group}.", "No quotes for {code}{group}."),
+    "cli.too_short": ("{n} kodning(er) er udeladt, fordi de har færre end {k} indholdsord og ikke står "
+                      "alene som citat: udvid markeringen i review-appen, eller sænk "
+                      "report.quote_min_content_words.",
+                      "{n} coding(s) left out because they have fewer than {k} content words and do not "
+                      "stand on their own as a quote: widen the selection in the review app, or lower "
+                      "report.quote_min_content_words."),
     "cli.in_group": (" i {group}", " in {group}"),
     "cli.with_stance": (" med holdningen {stance} (`--stance any` giver alle)",
                         " with the stance {stance} (`--stance any` gives all)"),

@@ -64,6 +64,15 @@ def test_search_and_group_filter(coded_workspace, tmp_path):
     assert "(Direktør)»" in shown and "Mindre kommune)»" not in shown
 
 
+def test_cite_says_why_it_has_no_quotes_when_every_coding_is_too_short(coded_workspace, tmp_path):
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[report]\nquote_min_content_words = 1000\n", encoding="utf-8")
+    out = _run("cite", "barrier.it_integration", "-w", str(coded_workspace.root), "-c", CODEBOOK,
+               "--settings", str(strict))
+    assert "Ingen citater for barrier.it_integration" in out
+    assert re.search(r"\d+ kodning\(er\) er udeladt, fordi de har færre end 1000 indholdsord", out)
+
+
 def test_export_qdpx_and_import_back_as_decisions(coded_workspace, tmp_path):
     from hoi_nlp.review.decisions import current_state
 

@@ -374,6 +374,17 @@ def test_asking_for_no_quotes_gives_none(study, redact, embed):
     assert quotes_for_code(study, "barrier.it_integration", redact=redact, limit=0) == []
 
 
+def test_codings_too_short_to_quote_are_counted_so_the_cli_can_say_why_there_are_none(study, redact, embed):
+    """`hoi cite` said «Ingen citater» without a reason when the only coding's span had too few content
+    words; the codings left out so are handed back."""
+    too_short: list = []
+    quotes = best_quotes(study, "barrier.it_integration", redact=redact, n=3, embed=embed,
+                         min_content_words=1000, too_short=too_short)
+    assert quotes == [] and too_short
+    assert {q.code_id for q in too_short} == {"barrier.it_integration"}
+    assert best_quotes(study, "barrier.it_integration", redact=redact, n=3, embed=embed, too_short=too_short)
+
+
 def test_a_short_answer_is_quoted_without_its_sentences_about_another_code(study, redact):
     """«Datadeling!! Vi bruger uforholdsmæssigt meget tid på at indhente samtykker. Og så er der det evige
     spørgsmål om hvem der betaler …» was the demo's quote for «Utilstrækkelige økonomiske incitamenter»:
