@@ -162,8 +162,10 @@ def draft_schema(export_path: Path) -> SchemaDraft:
     """Draft a schema for the export at ``export_path``, from the sheet that looks most like the answers."""
     sheet, sheets = data_sheet(export_path)
     table = read_table(export_path, sheet=sheet)
+    # by its name or by the question text a tool wrote above it (Qualtrics' «Q2» asking «Navn»)
     personal = {name: kind for index, name in enumerate(table.header)
-                if name and (kind := personal_kind(name, _values(table, index)))}
+                if name and (kind := personal_kind(name, _values(table, index)) or personal_kind(
+                    table.label(name), _values(table, index)))}
     respondent = _guess_id(table, set(personal))
     attributes = _guess_attributes(table, {respondent, *personal})
     used = {respondent, *attributes.values(), *personal}

@@ -1,0 +1,59 @@
+"""Survey tools' layouts read at the library level: the personal-data check by a column's question
+text, the row taken as question texts, `;` lists, repeated names and what counts as personal data."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from hoi_nlp.errors import SchemaError
+from hoi_nlp.ingest.infer import draft_schema
+from hoi_nlp.ingest.schema import load_schema
+from hoi_nlp.ingest.survey import read_survey
+from hoi_nlp.ingest.tables import read_table
+
+QUALTRICS = '''ResponseId,Status,Q1,Q2,Q3_TEXT
+Response ID,Response Type,Hvilken kommune?,Navn,Hvordan er indsatsen organiseret?
+"{""ImportId"":""_recordId""}","{""ImportId"":""status""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2""}",\
+"{""ImportId"":""QID3_TEXT""}"
+R_1a,0,Skive,Anne Hansen,Vi har et fast team der mødes hver uge
+R_2b,0,Viborg,Bo Jensen,Et tværfagligt team med en koordinator
+R_3c,0,Struer,Lise Holm,Vi mødes når der er behov for det
+'''
+SURVEY_XACT = """Respondent-id;Hvilken kommune?;Dit navn;Mailadresse;Hvordan er indsatsen organiseret?
+s_1;s_2;s_3;s_4;s_5
+1;Skive;Anne Hansen;anne@skive.dk;Vi har et fast team der mødes hver uge
+2;Viborg;Bo Jensen;bo@viborg.dk;Et tværfagligt team med en koordinator
+3;Struer;Lise Holm;lise@struer.dk;Vi mødes når der er behov for det
+"""
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_names_column_labelled_by_its_question_text_is_left_out_of_the_draft(tmp_path: Path) -> None:
+    """Qualtrics' «Q2» and SurveyXact's «s_3» ask «Navn» / «Dit navn»: the draft leaves them out as
+    personal data instead of offering them as closed items."""
+    qualtrics = draft_schema(_write(tmp_path / "qx.csv", QUALTRICS))
+    assert qualtrics.personal == ("Q2",) and '"Q2"' in qualtrics.text.split("# left out")[1]
+    assert '{column: "Q2"' not in qualtrics.text
+    xact = draft_schema(_write(tmp_path / "sx.csv", SURVEY_XACT))
+    assert set(xact.personal) == {"s_3", "s_4"} and '{column: "s_3"' not in xact.text
+
+
+@pytest.mark.parametrize(("export", "text", "schema", "column"), [
+    ("qx.csv", QUALTRICS, 'respondent_id: "ResponseId"\nattributes:\n  role: "Q2"\nopen_text:\n'
+     '  - {column: "Q3_TEXT", question_id: "q3"}\n', "Q2"),
+    ("sx.csv", SURVEY_XACT, 'respondent_id: "s_1"\nopen_text:\n  - {column: "s_5", question_id: "q5"}\n'
+     '  - {column: "Dit navn", question_id: "navn"}\n', "Dit navn"),
+])
+def test_a_schema_naming_a_names_column_by_its_id_or_question_text_is_refused(
+        tmp_path: Path, export: str, text: str, schema: str, column: str) -> None:
+    path = _write(tmp_path / export, text)
+    loaded = load_schema(_write(tmp_path / "schema.yaml", f'survey: "s"\n{schema}'))
+    with pytest.raises(SchemaError, match=f"column '{column}' .* holds respondents' names"):
+        read_survey(path, loaded, study="s", base_dir=tmp_path)
