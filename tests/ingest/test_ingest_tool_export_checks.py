@@ -3,7 +3,6 @@ text, the row taken as question texts, `;` lists, repeated names and what counts
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pytest
@@ -57,3 +56,38 @@ def test_a_schema_naming_a_names_column_by_its_id_or_question_text_is_refused(
     loaded = load_schema(_write(tmp_path / "schema.yaml", f'survey: "s"\n{schema}'))
     with pytest.raises(SchemaError, match=f"column '{column}' .* holds respondents' names"):
         read_survey(path, loaded, study="s", base_dir=tmp_path)
+
+
+VARIABLE_NAMES = "resp_id;kommune;region;q1_organisering;q2_barrierer;rolle\n"
+RESPONDENTS = [
+    "2;Viborg;Region Midtjylland;Vi har et fast team;IT-systemerne taler ikke sammen;Medarbejder",
+    "3;Holstebro;Region Midtjylland;Et tværfagligt team mødes;Ledelsen bakker ikke op;Medarbejder",
+    "4;Struer;Region Midtjylland;Vi mødes hver uge;Der mangler tid;Medarbejder",
+    "5;Lemvig;Region Midtjylland;Koordinator i hver sag;Jura og GDPR;Medarbejder",
+    "6;Herning;Region Midtjylland;Fælles mål;Ingen fælles budget;Medarbejder",
+]
+
+
+def test_a_first_respondent_asking_a_question_is_not_taken_for_question_texts(tmp_path: Path) -> None:
+    """Under variable names, respondent 1 answers with a question and alone picks «Region Hovedstaden»
+    and «Leder»: their id «1» is shaped like the ids below, so the row is a respondent, read."""
+    first = "1;Skive;Region Hovedstaden;Hvorfor skal vi organisere os anderledes nu?;Økonomien følger " \
+            "søjlerne;Leder"
+    table = read_table(_write(tmp_path / "q.csv", VARIABLE_NAMES + "\n".join([first, *RESPONDENTS]) + "\n"))
+    assert [number for number, _ in table.rows] == [2, 3, 4, 5, 6, 7] and not table.recognised
+    assert table.rows[0][1][3] == "Hvorfor skal vi organisere os anderledes nu?"
+    assert "Hvorfor skal vi" not in draft_schema(tmp_path / "q.csv").text
+
+
+def test_the_row_taken_for_question_texts_is_named_in_a_warning(tmp_path: Path) -> None:
+    texts = "Respondent;Kommune;Region;Hvordan er indsatsen organiseret?;Hvad er barriererne?;Rolle"
+    path = _write(tmp_path / "q.csv", VARIABLE_NAMES + "\n".join([texts, *RESPONDENTS]) + "\n")
+    table = read_table(path)
+    assert [number for number, _ in table.rows] == [3, 4, 5, 6, 7]
+    assert any(note.startswith("row 2 ('Respondent', 'Kommune', 'Region', 'Hvordan er indsatsen") and
+               "insert a row with the question texts" in note for note in table.notes), table.notes
+    assert any("row 2 (" in note for note in draft_schema(path).notes)
+    schema = load_schema(_write(tmp_path / "schema.yaml", 'survey: "s"\nrespondent_id: "resp_id"\n'
+                                'open_text:\n  - {column: "q1_organisering", question_id: "q1"}\n'))
+    _, report = read_survey(path, schema, study="s", base_dir=tmp_path)
+    assert report.rows == 5 and any("is read as the question texts" in note for note in report.notes)
