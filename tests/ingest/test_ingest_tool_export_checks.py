@@ -91,3 +91,28 @@ def test_the_row_taken_for_question_texts_is_named_in_a_warning(tmp_path: Path) 
                                 'open_text:\n  - {column: "q1_organisering", question_id: "q1"}\n'))
     _, report = read_survey(path, schema, study="s", base_dir=tmp_path)
     assert report.rows == 5 and any("is read as the question texts" in note for note in report.notes)
+
+
+def _answers_csv(path: Path, question: str, answers: list[str]) -> Path:
+    rows = [f'{number},K{number},"{answer}"' for number, answer in enumerate(answers, start=1)]
+    return _write(path, "\n".join([f"Id,Kommune,{question}", *rows]) + "\n")
+
+
+def test_an_open_question_answered_as_a_typed_list_stays_open(tmp_path: Path) -> None:
+    """Respondents who list barriers in their own words («Økonomi; IT-systemer; tid») answer an open
+    question: it is drafted for coding, not as a closed item of Microsoft Forms' options."""
+    path = _answers_csv(tmp_path / "semi.csv", "Hvilke barrierer oplever I i samarbejdet?", [
+        "Økonomi; IT-systemer; tid", "IT-systemer; jura", "Økonomi; tid", "Tid; økonomi; ledelse",
+        "jura; IT-systemer", "Økonomi; IT-systemer"])
+    draft = draft_schema(path)
+    assert '  - column: "Hvilke barrierer oplever I i samarbejdet?"' in draft.text
+    assert not any("drafted as a closed item" in note for note in draft.notes)
+
+
+def test_a_forms_multiple_choice_question_drafted_closed_is_named(tmp_path: Path) -> None:
+    path = _answers_csv(tmp_path / "forms.csv", "Hvilke fagområder indgår?", [
+        "Skole;Beskæftigelse;", "Skole;", "Beskæftigelse;Skole;", "Skole;Sundhed;", "Sundhed;"])
+    draft = draft_schema(path)
+    assert '#   - {column: "Hvilke fagområder indgår?"' in draft.text
+    assert ("the column 'Hvilke fagområder indgår?' is drafted as a closed item (not coded): its cells are "
+            "options joined by ';'") in " ".join(draft.notes)
