@@ -470,22 +470,22 @@ def _clean_header(cells: list[str], labels: list[str] | None, *,
     a note on the names told apart.
 
     A name that several columns share (Microsoft Forms writes «Uddyb gerne» or «Andet» above every
-    follow-up question of that wording) is told apart by the nearest column before it whose name is
-    unique, its question: «Uddyb gerne (Hvordan er indsatsen organiseret?)». A column's name depends
-    only on the columns up to it, so a column added further on changes no name, and a column whose
-    name was unique keeps it.
+    follow-up question of that wording) is kept by its first column; each later one is told apart by
+    the nearest column before it whose name is unique so far, its question: «Uddyb gerne (I hvilken
+    grad oplever I barrierer?)». A column's name depends only on the columns up to it, so a column
+    added further on (a second «Andet» too) changes no name.
     """
     header = [column_key(cell) for cell in cells]
     texts = [column_key(label) for label in (labels or [])] + [""] * len(header)
     while header and not header[-1]:
         header.pop()
-    counts = Counter(name for name in header if name)
     names, questions = list(header), texts[: len(header)]
-    taken = {name for name, count in counts.items() if count == 1}
+    taken = {name for name in header if name}
     shared: dict[str, list[str]] = {}
     for index, name in enumerate(header):
-        if not name or counts[name] == 1:
+        if not name or name not in header[:index]:
             continue
+        counts = Counter(header[: index + 1])
         at = next((before for before in range(index - 1, -1, -1)
                    if header[before] and counts[header[before]] == 1), None)
         anchor = header[at] if at is not None else ""
@@ -499,8 +499,8 @@ def _clean_header(cells: list[str], labels: list[str] | None, *,
         questions[index] = f"{questions[at] or anchor}: {question}" if at is not None else question
         shared.setdefault(name, []).append(candidate)
     told_apart = tuple(
-        f"{len(found)} columns are named '{name}': each is named by the question before it, "
-        + ", ".join(f"'{item}'" for item in found) for name, found in shared.items())
+        f"{len(found) + 1} columns are named '{name}': the first keeps the name, each other is named by the "
+        "question before it, " + ", ".join(f"'{item}'" for item in found) for name, found in shared.items())
     return names, questions, told_apart
 
 

@@ -116,3 +116,28 @@ def test_a_forms_multiple_choice_question_drafted_closed_is_named(tmp_path: Path
     assert '#   - {column: "Hvilke fagområder indgår?"' in draft.text
     assert ("the column 'Hvilke fagområder indgår?' is drafted as a closed item (not coded): its cells are "
             "options joined by ';'") in " ".join(draft.notes)
+
+
+def test_a_second_andet_added_to_the_form_renames_no_column(tmp_path: Path) -> None:
+    """A schema written when the form had one «Andet» still reads it after a second was added: the first
+    of a repeated name keeps it, later ones are told apart by the question before them."""
+    schema = load_schema(_write(tmp_path / "schema.yaml", 'survey: "f"\nrespondent_id: "Id"\nopen_text:\n'
+                                '  - {column: "Andet", question_id: "andet"}\n'))
+    before = _write(tmp_path / "f1.csv", "Id,Hvordan er indsatsen organiseret?,Andet\n"
+                    "1,Team,Vi mødes hver uge i teamet\n2,Team,Et fast team\n")
+    after = _write(tmp_path / "f2.csv", "Id,Hvordan er indsatsen organiseret?,Andet,Hvad er barriererne?,"
+                   "Andet\n1,Team,Vi mødes hver uge i teamet,IT,Systemerne\n2,Team,Et fast team,Jura,GDPR\n")
+    texts = [[source.text for source in read_survey(path, schema, study="f", base_dir=tmp_path)[0]]
+             for path in (before, after)]
+    assert texts[0] == texts[1] == ["Vi mødes hver uge i teamet", "Et fast team"]
+    assert read_table(after).header[-1] == "Andet (Hvad er barriererne?)"
+
+
+def test_a_repeated_question_is_told_apart_by_a_question_not_the_id_column(tmp_path: Path) -> None:
+    table = read_table(_write(tmp_path / "r.csv", "Id;Hvordan er indsatsen organiseret?;Uddyb gerne;"
+                              "Hvad er barriererne?;Uddyb gerne;Hvordan er indsatsen organiseret?\n"
+                              "1;Team;Vi mødes;IT;Systemer;x\n2;Team;Vi ses;Jura;GDPR;y\n"))
+    assert table.header == ["Id", "Hvordan er indsatsen organiseret?", "Uddyb gerne", "Hvad er barriererne?",
+                            "Uddyb gerne (Hvad er barriererne?)",
+                            "Hvordan er indsatsen organiseret? (Hvad er barriererne?)"]
+
