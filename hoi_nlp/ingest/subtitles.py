@@ -16,11 +16,11 @@ import html
 import re
 
 from hoi_nlp.errors import IngestError
+from hoi_nlp.ingest.personal import EMAIL_RE
 
 _TIMING_RE = re.compile(r"^\s*(?:(\d{1,2}):)?(\d{2}):(\d{2})[.,]\d{1,3}\s+-->\s+\S+")
 _VOICE_RE = re.compile(r"^\s*<v(?:\.[^\s>]*)?\s+([^>]+)>")
 _TAG_RE = re.compile(r"</?[^>\n]*>")
-_EMAIL_RE = re.compile(r"([\w.+'-]+)@[\w-]+(?:\.[\w-]+)+")
 _NAME_RE = re.compile(r"^(?P<name>[^\s:<>\[\]()][^:<>\[\]()\n]{0,39}):\s+(?P<text>\S.*)$")
 
 
@@ -30,7 +30,7 @@ def _label(name: str) -> str:
     "Jens Hansen", "Speaker 1" stays)."""
     # a guest shown by e-mail address: its name part ("jens.hansen@skive.dk" → "Jens Hansen"), never the
     # address, which the label's form would hide from the pseudonymiser
-    name = _EMAIL_RE.sub(lambda found: re.sub(r"[._+]+", " ", found.group(1)), name)
+    name = EMAIL_RE.sub(lambda found: re.sub(r"[._+]+", " ", found.group(1)), name)
     words = re.sub(r"[^\w'’.-]+", " ", name).split()
     number = words.pop() if words and words[-1].isdigit() and len(words[-1]) <= 2 else ""
     letters = [word[0].upper() + word[1:] for word in words if word[0].isalpha()][:4]

@@ -141,3 +141,18 @@ def test_a_repeated_question_is_told_apart_by_a_question_not_the_id_column(tmp_p
                             "Uddyb gerne (Hvad er barriererne?)",
                             "Hvordan er indsatsen organiseret? (Hvad er barriererne?)"]
 
+
+@pytest.mark.parametrize(("name", "values", "kind"), [
+    ("Budget", ["1.000.000.000", "2.500.000.000", "kr. 3"], None),  # amounts, not IP addresses
+    ("E-mail (Må vi kontakte dig?)", ["Ja", "Nej", "Ja"], None),  # a question about e-mail
+    ("Klient", ["010180-1234", "311299-4321"], "CPR numbers"),
+    ("CPR-nr", [], "CPR numbers"),
+    ("Telefonnummer", ["12 34 56 78"], "phone numbers"),
+    ("Mail", ["anonymous"], "e-mail addresses"),  # by its name, whatever the cells
+    ("IP Address", ["192.168.1.4"], "IP addresses"),
+])
+def test_personal_data_is_known_by_values_where_the_name_only_asks(name: str, values: list[str],
+                                                                   kind: str | None) -> None:
+    from hoi_nlp.ingest.personal import personal_kind
+
+    assert personal_kind(name, values) == kind
