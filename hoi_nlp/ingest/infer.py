@@ -12,7 +12,14 @@ from hoi_nlp.errors import IngestError
 from hoi_nlp.ingest.personal import personal_kind
 from hoi_nlp.ingest.result import study_files
 from hoi_nlp.ingest.survey import is_missing
-from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, data_sheet, hidden_columns_note, read_table
+from hoi_nlp.ingest.tables import (
+    TABLE_SUFFIXES,
+    Table,
+    data_sheet,
+    hidden_columns_note,
+    read_table,
+    shorten,
+)
 
 _ID_RE = re.compile(
     r"respondent|resp\.?[ _-]?id|response[ _-]?id|^id$|^id[ _-]|[ _-]id$|kommune-?id|løbe-?n(umme)?r|^nr\.?$",
@@ -244,12 +251,8 @@ def _own_words_notes(table: Table, closed: list[str]) -> list[str]:
                 f"the closed item '{column}' holds, besides its options, {len(own)} answer(s) in the "
                 f"respondents' own words (an «Andet» option's text?) in row(s) {rows}: a closed item is not "
                 "coded; to code them, copy them into a column of their own (e.g. "
-                f"'{_shorten(column)} - Andet') and add it under open_text")
+                f"'{shorten(column, 50)} - Andet') and add it under open_text")
     return notes
-
-
-def _shorten(text: str, limit: int = 50) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def infer_schema(export_path: Path) -> str:

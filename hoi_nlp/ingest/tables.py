@@ -290,7 +290,7 @@ def _recognise_layout(first: list[str], rows: list[tuple[int, list[str]]]) -> _L
 
 def _question_row_notes(second: list[str]) -> tuple[str, ...]:
     """Say which row 2 was taken for question texts, not a respondent, and what to do if it is one."""
-    shown = _shorten(", ".join(f"'{cell.strip()}'" for cell in second if cell.strip()))
+    shown = shorten(", ".join(f"'{cell.strip()}'" for cell in second if cell.strip()))
     return (f"row 2 ({shown}) is read as the question texts under the variable names of row 1, not as a "
             "respondent; if it is a respondent's answers, insert a row with the question texts (or an "
             "empty row) between row 1 and row 2 so that they are read",)
@@ -382,13 +382,14 @@ def _check_header_like_rows(first: list[str], header: list[str], rows: list[tupl
         number, cells = rows[0]
         shown = ", ".join(f"'{cell.strip()}'" for cell in cells if cell.strip())
         raise IngestError(
-            f"row {number} looks like another header row of variable names ({_shorten(shown)}), not a "
+            f"row {number} looks like another header row of variable names ({shorten(shown)}), not a "
             "respondent's answers",
             path=display, where=f"row {number}",
             hint=f"delete row {number}: the rows above it must be the only header rows")
 
 
-def _shorten(text: str, limit: int = 120) -> str:
+def shorten(text: str, limit: int = 120) -> str:
+    """``text``, cut to ``limit`` characters with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -489,7 +490,7 @@ def _clean_header(cells: list[str], labels: list[str] | None, *,
         at = next((before for before in range(index - 1, -1, -1)
                    if header[before] and counts[header[before]] == 1), None)
         anchor = header[at] if at is not None else ""
-        base = f"{name} ({_shorten(anchor, 60) if anchor else _column_name(index, spreadsheet=spreadsheet)})"
+        base = f"{name} ({shorten(anchor, 60) if anchor else _column_name(index, spreadsheet=spreadsheet)})"
         candidate, number = base, 2
         while candidate in taken:
             candidate, number = f"{base} {number}", number + 1
