@@ -29,7 +29,7 @@ _ATTRIBUTE_RES = {
     # "Kommune", "Kommunenavn", "Hvilken kommune svarer du for?" (not "Kommune-ID", not "kommunens …")
     "municipality": re.compile(r"^kommune(navn)?$|\bkommune(navn)?\b(?!.*\bid\b)", re.I),
     "region": re.compile(r"region", re.I),
-    "size_group": re.compile(r"størrelse|stoerrelse|storrelse|size|indbyggertal", re.I),
+    "size_group": re.compile(r"størrelse|stoerrelse|storrelse|size|indbygger(tal|gruppe)", re.I),
     "role": re.compile(r"rolle|role|stilling|titel", re.I),
 }
 _OPEN_NAME_RE = re.compile(

@@ -156,3 +156,14 @@ def test_personal_data_is_known_by_values_where_the_name_only_asks(name: str, va
     from hoi_nlp.ingest.personal import personal_kind
 
     assert personal_kind(name, values) == kind
+
+
+@pytest.mark.parametrize("column", ["Indbyggergruppe", "Kommunestørrelse"])
+def test_common_danish_names_of_the_size_group_are_known(tmp_path: Path, column: str) -> None:
+    from hoi_nlp.ingest.metadata import metadata_key
+
+    path = _write(tmp_path / "s.csv", f"Id;Kommune;{column};Hvordan er indsatsen organiseret?\n"
+                  "1;Skive;Under 44.200;Vi har et fast team der mødes hver uge\n"
+                  "2;Aarhus;Over 44.200;Et tværfagligt team med en koordinator\n")
+    assert f'  size_group: "{column}"' in draft_schema(path).text
+    assert metadata_key(column) == "size_group"
