@@ -2,8 +2,9 @@
 
 A turn starts at a line with a speaker label and a colon (``I:``, ``Interviewer:``, ``Int.:``,
 ``D:``, ``Anne:``, ``Henrik Madsen:``, ``Interviewer (MS):``), optionally with a timestamp
-(``[00:12:34]``, ``(00:12)``, ``00:12:34``) before or after the label, or at a label followed by a
-timestamp in brackets and no colon (``I [00:01:02] Hvad ...``), or at a line that is a speaker
+(``[00:12:34]``, ``(00:12)``, ``00:12:34``) before or after the label, or at a built-in or listed
+label (or one that starts two turns with a colon) followed by a timestamp in brackets and no colon
+(``I [00:01:02] Hvad ...``), or at a line that is a speaker
 label alone (a bold ``Interviewer`` paragraph, Word's ``00:00:05 Taler 1``, Teams' ``Jens Hansen
 0:03``) when the label is listed in the metadata, is a speaker with a colon elsewhere in the file, or
 occurs twice as a built-in label or after a timestamp; the utterance is then the next line. Lines
