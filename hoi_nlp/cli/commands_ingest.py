@@ -90,8 +90,8 @@ def survey_schema_command(
         echo(f"Recognised in {export_file.name}: {note}.", err=True)
     if draft.personal:
         listed = ", ".join(f"'{name}'" for name in draft.personal)
-        echo(f"Left out of the draft: {listed} (personal data: e-mail or IP addresses, names); "
-             "hoi refuses a schema that names them.", err=True)
+        echo(f"Left out of the draft: {listed} (personal data: e-mail or IP addresses, CPR or phone "
+             "numbers, names); hoi refuses a schema that names them.", err=True)
     for note in draft.notes:
         echo(f"Note: {export_file.name}: {note}", err=True)
     if output is None:

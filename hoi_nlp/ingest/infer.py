@@ -12,7 +12,14 @@ from hoi_nlp.errors import IngestError
 from hoi_nlp.ingest.personal import personal_kind
 from hoi_nlp.ingest.result import study_files
 from hoi_nlp.ingest.survey import is_missing
-from hoi_nlp.ingest.tables import TABLE_SUFFIXES, Table, data_sheet, hidden_columns_note, read_table
+from hoi_nlp.ingest.tables import (
+    TABLE_SUFFIXES,
+    Table,
+    data_sheet,
+    hidden_columns_note,
+    read_table,
+    shorten,
+)
 
 _ID_RE = re.compile(
     r"respondent|resp\.?[ _-]?id|response[ _-]?id|^id$|^id[ _-]|[ _-]id$|kommune-?id|løbe-?n(umme)?r|^nr\.?$",
@@ -22,7 +29,7 @@ _ATTRIBUTE_RES = {
     # "Kommune", "Kommunenavn", "Hvilken kommune svarer du for?" (not "Kommune-ID", not "kommunens …")
     "municipality": re.compile(r"^kommune(navn)?$|\bkommune(navn)?\b(?!.*\bid\b)", re.I),
     "region": re.compile(r"region", re.I),
-    "size_group": re.compile(r"størrelse|stoerrelse|storrelse|size|indbyggertal", re.I),
+    "size_group": re.compile(r"størrelse|stoerrelse|storrelse|size|indbygger(tal|gruppe)", re.I),
     "role": re.compile(r"rolle|role|stilling|titel", re.I),
 }
 _OPEN_NAME_RE = re.compile(
@@ -53,9 +60,21 @@ def looks_free_text(values: list[str]) -> bool:
     return wordy / len(answers) >= 0.5 and (varied >= 0.6 or len(answers) < 4)
 
 
+_FORMS_CHOICES_RE = re.compile(r"(?:[^;]+;)+")
+
+
+def _forms_choices(values: list[str]) -> bool:
+    """Half the cells or more written as Microsoft Forms writes a multiple-choice answer: options each
+    followed by ';', no space after it («Skole;Beskæftigelse;»), and every cell with a ';' so. A list a
+    respondent typed («Økonomi; IT-systemer; tid») is not."""
+    joined = [value for value in values if ";" in value]
+    return bool(values) and len(joined) * 2 >= len(values) and all(
+        _FORMS_CHOICES_RE.fullmatch(value) and "; " not in value for value in joined)
+
+
 def _looks_multiple_choice(values: list[str]) -> bool:
-    """Cells of options joined by ';' (Microsoft Forms' «Skole;Beskæftigelse;»), mostly repeated ones."""
-    if not values or sum(1 for value in values if ";" in value) * 2 < len(values):
+    """Cells of options joined by ';' as Microsoft Forms writes them, mostly repeated ones."""
+    if not _forms_choices(values):
         return False
     parts = [part.strip() for value in values for part in value.split(";") if part.strip()]
     counts = Counter(parts)
@@ -63,8 +82,6 @@ def _looks_multiple_choice(values: list[str]) -> bool:
 
 
 def _is_open(name: str, values: list[str]) -> bool:
-    if _looks_multiple_choice(values):
-        return False
     if looks_free_text(values):
         return True
     answers = [value for value in values if not is_missing(value)]
@@ -162,21 +179,27 @@ def draft_schema(export_path: Path) -> SchemaDraft:
     """Draft a schema for the export at ``export_path``, from the sheet that looks most like the answers."""
     sheet, sheets = data_sheet(export_path)
     table = read_table(export_path, sheet=sheet)
+    # by its name or by the question text a tool wrote above it (Qualtrics' «Q2» asking «Navn»)
     personal = {name: kind for index, name in enumerate(table.header)
-                if name and (kind := personal_kind(name, _values(table, index)))}
+                if name and (kind := personal_kind(name, _values(table, index)) or personal_kind(
+                    table.label(name), _values(table, index)))}
     respondent = _guess_id(table, set(personal))
     attributes = _guess_attributes(table, {respondent, *personal})
     used = {respondent, *attributes.values(), *personal}
-    open_cols, closed_cols = [], []
+    open_cols, closed_cols, choices = [], [], []
     for index, name in enumerate(table.header):
         if name and name not in used:
-            (open_cols if _is_open(name, _values(table, index)) else closed_cols).append(name)
+            values = _values(table, index)
+            is_open = _is_open(name, values)
+            if is_open and _looks_multiple_choice(values):  # an open-sounding question, answered by options
+                choices.append(name)
+            (open_cols if is_open and name not in choices else closed_cols).append(name)
     codes = _number_codes(table, open_cols)
     questions = {name: _question(table, name) for name in open_cols}
     columns = _Columns(respondent, attributes, open_cols, closed_cols, codes, questions, personal)
     text = _render(export_path.name, columns, sheet=sheet if len(sheets) > 1 else None)
     notes = (*table.notes, *hidden_columns_note(table, [respondent, *attributes.values(), *open_cols]),
-             *_own_words_notes(table, closed_cols))
+             *_choices_notes(choices), *_own_words_notes(table, closed_cols))
     return SchemaDraft(text=text, sheet=sheet, sheets=sheets, notes=notes, recognised=table.recognised,
                        personal=tuple(personal))
 
@@ -199,6 +222,14 @@ def _question(table: Table, column: str) -> str:
     return f"{table.label(before)}: {column}" if before else label
 
 
+def _choices_notes(columns: list[str]) -> list[str]:
+    """Name the columns that would be free text by their name or words but are drafted as closed items,
+    their cells being options joined by ';' as Microsoft Forms writes a multiple-choice answer."""
+    return [f"the column '{column}' is drafted as a closed item (not coded): its cells are options joined by "
+            "';' as Microsoft Forms writes a multiple-choice answer; if respondents wrote them in their own "
+            "words, move it to open_text" for column in columns]
+
+
 def _own_words_notes(table: Table, closed: list[str]) -> list[str]:
     """Name the closed items whose cells hold, besides the options, a respondent's own words: Microsoft
     and Google Forms write the text typed for an «Andet» option in the option's place («Skole;Vores
@@ -207,7 +238,7 @@ def _own_words_notes(table: Table, closed: list[str]) -> list[str]:
     for column in closed:
         index = table.header.index(column)
         cells = [(number, cells[index].strip()) for number, cells in table.rows if cells[index].strip()]
-        multiple = sum(1 for _, cell in cells if ";" in cell) * 2 >= len(cells)
+        multiple = _forms_choices([cell for _, cell in cells])
         parts = [(number, part.strip()) for number, cell in cells
                  for part in (cell.split(";") if multiple else [cell]) if part.strip()]
         counts = Counter(part for _, part in parts)
@@ -220,12 +251,8 @@ def _own_words_notes(table: Table, closed: list[str]) -> list[str]:
                 f"the closed item '{column}' holds, besides its options, {len(own)} answer(s) in the "
                 f"respondents' own words (an «Andet» option's text?) in row(s) {rows}: a closed item is not "
                 "coded; to code them, copy them into a column of their own (e.g. "
-                f"'{_shorten(column)} - Andet') and add it under open_text")
+                f"'{shorten(column, 50)} - Andet') and add it under open_text")
     return notes
-
-
-def _shorten(text: str, limit: int = 50) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def infer_schema(export_path: Path) -> str:

@@ -22,7 +22,8 @@ KNOWN_KEYS = ("file", "interview_id", "municipality", "region", "size_group", "r
 _KEY_ALIASES = {
     "fil": "file", "filnavn": "file", "filename": "file", "file_name": "file", "interviewid": "interview_id",
     "kommune": "municipality", "kommunenavn": "municipality", "størrelse": "size_group",
-    "størrelsesgruppe": "size_group", "rolle": "role", "dato": "date", "interviewdato": "date",
+    "størrelsesgruppe": "size_group", "indbyggergruppe": "size_group", "kommunestørrelse": "size_group",
+    "rolle": "role", "dato": "date", "interviewdato": "date",
     "intervieweren": "interviewer", "interviewers_speakers": "interviewer_speakers",
     "respondents_speakers": "respondent_speakers",
 }

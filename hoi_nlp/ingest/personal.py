@@ -1,6 +1,6 @@
 """Columns of a survey export that identify the respondent by themselves: e-mail and IP addresses,
-names, locations. Survey tools add them (Microsoft Forms' «Mail» and «Navn», Google Forms'
-«Mailadresse», SurveyMonkey's «IP Address» and «Email Address», Qualtrics' «RecipientEmail» and
+CPR and phone numbers, names, locations. Survey tools add them (Microsoft Forms' «Mail» and «Navn»,
+Google Forms' «Mailadresse», SurveyMonkey's «IP Address» and «Email Address», Qualtrics' «RecipientEmail» and
 «LocationLatitude»). No schema may read them: a respondent id is shown in exports as it is, and an
 attribute or answer made of them would carry the person into coding units."""
 
@@ -21,12 +21,20 @@ _PERSONAL_NAMES = frozenset(
         "recipient first name", "recipient last name",
         "locationlatitude", "locationlongitude", "location latitude", "location longitude",
         "breddegrad", "længdegrad", "latitude", "longitude",
+        "cpr", "cpr-nr", "cprnr", "cpr-nummer", "cprnummer", "personnummer",
+        "telefon", "telefonnummer", "tlf", "tlf.", "tlf.nr", "tlf.nr.", "mobil", "mobilnummer", "mobilnr",
+        "phone", "phone number", "mobile",
     )
 )
-_EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL_RE = re.compile(r"([\w.+'-]+)@[\w-]+(?:\.[\w-]+)+")  # group 1: the part before the @
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"  # 0-255 without leading zeros: not 1.000.000.000
 # IPv4, or IPv6 written in full or with '::' (a time such as 10:05:00 is neither)
-_IP_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}|(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|"
+_IP_RE = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}|(?:[0-9a-f]{{1,4}}:){{7}}[0-9a-f]{{1,4}}|"
                     r"(?:[0-9a-f]{1,4}:){0,6}:(?::?[0-9a-f]{1,4}){1,6}", re.IGNORECASE)
+# a Danish CPR number: ddmmyy-xxxx (the dash may be left out)
+_CPR_RE = re.compile(r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[- ]?\d{4}")
+# the answers of a yes/no question («E-mail (Må vi kontakte dig?)»): no address, name or number
+_YES_NO = frozenset({"ja", "nej", "yes", "no", "ja tak", "nej tak", "ved ikke", "true", "false"})
 
 
 def _name_key(name: str) -> str:
@@ -36,21 +44,27 @@ def _name_key(name: str) -> str:
 
 
 def personal_kind(name: str, values: Iterable[str] = ()) -> str | None:
-    """What makes the column personal data ('e-mail addresses', 'IP addresses', 'names or locations
-    of respondents'), or None: by its name, or by half or more of its filled cells."""
+    """What makes the column personal data ('e-mail addresses', 'IP addresses', 'CPR numbers', 'phone
+    numbers', 'names or locations of respondents'), or None: by half or more of its filled cells, or by
+    its name — unless every filled cell answers yes or no (a question about e-mail, not addresses).
+    Phone numbers are known by the column's name only."""
     filled = [value.strip() for value in values if value.strip()]
     if filled:
-        emails = sum(1 for value in filled if _EMAIL_RE.fullmatch(value))
-        ips = sum(1 for value in filled if _IP_RE.fullmatch(value))
-        if emails * 2 >= len(filled):
-            return "e-mail addresses"
-        if ips * 2 >= len(filled):
-            return "IP addresses"
+        for kind, pattern in (("e-mail addresses", EMAIL_RE), ("IP addresses", _IP_RE),
+                              ("CPR numbers", _CPR_RE)):
+            if sum(1 for value in filled if pattern.fullmatch(value)) * 2 >= len(filled):
+                return kind
+        if all(value.strip(" .!").casefold() in _YES_NO for value in filled):
+            return None
     key = _name_key(name)
     if key in _PERSONAL_NAMES:
         if "mail" in key:
             return "e-mail addresses"
         if key.startswith("ip"):
             return "IP addresses"
+        if key.startswith(("cpr", "person")):
+            return "CPR numbers"
+        if key.startswith(("tlf", "telefon", "mobil", "phone")):
+            return "phone numbers"
         return "respondents' names or locations"
     return None

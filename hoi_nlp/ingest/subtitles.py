@@ -1,11 +1,12 @@
 """WebVTT transcripts (Microsoft Teams' and Zoom's «Download transcript» .vtt) as transcript text.
 
-A cue's speaker is its voice tag (Teams: ``<v Jens Hansen>Hej.</v>``) or a label before a colon in
-its words (Zoom: ``Jens Hansen: Hej.``), written as a label the transcript parser reads ("Hansen,
-Jens" as "Hansen Jens"). The text becomes one line per turn, ``[00:00:03] Jens
-Hansen: Hej, og tak.``: consecutive cues of one speaker (Teams cuts a turn into cues of a few
-seconds) are joined with a space, each turn keeps the start time of its first cue, and cue ids,
-end times, styling tags and notes are left out. The transcript parser then reads the lines as it
+A cue's speaker is its voice tag (Teams: ``<v Jens Hansen>Hej.</v>``) or, where most cues are so
+written, a label before a colon in its words (Zoom: ``Jens Hansen: Hej.``); a cue without either
+keeps its words as written (it continues the turn before it). The speaker is written as a label
+the transcript parser reads ("Hansen, Jens" as "Hansen Jens"). The text becomes one line per turn,
+``[00:00:03] Jens Hansen: Hej, og tak.``: consecutive cues of one speaker (Teams cuts a turn into
+cues of a few seconds) are joined with a space, each turn keeps the start time of its first cue, and
+cue ids, end times, styling tags and notes are left out. The transcript parser then reads the lines as it
 reads a .txt transcript, so offsets point into this text.
 """
 
@@ -15,11 +16,11 @@ import html
 import re
 
 from hoi_nlp.errors import IngestError
+from hoi_nlp.ingest.personal import EMAIL_RE
 
 _TIMING_RE = re.compile(r"^\s*(?:(\d{1,2}):)?(\d{2}):(\d{2})[.,]\d{1,3}\s+-->\s+\S+")
 _VOICE_RE = re.compile(r"^\s*<v(?:\.[^\s>]*)?\s+([^>]+)>")
 _TAG_RE = re.compile(r"</?[^>\n]*>")
-_EMAIL_RE = re.compile(r"([\w.+'-]+)@[\w-]+(?:\.[\w-]+)+")
 _NAME_RE = re.compile(r"^(?P<name>[^\s:<>\[\]()][^:<>\[\]()\n]{0,39}):\s+(?P<text>\S.*)$")
 
 
@@ -29,7 +30,7 @@ def _label(name: str) -> str:
     "Jens Hansen", "Speaker 1" stays)."""
     # a guest shown by e-mail address: its name part ("jens.hansen@skive.dk" → "Jens Hansen"), never the
     # address, which the label's form would hide from the pseudonymiser
-    name = _EMAIL_RE.sub(lambda found: re.sub(r"[._+]+", " ", found.group(1)), name)
+    name = EMAIL_RE.sub(lambda found: re.sub(r"[._+]+", " ", found.group(1)), name)
     words = re.sub(r"[^\w'’.-]+", " ", name).split()
     number = words.pop() if words and words[-1].isdigit() and len(words[-1]) <= 2 else ""
     letters = [word[0].upper() + word[1:] for word in words if word[0].isalpha()][:4]
@@ -43,8 +44,29 @@ def is_webvtt(text: str) -> bool:
 
 def webvtt_text(text: str, *, display: str) -> str:
     """The transcript text of a WebVTT file: one ``[hh:mm:ss] Speaker: words`` line per turn."""
-    blocks = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    cues = _cues(text, display=display)
+    # Zoom's «Name: words»: only where most cues are written so, else a cue's «Kort sagt: …» is words
+    zoom = sum(1 for _, voice, words in cues if not voice and _NAME_RE.match(words)) * 2 > len(cues)
     turns: list[list[str]] = []  # [start, speaker, words]
+    for start, speaker, words in cues:
+        if not speaker and zoom and (named := _NAME_RE.match(words)):
+            speaker, words = named.group("name").strip(), named.group("text")
+        speaker = _label(speaker)
+        if turns and speaker and turns[-1][1] == speaker:
+            turns[-1][2] += " " + words
+        else:
+            turns.append([start, speaker, words])
+    if not turns:
+        raise IngestError("the WebVTT file holds no cues with words", path=display,
+                          hint="check that the right file was downloaded, or remove it from transcripts/")
+    return "\n".join(f"[{start}] {speaker}: {words}" if speaker else f"[{start}] {words}"
+                     for start, speaker, words in turns)
+
+
+def _cues(text: str, *, display: str) -> list[tuple[str, str, str]]:
+    """The cues with words: their start (``hh:mm:ss``), voice tag's speaker ("" if none) and words."""
+    blocks = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    cues: list[tuple[str, str, str]] = []
     for block in blocks[1:]:  # the first block is the WEBVTT header
         lines = block.strip("\n").split("\n")
         timing = next((index for index, line in enumerate(lines) if "-->" in line), None)
@@ -61,17 +83,6 @@ def webvtt_text(text: str, *, display: str) -> str:
         voice = _VOICE_RE.match(payload)
         speaker = voice.group(1).strip() if voice else ""
         words = " ".join(html.unescape(_TAG_RE.sub("", payload)).split())
-        if not speaker and (named := _NAME_RE.match(words)):
-            speaker, words = named.group("name").strip(), named.group("text")
-        if not words:
-            continue
-        speaker = _label(speaker)
-        if turns and speaker and turns[-1][1] == speaker:
-            turns[-1][2] += " " + words
-        else:
-            turns.append([start, speaker, words])
-    if not turns:
-        raise IngestError("the WebVTT file holds no cues with words", path=display,
-                          hint="check that the right file was downloaded, or remove it from transcripts/")
-    return "\n".join(f"[{start}] {speaker}: {words}" if speaker else f"[{start}] {words}"
-                     for start, speaker, words in turns)
+        if words:
+            cues.append((start, speaker, words))
+    return cues

@@ -112,10 +112,14 @@ def read_survey(
 
 def _check_personal_columns(table: Table, schema: SurveySchema, aliases: dict[str, str], *, display: str,
                             schema_path: str) -> None:
-    """Refuse a schema that reads a column of e-mail or IP addresses or names (see :mod:`personal`)."""
+    """Refuse a schema that reads a column of e-mail or IP addresses or names (see :mod:`personal`): by
+    its values, its name, the question text a tool wrote above it, or the name the schema gives it."""
     for section, column in schema.columns():
-        index = table.header.index(aliases.get(column, column))
-        kind = personal_kind(table.header[index], (cells[index] for _, cells in table.rows))
+        name = aliases.get(column, column)
+        index = table.header.index(name)
+        values = [cells[index] for _, cells in table.rows]
+        kind = next((found for found in (personal_kind(text, values) for text in
+                                         dict.fromkeys((name, table.label(name), column))) if found), None)
         if kind is not None:
             raise SchemaError(
                 f"column '{column}' ({section} in {schema_path}) holds {kind}: they identify the respondent "

@@ -166,6 +166,8 @@ def _build_table(raw_rows: Iterator[tuple[int, list[str]]], *, display: str, spr
     width = len(header)
     recognised = ((layout.note,) if layout else ()) + told_apart
     notes = _test_response_notes(header, rows) if layout and layout.name == "qualtrics" else ()
+    if layout and layout.name == "question texts":
+        notes = _question_row_notes(layout.labels)
     return Table(path=display, header=header, rows=[(n, (c + [""] * width)[:width]) for n, c in rows],
                  labels=tuple(labels) if any(labels) else (), recognised=recognised, notes=notes)
 
@@ -247,14 +249,15 @@ def _recognise_layout(first: list[str], rows: list[tuple[int, list[str]]]) -> _L
     third = rows[1][1] if len(rows) > 1 and rows[1][0] == 3 else []
     imports = [cell for cell in third if cell.strip()]
     qualtrics = sum(1 for cell in imports if _QUALTRICS_IMPORT_RE.match(cell.strip()))
+    below = [*second[: len(first)], *[""] * (len(first) - len(second))]  # row 2 under row 1's columns
     if imports and qualtrics >= 0.8 * len(imports):
         return _Layout(
-            "qualtrics", list(first), [*second[: len(first)], *[""] * (len(first) - len(second))], 2,
+            "qualtrics", list(first), below, 2,
             "a Qualtrics export: row 1's ids (Q1, Q2_TEXT) name the columns, row 2 holds the question "
             "texts and row 3 the import ids; neither is read as a respondent")
     if _is_qualtrics_text_row(first, second):
         return _Layout(
-            "qualtrics", list(first), [*second[: len(first)], *[""] * (len(first) - len(second))], 1,
+            "qualtrics", list(first), below, 1,
             "a Qualtrics export without its import-id row (or a legacy one): row 1's ids name the "
             "columns, row 2 holds the question texts and is not read as a respondent")
     named = [column_key(cell) for cell in first]
@@ -279,10 +282,34 @@ def _recognise_layout(first: list[str], rows: list[tuple[int, list[str]]]) -> _L
             "SPSS-style exports write them): the variable names name the columns, row 1 gives the questions")
     if _is_question_row_under_variable_names(first, second, rows[1:]):
         return _Layout(
-            "question texts", list(first), [*second[: len(first)], *[""] * (len(first) - len(second))], 1,
+            "question texts", list(first), below, 1,
             "row 2 holds the question texts under the variable names of row 1 (as SurveyXact, Enalyzer and "
             "SPSS-style exports can write them): the variable names name the columns, row 2 is no respondent")
     return None
+
+
+def _question_row_notes(second: list[str]) -> tuple[str, ...]:
+    """Say which row 2 was taken for question texts, not a respondent, and what to do if it is one."""
+    shown = shorten(", ".join(f"'{cell.strip()}'" for cell in second if cell.strip()))
+    return (f"row 2 ({shown}) is read as the question texts under the variable names of row 1, not as a "
+            "respondent; if it is a respondent's answers, insert a row with the question texts (or an "
+            "empty row) between row 1 and row 2 so that they are read",)
+
+
+def _variable_names(values: list[str]) -> bool:
+    """Three or more distinct names, each shaped like a variable name (``q1_2_komm``, ``s_3``), most
+    with digits or underscores."""
+    if len(values) < 3 or len(set(values)) != len(values):
+        return False
+    if not all(_VARIABLE_NAME_RE.fullmatch(value) for value in values):
+        return False
+    coded = sum(1 for value in values if "_" in value or any(char.isdigit() for char in value))
+    return coded * 2 >= len(values)
+
+
+def _shape(value: str) -> str:
+    """``R_3kXy1`` → ``a_9a9``: letters and digits as runs, the rest as written."""
+    return re.sub(r"\d+", "9", re.sub(r"[^\W\d_]+", "a", value))
 
 
 def _is_question_row_under_variable_names(first: list[str], second: list[str],
@@ -290,12 +317,11 @@ def _is_question_row_under_variable_names(first: list[str], second: list[str],
     """Row 2 is the question texts under variable names: row 1's names are all variable names, row 2
     fills nearly every column with distinct texts, at least one a question ('…?'), and in every
     column whose answers below repeat a few categories (two such at least) row 2 holds a text no
-    respondent chose — where a respondent's row picks among the categories the others picked."""
+    respondent chose — where a respondent's row picks among the categories the others picked — and in
+    no column whose cells below are all ids or numbers of one shape (``1``, ``R_3kXy``) does row 2 hold
+    one of that shape, as a respondent's id or number would be."""
     named = [index for index, cell in enumerate(first) if cell.strip()]
-    names = [first[index].strip() for index in named]
-    if len(named) < 3 or not all(_VARIABLE_NAME_RE.fullmatch(name) for name in names):
-        return False
-    if sum(1 for name in names if "_" in name or any(char.isdigit() for char in name)) * 2 < len(names):
+    if not _variable_names([first[index].strip() for index in named]):
         return False
     texts = [second[index].strip() if index < len(second) else "" for index in named]
     filled = [text for text in texts if text]
@@ -306,6 +332,10 @@ def _is_question_row_under_variable_names(first: list[str], second: list[str],
     categorical = 0
     for index, text in zip(named, texts, strict=True):
         values = [cells[index].strip() for _, cells in later if index < len(cells) and cells[index].strip()]
+        shapes = {_shape(value) for value in values}
+        if len(values) >= 4 and len(shapes) == 1 and any(char.isdigit() for char in values[0]) \
+                and _shape(text) in shapes:
+            return False  # an id or a number like those below: a respondent's
         if len(values) >= 4 and len(set(values)) <= len(values) / 2:
             if text in values:
                 return False
@@ -352,13 +382,14 @@ def _check_header_like_rows(first: list[str], header: list[str], rows: list[tupl
         number, cells = rows[0]
         shown = ", ".join(f"'{cell.strip()}'" for cell in cells if cell.strip())
         raise IngestError(
-            f"row {number} looks like another header row of variable names ({_shorten(shown)}), not a "
+            f"row {number} looks like another header row of variable names ({shorten(shown)}), not a "
             "respondent's answers",
             path=display, where=f"row {number}",
             hint=f"delete row {number}: the rows above it must be the only header rows")
 
 
-def _shorten(text: str, limit: int = 120) -> str:
+def shorten(text: str, limit: int = 120) -> str:
+    """``text``, cut to ``limit`` characters with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -369,12 +400,7 @@ def _looks_like_variable_names(cells: list[str], header: list[str],
     named = [index for index, name in enumerate(header) if name]
     values = [cells[index].strip() if index < len(cells) else "" for index in named]
     filled = [value for value in values if value]
-    if len(filled) < 3 or len(filled) < 0.8 * len(named) or len(set(filled)) != len(filled):
-        return False
-    if not all(_VARIABLE_NAME_RE.fullmatch(value) for value in filled):
-        return False
-    coded = sum(1 for value in filled if "_" in value or any(char.isdigit() for char in value))
-    if coded * 2 < len(filled):
+    if len(filled) < 0.8 * len(named) or not _variable_names(filled):
         return False
     return any(
         index < len(row) and len(row[index].split()) > 1 for _, row in later[:50] for index in named
@@ -445,26 +471,26 @@ def _clean_header(cells: list[str], labels: list[str] | None, *,
     a note on the names told apart.
 
     A name that several columns share (Microsoft Forms writes «Uddyb gerne» or «Andet» above every
-    follow-up question of that wording) is told apart by the nearest column before it whose name is
-    unique, its question: «Uddyb gerne (Hvordan er indsatsen organiseret?)». A column's name depends
-    only on the columns up to it, so a column added further on changes no name, and a column whose
-    name was unique keeps it.
+    follow-up question of that wording) is kept by its first column; each later one is told apart by
+    the nearest column before it whose name is unique so far, its question: «Uddyb gerne (I hvilken
+    grad oplever I barrierer?)». A column's name depends only on the columns up to it, so a column
+    added further on (a second «Andet» too) changes no name.
     """
     header = [column_key(cell) for cell in cells]
     texts = [column_key(label) for label in (labels or [])] + [""] * len(header)
     while header and not header[-1]:
         header.pop()
-    counts = Counter(name for name in header if name)
     names, questions = list(header), texts[: len(header)]
-    taken = {name for name, count in counts.items() if count == 1}
+    taken = {name for name in header if name}
     shared: dict[str, list[str]] = {}
     for index, name in enumerate(header):
-        if not name or counts[name] == 1:
+        if not name or name not in header[:index]:
             continue
+        counts = Counter(header[: index + 1])
         at = next((before for before in range(index - 1, -1, -1)
                    if header[before] and counts[header[before]] == 1), None)
         anchor = header[at] if at is not None else ""
-        base = f"{name} ({_shorten(anchor, 60) if anchor else _column_name(index, spreadsheet=spreadsheet)})"
+        base = f"{name} ({shorten(anchor, 60) if anchor else _column_name(index, spreadsheet=spreadsheet)})"
         candidate, number = base, 2
         while candidate in taken:
             candidate, number = f"{base} {number}", number + 1
@@ -474,8 +500,8 @@ def _clean_header(cells: list[str], labels: list[str] | None, *,
         questions[index] = f"{questions[at] or anchor}: {question}" if at is not None else question
         shared.setdefault(name, []).append(candidate)
     told_apart = tuple(
-        f"{len(found)} columns are named '{name}': each is named by the question before it, "
-        + ", ".join(f"'{item}'" for item in found) for name, found in shared.items())
+        f"{len(found) + 1} columns are named '{name}': the first keeps the name, each other is named by the "
+        "question before it, " + ", ".join(f"'{item}'" for item in found) for name, found in shared.items())
     return names, questions, told_apart
 
 

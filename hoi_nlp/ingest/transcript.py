@@ -2,8 +2,9 @@
 
 A turn starts at a line with a speaker label and a colon (``I:``, ``Interviewer:``, ``Int.:``,
 ``D:``, ``Anne:``, ``Henrik Madsen:``, ``Interviewer (MS):``), optionally with a timestamp
-(``[00:12:34]``, ``(00:12)``, ``00:12:34``) before or after the label, or at a label followed by a
-timestamp in brackets and no colon (``I [00:01:02] Hvad ...``), or at a line that is a speaker
+(``[00:12:34]``, ``(00:12)``, ``00:12:34``) before or after the label, or at a built-in or listed
+label (or one that starts two turns with a colon) followed by a timestamp in brackets and no colon
+(``I [00:01:02] Hvad ...``), or at a line that is a speaker
 label alone (a bold ``Interviewer`` paragraph, Word's ``00:00:05 Taler 1``, Teams' ``Jens Hansen
 0:03``) when the label is listed in the metadata, is a speaker with a colon elsewhere in the file, or
 occurs twice as a built-in label or after a timestamp; the utterance is then the next line. Lines
@@ -261,13 +262,22 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return result
 
 
+def _label_before_bracket(match: re.Match[str]) -> bool:
+    """The match is a label followed by a bracketed timestamp and no colon (``I [00:01:02] Hvad ...``)."""
+    return bool(match.group("t4b") or match.group("t4p"))
+
+
 def _accepted_labels(matches: list[re.Match[str] | None], roles: SpeakerRoles) -> set[str]:
+    """The labels that start turns: known or listed ones, and others that start two lines with a colon.
+    A word before a bracketed time and no colon («Skive [1:30] er en kommune») is a label only so."""
     counts = Counter(label_key(m.group("label")) for m in matches if m)
+    with_colon = Counter(label_key(m.group("label")) for m in matches if m and not _label_before_bracket(m))
     accepted = set()
-    for key, count in counts.items():
+    for key in counts:
         if roles.known(key) or roles.listed(key) or key in roles.explicit_respondent:
             accepted.add(key)  # "Interviewer (MS)" and "Interviewer 2" by their base, from the first turn
-        elif count >= MIN_UNKNOWN_LABEL_COUNT and key not in NOT_SPEAKERS and len(key) <= MAX_LABEL_CHARS:
+        elif with_colon[key] >= MIN_UNKNOWN_LABEL_COUNT and key not in NOT_SPEAKERS and \
+                len(key) <= MAX_LABEL_CHARS:
             accepted.add(key)
     return accepted
 
@@ -440,10 +450,17 @@ def _spans(
     A timestamp alone on its line (``[00:00:12]``) belongs to no turn: it is the next turn's
     timestamp (or that of a label alone on the line before it). Inside a turn, a timestamp alone on
     its line or opening a line (``[00:01:30] Og det ...``) starts a new turn of the same speaker with
-    that timestamp, so that no timestamp is in a turn's words.
+    that timestamp, so that no timestamp is in a turn's words; a time opening a line is a timestamp
+    only as :func:`_file_timestamp` says («(10:30) mødes vi ...» in a file without such timestamps is
+    words).
     """
     spans: list[_Span] = []
     pending: str | None = None
+    # how the file writes its timestamps: before turns' labels, alone on a line, and [00:01:30] anywhere
+    alone = [TIMESTAMP_ALONE_RE.match(line) for _, line in lines]
+    shapes = {_stamp_shape(found) for found in (*starts, *alone) if found and _timestamp(found)}
+    shapes |= {shape for _, line in lines if (found := LEADING_TIMESTAMP_RE.match(line))
+               and (shape := _stamp_shape(found)).startswith("[9:9:9")}
     rows = zip(lines, starts, matches, strict=True)
     for number, ((offset, line), start, match) in enumerate(rows, start=1):
         alone = TIMESTAMP_ALONE_RE.match(line)
@@ -462,6 +479,8 @@ def _spans(
                 label = match.group("label").strip()
                 warnings.append(_kept_label_warning(source, roles, label, number, spans))
             lead = LEADING_TIMESTAMP_RE.match(line)
+            if lead and not _file_timestamp(_stamp_shape(lead), shapes):
+                lead = None  # «(10:30) mødes vi …»: a time said, not a timestamp
             stamp = _timestamp(lead) if lead else pending
             previous = spans[-1]
             skip = lead.end() if lead else len(line) - len(line.lstrip())
@@ -476,6 +495,23 @@ def _spans(
     return spans
 
 
+def _file_timestamp(shape: str, shapes: set[str]) -> bool:
+    """A time of ``shape`` opening a line inside a turn is a timestamp: written as the file writes its
+    timestamps elsewhere (``shapes``), as ``[00:01:30]``, or with seconds in a file with timestamps."""
+    return shape in shapes or shape.startswith("[9:9:9") or (bool(shapes) and shape.count(":") == 2)
+
+
+def _stamp_shape(match: re.Match[str]) -> str:
+    """How a match's timestamp is written: ``[00:01:30]`` → ``[9:9:9]``, ``(10:30)`` → ``(9:9)``,
+    ``10:30:00`` → ``9:9:9``."""
+    groups = match.groupdict()
+    name = next((name for name in _TS_GROUPS if groups.get(name)), None)
+    if name is None:
+        return ""
+    digits = re.sub(r"\d+", "9", groups[name])
+    return {"b": f"[{digits}]", "p": f"({digits})"}.get(name[-1], digits)
+
+
 def _continue_span(span: _Span, offset: int, line: str) -> None:
     """Extend ``span`` over ``line`` (its first line of words if the label stood alone)."""
     if span.start == span.end:  # label alone on its line: the utterance starts here
@@ -485,8 +521,10 @@ def _continue_span(span: _Span, offset: int, line: str) -> None:
 
 def _looks_like_a_missed_turn(match: re.Match[str] | None, line: str) -> bool:
     """True for a line like ``Borgmester: Må jeg lige tilføje ...`` whose label was not taken as a speaker."""
-    if match is None or label_key(match.group("label")) in NOT_SPEAKERS or ":" not in match.group(0):
-        return False  # (a "Word<TAB>..." line, a label only by its tab, is no warning's worth)
+    if match is None or label_key(match.group("label")) in NOT_SPEAKERS or ":" not in match.group(0) \
+            or _label_before_bracket(match):
+        return False  # (a "Word<TAB>..." or "Word [10:30] ..." line, a label only by its tab or time, is
+        # no warning's worth)
     return len(line[match.end() :].split()) >= MIN_WORDS_OF_KEPT_LABEL_LINE
 
 
