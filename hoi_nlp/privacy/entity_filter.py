@@ -215,7 +215,7 @@ NAME_HEADS = PLACE_HEADS | frozenset({
     "hjem", "center", "indgang", "port", "stue", "hal", "skole", "klinik", "base", "punkt", "hjørne",
     "trappe", "rum", "værksted", "café", "cafe", "spor", "linje", "kompas", "rede", "skib", "stjerne",
     "spire", "bord", "hold", "klub", "tårn", "slot", "kirke", "mølle", "anlæg", "mand", "søn", "datter",
-    "sang", "foged", "smed", "skytte", "stad", "bølle",
+    "sang", "foged", "smed", "skytte", "stad", "bølle", "unger",
 })
 # First parts that make a compound a place ("Nord|havn", "Nørre|parken", "Ny|byen").
 DIRECTION_WORDS = frozenset({
@@ -242,14 +242,23 @@ def _definite_singular(head: str) -> bool:
 
 
 def _plural(head: str) -> bool:
-    """A noun's plural ("familier", "stammerne", "tallene"): a form no place or unit name takes."""
-    return head.endswith(("er", "ene", "rne")) and _lemma(head) != head
+    """A noun's indefinite plural ("familier", "pakker"): a form no place or unit name takes (the definite
+    plural is the form of day-care and association names: "Trolde|ungerne", "Regnbue|børnene")."""
+    return head.endswith("er") and _lemma(head) != head
+
+
+def _definite_plural(head: str) -> bool:
+    """"stammerne", "tallene", "ungerne": a noun's definite plural."""
+    return head.endswith(("ene", "rne")) and _lemma(head) != head
 
 
 # Endings of abstract nouns ("ledel|se", "økono|mi", "opbak|ning", "tvær|faglig|hed"): no place, unit or
 # family name has such a head ("Her|ning" is no compound: "ning" is no word).
 _ABSTRACT_ENDINGS = ("hed", "else", "ning", "skab", "tion", "sion", "isme", "itet", "ering", "nomi", "logi",
                      "grafi")
+# First parts Danish joins with a linking "s" by their ending ("investering|s|case", "ledelse|s|opbakning",
+# "sundhed|s|pleje"): a surname or town joined so ("Rosen|s|tand", "Brand|s|trup") has no such ending.
+_LINKING_ENDINGS = ("ing", "else", "hed", "tion", "sion", "skab", "dom", "sel", "itet", "tet")
 
 
 def _abstract(head: str) -> bool:
@@ -259,24 +268,37 @@ def _abstract(head: str) -> bool:
 
 def _ordinary_prefix(prefix: str, *, linked: bool) -> bool:
     """An ordinary first part, not a direction or a name; ``linked``: one joined by a linking "s" to the
-    head ("investering|s|case"), which town names rarely have ("Middel|fart", "Støv|ring", "Sten|løse")."""
+    head that its ending asks for ("investering|s|case"), which town names and surnames lack ("Middel|fart",
+    "Støv|ring", "Sten|løse", "Rosen|s|tand")."""
     candidates = {prefix[:-1]} if linked else {prefix, prefix[:-1] if prefix[-1:] in ("s", "e") else prefix}
     return (not linked or prefix.endswith("s")) and any(
         len(c) >= (5 if linked else 4) and _common(c) and c not in DIRECTION_WORDS
+        and (not linked or c.endswith(_LINKING_ENDINGS))
         and not is_known_name(c.capitalize()) for c in candidates)
 
 
+def _any_name_head(lower: str) -> bool:
+    """Some cut of ``lower`` leaves a head of a place, unit or family name ("Brand|strup", "Skov|mand"); a
+    derivational ending is no head ("tværfaglig|hed" is no "hede")."""
+    return any(_name_head(lower[cut:]) for cut in range(3, len(lower) - 1)
+               if lower[cut:] not in _ABSTRACT_ENDINGS + _LINKING_ENDINGS)
+
+
 def is_ordinary_compound(word: str) -> bool:
-    """Two ordinary words, the head no head of a name, not after a direction and not in its definite
-    singular: a plural head ("Flygtninge|familier", "Sags|stammerne"), an abstract noun ("Søjle|økonomi",
-    "Borger|inddragelse") or one joined by a linking "s" ("Investerings|case"). Not "Vest|byen", "Nord|havn",
-    "Borger|indgangen", "Unge|porten", "Middel|fart"."""
+    """Two ordinary words, no cut of them headed like a name, not after a direction and not in its definite
+    singular: an indefinite plural head ("Flygtninge|familier"), an abstract noun ("Søjle|økonomi",
+    "Borger|inddragelse") or one joined by the linking "s" its first part asks for ("Investerings|case",
+    "Forebyggelses|pakkerne"). Not "Vest|byen", "Nord|havn", "Borger|indgangen", "Unge|porten",
+    "Middel|fart", "Brands|trup" (a place head in another cut), "Trolde|ungerne" (a definite plural without
+    a linking "s": the form of day-care names)."""
     if not word.isalpha() or is_known_name(word):
         return False
     lower = word.lower()
+    if _any_name_head(lower):
+        return False
     for cut in range(4, len(lower) - 3):
         head = lower[cut:]
-        if not _common(head) or _name_head(head) or _definite_singular(head):
+        if not _common(head) or _definite_singular(head):
             continue
         if _ordinary_prefix(lower[:cut], linked=not (_plural(head) or _abstract(head))):
             return True
