@@ -566,14 +566,14 @@ def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], 
     already decided keeps the coder, version and confidence it was decided on; codes the codebook
     marks deprecated are not suggested."""
     from hoi_nlp.coding.base import for_new_coding
-    from hoi_nlp.review.decisions import decided_pairs, suggestion_decided_pairs
+    from hoi_nlp.review.decisions import decided_pair_sets
     from hoi_nlp.store import replace_assignments
 
     contexts = coding_contexts(workspace, segments) if getattr(coder, "accepts_context", False) else None
     assignments = for_new_coding(code_segments(coder, segments, contexts), codebook)
     ids = [s.segment_id for s in segments]
-    replace_assignments(workspace, assignments, segment_ids=ids, run_id=run_id,
-                        keep=decided_pairs(workspace, ids), restore=suggestion_decided_pairs(workspace, ids))
+    keep, restore = decided_pair_sets(workspace, ids)
+    replace_assignments(workspace, assignments, segment_ids=ids, run_id=run_id, keep=keep, restore=restore)
     # the batch is no longer coded under another coder or version: going back to one re-codes it
     ledger.mark_done(segments)
     logger.info("coded batch of %d segments (%d assignments)", len(segments), len(assignments))
