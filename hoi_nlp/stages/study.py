@@ -155,6 +155,7 @@ def resolve_workspace(study_or_workspace: str | Path, workspace: str | Path | No
 
 
 _TIDIED: set[str] = set()
+TIDIED_MARK = "stale_coding_tidied"  # in the workspace's change_counts: the tidy below was done
 _TIDY_LOCK = threading.Lock()
 
 
@@ -223,14 +224,23 @@ def tidy_stale_coding(workspace: Workspace, *, batch_size: int | None = None) ->
 
 
 def tidy_stale_coding_once(workspace: Workspace, *, batch_size: int | None = None) -> None:
-    """:func:`tidy_stale_coding` the first time this process opens ``workspace`` (logged when it removed
-    anything)."""
+    """:func:`tidy_stale_coding` the first time a command opens ``workspace`` (logged when it removed
+    anything), then marked done in the workspace (its ``change_counts``, not the batch ledger, which the
+    tidy itself edits): later commands read the mark, one row, where the tidy scans every suggestion.
+    Coding since replaces every coder's suggestions, so what the tidy removes can only come from an older
+    hoi_nlp's coding, before the mark."""
+    from hoi_nlp.store import change_count, count_change
+
     key = str(workspace.db_url or workspace.root)
     with _TIDY_LOCK:
         if key in _TIDIED:
             return
         _TIDIED.add(key)
+        if change_count(workspace, TIDIED_MARK):
+            return
         removed = tidy_stale_coding(workspace, batch_size=batch_size)
+        with workspace.engine.begin() as conn:
+            count_change(conn, TIDIED_MARK)
     if any(removed.values()):
         logger.warning("this workspace was coded by an older hoi_nlp: removed %d stale batch marks and %d "
                        "undecided suggestions of coders that no longer code its units (no analyst's decision "
