@@ -424,7 +424,8 @@ def test_hoi_quote_on_a_keyed_segment_id_of_a_removed_source_says_it_left_the_st
     seg = next(s for s in load_segments(coded_workspace, codable=True) if s.source_id == "R2:q1")
     shown = redact.segment_id(seg.segment_id)
     assert shown != seg.segment_id
-    assert locate_quote(coded_workspace, small_codebook, shown, redact=lambda: redact).segment_id == seg.segment_id
+    found = locate_quote(coded_workspace, small_codebook, shown, redact=lambda: redact)
+    assert found.segment_id == seg.segment_id
     remove_sources(coded_workspace, ["R2:q1"])
     for asked in (shown, seg.segment_id):
         with pytest.raises(ExportError, match="no longer in the study") as gone:
