@@ -801,9 +801,11 @@ def replace_assignments(workspace: Workspace, assignments: Sequence[CodeAssignme
 
 
 def load_assignments(workspace: Workspace, *, coder: str | None = None, method: str | None = None,
-                     code_id: str | None = None) -> list[CodeAssignment]:
-    """Stored machine assignments, optionally filtered."""
+                     code_id: str | None = None, tier: str | None = None) -> list[CodeAssignment]:
+    """Stored machine assignments, optionally filtered (``tier``: "suggested" or "possible")."""
     query = select(assignments_table).order_by(assignments_table.c.segment_id, assignments_table.c.code_id)
+    if tier is not None:
+        query = query.where(assignments_table.c.tier == tier)
     if coder is not None:
         query = query.where(assignments_table.c.coder == coder)
     if method is not None:

@@ -62,8 +62,8 @@ def load_coded_study(
             hint="run `hoi run STUDY_DIR` or `hoi ingest` first",
         )
     segments = load_segments(workspace, codable=True)
-    assignments = [a for a in load_assignments(workspace, coder=coder)
-                   if codebook.has_code(a.code_id) and a.tier == "suggested"]  # "possible" ones never count
+    assignments = [a for a in load_assignments(workspace, coder=coder, tier="suggested")  # "possible" ones
+                   if codebook.has_code(a.code_id)]  # never count: not even read
     by_id = {seg.segment_id: seg for seg in segments}
     state = current_state(workspace) if with_review else None
     reviews = code_reviews(state, by_id) if state is not None else {}
