@@ -13,6 +13,10 @@ Suites (``--suites``, default all but ``stages``):
 - ``dask``: coding a ``--dask-size`` study in tasks of ``--dask-batch`` segments on a local Dask
   cluster of 1 and 2 worker processes (benchmarks/dask_scaling.py).
 - ``stages``: each stage in its own process at each of ``--sizes`` (the older per-stage table).
+- ``journeys``: a coded study as analysts and report authors use it — review-app page loads (CPU per
+  request), the app's per-request checks, ``hoi export`` and ``hoi cite`` (benchmarks/journeys.py) — on
+  ``--workspace`` (a coded study's workspace), else on the ``study`` suite's workspace of each of
+  ``--sizes`` (``hoi run`` on the generated study first when there is none).
 
 Every figure comes from a fresh process; wall times on a machine shared with other jobs include
 waiting for a core, CPU times do not. Prints Markdown.
@@ -33,7 +37,7 @@ from pathlib import Path
 
 from benchmarks.generate import generate_study
 
-SUITES = ("startup", "vs-raw", "study", "dask", "stages")
+SUITES = ("startup", "vs-raw", "study", "dask", "stages", "journeys")
 DEFAULT_SUITES = ("startup", "vs-raw", "study", "dask")
 DEFAULT_STAGES = ["ingest", "segment", "nlp", "embed_raw", "rules", "combined", "combined_rerun", "export"]
 END_TO_END = ("ingest", "segment", "combined", "export")
@@ -98,6 +102,18 @@ def bench_study(size: int, root: Path) -> list[dict]:
              "rerun_cpu": rerun["cpu"]}]
 
 
+def coded_workspace(size: int, root: Path) -> Path:
+    """The ``study`` suite's workspace of ``size`` answers, coded by ``hoi run`` when it is not there."""
+    from benchmarks.startup import HOI, _check, measure
+    from hoi_nlp.store import Workspace
+
+    workspace = root / f"ws_{size}_flow"
+    if not Workspace.is_workspace_dir(workspace):
+        study = generate_study(size, root / f"study_{size}")
+        _check(measure([*HOI, "run", str(study), "--workspace", str(workspace)]), "hoi run")
+    return workspace
+
+
 def study_table(rows: list[dict]) -> str:
     lines = ["### A generated study end to end (`hoi run`, caches cold) vs the embedding model alone on its "
              "segments", "",
@@ -141,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per start-up / vs-raw measurement")
     parser.add_argument("--stages", nargs="+", default=DEFAULT_STAGES, help="stages for the stages suite")
     parser.add_argument("--root", type=Path, default=Path("outputs/bench"))
+    parser.add_argument("--workspace", type=Path, help="a coded study's workspace for the journeys suite")
     args = parser.parse_args(argv)
     args.root.mkdir(parents=True, exist_ok=True)
     root = args.root.resolve()
@@ -165,6 +182,13 @@ def main(argv: list[str] | None = None) -> None:
     if "stages" in args.suites:
         results = [r for size in args.sizes for r in bench_stages(size, args.stages, root)]
         print(stages_table(results), flush=True)
+    if "journeys" in args.suites:
+        from benchmarks.journeys import format_rows
+        from benchmarks.journeys import run as journeys
+
+        for workspace in [args.workspace.resolve()] if args.workspace else \
+                [coded_workspace(size, root) for size in args.sizes]:
+            print(format_rows(journeys(workspace, root, repeat=args.repeat), workspace), "\n", flush=True)
     print(f"Finished; machine: {machine()}")
 
 

@@ -50,7 +50,6 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
-    func,
     insert,
     inspect,
     select,
@@ -187,6 +186,18 @@ ledger_table = Table(
     Column("batch_key", String(64), primary_key=True),
     Column("done_at", UtcDateTime, nullable=False),
 )
+
+# Counters that each writer of a kind of study data raises in the transaction that changes it, so that a
+# reader holding a copy (the review app's units) learns whether it is still current from one row, instead
+# of a scan of the data; and marks of one-time work done on the workspace (``stale_coding_tidied``).
+change_counts_table = Table(
+    "change_counts", metadata,
+    Column("name", Key, primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+#: The counter of the study's sources and segments (added, changed, removed).
+UNITS_COUNTER = "units"
 
 
 def _enable_sqlite_pragmas(engine: Engine) -> None:
@@ -531,6 +542,8 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
                 counts["new"] += 1
             conn.execute(insert(sources_table), [_source_row(source)])
             known[source.source_id] = (source.content_hash, source.attributes, source.locator, source.path)
+        if counts["new"] or counts["changed"]:
+            count_change(conn, UNITS_COUNTER)
     return counts
 
 
@@ -565,6 +578,7 @@ def remove_sources(workspace: Workspace, source_ids: Sequence[str]) -> None:
             conn.execute(insert(removed_sources_table), [
                 {"source_id": sid, "content_hash": digest, "removed_at": utcnow()}
                 for sid, digest in hashes.items()])
+            count_change(conn, UNITS_COUNTER)
 
 
 def link_moved_sources(workspace: Workspace, new_ids: Sequence[str]) -> dict[str, str]:
@@ -656,15 +670,36 @@ def _source_from_row(row: Any) -> Source:
     return Source(**data)
 
 
+def count_change(conn: Connection, name: str) -> None:
+    """Raise the change counter ``name`` by one, in the caller's transaction (created at 1)."""
+    table = change_counts_table
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        statement = dialect_insert(table).values(name=name, count=1)
+        conn.execute(statement.on_conflict_do_update(index_elements=["name"],
+                                                     set_={"count": table.c.count + 1}))
+        return
+    raised = conn.execute(update(table).where(table.c.name == name).values(count=table.c.count + 1))
+    if not raised.rowcount:
+        conn.execute(insert(table).values(name=name, count=1))
+
+
+def change_count(workspace: Workspace, name: str) -> int:
+    """The change counter ``name`` (0 while nothing raised it)."""
+    with workspace.engine.connect() as conn:
+        return conn.execute(select(change_counts_table.c.count)
+                            .where(change_counts_table.c.name == name)).scalar() or 0
+
+
 def units_stamp(workspace: Workspace) -> tuple[Any, ...]:
     """A cheap mark that changes whenever sources or segments do (a run added, changed or removed one):
-    how many there are, the latest time a source was stored and the segments' offsets summed."""
-    with workspace.engine.connect() as conn:
-        sources = conn.execute(select(func.count(), func.max(sources_table.c.ingested_at))
-                               .select_from(sources_table)).one()
-        segments = conn.execute(select(func.count(), func.sum(segments_table.c.end))
-                                .select_from(segments_table)).one()
-    return (*sources, *segments)
+    the units' change counter, which every writer of sources and segments raises in the same
+    transaction (one row read, where counting and summing the segments read the whole table)."""
+    return (change_count(workspace, UNITS_COUNTER),)
 
 
 def save_segments(workspace: Workspace, segments: Iterable[Segment]) -> int:
@@ -682,6 +717,7 @@ def save_segments(workspace: Workspace, segments: Iterable[Segment]) -> int:
         new = [row for row in batch if row["segment_id"] not in known]
         if new:
             conn.execute(insert(segments_table), new)
+            count_change(conn, UNITS_COUNTER)
     return len(new)
 
 
@@ -765,9 +801,11 @@ def replace_assignments(workspace: Workspace, assignments: Sequence[CodeAssignme
 
 
 def load_assignments(workspace: Workspace, *, coder: str | None = None, method: str | None = None,
-                     code_id: str | None = None) -> list[CodeAssignment]:
-    """Stored machine assignments, optionally filtered."""
+                     code_id: str | None = None, tier: str | None = None) -> list[CodeAssignment]:
+    """Stored machine assignments, optionally filtered (``tier``: "suggested" or "possible")."""
     query = select(assignments_table).order_by(assignments_table.c.segment_id, assignments_table.c.code_id)
+    if tier is not None:
+        query = query.where(assignments_table.c.tier == tier)
     if coder is not None:
         query = query.where(assignments_table.c.coder == coder)
     if method is not None:

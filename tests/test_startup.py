@@ -88,3 +88,12 @@ def test_hoi_thinc_torch_env_keeps_thincs_own_probe():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "HOI_THINC_TORCH": "1"})
     assert out.stdout.strip() == str(env_torch)
+
+
+def test_the_export_module_loads_the_coders_model_code_only_when_it_reads_a_coder():
+    """`hoi_nlp.export.dataset` imported the coder's model module (its classifier, stacker and rule coder
+    with it) at import time for two file reads; it now imports it when it reads a coder's manifest."""
+    code = ("import sys, hoi_nlp.export.dataset; "
+            "print([m for m in ('hoi_nlp.coding.model_io', 'hoi_nlp.coding.classify') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -198,3 +198,33 @@ def test_a_decided_suggestion_comes_back_with_its_source(workspace, small_codebo
     assert [(a.segment_id, a.code_id) for a in load_assignments(workspace) if a.segment_id == unit] == [
         (unit, "barrier.it_integration")]
     assert current_state(workspace).codes[(unit, "barrier.it_integration")].status == "accepted"
+
+
+def test_the_units_stamp_moves_with_every_change_of_sources_or_segments_and_reads_one_row(workspace):
+    """The review app asks for it at every request: it counted and summed every segment (a scan of the
+    table, ~8 ms at 100k units); now it reads one counter that each writer raises in its transaction."""
+    from hoi_nlp.store import remove_sources, save_segments, units_stamp
+    from tests.sql_count import reading, statements
+
+    stamps = [units_stamp(workspace)]
+
+    def moved() -> bool:
+        stamps.append(units_stamp(workspace))
+        return stamps[-1] != stamps[-2]
+
+    save_sources(workspace, _sources())
+    assert moved()
+    save_sources(workspace, _sources())  # unchanged
+    assert not moved()
+    corrected = _sources()[0].model_copy(update={"attributes": {"region": "Region Sjælland"}})
+    assert save_sources(workspace, [corrected])["changed"] == 1
+    assert moved()
+    segment_stage(workspace, Settings())
+    assert moved()
+    assert save_segments(workspace, load_segments(workspace)) == 0
+    assert not moved()
+    remove_sources(workspace, ["R002:1.2"])
+    assert moved()
+    with statements(workspace) as sent:
+        units_stamp(workspace)
+    assert len(sent) == 1 and not reading(sent, "segments") and not reading(sent, "sources")

@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 
 from hoi_nlp.codebook import Codebook
-from hoi_nlp.coding.model_io import previous_model_dir, read_manifest
 from hoi_nlp.errors import ExportError, HoiError
 from hoi_nlp.export.formats import ExportContext, exporters
 from hoi_nlp.export.lang import Texts, texts_for
@@ -43,6 +42,8 @@ DATASET = "coded_dataset"
 
 def _model_version(model_dir: Path) -> str:
     """The model version of the trained coder in ``model_dir`` ("" when there is none)."""
+    from hoi_nlp.coding.model_io import read_manifest  # not at import: it loads the coder's modules (spaCy)
+
     try:
         return str(read_manifest(model_dir).get("model_version") or "") if model_dir.is_dir() else ""
     except (HoiError, OSError, ValueError):
@@ -61,8 +62,8 @@ def load_coded_study(
             hint="run `hoi run STUDY_DIR` or `hoi ingest` first",
         )
     segments = load_segments(workspace, codable=True)
-    assignments = [a for a in load_assignments(workspace, coder=coder)
-                   if codebook.has_code(a.code_id) and a.tier == "suggested"]  # "possible" ones never count
+    assignments = [a for a in load_assignments(workspace, coder=coder, tier="suggested")  # "possible" ones
+                   if codebook.has_code(a.code_id)]  # never count: not even read
     by_id = {seg.segment_id: seg for seg in segments}
     state = current_state(workspace) if with_review else None
     reviews = code_reviews(state, by_id) if state is not None else {}
@@ -72,6 +73,8 @@ def load_coded_study(
     memos = [d for d in effective_decisions(load_decisions(workspace)) if d.action == "memo" and d.memo] \
         if with_review else []
     study_memos = load_study_memos(workspace) if with_review else []
+    from hoi_nlp.coding.model_io import previous_model_dir
+
     retrained = frozenset(filter(None, (_model_version(path) for path in (
         workspace.coder_model_dir, previous_model_dir(workspace.coder_model_dir)))))
     return CodedStudy(

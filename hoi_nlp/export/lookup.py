@@ -137,15 +137,22 @@ def locate_segment(workspace: Workspace, codebook: Callable[[], Codebook], shown
     """A segment id as an export shows it (keyed, ``R01:4.1_kommentar:a-3fa2c1d09b``; or the raw id)
     resolved back to its source and span, for those who hold the study."""
     from hoi_nlp.export.study import CodedStudy
-    from hoi_nlp.store import load_segments, load_sources
+    from hoi_nlp.store import load_segments, load_sources, source_moves
 
     segments = load_segments(workspace)
     ids = [seg.segment_id for seg in segments]
     segment_id = shown_id if shown_id in set(ids) else redact.real_segment_id(shown_id, ids)
     if segment_id is None:
         segment_id = next((sid for sid in ids if redact.ident(sid) == shown_id != sid), None)
+    if segment_id is None and (moves := source_moves(workspace)):
+        # an id handed out before its source was renamed (a transcript's file, an interview id): the unit
+        # is in the study under its source's id now, as the analysts' decisions on it are
+        former = {f"{old}:{sid[len(new) + 1:]}": sid for old, new in moves.items() for sid in ids
+                  if sid.startswith(new + ":")}
+        found = shown_id if shown_id in former else redact.real_segment_id(shown_id, list(former))
+        segment_id = former.get(found) if found else None
     if segment_id is None:
-        raise unknown_quote(shown_id, workspace)
+        raise _missing_segment(workspace, shown_id, redact, present={seg.source_id for seg in segments})
     seg = next(s for s in segments if s.segment_id == segment_id)
     source = load_sources(workspace, source_ids=[seg.source_id])[0]
     study = CodedStudy(codebook=codebook(), sources={source.source_id: source}, segments=[seg],
@@ -257,6 +264,28 @@ def unknown_quote(quote_id: str, workspace: Workspace | None) -> ExportError:
         path=str(workspace.root) if workspace else None,
         hint="quote ids (and segment ids) come from `hoi cite` or an export of this study",
     )
+
+
+def _missing_segment(workspace: Workspace, shown_id: str, redact: Redactor, *,
+                     present: set[str]) -> ExportError:
+    """The error for a segment id not in the study: its source was removed from the study and has not
+    come back (known by the source part of the id, as shown or raw; ``present``: the study's sources with
+    segments), else an id nobody handed out."""
+    from sqlalchemy import select
+
+    from hoi_nlp.store import removed_sources_table
+
+    source_part = shown_id.rpartition(":")[0]
+    if source_part:
+        with workspace.engine.connect() as conn:
+            removed = set(conn.execute(select(removed_sources_table.c.source_id)).scalars()) - present
+        if any(source_part in (sid, redact.ident(sid)) for sid in removed):
+            return ExportError(
+                f"segment '{shown_id}' is from source '{source_part}', which is no longer in the study",
+                path=str(workspace.root),
+                hint="its file or row left the study folder and a later run removed it; analysts' decisions "
+                     "on it stay in the review log and count again if the same text returns")
+    return unknown_quote(shown_id, workspace)
 
 
 def gone(quote_id: str, record: dict[str, object]) -> ExportError:

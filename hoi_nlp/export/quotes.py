@@ -212,8 +212,8 @@ def _about_this_code(study: CodedStudy, coding: Coding, sentences: list[tuple[in
     if not evidence or (coding.start, coding.end) != (seg.start, seg.end):
         return keep[first], keep[last]
     others = [(seg.start + ev.start, seg.start + ev.end)
-              for (segment_id, code_id), found in study.assignments_by_key.items()
-              if segment_id == coding.segment_id and code_id != coding.code_id
+              for code_id, found in study.assignment_keys_by_segment.get(coding.segment_id, [])
+              if code_id != coding.code_id
               for a in found if a.tier == "suggested" for ev in a.evidence]
 
     def holds(i: int, spans: list[tuple[int, int]]) -> bool:

@@ -166,6 +166,14 @@ class CodedStudy:
             grouped.setdefault((assignment.segment_id, assignment.code_id), []).append(assignment)
         return grouped
 
+    @cached_property
+    def assignment_keys_by_segment(self) -> dict[str, list[tuple[str, list[CodeAssignment]]]]:
+        """:attr:`assignments_by_key` by segment: ``{segment id: [(code id, its assignments), ...]}``."""
+        grouped: dict[str, list[tuple[str, list[CodeAssignment]]]] = {}
+        for (segment_id, code_id), found in self.assignments_by_key.items():
+            grouped.setdefault(segment_id, []).append((code_id, found))
+        return grouped
+
     def assignments_for(self, segment_id: str, code_id: str) -> list[CodeAssignment]:
         """The machine assignments of one (segment, code), from every coder."""
         return list(self.assignments_by_key.get((segment_id, code_id), []))

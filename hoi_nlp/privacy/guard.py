@@ -23,7 +23,7 @@ from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ExportError
 from hoi_nlp.privacy.gazetteers import REGIONS
 from hoi_nlp.privacy.key import PseudonymKey
-from hoi_nlp.privacy.pseudonymize import find_originals
+from hoi_nlp.privacy.pseudonymize import find_originals, within
 from hoi_nlp.records import Source
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class LeakGuard:
         found = [(start, end) for start, end, _ in find_originals(text, self.key)]
         if found and "egion" in text:
             shown = [(m.start(), m.end()) for m in _REGION_NAME.finditer(text)]
-            found = [(s, e) for s, e in found if not any(a <= s and e <= b for a, b in shown)]
+            found = [(s, e) for s, e in found if not within(shown, s, e)]
         return found
 
     def check_text(self, text: str, *, where: str = "", path: str | None = None) -> None:

@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from hoi_nlp.errors import ExportError
@@ -301,7 +302,15 @@ def outside_placeholders(text: str, spans: list[tuple[int, int, str]]) -> list[t
     if "[" not in text:
         return spans
     held = [(m.start(), m.end()) for m in PLACEHOLDER_IN_TEXT.finditer(text)]
-    return [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in held)] if held else spans
+    return [s for s in spans if not within(held, s[0], s[1])] if held else spans
+
+
+def within(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether ``start:end`` lies inside one of ``spans`` (sorted and not overlapping, as a regex finds
+    them): the one starting last at or before ``start`` is the only one that can hold it (a bisection,
+    where testing each span made a whole exported file's check quadratic)."""
+    i = bisect.bisect_right(spans, (start, float("inf"))) - 1
+    return i >= 0 and end <= spans[i][1]
 
 
 ID_PART = re.compile(r"[^\W\d_]+|\d+")
@@ -339,6 +348,12 @@ def _id_names(known: dict[str, str], key: PseudonymKey) -> frozenset[tuple[str, 
     return frozenset(names)
 
 
+@lru_cache(maxsize=4)
+def _lengths(names: frozenset[tuple[str, ...]]) -> frozenset[int]:
+    """How many id parts the names have (once per set of names, not once per id asked about)."""
+    return frozenset(len(name) for name in names)
+
+
 def holds_name(value: str, key: PseudonymKey) -> bool:
     """Whether an id holds a name the key knows, in any case or ASCII spelling, as whole word parts
     ("int_fanoe_bette" holds "Fanø" and "Bette"; "interview_02" holds none)."""
@@ -346,7 +361,7 @@ def holds_name(value: str, key: PseudonymKey) -> bool:
         return True
     names = known_matcher(key).id_names
     parts = id_parts(value)
-    lengths = {len(name) for name in names}
+    lengths = _lengths(names)
     return any(parts[i:i + n] in names for n in lengths for i in range(len(parts) - n + 1))
 
 

@@ -350,15 +350,19 @@ def decided_pairs(workspace: Workspace, segment_ids: Sequence[str]) -> set[tuple
     the decision stays a decision on the suggestion it was made on (its coder, model version and
     confidence), and a code an analyst added does not turn into a machine suggestion because a coder
     retrained on that very decision now suggests it."""
-    decisions = effective_decisions(load_decisions(workspace, segment_ids=list(segment_ids)))
-    return {(d.segment_id, d.code_id) for d in decisions if d.action in CODE_ACTIONS and d.code_id}
+    return decided_pair_sets(workspace, segment_ids)[0]
 
 
-def suggestion_decided_pairs(workspace: Workspace, segment_ids: Sequence[str]) -> set[tuple[str, str]]:
-    """The (segment, code) pairs of these segments whose decision in effect is an accept or a reject: made
-    on a machine suggestion (not a code an analyst added)."""
+def decided_pair_sets(workspace: Workspace,
+                      segment_ids: Sequence[str]) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """:func:`decided_pairs` of these segments and, apart, those whose decision in effect is an accept or
+    a reject (made on a machine suggestion, not a code an analyst added): one read of their decisions
+    for both, what re-coding a batch needs."""
     decisions = effective_decisions(load_decisions(workspace, segment_ids=list(segment_ids)))
-    return {(d.segment_id, d.code_id) for d in decisions if d.action in ("accept", "reject") and d.code_id}
+    decided = {(d.segment_id, d.code_id) for d in decisions if d.action in CODE_ACTIONS and d.code_id}
+    on_suggestions = {(d.segment_id, d.code_id) for d in decisions
+                      if d.action in ("accept", "reject") and d.code_id}
+    return decided, on_suggestions
 
 
 def machine_suggestions(
@@ -551,14 +555,15 @@ def decision_counts(workspace: Workspace) -> dict[str, int]:
     return counts
 
 
-def reviewed_rows(workspace: Workspace, *, round: str = MAIN_ROUND) -> list[dict[str, Any]]:
+def reviewed_rows(workspace: Workspace, *, round: str = MAIN_ROUND,
+                  state: ReviewState | None = None) -> list[dict[str, Any]]:
     """Segments with at least one code decision, as training rows.
 
     Each row: ``segment_id``, ``text`` (the adjusted quote span when set), ``codes_accepted``
     (accepted or added), ``codes_rejected`` and ``codes_pending`` (machine suggestions on the segment
-    nobody has decided yet).
+    nobody has decided yet). ``state``: the round's :func:`current_state` when the caller read it already.
     """
-    state = current_state(workspace, round=round)
+    state = state if state is not None else current_state(workspace, round=round)
     by_segment: dict[str, list[CodeState]] = {}
     pending: dict[str, list[str]] = {}
     for (segment_id, code_id), code_state in state.codes.items():

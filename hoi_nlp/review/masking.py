@@ -100,6 +100,17 @@ class PrivacyView(FullView):
         self._lock = threading.RLock()
         self._sources: dict[str, tuple[str, int, Source]] = {}
         self._aliases: tuple[int, Collection[str], dict[str, str]] | None = None
+        # ids and speaker labels as shown, while the key is the same (a list page asks for every unit's)
+        self._shown: tuple[tuple[int, int, int], dict[str, str], dict[str, str]] = ((0, -1, -1), {}, {})
+
+    def _memo(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The ids and speaker labels shown so far with the key as it is now (emptied when it changes:
+        an id holding a name it has just learnt turns opaque)."""
+        key = self.redactor.key
+        stamp = (id(key), len(key.originals), len(key.pinned))
+        if self._shown[0] != stamp:
+            self._shown = (stamp, {}, {})
+        return self._shown[1], self._shown[2]
 
     def _grew(self, before: int) -> None:
         if len(self.redactor.key.originals) != before:
@@ -108,14 +119,26 @@ class PrivacyView(FullView):
     def speaker(self, label: str | None) -> str:
         """A speaker label with names replaced by their placeholders (roles stay)."""
         with self._lock:
+            speakers = self._memo()[1]
+            if label and label in speakers:
+                return speakers[label]
             before = len(self.redactor.key.originals)
             shown = self.redactor.speaker(label)
             self._grew(before)
+            if label:
+                self._memo()[1][label] = shown
             return shown
 
     def ident(self, value: str) -> str:
         """An id as shown: unchanged unless it holds a name, then a stable opaque id."""
-        return self.redactor.ident(value) if value else value
+        if not value:
+            return value
+        with self._lock:
+            idents = self._memo()[0]
+        shown = idents.get(value)
+        if shown is None:
+            shown = idents[value] = self.redactor.ident(value)
+        return shown
 
     def segment_id(self, value: str) -> str:
         """A segment id as shown: keyed, without the source offsets it carries (they would tell the

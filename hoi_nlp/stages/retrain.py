@@ -28,16 +28,24 @@ logger = logging.getLogger(__name__)
 def reviewed_training_rows(workspace: Workspace, *, codebook: Codebook) -> list[Any]:
     """The review's decided segments as labelled rows, with the analysts' barrier stances and each
     segment's question (from the workspace) as context."""
+    return review_for_training(workspace, codebook=codebook)[0]
+
+
+def review_for_training(workspace: Workspace, *, codebook: Codebook) -> tuple[list[Any], int]:
+    """:func:`reviewed_training_rows` and how many reviewed units are left out of them for a suggestion
+    nobody decided yet (:func:`partly_reviewed`), from one read of the review's state."""
     from dataclasses import replace
 
-    from hoi_nlp.review.decisions import current_state
+    from hoi_nlp.review.decisions import current_state, reviewed_rows
     from hoi_nlp.stages.study import coding_contexts
     from hoi_nlp.store import load_segments
 
-    rows = labelled_rows(workspace, codebook=codebook)
-    if not rows:
-        return rows
     state = current_state(workspace)
+    reviewed = reviewed_rows(workspace, state=state)
+    undecided = partly_reviewed(workspace, reviewed)
+    rows = labelled_rows(workspace, codebook=codebook, reviewed=reviewed)
+    if not rows:
+        return rows, undecided
     stances: dict[str, dict[str, str]] = {}
     for (segment_id, code_id), code_state in state.codes.items():
         stance = getattr(code_state, "stance", None)
@@ -50,7 +58,7 @@ def reviewed_training_rows(workspace: Workspace, *, codebook: Codebook) -> list[
                  for seg, ctx in zip(ordered, coding_contexts(workspace, ordered), strict=True)}
     return [replace(row, context=questions.get(sid, ""),
                     stance={c: s for c, s in stances.get(sid, {}).items() if c in row.codes})
-            for row, sid in zip(rows, ids, strict=True)]
+            for row, sid in zip(rows, ids, strict=True)], undecided
 
 
 def retrain_from_reviews(
@@ -75,8 +83,7 @@ def retrain_from_reviews(
     """
     from hoi_nlp.coding.training.train import default_train_paths, train_from_rows
 
-    rows = reviewed_training_rows(workspace, codebook=codebook)
-    undecided = partly_reviewed(workspace)
+    rows, undecided = review_for_training(workspace, codebook=codebook)
     changed = train_paths is None and _codes_differ(workspace, codebook, settings, base_dir)
     if not rows and not changed:
         raise ModelError("no reviewed segments yet" + (

@@ -155,6 +155,7 @@ def resolve_workspace(study_or_workspace: str | Path, workspace: str | Path | No
 
 
 _TIDIED: set[str] = set()
+TIDIED_MARK = "stale_coding_tidied"  # in the workspace's change_counts: the tidy below was done
 _TIDY_LOCK = threading.Lock()
 
 
@@ -223,14 +224,23 @@ def tidy_stale_coding(workspace: Workspace, *, batch_size: int | None = None) ->
 
 
 def tidy_stale_coding_once(workspace: Workspace, *, batch_size: int | None = None) -> None:
-    """:func:`tidy_stale_coding` the first time this process opens ``workspace`` (logged when it removed
-    anything)."""
+    """:func:`tidy_stale_coding` the first time a command opens ``workspace`` (logged when it removed
+    anything), then marked done in the workspace (its ``change_counts``, not the batch ledger, which the
+    tidy itself edits): later commands read the mark, one row, where the tidy scans every suggestion.
+    Coding since replaces every coder's suggestions, so what the tidy removes can only come from an older
+    hoi_nlp's coding, before the mark."""
+    from hoi_nlp.store import change_count, count_change
+
     key = str(workspace.db_url or workspace.root)
     with _TIDY_LOCK:
         if key in _TIDIED:
             return
         _TIDIED.add(key)
+        if change_count(workspace, TIDIED_MARK):
+            return
         removed = tidy_stale_coding(workspace, batch_size=batch_size)
+        with workspace.engine.begin() as conn:
+            count_change(conn, TIDIED_MARK)
     if any(removed.values()):
         logger.warning("this workspace was coded by an older hoi_nlp: removed %d stale batch marks and %d "
                        "undecided suggestions of coders that no longer code its units (no analyst's decision "
@@ -566,14 +576,14 @@ def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], 
     already decided keeps the coder, version and confidence it was decided on; codes the codebook
     marks deprecated are not suggested."""
     from hoi_nlp.coding.base import for_new_coding
-    from hoi_nlp.review.decisions import decided_pairs, suggestion_decided_pairs
+    from hoi_nlp.review.decisions import decided_pair_sets
     from hoi_nlp.store import replace_assignments
 
     contexts = coding_contexts(workspace, segments) if getattr(coder, "accepts_context", False) else None
     assignments = for_new_coding(code_segments(coder, segments, contexts), codebook)
     ids = [s.segment_id for s in segments]
-    replace_assignments(workspace, assignments, segment_ids=ids, run_id=run_id,
-                        keep=decided_pairs(workspace, ids), restore=suggestion_decided_pairs(workspace, ids))
+    keep, restore = decided_pair_sets(workspace, ids)
+    replace_assignments(workspace, assignments, segment_ids=ids, run_id=run_id, keep=keep, restore=restore)
     # the batch is no longer coded under another coder or version: going back to one re-codes it
     ledger.mark_done(segments)
     logger.info("coded batch of %d segments (%d assignments)", len(segments), len(assignments))

@@ -171,3 +171,19 @@ def test_memo_times_in_the_memo_sheet_name_their_zone(coded_workspace, small_cod
 
     rows = memo_rows(load_coded_study(coded_workspace, small_codebook), redact=redact)
     assert len(rows) == 2 and all(str(t).endswith(" UTC") for t in rows["created_at"])
+
+
+def test_loading_the_study_for_an_export_reads_only_the_suggestions_that_count(coded_workspace,
+                                                                               small_codebook):
+    """The "possible" candidates never count in an export or a citation, but every one was read and built
+    (18 % of a study's assignments) before it was dropped; the database leaves them out now."""
+    from hoi_nlp.export.dataset import load_coded_study
+    from hoi_nlp.store import load_assignments
+    from tests.sql_count import reading, statements
+
+    with statements(coded_workspace) as sent:
+        study = load_coded_study(coded_workspace, small_codebook)
+    loads = [s for s in reading(sent, "assignments") if "ORDER BY assignments.segment_id" in s]
+    assert len(loads) == 1 and "assignments.tier = " in loads[0]
+    assert study.assignments == [a for a in load_assignments(coded_workspace)
+                                 if a.tier == "suggested" and small_codebook.has_code(a.code_id)]

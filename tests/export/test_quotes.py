@@ -421,3 +421,54 @@ def test_a_short_answer_is_quoted_without_its_sentences_about_another_code(study
     assert source.text[quote.start:quote.end] == quote.text
     it = next(c for c in reworded.codings_for("barrier.it_integration") if c.source_id == "R1:q0")
     assert make_quote(reworded, it, redact=redact).text.startswith("Vores IT-systemer taler ikke sammen.")
+
+
+def test_hoi_quote_on_a_keyed_segment_id_of_a_removed_source_says_it_left_the_study(
+        coded_workspace, small_codebook, redact):
+    """A keyed segment id from an export, its source since removed from the study folder (a respondent who
+    withdrew): `hoi quote` said «unknown quote or segment id», as for an id nobody handed out; a quote id
+    said the source is no longer in the study."""
+    from hoi_nlp.errors import ExportError
+    from hoi_nlp.export.lookup import locate_quote
+    from hoi_nlp.store import load_segments, remove_sources
+
+    seg = next(s for s in load_segments(coded_workspace, codable=True) if s.source_id == "R2:q1")
+    shown = redact.segment_id(seg.segment_id)
+    assert shown != seg.segment_id
+    found = locate_quote(coded_workspace, small_codebook, shown, redact=lambda: redact)
+    assert found.segment_id == seg.segment_id
+    remove_sources(coded_workspace, ["R2:q1"])
+    for asked in (shown, seg.segment_id):
+        with pytest.raises(ExportError, match="no longer in the study") as gone:
+            locate_quote(coded_workspace, small_codebook, asked, redact=lambda: redact)
+        assert "R2:q1" in str(gone.value)
+    with pytest.raises(ExportError, match="unknown quote or segment id"):
+        locate_quote(coded_workspace, small_codebook, "R7:q1:a-0123456789", redact=lambda: redact)
+
+
+def test_hoi_quote_finds_a_keyed_segment_id_handed_out_before_its_source_was_renamed(
+        coded_workspace, small_codebook, redact):
+    """A renamed source (its text back under a new id; analysts' decisions follow it): a segment id an
+    export gave before the rename finds the unit under its new id."""
+    from hoi_nlp.export.lookup import locate_quote
+    from hoi_nlp.store import (
+        link_moved_sources,
+        load_segments,
+        load_sources,
+        remove_sources,
+        save_segments,
+        save_sources,
+    )
+
+    source = next(s for s in load_sources(coded_workspace) if s.source_id == "R2:q1")
+    segs = [s for s in load_segments(coded_workspace) if s.source_id == "R2:q1"]
+    seg = next(s for s in segs if s.codable)
+    shown = redact.segment_id(seg.segment_id)
+    remove_sources(coded_workspace, ["R2:q1"])
+    save_sources(coded_workspace, [source.model_copy(update={"source_id": "R9:q1", "respondent_id": "R9"})])
+    save_segments(coded_workspace, [s.model_copy(update={
+        "segment_id": "R9:q1:" + s.segment_id.rpartition(":")[2], "source_id": "R9:q1",
+        "parent_id": s.parent_id and "R9:q1:" + s.parent_id.rpartition(":")[2]}) for s in segs])
+    assert link_moved_sources(coded_workspace, ["R9:q1"]) == {"R2:q1": "R9:q1"}
+    found = locate_quote(coded_workspace, small_codebook, shown, redact=lambda: redact)
+    assert (found.source_id, found.start, found.end) == ("R9:q1", seg.start, seg.end)

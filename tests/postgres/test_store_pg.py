@@ -30,6 +30,7 @@ from tests.test_store import (  # noqa: F401
     test_coding_is_resumable_and_idempotent,
     test_reingest_does_not_duplicate,
     test_segments_load_by_id_in_source_order,
+    test_the_units_stamp_moves_with_every_change_of_sources_or_segments_and_reads_one_row,
 )
 
 pytestmark = pytest.mark.postgres

@@ -77,3 +77,21 @@ def test_without_its_batches_marks_a_unit_keeps_the_coder_of_its_newest_suggesti
                                                    if a.segment_id not in later}
     assert removed == {"ledger_marks": 0,
                        "suggestions": sum(a.segment_id in later for a in rules) - 1}
+
+
+def test_the_tidy_runs_once_per_workspace_not_in_every_command(study_ws, monkeypatch):
+    """Each command (a new process) scanned every suggestion of the study again for an older hoi's stale
+    coding; the first to tidy a workspace now marks it there, outside the batch ledger, and later commands
+    read the mark."""
+    from hoi_nlp.stages import study
+
+    tidied = []
+    real = study.tidy_stale_coding
+    monkeypatch.setattr(study, "tidy_stale_coding", lambda ws, **kw: tidied.append(ws.root) or real(ws, **kw))
+    monkeypatch.setattr(study, "_TIDIED", set())
+    marks = _marks(study_ws)
+    run_inputs(study_ws.root, CODEBOOK)
+    assert tidied == [study_ws.root] and _marks(study_ws) == marks
+    monkeypatch.setattr(study, "_TIDIED", set())  # what a new process knows
+    run_inputs(study_ws.root, CODEBOOK)
+    assert tidied == [study_ws.root]

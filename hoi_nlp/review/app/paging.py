@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hoi_nlp.codebook import Codebook
+from hoi_nlp.records import Source
 from hoi_nlp.review.app.views import (
     BANDS,
     FULL_VIEW,
@@ -84,11 +85,13 @@ def _checks(unit: Unit, filters: Filters, corpus: Corpus, shown: FullView) -> di
     }
 
 
-def _values(unit: Unit, filters: Filters, corpus: Corpus, shown: FullView) -> dict[str, set[str]]:
+def _values(unit: Unit, filters: Filters, corpus: Corpus, shown: FullView,
+            public: Source) -> dict[str, set[str]]:
+    """The unit's value of each filter (``public``: its source as the reader is shown it)."""
     seg = unit.segment
     codes = unit_codes(unit, filters.status)
     in_status = {c for c in codes if _status_match(unit, filters.status, code=c)}  # status is per code
-    attributes = {a: shown.attribute(unit.source, a) for a in LIST_ATTRIBUTES}
+    attributes = {a: str(public.attributes.get(a, "") or "") for a in LIST_ATTRIBUTES}  # shown.attribute
     return {
         "code": in_status,
         "family": {c.split(".", 1)[0] for c in codes},
@@ -112,12 +115,14 @@ def filter_counts(
     """Per filter key and value: how many units match that value and every other active filter
     (labels, ids and attributes as the reader is ``shown`` them, like the filters themselves)."""
     counts: dict[str, dict[str, int]] = {}
-    for unit in build_units(corpus, state, segment_ids=segment_ids):
+    units = build_units(corpus, state, segment_ids=segment_ids)
+    public = shown.sources(unit.source for unit in units)  # one look-up of each source, not one per value
+    for unit in units:
         checks = _checks(unit, filters, corpus, shown)
         failed = [k for k, ok in checks.items() if not ok]
         if len(failed) > 1:
             continue
-        for key, values in _values(unit, filters, corpus, shown).items():
+        for key, values in _values(unit, filters, corpus, shown, public[unit.source.source_id]).items():
             if failed and failed[0] != key:
                 continue
             bucket = counts.setdefault(key, {})

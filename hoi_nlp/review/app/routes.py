@@ -165,9 +165,12 @@ def _state(
     )
 
 
-def _units(config: AppConfig, session: Session, filters: Filters, *, keep: str | None = None) -> list[Unit]:
+def _units(config: AppConfig, session: Session, filters: Filters, *, keep: str | None = None,
+           state: ReviewState | None = None) -> list[Unit]:
+    """The units of the list ``filters`` ask for; ``state``: the review state of the filters' round when
+    the page has read it already."""
     current = _round_for(config, session, filters.round)
-    state = _state(config, session, current)
+    state = state if state is not None else _state(config, session, current)
     ids = list(current.segment_ids) if current else None
     shown = _shown(config, session)
     _check_filters(shown, filters)
@@ -232,7 +235,9 @@ def _list_page(request: Request, mode: str) -> Response:
     filters = Filters.from_query(request.query_params)
     if mode == "browse" and not filters.status:
         filters = Filters(**{**filters.__dict__, "status": "all"})
-    units = _units(config, session, filters)
+    current = _round_for(config, session, filters.round)
+    state = _state(config, session, current)  # read once: the list and the filters' counts
+    units = _units(config, session, filters, state=state)
     privacy = _privacy(config, session)
     shown = _shown(config, session)
     corpus = _corpus(config)
@@ -245,9 +250,8 @@ def _list_page(request: Request, mode: str) -> Response:
          "question": corpus.question(u.segment, shown)}
         for u in listed
     ]
-    current = _round_for(config, session, filters.round)
     counted = Filters(**{**filters.__dict__, "status": filters.status or "pending"})
-    counts = filter_counts(corpus, _state(config, session, current), counted,
+    counts = filter_counts(corpus, state, counted,
                            segment_ids=list(current.segment_ids) if current else None, shown=shown)
     return html(
         request,

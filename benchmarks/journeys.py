@@ -1,0 +1,126 @@
+"""A coded study as its analysts and report authors use it: review-app page loads, ``hoi export``,
+``hoi cite`` (the ``journeys`` suite of ``python -m benchmarks``).
+
+Review-app requests run in one fresh process (``python -m benchmarks.journeys --requests WORKSPACE``)
+through the app's own ASGI stack (Starlette's test client, logins off, the pseudonymised view of a
+reviewer without original-text rights, as ``hoi review`` serves it), after the app's background start-up
+work is done; each path is asked ``repeat`` times and the median CPU time of the process per request is
+reported beside the wall time (CPU time is what the request needed; wall time on a shared machine
+includes waiting for a core). The middleware's three per-request checks (codebook, coder, units) are
+timed on their own. ``hoi export`` and ``hoi cite`` each run as a user runs them, in a fresh process, on a
+copy of the workspace (an export writes into it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+PATHS = ("/login", "/queue", "/browse", "/segment", "/codebook")
+CITE_CODE = "barrier.it_integration"
+
+
+def requests(workspace: Path, *, repeat: int = 5) -> list[dict]:
+    """Median CPU and wall milliseconds per request of each of :data:`PATHS` ("/segment": the queue's
+    first unit), then per call of each per-request check."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from hoi_nlp.review.accounts import ensure_local_user
+    from hoi_nlp.review.app import create_app, routes
+    from hoi_nlp.review.app.state import refresh_codebook, refresh_corpus
+    from hoi_nlp.review.tables import ensure_review_schema
+    from hoi_nlp.stages.review import review_app_config
+    from hoi_nlp.stages.study import run_inputs
+
+    inputs = run_inputs(workspace, create=False)
+    config = review_app_config(inputs, login=False, local_user="bench-reader", active_learning=False)
+    ensure_review_schema(inputs.workspace)
+    ensure_local_user(inputs.workspace, "bench-reader")  # no original-text rights: the pseudonymised view
+    client = TestClient(create_app(config), base_url="http://127.0.0.1")
+    for thread in threading.enumerate():
+        if thread.name.startswith("hoi-"):
+            thread.join()
+    first = re.search(r'href="(/segment/[^"?]+)', client.get("/queue").text)
+    rows = []
+    for path in PATHS:
+        url = first.group(1) if path == "/segment" and first else path
+        cpu, wall = [], []
+        for _ in range(repeat):
+            started, used = time.perf_counter(), time.process_time()
+            status = client.get(url, follow_redirects=False).status_code
+            wall.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - used)
+        rows.append({"what": f"GET {path}", "status": status,
+                     "cpu_ms": round(1000 * statistics.median(cpu), 1),
+                     "wall_ms": round(1000 * statistics.median(wall), 1)})
+    for name, check in (("codebook", refresh_codebook), ("coder", routes.refresh_coder),
+                        ("units", refresh_corpus)):
+        n = 50 * repeat
+        started, used = time.perf_counter(), time.process_time()
+        for _ in range(n):
+            check(config)
+        rows.append({"what": f"per-request check: {name}", "status": "",
+                     "cpu_ms": round(1000 * (time.process_time() - used) / n, 2),
+                     "wall_ms": round(1000 * (time.perf_counter() - started) / n, 2)})
+    rows.insert(0, {"what": "coding units", "status": "", "cpu_ms": len(config.corpus.units), "wall_ms": ""})
+    return rows
+
+
+def run(workspace: Path, root: Path, *, repeat: int = 5) -> list[dict]:
+    """The request timings (a fresh process), then ``hoi export`` and ``hoi cite`` on a copy."""
+    from benchmarks.startup import HOI, REPO, _check, measure
+
+    out = _check(measure([sys.executable, "-m", "benchmarks.journeys", "--requests", str(workspace),
+                          "--repeat", str(repeat)], cwd=REPO), "review app requests")
+    rows = json.loads(out["stdout"].strip().splitlines()[-1])
+    copy = root / f"{workspace.name}_journeys"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(workspace, copy)
+    exports = root / f"{copy.name}_exports"
+    export = _check(measure([*HOI, "export", str(copy), "-o", str(exports)]), "hoi export")
+    cite = _check(measure([*HOI, "cite", CITE_CODE, "-w", str(copy), "--n", "5"]), "hoi cite")
+    rows += [{"what": "`hoi export` (xlsx, parquet, csv, md)", "status": "",
+              "cpu_ms": round(1000 * export["cpu"]), "wall_ms": round(1000 * export["wall"])},
+             {"what": f"`hoi cite {CITE_CODE} --n 5`", "status": "",
+              "cpu_ms": round(1000 * cite["cpu"]), "wall_ms": round(1000 * cite["wall"])}]
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.rmtree(exports, ignore_errors=True)
+    return rows
+
+
+def format_rows(rows: list[dict], workspace: Path) -> str:
+    units = next((r["cpu_ms"] for r in rows if r["what"] == "coding units"), "?")
+    lines = [f"### A coded study's review and report journeys ({workspace.name}: {units} coding units)", "",
+             "| what | CPU ms (median) | wall ms (median) |", "|---|---:|---:|"]
+    lines += [f"| {r['what']} | {r['cpu_ms']} | {r['wall_ms']} |" for r in rows
+              if r["what"] != "coding units"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=Path, help="time the review app's requests on this workspace")
+    parser.add_argument("--workspace", type=Path, help="a coded study's workspace: all the journeys")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--root", type=Path, default=Path("outputs/bench"))
+    args = parser.parse_args(argv)
+    if args.requests:
+        print(json.dumps(requests(args.requests.resolve(), repeat=args.repeat)))
+        return
+    if not args.workspace:
+        parser.error("give --workspace (a coded study's workspace)")
+    args.root.mkdir(parents=True, exist_ok=True)
+    workspace = args.workspace.resolve()
+    print(format_rows(run(workspace, args.root.resolve(), repeat=args.repeat), workspace), flush=True)
+
+
+if __name__ == "__main__":
+    main()

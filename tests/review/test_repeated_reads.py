@@ -1,0 +1,98 @@
+"""Work that read the same study data more than once: each read now happens once (counted as SQL
+statements on the workspace's database; no timings)."""
+
+from __future__ import annotations
+
+from hoi_nlp.review.decisions import record_decision
+from hoi_nlp.settings import Settings
+from tests.conftest import DATA
+from tests.sql_count import reading, statements
+
+IT = "barrier.it_integration"
+OEK = "barrier.tvaergaaende_oekonomistyring"
+R001 = "R001:1.2_kommentar:a0-68"
+LEMVIG = "R002:7_afsluttende_kommentar:a0-65"
+
+
+def test_coding_a_batch_reads_its_units_decisions_once(study_ws, small_cb):
+    """Re-coding a batch asked for its units' decisions twice (the decided codes to keep, then those decided
+    on a suggestion to restore); both come from one read, and the decided codes are still kept."""
+    from hoi_nlp.coding.rules import RuleCoder
+    from hoi_nlp.stages.study import code_batch, coding_ledger
+    from hoi_nlp.store import load_assignments, load_segments
+
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="reject", code_id=OEK, analyst="anna")
+    before = {(a.segment_id, a.code_id): a for a in load_assignments(study_ws)}
+    coder = RuleCoder(small_cb)
+    batch = load_segments(study_ws, codable=True)
+    with statements(study_ws) as sent:
+        code_batch(study_ws, coder, batch, codebook=small_cb, ledger=coding_ledger(study_ws, small_cb, coder))
+    assert len(reading(sent, "review_decisions")) == 1
+    after = {(a.segment_id, a.code_id): a for a in load_assignments(study_ws)}
+    assert after[(R001, IT)] == before[(R001, IT)] and after[(R001, OEK)] == before[(R001, OEK)]
+
+
+def test_retraining_reads_the_review_once(study_ws, small_cb, tmp_path):
+    """A retraining folded the whole review three times (the rows, the stances, the units left out); the
+    summary is the same from one read."""
+    from hoi_nlp.nlp.embed import EmbeddingCache, TfidfEmbedder
+    from hoi_nlp.stages.retrain import retrain_from_reviews
+
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    record_decision(study_ws, segment_id=R001, action="stance", code_id=IT, analyst="anna",
+                    outcome="overcome")
+    record_decision(study_ws, segment_id=LEMVIG, action="reject", code_id=IT, analyst="anna")
+    with statements(study_ws) as sent:
+        summary = retrain_from_reviews(study_ws, codebook=small_cb, settings=Settings(),
+                                       train_paths=[DATA / "review" / "train_small.jsonl"],
+                                       embedder=TfidfEmbedder(dim=16),
+                                       cache=EmbeddingCache(tmp_path / "cache"), rescore=False)
+    assert len(reading(sent, "review_decisions")) == 1
+    assert summary["reviewed_rows"] == 1 and summary["left_out_undecided"] == 1
+
+
+def test_a_list_page_folds_the_review_once(study_ws, small_cb):
+    """The queue and browse pages folded every decision and suggestion of the study twice per request (the
+    list, then the filters' counts); one fold serves both, and the counts still count the list."""
+    from tests.review.conftest import make_client
+
+    client = make_client(study_ws, small_cb, login=False)
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    client.get("/login")
+    with statements(study_ws) as sent:
+        page = client.get("/browse?status=accepted")
+    assert page.status_code == 200 and ">1 coding unit<" in page.text
+    assert len(reading(sent, "review_decisions")) == 1
+    assert len([s for s in reading(sent, "assignments") if "tier" in s]) == 2  # suggested, possible
+
+
+def test_a_request_checks_that_the_study_s_units_are_current_without_reading_them(study_ws, small_cb):
+    """Every request counted the study's sources and summed its segments' offsets to learn whether a run had
+    changed them (a scan of the segments, ~8 ms at 100k units); it reads one counter now."""
+    from tests.review.conftest import make_client
+
+    client = make_client(study_ws, small_cb, login=False)
+    client.get("/login")
+    with statements(study_ws) as sent:
+        assert client.get("/login").status_code == 200
+    assert not reading(sent, "segments") and not reading(sent, "sources")
+    assert len(reading(sent, "change_counts")) == 1
+
+
+def test_the_pseudonymised_view_works_an_id_out_once_while_the_key_is_the_same(study_ws):
+    """A list page asks for every unit's ids as shown (84,000 look-ups through the key's names at 17k units);
+    each id is worked out once while the key is unchanged, and again once it learns a name the id holds."""
+    from hoi_nlp.review.masking import PrivacyView
+    from tests.review.conftest import review_settings
+
+    view = PrivacyView(study_ws, review_settings())
+    worked_out = []
+    real = view.redactor.ident
+    view.redactor.ident = lambda value: worked_out.append(value) or real(value)
+    assert view.ident("interview_Bjerringbro_02") == "interview_Bjerringbro_02"
+    assert view.ident("interview_Bjerringbro_02") == "interview_Bjerringbro_02"
+    assert worked_out == ["interview_Bjerringbro_02"]
+    view.redactor.key.placeholder_for("KOMMUNE", "Bjerringbro")
+    assert view.ident("interview_Bjerringbro_02").startswith("id-")
+    assert view.speaker("Bjerringbro") == view.speaker("Bjerringbro")
