@@ -278,10 +278,11 @@ def institution_spans(doc: Doc) -> list[Span]:
     return spans
 
 
-# A memo signed with a first name or two-letter initials: "… /Bo", "… -Bo", "… – Bo", "… /KJ", or opened
-# with one: "Bo: tjek citatet". The separator may be glued to the name ("/Bo" is one token).
-_SIGNATURE = re.compile(r"([/–—-]?)([A-ZÆØÅ][a-zæøå]+|[A-ZÆØÅ]{2})")
-_SIGN_MARKS = ("/", "-", "–", "—")
+# A memo signed with a first name (and a surname or initial) or initials: "… /Bo", "… -Bo", "… – Bo",
+# "… /KJ", "/Lise Berg", "/Bo H.", "/MKH", "//Bo", or opened with one: "Bo: tjek citatet", "MKH: …". The
+# separator may be glued to the name ("/Bo" is one token).
+_SIGNATURE = re.compile(r"([/–—-]{0,2})([A-ZÆØÅ][a-zæøå]+|[A-ZÆØÅ]{2,12})")
+_SIGN_MARKS = ("/", "//", "-", "–", "—")
 
 
 def _line_ends_after(token: Token) -> bool:
@@ -304,27 +305,59 @@ def _line_starts_at(token: Token) -> bool:
 
 
 def _signature_name(name: str) -> bool:
-    if name.isupper():  # initials, not an abbreviation of the field ("IT", "KL", "JC")
+    """A first name (any case: "Bo", "SØREN") or initials of two to four letters that are no abbreviation of
+    the field ("KJ", "MKH"; not "IT", "KL", "JC")."""
+    if name.isupper() and len(name) <= 4:
         from hoi_nlp.privacy.entity_filter import is_generic_word
 
-        return name not in ROLE_WORDS and not is_generic_word(name)
-    return name in gaz.first_names()
+        return name not in ROLE_WORDS and not is_generic_word(name) and not is_common_word(name)  # "PRIS:"
+    return name.capitalize() in gaz.first_names()
+
+
+def _glued_mark(token: Token, mark: str) -> bool:
+    """A sign mark written against the name after a space or at a line's start (" /Bo", not "SSP/PPR")."""
+    if mark:  # in the token: "/Bo"
+        before = token.doc[token.i - 1] if token.i > 0 else None
+        return before is None or bool(before.whitespace_) or "\n" in before.text
+    prev = token.doc[token.i - 1] if token.i > 0 else None
+    if prev is None or prev.text not in ("/", "//") or prev.whitespace_:
+        return False
+    before = token.doc[prev.i - 1] if prev.i > 0 else None
+    return before is None or bool(before.whitespace_) or "\n" in before.text
+
+
+def _surname_end(token: Token) -> int:
+    """The end of a signature's name: a surname or an initial on the same line ("/Lise Berg", "/Bo H.")."""
+    end = token.i + 1
+    doc = token.doc
+    if "\n" in token.whitespace_ or end >= len(doc):
+        return end
+    nxt = doc[end]
+    if re.fullmatch(r"[A-ZÆØÅ]\.?", nxt.text):  # "H." or "H" "."
+        glued_dot = not nxt.text.endswith(".") and end + 1 < len(doc) and doc[end + 1].text == "."
+        return end + 2 if glued_dot else end + 1
+    if nxt.text[:1].isupper() and nxt.text.isalpha() and (
+            nxt.text in gaz.last_names() or nxt.text in gaz.person_names() or not is_common_word(nxt.text)):
+        return end + 1
+    return end
 
 
 def signature_spans(doc: Doc) -> list[Span]:
-    """The name signing a memo, as a person: "… /Bo", "… – Bo", "… /KJ" at the end of a line, "Bo:" at
-    the start of one. "Bo", an ordinary word too, is otherwise no name at the start of a sentence."""
+    """The name signing a memo, as a person: "… /Bo", "… – Bo", "… /KJ" at the end of a line, a glued
+    "/Bo" or "/KJ" anywhere, "Bo:" or "MKH:" at the start of a line. "Bo", an ordinary word too, is
+    otherwise no name at the start of a sentence."""
     spans = []
     for token in doc:
         match = _SIGNATURE.fullmatch(token.text)
         if match is None or not _signature_name(match.group(2)):
             continue
         prev = doc[token.i - 1].text if token.i > 0 else ""
-        signed = (match.group(1) or prev in _SIGN_MARKS) and token.i > 0 and _line_ends_after(token)
+        marked = bool(match.group(1)) or prev in _SIGN_MARKS
+        signed = marked and token.i > 0 and (_line_ends_after(token) or _glued_mark(token, match.group(1)))
         opening = not match.group(1) and _line_starts_at(token) and token.i + 1 < len(doc) \
             and doc[token.i + 1].text == ":"
         if signed or opening:
-            spans.append(Span(doc, token.i, token.i + 1, label="PERSON"))
+            spans.append(Span(doc, token.i, _surname_end(token) if signed else token.i + 1, label="PERSON"))
     return spans
 
 
