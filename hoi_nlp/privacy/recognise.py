@@ -261,9 +261,22 @@ def _with_kind_labels(spans: Iterable[Span]) -> list[Span]:
             for s in spans]
 
 
+# Words that open a sentence before a capitalised institution word without naming it ("Ny Afdeling", "Vores
+# Skole"); any other word there is a name ("Holme Skole", "Strand Skole": ordinary words and names at once).
+_INSTITUTION_OPENERS = frozenset({
+    "ny", "nye", "vores", "jeres", "deres", "min", "mit", "mine", "din", "dit", "hans", "hendes",
+    "den", "det", "de", "en", "et", "hver", "hvert", "alle", "denne", "dette", "disse", "anden", "andet",
+    "andre", "gammel",
+    "gamle", "samme", "egen", "eget", "lokal", "lokale", "kommunal", "kommunale", "privat", "private",
+    "offentlig", "offentlige", "fælles", "stor", "store", "lille", "små", "hele", "første", "sidste", "ene",
+    "enhver", "nogle", "mange", "flere", "vor", "specialiseret", "almen", "almene", "særlig", "særlige",
+})
+
+
 def institution_spans(doc: Doc) -> list[Span]:
     """A capitalised word before a capitalised institution word ("Skovbo Klinik", "Familiens Hus"): a unit
-    the model may miss. At the start of a sentence the first word must be no ordinary word ("Ny Afdeling")."""
+    the model may miss. At the start of a sentence the first word must be no determiner or common adjective
+    ("Ny Afdeling", "Vores Skole")."""
     spans = []
     for token in doc[1:]:
         prev = doc[token.i - 1]
@@ -271,7 +284,7 @@ def institution_spans(doc: Doc) -> list[Span]:
             continue
         if not institution_head(token.text) or institution_head(prev.text):
             continue
-        if is_sentence_initial(prev) and is_common_word(prev.text.rstrip("s")) and is_common_word(prev.text):
+        if is_sentence_initial(prev) and prev.text.lower() in _INSTITUTION_OPENERS:
             continue
         label = _INSTITUTION_LABELS.get(institution_head(token.text), "ENHED")
         spans.append(Span(doc, prev.i, token.i + 1, label=label))

@@ -88,6 +88,9 @@ def test_entity_kinds(privacy_nlp, text: str, entity: str, label: str) -> None:
     ("De unge fra Hou Ungdomsskole kommer.", "Hou Ungdomsskole", "ENHED"),
     ("Borgerne bor på Lindegården Bosted.", "Lindegården Bosted", "ENHED"),
     ("Det besluttede man i Hou Kommune.", "Hou Kommune", "KOMMUNE"),
+    # opening a sentence with an ordinary word that is the name («Holme», «Strand») it was left as written
+    ("Holme Skole har fået ny leder.", "Holme Skole", "ENHED"),
+    ("Strand Skole har lukket.", "Strand Skole", "ENHED"),
 ])
 def test_institutions_are_units_not_persons(privacy_nlp, text: str, entity: str, label: str) -> None:
     assert (entity, label) in labelled(privacy_nlp, text)
@@ -103,6 +106,11 @@ def test_institutions_are_units_not_persons(privacy_nlp, text: str, entity: str,
 ])
 def test_known_places_and_housing_areas_are_places(privacy_nlp, text: str, entity: str, label: str) -> None:
     assert (entity, label) in labelled(privacy_nlp, text)
+
+
+@pytest.mark.parametrize("text", ["Ny Afdeling åbner i maj.", "Vores Skole er god.", "Den Klinik vi har."])
+def test_a_determiner_before_a_capitalised_institution_word_is_no_name(privacy_nlp, text: str) -> None:
+    assert not [label for _, label in labelled(privacy_nlp, text) if label == "ENHED"]
 
 
 def test_a_surname_headed_like_a_place_stays_a_person(privacy_nlp) -> None:
