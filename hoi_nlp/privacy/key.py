@@ -55,8 +55,11 @@ class PseudonymKey:
     # their length or commonness ("Ry", "Bo"); saved with the key, so a page that has not seen the
     # source naming one (the review app) still finds it
     pinned: set[str] = field(default_factory=set, repr=False, compare=False)
-    # the pseudonymiser's compiled patterns of known originals, rebuilt when the key grows
+    # the pseudonymiser's compiled patterns of known originals, rebuilt when the key changes
     matcher: Any = field(default=None, repr=False, compare=False)
+    # raised by every change of an entry (a new original, a new placeholder for one, a pinned name):
+    # what caches of the key's work compare, not its size (a relabelled entry keeps the size)
+    generation: int = field(default=0, repr=False, compare=False)
 
     def placeholders(self) -> dict[str, list[str]]:
         """Placeholder -> sorted originals it replaced."""
@@ -91,12 +94,16 @@ class PseudonymKey:
             placeholder = f"[PERSON {self.person_number(original)}]"
         else:
             placeholder = PLACEHOLDERS.get(label, "[NAVN]")
-        self.originals[original] = placeholder
+        if self.originals.get(original) != placeholder:
+            self.originals[original] = placeholder
+            self.generation += 1
         return placeholder
 
     def pin(self, label: str, original: str) -> str:
         """Record ``original`` as a name the metadata gives (see ``pinned``); returns its placeholder."""
-        self.pinned.add(original)
+        if original not in self.pinned:
+            self.pinned.add(original)
+            self.generation += 1
         return self.originals.get(original) or self.placeholder_for(label, original)
 
     def opaque(self, *parts: str, length: int) -> str:

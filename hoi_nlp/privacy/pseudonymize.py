@@ -218,8 +218,8 @@ def trie_alternation(words: Iterable[str]) -> str:
 
 
 def known_matcher(key: PseudonymKey) -> KnownMatcher:
-    """Compiled patterns over the key's originals (rebuilt only when the key has grown)."""
-    stamp = (len(key.originals), len(key.pinned))
+    """Compiled patterns over the key's originals (rebuilt only when the key has changed)."""
+    stamp = (len(key.originals), len(key.pinned), key.generation)
     if not isinstance(key.matcher, KnownMatcher) or key.matcher.stamp != stamp:
         known = _known_originals(key)
         caseless = _caseless_spellings(known, key)

@@ -267,9 +267,9 @@ class KeyRedactor:
             self._memo[source.source_id] = (self._key_stamp(), source.content_hash, redaction)
             return redaction
 
-    def _key_stamp(self) -> tuple[int, int]:
-        """Changes when the key grows or the metadata names more (a memoised redaction is stale)."""
-        return len(self.key.originals), len(self.key.pinned)
+    def _key_stamp(self) -> tuple[int, int, int]:
+        """Changes when the key changes or the metadata names more (a memoised redaction is stale)."""
+        return len(self.key.originals), len(self.key.pinned), self.key.generation
 
     def span(self, source: Source, start: int, end: int) -> str:
         """The redacted text of ``source.text[start:end]``."""

@@ -98,7 +98,7 @@ class PrivacyView(FullView):
         self.workspace = workspace
         self.redactor = redactor or StudyRedactor(workspace, settings or Settings())
         self._lock = threading.RLock()
-        self._sources: dict[str, tuple[str, int, Source]] = {}
+        self._sources: dict[str, tuple[tuple[str, str], int, Source]] = {}
         self._aliases: tuple[int, Collection[str], dict[str, str]] | None = None
         # ids and speaker labels as shown, while the key is the same (a list page asks for every unit's)
         self._shown: tuple[tuple[int, int, int], dict[str, str], dict[str, str]] = ((0, -1, -1), {}, {})
@@ -107,13 +107,14 @@ class PrivacyView(FullView):
         """The ids and speaker labels shown so far with the key as it is now (emptied when it changes:
         an id holding a name it has just learnt turns opaque)."""
         key = self.redactor.key
-        stamp = (id(key), len(key.originals), len(key.pinned))
+        stamp = (id(key), len(key.originals), len(key.pinned), key.generation)
         if self._shown[0] != stamp:
             self._shown = (stamp, {}, {})
         return self._shown[1], self._shown[2]
 
     def _grew(self, before: int) -> None:
-        if len(self.redactor.key.originals) != before:
+        """Save the key when its generation moved past ``before``."""
+        if self.redactor.key.generation != before:
             self.redactor.save()  # a label the key did not know yet keeps its placeholder from now on
 
     def speaker(self, label: str | None) -> str:
@@ -122,7 +123,7 @@ class PrivacyView(FullView):
             speakers = self._memo()[1]
             if label and label in speakers:
                 return speakers[label]
-            before = len(self.redactor.key.originals)
+            before = self.redactor.key.generation
             shown = self.redactor.speaker(label)
             self._grew(before)
             if label:
@@ -154,14 +155,13 @@ class PrivacyView(FullView):
         respondent id as shown (cached per source until its content or the key changes)."""
         wanted = {s.source_id: s for s in sources}
         with self._lock:
-            size = len(self.redactor.key.originals)
+            before = self.redactor.key.generation
             todo = [s for s in wanted.values()
-                    if self._sources.get(s.source_id, ("", 0))[:2] != (s.content_hash, size)]
+                    if self._sources.get(s.source_id, ("", 0))[:2] != (_shown_parts(s), before)]
             if todo:
-                before = size
                 for sid, public in self.redactor.public_sources(todo).items():
                     shown = public.model_copy(update={"respondent_id": self.ident(public.respondent_id)})
-                    self._sources[sid] = (public.content_hash, before, shown)
+                    self._sources[sid] = (_shown_parts(wanted[sid]), before, shown)
                 self._grew(before)
             return {sid: self._sources[sid][2] for sid in wanted}
 
@@ -182,7 +182,7 @@ class PrivacyView(FullView):
         with self._lock:
             # the key's size and the very id collection: a reloaded corpus (a transcript corrected by a
             # later `hoi run`) may hold as many units under other ids
-            stamp = len(self.redactor.key.originals)
+            stamp = (len(self.redactor.key.originals), self.redactor.key.generation)
             if self._aliases is None or self._aliases[0] != stamp or self._aliases[1] is not ids:
                 aliases: dict[str, str] = {}
                 for sid in ids:
@@ -261,3 +261,9 @@ def masked(text: str, start: int, end: int, hidden: Sequence[Hidden]) -> str:
         cursor = max(cursor, span.end)
     parts.append(text[cursor:end] if cursor < end else "")
     return "".join(parts)
+
+
+def _shown_parts(source: Source) -> tuple[str, str]:
+    """What a source as shown is made of: its text and its attributes (an attribute corrected in the
+    metadata changes nothing of the text)."""
+    return source.content_hash, repr(sorted(source.attributes.items()))

@@ -137,3 +137,36 @@ def test_leak_check_reads_no_names_into_embedded_images() -> None:
     assert guard.leaks('<img alt="Sorø" src="data:image/png;base64,iVBO/MH+x3dzc==">')
     # only the data is passed over: words after it (a text that happens to hold ";base64,") are read
     assert guard.leaks("filen;base64, Sorø kommune")
+
+
+def test_a_name_relabelled_by_a_later_text_is_seen_by_every_cache_of_the_key() -> None:
+    """«Bette Nord» first recognised as an organisation, later as a person, kept the key's size: the compiled
+    patterns and the review app's shown ids compared the size, so an id «int_bette_nord» stayed as written
+    for a reviewer without rights until the key learnt another name (read-through of the review app)."""
+    from hoi_nlp.privacy.pseudonymize import apply_spans, holds_name
+    from hoi_nlp.privacy.redact import KeyRedactor
+    from hoi_nlp.review.masking import PrivacyView
+
+    key = PseudonymKey(study="s", secret="00" * 32)
+    apply_spans("Bette Nord hjalp", [(0, 10, "ORGANISATION")], key)
+    view = PrivacyView(object(), redactor=KeyRedactor(key))
+    assert view.ident("int_bette_nord") == "int_bette_nord"  # an organisation's name is no person's
+    generation = key.generation
+    apply_spans("Bette Nord sagde", [(0, 10, "PERSON")], key)
+    assert key.originals == {"Bette Nord": "[PERSON 1]"} and key.generation > generation
+    assert holds_name("int_bette_nord", key)
+    assert view.ident("int_bette_nord") != "int_bette_nord"
+
+
+def test_an_attribute_corrected_in_the_metadata_reaches_a_reviewer_without_rights() -> None:
+    """The shown sources were cached by their text's hash: a role corrected in metadata.csv (the text
+    unchanged) kept its old value in lists and filters."""
+    from hoi_nlp.records import Source, content_hash
+
+    text = "Vi har et godt samarbejde."
+    source = Source(source_id="r1", study="s", kind="survey_answer", path="eksport.xlsx", text=text,
+                    content_hash=content_hash(text), respondent_id="R1", attributes={"role": "Direktør"})
+    view = PrivacyView(object(), redactor=KeyRedactor(study_key()))
+    assert view.sources([source])["r1"].attributes["role"] == "Direktør"
+    corrected = source.model_copy(update={"attributes": {"role": "Kommunaldirektør"}})
+    assert view.sources([corrected])["r1"].attributes["role"] == "Kommunaldirektør"
