@@ -1063,7 +1063,8 @@ class _Memos:
     def __init__(self, planner: _Planner, project: QdpxProject, study_memos: Sequence[Any] = ()) -> None:
         self.planner = planner
         self.project = project
-        self.study_texts = [m.text for m in study_memos]  # the study's own (notes nothing refers to)
+        # the study's own (notes nothing refers to), also as QualCoder on Windows reads them
+        self.study_texts = [t for m in study_memos for t in (m.text, windows_garbled(m.text))]
         self.used: set[str] = set()
         self.unplaced: Counter[str] = Counter()
         self.planned: set[tuple[str, str | None, str]] = set()
@@ -1160,8 +1161,9 @@ class _Memos:
 
     def journal(self, note: FileNote) -> None:
         """A note nothing refers to (QualCoder's journal, a project memo) is a memo on the study, unless hoi
-        wrote it there (one of the study's memos, also as the export pseudonymised it); text added to such
-        a memo in the other tool is recorded."""
+        wrote it there (one of the study's memos, also as the export pseudonymised it and as QualCoder on
+        Windows garbles it: :func:`windows_garbled`); text added to such a memo in the other tool is
+        recorded."""
         text = new_memo_text(note.text, self.study_texts)
         planned = self.planner.plan.study_memos
         if not text or any(text == t for _, t in planned):
@@ -1222,6 +1224,15 @@ def shown_as(shown: str, original: str) -> bool:
             return False
         position = found + len(part)
     return end - position >= 1
+
+
+def windows_garbled(text: str) -> str:
+    """``text`` as QualCoder on Windows reads a journal's file: it opens the file without an encoding, so
+    the UTF-8 bytes hoi wrote are read as the locale's cp1252 ("Økonomien" -> "Ã˜konomien"), and its own
+    export writes that back as it reads. A byte cp1252 lacks (the 0x9d of "”") fails its reading (an empty
+    journal); here it stands as U+FFFD, so a memo whose such character an export pseudonymised away (inside
+    a name) is still recognised."""
+    return text.encode("utf-8").decode("cp1252", errors="replace")
 
 
 def _lf(text: str) -> str:
