@@ -392,10 +392,9 @@ def project_xml(
     raw: bool = False,
     description: str = "",
     memos: Sequence[ProjectMemo] | None = None,
-    files: dict[str, str] | None = None,
-) -> bytes:
-    """The ``project.qde`` document; ``files`` receives the texts it refers to beside the sources' (the
-    journals', by their file name in ``sources/``)."""
+) -> tuple[bytes, dict[str, str]]:
+    """The ``project.qde`` document and the texts it refers to beside the sources' (the journals', by their
+    file name in ``sources/``): an archive without them would point to files it lacks."""
     memos = list(memos) if memos is not None else memos_of_codings(study, redact)
     project = _Project(study, redact, memos)
     root = _el(None, "Project", name=redact.ident(study.name or study.codebook.name or "hoi_nlp"),
@@ -416,9 +415,7 @@ def project_xml(
     _notes(root, project)
     if description:
         _text_el(root, "Description", description)
-    if files is not None:
-        files.update(project.files)
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True), project.files
 
 
 # When no decision log is at hand (a study built in memory), a coding's memo has no date of its own.
@@ -478,9 +475,8 @@ def export_qdpx(study: CodedStudy, path: Path, *, redact: Redactor, raw: bool = 
     description = f"Kodet med hoi_nlp, kodebog {study.codebook.version_tag}. " + (
         RAW_NOTE if raw else "Teksterne er pseudonymiserede."
     )
-    files: dict[str, str] = {}
-    project = project_xml(study, exported, redact=redact, raw=raw, description=description, memos=memos,
-                          files=files)
+    project, files = project_xml(study, exported, redact=redact, raw=raw, description=description,
+                                 memos=memos)
 
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w") as archive:

@@ -305,6 +305,24 @@ def test_qdpx_has_code_tree_and_cases(study, redact, tmp_path):
     assert [c.get("name") for c in root.findall("q:Cases/q:Case", NS)] == ["R1", "R2", "R3", "R4", "T5"]
 
 
+def test_the_project_document_comes_with_every_file_it_refers_to(study, redact):
+    """``project_xml`` gives the journals' texts with the document: a caller cannot write a project whose
+    notes point to files of ``sources/`` the archive lacks."""
+    import dataclasses
+
+    from hoi_nlp.export.refi import export_sources, project_xml
+    from hoi_nlp.review.study_memos import StudyMemo
+
+    memo = StudyMemo("M-1", "ana", datetime(2026, 12, 1), "Overvejelser", "Teams går igen.\r\nOveralt.")
+    study = dataclasses.replace(study, study_memos=[memo])
+    exported = export_sources(study, redact)
+    document, files = project_xml(study, exported, redact=redact)
+    root = etree.fromstring(document)
+    paths = {e.get("plainTextPath").split("://", 1)[1] for e in root.iter() if e.get("plainTextPath")}
+    assert paths == {f"{e.guid}.txt" for e in exported} | set(files)
+    assert list(files.values()) == ["Teams går igen.\nOveralt."]
+
+
 def test_reexport_is_byte_identical(study, redact, tmp_path):
     first = export_qdpx(study, tmp_path / "a.qdpx", redact=redact).read_bytes()
     assert export_qdpx(study, tmp_path / "b.qdpx", redact=redact).read_bytes() == first
