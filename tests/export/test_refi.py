@@ -332,7 +332,15 @@ def test_round_trip_gives_the_same_codings(study, redact, tmp_path):
     from hoi_nlp.review.refi_import import CodedUnits
 
     path = export_qdpx(study, tmp_path / "p.qdpx", redact=redact)
-    imported, warnings = read_qdpx_codings(path, CodedUnits.of_study(study, redact.ident))
+    root, members = _project(path)  # sources renamed in the other tool: found by their keyed GUIDs alone
+    for n, source in enumerate(root.iter(f"{{{PROJECT_NS}}}TextSource")):
+        source.set("name", f"Dokument {n}")
+    renamed = tmp_path / "renamed.qdpx"
+    with zipfile.ZipFile(renamed, "w") as archive:
+        archive.writestr("project.qde", etree.tostring(root, xml_declaration=True, encoding="utf-8"))
+        for name, data in members.items():
+            archive.writestr(name, data)
+    imported, warnings = read_qdpx_codings(renamed, CodedUnits.of_study(study, redact=redact))
     assert warnings == []
     assert sorted((c.segment_id, c.code_id, c.start, c.end) for c in imported) == sorted(
         (c.segment_id, c.code_id, c.start, c.end) for c in study.codings
