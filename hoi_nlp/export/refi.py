@@ -63,6 +63,7 @@ from hoi_nlp.qda import (
     code_description,
     code_names,
     guid,
+    lf_only,
     record_guid,
     source_names,
 )
@@ -370,8 +371,8 @@ def _notes(root: etree._Element, project: _Project) -> None:
         note_guid = guid("note", f"study:{study_memo.memo_id}")
         _el(notes, "Note", guid=note_guid, name=title, plainTextPath=f"internal://{note_guid}.txt",
             creatingUser=user, creationDateTime=date, modifyingUser=user, modifiedDateTime=date)
-        text = study_memo.text.replace("\r\n", "\n")  # one line break, not two (pseudonymised in the view)
-        project.files[f"{note_guid}.txt"] = plain_text(text)
+        # one line break, not two (the import compares with lf_only too); pseudonymised in the view
+        project.files[f"{note_guid}.txt"] = plain_text(lf_only(study_memo.text))
 
 
 def _unique_title(title: str, taken: set[str]) -> str:

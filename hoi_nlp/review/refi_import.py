@@ -57,6 +57,7 @@ from hoi_nlp.qda import (
     code_names,
     guid,
     is_machine_user,
+    lf_only,
     normal_guid,
     record_guid,
     source_names,
@@ -382,7 +383,7 @@ def _line_breaks(raw: str, selections: list[tuple[str, int, int, str]], origin: 
     convention under which more selection names quote their text wins; otherwise the producer's
     (ATLAS.ti, QualCoder and MAXQDA count one, the standard and NVivo count code points: two).
     """
-    lf = raw.replace("\r\n", "\n").replace("\r", "\n")
+    lf = lf_only(raw)
     if len(lf) == len(raw):
         return lf, False
     if any(end > len(lf) for _, _, end, _ in selections):
@@ -505,7 +506,7 @@ def _read_note(archive: QdpxArchive, element: etree._Element) -> FileNote:
     if path and not text:
         member = archive.internal(path, where=f"{where}, plainTextPath", what="the note's text")
         text = decode_text(archive.read(member), path=archive.display, where=f"{where}, {path}")
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = lf_only(text or "").strip()
     span = None
     for sel in _children(element, "PlainTextSelection")[:1]:
         _, start, end = _selection_span(archive, sel, where)
@@ -748,6 +749,10 @@ class CodedUnits:
     contexts: dict[str, tuple[int, int]] = field(default_factory=dict)  # unit -> its turn/answer span
     guids: dict[str, str] = field(default_factory=dict)  # source GUID an export gave (keyed or not) -> id
 
+    def __post_init__(self) -> None:
+        if not self.guids:  # units given without the study's secret: the GUIDs of raw ids alone
+            object.__setattr__(self, "guids", exported_guids(self.sources))
+
     @property
     def segment_by_id(self) -> dict[str, Segment]:
         """Coding units by id."""
@@ -786,14 +791,12 @@ class CodedUnits:
 def exported_guids(source_ids: Iterable[str], redact: Any = None) -> dict[str, str]:
     """Every GUID an export may have given a source -> its id: the uuid5 of its raw id (raw exports and
     every export written before source GUIDs were keyed) and, with the study's secret, the keyed one of a
-    pseudonymised export (see :func:`hoi_nlp.qda.record_guid`)."""
-    from hoi_nlp.privacy.redact import KeyRedactor
-
+    pseudonymised export (see :func:`hoi_nlp.qda.record_guid`); ``redact`` is the study's pseudonymising
+    :class:`~hoi_nlp.privacy.redact.KeyRedactor` (a raw one keys nothing)."""
     ids = sorted(source_ids)
     found = {record_guid("source", sid): sid for sid in ids}
     if redact is not None and redact.key.secret:  # without a secret no export has keyed a GUID yet
-        keyed = KeyRedactor(redact.key)  # keyed as a pseudonymised export keys, also for a raw redactor
-        found.update({record_guid("source", sid, keyed.keyed_id): sid for sid in ids})
+        found.update({record_guid("source", sid, redact.keyed_id): sid for sid in ids})
     return found
 
 
@@ -976,7 +979,7 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     plan = ImportPlan()
     codes = _code_lookup(project.codes, units.codebook)
     known_codes = set(codes.values())
-    by_guid = {**exported_guids(units.sources), **units.guids}
+    by_guid = units.guids
     by_source: dict[str, list[Segment]] = {}
     for seg in units.segments:
         by_source.setdefault(seg.source_id, []).append(seg)
@@ -1235,17 +1238,13 @@ def windows_garbled(text: str) -> str:
     return text.encode("utf-8").decode("cp1252", errors="replace")
 
 
-def _lf(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 def new_memo_text(text: str, known: Iterable[str]) -> str:
     """What is new in a memo from a file, given the memos the study has there: nothing when it is one of
     them (as written, or pseudonymised as an export shows it), the text after one it starts with (text
     added in the other tool), else all of it (a memo written, or changed, in the other tool). Line breaks
     compare as LF (a memo written in a browser holds CRLF; a file read back, LF)."""
-    text = _lf(text).strip()
-    known = [_lf(k).strip() for k in known if k.strip()]
+    text = lf_only(text).strip()
+    known = [lf_only(k).strip() for k in known if k.strip()]
     if not text or any(shown_as(text, k) for k in known):
         return ""
     if len(text) > MAX_MEMO_MATCH:  # a very long memo: only a known memo as written counts as its head
@@ -1262,7 +1261,7 @@ def new_memo_text(text: str, known: Iterable[str]) -> str:
 def source_memo(description: str) -> str:
     """What an analyst wrote into a source's Description (QualCoder's file memo): all of it but the lines
     hoi wrote there, its ``[hoi: source …]`` tag and the locator line just above it."""
-    lines = description.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = lf_only(description).split("\n")
     tag = next((i for i, line in enumerate(lines) if SOURCE_TAG.search(line)), None)
     if tag is not None:
         lines[tag] = SOURCE_TAG.sub("", lines[tag])

@@ -323,6 +323,25 @@ def test_the_project_document_comes_with_every_file_it_refers_to(study, redact):
     assert list(files.values()) == ["Teams går igen.\nOveralt."]
 
 
+def test_export_and_import_take_line_breaks_alike(study, redact):
+    """One helper (``lf_only``) writes a memo's line breaks into the file and compares them on import: a
+    memo with CRLF, a lone CR and CR CR LF comes back as nothing new."""
+    import dataclasses
+
+    from hoi_nlp.export.refi import export_sources, project_xml
+    from hoi_nlp.qda import lf_only
+    from hoi_nlp.review.refi_import import new_memo_text
+    from hoi_nlp.review.study_memos import StudyMemo
+
+    text = "Første\r\nanden\rtredje\r\r\nfjerde"
+    memo = StudyMemo("M-1", "ana", datetime(2026, 12, 1), "Linjer", text)
+    study = dataclasses.replace(study, study_memos=[memo])
+    _, files = project_xml(study, export_sources(study, redact), redact=redact)
+    assert list(files.values()) == [lf_only(text)] == ["Første\nanden\ntredje\n\nfjerde"]
+    as_read = lf_only(text)
+    assert new_memo_text(as_read, [text]) == new_memo_text(as_read.replace("\n", "\r\n"), [text]) == ""
+
+
 def test_reexport_is_byte_identical(study, redact, tmp_path):
     first = export_qdpx(study, tmp_path / "a.qdpx", redact=redact).read_bytes()
     assert export_qdpx(study, tmp_path / "b.qdpx", redact=redact).read_bytes() == first
