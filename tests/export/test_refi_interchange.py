@@ -159,6 +159,15 @@ def qualcoder_reads(path: Path, *, windows: bool = False) -> QualCoderProject:
     return read
 
 
+def qdpx_strings(path: Path) -> str:
+    """Everything a .qdpx holds, as one lower-case text: its member names and every member as written (the
+    project's every attribute value and text: GUIDs, targetGUIDs, plainTextPaths, Descriptions; the
+    sources' and journals' texts), so a GUID is found wherever it went."""
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        return "\n".join([*names, *(archive.read(n).decode("utf-8", "replace") for n in names)]).lower()
+
+
 def _cli_import(workspace, path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([*HOI, "import-qdpx", str(workspace.root), str(path), "-c", str(CODEBOOK),
                            "--analyst", "carl", *extra], capture_output=True, text=True, timeout=300)
