@@ -1049,6 +1049,7 @@ def _outside_the_review(project: QdpxProject, codebook: Codebook, codes: dict[st
     return warnings
 
 
+_NUMBERED = re.compile(r"(.*\S) \([2-9]\d*\)")  # "Overvejelser (2)": a journal title the export made unique
 _PROVENANCE = re.compile(r"(?:(?:tilføjet|accepteret)(?: af [^\n]*?)?(?: \(hoi_nlp \d\.\d\d\))?"
                          r"|hoi_nlp \d\.\d\d, ikke gennemset)(?:; [^\n]*)?")
 _MEMO_LINE = re.compile(r"\nMemo \(([^()\n]*)\): ")
@@ -1068,6 +1069,7 @@ class _Memos:
         self.project = project
         # the study's own (notes nothing refers to), also as QualCoder on Windows reads them
         self.study_texts = [t for m in study_memos for t in (m.text, windows_garbled(m.text))]
+        self.study_titles = [m.title or f"Memo ({m.analyst})" for m in study_memos]  # as exports name them
         self.used: set[str] = set()
         self.unplaced: Counter[str] = Counter()
         self.planned: set[tuple[str, str | None, str]] = set()
@@ -1171,8 +1173,18 @@ class _Memos:
         planned = self.planner.plan.study_memos
         if not text or any(text == t for _, t in planned):
             return
-        planned.append((note.name.strip(), text))
+        planned.append((self._title(note.name), text))
         self.planner.plan.counts["journal"] += 1
+
+    def _title(self, name: str) -> str:
+        """A journal's title without the " (2)" an export added to make it unique (a study memo's title, as
+        the export pseudonymised it, then a number), so that the next export does not name it "… (2) (2)";
+        a title the study has as it stands is kept."""
+        name = name.strip()
+        found = _NUMBERED.fullmatch(name)
+        if found is None or any(shown_as(name, title) for title in self.study_titles):
+            return name
+        return found.group(1) if any(shown_as(found.group(1), t) for t in self.study_titles) else name
 
     def _whole_source(self, splan: _SourcePlan, text: str) -> None:
         """A memo on a whole source is its coding unit's memo when the source is one unit (most survey

@@ -319,6 +319,36 @@ def test_journals_qualcoder_on_windows_garbled_come_back_as_nothing_new(coded_wo
         ("Økonomi", "Også i Region Syd.")]
 
 
+def test_text_added_to_a_journal_the_export_numbered_keeps_its_title(coded_workspace, small_codebook,
+                                                                    tmp_path):
+    """Two memos on the study titled alike go out as "Overvejelser" and "Overvejelser (2)"; text added in
+    QualCoder to the second is recorded under "Overvejelser" (the number was the export's), so the next
+    export names it "Overvejelser (3)", not "Overvejelser (2) (2)"; a journal QualCoder's user numbered
+    keeps its title."""
+    from hoi_nlp.review.study_memos import load_study_memos, record_study_memo
+    from tests.export.test_refi_import import _note, qualcoder4
+
+    record_study_memo(coded_workspace, analyst="ana", title="Overvejelser", text="Teams går igen.")
+    record_study_memo(coded_workspace, analyst="bo", title="Overvejelser", text="Økonomien fylder.")
+    record_study_memo(coded_workspace, analyst="bo", text="Uden titel.")
+    exported = export_project(coded_workspace, small_codebook, tmp_path / "export" / "first.qdpx")
+    assert set(qualcoder_reads(exported).journals) == {"Overvejelser", "Overvejelser (2)", "Memo (bo)"}
+    project = Qdpx(exported)
+    qualcoder4(project)
+    for note in project.all("Note"):
+        if note.get("name") in ("Overvejelser (2)", "Memo (bo)"):
+            project.files[project.file_of(note)] += f"\nTilføjet til {note.get('name')}.".encode()
+    _note(project, "Plan (2)", "Anden udgave af planen.", in_file=True)
+    run = _cli_import(coded_workspace, project.save(tmp_path / "numbered.qdpx"))
+    assert run.returncode == 0 and "journal 3" in run.stdout, run.stdout + run.stderr
+    assert [(m.title, m.text) for m in load_study_memos(coded_workspace)[3:]] == [
+        ("Overvejelser", "Tilføjet til Overvejelser (2)."), ("Memo (bo)", "Tilføjet til Memo (bo)."),
+        ("Plan (2)", "Anden udgave af planen.")]
+    again = export_project(coded_workspace, small_codebook, tmp_path / "export" / "second.qdpx")
+    assert set(qualcoder_reads(again).journals) == {"Overvejelser", "Overvejelser (2)", "Overvejelser (3)",
+                                                    "Memo (bo)", "Memo (bo) (2)", "Plan (2)"}
+
+
 # ---------------------------------------------------------------- files laid out by other tools
 
 
