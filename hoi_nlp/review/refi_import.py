@@ -1245,8 +1245,8 @@ def windows_garbled(text: str) -> str:
     """``text`` as QualCoder on Windows reads a journal's file: it opens the file without an encoding, so
     the UTF-8 bytes hoi wrote are read as the locale's cp1252 ("Økonomien" -> "Ã˜konomien"), and its own
     export writes that back as it reads. A byte cp1252 lacks (the 0x9d of "”") fails its reading (an empty
-    journal); here it stands as U+FFFD, so a memo whose such character an export pseudonymised away (inside
-    a name) is still recognised."""
+    journal, which records nothing); here it becomes U+FFFD, so that the rest of a memo still compares where
+    such a character was inside a name the export replaced."""
     return text.encode("utf-8").decode("cp1252", errors="replace")
 
 
