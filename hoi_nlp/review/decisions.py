@@ -293,7 +293,9 @@ def load_decisions(
     with workspace.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     lineage = code_lineage(workspace)
-    decisions = [_read_through(ReviewDecision(**{k: v for k, v in row.items() if k != "seq"}), lineage)
+    # a memo an earlier version stored as the browser sent it (CRLF) reads with LF, as memos are written now
+    decisions = [_read_through(ReviewDecision(**{k: lf_only(v) if k == "memo" and v else v
+                                                 for k, v in row.items() if k != "seq"}), lineage)
                  for row in rows]
     if not moves:
         return decisions

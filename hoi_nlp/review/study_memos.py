@@ -71,9 +71,10 @@ def record_study_memo(workspace: Workspace, *, analyst: str, text: str, title: s
 
 
 def load_study_memos(workspace: Workspace) -> list[StudyMemo]:
-    """The study's memos in the order they were written."""
+    """The study's memos in the order they were written (with LF line breaks, also those an earlier version
+    stored as the browser sent them)."""
     ensure_review_schema(workspace)
     query = select(study_memos_table).order_by(study_memos_table.c.seq)
     with workspace.engine.connect() as conn:
-        return [StudyMemo(row.memo_id, row.analyst, row.created_at, row.title, row.text, row.origin)
+        return [StudyMemo(row.memo_id, row.analyst, row.created_at, row.title, lf_only(row.text), row.origin)
                 for row in conn.execute(query)]
