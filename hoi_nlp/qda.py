@@ -1,6 +1,7 @@
 """REFI-QDA (QDA-XML 1.0) names shared by the writer (:mod:`hoi_nlp.export.refi`) and the reader
 (:mod:`hoi_nlp.review.refi_import`): namespaces, stable GUIDs, the machine coder's user, the names
-codes and sources get in a project (unique, safe as file names) and the tags that lead back to ids."""
+codes and sources get in a project (unique, safe as file names), the tags that lead back to ids and the
+line breaks texts are written and compared with."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ _GUID = re.compile(r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-
 # Characters Windows forbids in file names, and "." (QualCoder takes what follows as an extension).
 _UNSAFE_NAME = re.compile(r'[<>:"/\\|?*.\x00-\x1f]+')
 _RESERVED_NAME = re.compile(r"^(CON|PRN|AUX|NUL|COM\d|LPT\d)$", re.IGNORECASE)
+
+
+def lf_only(text: str) -> str:
+    """``text`` with LF line breaks only (a CRLF or a lone CR is one LF): how a project writes a memo's text
+    and how its reader compares texts, so that the two stay the same (a browser form sends CRLF)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def guid(kind: str, *parts: str) -> str:

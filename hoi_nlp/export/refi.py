@@ -63,6 +63,7 @@ from hoi_nlp.qda import (
     code_description,
     code_names,
     guid,
+    lf_only,
     record_guid,
     source_names,
 )
@@ -370,8 +371,8 @@ def _notes(root: etree._Element, project: _Project) -> None:
         note_guid = guid("note", f"study:{study_memo.memo_id}")
         _el(notes, "Note", guid=note_guid, name=title, plainTextPath=f"internal://{note_guid}.txt",
             creatingUser=user, creationDateTime=date, modifyingUser=user, modifiedDateTime=date)
-        text = study_memo.text.replace("\r\n", "\n")  # one line break, not two (pseudonymised in the view)
-        project.files[f"{note_guid}.txt"] = plain_text(text)
+        # one line break, not two (the import compares with lf_only too); pseudonymised in the view
+        project.files[f"{note_guid}.txt"] = plain_text(lf_only(study_memo.text))
 
 
 def _unique_title(title: str, taken: set[str]) -> str:
@@ -392,10 +393,9 @@ def project_xml(
     raw: bool = False,
     description: str = "",
     memos: Sequence[ProjectMemo] | None = None,
-    files: dict[str, str] | None = None,
-) -> bytes:
-    """The ``project.qde`` document; ``files`` receives the texts it refers to beside the sources' (the
-    journals', by their file name in ``sources/``)."""
+) -> tuple[bytes, dict[str, str]]:
+    """The ``project.qde`` document and the texts it refers to beside the sources' (the journals', by their
+    file name in ``sources/``): an archive without them would point to files it lacks."""
     memos = list(memos) if memos is not None else memos_of_codings(study, redact)
     project = _Project(study, redact, memos)
     root = _el(None, "Project", name=redact.ident(study.name or study.codebook.name or "hoi_nlp"),
@@ -416,9 +416,7 @@ def project_xml(
     _notes(root, project)
     if description:
         _text_el(root, "Description", description)
-    if files is not None:
-        files.update(project.files)
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True), project.files
 
 
 # When no decision log is at hand (a study built in memory), a coding's memo has no date of its own.
@@ -478,9 +476,8 @@ def export_qdpx(study: CodedStudy, path: Path, *, redact: Redactor, raw: bool = 
     description = f"Kodet med hoi_nlp, kodebog {study.codebook.version_tag}. " + (
         RAW_NOTE if raw else "Teksterne er pseudonymiserede."
     )
-    files: dict[str, str] = {}
-    project = project_xml(study, exported, redact=redact, raw=raw, description=description, memos=memos,
-                          files=files)
+    project, files = project_xml(study, exported, redact=redact, raw=raw, description=description,
+                                 memos=memos)
 
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w") as archive:

@@ -21,6 +21,7 @@ from sqlalchemy import insert, or_, select
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ReviewError
+from hoi_nlp.qda import lf_only
 from hoi_nlp.records import STANCES, CodeReview, ReviewDecision, is_stance_code, utcnow
 from hoi_nlp.review.codebook_edit import CodeLineage, code_id_map, code_lineage
 from hoi_nlp.review.tables import decisions_table, ensure_review_schema
@@ -244,7 +245,7 @@ def record_decision(
         created_at=utcnow(),
         start=start,
         end=end,
-        memo=memo,
+        memo=lf_only(memo) if memo else memo,  # LF line breaks (a browser sends CRLF), else as written
         round=round or MAIN_ROUND,
         undoes=undoes,
         outcome=outcome,
@@ -292,7 +293,9 @@ def load_decisions(
     with workspace.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     lineage = code_lineage(workspace)
-    decisions = [_read_through(ReviewDecision(**{k: v for k, v in row.items() if k != "seq"}), lineage)
+    # a memo an earlier version stored as the browser sent it (CRLF) reads with LF, as memos are written now
+    decisions = [_read_through(ReviewDecision(**{k: lf_only(v) if k == "memo" and v else v
+                                                 for k, v in row.items() if k != "seq"}), lineage)
                  for row in rows]
     if not moves:
         return decisions

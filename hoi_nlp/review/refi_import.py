@@ -57,6 +57,7 @@ from hoi_nlp.qda import (
     code_names,
     guid,
     is_machine_user,
+    lf_only,
     normal_guid,
     record_guid,
     source_names,
@@ -382,7 +383,7 @@ def _line_breaks(raw: str, selections: list[tuple[str, int, int, str]], origin: 
     convention under which more selection names quote their text wins; otherwise the producer's
     (ATLAS.ti, QualCoder and MAXQDA count one, the standard and NVivo count code points: two).
     """
-    lf = raw.replace("\r\n", "\n").replace("\r", "\n")
+    lf = lf_only(raw)
     if len(lf) == len(raw):
         return lf, False
     if any(end > len(lf) for _, _, end, _ in selections):
@@ -505,7 +506,7 @@ def _read_note(archive: QdpxArchive, element: etree._Element) -> FileNote:
     if path and not text:
         member = archive.internal(path, where=f"{where}, plainTextPath", what="the note's text")
         text = decode_text(archive.read(member), path=archive.display, where=f"{where}, {path}")
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = lf_only(text or "").strip()
     span = None
     for sel in _children(element, "PlainTextSelection")[:1]:
         _, start, end = _selection_span(archive, sel, where)
@@ -748,6 +749,10 @@ class CodedUnits:
     contexts: dict[str, tuple[int, int]] = field(default_factory=dict)  # unit -> its turn/answer span
     guids: dict[str, str] = field(default_factory=dict)  # source GUID an export gave (keyed or not) -> id
 
+    def __post_init__(self) -> None:
+        if not self.guids:  # units given without the study's secret: the GUIDs of raw ids alone
+            object.__setattr__(self, "guids", exported_guids(self.sources))
+
     @property
     def segment_by_id(self) -> dict[str, Segment]:
         """Coding units by id."""
@@ -786,14 +791,12 @@ class CodedUnits:
 def exported_guids(source_ids: Iterable[str], redact: Any = None) -> dict[str, str]:
     """Every GUID an export may have given a source -> its id: the uuid5 of its raw id (raw exports and
     every export written before source GUIDs were keyed) and, with the study's secret, the keyed one of a
-    pseudonymised export (see :func:`hoi_nlp.qda.record_guid`)."""
-    from hoi_nlp.privacy.redact import KeyRedactor
-
+    pseudonymised export (see :func:`hoi_nlp.qda.record_guid`); ``redact`` is the study's pseudonymising
+    :class:`~hoi_nlp.privacy.redact.KeyRedactor` (a raw one keys nothing)."""
     ids = sorted(source_ids)
     found = {record_guid("source", sid): sid for sid in ids}
     if redact is not None and redact.key.secret:  # without a secret no export has keyed a GUID yet
-        keyed = KeyRedactor(redact.key)  # keyed as a pseudonymised export keys, also for a raw redactor
-        found.update({record_guid("source", sid, keyed.keyed_id): sid for sid in ids})
+        found.update({record_guid("source", sid, redact.keyed_id): sid for sid in ids})
     return found
 
 
@@ -976,7 +979,7 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     plan = ImportPlan()
     codes = _code_lookup(project.codes, units.codebook)
     known_codes = set(codes.values())
-    by_guid = {**exported_guids(units.sources), **units.guids}
+    by_guid = units.guids
     by_source: dict[str, list[Segment]] = {}
     for seg in units.segments:
         by_source.setdefault(seg.source_id, []).append(seg)
@@ -1046,6 +1049,7 @@ def _outside_the_review(project: QdpxProject, codebook: Codebook, codes: dict[st
     return warnings
 
 
+_NUMBERED = re.compile(r"(.*\S) \([2-9]\d*\)")  # "Overvejelser (2)": a journal title the export made unique
 _PROVENANCE = re.compile(r"(?:(?:tilføjet|accepteret)(?: af [^\n]*?)?(?: \(hoi_nlp \d\.\d\d\))?"
                          r"|hoi_nlp \d\.\d\d, ikke gennemset)(?:; [^\n]*)?")
 _MEMO_LINE = re.compile(r"\nMemo \(([^()\n]*)\): ")
@@ -1063,7 +1067,9 @@ class _Memos:
     def __init__(self, planner: _Planner, project: QdpxProject, study_memos: Sequence[Any] = ()) -> None:
         self.planner = planner
         self.project = project
-        self.study_texts = [m.text for m in study_memos]  # the study's own (notes nothing refers to)
+        # the study's own (notes nothing refers to), also as QualCoder on Windows reads them
+        self.study_texts = [t for m in study_memos for t in (m.text, windows_garbled(m.text))]
+        self.study_titles = [m.title or f"Memo ({m.analyst})" for m in study_memos]  # as exports name them
         self.used: set[str] = set()
         self.unplaced: Counter[str] = Counter()
         self.planned: set[tuple[str, str | None, str]] = set()
@@ -1160,14 +1166,25 @@ class _Memos:
 
     def journal(self, note: FileNote) -> None:
         """A note nothing refers to (QualCoder's journal, a project memo) is a memo on the study, unless hoi
-        wrote it there (one of the study's memos, also as the export pseudonymised it); text added to such
-        a memo in the other tool is recorded."""
+        wrote it there (one of the study's memos, also as the export pseudonymised it and as QualCoder on
+        Windows garbles it: :func:`windows_garbled`); text added to such a memo in the other tool is
+        recorded."""
         text = new_memo_text(note.text, self.study_texts)
         planned = self.planner.plan.study_memos
         if not text or any(text == t for _, t in planned):
             return
-        planned.append((note.name.strip(), text))
+        planned.append((self._title(note.name), text))
         self.planner.plan.counts["journal"] += 1
+
+    def _title(self, name: str) -> str:
+        """A journal's title without the " (2)" an export added to make it unique (a study memo's title, as
+        the export pseudonymised it, then a number), so that the next export does not name it "… (2) (2)";
+        a title the study has as it stands is kept."""
+        name = name.strip()
+        found = _NUMBERED.fullmatch(name)
+        if found is None or any(shown_as(name, title) for title in self.study_titles):
+            return name
+        return found.group(1) if any(shown_as(found.group(1), t) for t in self.study_titles) else name
 
     def _whole_source(self, splan: _SourcePlan, text: str) -> None:
         """A memo on a whole source is its coding unit's memo when the source is one unit (most survey
@@ -1224,8 +1241,13 @@ def shown_as(shown: str, original: str) -> bool:
     return end - position >= 1
 
 
-def _lf(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def windows_garbled(text: str) -> str:
+    """``text`` as QualCoder on Windows reads a journal's file: it opens the file without an encoding, so
+    the UTF-8 bytes hoi wrote are read as the locale's cp1252 ("Økonomien" -> "Ã˜konomien"), and its own
+    export writes that back as it reads. A byte cp1252 lacks (the 0x9d of "”") fails its reading (an empty
+    journal, which records nothing); here it becomes U+FFFD, so that the rest of a memo still compares where
+    such a character was inside a name the export replaced."""
+    return text.encode("utf-8").decode("cp1252", errors="replace")
 
 
 def new_memo_text(text: str, known: Iterable[str]) -> str:
@@ -1233,8 +1255,8 @@ def new_memo_text(text: str, known: Iterable[str]) -> str:
     them (as written, or pseudonymised as an export shows it), the text after one it starts with (text
     added in the other tool), else all of it (a memo written, or changed, in the other tool). Line breaks
     compare as LF (a memo written in a browser holds CRLF; a file read back, LF)."""
-    text = _lf(text).strip()
-    known = [_lf(k).strip() for k in known if k.strip()]
+    text = lf_only(text).strip()
+    known = [lf_only(k).strip() for k in known if k.strip()]
     if not text or any(shown_as(text, k) for k in known):
         return ""
     if len(text) > MAX_MEMO_MATCH:  # a very long memo: only a known memo as written counts as its head
@@ -1251,7 +1273,7 @@ def new_memo_text(text: str, known: Iterable[str]) -> str:
 def source_memo(description: str) -> str:
     """What an analyst wrote into a source's Description (QualCoder's file memo): all of it but the lines
     hoi wrote there, its ``[hoi: source …]`` tag and the locator line just above it."""
-    lines = description.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = lf_only(description).split("\n")
     tag = next((i for i, line in enumerate(lines) if SOURCE_TAG.search(line)), None)
     if tag is not None:
         lines[tag] = SOURCE_TAG.sub("", lines[tag])

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from hoi_nlp.errors import ReviewError
+from hoi_nlp.qda import lf_only
 from hoi_nlp.records import utcnow
 from hoi_nlp.review.tables import ensure_review_schema, study_memos_table
 from hoi_nlp.store import Workspace
@@ -41,8 +42,9 @@ class StudyMemo:
 
 
 def new_study_memo(*, analyst: str, text: str, title: str = "", origin: str = "app") -> StudyMemo:
-    """A checked memo (not yet stored): a non-empty text, an analyst, lengths within bounds."""
-    text, title, analyst = (text or "").strip(), (title or "").strip(), (analyst or "").strip()
+    """A checked memo (not yet stored): a non-empty text, an analyst, lengths within bounds; its line
+    breaks LF (a browser sends CRLF, which a spreadsheet shows as "_x000D_"), otherwise as written."""
+    text, title, analyst = lf_only(text or "").strip(), (title or "").strip(), (analyst or "").strip()
     if not text:
         raise ReviewError("a study memo needs a text")
     if not analyst:
@@ -69,9 +71,10 @@ def record_study_memo(workspace: Workspace, *, analyst: str, text: str, title: s
 
 
 def load_study_memos(workspace: Workspace) -> list[StudyMemo]:
-    """The study's memos in the order they were written."""
+    """The study's memos in the order they were written (with LF line breaks, also those an earlier version
+    stored as the browser sent them)."""
     ensure_review_schema(workspace)
     query = select(study_memos_table).order_by(study_memos_table.c.seq)
     with workspace.engine.connect() as conn:
-        return [StudyMemo(row.memo_id, row.analyst, row.created_at, row.title, row.text, row.origin)
+        return [StudyMemo(row.memo_id, row.analyst, row.created_at, row.title, lf_only(row.text), row.origin)
                 for row in conn.execute(query)]

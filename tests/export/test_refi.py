@@ -305,6 +305,43 @@ def test_qdpx_has_code_tree_and_cases(study, redact, tmp_path):
     assert [c.get("name") for c in root.findall("q:Cases/q:Case", NS)] == ["R1", "R2", "R3", "R4", "T5"]
 
 
+def test_the_project_document_comes_with_every_file_it_refers_to(study, redact):
+    """``project_xml`` gives the journals' texts with the document: a caller cannot write a project whose
+    notes point to files of ``sources/`` the archive lacks."""
+    import dataclasses
+
+    from hoi_nlp.export.refi import export_sources, project_xml
+    from hoi_nlp.review.study_memos import StudyMemo
+
+    memo = StudyMemo("M-1", "ana", datetime(2026, 12, 1), "Overvejelser", "Teams går igen.\r\nOveralt.")
+    study = dataclasses.replace(study, study_memos=[memo])
+    exported = export_sources(study, redact)
+    document, files = project_xml(study, exported, redact=redact)
+    root = etree.fromstring(document)
+    paths = {e.get("plainTextPath").split("://", 1)[1] for e in root.iter() if e.get("plainTextPath")}
+    assert paths == {f"{e.guid}.txt" for e in exported} | set(files)
+    assert list(files.values()) == ["Teams går igen.\nOveralt."]
+
+
+def test_export_and_import_take_line_breaks_alike(study, redact):
+    """One helper (``lf_only``) writes a memo's line breaks into the file and compares them on import: a
+    memo with CRLF, a lone CR and CR CR LF comes back as nothing new."""
+    import dataclasses
+
+    from hoi_nlp.export.refi import export_sources, project_xml
+    from hoi_nlp.qda import lf_only
+    from hoi_nlp.review.refi_import import new_memo_text
+    from hoi_nlp.review.study_memos import StudyMemo
+
+    text = "Første\r\nanden\rtredje\r\r\nfjerde"
+    memo = StudyMemo("M-1", "ana", datetime(2026, 12, 1), "Linjer", text)
+    study = dataclasses.replace(study, study_memos=[memo])
+    _, files = project_xml(study, export_sources(study, redact), redact=redact)
+    assert list(files.values()) == [lf_only(text)] == ["Første\nanden\ntredje\n\nfjerde"]
+    as_read = lf_only(text)
+    assert new_memo_text(as_read, [text]) == new_memo_text(as_read.replace("\n", "\r\n"), [text]) == ""
+
+
 def test_reexport_is_byte_identical(study, redact, tmp_path):
     first = export_qdpx(study, tmp_path / "a.qdpx", redact=redact).read_bytes()
     assert export_qdpx(study, tmp_path / "b.qdpx", redact=redact).read_bytes() == first
@@ -314,7 +351,15 @@ def test_round_trip_gives_the_same_codings(study, redact, tmp_path):
     from hoi_nlp.review.refi_import import CodedUnits
 
     path = export_qdpx(study, tmp_path / "p.qdpx", redact=redact)
-    imported, warnings = read_qdpx_codings(path, CodedUnits.of_study(study, redact.ident))
+    root, members = _project(path)  # sources renamed in the other tool: found by their keyed GUIDs alone
+    for n, source in enumerate(root.iter(f"{{{PROJECT_NS}}}TextSource")):
+        source.set("name", f"Dokument {n}")
+    renamed = tmp_path / "renamed.qdpx"
+    with zipfile.ZipFile(renamed, "w") as archive:
+        archive.writestr("project.qde", etree.tostring(root, xml_declaration=True, encoding="utf-8"))
+        for name, data in members.items():
+            archive.writestr(name, data)
+    imported, warnings = read_qdpx_codings(renamed, CodedUnits.of_study(study, redact=redact))
     assert warnings == []
     assert sorted((c.segment_id, c.code_id, c.start, c.end) for c in imported) == sorted(
         (c.segment_id, c.code_id, c.start, c.end) for c in study.codings

@@ -41,7 +41,7 @@ class QualCoderProject:
     project_memo: str = ""
 
 
-def qualcoder_reads(path: Path) -> QualCoderProject:
+def qualcoder_reads(path: Path, *, windows: bool = False) -> QualCoderProject:
     """Read a .qdpx the way QualCoder's importer (refi.py, ``RefiImport.import_project``) does, asserting
     wherever it would fail or drop something silently:
 
@@ -59,7 +59,9 @@ def qualcoder_reads(path: Path) -> QualCoderProject:
     - every Note has ``creationDateTime`` or ``modifiedDateTime`` (else the import stops); a Note a
       TextSource's NoteRef names is an annotation when it holds ``PlainTextContent`` and a
       ``PlainTextSelection``; any other Note is a journal only with a ``plainTextPath`` and a name, its
-      text read from that file, and a second journal of the same name stops the import.
+      text read from that file, and a second journal of the same name stops the import. It opens a
+      journal's file without an encoding: on Windows (``windows``) as the locale's cp1252, a byte cp1252
+      lacks failing the reading (the journal is then empty).
     """
     with zipfile.ZipFile(path) as archive:
         members = {n: archive.read(n) for n in archive.namelist()}
@@ -71,9 +73,14 @@ def qualcoder_reads(path: Path) -> QualCoderProject:
     read = QualCoderProject(origin=root.get("origin"))
     assert isinstance(read.origin, str) and read.origin, "QualCoder reads origin.upper()"
 
-    def file(reference: str) -> str:
+    def file(reference: str, encoding: str = "utf-8") -> str:
         name = f"{folder}{reference.split('internal:/', 1)[1]}"
         assert name in members, f"QualCoder finds no file {name}"
+        if encoding != "utf-8":  # open(path_) with the locale's encoding: an error leaves the journal empty
+            try:
+                return members[name].decode(encoding)
+            except UnicodeDecodeError:
+                return ""
         return members[name].decode("utf-8", errors="replace")
 
     users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
@@ -138,7 +145,8 @@ def qualcoder_reads(path: Path) -> QualCoderProject:
                                          int(sel.get("endPosition")), memo))
         elif note.get("plainTextPath") is not None and note.get("name") != "":
             assert note.get("name") not in read.journals, f"QualCoder stops: 2 journals {note.get('name')}"
-            read.journals[note.get("name")] = file(note.get("plainTextPath"))
+            encoding = "cp1252" if windows else "utf-8"
+            read.journals[note.get("name")] = file(note.get("plainTextPath"), encoding)
     case_types = set()
     for case in root.iterfind("q:Cases/q:Case", NS):
         assert case.get("guid") not in read.codes, "QualCoder deletes a code whose GUID is a case's"
@@ -149,6 +157,15 @@ def qualcoder_reads(path: Path) -> QualCoderProject:
                             for f, a in read.file_attributes.items()}
     read.project_memo = root.findtext("q:Description", default="", namespaces=NS)
     return read
+
+
+def qdpx_strings(path: Path) -> str:
+    """Everything a .qdpx holds, as one lower-case text: its member names and every member as written (the
+    project's every attribute value and text: GUIDs, targetGUIDs, plainTextPaths, Descriptions; the
+    sources' and journals' texts), so a GUID is found wherever it went."""
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        return "\n".join([*names, *(archive.read(n).decode("utf-8", "replace") for n in names)]).lower()
 
 
 def _cli_import(workspace, path, *extra: str) -> subprocess.CompletedProcess:
@@ -265,6 +282,71 @@ def test_study_memos_reach_qualcoder_as_journals_and_come_back_once(coded_worksp
     assert again.returncode == 0, again.stderr
     assert "journal" not in again.stdout and "not imported" not in again.stderr, again.stdout + again.stderr
     assert len(load_study_memos(coded_workspace)) == 2
+
+
+def test_journals_qualcoder_on_windows_garbled_come_back_as_nothing_new(coded_workspace, small_codebook,
+                                                                       tmp_path):
+    """QualCoder on Windows reads a journal's file as cp1252 ("Økonomien" shows as "Ã˜konomien"; a "”"
+    fails its reading: an empty journal) and its export writes that back: not a memo on the study again;
+    text added to such a journal in QualCoder is recorded, and only that."""
+    from hoi_nlp.review.study_memos import load_study_memos, record_study_memo
+    from tests.export.test_refi_import import qualcoder4
+
+    record_study_memo(coded_workspace, analyst="ana", title="Økonomi",
+                      text="Økonomien fylder for Mette Hansen.\nÅrsagen: færre hænder.")
+    record_study_memo(coded_workspace, analyst="ana", title="Citat", text="”Vi når det ikke” sagde de.")
+    exported = export_project(coded_workspace, small_codebook, tmp_path / "export" / "windows.qdpx")
+    read = qualcoder_reads(exported, windows=True)
+    assert read.journals == {"Økonomi": "Ã˜konomien fylder for [PERSON 1].\nÃ…rsagen: fÃ¦rre hÃ¦nder.",
+                             "Citat": ""}
+
+    def from_qualcoder(added: str) -> Path:
+        back = Qdpx(exported)
+        qualcoder4(back)  # new GUIDs; QualCoder writes each journal as it holds it, UTF-8 with a BOM
+        for note in back.all("Note"):
+            if note.get("plainTextPath"):
+                text = read.journals[note.get("name")] + (added if note.get("name") == "Økonomi" else "")
+                back.files[back.file_of(note)] = "\ufeff".encode() + text.replace("\n", "\r\n").encode()
+        return back.save(tmp_path / f"windows{len(added)}.qdpx")
+
+    again = _cli_import(coded_workspace, from_qualcoder(""))
+    assert again.returncode == 0, again.stderr
+    assert "journal" not in again.stdout and "not imported" not in again.stderr, again.stdout + again.stderr
+    assert len(load_study_memos(coded_workspace)) == 2
+    added = _cli_import(coded_workspace, from_qualcoder("\nOgså i Region Syd."))
+    assert added.returncode == 0 and "journal 1" in added.stdout, added.stdout + added.stderr
+    assert [(m.title, m.text) for m in load_study_memos(coded_workspace)[2:]] == [
+        ("Økonomi", "Også i Region Syd.")]
+
+
+def test_text_added_to_a_journal_the_export_numbered_keeps_its_title(coded_workspace, small_codebook,
+                                                                    tmp_path):
+    """Two memos on the study titled alike go out as "Overvejelser" and "Overvejelser (2)"; text added in
+    QualCoder to the second is recorded under "Overvejelser" (the number was the export's), so the next
+    export names it "Overvejelser (3)", not "Overvejelser (2) (2)"; a journal QualCoder's user numbered
+    keeps its title."""
+    from hoi_nlp.review.study_memos import load_study_memos, record_study_memo
+    from tests.export.test_refi_import import _note, qualcoder4
+
+    record_study_memo(coded_workspace, analyst="ana", title="Overvejelser", text="Teams går igen.")
+    record_study_memo(coded_workspace, analyst="bo", title="Overvejelser", text="Økonomien fylder.")
+    record_study_memo(coded_workspace, analyst="bo", text="Uden titel.")
+    exported = export_project(coded_workspace, small_codebook, tmp_path / "export" / "first.qdpx")
+    assert set(qualcoder_reads(exported).journals) == {"Overvejelser", "Overvejelser (2)", "Memo (bo)"}
+    project = Qdpx(exported)
+    qualcoder4(project)
+    for note in project.all("Note"):
+        if note.get("name") in ("Overvejelser (2)", "Memo (bo)"):
+            project.files[project.file_of(note)] += f"\nTilføjet til {note.get('name')}.".encode()
+    _note(project, "Plan (2)", "Anden udgave af planen.", in_file=True)
+    run = _cli_import(coded_workspace, project.save(tmp_path / "numbered.qdpx"))
+    assert run.returncode == 0 and "journal 3" in run.stdout, run.stdout + run.stderr
+    assert [(m.title, m.text) for m in load_study_memos(coded_workspace)[3:]] == [
+        ("Overvejelser", "Tilføjet til Overvejelser (2)."), ("Memo (bo)", "Tilføjet til Memo (bo)."),
+        ("Plan (2)", "Anden udgave af planen.")]
+    again = export_project(coded_workspace, small_codebook, tmp_path / "export" / "second.qdpx")
+    assert set(qualcoder_reads(again).journals) == {"Overvejelser", "Overvejelser (2)", "Overvejelser (3)",
+                                                    "Memo (bo)", "Memo (bo) (2)", "Plan (2)"}
 
 
 # ---------------------------------------------------------------- files laid out by other tools

@@ -24,7 +24,7 @@ def test_a_qualcoder_round_trip_of_the_demo(demo, tmp_path):
     from hoi_nlp.qda import guid
     from hoi_nlp.store import Workspace, load_sources
     from tests.export.test_refi_import import Q, Qdpx, _note, qualcoder4
-    from tests.export.test_refi_interchange import qualcoder_reads
+    from tests.export.test_refi_interchange import qdpx_strings, qualcoder_reads
 
     assert demo.run.returncode == 0, demo.run.output[-3000:]
     workspace = tmp_path / "demo"
@@ -65,8 +65,10 @@ def test_a_qualcoder_round_trip_of_the_demo(demo, tmp_path):
         assert [a[3] for a in read.annotations] == ["Se også næste svar"]
         [journal] = read.journals.values()
         assert journal.startswith("Økonomien fylder mest i ") and (town in journal) != pseudonymised
-        guids = {e.get("guid") for e in root.iter() if e.get("guid")}
-        assert bool(guids & from_raw_ids) != pseudonymised  # keyed only where the export hides names
+        # keyed only where the export hides names: no uuid5 of a raw id in any attribute (guid, targetGUID,
+        # plainTextPath), text (a Description's [hoi: source …] tag) or member name of the file
+        everything = qdpx_strings(path)
+        assert bool([g for g in from_raw_ids if g in everything]) != pseudonymised
     assert leaks(export_texts(second), demo.names) == []
 
     back = Qdpx(second / "demo.qdpx")

@@ -400,6 +400,70 @@ def test_memos_on_the_study_are_listed_pseudonymised_and_can_be_written(client, 
     assert len(load_study_memos(study_ws)) == 2
 
 
+def test_memos_written_in_the_browser_are_stored_with_lf_line_breaks(client, study_ws, small_cb, tmp_path):
+    """A browser sends a textarea's line breaks as CRLF: a memo on the study and a coding's memo are stored
+    with LF (else the XLSX memo sheet shows a literal _x000D_ to openpyxl and pandas), and otherwise as
+    the analyst wrote them."""
+    import openpyxl
+
+    from hoi_nlp.export.api import export_study
+    from hoi_nlp.review.study_memos import load_study_memos, record_study_memo
+    from tests.review.conftest import review_settings
+
+    token = login(client, "anna")
+    study_memo = "Første linje\r\n\r\n  anden linje,\ttredje\rfjerde "
+    assert client.post("/memos", data={"csrf_token": token, "title": "Linjer", "text": study_memo},
+                       ).status_code == 303
+    headers = {"X-CSRF-Token": token, "HX-Request": "true"}
+    response = client.post(f"/segment/{R001}/decide", headers=headers,
+                           data={"action": "memo", "memo": "God\r\ncitat\r\n- om IT "})
+    assert response.status_code == 200
+    record_decision(study_ws, segment_id=R001, action="memo", code_id=IT, analyst="bo",
+                    memo="Enig\r\nmed anna")
+    record_study_memo(study_ws, analyst="bo", text="Fra\r\nkommandolinjen")
+    assert [m.text for m in load_study_memos(study_ws)] == ["Første linje\n\n  anden linje,\ttredje\nfjerde",
+                                                           "Fra\nkommandolinjen"]
+    assert [d.memo for d in load_decisions(study_ws) if d.memo] == ["God\ncitat\n- om IT", "Enig\nmed anna"]
+
+    files = export_study(study_ws, small_cb, settings=review_settings(), formats=["xlsx"],
+                         output=tmp_path / "x" / "data.xlsx")
+    xlsx = next(f for f in files if str(f).endswith(".xlsx"))
+    cells = [str(c) for sheet in openpyxl.load_workbook(xlsx, read_only=True).worksheets
+             for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert {"God\ncitat\n- om IT", "Enig\nmed anna", "Fra\nkommandolinjen"} <= set(cells)
+    assert not [c for c in cells if "\r" in c or "_x000D_" in c]
+
+
+def test_memos_an_earlier_version_stored_with_crlf_read_with_lf(study_ws, small_cb, tmp_path):
+    """Memos stored before memos were written with LF keep the browser's CRLF in the log (never rewritten):
+    they read with LF, so the review, the exports and the XLSX memo sheet show no _x000D_."""
+    import openpyxl
+    from sqlalchemy import insert
+
+    from hoi_nlp.export.api import export_study
+    from hoi_nlp.review.study_memos import load_study_memos, memo_rows, new_study_memo
+    from hoi_nlp.review.tables import decisions_table, ensure_review_schema, study_memos_table
+    from tests.review.conftest import review_settings
+
+    decision = record_decision(study_ws, segment_id=R001, action="memo", code_id=IT, analyst="bo", memo="x")
+    memo = new_study_memo(analyst="bo", title="Gammel", text="x")
+    ensure_review_schema(study_ws)
+    with study_ws.engine.begin() as conn:  # as an earlier version wrote them
+        conn.execute(insert(decisions_table), [{**decision.model_dump(), "decision_id": "D-old",
+                                                "memo": "Gammel\r\nkodememo"}])
+        conn.execute(insert(study_memos_table), [{**memo_rows([memo])[0], "text": "Gammel\r\nstudiememo"}])
+    assert [d.memo for d in load_decisions(study_ws) if d.decision_id == "D-old"] == ["Gammel\nkodememo"]
+    assert [m.text for m in current_state(study_ws).codes[(R001, IT)].memos] == ["x", "Gammel\nkodememo"]
+    assert [m.text for m in load_study_memos(study_ws)] == ["Gammel\nstudiememo"]
+    files = export_study(study_ws, small_cb, settings=review_settings(), formats=["xlsx"],
+                         output=tmp_path / "x" / "data.xlsx")
+    xlsx = next(f for f in files if str(f).endswith(".xlsx"))
+    cells = [str(c) for sheet in openpyxl.load_workbook(xlsx, read_only=True).worksheets
+             for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert {"Gammel\nkodememo", "Gammel\nstudiememo"} <= set(cells)
+    assert not [c for c in cells if "\r" in c or "_x000D_" in c]
+
+
 def test_keyed_ids_resolve_after_the_corpus_reloads_with_as_many_units(study_ws):
     """A corrected transcript gives units of the same count under other ids: the keyed ids of the new
     units must resolve (the alias table was kept while the key and the unit count stayed the same)."""

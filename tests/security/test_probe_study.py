@@ -209,6 +209,7 @@ def test_no_offset_or_id_of_a_pseudonymised_export_tells_a_hidden_names_length(p
     from lxml import etree
 
     from hoi_nlp.qda import guid
+    from tests.export.test_refi_interchange import qdpx_strings
     from tests.security.conftest import LONG_PERSON
 
     _, _, _, folders = probe_run
@@ -244,12 +245,12 @@ def test_no_offset_or_id_of_a_pseudonymised_export_tells_a_hidden_names_length(p
             if etree.QName(e).localname == "CodeRef" and e.get("targetGUID") in code_of}
     made_from_raw = {guid(kind, sid, code) for kind in ("selection", "coding") for sid in raw_ids
                      for code in used}
-    guids = {e.get("guid") for e in root.iter() if e.get("guid")}
-    assert used and not guids & made_from_raw  # a uuid5 of raw offsets is found by trying every pair
+    everything = qdpx_strings(project)  # attribute values (targetGUID, plainTextPath), texts, member names
+    assert used and not [g for g in made_from_raw if g in everything]  # found by trying every pair of offsets
     # nor a uuid5 of a raw source or respondent id (a transcript's file name holds a name)
     made_from_ids = {guid("source", sid) for sid in sources} | {guid("case", s.respondent_id)
                                                                for s in sources.values()}
-    assert not guids & made_from_ids
+    assert not [g for g in made_from_ids if g in everything]
 
 
 def test_the_ids_of_a_pseudonymised_export_resolve_back_for_those_with_rights(probe_run, probe_units,
