@@ -317,13 +317,21 @@ def _line_starts_at(token: Token) -> bool:
     return prev is None or "\n" in prev.text or "\n" in prev.whitespace_
 
 
+# Capitals that open or sign a memo without naming anyone ("NB:", "OBS:", "/MVH").
+_MEMO_ABBREVIATIONS = frozenset({
+    "NB", "PS", "OBS", "FYI", "MVH", "VH", "TODO", "TLF", "ATT", "SV", "RE", "VS", "MHT", "IFT", "EVT", "BTW",
+    "ASAP", "INFO", "MEMO", "NOTE", "NOTAT", "TJEK", "HUSK", "SE", "JF", "JFR", "DVS", "FX", "BLA", "INKL",
+})
+
+
 def _signature_name(name: str) -> bool:
     """A first name (any case: "Bo", "SØREN") or initials of two to four letters that are no abbreviation of
     the field ("KJ", "MKH"; not "IT", "KL", "JC")."""
     if name.isupper() and len(name) <= 4:
         from hoi_nlp.privacy.entity_filter import is_generic_word
 
-        return name not in ROLE_WORDS and not is_generic_word(name) and not is_common_word(name)  # "PRIS:"
+        return (name not in ROLE_WORDS and name not in _MEMO_ABBREVIATIONS and not is_generic_word(name)
+                and not is_common_word(name))  # "PRIS:"
     return name.capitalize() in gaz.first_names()
 
 

@@ -121,7 +121,8 @@ def test_a_memos_signature_is_a_person_and_the_memo_stays_readable(pseudo, text,
 
 @pytest.mark.parametrize("text", ["Vi har samarbejde med IT. /IT", "Tjek svaret igen /KL",
                                   "Se også spm. 3 – Job", "Det gælder Familie/Job", "Tjek R003. /bo",
-                                  "Samarbejde med SSP/PPR virker.", "Det er et og/eller spørgsmål om 2/3."])
+                                  "Samarbejde med SSP/PPR virker.", "Det er et og/eller spørgsmål om 2/3.",
+                                  "NB: tjek citatet", "OBS: spørg igen", "Godt svar.\n/MVH"])
 def test_no_signature_without_a_name(pseudo, text) -> None:
     assert pseudo.pseudonymize(text).text_pseudonymized == text
 
