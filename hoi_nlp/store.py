@@ -180,10 +180,20 @@ source_moves_table = Table(
     Column("moved_at", UtcDateTime, nullable=False),
 )
 
+# the batches an older hoi_nlp marked done (read to adopt them, see CodingLedger; not written since)
 ledger_table = Table(
     "batch_ledger", metadata,
     Column("stage", Key, primary_key=True),
     Column("batch_key", String(64), primary_key=True),
+    Column("done_at", UtcDateTime, nullable=False),
+)
+
+# the sources whose coding units are coded, per coder/model/codebook stage (CodingLedger)
+coded_sources_table = Table(
+    "coded_sources", metadata,
+    Column("stage", Key, primary_key=True),
+    Column("source_id", Key, primary_key=True),
+    Column("units_key", String(64), nullable=False),
     Column("done_at", UtcDateTime, nullable=False),
 )
 
@@ -550,9 +560,10 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
 def _delete_source(conn: Any, source_id: str) -> None:
     segment_ids = select(segments_table.c.segment_id).where(segments_table.c.source_id == source_id)
     if conn.execute(segment_ids.limit(1)).first() is not None:
-        # the batches done held these segments' codes, deleted here: a batch key says nothing of which
-        # segments it held, so none is done any more -- else the same text back later (a respondent who
-        # returns, an edit undone) makes a batch coded before and is skipped, left without codes
+        # the source's codes are deleted here, so it is coded under no stage any more -- else the same
+        # text back later (a respondent who returns, an edit undone) is skipped, left without codes. An
+        # older hoi's batch marks say nothing of which segments they held: none is adoptable any more.
+        conn.execute(delete(coded_sources_table).where(coded_sources_table.c.source_id == source_id))
         conn.execute(delete(ledger_table))
     conn.execute(delete(assignments_table).where(assignments_table.c.segment_id.in_(segment_ids)))
     conn.execute(delete(segments_table).where(segments_table.c.source_id == source_id))
@@ -837,10 +848,98 @@ def record_run(workspace: Workspace, *, run_id: str, stage: str, params: dict[st
         }], keys=["run_id"])
 
 
-# ---------------------------------------------------------------- resumable batches
+# ---------------------------------------------------------------- resumable coding
+
+class CodingLedger:
+    """Which sources are coded under a stage (a coder, its model version and the codebook's version),
+    each with the key of the coding units it was coded with (their ids and texts).
+
+    A run codes the units of the sources not marked here (or marked with other units: a changed text, a
+    new segmentation), so a killed run resumes where it stopped and a source added, changed or removed
+    costs the coding of that source only. Stages that write the same results share a ``family`` prefix:
+    marking a source under one forgets the others' marks for it (their codes were just replaced) -- else
+    coding under codebook A, then B, then A again would skip A's sources and keep B's codes. A source's
+    marks go with its codes when it is changed or removed (:func:`remove_sources`, :func:`save_sources`).
+    """
+
+    def __init__(self, workspace: Workspace, *, stage: str, family: str | None = None) -> None:
+        self.workspace = workspace
+        self.stage = stage
+        self.family = family
+
+    @staticmethod
+    def units_key(units: Sequence[Segment]) -> str:
+        """Content key of one source's coding units."""
+        from hoi_nlp.records import content_hash
+
+        return content_hash("\n".join(f"{unit.segment_id}\t{unit.text}" for unit in units))
+
+    def pending(self, units: Sequence[Segment], *, adopt_batch_size: int | None = None) -> list[Segment]:
+        """``units`` (a study's coding units, in stored order) of the sources not coded under this stage
+        as they are now. A workspace whose coding an older hoi_nlp marked by batch has its marks under
+        this stage adopted first (``adopt_batch_size``: the batch size they were cut with)."""
+        by_source = _units_by_source(units)
+        done = self._done()
+        if not done and adopt_batch_size:
+            done = self._adopt_batch_marks(units, adopt_batch_size)
+        return [unit for source_id, own in by_source.items()
+                if done.get(source_id) != self.units_key(own) for unit in own]
+
+    def mark_done(self, units: Sequence[Segment]) -> None:
+        """Record the sources of ``units`` (each with all its coding units) as coded under this stage, and
+        as no longer coded under the other stages of its ``family`` (what they stored was just replaced)."""
+        rows = [{"stage": self.stage, "source_id": source_id, "units_key": self.units_key(own),
+                 "done_at": utcnow()} for source_id, own in _units_by_source(units).items()]
+        with self.workspace.engine.begin() as conn:
+            if self.family:
+                ids = [row["source_id"] for row in rows]
+                for start in range(0, len(ids), 500):
+                    conn.execute(delete(coded_sources_table).where(
+                        coded_sources_table.c.stage.startswith(self.family, autoescape=True),
+                        coded_sources_table.c.stage != self.stage,
+                        coded_sources_table.c.source_id.in_(ids[start:start + 500])))
+            upsert(conn, coded_sources_table, rows, keys=["stage", "source_id"])
+
+    def _done(self) -> dict[str, str]:
+        query = select(coded_sources_table.c.source_id, coded_sources_table.c.units_key).where(
+            coded_sources_table.c.stage == self.stage)
+        with self.workspace.engine.connect() as conn:
+            return dict(conn.execute(query).all())
+
+    def _adopt_batch_marks(self, units: Sequence[Segment], batch_size: int) -> dict[str, str]:
+        """Mark the sources of every batch an older hoi_nlp marked done under this stage (fixed slices of
+        ``batch_size`` units), so the first run after an upgrade codes nothing it had coded."""
+        query = select(ledger_table.c.batch_key).where(ledger_table.c.stage == self.stage)
+        with self.workspace.engine.connect() as conn:
+            marked = set(conn.execute(query).scalars())
+        if not marked:
+            return {}
+        done: list[Segment] = []
+        for start in range(0, len(units), batch_size):
+            batch = units[start:start + batch_size]
+            if BatchLedger.key(batch) in marked:
+                done.extend(batch)
+        # a source cut by a slice boundary counts as coded only where both of its slices were marked
+        everyone = _units_by_source(units)
+        coded = {source_id: own for source_id, own in _units_by_source(done).items()
+                 if len(own) == len(everyone[source_id])}
+        if coded:
+            self.mark_done([unit for own in coded.values() for unit in own])
+        return {source_id: self.units_key(own) for source_id, own in coded.items()}
+
+
+def _units_by_source(units: Iterable[Segment]) -> dict[str, list[Segment]]:
+    by_source: dict[str, list[Segment]] = {}
+    for unit in units:
+        by_source.setdefault(unit.source_id, []).append(unit)
+    return by_source
+
+
+# ---------------------------------------------------------------- batch marks of an older hoi_nlp
 
 class BatchLedger:
-    """Which batches of a stage are done, keyed by the batch's segment ids and texts.
+    """Which batches of a stage are done, keyed by the batch's segment ids and texts: how an older
+    hoi_nlp marked its coding (:class:`CodingLedger` adopts these marks; the old-workspace tidy reads them).
 
     A killed run resumes by skipping the batches recorded here; a changed text or a changed
     coder/codebook version (part of ``stage``) makes the batch pending again. Stages that write the

@@ -2,7 +2,7 @@
 
 Each stage reads from and writes to the workspace database and is idempotent: re-running a
 stage with nothing changed does no work, and an interrupted stage resumes where it stopped
-(segmentation is per source, coding per batch, each committed in its own transaction).
+(segmentation and coding are marked per source, each batch committed in its own transaction).
 Settings and the codebook are loaded here (:func:`run_inputs`) and passed down; nothing below
 this layer reads a settings file.
 """
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from hoi_nlp.coding.base import Coder
     from hoi_nlp.nlp.embed import EmbeddingCache
     from hoi_nlp.records import Quote, Segment
-    from hoi_nlp.store import BatchLedger, Workspace
+    from hoi_nlp.store import CodingLedger, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -314,9 +314,33 @@ def segment_stage(workspace: Workspace, settings: Settings) -> dict[str, int]:
 
 
 def batches(items: Sequence[Segment], size: int) -> Iterator[list[Segment]]:
-    """Consecutive batches of ``size`` items."""
+    """Consecutive batches of ``size`` items: how hoi_nlp cut coding batches before
+    :func:`coding_batches` (the tidy of an older workspace finds its batch marks with it)."""
     for start in range(0, len(items), size):
         yield list(items[start:start + size])
+
+
+def coding_batches(units: Sequence[Segment], size: int) -> Iterator[list[Segment]]:
+    """Batches of whole sources' coding units (in the stored order), each of at most ``size`` units unless
+    one source alone has more: the coding ledger marks a source coded with its batch, and a unit's
+    context (its neighbours, its interviewer's question) comes from its own source."""
+    batch: list[Segment] = []
+    for start, end in _source_runs(units):
+        if batch and len(batch) + end - start > size:
+            yield batch
+            batch = []
+        batch.extend(units[start:end])
+    if batch:
+        yield batch
+
+
+def _source_runs(units: Sequence[Segment]) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each run of consecutive units of one source."""
+    start = 0
+    for position in range(1, len(units) + 1):
+        if position == len(units) or units[position].source_id != units[start].source_id:
+            yield start, position
+            start = position
 
 
 def study_coder(inputs: RunInputs, name: str | None = None, *, model_dir: str | Path | None = None) -> Coder:
@@ -492,21 +516,22 @@ def load_models(codebook_path: str | Path | None = None, coder_name: str | None 
             "seconds": round(time.perf_counter() - started, 2)}
 
 
-def coding_ledger(workspace: Workspace, codebook: Codebook, coder: Coder) -> BatchLedger:
-    """The batch ledger of ``coder`` under this codebook and model version (its batches done forget
-    every other coder's and version's: their suggestions were replaced)."""
-    from hoi_nlp.store import BatchLedger
+def coding_ledger(workspace: Workspace, codebook: Codebook, coder: Coder) -> CodingLedger:
+    """The coding ledger of ``coder`` under this codebook and model version (the sources it marks coded
+    are no longer coded under any other coder or version: their suggestions were replaced)."""
+    from hoi_nlp.store import CodingLedger
 
     version = getattr(coder, "version", "")
-    return BatchLedger(workspace, stage=f"code:{coder.name}:{version}:{codebook.version_tag}", family="code:")
+    stage = f"code:{coder.name}:{version}:{codebook.version_tag}"
+    return CodingLedger(workspace, stage=stage, family="code:")
 
 
-def pending_batches(workspace: Workspace, ledger: BatchLedger, *, batch_size: int) -> list[list[Segment]]:
-    """Batches of codable segments that this ledger has not seen completed."""
+def pending_batches(workspace: Workspace, ledger: CodingLedger, *, batch_size: int) -> list[list[Segment]]:
+    """Batches of the coding units of the sources this ledger does not have coded as they are now."""
     from hoi_nlp.store import load_segments
 
-    segments = load_segments(workspace, codable=True)
-    return [batch for batch in batches(segments, batch_size) if not ledger.is_done(batch)]
+    units = ledger.pending(load_segments(workspace, codable=True), adopt_batch_size=batch_size)
+    return list(coding_batches(units, batch_size))
 
 
 def plan_coding(inputs: RunInputs, coder_name: str | None = None) -> list[list[str]]:
@@ -569,7 +594,7 @@ def _is_question(text: str) -> bool:
 
 
 def code_batch(workspace: Workspace, coder: Coder, segments: Sequence[Segment], *, codebook: Codebook,
-               ledger: BatchLedger, run_id: str | None = None) -> int:
+               ledger: CodingLedger, run_id: str | None = None) -> int:
     """Code one batch (with each unit's context when the coder takes it), replace its stored
     assignments — every coder's: after `--coder rules` and then a trained coder, the units hold the
     trained coder's suggestions only — in one transaction, then mark it done. A suggestion analysts

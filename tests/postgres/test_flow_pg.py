@@ -3,9 +3,9 @@
 One module fixture runs, side by side (lean enough for the fast suite on 2 cores):
 - on SQLite: ``hoi run corpora/demo --coder rules``;
 - on PostgreSQL (HOI_DATABASE_URL set): the same command, killed (SIGKILL, with its Prefect server)
-  once three coding batches are done, then run again to the end.
+  once three coding batches' worth of units are coded, then run again to the end.
 The tests check that the PostgreSQL run finishes and holds what the SQLite one holds; that the
-resumed run redid no finished batch and duplicated nothing (as tests/resilience on SQLite, which is
+resumed run coded again no source it had coded and duplicated nothing (as tests/resilience on SQLite, which is
 slow); and that the export is the same as SQLite's: every CSV and Parquet table cell by cell, the
 XLSX sheets except timestamps, quotes and report. The rule coder does the same database work as
 the default combined coder in a third of the time.
@@ -49,14 +49,18 @@ class _Opaque:
         return _OPAQUE.sub(lambda m: self.seen.setdefault(m.group(), f"<id {len(self.seen)}>"), value)
 
 
-def _done_batches(url: str) -> int:
+# the coding units of the sources the coding ledger marks coded
+UNITS_DONE = ("select count(*) from segments s join coded_sources c on c.source_id = s.source_id "
+              "where s.codable and c.stage like 'code:%'")
+
+
+def _units_done(url: str) -> int:
     import psycopg
 
     try:
         dsn = url.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(dsn, connect_timeout=2) as conn:
-            row = conn.execute("select count(*) from batch_ledger where stage like 'code:%'").fetchone()
-            return int(row[0])
+            return int(conn.execute(UNITS_DONE).fetchone()[0])
     except psycopg.Error:  # no tables yet
         return 0
 
@@ -87,11 +91,11 @@ def demo_runs(pg_cluster, tmp_path_factory):
     on_sqlite = start("sqlite", None)
     first = start("postgres", url)
     deadline = time.monotonic() + 400
-    while _done_batches(url) < 3 and time.monotonic() < deadline and first.poll() is None:
+    while _units_done(url) < 3 * BATCH and time.monotonic() < deadline and first.poll() is None:
         time.sleep(0.02)
     os.killpg(first.pid, signal.SIGKILL)
     first.communicate()
-    runs["done_at_kill"] = _done_batches(url)
+    runs["done_at_kill"] = _units_done(url)
     runs["exported_before_kill"] = (runs["postgres"]["workspace"] / "exports" / "coded_dataset.xlsx").exists()
     second = start("postgres", url)
     for name, process in (("postgres", second), ("sqlite", on_sqlite)):
@@ -106,11 +110,11 @@ def demo_runs(pg_cluster, tmp_path_factory):
 def _counts(engine) -> dict[str, int]:
     from sqlalchemy import func, select
 
-    from hoi_nlp.store import assignments_table, ledger_table, segments_table, sources_table
+    from hoi_nlp.store import assignments_table, coded_sources_table, segments_table, sources_table
 
     with engine.connect() as conn:
         return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                for table in (sources_table, segments_table, assignments_table, ledger_table)}
+                for table in (sources_table, segments_table, assignments_table, coded_sources_table)}
 
 
 def test_hoi_run_on_the_demo_study_finishes_on_postgres(demo_runs):
@@ -134,20 +138,20 @@ def test_killed_run_resumed_on_postgres_without_redoing_batches_or_duplicates(de
 
     from hoi_nlp.store import Workspace
 
-    assert demo_runs["done_at_kill"] >= 3, "the run was not caught while coding"
+    assert demo_runs["done_at_kill"] >= 3 * BATCH, "the run was not caught while coding"
     assert not demo_runs["exported_before_kill"]
     assert demo_runs["postgres"]["returncode"] == 0, demo_runs["postgres"]["stderr"][-3000:]
     engine = Workspace.open(demo_runs["postgres"]["workspace"], db_url=demo_runs["url"], create=False).engine
     with engine.connect() as conn:
-        total = conn.execute(text("select count(*) from batch_ledger where stage like 'code:%'")).scalar_one()
+        done = conn.execute(text(UNITS_DONE)).scalar_one()
         codable = conn.execute(text("select count(*) from segments where codable")).scalar_one()
         duplicates = conn.execute(text(
             "select count(*) from (select segment_id, code_id, coder from assignments "
             "group by 1, 2, 3 having count(*) > 1) as d")).scalar_one()
     stdout = demo_runs["postgres"]["stdout"]
-    redone = int(re.search(r"coded \d+ coding units in (\d+) batches", stdout).group(1))
-    assert demo_runs["done_at_kill"] < total == -(-codable // BATCH)
-    assert redone == total - demo_runs["done_at_kill"]
+    redone = int(re.search(r"coded (\d+) coding units in \d+ batches", stdout).group(1))
+    assert demo_runs["done_at_kill"] < done == codable
+    assert redone == codable - demo_runs["done_at_kill"]
     assert duplicates == 0
     assert "(new 0, changed 0, unchanged 524)" in stdout  # the killed run's ingest was kept
 

@@ -34,10 +34,15 @@ def test_whole_flow_runs_with_outbound_network_blocked(tmp_path):
     assert (tmp_path / "ws" / "exports" / "coded_dataset.xlsx").exists()
 
 
-def _done_batches(db) -> int:
+# the coding units of the sources the coding ledger marks coded
+UNITS_DONE = ("select count(*) from segments s join coded_sources c on c.source_id = s.source_id "
+              "where s.codable and c.stage like 'code:%'")
+
+
+def _units_done(db) -> int:
     try:
         with sqlite3.connect(db, timeout=1) as conn:
-            return conn.execute("select count(*) from batch_ledger where stage like 'code:%'").fetchone()[0]
+            return conn.execute(UNITS_DONE).fetchone()[0]
     except sqlite3.Error:
         return 0
 
@@ -55,25 +60,24 @@ def test_killed_run_resumes_without_redoing_batches_or_duplicates(tmp_path):
     first = subprocess.Popen(command, cwd=REPO, env=_env(tmp_path), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 300
-    while _done_batches(workspace / "hoi.db") < 3 and time.monotonic() < deadline and first.poll() is None:
+    while _units_done(workspace / "hoi.db") < 75 and time.monotonic() < deadline and first.poll() is None:
         time.sleep(0.05)
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
-    done_at_kill = _done_batches(workspace / "hoi.db")
-    assert done_at_kill >= 3, "the run was not caught while coding"
+    done_at_kill = _units_done(workspace / "hoi.db")
+    assert done_at_kill >= 75, "the run was not caught while coding"
     assert not (workspace / "exports" / "coded_dataset.xlsx").exists()
 
     second = subprocess.run(command, cwd=REPO, env=_env(tmp_path), capture_output=True, text=True,
                             timeout=600)
     assert second.returncode == 0, second.stderr[-2000:]
     with sqlite3.connect(workspace / "hoi.db") as conn:
-        total_batches = conn.execute(
-            "select count(*) from batch_ledger where stage like 'code:%'").fetchone()[0]
+        done = conn.execute(UNITS_DONE).fetchone()[0]
         codable = conn.execute("select count(*) from segments where codable").fetchone()[0]
         duplicates = conn.execute("select count(*) from (select segment_id, code_id, coder, count(*) c "
                                   "from assignments group by 1, 2, 3 having c > 1)").fetchone()[0]
-    redone = int(re.search(r"coded \d+ coding units in (\d+) batches", second.stdout).group(1))
-    assert total_batches == -(-codable // 25)
-    assert redone == total_batches - done_at_kill
+    redone = int(re.search(r"coded (\d+) coding units in \d+ batches", second.stdout).group(1))
+    assert done_at_kill < done == codable
+    assert redone == codable - done_at_kill
     assert duplicates == 0
     assert (workspace / "exports" / "coded_dataset.xlsx").exists()

@@ -30,10 +30,12 @@ def _old_shape(workspace, *, marks: bool):
                                     "model_version": "coder-old", "confidence": 0.9})
                for a in rules if a.segment_id in later]
     replace_assignments(workspace, trained, segment_ids=later, coders=["hoi.combined.v1"])
-    if marks:
-        ledger = BatchLedger(workspace, stage="code:hoi.combined.v1:coder-old:small@1")  # no family: old
-        for batch in batches(load_segments(workspace, codable=True), Settings().flow.batch_size):
-            ledger.mark_done(batch)
+    if marks:  # an older hoi marked batches (no family), the rule coder's run first
+        old_batches = list(batches(load_segments(workspace, codable=True), Settings().flow.batch_size))
+        for stage in ("code:hoi.rules.v1:rules-old:small@1", "code:hoi.combined.v1:coder-old:small@1"):
+            ledger = BatchLedger(workspace, stage=stage)
+            for batch in old_batches:
+                ledger.mark_done(batch)
     decided = next(a for a in rules if a.segment_id in later)
     record_decision(workspace, segment_id=decided.segment_id, action="accept", code_id=decided.code_id,
                     analyst="anna")
