@@ -2,13 +2,18 @@
 
 A ``.qdpx`` is a zip with ``project.qde`` and ``sources/<guid>.txt``. Each source is a plain-text
 source (UTF-8 without BOM, ``\\n`` line endings only) and each coding one ``PlainTextSelection``
-whose ``startPosition``/``endPosition`` are character offsets into that text. The codebook becomes
+whose ``startPosition``/``endPosition`` are offsets into that text in UTF-16 code units (an emoji
+counts two; see the first point below). The codebook becomes
 a code tree (families as categories, ``isCodable="false"``), respondents become cases with their
 attributes as case variables, each source carries its own source variables, memos become notes.
 
 What the importers of QualCoder, NVivo, MAXQDA and ATLAS.ti need, and why:
 
 - ``Project@origin`` is set (QualCoder's importer fails without it).
+- Positions count UTF-16 code units, not code points: QualCoder keeps and highlights a coding at the
+  positions of its Qt editor, which counts a character beyond the BMP (an emoji) as two, imports
+  ``startPosition`` as such a position and exports the positions its editor gave. The XSD says only
+  ``xsd:integer``; the unit NVivo, MAXQDA and ATLAS.ti use is not verified.
 - Texts are UTF-8 without BOM and LF only (QualCoder inserts a space after every line break when
   the first one is CRLF; a BOM shifts its offsets by one).
 - Code names are unique across the codebook (QualCoder merges same-named codes and drops codings).
@@ -44,6 +49,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,6 +66,7 @@ from hoi_nlp.qda import (
     MACHINE_USER,
     PLACEHOLDER_ANALYST,
     PROJECT_NS,
+    Utf16Positions,
     code_description,
     code_names,
     guid,
@@ -153,6 +160,14 @@ class ExportedSource:
     selections: dict[tuple[int, int], list[Coding]]
     units: dict[str, tuple[int, int]] = field(default_factory=dict)  # coding unit id -> its span in text
 
+    @cached_property
+    def _units(self) -> Utf16Positions:
+        return Utf16Positions(self.text)
+
+    def positions(self, span: tuple[int, int]) -> tuple[str, str]:
+        """``startPosition`` and ``endPosition`` of a span of the text (code point indices): UTF-16 units."""
+        return str(self._units.unit(span[0])), str(self._units.unit(span[1]))
+
 
 @dataclass(frozen=True)
 class ProjectMemo:
@@ -172,7 +187,7 @@ class _Project:
     redact: Redactor
     memos: Sequence[ProjectMemo]
     notes: list[tuple[str, ProjectMemo]] = field(default_factory=list)
-    annotated: dict[str, tuple[int, int]] = field(default_factory=dict)  # unit memo's note -> unit's span
+    annotated: dict[str, tuple[str, str]] = field(default_factory=dict)  # unit memo's note -> its positions
     files: dict[str, str] = field(default_factory=dict)  # file in sources/ -> its text (journals' texts)
 
 
@@ -296,13 +311,14 @@ def _selection(
 ) -> None:
     user = guid("user", coding_user(coding))
     unit = project.redact.segment_id(coding.segment_id)  # GUIDs of what the export shows: no offsets
+    start, end = exported.positions(span)
     sel = _el(
         parent,
         "PlainTextSelection",
         guid=guid("selection", unit, coding.code_id),
         name=exported.text[span[0] : span[1]][:60].replace("\n", " "),
-        startPosition=str(span[0]),
-        endPosition=str(span[1]),
+        startPosition=start,
+        endPosition=end,
         creatingUser=user,
     )
     description = provenance(coding) + "".join(f"\nMemo ({m.analyst}): {m.text}" for m in memos)
@@ -336,7 +352,7 @@ def _source(sources: etree._Element, project: _Project, item: ExportedSource, na
             note_guid = guid("note", memo.key)
             _el(element, "NoteRef", targetGUID=note_guid)
             project.notes.append((note_guid, memo))
-            project.annotated[note_guid] = item.units[segment_id]
+            project.annotated[note_guid] = item.positions(item.units[segment_id])
     # The source's own attribute values (pseudonymised as the study's sources are), else its respondent's.
     values = {**study.respondents.get(source.respondent_id, {}),
               **{k: v for k, v in source.attributes.items() if isinstance(v, str)},

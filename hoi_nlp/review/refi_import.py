@@ -53,6 +53,7 @@ from hoi_nlp.qda import (
     MACHINE_USER,
     PLACEHOLDER_ANALYST,
     SOURCE_TAG,
+    Utf16Positions,
     code_description,
     code_names,
     guid,
@@ -376,26 +377,27 @@ def _offset(value: str | None, attribute: str, *, path: str, where: str) -> int:
     return int(value)
 
 
-def _line_breaks(raw: str, selections: list[tuple[str, int, int, str]], origin: str) -> tuple[str, bool]:
+def _line_breaks(raw: str, selections: list[tuple[int, int, int, int, str]], origin: str) -> tuple[str, bool]:
     """The text with LF line breaks, and whether the offsets count a CRLF as two characters.
 
-    The selections decide where they can: an end beyond the LF text needs two; otherwise the
-    convention under which more selection names quote their text wins; otherwise the producer's
-    (ATLAS.ti, QualCoder and MAXQDA count one, the standard and NVivo count code points: two).
+    ``selections`` are (start, end) as code point indices if a CRLF counts one, the same if it counts two,
+    and the selection's name. The selections decide where they can: an end beyond the LF text needs two;
+    otherwise the convention under which more selection names quote their text wins; otherwise the
+    producer's (ATLAS.ti, QualCoder and MAXQDA count one, the standard and NVivo count code points: two).
     """
     lf = lf_only(raw)
     if len(lf) == len(raw):
         return lf, False
-    if any(end > len(lf) for _, _, end, _ in selections):
+    if any(end > len(lf) for _, end, _, _, _ in selections):
         return lf, True
     crs = _cr_positions(raw)
     votes = Counter[bool]()
-    for _, start, end, name in selections:
+    for start, end, start_two, end_two, name in selections:
         quoted = " ".join(name.split())[:40]
         if not quoted:
             continue
         one = " ".join(lf[start:end].split())[:40]
-        two = " ".join(lf[_collapse(start, crs):_collapse(end, crs)].split())[:40]
+        two = " ".join(lf[_collapse(start_two, crs):_collapse(end_two, crs)].split())[:40]
         if quoted == one and quoted != two:
             votes[False] += 1
         elif quoted == two and quoted != one:
@@ -472,16 +474,24 @@ def _read_source(archive: QdpxArchive, element: etree._Element, origin: str,
         unreadable = sum(not _children(coding, "CodeRef") for coding in _children(sel, "Coding"))
         pending.append((sel_where, start, end, sel.get("name") or "", sel.get("guid") or "", codings,
                         memo, refs, unreadable))
+    # Positions count UTF-16 units (an emoji two, as QualCoder's editor does): made code point indices here.
     text, two = (raw, False)
     if may_have_crlf and "\r" in raw:
-        text, two = _line_breaks(raw, [(w, s, e, n) for w, s, e, n, *_ in pending], origin)
-    counted = len(raw) if two else len(text)
+        one_units, two_units = Utf16Positions(lf_only(raw)), Utf16Positions(raw)
+        spans = [(one_units.index(s), one_units.index(e, end=True), two_units.index(s),
+                  two_units.index(e, end=True), n) for _, s, e, n, *_ in pending]
+        text, two = _line_breaks(raw, spans, origin)
+    counted = raw if two else text
+    units = Utf16Positions(counted)
     crs = _cr_positions(raw) if two else []
     selections = []
     for sel_where, start, end, _, sel_guid, codings, memo, refs, unreadable in pending:
-        if end > counted:
-            raise ReviewError(f"the selection {start}-{end} ends beyond the text ({counted} characters)",
+        if end > units.length:
+            size = (f"{units.length} characters" if units.length == len(counted)
+                    else f"{units.length} UTF-16 units, {len(counted)} characters")
+            raise ReviewError(f"the selection {start}-{end} ends beyond the text ({size})",
                               path=archive.display, where=sel_where)
+        start, end = units.index(start), units.index(end, end=True)
         if unreadable:  # named apart from empty selections: the analyst coded something there
             skipped["codings without a code reference (CodeRef)"] += unreadable
         if start == end or not (codings or memo or refs):
@@ -1153,8 +1163,9 @@ class _Memos:
             if note.span is None:  # a note on the whole source (NVivo's, MAXQDA's document memo)
                 self._whole_source(splan, text)
                 continue
-            span = (positions[min(note.span[0], len(positions) - 1)],
-                    positions[min(note.span[1], len(positions) - 1)])
+            units = Utf16Positions(source.text)  # a note's span counts UTF-16 units, as selections do
+            start, end = units.index(note.span[0]), units.index(note.span[1], end=True)
+            span = (positions[min(start, len(positions) - 1)], positions[min(end, len(positions) - 1)])
             unit = _place(splan, "", span) if span[0] < span[1] else None
             if unit is None:
                 self.unplaced["notes on text outside the source's coding units"] += 1
