@@ -366,6 +366,7 @@ class QdpxProject:
     links: dict[str, list[str]] = field(default_factory=dict)  # selection or source -> notes linked to it
     case_memos: list[str] = field(default_factory=list)  # names of the cases with a Description (a memo)
     referenced: set[str] = field(default_factory=set)  # notes something refers to (NoteRef, Link)
+    description: str = ""  # the project's Description (hoi writes whether its texts are pseudonymised)
 
 
 def _offset(value: str | None, attribute: str, *, path: str, where: str) -> int:
@@ -558,7 +559,8 @@ def read_project(path: Path) -> QdpxProject:
         origin = root.get("origin") or ""
         users = {normal_guid(u.get("guid")): (u.get("name") or u.get("id") or "").strip()
                  for users in _children(root, "Users") for u in _children(users, "User")}
-        project = QdpxProject(str(path), origin, users, _codes(root), [])
+        project = QdpxProject(str(path), origin, users, _codes(root), [],
+                              description=_child_text(root, "Description") or "")
         for sources in _children(root, "Sources"):
             for element in sources:
                 if element.tag != "TextSource":
@@ -876,9 +878,15 @@ def _code_lookup(codes: Sequence[FileCode], codebook: Codebook) -> dict[str, str
     return lookup
 
 
-def _match_source(source: FileSource, units: CodedUnits, by_guid: dict[str, str]) -> str | None:
+def _guids_of(source: FileSource) -> list[str]:
+    """The GUIDs a source carries: its own, and the one hoi wrote into its Description (a tool that gives
+    sources new GUIDs keeps the Description)."""
     tag = SOURCE_TAG.search(source.description)
-    return (by_guid.get(source.guid) or (by_guid.get(normal_guid(tag.group(1))) if tag else None)
+    return [source.guid, *([normal_guid(tag.group(1))] if tag else [])]
+
+
+def _match_source(source: FileSource, units: CodedUnits, by_guid: dict[str, str]) -> str | None:
+    return (next((by_guid[g] for g in _guids_of(source) if g in by_guid), None)
             or units.names.get(source.name.strip().casefold()))
 
 
@@ -1000,12 +1008,16 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     skipped: Counter[str] = Counter(project.skipped)
     unknown_codes: Counter[str] = Counter()
     memos = _Memos(planner, project, study_memos)
+    unkeyed = {record_guid("source", sid): sid for sid in units.sources}
+    old_guids = []  # sources the file names by the uuid5 of their raw id
     for source in project.sources:
         source_id = _match_source(source, units, by_guid)
         if source_id is None or source_id not in units.sources:
             skipped["sources not in this study"] += 1
             continue
         plan.sources += 1
+        if source_id in (unkeyed.get(g) for g in _guids_of(source)):
+            old_guids.append((source, source_id))
         where = f"source '{source.name or source_id}'"
         try:
             positions = offset_map(source.text, units.sources[source_id].text)
@@ -1034,9 +1046,31 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     if unknown_codes:
         skipped["codings of codes not in the codebook"] += sum(unknown_codes.values())
     plan.warnings += [f"{count} {what} skipped" for what, count in sorted(skipped.items())]
+    if _unkeyed_pseudonymised(project, units, old_guids):
+        plan.warnings.insert(0, OLD_GUIDS_WARNING)
     memos.finish()
     plan.warnings += _outside_the_review(project, units.codebook, codes)
     return plan
+
+
+OLD_GUIDS_WARNING = (
+    "this file was written by an older hoi_nlp and carries unkeyed source and case ids (uuid5 of the raw "
+    "ids, which confirm a guessed id such as a name): delete it and its copies and export the study again "
+    "(docs/SECURITY.md, \"Offsets and segment ids\")")
+
+
+def _unkeyed_pseudonymised(project: QdpxProject, units: CodedUnits,
+                           old_guids: list[tuple[FileSource, str]]) -> bool:
+    """Whether the file is a pseudonymised export written before source and case GUIDs were keyed: it names
+    sources by the uuid5 of their raw ids, and it is no raw export (which keeps those GUIDs on purpose): its
+    Description lacks the raw export's mark and a text in it differs from the source's own (pseudonymised).
+    A pseudonymised export of a study whose texts hold no name at all cannot be told from a raw one."""
+    from hoi_nlp.privacy.guard import RAW_MARK
+
+    if not old_guids or RAW_MARK in project.description:
+        return False
+    return any(" ".join(source.text.split()) != " ".join(units.sources[sid].text.split())
+               for source, sid in old_guids)
 
 
 def _outside_the_review(project: QdpxProject, codebook: Codebook, codes: dict[str, str]) -> list[str]:
