@@ -29,6 +29,9 @@ What the importers of QualCoder, NVivo, MAXQDA and ATLAS.ti need, and why:
 - A memo on a coding unit is a Note with the memo as ``PlainTextContent`` and a ``PlainTextSelection`` of
   the unit's span, referenced (``NoteRef``) from its source: QualCoder imports only such notes (or
   journals) as annotations; NVivo, ATLAS.ti and MAXQDA read the referenced note as before.
+- Sets: one per code family (``MemberCode``) and one per material and size group (``MemberSource``);
+  QualCoder imports only Sets of sources, each as a file attribute of the Set's name (refused when a
+  Variable has that name, so none has), NVivo and MAXQDA as sets and document sets.
 - A memo on the study as a whole is a Note nothing refers to, named, with its text in a file of its own
   (``plainTextPath``, not ``PlainTextContent``): QualCoder imports only such notes as journals (as its
   own export writes them), and fails on a second journal of the same name, so names are unique.
@@ -353,11 +356,53 @@ def _source(sources: etree._Element, project: _Project, item: ExportedSource, na
             _el(element, "NoteRef", targetGUID=note_guid)
             project.notes.append((note_guid, memo))
             project.annotated[note_guid] = item.positions(item.units[segment_id])
-    # The source's own attribute values (pseudonymised as the study's sources are), else its respondent's.
-    values = {**study.respondents.get(source.respondent_id, {}),
-              **{k: v for k, v in source.attributes.items() if isinstance(v, str)},
-              SOURCE_MATERIAL: MATERIAL_OF_KIND.get(source.kind, "survey")}
-    _variable_values(element, values, attributes, on_source=True)
+    _variable_values(element, source_values(study, item.source_id), attributes, on_source=True)
+
+
+def source_values(study: CodedStudy, source_id: str) -> dict[str, str]:
+    """A source's variable values: its own attribute values (pseudonymised as the study's sources are), else
+    its respondent's, and its material."""
+    source = study.sources[source_id]
+    return {**study.respondents.get(source.respondent_id, {}),
+            **{k: v for k, v in source.attributes.items() if isinstance(v, str)},
+            SOURCE_MATERIAL: MATERIAL_OF_KIND.get(source.kind, "survey")}
+
+
+# The groups of sources a project offers as Sets (MAXQDA's document sets, NVivo's sets): the material and
+# the size group reports compare. QualCoder makes each Set with sources a file attribute named after it.
+SET_GROUPS = {SOURCE_MATERIAL: "Materiale", "size_group": "Størrelsesgruppe"}
+
+
+def _sets(root: etree._Element, study: CodedStudy, exported: Sequence[ExportedSource],
+          attributes: Sequence[str]) -> None:
+    """One Set per code family (its codes as ``MemberCode``) and one per value of a group of sources
+    (:data:`SET_GROUPS`, as far as the export shows the attribute; its sources as ``MemberSource``).
+    Names are unique and no Variable's (QualCoder refuses an attribute name it has)."""
+    sets = _el(root, "Sets")
+    families, _ = code_names(study.codebook)
+    for family in study.codebook.families:
+        if not family.codes:
+            continue
+        element = _el(sets, "Set", guid=guid("set", "family", family.id),
+                      name=f"Kodefamilie: {families[family.id]}")
+        _text_el(element, "Description", f"Koderne i familien {families[family.id]}\n[hoi: {family.id}]")
+        for code in family.codes:
+            _el(element, "MemberCode", targetGUID=guid("code", code.id))
+    for attribute, label in SET_GROUPS.items():
+        if attribute != SOURCE_MATERIAL and attribute not in attributes:
+            continue
+        members: dict[str, list[str]] = {}
+        for item in exported:
+            value = source_values(study, item.source_id).get(attribute, "").strip()
+            if value:
+                members.setdefault(value, []).append(item.guid)
+        for value in sorted(members):
+            element = _el(sets, "Set", guid=guid("set", attribute, value), name=f"{label}: {value}")
+            _text_el(element, "Description", f"Kilder med {attribute} = {value}")
+            for source_guid in members[value]:
+                _el(element, "MemberSource", targetGUID=source_guid)
+    if not len(sets):  # the schema wants a Set in Sets
+        root.remove(sets)
 
 
 def _notes(root: etree._Element, project: _Project) -> None:
@@ -430,6 +475,7 @@ def project_xml(
     for item in exported:
         _source(sources, project, item, names[item.source_id], on_sources, by_key)
     _notes(root, project)
+    _sets(root, study, exported, attributes)
     if description:
         _text_el(root, "Description", description)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True), project.files

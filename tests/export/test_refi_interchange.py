@@ -50,7 +50,8 @@ def qualcoder_reads(path: Path, *, windows: bool = False) -> QualCoderProject:
       ``isCodable="false"``, categories and codes of the same name are merged (codings lost);
     - a TextSource without ``path`` is read from ``sources/`` (or ``Sources/``) by its ``plainTextPath``,
       as UTF-8 (a BOM stays a character), and a CRLF in its first line adds a space after every line
-      break; selections are ``startPosition``/``endPosition`` into that text, owned by the selection's
+      break; selections are ``startPosition``/``endPosition`` into that text (positions of its Qt editor,
+      UTF-16 units; the text it keeps for a coding is sliced by code points), owned by the selection's
       ``creatingUser``, coded with the ``CodeRef`` that is the Coding's first child (GUIDs compared as
       written); the same code, file, span and owner twice is refused (one coding dropped);
     - every Variable's name is unique; a source's VariableValues are file attributes; a named Case's turn
@@ -123,7 +124,7 @@ def qualcoder_reads(path: Path, *, windows: bool = False) -> QualCoderProject:
         read.files[name] = text
         for sel in source.findall("q:PlainTextSelection", NS):
             start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
-            assert 0 <= start < end <= len(text)
+            assert 0 <= start < end <= len(text.encode("utf-16-le")) // 2  # Qt positions (UTF-16 units)
             owner = users.get(sel.get("creatingUser") or sel.get("modifyingUser"), "default")
             for coding in sel.findall("q:Coding", NS):
                 assert coding[0].tag == q + "CodeRef", "QualCoder takes a Coding's first child as its CodeRef"
