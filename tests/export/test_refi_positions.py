@@ -12,7 +12,7 @@ from lxml import etree
 
 from hoi_nlp.qda import PROJECT_NS
 from tests.export import conftest as fixture_study
-from tests.export.test_refi_import import NS, Qdpx, export_project
+from tests.export.test_refi_import import NS, Qdpx, _note, export_project
 
 # The fabricated study with emoji: before the director's turn (the coding unit starts after one), inside a
 # survey answer and at the end of one.
@@ -133,3 +133,31 @@ def test_the_texts_are_utf8_without_bom(emoji_export):
     assert root.tag == f"{{{PROJECT_NS}}}Project"
     assert texts and all(not t.startswith(b"\xef\xbb\xbf") and b"\r" not in t for t in texts)
     assert any("😤".encode() in t for t in texts)
+
+
+def test_a_memo_on_a_unit_after_an_emoji_is_annotated_on_its_text_and_comes_back_once(
+        emoji_workspace, small_codebook, tmp_path):
+    from hoi_nlp.review.decisions import record_decision
+    from hoi_nlp.review.refi_import import CodedUnits, import_qdpx
+
+    unit = _units(emoji_workspace)["T5"]
+    record_decision(emoji_workspace, segment_id=unit.segment_id, action="memo", analyst="bo",
+                    memo="Hele turen handler om økonomi")
+    path = export_project(emoji_workspace, small_codebook, tmp_path / "export" / "memo.qdpx")
+    project = Qdpx(path)
+    source = next(s for s in project.all("TextSource") if "🤔" in project.text(s))
+    [note] = [n for n in project.all("Note") if n.find("q:PlainTextSelection", NS) is not None]
+    sel = note.find("q:PlainTextSelection", NS)
+    annotated = _utf16(project.text(source), int(sel.get("startPosition")), int(sel.get("endPosition")))
+    assert annotated.startswith("Det er mange ting") and annotated.endswith("giver os.")
+    units = CodedUnits.load(emoji_workspace, small_codebook)
+    assert import_qdpx(emoji_workspace, path, units, analyst="ana").decisions == {"unchanged": 7}
+    # an annotation made in QualCoder on the director's "D: " (no coding unit): Qt positions, after the emoji
+    text = project.text(source)
+    at = text.index("\nD: ") + 1
+    note_guid = _note(project, None, "Talerskift", span=(_unit(text, at), _unit(text, at + 3)))
+    etree.SubElement(source, f"{{{PROJECT_NS}}}NoteRef", targetGUID=note_guid)
+    summary = import_qdpx(emoji_workspace, project.save(tmp_path / "annotated.qdpx"), units, analyst="ana",
+                          dry_run=True)
+    assert summary.decisions == {"unchanged": 7}, summary
+    assert "1 notes on text outside the source's coding units" in " ".join(summary.warnings)
