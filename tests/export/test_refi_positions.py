@@ -161,3 +161,17 @@ def test_a_memo_on_a_unit_after_an_emoji_is_annotated_on_its_text_and_comes_back
                           dry_run=True)
     assert summary.decisions == {"unchanged": 7}, summary
     assert "1 notes on text outside the source's coding units" in " ".join(summary.warnings)
+
+
+@pytest.mark.parametrize("shape", ["qualcoder-3.8", "nvivo", "maxqda", "atlas.ti"])
+def test_an_export_with_emoji_in_each_tools_shape_comes_back_unchanged(shape, emoji_workspace, small_codebook,
+                                                                      emoji_export, tmp_path):
+    """Also with CRLF line breaks counted as two (NVivo) or one (ATLAS.ti) around the emoji, and a BOM."""
+    from hoi_nlp.review.refi_import import CodedUnits, import_qdpx
+    from tests.export.test_refi_import import reshaped
+
+    path = reshaped(emoji_export, shape, tmp_path / f"{shape}.qdpx")
+    summary = import_qdpx(emoji_workspace, path, CodedUnits.load(emoji_workspace, small_codebook),
+                          analyst="ana", dry_run=True)
+    assert summary.decisions == {"unchanged": 7, **({"memo": 2} if shape == "nvivo" else {})}, summary
+    assert summary.warnings == ()
