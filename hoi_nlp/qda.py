@@ -5,6 +5,7 @@ line breaks texts are written and compared with."""
 
 from __future__ import annotations
 
+import bisect
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -34,6 +35,36 @@ def lf_only(text: str) -> str:
     """``text`` with LF line breaks only (a CRLF or a lone CR is one LF): how a project writes a memo's text
     and how its reader compares texts, so that the two stay the same (a browser form sends CRLF)."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+class Utf16Positions:
+    """Positions in a text as a project counts them: UTF-16 code units, so that a character beyond the Basic
+    Multilingual Plane (an emoji) counts two, as QualCoder's editor (Qt) counts it, where hoi counts one code
+    point. QualCoder highlights a selection at ``startPosition`` as a Qt position and exports the positions
+    its editor gave (README, "REFI-QDA round trips"). Without such characters both counts are the same."""
+
+    def __init__(self, text: str) -> None:
+        self._astral = [m.start() for m in _ASTRAL.finditer(text)]  # their code point indices
+        self._units = [index + n for n, index in enumerate(self._astral)]  # their UTF-16 offsets
+        self.length = len(text) + len(self._astral)  # the text's length in UTF-16 units
+
+    def unit(self, index: int) -> int:
+        """The UTF-16 offset of a code point index."""
+        return index + bisect.bisect_left(self._astral, index) if self._astral else index
+
+    def index(self, unit: int, *, end: bool = False) -> int:
+        """The code point index of a UTF-16 offset; one that falls between the two halves of a character is
+        moved to the character's start (or, for an ``end``, past it), so that a selection keeps it whole.
+        An offset beyond the text stays beyond it."""
+        if not self._astral:
+            return unit
+        n = bisect.bisect_left(self._units, unit)  # characters of two units that start before ``unit``
+        if n and self._units[n - 1] == unit - 1:  # inside the (n-1)th
+            return self._astral[n - 1] + (1 if end else 0)
+        return unit - n
 
 
 def guid(kind: str, *parts: str) -> str:

@@ -113,6 +113,7 @@ def cite_command(
         return
     _emit_quotes(
         list(quotes),
+        header=quotes.header,
         fmt=fmt,
         output=output,
         title=f"{codes.code(code).label} ({code})",
@@ -122,14 +123,14 @@ def cite_command(
     )
 
 
-def _emit_quotes(quotes: list, *, fmt: str, output: Path | None, title: str, note: str, default: Path,
-                 texts: Texts) -> None:
+def _emit_quotes(quotes: list, *, header: dict, fmt: str, output: Path | None, title: str, note: str,
+                 default: Path, texts: Texts) -> None:
     from hoi_nlp.errors import ExportError
     from hoi_nlp.io import write_text_atomic
     if fmt == "json":
-        from hoi_nlp.export.cite import citation_rows
+        from hoi_nlp.export.cite import citation_document
 
-        text = json.dumps(citation_rows(quotes), ensure_ascii=False, indent=1)
+        text = json.dumps(citation_document(header, quotes), ensure_ascii=False, indent=1)
     elif fmt == "xlsx":
         from hoi_nlp.export.cite import write_citations_xlsx
 

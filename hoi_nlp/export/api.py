@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hoi_nlp import progress
@@ -18,6 +18,7 @@ from hoi_nlp.codebook import Codebook
 from hoi_nlp.errors import ExportError
 from hoi_nlp.export.cite import (
     best_quotes,
+    citation_header,
     parse_group,
     register_quotes,
     search_segments,
@@ -29,7 +30,7 @@ from hoi_nlp.export.helper import FileHelper
 from hoi_nlp.export.lang import texts_for
 from hoi_nlp.export.lookup import ResolvedQuote, locate_quote
 from hoi_nlp.export.publish import staging
-from hoi_nlp.export.quotes import quoted_stances, selection_note, source_reference
+from hoi_nlp.export.quotes import quoted_stances, selection_facts, selection_note, source_reference
 from hoi_nlp.export.study import CodedStudy, public_view
 from hoi_nlp.privacy.guard import LEAK_HINT, LeakGuard
 from hoi_nlp.privacy.redact import StudyRedactor
@@ -141,6 +142,7 @@ class Citations:
     note: str
     too_short: int = 0  # codings left out for too few content words (why there may be none)
     min_content_words: int = 0
+    header: dict[str, object] = field(default_factory=dict)  # the JSON's (:func:`citation_header`)
 
     def __iter__(self) -> Iterator[tuple[Quote, str]]:
         return iter(self.quotes)
@@ -179,10 +181,12 @@ def cite(
                          group=grouped, stances=stances, with_attributes=with_attributes,
                          min_content_words=settings.report.quote_min_content_words,
                          min_group_size=settings.report.min_group_size, too_short=too_short)
-    note = selection_note(opened.study, quotes, texts=texts_for(settings.report.language), group=grouped,
-                          stance=(stance or "hindrance") if is_stance_code(code_id) else None)
-    return Citations(_sourced(workspace, opened, quotes, settings), note, len(too_short),
-                     settings.report.quote_min_content_words)
+    facts = selection_facts(opened.study, quotes, group=grouped,
+                            stance=(stance or "hindrance") if is_stance_code(code_id) else None)
+    note = selection_note(opened.study, quotes, texts=texts_for(settings.report.language), facts=facts)
+    header = citation_header(opened.study, code_id, facts, redact=opened.redact)
+    return Citations(_sourced(workspace, opened, quotes, settings, header=str(header)), note, len(too_short),
+                     settings.report.quote_min_content_words, header)
 
 
 def _check_code(workspace: Workspace, codebook: Codebook, code_id: str) -> None:
@@ -228,14 +232,17 @@ def search(workspace: Workspace, codebook: Codebook, query: str, *, settings: Se
 
 
 def _sourced(workspace: Workspace, opened: OpenStudy, quotes: list[Quote],
-             settings: Settings) -> list[tuple[Quote, str]]:
-    """Quotes with their source references, leak-checked and registered so their ids resolve."""
+             settings: Settings, *, header: str = "") -> list[tuple[Quote, str]]:
+    """Quotes with their source references, leak-checked (with the ``header`` that goes before them) and
+    registered so their ids resolve."""
     texts = texts_for(settings.report.language)
     sourced = [(q, source_reference(opened.study, q.segment_id, redact=opened.redact, texts=texts))
                for q in quotes]
     guard = opened.current_guard()  # over the names pseudonymising these quotes may have taught the key
     for quote, reference in sourced:
         guard.check_text(f"{quote.citation} {reference}", where=quote.quote_id)
+    if header:
+        guard.check_text(header, where="the quotes' header")
     opened.redact.save()
     register_quotes(workspace, quotes, study=opened.study, redact=opened.redact)
     return sourced

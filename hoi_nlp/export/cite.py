@@ -226,6 +226,39 @@ def citation_rows(quotes: Sequence[tuple[Quote, str]]) -> list[dict[str, object]
             for q, reference in quotes]
 
 
+CITATION_FIELDS = {
+    "quote_id": "stable id: `hoi quote ID` prints the quote, its source, span and current review state",
+    "code_id": "the code the quote is cited for (`code`)",
+    "text": "an exact slice of the pseudonymised source",
+    "citation": "the quote as a report shows it, with the respondent's coarse role",
+    "source": "where it comes from: survey question and row, or interview and turn",
+    "review_state": "accepted or added by an analyst, or unreviewed (the machine's alone)",
+    "confidence": "the machine coder's confidence in the coding, 0-1",
+    "stance": "a barrier's stance: hindrance, precondition, overcome, rating (null: not set)",
+}
+
+
+def citation_header(study: CodedStudy, code_id: str, facts: dict[str, object], *,
+                    redact: Redactor) -> dict[str, object]:
+    """What `hoi cite --format json` says before its quotes: the code (id, label, family), the study (its
+    name as the exports show it), the hoi_nlp version, whether the texts are pseudonymised, and what
+    the quotes rest on (``facts``: :func:`~hoi_nlp.export.quotes.selection_facts`, the same the md, docx
+    and xlsx headers say in words)."""
+    from hoi_nlp import __version__
+
+    code = study.codebook.code(code_id)
+    family = next(f for f in study.codebook.families if f.id == code.family)
+    return {"code": {"id": code.id, "label": code.label, "family": {"id": family.id, "label": family.label}},
+            "study": redact.ident(study.name) if study.name else "", "hoi_nlp": __version__,
+            "pseudonymised": not redact.raw, "selection": facts, "fields": CITATION_FIELDS}
+
+
+def citation_document(header: dict[str, object], quotes: Sequence[tuple[Quote, str]]) -> dict[str, object]:
+    """`hoi cite --format json`: the header (:func:`citation_header`), then the quotes
+    (:func:`citation_rows`)."""
+    return {**header, "quotes": citation_rows(quotes)}
+
+
 def write_citations_xlsx(path: Path, quotes: Sequence[tuple[Quote, str]], *, title: str, note: str) -> Path:
     """`hoi cite --format xlsx`: the quotes as a sheet (the JSON's columns) and, on a second sheet, what
     they are and rest on (``note``, see :func:`~hoi_nlp.export.quotes.selection_note`)."""

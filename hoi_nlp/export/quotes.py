@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
 from hoi_nlp.errors import ExportError
 from hoi_nlp.export.lang import Texts, format_place, texts_for
@@ -353,31 +354,43 @@ def stance_shown(stance: str, texts: Texts) -> str:
     return texts(f"stance.{stance}").lower()
 
 
+def selection_facts(study: CodedStudy, quotes: Sequence[Quote], *, group: tuple[str, str] | None = None,
+                    stance: str | None = None, today: date | None = None) -> dict[str, Any]:
+    """What a list of quotes rests on, as data: how many an analyst accepted or added and how many are the
+    machine's alone, the selection (a barrier's ``stance``, the ``group``), the codebook version, the
+    coders and model versions that coded them, and the date they were drawn. :func:`selection_note` says
+    it in words; ``hoi cite --format json`` carries it as it is."""
+    reviewed = sum(q.review_state in ("accepted", "added") for q in quotes)
+    coders = sorted({" ".join(filter(None, (a.coder, a.model_version)))
+                     for q in quotes for a in study.assignments_for(q.segment_id, q.code_id)})
+    return {"quotes": len(quotes), "reviewed": reviewed, "machine_only": len(quotes) - reviewed,
+            "stance": stance, "group": f"{group[0]}={group[1]}" if group is not None else None,
+            "codebook": study.codebook.version_tag, "coders": coders,
+            "drawn": (today or date.today()).isoformat()}
+
+
 def selection_note(study: CodedStudy, quotes: Sequence[Quote], *, texts: Texts | None = None,
                    group: tuple[str, str] | None = None, stance: str | None = None,
-                   today: date | None = None) -> str:
-    """What a list of quotes rests on, for its header: how many an analyst accepted or added and how many
-    are the machine's alone, the selection (a barrier's stance, the group), the codebook version, the
-    coders and model versions that coded them, and the date they were drawn.
+                   today: date | None = None, facts: dict[str, Any] | None = None) -> str:
+    """What a list of quotes rests on, for its header (:func:`selection_facts`, or ``facts`` made by it):
 
     «5 citater: 3 accepteret eller tilføjet af en analytiker, 2 kun maskinkodet (ikke gennemset) ·
     holdning: hindring (eller ikke angivet) · kodebog hoi@1.0.0+8cc8279c · kodet af hoi.combined.v1 0.76 ·
     udtrukket 2026-12-07»
     """
     texts = texts or texts_for("da")
-    reviewed = sum(q.review_state in ("accepted", "added") for q in quotes)
-    count = texts("quotes.count_one") if len(quotes) == 1 else texts("quotes.count", n=len(quotes))
-    parts = [texts("quotes.state", count=count, reviewed=reviewed, machine=len(quotes) - reviewed)]
-    if stance is not None:
-        parts.append(texts("quotes.stance", stance=stance_shown(stance, texts)))
-    if group is not None:
-        parts.append(texts("quotes.group", group=f"{group[0]}={group[1]}"))
-    parts.append(texts("quotes.codebook", version=study.codebook.version_tag))
-    coders = sorted({" ".join(filter(None, (a.coder, a.model_version)))
-                     for q in quotes for a in study.assignments_for(q.segment_id, q.code_id)})
-    if coders:
-        parts.append(texts("quotes.coders", coders=", ".join(coders)))
-    parts.append(texts("quotes.drawn", date=(today or date.today()).isoformat()))
+    facts = facts or selection_facts(study, quotes, group=group, stance=stance, today=today)
+    n = facts["quotes"]
+    count = texts("quotes.count_one") if n == 1 else texts("quotes.count", n=n)
+    parts = [texts("quotes.state", count=count, reviewed=facts["reviewed"], machine=facts["machine_only"])]
+    if facts["stance"] is not None:
+        parts.append(texts("quotes.stance", stance=stance_shown(facts["stance"], texts)))
+    if facts["group"] is not None:
+        parts.append(texts("quotes.group", group=facts["group"]))
+    parts.append(texts("quotes.codebook", version=facts["codebook"]))
+    if facts["coders"]:
+        parts.append(texts("quotes.coders", coders=", ".join(facts["coders"])))
+    parts.append(texts("quotes.drawn", date=facts["drawn"]))
     return " · ".join(parts)
 
 

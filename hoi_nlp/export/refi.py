@@ -2,13 +2,18 @@
 
 A ``.qdpx`` is a zip with ``project.qde`` and ``sources/<guid>.txt``. Each source is a plain-text
 source (UTF-8 without BOM, ``\\n`` line endings only) and each coding one ``PlainTextSelection``
-whose ``startPosition``/``endPosition`` are character offsets into that text. The codebook becomes
+whose ``startPosition``/``endPosition`` are offsets into that text in UTF-16 code units (an emoji
+counts two; see the first point below). The codebook becomes
 a code tree (families as categories, ``isCodable="false"``), respondents become cases with their
 attributes as case variables, each source carries its own source variables, memos become notes.
 
 What the importers of QualCoder, NVivo, MAXQDA and ATLAS.ti need, and why:
 
 - ``Project@origin`` is set (QualCoder's importer fails without it).
+- Positions count UTF-16 code units, not code points: QualCoder keeps and highlights a coding at the
+  positions of its Qt editor, which counts a character beyond the BMP (an emoji) as two, imports
+  ``startPosition`` as such a position and exports the positions its editor gave. The XSD says only
+  ``xsd:integer``; the unit NVivo, MAXQDA and ATLAS.ti use is not verified.
 - Texts are UTF-8 without BOM and LF only (QualCoder inserts a space after every line break when
   the first one is CRLF; a BOM shifts its offsets by one).
 - Code names are unique across the codebook (QualCoder merges same-named codes and drops codings).
@@ -24,6 +29,9 @@ What the importers of QualCoder, NVivo, MAXQDA and ATLAS.ti need, and why:
 - A memo on a coding unit is a Note with the memo as ``PlainTextContent`` and a ``PlainTextSelection`` of
   the unit's span, referenced (``NoteRef``) from its source: QualCoder imports only such notes (or
   journals) as annotations; NVivo, ATLAS.ti and MAXQDA read the referenced note as before.
+- Sets: one per code family (``MemberCode``) and one per material and size group (``MemberSource``);
+  QualCoder imports only Sets of sources, each as a file attribute of the Set's name (refused when a
+  Variable has that name, so none has), NVivo and MAXQDA as sets and document sets.
 - A memo on the study as a whole is a Note nothing refers to, named, with its text in a file of its own
   (``plainTextPath``, not ``PlainTextContent``): QualCoder imports only such notes as journals (as its
   own export writes them), and fails on a second journal of the same name, so names are unique.
@@ -44,6 +52,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,6 +69,7 @@ from hoi_nlp.qda import (
     MACHINE_USER,
     PLACEHOLDER_ANALYST,
     PROJECT_NS,
+    Utf16Positions,
     code_description,
     code_names,
     guid,
@@ -153,6 +163,14 @@ class ExportedSource:
     selections: dict[tuple[int, int], list[Coding]]
     units: dict[str, tuple[int, int]] = field(default_factory=dict)  # coding unit id -> its span in text
 
+    @cached_property
+    def _units(self) -> Utf16Positions:
+        return Utf16Positions(self.text)
+
+    def positions(self, span: tuple[int, int]) -> tuple[str, str]:
+        """``startPosition`` and ``endPosition`` of a span of the text (code point indices): UTF-16 units."""
+        return str(self._units.unit(span[0])), str(self._units.unit(span[1]))
+
 
 @dataclass(frozen=True)
 class ProjectMemo:
@@ -172,7 +190,7 @@ class _Project:
     redact: Redactor
     memos: Sequence[ProjectMemo]
     notes: list[tuple[str, ProjectMemo]] = field(default_factory=list)
-    annotated: dict[str, tuple[int, int]] = field(default_factory=dict)  # unit memo's note -> unit's span
+    annotated: dict[str, tuple[str, str]] = field(default_factory=dict)  # unit memo's note -> its positions
     files: dict[str, str] = field(default_factory=dict)  # file in sources/ -> its text (journals' texts)
 
 
@@ -296,13 +314,14 @@ def _selection(
 ) -> None:
     user = guid("user", coding_user(coding))
     unit = project.redact.segment_id(coding.segment_id)  # GUIDs of what the export shows: no offsets
+    start, end = exported.positions(span)
     sel = _el(
         parent,
         "PlainTextSelection",
         guid=guid("selection", unit, coding.code_id),
         name=exported.text[span[0] : span[1]][:60].replace("\n", " "),
-        startPosition=str(span[0]),
-        endPosition=str(span[1]),
+        startPosition=start,
+        endPosition=end,
         creatingUser=user,
     )
     description = provenance(coding) + "".join(f"\nMemo ({m.analyst}): {m.text}" for m in memos)
@@ -336,12 +355,54 @@ def _source(sources: etree._Element, project: _Project, item: ExportedSource, na
             note_guid = guid("note", memo.key)
             _el(element, "NoteRef", targetGUID=note_guid)
             project.notes.append((note_guid, memo))
-            project.annotated[note_guid] = item.units[segment_id]
-    # The source's own attribute values (pseudonymised as the study's sources are), else its respondent's.
-    values = {**study.respondents.get(source.respondent_id, {}),
-              **{k: v for k, v in source.attributes.items() if isinstance(v, str)},
-              SOURCE_MATERIAL: MATERIAL_OF_KIND.get(source.kind, "survey")}
-    _variable_values(element, values, attributes, on_source=True)
+            project.annotated[note_guid] = item.positions(item.units[segment_id])
+    _variable_values(element, source_values(study, item.source_id), attributes, on_source=True)
+
+
+def source_values(study: CodedStudy, source_id: str) -> dict[str, str]:
+    """A source's variable values: its own attribute values (pseudonymised as the study's sources are), else
+    its respondent's, and its material."""
+    source = study.sources[source_id]
+    return {**study.respondents.get(source.respondent_id, {}),
+            **{k: v for k, v in source.attributes.items() if isinstance(v, str)},
+            SOURCE_MATERIAL: MATERIAL_OF_KIND.get(source.kind, "survey")}
+
+
+# The groups of sources a project offers as Sets (MAXQDA's document sets, NVivo's sets): the material and
+# the size group reports compare. QualCoder makes each Set with sources a file attribute named after it.
+SET_GROUPS = {SOURCE_MATERIAL: "Materiale", "size_group": "Størrelsesgruppe"}
+
+
+def _sets(root: etree._Element, study: CodedStudy, exported: Sequence[ExportedSource],
+          attributes: Sequence[str]) -> None:
+    """One Set per code family (its codes as ``MemberCode``) and one per value of a group of sources
+    (:data:`SET_GROUPS`, as far as the export shows the attribute; its sources as ``MemberSource``).
+    Names are unique and no Variable's (QualCoder refuses an attribute name it has)."""
+    sets = _el(root, "Sets")
+    families, _ = code_names(study.codebook)
+    for family in study.codebook.families:
+        if not family.codes:
+            continue
+        element = _el(sets, "Set", guid=guid("set", "family", family.id),
+                      name=f"Kodefamilie: {families[family.id]}")
+        _text_el(element, "Description", f"Koderne i familien {families[family.id]}\n[hoi: {family.id}]")
+        for code in family.codes:
+            _el(element, "MemberCode", targetGUID=guid("code", code.id))
+    for attribute, label in SET_GROUPS.items():
+        if attribute != SOURCE_MATERIAL and attribute not in attributes:
+            continue
+        members: dict[str, list[str]] = {}
+        for item in exported:
+            value = source_values(study, item.source_id).get(attribute, "").strip()
+            if value:
+                members.setdefault(value, []).append(item.guid)
+        for value in sorted(members):
+            element = _el(sets, "Set", guid=guid("set", attribute, value), name=f"{label}: {value}")
+            _text_el(element, "Description", f"Kilder med {attribute} = {value}")
+            for source_guid in members[value]:
+                _el(element, "MemberSource", targetGUID=source_guid)
+    if not len(sets):  # the schema wants a Set in Sets
+        root.remove(sets)
 
 
 def _notes(root: etree._Element, project: _Project) -> None:
@@ -414,6 +475,7 @@ def project_xml(
     for item in exported:
         _source(sources, project, item, names[item.source_id], on_sources, by_key)
     _notes(root, project)
+    _sets(root, study, exported, attributes)
     if description:
         _text_el(root, "Description", description)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True), project.files

@@ -53,6 +53,7 @@ from hoi_nlp.qda import (
     MACHINE_USER,
     PLACEHOLDER_ANALYST,
     SOURCE_TAG,
+    Utf16Positions,
     code_description,
     code_names,
     guid,
@@ -365,6 +366,7 @@ class QdpxProject:
     links: dict[str, list[str]] = field(default_factory=dict)  # selection or source -> notes linked to it
     case_memos: list[str] = field(default_factory=list)  # names of the cases with a Description (a memo)
     referenced: set[str] = field(default_factory=set)  # notes something refers to (NoteRef, Link)
+    description: str = ""  # the project's Description (hoi writes whether its texts are pseudonymised)
 
 
 def _offset(value: str | None, attribute: str, *, path: str, where: str) -> int:
@@ -376,26 +378,27 @@ def _offset(value: str | None, attribute: str, *, path: str, where: str) -> int:
     return int(value)
 
 
-def _line_breaks(raw: str, selections: list[tuple[str, int, int, str]], origin: str) -> tuple[str, bool]:
+def _line_breaks(raw: str, selections: list[tuple[int, int, int, int, str]], origin: str) -> tuple[str, bool]:
     """The text with LF line breaks, and whether the offsets count a CRLF as two characters.
 
-    The selections decide where they can: an end beyond the LF text needs two; otherwise the
-    convention under which more selection names quote their text wins; otherwise the producer's
-    (ATLAS.ti, QualCoder and MAXQDA count one, the standard and NVivo count code points: two).
+    ``selections`` are (start, end) as code point indices if a CRLF counts one, the same if it counts two,
+    and the selection's name. The selections decide where they can: an end beyond the LF text needs two;
+    otherwise the convention under which more selection names quote their text wins; otherwise the
+    producer's (ATLAS.ti, QualCoder and MAXQDA count one, the standard and NVivo count code points: two).
     """
     lf = lf_only(raw)
     if len(lf) == len(raw):
         return lf, False
-    if any(end > len(lf) for _, _, end, _ in selections):
+    if any(end > len(lf) for _, end, _, _, _ in selections):
         return lf, True
     crs = _cr_positions(raw)
     votes = Counter[bool]()
-    for _, start, end, name in selections:
+    for start, end, start_two, end_two, name in selections:
         quoted = " ".join(name.split())[:40]
         if not quoted:
             continue
         one = " ".join(lf[start:end].split())[:40]
-        two = " ".join(lf[_collapse(start, crs):_collapse(end, crs)].split())[:40]
+        two = " ".join(lf[_collapse(start_two, crs):_collapse(end_two, crs)].split())[:40]
         if quoted == one and quoted != two:
             votes[False] += 1
         elif quoted == two and quoted != one:
@@ -472,16 +475,24 @@ def _read_source(archive: QdpxArchive, element: etree._Element, origin: str,
         unreadable = sum(not _children(coding, "CodeRef") for coding in _children(sel, "Coding"))
         pending.append((sel_where, start, end, sel.get("name") or "", sel.get("guid") or "", codings,
                         memo, refs, unreadable))
+    # Positions count UTF-16 units (an emoji two, as QualCoder's editor does): made code point indices here.
     text, two = (raw, False)
     if may_have_crlf and "\r" in raw:
-        text, two = _line_breaks(raw, [(w, s, e, n) for w, s, e, n, *_ in pending], origin)
-    counted = len(raw) if two else len(text)
+        one_units, two_units = Utf16Positions(lf_only(raw)), Utf16Positions(raw)
+        spans = [(one_units.index(s), one_units.index(e, end=True), two_units.index(s),
+                  two_units.index(e, end=True), n) for _, s, e, n, *_ in pending]
+        text, two = _line_breaks(raw, spans, origin)
+    counted = raw if two else text
+    units = Utf16Positions(counted)
     crs = _cr_positions(raw) if two else []
     selections = []
     for sel_where, start, end, _, sel_guid, codings, memo, refs, unreadable in pending:
-        if end > counted:
-            raise ReviewError(f"the selection {start}-{end} ends beyond the text ({counted} characters)",
+        if end > units.length:
+            size = (f"{units.length} characters" if units.length == len(counted)
+                    else f"{units.length} UTF-16 units, {len(counted)} characters")
+            raise ReviewError(f"the selection {start}-{end} ends beyond the text ({size})",
                               path=archive.display, where=sel_where)
+        start, end = units.index(start), units.index(end, end=True)
         if unreadable:  # named apart from empty selections: the analyst coded something there
             skipped["codings without a code reference (CodeRef)"] += unreadable
         if start == end or not (codings or memo or refs):
@@ -548,7 +559,8 @@ def read_project(path: Path) -> QdpxProject:
         origin = root.get("origin") or ""
         users = {normal_guid(u.get("guid")): (u.get("name") or u.get("id") or "").strip()
                  for users in _children(root, "Users") for u in _children(users, "User")}
-        project = QdpxProject(str(path), origin, users, _codes(root), [])
+        project = QdpxProject(str(path), origin, users, _codes(root), [],
+                              description=_child_text(root, "Description") or "")
         for sources in _children(root, "Sources"):
             for element in sources:
                 if element.tag != "TextSource":
@@ -866,9 +878,15 @@ def _code_lookup(codes: Sequence[FileCode], codebook: Codebook) -> dict[str, str
     return lookup
 
 
-def _match_source(source: FileSource, units: CodedUnits, by_guid: dict[str, str]) -> str | None:
+def _guids_of(source: FileSource) -> list[str]:
+    """The GUIDs a source carries: its own, and the one hoi wrote into its Description (a tool that gives
+    sources new GUIDs keeps the Description)."""
     tag = SOURCE_TAG.search(source.description)
-    return (by_guid.get(source.guid) or (by_guid.get(normal_guid(tag.group(1))) if tag else None)
+    return [source.guid, *([normal_guid(tag.group(1))] if tag else [])]
+
+
+def _match_source(source: FileSource, units: CodedUnits, by_guid: dict[str, str]) -> str | None:
+    return (next((by_guid[g] for g in _guids_of(source) if g in by_guid), None)
             or units.names.get(source.name.strip().casefold()))
 
 
@@ -990,12 +1008,16 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     skipped: Counter[str] = Counter(project.skipped)
     unknown_codes: Counter[str] = Counter()
     memos = _Memos(planner, project, study_memos)
+    unkeyed = {record_guid("source", sid): sid for sid in units.sources}
+    old_guids = []  # sources the file names by the uuid5 of their raw id
     for source in project.sources:
         source_id = _match_source(source, units, by_guid)
         if source_id is None or source_id not in units.sources:
             skipped["sources not in this study"] += 1
             continue
         plan.sources += 1
+        if source_id in (unkeyed.get(g) for g in _guids_of(source)):
+            old_guids.append((source, source_id))
         where = f"source '{source.name or source_id}'"
         try:
             positions = offset_map(source.text, units.sources[source_id].text)
@@ -1024,9 +1046,31 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     if unknown_codes:
         skipped["codings of codes not in the codebook"] += sum(unknown_codes.values())
     plan.warnings += [f"{count} {what} skipped" for what, count in sorted(skipped.items())]
+    if _unkeyed_pseudonymised(project, units, old_guids):
+        plan.warnings.insert(0, OLD_GUIDS_WARNING)
     memos.finish()
     plan.warnings += _outside_the_review(project, units.codebook, codes)
     return plan
+
+
+OLD_GUIDS_WARNING = (
+    "this file was written by an older hoi_nlp and carries unkeyed source and case ids (uuid5 of the raw "
+    "ids, which confirm a guessed id such as a name): delete it and its copies and export the study again "
+    "(docs/SECURITY.md, \"Offsets and segment ids\")")
+
+
+def _unkeyed_pseudonymised(project: QdpxProject, units: CodedUnits,
+                           old_guids: list[tuple[FileSource, str]]) -> bool:
+    """Whether the file is a pseudonymised export written before source and case GUIDs were keyed: it names
+    sources by the uuid5 of their raw ids, and it is no raw export (which keeps those GUIDs on purpose): its
+    Description lacks the raw export's mark and a text in it differs from the source's own (pseudonymised).
+    A pseudonymised export of a study whose texts hold no name at all cannot be told from a raw one."""
+    from hoi_nlp.privacy.guard import RAW_MARK
+
+    if not old_guids or RAW_MARK in project.description:
+        return False
+    return any(" ".join(source.text.split()) != " ".join(units.sources[sid].text.split())
+               for source, sid in old_guids)
 
 
 def _outside_the_review(project: QdpxProject, codebook: Codebook, codes: dict[str, str]) -> list[str]:
@@ -1153,8 +1197,9 @@ class _Memos:
             if note.span is None:  # a note on the whole source (NVivo's, MAXQDA's document memo)
                 self._whole_source(splan, text)
                 continue
-            span = (positions[min(note.span[0], len(positions) - 1)],
-                    positions[min(note.span[1], len(positions) - 1)])
+            units = Utf16Positions(source.text)  # a note's span counts UTF-16 units, as selections do
+            start, end = units.index(note.span[0]), units.index(note.span[1], end=True)
+            span = (positions[min(start, len(positions) - 1)], positions[min(end, len(positions) - 1)])
             unit = _place(splan, "", span) if span[0] < span[1] else None
             if unit is None:
                 self.unplaced["notes on text outside the source's coding units"] += 1

@@ -24,7 +24,7 @@ def _run(*args: str) -> str:
 def test_cite_then_quote_resolves(coded_workspace):
     ws = str(coded_workspace.root)
     out = _run("cite", "area.beskaeftigelse", "-w", ws, "-c", CODEBOOK, "--n", "3", "--format", "json")
-    quotes = json.loads(out)
+    quotes = json.loads(out)["quotes"]
     assert 1 <= len(quotes) <= 3
     assert all(re.match(r'^«".+" \((Kommunaldirektør|Direktør)\)»$', q["citation"]) for q in quotes)
     assert not any("Mette" in q["citation"] or "Lemvig" in q["citation"] for q in quotes)
@@ -36,6 +36,28 @@ def test_cite_then_quote_resolves(coded_workspace):
         app, ["quote", quotes[0]["quote_id"], "-w", ws, "-c", CODEBOOK, "--original"]
     )
     assert "IKKE pseudonymiseret" in original.output
+
+
+def test_cite_json_opens_with_what_the_quotes_are_and_rest_on(coded_workspace):
+    """A report author's JSON says which code, study and version, whether the texts are pseudonymised, what
+    the quotes rest on (as the md header says it in words) and what each field means, then the quotes."""
+    from hoi_nlp import __version__
+
+    ws = str(coded_workspace.root)
+    cited = json.loads(_run("cite", "barrier.it_integration", "-w", ws, "-c", CODEBOOK, "--format", "json"))
+    assert list(cited) == ["code", "study", "hoi_nlp", "pseudonymised", "selection", "fields", "quotes"]
+    assert cited["code"] == {"id": "barrier.it_integration",
+                             "label": "Utilstrækkelig integration af IT-systemer",
+                             "family": {"id": "barrier", "label": "Barrierer"}}
+    assert cited["study"] == "fixture" and cited["hoi_nlp"] == __version__ and cited["pseudonymised"] is True
+    selection = cited["selection"]
+    assert selection["quotes"] == len(cited["quotes"]) == selection["reviewed"] + selection["machine_only"]
+    assert selection["stance"] == "hindrance" and selection["group"] is None
+    assert selection["codebook"].startswith("small@0.1") and selection["coders"] == ["hoi.rules.v1"]
+    assert set(cited["fields"]) >= set(cited["quotes"][0])
+    md = _run("cite", "barrier.it_integration", "-w", ws, "-c", CODEBOOK)
+    assert f"{selection['quotes']} citater: {selection['reviewed']} accepteret" in md
+    assert f"kodebog {selection['codebook']}" in md and f"udtrukket {selection['drawn']}" in md
 
 
 def test_search_and_group_filter(coded_workspace, tmp_path):

@@ -24,7 +24,7 @@ REFERENCE = re.compile(r"(Spørgeskema, R\d+, spm\. \S+, række \d+|Interview \S
 
 def test_cite_gives_quotes_that_stand_on_their_own_with_their_source(demo_run):
     out = hoi("cite", "barrier.oekonomiske_incitamenter", "-w", str(demo_run), "--format", "json").stdout
-    quotes = json.loads(out)
+    quotes = json.loads(out)["quotes"]
     assert len(quotes) == 5
     for quote in quotes:
         assert quote["text"] not in BARE and content_words(quote["text"]) >= 3, quote["text"]
@@ -48,7 +48,7 @@ def test_quote_extract_and_report_carry_no_bare_answers_and_no_repeats(demo_run)
 
 def test_hoi_quote_prints_text_and_turn_fast(demo_run):
     quotes = json.loads(hoi("cite", "barrier.tvaergaaende_oekonomistyring", "-w", str(demo_run), "-n", "5",
-                            "--format", "json").stdout)
+                            "--format", "json").stdout)["quotes"]
     interview = next(q for q in quotes if q["source"].startswith("Interview "))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()

@@ -50,7 +50,8 @@ def qualcoder_reads(path: Path, *, windows: bool = False) -> QualCoderProject:
       ``isCodable="false"``, categories and codes of the same name are merged (codings lost);
     - a TextSource without ``path`` is read from ``sources/`` (or ``Sources/``) by its ``plainTextPath``,
       as UTF-8 (a BOM stays a character), and a CRLF in its first line adds a space after every line
-      break; selections are ``startPosition``/``endPosition`` into that text, owned by the selection's
+      break; selections are ``startPosition``/``endPosition`` into that text (positions of its Qt editor,
+      UTF-16 units; the text it keeps for a coding is sliced by code points), owned by the selection's
       ``creatingUser``, coded with the ``CodeRef`` that is the Coding's first child (GUIDs compared as
       written); the same code, file, span and owner twice is refused (one coding dropped);
     - every Variable's name is unique; a source's VariableValues are file attributes; a named Case's turn
@@ -123,7 +124,7 @@ def qualcoder_reads(path: Path, *, windows: bool = False) -> QualCoderProject:
         read.files[name] = text
         for sel in source.findall("q:PlainTextSelection", NS):
             start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
-            assert 0 <= start < end <= len(text)
+            assert 0 <= start < end <= len(text.encode("utf-16-le")) // 2  # Qt positions (UTF-16 units)
             owner = users.get(sel.get("creatingUser") or sel.get("modifyingUser"), "default")
             for coding in sel.findall("q:Coding", NS):
                 assert coding[0].tag == q + "CodeRef", "QualCoder takes a Coding's first child as its CodeRef"
@@ -229,6 +230,26 @@ def test_a_project_written_with_raw_uuid5_guids_still_imports(coded_workspace, s
     assert run.returncode == 0, run.stderr
     expected = f"Would record: accept 0, reject 0, add 0, span 0, unchanged {selections}"
     assert expected in run.stdout, run.stdout
+    # ... and the analyst learns that the file gives the raw ids away, and what to do
+    [line] = [x for x in run.stderr.splitlines() if "unkeyed" in x]
+    assert line.startswith("Warning: this file was written by an older hoi_nlp")
+    assert "docs/SECURITY.md" in line
+
+
+def test_no_old_guid_warning_for_a_current_or_a_raw_export(coded_workspace, small_codebook, tmp_path):
+    """A raw export keeps uuid5 of the raw ids on purpose (its texts are the originals); a current
+    pseudonymised export keys them: neither is an old file."""
+    from hoi_nlp.export.api import export_study
+    from hoi_nlp.settings import Settings
+
+    settings = Settings(pseudonymize={"recogniser": "patterns"})
+    [raw] = export_study(coded_workspace, small_codebook, settings=settings, formats=["qdpx"],
+                         output=tmp_path / "raw", raw=True)
+    current = export_project(coded_workspace, small_codebook, tmp_path / "export" / "current.qdpx")
+    for path in (raw, current):
+        run = _cli_import(coded_workspace, path, "--dry-run")
+        assert run.returncode == 0, run.stderr
+        assert "unchanged 7" in run.stdout and "unkeyed" not in run.stderr, run.stderr
 
 
 def test_raw_exports_keep_uuid5_of_the_raw_ids(study, key, tmp_path):

@@ -46,7 +46,7 @@ def test_quote_prints_the_shown_segment_id(lemvig_workspace) -> None:
     out = CliRunner().invoke(app, ["cite", "area.beskaeftigelse", "-w", ws, "-c", CODEBOOK, "--n", "5",
                                    "--format", "json"])
     assert out.exit_code == 0, out.output
-    quote = next(q for q in json.loads(out.output) if q["source"].startswith("Spørgeskema, id-"))
+    quote = next(q for q in json.loads(out.output)["quotes"] if q["source"].startswith("Spørgeskema, id-"))
     for _ in range(2):  # freshly pseudonymised, then from the quote registry
         shown = _quote(quote["quote_id"], "-w", ws, "-c", CODEBOOK)
         assert "Lemvig" not in shown and "lemvig" not in shown.casefold()
