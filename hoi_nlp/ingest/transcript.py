@@ -1,4 +1,4 @@
-"""Interview transcripts (.docx/.txt/.vtt) → one :class:`~hoi_nlp.records.Source` plus its speaker turns.
+"""Interview transcripts (.docx/.txt/.vtt/.srt) → one :class:`~hoi_nlp.records.Source` plus its speaker turns.
 
 A turn starts at a line with a speaker label and a colon (``I:``, ``Interviewer:``, ``Int.:``,
 ``D:``, ``Anne:``, ``Henrik Madsen:``, ``Interviewer (MS):``), optionally with a timestamp
@@ -32,7 +32,7 @@ from hoi_nlp.records import Source, SpeakerRole, content_hash
 
 logger = logging.getLogger(__name__)
 
-TRANSCRIPT_SUFFIXES = (".docx", ".txt", ".vtt")
+TRANSCRIPT_SUFFIXES = (".docx", ".txt", ".vtt", ".srt")
 DEFAULT_INTERVIEWER_SPEAKERS = ("I", "Int", "IV", "Interviewer", "Intervieweren", "Interviewer 1",
                                 "Spørgsmål", "Spørger")
 DEFAULT_RESPONDENT_SPEAKERS = (
@@ -212,8 +212,9 @@ _NUMBERED_RE = re.compile(r"\s*\([^()]*\)$|\s+\d{1,2}$")
 
 def label_key(label: str) -> str:
     """Compare labels case-insensitively, without trailing dots, commas and extra spaces (``Int.`` =
-    ``int``; the metadata's interviewer ``Skov, Mette`` = the Teams transcript's ``Skov Mette``)."""
-    return " ".join(label.replace(",", " ").strip().rstrip(".").split()).casefold()
+    ``int``; the metadata's interviewer ``Skov, Mette`` = the Teams transcript's ``Skov Mette``; the
+    metadata's ``SPEAKER_01`` = a subtitle file's ``SPEAKER 01``)."""
+    return " ".join(label.replace(",", " ").replace("_", " ").strip().rstrip(".").split()).casefold()
 
 
 def split_speakers(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -620,18 +621,21 @@ def _transcript_text(path: Path, *, display: str) -> tuple[str, tuple[str, ...]]
 
         paragraphs, unread = read_docx(path, display=display)
         raw = "\n".join(paragraphs)
-    elif suffix in (".txt", ".vtt"):
+    elif suffix in (".txt", ".vtt", ".srt"):
         raw = decode_text(read_bytes(path, display=display), display=display)
-        from hoi_nlp.ingest.subtitles import is_webvtt, webvtt_text
+        from hoi_nlp.ingest.subtitles import is_subrip, is_webvtt, subrip_text, webvtt_text
 
         if suffix == ".vtt" or is_webvtt(raw):  # Teams' or Zoom's transcript, also saved as .txt
             raw = webvtt_text(raw, display=display)
+        elif suffix == ".srt" or is_subrip(raw):  # subtitles from a transcription tool, also as .txt
+            raw = subrip_text(raw, display=display)
     else:
         from hoi_nlp.ingest.materials import TRANSCRIPT_CONVERSIONS
 
         hint = dict(TRANSCRIPT_CONVERSIONS).get(suffix, "save transcripts as .docx or .txt")
-        raise IngestError(f"unsupported transcript type '{suffix}' (transcripts are .docx, .txt or .vtt)",
-                          path=display, hint=hint)
+        raise IngestError(
+            f"unsupported transcript type '{suffix}' (transcripts are .docx, .txt, .vtt or .srt)",
+            path=display, hint=hint)
     text = normalize_text(raw).strip()
     if not text:
         raise IngestError(
@@ -719,7 +723,8 @@ def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path
         return
     metadata, has_rows = sidecar
     if not files:
-        result.warnings.append(f"{relative(folder, study_dir)}: no .docx, .txt or .vtt transcripts found")
+        result.warnings.append(
+            f"{relative(folder, study_dir)}: no .docx, .txt, .vtt or .srt transcripts found")
     unread: dict[str, list[str]] = {}
     for path in files:
         display = relative(path, study_dir)
