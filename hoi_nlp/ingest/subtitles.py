@@ -128,18 +128,26 @@ def _turn_lines(cues: list[tuple[str, str, str]], *, display: str, kind: str) ->
 def _cues(text: str, *, display: str, header: bool) -> list[tuple[str, str, str]]:
     """The cues with words: their start (``hh:mm:ss``), voice tag's speaker ("" if none) and words;
     ``header``: the first block is WebVTT's header."""
-    blocks = re.split(r"\n[ \t]*\n", text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    blocks = re.split(r"\n[ \t]*\n", text)
     cues: list[tuple[str, str, str]] = []
-    for block in blocks[1:] if header else blocks:
-        lines = block.strip("\n").split("\n")
+    position = 0
+    for number, block in enumerate(blocks):
+        position = text.find(block, position)
+        if header and number == 0:
+            continue
+        lines = block.split("\n")
         timing = next((index for index, line in enumerate(lines) if "-->" in line), None)
         if timing is None:
             continue  # NOTE, STYLE or REGION block
         found = _TIMING_RE.match(lines[timing])
         if found is None:
             raise IngestError(
-                f"a cue's timing line cannot be read: {lines[timing].strip()[:60]!r}",
-                path=display, hint="save the transcript again from the tool that made it, or as .docx")
+                f"a cue's timing line cannot be read: {lines[timing].strip()[:60]!r}", path=display,
+                where=f"line {text.count(chr(10), 0, position) + timing + 1}",
+                hint="a timing line reads 00:00:01,000 --> 00:00:04,000 (.srt) or 00:00:01.000 --> "
+                "00:00:04.000 (.vtt): correct the line, or save the transcript again from the tool that "
+                "made it, or as .docx")
         hours, minutes, seconds = found.group(1) or "0", found.group(2), found.group(3)
         start = f"{int(hours):02d}:{minutes}:{seconds}"
         payload = " ".join(line.strip() for line in lines[timing + 1 :] if line.strip())

@@ -108,3 +108,12 @@ def test_a_subtitle_file_without_speakers_is_refused_with_an_error_naming_it(tmp
     assert f"transcripts/{name}: no cue of the" in ran.stderr
     assert "names its speaker" in ran.stderr
     assert "export the transcript again with speaker names" in ran.stderr
+
+
+def test_a_cue_timing_that_cannot_be_read_is_refused_naming_its_line(tmp_path: Path) -> None:
+    text = _srt(TURNS, speaker="colon").replace("00:00:09,250 --> 00:00:11,900", "00:00:09,250 --> ")
+    _study(tmp_path, "interview.srt", text)
+    ran = _hoi("ingest", "studie", cwd=tmp_path)
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    assert "transcripts/interview.srt (line 11): a cue's timing line cannot be read" in ran.stderr
+    assert "00:00:01,000 --> 00:00:04,000" in ran.stderr
