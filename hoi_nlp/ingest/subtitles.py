@@ -29,6 +29,10 @@ _TIMING_RE = re.compile(r"^\s*(?:(\d{1,2}):)?(\d{2}):(\d{2})[.,]\d{1,3}\s+-->\s+
 _VOICE_RE = re.compile(r"^\s*<v(?:\.[^\s>]*)?\s+([^>]+)>")
 _TAG_RE = re.compile(r"</?[^>\n]*>")
 _BRACKET_RE = re.compile(r"^\[(?P<name>[A-ZÆØÅÄÖÜÉ][^\[\]\n:]{0,39})\]:?\s+(?P<text>\S.*)$")
+# Sounds that subtitles put in square brackets («[Latter] ja»), never a speaker.
+_SOUNDS = frozenset({"latter", "griner", "grin", "musik", "pause", "stilhed", "uforståeligt", "uhørligt",
+                     "utydeligt", "hoster", "støj", "laughter", "laughs", "music", "silence", "inaudible",
+                     "crosstalk", "applause", "klapsalver", "bifald"})
 _NAME_RE = re.compile(r"^(?P<name>[^\s:<>\[\]()][^:<>\[\]()\n]{0,39}):\s+(?P<text>\S.*)$")
 
 
@@ -84,10 +88,10 @@ def _named_speakers(cues: list[tuple[str, str, str]]) -> tuple[set[str], set[str
         found = Counter(named.group("name").strip() for _, voice, words in cues
                         if not voice and (named := pattern.match(words)))
         if sum(found.values()) * 2 > len(cues):
-            speakers.append(set(found))
+            speakers.append({name for name in found if name.casefold() not in _SOUNDS})
             continue
-        repeated = {name for name, count in found.items()
-                    if count >= 2 and name.casefold().rstrip(".") not in NOT_SPEAKERS}
+        repeated = {name for name, count in found.items() if count >= 2
+                    and name.casefold().rstrip(".") not in NOT_SPEAKERS | _SOUNDS}
         speakers.append(repeated if not voiced and len(repeated) >= 2 else set())
     return speakers[0], speakers[1], not voiced and any(speakers)
 

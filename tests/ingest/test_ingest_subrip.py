@@ -117,3 +117,18 @@ def test_a_cue_timing_that_cannot_be_read_is_refused_naming_its_line(tmp_path: P
     assert ran.returncode == 1 and "Traceback" not in ran.stderr
     assert "transcripts/interview.srt (line 11): a cue's timing line cannot be read" in ran.stderr
     assert "00:00:01,000 --> 00:00:04,000" in ran.stderr
+
+
+def test_a_sound_in_square_brackets_is_no_speaker() -> None:
+    from hoi_nlp.ingest.subtitles import subrip_text
+
+    cues = ["[Mette Skov] Hvordan er indsatsen organiseret?", "[Henrik Bjerregaard] Vi har et fast team.",
+            "[Latter] Ja, det er rigtigt.", "[Mette Skov] Og barrierer?", "[Henrik Bjerregaard] Økonomien.",
+            "[Latter] Sådan er det."]
+    text = subrip_text("\n\n".join(f"{number}\n00:00:0{number},000 --> 00:00:0{number},900\n{cue}"
+                                    for number, cue in enumerate(cues, start=1)), display="x.srt")
+    assert text.splitlines() == [
+        "[00:00:01] Mette Skov: Hvordan er indsatsen organiseret?",
+        "[00:00:02] Henrik Bjerregaard: Vi har et fast team. [Latter] Ja, det er rigtigt.",
+        "[00:00:04] Mette Skov: Og barrierer?",
+        "[00:00:05] Henrik Bjerregaard: Økonomien. [Latter] Sådan er det."]
