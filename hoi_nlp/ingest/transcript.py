@@ -535,8 +535,9 @@ def _looks_like_a_missed_turn(match: re.Match[str] | None, line: str) -> bool:
 # The labels automatic transcription gives speakers it cannot name (Word's «Speaker 1», «Taler 2»,
 # WhisperX' «SPEAKER_00», «Deltager 1», «Person 2»), as label_key writes them.
 _GENERIC_SPEAKER_RE = re.compile(r"(?:speaker|taler|talende|deltager|person|unknown speaker) \d{1,2}")
-# A generic speaker is taken for the interviewer where at least this share of its turns end with a
-# question mark, at most half the share of any other speaker's, and it says fewer words than one other.
+# A generic speaker is taken for the interviewer where at least this share of its turns (of those with
+# three words or more or a question) hold a question mark, at most half the share of any other
+# speaker's, and it says fewer words than one other.
 GENERIC_INTERVIEWER_QUESTION_SHARE = 0.5
 
 
@@ -545,9 +546,10 @@ def _generic_interviewer(source: Source, roles: SpeakerRoles,
     """The interviewer among an automatic transcription's generic speakers («Speaker 1», «Speaker 2»),
     and the warning saying so, where the metadata names no speaker and no turn is an interviewer's.
 
-    The speaker who asks most of the questions (half its turns or more end with «?», at most half as
-    large a share for each other speaker) and says less than another is the interviewer; else every
-    generic speaker stays the respondent's, and the warning says how to name the interviewer.
+    The speaker who asks most of the questions (half its turns or more hold a «?», short replies such
+    as «Ja.» left out, at most half as large a share for each other speaker) and says less than
+    another is the interviewer; else every generic speaker stays the respondent's, and the warning
+    says how to name the interviewer.
     """
     labels = list(dict.fromkeys(span.label for span in spoken))
     if roles.interviewer_labels or roles.respondent_labels or len(labels) < 2 or \
@@ -556,8 +558,11 @@ def _generic_interviewer(source: Source, roles: SpeakerRoles,
         return None, []
     texts = {label: [source.text[span.start : span.end] for span in spoken if span.label == label]
              for label in labels}
-    asked = {label: sum(1 for text in said if text.rstrip().endswith("?")) for label, said in texts.items()}
-    share = {label: asked[label] / len(said) for label, said in texts.items()}
+    asked = {label: sum(1 for text in said if "?" in text) for label, said in texts.items()}
+    # the share among its turns that say something: «Ja.», «Mm.», «Okay» between the answers count not
+    said_much = {label: sum(1 for text in said if "?" in text or len(text.split()) >= 3) or 1
+                 for label, said in texts.items()}
+    share = {label: asked[label] / said_much[label] for label in labels}
     words = {label: sum(len(text.split()) for text in said) for label, said in texts.items()}
     best = max(labels, key=lambda label: (share[label], asked[label]))
     others = [label for label in labels if label != best]
@@ -569,7 +574,7 @@ def _generic_interviewer(source: Source, roles: SpeakerRoles,
         respondents = ", ".join(f"'{label}'" for label in others)
         return label_key(best), [
             f"{source.path}: the speakers have the generic labels of automatic transcription ({shown}); "
-            f"'{best}' asks the questions ({asked[best]} of its {len(texts[best])} turns end with '?'), so "
+            f"'{best}' asks the questions ({asked[best]} of its {len(texts[best])} turns hold a '?'), so "
             f"its turns are taken as the interviewer's and not coded, and those of {respondents} as the "
             f"respondent's and coded; if that is wrong, name the speakers {where}: interviewer_speakers "
             f"(e.g. '{others[0]}') and respondent_speakers (e.g. '{best}')"]

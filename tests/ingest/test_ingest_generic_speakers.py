@@ -59,8 +59,8 @@ def test_the_generic_speaker_who_asks_the_questions_is_taken_as_the_interviewer(
                                                                                label: str) -> None:
     warnings, texts = _run(tmp_path, label, questions=QUESTIONS)
     assert (f"transcripts/interview_skive.docx: the speakers have the generic labels of automatic "
-            f"transcription ('{label} 1', '{label} 2'); '{label} 1' asks the questions (3 of its 3 turns end "
-            f"with '?'), so its turns are taken as the interviewer's and not coded") in warnings
+            f"transcription ('{label} 1', '{label} 2'); '{label} 1' asks the questions (3 of its 3 turns "
+            f"hold a '?'), so its turns are taken as the interviewer's and not coded") in warnings
     assert f"interviewer_speakers (e.g. '{label} 2') and respondent_speakers (e.g. '{label} 1')" in warnings
     assert not any(question in text for text in texts for question in QUESTIONS)
     assert any("fast tværgående team" in text for text in texts)
@@ -82,3 +82,23 @@ def test_the_metadata_names_the_generic_speakers_as_the_user_says(tmp_path: Path
     assert "generic labels" not in warnings
     assert any(QUESTIONS[0] in text for text in texts)
     assert not any("fast tværgående" in text for text in texts)
+
+
+def test_short_replies_and_a_question_quoted_in_an_answer_do_not_hide_the_interviewer() -> None:
+    """Between the questions the interviewer says «Ja.» and «Mm, okay.»; the director quotes a question
+    once («hvem betaler?»): the one who asks is still the interviewer."""
+    from hoi_nlp.ingest.transcript import parse_transcript
+    from hoi_nlp.records import Source, content_hash
+
+    lines = []
+    for question, answer in zip(QUESTIONS, ANSWERS, strict=True):
+        lines += [f"Taler 1: {question}", f"Taler 2: {answer}", "Taler 1: Ja.", f"Taler 2: {answer}",
+                  "Taler 1: Mm, okay."]
+    lines.append("Taler 2: Og så spørger man jo: hvem betaler? Det gør søjlerne hver for sig.")
+    text = "\n".join(lines)
+    source = Source(source_id="x", study="s", kind="transcript", path="transcripts/x.txt", text=text,
+                    content_hash=content_hash(text), respondent_id="x")
+    parsed = parse_transcript(source)
+    assert {(turn.speaker, turn.speaker_role) for turn in parsed.turns} == {
+        ("Taler 1", "interviewer"), ("Taler 2", "respondent")}
+    assert "'Taler 1' asks the questions (3 of its 9 turns hold a '?')" in " ".join(parsed.warnings)
