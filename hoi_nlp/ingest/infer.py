@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -282,6 +283,16 @@ def _choices_notes(columns: list[tuple[str, str]]) -> list[str]:
     return [f"the column '{column}' is drafted as a closed item (not coded): its cells are options "
             f"{_CHOICE_TOOLS[separator]} writes a multiple-choice answer; if respondents wrote them in their "
             "own words, move it to open_text" for column, separator in columns]
+
+
+def choice_own_words_notes(table: Table, read: Iterable[str]) -> list[str]:
+    """The notes of :func:`_own_words_notes` for the multiple-choice columns (options joined as Microsoft
+    or Google Forms write them) that are not in ``read`` (the columns coded as free text): at every
+    ingest, so that an «Andet» option's words left uncoded are never left out without a word."""
+    coded = set(read)
+    columns = [name for index, name in enumerate(table.header) if name and name not in coded
+               and choice_separator(_values(table, index))]
+    return _own_words_notes(table, columns)
 
 
 def _own_words_notes(table: Table, closed: list[str]) -> list[str]:

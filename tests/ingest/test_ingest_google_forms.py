@@ -114,3 +114,20 @@ def _draft(tmp_path: Path, answers: list[str]) -> str:
 def test_answers_with_commas_stay_free_text(tmp_path: Path, answers: list[str]) -> None:
     text = _draft(tmp_path, answers)
     assert '  - column: "Hvilke barrierer oplever I?"' in text
+
+
+def test_every_ingest_names_the_own_words_a_checkbox_column_holds(tmp_path: Path) -> None:
+    """A schema that leaves the checkbox column uncoded (as drafted): `hoi ingest` says each time which
+    rows hold a respondent's own words, so they are never left out without a word."""
+    study = tmp_path / "studie"
+    (study / "survey").mkdir(parents=True)
+    _export(study / "survey", "csv")
+    (study / "survey" / "schema.yaml").write_text(
+        f'survey: "s"\nrespondent_id: "Tidsstempel"\n'
+        f'open_text:\n  - {{column: "{OPEN}", question_id: "org"}}\n',
+        encoding="utf-8")
+    ingested = _hoi("ingest", "studie", cwd=tmp_path)
+    assert ingested.returncode == 0, ingested.stdout + ingested.stderr
+    assert (f"survey/Kommuneundersøgelse (svar) - Formularsvar 1.csv: the closed item '{CHECKBOX}' holds, "
+            "besides its options, 2 answer(s) in the respondents' own words (an «Andet» option's text?) in "
+            "row(s) 4, 8") in " ".join(ingested.stderr.split())
