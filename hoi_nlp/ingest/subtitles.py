@@ -1,5 +1,5 @@
 """Subtitle transcripts as transcript text: WebVTT (Microsoft Teams' and Zoom's «Download transcript»
-.vtt) and SubRip (.srt, as Word's, Premiere's, Descript's and Whisper-based transcription tools export).
+.vtt) and SubRip (.srt, as Premiere, Descript and Whisper-based transcription tools export them).
 
 A cue's speaker is its voice tag (Teams: ``<v Jens Hansen>Hej.</v>``) or a label before a colon in
 its words (Zoom: ``Jens Hansen: Hej.``) or in square brackets (``[Jens Hansen] Hej.``, WhisperX'
