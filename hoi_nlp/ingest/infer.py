@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,10 +73,63 @@ def _forms_choices(values: list[str]) -> bool:
         _FORMS_CHOICES_RE.fullmatch(value) and "; " not in value for value in joined)
 
 
-def _looks_multiple_choice(values: list[str]) -> bool:
-    """Cells of options joined by ';' as Microsoft Forms writes them, mostly repeated ones."""
-    if not _forms_choices(values):
+def _google_choices(values: list[str]) -> bool:
+    """Cells written as Google Forms writes a checkbox answer: the chosen options joined by ', ' in the
+    form's order («Skole, Beskæftigelse»), an «Andet» option's text among them. Ordinary answers have
+    commas too, so the signal is the column's: most of its parts are options that recur in other
+    cells, two options at least, two cells or more holding two options or more, and options always
+    in one order, written alike (a respondent who types a list writes «IT, økonomi» one time,
+    «Økonomi, IT» the next)."""
+    answers = [value for value in values if not is_missing(value)]
+    cells = [[part.strip() for part in value.split(", ") if part.strip()] for value in answers]
+    counts = Counter(part for parts in cells for part in set(parts))
+    options = {part for part, count in counts.items() if count > 1}
+    parts = [part for cell in cells for part in cell]
+    if len(answers) < 4 or len(options) < 2 or sum(1 for part in parts if part in options) < 0.7 * len(parts):
         return False
+    if sum(1 for cell in cells if sum(1 for part in cell if part in options) >= 2) < 2:
+        return False
+    if any(_CLOSED_VALUE_RE.match(option) for option in options):  # «Ja, men …» is no option list
+        return False
+    if len({part.casefold() for part in counts}) < len(counts):  # «Økonomi» here, «økonomi» there: typed
+        return False
+    after: dict[str, set[str]] = {option: set() for option in options}
+    for cell in cells:
+        chosen = [part for part in cell if part in options]
+        for index, first in enumerate(chosen):
+            after[first].update(chosen[index + 1 :])
+    return _one_order(after)
+
+
+def _one_order(after: dict[str, set[str]]) -> bool:
+    """True if one order of the options puts each before those ``after`` it (no cycle)."""
+    placed: set[str] = set()
+    while len(placed) < len(after):
+        free = [option for option in after if option not in placed
+                and not any(option in after[other] for other in after if other not in placed)]
+        if not free:
+            return False
+        placed.update(free)
+    return True
+
+
+def choice_separator(values: list[str]) -> str | None:
+    """How a column's cells join a multiple-choice answer's options: ';' as Microsoft Forms writes
+    them, ', ' as Google Forms does, else None."""
+    if _forms_choices(values):
+        return ";"
+    return ", " if _google_choices(values) else None
+
+
+_CHOICE_TOOLS = {";": "joined by ';' as Microsoft Forms", ", ": "joined by ', ' as Google Forms"}
+
+
+def _looks_multiple_choice(values: list[str]) -> bool:
+    """Cells of options joined by ';' as Microsoft Forms writes them, mostly repeated ones, or by ', '
+    as Google Forms does (see :func:`_google_choices`)."""
+    separator = choice_separator(values)
+    if separator != ";":
+        return separator is not None
     parts = [part.strip() for value in values for part in value.split(";") if part.strip()]
     counts = Counter(parts)
     return bool(parts) and sum(1 for part in parts if counts[part] > 1) >= 0.7 * len(parts)
@@ -192,8 +246,8 @@ def draft_schema(export_path: Path) -> SchemaDraft:
             values = _values(table, index)
             is_open = _is_open(name, values)
             if is_open and _looks_multiple_choice(values):  # an open-sounding question, answered by options
-                choices.append(name)
-            (open_cols if is_open and name not in choices else closed_cols).append(name)
+                choices.append((name, choice_separator(values) or ";"))
+            (open_cols if is_open and name not in dict(choices) else closed_cols).append(name)
     codes = _number_codes(table, open_cols)
     questions = {name: _question(table, name) for name in open_cols}
     columns = _Columns(respondent, attributes, open_cols, closed_cols, codes, questions, personal)
@@ -222,28 +276,46 @@ def _question(table: Table, column: str) -> str:
     return f"{table.label(before)}: {column}" if before else label
 
 
-def _choices_notes(columns: list[str]) -> list[str]:
+def _choices_notes(columns: list[tuple[str, str]]) -> list[str]:
     """Name the columns that would be free text by their name or words but are drafted as closed items,
-    their cells being options joined by ';' as Microsoft Forms writes a multiple-choice answer."""
-    return [f"the column '{column}' is drafted as a closed item (not coded): its cells are options joined by "
-            "';' as Microsoft Forms writes a multiple-choice answer; if respondents wrote them in their own "
-            "words, move it to open_text" for column in columns]
+    their cells being options joined as Microsoft Forms (';') or Google Forms (', ') writes a
+    multiple-choice answer."""
+    return [f"the column '{column}' is drafted as a closed item (not coded): its cells are options "
+            f"{_CHOICE_TOOLS[separator]} writes a multiple-choice answer; if respondents wrote them in their "
+            "own words, move it to open_text" for column, separator in columns]
+
+
+def choice_own_words_notes(table: Table, read: Iterable[str]) -> list[str]:
+    """The notes of :func:`_own_words_notes` for the multiple-choice columns (options joined as Microsoft
+    or Google Forms write them) that are not in ``read`` (the columns coded as free text): at every
+    ingest, so that an «Andet» option's words left uncoded are never left out without a word."""
+    coded = set(read)
+    columns = [name for index, name in enumerate(table.header) if name and name not in coded
+               and choice_separator(_values(table, index))]
+    return _own_words_notes(table, columns)
 
 
 def _own_words_notes(table: Table, closed: list[str]) -> list[str]:
     """Name the closed items whose cells hold, besides the options, a respondent's own words: Microsoft
     and Google Forms write the text typed for an «Andet» option in the option's place («Skole;Vores
-    egen tekst;»). A closed item is not coded, so those words would be left out without a word."""
+    egen tekst;», «Skole, Vores egen tekst, med komma»). A closed item is not coded, so those words
+    would be left out without a word."""
     notes = []
     for column in closed:
         index = table.header.index(column)
         cells = [(number, cells[index].strip()) for number, cells in table.rows if cells[index].strip()]
-        multiple = _forms_choices([cell for _, cell in cells])
-        parts = [(number, part.strip()) for number, cell in cells
-                 for part in (cell.split(";") if multiple else [cell]) if part.strip()]
-        counts = Counter(part for _, part in parts)
-        own = [number for number, part in parts if counts[part] == 1 and len(part.split()) >= 3
-               and not _CLOSED_VALUE_RE.match(part) and not is_missing(part)]
+        separator = choice_separator([cell for _, cell in cells])
+        parts = [(number, [part.strip() for part in (cell.split(separator) if separator else [cell])
+                           if part.strip()]) for number, cell in cells]
+        counts = Counter(part for _, row in parts for part in row)
+        own = []
+        # the parts no other cell holds, joined again: one answer per row; in a cell of options any such
+        # («PPR»), in a cell of one value three words at least (not a «Region Nordjylland» chosen once)
+        least = 1 if separator else 3
+        for number, row in parts:
+            words = (separator or "").join(part for part in row if counts[part] == 1)
+            if len(words.split()) >= least and not _CLOSED_VALUE_RE.match(words) and not is_missing(words):
+                own.append(number)
         options = [part for part, count in counts.items() if count > 1]
         if own and len(options) >= 2:
             rows = ", ".join(map(str, own[:5])) + (" …" if len(own) > 5 else "")

@@ -1,7 +1,8 @@
 """The kinds of study material and how each folder of a study is read: a small registry.
 
 A study folder holds one sub-folder per kind of material: ``survey/`` (wide survey exports, .xlsx or
-.csv, with ``schema.yaml``) and ``transcripts/`` (interviews, .docx, .txt or .vtt, with a metadata sidecar).
+.csv, with ``schema.yaml``) and ``transcripts/`` (interviews, .docx, .txt, .vtt or .srt, with a
+metadata sidecar).
 Each kind is one :class:`Material` registered here with the function that reads its folder; a new
 format (a plain-text focus-group transcript, a CSV of answers already in long form) is one module
 with such a function plus one ``register`` line.
@@ -76,7 +77,8 @@ materials.register("survey")(
              companion_hint="the survey schema must be named schema.yaml: rename the file (Windows may hide "
              "an ending such as .txt: show file name extensions in the Explorer's View menu)"))
 materials.register("transcript")(
-    Material("transcripts", (".docx", ".txt", ".vtt"), "hoi_nlp.ingest.transcript:ingest_transcript_folder",
+    Material("transcripts", (".docx", ".txt", ".vtt", ".srt"),
+             "hoi_nlp.ingest.transcript:ingest_transcript_folder",
              companions=("metadata.csv", "metadata.yaml", "metadata.yml"),
              conversions=TRANSCRIPT_CONVERSIONS,
              companion_hint="the transcripts' metadata must be named metadata.csv (or metadata.yaml): "

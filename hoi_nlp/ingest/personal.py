@@ -6,6 +6,7 @@ attribute or answer made of them would carry the person into coding units."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
 
@@ -28,13 +29,29 @@ _PERSONAL_NAMES = frozenset(
 )
 EMAIL_RE = re.compile(r"([\w.+'-]+)@[\w-]+(?:\.[\w-]+)+")  # group 1: the part before the @
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"  # 0-255 without leading zeros: not 1.000.000.000
-# IPv4, or IPv6 written in full or with '::' (a time such as 10:05:00 is neither)
-_IP_RE = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}|(?:[0-9a-f]{{1,4}}:){{7}}[0-9a-f]{{1,4}}|"
-                    r"(?:[0-9a-f]{1,4}:){0,6}:(?::?[0-9a-f]{1,4}){1,6}", re.IGNORECASE)
+_IPV4_RE = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+# a time typed with a double colon («11::30», «9::15», «11:30::»), which the ipaddress module reads as
+# IPv6: two or three groups of one or two digits (no survey tool writes a respondent's address so)
+_TIME_LIKE_RE = re.compile(r"\d{1,2}:{1,2}\d{0,2}:{0,2}\d{0,2}")
 # a Danish CPR number: ddmmyy-xxxx (the dash may be left out)
 _CPR_RE = re.compile(r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[- ]?\d{4}")
 # the answers of a yes/no question («E-mail (Må vi kontakte dig?)»): no address, name or number
 _YES_NO = frozenset({"ja", "nej", "yes", "no", "ja tak", "nej tak", "ved ikke", "true", "false"})
+
+
+def is_ip_address(value: str) -> bool:
+    """True for an IPv4 address (four numbers 0-255 without leading zeros, not «1.000.000.000») or an
+    IPv6 address as the ipaddress module reads it, but for a time typed with a double colon
+    («11::30»), which that module reads as IPv6 too."""
+    value = value.strip()
+    if _IPV4_RE.fullmatch(value):
+        return True
+    if ":" not in value or _TIME_LIKE_RE.fullmatch(value):
+        return False
+    try:
+        return ipaddress.ip_address(value).version == 6
+    except ValueError:
+        return False
 
 
 def _name_key(name: str) -> str:
@@ -50,9 +67,9 @@ def personal_kind(name: str, values: Iterable[str] = ()) -> str | None:
     Phone numbers are known by the column's name only."""
     filled = [value.strip() for value in values if value.strip()]
     if filled:
-        for kind, pattern in (("e-mail addresses", EMAIL_RE), ("IP addresses", _IP_RE),
-                              ("CPR numbers", _CPR_RE)):
-            if sum(1 for value in filled if pattern.fullmatch(value)) * 2 >= len(filled):
+        for kind, test in (("e-mail addresses", EMAIL_RE.fullmatch), ("IP addresses", is_ip_address),
+                           ("CPR numbers", _CPR_RE.fullmatch)):
+            if sum(1 for value in filled if test(value)) * 2 >= len(filled):
                 return kind
         if all(value.strip(" .!").casefold() in _YES_NO for value in filled):
             return None

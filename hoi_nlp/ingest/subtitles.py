@@ -1,9 +1,15 @@
-"""WebVTT transcripts (Microsoft Teams' and Zoom's «Download transcript» .vtt) as transcript text.
+"""Subtitle transcripts as transcript text: WebVTT (Microsoft Teams' and Zoom's «Download transcript»
+.vtt) and SubRip (.srt, as Premiere, Descript and Whisper-based transcription tools export them).
 
-A cue's speaker is its voice tag (Teams: ``<v Jens Hansen>Hej.</v>``) or, where most cues are so
-written, a label before a colon in its words (Zoom: ``Jens Hansen: Hej.``); a cue without either
-keeps its words as written (it continues the turn before it). The speaker is written as a label
-the transcript parser reads ("Hansen, Jens" as "Hansen Jens"). The text becomes one line per turn,
+A cue's speaker is its voice tag (Teams: ``<v Jens Hansen>Hej.</v>``) or a label before a colon in
+its words (Zoom: ``Jens Hansen: Hej.``) or in square brackets (``[Jens Hansen] Hej.``, WhisperX'
+``[SPEAKER_01]: Hej.``) where most cues are so written or, in a file without voice tags, where two
+such labels start two cues or more each (a tool that names the speaker where the turn changes). A
+cue without a speaker continues the turn before it: in a file with voice tags as a line of its own,
+its words as written; else joined to that turn. A file in which no cue names its speaker is
+refused: the interviewer's questions could not be told from the respondent's answers. The speaker
+is written as a label the transcript parser reads ("Hansen, Jens" as "Hansen Jens"). The text
+becomes one line per turn,
 ``[00:00:03] Jens Hansen: Hej, og tak.``: consecutive cues of one speaker (Teams cuts a turn into
 cues of a few seconds) are joined with a space, each turn keeps the start time of its first cue, and
 cue ids, end times, styling tags and notes are left out. The transcript parser then reads the lines as it
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 
 from hoi_nlp.errors import IngestError
 from hoi_nlp.ingest.personal import EMAIL_RE
@@ -21,6 +28,11 @@ from hoi_nlp.ingest.personal import EMAIL_RE
 _TIMING_RE = re.compile(r"^\s*(?:(\d{1,2}):)?(\d{2}):(\d{2})[.,]\d{1,3}\s+-->\s+\S+")
 _VOICE_RE = re.compile(r"^\s*<v(?:\.[^\s>]*)?\s+([^>]+)>")
 _TAG_RE = re.compile(r"</?[^>\n]*>")
+_BRACKET_RE = re.compile(r"^\[(?P<name>[A-ZÆØÅÄÖÜÉ][^\[\]\n:]{0,39})\]:?\s+(?P<text>\S.*)$")
+# Sounds that subtitles put in square brackets («[Latter] ja»), never a speaker.
+_SOUNDS = frozenset({"latter", "griner", "grin", "musik", "pause", "stilhed", "uforståeligt", "uhørligt",
+                     "utydeligt", "hoster", "støj", "laughter", "laughs", "music", "silence", "inaudible",
+                     "crosstalk", "applause", "klapsalver", "bifald"})
 _NAME_RE = re.compile(r"^(?P<name>[^\s:<>\[\]()][^:<>\[\]()\n]{0,39}):\s+(?P<text>\S.*)$")
 
 
@@ -31,7 +43,7 @@ def _label(name: str) -> str:
     # a guest shown by e-mail address: its name part ("jens.hansen@skive.dk" → "Jens Hansen"), never the
     # address, which the label's form would hide from the pseudonymiser
     name = EMAIL_RE.sub(lambda found: re.sub(r"[._+]+", " ", found.group(1)), name)
-    words = re.sub(r"[^\w'’.-]+", " ", name).split()
+    words = re.sub(r"[^\w'’.-]+|_", " ", name).split()  # WhisperX' "SPEAKER_01" as "SPEAKER 01"
     number = words.pop() if words and words[-1].isdigit() and len(words[-1]) <= 2 else ""
     letters = [word[0].upper() + word[1:] for word in words if word[0].isalpha()][:4]
     return " ".join([*letters, number] if letters and number else letters)
@@ -42,41 +54,104 @@ def is_webvtt(text: str) -> bool:
     return text.lstrip("\ufeff").startswith("WEBVTT")
 
 
+def is_subrip(text: str) -> bool:
+    """True for SubRip text: a cue number on the first line with words, its timing on the next
+    (``00:00:01,000 --> 00:00:04,000``)."""
+    lines = [line.strip() for line in text.lstrip("\ufeff").splitlines()]
+    lines = lines[next((index for index, line in enumerate(lines) if line), len(lines)):]
+    return len(lines) >= 2 and lines[0].isdigit() and _TIMING_RE.match(lines[1]) is not None
+
+
 def webvtt_text(text: str, *, display: str) -> str:
     """The transcript text of a WebVTT file: one ``[hh:mm:ss] Speaker: words`` line per turn."""
-    cues = _cues(text, display=display)
-    # Zoom's «Name: words»: only where most cues are written so, else a cue's «Kort sagt: …» is words
-    zoom = sum(1 for _, voice, words in cues if not voice and _NAME_RE.match(words)) * 2 > len(cues)
+    return _turn_lines(_cues(text, display=display, header=True), display=display, kind="WebVTT")
+
+
+def subrip_text(text: str, *, display: str) -> str:
+    """The transcript text of a SubRip (.srt) file: one ``[hh:mm:ss] Speaker: words`` line per turn."""
+    return _turn_lines(_cues(text, display=display, header=False), display=display, kind="SubRip (.srt)")
+
+
+def _named_speakers(cues: list[tuple[str, str, str]]) -> tuple[set[str], set[str], bool]:
+    """The labels taken as speakers in the cues' words: before a colon (``Jens Hansen: Hej.``) and in
+    square brackets (``[Jens Hansen] Hej.``), and whether a cue without one goes on with the turn
+    before it (a file without voice tags that names speakers in the words). All of one form where
+    most cues are so written (Zoom); else, in a file without voice tags, those of a form that
+    start two cues or more each, if two such speakers do (a tool that names the speaker where the
+    turn changes) — so that a cue's «Kort sagt: …» in a Teams file stays
+    words."""
+    from hoi_nlp.ingest.transcript import NOT_SPEAKERS
+
+    voiced = any(voice for _, voice, _ in cues)
+    speakers: list[set[str]] = []
+    for pattern in (_NAME_RE, _BRACKET_RE):
+        found = Counter(named.group("name").strip() for _, voice, words in cues
+                        if not voice and (named := pattern.match(words)))
+        if sum(found.values()) * 2 > len(cues):
+            speakers.append({name for name in found if name.casefold() not in _SOUNDS})
+            continue
+        repeated = {name for name, count in found.items() if count >= 2
+                    and name.casefold().rstrip(".") not in NOT_SPEAKERS | _SOUNDS}
+        speakers.append(repeated if not voiced and len(repeated) >= 2 else set())
+    return speakers[0], speakers[1], not voiced and any(speakers)
+
+
+def _turn_lines(cues: list[tuple[str, str, str]], *, display: str, kind: str) -> str:
+    """One ``[hh:mm:ss] Speaker: words`` line per turn: a speaker's consecutive cues joined."""
+    if not cues:
+        raise IngestError(f"the {kind} file holds no cues with words", path=display,
+                          hint="check that the right file was downloaded, or remove it from transcripts/")
+    colon, bracket, at_changes = _named_speakers(cues)
     turns: list[list[str]] = []  # [start, speaker, words]
     for start, speaker, words in cues:
-        if not speaker and zoom and (named := _NAME_RE.match(words)):
+        if not speaker and (named := _NAME_RE.match(words)) and named.group("name").strip() in colon:
             speaker, words = named.group("name").strip(), named.group("text")
+        elif not speaker and (named := _BRACKET_RE.match(words)) and named.group("name").strip() in bracket:
+            speaker, words = named.group("name").strip(), named.group("text")
+        elif not speaker and at_changes and turns and turns[-1][1]:
+            turns[-1][2] += " " + words  # the speaker is named where the turn starts: this cue goes on
+            continue
         speaker = _label(speaker)
         if turns and speaker and turns[-1][1] == speaker:
             turns[-1][2] += " " + words
         else:
             turns.append([start, speaker, words])
-    if not turns:
-        raise IngestError("the WebVTT file holds no cues with words", path=display,
-                          hint="check that the right file was downloaded, or remove it from transcripts/")
+    if not any(speaker for _, speaker, _ in turns):
+        first = " | ".join(repr(words[:60]) for _, _, words in cues[:2])
+        raise IngestError(
+            f"no cue of the {kind} file names its speaker (the first cues: {first}), so the interviewer's "
+            "questions cannot be told from the respondent's answers",
+            path=display,
+            hint="export the transcript again with speaker names (speaker labels / speaker identification "
+            "in the transcription tool), or save it as .docx or .txt and start each turn with a label "
+            "('I: …', 'D: …')")
     return "\n".join(f"[{start}] {speaker}: {words}" if speaker else f"[{start}] {words}"
                      for start, speaker, words in turns)
 
 
-def _cues(text: str, *, display: str) -> list[tuple[str, str, str]]:
-    """The cues with words: their start (``hh:mm:ss``), voice tag's speaker ("" if none) and words."""
-    blocks = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+def _cues(text: str, *, display: str, header: bool) -> list[tuple[str, str, str]]:
+    """The cues with words: their start (``hh:mm:ss``), voice tag's speaker ("" if none) and words;
+    ``header``: the first block is WebVTT's header."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    blocks = re.split(r"\n[ \t]*\n", text)
     cues: list[tuple[str, str, str]] = []
-    for block in blocks[1:]:  # the first block is the WEBVTT header
-        lines = block.strip("\n").split("\n")
+    position = 0
+    for number, block in enumerate(blocks):
+        position = text.find(block, position)
+        if header and number == 0:
+            continue
+        lines = block.split("\n")
         timing = next((index for index, line in enumerate(lines) if "-->" in line), None)
         if timing is None:
             continue  # NOTE, STYLE or REGION block
         found = _TIMING_RE.match(lines[timing])
         if found is None:
             raise IngestError(
-                f"a cue's timing line cannot be read: {lines[timing].strip()[:60]!r}",
-                path=display, hint="save the transcript again from Teams or Zoom, or as .docx")
+                f"a cue's timing line cannot be read: {lines[timing].strip()[:60]!r}", path=display,
+                where=f"line {text.count(chr(10), 0, position) + timing + 1}",
+                hint="a timing line reads 00:00:01,000 --> 00:00:04,000 (.srt) or 00:00:01.000 --> "
+                "00:00:04.000 (.vtt): correct the line, or save the transcript again from the tool that "
+                "made it, or as .docx")
         hours, minutes, seconds = found.group(1) or "0", found.group(2), found.group(3)
         start = f"{int(hours):02d}:{minutes}:{seconds}"
         payload = " ".join(line.strip() for line in lines[timing + 1 :] if line.strip())

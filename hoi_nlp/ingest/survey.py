@@ -169,7 +169,10 @@ def _sources_from_table(
     column |= {alias: column[name] for alias, name in aliases.items()}
     missing = missing_set(schema.missing_values)
     named = (aliases.get(column, column) for _, column in schema.columns())
-    notes = [*table.notes, *hidden_columns_note(table, named)]
+    from hoi_nlp.ingest.infer import choice_own_words_notes
+
+    coded = [aliases.get(field_.column, field_.column) for field_ in schema.open_text]
+    notes = [*table.notes, *hidden_columns_note(table, named), *choice_own_words_notes(table, coded)]
     report = SurveyReport(path=table.path, rows=len(table.rows), notes=notes)
     report.answers = {field_.question_id: 0 for field_ in schema.open_text}
     report.missing = {field_.question_id: 0 for field_ in schema.open_text}

@@ -271,8 +271,9 @@ def _recognise_layout(first: list[str], rows: list[tuple[int, list[str]]]) -> _L
             names.append(question if plain or not question else f"{question} - {answer}")
         return _Layout(
             "surveymonkey", names, [""] * len(names), 1,
-            "a SurveyMonkey export: row 1 holds the questions and row 2 the answer options; a column is "
-            "named by its question, an option's column by its question and option ('Spørgsmål - Andet')")
+            "a SurveyMonkey export: row 1 holds the questions and row 2 the answer options (row 2 is not "
+            "read as a respondent); a column is named by its question, an option's column by its question "
+            "and option ('Spørgsmål - Andet')")
     if _looks_like_variable_names(second, named, rows[1:]):
         names = [cell if cell.strip() else first[index] if index < len(first) else ""
                  for index, cell in enumerate(second[: len(first)])]
@@ -353,17 +354,40 @@ def _is_qualtrics_text_row(first: list[str], second: list[str]) -> bool:
     return False
 
 
+# The respondent's own columns that lead a SurveyMonkey export (English and Danish), compared without
+# spaces, hyphens and underscores: empty in its row 2.
+_MONKEY_META = frozenset(re.sub(r"[\s_-]+", "", name) for name in (
+    "respondent id", "collector id", "start date", "end date", "ip address", "email address", "first name",
+    "last name", "custom data", "custom data 1", "respondent-id", "indsamler-id", "startdato", "slutdato",
+    "ip-adresse", "e-mailadresse", "fornavn", "efternavn", "brugerdefinerede data",
+    "brugerdefinerede data 1", "brugerdefineret data 1"))
+
+
 def _is_monkey_answer_row(first: list[str], second: list[str]) -> bool:
-    """SurveyMonkey's row 2: nothing under the respondent's own columns (id, dates) that lead, then
-    'Response' or 'Open-Ended Response' under questions, and option labels in the columns of a question
-    that spans several (without a question of their own in row 1)."""
+    """SurveyMonkey's row 2, in the shape the tool writes it: the respondent's own columns lead row 1
+    («Respondent ID», «Collector ID», «Start Date», …) with nothing under them, and under the
+    questions after them, most (four in five) as SurveyMonkey writes them: 'Response', 'Open-Ended
+    Response' or 'Svar' under a question of one column, an option's label under each column of a
+    question that spans several (without a question of their own in row 1). A first respondent whose
+    id is empty and who answered «Svar» somewhere is no such row: it is read as a respondent."""
+    def meta(cell: str) -> bool:
+        return re.sub(r"[\s_-]+", "", column_key(cell).casefold()) in _MONKEY_META
+
     answers = [column_key(cell).casefold() for cell in second]
-    if not answers or answers[0] or not first or not first[0].strip():
+    answers += [""] * (len(first) - len(answers))
+    lead = next((index for index, cell in enumerate(first) if not meta(cell)), len(first))
+    if lead == 0 or any(answers[:lead]):
         return False
+    groups: list[list[int]] = []  # a question's columns: its own and those with no name in row 1
+    for index in range(lead, len(answers)):
+        if index < len(first) and first[index].strip():
+            groups.append([index])
+        elif groups:
+            groups[-1].append(index)
+    fits = sum(1 for group in groups if (answers[group[0]] in _MONKEY_ANSWER_LABELS if len(group) == 1
+                                         else all(answers[index] for index in group)))
     labelled = sum(1 for answer in answers if answer in _MONKEY_ANSWER_LABELS)
-    options = sum(1 for index, answer in enumerate(answers)
-                  if answer and (index >= len(first) or not first[index].strip()))
-    return labelled >= 1 and (labelled >= 2 or options >= 1)
+    return bool(groups) and labelled >= 1 and fits >= 0.8 * len(groups)
 
 
 def _check_header_like_rows(first: list[str], header: list[str], rows: list[tuple[int, list[str]]], *,

@@ -1,4 +1,4 @@
-"""Interview transcripts (.docx/.txt/.vtt) → one :class:`~hoi_nlp.records.Source` plus its speaker turns.
+"""Interview transcripts (.docx/.txt/.vtt/.srt) → one :class:`~hoi_nlp.records.Source` plus its speaker turns.
 
 A turn starts at a line with a speaker label and a colon (``I:``, ``Interviewer:``, ``Int.:``,
 ``D:``, ``Anne:``, ``Henrik Madsen:``, ``Interviewer (MS):``), optionally with a timestamp
@@ -32,7 +32,7 @@ from hoi_nlp.records import Source, SpeakerRole, content_hash
 
 logger = logging.getLogger(__name__)
 
-TRANSCRIPT_SUFFIXES = (".docx", ".txt", ".vtt")
+TRANSCRIPT_SUFFIXES = (".docx", ".txt", ".vtt", ".srt")
 DEFAULT_INTERVIEWER_SPEAKERS = ("I", "Int", "IV", "Interviewer", "Intervieweren", "Interviewer 1",
                                 "Spørgsmål", "Spørger")
 DEFAULT_RESPONDENT_SPEAKERS = (
@@ -212,8 +212,9 @@ _NUMBERED_RE = re.compile(r"\s*\([^()]*\)$|\s+\d{1,2}$")
 
 def label_key(label: str) -> str:
     """Compare labels case-insensitively, without trailing dots, commas and extra spaces (``Int.`` =
-    ``int``; the metadata's interviewer ``Skov, Mette`` = the Teams transcript's ``Skov Mette``)."""
-    return " ".join(label.replace(",", " ").strip().rstrip(".").split()).casefold()
+    ``int``; the metadata's interviewer ``Skov, Mette`` = the Teams transcript's ``Skov Mette``; the
+    metadata's ``SPEAKER_01`` = a subtitle file's ``SPEAKER 01``)."""
+    return " ".join(label.replace(",", " ").replace("_", " ").strip().rstrip(".").split()).casefold()
 
 
 def split_speakers(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -403,9 +404,12 @@ def parse_transcript(
     spoken = [span for span in spans if span.start != span.end]
     if not spoken:
         raise _no_turns_error(source, roles)
-    warnings[:0] = _check_unlisted_speakers(source, roles, spoken)
+    interviewer, generic = _generic_interviewer(source, roles, spoken)
+    warnings[:0] = [*_check_unlisted_speakers(source, roles, spoken, said=bool(generic)), *generic]
     turns = [
-        Turn(index, span.label, roles.role(span.label), span.timestamp, span.start, span.end)
+        Turn(index, span.label,
+             "interviewer" if label_key(span.label) == interviewer else roles.role(span.label),
+             span.timestamp, span.start, span.end)
         for index, span in enumerate(spoken)
     ]
     if not any(turn.speaker_role == "respondent" for turn in turns):
@@ -528,17 +532,72 @@ def _looks_like_a_missed_turn(match: re.Match[str] | None, line: str) -> bool:
     return len(line[match.end() :].split()) >= MIN_WORDS_OF_KEPT_LABEL_LINE
 
 
-def _check_unlisted_speakers(source: Source, roles: SpeakerRoles, spoken: list[_Span]) -> list[str]:
+# The labels automatic transcription gives speakers it cannot name (Word's «Speaker 1», «Taler 2»,
+# WhisperX' «SPEAKER_00», «Deltager 1», «Person 2»), as label_key writes them.
+_GENERIC_SPEAKER_RE = re.compile(r"(?:speaker|taler|talende|deltager|person|unknown speaker) \d{1,2}")
+# A generic speaker is taken for the interviewer where at least this share of its turns (of those with
+# three words or more or a question) hold a question mark, at most half the share of any other
+# speaker's, and it says fewer words than one other.
+GENERIC_INTERVIEWER_QUESTION_SHARE = 0.5
+
+
+def _generic_interviewer(source: Source, roles: SpeakerRoles,
+                         spoken: list[_Span]) -> tuple[str | None, list[str]]:
+    """The interviewer among an automatic transcription's generic speakers («Speaker 1», «Speaker 2»),
+    and the warning saying so, where the metadata names no speaker and no turn is an interviewer's.
+
+    The speaker who asks most of the questions (half its turns or more hold a «?», short replies such
+    as «Ja.» left out, at most half as large a share for each other speaker) and says less than
+    another is the interviewer; else every generic speaker stays the respondent's, and the warning
+    says how to name the interviewer.
+    """
+    labels = list(dict.fromkeys(span.label for span in spoken))
+    if roles.interviewer_labels or roles.respondent_labels or len(labels) < 2 or \
+            not all(_GENERIC_SPEAKER_RE.fullmatch(label_key(label)) for label in labels) or \
+            any(roles.role(label) == "interviewer" for label in labels):
+        return None, []
+    texts = {label: [source.text[span.start : span.end] for span in spoken if span.label == label]
+             for label in labels}
+    asked = {label: sum(1 for text in said if "?" in text) for label, said in texts.items()}
+    # the share among its turns that say something: «Ja.», «Mm.», «Okay» between the answers count not
+    said_much = {label: sum(1 for text in said if "?" in text or len(text.split()) >= 3) or 1
+                 for label, said in texts.items()}
+    share = {label: asked[label] / said_much[label] for label in labels}
+    words = {label: sum(len(text.split()) for text in said) for label, said in texts.items()}
+    best = max(labels, key=lambda label: (share[label], asked[label]))
+    others = [label for label in labels if label != best]
+    shown = ", ".join(f"'{label}'" for label in labels)
+    where = "in this file's row of metadata.csv"
+    if asked[best] >= 2 and share[best] >= GENERIC_INTERVIEWER_QUESTION_SHARE and \
+            all(share[other] * 2 <= share[best] for other in others) and \
+            words[best] < max(words[other] for other in others):
+        respondents = ", ".join(f"'{label}'" for label in others)
+        return label_key(best), [
+            f"{source.path}: the speakers have the generic labels of automatic transcription ({shown}); "
+            f"'{best}' asks the questions ({asked[best]} of its {len(texts[best])} turns hold a '?'), so "
+            f"its turns are taken as the interviewer's and not coded, and those of {respondents} as the "
+            f"respondent's and coded; if that is wrong, name the speakers {where}: interviewer_speakers "
+            f"(e.g. '{others[0]}') and respondent_speakers (e.g. '{best}')"]
+    return None, [
+        f"{source.path}: the speakers have the generic labels of automatic transcription ({shown}) and "
+        "none of them asks most of the questions, so the turns of all are treated as the respondent's and "
+        f"coded; name the interviewer {where}: interviewer_speakers (e.g. '{labels[0]}') and "
+        f"respondent_speakers (e.g. '{labels[1]}')"]
+
+
+def _check_unlisted_speakers(source: Source, roles: SpeakerRoles, spoken: list[_Span], *,
+                             said: bool = False) -> list[str]:
     """Refuse a turn whose label the complete speaker lists leave out; else warn about unknown labels.
 
     A speaker that is in no list would be coded as the respondent: with both lists given that is
-    an error (a co-interviewer must never be coded as the respondent), else a warning.
+    an error (a co-interviewer must never be coded as the respondent), else a warning (none where
+    the generic speakers' own warning has ``said`` it).
     """
     unknown: dict[str, list[int]] = {}
     for index, span in enumerate(spoken, start=1):
         if roles.complete and not roles.listed(span.label):
             raise _unlisted_speaker_error(source, roles, span, index)
-        if not roles.known(span.label):
+        if not roles.known(span.label) and not said:
             unknown.setdefault(span.label, []).append(index)
     return [
         f"{source.path}: speaker '{label}' (turns {', '.join(map(str, numbers))}) is in neither "
@@ -620,18 +679,21 @@ def _transcript_text(path: Path, *, display: str) -> tuple[str, tuple[str, ...]]
 
         paragraphs, unread = read_docx(path, display=display)
         raw = "\n".join(paragraphs)
-    elif suffix in (".txt", ".vtt"):
+    elif suffix in (".txt", ".vtt", ".srt"):
         raw = decode_text(read_bytes(path, display=display), display=display)
-        from hoi_nlp.ingest.subtitles import is_webvtt, webvtt_text
+        from hoi_nlp.ingest.subtitles import is_subrip, is_webvtt, subrip_text, webvtt_text
 
         if suffix == ".vtt" or is_webvtt(raw):  # Teams' or Zoom's transcript, also saved as .txt
             raw = webvtt_text(raw, display=display)
+        elif suffix == ".srt" or is_subrip(raw):  # subtitles from a transcription tool, also as .txt
+            raw = subrip_text(raw, display=display)
     else:
         from hoi_nlp.ingest.materials import TRANSCRIPT_CONVERSIONS
 
         hint = dict(TRANSCRIPT_CONVERSIONS).get(suffix, "save transcripts as .docx or .txt")
-        raise IngestError(f"unsupported transcript type '{suffix}' (transcripts are .docx, .txt or .vtt)",
-                          path=display, hint=hint)
+        raise IngestError(
+            f"unsupported transcript type '{suffix}' (transcripts are .docx, .txt, .vtt or .srt)",
+            path=display, hint=hint)
     text = normalize_text(raw).strip()
     if not text:
         raise IngestError(
@@ -719,7 +781,8 @@ def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path
         return
     metadata, has_rows = sidecar
     if not files:
-        result.warnings.append(f"{relative(folder, study_dir)}: no .docx, .txt or .vtt transcripts found")
+        result.warnings.append(
+            f"{relative(folder, study_dir)}: no .docx, .txt, .vtt or .srt transcripts found")
     unread: dict[str, list[str]] = {}
     for path in files:
         display = relative(path, study_dir)

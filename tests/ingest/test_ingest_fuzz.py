@@ -162,6 +162,21 @@ def test_webvtt_transcript_random_cues(tmp_path: Path, data: bytes) -> None:
     _transcript_from_bytes(tmp_path / "fuzz.vtt", data)
 
 
+srt_cue = st.tuples(
+    st.sampled_from(["", "1\n", "12\n"]),
+    st.sampled_from(["00:00:03,120 --> 00:00:05,480", "00:03,1 --> x", "-->", "01:02:03.5 --> 01:02:04.0"]),
+    st.sampled_from(["Speaker 1: ", "[Jens Hansen] ", "[SPEAKER_00]: ", "[Latter] ", "", "<i>", "["]),
+    st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=5), max_size=5).map(" ".join),
+).map(lambda parts: f"{parts[0]}{parts[1]}\n{parts[2]}{parts[3]}")
+srt_text = st.lists(srt_cue | st.text(max_size=20), max_size=8).map("\n\n".join)
+
+
+@FUZZ
+@given(data=srt_text.map(lambda t: t.encode("utf-8")) | st.binary(max_size=200))
+def test_subrip_transcript_random_cues(tmp_path: Path, data: bytes) -> None:
+    _transcript_from_bytes(tmp_path / "fuzz.srt", data)
+
+
 @pytest.mark.slow
 @SLOW_FUZZ
 @given(text=transcript_lines | st.text(max_size=400))

@@ -1,0 +1,134 @@
+"""SubRip subtitle transcripts (.srt), as Word's, Premiere's, Descript's and Whisper-based transcription
+tools export them, walked through ``hoi run`` (a subprocess): a speaker's consecutive cues are one turn,
+its words an exact slice of the stored text without cue numbers or timings; a file that names no
+speaker is refused with an error naming it, as a .vtt without voices is."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hoi_nlp.ingest.transcript import read_transcript_parsed
+
+TURNS = [
+    ("Mette Skov", ["Hvordan er indsatsen", "organiseret hos jer?"]),
+    ("Henrik Bjerregaard", ["Vi har et fast tværgående team,", "der mødes hver uge om familierne."]),
+    ("Mette Skov", ["Hvad er de største barrierer?"]),
+    ("Henrik Bjerregaard", ["Økonomien følger søjlerne,", "og IT-systemerne taler ikke sammen."]),
+]
+
+
+def _srt(turns: list[tuple[str, list[str]]], *, speaker: str) -> str:
+    """Cues as the tools write them: a number, ``hh:mm:ss,mmm --> hh:mm:ss,mmm``, the words (a cue's
+    words may take two lines); ``speaker``: «Navn: » on every cue, «[Navn] » where the turn changes,
+    or none (Whisper)."""
+    blocks, number = [], 0
+    for name, cues in turns:
+        for part, words in enumerate(cues):
+            number += 1
+            start, end = f"00:00:{number * 3:02d},250", f"00:00:{number * 3 + 2:02d},900"
+            if speaker == "colon":
+                words = f"{name}: {words}"
+            elif speaker == "bracket" and part == 0:
+                words = f"[{name}] {words}"
+            words = words.replace(" hos ", "\nhos ")  # a cue's second line
+            blocks.append(f"{number}\n{start} --> {end}\n{words}")
+    return "\r\n".join("\n\n".join(blocks).split("\n")) + "\r\n\r\n"
+
+
+def _hoi(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2]), "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "hoi_nlp.cli", *args], cwd=cwd, env=env, text=True,
+                          capture_output=True, timeout=300)
+
+
+def _study(tmp_path: Path, name: str, text: str) -> Path:
+    folder = tmp_path / "studie" / "transcripts"
+    folder.mkdir(parents=True)
+    (folder / name).write_text(text, encoding="utf-8-sig")
+    (folder / "metadata.csv").write_text(
+        f"file,municipality,role,interviewer\n{name},Skive,Kommunaldirektør,Mette Skov\n", encoding="utf-8")
+    return folder / name
+
+
+@pytest.mark.parametrize(("speaker", "name"), [("colon", "interview_skive.srt"),
+                                               ("bracket", "interview_skive.srt"),
+                                               ("colon", "saved_as_text.txt")])
+def test_a_subrip_transcript_is_read_and_coded_through_hoi_run(tmp_path: Path, speaker: str,
+                                                               name: str) -> None:
+    path = _study(tmp_path, name, _srt(TURNS, speaker=speaker))
+    ran = _hoi("run", "studie", "--coder", "rules", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert f"transcripts/{name}: 4 turns" in ran.stdout and "not read" not in ran.stderr
+
+    source, parsed = read_transcript_parsed(path, study="studie", display=f"transcripts/{name}",
+                                            attributes={"interviewer": "Mette Skov"})
+    read = [(turn.speaker, turn.speaker_role, turn.timestamp, source.text[turn.start : turn.end])
+            for turn in parsed.turns]
+    assert read == [("Mette Skov", "interviewer", "00:00:03", "Hvordan er indsatsen organiseret hos jer?"),
+                    ("Henrik Bjerregaard", "respondent", "00:00:09",
+                     "Vi har et fast tværgående team, der mødes hver uge om familierne."),
+                    ("Mette Skov", "interviewer", "00:00:15", "Hvad er de største barrierer?"),
+                    ("Henrik Bjerregaard", "respondent", "00:00:18",
+                     "Økonomien følger søjlerne, og IT-systemerne taler ikke sammen.")]
+    assert "-->" not in source.text and ",250" not in source.text
+    with (tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv").open(
+            encoding="utf-8-sig", newline="") as handle:
+        segments = list(csv.DictReader(handle))
+    assert {row["speaker_role"] for row in segments} == {"respondent"}
+    assert any("fast tværgående team" in row["text"] for row in segments)
+
+
+def test_whisper_speaker_ids_are_speakers_the_metadata_can_name(tmp_path: Path) -> None:
+    """WhisperX writes «[SPEAKER_00]: …»; metadata.csv may name them as written."""
+    turns = [("SPEAKER_00" if name == "Mette Skov" else "SPEAKER_01", cues) for name, cues in TURNS]
+    text = _srt(turns, speaker="bracket").replace("] ", "]: ")
+    path = _study(tmp_path, "whisper.srt", text)
+    source, parsed = read_transcript_parsed(path, study="studie", display="transcripts/whisper.srt",
+                                            attributes={"interviewer_speakers": "SPEAKER_00"})
+    assert [(turn.speaker_role, source.text[turn.start : turn.end]) for turn in parsed.turns][:2] == [
+        ("interviewer", "Hvordan er indsatsen organiseret hos jer?"),
+        ("respondent", "Vi har et fast tværgående team, der mødes hver uge om familierne.")]
+
+
+@pytest.mark.parametrize("name", ["whisper.srt", "teams.vtt"])
+def test_a_subtitle_file_without_speakers_is_refused_with_an_error_naming_it(tmp_path: Path,
+                                                                              name: str) -> None:
+    text = _srt(TURNS, speaker="none")
+    if name.endswith(".vtt"):
+        text = "WEBVTT\n\n" + text.replace(",250", ".250").replace(",900", ".900")
+    _study(tmp_path, name, text)
+    ran = _hoi("ingest", "studie", cwd=tmp_path)
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    assert f"transcripts/{name}: no cue of the" in ran.stderr
+    assert "names its speaker" in ran.stderr
+    assert "export the transcript again with speaker names" in ran.stderr
+
+
+def test_a_cue_timing_that_cannot_be_read_is_refused_naming_its_line(tmp_path: Path) -> None:
+    text = _srt(TURNS, speaker="colon").replace("00:00:09,250 --> 00:00:11,900", "00:00:09,250 --> ")
+    _study(tmp_path, "interview.srt", text)
+    ran = _hoi("ingest", "studie", cwd=tmp_path)
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    assert "transcripts/interview.srt (line 11): a cue's timing line cannot be read" in ran.stderr
+    assert "00:00:01,000 --> 00:00:04,000" in ran.stderr
+
+
+def test_a_sound_in_square_brackets_is_no_speaker() -> None:
+    from hoi_nlp.ingest.subtitles import subrip_text
+
+    cues = ["[Mette Skov] Hvordan er indsatsen organiseret?", "[Henrik Bjerregaard] Vi har et fast team.",
+            "[Latter] Ja, det er rigtigt.", "[Mette Skov] Og barrierer?", "[Henrik Bjerregaard] Økonomien.",
+            "[Latter] Sådan er det."]
+    text = subrip_text("\n\n".join(f"{number}\n00:00:0{number},000 --> 00:00:0{number},900\n{cue}"
+                                    for number, cue in enumerate(cues, start=1)), display="x.srt")
+    assert text.splitlines() == [
+        "[00:00:01] Mette Skov: Hvordan er indsatsen organiseret?",
+        "[00:00:02] Henrik Bjerregaard: Vi har et fast team. [Latter] Ja, det er rigtigt.",
+        "[00:00:04] Mette Skov: Og barrierer?",
+        "[00:00:05] Henrik Bjerregaard: Økonomien. [Latter] Sådan er det."]
