@@ -107,10 +107,12 @@ def cite_command(
         where = texts("cli.in_group", group=group) if group else ""
         if is_stance_code(code) and stance != "any":
             where += texts("cli.with_stance", stance=stance_shown(stance or "hindrance", texts))
-        echo(texts("cli.no_quotes", code=code, group=where))
+        # json stays one object (its header, no quotes) for a script; the reason goes to stderr then
+        echo(texts("cli.no_quotes", code=code, group=where), err=fmt == "json")
         if quotes.too_short:
-            echo(texts("cli.too_short", n=quotes.too_short, k=quotes.min_content_words))
-        return
+            echo(texts("cli.too_short", n=quotes.too_short, k=quotes.min_content_words), err=fmt == "json")
+        if fmt != "json":
+            return
     _emit_quotes(
         list(quotes),
         header=quotes.header,

@@ -185,8 +185,18 @@ def cite(
                             stance=(stance or "hindrance") if is_stance_code(code_id) else None)
     note = selection_note(opened.study, quotes, texts=texts_for(settings.report.language), facts=facts)
     header = citation_header(opened.study, code_id, facts, redact=opened.redact)
-    return Citations(_sourced(workspace, opened, quotes, settings, header=str(header)), note, len(too_short),
-                     settings.report.quote_min_content_words, header)
+    sourced = _sourced(workspace, opened, quotes, settings, header=_plain(header))
+    return Citations(sourced, note, len(too_short), settings.report.quote_min_content_words, header)
+
+
+def _plain(value: object) -> str:
+    """Every key and value of a (nested) header on lines of their own, as the leak check reads text: a
+    repr or JSON of it escapes a line break into «\\nLemvig», where no word boundary is left."""
+    if isinstance(value, dict):
+        return "\n".join(f"{_plain(key)}\n{_plain(item)}" for key, item in value.items())
+    if isinstance(value, list | tuple | set):
+        return "\n".join(_plain(item) for item in value)
+    return str(value)
 
 
 def _check_code(workspace: Workspace, codebook: Codebook, code_id: str) -> None:

@@ -330,6 +330,15 @@ class FileSource:
     text: str
     selections: tuple[FileSelection, ...]
     note_refs: tuple[str, ...] = ()  # notes the source refers to (annotations, memos on the source)
+    counted: str = ""  # the text the file's positions count (CRLF kept where a CRLF counts two), if not text
+    crs: tuple[int, ...] = ()  # where ``counted`` has a CR that ``text`` leaves out
+
+    def text_span(self, start: int, end: int) -> tuple[int, int]:
+        """A span of the file's positions (UTF-16 units, a CRLF counted as the source's selections count
+        it) as code point indices into :attr:`text`."""
+        units = Utf16Positions(self.counted or self.text)
+        start, end = units.index(start), units.index(end, end=True)
+        return _collapse(start, list(self.crs)), _collapse(end, list(self.crs))
 
 
 @dataclass(frozen=True)
@@ -492,19 +501,21 @@ def _read_source(archive: QdpxArchive, element: etree._Element, origin: str,
                     else f"{units.length} UTF-16 units, {len(counted)} characters")
             raise ReviewError(f"the selection {start}-{end} ends beyond the text ({size})",
                               path=archive.display, where=sel_where)
-        start, end = units.index(start), units.index(end, end=True)
         if unreadable:  # named apart from empty selections: the analyst coded something there
             skipped["codings without a code reference (CodeRef)"] += unreadable
+        # empty as the file says (an empty selection inside an emoji's two units widens to the emoji)
         if start == end or not (codings or memo or refs):
             if not unreadable:
                 skipped["empty selections or selections without a coding"] += 1
             continue
+        start, end = units.index(start), units.index(end, end=True)
         if two:
             start, end = _collapse(start, crs), _collapse(end, crs)
         selections.append(FileSelection(normal_guid(sel_guid), start, end, codings, memo, refs))
     description = _child_text(element, "Description") or ""
     refs = tuple(normal_guid(ref.get("targetGUID")) for ref in _children(element, "NoteRef"))
-    return FileSource(source_guid, name, description, text, tuple(selections), refs)
+    return FileSource(source_guid, name, description, text, tuple(selections), refs,
+                      counted=raw if two else "", crs=tuple(crs))
 
 
 def _read_note(archive: QdpxArchive, element: etree._Element) -> FileNote:
@@ -1197,8 +1208,7 @@ class _Memos:
             if note.span is None:  # a note on the whole source (NVivo's, MAXQDA's document memo)
                 self._whole_source(splan, text)
                 continue
-            units = Utf16Positions(source.text)  # a note's span counts UTF-16 units, as selections do
-            start, end = units.index(note.span[0]), units.index(note.span[1], end=True)
+            start, end = source.text_span(*note.span)  # counted as the source's selections count
             span = (positions[min(start, len(positions) - 1)], positions[min(end, len(positions) - 1)])
             unit = _place(splan, "", span) if span[0] < span[1] else None
             if unit is None:

@@ -60,6 +60,18 @@ def test_cite_json_opens_with_what_the_quotes_are_and_rest_on(coded_workspace):
     assert f"kodebog {selection['codebook']}" in md and f"udtrukket {selection['drawn']}" in md
 
 
+def test_cite_json_without_quotes_is_still_one_object(coded_workspace):
+    """No quotes for the stance asked: the json printed a Danish sentence instead of an object (a script's
+    `| jq` broke); it is the header with no quotes, the reason on stderr."""
+    result = CliRunner().invoke(app, ["cite", "barrier.it_integration", "-w", str(coded_workspace.root), "-c",
+                                      CODEBOOK, "--stance", "overcome", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    cited = json.loads(result.stdout)
+    assert cited["quotes"] == [] and cited["selection"]["quotes"] == 0
+    assert cited["code"]["id"] == "barrier.it_integration" and cited["selection"]["stance"] == "overcome"
+    assert "Ingen citater for barrier.it_integration" in result.stderr
+
+
 def test_search_and_group_filter(coded_workspace, tmp_path):
     ws = str(coded_workspace.root)
     hits = _run("quotes", "search", "IT-systemer der ikke virker", "-w", ws, "-c", CODEBOOK, "--n", "2")

@@ -175,3 +175,55 @@ def test_an_export_with_emoji_in_each_tools_shape_comes_back_unchanged(shape, em
                           analyst="ana", dry_run=True)
     assert summary.decisions == {"unchanged": 7, **({"memo": 2} if shape == "nvivo" else {})}, summary
     assert summary.warnings == ()
+
+
+@pytest.fixture
+def greeted_workspace(request, monkeypatch):
+    """The fabricated study with twenty lines of the interviewer's greeting before T5's question."""
+    respondents = [(respondent, kind, attrs,
+                    ["I: Velkommen.\n" * 20 + texts[0]] if respondent == "T5" else texts)
+                   for respondent, kind, attrs, texts in fixture_study.RESPONDENTS]
+    monkeypatch.setattr(fixture_study, "RESPONDENTS", respondents)
+    return request.getfixturevalue("coded_workspace")
+
+
+def test_an_annotation_in_a_file_counting_crlf_as_two_lands_on_its_unit(greeted_workspace, small_codebook,
+                                                                         tmp_path):
+    """NVivo counts a CRLF as two characters in notes' spans as in selections: a note's span was read as if
+    a CRLF counted one, so a note on the director's last words (after twenty lines) fell beyond the text and
+    was dropped with a warning (nearer the start of a source, on a neighbouring unit)."""
+    from hoi_nlp.review.refi_import import CodedUnits, import_qdpx, plan_import, read_project
+    from tests.export.test_refi_import import _crlf, _note
+
+    project = Qdpx(export_project(greeted_workspace, small_codebook, tmp_path / "export" / "greeted.qdpx"))
+    source = next(s for s in project.all("TextSource") if "Velkommen" in project.text(s))
+    text = project.text(source)
+    start, end = _unit(text, text.index("giver os.")), _unit(text, len(text))
+    start, end = start + text.count("\n"), end + text.count("\n")  # as NVivo counts: each LF a CRLF
+    _crlf(project, counted_twice=True)
+    note_guid = _note(project, None, "Loven er afgørende", span=(start, end))
+    etree.SubElement(source, f"{{{PROJECT_NS}}}NoteRef", targetGUID=note_guid)
+    path = project.save(tmp_path / "nvivo.qdpx")
+    units = CodedUnits.load(greeted_workspace, small_codebook)
+    [memo] = [d for d in plan_import(read_project(path), units).decisions if d.action == "memo"]
+    assert memo.segment_id == _units(greeted_workspace)["T5"].segment_id
+    summary = import_qdpx(greeted_workspace, path, units, analyst="ana", dry_run=True)
+    assert summary.decisions == {"unchanged": 7, "memo": 1}, summary
+    assert summary.warnings == ()
+
+
+def test_an_empty_selection_inside_an_emoji_stays_empty(emoji_workspace, small_codebook, emoji_export,
+                                                        tmp_path):
+    """A selection whose start and end are one position between an emoji's two UTF-16 units widened to the
+    emoji and was imported as a coding."""
+    from hoi_nlp.review.refi_import import CodedUnits, import_qdpx
+
+    project = Qdpx(emoji_export)
+    source = next(s for s in project.all("TextSource") if "😤" in project.text(s))
+    text = project.text(source)
+    inside = _unit(text, text.index("😤")) + 1
+    project.add_coding(source, inside, inside, "barrier.tvaergaaende_oekonomistyring", "ana")
+    summary = import_qdpx(emoji_workspace, project.save(tmp_path / "empty.qdpx"),
+                          CodedUnits.load(emoji_workspace, small_codebook), analyst="ana", dry_run=True)
+    assert summary.decisions == {"unchanged": 7}, summary
+    assert "1 empty selections" in " ".join(summary.warnings)
