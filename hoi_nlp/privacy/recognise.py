@@ -321,17 +321,29 @@ def _line_starts_at(token: Token) -> bool:
 _MEMO_ABBREVIATIONS = frozenset({
     "NB", "PS", "OBS", "FYI", "MVH", "VH", "TODO", "TLF", "ATT", "SV", "RE", "VS", "MHT", "IFT", "EVT", "BTW",
     "ASAP", "INFO", "MEMO", "NOTE", "NOTAT", "TJEK", "HUSK", "SE", "JF", "JFR", "DVS", "FX", "BLA", "INKL",
+    "ØK", "NN", "XX", "XXX",  # «ØK:» the economy; stand-ins for a name not given
 })
+
+
+_INITIALS = re.compile(r"[A-ZÆØÅ]{2,4}")
+
+
+def is_initials(word: str) -> bool:
+    """Two to four capitals that are no word or abbreviation of the field: someone's initials ("KJ",
+    "MKH"; not "IT", "KL", "JC", "OK", "PS", "TR", "PRIS")."""
+    if not _INITIALS.fullmatch(word):
+        return False
+    from hoi_nlp.privacy.entity_filter import is_generic_word
+
+    return (word not in ROLE_WORDS and word not in _MEMO_ABBREVIATIONS and not is_generic_word(word)
+            and not is_common_word(word))  # "PRIS:"
 
 
 def _signature_name(name: str) -> bool:
     """A first name (any case: "Bo", "SØREN") or initials of two to four letters that are no abbreviation of
     the field ("KJ", "MKH"; not "IT", "KL", "JC")."""
     if name.isupper() and len(name) <= 4:
-        from hoi_nlp.privacy.entity_filter import is_generic_word
-
-        return (name not in ROLE_WORDS and name not in _MEMO_ABBREVIATIONS and not is_generic_word(name)
-                and not is_common_word(name))  # "PRIS:"
+        return is_initials(name)
     return name.capitalize() in gaz.first_names()
 
 
@@ -365,9 +377,14 @@ def _surname_end(token: Token) -> int:
 
 def signature_spans(doc: Doc) -> list[Span]:
     """The name signing a memo, as a person: "… /Bo", "… – Bo", "… /KJ" at the end of a line, a glued
-    "/Bo" or "/KJ" anywhere, "Bo:" or "MKH:" at the start of a line. "Bo", an ordinary word too, is
-    otherwise no name at the start of a sentence."""
-    spans = []
+    "/Bo" or "/MKH" anywhere, "Bo:" or "KJ:" at the start of a line. "Bo", an ordinary word too, is
+    otherwise no name at the start of a sentence.
+
+    Three or four capitals opening a line ("MKH:", "SOF:") are as often a unit or a committee the line is
+    about ("SOF: ventetiden er lang") as someone's initials: they count only where the text shows a
+    pattern of signatures — the same capitals sign it ("/MKH"), or another name or two-letter initials
+    sign or open one of its lines ("KJ: enig")."""
+    sure, unsure = [], []
     for token in doc:
         match = _SIGNATURE.fullmatch(token.text)
         if match is None or not _signature_name(match.group(2)):
@@ -377,9 +394,14 @@ def signature_spans(doc: Doc) -> list[Span]:
         signed = marked and token.i > 0 and (_line_ends_after(token) or _glued_mark(token, match.group(1)))
         opening = not match.group(1) and _line_starts_at(token) and token.i + 1 < len(doc) \
             and doc[token.i + 1].text == ":"
-        if signed or opening:
-            spans.append(Span(doc, token.i, _surname_end(token) if signed else token.i + 1, label="PERSON"))
-    return spans
+        if signed:
+            sure.append(Span(doc, token.i, _surname_end(token), label="PERSON"))
+        elif opening:
+            name = match.group(2)
+            long_initials = name.isupper() and len(name) >= 3
+            (unsure if long_initials else sure).append(Span(doc, token.i, token.i + 1, label="PERSON"))
+    signers = {span.text.lstrip("".join(_SIGN_MARKS)).split()[0] for span in sure}
+    return sure + [span for span in unsure if span.text in signers or signers - {span.text}]
 
 
 def heuristic_spans(doc: Doc) -> list[Span]:

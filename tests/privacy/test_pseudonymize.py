@@ -105,7 +105,8 @@ def test_a_name_opening_a_memo_is_still_replaced(pseudo) -> None:
     # three-letter initials, a surname or an initial after the name, capitals, a doubled mark
     ("Godt citat /Bo. Se R003.", "Godt citat /[PERSON 1]. Se R003."),
     ("Tjek /KJ, /LM", "Tjek /[PERSON 1], /[PERSON 2]"),
-    ("MKH: kig på den her", "[PERSON 1]: kig på den her"),
+    ("MKH: kig på den her\nKJ: enig", "[PERSON 1]: kig på den her\n[PERSON 2]: enig"),
+    ("MKH: kig på den her /MKH", "[PERSON 1]: kig på den her /[PERSON 1]"),
     ("Fint citat.\n/Lise Berg", "Fint citat.\n/[PERSON 1]"),
     ("Fint /Bo H.", "Fint /[PERSON 1]"),
     ("Fint citat /SØREN", "Fint citat /[PERSON 1]"),
@@ -122,9 +123,53 @@ def test_a_memos_signature_is_a_person_and_the_memo_stays_readable(pseudo, text,
 @pytest.mark.parametrize("text", ["Vi har samarbejde med IT. /IT", "Tjek svaret igen /KL",
                                   "Se også spm. 3 – Job", "Det gælder Familie/Job", "Tjek R003. /bo",
                                   "Samarbejde med SSP/PPR virker.", "Det er et og/eller spørgsmål om 2/3.",
-                                  "NB: tjek citatet", "OBS: spørg igen", "Godt svar.\n/MVH"])
+                                  "NB: tjek citatet", "OBS: spørg igen", "Godt svar.\n/MVH",
+                                  # abbreviations of the field, not initials (became [PERSON n])
+                                  "TR: spørg først", "Godt svar /LMU", "Se også /SOSU", "AMR: enig",
+                                  "Spørg NN om det /NN"])
 def test_no_signature_without_a_name(pseudo, text) -> None:
     assert pseudo.pseudonymize(text).text_pseudonymized == text
+    assert not pseudo.key.originals
+
+
+@pytest.mark.parametrize("text", ["SOF: ventetiden er lang", "BØRN: se R003",
+                                  "MBU: tal med dem om det\nSOF: ok"])
+def test_three_capitals_opening_a_line_are_no_initials_without_a_pattern_of_signatures(pseudo, text) -> None:
+    """«SOF:» (a unit the line is about) became [PERSON n], and every «SOF» after it in the study too:
+    three or four capitals opening a line count as initials only where the memo is signed."""
+    result = pseudo.pseudonymize(text)
+    assert not [r for r in result.replaced if r.type == "PERSON"]
+    assert pseudo.pseudonymize("Vi samarbejder med SOF.").text_pseudonymized.count("PERSON") == 0
+
+
+def test_initials_a_signature_taught_are_hidden_everywhere_and_the_leak_check_finds_them(pseudo) -> None:
+    """«/KJ» signing one memo was hidden there, but «KJ» in another memo, a review comment or a quote stayed
+    (originals were looked for from three characters on) and the leak check did not look for them."""
+    from hoi_nlp.privacy.guard import LeakGuard
+    from hoi_nlp.privacy.redact import KeyRedactor
+
+    results = pseudo.pseudonymize_many(["Godt citat. /KJ", "Spørg KJ om det.", "Tjek /MKH", "Spørg MKH.",
+                                        "Læs notatet fra KJ's møde."])
+    assert [r.text_pseudonymized for r in results[:4]] == [
+        "Godt citat. /[PERSON 1]", "Spørg [PERSON 1] om det.", "Tjek /[PERSON 2]", "Spørg [PERSON 2]."]
+    assert "KJ" not in results[4].text_pseudonymized
+    check_offsets("Læs notatet fra KJ's møde.", results[4])
+    assert KeyRedactor(pseudo.key).value("Det sagde KJ.\nOK, IT og JC er med.") == \
+        "Det sagde [PERSON 1].\nOK, IT og JC er med."
+    guard = LeakGuard.build(pseudo.key)
+    assert guard.leaks("citat (KJ) og OK fra IT") == [(7, 9)]
+    assert guard.leaks("Okay, KJØR det, ikke kj") == []  # initials are looked for as written only
+
+
+def test_field_abbreviations_an_older_key_learnt_as_initials_are_not_looked_for() -> None:
+    """A key written before abbreviations such as «TR» or «PRIS» were ruled out holds them as persons:
+    they are no initials, so they are not replaced elsewhere; real initials and a capitalised name are."""
+    from hoi_nlp.privacy.redact import KeyRedactor
+
+    key = PseudonymKey(study="t", persons={"tr": 1, "pris": 2, "kj": 3, "lise": 4},
+                       originals={"TR": "[PERSON 1]", "PRIS": "[PERSON 2]", "KJ": "[PERSON 3]",
+                                  "LISE": "[PERSON 4]"})
+    assert KeyRedactor(key).value("TR og PRIS, KJ og LISE") == "TR og PRIS, [PERSON 3] og [PERSON 4]"
 
 
 def test_a_person_sharing_a_product_name_is_still_replaced(pseudo) -> None:
