@@ -221,11 +221,37 @@ def institution_head(word: str) -> str:
     return ""
 
 
+# Institution words that are Danish surnames too ("Birgitte Skole").
+_SURNAME_HEADS = frozenset({"skole"})
+# Words before a unit's name that point at the place ("på Birgitte Skole", "til Birgitte Skole").
+_PLACE_WORDS_BEFORE = frozenset({"på", "i", "fra", "til", "ved", "mod", "gennem", "omkring"})
+
+
+def is_person_with_institution_surname(span: Span) -> bool:
+    """A known first name and a surname that is an institution word too ("Birgitte Skole sagde …", "talte
+    med Birgitte Skole"), with no preposition, determiner or possessive before it that points at the place
+    ("på Birgitte Skole", "vores Birgitte Skole"). A school named after a person takes the genitive
+    ("Hans Tausens Skole"): no first name right before the head."""
+    if len(span) != 2 or not span[0].is_title or not span[1].is_title:
+        return False
+    head = span[1].text.rstrip("'’").lower()
+    if head not in _SURNAME_HEADS and head.removesuffix("s") not in _SURNAME_HEADS:
+        return False
+    first = span[0].text
+    if first not in gaz.first_names() or first in gaz.place_words():
+        return False
+    before = span.doc[span.start - 1].lower_ if span.start > 0 else ""
+    return before not in _PLACE_WORDS_BEFORE and before not in _INSTITUTION_OPENERS
+
+
 def institution_label(span: Span) -> str:
-    """The label of a name of two or more words headed by an institution word, or the span's own."""
+    """The label of a name of two or more words headed by an institution word, or the span's own (a person
+    whose surname is an institution word: "Birgitte Skole")."""
     if span.label_ not in _GUESSED_LABELS or len(span) < 2:
         return span.label_
     head = institution_head(span[-1].text)
+    if head and is_person_with_institution_surname(span):
+        return "PERSON"
     return _INSTITUTION_LABELS.get(head, "ENHED") if head else span.label_
 
 
@@ -287,7 +313,9 @@ def institution_spans(doc: Doc) -> list[Span]:
         if is_sentence_initial(prev) and prev.text.lower() in _INSTITUTION_OPENERS:
             continue
         label = _INSTITUTION_LABELS.get(institution_head(token.text), "ENHED")
-        spans.append(Span(doc, prev.i, token.i + 1, label=label))
+        span = Span(doc, prev.i, token.i + 1, label=label)
+        spans.append(Span(doc, prev.i, token.i + 1, label="PERSON")
+                     if is_person_with_institution_surname(span) else span)
     return spans
 
 
