@@ -15,7 +15,7 @@ import bisect
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -455,6 +455,15 @@ class Pseudonymizer:
                                     done=done)
         found = dict(zip(distinct, spans, strict=True))
         return [self._learn(text, found[text]) for text in texts]  # the key learns in text order
+
+    def learn_names(self, texts: Iterable[str], labels: Collection[str]) -> None:
+        """Let the key learn the entities of ``labels`` the recogniser finds in ``texts`` (file names, ids),
+        not its other guesses (to the heuristics an id's "R003:1" looks like a name)."""
+        from hoi_nlp.privacy.recognise import detect_entity_spans
+
+        texts = list(dict.fromkeys(texts))
+        for text, spans in zip(texts, detect_entity_spans(texts, self.nlp), strict=True):
+            self._learn(text, [span for span in spans if span[2] in labels])
 
     def pseudonymize(self, text: str) -> PseudonymizedText:
         """Pseudonymise one text."""

@@ -291,6 +291,36 @@ def test_a_study_redaction_keeps_key_in_workspace_keys_dir(workspace, privacy_nl
     assert not any("Mette" in p.read_text() for p in workspace.exports_dir.rglob("*") if p.is_file())
 
 
+@pytest.mark.parametrize(("path", "names"), [
+    ("transcripts/samtale_Gitte_Brandstrup.docx", ("Gitte", "Brandstrup")),
+    ("transcripts/Interview med Jørgen Kragh, Tønder.docx", ("Jørgen", "Kragh", "Tønder")),
+])
+def test_names_in_a_transcripts_file_name_are_hidden_in_the_id_made_from_it(workspace, privacy_nlp, path,
+                                                                           names) -> None:
+    """A transcript without ``interview_id`` is known by its file's name: «Interview med Jørgen Kragh, Tønder»
+    stood as source id, segment id, reference and respondent id in every export and page of a reviewer
+    without rights, and the leak check let it pass (the text never names the person, so the key did not
+    know him). The key learns the names in file names; ids holding one turn opaque; the guard seeks them."""
+    from hoi_nlp.privacy.guard import LeakGuard
+    from hoi_nlp.privacy.redact import StudyRedactor
+    from tests.conftest import make_source
+
+    stem = Path(path).stem
+    source = make_source("I: Hvordan går det?\nD: Det går godt med samarbejdet.", source_id=stem,
+                         kind="transcript", respondent_id=stem)
+    source = source.model_copy(update={"path": path, "locator": f"Interview {stem}"})
+    redactor = StudyRedactor(workspace, Settings(), nlp=privacy_nlp)
+    redactor.prepare([source])  # as an export or the review app does first
+    assert redactor.ident(stem).startswith("id-") and redactor.segment_id(f"{stem}:t0-20").startswith("id-")
+    assert LeakGuard.build(redactor.key).leaks(f"{stem}:t-3fa2c1d09b")
+    shown = redactor.public_sources([source])[source.source_id]
+    assert not any(name in shown.locator or name in shown.path for name in names)
+    readable = make_source("Det går godt.", source_id="interview_01", kind="transcript",
+                           respondent_id="interview_01").model_copy(update={"path": "t/interview_01.docx"})
+    redactor.prepare([readable])
+    assert redactor.ident("interview_01") == "interview_01"
+
+
 def test_cli_pseudonymize_contract(tmp_path, privacy_nlp, monkeypatch) -> None:
     from hoi_nlp.cli import app
 
