@@ -458,12 +458,14 @@ class Pseudonymizer:
 
     def learn_names(self, texts: Iterable[str], labels: Collection[str]) -> None:
         """Let the key learn the entities of ``labels`` the recogniser finds in ``texts`` (file names, ids),
-        not its other guesses (to the heuristics an id's "R003:1" looks like a name)."""
+        not its other guesses, nor a span with a digit (to the model an id's "R0084:1.2" may look like a
+        person)."""
         from hoi_nlp.privacy.recognise import detect_entity_spans
 
         texts = list(dict.fromkeys(texts))
         for text, spans in zip(texts, detect_entity_spans(texts, self.nlp), strict=True):
-            self._learn(text, [span for span in spans if span[2] in labels])
+            self._learn(text, [(start, end, label) for start, end, label in spans
+                               if label in labels and not any(ch.isdigit() for ch in text[start:end])])
 
     def pseudonymize(self, text: str) -> PseudonymizedText:
         """Pseudonymise one text."""

@@ -462,7 +462,9 @@ class StudyRedactor(KeyRedactor):
         sources = list(sources)
         for original, label in metadata_names(sources).items():
             self.key.pin(label, original)
-        names = {name_text(s.path, file=True) for s in sources} | {name_text(s.source_id) for s in sources}
+        # each part of an id once ("R0084:1.2_kommentar": the respondent's, the question's)
+        names = {name_text(s.path, file=True) for s in sources} | {
+            name_text(part) for s in sources for part in s.source_id.split(":")}
         self.pseudonymizer.learn_names(sorted(names - {""}), FILE_NAME_LABELS)
 
     def _is_done(self, source: Source) -> bool:

@@ -321,6 +321,16 @@ def test_names_in_a_transcripts_file_name_are_hidden_in_the_id_made_from_it(work
     assert redactor.ident("interview_01") == "interview_01"
 
 
+def test_the_key_learns_only_names_from_file_names_and_ids(pseudo) -> None:
+    """To the model an id such as «R0084:1.2 kommentar» may be a person: learnt, every id holding it turned
+    opaque and the person numbers counted it; a span with a digit or a guess other than a name is left."""
+    from hoi_nlp.privacy.redact import FILE_NAME_LABELS
+
+    pseudo.learn_names(["R0084:1.2 kommentar", "R0084.1.2 kommentar", "samtale Gitte Brandstrup"],
+                       FILE_NAME_LABELS)
+    assert pseudo.key.originals == {"Gitte Brandstrup": "[PERSON 1]"}
+
+
 def test_cli_pseudonymize_contract(tmp_path, privacy_nlp, monkeypatch) -> None:
     from hoi_nlp.cli import app
 
