@@ -15,7 +15,7 @@ import bisect
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -99,15 +99,27 @@ def _matchable(original: str, placeholder: str) -> bool:
     return len(original) >= 3 and any(ch.isalpha() for ch in original) and not is_generic_phrase(original)
 
 
+def _abbreviation_as_person(original: str, placeholder: str, names: frozenset[str]) -> bool:
+    """A person entry that is a word or abbreviation of the field in capitals ("TR", "PRIS", "LMU"), which an
+    older version learnt from a memo signed or opened with it ("/TR", "PRIS:"): no name to look for
+    elsewhere (a first name in capitals, "/LISE", still is one)."""
+    from hoi_nlp.privacy.recognise import is_initials
+
+    return (placeholder.startswith("[PERSON") and original.isupper() and len(original) <= 4
+            and original.capitalize() not in names and not is_initials(original))
+
+
 def _known_originals(key: PseudonymKey) -> dict[str, str]:
     """Originals (and the parts of person names) the key knows, each with its entity label; names
-    the metadata gives (``key.pinned``) whatever their length ("Ry")."""
+    the metadata gives (``key.pinned``) whatever their length ("Ry"), and a person's initials ("KJ",
+    learnt from a memo signed "/KJ"; never a word or abbreviation of the field such as "IT" or "OK")."""
     from hoi_nlp.privacy.gazetteers import person_names
-    from hoi_nlp.privacy.recognise import is_common_word
+    from hoi_nlp.privacy.recognise import is_common_word, is_initials
 
     names = person_names()
     known = {orig: _label_of(ph) for orig, ph in key.originals.items()
-             if _matchable(orig, ph) or (orig in key.pinned and len(orig) >= 2)}
+             if (_matchable(orig, ph) and not _abbreviation_as_person(orig, ph, names))
+             or (orig in key.pinned and len(orig) >= 2) or (ph.startswith("[PERSON") and is_initials(orig))}
     for orig, ph in key.originals.items():
         if ph.startswith("[PERSON"):
             for part in GENITIVE.sub("", orig).split():
@@ -443,6 +455,17 @@ class Pseudonymizer:
                                     done=done)
         found = dict(zip(distinct, spans, strict=True))
         return [self._learn(text, found[text]) for text in texts]  # the key learns in text order
+
+    def learn_names(self, texts: Iterable[str], labels: Collection[str]) -> None:
+        """Let the key learn the entities of ``labels`` the recogniser finds in ``texts`` (file names, ids),
+        not its other guesses, nor a span with a digit (to the model an id's "R0084:1.2" may look like a
+        person)."""
+        from hoi_nlp.privacy.recognise import detect_entity_spans
+
+        texts = list(dict.fromkeys(texts))
+        for text, spans in zip(texts, detect_entity_spans(texts, self.nlp), strict=True):
+            self._learn(text, [(start, end, label) for start, end, label in spans
+                               if label in labels and not any(ch.isdigit() for ch in text[start:end])])
 
     def pseudonymize(self, text: str) -> PseudonymizedText:
         """Pseudonymise one text."""

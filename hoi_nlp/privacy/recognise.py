@@ -221,11 +221,37 @@ def institution_head(word: str) -> str:
     return ""
 
 
+# Institution words that are Danish surnames too ("Birgitte Skole").
+_SURNAME_HEADS = frozenset({"skole"})
+# Words before a unit's name that point at the place ("på Birgitte Skole", "til Birgitte Skole").
+_PLACE_WORDS_BEFORE = frozenset({"på", "i", "fra", "til", "ved", "mod", "gennem", "omkring"})
+
+
+def is_person_with_institution_surname(span: Span) -> bool:
+    """A known first name and a surname that is an institution word too ("Birgitte Skole sagde …", "talte
+    med Birgitte Skole"), with no preposition, determiner or possessive before it that points at the place
+    ("på Birgitte Skole", "vores Birgitte Skole"). A school named after a person takes the genitive
+    ("Hans Tausens Skole"): no first name right before the head."""
+    if len(span) != 2 or not span[0].is_title or not span[1].is_title:
+        return False
+    head = span[1].text.rstrip("'’").lower()
+    if head not in _SURNAME_HEADS and head.removesuffix("s") not in _SURNAME_HEADS:
+        return False
+    first = span[0].text
+    if first not in gaz.first_names() or first in gaz.place_words():
+        return False
+    before = span.doc[span.start - 1].lower_ if span.start > 0 else ""
+    return before not in _PLACE_WORDS_BEFORE and before not in _INSTITUTION_OPENERS
+
+
 def institution_label(span: Span) -> str:
-    """The label of a name of two or more words headed by an institution word, or the span's own."""
+    """The label of a name of two or more words headed by an institution word, or the span's own (a person
+    whose surname is an institution word: "Birgitte Skole")."""
     if span.label_ not in _GUESSED_LABELS or len(span) < 2:
         return span.label_
     head = institution_head(span[-1].text)
+    if head and is_person_with_institution_surname(span):
+        return "PERSON"
     return _INSTITUTION_LABELS.get(head, "ENHED") if head else span.label_
 
 
@@ -287,7 +313,9 @@ def institution_spans(doc: Doc) -> list[Span]:
         if is_sentence_initial(prev) and prev.text.lower() in _INSTITUTION_OPENERS:
             continue
         label = _INSTITUTION_LABELS.get(institution_head(token.text), "ENHED")
-        spans.append(Span(doc, prev.i, token.i + 1, label=label))
+        span = Span(doc, prev.i, token.i + 1, label=label)
+        spans.append(Span(doc, prev.i, token.i + 1, label="PERSON")
+                     if is_person_with_institution_surname(span) else span)
     return spans
 
 
@@ -321,17 +349,29 @@ def _line_starts_at(token: Token) -> bool:
 _MEMO_ABBREVIATIONS = frozenset({
     "NB", "PS", "OBS", "FYI", "MVH", "VH", "TODO", "TLF", "ATT", "SV", "RE", "VS", "MHT", "IFT", "EVT", "BTW",
     "ASAP", "INFO", "MEMO", "NOTE", "NOTAT", "TJEK", "HUSK", "SE", "JF", "JFR", "DVS", "FX", "BLA", "INKL",
+    "ØK", "NN", "XX", "XXX",  # «ØK:» the economy; stand-ins for a name not given
 })
+
+
+_INITIALS = re.compile(r"[A-ZÆØÅ]{2,4}")
+
+
+def is_initials(word: str) -> bool:
+    """Two to four capitals that are no word or abbreviation of the field: someone's initials ("KJ",
+    "MKH"; not "IT", "KL", "JC", "OK", "PS", "TR", "PRIS")."""
+    if not _INITIALS.fullmatch(word):
+        return False
+    from hoi_nlp.privacy.entity_filter import is_generic_word
+
+    return (word not in ROLE_WORDS and word not in _MEMO_ABBREVIATIONS and not is_generic_word(word)
+            and not is_common_word(word))  # "PRIS:"
 
 
 def _signature_name(name: str) -> bool:
     """A first name (any case: "Bo", "SØREN") or initials of two to four letters that are no abbreviation of
     the field ("KJ", "MKH"; not "IT", "KL", "JC")."""
     if name.isupper() and len(name) <= 4:
-        from hoi_nlp.privacy.entity_filter import is_generic_word
-
-        return (name not in ROLE_WORDS and name not in _MEMO_ABBREVIATIONS and not is_generic_word(name)
-                and not is_common_word(name))  # "PRIS:"
+        return is_initials(name)
     return name.capitalize() in gaz.first_names()
 
 
@@ -365,9 +405,14 @@ def _surname_end(token: Token) -> int:
 
 def signature_spans(doc: Doc) -> list[Span]:
     """The name signing a memo, as a person: "… /Bo", "… – Bo", "… /KJ" at the end of a line, a glued
-    "/Bo" or "/KJ" anywhere, "Bo:" or "MKH:" at the start of a line. "Bo", an ordinary word too, is
-    otherwise no name at the start of a sentence."""
-    spans = []
+    "/Bo" or "/MKH" anywhere, "Bo:" or "KJ:" at the start of a line. "Bo", an ordinary word too, is
+    otherwise no name at the start of a sentence.
+
+    Three or four capitals opening a line ("MKH:", "SOF:") are as often a unit or a committee the line is
+    about ("SOF: ventetiden er lang") as someone's initials: they count only where the text shows a
+    pattern of signatures — the same capitals sign it ("/MKH"), or another name or two-letter initials
+    sign or open one of its lines ("KJ: enig")."""
+    sure, unsure = [], []
     for token in doc:
         match = _SIGNATURE.fullmatch(token.text)
         if match is None or not _signature_name(match.group(2)):
@@ -377,9 +422,14 @@ def signature_spans(doc: Doc) -> list[Span]:
         signed = marked and token.i > 0 and (_line_ends_after(token) or _glued_mark(token, match.group(1)))
         opening = not match.group(1) and _line_starts_at(token) and token.i + 1 < len(doc) \
             and doc[token.i + 1].text == ":"
-        if signed or opening:
-            spans.append(Span(doc, token.i, _surname_end(token) if signed else token.i + 1, label="PERSON"))
-    return spans
+        if signed:
+            sure.append(Span(doc, token.i, _surname_end(token), label="PERSON"))
+        elif opening:
+            name = match.group(2)
+            long_initials = name.isupper() and len(name) >= 3
+            (unsure if long_initials else sure).append(Span(doc, token.i, token.i + 1, label="PERSON"))
+    signers = {span.text.lstrip("".join(_SIGN_MARKS)).split()[0] for span in sure}
+    return sure + [span for span in unsure if span.text in signers or signers - {span.text}]
 
 
 def heuristic_spans(doc: Doc) -> list[Span]:

@@ -105,7 +105,8 @@ def test_a_name_opening_a_memo_is_still_replaced(pseudo) -> None:
     # three-letter initials, a surname or an initial after the name, capitals, a doubled mark
     ("Godt citat /Bo. Se R003.", "Godt citat /[PERSON 1]. Se R003."),
     ("Tjek /KJ, /LM", "Tjek /[PERSON 1], /[PERSON 2]"),
-    ("MKH: kig på den her", "[PERSON 1]: kig på den her"),
+    ("MKH: kig på den her\nKJ: enig", "[PERSON 1]: kig på den her\n[PERSON 2]: enig"),
+    ("MKH: kig på den her /MKH", "[PERSON 1]: kig på den her /[PERSON 1]"),
     ("Fint citat.\n/Lise Berg", "Fint citat.\n/[PERSON 1]"),
     ("Fint /Bo H.", "Fint /[PERSON 1]"),
     ("Fint citat /SØREN", "Fint citat /[PERSON 1]"),
@@ -122,9 +123,53 @@ def test_a_memos_signature_is_a_person_and_the_memo_stays_readable(pseudo, text,
 @pytest.mark.parametrize("text", ["Vi har samarbejde med IT. /IT", "Tjek svaret igen /KL",
                                   "Se også spm. 3 – Job", "Det gælder Familie/Job", "Tjek R003. /bo",
                                   "Samarbejde med SSP/PPR virker.", "Det er et og/eller spørgsmål om 2/3.",
-                                  "NB: tjek citatet", "OBS: spørg igen", "Godt svar.\n/MVH"])
+                                  "NB: tjek citatet", "OBS: spørg igen", "Godt svar.\n/MVH",
+                                  # abbreviations of the field, not initials (became [PERSON n])
+                                  "TR: spørg først", "Godt svar /LMU", "Se også /SOSU", "AMR: enig",
+                                  "Spørg NN om det /NN"])
 def test_no_signature_without_a_name(pseudo, text) -> None:
     assert pseudo.pseudonymize(text).text_pseudonymized == text
+    assert not pseudo.key.originals
+
+
+@pytest.mark.parametrize("text", ["SOF: ventetiden er lang", "BØRN: se R003",
+                                  "MBU: tal med dem om det\nSOF: ok"])
+def test_three_capitals_opening_a_line_are_no_initials_without_a_pattern_of_signatures(pseudo, text) -> None:
+    """«SOF:» (a unit the line is about) became [PERSON n], and every «SOF» after it in the study too:
+    three or four capitals opening a line count as initials only where the memo is signed."""
+    result = pseudo.pseudonymize(text)
+    assert not [r for r in result.replaced if r.type == "PERSON"]
+    assert pseudo.pseudonymize("Vi samarbejder med SOF.").text_pseudonymized.count("PERSON") == 0
+
+
+def test_initials_a_signature_taught_are_hidden_everywhere_and_the_leak_check_finds_them(pseudo) -> None:
+    """«/KJ» signing one memo was hidden there, but «KJ» in another memo, a review comment or a quote stayed
+    (originals were looked for from three characters on) and the leak check did not look for them."""
+    from hoi_nlp.privacy.guard import LeakGuard
+    from hoi_nlp.privacy.redact import KeyRedactor
+
+    results = pseudo.pseudonymize_many(["Godt citat. /KJ", "Spørg KJ om det.", "Tjek /MKH", "Spørg MKH.",
+                                        "Læs notatet fra KJ's møde."])
+    assert [r.text_pseudonymized for r in results[:4]] == [
+        "Godt citat. /[PERSON 1]", "Spørg [PERSON 1] om det.", "Tjek /[PERSON 2]", "Spørg [PERSON 2]."]
+    assert "KJ" not in results[4].text_pseudonymized
+    check_offsets("Læs notatet fra KJ's møde.", results[4])
+    assert KeyRedactor(pseudo.key).value("Det sagde KJ.\nOK, IT og JC er med.") == \
+        "Det sagde [PERSON 1].\nOK, IT og JC er med."
+    guard = LeakGuard.build(pseudo.key)
+    assert guard.leaks("citat (KJ) og OK fra IT") == [(7, 9)]
+    assert guard.leaks("Okay, KJØR det, ikke kj") == []  # initials are looked for as written only
+
+
+def test_field_abbreviations_an_older_key_learnt_as_initials_are_not_looked_for() -> None:
+    """A key written before abbreviations such as «TR» or «PRIS» were ruled out holds them as persons:
+    they are no initials, so they are not replaced elsewhere; real initials and a capitalised name are."""
+    from hoi_nlp.privacy.redact import KeyRedactor
+
+    key = PseudonymKey(study="t", persons={"tr": 1, "pris": 2, "kj": 3, "lise": 4},
+                       originals={"TR": "[PERSON 1]", "PRIS": "[PERSON 2]", "KJ": "[PERSON 3]",
+                                  "LISE": "[PERSON 4]"})
+    assert KeyRedactor(key).value("TR og PRIS, KJ og LISE") == "TR og PRIS, [PERSON 3] og [PERSON 4]"
 
 
 def test_a_person_sharing_a_product_name_is_still_replaced(pseudo) -> None:
@@ -244,6 +289,46 @@ def test_a_study_redaction_keeps_key_in_workspace_keys_dir(workspace, privacy_nl
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert "Mette Hansen" in path.read_text(encoding="utf-8")
     assert not any("Mette" in p.read_text() for p in workspace.exports_dir.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize(("path", "names"), [
+    ("transcripts/samtale_Gitte_Brandstrup.docx", ("Gitte", "Brandstrup")),
+    ("transcripts/Interview med Jørgen Kragh, Tønder.docx", ("Jørgen", "Kragh", "Tønder")),
+])
+def test_names_in_a_transcripts_file_name_are_hidden_in_the_id_made_from_it(workspace, privacy_nlp, path,
+                                                                           names) -> None:
+    """A transcript without ``interview_id`` is known by its file's name: «Interview med Jørgen Kragh, Tønder»
+    stood as source id, segment id, reference and respondent id in every export and page of a reviewer
+    without rights, and the leak check let it pass (the text never names the person, so the key did not
+    know him). The key learns the names in file names; ids holding one turn opaque; the guard seeks them."""
+    from hoi_nlp.privacy.guard import LeakGuard
+    from hoi_nlp.privacy.redact import StudyRedactor
+    from tests.conftest import make_source
+
+    stem = Path(path).stem
+    source = make_source("I: Hvordan går det?\nD: Det går godt med samarbejdet.", source_id=stem,
+                         kind="transcript", respondent_id=stem)
+    source = source.model_copy(update={"path": path, "locator": f"Interview {stem}"})
+    redactor = StudyRedactor(workspace, Settings(), nlp=privacy_nlp)
+    redactor.prepare([source])  # as an export or the review app does first
+    assert redactor.ident(stem).startswith("id-") and redactor.segment_id(f"{stem}:t0-20").startswith("id-")
+    assert LeakGuard.build(redactor.key).leaks(f"{stem}:t-3fa2c1d09b")
+    shown = redactor.public_sources([source])[source.source_id]
+    assert not any(name in shown.locator or name in shown.path for name in names)
+    readable = make_source("Det går godt.", source_id="interview_01", kind="transcript",
+                           respondent_id="interview_01").model_copy(update={"path": "t/interview_01.docx"})
+    redactor.prepare([readable])
+    assert redactor.ident("interview_01") == "interview_01"
+
+
+def test_the_key_learns_only_names_from_file_names_and_ids(pseudo) -> None:
+    """To the model an id such as «R0084:1.2 kommentar» may be a person: learnt, every id holding it turned
+    opaque and the person numbers counted it; a span with a digit or a guess other than a name is left."""
+    from hoi_nlp.privacy.redact import FILE_NAME_LABELS
+
+    pseudo.learn_names(["R0084:1.2 kommentar", "R0084.1.2 kommentar", "samtale Gitte Brandstrup"],
+                       FILE_NAME_LABELS)
+    assert pseudo.key.originals == {"Gitte Brandstrup": "[PERSON 1]"}
 
 
 def test_cli_pseudonymize_contract(tmp_path, privacy_nlp, monkeypatch) -> None:

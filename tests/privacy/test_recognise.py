@@ -97,6 +97,26 @@ def test_institutions_are_units_not_persons(privacy_nlp, text: str, entity: str,
 
 
 @pytest.mark.parametrize(("text", "entity", "label"), [
+    # «Skole» is a Danish surname too: a first name before it with nothing pointing at a place is a person
+    # (typed [ENHED] before, hidden but a reader took «[ENHED] sagde ja» for a school speaking)
+    ("Birgitte Skole sagde ja.", "Birgitte Skole", "PERSON"),
+    ("Vi talte med Birgitte Skole om det.", "Birgitte Skole", "PERSON"),
+    ("Skoleleder Birgitte Skole siger det.", "Birgitte Skole", "PERSON"),
+    # ... and the other way: a preposition, determiner or possessive points at the place, a school named
+    # after a person takes the genitive, a place's name is no first name
+    ("Vi var på Birgitte Skole i går.", "Birgitte Skole", "ENHED"),
+    ("Vi har ringet til Birgitte Skole.", "Birgitte Skole", "ENHED"),
+    ("Vores Birgitte Skole er god.", "Birgitte Skole", "ENHED"),
+    ("Eleverne på Hans Tausens Skole trives.", "Hans Tausens Skole", "ENHED"),
+    ("Hans Tausens Skole har mange elever.", "Hans Tausens Skole", "ENHED"),
+    ("Marie Klinik svarede.", "Marie Klinik", "ENHED"),
+])
+def test_a_first_name_before_skole_is_a_person_unless_the_place_is_meant(privacy_nlp, text: str, entity: str,
+                                                                          label: str) -> None:
+    assert (entity, label) in labelled(privacy_nlp, text)
+
+
+@pytest.mark.parametrize(("text", "entity", "label"), [
     # the model's guesses on the demo study: «en mindre kommune på [PERSON 4]», «i [ORGANISATION]»
     ("Psykiatrien i Region Syddanmark, FGU Fyn", "Fyn", "STED"),
     ("Indsats for borgere på Læsø og Hals er tilpasset lokale forhold", "Hals", "STED"),
