@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -211,6 +212,34 @@ def test_round_page_shows_units_not_reviewed_and_finish_warns(study_ws, small_cb
     assert "not reviewed by bo" in page and '<tr id="d-' not in page  # LEMVIG is no disagreement
     assert "Computed on the 1 units every analyst reviewed; 1 left out" in page
     assert "1 of the round&#39;s units left out: not reviewed by every analyst" in anna.get("/agreement").text
+
+
+def test_agreement_pages_name_the_comparisons_and_write_numbers_in_the_analysts_language(study_ws, small_cb):
+    """The Danish app headed its agreement tables «round R1», «machine vs anna (round R1)», «machine
+    vs analysts» and wrote «50.0 %», «0.000» — the English of the CSV, in the middle of Danish pages."""
+    add_user(study_ws, "anna", PASSWORD)
+    add_user(study_ws, "bo", PASSWORD)
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001, LEMVIG])
+    anna, bo = make_client(study_ws, small_cb), make_client(study_ws, small_cb)
+    csrf_a, csrf_b = login(anna, "anna"), login(bo, "bo")
+    for client, csrf, action in [(anna, csrf_a, "accept"), (bo, csrf_b, "reject")]:
+        for segment_id in (R001, LEMVIG):
+            client.post(f"/segment/{shown_id(client, segment_id)}/decide",
+                        data={"action": action, "code_id": IT, "q": "round=R1", "csrf_token": csrf})
+        client.post("/rounds/R1/finish", data={"csrf_token": csrf, "confirm": "yes"})
+    anna.post(f"/segment/{R001}/decide", data={"action": "accept", "code_id": IT, "csrf_token": csrf_a})
+    english = anna.get("/agreement").text
+    assert "round R1 (anna vs bo)" in english and "machine vs anna (round R1)" in english
+    assert "machine vs analysts" in english
+    anna.cookies.set("hoi_lang", "da")
+    danish = anna.get("/agreement").text
+    for words in ("runde R1 (anna vs. bo)", "maskine vs. anna (runde R1)", "maskine vs. bo (runde R1)",
+                  "maskine vs. analytikere"):
+        assert f"<h2>{words}</h2>" in danish
+    assert "machine" not in danish and "round R1" not in danish
+    for page in (danish, anna.get("/rounds/R1").text):  # decimal commas: «33,3 %», «-0,250»
+        assert re.search(r"\d,\d %<", page) and re.search(r">-?\d,\d{3}<", page)
+        assert not re.search(r"\d\.\d+ %<", page) and not re.search(r">-?\d\.\d{3}<", page)
 
 
 def test_a_cancelled_round_is_locked_and_says_so(study_ws, small_cb):
