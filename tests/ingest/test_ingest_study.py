@@ -75,6 +75,16 @@ def test_transcript_without_metadata_row_gets_a_warning(study_dir: Path) -> None
     )
 
 
+def test_a_transcript_that_fails_is_not_said_to_be_ingested(study_dir: Path) -> None:
+    """Notes without speaker labels and without a metadata row: its error said it was not read, and a
+    warning beside it that it was «ingested without attributes»."""
+    (study_dir / "transcripts" / "noter.txt").write_text(
+        "Vi talte om samarbejdet. Direktøren fortalte, at økonomien ligger i søjlerne.\n", encoding="utf-8")
+    result = ingest_study(study_dir)
+    assert any(e.path == "transcripts/noter.txt" and "no speaker turns" in e.message for e in result.errors)
+    assert not any("noter.txt" in warning for warning in result.warnings), result.warnings
+
+
 def test_yaml_metadata(tmp_path: Path, helpers: object) -> None:
     folder = tmp_path / "st" / "transcripts"
     folder.mkdir(parents=True)
