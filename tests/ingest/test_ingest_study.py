@@ -170,6 +170,26 @@ def test_a_withdrawn_respondent_and_a_renamed_transcript_leave_the_study(study_d
     assert "interview_timestamps.txt is no longer" not in warnings
 
 
+def test_a_renamed_study_folder_still_removes_what_its_folder_no_longer_gives(study_dir: Path,
+                                                                               tmp_path: Path) -> None:
+    """The team renames the study folder and runs it on its workspace (`--workspace`); then a
+    transcript is renamed and a respondent withdraws. The old sources were stored under the folder's
+    old name and were never removed: the interview counted twice, the withdrawn answer kept."""
+    import shutil
+
+    workspace = Workspace.open(tmp_path / "ws", study="teststudie")
+    ingest_into_workspace(study_dir, workspace)
+    renamed = study_dir.parent / "Studie 2025"
+    shutil.move(study_dir, renamed)
+    transcripts = renamed / "transcripts"
+    (transcripts / "interview_timestamps.txt").rename(transcripts / "interview_ts.txt")
+    summary = ingest_into_workspace(renamed, workspace)
+    stored = {s.source_id: s.path for s in load_sources(workspace)}
+    assert "K01" not in stored and stored["interview_ts"] == "transcripts/interview_ts.txt"
+    assert stored == {s.source_id: s.path for s in ingest_study(renamed).sources}  # nothing twice
+    assert summary.moved == {"K01": "interview_ts"}  # decisions follow it
+
+
 def test_analysts_decisions_follow_a_renamed_transcript(study_dir: Path,
                                                            tmp_path: Path) -> None:
     """Renaming a file or a question id keeps the text: the decisions made on it apply to it under
