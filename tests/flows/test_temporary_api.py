@@ -138,8 +138,8 @@ def test_ctrl_c_in_a_terminal_leaves_the_server_to_the_command(tmp_path):
         configure_prefect({str(tmp_path / "ws")!r})
         api = start_temporary_api()
         api.wait()
-        print(api.process.pid, flush=True)
-        try:
+        try:  # the Ctrl+C may come as soon as the pid is read
+            print(api.process.pid, flush=True)
             time.sleep(600)
         except KeyboardInterrupt:
             time.sleep(1.5)  # the server's own handling of the same Ctrl+C, had it received it
@@ -151,11 +151,14 @@ def test_ctrl_c_in_a_terminal_leaves_the_server_to_the_command(tmp_path):
             print(json.dumps({{"alive": alive}}), flush=True)
     """)
     command = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, env=environment,
-                               stdout=subprocess.PIPE, text=True, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
     try:
         server = int(command.stdout.readline())
         os.killpg(command.pid, signal.SIGINT)  # as the terminal does on Ctrl+C
-        result = json.loads(command.stdout.readline())
+        said = command.stdout.readline()
+        assert said, command.stderr.read()[-3000:]
+        result = json.loads(said)
         assert result == {"alive": True}, "Ctrl+C stopped the temporary API under the running command"
         command.wait(timeout=30)
         deadline = time.monotonic() + 15
