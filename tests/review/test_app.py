@@ -267,6 +267,29 @@ def test_an_unknown_round_is_a_404_with_its_name(client):
     assert resolved.status_code == 404
 
 
+def test_round_errors_are_in_the_analysts_language(study_ws, small_cb):
+    """The Danish app answered a round that does not exist, a finish by someone outside the round and a
+    cancelled round's finish in English («unknown round 'R9'»)."""
+    add_user(study_ws, "anna", PASSWORD)
+    add_user(study_ws, "bo", PASSWORD)
+    add_user(study_ws, "cai", PASSWORD)
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001])
+    anna, cai = make_client(study_ws, small_cb), make_client(study_ws, small_cb)
+    csrf_a, csrf_c = login(anna, "anna"), login(cai, "cai")
+    anna.cookies.set("hoi_lang", "da")
+    cai.cookies.set("hoi_lang", "da")
+    unknown = anna.get("/rounds/R9")
+    assert unknown.status_code == 404 and "ukendt runde &#39;R9&#39;" in unknown.text
+    outsider = cai.post("/rounds/R1/finish", data={"csrf_token": csrf_c, "confirm": "yes"})
+    assert outsider.status_code == 422
+    assert "&#39;cai&#39; er ikke analytiker i runde &#39;R1&#39;" in outsider.text
+    cancel_round(study_ws, "R1", by="admin")
+    cancelled = anna.post("/rounds/R1/finish", data={"csrf_token": csrf_a, "confirm": "yes"})
+    assert cancelled.status_code == 422 and "runde &#39;R1&#39; er annulleret" in cancelled.text
+    for page in (unknown.text, outsider.text, cancelled.text):
+        assert "round" not in page.split("<main>")[1]
+
+
 def test_main_page_offers_undo_only_for_main_review_decisions(study_ws, small_cb):
     import re
 

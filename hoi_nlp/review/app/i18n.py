@@ -286,6 +286,11 @@ DA: dict[str, str] = {
     "retraining is not available in this app": "gentræning er ikke tilgængelig i denne app",
     # ---- messages of the review routes
     "only admins can retrain the coders": "kun administratorer kan gentræne coderne",
+    "unknown round '{round}'": "ukendt runde '{round}'",
+    "'{analyst}' is not an analyst of round '{round}'": "'{analyst}' er ikke analytiker i runde '{round}'",
+    "round '{round}' was cancelled": "runde '{round}' er annulleret",
+    "round '{round}' is not complete: every analyst must finish first":
+        "runde '{round}' er ikke afsluttet: alle analytikere skal være færdige først",
     "the round is not complete: every analyst must finish first":
         "runden er ikke afsluttet: alle analytikere skal være færdige først",
     "only the round's analysts or an admin can resolve it":
