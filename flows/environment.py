@@ -146,7 +146,8 @@ class TemporaryApi:
     this process only to start it (~1.6 s), then waits for it (~3.5 s). Started first, it boots on
     the other core while this process imports Prefect and loads the models. ``PREFECT_API_URL``
     points this process (and the processes it starts) at it; it stops when the command ends, and
-    by itself when the command is killed outright (:mod:`flows.orphan_guard`).
+    by itself when the command is killed outright (:mod:`flows.orphan_guard`); Ctrl+C reaches the
+    command only, which stops it when it ends.
     """
 
     def __init__(self) -> None:
@@ -163,8 +164,13 @@ class TemporaryApi:
                    "--app-dir", str(Path(spec.origin).parent.parent),
                    "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
                    "--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
+        # In a session of its own: Ctrl+C in a terminal signals the whole foreground process group,
+        # and a server stopped by it would leave `hoi run` unable to record its batches' end
+        # (a traceback of refused connections after a minute of retries). The command stops it at
+        # exit (atexit below), the orphan guard when the command is killed outright.
         self.process = subprocess.Popen(command, env={**os.environ, **TEMPORARY_API_ENV},
-                                        stdout=subprocess.DEVNULL, stderr=self.errors)
+                                        stdout=subprocess.DEVNULL, stderr=self.errors,
+                                        start_new_session=True)
         os.environ["PREFECT_API_URL"] = self.api_url
         atexit.register(self.stop)
 

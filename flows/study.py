@@ -23,7 +23,7 @@ from flows.tasks import (
     segment_task,
 )
 from hoi_nlp.progress import stage
-from hoi_nlp.stages.study import default_workspace_dir, study_codebook_file
+from hoi_nlp.stages.study import check_study_coder, default_workspace_dir, study_codebook_file
 
 
 def _workspace(study_dir: str, workspace_dir: str | None) -> str:
@@ -82,6 +82,7 @@ def run_flow(study_dir: str, workspace_dir: str | None = None, codebook_path: st
     stops after ingest: nothing is coded or exported and ``summary["stopped"]`` says so.
     """
     workspace = _workspace(study_dir, workspace_dir)
+    check_study_coder(workspace, codebook_path, coder, settings_path)  # refused: nothing read or cut
     summary: dict[str, Any] = {"workspace": workspace}
     summary["ingest"] = ingest_flow(study_dir, workspace, settings_path)
     if summary["ingest"].get("errors") and not summary["ingest"].get("files"):

@@ -570,11 +570,25 @@ def _delete_source(conn: Any, source_id: str) -> None:
     conn.execute(delete(sources_table).where(sources_table.c.source_id == source_id))
 
 
-def source_files(workspace: Workspace, *, study: str) -> dict[str, str]:
-    """``{source id: file path}`` of the sources ingested from ``study``'s folder."""
-    query = select(sources_table.c.source_id, sources_table.c.path).where(sources_table.c.study == study)
+def source_files(workspace: Workspace, *, study: str | Sequence[str]) -> dict[str, str]:
+    """``{source id: file path}`` of the sources ingested from ``study``'s folder (or any of several
+    names the same study was ingested under)."""
+    names = [study] if isinstance(study, str) else list(study)
+    query = select(sources_table.c.source_id, sources_table.c.path).where(sources_table.c.study.in_(names))
     with workspace.engine.connect() as conn:
         return {row[0]: row[1] for row in conn.execute(query).all()}
+
+
+def stored_study_names(workspace: Workspace, source_ids: Sequence[str]) -> set[str]:
+    """The study names the stored sources among ``source_ids`` were ingested under."""
+    ids = list(source_ids)
+    names: set[str] = set()
+    with workspace.engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            query = select(sources_table.c.study).where(
+                sources_table.c.source_id.in_(ids[start:start + 500])).distinct()
+            names.update(row[0] for row in conn.execute(query).all())
+    return names
 
 
 def remove_sources(workspace: Workspace, source_ids: Sequence[str]) -> None:

@@ -74,6 +74,27 @@ def test_run_reports_each_file_when_no_file_of_the_study_can_be_ingested(tmp_pat
     assert not (ws / "exports").exists() or not any((ws / "exports").iterdir())
 
 
+def test_run_refused_for_a_coder_that_lacks_the_studys_codes_reads_nothing(tmp_path):
+    """An analyst created a code in the review app; the researcher adds an interview and runs. The run
+    is refused until `hoi retrain` (HOI-E060) — but it came only after ingest and segmentation, so the
+    new interview was in the study, cut into coding units nobody coded, counted in every table and
+    report exported before the next run, and the error did not say so."""
+    from hoi_nlp.codebook import DEFAULT_CODEBOOK, load_codebook
+    from hoi_nlp.review.codebook_edit import create_code
+    from hoi_nlp.store import Workspace, load_sources
+
+    study = tmp_path / "study_small"
+    shutil.copytree(DATA / "study_small", study)
+    ws = tmp_path / "ws"
+    workspace = Workspace.open(ws, study="study_small")
+    create_code(workspace, load_codebook(DEFAULT_CODEBOOK), analyst="anna", family_id="barrier",
+                label="Personaleudskiftning")
+    result = runner.invoke(app, ["run", str(study), "--workspace", str(ws)])
+    assert result.exit_code == 1 and "HOI-E060" in result.output, result.output
+    assert "hoi retrain STUDY" in result.output and "Traceback" not in result.output
+    assert load_sources(Workspace.open(ws)) == []  # nothing read, nothing cut into units
+
+
 def test_single_stages_ingest_segment_code_export(tmp_path):
     study = tmp_path / "study_small"
     shutil.copytree(DATA / "study_small", study)

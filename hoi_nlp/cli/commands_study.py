@@ -73,6 +73,9 @@ def run_command(
     from hoi_nlp.stages.study import run_inputs
 
     run_inputs(workspace_dir, settings_path=settings)  # the study database is reachable, or one clear error
+    from hoi_nlp.stages.study import check_study_coder
+
+    check_study_coder(workspace_dir, codebook_file, coder, settings)  # refused before anything is read
     from flows.environment import configure_prefect, start_temporary_api
 
     verbose = logging.getLogger().isEnabledFor(logging.INFO)

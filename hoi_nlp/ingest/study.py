@@ -130,15 +130,19 @@ class IngestSummary:
 
 def ingest_into_workspace(study_dir: Path, workspace: Workspace) -> IngestSummary:
     """Ingest ``study_dir`` and save its sources into ``workspace``, file by file."""
-    from hoi_nlp.store import link_moved_sources, record_run, save_sources, source_files
+    from hoi_nlp.store import link_moved_sources, record_run, save_sources, source_files, stored_study_names
 
     result = ingest_study(study_dir)
     summary = IngestSummary(result=result)
     by_id = {source.source_id: source for source in result.sources}
-    known = source_files(workspace, study=result.study)
+    # The study's earlier names too: a study folder renamed and run on its workspace (`--workspace`)
+    # keeps its stored sources under the old name; without it a source gone since (an id changed, a
+    # row deleted) stayed beside its new form, counted twice, its decisions left behind.
+    studies = {result.study} | stored_study_names(workspace, list(by_id))
+    known = source_files(workspace, study=sorted(studies))
     for report in result.reports:
         summary.saved[report.path] = save_sources(workspace, [by_id[sid] for sid in report.source_ids])
-    summary.removed = remove_gone_sources(result, Path(study_dir).resolve(), workspace)
+    summary.removed = remove_gone_sources(result, Path(study_dir).resolve(), workspace, studies=studies)
     summary.moved = link_moved_sources(workspace, [sid for sid in by_id if sid not in known])
     _warn_about_changes(result, summary)
     record_run(
@@ -165,13 +169,14 @@ def gone_sources(result: IngestResult, study_dir: Path, stored: dict[str, str]) 
     return gone
 
 
-def remove_gone_sources(result: IngestResult, study_dir: Path, workspace: Workspace) -> dict[str, list[str]]:
+def remove_gone_sources(result: IngestResult, study_dir: Path, workspace: Workspace, *,
+                        studies: set[str] | None = None) -> dict[str, list[str]]:
     """Remove the sources :func:`gone_sources` finds (with their segments and machine codes) and warn
     about each file: the study then holds what its folder holds, so a withdrawn respondent or a
     renamed transcript is not counted twice or kept in exports."""
     from hoi_nlp.store import remove_sources, source_files
 
-    gone = gone_sources(result, study_dir, source_files(workspace, study=result.study))
+    gone = gone_sources(result, study_dir, source_files(workspace, study=sorted(studies or {result.study})))
     if gone:
         remove_sources(workspace, [source_id for ids in gone.values() for source_id in ids])
     return gone

@@ -787,8 +787,6 @@ def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path
     for path in files:
         display = relative(path, study_dir)
         meta = metadata.get(path.name)
-        if meta is None and has_rows:
-            result.warnings.append(f"{display}: no row in the metadata sidecar; ingested without attributes")
         try:
             source, parsed = read_transcript_parsed(
                 path,
@@ -800,6 +798,9 @@ def ingest_transcript_folder(result: IngestResult, folder: Path, study_dir: Path
             report = FileReport(path=display, kind="transcript", turns=len(parsed.turns),
                                 preamble_lines=parsed.preamble_lines, trailing_lines=parsed.trailing_lines)
             result.add(report, [source])
+            if meta is None and has_rows:  # said of a file that was read: one that fails has its error
+                result.warnings.append(
+                    f"{display}: no row in the metadata sidecar; ingested without attributes")
             result.turns[source.source_id] = parsed.turns
             result.warnings.extend(parsed.warnings)
             unread[display] = list(parsed.unread_parts)

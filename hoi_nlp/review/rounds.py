@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from hoi_nlp.errors import ReviewError
+from hoi_nlp.errors import ReviewError, TranslatableReviewError
 from hoi_nlp.records import utcnow
 from hoi_nlp.review.accounts import list_users
 from hoi_nlp.review.decisions import MAIN_ROUND, current_state, load_decisions, machine_suggestions
@@ -138,8 +138,8 @@ def get_round(workspace: Workspace, round_id: str) -> Round:
     with workspace.engine.connect() as conn:
         row = conn.execute(select(rounds_table).where(rounds_table.c.round_id == round_id)).mappings().first()
         if row is None:
-            raise ReviewError(
-                f"unknown round '{round_id}'", hint="see the rounds page or `hoi review assign`"
+            raise TranslatableReviewError(
+                "unknown round '{round}'", hint="see the rounds page or `hoi review assign`", round=round_id
             )
         items = (
             conn.execute(
@@ -176,9 +176,10 @@ def finish_round(workspace: Workspace, round_id: str, analyst: str) -> Round:
     """Mark ``analyst`` as finished with round ``round_id``."""
     current = get_round(workspace, round_id)
     if not current.member(analyst):
-        raise ReviewError(f"'{analyst}' is not an analyst of round '{round_id}'")
+        raise TranslatableReviewError("'{analyst}' is not an analyst of round '{round}'", analyst=analyst,
+                                      round=round_id)
     if current.cancelled is not None:
-        raise ReviewError(f"round '{round_id}' was cancelled")
+        raise TranslatableReviewError("round '{round}' was cancelled", round=round_id)
     if analyst not in current.finished:
         with workspace.engine.begin() as conn:
             upsert(
@@ -306,7 +307,8 @@ def apply_agreements(workspace: Workspace, current: Round, *, analyst: str, code
     from hoi_nlp.review.decisions import record_decision
 
     if not current.complete:
-        raise ReviewError(f"round '{current.round_id}' is not complete: every analyst must finish first")
+        raise TranslatableReviewError("round '{round}' is not complete: every analyst must finish first",
+                                      round=current.round_id)
     found = agreements(workspace, current)
     who = ", ".join(current.analysts)
     for segment_id, code_id, outcome in found:

@@ -428,6 +428,17 @@ def _check_study_codebook(inputs: RunInputs, model_dir: Path) -> None:
     )
 
 
+def check_study_coder(workspace_dir: str | Path, codebook_path: str | Path | None, coder_name: str | None,
+                      settings_path: str | Path | None) -> None:
+    """Before a run reads anything: the one clear error :func:`study_coder` would give after ingest and
+    segmentation (the study's codebook has codes its trained coder lacks), so that a refused run leaves
+    the study as it was — not with new files ingested and cut into coding units that no coder coded,
+    counted in every table until the next run."""
+    inputs = run_inputs(workspace_dir, codebook_path, settings_path)
+    if (coder_name or inputs.settings.coding.coder) not in RULE_CODERS:
+        _check_study_codebook(inputs, Path(active_model_dir(inputs.workspace, inputs.settings)))
+
+
 # Coders are loaded once per process and configuration (``_LOADED``) and shared by every study
 # workspace; each workspace gets its own view with that workspace's embedding cache (``_VIEWS``,
 # the most recent few kept). A Dask worker loads them once (flows/dask_workers.py) and keeps

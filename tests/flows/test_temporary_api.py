@@ -120,3 +120,56 @@ def test_the_server_exits_when_its_command_is_killed_outright(tmp_path):
             raise AssertionError("the temporary API server outlived its killed command")
     finally:
         command.kill()
+
+
+def test_ctrl_c_in_a_terminal_leaves_the_server_to_the_command(tmp_path):
+    """Ctrl+C in a terminal sends SIGINT to the whole foreground process group. `hoi run` then
+    finishes the batches in progress and records their end through the API; a server stopped by the
+    same Ctrl+C made that a minute of retries and a traceback of refused connections. The server
+    must live until the command stops it, at its exit."""
+    import signal
+    import time
+
+    environment = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
+    environment["PYTHONPATH"] = str(REPO)
+    code = textwrap.dedent(f"""
+        import json, time, urllib.request
+        from flows.environment import configure_prefect, start_temporary_api
+        configure_prefect({str(tmp_path / "ws")!r})
+        api = start_temporary_api()
+        api.wait()
+        try:  # the Ctrl+C may come as soon as the pid is read
+            print(api.process.pid, flush=True)
+            time.sleep(600)
+        except KeyboardInterrupt:
+            time.sleep(1.5)  # the server's own handling of the same Ctrl+C, had it received it
+            try:
+                with urllib.request.urlopen(api.api_url + "/health", timeout=5) as answer:
+                    alive = answer.status == 200
+            except OSError:
+                alive = False
+            print(json.dumps({{"alive": alive}}), flush=True)
+    """)
+    command = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        server = int(command.stdout.readline())
+        os.killpg(command.pid, signal.SIGINT)  # as the terminal does on Ctrl+C
+        said = command.stdout.readline()
+        assert said, command.stderr.read()[-3000:]
+        result = json.loads(said)
+        assert result == {"alive": True}, "Ctrl+C stopped the temporary API under the running command"
+        command.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:  # and the command stopped it at its exit
+            try:
+                os.kill(server, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            os.kill(server, signal.SIGKILL)
+            raise AssertionError("the temporary API server outlived its command")
+    finally:
+        command.kill()

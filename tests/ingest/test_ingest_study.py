@@ -75,6 +75,16 @@ def test_transcript_without_metadata_row_gets_a_warning(study_dir: Path) -> None
     )
 
 
+def test_a_transcript_that_fails_is_not_said_to_be_ingested(study_dir: Path) -> None:
+    """Notes without speaker labels and without a metadata row: its error said it was not read, and a
+    warning beside it that it was «ingested without attributes»."""
+    (study_dir / "transcripts" / "noter.txt").write_text(
+        "Vi talte om samarbejdet. Direktøren fortalte, at økonomien ligger i søjlerne.\n", encoding="utf-8")
+    result = ingest_study(study_dir)
+    assert any(e.path == "transcripts/noter.txt" and "no speaker turns" in e.message for e in result.errors)
+    assert not any("noter.txt" in warning for warning in result.warnings), result.warnings
+
+
 def test_yaml_metadata(tmp_path: Path, helpers: object) -> None:
     folder = tmp_path / "st" / "transcripts"
     folder.mkdir(parents=True)
@@ -158,6 +168,26 @@ def test_a_withdrawn_respondent_and_a_renamed_transcript_leave_the_study(study_d
     assert "survey/eksport.xlsx no longer gives 1 source(s) ingested before (R05:1.2_kommentar)" in warnings
     assert "K01 is now interview_ts (transcripts/interview_ts.txt: the same text" in warnings
     assert "interview_timestamps.txt is no longer" not in warnings
+
+
+def test_a_renamed_study_folder_still_removes_what_its_folder_no_longer_gives(study_dir: Path,
+                                                                               tmp_path: Path) -> None:
+    """The team renames the study folder and runs it on its workspace (`--workspace`); then a
+    transcript is renamed and a respondent withdraws. The old sources were stored under the folder's
+    old name and were never removed: the interview counted twice, the withdrawn answer kept."""
+    import shutil
+
+    workspace = Workspace.open(tmp_path / "ws", study="teststudie")
+    ingest_into_workspace(study_dir, workspace)
+    renamed = study_dir.parent / "Studie 2025"
+    shutil.move(study_dir, renamed)
+    transcripts = renamed / "transcripts"
+    (transcripts / "interview_timestamps.txt").rename(transcripts / "interview_ts.txt")
+    summary = ingest_into_workspace(renamed, workspace)
+    stored = {s.source_id: s.path for s in load_sources(workspace)}
+    assert "K01" not in stored and stored["interview_ts"] == "transcripts/interview_ts.txt"
+    assert stored == {s.source_id: s.path for s in ingest_study(renamed).sources}  # nothing twice
+    assert summary.moved == {"K01": "interview_ts"}  # decisions follow it
 
 
 def test_analysts_decisions_follow_a_renamed_transcript(study_dir: Path,

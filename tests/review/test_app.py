@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -213,6 +214,34 @@ def test_round_page_shows_units_not_reviewed_and_finish_warns(study_ws, small_cb
     assert "1 of the round&#39;s units left out: not reviewed by every analyst" in anna.get("/agreement").text
 
 
+def test_agreement_pages_name_the_comparisons_and_write_numbers_in_the_analysts_language(study_ws, small_cb):
+    """The Danish app headed its agreement tables «round R1», «machine vs anna (round R1)», «machine
+    vs analysts» and wrote «50.0 %», «0.000» — the English of the CSV, in the middle of Danish pages."""
+    add_user(study_ws, "anna", PASSWORD)
+    add_user(study_ws, "bo", PASSWORD)
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001, LEMVIG])
+    anna, bo = make_client(study_ws, small_cb), make_client(study_ws, small_cb)
+    csrf_a, csrf_b = login(anna, "anna"), login(bo, "bo")
+    for client, csrf, action in [(anna, csrf_a, "accept"), (bo, csrf_b, "reject")]:
+        for segment_id in (R001, LEMVIG):
+            client.post(f"/segment/{shown_id(client, segment_id)}/decide",
+                        data={"action": action, "code_id": IT, "q": "round=R1", "csrf_token": csrf})
+        client.post("/rounds/R1/finish", data={"csrf_token": csrf, "confirm": "yes"})
+    anna.post(f"/segment/{R001}/decide", data={"action": "accept", "code_id": IT, "csrf_token": csrf_a})
+    english = anna.get("/agreement").text
+    assert "round R1 (anna vs bo)" in english and "machine vs anna (round R1)" in english
+    assert "machine vs analysts" in english
+    anna.cookies.set("hoi_lang", "da")
+    danish = anna.get("/agreement").text
+    for words in ("runde R1 (anna vs. bo)", "maskine vs. anna (runde R1)", "maskine vs. bo (runde R1)",
+                  "maskine vs. analytikere"):
+        assert f"<h2>{words}</h2>" in danish
+    assert "machine" not in danish and "round R1" not in danish
+    for page in (danish, anna.get("/rounds/R1").text):  # decimal commas: «33,3 %», «-0,250»
+        assert re.search(r"\d,\d %<", page) and re.search(r">-?\d,\d{3}<", page)
+        assert not re.search(r"\d\.\d+ %<", page) and not re.search(r">-?\d\.\d{3}<", page)
+
+
 def test_a_cancelled_round_is_locked_and_says_so(study_ws, small_cb):
     add_user(study_ws, "anna", PASSWORD)
     add_user(study_ws, "bo", PASSWORD)
@@ -236,6 +265,29 @@ def test_an_unknown_round_is_a_404_with_its_name(client):
     form = {"segment_id": R001, "code_id": IT, "outcome": "present", "csrf_token": csrf}
     resolved = client.post("/rounds/R9/resolve", data=form)
     assert resolved.status_code == 404
+
+
+def test_round_errors_are_in_the_analysts_language(study_ws, small_cb):
+    """The Danish app answered a round that does not exist, a finish by someone outside the round and a
+    cancelled round's finish in English («unknown round 'R9'»)."""
+    add_user(study_ws, "anna", PASSWORD)
+    add_user(study_ws, "bo", PASSWORD)
+    add_user(study_ws, "cai", PASSWORD)
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001])
+    anna, cai = make_client(study_ws, small_cb), make_client(study_ws, small_cb)
+    csrf_a, csrf_c = login(anna, "anna"), login(cai, "cai")
+    anna.cookies.set("hoi_lang", "da")
+    cai.cookies.set("hoi_lang", "da")
+    unknown = anna.get("/rounds/R9")
+    assert unknown.status_code == 404 and "ukendt runde &#39;R9&#39;" in unknown.text
+    outsider = cai.post("/rounds/R1/finish", data={"csrf_token": csrf_c, "confirm": "yes"})
+    assert outsider.status_code == 422
+    assert "&#39;cai&#39; er ikke analytiker i runde &#39;R1&#39;" in outsider.text
+    cancel_round(study_ws, "R1", by="admin")
+    cancelled = anna.post("/rounds/R1/finish", data={"csrf_token": csrf_a, "confirm": "yes"})
+    assert cancelled.status_code == 422 and "runde &#39;R1&#39; er annulleret" in cancelled.text
+    for page in (unknown.text, outsider.text, cancelled.text):
+        assert "round" not in page.split("<main>")[1]
 
 
 def test_main_page_offers_undo_only_for_main_review_decisions(study_ws, small_cb):

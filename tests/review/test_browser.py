@@ -166,6 +166,19 @@ def select_text(page, needle: str, length: int) -> None:
     )
 
 
+def test_enter_on_a_list_with_no_row_chosen_opens_the_first(browser, server):
+    """A new analyst lands on the queue and presses Enter, as the README's keys suggest: nothing
+    happened until a row had been chosen with `j`. Enter opens the first (most informative) unit."""
+    context, page = log_in(browser, server, "bo")
+    try:
+        first = page.locator("tr.unit-row").first.get_attribute("data-href")
+        assert first and page.locator("tr.unit-row.sel").count() == 0
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda url: urlsplit(url).path == urlsplit(server.url + first).path)
+    finally:
+        context.close()
+
+
 def test_review_in_the_browser(browser, server, browser_study):
     from playwright.sync_api import expect
 

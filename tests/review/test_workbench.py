@@ -287,6 +287,28 @@ def test_codebook_errors_are_shown_in_the_analysts_language(anna):
     assert anna.post(f"/codebook/{IT}/rename", data={"label": "Ny"}).status_code == 403  # no CSRF token
 
 
+def test_a_code_from_a_quote_refused_keeps_what_the_analyst_typed(anna, study_ws):
+    """Another analyst had created a code of that name meanwhile: the refusal was a bare error page
+    («Tilbage til køen»), and the label, description and rules the analyst had typed were gone."""
+    lemvig = shown_id(anna, LEMVIG)
+    assert _post(anna, "/codebook/new", {"segment_id": lemvig, "family": "barrier", "label": "Tidspres",
+                                         "q": "status=all"}).status_code == 303
+    decisions = len(load_decisions(study_ws))
+    form = {"segment_id": lemvig, "family": "barrier", "label": "Tidspres",
+            "description": "Medarbejderne har for travlt til møder på tværs.",
+            "include": "Kodes når tid nævnes som barriere.", "exclude": "Ikke økonomi.", "q": "status=all"}
+    refused = _post(anna, "/codebook/new", form)
+    assert refused.status_code == 422
+    page = unescape(refused.text)
+    assert "der findes allerede en kode 'barrier.tidspres'" in page  # why, in Danish
+    assert 'id="segment-body"' in page or "Opret en kode ud fra dette citat" in page  # the unit's page
+    assert '<details class="card create-code" id="create-code" open>' in refused.text  # the form, open
+    for typed in ("Tidspres", form["description"], form["include"], form["exclude"]):
+        assert typed in page
+    assert '<option value="barrier" selected>' in refused.text
+    assert len(load_decisions(study_ws)) == decisions  # nothing recorded
+
+
 def test_text_typed_into_the_codebook_is_pseudonymised(anna, study_ws, small_cb):
     """The codebook goes into every export and its words are left out of the exports' leak check."""
     form = {"family": "area", "label": "Lemvig-modellen",

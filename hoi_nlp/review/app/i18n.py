@@ -286,6 +286,11 @@ DA: dict[str, str] = {
     "retraining is not available in this app": "gentræning er ikke tilgængelig i denne app",
     # ---- messages of the review routes
     "only admins can retrain the coders": "kun administratorer kan gentræne coderne",
+    "unknown round '{round}'": "ukendt runde '{round}'",
+    "'{analyst}' is not an analyst of round '{round}'": "'{analyst}' er ikke analytiker i runde '{round}'",
+    "round '{round}' was cancelled": "runde '{round}' er annulleret",
+    "round '{round}' is not complete: every analyst must finish first":
+        "runde '{round}' er ikke afsluttet: alle analytikere skal være færdige først",
     "the round is not complete: every analyst must finish first":
         "runden er ikke afsluttet: alle analytikere skal være færdige først",
     "only the round's analysts or an admin can resolve it":
@@ -367,6 +372,11 @@ DA: dict[str, str] = {
     "Units": "Enheder",
     "Applied": "Anvendt",
     "Overall": "Samlet",
+    "round {round} ({coders})": "runde {round} ({coders})",
+    "machine vs {who}": "maskine vs. {who}",
+    "machine vs analysts": "maskine vs. analytikere",
+    "{comparison} (round {round})": "{comparison} (runde {round})",
+    " vs ": " vs. ",
     "No agreement to show yet: review some suggestions, or finish a double-coding round.":
         "Ingen enighed at vise endnu: gennemgå nogle forslag, eller afslut en dobbeltkodningsrunde.",
     "Blind double coding": "Blind dobbeltkodning",
@@ -457,6 +467,25 @@ def translator(language: str) -> Callable[..., str]:
         return out.format(**params) if params else out
 
     return translate
+
+
+def comparison_heading(row: Any, _: Callable[..., str]) -> str:
+    """What an agreement row compares, in the analyst's language: «runde R1 (anna vs. bo)»,
+    «maskine vs. anna (runde R1)», «maskine vs. analytikere» (``row.comparison`` is the English
+    of the CSV and the command line)."""
+    first, _sep, second = row.coders.partition(" vs ")
+    if first != "machine":
+        return _("round {round} ({coders})", round=row.round, coders=_(" vs ").join(row.coders.split(" vs ")))
+    label = _("machine vs analysts") if second == "analysts" else _("machine vs {who}", who=second)
+    if row.round == "main":
+        return label
+    return _("{comparison} (round {round})", comparison=label, round=row.round)
+
+
+def number(value: float, digits: int, language: str) -> str:
+    """``value`` with ``digits`` decimals as the language writes it (Danish: a decimal comma)."""
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if language == "da" else text
 
 
 def language_of(request: Any, default: str) -> str:

@@ -147,12 +147,21 @@ def _round_for(config: AppConfig, session: Session, round_id: str) -> Round | No
     return current
 
 
+def _translated(status: int, exc: ReviewError) -> HTTPException:
+    """An HTTP error showing a library error in the analyst's language where the app knows its words
+    (the error page translates a known template; its parameters fill it)."""
+    template = getattr(exc, "template", None)
+    if template:
+        return AppError(status, template, **getattr(exc, "params", {}))
+    return HTTPException(status, exc.message)
+
+
 def _known_round(config: AppConfig, round_id: str) -> Round:
     """Round ``round_id``; an unknown one is a 404 naming it."""
     try:
         return get_round(config.workspace, round_id)
     except ReviewError as exc:
-        raise HTTPException(404, exc.message) from None
+        raise _translated(404, exc) from None
 
 
 def _state(
@@ -787,7 +796,7 @@ def round_finish(
             return _round_page(request, round_id, confirm_finish=True)
         finish_round(config.workspace, round_id, session.user.username)
     except ReviewError as exc:
-        raise HTTPException(422, exc.message) from None
+        raise _translated(422, exc) from None
     return RedirectResponse(f"/rounds/{round_id}", status_code=303)
 
 
@@ -800,6 +809,8 @@ def round_apply_agreements(request: Request, round_id: str, session: Session = C
         raise HTTPException(403, "only the round's analysts or an admin can resolve it")
     try:
         apply_agreements(config.workspace, current, analyst=session.user.username, codebook=config.codebook)
+    except ReviewError as exc:
+        raise _translated(409, exc) from None
     except HoiError as exc:
         raise HTTPException(409, exc.message) from None
     return RedirectResponse(f"/rounds/{round_id}", status_code=303)

@@ -187,7 +187,7 @@ class AppError(HTTPException):
 def html(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
     """Render ``template`` with the common context (session, CSRF token, config)."""
     from hoi_nlp.review.advice import retrain_advice
-    from hoi_nlp.review.app.i18n import language_of, translator
+    from hoi_nlp.review.app.i18n import comparison_heading, language_of, number, translator
     from hoi_nlp.review.app.paging import code_chip
 
     config: AppConfig = request.app.state.config
@@ -202,6 +202,8 @@ def html(request: Request, template: str, context: dict[str, Any], *, status_cod
         "codebook": config.codebook,
         "_": translator(language),
         "lang": language,
+        "num": lambda value, digits: "—" if value is None else number(value, digits, language),
+        "comparison_heading": lambda row: comparison_heading(row, translator(language)),
         "chip": lambda code_id: code_chip(config.codebook, code_id),
         "retrain_advice": lambda: retrain_advice(config.workspace, config.codebook, config.model_dir),
     }

@@ -203,8 +203,20 @@ def create_code(
                 example=example,
             )
         except HoiError as exc:
-            raise _fail(request, exc) from None
-        config.codebook = codebook
+            if not segment_id:
+                raise _fail(request, exc) from None
+            failed = exc
+        else:
+            failed = None
+            config.codebook = codebook
+    if failed is not None:  # the segment page again, the form as the analyst filled it in and why
+        from hoi_nlp.review.app.routes import segment_context
+
+        typed = {"family": family, "label": label, "name": name, "description": description,
+                 "include": include, "exclude": exclude, "start": start, "end": end,
+                 "error": error_text(failed, _language(request))}
+        context = segment_context(request, shown_id, filters) | {"create_form": typed}
+        return html(request, "segment.html", context, status_code=422)
     if not segment_id:
         return RedirectResponse(f"/codebook/{change.code_id}?saved={change.version}", status_code=303)
     round_id = current.round_id if current else MAIN_ROUND

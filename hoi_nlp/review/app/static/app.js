@@ -115,7 +115,14 @@
     if (!onSegment) {
       if (e.key === "j" || e.key === "n") { listMove(1); e.preventDefault(); }
       else if (e.key === "k" || e.key === "p") { listMove(-1); e.preventDefault(); }
-      else if (e.key === "Enter") { var s = document.querySelector("tr.unit-row.sel"); if (s) window.location = s.dataset.href; }
+      else if (e.key === "Enter") {
+        // the selected row, or else the first: the queue opens on its most informative unit (Enter on a
+        // focused link or button keeps its own meaning)
+        var s = document.querySelector("tr.unit-row.sel");
+        var free = !document.activeElement || document.activeElement === document.body;
+        if (!s && free) s = listRows()[0];
+        if (s) window.location = s.dataset.href;
+      }
       return;
     }
     var handled = true;
