@@ -536,7 +536,11 @@ def test_possible_codes_are_shown_apart_and_count_only_when_accepted(anna, study
     _machine_output(study_ws)
     page = anna.get(f"/segment/{R001}").text
     assert "Mulige koder" in page and f'class="code-row possible" tabindex="0" data-code="{JOB}"' in page
-    assert "0.31" in page and "lighed 0.35" in page
+    assert "0,31" in page and "lighed 0,35" in page  # the Danish app writes a decimal comma
+    assert "0,5–0,8" in anna.get("/browse").text  # also in its confidence bands
+    anna.cookies.set("hoi_lang", "en")
+    assert "0.31" in anna.get(f"/segment/{R001}").text
+    anna.cookies.set("hoi_lang", "da")
     assert (R001, JOB) not in current_state(study_ws).codes and (R001, JOB) not in machine_suggestions(
         study_ws
     )
