@@ -198,6 +198,8 @@ change_counts_table = Table(
 
 #: The counter of the study's sources and segments (added, changed, removed).
 UNITS_COUNTER = "units"
+#: The counter of the machine's assignments (units coded again, codes renamed or merged, stale ones removed).
+ASSIGNMENTS_COUNTER = "assignments"
 
 
 def _enable_sqlite_pragmas(engine: Engine) -> None:
@@ -555,6 +557,7 @@ def _delete_source(conn: Any, source_id: str) -> None:
         # returns, an edit undone) makes a batch coded before and is skipped, left without codes
         conn.execute(delete(ledger_table))
     conn.execute(delete(assignments_table).where(assignments_table.c.segment_id.in_(segment_ids)))
+    count_change(conn, ASSIGNMENTS_COUNTER)
     conn.execute(delete(segments_table).where(segments_table.c.source_id == source_id))
     conn.execute(delete(sources_table).where(sources_table.c.source_id == source_id))
 
@@ -797,6 +800,7 @@ def replace_assignments(workspace: Workspace, assignments: Sequence[CodeAssignme
                 if (a.segment_id, a.code_id) not in kept or (a.segment_id, a.code_id) in wanted]
         if rows:
             conn.execute(insert(assignments_table), rows)
+        count_change(conn, ASSIGNMENTS_COUNTER)
     return len(rows)
 
 

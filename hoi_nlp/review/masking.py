@@ -34,6 +34,11 @@ class FullView:
 
     private = False
 
+    def stamp(self) -> tuple[int, ...]:
+        """A mark that changes when what this view shows of labels, ids and attributes may have changed
+        (for what is kept of it between requests)."""
+        return ()
+
     def speaker(self, label: str | None) -> str:
         """The speaker label as shown."""
         return label or ""
@@ -111,6 +116,11 @@ class PrivacyView(FullView):
         if self._shown[0] != stamp:
             self._shown = (stamp, {}, {})
         return self._shown[1], self._shown[2]
+
+    def stamp(self) -> tuple[int, ...]:
+        """The key's: what is shown changes only when the key does."""
+        key = self.redactor.key
+        return (id(key), len(key.originals), len(key.pinned), key.generation)
 
     def _grew(self, before: int) -> None:
         """Save the key when its generation moved past ``before``."""
