@@ -805,8 +805,10 @@ def replace_assignments(workspace: Workspace, assignments: Sequence[CodeAssignme
 
 
 def load_assignments(workspace: Workspace, *, coder: str | None = None, method: str | None = None,
-                     code_id: str | None = None, tier: str | None = None) -> list[CodeAssignment]:
-    """Stored machine assignments, optionally filtered (``tier``: "suggested" or "possible")."""
+                     code_id: str | None = None, tier: str | None = None,
+                     segment_ids: Collection[str] | None = None) -> list[CodeAssignment]:
+    """Stored machine assignments, optionally filtered (``tier``: "suggested" or "possible"; ``segment_ids``:
+    those on these units only), ordered by unit and code."""
     query = select(assignments_table).order_by(assignments_table.c.segment_id, assignments_table.c.code_id)
     if tier is not None:
         query = query.where(assignments_table.c.tier == tier)
@@ -817,7 +819,12 @@ def load_assignments(workspace: Workspace, *, coder: str | None = None, method: 
     if code_id is not None:
         query = query.where(assignments_table.c.code_id == code_id)
     with workspace.engine.connect() as conn:
-        return [_assignment_from_row(row) for row in conn.execute(query).mappings()]
+        if segment_ids is None:
+            return [_assignment_from_row(row) for row in conn.execute(query).mappings()]
+        ids = sorted(segment_ids)
+        rows = [row for start in range(0, len(ids), 500) for row in conn.execute(
+            query.where(assignments_table.c.segment_id.in_(ids[start:start + 500]))).mappings()]
+    return [_assignment_from_row(row) for row in rows]  # the chunks are in id order: so is the whole
 
 
 def _assignment_from_row(row: Any) -> CodeAssignment:
