@@ -36,9 +36,14 @@ def _whole_study(monkeypatch):
 def _reviewed(workspace) -> None:
     """Decisions of two analysts: an accepted and a rejected suggestion, an added code with a memo, a
     stance, an adjusted span."""
-    units = [s.segment_id for s in load_segments(workspace, codable=True)]
-    record_decision(workspace, segment_id=units[0], action="reject", analyst="bo", code_id="area.beskaeftigelse")
-    record_decision(workspace, segment_id=units[1], action="add", analyst="ana", code_id="barrier.it_integration")
+    segments = load_segments(workspace, codable=True)
+    units = [s.segment_id for s in segments]
+    record_decision(workspace, segment_id=units[2], action="span", analyst="bo",
+                    start=segments[2].start, end=segments[2].end - 1)
+    record_decision(workspace, segment_id=units[0], action="reject", analyst="bo",
+                    code_id="area.beskaeftigelse")
+    record_decision(workspace, segment_id=units[1], action="add", analyst="ana",
+                    code_id="barrier.it_integration")
     record_decision(workspace, segment_id=units[1], action="memo", analyst="ana",
                     code_id="barrier.it_integration", memo="Spørg Mette Hansen")
     for unit in units[2:]:
@@ -72,10 +77,11 @@ def test_cite_gives_what_the_whole_study_gives(coded_workspace, memo_unit, small
 
 
 def test_cite_reads_the_codings_of_its_code_only(coded_workspace, memo_unit, small_codebook):
-    api.open_study(coded_workspace, small_codebook, settings=SETTINGS)  # every source redacted, as after a run
+    api.open_study(coded_workspace, small_codebook, settings=SETTINGS)  # every source redacted, as by a run
     with statements(coded_workspace) as sent:
         assert _cite(coded_workspace, small_codebook, "barrier.it_integration")[0]
     # the codings' assignments (with their evidence): the code's, and every code's on its units only
     assignments = [s for s in reading(sent, "assignments") if "assignments.evidence" in s]
-    assert assignments and all("code_id = ?" in s or "segment_id IN (?" in s for s in assignments), assignments
+    assert assignments
+    assert all("code_id = ?" in s or "segment_id IN (?" in s for s in assignments), assignments
     assert not [s for s in reading(sent, "privacy_recognised") if "spans" in s and "source_id IN" not in s]

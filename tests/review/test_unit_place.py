@@ -170,3 +170,18 @@ def test_a_unit_page_reads_only_its_own_unit_once_the_lists_are_kept(study_ws, r
 def _of_units(statement: str) -> bool:
     """Whether a statement reads named units only (``segment_id = ?``, ``segment_id IN (?, ...)``)."""
     return re.search(r"segment_id (= \?|IN \(\?)", statement) is not None
+
+
+def test_the_place_follows_a_code_renamed_beside_the_app(study_ws, small_cb, seer):
+    """A code renamed (its suggestions and decisions now under its new id) by another analyst's app."""
+    from hoi_nlp.review.codebook_edit import rename_code
+
+    renamed = "status=all&code=barrier.it_systemer"
+    before = _listed(seer, "status=all&code=barrier.it_integration")
+    assert len(before) >= 1 and _listed(seer, renamed) == []
+    assert _place(seer, before[0], renamed)[0] == "1 / 1"  # kept in its place in an empty list
+    rename_code(study_ws, small_cb, analyst="bo", code_id="barrier.it_integration", label="IT-systemer",
+                name="it_systemer")
+    assert _listed(seer, renamed) == before
+    for i, unit in enumerate(before):
+        assert _place(seer, unit, renamed)[0] == f"{i + 1} / {len(before)}"
