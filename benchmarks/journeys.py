@@ -6,9 +6,11 @@ through the app's own ASGI stack (Starlette's test client, logins off, the pseud
 reviewer without original-text rights, as ``hoi review`` serves it), after the app's background start-up
 work is done; each path is asked ``repeat`` times and the median CPU time of the process per request is
 reported beside the wall time (CPU time is what the request needed; wall time on a shared machine
-includes waiting for a core). The middleware's three per-request checks (codebook, coder, units) are
-timed on their own. ``hoi export`` and ``hoi cite`` each run as a user runs them, in a fresh process, on a
-copy of the workspace (an export writes into it).
+includes waiting for a core); then (``--decide``, which writes decisions: ``run`` gives it a copy of the
+workspace) an analyst clicking through the queue: accept a suggestion, open Next, ``repeat`` times. The
+middleware's three per-request checks (codebook, coder, units) are timed on their own. ``hoi export`` and
+``hoi cite`` each run as a user runs them, in a fresh process, on a copy of the workspace (an export
+writes into it).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ PATHS = ("/login", "/queue", "/browse", "/segment", "/codebook")
 CITE_CODE = "barrier.it_integration"
 
 
-def requests(workspace: Path, *, repeat: int = 5) -> list[dict]:
+def requests(workspace: Path, *, repeat: int = 5, decide: bool = False) -> list[dict]:
     """Median CPU and wall milliseconds per request of each of :data:`PATHS` ("/segment": the queue's
     first unit), then per call of each per-request check."""
     import threading
@@ -61,6 +63,7 @@ def requests(workspace: Path, *, repeat: int = 5) -> list[dict]:
         rows.append({"what": f"GET {path}", "status": status,
                      "cpu_ms": round(1000 * statistics.median(cpu), 1),
                      "wall_ms": round(1000 * statistics.median(wall), 1)})
+    rows += _click_through(client, first.group(1), repeat) if first and decide else []
     for name, check in (("codebook", refresh_codebook), ("coder", routes.refresh_coder),
                         ("units", refresh_corpus)):
         n = 50 * repeat
@@ -74,12 +77,48 @@ def requests(workspace: Path, *, repeat: int = 5) -> list[dict]:
     return rows
 
 
+def _click_through(client, url: str, repeat: int) -> list[dict]:
+    """An analyst working through the queue: accept a unit's first suggestion (the page's htmx request,
+    which renders the unit again), then open Next; median CPU and wall ms of each, over ``repeat`` units."""
+    steps: dict[str, tuple[list[float], list[float]]] = {"decide": ([], []), "next": ([], [])}
+
+    def timed(step: str, call, *args, **kwargs):
+        started, used = time.perf_counter(), time.process_time()
+        response = call(*args, **kwargs)
+        steps[step][0].append(time.process_time() - used)
+        steps[step][1].append(time.perf_counter() - started)
+        return response
+
+    page = client.get(url)
+    for _ in range(repeat):
+        csrf = re.search(r'name="csrf_token" value="([^"]+)', page.text)
+        code = re.search(r'name="code_id" value="([^"]+)"', page.text)
+        if not csrf or not code:
+            break
+        body = timed("decide", client.post, url + "/decide", headers={"HX-Request": "true"},
+                     data={"action": "accept", "code_id": code.group(1), "q": "",
+                           "csrf_token": csrf.group(1)})
+        following = re.search(r'data-next="(/segment/[^"?]+)', body.text)
+        if not following:
+            break
+        url = following.group(1)
+        page = timed("next", client.get, url)
+    names = {"decide": "POST decide (accept, the unit page again)", "next": "GET /segment, the next unit"}
+    return [{"what": names[step], "status": "", "cpu_ms": round(1000 * statistics.median(cpu), 1),
+             "wall_ms": round(1000 * statistics.median(wall), 1)}
+            for step, (cpu, wall) in steps.items() if cpu]
+
+
 def run(workspace: Path, root: Path, *, repeat: int = 5) -> list[dict]:
     """The request timings (a fresh process), then ``hoi export`` and ``hoi cite`` on a copy."""
     from benchmarks.startup import HOI, REPO, _check, measure
 
-    out = _check(measure([sys.executable, "-m", "benchmarks.journeys", "--requests", str(workspace),
-                          "--repeat", str(repeat)], cwd=REPO), "review app requests")
+    reviewed = root / f"{workspace.name}_review"  # the requests decide: on a copy
+    shutil.rmtree(reviewed, ignore_errors=True)
+    shutil.copytree(workspace, reviewed)
+    out = _check(measure([sys.executable, "-m", "benchmarks.journeys", "--requests", str(reviewed),
+                          "--repeat", str(repeat), "--decide"], cwd=REPO), "review app requests")
+    shutil.rmtree(reviewed, ignore_errors=True)
     rows = json.loads(out["stdout"].strip().splitlines()[-1])
     copy = root / f"{workspace.name}_journeys"
     shutil.rmtree(copy, ignore_errors=True)
@@ -110,10 +149,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=Path, help="time the review app's requests on this workspace")
     parser.add_argument("--workspace", type=Path, help="a coded study's workspace: all the journeys")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--decide", action="store_true",
+                        help="with --requests: also accept suggestions through the queue (writes decisions)")
     parser.add_argument("--root", type=Path, default=Path("outputs/bench"))
     args = parser.parse_args(argv)
     if args.requests:
-        print(json.dumps(requests(args.requests.resolve(), repeat=args.repeat)))
+        print(json.dumps(requests(args.requests.resolve(), repeat=args.repeat, decide=args.decide)))
         return
     if not args.workspace:
         parser.error("give --workspace (a coded study's workspace)")

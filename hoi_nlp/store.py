@@ -208,6 +208,8 @@ change_counts_table = Table(
 
 #: The counter of the study's sources and segments (added, changed, removed).
 UNITS_COUNTER = "units"
+#: The counter of the machine's assignments (units coded again, codes renamed or merged, stale ones removed).
+ASSIGNMENTS_COUNTER = "assignments"
 
 
 def _enable_sqlite_pragmas(engine: Engine) -> None:
@@ -566,6 +568,7 @@ def _delete_source(conn: Any, source_id: str) -> None:
         conn.execute(delete(coded_sources_table).where(coded_sources_table.c.source_id == source_id))
         conn.execute(delete(ledger_table))
     conn.execute(delete(assignments_table).where(assignments_table.c.segment_id.in_(segment_ids)))
+    count_change(conn, ASSIGNMENTS_COUNTER)
     conn.execute(delete(segments_table).where(segments_table.c.source_id == source_id))
     conn.execute(delete(sources_table).where(sources_table.c.source_id == source_id))
 
@@ -822,12 +825,15 @@ def replace_assignments(workspace: Workspace, assignments: Sequence[CodeAssignme
                 if (a.segment_id, a.code_id) not in kept or (a.segment_id, a.code_id) in wanted]
         if rows:
             conn.execute(insert(assignments_table), rows)
+        count_change(conn, ASSIGNMENTS_COUNTER)
     return len(rows)
 
 
 def load_assignments(workspace: Workspace, *, coder: str | None = None, method: str | None = None,
-                     code_id: str | None = None, tier: str | None = None) -> list[CodeAssignment]:
-    """Stored machine assignments, optionally filtered (``tier``: "suggested" or "possible")."""
+                     code_id: str | None = None, tier: str | None = None,
+                     segment_ids: Collection[str] | None = None) -> list[CodeAssignment]:
+    """Stored machine assignments, optionally filtered (``tier``: "suggested" or "possible"; ``segment_ids``:
+    those on these units only), ordered by unit and code."""
     query = select(assignments_table).order_by(assignments_table.c.segment_id, assignments_table.c.code_id)
     if tier is not None:
         query = query.where(assignments_table.c.tier == tier)
@@ -838,7 +844,12 @@ def load_assignments(workspace: Workspace, *, coder: str | None = None, method: 
     if code_id is not None:
         query = query.where(assignments_table.c.code_id == code_id)
     with workspace.engine.connect() as conn:
-        return [_assignment_from_row(row) for row in conn.execute(query).mappings()]
+        if segment_ids is None:
+            return [_assignment_from_row(row) for row in conn.execute(query).mappings()]
+        ids = sorted(segment_ids)
+        rows = [row for start in range(0, len(ids), 500) for row in conn.execute(
+            query.where(assignments_table.c.segment_id.in_(ids[start:start + 500]))).mappings()]
+    return [_assignment_from_row(row) for row in rows]  # the chunks are in id order: so is the whole
 
 
 def _assignment_from_row(row: Any) -> CodeAssignment:

@@ -36,7 +36,7 @@ from hoi_nlp.privacy.guard import LEAK_HINT, LeakGuard
 from hoi_nlp.privacy.redact import StudyRedactor
 from hoi_nlp.records import Quote, Source, is_stance_code
 from hoi_nlp.settings import Settings
-from hoi_nlp.store import Workspace
+from hoi_nlp.store import Workspace, load_segments, load_sources
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,44 @@ def open_study(workspace: Workspace, codebook: Codebook, *, settings: Settings,
                             | {m.analyst for m in study.memos} | {m.analyst for m in study.study_memos}))
     guard = LeakGuard.for_study(redact.key, codebook, sources, analysts=analysts, raw=raw)
     return OpenStudy(public, redact, guard, codebook, tuple(sources), analysts)
+
+
+def open_study_for_code(workspace: Workspace, codebook: Codebook, code_id: str, *,
+                        settings: Settings) -> OpenStudy:
+    """:func:`open_study` for quoting one code: the coding units the code is on, with their codings (see
+    :func:`~hoi_nlp.export.dataset.load_coded_study`), where the study's every other unit and coding is
+    not read. The sources, the review and the leak guard are the whole study's, as :func:`open_study`
+    makes them: the guard knows every name of the key and of every source's metadata. Its quotes are
+    those :func:`open_study` gives as long as every source has its redaction cached and every name the
+    metadata gives is in the key (as `hoi run` leaves a study); otherwise it is :func:`open_study`, which
+    redacts every source first (the order names are learnt in numbers their placeholders)."""
+    redact = StudyRedactor(workspace, settings)
+    sources = load_sources(workspace)
+    if not sources or not _redactions_cached(workspace, redact, sources):
+        return open_study(workspace, codebook, settings=settings)
+    study = load_coded_study(workspace, codebook, code_id=code_id, sources=sources)
+    public = public_view(study, redact)
+    analysts = tuple(sorted({r.analyst for r in study.reviews.values() if r.analyst}
+                            | {m.analyst for m in study.memos} | {m.analyst for m in study.study_memos}))
+    guard = LeakGuard.for_study(redact.key, codebook, sources, analysts=analysts)
+    return OpenStudy(public, redact, guard, codebook, tuple(sources), analysts)
+
+
+def _redactions_cached(workspace: Workspace, redact: StudyRedactor, sources: Sequence[Source]) -> bool:
+    """Whether every source's redaction is cached for this redactor (the same text, the same recogniser)
+    and the key holds every name the sources' metadata gives: then redacting every source first, as
+    :func:`open_study` does, would change nothing."""
+    from sqlalchemy import select
+
+    from hoi_nlp.privacy.redact import metadata_names, recognised_table
+
+    if not set(metadata_names(sources)) <= redact.key.pinned:
+        return False
+    table = recognised_table
+    with workspace.engine.connect() as conn:
+        cached = set(conn.execute(select(table.c.source_id, table.c.content_hash)
+                                  .where(table.c.fingerprint == redact.fingerprint)).tuples())
+    return all((source.source_id, source.content_hash) in cached for source in sources)
 
 
 def _output_dir(workspace: Workspace, output: Path | None) -> tuple[Path, str | None]:
@@ -171,11 +209,13 @@ def cite(
         raise ExportError(f"--stance: '{code_id}' is not a barrier code; only barriers carry a stance",
                           hint="leave out --stance")
     stances = quoted_stances(code_id, stance or "hindrance")
-    opened = open_study(workspace, codebook, settings=settings)
+    opened = open_study_for_code(workspace, codebook, code_id, settings=settings)
     grouped = parse_group(group)
     if grouped is not None:
         _check_group(opened.study, *grouped)
-    embed = study_embedding(workspace, opened.study, settings.embeddings) if embeddings else None
+    # a TF-IDF embedder is fitted on every coding unit of the study, as for the whole study's quotes
+    fit = load_segments(workspace, codable=True) if settings.embeddings.backend == "tfidf" else None
+    embed = study_embedding(workspace, opened.study, settings.embeddings, fit=fit) if embeddings else None
     too_short: list[Quote] = []
     quotes = best_quotes(opened.study, code_id, redact=opened.redact, n=n, embed=embed,
                          group=grouped, stances=stances, with_attributes=with_attributes,

@@ -38,7 +38,7 @@ from hoi_nlp.export.quotes import (
 )
 from hoi_nlp.export.study import CodedStudy, Coding, Redactor
 from hoi_nlp.io import write_text_atomic
-from hoi_nlp.records import Quote, is_stance_code
+from hoi_nlp.records import Quote, Segment, is_stance_code
 
 if TYPE_CHECKING:
     from hoi_nlp.nlp.embed import Embedder, EmbeddingCache
@@ -64,11 +64,13 @@ class Embedding:
         return embed_cached(list(texts), self.embedder, self.cache, kind=kind)  # type: ignore[arg-type]
 
 
-def study_embedding(workspace: Workspace, study: CodedStudy, settings: EmbeddingSettings) -> Embedding:
-    """The configured embedder with the workspace's cache."""
+def study_embedding(workspace: Workspace, study: CodedStudy, settings: EmbeddingSettings, *,
+                    fit: Sequence[Segment] | None = None) -> Embedding:
+    """The configured embedder with the workspace's cache (a TF-IDF one fitted on ``fit``, default the
+    study's coding units)."""
     from hoi_nlp.nlp.embed import EmbeddingCache, get_embedder
 
-    embedder = get_embedder(settings, fit_texts=[s.text for s in study.segments])
+    embedder = get_embedder(settings, fit_texts=[s.text for s in (study.segments if fit is None else fit)])
     return Embedding(embedder, EmbeddingCache(workspace.cache_dir / "embeddings"))
 
 

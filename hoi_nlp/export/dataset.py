@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -51,24 +51,49 @@ def _model_version(model_dir: Path) -> str:
 
 
 def load_coded_study(
-    workspace: Workspace, codebook: Codebook, *, coder: str | None = None, with_review: bool = True
+    workspace: Workspace, codebook: Codebook, *, coder: str | None = None, with_review: bool = True,
+    code_id: str | None = None, sources: Iterable[Source] | None = None,
 ) -> CodedStudy:
-    """Load sources, coding units, machine assignments (of ``coder``, default all) and the review state."""
-    sources = {source.source_id: source for source in load_sources(workspace)}
+    """Load sources, coding units, machine assignments (of ``coder``, default all) and the review state.
+
+    With ``code_id``, the coding units and machine assignments are those of the units the code is on (a
+    suggestion of it, or an analyst's decision on it), with every code's assignments there: what quoting
+    the code needs (``hoi cite``), without reading the rest of the study's codings. Sources, the review
+    (its decisions and memos) and the study's memos are read whole either way. ``sources``: the study's
+    sources when the caller has read them already.
+    """
+    sources = {source.source_id: source
+               for source in (load_sources(workspace) if sources is None else sources)}
     if not sources:
         raise ExportError(
             "the study has no sources",
             path=str(workspace.root),
             hint="run `hoi run STUDY_DIR` or `hoi ingest` first",
         )
-    segments = load_segments(workspace, codable=True)
-    assignments = [a for a in load_assignments(workspace, coder=coder, tier="suggested")  # "possible" ones
-                   if codebook.has_code(a.code_id)]  # never count: not even read
-    by_id = {seg.segment_id: seg for seg in segments}
     state = current_state(workspace) if with_review else None
-    reviews = code_reviews(state, by_id) if state is not None else {}
+    if code_id is None:
+        segments = load_segments(workspace, codable=True)
+        assignments = load_assignments(workspace, coder=coder, tier="suggested")
+        by_id = {seg.segment_id: seg for seg in segments}
+        codable: Collection[str] = by_id
+        reviews = code_reviews(state, by_id) if state is not None else {}
+    else:
+        codable = codable_ids(workspace)
+        units = {a.segment_id for a in load_assignments(workspace, coder=coder, tier="suggested",
+                                                        code_id=code_id)}
+        if state is not None:
+            units |= {segment_id for segment_id, code in state.codes if code == code_id}
+        # the reviews of these units, and of every unit an analyst decided on or wrote a memo on (the
+        # study's analysts and memos): the rest are the machine's suggestions, unreviewed
+        reviewed = (units | state.segments.keys()) & codable if state is not None else set()
+        reviews = code_reviews(state, reviewed) if state is not None else {}
+        segments = [seg for seg in load_segments(workspace, segment_ids=sorted(units)) if seg.codable]
+        by_id = {seg.segment_id: seg for seg in segments}
+        assignments = load_assignments(workspace, coder=coder, tier="suggested", segment_ids=by_id)
+    # the "suggested" tier only: the "possible" candidates never count, they are not even read
+    assignments = [a for a in assignments if codebook.has_code(a.code_id)]
     reviews = {k: v for k, v in reviews.items() if codebook.has_code(k[1])}
-    flagged = frozenset(sid for sid, note in state.segments.items() if note.flagged and sid in by_id) \
+    flagged = frozenset(sid for sid, note in state.segments.items() if note.flagged and sid in codable) \
         if state is not None else frozenset()
     memos = [d for d in effective_decisions(load_decisions(workspace)) if d.action == "memo" and d.memo] \
         if with_review else []
@@ -92,6 +117,17 @@ def load_coded_study(
         title=study_title(workspace, sources.values()),
         flagged=flagged,
     )
+
+
+def codable_ids(workspace: Workspace) -> set[str]:
+    """The ids of the study's coding units (without reading the units)."""
+    from sqlalchemy import select
+
+    from hoi_nlp.store import segments_table
+
+    with workspace.engine.connect() as conn:
+        query = select(segments_table.c.segment_id).where(segments_table.c.codable)
+        return set(conn.execute(query).scalars())
 
 
 def study_title(workspace: Workspace, sources: Iterable[Source]) -> str:

@@ -32,7 +32,7 @@ from hoi_nlp.errors import HoiError, TranslatableReviewError
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import utcnow
 from hoi_nlp.review.tables import codebook_changes_table, ensure_review_schema
-from hoi_nlp.store import Workspace, assignments_table, compose_renames
+from hoi_nlp.store import ASSIGNMENTS_COUNTER, Workspace, assignments_table, compose_renames, count_change
 
 logger = logging.getLogger(__name__)
 
@@ -302,6 +302,8 @@ def _move_assignments(conn: Any, renames: dict[str, str]) -> int:
                 update(assignments_table).where(cols.id.in_(rename[start : start + 500])).values(code_id=new)
             )
         moved += len(rename)
+        if drop or rename:
+            count_change(conn, ASSIGNMENTS_COUNTER)
     return moved
 
 

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 
 from hoi_nlp.privacy.pseudonymize import ReplacedSpan
+from hoi_nlp.privacy.redact import _SEGMENT_PLACE as _OFFSET_PLACE
 from hoi_nlp.privacy.redact import KEYED_SEGMENT_PLACE as _KEYED_PLACE
 from hoi_nlp.privacy.redact import KeyRedactor, StudyRedactor
 from hoi_nlp.records import Segment, Source
@@ -33,6 +34,11 @@ class FullView:
     :class:`PrivacyView`, so pages and filters need not ask who is looking)."""
 
     private = False
+
+    def stamp(self) -> tuple[int, ...]:
+        """A mark that changes when what this view shows of labels, ids and attributes may have changed
+        (for what is kept of it between requests)."""
+        return ()
 
     def speaker(self, label: str | None) -> str:
         """The speaker label as shown."""
@@ -100,6 +106,7 @@ class PrivacyView(FullView):
         self._lock = threading.RLock()
         self._sources: dict[str, tuple[tuple[str, str], int, Source]] = {}
         self._aliases: tuple[int, Collection[str], dict[str, str]] | None = None
+        self._keyed: tuple[str, Collection[str], dict[str, list[str]]] | None = None
         # ids and speaker labels as shown, while the key is the same (a list page asks for every unit's)
         self._shown: tuple[tuple[int, int, int], dict[str, str], dict[str, str]] = ((0, -1, -1), {}, {})
 
@@ -111,6 +118,11 @@ class PrivacyView(FullView):
         if self._shown[0] != stamp:
             self._shown = (stamp, {}, {})
         return self._shown[1], self._shown[2]
+
+    def stamp(self) -> tuple[int, ...]:
+        """The key's: what is shown changes only when the key does."""
+        key = self.redactor.key
+        return (id(key), len(key.originals), len(key.pinned), key.generation)
 
     def _grew(self, before: int) -> None:
         """Save the key when its generation moved past ``before``."""
@@ -179,6 +191,13 @@ class PrivacyView(FullView):
         nothing (``located`` gives its segment and source): it holds no name (it would confirm a guessed
         name) and nothing of its source before its end is hidden, so its offsets are the redaction's
         own (else trying ids would confirm a guessed length of a hidden name)."""
+        place = shown_id.rpartition(":")[2]
+        if _KEYED_PLACE.fullmatch(place) and not self.redactor.raw:
+            candidates = self._keyed_places(ids).get(place, [])
+            if len(candidates) > 1:  # two units under one keyed part: the whole shown id decides
+                return next((sid for sid in candidates if self.segment_id(sid) == shown_id), candidates[0])
+            if candidates:
+                return candidates[0]
         with self._lock:
             # the key's size and the very id collection: a reloaded corpus (a transcript corrected by a
             # later `hoi run`) may hold as many units under other ids
@@ -203,6 +222,24 @@ class PrivacyView(FullView):
             if not any(span.start < seg.end for span in self.redactor.redaction(source).spans):
                 found = shown_id
         return found
+
+    def _keyed_places(self, ids: Collection[str]) -> dict[str, list[str]]:
+        """The units of ``ids`` by the keyed part of the id they are shown under ("a-3fa2c1d09b": the kind's
+        letter and an HMAC of the whole id with the study's secret, see
+        :meth:`~hoi_nlp.privacy.redact.KeyRedactor.segment_id`), in their order. It stays while the secret
+        and the id collection do, whatever the key learns: the source id before it, which turns opaque
+        when the key learns a name in it, is most of the work of the whole shown ids (a second or more at
+        17k units, and again at each name the key learns)."""
+        with self._lock:
+            known = self._keyed
+            if known is None or not known[0] or known[0] != self.redactor.key.secret or known[1] is not ids:
+                places: dict[str, list[str]] = {}
+                for sid in ids:
+                    place = _keyed_place(self.redactor, sid)  # (makes or reads the secret on first use)
+                    if place:
+                        places.setdefault(place, []).append(sid)
+                self._keyed = known = (self.redactor.key.secret, ids, places)
+            return known[2]
 
     def warm(self) -> None:
         """Load what the first page needs (the key's matcher and its word lists); call it at start-up."""
@@ -247,6 +284,16 @@ class PrivacyView(FullView):
         """Recognise every source not cached yet; returns how many were new."""
         sources = load_sources(self.workspace)
         return sum(self.redactor.prepare(sources[i:i + batch]) for i in range(0, len(sources), batch))
+
+
+def _keyed_place(redactor: KeyRedactor, segment_id: str) -> str:
+    """The keyed part of the id ``redactor.segment_id`` shows ``segment_id`` under ("a-3fa2c1d09b"; "" for
+    an id not made from offsets), without working out the source id shown before it."""
+    source_id, sep, place = segment_id.rpartition(":")
+    found = _OFFSET_PLACE.match(place) if sep else None
+    if found is None:
+        return ""
+    return f"{found.group(1)}-{redactor._opaque('segment', segment_id, length=10)}"  # as segment_id makes it
 
 
 def masked(text: str, start: int, end: int, hidden: Sequence[Hidden]) -> str:

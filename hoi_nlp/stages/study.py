@@ -170,7 +170,14 @@ def tidy_stale_coding(workspace: Workspace, *, batch_size: int | None = None) ->
 
     from hoi_nlp.review.decisions import decided_pairs
     from hoi_nlp.settings import FlowSettings
-    from hoi_nlp.store import BatchLedger, assignments_table, ledger_table, load_segments
+    from hoi_nlp.store import (
+        ASSIGNMENTS_COUNTER,
+        BatchLedger,
+        assignments_table,
+        count_change,
+        ledger_table,
+        load_segments,
+    )
 
     removed = {"ledger_marks": 0, "suggestions": 0}
     latest: dict[str, str] = {}  # batch key -> the coder of its latest mark, where it had several
@@ -220,6 +227,8 @@ def tidy_stale_coding(workspace: Workspace, *, batch_size: int | None = None) ->
                 conn.execute(delete(assignments_table)
                              .where(assignments_table.c.id.in_(stale[first:first + 500])))
             removed["suggestions"] += len(stale)
+        if removed["suggestions"]:
+            count_change(conn, ASSIGNMENTS_COUNTER)
     return removed
 
 

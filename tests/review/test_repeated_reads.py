@@ -96,3 +96,25 @@ def test_the_pseudonymised_view_works_an_id_out_once_while_the_key_is_the_same(s
     view.redactor.key.placeholder_for("KOMMUNE", "Bjerringbro")
     assert view.ident("interview_Bjerringbro_02").startswith("id-")
     assert view.speaker("Bjerringbro") == view.speaker("Bjerringbro")
+
+
+def test_a_link_s_unit_is_found_without_working_out_every_unit_s_shown_id(study_ws):
+    """A unit page of a reviewer without rights maps its link's id back to the unit. That built every
+    unit's whole shown id (each id's source part through the key's names: ~2.5 s at 17k units) on the first
+    page and again whenever the key learnt a name; the keyed part alone finds the unit, whatever the key
+    learns, and an id that holds a learnt name still resolves."""
+    from hoi_nlp.review.masking import PrivacyView
+    from hoi_nlp.store import load_segments
+    from tests.review.conftest import review_settings
+
+    view = PrivacyView(study_ws, review_settings())
+    ids = {s.segment_id: s for s in load_segments(study_ws)}
+    shown = {sid: view.segment_id(sid) for sid in ids}
+    worked_out = []
+    real = view.redactor.ident
+    view.redactor.ident = lambda value: worked_out.append(value) or real(value)
+    for sid, link in shown.items():
+        assert view.real_id(link, ids) == sid
+    view.redactor.key.placeholder_for("PERSON", "Henrik")  # the key learns a name
+    assert view.real_id(shown[R001], ids) == R001
+    assert worked_out == []

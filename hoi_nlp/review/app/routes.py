@@ -34,6 +34,7 @@ from hoi_nlp.review.app.state import (
     html,
     set_session_cookie,
 )
+from hoi_nlp.review.app.unit_index import Place
 from hoi_nlp.review.app.views import (
     BANDS,
     FULL_VIEW,
@@ -179,8 +180,8 @@ def _units(config: AppConfig, session: Session, filters: Filters, *, keep: str |
     """The units of the list ``filters`` ask for; ``state``: the review state of the filters' round when
     the page has read it already."""
     current = _round_for(config, session, filters.round)
-    state = state if state is not None else _state(config, session, current)
     ids = list(current.segment_ids) if current else None
+    state = state if state is not None else _state(config, session, current, ids)  # a round: its units only
     shown = _shown(config, session)
     _check_filters(shown, filters)
     units = unit_list(
@@ -245,7 +246,8 @@ def _list_page(request: Request, mode: str) -> Response:
     if mode == "browse" and not filters.status:
         filters = Filters(**{**filters.__dict__, "status": "all"})
     current = _round_for(config, session, filters.round)
-    state = _state(config, session, current)  # read once: the list and the filters' counts
+    # read once: the list and the filters' counts (a round: of its units only)
+    state = _state(config, session, current, list(current.segment_ids) if current else None)
     units = _units(config, session, filters, state=state)
     privacy = _privacy(config, session)
     shown = _shown(config, session)
@@ -362,6 +364,24 @@ def _history(
     ]
 
 
+def _place(config: AppConfig, session: Session, filters: Filters, segment_id: str,
+           current: Round | None) -> Place:
+    """Where the unit stands in the list it was opened from: its position, the list's length, the units
+    before and after it (the unit stays in its place when a decision took it out of the list)."""
+    shown = _shown(config, session)
+    _check_filters(shown, filters)
+    if current is None:  # the main review: from the units and lists the app keeps up to date
+        return config.unit_index.place(_corpus(config), config.codebook, filters, segment_id,
+                                       order=config.order, shown=shown)
+    ids = [u.segment.segment_id for u in _units(config, session, filters, keep=segment_id)]
+    position = ids.index(segment_id) if segment_id in ids else -1
+    next_id = ids[position + 1] if 0 <= position < len(ids) - 1 else None
+    if next_id is None and filters.status in ("", "pending"):
+        # The end of the queue: go round to a unit still pending (one skipped earlier), if any.
+        next_id = next((i for i in ids if i != segment_id), None)
+    return Place(position + 1, len(ids), ids[position - 1] if position > 0 else None, next_id)
+
+
 def segment_context(
     request: Request, segment_id: str, filters: Filters, *, error: str = ""
 ) -> dict[str, Any]:
@@ -390,13 +410,7 @@ def segment_context(
         for item in items:
             item["text"] = masked(source.text, item["start"], item["end"], hidden)
     all_evidence = [(e["start"], e["end"]) for c in codes for e in evidence.get(c.code_id, [])]
-    units = _units(config, session, filters, keep=segment_id)
-    ids = [u.segment.segment_id for u in units]
-    position = ids.index(segment_id) if segment_id in ids else -1
-    next_id = ids[position + 1] if 0 <= position < len(ids) - 1 else None
-    if next_id is None and filters.status in ("", "pending"):
-        # The end of the queue: go round to a unit still pending (one skipped earlier), if any.
-        next_id = next((i for i in ids if i != segment_id), None)
+    place = _place(config, session, filters, segment_id, current)
     history = _history(config, session, segment_id, current)
     effective = {d.decision_id for d in effective_decisions(history)}
     locked = bool(current and current.locked_for(session.user.username))
@@ -426,11 +440,11 @@ def segment_context(
         "blocks": context_blocks(corpus, seg, quote=quote, evidence=all_evidence, hidden=hidden, shown=shown),
         "question": corpus.question(seg, shown),
         "question_text": public.attributes.get("question", ""),
-        "prev_id": shown.segment_id(ids[position - 1]) if position > 0 else None,
-        "next_id": shown.segment_id(next_id) if next_id else None,
+        "prev_id": shown.segment_id(place.prev_id) if place.prev_id else None,
+        "next_id": shown.segment_id(place.next_id) if place.next_id else None,
         "list_url": _list_url(filters),
-        "position": position + 1,
-        "total": len(ids),
+        "position": place.position,
+        "total": place.total,
         "filters": filters,
         "query": filters.query(),
         "history": list(reversed(history)),

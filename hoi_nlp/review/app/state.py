@@ -26,6 +26,7 @@ from hoi_nlp.review.accounts import (
     ensure_local_user,
     get_session,
 )
+from hoi_nlp.review.app.unit_index import UnitIndex
 from hoi_nlp.review.app.views import Corpus
 from hoi_nlp.review.masking import PrivacyView
 from hoi_nlp.settings import Settings
@@ -79,6 +80,8 @@ class AppConfig:
     # the coder the app uses (``model_dir``, the queue order).
     coder_state: Callable[[], tuple[Path, tuple[Any, ...]]] | None = None
     coder_key: tuple[Any, ...] | None = None
+    # the main review's units and filtered lists, kept between requests (the unit page's place in its list)
+    unit_index: UnitIndex = field(default_factory=UnitIndex)
 
     def host_allowed(self, header: str | None) -> bool:
         """Whether a request's Host header names this app (port ignored)."""

@@ -125,7 +125,7 @@ class Corpus:
         return shown.ident(seg.question_id or self.sources[seg.source_id].question_id or "")
 
 
-def _matches(unit: Unit, filters: Filters, codebook: Codebook, corpus: Corpus, shown: FullView) -> bool:
+def unit_matches(unit: Unit, filters: Filters, corpus: Corpus, shown: FullView = FULL_VIEW) -> bool:
     """Whether ``unit`` passes ``filters``, compared with what the reader is ``shown`` (a reviewer
     without original-text rights filters by placeholders: an original name matches nothing)."""
     seg, source = unit.segment, unit.source
@@ -223,7 +223,7 @@ def unit_list(
     units = [
         u
         for u in build_units(corpus, state, segment_ids=segment_ids)
-        if u.segment.segment_id == keep or _matches(u, effective, codebook, corpus, shown)
+        if u.segment.segment_id == keep or unit_matches(u, effective, corpus, shown)
     ]
     if segment_ids is not None:
         return units

@@ -1,0 +1,245 @@
+"""Where a coding unit stands in the main review's lists, kept between requests.
+
+The unit page shows Previous/Next and "n / total" under the list's filters. Working that out from
+scratch folds the whole review log over every machine suggestion and filters every unit of the study
+(hundreds of milliseconds at 17,000 units) on each page an analyst opens. :class:`UnitIndex` keeps the
+units with their code states and each filtered list it was asked for, and follows the study:
+
+- a decision written since (by this app, another analyst's app, an import): the units it is on are
+  folded again from their own decisions, and each list kept takes them in or out in their place;
+- a run or a retraining that changed the units or the machine's suggestions, a codebook rename or merge,
+  a moved source, another codebook or queue order: everything is built again.
+
+What changed is read from the study on every request (a few counters and the log's length), so a page
+never shows a list older than the study. Lists are kept per filters and per view (a reviewer without
+original-text rights filters by placeholders: their lists are their own, and follow the privacy key).
+The order of a list does not depend on decisions (a decided unit keeps its place), so a unit that
+joins or leaves a list is put in, or taken out, where it belongs.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from hoi_nlp.codebook import Codebook
+from hoi_nlp.review.app.views import FULL_VIEW, Corpus, Filters, Unit, build_units, unit_matches
+from hoi_nlp.review.decisions import current_state
+from hoi_nlp.review.masking import FullView
+from hoi_nlp.review.tables import codebook_changes_table, decisions_table, ensure_review_schema
+from hoi_nlp.store import (
+    ASSIGNMENTS_COUNTER,
+    UNITS_COUNTER,
+    Workspace,
+    change_counts_table,
+    moved_segment_id,
+    source_moves,
+    source_moves_table,
+)
+
+#: How many decision batches (one per request that found new decisions) a kept list can catch up on.
+HISTORY = 512
+#: At most this many new decisions are folded unit by unit (more: an import; everything is built again).
+CATCH_UP = 2000
+#: How many filtered lists are kept (the least recently used goes first).
+LISTS = 64
+
+
+@dataclass(frozen=True)
+class Place:
+    """A unit's place in its list: 1-based position, the list's length, the units before and after."""
+
+    position: int
+    total: int
+    prev_id: str | None
+    next_id: str | None
+
+
+@dataclass
+class _List:
+    generation: int
+    ids: list[str]
+    members: set[str]
+    rank: dict[str, int]
+
+
+@dataclass
+class _Built:
+    base: tuple[Any, ...]
+    decisions: tuple[int, int]
+    units: dict[str, Unit]
+    corpus_order: list[str]
+    generation: int = 0
+    changes: list[tuple[int, frozenset[str]]] = field(default_factory=list)
+    ranks: list[tuple[Sequence[str] | None, str, dict[str, int]]] = field(default_factory=list)
+    lists: dict[tuple[Any, ...], _List] = field(default_factory=dict)
+
+
+def _counter(name: str) -> Any:
+    return (select(change_counts_table.c.count).where(change_counts_table.c.name == name)
+            .scalar_subquery())
+
+
+def study_stamp(workspace: Workspace) -> tuple[int, ...]:
+    """(units counter, assignments counter, last codebook change, last source move, decisions in the log,
+    last decision): one read that tells whether anything a unit list shows may have changed."""
+    query = select(
+        _counter(UNITS_COUNTER),
+        _counter(ASSIGNMENTS_COUNTER),
+        select(func.max(codebook_changes_table.c.seq)).scalar_subquery(),
+        select(func.max(source_moves_table.c.seq)).scalar_subquery(),
+        select(func.count()).select_from(decisions_table).scalar_subquery(),
+        select(func.max(decisions_table.c.seq)).scalar_subquery(),
+    )
+    with workspace.engine.connect() as conn:
+        row = conn.execute(query).one()
+    return tuple(int(value or 0) for value in row)
+
+
+class UnitIndex:
+    """The main review's units and filtered lists, as of the study's last change (see the module)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._built: _Built | None = None
+
+    def place(self, corpus: Corpus, codebook: Codebook, filters: Filters, unit_id: str, *,
+              order: Sequence[str] | None = None, shown: FullView = FULL_VIEW) -> Place:
+        """Where ``unit_id`` stands in the main review's list under ``filters`` (the unit itself stays in
+        its place when it no longer matches them, as after a decision); at the end of the queue, Next
+        goes round to the first unit still pending."""
+        with self._lock:
+            built = self._current(corpus, codebook, order)
+            entry = self._list(built, corpus, filters, order, shown)
+            ids, rank = entry.ids, entry.rank
+            if unit_id not in rank:  # gone from the study since the page looked it up (a run removed it)
+                return Place(0, len(ids), None, ids[0] if ids else None)
+            if unit_id in entry.members:
+                index = ids.index(unit_id)
+                after = index + 1
+                total = len(ids)
+            else:
+                index = after = bisect.bisect_left(ids, rank[unit_id], key=rank.__getitem__)
+                total = len(ids) + 1
+            prev_id = ids[index - 1] if index > 0 else None
+            next_id = ids[after] if after < len(ids) else None
+            if next_id is None and filters.status in ("", "pending"):
+                next_id = next((i for i in ids[:2] if i != unit_id), None)
+            return Place(index + 1, total, prev_id, next_id)
+
+    # ------------------------------------------------------------ the units
+
+    def _current(self, corpus: Corpus, codebook: Codebook, order: Sequence[str] | None) -> _Built:
+        workspace = corpus.workspace
+        if self._built is None:
+            ensure_review_schema(workspace)
+        stamp = study_stamp(workspace)  # read before the data: a change meanwhile shows at the next request
+        base = (corpus.by_id, codebook, *stamp[:4])
+        built = self._built
+        if built is None or not _same(built.base, base):
+            built = self._built = self._build(corpus, base, stamp)
+        elif built.decisions != stamp[4:]:
+            if not self._catch_up(built, corpus, stamp):
+                built = self._built = self._build(corpus, base, stamp)
+        return built
+
+    def _build(self, corpus: Corpus, base: tuple[Any, ...], stamp: tuple[int, ...]) -> _Built:
+        units = build_units(corpus, current_state(corpus.workspace))
+        return _Built(base=base, decisions=(stamp[4], stamp[5]),
+                      units={u.segment.segment_id: u for u in units},
+                      corpus_order=[u.segment.segment_id for u in units])
+
+    def _catch_up(self, built: _Built, corpus: Corpus, stamp: tuple[int, ...]) -> bool:
+        """Fold again the units that decisions written since were made on; False when the log did not
+        just grow (then everything is built again)."""
+        count, last = built.decisions
+        query = (select(decisions_table.c.segment_id)
+                 .where(decisions_table.c.seq > last, decisions_table.c.seq <= stamp[5]))
+        with corpus.workspace.engine.connect() as conn:
+            written = list(conn.execute(query).scalars())
+        if stamp[4] - count != len(written) or len(written) > CATCH_UP:
+            return False
+        moves = source_moves(corpus.workspace) if stamp[3] else {}
+        changed = sorted({moved_segment_id(s, moves) for s in written} & built.units.keys())
+        if changed:
+            state = current_state(corpus.workspace, segment_ids=changed)
+            for unit in build_units(corpus, state, segment_ids=changed):
+                built.units[unit.segment.segment_id] = unit
+        built.decisions = (stamp[4], stamp[5])
+        built.generation += 1
+        built.changes.append((built.generation, frozenset(changed)))
+        del built.changes[:-HISTORY]
+        return True
+
+    # ------------------------------------------------------------ the lists
+
+    def _rank(self, built: _Built, order: Sequence[str] | None, status: str) -> dict[str, int]:
+        """Each unit's place in the list's order: the active-learning ``order`` (units it does not rank
+        follow), else the lowest confidence of the machine's suggestions first for the queue, else the
+        study's order (as :func:`~hoi_nlp.review.app.views.unit_list` sorts)."""
+        kind = "order" if order else "pending" if status == "pending" else "study"
+        ranked = order if order else None
+        for known, known_kind, rank in built.ranks:
+            if known is ranked and known_kind == kind:
+                return rank
+        units = [built.units[sid] for sid in built.corpus_order]
+        if order:
+            position = {sid: i for i, sid in enumerate(order)}
+            units.sort(key=lambda u: (position.get(u.segment.segment_id, len(position)), u.priority))
+        elif kind == "pending":
+            units.sort(key=lambda u: (u.priority, u.segment.source_id, u.segment.start))
+        rank = {u.segment.segment_id: i for i, u in enumerate(units)}
+        built.ranks = [r for r in built.ranks if r[0] is None or r[0] is ranked]  # an older order goes
+        built.ranks.append((ranked, kind, rank))
+        return rank
+
+    def _list(self, built: _Built, corpus: Corpus, filters: Filters, order: Sequence[str] | None,
+              shown: FullView) -> _List:
+        effective = Filters(**{**filters.__dict__, "status": filters.status or "pending", "round": ""})
+        rank = self._rank(built, order, effective.status)
+        key = (effective, shown, shown.stamp())
+        entry = built.lists.pop(key, None)
+        if entry is not None and entry.rank is not rank:
+            entry = None
+        if entry is not None and entry.generation != built.generation:
+            entry = self._patched(built, corpus, entry, effective, shown)
+        if entry is None:
+            ordered = sorted(rank, key=rank.__getitem__)
+            ids = [sid for sid in ordered if unit_matches(built.units[sid], effective, corpus, shown)]
+            entry = _List(built.generation, ids, set(ids), rank)
+        built.lists[key] = entry  # last used: kept longest
+        while len(built.lists) > LISTS:
+            del built.lists[next(iter(built.lists))]
+        return entry
+
+    def _patched(self, built: _Built, corpus: Corpus, entry: _List, filters: Filters,
+                 shown: FullView) -> _List | None:
+        """``entry`` with the units decided on since it was made taken in or out (None when it is older
+        than the changes remembered)."""
+        if not built.changes or built.changes[0][0] > entry.generation + 1:
+            return None
+        changed: set[str] = set()
+        for generation, ids in built.changes:
+            if generation > entry.generation:
+                changed |= ids
+        rank = entry.rank
+        for sid in changed:
+            now = unit_matches(built.units[sid], filters, corpus, shown)
+            if now and sid not in entry.members:
+                bisect.insort(entry.ids, sid, key=rank.__getitem__)
+                entry.members.add(sid)
+            elif not now and sid in entry.members:
+                entry.ids.remove(sid)
+                entry.members.discard(sid)
+        entry.generation = built.generation
+        return entry
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Base keys compared: the corpus's units and the codebook by identity, the counters by value."""
+    return a[0] is b[0] and a[1] is b[1] and a[2:] == b[2:]
