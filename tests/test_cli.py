@@ -254,3 +254,28 @@ def test_the_first_ctrl_c_of_hoi_run_says_at_once_that_work_is_kept(capsys):
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # a second one interrupts
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def test_ctrl_c_says_what_happens_to_the_stage_that_runs(capsys):
+    """Ctrl+C while `hoi run` exported said «the batches being coded are finished and saved first»: each
+    stage's own words (the display knows which stage runs)."""
+    import signal
+
+    from hoi_nlp import progress
+    from hoi_nlp.cli._progress import ProgressDisplay
+    from hoi_nlp.cli.commands_study import STOPPING, _stopping_said, say_stopping
+
+    def said(stages: list[str]) -> str:
+        with ProgressDisplay(live=False, first="start-up") as display, _stopping_said(display.running_stage):
+            for name in stages:
+                progress.report(name, 0, 10)
+            try:
+                say_stopping(signal.SIGINT, None)
+            except KeyboardInterrupt:
+                pass
+        return capsys.readouterr().err
+
+    assert STOPPING in said(["ingest", "code"])
+    exporting = said(["export"])
+    assert "batches being coded" not in exporting and "exports being written" in exporting
+    assert "what is done is saved" in said(["ingest"])

@@ -130,6 +130,15 @@ class ProgressDisplay:
                 self._record(progress.Progress(first.name, 0, None, "", True, event.at))
             self._record(event)
 
+    def running_stage(self) -> str | None:
+        """The stage started last of those still running (None before any). Read without the lock: a
+        Ctrl+C handler asks, and may interrupt this thread while it holds it."""
+        try:
+            running = [stage for stage in list(self.stages.values()) if stage.running]
+        except RuntimeError:  # another thread added a stage meanwhile
+            return None
+        return max(running, key=lambda stage: stage.started).name if running else None
+
     def _record(self, event: progress.Progress) -> None:
         stage = self.stages.get(event.stage)
         if stage is None:

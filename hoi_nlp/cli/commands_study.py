@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import typer
@@ -19,27 +19,46 @@ from hoi_nlp.cli.commands_ingest import turns_line
 
 STOPPING = ("Stopping: the batches being coded are finished and saved first (up to a minute or two); "
             "`hoi run` again goes on from there.")
+STOPPING_BY_STAGE = {
+    "code": STOPPING,
+    "pseudonymise": "Stopping: the exports being written are left unwritten (the files of the last run stay "
+                    "as they were); everything coded is saved, and `hoi run` again writes the exports.",
+}
+STOPPING_BY_STAGE["export"] = STOPPING_BY_STAGE["pseudonymise"]
+STOPPING_ELSE = "Stopping: what is done is saved; `hoi run` again goes on from there."
+_running_stage: list[Callable[[], str | None]] = []  # the open run's display, asked which stage runs
+
+
+def stopping_message(stage: str | None) -> str:
+    """What the first Ctrl+C says, for the stage that runs (coding finishes its batches; the others stop)."""
+    return STOPPING_BY_STAGE.get(stage or "", STOPPING_ELSE)
 
 
 def say_stopping(signum: int, frame: object) -> None:
-    """The first Ctrl+C of `hoi run`: say at once what happens while the batches in progress finish, then
-    interrupt as Python does (a second Ctrl+C interrupts whatever runs then)."""
-    echo(f"\n{STOPPING}", err=True)
+    """The first Ctrl+C of `hoi run`: say at once what happens to the stage that runs (the batches in progress
+    finish), then interrupt as Python does (a second Ctrl+C interrupts whatever runs then)."""
+    stage = _running_stage[-1]() if _running_stage else "code"
+    echo(f"\n{stopping_message(stage)}", err=True)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
-def _stopping_said() -> Iterator[None]:
-    """While the block runs, Ctrl+C first says what happens (:func:`say_stopping`); Python's handler after."""
+def _stopping_said(running: Callable[[], str | None] | None = None) -> Iterator[None]:
+    """While the block runs, Ctrl+C first says what happens (:func:`say_stopping`, for the stage
+    ``running`` names); Python's handler after."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.signal(signal.SIGINT, say_stopping)
+    if running is not None:
+        _running_stage.append(running)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        if running is not None:
+            _running_stage.remove(running)
 
 
 @app.command("run")
@@ -91,7 +110,8 @@ def run_command(
     for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
         logging.getLogger(name).setLevel(logging.WARNING if verbose else logging.CRITICAL)
 
-    with ProgressDisplay(first="start-up") as display, _stopping_said():  # start-up: Prefect's server, models
+    # start-up: Prefect's server, models
+    with ProgressDisplay(first="start-up") as display, _stopping_said(display.running_stage):
         if api is not None:
             api.wait()
         summary = run_flow(str(study_dir.resolve()), str(workspace_dir), codebook_file,
