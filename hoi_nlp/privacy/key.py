@@ -10,8 +10,11 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -152,10 +155,68 @@ def load_key(path: str | Path, *, study: str = "") -> PseudonymKey:
 
 
 def save_key(key: PseudonymKey, path: str | Path) -> Path:
-    """Write the key atomically with file mode 0600 inside a 0700 folder."""
+    """Write the key atomically with file mode 0600 inside a 0700 folder, after taking in what another
+    process saved since ``key`` was read (:func:`merge_saved`), under a lock on the key file: the open
+    review app saving its key overwrote the names a `hoi run` beside it had learnt, so the run's exports
+    and the leak check lost them."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.parent.chmod(0o700)
-    written = write_text_atomic(path, key.to_json(), mode=0o600)
+    with _locked(path):
+        if path.is_file():
+            merge_saved(key, PseudonymKey.from_json(path.read_text(encoding="utf-8"), path=str(path)))
+        written = write_text_atomic(path, key.to_json(), mode=0o600)
     key.secret_unsaved = False
     return written
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock beside the key file while it is read and written (POSIX; elsewhere none)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: one process at a time is the user's to keep
+        yield
+        return
+    lock = path.with_name(path.name + ".lock")
+    descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        os.close(descriptor)
+
+
+def merge_saved(key: PseudonymKey, saved: PseudonymKey) -> None:
+    """Take into ``key`` what ``saved`` (the key file as another process left it) knows and it does not:
+    originals, person numbers, names the metadata gives and the secret. Where the two numbered persons
+    differently, the saved numbers stand (exports may already show them): a person both know takes the
+    saved number, and a number ``key`` gave a person the file does not know, but the file gave another,
+    is replaced by a new one."""
+    if saved.secret and (not key.secret or key.secret_unsaved):
+        key.secret, key.secret_unsaved = saved.secret, False
+    remap: dict[int, int] = {}
+    for name, number in key.persons.items():
+        if name in saved.persons and saved.persons[name] != number:
+            remap[number] = saved.persons[name]
+    taken = set(saved.persons.values())
+    fresh = max([*taken, *key.persons.values()], default=0)
+    for name, number in key.persons.items():
+        if name not in saved.persons and number in taken and number not in remap:
+            fresh += 1
+            remap[number] = fresh
+    persons = {name: remap.get(number, number) for name, number in key.persons.items()} | saved.persons
+    originals = {original: _renumbered(placeholder, remap) for original, placeholder in key.originals.items()}
+    originals = {**saved.originals, **originals}
+    pinned = key.pinned | saved.pinned
+    if (persons, originals, pinned) != (key.persons, key.originals, key.pinned):
+        key.persons, key.originals, key.pinned = persons, originals, pinned
+        key.generation += 1
+
+
+def _renumbered(placeholder: str, remap: dict[int, int]) -> str:
+    match = re.fullmatch(r"\[PERSON (\d+)\]", placeholder)
+    if match and int(match.group(1)) in remap:
+        return f"[PERSON {remap[int(match.group(1))]}]"
+    return placeholder

@@ -109,6 +109,30 @@ class PrivacyView(FullView):
         self._keyed: tuple[str, Collection[str], dict[str, list[str]]] | None = None
         # ids and speaker labels as shown, while the key is the same (a list page asks for every unit's)
         self._shown: tuple[tuple[int, int, int], dict[str, str], dict[str, str]] = ((0, -1, -1), {}, {})
+        self._key_file_seen: tuple[int, int] | None = None
+
+    def follow_saved_key(self) -> bool:
+        """Take in what another process saved to the study's key file since it was last read here (names a
+        `hoi run` beside the app learnt, e.g. from an added interview's file name: without them the app
+        showed that interview's ids as written to a reviewer without rights). True when it read the file."""
+        from hoi_nlp.privacy.key import key_path, load_key, merge_saved
+
+        redactor = self.redactor
+        if redactor.raw or not isinstance(redactor, StudyRedactor):
+            return False
+        path = key_path(self.workspace)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return False
+        seen = (stat.st_mtime_ns, stat.st_size)
+        if seen == self._key_file_seen:
+            return False
+        saved = load_key(path, study=self.workspace.study)
+        with redactor._lock:
+            merge_saved(redactor.key, saved)
+        self._key_file_seen = seen
+        return True
 
     def _memo(self) -> tuple[dict[str, str], dict[str, str]]:
         """The ids and speaker labels shown so far with the key as it is now (emptied when it changes:

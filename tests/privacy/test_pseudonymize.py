@@ -263,7 +263,10 @@ def test_key_file_mode_atomic_and_roundtrip(tmp_path) -> None:
     path = save_key(key, tmp_path / "keys" / "k.json")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    assert list(path.parent.iterdir()) == [path]
+    # no temporary file left; the lock beside it (two processes saving the key take turns) holds nothing
+    assert sorted(p.name for p in path.parent.iterdir()) == ["k.json", "k.json.lock"]
+    assert stat.S_IMODE((path.parent / "k.json.lock").stat().st_mode) == 0o600
+    assert (path.parent / "k.json.lock").read_bytes() == b""
     loaded = load_key(path)
     assert loaded.originals == {"Mette Hansen": "[PERSON 1]"}
     assert loaded.placeholders() == {"[PERSON 1]": ["Mette Hansen"]}

@@ -185,3 +185,21 @@ def test_the_place_follows_a_code_renamed_beside_the_app(study_ws, small_cb, see
     assert _listed(seer, renamed) == before
     for i, unit in enumerate(before):
         assert _place(seer, unit, renamed)[0] == f"{i + 1} / {len(before)}"
+
+
+def test_lists_built_from_a_reload_seen_half_done_are_built_again(study_ws, seer):
+    """A request beside a corpus reload could read the new segments with the old units: the kept lists
+    were built from the old units and kept (an added interview's units showed «0 / n», totals stayed
+    wrong) until the next run. The lists now key on the units read as well."""
+    from hoi_nlp.store import load_segments
+
+    config = seer.app.state.config
+    corpus = config.corpus
+    queue = _listed(seer, "status=all")
+    unit = queue[0]
+    dropped = next(u for u in queue if u != unit)
+    # the reload half done: segments read without `dropped`, units not yet set (the old list)
+    corpus.by_id = {s.segment_id: s for s in load_segments(study_ws) if s.segment_id != dropped}
+    assert _place(seer, unit, "status=all")[0] == f"1 / {len(queue)}"  # built from the old units
+    corpus.units = [u for u in corpus.units if u.segment_id != dropped]  # the reload finishes
+    assert _place(seer, unit, "status=all")[0] == f"1 / {len(queue) - 1}"

@@ -94,6 +94,8 @@ def refresh_corpus(config: AppConfig) -> None:
     """Follow the study's units when a run changed them while the app runs: a withdrawn respondent's
     answers leave the lists and pages, an added interview's passages join them (after the units the
     queue's active-learning order ranks, until the next retraining orders them too)."""
+    if isinstance(config.privacy, PrivacyView):  # first the names a run beside the app learnt
+        config.privacy.follow_saved_key()
     if config.corpus is not None and config.corpus.refresh():
         logger.info("the study's sources changed: the review app now shows %d coding units",
                     len(config.corpus.units))

@@ -139,7 +139,7 @@ class UnitIndex:
         if self._built is None:
             ensure_review_schema(workspace)
         stamp = study_stamp(workspace)  # read before the data: a change meanwhile shows at the next request
-        base = (corpus.by_id, codebook, *stamp[:4])
+        base = (corpus.by_id, codebook, id(corpus.units), *stamp[:4])  # units: a reload's, not its half
         built = self._built
         if built is None or not _same(built.base, base):
             built = self._built = self._build(corpus, base, stamp)
@@ -241,5 +241,6 @@ class UnitIndex:
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    """Base keys compared: the corpus's units and the codebook by identity, the counters by value."""
+    """Base keys compared: the corpus's segments and the codebook by identity, the rest (the id of its
+    units' list, the counters) by value."""
     return a[0] is b[0] and a[1] is b[1] and a[2:] == b[2:]

@@ -95,29 +95,36 @@ class Corpus:
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self.stamp: tuple[Any, ...] = ()
         self.reload()
 
     def refresh(self) -> bool:
         """Reload when the study's sources or segments changed since they were loaded (`hoi run` added an
         interview, or removed a withdrawn respondent's answers, while the app runs); True when it did."""
-        if units_stamp(self.workspace) == self.stamp:
+        stamp = units_stamp(self.workspace)
+        if stamp == self.stamp:
             return False
-        self.reload()
+        with self._lock:  # a request beside this one waits for the reload, not reads it half done
+            if stamp == self.stamp:
+                return False
+            self.reload()
         return True
 
     def reload(self) -> None:
-        """(Re)load sources and segments from the workspace."""
+        """(Re)load sources and segments from the workspace: everything read first, then set at once with
+        the stamp last (a request reading ``by_id`` of the new study with ``units`` of the old one built
+        the review app's kept lists from the old units, and kept them)."""
         with self._lock:
-            self.stamp = units_stamp(self.workspace)
-            self.sources = {s.source_id: s for s in load_sources(self.workspace)}
+            stamp = units_stamp(self.workspace)
+            sources = {s.source_id: s for s in load_sources(self.workspace)}
             segments = load_segments(self.workspace)
-            self.by_id = {s.segment_id: s for s in segments}
-            self.units = [s for s in segments if s.codable]
-            self.by_source: dict[str, list[Segment]] = {}
+            by_source: dict[str, list[Segment]] = {}
             for seg in segments:
-                self.by_source.setdefault(seg.source_id, []).append(seg)
+                by_source.setdefault(seg.source_id, []).append(seg)
+            self.sources, self.units, self.by_source = sources, [s for s in segments if s.codable], by_source
+            self.by_id = {s.segment_id: s for s in segments}  # what the unit index keys on: set after units
+            self.stamp = stamp
 
     def question(self, seg: Segment, shown: FullView = FULL_VIEW) -> str:
         """The question id of a unit (from the segment or its source), as the reader is ``shown`` it
