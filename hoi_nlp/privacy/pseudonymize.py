@@ -112,14 +112,16 @@ def _abbreviation_as_person(original: str, placeholder: str, names: frozenset[st
 def _known_originals(key: PseudonymKey) -> dict[str, str]:
     """Originals (and the parts of person names) the key knows, each with its entity label; names
     the metadata gives (``key.pinned``) whatever their length ("Ry"), and a person's initials ("KJ",
-    learnt from a memo signed "/KJ"; never a word or abbreviation of the field such as "IT" or "OK")."""
+    learnt from a memo signed "/KJ", not from a line opened "KJ:" or a speaker's label; never a word or
+    abbreviation of the field such as "IT", "OK" or "HF")."""
     from hoi_nlp.privacy.gazetteers import person_names
     from hoi_nlp.privacy.recognise import is_common_word, is_initials
 
     names = person_names()
     known = {orig: _label_of(ph) for orig, ph in key.originals.items()
              if (_matchable(orig, ph) and not _abbreviation_as_person(orig, ph, names))
-             or (orig in key.pinned and len(orig) >= 2) or (ph.startswith("[PERSON") and is_initials(orig))}
+             or (orig in key.pinned and len(orig) >= 2)
+             or (ph.startswith("[PERSON") and orig in key.signed and is_initials(orig))}
     for orig, ph in key.originals.items():
         if ph.startswith("[PERSON"):
             for part in GENITIVE.sub("", orig).split():
@@ -429,9 +431,13 @@ class Pseudonymizer:
     def _learn(self, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Record the originals of ``spans`` in the key (so they are found in every other text); the
         word of a placeholder the text already holds is none."""
+        from hoi_nlp.privacy.recognise import is_initials
+
         spans = outside_placeholders(text, spans)
         for start, end, label in spans:
             self.key.placeholder_for(label, text[start:end])
+            if label == "PERSON" and start and text[start - 1] == "/" and is_initials(text[start:end]):
+                self.key.sign(text[start:end])  # "… /KJ": surely someone's initials
         return [(start, end, label) for start, end, label in spans]
 
     def _finish(self, text: str, spans: list[tuple[int, int, str]]) -> PseudonymizedText:

@@ -354,16 +354,26 @@ _MEMO_ABBREVIATIONS = frozenset({
 
 
 _INITIALS = re.compile(r"[A-ZÆØÅ]{2,4}")
+_ROMAN_NUMERAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
+# Abbreviations of a municipality's own departments and units ("MSB: ventetiden …", Aarhus's magistrates):
+# no one's initials, though they may name a unit (the recogniser's business, not the initials')
+_UNIT_ABBREVIATIONS = frozenset({
+    "MSB", "MBU", "MSO", "MKB", "MTM", "MKL", "SOF", "BØR", "BUU", "BUF", "SUF", "ÆLD", "SUN", "KUF", "TMU",
+    "BSF", "SSU", "KFU", "UDV", "ADM", "HR", "IT", "ØKO",
+})
 
 
 def is_initials(word: str) -> bool:
     """Two to four capitals that are no word or abbreviation of the field: someone's initials ("KJ",
-    "MKH"; not "IT", "KL", "JC", "OK", "PS", "TR", "PRIS")."""
-    if not _INITIALS.fullmatch(word):
+    "MKH"; not "IT", "KL", "JC", "OK", "PS", "TR", "PRIS", "HF", "HK", "SDU", "MSB", a speaker's role label
+    such as "IP" or "INT", a Roman numeral "III")."""
+    if not _INITIALS.fullmatch(word) or _ROMAN_NUMERAL.fullmatch(word):
         return False
     from hoi_nlp.privacy.entity_filter import is_generic_word
+    from hoi_nlp.privacy.redact import is_role_label
 
-    return (word not in ROLE_WORDS and word not in _MEMO_ABBREVIATIONS and not is_generic_word(word)
+    return (word not in ROLE_WORDS and word not in _MEMO_ABBREVIATIONS and word not in _UNIT_ABBREVIATIONS
+            and not is_role_label(word) and not is_generic_word(word)
             and not is_common_word(word))  # "PRIS:"
 
 

@@ -185,12 +185,13 @@ def ensure_privacy_schema(workspace: Workspace) -> None:
 
 
 def is_role_label(label: str) -> bool:
-    """Whether a speaker label names a role ("I", "D", "Interviewer", "Kommunaldirektør")
-    rather than a person."""
-    from hoi_nlp.privacy.entity_filter import ROLE_WORDS
+    """Whether a speaker label names a role ("I", "D", "Interviewer", "Kommunaldirektør") or is an
+    abbreviation of the field ("HK", "SDU") rather than a person."""
+    from hoi_nlp.privacy.entity_filter import ROLE_WORDS, is_generic_word
 
     text = label.strip().rstrip(":")
-    return not text or text in ROLE_WORDS or bool(_ROLE_LABEL.match(text))
+    return (not text or text in ROLE_WORDS or bool(_ROLE_LABEL.match(text))
+            or (text.isupper() and is_generic_word(text)))
 
 
 def metadata_names(sources: Iterable[Source]) -> dict[str, str]:

@@ -168,8 +168,47 @@ def test_field_abbreviations_an_older_key_learnt_as_initials_are_not_looked_for(
 
     key = PseudonymKey(study="t", persons={"tr": 1, "pris": 2, "kj": 3, "lise": 4},
                        originals={"TR": "[PERSON 1]", "PRIS": "[PERSON 2]", "KJ": "[PERSON 3]",
-                                  "LISE": "[PERSON 4]"})
+                                  "LISE": "[PERSON 4]"}, signed={"TR", "PRIS", "KJ"})
     assert KeyRedactor(key).value("TR og PRIS, KJ og LISE") == "TR og PRIS, [PERSON 3] og [PERSON 4]"
+
+
+@pytest.mark.parametrize("memo", [
+    "MSB: Magistratsafdelingen for Sundhed og Beskæftigelse, spørg om tal /KJ",
+    "HF: eleverne mangler motivation, se også STX. /KJ", "Godt citat om samarbejdet /AU",
+    "Tjek transskriptionen igen – DR", "HK: medlemmerne klager\nKJ: enig", "KJ: enig\nSDU: har data",
+    "GF: grundforløbet er for kort /KJ", "III: tredje runde /KJ", "IP: ja det tror jeg\nI: okay"])
+def test_abbreviations_of_the_field_and_role_labels_are_never_initials(pseudo, memo) -> None:
+    """«MSB: … /KJ» made MSB a [PERSON] in every survey answer after it (HF, HK, SDU, DR, the Aarhus
+    department codes, Roman numerals, the role label «IP» likewise): they are no one's initials."""
+    from hoi_nlp.privacy.recognise import is_initials
+
+    pseudo.pseudonymize(memo)
+    assert {o for o, ph in pseudo.key.originals.items() if ph.startswith("[PERSON")} <= {"KJ"}
+    answer = "Unge på HF, STX og EUD; HK, AU og DR; MSB og MBU; IP sagde ja; fase III."
+    assert "PERSON" not in pseudo.pseudonymize(answer).text_pseudonymized
+    assert not any(is_initials(word) for word in ("HHX", "HTX", "EUX", "KUU", "PAU", "RUC", "AAU", "CBS",
+                                                  "DPU", "ATP", "DSB", "AC", "FTF", "KBH", "MSO", "MKB",
+                                                  "MTM", "SOF", "INT", "INF", "II", "XI"))
+
+
+def test_only_initials_signing_a_memo_are_looked_for_everywhere(pseudo) -> None:
+    """Initials opening a line («KJ: enig») or a speaker's label are replaced there, but only a signature
+    («/KJ», the unambiguous shape) makes them hidden wherever they stand."""
+    from hoi_nlp.privacy.redact import KeyRedactor, is_role_label
+
+    assert pseudo.pseudonymize("KJ: enig").text_pseudonymized == "[PERSON 1]: enig"
+    assert pseudo.pseudonymize("Spørg KJ og MH.").text_pseudonymized == "Spørg KJ og MH."
+    assert KeyRedactor(pseudo.key).speaker("MH") == "[PERSON 2]"
+    assert pseudo.pseudonymize("Spørg KJ og MH.").text_pseudonymized == "Spørg KJ og MH."
+    pseudo.pseudonymize("Godt citat /KJ")
+    assert pseudo.pseudonymize("Spørg KJ og MH.").text_pseudonymized == "Spørg [PERSON 1] og MH."
+    assert load_key_text(pseudo.key).signed == {"KJ"}
+    assert is_role_label("HK") and KeyRedactor(pseudo.key).speaker("HK") == "HK"
+
+
+def load_key_text(key: PseudonymKey) -> PseudonymKey:
+    """The key as written and read back."""
+    return PseudonymKey.from_json(key.to_json())
 
 
 def test_a_person_sharing_a_product_name_is_still_replaced(pseudo) -> None:
