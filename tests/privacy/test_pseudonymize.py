@@ -370,6 +370,57 @@ def test_the_key_learns_only_names_from_file_names_and_ids(pseudo) -> None:
     assert pseudo.key.originals == {"Gitte Brandstrup": "[PERSON 1]"}
 
 
+@pytest.mark.parametrize(("value", "names"), [
+    ("søren_hansen", {"Søren Hansen": "[PERSON 1]"}),
+    ("interview_bodil_hjort", {"Bodil": "[PERSON 1]", "Bodil Hjort": "[PERSON 1]"}),
+    ("anne-mette_vestergaard", {"Anne-Mette Vestergaard": "[PERSON 1]"}),
+    ("jørgen kragh", {"Jørgen Kragh": "[PERSON 1]"}),
+    ("interview_kragh_tønder", {"Kragh": "[PERSON 1]", "Tønder": "[KOMMUNE]"}),
+    ("mette", {"Mette": "[PERSON 1]"}), ("int_bodil", {"Bodil": "[PERSON 1]"}),
+    ("Interview Ahmad", {"Ahmad": "[PERSON 1]"}), ("Jørgen-Kragh", {"Jørgen Kragh": "[PERSON 1]"}),
+    ("Interview-Lise-Berg", {"Lise Berg": "[PERSON 1]"}), ("InterviewLiseBerg", {"Lise Berg": "[PERSON 1]"}),
+    ("Evaluering_Bente_Lykke", {"Bente Lykke": "[PERSON 1]"}),
+    ("Søren_Ærø", {"Søren": "[PERSON 1]", "Ærø": "[KOMMUNE]"}),
+])
+def test_names_in_ids_are_learnt_in_any_case_and_however_their_words_are_joined(pseudo, value, names) -> None:
+    """Names in file names and ids written in lower case, joined by hyphens or camelCase, or alone after
+    «interview» were not learnt (the recogniser reads capitals): exports showed «interview_bodil_hjort» and
+    «Interview-Lise-Berg» as written and the leak check passed them; «Søren_Ærø» was learnt whole as a
+    municipality. The gazetteers' names are looked up word by word, in any case."""
+    from hoi_nlp.privacy.guard import LeakGuard
+    from hoi_nlp.privacy.redact import FILE_NAME_LABELS, KeyRedactor, name_text
+
+    pseudo.learn_names([name_text(value)], FILE_NAME_LABELS)
+    assert pseudo.key.originals == names
+    pseudo.key.secret = "ab" * 32
+    assert KeyRedactor(pseudo.key).ident(value).startswith("id-")
+    assert LeakGuard.build(pseudo.key).leaks(f"Interview {name_text(value)}, tur 1")
+
+
+def test_ids_without_names_stay_as_they_are(pseudo) -> None:
+    from hoi_nlp.privacy.redact import FILE_NAME_LABELS, KeyRedactor, name_text
+
+    ids = ["R0084:1.2", "Q12_Folkeskolen", "Samarbejde_Jobcenter", "Q3_Vejen_frem", "1.2_kommentar",
+           "interview_02", "Hjemmeplejen Nord", "bo_og_trivsel", "IP_03"]
+    pseudo.learn_names([name_text(i) for i in ids], FILE_NAME_LABELS)
+    assert not pseudo.key.originals
+    assert [KeyRedactor(pseudo.key).ident(i) for i in ids] == ids
+
+
+def test_names_in_the_studys_folder_name_are_learnt(tmp_path, privacy_nlp) -> None:
+    """The study folder «Evaluering_Bente_Lykke» reached the .qdpx project name, the app's title and hoi
+    cite's «study» as written: the key learns from the study's name as well."""
+    from hoi_nlp.privacy.redact import StudyRedactor
+    from hoi_nlp.store import Workspace
+    from tests.conftest import make_source
+
+    workspace = Workspace.open(tmp_path / "ws", study="Evaluering_Bente_Lykke")
+    redactor = StudyRedactor(workspace, Settings(), nlp=privacy_nlp)
+    redactor.prepare([make_source("Det går godt med samarbejdet.")])
+    assert redactor.ident(workspace.study).startswith("id-")
+    assert redactor.value("Bente Lykke sagde ja") == "[PERSON 1] sagde ja"
+
+
 def test_cli_pseudonymize_contract(tmp_path, privacy_nlp, monkeypatch) -> None:
     from hoi_nlp.cli import app
 
