@@ -224,7 +224,9 @@ def institution_head(word: str) -> str:
 # Institution words that are Danish surnames too ("Birgitte Skole").
 _SURNAME_HEADS = frozenset({"skole"})
 # Words before a unit's name that point at the place ("på Birgitte Skole", "til Birgitte Skole").
-_PLACE_WORDS_BEFORE = frozenset({"på", "i", "fra", "til", "ved", "mod", "gennem", "omkring"})
+_PLACE_WORDS_BEFORE = frozenset({"på", "i", "fra", "til", "ved", "mod", "gennem", "omkring",
+                                 # verbs of visiting or lying somewhere ("Vi besøgte Marie Skole i går")
+                                 "besøgte", "besøger", "besøge", "besøgt", "ligger", "lå", "forlod"})
 
 
 def is_person_with_institution_surname(span: Span) -> bool:
