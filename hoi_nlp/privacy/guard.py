@@ -83,7 +83,7 @@ class LeakGuard:
                 pinned.add(name.strip())
         logger.debug("leak guard: %d originals (%d from the metadata)", len(originals), len(pinned))
         return cls(key=PseudonymKey(study=key.study, persons=dict(key.persons), originals=originals,
-                                    pinned=pinned), raw=raw)
+                                    pinned=pinned, signed=key.signed & set(originals)), raw=raw)
 
     @classmethod
     def for_study(cls, key: PseudonymKey, codebook: Codebook, sources: Iterable[Source], *,

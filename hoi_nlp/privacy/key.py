@@ -58,6 +58,10 @@ class PseudonymKey:
     # their length or commonness ("Ry", "Bo"); saved with the key, so a page that has not seen the
     # source naming one (the review app) still finds it
     pinned: set[str] = field(default_factory=set, repr=False, compare=False)
+    # initials learnt from a memo signed with them ("… /KJ"), the one shape that is surely someone's
+    # initials: only these are looked for wherever they stand ("Spørg KJ"); initials opening a line
+    # ("KJ: …") or a speaker's label are replaced there only
+    signed: set[str] = field(default_factory=set, repr=False, compare=False)
     # the pseudonymiser's compiled patterns of known originals, rebuilt when the key changes
     matcher: Any = field(default=None, repr=False, compare=False)
     # raised by every change of an entry (a new original, a new placeholder for one, a pinned name):
@@ -109,6 +113,12 @@ class PseudonymKey:
             self.generation += 1
         return self.originals.get(original) or self.placeholder_for(label, original)
 
+    def sign(self, initials: str) -> None:
+        """Record ``initials`` as learnt from a signature ("/KJ"; see ``signed``)."""
+        if initials not in self.signed:
+            self.signed.add(initials)
+            self.generation += 1
+
     def opaque(self, *parts: str, length: int) -> str:
         """A keyed hash of ``parts`` (HMAC-SHA256 with the study's secret, made on first use): stable
         within the study, and no guess of the parts can be checked against it without the key."""
@@ -122,7 +132,8 @@ class PseudonymKey:
         """JSON text of the key (both directions, and the secret of its opaque ids)."""
         data = {"version": 1, "study": self.study, "persons": self.persons, "originals": self.originals,
                 "placeholders": self.placeholders(), "secret": self.secret,
-                "metadata_names": sorted(self.pinned & set(self.originals))}
+                "metadata_names": sorted(self.pinned & set(self.originals)),
+                "signed_initials": sorted(self.signed & set(self.originals))}
         return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
 
     @classmethod
@@ -132,7 +143,8 @@ class PseudonymKey:
             data = json.loads(text)
             key = cls(study=data.get("study", ""), persons=dict(data["persons"]),
                       originals=dict(data["originals"]), secret=str(data.get("secret") or ""),
-                      pinned=set(data.get("metadata_names") or ()))
+                      pinned=set(data.get("metadata_names") or ()),
+                      signed=set(data.get("signed_initials") or ()))
             if key.secret:
                 bytes.fromhex(key.secret)
             return key

@@ -112,14 +112,16 @@ def _abbreviation_as_person(original: str, placeholder: str, names: frozenset[st
 def _known_originals(key: PseudonymKey) -> dict[str, str]:
     """Originals (and the parts of person names) the key knows, each with its entity label; names
     the metadata gives (``key.pinned``) whatever their length ("Ry"), and a person's initials ("KJ",
-    learnt from a memo signed "/KJ"; never a word or abbreviation of the field such as "IT" or "OK")."""
+    learnt from a memo signed "/KJ", not from a line opened "KJ:" or a speaker's label; never a word or
+    abbreviation of the field such as "IT", "OK" or "HF")."""
     from hoi_nlp.privacy.gazetteers import person_names
     from hoi_nlp.privacy.recognise import is_common_word, is_initials
 
     names = person_names()
     known = {orig: _label_of(ph) for orig, ph in key.originals.items()
              if (_matchable(orig, ph) and not _abbreviation_as_person(orig, ph, names))
-             or (orig in key.pinned and len(orig) >= 2) or (ph.startswith("[PERSON") and is_initials(orig))}
+             or (orig in key.pinned and len(orig) >= 2)
+             or (ph.startswith("[PERSON") and orig in key.signed and is_initials(orig))}
     for orig, ph in key.originals.items():
         if ph.startswith("[PERSON"):
             for part in GENITIVE.sub("", orig).split():
@@ -326,15 +328,17 @@ def within(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
 
 
 ID_PART = re.compile(r"[^\W\d_]+|\d+")
+_CAMEL = re.compile(r"(?<=[a-zæøå])(?=[A-ZÆØÅ])")
 # how Danes spell æ, ø and å in file names and ids ("int_fanoe_bette", "aarhus_02", "Soro")
 ASCII_SPELLINGS = {"æ": ("ae",), "ø": ("oe", "o"), "å": ("aa", "a")}
 ID_NAME_LABELS = frozenset({"PERSON", "KOMMUNE", "STED"})
 
 
 def id_parts(value: str) -> tuple[str, ...]:
-    """The word parts of an id, case-folded: split on "_", "-", ".", spaces and where digits start or
-    end ("Lejre-02:7_fanoe_vejle" -> lejre, 02, 7, fanoe, vejle)."""
-    return tuple(ID_PART.findall(value.casefold()))
+    """The word parts of an id, case-folded: split on "_", "-", ".", spaces, where digits start or
+    end and where a capital follows a small letter ("Lejre-02:7_fanoe_vejle" -> lejre, 02, 7, fanoe, vejle;
+    "InterviewLiseBerg" -> interview, lise, berg)."""
+    return tuple(ID_PART.findall(_CAMEL.sub(" ", value).casefold()))
 
 
 def ascii_spellings(word: str) -> set[str]:
@@ -364,6 +368,33 @@ def _id_names(known: dict[str, str], key: PseudonymKey) -> frozenset[tuple[str, 
 def _lengths(names: frozenset[tuple[str, ...]]) -> frozenset[int]:
     """How many id parts the names have (once per set of names, not once per id asked about)."""
     return frozenset(len(name) for name in names)
+
+
+# the first letter of a word in lower case ("bodil hjort"), capitalised by :meth:`Pseudonymizer.learn_names`
+_TITLE_WORD = re.compile(r"(?<![^\W\d_])[a-zæøå]")
+
+
+def _ordinary_words(span: str) -> bool:
+    """Whether every word of ``span`` is an ordinary word or one of the field ("Samarbejde Jobcenter",
+    "Vejen"): in an id naming no person a question's or a unit's words, not a name to hide everywhere."""
+    from hoi_nlp.privacy.entity_filter import is_generic_word
+    from hoi_nlp.privacy.recognise import is_common_word
+
+    return all(is_common_word(word) or is_generic_word(word) for word in span.replace("-", " ").split())
+
+
+def _abbreviation(word: str, is_initials: Callable[[str], bool]) -> bool:
+    """Two to four capitals that are no one's initials: a role label or an abbreviation of the field ("IP",
+    "HF"), whatever the model took it for in an id ("IP_Lise_Ærø")."""
+    return word.isupper() and len(word) <= 4 and not is_initials(word)
+
+
+def _agrees(known: Sequence[tuple[int, int, str, str]], start: int, end: int, label: str) -> bool:
+    """Whether a span of the recogniser agrees with the gazetteers' names it overlaps: the same label, and
+    starting where the first of them starts ("Mohammed Al-Hassan" over "Mohammed"; not "Søren Ærø" as a
+    municipality over the person "Søren", nor "Interview Lærer Hanne" over "Hanne")."""
+    overlaps = [k for k in known if k[0] < end and start < k[1]]
+    return not overlaps or (overlaps[0][0] == start and all(k[2] == label for k in overlaps))
 
 
 def holds_name(value: str, key: PseudonymKey) -> bool:
@@ -429,9 +460,13 @@ class Pseudonymizer:
     def _learn(self, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Record the originals of ``spans`` in the key (so they are found in every other text); the
         word of a placeholder the text already holds is none."""
+        from hoi_nlp.privacy.recognise import is_initials
+
         spans = outside_placeholders(text, spans)
         for start, end, label in spans:
             self.key.placeholder_for(label, text[start:end])
+            if label == "PERSON" and start and text[start - 1] == "/" and is_initials(text[start:end]):
+                self.key.sign(text[start:end])  # "… /KJ": surely someone's initials
         return [(start, end, label) for start, end, label in spans]
 
     def _finish(self, text: str, spans: list[tuple[int, int, str]]) -> PseudonymizedText:
@@ -457,15 +492,35 @@ class Pseudonymizer:
         return [self._learn(text, found[text]) for text in texts]  # the key learns in text order
 
     def learn_names(self, texts: Iterable[str], labels: Collection[str]) -> None:
-        """Let the key learn the entities of ``labels`` the recogniser finds in ``texts`` (file names, ids),
-        not its other guesses, nor a span with a digit (to the model an id's "R0084:1.2" may look like a
-        person)."""
-        from hoi_nlp.privacy.recognise import detect_entity_spans
+        """Let the key learn the names in ``texts`` (file names, ids, the study's name): those the gazetteers
+        know, in any case and however the words are joined (:func:`~hoi_nlp.privacy.recognise.id_name_spans`:
+        "søren_hansen", "InterviewLiseBerg"), and the entities of ``labels`` the recogniser finds in the text
+        as written or with its words capitalised ("bodil hjort" -> "Bodil Hjort") -- not its other guesses,
+        nor a span with a digit (to the model an id's "R0084:1.2" may look like a person), nor one the
+        gazetteers read otherwise ("Søren Ærø" is a person and a municipality, "Interview Lærer Hanne" no
+        person's whole name)."""
+        from hoi_nlp.privacy.recognise import detect_entity_spans, id_name_spans, is_initials
 
         texts = list(dict.fromkeys(texts))
-        for text, spans in zip(texts, detect_entity_spans(texts, self.nlp), strict=True):
-            self._learn(text, [(start, end, label) for start, end, label in spans
-                               if label in labels and not any(ch.isdigit() for ch in text[start:end])])
+        known = {text: id_name_spans(text) for text in texts}
+        for text in texts:
+            for _, _, label, name in known[text]:
+                self.key.placeholder_for(label, name)
+        titled = {text: _TITLE_WORD.sub(lambda m: m.group().upper(), text) for text in texts}
+        variants = list(dict.fromkeys([*texts, *(titled[t] for t in texts if titled[t] != t)]))
+        found = dict(zip(variants, detect_entity_spans(variants, self.nlp), strict=True))
+        for text in texts:
+            persons = {start for start, _, label, _ in known[text] if label == "PERSON"}
+            spans = [s for s in found[text] if s[2] in labels]
+            # the capitalised text only adds a person's surname to a first name the gazetteers know
+            spans += [s for s in found[titled[text]] if s[2] == "PERSON" and s[0] in persons] \
+                if titled[text] != text else []
+            source = titled[text]
+            self._learn(source, [(start, end, label) for start, end, label in spans
+                                 if not any(ch.isdigit() for ch in source[start:end])
+                                 and not _abbreviation(source[start:end], is_initials)
+                                 and (persons or not _ordinary_words(source[start:end]))
+                                 and _agrees(known[text], start, end, label)])
 
     def pseudonymize(self, text: str) -> PseudonymizedText:
         """Pseudonymise one text."""

@@ -224,7 +224,9 @@ def institution_head(word: str) -> str:
 # Institution words that are Danish surnames too ("Birgitte Skole").
 _SURNAME_HEADS = frozenset({"skole"})
 # Words before a unit's name that point at the place ("på Birgitte Skole", "til Birgitte Skole").
-_PLACE_WORDS_BEFORE = frozenset({"på", "i", "fra", "til", "ved", "mod", "gennem", "omkring"})
+_PLACE_WORDS_BEFORE = frozenset({"på", "i", "fra", "til", "ved", "mod", "gennem", "omkring",
+                                 # verbs of visiting or lying somewhere ("Vi besøgte Marie Skole i går")
+                                 "besøgte", "besøger", "besøge", "besøgt", "ligger", "lå", "forlod"})
 
 
 def is_person_with_institution_surname(span: Span) -> bool:
@@ -354,16 +356,26 @@ _MEMO_ABBREVIATIONS = frozenset({
 
 
 _INITIALS = re.compile(r"[A-ZÆØÅ]{2,4}")
+_ROMAN_NUMERAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
+# Abbreviations of a municipality's own departments and units ("MSB: ventetiden …", Aarhus's magistrates):
+# no one's initials, though they may name a unit (the recogniser's business, not the initials')
+_UNIT_ABBREVIATIONS = frozenset({
+    "MSB", "MBU", "MSO", "MKB", "MTM", "MKL", "SOF", "BØR", "BUU", "BUF", "SUF", "ÆLD", "SUN", "KUF", "TMU",
+    "BSF", "SSU", "KFU", "UDV", "ADM", "HR", "IT", "ØKO",
+})
 
 
 def is_initials(word: str) -> bool:
     """Two to four capitals that are no word or abbreviation of the field: someone's initials ("KJ",
-    "MKH"; not "IT", "KL", "JC", "OK", "PS", "TR", "PRIS")."""
-    if not _INITIALS.fullmatch(word):
+    "MKH"; not "IT", "KL", "JC", "OK", "PS", "TR", "PRIS", "HF", "HK", "SDU", "MSB", a speaker's role label
+    such as "IP" or "INT", a Roman numeral "III")."""
+    if not _INITIALS.fullmatch(word) or _ROMAN_NUMERAL.fullmatch(word):
         return False
     from hoi_nlp.privacy.entity_filter import is_generic_word
+    from hoi_nlp.privacy.redact import is_role_label
 
-    return (word not in ROLE_WORDS and word not in _MEMO_ABBREVIATIONS and not is_generic_word(word)
+    return (word not in ROLE_WORDS and word not in _MEMO_ABBREVIATIONS and word not in _UNIT_ABBREVIATIONS
+            and not is_role_label(word) and not is_generic_word(word)
             and not is_common_word(word))  # "PRIS:"
 
 
@@ -723,3 +735,90 @@ def detect_entity_spans(texts: Sequence[str], nlp: Language, *, helpers: int = 0
         for helper in working:
             helper.close()
     return [spans for chunk_result in results for spans in chunk_result or []]
+
+
+# ---------------------------------------------------------------- names in file names and ids
+
+# Words of an id: camelCase, hyphens, "_" and spaces part them ("InterviewLiseBerg", "Jørgen-Kragh")
+_ID_WORD = re.compile(r"[A-ZÆØÅÉÜÖÄ]?[a-zæøåéüöä]+|[A-ZÆØÅÉÜÖÄ]+(?![a-zæøåéüöä])")
+# Words after which an id names the person interviewed ("Interview Ahmad", "int_bodil")
+_INTERVIEW_WORDS = frozenset({"interview", "int", "samtale", "informant", "ip", "respondent", "deltager",
+                              "interviewperson", "fokusgruppe", "gruppeinterview", "med"})
+
+
+def _name_case(word: str) -> str:
+    """``word`` as a name is written ("anne-mette" -> "Anne-Mette", "TØNDER" -> "Tønder")."""
+    return "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
+
+
+def _id_word_kind(word: str) -> str:
+    """"first", "last", "KOMMUNE", "STED" or "" for one word of an id, in any case."""
+    title = _name_case(word)
+    if title in gaz.first_names():
+        return "first"
+    if title in gaz.last_names():
+        return "last"
+    if title in gaz.municipality_words():
+        return "KOMMUNE"
+    if title in gaz.place_words():
+        return "STED"
+    return ""
+
+
+def id_name_spans(text: str) -> list[tuple[int, int, str, str]]:
+    """The names an id or a file's name holds, found in the gazetteers whatever the case or the way its
+    words are joined ("søren_hansen", "interview_kragh_tønder", "Jørgen-Kragh", "InterviewLiseBerg",
+    "int_bodil"), as ``(start, end, label, name)`` with the name as a name is written ("Søren Hansen").
+
+    A person is a run of first names and surnames (and an unknown word right after a first name: "bodil
+    hjort"), or an unknown word after "interview", "int" … ("Interview Ahmad"); a first or last name that
+    is an ordinary word too ("lise", "bo") only beside another name or after such a word. A municipality or
+    place that is an ordinary word too ("tønder", "vejen") counts only in an id that names a person as
+    well, so a question id ("Q3_Vejen_frem", "Samarbejde_Jobcenter", "R0084:1.2") stays as it is."""
+    from hoi_nlp.privacy.entity_filter import is_generic_word
+
+    words = [(m.start(), m.end(), m.group()) for m in _ID_WORD.finditer(text)]
+    # a hyphen inside a double name ("anne-mette") joins it into one word when the whole is a name
+    merged: list[tuple[int, int, str]] = []
+    for start, end, word in words:
+        double = f"{merged[-1][2]}-{word}" if merged and text[merged[-1][1]:start] == "-" else ""
+        if double and _id_word_kind(double) == "first":
+            merged[-1] = (merged[-1][0], end, double)
+        else:
+            merged.append((start, end, word))
+    kinds = [_id_word_kind(word) for _, _, word in merged]
+    common = [is_common_word(word) or is_generic_word(word.capitalize()) for _, _, word in merged]
+    interview = [word.lower() in _INTERVIEW_WORDS for _, _, word in merged]
+    names = [k in ("first", "last") for k in kinds]
+
+    def sure(i: int) -> bool:
+        """A name word that is no ordinary word, or one beside another name or after "interview"."""
+        if not names[i]:
+            return False
+        beside = (i > 0 and (names[i - 1] or interview[i - 1])) or (i + 1 < len(kinds) and names[i + 1])
+        return not common[i] or beside
+
+    def unknown(i: int) -> bool:
+        word = merged[i][2]
+        return (not kinds[i] and not common[i] and not interview[i] and len(word) >= 3
+                and not (word.isupper() and len(word) <= 4))
+
+    found: list[tuple[int, int, str, str]] = []
+    i = 0
+    while i < len(merged):
+        if sure(i) or (i > 0 and interview[i - 1] and unknown(i)):
+            j = i + 1
+            while j < len(merged) and (names[j] or (kinds[j - 1] == "first" and unknown(j))) \
+                    and text[merged[j - 1][1]:merged[j][0]] in (" ", "_", "-", "", ".", "+"):
+                j += 1
+            name = " ".join(_name_case(merged[k][2]) for k in range(i, j))
+            found.append((merged[i][0], merged[j - 1][1], "PERSON", name))
+            i = j
+            continue
+        i += 1
+    person = bool(found)
+    for (start, end, word), kind, ordinary in zip(merged, kinds, common, strict=True):
+        if kind in ("KOMMUNE", "STED") and (not ordinary or person) \
+                and not any(s <= start < e for s, e, _, _ in found):
+            found.append((start, end, kind, _name_case(word)))
+    return sorted(found)

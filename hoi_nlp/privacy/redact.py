@@ -185,12 +185,13 @@ def ensure_privacy_schema(workspace: Workspace) -> None:
 
 
 def is_role_label(label: str) -> bool:
-    """Whether a speaker label names a role ("I", "D", "Interviewer", "Kommunaldirektør")
-    rather than a person."""
-    from hoi_nlp.privacy.entity_filter import ROLE_WORDS
+    """Whether a speaker label names a role ("I", "D", "Interviewer", "Kommunaldirektør") or is an
+    abbreviation of the field ("HK", "SDU") rather than a person."""
+    from hoi_nlp.privacy.entity_filter import ROLE_WORDS, is_generic_word
 
     text = label.strip().rstrip(":")
-    return not text or text in ROLE_WORDS or bool(_ROLE_LABEL.match(text))
+    return (not text or text in ROLE_WORDS or bool(_ROLE_LABEL.match(text))
+            or (text.isupper() and is_generic_word(text)))
 
 
 def metadata_names(sources: Iterable[Source]) -> dict[str, str]:
@@ -213,18 +214,21 @@ def metadata_names(sources: Iterable[Source]) -> dict[str, str]:
 # "_", "+" and "." join words in file names and ids, as does "-" beside a number ("Lejre-02"; "Anne-Mette" and
 # "1.2" stay)
 _NAME_SEPARATORS = re.compile(r"[_+]+|(?<!\d)\.|\.(?!\d)|(?<=\d)-|-(?=\d)")
+# a capital after a small letter starts a word ("InterviewLiseBerg")
+_CAMEL_CASE = re.compile(r"(?<=[a-zæøå])(?=[A-ZÆØÅ])")
 # What the key learns from file names and ids: persons, places and units, not the recogniser's guesses
 FILE_NAME_LABELS = frozenset({"PERSON", "KOMMUNE", "STED", "ENHED", "JOBCENTER"})
 
 
 def name_text(value: str, *, file: bool = False) -> str:
     """An id, or a ``file``'s name without folder and ending, as text the recogniser reads
-    ("transcripts/samtale_Gitte_Brandstrup.docx" -> "samtale Gitte Brandstrup"). A transcript without
+    ("transcripts/samtale_Gitte_Brandstrup.docx" -> "samtale Gitte Brandstrup", "InterviewLiseBerg" ->
+    "Interview Lise Berg"). A transcript without
     ``interview_id`` is known by its file's name ("Interview med Jørgen Kragh, Tønder"): exports and the
     review app show that id, and the text itself need never name the person or the place."""
     if file:
         value = Path(value).stem
-    return " ".join(_NAME_SEPARATORS.sub(" ", value).split())
+    return " ".join(_NAME_SEPARATORS.sub(" ", _CAMEL_CASE.sub(" ", value)).split())
 
 
 # ---------------------------------------------------------------- the study's redactor
@@ -458,13 +462,14 @@ class StudyRedactor(KeyRedactor):
 
     def _seed(self, sources: Iterable[Source]) -> None:
         """Put names known from the metadata into the key, so they are replaced wherever they occur, and
-        let the key learn the names in the sources' file names."""
+        let the key learn the names in the sources' file names and ids and in the study's name."""
         sources = list(sources)
         for original, label in metadata_names(sources).items():
             self.key.pin(label, original)
         # each part of an id once ("R0084:1.2_kommentar": the respondent's, the question's)
         names = {name_text(s.path, file=True) for s in sources} | {
-            name_text(part) for s in sources for part in s.source_id.split(":")}
+            name_text(part) for s in sources for part in s.source_id.split(":")} | {
+            name_text(self.workspace.study)}  # the study's folder ("Evaluering_Bente_Lykke")
         self.pseudonymizer.learn_names(sorted(names - {""}), FILE_NAME_LABELS)
 
     def _is_done(self, source: Source) -> bool:

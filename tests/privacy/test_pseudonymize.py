@@ -168,8 +168,47 @@ def test_field_abbreviations_an_older_key_learnt_as_initials_are_not_looked_for(
 
     key = PseudonymKey(study="t", persons={"tr": 1, "pris": 2, "kj": 3, "lise": 4},
                        originals={"TR": "[PERSON 1]", "PRIS": "[PERSON 2]", "KJ": "[PERSON 3]",
-                                  "LISE": "[PERSON 4]"})
+                                  "LISE": "[PERSON 4]"}, signed={"TR", "PRIS", "KJ"})
     assert KeyRedactor(key).value("TR og PRIS, KJ og LISE") == "TR og PRIS, [PERSON 3] og [PERSON 4]"
+
+
+@pytest.mark.parametrize("memo", [
+    "MSB: Magistratsafdelingen for Sundhed og Beskæftigelse, spørg om tal /KJ",
+    "HF: eleverne mangler motivation, se også STX. /KJ", "Godt citat om samarbejdet /AU",
+    "Tjek transskriptionen igen – DR", "HK: medlemmerne klager\nKJ: enig", "KJ: enig\nSDU: har data",
+    "GF: grundforløbet er for kort /KJ", "III: tredje runde /KJ", "IP: ja det tror jeg\nI: okay"])
+def test_abbreviations_of_the_field_and_role_labels_are_never_initials(pseudo, memo) -> None:
+    """«MSB: … /KJ» made MSB a [PERSON] in every survey answer after it (HF, HK, SDU, DR, the Aarhus
+    department codes, Roman numerals, the role label «IP» likewise): they are no one's initials."""
+    from hoi_nlp.privacy.recognise import is_initials
+
+    pseudo.pseudonymize(memo)
+    assert {o for o, ph in pseudo.key.originals.items() if ph.startswith("[PERSON")} <= {"KJ"}
+    answer = "Unge på HF, STX og EUD; HK, AU og DR; MSB og MBU; IP sagde ja; fase III."
+    assert "PERSON" not in pseudo.pseudonymize(answer).text_pseudonymized
+    assert not any(is_initials(word) for word in ("HHX", "HTX", "EUX", "KUU", "PAU", "RUC", "AAU", "CBS",
+                                                  "DPU", "ATP", "DSB", "AC", "FTF", "KBH", "MSO", "MKB",
+                                                  "MTM", "SOF", "INT", "INF", "II", "XI"))
+
+
+def test_only_initials_signing_a_memo_are_looked_for_everywhere(pseudo) -> None:
+    """Initials opening a line («KJ: enig») or a speaker's label are replaced there, but only a signature
+    («/KJ», the unambiguous shape) makes them hidden wherever they stand."""
+    from hoi_nlp.privacy.redact import KeyRedactor, is_role_label
+
+    assert pseudo.pseudonymize("KJ: enig").text_pseudonymized == "[PERSON 1]: enig"
+    assert pseudo.pseudonymize("Spørg KJ og MH.").text_pseudonymized == "Spørg KJ og MH."
+    assert KeyRedactor(pseudo.key).speaker("MH") == "[PERSON 2]"
+    assert pseudo.pseudonymize("Spørg KJ og MH.").text_pseudonymized == "Spørg KJ og MH."
+    pseudo.pseudonymize("Godt citat /KJ")
+    assert pseudo.pseudonymize("Spørg KJ og MH.").text_pseudonymized == "Spørg [PERSON 1] og MH."
+    assert load_key_text(pseudo.key).signed == {"KJ"}
+    assert is_role_label("HK") and KeyRedactor(pseudo.key).speaker("HK") == "HK"
+
+
+def load_key_text(key: PseudonymKey) -> PseudonymKey:
+    """The key as written and read back."""
+    return PseudonymKey.from_json(key.to_json())
 
 
 def test_a_person_sharing_a_product_name_is_still_replaced(pseudo) -> None:
@@ -332,6 +371,57 @@ def test_the_key_learns_only_names_from_file_names_and_ids(pseudo) -> None:
     pseudo.learn_names(["R0084:1.2 kommentar", "R0084.1.2 kommentar", "samtale Gitte Brandstrup"],
                        FILE_NAME_LABELS)
     assert pseudo.key.originals == {"Gitte Brandstrup": "[PERSON 1]"}
+
+
+@pytest.mark.parametrize(("value", "names"), [
+    ("søren_hansen", {"Søren Hansen": "[PERSON 1]"}),
+    ("interview_bodil_hjort", {"Bodil": "[PERSON 1]", "Bodil Hjort": "[PERSON 1]"}),
+    ("anne-mette_vestergaard", {"Anne-Mette Vestergaard": "[PERSON 1]"}),
+    ("jørgen kragh", {"Jørgen Kragh": "[PERSON 1]"}),
+    ("interview_kragh_tønder", {"Kragh": "[PERSON 1]", "Tønder": "[KOMMUNE]"}),
+    ("mette", {"Mette": "[PERSON 1]"}), ("int_bodil", {"Bodil": "[PERSON 1]"}),
+    ("Interview Ahmad", {"Ahmad": "[PERSON 1]"}), ("Jørgen-Kragh", {"Jørgen Kragh": "[PERSON 1]"}),
+    ("Interview-Lise-Berg", {"Lise Berg": "[PERSON 1]"}), ("InterviewLiseBerg", {"Lise Berg": "[PERSON 1]"}),
+    ("Evaluering_Bente_Lykke", {"Bente Lykke": "[PERSON 1]"}),
+    ("Søren_Ærø", {"Søren": "[PERSON 1]", "Ærø": "[KOMMUNE]"}),
+])
+def test_names_in_ids_are_learnt_in_any_case_and_however_their_words_are_joined(pseudo, value, names) -> None:
+    """Names in file names and ids written in lower case, joined by hyphens or camelCase, or alone after
+    «interview» were not learnt (the recogniser reads capitals): exports showed «interview_bodil_hjort» and
+    «Interview-Lise-Berg» as written and the leak check passed them; «Søren_Ærø» was learnt whole as a
+    municipality. The gazetteers' names are looked up word by word, in any case."""
+    from hoi_nlp.privacy.guard import LeakGuard
+    from hoi_nlp.privacy.redact import FILE_NAME_LABELS, KeyRedactor, name_text
+
+    pseudo.learn_names([name_text(value)], FILE_NAME_LABELS)
+    assert pseudo.key.originals == names
+    pseudo.key.secret = "ab" * 32
+    assert KeyRedactor(pseudo.key).ident(value).startswith("id-")
+    assert LeakGuard.build(pseudo.key).leaks(f"Interview {name_text(value)}, tur 1")
+
+
+def test_ids_without_names_stay_as_they_are(pseudo) -> None:
+    from hoi_nlp.privacy.redact import FILE_NAME_LABELS, KeyRedactor, name_text
+
+    ids = ["R0084:1.2", "Q12_Folkeskolen", "Samarbejde_Jobcenter", "Q3_Vejen_frem", "1.2_kommentar",
+           "interview_02", "Hjemmeplejen Nord", "bo_og_trivsel", "IP_03"]
+    pseudo.learn_names([name_text(i) for i in ids], FILE_NAME_LABELS)
+    assert not pseudo.key.originals
+    assert [KeyRedactor(pseudo.key).ident(i) for i in ids] == ids
+
+
+def test_names_in_the_studys_folder_name_are_learnt(tmp_path, privacy_nlp) -> None:
+    """The study folder «Evaluering_Bente_Lykke» reached the .qdpx project name, the app's title and hoi
+    cite's «study» as written: the key learns from the study's name as well."""
+    from hoi_nlp.privacy.redact import StudyRedactor
+    from hoi_nlp.store import Workspace
+    from tests.conftest import make_source
+
+    workspace = Workspace.open(tmp_path / "ws", study="Evaluering_Bente_Lykke")
+    redactor = StudyRedactor(workspace, Settings(), nlp=privacy_nlp)
+    redactor.prepare([make_source("Det går godt med samarbejdet.")])
+    assert redactor.ident(workspace.study).startswith("id-")
+    assert redactor.value("Bente Lykke sagde ja") == "[PERSON 1] sagde ja"
 
 
 def test_cli_pseudonymize_contract(tmp_path, privacy_nlp, monkeypatch) -> None:

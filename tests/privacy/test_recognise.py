@@ -110,6 +110,9 @@ def test_institutions_are_units_not_persons(privacy_nlp, text: str, entity: str,
     ("Eleverne på Hans Tausens Skole trives.", "Hans Tausens Skole", "ENHED"),
     ("Hans Tausens Skole har mange elever.", "Hans Tausens Skole", "ENHED"),
     ("Marie Klinik svarede.", "Marie Klinik", "ENHED"),
+    # a verb of visiting or lying somewhere points at the place too
+    ("Vi besøgte Marie Skole i går.", "Marie Skole", "ENHED"),
+    ("Afdelingen ligger Marie Skole nærmest.", "Marie Skole", "ENHED"),
 ])
 def test_a_first_name_before_skole_is_a_person_unless_the_place_is_meant(privacy_nlp, text: str, entity: str,
                                                                           label: str) -> None:
