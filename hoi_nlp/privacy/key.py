@@ -202,10 +202,10 @@ def _locked(path: Path) -> Iterator[None]:
 
 def merge_saved(key: PseudonymKey, saved: PseudonymKey) -> None:
     """Take into ``key`` what ``saved`` (the key file as another process left it) knows and it does not:
-    originals, person numbers, names the metadata gives and the secret. Where the two numbered persons
-    differently, the saved numbers stand (exports may already show them): a person both know takes the
-    saved number, and a number ``key`` gave a person the file does not know, but the file gave another,
-    is replaced by a new one."""
+    originals, person numbers, names the metadata gives, initials signatures taught it and the secret.
+    Where the two numbered persons differently, the saved numbers stand (exports may already show them):
+    a person both know takes the saved number, and a number ``key`` gave a person the file does not know,
+    but the file gave another, is replaced by a new one."""
     if saved.secret and (not key.secret or key.secret_unsaved):
         key.secret, key.secret_unsaved = saved.secret, False
     remap: dict[int, int] = {}
@@ -221,9 +221,9 @@ def merge_saved(key: PseudonymKey, saved: PseudonymKey) -> None:
     persons = {name: remap.get(number, number) for name, number in key.persons.items()} | saved.persons
     originals = {original: _renumbered(placeholder, remap) for original, placeholder in key.originals.items()}
     originals = {**saved.originals, **originals}
-    pinned = key.pinned | saved.pinned
-    if (persons, originals, pinned) != (key.persons, key.originals, key.pinned):
-        key.persons, key.originals, key.pinned = persons, originals, pinned
+    pinned, signed = key.pinned | saved.pinned, key.signed | saved.signed
+    if (persons, originals, pinned, signed) != (key.persons, key.originals, key.pinned, key.signed):
+        key.persons, key.originals, key.pinned, key.signed = persons, originals, pinned, signed
         key.generation += 1
 
 

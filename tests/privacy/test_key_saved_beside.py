@@ -18,15 +18,17 @@ def test_saving_a_key_keeps_what_another_process_saved_and_its_numbers(workspace
     app.placeholder_for("PERSON", "Lise Berg")  # the app learns a person: number 2
     run.placeholder_for("PERSON", "Gitte Brandstrup")  # so does the run: also number 2
     run.placeholder_for("KOMMUNE", "Tønder")
+    run.placeholder_for("PERSON", "KJ")
+    run.sign("KJ")  # initials a memo's signature taught the run
     save_key(run, path)
     before = app.generation
     save_key(app, path)
     saved = load_key(path)
     assert saved.originals["Gitte Brandstrup"] == "[PERSON 2]"  # the run's number stands (its exports)
-    assert saved.originals["Lise Berg"] == "[PERSON 3]" and saved.originals["Tønder"] == "[KOMMUNE]"
-    assert saved.originals["Jens Holm"] == "[PERSON 1]"
+    assert saved.originals["Lise Berg"] == "[PERSON 4]" and saved.originals["Tønder"] == "[KOMMUNE]"
+    assert saved.originals["Jens Holm"] == "[PERSON 1]" and saved.signed == {"KJ"}
     assert app.originals == saved.originals and app.persons == saved.persons and app.generation > before
-    assert app.placeholder_for("PERSON", "Lise") == "[PERSON 3]"  # a first name finds its person
+    assert app.placeholder_for("PERSON", "Lise") == "[PERSON 4]"  # a first name finds its person
 
 
 def test_merging_what_is_known_already_changes_nothing(workspace):
