@@ -132,3 +132,62 @@ def test_a_sound_in_square_brackets_is_no_speaker() -> None:
         "[00:00:02] Henrik Bjerregaard: Vi har et fast team. [Latter] Ja, det er rigtigt.",
         "[00:00:04] Mette Skov: Og barrierer?",
         "[00:00:05] Henrik Bjerregaard: Økonomien. [Latter] Sådan er det."]
+
+
+def _cues_srt(cues: list[str]) -> str:
+    return "\n\n".join(f"{number}\n00:00:{number * 3:02d},000 --> 00:00:{number * 3 + 2:02d},500\n{cue}"
+                       for number, cue in enumerate(cues, start=1)) + "\n"
+
+
+def test_a_cue_of_two_speakers_dialogue_lines_is_two_turns_through_hoi_run(tmp_path: Path) -> None:
+    """«- Mette Skov: Hvem sidder med?» / «- Henrik Bjerregaard: Jobcentret, …» in one cue was one turn
+    of the interviewer's, the answer in it not coded; a dash line without a name is the other speaker's."""
+    cues = ["Mette Skov: Hvordan er indsatsen organiseret?", "Henrik Bjerregaard: Vi har et fast team.",
+            "- Mette Skov: Hvem sidder med?\n- Henrik Bjerregaard: Jobcentret, familieafdelingen og "
+            "sundhedsplejen.",
+            "Mette Skov: Og barriererne?\n- Det er økonomien, der følger søjlerne.",
+            "Henrik Bjerregaard: Og IT-systemerne taler ikke sammen."]
+    path = _study(tmp_path, "interview.srt", _cues_srt(cues))
+    ran = _hoi("run", "studie", "--coder", "rules", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    with (tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv").open(
+            encoding="utf-8-sig", newline="") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    assert any("familieafdelingen og sundhedsplejen" in text for text in texts)
+    assert any("økonomien, der følger søjlerne" in text for text in texts)
+    assert not any("Hvem sidder med" in text or "Og barriererne" in text for text in texts)
+
+    source, parsed = read_transcript_parsed(path, study="studie", display="transcripts/interview.srt",
+                                            attributes={"interviewer": "Mette Skov"})
+    assert [(turn.speaker, source.text[turn.start : turn.end]) for turn in parsed.turns][2:] == [
+        ("Mette Skov", "Hvem sidder med?"),
+        ("Henrik Bjerregaard", "Jobcentret, familieafdelingen og sundhedsplejen."),
+        ("Mette Skov", "Og barriererne?"),
+        ("Henrik Bjerregaard", "Det er økonomien, der følger søjlerne. Og IT-systemerne taler ikke sammen.")]
+
+
+def test_a_dialogue_line_without_a_name_among_three_speakers_is_refused_naming_its_cue(
+        tmp_path: Path) -> None:
+    cues = ["Mette Skov: Hvordan er indsatsen organiseret?", "Henrik Bjerregaard: Vi har et fast team.",
+            "Lone Berg: Og sundhedsplejen er med.", "Mette Skov: Og barriererne?\n- Det er økonomien.",
+            "Henrik Bjerregaard: Og IT.", "Lone Berg: Ja, IT."]
+    _study(tmp_path, "interview.srt", _cues_srt(cues))
+    ran = _hoi("ingest", "studie", cwd=tmp_path)
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    message = " ".join(ran.stderr.split())
+    assert ("transcripts/interview.srt (the cue at 00:00:12): the SubRip (.srt) cue at 00:00:12 holds a "
+            "dialogue line of another speaker than 'Mette Skov' without the speaker's name ('- Det er "
+            "økonomien.')") in message
+    assert "write the speaker's name after the dash" in message
+
+
+def test_position_and_style_tags_are_no_words() -> None:
+    """SubRip's «{\\an8}» (a subtitle at the top) stayed as «An8» in front of the speaker's name, so the
+    speaker was not read and the turn went to the speaker before."""
+    from hoi_nlp.ingest.subtitles import subrip_text
+
+    text = subrip_text(_cues_srt(["<i>Mette Skov:</i> Hvordan er indsatsen organiseret?",
+                                  "<i>Henrik Bjerregaard: Vi har et fast team.</i>",
+                                  "<font color=\"#ffff00\">Mette Skov:</font> Og barriererne?",
+                                  "{\\an8}Henrik Bjerregaard: Økonomien følger søjlerne."]), display="x.srt")
+    assert text.splitlines()[3] == "[00:00:12] Henrik Bjerregaard: Økonomien følger søjlerne."
