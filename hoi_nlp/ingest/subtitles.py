@@ -24,6 +24,8 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 from hoi_nlp.errors import IngestError
@@ -53,6 +55,43 @@ def _label(name: str) -> str:
     number = words.pop() if words and words[-1].isdigit() and len(words[-1]) <= 2 else ""
     letters = [word[0].upper() + word[1:] for word in words if word[0].isalpha()][:4]
     return " ".join([*letters, number] if letters and number else letters)
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    """Danish (and a few English) function words and fillers, lower-cased: «er», «sagt», «altså»."""
+    path = Path(__file__).resolve().parent.parent / "resources" / "stopwords_da.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _looks_like_a_speaker(name: str) -> bool:
+    """True for a name as a tool writes a speaker: a generic label («Speaker 1», «SPEAKER_01»), a
+    built-in one («Interviewer», «D»), an e-mail address, initials («MS»), or a person's or body's name —
+    capitalised words (or known first names and surnames), none a Danish function word, one word alone
+    only a known name. False for the opening of a sentence: «Kort sagt: …», «Spørgsmålet er: …»."""
+    from hoi_nlp.ingest.transcript import (
+        _GENERIC_SPEAKER_RE,
+        DEFAULT_INTERVIEWER_SPEAKERS,
+        DEFAULT_RESPONDENT_SPEAKERS,
+        label_key,
+    )
+    from hoi_nlp.privacy.gazetteers import person_names
+
+    key = label_key(name)
+    if _GENERIC_SPEAKER_RE.fullmatch(key) or EMAIL_RE.search(name) or key in {
+            label_key(label) for label in (*DEFAULT_INTERVIEWER_SPEAKERS, *DEFAULT_RESPONDENT_SPEAKERS)}:
+        return True
+    words = re.sub(r"[,_]", " ", name).split()
+    if words and words[-1].isdigit() and len(words) > 1:
+        words.pop()  # «Borgmester 2»
+    known = person_names()
+    if not words or len(words) > 4 or any(
+            word.casefold().strip(".") in _function_words() or not word[0].isalpha()
+            or not (word[0].isupper() or word.title() in known) for word in words):
+        return False
+    word = words[0].strip(".")
+    return len(words) > 1 or word.title() in known or (word.isupper() and len(word) <= 4)
 
 
 def is_webvtt(text: str) -> bool:
@@ -95,8 +134,9 @@ def _named_speakers(cues: list[_Cue]) -> tuple[set[str], set[str], bool]:
     before it (a file without voice tags that names speakers in the words). All of one form where
     most cues are so written (Zoom); else, in a file without voice tags, those of a form that
     start two cues or more each, if two such speakers do (a tool that names the speaker where the
-    turn changes) — so that a cue's «Kort sagt: …» in a Teams file stays
-    words."""
+    turn changes) — so that a cue's «Kort sagt: …» in a Teams file stays words. A label written only
+    where the turn changes, or once among labels on most cues, must look like a speaker's name
+    (:func:`_looks_like_a_speaker`): «Spørgsmålet er: …» twice in a Whisper file names no one."""
     from hoi_nlp.ingest.transcript import NOT_SPEAKERS
 
     voiced = any(cue.voice for cue in cues)
@@ -105,9 +145,11 @@ def _named_speakers(cues: list[_Cue]) -> tuple[set[str], set[str], bool]:
         found = Counter(named.group("name").strip() for cue in cues
                         if not cue.voice and (named := pattern.match(cue.words)))
         if sum(found.values()) * 2 > len(cues):
-            speakers.append({name for name in found if name.casefold() not in _SOUNDS})
+            # a label once among labels on most cues is a speaker only as a name: «Kort sagt: …» is words
+            speakers.append({name for name, count in found.items() if name.casefold() not in _SOUNDS
+                             and (count >= 2 or _looks_like_a_speaker(name))})
             continue
-        repeated = {name for name, count in found.items() if count >= 2
+        repeated = {name for name, count in found.items() if count >= 2 and _looks_like_a_speaker(name)
                     and name.casefold().rstrip(".") not in NOT_SPEAKERS | _SOUNDS}
         speakers.append(repeated if not voiced and len(repeated) >= 2 else set())
     return speakers[0], speakers[1], not voiced and any(speakers)

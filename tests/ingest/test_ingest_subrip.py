@@ -191,3 +191,39 @@ def test_position_and_style_tags_are_no_words() -> None:
                                   "<font color=\"#ffff00\">Mette Skov:</font> Og barriererne?",
                                   "{\\an8}Henrik Bjerregaard: Økonomien følger søjlerne."]), display="x.srt")
     assert text.splitlines()[3] == "[00:00:12] Henrik Bjerregaard: Økonomien følger søjlerne."
+
+
+def test_a_phrase_before_a_colon_at_turn_changes_is_no_speaker(tmp_path: Path) -> None:
+    """A Whisper file without speakers, whose words say «Kort sagt: …» and «Spørgsmålet er: …» twice
+    each, was read with the speakers 'Kort Sagt' and 'Spørgsmålet Er' (the opening answer dropped, the
+    words changed) instead of refused; names of persons written only where the turn changes still are
+    speakers."""
+    cues = ["Hvordan er indsatsen organiseret hos jer?", "Vi har et fast tværgående team.",
+            "Kort sagt: det virker.", "Hvad er de største barrierer?", "Spørgsmålet er: hvem betaler?",
+            "Økonomien følger søjlerne.", "Kort sagt: søjlerne.", "Og hvad er jeres mål?",
+            "Spørgsmålet er: hvad kan vi måle?", "Flere i job."]
+    _study(tmp_path, "whisper.srt", _cues_srt(cues))
+    ran = _hoi("ingest", "studie", cwd=tmp_path)
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    assert "transcripts/whisper.srt: no cue of the SubRip (.srt) file names its speaker" in " ".join(
+        ran.stderr.split())
+
+    from hoi_nlp.ingest.subtitles import subrip_text
+
+    named = ["Mette: Hvordan er indsatsen organiseret?", "Henrik: Vi har et fast team,",
+             "der mødes hver uge.", "Mette: Og barriererne?", "Henrik: Økonomien,", "kort sagt: søjlerne."]
+    assert subrip_text(_cues_srt(named), display="x.srt").splitlines() == [
+        "[00:00:03] Mette: Hvordan er indsatsen organiseret?",
+        "[00:00:06] Henrik: Vi har et fast team, der mødes hver uge.",
+        "[00:00:12] Mette: Og barriererne?",
+        "[00:00:15] Henrik: Økonomien, kort sagt: søjlerne."]
+
+
+def test_a_phrase_once_among_speakers_on_every_cue_stays_words_as_written() -> None:
+    from hoi_nlp.ingest.subtitles import subrip_text
+
+    cues = ["Mette Skov: Hvordan er indsatsen organiseret?", "Henrik Bjerregaard: Vi har et fast team.",
+            "Mette Skov: Og barriererne?", "Henrik Bjerregaard: Økonomien.", "Kort sagt: søjlerne.",
+            "Mette Skov: Tak."]
+    assert subrip_text(_cues_srt(cues), display="x.srt").splitlines()[3] == (
+        "[00:00:12] Henrik Bjerregaard: Økonomien. Kort sagt: søjlerne.")
