@@ -101,10 +101,14 @@ def is_webvtt(text: str) -> bool:
 
 def is_subrip(text: str) -> bool:
     """True for SubRip text: a cue number on the first line with words, its timing on the next
-    (``00:00:01,000 --> 00:00:04,000``)."""
+    (``00:00:01,000 --> 00:00:04,000``), or, as some tools leave the numbers out, a timing on the first
+    line and on another line after it."""
     lines = [line.strip() for line in text.lstrip("\ufeff").splitlines()]
     lines = lines[next((index for index, line in enumerate(lines) if line), len(lines)):]
-    return len(lines) >= 2 and lines[0].isdigit() and _TIMING_RE.match(lines[1]) is not None
+    if len(lines) >= 2 and lines[0].isdigit() and _TIMING_RE.match(lines[1]) is not None:
+        return True
+    return bool(lines) and _TIMING_RE.match(lines[0]) is not None and \
+        any(_TIMING_RE.match(line) for line in lines[1:])
 
 
 def webvtt_text(text: str, *, display: str) -> str:

@@ -227,3 +227,21 @@ def test_a_phrase_once_among_speakers_on_every_cue_stays_words_as_written() -> N
             "Mette Skov: Tak."]
     assert subrip_text(_cues_srt(cues), display="x.srt").splitlines()[3] == (
         "[00:00:12] Henrik Bjerregaard: Økonomien. Kort sagt: søjlerne.")
+
+
+def test_subtitles_without_cue_numbers_saved_as_text_are_read_as_subtitles(tmp_path: Path) -> None:
+    """A tool that leaves out the cue numbers, the file saved as .txt: it was read as a plain transcript,
+    each cue's timing line («00:00:06,250 --> 00:00:08,900») ending up inside the coded turns."""
+    text = "\n".join(line for line in _srt(TURNS, speaker="colon").replace("\r\n", "\n").split("\n")
+                     if not line.strip().isdigit())
+    path = _study(tmp_path, "interview.txt", text)
+    ran = _hoi("run", "studie", "--coder", "rules", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    source, parsed = read_transcript_parsed(path, study="studie", display="transcripts/interview.txt",
+                                            attributes={"interviewer": "Mette Skov"})
+    assert [source.text[turn.start : turn.end] for turn in parsed.turns][1] == (
+        "Vi har et fast tværgående team, der mødes hver uge om familierne.")
+    assert "-->" not in source.text
+    with (tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv").open(
+            encoding="utf-8-sig", newline="") as handle:
+        assert not any("-->" in row["text"] for row in csv.DictReader(handle))
