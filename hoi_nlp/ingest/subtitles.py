@@ -65,7 +65,7 @@ def _function_words() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def _looks_like_a_speaker(name: str) -> bool:
+def looks_like_a_speaker(name: str) -> bool:
     """True for a name as a tool writes a speaker: a generic label («Speaker 1», «SPEAKER_01»), a
     built-in one («Interviewer», «D»), an e-mail address, initials («MS»), or a person's or body's name —
     capitalised words (or known first names and surnames), none a Danish function word, one word alone
@@ -140,7 +140,7 @@ def _named_speakers(cues: list[_Cue]) -> tuple[set[str], set[str], bool]:
     start two cues or more each, if two such speakers do (a tool that names the speaker where the
     turn changes) — so that a cue's «Kort sagt: …» in a Teams file stays words. A label written only
     where the turn changes, or once among labels on most cues, must look like a speaker's name
-    (:func:`_looks_like_a_speaker`): «Spørgsmålet er: …» twice in a Whisper file names no one."""
+    (:func:`looks_like_a_speaker`): «Spørgsmålet er: …» twice in a Whisper file names no one."""
     from hoi_nlp.ingest.transcript import NOT_SPEAKERS
 
     voiced = any(cue.voice for cue in cues)
@@ -151,9 +151,9 @@ def _named_speakers(cues: list[_Cue]) -> tuple[set[str], set[str], bool]:
         if sum(found.values()) * 2 > len(cues):
             # a label once among labels on most cues is a speaker only as a name: «Kort sagt: …» is words
             speakers.append({name for name, count in found.items() if name.casefold() not in _SOUNDS
-                             and (count >= 2 or _looks_like_a_speaker(name))})
+                             and (count >= 2 or looks_like_a_speaker(name))})
             continue
-        repeated = {name for name, count in found.items() if count >= 2 and _looks_like_a_speaker(name)
+        repeated = {name for name, count in found.items() if count >= 2 and looks_like_a_speaker(name)
                     and name.casefold().rstrip(".") not in NOT_SPEAKERS | _SOUNDS}
         speakers.append(repeated if not voiced and len(repeated) >= 2 else set())
     return speakers[0], speakers[1], not voiced and any(speakers)

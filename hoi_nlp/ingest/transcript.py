@@ -283,6 +283,27 @@ def _accepted_labels(matches: list[re.Match[str] | None], roles: SpeakerRoles) -
     return accepted
 
 
+# A line of the text a .vtt or .srt is read into (see hoi_nlp.ingest.subtitles): «[00:00:03] Navn: …».
+_SUBTITLE_LINE_RE = re.compile(r"\[\d{2}:\d{2}:\d{2}\] \S")
+
+
+def _subtitle_speakers(lines: list[tuple[int, str]], matches: list[re.Match[str] | None]) -> set[str]:
+    """In the turn lines a subtitle file is read into (every line ``[hh:mm:ss] …``), the labels after
+    the time that look like a speaker's name, though they start one line only: a director who answers
+    in one long turn (consecutive cues joined into one line), a guest who speaks once. «[00:00:09]
+    Kort sagt: …» is no name and stays words."""
+    from hoi_nlp.ingest.subtitles import looks_like_a_speaker
+
+    said = [line for _, line in lines if line.strip()]
+    if not said or not all(_SUBTITLE_LINE_RE.match(line) for line in said):
+        return set()
+    return {label_key(match.group("label")) for match in matches
+            if match and ":" in match.group(0) and not _label_before_bracket(match)
+            and label_key(match.group("label")) not in NOT_SPEAKERS
+            and len(label_key(match.group("label"))) <= MAX_LABEL_CHARS
+            and looks_like_a_speaker(match.group("label"))}
+
+
 def _bare_label_matches(
     lines: list[tuple[int, str]], colon_matches: list[re.Match[str] | None], roles: SpeakerRoles,
     speakers: set[str],
@@ -391,7 +412,7 @@ def parse_transcript(
     lines = _lines(source.text)
     listed = _listed_label_re(roles)
     matches = [LINE_RE.match(line) or (listed.match(line) if listed else None) for _, line in lines]
-    accepted = _accepted_labels(matches, roles)
+    accepted = _accepted_labels(matches, roles) | _subtitle_speakers(lines, matches)
     bare = _bare_label_matches(lines, matches, roles, accepted)
     for number, bare_match in enumerate(bare):
         if bare_match:

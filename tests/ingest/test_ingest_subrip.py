@@ -245,3 +245,29 @@ def test_subtitles_without_cue_numbers_saved_as_text_are_read_as_subtitles(tmp_p
     with (tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv").open(
             encoding="utf-8-sig", newline="") as handle:
         assert not any("-->" in row["text"] for row in csv.DictReader(handle))
+
+
+@pytest.mark.parametrize("name", ["interview.srt", "interview.vtt"])
+def test_a_respondent_who_answers_in_one_turn_is_coded(tmp_path: Path, name: str) -> None:
+    """The director's consecutive cues are joined into one turn line, so the name started one line
+    only; the parser took a name once for no speaker and kept the whole answer in the interviewer's
+    turn: nothing in the file was coded. A phrase before a colon there stays words."""
+    cues = ["Mette Skov: Hvordan er indsatsen organiseret, og hvad er barriererne?",
+            "Henrik Bjerregaard: Vi har et fast tværgående team,",
+            "Henrik Bjerregaard: og økonomien følger søjlerne,",
+            "Henrik Bjerregaard: så IT-systemerne taler ikke sammen.", "Mette Skov: Tak for det."]
+    text = _cues_srt(cues)
+    if name.endswith(".vtt"):
+        text = "WEBVTT\n\n" + text.replace(",000", ".000").replace(",500", ".500")
+    path = _study(tmp_path, name, text)
+    ran = _hoi("run", "studie", "--coder", "rules", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    with (tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv").open(
+            encoding="utf-8-sig", newline="") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    assert any("fast tværgående team" in text for text in texts)
+    assert not any("Hvordan er indsatsen" in text for text in texts)
+    source, parsed = read_transcript_parsed(path, study="studie", display=f"transcripts/{name}",
+                                            attributes={"interviewer": "Mette Skov"})
+    assert [(turn.speaker, turn.speaker_role) for turn in parsed.turns] == [
+        ("Mette Skov", "interviewer"), ("Henrik Bjerregaard", "respondent"), ("Mette Skov", "interviewer")]
