@@ -122,6 +122,10 @@ def choice_separator(values: list[str]) -> str | None:
 
 
 _CHOICE_TOOLS = {";": "joined by ';' as Microsoft Forms", ", ": "joined by ', ' as Google Forms"}
+# Below this many answers, a column that looks like Google Forms' checkbox options (see
+# :func:`_google_choices`) is drafted as free text with a comment: a handful of respondents who typed
+# the same departments in the same order look alike, and a closed item would leave all of them uncoded.
+GOOGLE_CHOICES_MIN_ANSWERS = 8
 
 
 def _looks_multiple_choice(values: list[str]) -> bool:
@@ -240,20 +244,27 @@ def draft_schema(export_path: Path) -> SchemaDraft:
     respondent = _guess_id(table, set(personal))
     attributes = _guess_attributes(table, {respondent, *personal})
     used = {respondent, *attributes.values(), *personal}
-    open_cols, closed_cols, choices = [], [], []
+    open_cols, closed_cols, choices, maybe_choices = [], [], [], []
     for index, name in enumerate(table.header):
         if name and name not in used:
             values = _values(table, index)
             is_open = _is_open(name, values)
             if is_open and _looks_multiple_choice(values):  # an open-sounding question, answered by options
-                choices.append((name, choice_separator(values) or ";"))
+                separator = choice_separator(values) or ";"
+                if separator == ", " and sum(not is_missing(value) for value in values) < \
+                        GOOGLE_CHOICES_MIN_ANSWERS:
+                    maybe_choices.append(name)  # too few answers to tell: coded, with a comment
+                else:
+                    choices.append((name, separator))
             (open_cols if is_open and name not in dict(choices) else closed_cols).append(name)
     codes = _number_codes(table, open_cols)
     questions = {name: _question(table, name) for name in open_cols}
-    columns = _Columns(respondent, attributes, open_cols, closed_cols, codes, questions, personal)
+    columns = _Columns(respondent, attributes, open_cols, closed_cols, codes, questions, personal,
+                       maybe_choices)
     text = _render(export_path.name, columns, sheet=sheet if len(sheets) > 1 else None)
     notes = (*table.notes, *hidden_columns_note(table, [respondent, *attributes.values(), *open_cols]),
-             *_choices_notes(choices), *_own_words_notes(table, closed_cols))
+             *_choices_notes(choices), *_maybe_choices_notes(maybe_choices),
+             *_own_words_notes(table, closed_cols))
     return SchemaDraft(text=text, sheet=sheet, sheets=sheets, notes=notes, recognised=table.recognised,
                        personal=tuple(personal))
 
@@ -283,6 +294,13 @@ def _choices_notes(columns: list[tuple[str, str]]) -> list[str]:
     return [f"the column '{column}' is drafted as a closed item (not coded): its cells are options "
             f"{_CHOICE_TOOLS[separator]} writes a multiple-choice answer; if respondents wrote them in their "
             "own words, move it to open_text" for column, separator in columns]
+
+
+def _maybe_choices_notes(columns: list[str]) -> list[str]:
+    """Name the free-text columns whose few answers look like Google Forms' checkbox options."""
+    return [f"the column '{column}' is drafted as free text (coded), though its few answers look like "
+            "options joined by ', ' as Google Forms writes a checkbox answer; if it is a checkbox question, "
+            "move it under closed (not coded)" for column in columns]
 
 
 def choice_own_words_notes(table: Table, read: Iterable[str]) -> list[str]:
@@ -341,6 +359,7 @@ class _Columns:
     missing_codes: list[str]
     questions: dict[str, str]  # an open column's question text, where the export gives one
     personal: dict[str, str]  # columns of personal data, left out: what they hold
+    maybe_choices: list[str]  # open columns whose few answers look like Google Forms' checkbox options
 
 
 _NUMBER_CODE_RE = re.compile(r"-?\d{1,4}")
@@ -386,6 +405,9 @@ def _render(name: str, columns: _Columns, *, sheet: str | None) -> str:
     for column, qid in zip(columns.open_text, _unique_ids(columns.open_text), strict=True):
         question = columns.questions.get(column) or column
         lines += [f"  - column: {_q(column)}", f"    question_id: {_q(qid)}", f"    question: {_q(question)}"]
+        if column in columns.maybe_choices:
+            lines.append("    # its few answers look like Google Forms' checkbox options ('A, B'): "
+                         "if it is a checkbox question, move it under closed (not coded)")
     lines.append("# closed:")
     lines += [
         f"#   - {{column: {_q(column)}, name: {_q(_slug(column, words=6) or 'item')}}}"

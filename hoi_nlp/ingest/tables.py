@@ -261,7 +261,7 @@ def _recognise_layout(first: list[str], rows: list[tuple[int, list[str]]]) -> _L
             "a Qualtrics export without its import-id row (or a legacy one): row 1's ids name the "
             "columns, row 2 holds the question texts and is not read as a respondent")
     named = [column_key(cell) for cell in first]
-    if _is_monkey_answer_row(first, second):
+    if _is_monkey_answer_row(first, second, third):
         names, question = [], ""
         for index in range(max(len(first), len(second))):
             answer = column_key(second[index]) if index < len(second) else ""
@@ -363,13 +363,16 @@ _MONKEY_META = frozenset(re.sub(r"[\s_-]+", "", name) for name in (
     "brugerdefinerede data 1", "brugerdefineret data 1"))
 
 
-def _is_monkey_answer_row(first: list[str], second: list[str]) -> bool:
+def _is_monkey_answer_row(first: list[str], second: list[str], third: list[str] | None = None) -> bool:
     """SurveyMonkey's row 2, in the shape the tool writes it: the respondent's own columns lead row 1
     («Respondent ID», «Collector ID», «Start Date», …) with nothing under them, and under the
     questions after them, most (four in five) as SurveyMonkey writes them: 'Response', 'Open-Ended
     Response' or 'Svar' under a question of one column, an option's label under each column of a
-    question that spans several (without a question of their own in row 1). A first respondent whose
-    id is empty and who answered «Svar» somewhere is no such row: it is read as a respondent."""
+    question that spans several (without a question of their own in row 1). Where the first
+    respondent (``third``, row 3) has its own columns filled that row 2 leaves empty, any label under a
+    question of one column fits too: the tool writes 'Dato / klokkeslæt' under a date question,
+    'Antal' under a one-box text question. A first respondent whose id is empty and who answered «Svar»
+    somewhere is no such row: it is read as a respondent."""
     def meta(cell: str) -> bool:
         return re.sub(r"[\s_-]+", "", column_key(cell).casefold()) in _MONKEY_META
 
@@ -384,8 +387,11 @@ def _is_monkey_answer_row(first: list[str], second: list[str]) -> bool:
             groups.append([index])
         elif groups:
             groups[-1].append(index)
-    fits = sum(1 for group in groups if (answers[group[0]] in _MONKEY_ANSWER_LABELS if len(group) == 1
-                                         else all(answers[index] for index in group)))
+    # row 2 under the respondent's own columns empty, row 3 there filled: row 2 is no respondent's
+    below_own = bool(third) and any(cell.strip() for cell in (third or [])[:lead])
+    fits = sum(1 for group in groups if (
+        (answers[group[0]] in _MONKEY_ANSWER_LABELS or (below_own and bool(answers[group[0]])))
+        if len(group) == 1 else all(answers[index] for index in group)))
     labelled = sum(1 for answer in answers if answer in _MONKEY_ANSWER_LABELS)
     return bool(groups) and labelled >= 1 and fits >= 0.8 * len(groups)
 

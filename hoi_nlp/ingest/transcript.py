@@ -283,6 +283,27 @@ def _accepted_labels(matches: list[re.Match[str] | None], roles: SpeakerRoles) -
     return accepted
 
 
+# A line of the text a .vtt or .srt is read into (see hoi_nlp.ingest.subtitles): «[00:00:03] Navn: …».
+_SUBTITLE_LINE_RE = re.compile(r"\[\d{2}:\d{2}:\d{2}\] \S")
+
+
+def _subtitle_speakers(lines: list[tuple[int, str]], matches: list[re.Match[str] | None]) -> set[str]:
+    """In the turn lines a subtitle file is read into (every line ``[hh:mm:ss] …``), the labels after
+    the time that look like a speaker's name, though they start one line only: a director who answers
+    in one long turn (consecutive cues joined into one line), a guest who speaks once. «[00:00:09]
+    Kort sagt: …» is no name and stays words."""
+    from hoi_nlp.ingest.subtitles import looks_like_a_speaker
+
+    said = [line for _, line in lines if line.strip()]
+    if not said or not all(_SUBTITLE_LINE_RE.match(line) for line in said):
+        return set()
+    return {label_key(match.group("label")) for match in matches
+            if match and ":" in match.group(0) and not _label_before_bracket(match)
+            and label_key(match.group("label")) not in NOT_SPEAKERS
+            and len(label_key(match.group("label"))) <= MAX_LABEL_CHARS
+            and looks_like_a_speaker(match.group("label"))}
+
+
 def _bare_label_matches(
     lines: list[tuple[int, str]], colon_matches: list[re.Match[str] | None], roles: SpeakerRoles,
     speakers: set[str],
@@ -391,7 +412,7 @@ def parse_transcript(
     lines = _lines(source.text)
     listed = _listed_label_re(roles)
     matches = [LINE_RE.match(line) or (listed.match(line) if listed else None) for _, line in lines]
-    accepted = _accepted_labels(matches, roles)
+    accepted = _accepted_labels(matches, roles) | _subtitle_speakers(lines, matches)
     bare = _bare_label_matches(lines, matches, roles, accepted)
     for number, bare_match in enumerate(bare):
         if bare_match:
@@ -536,9 +557,21 @@ def _looks_like_a_missed_turn(match: re.Match[str] | None, line: str) -> bool:
 # WhisperX' «SPEAKER_00», «Deltager 1», «Person 2»), as label_key writes them.
 _GENERIC_SPEAKER_RE = re.compile(r"(?:speaker|taler|talende|deltager|person|unknown speaker) \d{1,2}")
 # A generic speaker is taken for the interviewer where at least this share of its turns (of those with
-# three words or more or a question) hold a question mark, at most half the share of any other
+# three words or more or a question) end on a question, at most half the share of any other
 # speaker's, and it says fewer words than one other.
 GENERIC_INTERVIEWER_QUESTION_SHARE = 0.5
+# A tag question closing a statement («…, ikke?», «…, vel?», «…, ikke sandt?») asks for no answer: a
+# respondent who talks that way is no interviewer.
+_TAG_QUESTION_RE = re.compile(r"(?:^|[\s,])(?:ikke sandt|ikke også|ikke|ikk'|ikk|ik|vel|ik')\s*\?$",
+                              re.IGNORECASE)
+
+
+def _ends_on_a_question(text: str) -> bool:
+    """True for a turn whose last sentence is a question («… Og hvad er jeres mål?»), not a tag question
+    («Vi startede i 2021, ikke?») nor a question followed by the speaker's own answer («Hvem skal
+    betale? Det er jo økonomien.»)."""
+    said = text.rstrip().rstrip("\"'»”)]").rstrip()
+    return said.endswith("?") and not _TAG_QUESTION_RE.search(said)
 
 
 def _generic_interviewer(source: Source, roles: SpeakerRoles,
@@ -546,10 +579,12 @@ def _generic_interviewer(source: Source, roles: SpeakerRoles,
     """The interviewer among an automatic transcription's generic speakers («Speaker 1», «Speaker 2»),
     and the warning saying so, where the metadata names no speaker and no turn is an interviewer's.
 
-    The speaker who asks most of the questions (half its turns or more hold a «?», short replies such
-    as «Ja.» left out, at most half as large a share for each other speaker) and says less than
-    another is the interviewer; else every generic speaker stays the respondent's, and the warning
-    says how to name the interviewer.
+    Of two speakers, the one who asks most of the questions (half its turns or more end on a «?» that
+    is no tag question such as «…, ikke?», short replies such as «Ja.» left out, at most half as large
+    a share for the other) and says less than the other is the interviewer. Else, and always with
+    three speakers or more (a second respondent who asks is too likely), every generic speaker stays
+    the respondent's — coding an interviewer's question is better than losing a respondent's words —
+    and the warning says how to name the speakers, each of them.
     """
     labels = list(dict.fromkeys(span.label for span in spoken))
     if roles.interviewer_labels or roles.respondent_labels or len(labels) < 2 or \
@@ -558,9 +593,9 @@ def _generic_interviewer(source: Source, roles: SpeakerRoles,
         return None, []
     texts = {label: [source.text[span.start : span.end] for span in spoken if span.label == label]
              for label in labels}
-    asked = {label: sum(1 for text in said if "?" in text) for label, said in texts.items()}
+    asked = {label: sum(1 for text in said if _ends_on_a_question(text)) for label, said in texts.items()}
     # the share among its turns that say something: «Ja.», «Mm.», «Okay» between the answers count not
-    said_much = {label: sum(1 for text in said if "?" in text or len(text.split()) >= 3) or 1
+    said_much = {label: sum(1 for text in said if _ends_on_a_question(text) or len(text.split()) >= 3) or 1
                  for label, said in texts.items()}
     share = {label: asked[label] / said_much[label] for label in labels}
     words = {label: sum(len(text.split()) for text in said) for label, said in texts.items()}
@@ -568,21 +603,26 @@ def _generic_interviewer(source: Source, roles: SpeakerRoles,
     others = [label for label in labels if label != best]
     shown = ", ".join(f"'{label}'" for label in labels)
     where = "in this file's row of metadata.csv"
-    if asked[best] >= 2 and share[best] >= GENERIC_INTERVIEWER_QUESTION_SHARE and \
+    if len(labels) == 2 and asked[best] >= 2 and share[best] >= GENERIC_INTERVIEWER_QUESTION_SHARE and \
             all(share[other] * 2 <= share[best] for other in others) and \
             words[best] < max(words[other] for other in others):
         respondents = ", ".join(f"'{label}'" for label in others)
         return label_key(best), [
             f"{source.path}: the speakers have the generic labels of automatic transcription ({shown}); "
-            f"'{best}' asks the questions ({asked[best]} of its {len(texts[best])} turns hold a '?'), so "
-            f"its turns are taken as the interviewer's and not coded, and those of {respondents} as the "
+            f"'{best}' asks the questions ({asked[best]} of its {len(texts[best])} turns end on a '?'), "
+            f"so its turns are taken as the interviewer's and not coded, and those of {respondents} as the "
             f"respondent's and coded; if that is wrong, name the speakers {where}: interviewer_speakers "
             f"(e.g. '{others[0]}') and respondent_speakers (e.g. '{best}')"]
+    why = ("there are three or more of them: none is taken as the interviewer" if len(labels) > 2
+           else "none of them asks most of the questions")
+    # every speaker in one list or the other: with both lists given, a speaker in neither is an error
+    suggested = best if asked[best] else labels[0]
+    rest = "|".join(label for label in labels if label != suggested)
     return None, [
         f"{source.path}: the speakers have the generic labels of automatic transcription ({shown}) and "
-        "none of them asks most of the questions, so the turns of all are treated as the respondent's and "
-        f"coded; name the interviewer {where}: interviewer_speakers (e.g. '{labels[0]}') and "
-        f"respondent_speakers (e.g. '{labels[1]}')"]
+        f"{why}, so the turns of all are treated as the respondent's and coded; name the interviewer "
+        f"{where}: interviewer_speakers (e.g. '{suggested}') and respondent_speakers, every other speaker "
+        f"(e.g. '{rest}')"]
 
 
 def _check_unlisted_speakers(source: Source, roles: SpeakerRoles, spoken: list[_Span], *,

@@ -60,7 +60,7 @@ def test_the_generic_speaker_who_asks_the_questions_is_taken_as_the_interviewer(
     warnings, texts = _run(tmp_path, label, questions=QUESTIONS)
     assert (f"transcripts/interview_skive.docx: the speakers have the generic labels of automatic "
             f"transcription ('{label} 1', '{label} 2'); '{label} 1' asks the questions (3 of its 3 turns "
-            f"hold a '?'), so its turns are taken as the interviewer's and not coded") in warnings
+            f"end on a '?'), so its turns are taken as the interviewer's and not coded") in warnings
     assert f"interviewer_speakers (e.g. '{label} 2') and respondent_speakers (e.g. '{label} 1')" in warnings
     assert not any(question in text for text in texts for question in QUESTIONS)
     assert any("fast tværgående team" in text for text in texts)
@@ -101,4 +101,98 @@ def test_short_replies_and_a_question_quoted_in_an_answer_do_not_hide_the_interv
     parsed = parse_transcript(source)
     assert {(turn.speaker, turn.speaker_role) for turn in parsed.turns} == {
         ("Taler 1", "interviewer"), ("Taler 2", "respondent")}
-    assert "'Taler 1' asks the questions (3 of its 9 turns hold a '?')" in " ".join(parsed.warnings)
+    assert "'Taler 1' asks the questions (3 of its 9 turns end on a '?')" in " ".join(parsed.warnings)
+
+
+def _run_text(tmp_path: Path, lines: list[str], *,
+              metadata: dict[str, str] | None = None) -> tuple[str, list[str]]:
+    """``hoi run`` on a plain-text transcript of ``lines``; the warnings and the coded units' texts."""
+    folder = tmp_path / "studie" / "transcripts"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "interview_skive.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    row = {"file": "interview_skive.txt", "municipality": "Skive", **(metadata or {})}
+    (folder / "metadata.csv").write_text(",".join(row) + "\n" + ",".join(row.values()) + "\n",
+                                         encoding="utf-8")
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2]), "COLUMNS": "400"}
+    ran = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", "run", "studie", "--coder", "rules"],
+                         cwd=tmp_path, env=env, text=True, capture_output=True, timeout=300)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    with (tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv").open(
+            encoding="utf-8-sig", newline="") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    return " ".join(ran.stderr.split()), texts
+
+
+THREE = ["Speaker 1: Hvordan er indsatsen organiseret hos jer?",
+         "Speaker 2: Vi har et fast tværgående team, hvor jobcentret, familieafdelingen og sundhedsplejen "
+         "mødes hver uge om de familier, der er i indsatsen, og laver en fælles plan med familien.",
+         "Speaker 3: Og det var i 2021, vi startede, ikke?",
+         "Speaker 2: Jo, det var i efteråret 2021, og vi startede med ti familier og er nu oppe på fyrre.",
+         "Speaker 1: Så det er et team, der mødes fast hver uge. Lad os gå videre til barriererne.",
+         "Speaker 2: Økonomien følger søjlerne, og IT-systemerne taler ikke sammen, så vi registrerer "
+         "dobbelt.",
+         "Speaker 3: Må jeg lige supplere? Lovgivningen gør også, at vi ikke må dele data på tværs uden "
+         "samtykke.",
+         "Speaker 1: Det giver god mening. Og hvad er jeres mål?",
+         "Speaker 2: Flere i job og uddannelse, og at familierne oplever én samlet plan i stedet for "
+         "fem.",
+         "Speaker 1: Tak. Det var en god afrunding."]
+
+
+def test_of_three_generic_speakers_none_is_guessed_and_the_hint_names_every_speaker(tmp_path: Path) -> None:
+    """A second respondent who asks «…, ikke?» and «Må jeg lige supplere? …» was taken as the interviewer
+    and their words went uncoded; the hint then named two of three speakers, so following it stopped the
+    file (a speaker in neither list)."""
+    warnings, texts = _run_text(tmp_path, THREE)
+    assert ("('Speaker 1', 'Speaker 2', 'Speaker 3') and there are three or more of them: none is taken as "
+            "the interviewer, so the turns of all are treated as the respondent's and coded") in warnings
+    assert any("Lovgivningen gør også" in text for text in texts)
+    hint = ("interviewer_speakers (e.g. 'Speaker 1') and respondent_speakers, every other speaker "
+            "(e.g. 'Speaker 2|Speaker 3')")
+    assert hint in warnings
+    # following the hint (in a new workspace): the interviewer's turns go, both respondents' stay
+    warnings, texts = _run_text(tmp_path / "named", THREE, metadata={"interviewer_speakers": "Speaker 1",
+                                                           "respondent_speakers": "Speaker 2|Speaker 3"})
+    assert "generic labels" not in warnings
+    assert any("Lovgivningen gør også" in text for text in texts)
+    assert not any("Lad os gå videre" in text for text in texts)
+
+
+def test_tag_questions_and_prompts_without_a_question_mark_make_no_interviewer() -> None:
+    """The interviewer opens with a long consent text and prompts «Fortæl lidt om …»; the director ends
+    statements with «…, ikke?»: the director was taken as the interviewer and nothing they said coded."""
+    from hoi_nlp.ingest.transcript import parse_transcript
+    from hoi_nlp.records import Source, content_hash
+
+    lines = ["Taler 1: Tak fordi du ville være med. Interviewet tager cirka en halv time, og det, du siger, "
+             "bliver anonymiseret. Jeg optager, så jeg kan skrive det ud bagefter. Der er ingen rigtige "
+             "eller forkerte svar, og du kan til enhver tid trække dig.",
+             "Taler 2: Ja, det er fint.",
+             "Taler 1: Så lad os starte. Fortæl lidt om, hvordan indsatsen er bygget op hos jer.",
+             "Taler 2: Vi har et fast tværgående team, ikke? Jobcentret og familieafdelingen sidder "
+             "sammen, ikke?",
+             "Taler 1: Godt. Så vil jeg gerne høre om de barrierer, I har mødt undervejs.",
+             "Taler 2: Det er jo altid økonomien, der følger søjlerne, vel?",
+             "Taler 1: Til sidst vil jeg gerne høre om jeres mål med indsatsen.",
+             "Taler 2: Flere i job og uddannelse, ikke sandt?",
+             "Taler 1: Tusind tak for din tid, det var meget nyttigt."]
+    text = "\n".join(lines)
+    source = Source(source_id="x", study="s", kind="transcript", path="transcripts/x.txt", text=text,
+                    content_hash=content_hash(text), respondent_id="x")
+    parsed = parse_transcript(source)
+    assert {turn.speaker_role for turn in parsed.turns} == {"respondent"}
+    assert "none of them asks most of the questions" in " ".join(parsed.warnings)
+
+
+def test_naming_the_speakers_afterwards_gives_the_turns_their_roles_in_the_same_workspace(
+        tmp_path: Path) -> None:
+    """The hint followed in a study already run: the metadata's new speaker lists were stored, but the
+    transcript kept the turns it was segmented with, so the interviewer's turns stayed coded (and where
+    a respondent had been taken as the interviewer, their words stayed uncoded)."""
+    warnings, texts = _run_text(tmp_path, THREE)
+    assert any("Lad os gå videre" in text for text in texts)
+    warnings, texts = _run_text(tmp_path, THREE, metadata={"interviewer_speakers": "Speaker 1",
+                                                           "respondent_speakers": "Speaker 2|Speaker 3"})
+    assert "generic labels" not in warnings
+    assert any("Lovgivningen gør også" in text for text in texts)
+    assert not any("Lad os gå videre" in text for text in texts)

@@ -131,3 +131,26 @@ def test_every_ingest_names_the_own_words_a_checkbox_column_holds(tmp_path: Path
     assert (f"survey/Kommuneundersøgelse (svar) - Formularsvar 1.csv: the closed item '{CHECKBOX}' holds, "
             "besides its options, 2 answer(s) in the respondents' own words (an «Andet» option's text?) in "
             "row(s) 4, 8") in " ".join(ingested.stderr.split())
+
+
+def test_a_list_few_respondents_typed_alike_is_drafted_as_free_text_with_a_comment(tmp_path: Path) -> None:
+    """Six directors typed their departments in the same order («Jobcenter, Socialforvaltningen, PPR»):
+    drafted as a closed item, all six answers went uncoded once the draft was accepted. With so few
+    answers a checkbox column cannot be told from a typed list: the draft codes it and says so."""
+    answers = ["Jobcenter, Socialforvaltningen", "Jobcenter, Socialforvaltningen, PPR", "Jobcenter, PPR",
+               "Socialforvaltningen, PPR", "Jobcenter", "Jobcenter, Socialforvaltningen"]
+    study = tmp_path / "studie"
+    (study / "survey").mkdir(parents=True)
+    with (study / "survey" / "svar.csv").open("w", newline="", encoding="utf-8") as handle:
+        question = "Hvilke forvaltninger samarbejder I med? Uddyb gerne"
+        csv.writer(handle).writerows([["Id", "Kommune", question],
+                                      *([str(n), f"K{n}", cell] for n, cell in enumerate(answers, 1))])
+    drafted = _hoi("survey-schema", "studie", "-o", "studie/survey/schema.yaml", cwd=tmp_path)
+    assert drafted.returncode == 0, drafted.stderr
+    text = (study / "survey" / "schema.yaml").read_text(encoding="utf-8")
+    schema = yaml.safe_load(text)
+    assert [field["column"] for field in schema["open_text"]] == [
+        "Hvilke forvaltninger samarbejder I med? Uddyb gerne"]
+    assert "# its few answers look like Google Forms' checkbox options" in text
+    said = " ".join(drafted.stderr.split())
+    assert "is drafted as free text (coded), though its few answers look like options joined by ', '" in said

@@ -132,3 +132,142 @@ def test_a_sound_in_square_brackets_is_no_speaker() -> None:
         "[00:00:02] Henrik Bjerregaard: Vi har et fast team. [Latter] Ja, det er rigtigt.",
         "[00:00:04] Mette Skov: Og barrierer?",
         "[00:00:05] Henrik Bjerregaard: Økonomien. [Latter] Sådan er det."]
+
+
+def _cues_srt(cues: list[str]) -> str:
+    return "\n\n".join(f"{number}\n00:00:{number * 3:02d},000 --> 00:00:{number * 3 + 2:02d},500\n{cue}"
+                       for number, cue in enumerate(cues, start=1)) + "\n"
+
+
+def test_a_cue_of_two_speakers_dialogue_lines_is_two_turns_through_hoi_run(tmp_path: Path) -> None:
+    """«- Mette Skov: Hvem sidder med?» / «- Henrik Bjerregaard: Jobcentret, …» in one cue was one turn
+    of the interviewer's, the answer in it not coded; a dash line without a name is the other speaker's."""
+    cues = ["Mette Skov: Hvordan er indsatsen organiseret?", "Henrik Bjerregaard: Vi har et fast team.",
+            "- Mette Skov: Hvem sidder med?\n- Henrik Bjerregaard: Jobcentret, familieafdelingen og "
+            "sundhedsplejen.",
+            "Mette Skov: Og barriererne?\n- Det er økonomien, der følger søjlerne.",
+            "Henrik Bjerregaard: Og IT-systemerne taler ikke sammen."]
+    path = _study(tmp_path, "interview.srt", _cues_srt(cues))
+    ran = _hoi("run", "studie", "--coder", "rules", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    with (tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv").open(
+            encoding="utf-8-sig", newline="") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    assert any("familieafdelingen og sundhedsplejen" in text for text in texts)
+    assert any("økonomien, der følger søjlerne" in text for text in texts)
+    assert not any("Hvem sidder med" in text or "Og barriererne" in text for text in texts)
+
+    source, parsed = read_transcript_parsed(path, study="studie", display="transcripts/interview.srt",
+                                            attributes={"interviewer": "Mette Skov"})
+    assert [(turn.speaker, source.text[turn.start : turn.end]) for turn in parsed.turns][2:] == [
+        ("Mette Skov", "Hvem sidder med?"),
+        ("Henrik Bjerregaard", "Jobcentret, familieafdelingen og sundhedsplejen."),
+        ("Mette Skov", "Og barriererne?"),
+        ("Henrik Bjerregaard", "Det er økonomien, der følger søjlerne. Og IT-systemerne taler ikke sammen.")]
+
+
+def test_a_dialogue_line_without_a_name_among_three_speakers_is_refused_naming_its_cue(
+        tmp_path: Path) -> None:
+    cues = ["Mette Skov: Hvordan er indsatsen organiseret?", "Henrik Bjerregaard: Vi har et fast team.",
+            "Lone Berg: Og sundhedsplejen er med.", "Mette Skov: Og barriererne?\n- Det er økonomien.",
+            "Henrik Bjerregaard: Og IT.", "Lone Berg: Ja, IT."]
+    _study(tmp_path, "interview.srt", _cues_srt(cues))
+    ran = _hoi("ingest", "studie", cwd=tmp_path)
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    message = " ".join(ran.stderr.split())
+    assert ("transcripts/interview.srt (the cue at 00:00:12): the SubRip (.srt) cue at 00:00:12 holds a "
+            "dialogue line of another speaker than 'Mette Skov' without the speaker's name ('- Det er "
+            "økonomien.')") in message
+    assert "write the speaker's name after the dash" in message
+
+
+def test_position_and_style_tags_are_no_words() -> None:
+    """SubRip's «{\\an8}» (a subtitle at the top) stayed as «An8» in front of the speaker's name, so the
+    speaker was not read and the turn went to the speaker before."""
+    from hoi_nlp.ingest.subtitles import subrip_text
+
+    text = subrip_text(_cues_srt(["<i>Mette Skov:</i> Hvordan er indsatsen organiseret?",
+                                  "<i>Henrik Bjerregaard: Vi har et fast team.</i>",
+                                  "<font color=\"#ffff00\">Mette Skov:</font> Og barriererne?",
+                                  "{\\an8}Henrik Bjerregaard: Økonomien følger søjlerne."]), display="x.srt")
+    assert text.splitlines()[3] == "[00:00:12] Henrik Bjerregaard: Økonomien følger søjlerne."
+
+
+def test_a_phrase_before_a_colon_at_turn_changes_is_no_speaker(tmp_path: Path) -> None:
+    """A Whisper file without speakers, whose words say «Kort sagt: …» and «Spørgsmålet er: …» twice
+    each, was read with the speakers 'Kort Sagt' and 'Spørgsmålet Er' (the opening answer dropped, the
+    words changed) instead of refused; names of persons written only where the turn changes still are
+    speakers."""
+    cues = ["Hvordan er indsatsen organiseret hos jer?", "Vi har et fast tværgående team.",
+            "Kort sagt: det virker.", "Hvad er de største barrierer?", "Spørgsmålet er: hvem betaler?",
+            "Økonomien følger søjlerne.", "Kort sagt: søjlerne.", "Og hvad er jeres mål?",
+            "Spørgsmålet er: hvad kan vi måle?", "Flere i job."]
+    _study(tmp_path, "whisper.srt", _cues_srt(cues))
+    ran = _hoi("ingest", "studie", cwd=tmp_path)
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    assert "transcripts/whisper.srt: no cue of the SubRip (.srt) file names its speaker" in " ".join(
+        ran.stderr.split())
+
+    from hoi_nlp.ingest.subtitles import subrip_text
+
+    named = ["Mette: Hvordan er indsatsen organiseret?", "Henrik: Vi har et fast team,",
+             "der mødes hver uge.", "Mette: Og barriererne?", "Henrik: Økonomien,", "kort sagt: søjlerne."]
+    assert subrip_text(_cues_srt(named), display="x.srt").splitlines() == [
+        "[00:00:03] Mette: Hvordan er indsatsen organiseret?",
+        "[00:00:06] Henrik: Vi har et fast team, der mødes hver uge.",
+        "[00:00:12] Mette: Og barriererne?",
+        "[00:00:15] Henrik: Økonomien, kort sagt: søjlerne."]
+
+
+def test_a_phrase_once_among_speakers_on_every_cue_stays_words_as_written() -> None:
+    from hoi_nlp.ingest.subtitles import subrip_text
+
+    cues = ["Mette Skov: Hvordan er indsatsen organiseret?", "Henrik Bjerregaard: Vi har et fast team.",
+            "Mette Skov: Og barriererne?", "Henrik Bjerregaard: Økonomien.", "Kort sagt: søjlerne.",
+            "Mette Skov: Tak."]
+    assert subrip_text(_cues_srt(cues), display="x.srt").splitlines()[3] == (
+        "[00:00:12] Henrik Bjerregaard: Økonomien. Kort sagt: søjlerne.")
+
+
+def test_subtitles_without_cue_numbers_saved_as_text_are_read_as_subtitles(tmp_path: Path) -> None:
+    """A tool that leaves out the cue numbers, the file saved as .txt: it was read as a plain transcript,
+    each cue's timing line («00:00:06,250 --> 00:00:08,900») ending up inside the coded turns."""
+    text = "\n".join(line for line in _srt(TURNS, speaker="colon").replace("\r\n", "\n").split("\n")
+                     if not line.strip().isdigit())
+    path = _study(tmp_path, "interview.txt", text)
+    ran = _hoi("run", "studie", "--coder", "rules", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    source, parsed = read_transcript_parsed(path, study="studie", display="transcripts/interview.txt",
+                                            attributes={"interviewer": "Mette Skov"})
+    assert [source.text[turn.start : turn.end] for turn in parsed.turns][1] == (
+        "Vi har et fast tværgående team, der mødes hver uge om familierne.")
+    assert "-->" not in source.text
+    with (tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv").open(
+            encoding="utf-8-sig", newline="") as handle:
+        assert not any("-->" in row["text"] for row in csv.DictReader(handle))
+
+
+@pytest.mark.parametrize("name", ["interview.srt", "interview.vtt"])
+def test_a_respondent_who_answers_in_one_turn_is_coded(tmp_path: Path, name: str) -> None:
+    """The director's consecutive cues are joined into one turn line, so the name started one line
+    only; the parser took a name once for no speaker and kept the whole answer in the interviewer's
+    turn: nothing in the file was coded. A phrase before a colon there stays words."""
+    cues = ["Mette Skov: Hvordan er indsatsen organiseret, og hvad er barriererne?",
+            "Henrik Bjerregaard: Vi har et fast tværgående team,",
+            "Henrik Bjerregaard: og økonomien følger søjlerne,",
+            "Henrik Bjerregaard: så IT-systemerne taler ikke sammen.", "Mette Skov: Tak for det."]
+    text = _cues_srt(cues)
+    if name.endswith(".vtt"):
+        text = "WEBVTT\n\n" + text.replace(",000", ".000").replace(",500", ".500")
+    path = _study(tmp_path, name, text)
+    ran = _hoi("run", "studie", "--coder", "rules", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    with (tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv").open(
+            encoding="utf-8-sig", newline="") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    assert any("fast tværgående team" in text for text in texts)
+    assert not any("Hvordan er indsatsen" in text for text in texts)
+    source, parsed = read_transcript_parsed(path, study="studie", display=f"transcripts/{name}",
+                                            attributes={"interviewer": "Mette Skov"})
+    assert [(turn.speaker, turn.speaker_role) for turn in parsed.turns] == [
+        ("Mette Skov", "interviewer"), ("Henrik Bjerregaard", "respondent"), ("Mette Skov", "interviewer")]
