@@ -528,10 +528,7 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
     """Insert new sources, replace changed ones (and their segments), skip unchanged ones.
 
     A source whose text is unchanged but whose attributes or locator changed (e.g. a corrected
-    municipality in the metadata sidecar) is updated in place and keeps its segments -- save a
-    transcript whose speakers the metadata names anew (``TURN_ATTRIBUTES``): its turns get other roles,
-    so it is replaced as a changed text is, segmented and coded again (analysts' decisions stay in the
-    decision log and apply again to the same text).
+    municipality in the metadata sidecar) is updated in place and keeps its segments.
     Returns counts ``{"new": n, "changed": n, "unchanged": n}``.
     """
     counts = {"new": 0, "changed": 0, "unchanged": 0}
@@ -541,8 +538,7 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
         known = {row[0]: row[1:] for row in conn.execute(select(*columns)).all()}
         for source in sources:
             previous = known.get(source.source_id)
-            if previous is not None and previous[0] == source.content_hash and \
-                    not _turns_read_anew(source, previous[1]):
+            if previous is not None and previous[0] == source.content_hash:
                 if tuple(previous[1:]) != (source.attributes, source.locator, source.path):
                     conn.execute(update(sources_table).where(sources_table.c.source_id == source.source_id)
                                  .values(attributes=source.attributes, locator=source.locator,
@@ -561,19 +557,6 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
         if counts["new"] or counts["changed"]:
             count_change(conn, UNITS_COUNTER)
     return counts
-
-
-# The attributes a transcript's turns are read by (the speaker lists and the interviewer's name of its
-# row in metadata.csv): changed, its turns' roles change.
-TURN_ATTRIBUTES = ("interviewer_speakers", "respondent_speakers", "interviewer")
-
-
-def _turns_read_anew(source: Source, stored: dict[str, Any] | None) -> bool:
-    """True for a transcript whose speaker attributes differ from those it was stored with."""
-    stored = stored or {}
-    return source.kind == "transcript" and any(
-        str(stored.get(key) or "").strip() != str(source.attributes.get(key) or "").strip()
-        for key in TURN_ATTRIBUTES)
 
 
 def _delete_source(conn: Any, source_id: str) -> None:
