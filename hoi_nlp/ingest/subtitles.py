@@ -65,11 +65,13 @@ def _function_words() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def looks_like_a_speaker(name: str) -> bool:
+def looks_like_a_speaker(name: str, *, lenient: bool = False) -> bool:
     """True for a name as a tool writes a speaker: a generic label («Speaker 1», «SPEAKER_01»), a
     built-in one («Interviewer», «D»), an e-mail address, initials («MS»), or a person's or body's name —
     capitalised words (or known first names and surnames), none a Danish function word, one word alone
-    only a known name. False for the opening of a sentence: «Kort sagt: …», «Spørgsmålet er: …»."""
+    only a known name unless ``lenient`` (a label the file writes as its speakers' labels: «Thuy»,
+    «Jens-Ole», «Borgmester» are names our lists lack). False for the opening of a sentence: «Kort sagt:
+    …», «Spørgsmålet er: …»."""
     from hoi_nlp.ingest.transcript import (
         _GENERIC_SPEAKER_RE,
         DEFAULT_INTERVIEWER_SPEAKERS,
@@ -91,7 +93,7 @@ def looks_like_a_speaker(name: str) -> bool:
             or not (word[0].isupper() or word.title() in known) for word in words):
         return False
     word = words[0].strip(".")
-    return len(words) > 1 or word.title() in known or (word.isupper() and len(word) <= 4)
+    return len(words) > 1 or lenient or word.title() in known or (word.isupper() and len(word) <= 4)
 
 
 def is_webvtt(text: str) -> bool:
@@ -151,9 +153,10 @@ def _named_speakers(cues: list[_Cue]) -> tuple[set[str], set[str], bool]:
         if sum(found.values()) * 2 > len(cues):
             # a label once among labels on most cues is a speaker only as a name: «Kort sagt: …» is words
             speakers.append({name for name, count in found.items() if name.casefold() not in _SOUNDS
-                             and (count >= 2 or looks_like_a_speaker(name))})
+                             and (count >= 2 or looks_like_a_speaker(name, lenient=True))})
             continue
-        repeated = {name for name, count in found.items() if count >= 2 and looks_like_a_speaker(name)
+        repeated = {name for name, count in found.items()
+                    if count >= 2 and looks_like_a_speaker(name, lenient=True)
                     and name.casefold().rstrip(".") not in NOT_SPEAKERS | _SOUNDS}
         speakers.append(repeated if not voiced and len(repeated) >= 2 else set())
     return speakers[0], speakers[1], not voiced and any(speakers)

@@ -229,6 +229,20 @@ def test_a_phrase_once_among_speakers_on_every_cue_stays_words_as_written() -> N
         "[00:00:12] Henrik Bjerregaard: Økonomien. Kort sagt: søjlerne.")
 
 
+@pytest.mark.parametrize(("asks", "answers"), [("Thuy", "Jens-Ole"), ("Leder", "Sagsbehandler")])
+def test_names_our_lists_lack_written_where_the_turn_changes_are_speakers(asks: str, answers: str) -> None:
+    """A read-through found speakers written only where the turn changes refused when a name was in no list
+    of ours («Thuy», «Jens-Ole», roles such as «Sagsbehandler»), and a third such speaker merged into the
+    turn before: a capitalised label the file writes as its speakers' is one."""
+    from hoi_nlp.ingest.subtitles import subrip_text
+
+    cues = [f"{asks}: Hvordan er indsatsen organiseret?", "Fortæl gerne.", f"{answers}: Vi har et fast team,",
+            "der mødes hver uge.", f"{asks}: Hvad er barriererne?", f"{answers}: Økonomien.",
+            "Borgmester: Og budgettet er for lille.", f"{asks}: Tak."]
+    assert [line.split("] ")[1].split(":")[0] for line in subrip_text(_cues_srt(cues), display="x.srt")
+            .splitlines()] == [asks, answers, asks, answers, "Borgmester", asks]
+
+
 def test_subtitles_without_cue_numbers_saved_as_text_are_read_as_subtitles(tmp_path: Path) -> None:
     """A tool that leaves out the cue numbers, the file saved as .txt: it was read as a plain transcript,
     each cue's timing line («00:00:06,250 --> 00:00:08,900») ending up inside the coded turns."""
