@@ -13,10 +13,13 @@ and the element or offset.
 Decisions mean what the analyst did in the other tool (see :func:`plan_import`): codings the
 machine user created and nobody changed record nothing; codings of a human user become that user's
 ``accept`` (where they match a machine coding) or ``add``, plus a ``span`` where the bounds differ;
-codings the project had when it was exported and the file lacks become ``reject``. Memos (a
-selection's Description, notes on a span of a source, a note on a whole source of one coding unit)
-become ``memo`` decisions of the importing analyst (see :class:`_Memos`); a note nothing in the file
-refers to (QualCoder's journal, a project memo) becomes a memo on the study
+codings the project had when it was exported and the file lacks become ``reject``. A file from
+another coding run of the study (another workspace: it holds unreviewed machine suggestions this
+workspace's coder does not make) is not taken to have rejected the suggestions it lacks, nor its
+unreviewed suggestions to be anyone's decisions; a warning counts both. Memos (a selection's
+Description, notes on a span of a source, a note on a whole source of one coding unit) become ``memo``
+decisions, a note's of its creatingUser, the others of the importing analyst (see :class:`_Memos`); a
+note nothing in the file refers to (QualCoder's journal, a project memo) becomes a memo on the study
 (:mod:`hoi_nlp.review.study_memos`); notes with no place in the study (notes on codes, on a source of
 several units) are named in a warning. A file none
 of whose sources is the study's is refused. Everything is checked first and then written in one
@@ -349,6 +352,7 @@ class FileNote:
     name: str
     text: str
     span: tuple[int, int] | None
+    user: str = ""  # the GUID of the user who wrote it (creatingUser)
 
 
 @dataclass(frozen=True)
@@ -533,7 +537,8 @@ def _read_note(archive: QdpxArchive, element: etree._Element) -> FileNote:
     for sel in _children(element, "PlainTextSelection")[:1]:
         _, start, end = _selection_span(archive, sel, where)
         span = (start, end)
-    return FileNote(note_guid, name, text, span)
+    user = normal_guid(element.get("creatingUser") or element.get("modifyingUser"))
+    return FileNote(note_guid, name, text, span, user)
 
 
 def _selection_span(archive: QdpxArchive, sel: etree._Element, where: str) -> tuple[str, int, int]:
@@ -868,7 +873,8 @@ class ImportPlan:
     counts: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     sources: int = 0
-    study_memos: list[tuple[str, str]] = field(default_factory=list)  # (title, text) of journals
+    # (title, text, author: None for the importing analyst) of journals
+    study_memos: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 def _code_lookup(codes: Sequence[FileCode], codebook: Codebook) -> dict[str, str]:
@@ -964,6 +970,8 @@ class _Planner:
         self.plan = plan
         self.segment_by_id = units.segment_by_id
         self.machine = {(a.segment_id, a.code_id) for a in units.assignments}
+        self.foreign = 0  # unreviewed machine codings of the file this workspace's coder does not suggest
+        self.left = 0  # this workspace's suggestions the file lacks, left unreviewed (another coding run)
 
     def span(self, segment_id: str, code_id: str, span: tuple[int, int], current: tuple[int, int],
              who: str | None, where: str) -> None:
@@ -997,7 +1005,10 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     - any other coding: ``add`` (``accept`` on a unit where the machine suggested the code but an
       analyst had rejected it), with a ``span`` where its bounds differ from the unit's; a coding by
       the machine user of a code an analyst rejected after the export records nothing;
-    - an exported coding the file lacks (of a code the file's codebook has): ``reject``.
+    - an exported coding the file lacks (of a code the file's codebook has): ``reject``;
+    - but when the file holds unreviewed machine codings this workspace's coder does not suggest (it was
+      exported from another coding run, e.g. another workspace of the study), those record nothing and an
+      unreviewed suggestion the file lacks is left as it is (its coder may never have suggested it).
 
     Decisions of codings a human created are that user's; the others (rejects, changes made under
     the machine's or no name) are left to the analyst given to :func:`import_qdpx`. Memos go on the
@@ -1021,6 +1032,7 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     memos = _Memos(planner, project, study_memos)
     unkeyed = {record_guid("source", sid): sid for sid in units.sources}
     old_guids = []  # sources the file names by the uuid5 of their raw id
+    lacking: list[tuple[tuple[str, str], str | None]] = []  # exported codings the file lacks, their status
     for source in project.sources:
         source_id = _match_source(source, units, by_guid)
         if source_id is None or source_id not in units.sources:
@@ -1047,13 +1059,20 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
                 if span[0] >= span[1]:
                     skipped["codings that cover no text of the study"] += 1
                     continue
-                found.append((code_id, span, _user(project, coding.user_guid)))
+                user = _user(project, coding.user_guid)
+                found.append((code_id, span, user, not user and _machine_only(sel.description)))
         first = len(plan.codings)
         _plan_source(planner, splan, found, where)
         memos.source(source, positions, splan, codes, plan.codings[first:])
-        for key in sorted(splan.exported):
-            if key not in splan.consumed and key[1] in known_codes:
-                planner.decide("reject", key, None)
+        lacking += [(key, splan.status.get(key)) for key in sorted(splan.exported)
+                    if key not in splan.consumed and key[1] in known_codes]
+    for key, status in lacking:
+        if planner.foreign and status == "suggested":  # never in the file's coding run, or deleted: unknown
+            planner.left += 1
+        else:
+            planner.decide("reject", key, None)
+    if planner.foreign:
+        plan.warnings.append(_other_run_warning(planner.foreign, planner.left))
     if unknown_codes:
         skipped["codings of codes not in the codebook"] += sum(unknown_codes.values())
     plan.warnings += [f"{count} {what} skipped" for what, count in sorted(skipped.items())]
@@ -1108,15 +1127,23 @@ _NUMBERED = re.compile(r"(.*\S) \([2-9]\d*\)")  # "Overvejelser (2)": a journal 
 _PROVENANCE = re.compile(r"(?:(?:tilføjet|accepteret)(?: af [^\n]*?)?(?: \(hoi_nlp \d\.\d\d\))?"
                          r"|hoi_nlp \d\.\d\d, ikke gennemset)(?:; [^\n]*)?")
 _MEMO_LINE = re.compile(r"\nMemo \(([^()\n]*)\): ")
+_UNREVIEWED = re.compile(r"hoi_nlp \d\.\d\d, ikke gennemset(?:; [^\n]*)?")
 
 
 class _Memos:
     """Memos of the file (selection Descriptions and Notes) placed on the study's coding units.
 
     A memo lands on the coding its selection became (unit and code), else on the unit its span falls
-    in; it is the importing analyst's. What hoi wrote into the file itself (the provenance line of a
+    in. A Note is the memo of the human user who created it (``creatingUser``: the file says who wrote
+    it), other memos (a selection's Description, a source's memo, a note of the machine user or of nobody
+    named) are the importing analyst's. What hoi wrote into the file itself (the provenance line of a
     selection's Description, the ``Memo (name): …`` lines and Notes of memos the study has) and any
-    text already a memo on the same place records nothing, so importing a file again adds nothing.
+    text already a memo on the same place records nothing, so importing a file again adds nothing. The
+    ``Memo (name): …`` lines are copies of the Notes the export wrote beside them (QualCoder shows a
+    selection's Description as the coding's memo): where such a Note is in the file, the Note alone is
+    the memo, so a memo on a unit is not also recorded on each of its codings (importing into another
+    workspace of the study, which has none of these memos yet). One author's memo is recorded once on a
+    place; two analysts' memos of the same text are two memos.
     """
 
     def __init__(self, planner: _Planner, project: QdpxProject, study_memos: Sequence[Any] = ()) -> None:
@@ -1142,8 +1169,10 @@ class _Memos:
                 self.texts.setdefault(segment_id, set()).add(memo.text.strip())
                 self.analysts.setdefault(segment_id, set()).add(memo.analyst)
 
-    def _description(self, text: str, segment_id: str) -> tuple[list[str], set[str]]:
-        """(memos to record, texts hoi wrote) of a selection's Description."""
+    def _description(self, text: str, segment_id: str, notes: set[str] = frozenset()
+                     ) -> tuple[list[str], set[str]]:
+        """(memos to record, texts hoi wrote) of a selection's Description; ``notes``: texts of the notes
+        the source refers to (a ``Memo (name): …`` line holding one is a copy of that note)."""
         parts = _MEMO_LINE.split("\n" + text.strip())
         head, blocks = parts[0].strip(), list(zip(parts[1::2], parts[2::2], strict=True))
         first, _, rest = head.partition("\n")
@@ -1152,6 +1181,8 @@ class _Memos:
         found, written = [head] if head else [], set()
         for analyst, body in blocks:
             body = body.strip()
+            if lf_only(body) in notes:  # a copy of a note of this source: the note is the memo
+                continue
             if analyst not in self.analysts.get(segment_id, set()):
                 found.append(f"Memo ({analyst}): {body}")
                 continue
@@ -1168,13 +1199,18 @@ class _Memos:
             return None
         return note.text
 
-    def add(self, segment_id: str, code_id: str | None, text: str) -> None:
+    def author(self, note_guid: str) -> str | None:
+        """Who wrote a note: its human creatingUser, else None (the importing analyst)."""
+        note = self.project.notes.get(note_guid)
+        return (_user(self.project, note.user) or None) if note is not None else None
+
+    def add(self, segment_id: str, code_id: str | None, text: str, author: str | None = None) -> None:
         text = new_memo_text(text, self.texts.get(segment_id, set()))
-        key = (segment_id, code_id, text)
+        key = (segment_id, code_id, author, text)
         if not text or key in self.planned:
             return
         self.planned.add(key)
-        self.planner.plan.decisions.append(PlannedDecision("memo", segment_id, code_id, None, memo=text))
+        self.planner.plan.decisions.append(PlannedDecision("memo", segment_id, code_id, author, memo=text))
         self.planner.plan.counts["memo"] += 1
 
     def source(self, source: FileSource, positions: list[int], splan: _SourcePlan, codes: dict[str, str],
@@ -1182,6 +1218,10 @@ class _Memos:
         """The memos of one source of the study."""
         by_span = {(c.code_id, c.start, c.end): c.segment_id for c in placed}
         exported: set[str] = set()  # memos hoi wrote into this source's Descriptions
+        on_source = [*source.note_refs, *self.project.links.get(source.guid, ())]
+        for sel in source.selections:
+            on_source += [*sel.note_refs, *self.project.links.get(sel.guid, ())]
+        notes = {self.project.notes[r].text for r in on_source if r in self.project.notes}
         for sel in source.selections:
             span = (positions[sel.start], positions[sel.end])
             target = next(((by_span[(codes[c.code_guid], *span)], codes[c.code_guid]) for c in sel.codings
@@ -1189,24 +1229,25 @@ class _Memos:
             if target is None:
                 unit = _place(splan, "", span) if span[0] < span[1] else None
                 target = (unit, None) if unit else None
-            texts, written = self._description(sel.description, target[0]) if target else ([sel.description],
-                                                                                         set())
+            texts, written = (self._description(sel.description, target[0], notes) if target
+                              else ([sel.description], set()))
             exported |= written
-            refs = (*sel.note_refs, *self.project.links.get(sel.guid, ()))
-            texts += [t for t in (self._note(ref, written) for ref in refs) if t]
-            texts = [t for t in texts if t.strip()]
+            memos: list[tuple[str, str | None]] = [(t, None) for t in texts]
+            refs = [*sel.note_refs, *self.project.links.get(sel.guid, ())]
+            memos += [(t, self.author(ref)) for ref in refs if (t := self._note(ref, written))]
+            memos = [(t, who) for t, who in memos if t.strip()]
             if target is None:
-                self.unplaced["memos on text that is no coding unit of the study"] += len(texts)
+                self.unplaced["memos on text that is no coding unit of the study"] += len(memos)
                 continue
-            for text in texts:
-                self.add(target[0], target[1], text)
+            for text, who in memos:
+                self.add(target[0], target[1], text, who)
         for ref in (*source.note_refs, *self.project.links.get(source.guid, ())):
             note = self.project.notes.get(ref)
             text = self._note(ref, exported)
             if note is None or text is None:
                 continue
             if note.span is None:  # a note on the whole source (NVivo's, MAXQDA's document memo)
-                self._whole_source(splan, text)
+                self._whole_source(splan, text, self.author(ref))
                 continue
             start, end = source.text_span(*note.span)  # counted as the source's selections count
             span = (positions[min(start, len(positions) - 1)], positions[min(end, len(positions) - 1)])
@@ -1214,7 +1255,7 @@ class _Memos:
             if unit is None:
                 self.unplaced["notes on text outside the source's coding units"] += 1
             else:
-                self.add(unit, None, text)
+                self.add(unit, None, text, self.author(ref))
         memo = source_memo(source.description)
         if memo:  # QualCoder's file memo (and other tools' source descriptions)
             self._whole_source(splan, memo)
@@ -1226,9 +1267,10 @@ class _Memos:
         recorded."""
         text = new_memo_text(note.text, self.study_texts)
         planned = self.planner.plan.study_memos
-        if not text or any(text == t for _, t in planned):
+        author = self.author(note.guid)
+        if not text or any(text == t and author == who for _, t, who in planned):
             return
-        planned.append((self._title(note.name), text))
+        planned.append((self._title(note.name), text, author))
         self.planner.plan.counts["journal"] += 1
 
     def _title(self, name: str) -> str:
@@ -1241,11 +1283,11 @@ class _Memos:
             return name
         return found.group(1) if any(shown_as(found.group(1), t) for t in self.study_titles) else name
 
-    def _whole_source(self, splan: _SourcePlan, text: str) -> None:
+    def _whole_source(self, splan: _SourcePlan, text: str, author: str | None = None) -> None:
         """A memo on a whole source is its coding unit's memo when the source is one unit (most survey
         answers are); a source of several units (an interview, a long answer) has no memo of its own."""
         if len(splan.units) == 1:
-            self.add(splan.units[0].segment_id, None, text)
+            self.add(splan.units[0].segment_id, None, text, author)
         else:
             self.unplaced["notes on a whole source of several coding units (an interview, a long "
                           "answer)"] += 1
@@ -1347,15 +1389,31 @@ def _user(project: QdpxProject, user_guid: str) -> str:
     return name
 
 
-def _plan_source(planner: _Planner, splan: _SourcePlan, found: list[tuple[str, tuple[int, int], str]],
-                 where: str) -> None:
+def _machine_only(description: str) -> bool:
+    """Whether a selection's Description starts with the provenance hoi's export gives a machine suggestion
+    no analyst reviewed ("hoi_nlp 0.42, ikke gennemset")."""
+    return bool(_UNREVIEWED.fullmatch(lf_only(description).strip().partition("\n")[0].strip()))
+
+
+def _other_run_warning(foreign: int, left: int) -> str:
+    text = (f"{foreign} machine suggestions of the file that this workspace's coder does not make record "
+            "nothing (the file comes from another coding run of the study, such as another workspace; no "
+            "analyst decided them)")
+    if left:
+        text += (f"; {left} suggestions of this workspace that the file lacks are left unreviewed, not "
+                 "rejected (the file's coder may never have suggested them): review them in the app")
+    return text
+
+
+def _plan_source(planner: _Planner, splan: _SourcePlan,
+                 found: list[tuple[str, tuple[int, int], str, bool]], where: str) -> None:
     plan = planner.plan
     rest = []
-    for code_id, span, user in found:  # 1. exactly what the export wrote
+    for code_id, span, user, machine_only in found:  # 1. exactly what the export wrote
         key = next((k for k, s in splan.exported.items() if k[1] == code_id and s == span
                     and k not in splan.consumed), None)
         if key is None:
-            rest.append((code_id, span, user))
+            rest.append((code_id, span, user, machine_only))
             continue
         splan.consumed.add(key)
         plan.codings.append(ImportedCoding(key[0], code_id, span[0], span[1], user))
@@ -1364,12 +1422,12 @@ def _plan_source(planner: _Planner, splan: _SourcePlan, found: list[tuple[str, t
         else:
             plan.counts["unchanged"] += 1
     later = []
-    for code_id, span, user in rest:  # 2. an exported coding with other bounds
+    for code_id, span, user, machine_only in rest:  # 2. an exported coding with other bounds
         overlapping = sorted(((_overlap(span, s), k) for k, s in splan.exported.items()
                               if k[1] == code_id and k not in splan.consumed and _overlap(span, s) > 0),
                              reverse=True)
         if not overlapping:
-            later.append((code_id, span, user))
+            later.append((code_id, span, user, machine_only))
             continue
         key = overlapping[0][1]
         splan.consumed.add(key)
@@ -1377,7 +1435,7 @@ def _plan_source(planner: _Planner, splan: _SourcePlan, found: list[tuple[str, t
         if user and splan.status.get(key) == "suggested":
             planner.decide("accept", key, user)
         planner.span(key[0], code_id, span, splan.exported[key], user or None, where)
-    for code_id, span, user in later:  # 3. new codings
+    for code_id, span, user, machine_only in later:  # 3. new codings
         segment_id = _place(splan, code_id, span)
         if segment_id is None:
             plan.warnings.append(f"{where}: no coding unit at {span[0]}-{span[1]}; coding skipped")
@@ -1391,6 +1449,9 @@ def _plan_source(planner: _Planner, splan: _SourcePlan, found: list[tuple[str, t
         plan.codings.append(ImportedCoding(segment_id, code_id, span[0], span[1], user))
         if not user and key in planner.machine:  # the machine's own coding, rejected since the export
             plan.counts["unchanged"] += 1
+            continue
+        if machine_only:  # another coding run's unreviewed suggestion: nobody's decision
+            planner.foreign += 1
             continue
         planner.decide("accept" if key in planner.machine else "add", key, user or None)
         seg = planner.segment_by_id[segment_id]
@@ -1474,15 +1535,16 @@ def import_qdpx(
         plan.counts.pop("journal", None)
         plan.study_memos.clear()
     fallback = _analyst_for(plan, project, analyst)
-    if fallback is None and (any(d.analyst is None for d in plan.decisions) or plan.study_memos):
-        unnamed = sum(d.analyst is None for d in plan.decisions) + len(plan.study_memos)
+    unnamed = sum(d.analyst is None for d in plan.decisions)
+    unnamed += sum(who is None for *_, who in plan.study_memos)
+    if fallback is None and unnamed:
         raise ReviewError(f"{unnamed} decisions do not say who made them "
                           "(deleted codings, codings made under the machine's name, memos or journals)",
                           path=str(path), hint="name the analyst with --analyst NAME")
     rows = [_decision_row(d, fallback or "", round) for d in plan.decisions]
     _check(rows, units)
-    journals = [new_study_memo(analyst=fallback or "", text=text, title=title, origin=Path(path).name)
-                for title, text in plan.study_memos]
+    journals = [new_study_memo(analyst=who or fallback or "", text=text, title=title, origin=Path(path).name)
+                for title, text, who in plan.study_memos]
     if (rows or journals) and not dry_run:
         _write(workspace, rows, journals)
     logger.info("import of %s: %s%s", path, ", ".join(f"{k} {v}" for k, v in plan.counts.items()),
