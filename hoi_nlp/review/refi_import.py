@@ -15,8 +15,9 @@ machine user created and nobody changed record nothing; codings of a human user 
 ``accept`` (where they match a machine coding) or ``add``, plus a ``span`` where the bounds differ;
 codings the project had when it was exported and the file lacks become ``reject``. A file from
 another coding run of the study (another workspace: it holds unreviewed machine suggestions this
-workspace's coder does not make) is not taken to have rejected the suggestions it lacks, nor its
-unreviewed suggestions to be anyone's decisions; a warning counts both. Memos (a selection's
+workspace's coder does not make, or machine codings with other confidences) is not taken to have
+rejected the suggestions it lacks, nor its unreviewed suggestions to be anyone's decisions; a warning
+counts both. Memos (a selection's
 Description, notes on a span of a source, a note on a whole source of one coding unit) become ``memo``
 decisions, a note's of its creatingUser, the others of the importing analyst (see :class:`_Memos`); a
 note nothing in the file refers to (QualCoder's journal, a project memo) becomes a memo on the study
@@ -970,6 +971,11 @@ class _Planner:
         self.plan = plan
         self.segment_by_id = units.segment_by_id
         self.machine = {(a.segment_id, a.code_id) for a in units.assignments}
+        self.best: dict[tuple[str, str], float] = {}  # (unit, code) -> its confidence as the export shows it
+        for a in units.assignments:
+            key = (a.segment_id, a.code_id)
+            self.best[key] = max(a.confidence, self.best.get(key, 0.0))
+        self.other_confidence = False  # a machine coding of the file with another confidence than here
         self.foreign = 0  # unreviewed machine codings of the file this workspace's coder does not suggest
         self.left = 0  # this workspace's suggestions the file lacks, left unreviewed (another coding run)
 
@@ -985,6 +991,12 @@ class _Planner:
             return
         self.plan.decisions.append(PlannedDecision("span", segment_id, code_id, who, start, end))
         self.plan.counts["span"] += 1
+
+    def compare(self, key: tuple[str, str], confidence: str | None) -> None:
+        """Note a machine coding of the file whose confidence is not this workspace's (another coding run:
+        an export shows the best confidence of a coding's suggestions with two decimals)."""
+        if confidence is not None and key in self.best and f"{self.best[key]:.2f}" != confidence:
+            self.other_confidence = True
 
     def decide(self, action: str, key: tuple[str, str], who: str | None) -> None:
         self.plan.decisions.append(PlannedDecision(action, key[0], key[1], who))
@@ -1006,8 +1018,9 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
       analyst had rejected it), with a ``span`` where its bounds differ from the unit's; a coding by
       the machine user of a code an analyst rejected after the export records nothing;
     - an exported coding the file lacks (of a code the file's codebook has): ``reject``;
-    - but when the file holds unreviewed machine codings this workspace's coder does not suggest (it was
-      exported from another coding run, e.g. another workspace of the study), those record nothing and an
+    - but when the file holds unreviewed machine codings this workspace's coder does not suggest, or
+      machine codings with other confidences (it was exported from another coding run, e.g. another
+      workspace of the study), those unreviewed codings record nothing and an
       unreviewed suggestion the file lacks is left as it is (its coder may never have suggested it).
 
     Decisions of codings a human created are that user's; the others (rejects, changes made under
@@ -1060,18 +1073,20 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
                     skipped["codings that cover no text of the study"] += 1
                     continue
                 user = _user(project, coding.user_guid)
-                found.append((code_id, span, user, not user and _machine_only(sel.description)))
+                found.append((code_id, span, user, not user and _machine_only(sel.description),
+                              _confidence(sel.description)))
         first = len(plan.codings)
         _plan_source(planner, splan, found, where)
         memos.source(source, positions, splan, codes, plan.codings[first:])
         lacking += [(key, splan.status.get(key)) for key in sorted(splan.exported)
                     if key not in splan.consumed and key[1] in known_codes]
+    other_run = planner.foreign or planner.other_confidence
     for key, status in lacking:
-        if planner.foreign and status == "suggested":  # never in the file's coding run, or deleted: unknown
+        if other_run and status == "suggested":  # never in the file's coding run, or deleted: unknown
             planner.left += 1
         else:
             planner.decide("reject", key, None)
-    if planner.foreign:
+    if planner.foreign or planner.left:
         plan.warnings.append(_other_run_warning(planner.foreign, planner.left))
     if unknown_codes:
         skipped["codings of codes not in the codebook"] += sum(unknown_codes.values())
@@ -1128,6 +1143,7 @@ _PROVENANCE = re.compile(r"(?:(?:tilføjet|accepteret)(?: af [^\n]*?)?(?: \(hoi_
                          r"|hoi_nlp \d\.\d\d, ikke gennemset)(?:; [^\n]*)?")
 _MEMO_LINE = re.compile(r"\nMemo \(([^()\n]*)\): ")
 _UNREVIEWED = re.compile(r"hoi_nlp \d\.\d\d, ikke gennemset(?:; [^\n]*)?")
+_CONFIDENCE = re.compile(r"hoi_nlp (\d\.\d\d)(?:, ikke gennemset|\))")
 
 
 class _Memos:
@@ -1395,26 +1411,34 @@ def _machine_only(description: str) -> bool:
     return bool(_UNREVIEWED.fullmatch(lf_only(description).strip().partition("\n")[0].strip()))
 
 
+def _confidence(description: str) -> str | None:
+    """The machine's confidence the provenance line of a selection's Description shows ("0.42")."""
+    first = lf_only(description).strip().partition("\n")[0].strip()
+    found = _CONFIDENCE.search(first) if _PROVENANCE.fullmatch(first) else None
+    return found.group(1) if found else None
+
+
 def _other_run_warning(foreign: int, left: int) -> str:
-    text = (f"{foreign} machine suggestions of the file that this workspace's coder does not make record "
-            "nothing (the file comes from another coding run of the study, such as another workspace; no "
-            "analyst decided them)")
+    parts = [f"{foreign} unreviewed machine suggestions of the file that this workspace's coder does not "
+             "make record nothing (no analyst decided them)"] if foreign else []
     if left:
-        text += (f"; {left} suggestions of this workspace that the file lacks are left unreviewed, not "
-                 "rejected (the file's coder may never have suggested them): review them in the app")
-    return text
+        parts.append(f"{left} suggestions of this workspace that the file lacks are left unreviewed, not "
+                     "rejected (the file's coder may never have suggested them): review them in the app")
+    return ("the file comes from another coding run of the study (another workspace, or this one coded "
+            "again: its machine suggestions differ from this workspace's): " + "; ".join(parts))
 
 
 def _plan_source(planner: _Planner, splan: _SourcePlan,
-                 found: list[tuple[str, tuple[int, int], str, bool]], where: str) -> None:
+                 found: list[tuple[str, tuple[int, int], str, bool, str | None]], where: str) -> None:
     plan = planner.plan
     rest = []
-    for code_id, span, user, machine_only in found:  # 1. exactly what the export wrote
+    for code_id, span, user, machine_only, confidence in found:  # 1. exactly what the export wrote
         key = next((k for k, s in splan.exported.items() if k[1] == code_id and s == span
                     and k not in splan.consumed), None)
         if key is None:
-            rest.append((code_id, span, user, machine_only))
+            rest.append((code_id, span, user, machine_only, confidence))
             continue
+        planner.compare(key, confidence)
         splan.consumed.add(key)
         plan.codings.append(ImportedCoding(key[0], code_id, span[0], span[1], user))
         if user and splan.status.get(key) == "suggested":
@@ -1422,7 +1446,7 @@ def _plan_source(planner: _Planner, splan: _SourcePlan,
         else:
             plan.counts["unchanged"] += 1
     later = []
-    for code_id, span, user, machine_only in rest:  # 2. an exported coding with other bounds
+    for code_id, span, user, machine_only, confidence in rest:  # 2. an exported coding with other bounds
         overlapping = sorted(((_overlap(span, s), k) for k, s in splan.exported.items()
                               if k[1] == code_id and k not in splan.consumed and _overlap(span, s) > 0),
                              reverse=True)
@@ -1430,6 +1454,7 @@ def _plan_source(planner: _Planner, splan: _SourcePlan,
             later.append((code_id, span, user, machine_only))
             continue
         key = overlapping[0][1]
+        planner.compare(key, confidence)
         splan.consumed.add(key)
         plan.codings.append(ImportedCoding(key[0], code_id, span[0], span[1], user))
         if user and splan.status.get(key) == "suggested":

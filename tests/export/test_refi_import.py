@@ -843,8 +843,9 @@ def test_a_teams_project_imported_into_a_fresh_workspace_records_the_teams_work_
         ("memo", "ana", "R2", "area.beskaeftigelse", "Spørg [PERSON 1] om teamet"),
         ("memo", "bo", "R2", "", "Hele svaret er uklart"),
     ]
-    assert any("1 machine suggestions of the file that this workspace's coder does not make record nothing"
-               in w and "1 suggestions of this workspace that the file lacks are left unreviewed" in w
+    assert any(w.startswith("the file comes from another coding run") and "1 unreviewed machine suggestions "
+               "of the file that this workspace's coder does not make record nothing" in w
+               and "1 suggestions of this workspace that the file lacks are left unreviewed" in w
                for w in summary.warnings), summary.warnings
     state = current_state(fresh)
     assert state.codes[(units["R4:q0"], "barrier.it_integration")].status == "suggested"
@@ -852,3 +853,25 @@ def test_a_teams_project_imported_into_a_fresh_workspace_records_the_teams_work_
 
     again = _import(fresh, small_codebook, path, analyst="carl")
     assert again.decisions == {"unchanged": 7}, again
+
+
+def test_a_file_of_another_coding_run_that_suggested_less_rejects_nothing_it_lacks(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """A fresh workspace whose coder suggests all the file's codings and one more: the file cannot say that
+    anyone rejected the one more; its machine codings' confidences ("hoi_nlp 0.85, ikke gennemset") are not
+    this workspace's, so the file is from another coding run and the suggestion it lacks stays unreviewed.
+    The same file into its own workspace, with a suggestion deleted in the other tool, still rejects it."""
+    fresh = _another_run(tmp_path, coded_workspace, drop=("R4:q0", "-"),
+                         extra=("R4:q0", "barrier.it_integration"))
+    summary = _import(fresh, small_codebook, exported, analyst="carl")
+    assert summary.decisions == {"unchanged": 7}, summary
+    assert _decisions(fresh) == []
+    assert any("1 suggestions of this workspace that the file lacks are left unreviewed" in w
+               for w in summary.warnings), summary.warnings
+
+    project = Qdpx(exported)
+    r3 = project.source("R3_q0")
+    r3.remove(project.selections(r3, "area.beskaeftigelse")[0])
+    summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "p.qdpx"), analyst="carl")
+    assert summary.decisions == {"reject": 1, "unchanged": 6}, summary
+    assert not any("another coding run" in w for w in summary.warnings), summary.warnings
