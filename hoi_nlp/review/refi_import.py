@@ -1089,7 +1089,15 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     if planner.foreign or planner.left:
         plan.warnings.append(_other_run_warning(planner.foreign, planner.left))
     if unknown_codes:
-        skipped["codings of codes not in the codebook"] += sum(unknown_codes.values())
+        named = sorted({c.name.strip() for c in project.codes if c.guid in unknown_codes and c.name.strip()})
+        if named:  # codes the file defines (made in the other tool, or in another workspace's app)
+            shown = ", ".join(f"'{n[:60]}'" for n in named[:5]) + (", …" if len(named) > 5 else "")
+            plan.warnings.append(
+                f"{sum(unknown_codes.values())} codings of codes not in the codebook skipped ({shown}): "
+                "add those codes to this workspace's codebook (the app's codebook pages) and import the file "
+                "again")
+        else:
+            skipped["codings of codes not in the codebook"] += sum(unknown_codes.values())
     plan.warnings += [f"{count} {what} skipped" for what, count in sorted(skipped.items())]
     if _unkeyed_pseudonymised(project, units, old_guids):
         plan.warnings.insert(0, OLD_GUIDS_WARNING)

@@ -447,8 +447,10 @@ def test_codings_of_unknown_codes_and_sources_are_skipped_with_a_warning(coded_w
     r4.addnext(stranger)
     summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "p.qdpx"), analyst="ana")
     assert summary.decisions == {"unchanged": 7}
-    assert set(summary.warnings) == {"1 codings of codes not in the codebook skipped",
-                                     "1 sources not in this study skipped"}
+    assert set(summary.warnings) == {
+        "1 codings of codes not in the codebook skipped ('Ny kode i NVivo'): add those codes to this "
+        "workspace's codebook (the app's codebook pages) and import the file again",
+        "1 sources not in this study skipped"}
 
 
 def test_cli_import_dry_run_then_real(coded_workspace, exported, tmp_path):
