@@ -13,10 +13,14 @@ and the element or offset.
 Decisions mean what the analyst did in the other tool (see :func:`plan_import`): codings the
 machine user created and nobody changed record nothing; codings of a human user become that user's
 ``accept`` (where they match a machine coding) or ``add``, plus a ``span`` where the bounds differ;
-codings the project had when it was exported and the file lacks become ``reject``. Memos (a
-selection's Description, notes on a span of a source, a note on a whole source of one coding unit)
-become ``memo`` decisions of the importing analyst (see :class:`_Memos`); a note nothing in the file
-refers to (QualCoder's journal, a project memo) becomes a memo on the study
+codings the project had when it was exported and the file lacks become ``reject``. A file from
+another coding run of the study (another workspace: it holds unreviewed machine suggestions this
+workspace's coder does not make, or machine codings with other confidences) is not taken to have
+rejected the suggestions it lacks, nor its unreviewed suggestions to be anyone's decisions; a warning
+counts both. Memos (a selection's
+Description, notes on a span of a source, a note on a whole source of one coding unit) become ``memo``
+decisions, a note's of its creatingUser, the others of the importing analyst (see :class:`_Memos`); a
+note nothing in the file refers to (QualCoder's journal, a project memo) becomes a memo on the study
 (:mod:`hoi_nlp.review.study_memos`); notes with no place in the study (notes on codes, on a source of
 several units) are named in a warning. A file none
 of whose sources is the study's is refused. Everything is checked first and then written in one
@@ -349,6 +353,7 @@ class FileNote:
     name: str
     text: str
     span: tuple[int, int] | None
+    user: str = ""  # the GUID of the user who wrote it (creatingUser)
 
 
 @dataclass(frozen=True)
@@ -533,7 +538,8 @@ def _read_note(archive: QdpxArchive, element: etree._Element) -> FileNote:
     for sel in _children(element, "PlainTextSelection")[:1]:
         _, start, end = _selection_span(archive, sel, where)
         span = (start, end)
-    return FileNote(note_guid, name, text, span)
+    user = normal_guid(element.get("creatingUser") or element.get("modifyingUser"))
+    return FileNote(note_guid, name, text, span, user)
 
 
 def _selection_span(archive: QdpxArchive, sel: etree._Element, where: str) -> tuple[str, int, int]:
@@ -868,7 +874,8 @@ class ImportPlan:
     counts: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     sources: int = 0
-    study_memos: list[tuple[str, str]] = field(default_factory=list)  # (title, text) of journals
+    # (title, text, author: None for the importing analyst) of journals
+    study_memos: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 def _code_lookup(codes: Sequence[FileCode], codebook: Codebook) -> dict[str, str]:
@@ -964,6 +971,13 @@ class _Planner:
         self.plan = plan
         self.segment_by_id = units.segment_by_id
         self.machine = {(a.segment_id, a.code_id) for a in units.assignments}
+        self.best: dict[tuple[str, str], float] = {}  # (unit, code) -> its confidence as the export shows it
+        for a in units.assignments:
+            key = (a.segment_id, a.code_id)
+            self.best[key] = max(a.confidence, self.best.get(key, 0.0))
+        self.other_confidence = False  # a machine coding of the file with another confidence than here
+        self.foreign = 0  # unreviewed machine codings of the file this workspace's coder does not suggest
+        self.left = 0  # this workspace's suggestions the file lacks, left unreviewed (another coding run)
 
     def span(self, segment_id: str, code_id: str, span: tuple[int, int], current: tuple[int, int],
              who: str | None, where: str) -> None:
@@ -977,6 +991,12 @@ class _Planner:
             return
         self.plan.decisions.append(PlannedDecision("span", segment_id, code_id, who, start, end))
         self.plan.counts["span"] += 1
+
+    def compare(self, key: tuple[str, str], confidence: str | None) -> None:
+        """Note a machine coding of the file whose confidence is not this workspace's (another coding run:
+        an export shows the best confidence of a coding's suggestions with two decimals)."""
+        if confidence is not None and key in self.best and f"{self.best[key]:.2f}" != confidence:
+            self.other_confidence = True
 
     def decide(self, action: str, key: tuple[str, str], who: str | None) -> None:
         self.plan.decisions.append(PlannedDecision(action, key[0], key[1], who))
@@ -997,7 +1017,11 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     - any other coding: ``add`` (``accept`` on a unit where the machine suggested the code but an
       analyst had rejected it), with a ``span`` where its bounds differ from the unit's; a coding by
       the machine user of a code an analyst rejected after the export records nothing;
-    - an exported coding the file lacks (of a code the file's codebook has): ``reject``.
+    - an exported coding the file lacks (of a code the file's codebook has): ``reject``;
+    - but when the file holds unreviewed machine codings this workspace's coder does not suggest, or
+      machine codings with other confidences (it was exported from another coding run, e.g. another
+      workspace of the study), those unreviewed codings record nothing and an
+      unreviewed suggestion the file lacks is left as it is (its coder may never have suggested it).
 
     Decisions of codings a human created are that user's; the others (rejects, changes made under
     the machine's or no name) are left to the analyst given to :func:`import_qdpx`. Memos go on the
@@ -1021,6 +1045,7 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     memos = _Memos(planner, project, study_memos)
     unkeyed = {record_guid("source", sid): sid for sid in units.sources}
     old_guids = []  # sources the file names by the uuid5 of their raw id
+    lacking: list[tuple[tuple[str, str], str | None]] = []  # exported codings the file lacks, their status
     for source in project.sources:
         source_id = _match_source(source, units, by_guid)
         if source_id is None or source_id not in units.sources:
@@ -1047,15 +1072,32 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
                 if span[0] >= span[1]:
                     skipped["codings that cover no text of the study"] += 1
                     continue
-                found.append((code_id, span, _user(project, coding.user_guid)))
+                user = _user(project, coding.user_guid)
+                found.append((code_id, span, user, not user and _machine_only(sel.description),
+                              _confidence(sel.description)))
         first = len(plan.codings)
         _plan_source(planner, splan, found, where)
         memos.source(source, positions, splan, codes, plan.codings[first:])
-        for key in sorted(splan.exported):
-            if key not in splan.consumed and key[1] in known_codes:
-                planner.decide("reject", key, None)
+        lacking += [(key, splan.status.get(key)) for key in sorted(splan.exported)
+                    if key not in splan.consumed and key[1] in known_codes]
+    other_run = planner.foreign or planner.other_confidence
+    for key, status in lacking:
+        if other_run and status == "suggested":  # never in the file's coding run, or deleted: unknown
+            planner.left += 1
+        else:
+            planner.decide("reject", key, None)
+    if planner.foreign or planner.left:
+        plan.warnings.append(_other_run_warning(planner.foreign, planner.left))
     if unknown_codes:
-        skipped["codings of codes not in the codebook"] += sum(unknown_codes.values())
+        named = sorted({c.name.strip() for c in project.codes if c.guid in unknown_codes and c.name.strip()})
+        if named:  # codes the file defines (made in the other tool, or in another workspace's app)
+            shown = ", ".join(f"'{n[:60]}'" for n in named[:5]) + (", …" if len(named) > 5 else "")
+            plan.warnings.append(
+                f"{sum(unknown_codes.values())} codings of codes not in the codebook skipped ({shown}): "
+                "add those codes to this workspace's codebook (the app's codebook pages) and import the file "
+                "again")
+        else:
+            skipped["codings of codes not in the codebook"] += sum(unknown_codes.values())
     plan.warnings += [f"{count} {what} skipped" for what, count in sorted(skipped.items())]
     if _unkeyed_pseudonymised(project, units, old_guids):
         plan.warnings.insert(0, OLD_GUIDS_WARNING)
@@ -1108,15 +1150,24 @@ _NUMBERED = re.compile(r"(.*\S) \([2-9]\d*\)")  # "Overvejelser (2)": a journal 
 _PROVENANCE = re.compile(r"(?:(?:tilføjet|accepteret)(?: af [^\n]*?)?(?: \(hoi_nlp \d\.\d\d\))?"
                          r"|hoi_nlp \d\.\d\d, ikke gennemset)(?:; [^\n]*)?")
 _MEMO_LINE = re.compile(r"\nMemo \(([^()\n]*)\): ")
+_UNREVIEWED = re.compile(r"hoi_nlp \d\.\d\d, ikke gennemset(?:; [^\n]*)?")
+_CONFIDENCE = re.compile(r"hoi_nlp (\d\.\d\d)(?:, ikke gennemset|\))")
 
 
 class _Memos:
     """Memos of the file (selection Descriptions and Notes) placed on the study's coding units.
 
     A memo lands on the coding its selection became (unit and code), else on the unit its span falls
-    in; it is the importing analyst's. What hoi wrote into the file itself (the provenance line of a
+    in. A Note is the memo of the human user who created it (``creatingUser``: the file says who wrote
+    it), other memos (a selection's Description, a source's memo, a note of the machine user or of nobody
+    named) are the importing analyst's. What hoi wrote into the file itself (the provenance line of a
     selection's Description, the ``Memo (name): …`` lines and Notes of memos the study has) and any
-    text already a memo on the same place records nothing, so importing a file again adds nothing.
+    text already a memo on the same place records nothing, so importing a file again adds nothing. The
+    ``Memo (name): …`` lines are copies of the Notes the export wrote beside them (QualCoder shows a
+    selection's Description as the coding's memo): where such a Note is in the file, the Note alone is
+    the memo, so a memo on a unit is not also recorded on each of its codings (importing into another
+    workspace of the study, which has none of these memos yet). One author's memo is recorded once on a
+    place; two analysts' memos of the same text are two memos.
     """
 
     def __init__(self, planner: _Planner, project: QdpxProject, study_memos: Sequence[Any] = ()) -> None:
@@ -1142,8 +1193,10 @@ class _Memos:
                 self.texts.setdefault(segment_id, set()).add(memo.text.strip())
                 self.analysts.setdefault(segment_id, set()).add(memo.analyst)
 
-    def _description(self, text: str, segment_id: str) -> tuple[list[str], set[str]]:
-        """(memos to record, texts hoi wrote) of a selection's Description."""
+    def _description(self, text: str, segment_id: str, notes: set[str] = frozenset()
+                     ) -> tuple[list[str], set[str]]:
+        """(memos to record, texts hoi wrote) of a selection's Description; ``notes``: texts of the notes
+        the source refers to (a ``Memo (name): …`` line holding one is a copy of that note)."""
         parts = _MEMO_LINE.split("\n" + text.strip())
         head, blocks = parts[0].strip(), list(zip(parts[1::2], parts[2::2], strict=True))
         first, _, rest = head.partition("\n")
@@ -1152,6 +1205,8 @@ class _Memos:
         found, written = [head] if head else [], set()
         for analyst, body in blocks:
             body = body.strip()
+            if lf_only(body) in notes:  # a copy of a note of this source: the note is the memo
+                continue
             if analyst not in self.analysts.get(segment_id, set()):
                 found.append(f"Memo ({analyst}): {body}")
                 continue
@@ -1168,13 +1223,18 @@ class _Memos:
             return None
         return note.text
 
-    def add(self, segment_id: str, code_id: str | None, text: str) -> None:
+    def author(self, note_guid: str) -> str | None:
+        """Who wrote a note: its human creatingUser, else None (the importing analyst)."""
+        note = self.project.notes.get(note_guid)
+        return (_user(self.project, note.user) or None) if note is not None else None
+
+    def add(self, segment_id: str, code_id: str | None, text: str, author: str | None = None) -> None:
         text = new_memo_text(text, self.texts.get(segment_id, set()))
-        key = (segment_id, code_id, text)
+        key = (segment_id, code_id, author, text)
         if not text or key in self.planned:
             return
         self.planned.add(key)
-        self.planner.plan.decisions.append(PlannedDecision("memo", segment_id, code_id, None, memo=text))
+        self.planner.plan.decisions.append(PlannedDecision("memo", segment_id, code_id, author, memo=text))
         self.planner.plan.counts["memo"] += 1
 
     def source(self, source: FileSource, positions: list[int], splan: _SourcePlan, codes: dict[str, str],
@@ -1182,6 +1242,10 @@ class _Memos:
         """The memos of one source of the study."""
         by_span = {(c.code_id, c.start, c.end): c.segment_id for c in placed}
         exported: set[str] = set()  # memos hoi wrote into this source's Descriptions
+        on_source = [*source.note_refs, *self.project.links.get(source.guid, ())]
+        for sel in source.selections:
+            on_source += [*sel.note_refs, *self.project.links.get(sel.guid, ())]
+        notes = {self.project.notes[r].text for r in on_source if r in self.project.notes}
         for sel in source.selections:
             span = (positions[sel.start], positions[sel.end])
             target = next(((by_span[(codes[c.code_guid], *span)], codes[c.code_guid]) for c in sel.codings
@@ -1189,24 +1253,25 @@ class _Memos:
             if target is None:
                 unit = _place(splan, "", span) if span[0] < span[1] else None
                 target = (unit, None) if unit else None
-            texts, written = self._description(sel.description, target[0]) if target else ([sel.description],
-                                                                                         set())
+            texts, written = (self._description(sel.description, target[0], notes) if target
+                              else ([sel.description], set()))
             exported |= written
-            refs = (*sel.note_refs, *self.project.links.get(sel.guid, ()))
-            texts += [t for t in (self._note(ref, written) for ref in refs) if t]
-            texts = [t for t in texts if t.strip()]
+            memos: list[tuple[str, str | None]] = [(t, None) for t in texts]
+            refs = [*sel.note_refs, *self.project.links.get(sel.guid, ())]
+            memos += [(t, self.author(ref)) for ref in refs if (t := self._note(ref, written))]
+            memos = [(t, who) for t, who in memos if t.strip()]
             if target is None:
-                self.unplaced["memos on text that is no coding unit of the study"] += len(texts)
+                self.unplaced["memos on text that is no coding unit of the study"] += len(memos)
                 continue
-            for text in texts:
-                self.add(target[0], target[1], text)
+            for text, who in memos:
+                self.add(target[0], target[1], text, who)
         for ref in (*source.note_refs, *self.project.links.get(source.guid, ())):
             note = self.project.notes.get(ref)
             text = self._note(ref, exported)
             if note is None or text is None:
                 continue
             if note.span is None:  # a note on the whole source (NVivo's, MAXQDA's document memo)
-                self._whole_source(splan, text)
+                self._whole_source(splan, text, self.author(ref))
                 continue
             start, end = source.text_span(*note.span)  # counted as the source's selections count
             span = (positions[min(start, len(positions) - 1)], positions[min(end, len(positions) - 1)])
@@ -1214,7 +1279,7 @@ class _Memos:
             if unit is None:
                 self.unplaced["notes on text outside the source's coding units"] += 1
             else:
-                self.add(unit, None, text)
+                self.add(unit, None, text, self.author(ref))
         memo = source_memo(source.description)
         if memo:  # QualCoder's file memo (and other tools' source descriptions)
             self._whole_source(splan, memo)
@@ -1226,9 +1291,10 @@ class _Memos:
         recorded."""
         text = new_memo_text(note.text, self.study_texts)
         planned = self.planner.plan.study_memos
-        if not text or any(text == t for _, t in planned):
+        author = self.author(note.guid)
+        if not text or any(text == t and author == who for _, t, who in planned):
             return
-        planned.append((self._title(note.name), text))
+        planned.append((self._title(note.name), text, author))
         self.planner.plan.counts["journal"] += 1
 
     def _title(self, name: str) -> str:
@@ -1241,11 +1307,11 @@ class _Memos:
             return name
         return found.group(1) if any(shown_as(found.group(1), t) for t in self.study_titles) else name
 
-    def _whole_source(self, splan: _SourcePlan, text: str) -> None:
+    def _whole_source(self, splan: _SourcePlan, text: str, author: str | None = None) -> None:
         """A memo on a whole source is its coding unit's memo when the source is one unit (most survey
         answers are); a source of several units (an interview, a long answer) has no memo of its own."""
         if len(splan.units) == 1:
-            self.add(splan.units[0].segment_id, None, text)
+            self.add(splan.units[0].segment_id, None, text, author)
         else:
             self.unplaced["notes on a whole source of several coding units (an interview, a long "
                           "answer)"] += 1
@@ -1347,16 +1413,40 @@ def _user(project: QdpxProject, user_guid: str) -> str:
     return name
 
 
-def _plan_source(planner: _Planner, splan: _SourcePlan, found: list[tuple[str, tuple[int, int], str]],
-                 where: str) -> None:
+def _machine_only(description: str) -> bool:
+    """Whether a selection's Description starts with the provenance hoi's export gives a machine suggestion
+    no analyst reviewed ("hoi_nlp 0.42, ikke gennemset")."""
+    return bool(_UNREVIEWED.fullmatch(lf_only(description).strip().partition("\n")[0].strip()))
+
+
+def _confidence(description: str) -> str | None:
+    """The machine's confidence the provenance line of a selection's Description shows ("0.42")."""
+    first = lf_only(description).strip().partition("\n")[0].strip()
+    found = _CONFIDENCE.search(first) if _PROVENANCE.fullmatch(first) else None
+    return found.group(1) if found else None
+
+
+def _other_run_warning(foreign: int, left: int) -> str:
+    parts = [f"{foreign} unreviewed machine suggestions of the file that this workspace's coder does not "
+             "make record nothing (no analyst decided them)"] if foreign else []
+    if left:
+        parts.append(f"{left} suggestions of this workspace that the file lacks are left unreviewed, not "
+                     "rejected (the file's coder may never have suggested them): review them in the app")
+    return ("the file comes from another coding run of the study (another workspace, or this one coded "
+            "again: its machine suggestions differ from this workspace's): " + "; ".join(parts))
+
+
+def _plan_source(planner: _Planner, splan: _SourcePlan,
+                 found: list[tuple[str, tuple[int, int], str, bool, str | None]], where: str) -> None:
     plan = planner.plan
     rest = []
-    for code_id, span, user in found:  # 1. exactly what the export wrote
+    for code_id, span, user, machine_only, confidence in found:  # 1. exactly what the export wrote
         key = next((k for k, s in splan.exported.items() if k[1] == code_id and s == span
                     and k not in splan.consumed), None)
         if key is None:
-            rest.append((code_id, span, user))
+            rest.append((code_id, span, user, machine_only, confidence))
             continue
+        planner.compare(key, confidence)
         splan.consumed.add(key)
         plan.codings.append(ImportedCoding(key[0], code_id, span[0], span[1], user))
         if user and splan.status.get(key) == "suggested":
@@ -1364,20 +1454,21 @@ def _plan_source(planner: _Planner, splan: _SourcePlan, found: list[tuple[str, t
         else:
             plan.counts["unchanged"] += 1
     later = []
-    for code_id, span, user in rest:  # 2. an exported coding with other bounds
+    for code_id, span, user, machine_only, confidence in rest:  # 2. an exported coding with other bounds
         overlapping = sorted(((_overlap(span, s), k) for k, s in splan.exported.items()
                               if k[1] == code_id and k not in splan.consumed and _overlap(span, s) > 0),
                              reverse=True)
         if not overlapping:
-            later.append((code_id, span, user))
+            later.append((code_id, span, user, machine_only))
             continue
         key = overlapping[0][1]
+        planner.compare(key, confidence)
         splan.consumed.add(key)
         plan.codings.append(ImportedCoding(key[0], code_id, span[0], span[1], user))
         if user and splan.status.get(key) == "suggested":
             planner.decide("accept", key, user)
         planner.span(key[0], code_id, span, splan.exported[key], user or None, where)
-    for code_id, span, user in later:  # 3. new codings
+    for code_id, span, user, machine_only in later:  # 3. new codings
         segment_id = _place(splan, code_id, span)
         if segment_id is None:
             plan.warnings.append(f"{where}: no coding unit at {span[0]}-{span[1]}; coding skipped")
@@ -1391,6 +1482,9 @@ def _plan_source(planner: _Planner, splan: _SourcePlan, found: list[tuple[str, t
         plan.codings.append(ImportedCoding(segment_id, code_id, span[0], span[1], user))
         if not user and key in planner.machine:  # the machine's own coding, rejected since the export
             plan.counts["unchanged"] += 1
+            continue
+        if machine_only:  # another coding run's unreviewed suggestion: nobody's decision
+            planner.foreign += 1
             continue
         planner.decide("accept" if key in planner.machine else "add", key, user or None)
         seg = planner.segment_by_id[segment_id]
@@ -1474,15 +1568,16 @@ def import_qdpx(
         plan.counts.pop("journal", None)
         plan.study_memos.clear()
     fallback = _analyst_for(plan, project, analyst)
-    if fallback is None and (any(d.analyst is None for d in plan.decisions) or plan.study_memos):
-        unnamed = sum(d.analyst is None for d in plan.decisions) + len(plan.study_memos)
+    unnamed = sum(d.analyst is None for d in plan.decisions)
+    unnamed += sum(who is None for *_, who in plan.study_memos)
+    if fallback is None and unnamed:
         raise ReviewError(f"{unnamed} decisions do not say who made them "
                           "(deleted codings, codings made under the machine's name, memos or journals)",
                           path=str(path), hint="name the analyst with --analyst NAME")
     rows = [_decision_row(d, fallback or "", round) for d in plan.decisions]
     _check(rows, units)
-    journals = [new_study_memo(analyst=fallback or "", text=text, title=title, origin=Path(path).name)
-                for title, text in plan.study_memos]
+    journals = [new_study_memo(analyst=who or fallback or "", text=text, title=title, origin=Path(path).name)
+                for title, text, who in plan.study_memos]
     if (rows or journals) and not dry_run:
         _write(workspace, rows, journals)
     logger.info("import of %s: %s%s", path, ", ".join(f"{k} {v}" for k, v in plan.counts.items()),

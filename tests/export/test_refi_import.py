@@ -447,8 +447,10 @@ def test_codings_of_unknown_codes_and_sources_are_skipped_with_a_warning(coded_w
     r4.addnext(stranger)
     summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "p.qdpx"), analyst="ana")
     assert summary.decisions == {"unchanged": 7}
-    assert set(summary.warnings) == {"1 codings of codes not in the codebook skipped",
-                                     "1 sources not in this study skipped"}
+    assert set(summary.warnings) == {
+        "1 codings of codes not in the codebook skipped ('Ny kode i NVivo'): add those codes to this "
+        "workspace's codebook (the app's codebook pages) and import the file again",
+        "1 sources not in this study skipped"}
 
 
 def test_cli_import_dry_run_then_real(coded_workspace, exported, tmp_path):
@@ -497,10 +499,10 @@ def _note(project: Qdpx, name: str | None, text: str, *, span: tuple[int, int] |
 
 def test_cli_imports_qualcoder_memos_once_and_warns_of_what_has_no_place(coded_workspace, small_codebook,
                                                                          tmp_path, memo_unit):
-    """A coding memo (the selection's Description), an annotation (a Note on a span of a source) become the
-    importing analyst's memos; the memos the study had (exported into the file) are not recorded again, a
-    journal (a note nothing refers to) becomes a memo on the study, and importing the file again records
-    nothing."""
+    """A coding memo (the selection's Description) becomes the importing analyst's memo, an annotation (a
+    Note on a span of a source) the memo of the note's creatingUser; the memos the study had (exported into
+    the file) are not recorded again, a journal (a note nothing refers to) becomes a memo on the study by
+    its creatingUser, and importing the file again records nothing."""
     import subprocess
 
     from hoi_nlp.review.decisions import current_state
@@ -529,7 +531,7 @@ def test_cli_imports_qualcoder_memos_once_and_warns_of_what_has_no_place(coded_w
     from hoi_nlp.review.study_memos import load_study_memos
 
     assert [(m.analyst, m.title, m.text, m.origin) for m in load_study_memos(coded_workspace)] == [
-        ("carl", "Ana journal", "Journal: mine overvejelser om kodningen.", "qualcoder.qdpx")]
+        ("ana", "Ana journal", "Journal: mine overvejelser om kodningen.", "qualcoder.qdpx")]
     state = current_state(coded_workspace)
     memos = sorted((m.analyst, m.text, seg.split(":")[0], code)
                    for (seg, code), s in state.codes.items() for m in s.memos)
@@ -537,8 +539,8 @@ def test_cli_imports_qualcoder_memos_once_and_warns_of_what_has_no_place(coded_w
                     for seg, n in state.segments.items() for m in n.memos)
     assert memos == [("ana", "Spørg Mette Hansen om teamet", "R2", "area.beskaeftigelse"),
                      ("carl", "Ana: økonomien fylder", "R1", "area.beskaeftigelse"),
-                     ("bo", "Hele svaret er uklart", "R2", None),
-                     ("carl", "Annotation fra QualCoder", "R4", None)]
+                     ("ana", "Annotation fra QualCoder", "R4", None),
+                     ("bo", "Hele svaret er uklart", "R2", None)]
 
     count = len(_decisions(coded_workspace))
     again = subprocess.run(hoi, capture_output=True, text=True, timeout=300)
@@ -621,9 +623,9 @@ def test_notes_on_a_whole_source_are_the_memo_of_its_one_unit_and_named_otherwis
     state = current_state(coded_workspace)
     memos = sorted((seg.split(":")[0], m.analyst, m.text)
                    for seg, n in state.segments.items() for m in n.memos)
-    assert memos == [("R3", "carl", "Hele svaret handler om IT"),
-                     ("R4", "carl", "Anas kildememo: svaret siger intet"),
-                     ("R4", "carl", "Første annotation")]
+    assert memos == [("R3", "ana", "Hele svaret handler om IT"),  # notes: by their creatingUser
+                     ("R4", "ana", "Første annotation"),
+                     ("R4", "carl", "Anas kildememo: svaret siger intet")]  # a source's Description
     assert sorted(summary.warnings) == [
         "1 annotations (notes on a span of text) the file ties to no source (QualCoder names the source of "
         "the first annotation of each source only) not imported as memos: hoi keeps memos on coding units "
@@ -781,3 +783,97 @@ def test_a_blind_rounds_import_leaves_its_journals_out_with_a_warning(coded_work
     assert "journal" not in summary.decisions and load_study_memos(coded_workspace) == []
     assert any("1 journals" in w and "round 'R1' is blind" in w for w in summary.warnings), summary.warnings
     assert _import(coded_workspace, small_codebook, path, analyst="carl").decisions["journal"] == 1
+
+
+# ---------------------------------------------------------------- into another workspace of the study
+
+
+def _another_run(tmp_path: Path, workspace, *, drop: tuple[str, str], extra: tuple[str, str]):
+    """A fresh workspace of the fixture study (no review yet, the study's key), coded by another coding run:
+    the fixture's suggestions without ``drop`` and with ``extra`` ((source id, code id) each), the others
+    with other confidences."""
+    from hoi_nlp.privacy.key import key_path
+    from hoi_nlp.store import Workspace, replace_assignments, save_segments, save_sources
+    from tests.export.conftest import build_records
+
+    fresh = Workspace.open(tmp_path / "fresh", study="fixture")
+    sources, segments, assignments = build_records()
+    save_sources(fresh, sources)
+    save_segments(fresh, segments)
+    unit_of = {s.source_id: s for s in segments if s.codable}
+    assignments = [a.model_copy(update={"confidence": round(a.confidence - 0.03, 2)}) for a in assignments
+                   if (unit_of[drop[0]].segment_id, drop[1]) != (a.segment_id, a.code_id)]
+    assignments.append(assignments[0].model_copy(update={"segment_id": unit_of[extra[0]].segment_id,
+                                                         "code_id": extra[1], "evidence": ()}))
+    replace_assignments(fresh, assignments, segment_ids=[s.segment_id for s in segments],
+                        coders=["hoi.rules.v1"])
+    key_path(fresh).write_bytes(key_path(workspace).read_bytes())
+    return fresh
+
+
+def test_a_teams_project_imported_into_a_fresh_workspace_records_the_teams_work_once(
+        coded_workspace, small_codebook, tmp_path, memo_unit):
+    """An analyst restores the team's .qdpx into a fresh workspace of the same study (another machine, a
+    coder that suggests a little differently). Each memo comes once, as its author's (the Note's
+    creatingUser): two analysts' memos of the same text are two memos, and the copies of a unit's memos the
+    export writes into each of its codings' Descriptions (QualCoder's coding memo) are not memos of those
+    codings. Analysts' codings are theirs (an acceptance of what the fresh coder also suggests: accept);
+    the other run's unreviewed suggestions, and the fresh coder's suggestions the file lacks, are nobody's
+    decisions: nothing recorded, a warning. Importing it again, or into its own workspace, records
+    nothing."""
+    from hoi_nlp.review.decisions import current_state, record_decision
+    from hoi_nlp.store import load_segments
+
+    units = {s.source_id: s.segment_id for s in load_segments(coded_workspace, codable=True)}
+    record_decision(coded_workspace, segment_id=memo_unit, action="memo", analyst="ana",
+                    memo="Hele svaret er uklart")  # the same text as bo's memo on the unit
+    record_decision(coded_workspace, segment_id=units["R4:q0"], action="add", analyst="bo",
+                    code_id="area.beskaeftigelse")
+    path = export_project(coded_workspace, small_codebook, tmp_path / "export" / "team.qdpx")
+    assert _import(coded_workspace, small_codebook, path, analyst="carl").decisions == {"unchanged": 8}
+    fresh = _another_run(tmp_path, coded_workspace, drop=("R3:q0", "area.beskaeftigelse"),
+                         extra=("R4:q0", "barrier.it_integration"))
+
+    summary = _import(fresh, small_codebook, path, analyst="carl")
+    assert summary.decisions == {"accept": 1, "add": 1, "unchanged": 5, "memo": 3}, summary
+    decisions = sorted((d.action, d.analyst, d.segment_id.split(":")[0], d.code_id or "", d.memo or "")
+                       for d in _decisions(fresh))
+    assert decisions == [
+        ("accept", "ana", "R2", "area.beskaeftigelse", ""),
+        ("add", "bo", "R4", "area.beskaeftigelse", ""),
+        ("memo", "ana", "R2", "", "Hele svaret er uklart"),
+        ("memo", "ana", "R2", "area.beskaeftigelse", "Spørg [PERSON 1] om teamet"),
+        ("memo", "bo", "R2", "", "Hele svaret er uklart"),
+    ]
+    assert any(w.startswith("the file comes from another coding run") and "1 unreviewed machine suggestions "
+               "of the file that this workspace's coder does not make record nothing" in w
+               and "1 suggestions of this workspace that the file lacks are left unreviewed" in w
+               for w in summary.warnings), summary.warnings
+    state = current_state(fresh)
+    assert state.codes[(units["R4:q0"], "barrier.it_integration")].status == "suggested"
+    assert (units["R3:q0"], "area.beskaeftigelse") not in state.codes
+
+    again = _import(fresh, small_codebook, path, analyst="carl")
+    assert again.decisions == {"unchanged": 7}, again
+
+
+def test_a_file_of_another_coding_run_that_suggested_less_rejects_nothing_it_lacks(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """A fresh workspace whose coder suggests all the file's codings and one more: the file cannot say that
+    anyone rejected the one more; its machine codings' confidences ("hoi_nlp 0.85, ikke gennemset") are not
+    this workspace's, so the file is from another coding run and the suggestion it lacks stays unreviewed.
+    The same file into its own workspace, with a suggestion deleted in the other tool, still rejects it."""
+    fresh = _another_run(tmp_path, coded_workspace, drop=("R4:q0", "-"),
+                         extra=("R4:q0", "barrier.it_integration"))
+    summary = _import(fresh, small_codebook, exported, analyst="carl")
+    assert summary.decisions == {"unchanged": 7}, summary
+    assert _decisions(fresh) == []
+    assert any("1 suggestions of this workspace that the file lacks are left unreviewed" in w
+               for w in summary.warnings), summary.warnings
+
+    project = Qdpx(exported)
+    r3 = project.source("R3_q0")
+    r3.remove(project.selections(r3, "area.beskaeftigelse")[0])
+    summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "p.qdpx"), analyst="carl")
+    assert summary.decisions == {"reject": 1, "unchanged": 6}, summary
+    assert not any("another coding run" in w for w in summary.warnings), summary.warnings
