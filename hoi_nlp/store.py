@@ -875,7 +875,23 @@ def record_run(workspace: Workspace, *, run_id: str, stage: str, params: dict[st
 
 # ---------------------------------------------------------------- resumable coding
 
-class CodingLedger:
+class _StageLedger:
+    """What is done for a ``stage`` of work, whose results a ``family`` of stages shares."""
+
+    def __init__(self, workspace: Workspace, *, stage: str, family: str | None = None) -> None:
+        self.workspace = workspace
+        self.stage = stage
+        self.family = family
+
+    @staticmethod
+    def key(segments: Sequence[Segment]) -> str:
+        """Content key of segments (a batch's, or one source's coding units): their ids and texts."""
+        from hoi_nlp.records import content_hash
+
+        return content_hash("\n".join(f"{s.segment_id}\t{s.text}" for s in segments))
+
+
+class CodingLedger(_StageLedger):
     """Which sources are coded under a stage (a coder, its model version and the codebook's version),
     each with the key of the coding units it was coded with (their ids and texts).
 
@@ -887,18 +903,6 @@ class CodingLedger:
     marks go with its codes when it is changed or removed (:func:`remove_sources`, :func:`save_sources`).
     """
 
-    def __init__(self, workspace: Workspace, *, stage: str, family: str | None = None) -> None:
-        self.workspace = workspace
-        self.stage = stage
-        self.family = family
-
-    @staticmethod
-    def units_key(units: Sequence[Segment]) -> str:
-        """Content key of one source's coding units."""
-        from hoi_nlp.records import content_hash
-
-        return content_hash("\n".join(f"{unit.segment_id}\t{unit.text}" for unit in units))
-
     def pending(self, units: Sequence[Segment], *, adopt_batch_size: int | None = None) -> list[Segment]:
         """``units`` (a study's coding units, in stored order) of the sources not coded under this stage
         as they are now. A workspace whose coding an older hoi_nlp marked by batch has its marks under
@@ -908,12 +912,12 @@ class CodingLedger:
         if not done and adopt_batch_size:
             done = self._adopt_batch_marks(units, adopt_batch_size)
         return [unit for source_id, own in by_source.items()
-                if done.get(source_id) != self.units_key(own) for unit in own]
+                if done.get(source_id) != self.key(own) for unit in own]
 
     def mark_done(self, units: Sequence[Segment]) -> None:
         """Record the sources of ``units`` (each with all its coding units) as coded under this stage, and
         as no longer coded under the other stages of its ``family`` (what they stored was just replaced)."""
-        rows = [{"stage": self.stage, "source_id": source_id, "units_key": self.units_key(own),
+        rows = [{"stage": self.stage, "source_id": source_id, "units_key": self.key(own),
                  "done_at": utcnow()} for source_id, own in _units_by_source(units).items()]
         with self.workspace.engine.begin() as conn:
             if self.family:
@@ -950,7 +954,7 @@ class CodingLedger:
                  if len(own) == len(everyone[source_id])}
         if coded:
             self.mark_done([unit for own in coded.values() for unit in own])
-        return {source_id: self.units_key(own) for source_id, own in coded.items()}
+        return {source_id: self.key(own) for source_id, own in coded.items()}
 
 
 def _units_by_source(units: Iterable[Segment]) -> dict[str, list[Segment]]:
@@ -962,7 +966,7 @@ def _units_by_source(units: Iterable[Segment]) -> dict[str, list[Segment]]:
 
 # ---------------------------------------------------------------- batch marks of an older hoi_nlp
 
-class BatchLedger:
+class BatchLedger(_StageLedger):
     """Which batches of a stage are done, keyed by the batch's segment ids and texts: how an older
     hoi_nlp marked its coding (:class:`CodingLedger` adopts these marks; the old-workspace tidy reads them).
 
@@ -972,18 +976,6 @@ class BatchLedger:
     batch done under one forgets the others' entries for that batch, whose results it has just replaced —
     else coding under codebook A, then B, then A again would skip A's batches and keep B's codes.
     """
-
-    def __init__(self, workspace: Workspace, *, stage: str, family: str | None = None) -> None:
-        self.workspace = workspace
-        self.stage = stage
-        self.family = family
-
-    @staticmethod
-    def key(segments: Sequence[Segment]) -> str:
-        """Content key of a batch."""
-        from hoi_nlp.records import content_hash
-
-        return content_hash("\n".join(f"{s.segment_id}\t{s.text}" for s in segments))
 
     def is_done(self, segments: Sequence[Segment]) -> bool:
         """Whether this exact batch was completed for this stage."""
