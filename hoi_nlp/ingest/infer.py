@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hoi_nlp.errors import IngestError
+from hoi_nlp.ingest.missing import is_missing
 from hoi_nlp.ingest.personal import personal_kind
 from hoi_nlp.ingest.result import study_files
-from hoi_nlp.ingest.survey import is_missing
 from hoi_nlp.ingest.tables import (
     TABLE_SUFFIXES,
     Table,

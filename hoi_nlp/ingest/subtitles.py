@@ -65,6 +65,18 @@ def _function_words() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
+@lru_cache(maxsize=1)
+def _person_names() -> frozenset[str]:
+    """The first names and surnames of the privacy package's name lists, read as data (ingest comes
+    before privacy in the pipeline: it reads the lists' files, not the package)."""
+    folder = Path(__file__).resolve().parent.parent / "privacy" / "resources"
+    names: set[str] = set()
+    for name in ("first_names.txt", "last_names.txt"):
+        lines = (folder / name).read_text(encoding="utf-8").splitlines()
+        names.update(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    return frozenset(names)
+
+
 def looks_like_a_speaker(name: str, *, lenient: bool = False) -> bool:
     """True for a name as a tool writes a speaker: a generic label («Speaker 1», «SPEAKER_01»), a
     built-in one («Interviewer», «D»), an e-mail address, initials («MS»), or a person's or body's name —
@@ -72,14 +84,12 @@ def looks_like_a_speaker(name: str, *, lenient: bool = False) -> bool:
     only a known name unless ``lenient`` (a label the file writes as its speakers' labels: «Thuy»,
     «Jens-Ole», «Borgmester» are names our lists lack). False for the opening of a sentence: «Kort sagt:
     …», «Spørgsmålet er: …»."""
-    from hoi_nlp.ingest.transcript import (
+    from hoi_nlp.ingest.speakers import (
         _GENERIC_SPEAKER_RE,
         DEFAULT_INTERVIEWER_SPEAKERS,
         DEFAULT_RESPONDENT_SPEAKERS,
         label_key,
     )
-    from hoi_nlp.privacy.gazetteers import person_names
-
     key = label_key(name)
     if _GENERIC_SPEAKER_RE.fullmatch(key) or EMAIL_RE.search(name) or key in {
             label_key(label) for label in (*DEFAULT_INTERVIEWER_SPEAKERS, *DEFAULT_RESPONDENT_SPEAKERS)}:
@@ -87,7 +97,7 @@ def looks_like_a_speaker(name: str, *, lenient: bool = False) -> bool:
     words = re.sub(r"[,_]", " ", name).split()
     if words and words[-1].isdigit() and len(words) > 1:
         words.pop()  # «Borgmester 2»
-    known = person_names()
+    known = _person_names()
     if not words or len(words) > 4 or any(
             word.casefold().strip(".") in _function_words() or not word[0].isalpha()
             or not (word[0].isupper() or word.title() in known) for word in words):
@@ -143,7 +153,7 @@ def _named_speakers(cues: list[_Cue]) -> tuple[set[str], set[str], bool]:
     turn changes) — so that a cue's «Kort sagt: …» in a Teams file stays words. A label written only
     where the turn changes, or once among labels on most cues, must look like a speaker's name
     (:func:`looks_like_a_speaker`): «Spørgsmålet er: …» twice in a Whisper file names no one."""
-    from hoi_nlp.ingest.transcript import NOT_SPEAKERS
+    from hoi_nlp.ingest.speakers import NOT_SPEAKERS
 
     voiced = any(cue.voice for cue in cues)
     speakers: list[set[str]] = []

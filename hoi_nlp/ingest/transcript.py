@@ -28,78 +28,18 @@ from hoi_nlp.ingest.files import decode_text, read_bytes
 from hoi_nlp.ingest.metadata import METADATA_NAMES, TranscriptMeta, find_metadata, load_metadata, match_files
 from hoi_nlp.ingest.normalize import normalize_text
 from hoi_nlp.ingest.result import FileReport, IngestResult, record_error, relative, study_files
+from hoi_nlp.ingest.speakers import (  # noqa: F401 (also imported from here)
+    _GENERIC_SPEAKER_RE,
+    DEFAULT_INTERVIEWER_SPEAKERS,
+    DEFAULT_RESPONDENT_SPEAKERS,
+    NOT_SPEAKERS,
+    label_key,
+)
 from hoi_nlp.records import Source, SpeakerRole, content_hash
 
 logger = logging.getLogger(__name__)
 
 TRANSCRIPT_SUFFIXES = (".docx", ".txt", ".vtt", ".srt")
-DEFAULT_INTERVIEWER_SPEAKERS = ("I", "Int", "IV", "Interviewer", "Intervieweren", "Interviewer 1",
-                                "Spørgsmål", "Spørger")
-DEFAULT_RESPONDENT_SPEAKERS = (
-    "D",
-    "R",
-    "K",
-    "Respondent",
-    "Respondenten",
-    "Direktør",
-    "Direktøren",
-    "Kommunaldirektør",
-    "Informant",
-    "Interviewperson",
-    "IP",
-    "Resp",
-    "Inf",
-    "Svar",
-    "Svarer",
-    "Deltager",
-)
-# Labels that start header or prose lines ("Dato: ...") and are never speakers unless listed in metadata.
-NOT_SPEAKERS = frozenset(
-    {
-        "dato",
-        "date",
-        "tid",
-        "tidspunkt",
-        "sted",
-        "emne",
-        "titel",
-        "tema",
-        "interview",
-        "interviewdato",
-        "varighed",
-        "kommune",
-        "region",
-        "deltagere",
-        "note",
-        "noter",
-        "nb",
-        "obs",
-        "ps",
-        "bemærk",
-        "bemærkning",
-        "kilde",
-        "fil",
-        "lydfil",
-        "transskribent",
-        "optaget",
-        "link",
-        "mail",
-        "e-mail",
-        "telefon",
-        "tlf",
-        "dagsorden",
-        "og",
-        "men",
-        "så",
-        "det",
-        "der",
-        "hvis",
-        "altså",
-        "fx",
-        "eksempel",
-        "citat",
-    }
-)
 MIN_UNKNOWN_LABEL_COUNT = 2
 # A one-off "Word: ..." line inside a turn is worth a warning only if what follows reads like speech
 # (not a table row "Indsats: Budget" or a list item "Fordele: tid").
@@ -210,11 +150,6 @@ class SpeakerRoles:
 _NUMBERED_RE = re.compile(r"\s*\([^()]*\)$|\s+\d{1,2}$")
 
 
-def label_key(label: str) -> str:
-    """Compare labels case-insensitively, without trailing dots, commas and extra spaces (``Int.`` =
-    ``int``; the metadata's interviewer ``Skov, Mette`` = the Teams transcript's ``Skov Mette``; the
-    metadata's ``SPEAKER_01`` = a subtitle file's ``SPEAKER 01``)."""
-    return " ".join(label.replace(",", " ").replace("_", " ").strip().rstrip(".").split()).casefold()
 
 
 def split_speakers(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -553,9 +488,6 @@ def _looks_like_a_missed_turn(match: re.Match[str] | None, line: str) -> bool:
     return len(line[match.end() :].split()) >= MIN_WORDS_OF_KEPT_LABEL_LINE
 
 
-# The labels automatic transcription gives speakers it cannot name (Word's «Speaker 1», «Taler 2»,
-# WhisperX' «SPEAKER_00», «Deltager 1», «Person 2»), as label_key writes them.
-_GENERIC_SPEAKER_RE = re.compile(r"(?:speaker|taler|talende|deltager|person|unknown speaker) \d{1,2}")
 # A generic speaker is taken for the interviewer where at least this share of its turns (of those with
 # three words or more or a question) end on a question, at most half the share of any other
 # speaker's, and it says fewer words than one other.

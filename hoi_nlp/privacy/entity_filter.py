@@ -455,3 +455,21 @@ def filter_spans(spans: list[Span]) -> list[Span]:
         if trimmed is not None and not is_generic_span(trimmed) and not is_id_like(trimmed):
             kept.append(trimmed)
     return kept
+
+
+# One letter ("I", "D", "R2") or a usual role abbreviation is a role; other two-letter labels are
+# initials ("KJ", "MH" for Karl Johan, Mette Hansen) and are pseudonymised like names.
+_ROLE_LABEL = re.compile(
+    r"^(?:[A-ZÆØÅ]\d*|(?:IP|IV|KD|INT|RESP|MOD)\d*|interviewer|intervieweren|respondent|informant|moderator|"
+    r"deltager|interviewperson|spørger|svarer|inf|taler|speaker|"
+    r"[\wæøå]*(?:direktør|chef|leder|konsulent|rådgiver|borgmester|koordinator|medarbejder))(?:\s*\d+)?$",
+    re.IGNORECASE,
+)
+
+
+def is_role_label(label: str) -> bool:
+    """Whether a speaker label names a role ("I", "D", "Interviewer", "Kommunaldirektør") or is an
+    abbreviation of the field ("HK", "SDU") rather than a person."""
+    text = label.strip().rstrip(":")
+    return (not text or text in ROLE_WORDS or bool(_ROLE_LABEL.match(text))
+            or (text.isupper() and is_generic_word(text)))

@@ -372,10 +372,10 @@ def is_initials(word: str) -> bool:
     if not _INITIALS.fullmatch(word) or _ROMAN_NUMERAL.fullmatch(word):
         return False
     from hoi_nlp.privacy.entity_filter import is_generic_word
-    from hoi_nlp.privacy.redact import is_role_label
+    from hoi_nlp.privacy.entity_filter import is_role_label as is_speaker_role
 
     return (word not in ROLE_WORDS and word not in _MEMO_ABBREVIATIONS and word not in _UNIT_ABBREVIATIONS
-            and not is_role_label(word) and not is_generic_word(word)
+            and not is_speaker_role(word) and not is_generic_word(word)
             and not is_common_word(word))  # "PRIS:"
 
 

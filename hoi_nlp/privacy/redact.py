@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Column, MetaData, String, Table, delete, select
 
 from hoi_nlp import progress
+from hoi_nlp.privacy.entity_filter import is_role_label  # noqa: F401 (also imported from here)
 from hoi_nlp.privacy.key import PseudonymKey, key_path, load_key, save_key
 from hoi_nlp.privacy.pseudonymize import (
     Pseudonymizer,
@@ -87,14 +88,6 @@ REDACTED_ATTRIBUTES = frozenset({"question"})
 # Names an attribute value may keep: a region groups some twenty municipalities, and reports compare
 # regions on purpose ("Region Midtjylland" stays in the region column; free text still hides it).
 SHOWN_IN_ATTRIBUTES = frozenset({"REGION"})
-# One letter ("I", "D", "R2") or a usual role abbreviation is a role; other two-letter labels are
-# initials ("KJ", "MH" for Karl Johan, Mette Hansen) and are pseudonymised like names.
-_ROLE_LABEL = re.compile(
-    r"^(?:[A-ZÆØÅ]\d*|(?:IP|IV|KD|INT|RESP|MOD)\d*|interviewer|intervieweren|respondent|informant|moderator|"
-    r"deltager|interviewperson|spørger|svarer|inf|taler|speaker|"
-    r"[\wæøå]*(?:direktør|chef|leder|konsulent|rådgiver|borgmester|koordinator|medarbejder))(?:\s*\d+)?$",
-    re.IGNORECASE,
-)
 
 
 # ---------------------------------------------------------------- the record
@@ -182,16 +175,6 @@ def ensure_privacy_schema(workspace: Workspace) -> None:
 
 
 # ---------------------------------------------------------------- names known from metadata
-
-
-def is_role_label(label: str) -> bool:
-    """Whether a speaker label names a role ("I", "D", "Interviewer", "Kommunaldirektør") or is an
-    abbreviation of the field ("HK", "SDU") rather than a person."""
-    from hoi_nlp.privacy.entity_filter import ROLE_WORDS, is_generic_word
-
-    text = label.strip().rstrip(":")
-    return (not text or text in ROLE_WORDS or bool(_ROLE_LABEL.match(text))
-            or (text.isupper() and is_generic_word(text)))
 
 
 def metadata_names(sources: Iterable[Source]) -> dict[str, str]:
