@@ -256,6 +256,26 @@ def test_the_first_ctrl_c_of_hoi_run_says_at_once_that_work_is_kept(capsys):
         signal.signal(signal.SIGINT, before)
 
 
+def test_a_ctrl_c_the_command_was_started_to_ignore_stays_ignored():
+    """`hoi run &` in a script: the shell starts it ignoring Ctrl+C (a background job is not the
+    terminal's to stop) and Python keeps that; `hoi run` installed its own handler over it."""
+    import signal
+
+    from hoi_nlp.cli.commands_study import _stopping_said
+
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with _stopping_said():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        with _stopping_said():  # from a terminal: its words first
+            assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def test_ctrl_c_says_what_happens_to_the_stage_that_runs(capsys):
     """Ctrl+C while `hoi run` exported said «the batches being coded are finished and saved first»: each
     stage's own words (the display knows which stage runs)."""

@@ -46,8 +46,10 @@ def say_stopping(signum: int, frame: object) -> None:
 @contextlib.contextmanager
 def _stopping_said(running: Callable[[], str | None] | None = None) -> Iterator[None]:
     """While the block runs, Ctrl+C first says what happens (:func:`say_stopping`, for the stage
-    ``running`` names); Python's handler after."""
-    if threading.current_thread() is not threading.main_thread():
+    ``running`` names); Python's handler after. A Ctrl+C the command was started to ignore (``hoi run &``
+    in a script: the shell sets it so, and Python keeps it) stays ignored."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
         yield
         return
     previous = signal.signal(signal.SIGINT, say_stopping)

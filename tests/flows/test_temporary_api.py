@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -133,7 +134,10 @@ def test_ctrl_c_in_a_terminal_leaves_the_server_to_the_command(tmp_path):
     environment = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
     environment["PYTHONPATH"] = str(REPO)
     code = textwrap.dedent(f"""
-        import json, time, urllib.request
+        import json, signal, time, urllib.request
+        # Ctrl+C as a terminal's command has it: a test run started in the background (`make test &`
+        # in a script) ignores SIGINT, and this child would inherit that and sleep through the Ctrl+C.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from flows.environment import configure_prefect, start_temporary_api
         configure_prefect({str(tmp_path / "ws")!r})
         api = start_temporary_api()
@@ -153,6 +157,8 @@ def test_ctrl_c_in_a_terminal_leaves_the_server_to_the_command(tmp_path):
     command = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, env=environment,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
+    watchdog = threading.Timer(120, command.kill)  # a child that never answers fails the test in time
+    watchdog.start()
     try:
         server = int(command.stdout.readline())
         os.killpg(command.pid, signal.SIGINT)  # as the terminal does on Ctrl+C
@@ -172,4 +178,5 @@ def test_ctrl_c_in_a_terminal_leaves_the_server_to_the_command(tmp_path):
             os.kill(server, signal.SIGKILL)
             raise AssertionError("the temporary API server outlived its command")
     finally:
+        watchdog.cancel()
         command.kill()
