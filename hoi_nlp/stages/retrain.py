@@ -1,8 +1,9 @@
 """Feed analysts' decisions back into the coders: retrain, then re-score the study.
 
 Reviewed segments become labelled rows (:func:`hoi_nlp.review.labels.labelled_rows`) that are
-added to the bundled training data. When the study's own codebook has codes the base coder does not
-know (created in the review app or promoted from a theme), the coder is trained anew with them.
+added to the bundled coder's cached training the quick way; when the study's own codebook has other
+codes than the base coder (created, renamed or merged in the review app, promoted from a theme), its
+training is carried over to them first (:mod:`hoi_nlp.coding.training.adapt`).
 The retrained model is written into the study's workspace (``<workspace>/models/coder``), never
 over the bundled model, and the study's coding units are re-coded with it.
 """
@@ -81,7 +82,7 @@ def retrain_from_reviews(
     cross-validation (:func:`hoi_nlp.coding.training.train.train_with_study`). Returns a JSON-able
     summary: rows used, the chosen weight, model folder, seconds, CV micro-F1 and what re-scoring did.
     """
-    from hoi_nlp.coding.training.train import default_train_paths, train_from_rows
+    from hoi_nlp.coding.training.train import train_from_rows
 
     rows, undecided = review_for_training(workspace, codebook=codebook)
     changed = train_paths is None and _codes_differ(workspace, codebook, settings, base_dir)
@@ -91,17 +92,21 @@ def retrain_from_reviews(
             "learnt from once every suggestion on it is accepted or rejected)" if undecided else ""),
             path=str(workspace.root),
             hint="accept or reject the suggestions of some units in `hoi review` first")
+    renames = None
     if changed:
-        # The base coder cannot be extended with codes it does not have: train anew on the bundled
-        # training data, the study codebook's examples (a promoted theme's quotes) and the reviews.
-        logger.info("the study's codebook %s has codes the base coder lacks: training the coder anew",
-                    codebook.version_tag)
-        train_paths = default_train_paths()
+        # The study's codes are mapped onto the base coder's (renamed and moved codes carried over, new
+        # and merged codes refitted on its cached rows) and the reviews added the quick way.
+        from hoi_nlp.review.codebook_edit import code_id_map
+
+        logger.info("the study's codebook %s has other codes than the base coder: carrying its training "
+                    "over to them", codebook.version_tag)
+        renames = code_id_map(workspace)
     cache = cache if cache is not None else embedding_cache(workspace)
     target = Path(out_dir) if out_dir is not None else workspace.coder_model_dir
     staged = _staging_dir(target)
     report = train_from_rows(rows, codebook=codebook, settings=settings, train_paths=train_paths,
-                             embedder=embedder, out_dir=staged, cache=cache, base_dir=base_dir)
+                             embedder=embedder, out_dir=staged, cache=cache, base_dir=base_dir,
+                             renames=renames)
     previous = install_coder(staged, target)
     summary: dict[str, Any] = {
         "reviewed_rows": len(rows),

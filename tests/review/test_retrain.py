@@ -59,8 +59,9 @@ def test_retrain_and_rescore(study_ws, small_cb, tmp_path):
 
 
 def test_retrain_learns_a_code_added_to_the_study(study_ws, small_cb, tmp_path, monkeypatch):
-    """A code the base coder lacks (created in the app or promoted from a theme) makes the coder be
-    trained anew with it, even before any review: not HOI-E060 from the base coder."""
+    """A code the base coder lacks (created in the app or promoted from a theme) is learnt, even before
+    any review (from the example it was created with): not HOI-E060 from the base coder — and the quick
+    way, on the base coder's cached training (a full training took 9 minutes and more on the demo)."""
     from hoi_nlp.coding.model_io import read_manifest
     from hoi_nlp.coding.training import train as train_module
     from hoi_nlp.coding.training.train import train_coder
@@ -74,17 +75,76 @@ def test_retrain_learns_a_code_added_to_the_study(study_ws, small_cb, tmp_path, 
     codebook, _ = create_code(study_ws, small_cb, analyst="anna", family_id="barrier", label="Mangel på tid",
                               example="Vi mangler tid til at koordinere på tværs.")
     monkeypatch.setattr(train_module, "default_train_paths", lambda: [small])
+    monkeypatch.setattr(train_module, "train_coder", None)  # never a full training
     summary = retrain_from_reviews(
         study_ws,
         codebook=codebook,
         settings=Settings(),
-        embedder=TfidfEmbedder(dim=16),
         cache=EmbeddingCache(tmp_path / "cache"),
         base_dir=base,
     )
     assert summary["reviewed_rows"] == 0
-    assert "barrier.mangel_paa_tid" in read_manifest(summary["model_dir"])["code_ids"]
+    manifest = read_manifest(summary["model_dir"])
+    assert "barrier.mangel_paa_tid" in manifest["code_ids"]
+    assert manifest["base_model"]["path"] == str(base)
+    assert manifest["codes_from_base_model"]["refitted"] == ["barrier.mangel_paa_tid"]
+    assert manifest["codes_from_base_model"]["carried"] == len(small_cb.code_ids)
     assert summary["rescore"]["segments_coded"] == summary["rescore"]["segments_total"] > 0
+
+
+def test_renamed_and_merged_codes_keep_the_base_coders_evidence(study_ws, small_cb, tmp_path, monkeypatch):
+    """A code renamed in the app keeps what the base coder learnt of it (its rows' labels under the new
+    id); two codes merged are one code whose rows are those of both — without a full training."""
+    from hoi_nlp.coding.model_io import load_bundle
+    from hoi_nlp.coding.training import train as train_module
+    from hoi_nlp.coding.training.train import load_cached_training, train_coder
+    from hoi_nlp.nlp.embed import EmbeddingCache, TfidfEmbedder
+    from hoi_nlp.review.codebook_edit import merge_codes, rename_code
+
+    base = tmp_path / "base"
+    train_coder(small_cb, train_paths=[DATA / "review" / "train_small.jsonl"], embedder=TfidfEmbedder(dim=16),
+                out_dir=base, cache=EmbeddingCache(tmp_path / "cache"))
+    codebook, _ = rename_code(study_ws, small_cb, analyst="anna", code_id="area.beskaeftigelse", label="Job",
+                              name="job")
+    codebook, _ = merge_codes(study_ws, codebook, analyst="anna", code_id=OEK, into=IT)
+    record_decision(study_ws, segment_id=R001, action="accept", code_id=IT, analyst="anna")
+    monkeypatch.setattr(train_module, "train_coder", None)  # never a full training
+    summary = retrain_from_reviews(study_ws, codebook=codebook, settings=Settings(),
+                                   cache=EmbeddingCache(tmp_path / "cache"), base_dir=base, rescore=False)
+    before = load_cached_training(base, load_bundle(base)).data
+    after = load_cached_training(summary["model_dir"], load_bundle(summary["model_dir"])).data
+    n = len(before)
+    old = {c: before.labels[:, j] for j, c in enumerate(small_cb.code_ids)}
+    new = {c: after.labels[:n, j] for j, c in enumerate(codebook.code_ids)}
+    assert sorted(new) == ["area.job", IT]
+    assert old["area.beskaeftigelse"].any()
+    assert new["area.job"].tolist() == old["area.beskaeftigelse"].tolist()
+    assert new[IT].tolist() == (old[IT] | old[OEK]).tolist()
+    assert after.rows[0].text == before.rows[0].text  # the same rows, in the same order
+
+
+def test_a_code_created_without_an_example_before_any_review_needs_no_full_training(study_ws, small_cb,
+                                                                                      tmp_path, monkeypatch):
+    """A code created by its name alone, nothing reviewed yet: the study cannot be coded until the coder
+    has the code (`hoi run` says to retrain); the retraining is the quick one, and the code is suggested
+    nowhere until analysts use it."""
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.coding.training import train as train_module
+    from hoi_nlp.coding.training.train import train_coder
+    from hoi_nlp.nlp.embed import EmbeddingCache, TfidfEmbedder
+    from hoi_nlp.review.codebook_edit import create_code
+
+    base = tmp_path / "base"
+    train_coder(small_cb, train_paths=[DATA / "review" / "train_small.jsonl"], embedder=TfidfEmbedder(dim=16),
+                out_dir=base, cache=EmbeddingCache(tmp_path / "cache"))
+    codebook, _ = create_code(study_ws, small_cb, analyst="anna", family_id="barrier", label="Mangel på tid")
+    monkeypatch.setattr(train_module, "train_coder", None)
+    summary = retrain_from_reviews(study_ws, codebook=codebook, settings=Settings(),
+                                   cache=EmbeddingCache(tmp_path / "cache"), base_dir=base)
+    refitted = read_manifest(summary["model_dir"])["codes_from_base_model"]["refitted"]
+    assert refitted == ["barrier.mangel_paa_tid"]
+    assert summary["rescore"]["segments_coded"] == summary["rescore"]["segments_total"] > 0
+    assert not any(a.code_id == "barrier.mangel_paa_tid" for a in load_assignments(study_ws))
 
 
 def test_a_code_renamed_in_the_app_during_a_retraining_keeps_its_new_id(study_ws, small_cb, tmp_path,
@@ -114,8 +174,7 @@ def test_a_code_renamed_in_the_app_during_a_retraining_keeps_its_new_id(study_ws
 
     monkeypatch.setattr(train_module, "train_from_rows", renamed_meanwhile)
     summary = retrain_from_reviews(study_ws, codebook=started, settings=Settings(),
-                                   embedder=TfidfEmbedder(dim=16), cache=EmbeddingCache(tmp_path / "cache"),
-                                   base_dir=base)
+                                   cache=EmbeddingCache(tmp_path / "cache"), base_dir=base)
     stored = load_assignments(study_ws)
     assert stored and not any(a.code_id == "barrier.mangel_paa_tid" for a in stored)
     assert not any(a.codebook_version == started.version_tag for a in stored)

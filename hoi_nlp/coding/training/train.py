@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -965,18 +965,31 @@ def train_with_study(
     candidates: Sequence[float] = STUDY_WEIGHTS,
     study_paths: Sequence[str | Path] = (),
     progress: ProgressFn = _report_progress,
+    renames: Mapping[str, str] | None = None,
 ) -> TrainReport:
-    """Add the study's passages to the base model in ``base_dir`` (weighted by CV); save to ``out_dir``."""
+    """Add the study's passages to the base model in ``base_dir`` (weighted by CV); save to ``out_dir``.
+
+    ``renames`` (each old code id's id now, from a study's codebook changes) lets the study's codebook
+    have other codes than the base model: they are carried over or refitted
+    (:mod:`hoi_nlp.coding.training.adapt`), and the new codes' examples join the study's passages.
+    Without it the code ids must be the base model's."""
     from hoi_nlp.coding.model_io import bundle_embedder, check_codebook
+    from hoi_nlp.coding.training.adapt import adapt_cached_training, map_codes
 
     started = time.perf_counter()
+    base_bundle = load_bundle(base_dir)
+    mapping = None
+    if renames is None or list(codebook.code_ids) == list(base_bundle.code_ids):
+        check_codebook(base_bundle, codebook, model_dir=base_dir)
+    else:
+        mapping = map_codes(base_bundle.code_ids, codebook, renames)
+        refitted = set(mapping.refitted)
+        study = [*study, *(r for r in codebook_rows(codebook) if set(r.codes) & refitted)]
     rows = merge_duplicates(study_rows(study))
-    if not rows:
+    if not rows and mapping is None:
         raise ModelError(
             "no labelled study passages to train with", hint="give a JSONL file with id, text and codes"
         )
-    base_bundle = load_bundle(base_dir)
-    check_codebook(base_bundle, codebook, model_dir=base_dir)
     embedder = embedder or bundle_embedder(base_bundle)
     if embedder.model_id != base_bundle.embedder_spec["model_id"]:
         raise ModelError(
@@ -998,14 +1011,9 @@ def train_with_study(
         rule_coder=RuleCoder(codebook, pipeline=base_bundle.pipeline),
         progress=progress,
         step="analysing study passages",
-    )
+    ) if rows else None
     code_ids = codebook.code_ids
     template = _classifier(base_bundle.classifier, seed)
-    base_sparse = template.sparse_block(base.data.features.lemmas, base.data.features.rules).to_scipy()
-    study_sparse = template.sparse_block(study_set.features.lemmas, study_set.features.rules).to_scipy()
-    from scipy import sparse as sp
-
-    sparse = sp.vstack([base_sparse, study_sparse], format="csr")
     profiles = base_bundle.similarity.profiles.astype(np.float32)
     start = base_bundle.classifier.weights
     start = (
@@ -1015,23 +1023,36 @@ def train_with_study(
         if start is not None
         else None
     )
-    fit = choose_study_weight(
-        base,
-        study_set,
-        template=template,
-        sparse=sparse,
-        profiles=profiles,
-        code_ids=code_ids,
-        start=start,
-        seed=seed,
-        candidates=candidates,
-        progress=progress,
-    )
-    study_set.weights = np.full(len(study_set), fit.weight)
-    data = _concat_sets(base.data, study_set)
+    if mapping is not None:
+        base, profiles, start = adapt_cached_training(base, base_bundle, codebook, mapping, study=study_set,
+                                                      template=template, embedder=embedder, cache=cache,
+                                                      seed=seed, progress=progress)
+    from scipy import sparse as sp
+
     base_folds = int(base.oof.folds.max()) + 1
-    fit.oof.folds = fit.oof.folds % base_folds
-    oof = _concat_oof(base.oof, fit.oof)
+    sparse = template.sparse_block(base.data.features.lemmas, base.data.features.rules).to_scipy()
+    fit = None
+    data, oof, final_start = base.data, base.oof, start
+    if study_set is not None:
+        study_sparse = template.sparse_block(study_set.features.lemmas, study_set.features.rules).to_scipy()
+        sparse = sp.vstack([sparse, study_sparse], format="csr")
+        fit = choose_study_weight(
+            base,
+            study_set,
+            template=template,
+            sparse=sparse,
+            profiles=profiles,
+            code_ids=code_ids,
+            start=start,
+            seed=seed,
+            candidates=candidates,
+            progress=progress,
+        )
+        study_set.weights = np.full(len(study_set), fit.weight)
+        data = _concat_sets(base.data, study_set)
+        fit.oof.folds = fit.oof.folds % base_folds
+        oof = _concat_oof(base.oof, fit.oof)
+        final_start = fit.classifier_start
     # the last minutes (final fit, then calibration, stacker, thresholds, stance) show as steps too
     progress("final fit and calibration", 0, 3)
     clf = _classifier(template, seed).fit(
@@ -1039,7 +1060,7 @@ def train_with_study(
         data.labels,
         code_ids,
         row_weights=data.weights,
-        start=fit.classifier_start,
+        start=final_start,
         sparse=sparse,
     )
     progress("final fit and calibration", 1, 3)
@@ -1058,11 +1079,14 @@ def train_with_study(
     )
     if isinstance(embedder, TfidfEmbedder):
         result.bundle.meta["tfidf_fit_texts"] = base_bundle.meta.get("tfidf_fit_texts", [])
-    result.notes["study_weight"] = {
-        "chosen": fit.weight,
-        "cv_average_precision": fit.scores,
-        "study_passages": len(study_set),
-    }
+    if fit is not None and study_set is not None:
+        result.notes["study_weight"] = {
+            "chosen": fit.weight,
+            "cv_average_precision": fit.scores,
+            "study_passages": len(study_set),
+        }
+    if mapping is not None:
+        result.notes["codes_from_base_model"] = mapping.summary()
     manifest = _manifest(codebook, data.rows, [], rows, result, folds=base_folds, seed=seed)
     base_manifest = read_manifest(base_dir)
     manifest["training_data"] = base_manifest.get("training_data", [])
@@ -1075,9 +1099,8 @@ def train_with_study(
     out = save_bundle(result.bundle, out_dir, manifest, result.training)
     progress("final fit and calibration", 3, 3)
     seconds = round(time.perf_counter() - started, 1)
-    logger.info(
-        "trained with %d study passages (weight %g) in %.1f s -> %s", len(study_set), fit.weight, seconds, out
-    )
+    logger.info("trained with %d study passages (weight %s) in %.1f s -> %s", len(rows),
+                fit.weight if fit is not None else "-", seconds, out)
     return TrainReport(out, len(data), len(code_ids), seconds, result.cv, read_manifest(out))
 
 
@@ -1092,12 +1115,13 @@ def train_from_rows(
     cache: EmbeddingCache | None = None,
     base_dir: str | Path | None = None,
     progress: ProgressFn = _report_progress,
+    renames: Mapping[str, str] | None = None,
 ) -> TrainReport:
     """Retrain with analysts' decisions as ``rows`` (accepted codes; ``codes=()`` for rejected-only texts).
 
     With the default training files the rows are added to the base model (``base_dir``, default the
-    configured model) the quick way (:func:`train_with_study`); with other ``train_paths`` the coder is
-    trained from scratch on those files plus the rows.
+    configured model) the quick way (:func:`train_with_study`; given ``renames``, also to a codebook with
+    other codes); with other ``train_paths`` the coder is trained from scratch on those files plus the rows.
     """
     from hoi_nlp.nlp.embed import get_embedder
     from hoi_nlp.settings import resolve_repo_path
@@ -1113,6 +1137,7 @@ def train_from_rows(
             out_dir=out_dir,
             cache=cache,
             progress=progress,
+            renames=renames,
         )
     embedder = embedder or get_embedder(settings.embeddings)
     return train_coder(
