@@ -293,6 +293,36 @@ def time_retrain(root: Path, n: int = 300) -> dict:
     }
 
 
+def time_retrain_new_code(root: Path, n: int = 300, uses: int = 12) -> dict:
+    """``hoi retrain --no-rescore`` as :func:`time_retrain`, after an analyst created a code in the review
+    app (from a quote) and added it to ``uses`` passages: the coder does not know the code."""
+    from hoi_nlp.codebook import load_codebook
+    from hoi_nlp.review.codebook_edit import create_code
+    from hoi_nlp.review.decisions import record_decision
+    from hoi_nlp.store import Workspace, load_segments
+
+    folder = reviewed_workspace(root, n)
+    subprocess.run([_hoi(), "code", str(folder)], capture_output=True, text=True, check=False)
+    workspace = Workspace.open(folder, create=False)
+    segments = load_segments(workspace)
+    create_code(workspace, load_codebook(), analyst="bench", family_id="barrier", label="Mangel på tid",
+                example=segments[0].text)
+    for segment in segments[1 : 1 + uses]:
+        record_decision(workspace, segment_id=segment.segment_id, action="add",
+                        code_id="barrier.mangel_paa_tid", analyst="bench")
+    started = time.perf_counter()
+    out = subprocess.run(
+        [_hoi(), "retrain", str(folder), "--no-rescore"], capture_output=True, text=True, check=False
+    )
+    seconds = time.perf_counter() - started
+    return {
+        "what": f"hoi retrain ({n} reviewed passages, a new code on {uses + 1}, no re-scoring)",
+        "seconds": round(seconds, 1),
+        "ok": out.returncode == 0,
+        "tail": (out.stdout + out.stderr).strip().splitlines()[-1:],
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
@@ -319,7 +349,8 @@ def main(argv: list[str] | None = None) -> None:
         (args.root / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
         print(curve_table(results))
     if args.timings or args.no_curve:
-        timings = [time_train_study_data(args.root), time_retrain(args.root)]
+        timings = [time_train_study_data(args.root), time_retrain(args.root),
+                   time_retrain_new_code(args.root)]
         print("\n| what | seconds | ok |\n|---|---:|---|")
         for t in timings:
             print(f"| {t['what']} | {t['seconds']} | {'yes' if t['ok'] else 'no: ' + ' '.join(t['tail'])} |")

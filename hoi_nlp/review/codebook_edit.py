@@ -204,6 +204,18 @@ def _free(raw: dict[str, Any], code_id: str) -> None:
         raise CodebookEditError("a code '{code}' exists already", hint="choose another name", code=code_id)
 
 
+def _not_retired(workspace: Workspace, new_id: str, code_id: str | None = None) -> None:
+    """Refuse an id a code of the study had before it was renamed, moved or merged away: decisions and
+    the coder's training under that id count for the code that has it now, so a new code under it
+    would be read as that code (its reviews, its training rows). Giving a code its own earlier id back
+    (``code_id`` renamed or moved back) is allowed."""
+    now = code_id_map(workspace).get(new_id)
+    if now is not None and now != code_id:
+        raise CodebookEditError(
+            "'{code}' was the id of the code now called '{now}', whose decisions it holds",
+            hint="choose another name", code=new_id, now=now)
+
+
 def _label(label: str) -> str:
     label = " ".join((label or "").split())
     if not label:
@@ -433,6 +445,7 @@ def add_code(
         raw["families"].append({**new_family, "id": family_id, "codes": []})
     family = _family(raw, family_id)
     _free(raw, code_id)
+    _not_retired(workspace, code_id)
     _no_name_in_id(workspace, code_id)
     family["codes"].append(dict(code))
     return _commit(
@@ -456,6 +469,7 @@ def rename_code(
     new_id = f"{family['id']}.{_name(name, label)}" if name.strip() else code_id
     if new_id != code_id:
         _free(raw, new_id)
+        _not_retired(workspace, new_id, code_id)
         _no_name_in_id(workspace, new_id)
     if new_id == code_id and label == code["label"]:
         raise CodebookEditError("nothing to change: the code is already called '{label}'", label=label)
@@ -514,6 +528,7 @@ def move_code(
     destination = _family(raw, family_id)
     new_id = f"{family_id}.{code_id.split('.', 1)[1]}"
     _free(raw, new_id)
+    _not_retired(workspace, new_id, code_id)
     family["codes"] = [c for c in family["codes"] if c["id"] != code_id]
     destination["codes"].append({**code, "id": new_id})
     return _commit(

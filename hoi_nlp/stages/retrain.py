@@ -204,10 +204,11 @@ def _codes_differ(workspace: Workspace, codebook: Codebook, settings: Settings,
                   base_dir: str | Path | None) -> bool:
     """Whether the study's own codebook (changed in the study) has other codes than the base coder."""
     from hoi_nlp.settings import resolve_repo_path
-    from hoi_nlp.stages.study import study_codes_differ
+    from hoi_nlp.stages.study import study_code_order_differs, study_codes_differ
 
     base = Path(base_dir) if base_dir is not None else resolve_repo_path(settings.coding.model_dir)
-    return any(study_codes_differ(workspace, codebook, base))
+    return any(study_codes_differ(workspace, codebook, base)) or study_code_order_differs(workspace, codebook,
+                                                                                          base)
 
 
 def rescore_study(workspace: Workspace, *, codebook: Codebook, settings: Settings, model_dir: str | Path,

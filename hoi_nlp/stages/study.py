@@ -421,6 +421,22 @@ def study_codes_differ(workspace: Workspace, codebook: Codebook,
     return code_id_changes(codebook, trained)
 
 
+def study_code_order_differs(workspace: Workspace, codebook: Codebook, model_dir: Path) -> bool:
+    """Whether the study's own codebook has the trained coder's codes in another order (a code moved to
+    another family and back): the coder reads its codes by position, so it must be retrained (the quick
+    way: nothing to refit)."""
+    from hoi_nlp.coding.model_io import read_manifest, trained_code_ids
+    from hoi_nlp.errors import HoiError
+    from hoi_nlp.review.codebook_edit import codebook_history
+
+    try:
+        trained = trained_code_ids(read_manifest(model_dir))
+    except (HoiError, OSError, ValueError):
+        return False
+    return (bool(trained) and trained != list(codebook.code_ids) and set(trained) == set(codebook.code_ids)
+            and bool(codebook_history(workspace)))
+
+
 def _check_study_codebook(inputs: RunInputs, model_dir: Path) -> None:
     """One clear error when the study's own codebook has codes the trained coder was not trained on."""
     from hoi_nlp.errors import ModelError
@@ -428,6 +444,13 @@ def _check_study_codebook(inputs: RunInputs, model_dir: Path) -> None:
 
     new, gone = study_codes_differ(inputs.workspace, inputs.codebook, model_dir)
     if not (new or gone):
+        if study_code_order_differs(inputs.workspace, inputs.codebook, model_dir):
+            raise ModelError(
+                f"the study's codebook {inputs.codebook.version_tag} (in {versions_dir(inputs.workspace)}) "
+                f"lists the trained coder's codes in another order (a code moved to another family and "
+                f"back): the coder in {model_dir} reads them by position",
+                hint="run `hoi retrain STUDY` (quick: the coder's training is carried over as it is), "
+                     "or code with the patterns only (`--coder rules`)")
         return
     raise ModelError(
         f"the study's codebook {inputs.codebook.version_tag} (in {versions_dir(inputs.workspace)}) "

@@ -221,3 +221,29 @@ def test_a_flag_reaches_the_exported_study(study_ws, small_cb):
 
     record_decision(study_ws, segment_id=R001, action="flag", analyst="anna")
     assert load_coded_study(study_ws, small_cb).flagged == frozenset({R001})
+
+
+def test_an_id_a_code_had_before_is_not_given_to_a_new_code(study_ws, small_cb):
+    """Rename a code, then create a new one under the old id: the new code's decisions (and the coder's
+    training rows of the old id) were read as the renamed code's. The old id stays its own; a code may
+    take its own earlier id back."""
+    import pytest
+
+    from hoi_nlp.review.codebook_edit import CodebookEditError, create_code, move_code, rename_code
+
+    it = "barrier.it_integration"
+    codebook, _ = rename_code(study_ws, small_cb, analyst="anna", code_id=it, label="IT", name="it2")
+    with pytest.raises(CodebookEditError, match="was the id of the code now called 'barrier.it2'"):
+        create_code(study_ws, codebook, analyst="anna", family_id="barrier", label="It integration",
+                    name="it_integration")
+    codebook, _ = create_code(study_ws, codebook, analyst="anna", family_id="barrier", label="Ny")
+    with pytest.raises(CodebookEditError, match="was the id of the code now called"):
+        rename_code(study_ws, codebook, analyst="anna", code_id="barrier.ny", label="Ny",
+                    name="it_integration")
+    codebook, _ = rename_code(study_ws, codebook, analyst="anna", code_id="barrier.it2", label="IT",
+                              name="it_integration")  # its own id back
+    assert it in codebook.code_ids
+    codebook, _ = move_code(study_ws, codebook, analyst="anna", code_id=it, family_id="area")
+    codebook, _ = move_code(study_ws, codebook, analyst="anna", code_id="area.it_integration",
+                            family_id="barrier")  # and back
+    assert it in codebook.code_ids

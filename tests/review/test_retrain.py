@@ -147,6 +147,78 @@ def test_a_code_created_without_an_example_before_any_review_needs_no_full_train
     assert not any(a.code_id == "barrier.mangel_paa_tid" for a in load_assignments(study_ws))
 
 
+def _tiny_base(small_cb, tmp_path):
+    from hoi_nlp.coding.training.train import train_coder
+    from hoi_nlp.nlp.embed import EmbeddingCache, TfidfEmbedder
+
+    base = tmp_path / "base"
+    train_coder(small_cb, train_paths=[DATA / "review" / "train_small.jsonl"], embedder=TfidfEmbedder(dim=16),
+                out_dir=base, cache=EmbeddingCache(tmp_path / "cache"))
+    return base
+
+
+def test_a_merge_before_any_review_adds_no_copy_of_the_bundled_rows(study_ws, small_cb, tmp_path):
+    """The merged codes' examples are bundled texts already: they went in again as «study passages», each
+    its own out-of-fold neighbour (the study weight chosen on 2 copies, the study's score 1.0)."""
+    from hoi_nlp.coding.model_io import load_bundle, read_manifest
+    from hoi_nlp.coding.training.train import load_cached_training
+    from hoi_nlp.nlp.embed import EmbeddingCache
+    from hoi_nlp.review.codebook_edit import merge_codes
+
+    base = _tiny_base(small_cb, tmp_path)
+    codebook, _ = merge_codes(study_ws, small_cb, analyst="anna", code_id=OEK, into=IT)
+    summary = retrain_from_reviews(study_ws, codebook=codebook, settings=Settings(),
+                                   cache=EmbeddingCache(tmp_path / "cache"), base_dir=base, rescore=False)
+    trained = load_cached_training(summary["model_dir"], load_bundle(summary["model_dir"]))
+    texts = [" ".join(t.split()) for t in trained.data.features.texts]
+    assert len(texts) == len(set(texts)) == len(load_cached_training(base, load_bundle(base)).data)
+    assert "study_weight" not in read_manifest(summary["model_dir"])
+
+
+def test_a_code_moved_and_back_is_retrained_the_quick_way(study_ws, small_cb, tmp_path, monkeypatch):
+    """Moving a code to another family and back leaves the same codes in another order: `hoi retrain`
+    crashed («code ids differ (new: [], gone: [])») and `hoi run` said nothing before the coder failed."""
+    from hoi_nlp.coding.model_io import read_manifest
+    from hoi_nlp.coding.training import train as train_module
+    from hoi_nlp.nlp.embed import EmbeddingCache
+    from hoi_nlp.review.codebook_edit import move_code
+    from hoi_nlp.stages.study import study_code_order_differs
+
+    base = _tiny_base(small_cb, tmp_path)
+    codebook, _ = move_code(study_ws, small_cb, analyst="anna", code_id=IT, family_id="area")
+    codebook, _ = move_code(study_ws, codebook, analyst="anna", code_id="area.it_integration",
+                            family_id="barrier")
+    assert set(codebook.code_ids) == set(small_cb.code_ids) and codebook.code_ids != small_cb.code_ids
+    assert study_code_order_differs(study_ws, codebook, base)
+    monkeypatch.setattr(train_module, "train_coder", None)
+    summary = retrain_from_reviews(study_ws, codebook=codebook, settings=Settings(),
+                                   cache=EmbeddingCache(tmp_path / "cache"), base_dir=base)
+    manifest = read_manifest(summary["model_dir"])
+    assert manifest["code_ids"] == list(codebook.code_ids)
+    assert manifest["codes_from_base_model"]["refitted"] == []
+    assert summary["rescore"]["segments_coded"] == summary["rescore"]["segments_total"] > 0
+
+
+def test_a_study_passage_repeating_a_bundled_text_labels_that_row(study_ws, small_cb, tmp_path):
+    """A new code created from a quote that is also a bundled training text: the study's copy was dropped
+    as a duplicate, leaving the bundled copy a negative of the code — its only positive gone."""
+    from hoi_nlp.coding.model_io import load_bundle
+    from hoi_nlp.coding.training.data import load_labelled
+    from hoi_nlp.coding.training.train import load_cached_training
+    from hoi_nlp.nlp.embed import EmbeddingCache
+    from hoi_nlp.review.codebook_edit import create_code
+
+    base = _tiny_base(small_cb, tmp_path)
+    quote = load_labelled(DATA / "review" / "train_small.jsonl", codebook=small_cb, unknown="drop")[0].text
+    codebook, _ = create_code(study_ws, small_cb, analyst="anna", family_id="barrier", label="Mangel på tid",
+                              example=quote)
+    summary = retrain_from_reviews(study_ws, codebook=codebook, settings=Settings(),
+                                   cache=EmbeddingCache(tmp_path / "cache"), base_dir=base, rescore=False)
+    data = load_cached_training(summary["model_dir"], load_bundle(summary["model_dir"])).data
+    rows = [r for r in data.rows if " ".join(r.text.split()) == " ".join(quote.split())]
+    assert len(rows) == 1 and "barrier.mangel_paa_tid" in rows[0].codes
+
+
 def test_a_code_renamed_in_the_app_during_a_retraining_keeps_its_new_id(study_ws, small_cb, tmp_path,
                                                                            monkeypatch):
     """An analyst renamed a code's id in the app while `hoi retrain` trained (minutes): the re-score

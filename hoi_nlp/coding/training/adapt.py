@@ -16,9 +16,12 @@ bundled row, five cross-fitted folds of every code: 9 minutes and more on 2 core
   that code alone, each fold's fit seeing the study's passages (where its positives are);
 - a code the study's codebook no longer has is left out.
 
-The bundled rows' question and neighbour texts are not kept with the coder, so a refitted code's
-context evidence on them is its median out-of-fold decision (uninformative); the study's own passages
-carry their real context.
+The classifier weights of carried codes are a warm start (the final fit refits every code). The
+bundled rows' neighbour texts are not kept with the coder, and their question texts (846 distinct in
+the bundled coder) are not analysed again (spaCy and embeddings: some 20 s), so a refitted code's
+context evidence on the bundled rows is its median out-of-fold decision (uninformative; the stacker
+learns how much context counts from the carried codes of its family); the study's own passages carry
+their real context. A study passage that repeats a bundled text adds its refitted codes to that row.
 """
 
 from __future__ import annotations
@@ -103,6 +106,7 @@ def adapt_cached_training(
     mapping: CodeMapping,
     *,
     study: Any,
+    repeated: Sequence[Any] = (),
     template: Any,
     embedder: Any,
     cache: Any,
@@ -111,12 +115,14 @@ def adapt_cached_training(
 ) -> tuple[Any, np.ndarray, LinearWeights | None]:
     """The coder's cached training (``base``: :class:`CachedTraining`) over the study's codes, with the
     similarity profiles and classifier warm start to match. ``study`` is the study passages'
-    :class:`TrainingSet` (already over the study's codes; None when there are none)."""
+    :class:`TrainingSet` (already over the study's codes; None when there are none); ``repeated`` are
+    study passages whose text is a bundled row's: their refitted codes are added to that row."""
     data, oof = base.data, base.oof
     labels = _columns(data.labels, mapping, axis=1, merge=np.max)
     stance = _columns(data.stance, mapping, axis=1, merge=np.max, fill=-1)
     rules = _columns(data.features.rules, mapping, axis=1, merge=np.max)
     refit = [mapping.code_ids.index(c) for c in mapping.refitted]
+    _add_repeated(labels, data.features.texts, repeated, mapping.code_ids, refit)
     with_patterns = [j for j in refit if codebook.code(mapping.code_ids[j]).patterns]
     if with_patterns:
         rules[:, with_patterns] = _rule_hits(data.features.texts, codebook,
@@ -145,6 +151,20 @@ def adapt_cached_training(
     logger.info("carried %d of the coder's codes to the study's codebook, refitted %s, left out %s",
                 len(mapping.carried), mapping.refitted, mapping.dropped)
     return replace(base, data=adapted, oof=adapted_oof), profiles, start
+
+
+def _add_repeated(labels: np.ndarray, texts: Sequence[str], repeated: Sequence[Any], code_ids: Sequence[str],
+                  refit: list[int]) -> None:
+    """Label the bundled rows whose text a study passage repeats with its refitted codes."""
+    codes = {" ".join(r.text.split()): set(r.codes) for r in repeated}
+    if not codes:
+        return
+    for i, text in enumerate(texts):
+        given = codes.get(" ".join(text.split()))
+        if given:
+            for j in refit:
+                if code_ids[j] in given:
+                    labels[i, j] = 1
 
 
 def _relabelled(row: Any, labels: np.ndarray, stance: np.ndarray, code_ids: Sequence[str]) -> Any:

@@ -1001,7 +1001,10 @@ def train_with_study(
     progress("loading the base model", 0, 1)
     base = load_cached_training(base_dir, base_bundle)
     base_texts = {" ".join(t.split()) for t in base.data.features.texts}
-    rows = [r for r in rows if " ".join(r.text.split()) not in base_texts] or rows
+    repeated = [r for r in rows if " ".join(r.text.split()) in base_texts]
+    rows = [r for r in rows if " ".join(r.text.split()) not in base_texts]
+    if mapping is None:
+        rows = rows or repeated
     study_set = training_set(
         codebook,
         rows,
@@ -1024,9 +1027,11 @@ def train_with_study(
         else None
     )
     if mapping is not None:
+        # a study passage that is a bundled text lends that row its labels of the refitted codes (a
+        # second copy of the text would be its own out-of-fold neighbour)
         base, profiles, start = adapt_cached_training(base, base_bundle, codebook, mapping, study=study_set,
-                                                      template=template, embedder=embedder, cache=cache,
-                                                      seed=seed, progress=progress)
+                                                      repeated=repeated, template=template, embedder=embedder,
+                                                      cache=cache, seed=seed, progress=progress)
     from scipy import sparse as sp
 
     base_folds = int(base.oof.folds.max()) + 1

@@ -330,6 +330,8 @@ DA: dict[str, str] = {
     "bad span": "ugyldig markering",
     "unknown family '{family}'": "ukendt familie '{family}'",
     "a code '{code}' exists already": "der findes allerede en kode '{code}'",
+    "'{code}' was the id of the code now called '{now}', whose decisions it holds":
+        "'{code}' var id for koden, der nu hedder '{now}', og dens beslutninger hører til den",
     "the selection lies outside the highlighted answer or turn — select text inside it":
         "markeringen ligger uden for det fremhævede svar eller den fremhævede tur — markér tekst inden "
         "for den",
