@@ -210,15 +210,15 @@ def time_train_study_data(root: Path, n: int = 200) -> dict:
     }
 
 
-def reviewed_workspace(root: Path, n: int = 300) -> Path:
-    """A workspace whose ``n`` segments (hard passages as survey answers) were reviewed."""
+def reviewed_workspace(root: Path, n: int = 300, name: str = "ws_reviewed") -> Path:
+    """A workspace (``root/name``) whose ``n`` segments (hard passages as survey answers) were reviewed."""
     from hoi_nlp.codebook import load_codebook
     from hoi_nlp.records import Segment, Source, content_hash
     from hoi_nlp.review.decisions import record_decision
     from hoi_nlp.store import Workspace, save_segments, save_sources
 
     rows = eval_rows(load_codebook())[:n]
-    folder = root / "ws_reviewed"
+    folder = root / name
     shutil.rmtree(folder, ignore_errors=True)
     workspace = Workspace.open(folder, study="bench")
     sources = [
@@ -301,7 +301,7 @@ def time_retrain_new_code(root: Path, n: int = 300, uses: int = 12) -> dict:
     from hoi_nlp.review.decisions import record_decision
     from hoi_nlp.store import Workspace, load_segments
 
-    folder = reviewed_workspace(root, n)
+    folder = reviewed_workspace(root, n, name="ws_reviewed_new_code")
     subprocess.run([_hoi(), "code", str(folder)], capture_output=True, text=True, check=False)
     workspace = Workspace.open(folder, create=False)
     segments = load_segments(workspace)
