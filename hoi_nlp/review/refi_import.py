@@ -71,6 +71,7 @@ from hoi_nlp.records import CodeAssignment, ReviewDecision, Segment, Source, utc
 
 if TYPE_CHECKING:
     from hoi_nlp.review.decisions import ReviewState
+    from hoi_nlp.review.refi_exports import ExportRecord
     from hoi_nlp.store import Workspace
 
 logger = logging.getLogger(__name__)
@@ -1004,7 +1005,7 @@ class _Planner:
 
 
 def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | None = None,
-                study_memos: Sequence[Any] = ()) -> ImportPlan:
+                study_memos: Sequence[Any] = (), export: ExportRecord | None = None) -> ImportPlan:
     """The decisions that record what the analyst did in the other tool.
 
     Against the review as it stands (``state``; by default the machine's suggestions alone), for
@@ -1022,6 +1023,11 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
       machine codings with other confidences (it was exported from another coding run, e.g. another
       workspace of the study), those unreviewed codings record nothing and an
       unreviewed suggestion the file lacks is left as it is (its coder may never have suggested it).
+
+    With ``export``, the workspace's record of the export the file was made from (its Description names
+    it), the file's own codings are known: a coding it lacks is a ``reject`` exactly when the export wrote
+    it, also after a retraining or a re-coding since; a suggestion made since, and a coding an analyst
+    accepted or added in the app since, are not in it and record nothing.
 
     Decisions of codings a human created are that user's; the others (rejects, changes made under
     the machine's or no name) are left to the analyst given to :func:`import_qdpx`. Memos go on the
@@ -1081,12 +1087,19 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
         lacking += [(key, splan.status.get(key)) for key in sorted(splan.exported)
                     if key not in splan.consumed and key[1] in known_codes]
     other_run = planner.foreign or planner.other_confidence
+    written = export.keys if export is not None else None
+    since: Counter[str] = Counter()  # codings the file lacks because they came after the export
     for key, status in lacking:
-        if other_run and status == "suggested":  # never in the file's coding run, or deleted: unknown
+        if written is not None and key not in written:  # never in the file: made or decided since
+            since["suggested" if status == "suggested" else "decided"] += 1
+        elif written is None and other_run and status == "suggested":  # never in the file, or deleted
             planner.left += 1
         else:
             planner.decide("reject", key, None)
-    if planner.foreign or planner.left:
+    if export is not None:
+        if planner.foreign or since:
+            plan.warnings.append(_coded_since_warning(export, planner.foreign, since))
+    elif planner.foreign or planner.left:
         plan.warnings.append(_other_run_warning(planner.foreign, planner.left))
     if unknown_codes:
         named = sorted({c.name.strip() for c in project.codes if c.guid in unknown_codes and c.name.strip()})
@@ -1436,6 +1449,22 @@ def _other_run_warning(foreign: int, left: int) -> str:
             "again: its machine suggestions differ from this workspace's): " + "; ".join(parts))
 
 
+def _coded_since_warning(export: ExportRecord, dropped: int, since: Counter[str]) -> str:
+    parts = []
+    if since["suggested"]:
+        parts.append(f"{since['suggested']} suggestions made since (not in the file) are left unreviewed: "
+                     "review them in the app")
+    if since["decided"]:
+        parts.append(f"{since['decided']} codings accepted or added in the app since (not in the file) are "
+                     "kept")
+    if dropped:
+        parts.append(f"{dropped} unreviewed machine suggestions of the file that the coder no longer makes "
+                     "record nothing (no analyst decided them)")
+    return (f"the study was coded again or reviewed since this file was exported (export {export.export_id}, "
+            f"coder {', '.join(export.coders) or '-'}): codings deleted in the file are rejected; "
+            + "; ".join(parts))
+
+
 def _plan_source(planner: _Planner, splan: _SourcePlan,
                  found: list[tuple[str, tuple[int, int], str, bool, str | None]], where: str) -> None:
     plan = planner.plan
@@ -1548,13 +1577,15 @@ def import_qdpx(
     only human user. ``dry_run`` plans and counts without writing.
     """
     from hoi_nlp.review.decisions import MAIN_ROUND, current_state
+    from hoi_nlp.review.refi_exports import load_export, tagged_export
     from hoi_nlp.review.study_memos import load_study_memos, new_study_memo
 
     project = read_project(Path(path))
     round = round or MAIN_ROUND
     state = current_state(workspace, round=round,
                           analyst=analyst if round != MAIN_ROUND and analyst else None)
-    plan = plan_import(project, units, state, load_study_memos(workspace))
+    export = load_export(workspace, tagged_export(project.description))
+    plan = plan_import(project, units, state, load_study_memos(workspace), export)
     if plan.sources == 0:
         raise ReviewError(
             f"nothing in the file matches this study: none of its {len(project.sources)} text sources "

@@ -7,6 +7,7 @@ The shape helpers here are also used by the demo round trip (test_refi_demo.py) 
 from __future__ import annotations
 
 import copy
+import re
 import sys
 import uuid
 import zipfile
@@ -877,3 +878,124 @@ def test_a_file_of_another_coding_run_that_suggested_less_rejects_nothing_it_lac
     summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "p.qdpx"), analyst="carl")
     assert summary.decisions == {"reject": 1, "unchanged": 6}, summary
     assert not any("another coding run" in w for w in summary.warnings), summary.warnings
+
+
+# ---------------------------------------------------------------- coded again since the export
+
+
+def _recode(workspace, *, extra: tuple[str, str], drop: tuple[str, str] | None = None) -> None:
+    """The workspace coded again since its export (``hoi retrain`` re-scores the study, or ``hoi run``): every
+    suggestion with another confidence and another coder's version, ``drop`` ((source id, code id)) no
+    longer suggested and ``extra`` suggested anew; decisions stay."""
+    from hoi_nlp.store import load_assignments, load_segments, replace_assignments
+
+    segments = load_segments(workspace)
+    unit_of = {s.source_id: s.segment_id for s in segments if s.codable}
+    old = load_assignments(workspace)
+    dropped = (unit_of[drop[0]], drop[1]) if drop else None
+    new = [a.model_copy(update={"confidence": round(a.confidence - 0.03, 2),
+                                "model_version": "coder-retrained"})
+           for a in old if (a.segment_id, a.code_id) != dropped]
+    new.append(new[0].model_copy(update={"segment_id": unit_of[extra[0]], "code_id": extra[1],
+                                         "evidence": ()}))
+    replace_assignments(workspace, new, segment_ids=[s.segment_id for s in segments],
+                        coders=["hoi.rules.v1"])
+
+
+def _untagged(path: Path, target: Path) -> Path:
+    """The file as an export written before exports carried their id (or a tool that dropped the project's
+    Description)."""
+    project = Qdpx(path)
+    description = project.root.find("q:Description", NS)
+    description.text = description.text.split(" Maskinens forslag: ")[0]
+    assert "eksport" not in description.text
+    return project.save(target)
+
+
+def test_codings_deleted_in_the_other_tool_are_rejected_after_a_retraining_since_the_export(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """The export names itself in the project's Description (QualCoder keeps it as the project memo) and the
+    workspace keeps what it wrote. After a retraining that re-scored every suggestion (other confidences) and
+    suggests one code anew, the coding the analyst deleted in QualCoder is still her rejection, the new
+    suggestion (never in the file) stays unreviewed, and a warning says so."""
+    from hoi_nlp.review.decisions import current_state
+    from hoi_nlp.store import load_segments
+
+    description = Qdpx(exported).root.findtext(Q + "Description")
+    assert re.search(r"Maskinens forslag: hoi\.rules\.v1\. \[hoi: eksport [0-9a-f]{16}\]$",
+                     description), description
+    path = _edit(exported, tmp_path / "edited.qdpx", "qualcoder-4")
+    _recode(coded_workspace, extra=("R4:q0", "barrier.it_integration"))
+
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert summary.decisions == {"add": 1, "reject": 1, "span": 1, "accept": 1, "unchanged": 4}, summary
+    units = {s.source_id: s.segment_id for s in load_segments(coded_workspace, codable=True)}
+    state = current_state(coded_workspace)
+    assert state.codes[(units["R3:q0"], "area.beskaeftigelse")].status == "rejected"
+    assert state.codes[(units["R4:q0"], "barrier.it_integration")].status == "suggested"
+    assert any(w.startswith("the study was coded again or reviewed since this file was exported")
+               and "1 suggestions made since (not in the file) are left unreviewed" in w
+               for w in summary.warnings), summary.warnings
+    assert not any("another coding run" in w for w in summary.warnings), summary.warnings
+    assert _import(coded_workspace, small_codebook, path, analyst="carl").decisions == {"unchanged": 7}
+
+
+def test_an_older_export_after_a_retraining_leaves_deleted_codings_unreviewed_with_a_warning(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """A file without the export's id (written by an older hoi_nlp) cannot tell a deletion from a suggestion
+    made since: as before, the suggestions it lacks stay unreviewed and the warning says to review them."""
+    from hoi_nlp.review.decisions import current_state
+    from hoi_nlp.store import load_segments
+
+    path = _untagged(_edit(exported, tmp_path / "edited.qdpx"), tmp_path / "old.qdpx")
+    _recode(coded_workspace, extra=("R4:q0", "barrier.it_integration"))
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert summary.decisions == {"add": 1, "span": 1, "accept": 1, "unchanged": 4}, summary
+    units = {s.source_id: s.segment_id for s in load_segments(coded_workspace, codable=True)}
+    state = current_state(coded_workspace)
+    assert state.codes[(units["R3:q0"], "area.beskaeftigelse")].status == "suggested"
+    assert any(w.startswith("the file comes from another coding run")
+               and "2 suggestions of this workspace that the file lacks are left unreviewed" in w
+               for w in summary.warnings), summary.warnings
+
+
+def test_a_suggestion_no_longer_made_records_nothing_and_another_workspace_imports_as_before(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """After a re-coding that no longer suggests a code the file still holds (the analyst left it): nothing
+    is recorded for it, and the warning counts it. A workspace without the export's record (the same file
+    in another workspace of the study) imports it as before."""
+    _recode(coded_workspace, extra=("R4:q0", "barrier.it_integration"),
+            drop=("R1:q0", "barrier.it_integration"))
+    summary = _import(coded_workspace, small_codebook, exported, analyst="carl")
+    assert summary.decisions == {"unchanged": 6}, summary
+    assert _decisions(coded_workspace) == []
+    assert any("1 unreviewed machine suggestions of the file that the coder no longer makes record "
+               "nothing" in w for w in summary.warnings), summary.warnings
+
+    fresh = _another_run(tmp_path, coded_workspace, drop=("R4:q0", "-"),
+                         extra=("R4:q0", "barrier.it_integration"))
+    summary = _import(fresh, small_codebook, exported, analyst="carl")
+    assert summary.decisions == {"unchanged": 7}, summary
+    assert any(w.startswith("the file comes from another coding run") for w in summary.warnings)
+
+
+def test_a_coding_added_in_the_app_after_the_export_is_not_rejected_by_the_import(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """An analyst adds a code in the app after the export, while a colleague codes the file in QualCoder: the
+    file cannot hold that coding, and its import keeps it (an older file, without the export's id, still
+    rejects it: the README says to check with --dry-run)."""
+    from hoi_nlp.review.decisions import current_state, record_decision
+    from hoi_nlp.store import load_segments
+
+    old = _untagged(exported, tmp_path / "old.qdpx")
+    units = {s.source_id: s.segment_id for s in load_segments(coded_workspace, codable=True)}
+    record_decision(coded_workspace, segment_id=units["R4:q0"], action="add", analyst="bo",
+                    code_id="area.beskaeftigelse")
+    summary = _import(coded_workspace, small_codebook, exported, analyst="carl", dry_run=True)
+    assert summary.decisions == {"unchanged": 7}, summary
+    assert any("1 codings accepted or added in the app since (not in the file) are kept" in w
+               for w in summary.warnings), summary.warnings
+    assert _import(coded_workspace, small_codebook, old, analyst="carl", dry_run=True).decisions == {
+        "reject": 1, "unchanged": 7}
+    _import(coded_workspace, small_codebook, exported, analyst="carl")
+    assert current_state(coded_workspace).codes[(units["R4:q0"], "area.beskaeftigelse")].status == "added"
