@@ -966,8 +966,11 @@ def _place(plan: _SourcePlan, code_id: str, span: tuple[int, int]) -> str | None
 
 
 class _Planner:
-    def __init__(self, units: CodedUnits, state: ReviewState, plan: ImportPlan) -> None:
+    def __init__(self, units: CodedUnits, state: ReviewState, plan: ImportPlan,
+                 written: frozenset[tuple[str, str]] | None = None) -> None:
         self.units = units
+        self.written = written  # the (unit, code) pairs the file's export wrote, when the workspace knows
+        self.known_codes: set[str] = set()  # the study's codes the file's codebook has
         self.state = state
         self.plan = plan
         self.segment_by_id = units.segment_by_id
@@ -979,6 +982,7 @@ class _Planner:
         self.other_confidence = False  # a machine coding of the file with another confidence than here
         self.foreign = 0  # unreviewed machine codings of the file this workspace's coder does not suggest
         self.left = 0  # this workspace's suggestions the file lacks, left unreviewed (another coding run)
+        self.moved = 0  # codings under the machine's name the export did not write (moved or merged there)
 
     def span(self, segment_id: str, code_id: str, span: tuple[int, int], current: tuple[int, int],
              who: str | None, where: str) -> None:
@@ -992,6 +996,16 @@ class _Planner:
             return
         self.plan.decisions.append(PlannedDecision("span", segment_id, code_id, who, start, end))
         self.plan.counts["span"] += 1
+
+    def moved_here(self, splan: _SourcePlan, key: tuple[str, str], span: tuple[int, int]) -> bool:
+        """Whether a coding under the machine's name with its unreviewed provenance, of a code the machine
+        does not suggest there, was moved to its code in the other tool rather than suggested by another
+        coding run: the export did not write it, or it has the bounds of an exported coding on its unit of a
+        code the file's codebook lacks (QualCoder merges a code into another with its codings)."""
+        if self.written is not None and key not in self.written:
+            return True
+        return any(k[0] == key[0] and k[1] not in self.known_codes and s == span and k not in splan.consumed
+                   for k, s in splan.exported.items())
 
     def compare(self, key: tuple[str, str], confidence: str | None) -> None:
         """Note a machine coding of the file whose confidence is not this workspace's (another coding run:
@@ -1042,7 +1056,9 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     by_source: dict[str, list[Segment]] = {}
     for seg in units.segments:
         by_source.setdefault(seg.source_id, []).append(seg)
-    planner = _Planner(units, state, plan)
+    written = export.keys if export is not None else None
+    planner = _Planner(units, state, plan, written)
+    planner.known_codes = known_codes
     codes_of: dict[str, list[Any]] = {}
     for (segment_id, _), code_state in state.codes.items():
         codes_of.setdefault(segment_id, []).append(code_state)
@@ -1052,6 +1068,7 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     unkeyed = {record_guid("source", sid): sid for sid in units.sources}
     old_guids = []  # sources the file names by the uuid5 of their raw id
     lacking: list[tuple[tuple[str, str], str | None]] = []  # exported codings the file lacks, their status
+    absent: Counter[str] = Counter()  # codings of codes the file's codebook lacks (deleted or merged there)
     for source in project.sources:
         source_id = _match_source(source, units, by_guid)
         if source_id is None or source_id not in units.sources:
@@ -1086,8 +1103,9 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
         memos.source(source, positions, splan, codes, plan.codings[first:])
         lacking += [(key, splan.status.get(key)) for key in sorted(splan.exported)
                     if key not in splan.consumed and key[1] in known_codes]
+        absent.update(key[1] for key in splan.exported if key not in splan.consumed
+                      and key[1] not in known_codes and (written is None or key in written))
     other_run = planner.foreign or planner.other_confidence
-    written = export.keys if export is not None else None
     since: Counter[str] = Counter()  # codings the file lacks because they came after the export
     for key, status in lacking:
         if written is not None and key not in written:  # never in the file: made or decided since
@@ -1096,6 +1114,12 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
             planner.left += 1
         else:
             planner.decide("reject", key, None)
+    if absent:
+        plan.warnings.append(_absent_codes_warning(absent, units.codebook))
+    if planner.moved:
+        plan.warnings.append(f"{planner.moved} codings under the machine's name that the export did not "
+                             "write (moved to another code, or codes merged, in the other tool) are recorded "
+                             "as decisions of the importing analyst")
     if export is not None:
         if planner.foreign or since:
             plan.warnings.append(_coded_since_warning(export, planner.foreign, since))
@@ -1449,6 +1473,15 @@ def _other_run_warning(foreign: int, left: int) -> str:
             "again: its machine suggestions differ from this workspace's): " + "; ".join(parts))
 
 
+def _absent_codes_warning(absent: Counter[str], codebook: Codebook) -> str:
+    _, names = code_names(codebook)
+    shown = ", ".join(f"'{names.get(c, c)}'" for c in sorted(absent)[:5]) + (", …" if len(absent) > 5 else "")
+    return (f"{len(absent)} codes of the study are not in the file's codebook ({shown}: deleted, or merged "
+            f"into another code, in the other tool): their {sum(absent.values())} codings in the file's "
+            "sources are neither rejected nor moved; merge or delete those codes on the app's codebook "
+            "pages, or review their codings in the app")
+
+
 def _coded_since_warning(export: ExportRecord, dropped: int, since: Counter[str]) -> str:
     parts = []
     if since["suggested"]:
@@ -1460,9 +1493,9 @@ def _coded_since_warning(export: ExportRecord, dropped: int, since: Counter[str]
     if dropped:
         parts.append(f"{dropped} unreviewed machine suggestions of the file that the coder no longer makes "
                      "record nothing (no analyst decided them)")
-    return (f"the study was coded again or reviewed since this file was exported (export {export.export_id}, "
-            f"coder {', '.join(export.coders) or '-'}): codings deleted in the file are rejected; "
-            + "; ".join(parts))
+    return (f"the study changed since this file was exported (export {export.export_id}, coder "
+            f"{', '.join(export.coders) or '-'}; a retraining, a re-coding or the app's review): codings "
+            "deleted in the file are rejected; " + "; ".join(parts))
 
 
 def _plan_source(planner: _Planner, splan: _SourcePlan,
@@ -1512,9 +1545,11 @@ def _plan_source(planner: _Planner, splan: _SourcePlan,
         if not user and key in planner.machine:  # the machine's own coding, rejected since the export
             plan.counts["unchanged"] += 1
             continue
-        if machine_only:  # another coding run's unreviewed suggestion: nobody's decision
-            planner.foreign += 1
+        if machine_only and not planner.moved_here(splan, key, span):
+            planner.foreign += 1  # another coding run's (or an earlier coder's) suggestion: nobody's decision
             continue
+        if machine_only:  # the analyst moved a coding to this code, or merged codes, in the other tool
+            planner.moved += 1
         planner.decide("accept" if key in planner.machine else "add", key, user or None)
         seg = planner.segment_by_id[segment_id]
         planner.span(segment_id, code_id, span, (seg.start, seg.end), user or None, where)

@@ -933,7 +933,7 @@ def test_codings_deleted_in_the_other_tool_are_rejected_after_a_retraining_since
     state = current_state(coded_workspace)
     assert state.codes[(units["R3:q0"], "area.beskaeftigelse")].status == "rejected"
     assert state.codes[(units["R4:q0"], "barrier.it_integration")].status == "suggested"
-    assert any(w.startswith("the study was coded again or reviewed since this file was exported")
+    assert any(w.startswith("the study changed since this file was exported")
                and "1 suggestions made since (not in the file) are left unreviewed" in w
                for w in summary.warnings), summary.warnings
     assert not any("another coding run" in w for w in summary.warnings), summary.warnings
@@ -999,3 +999,61 @@ def test_a_coding_added_in_the_app_after_the_export_is_not_rejected_by_the_impor
         "reject": 1, "unchanged": 7}
     _import(coded_workspace, small_codebook, exported, analyst="carl")
     assert current_state(coded_workspace).codes[(units["R4:q0"], "area.beskaeftigelse")].status == "added"
+
+
+def _merged(path: Path, source: str, target: str, tmp_path: Path) -> Qdpx:
+    """The file after QualCoder merged code ``source`` into ``target`` (its code tree, Ctrl-drag): the
+    source code's memo appended to the target's, the source code gone, its codings moved to the target with
+    their owner and memo, and a moved coding the target already has at the same place by the same owner
+    deleted; written back as QualCoder 4 writes a project."""
+    project = Qdpx(path)
+    old, new = project.code_guid(source), project.code_guid(target)
+    gone = next(c for c in project.all("Code") if c.get("guid") == old)
+    memo = next(c for c in project.all("Code") if c.get("guid") == new).find("q:Description", NS)
+    memo.text += (f"\n\n[Merged from code: {gone.get('name')}, Coder: hoi_nlp, Merger date: 2026-12-07 "
+                  f"10:00:00]\n{gone.findtext(Q + 'Description')}")
+    gone.getparent().remove(gone)
+    for member in project.all("MemberCode"):
+        if member.get("targetGUID") == old:
+            member.getparent().remove(member)
+    for text in project.all("TextSource"):
+        selections = text.findall("q:PlainTextSelection", NS)
+        place = {(s.get("startPosition"), s.get("endPosition"), s.get("creatingUser")) for s in selections
+                 if s.find("q:Coding/q:CodeRef", NS).get("targetGUID") == new}
+        for sel in selections:
+            ref = sel.find("q:Coding/q:CodeRef", NS)
+            if ref.get("targetGUID") == old:
+                if (sel.get("startPosition"), sel.get("endPosition"), sel.get("creatingUser")) in place:
+                    text.remove(sel)
+                else:
+                    ref.set("targetGUID", new)
+    qualcoder4(project)
+    return project
+
+
+@pytest.mark.parametrize("tagged", [True, False])
+def test_codes_merged_in_qualcoder_are_the_analysts_codings_and_deletions_still_rejections(
+        tagged, coded_workspace, small_codebook, exported, tmp_path):
+    """The analyst merges the IT code into the economy code in QualCoder and deletes one
+    machine coding. The moved codings keep the machine's name and provenance, so they looked like another
+    coding run's suggestions: nothing was recorded for them and, the file taken for another run's, the
+    deletion was left unreviewed. They are the analyst's codings (``add``; where the target code was already
+    there QualCoder dropped the copy), the deletion is a rejection (in a file without the export's id too:
+    the moved coding has the bounds of a coding of the code the file lacks), and a warning names the code the
+    file lacks, whose codings are neither rejected nor moved."""
+    source = exported if tagged else _untagged(exported, tmp_path / "old.qdpx")
+    project = _merged(source, "barrier.it_integration", "barrier.tvaergaaende_oekonomistyring", tmp_path)
+    r3 = project.source("R3_q0")
+    r3.remove(project.selections(r3, "area.beskaeftigelse")[0])
+    summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "merged.qdpx"), analyst="carl")
+    assert summary.decisions == {"add": 2, "reject": 1, "unchanged": 3}, summary
+    made = sorted((d.action, d.analyst, d.segment_id.split(":")[0], d.code_id)
+                  for d in _decisions(coded_workspace))
+    assert made == [("add", "carl", "R2", "barrier.tvaergaaende_oekonomistyring"),
+                    ("add", "carl", "R3", "barrier.tvaergaaende_oekonomistyring"),
+                    ("reject", "carl", "R3", "area.beskaeftigelse")]
+    assert not any("another coding run" in w or "changed since" in w for w in summary.warnings), \
+        summary.warnings
+    assert any(w.startswith("1 codes of the study are not in the file's codebook ('Utilstrækkelig integration af IT-systemer'")
+               and "their 3 codings in the file's sources are neither rejected nor moved" in w
+               for w in summary.warnings), summary.warnings
