@@ -778,6 +778,7 @@ class CodedUnits:
     names: dict[str, str] = field(default_factory=dict)  # source name as exported (case-folded) -> id
     contexts: dict[str, tuple[int, int]] = field(default_factory=dict)  # unit -> its turn/answer span
     guids: dict[str, str] = field(default_factory=dict)  # source GUID an export gave (keyed or not) -> id
+    renames: dict[str, str] = field(default_factory=dict)  # code id an earlier export used -> its id now
 
     def __post_init__(self) -> None:
         if not self.guids:  # units given without the study's secret: the GUIDs of raw ids alone
@@ -803,10 +804,12 @@ class CodedUnits:
         spans = {s.segment_id: (s.start, s.end)
                  for s in load_segments(workspace, segment_ids=sorted(parents))}
         contexts = {s.segment_id: spans.get(s.parent_id or "", (s.start, s.end)) for s in segments}
+        from hoi_nlp.review.codebook_edit import code_id_map
+
         redact = KeyRedactor(load_key(key_path(workspace), study=workspace.study))
         return cls(codebook=codebook, sources=sources, segments=segments, assignments=assignments,
                    names=exported_names(sources, redact.ident), contexts=contexts,
-                   guids=exported_guids(sources, redact))
+                   guids=exported_guids(sources, redact), renames=code_id_map(workspace))
 
     @classmethod
     def of_study(cls, study: Any, ident: Any = None, *, redact: Any = None) -> CodedUnits:
@@ -879,9 +882,14 @@ class ImportPlan:
     study_memos: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
-def _code_lookup(codes: Sequence[FileCode], codebook: Codebook) -> dict[str, str]:
-    """Code GUID in the project -> hoi code id: by GUID, ``[hoi: id]`` tag, exported name, then label."""
-    by_guid = {guid("code", c.id): c.id for c in codebook.codes}
+def _code_lookup(codes: Sequence[FileCode], codebook: Codebook,
+                 renames: dict[str, str] | None = None) -> dict[str, str]:
+    """Code GUID in the project -> hoi code id: by GUID, ``[hoi: id]`` tag, exported name, then label. A code
+    the study renamed or merged since the file was exported (``renames``: old id -> id now) is found by its
+    old id's GUID and tag."""
+    renamed = {old: new for old, new in (renames or {}).items() if codebook.has_code(new)}
+    by_guid = {guid("code", old): new for old, new in renamed.items()}
+    by_guid.update({guid("code", c.id): c.id for c in codebook.codes})
     _, exported = code_names(codebook)
     by_name = {c.label.casefold(): c.id for c in codebook.codes}
     by_name.update({name.casefold(): code_id for code_id, name in exported.items()})
@@ -890,7 +898,8 @@ def _code_lookup(codes: Sequence[FileCode], codebook: Codebook) -> dict[str, str
         if not code.codable:
             continue
         tag = CODE_TAG.search(code.description)
-        tagged = tag.group(1) if tag and codebook.has_code(tag.group(1)) else None
+        tagged = None if tag is None else (
+            tag.group(1) if codebook.has_code(tag.group(1)) else renamed.get(tag.group(1)))
         code_id = by_guid.get(code.guid) or tagged or by_name.get(code.name.strip().casefold())
         if code_id:
             lookup[code.guid] = code_id
@@ -1050,13 +1059,14 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     """
     state = state if state is not None else _state_without_review(units)
     plan = ImportPlan()
-    codes = _code_lookup(project.codes, units.codebook)
+    codes = _code_lookup(project.codes, units.codebook, units.renames)
     known_codes = set(codes.values())
     by_guid = units.guids
     by_source: dict[str, list[Segment]] = {}
     for seg in units.segments:
         by_source.setdefault(seg.source_id, []).append(seg)
-    written = export.keys if export is not None else None
+    written = None if export is None else frozenset(
+        (seg, units.renames.get(code, code)) for seg, code in export.keys)
     planner = _Planner(units, state, plan, written)
     planner.known_codes = known_codes
     codes_of: dict[str, list[Any]] = {}
@@ -1173,9 +1183,11 @@ def _outside_the_review(project: QdpxProject, codebook: Codebook, codes: dict[st
     if project.case_memos:
         warnings.append(f"{len(project.case_memos)} case memos ({shown(project.case_memos)}) not imported: "
                         "hoi keeps memos on coding units and codings; copy them into the review app by hand")
+    def untagged(text: str) -> str:  # a code renamed in the app since the export has another id in its tag
+        return " ".join(CODE_TAG.sub("", text).split())
+
     changed = [c.name for c in project.codes if c.codable and c.guid in codes and c.description.strip()
-               and " ".join(c.description.split())
-               != " ".join(code_description(codebook.code(codes[c.guid])).split())]
+               and untagged(c.description) != untagged(code_description(codebook.code(codes[c.guid])))]
     if changed:
         warnings.append(f"{len(changed)} codes have another description in the file than in the study's "
                         f"codebook ({shown(changed)}): import-qdpx records codings and memos, not codebook "

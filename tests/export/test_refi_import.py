@@ -1054,6 +1054,35 @@ def test_codes_merged_in_qualcoder_are_the_analysts_codings_and_deletions_still_
                     ("reject", "carl", "R3", "area.beskaeftigelse")]
     assert not any("another coding run" in w or "changed since" in w for w in summary.warnings), \
         summary.warnings
-    assert any(w.startswith("1 codes of the study are not in the file's codebook ('Utilstrækkelig integration af IT-systemer'")
+    assert any(w.startswith("1 codes of the study are not in the file's codebook ('Utilstrækkelig "
+                            "integration af IT-systemer'")
                and "their 3 codings in the file's sources are neither rejected nor moved" in w
                for w in summary.warnings), summary.warnings
+
+
+@pytest.mark.parametrize("tagged", [True, False])
+def test_a_code_renamed_in_the_app_since_the_export_keeps_the_files_codings(
+        tagged, coded_workspace, small_codebook, exported, tmp_path):
+    """After the export an analyst renames a code in the app with a new id (its suggestions move to it),
+    while a colleague deletes one of its codings in QualCoder and adds one. The file names the code by its
+    old id (GUID and tag): the import follows the study's renames, so the deletion is a rejection and the new
+    coding an add of the renamed code, not codings of an unknown code skipped."""
+    from hoi_nlp.review.codebook_edit import rename_code
+
+    project = Qdpx(exported if tagged else _untagged(exported, tmp_path / "old.qdpx"))
+    r3 = project.source("R3_q0")
+    r3.remove(project.selections(r3, "area.beskaeftigelse")[0])
+    r4 = project.source("R4_q0")
+    project.add_coding(r4, 0, len(project.text(r4)), "area.beskaeftigelse", "ana")
+    qualcoder4(project)
+    path = project.save(tmp_path / "edited.qdpx")
+    codebook, _ = rename_code(coded_workspace, small_codebook, analyst="bo", code_id="area.beskaeftigelse",
+                              label="Job og beskæftigelse", name="job")
+
+    summary = _import(coded_workspace, codebook, path, analyst="carl")
+    assert summary.decisions == {"add": 1, "reject": 1, "unchanged": 6}, summary
+    made = sorted((d.action, d.analyst, d.segment_id.split(":")[0], d.code_id)
+                  for d in _decisions(coded_workspace))
+    assert made == [("add", "ana", "R4", "area.job"), ("reject", "carl", "R3", "area.job")]
+    assert not any("not in the codebook" in w or "changed since" in w for w in summary.warnings), \
+        summary.warnings
