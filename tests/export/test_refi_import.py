@@ -1086,3 +1086,24 @@ def test_a_code_renamed_in_the_app_since_the_export_keeps_the_files_codings(
     assert made == [("add", "ana", "R4", "area.job"), ("reject", "carl", "R3", "area.job")]
     assert not any("not in the codebook" in w or "changed since" in w for w in summary.warnings), \
         summary.warnings
+
+
+def test_a_coding_whose_code_was_changed_in_qualcoder_is_a_rejection_and_an_add(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """QualCoder's "Change code" gives a coding another code and keeps its owner (the machine user) and
+    memo (the machine's provenance). The export did not write that coding, so it is the analyst's: the old
+    code is rejected there and the new one added (before, the file was taken for another coding run's)."""
+    project = Qdpx(exported)
+    r2 = project.source("R2_q0")
+    [sel] = project.selections(r2, "barrier.it_integration")
+    sel.find("q:Coding/q:CodeRef", NS).set("targetGUID", project.code_guid("area.beskaeftigelse"))
+    qualcoder4(project)
+    path = project.save(tmp_path / "changed.qdpx")
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert summary.decisions == {"add": 1, "reject": 1, "unchanged": 6}, summary
+    made = sorted((d.action, d.analyst, d.segment_id.split(":")[0], d.code_id)
+                  for d in _decisions(coded_workspace))
+    assert made == [("add", "carl", "R2", "area.beskaeftigelse"),
+                    ("reject", "carl", "R2", "barrier.it_integration")]
+    assert not any("another coding run" in w or "changed since" in w for w in summary.warnings), \
+        summary.warnings
