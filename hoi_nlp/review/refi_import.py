@@ -17,7 +17,9 @@ codings the project had when it was exported and the file lacks become ``reject`
 another coding run of the study (another workspace: it holds unreviewed machine suggestions this
 workspace's coder does not make, or machine codings with other confidences) is not taken to have
 rejected the suggestions it lacks, nor its unreviewed suggestions to be anyone's decisions; a warning
-counts both. Memos (a selection's
+counts both. A file of this workspace's own export names it (:mod:`hoi_nlp.review.refi_exports`): then
+exactly the codings that export wrote and the file lacks are rejections, after a retraining too, and a
+coding under the machine's name it did not write was moved there by the analyst. Memos (a selection's
 Description, notes on a span of a source, a note on a whole source of one coding unit) become ``memo``
 decisions, a note's of its creatingUser, the others of the importing analyst (see :class:`_Memos`); a
 note nothing in the file refers to (QualCoder's journal, a project memo) becomes a memo on the study
