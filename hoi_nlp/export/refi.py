@@ -82,7 +82,7 @@ from hoi_nlp.qda import (
     record_guid,
     source_names,
 )
-from hoi_nlp.review.refi_exports import ExportRecord, export_id, export_tag, record_export
+from hoi_nlp.review.refi_exports import ExportRecord, export_id, export_tag, record_export, review_position
 
 if TYPE_CHECKING:
     from hoi_nlp.store import Workspace
@@ -521,7 +521,7 @@ def _zip_write(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     archive.writestr(info, data)
 
 
-def export_record(study: CodedStudy, redact: Redactor) -> ExportRecord:
+def export_record(study: CodedStudy, redact: Redactor, review_position: int = 0) -> ExportRecord:
     """What a ``.qdpx`` of the study holds, under the id its Description will carry (see
     :mod:`hoi_nlp.review.refi_exports`): every coding it writes, the codebook version, the coders."""
     codings = tuple(sorted((c.segment_id, c.code_id, c.review, round(c.confidence, 4))
@@ -530,7 +530,7 @@ def export_record(study: CodedStudy, redact: Redactor) -> ExportRecord:
     version = study.codebook.version_tag
     shown = ((redact.segment_id(seg), code, review, f"{confidence:.2f}")
              for seg, code, review, confidence in codings)
-    return ExportRecord(export_id(shown, version, coders), version, coders, codings)
+    return ExportRecord(export_id(shown, version, coders, review_position), version, coders, codings)
 
 
 @exporters.register("qdpx")
@@ -541,7 +541,7 @@ def export_project(ctx: ExportContext) -> list[Path]:
     memos, record = None, None
     if ctx.workspace is not None:
         memos = memos_of_review(ctx.workspace, ctx.study, ctx.redact)
-        record = export_record(ctx.study, ctx.redact)
+        record = export_record(ctx.study, ctx.redact, review_position(ctx.workspace))
         record_export(ctx.workspace, record)
     return [export_qdpx(ctx.study, ctx.target(f"{name}.qdpx"), redact=ctx.redact, raw=ctx.raw, memos=memos,
                         record=record)]

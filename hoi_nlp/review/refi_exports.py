@@ -6,9 +6,10 @@ suggestion made since, and a deletion looks the same as a suggestion the file ne
 records the codings it writes (unit, code, review state, confidence), the codebook version and the coders
 that made them, under an id it writes into the project's Description (``[hoi: eksport 0123456789abcdef]``;
 QualCoder keeps the Description as the project memo and writes it back). The id is a digest of what the
-file shows (the keyed unit ids, never raw ones), so exporting the same study twice gives the same file and
-the same record. A file without the id (an older export) or with one this workspace has no record of
-(another workspace's export) is imported as before.
+file shows (the keyed unit ids, never raw ones) and of the review log's length, so exporting the same study
+twice gives the same file and the same record, and an export after an undo in the app is another export.
+A file without the id (an older export) or with one this workspace has no record of (another workspace's
+export) is imported as before.
 """
 
 from __future__ import annotations
@@ -48,10 +49,11 @@ class ExportRecord:
 
 
 def export_id(shown: Iterable[tuple[str, str, str, str]], codebook_version: str,
-              coders: Iterable[str]) -> str:
+              coders: Iterable[str], review_position: int = 0) -> str:
     """The id of an export: a digest of its codings as the file shows them (keyed unit id, code, review,
-    confidence with two decimals), its codebook version and coders."""
-    payload = json.dumps([sorted(map(list, shown)), codebook_version, sorted(set(coders))],
+    confidence with two decimals), its codebook version and coders, and how far the review log had got
+    (an export after an undo is another export, even where its codings are those of an earlier one)."""
+    payload = json.dumps([sorted(map(list, shown)), codebook_version, sorted(set(coders)), review_position],
                          ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
@@ -65,6 +67,17 @@ def tagged_export(description: str) -> str | None:
     """The export id a project's Description names (the last one, should a tool have joined two)."""
     found = EXPORT_TAG.findall(description or "")
     return found[-1] if found else None
+
+
+def review_position(workspace: Workspace) -> int:
+    """How many rows the review log holds (its last sequence number; 0 for none)."""
+    from sqlalchemy import func
+
+    from hoi_nlp.review.tables import decisions_table, ensure_review_schema
+
+    ensure_review_schema(workspace)
+    with workspace.engine.connect() as conn:
+        return int(conn.execute(select(func.max(decisions_table.c.seq))).scalar() or 0)
 
 
 def record_export(workspace: Workspace, record: ExportRecord) -> None:

@@ -1647,6 +1647,7 @@ def import_qdpx(
                              "them after the round, or import the file into the main review")
         plan.counts.pop("journal", None)
         plan.study_memos.clear()
+    _not_again(plan, workspace, round, export)
     fallback = _analyst_for(plan, project, analyst)
     unnamed = sum(d.analyst is None for d in plan.decisions)
     unnamed += sum(who is None for *_, who in plan.study_memos)
@@ -1663,6 +1664,42 @@ def import_qdpx(
     logger.info("import of %s: %s%s", path, ", ".join(f"{k} {v}" for k, v in plan.counts.items()),
                 " (dry run)" if dry_run else "")
     return ImportSummary(len(plan.codings), dict(plan.counts), tuple(plan.warnings), plan.sources, dry_run)
+
+
+_UNDOABLE = ("accept", "reject", "add", "span")
+
+
+def _not_again(plan: ImportPlan, workspace: Workspace, round: str, export: ExportRecord | None) -> None:
+    """Leave out the decisions an analyst undid in the app after the file was exported (any time, for a file
+    without the export's id): importing a file again, e.g. after a retraining, must not make again what was
+    undone since. A warning counts them."""
+    from hoi_nlp.review.decisions import load_decisions, undone_ids
+
+    decisions = load_decisions(workspace, round=round)
+    undone = undone_ids(decisions)
+    undone_at: dict[str, Any] = {}
+    for d in decisions:
+        if d.action == "undo" and d.undoes in undone:
+            undone_at[d.undoes] = max(d.created_at, undone_at.get(d.undoes, d.created_at))
+    since = export.created_at if export is not None else None
+    keys = {(d.action, d.segment_id, d.code_id, d.start, d.end) for d in decisions
+            if d.decision_id in undone_at and d.action in _UNDOABLE
+            and (since is None or undone_at[d.decision_id] >= since)}
+    if not keys:
+        return
+    kept = []
+    for d in plan.decisions:
+        if d.action in _UNDOABLE and (d.action, d.segment_id, d.code_id, d.start, d.end) in keys:
+            plan.counts[d.action] -= 1
+            if not plan.counts[d.action]:
+                del plan.counts[d.action]
+        else:
+            kept.append(d)
+    if len(kept) < len(plan.decisions):
+        plan.warnings.append(f"{len(plan.decisions) - len(kept)} decisions the file implies were undone in "
+                             "the app since the export and are not made again (make them in the app if you "
+                             "mean them)")
+        plan.decisions = kept
 
 
 def _decision_row(decision: PlannedDecision, fallback: str, round: str) -> dict[str, Any]:

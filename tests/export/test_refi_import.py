@@ -1107,3 +1107,37 @@ def test_a_coding_whose_code_was_changed_in_qualcoder_is_a_rejection_and_an_add(
                     ("reject", "carl", "R2", "barrier.it_integration")]
     assert not any("another coding run" in w or "changed since" in w for w in summary.warnings), \
         summary.warnings
+
+
+@pytest.mark.parametrize("tagged", [True, False])
+def test_importing_a_file_again_does_not_redo_what_an_analyst_undid_in_the_app(
+        tagged, coded_workspace, small_codebook, exported, tmp_path):
+    """The file's deletion became carl's rejection; bo disagrees and undoes it in the app. Importing the same
+    file again (after a retraining, say) left it rejected again, silently. Now the import leaves it as bo left
+    it and says so. A file exported after the undo, in which the coding is deleted again, rejects it."""
+    from hoi_nlp.review.decisions import current_state, record_decision
+    from hoi_nlp.store import load_segments
+
+    project = Qdpx(exported if tagged else _untagged(exported, tmp_path / "old.qdpx"))
+    r3 = project.source("R3_q0")
+    r3.remove(project.selections(r3, "area.beskaeftigelse")[0])
+    path = project.save(tmp_path / "edited.qdpx")
+    assert _import(coded_workspace, small_codebook, path, analyst="carl").decisions == {"reject": 1,
+                                                                                       "unchanged": 6}
+    [reject] = _decisions(coded_workspace)
+    record_decision(coded_workspace, segment_id=reject.segment_id, action="undo", analyst="bo",
+                    undoes=reject.decision_id)
+
+    again = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert again.decisions == {"unchanged": 6}, again
+    assert any(w.startswith("1 decisions the file implies were undone in the app since the export")
+               for w in again.warnings), again.warnings
+    units = {s.source_id: s.segment_id for s in load_segments(coded_workspace, codable=True)}
+    assert current_state(coded_workspace).codes[(units["R3:q0"], "area.beskaeftigelse")].status == "suggested"
+
+    if tagged:  # exported after the undo, deleted again in the other tool: a new decision
+        newer = Qdpx(export_project(coded_workspace, small_codebook, tmp_path / "export" / "newer.qdpx"))
+        r3 = newer.source("R3_q0")
+        r3.remove(newer.selections(r3, "area.beskaeftigelse")[0])
+        later = _import(coded_workspace, small_codebook, newer.save(tmp_path / "newer.qdpx"), analyst="carl")
+        assert later.decisions == {"reject": 1, "unchanged": 6}, later
