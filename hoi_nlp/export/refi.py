@@ -521,15 +521,17 @@ def _zip_write(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     archive.writestr(info, data)
 
 
-def export_record(study: CodedStudy, redact: Redactor, review_position: int = 0) -> ExportRecord:
+def export_record(study: CodedStudy, redact: Redactor, review_position: int = 0,
+                  exported: Sequence[ExportedSource] | None = None) -> ExportRecord:
     """What a ``.qdpx`` of the study holds, under the id its Description will carry (see
-    :mod:`hoi_nlp.review.refi_exports`): every coding it writes, the codebook version, the coders."""
-    codings = tuple(sorted((c.segment_id, c.code_id, c.review, round(c.confidence, 4))
-                           for c in study.codings))
+    :mod:`hoi_nlp.review.refi_exports`): every coding it writes with its place in the file's text, the
+    codebook version, the coders."""
+    exported = exported if exported is not None else export_sources(study, redact)
+    codings = tuple(sorted((c.segment_id, c.code_id, c.review, round(c.confidence, 4), item.source_id, *span)
+                           for item in exported for span, found in item.selections.items() for c in found))
     coders = tuple(sorted({a.model_version or a.coder for a in study.assignments if a.tier == "suggested"}))
     version = study.codebook.version_tag
-    shown = ((redact.segment_id(seg), code, review, f"{confidence:.2f}")
-             for seg, code, review, confidence in codings)
+    shown = ((redact.segment_id(c[0]), c[1], c[2], f"{c[3]:.2f}") for c in codings)
     return ExportRecord(export_id(shown, version, coders, review_position), version, coders, codings)
 
 

@@ -3,9 +3,10 @@
 A coding the other tool's file lacks is a rejection only if the file held it. After a ``hoi retrain`` or a
 re-coding since the export, the workspace's suggestions are another coder's: the file cannot show a
 suggestion made since, and a deletion looks the same as a suggestion the file never held. So the export
-records the codings it writes (unit, code, review state, confidence), the codebook version and the coders
-that made them, under an id it writes into the project's Description (``[hoi: eksport 0123456789abcdef]``;
-QualCoder keeps the Description as the project memo and writes it back). The id is a digest of what the
+records the codings it writes (unit, code, review state, confidence, place), the codebook version and the
+coders that made them, under an id it writes into the project's Description
+(``[hoi: eksport 0123456789abcdef]``; QualCoder keeps the Description as the project memo and writes it
+back). The id is a digest of what the
 file shows (the keyed unit ids, never raw ones) and of the review log's length, so exporting the same study
 twice gives the same file and the same record, and an export after an undo in the app is another export.
 A file without the id (an older export) or with one this workspace has no record of (another workspace's
@@ -34,18 +35,24 @@ EXPORT_TAG = re.compile(r"\[hoi: eksport ([0-9a-f]{16})\]")
 
 @dataclass(frozen=True)
 class ExportRecord:
-    """A ``.qdpx`` export as written: its codings ``(unit id, code id, review, confidence)``."""
+    """A ``.qdpx`` export as written: its codings ``(unit id, code id, review, confidence, source id, start,
+    end)``, start and end in code points of the source's text as the file holds it (a unit of a source
+    edited and cut again since has another id: its codings are found by their place)."""
 
     export_id: str
     codebook_version: str
     coders: tuple[str, ...]
-    codings: tuple[tuple[str, str, str, float], ...]
+    codings: tuple[tuple[str, str, str, float, str, int, int], ...]
     created_at: datetime | None = None
 
     @property
     def keys(self) -> frozenset[tuple[str, str]]:
         """The (unit, code) pairs the file held."""
-        return frozenset((seg, code) for seg, code, _, _ in self.codings)
+        return frozenset((c[0], c[1]) for c in self.codings)
+
+    def spans(self, source_id: str) -> list[tuple[str, int, int]]:
+        """(code id, start, end) of the codings the file held in a source, in the file's text."""
+        return [(c[1], c[5], c[6]) for c in self.codings if c[4] == source_id]
 
 
 def export_id(shown: Iterable[tuple[str, str, str, str]], codebook_version: str,
@@ -107,6 +114,9 @@ def load_export(workspace: Workspace, export: str | None) -> ExportRecord | None
                            .where(qdpx_exports_table.c.export_id == export)).mappings().first()
     if row is None:
         return None
-    codings = tuple((str(s), str(c), str(r), float(v)) for s, c, r, v in row["codings"])
+    if any(len(c) != 7 for c in row["codings"]):  # not a record this version can read: import as before
+        return None
+    codings = tuple((str(s), str(c), str(r), float(v), str(src), int(a), int(b))
+                    for s, c, r, v, src, a, b in row["codings"])
     return ExportRecord(row["export_id"], row["codebook_version"], tuple(row["coders"]), codings,
                         row["created_at"])

@@ -981,6 +981,7 @@ class _Planner:
                  written: frozenset[tuple[str, str]] | None = None) -> None:
         self.units = units
         self.written = written  # the (unit, code) pairs the file's export wrote, when the workspace knows
+        self.places: dict[str, list[tuple[str, int, int]]] = {}  # source -> (code, start, end) it wrote there
         self.known_codes: set[str] = set()  # the study's codes the file's codebook has
         self.state = state
         self.plan = plan
@@ -1013,10 +1014,25 @@ class _Planner:
         does not suggest there, was moved to its code in the other tool rather than suggested by another
         coding run: the export did not write it, or it has the bounds of an exported coding on its unit of a
         code the file's codebook lacks (QualCoder merges a code into another with its codings)."""
-        if self.written is not None and key not in self.written:
+        if self.written is not None and not self.was_written(key):
             return True
         return any(k[0] == key[0] and k[1] not in self.known_codes and s == span and k not in splan.consumed
                    for k, s in splan.exported.items())
+
+    def was_written(self, key: tuple[str, str]) -> bool:
+        """Whether the file's export wrote a coding of ``key`` (its unit and code), or of its code where the
+        unit is now (a source edited and cut again since gives its units other ids)."""
+        if self.written is None or key in self.written:
+            return True
+        seg = self.segment_by_id.get(key[0])
+        return seg is not None and any(code == key[1] and _overlap((start, end), (seg.start, seg.end)) > 0
+                                       for code, start, end in self.places.get(seg.source_id, ()))
+
+    def as_exported(self, key: tuple[str, str], span: tuple[int, int]) -> bool:
+        """Whether a coding of the file has the very bounds its export wrote for its code there (in the
+        study's text as it is now)."""
+        seg = self.segment_by_id.get(key[0])
+        return seg is not None and (key[1], *span) in self.places.get(seg.source_id, ())
 
     def compare(self, key: tuple[str, str], confidence: str | None) -> None:
         """Note a machine coding of the file whose confidence is not this workspace's (another coding run:
@@ -1096,6 +1112,10 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
             raise ReviewError(str(exc), path=project.path, where=f"{where}, offset {exc.offset}",
                               hint="import the project into the study it was exported from") from exc
         splan = _source_plan(source_id, units, state, by_source, codes_of)
+        if export is not None:  # where the export wrote its codings, in the study's text as it is now
+            planner.places[source_id] = [(units.renames.get(code, code), positions[start], positions[end])
+                                         for code, start, end in export.spans(source_id)
+                                         if end < len(positions)]
         found = []
         for sel in source.selections:
             span = (positions[sel.start], positions[sel.end])
@@ -1116,11 +1136,11 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
         lacking += [(key, splan.status.get(key)) for key in sorted(splan.exported)
                     if key not in splan.consumed and key[1] in known_codes]
         absent.update(key[1] for key in splan.exported if key not in splan.consumed
-                      and key[1] not in known_codes and (written is None or key in written))
+                      and key[1] not in known_codes and planner.was_written(key))
     other_run = planner.foreign or planner.other_confidence
     since: Counter[str] = Counter()  # codings the file lacks because they came after the export
     for key, status in lacking:
-        if written is not None and key not in written:  # never in the file: made or decided since
+        if not planner.was_written(key):  # never in the file: made or decided since
             since["suggested" if status == "suggested" else "decided"] += 1
         elif written is None and other_run and status == "suggested":  # never in the file, or deleted
             planner.left += 1
@@ -1541,9 +1561,13 @@ def _plan_source(planner: _Planner, splan: _SourcePlan,
         planner.compare(key, confidence)
         splan.consumed.add(key)
         plan.codings.append(ImportedCoding(key[0], code_id, span[0], span[1], user))
-        if user and splan.status.get(key) == "suggested":
+        accept = bool(user) and splan.status.get(key) == "suggested"
+        if accept:
             planner.decide("accept", key, user)
-        planner.span(key[0], code_id, span, splan.exported[key], user or None, where)
+        if not planner.as_exported(key, span):
+            planner.span(key[0], code_id, span, splan.exported[key], user or None, where)
+        elif not accept:  # the bounds the export wrote: the study's text changed since, not the coding
+            plan.counts["unchanged"] += 1
     for code_id, span, user, machine_only in later:  # 3. new codings
         segment_id = _place(splan, code_id, span)
         if segment_id is None:

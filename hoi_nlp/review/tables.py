@@ -152,7 +152,7 @@ qdpx_exports_table = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("codebook_version", Key, nullable=False),
     Column("coders", JSON, nullable=False),
-    Column("codings", JSON, nullable=False),  # [[segment id, code id, review, confidence], ...]
+    Column("codings", JSON, nullable=False),  # [[unit, code, review, confidence, source, start, end], ...]
 )
 
 _created: set[str] = set()

@@ -1141,3 +1141,44 @@ def test_importing_a_file_again_does_not_redo_what_an_analyst_undid_in_the_app(
         r3.remove(newer.selections(r3, "area.beskaeftigelse")[0])
         later = _import(coded_workspace, small_codebook, newer.save(tmp_path / "newer.qdpx"), analyst="carl")
         assert later.decisions == {"reject": 1, "unchanged": 6}, later
+
+
+def test_a_coding_deleted_in_a_source_edited_since_the_export_is_still_a_rejection(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """After the export the study's answer R3 is corrected (a few words put first) and ingested again: its
+    unit is cut anew, with another id, and coded again. The coding the analyst deleted in QualCoder is found
+    by its place in the text (the file's text aligned with the corrected one), so it is rejected, not taken
+    for a suggestion made since."""
+    from hoi_nlp.records import content_hash, slice_segment
+    from hoi_nlp.review.decisions import current_state
+    from hoi_nlp.store import (
+        load_assignments,
+        load_segments,
+        load_sources,
+        replace_assignments,
+        save_segments,
+        save_sources,
+    )
+
+    project = Qdpx(exported)
+    r3 = project.source("R3_q0")
+    r3.remove(project.selections(r3, "area.beskaeftigelse")[0])
+    qualcoder4(project)
+    path = project.save(tmp_path / "edited.qdpx")
+
+    old_unit = next(s for s in load_segments(coded_workspace, codable=True) if s.source_id == "R3:q0")
+    old = [a for a in load_assignments(coded_workspace) if a.segment_id == old_unit.segment_id]
+    source = next(s for s in load_sources(coded_workspace) if s.source_id == "R3:q0")
+    text = "Kort sagt: " + source.text
+    source = source.model_copy(update={"text": text, "content_hash": content_hash(text)})
+    save_sources(coded_workspace, [source])
+    unit = slice_segment(source, kind="answer", start=0, end=len(text))
+    save_segments(coded_workspace, [unit])
+    replace_assignments(coded_workspace, [a.model_copy(update={"segment_id": unit.segment_id, "evidence": ()})
+                                          for a in old], segment_ids=[unit.segment_id])
+    assert unit.segment_id != old_unit.segment_id
+
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert summary.decisions == {"reject": 1, "unchanged": 6}, summary
+    assert current_state(coded_workspace).codes[(unit.segment_id, "area.beskaeftigelse")].status == "rejected"
+    assert not any("made since" in w for w in summary.warnings), summary.warnings
