@@ -1170,9 +1170,28 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     plan.warnings += [f"{count} {what} skipped" for what, count in sorted(skipped.items())]
     if _unkeyed_pseudonymised(project, units, old_guids):
         plan.warnings.insert(0, OLD_GUIDS_WARNING)
+    extra = project_memo(project.description)
+    if extra:  # the project memo (QualCoder keeps it in the Description): about the study as a whole
+        memos.journal(FileNote("", PROJECT_MEMO_TITLE, extra, None))
     memos.finish()
     plan.warnings += _outside_the_review(project, units.codebook, codes)
     return plan
+
+
+PROJECT_MEMO_TITLE = "Projektmemo"
+
+
+def project_memo(description: str) -> str:
+    """What an analyst wrote into the project's Description (QualCoder's project memo, which it keeps
+    there): the Description without the lines hoi's export writes (which texts, codebook, coders, the
+    export's id)."""
+    from hoi_nlp.privacy.guard import RAW_NOTE
+    from hoi_nlp.review.refi_exports import EXPORT_TAG
+
+    text = EXPORT_TAG.sub("", lf_only(description or ""))
+    text = re.sub(r"Kodet med hoi_nlp, kodebog \S+\. (?:" + re.escape(RAW_NOTE) + r"|Teksterne er "
+                  r"pseudonymiserede\.)(?: Maskinens forslag: [^\n]*?\.(?=\s|$))?", "", text)
+    return text.strip()
 
 
 OLD_GUIDS_WARNING = (

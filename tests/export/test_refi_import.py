@@ -1182,3 +1182,24 @@ def test_a_coding_deleted_in_a_source_edited_since_the_export_is_still_a_rejecti
     assert summary.decisions == {"reject": 1, "unchanged": 6}, summary
     assert current_state(coded_workspace).codes[(unit.segment_id, "area.beskaeftigelse")].status == "rejected"
     assert not any("made since" in w for w in summary.warnings), summary.warnings
+
+
+def test_the_project_memo_written_in_qualcoder_becomes_a_memo_on_the_study(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """QualCoder keeps its project memo in the project's Description, where hoi's export says which texts,
+    codebook, coders and export the file holds. What the analyst wrote there was dropped by the import; it
+    is now the importing analyst's memo on the study (hoi's own lines are not), once."""
+    from hoi_nlp.review.study_memos import load_study_memos
+
+    project = Qdpx(exported)
+    description = project.root.find("q:Description", NS)
+    description.text += "\n\nOverordnet: økonomien fylder mest i svarene."
+    qualcoder4(project)
+    path = project.save(tmp_path / "memo.qdpx")
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert summary.decisions == {"unchanged": 7, "journal": 1}, summary
+    [memo] = load_study_memos(coded_workspace)
+    assert (memo.analyst, memo.title, memo.text) == ("carl", "Projektmemo",
+                                                     "Overordnet: økonomien fylder mest i svarene.")
+    assert _import(coded_workspace, small_codebook, path, analyst="carl").decisions == {"unchanged": 7}
+    assert _import(coded_workspace, small_codebook, exported, analyst="carl").decisions == {"unchanged": 7}
