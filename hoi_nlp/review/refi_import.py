@@ -1690,7 +1690,7 @@ def import_qdpx(
                              "them after the round, or import the file into the main review")
         plan.counts.pop("journal", None)
         plan.study_memos.clear()
-    _not_again(plan, workspace, round, export)
+    _not_again(plan, workspace, round, export, analyst if round != MAIN_ROUND and analyst else None)
     fallback = _analyst_for(plan, project, analyst)
     unnamed = sum(d.analyst is None for d in plan.decisions)
     unnamed += sum(who is None for *_, who in plan.study_memos)
@@ -1712,13 +1712,14 @@ def import_qdpx(
 _UNDOABLE = ("accept", "reject", "add", "span")
 
 
-def _not_again(plan: ImportPlan, workspace: Workspace, round: str, export: ExportRecord | None) -> None:
+def _not_again(plan: ImportPlan, workspace: Workspace, round: str, export: ExportRecord | None,
+               analyst: str | None = None) -> None:
     """Leave out the decisions an analyst undid in the app after the file was exported (any time, for a file
     without the export's id): importing a file again, e.g. after a retraining, must not make again what was
-    undone since. A warning counts them."""
+    undone since. A warning counts them. In a blind round only ``analyst``'s own undos count."""
     from hoi_nlp.review.decisions import load_decisions, undone_ids
 
-    decisions = load_decisions(workspace, round=round)
+    decisions = load_decisions(workspace, round=round, analyst=analyst)
     undone = undone_ids(decisions)
     undone_at: dict[str, Any] = {}
     for d in decisions:

@@ -1203,3 +1203,21 @@ def test_the_project_memo_written_in_qualcoder_becomes_a_memo_on_the_study(
                                                      "Overordnet: økonomien fylder mest i svarene.")
     assert _import(coded_workspace, small_codebook, path, analyst="carl").decisions == {"unchanged": 7}
     assert _import(coded_workspace, small_codebook, exported, analyst="carl").decisions == {"unchanged": 7}
+
+
+def test_in_a_blind_round_another_analysts_undo_does_not_hold_back_an_import(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """Two coders import their QualCoder work into blind round R1: ana's rejection, undone by ana, does not
+    keep carl's own rejection of the same coding out (each decides alone in a blind round)."""
+    from hoi_nlp.review.decisions import record_decision
+
+    project = Qdpx(exported)
+    r3 = project.source("R3_q0")
+    r3.remove(project.selections(r3, "area.beskaeftigelse")[0])
+    path = project.save(tmp_path / "edited.qdpx")
+    assert _import(coded_workspace, small_codebook, path, analyst="ana", round="R1").decisions["reject"] == 1
+    [reject] = _decisions(coded_workspace)
+    record_decision(coded_workspace, segment_id=reject.segment_id, action="undo", analyst="ana",
+                    undoes=reject.decision_id, round="R1")
+    assert _import(coded_workspace, small_codebook, path, analyst="carl", round="R1").decisions["reject"] == 1
+    assert "reject" not in _import(coded_workspace, small_codebook, path, analyst="ana", round="R1").decisions
