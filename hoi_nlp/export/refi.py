@@ -36,6 +36,11 @@ What the importers of QualCoder, NVivo, MAXQDA and ATLAS.ti need, and why:
   (``plainTextPath``, not ``PlainTextContent``): QualCoder imports only such notes as journals (as its
   own export writes them), and fails on a second journal of the same name, so names are unique.
 
+The project's Description names the export (``[hoi: eksport ID]``, after the coders that made its
+suggestions), and the workspace keeps which codings it wrote (:mod:`hoi_nlp.review.refi_exports`): QualCoder
+keeps the Description as its project memo, so the import of the file, after a retraining too, tells a coding
+deleted there from a suggestion made since.
+
 Pseudonymised exports slice each source from its one redaction, so the offsets of the codings in
 the pseudonymised text are known exactly. GUIDs are uuid5 of the records' ids as the export shows
 them (a coding's of its keyed segment id, never of the source offsets a raw segment id carries: a uuid5
@@ -77,6 +82,7 @@ from hoi_nlp.qda import (
     record_guid,
     source_names,
 )
+from hoi_nlp.review.refi_exports import ExportRecord, export_id, export_tag, record_export, review_position
 
 if TYPE_CHECKING:
     from hoi_nlp.store import Workspace
@@ -515,12 +521,32 @@ def _zip_write(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     archive.writestr(info, data)
 
 
+def export_record(study: CodedStudy, redact: Redactor, review_position: int = 0,
+                  exported: Sequence[ExportedSource] | None = None) -> ExportRecord:
+    """What a ``.qdpx`` of the study holds, under the id its Description will carry (see
+    :mod:`hoi_nlp.review.refi_exports`): every coding it writes with its place in the file's text, the
+    codebook version, the coders."""
+    exported = exported if exported is not None else export_sources(study, redact)
+    codings = tuple(sorted((c.segment_id, c.code_id, c.review, round(c.confidence, 4), item.source_id, *span)
+                           for item in exported for span, found in item.selections.items() for c in found))
+    coders = tuple(sorted({a.model_version or a.coder for a in study.assignments if a.tier == "suggested"}))
+    version = study.codebook.version_tag
+    shown = ((redact.segment_id(c[0]), c[1], c[2], f"{c[3]:.2f}") for c in codings)
+    return ExportRecord(export_id(shown, version, coders, review_position), version, coders, codings)
+
+
 @exporters.register("qdpx")
 def export_project(ctx: ExportContext) -> list[Path]:
-    """The study as a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA and QualCoder."""
+    """The study as a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA and QualCoder; the workspace keeps what
+    it wrote (its import tells codings deleted in the other tool from suggestions made since)."""
     name = ctx.redact.ident(ctx.study.name or "study")
-    memos = memos_of_review(ctx.workspace, ctx.study, ctx.redact) if ctx.workspace is not None else None
-    return [export_qdpx(ctx.study, ctx.target(f"{name}.qdpx"), redact=ctx.redact, raw=ctx.raw, memos=memos)]
+    memos, record = None, None
+    if ctx.workspace is not None:
+        memos = memos_of_review(ctx.workspace, ctx.study, ctx.redact)
+        record = export_record(ctx.study, ctx.redact, review_position(ctx.workspace))
+        record_export(ctx.workspace, record)
+    return [export_qdpx(ctx.study, ctx.target(f"{name}.qdpx"), redact=ctx.redact, raw=ctx.raw, memos=memos,
+                        record=record)]
 
 
 @exporters.register("qdc")
@@ -530,14 +556,18 @@ def export_codebook(ctx: ExportContext) -> list[Path]:
 
 
 def export_qdpx(study: CodedStudy, path: Path, *, redact: Redactor, raw: bool = False,
-                memos: Sequence[ProjectMemo] | None = None) -> Path:
-    """Write the study as a REFI-QDA ``.qdpx`` project (atomically)."""
+                memos: Sequence[ProjectMemo] | None = None, record: ExportRecord | None = None) -> Path:
+    """Write the study as a REFI-QDA ``.qdpx`` project (atomically); ``record`` (what the workspace keeps of
+    this export) gives the coders and the export's id to the project's Description."""
     from hoi_nlp.privacy.guard import RAW_NOTE
 
     exported = export_sources(study, redact)
     description = f"Kodet med hoi_nlp, kodebog {study.codebook.version_tag}. " + (
         RAW_NOTE if raw else "Teksterne er pseudonymiserede."
     )
+    if record is not None:
+        coders = f" Maskinens forslag: {', '.join(record.coders)}." if record.coders else ""
+        description += f"{coders} {export_tag(record.export_id)}"
     project, files = project_xml(study, exported, redact=redact, raw=raw, description=description,
                                  memos=memos)
 

@@ -17,7 +17,9 @@ codings the project had when it was exported and the file lacks become ``reject`
 another coding run of the study (another workspace: it holds unreviewed machine suggestions this
 workspace's coder does not make, or machine codings with other confidences) is not taken to have
 rejected the suggestions it lacks, nor its unreviewed suggestions to be anyone's decisions; a warning
-counts both. Memos (a selection's
+counts both. A file of this workspace's own export names it (:mod:`hoi_nlp.review.refi_exports`): then
+exactly the codings that export wrote and the file lacks are rejections, after a retraining too, and a
+coding under the machine's name it did not write was moved there by the analyst. Memos (a selection's
 Description, notes on a span of a source, a note on a whole source of one coding unit) become ``memo``
 decisions, a note's of its creatingUser, the others of the importing analyst (see :class:`_Memos`); a
 note nothing in the file refers to (QualCoder's journal, a project memo) becomes a memo on the study
@@ -71,6 +73,7 @@ from hoi_nlp.records import CodeAssignment, ReviewDecision, Segment, Source, utc
 
 if TYPE_CHECKING:
     from hoi_nlp.review.decisions import ReviewState
+    from hoi_nlp.review.refi_exports import ExportRecord
     from hoi_nlp.store import Workspace
 
 logger = logging.getLogger(__name__)
@@ -777,6 +780,7 @@ class CodedUnits:
     names: dict[str, str] = field(default_factory=dict)  # source name as exported (case-folded) -> id
     contexts: dict[str, tuple[int, int]] = field(default_factory=dict)  # unit -> its turn/answer span
     guids: dict[str, str] = field(default_factory=dict)  # source GUID an export gave (keyed or not) -> id
+    renames: dict[str, str] = field(default_factory=dict)  # code id an earlier export used -> its id now
 
     def __post_init__(self) -> None:
         if not self.guids:  # units given without the study's secret: the GUIDs of raw ids alone
@@ -802,10 +806,12 @@ class CodedUnits:
         spans = {s.segment_id: (s.start, s.end)
                  for s in load_segments(workspace, segment_ids=sorted(parents))}
         contexts = {s.segment_id: spans.get(s.parent_id or "", (s.start, s.end)) for s in segments}
+        from hoi_nlp.review.codebook_edit import code_id_map
+
         redact = KeyRedactor(load_key(key_path(workspace), study=workspace.study))
         return cls(codebook=codebook, sources=sources, segments=segments, assignments=assignments,
                    names=exported_names(sources, redact.ident), contexts=contexts,
-                   guids=exported_guids(sources, redact))
+                   guids=exported_guids(sources, redact), renames=code_id_map(workspace))
 
     @classmethod
     def of_study(cls, study: Any, ident: Any = None, *, redact: Any = None) -> CodedUnits:
@@ -878,9 +884,14 @@ class ImportPlan:
     study_memos: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
-def _code_lookup(codes: Sequence[FileCode], codebook: Codebook) -> dict[str, str]:
-    """Code GUID in the project -> hoi code id: by GUID, ``[hoi: id]`` tag, exported name, then label."""
-    by_guid = {guid("code", c.id): c.id for c in codebook.codes}
+def _code_lookup(codes: Sequence[FileCode], codebook: Codebook,
+                 renames: dict[str, str] | None = None) -> dict[str, str]:
+    """Code GUID in the project -> hoi code id: by GUID, ``[hoi: id]`` tag, exported name, then label. A code
+    the study renamed or merged since the file was exported (``renames``: old id -> id now) is found by its
+    old id's GUID and tag."""
+    renamed = {old: new for old, new in (renames or {}).items() if codebook.has_code(new)}
+    by_guid = {guid("code", old): new for old, new in renamed.items()}
+    by_guid.update({guid("code", c.id): c.id for c in codebook.codes})
     _, exported = code_names(codebook)
     by_name = {c.label.casefold(): c.id for c in codebook.codes}
     by_name.update({name.casefold(): code_id for code_id, name in exported.items()})
@@ -889,7 +900,8 @@ def _code_lookup(codes: Sequence[FileCode], codebook: Codebook) -> dict[str, str
         if not code.codable:
             continue
         tag = CODE_TAG.search(code.description)
-        tagged = tag.group(1) if tag and codebook.has_code(tag.group(1)) else None
+        tagged = None if tag is None else (
+            tag.group(1) if codebook.has_code(tag.group(1)) else renamed.get(tag.group(1)))
         code_id = by_guid.get(code.guid) or tagged or by_name.get(code.name.strip().casefold())
         if code_id:
             lookup[code.guid] = code_id
@@ -965,8 +977,12 @@ def _place(plan: _SourcePlan, code_id: str, span: tuple[int, int]) -> str | None
 
 
 class _Planner:
-    def __init__(self, units: CodedUnits, state: ReviewState, plan: ImportPlan) -> None:
+    def __init__(self, units: CodedUnits, state: ReviewState, plan: ImportPlan,
+                 written: frozenset[tuple[str, str]] | None = None) -> None:
         self.units = units
+        self.written = written  # the (unit, code) pairs the file's export wrote, when the workspace knows
+        self.places: dict[str, list[tuple[str, int, int]]] = {}  # source -> (code, start, end) it wrote there
+        self.known_codes: set[str] = set()  # the study's codes the file's codebook has
         self.state = state
         self.plan = plan
         self.segment_by_id = units.segment_by_id
@@ -978,6 +994,7 @@ class _Planner:
         self.other_confidence = False  # a machine coding of the file with another confidence than here
         self.foreign = 0  # unreviewed machine codings of the file this workspace's coder does not suggest
         self.left = 0  # this workspace's suggestions the file lacks, left unreviewed (another coding run)
+        self.moved = 0  # codings under the machine's name the export did not write (moved or merged there)
 
     def span(self, segment_id: str, code_id: str, span: tuple[int, int], current: tuple[int, int],
              who: str | None, where: str) -> None:
@@ -992,6 +1009,31 @@ class _Planner:
         self.plan.decisions.append(PlannedDecision("span", segment_id, code_id, who, start, end))
         self.plan.counts["span"] += 1
 
+    def moved_here(self, splan: _SourcePlan, key: tuple[str, str], span: tuple[int, int]) -> bool:
+        """Whether a coding under the machine's name with its unreviewed provenance, of a code the machine
+        does not suggest there, was moved to its code in the other tool rather than suggested by another
+        coding run: the export did not write it, or it has the bounds of an exported coding on its unit of a
+        code the file's codebook lacks (QualCoder merges a code into another with its codings)."""
+        if self.written is not None and not self.was_written(key):
+            return True
+        return any(k[0] == key[0] and k[1] not in self.known_codes and s == span and k not in splan.consumed
+                   for k, s in splan.exported.items())
+
+    def was_written(self, key: tuple[str, str]) -> bool:
+        """Whether the file's export wrote a coding of ``key`` (its unit and code), or of its code where the
+        unit is now (a source edited and cut again since gives its units other ids)."""
+        if self.written is None or key in self.written:
+            return True
+        seg = self.segment_by_id.get(key[0])
+        return seg is not None and any(code == key[1] and _overlap((start, end), (seg.start, seg.end)) > 0
+                                       for code, start, end in self.places.get(seg.source_id, ()))
+
+    def as_exported(self, key: tuple[str, str], span: tuple[int, int]) -> bool:
+        """Whether a coding of the file has the very bounds its export wrote for its code there (in the
+        study's text as it is now)."""
+        seg = self.segment_by_id.get(key[0])
+        return seg is not None and (key[1], *span) in self.places.get(seg.source_id, ())
+
     def compare(self, key: tuple[str, str], confidence: str | None) -> None:
         """Note a machine coding of the file whose confidence is not this workspace's (another coding run:
         an export shows the best confidence of a coding's suggestions with two decimals)."""
@@ -1004,7 +1046,7 @@ class _Planner:
 
 
 def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | None = None,
-                study_memos: Sequence[Any] = ()) -> ImportPlan:
+                study_memos: Sequence[Any] = (), export: ExportRecord | None = None) -> ImportPlan:
     """The decisions that record what the analyst did in the other tool.
 
     Against the review as it stands (``state``; by default the machine's suggestions alone), for
@@ -1023,6 +1065,11 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
       workspace of the study), those unreviewed codings record nothing and an
       unreviewed suggestion the file lacks is left as it is (its coder may never have suggested it).
 
+    With ``export``, the workspace's record of the export the file was made from (its Description names
+    it), the file's own codings are known: a coding it lacks is a ``reject`` exactly when the export wrote
+    it, also after a retraining or a re-coding since; a suggestion made since, and a coding an analyst
+    accepted or added in the app since, are not in it and record nothing.
+
     Decisions of codings a human created are that user's; the others (rejects, changes made under
     the machine's or no name) are left to the analyst given to :func:`import_qdpx`. Memos go on the
     units and codings they are about; a note nothing refers to is a memo on the study (unless it is one
@@ -1030,13 +1077,16 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     """
     state = state if state is not None else _state_without_review(units)
     plan = ImportPlan()
-    codes = _code_lookup(project.codes, units.codebook)
+    codes = _code_lookup(project.codes, units.codebook, units.renames)
     known_codes = set(codes.values())
     by_guid = units.guids
     by_source: dict[str, list[Segment]] = {}
     for seg in units.segments:
         by_source.setdefault(seg.source_id, []).append(seg)
-    planner = _Planner(units, state, plan)
+    written = None if export is None else frozenset(
+        (seg, units.renames.get(code, code)) for seg, code in export.keys)
+    planner = _Planner(units, state, plan, written)
+    planner.known_codes = known_codes
     codes_of: dict[str, list[Any]] = {}
     for (segment_id, _), code_state in state.codes.items():
         codes_of.setdefault(segment_id, []).append(code_state)
@@ -1046,6 +1096,7 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     unkeyed = {record_guid("source", sid): sid for sid in units.sources}
     old_guids = []  # sources the file names by the uuid5 of their raw id
     lacking: list[tuple[tuple[str, str], str | None]] = []  # exported codings the file lacks, their status
+    absent: Counter[str] = Counter()  # codings of codes the file's codebook lacks (deleted or merged there)
     for source in project.sources:
         source_id = _match_source(source, units, by_guid)
         if source_id is None or source_id not in units.sources:
@@ -1061,6 +1112,10 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
             raise ReviewError(str(exc), path=project.path, where=f"{where}, offset {exc.offset}",
                               hint="import the project into the study it was exported from") from exc
         splan = _source_plan(source_id, units, state, by_source, codes_of)
+        if export is not None:  # where the export wrote its codings, in the study's text as it is now
+            planner.places[source_id] = [(units.renames.get(code, code), positions[start], positions[end])
+                                         for code, start, end in export.spans(source_id)
+                                         if end < len(positions)]
         found = []
         for sel in source.selections:
             span = (positions[sel.start], positions[sel.end])
@@ -1080,13 +1135,27 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
         memos.source(source, positions, splan, codes, plan.codings[first:])
         lacking += [(key, splan.status.get(key)) for key in sorted(splan.exported)
                     if key not in splan.consumed and key[1] in known_codes]
+        absent.update(key[1] for key in splan.exported if key not in splan.consumed
+                      and key[1] not in known_codes and planner.was_written(key))
     other_run = planner.foreign or planner.other_confidence
+    since: Counter[str] = Counter()  # codings the file lacks because they came after the export
     for key, status in lacking:
-        if other_run and status == "suggested":  # never in the file's coding run, or deleted: unknown
+        if not planner.was_written(key):  # never in the file: made or decided since
+            since["suggested" if status == "suggested" else "decided"] += 1
+        elif written is None and other_run and status == "suggested":  # never in the file, or deleted
             planner.left += 1
         else:
             planner.decide("reject", key, None)
-    if planner.foreign or planner.left:
+    if absent:
+        plan.warnings.append(_absent_codes_warning(absent, units.codebook))
+    if planner.moved:
+        plan.warnings.append(f"{planner.moved} codings under the machine's name that the export did not "
+                             "write (moved to another code, or codes merged, in the other tool) are recorded "
+                             "as decisions of the importing analyst")
+    if export is not None:
+        if planner.foreign or since:
+            plan.warnings.append(_coded_since_warning(export, planner.foreign, since))
+    elif planner.foreign or planner.left:
         plan.warnings.append(_other_run_warning(planner.foreign, planner.left))
     if unknown_codes:
         named = sorted({c.name.strip() for c in project.codes if c.guid in unknown_codes and c.name.strip()})
@@ -1101,9 +1170,28 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     plan.warnings += [f"{count} {what} skipped" for what, count in sorted(skipped.items())]
     if _unkeyed_pseudonymised(project, units, old_guids):
         plan.warnings.insert(0, OLD_GUIDS_WARNING)
+    extra = project_memo(project.description)
+    if extra:  # the project memo (QualCoder keeps it in the Description): about the study as a whole
+        memos.journal(FileNote("", PROJECT_MEMO_TITLE, extra, None))
     memos.finish()
     plan.warnings += _outside_the_review(project, units.codebook, codes)
     return plan
+
+
+PROJECT_MEMO_TITLE = "Projektmemo"
+
+
+def project_memo(description: str) -> str:
+    """What an analyst wrote into the project's Description (QualCoder's project memo, which it keeps
+    there): the Description without the lines hoi's export writes (which texts, codebook, coders, the
+    export's id)."""
+    from hoi_nlp.privacy.guard import RAW_NOTE
+    from hoi_nlp.review.refi_exports import EXPORT_TAG
+
+    text = EXPORT_TAG.sub("", lf_only(description or ""))
+    text = re.sub(r"Kodet med hoi_nlp, kodebog \S+\. (?:" + re.escape(RAW_NOTE) + r"|Teksterne er "
+                  r"pseudonymiserede\.)(?: Maskinens forslag: [^\n]*?\.(?=\s|$))?", "", text)
+    return text.strip()
 
 
 OLD_GUIDS_WARNING = (
@@ -1136,9 +1224,11 @@ def _outside_the_review(project: QdpxProject, codebook: Codebook, codes: dict[st
     if project.case_memos:
         warnings.append(f"{len(project.case_memos)} case memos ({shown(project.case_memos)}) not imported: "
                         "hoi keeps memos on coding units and codings; copy them into the review app by hand")
+    def untagged(text: str) -> str:  # a code renamed in the app since the export has another id in its tag
+        return " ".join(CODE_TAG.sub("", text).split())
+
     changed = [c.name for c in project.codes if c.codable and c.guid in codes and c.description.strip()
-               and " ".join(c.description.split())
-               != " ".join(code_description(codebook.code(codes[c.guid])).split())]
+               and untagged(c.description) != untagged(code_description(codebook.code(codes[c.guid])))]
     if changed:
         warnings.append(f"{len(changed)} codes have another description in the file than in the study's "
                         f"codebook ({shown(changed)}): import-qdpx records codings and memos, not codebook "
@@ -1436,6 +1526,31 @@ def _other_run_warning(foreign: int, left: int) -> str:
             "again: its machine suggestions differ from this workspace's): " + "; ".join(parts))
 
 
+def _absent_codes_warning(absent: Counter[str], codebook: Codebook) -> str:
+    _, names = code_names(codebook)
+    shown = ", ".join(f"'{names.get(c, c)}'" for c in sorted(absent)[:5]) + (", …" if len(absent) > 5 else "")
+    return (f"{len(absent)} codes of the study are not in the file's codebook ({shown}: deleted, or merged "
+            f"into another code, in the other tool): their {sum(absent.values())} codings in the file's "
+            "sources are neither rejected nor moved; merge or delete those codes on the app's codebook "
+            "pages, or review their codings in the app")
+
+
+def _coded_since_warning(export: ExportRecord, dropped: int, since: Counter[str]) -> str:
+    parts = []
+    if since["suggested"]:
+        parts.append(f"{since['suggested']} suggestions made since (not in the file) are left unreviewed: "
+                     "review them in the app")
+    if since["decided"]:
+        parts.append(f"{since['decided']} codings accepted or added in the app since (not in the file) are "
+                     "kept")
+    if dropped:
+        parts.append(f"{dropped} unreviewed machine suggestions of the file that the coder no longer makes "
+                     "record nothing (no analyst decided them)")
+    return (f"the study changed since this file was exported (export {export.export_id}, coder "
+            f"{', '.join(export.coders) or '-'}; a retraining, a re-coding or the app's review): codings "
+            "deleted in the file are rejected; " + "; ".join(parts))
+
+
 def _plan_source(planner: _Planner, splan: _SourcePlan,
                  found: list[tuple[str, tuple[int, int], str, bool, str | None]], where: str) -> None:
     plan = planner.plan
@@ -1465,9 +1580,13 @@ def _plan_source(planner: _Planner, splan: _SourcePlan,
         planner.compare(key, confidence)
         splan.consumed.add(key)
         plan.codings.append(ImportedCoding(key[0], code_id, span[0], span[1], user))
-        if user and splan.status.get(key) == "suggested":
+        accept = bool(user) and splan.status.get(key) == "suggested"
+        if accept:
             planner.decide("accept", key, user)
-        planner.span(key[0], code_id, span, splan.exported[key], user or None, where)
+        if not planner.as_exported(key, span):
+            planner.span(key[0], code_id, span, splan.exported[key], user or None, where)
+        elif not accept:  # the bounds the export wrote: the study's text changed since, not the coding
+            plan.counts["unchanged"] += 1
     for code_id, span, user, machine_only in later:  # 3. new codings
         segment_id = _place(splan, code_id, span)
         if segment_id is None:
@@ -1483,9 +1602,11 @@ def _plan_source(planner: _Planner, splan: _SourcePlan,
         if not user and key in planner.machine:  # the machine's own coding, rejected since the export
             plan.counts["unchanged"] += 1
             continue
-        if machine_only:  # another coding run's unreviewed suggestion: nobody's decision
-            planner.foreign += 1
+        if machine_only and not planner.moved_here(splan, key, span):
+            planner.foreign += 1  # another coding run's (or an earlier coder's) suggestion: nobody's decision
             continue
+        if machine_only:  # the analyst moved a coding to this code, or merged codes, in the other tool
+            planner.moved += 1
         planner.decide("accept" if key in planner.machine else "add", key, user or None)
         seg = planner.segment_by_id[segment_id]
         planner.span(segment_id, code_id, span, (seg.start, seg.end), user or None, where)
@@ -1548,13 +1669,15 @@ def import_qdpx(
     only human user. ``dry_run`` plans and counts without writing.
     """
     from hoi_nlp.review.decisions import MAIN_ROUND, current_state
+    from hoi_nlp.review.refi_exports import load_export, tagged_export
     from hoi_nlp.review.study_memos import load_study_memos, new_study_memo
 
     project = read_project(Path(path))
     round = round or MAIN_ROUND
     state = current_state(workspace, round=round,
                           analyst=analyst if round != MAIN_ROUND and analyst else None)
-    plan = plan_import(project, units, state, load_study_memos(workspace))
+    export = load_export(workspace, tagged_export(project.description))
+    plan = plan_import(project, units, state, load_study_memos(workspace), export)
     if plan.sources == 0:
         raise ReviewError(
             f"nothing in the file matches this study: none of its {len(project.sources)} text sources "
@@ -1567,6 +1690,7 @@ def import_qdpx(
                              "them after the round, or import the file into the main review")
         plan.counts.pop("journal", None)
         plan.study_memos.clear()
+    _not_again(plan, workspace, round, export, analyst if round != MAIN_ROUND and analyst else None)
     fallback = _analyst_for(plan, project, analyst)
     unnamed = sum(d.analyst is None for d in plan.decisions)
     unnamed += sum(who is None for *_, who in plan.study_memos)
@@ -1583,6 +1707,43 @@ def import_qdpx(
     logger.info("import of %s: %s%s", path, ", ".join(f"{k} {v}" for k, v in plan.counts.items()),
                 " (dry run)" if dry_run else "")
     return ImportSummary(len(plan.codings), dict(plan.counts), tuple(plan.warnings), plan.sources, dry_run)
+
+
+_UNDOABLE = ("accept", "reject", "add", "span")
+
+
+def _not_again(plan: ImportPlan, workspace: Workspace, round: str, export: ExportRecord | None,
+               analyst: str | None = None) -> None:
+    """Leave out the decisions an analyst undid in the app after the file was exported (any time, for a file
+    without the export's id): importing a file again, e.g. after a retraining, must not make again what was
+    undone since. A warning counts them. In a blind round only ``analyst``'s own undos count."""
+    from hoi_nlp.review.decisions import load_decisions, undone_ids
+
+    decisions = load_decisions(workspace, round=round, analyst=analyst)
+    undone = undone_ids(decisions)
+    undone_at: dict[str, Any] = {}
+    for d in decisions:
+        if d.action == "undo" and d.undoes in undone:
+            undone_at[d.undoes] = max(d.created_at, undone_at.get(d.undoes, d.created_at))
+    since = export.created_at if export is not None else None
+    keys = {(d.action, d.segment_id, d.code_id, d.start, d.end) for d in decisions
+            if d.decision_id in undone_at and d.action in _UNDOABLE
+            and (since is None or undone_at[d.decision_id] >= since)}
+    if not keys:
+        return
+    kept = []
+    for d in plan.decisions:
+        if d.action in _UNDOABLE and (d.action, d.segment_id, d.code_id, d.start, d.end) in keys:
+            plan.counts[d.action] -= 1
+            if not plan.counts[d.action]:
+                del plan.counts[d.action]
+        else:
+            kept.append(d)
+    if len(kept) < len(plan.decisions):
+        plan.warnings.append(f"{len(plan.decisions) - len(kept)} decisions the file implies were undone in "
+                             "the app since the export and are not made again (make them in the app if you "
+                             "mean them)")
+        plan.decisions = kept
 
 
 def _decision_row(decision: PlannedDecision, fallback: str, round: str) -> dict[str, Any]:

@@ -142,6 +142,19 @@ codebook_changes_table = Table(
     Column("version_tag", Key, nullable=False),
 )
 
+# Each .qdpx export's machine and analyst codings (what the file held when it was written), by the export's id
+# (``[hoi: eksport ID]`` in the project's Description): an import tells a coding deleted in the other tool
+# from a suggestion made since, by a retrained coder or a re-coding (insert only).
+qdpx_exports_table = Table(
+    "review_qdpx_exports",
+    review_metadata,
+    Column("export_id", Key, primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("codebook_version", Key, nullable=False),
+    Column("coders", JSON, nullable=False),
+    Column("codings", JSON, nullable=False),  # [[unit, code, review, confidence, source, start, end], ...]
+)
+
 _created: set[str] = set()
 _lock = threading.Lock()
 

@@ -7,6 +7,7 @@ The shape helpers here are also used by the demo round trip (test_refi_demo.py) 
 from __future__ import annotations
 
 import copy
+import re
 import sys
 import uuid
 import zipfile
@@ -877,3 +878,346 @@ def test_a_file_of_another_coding_run_that_suggested_less_rejects_nothing_it_lac
     summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "p.qdpx"), analyst="carl")
     assert summary.decisions == {"reject": 1, "unchanged": 6}, summary
     assert not any("another coding run" in w for w in summary.warnings), summary.warnings
+
+
+# ---------------------------------------------------------------- coded again since the export
+
+
+def _recode(workspace, *, extra: tuple[str, str], drop: tuple[str, str] | None = None) -> None:
+    """The workspace coded again since its export (``hoi retrain`` re-scores the study, or ``hoi run``): every
+    suggestion with another confidence and another coder's version, ``drop`` ((source id, code id)) no
+    longer suggested and ``extra`` suggested anew; decisions stay."""
+    from hoi_nlp.store import load_assignments, load_segments, replace_assignments
+
+    segments = load_segments(workspace)
+    unit_of = {s.source_id: s.segment_id for s in segments if s.codable}
+    old = load_assignments(workspace)
+    dropped = (unit_of[drop[0]], drop[1]) if drop else None
+    new = [a.model_copy(update={"confidence": round(a.confidence - 0.03, 2),
+                                "model_version": "coder-retrained"})
+           for a in old if (a.segment_id, a.code_id) != dropped]
+    new.append(new[0].model_copy(update={"segment_id": unit_of[extra[0]], "code_id": extra[1],
+                                         "evidence": ()}))
+    replace_assignments(workspace, new, segment_ids=[s.segment_id for s in segments],
+                        coders=["hoi.rules.v1"])
+
+
+def _untagged(path: Path, target: Path) -> Path:
+    """The file as an export written before exports carried their id (or a tool that dropped the project's
+    Description)."""
+    project = Qdpx(path)
+    description = project.root.find("q:Description", NS)
+    description.text = description.text.split(" Maskinens forslag: ")[0]
+    assert "eksport" not in description.text
+    return project.save(target)
+
+
+def test_codings_deleted_in_the_other_tool_are_rejected_after_a_retraining_since_the_export(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """The export names itself in the project's Description (QualCoder keeps it as the project memo) and the
+    workspace keeps what it wrote. After a retraining that re-scored every suggestion (other confidences) and
+    suggests one code anew, the coding the analyst deleted in QualCoder is still her rejection, the new
+    suggestion (never in the file) stays unreviewed, and a warning says so."""
+    from hoi_nlp.review.decisions import current_state
+    from hoi_nlp.store import load_segments
+
+    description = Qdpx(exported).root.findtext(Q + "Description")
+    assert re.search(r"Maskinens forslag: hoi\.rules\.v1\. \[hoi: eksport [0-9a-f]{16}\]$",
+                     description), description
+    path = _edit(exported, tmp_path / "edited.qdpx", "qualcoder-4")
+    _recode(coded_workspace, extra=("R4:q0", "barrier.it_integration"))
+
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert summary.decisions == {"add": 1, "reject": 1, "span": 1, "accept": 1, "unchanged": 4}, summary
+    units = {s.source_id: s.segment_id for s in load_segments(coded_workspace, codable=True)}
+    state = current_state(coded_workspace)
+    assert state.codes[(units["R3:q0"], "area.beskaeftigelse")].status == "rejected"
+    assert state.codes[(units["R4:q0"], "barrier.it_integration")].status == "suggested"
+    assert any(w.startswith("the study changed since this file was exported")
+               and "1 suggestions made since (not in the file) are left unreviewed" in w
+               for w in summary.warnings), summary.warnings
+    assert not any("another coding run" in w for w in summary.warnings), summary.warnings
+    assert _import(coded_workspace, small_codebook, path, analyst="carl").decisions == {"unchanged": 7}
+
+
+def test_an_older_export_after_a_retraining_leaves_deleted_codings_unreviewed_with_a_warning(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """A file without the export's id (written by an older hoi_nlp) cannot tell a deletion from a suggestion
+    made since: as before, the suggestions it lacks stay unreviewed and the warning says to review them."""
+    from hoi_nlp.review.decisions import current_state
+    from hoi_nlp.store import load_segments
+
+    path = _untagged(_edit(exported, tmp_path / "edited.qdpx"), tmp_path / "old.qdpx")
+    _recode(coded_workspace, extra=("R4:q0", "barrier.it_integration"))
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert summary.decisions == {"add": 1, "span": 1, "accept": 1, "unchanged": 4}, summary
+    units = {s.source_id: s.segment_id for s in load_segments(coded_workspace, codable=True)}
+    state = current_state(coded_workspace)
+    assert state.codes[(units["R3:q0"], "area.beskaeftigelse")].status == "suggested"
+    assert any(w.startswith("the file comes from another coding run")
+               and "2 suggestions of this workspace that the file lacks are left unreviewed" in w
+               for w in summary.warnings), summary.warnings
+
+
+def test_a_suggestion_no_longer_made_records_nothing_and_another_workspace_imports_as_before(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """After a re-coding that no longer suggests a code the file still holds (the analyst left it): nothing
+    is recorded for it, and the warning counts it. A workspace without the export's record (the same file
+    in another workspace of the study) imports it as before."""
+    _recode(coded_workspace, extra=("R4:q0", "barrier.it_integration"),
+            drop=("R1:q0", "barrier.it_integration"))
+    summary = _import(coded_workspace, small_codebook, exported, analyst="carl")
+    assert summary.decisions == {"unchanged": 6}, summary
+    assert _decisions(coded_workspace) == []
+    assert any("1 unreviewed machine suggestions of the file that the coder no longer makes record "
+               "nothing" in w for w in summary.warnings), summary.warnings
+
+    fresh = _another_run(tmp_path, coded_workspace, drop=("R4:q0", "-"),
+                         extra=("R4:q0", "barrier.it_integration"))
+    summary = _import(fresh, small_codebook, exported, analyst="carl")
+    assert summary.decisions == {"unchanged": 7}, summary
+    assert any(w.startswith("the file comes from another coding run") for w in summary.warnings)
+
+
+def test_a_coding_added_in_the_app_after_the_export_is_not_rejected_by_the_import(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """An analyst adds a code in the app after the export, while a colleague codes the file in QualCoder: the
+    file cannot hold that coding, and its import keeps it (an older file, without the export's id, still
+    rejects it: the README says to check with --dry-run)."""
+    from hoi_nlp.review.decisions import current_state, record_decision
+    from hoi_nlp.store import load_segments
+
+    old = _untagged(exported, tmp_path / "old.qdpx")
+    units = {s.source_id: s.segment_id for s in load_segments(coded_workspace, codable=True)}
+    record_decision(coded_workspace, segment_id=units["R4:q0"], action="add", analyst="bo",
+                    code_id="area.beskaeftigelse")
+    summary = _import(coded_workspace, small_codebook, exported, analyst="carl", dry_run=True)
+    assert summary.decisions == {"unchanged": 7}, summary
+    assert any("1 codings accepted or added in the app since (not in the file) are kept" in w
+               for w in summary.warnings), summary.warnings
+    assert _import(coded_workspace, small_codebook, old, analyst="carl", dry_run=True).decisions == {
+        "reject": 1, "unchanged": 7}
+    _import(coded_workspace, small_codebook, exported, analyst="carl")
+    assert current_state(coded_workspace).codes[(units["R4:q0"], "area.beskaeftigelse")].status == "added"
+
+
+def _merged(path: Path, source: str, target: str, tmp_path: Path) -> Qdpx:
+    """The file after QualCoder merged code ``source`` into ``target`` (its code tree, Ctrl-drag): the
+    source code's memo appended to the target's, the source code gone, its codings moved to the target with
+    their owner and memo, and a moved coding the target already has at the same place by the same owner
+    deleted; written back as QualCoder 4 writes a project."""
+    project = Qdpx(path)
+    old, new = project.code_guid(source), project.code_guid(target)
+    gone = next(c for c in project.all("Code") if c.get("guid") == old)
+    memo = next(c for c in project.all("Code") if c.get("guid") == new).find("q:Description", NS)
+    memo.text += (f"\n\n[Merged from code: {gone.get('name')}, Coder: hoi_nlp, Merger date: 2026-12-07 "
+                  f"10:00:00]\n{gone.findtext(Q + 'Description')}")
+    gone.getparent().remove(gone)
+    for member in project.all("MemberCode"):
+        if member.get("targetGUID") == old:
+            member.getparent().remove(member)
+    for text in project.all("TextSource"):
+        selections = text.findall("q:PlainTextSelection", NS)
+        place = {(s.get("startPosition"), s.get("endPosition"), s.get("creatingUser")) for s in selections
+                 if s.find("q:Coding/q:CodeRef", NS).get("targetGUID") == new}
+        for sel in selections:
+            ref = sel.find("q:Coding/q:CodeRef", NS)
+            if ref.get("targetGUID") == old:
+                if (sel.get("startPosition"), sel.get("endPosition"), sel.get("creatingUser")) in place:
+                    text.remove(sel)
+                else:
+                    ref.set("targetGUID", new)
+    qualcoder4(project)
+    return project
+
+
+@pytest.mark.parametrize("tagged", [True, False])
+def test_codes_merged_in_qualcoder_are_the_analysts_codings_and_deletions_still_rejections(
+        tagged, coded_workspace, small_codebook, exported, tmp_path):
+    """The analyst merges the IT code into the economy code in QualCoder and deletes one
+    machine coding. The moved codings keep the machine's name and provenance, so they looked like another
+    coding run's suggestions: nothing was recorded for them and, the file taken for another run's, the
+    deletion was left unreviewed. They are the analyst's codings (``add``; where the target code was already
+    there QualCoder dropped the copy), the deletion is a rejection (in a file without the export's id too:
+    the moved coding has the bounds of a coding of the code the file lacks), and a warning names the code the
+    file lacks, whose codings are neither rejected nor moved."""
+    source = exported if tagged else _untagged(exported, tmp_path / "old.qdpx")
+    project = _merged(source, "barrier.it_integration", "barrier.tvaergaaende_oekonomistyring", tmp_path)
+    r3 = project.source("R3_q0")
+    r3.remove(project.selections(r3, "area.beskaeftigelse")[0])
+    summary = _import(coded_workspace, small_codebook, project.save(tmp_path / "merged.qdpx"), analyst="carl")
+    assert summary.decisions == {"add": 2, "reject": 1, "unchanged": 3}, summary
+    made = sorted((d.action, d.analyst, d.segment_id.split(":")[0], d.code_id)
+                  for d in _decisions(coded_workspace))
+    assert made == [("add", "carl", "R2", "barrier.tvaergaaende_oekonomistyring"),
+                    ("add", "carl", "R3", "barrier.tvaergaaende_oekonomistyring"),
+                    ("reject", "carl", "R3", "area.beskaeftigelse")]
+    assert not any("another coding run" in w or "changed since" in w for w in summary.warnings), \
+        summary.warnings
+    assert any(w.startswith("1 codes of the study are not in the file's codebook ('Utilstrækkelig "
+                            "integration af IT-systemer'")
+               and "their 3 codings in the file's sources are neither rejected nor moved" in w
+               for w in summary.warnings), summary.warnings
+
+
+@pytest.mark.parametrize("tagged", [True, False])
+def test_a_code_renamed_in_the_app_since_the_export_keeps_the_files_codings(
+        tagged, coded_workspace, small_codebook, exported, tmp_path):
+    """After the export an analyst renames a code in the app with a new id (its suggestions move to it),
+    while a colleague deletes one of its codings in QualCoder and adds one. The file names the code by its
+    old id (GUID and tag): the import follows the study's renames, so the deletion is a rejection and the new
+    coding an add of the renamed code, not codings of an unknown code skipped."""
+    from hoi_nlp.review.codebook_edit import rename_code
+
+    project = Qdpx(exported if tagged else _untagged(exported, tmp_path / "old.qdpx"))
+    r3 = project.source("R3_q0")
+    r3.remove(project.selections(r3, "area.beskaeftigelse")[0])
+    r4 = project.source("R4_q0")
+    project.add_coding(r4, 0, len(project.text(r4)), "area.beskaeftigelse", "ana")
+    qualcoder4(project)
+    path = project.save(tmp_path / "edited.qdpx")
+    codebook, _ = rename_code(coded_workspace, small_codebook, analyst="bo", code_id="area.beskaeftigelse",
+                              label="Job og beskæftigelse", name="job")
+
+    summary = _import(coded_workspace, codebook, path, analyst="carl")
+    assert summary.decisions == {"add": 1, "reject": 1, "unchanged": 6}, summary
+    made = sorted((d.action, d.analyst, d.segment_id.split(":")[0], d.code_id)
+                  for d in _decisions(coded_workspace))
+    assert made == [("add", "ana", "R4", "area.job"), ("reject", "carl", "R3", "area.job")]
+    assert not any("not in the codebook" in w or "changed since" in w for w in summary.warnings), \
+        summary.warnings
+
+
+def test_a_coding_whose_code_was_changed_in_qualcoder_is_a_rejection_and_an_add(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """QualCoder's "Change code" gives a coding another code and keeps its owner (the machine user) and
+    memo (the machine's provenance). The export did not write that coding, so it is the analyst's: the old
+    code is rejected there and the new one added (before, the file was taken for another coding run's)."""
+    project = Qdpx(exported)
+    r2 = project.source("R2_q0")
+    [sel] = project.selections(r2, "barrier.it_integration")
+    sel.find("q:Coding/q:CodeRef", NS).set("targetGUID", project.code_guid("area.beskaeftigelse"))
+    qualcoder4(project)
+    path = project.save(tmp_path / "changed.qdpx")
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert summary.decisions == {"add": 1, "reject": 1, "unchanged": 6}, summary
+    made = sorted((d.action, d.analyst, d.segment_id.split(":")[0], d.code_id)
+                  for d in _decisions(coded_workspace))
+    assert made == [("add", "carl", "R2", "area.beskaeftigelse"),
+                    ("reject", "carl", "R2", "barrier.it_integration")]
+    assert not any("another coding run" in w or "changed since" in w for w in summary.warnings), \
+        summary.warnings
+
+
+@pytest.mark.parametrize("tagged", [True, False])
+def test_importing_a_file_again_does_not_redo_what_an_analyst_undid_in_the_app(
+        tagged, coded_workspace, small_codebook, exported, tmp_path):
+    """The file's deletion became carl's rejection; bo disagrees and undoes it in the app. Importing the same
+    file again (after a retraining, say) left it rejected again, silently. Now the import leaves it as bo left
+    it and says so. A file exported after the undo, in which the coding is deleted again, rejects it."""
+    from hoi_nlp.review.decisions import current_state, record_decision
+    from hoi_nlp.store import load_segments
+
+    project = Qdpx(exported if tagged else _untagged(exported, tmp_path / "old.qdpx"))
+    r3 = project.source("R3_q0")
+    r3.remove(project.selections(r3, "area.beskaeftigelse")[0])
+    path = project.save(tmp_path / "edited.qdpx")
+    assert _import(coded_workspace, small_codebook, path, analyst="carl").decisions == {"reject": 1,
+                                                                                       "unchanged": 6}
+    [reject] = _decisions(coded_workspace)
+    record_decision(coded_workspace, segment_id=reject.segment_id, action="undo", analyst="bo",
+                    undoes=reject.decision_id)
+
+    again = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert again.decisions == {"unchanged": 6}, again
+    assert any(w.startswith("1 decisions the file implies were undone in the app since the export")
+               for w in again.warnings), again.warnings
+    units = {s.source_id: s.segment_id for s in load_segments(coded_workspace, codable=True)}
+    assert current_state(coded_workspace).codes[(units["R3:q0"], "area.beskaeftigelse")].status == "suggested"
+
+    if tagged:  # exported after the undo, deleted again in the other tool: a new decision
+        newer = Qdpx(export_project(coded_workspace, small_codebook, tmp_path / "export" / "newer.qdpx"))
+        r3 = newer.source("R3_q0")
+        r3.remove(newer.selections(r3, "area.beskaeftigelse")[0])
+        later = _import(coded_workspace, small_codebook, newer.save(tmp_path / "newer.qdpx"), analyst="carl")
+        assert later.decisions == {"reject": 1, "unchanged": 6}, later
+
+
+def test_a_coding_deleted_in_a_source_edited_since_the_export_is_still_a_rejection(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """After the export the study's answer R3 is corrected (a few words put first) and ingested again: its
+    unit is cut anew, with another id, and coded again. The coding the analyst deleted in QualCoder is found
+    by its place in the text (the file's text aligned with the corrected one), so it is rejected, not taken
+    for a suggestion made since."""
+    from hoi_nlp.records import content_hash, slice_segment
+    from hoi_nlp.review.decisions import current_state
+    from hoi_nlp.store import (
+        load_assignments,
+        load_segments,
+        load_sources,
+        replace_assignments,
+        save_segments,
+        save_sources,
+    )
+
+    project = Qdpx(exported)
+    r3 = project.source("R3_q0")
+    r3.remove(project.selections(r3, "area.beskaeftigelse")[0])
+    qualcoder4(project)
+    path = project.save(tmp_path / "edited.qdpx")
+
+    old_unit = next(s for s in load_segments(coded_workspace, codable=True) if s.source_id == "R3:q0")
+    old = [a for a in load_assignments(coded_workspace) if a.segment_id == old_unit.segment_id]
+    source = next(s for s in load_sources(coded_workspace) if s.source_id == "R3:q0")
+    text = "Kort sagt: " + source.text
+    source = source.model_copy(update={"text": text, "content_hash": content_hash(text)})
+    save_sources(coded_workspace, [source])
+    unit = slice_segment(source, kind="answer", start=0, end=len(text))
+    save_segments(coded_workspace, [unit])
+    replace_assignments(coded_workspace, [a.model_copy(update={"segment_id": unit.segment_id, "evidence": ()})
+                                          for a in old], segment_ids=[unit.segment_id])
+    assert unit.segment_id != old_unit.segment_id
+
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert summary.decisions == {"reject": 1, "unchanged": 6}, summary
+    assert current_state(coded_workspace).codes[(unit.segment_id, "area.beskaeftigelse")].status == "rejected"
+    assert not any("made since" in w for w in summary.warnings), summary.warnings
+
+
+def test_the_project_memo_written_in_qualcoder_becomes_a_memo_on_the_study(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """QualCoder keeps its project memo in the project's Description, where hoi's export says which texts,
+    codebook, coders and export the file holds. What the analyst wrote there was dropped by the import; it
+    is now the importing analyst's memo on the study (hoi's own lines are not), once."""
+    from hoi_nlp.review.study_memos import load_study_memos
+
+    project = Qdpx(exported)
+    description = project.root.find("q:Description", NS)
+    description.text += "\n\nOverordnet: økonomien fylder mest i svarene."
+    qualcoder4(project)
+    path = project.save(tmp_path / "memo.qdpx")
+    summary = _import(coded_workspace, small_codebook, path, analyst="carl")
+    assert summary.decisions == {"unchanged": 7, "journal": 1}, summary
+    [memo] = load_study_memos(coded_workspace)
+    assert (memo.analyst, memo.title, memo.text) == ("carl", "Projektmemo",
+                                                     "Overordnet: økonomien fylder mest i svarene.")
+    assert _import(coded_workspace, small_codebook, path, analyst="carl").decisions == {"unchanged": 7}
+    assert _import(coded_workspace, small_codebook, exported, analyst="carl").decisions == {"unchanged": 7}
+
+
+def test_in_a_blind_round_another_analysts_undo_does_not_hold_back_an_import(
+        coded_workspace, small_codebook, exported, tmp_path):
+    """Two coders import their QualCoder work into blind round R1: ana's rejection, undone by ana, does not
+    keep carl's own rejection of the same coding out (each decides alone in a blind round)."""
+    from hoi_nlp.review.decisions import record_decision
+
+    project = Qdpx(exported)
+    r3 = project.source("R3_q0")
+    r3.remove(project.selections(r3, "area.beskaeftigelse")[0])
+    path = project.save(tmp_path / "edited.qdpx")
+    assert _import(coded_workspace, small_codebook, path, analyst="ana", round="R1").decisions["reject"] == 1
+    [reject] = _decisions(coded_workspace)
+    record_decision(coded_workspace, segment_id=reject.segment_id, action="undo", analyst="ana",
+                    undoes=reject.decision_id, round="R1")
+    assert _import(coded_workspace, small_codebook, path, analyst="carl", round="R1").decisions["reject"] == 1
+    assert "reject" not in _import(coded_workspace, small_codebook, path, analyst="ana", round="R1").decisions
