@@ -506,6 +506,8 @@ class Pseudonymizer:
         for text in texts:
             for _, _, label, name in known[text]:
                 self.key.placeholder_for(label, name)
+                if label == "PERSON" and is_initials(name):  # "Interview_KJ": surely someone's initials
+                    self.key.sign(name)
         titled = {text: _TITLE_WORD.sub(lambda m: m.group().upper(), text) for text in texts}
         variants = list(dict.fromkeys([*texts, *(titled[t] for t in texts if titled[t] != t)]))
         found = dict(zip(variants, detect_entity_spans(variants, self.nlp), strict=True))

@@ -765,6 +765,25 @@ def _id_word_kind(word: str) -> str:
     return ""
 
 
+def _id_initials(words: Sequence[tuple[int, int, str]], interview: Sequence[bool],
+                 found: Sequence[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """Initials next to an interview word of an id, as written ("Interview_KJ", "samtale-MKH", "KJ_interview",
+    "Fokusgruppe_KJ_LM": a run of them): someone's, as surely as a memo's signature; not an abbreviation of the
+    field or a role label ("Interview_IT", "IP_03")."""
+    initials = [is_initials(word) for _, _, word in words]
+    taken = [i for i, (start, _, _) in enumerate(words) if any(s <= start < e for s, e, _, _ in found)]
+    chosen: set[int] = set()
+    for i, said in enumerate(interview):
+        if not said:
+            continue
+        for step in (1, -1):  # the run after the interview word, and the one before it
+            j = i + step
+            while 0 <= j < len(words) and initials[j] and j not in taken:
+                chosen.add(j)
+                j += step
+    return [(words[i][0], words[i][1], "PERSON", words[i][2]) for i in sorted(chosen)]
+
+
 def id_name_spans(text: str) -> list[tuple[int, int, str, str]]:
     """The names an id or a file's name holds, found in the gazetteers whatever the case or the way its
     words are joined ("søren_hansen", "interview_kragh_tønder", "Jørgen-Kragh", "InterviewLiseBerg",
@@ -774,7 +793,8 @@ def id_name_spans(text: str) -> list[tuple[int, int, str, str]]:
     hjort"), or an unknown word after "interview", "int" … ("Interview Ahmad"); a first or last name that
     is an ordinary word too ("lise", "bo") only beside another name or after such a word. A municipality or
     place that is an ordinary word too ("tønder", "vejen") counts only in an id that names a person as
-    well, so a question id ("Q3_Vejen_frem", "Samarbejde_Jobcenter", "R0084:1.2") stays as it is."""
+    well, so a question id ("Q3_Vejen_frem", "Samarbejde_Jobcenter", "R0084:1.2") stays as it is. Initials
+    next to an interview word ("Interview_KJ", "samtale-MKH") are a person, as written."""
     from hoi_nlp.privacy.entity_filter import is_generic_word
 
     words = [(m.start(), m.end(), m.group()) for m in _ID_WORD.finditer(text)]
@@ -816,6 +836,7 @@ def id_name_spans(text: str) -> list[tuple[int, int, str, str]]:
             i = j
             continue
         i += 1
+    found += _id_initials(merged, interview, found)
     person = bool(found)
     for (start, end, word), kind, ordinary in zip(merged, kinds, common, strict=True):
         if kind in ("KOMMUNE", "STED") and (not ordinary or person) \
