@@ -36,6 +36,19 @@ PLACEHOLDERS = {
 GENITIVE = re.compile(r"(?:'s|’s|'|’)$")
 
 
+# where words are glued in a name written as a handle or an id ("jensHansen", "jens_hansen", "jens.hansen")
+_GLUE = re.compile(r"(?<=[a-zæøå])(?=[A-ZÆØÅ])|(?<=[^\W\d_])[_.]+(?=[^\W\d_])")
+
+
+def unglued(name: str) -> str:
+    """A name glued into one word written as a name is ("jensHansen", "jens_hansen" -> "Jens Hansen"); a
+    name that is no such word unchanged."""
+    if not _GLUE.search(name):
+        return name
+    return " ".join("-".join(part[:1].upper() + part[1:] for part in word.split("-"))
+                    for word in _GLUE.sub(" ", name).split())
+
+
 def normalise_name(name: str) -> str:
     """Case-folded name without genitive ending or extra spaces ("Lars Hansens" -> "lars hansen")."""
     words = GENITIVE.sub("", " ".join(name.split())).casefold().split()
@@ -78,6 +91,10 @@ class PseudonymKey:
     def person_number(self, name: str) -> int:
         """The study-wide number of a person; a first or last name alone reuses a unique full name."""
         norm = normalise_name(name)
+        if norm not in self.persons:  # "jensHansen" is Jens Hansen (a key may hold the glued form already)
+            norm = normalise_name(unglued(name))
+        if norm not in self.persons and norm.replace("-", " ") in self.persons:  # "Jørgen-Kragh"
+            norm = norm.replace("-", " ")
         if norm.endswith("s") and norm not in self.persons and norm[:-1] in self.persons:
             norm = norm[:-1]
         if norm in self.persons:

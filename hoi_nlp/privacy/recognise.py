@@ -609,8 +609,39 @@ def _name_start(span: Span) -> int:
 
 
 def entity_spans(doc: Doc) -> list[EntitySpan]:
-    """``(start_char, end_char, label)`` of the entities to replace (KEEP spans left out)."""
-    return [(_name_start(s), s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
+    """``(start_char, end_char, label)`` of the entities to replace (KEEP spans left out), with the names
+    glued into a word of the text (:func:`glued_name_spans`)."""
+    found = [(_name_start(s), s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
+    glued = glued_name_spans(doc.text)
+    if not glued:
+        return found
+    # one label for one place: the stronger of the two ("jensHansen" a person, not the model's organisation)
+    labels = {(start, end): label for start, end, label in found}
+    for start, end, label in glued:
+        labels[start, end] = max(labels.get((start, end), label), label, key=lambda x: PRIORITY.get(x, 0))
+    return sorted((start, end, label) for (start, end), label in labels.items())
+
+
+# A word of running text that joins words the way ids and handles do: camelCase, "_", "." or "-"
+# ("jensHansen", "int_jens_hansen_02", "jens.hansen", "projektAarhus"); e-mail addresses and links are
+# contact data, found whole
+_TEXT_WORD = re.compile(r"[^\s,;:!?()\[\]{}\"'«»“”]+")
+_GLUED = re.compile(r"[a-zæøå][A-ZÆØÅ]|[^\W_]_+[^\W_]|[^\W\d_][.-][^\W\d_]")
+_CONTACT_WORD = re.compile(r"@|://|^www\.|\(at\)", re.IGNORECASE)
+
+
+def glued_name_spans(text: str) -> list[EntitySpan]:
+    """Names the gazetteers know glued into one word of running text, in any case: «mødtes med jensHansen»,
+    «se mappen int_bodil_hjort_02», «projektAarhus» (:func:`id_name_spans` word by word; the model and the
+    capital-letter heuristics read such a word as one, or not at all). Persons, municipalities and places."""
+    spans = []
+    for match in _TEXT_WORD.finditer(text):
+        word = match.group()
+        if not _GLUED.search(word) or _CONTACT_WORD.search(word):
+            continue
+        spans += [(match.start() + start, match.start() + end, label)
+                  for start, end, label, _ in id_name_spans(word)]
+    return spans
 
 
 def spans_of_texts(nlp: Language, texts: Sequence[str]) -> list[list[EntitySpan]]:
@@ -768,8 +799,8 @@ def _id_word_kind(word: str) -> str:
 def _id_initials(words: Sequence[tuple[int, int, str]], interview: Sequence[bool],
                  found: Sequence[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
     """Initials next to an interview word of an id, as written ("Interview_KJ", "samtale-MKH", "KJ_interview",
-    "Fokusgruppe_KJ_LM": a run of them): someone's, as surely as a memo's signature; not an abbreviation of the
-    field or a role label ("Interview_IT", "IP_03")."""
+    "Fokusgruppe_KJ_LM": a run of them): someone's, as surely as a memo's signature; not an abbreviation of
+    the field or a role label ("Interview_IT", "IP_03")."""
     initials = [is_initials(word) for _, _, word in words]
     taken = [i for i, (start, _, _) in enumerate(words) if any(s <= start < e for s, e, _, _ in found)]
     chosen: set[int] = set()
