@@ -162,12 +162,26 @@ class PseudonymKey:
                       originals=dict(data["originals"]), secret=str(data.get("secret") or ""),
                       pinned=set(data.get("metadata_names") or ()),
                       signed=set(data.get("signed_initials") or ()))
+            if "signed_initials" not in data:  # written before signatures were kept: see older_signatures
+                key.signed = older_signatures(key.originals)
             if key.secret:
                 bytes.fromhex(key.secret)
             return key
         except (ValueError, KeyError, TypeError) as exc:
             raise HoiError("pseudonym key file is not valid", path=path,
                            hint="restore it from backup; a new key renumbers persons") from exc
+
+
+def older_signatures(originals: dict[str, str]) -> set[str]:
+    """The initials to look for everywhere in a key written before signatures were kept (no
+    ``signed_initials``): every person entry that is someone's initials ("KJ", "MKH"; not "IT", "TR").
+    Such a key cannot tell a memo's signature ("/KJ") from a line opened "KJ:" or a speaker's label, and
+    its study's texts may all be cached: waiting for each memo to be recognised again left «Spørg KJ» as
+    written in pages, quotes and exports, and the leak check did not look for it."""
+    from hoi_nlp.privacy.recognise import is_initials
+
+    return {original for original, placeholder in originals.items()
+            if placeholder.startswith("[PERSON") and is_initials(original)}
 
 
 def key_path(workspace: Workspace) -> Path:

@@ -707,3 +707,23 @@ def test_a_span_inside_a_placeholder_or_a_region_s_name_is_found_by_bisection_as
     rows = "\n".join(f"R{i};Region Sjælland;Sjælland" for i in range(300))
     found = LeakGuard(key=key).leaks(rows)
     assert len(found) == 300 and all(rows[s:e] == "Sjælland" and rows[s - 1] == ";" for s, e in found)
+
+
+def test_a_key_written_before_signatures_were_kept_looks_for_its_initials_everywhere() -> None:
+    """A key from the version before ``signed_initials`` had no signed initials until each signing memo
+    was recognised again: «Spørg LB» in another memo, a quote or an export stayed as written (the study's
+    texts cached, the app showing one page at a time, `hoi cite` reading one code's memos) and the leak
+    check did not look for it. Its person entries that are initials count as signed; abbreviations do not,
+    and a key that records its signatures keeps them as recorded."""
+    from hoi_nlp.privacy.guard import LeakGuard
+    from hoi_nlp.privacy.redact import KeyRedactor
+
+    data = {"version": 1, "study": "t", "persons": {"lb": 1, "tr": 2, "lise berg": 3},
+            "originals": {"LB": "[PERSON 1]", "TR": "[PERSON 2]", "Lise Berg": "[PERSON 3]", "IT": "[NAVN]"}}
+    old = PseudonymKey.from_json(json.dumps(data))
+    assert old.signed == {"LB"}
+    assert KeyRedactor(old).value("Spørg LB og TR om IT.") == "Spørg [PERSON 1] og TR om IT."
+    assert LeakGuard.build(old).leaks("Citat fra LB") == [(10, 12)]
+    assert PseudonymKey.from_json(old.to_json()).signed == {"LB"}
+    recorded = PseudonymKey.from_json(json.dumps({**data, "signed_initials": []}))
+    assert recorded.signed == set() and KeyRedactor(recorded).value("Spørg LB") == "Spørg LB"
