@@ -727,3 +727,18 @@ def test_a_key_written_before_signatures_were_kept_looks_for_its_initials_everyw
     assert PseudonymKey.from_json(old.to_json()).signed == {"LB"}
     recorded = PseudonymKey.from_json(json.dumps({**data, "signed_initials": []}))
     assert recorded.signed == set() and KeyRedactor(recorded).value("Spørg LB") == "Spørg LB"
+
+
+def test_initials_a_signature_taught_stay_a_person_whatever_a_later_guess() -> None:
+    """«Godt citat /LB» taught the key LB's initials; «Enig med LB og KJ her.» in a later memo, where the model
+    tags «LB» as an organisation, relabelled the entry [ORGANISATION], and «Spørg LB» was then left as written
+    everywhere else (initials are looked for only as a person's) and the leak check let it pass."""
+    from hoi_nlp.privacy.guard import LeakGuard
+    from hoi_nlp.privacy.redact import KeyRedactor
+
+    key = PseudonymKey(study="t")
+    key.placeholder_for("PERSON", "LB")
+    key.sign("LB")
+    assert key.placeholder_for("ORGANISATION", "LB") == "[PERSON 1]"
+    assert KeyRedactor(key).value("Spørg LB om det.") == "Spørg [PERSON 1] om det."
+    assert LeakGuard.build(key).leaks("Spørg LB") == [(6, 8)]
