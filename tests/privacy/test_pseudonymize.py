@@ -730,9 +730,9 @@ def test_a_key_written_before_signatures_were_kept_looks_for_its_initials_everyw
 
 
 def test_initials_a_signature_taught_stay_a_person_whatever_a_later_guess() -> None:
-    """«Godt citat /LB» taught the key LB's initials; «Enig med LB og KJ her.» in a later memo, where the model
-    tags «LB» as an organisation, relabelled the entry [ORGANISATION], and «Spørg LB» was then left as written
-    everywhere else (initials are looked for only as a person's) and the leak check let it pass."""
+    """«Godt citat /LB» taught the key LB's initials; «Enig med LB og KJ her.» in a later memo, where the
+    model tags «LB» as an organisation, relabelled the entry [ORGANISATION], and «Spørg LB» was then left as
+    written everywhere else (initials are looked for only as a person's) and the leak check let it pass."""
     from hoi_nlp.privacy.guard import LeakGuard
     from hoi_nlp.privacy.redact import KeyRedactor
 
