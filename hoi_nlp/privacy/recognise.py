@@ -449,14 +449,34 @@ def heuristic_spans(doc: Doc) -> list[Span]:
     return [Span(doc, t.i, t.i + 1, label="NAVN") for t in doc if looks_like_name(t)]
 
 
+# Finite verbs that make a bare place name opening a sentence its subject: "Skive har en model", "Greve
+# satser på" — an ordinary noun there would take an article or the definite form ("En skive", "Skiven").
+_SUBJECT_VERBS = frozenset({
+    "har", "havde", "er", "var", "kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte", "gør",
+    "gjorde", "får", "fik", "bruger", "brugte", "arbejder", "arbejdede", "satser", "satsede", "tilbyder",
+    "mangler", "manglede", "valgte", "vælger", "startede", "starter", "prøver", "forsøger", "laver", "lavede",
+    "samarbejder", "deltager", "deltog", "oplever", "oplevede", "fortæller", "siger", "sagde", "mener",
+})
+# Ambiguous places whose bare form is a definite noun, a common subject itself ("Vejen er lang").
+_DEFINITE_PLACES = frozenset({"Vejen"})
+
+
+def _place_as_subject(token: Token) -> bool:
+    """An ambiguous place name opening a sentence, followed by a finite verb ("Skive har", "Lejre satser")."""
+    nxt = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+    return (nxt is not None and nxt.lower_ in _SUBJECT_VERBS
+            and gaz._strip_genitive(token.text) not in _DEFINITE_PLACES)
+
+
 def _drop_ambiguous(spans: Iterable[Span]) -> list[Span]:
-    """Drop a bare ambiguous place name ("Vejen", "Ringe") at the start of a sentence."""
+    """Drop a bare ambiguous place name ("Vejen", "Ringe") at the start of a sentence, unless a finite verb
+    makes it the subject ("Skive har en god model")."""
     kept = []
     for span in spans:
         word = gaz._strip_genitive(span.text)
         bare = len(span) == 1 and (word in gaz.AMBIGUOUS_PLACES
                                    or (span.label_ == "STED" and is_common_word(word)))
-        if bare and is_sentence_initial(span[0]):
+        if bare and is_sentence_initial(span[0]) and not _place_as_subject(span[0]):
             continue
         kept.append(span)
     return kept

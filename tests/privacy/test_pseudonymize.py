@@ -742,3 +742,20 @@ def test_initials_a_signature_taught_stay_a_person_whatever_a_later_guess() -> N
     assert key.placeholder_for("ORGANISATION", "LB") == "[PERSON 1]"
     assert KeyRedactor(key).value("Spørg LB om det.") == "Spørg [PERSON 1] om det."
     assert LeakGuard.build(key).leaks("Spørg LB") == [(6, 8)]
+
+
+@pytest.mark.parametrize("place", ["Skive", "Lejre", "Greve", "Odder", "Tønder", "Brande"])
+def test_an_ambiguous_municipality_opening_a_sentence_as_its_subject_is_replaced(pseudo, place) -> None:
+    """«Skive har en god model», «Lejre satser på …» opening an answer kept the municipality as written: a
+    bare ambiguous place at a sentence start was always read as the ordinary word («skive», «lejre»), though
+    a finite verb after it makes it the subject, which the bare noun cannot be. The study's own municipality
+    was caught by the key; a neighbour it named was not."""
+    for text in (f"{place} har en god model for samarbejdet.", f"Vi talte om det. {place} satser på unge."):
+        result = pseudo.pseudonymize(text)
+        assert place not in result.text_pseudonymized and "[KOMMUNE]" in result.text_pseudonymized
+        check_offsets(text, result)
+
+
+def test_an_ambiguous_place_opening_a_sentence_as_an_ordinary_word_stays(pseudo) -> None:
+    text = "Vejen er lang. Brande opstår sjældent. Mors hus ligger tæt på. Skive af brød."
+    assert pseudo.pseudonymize(text).text_pseudonymized == text
