@@ -462,15 +462,24 @@ _DEFINITE_PLACES = frozenset({"Vejen"})
 
 
 def _place_as_subject(token: Token) -> bool:
-    """An ambiguous place name opening a sentence, followed by a finite verb ("Skive har", "Lejre satser")."""
-    nxt = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
-    return (nxt is not None and nxt.lower_ in _SUBJECT_VERBS
-            and gaz._strip_genitive(token.text) not in _DEFINITE_PLACES)
+    """An ambiguous place name opening a sentence that reads as the place: followed by a finite verb ("Skive
+    har", "Lejre satser"), alone in brackets ("Region Sjælland (Lejre)") or before "/" and another place
+    ("Lejre/Roskilde", "Skive/Region Midtjylland")."""
+    doc = token.doc
+    nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
+    if nxt is None or gaz._strip_genitive(token.text) in _DEFINITE_PLACES:
+        return False
+    prev = doc[token.i - 1] if token.i > 0 else None
+    after = doc[token.i + 2] if token.i + 2 < len(doc) else None
+    bracketed = prev is not None and prev.text == "(" and nxt.text == ")"
+    listed = nxt.text == "/" and after is not None and (after.text in gaz.place_words()
+                                                        or after.text == "Region")
+    return nxt.lower_ in _SUBJECT_VERBS or bracketed or listed
 
 
 def _drop_ambiguous(spans: Iterable[Span]) -> list[Span]:
-    """Drop a bare ambiguous place name ("Vejen", "Ringe") at the start of a sentence, unless a finite verb
-    makes it the subject ("Skive har en god model")."""
+    """Drop a bare ambiguous place name ("Vejen", "Ringe") at the start of a sentence, unless it reads as the
+    place there (:func:`_place_as_subject`: "Skive har en god model", "(Lejre)", "Lejre/Roskilde")."""
     kept = []
     for span in spans:
         word = gaz._strip_genitive(span.text)

@@ -756,6 +756,16 @@ def test_an_ambiguous_municipality_opening_a_sentence_as_its_subject_is_replaced
         check_offsets(text, result)
 
 
+@pytest.mark.parametrize("text", ["Region Sjælland (Lejre)", "Lejre/Region Sjælland", "Skive/Holstebro"])
+def test_an_ambiguous_municipality_in_brackets_or_a_list_of_places_is_replaced(pseudo, text) -> None:
+    """A region column or a role written «Region Sjælland (Lejre)» or «Lejre/Region Sjælland» showed the
+    municipality to a reviewer without rights (the region kept on purpose, «Lejre» read as the word)."""
+    from hoi_nlp.privacy.gazetteers import AMBIGUOUS_PLACES
+
+    shown = pseudo.pseudonymize(text).text_pseudonymized
+    assert not any(place in shown for place in AMBIGUOUS_PLACES) and "[KOMMUNE]" in shown
+
+
 def test_an_ambiguous_place_opening_a_sentence_as_an_ordinary_word_stays(pseudo) -> None:
-    text = "Vejen er lang. Brande opstår sjældent. Mors hus ligger tæt på. Skive af brød."
+    text = "Vejen er lang. Brande opstår sjældent. Mors hus ligger tæt på. Skive af brød. Vejen/stien."
     assert pseudo.pseudonymize(text).text_pseudonymized == text
