@@ -15,6 +15,7 @@ import bisect
 import logging
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -422,7 +423,9 @@ def _within_known(known: Sequence[tuple[int, int, str, str]], start: int, end: i
 
 def holds_name(value: str, key: PseudonymKey) -> bool:
     """Whether an id holds a name the key knows, in any case or ASCII spelling, as whole word parts
-    ("int_fanoe_bette" holds "Fanø" and "Bette"; "interview_02" holds none)."""
+    ("int_fanoe_bette" holds "Fanø" and "Bette"; "interview_02" holds none), also decomposed as a Mac
+    writes file names ("Ta\u030arnby")."""
+    value = unicodedata.normalize("NFC", value)
     if find_originals(value, key):
         return True
     names = known_matcher(key).id_names

@@ -769,3 +769,23 @@ def test_an_ambiguous_municipality_in_brackets_or_a_list_of_places_is_replaced(p
 def test_an_ambiguous_place_opening_a_sentence_as_an_ordinary_word_stays(pseudo) -> None:
     text = "Vejen er lang. Brande opstår sjældent. Mors hus ligger tæt på. Skive af brød. Vejen/stien."
     assert pseudo.pseudonymize(text).text_pseudonymized == text
+
+
+def test_names_decomposed_as_a_macs_file_names_are_found(workspace, privacy_nlp) -> None:
+    """A transcript copied from a Mac keeps its file name decomposed («Ta\\u030arnby»: a plus a combining
+    ring): the id made from it («Interview Tårnby Hjemmepleje») stood as written in every export and page of
+    a reviewer without rights, and neither the recogniser, the key nor the leak check read the name in it."""
+    import unicodedata
+
+    from hoi_nlp.privacy.guard import LeakGuard
+    from hoi_nlp.privacy.redact import StudyRedactor
+    from tests.conftest import make_source
+
+    stem = unicodedata.normalize("NFD", "Interview Tårnby Hjemmepleje")
+    source = make_source("I: Hvordan går det?\nD: Det går godt.", source_id=stem, kind="transcript",
+                         respondent_id=stem).model_copy(update={"path": f"transcripts/{stem}.docx"})
+    redactor = StudyRedactor(workspace, Settings(), nlp=privacy_nlp)
+    redactor.prepare([source])
+    assert redactor.ident(stem).startswith("id-")
+    assert LeakGuard.build(redactor.key).leaks(f"Kilde: {stem}")
+    assert redactor.value(unicodedata.normalize("NFD", "Direktør i Tårnby")) == "Direktør i [KOMMUNE]"
