@@ -41,10 +41,11 @@ _GLUE = re.compile(r"(?<=[a-zæøå])(?=[A-ZÆØÅ])|(?<=[^\W\d_])[_.]+(?=[^\W\d
 
 
 def unglued(name: str) -> str:
-    """A name glued into one word written as a name is ("jensHansen", "jens_hansen" -> "Jens Hansen"); a
-    name that is no such word unchanged."""
+    """A name glued into one word written as a name is ("jensHansen", "jens_hansen", "@jensHansen" -> "Jens
+    Hansen"); a name that is no such word unchanged."""
     if not _GLUE.search(name):
         return name
+    name = name.lstrip("@#")  # a mention or a tag ("@jensHansen")
     return " ".join("-".join(part[:1].upper() + part[1:] for part in word.split("-"))
                     for word in _GLUE.sub(" ", name).split())
 

@@ -656,7 +656,7 @@ def entity_spans(doc: Doc) -> list[EntitySpan]:
 # contact data, found whole
 _TEXT_WORD = re.compile(r"[^\s,;:!?()\[\]{}\"'«»“”]+")
 _GLUED = re.compile(r"[a-zæøå][A-ZÆØÅ]|[^\W_]_+[^\W_]|[^\W\d_][.-][^\W\d_]")
-_CONTACT_WORD = re.compile(r"@|://|^www\.|\(at\)", re.IGNORECASE)
+_CONTACT_WORD = re.compile(r"[^@\s]@|://|^www\.|\(at\)", re.IGNORECASE)  # not a handle ("@jensHansen")
 
 
 def glued_name_spans(text: str) -> list[EntitySpan]:

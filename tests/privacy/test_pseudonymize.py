@@ -452,6 +452,12 @@ def test_names_glued_into_a_word_of_free_text_are_replaced(pseudo, text, expecte
     check_offsets(text, result)
 
 
+def test_a_name_glued_in_a_handle_is_replaced(pseudo) -> None:
+    """«@mettePoulsen» (a mention copied from Teams) was taken for an e-mail address by its «@» and left."""
+    shown = pseudo.pseudonymize("Skriv til @mettePoulsen på Teams.").text_pseudonymized
+    assert "mette" not in shown.lower() and "Poulsen" not in shown and "[PERSON 1]" in shown
+
+
 def test_words_glued_without_a_name_stay(pseudo) -> None:
     text = ("Vi bruger iPad, eBoks, MitID, NemID, SharePoint, OneDrive og PowerPoint; it-systemet, "
             "bo-tilbud, f.eks. e-mail virker; R0084:1.2_kommentar, bo_og_trivsel og det gik godt.Men nej.")
