@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -101,6 +102,8 @@ class LeakGuard:
         original inside one ("Sjælland", once recognised as a place) is not a leak there."""
         if self.raw or not self.key.originals or not text:
             return []
+        if not unicodedata.is_normalized("NFC", text):  # a decomposed å ("Ta\u030arnby"): offsets into the
+            text = unicodedata.normalize("NFC", text)  # composed text
         if ";base64," in text:  # blanked, not cut out: the offsets stay the text's own
             text = _EMBEDDED_DATA.sub(lambda m: " " * len(m.group()), text)
         found = [(start, end) for start, end, _ in find_originals(text, self.key)]

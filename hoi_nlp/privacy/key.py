@@ -36,6 +36,20 @@ PLACEHOLDERS = {
 GENITIVE = re.compile(r"(?:'s|’s|'|’)$")
 
 
+# where words are glued in a name written as a handle or an id ("jensHansen", "jens_hansen", "jens.hansen")
+_GLUE = re.compile(r"(?<=[a-zæøå])(?=[A-ZÆØÅ])|(?<=[^\W\d_])[_.]+(?=[^\W\d_])")
+
+
+def unglued(name: str) -> str:
+    """A name glued into one word written as a name is ("jensHansen", "jens_hansen", "@jensHansen" -> "Jens
+    Hansen"); a name that is no such word unchanged."""
+    if not _GLUE.search(name):
+        return name
+    name = name.lstrip("@#")  # a mention or a tag ("@jensHansen")
+    return " ".join("-".join(part[:1].upper() + part[1:] for part in word.split("-"))
+                    for word in _GLUE.sub(" ", name).split())
+
+
 def normalise_name(name: str) -> str:
     """Case-folded name without genitive ending or extra spaces ("Lars Hansens" -> "lars hansen")."""
     words = GENITIVE.sub("", " ".join(name.split())).casefold().split()
@@ -78,6 +92,10 @@ class PseudonymKey:
     def person_number(self, name: str) -> int:
         """The study-wide number of a person; a first or last name alone reuses a unique full name."""
         norm = normalise_name(name)
+        if norm not in self.persons:  # "jensHansen" is Jens Hansen (a key may hold the glued form already)
+            norm = normalise_name(unglued(name))
+        if norm not in self.persons and norm.replace("-", " ") in self.persons:  # "Jørgen-Kragh"
+            norm = norm.replace("-", " ")
         if norm.endswith("s") and norm not in self.persons and norm[:-1] in self.persons:
             norm = norm[:-1]
         if norm in self.persons:
@@ -96,7 +114,11 @@ class PseudonymKey:
         return found.pop() if len(found) == 1 else None
 
     def placeholder_for(self, label: str, original: str) -> str:
-        """The placeholder of ``original`` (recorded in the key)."""
+        """The placeholder of ``original`` (recorded in the key). Initials a signature taught the key stay a
+        person whatever a later text's recogniser guesses («Enig med LB»: an organisation to the model, and
+        then no longer looked for everywhere)."""
+        if original in self.signed:
+            label = "PERSON"
         if label == "PERSON":
             placeholder = f"[PERSON {self.person_number(original)}]"
         else:
@@ -145,12 +167,26 @@ class PseudonymKey:
                       originals=dict(data["originals"]), secret=str(data.get("secret") or ""),
                       pinned=set(data.get("metadata_names") or ()),
                       signed=set(data.get("signed_initials") or ()))
+            if "signed_initials" not in data:  # written before signatures were kept: see older_signatures
+                key.signed = older_signatures(key.originals)
             if key.secret:
                 bytes.fromhex(key.secret)
             return key
         except (ValueError, KeyError, TypeError) as exc:
             raise HoiError("pseudonym key file is not valid", path=path,
                            hint="restore it from backup; a new key renumbers persons") from exc
+
+
+def older_signatures(originals: dict[str, str]) -> set[str]:
+    """The initials to look for everywhere in a key written before signatures were kept (no
+    ``signed_initials``): every person entry that is someone's initials ("KJ", "MKH"; not "IT", "TR").
+    Such a key cannot tell a memo's signature ("/KJ") from a line opened "KJ:" or a speaker's label, and
+    its study's texts may all be cached: waiting for each memo to be recognised again left «Spørg KJ» as
+    written in pages, quotes and exports, and the leak check did not look for it."""
+    from hoi_nlp.privacy.recognise import is_initials
+
+    return {original for original, placeholder in originals.items()
+            if placeholder.startswith("[PERSON") and is_initials(original)}
 
 
 def key_path(workspace: Workspace) -> Path:

@@ -15,13 +15,14 @@ import bisect
 import logging
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from hoi_nlp.errors import ExportError
-from hoi_nlp.privacy.key import GENITIVE, PLACEHOLDERS, PseudonymKey
+from hoi_nlp.privacy.key import GENITIVE, PLACEHOLDERS, PseudonymKey, unglued
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -151,6 +152,8 @@ def names_in_email(address: str) -> list[str]:
 
 
 PLACE_LABELS = frozenset({"KOMMUNE", "STED"})
+# names the key also learns as written apart when the text glued their words ("jensHansen", "int_bodil_hjort")
+GLUED_LABELS = frozenset({"PERSON", "KOMMUNE", "STED"})
 # "i ry", "fra skive": after these a lower-case municipality that is also an ordinary word is the place
 PLACE_PREPOSITION = re.compile(r"(?:^|[^\w])(?:i|fra|på)\s+$", re.IGNORECASE)
 
@@ -179,9 +182,25 @@ def _caseless_spellings(known: dict[str, str], key: PseudonymKey) -> dict[str, s
     from hoi_nlp.privacy.recognise import is_common_word
 
     pinned = {p.casefold() for p in key.pinned}
-    return {spelling: label for orig, label in known.items() if _caseless(orig, label, key)
-            for spelling in ascii_spellings(orig)
-            if not is_common_word(spelling) or (spelling in pinned and label in PLACE_LABELS)}
+    found = {spelling: label for orig, label in known.items() if _caseless(orig, label, key)
+             for spelling in ascii_spellings(orig)
+             if not is_common_word(spelling) or (spelling in pinned and label in PLACE_LABELS)}
+    for orig, label in known.items():  # a person's name glued as handles and ids glue it ("jensHansen")
+        if label == "PERSON":
+            for spelling in ascii_spellings(orig):
+                found.update(dict.fromkeys(glued_spellings(spelling), label))
+    return found
+
+
+def glued_spellings(name: str) -> set[str]:
+    """A name of two or more words glued as handles and ids glue them, case-folded ("jens hansen" ->
+    jenshansen, jens_hansen, jens.hansen, jens-hansen), less ordinary words; none for a name of one word."""
+    from hoi_nlp.privacy.recognise import is_common_word
+
+    words = GENITIVE.sub("", name).casefold().split()
+    if len(words) < 2 or not all(word.replace("-", "").isalpha() for word in words):
+        return set()
+    return {glued for join in ("", "_", ".", "-") if not is_common_word(glued := join.join(words))}
 
 
 @dataclass(frozen=True)
@@ -397,9 +416,16 @@ def _agrees(known: Sequence[tuple[int, int, str, str]], start: int, end: int, la
     return not overlaps or (overlaps[0][0] == start and all(k[2] == label for k in overlaps))
 
 
+def _within_known(known: Sequence[tuple[int, int, str, str]], start: int, end: int) -> bool:
+    """Whether ``start:end`` lies inside a name the gazetteers found (learnt as they write it already)."""
+    return any(k[0] <= start and end <= k[1] for k in known)
+
+
 def holds_name(value: str, key: PseudonymKey) -> bool:
     """Whether an id holds a name the key knows, in any case or ASCII spelling, as whole word parts
-    ("int_fanoe_bette" holds "Fanø" and "Bette"; "interview_02" holds none)."""
+    ("int_fanoe_bette" holds "Fanø" and "Bette"; "interview_02" holds none), also decomposed as a Mac
+    writes file names ("Ta\u030arnby")."""
+    value = unicodedata.normalize("NFC", value)
     if find_originals(value, key):
         return True
     names = known_matcher(key).id_names
@@ -465,6 +491,8 @@ class Pseudonymizer:
         spans = outside_placeholders(text, spans)
         for start, end, label in spans:
             self.key.placeholder_for(label, text[start:end])
+            if label in GLUED_LABELS and (name := unglued(text[start:end])) != text[start:end]:
+                self.key.placeholder_for(label, name)  # "jensHansen": Jens Hansen, wherever written so
             if label == "PERSON" and start and text[start - 1] == "/" and is_initials(text[start:end]):
                 self.key.sign(text[start:end])  # "… /KJ": surely someone's initials
         return [(start, end, label) for start, end, label in spans]
@@ -506,6 +534,8 @@ class Pseudonymizer:
         for text in texts:
             for _, _, label, name in known[text]:
                 self.key.placeholder_for(label, name)
+                if label == "PERSON" and is_initials(name):  # "Interview_KJ": surely someone's initials
+                    self.key.sign(name)
         titled = {text: _TITLE_WORD.sub(lambda m: m.group().upper(), text) for text in texts}
         variants = list(dict.fromkeys([*texts, *(titled[t] for t in texts if titled[t] != t)]))
         found = dict(zip(variants, detect_entity_spans(variants, self.nlp), strict=True))
@@ -520,7 +550,8 @@ class Pseudonymizer:
                                  if not any(ch.isdigit() for ch in source[start:end])
                                  and not _abbreviation(source[start:end], is_initials)
                                  and (persons or not _ordinary_words(source[start:end]))
-                                 and _agrees(known[text], start, end, label)])
+                                 and _agrees(known[text], start, end, label)
+                                 and not _within_known(known[text], start, end)])
 
     def pseudonymize(self, text: str) -> PseudonymizedText:
         """Pseudonymise one text."""

@@ -449,14 +449,43 @@ def heuristic_spans(doc: Doc) -> list[Span]:
     return [Span(doc, t.i, t.i + 1, label="NAVN") for t in doc if looks_like_name(t)]
 
 
+# Finite verbs that make a bare place name opening a sentence its subject: "Skive har en model", "Greve
+# satser på" — an ordinary noun there would take an article or the definite form ("En skive", "Skiven").
+_SUBJECT_VERBS = frozenset({
+    "har", "havde", "er", "var", "kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte", "gør",
+    "gjorde", "får", "fik", "bruger", "brugte", "arbejder", "arbejdede", "satser", "satsede", "tilbyder",
+    "mangler", "manglede", "valgte", "vælger", "startede", "starter", "prøver", "forsøger", "laver", "lavede",
+    "samarbejder", "deltager", "deltog", "oplever", "oplevede", "fortæller", "siger", "sagde", "mener",
+})
+# Ambiguous places whose bare form is a definite noun, a common subject itself ("Vejen er lang").
+_DEFINITE_PLACES = frozenset({"Vejen"})
+
+
+def _place_as_subject(token: Token) -> bool:
+    """An ambiguous place name opening a sentence that reads as the place: followed by a finite verb ("Skive
+    har", "Lejre satser"), alone in brackets ("Region Sjælland (Lejre)") or before "/" and another place
+    ("Lejre/Roskilde", "Skive/Region Midtjylland")."""
+    doc = token.doc
+    nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
+    if nxt is None or gaz._strip_genitive(token.text) in _DEFINITE_PLACES:
+        return False
+    prev = doc[token.i - 1] if token.i > 0 else None
+    after = doc[token.i + 2] if token.i + 2 < len(doc) else None
+    bracketed = prev is not None and prev.text == "(" and nxt.text == ")"
+    listed = nxt.text == "/" and after is not None and (after.text in gaz.place_words()
+                                                        or after.text == "Region")
+    return nxt.lower_ in _SUBJECT_VERBS or bracketed or listed
+
+
 def _drop_ambiguous(spans: Iterable[Span]) -> list[Span]:
-    """Drop a bare ambiguous place name ("Vejen", "Ringe") at the start of a sentence."""
+    """Drop a bare ambiguous place name ("Vejen", "Ringe") at the start of a sentence, unless it reads as the
+    place there (:func:`_place_as_subject`: "Skive har en god model", "(Lejre)", "Lejre/Roskilde")."""
     kept = []
     for span in spans:
         word = gaz._strip_genitive(span.text)
         bare = len(span) == 1 and (word in gaz.AMBIGUOUS_PLACES
                                    or (span.label_ == "STED" and is_common_word(word)))
-        if bare and is_sentence_initial(span[0]):
+        if bare and is_sentence_initial(span[0]) and not _place_as_subject(span[0]):
             continue
         kept.append(span)
     return kept
@@ -609,8 +638,39 @@ def _name_start(span: Span) -> int:
 
 
 def entity_spans(doc: Doc) -> list[EntitySpan]:
-    """``(start_char, end_char, label)`` of the entities to replace (KEEP spans left out)."""
-    return [(_name_start(s), s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
+    """``(start_char, end_char, label)`` of the entities to replace (KEEP spans left out), with the names
+    glued into a word of the text (:func:`glued_name_spans`)."""
+    found = [(_name_start(s), s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
+    glued = glued_name_spans(doc.text)
+    if not glued:
+        return found
+    # one label for one place: the stronger of the two ("jensHansen" a person, not the model's organisation)
+    labels = {(start, end): label for start, end, label in found}
+    for start, end, label in glued:
+        labels[start, end] = max(labels.get((start, end), label), label, key=lambda x: PRIORITY.get(x, 0))
+    return sorted((start, end, label) for (start, end), label in labels.items())
+
+
+# A word of running text that joins words the way ids and handles do: camelCase, "_", "." or "-"
+# ("jensHansen", "int_jens_hansen_02", "jens.hansen", "projektAarhus"); e-mail addresses and links are
+# contact data, found whole
+_TEXT_WORD = re.compile(r"[^\s,;:!?()\[\]{}\"'«»“”]+")
+_GLUED = re.compile(r"[a-zæøå][A-ZÆØÅ]|[^\W_]_+[^\W_]|[^\W\d_][.-][^\W\d_]")
+_CONTACT_WORD = re.compile(r"[^@\s]@|://|^www\.|\(at\)", re.IGNORECASE)  # not a handle ("@jensHansen")
+
+
+def glued_name_spans(text: str) -> list[EntitySpan]:
+    """Names the gazetteers know glued into one word of running text, in any case: «mødtes med jensHansen»,
+    «se mappen int_bodil_hjort_02», «projektAarhus» (:func:`id_name_spans` word by word; the model and the
+    capital-letter heuristics read such a word as one, or not at all). Persons, municipalities and places."""
+    spans = []
+    for match in _TEXT_WORD.finditer(text):
+        word = match.group()
+        if not _GLUED.search(word) or _CONTACT_WORD.search(word):
+            continue
+        spans += [(match.start() + start, match.start() + end, label)
+                  for start, end, label, _ in id_name_spans(word)]
+    return spans
 
 
 def spans_of_texts(nlp: Language, texts: Sequence[str]) -> list[list[EntitySpan]]:
@@ -765,6 +825,25 @@ def _id_word_kind(word: str) -> str:
     return ""
 
 
+def _id_initials(words: Sequence[tuple[int, int, str]], interview: Sequence[bool],
+                 found: Sequence[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """Initials next to an interview word of an id, as written ("Interview_KJ", "samtale-MKH", "KJ_interview",
+    "Fokusgruppe_KJ_LM": a run of them): someone's, as surely as a memo's signature; not an abbreviation of
+    the field or a role label ("Interview_IT", "IP_03")."""
+    initials = [is_initials(word) for _, _, word in words]
+    taken = [i for i, (start, _, _) in enumerate(words) if any(s <= start < e for s, e, _, _ in found)]
+    chosen: set[int] = set()
+    for i, said in enumerate(interview):
+        if not said:
+            continue
+        for step in (1, -1):  # the run after the interview word, and the one before it
+            j = i + step
+            while 0 <= j < len(words) and initials[j] and j not in taken:
+                chosen.add(j)
+                j += step
+    return [(words[i][0], words[i][1], "PERSON", words[i][2]) for i in sorted(chosen)]
+
+
 def id_name_spans(text: str) -> list[tuple[int, int, str, str]]:
     """The names an id or a file's name holds, found in the gazetteers whatever the case or the way its
     words are joined ("søren_hansen", "interview_kragh_tønder", "Jørgen-Kragh", "InterviewLiseBerg",
@@ -774,7 +853,8 @@ def id_name_spans(text: str) -> list[tuple[int, int, str, str]]:
     hjort"), or an unknown word after "interview", "int" … ("Interview Ahmad"); a first or last name that
     is an ordinary word too ("lise", "bo") only beside another name or after such a word. A municipality or
     place that is an ordinary word too ("tønder", "vejen") counts only in an id that names a person as
-    well, so a question id ("Q3_Vejen_frem", "Samarbejde_Jobcenter", "R0084:1.2") stays as it is."""
+    well, so a question id ("Q3_Vejen_frem", "Samarbejde_Jobcenter", "R0084:1.2") stays as it is. Initials
+    next to an interview word ("Interview_KJ", "samtale-MKH") are a person, as written."""
     from hoi_nlp.privacy.entity_filter import is_generic_word
 
     words = [(m.start(), m.end(), m.group()) for m in _ID_WORD.finditer(text)]
@@ -816,6 +896,7 @@ def id_name_spans(text: str) -> list[tuple[int, int, str, str]]:
             i = j
             continue
         i += 1
+    found += _id_initials(merged, interview, found)
     person = bool(found)
     for (start, end, word), kind, ordinary in zip(merged, kinds, common, strict=True):
         if kind in ("KOMMUNE", "STED") and (not ordinary or person) \

@@ -20,6 +20,7 @@ import bisect
 import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -209,6 +210,7 @@ def name_text(value: str, *, file: bool = False) -> str:
     "Interview Lise Berg"). A transcript without
     ``interview_id`` is known by its file's name ("Interview med Jørgen Kragh, Tønder"): exports and the
     review app show that id, and the text itself need never name the person or the place."""
+    value = unicodedata.normalize("NFC", value)  # a Mac's file names decompose å ("Ta\u030arnby")
     if file:
         value = Path(value).stem
     return " ".join(_NAME_SEPARATORS.sub(" ", _CAMEL_CASE.sub(" ", value)).split())
@@ -292,10 +294,14 @@ class KeyRedactor:
         if self.raw:
             return {t: t for t in texts}
         kept = set(keep)
+        # read as composed text: a name with a decomposed å ("Ta\u030arnby", a Mac's) is no name to the
+        # recogniser or the key
+        composed = {t: unicodedata.normalize("NFC", t) for t in texts}
         with self._lock:
-            spans = self._value_spans(texts)
-            return {t: apply_spans(t, [s for s in merge_spans(spans[t] + find_originals(t, self.key))
-                                       if s[2] not in kept], self.key).text_pseudonymized for t in texts}
+            spans = self._value_spans(sorted(set(composed.values())))
+            return {t: apply_spans(c, [s for s in merge_spans(spans[c] + find_originals(c, self.key))
+                                       if s[2] not in kept], self.key).text_pseudonymized
+                    for t, c in composed.items()}
 
     def public_sources(self, sources: Iterable[Source]) -> dict[str, Source]:
         """Sources as a reader without the original sees their fields: attribute values, question

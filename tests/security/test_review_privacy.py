@@ -240,3 +240,28 @@ def test_an_open_blind_round_leaks_through_no_route(review_ws, security_codebook
         clients[name].post("/rounds/R1/finish", data={"csrf_token": tokens[name]})
     complete = clients["anna"].get("/agreement.csv?round=R1").text.strip().splitlines()
     assert len(complete) > 1 and "round R1" in complete[1]  # the control: shown once complete
+
+
+def test_initials_a_memo_is_signed_with_are_hidden_on_other_pages_before_that_memo_is_opened(
+        review_ws, security_codebook, reviewer):
+    """«Godt citat /LB» written in the app taught the key LB's initials only once a reviewer without rights
+    opened that very memo (or an export read it): «Spørg LB om tallene» on another unit showed LB as
+    written until then. A memo is read for the key as it is saved; a study memo too."""
+    from hoi_nlp.review.accounts import add_user
+    from hoi_nlp.store import load_segments
+    from tests.review.conftest import csrf_of
+
+    add_user(review_ws, "chef", PASSWORD, can_see_original=True)
+    chef = make_client(review_ws, security_codebook)
+    token = login(chef, "chef")
+    first, second = [s for s in load_segments(review_ws, codable=True)][:2]
+    for segment, memo in ((first, "Godt citat /LB"), (second, "Spørg LB om tallene")):
+        saved = chef.post(f"/segment/{segment.segment_id}/decide",
+                          data={"action": "memo", "memo": memo, "csrf_token": token})
+        assert saved.status_code in (200, 303), saved.text
+    chef.post("/memos", data={"title": "Referat", "text": "Se noterne. /MKH", "csrf_token": token})
+    page = reviewer.get(f"/segment/{shown_id(reviewer, second.segment_id)}").text
+    assert "Spørg [PERSON" in page and not re.search(r"\bLB\b", page)
+    token = csrf_of(reviewer.get("/memos").text)
+    reviewer.post("/memos", data={"text": "Enig med MKH.", "csrf_token": token})
+    assert not re.search(r"\bMKH\b", reviewer.get("/memos").text)

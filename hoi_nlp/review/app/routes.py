@@ -566,7 +566,21 @@ def decide(
         return _after_decision(request, shown_id, filters, _decision_error(
             exc, private=_shown(config, session).private, span=first is not None or last is not None,
             segment_id=segment_id, shown_id=shown_id))
+    learn_from_memo(config, memo)
     return _after_decision(request, shown_id, filters)
+
+
+def learn_from_memo(config: AppConfig, *texts: str) -> None:
+    """Let the study's key learn what a memo just written names, now: a signature («… /LB») makes those
+    initials hidden on every page, quote and export, but the key learnt it only once a reviewer without
+    rights opened that very memo (or an export read it), so «Spørg LB» in another memo showed before."""
+    wanted = [text for text in texts if text and text.strip()]
+    if config.privacy is None or not wanted:
+        return
+    try:
+        config.privacy.values(wanted)
+    except Exception as exc:  # noqa: BLE001 - the memo is saved; a page showing it reports the problem
+        logger.warning("reading a new memo for the pseudonym key failed: %s", exc)
 
 
 SPAN_OUTSIDE = "the selection lies outside the highlighted answer or turn — select text inside it"

@@ -45,6 +45,7 @@ from hoi_nlp.review.app.routes import (
     _safe_next,
     _shown,
     _source_offsets,
+    learn_from_memo,
 )
 from hoi_nlp.review.app.state import AppConfig, check_csrf, current_session, html
 from hoi_nlp.review.decisions import MAIN_ROUND, check_span, record_decision
@@ -125,6 +126,7 @@ def add_study_memo(request: Request, text: str = Form(""), title: str = Form("")
         record_study_memo(_config(request).workspace, analyst=session.user.username, text=text, title=title)
     except HoiError as exc:
         raise _fail(request, exc) from None
+    learn_from_memo(_config(request), text, title)
     return RedirectResponse("/memos", status_code=303)
 
 
