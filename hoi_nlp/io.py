@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -25,6 +26,12 @@ def atomic_path(target: str | Path, *, mode: int | None = None) -> Iterator[Path
     (matplotlib, pandas) work unchanged.
     """
     target = Path(target)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        # a device, pipe or socket (``-o /dev/stdout``, a named pipe): written into, never replaced -- a
+        # move put a regular file in place of /dev/stdout's link, for every later process on the machine
+        with _streamed_into(target) as tmp:
+            yield tmp
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + target.suffix,
                                     dir=target.parent)
@@ -39,6 +46,18 @@ def atomic_path(target: str | Path, *, mode: int | None = None) -> Iterator[Path
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _streamed_into(target: Path) -> Iterator[Path]:
+    """A temporary file (with ``target``'s suffix) whose bytes are copied into ``target`` once the block
+    succeeded."""
+    with tempfile.TemporaryDirectory(prefix="hoi-out-") as folder:
+        tmp = Path(folder) / f"out{target.suffix}"
+        tmp.touch(mode=0o600)
+        yield tmp
+        with tmp.open("rb") as data, target.open("wb") as out:
+            shutil.copyfileobj(data, out)
 
 
 def write_atomic(target: str | Path, writer: Callable[[Path], None], *, mode: int | None = None) -> Path:

@@ -21,6 +21,7 @@ from docx.oxml.ns import qn
 
 from hoi_nlp.errors import IngestError
 from hoi_nlp.ingest.files import check_office_zip, text_parts_only
+from hoi_nlp.ingest.speakers import NOT_SPEAKERS, label_key
 
 MAX_LABEL_CHARS = 40
 _LABEL_ONLY_RE = re.compile(r"^[\[(]?[\d:.,]*[\])]?\s*[A-ZÆØÅ][\wæøåÆØÅ.' -]{0,38}\s*[\[(]?[\d:.,]*[\])]?$")
@@ -122,26 +123,48 @@ def _cell_text(cell: Any) -> str:
 
 
 def _table_paragraphs(table: Any) -> list[str]:
-    """One paragraph per row ``label: text`` when the first cell is a short label, else each cell's text."""
+    """One paragraph per row ``label: text`` when the first cell is a short label, else each cell's text.
+
+    In a table of the interview's particulars (see :func:`_is_particulars_table`) a row whose label
+    could be a speaker's is written ``label, text``: «Interviewer: Mette Skov» or «Respondent: Hanne
+    Bruun, kommunaldirektør» under the title is who was there, not a turn (as the same length as a
+    colon, so that the turns below keep their offsets)."""
+    rows = [_row_cells(row) for row in table.rows]
+    labelled = [(cells[0], [c for c in cells[1:] if c]) if cells else ("", []) for cells in rows]
+    particulars = _is_particulars_table(labelled)
     paragraphs: list[str] = []
-    for row in table.rows:
-        cells, seen = [], set()
-        for cell in row.cells:
-            if id(cell._tc) not in seen:  # merged cells repeat
-                seen.add(id(cell._tc))
-                cells.append(_cell_text(cell).strip())
-        first, rest = (cells[0], [c for c in cells[1:] if c]) if cells else ("", [])
-        if (
-            rest
-            and first
-            and len(first) <= MAX_LABEL_CHARS
-            and "\n" not in first
-            and _LABEL_ONLY_RE.match(first.rstrip(":"))
-        ):
-            paragraphs.append(f"{first.rstrip(':')}: " + "\n".join(rest))
+    for cells, (first, rest) in zip(rows, labelled, strict=True):
+        if rest and _is_label(first):
+            label = first.rstrip(":")
+            joint = ", " if particulars and label_key(label) not in NOT_SPEAKERS else ": "
+            paragraphs.append(f"{label}{joint}" + "\n".join(rest))
         else:
             paragraphs.extend(cell for cell in cells if cell)
     return paragraphs
+
+
+def _row_cells(row: Any) -> list[str]:
+    cells, seen = [], set()
+    for cell in row.cells:
+        if id(cell._tc) not in seen:  # merged cells repeat
+            seen.add(id(cell._tc))
+            cells.append(_cell_text(cell).strip())
+    return cells
+
+
+def _is_label(first: str) -> bool:
+    return bool(first) and len(first) <= MAX_LABEL_CHARS and "\n" not in first and \
+        _LABEL_ONLY_RE.match(first.rstrip(":")) is not None
+
+
+def _is_particulars_table(rows: list[tuple[str, list[str]]]) -> bool:
+    """A table of the interview's particulars (Kommune, Dato, Interviewer, Respondent …), as transcripts
+    open with: two rows or more, each a label and one value, no label twice (a turn table's speakers
+    recur), and one label at least that never names a speaker (``Dato``, ``Kommune``, ``Varighed``)."""
+    if len(rows) < 2 or any(len(rest) != 1 or not _is_label(first) for first, rest in rows):
+        return False
+    keys = [label_key(first.rstrip(":")) for first, _ in rows]
+    return len(set(keys)) == len(keys) and any(key in NOT_SPEAKERS for key in keys)
 
 
 # Parts of a .docx outside the body, by what a researcher calls them; their text is never read.

@@ -57,14 +57,18 @@ class IngestResult:
 
     def add(self, report: FileReport, sources: list[Source]) -> None:
         """Add one file's sources, refusing ids another file already produced."""
-        known = {source.source_id: source.path for source in self.sources}
+        known = {source.source_id: source for source in self.sources}
         clash = next((source for source in sources if source.source_id in known), None)
         if clash is not None:
-            raise IngestError(
-                f"source id '{clash.source_id}' was already produced by {known[clash.source_id]}",
-                path=report.path,
-                hint="give each respondent/interview a unique id across files",
-            )
+            first = known[clash.source_id]
+            same = [source for source in sources if source.source_id in known
+                    and known[source.source_id].content_hash == source.content_hash]
+            hint = "give each respondent/interview a unique id across files"
+            if len(same) == len(sources):  # every answer again, word for word: one export saved twice
+                hint = (f"it holds the same answers as {first.path} (the same export saved twice, e.g. as "
+                        ".xlsx and .csv?): keep one of them in the folder")
+            raise IngestError(f"source id '{clash.source_id}' was already produced by {first.path}",
+                              path=report.path, hint=hint)
         self.sources.extend(sources)
         report.source_ids = [source.source_id for source in sources]
         self.reports.append(report)

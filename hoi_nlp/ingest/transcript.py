@@ -357,7 +357,8 @@ def parse_transcript(
     starts = [m if m and label_key(m.group("label")) in accepted else None for m in matches]
     end = _end_of_interview(lines, starts)
     spans = _spans(source, roles, lines[:end], starts[:end], matches[:end], warnings)
-    spoken = [span for span in spans if span.start != span.end]
+    spoken = [piece for span in spans if span.start != span.end
+              for piece in _split_at_timestamps(source, span)]
     if not spoken:
         raise _no_turns_error(source, roles)
     interviewer, generic = _generic_interviewer(source, roles, spoken)
@@ -453,6 +454,30 @@ def _spans(
                 _continue_span(previous, offset, line)
             pending = None
     return spans
+
+
+# A timestamp inside a line of words («… en trivselsmåling. [00:12:30] Og vi har …»), as transcription
+# services insert one every few minutes: square brackets and seconds, as anywhere in a file.
+INNER_TIMESTAMP_RE = re.compile(r"[ \t]*\[(\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?)\][ \t]*")
+
+
+def _split_at_timestamps(source: Source, span: _Span) -> list[_Span]:
+    """``span`` cut at the timestamps inside its lines: the words after one are a new turn of the same
+    speaker with that timestamp (as after a timestamp opening a line), so that no timestamp is coded."""
+    pieces, start = [], span.start
+    timestamp = span.timestamp
+    if not INNER_TIMESTAMP_RE.search(source.text, span.start, span.end):
+        return [span]
+    for found in INNER_TIMESTAMP_RE.finditer(source.text, span.start, span.end):
+        before = source.text[start : found.start()].rstrip()
+        if before.strip():
+            pieces.append(_Span(span.label, timestamp, start, start + len(before), span.line))
+        start, timestamp = found.end(), found.group(1)
+    rest = source.text[start : span.end]
+    if rest.strip():
+        lead = len(rest) - len(rest.lstrip())
+        pieces.append(_Span(span.label, timestamp, start + lead, span.end, span.line))
+    return pieces
 
 
 def _file_timestamp(shape: str, shapes: set[str]) -> bool:

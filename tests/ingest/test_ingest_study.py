@@ -119,6 +119,26 @@ def test_duplicate_ids_across_files(study_dir: Path) -> None:
     result = ingest_study(study_dir)
     assert result.errors[0].path == "survey/kopi.xlsx"
     assert "already produced by survey/eksport.xlsx" in result.errors[0].message
+    assert "unique id across files" not in result.errors[0].message  # a copy: the same answers
+
+
+def test_the_same_export_saved_also_as_csv_is_named_as_such(study_dir: Path) -> None:
+    """A survey team delivers the export as .xlsx and, «for Excel», as .csv (semicolons, cp1252): the
+    error asked to give each respondent a unique id across files, which they have."""
+    import csv
+    import io
+
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(study_dir / "survey" / "eksport.xlsx").worksheets[0]
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(
+        ["" if value is None else value for value in row] for row in sheet.iter_rows(values_only=True))
+    (study_dir / "survey" / "eksport.csv").write_bytes(buffer.getvalue().encode("cp1252"))
+    result = ingest_study(study_dir)
+    assert result.errors[0].path == "survey/eksport.xlsx"
+    assert "the same answers as survey/eksport.csv (the same export saved twice" in result.errors[0].message
+    assert "keep one of them" in result.errors[0].message
 
 
 def test_study_without_survey_or_transcripts(tmp_path: Path) -> None:

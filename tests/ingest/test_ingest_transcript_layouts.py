@@ -93,6 +93,42 @@ def test_a_transcript_in_a_table_of_time_speaker_and_words_is_read(tmp_path: Pat
         (stamp, words) for _, _, words, stamp in STAMPED]
 
 
+@pytest.mark.parametrize("lists", [True, False])
+def test_a_table_of_the_interviews_particulars_above_the_turns_is_no_turn(
+        tmp_path: Path, lists: bool) -> None:
+    """Transcripts open with a table of who, where and when: «Interviewer | Mette Skov (MS)»,
+    «Respondent | Hanne Bruun (HB), kommunaldirektør». Its rows were read as turns: with the speakers
+    listed in metadata.csv the file was refused (label 'Respondent' in neither list, and the advice to
+    list it would have coded the director's name); without lists the name was a coded answer."""
+    study = tmp_path / "studie"
+    (study / "transcripts").mkdir(parents=True)
+    document = docx.Document()
+    document.add_paragraph("Interview med kommunaldirektøren")
+    table = document.add_table(rows=0, cols=2)
+    for key, value in [("Kommune", "Faxe Kommune"), ("Dato", "12.03.2024"),
+                       ("Interviewer", "Mette Skov (MS)"),
+                       ("Respondent:", "Hanne Bruun (HB), kommunaldirektør"), ("Varighed", "47 min")]:
+        row = table.add_row().cells
+        row[0].text, row[1].text = key, value
+    for label, _, words, stamp in STAMPED:
+        document.add_paragraph(f"{'MS' if label == 'I' else 'HB'}: [{stamp}] {words}")
+    path = study / "transcripts" / "interview_01.docx"
+    document.save(path)
+    speakers = ",MS,HB" if lists else ",,"
+    (study / "transcripts" / "metadata.csv").write_text(
+        "file,municipality,interviewer,interviewer_speakers,respondent_speakers\n"
+        f"interview_01.docx,Faxe,Mette Skov{speakers}\n", encoding="utf-8")
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    ran = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", "ingest", "studie"], cwd=tmp_path, env=env,
+                         text=True, capture_output=True, timeout=300)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "transcripts/interview_01.docx: 4 turns; 6 line(s) before the first turn not coded" in ran.stdout
+
+    source, parsed = read_transcript_parsed(path, study="studie", display="transcripts/interview_01.docx")
+    assert [source.text[turn.start : turn.end] for turn in parsed.turns] == [text for _, _, text in TURNS]
+    assert "Kommune: Faxe Kommune\nDato: 12.03.2024\nInterviewer, Mette Skov (MS)\n" in source.text
+
+
 def _vtt(cues: list[tuple[str, str]], *, teams: bool) -> str:
     """A WebVTT transcript as Teams (voice tags, a turn cut into cues of a few seconds, cue ids) or
     Zoom (numbered cues, «Name: words») writes it."""

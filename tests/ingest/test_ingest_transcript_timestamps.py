@@ -36,6 +36,20 @@ def test_a_timestamp_written_as_the_file_writes_its_timestamps_starts_a_turn_of_
     assert _turns(stamped)[2] == ("D", "00:01:30", "Og så kører vi.")
 
 
+def test_a_timestamp_inside_a_line_of_words_is_never_coded() -> None:
+    """Transcription services put «[00:12:30]» every few minutes, also in the middle of a paragraph: it
+    was kept in the director's coded words; the words after it are a turn of the same speaker."""
+    text = ("I: Hvordan evaluerer I?\nR: Vi følger hvor mange der kommer i job. [00:12:30] Og vi har også "
+            "en forventning om besparelser. [00:13:02]\nI: Tak. [00:13:05]  Næste spørgsmål?\nR: Ja.")
+    assert _turns(text) == [
+        ("I", None, "Hvordan evaluerer I?"),
+        ("R", None, "Vi følger hvor mange der kommer i job."),
+        ("R", "00:12:30", "Og vi har også en forventning om besparelser."),
+        ("I", None, "Tak."), ("I", "00:13:05", "Næste spørgsmål?"), ("R", None, "Ja.")]
+    said = "I: Hvornår?\nD: Vi mødes [kl. 10:30] og igen (10:30:00) om fredagen.\nI: Og så?\nD: Så ja."
+    assert _turns(said)[1] == ("D", None, "Vi mødes [kl. 10:30] og igen (10:30:00) om fredagen.")
+
+
 def test_a_word_before_a_time_in_brackets_is_no_speaker() -> None:
     text = "I: Hvornår?\nD: Ja\nSkive [1:30] er en kommune\nSkive [2:30] igen\nI: Og hvad så?\nD: Så ja."
     assert _turns(text) == [("I", None, "Hvornår?"),

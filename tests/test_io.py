@@ -1,0 +1,61 @@
+"""Atomic writing (hoi_nlp.io) where the output is no regular file: ``-o /dev/stdout``, a named pipe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from hoi_nlp.io import write_text_atomic
+
+ROOT = Path(__file__).resolve().parents[1]
+SURVEY = ROOT / "tests" / "data" / "survey" / "hoi_export_semicolon_cp1252.csv"
+
+
+def _pipe_behind_a_link(tmp_path: Path) -> tuple[Path, Path, list[bytes]]:
+    """A named pipe and a link to it, as /dev/stdout is a link to /proc/self/fd/1, with a reader."""
+    pipe, link = tmp_path / "pipe", tmp_path / "stdout"
+    os.mkfifo(pipe)
+    link.symlink_to(pipe)
+    got: list[bytes] = []
+
+    def read() -> None:
+        with pipe.open("rb") as reader:
+            got.append(reader.read())
+
+    threading.Thread(target=read, daemon=True).start()
+    return pipe, link, got
+
+
+def test_an_output_that_is_a_device_or_pipe_is_written_into_not_replaced(tmp_path: Path) -> None:
+    """`hoi cite … --format json -o /dev/stdout` moved a regular file onto /dev/stdout: the JSON never
+    reached the terminal, and as root the machine's /dev/stdout link was a file for every later process."""
+    pipe, link, got = _pipe_behind_a_link(tmp_path)
+    write_text_atomic(link, '{"quotes": []}\n')
+    assert link.is_symlink() and pipe.is_fifo()
+    for _ in range(100):
+        if got:
+            break
+        threading.Event().wait(0.05)
+    assert got == [b'{"quotes": []}\n']
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe", "stdout"]  # no temporary left
+
+
+@pytest.mark.skipif(not SURVEY.exists(),
+                    reason="needs the survey fixture")
+def test_the_cli_writes_into_a_pipe_given_as_output(tmp_path: Path) -> None:
+    pipe, link, got = _pipe_behind_a_link(tmp_path)
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    ran = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", "survey-schema", str(SURVEY), "-o", str(link)],
+                         env=env, text=True, capture_output=True, timeout=300)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert link.is_symlink() and pipe.is_fifo()
+    for _ in range(100):
+        if got:
+            break
+        threading.Event().wait(0.05)
+    assert got and got[0].startswith(b"# Draft survey schema")
