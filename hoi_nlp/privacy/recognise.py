@@ -459,12 +459,26 @@ _SUBJECT_VERBS = frozenset({
 })
 # Ambiguous places whose bare form is a definite noun, a common subject itself ("Vejen er lang").
 _DEFINITE_PLACES = frozenset({"Vejen"})
+_COPULAS = frozenset({"er", "var", "bliver", "blev"})
+# Words ending in -e after a copula that are no plural adjective ("Skive er ude/inde/de eneste")
+_NOT_PLURAL_AGREEMENT = frozenset({"de", "ude", "inde", "oppe", "nede", "hjemme", "ikke", "også", "nu",
+                                   "stadig"})
 
 
-def _place_as_subject(token: Token) -> bool:
+def _plural_agreement(verb: Token) -> bool:
+    """A copula followed by a plural adjective ("Odder er gode svømmere", "Lejre er dyre at drive", "Brande
+    er sjældne"): the subject is the plural noun, not the place, which agrees in the singular ("Odder er
+    god")."""
+    after = verb.doc[verb.i + 1] if verb.i + 1 < len(verb.doc) else None
+    return (verb.lower_ in _COPULAS and after is not None and after.is_alpha and len(after.text) >= 4
+            and after.lower_.endswith("e") and after.lower_ not in _NOT_PLURAL_AGREEMENT)
+
+
+def _place_as_subject(token: Token, *, town: bool = False) -> bool:
     """An ambiguous place name opening a sentence that reads as the place: followed by a finite verb ("Skive
-    har", "Lejre satser"), alone in brackets ("Region Sjælland (Lejre)") or before "/" and another place
-    ("Lejre/Roskilde", "Skive/Region Midtjylland")."""
+    har", "Lejre satser"; not with a plural adjective after a copula, "Odder er gode svømmere"; not for a
+    ``town`` that is a common word, "Hals er ømme", "Stege kan man"), alone in brackets ("Region Sjælland
+    (Lejre)") or before "/" and another place ("Lejre/Roskilde", "Skive/Region Midtjylland")."""
     doc = token.doc
     nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
     if nxt is None or gaz._strip_genitive(token.text) in _DEFINITE_PLACES:
@@ -474,7 +488,8 @@ def _place_as_subject(token: Token) -> bool:
     bracketed = prev is not None and prev.text == "(" and nxt.text == ")"
     listed = nxt.text == "/" and after is not None and (after.text in gaz.place_words()
                                                         or after.text == "Region")
-    return nxt.lower_ in _SUBJECT_VERBS or bracketed or listed
+    subject = nxt.lower_ in _SUBJECT_VERBS and not town and not _plural_agreement(nxt)
+    return subject or bracketed or listed
 
 
 def _drop_ambiguous(spans: Iterable[Span]) -> list[Span]:
@@ -483,9 +498,9 @@ def _drop_ambiguous(spans: Iterable[Span]) -> list[Span]:
     kept = []
     for span in spans:
         word = gaz._strip_genitive(span.text)
-        bare = len(span) == 1 and (word in gaz.AMBIGUOUS_PLACES
-                                   or (span.label_ == "STED" and is_common_word(word)))
-        if bare and is_sentence_initial(span[0]) and not _place_as_subject(span[0]):
+        town = span.label_ == "STED" and is_common_word(word)
+        bare = len(span) == 1 and (word in gaz.AMBIGUOUS_PLACES or town)
+        if bare and is_sentence_initial(span[0]) and not _place_as_subject(span[0], town=town):
             continue
         kept.append(span)
     return kept

@@ -428,7 +428,8 @@ def test_initials_in_a_transcripts_file_name_are_hidden_in_its_ids_and_everywher
 def test_capitals_beside_an_interview_word_that_are_no_initials_stay(pseudo) -> None:
     from hoi_nlp.privacy.redact import FILE_NAME_LABELS, KeyRedactor, name_text
 
-    ids = ["Interview_IT", "Interview_SOF_2", "IP_KL_03", "Fokusgruppe_HF", "Interview_III"]
+    ids = ["Interview_IT", "Interview_SOF_2", "IP_KL_03", "Fokusgruppe_HF", "Interview_III", "Interview_AI",
+           "Interview_GDPR", "Fokusgruppe_SMV", "Interview_LBR"]
     pseudo.learn_names([name_text(i) for i in ids], FILE_NAME_LABELS)
     assert not pseudo.key.originals and not pseudo.key.signed
     assert [KeyRedactor(pseudo.key).ident(i) for i in ids] == ids
@@ -774,6 +775,17 @@ def test_an_ambiguous_municipality_in_brackets_or_a_list_of_places_is_replaced(p
 
 def test_an_ambiguous_place_opening_a_sentence_as_an_ordinary_word_stays(pseudo) -> None:
     text = "Vejen er lang. Brande opstår sjældent. Mors hus ligger tæt på. Skive af brød. Vejen/stien."
+    assert pseudo.pseudonymize(text).text_pseudonymized == text
+
+
+@pytest.mark.parametrize("text", ["Brande er sjældne om vinteren.", "Odder er gode svømmere.",
+                                  "Lejre er dyre at drive.", "Hals er ømme efter turen.",
+                                  "Ry er svært at ændre.", "Give er bedre end at tage.",
+                                  "Stege kan man på panden."])
+def test_an_ordinary_word_opening_a_sentence_before_a_verb_stays(pseudo, text) -> None:
+    """The finite-verb rule hid plural nouns («Brande er sjældne», «Odder er gode svømmere»: a place agrees
+    in the singular) and towns that are common words («Hals er ømme», «Stege kan man …»), and every later
+    capitalised use of the word in the study with them."""
     assert pseudo.pseudonymize(text).text_pseudonymized == text
 
 
