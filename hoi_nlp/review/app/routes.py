@@ -69,7 +69,7 @@ from hoi_nlp.review.rounds import (
     unreviewed_count,
     visible_rounds,
 )
-from hoi_nlp.store import assignments_table, current_segment_id, segment_moves, source_moves
+from hoi_nlp.store import assignments_table
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
@@ -217,30 +217,13 @@ def _real_id(config: AppConfig, session: Session, segment_id: str) -> str:
         by_id = _corpus(config).by_id
         if segment_id in by_id or config.privacy is None:
             return segment_id
-        real = config.privacy.real_id(segment_id, by_id) or _moved_unit(config, shown, segment_id)
-        return real or segment_id
+        return config.privacy.real_id(segment_id, by_id) or segment_id
     corpus = _corpus(config)
     real = shown.real_id(segment_id, corpus.by_id,
                          lambda sid: (corpus.by_id[sid], corpus.sources[corpus.by_id[sid].source_id]))
     if real is None:
-        real = _moved_unit(config, shown, segment_id)
-    if real is None:
         raise HTTPException(404, "no such coding unit")
     return real
-
-
-def _moved_unit(config: AppConfig, shown: FullView, segment_id: str) -> str | None:
-    """The unit a link from before its transcript was corrected leads to (a bookmark, an export's id):
-    the study holds it under a new id since a change elsewhere in its source moved it."""
-    moves, unit_moves = source_moves(config.workspace), segment_moves(config.workspace)
-    by_id = _corpus(config).by_id
-    for old in unit_moves:
-        ids = {shown.segment_id(old)} if shown.private else {old, config.privacy.segment_id(old)} \
-            if config.privacy is not None else {old}
-        if segment_id in ids:
-            now = current_segment_id(old, moves, unit_moves)
-            return now if now in by_id else None
-    return None
 
 
 def _shown_unit(shown: FullView, unit: Unit, sources: dict[str, Any]) -> Unit:
