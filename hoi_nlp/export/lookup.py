@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +97,6 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
         found = resolve_quote(load_coded_study(workspace, book()), quote_id, workspace=workspace,
                               redact=redact(), texts=texts)
         return found if original else dataclasses.replace(found, original="", original_path="")
-    record = _where_it_is_now(workspace, record)
     sources = load_sources(workspace, source_ids=[str(record["source_id"])])
     if not sources:
         raise gone(quote_id, record)
@@ -127,9 +125,7 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
 
     segments = load_segments(workspace, segment_ids=[segment_id])
     if not segments:
-        raise ExportError(f"quote '{quote_id}' is a passage of source '{source.source_id}' whose words have "
-                          "changed since it was cited (its file was changed and read again)",
-                          hint="cite the code again for a quote of the text as it is now")
+        raise gone(quote_id, record)
     study = CodedStudy(codebook=book(), sources={source.source_id: source}, segments=segments, assignments=[])
     found = resolved_from(study, quote_id, record, review=review, redact=redact(), texts=texts)
     found = dataclasses.replace(found, stance=stance)
@@ -290,24 +286,6 @@ def _missing_segment(workspace: Workspace, shown_id: str, redact: Redactor, *,
                 hint="its file or row left the study folder and a later run removed it; analysts' decisions "
                      "on it stay in the review log and count again if the same text returns")
     return unknown_quote(shown_id, workspace)
-
-
-_PLACE_RE = re.compile(r"^[a-z](\d+)-(\d+)$")
-
-
-def _where_it_is_now(workspace: Workspace, record: dict[str, object]) -> dict[str, object]:
-    """A registry entry with its unit's id and span as the study holds the unit now: after its source
-    was renamed, or changed around it (a typo corrected in another turn moves the turn in the text)."""
-    from hoi_nlp.store import current_segment_id, segment_moves, source_moves
-
-    old = str(record["segment_id"])
-    now = current_segment_id(old, source_moves(workspace), segment_moves(workspace))
-    if now == old:
-        return record
-    before, after = _PLACE_RE.match(old.rpartition(":")[2]), _PLACE_RE.match(now.rpartition(":")[2])
-    shift = int(after.group(1)) - int(before.group(1)) if before and after else 0
-    return {**record, "segment_id": now, "source_id": now.rpartition(":")[0],
-            "start": int(record["start"]) + shift, "end": int(record["end"]) + shift}  # type: ignore[call-overload]
 
 
 def gone(quote_id: str, record: dict[str, object]) -> ExportError:

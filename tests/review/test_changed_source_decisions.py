@@ -5,7 +5,6 @@ them. Before, every unit after the edit got a new id and its decisions were hidd
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -31,22 +30,11 @@ def _write(study: Path, turns: list[tuple[str, str]]) -> None:
         encoding="utf-8")
 
 
-def _hoi(cwd: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    ran = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", *args], cwd=cwd, env=env, text=True,
-                         capture_output=True, timeout=600)
-    assert (ran.returncode == 0) == ok, ran.stdout + ran.stderr
-    return ran
-
-
 def _run(cwd: Path) -> None:
-    _hoi(cwd, "run", "studie", "--coder", "rules")
-
-
-def _quote_id(cwd: Path, words: str) -> str:
-    ran = _hoi(cwd, "cite", "barrier.it_integration", "--study", "studie", "--format", "json")
-    cited = json.loads(ran.stdout)
-    return next(q["quote_id"] for q in cited["quotes"] if q["text"].startswith(words))
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    ran = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", "run", "studie", "--coder", "rules"], cwd=cwd,
+                         env=env, text=True, capture_output=True, timeout=600)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
 
 
 def _unit(workspace: Workspace, words: str) -> str:
@@ -69,7 +57,6 @@ def test_decisions_on_unchanged_turns_follow_a_corrected_transcript(tmp_path: Pa
         record_decision(workspace, segment_id=typo, action="memo", analyst="anna", memo="Gentaget ord.")
     finally:
         workspace.engine.dispose()
-    quote_id = _quote_id(tmp_path, "Vores IT-systemer")
 
     corrected = [*TURNS]
     corrected[1] = ("D", TURNS[1][1].replace("borgeren, at borgeren", "borgeren"))
@@ -89,6 +76,3 @@ def test_decisions_on_unchanged_turns_follow_a_corrected_transcript(tmp_path: Pa
         assert _unit(workspace, "Altså, øh") != typo
     finally:
         workspace.engine.dispose()
-    # a quote handed out before the correction still leads to its turn (it said the source was gone)
-    shown = _hoi(tmp_path, "quote", quote_id, "--study", "studie").stdout
-    assert "Vores IT-systemer taler ikke sammen" in shown and "tur 4" in shown
