@@ -180,18 +180,6 @@ source_moves_table = Table(
     Column("moved_at", UtcDateTime, nullable=False),
 )
 
-# Units of a changed source whose text is unchanged but stands elsewhere in the source's new text (a
-# typo corrected in an earlier turn of an interview shifts every later turn): their id then, and the id
-# their place in the new text gives. Append-only; analysts' decisions follow a move.
-segment_moves_table = Table(
-    "segment_moves", metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("old_segment_id", Key, nullable=False),
-    Column("new_segment_id", Key, nullable=False),
-    Column("moved_at", UtcDateTime, nullable=False),
-    Index("ix_segment_moves_old", "old_segment_id"),
-)
-
 # the batches an older hoi_nlp marked done (read to adopt them, see CodingLedger; not written since)
 ledger_table = Table(
     "batch_ledger", metadata,
@@ -560,7 +548,6 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
                     counts["unchanged"] += 1
                 continue
             if previous is not None:
-                _record_segment_moves(conn, source.source_id, source.text)
                 _delete_source(conn, source.source_id)
                 counts["changed"] += 1
             else:
@@ -570,32 +557,6 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
         if counts["new"] or counts["changed"]:
             count_change(conn, UNITS_COUNTER)
     return counts
-
-
-def _record_segment_moves(conn: Connection, source_id: str, text: str) -> None:
-    """Before a changed source's units are deleted: each unit whose text stands exactly once in the
-    source's new ``text`` at another place is recorded as moved there (the id the same unit gets when
-    the source is segmented again), so that the decisions and memos made on it follow it. A unit whose
-    own words changed, or that the new text holds twice, is not moved: its decisions stay in the log."""
-    rows = conn.execute(select(segments_table.c.segment_id, segments_table.c.kind, segments_table.c.text)
-                        .where(segments_table.c.source_id == source_id)).all()
-    moves: dict[str, str] = {}
-    for segment_id, kind, words in rows:
-        found = text.find(words) if words.strip() else -1
-        if found < 0 or text.find(words, found + 1) >= 0:
-            continue
-        new_id = Segment.make_id(source_id, kind, found, found + len(words))
-        if new_id != segment_id:
-            moves[segment_id] = new_id
-    if not moves:
-        return
-    # the units that moved here before move on with them (each row says where a unit is now)
-    earlier = select(segment_moves_table.c.old_segment_id, segment_moves_table.c.new_segment_id).where(
-        segment_moves_table.c.new_segment_id.in_(list(moves)))
-    moves |= {old: moves[new] for old, new in conn.execute(earlier).all() if old != moves[new]}
-    now = utcnow()
-    conn.execute(insert(segment_moves_table), [
-        {"old_segment_id": old, "new_segment_id": new, "moved_at": now} for old, new in moves.items()])
 
 
 def _delete_source(conn: Any, source_id: str) -> None:
@@ -697,29 +658,6 @@ def compose_renames(steps: Iterable[tuple[str, str]]) -> dict[str, str]:
                 now[key] = new
         now[old] = new
     return {old: new for old, new in now.items() if old != new}
-
-
-def segment_moves(workspace: Workspace) -> dict[str, str]:
-    """Every moved unit's id -> the id it has now (see :func:`_record_segment_moves`)."""
-    with workspace.engine.connect() as conn:
-        return segment_moves_in(conn)
-
-
-def segment_moves_in(conn: Connection) -> dict[str, str]:
-    """:func:`segment_moves` read on an open connection."""
-    query = select(segment_moves_table.c.old_segment_id, segment_moves_table.c.new_segment_id).order_by(
-        segment_moves_table.c.seq)
-    return compose_renames(conn.execute(query).all())
-
-
-def current_segment_id(segment_id: str, moves: dict[str, str], unit_moves: dict[str, str]) -> str:
-    """``segment_id`` as the study holds the unit now: through its source's renames (``moves``) and the
-    moves of the unit inside its changed source (``unit_moves``), in whichever order they came."""
-    seen: set[str] = set()
-    while segment_id not in seen:
-        seen.add(segment_id)
-        segment_id = moved_segment_id(unit_moves.get(segment_id, segment_id), moves)
-    return segment_id
 
 
 def moved_segment_id(segment_id: str, moves: dict[str, str]) -> str:

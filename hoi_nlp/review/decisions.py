@@ -28,10 +28,7 @@ from hoi_nlp.review.tables import decisions_table, ensure_review_schema
 from hoi_nlp.store import (
     Workspace,
     assignments_table,
-    current_segment_id,
-    segment_moves,
-    segment_moves_in,
-    segment_moves_table,
+    moved_segment_id,
     segments_table,
     source_moves,
     source_moves_in,
@@ -215,7 +212,7 @@ def _validate_undo(conn: Any, decision: ReviewDecision) -> None:
     )
     if target is None:
         raise ReviewError(f"cannot undo unknown decision '{decision.undoes}'")
-    target_segment = current_segment_id(target["segment_id"], source_moves_in(conn), segment_moves_in(conn))
+    target_segment = moved_segment_id(target["segment_id"], source_moves_in(conn))
     if target_segment != decision.segment_id or target["round"] != decision.round:
         raise ReviewError(f"decision '{decision.undoes}' belongs to another segment or round")
 
@@ -279,20 +276,16 @@ def load_decisions(
     they stay in the log and count again if the same unit returns. The log itself is never rewritten.
     """
     ensure_review_schema(workspace)
-    moves, unit_moves = source_moves(workspace), segment_moves(workspace)
+    moves = source_moves(workspace)
     column = decisions_table.c.segment_id
     in_study = column.in_(select(segments_table.c.segment_id))
     if moves:  # decisions made on a source before it was renamed follow it
         in_study = or_(in_study, *(column.startswith(old + ":", autoescape=True) for old in moves))
-    if unit_moves:  # and those on a unit whose source changed around it (see store._record_segment_moves)
-        in_study = or_(in_study, column.in_(
-            select(segment_moves_table.c.old_segment_id)
-            .where(segment_moves_table.c.new_segment_id.in_(select(segments_table.c.segment_id)))))
     query = select(decisions_table).order_by(decisions_table.c.seq).where(in_study)
     if segment_id is not None:
-        query = query.where(column.in_(_with_former_ids([segment_id], moves, unit_moves)))
+        query = query.where(column.in_(_with_former_ids([segment_id], moves)))
     if segment_ids is not None:
-        query = query.where(column.in_(_with_former_ids(segment_ids, moves, unit_moves)))
+        query = query.where(column.in_(_with_former_ids(segment_ids, moves)))
     if round is not None:
         query = query.where(decisions_table.c.round == round)
     if analyst is not None:
@@ -304,24 +297,17 @@ def load_decisions(
     decisions = [_read_through(ReviewDecision(**{k: lf_only(v) if k == "memo" and v else v
                                                  for k, v in row.items() if k != "seq"}), lineage)
                  for row in rows]
-    if not moves and not unit_moves:
+    if not moves:
         return decisions
-    return [d.model_copy(update={"segment_id": now})
-            if (now := current_segment_id(d.segment_id, moves, unit_moves)) != d.segment_id else d
-            for d in decisions]
+    return [d.model_copy(update={"segment_id": now}) if (now := moved_segment_id(d.segment_id, moves))
+            != d.segment_id else d for d in decisions]
 
 
-def _with_former_ids(segment_ids: Sequence[str], moves: dict[str, str],
-                     unit_moves: dict[str, str] | None = None) -> list[str]:
-    """``segment_ids`` and the ids the same units had before their source was renamed, or before their
-    source changed around them (``unit_moves``)."""
+def _with_former_ids(segment_ids: Sequence[str], moves: dict[str, str]) -> list[str]:
+    """``segment_ids`` and the ids the same units had before their source was renamed."""
     ids = list(segment_ids)
     for old, new in moves.items():
         ids += [f"{old}:{sid[len(new) + 1:]}" for sid in segment_ids if sid.startswith(new + ":")]
-    if unit_moves:
-        wanted = set(segment_ids)
-        former = [old for old in unit_moves if current_segment_id(old, moves, unit_moves) in wanted]
-        ids += _with_former_ids(former, moves) if former else []
     return ids
 
 
