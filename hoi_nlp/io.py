@@ -26,6 +26,14 @@ def atomic_path(target: str | Path, *, mode: int | None = None) -> Iterator[Path
     (matplotlib, pandas) work unchanged.
     """
     target = Path(target)
+    if target.is_symlink():  # the file a link names is written, the link kept (``-o /dev/stdout > f.txt``)
+        real, hop = target.resolve(), target.parent / os.readlink(target)
+        if real.is_file() and not any(_in_system_folder(p) for p in (target, hop, real)):
+            target = real
+        elif real.exists():
+            with _streamed_into(target) as tmp:
+                yield tmp
+            return
     if target.exists() and not target.is_file() and not target.is_dir():
         # a device, pipe or socket (``-o /dev/stdout``, a named pipe): written into, never replaced -- a
         # move put a regular file in place of /dev/stdout's link, for every later process on the machine
@@ -48,6 +56,11 @@ def atomic_path(target: str | Path, *, mode: int | None = None) -> Iterator[Path
         tmp.unlink(missing_ok=True)
 
 
+def _in_system_folder(path: Path) -> bool:
+    """Under /dev or /proc: a stream (``/dev/stdout`` -> ``/proc/self/fd/1`` -> the shell's redirect)."""
+    return path.is_absolute() and path.parts[1:2] in (("dev",), ("proc",))
+
+
 @contextlib.contextmanager
 def _streamed_into(target: Path) -> Iterator[Path]:
     """A temporary file (with ``target``'s suffix) whose bytes are copied into ``target`` once the block
@@ -56,7 +69,7 @@ def _streamed_into(target: Path) -> Iterator[Path]:
         tmp = Path(folder) / f"out{target.suffix}"
         tmp.touch(mode=0o600)
         yield tmp
-        with tmp.open("rb") as data, target.open("wb") as out:
+        with tmp.open("rb") as data, target.open("ab") as out:  # a redirect keeps what came before
             shutil.copyfileobj(data, out)
 
 

@@ -59,3 +59,26 @@ def test_the_cli_writes_into_a_pipe_given_as_output(tmp_path: Path) -> None:
             break
         threading.Event().wait(0.05)
     assert got and got[0].startswith(b"# Draft survey schema")
+
+
+def test_a_link_to_a_redirected_stdout_is_written_into_and_kept(tmp_path: Path) -> None:
+    """`hoi cite … -o /dev/stdout > f.txt`: the link's target is a regular file (the redirect), so the
+    writer replaced the link with a file of its own (as root, the machine's /dev/stdout) and f.txt got
+    nothing. Through a link to /proc/self/fd/1, as /dev/stdout is, the bytes reach the redirect."""
+    link, redirect = tmp_path / "mystdout", tmp_path / "f.txt"
+    link.symlink_to("/proc/self/fd/1")
+    code = ("import sys; print('before', flush=True); from hoi_nlp.io import write_text_atomic; "
+            f"write_text_atomic({str(link)!r}, 'citat\\n')")
+    with redirect.open("w") as out:
+        subprocess.run([sys.executable, "-c", code], stdout=out, check=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
+    assert redirect.read_text() == "before\ncitat\n"
+
+
+def test_a_link_to_a_file_keeps_the_link_and_writes_the_file(tmp_path: Path) -> None:
+    real, link = tmp_path / "report.md", tmp_path / "latest.md"
+    real.write_text("old")
+    link.symlink_to(real)
+    write_text_atomic(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
