@@ -28,7 +28,16 @@ from typing import Any
 from sqlalchemy import func, select
 
 from hoi_nlp.codebook import Codebook
-from hoi_nlp.review.app.views import FULL_VIEW, Corpus, Filters, Unit, build_units, unit_matches
+from hoi_nlp.review.app.paging import add_counts, count_units, unit_counts
+from hoi_nlp.review.app.views import (
+    FULL_VIEW,
+    Corpus,
+    Filters,
+    Unit,
+    build_units,
+    facet_values,
+    unit_matches,
+)
 from hoi_nlp.review.decisions import current_state
 from hoi_nlp.review.masking import FullView
 from hoi_nlp.review.tables import codebook_changes_table, decisions_table, ensure_review_schema
@@ -68,6 +77,12 @@ class _List:
     rank: dict[str, int]
 
 
+@dataclass(frozen=True)
+class _Counts:
+    generation: int
+    counts: dict[str, dict[str, int]]  # never changed once made: a page may still be rendering it
+
+
 @dataclass
 class _Built:
     base: tuple[Any, ...]
@@ -75,9 +90,12 @@ class _Built:
     units: dict[str, Unit]
     corpus_order: list[str]
     generation: int = 0
-    changes: list[tuple[int, frozenset[str]]] = field(default_factory=list)
+    # per catch-up: its generation and the units it folded again, as they were before it
+    changes: list[tuple[int, dict[str, Unit]]] = field(default_factory=list)
     ranks: list[tuple[Sequence[str] | None, str, dict[str, int]]] = field(default_factory=list)
     lists: dict[tuple[Any, ...], _List] = field(default_factory=dict)
+    counts: dict[tuple[Any, ...], _Counts] = field(default_factory=dict)
+    facets: dict[tuple[Any, ...], dict[str, list[tuple[str, int]]]] = field(default_factory=dict)
 
 
 def _counter(name: str) -> Any:
@@ -132,6 +150,34 @@ class UnitIndex:
                 next_id = next((i for i in ids[:2] if i != unit_id), None)
             return Place(index + 1, total, prev_id, next_id)
 
+    def listing(self, corpus: Corpus, codebook: Codebook, filters: Filters, *,
+                order: Sequence[str] | None = None, shown: FullView = FULL_VIEW,
+                ) -> tuple[list[Unit], dict[str, dict[str, int]]]:
+        """The main review's list under ``filters`` (its units, in the list's order) and how many units
+        each filter value would show with the other filters (as
+        :func:`~hoi_nlp.review.app.paging.filter_counts` counts them): what the queue and browse pages
+        show, from the units, lists and counts kept. The counts are the app's: read them, never change
+        them."""
+        with self._lock:
+            built = self._current(corpus, codebook, order)
+            entry = self._list(built, corpus, filters, order, shown)
+            units = [built.units[sid] for sid in entry.ids]
+            return units, _counts_of(built, corpus, filters, shown)
+
+    def facets(self, corpus: Corpus, codebook: Codebook, *, order: Sequence[str] | None = None,
+               shown: FullView = FULL_VIEW) -> dict[str, list[tuple[str, int]]]:
+        """The values to browse by, with their units (:func:`~hoi_nlp.review.app.views.facet_values`),
+        kept per view while the units and the view's key are the same. Read them, never change them."""
+        with self._lock:
+            built = self._current(corpus, codebook, order)
+            key = (shown, shown.stamp())
+            found = built.facets.get(key)
+            if found is None:
+                found = facet_values(corpus, shown)
+                built.facets = {k: v for k, v in built.facets.items() if k[0] is not shown}  # its older key's
+                built.facets[key] = found
+            return found
+
     # ------------------------------------------------------------ the units
 
     def _current(self, corpus: Corpus, codebook: Codebook, order: Sequence[str] | None) -> _Built:
@@ -166,13 +212,14 @@ class UnitIndex:
             return False
         moves = source_moves(corpus.workspace) if stamp[3] else {}
         changed = sorted({moved_segment_id(s, moves) for s in written} & built.units.keys())
+        before = {sid: built.units[sid] for sid in changed}
         if changed:
             state = current_state(corpus.workspace, segment_ids=changed)
             for unit in build_units(corpus, state, segment_ids=changed):
                 built.units[unit.segment.segment_id] = unit
         built.decisions = (stamp[4], stamp[5])
         built.generation += 1
-        built.changes.append((built.generation, frozenset(changed)))
+        built.changes.append((built.generation, before))
         del built.changes[:-HISTORY]
         return True
 
@@ -200,7 +247,7 @@ class UnitIndex:
 
     def _list(self, built: _Built, corpus: Corpus, filters: Filters, order: Sequence[str] | None,
               shown: FullView) -> _List:
-        effective = Filters(**{**filters.__dict__, "status": filters.status or "pending", "round": ""})
+        effective = _effective(filters)
         rank = self._rank(built, order, effective.status)
         key = (effective, shown, shown.stamp())
         entry = built.lists.pop(key, None)
@@ -224,9 +271,9 @@ class UnitIndex:
         if not built.changes or built.changes[0][0] > entry.generation + 1:
             return None
         changed: set[str] = set()
-        for generation, ids in built.changes:
+        for generation, units in built.changes:
             if generation > entry.generation:
-                changed |= ids
+                changed |= units.keys()
         rank = entry.rank
         for sid in changed:
             now = unit_matches(built.units[sid], filters, corpus, shown)
@@ -238,6 +285,49 @@ class UnitIndex:
                 entry.members.discard(sid)
         entry.generation = built.generation
         return entry
+
+
+def _effective(filters: Filters) -> Filters:
+    """The filters of a main-review list as kept: the queue's status when none is chosen, no round."""
+    return Filters(**{**filters.__dict__, "status": filters.status or "pending", "round": ""})
+
+
+def _counts_of(built: _Built, corpus: Corpus, filters: Filters, shown: FullView) -> dict[str, dict[str, int]]:
+    """The counts of the main review's list under ``filters`` (kept per filters and view, like the lists):
+    made once from every unit, then each unit decided on since taken out as it was counted and put in
+    as it is now."""
+    effective = _effective(filters)
+    key = (effective, shown, shown.stamp())
+    entry = built.counts.pop(key, None)
+    if entry is not None and entry.generation != built.generation:
+        entry = _counts_patched(built, corpus, entry, effective, shown)
+    if entry is None:
+        units = [built.units[sid] for sid in built.corpus_order]
+        entry = _Counts(built.generation, count_units(corpus, units, effective, shown=shown))
+    built.counts[key] = entry  # last used: kept longest
+    while len(built.counts) > LISTS:
+        del built.counts[next(iter(built.counts))]
+    return entry.counts
+
+
+def _counts_patched(built: _Built, corpus: Corpus, entry: _Counts, filters: Filters,
+                    shown: FullView) -> _Counts | None:
+    """New counts: ``entry``'s with the units decided on since it was made counted again (None when it
+    is older than the changes remembered)."""
+    if not built.changes or built.changes[0][0] > entry.generation + 1:
+        return None
+    counted: dict[str, Unit] = {}  # each unit as these counts counted it: before the first change since
+    for generation, units in built.changes:
+        if generation > entry.generation:
+            for sid, unit in units.items():
+                counted.setdefault(sid, unit)
+    counts = {key: dict(bucket) for key, bucket in entry.counts.items()}
+    now = {sid: built.units[sid] for sid in counted}
+    public = shown.sources(unit.source for unit in [*counted.values(), *now.values()])
+    for sid, was in counted.items():
+        add_counts(counts, unit_counts(was, filters, corpus, shown, public[was.source.source_id]), -1)
+        add_counts(counts, unit_counts(now[sid], filters, corpus, shown, public[now[sid].source.source_id]))
+    return _Counts(built.generation, counts)
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
