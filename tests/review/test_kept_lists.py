@@ -182,3 +182,66 @@ def test_a_list_page_reads_no_whole_review_once_kept(study_ws, small_cb):
 
 def _of_units(statement: str) -> bool:
     return re.search(r"segment_id (= \?|IN \(\?)", statement) is not None
+
+
+@pytest.mark.parametrize("made", ["list", "counts"])
+def test_a_unit_page_does_not_wait_for_a_list_another_reviewer_has_made(study_ws, small_cb, monkeypatch,
+                                                                        made):
+    """Filtering every unit for a list not kept yet (a reviewer's first page under new filters: a second
+    or more at 17k units), or counting them for a list page, held the index's lock, so every other
+    reviewer's unit page waited for it; a new list and its counts are now made outside the lock."""
+    import threading
+
+    from hoi_nlp.review.app import unit_index
+    from hoi_nlp.review.masking import PrivacyView
+
+    seer, reader = _clients(study_ws, small_cb)
+    unit = _pending(study_ws)[0][0]
+    assert seer.get(f"/segment/{unit}?status=all").status_code == 200  # the seer's list: kept
+    making, release = threading.Event(), threading.Event()
+    name = "unit_matches" if made == "list" else "count_units"
+    real = getattr(unit_index, name)
+
+    def slow(*args, **options):  # the reader's new list (or its counts) takes its time
+        shown = options.get("shown", args[-1])
+        filters = next(a for a in args if isinstance(a, Filters))
+        if isinstance(shown, PrivacyView) and filters.band == "high":
+            making.set()
+            release.wait(20)
+        return real(*args, **options)
+
+    monkeypatch.setattr(unit_index, name, slow)
+    shown = reader.app.state.config.privacy.segment_id(unit)
+    wanted = f"/segment/{shown}?band=high" if made == "list" else "/browse?band=high"
+    opened: list[int] = []
+    other = threading.Thread(target=lambda: opened.append(reader.get(wanted).status_code))
+    other.start()
+    try:
+        assert making.wait(20)
+        page = threading.Thread(target=lambda: opened.append(
+            seer.get(f"/segment/{unit}?status=all").status_code))
+        page.start()
+        page.join(10)
+        assert opened == [200], "the unit page waited for another reviewer's list"
+    finally:
+        release.set()
+        other.join(20)
+    assert opened == [200, 200]
+
+
+def test_a_unit_gone_from_the_study_has_next_only_where_its_list_goes_round(study_ws, small_cb):
+    """A unit a run removed while its page was being made (the page looked it up before the reload) had
+    Next to the first unit of its list under every filter; only the queue goes round to its first unit."""
+    client = make_client(study_ws, small_cb, login=False)
+    config = client.app.state.config
+    index, corpus = config.unit_index, config.corpus
+    gone = "R999:1.2_kommentar:a0-10"  # a unit the units read now do not hold
+    queue, _ = index.listing(corpus, config.codebook, Filters())
+    every, _ = index.listing(corpus, config.codebook, Filters(status="all"))
+    place = index.place(corpus, config.codebook, Filters(), gone)
+    assert (place.position, place.prev_id, place.next_id) == (0, None, queue[0].segment.segment_id)
+    for filters in (Filters(status="all"), Filters(status="accepted"), Filters(status="all", band="high")):
+        place = index.place(corpus, config.codebook, filters, gone)
+        assert (place.position, place.prev_id, place.next_id) == (0, None, None), filters
+    last = every[-1].segment.segment_id  # the end of a list that does not go round: no Next either
+    assert index.place(corpus, config.codebook, Filters(status="all"), last).next_id is None

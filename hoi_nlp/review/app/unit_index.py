@@ -15,6 +15,12 @@ never shows a list older than the study. Lists are kept per filters and per view
 original-text rights filters by placeholders: their lists are their own, and follow the privacy key).
 The order of a list does not depend on decisions (a decided unit keeps its place), so a unit that
 joins or leaves a list is put in, or taken out, where it belongs.
+
+The queue and browse pages come from here too (:meth:`UnitIndex.listing`): the list, and the counts
+beside each filter value, kept per filters and view like the lists; a unit decided on since is taken out
+of them as it was counted and put in as it is now. A list or counts not kept yet are made outside the
+index's lock (filtering or counting every unit of a large study takes a while; other reviewers' pages
+whose lists are kept do not wait for it).
 """
 
 from __future__ import annotations
@@ -131,12 +137,15 @@ class UnitIndex:
         """Where ``unit_id`` stands in the main review's list under ``filters`` (the unit itself stays in
         its place when it no longer matches them, as after a decision); at the end of the queue, Next
         goes round to the first unit still pending."""
+        self._prepare(corpus, codebook, filters, order, shown, counts=False)
         with self._lock:
             built = self._current(corpus, codebook, order)
             entry = self._list(built, corpus, filters, order, shown)
             ids, rank = entry.ids, entry.rank
-            if unit_id not in rank:  # gone from the study since the page looked it up (a run removed it)
-                return Place(0, len(ids), None, ids[0] if ids else None)
+            if unit_id not in rank:  # gone from the study since the page looked it up (a run removed it):
+                # no place in the list; Next only where the list goes round, to its first unit
+                first = ids[0] if ids and filters.status in ("", "pending") else None
+                return Place(0, len(ids), None, first)
             if unit_id in entry.members:
                 index = ids.index(unit_id)
                 after = index + 1
@@ -158,6 +167,7 @@ class UnitIndex:
         :func:`~hoi_nlp.review.app.paging.filter_counts` counts them): what the queue and browse pages
         show, from the units, lists and counts kept. The counts are the app's: read them, never change
         them."""
+        self._prepare(corpus, codebook, filters, order, shown, counts=True)
         with self._lock:
             built = self._current(corpus, codebook, order)
             entry = self._list(built, corpus, filters, order, shown)
@@ -168,15 +178,52 @@ class UnitIndex:
                shown: FullView = FULL_VIEW) -> dict[str, list[tuple[str, int]]]:
         """The values to browse by, with their units (:func:`~hoi_nlp.review.app.views.facet_values`),
         kept per view while the units and the view's key are the same. Read them, never change them."""
+        key = (shown, shown.stamp())
         with self._lock:
             built = self._current(corpus, codebook, order)
-            key = (shown, shown.stamp())
             found = built.facets.get(key)
-            if found is None:
-                found = facet_values(corpus, shown)
+        if found is None:  # made outside the lock, as a new list is (see _prepare)
+            found = facet_values(corpus, shown)
+            with self._lock:
                 built.facets = {k: v for k, v in built.facets.items() if k[0] is not shown}  # its older key's
                 built.facets[key] = found
-            return found
+        return found
+
+    def _prepare(self, corpus: Corpus, codebook: Codebook, filters: Filters, order: Sequence[str] | None,
+                 shown: FullView, *, counts: bool) -> None:
+        """Make the list under ``filters`` (and, with ``counts``, its counts) when it is not kept yet:
+        from the units as they are now, outside the lock, then kept; the caller then brings it up to
+        the study's last decision under the lock. Filtering and counting every unit takes a while at a
+        large study (a reviewer's first page under new filters, a browse click): meanwhile other pages,
+        whose lists are kept, do not wait for it. (A study changed by a run is still read again under
+        the lock: every page needs its units.)"""
+        effective = _effective(filters)
+        key = (effective, shown, shown.stamp())
+        with self._lock:
+            built = self._current(corpus, codebook, order)
+            rank = self._rank(built, order, effective.status)
+            known = built.lists.get(key)
+            make_list = known is None or known.rank is not rank
+            make_counts = counts and key not in built.counts
+            if not (make_list or make_counts):
+                return
+            generation, units = built.generation, dict(built.units)  # a catch-up replaces units in place
+        made_list = made_counts = None
+        if make_list:
+            ids = [sid for sid in sorted(rank, key=rank.__getitem__)
+                   if unit_matches(units[sid], effective, corpus, shown)]
+            made_list = _List(generation, ids, set(ids), rank)
+        if make_counts:
+            every = [units[sid] for sid in built.corpus_order]
+            made_counts = _Counts(generation, count_units(corpus, every, effective, shown=shown))
+        with self._lock:  # kept as of ``generation``: _list and _counts_of patch them up to now
+            known = built.lists.get(key)
+            if made_list is not None and (known is None or known.rank is not rank
+                                          or known.generation < generation):
+                built.lists[key] = made_list
+            kept = built.counts.get(key)
+            if made_counts is not None and (kept is None or kept.generation < generation):
+                built.counts[key] = made_counts
 
     # ------------------------------------------------------------ the units
 
