@@ -245,3 +245,18 @@ def test_a_unit_gone_from_the_study_has_next_only_where_its_list_goes_round(stud
         assert (place.position, place.prev_id, place.next_id) == (0, None, None), filters
     last = every[-1].segment.segment_id  # the end of a list that does not go round: no Next either
     assert index.place(corpus, config.codebook, Filters(status="all"), last).next_id is None
+
+
+def test_a_facet_link_is_the_filters_query_with_its_value():
+    """Browse's facet links (one per value: every source of the study) are made by Filters.linker, the
+    other filters encoded once: the same query string as Filters.query."""
+    import random
+
+    from hoi_nlp.review.app.views import FILTER_KEYS
+
+    values = ["", "a", "x y", "æ=ø&b", "role=Direktør", "R#1?%", "7", "[PERSON 3]"]
+    pick = random.Random(1)
+    for _ in range(3000):
+        filters = Filters(**{k: pick.choice(values) for k in FILTER_KEYS})
+        key, value = pick.choice(FILTER_KEYS), pick.choice(values)
+        assert filters.linker(key)(value) == filters.query(**{key: value}), (filters, key, value)
