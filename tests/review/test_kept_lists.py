@@ -136,7 +136,7 @@ def test_kept_counts_are_the_counts_of_the_study_as_it_is(study_ws, small_cb, ri
     def check() -> None:
         state = current_state(study_ws)
         for wanted in filters:
-            _, counts = config.unit_index.listing(config.corpus, config.codebook, wanted, shown=shown)
+            _, counts, _ = config.unit_index.listing(config.corpus, config.codebook, wanted, shown=shown)
             counted = Filters(**{**wanted.__dict__, "status": wanted.status or "pending"})
             assert counts == filter_counts(config.corpus, state, counted, shown=shown), wanted
 
@@ -236,8 +236,8 @@ def test_a_unit_gone_from_the_study_has_next_only_where_its_list_goes_round(stud
     config = client.app.state.config
     index, corpus = config.unit_index, config.corpus
     gone = "R999:1.2_kommentar:a0-10"  # a unit the units read now do not hold
-    queue, _ = index.listing(corpus, config.codebook, Filters())
-    every, _ = index.listing(corpus, config.codebook, Filters(status="all"))
+    queue, _, _ = index.listing(corpus, config.codebook, Filters())
+    every, _, _ = index.listing(corpus, config.codebook, Filters(status="all"))
     place = index.place(corpus, config.codebook, Filters(), gone)
     assert (place.position, place.prev_id, place.next_id) == (0, None, queue[0].segment.segment_id)
     for filters in (Filters(status="all"), Filters(status="accepted"), Filters(status="all", band="high")):

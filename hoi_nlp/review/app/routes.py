@@ -251,13 +251,11 @@ def _list_page(request: Request, mode: str) -> Response:
     corpus = _corpus(config)
     if current is None:  # the main review: from the units, lists and counts the app keeps up to date
         _check_filters(shown, filters)
-        units, counts = config.unit_index.listing(corpus, config.codebook, filters, order=config.order,
-                                                  shown=shown)
-    else:  # a round: read once, the list and the filters' counts of its units only
+        units, counts, facets = config.unit_index.listing(
+            corpus, config.codebook, filters, order=config.order, shown=shown, facets=mode == "browse")
+    else:  # a round: read once, for the list and (below) the filters' counts of its units only
         state = _state(config, session, current, list(current.segment_ids))
         units = _units(config, session, filters, state=state)
-        counted = Filters(**{**filters.__dict__, "status": filters.status or "pending"})
-        counts = filter_counts(corpus, state, counted, segment_ids=list(current.segment_ids), shown=shown)
     page, listed = page_of(units, request.query_params.get("page"), size=config.settings.review.page_size)
     if privacy is not None:
         privacy.hidden_many([u.source for u in listed])
@@ -267,10 +265,10 @@ def _list_page(request: Request, mode: str) -> Response:
          "question": corpus.question(u.segment, shown)}
         for u in listed
     ]
-    facets: dict[str, list[tuple[str, int]]] = {}
-    if mode == "browse":  # the values to browse by: of the whole study, also in a round
-        facets = (config.unit_index.facets(corpus, config.codebook, order=config.order, shown=shown)
-                  if current is None else facet_values(corpus, shown))
+    if current is not None:
+        counted = Filters(**{**filters.__dict__, "status": filters.status or "pending"})
+        counts = filter_counts(corpus, state, counted, segment_ids=list(current.segment_ids), shown=shown)
+        facets = facet_values(corpus, shown) if mode == "browse" else {}  # of the whole study
     return html(
         request,
         "list.html",

@@ -63,6 +63,8 @@ HISTORY = 512
 CATCH_UP = 2000
 #: How many filtered lists are kept (the least recently used goes first).
 LISTS = 64
+#: How many lists' counts are kept (a count per source of the study: ~1 MB each at 17k units).
+COUNTS = 16
 
 
 @dataclass(frozen=True)
@@ -137,9 +139,8 @@ class UnitIndex:
         """Where ``unit_id`` stands in the main review's list under ``filters`` (the unit itself stays in
         its place when it no longer matches them, as after a decision); at the end of the queue, Next
         goes round to the first unit still pending."""
-        self._prepare(corpus, codebook, filters, order, shown, counts=False)
+        built = self._prepare(corpus, codebook, filters, order, shown, counts=False)
         with self._lock:
-            built = self._current(corpus, codebook, order)
             entry = self._list(built, corpus, filters, order, shown)
             ids, rank = entry.ids, entry.rank
             if unit_id not in rank:  # gone from the study since the page looked it up (a run removed it):
@@ -160,43 +161,37 @@ class UnitIndex:
             return Place(index + 1, total, prev_id, next_id)
 
     def listing(self, corpus: Corpus, codebook: Codebook, filters: Filters, *,
-                order: Sequence[str] | None = None, shown: FullView = FULL_VIEW,
-                ) -> tuple[list[Unit], dict[str, dict[str, int]]]:
-        """The main review's list under ``filters`` (its units, in the list's order) and how many units
-        each filter value would show with the other filters (as
-        :func:`~hoi_nlp.review.app.paging.filter_counts` counts them): what the queue and browse pages
-        show, from the units, lists and counts kept. The counts are the app's: read them, never change
-        them."""
-        self._prepare(corpus, codebook, filters, order, shown, counts=True)
-        with self._lock:
-            built = self._current(corpus, codebook, order)
-            entry = self._list(built, corpus, filters, order, shown)
-            units = [built.units[sid] for sid in entry.ids]
-            return units, _counts_of(built, corpus, filters, shown)
-
-    def facets(self, corpus: Corpus, codebook: Codebook, *, order: Sequence[str] | None = None,
-               shown: FullView = FULL_VIEW) -> dict[str, list[tuple[str, int]]]:
-        """The values to browse by, with their units (:func:`~hoi_nlp.review.app.views.facet_values`),
-        kept per view while the units and the view's key are the same. Read them, never change them."""
+                order: Sequence[str] | None = None, shown: FullView = FULL_VIEW, facets: bool = False,
+                ) -> tuple[list[Unit], dict[str, dict[str, int]], dict[str, list[tuple[str, int]]]]:
+        """What the queue and browse pages show, from the units, lists and counts kept: the main
+        review's list under ``filters`` (its units, in the list's order), how many units each filter
+        value would show with the other filters (as :func:`~hoi_nlp.review.app.paging.filter_counts`
+        counts them) and, with ``facets``, the values to browse by with their units
+        (:func:`~hoi_nlp.review.app.views.facet_values`; else empty). Counts and facets are the app's:
+        read them, never change them."""
+        built = self._prepare(corpus, codebook, filters, order, shown, counts=True)
         key = (shown, shown.stamp())
         with self._lock:
-            built = self._current(corpus, codebook, order)
-            found = built.facets.get(key)
+            entry = self._list(built, corpus, filters, order, shown)
+            units = [built.units[sid] for sid in entry.ids]
+            counts = _counts_of(built, corpus, filters, shown)
+            found = built.facets.get(key) if facets else {}
         if found is None:  # made outside the lock, as a new list is (see _prepare)
             found = facet_values(corpus, shown)
             with self._lock:
                 built.facets = {k: v for k, v in built.facets.items() if k[0] is not shown}  # its older key's
                 built.facets[key] = found
-        return found
+        return units, counts, found
 
     def _prepare(self, corpus: Corpus, codebook: Codebook, filters: Filters, order: Sequence[str] | None,
-                 shown: FullView, *, counts: bool) -> None:
-        """Make the list under ``filters`` (and, with ``counts``, its counts) when it is not kept yet:
-        from the units as they are now, outside the lock, then kept; the caller then brings it up to
-        the study's last decision under the lock. Filtering and counting every unit takes a while at a
-        large study (a reviewer's first page under new filters, a browse click): meanwhile other pages,
-        whose lists are kept, do not wait for it. (A study changed by a run is still read again under
-        the lock: every page needs its units.)"""
+                 shown: FullView, *, counts: bool) -> _Built:
+        """The units as of the study's last change (read once per request), with the list under
+        ``filters`` (and, with ``counts``, its counts) made when it is not kept yet: from the units as
+        they are now, outside the lock, then kept; the caller brings it up to the last decision under
+        the lock. Filtering and counting every unit takes a while at a large study (a reviewer's first
+        page under new filters, a browse click): meanwhile other pages, whose lists are kept, do not wait
+        for it. (A study changed by a run is still read again under the lock: every page needs its
+        units.)"""
         effective = _effective(filters)
         key = (effective, shown, shown.stamp())
         with self._lock:
@@ -206,7 +201,7 @@ class UnitIndex:
             make_list = known is None or known.rank is not rank
             make_counts = counts and key not in built.counts
             if not (make_list or make_counts):
-                return
+                return built
             generation, units = built.generation, dict(built.units)  # a catch-up replaces units in place
         made_list = made_counts = None
         if make_list:
@@ -224,6 +219,7 @@ class UnitIndex:
             kept = built.counts.get(key)
             if made_counts is not None and (kept is None or kept.generation < generation):
                 built.counts[key] = made_counts
+        return built
 
     # ------------------------------------------------------------ the units
 
@@ -352,7 +348,7 @@ def _counts_of(built: _Built, corpus: Corpus, filters: Filters, shown: FullView)
         units = [built.units[sid] for sid in built.corpus_order]
         entry = _Counts(built.generation, count_units(corpus, units, effective, shown=shown))
     built.counts[key] = entry  # last used: kept longest
-    while len(built.counts) > LISTS:
+    while len(built.counts) > COUNTS:
         del built.counts[next(iter(built.counts))]
     return entry.counts
 
