@@ -260,3 +260,27 @@ def test_a_facet_link_is_the_filters_query_with_its_value():
         filters = Filters(**{k: pick.choice(values) for k in FILTER_KEYS})
         key, value = pick.choice(FILTER_KEYS), pick.choice(values)
         assert filters.linker(key)(value) == filters.query(**{key: value}), (filters, key, value)
+
+
+def test_a_reviewer_without_rights_never_gets_what_is_kept_for_one_with_them(study_ws, small_cb):
+    """Lists, counts and facet values are kept per view: a reviewer with rights browsing by a speaker's
+    name first leaves nothing a reviewer without rights is then shown (their lists filter by
+    placeholders, their facets and counts show them)."""
+    from sqlalchemy import update
+
+    from hoi_nlp.store import UNITS_COUNTER, count_change, segments_table
+
+    with study_ws.engine.begin() as conn:  # an interview whose respondent is labelled by name
+        named = segments_table.c.source_id == "INT-A", segments_table.c.speaker == "D"
+        conn.execute(update(segments_table).where(*named).values(speaker="Henrik Holm"))
+        count_change(conn, UNITS_COUNTER)
+    seer, reader = _clients(study_ws, small_cb)
+    named = ("/browse", "/browse?status=all&speaker=Henrik+Holm", "/queue?speaker=Henrik+Holm",
+             "/browse?status=all")
+    for url in named:
+        assert "Henrik Holm" in _page(seer, url), url  # kept with the name, for the seer
+    for url in ("/browse", "/browse?status=all", "/queue", "/browse?status=all&band=high"):
+        assert "Henrik" not in _page(reader, url), url
+    for url in named[1:3]:  # the name typed as a filter matches nothing the reader is shown
+        assert re.search(r'id="list-summary">0 ', _page(reader, url)), url
+    assert _kept(seer, reader) == _fresh(study_ws, small_cb)
