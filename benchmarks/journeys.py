@@ -7,7 +7,8 @@ reviewer without original-text rights, as ``hoi review`` serves it), after the a
 work is done; each path is asked ``repeat`` times and the median CPU time of the process per request is
 reported beside the wall time (CPU time is what the request needed; wall time on a shared machine
 includes waiting for a core); then (``--decide``, which writes decisions: ``run`` gives it a copy of the
-workspace) an analyst clicking through the queue: accept a suggestion, open Next, ``repeat`` times. The
+workspace) an analyst clicking through the queue: accept a suggestion, open Next, look at the queue and
+at the accepted quotes, ``repeat`` times. The first queue page after start is timed on its own. The
 middleware's three per-request checks (codebook, coder, units) are timed on their own. ``hoi export`` and
 ``hoi cite`` each run as a user runs them, in a fresh process, on a copy of the workspace (an export
 writes into it).
@@ -50,8 +51,13 @@ def requests(workspace: Path, *, repeat: int = 5, decide: bool = False) -> list[
     for thread in threading.enumerate():
         if thread.name.startswith("hoi-"):
             thread.join()
-    first = re.search(r'href="(/segment/[^"?]+)', client.get("/queue").text)
-    rows = []
+    started, used = time.perf_counter(), time.process_time()
+    queue = client.get("/queue")
+    rows = [{"what": "GET /queue, the first after start (builds what the app keeps)",
+             "status": queue.status_code,
+             "cpu_ms": round(1000 * (time.process_time() - used), 1),
+             "wall_ms": round(1000 * (time.perf_counter() - started), 1)}]
+    first = re.search(r'href="(/segment/[^"?]+)', queue.text)
     for path in PATHS:
         url = first.group(1) if path == "/segment" and first else path
         cpu, wall = [], []
@@ -79,8 +85,10 @@ def requests(workspace: Path, *, repeat: int = 5, decide: bool = False) -> list[
 
 def _click_through(client, url: str, repeat: int) -> list[dict]:
     """An analyst working through the queue: accept a unit's first suggestion (the page's htmx request,
-    which renders the unit again), then open Next; median CPU and wall ms of each, over ``repeat`` units."""
-    steps: dict[str, tuple[list[float], list[float]]] = {"decide": ([], []), "next": ([], [])}
+    which renders the unit again), open Next, look at the queue and at the accepted quotes; median CPU and
+    wall ms of each, over ``repeat`` units."""
+    steps: dict[str, tuple[list[float], list[float]]] = {"decide": ([], []), "next": ([], []),
+                                                         "queue": ([], []), "browse": ([], [])}
 
     def timed(step: str, call, *args, **kwargs):
         started, used = time.perf_counter(), time.process_time()
@@ -103,7 +111,10 @@ def _click_through(client, url: str, repeat: int) -> list[dict]:
             break
         url = following.group(1)
         page = timed("next", client.get, url)
-    names = {"decide": "POST decide (accept, the unit page again)", "next": "GET /segment, the next unit"}
+        timed("queue", client.get, "/queue")
+        timed("browse", client.get, "/browse?status=accepted")
+    names = {"decide": "POST decide (accept, the unit page again)", "next": "GET /segment, the next unit",
+             "queue": "GET /queue after a decision", "browse": "GET /browse?status=accepted after a decision"}
     return [{"what": names[step], "status": "", "cpu_ms": round(1000 * statistics.median(cpu), 1),
              "wall_ms": round(1000 * statistics.median(wall), 1)}
             for step, (cpu, wall) in steps.items() if cpu]

@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from hoi_nlp.review.accounts import add_user, authenticate
 from hoi_nlp.review.codebook_edit import code_id_map, codebook_history, current_codebook, resolve_renames
 from hoi_nlp.review.decisions import code_reviews, current_state, load_decisions, machine_suggestions
-from hoi_nlp.store import assignments_table, load_assignments
+from hoi_nlp.store import ASSIGNMENTS_COUNTER, assignments_table, count_change, load_assignments
 from tests.review.conftest import PASSWORD, login, page_offsets, shown_id
 
 IT = "barrier.it_integration"
@@ -517,6 +517,7 @@ def _machine_output(workspace):
                 }
             ],
         )
+        count_change(conn, ASSIGNMENTS_COUNTER)  # as the coder's writers do: the open app follows it
 
 
 def test_the_segment_page_explains_each_suggestion_in_the_analysts_words(anna, study_ws):

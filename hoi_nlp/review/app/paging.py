@@ -104,6 +104,37 @@ def _values(unit: Unit, filters: Filters, corpus: Corpus, shown: FullView,
     }
 
 
+def unit_counts(unit: Unit, filters: Filters, corpus: Corpus, shown: FullView,
+                public: Source) -> dict[str, set[str]]:
+    """What ``unit`` adds to :func:`filter_counts`: per filter key, the values it counts one unit for
+    (``public``: its source as the reader is ``shown`` it). A unit that fails two active filters counts
+    for none; one that fails one counts only for that filter's values (picking another value of it
+    would show the unit)."""
+    checks = _checks(unit, filters, corpus, shown)
+    failed = [k for k, ok in checks.items() if not ok]
+    if len(failed) > 1:
+        return {}
+    values = _values(unit, filters, corpus, shown, public)
+    if failed:
+        return {failed[0]: values[failed[0]]} if values[failed[0]] else {}
+    return {key: found for key, found in values.items() if found}
+
+
+def add_counts(counts: dict[str, dict[str, int]], counted: dict[str, set[str]], step: int = 1) -> None:
+    """Add one unit's :func:`unit_counts` to ``counts`` (``step`` -1: take them out; a value no unit
+    counts for any more is left out, as if never counted)."""
+    for key, values in counted.items():
+        bucket = counts.setdefault(key, {})
+        for value in values:
+            total = bucket.get(value, 0) + step
+            if total:
+                bucket[value] = total
+            else:
+                del bucket[value]
+        if not bucket:
+            del counts[key]
+
+
 def filter_counts(
     corpus: Corpus,
     state: ReviewState,
@@ -114,20 +145,16 @@ def filter_counts(
 ) -> dict[str, dict[str, int]]:
     """Per filter key and value: how many units match that value and every other active filter
     (labels, ids and attributes as the reader is ``shown`` them, like the filters themselves)."""
+    return count_units(corpus, build_units(corpus, state, segment_ids=segment_ids), filters, shown=shown)
+
+
+def count_units(corpus: Corpus, units: Sequence[Unit], filters: Filters, *,
+                shown: FullView = FULL_VIEW) -> dict[str, dict[str, int]]:
+    """:func:`filter_counts` of the units given."""
     counts: dict[str, dict[str, int]] = {}
-    units = build_units(corpus, state, segment_ids=segment_ids)
     public = shown.sources(unit.source for unit in units)  # one look-up of each source, not one per value
     for unit in units:
-        checks = _checks(unit, filters, corpus, shown)
-        failed = [k for k, ok in checks.items() if not ok]
-        if len(failed) > 1:
-            continue
-        for key, values in _values(unit, filters, corpus, shown, public[unit.source.source_id]).items():
-            if failed and failed[0] != key:
-                continue
-            bucket = counts.setdefault(key, {})
-            for value in values:
-                bucket[value] = bucket.get(value, 0) + 1
+        add_counts(counts, unit_counts(unit, filters, corpus, shown, public[unit.source.source_id]))
     return counts
 
 

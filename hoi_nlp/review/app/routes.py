@@ -246,12 +246,16 @@ def _list_page(request: Request, mode: str) -> Response:
     if mode == "browse" and not filters.status:
         filters = Filters(**{**filters.__dict__, "status": "all"})
     current = _round_for(config, session, filters.round)
-    # read once: the list and the filters' counts (a round: of its units only)
-    state = _state(config, session, current, list(current.segment_ids) if current else None)
-    units = _units(config, session, filters, state=state)
     privacy = _privacy(config, session)
     shown = _shown(config, session)
     corpus = _corpus(config)
+    if current is None:  # the main review: from the units, lists and counts the app keeps up to date
+        _check_filters(shown, filters)
+        units, counts, facets = config.unit_index.listing(
+            corpus, config.codebook, filters, order=config.order, shown=shown, facets=mode == "browse")
+    else:  # a round: read once, for the list and (below) the filters' counts of its units only
+        state = _state(config, session, current, list(current.segment_ids))
+        units = _units(config, session, filters, state=state)
     page, listed = page_of(units, request.query_params.get("page"), size=config.settings.review.page_size)
     if privacy is not None:
         privacy.hidden_many([u.source for u in listed])
@@ -261,9 +265,10 @@ def _list_page(request: Request, mode: str) -> Response:
          "question": corpus.question(u.segment, shown)}
         for u in listed
     ]
-    counted = Filters(**{**filters.__dict__, "status": filters.status or "pending"})
-    counts = filter_counts(corpus, state, counted,
-                           segment_ids=list(current.segment_ids) if current else None, shown=shown)
+    if current is not None:
+        counted = Filters(**{**filters.__dict__, "status": filters.status or "pending"})
+        counts = filter_counts(corpus, state, counted, segment_ids=list(current.segment_ids), shown=shown)
+        facets = facet_values(corpus, shown) if mode == "browse" else {}  # of the whole study
     return html(
         request,
         "list.html",
@@ -273,7 +278,7 @@ def _list_page(request: Request, mode: str) -> Response:
             "total": len(units),
             "filters": filters,
             "query": filters.query(),
-            "facets": facet_values(corpus, shown) if mode == "browse" else {},
+            "facets": facets,
             "bands": BANDS,
             "order": "active learning (the coder's most uncertain units first, varied)"
             if config.order

@@ -15,6 +15,12 @@ never shows a list older than the study. Lists are kept per filters and per view
 original-text rights filters by placeholders: their lists are their own, and follow the privacy key).
 The order of a list does not depend on decisions (a decided unit keeps its place), so a unit that
 joins or leaves a list is put in, or taken out, where it belongs.
+
+The queue and browse pages come from here too (:meth:`UnitIndex.listing`): the list, and the counts
+beside each filter value, kept per filters and view like the lists; a unit decided on since is taken out
+of them as it was counted and put in as it is now. A list or counts not kept yet are made outside the
+index's lock (filtering or counting every unit of a large study takes a while; other reviewers' pages
+whose lists are kept do not wait for it).
 """
 
 from __future__ import annotations
@@ -28,7 +34,16 @@ from typing import Any
 from sqlalchemy import func, select
 
 from hoi_nlp.codebook import Codebook
-from hoi_nlp.review.app.views import FULL_VIEW, Corpus, Filters, Unit, build_units, unit_matches
+from hoi_nlp.review.app.paging import add_counts, count_units, unit_counts
+from hoi_nlp.review.app.views import (
+    FULL_VIEW,
+    Corpus,
+    Filters,
+    Unit,
+    build_units,
+    facet_values,
+    unit_matches,
+)
 from hoi_nlp.review.decisions import current_state
 from hoi_nlp.review.masking import FullView
 from hoi_nlp.review.tables import codebook_changes_table, decisions_table, ensure_review_schema
@@ -48,6 +63,8 @@ HISTORY = 512
 CATCH_UP = 2000
 #: How many filtered lists are kept (the least recently used goes first).
 LISTS = 64
+#: How many lists' counts are kept (a count per source of the study: ~1 MB each at 17k units).
+COUNTS = 16
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,12 @@ class _List:
     rank: dict[str, int]
 
 
+@dataclass(frozen=True)
+class _Counts:
+    generation: int
+    counts: dict[str, dict[str, int]]  # never changed once made: a page may still be rendering it
+
+
 @dataclass
 class _Built:
     base: tuple[Any, ...]
@@ -75,9 +98,12 @@ class _Built:
     units: dict[str, Unit]
     corpus_order: list[str]
     generation: int = 0
-    changes: list[tuple[int, frozenset[str]]] = field(default_factory=list)
+    # per catch-up: its generation and the units it folded again, as they were before it
+    changes: list[tuple[int, dict[str, Unit]]] = field(default_factory=list)
     ranks: list[tuple[Sequence[str] | None, str, dict[str, int]]] = field(default_factory=list)
     lists: dict[tuple[Any, ...], _List] = field(default_factory=dict)
+    counts: dict[tuple[Any, ...], _Counts] = field(default_factory=dict)
+    facets: dict[tuple[Any, ...], dict[str, list[tuple[str, int]]]] = field(default_factory=dict)
 
 
 def _counter(name: str) -> Any:
@@ -113,12 +139,14 @@ class UnitIndex:
         """Where ``unit_id`` stands in the main review's list under ``filters`` (the unit itself stays in
         its place when it no longer matches them, as after a decision); at the end of the queue, Next
         goes round to the first unit still pending."""
+        built = self._prepare(corpus, codebook, filters, order, shown, counts=False)
         with self._lock:
-            built = self._current(corpus, codebook, order)
             entry = self._list(built, corpus, filters, order, shown)
             ids, rank = entry.ids, entry.rank
-            if unit_id not in rank:  # gone from the study since the page looked it up (a run removed it)
-                return Place(0, len(ids), None, ids[0] if ids else None)
+            if unit_id not in rank:  # gone from the study since the page looked it up (a run removed it):
+                # no place in the list; Next only where the list goes round, to its first unit
+                first = ids[0] if ids and filters.status in ("", "pending") else None
+                return Place(0, len(ids), None, first)
             if unit_id in entry.members:
                 index = ids.index(unit_id)
                 after = index + 1
@@ -131,6 +159,67 @@ class UnitIndex:
             if next_id is None and filters.status in ("", "pending"):
                 next_id = next((i for i in ids[:2] if i != unit_id), None)
             return Place(index + 1, total, prev_id, next_id)
+
+    def listing(self, corpus: Corpus, codebook: Codebook, filters: Filters, *,
+                order: Sequence[str] | None = None, shown: FullView = FULL_VIEW, facets: bool = False,
+                ) -> tuple[list[Unit], dict[str, dict[str, int]], dict[str, list[tuple[str, int]]]]:
+        """What the queue and browse pages show, from the units, lists and counts kept: the main
+        review's list under ``filters`` (its units, in the list's order), how many units each filter
+        value would show with the other filters (as :func:`~hoi_nlp.review.app.paging.filter_counts`
+        counts them) and, with ``facets``, the values to browse by with their units
+        (:func:`~hoi_nlp.review.app.views.facet_values`; else empty). Counts and facets are the app's:
+        read them, never change them."""
+        built = self._prepare(corpus, codebook, filters, order, shown, counts=True)
+        key = (shown, shown.stamp())
+        with self._lock:
+            entry = self._list(built, corpus, filters, order, shown)
+            units = [built.units[sid] for sid in entry.ids]
+            counts = _counts_of(built, corpus, filters, shown)
+            found = built.facets.get(key) if facets else {}
+        if found is None:  # made outside the lock, as a new list is (see _prepare)
+            found = facet_values(corpus, shown)
+            with self._lock:
+                built.facets = {k: v for k, v in built.facets.items() if k[0] is not shown}  # its older key's
+                built.facets[key] = found
+        return units, counts, found
+
+    def _prepare(self, corpus: Corpus, codebook: Codebook, filters: Filters, order: Sequence[str] | None,
+                 shown: FullView, *, counts: bool) -> _Built:
+        """The units as of the study's last change (read once per request), with the list under
+        ``filters`` (and, with ``counts``, its counts) made when it is not kept yet: from the units as
+        they are now, outside the lock, then kept; the caller brings it up to the last decision under
+        the lock. Filtering and counting every unit takes a while at a large study (a reviewer's first
+        page under new filters, a browse click): meanwhile other pages, whose lists are kept, do not wait
+        for it. (A study changed by a run is still read again under the lock: every page needs its
+        units.)"""
+        effective = _effective(filters)
+        key = (effective, shown, shown.stamp())
+        with self._lock:
+            built = self._current(corpus, codebook, order)
+            rank = self._rank(built, order, effective.status)
+            known = built.lists.get(key)
+            make_list = known is None or known.rank is not rank
+            make_counts = counts and key not in built.counts
+            if not (make_list or make_counts):
+                return built
+            generation, units = built.generation, dict(built.units)  # a catch-up replaces units in place
+        made_list = made_counts = None
+        if make_list:
+            ids = [sid for sid in sorted(rank, key=rank.__getitem__)
+                   if unit_matches(units[sid], effective, corpus, shown)]
+            made_list = _List(generation, ids, set(ids), rank)
+        if make_counts:
+            every = [units[sid] for sid in built.corpus_order]
+            made_counts = _Counts(generation, count_units(corpus, every, effective, shown=shown))
+        with self._lock:  # kept as of ``generation``: _list and _counts_of patch them up to now
+            known = built.lists.get(key)
+            if made_list is not None and (known is None or known.rank is not rank
+                                          or known.generation < generation):
+                built.lists[key] = made_list
+            kept = built.counts.get(key)
+            if made_counts is not None and (kept is None or kept.generation < generation):
+                built.counts[key] = made_counts
+        return built
 
     # ------------------------------------------------------------ the units
 
@@ -166,13 +255,14 @@ class UnitIndex:
             return False
         moves = source_moves(corpus.workspace) if stamp[3] else {}
         changed = sorted({moved_segment_id(s, moves) for s in written} & built.units.keys())
+        before = {sid: built.units[sid] for sid in changed}
         if changed:
             state = current_state(corpus.workspace, segment_ids=changed)
             for unit in build_units(corpus, state, segment_ids=changed):
                 built.units[unit.segment.segment_id] = unit
         built.decisions = (stamp[4], stamp[5])
         built.generation += 1
-        built.changes.append((built.generation, frozenset(changed)))
+        built.changes.append((built.generation, before))
         del built.changes[:-HISTORY]
         return True
 
@@ -200,7 +290,7 @@ class UnitIndex:
 
     def _list(self, built: _Built, corpus: Corpus, filters: Filters, order: Sequence[str] | None,
               shown: FullView) -> _List:
-        effective = Filters(**{**filters.__dict__, "status": filters.status or "pending", "round": ""})
+        effective = _effective(filters)
         rank = self._rank(built, order, effective.status)
         key = (effective, shown, shown.stamp())
         entry = built.lists.pop(key, None)
@@ -224,9 +314,9 @@ class UnitIndex:
         if not built.changes or built.changes[0][0] > entry.generation + 1:
             return None
         changed: set[str] = set()
-        for generation, ids in built.changes:
+        for generation, units in built.changes:
             if generation > entry.generation:
-                changed |= ids
+                changed |= units.keys()
         rank = entry.rank
         for sid in changed:
             now = unit_matches(built.units[sid], filters, corpus, shown)
@@ -238,6 +328,49 @@ class UnitIndex:
                 entry.members.discard(sid)
         entry.generation = built.generation
         return entry
+
+
+def _effective(filters: Filters) -> Filters:
+    """The filters of a main-review list as kept: the queue's status when none is chosen, no round."""
+    return Filters(**{**filters.__dict__, "status": filters.status or "pending", "round": ""})
+
+
+def _counts_of(built: _Built, corpus: Corpus, filters: Filters, shown: FullView) -> dict[str, dict[str, int]]:
+    """The counts of the main review's list under ``filters`` (kept per filters and view, like the lists):
+    made once from every unit, then each unit decided on since taken out as it was counted and put in
+    as it is now."""
+    effective = _effective(filters)
+    key = (effective, shown, shown.stamp())
+    entry = built.counts.pop(key, None)
+    if entry is not None and entry.generation != built.generation:
+        entry = _counts_patched(built, corpus, entry, effective, shown)
+    if entry is None:
+        units = [built.units[sid] for sid in built.corpus_order]
+        entry = _Counts(built.generation, count_units(corpus, units, effective, shown=shown))
+    built.counts[key] = entry  # last used: kept longest
+    while len(built.counts) > COUNTS:
+        del built.counts[next(iter(built.counts))]
+    return entry.counts
+
+
+def _counts_patched(built: _Built, corpus: Corpus, entry: _Counts, filters: Filters,
+                    shown: FullView) -> _Counts | None:
+    """New counts: ``entry``'s with the units decided on since it was made counted again (None when it
+    is older than the changes remembered)."""
+    if not built.changes or built.changes[0][0] > entry.generation + 1:
+        return None
+    counted: dict[str, Unit] = {}  # each unit as these counts counted it: before the first change since
+    for generation, units in built.changes:
+        if generation > entry.generation:
+            for sid, unit in units.items():
+                counted.setdefault(sid, unit)
+    counts = {key: dict(bucket) for key, bucket in entry.counts.items()}
+    now = {sid: built.units[sid] for sid in counted}
+    public = shown.sources(unit.source for unit in [*counted.values(), *now.values()])
+    for sid, was in counted.items():
+        add_counts(counts, unit_counts(was, filters, corpus, shown, public[was.source.source_id]), -1)
+        add_counts(counts, unit_counts(now[sid], filters, corpus, shown, public[now[sid].source.source_id]))
+    return _Counts(built.generation, counts)
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.records import Segment, Source
@@ -50,6 +50,20 @@ class Filters:
         """The query string of these filters (empty values dropped)."""
         values = {k: getattr(self, k) for k in FILTER_KEYS} | override
         return urlencode({k: v for k, v in values.items() if v})
+
+    def linker(self, key: str) -> Callable[[str], str]:
+        """``lambda value: self.query(**{key: value})`` for one of :data:`FILTER_KEYS`, the other filters
+        encoded once (browse lists a link for each value of a facet: thousands of sources)."""
+        at = FILTER_KEYS.index(key)
+        before = urlencode({k: getattr(self, k) for k in FILTER_KEYS[:at] if getattr(self, k)})
+        after = urlencode({k: getattr(self, k) for k in FILTER_KEYS[at + 1:] if getattr(self, k)})
+        name = quote_plus(key)
+
+        def query(value: str) -> str:
+            own = f"{name}={quote_plus(str(value))}" if value else ""
+            return "&".join(part for part in (before, own, after) if part)
+
+        return query
 
     @property
     def active(self) -> dict[str, str]:
