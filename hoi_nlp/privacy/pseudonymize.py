@@ -493,8 +493,9 @@ class Pseudonymizer:
             self.key.placeholder_for(label, text[start:end])
             if label in GLUED_LABELS and (name := unglued(text[start:end])) != text[start:end]:
                 self.key.placeholder_for(label, name)  # "jensHansen": Jens Hansen, wherever written so
-            if label == "PERSON" and start and text[start - 1] == "/" and is_initials(text[start:end]):
-                self.key.sign(text[start:end])  # "… /KJ": surely someone's initials
+            if label == "PERSON" and start and is_initials(text[start:end]) and (
+                    text[start - 1] == "/" or (text[start - 1] == "(" and text[end:end + 1] == ")")):
+                self.key.sign(text[start:end])  # "… /KJ", "Mette Skov (MS)": surely someone's initials
         return [(start, end, label) for start, end, label in spans]
 
     def _finish(self, text: str, spans: list[tuple[int, int, str]]) -> PseudonymizedText:

@@ -444,6 +444,19 @@ def signature_spans(doc: Doc) -> list[Span]:
     return sure + [span for span in unsure if span.text in signers or signers - {span.text}]
 
 
+def bracketed_initials(doc: Doc, spans: Sequence[Span]) -> list[Span]:
+    """Initials in brackets right after a person ("Mette Skov (MS)", "Hanne Bruun (HB), kommunaldirektør",
+    as a transcript's particulars give them): that person's, as a signature's are."""
+    found = []
+    for span in spans:
+        if span.label_ != "PERSON" or span.end + 2 >= len(doc):
+            continue
+        opening, word, closing = doc[span.end], doc[span.end + 1], doc[span.end + 2]
+        if opening.text == "(" and closing.text == ")" and is_initials(word.text):
+            found.append(Span(doc, word.i, word.i + 1, label="PERSON"))
+    return found
+
+
 def heuristic_spans(doc: Doc) -> list[Span]:
     """Single capitalised words that look like proper names (labelled NAVN)."""
     return [Span(doc, t.i, t.i + 1, label="NAVN") for t in doc if looks_like_name(t)]
@@ -565,7 +578,8 @@ class EntityResolver:
         if self.use_heuristics:
             candidates += heuristic_spans(doc)
         candidates = [s for s in candidates if s.label_ in CONTACT_PATTERNS or not is_role_label(s)]
-        doc.spans[SPANS_KEY] = _with_kind_labels(filter_spans(resolve_spans(candidates, keep)))
+        resolved = filter_spans(resolve_spans(candidates, keep))
+        doc.spans[SPANS_KEY] = _with_kind_labels(filter_spans(resolved + bracketed_initials(doc, resolved)))
         return doc
 
 

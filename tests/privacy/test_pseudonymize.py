@@ -807,3 +807,19 @@ def test_names_decomposed_as_a_macs_file_names_are_found(workspace, privacy_nlp)
     assert redactor.ident(stem).startswith("id-")
     assert LeakGuard.build(redactor.key).leaks(f"Kilde: {stem}")
     assert redactor.value(unicodedata.normalize("NFD", "Direktør i Tårnby")) == "Direktør i [KOMMUNE]"
+
+
+def test_initials_in_brackets_after_a_person_are_that_persons(pseudo) -> None:
+    """A transcript's particulars («Interviewer, Mette Skov (MS)», «Respondent, Hanne Bruun (HB),
+    kommunaldirektør») gave the name and its initials; the name was hidden, «(HB)» and the speaker label
+    «HB:» in the turns stayed as written and the leak check passed them."""
+    from hoi_nlp.privacy.guard import LeakGuard
+
+    text = ("Interviewer, Mette Skov (MS)\nRespondent, Hanne Bruun (HB), kommunaldirektør\n"
+            "MS: Hvordan går det?\nHB: Det går godt. Spørg HB om tallene.")
+    shown = pseudo.pseudonymize(text).text_pseudonymized
+    assert not any(word in shown for word in ("MS", "HB", "Mette", "Bruun")), shown
+    assert {"MS", "HB"} <= pseudo.key.signed
+    assert LeakGuard.build(pseudo.key).leaks("Spørg HB")
+    plain = "Vi bruger IT (IT) og KL (KL)."
+    assert pseudo.pseudonymize(plain).text_pseudonymized == plain
