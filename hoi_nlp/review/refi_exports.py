@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -53,6 +53,16 @@ class ExportRecord:
     def spans(self, source_id: str) -> list[tuple[str, int, int]]:
         """(code id, start, end) of the codings the file held in a source, in the file's text."""
         return [(c[1], c[5], c[6]) for c in self.codings if c[4] == source_id]
+
+    def moved(self, moves: dict[str, str]) -> ExportRecord:
+        """The record with its units and sources under the ids they have now: ``moves`` maps a source's id
+        when the file was exported to its id now (:func:`hoi_nlp.store.source_moves`; a transcript whose id
+        changed in the study's metadata keeps its text, its units' places and its decisions)."""
+        from hoi_nlp.store import moved_segment_id
+
+        codings = tuple((moved_segment_id(seg, moves), code, review, confidence, moves.get(src, src), a, b)
+                        for seg, code, review, confidence, src, a, b in self.codings)
+        return replace(self, codings=codings)
 
 
 def export_id(shown: Iterable[tuple[str, str, str, str]], codebook_version: str,

@@ -781,10 +781,11 @@ class CodedUnits:
     contexts: dict[str, tuple[int, int]] = field(default_factory=dict)  # unit -> its turn/answer span
     guids: dict[str, str] = field(default_factory=dict)  # source GUID an export gave (keyed or not) -> id
     renames: dict[str, str] = field(default_factory=dict)  # code id an earlier export used -> its id now
+    moves: dict[str, str] = field(default_factory=dict)  # source id an earlier export used -> its id now
 
     def __post_init__(self) -> None:
         if not self.guids:  # units given without the study's secret: the GUIDs of raw ids alone
-            object.__setattr__(self, "guids", exported_guids(self.sources))
+            object.__setattr__(self, "guids", exported_guids(self.sources, moves=self.moves))
 
     @property
     def segment_by_id(self) -> dict[str, Segment]:
@@ -796,9 +797,10 @@ class CodedUnits:
         """The workspace's sources, codable segments, machine suggestions and the names it exported."""
         from hoi_nlp.privacy.key import key_path, load_key
         from hoi_nlp.privacy.redact import KeyRedactor
-        from hoi_nlp.store import load_assignments, load_segments, load_sources
+        from hoi_nlp.store import load_assignments, load_segments, load_sources, source_moves
 
         sources = {s.source_id: s for s in load_sources(workspace)}
+        moves = {old: new for old, new in source_moves(workspace).items() if new in sources}
         segments = load_segments(workspace, codable=True)
         assignments = [a for a in load_assignments(workspace)
                        if codebook.has_code(a.code_id) and a.tier == "suggested"]
@@ -810,8 +812,8 @@ class CodedUnits:
 
         redact = KeyRedactor(load_key(key_path(workspace), study=workspace.study))
         return cls(codebook=codebook, sources=sources, segments=segments, assignments=assignments,
-                   names=exported_names(sources, redact.ident), contexts=contexts,
-                   guids=exported_guids(sources, redact), renames=code_id_map(workspace))
+                   names=exported_names(sources, redact.ident, moves), contexts=contexts,
+                   guids=exported_guids(sources, redact, moves), renames=code_id_map(workspace), moves=moves)
 
     @classmethod
     def of_study(cls, study: Any, ident: Any = None, *, redact: Any = None) -> CodedUnits:
@@ -823,22 +825,38 @@ class CodedUnits:
                    names=exported_names(study.sources, ident), guids=exported_guids(study.sources, redact))
 
 
-def exported_guids(source_ids: Iterable[str], redact: Any = None) -> dict[str, str]:
+def exported_guids(source_ids: Iterable[str], redact: Any = None,
+                   moves: dict[str, str] | None = None) -> dict[str, str]:
     """Every GUID an export may have given a source -> its id: the uuid5 of its raw id (raw exports and
     every export written before source GUIDs were keyed) and, with the study's secret, the keyed one of a
     pseudonymised export (see :func:`hoi_nlp.qda.record_guid`); ``redact`` is the study's pseudonymising
-    :class:`~hoi_nlp.privacy.redact.KeyRedactor` (a raw one keys nothing)."""
+    :class:`~hoi_nlp.privacy.redact.KeyRedactor` (a raw one keys nothing). ``moves`` (a source's id an
+    earlier export used -> its id now, :func:`hoi_nlp.store.source_moves`) adds the GUIDs of the ids a
+    renamed source had (a source's id now wins over another's old one)."""
     ids = sorted(source_ids)
-    found = {record_guid("source", sid): sid for sid in ids}
-    if redact is not None and redact.key.secret:  # without a secret no export has keyed a GUID yet
-        found.update({record_guid("source", sid, redact.keyed_id): sid for sid in ids})
+    found: dict[str, str] = {}
+    for ident, sid in [*sorted((moves or {}).items()), *((sid, sid) for sid in ids)]:
+        found[record_guid("source", ident)] = sid
+        if redact is not None and redact.key.secret:  # without a secret no export has keyed a GUID yet
+            found[record_guid("source", ident, redact.keyed_id)] = sid
     return found
 
 
-def exported_names(source_ids: Iterable[str], ident: Any) -> dict[str, str]:
-    """Every name an export may have given a source (pseudonymised or raw), case-folded -> source id."""
+def exported_names(source_ids: Iterable[str], ident: Any,
+                   moves: dict[str, str] | None = None) -> dict[str, str]:
+    """Every name an export may have given a source (pseudonymised or raw), case-folded -> source id; with
+    ``moves`` (as :func:`exported_guids`) also the names of the ids a renamed source had."""
     ids = sorted(source_ids)
-    names = {sid.casefold(): sid for sid in ids}
+    names: dict[str, str] = {}
+    if moves:
+        before = sorted(set(ids) - set(moves.values()) | set(moves))  # the study's ids before the moves
+        now = {sid: sid for sid in ids} | moves
+        names.update({old.casefold(): now[old] for old in moves})
+        names.update({name.casefold(): now[old] for old, name in source_names(before, lambda v: v).items()
+                      if old in moves})
+        names.update({name.casefold(): now[old] for old, name in source_names(before, ident).items()
+                      if old in moves})
+    names.update({sid.casefold(): sid for sid in ids})
     names.update({name.casefold(): sid for sid, name in source_names(ids, lambda v: v).items()})
     names.update({name.casefold(): sid for sid, name in source_names(ids, ident).items()})
     return names
@@ -1076,6 +1094,8 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     of the ``study_memos`` the study has).
     """
     state = state if state is not None else _state_without_review(units)
+    if export is not None and units.moves:  # the export's units under their sources' ids now
+        export = export.moved(units.moves)
     plan = ImportPlan()
     codes = _code_lookup(project.codes, units.codebook, units.renames)
     known_codes = set(codes.values())
@@ -1093,7 +1113,8 @@ def plan_import(project: QdpxProject, units: CodedUnits, state: ReviewState | No
     skipped: Counter[str] = Counter(project.skipped)
     unknown_codes: Counter[str] = Counter()
     memos = _Memos(planner, project, study_memos)
-    unkeyed = {record_guid("source", sid): sid for sid in units.sources}
+    unkeyed = {record_guid("source", old): new for old, new in units.moves.items()}
+    unkeyed.update({record_guid("source", sid): sid for sid in units.sources})
     old_guids = []  # sources the file names by the uuid5 of their raw id
     lacking: list[tuple[tuple[str, str], str | None]] = []  # exported codings the file lacks, their status
     absent: Counter[str] = Counter()  # codings of codes the file's codebook lacks (deleted or merged there)

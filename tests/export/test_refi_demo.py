@@ -157,3 +157,63 @@ def test_qualcoder_reads_the_demo_sources_variables_as_file_attributes(demo):
         name.removesuffix(" (kilde)") for name in on_files} - {"material"}
     materials = [attrs.get("material (kilde)") for attrs in imported["file_attributes"].values()]
     assert len(materials) == 532 and set(materials) == {"survey", "interview"}
+
+
+def test_an_edited_project_comes_back_after_the_interviews_id_changed(tmp_path):
+    """The analyst deletes two codings of interview int01 in QualCoder; meanwhile the study's metadata.csv
+    renames int01 to int01x and the study is run again (decisions follow the renamed source). The import
+    follows the move from the id the file was exported with: both deletions are rejections on int01x's
+    units, and no source of the file is skipped (the whole interview was dropped before)."""
+    from hoi_nlp.codebook import load_codebook
+    from hoi_nlp.coding.rules import RuleCoder
+    from hoi_nlp.privacy.key import key_path, load_key
+    from hoi_nlp.privacy.redact import KeyRedactor
+    from hoi_nlp.review.decisions import current_state, load_decisions
+    from hoi_nlp.review.refi_import import CodedUnits, exported_guids, import_qdpx
+    from hoi_nlp.settings import Settings
+    from hoi_nlp.stages.study import code_stage, ingest_stage, segment_stage
+    from hoi_nlp.store import Workspace, source_moves
+
+    folder = tmp_path / "demo"
+    shutil.copytree(REPO / "corpora" / "demo", folder)
+    workspace = Workspace.open(tmp_path / "ws", study="demo")
+    codebook = load_codebook()
+
+    def run() -> None:  # what `hoi run` does before its export, with the rule coder
+        ingest_stage(folder, workspace)
+        segment_stage(workspace, Settings())
+        code_stage(workspace, codebook, Settings(), coder=RuleCoder(codebook))
+
+    run()
+    path = export_project(workspace, codebook, tmp_path / "demo.qdpx")
+    codings = _selections(path)
+    project = Qdpx(path)
+    int01_guids = set(exported_guids(["int01"], KeyRedactor(load_key(key_path(workspace), study="demo"))))
+    [source] = [s for s in project.all("TextSource") if s.get("guid") in int01_guids]
+    deleted = source.findall("q:PlainTextSelection", NS)[:2]
+    assert len(deleted) == 2 and all(len(s.findall("q:Coding", NS)) == 1 for s in deleted)
+    for sel in deleted:
+        source.remove(sel)
+    edited = project.save(tmp_path / "edited.qdpx")
+
+    metadata = folder / "transcripts" / "metadata.csv"
+    metadata.write_text(metadata.read_text(encoding="utf-8").replace(",int01,", ",int01x,"), encoding="utf-8")
+    run()
+    assert source_moves(workspace) == {"int01": "int01x"}
+
+    command = [*HOI, "import-qdpx", str(workspace.root), str(edited), "--analyst", "carl"]
+    expected = f"accept 0, reject 2, add 0, span 0, unchanged {codings - 2}"
+    dry = subprocess.run([*command, "--dry-run"], capture_output=True, text=True, timeout=600)
+    assert dry.returncode == 0, dry.stderr
+    assert f"Would record: {expected}" in dry.stdout, dry.stdout
+    assert "not in this study" not in dry.stdout + dry.stderr
+    real = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert real.returncode == 0, real.stderr
+    assert f"Recorded: {expected}" in real.stdout, real.stdout
+    made = load_decisions(workspace)
+    assert [(d.action, d.segment_id.split(":")[0]) for d in made] == [("reject", "int01x")] * 2
+    state = current_state(workspace)
+    assert {key for key, s in state.codes.items() if s.status == "rejected"} == {
+        (d.segment_id, d.code_id) for d in made}
+    again = import_qdpx(workspace, edited, CodedUnits.load(workspace, codebook), analyst="carl", dry_run=True)
+    assert again.line == f"accept 0, reject 0, add 0, span 0, unchanged {codings - 2}"
