@@ -197,9 +197,9 @@ class UnitIndex:
         with self._lock:
             built = self._current(corpus, codebook, order)
             rank = self._rank(built, order, effective.status)
-            known = built.lists.get(key)
-            make_list = known is None or known.rank is not rank
-            make_counts = counts and key not in built.counts
+            known, kept = built.lists.get(key), built.counts.get(key)
+            make_list = known is None or known.rank is not rank or _too_old(built, known.generation)
+            make_counts = counts and (kept is None or _too_old(built, kept.generation))
             if not (make_list or make_counts):
                 return built
             generation, units = built.generation, dict(built.units)  # a catch-up replaces units in place
@@ -328,6 +328,12 @@ class UnitIndex:
                 entry.members.discard(sid)
         entry.generation = built.generation
         return entry
+
+
+def _too_old(built: _Built, generation: int) -> bool:
+    """Whether a list or counts kept as of ``generation`` are older than the changes remembered (they would
+    be made again from every unit, under the lock: a list not opened for HISTORY batches of decisions)."""
+    return generation != built.generation and (not built.changes or built.changes[0][0] > generation + 1)
 
 
 def _effective(filters: Filters) -> Filters:
