@@ -280,13 +280,18 @@ def time_retrain(root: Path, n: int = 300) -> dict:
     folder = reviewed_workspace(root, n)
     # a study's segments are coded (their embeddings cached) before anyone reviews them
     subprocess.run([_hoi(), "code", str(folder)], capture_output=True, text=True, check=False)
+    return _timed_retrain(folder, f"hoi retrain ({n} reviewed passages, no re-scoring)")
+
+
+def _timed_retrain(folder: Path, what: str) -> dict:
+    """``hoi retrain --no-rescore`` on ``folder`` in a fresh process, timed."""
     started = time.perf_counter()
     out = subprocess.run(
         [_hoi(), "retrain", str(folder), "--no-rescore"], capture_output=True, text=True, check=False
     )
     seconds = time.perf_counter() - started
     return {
-        "what": f"hoi retrain ({n} reviewed passages, no re-scoring)",
+        "what": what,
         "seconds": round(seconds, 1),
         "ok": out.returncode == 0,
         "tail": (out.stdout + out.stderr).strip().splitlines()[-1:],
@@ -310,17 +315,8 @@ def time_retrain_new_code(root: Path, n: int = 300, uses: int = 12) -> dict:
     for segment in segments[1 : 1 + uses]:
         record_decision(workspace, segment_id=segment.segment_id, action="add",
                         code_id="barrier.mangel_paa_tid", analyst="bench")
-    started = time.perf_counter()
-    out = subprocess.run(
-        [_hoi(), "retrain", str(folder), "--no-rescore"], capture_output=True, text=True, check=False
-    )
-    seconds = time.perf_counter() - started
-    return {
-        "what": f"hoi retrain ({n} reviewed passages, a new code on {uses + 1}, no re-scoring)",
-        "seconds": round(seconds, 1),
-        "ok": out.returncode == 0,
-        "tail": (out.stdout + out.stderr).strip().splitlines()[-1:],
-    }
+    return _timed_retrain(folder, f"hoi retrain ({n} reviewed passages, a new code on {uses + 1}, "
+                                  "no re-scoring)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -65,6 +65,28 @@ HOI = str(Path(sys.executable).parent / "hoi")
 DEMO = REPO / "corpora" / "demo"
 
 
+def rename_source(workspace, old: str, new: str, **changes: str) -> dict[str, str]:
+    """Give source ``old`` (and its units) the id ``new``, as a run does when its interview_id or file
+    name changed and its text came back: removed, saved again, the move recorded."""
+    from hoi_nlp.store import (
+        link_moved_sources,
+        load_segments,
+        load_sources,
+        remove_sources,
+        save_segments,
+        save_sources,
+    )
+
+    source = next(s for s in load_sources(workspace) if s.source_id == old)
+    segments = [s for s in load_segments(workspace) if s.source_id == old]
+    remove_sources(workspace, [old])
+    save_sources(workspace, [source.model_copy(update={"source_id": new, **changes})])
+    save_segments(workspace, [s.model_copy(update={
+        "segment_id": new + ":" + s.segment_id.rpartition(":")[2], "source_id": new,
+        "parent_id": s.parent_id and new + ":" + s.parent_id.rpartition(":")[2]}) for s in segments])
+    return link_moved_sources(workspace, [new])
+
+
 def hoi(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     """Run the `hoi` CLI as a user would (a subprocess); fail the test with its output when it fails."""
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "HF_HUB_OFFLINE": "1"}

@@ -451,24 +451,11 @@ def test_hoi_quote_finds_a_keyed_segment_id_handed_out_before_its_source_was_ren
     """A renamed source (its text back under a new id; analysts' decisions follow it): a segment id an
     export gave before the rename finds the unit under its new id."""
     from hoi_nlp.export.lookup import locate_quote
-    from hoi_nlp.store import (
-        link_moved_sources,
-        load_segments,
-        load_sources,
-        remove_sources,
-        save_segments,
-        save_sources,
-    )
+    from hoi_nlp.store import load_segments
+    from tests.conftest import rename_source
 
-    source = next(s for s in load_sources(coded_workspace) if s.source_id == "R2:q1")
-    segs = [s for s in load_segments(coded_workspace) if s.source_id == "R2:q1"]
-    seg = next(s for s in segs if s.codable)
+    seg = next(s for s in load_segments(coded_workspace) if s.source_id == "R2:q1" and s.codable)
     shown = redact.segment_id(seg.segment_id)
-    remove_sources(coded_workspace, ["R2:q1"])
-    save_sources(coded_workspace, [source.model_copy(update={"source_id": "R9:q1", "respondent_id": "R9"})])
-    save_segments(coded_workspace, [s.model_copy(update={
-        "segment_id": "R9:q1:" + s.segment_id.rpartition(":")[2], "source_id": "R9:q1",
-        "parent_id": s.parent_id and "R9:q1:" + s.parent_id.rpartition(":")[2]}) for s in segs])
-    assert link_moved_sources(coded_workspace, ["R9:q1"]) == {"R2:q1": "R9:q1"}
+    assert rename_source(coded_workspace, "R2:q1", "R9:q1", respondent_id="R9") == {"R2:q1": "R9:q1"}
     found = locate_quote(coded_workspace, small_codebook, shown, redact=lambda: redact)
     assert (found.source_id, found.start, found.end) == ("R9:q1", seg.start, seg.end)

@@ -210,26 +210,13 @@ def test_a_round_keeps_its_codings_after_a_source_was_renamed(study_ws):
     """A source renamed after the round began (a changed interview_id; its decisions follow it): the round
     listed its units under their old ids while the coders' decisions came back under the new ones — «0 of
     3 reviewed», nothing compared."""
-    from hoi_nlp.store import (
-        link_moved_sources,
-        load_segments,
-        load_sources,
-        remove_sources,
-        save_segments,
-        save_sources,
-    )
+    from hoi_nlp.store import load_sources
+    from tests.conftest import rename_source
 
     _blind_round(study_ws)
     before = {r.code_id: (r.units, r.percent) for r in round_agreement(study_ws, "R1")}
     source_id = next(s.source_id for s in load_sources(study_ws) if R001.startswith(s.source_id + ":"))
-    source = next(s for s in load_sources(study_ws) if s.source_id == source_id)
-    segments = [s for s in load_segments(study_ws) if s.source_id == source_id]
     new_id = source_id.replace("R001", "R901")
-    remove_sources(study_ws, [source_id])
-    save_sources(study_ws, [source.model_copy(update={"source_id": new_id, "respondent_id": "R901"})])
-    save_segments(study_ws, [s.model_copy(update={
-        "segment_id": new_id + ":" + s.segment_id.rpartition(":")[2], "source_id": new_id,
-        "parent_id": s.parent_id and new_id + ":" + s.parent_id.rpartition(":")[2]}) for s in segments])
-    assert link_moved_sources(study_ws, [new_id]) == {source_id: new_id}
+    assert rename_source(study_ws, source_id, new_id, respondent_id="R901") == {source_id: new_id}
     assert get_round(study_ws, "R1").segment_ids[0].startswith(new_id + ":")
     assert {r.code_id: (r.units, r.percent) for r in round_agreement(study_ws, "R1")} == before

@@ -184,20 +184,14 @@ def _of_units(statement: str) -> bool:
     return re.search(r"segment_id (= \?|IN \(\?)", statement) is not None
 
 
-@pytest.mark.parametrize("made", ["list", "counts"])
-def test_a_unit_page_does_not_wait_for_a_list_another_reviewer_has_made(study_ws, small_cb, monkeypatch,
-                                                                        made):
-    """Filtering every unit for a list not kept yet (a reviewer's first page under new filters: a second
-    or more at 17k units), or counting them for a list page, held the index's lock, so every other
-    reviewer's unit page waited for it; a new list and its counts are now made outside the lock."""
+def _reader_page_while_seer_opens_a_unit(monkeypatch, seer, reader, unit: str, made: str) -> None:
+    """The reader's page under band=high whose list (or counts) is being made, held until released; the
+    seer's unit page meanwhile must not wait for it."""
     import threading
 
     from hoi_nlp.review.app import unit_index
     from hoi_nlp.review.masking import PrivacyView
 
-    seer, reader = _clients(study_ws, small_cb)
-    unit = _pending(study_ws)[0][0]
-    assert seer.get(f"/segment/{unit}?status=all").status_code == 200  # the seer's list: kept
     making, release = threading.Event(), threading.Event()
     name = "unit_matches" if made == "list" else "count_units"
     real = getattr(unit_index, name)
@@ -211,10 +205,9 @@ def test_a_unit_page_does_not_wait_for_a_list_another_reviewer_has_made(study_ws
         return real(*args, **options)
 
     monkeypatch.setattr(unit_index, name, slow)
-    shown = reader.app.state.config.privacy.segment_id(unit)
-    wanted = f"/segment/{shown}?band=high" if made == "list" else "/browse?band=high"
     opened: list[int] = []
-    other = threading.Thread(target=lambda: opened.append(reader.get(wanted).status_code))
+    other = threading.Thread(target=lambda: opened.append(reader.get(_reader_page(reader, unit, made))
+                                                          .status_code))
     other.start()
     try:
         assert making.wait(20)
@@ -227,6 +220,23 @@ def test_a_unit_page_does_not_wait_for_a_list_another_reviewer_has_made(study_ws
         release.set()
         other.join(20)
     assert opened == [200, 200]
+
+
+def _reader_page(reader, unit: str, made: str) -> str:
+    shown = reader.app.state.config.privacy.segment_id(unit)
+    return f"/segment/{shown}?band=high" if made == "list" else "/browse?band=high"
+
+
+@pytest.mark.parametrize("made", ["list", "counts"])
+def test_a_unit_page_does_not_wait_for_a_list_another_reviewer_has_made(study_ws, small_cb, monkeypatch,
+                                                                        made):
+    """Filtering every unit for a list not kept yet (a reviewer's first page under new filters: a second
+    or more at 17k units), or counting them for a list page, held the index's lock, so every other
+    reviewer's unit page waited for it; a new list and its counts are now made outside the lock."""
+    seer, reader = _clients(study_ws, small_cb)
+    unit = _pending(study_ws)[0][0]
+    assert seer.get(f"/segment/{unit}?status=all").status_code == 200  # the seer's list: kept
+    _reader_page_while_seer_opens_a_unit(monkeypatch, seer, reader, unit, made)
 
 
 @pytest.mark.parametrize("made", ["list", "counts"])
@@ -235,48 +245,17 @@ def test_a_list_older_than_the_changes_remembered_is_made_again_outside_the_lock
     """A kept list or its counts not opened for more decision batches than the index remembers could not
     be patched and was made again from every unit under the lock (~1.3 s at 17k): every other reviewer's
     unit page waited for it (found by a read-through)."""
-    import threading
-
     from hoi_nlp.review.app import unit_index
     from hoi_nlp.review.decisions import record_decision
-    from hoi_nlp.review.masking import PrivacyView
 
     monkeypatch.setattr(unit_index, "HISTORY", 2)
     seer, reader = _clients(study_ws, small_cb)
     unit = _pending(study_ws)[0][0]
-    shown = reader.app.state.config.privacy.segment_id(unit)
-    wanted = f"/segment/{shown}?band=high" if made == "list" else "/browse?band=high"
-    assert reader.get(wanted).status_code == 200  # kept
+    assert reader.get(_reader_page(reader, unit, made)).status_code == 200  # kept
     for i in range(5):  # more batches than remembered, each caught up by the seer's page
         record_decision(study_ws, segment_id=unit, action="flag" if i % 2 == 0 else "unflag", analyst="bo")
         assert seer.get(f"/segment/{unit}?status=all").status_code == 200
-    making, release = threading.Event(), threading.Event()
-    name = "unit_matches" if made == "list" else "count_units"
-    real = getattr(unit_index, name)
-
-    def slow(*args, **options):
-        view = options.get("shown", args[-1])
-        filters = next(a for a in args if isinstance(a, Filters))
-        if isinstance(view, PrivacyView) and filters.band == "high":
-            making.set()
-            release.wait(20)
-        return real(*args, **options)
-
-    monkeypatch.setattr(unit_index, name, slow)
-    opened: list[int] = []
-    other = threading.Thread(target=lambda: opened.append(reader.get(wanted).status_code))
-    other.start()
-    try:
-        assert making.wait(20)
-        page = threading.Thread(target=lambda: opened.append(
-            seer.get(f"/segment/{unit}?status=all").status_code))
-        page.start()
-        page.join(10)
-        assert opened == [200], "the unit page waited for another reviewer's list"
-    finally:
-        release.set()
-        other.join(20)
-    assert opened == [200, 200]
+    _reader_page_while_seer_opens_a_unit(monkeypatch, seer, reader, unit, made)
 
 
 def test_a_unit_gone_from_the_study_has_next_only_where_its_list_goes_round(study_ws, small_cb):
