@@ -445,16 +445,24 @@ def signature_spans(doc: Doc) -> list[Span]:
 
 
 def bracketed_initials(doc: Doc, spans: Sequence[Span]) -> list[Span]:
-    """Initials in brackets right after a person ("Mette Skov (MS)", "Hanne Bruun (HB), kommunaldirektør",
-    as a transcript's particulars give them): that person's, as a signature's are."""
+    """The person's initials in brackets right after the person ("Mette Skov (MS)", "Hanne Bruun (HB),
+    kommunaldirektør", as a transcript's particulars give them): that person's, as a signature's are."""
     found = []
     for span in spans:
         if span.label_ != "PERSON" or span.end + 2 >= len(doc):
             continue
         opening, word, closing = doc[span.end], doc[span.end + 1], doc[span.end + 2]
-        if opening.text == "(" and closing.text == ")" and is_initials(word.text):
+        if opening.text == "(" and closing.text == ")" and is_initials(word.text) \
+                and _initials_of(span.text, word.text):
             found.append(Span(doc, word.i, word.i + 1, label="PERSON"))
     return found
+
+
+def _initials_of(name: str, initials: str) -> bool:
+    """Whether ``initials`` are the name's ("Mette Skov" MS, "Mette Kirstine Hansen" MKH or MH; not a
+    party's letters after a politician, "Pia Olsen Dyhr (SF)")."""
+    letters = [part[0].upper() for part in re.split(r"[\s-]+", name) if part]
+    return bool(letters) and initials in ("".join(letters), letters[0] + letters[-1])
 
 
 def heuristic_spans(doc: Doc) -> list[Span]:
@@ -473,18 +481,28 @@ _SUBJECT_VERBS = frozenset({
 # Ambiguous places whose bare form is a definite noun, a common subject itself ("Vejen er lang").
 _DEFINITE_PLACES = frozenset({"Vejen"})
 _COPULAS = frozenset({"er", "var", "bliver", "blev"})
-# Words ending in -e after a copula that are no plural adjective ("Skive er ude/inde/de eneste")
+_MODALS = frozenset({"kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte"})
+# Words ending in -e after a copula that are no plural adjective ("Skive er ude/måske/bare/lige …")
 _NOT_PLURAL_AGREEMENT = frozenset({"de", "ude", "inde", "oppe", "nede", "hjemme", "ikke", "også", "nu",
-                                   "stadig"})
+                                   "stadig", "måske", "bare", "lige", "mere", "ganske", "meget", "rigtig",
+                                   "bedre", "værre", "større", "mindre", "længere", "ældre", "yngre", "færre",
+                                   "flere", "dårligere", "hurtige"})
 
 
 def _plural_agreement(verb: Token) -> bool:
-    """A copula followed by a plural adjective ("Odder er gode svømmere", "Lejre er dyre at drive", "Brande
-    er sjældne"): the subject is the plural noun, not the place, which agrees in the singular ("Odder er
-    god")."""
-    after = verb.doc[verb.i + 1] if verb.i + 1 < len(verb.doc) else None
-    return (verb.lower_ in _COPULAS and after is not None and after.is_alpha and len(after.text) >= 4
-            and after.lower_.endswith("e") and after.lower_ not in _NOT_PLURAL_AGREEMENT)
+    """A copula followed by a plural adjective that ends the sentence or stands before its plural noun
+    ("Odder er gode svømmere", "Brande er sjældne."): the subject is the plural noun. Not where the
+    adjective says what the place does ("Lejre er gode til at samarbejde": Danes give a municipality
+    plural agreement too), nor a comparative or an adverb ("Odder er bedre end …", "Skive er måske …")."""
+    doc = verb.doc
+    after = doc[verb.i + 1] if verb.i + 1 < len(doc) else None
+    if (verb.lower_ not in _COPULAS or after is None or not after.is_alpha or len(after.text) < 4
+            or not after.lower_.endswith("e") or after.lower_ in _NOT_PLURAL_AGREEMENT
+            or after.lower_.endswith("ere")):
+        return False
+    then = doc[after.i + 1] if after.i + 1 < len(doc) else None
+    return then is None or then.is_punct or (then.is_alpha and then.lower_.endswith(("ere", "er", "e"))
+                                             and then.lower_ not in _NOT_PLURAL_AGREEMENT)
 
 
 def _place_as_subject(token: Token, *, town: bool = False) -> bool:
@@ -501,7 +519,8 @@ def _place_as_subject(token: Token, *, town: bool = False) -> bool:
     bracketed = prev is not None and prev.text == "(" and nxt.text == ")"
     listed = nxt.text == "/" and after is not None and (after.text in gaz.place_words()
                                                         or after.text == "Region")
-    subject = nxt.lower_ in _SUBJECT_VERBS and not town and not _plural_agreement(nxt)
+    subject = (nxt.lower_ in _SUBJECT_VERBS and not _plural_agreement(nxt)
+               and not (town and nxt.lower_ in _COPULAS | _MODALS))  # "Hals er ømme", "Stege kan man"
     return subject or bracketed or listed
 
 

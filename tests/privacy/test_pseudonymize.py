@@ -778,15 +778,26 @@ def test_an_ambiguous_place_opening_a_sentence_as_an_ordinary_word_stays(pseudo)
     assert pseudo.pseudonymize(text).text_pseudonymized == text
 
 
-@pytest.mark.parametrize("text", ["Brande er sjældne om vinteren.", "Odder er gode svømmere.",
-                                  "Lejre er dyre at drive.", "Hals er ømme efter turen.",
-                                  "Ry er svært at ændre.", "Give er bedre end at tage.",
-                                  "Stege kan man på panden."])
+@pytest.mark.parametrize("text", ["Brande er sjældne.", "Odder er gode svømmere.",
+                                  "Hals er ømme efter turen.", "Ry er svært at ændre.",
+                                  "Give er bedre end at tage.", "Stege kan man på panden."])
 def test_an_ordinary_word_opening_a_sentence_before_a_verb_stays(pseudo, text) -> None:
     """The finite-verb rule hid plural nouns («Brande er sjældne», «Odder er gode svømmere»: a place agrees
     in the singular) and towns that are common words («Hals er ømme», «Stege kan man …»), and every later
     capitalised use of the word in the study with them."""
     assert pseudo.pseudonymize(text).text_pseudonymized == text
+
+
+@pytest.mark.parametrize("text", ["Skive er måske lidt bagud.", "Skive er bare bedre til det.",
+                                  "Lejre er mere åben nu.", "Skive er lige begyndt.",
+                                  "Odder er bedre end før.",
+                                  "Lejre er gode til at samarbejde.", "Lejre er store på det område.",
+                                  "Hals har mistet sin skole.", "Stege har fået en ny borgmester."])
+def test_a_place_before_a_copula_or_a_verb_is_still_the_place(pseudo, text) -> None:
+    """The exemptions for plural nouns and common-word towns reached adverbs, comparatives, a municipality
+    given plural agreement («Lejre er gode til …») and towns before any verb (found by a read-through)."""
+    place = text.split()[0]
+    assert place not in pseudo.pseudonymize(text).text_pseudonymized
 
 
 def test_names_decomposed_as_a_macs_file_names_are_found(workspace, privacy_nlp) -> None:
@@ -823,3 +834,5 @@ def test_initials_in_brackets_after_a_person_are_that_persons(pseudo) -> None:
     assert LeakGuard.build(pseudo.key).leaks("Spørg HB")
     plain = "Vi bruger IT (IT) og KL (KL)."
     assert pseudo.pseudonymize(plain).text_pseudonymized == plain
+    party = pseudo.pseudonymize("Vi talte med Pia Olsen Dyhr (SF) om budgettet. SF vil have flere penge.")
+    assert "([PERSON" not in party.text_pseudonymized and "SF" not in pseudo.key.signed  # a party's letters
