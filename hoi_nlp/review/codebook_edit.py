@@ -209,8 +209,9 @@ def _not_retired(workspace: Workspace, new_id: str, code_id: str | None = None) 
     the coder's training under that id count for the code that has it now, so a new code under it
     would be read as that code (its reviews, its training rows). Giving a code its own earlier id back
     (``code_id`` renamed or moved back) is allowed."""
-    now = code_id_map(workspace).get(new_id)
-    if now is not None and now != code_id:
+    lineage = code_lineage(workspace)
+    now = lineage.current.get(new_id)
+    if now is not None and (code_id is None or lineage.own.get(new_id) != code_id):  # own: renames, moves
         raise CodebookEditError(
             "'{code}' was the id of the code now called '{now}', whose decisions it holds",
             hint="choose another name", code=new_id, now=now)

@@ -247,3 +247,16 @@ def test_an_id_a_code_had_before_is_not_given_to_a_new_code(study_ws, small_cb):
     codebook, _ = move_code(study_ws, codebook, analyst="anna", code_id="area.it_integration",
                             family_id="barrier")  # and back
     assert it in codebook.code_ids
+
+
+def test_a_merge_target_cannot_take_the_id_merged_into_it(study_ws, small_cb):
+    """Merge A into B, then rename B to A's id: decisions made on A and on B before the merge both read as
+    A's afterwards («accept A, reject B» became a rejection) — A's id was never B's own."""
+    import pytest
+
+    from hoi_nlp.review.codebook_edit import CodebookEditError, merge_codes, rename_code
+
+    it, oek = "barrier.it_integration", "barrier.tvaergaaende_oekonomistyring"
+    codebook, _ = merge_codes(study_ws, small_cb, analyst="anna", code_id=it, into=oek)
+    with pytest.raises(CodebookEditError, match="was the id of the code now called"):
+        rename_code(study_ws, codebook, analyst="anna", code_id=oek, label="IT", name="it_integration")
