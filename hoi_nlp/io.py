@@ -27,13 +27,14 @@ def atomic_path(target: str | Path, *, mode: int | None = None) -> Iterator[Path
     """
     target = Path(target)
     if target.is_symlink():  # the file a link names is written, the link kept (``-o /dev/stdout > f.txt``)
-        real, hop = target.resolve(), target.parent / os.readlink(target)
-        if real.is_file() and not any(_in_system_folder(p) for p in (target, hop, real)):
-            target = real
-        elif real.exists():
+        hops = _link_chain(target)
+        if any(_in_system_folder(p) for p in hops) and hops[-1].exists():
             with _streamed_into(target) as tmp:
                 yield tmp
             return
+        target = hops[-1]  # an ordinary file, or where a dangling link points: written there
+    if target.is_dir():
+        raise IsADirectoryError(f"{target} is a folder: give a file name")
     if target.exists() and not target.is_file() and not target.is_dir():
         # a device, pipe or socket (``-o /dev/stdout``, a named pipe): written into, never replaced -- a
         # move put a regular file in place of /dev/stdout's link, for every later process on the machine
@@ -54,6 +55,14 @@ def atomic_path(target: str | Path, *, mode: int | None = None) -> Iterator[Path
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _link_chain(link: Path) -> list[Path]:
+    """``link`` and each path its links lead to, in turn (the last is no link)."""
+    chain = [link]
+    while chain[-1].is_symlink() and len(chain) < 40:
+        chain.append(chain[-1].parent / os.readlink(chain[-1]))
+    return chain
 
 
 def _in_system_folder(path: Path) -> bool:

@@ -82,3 +82,26 @@ def test_a_link_to_a_file_keeps_the_link_and_writes_the_file(tmp_path: Path) -> 
     link.symlink_to(real)
     write_text_atomic(link, "new")
     assert link.is_symlink() and real.read_text() == "new"
+
+
+def test_links_in_a_chain_a_dangling_link_and_a_folder(tmp_path: Path) -> None:
+    """Only the link's first step was looked at: a link to a link to /dev/stdout replaced the redirect; a
+    dangling link was replaced by a file; a link to a folder failed only after the output was made."""
+    first, second, redirect = tmp_path / "so2", tmp_path / "so", tmp_path / "o2.txt"
+    second.symlink_to("/dev/stdout")
+    first.symlink_to(second)
+    code = ("print('before', flush=True); from hoi_nlp.io import write_text_atomic; "
+            f"write_text_atomic({str(first)!r}, 'citat\\n')")
+    with redirect.open("w") as out:
+        subprocess.run([sys.executable, "-c", code], stdout=out, check=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert first.is_symlink() and redirect.read_text() == "before\ncitat\n"
+    dangling = tmp_path / "latest.md"
+    dangling.symlink_to(tmp_path / "reports" / "r1.md")
+    (tmp_path / "reports").mkdir()
+    write_text_atomic(dangling, "ny")
+    assert dangling.is_symlink() and (tmp_path / "reports" / "r1.md").read_text() == "ny"
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError):
+        write_text_atomic(folder, "x")
