@@ -617,11 +617,15 @@ def link_moved_sources(workspace: Workspace, new_ids: Sequence[str]) -> dict[str
     with workspace.engine.begin() as conn:
         new_hashes = dict(conn.execute(select(sources_table.c.source_id, sources_table.c.content_hash)
                                        .where(sources_table.c.source_id.in_(list(new_ids)))).all())
-        moved_from = set(conn.execute(select(source_moves_table.c.old_source_id)).scalars())
+        moved_at: dict[str, Any] = {}  # each old id's last move: a removal before it was followed already
+        moves = select(source_moves_table.c.old_source_id, source_moves_table.c.moved_at)
+        for old, at in conn.execute(moves):
+            moved_at[old] = max(moved_at.get(old, at), at)
         removed: dict[str, set[str]] = {}
-        for sid, digest in conn.execute(select(removed_sources_table.c.source_id,
-                                               removed_sources_table.c.content_hash)).all():
-            if sid not in moved_from and sid not in new_hashes:
+        for sid, digest, at in conn.execute(select(removed_sources_table.c.source_id,
+                                                   removed_sources_table.c.content_hash,
+                                                   removed_sources_table.c.removed_at)).all():
+            if sid not in new_hashes and not (sid in moved_at and moved_at[sid] >= at):
                 removed.setdefault(digest, set()).add(sid)
         by_hash: dict[str, list[str]] = {}
         for sid, digest in new_hashes.items():

@@ -459,3 +459,15 @@ def test_hoi_quote_finds_a_keyed_segment_id_handed_out_before_its_source_was_ren
     assert rename_source(coded_workspace, "R2:q1", "R9:q1", respondent_id="R9") == {"R2:q1": "R9:q1"}
     found = locate_quote(coded_workspace, small_codebook, shown, redact=lambda: redact)
     assert (found.source_id, found.start, found.end) == ("R9:q1", seg.start, seg.end)
+
+
+def test_a_source_renamed_back_and_forth_keeps_following_its_text(coded_workspace):
+    """int01 -> int01x -> int01 -> int01x: the third rename was not linked (an id once moved was never
+    looked at again), so decisions of both earlier periods pointed at a source no longer there."""
+    from hoi_nlp.store import source_moves
+    from tests.conftest import rename_source
+
+    assert rename_source(coded_workspace, "R2:q1", "R9:q1") == {"R2:q1": "R9:q1"}
+    assert rename_source(coded_workspace, "R9:q1", "R2:q1") == {"R9:q1": "R2:q1"}
+    assert rename_source(coded_workspace, "R2:q1", "R9:q1") == {"R2:q1": "R9:q1"}
+    assert source_moves(coded_workspace) == {"R2:q1": "R9:q1"}
