@@ -105,18 +105,15 @@ def adapt_cached_training(
     codebook: Codebook,
     mapping: CodeMapping,
     *,
-    study: Any,
     repeated: Sequence[Any] = (),
-    template: Any,
     embedder: Any,
     cache: Any,
-    seed: int,
     progress: ProgressFn,
 ) -> tuple[Any, np.ndarray, LinearWeights | None]:
     """The coder's cached training (``base``: :class:`CachedTraining`) over the study's codes, with the
-    similarity profiles and classifier warm start to match. ``study`` is the study passages'
-    :class:`TrainingSet` (already over the study's codes; None when there are none); ``repeated`` are
-    study passages whose text is a bundled row's: their refitted codes are added to that row."""
+    similarity profiles and classifier warm start to match; the refitted codes' out-of-fold evidence is
+    :func:`refit_evidence`'s. ``repeated`` are study passages whose text is a bundled row's: their
+    refitted codes are added to that row."""
     data, oof = base.data, base.oof
     labels = _columns(data.labels, mapping, axis=1, merge=np.max)
     stance = _columns(data.stance, mapping, axis=1, merge=np.max, fill=-1)
@@ -145,9 +142,6 @@ def adapt_cached_training(
         question_decision=_columns(oof.question_decision, mapping, axis=1, merge=np.max),
         neighbour_decision=_columns(oof.neighbour_decision, mapping, axis=1, merge=np.max),
     )
-    if refit:
-        _refit_evidence(adapted, adapted_oof, study, refit, profiles, mapping.code_ids, template=template,
-                        seed=seed, progress=progress)
     logger.info("carried %d of the coder's codes to the study's codebook, refitted %s, left out %s",
                 len(mapping.carried), mapping.refitted, mapping.dropped)
     return replace(base, data=adapted, oof=adapted_oof), profiles, start
@@ -181,6 +175,7 @@ def _rule_hits(texts: Sequence[str], codebook: Codebook, code_ids: list[str], bu
     from hoi_nlp.coding.rules import RuleCoder
 
     coder = RuleCoder(codebook, pipeline=bundle.pipeline)
+
     def heard(done: int, total: int) -> None:
         progress("the new codes' patterns", done, total)
 
@@ -214,24 +209,26 @@ def _start(weights: LinearWeights | None, mapping: CodeMapping) -> LinearWeights
     return LinearWeights(sparse_w, dense_w, bias)
 
 
-def _refit_evidence(data: Any, oof: Any, study: Any, refit: list[int], profiles: np.ndarray,
-                    code_ids: Sequence[str], *, template: Any, seed: int, progress: ProgressFn) -> None:
-    """Out-of-fold evidence of the refitted codes on the bundled rows: for each of their folds, the
-    codes' classifier and similarity fitted on the other folds' rows and every study passage."""
-    from scipy import sparse as sp
-
+def refit_evidence(base: Any, study: Any, mapping: CodeMapping, profiles: np.ndarray, *, sparse: Any,
+                   template: Any, seed: int, progress: ProgressFn) -> None:
+    """Out-of-fold evidence of the refitted codes on the bundled rows (``base``, adapted), in place: for
+    each of their folds, the codes' classifier and similarity fitted on the other folds' rows and every
+    study passage (``study``, or None). ``sparse`` is the rows' sparse block, the study's after the
+    bundled rows'."""
     from hoi_nlp.coding.similarity import SimilarityModel
 
+    data, oof = base.data, base.oof
+    refit = [mapping.code_ids.index(c) for c in mapping.refitted]
+    if not refit:
+        return
     n = len(data)
-    parts = [data] if study is None or not len(study) else [data, study]
-    sparse = sp.vstack([template.sparse_block(part.features.lemmas, part.features.rules).to_scipy()
-                        for part in parts], format="csr")
+    parts = [data] if study is None else [data, study]
     dense = np.vstack([template.dense_block(part.features.embeddings) for part in parts])
     embeddings = np.vstack([part.features.embeddings for part in parts])
     labels = np.vstack([part.labels for part in parts])[:, refit]
     n_study = len(embeddings) - n
     weights = np.r_[data.weights, np.full(n_study, REFIT_STUDY_WEIGHT)]
-    ids = [code_ids[j] for j in refit]
+    ids = mapping.refitted
     folds = np.unique(oof.folds)
     for step, k in enumerate(folds):
         held = np.flatnonzero(oof.folds == k)

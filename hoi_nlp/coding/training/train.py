@@ -974,7 +974,7 @@ def train_with_study(
     (:mod:`hoi_nlp.coding.training.adapt`), and the new codes' examples join the study's passages.
     Without it the code ids must be the base model's."""
     from hoi_nlp.coding.model_io import bundle_embedder, check_codebook
-    from hoi_nlp.coding.training.adapt import adapt_cached_training, map_codes
+    from hoi_nlp.coding.training.adapt import adapt_cached_training, map_codes, refit_evidence
 
     started = time.perf_counter()
     base_bundle = load_bundle(base_dir)
@@ -1029,18 +1029,21 @@ def train_with_study(
     if mapping is not None:
         # a study passage that is a bundled text lends that row its labels of the refitted codes (a
         # second copy of the text would be its own out-of-fold neighbour)
-        base, profiles, start = adapt_cached_training(base, base_bundle, codebook, mapping, study=study_set,
-                                                      repeated=repeated, template=template, embedder=embedder,
-                                                      cache=cache, seed=seed, progress=progress)
+        base, profiles, start = adapt_cached_training(base, base_bundle, codebook, mapping, repeated=repeated,
+                                                      embedder=embedder, cache=cache, progress=progress)
     from scipy import sparse as sp
 
     base_folds = int(base.oof.folds.max()) + 1
     sparse = template.sparse_block(base.data.features.lemmas, base.data.features.rules).to_scipy()
-    fit = None
-    data, oof, final_start = base.data, base.oof, start
     if study_set is not None:
         study_sparse = template.sparse_block(study_set.features.lemmas, study_set.features.rules).to_scipy()
         sparse = sp.vstack([sparse, study_sparse], format="csr")
+    if mapping is not None:
+        refit_evidence(base, study_set, mapping, profiles, sparse=sparse, template=template, seed=seed,
+                       progress=progress)
+    fit = None
+    data, oof, final_start = base.data, base.oof, start
+    if study_set is not None:
         fit = choose_study_weight(
             base,
             study_set,
