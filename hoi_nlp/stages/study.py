@@ -403,28 +403,10 @@ def describe_coder(settings: Settings, name: str | None = None, model_dir: str |
             "model_dir": str(directory), "origin": origin}
 
 
-def study_codes_differ(workspace: Workspace, codebook: Codebook,
-                       model_dir: Path) -> tuple[list[str], list[str]]:
-    """The codes the study's own codebook (changed in the study: a code created in the review app or
-    promoted from a theme) has beyond the trained coder in ``model_dir``, and those it lacks; both empty
-    when the codebook was never changed here, the codes agree or no readable coder is there."""
-    from hoi_nlp.coding.model_io import code_id_changes, read_manifest, trained_code_ids
-    from hoi_nlp.errors import HoiError
-    from hoi_nlp.review.codebook_edit import codebook_history
-
-    try:
-        trained = trained_code_ids(read_manifest(model_dir))
-    except (HoiError, OSError, ValueError):
-        return [], []  # no readable model: loading or training it reports that
-    if not trained or trained == list(codebook.code_ids) or not codebook_history(workspace):
-        return [], []
-    return code_id_changes(codebook, trained)
-
-
-def study_code_order_differs(workspace: Workspace, codebook: Codebook, model_dir: Path) -> bool:
-    """Whether the study's own codebook has the trained coder's codes in another order (a code moved to
-    another family and back): the coder reads its codes by position, so it must be retrained (the quick
-    way: nothing to refit)."""
+def _differing_trained_ids(workspace: Workspace, codebook: Codebook, model_dir: Path) -> list[str] | None:
+    """The code ids of the trained coder in ``model_dir`` where the study's own codebook (changed in the
+    study) lists others or the same in another order; None when the codebook was never changed here,
+    the ids agree or no readable coder is there (loading or training it reports that)."""
     from hoi_nlp.coding.model_io import read_manifest, trained_code_ids
     from hoi_nlp.errors import HoiError
     from hoi_nlp.review.codebook_edit import codebook_history
@@ -432,9 +414,29 @@ def study_code_order_differs(workspace: Workspace, codebook: Codebook, model_dir
     try:
         trained = trained_code_ids(read_manifest(model_dir))
     except (HoiError, OSError, ValueError):
-        return False
-    return (bool(trained) and trained != list(codebook.code_ids) and set(trained) == set(codebook.code_ids)
-            and bool(codebook_history(workspace)))
+        return None
+    if not trained or trained == list(codebook.code_ids) or not codebook_history(workspace):
+        return None
+    return trained
+
+
+def study_codes_differ(workspace: Workspace, codebook: Codebook,
+                       model_dir: Path) -> tuple[list[str], list[str]]:
+    """The codes the study's own codebook (changed in the study: a code created in the review app or
+    promoted from a theme) has beyond the trained coder in ``model_dir``, and those it lacks; both empty
+    when the codebook was never changed here, the codes agree or no readable coder is there."""
+    from hoi_nlp.coding.model_io import code_id_changes
+
+    trained = _differing_trained_ids(workspace, codebook, model_dir)
+    return ([], []) if trained is None else code_id_changes(codebook, trained)
+
+
+def study_code_order_differs(workspace: Workspace, codebook: Codebook, model_dir: Path) -> bool:
+    """Whether the study's own codebook has the trained coder's codes in another order (a code moved to
+    another family and back): the coder reads its codes by position, so it must be retrained (the quick
+    way: nothing to refit)."""
+    trained = _differing_trained_ids(workspace, codebook, model_dir)
+    return trained is not None and set(trained) == set(codebook.code_ids)
 
 
 def _check_study_codebook(inputs: RunInputs, model_dir: Path) -> None:
