@@ -35,7 +35,7 @@ def atomic_path(target: str | Path, *, mode: int | None = None) -> Iterator[Path
         target = hops[-1]  # an ordinary file, or where a dangling link points: written there
     if target.is_dir():
         raise IsADirectoryError(f"{target} is a folder: give a file name")
-    if target.exists() and not target.is_file() and not target.is_dir():
+    if target.exists() and not target.is_file():
         # a device, pipe or socket (``-o /dev/stdout``, a named pipe): written into, never replaced -- a
         # move put a regular file in place of /dev/stdout's link, for every later process on the machine
         with _streamed_into(target) as tmp:
