@@ -27,6 +27,8 @@ import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from difflib import SequenceMatcher
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -178,6 +180,20 @@ source_moves_table = Table(
     Column("old_source_id", Key, nullable=False),
     Column("new_source_id", Key, nullable=False),
     Column("moved_at", UtcDateTime, nullable=False),
+)
+
+# Units of a changed source whose own words are unchanged but stand elsewhere in its new text (a typo
+# corrected in an earlier turn shifts every later turn): the id then, the id their place in the new text
+# gives, and the shift of their offsets. Append-only. A move applies to the decisions made before it
+# (``moved_at``): a unit that later takes a moved unit's old id keeps its own decisions.
+unit_moves_table = Table(
+    "unit_moves", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("old_segment_id", Key, nullable=False),
+    Column("new_segment_id", Key, nullable=False),
+    Column("shift", Integer, nullable=False),
+    Column("moved_at", UtcDateTime, nullable=False),
+    Index("ix_unit_moves_old", "old_segment_id"),
 )
 
 # the batches an older hoi_nlp marked done (read to adopt them, see CodingLedger; not written since)
@@ -548,6 +564,7 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
                     counts["unchanged"] += 1
                 continue
             if previous is not None:
+                _record_unit_moves(conn, source.source_id, source.text)
                 _delete_source(conn, source.source_id)
                 counts["changed"] += 1
             else:
@@ -557,6 +574,51 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
         if counts["new"] or counts["changed"]:
             count_change(conn, UNITS_COUNTER)
     return counts
+
+
+def _record_unit_moves(conn: Connection, source_id: str, new_text: str) -> None:
+    """Before a changed source's units are deleted: each unit whose words the source's ``new_text``
+    keeps at another place (see :func:`unchanged_blocks`) is recorded as moved to the id that place
+    gives, so that the decisions made on it so far follow it. A unit whose own words changed is not
+    moved: its decisions stay in the log."""
+    source = sources_table.c.source_id == source_id
+    old_text = conn.execute(select(sources_table.c.text).where(source)).scalar()
+    units = conn.execute(select(segments_table.c.segment_id, segments_table.c.kind, segments_table.c.start,
+                                segments_table.c.end).where(segments_table.c.source_id == source_id)).all()
+    if not units or old_text is None:
+        return
+    blocks = unchanged_blocks(old_text, new_text)
+    moves = []
+    for segment_id, kind, start, end in units:
+        shift = next((new - old for old, new, size in blocks if old <= start and end <= old + size), None)
+        if shift:  # None: its words changed; 0: it stays where it was
+            moves.append({"old_segment_id": segment_id, "shift": shift,
+                          "new_segment_id": Segment.make_id(source_id, kind, start + shift, end + shift)})
+    if moves:
+        now = utcnow()
+        conn.execute(insert(unit_moves_table), [move | {"moved_at": now} for move in moves])
+
+
+def unchanged_blocks(old: str, new: str) -> list[tuple[int, int, int]]:
+    """``(offset in old, offset in new, length)`` of the stretches two versions of a text share, in
+    order: difflib's longest matching blocks of whole lines, and within each run of changed lines
+    those of characters (so a sentence after a corrected word in the same paragraph is found too)."""
+    old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    old_at = list(accumulate(map(len, old_lines), initial=0))
+    new_at = list(accumulate(map(len, new_lines), initial=0))
+    blocks: list[tuple[int, int, int]] = []
+    matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            blocks.append((old_at[a0], new_at[b0], old_at[a1] - old_at[a0]))
+        elif tag == "replace" and max(old_at[a1] - old_at[a0], new_at[b1] - new_at[b0]) <= _CHAR_DIFF_LIMIT:
+            a_text, b_text = old[old_at[a0]:old_at[a1]], new[new_at[b0]:new_at[b1]]
+            chars = SequenceMatcher(None, a_text, b_text, autojunk=False).get_matching_blocks()
+            blocks += [(old_at[a0] + a, new_at[b0] + b, size) for a, b, size in chars if size]
+    return blocks
+
+
+_CHAR_DIFF_LIMIT = 5_000  # characters of changed lines compared character by character (quadratic)
 
 
 def _delete_source(conn: Any, source_id: str) -> None:
@@ -662,6 +724,63 @@ def compose_renames(steps: Iterable[tuple[str, str]]) -> dict[str, str]:
                 now[key] = new
         now[old] = new
     return {old: new for old, new in now.items() if old != new}
+
+
+@dataclass(frozen=True)
+class Whereabouts:
+    """Where the unit a decision (or a review round) named stands now: under its source's id now
+    (``sources``, renames: always) and, for each change of its source after it was named, where the
+    change moved it (``changes``: each change's time and ``{old id: (new id, shift)}``, see
+    :func:`_record_unit_moves`; ids under the sources' ids now)."""
+
+    sources: dict[str, str]
+    changes: tuple[tuple[datetime, dict[str, tuple[str, int]]], ...] = ()
+
+    def now(self, segment_id: str, named_at: datetime) -> tuple[str, int]:
+        """The id the unit named ``segment_id`` at ``named_at`` has now, and how far its offsets moved."""
+        segment_id, shift = moved_segment_id(segment_id, self.sources), 0
+        named_at = _naive_utc(named_at)
+        for moved_at, moves in self.changes:
+            if named_at < _naive_utc(moved_at) and segment_id in moves:
+                segment_id, by = moves[segment_id]
+                shift += by
+        return segment_id, shift
+
+    def former_ids(self, segment_ids: Iterable[str]) -> set[str]:
+        """``segment_ids`` and every id a unit now under one of them may have been named by (a superset:
+        :meth:`now` decides)."""
+        ids = set(segment_ids)
+        while True:
+            more = {old for _, moves in self.changes for old, (new, _) in moves.items() if new in ids} - ids
+            if not more:
+                break
+            ids |= more
+        for old, new in self.sources.items():
+            ids |= {f"{old}:{sid[len(new) + 1:]}" for sid in list(ids) if sid.startswith(new + ":")}
+        return ids
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    """``moment`` as the workspace reads times back: naive UTC (see :class:`UtcDateTime`)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
+def whereabouts(workspace: Workspace) -> Whereabouts:
+    """The sources' renames and the units' moves so far (see :class:`Whereabouts`)."""
+    with workspace.engine.connect() as conn:
+        return whereabouts_in(conn)
+
+
+def whereabouts_in(conn: Connection) -> Whereabouts:
+    """:func:`whereabouts` read on an open connection."""
+    sources = source_moves_in(conn)
+    changes: list[tuple[datetime, dict[str, tuple[str, int]]]] = []
+    for row in conn.execute(select(unit_moves_table).order_by(unit_moves_table.c.seq)).mappings():
+        if not changes or changes[-1][0] != row["moved_at"]:
+            changes.append((row["moved_at"], {}))
+        changes[-1][1][moved_segment_id(row["old_segment_id"], sources)] = (
+            moved_segment_id(row["new_segment_id"], sources), row["shift"])
+    return Whereabouts(sources, tuple(changes))
 
 
 def moved_segment_id(segment_id: str, moves: dict[str, str]) -> str:

@@ -3,7 +3,14 @@ from __future__ import annotations
 from hoi_nlp.coding.rules import RuleCoder
 from hoi_nlp.settings import Settings
 from hoi_nlp.stages.study import code_stage, segment_stage
-from hoi_nlp.store import load_assignments, load_segments, load_sources, save_sources
+from hoi_nlp.store import (
+    Whereabouts,
+    load_assignments,
+    load_segments,
+    load_sources,
+    save_sources,
+    unchanged_blocks,
+)
 from tests.conftest import make_source
 
 
@@ -228,3 +235,32 @@ def test_the_units_stamp_moves_with_every_change_of_sources_or_segments_and_read
     with statements(workspace) as sent:
         units_stamp(workspace)
     assert len(sent) == 1 and not reading(sent, "segments") and not reading(sent, "sources")
+
+
+def test_unchanged_blocks_find_unchanged_lines_and_sentences_after_an_edit():
+    old = "I: Hvad?\nD: Det var godt. Det var dyrt.\nI: Og så?\nD: Ja.\n"
+    new = "I: Hvad?\nD: Det var meget godt. Det var dyrt.\nI: Og så?\nD: Ja.\n"
+
+    def moved(words: str) -> int | None:
+        at = old.index(words)
+        return next((b - a for a, b, size in unchanged_blocks(old, new)
+                     if a <= at and at + len(words) <= a + size), None)
+
+    assert moved("D: Ja.") == len("meget ")  # a later turn: a whole line
+    assert moved("Det var dyrt.") == len("meget ")  # a later sentence in the corrected line
+    assert moved("Det var godt.") is None  # its own words changed
+    assert moved("I: Hvad?") == 0
+
+
+def test_whereabouts_move_a_unit_named_before_a_change_only():
+    from datetime import UTC, datetime
+
+    first, second = datetime(2026, 1, 2, tzinfo=UTC), datetime(2026, 1, 4, tzinfo=UTC)
+    where = Whereabouts({"int1": "int01"}, ((first, {"int01:t10-20": ("int01:t5-15", -5)}),
+                                            (second, {"int01:t5-15": ("int01:t10-20", 5)})))
+    before, between, after = (datetime(2026, 1, d, tzinfo=UTC) for d in (1, 3, 5))
+    assert where.now("int1:t10-20", before) == ("int01:t10-20", 0)  # moved there and back
+    assert where.now("int01:t5-15", between) == ("int01:t10-20", 5)
+    assert where.now("int01:t10-20", between) == ("int01:t10-20", 0)  # another unit took the old place
+    assert where.now("int01:t5-15", after) == ("int01:t5-15", 0)
+    assert where.former_ids({"int01:t10-20"}) >= {"int01:t10-20", "int01:t5-15", "int1:t10-20", "int1:t5-15"}

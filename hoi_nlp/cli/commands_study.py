@@ -161,7 +161,7 @@ def _print_run_summary(summary: dict, workspace_dir: Path) -> None:
          f"{counts['coding_units']} coding units; {counts['units_with_codes']} of them carry "
          f"{counts['suggested']} suggested codes{possible}.")
     _print_exports([Path(p) for p in summary["exports"]])
-    for warning in ingest.get("warnings", []):
+    for warning in [*ingest.get("warnings", []), *seg.get("warnings", [])]:
         echo(f"Warning: {warning}", err=True)
 
 
@@ -193,6 +193,8 @@ def segment_command(study: Path = STUDY_ARG, workspace: Path | None = WORKSPACE_
     echo(f"Segmented {result['sources_segmented']} sources into {result['coding_units_created']} new coding "
          f"units ({result['segments_created']} new segments of every kind: answers, turns, passages, "
          "sentences).")
+    for warning in result["warnings"]:
+        echo(f"Warning: {warning}", err=True)
 
 
 @codebook_app.command("validate")

@@ -38,7 +38,7 @@ from hoi_nlp.export.quotes import (
 )
 from hoi_nlp.export.study import CodedStudy, Coding, Redactor
 from hoi_nlp.io import write_text_atomic
-from hoi_nlp.records import Quote, Segment, is_stance_code
+from hoi_nlp.records import Quote, Segment, is_stance_code, utcnow
 
 if TYPE_CHECKING:
     from hoi_nlp.nlp.embed import Embedder, EmbeddingCache
@@ -297,6 +297,11 @@ def register_quotes(workspace: Workspace, quotes: Sequence[Quote], *, study: Cod
     for q in quotes:
         entry: dict[str, object] = {"quote_id": q.quote_id, "code_id": q.code_id, "source_id": q.source_id,
                                     "segment_id": q.segment_id, "start": q.start, "end": q.end}
+        before = known.get(q.quote_id, {})
+        same = all(before.get(k) == entry[k] for k in ("source_id", "segment_id", "start", "end"))
+        # when it was first handed out: a correction of its source since moves it (lookup._followed)
+        entry["registered_at"] = before.get("registered_at") if same and before.get("registered_at") \
+            else utcnow().isoformat()
         if study is not None and redact is not None and not redact.raw and q.source_id in study.sources:
             source = study.sources[q.source_id]
             redaction = redact.redaction(source)

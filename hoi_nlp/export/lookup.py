@@ -97,6 +97,7 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
         found = resolve_quote(load_coded_study(workspace, book()), quote_id, workspace=workspace,
                               redact=redact(), texts=texts)
         return found if original else dataclasses.replace(found, original="", original_path="")
+    record = _followed(workspace, record)
     sources = load_sources(workspace, source_ids=[str(record["source_id"])])
     if not sources:
         raise gone(quote_id, record)
@@ -125,7 +126,7 @@ def locate_quote(workspace: Workspace, codebook: Codebook | Callable[[], Codeboo
 
     segments = load_segments(workspace, segment_ids=[segment_id])
     if not segments:
-        raise gone(quote_id, record)
+        raise changed(quote_id, record)
     study = CodedStudy(codebook=book(), sources={source.source_id: source}, segments=segments, assignments=[])
     found = resolved_from(study, quote_id, record, review=review, redact=redact(), texts=texts)
     found = dataclasses.replace(found, stance=stance)
@@ -286,6 +287,34 @@ def _missing_segment(workspace: Workspace, shown_id: str, redact: Redactor, *,
                 hint="its file or row left the study folder and a later run removed it; analysts' decisions "
                      "on it stay in the review log and count again if the same text returns")
     return unknown_quote(shown_id, workspace)
+
+
+def _followed(workspace: Workspace, record: dict[str, object]) -> dict[str, object]:
+    """A quote's registry entry with its source, unit and span where the study holds them now: through
+    the source's renames and the moves of its unit by corrections of the source since the quote was
+    handed out (``registered_at``; an entry from before it was kept follows every move)."""
+    from datetime import datetime
+
+    from hoi_nlp.store import whereabouts
+
+    where = whereabouts(workspace)
+    if not where.sources and not where.changes:
+        return record
+    at = record.get("registered_at")
+    named_at = datetime.fromisoformat(str(at)) if at else datetime.min
+    segment_id, shift = where.now(str(record["segment_id"]), named_at)
+    source_id = str(record["source_id"])
+    return record | {"source_id": where.sources.get(source_id, source_id), "segment_id": segment_id,
+                     "start": int(record["start"]) + shift, "end": int(record["end"]) + shift}  # type: ignore[call-overload]
+
+
+def changed(quote_id: str, record: dict[str, object]) -> ExportError:
+    """The error for a quote whose own words were changed in its source since it was handed out."""
+    return ExportError(
+        f"quote '{quote_id}': the words it quoted in source '{record['source_id']}' have been changed "
+        "since it was handed out (the source was edited)",
+        hint=f"cite again: `hoi cite {record['code_id']}` gives the quotes of the source as it is now",
+    )
 
 
 def gone(quote_id: str, record: dict[str, object]) -> ExportError:

@@ -26,13 +26,15 @@ from hoi_nlp.records import STANCES, CodeReview, ReviewDecision, is_stance_code,
 from hoi_nlp.review.codebook_edit import CodeLineage, code_id_map, code_lineage
 from hoi_nlp.review.tables import decisions_table, ensure_review_schema
 from hoi_nlp.store import (
+    Whereabouts,
     Workspace,
     assignments_table,
     moved_segment_id,
     segments_table,
-    source_moves,
-    source_moves_in,
     sources_table,
+    unit_moves_table,
+    whereabouts,
+    whereabouts_in,
 )
 
 logger = logging.getLogger(__name__)
@@ -212,7 +214,7 @@ def _validate_undo(conn: Any, decision: ReviewDecision) -> None:
     )
     if target is None:
         raise ReviewError(f"cannot undo unknown decision '{decision.undoes}'")
-    target_segment = moved_segment_id(target["segment_id"], source_moves_in(conn))
+    target_segment, _ = whereabouts_in(conn).now(target["segment_id"], target["created_at"])
     if target_segment != decision.segment_id or target["round"] != decision.round:
         raise ReviewError(f"decision '{decision.undoes}' belongs to another segment or round")
 
@@ -276,16 +278,18 @@ def load_decisions(
     they stay in the log and count again if the same unit returns. The log itself is never rewritten.
     """
     ensure_review_schema(workspace)
-    moves = source_moves(workspace)
+    where = whereabouts(workspace)
     column = decisions_table.c.segment_id
     in_study = column.in_(select(segments_table.c.segment_id))
-    if moves:  # decisions made on a source before it was renamed follow it
-        in_study = or_(in_study, *(column.startswith(old + ":", autoescape=True) for old in moves))
+    if where.sources:  # decisions made on a source before it was renamed follow it
+        in_study = or_(in_study, *(column.startswith(old + ":", autoescape=True) for old in where.sources))
+    if where.changes:  # and those made on a unit before its source changed around it
+        in_study = or_(in_study, column.in_(select(unit_moves_table.c.old_segment_id)))
     query = select(decisions_table).order_by(decisions_table.c.seq).where(in_study)
-    if segment_id is not None:
-        query = query.where(column.in_(_with_former_ids([segment_id], moves)))
-    if segment_ids is not None:
-        query = query.where(column.in_(_with_former_ids(segment_ids, moves)))
+    wanted = None if segment_id is None and segment_ids is None else set(
+        ([segment_id] if segment_id is not None else []) + list(segment_ids or ()))
+    if wanted is not None:
+        query = query.where(column.in_(sorted(where.former_ids(wanted))))
     if round is not None:
         query = query.where(decisions_table.c.round == round)
     if analyst is not None:
@@ -297,18 +301,63 @@ def load_decisions(
     decisions = [_read_through(ReviewDecision(**{k: lf_only(v) if k == "memo" and v else v
                                                  for k, v in row.items() if k != "seq"}), lineage)
                  for row in rows]
-    if not moves:
+    if not where.sources and not where.changes:
         return decisions
-    return [d.model_copy(update={"segment_id": now}) if (now := moved_segment_id(d.segment_id, moves))
-            != d.segment_id else d for d in decisions]
+    followed = [_followed(d, where) for d in decisions]
+    if where.changes:  # a unit moved to a place a later change left empty is gone, as a removed one is
+        moved = {f.segment_id for d, f in zip(decisions, followed, strict=True)
+                 if f.segment_id != moved_segment_id(d.segment_id, where.sources)}
+        gone = moved - set(wanted or ()) - _in_study(workspace, moved)
+        followed = [d for d in followed if d.segment_id not in gone]
+    return followed if wanted is None else [d for d in followed if d.segment_id in wanted]
 
 
-def _with_former_ids(segment_ids: Sequence[str], moves: dict[str, str]) -> list[str]:
-    """``segment_ids`` and the ids the same units had before their source was renamed."""
-    ids = list(segment_ids)
-    for old, new in moves.items():
-        ids += [f"{old}:{sid[len(new) + 1:]}" for sid in segment_ids if sid.startswith(new + ":")]
-    return ids
+def decisions_left_behind(workspace: Workspace, source_ids: Iterable[str]) -> dict[str, int]:
+    """Per source of ``source_ids``: the decisions and memos in effect (main review) made on a unit whose
+    own words have changed since (a corrected turn): the study holds no unit they follow to, so they are
+    not shown or counted. They stay in the log, and apply again if the same words return in the same
+    place."""
+    wanted = set(source_ids)
+    if not wanted:
+        return {}
+    ensure_review_schema(workspace)
+    where = whereabouts(workspace)
+    main = decisions_table.c.round == MAIN_ROUND
+    query = select(decisions_table).where(main).order_by(decisions_table.c.seq)
+    with workspace.engine.connect() as conn:
+        decisions = [ReviewDecision(**{k: v for k, v in row.items() if k != "seq"})
+                     for row in conn.execute(query).mappings()]
+    followed = [_followed(d, where) for d in effective_decisions(decisions)]
+    mine = [d.segment_id for d in followed if d.segment_id.rpartition(":")[0] in wanted]
+    held = _in_study(workspace, mine)
+    left: dict[str, int] = {}
+    for segment_id in mine:
+        if segment_id not in held:
+            source = segment_id.rpartition(":")[0]
+            left[source] = left.get(source, 0) + 1
+    return left
+
+
+def _followed(decision: ReviewDecision, where: Whereabouts) -> ReviewDecision:
+    """``decision`` on the unit it was made on as the study holds that unit now: under its source's id
+    now, and moved (its span with it) by each change of its source after it was made."""
+    segment_id, shift = where.now(decision.segment_id, decision.created_at)
+    if segment_id == decision.segment_id:
+        return decision
+    update: dict[str, Any] = {"segment_id": segment_id}
+    if shift and decision.start is not None and decision.end is not None:
+        update |= {"start": decision.start + shift, "end": decision.end + shift}
+    return decision.model_copy(update=update)
+
+
+def _in_study(workspace: Workspace, segment_ids: Iterable[str]) -> set[str]:
+    """Those of ``segment_ids`` the study holds."""
+    ids, found = sorted(segment_ids), set()
+    with workspace.engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            chunk = segments_table.c.segment_id.in_(ids[start:start + 500])
+            found.update(conn.execute(select(segments_table.c.segment_id).where(chunk)).scalars())
+    return found
 
 
 def _read_through(decision: ReviewDecision, lineage: CodeLineage) -> ReviewDecision:

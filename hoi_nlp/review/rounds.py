@@ -29,7 +29,7 @@ from hoi_nlp.review.tables import (
     round_items_table,
     rounds_table,
 )
-from hoi_nlp.store import Workspace, load_segments, moved_segment_id, source_moves_in, upsert
+from hoi_nlp.store import Workspace, load_segments, upsert, whereabouts_in
 
 logger = logging.getLogger(__name__)
 
@@ -158,10 +158,10 @@ def get_round(workspace: Workspace, round_id: str) -> Round:
         cancelled = conn.execute(
             select(round_cancelled_table.c.cancelled_at).where(round_cancelled_table.c.round_id == round_id)
         ).scalar()
-        moves = source_moves_in(conn)
-    # a unit of a source renamed since the round began is the round's under the id it has now, as the
-    # coders' decisions on it are
-    units = tuple(moved_segment_id(sid, moves) for sid in items) if moves else tuple(items)
+        where = whereabouts_in(conn)
+    # a unit of a source renamed, or moved by a change of its source, since the round began is the round's
+    # under the id it has now, as the coders' decisions on it are
+    units = tuple(where.now(sid, row["created_at"])[0] for sid in items)
     return Round(round_id, tuple(row["analysts"]), units, dict(done), row["created_at"], cancelled)
 
 

@@ -299,8 +299,11 @@ def ingest_stage(study_dir: str | Path, workspace: Workspace) -> dict[str, Any]:
     }
 
 
-def segment_stage(workspace: Workspace, settings: Settings) -> dict[str, int]:
-    """Segment every source that has no segments yet (committed per chunk of sources)."""
+def segment_stage(workspace: Workspace, settings: Settings) -> dict[str, Any]:
+    """Segment every source that has no segments yet (committed per chunk of sources). A changed source's
+    units whose words are unchanged keep the analysts' decisions (see :func:`hoi_nlp.store.save_sources`);
+    a warning counts those left behind on units whose own words changed."""
+    from hoi_nlp.review.decisions import decisions_left_behind
     from hoi_nlp.segment import segment_source
     from hoi_nlp.store import load_sources, save_segments, sources_without_segments
 
@@ -316,7 +319,14 @@ def segment_stage(workspace: Workspace, settings: Settings) -> dict[str, int]:
             bar.advance(len(chunk))
     logger.info("segmented %d sources into %d coding units (%d segments of every kind)", len(pending), units,
                 created)
-    return {"sources_segmented": len(pending), "segments_created": created, "coding_units_created": units}
+    warnings = [f"{source}: {count} analyst decision(s) or memo(s) were made on coding units whose own words "
+                "have changed since (the source was edited): they are no longer shown, counted or exported, "
+                "and stay in the decision log (they apply again if the same words return in the same place)"
+                for source, count in sorted(decisions_left_behind(workspace, pending).items())]
+    for warning in warnings:
+        logger.info("%s", warning)  # the CLI shows the warnings with the run's summary
+    return {"sources_segmented": len(pending), "segments_created": created, "coding_units_created": units,
+            "warnings": warnings}
 
 
 # ---------------------------------------------------------------- coding

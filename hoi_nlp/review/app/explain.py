@@ -29,7 +29,7 @@ from hoi_nlp.review.codebook_edit import code_id_map
 from hoi_nlp.review.decisions import MAIN_ROUND, CodeState, current_state
 from hoi_nlp.review.masking import Hidden, PrivacyView, masked
 from hoi_nlp.review.tables import decisions_table
-from hoi_nlp.store import Workspace, assignments_table
+from hoi_nlp.store import Workspace, assignments_table, whereabouts_in
 
 STANCE_FAMILIES = ("barrier",)
 STUDY_ORIGINS = ("study", "review")  # training rows from an analyst's review (hoi retrain, hoi train)
@@ -127,7 +127,7 @@ def _reviewed_quotes(
     wanted = set(code_ids)
     stored = wanted | {old for old, new in renamed.items() if new in wanted}
     query = (
-        select(decisions_table.c.segment_id, decisions_table.c.code_id)
+        select(decisions_table.c.segment_id, decisions_table.c.code_id, decisions_table.c.created_at)
         .where(decisions_table.c.action.in_(("accept", "add", "consensus")))
         .where(or_(decisions_table.c.round == MAIN_ROUND, decisions_table.c.action == "consensus"))
         .where(decisions_table.c.code_id.in_(sorted(stored)))
@@ -136,7 +136,9 @@ def _reviewed_quotes(
         .limit(MAX_REVIEWED * max(1, len(wanted)))
     )
     with workspace.engine.connect() as conn:
-        pairs = [(s, renamed.get(c, c)) for s, c in conn.execute(query)]
+        where = whereabouts_in(conn)  # a unit moved by a correction of its transcript since, where it is now
+        pairs = [(now, renamed.get(c, c)) for s, c, at in conn.execute(query)
+                 if (now := where.now(s, at)[0]) != exclude]
     segment_ids = sorted({s for s, _ in pairs if s in corpus.by_id})
     if not segment_ids:
         return {}
