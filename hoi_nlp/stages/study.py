@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +29,7 @@ from hoi_nlp.settings import Settings, load_settings
 if TYPE_CHECKING:
     from hoi_nlp.coding.base import Coder
     from hoi_nlp.nlp.embed import EmbeddingCache
-    from hoi_nlp.records import Quote, Segment
+    from hoi_nlp.records import Quote, Segment, Source
     from hoi_nlp.store import CodingLedger, Workspace
 
 logger = logging.getLogger(__name__)
@@ -299,24 +299,82 @@ def ingest_stage(study_dir: str | Path, workspace: Workspace) -> dict[str, Any]:
     }
 
 
-def segment_stage(workspace: Workspace, settings: Settings) -> dict[str, int]:
-    """Segment every source that has no segments yet (committed per chunk of sources)."""
-    from hoi_nlp.segment import segment_source
-    from hoi_nlp.store import load_sources, save_segments, sources_without_segments
+def segment_stage(workspace: Workspace, settings: Settings) -> dict[str, Any]:
+    """Segment every source that has no segments yet, and cut again each one cut with other rules,
+    settings or speaker metadata (committed per chunk of sources). A source cut again as before keeps
+    its units and codes; one cut differently gets the new units, coded again, and a warning."""
+    from hoi_nlp.segment import segmentation_key
+    from hoi_nlp.store import segmentation_keys, source_kinds_and_attributes, sources_without_segments
 
-    pending = sources_without_segments(workspace)
+    new = sources_without_segments(workspace)
+    keys = {source_id: segmentation_key(kind, attributes, settings.segment, settings.nlp.pipeline)
+            for source_id, (kind, attributes) in source_kinds_and_attributes(workspace).items()}
+    stored, unsegmented = segmentation_keys(workspace), set(new)
+    stale = [source_id for source_id in sorted(keys)
+             if source_id not in unsegmented and stored.get(source_id) != keys[source_id]]
     created = units = 0
-    with progress.stage("segment", len(pending), unit="sources") as bar:
-        for start in range(0, len(pending), 200):  # one transaction per 200 sources: resumable, not chatty
-            chunk = load_sources(workspace, source_ids=pending[start:start + 200])
-            segments = [seg for source in chunk for seg in segment_source(
-                source, settings=settings.segment, pipeline=settings.nlp.pipeline)]
-            created += save_segments(workspace, segments)
-            units += sum(seg.codable for seg in segments)
-            bar.advance(len(chunk))
-    logger.info("segmented %d sources into %d coding units (%d segments of every kind)", len(pending), units,
-                created)
-    return {"sources_segmented": len(pending), "segments_created": created, "coding_units_created": units}
+    cut_again: list[Source] = []
+    with progress.stage("segment", len(new) + len(stale), unit="sources") as bar:
+        for start in range(0, len(new), 200):  # one transaction per 200 sources: resumable, not chatty
+            made, codable = _segment_new(workspace, settings, new[start:start + 200], keys)
+            created, units = created + made, units + codable
+            bar.advance(len(new[start:start + 200]))
+        for start in range(0, len(stale), 200):
+            cut_again += _segment_again(workspace, settings, stale[start:start + 200], keys)
+            bar.advance(len(stale[start:start + 200]))
+    logger.info("segmented %d sources into %d coding units (%d segments of every kind); %d cut again "
+                "differently", len(new), units, created, len(cut_again))
+    return {"sources_segmented": len(new), "segments_created": created, "coding_units_created": units,
+            "sources_cut_again": len(cut_again), "warnings": _cut_again_warnings(cut_again)}
+
+
+def _segment_new(workspace: Workspace, settings: Settings, source_ids: Sequence[str],
+                 keys: dict[str, str]) -> tuple[int, int]:
+    """Segment sources never segmented; (segments created, coding units among them)."""
+    from hoi_nlp.segment import segment_source
+    from hoi_nlp.store import load_sources, save_segments
+
+    segments = [seg for source in load_sources(workspace, source_ids=source_ids)
+                for seg in segment_source(source, settings=settings.segment, pipeline=settings.nlp.pipeline)]
+    created = save_segments(workspace, segments, keys={sid: keys[sid] for sid in source_ids})
+    return created, sum(seg.codable for seg in segments)
+
+
+def _segment_again(workspace: Workspace, settings: Settings, source_ids: Sequence[str],
+                   keys: dict[str, str]) -> list[Source]:
+    """Cut sources again with the current key; those cut differently get the new segments. Returns them."""
+    from hoi_nlp.segment import segment_source
+    from hoi_nlp.store import load_segments, load_sources, replace_segments, save_segments
+
+    stored: dict[str, list[Segment]] = {}
+    for seg in load_segments(workspace, source_ids=source_ids):
+        stored.setdefault(seg.source_id, []).append(seg)
+    changed: list[Source] = []
+    for source in load_sources(workspace, source_ids=source_ids):
+        segments = segment_source(source, settings=settings.segment, pipeline=settings.nlp.pipeline)
+        if _as_stored(segments) == _as_stored(stored.get(source.source_id, [])):
+            save_segments(workspace, [], keys={source.source_id: keys[source.source_id]})
+        else:
+            replace_segments(workspace, source.source_id, segments, key=keys[source.source_id])
+            changed.append(source)
+    return changed
+
+
+def _as_stored(segments: Sequence[Segment]) -> list[dict[str, Any]]:
+    return sorted((seg.model_dump() for seg in segments), key=lambda row: row["segment_id"])
+
+
+def _cut_again_warnings(sources: Sequence[Source]) -> list[str]:
+    """One warning per file whose sources were cut into other coding units than before."""
+    answers = Counter(source.path for source in sources if source.kind != "transcript")
+    said = [f"{path}: {count} answer(s) cut into coding units again, as hoi's rules for cutting them or "
+            "the [segment] settings changed" for path, count in sorted(answers.items())]
+    said += [f"{path}: cut into turns and coding units again, as its speakers in metadata.csv, hoi's rules "
+             "for reading turns or the [segment] settings changed"
+             for path in sorted({source.path for source in sources if source.kind == "transcript"})]
+    return [f"{line}; its new units are coded again, and decisions on its earlier units apply only to a "
+            "unit cut as before (the others stay in the decision log only, as after an edit of the file)"
+            for line in said]
 
 
 # ---------------------------------------------------------------- coding
