@@ -780,12 +780,11 @@ def export_stage(inputs: RunInputs, *, out_dir: Path | None = None, formats: Seq
     An export whose inputs (data, codebook, settings, privacy pipeline, options) are unchanged since
     the last one into the same place is skipped.
     """
-    from hoi_nlp.export.api import export_study
-    from hoi_nlp.export.dataset import TABLE_FORMATS
+    from hoi_nlp.export.api import default_formats, export_study
     from hoi_nlp.export.freshness import export_key, fresh_files, record_export
 
     workspace = inputs.workspace
-    chosen = list(formats or TABLE_FORMATS)
+    chosen = list(formats or default_formats(out_dir))
     target = (out_dir or workspace.exports_dir).resolve()
     folder = target.parent if target.suffix else target
     options = {"formats": chosen, "raw": raw, "out": str(target), "csv_dialect": csv_dialect,
