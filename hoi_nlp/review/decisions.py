@@ -550,6 +550,25 @@ def check_decided_codes(workspace: Workspace, codebook: Codebook) -> None:
              "Nothing was changed, and the decisions stay in the log")
 
 
+def decided_units_gone(workspace: Workspace, source_ids: Sequence[str]) -> dict[str, int]:
+    """``{source id: how many units with analysts' decisions it no longer holds}`` among ``source_ids``
+    (its file edited, or cut into turns again): their decisions stay in the log only."""
+    ensure_review_schema(workspace)
+    wanted = set(source_ids)
+    with workspace.engine.connect() as conn:
+        decided = [segment_id for segment_id in conn.execute(select(decisions_table.c.segment_id).distinct())
+                   .scalars() if segment_id.rpartition(":")[0] in wanted]
+        held = {segment_id for start in range(0, len(decided), 500)
+                for segment_id in conn.execute(select(segments_table.c.segment_id).where(
+                    segments_table.c.segment_id.in_(decided[start:start + 500]))).scalars()}
+    gone: dict[str, int] = {}
+    for segment_id in decided:
+        if segment_id not in held:
+            source_id = segment_id.rpartition(":")[0]
+            gone[source_id] = gone.get(source_id, 0) + 1
+    return gone
+
+
 def decision_counts(workspace: Workspace) -> dict[str, int]:
     """How many decisions of each action the log holds."""
     counts: dict[str, int] = {}

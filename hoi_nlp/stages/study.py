@@ -324,8 +324,10 @@ def segment_stage(workspace: Workspace, settings: Settings) -> dict[str, Any]:
             bar.advance(len(stale[start:start + 200]))
     logger.info("segmented %d sources into %d coding units (%d segments of every kind); %d cut again "
                 "differently", len(new), units, created, len(cut_again))
+    warnings = _cut_again_warnings(cut_again) + _decisions_left_warnings(
+        workspace, [*new, *(source.source_id for source in cut_again)])
     return {"sources_segmented": len(new), "segments_created": created, "coding_units_created": units,
-            "sources_cut_again": len(cut_again), "warnings": _cut_again_warnings(cut_again)}
+            "sources_cut_again": len(cut_again), "warnings": warnings}
 
 
 def _segment_new(workspace: Workspace, settings: Settings, source_ids: Sequence[str],
@@ -372,9 +374,24 @@ def _cut_again_warnings(sources: Sequence[Source]) -> list[str]:
     said += [f"{path}: cut into turns and coding units again, as its speakers in metadata.csv, hoi's rules "
              "for reading turns or the [segment] settings changed"
              for path in sorted({source.path for source in sources if source.kind == "transcript"})]
-    return [f"{line}; its new units are coded again, and decisions on its earlier units apply only to a "
-            "unit cut as before (the others stay in the decision log only, as after an edit of the file)"
-            for line in said]
+    return [f"{line}; its new units are coded again (analysts' decisions still apply to a unit cut as "
+            "before)" for line in said]
+
+
+def _decisions_left_warnings(workspace: Workspace, segmented: Sequence[str]) -> list[str]:
+    """One warning per file of the ``segmented`` sources (edited, or cut again) that no longer holds some
+    units analysts made decisions on: those decisions stay in the decision log only."""
+    from hoi_nlp.review.decisions import decided_units_gone
+    from hoi_nlp.store import load_sources
+
+    gone = decided_units_gone(workspace, segmented)
+    per_file: Counter[str] = Counter()
+    for source in load_sources(workspace, source_ids=sorted(gone)):
+        per_file[source.path] += gone[source.source_id]
+    return [f"{path}: {count} coding unit(s) that analysts made decisions on are cut otherwise now (the "
+            "file was edited or cut into turns again): those decisions stay in the decision log only, no "
+            "longer shown, counted or exported; review the file's new units in `hoi review`"
+            for path, count in sorted(per_file.items())]
 
 
 # ---------------------------------------------------------------- coding

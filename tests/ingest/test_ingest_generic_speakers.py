@@ -195,5 +195,4 @@ def test_speakers_listed_after_a_run_cut_the_transcript_again(tmp_path: Path) ->
     assert any("Lovgivningen gør også" in text for text in texts)
     assert ("transcripts/interview_skive.txt: cut into turns and coding units again, as its speakers in "
             "metadata.csv, hoi's rules for reading turns or the [segment] settings changed; its new units "
-            "are coded again, and decisions on its earlier units apply only to a unit cut as before (the "
-            "others stay in the decision log only, as after an edit of the file)") in warnings
+            "are coded again (analysts' decisions still apply to a unit cut as before)") in warnings

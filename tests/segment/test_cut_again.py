@@ -78,3 +78,25 @@ def test_a_transcript_cut_before_the_mid_line_timestamp_rule_is_cut_again_on_the
 
     ran = hoi_from_checkout("run", "studie", "--coder", "rules", cwd=tmp_path)  # cut once, not every run
     assert "cut again" not in ran.stdout + ran.stderr
+
+
+def test_an_edited_transcript_names_the_decisions_it_leaves_in_the_log_only(tmp_path: Path):
+    """README's known limit: a transcript corrected after review gets new units after the edit, and the
+    decisions on the old ones are no longer shown or exported. `hoi run` said nothing of it."""
+    from hoi_nlp.review.decisions import record_decision
+    from hoi_nlp.store import Workspace, load_segments
+
+    workspace_dir = _study(tmp_path)
+    hoi_from_checkout("run", "studie", "--coder", "rules", cwd=tmp_path)
+    workspace = Workspace.open(workspace_dir, create=False)
+    units = load_segments(workspace, codable=True)
+    assert len(units) == 3  # the director's three turns, every one after the edit's place
+    for unit in units:  # an analyst reviewed every unit: a memo on each
+        record_decision(workspace, segment_id=unit.segment_id, action="memo", analyst="ana", memo="Set.")
+    transcript = tmp_path / "studie" / "transcripts" / "interview_skive.txt"
+    transcript.write_text(TRANSCRIPT.replace("Vi følger hvor", "Vi følger nøje hvor"), encoding="utf-8")
+
+    ran = hoi_from_checkout("run", "studie", "--coder", "rules", cwd=tmp_path)
+    assert ("transcripts/interview_skive.txt: 3 coding unit(s) that analysts made decisions on are cut "
+            "otherwise now (the file was edited or cut into turns again): those decisions stay in the "
+            "decision log only") in " ".join(ran.stderr.split())
