@@ -354,11 +354,11 @@ def _segment_again(workspace: Workspace, settings: Settings, source_ids: Sequenc
     changed: list[Source] = []
     for source in load_sources(workspace, source_ids=source_ids):
         segments = segment_source(source, settings=settings.segment, pipeline=settings.nlp.pipeline)
-        if _as_stored(segments) == _as_stored(stored.get(source.source_id, [])):
-            save_segments(workspace, [], keys={source.source_id: keys[source.source_id]})
-        else:
+        if _as_stored(segments) != _as_stored(stored.get(source.source_id, [])):
             replace_segments(workspace, source.source_id, segments, key=keys[source.source_id])
             changed.append(source)
+    cut_alike = set(source_ids) - {source.source_id for source in changed}
+    save_segments(workspace, [], keys={source_id: keys[source_id] for source_id in cut_alike})
     return changed
 
 
