@@ -191,9 +191,10 @@ def segment_command(study: Path = STUDY_ARG, workspace: Path | None = WORKSPACE_
     from hoi_nlp.stages.study import load_run_settings, resolve_workspace, segment_stage
 
     result = segment_stage(resolve_workspace(study, workspace), load_run_settings(settings))
+    cut_again = f"; {result['sources_cut_again']} cut again" if result["sources_cut_again"] else ""
     echo(f"Segmented {result['sources_segmented']} sources into {result['coding_units_created']} new coding "
          f"units ({result['segments_created']} new segments of every kind: answers, turns, passages, "
-         "sentences).")
+         f"sentences){cut_again}.")
     for warning in result["warnings"]:
         echo(f"Warning: {warning}", err=True)
 
