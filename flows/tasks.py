@@ -19,7 +19,7 @@ def ingest_task(study_dir: str, workspace_dir: str) -> dict[str, Any]:
 
 @task(name="segment", retries=1)
 def segment_task(workspace_dir: str, settings_path: str | None) -> dict[str, Any]:
-    """Segment sources that have no segments yet."""
+    """Segment sources that have no segments yet, and cut again those cut with other rules or speakers."""
     inputs = stages.run_inputs(workspace_dir, settings_path=settings_path)
     return stages.segment_stage(inputs.workspace, inputs.settings)
 

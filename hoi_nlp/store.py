@@ -24,7 +24,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
@@ -132,6 +132,14 @@ segments_table = Table(
     Column("turn_index", Integer),
     Column("timestamp", Key),
     Index("ix_segments_source", "source_id"),
+)
+
+# what each source's segments were cut with (``hoi_nlp.segment.segmentation_key``): the rules' version,
+# the settings and a transcript's speaker metadata; a source whose key differs is cut again
+segmentations_table = Table(
+    "segmentations", metadata,
+    Column("source_id", Key, ForeignKey("sources.source_id", ondelete="CASCADE"), primary_key=True),
+    Column("segmentation_key", String(64), nullable=False),
 )
 
 assignments_table = Table(
@@ -622,6 +630,12 @@ _CHAR_DIFF_LIMIT = 5_000  # characters of changed lines compared character by ch
 
 
 def _delete_source(conn: Any, source_id: str) -> None:
+    _delete_segments(conn, source_id)
+    conn.execute(delete(sources_table).where(sources_table.c.source_id == source_id))
+
+
+def _delete_segments(conn: Any, source_id: str) -> None:
+    """Delete a source's segments with their machine codes, coding marks and the key they were cut with."""
     segment_ids = select(segments_table.c.segment_id).where(segments_table.c.source_id == source_id)
     if conn.execute(segment_ids.limit(1)).first() is not None:
         # the source's codes are deleted here, so it is coded under no stage any more -- else the same
@@ -632,7 +646,7 @@ def _delete_source(conn: Any, source_id: str) -> None:
     conn.execute(delete(assignments_table).where(assignments_table.c.segment_id.in_(segment_ids)))
     count_change(conn, ASSIGNMENTS_COUNTER)
     conn.execute(delete(segments_table).where(segments_table.c.source_id == source_id))
-    conn.execute(delete(sources_table).where(sources_table.c.source_id == source_id))
+    conn.execute(delete(segmentations_table).where(segmentations_table.c.source_id == source_id))
 
 
 def source_files(workspace: Workspace, *, study: str | Sequence[str]) -> dict[str, str]:
@@ -853,13 +867,14 @@ def units_stamp(workspace: Workspace) -> tuple[Any, ...]:
     return (change_count(workspace, UNITS_COUNTER),)
 
 
-def save_segments(workspace: Workspace, segments: Iterable[Segment]) -> int:
-    """Insert segments that are not stored yet; return how many were new."""
+def save_segments(workspace: Workspace, segments: Iterable[Segment], *,
+                  keys: Mapping[str, str] | None = None) -> int:
+    """Insert segments that are not stored yet, and the ``keys`` ``{source id: segmentation key}`` they
+    were cut with; return how many segments were new."""
     batch = [seg.model_dump() for seg in segments]
-    if not batch:
-        return 0
     ids = [row["segment_id"] for row in batch]
     with workspace.engine.begin() as conn:
+        _record_segmentations(conn, keys or {})
         known: set[str] = set()
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
@@ -893,6 +908,37 @@ def load_segments(workspace: Workspace, *, codable: bool | None = None,
                  for row in conn.execute(query.where(segments_table.c.segment_id.in_(ids[start:start + 500])))
                  .mappings()]
     return sorted(found, key=lambda seg: (seg.source_id, seg.start, seg.kind))
+
+
+def _record_segmentations(conn: Connection, keys: Mapping[str, str]) -> None:
+    upsert(conn, segmentations_table, [{"source_id": source_id, "segmentation_key": key}
+                                       for source_id, key in keys.items()], keys=["source_id"])
+
+
+def replace_segments(workspace: Workspace, source_id: str, segments: Sequence[Segment], *, key: str) -> None:
+    """Replace a source's segments with ``segments`` cut again (with ``key``), in one transaction: its
+    machine codes and coding marks go with the old ones, so its units are coded again (analysts'
+    decisions stay in the decision log, applying again to a unit cut as before)."""
+    with workspace.engine.begin() as conn:
+        _delete_segments(conn, source_id)
+        if segments:
+            conn.execute(insert(segments_table), [seg.model_dump() for seg in segments])
+        _record_segmentations(conn, {source_id: key})
+        count_change(conn, UNITS_COUNTER)
+
+
+def segmentation_keys(workspace: Workspace) -> dict[str, str]:
+    """``{source id: the key its stored segments were cut with}`` (none for a source cut by an older hoi)."""
+    query = select(segmentations_table.c.source_id, segmentations_table.c.segmentation_key)
+    with workspace.engine.connect() as conn:
+        return dict(conn.execute(query).all())
+
+
+def source_kinds_and_attributes(workspace: Workspace) -> dict[str, tuple[str, dict[str, str]]]:
+    """``{source id: (kind, attributes)}`` of every source, without their texts."""
+    query = select(sources_table.c.source_id, sources_table.c.kind, sources_table.c.attributes)
+    with workspace.engine.connect() as conn:
+        return {row[0]: (row[1], row[2] or {}) for row in conn.execute(query).all()}
 
 
 def sources_without_segments(workspace: Workspace) -> list[str]:

@@ -95,6 +95,16 @@ def hoi(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     return result
 
 
+def hoi_from_checkout(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``hoi`` run in ``cwd`` from this checkout's source (``python -m hoi_nlp.cli``, the repository first
+    on the path, not the installed ``hoi``, which may be another checkout's); fails the test when it fails."""
+    env = os.environ | {"PYTHONPATH": str(REPO), "COLUMNS": "400"}
+    result = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", *args], cwd=cwd, env=env, text=True,
+                            capture_output=True, timeout=timeout)
+    assert result.returncode == 0, f"hoi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> Path:
     """The demo study's workspace as the real ``hoi run corpora/demo`` leaves it (run once per session;

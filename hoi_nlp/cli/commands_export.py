@@ -38,11 +38,13 @@ def export_command(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Export folder (default: <workspace>/exports), or FILE.qdpx / FILE.qdc."
     ),
-    fmt: list[str] = typer.Option(
-        ["xlsx", "parquet", "csv", "md"],
+    fmt: list[str] | None = typer.Option(
+        None,
         "--format",
         "-f",
-        help="xlsx|parquet|csv|md|docx|html|qdpx|qdc (repeat for several).",
+        help="xlsx|parquet|csv|md|docx|html|qdpx|qdc (repeat for several) [default: xlsx, parquet, csv, md; "
+        "with -o FILE.qdpx, FILE.qdc or FILE.xlsx that file's format].",
+        show_default=False,
     ),
     raw: bool = typer.Option(
         False, "--raw", help="Export original, NOT pseudonymised text (marked as such)."

@@ -150,9 +150,10 @@ def _print_run_summary(summary: dict, workspace_dir: Path) -> None:
              f"unchanged {report.get('unchanged', 0)})")
     seg = ingest.get("segmentation", {})
     coding = summary["coding"]
-    echo(f"  segmented {seg.get('sources_segmented', 0)} new sources → {seg.get('coding_units_created', 0)} "
-         f"new coding units; coded {coding.get('coding_units', 0)} coding units "
-         f"in {coding['batches']} batches")
+    cut_again = f" ({seg['sources_cut_again']} cut again)" if seg.get("sources_cut_again") else ""
+    echo(f"  segmented {seg.get('sources_segmented', 0)} new sources{cut_again} → "
+         f"{seg.get('coding_units_created', 0)} new coding units; coded {coding.get('coding_units', 0)} "
+         f"coding units in {coding['batches']} batches")
     if coding.get("coder"):
         echo(f"  coder: {coder_line(coding['coder'])}")
     counts = study_counts(Workspace.open(workspace_dir, create=False))
@@ -161,7 +162,7 @@ def _print_run_summary(summary: dict, workspace_dir: Path) -> None:
          f"{counts['coding_units']} coding units; {counts['units_with_codes']} of them carry "
          f"{counts['suggested']} suggested codes{possible}.")
     _print_exports([Path(p) for p in summary["exports"]])
-    for warning in [*ingest.get("warnings", []), *seg.get("warnings", [])]:
+    for warning in ingest.get("warnings", []) + seg.get("warnings", []):
         echo(f"Warning: {warning}", err=True)
 
 
@@ -190,9 +191,10 @@ def segment_command(study: Path = STUDY_ARG, workspace: Path | None = WORKSPACE_
     from hoi_nlp.stages.study import load_run_settings, resolve_workspace, segment_stage
 
     result = segment_stage(resolve_workspace(study, workspace), load_run_settings(settings))
+    cut_again = f"; {result['sources_cut_again']} cut again" if result["sources_cut_again"] else ""
     echo(f"Segmented {result['sources_segmented']} sources into {result['coding_units_created']} new coding "
          f"units ({result['segments_created']} new segments of every kind: answers, turns, passages, "
-         "sentences).")
+         f"sentences){cut_again}.")
     for warning in result["warnings"]:
         echo(f"Warning: {warning}", err=True)
 

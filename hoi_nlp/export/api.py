@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 REPORT_FORMATS = ("docx", "html")
 REFI_FORMATS = ("qdpx", "qdc")
 ALL_FORMATS = (*TABLE_FORMATS, *REPORT_FORMATS, *REFI_FORMATS)
+#: The formats that write one file, named as ``--output`` names it (:meth:`ExportContext.target`).
+SINGLE_FILE_FORMATS = ("xlsx", *REFI_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,14 @@ def _redactions_cached(workspace: Workspace, redact: StudyRedactor, sources: Seq
         cached = set(conn.execute(select(table.c.source_id, table.c.content_hash)
                                   .where(table.c.fingerprint == redact.fingerprint)).tuples())
     return all((source.source_id, source.content_hash) in cached for source in sources)
+
+
+def default_formats(output: Path | None) -> tuple[str, ...]:
+    """The formats an export writes when none are chosen: the file's own format where ``output`` names a
+    file of a format written to one file (``project.qdpx``, ``codebook.qdc``, ``data.xlsx``), else the
+    tables (:data:`~hoi_nlp.export.dataset.TABLE_FORMATS`)."""
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    return (suffix,) if suffix in SINGLE_FILE_FORMATS else TABLE_FORMATS
 
 
 def _output_dir(workspace: Workspace, output: Path | None) -> tuple[Path, str | None]:

@@ -313,6 +313,11 @@ def choice_own_words_notes(table: Table, read: Iterable[str]) -> list[str]:
     return _own_words_notes(table, columns)
 
 
+# Below this many answers, a part of a multiple-choice cell no other cell holds is a respondent's own words
+# only with three words or more: of a few respondents, one alone often chooses an option.
+OWN_WORDS_MIN_ANSWERS = 8
+
+
 def _own_words_notes(table: Table, closed: list[str]) -> list[str]:
     """Name the closed items whose cells hold, besides the options, a respondent's own words: Microsoft
     and Google Forms write the text typed for an «Andet» option in the option's place («Skole;Vores
@@ -328,8 +333,9 @@ def _own_words_notes(table: Table, closed: list[str]) -> list[str]:
         counts = Counter(part for _, row in parts for part in row)
         own = []
         # the parts no other cell holds, joined again: one answer per row; in a cell of options any such
-        # («PPR»), in a cell of one value three words at least (not a «Region Nordjylland» chosen once)
-        least = 1 if separator else 3
+        # («PPR»), in a cell of one value three words at least (not a «Region Nordjylland» chosen once),
+        # and so in a column of few answers, where an option chosen once is common («Ældre»)
+        least = 1 if separator and len(cells) >= OWN_WORDS_MIN_ANSWERS else 3
         for number, row in parts:
             words = (separator or "").join(part for part in row if counts[part] == 1)
             if len(words.split()) >= least and not _CLOSED_VALUE_RE.match(words) and not is_missing(words):

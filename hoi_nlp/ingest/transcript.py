@@ -205,15 +205,19 @@ def _label_before_bracket(match: re.Match[str]) -> bool:
 
 def _accepted_labels(matches: list[re.Match[str] | None], roles: SpeakerRoles) -> set[str]:
     """The labels that start turns: known or listed ones, and others that start two lines with a colon.
-    A word before a bracketed time and no colon («Skive [1:30] er en kommune») is a label only so."""
+    A word before a bracketed time and no colon («Skive [1:30] er en kommune») is a label only so, or
+    where a known or listed label stands before a bracketed time too, the file's layout («Mette Skov
+    [00:00:05] …» named as the interviewer, «Peter Lund [00:00:12] …» the director)."""
     counts = Counter(label_key(m.group("label")) for m in matches if m)
     with_colon = Counter(label_key(m.group("label")) for m in matches if m and not _label_before_bracket(m))
-    accepted = set()
-    for key in counts:
-        if roles.known(key) or roles.listed(key) or key in roles.explicit_respondent:
-            accepted.add(key)  # "Interviewer (MS)" and "Interviewer 2" by their base, from the first turn
-        elif with_colon[key] >= MIN_UNKNOWN_LABEL_COUNT and key not in NOT_SPEAKERS and \
-                len(key) <= MAX_LABEL_CHARS:
+    accepted = {key for key in counts
+                if roles.known(key) or roles.listed(key) or key in roles.explicit_respondent}
+    # "Interviewer (MS)" and "Interviewer 2" by their base, from the first turn
+    bracket_layout = any(_label_before_bracket(m) and label_key(m.group("label")) in accepted
+                         for m in matches if m)
+    for key in set(counts) - accepted:
+        starts = counts[key] if bracket_layout else with_colon[key]
+        if starts >= MIN_UNKNOWN_LABEL_COUNT and key not in NOT_SPEAKERS and len(key) <= MAX_LABEL_CHARS:
             accepted.add(key)
     return accepted
 

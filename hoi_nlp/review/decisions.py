@@ -313,10 +313,10 @@ def load_decisions(
 
 
 def decisions_left_behind(workspace: Workspace, source_ids: Iterable[str]) -> dict[str, int]:
-    """Per source of ``source_ids``: the decisions and memos in effect (main review) made on a unit whose
-    own words have changed since (a corrected turn): the study holds no unit they follow to, so they are
-    not shown or counted. They stay in the log, and apply again if the same words return in the same
-    place."""
+    """Per source of ``source_ids``: how many units it no longer holds carry decisions or memos in effect
+    (main review), their own words changed (a corrected turn) or cut otherwise (speakers listed since):
+    the study holds no unit the decisions follow to, so they are not shown or counted. They stay in the
+    log, and apply again if the same unit returns."""
     wanted = set(source_ids)
     if not wanted:
         return {}
@@ -328,7 +328,7 @@ def decisions_left_behind(workspace: Workspace, source_ids: Iterable[str]) -> di
         decisions = [ReviewDecision(**{k: v for k, v in row.items() if k != "seq"})
                      for row in conn.execute(query).mappings()]
     followed = [_followed(d, where) for d in effective_decisions(decisions)]
-    mine = [d.segment_id for d in followed if d.segment_id.rpartition(":")[0] in wanted]
+    mine = {d.segment_id for d in followed if d.segment_id.rpartition(":")[0] in wanted}
     held = _in_study(workspace, mine)
     left: dict[str, int] = {}
     for segment_id in mine:

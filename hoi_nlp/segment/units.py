@@ -9,8 +9,10 @@ ends). Interviewer turns are kept as context and not coded by default.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Protocol
 
 from spacy.language import Language
@@ -19,6 +21,24 @@ from hoi_nlp.nlp.pipeline import DEFAULT_PIPELINE, load_sentence_pipeline
 from hoi_nlp.records import Segment, Source, slice_segment
 from hoi_nlp.segment.sentences import sentence_spans, trimmed_span
 from hoi_nlp.settings import SegmentSettings
+
+#: The version of the rules that cut a source into turns (``hoi_nlp.ingest.transcript``) and coding units
+#: (this module). Raise it when a change cuts stored sources differently: each workspace's sources are
+#: then cut again on its next run, and only those cut differently get new units (and are coded again).
+#: 2: a ``[hh:mm:ss]`` timestamp inside a line of words starts a new turn of the same speaker (session 16).
+SEGMENTATION_RULES = 2
+#: A transcript's metadata that decides whose turns are whose (the speaker lists, the interviewer's name).
+SPEAKER_METADATA = ("interviewer", "interviewer_speakers", "respondent_speakers")
+
+
+def segmentation_key(kind: str, attributes: Mapping[str, str], settings: SegmentSettings,
+                     pipeline: str = DEFAULT_PIPELINE) -> str:
+    """What a source's segments were cut with: the rules' version, the settings, the sentence pipeline
+    and, of a transcript, its speaker metadata. A stored source cut with another key is cut again."""
+    speakers = {name: attributes.get(name, "") for name in SPEAKER_METADATA} if kind == "transcript" else {}
+    made_with = {"rules": SEGMENTATION_RULES, "settings": settings.model_dump(mode="json"),
+                 "pipeline": pipeline, "speakers": speakers}
+    return hashlib.sha256(json.dumps(made_with, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 class TurnLike(Protocol):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +29,7 @@ from hoi_nlp.settings import Settings, load_settings
 if TYPE_CHECKING:
     from hoi_nlp.coding.base import Coder
     from hoi_nlp.nlp.embed import EmbeddingCache
-    from hoi_nlp.records import Quote, Segment
+    from hoi_nlp.records import Quote, Segment, Source
     from hoi_nlp.store import CodingLedger, Workspace
 
 logger = logging.getLogger(__name__)
@@ -300,33 +300,98 @@ def ingest_stage(study_dir: str | Path, workspace: Workspace) -> dict[str, Any]:
 
 
 def segment_stage(workspace: Workspace, settings: Settings) -> dict[str, Any]:
-    """Segment every source that has no segments yet (committed per chunk of sources). A changed source's
-    units whose words are unchanged keep the analysts' decisions (see :func:`hoi_nlp.store.save_sources`);
-    a warning counts those left behind on units whose own words changed."""
-    from hoi_nlp.review.decisions import decisions_left_behind
-    from hoi_nlp.segment import segment_source
-    from hoi_nlp.store import load_sources, save_segments, sources_without_segments
+    """Segment every source that has no segments yet, and cut again each one cut with other rules,
+    settings or speaker metadata (committed per chunk of sources). A source cut again as before keeps
+    its units and codes; one cut differently gets the new units, coded again, and a warning."""
+    from hoi_nlp.segment import segmentation_key
+    from hoi_nlp.store import segmentation_keys, source_kinds_and_attributes, sources_without_segments
 
-    pending = sources_without_segments(workspace)
+    new = sources_without_segments(workspace)
+    keys = {source_id: segmentation_key(kind, attributes, settings.segment, settings.nlp.pipeline)
+            for source_id, (kind, attributes) in source_kinds_and_attributes(workspace).items()}
+    stored, unsegmented = segmentation_keys(workspace), set(new)
+    stale = [source_id for source_id in sorted(keys)
+             if source_id not in unsegmented and stored.get(source_id) != keys[source_id]]
     created = units = 0
-    with progress.stage("segment", len(pending), unit="sources") as bar:
-        for start in range(0, len(pending), 200):  # one transaction per 200 sources: resumable, not chatty
-            chunk = load_sources(workspace, source_ids=pending[start:start + 200])
-            segments = [seg for source in chunk for seg in segment_source(
-                source, settings=settings.segment, pipeline=settings.nlp.pipeline)]
-            created += save_segments(workspace, segments)
-            units += sum(seg.codable for seg in segments)
-            bar.advance(len(chunk))
-    logger.info("segmented %d sources into %d coding units (%d segments of every kind)", len(pending), units,
-                created)
-    warnings = [f"{source}: {count} analyst decision(s) or memo(s) were made on coding units whose own words "
-                "have changed since (the source was edited): they are no longer shown, counted or exported, "
-                "and stay in the decision log (they apply again if the same words return in the same place)"
-                for source, count in sorted(decisions_left_behind(workspace, pending).items())]
-    for warning in warnings:
-        logger.info("%s", warning)  # the CLI shows the warnings with the run's summary
-    return {"sources_segmented": len(pending), "segments_created": created, "coding_units_created": units,
-            "warnings": warnings}
+    cut_again: list[Source] = []
+    with progress.stage("segment", len(new) + len(stale), unit="sources") as bar:
+        for start in range(0, len(new), 200):  # one transaction per 200 sources: resumable, not chatty
+            made, codable = _segment_new(workspace, settings, new[start:start + 200], keys)
+            created, units = created + made, units + codable
+            bar.advance(len(new[start:start + 200]))
+        for start in range(0, len(stale), 200):
+            cut_again += _segment_again(workspace, settings, stale[start:start + 200], keys)
+            bar.advance(len(stale[start:start + 200]))
+    logger.info("segmented %d sources into %d coding units (%d segments of every kind); %d cut again "
+                "differently", len(new), units, created, len(cut_again))
+    warnings = _cut_again_warnings(cut_again) + _decisions_left_warnings(
+        workspace, [*new, *(source.source_id for source in cut_again)])
+    return {"sources_segmented": len(new), "segments_created": created, "coding_units_created": units,
+            "sources_cut_again": len(cut_again), "warnings": warnings}
+
+
+def _segment_new(workspace: Workspace, settings: Settings, source_ids: Sequence[str],
+                 keys: dict[str, str]) -> tuple[int, int]:
+    """Segment sources never segmented; (segments created, coding units among them)."""
+    from hoi_nlp.segment import segment_source
+    from hoi_nlp.store import load_sources, save_segments
+
+    segments = [seg for source in load_sources(workspace, source_ids=source_ids)
+                for seg in segment_source(source, settings=settings.segment, pipeline=settings.nlp.pipeline)]
+    created = save_segments(workspace, segments, keys={sid: keys[sid] for sid in source_ids})
+    return created, sum(seg.codable for seg in segments)
+
+
+def _segment_again(workspace: Workspace, settings: Settings, source_ids: Sequence[str],
+                   keys: dict[str, str]) -> list[Source]:
+    """Cut sources again with the current key; those cut differently get the new segments. Returns them."""
+    from hoi_nlp.segment import segment_source
+    from hoi_nlp.store import load_segments, load_sources, replace_segments, save_segments
+
+    stored: dict[str, list[Segment]] = {}
+    for seg in load_segments(workspace, source_ids=source_ids):
+        stored.setdefault(seg.source_id, []).append(seg)
+    changed: list[Source] = []
+    for source in load_sources(workspace, source_ids=source_ids):
+        segments = segment_source(source, settings=settings.segment, pipeline=settings.nlp.pipeline)
+        if _as_stored(segments) != _as_stored(stored.get(source.source_id, [])):
+            replace_segments(workspace, source.source_id, segments, key=keys[source.source_id])
+            changed.append(source)
+    cut_alike = set(source_ids) - {source.source_id for source in changed}
+    save_segments(workspace, [], keys={source_id: keys[source_id] for source_id in cut_alike})
+    return changed
+
+
+def _as_stored(segments: Sequence[Segment]) -> list[dict[str, Any]]:
+    return sorted((seg.model_dump() for seg in segments), key=lambda row: row["segment_id"])
+
+
+def _cut_again_warnings(sources: Sequence[Source]) -> list[str]:
+    """One warning per file whose sources were cut into other coding units than before."""
+    answers = Counter(source.path for source in sources if source.kind != "transcript")
+    said = [f"{path}: {count} answer(s) cut into coding units again, as hoi's rules for cutting them or "
+            "the [segment] settings changed" for path, count in sorted(answers.items())]
+    said += [f"{path}: cut into turns and coding units again, as its speakers in metadata.csv, hoi's rules "
+             "for reading turns or the [segment] settings changed"
+             for path in sorted({source.path for source in sources if source.kind == "transcript"})]
+    return [f"{line}; its new units are coded again (analysts' decisions still apply to a unit cut as "
+            "before)" for line in said]
+
+
+def _decisions_left_warnings(workspace: Workspace, segmented: Sequence[str]) -> list[str]:
+    """One warning per file of the ``segmented`` sources (edited, or cut again) that no longer holds some
+    units analysts made decisions on: those decisions stay in the decision log only."""
+    from hoi_nlp.review.decisions import decisions_left_behind
+    from hoi_nlp.store import load_sources
+
+    gone = decisions_left_behind(workspace, segmented)
+    per_file: Counter[str] = Counter()
+    for source in load_sources(workspace, source_ids=sorted(gone)):
+        per_file[source.path] += gone[source.source_id]
+    return [f"{path}: {count} coding unit(s) that analysts made decisions on are cut otherwise now (the "
+            "file was edited or cut into turns again): those decisions stay in the decision log only, no "
+            "longer shown, counted or exported; review the file's new units in `hoi review`"
+            for path, count in sorted(per_file.items())]
 
 
 # ---------------------------------------------------------------- coding
@@ -732,12 +797,11 @@ def export_stage(inputs: RunInputs, *, out_dir: Path | None = None, formats: Seq
     An export whose inputs (data, codebook, settings, privacy pipeline, options) are unchanged since
     the last one into the same place is skipped.
     """
-    from hoi_nlp.export.api import export_study
-    from hoi_nlp.export.dataset import TABLE_FORMATS
+    from hoi_nlp.export.api import default_formats, export_study
     from hoi_nlp.export.freshness import export_key, fresh_files, record_export
 
     workspace = inputs.workspace
-    chosen = list(formats or TABLE_FORMATS)
+    chosen = list(formats or default_formats(out_dir))
     target = (out_dir or workspace.exports_dir).resolve()
     folder = target.parent if target.suffix else target
     options = {"formats": chosen, "raw": raw, "out": str(target), "csv_dialect": csv_dialect,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 
 import pytest
 from typer.testing import CliRunner
@@ -118,6 +119,16 @@ def test_export_qdpx_and_import_back_as_decisions(coded_workspace, tmp_path):
     assert "7 codings read" in out and "accept 0, reject 0, add 0, span 0, unchanged 7" in out
     state = current_state(coded_workspace)
     assert {s.status for s in state.codes.values()} == {"suggested"}
+
+
+def test_export_to_a_qdpx_file_writes_that_project_without_a_format(coded_workspace, tmp_path):
+    """`hoi export STUDY -o project.qdpx` as the --output help offers: it wrote the tables (xlsx, parquet,
+    csv, md) beside the named file, into the folder the user ran it from, and no .qdpx at all."""
+    out = _run("export", str(coded_workspace.root), "-c", CODEBOOK, "-o", str(tmp_path / "projekt.qdpx"))
+    written = [path.name for path in tmp_path.iterdir() if path.is_file() and not path.name.startswith(".")]
+    assert written == ["projekt.qdpx"]
+    assert "projekt.qdpx" in out
+    assert zipfile.is_zipfile(tmp_path / "projekt.qdpx")
 
 
 def test_qdc_export_and_import(coded_workspace, tmp_path):

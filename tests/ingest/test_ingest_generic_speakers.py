@@ -7,13 +7,12 @@ Walked through ``hoi run`` (a subprocess) on a transcript as Word's Transcribe s
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import docx
 import pytest
+
+from tests.conftest import hoi_from_checkout
 
 QUESTIONS = ["Hvordan er indsatsen organiseret hos jer?", "Hvad er de største barrierer?",
              "Og hvordan følger I op på effekterne?"]
@@ -35,6 +34,20 @@ def _word_transcript(path: Path, label: str, *, questions: list[str]) -> Path:
     return path
 
 
+def _write_metadata(folder: Path, row: dict[str, str]) -> None:
+    (folder / "metadata.csv").write_text(",".join(row) + "\n" + ",".join(row.values()) + "\n",
+                                         encoding="utf-8")
+
+
+def _hoi_run(tmp_path: Path) -> tuple[str, list[str]]:
+    """``hoi run studie`` in ``tmp_path``: its warnings and the exported coding units' texts."""
+    ran = hoi_from_checkout("run", "studie", "--coder", "rules", cwd=tmp_path)
+    with (tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv").open(
+            encoding="utf-8-sig", newline="") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    return " ".join(ran.stderr.split()), texts
+
+
 def _run(tmp_path: Path, label: str, *, questions: list[str],
          metadata: dict[str, str] | None = None) -> tuple[str, list[str]]:
     folder = tmp_path / "studie" / "transcripts"
@@ -42,16 +55,8 @@ def _run(tmp_path: Path, label: str, *, questions: list[str],
     _word_transcript(folder / "interview_skive.docx", label, questions=questions)
     row = {"file": "interview_skive.docx", "municipality": "Skive", "role": "Kommunaldirektør",
            **(metadata or {})}
-    (folder / "metadata.csv").write_text(",".join(row) + "\n" + ",".join(row.values()) + "\n",
-                                         encoding="utf-8")
-    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2]), "COLUMNS": "400"}
-    ran = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", "run", "studie", "--coder", "rules"],
-                         cwd=tmp_path, env=env, text=True, capture_output=True, timeout=300)
-    assert ran.returncode == 0, ran.stdout + ran.stderr
-    with (tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv").open(
-            encoding="utf-8-sig", newline="") as handle:
-        texts = [row["text"] for row in csv.DictReader(handle)]
-    return " ".join(ran.stderr.split()), texts
+    _write_metadata(folder, row)
+    return _hoi_run(tmp_path)
 
 
 @pytest.mark.parametrize("label", ["Speaker", "Taler", "Deltager", "Person"])
@@ -111,16 +116,8 @@ def _run_text(tmp_path: Path, lines: list[str], *,
     folder.mkdir(parents=True)
     (folder / "interview_skive.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     row = {"file": "interview_skive.txt", "municipality": "Skive", **(metadata or {})}
-    (folder / "metadata.csv").write_text(",".join(row) + "\n" + ",".join(row.values()) + "\n",
-                                         encoding="utf-8")
-    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2]), "COLUMNS": "400"}
-    ran = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", "run", "studie", "--coder", "rules"],
-                         cwd=tmp_path, env=env, text=True, capture_output=True, timeout=300)
-    assert ran.returncode == 0, ran.stdout + ran.stderr
-    with (tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv").open(
-            encoding="utf-8-sig", newline="") as handle:
-        texts = [row["text"] for row in csv.DictReader(handle)]
-    return " ".join(ran.stderr.split()), texts
+    _write_metadata(folder, row)
+    return _hoi_run(tmp_path)
 
 
 THREE = ["Speaker 1: Hvordan er indsatsen organiseret hos jer?",
@@ -182,3 +179,20 @@ def test_tag_questions_and_prompts_without_a_question_mark_make_no_interviewer()
     parsed = parse_transcript(source)
     assert {turn.speaker_role for turn in parsed.turns} == {"respondent"}
     assert "none of them asks most of the questions" in " ".join(parsed.warnings)
+
+
+def test_speakers_listed_after_a_run_cut_the_transcript_again(tmp_path: Path) -> None:
+    """The user runs, reads the warning naming the speakers to list, lists them in metadata.csv and runs
+    again in the same workspace: the transcript is cut and attributed again (its turns kept the first
+    run's roles, the interviewer's words coded as the respondent's), and a warning says so."""
+    warnings, texts = _run_text(tmp_path, THREE)
+    assert any("Lad os gå videre" in text for text in texts)
+    _write_metadata(tmp_path / "studie" / "transcripts",
+                    {"file": "interview_skive.txt", "municipality": "Skive",
+                     "interviewer_speakers": "Speaker 1", "respondent_speakers": "Speaker 2|Speaker 3"})
+    warnings, texts = _hoi_run(tmp_path)
+    assert not any("Lad os gå videre" in text for text in texts)
+    assert any("Lovgivningen gør også" in text for text in texts)
+    assert ("transcripts/interview_skive.txt: cut into turns and coding units again, as its speakers in "
+            "metadata.csv, hoi's rules for reading turns or the [segment] settings changed; its new units "
+            "are coded again (analysts' decisions still apply to a unit cut as before)") in warnings

@@ -310,6 +310,26 @@ def test_own_words_of_an_andet_option_in_a_closed_item_are_named_by_the_draft(tm
     assert "Hvilke fagområder indgår?" not in [field["column"] for field in schema["open_text"]]
 
 
+def test_options_chosen_once_in_a_small_survey_are_no_own_words(tmp_path: Path) -> None:
+    """Four directors ticked departments («Sundhed;Ældre;»): each option one of them alone chose was named
+    as a respondent's own words to copy into a column of its own; words typed for «Andet» still are."""
+    from openpyxl import load_workbook
+
+    study, export = _study(tmp_path, "ms_forms")
+    workbook = load_workbook(export)
+    sheet = workbook.active
+    column = sheet.max_column + 1
+    sheet.cell(row=1, column=column, value="Fagområder")
+    for row, value in enumerate(["Skole;Beskæftigelse;", "Sundhed;Ældre;",
+                                 "Beskæftigelse;Specialiseret voksen;", "Dagtilbud;Skole;"], start=2):
+        sheet.cell(row=row, column=column, value=value)
+    workbook.save(export)
+    drafted = hoi("survey-schema", "studie", "-o", "studie/survey/schema.yaml", cwd=tmp_path)
+    assert drafted.returncode == 0, drafted.stderr
+    assert "own words" not in drafted.stderr
+    assert '#   - {column: "Fagområder"' in (study / "survey" / "schema.yaml").read_text(encoding="utf-8")
+
+
 def test_qualtrics_previews_and_tests_are_named_in_the_run(tmp_path: Path) -> None:
     study, export = _study(tmp_path, "qualtrics")
     with export.open(encoding="utf-8-sig", newline="") as handle:

@@ -4,6 +4,7 @@ of the source, its timestamp is kept as the turn's and never in the coded words.
 
 from __future__ import annotations
 
+import csv
 import html
 import os
 import subprocess
@@ -14,6 +15,7 @@ import docx
 import pytest
 
 from hoi_nlp.ingest.transcript import read_transcript_parsed
+from tests.conftest import hoi_from_checkout
 
 TURNS = [
     ("I", "Speaker 1", "Hvordan er indsatsen organiseret hos jer?"),
@@ -195,3 +197,22 @@ def test_segmenting_a_transcript_does_not_repeat_the_warnings_of_its_ingest(
     with caplog.at_level("WARNING"):
         segments = segment_source(source)
     assert segments and not [record for record in caplog.records if record.levelname == "WARNING"]
+
+
+def test_names_before_a_bracketed_timestamp_are_speakers_where_one_is_named(tmp_path: Path) -> None:
+    """«Mette Skov [00:00:05] …» / «Peter Lund [00:00:12] …», the interviewer named in metadata.csv: only
+    her name was taken as a label, so the director's words were cut into her turns (the name «Peter Lund»
+    left as words at the end of each), nothing was coded, and `hoi run` said every turn was hers."""
+    study = tmp_path / "studie"
+    (study / "transcripts").mkdir(parents=True)
+    named = {"I": "Mette Skov", "D": "Peter Lund"}
+    _docx(study / "transcripts" / "interview_01.docx",
+          [f"{named[label]} [{stamp}] {words}" for label, _, words, stamp in STAMPED])
+    (study / "transcripts" / "metadata.csv").write_text(
+        "file,municipality,interviewer\ninterview_01.docx,Skive,Mette Skov\n", encoding="utf-8")
+    ran = hoi_from_checkout("run", "studie", "--coder", "rules", cwd=tmp_path)
+    assert "interviewer's" not in ran.stderr
+    with (tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv").open(
+            encoding="utf-8-sig", newline="") as handle:
+        coded = [row["text"] for row in csv.DictReader(handle)]
+    assert coded == [TURNS[1][2], TURNS[3][2]]
