@@ -52,6 +52,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     insert,
     inspect,
     select,
@@ -190,10 +191,11 @@ source_moves_table = Table(
     Column("moved_at", UtcDateTime, nullable=False),
 )
 
-# Units of a changed source whose own words are unchanged but stand elsewhere in its new text (a typo
-# corrected in an earlier turn shifts every later turn): the id then, the id their place in the new text
-# gives, and the shift of their offsets. Append-only. A move applies to the decisions made before it
-# (``moved_at``): a unit that later takes a moved unit's old id keeps its own decisions.
+# The coding units of a changed source whose own words are unchanged (a typo corrected in an earlier turn
+# shifts every later turn): the id then, the id their place in the new text gives, the shift of their
+# offsets (0: the unit stays where it was) and that place (kind, start, end: where the units stand until
+# the source is cut again). Append-only. A move applies to the decisions made before it (``moved_at``):
+# a unit that later takes a moved unit's old id keeps its own decisions.
 unit_moves_table = Table(
     "unit_moves", metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
@@ -201,7 +203,11 @@ unit_moves_table = Table(
     Column("new_segment_id", Key, nullable=False),
     Column("shift", Integer, nullable=False),
     Column("moved_at", UtcDateTime, nullable=False),
+    Column("kind", Key),
+    Column("start", Integer),
+    Column("end", Integer),
     Index("ix_unit_moves_old", "old_segment_id"),
+    Index("ix_unit_moves_new", "new_segment_id"),
 )
 
 # the batches an older hoi_nlp marked done (read to adopt them, see CodingLedger; not written since)
@@ -585,32 +591,51 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
 
 
 def _record_unit_moves(conn: Connection, source_id: str, new_text: str) -> None:
-    """Before a changed source's units are deleted: each unit whose words the source's ``new_text``
-    keeps at another place (see :func:`unchanged_blocks`) is recorded as moved to the id that place
-    gives, so that the decisions made on it so far follow it. A unit whose own words changed is not
-    moved: its decisions stay in the log."""
+    """Before a changed source's units are deleted: each coding unit whose words the source's ``new_text``
+    keeps (see :func:`unchanged_blocks`) is recorded at the place it has there, so that the decisions made
+    on it so far follow it when it moved. A unit whose own words changed is not: its decisions stay in the
+    log. A source changed again before it was cut again has the places its last change recorded."""
     source = sources_table.c.source_id == source_id
     old_text = conn.execute(select(sources_table.c.text).where(source)).scalar()
-    units = conn.execute(select(segments_table.c.segment_id, segments_table.c.kind, segments_table.c.start,
-                                segments_table.c.end).where(segments_table.c.source_id == source_id)).all()
+    units = _units_of(conn, source_id)
     if not units or old_text is None:
         return
     blocks = unchanged_blocks(old_text, new_text)
-    moves = []
+    now = utcnow()
+    rows = []
     for segment_id, kind, start, end in units:
         shift = next((new - old for old, new, size in blocks if old <= start and end <= old + size), None)
-        if shift:  # None: its words changed; 0: it stays where it was
-            moves.append({"old_segment_id": segment_id, "shift": shift,
-                          "new_segment_id": Segment.make_id(source_id, kind, start + shift, end + shift)})
-    if moves:
-        now = utcnow()
-        conn.execute(insert(unit_moves_table), [move | {"moved_at": now} for move in moves])
+        if shift is not None:  # None: its own words changed
+            rows.append({"old_segment_id": segment_id, "shift": shift, "moved_at": now, "kind": kind,
+                         "start": start + shift, "end": end + shift,
+                         "new_segment_id": Segment.make_id(source_id, kind, start + shift, end + shift)})
+    if rows:
+        conn.execute(insert(unit_moves_table), rows)
+
+
+def _units_of(conn: Connection, source_id: str) -> list[tuple[str, str, int, int]]:
+    """A source's coding units (id, kind, start, end): as it is cut, or, where a change since has not
+    been cut yet, at the places that change recorded (see :func:`_record_unit_moves`)."""
+    cut = conn.execute(select(segments_table.c.segment_id, segments_table.c.kind, segments_table.c.start,
+                              segments_table.c.end).where(segments_table.c.source_id == source_id,
+                                                          segments_table.c.codable.is_(True))).all()
+    if cut:
+        return [tuple(row) for row in cut]  # type: ignore[misc]
+    moves = unit_moves_table.c
+    mine = moves.new_segment_id.startswith(source_id + ":", autoescape=True)
+    last = conn.execute(select(func.max(moves.moved_at)).where(mine)).scalar()
+    if last is None:
+        return []
+    rows = conn.execute(select(moves.new_segment_id, moves.kind, moves.start, moves.end)
+                        .where(mine, moves.moved_at == last, moves.kind.is_not(None))).all()
+    return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
 def unchanged_blocks(old: str, new: str) -> list[tuple[int, int, int]]:
     """``(offset in old, offset in new, length)`` of the stretches two versions of a text share, in
-    order: difflib's longest matching blocks of whole lines, and within each run of changed lines
-    those of characters (so a sentence after a corrected word in the same paragraph is found too)."""
+    order: difflib's longest matching blocks of whole lines, and within each run of changed lines their
+    common beginning and end and the blocks of characters between (so a sentence after a corrected word
+    in the same paragraph is found too)."""
     old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
     old_at = list(accumulate(map(len, old_lines), initial=0))
     new_at = list(accumulate(map(len, new_lines), initial=0))
@@ -619,14 +644,28 @@ def unchanged_blocks(old: str, new: str) -> list[tuple[int, int, int]]:
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
         if tag == "equal":
             blocks.append((old_at[a0], new_at[b0], old_at[a1] - old_at[a0]))
-        elif tag == "replace" and max(old_at[a1] - old_at[a0], new_at[b1] - new_at[b0]) <= _CHAR_DIFF_LIMIT:
-            a_text, b_text = old[old_at[a0]:old_at[a1]], new[new_at[b0]:new_at[b1]]
-            chars = SequenceMatcher(None, a_text, b_text, autojunk=False).get_matching_blocks()
-            blocks += [(old_at[a0] + a, new_at[b0] + b, size) for a, b, size in chars if size]
+        elif tag == "replace":
+            blocks += _changed_run_blocks(old, new, old_at[a0], old_at[a1], new_at[b0], new_at[b1])
     return blocks
 
 
-_CHAR_DIFF_LIMIT = 5_000  # characters of changed lines compared character by character (quadratic)
+def _changed_run_blocks(old: str, new: str, a0: int, a1: int, b0: int, b1: int) -> list[tuple[int, int, int]]:
+    """The blocks ``old[a0:a1]`` and ``new[b0:b1]`` share: their common beginning and end, and between
+    them difflib's matching characters where both middles are short enough to compare (quadratic)."""
+    a, b = old[a0:a1], new[b0:b1]
+    head = len(os.path.commonprefix([a, b]))
+    tail = len(os.path.commonprefix([a[head:][::-1], b[head:][::-1]]))
+    blocks = [(a0, b0, head)] if head else []
+    a_mid, b_mid = a[head:len(a) - tail], b[head:len(b) - tail]
+    if a_mid and b_mid and max(len(a_mid), len(b_mid)) <= _CHAR_DIFF_LIMIT:
+        chars = SequenceMatcher(None, a_mid, b_mid, autojunk=False).get_matching_blocks()
+        blocks += [(a0 + head + i, b0 + head + j, size) for i, j, size in chars if size]
+    if tail:
+        blocks.append((a1 - tail, b1 - tail, tail))
+    return blocks
+
+
+_CHAR_DIFF_LIMIT = 5_000  # characters between a changed run's common beginning and end compared one by one
 
 
 def _delete_source(conn: Any, source_id: str) -> None:
@@ -744,31 +783,35 @@ def compose_renames(steps: Iterable[tuple[str, str]]) -> dict[str, str]:
 class Whereabouts:
     """Where the unit a decision (or a review round) named stands now: under its source's id now
     (``sources``, renames: always) and, for each change of its source after it was named, where the
-    change moved it (``changes``: each change's time and ``{old id: (new id, shift)}``, see
-    :func:`_record_unit_moves`; ids under the sources' ids now)."""
+    change moved it (``changes``: per source, each change's time and ``{old id: (new id, shift)}`` of the
+    units it moved, see :func:`_record_unit_moves`; ids under the sources' ids now)."""
 
     sources: dict[str, str]
-    changes: tuple[tuple[datetime, dict[str, tuple[str, int]]], ...] = ()
+    changes: dict[str, list[tuple[datetime, dict[str, tuple[str, int]]]]] = field(default_factory=dict)
 
     def now(self, segment_id: str, named_at: datetime) -> tuple[str, int]:
         """The id the unit named ``segment_id`` at ``named_at`` has now, and how far its offsets moved."""
         segment_id, shift = moved_segment_id(segment_id, self.sources), 0
         named_at = _naive_utc(named_at)
-        for moved_at, moves in self.changes:
-            if named_at < _naive_utc(moved_at) and segment_id in moves:
+        for moved_at, moves in self.changes.get(segment_id.rpartition(":")[0], ()):
+            if named_at < moved_at and segment_id in moves:
                 segment_id, by = moves[segment_id]
                 shift += by
         return segment_id, shift
+
+    @property
+    def moved_ids(self) -> set[str]:
+        """Every id a change moved a unit from."""
+        return {old for changes in self.changes.values() for _, moves in changes for old in moves}
 
     def former_ids(self, segment_ids: Iterable[str]) -> set[str]:
         """``segment_ids`` and every id a unit now under one of them may have been named by (a superset:
         :meth:`now` decides)."""
         ids = set(segment_ids)
-        while True:
-            more = {old for _, moves in self.changes for old, (new, _) in moves.items() if new in ids} - ids
-            if not more:
-                break
-            ids |= more
+        for source_id in {sid.rpartition(":")[0] for sid in ids}:
+            changes = self.changes.get(source_id, ())
+            while more := {old for _, moves in changes for old, (to, _) in moves.items() if to in ids} - ids:
+                ids |= more
         for old, new in self.sources.items():
             ids |= {f"{old}:{sid[len(new) + 1:]}" for sid in list(ids) if sid.startswith(new + ":")}
         return ids
@@ -785,16 +828,33 @@ def whereabouts(workspace: Workspace) -> Whereabouts:
         return whereabouts_in(conn)
 
 
+_WHEREABOUTS: dict[str, tuple[tuple[Any, ...], Whereabouts]] = {}  # per database, as of its last moves
+_WHEREABOUTS_LOCK = threading.Lock()
+
+
 def whereabouts_in(conn: Connection) -> Whereabouts:
-    """:func:`whereabouts` read on an open connection."""
+    """:func:`whereabouts` read on an open connection (read again only after a move was recorded)."""
+    stamp = tuple(conn.execute(select(select(func.max(source_moves_table.c.seq)).scalar_subquery(),
+                                      select(func.max(unit_moves_table.c.seq)).scalar_subquery())).one())
+    database = f"{conn.engine.url}#{id(conn.engine)}"
+    with _WHEREABOUTS_LOCK:
+        kept = _WHEREABOUTS.get(database)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
     sources = source_moves_in(conn)
-    changes: list[tuple[datetime, dict[str, tuple[str, int]]]] = []
-    for row in conn.execute(select(unit_moves_table).order_by(unit_moves_table.c.seq)).mappings():
-        if not changes or changes[-1][0] != row["moved_at"]:
-            changes.append((row["moved_at"], {}))
-        changes[-1][1][moved_segment_id(row["old_segment_id"], sources)] = (
-            moved_segment_id(row["new_segment_id"], sources), row["shift"])
-    return Whereabouts(sources, tuple(changes))
+    changes: dict[str, list[tuple[datetime, dict[str, tuple[str, int]]]]] = {}
+    query = select(unit_moves_table).where(unit_moves_table.c.shift != 0).order_by(unit_moves_table.c.seq)
+    for row in conn.execute(query).mappings():
+        old = moved_segment_id(row["old_segment_id"], sources)
+        mine = changes.setdefault(old.rpartition(":")[0], [])
+        moved_at = _naive_utc(row["moved_at"])
+        if not mine or mine[-1][0] != moved_at:
+            mine.append((moved_at, {}))
+        mine[-1][1][old] = (moved_segment_id(row["new_segment_id"], sources), row["shift"])
+    found = Whereabouts(sources, changes)
+    with _WHEREABOUTS_LOCK:
+        _WHEREABOUTS[database] = (stamp, found)
+    return found
 
 
 def moved_segment_id(segment_id: str, moves: dict[str, str]) -> str:

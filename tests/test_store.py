@@ -250,14 +250,19 @@ def test_unchanged_blocks_find_unchanged_lines_and_sentences_after_an_edit():
     assert moved("Det var dyrt.") == len("meget ")  # a later sentence in the corrected line
     assert moved("Det var godt.") is None  # its own words changed
     assert moved("I: Hvad?") == 0
+    # a paragraph longer than the character comparison reaches: its common beginning and end still count
+    long_old = "D: " + "Vi har et godt samarbejde. " * 400 + "Det var dyrt.\n"
+    long_new = "D: Ja, " + "Vi har et godt samarbejde. " * 400 + "Det var dyrt.\n"
+    (block,) = [b for b in unchanged_blocks(long_old, long_new) if b[2] > 100]
+    assert block == (3, 7, len(long_old) - 3)
 
 
 def test_whereabouts_move_a_unit_named_before_a_change_only():
     from datetime import UTC, datetime
 
-    first, second = datetime(2026, 1, 2, tzinfo=UTC), datetime(2026, 1, 4, tzinfo=UTC)
-    where = Whereabouts({"int1": "int01"}, ((first, {"int01:t10-20": ("int01:t5-15", -5)}),
-                                            (second, {"int01:t5-15": ("int01:t10-20", 5)})))
+    first, second = datetime(2026, 1, 2), datetime(2026, 1, 4)  # naive UTC, as the workspace reads them
+    where = Whereabouts({"int1": "int01"}, {"int01": [(first, {"int01:t10-20": ("int01:t5-15", -5)}),
+                                                      (second, {"int01:t5-15": ("int01:t10-20", 5)})]})
     before, between, after = (datetime(2026, 1, d, tzinfo=UTC) for d in (1, 3, 5))
     assert where.now("int1:t10-20", before) == ("int01:t10-20", 0)  # moved there and back
     assert where.now("int01:t5-15", between) == ("int01:t10-20", 5)

@@ -305,8 +305,10 @@ def load_decisions(
         return decisions
     followed = [_followed(d, where) for d in decisions]
     if where.changes:  # a unit moved to a place a later change left empty is gone, as a removed one is
+        moved_from = where.moved_ids
         moved = {f.segment_id for d, f in zip(decisions, followed, strict=True)
-                 if f.segment_id != moved_segment_id(d.segment_id, where.sources)}
+                 if (named := moved_segment_id(d.segment_id, where.sources)) in moved_from
+                 or f.segment_id != named}
         gone = moved - set(wanted or ()) - _in_study(workspace, moved)
         followed = [d for d in followed if d.segment_id not in gone]
     return followed if wanted is None else [d for d in followed if d.segment_id in wanted]

@@ -191,3 +191,39 @@ def test_a_unit_back_at_its_old_place_keeps_the_decisions_made_since(tmp_path: P
             (first, "før"), (first, "imellem"), (first, "efter")]
     finally:
         workspace.engine.dispose()
+    # then the turn's own words are edited: every decision on it is left behind, none on a missing unit
+    _write(study, [*TURNS[:5], ("D", TURNS[5][1].replace("to år", "tre år"))])
+    _run(tmp_path)
+    workspace = _open(tmp_path)
+    try:
+        held = {s.segment_id for s in load_segments(workspace)}
+        assert [d.memo for d in load_decisions(workspace) if d.action == "memo"] == []
+        assert {d.segment_id for d in load_decisions(workspace)} <= held
+    finally:
+        workspace.engine.dispose()
+
+
+def test_two_corrections_read_before_the_transcript_is_cut_again_keep_the_decisions(tmp_path: Path) -> None:
+    """Two corrections, the first only read (`hoi ingest`, or a run stopped before cutting): the decisions
+    on the turns whose words neither changed follow them through both."""
+    study = tmp_path / "studie"
+    (study / "transcripts").mkdir(parents=True)
+    _write(study, TURNS)
+    _run(tmp_path)
+    workspace = _open(tmp_path)
+    try:
+        record_decision(workspace, segment_id=_unit(workspace, "Ja, på IT-delen"), action="memo",
+                        analyst="anna", memo="følger med")
+    finally:
+        workspace.engine.dispose()
+    first = _corrected(TURNS)
+    _write(study, first)
+    _run(tmp_path, "ingest", "studie")
+    _write(study, [*first[:3], ("D", TURNS[3][1].replace("taler ikke", "snakker ikke")), *first[4:]])
+    _run(tmp_path)
+    workspace = _open(tmp_path)
+    try:
+        assert [(d.segment_id, d.memo) for d in load_decisions(workspace)] == [
+            (_unit(workspace, "Ja, på IT-delen"), "følger med")]
+    finally:
+        workspace.engine.dispose()
