@@ -248,7 +248,7 @@ def _list_page(request: Request, mode: str) -> Response:
     current = _round_for(config, session, filters.round)
     privacy = _privacy(config, session)
     shown = _shown(config, session)
-    corpus = _corpus(config)
+    corpus = _corpus(config).snapshot()  # the list and its rows from one study, a reload meanwhile or not
     if current is None:  # the main review: from the units, lists and counts the app keeps up to date
         _check_filters(shown, filters)
         units, counts, facets = config.unit_index.listing(
@@ -369,14 +369,14 @@ def _history(
     ]
 
 
-def _place(config: AppConfig, session: Session, filters: Filters, segment_id: str,
+def _place(config: AppConfig, session: Session, corpus: Corpus, filters: Filters, segment_id: str,
            current: Round | None) -> Place:
     """Where the unit stands in the list it was opened from: its position, the list's length, the units
     before and after it (the unit stays in its place when a decision took it out of the list)."""
     shown = _shown(config, session)
     _check_filters(shown, filters)
     if current is None:  # the main review: from the units and lists the app keeps up to date
-        return config.unit_index.place(_corpus(config), config.codebook, filters, segment_id,
+        return config.unit_index.place(corpus, config.codebook, filters, segment_id,
                                        order=config.order, shown=shown)
     ids = [u.segment.segment_id for u in _units(config, session, filters, keep=segment_id)]
     position = ids.index(segment_id) if segment_id in ids else -1
@@ -392,7 +392,7 @@ def segment_context(
 ) -> dict[str, Any]:
     """Everything the segment page shows."""
     config, session = _config(request), current_session(request)
-    corpus = _corpus(config)
+    corpus = _corpus(config).snapshot()  # the unit and its place in its list from one study
     shown = _shown(config, session)
     segment_id = _real_id(config, session, segment_id)
     seg = corpus.by_id.get(segment_id)
@@ -415,7 +415,7 @@ def segment_context(
         for item in items:
             item["text"] = masked(source.text, item["start"], item["end"], hidden)
     all_evidence = [(e["start"], e["end"]) for c in codes for e in evidence.get(c.code_id, [])]
-    place = _place(config, session, filters, segment_id, current)
+    place = _place(config, session, corpus, filters, segment_id, current)
     history = _history(config, session, segment_id, current)
     effective = {d.decision_id for d in effective_decisions(history)}
     locked = bool(current and current.locked_for(session.user.username))

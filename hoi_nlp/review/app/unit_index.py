@@ -97,6 +97,7 @@ class _Built:
     decisions: tuple[int, int]
     units: dict[str, Unit]
     corpus_order: list[str]
+    corpus_version: int
     generation: int = 0
     # per catch-up: its generation and the units it folded again, as they were before it
     changes: list[tuple[int, dict[str, Unit]]] = field(default_factory=list)
@@ -230,6 +231,8 @@ class UnitIndex:
         stamp = study_stamp(workspace)  # read before the data: a change meanwhile shows at the next request
         base = (corpus.by_id, codebook, id(corpus.units), *stamp[:4])  # units: a reload's, not its half
         built = self._built
+        if built is not None and corpus.version < built.corpus_version:  # a request begun before a reload:
+            return self._build(corpus, base, stamp)  # its own units, not kept (the study moved on)
         if built is None or not _same(built.base, base):
             built = self._built = self._build(corpus, base, stamp)
         elif built.decisions != stamp[4:]:
@@ -241,7 +244,7 @@ class UnitIndex:
         units = build_units(corpus, current_state(corpus.workspace))
         return _Built(base=base, decisions=(stamp[4], stamp[5]),
                       units={u.segment.segment_id: u for u in units},
-                      corpus_order=[u.segment.segment_id for u in units])
+                      corpus_order=[u.segment.segment_id for u in units], corpus_version=corpus.version)
 
     def _catch_up(self, built: _Built, corpus: Corpus, stamp: tuple[int, ...]) -> bool:
         """Fold again the units that decisions written since were made on; False when the log did not
