@@ -313,3 +313,43 @@ def test_a_reviewer_without_rights_never_gets_what_is_kept_for_one_with_them(stu
     for url in named[1:3]:  # the name typed as a filter matches nothing the reader is shown
         assert re.search(r'id="list-summary">0 ', _page(reader, url)), url
     assert _kept(seer, reader) == _fresh(study_ws, small_cb)
+
+
+
+def _learn_while_made(monkeypatch, reader, module, name: str) -> list[bool]:
+    """``module.name`` (a step of making the reader's page) with the key learning, on its first call, that
+    «Int» is a name (as another page or a run beside the app teaches it): «INT-A» then holds a name."""
+    from hoi_nlp.review.masking import PrivacyView
+
+    redactor, real, learnt = reader.app.state.config.privacy.redactor, getattr(module, name), []
+
+    def learn_meanwhile(*args, **options):
+        made = real(*args, **options)
+        for_reader = name == "page_of" or any(isinstance(a, PrivacyView) for a in [*args, *options.values()])
+        if for_reader and not learnt:
+            learnt.append(True)
+            with redactor._lock:
+                redactor.key.placeholder_for("PERSON", "Int")
+        return made
+
+    monkeypatch.setattr(module, name, learn_meanwhile)
+    return learnt
+
+
+@pytest.mark.parametrize("step", ["page_of", "unit_matches", "count_units"])
+def test_a_list_page_is_made_with_one_key_of_the_study(study_ws, small_cb, monkeypatch, step):
+    """The key's stamp was read apart from the list it guards: a list page whose key learnt a name while it
+    was made (a source id «INT-A» that now holds a name, shown as an opaque id from then on) listed the
+    units its filter «source=INT-A» found with the older key, shown with the newer one: the reviewer
+    without rights saw which opaque id is «INT-A». A page is made again when the key moved meanwhile."""
+    from hoi_nlp.review.app import routes, unit_index
+
+    seer, reader = _clients(study_ws, small_cb)
+    url = "/browse?status=all&source=INT-A"
+    if step == "page_of":
+        assert not re.search(r'id="list-summary">0 ', _page(reader, url))  # kept with the older key
+    opaque = reader.app.state.config.privacy.redactor.ident
+    learnt = _learn_while_made(monkeypatch, reader, routes if step == "page_of" else unit_index, step)
+    page = _page(reader, url)
+    assert learnt and opaque("INT-A") != "INT-A"
+    assert re.search(r'id="list-summary">0 ', page), "the name typed listed units shown by their opaque id"

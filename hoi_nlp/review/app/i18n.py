@@ -42,6 +42,8 @@ DA: dict[str, str] = {
     "invalid or missing CSRF token; reload the page": "ugyldig eller manglende CSRF-nøgle; genindlæs siden",
     "The server could not save this. Reload the page; nothing you saw as saved is lost.":
         "Serveren kunne ikke gemme dette. Genindlæs siden; intet af det, du så som gemt, er tabt.",
+    "the study's pseudonym key is changing; reload the page in a moment":
+        "studiets pseudonymnøgle ændres lige nu; genindlæs siden om et øjeblik",
     # ---- lists
     "Review queue": "Kodekø",
     "Round {round}": "Runde {round}",

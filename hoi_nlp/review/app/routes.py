@@ -33,6 +33,7 @@ from hoi_nlp.review.app.state import (
     current_session,
     html,
     set_session_cookie,
+    with_one_key,
 )
 from hoi_nlp.review.app.unit_index import Place
 from hoi_nlp.review.app.views import (
@@ -241,6 +242,12 @@ def home() -> Response:
 
 
 def _list_page(request: Request, mode: str) -> Response:
+    """A queue or browse page, its list filtered and shown with one pseudonym key."""
+    config, session = _config(request), current_session(request)
+    return with_one_key(_shown(config, session), lambda: _made_list_page(request, mode))
+
+
+def _made_list_page(request: Request, mode: str) -> Response:
     config, session = _config(request), current_session(request)
     filters = Filters.from_query(request.query_params)
     if mode == "browse" and not filters.status:
@@ -500,7 +507,9 @@ def _list_url(filters: Filters) -> str:
 def segment_page(request: Request, segment_id: str) -> Response:
     """One coding unit in its context, with the machine's suggestions and the review actions."""
     filters = Filters.from_query(request.query_params)
-    return html(request, "segment.html", segment_context(request, segment_id, filters))
+    config, session = _config(request), current_session(request)
+    return with_one_key(_shown(config, session),
+                        lambda: html(request, "segment.html", segment_context(request, segment_id, filters)))
 
 
 def _filters_from(q: str) -> Filters:
@@ -518,8 +527,10 @@ def _int_or_none(value: str | None) -> int | None:
 
 def _after_decision(request: Request, segment_id: str, filters: Filters, error: str = "") -> Response:
     if request.headers.get("HX-Request"):
-        context = segment_context(request, segment_id, filters, error=error)
-        return html(request, "_segment_body.html", context, status_code=422 if error else 200)
+        config, session = _config(request), current_session(request)
+        return with_one_key(_shown(config, session), lambda: html(
+            request, "_segment_body.html", segment_context(request, segment_id, filters, error=error),
+            status_code=422 if error else 200))
     if error:
         raise HTTPException(422, error)
     query = filters.query()

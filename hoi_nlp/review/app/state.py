@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -28,7 +28,7 @@ from hoi_nlp.review.accounts import (
 )
 from hoi_nlp.review.app.unit_index import UnitIndex
 from hoi_nlp.review.app.views import Corpus
-from hoi_nlp.review.masking import PrivacyView
+from hoi_nlp.review.masking import FullView, PrivacyView
 from hoi_nlp.settings import Settings
 from hoi_nlp.store import Workspace
 
@@ -40,6 +40,9 @@ COOKIE = "hoi_session"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 CSRF_HEADER = "X-CSRF-Token"
 Retrainer = Callable[[Workspace, Codebook], dict[str, Any]]
+#: How often a page is made again when the pseudonym key learnt a name while it was made.
+KEY_TRIES = 3
+Made = TypeVar("Made")
 
 
 @dataclass
@@ -179,6 +182,19 @@ def _study_name(config: AppConfig, session: Session | None) -> str:
     if (session is not None and session.user.can_see_original) or config.privacy is None:
         return study
     return config.privacy.ident(study)
+
+
+def with_one_key(shown: FullView, make: Callable[[], Made]) -> Made:
+    """``make()`` (a page), made again when the pseudonym key learnt a name meanwhile (another page, a run
+    beside the app): a page whose list was filtered with the older key and shown with the newer one told
+    a reviewer without original-text rights which placeholder or opaque id stands for the name they
+    typed as a filter («source=INT-A» listed units shown by the id that hides «INT-A» from then on)."""
+    for _ in range(KEY_TRIES):
+        stamp = shown.stamp()
+        made = make()
+        if shown.stamp() == stamp:
+            return made
+    raise AppError(503, "the study's pseudonym key is changing; reload the page in a moment")
 
 
 class AppError(HTTPException):

@@ -140,9 +140,10 @@ class UnitIndex:
         """Where ``unit_id`` stands in the main review's list under ``filters`` (the unit itself stays in
         its place when it no longer matches them, as after a decision); at the end of the queue, Next
         goes round to the first unit still pending."""
-        built = self._prepare(corpus, codebook, filters, order, shown, counts=False)
+        seen = shown.stamp()
+        built = self._prepare(corpus, codebook, filters, order, shown, seen, counts=False)
         with self._lock:
-            entry = self._list(built, corpus, filters, order, shown)
+            entry = self._list(built, corpus, filters, order, shown, seen)
             ids, rank = entry.ids, entry.rank
             if unit_id not in rank:  # gone from the study since the page looked it up (a run removed it):
                 # no place in the list; Next only where the list goes round, to its first unit
@@ -170,31 +171,35 @@ class UnitIndex:
         counts them) and, with ``facets``, the values to browse by with their units
         (:func:`~hoi_nlp.review.app.views.facet_values`; else empty). Counts and facets are the app's:
         read them, never change them."""
-        built = self._prepare(corpus, codebook, filters, order, shown, counts=True)
-        key = (shown, shown.stamp())
+        seen = shown.stamp()  # the key's, once: the list, its counts and facets kept under what made them
+        built = self._prepare(corpus, codebook, filters, order, shown, seen, counts=True)
+        key = (shown, seen)
         with self._lock:
-            entry = self._list(built, corpus, filters, order, shown)
+            entry = self._list(built, corpus, filters, order, shown, seen)
             units = [built.units[sid] for sid in entry.ids]
-            counts = _counts_of(built, corpus, filters, shown)
+            counts = _counts_of(built, corpus, filters, shown, seen)
             found = built.facets.get(key) if facets else {}
         if found is None:  # made outside the lock, as a new list is (see _prepare)
             found = facet_values(corpus, shown)
+            if shown.stamp() != seen:  # the key learnt a name meanwhile: not the facets of ``seen``
+                return units, counts, found
             with self._lock:
                 built.facets = {k: v for k, v in built.facets.items() if k[0] is not shown}  # its older key's
                 built.facets[key] = found
         return units, counts, found
 
     def _prepare(self, corpus: Corpus, codebook: Codebook, filters: Filters, order: Sequence[str] | None,
-                 shown: FullView, *, counts: bool) -> _Built:
+                 shown: FullView, seen: tuple[int, ...], *, counts: bool) -> _Built:
         """The units as of the study's last change (read once per request), with the list under
         ``filters`` (and, with ``counts``, its counts) made when it is not kept yet: from the units as
         they are now, outside the lock, then kept; the caller brings it up to the last decision under
         the lock. Filtering and counting every unit takes a while at a large study (a reviewer's first
         page under new filters, a browse click): meanwhile other pages, whose lists are kept, do not wait
         for it. (A study changed by a run is still read again under the lock: every page needs its
-        units.)"""
+        units.) What is made is kept under the key's stamp ``seen`` only when the key did not learn a
+        name meanwhile (it would mix what two keys show)."""
         effective = _effective(filters)
-        key = (effective, shown, shown.stamp())
+        key = (effective, shown, seen)
         with self._lock:
             built = self._current(corpus, codebook, order)
             rank = self._rank(built, order, effective.status)
@@ -212,6 +217,8 @@ class UnitIndex:
         if make_counts:
             every = [units[sid] for sid in built.corpus_order]
             made_counts = _Counts(generation, count_units(corpus, every, effective, shown=shown))
+        if shown.stamp() != seen:
+            return built
         with self._lock:  # kept as of ``generation``: _list and _counts_of patch them up to now
             known = built.lists.get(key)
             if made_list is not None and (known is None or known.rank is not rank
@@ -292,10 +299,10 @@ class UnitIndex:
         return rank
 
     def _list(self, built: _Built, corpus: Corpus, filters: Filters, order: Sequence[str] | None,
-              shown: FullView) -> _List:
+              shown: FullView, seen: tuple[int, ...]) -> _List:
         effective = _effective(filters)
         rank = self._rank(built, order, effective.status)
-        key = (effective, shown, shown.stamp())
+        key = (effective, shown, seen)
         entry = built.lists.pop(key, None)
         if entry is not None and entry.rank is not rank:
             entry = None
@@ -305,6 +312,8 @@ class UnitIndex:
             ordered = sorted(rank, key=rank.__getitem__)
             ids = [sid for sid in ordered if unit_matches(built.units[sid], effective, corpus, shown)]
             entry = _List(built.generation, ids, set(ids), rank)
+            if shown.stamp() != seen:  # the key learnt a name while it was made: not the list of ``seen``
+                return entry
         built.lists[key] = entry  # last used: kept longest
         while len(built.lists) > LISTS:
             del built.lists[next(iter(built.lists))]
@@ -344,18 +353,21 @@ def _effective(filters: Filters) -> Filters:
     return Filters(**{**filters.__dict__, "status": filters.status or "pending", "round": ""})
 
 
-def _counts_of(built: _Built, corpus: Corpus, filters: Filters, shown: FullView) -> dict[str, dict[str, int]]:
+def _counts_of(built: _Built, corpus: Corpus, filters: Filters, shown: FullView,
+               seen: tuple[int, ...]) -> dict[str, dict[str, int]]:
     """The counts of the main review's list under ``filters`` (kept per filters and view, like the lists):
     made once from every unit, then each unit decided on since taken out as it was counted and put in
     as it is now."""
     effective = _effective(filters)
-    key = (effective, shown, shown.stamp())
+    key = (effective, shown, seen)
     entry = built.counts.pop(key, None)
     if entry is not None and entry.generation != built.generation:
         entry = _counts_patched(built, corpus, entry, effective, shown)
     if entry is None:
         units = [built.units[sid] for sid in built.corpus_order]
         entry = _Counts(built.generation, count_units(corpus, units, effective, shown=shown))
+        if shown.stamp() != seen:  # the key learnt a name while they were made: not the counts of ``seen``
+            return entry.counts
     built.counts[key] = entry  # last used: kept longest
     while len(built.counts) > COUNTS:
         del built.counts[next(iter(built.counts))]

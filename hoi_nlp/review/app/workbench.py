@@ -47,7 +47,7 @@ from hoi_nlp.review.app.routes import (
     _source_offsets,
     learn_from_memo,
 )
-from hoi_nlp.review.app.state import AppConfig, check_csrf, current_session, html
+from hoi_nlp.review.app.state import AppConfig, check_csrf, current_session, html, with_one_key
 from hoi_nlp.review.decisions import MAIN_ROUND, check_span, record_decision
 
 logger = logging.getLogger(__name__)
@@ -217,8 +217,9 @@ def create_code(
         typed = {"family": family, "label": label, "name": name, "description": description,
                  "include": include, "exclude": exclude, "start": start, "end": end,
                  "error": error_text(failed, _language(request))}
-        context = segment_context(request, shown_id, filters) | {"create_form": typed}
-        return html(request, "segment.html", context, status_code=422)
+        return with_one_key(_shown(config, session), lambda: html(
+            request, "segment.html", segment_context(request, shown_id, filters) | {"create_form": typed},
+            status_code=422))
     if not segment_id:
         return RedirectResponse(f"/codebook/{change.code_id}?saved={change.version}", status_code=303)
     round_id = current.round_id if current else MAIN_ROUND
