@@ -29,9 +29,11 @@ from hoi_nlp.review.app.state import (
     COOKIE,
     AppConfig,
     AppError,
+    Refused,
     check_csrf,
     current_session,
     html,
+    refusal_text,
     set_session_cookie,
     with_one_key,
 )
@@ -111,7 +113,7 @@ def login(
         user = authenticate(config.workspace, username.strip(), password, address=address,
                             limits=config.login_limits)
     except LoginBlocked as exc:
-        error = exc.message.capitalize() + "."
+        error = refusal_text(request, exc).capitalize() + "."
         response = html(request, "login.html", {"next": _safe_next(next), "error": error}, status_code=429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
@@ -149,21 +151,12 @@ def _round_for(config: AppConfig, session: Session, round_id: str) -> Round | No
     return current
 
 
-def _translated(status: int, exc: ReviewError) -> HTTPException:
-    """An HTTP error showing a library error in the analyst's language where the app knows its words
-    (the error page translates a known template; its parameters fill it)."""
-    template = getattr(exc, "template", None)
-    if template:
-        return AppError(status, template, **getattr(exc, "params", {}))
-    return HTTPException(status, exc.message)
-
-
 def _known_round(config: AppConfig, round_id: str) -> Round:
     """Round ``round_id``; an unknown one is a 404 naming it."""
     try:
         return get_round(config.workspace, round_id)
     except ReviewError as exc:
-        raise _translated(404, exc) from None
+        raise Refused(404, exc) from None
 
 
 def _state(
@@ -522,7 +515,7 @@ def _int_or_none(value: str | None) -> int | None:
     try:
         return int(str(value))
     except ValueError:
-        raise ReviewError(f"offset {value!r} is not a whole number") from None
+        raise ReviewError("offset {value} is not a whole number", value=repr(value)) from None
 
 
 def _after_decision(request: Request, segment_id: str, filters: Filters, error: str = "") -> Response:
@@ -564,8 +557,9 @@ def decide(
         return _after_decision(request, shown_id, filters, "this round is finished; decisions are locked")
     if action in ("consensus", "undo"):
         return _after_decision(request, shown_id, filters, f"'{action}' has its own button")
-    first, last = _source_offsets(config, session, segment_id, start, end)
+    first = last = None
     try:
+        first, last = _source_offsets(config, session, segment_id, start, end)
         record_decision(
             config.workspace,
             segment_id=segment_id,
@@ -580,8 +574,8 @@ def decide(
         )
     except HoiError as exc:
         return _after_decision(request, shown_id, filters, _decision_error(
-            exc, private=_shown(config, session).private, span=first is not None or last is not None,
-            segment_id=segment_id, shown_id=shown_id))
+            refusal_text(request, exc), private=_shown(config, session).private,
+            span=first is not None or last is not None, segment_id=segment_id, shown_id=shown_id))
     learn_from_memo(config, memo)
     return _after_decision(request, shown_id, filters)
 
@@ -602,10 +596,10 @@ def learn_from_memo(config: AppConfig, *texts: str) -> None:
 SPAN_OUTSIDE = "the selection lies outside the highlighted answer or turn — select text inside it"
 
 
-def _decision_error(exc: HoiError, *, private: bool, span: bool, segment_id: str, shown_id: str) -> str:
-    """A refused decision's message as this reviewer may read it: the library names the unit by its own
-    id and a span by source offsets, which tell a reviewer without rights how long the hidden names are."""
-    message = exc.message + (f" — {exc.hint}" if exc.hint else "")
+def _decision_error(message: str, *, private: bool, span: bool, segment_id: str, shown_id: str) -> str:
+    """A refused decision's ``message`` (in the analyst's language) as this reviewer may read it: the
+    library names the unit by its own id and a span by source offsets, which tell a reviewer without
+    rights how long the hidden names are."""
     if not private:
         return message
     if span:
@@ -651,7 +645,7 @@ def undo(
             round=round_id,
         )
     except HoiError as exc:
-        return _after_decision(request, shown_id, filters, exc.message)
+        return _after_decision(request, shown_id, filters, refusal_text(request, exc))
     return _after_decision(request, shown_id, filters)
 
 
@@ -840,7 +834,7 @@ def round_finish(
             return _round_page(request, round_id, confirm_finish=True)
         finish_round(config.workspace, round_id, session.user.username)
     except ReviewError as exc:
-        raise _translated(422, exc) from None
+        raise Refused(422, exc) from None
     return RedirectResponse(f"/rounds/{round_id}", status_code=303)
 
 
@@ -853,10 +847,8 @@ def round_apply_agreements(request: Request, round_id: str, session: Session = C
         raise HTTPException(403, "only the round's analysts or an admin can resolve it")
     try:
         apply_agreements(config.workspace, current, analyst=session.user.username, codebook=config.codebook)
-    except ReviewError as exc:
-        raise _translated(409, exc) from None
     except HoiError as exc:
-        raise HTTPException(409, exc.message) from None
+        raise Refused(409, exc) from None
     return RedirectResponse(f"/rounds/{round_id}", status_code=303)
 
 
@@ -891,7 +883,7 @@ def round_resolve(
             codebook=config.codebook,
         )
     except HoiError as exc:
-        raise HTTPException(422, exc.message) from None
+        raise Refused(422, exc) from None
     return RedirectResponse(f"/rounds/{round_id}#d-{shown_id}-{code_id}", status_code=303)
 
 
@@ -956,7 +948,7 @@ def _run_retrain(config: AppConfig, analyst: str) -> None:
         config.retrain.update(running=False, summary=summary, error="")
     except (HoiError, ValueError, OSError) as exc:
         logger.warning("retraining failed: %s", exc)
-        config.retrain.update(running=False, error=str(exc))
+        config.retrain.update(running=False, error=exc)  # shown in the analyst's language
 
 
 @router.post("/retrain")

@@ -205,6 +205,23 @@ class AppError(HTTPException):
         self.template, self.params = template, params
 
 
+class Refused(HTTPException):
+    """An HTTP error showing a refusal (a library's error, or the app's own :class:`HoiError`) in the
+    analyst's language (:func:`~hoi_nlp.review.app.i18n.error_text`; ``detail`` stays the English)."""
+
+    def __init__(self, status_code: int, error: HoiError) -> None:
+        super().__init__(status_code, error.message)
+        self.error = error
+
+
+def refusal_text(request: Request, error: Exception) -> str:
+    """``error`` as the analyst reads it, in their language (see :class:`Refused`)."""
+    from hoi_nlp.review.app.i18n import error_text, language_of
+
+    config: AppConfig = request.app.state.config
+    return error_text(error, language_of(request, config.settings.review.language))
+
+
 def html(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
     """Render ``template`` with the common context (session, CSRF token, config)."""
     from hoi_nlp.review.advice import retrain_advice
@@ -227,6 +244,7 @@ def html(request: Request, template: str, context: dict[str, Any], *, status_cod
         "comparison_heading": lambda row: comparison_heading(row, translator(language)),
         "chip": lambda code_id: code_chip(config.codebook, code_id),
         "retrain_advice": lambda: retrain_advice(config.workspace, config.codebook, config.model_dir),
+        "refusal": lambda error: refusal_text(request, error),
     }
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(request, template, base | context, status_code=status_code)
