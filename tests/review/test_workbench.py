@@ -127,13 +127,16 @@ def _alert(page: str) -> str:
 
 
 def test_the_library_s_refusals_reach_the_analyst_in_the_app_s_language(anna, study_ws, small_cb):
-    """The app showed the library's English refusal in the Danish app: a decision without its code, a
-    study memo too long, a span offset that is no number (a 500 before), a round of
+    """The app showed the library's English refusal in the Danish app: a decision without its code or with
+    a mistyped one, a study memo too long, a span offset that is no number (a 500 before), a round of
     another analyst; now in Danish, and in English when the analyst chose English."""
     turn = shown_id(anna, TURN)
     refusals = {  # what the analyst does -> (status, Danish, English)
         ("hx", f"/segment/{turn}/decide", (("action", "accept"),)): (
             422, "handlingen 'accept' skal have en kode", "action 'accept' needs a code"),
+        ("hx", f"/segment/{turn}/decide", (("action", "accept"), ("code_id", "barrier.it_integratoin"))): (
+            422, "ukendt kode-id 'barrier.it_integratoin' — mente du barrier.it_integration?",
+            "unknown code id 'barrier.it_integratoin' — did you mean barrier.it_integration?"),
         ("form", "/memos", (("text", "x" * 20_001),)): (
             422, "et memo om studiet er højst 20000 tegn, dets titel 200", "a study memo is at most 20000"),
         ("hx", f"/segment/{turn}/decide", (("action", "span"), ("start", "abc"), ("end", "9"))): (

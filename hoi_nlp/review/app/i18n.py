@@ -531,6 +531,12 @@ DA: dict[str, str] = {
     "unknown CSV dialect '{dialect}'": "ukendt CSV-dialekt '{dialect}'",
     "unknown agreement format '{suffix}'": "ukendt format for enighed '{suffix}'",
     "use .csv or .xlsx": "brug .csv eller .xlsx",
+    # ---- the codebook's refusals the app shows (hoi_nlp.codebook)
+    "unknown code id '{code}'": "ukendt kode-id '{code}'",
+    "did you mean {close}?": "mente du {close}?",
+    "see `hoi codebook show` (a study's codes now: `hoi codebook show --study STUDY`)":
+        "se `hoi codebook show` (studiets koder nu: `hoi codebook show --study STUDY`)",
+    "known: {known}": "kendte: {known}",
 }
 
 
