@@ -63,6 +63,10 @@ HISTORY = 512
 CATCH_UP = 2000
 #: How many filtered lists are kept (the least recently used goes first).
 LISTS = 64
+#: How many active-learning orders' ranks (and lists) are kept: the order in place and the one before it, so
+#: the pages still in flight with the older order when a new one arrives do not evict the newer one's
+#: ranks and lists, and theirs, in turn (every list sorted and filtered again on every request).
+ORDERS = 2
 #: How many lists' counts are kept (a count per source of the study: ~1 MB each at 17k units).
 COUNTS = 16
 
@@ -203,7 +207,8 @@ class UnitIndex:
         with self._lock:
             built = self._current(corpus, codebook, order)
             rank = self._rank(built, order, effective.status)
-            known, kept = built.lists.get(key), built.counts.get(key)
+            list_key = (*key, id(rank))  # a list per order kept (its entry holds the rank: the id is its own)
+            known, kept = built.lists.get(list_key), built.counts.get(key)
             make_list = known is None or known.rank is not rank or _too_old(built, known.generation)
             make_counts = counts and (kept is None or _too_old(built, kept.generation))
             if not (make_list or make_counts):
@@ -220,10 +225,10 @@ class UnitIndex:
         if shown.stamp() != seen:
             return built
         with self._lock:  # kept as of ``generation``: _list and _counts_of patch them up to now
-            known = built.lists.get(key)
+            known = built.lists.get(list_key)
             if made_list is not None and (known is None or known.rank is not rank
                                           or known.generation < generation):
-                built.lists[key] = made_list
+                built.lists[list_key] = made_list
             kept = built.counts.get(key)
             if made_counts is not None and (kept is None or kept.generation < generation):
                 built.counts[key] = made_counts
@@ -294,15 +299,16 @@ class UnitIndex:
         elif kind == "pending":
             units.sort(key=lambda u: (u.priority, u.segment.source_id, u.segment.start))
         rank = {u.segment.segment_id: i for i, u in enumerate(units)}
-        built.ranks = [r for r in built.ranks if r[0] is None or r[0] is ranked]  # an older order goes
-        built.ranks.append((ranked, kind, rank))
+        orders = [r for r in built.ranks if r[0] is not None and r[0] is not ranked]
+        kept = [r for r in built.ranks if r[0] is None or r[0] is ranked]
+        built.ranks = [*orders[len(orders) - ORDERS + 1:], *kept, (ranked, kind, rank)]  # the oldest goes
         return rank
 
     def _list(self, built: _Built, corpus: Corpus, filters: Filters, order: Sequence[str] | None,
               shown: FullView, seen: tuple[int, ...]) -> _List:
         effective = _effective(filters)
         rank = self._rank(built, order, effective.status)
-        key = (effective, shown, seen)
+        key = (effective, shown, seen, id(rank))  # as _prepare keeps it
         entry = built.lists.pop(key, None)
         if entry is not None and entry.rank is not rank:
             entry = None
