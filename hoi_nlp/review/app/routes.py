@@ -37,7 +37,7 @@ from hoi_nlp.review.app.state import (
     set_session_cookie,
     with_one_key,
 )
-from hoi_nlp.review.app.unit_index import Place
+from hoi_nlp.review.app.unit_index import Place, learn_first
 from hoi_nlp.review.app.views import (
     BANDS,
     FULL_VIEW,
@@ -237,10 +237,12 @@ def home() -> Response:
 def _list_page(request: Request, mode: str) -> Response:
     """A queue or browse page, its list filtered and shown with one pseudonym key."""
     config, session = _config(request), current_session(request)
-    return with_one_key(_shown(config, session), lambda: _made_list_page(request, mode))
+    corpus, shown = _corpus(config).snapshot(), _shown(config, session)  # one study for the list and rows
+    learn_first(corpus, shown)
+    return with_one_key(shown, lambda: _made_list_page(request, mode, corpus))
 
 
-def _made_list_page(request: Request, mode: str) -> Response:
+def _made_list_page(request: Request, mode: str, corpus: Corpus) -> Response:
     config, session = _config(request), current_session(request)
     filters = Filters.from_query(request.query_params)
     if mode == "browse" and not filters.status:
@@ -248,7 +250,6 @@ def _made_list_page(request: Request, mode: str) -> Response:
     current = _round_for(config, session, filters.round)
     privacy = _privacy(config, session)
     shown = _shown(config, session)
-    corpus = _corpus(config).snapshot()  # the list and its rows from one study, a reload meanwhile or not
     if current is None:  # the main review: from the units, lists and counts the app keeps up to date
         _check_filters(shown, filters)
         units, counts, facets = config.unit_index.listing(

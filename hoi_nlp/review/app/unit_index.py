@@ -348,6 +348,13 @@ class UnitIndex:
         return entry
 
 
+def learn_first(corpus: Corpus, shown: FullView) -> None:
+    """Let the key learn what the study's sources show (their attributes as shown: names the recogniser
+    finds in them) before a page filters or counts by them: learnt meanwhile, the page was made again
+    (:func:`~hoi_nlp.review.app.state.with_one_key`), a fresh app's first list page twice."""
+    shown.sources(corpus.sources.values())
+
+
 def _too_old(built: _Built, generation: int) -> bool:
     """Whether a list or counts kept as of ``generation`` are older than the changes remembered (they would
     be made again from every unit, under the lock: a list not opened for HISTORY batches of decisions)."""
