@@ -169,17 +169,17 @@ def _state(
     )
 
 
-def _units(config: AppConfig, session: Session, filters: Filters, *, keep: str | None = None,
+def _units(config: AppConfig, session: Session, filters: Filters, corpus: Corpus, *, keep: str | None = None,
            state: ReviewState | None = None) -> list[Unit]:
-    """The units of the list ``filters`` ask for; ``state``: the review state of the filters' round when
-    the page has read it already."""
+    """The units of the list ``filters`` ask for, of the page's ``corpus`` (its snapshot of the study);
+    ``state``: the review state of the filters' round when the page has read it already."""
     current = _round_for(config, session, filters.round)
     ids = list(current.segment_ids) if current else None
     state = state if state is not None else _state(config, session, current, ids)  # a round: its units only
     shown = _shown(config, session)
     _check_filters(shown, filters)
     units = unit_list(
-        _corpus(config), state, filters, config.codebook, order=config.order, keep=keep, segment_ids=ids,
+        corpus, state, filters, config.codebook, order=config.order, keep=keep, segment_ids=ids,
         shown=shown,
     )
     return units
@@ -256,7 +256,7 @@ def _made_list_page(request: Request, mode: str, corpus: Corpus) -> Response:
             corpus, config.codebook, filters, order=config.order, shown=shown, facets=mode == "browse")
     else:  # a round: read once, for the list and (below) the filters' counts of its units only
         state = _state(config, session, current, list(current.segment_ids))
-        units = _units(config, session, filters, state=state)
+        units = _units(config, session, filters, corpus, state=state)
     page, listed = page_of(units, request.query_params.get("page"), size=config.settings.review.page_size)
     if privacy is not None:
         privacy.hidden_many([u.source for u in listed])
@@ -379,7 +379,7 @@ def _place(config: AppConfig, session: Session, corpus: Corpus, filters: Filters
     if current is None:  # the main review: from the units and lists the app keeps up to date
         return config.unit_index.place(corpus, config.codebook, filters, segment_id,
                                        order=config.order, shown=shown)
-    ids = [u.segment.segment_id for u in _units(config, session, filters, keep=segment_id)]
+    ids = [u.segment.segment_id for u in _units(config, session, filters, corpus, keep=segment_id)]
     position = ids.index(segment_id) if segment_id in ids else -1
     next_id = ids[position + 1] if 0 <= position < len(ids) - 1 else None
     if next_id is None and filters.status in ("", "pending"):
