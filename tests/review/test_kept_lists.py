@@ -387,3 +387,19 @@ def test_a_list_page_is_made_with_one_key_of_the_study(study_ws, small_cb, monke
     page = _page(reader, url)
     assert learnt and opaque("INT-A") != "INT-A"
     assert re.search(r'id="list-summary">0 ', page), "the name typed listed units shown by their opaque id"
+
+
+def test_a_unit_page_s_place_in_its_list_is_made_with_one_key_of_the_study(study_ws, small_cb, monkeypatch):
+    """The unit page's place in its list under «source=INT-A» (its position, the next unit of the list)
+    was found with the key before it learnt that «INT-A» holds a name and shown with the key after: the
+    link to the next unit told a reviewer without rights which other unit is from «INT-A»."""
+    from hoi_nlp.review.app import routes
+
+    seer, reader = _clients(study_ws, small_cb)
+    unit = "INT-A:t109-259"
+    url = f"/segment/{reader.app.state.config.privacy.segment_id(unit)}?status=all&source=INT-A"
+    assert re.search(r'class="pos">1 / [2-9]', _page(reader, url))  # the list kept, with the older key
+    learnt = _learn_while_made(monkeypatch, reader, routes, "segment_extras")
+    page = _page(reader, url)
+    assert learnt
+    assert re.search(r'class="pos">1 / 1<', page), re.search(r'class="pos">[^<]*<', page)
