@@ -123,9 +123,10 @@ class Codebook(_Frozen):
             import difflib
 
             close = difflib.get_close_matches(code_id, self.code_ids, n=3)
-            hint = f"did you mean {', '.join(close)}?" if close else \
+            hint = "did you mean {close}?" if close else \
                 "see `hoi codebook show` (a study's codes now: `hoi codebook show --study STUDY`)"
-            raise CodebookError(f"unknown code id '{code_id}'", hint=hint) from None
+            raise CodebookError("unknown code id '{code}'", hint=hint, code=code_id,
+                                close=", ".join(close)) from None
 
     def has_code(self, code_id: str) -> bool:
         """Whether ``code_id`` is a code of this codebook."""
@@ -136,7 +137,8 @@ class Codebook(_Frozen):
         for family in self.families:
             if family.id == family_id:
                 return family
-        raise CodebookError(f"unknown family '{family_id}'", hint=f"known: {', '.join(self.family_ids)}")
+        raise CodebookError("unknown family '{family}'", hint="known: {known}", family=family_id,
+                            known=", ".join(self.family_ids))
 
     @property
     def family_ids(self) -> list[str]:

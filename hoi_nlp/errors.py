@@ -10,16 +10,22 @@ from typing import Any
 
 
 class HoiError(Exception):
-    """Base class of all errors hoi_nlp raises on bad input or configuration."""
+    """Base class of all errors hoi_nlp raises on bad input or configuration.
+
+    A message (and hint) with ``{name}`` places is a template filled with ``params``: ``template`` and
+    ``hint_template`` keep them unfilled, the keys of the review app's translations (an analyst reads a
+    refusal in the app's language; the command line prints the English, filled in).
+    """
 
     code = "HOI-E000"
 
     def __init__(self, message: str, *, path: str | None = None, where: str | None = None,
-                 hint: str | None = None) -> None:
-        self.message = message
+                 hint: str | None = None, **params: Any) -> None:
+        self.template, self.hint_template, self.params = message, hint, params
+        self.message = message.format(**params) if params else message
         self.path = path
         self.where = where
-        self.hint = hint
+        self.hint = hint.format(**params) if hint and params else hint
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
@@ -101,16 +107,6 @@ class ReviewError(HoiError):
     """A review action is invalid (unknown segment/code, span outside the source)."""
 
     code = "HOI-E090"
-
-
-class TranslatableReviewError(ReviewError):
-    """A review change refused with a message the review app shows in the analyst's language:
-    ``template`` (English, the key of the app's translations) filled with ``params``."""
-
-    def __init__(self, template: str, hint: str | None = None, **params: Any) -> None:
-        super().__init__(template.format(**params), hint=hint)
-        self.template = template
-        self.params = params
 
 
 class ThemesError(HoiError):

@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
-from hoi_nlp.errors import ReviewError, TranslatableReviewError
+from hoi_nlp.errors import ReviewError
 from hoi_nlp.records import utcnow
 from hoi_nlp.review.tables import ensure_review_schema, login_failures_table, sessions_table, users_table
 from hoi_nlp.store import Workspace
@@ -41,7 +41,7 @@ _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _TRAILING = re.compile(r"[\d\W_]+$")
 
 
-class AccountError(TranslatableReviewError):
+class AccountError(ReviewError):
     """An account change that cannot be made; ``template``/``params`` let the app translate it."""
 
 
@@ -114,10 +114,10 @@ def check_password(password: str, username: str = "") -> None:
     """Raise :class:`ReviewError` (an :class:`AccountError`) when ``password`` does not meet the policy."""
     problem = password_problem(password, username)
     if problem:
-        hint = f"choose a passphrase of {MIN_PASSWORD}+ characters, e.g. four unrelated words"
+        hint = "choose a passphrase of {n}+ characters, e.g. four unrelated words"
         if len(password) < MIN_PASSWORD:
             raise AccountError("the password must have at least {n} characters", hint=hint, n=MIN_PASSWORD)
-        raise AccountError(problem, hint=hint)
+        raise AccountError(problem, hint=hint, n=MIN_PASSWORD)
 
 
 def _check_new_user(username: str, password: str, role: str) -> None:
@@ -125,7 +125,8 @@ def _check_new_user(username: str, password: str, role: str) -> None:
         raise AccountError("username '{user}' may use letters, digits, '.', '_' and '-' (max 64)",
                            user=username)
     if role not in ROLES:
-        raise AccountError("unknown role '{role}'", hint=f"use one of {', '.join(ROLES)}", role=role)
+        raise AccountError("unknown role '{role}'", hint="use one of {roles}", role=role,
+                           roles=", ".join(ROLES))
     check_password(password, username)
 
 
@@ -167,7 +168,7 @@ def set_password(workspace: Workspace, username: str, password: str) -> User:
     """Give ``username`` a new password (the policy applies); its sessions end, its back-off is cleared."""
     user = get_user(workspace, username)
     if user is None:
-        raise ReviewError(f"unknown user '{username}'", hint="see `hoi users list`")
+        raise ReviewError("unknown user '{user}'", hint="see `hoi users list`", user=username)
     check_password(password, username)
     with workspace.engine.begin() as conn:
         conn.execute(update(users_table).where(users_table.c.username == username)
@@ -276,7 +277,7 @@ class LoginBlocked(ReviewError):
 
     def __init__(self, retry_after: float) -> None:
         self.retry_after = max(1, int(retry_after + 0.999))
-        super().__init__(f"too many failed logins; try again in {self.retry_after} seconds")
+        super().__init__("too many failed logins; try again in {seconds} seconds", seconds=self.retry_after)
 
 
 def _user_key(username: str) -> str:

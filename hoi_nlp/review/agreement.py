@@ -222,14 +222,12 @@ def all_agreement(workspace: Workspace, *, round_id: str | None = None) -> list[
 def _complete_round(workspace: Workspace, round_id: str) -> Round:
     current = get_round(workspace, round_id)
     if current.cancelled is not None:
-        raise ReviewError(f"round '{round_id}' was cancelled: it has no agreement")
+        raise ReviewError("round '{round}' was cancelled: it has no agreement", round=round_id)
     if not current.complete:
         raise ReviewError(
-            f"round '{round_id}' is unfinished ({round_progress(workspace, current)}): its agreement is "
-            "computed once every analyst has finished",
-            hint=f"each analyst presses 'I have finished this round' on /rounds/{round_id}; a round "
-            f"nobody can finish: `hoi review cancel-round STUDY --round {round_id}`",
-        )
+            "round '{round}' is unfinished ({progress}): its agreement is computed once all have finished",
+            hint="each finishes it on /rounds/{round} or: `hoi review cancel-round STUDY --round {round}`",
+            round=round_id, progress=round_progress(workspace, current))
     return current
 
 
@@ -242,7 +240,8 @@ def write_agreement(rows: Sequence[AgreementRow], path: str | Path, *, dialect: 
 
     path = Path(path)
     if dialect not in CSV_DIALECTS:
-        raise ExportError(f"unknown CSV dialect '{dialect}'", hint=f"choose {' or '.join(CSV_DIALECTS)}")
+        raise ExportError("unknown CSV dialect '{dialect}'", hint="choose {dialects}", dialect=dialect,
+                          dialects=" or ".join(CSV_DIALECTS))
     frame = pd.DataFrame([asdict(r) for r in rows], columns=list(AgreementRow.__dataclass_fields__))
     if path.suffix.lower() == ".csv":
         return write_atomic(path, lambda tmp: write_csv_frame(frame, tmp, dialect=dialect))
@@ -250,4 +249,5 @@ def write_agreement(rows: Sequence[AgreementRow], path: str | Path, *, dialect: 
         return write_atomic(
             path, lambda tmp: frame.to_excel(tmp, index=False, sheet_name="Agreement", engine="openpyxl")
         )
-    raise ExportError(f"unknown agreement format '{path.suffix}'", path=str(path), hint="use .csv or .xlsx")
+    raise ExportError("unknown agreement format '{suffix}'", path=str(path), hint="use .csv or .xlsx",
+                      suffix=path.suffix)

@@ -28,7 +28,7 @@ import yaml
 from sqlalchemy import delete, func, insert, select, update
 
 from hoi_nlp.codebook import Codebook, load_codebook
-from hoi_nlp.errors import HoiError, TranslatableReviewError
+from hoi_nlp.errors import HoiError, ReviewError
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import utcnow
 from hoi_nlp.review.tables import codebook_changes_table, ensure_review_schema
@@ -42,7 +42,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"})
 
 
-class CodebookEditError(TranslatableReviewError):
+class CodebookEditError(ReviewError):
     """A codebook change that cannot be made (unknown or taken id, empty label …).
 
     ``template`` and ``params`` let the review app show the message in the analyst's language.
@@ -247,8 +247,7 @@ def _no_name_in_id(workspace: Workspace, code_id: str) -> None:
     if holds_name(code_id, load_key(key_path(workspace), study=workspace.study)):
         raise CodebookEditError(
             "the code's id would hold a name the study pseudonymises",
-            hint="choose a name for the id without persons, municipalities or places: an id is shown as it "
-            "is, to every analyst and in the exports",
+            hint="choose an id without persons, municipalities or places: every analyst and export shows it",
         )
 
 

@@ -131,9 +131,8 @@ def _segment_context(conn: Any, segment_id: str) -> tuple[Any, str, tuple[int, i
         .first()
     )
     if seg is None:
-        raise ReviewError(
-            f"unknown segment '{segment_id}'", hint="reload the page; the study may have been re-run"
-        )
+        raise ReviewError("unknown segment '{segment}'", segment=segment_id,
+                          hint="reload the page; the study may have been re-run")
     text = conn.execute(
         select(sources_table.c.text).where(sources_table.c.source_id == seg["source_id"])
     ).scalar()
@@ -159,49 +158,51 @@ def check_span(
         or not isinstance(start, int)
         or not isinstance(end, int)
     ):
-        raise ReviewError(
-            f"span of segment '{segment_id}' needs integer start and end, got {start!r}, {end!r}"
-        )
+        raise ReviewError("span of segment '{segment}' needs integer start and end, got {start}, {end}",
+                          segment=segment_id, start=repr(start), end=repr(end))
     if not 0 <= start < end <= text_length:
-        raise ReviewError(
-            f"span {start}-{end} of segment '{segment_id}' is outside its source (0-{text_length})",
-            hint="select text inside the quote's context",
-        )
+        raise ReviewError("span {start}-{end} of segment '{segment}' is outside its source (0-{length})",
+                          hint="select text inside the quote's context", start=start, end=end,
+                          segment=segment_id, length=text_length)
     if start < context[0] or end > context[1]:
         raise ReviewError(
-            f"span {start}-{end} of segment '{segment_id}' leaves the coding unit's context "
-            f"{context[0]}-{context[1]}",
+            "span {start}-{end} of segment '{segment}' leaves the coding unit's context {first}-{last}",
             hint="select text inside the highlighted answer or turn",
-        )
+            start=start, end=end, segment=segment_id, first=context[0], last=context[1])
     return start, end
 
 
 def _validate(conn: Any, decision: ReviewDecision, codebook: Codebook | None) -> None:
     if decision.action not in ACTIONS:
-        raise ReviewError(f"unknown action '{decision.action}'", hint=f"use one of {', '.join(ACTIONS)}")
+        raise ReviewError("unknown action '{action}'", hint="use one of {actions}", action=decision.action,
+                          actions=", ".join(ACTIONS))
     if not decision.analyst.strip():
         raise ReviewError("a decision needs the analyst's name")
     seg, text, context = _segment_context(conn, decision.segment_id)
     if decision.action in CODE_ACTIONS and not decision.code_id:
-        raise ReviewError(f"action '{decision.action}' needs a code", where=f"segment {decision.segment_id}")
+        raise ReviewError("action '{action}' needs a code", where=f"segment {decision.segment_id}",
+                          action=decision.action)
     if decision.code_id and codebook is not None and not codebook.has_code(decision.code_id):
         codebook.code(decision.code_id)  # raises with close matches
     if decision.action == "add" and codebook is not None and codebook.code(decision.code_id or "").deprecated:
-        raise ReviewError(f"code '{decision.code_id}' is deprecated: it is not used for new coding",
-                          hint="choose another code, or restore it on its codebook page")
+        raise ReviewError("code '{code}' is deprecated: it is not used for new coding",
+                          hint="choose another code, or restore it on its codebook page",
+                          code=decision.code_id)
     if decision.action == "span":
         check_span(decision.segment_id, decision.start, decision.end, text_length=len(text), context=context)
     if decision.action == "memo" and not (decision.memo or "").strip():
         raise ReviewError("a memo cannot be empty", where=f"segment {decision.segment_id}")
     if decision.action == "stance" and (not decision.code_id or decision.outcome not in STANCES):
-        raise ReviewError(f"a stance needs a code and one of {', '.join(STANCES)}, got {decision.outcome!r}",
-                          where=f"segment {decision.segment_id}")
+        raise ReviewError("a stance needs a code and one of {stances}, got {outcome}",
+                          where=f"segment {decision.segment_id}", stances=", ".join(STANCES),
+                          outcome=repr(decision.outcome))
     if decision.action == "stance" and codebook is not None and not is_stance_code(decision.code_id or ""):
-        raise ReviewError(f"a stance is for barrier codes; '{decision.code_id}' is not one",
-                          where=f"segment {decision.segment_id}",
+        raise ReviewError("a stance is for barrier codes; '{code}' is not one",
+                          where=f"segment {decision.segment_id}", code=decision.code_id,
                           hint="set the stance of a code of the barrier family")
     if decision.action == "consensus" and decision.outcome not in OUTCOMES:
-        raise ReviewError(f"a consensus needs outcome 'present' or 'absent', got {decision.outcome!r}")
+        raise ReviewError("a consensus needs outcome 'present' or 'absent', got {outcome}",
+                          outcome=repr(decision.outcome))
     if decision.action == "undo":
         _validate_undo(conn, decision)
 
@@ -213,10 +214,11 @@ def _validate_undo(conn: Any, decision: ReviewDecision) -> None:
         .first()
     )
     if target is None:
-        raise ReviewError(f"cannot undo unknown decision '{decision.undoes}'")
+        raise ReviewError("cannot undo unknown decision '{decision}'", decision=decision.undoes)
     target_segment, _ = whereabouts_in(conn).now(target["segment_id"], target["created_at"])
     if target_segment != decision.segment_id or target["round"] != decision.round:
-        raise ReviewError(f"decision '{decision.undoes}' belongs to another segment or round")
+        raise ReviewError("decision '{decision}' belongs to another segment or round",
+                          decision=decision.undoes)
 
 
 def record_decision(
@@ -236,7 +238,8 @@ def record_decision(
 ) -> ReviewDecision:
     """Validate and append one decision; it is committed when this returns."""
     if action not in ACTIONS:  # a forged form value: a ReviewError, not the record's validation error
-        raise ReviewError(f"unknown action '{action}'", hint=f"use one of {', '.join(ACTIONS)}")
+        raise ReviewError("unknown action '{action}'", hint="use one of {actions}", action=action,
+                          actions=", ".join(ACTIONS))
     ensure_review_schema(workspace)
     decision = ReviewDecision(
         decision_id=new_decision_id(),
@@ -581,6 +584,15 @@ def decided_codes_missing(workspace: Workspace, codebook: Codebook) -> dict[str,
     return missing
 
 
+#: What to do about a codebook file that lacks decided codes (its commands print it; the app keeps the
+#: codebook it has and logs why).
+DECIDED_CODES_HINT = (
+    "keep each such code in the codebook file with `deprecated: true` (its decisions keep counting; it is "
+    "no longer offered for new coding); to rename a code keep its id and change its label, or rename it on "
+    "its page in the review app, which carries the decisions over. Nothing was changed, and the decisions "
+    "stay in the log")
+
+
 def check_decided_codes(workspace: Workspace, codebook: Codebook) -> None:
     """Refuse a codebook that lacks codes analysts have decided on: their decisions would count
     nowhere (no export, table or app page shows a code the codebook does not have)."""
@@ -593,12 +605,8 @@ def check_decided_codes(workspace: Workspace, codebook: Codebook) -> None:
         f"{code_id} ({', '.join(f'{n} {what}' for what, n in counts.items())})"
         for code_id, counts in sorted(missing.items()))
     raise CodebookError(
-        f"codebook {codebook.version_tag} lacks {len(missing)} code(s) analysts have decided on: {listed}; "
-        "their decisions would count nowhere",
-        hint="keep each such code in the codebook file with `deprecated: true` (its decisions keep "
-             "counting; it is no longer offered for new coding); to rename a code keep its id and change "
-             "its label, or rename it on its page in the review app, which carries the decisions over. "
-             "Nothing was changed, and the decisions stay in the log")
+        "codebook {version} lacks {n} decided code(s): {codes}; their decisions would count nowhere",
+        hint=DECIDED_CODES_HINT, version=codebook.version_tag, n=len(missing), codes=listed)
 
 
 def decision_counts(workspace: Workspace) -> dict[str, int]:

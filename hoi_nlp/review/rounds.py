@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from hoi_nlp.errors import ReviewError, TranslatableReviewError
+from hoi_nlp.errors import ReviewError
 from hoi_nlp.records import utcnow
 from hoi_nlp.review.accounts import list_users
 from hoi_nlp.review.decisions import MAIN_ROUND, current_state, load_decisions, machine_suggestions
@@ -85,7 +85,7 @@ def assign_round(
     ensure_review_schema(workspace)
     analysts = tuple(dict.fromkeys(a.strip() for a in analysts if a.strip()))
     if not _ROUND_ID.match(round_id) or round_id == MAIN_ROUND:
-        raise ReviewError(f"round id '{round_id}' must be letters/digits/._- and not 'main'")
+        raise ReviewError("round id '{round}' must be letters/digits/._- and not 'main'", round=round_id)
     if len(analysts) < 2:
         raise ReviewError("blind double coding needs at least two analysts", hint="--analysts a,b")
     _check_accounts(workspace, analysts)
@@ -100,7 +100,7 @@ def assign_round(
         raise ReviewError("no coding units to assign", hint="run the study first (`hoi run STUDY`)")
     with workspace.engine.begin() as conn:
         if conn.execute(select(rounds_table.c.round_id).where(rounds_table.c.round_id == round_id)).first():
-            raise ReviewError(f"round '{round_id}' exists already", hint="choose a new round id")
+            raise ReviewError("round '{round}' exists already", hint="choose a new round id", round=round_id)
         conn.execute(
             insert(rounds_table),
             [
@@ -125,11 +125,9 @@ def _check_accounts(workspace: Workspace, analysts: Sequence[str]) -> None:
     known = sorted(u.username for u in list_users(workspace) if u.active)
     unknown = [a for a in analysts if a not in known]
     if unknown:
-        raise ReviewError(
-            f"no account for {', '.join(repr(a) for a in unknown)}: "
-            "a round's analysts must be users of the study",
-            hint=f"known users: {', '.join(known) or 'none yet'}; add one with `hoi users add STUDY NAME`",
-        )
+        raise ReviewError("no account for {unknown}: a round's analysts must be users of the study",
+                          hint="known users: {known}; add one with `hoi users add STUDY NAME`",
+                          unknown=", ".join(repr(a) for a in unknown), known=", ".join(known) or "none yet")
 
 
 def get_round(workspace: Workspace, round_id: str) -> Round:
@@ -138,7 +136,7 @@ def get_round(workspace: Workspace, round_id: str) -> Round:
     with workspace.engine.connect() as conn:
         row = conn.execute(select(rounds_table).where(rounds_table.c.round_id == round_id)).mappings().first()
         if row is None:
-            raise TranslatableReviewError(
+            raise ReviewError(
                 "unknown round '{round}'", hint="see the rounds page or `hoi review assign`", round=round_id
             )
         items = (
@@ -180,10 +178,10 @@ def finish_round(workspace: Workspace, round_id: str, analyst: str) -> Round:
     """Mark ``analyst`` as finished with round ``round_id``."""
     current = get_round(workspace, round_id)
     if not current.member(analyst):
-        raise TranslatableReviewError("'{analyst}' is not an analyst of round '{round}'", analyst=analyst,
+        raise ReviewError("'{analyst}' is not an analyst of round '{round}'", analyst=analyst,
                                       round=round_id)
     if current.cancelled is not None:
-        raise TranslatableReviewError("round '{round}' was cancelled", round=round_id)
+        raise ReviewError("round '{round}' was cancelled", round=round_id)
     if analyst not in current.finished:
         with workspace.engine.begin() as conn:
             upsert(
@@ -201,9 +199,10 @@ def cancel_round(workspace: Workspace, round_id: str, *, by: str, reason: str = 
     deleted. Its analysts can no longer code or finish it, and it counts in no agreement."""
     current = get_round(workspace, round_id)
     if current.complete:
-        raise ReviewError(f"round '{round_id}' is complete: its agreement stands and it cannot be cancelled")
+        raise ReviewError("round '{round}' is complete: its agreement stands and it cannot be cancelled",
+                          round=round_id)
     if current.cancelled is not None:
-        raise ReviewError(f"round '{round_id}' was cancelled already")
+        raise ReviewError("round '{round}' was cancelled already", round=round_id)
     with workspace.engine.begin() as conn:
         conn.execute(insert(round_cancelled_table), [
             {"round_id": round_id, "cancelled_by": by, "cancelled_at": utcnow(), "reason": reason or None}
@@ -311,7 +310,7 @@ def apply_agreements(workspace: Workspace, current: Round, *, analyst: str, code
     from hoi_nlp.review.decisions import record_decision
 
     if not current.complete:
-        raise TranslatableReviewError("round '{round}' is not complete: every analyst must finish first",
+        raise ReviewError("round '{round}' is not complete: every analyst must finish first",
                                       round=current.round_id)
     found = agreements(workspace, current)
     who = ", ".join(current.analysts)

@@ -50,7 +50,8 @@ def new_study_memo(*, analyst: str, text: str, title: str = "", origin: str = "a
     if not analyst:
         raise ReviewError("a study memo needs the analyst who wrote it")
     if len(text) > MAX_TEXT or len(title) > MAX_TITLE:
-        raise ReviewError(f"a study memo is at most {MAX_TEXT} characters, its title {MAX_TITLE}")
+        raise ReviewError("a study memo is at most {text} characters, its title {title}", text=MAX_TEXT,
+                          title=MAX_TITLE)
     return StudyMemo("M-" + uuid.uuid4().hex, analyst[:100], utcnow(), title, text, origin[:300])
 
 

@@ -43,3 +43,52 @@ def test_a_running_app_shows_a_source_s_corrected_attributes(study_ws, small_cb)
     assert save_sources(study_ws, [moved])["changed"] == 1
     page = client.get(f"/segment/{R001}").text
     assert "Region Sjælland" in page and "Region Syddanmark" not in page
+
+
+def test_a_list_being_made_while_a_run_reloads_the_study_is_served_whole(study_ws, small_cb, monkeypatch):
+    """A `hoi run` beside the app removed a withdrawn respondent while a list page was filtering the study's
+    units (outside the index's lock): the page mixed the units it had with the study reloaded meanwhile
+    and answered 500 (a removed unit's source looked up in the new study)."""
+    from hoi_nlp.review.app import unit_index
+    from hoi_nlp.review.app.state import refresh_corpus
+
+    client = make_client(study_ws, small_cb, login=False)
+    config = client.app.state.config
+    assert client.get("/queue?status=all").status_code == 200  # the study's units: kept
+    real, reloaded = unit_index.unit_matches, []
+
+    def reload_meanwhile(*args, **options):
+        if not reloaded:  # the first unit filtered: a run beside the app removes R001, another page reloads
+            reloaded.append(True)
+            remove_sources(study_ws, ["R001:1.2_kommentar"])
+            refresh_corpus(config)
+        return real(*args, **options)
+
+    monkeypatch.setattr(unit_index, "unit_matches", reload_meanwhile)
+    question = "1.2_kommentar"
+    page = client.get(f"/browse?status=all&question={question}")
+    assert reloaded and page.status_code == 200, page.text[-500:]
+    monkeypatch.setattr(unit_index, "unit_matches", real)
+    again = client.get(f"/browse?status=all&question={question}")
+    assert shown_id(client, R001) not in again.text
+
+
+def test_a_page_begun_before_a_reload_neither_mixes_nor_puts_the_older_study_back(study_ws, small_cb):
+    """A page that took the study's units before a reload, and reached the kept lists after a newer page
+    had built them again: it gets a list of its own study, and the kept units stay the newer study's
+    (the next page reads no whole review again)."""
+    from hoi_nlp.review.app.state import refresh_corpus
+    from hoi_nlp.review.app.views import Filters
+    from tests.sql_count import reading, statements
+
+    client = make_client(study_ws, small_cb, login=False)
+    config = client.app.state.config
+    before = config.corpus.snapshot()  # an older page's study
+    remove_sources(study_ws, ["R001:1.2_kommentar"])
+    refresh_corpus(config)
+    assert shown_id(client, R001) not in client.get("/queue?status=all").text  # kept: the newer study
+    units, _counts, _facets = config.unit_index.listing(before, config.codebook, Filters(status="all"))
+    assert R001 in {u.segment.segment_id for u in units}  # the older page: its own study, whole
+    with statements(study_ws) as sent:
+        assert shown_id(client, R001) not in client.get("/queue?status=all").text
+    assert not reading(sent, "assignments"), "the kept units went back to the older study"

@@ -119,6 +119,40 @@ def test_list_pages_follow_an_active_learning_order(study_ws, small_cb):
     assert _kept(seer, reader) == _fresh(study_ws, small_cb, order=ids)
 
 
+def test_pages_in_flight_with_the_older_order_do_not_thrash_the_kept_lists(study_ws, small_cb, monkeypatch):
+    """A new active-learning order (a retraining, `hoi retrain` beside the app) while pages still in flight
+    hold the older one: each page of one order evicted the other order's ranks and lists, so every request
+    sorted every unit and filtered every list again until the older pages drained (measured on the demo
+    study: 866 units filtered per request, alternating). Both orders' lists are now kept; each page shows
+    its own order's list, as a fresh app does."""
+    from hoi_nlp.review.app import unit_index
+
+    pending = sorted({seg for seg, _ in _pending(study_ws)})
+    older, newer = pending[::-1], pending[1:] + pending[:1]
+    seer, _reader = _clients(study_ws, small_cb, order=older)
+    config = seer.app.state.config
+    url = "/queue?status=all"
+    shown = {"older": _page(seer, url)}
+    config.order = newer
+    shown["newer"] = _page(seer, url)
+    filtered: list[str] = []
+    real = unit_index.unit_matches
+    monkeypatch.setattr(unit_index, "unit_matches", lambda *a, **k: filtered.append(a[0]) or real(*a, **k))
+    for order, name in ((older, "older"), (newer, "newer")) * 3:  # pages of both orders, interleaved
+        config.order = order
+        assert _page(seer, url) == shown[name]
+    assert not filtered, f"{len(filtered)} units filtered again"
+    assert shown["older"] != shown["newer"]
+    assert shown["newer"] == _fresh_page(study_ws, small_cb, url, order=newer)
+
+
+def _fresh_page(study_ws, small_cb, url: str, **options) -> str:
+    client = make_client(study_ws, small_cb, **options)
+    client.app.state.config.settings.review.page_size = 2
+    login(client, "seer")
+    return _page(client, url)
+
+
 @pytest.mark.parametrize("rights", [True, False])
 def test_kept_counts_are_the_counts_of_the_study_as_it_is(study_ws, small_cb, rights):
     """The counts a list page shows beside each filter value, kept and updated unit by unit, equal those
@@ -313,3 +347,59 @@ def test_a_reviewer_without_rights_never_gets_what_is_kept_for_one_with_them(stu
     for url in named[1:3]:  # the name typed as a filter matches nothing the reader is shown
         assert re.search(r'id="list-summary">0 ', _page(reader, url)), url
     assert _kept(seer, reader) == _fresh(study_ws, small_cb)
+
+
+
+def _learn_while_made(monkeypatch, reader, module, name: str) -> list[bool]:
+    """``module.name`` (a step of making the reader's page) with the key learning, on its first call, that
+    «Int» is a name (as another page or a run beside the app teaches it): «INT-A» then holds a name."""
+    from hoi_nlp.review.masking import PrivacyView
+
+    redactor, real, learnt = reader.app.state.config.privacy.redactor, getattr(module, name), []
+
+    def learn_meanwhile(*args, **options):
+        made = real(*args, **options)
+        for_reader = name == "page_of" or any(isinstance(a, PrivacyView) for a in [*args, *options.values()])
+        if for_reader and not learnt:
+            learnt.append(True)
+            with redactor._lock:
+                redactor.key.placeholder_for("PERSON", "Int")
+        return made
+
+    monkeypatch.setattr(module, name, learn_meanwhile)
+    return learnt
+
+
+@pytest.mark.parametrize("step", ["page_of", "unit_matches", "count_units"])
+def test_a_list_page_is_made_with_one_key_of_the_study(study_ws, small_cb, monkeypatch, step):
+    """The key's stamp was read apart from the list it guards: a list page whose key learnt a name while it
+    was made (a source id «INT-A» that now holds a name, shown as an opaque id from then on) listed the
+    units its filter «source=INT-A» found with the older key, shown with the newer one: the reviewer
+    without rights saw which opaque id is «INT-A». A page is made again when the key moved meanwhile."""
+    from hoi_nlp.review.app import routes, unit_index
+
+    seer, reader = _clients(study_ws, small_cb)
+    url = "/browse?status=all&source=INT-A"
+    if step == "page_of":
+        assert not re.search(r'id="list-summary">0 ', _page(reader, url))  # kept with the older key
+    opaque = reader.app.state.config.privacy.redactor.ident
+    learnt = _learn_while_made(monkeypatch, reader, routes if step == "page_of" else unit_index, step)
+    page = _page(reader, url)
+    assert learnt and opaque("INT-A") != "INT-A"
+    assert re.search(r'id="list-summary">0 ', page), "the name typed listed units shown by their opaque id"
+
+
+def test_a_unit_page_s_place_in_its_list_is_made_with_one_key_of_the_study(study_ws, small_cb, monkeypatch):
+    """The unit page's place in its list under «source=INT-A» (its position, the next unit of the list)
+    was found with the key before it learnt that «INT-A» holds a name and shown with the key after: the
+    link to the next unit told a reviewer without rights which other unit is from «INT-A»."""
+    from hoi_nlp.review.app import routes
+
+    seer, reader = _clients(study_ws, small_cb)
+    unit = "INT-A:t109-259"
+    url = f"/segment/{reader.app.state.config.privacy.segment_id(unit)}?status=all&source=INT-A"
+    assert re.search(r'class="pos">1 / [2-9]', _page(reader, url))  # the list kept, with the older key
+    learnt = _learn_while_made(monkeypatch, reader, routes, "segment_extras")
+    page = _page(reader, url)
+    assert learnt
+    assert re.search(r'class="pos">1 / 1<', page), re.search(r'class="pos">[^<]*<', page)

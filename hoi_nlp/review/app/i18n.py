@@ -42,6 +42,8 @@ DA: dict[str, str] = {
     "invalid or missing CSRF token; reload the page": "ugyldig eller manglende CSRF-nøgle; genindlæs siden",
     "The server could not save this. Reload the page; nothing you saw as saved is lost.":
         "Serveren kunne ikke gemme dette. Genindlæs siden; intet af det, du så som gemt, er tabt.",
+    "the study's pseudonym key is changing; reload the page in a moment":
+        "studiets pseudonymnøgle ændres lige nu; genindlæs siden om et øjeblik",
     # ---- lists
     "Review queue": "Kodekø",
     "Round {round}": "Runde {round}",
@@ -314,8 +316,8 @@ DA: dict[str, str] = {
     "the password is a repetition or a sequence of characters":
         "adgangskoden er en gentagelse eller en række af tegn",
     "the password must not contain the username": "adgangskoden må ikke indeholde brugernavnet",
-    "choose a passphrase of 10+ characters, e.g. four unrelated words":
-        "vælg en adgangssætning på 10+ tegn, fx fire ord uden sammenhæng",
+    "choose a passphrase of {n}+ characters, e.g. four unrelated words":
+        "vælg en adgangssætning på {n}+ tegn, fx fire ord uden sammenhæng",
     "'undo' has its own button": "'undo' har sin egen knap",
     "Not Found": "Ikke fundet",
     "none": "ingen",
@@ -457,6 +459,84 @@ DA: dict[str, str] = {
     "unknown role '{role}'": "ukendt rolle '{role}'",
     "'{user}' is the last admin: add another admin first":
         "'{user}' er den sidste administrator: tilføj en anden administrator først",
+    # ---- the library's refusals the app shows (hoi_nlp.review: decisions, rounds, agreement, memos)
+    "offset {value} is not a whole number": "forskydningen {value} er ikke et helt tal",
+    "choose an id without persons, municipalities or places: every analyst and export shows it":
+        "vælg et id uden personer, kommuner eller steder: alle analytikere og eksporter viser det",
+    "see `hoi users list`": "se `hoi users list`",
+    "too many failed logins; try again in {seconds} seconds":
+        "for mange mislykkede logins; prøv igen om {seconds} sekunder",
+    "use one of {roles}": "brug en af {roles}",
+    "a consensus needs outcome 'present' or 'absent', got {outcome}":
+        "en konsensus skal have udfaldet 'present' eller 'absent', fik {outcome}",
+    "a decision needs the analyst's name": "en beslutning skal have analytikerens navn",
+    "a memo cannot be empty": "et memo kan ikke være tomt",
+    "a stance is for barrier codes; '{code}' is not one":
+        "en holdning er til barrierekoder; '{code}' er ikke en",
+    "a stance needs a code and one of {stances}, got {outcome}":
+        "en holdning skal have en kode og en af {stances}, fik {outcome}",
+    "action '{action}' needs a code": "handlingen '{action}' skal have en kode",
+    "cannot undo unknown decision '{decision}'": "kan ikke fortryde den ukendte beslutning '{decision}'",
+    "choose another code, or restore it on its codebook page":
+        "vælg en anden kode, eller genskab den på dens side i kodebogen",
+    "code '{code}' is deprecated: it is not used for new coding":
+        "koden '{code}' er udfaset: den bruges ikke til ny kodning",
+    "codebook {version} lacks {n} decided code(s): {codes}; their decisions would count nowhere":
+        "kodebog {version} mangler {n} kode(r) med beslutninger: {codes}; beslutningerne ville "
+        "ikke tælle nogen steder",
+    "decision '{decision}' belongs to another segment or round":
+        "beslutningen '{decision}' hører til et andet segment eller en anden runde",
+    "reload the page; the study may have been re-run": "genindlæs siden; studiet kan være kørt igen",
+    "select text inside the highlighted answer or turn":
+        "markér tekst inden for det fremhævede svar eller tur",
+    "select text inside the quote's context": "markér tekst inden for citatets kontekst",
+    "set the stance of a code of the barrier family": "sæt holdningen på en kode i barrierefamilien",
+    "span of segment '{segment}' needs integer start and end, got {start}, {end}":
+        "udsnittet af segment '{segment}' skal have hele tal som start og slut, fik {start}, {end}",
+    "span {start}-{end} of segment '{segment}' is outside its source (0-{length})":
+        "udsnittet {start}-{end} af segment '{segment}' ligger uden for kilden (0-{length})",
+    "span {start}-{end} of segment '{segment}' leaves the coding unit's context {first}-{last}":
+        "udsnittet {start}-{end} af segment '{segment}' går uden for kodeenhedens kontekst {first}-{last}",
+    "unknown action '{action}'": "ukendt handling '{action}'",
+    "unknown segment '{segment}'": "ukendt segment '{segment}'",
+    "use one of {actions}": "brug en af {actions}",
+    "--analysts a,b": "--analysts a,b",
+    "blind double coding needs at least two analysts": "blind dobbeltkodning kræver mindst to analytikere",
+    "choose a new round id": "vælg et nyt runde-id",
+    "known users: {known}; add one with `hoi users add STUDY NAME`":
+        "kendte brugere: {known}; tilføj en med `hoi users add STUDY NAME`",
+    "no account for {unknown}: a round's analysts must be users of the study":
+        "ingen konto for {unknown}: en rundes analytikere skal være brugere af studiet",
+    "no coding units to assign": "ingen kodeenheder at fordele",
+    "round '{round}' exists already": "runden '{round}' findes allerede",
+    "round '{round}' is complete: its agreement stands and it cannot be cancelled":
+        "runden '{round}' er afsluttet: dens enighed står ved magt, og den kan ikke annulleres",
+    "round '{round}' was cancelled already": "runden '{round}' er allerede annulleret",
+    "round id '{round}' must be letters/digits/._- and not 'main'":
+        "runde-id'et '{round}' skal bestå af bogstaver/tal/._- og må ikke være 'main'",
+    "run the study first (`hoi run STUDY`)": "kør først studiet (`hoi run STUDY`)",
+    "see the rounds page or `hoi review assign`": "se siden med runder eller `hoi review assign`",
+    "a study memo is at most {text} characters, its title {title}":
+        "et memo om studiet er højst {text} tegn, dets titel {title}",
+    "a study memo needs the analyst who wrote it":
+        "et memo om studiet skal have den analytiker, der skrev det",
+    "both coders need the same units": "begge kodere skal have de samme enheder",
+    "choose {dialects}": "vælg {dialects}",
+    "each finishes it on /rounds/{round} or: `hoi review cancel-round STUDY --round {round}`":
+        "hver afslutter den på /rounds/{round} eller: `hoi review cancel-round STUDY --round {round}`",
+    "round '{round}' is unfinished ({progress}): its agreement is computed once all have finished":
+        "runden '{round}' er ikke afsluttet ({progress}): enigheden beregnes, når alle er færdige",
+    "round '{round}' was cancelled: it has no agreement":
+        "runden '{round}' blev annulleret: den har ingen enighed",
+    "unknown CSV dialect '{dialect}'": "ukendt CSV-dialekt '{dialect}'",
+    "unknown agreement format '{suffix}'": "ukendt format for enighed '{suffix}'",
+    "use .csv or .xlsx": "brug .csv eller .xlsx",
+    # ---- the codebook's refusals the app shows (hoi_nlp.codebook)
+    "unknown code id '{code}'": "ukendt kode-id '{code}'",
+    "did you mean {close}?": "mente du {close}?",
+    "see `hoi codebook show` (a study's codes now: `hoi codebook show --study STUDY`)":
+        "se `hoi codebook show` (studiets koder nu: `hoi codebook show --study STUDY`)",
+    "known: {known}": "kendte: {known}",
 }
 
 
@@ -497,9 +577,12 @@ def language_of(request: Any, default: str) -> str:
 
 
 def error_text(exc: Exception, language: str) -> str:
-    """A user-caused error's message (and hint) in ``language`` when the app knows its words."""
+    """A refusal's message (and hint) in ``language``: the library's errors carry their message and hint
+    as templates with their parameters (:class:`~hoi_nlp.errors.HoiError`), translated here like every
+    word of the app; what is not one of them shows as written."""
     _ = translator(language)
+    params = getattr(exc, "params", {})
     template = getattr(exc, "template", None)
-    message = _(template, **getattr(exc, "params", {})) if template else str(getattr(exc, "message", exc))
-    hint = getattr(exc, "hint", None)
-    return message + (f" — {_(hint)}" if hint else "")
+    message = _(template, **params) if template else str(exc)
+    hint = getattr(exc, "hint_template", None)
+    return message + (f" — {_(hint, **params)}" if hint else "")

@@ -29,12 +29,15 @@ from hoi_nlp.review.app.state import (
     COOKIE,
     AppConfig,
     AppError,
+    Refused,
     check_csrf,
     current_session,
     html,
+    refusal_text,
     set_session_cookie,
+    with_one_key,
 )
-from hoi_nlp.review.app.unit_index import Place
+from hoi_nlp.review.app.unit_index import Place, learn_first
 from hoi_nlp.review.app.views import (
     BANDS,
     FULL_VIEW,
@@ -110,7 +113,7 @@ def login(
         user = authenticate(config.workspace, username.strip(), password, address=address,
                             limits=config.login_limits)
     except LoginBlocked as exc:
-        error = exc.message.capitalize() + "."
+        error = refusal_text(request, exc).capitalize() + "."
         response = html(request, "login.html", {"next": _safe_next(next), "error": error}, status_code=429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
@@ -148,21 +151,12 @@ def _round_for(config: AppConfig, session: Session, round_id: str) -> Round | No
     return current
 
 
-def _translated(status: int, exc: ReviewError) -> HTTPException:
-    """An HTTP error showing a library error in the analyst's language where the app knows its words
-    (the error page translates a known template; its parameters fill it)."""
-    template = getattr(exc, "template", None)
-    if template:
-        return AppError(status, template, **getattr(exc, "params", {}))
-    return HTTPException(status, exc.message)
-
-
 def _known_round(config: AppConfig, round_id: str) -> Round:
     """Round ``round_id``; an unknown one is a 404 naming it."""
     try:
         return get_round(config.workspace, round_id)
     except ReviewError as exc:
-        raise _translated(404, exc) from None
+        raise Refused(404, exc) from None
 
 
 def _state(
@@ -175,17 +169,17 @@ def _state(
     )
 
 
-def _units(config: AppConfig, session: Session, filters: Filters, *, keep: str | None = None,
+def _units(config: AppConfig, session: Session, filters: Filters, corpus: Corpus, *, keep: str | None = None,
            state: ReviewState | None = None) -> list[Unit]:
-    """The units of the list ``filters`` ask for; ``state``: the review state of the filters' round when
-    the page has read it already."""
+    """The units of the list ``filters`` ask for, of the page's ``corpus`` (its snapshot of the study);
+    ``state``: the review state of the filters' round when the page has read it already."""
     current = _round_for(config, session, filters.round)
     ids = list(current.segment_ids) if current else None
     state = state if state is not None else _state(config, session, current, ids)  # a round: its units only
     shown = _shown(config, session)
     _check_filters(shown, filters)
     units = unit_list(
-        _corpus(config), state, filters, config.codebook, order=config.order, keep=keep, segment_ids=ids,
+        corpus, state, filters, config.codebook, order=config.order, keep=keep, segment_ids=ids,
         shown=shown,
     )
     return units
@@ -241,6 +235,14 @@ def home() -> Response:
 
 
 def _list_page(request: Request, mode: str) -> Response:
+    """A queue or browse page, its list filtered and shown with one pseudonym key."""
+    config, session = _config(request), current_session(request)
+    corpus, shown = _corpus(config).snapshot(), _shown(config, session)  # one study for the list and rows
+    learn_first(corpus, shown)
+    return with_one_key(shown, lambda: _made_list_page(request, mode, corpus))
+
+
+def _made_list_page(request: Request, mode: str, corpus: Corpus) -> Response:
     config, session = _config(request), current_session(request)
     filters = Filters.from_query(request.query_params)
     if mode == "browse" and not filters.status:
@@ -248,14 +250,13 @@ def _list_page(request: Request, mode: str) -> Response:
     current = _round_for(config, session, filters.round)
     privacy = _privacy(config, session)
     shown = _shown(config, session)
-    corpus = _corpus(config)
     if current is None:  # the main review: from the units, lists and counts the app keeps up to date
         _check_filters(shown, filters)
         units, counts, facets = config.unit_index.listing(
             corpus, config.codebook, filters, order=config.order, shown=shown, facets=mode == "browse")
     else:  # a round: read once, for the list and (below) the filters' counts of its units only
         state = _state(config, session, current, list(current.segment_ids))
-        units = _units(config, session, filters, state=state)
+        units = _units(config, session, filters, corpus, state=state)
     page, listed = page_of(units, request.query_params.get("page"), size=config.settings.review.page_size)
     if privacy is not None:
         privacy.hidden_many([u.source for u in listed])
@@ -369,16 +370,16 @@ def _history(
     ]
 
 
-def _place(config: AppConfig, session: Session, filters: Filters, segment_id: str,
+def _place(config: AppConfig, session: Session, corpus: Corpus, filters: Filters, segment_id: str,
            current: Round | None) -> Place:
     """Where the unit stands in the list it was opened from: its position, the list's length, the units
     before and after it (the unit stays in its place when a decision took it out of the list)."""
     shown = _shown(config, session)
     _check_filters(shown, filters)
     if current is None:  # the main review: from the units and lists the app keeps up to date
-        return config.unit_index.place(_corpus(config), config.codebook, filters, segment_id,
+        return config.unit_index.place(corpus, config.codebook, filters, segment_id,
                                        order=config.order, shown=shown)
-    ids = [u.segment.segment_id for u in _units(config, session, filters, keep=segment_id)]
+    ids = [u.segment.segment_id for u in _units(config, session, filters, corpus, keep=segment_id)]
     position = ids.index(segment_id) if segment_id in ids else -1
     next_id = ids[position + 1] if 0 <= position < len(ids) - 1 else None
     if next_id is None and filters.status in ("", "pending"):
@@ -392,7 +393,7 @@ def segment_context(
 ) -> dict[str, Any]:
     """Everything the segment page shows."""
     config, session = _config(request), current_session(request)
-    corpus = _corpus(config)
+    corpus = _corpus(config).snapshot()  # the unit and its place in its list from one study
     shown = _shown(config, session)
     segment_id = _real_id(config, session, segment_id)
     seg = corpus.by_id.get(segment_id)
@@ -415,7 +416,7 @@ def segment_context(
         for item in items:
             item["text"] = masked(source.text, item["start"], item["end"], hidden)
     all_evidence = [(e["start"], e["end"]) for c in codes for e in evidence.get(c.code_id, [])]
-    place = _place(config, session, filters, segment_id, current)
+    place = _place(config, session, corpus, filters, segment_id, current)
     history = _history(config, session, segment_id, current)
     effective = {d.decision_id for d in effective_decisions(history)}
     locked = bool(current and current.locked_for(session.user.username))
@@ -500,7 +501,9 @@ def _list_url(filters: Filters) -> str:
 def segment_page(request: Request, segment_id: str) -> Response:
     """One coding unit in its context, with the machine's suggestions and the review actions."""
     filters = Filters.from_query(request.query_params)
-    return html(request, "segment.html", segment_context(request, segment_id, filters))
+    config, session = _config(request), current_session(request)
+    return with_one_key(_shown(config, session),
+                        lambda: html(request, "segment.html", segment_context(request, segment_id, filters)))
 
 
 def _filters_from(q: str) -> Filters:
@@ -513,13 +516,15 @@ def _int_or_none(value: str | None) -> int | None:
     try:
         return int(str(value))
     except ValueError:
-        raise ReviewError(f"offset {value!r} is not a whole number") from None
+        raise ReviewError("offset {value} is not a whole number", value=repr(value)) from None
 
 
 def _after_decision(request: Request, segment_id: str, filters: Filters, error: str = "") -> Response:
     if request.headers.get("HX-Request"):
-        context = segment_context(request, segment_id, filters, error=error)
-        return html(request, "_segment_body.html", context, status_code=422 if error else 200)
+        config, session = _config(request), current_session(request)
+        return with_one_key(_shown(config, session), lambda: html(
+            request, "_segment_body.html", segment_context(request, segment_id, filters, error=error),
+            status_code=422 if error else 200))
     if error:
         raise HTTPException(422, error)
     query = filters.query()
@@ -553,8 +558,9 @@ def decide(
         return _after_decision(request, shown_id, filters, "this round is finished; decisions are locked")
     if action in ("consensus", "undo"):
         return _after_decision(request, shown_id, filters, f"'{action}' has its own button")
-    first, last = _source_offsets(config, session, segment_id, start, end)
+    first = last = None
     try:
+        first, last = _source_offsets(config, session, segment_id, start, end)
         record_decision(
             config.workspace,
             segment_id=segment_id,
@@ -569,8 +575,8 @@ def decide(
         )
     except HoiError as exc:
         return _after_decision(request, shown_id, filters, _decision_error(
-            exc, private=_shown(config, session).private, span=first is not None or last is not None,
-            segment_id=segment_id, shown_id=shown_id))
+            refusal_text(request, exc), private=_shown(config, session).private,
+            span=first is not None or last is not None, segment_id=segment_id, shown_id=shown_id))
     learn_from_memo(config, memo)
     return _after_decision(request, shown_id, filters)
 
@@ -591,10 +597,10 @@ def learn_from_memo(config: AppConfig, *texts: str) -> None:
 SPAN_OUTSIDE = "the selection lies outside the highlighted answer or turn — select text inside it"
 
 
-def _decision_error(exc: HoiError, *, private: bool, span: bool, segment_id: str, shown_id: str) -> str:
-    """A refused decision's message as this reviewer may read it: the library names the unit by its own
-    id and a span by source offsets, which tell a reviewer without rights how long the hidden names are."""
-    message = exc.message + (f" — {exc.hint}" if exc.hint else "")
+def _decision_error(message: str, *, private: bool, span: bool, segment_id: str, shown_id: str) -> str:
+    """A refused decision's ``message`` (in the analyst's language) as this reviewer may read it: the
+    library names the unit by its own id and a span by source offsets, which tell a reviewer without
+    rights how long the hidden names are."""
     if not private:
         return message
     if span:
@@ -640,7 +646,7 @@ def undo(
             round=round_id,
         )
     except HoiError as exc:
-        return _after_decision(request, shown_id, filters, exc.message)
+        return _after_decision(request, shown_id, filters, refusal_text(request, exc))
     return _after_decision(request, shown_id, filters)
 
 
@@ -829,7 +835,7 @@ def round_finish(
             return _round_page(request, round_id, confirm_finish=True)
         finish_round(config.workspace, round_id, session.user.username)
     except ReviewError as exc:
-        raise _translated(422, exc) from None
+        raise Refused(422, exc) from None
     return RedirectResponse(f"/rounds/{round_id}", status_code=303)
 
 
@@ -842,10 +848,8 @@ def round_apply_agreements(request: Request, round_id: str, session: Session = C
         raise HTTPException(403, "only the round's analysts or an admin can resolve it")
     try:
         apply_agreements(config.workspace, current, analyst=session.user.username, codebook=config.codebook)
-    except ReviewError as exc:
-        raise _translated(409, exc) from None
     except HoiError as exc:
-        raise HTTPException(409, exc.message) from None
+        raise Refused(409, exc) from None
     return RedirectResponse(f"/rounds/{round_id}", status_code=303)
 
 
@@ -880,7 +884,7 @@ def round_resolve(
             codebook=config.codebook,
         )
     except HoiError as exc:
-        raise HTTPException(422, exc.message) from None
+        raise Refused(422, exc) from None
     return RedirectResponse(f"/rounds/{round_id}#d-{shown_id}-{code_id}", status_code=303)
 
 
@@ -945,7 +949,9 @@ def _run_retrain(config: AppConfig, analyst: str) -> None:
         config.retrain.update(running=False, summary=summary, error="")
     except (HoiError, ValueError, OSError) as exc:
         logger.warning("retraining failed: %s", exc)
-        config.retrain.update(running=False, error=str(exc))
+        # kept to be shown in the analyst's language: without the retraining's frames (its data, its arrays)
+        exc.__traceback__ = exc.__context__ = exc.__cause__ = None
+        config.retrain.update(running=False, error=exc)
 
 
 @router.post("/retrain")

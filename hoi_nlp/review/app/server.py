@@ -16,10 +16,12 @@ from hoi_nlp.review.app import routes, workbench
 from hoi_nlp.review.app.state import (
     AppConfig,
     LoginRequired,
+    Refused,
     attach_session,
     html,
     refresh_codebook,
     refresh_corpus,
+    refusal_text,
     set_session_cookie,
 )
 from hoi_nlp.review.app.views import Corpus, local_time, segment_url
@@ -92,13 +94,12 @@ def create_app(config: AppConfig) -> FastAPI:
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
         # an AppError's template and values are translated apart (a formatted message matches no entry)
-        return html(
-            request,
-            "error.html",
-            {"message": getattr(exc, "template", exc.detail), "params": getattr(exc, "params", {}),
-             "status": exc.status_code},
-            status_code=exc.status_code,
-        )
+        if isinstance(exc, Refused):
+            message, params = refusal_text(request, exc.error), {}
+        else:
+            message, params = getattr(exc, "template", exc.detail), getattr(exc, "params", {})
+        return html(request, "error.html", {"message": message, "params": params, "status": exc.status_code},
+                    status_code=exc.status_code)
 
     app.include_router(workbench.router)  # first: /codebook/history before /codebook/{code_id}
     app.include_router(routes.router)

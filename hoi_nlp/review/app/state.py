@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -28,7 +28,7 @@ from hoi_nlp.review.accounts import (
 )
 from hoi_nlp.review.app.unit_index import UnitIndex
 from hoi_nlp.review.app.views import Corpus
-from hoi_nlp.review.masking import PrivacyView
+from hoi_nlp.review.masking import FullView, PrivacyView
 from hoi_nlp.settings import Settings
 from hoi_nlp.store import Workspace
 
@@ -40,6 +40,9 @@ COOKIE = "hoi_session"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 CSRF_HEADER = "X-CSRF-Token"
 Retrainer = Callable[[Workspace, Codebook], dict[str, Any]]
+#: How often a page is made again when the pseudonym key learnt a name while it was made.
+KEY_TRIES = 3
+Made = TypeVar("Made")
 
 
 @dataclass
@@ -181,12 +184,42 @@ def _study_name(config: AppConfig, session: Session | None) -> str:
     return config.privacy.ident(study)
 
 
+def with_one_key(shown: FullView, make: Callable[[], Made]) -> Made:
+    """``make()`` (a page), made again when the pseudonym key learnt a name meanwhile (another page, a run
+    beside the app): a page whose list was filtered with the older key and shown with the newer one told
+    a reviewer without original-text rights which placeholder or opaque id stands for the name they
+    typed as a filter («source=INT-A» listed units shown by the id that hides «INT-A» from then on)."""
+    for _ in range(KEY_TRIES):
+        stamp = shown.stamp()
+        made = make()
+        if shown.stamp() == stamp:
+            return made
+    raise AppError(503, "the study's pseudonym key is changing; reload the page in a moment")
+
+
 class AppError(HTTPException):
     """An HTTP error whose message is a template the app translates (``detail`` stays the English text)."""
 
     def __init__(self, status_code: int, template: str, **params: Any) -> None:
         super().__init__(status_code, template.format(**params) if params else template)
         self.template, self.params = template, params
+
+
+class Refused(HTTPException):
+    """An HTTP error showing a refusal (a library's error, or the app's own :class:`HoiError`) in the
+    analyst's language (:func:`~hoi_nlp.review.app.i18n.error_text`; ``detail`` stays the English)."""
+
+    def __init__(self, status_code: int, error: HoiError) -> None:
+        super().__init__(status_code, error.message)
+        self.error = error
+
+
+def refusal_text(request: Request, error: Exception) -> str:
+    """``error`` as the analyst reads it, in their language (see :class:`Refused`)."""
+    from hoi_nlp.review.app.i18n import error_text, language_of
+
+    config: AppConfig = request.app.state.config
+    return error_text(error, language_of(request, config.settings.review.language))
 
 
 def html(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
@@ -211,6 +244,7 @@ def html(request: Request, template: str, context: dict[str, Any], *, status_cod
         "comparison_heading": lambda row: comparison_heading(row, translator(language)),
         "chip": lambda code_id: code_chip(config.codebook, code_id),
         "retrain_advice": lambda: retrain_advice(config.workspace, config.codebook, config.model_dir),
+        "refusal": lambda error: refusal_text(request, error),
     }
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(request, template, base | context, status_code=status_code)

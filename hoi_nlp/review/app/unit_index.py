@@ -63,6 +63,10 @@ HISTORY = 512
 CATCH_UP = 2000
 #: How many filtered lists are kept (the least recently used goes first).
 LISTS = 64
+#: How many active-learning orders' ranks (and lists) are kept: the order in place and the one before it, so
+#: the pages still in flight with the older order when a new one arrives do not evict the newer one's
+#: ranks and lists, and theirs, in turn (every list sorted and filtered again on every request).
+ORDERS = 2
 #: How many lists' counts are kept (a count per source of the study: ~1 MB each at 17k units).
 COUNTS = 16
 
@@ -97,6 +101,7 @@ class _Built:
     decisions: tuple[int, int]
     units: dict[str, Unit]
     corpus_order: list[str]
+    corpus_version: int
     generation: int = 0
     # per catch-up: its generation and the units it folded again, as they were before it
     changes: list[tuple[int, dict[str, Unit]]] = field(default_factory=list)
@@ -139,9 +144,10 @@ class UnitIndex:
         """Where ``unit_id`` stands in the main review's list under ``filters`` (the unit itself stays in
         its place when it no longer matches them, as after a decision); at the end of the queue, Next
         goes round to the first unit still pending."""
-        built = self._prepare(corpus, codebook, filters, order, shown, counts=False)
+        seen = shown.stamp()
+        built = self._prepare(corpus, codebook, filters, order, shown, seen, counts=False)
         with self._lock:
-            entry = self._list(built, corpus, filters, order, shown)
+            entry = self._list(built, corpus, filters, order, shown, seen)
             ids, rank = entry.ids, entry.rank
             if unit_id not in rank:  # gone from the study since the page looked it up (a run removed it):
                 # no place in the list; Next only where the list goes round, to its first unit
@@ -169,35 +175,40 @@ class UnitIndex:
         counts them) and, with ``facets``, the values to browse by with their units
         (:func:`~hoi_nlp.review.app.views.facet_values`; else empty). Counts and facets are the app's:
         read them, never change them."""
-        built = self._prepare(corpus, codebook, filters, order, shown, counts=True)
-        key = (shown, shown.stamp())
+        seen = shown.stamp()  # the key's, once: the list, its counts and facets kept under what made them
+        built = self._prepare(corpus, codebook, filters, order, shown, seen, counts=True)
+        key = (shown, seen)
         with self._lock:
-            entry = self._list(built, corpus, filters, order, shown)
+            entry = self._list(built, corpus, filters, order, shown, seen)
             units = [built.units[sid] for sid in entry.ids]
-            counts = _counts_of(built, corpus, filters, shown)
+            counts = _counts_of(built, corpus, filters, shown, seen)
             found = built.facets.get(key) if facets else {}
         if found is None:  # made outside the lock, as a new list is (see _prepare)
             found = facet_values(corpus, shown)
+            if shown.stamp() != seen:  # the key learnt a name meanwhile: not the facets of ``seen``
+                return units, counts, found
             with self._lock:
                 built.facets = {k: v for k, v in built.facets.items() if k[0] is not shown}  # its older key's
                 built.facets[key] = found
         return units, counts, found
 
     def _prepare(self, corpus: Corpus, codebook: Codebook, filters: Filters, order: Sequence[str] | None,
-                 shown: FullView, *, counts: bool) -> _Built:
+                 shown: FullView, seen: tuple[int, ...], *, counts: bool) -> _Built:
         """The units as of the study's last change (read once per request), with the list under
         ``filters`` (and, with ``counts``, its counts) made when it is not kept yet: from the units as
         they are now, outside the lock, then kept; the caller brings it up to the last decision under
         the lock. Filtering and counting every unit takes a while at a large study (a reviewer's first
         page under new filters, a browse click): meanwhile other pages, whose lists are kept, do not wait
         for it. (A study changed by a run is still read again under the lock: every page needs its
-        units.)"""
+        units.) What is made is kept under the key's stamp ``seen`` only when the key did not learn a
+        name meanwhile (it would mix what two keys show)."""
         effective = _effective(filters)
-        key = (effective, shown, shown.stamp())
+        key = (effective, shown, seen)
         with self._lock:
             built = self._current(corpus, codebook, order)
             rank = self._rank(built, order, effective.status)
-            known, kept = built.lists.get(key), built.counts.get(key)
+            list_key = (*key, id(rank))  # a list per order kept (its entry holds the rank: the id is its own)
+            known, kept = built.lists.get(list_key), built.counts.get(key)
             make_list = known is None or known.rank is not rank or _too_old(built, known.generation)
             make_counts = counts and (kept is None or _too_old(built, kept.generation))
             if not (make_list or make_counts):
@@ -211,11 +222,13 @@ class UnitIndex:
         if make_counts:
             every = [units[sid] for sid in built.corpus_order]
             made_counts = _Counts(generation, count_units(corpus, every, effective, shown=shown))
+        if shown.stamp() != seen:
+            return built
         with self._lock:  # kept as of ``generation``: _list and _counts_of patch them up to now
-            known = built.lists.get(key)
+            known = built.lists.get(list_key)
             if made_list is not None and (known is None or known.rank is not rank
                                           or known.generation < generation):
-                built.lists[key] = made_list
+                built.lists[list_key] = made_list
             kept = built.counts.get(key)
             if made_counts is not None and (kept is None or kept.generation < generation):
                 built.counts[key] = made_counts
@@ -230,6 +243,8 @@ class UnitIndex:
         stamp = study_stamp(workspace)  # read before the data: a change meanwhile shows at the next request
         base = (corpus.by_id, codebook, id(corpus.units), *stamp[:4])  # units: a reload's, not its half
         built = self._built
+        if built is not None and corpus.version < built.corpus_version:  # a request begun before a reload:
+            return self._build(corpus, base, stamp)  # its own units, not kept (the study moved on)
         if built is None or not _same(built.base, base):
             built = self._built = self._build(corpus, base, stamp)
         elif built.decisions != stamp[4:]:
@@ -241,7 +256,7 @@ class UnitIndex:
         units = build_units(corpus, current_state(corpus.workspace))
         return _Built(base=base, decisions=(stamp[4], stamp[5]),
                       units={u.segment.segment_id: u for u in units},
-                      corpus_order=[u.segment.segment_id for u in units])
+                      corpus_order=[u.segment.segment_id for u in units], corpus_version=corpus.version)
 
     def _catch_up(self, built: _Built, corpus: Corpus, stamp: tuple[int, ...]) -> bool:
         """Fold again the units that decisions written since were made on; False when the log did not
@@ -284,15 +299,16 @@ class UnitIndex:
         elif kind == "pending":
             units.sort(key=lambda u: (u.priority, u.segment.source_id, u.segment.start))
         rank = {u.segment.segment_id: i for i, u in enumerate(units)}
-        built.ranks = [r for r in built.ranks if r[0] is None or r[0] is ranked]  # an older order goes
-        built.ranks.append((ranked, kind, rank))
+        orders = [r for r in built.ranks if r[0] is not None and r[0] is not ranked]
+        kept = [r for r in built.ranks if r[0] is None or r[0] is ranked]
+        built.ranks = [*orders[len(orders) - ORDERS + 1:], *kept, (ranked, kind, rank)]  # the oldest goes
         return rank
 
     def _list(self, built: _Built, corpus: Corpus, filters: Filters, order: Sequence[str] | None,
-              shown: FullView) -> _List:
+              shown: FullView, seen: tuple[int, ...]) -> _List:
         effective = _effective(filters)
         rank = self._rank(built, order, effective.status)
-        key = (effective, shown, shown.stamp())
+        key = (effective, shown, seen, id(rank))  # as _prepare keeps it
         entry = built.lists.pop(key, None)
         if entry is not None and entry.rank is not rank:
             entry = None
@@ -302,6 +318,8 @@ class UnitIndex:
             ordered = sorted(rank, key=rank.__getitem__)
             ids = [sid for sid in ordered if unit_matches(built.units[sid], effective, corpus, shown)]
             entry = _List(built.generation, ids, set(ids), rank)
+            if shown.stamp() != seen:  # the key learnt a name while it was made: not the list of ``seen``
+                return entry
         built.lists[key] = entry  # last used: kept longest
         while len(built.lists) > LISTS:
             del built.lists[next(iter(built.lists))]
@@ -330,6 +348,13 @@ class UnitIndex:
         return entry
 
 
+def learn_first(corpus: Corpus, shown: FullView) -> None:
+    """Let the key learn what the study's sources show (their attributes as shown: names the recogniser
+    finds in them) before a page filters or counts by them: learnt meanwhile, the page was made again
+    (:func:`~hoi_nlp.review.app.state.with_one_key`), a fresh app's first list page twice."""
+    shown.sources(corpus.sources.values())
+
+
 def _too_old(built: _Built, generation: int) -> bool:
     """Whether a list or counts kept as of ``generation`` are older than the changes remembered (they would
     be made again from every unit, under the lock: a list not opened for HISTORY batches of decisions)."""
@@ -341,18 +366,21 @@ def _effective(filters: Filters) -> Filters:
     return Filters(**{**filters.__dict__, "status": filters.status or "pending", "round": ""})
 
 
-def _counts_of(built: _Built, corpus: Corpus, filters: Filters, shown: FullView) -> dict[str, dict[str, int]]:
+def _counts_of(built: _Built, corpus: Corpus, filters: Filters, shown: FullView,
+               seen: tuple[int, ...]) -> dict[str, dict[str, int]]:
     """The counts of the main review's list under ``filters`` (kept per filters and view, like the lists):
     made once from every unit, then each unit decided on since taken out as it was counted and put in
     as it is now."""
     effective = _effective(filters)
-    key = (effective, shown, shown.stamp())
+    key = (effective, shown, seen)
     entry = built.counts.pop(key, None)
     if entry is not None and entry.generation != built.generation:
         entry = _counts_patched(built, corpus, entry, effective, shown)
     if entry is None:
         units = [built.units[sid] for sid in built.corpus_order]
         entry = _Counts(built.generation, count_units(corpus, units, effective, shown=shown))
+        if shown.stamp() != seen:  # the key learnt a name while they were made: not the counts of ``seen``
+            return entry.counts
     built.counts[key] = entry  # last used: kept longest
     while len(built.counts) > COUNTS:
         del built.counts[next(iter(built.counts))]

@@ -5,6 +5,7 @@ Nothing here knows about HTTP; the routes call these functions and render the re
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -111,6 +112,7 @@ class Corpus:
         self.workspace = workspace
         self._lock = threading.RLock()
         self.stamp: tuple[Any, ...] = ()
+        self.version = 0  # raised by every reload: a snapshot older than the units kept is not kept
         self.reload()
 
     def refresh(self) -> bool:
@@ -138,7 +140,16 @@ class Corpus:
                 by_source.setdefault(seg.source_id, []).append(seg)
             self.sources, self.units, self.by_source = sources, [s for s in segments if s.codable], by_source
             self.by_id = {s.segment_id: s for s in segments}  # what the unit index keys on: set after units
+            self.version += 1
             self.stamp = stamp
+
+    def snapshot(self) -> Corpus:
+        """The study's units as loaded now, untouched by a later reload (it replaces the parts of this
+        corpus, never changes them): what one request reads from start to end (a list made from the
+        units of before a `hoi run` beside the app, then shown with the study's sources of after it,
+        looked up a removed respondent's source and answered 500)."""
+        with self._lock:
+            return copy.copy(self)
 
     def question(self, seg: Segment, shown: FullView = FULL_VIEW) -> str:
         """The question id of a unit (from the segment or its source), as the reader is ``shown`` it

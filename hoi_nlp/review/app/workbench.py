@@ -47,7 +47,7 @@ from hoi_nlp.review.app.routes import (
     _source_offsets,
     learn_from_memo,
 )
-from hoi_nlp.review.app.state import AppConfig, check_csrf, current_session, html
+from hoi_nlp.review.app.state import AppConfig, Refused, check_csrf, current_session, html, with_one_key
 from hoi_nlp.review.decisions import MAIN_ROUND, check_span, record_decision
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def _language(request: Request) -> str:
 
 
 def _fail(request: Request, exc: HoiError, status: int = 422) -> HTTPException:
-    return HTTPException(status, error_text(exc, _language(request)))
+    return Refused(status, exc)
 
 
 # ---------------------------------------------------------------- language
@@ -130,11 +130,12 @@ def add_study_memo(request: Request, text: str = Form(""), title: str = Form("")
     return RedirectResponse("/memos", status_code=303)
 
 
-def _quote_example(config: AppConfig, session: Session, segment_id: str, start: str, end: str,
+def _quote_example(request: Request, session: Session, segment_id: str, start: str, end: str,
                    ) -> tuple[str, tuple[int, int]]:
     """The pseudonymised text of the quote a code is created from, and its span (always redacted:
     the codebook travels into exports and to every reviewer); the page's offsets are the reader's
     (into the redaction for a reviewer without rights)."""
+    config = _config(request)
     corpus = _corpus(config)
     seg = corpus.by_id.get(segment_id)
     if seg is None or not seg.codable:
@@ -153,7 +154,8 @@ def _quote_example(config: AppConfig, session: Session, segment_id: str, start: 
         try:
             span = check_span(segment_id, wanted[0], wanted[1], text_length=len(source.text), context=context)
         except HoiError as exc:
-            raise HTTPException(422, _decision_error(exc, private=_shown(config, session).private, span=True,
+            raise HTTPException(422, _decision_error(error_text(exc, _language(request)), span=True,
+                                                     private=_shown(config, session).private,
                                                      segment_id=segment_id, shown_id=segment_id)) from None
     assert config.privacy is not None
     return config.privacy.text(source, span[0], span[1]), span
@@ -189,7 +191,7 @@ def create_code(
         raise HTTPException(
             422, translator(_language(request))("This round is finished for you; decisions are locked.")
         )
-    example, span = _quote_example(config, session, segment_id, start, end) if segment_id else ("", None)
+    example, span = _quote_example(request, session, segment_id, start, end) if segment_id else ("", None)
     with config.lock:
         try:
             codebook, change = codebook_edit.create_code(
@@ -217,8 +219,9 @@ def create_code(
         typed = {"family": family, "label": label, "name": name, "description": description,
                  "include": include, "exclude": exclude, "start": start, "end": end,
                  "error": error_text(failed, _language(request))}
-        context = segment_context(request, shown_id, filters) | {"create_form": typed}
-        return html(request, "segment.html", context, status_code=422)
+        return with_one_key(_shown(config, session), lambda: html(
+            request, "segment.html", segment_context(request, shown_id, filters) | {"create_form": typed},
+            status_code=422))
     if not segment_id:
         return RedirectResponse(f"/codebook/{change.code_id}?saved={change.version}", status_code=303)
     round_id = current.round_id if current else MAIN_ROUND
