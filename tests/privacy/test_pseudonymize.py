@@ -481,6 +481,22 @@ def test_a_name_the_key_holds_is_found_glued_in_any_case_and_by_the_leak_check()
     assert LeakGuard.build(key).leaks("jens og ahmadkhalifa, ahmad-khalil") == [(22, 34)]
 
 
+@pytest.mark.parametrize("handle", ["amira.hansen", "amira_hansen", "@amira.hansen", "amira.hansens"])
+def test_a_handle_of_a_first_name_outside_the_lists_is_the_whole_persons(pseudo, handle) -> None:
+    """«Amira Hansen» was known, but «amira.hansen» became «amira.[PERSON 1]»: the surname the lists know,
+    found as written inside the handle, kept the key's whole glued name from being looked for there."""
+    from hoi_nlp.privacy.guard import LeakGuard
+
+    text = f"Skriv til {handle} i dag."
+    before, after = pseudo.pseudonymize_many(["Amira Hansen sagde ja.", text])
+    assert before.text_pseudonymized == "[PERSON 1] sagde ja."
+    assert after.text_pseudonymized.replace("@", "") == "Skriv til [PERSON 1] i dag."
+    assert "amira" not in pseudo.pseudonymize(f"Skriv til {handle}, sagde Amira Hansen.").text_pseudonymized
+    leaks = LeakGuard.build(pseudo.key).leaks(text)
+    assert any(s <= text.index("amira") and text.index("hansen") + 6 <= e for s, e in leaks)
+    check_offsets(text, after)
+
+
 def test_ids_without_names_stay_as_they_are(pseudo) -> None:
     from hoi_nlp.privacy.redact import FILE_NAME_LABELS, KeyRedactor, name_text
 
