@@ -94,15 +94,23 @@ class PseudonymKey:
         norm = normalise_name(name)
         if norm not in self.persons:  # "jensHansen" is Jens Hansen (a key may hold the glued form already)
             norm = normalise_name(unglued(name))
-        if norm not in self.persons and norm.replace("-", " ") in self.persons:  # "Jørgen-Kragh"
-            norm = norm.replace("-", " ")
-        if norm.endswith("s") and norm not in self.persons and norm[:-1] in self.persons:
-            norm = norm[:-1]
-        if norm in self.persons:
-            return self.persons[norm]
+        known = self._known_spelling(norm)
+        if known is not None:
+            return self.persons[known]
         number = self._match_part(norm) or max(self.persons.values(), default=0) + 1
         self.persons[norm] = number
         return number
+
+    def _known_spelling(self, norm: str) -> str | None:
+        """The spelling the key holds of the normalised name ``norm``: as written, with a hyphen for a space
+        or a space for a hyphen ("Jørgen-Kragh", "lise-marieNielsen" and "liseMarieNielsen"), with or
+        without a genitive "s" ("Mette Poulsens team" before or after "mettePoulsen")."""
+        forms = [norm, *([norm[:-1]] if norm.endswith("s") else []), norm + "s"]
+        found = next((form for form in forms if form in self.persons), None)
+        if found is not None:
+            return found
+        spaced = {form.replace("-", " ") for form in forms}
+        return next((known for known in self.persons if known.replace("-", " ") in spaced), None)
 
     def _match_part(self, norm: str) -> int | None:
         words = norm.split()

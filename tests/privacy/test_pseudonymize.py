@@ -233,6 +233,20 @@ def test_person_numbers_are_consistent_across_a_study(pseudo) -> None:
     check_offsets("Bagefter sagde Mette, at Jens Jensens forslag var godt.", second)
 
 
+@pytest.mark.parametrize("texts", [
+    ["Mette Poulsens team svarede.", "Skriv til mettePoulsen.", "Mette Poulsen sagde ja."],
+    ["bodil_jensens mappe er tom.", "Bodil Jensen sagde nej."],
+    ["Lise-Marie Nielsen sagde ja.", "Skriv til liseMarieNielsen.", "Se lise_marie_nielsen."],
+])
+def test_a_person_written_glued_and_apart_has_one_number(pseudo, texts) -> None:
+    """«Mette Poulsens team» and then «mettePoulsen» were two people ([PERSON 1], [PERSON 2]): the key
+    looked for the genitive «s» only on the name it was given, not on the one it held, and for a hyphen in
+    a double first name written with a space, not the other way round."""
+    results = pseudo.pseudonymize_many(texts)
+    assert {r.placeholder for result in results for r in result.replaced} == {"[PERSON 1]"}
+    assert set(pseudo.key.persons.values()) == {1}
+
+
 def test_a_repeated_text_is_recognised_once_same_spans_same_numbers(privacy_nlp, monkeypatch) -> None:
     from hoi_nlp.privacy import recognise
 
