@@ -873,11 +873,23 @@ def _id_word_kind(word: str) -> str:
     return ""
 
 
+# Danish parties' letters and short names: after a role word of an id («Interview_borgmester_SF») they are
+# the person's party, not the person's initials.
+_PARTY_LETTERS = frozenset({"RV", "KF", "SF", "LA", "KD", "DF", "EL", "NB", "DD", "FG", "ALT", "DKP"})
+
+
+def _id_role_word(word: str) -> bool:
+    """An ordinary word naming a role between an interview word and initials («Interview_leder_LB»,
+    «Interview_borger_KJ»): a title or a lower-case word of the language, not capitals ("IT")."""
+    return not word.isupper() and (word.lower() in gaz.TITLES or is_common_word(word))
+
+
 def _id_initials(words: Sequence[tuple[int, int, str]], interview: Sequence[bool],
                  found: Sequence[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
     """Initials next to an interview word of an id, as written ("Interview_KJ", "samtale-MKH", "KJ_interview",
-    "Fokusgruppe_KJ_LM": a run of them): someone's, as surely as a memo's signature; not an abbreviation of
-    the field or a role label ("Interview_IT", "IP_03")."""
+    "Fokusgruppe_KJ_LM": a run of them), or one role word away ("Interview_leder_LB"; not a party's letters
+    there, "Interview_borgmester_SF"): someone's, as surely as a memo's signature; not an abbreviation of
+    the field or a role label ("Interview_IT", "IP_03", "Interview_leder_AI")."""
     initials = [is_initials(word) for _, _, word in words]
     taken = [i for i, (start, _, _) in enumerate(words) if any(s <= start < e for s, e, _, _ in found)]
     chosen: set[int] = set()
@@ -886,7 +898,10 @@ def _id_initials(words: Sequence[tuple[int, int, str]], interview: Sequence[bool
             continue
         for step in (1, -1):  # the run after the interview word, and the one before it
             j = i + step
-            while 0 <= j < len(words) and initials[j] and j not in taken:
+            role = 0 <= j < len(words) and j not in taken and not initials[j] and _id_role_word(words[j][2])
+            j += step if role else 0
+            while 0 <= j < len(words) and initials[j] and j not in taken \
+                    and not (role and words[j][2] in _PARTY_LETTERS):
                 chosen.add(j)
                 j += step
     return [(words[i][0], words[i][1], "PERSON", words[i][2]) for i in sorted(chosen)]

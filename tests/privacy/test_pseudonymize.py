@@ -417,6 +417,9 @@ def test_names_in_ids_are_learnt_in_any_case_and_however_their_words_are_joined(
 @pytest.mark.parametrize(("path", "initials"), [
     ("transcripts/Interview_KJ.docx", {"KJ"}), ("transcripts/samtale-MKH.docx", {"MKH"}),
     ("transcripts/KJ_interview_2.docx", {"KJ"}), ("transcripts/Fokusgruppe_03_KJ_LM.docx", {"KJ", "LM"}),
+    # one role word between (stood as written): «Interview_leder_LB.docx»
+    ("transcripts/Interview_leder_LB.docx", {"LB"}), ("transcripts/LB_sagsbehandler_samtale.docx", {"LB"}),
+    ("transcripts/Interview_Borger_KJ_MH.docx", {"KJ", "MH"}),
 ])
 def test_initials_in_a_transcripts_file_name_are_hidden_in_its_ids_and_everywhere(
         workspace, privacy_nlp, path, initials) -> None:
@@ -443,7 +446,8 @@ def test_capitals_beside_an_interview_word_that_are_no_initials_stay(pseudo) -> 
     from hoi_nlp.privacy.redact import FILE_NAME_LABELS, KeyRedactor, name_text
 
     ids = ["Interview_IT", "Interview_SOF_2", "IP_KL_03", "Fokusgruppe_HF", "Interview_III", "Interview_AI",
-           "Interview_GDPR", "Fokusgruppe_SMV", "Interview_LBR"]
+           "Interview_GDPR", "Fokusgruppe_SMV", "Interview_LBR", "Interview_leder_AI", "Interview_leder_GDPR",
+           "Fokusgruppe_unge_SMV", "Interview_borgmester_SF", "Interview_byraad_DF", "Interview_om_IT"]
     pseudo.learn_names([name_text(i) for i in ids], FILE_NAME_LABELS)
     assert not pseudo.key.originals and not pseudo.key.signed
     assert [KeyRedactor(pseudo.key).ident(i) for i in ids] == ids
