@@ -34,6 +34,7 @@ PLACEHOLDERS = {
     "TELEFON": "[TELEFON]", "CPR": "[CPR]", "ADRESSE": "[ADRESSE]", "LINK": "[LINK]",
 }
 GENITIVE = re.compile(r"(?:'s|’s|'|’)$")
+_POSSESSIVE = re.compile(r"(?:'s|’s|s)$")  # initials' genitive: "KJ's", "KJs"
 
 
 # where words are glued in a name written as a handle or an id ("jensHansen", "jens_hansen", "jens.hansen")
@@ -125,7 +126,7 @@ class PseudonymKey:
         """The placeholder of ``original`` (recorded in the key). Initials a signature taught the key stay a
         person whatever a later text's recogniser guesses («Enig med LB»: an organisation to the model, and
         then no longer looked for everywhere)."""
-        if original in self.signed:
+        if original in self.signed or _POSSESSIVE.sub("", original) in self.signed:  # "KJ's team"
             label = "PERSON"
         if label == "PERSON":
             placeholder = f"[PERSON {self.person_number(original)}]"

@@ -271,6 +271,8 @@ def kind_label(span: Span) -> str:
     label = institution_label(span)
     if label != span.label_ or span.label_ not in _GUESSED_LABELS or span.label_ == "STED":
         return label
+    if span.label_ != "PERSON" and possessive_initials(span.text):
+        return "PERSON"  # «KJ's team»: the model's organisation, but someone's initials
     words = [t.text for t in span if t.is_alpha or t.text.rstrip("'’").isalpha()]
     if words and all(_place_word(w) for w in words):
         munis = gaz.municipality_words()
@@ -359,6 +361,9 @@ _INITIALS = re.compile(r"[A-ZÆØÅ]{2,4}")
 _ROMAN_NUMERAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
 # Abbreviations of a municipality's own departments and units ("MSB: ventetiden …", Aarhus's magistrates):
 # no one's initials, though they may name a unit (the recogniser's business, not the initials')
+# Danish parties' letters and short names: the party's, not a person's initials («Interview_borgmester_SF»,
+# «SF's ordfører»).
+_PARTY_LETTERS = frozenset({"RV", "KF", "SF", "LA", "KD", "DF", "EL", "NB", "DD", "FG", "ALT", "DKP"})
 _UNIT_ABBREVIATIONS = frozenset({
     "MSB", "MBU", "MSO", "MKB", "MTM", "MKL", "SOF", "BØR", "BUU", "BUF", "SUF", "ÆLD", "SUN", "KUF", "TMU",
     "BSF", "SSU", "KFU", "UDV", "ADM", "HR", "IT", "ØKO",
@@ -377,6 +382,12 @@ def is_initials(word: str) -> bool:
     return (word not in ROLE_WORDS and word not in _MEMO_ABBREVIATIONS and word not in _UNIT_ABBREVIATIONS
             and not is_speaker_role(word) and not is_generic_word(word)
             and not is_common_word(word))  # "PRIS:"
+
+
+def possessive_initials(word: str) -> bool:
+    """Someone's initials with a genitive ending ("KJ's", "KJ’s", "MKHs"), not a party's letters ("SF's")."""
+    base = re.sub(r"(?:'s|’s|s)$", "", word)
+    return base != word and is_initials(base) and base not in _PARTY_LETTERS
 
 
 def _signature_name(name: str) -> bool:
@@ -871,11 +882,6 @@ def _id_word_kind(word: str) -> str:
     if title in gaz.place_words():
         return "STED"
     return ""
-
-
-# Danish parties' letters and short names: after a role word of an id («Interview_borgmester_SF») they are
-# the person's party, not the person's initials.
-_PARTY_LETTERS = frozenset({"RV", "KF", "SF", "LA", "KD", "DF", "EL", "NB", "DD", "FG", "ALT", "DKP"})
 
 
 def _id_role_word(word: str) -> bool:

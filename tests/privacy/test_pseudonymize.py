@@ -785,6 +785,22 @@ def test_initials_a_signature_taught_stay_a_person_whatever_a_later_guess() -> N
     assert LeakGuard.build(key).leaks("Spørg LB") == [(6, 8)]
 
 
+def test_initials_with_a_possessive_are_a_persons_not_an_organisation(pseudo) -> None:
+    """«KJ's team» was an organisation to the model: the memo signed «/KJ» then showed «[ORGANISATION] team»
+    and the key held «KJ's» as an organisation. Initials with a genitive are someone's, a party's letters
+    («SF's ordfører») and abbreviations of the field («HR's plan») are not."""
+    texts = ["Godt citat. /KJ", "KJ's team har gjort det godt.", "Vi talte med KJs team.", "Spørg KJ.",
+             "Vi talte med SF's ordfører.", "Se HR's plan."]
+    results = pseudo.pseudonymize_many(texts)
+    assert [r.text_pseudonymized for r in results[:4]] == [
+        "Godt citat. /[PERSON 1]", "[PERSON 1] team har gjort det godt.", "Vi talte med [PERSON 1] team.",
+        "Spørg [PERSON 1]."]
+    assert "[PERSON" not in results[4].text_pseudonymized and results[5].text_pseudonymized == texts[5]
+    assert pseudo.key.placeholder_for("ORGANISATION", "KJ’s") == "[PERSON 1]"
+    assert not [r for r in results[1].replaced if r.type != "PERSON"]
+    check_offsets(texts[1], results[1])
+
+
 @pytest.mark.parametrize("place", ["Skive", "Lejre", "Greve", "Odder", "Tønder", "Brande"])
 def test_an_ambiguous_municipality_opening_a_sentence_as_its_subject_is_replaced(pseudo, place) -> None:
     """«Skive har en god model», «Lejre satser på …» opening an answer kept the municipality as written: a
