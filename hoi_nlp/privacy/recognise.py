@@ -385,9 +385,10 @@ def is_initials(word: str) -> bool:
 
 
 def possessive_initials(word: str) -> bool:
-    """Someone's initials with a genitive ending ("KJ's", "KJ’s", "MKHs"), not a party's letters ("SF's")."""
+    """Two letters of someone's initials with a genitive ending ("KJ's", "KJ’s", "KJs"); not a party's letters
+    ("SF's"), nor three or four capitals, more often an organisation's acronym ("FDB's", "DBUs", "TEBA's")."""
     base = re.sub(r"(?:'s|’s|s)$", "", word)
-    return base != word and is_initials(base) and base not in _PARTY_LETTERS
+    return base != word and len(base) == 2 and is_initials(base) and base not in _PARTY_LETTERS
 
 
 def _signature_name(name: str) -> bool:

@@ -788,10 +788,11 @@ def test_initials_a_signature_taught_stay_a_person_whatever_a_later_guess() -> N
 def test_initials_with_a_possessive_are_a_persons_not_an_organisation(pseudo) -> None:
     """«KJ's team» was an organisation to the model: the memo signed «/KJ» then showed «[ORGANISATION] team»
     and the key held «KJ's» as an organisation. Initials with a genitive are someone's, a party's letters
-    («SF's ordfører») and abbreviations of the field («HR's plan») are not."""
+    («SF's ordfører»), abbreviations of the field («HR's plan») and acronyms («FDB's») are not."""
     texts = ["Godt citat. /KJ", "KJ's team har gjort det godt.", "Vi talte med KJs team.", "Spørg KJ.",
-             "Vi talte med SF's ordfører.", "Se HR's plan."]
+             "Vi talte med SF's ordfører.", "Se HR's plan.", "Vedtaget på FDB's møde."]
     results = pseudo.pseudonymize_many(texts)
+    assert [r.type for r in results[6].replaced] == ["ORGANISATION"]
     assert [r.text_pseudonymized for r in results[:4]] == [
         "Godt citat. /[PERSON 1]", "[PERSON 1] team har gjort det godt.", "Vi talte med [PERSON 1] team.",
         "Spørg [PERSON 1]."]
