@@ -447,7 +447,7 @@ def test_capitals_beside_an_interview_word_that_are_no_initials_stay(pseudo) -> 
 
     ids = ["Interview_IT", "Interview_SOF_2", "IP_KL_03", "Fokusgruppe_HF", "Interview_III", "Interview_AI",
            "Interview_GDPR", "Fokusgruppe_SMV", "Interview_LBR", "Interview_leder_AI", "Interview_leder_GDPR",
-           "Fokusgruppe_unge_SMV", "Interview_borgmester_SF", "Interview_byraad_DF", "Interview_om_IT"]
+           "Fokusgruppe_unge_SMV", "Interview_borgmester_SF", "Interview_byråd_DF", "Interview_om_IT"]
     pseudo.learn_names([name_text(i) for i in ids], FILE_NAME_LABELS)
     assert not pseudo.key.originals and not pseudo.key.signed
     assert [KeyRedactor(pseudo.key).ident(i) for i in ids] == ids
