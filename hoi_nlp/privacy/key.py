@@ -51,6 +51,11 @@ def unglued(name: str) -> str:
                     for word in _GLUE.sub(" ", name).split())
 
 
+def _with_genitive(word: str) -> set[str]:
+    """A normalised name word and the same without a genitive "s" ("poulsens": poulsen too)."""
+    return {word, word[:-1]} if word.endswith("s") and len(word) > 2 else {word}
+
+
 def normalise_name(name: str) -> str:
     """Case-folded name without genitive ending or extra spaces ("Lars Hansens" -> "lars hansen")."""
     words = GENITIVE.sub("", " ".join(name.split())).casefold().split()
@@ -114,10 +119,13 @@ class PseudonymKey:
         return next((known for known in self.persons if known.replace("-", " ") in spaced), None)
 
     def _match_part(self, norm: str) -> int | None:
+        """The number of the one full name ``norm`` is the first or last name of, either with a genitive "s"
+        ("Poulsens forslag" after "Mette Poulsen", "Hansen" after "Jens Hansens forslag")."""
         words = norm.split()
         if len(words) == 1:
-            found = {n for known, n in self.persons.items()
-                     if len(known.split()) > 1 and words[0] in (known.split()[0], known.split()[-1])}
+            forms = _with_genitive(words[0])
+            found = {n for known, n in self.persons.items() if len(known.split()) > 1
+                     and forms & {known.split()[0], *_with_genitive(known.split()[-1])}}
         else:
             found = {self.persons[w] for w in (words[0], words[-1]) if w in self.persons}
         return found.pop() if len(found) == 1 else None

@@ -237,11 +237,15 @@ def test_person_numbers_are_consistent_across_a_study(pseudo) -> None:
     ["Mette Poulsens team svarede.", "Skriv til mettePoulsen.", "Mette Poulsen sagde ja."],
     ["bodil_jensens mappe er tom.", "Bodil Jensen sagde nej."],
     ["Lise-Marie Nielsen sagde ja.", "Skriv til liseMarieNielsen.", "Se lise_marie_nielsen."],
+    # a surname alone in the genitive, or alone after the full name in the genitive
+    ["Mette Poulsen sagde ja.", "Poulsens forslag var godt."],
+    ["Jens Hansens forslag var godt.", "Hansen sagde nej."],
 ])
 def test_a_person_written_glued_and_apart_has_one_number(pseudo, texts) -> None:
     """«Mette Poulsens team» and then «mettePoulsen» were two people ([PERSON 1], [PERSON 2]): the key
     looked for the genitive «s» only on the name it was given, not on the one it held, and for a hyphen in
-    a double first name written with a space, not the other way round."""
+    a double first name written with a space, not the other way round; a surname alone matched a full name's
+    only without a genitive on either."""
     results = pseudo.pseudonymize_many(texts)
     assert {r.placeholder for result in results for r in result.replaced} == {"[PERSON 1]"}
     assert set(pseudo.key.persons.values()) == {1}
