@@ -35,6 +35,7 @@ PLACEHOLDERS = {
 }
 GENITIVE = re.compile(r"(?:'s|’s|'|’)$")
 _POSSESSIVE = re.compile(r"(?:'s|’s|s)$")  # initials' genitive: "KJ's", "KJs"
+_INITIALS_GENITIVE = re.compile(r"[A-ZÆØÅ]{2,4}s")  # "KJs", "MHs"
 
 
 # where words are glued in a name written as a handle or an id ("jensHansen", "jens_hansen", "jens.hansen")
@@ -51,9 +52,19 @@ def unglued(name: str) -> str:
                     for word in _GLUE.sub(" ", name).split())
 
 
+def _genitive_s(word: str) -> bool:
+    """Whether the final "s" of a name word may be a genitive ("Poulsens", "KJs", "poulsens"): not one in
+    capitals ("KJS": other initials) nor one of a listed name ("Andreas", "Jonas", "Elias": names of their
+    own, not the genitive of «Andrea», «Jona», «Elia»)."""
+    from hoi_nlp.privacy.gazetteers import person_names
+
+    return (len(word) > 2 and word.endswith("s") and not word.isupper()
+            and word[:1].upper() + word[1:].lower() not in person_names())
+
+
 def _with_genitive(word: str) -> set[str]:
     """A normalised name word and the same without a genitive "s" ("poulsens": poulsen too)."""
-    return {word, word[:-1]} if word.endswith("s") and len(word) > 2 else {word}
+    return {word, word[:-1]} if _genitive_s(word) else {word}
 
 
 def normalise_name(name: str) -> str:
@@ -99,36 +110,55 @@ class PseudonymKey:
         """The study-wide number of a person; a first or last name alone reuses a unique full name."""
         norm = normalise_name(name)
         if norm not in self.persons:  # "jensHansen" is Jens Hansen (a key may hold the glued form already)
-            norm = normalise_name(unglued(name))
-        known = self._known_spelling(norm)
+            name = unglued(name)
+            norm = normalise_name(name)
+        last = GENITIVE.sub("", name.strip()).split()[-1] if norm else ""
+        if _INITIALS_GENITIVE.fullmatch(last):  # "MHs team" is MH's, never MHS's
+            norm, last = norm[:-1], last[:-1]
+        genitive = _genitive_s(last)
+        known = self._known_spelling(norm, genitive=genitive)
         if known is not None:
             return self.persons[known]
-        number = self._match_part(norm) or max(self.persons.values(), default=0) + 1
+        number = self._match_part(norm, genitive=genitive) or max(self.persons.values(), default=0) + 1
         self.persons[norm] = number
         return number
 
-    def _known_spelling(self, norm: str) -> str | None:
+    def _known_spelling(self, norm: str, *, genitive: bool) -> str | None:
         """The spelling the key holds of the normalised name ``norm``: as written, with a hyphen for a space
-        or a space for a hyphen ("Jørgen-Kragh", "lise-marieNielsen" and "liseMarieNielsen"), with or
-        without a genitive "s" ("Mette Poulsens team" before or after "mettePoulsen")."""
-        forms = [norm, *([norm[:-1]] if norm.endswith("s") else []), norm + "s"]
+        or a space for a hyphen ("Jørgen-Kragh", "lise-marieNielsen" and "liseMarieNielsen"), without a
+        ``genitive`` "s" ("KJs", "Mette Poulsens team" after "mettePoulsen") and, a full name, with one
+        ("mettePoulsen" after "Mette Poulsens team"). A single word never finds itself with an "s" more:
+        «Jona» is not «Jonas», «KJ» not «KJS»."""
+        full = len(norm.split()) > 1
+        forms = [norm, *([norm[:-1]] if genitive else []),
+                 *([norm + "s"] if full and _genitive_s(norm.split()[-1] + "s") else [])]
         found = next((form for form in forms if form in self.persons), None)
         if found is not None:
             return found
         spaced = {form.replace("-", " ") for form in forms}
         return next((known for known in self.persons if known.replace("-", " ") in spaced), None)
 
-    def _match_part(self, norm: str) -> int | None:
-        """The number of the one full name ``norm`` is the first or last name of, either with a genitive "s"
-        ("Poulsens forslag" after "Mette Poulsen", "Hansen" after "Jens Hansens forslag")."""
+    def _match_part(self, norm: str, *, genitive: bool) -> int | None:
+        """The number of the one full name ``norm`` is the first or last name of, the last either with a
+        genitive "s" ("Poulsens forslag" after "Mette Poulsen", "Hansen" after "Jens Hansens forslag"; a
+        first name only as written: «Andreas» is not «Andrea Jensen»), or of the one name alone that is a
+        part of the full name ``norm`` and no other full name's ("Mette", then "Mette Poulsen"; not
+        "Poulsen" that was Mette Poulsen's, then "Jens Poulsen")."""
         words = norm.split()
         if len(words) == 1:
-            forms = _with_genitive(words[0])
+            forms = {words[0], *([words[0][:-1]] if genitive else [])}
             found = {n for known, n in self.persons.items() if len(known.split()) > 1
-                     and forms & {known.split()[0], *_with_genitive(known.split()[-1])}}
+                     and (words[0] == known.split()[0] or forms & _with_genitive(known.split()[-1]))}
         else:
-            found = {self.persons[w] for w in (words[0], words[-1]) if w in self.persons}
+            parts = {words[0], words[-1], *([words[-1][:-1]] if genitive else [])}
+            found = {self.persons[w] for w in parts if w in self.persons} - self._other_persons(words)
         return found.pop() if len(found) == 1 else None
+
+    def _other_persons(self, words: list[str]) -> set[int]:
+        """The numbers of full names the key holds with another first or last name than ``words``."""
+        last = _with_genitive(words[-1])
+        return {n for known, n in self.persons.items() if len(known.split()) > 1
+                and (known.split()[0] != words[0] or not last & _with_genitive(known.split()[-1]))}
 
     def placeholder_for(self, label: str, original: str) -> str:
         """The placeholder of ``original`` (recorded in the key). Initials a signature taught the key stay a

@@ -251,6 +251,33 @@ def test_a_person_written_glued_and_apart_has_one_number(pseudo, texts) -> None:
     assert set(pseudo.key.persons.values()) == {1}
 
 
+def test_a_surname_in_the_genitive_does_not_join_two_persons(pseudo) -> None:
+    """«Poulsens forslag» after «Mette Poulsen» is hers, and then «Jens Poulsens forslag» and «Jens Poulsen»
+    were her too ([PERSON 1] four times): a full name took the number of its surname alone, though that
+    number was already another full name's."""
+    texts = ["Mette Poulsen sagde ja.", "Poulsens forslag var godt.", "Jens Poulsens forslag var dårligt.",
+             "Jens Poulsen sagde nej."]
+    shown = [r.text_pseudonymized[:10] for r in pseudo.pseudonymize_many(texts)]
+    assert shown == ["[PERSON 1]"] * 2 + ["[PERSON 2]"] * 2
+    # the surname alone is now either of two persons: neither's number
+    assert pseudo.pseudonymize("Poulsen sagde også ja.").text_pseudonymized.startswith("[PERSON 3]")
+
+
+@pytest.mark.parametrize("texts", [
+    ["Andrea Jensen sagde ja.", "Andreas sagde nej."], ["Jona Madsen kom.", "Jonas sagde nej."],
+    ["Elia Berg sagde ja.", "Elias sagde nej."], ["Nicola Berg sagde ja.", "Nicolas sagde nej."],
+    ["Vi talte med Jonas.", "Vi talte med Jona."], ["Vi talte med Andrea.", "Vi talte med Andreas."],
+    ["Godt citat. /KJS", "Godt citat. /KJ"], ["Godt citat. /KJ", "Godt citat. /KJS"],
+])
+def test_names_that_differ_by_a_final_s_are_two_persons(pseudo, texts) -> None:
+    """«Andrea Jensen» and then «Andreas» were one person, as were «Jonas» and «Jona», «/KJS» and «/KJ»: the
+    key read every final «s» as a genitive, of a first name too and in both directions. Only a surname's
+    or a full name's genitive («Poulsens», «Mette Poulsens») may join a name the key holds."""
+    first, second = pseudo.pseudonymize_many(texts)
+    numbers = [{r.placeholder for r in result.replaced if r.type == "PERSON"} for result in (first, second)]
+    assert len(numbers[0]) == len(numbers[1]) == 1 and numbers[0] != numbers[1]
+
+
 def test_a_repeated_text_is_recognised_once_same_spans_same_numbers(privacy_nlp, monkeypatch) -> None:
     from hoi_nlp.privacy import recognise
 
