@@ -492,15 +492,20 @@ _SUBJECT_VERBS = frozenset({
 })
 # Ambiguous places whose bare form is a definite noun, a common subject itself ("Vejen er lang").
 _DEFINITE_PLACES = frozenset({"Vejen"})
-# Verbs with "at" after them whose subject need be no one deciding anything ("Vejen synes at være lang",
-# "Brande betyder, at …", "Vejen er at …", "Tønder plejer at stå i kælderen"), by lemma.
-_NON_AGENT_LEMMAS = frozenset({
-    "være", "blive", "have", "syne", "synes", "pleje", "begynde", "fortsætte", "ophøre", "risikere", "komme",
-    "se", "lade", "vise", "betyde", "indebære", "medføre", "bevirke", "gøre", "tyde", "skyldes", "behøve",
-    "true", "holde", "stoppe", "standse", "gå", "ligge", "stå", "kræve", "handle", "dreje", "hjælpe", "gælde",
-    "gør", "lod", "holdt", "skylde",  # forms the lemma table reads otherwise ("gør" -> "gø")
+# Verbs of deciding, saying or wanting, with "at" after them ("Tønder besluttede at …", "Lejre svarede, at
+# …"): only someone who decides can be their subject, never a road, a barrel or a fire ("Vejen sikrer, at …",
+# "Brande forhindrer, at …", "Vejen når at …", "Vejen lover at …"): present and past as written, and the
+# participle after "har"/"havde" ("Vejen har besluttet at …"; not "Vejen har formået/nået at …").
+_DECIDING_VERBS = frozenset({
+    "beslutter", "besluttede", "vedtager", "vedtog", "vælger", "valgte", "siger", "sagde", "meddeler",
+    "meddelte", "svarer", "svarede", "oplyser", "oplyste", "ønsker", "ønskede", "planlægger", "planlagde",
+    "udtaler", "udtalte", "melder", "meldte", "mener", "mente", "fortæller", "fortalte", "forventer",
+    "forventede", "overvejer", "overvejede", "erklærer", "erklærede", "bekræfter", "bekræftede", "agter",
 })
-_VOWELS = "aeiouyæøå"
+_DECIDED = frozenset({
+    "besluttet", "vedtaget", "valgt", "sagt", "meddelt", "svaret", "oplyst", "ønsket", "planlagt", "udtalt",
+    "meldt", "ment", "fortalt", "forventet", "overvejet", "erklæret", "bekræftet",
+})
 _COPULAS = frozenset({"er", "var", "bliver", "blev"})
 _MODALS = frozenset({"kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte"})
 # Words ending in -e after a copula that are no plural adjective ("Skive er ude/måske/bare/lige …")
@@ -526,47 +531,27 @@ def _plural_agreement(verb: Token) -> bool:
                                              and then.lower_ not in _NOT_PLURAL_AGREEMENT)
 
 
-def _lemma(word: str) -> str | None:
-    return _common_words().get(word.lower())  # type: ignore[attr-defined]
-
-
-def is_finite_verb(token: Token) -> bool:
-    """A verb in the present or past tense, told by its form beside its lemma, as no tagger is loaded here:
-    the lemma plus "r" ("beslutter", "går"), a weak past ("besluttede", "valgte", "sagde") or a strong one
-    ending in a consonant ("vedtog", "gik"); and the listed subject verbs ("har", "kan")."""
-    word = token.lower_
-    if word in _SUBJECT_VERBS:
-        return True
-    lemma = _lemma(word)
-    if not token.is_alpha or not token.is_lower or not lemma or lemma == word or lemma[-1] not in _VOWELS:
-        return False
-    weak_past = word.endswith(("ede", "te", "de")) and not word.endswith("ende") and lemma.endswith("e")
-    strong_past = word[-1] not in _VOWELS + "rnst"
-    return word == lemma + "r" or weak_past or strong_past
-
-
 def _decides(verb: Token) -> bool:
-    """A finite verb of someone who decides, says or wants, with "at" after it ("Tønder besluttede at lukke",
-    "Vejen svarede, at …", "Tønder har besluttet at …"): only an agent is its subject, so a place, never an
-    ordinary plural or definite noun ("Vejen synes at være lang", "Brande betyder, at …")."""
+    """A verb of deciding or saying with "at" after it (:data:`_DECIDING_VERBS`: "Tønder besluttede at
+    lukke", "Vejen svarede, at …", "Tønder har besluttet at …", "Lejre meldte ud, at …")."""
     doc = verb.doc
     k = verb.i + 1
-    if verb.lower_ in ("har", "havde") and k < len(doc) and doc[k].lower_.endswith("t"):
-        verb, k = doc[k], k + 1  # the participle: "har besluttet at"
-    elif not is_finite_verb(verb):
+    if verb.lower_ in ("har", "havde") and k < len(doc) and doc[k].lower_ in _DECIDED:
+        verb, k = doc[k], k + 1
+    elif verb.lower_ not in _DECIDING_VERBS:
         return False
+    if k < len(doc) and verb.lower_.startswith("meld") and doc[k].lower_ == "ud":
+        k += 1  # "meldte ud, at"
     if k < len(doc) and doc[k].text == ",":
         k += 1
-    lemma = _lemma(verb.lower_) or verb.lower_
-    return (k < len(doc) and doc[k].lower_ == "at" and verb.is_alpha and verb.is_lower
-            and not {lemma, verb.lower_} & _NON_AGENT_LEMMAS and verb.lower_ not in _COPULAS | _MODALS)
+    return k < len(doc) and doc[k].lower_ == "at" and verb.is_lower
 
 
 def _place_as_subject(token: Token, *, town: bool = False) -> bool:
-    """An ambiguous place name opening a sentence that reads as the place: followed by a finite verb ("Skive
-    har", "Lejre satser", where the word is a bare singular noun that could be no subject, "Skive lukkede";
-    not with a plural adjective after a copula, "Odder er gode svømmere"; not for a ``town`` that is a common
-    word, "Hals er ømme", "Stege kan man"), by a verb of deciding with "at" after it, whatever the word is
+    """An ambiguous place name opening a sentence that reads as the place: followed by a listed finite verb
+    ("Skive har", "Lejre satser"; not with a plural adjective after a copula, "Odder er gode svømmere"; not
+    for a ``town`` that is a common word, "Hals er ømme", "Stege kan man"; no other verb, "Odder lever i
+    åen", "Tarm lukkede sig"), by a verb of deciding or saying with "at" after it, whatever the word is
     ("Tønder besluttede at", "Vejen valgte at"; :func:`_decides`), alone in brackets ("Region Sjælland
     (Lejre)") or before "/" and another place ("Lejre/Roskilde", "Skive/Region Midtjylland")."""
     doc = token.doc
@@ -581,9 +566,7 @@ def _place_as_subject(token: Token, *, town: bool = False) -> bool:
     bracketed = prev is not None and prev.text == "(" and nxt.text == ")"
     listed = nxt.text == "/" and after is not None and (after.text in gaz.place_words()
                                                         or after.text == "Region")
-    bare_singular = _lemma(word) in (None, word.lower())  # not "Tønder" (tønde), "Lejre" (lejr)
-    verb = nxt.lower_ in _SUBJECT_VERBS or (bare_singular and is_finite_verb(nxt))
-    subject = (verb and not _plural_agreement(nxt)
+    subject = (nxt.lower_ in _SUBJECT_VERBS and not _plural_agreement(nxt)
                and not (town and nxt.lower_ in _COPULAS | _MODALS))  # "Hals er ømme", "Stege kan man"
     return subject or bracketed or listed
 

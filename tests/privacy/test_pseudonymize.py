@@ -914,6 +914,39 @@ def test_an_ordinary_word_before_a_verb_with_at_stays(pseudo, text) -> None:
     assert pseudo.pseudonymize(text).text_pseudonymized == text
 
 
+@pytest.mark.parametrize("text", [
+    "Vejen mangler at blive repareret.", "Vejen sikrer, at børnene kommer sikkert i skole.",
+    "Vejen forudsætter, at vi samarbejder på tværs.", "Vejen når at blive færdig inden jul.",
+    "Vejen forhindrer, at borgerne kan komme frem.", "Vejen udelukker, at vi kan bruge bussen.",
+    "Vejen lover at blive spændende.", "Vejen tillader at man cykler.",
+    "Vejen fortjener at blive asfalteret.", "Vejen har formået at samle alle.",
+    "Vejen har nået at blive færdig.", "Vejen besluttede vi at gå sammen.",
+    "Brande når at brede sig, før brandvæsenet kommer.", "Brande forhindrer, at beboerne kan komme hjem.",
+    "Brande forårsager, at mange må flytte.", "IP: Vejen mangler at blive ryddet for sne.",
+    "- Vejen mangler at blive asfalteret\n- Vejen er farlig",
+    "Odder lever i åen.", "Odder vender tilbage til de danske vandløb.", "Skive skærer man af brødet.",
+    "Greve blev han udnævnt til i 1700.", "Hals brænder, når jeg synker.", "Ry kommer af gode handlinger.",
+    "Tarm lukkede sig.", "Vig ligger ud til vandet.",
+])
+def test_a_common_noun_before_a_verb_that_needs_no_one_deciding_stays(pseudo, text) -> None:
+    """Any finite verb with «at» after it was read as deciding («Vejen sikrer, at …», «Vejen når at …»), and
+    any finite verb at all after a bare singular («Odder lever i åen», «Tarm lukkede sig»): the road, the
+    fires, the otter were replaced by [KOMMUNE] or [STED]. Only listed verbs of deciding or saying are."""
+    shown = pseudo.pseudonymize(text).text_pseudonymized
+    assert "[KOMMUNE]" not in shown and "[STED]" not in shown.split(":", 1)[-1]
+
+
+def test_a_wrong_place_is_not_spread_through_the_key_to_every_text(pseudo) -> None:
+    """One false «Vejen» ([KOMMUNE] in «Vejen mangler at blive ryddet for sne.») went into the key, and the
+    key then replaced every capitalised «Vejen» of the study («[KOMMUNE] er lang.»), as one false «Odder»
+    every «Odder». (A capitalised «Vejen» inside a sentence, «Vi kørte ad Vejen.», is the place by design.)"""
+    texts = ["Vejen mangler at blive ryddet for sne.", "Vejen er lang.", "Vejen frem er at samarbejde.",
+             "Hun sagde: Vejen er lukket.", "Vejen sikrer, at børnene kommer sikkert i skole.",
+             "Odder lever i åen.", "Odder er gode svømmere."]
+    assert [r.text_pseudonymized for r in pseudo.pseudonymize_many(texts)] == texts
+    assert not pseudo.key.originals
+
+
 def test_names_decomposed_as_a_macs_file_names_are_found(workspace, privacy_nlp) -> None:
     """A transcript copied from a Mac keeps its file name decomposed («Ta\\u030arnby»: a plus a combining
     ring): the id made from it («Interview Tårnby Hjemmepleje») stood as written in every export and page of
