@@ -271,8 +271,6 @@ def kind_label(span: Span) -> str:
     label = institution_label(span)
     if label != span.label_ or span.label_ not in _GUESSED_LABELS or span.label_ == "STED":
         return label
-    if span.label_ != "PERSON" and possessive_initials(span.text):
-        return "PERSON"  # «KJ's team»: the model's organisation, but someone's initials
     words = [t.text for t in span if t.is_alpha or t.text.rstrip("'’").isalpha()]
     if words and all(_place_word(w) for w in words):
         munis = gaz.municipality_words()
@@ -359,11 +357,13 @@ _MEMO_ABBREVIATIONS = frozenset({
 
 _INITIALS = re.compile(r"[A-ZÆØÅ]{2,4}")
 _ROMAN_NUMERAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
+# Danish parties' letters and short names: the party's, not a person's initials («Interview_borgmester_SF»).
+_PARTY_LETTERS = frozenset({"RV", "KF", "SF", "LA", "KD", "DF", "EL", "NB", "DD", "FG", "ALT", "DKP"})
+# Two letters of organisations a study's files are named after that read as initials («Interview_leder_UC»:
+# University College; DS, SL, DJ: unions; BR: Borgerrepræsentationen; SD, NT, FH).
+_ORGANISATION_LETTERS = frozenset({"UC", "DS", "SL", "DJ", "BR", "SD", "NT", "FH"})
 # Abbreviations of a municipality's own departments and units ("MSB: ventetiden …", Aarhus's magistrates):
 # no one's initials, though they may name a unit (the recogniser's business, not the initials')
-# Danish parties' letters and short names: the party's, not a person's initials («Interview_borgmester_SF»,
-# «SF's ordfører»).
-_PARTY_LETTERS = frozenset({"RV", "KF", "SF", "LA", "KD", "DF", "EL", "NB", "DD", "FG", "ALT", "DKP"})
 _UNIT_ABBREVIATIONS = frozenset({
     "MSB", "MBU", "MSO", "MKB", "MTM", "MKL", "SOF", "BØR", "BUU", "BUF", "SUF", "ÆLD", "SUN", "KUF", "TMU",
     "BSF", "SSU", "KFU", "UDV", "ADM", "HR", "IT", "ØKO",
@@ -382,13 +382,6 @@ def is_initials(word: str) -> bool:
     return (word not in ROLE_WORDS and word not in _MEMO_ABBREVIATIONS and word not in _UNIT_ABBREVIATIONS
             and not is_speaker_role(word) and not is_generic_word(word)
             and not is_common_word(word))  # "PRIS:"
-
-
-def possessive_initials(word: str) -> bool:
-    """Two letters of someone's initials with a genitive ending ("KJ's", "KJ’s", "KJs"); not a party's letters
-    ("SF's"), nor three or four capitals, more often an organisation's acronym ("FDB's", "DBUs", "TEBA's")."""
-    base = re.sub(r"(?:'s|’s|s)$", "", word)
-    return base != word and len(base) == 2 and is_initials(base) and base not in _PARTY_LETTERS
 
 
 def _signature_name(name: str) -> bool:
@@ -926,12 +919,20 @@ def _id_role_word(word: str) -> bool:
     return not word.isupper() and (word.lower() in gaz.TITLES or is_common_word(word))
 
 
+def _named_letters(word: str) -> bool:
+    """Capitals one role word from an interview word that more likely name a party, an organisation or a
+    unit than a person («Interview_borgmester_SF», «Interview_leder_UC», «Interview_leder_KFF»)."""
+    return len(word) != 2 or word in _PARTY_LETTERS or word in _ORGANISATION_LETTERS
+
+
 def _id_initials(words: Sequence[tuple[int, int, str]], interview: Sequence[bool],
                  found: Sequence[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
     """Initials next to an interview word of an id, as written ("Interview_KJ", "samtale-MKH", "KJ_interview",
-    "Fokusgruppe_KJ_LM": a run of them), or one role word away ("Interview_leder_LB"; not a party's letters
-    there, "Interview_borgmester_SF"): someone's, as surely as a memo's signature; not an abbreviation of
-    the field or a role label ("Interview_IT", "IP_03", "Interview_leder_AI")."""
+    "Fokusgruppe_KJ_LM": a run of them), or two letters one role word away ("Interview_leder_LB"; not a
+    party's or an organisation's letters there, "Interview_borgmester_SF", "Interview_leder_UC", nor three
+    or four capitals, more often a unit's, "Interview_leder_TMF", "Interview_leder_CSV"): someone's, as
+    surely as a memo's signature; not an abbreviation of the field or a role label ("Interview_IT",
+    "IP_03", "Interview_leder_AI")."""
     initials = [is_initials(word) for _, _, word in words]
     taken = [i for i, (start, _, _) in enumerate(words) if any(s <= start < e for s, e, _, _ in found)]
     chosen: set[int] = set()
@@ -943,7 +944,7 @@ def _id_initials(words: Sequence[tuple[int, int, str]], interview: Sequence[bool
             role = 0 <= j < len(words) and j not in taken and not initials[j] and _id_role_word(words[j][2])
             j += step if role else 0
             while 0 <= j < len(words) and initials[j] and j not in taken \
-                    and not (role and words[j][2] in _PARTY_LETTERS):
+                    and not (role and _named_letters(words[j][2])):
                 chosen.add(j)
                 j += step
     return [(words[i][0], words[i][1], "PERSON", words[i][2]) for i in sorted(chosen)]
