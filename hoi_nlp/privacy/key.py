@@ -62,6 +62,17 @@ def _genitive_s(word: str) -> bool:
             and word[:1].upper() + word[1:].lower() not in person_names())
 
 
+def _same_name_word(a: str, b: str) -> bool:
+    """Whether two normalised name words may name the same: equal (a genitive "s" aside), one the
+    other's initial ("m." and "mette"), or sharing a part of a double name ("poulsen-berg", "poulsen")."""
+    if _with_genitive(a) & _with_genitive(b):
+        return True
+    short, long = sorted((a.rstrip("."), b.rstrip(".")), key=len)
+    if len(short) == 1 and long.startswith(short):
+        return True
+    return bool({*a.split("-")} & {*b.split("-")})
+
+
 def _with_genitive(word: str) -> set[str]:
     """A normalised name word and the same without a genitive "s" ("poulsens": poulsen too)."""
     return {word, word[:-1]} if _genitive_s(word) else {word}
@@ -155,10 +166,12 @@ class PseudonymKey:
         return found.pop() if len(found) == 1 else None
 
     def _other_persons(self, words: list[str]) -> set[int]:
-        """The numbers of full names the key holds with another first or last name than ``words``."""
-        last = _with_genitive(words[-1])
+        """The numbers of full names the key holds with another first or last name than ``words`` (an
+        initial for a name, «M. Poulsen», «Mette P.», and one part of a double name, «Poulsen-Berg», are
+        the same name)."""
         return {n for known, n in self.persons.items() if len(known.split()) > 1
-                and (known.split()[0] != words[0] or not last & _with_genitive(known.split()[-1]))}
+                and not (_same_name_word(words[0], known.split()[0])
+                         and _same_name_word(words[-1], known.split()[-1]))}
 
     def placeholder_for(self, label: str, original: str) -> str:
         """The placeholder of ``original`` (recorded in the key). Initials a signature taught the key stay a

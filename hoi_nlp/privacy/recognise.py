@@ -361,7 +361,13 @@ _ROMAN_NUMERAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
 _PARTY_LETTERS = frozenset({"RV", "KF", "SF", "LA", "KD", "DF", "EL", "NB", "DD", "FG", "ALT", "DKP"})
 # Two letters of organisations a study's files are named after that read as initials («Interview_leder_UC»:
 # University College; DS, SL, DJ: unions; BR: Borgerrepræsentationen; SD, NT, FH).
-_ORGANISATION_LETTERS = frozenset({"UC", "DS", "SL", "DJ", "BR", "SD", "NT", "FH"})
+_ORGANISATION_LETTERS = frozenset({"UC", "DS", "SL", "DJ", "BR", "SD", "NT", "FH",
+                                   # a municipality's committees and bodies («Interview_formand_ØU»)
+                                   "ØU", "ÆU", "FU", "PU", "BU", "SU", "TU", "KU", "KK", "RH", "AU", "UU",
+                                   "HU", "MU", "EU", "FN"})
+# Words between an interview word and letters that name no role («Interview_fra_KK», «Interview_hos_ÆU»)
+_NO_ROLE_WORDS = frozenset({"efter", "under", "over", "uden", "mellem", "blandt", "omkring", "inden", "siden",
+                            "gennem", "imod", "ifølge", "angående", "vedrørende"})
 # Abbreviations of a municipality's own departments and units ("MSB: ventetiden …", Aarhus's magistrates):
 # no one's initials, though they may name a unit (the recogniser's business, not the initials')
 _UNIT_ABBREVIATIONS = frozenset({
@@ -916,7 +922,9 @@ def _id_word_kind(word: str) -> str:
 def _id_role_word(word: str) -> bool:
     """An ordinary word naming a role between an interview word and initials («Interview_leder_LB»,
     «Interview_borger_KJ»): a title or a lower-case word of the language, not capitals ("IT")."""
-    return not word.isupper() and (word.lower() in gaz.TITLES or is_common_word(word))
+    lower = word.lower()
+    return not word.isupper() and (lower in gaz.TITLES or (len(word) > 3 and lower not in _NO_ROLE_WORDS
+                                                            and is_common_word(word)))
 
 
 def _named_letters(word: str) -> bool:
