@@ -34,6 +34,8 @@ PLACEHOLDERS = {
     "TELEFON": "[TELEFON]", "CPR": "[CPR]", "ADRESSE": "[ADRESSE]", "LINK": "[LINK]",
 }
 GENITIVE = re.compile(r"(?:'s|’s|'|’)$")
+_POSSESSIVE = re.compile(r"(?:'s|’s|s)$")  # initials' genitive: "KJ's", "KJs"
+_INITIALS_GENITIVE = re.compile(r"[A-ZÆØÅ]{2,4}s")  # "KJs", "MHs"
 
 
 # where words are glued in a name written as a handle or an id ("jensHansen", "jens_hansen", "jens.hansen")
@@ -48,6 +50,32 @@ def unglued(name: str) -> str:
     name = name.lstrip("@#")  # a mention or a tag ("@jensHansen")
     return " ".join("-".join(part[:1].upper() + part[1:] for part in word.split("-"))
                     for word in _GLUE.sub(" ", name).split())
+
+
+def _genitive_s(word: str) -> bool:
+    """Whether the final "s" of a name word may be a genitive ("Poulsens", "KJs", "poulsens"): not one in
+    capitals ("KJS": other initials) nor one of a listed name ("Andreas", "Jonas", "Elias": names of their
+    own, not the genitive of «Andrea», «Jona», «Elia»)."""
+    from hoi_nlp.privacy.gazetteers import person_names
+
+    return (len(word) > 2 and word.endswith("s") and not word.isupper()
+            and word[:1].upper() + word[1:].lower() not in person_names())
+
+
+def _same_name_word(a: str, b: str) -> bool:
+    """Whether two normalised name words may name the same: equal (a genitive "s" aside), one the
+    other's initial ("m." and "mette"), or sharing a part of a double name ("poulsen-berg", "poulsen")."""
+    if _with_genitive(a) & _with_genitive(b):
+        return True
+    short, long = sorted((a.rstrip("."), b.rstrip(".")), key=len)
+    if len(short) == 1 and long.startswith(short):
+        return True
+    return bool({*a.split("-")} & {*b.split("-")})
+
+
+def _with_genitive(word: str) -> set[str]:
+    """A normalised name word and the same without a genitive "s" ("poulsens": poulsen too)."""
+    return {word, word[:-1]} if _genitive_s(word) else {word}
 
 
 def normalise_name(name: str) -> str:
@@ -93,31 +121,63 @@ class PseudonymKey:
         """The study-wide number of a person; a first or last name alone reuses a unique full name."""
         norm = normalise_name(name)
         if norm not in self.persons:  # "jensHansen" is Jens Hansen (a key may hold the glued form already)
-            norm = normalise_name(unglued(name))
-        if norm not in self.persons and norm.replace("-", " ") in self.persons:  # "Jørgen-Kragh"
-            norm = norm.replace("-", " ")
-        if norm.endswith("s") and norm not in self.persons and norm[:-1] in self.persons:
-            norm = norm[:-1]
-        if norm in self.persons:
-            return self.persons[norm]
-        number = self._match_part(norm) or max(self.persons.values(), default=0) + 1
+            name = unglued(name)
+            norm = normalise_name(name)
+        last = GENITIVE.sub("", name.strip()).split()[-1] if norm else ""
+        if _INITIALS_GENITIVE.fullmatch(last):  # "MHs team" is MH's, never MHS's
+            norm, last = norm[:-1], last[:-1]
+        genitive = _genitive_s(last)
+        known = self._known_spelling(norm, genitive=genitive)
+        if known is not None:
+            return self.persons[known]
+        number = self._match_part(norm, genitive=genitive) or max(self.persons.values(), default=0) + 1
         self.persons[norm] = number
         return number
 
-    def _match_part(self, norm: str) -> int | None:
+    def _known_spelling(self, norm: str, *, genitive: bool) -> str | None:
+        """The spelling the key holds of the normalised name ``norm``: as written, with a hyphen for a space
+        or a space for a hyphen ("Jørgen-Kragh", "lise-marieNielsen" and "liseMarieNielsen"), without a
+        ``genitive`` "s" ("KJs", "Mette Poulsens team" after "mettePoulsen") and, a full name, with one
+        ("mettePoulsen" after "Mette Poulsens team"). A single word never finds itself with an "s" more:
+        «Jona» is not «Jonas», «KJ» not «KJS»."""
+        full = len(norm.split()) > 1
+        forms = [norm, *([norm[:-1]] if genitive else []),
+                 *([norm + "s"] if full and _genitive_s(norm.split()[-1] + "s") else [])]
+        found = next((form for form in forms if form in self.persons), None)
+        if found is not None:
+            return found
+        spaced = {form.replace("-", " ") for form in forms}
+        return next((known for known in self.persons if known.replace("-", " ") in spaced), None)
+
+    def _match_part(self, norm: str, *, genitive: bool) -> int | None:
+        """The number of the one full name ``norm`` is the first or last name of, the last either with a
+        genitive "s" ("Poulsens forslag" after "Mette Poulsen", "Hansen" after "Jens Hansens forslag"; a
+        first name only as written: «Andreas» is not «Andrea Jensen»), or of the one name alone that is a
+        part of the full name ``norm`` and no other full name's ("Mette", then "Mette Poulsen"; not
+        "Poulsen" that was Mette Poulsen's, then "Jens Poulsen")."""
         words = norm.split()
         if len(words) == 1:
-            found = {n for known, n in self.persons.items()
-                     if len(known.split()) > 1 and words[0] in (known.split()[0], known.split()[-1])}
+            forms = {words[0], *([words[0][:-1]] if genitive else [])}
+            found = {n for known, n in self.persons.items() if len(known.split()) > 1
+                     and (words[0] == known.split()[0] or forms & _with_genitive(known.split()[-1]))}
         else:
-            found = {self.persons[w] for w in (words[0], words[-1]) if w in self.persons}
+            parts = {words[0], words[-1], *([words[-1][:-1]] if genitive else [])}
+            found = {self.persons[w] for w in parts if w in self.persons} - self._other_persons(words)
         return found.pop() if len(found) == 1 else None
+
+    def _other_persons(self, words: list[str]) -> set[int]:
+        """The numbers of full names the key holds with another first or last name than ``words`` (an
+        initial for a name, «M. Poulsen», «Mette P.», and one part of a double name, «Poulsen-Berg», are
+        the same name)."""
+        return {n for known, n in self.persons.items() if len(known.split()) > 1
+                and not (_same_name_word(words[0], known.split()[0])
+                         and _same_name_word(words[-1], known.split()[-1]))}
 
     def placeholder_for(self, label: str, original: str) -> str:
         """The placeholder of ``original`` (recorded in the key). Initials a signature taught the key stay a
         person whatever a later text's recogniser guesses («Enig med LB»: an organisation to the model, and
         then no longer looked for everywhere)."""
-        if original in self.signed:
+        if original in self.signed or _POSSESSIVE.sub("", original) in self.signed:  # "KJ's team"
             label = "PERSON"
         if label == "PERSON":
             placeholder = f"[PERSON {self.person_number(original)}]"

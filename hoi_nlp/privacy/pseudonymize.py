@@ -285,9 +285,12 @@ def _after_place_preposition(text: str, start: int) -> bool:
 
 
 def _overlaps(spans: list[tuple[int, int, str]], starts: list[int], start: int, end: int) -> bool:
-    """Whether ``start:end`` overlaps one of the sorted, non-overlapping ``spans``."""
+    """Whether ``start:end`` overlaps one of the sorted, non-overlapping ``spans`` without holding it
+    whole (a glued name, «amira.hansen», holds the surname found as written inside it)."""
     i = bisect.bisect_right(starts, start) - 1
-    return (i >= 0 and spans[i][1] > start) or (i + 1 < len(spans) and spans[i + 1][0] < end)
+    before = i >= 0 and spans[i][1] > start and spans[i][0] < start
+    j = bisect.bisect_left(starts, end) - 1  # the last span starting before ``end``
+    return before or (j >= 0 and spans[j][0] >= start and spans[j][1] > end)
 
 
 def _names_any_case(text: str, matcher: KnownMatcher,
@@ -322,7 +325,11 @@ def find_originals(text: str, key: PseudonymKey) -> list[tuple[int, int, str]]:
         return []
     found = [(m.start(), m.end(), _label(m.group(), matcher.known) or "NAVN")
              for m in matcher.exact.finditer(text)]
-    return outside_placeholders(text, sorted(found + _names_any_case(text, matcher, found)))
+    wider = _names_any_case(text, matcher, found)
+    if wider:  # a name found as written inside a longer one found in any case is that one
+        held = [(start, end) for start, end, _ in wider]
+        found = [s for s in found if not within(held, s[0], s[1])]
+    return outside_placeholders(text, sorted(found + wider))
 
 
 # A placeholder already in a text ("[KOMMUNE]", "[PERSON 3]": an example a reviewer without rights

@@ -357,6 +357,17 @@ _MEMO_ABBREVIATIONS = frozenset({
 
 _INITIALS = re.compile(r"[A-ZÆØÅ]{2,4}")
 _ROMAN_NUMERAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
+# Danish parties' letters and short names: the party's, not a person's initials («Interview_borgmester_SF»).
+_PARTY_LETTERS = frozenset({"RV", "KF", "SF", "LA", "KD", "DF", "EL", "NB", "DD", "FG", "ALT", "DKP"})
+# Two letters of organisations a study's files are named after that read as initials («Interview_leder_UC»:
+# University College; DS, SL, DJ: unions; BR: Borgerrepræsentationen; SD, NT, FH).
+_ORGANISATION_LETTERS = frozenset({"UC", "DS", "SL", "DJ", "BR", "SD", "NT", "FH",
+                                   # a municipality's committees and bodies («Interview_formand_ØU»)
+                                   "ØU", "ÆU", "FU", "PU", "BU", "SU", "TU", "KU", "KK", "RH", "AU", "UU",
+                                   "HU", "MU", "EU", "FN"})
+# Words between an interview word and letters that name no role («Interview_fra_KK», «Interview_hos_ÆU»)
+_NO_ROLE_WORDS = frozenset({"efter", "under", "over", "uden", "mellem", "blandt", "omkring", "inden", "siden",
+                            "gennem", "imod", "ifølge", "angående", "vedrørende"})
 # Abbreviations of a municipality's own departments and units ("MSB: ventetiden …", Aarhus's magistrates):
 # no one's initials, though they may name a unit (the recogniser's business, not the initials')
 _UNIT_ABBREVIATIONS = frozenset({
@@ -480,6 +491,20 @@ _SUBJECT_VERBS = frozenset({
 })
 # Ambiguous places whose bare form is a definite noun, a common subject itself ("Vejen er lang").
 _DEFINITE_PLACES = frozenset({"Vejen"})
+# Verbs of deciding, saying or wanting, with "at" after them ("Tønder besluttede at …", "Lejre svarede, at
+# …"): only someone who decides can be their subject, never a road, a barrel or a fire ("Vejen sikrer, at …",
+# "Brande forhindrer, at …", "Vejen når at …", "Vejen lover at …"): present and past as written, and the
+# participle after "har"/"havde" ("Vejen har besluttet at …"; not "Vejen har formået/nået at …").
+_DECIDING_VERBS = frozenset({
+    "beslutter", "besluttede", "vedtager", "vedtog", "vælger", "valgte", "siger", "sagde", "meddeler",
+    "meddelte", "svarer", "svarede", "oplyser", "oplyste", "ønsker", "ønskede", "planlægger", "planlagde",
+    "udtaler", "udtalte", "melder", "meldte", "mener", "mente", "fortæller", "fortalte", "forventer",
+    "forventede", "overvejer", "overvejede", "erklærer", "erklærede", "bekræfter", "bekræftede", "agter",
+})
+_DECIDED = frozenset({
+    "besluttet", "vedtaget", "valgt", "sagt", "meddelt", "svaret", "oplyst", "ønsket", "planlagt", "udtalt",
+    "meldt", "ment", "fortalt", "forventet", "overvejet", "erklæret", "bekræftet",
+})
 _COPULAS = frozenset({"er", "var", "bliver", "blev"})
 _MODALS = frozenset({"kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte"})
 # Words ending in -e after a copula that are no plural adjective ("Skive er ude/måske/bare/lige …")
@@ -505,14 +530,35 @@ def _plural_agreement(verb: Token) -> bool:
                                              and then.lower_ not in _NOT_PLURAL_AGREEMENT)
 
 
+def _decides(verb: Token) -> bool:
+    """A verb of deciding or saying with "at" after it (:data:`_DECIDING_VERBS`: "Tønder besluttede at
+    lukke", "Vejen svarede, at …", "Tønder har besluttet at …", "Lejre meldte ud, at …")."""
+    doc = verb.doc
+    k = verb.i + 1
+    if verb.lower_ in ("har", "havde") and k < len(doc) and doc[k].lower_ in _DECIDED:
+        verb, k = doc[k], k + 1
+    elif verb.lower_ not in _DECIDING_VERBS:
+        return False
+    if k < len(doc) and verb.lower_.startswith("meld") and doc[k].lower_ == "ud":
+        k += 1  # "meldte ud, at"
+    if k < len(doc) and doc[k].text == ",":
+        k += 1
+    return k < len(doc) and doc[k].lower_ == "at" and verb.is_lower
+
+
 def _place_as_subject(token: Token, *, town: bool = False) -> bool:
-    """An ambiguous place name opening a sentence that reads as the place: followed by a finite verb ("Skive
-    har", "Lejre satser"; not with a plural adjective after a copula, "Odder er gode svømmere"; not for a
-    ``town`` that is a common word, "Hals er ømme", "Stege kan man"), alone in brackets ("Region Sjælland
+    """An ambiguous place name opening a sentence that reads as the place: followed by a listed finite verb
+    ("Skive har", "Lejre satser"; not with a plural adjective after a copula, "Odder er gode svømmere"; not
+    for a ``town`` that is a common word, "Hals er ømme", "Stege kan man"; no other verb, "Odder lever i
+    åen", "Tarm lukkede sig"), by a verb of deciding or saying with "at" after it, whatever the word is
+    ("Tønder besluttede at", "Vejen valgte at"; :func:`_decides`), alone in brackets ("Region Sjælland
     (Lejre)") or before "/" and another place ("Lejre/Roskilde", "Skive/Region Midtjylland")."""
     doc = token.doc
     nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
-    if nxt is None or gaz._strip_genitive(token.text) in _DEFINITE_PLACES:
+    word = gaz._strip_genitive(token.text)
+    if nxt is None or _decides(nxt):
+        return nxt is not None
+    if word in _DEFINITE_PLACES:
         return False
     prev = doc[token.i - 1] if token.i > 0 else None
     after = doc[token.i + 2] if token.i + 2 < len(doc) else None
@@ -873,11 +919,28 @@ def _id_word_kind(word: str) -> str:
     return ""
 
 
+def _id_role_word(word: str) -> bool:
+    """An ordinary word naming a role between an interview word and initials («Interview_leder_LB»,
+    «Interview_borger_KJ»): a title or a lower-case word of the language, not capitals ("IT")."""
+    lower = word.lower()
+    return not word.isupper() and (lower in gaz.TITLES or (len(word) > 3 and lower not in _NO_ROLE_WORDS
+                                                            and is_common_word(word)))
+
+
+def _named_letters(word: str) -> bool:
+    """Capitals one role word from an interview word that more likely name a party, an organisation or a
+    unit than a person («Interview_borgmester_SF», «Interview_leder_UC», «Interview_leder_KFF»)."""
+    return len(word) != 2 or word in _PARTY_LETTERS or word in _ORGANISATION_LETTERS
+
+
 def _id_initials(words: Sequence[tuple[int, int, str]], interview: Sequence[bool],
                  found: Sequence[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
     """Initials next to an interview word of an id, as written ("Interview_KJ", "samtale-MKH", "KJ_interview",
-    "Fokusgruppe_KJ_LM": a run of them): someone's, as surely as a memo's signature; not an abbreviation of
-    the field or a role label ("Interview_IT", "IP_03")."""
+    "Fokusgruppe_KJ_LM": a run of them), or two letters one role word away ("Interview_leder_LB"; not a
+    party's or an organisation's letters there, "Interview_borgmester_SF", "Interview_leder_UC", nor three
+    or four capitals, more often a unit's, "Interview_leder_TMF", "Interview_leder_CSV"): someone's, as
+    surely as a memo's signature; not an abbreviation of the field or a role label ("Interview_IT",
+    "IP_03", "Interview_leder_AI")."""
     initials = [is_initials(word) for _, _, word in words]
     taken = [i for i, (start, _, _) in enumerate(words) if any(s <= start < e for s, e, _, _ in found)]
     chosen: set[int] = set()
@@ -886,7 +949,10 @@ def _id_initials(words: Sequence[tuple[int, int, str]], interview: Sequence[bool
             continue
         for step in (1, -1):  # the run after the interview word, and the one before it
             j = i + step
-            while 0 <= j < len(words) and initials[j] and j not in taken:
+            role = 0 <= j < len(words) and j not in taken and not initials[j] and _id_role_word(words[j][2])
+            j += step if role else 0
+            while 0 <= j < len(words) and initials[j] and j not in taken \
+                    and not (role and _named_letters(words[j][2])):
                 chosen.add(j)
                 j += step
     return [(words[i][0], words[i][1], "PERSON", words[i][2]) for i in sorted(chosen)]
