@@ -9,6 +9,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from hoi_nlp.review.accounts import add_user
@@ -47,8 +49,14 @@ def _unit(workspace: Workspace, words: str) -> str:
     return next(s.segment_id for s in load_segments(workspace, codable=True) if s.text.startswith(words))
 
 
-def _open(tmp_path: Path) -> Workspace:
-    return Workspace.open(tmp_path / "outputs" / "studie", create=False)
+@contextmanager
+def _opened(tmp_path: Path) -> Iterator[Workspace]:
+    """The study's workspace as the last run left it, closed after use (the next run writes to it)."""
+    workspace = Workspace.open(tmp_path / "outputs" / "studie", create=False)
+    try:
+        yield workspace
+    finally:
+        workspace.engine.dispose()
 
 
 def _corrected(turns: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -64,9 +72,8 @@ def test_decisions_on_unchanged_turns_follow_a_corrected_transcript(tmp_path: Pa
     (study / "transcripts").mkdir(parents=True)
     _write(study, TURNS)
     _run(tmp_path)
-    workspace = _open(tmp_path)
     code = "barrier.it_integration"
-    try:
+    with _opened(tmp_path) as workspace:
         solved, typo = _unit(workspace, "Ja, på IT-delen"), _unit(workspace, "Altså, øh")
         record_decision(workspace, segment_id=solved, action="add", analyst="anna", code_id=code)
         record_decision(workspace, segment_id=solved, action="stance", analyst="anna", code_id=code,
@@ -81,8 +88,6 @@ def test_decisions_on_unchanged_turns_follow_a_corrected_transcript(tmp_path: Pa
         record_decision(workspace, segment_id=systems.segment_id, action="add", analyst="anna", code_id=code)
         record_decision(workspace, segment_id=systems.segment_id, action="span", analyst="anna", code_id=code,
                         start=systems.start + systems.text.index("sagsbehandlerne"), end=systems.end)
-    finally:
-        workspace.engine.dispose()
     cite = ("cite", code, "-w", "outputs/studie", "--format", "json", "--stance", "any")
     cited = json.loads(_run(tmp_path, *cite))["quotes"]
     (quote,) = [q["quote_id"] for q in cited if "løst det med en fælles løsning" in q["text"]]
@@ -92,8 +97,7 @@ def test_decisions_on_unchanged_turns_follow_a_corrected_transcript(tmp_path: Pa
     # the memo on the corrected turn itself is left behind, and the run says so
     assert ("interview_01.txt: 1 coding unit(s) that analysts made decisions on are cut otherwise now"
             in " ".join(said.split()))
-    workspace = _open(tmp_path)
-    try:
+    with _opened(tmp_path) as workspace:
         now, systems_now = _unit(workspace, "Ja, på IT-delen"), _unit(workspace, "Vores IT")
         assert now != solved  # the same turn at new offsets
         kept = [(d.segment_id, d.action, d.analyst) for d in load_decisions(workspace, round="main")]
@@ -110,8 +114,6 @@ def test_decisions_on_unchanged_turns_follow_a_corrected_transcript(tmp_path: Pa
         assert load_sources(workspace)[0].text[start:end] == "sagsbehandlerne dobbeltregistrerer."
         # the corrected turn's own words changed: its memo stays in the log, on no unit
         assert _unit(workspace, "Altså, øh") != typo
-    finally:
-        workspace.engine.dispose()
     # a quote handed out before the correction shows the same words
     shown = _run(tmp_path, "quote", quote, "-w", "outputs/studie", "--original")
     assert "løst det med en fælles løsning" in shown
@@ -128,34 +130,25 @@ def test_a_repeated_turn_keeps_each_copys_decisions(tmp_path: Path) -> None:
     (study / "transcripts").mkdir(parents=True)
     _write(study, REPEATED)
     _run(tmp_path)
-    workspace = _open(tmp_path)
-    try:
+    with _opened(tmp_path) as workspace:
         first, second = sorted((s for s in load_segments(workspace, codable=True)
                                 if s.text == "Ja, det er rigtigt."), key=lambda s: s.start)
         record_decision(workspace, segment_id=first.segment_id, action="memo", analyst="anna", memo="første")
         record_decision(workspace, segment_id=second.segment_id, action="memo", analyst="anna", memo="anden")
-    finally:
-        workspace.engine.dispose()
     corrected = _corrected(REPEATED)
     _write(study, corrected)
     _run(tmp_path)
-    workspace = _open(tmp_path)
-    try:
+    with _opened(tmp_path) as workspace:
         copies = sorted((s for s in load_segments(workspace, codable=True)
                          if s.text == "Ja, det er rigtigt."), key=lambda s: s.start)
         memos = {d.segment_id: d.memo for d in load_decisions(workspace)}
         assert [memos.get(s.segment_id) for s in copies] == ["første", "anden"]
-    finally:
-        workspace.engine.dispose()
     _write(study, corrected[:2] + corrected[4:])  # the first copy and the question before it deleted
     _run(tmp_path)
-    workspace = _open(tmp_path)
-    try:
+    with _opened(tmp_path) as workspace:
         (copy,) = [s for s in load_segments(workspace, codable=True) if s.text == "Ja, det er rigtigt."]
         assert [d.memo for d in load_decisions(workspace, segment_id=copy.segment_id)] == ["anden"]
         assert [d.memo for d in load_decisions(workspace)] == ["anden"]
-    finally:
-        workspace.engine.dispose()
 
 
 def test_a_unit_back_at_its_old_place_keeps_the_decisions_made_since(tmp_path: Path) -> None:
@@ -165,42 +158,30 @@ def test_a_unit_back_at_its_old_place_keeps_the_decisions_made_since(tmp_path: P
     (study / "transcripts").mkdir(parents=True)
     _write(study, TURNS)
     _run(tmp_path)
-    workspace = _open(tmp_path)
-    try:
+    with _opened(tmp_path) as workspace:
         first = _unit(workspace, "Ja, på IT-delen")
         record_decision(workspace, segment_id=first, action="memo", analyst="anna", memo="før")
-    finally:
-        workspace.engine.dispose()
     _write(study, _corrected(TURNS))
     _run(tmp_path)
-    workspace = _open(tmp_path)
-    try:
+    with _opened(tmp_path) as workspace:
         moved = _unit(workspace, "Ja, på IT-delen")
         record_decision(workspace, segment_id=moved, action="memo", analyst="anna", memo="imellem")
-    finally:
-        workspace.engine.dispose()
     _write(study, TURNS)
     _run(tmp_path)
-    workspace = _open(tmp_path)
-    try:
+    with _opened(tmp_path) as workspace:
         assert _unit(workspace, "Ja, på IT-delen") == first
         after = record_decision(workspace, segment_id=first, action="memo", analyst="anna", memo="efter")
         assert [d.memo for d in load_decisions(workspace, segment_id=first)] == ["før", "imellem", "efter"]
         record_decision(workspace, segment_id=first, action="undo", analyst="anna", undoes=after.decision_id)
         assert [(d.segment_id, d.memo) for d in load_decisions(workspace) if d.action == "memo"] == [
             (first, "før"), (first, "imellem"), (first, "efter")]
-    finally:
-        workspace.engine.dispose()
     # then the turn's own words are edited: every decision on it is left behind, none on a missing unit
     _write(study, [*TURNS[:5], ("D", TURNS[5][1].replace("to år", "tre år"))])
     _run(tmp_path)
-    workspace = _open(tmp_path)
-    try:
+    with _opened(tmp_path) as workspace:
         held = {s.segment_id for s in load_segments(workspace)}
         assert [d.memo for d in load_decisions(workspace) if d.action == "memo"] == []
         assert {d.segment_id for d in load_decisions(workspace)} <= held
-    finally:
-        workspace.engine.dispose()
 
 
 def test_two_corrections_read_before_the_transcript_is_cut_again_keep_the_decisions(tmp_path: Path) -> None:
@@ -210,20 +191,14 @@ def test_two_corrections_read_before_the_transcript_is_cut_again_keep_the_decisi
     (study / "transcripts").mkdir(parents=True)
     _write(study, TURNS)
     _run(tmp_path)
-    workspace = _open(tmp_path)
-    try:
+    with _opened(tmp_path) as workspace:
         record_decision(workspace, segment_id=_unit(workspace, "Ja, på IT-delen"), action="memo",
                         analyst="anna", memo="følger med")
-    finally:
-        workspace.engine.dispose()
     first = _corrected(TURNS)
     _write(study, first)
     _run(tmp_path, "ingest", "studie")
     _write(study, [*first[:3], ("D", TURNS[3][1].replace("taler ikke", "snakker ikke")), *first[4:]])
     _run(tmp_path)
-    workspace = _open(tmp_path)
-    try:
+    with _opened(tmp_path) as workspace:
         assert [(d.segment_id, d.memo) for d in load_decisions(workspace)] == [
             (_unit(workspace, "Ja, på IT-delen"), "følger med")]
-    finally:
-        workspace.engine.dispose()
