@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-
-from spacy.tokens import Span, Token
+from typing import TYPE_CHECKING
 
 from hoi_nlp.privacy import gazetteers as gaz
+
+if TYPE_CHECKING:  # spaCy is imported where a span is made: `hoi quote` reads redact's helpers without it
+    from spacy.tokens import Span, Token
 
 # Labels the filter may drop; KOMMUNE/REGION/JOBCENTER come from gazetteers, contacts from patterns.
 DROPPABLE = frozenset({"PERSON", "STED", "ORGANISATION", "NAVN", "ENHED"})
@@ -370,7 +372,11 @@ def trim(span: Span) -> Span | None:
         end -= 1
     if start == end:
         return None
-    return span if (start, end) == (span.start, span.end) else Span(span.doc, start, end, label=span.label_)
+    if (start, end) == (span.start, span.end):
+        return span
+    from spacy.tokens import Span
+
+    return Span(span.doc, start, end, label=span.label_)
 
 
 def _protected(span: Span) -> bool:

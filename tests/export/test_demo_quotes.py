@@ -9,12 +9,15 @@ study (well under a second of CPU).
 from __future__ import annotations
 
 import json
+import os
 import re
 import resource
+import subprocess
+import sys
 import time
 
 from hoi_nlp.segment.sentences import content_words
-from tests.conftest import hoi
+from tests.conftest import REPO, hoi
 
 BARE = ("Nej.", "Ja.", "Mange har.", "Godt spørgsmål.", "Det gør vi ikke (griner).",
         "Det gør vi ikke rigtig.")
@@ -59,7 +62,7 @@ def test_hoi_quote_prints_text_and_turn_fast(demo_run):
     assert interview["source"] in shown and re.search(r"tur \d+", shown)
     assert f'«"{interview["text"]}"»' in shown  # pseudonymised, as cited
     assert "fil-" in shown and ".docx" in shown and "interview_0" not in shown  # the file by its id only
-    assert cpu < 1.0, f"hoi quote used {cpu:.2f} s of CPU"  # no study, coder or spaCy loaded
+    assert cpu < 1.0, f"hoi quote used {cpu:.2f} s of CPU"  # no study, coder or spaCy loaded (below)
     assert wall < 15, f"hoi quote took {wall:.1f} s"  # loose: the test machine is shared
     original = hoi("quote", interview["quote_id"], "-w", str(demo_run), "--original")
     assert "IKKE pseudonymiseret" in original.stderr and "interview_0" in original.stdout
@@ -73,3 +76,18 @@ def test_survey_quote_resolves_to_question_and_row(demo_run):
     quote_id = re.search(r"Q-[0-9a-f]{10}", survey).group(0)
     shown = hoi("quote", quote_id, "-w", str(demo_run)).stdout
     assert re.search(r"spm\. \S+, række \d+", shown) and "fil-" in shown
+
+
+def test_hoi_quote_imports_no_language_pipeline(demo_run):
+    """`hoi quote` answers from the registry: spaCy (0.6 s of CPU to import, with its models' code) is not
+    even imported. It was, through the privacy filter's type imports, and the quote took 1.1 s."""
+    quotes = json.loads(hoi("cite", "barrier.tvaergaaende_oekonomistyring", "-w", str(demo_run), "-n", "1",
+                            "--format", "json").stdout)["quotes"]
+    heavy = "('spacy', 'torch', 'prefect', 'sentence_transformers')"
+    probe = ("import sys\nfrom hoi_nlp.cli import app\ntry:\n    app(sys.argv[1:], prog_name='hoi')\n"
+             "except SystemExit:\n    pass\n"
+             f"print('IMPORTED', sorted(m for m in {heavy} if m in sys.modules))")
+    command = [sys.executable, "-c", probe, "quote", quotes[0]["quote_id"], "-w", str(demo_run)]
+    ran = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                         env=os.environ | {"PYTHONPATH": str(REPO)})
+    assert "IMPORTED []" in ran.stdout, ran.stdout + ran.stderr
