@@ -935,16 +935,21 @@ def save_segments(workspace: Workspace, segments: Iterable[Segment], *,
     ids = [row["segment_id"] for row in batch]
     with workspace.engine.begin() as conn:
         _record_segmentations(conn, keys or {})
-        known: set[str] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            known.update(conn.execute(select(segments_table.c.segment_id)
-                                      .where(segments_table.c.segment_id.in_(chunk))).scalars())
+        known = stored_segment_ids(conn, ids)
         new = [row for row in batch if row["segment_id"] not in known]
         if new:
             conn.execute(insert(segments_table), new)
             count_change(conn, UNITS_COUNTER)
     return len(new)
+
+
+def stored_segment_ids(conn: Connection, segment_ids: Iterable[str]) -> set[str]:
+    """Those of ``segment_ids`` the study holds (read in chunks of 500)."""
+    ids, found = sorted(set(segment_ids)), set()
+    for start in range(0, len(ids), 500):
+        chunk = segments_table.c.segment_id.in_(ids[start:start + 500])
+        found.update(conn.execute(select(segments_table.c.segment_id).where(chunk)).scalars())
+    return found
 
 
 def load_segments(workspace: Workspace, *, codable: bool | None = None,

@@ -32,6 +32,7 @@ from hoi_nlp.store import (
     moved_segment_id,
     segments_table,
     sources_table,
+    stored_segment_ids,
     unit_moves_table,
     whereabouts,
     whereabouts_in,
@@ -312,7 +313,7 @@ def load_decisions(
         moved = {f.segment_id for d, f in zip(decisions, followed, strict=True)
                  if (named := moved_segment_id(d.segment_id, where.sources)) in moved_from
                  or f.segment_id != named}
-        gone = moved - set(wanted or ()) - _in_study(workspace, moved)
+        gone = moved - set(wanted or ()) - _held(workspace, moved)
         followed = [d for d in followed if d.segment_id not in gone]
     return followed if wanted is None else [d for d in followed if d.segment_id in wanted]
 
@@ -334,13 +335,19 @@ def decisions_left_behind(workspace: Workspace, source_ids: Iterable[str]) -> di
                      for row in conn.execute(query).mappings()]
     followed = [_followed(d, where) for d in effective_decisions(decisions)]
     mine = {d.segment_id for d in followed if d.segment_id.rpartition(":")[0] in wanted}
-    held = _in_study(workspace, mine)
+    held = _held(workspace, mine)
     left: dict[str, int] = {}
     for segment_id in mine:
         if segment_id not in held:
             source = segment_id.rpartition(":")[0]
             left[source] = left.get(source, 0) + 1
     return left
+
+
+def _held(workspace: Workspace, segment_ids: Iterable[str]) -> set[str]:
+    """Those of ``segment_ids`` the study holds."""
+    with workspace.engine.connect() as conn:
+        return stored_segment_ids(conn, segment_ids)
 
 
 def _followed(decision: ReviewDecision, where: Whereabouts) -> ReviewDecision:
@@ -353,16 +360,6 @@ def _followed(decision: ReviewDecision, where: Whereabouts) -> ReviewDecision:
     if shift and decision.start is not None and decision.end is not None:
         update |= {"start": decision.start + shift, "end": decision.end + shift}
     return decision.model_copy(update=update)
-
-
-def _in_study(workspace: Workspace, segment_ids: Iterable[str]) -> set[str]:
-    """Those of ``segment_ids`` the study holds."""
-    ids, found = sorted(segment_ids), set()
-    with workspace.engine.connect() as conn:
-        for start in range(0, len(ids), 500):
-            chunk = segments_table.c.segment_id.in_(ids[start:start + 500])
-            found.update(conn.execute(select(segments_table.c.segment_id).where(chunk)).scalars())
-    return found
 
 
 def _read_through(decision: ReviewDecision, lineage: CodeLineage) -> ReviewDecision:
