@@ -592,9 +592,10 @@ def save_sources(workspace: Workspace, sources: Iterable[Source]) -> dict[str, i
 
 def _record_unit_moves(conn: Connection, source_id: str, new_text: str) -> None:
     """Before a changed source's units are deleted: each coding unit whose words the source's ``new_text``
-    keeps (see :func:`unchanged_blocks`) is recorded at the place it has there, so that the decisions made
-    on it so far follow it when it moved. A unit whose own words changed is not: its decisions stay in the
-    log. A source changed again before it was cut again has the places its last change recorded."""
+    keeps (see :func:`unchanged_blocks`), or that was moved whole elsewhere (see :func:`_relocation`), is
+    recorded at the place it has there, so that the decisions made on it so far follow it when it moved.
+    A unit whose own words changed is not: its decisions stay in the log. A source changed again before
+    it was cut again has the places its last change recorded."""
     source = sources_table.c.source_id == source_id
     old_text = conn.execute(select(sources_table.c.text).where(source)).scalar()
     units = _units_of(conn, source_id)
@@ -605,12 +606,27 @@ def _record_unit_moves(conn: Connection, source_id: str, new_text: str) -> None:
     rows = []
     for segment_id, kind, start, end in units:
         shift = next((new - old for old, new, size in blocks if old <= start and end <= old + size), None)
+        if shift is None:
+            shift = _relocation(old_text, new_text, start, end)
         if shift is not None:  # None: its own words changed
             rows.append({"old_segment_id": segment_id, "shift": shift, "moved_at": now, "kind": kind,
                          "start": start + shift, "end": end + shift,
                          "new_segment_id": Segment.make_id(source_id, kind, start + shift, end + shift)})
     if rows:
         conn.execute(insert(unit_moves_table), rows)
+
+
+def _relocation(old_text: str, new_text: str, start: int, end: int) -> int | None:
+    """The shift of a unit moved elsewhere in its source (two answers swapped, a turn put back where it
+    was said): its words, long enough to be one statement, stand once in the old text and once in the
+    new. ``None`` when they changed, or are too short or repeated to tell which copy is which."""
+    words = old_text[start:end]
+    if len(words.strip()) < _RELOCATED_LENGTH or old_text.count(words) != 1 or new_text.count(words) != 1:
+        return None
+    return new_text.index(words) - start
+
+
+_RELOCATED_LENGTH = 30  # characters a unit needs to be followed by its words alone
 
 
 def _units_of(conn: Connection, source_id: str) -> list[tuple[str, str, int, int]]:

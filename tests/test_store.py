@@ -5,6 +5,7 @@ from hoi_nlp.settings import Settings
 from hoi_nlp.stages.study import code_stage, segment_stage
 from hoi_nlp.store import (
     Whereabouts,
+    _relocation,
     load_assignments,
     load_segments,
     load_sources,
@@ -255,6 +256,22 @@ def test_unchanged_blocks_find_unchanged_lines_and_sentences_after_an_edit():
     long_new = "D: Ja, " + "Vi har et godt samarbejde. " * 400 + "Det var dyrt.\n"
     (block,) = [b for b in unchanged_blocks(long_old, long_new) if b[2] > 100]
     assert block == (3, 7, len(long_old) - 3)
+
+
+def test_a_unit_moved_whole_is_relocated_only_when_its_words_tell_which_copy_it_is():
+    answer = "D: Vores IT-systemer taler ikke sammen.\n"
+    old = "I: Hvad?\n" + answer + "I: Og så?\nD: Ja.\n"
+    swapped = "I: Og så?\nD: Ja.\nI: Hvad?\n" + answer
+
+    def relocated(old_text: str, new_text: str, words: str) -> int | None:
+        at = old_text.index(words)
+        return _relocation(old_text, new_text, at, at + len(words))
+
+    assert relocated(old, swapped, answer) == swapped.index(answer) - old.index(answer)
+    assert relocated(old, swapped, "D: Ja.\n") is None  # too short to be told apart by its words
+    assert relocated(old, swapped + answer, answer) is None  # two copies now: which one is it?
+    assert relocated(old + answer, swapped, answer) is None  # two copies before
+    assert relocated(old, swapped.replace("taler ikke", "snakker ikke"), answer) is None  # words changed
 
 
 def test_whereabouts_move_a_unit_named_before_a_change_only():

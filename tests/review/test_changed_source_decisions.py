@@ -202,3 +202,26 @@ def test_two_corrections_read_before_the_transcript_is_cut_again_keep_the_decisi
     with _opened(tmp_path) as workspace:
         assert [(d.segment_id, d.memo) for d in load_decisions(workspace)] == [
             (_unit(workspace, "Ja, på IT-delen"), "følger med")]
+
+
+def test_turns_put_in_another_order_keep_their_decisions(tmp_path: Path) -> None:
+    """Two question-and-answer pairs swapped (a transcript put back in the order things were said): each
+    answer keeps its decisions at its new place, and the run does not call their words changed."""
+    study = tmp_path / "studie"
+    (study / "transcripts").mkdir(parents=True)
+    _write(study, TURNS)
+    _run(tmp_path)
+    code = "barrier.it_integration"
+    with _opened(tmp_path) as workspace:
+        systems, solved = _unit(workspace, "Vores IT"), _unit(workspace, "Ja, på IT-delen")
+        record_decision(workspace, segment_id=systems, action="add", analyst="anna", code_id=code)
+        record_decision(workspace, segment_id=solved, action="memo", analyst="anna", memo="Løst.")
+    _write(study, [*TURNS[:2], *TURNS[4:], *TURNS[2:4]])
+    said = _run(tmp_path)
+    assert "cut otherwise now" not in said
+    with _opened(tmp_path) as workspace:
+        systems_now, solved_now = _unit(workspace, "Vores IT"), _unit(workspace, "Ja, på IT-delen")
+        assert {systems_now, solved_now}.isdisjoint({systems, solved})
+        assert [(d.segment_id, d.action) for d in load_decisions(workspace)] == [
+            (systems_now, "add"), (solved_now, "memo")]
+        assert current_state(workspace).codes[(systems_now, code)].status == "added"
