@@ -28,6 +28,11 @@ class HoiError(Exception):
         self.hint = hint.format(**params) if hint and params else hint
         super().__init__(self.__str__())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its filled-in state, not its arguments (subclasses take others), so an error a
+        Prefect task raises in a worker process reaches the flow whole."""
+        return _restored, (type(self), self.__dict__.copy())
+
     def __str__(self) -> str:
         location = ""
         if self.path:
@@ -41,6 +46,14 @@ class HoiError(Exception):
         if self.hint:
             text += f" — {self.hint}"
         return text
+
+
+def _restored(cls: type[HoiError], state: dict[str, Any]) -> HoiError:
+    """An error unpickled: ``cls`` with the ``state`` it had, without calling its ``__init__``."""
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, str(error))
+    return error
 
 
 class CodebookError(HoiError):
