@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from hoi_nlp.coding.rules import RuleCoder
+from hoi_nlp.records import slice_segment
+from hoi_nlp.review.decisions import load_decisions, record_decision
 from hoi_nlp.settings import Settings
 from hoi_nlp.stages.study import code_stage, segment_stage
 from hoi_nlp.store import (
@@ -9,6 +11,7 @@ from hoi_nlp.store import (
     load_assignments,
     load_segments,
     load_sources,
+    save_segments,
     save_sources,
     unchanged_blocks,
 )
@@ -272,6 +275,30 @@ def test_a_unit_moved_whole_is_relocated_only_when_its_words_tell_which_copy_it_
     assert relocated(old, swapped + answer, answer) is None  # two copies now: which one is it?
     assert relocated(old + answer, swapped, answer) is None  # two copies before
     assert relocated(old, swapped.replace("taler ikke", "snakker ikke"), answer) is None  # words changed
+
+
+def _turns_stored(workspace, text: str) -> dict[str, str]:
+    """``text`` saved as one transcript cut into its lines, as `hoi run` would; ``{line: unit id}``."""
+    source = make_source(text, source_id="int01", kind="transcript", respondent_id="int01")
+    save_sources(workspace, [source])
+    units, start = [], 0
+    for line in text.splitlines(keepends=True):
+        units.append(slice_segment(source, kind="turn", start=start, end=start + len(line.rstrip("\n"))))
+        start += len(line)
+    save_segments(workspace, units)
+    return {unit.text: unit.segment_id for unit in units}
+
+
+def test_decisions_follow_turns_through_a_reworded_question_and_a_swap(workspace):
+    """The store's side of a corrected transcript (on SQLite, and on PostgreSQL in tests/postgres)."""
+    fixed = "D: Vi har faktisk løst det med en fælles løsning."
+    swapped = "D: IT-systemerne taler ikke sammen, desværre."
+    before = _turns_stored(workspace, f"I: Hvad virkede?\n{fixed}\nI: Og barriererne?\n{swapped}\n")
+    for line in (fixed, swapped):
+        record_decision(workspace, segment_id=before[line], action="memo", analyst="anna", memo=line[3:9])
+    after = _turns_stored(workspace, f"I: Og barriererne?\n{swapped}\nI: Hvad har virket?\n{fixed}\n")
+    assert [(d.segment_id, d.memo) for d in load_decisions(workspace)] == [
+        (after[fixed], "Vi har"), (after[swapped], "IT-sys")]
 
 
 def test_whereabouts_move_a_unit_named_before_a_change_only():

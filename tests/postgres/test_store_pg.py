@@ -28,6 +28,7 @@ from tests.test_store import (  # noqa: F401
     test_changed_attributes_update_in_place_and_keep_segments,
     test_changed_source_replaces_its_segments,
     test_coding_is_resumable_and_idempotent,
+    test_decisions_follow_turns_through_a_reworded_question_and_a_swap,
     test_reingest_does_not_duplicate,
     test_segments_load_by_id_in_source_order,
     test_the_units_stamp_moves_with_every_change_of_sources_or_segments_and_reads_one_row,
