@@ -16,7 +16,7 @@ import logging
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +50,7 @@ class LeakGuard:
 
     key: PseudonymKey
     raw: bool = False
+    coders: tuple[str, ...] = ()  # the analysts' user names, shown where exports say who coded
 
     @classmethod
     def build(cls, key: PseudonymKey, *, shown_text: str = "", names: Mapping[str, str] | None = None,
@@ -59,23 +60,23 @@ class LeakGuard:
         ``shown_text`` is what every export shows on purpose (the codebook's labels and
         descriptions): originals found in it are not names ("Beskæftigelse"). ``names`` adds
         originals known from the metadata (``{"Aarhus": "[KOMMUNE]"}``), always looked for, whatever
-        their length ("Ry"). Left out as well: region entries, single common Danish words the
-        recogniser once mistook for names ("Altså"; a municipality such as "Lejre" stays) and the
-        ``analysts``' user names, which exports show as the coders (a memo "Anna: …" taught the key
-        "Anna"; the study's texts are still pseudonymised, the user "anna" is no leak).
+        their length ("Ry"). Left out as well: region entries and single common Danish words the
+        recogniser once mistook for names ("Altså"; a municipality such as "Lejre" stays). The
+        ``analysts``' user names are what exports show as who coded: an analyst may share a name
+        with someone in the study (the interviewer "Sofie Lund" reviewing as "sofie", a memo
+        "Anna: …" that taught the key "Anna"). Their names stay guarded in every text; only where an
+        export names the coder is one no leak (see :func:`_attributed`).
         """
         from hoi_nlp.privacy.gazetteers import place_words
         from hoi_nlp.privacy.recognise import is_common_word
 
         places = place_words()
-        coders = {name.casefold() for name in analysts}
         originals = {
             original: placeholder
             for original, placeholder in key.originals.items()
             if placeholder not in ALLOWED_PLACEHOLDERS
             and (original in key.pinned or not _shown_in(original, shown_text)
-                 and not (len(original.split()) == 1 and is_common_word(original) and original not in places)
-                 and original.casefold() not in coders)
+                 and not (len(original.split()) == 1 and is_common_word(original) and original not in places))
         }
         pinned = {original for original in key.pinned if original in originals}
         for name, placeholder in (names or {}).items():
@@ -84,7 +85,8 @@ class LeakGuard:
                 pinned.add(name.strip())
         logger.debug("leak guard: %d originals (%d from the metadata)", len(originals), len(pinned))
         return cls(key=PseudonymKey(study=key.study, persons=dict(key.persons), originals=originals,
-                                    pinned=pinned, signed=key.signed & set(originals)), raw=raw)
+                                    pinned=pinned, signed=key.signed & set(originals)), raw=raw,
+                   coders=tuple(sorted({name.strip() for name in analysts if name.strip()})))
 
     @classmethod
     def for_study(cls, key: PseudonymKey, codebook: Codebook, sources: Iterable[Source], *,
@@ -96,10 +98,12 @@ class LeakGuard:
         names = {name: f"[{label}]" for name, label in metadata_names(sources).items()}
         return cls.build(key, shown_text=codebook_text(codebook), names=names, analysts=analysts, raw=raw)
 
-    def leaks(self, text: str) -> list[tuple[int, int]]:
+    def leaks(self, text: str, *, study_text: bool = False) -> list[tuple[int, int]]:
         """Offsets of originals found in ``text`` (empty: nothing leaks). A region's official name
         ("Region Sjælland") is shown on purpose (the region column, crosstabs by region), so an
-        original inside one ("Sjælland", once recognised as a place) is not a leak there."""
+        original inside one ("Sjælland", once recognised as a place) is not a leak there; nor is an
+        analyst's user name where an export names who coded (see :func:`_attributed`), unless
+        ``text`` is a study's own text (a source's in a .qdpx), where no coder is named."""
         if self.raw or not self.key.originals or not text:
             return []
         if not unicodedata.is_normalized("NFC", text):  # a decomposed å ("Ta\u030arnby"): offsets into the
@@ -110,11 +114,15 @@ class LeakGuard:
         if found and "egion" in text:
             shown = [(m.start(), m.end()) for m in _REGION_NAME.finditer(text)]
             found = [(s, e) for s, e in found if not within(shown, s, e)]
+        if found and self.coders and not study_text:
+            named = _attributed(text, self.coders)
+            found = [(s, e) for s, e in found if not within(named, s, e)]
         return found
 
-    def check_text(self, text: str, *, where: str = "", path: str | None = None) -> None:
+    def check_text(self, text: str, *, where: str = "", path: str | None = None,
+                   study_text: bool = False) -> None:
         """Raise :class:`ExportError` if ``text`` contains an original (named by position, not by value)."""
-        found = self.leaks(text)
+        found = self.leaks(text, study_text=study_text)
         if found:
             places = ", ".join(f"characters {start}-{end}" for start, end in found[:3])
             raise ExportError(f"{len(found)} original name(s) would leak ({places})",
@@ -130,16 +138,34 @@ class LeakGuard:
         if self.raw:
             return path
         pieces = list(exported_pieces(path))
-        if not self.leaks("\n".join(text for _, text in pieces)):
+        study_texts = [_is_study_text(where) for where, _ in pieces]
+        exported, own = ("\n".join(text for (_, text), is_own in zip(pieces, study_texts, strict=True)
+                                   if is_own is wanted) for wanted in (False, True))
+        if not self.leaks(exported) and not self.leaks(own, study_text=True):
             return path
         try:
             for where, text in pieces:  # find the place to name it
-                self.check_text(text, where=where, path=str(path))
+                self.check_text(text, where=where, path=str(path), study_text=_is_study_text(where))
         except ExportError as exc:
             path.unlink(missing_ok=True)
             raise ExportError(exc.message, path=str(path), where=exc.where,
                               hint="the file was removed; " + LEAK_HINT) from exc
         return path
+
+
+def _attributed(text: str, coders: Sequence[str]) -> list[tuple[int, int]]:
+    """Where ``text`` names one of the ``coders`` as who coded: as a whole cell or line (a table's coder
+    column), between field marks (a CSV field, an XML attribute or element, a Markdown table's cell,
+    «Memo (anna):»), or after «af» at the end of a line or element («tilføjet af anna»)."""
+    names = "|".join(re.escape(name) for name in sorted(coders, key=len, reverse=True))
+    pattern = (rf"(?:^|(?<=[\"\t,;>(|])|(?<=\| )|(?<=\baf ))(?:{names})"
+               rf"(?=$|[\"\t,;<)|]|\s\|)")
+    return [(m.start(), m.end()) for m in re.finditer(pattern, text, flags=re.IGNORECASE | re.MULTILINE)]
+
+
+def _is_study_text(where: str) -> bool:
+    """Whether a piece of an exported file is a study's own text as such (a source in a .qdpx)."""
+    return where.startswith("member 'sources/")
 
 
 def _shown_in(original: str, shown_text: str) -> bool:
