@@ -89,6 +89,10 @@ REDACTED_ATTRIBUTES = frozenset({"question"})
 # Names an attribute value may keep: a region groups some twenty municipalities, and reports compare
 # regions on purpose ("Region Midtjylland" stays in the region column; free text still hides it).
 SHOWN_IN_ATTRIBUTES = frozenset({"REGION"})
+# Between the options of a multiple-choice answer in one cell (Microsoft Forms' "Skole;Beskæftigelse;",
+# Google Forms' "Beskæftigelse, Sundhed, Social"): each option is recognised on its own, as it is when
+# chosen alone (the recogniser read glued options as one name, a last «Social» as a person).
+_OPTION_MARK = re.compile(r"(\s*[;|]\s*|,\s+)")
 
 
 # ---------------------------------------------------------------- the record
@@ -310,14 +314,18 @@ class KeyRedactor:
         sources = list(sources)
         if self.raw:
             return {s.source_id: s for s in sources}
-        shown = [v for s in sources for k, v in s.attributes.items() if isinstance(v, str)
-                 and (k not in IDENTIFYING_ATTRIBUTES or k in REDACTED_ATTRIBUTES)]
-        values = self.values([*shown, *(s.locator for s in sources)], keep=SHOWN_IN_ATTRIBUTES)
+        shown = {v for s in sources for k, v in s.attributes.items() if isinstance(v, str)
+                 and (k not in IDENTIFYING_ATTRIBUTES or k in REDACTED_ATTRIBUTES)}
+        options = {v: _OPTION_MARK.split(v) for v in shown}
+        values = self.values([*(part for parts in options.values() for part in parts[::2]),
+                              *(s.locator for s in sources)], keep=SHOWN_IN_ATTRIBUTES)
+        public = {v: "".join(values.get(part, part) if i % 2 == 0 else part for i, part in enumerate(parts))
+                  for v, parts in options.items()}
         return {
             s.source_id: s.model_copy(update={
                 "path": self.file_id(s.path),
                 "locator": values.get(s.locator, s.locator),
-                "attributes": {k: values.get(v, v) if isinstance(v, str) else v
+                "attributes": {k: public.get(v, v) if isinstance(v, str) else v
                                for k, v in s.attributes.items()
                                if k not in IDENTIFYING_ATTRIBUTES or k in REDACTED_ATTRIBUTES},
             })
