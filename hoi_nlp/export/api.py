@@ -76,8 +76,7 @@ def open_study(workspace: Workspace, codebook: Codebook, *, settings: Settings,
     sources = list(study.sources.values())
     redact.prepare(sources)
     public = public_view(study, redact)
-    analysts = tuple(sorted({r.analyst for r in study.reviews.values() if r.analyst}
-                            | {m.analyst for m in study.memos} | {m.analyst for m in study.study_memos}))
+    analysts = _analysts(study)
     guard = LeakGuard.for_study(redact.key, codebook, sources, analysts=analysts, raw=raw)
     return OpenStudy(public, redact, guard, codebook, tuple(sources), analysts)
 
@@ -97,10 +96,15 @@ def open_study_for_code(workspace: Workspace, codebook: Codebook, code_id: str, 
         return open_study(workspace, codebook, settings=settings)
     study = load_coded_study(workspace, codebook, code_id=code_id, sources=sources)
     public = public_view(study, redact)
-    analysts = tuple(sorted({r.analyst for r in study.reviews.values() if r.analyst}
-                            | {m.analyst for m in study.memos} | {m.analyst for m in study.study_memos}))
+    analysts = _analysts(study)
     guard = LeakGuard.for_study(redact.key, codebook, sources, analysts=analysts)
     return OpenStudy(public, redact, guard, codebook, tuple(sources), analysts)
+
+
+def _analysts(study: CodedStudy) -> tuple[str, ...]:
+    """Who reviewed or wrote memos: the user names exports show as who coded (see :class:`LeakGuard`)."""
+    return tuple(sorted({r.analyst for r in study.reviews.values() if r.analyst}
+                        | {m.analyst for m in study.memos} | {m.analyst for m in study.study_memos}))
 
 
 def _redactions_cached(workspace: Workspace, redact: StudyRedactor, sources: Sequence[Source]) -> bool:
