@@ -195,6 +195,20 @@ def test_empty_inputs_are_clear_errors_not_empty_results(tmp_path):
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def test_a_file_given_as_the_study_is_named_as_a_file(tmp_path, monkeypatch):
+    """`hoi code texts.jsonl` (the file where a study goes) said «outputs/texts.jsonl: no study database
+    here — run `hoi run`», as if the file were a study never run."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "texts.jsonl").write_text('{"id": "a", "text": "Vi mangler tid."}\n', encoding="utf-8")
+    for args in (["code", "texts.jsonl"], ["export", "texts.jsonl"],
+                 ["cite", "barrier.x", "--study", "texts.jsonl"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, result.output
+        said = " ".join(result.output.split())
+        assert "texts.jsonl: this is a file, not a study folder" in said, said
+        assert "hoi code --input FILE" in said and "Traceback" not in said
+
+
 def test_unknown_code_ids_in_a_users_labelled_file_are_named_not_dropped(tmp_path):
     labelled = tmp_path / "labels.jsonl"
     labelled.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [

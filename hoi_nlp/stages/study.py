@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from hoi_nlp import progress
 from hoi_nlp.codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
 from hoi_nlp.coding.base import CodingContext, code_segments  # light: records only
+from hoi_nlp.errors import WorkspaceError
 from hoi_nlp.settings import Settings, load_settings
 
 # Heavy modules (the database layer, numpy, the coders) are imported where a stage needs them,
@@ -146,6 +147,10 @@ def resolve_workspace(study_or_workspace: str | Path, workspace: str | Path | No
 
     if workspace is not None:
         opened = Workspace.open(workspace, create=False)
+    elif Path(study_or_workspace).is_file():
+        raise WorkspaceError("this is a file, not a study folder or workspace", path=str(study_or_workspace),
+                             hint="give the folder `hoi run` was run on, or its workspace with -w; a JSONL "
+                                  "file of texts is coded with `hoi code --input FILE --output OUT.jsonl`")
     elif Workspace.is_workspace_dir(Path(study_or_workspace)):
         opened = Workspace.open(Path(study_or_workspace), create=False)
     else:
