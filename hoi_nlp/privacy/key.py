@@ -44,12 +44,27 @@ _GLUE = re.compile(r"(?<=[a-zæøå])(?=[A-ZÆØÅ])|(?<=[^\W\d_])[_.]+(?=[^\W\d
 
 def unglued(name: str) -> str:
     """A name glued into one word written as a name is ("jensHansen", "jens_hansen", "@jensHansen" -> "Jens
-    Hansen"); a name that is no such word unchanged."""
+    Hansen"; surname first, "hansen.amira" -> "Amira Hansen"); a name that is no such word unchanged."""
     if not _GLUE.search(name):
         return name
     name = name.lstrip("@#")  # a mention or a tag ("@jensHansen")
-    return " ".join("-".join(part[:1].upper() + part[1:] for part in word.split("-"))
-                    for word in _GLUE.sub(" ", name).split())
+    return _first_name_first(" ".join("-".join(part[:1].upper() + part[1:] for part in word.split("-"))
+                                      for word in _GLUE.sub(" ", name).split()))
+
+
+def _first_name_first(name: str) -> str:
+    """A name of two words unglued from a handle written surname first ("Hansen Amira" from «hansen.amira»,
+    "Hansen Mette") in the order a name is written ("Amira Hansen"): the first word a listed surname and no
+    first name, the second no surname; any other name unchanged."""
+    from hoi_nlp.privacy.gazetteers import first_names, last_names
+
+    words = name.split()
+    if len(words) != 2:
+        return name
+    surname, given = words
+    if surname in last_names() and surname not in first_names() and given not in last_names():
+        return f"{given} {surname}"
+    return name
 
 
 def _genitive_s(word: str) -> bool:

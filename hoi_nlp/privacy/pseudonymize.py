@@ -161,9 +161,12 @@ PLACE_PREPOSITION = re.compile(r"(?:^|[^\w])(?:i|fra|på)\s+$", re.IGNORECASE)
 def _caseless(original: str, label: str, key: PseudonymKey) -> bool:
     """Whether ``original`` is a name to look for in any case ("karl johan", "sorø-teamet"): a name
     the metadata gives, a municipality or place the gazetteer knows, or a person whose every name part
-    is a known first or last name. Other entries (the recogniser's guesses, "Livsmestring" as
-    [NAVN]) are matched as written only, so ordinary lower-case words are not replaced."""
+    is a known first or last name, or of two or more words one of which is, the others no ordinary words
+    ("amira hansen": a first name outside the lists beside a listed surname). Other entries (the
+    recogniser's guesses, "Livsmestring" as [NAVN]) are matched as written only, so ordinary lower-case
+    words are not replaced."""
     from hoi_nlp.privacy.gazetteers import person_names, place_words
+    from hoi_nlp.privacy.recognise import is_common_word
 
     if original in key.pinned:
         return True
@@ -172,7 +175,11 @@ def _caseless(original: str, label: str, key: PseudonymKey) -> bool:
     if label == "PERSON":
         names = person_names()
         parts = [p for word in original.split() for p in word.split("-")]
-        return bool(parts) and all(p in names for p in parts)
+        listed = [p in names for p in parts]
+        if len(original.split()) < 2:
+            return bool(parts) and all(listed)
+        return any(listed) and all(known or (p.isalpha() and not is_common_word(p))
+                                   for p, known in zip(parts, listed, strict=True))
     return False
 
 
@@ -194,13 +201,16 @@ def _caseless_spellings(known: dict[str, str], key: PseudonymKey) -> dict[str, s
 
 def glued_spellings(name: str) -> set[str]:
     """A name of two or more words glued as handles and ids glue them, case-folded ("jens hansen" ->
-    jenshansen, jens_hansen, jens.hansen, jens-hansen), less ordinary words; none for a name of one word."""
+    jenshansen, jens_hansen, jens.hansen, jens-hansen; surname first too: hansen_jens, hansen.jens), less
+    ordinary words; none for a name of one word."""
     from hoi_nlp.privacy.recognise import is_common_word
 
     words = GENITIVE.sub("", name).casefold().split()
     if len(words) < 2 or not all(word.replace("-", "").isalpha() for word in words):
         return set()
-    return {glued for join in ("", "_", ".", "-") if not is_common_word(glued := join.join(words))}
+    surname_first = [words[-1], *words[:-1]]
+    glued = {join.join(words) for join in ("", "_", ".", "-")} | {join.join(surname_first) for join in "_."}
+    return {spelling for spelling in glued if not is_common_word(spelling)}
 
 
 @dataclass(frozen=True)
