@@ -503,13 +503,16 @@ class Pseudonymizer:
     def _learn(self, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Record the originals of ``spans`` in the key (so they are found in every other text); the
         word of a placeholder the text already holds is none."""
-        from hoi_nlp.privacy.recognise import is_initials
+        from hoi_nlp.privacy.recognise import is_initials, name_case
 
         spans = outside_placeholders(text, spans)
         for start, end, label in spans:
-            self.key.placeholder_for(label, text[start:end])
-            if label in GLUED_LABELS and (name := unglued(text[start:end])) != text[start:end]:
+            original = text[start:end]
+            self.key.placeholder_for(label, original)
+            if label in GLUED_LABELS and (name := unglued(original)) != original:
                 self.key.placeholder_for(label, name)  # "jensHansen": Jens Hansen, wherever written so
+            elif label == "PERSON" and original.islower() and " " in original:  # "amira hansen": Amira Hansen
+                self.key.placeholder_for(label, " ".join(name_case(word) for word in original.split()))
             if label == "PERSON" and start and is_initials(text[start:end]) and (
                     text[start - 1] == "/" or (text[start - 1] == "(" and text[end:end + 1] == ")")):
                 self.key.sign(text[start:end])  # "… /KJ", "Mette Skov (MS)": surely someone's initials

@@ -776,9 +776,10 @@ def _name_start(span: Span) -> int:
 
 def entity_spans(doc: Doc) -> list[EntitySpan]:
     """``(start_char, end_char, label)`` of the entities to replace (KEEP spans left out), with the names
-    glued into a word of the text (:func:`glued_name_spans`)."""
+    glued into a word of the text (:func:`glued_name_spans`) and written in lower case
+    (:func:`lower_case_name_spans`)."""
     found = [(_name_start(s), s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
-    glued = glued_name_spans(doc.text)
+    glued = glued_name_spans(doc.text) + lower_case_name_spans(doc.text)
     if not glued:
         return found
     # one label for one place: the stronger of the two ("jensHansen" a person, not the model's organisation)
@@ -808,6 +809,37 @@ def glued_name_spans(text: str) -> list[EntitySpan]:
         found = _surname_first(word) or [(start, end, label) for start, end, label, _ in id_name_spans(word)]
         spans += [(match.start() + start, match.start() + end, label) for start, end, label in found]
     return spans
+
+
+# Two words of running text in lower case, the second possibly a surname ("talte med amira hansen"); a
+# lookahead, so that the pairs overlap
+_LOWER_PAIR = re.compile(r"(?=(?<![^\W_]|[-.@])([a-zæøå]+(?:-[a-zæøå]+)?) ([a-zæøå]+)(?![^\W_]|[-.@]\w))")
+
+
+def lower_case_name_spans(text: str) -> list[EntitySpan]:
+    """A person's name written in lower case in running text («talte med amira hansen», «mette hansen
+    sagde»): a surname of the lists that is no ordinary word after a first name of the lists or a word no
+    list or dictionary holds that is built like a name (the model and the capital-letter heuristics read
+    capitals). Not after an ordinary word («til hansen») or an abbreviation («mvh jensen», «ifm jensen»),
+    nor a surname that is an ordinary word too («bo holm»)."""
+    spans = []
+    for match in _LOWER_PAIR.finditer(text):
+        given, surname = match.group(1), match.group(2)
+        if _id_word_kind(surname) != "last" or is_common_word(surname):
+            continue
+        if (_id_word_kind(given) == "first" and not is_common_word(given)) or _name_like(given):
+            spans.append((match.start(1), match.end(2), "PERSON"))
+    return spans
+
+
+_VOWELS = frozenset("aeiouyæøå")
+
+
+def _name_like(word: str) -> bool:
+    """A word no list or dictionary holds, built like a name rather than an abbreviation: four letters or
+    more, two of them vowels («amira», «leyla»; not «ifm», «vedr», «iflg», «ekskl», «mvh»)."""
+    return (len(word) >= 4 and sum(ch in _VOWELS for ch in word.lower()) >= 2
+            and word.upper() not in _MEMO_ABBREVIATIONS and _unknown_id_word(word))
 
 
 def _surname_first(word: str) -> list[EntitySpan]:
@@ -965,14 +997,14 @@ _INTERVIEW_WORDS = frozenset({"interview", "int", "samtale", "informant", "ip", 
                               "interviewperson", "fokusgruppe", "gruppeinterview", "med"})
 
 
-def _name_case(word: str) -> str:
+def name_case(word: str) -> str:
     """``word`` as a name is written ("anne-mette" -> "Anne-Mette", "TØNDER" -> "Tønder")."""
     return "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
 
 
 def _id_word_kind(word: str) -> str:
     """"first", "last", "KOMMUNE", "STED" or "" for one word of an id, in any case."""
-    title = _name_case(word)
+    title = name_case(word)
     if title in gaz.first_names():
         return "first"
     if title in gaz.last_names():
@@ -1091,7 +1123,7 @@ def id_name_spans(text: str) -> list[tuple[int, int, str, str]]:
             j = i + 1
             while j < len(merged) and (names[j] or (kinds[j - 1] == "first" and unknown(j))) and joined(j):
                 j += 1
-            name = " ".join(_name_case(merged[k][2]) for k in range(i, j))
+            name = " ".join(name_case(merged[k][2]) for k in range(i, j))
             found.append((merged[i][0], merged[j - 1][1], "PERSON", name))
             i = j
             continue
@@ -1101,5 +1133,5 @@ def id_name_spans(text: str) -> list[tuple[int, int, str, str]]:
     for (start, end, word), kind, ordinary in zip(merged, kinds, common, strict=True):
         if kind in ("KOMMUNE", "STED") and (not ordinary or person) \
                 and not any(s <= start < e for s, e, _, _ in found):
-            found.append((start, end, kind, _name_case(word)))
+            found.append((start, end, kind, name_case(word)))
     return sorted(found)

@@ -20,6 +20,7 @@ SURVEY = [
     # municipalities that are ordinary words too, not in the metadata, opening a sentence
     ("R004", "Odense", "Tønder lukkede skolen sidste år."),
     ("R005", "Aarhus", "Skive lukkede skolen i fjor. Vejen til job er lang, og vejen frem er samarbejde."),
+    ("R006", "Vejle", "Vi har talt med noura jensen om det, mvh team nord."),  # lower case, never capitalised
 ]
 TURNS = "I: Hvordan arbejder I på tværs?\nD: Vi har et fast team, og økonomien ligger i søjlerne.\n"
 # transcripts without interview_id, known by their files' names (initials two words and three letters
@@ -80,6 +81,7 @@ def test_the_answers_reach_the_export(exported) -> None:
 @pytest.mark.parametrize("probe", [
     "amira", "hansen",  # «amira hansen» in lower case after «Amira Hansen»: a first name outside the lists
     "leyla", "nielsen",  # «nielsen.leyla»: a handle, surname first
+    "noura", "jensen",  # «noura jensen»: lower case, never capitalised in the study
     "Tønder", "Skive",  # before an ordinary verb of acting with its object
 ])
 def test_no_name_the_answers_hold_reaches_the_export(exported, probe) -> None:
@@ -91,5 +93,6 @@ def test_initials_in_a_transcripts_file_name_do_not_reach_the_export(exported, i
     assert not re.search(rf"(?<![^\W_]){initials}(?![^\W_])", exported)
 
 
-def test_the_ordinary_word_that_is_a_municipality_too_stays(exported) -> None:
+def test_the_ordinary_words_stay(exported) -> None:
     assert "Vejen til job er lang, og vejen frem er samarbejde." in exported
+    assert "om det, mvh team nord." in exported
