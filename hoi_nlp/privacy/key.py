@@ -44,7 +44,7 @@ _GLUE = re.compile(r"(?<=[a-zæøå])(?=[A-ZÆØÅ])|(?<=[^\W\d_])[_.]+(?=[^\W\d
 
 def unglued(name: str) -> str:
     """A name glued into one word written as a name is ("jensHansen", "jens_hansen", "@jensHansen" -> "Jens
-    Hansen"; surname first, "hansen.amira" -> "Amira Hansen"); a name that is no such word unchanged."""
+    Hansen"; surname first, "hansen.mette" -> "Mette Hansen"); a name that is no such word unchanged."""
     if not _GLUE.search(name):
         return name
     name = name.lstrip("@#")  # a mention or a tag ("@jensHansen")
@@ -53,16 +53,18 @@ def unglued(name: str) -> str:
 
 
 def _first_name_first(name: str) -> str:
-    """A name of two words unglued from a handle written surname first ("Hansen Amira" from «hansen.amira»,
-    "Hansen Mette") in the order a name is written ("Amira Hansen"): the first word a listed surname and no
-    first name, the second no surname; any other name unchanged."""
+    """A name of two words unglued from a handle written surname first ("Hansen Mette" from «hansen.mette»)
+    in the order a name is written ("Mette Hansen"): the first word a listed surname and no first name, the
+    second a listed first name and no surname; any other name unchanged ("Hansen Docx" is no name to learn
+    turned round)."""
     from hoi_nlp.privacy.gazetteers import first_names, last_names
 
     words = name.split()
     if len(words) != 2:
         return name
     surname, given = words
-    if surname in last_names() and surname not in first_names() and given not in last_names():
+    if surname in last_names() and surname not in first_names() and given in first_names() \
+            and given not in last_names():
         return f"{given} {surname}"
     return name
 
@@ -138,6 +140,9 @@ class PseudonymKey:
         if norm not in self.persons:  # "jensHansen" is Jens Hansen (a key may hold the glued form already)
             name = unglued(name)
             norm = normalise_name(name)
+            turned = " ".join(reversed(norm.split()))
+            if norm not in self.persons and len(norm.split()) == 2 and turned in self.persons:
+                norm = turned  # "hansen.amira" after "Amira Hansen": the known person, written surname first
         last = GENITIVE.sub("", name.strip()).split()[-1] if norm else ""
         if _INITIALS_GENITIVE.fullmatch(last):  # "MHs team" is MH's, never MHS's
             norm, last = norm[:-1], last[:-1]

@@ -199,6 +199,15 @@ def _caseless_spellings(known: dict[str, str], key: PseudonymKey) -> dict[str, s
     return found
 
 
+def _all_listed(name: str) -> bool:
+    """Whether every word of a name in lower case is a listed first or last name («mette hansen»: learnt as
+    «Mette Hansen»; never «coaching hansen», whose capitalised «Coaching» the key would hide everywhere)."""
+    from hoi_nlp.privacy.gazetteers import person_names
+    from hoi_nlp.privacy.recognise import name_case
+
+    return all(name_case(part) in person_names() for word in name.split() for part in word.split("-"))
+
+
 def glued_spellings(name: str) -> set[str]:
     """A name of two or more words glued as handles and ids glue them, case-folded ("jens hansen" ->
     jenshansen, jens_hansen, jens.hansen, jens-hansen; surname first too: hansen_jens, hansen.jens), less
@@ -511,7 +520,7 @@ class Pseudonymizer:
             self.key.placeholder_for(label, original)
             if label in GLUED_LABELS and (name := unglued(original)) != original:
                 self.key.placeholder_for(label, name)  # "jensHansen": Jens Hansen, wherever written so
-            elif label == "PERSON" and original.islower() and " " in original:  # "amira hansen": Amira Hansen
+            elif label == "PERSON" and original.islower() and " " in original and _all_listed(original):
                 self.key.placeholder_for(label, " ".join(name_case(word) for word in original.split()))
             if label == "PERSON" and start and is_initials(text[start:end]) and (
                     text[start - 1] == "/" or (text[start - 1] == "(" and text[end:end + 1] == ")")):

@@ -368,11 +368,6 @@ _ORGANISATION_LETTERS = frozenset({"UC", "DS", "SL", "DJ", "BR", "SD", "NT", "FH
 # Words between an interview word and letters that name no role («Interview_fra_KK», «Interview_hos_ÆU»)
 _NO_ROLE_WORDS = frozenset({"efter", "under", "over", "uden", "mellem", "blandt", "omkring", "inden", "siden",
                             "gennem", "imod", "ifølge", "angående", "vedrørende"})
-# How three capitals naming a unit end: «…forvaltning», «…forening», a club's «IF» (TMF, ØKF, KFF, BIF); a
-# committee's «…udvalg» (KFU, BUU)
-_UNIT_ENDINGS = frozenset({"F", "U"})
-# File formats a file may be named after («Interview_leder_CSV»)
-_FILE_FORMATS = frozenset({"CSV", "PDF", "DOC", "DOCX", "XLS", "XLSX", "TXT", "RTF", "ODT", "WAV", "M4A"})
 # Abbreviations of a municipality's own departments and units ("MSB: ventetiden …", Aarhus's magistrates),
 # and of the field's systems and bodies ("IKT", "UVM", "PLO"): no one's initials, though they may name a unit
 # (the recogniser's business, not the initials')
@@ -523,10 +518,27 @@ _ACTED = frozenset({
     "lukket", "åbnet", "oprettet", "ansat", "etableret", "indført", "nedlagt", "iværksat", "afskediget",
     "omorganiseret", "sammenlagt", "udvidet",
 })
-# What opens the object of such a verb ("lukkede en/sin/to skoler"), besides a definite noun ("skolen")
+# What may open the object of such a verb ("lukkede en/sin/to skoler", "ansatte en ny direktør")
 _OBJECT_OPENERS = frozenset({"en", "et", "den", "det", "de", "sin", "sit", "sine", "alle", "flere", "nye",
                              "hele", "to", "tre", "fire", "fem"})
-_NOT_OBJECTS = frozenset({"igen", "sammen", "senere", "derefter", "herefter"})
+_NEW = frozenset({"ny", "nyt", "nye"})
+# The objects such a verb acts on when an authority acts: a municipality's institutions, services and staff,
+# as a word or a compound's end ("ungeenheden"); never any other noun, which an otter, a fire or a count may
+# open, close or hire as well ("Odder åbner munden", "Brande lukkede motorvejen", "Greve ansatte en
+# godsforvalter"), and the key would then hide the word in every text
+_MUNICIPAL_OBJECTS = (
+    "skole", "skolen", "skoler", "skolerne", "plejehjem", "plejehjemmet", "plejehjemmene", "bibliotek",
+    "biblioteket", "biblioteker", "bibliotekerne", "jobcenter", "jobcentret", "jobcenteret", "daginstitution",
+    "daginstitutionen", "daginstitutioner", "daginstitutionerne", "børnehave", "børnehaven", "børnehaver",
+    "vuggestue", "vuggestuen", "vuggestuer", "svømmehal", "svømmehallen", "svømmehaller", "botilbud",
+    "botilbuddet", "dagtilbud", "dagtilbuddet", "ungdomsklub", "ungdomsklubben", "enhed", "enheden",
+    "enheder", "team", "teamet", "teams", "center", "centret", "centeret", "centre", "afdeling", "afdelingen",
+    "medarbejder", "medarbejdere", "medarbejderne", "lærer", "lærere", "lærerne", "pædagog", "pædagoger",
+    "pædagogerne", "sagsbehandler", "sagsbehandlere", "socialrådgiver", "socialrådgivere", "direktør",
+    "direktøren", "koordinator", "koordinatorer", "konsulent", "konsulenter",
+)
+# Ambiguous places whose word may itself close or open things ("Brande lukkede skolen i tre dage": fires)
+_NOT_ACTING = frozenset({"Brande"})
 _COPULAS = frozenset({"er", "var", "bliver", "blev"})
 _MODALS = frozenset({"kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte"})
 # Words ending in -e after a copula that are no plural adjective ("Skive er ude/måske/bare/lige …")
@@ -569,20 +581,20 @@ def _decides(verb: Token) -> bool:
 
 
 def _acts_on(verb: Token) -> bool:
-    """A verb of acting on an institution or staff with its object after it (:data:`_ACTING_VERBS`: "Tønder
-    lukkede skolen", "Skive har ansat en koordinator"; not "Tarm lukkede sig", "… åbnede op", "… lukkede
-    igen")."""
+    """A verb of acting with a municipality's institution, service or staff as its object right after it
+    (:data:`_ACTING_VERBS`, :data:`_MUNICIPAL_OBJECTS`: "Tønder lukkede skolen", "Skive har ansat en ny
+    koordinator"; not "Tarm lukkede sig", "… åbnede op", "Odder åbner munden", "Brande lukkede vejen")."""
     doc = verb.doc
     k = verb.i + 1
     if verb.lower_ in ("har", "havde") and k < len(doc) and doc[k].lower_ in _ACTED:
         k += 1
     elif verb.lower_ not in _ACTING_VERBS or not verb.is_lower:
         return False
-    obj = doc[k] if k < len(doc) else None
-    if obj is None or not obj.is_lower or obj.lower_ in _NOT_OBJECTS:
-        return False
-    return obj.lower_ in _OBJECT_OPENERS or obj.like_num or (
-        obj.is_alpha and len(obj.text) >= 5 and obj.lower_.endswith(("en", "et", "ene", "erne")))
+    if k < len(doc) and (doc[k].lower_ in _OBJECT_OPENERS or doc[k].like_num):
+        k += 1
+    if k < len(doc) and doc[k].lower_ in _NEW:
+        k += 1
+    return k < len(doc) and doc[k].is_lower and doc[k].is_alpha and doc[k].lower_.endswith(_MUNICIPAL_OBJECTS)
 
 
 def _place_as_subject(token: Token, *, town: bool = False) -> bool:
@@ -590,8 +602,8 @@ def _place_as_subject(token: Token, *, town: bool = False) -> bool:
     ("Skive har", "Lejre satser"; not with a plural adjective after a copula, "Odder er gode svømmere"; not
     for a ``town`` that is a common word, "Hals er ømme", "Stege kan man"; no other verb, "Odder lever i
     åen", "Tarm lukkede sig"), by a verb of deciding or saying with "at" after it, whatever the word is
-    ("Tønder besluttede at", "Vejen valgte at"; :func:`_decides`), by a verb of acting on an institution or
-    staff with its object, any word but the definite "Vejen" ("Tønder lukkede skolen"; :func:`_acts_on`),
+    ("Tønder besluttede at", "Vejen valgte at"; :func:`_decides`), by a verb of acting on a municipality's
+    institution or staff, any word but "Vejen" and "Brande" ("Tønder lukkede skolen"; :func:`_acts_on`),
     alone in brackets ("Region Sjælland (Lejre)") or before "/" and another place ("Lejre/Roskilde",
     "Skive/Region Midtjylland")."""
     doc = token.doc
@@ -601,7 +613,7 @@ def _place_as_subject(token: Token, *, town: bool = False) -> bool:
         return nxt is not None
     if word in _DEFINITE_PLACES:
         return False
-    if _acts_on(nxt):
+    if word not in _NOT_ACTING and _acts_on(nxt):
         return True
     prev = doc[token.i - 1] if token.i > 0 else None
     after = doc[token.i + 2] if token.i + 2 < len(doc) else None
@@ -806,62 +818,49 @@ def glued_name_spans(text: str) -> list[EntitySpan]:
         word = match.group()
         if not _GLUED.search(word) or _CONTACT_WORD.search(word):
             continue
-        found = _surname_first(word) or [(start, end, label) for start, end, label, _ in id_name_spans(word)]
-        spans += [(match.start() + start, match.start() + end, label) for start, end, label in found]
+        spans += [(match.start() + start, match.start() + end, label)
+                  for start, end, label, _ in id_name_spans(word)]
     return spans
 
 
-# Two words of running text in lower case, the second possibly a surname ("talte med amira hansen"); a
-# lookahead, so that the pairs overlap
-_LOWER_PAIR = re.compile(r"(?=(?<![^\W_]|[-.@])([a-zæøå]+(?:-[a-zæøå]+)?) ([a-zæøå]+)(?![^\W_]|[-.@]\w))")
+# A word of running text in lower case (no part of a handle, an address or a file's name: «hansen.docx»)
+_LOWER_WORD = re.compile(r"(?<![^\W_]|[-.@])[a-zæøå]+(?:-[a-zæøå]+)?(?![^\W_]|[-.@]\w)")
 
 
 def lower_case_name_spans(text: str) -> list[EntitySpan]:
-    """A person's name written in lower case in running text («talte med amira hansen», «mette hansen
-    sagde»): a surname of the lists that is no ordinary word after a first name of the lists or a word no
-    list or dictionary holds that is built like a name (the model and the capital-letter heuristics read
-    capitals). Not after an ordinary word («til hansen») or an abbreviation («mvh jensen», «ifm jensen»),
-    nor a surname that is an ordinary word too («bo holm»)."""
-    spans = []
-    for match in _LOWER_PAIR.finditer(text):
-        given, surname = match.group(1), match.group(2)
-        if _id_word_kind(surname) != "last" or is_common_word(surname):
+    """A person's name written in lower case in running text («talte med anne hansen», «mette hansen
+    sagde»): a first name of the lists that is no ordinary word before a surname of the lists that is no
+    ordinary word, with such first names before them and such surnames after them («anne mette hansen»,
+    «mette kjær hansen»: one person, not two). Nothing else: no unknown word before a surname («coaching
+    hansen», «sharepoint jensen», «amira hansen», which the key finds in lower case once it knows «Amira
+    Hansen»), no ordinary word («til hansen»), not even a first name that is one too («hans jensen», «at tage
+    jensen med»), no abbreviation («mvh jensen»); and none where such a first name comes before («jens peter
+    nielsen», «at tage mette hansen med»: the whole or a part, the key cannot tell). The key learns every such
+    name, and would hide a wrong part in every text. (The model and the capital-letter heuristics read
+    capitals.)"""
+    words = [(m.start(), m.end(), m.group()) for m in _LOWER_WORD.finditer(text)]
+
+    def spaced(i: int) -> bool:  # word i and word i + 1 one space apart
+        return text[words[i][1]:words[i + 1][0]] == " "
+
+    def kind(i: int) -> str:
+        return _id_word_kind(words[i][2])
+
+    def plain(i: int, wanted: str) -> bool:
+        return kind(i) == wanted and not is_common_word(words[i][2])
+
+    spans: set[EntitySpan] = set()
+    for i in range(len(words) - 1):
+        if not (spaced(i) and plain(i, "first") and plain(i + 1, "last")):
             continue
-        if (_id_word_kind(given) == "first" and not is_common_word(given)) or _name_like(given):
-            spans.append((match.start(1), match.end(2), "PERSON"))
-    return spans
-
-
-_VOWELS = frozenset("aeiouyæøå")
-
-
-def _name_like(word: str) -> bool:
-    """A word no list or dictionary holds, built like a name rather than an abbreviation: four letters or
-    more, two of them vowels («amira», «leyla»; not «ifm», «vedr», «iflg», «ekskl», «mvh»)."""
-    return (len(word) >= 4 and sum(ch in _VOWELS for ch in word.lower()) >= 2
-            and word.upper() not in _MEMO_ABBREVIATIONS and _unknown_id_word(word))
-
-
-def _surname_first(word: str) -> list[EntitySpan]:
-    """A handle of two words, a surname that is no ordinary word and then a word no list knows
-    («hansen.amira», «hansen_amira»): the whole is the person, written surname first."""
-    parts = [(m.start(), m.end(), m.group()) for m in _ID_WORD.finditer(word)]
-    if len(parts) != 2 or word[parts[0][1]:parts[1][0]] not in ("", ".", "_"):
-        return []
-    (start, _, surname), (_, end, given) = parts
-    if _id_word_kind(surname) != "last" or is_common_word(surname) or not _unknown_id_word(given):
-        return []
-    return [(start, end, "PERSON")]
-
-
-def _unknown_id_word(word: str) -> bool:
-    """A word of an id that may be a name no list holds: no listed name or place, no ordinary or generic
-    word, no interview word, three letters or more and not a short abbreviation in capitals."""
-    from hoi_nlp.privacy.entity_filter import is_generic_word
-
-    return (len(word) >= 3 and not (word.isupper() and len(word) <= 4)
-            and word.lower() not in _INTERVIEW_WORDS and not _id_word_kind(word)
-            and not is_common_word(word) and not is_generic_word(word.capitalize()))
+        start, end = i, i + 1
+        while start > 0 and spaced(start - 1) and plain(start - 1, "first"):
+            start -= 1
+        while end + 1 < len(words) and spaced(end) and plain(end + 1, "last"):
+            end += 1
+        if not (start > 0 and spaced(start - 1) and kind(start - 1) == "first"):
+            spans.add((words[start][0], words[end][1], "PERSON"))
+    return sorted(spans)
 
 
 def spans_of_texts(nlp: Language, texts: Sequence[str]) -> list[list[EntitySpan]]:
@@ -1025,30 +1024,20 @@ def _id_role_word(word: str) -> bool:
 
 
 def _named_letters(word: str) -> bool:
-    """Capitals one role word from an interview word that more likely name a party, an organisation, a unit
-    or a file's format than a person: a party's or a listed organisation's letters («Interview_borgmester_SF»,
-    «Interview_leder_UC»), three that one of those opens («Interview_leder_UCN») or that end as a unit's do,
-    an administration's or a club's «F» or a committee's «U» («Interview_leder_TMF», «Interview_leder_BIF»,
-    «Interview_leder_KFU»), a format's («Interview_leder_CSV»), and any four («Interview_leder_KFFS»);
-    someone's initials otherwise («Interview_leder_LB», «Interview_leder_MKH»)."""
-    if word in _PARTY_LETTERS or word in _ORGANISATION_LETTERS or word in _FILE_FORMATS:
-        return True
-    if len(word) == 3:
-        return word[:2] in _ORGANISATION_LETTERS or word[:2] in _PARTY_LETTERS or word[-1] in _UNIT_ENDINGS
-    return len(word) != 2
-
-
-# Words joining a role word to the initials after it («Interview_leder_og_LB»)
-_ID_CONNECTORS = frozenset({"og", "samt"})
+    """Capitals one role word from an interview word that more likely name a party, an organisation or a
+    unit than a person («Interview_borgmester_SF», «Interview_leder_UC», «Interview_leder_KFF»): three or
+    four capitals there are a unit's, a job title's or an organisation's as often as anyone's initials
+    («Interview_leder_SSA», «Interview_leder_DGI»), and the key would hide them in every text."""
+    return len(word) != 2 or word in _PARTY_LETTERS or word in _ORGANISATION_LETTERS
 
 
 def _id_initials(words: Sequence[tuple[int, int, str]], interview: Sequence[bool],
                  found: Sequence[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
     """Initials next to an interview word of an id, as written ("Interview_KJ", "samtale-MKH", "KJ_interview",
-    "Fokusgruppe_KJ_LM": a run of them), or one role word away, also after «og» ("Interview_leder_LB",
-    "Interview_leder_MKH", "Interview_leder_og_LB"; not a party's, an organisation's, a unit's or a format's
-    letters there, "Interview_borgmester_SF", "Interview_leder_UC", "Interview_leder_TMF",
-    "Interview_leder_CSV", see :func:`_named_letters`): someone's, as surely as a memo's signature; not an
+    "Fokusgruppe_KJ_LM": a run of them), or two letters one role word away ("Interview_leder_LB"; not a
+    party's or an organisation's letters there, "Interview_borgmester_SF", "Interview_leder_UC", nor three
+    or four capitals, more often a unit's or a job title's, "Interview_leder_TMF", "Interview_leder_SSA",
+    nor letters after «og», "Interview_leder_og_PA"): someone's, as surely as a memo's signature; not an
     abbreviation of the field or a role label ("Interview_IT", "IP_03", "Interview_leder_AI")."""
     initials = [is_initials(word) for _, _, word in words]
     taken = [i for i, (start, _, _) in enumerate(words) if any(s <= start < e for s, e, _, _ in found)]
@@ -1060,8 +1049,6 @@ def _id_initials(words: Sequence[tuple[int, int, str]], interview: Sequence[bool
             j = i + step
             role = 0 <= j < len(words) and j not in taken and not initials[j] and _id_role_word(words[j][2])
             j += step if role else 0
-            if role and 0 <= j < len(words) and words[j][2].lower() in _ID_CONNECTORS:
-                j += step
             while 0 <= j < len(words) and initials[j] and j not in taken \
                     and not (role and _named_letters(words[j][2])):
                 chosen.add(j)
@@ -1075,8 +1062,8 @@ def id_name_spans(text: str) -> list[tuple[int, int, str, str]]:
     "int_bodil"), as ``(start, end, label, name)`` with the name as a name is written ("Søren Hansen").
 
     A person is a run of first names and surnames (and an unknown word right after a first name: "bodil
-    hjort", or right before a surname that is no ordinary word: "amira_hansen"), or an unknown word after
-    "interview", "int" … ("Interview Ahmad"); a first or last name that
+    hjort"; not one before a surname, "sharepoint_jensen", "amira_hansen": the key would learn the word as a
+    first name), or an unknown word after "interview", "int" … ("Interview Ahmad"); a first or last name that
     is an ordinary word too ("lise", "bo") only beside another name or after such a word. A municipality or
     place that is an ordinary word too ("tønder", "vejen") counts only in an id that names a person as
     well, so a question id ("Q3_Vejen_frem", "Samarbejde_Jobcenter", "R0084:1.2") stays as it is. Initials
@@ -1105,23 +1092,17 @@ def id_name_spans(text: str) -> list[tuple[int, int, str, str]]:
         return not common[i] or beside
 
     def unknown(i: int) -> bool:
-        return not kinds[i] and not common[i] and _unknown_id_word(merged[i][2])
-
-    def joined(i: int) -> bool:
-        return text[merged[i - 1][1]:merged[i][0]] in (" ", "_", "-", "", ".", "+")
-
-    def before_surname(i: int) -> bool:
-        """An unknown word joined to a surname that is no ordinary word: a first name outside the lists
-        ("amira_hansen")."""
-        return unknown(i) and i + 1 < len(merged) and kinds[i + 1] == "last" and not common[i + 1] \
-            and joined(i + 1)
+        word = merged[i][2]
+        return (not kinds[i] and not common[i] and not interview[i] and len(word) >= 3
+                and not (word.isupper() and len(word) <= 4))
 
     found: list[tuple[int, int, str, str]] = []
     i = 0
     while i < len(merged):
-        if sure(i) or (i > 0 and interview[i - 1] and unknown(i)) or before_surname(i):
+        if sure(i) or (i > 0 and interview[i - 1] and unknown(i)):
             j = i + 1
-            while j < len(merged) and (names[j] or (kinds[j - 1] == "first" and unknown(j))) and joined(j):
+            while j < len(merged) and (names[j] or (kinds[j - 1] == "first" and unknown(j))) \
+                    and text[merged[j - 1][1]:merged[j][0]] in (" ", "_", "-", "", ".", "+"):
                 j += 1
             name = " ".join(name_case(merged[k][2]) for k in range(i, j))
             found.append((merged[i][0], merged[j - 1][1], "PERSON", name))

@@ -16,16 +16,22 @@ from tests.conftest import DATA
 SURVEY = [
     ("R001", "Vejle", "Amira Hansen fra jobcentret har stået for det tværgående team."),
     ("R002", "Lemvig", "Spørg amira hansen, hun ved mere om teamet."),  # lower case, first name unlisted
-    ("R003", "Gentofte", "Skriv til nielsen.leyla på Teams, hvis I vil vide mere."),  # surname first
+    ("R003", "Gentofte", "Skriv til nielsen.sofie på Teams, hvis I vil vide mere."),  # surname first
     # municipalities that are ordinary words too, not in the metadata, opening a sentence
     ("R004", "Odense", "Tønder lukkede skolen sidste år."),
     ("R005", "Aarhus", "Skive lukkede skolen i fjor. Vejen til job er lang, og vejen frem er samarbejde."),
-    ("R006", "Vejle", "Vi har talt med noura jensen om det, mvh team nord."),  # lower case, never capitalised
+    # lower case, never capitalised
+    ("R006", "Vejle", "Vi har talt med camilla jensen om det, mvh team nord."),
+    # a job title's letters, a file name's too (below); words before a surname that are no first names
+    ("R007", "Vejle", "Vi mangler SSA'er og SSH'er. Vi lavede coaching pedersen var glad."),
+    # ordinary plurals before a verb of acting, with an object that is no municipality's
+    ("R008", "Vejle", "Brande lukkede motorvejen i timevis. Odder åbner munden, når de spiser."),
 ]
 TURNS = "I: Hvordan arbejder I på tværs?\nD: Vi har et fast team, og økonomien ligger i søjlerne.\n"
-# transcripts without interview_id, known by their files' names (initials two words and three letters
-# after a role word)
-TRANSCRIPTS = ("Interview_leder_og_LB.txt", "Interview_leder_MKH.txt")
+# transcripts without interview_id, known by their files' names (initials one role word away and beside the
+# interview word; a job title's letters one role word away, no one's)
+TRANSCRIPTS = ("Interview_leder_LB.txt", "Interview_MKH.txt", "Interview_leder_SSA.txt",
+               "Interview_leder_og_SSH.txt")
 
 
 def write_study(folder: Path) -> Path:
@@ -80,8 +86,8 @@ def test_the_answers_reach_the_export(exported) -> None:
 
 @pytest.mark.parametrize("probe", [
     "amira", "hansen",  # «amira hansen» in lower case after «Amira Hansen»: a first name outside the lists
-    "leyla", "nielsen",  # «nielsen.leyla»: a handle, surname first
-    "noura", "jensen",  # «noura jensen»: lower case, never capitalised in the study
+    "sofie", "nielsen",  # «nielsen.sofie»: a handle, surname first
+    "camilla", "jensen",  # «camilla jensen»: lower case, never capitalised in the study
     "Tønder", "Skive",  # before an ordinary verb of acting with its object
 ])
 def test_no_name_the_answers_hold_reaches_the_export(exported, probe) -> None:
@@ -96,3 +102,5 @@ def test_initials_in_a_transcripts_file_name_do_not_reach_the_export(exported, i
 def test_the_ordinary_words_stay(exported) -> None:
     assert "Vejen til job er lang, og vejen frem er samarbejde." in exported
     assert "om det, mvh team nord." in exported
+    assert "Vi mangler SSA'er og SSH'er. Vi lavede coaching pedersen var glad." in exported
+    assert "Brande lukkede motorvejen i timevis. Odder åbner munden, når de spiser." in exported
