@@ -57,16 +57,23 @@ def _first_name_first(name: str) -> str:
     in the order a name is written ("Mette Hansen"): the first word a listed surname and no first name, the
     second a listed first name and no surname; any other name unchanged ("Hansen Docx" is no name to learn
     turned round)."""
-    from hoi_nlp.privacy.gazetteers import first_names, last_names
+    from hoi_nlp.privacy.gazetteers import first_names
 
-    words = name.split()
-    if len(words) != 2:
-        return name
-    surname, given = words
-    if surname in last_names() and surname not in first_names() and given in first_names() \
-            and given not in last_names():
+    if _surname_first(name) and name.split()[1] in first_names():
+        surname, given = name.split()
         return f"{given} {surname}"
     return name
+
+
+def _surname_first(name: str) -> bool:
+    """Whether a name of two words may be written surname first ("Hansen Amira" from «hansen.amira»): the
+    first word a listed surname and no first name, the second no listed surname. «Frank Thomas» and «Louise
+    Anne» are not «Thomas Frank» and «Anne Louise» turned round, but other persons."""
+    from hoi_nlp.privacy.gazetteers import first_names, last_names
+
+    words = [word[:1].upper() + word[1:].lower() for word in name.split()]
+    return len(words) == 2 and words[0] in last_names() and words[0] not in first_names() \
+        and words[1] not in last_names()
 
 
 def _genitive_s(word: str) -> bool:
@@ -141,7 +148,7 @@ class PseudonymKey:
             name = unglued(name)
             norm = normalise_name(name)
             turned = " ".join(reversed(norm.split()))
-            if norm not in self.persons and len(norm.split()) == 2 and turned in self.persons:
+            if norm not in self.persons and turned in self.persons and _surname_first(name):
                 norm = turned  # "hansen.amira" after "Amira Hansen": the known person, written surname first
         last = GENITIVE.sub("", name.strip()).split()[-1] if norm else ""
         if _INITIALS_GENITIVE.fullmatch(last):  # "MHs team" is MH's, never MHS's

@@ -719,6 +719,24 @@ def test_a_handle_surname_first_is_the_person_before_the_key_knows_the_name(pseu
     assert later.text_pseudonymized == "[PERSON 1] sagde ja."
 
 
+@pytest.mark.parametrize(("first", "other"), [
+    ("Thomas Frank er leder.", "Frank Thomas er borger."), ("Anne Louise kom.", "Louise Anne gik."),
+])
+def test_two_names_turned_round_are_two_persons(pseudo, first, other) -> None:
+    """«Frank Thomas» after «Thomas Frank» (and «Louise Anne» after «Anne Louise») became the same
+    [PERSON 1]: the key read any unknown name of two words turned round as the known one, not only a name
+    written surname first («hansen.amira»); a first name before a first name is no surname first."""
+    before, after = pseudo.pseudonymize_many([first, other])
+    assert before.text_pseudonymized.startswith("[PERSON 1] ")
+    assert after.text_pseudonymized.startswith("[PERSON 2] ")
+
+
+def test_handles_of_two_first_names_turned_round_are_two_persons(pseudo) -> None:
+    pseudo.pseudonymize("Thomas Frank er leder.")
+    shown = pseudo.pseudonymize("Skriv til frank.thomas eller thomas.frank").text_pseudonymized
+    assert shown == "Skriv til [PERSON 2] eller [PERSON 1]"
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("Se mappen hansen.notater i dag.", "Se mappen [PERSON 1].notater i dag."),  # an ordinary word after
     ("Skriv til mette.hansen i dag.", "Skriv til [PERSON 1] i dag."),
