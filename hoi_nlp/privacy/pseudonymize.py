@@ -185,13 +185,14 @@ def _caseless(original: str, label: str, key: PseudonymKey) -> bool:
 
 def _caseless_spellings(known: dict[str, str], key: PseudonymKey) -> dict[str, str]:
     """The names to look for in any case, in every spelling, with their labels; an ordinary word
-    ("karl", "holm") only when it is the study's own place ("ry", found after "i", "fra" or "på")."""
-    from hoi_nlp.privacy.recognise import is_common_word
+    ("karl", "holm") or a name that is a word in lower case ("max", "frank") only when it is the study's own
+    place ("ry", found after "i", "fra" or "på")."""
+    from hoi_nlp.privacy.recognise import is_lower_case_word
 
     pinned = {p.casefold() for p in key.pinned}
     found = {spelling: label for orig, label in known.items() if _caseless(orig, label, key)
              for spelling in ascii_spellings(orig)
-             if not is_common_word(spelling) or (spelling in pinned and label in PLACE_LABELS)}
+             if not is_lower_case_word(spelling) or (spelling in pinned and label in PLACE_LABELS)}
     for orig, label in known.items():  # a person's name glued as handles and ids glue it ("jensHansen")
         if label == "PERSON":
             for spelling in ascii_spellings(orig):

@@ -91,6 +91,18 @@ def is_common_word(word: str) -> bool:
     return word.lower() in table  # type: ignore[operator]
 
 
+# Listed names that the Danish word list lacks but that are words when written in lower case, in Danish or in
+# the English a Danish text quotes ("max 10 minutter", "meget frank og ærlig", "she said", "someone else",
+# "lone worker", "the wind"): a name in capitals, never one in lower case
+_WORD_NAMES = frozenset({"max", "frank", "said", "else", "bent", "lone", "signe", "jan", "wind", "sloth"})
+
+
+def is_lower_case_word(word: str) -> bool:
+    """True when ``word`` written in lower case is a word and no name: an ordinary Danish word form
+    (:func:`is_common_word`) or a listed name that is a word as well (:data:`_WORD_NAMES`: "max", "frank")."""
+    return is_common_word(word) or word.lower() in _WORD_NAMES
+
+
 _INITIAL = re.compile(r"^[A-ZÆØÅ]\.(?:'s|’s)?$")
 
 
@@ -847,7 +859,7 @@ def lower_case_name_spans(text: str) -> list[EntitySpan]:
         return _id_word_kind(words[i][2])
 
     def plain(i: int, wanted: str) -> bool:
-        return kind(i) == wanted and not is_common_word(words[i][2])
+        return kind(i) == wanted and not is_lower_case_word(words[i][2])
 
     spans: set[EntitySpan] = set()
     for i in range(len(words) - 1):

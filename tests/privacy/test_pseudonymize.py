@@ -624,6 +624,26 @@ def test_a_name_in_lower_case_in_running_text_is_a_person(pseudo, text, expected
     assert first not in pseudo.pseudonymize(f"Vi har talt med {first} igen.").text_pseudonymized
 
 
+@pytest.mark.parametrize(("first", "later", "word"), [
+    ("vi har max berg med", "Vi har max 10 minutter.", "max"),
+    ("det var frank kirk der sagde det", "Han var meget frank og ærlig.", "frank"),
+    ("he said jensen was right", "She said it.", "said"),
+])
+def test_a_first_name_that_is_a_word_in_lower_case_is_no_name_there(pseudo, first, later, word) -> None:
+    """«vi har max berg med» taught the key «Max Berg», and «max» was then hidden in every text («Vi har
+    [PERSON 1] 10 minutter.», «meget [PERSON 1] og ærlig», «She [PERSON 1] it.»): a listed first name that
+    is a word in lower case («max», «frank», «said») makes no lower-case name, nor is looked for in lower
+    case."""
+    pseudo.pseudonymize(first)
+    assert f" {word} " in pseudo.pseudonymize(later).text_pseudonymized
+
+
+def test_a_known_first_name_that_is_a_word_is_hidden_with_its_capital_only(pseudo) -> None:
+    pseudo.pseudonymize("Max Berg kom i går.")
+    assert pseudo.pseudonymize("Vi har max 10 minutter.").text_pseudonymized == "Vi har max 10 minutter."
+    assert pseudo.pseudonymize("Max kom også.").text_pseudonymized == "[PERSON 1] kom også."
+
+
 @pytest.mark.parametrize(("text", "name"), [
     ("vi talte med anne mette hansen om det", "Anne Mette Hansen"),
     ("vi talte med mette kjær hansen om det", "Mette Kjær Hansen"),
