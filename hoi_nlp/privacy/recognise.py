@@ -606,7 +606,25 @@ def _acts_on(verb: Token) -> bool:
         k += 1
     if k < len(doc) and doc[k].lower_ in _NEW:
         k += 1
-    return k < len(doc) and doc[k].is_lower and doc[k].is_alpha and doc[k].lower_.endswith(_MUNICIPAL_OBJECTS)
+    return k < len(doc) and doc[k].is_lower and doc[k].is_alpha and _municipal_object(doc[k].lower_)
+
+
+# Fewest letters before a municipal object at a compound's end ("ungeenheden", "folkeskolen")
+_MIN_COMPOUND_HEAD = 3
+
+
+def _municipal_object(word: str) -> bool:
+    """A municipality's institution, service or staff (:data:`_MUNICIPAL_OBJECTS`) as a word or a real
+    compound's end: at least three letters before the end ("ungeenheden", "folkeskolen", "jobkonsulenter"),
+    and no noun in -hed of an adjective in -en that merely ends so ("åbenhed", "forlegenheden",
+    "beskedenhed": «åben», «forlegen», «beskeden» are ordinary words)."""
+    if word in _MUNICIPAL_OBJECTS:
+        return True
+    end = next((obj for obj in _MUNICIPAL_OBJECTS if word.endswith(obj)), None)
+    if end is None or len(word) - len(end) < _MIN_COMPOUND_HEAD:
+        return False
+    head = word[:-len(end)]
+    return not (end.startswith("enhed") and is_common_word(head + "en"))
 
 
 def _place_as_subject(token: Token, *, town: bool = False) -> bool:

@@ -1124,7 +1124,8 @@ def test_a_place_before_a_copula_or_a_verb_is_still_the_place(pseudo, text) -> N
     # a verb of acting on an institution or staff, with its object
     "Tønder lukkede skolen sidste år.", "Skive lukkede skolen.", "Skive har lukket to skoler.",
     "Greve ansatte en koordinator.", "Lejre oprettede et nyt team.", "Tønder nedlagde sin ungeenhed.",
-    "Greve ansatte en ny direktør.", "Odder åbnede en ny børnehave.",
+    "Greve ansatte en ny direktør.", "Odder åbnede en ny børnehave.", "Skive lukkede folkeskolen.",
+    "Tønder oprettede en ny driftsenhed.",
 ])
 def test_an_ambiguous_municipality_before_a_verb_outside_the_list_is_replaced(pseudo, text) -> None:
     """«Tønder besluttede at …» and «Vejen …» before any verb stayed as written: the subject rule knew a
@@ -1170,6 +1171,8 @@ def test_an_ordinary_word_before_a_verb_with_at_stays(pseudo, text) -> None:
     # an object that is no municipality's institution, service or staff; fires that close a school
     "Brande lukkede motorvejen i timevis.", "Odder åbner munden, når de spiser.",
     "Greve ansatte en godsforvalter i 1700-tallet.", "Brande lukkede skolen i tre dage.",
+    # a word that only ends as a municipal object does («åben|hed», not «en|hed»)
+    "Skive åbner sin åbenhed.", "Skive lukkede sin egenhed.", "Tønder åbnede sin beskedenhed.",
 ])
 def test_a_common_noun_before_a_verb_that_needs_no_one_deciding_stays(pseudo, text) -> None:
     """Any finite verb with «at» after it was read as deciding («Vejen sikrer, at …», «Vejen når at …»), and
