@@ -44,12 +44,36 @@ _GLUE = re.compile(r"(?<=[a-zæøå])(?=[A-ZÆØÅ])|(?<=[^\W\d_])[_.]+(?=[^\W\d
 
 def unglued(name: str) -> str:
     """A name glued into one word written as a name is ("jensHansen", "jens_hansen", "@jensHansen" -> "Jens
-    Hansen"); a name that is no such word unchanged."""
+    Hansen"; surname first, "hansen.mette" -> "Mette Hansen"); a name that is no such word unchanged."""
     if not _GLUE.search(name):
         return name
     name = name.lstrip("@#")  # a mention or a tag ("@jensHansen")
-    return " ".join("-".join(part[:1].upper() + part[1:] for part in word.split("-"))
-                    for word in _GLUE.sub(" ", name).split())
+    return _first_name_first(" ".join("-".join(part[:1].upper() + part[1:] for part in word.split("-"))
+                                      for word in _GLUE.sub(" ", name).split()))
+
+
+def _first_name_first(name: str) -> str:
+    """A name of two words unglued from a handle written surname first ("Hansen Mette" from «hansen.mette»)
+    in the order a name is written ("Mette Hansen"): the first word a listed surname and no first name, the
+    second a listed first name and no surname; any other name unchanged ("Hansen Docx" is no name to learn
+    turned round)."""
+    from hoi_nlp.privacy.gazetteers import first_names
+
+    if _surname_first(name) and name.split()[1] in first_names():
+        surname, given = name.split()
+        return f"{given} {surname}"
+    return name
+
+
+def _surname_first(name: str) -> bool:
+    """Whether a name of two words may be written surname first ("Hansen Amira" from «hansen.amira»): the
+    first word a listed surname and no first name, the second no listed surname. «Frank Thomas» and «Louise
+    Anne» are not «Thomas Frank» and «Anne Louise» turned round, but other persons."""
+    from hoi_nlp.privacy.gazetteers import first_names, last_names
+
+    words = [word[:1].upper() + word[1:].lower() for word in name.split()]
+    return len(words) == 2 and words[0] in last_names() and words[0] not in first_names() \
+        and words[1] not in last_names()
 
 
 def _genitive_s(word: str) -> bool:
@@ -123,6 +147,9 @@ class PseudonymKey:
         if norm not in self.persons:  # "jensHansen" is Jens Hansen (a key may hold the glued form already)
             name = unglued(name)
             norm = normalise_name(name)
+            turned = " ".join(reversed(norm.split()))
+            if norm not in self.persons and turned in self.persons and _surname_first(name):
+                norm = turned  # "hansen.amira" after "Amira Hansen": the known person, written surname first
         last = GENITIVE.sub("", name.strip()).split()[-1] if norm else ""
         if _INITIALS_GENITIVE.fullmatch(last):  # "MHs team" is MH's, never MHS's
             norm, last = norm[:-1], last[:-1]

@@ -161,9 +161,12 @@ PLACE_PREPOSITION = re.compile(r"(?:^|[^\w])(?:i|fra|på)\s+$", re.IGNORECASE)
 def _caseless(original: str, label: str, key: PseudonymKey) -> bool:
     """Whether ``original`` is a name to look for in any case ("karl johan", "sorø-teamet"): a name
     the metadata gives, a municipality or place the gazetteer knows, or a person whose every name part
-    is a known first or last name. Other entries (the recogniser's guesses, "Livsmestring" as
-    [NAVN]) are matched as written only, so ordinary lower-case words are not replaced."""
+    is a known first or last name, or of two or more words one of which is, the others no ordinary words
+    ("amira hansen": a first name outside the lists beside a listed surname). Other entries (the
+    recogniser's guesses, "Livsmestring" as [NAVN]) are matched as written only, so ordinary lower-case
+    words are not replaced."""
     from hoi_nlp.privacy.gazetteers import person_names, place_words
+    from hoi_nlp.privacy.recognise import is_common_word
 
     if original in key.pinned:
         return True
@@ -172,19 +175,24 @@ def _caseless(original: str, label: str, key: PseudonymKey) -> bool:
     if label == "PERSON":
         names = person_names()
         parts = [p for word in original.split() for p in word.split("-")]
-        return bool(parts) and all(p in names for p in parts)
+        listed = [p in names for p in parts]
+        if len(original.split()) < 2:
+            return bool(parts) and all(listed)
+        return any(listed) and all(known or (p.isalpha() and not is_common_word(p))
+                                   for p, known in zip(parts, listed, strict=True))
     return False
 
 
 def _caseless_spellings(known: dict[str, str], key: PseudonymKey) -> dict[str, str]:
     """The names to look for in any case, in every spelling, with their labels; an ordinary word
-    ("karl", "holm") only when it is the study's own place ("ry", found after "i", "fra" or "på")."""
-    from hoi_nlp.privacy.recognise import is_common_word
+    ("karl", "holm") or a name that is a word in lower case ("max", "frank") only when it is the study's own
+    place ("ry", found after "i", "fra" or "på")."""
+    from hoi_nlp.privacy.recognise import is_lower_case_word
 
     pinned = {p.casefold() for p in key.pinned}
     found = {spelling: label for orig, label in known.items() if _caseless(orig, label, key)
              for spelling in ascii_spellings(orig)
-             if not is_common_word(spelling) or (spelling in pinned and label in PLACE_LABELS)}
+             if not is_lower_case_word(spelling) or (spelling in pinned and label in PLACE_LABELS)}
     for orig, label in known.items():  # a person's name glued as handles and ids glue it ("jensHansen")
         if label == "PERSON":
             for spelling in ascii_spellings(orig):
@@ -192,15 +200,27 @@ def _caseless_spellings(known: dict[str, str], key: PseudonymKey) -> dict[str, s
     return found
 
 
+def _all_listed(name: str) -> bool:
+    """Whether every word of a name in lower case is a listed first or last name («mette hansen»: learnt as
+    «Mette Hansen»; never «coaching hansen», whose capitalised «Coaching» the key would hide everywhere)."""
+    from hoi_nlp.privacy.gazetteers import person_names
+    from hoi_nlp.privacy.recognise import name_case
+
+    return all(name_case(part) in person_names() for word in name.split() for part in word.split("-"))
+
+
 def glued_spellings(name: str) -> set[str]:
     """A name of two or more words glued as handles and ids glue them, case-folded ("jens hansen" ->
-    jenshansen, jens_hansen, jens.hansen, jens-hansen), less ordinary words; none for a name of one word."""
+    jenshansen, jens_hansen, jens.hansen, jens-hansen; surname first too: hansen_jens, hansen.jens), less
+    ordinary words; none for a name of one word."""
     from hoi_nlp.privacy.recognise import is_common_word
 
     words = GENITIVE.sub("", name).casefold().split()
     if len(words) < 2 or not all(word.replace("-", "").isalpha() for word in words):
         return set()
-    return {glued for join in ("", "_", ".", "-") if not is_common_word(glued := join.join(words))}
+    surname_first = [words[-1], *words[:-1]]
+    glued = {join.join(words) for join in ("", "_", ".", "-")} | {join.join(surname_first) for join in "_."}
+    return {spelling for spelling in glued if not is_common_word(spelling)}
 
 
 @dataclass(frozen=True)
@@ -493,13 +513,16 @@ class Pseudonymizer:
     def _learn(self, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Record the originals of ``spans`` in the key (so they are found in every other text); the
         word of a placeholder the text already holds is none."""
-        from hoi_nlp.privacy.recognise import is_initials
+        from hoi_nlp.privacy.recognise import is_initials, name_case
 
         spans = outside_placeholders(text, spans)
         for start, end, label in spans:
-            self.key.placeholder_for(label, text[start:end])
-            if label in GLUED_LABELS and (name := unglued(text[start:end])) != text[start:end]:
+            original = text[start:end]
+            self.key.placeholder_for(label, original)
+            if label in GLUED_LABELS and (name := unglued(original)) != original:
                 self.key.placeholder_for(label, name)  # "jensHansen": Jens Hansen, wherever written so
+            elif label == "PERSON" and original.islower() and " " in original and _all_listed(original):
+                self.key.placeholder_for(label, " ".join(name_case(word) for word in original.split()))
             if label == "PERSON" and start and is_initials(text[start:end]) and (
                     text[start - 1] == "/" or (text[start - 1] == "(" and text[end:end + 1] == ")")):
                 self.key.sign(text[start:end])  # "… /KJ", "Mette Skov (MS)": surely someone's initials

@@ -91,6 +91,18 @@ def is_common_word(word: str) -> bool:
     return word.lower() in table  # type: ignore[operator]
 
 
+# Listed names that the Danish word list lacks but that are words when written in lower case, in Danish or in
+# the English a Danish text quotes ("max 10 minutter", "meget frank og ærlig", "she said", "someone else",
+# "lone worker", "the wind"): a name in capitals, never one in lower case
+_WORD_NAMES = frozenset({"max", "frank", "said", "else", "bent", "lone", "signe", "jan", "wind", "sloth"})
+
+
+def is_lower_case_word(word: str) -> bool:
+    """True when ``word`` written in lower case is a word and no name: an ordinary Danish word form
+    (:func:`is_common_word`) or a listed name that is a word as well (:data:`_WORD_NAMES`: "max", "frank")."""
+    return is_common_word(word) or word.lower() in _WORD_NAMES
+
+
 _INITIAL = re.compile(r"^[A-ZÆØÅ]\.(?:'s|’s)?$")
 
 
@@ -368,11 +380,12 @@ _ORGANISATION_LETTERS = frozenset({"UC", "DS", "SL", "DJ", "BR", "SD", "NT", "FH
 # Words between an interview word and letters that name no role («Interview_fra_KK», «Interview_hos_ÆU»)
 _NO_ROLE_WORDS = frozenset({"efter", "under", "over", "uden", "mellem", "blandt", "omkring", "inden", "siden",
                             "gennem", "imod", "ifølge", "angående", "vedrørende"})
-# Abbreviations of a municipality's own departments and units ("MSB: ventetiden …", Aarhus's magistrates):
-# no one's initials, though they may name a unit (the recogniser's business, not the initials')
+# Abbreviations of a municipality's own departments and units ("MSB: ventetiden …", Aarhus's magistrates),
+# and of the field's systems and bodies ("IKT", "UVM", "PLO"): no one's initials, though they may name a unit
+# (the recogniser's business, not the initials')
 _UNIT_ABBREVIATIONS = frozenset({
     "MSB", "MBU", "MSO", "MKB", "MTM", "MKL", "SOF", "BØR", "BUU", "BUF", "SUF", "ÆLD", "SUN", "KUF", "TMU",
-    "BSF", "SSU", "KFU", "UDV", "ADM", "HR", "IT", "ØKO",
+    "BSF", "SSU", "KFU", "UDV", "ADM", "HR", "IT", "ØKO", "IKT", "UVM", "PLO", "BBR", "OPP", "KTO", "BEK",
 })
 
 
@@ -505,6 +518,39 @@ _DECIDED = frozenset({
     "besluttet", "vedtaget", "valgt", "sagt", "meddelt", "svaret", "oplyst", "ønsket", "planlagt", "udtalt",
     "meldt", "ment", "fortalt", "forventet", "overvejet", "erklæret", "bekræftet",
 })
+# Verbs of acting on an institution, a service or staff ("Tønder lukkede skolen", "Skive ansatte en
+# koordinator"): done by an authority, never by a barrel, a slice, an otter or a gut ("Tarm lukkede sig"),
+# with an object right after them; present and past, and the participle after "har"/"havde"
+_ACTING_VERBS = frozenset({
+    "lukker", "lukkede", "åbner", "åbnede", "opretter", "oprettede", "ansætter", "ansatte", "etablerer",
+    "etablerede", "indfører", "indførte", "nedlægger", "nedlagde", "iværksætter", "iværksatte", "afskediger",
+    "afskedigede", "omorganiserer", "omorganiserede", "sammenlægger", "sammenlagde", "udvider", "udvidede",
+})
+_ACTED = frozenset({
+    "lukket", "åbnet", "oprettet", "ansat", "etableret", "indført", "nedlagt", "iværksat", "afskediget",
+    "omorganiseret", "sammenlagt", "udvidet",
+})
+# What may open the object of such a verb ("lukkede en/sin/to skoler", "ansatte en ny direktør")
+_OBJECT_OPENERS = frozenset({"en", "et", "den", "det", "de", "sin", "sit", "sine", "alle", "flere", "nye",
+                             "hele", "to", "tre", "fire", "fem"})
+_NEW = frozenset({"ny", "nyt", "nye"})
+# The objects such a verb acts on when an authority acts: a municipality's institutions, services and staff,
+# as a word or a compound's end ("ungeenheden"); never any other noun, which an otter, a fire or a count may
+# open, close or hire as well ("Odder åbner munden", "Brande lukkede motorvejen", "Greve ansatte en
+# godsforvalter"), and the key would then hide the word in every text
+_MUNICIPAL_OBJECTS = (
+    "skole", "skolen", "skoler", "skolerne", "plejehjem", "plejehjemmet", "plejehjemmene", "bibliotek",
+    "biblioteket", "biblioteker", "bibliotekerne", "jobcenter", "jobcentret", "jobcenteret", "daginstitution",
+    "daginstitutionen", "daginstitutioner", "daginstitutionerne", "børnehave", "børnehaven", "børnehaver",
+    "vuggestue", "vuggestuen", "vuggestuer", "svømmehal", "svømmehallen", "svømmehaller", "botilbud",
+    "botilbuddet", "dagtilbud", "dagtilbuddet", "ungdomsklub", "ungdomsklubben", "enhed", "enheden",
+    "enheder", "team", "teamet", "teams", "center", "centret", "centeret", "centre", "afdeling", "afdelingen",
+    "medarbejder", "medarbejdere", "medarbejderne", "lærer", "lærere", "lærerne", "pædagog", "pædagoger",
+    "pædagogerne", "sagsbehandler", "sagsbehandlere", "socialrådgiver", "socialrådgivere", "direktør",
+    "direktøren", "koordinator", "koordinatorer", "konsulent", "konsulenter",
+)
+# Ambiguous places whose word may itself close or open things ("Brande lukkede skolen i tre dage": fires)
+_NOT_ACTING = frozenset({"Brande"})
 _COPULAS = frozenset({"er", "var", "bliver", "blev"})
 _MODALS = frozenset({"kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte"})
 # Words ending in -e after a copula that are no plural adjective ("Skive er ude/måske/bare/lige …")
@@ -546,13 +592,50 @@ def _decides(verb: Token) -> bool:
     return k < len(doc) and doc[k].lower_ == "at" and verb.is_lower
 
 
+def _acts_on(verb: Token) -> bool:
+    """A verb of acting with a municipality's institution, service or staff as its object right after it
+    (:data:`_ACTING_VERBS`, :data:`_MUNICIPAL_OBJECTS`: "Tønder lukkede skolen", "Skive har ansat en ny
+    koordinator"; not "Tarm lukkede sig", "… åbnede op", "Odder åbner munden", "Brande lukkede vejen")."""
+    doc = verb.doc
+    k = verb.i + 1
+    if verb.lower_ in ("har", "havde") and k < len(doc) and doc[k].lower_ in _ACTED:
+        k += 1
+    elif verb.lower_ not in _ACTING_VERBS or not verb.is_lower:
+        return False
+    if k < len(doc) and (doc[k].lower_ in _OBJECT_OPENERS or doc[k].like_num):
+        k += 1
+    if k < len(doc) and doc[k].lower_ in _NEW:
+        k += 1
+    return k < len(doc) and doc[k].is_lower and doc[k].is_alpha and _municipal_object(doc[k].lower_)
+
+
+# Fewest letters before a municipal object at a compound's end ("ungeenheden", "folkeskolen")
+_MIN_COMPOUND_HEAD = 3
+
+
+def _municipal_object(word: str) -> bool:
+    """A municipality's institution, service or staff (:data:`_MUNICIPAL_OBJECTS`) as a word or a real
+    compound's end: at least three letters before the end ("ungeenheden", "folkeskolen", "jobkonsulenter"),
+    and no noun in -hed of an adjective in -en that merely ends so ("åbenhed", "forlegenheden",
+    "beskedenhed": «åben», «forlegen», «beskeden» are ordinary words)."""
+    if word in _MUNICIPAL_OBJECTS:
+        return True
+    end = next((obj for obj in _MUNICIPAL_OBJECTS if word.endswith(obj)), None)
+    if end is None or len(word) - len(end) < _MIN_COMPOUND_HEAD:
+        return False
+    head = word[:-len(end)]
+    return not (end.startswith("enhed") and is_common_word(head + "en"))
+
+
 def _place_as_subject(token: Token, *, town: bool = False) -> bool:
     """An ambiguous place name opening a sentence that reads as the place: followed by a listed finite verb
     ("Skive har", "Lejre satser"; not with a plural adjective after a copula, "Odder er gode svømmere"; not
     for a ``town`` that is a common word, "Hals er ømme", "Stege kan man"; no other verb, "Odder lever i
     åen", "Tarm lukkede sig"), by a verb of deciding or saying with "at" after it, whatever the word is
-    ("Tønder besluttede at", "Vejen valgte at"; :func:`_decides`), alone in brackets ("Region Sjælland
-    (Lejre)") or before "/" and another place ("Lejre/Roskilde", "Skive/Region Midtjylland")."""
+    ("Tønder besluttede at", "Vejen valgte at"; :func:`_decides`), by a verb of acting on a municipality's
+    institution or staff, any word but "Vejen" and "Brande" ("Tønder lukkede skolen"; :func:`_acts_on`),
+    alone in brackets ("Region Sjælland (Lejre)") or before "/" and another place ("Lejre/Roskilde",
+    "Skive/Region Midtjylland")."""
     doc = token.doc
     nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
     word = gaz._strip_genitive(token.text)
@@ -560,6 +643,8 @@ def _place_as_subject(token: Token, *, town: bool = False) -> bool:
         return nxt is not None
     if word in _DEFINITE_PLACES:
         return False
+    if word not in _NOT_ACTING and _acts_on(nxt):
+        return True
     prev = doc[token.i - 1] if token.i > 0 else None
     after = doc[token.i + 2] if token.i + 2 < len(doc) else None
     bracketed = prev is not None and prev.text == "(" and nxt.text == ")"
@@ -733,9 +818,10 @@ def _name_start(span: Span) -> int:
 
 def entity_spans(doc: Doc) -> list[EntitySpan]:
     """``(start_char, end_char, label)`` of the entities to replace (KEEP spans left out), with the names
-    glued into a word of the text (:func:`glued_name_spans`)."""
+    glued into a word of the text (:func:`glued_name_spans`) and written in lower case
+    (:func:`lower_case_name_spans`)."""
     found = [(_name_start(s), s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
-    glued = glued_name_spans(doc.text)
+    glued = glued_name_spans(doc.text) + lower_case_name_spans(doc.text)
     if not glued:
         return found
     # one label for one place: the stronger of the two ("jensHansen" a person, not the model's organisation)
@@ -765,6 +851,46 @@ def glued_name_spans(text: str) -> list[EntitySpan]:
         spans += [(match.start() + start, match.start() + end, label)
                   for start, end, label, _ in id_name_spans(word)]
     return spans
+
+
+# A word of running text in lower case (no part of a handle, an address or a file's name: «hansen.docx»)
+_LOWER_WORD = re.compile(r"(?<![^\W_]|[-.@])[a-zæøå]+(?:-[a-zæøå]+)?(?![^\W_]|[-.@]\w)")
+
+
+def lower_case_name_spans(text: str) -> list[EntitySpan]:
+    """A person's name written in lower case in running text («talte med anne hansen», «mette hansen
+    sagde»): a first name of the lists that is no ordinary word before a surname of the lists that is no
+    ordinary word, with such first names before them and such surnames after them («anne mette hansen»,
+    «mette kjær hansen»: one person, not two). Nothing else: no unknown word before a surname («coaching
+    hansen», «sharepoint jensen», «amira hansen», which the key finds in lower case once it knows «Amira
+    Hansen»), no ordinary word («til hansen»), not even a first name that is one too («hans jensen», «at tage
+    jensen med»), no abbreviation («mvh jensen»); and none where such a first name comes before («jens peter
+    nielsen», «at tage mette hansen med»: the whole or a part, the key cannot tell). The key learns every such
+    name, and would hide a wrong part in every text. (The model and the capital-letter heuristics read
+    capitals.)"""
+    words = [(m.start(), m.end(), m.group()) for m in _LOWER_WORD.finditer(text)]
+
+    def spaced(i: int) -> bool:  # word i and word i + 1 one space apart
+        return text[words[i][1]:words[i + 1][0]] == " "
+
+    def kind(i: int) -> str:
+        return _id_word_kind(words[i][2])
+
+    def plain(i: int, wanted: str) -> bool:
+        return kind(i) == wanted and not is_lower_case_word(words[i][2])
+
+    spans: set[EntitySpan] = set()
+    for i in range(len(words) - 1):
+        if not (spaced(i) and plain(i, "first") and plain(i + 1, "last")):
+            continue
+        start, end = i, i + 1
+        while start > 0 and spaced(start - 1) and plain(start - 1, "first"):
+            start -= 1
+        while end + 1 < len(words) and spaced(end) and plain(end + 1, "last"):
+            end += 1
+        if not (start > 0 and spaced(start - 1) and kind(start - 1) == "first"):
+            spans.add((words[start][0], words[end][1], "PERSON"))
+    return sorted(spans)
 
 
 def spans_of_texts(nlp: Language, texts: Sequence[str]) -> list[list[EntitySpan]]:
@@ -900,14 +1026,14 @@ _INTERVIEW_WORDS = frozenset({"interview", "int", "samtale", "informant", "ip", 
                               "interviewperson", "fokusgruppe", "gruppeinterview", "med"})
 
 
-def _name_case(word: str) -> str:
+def name_case(word: str) -> str:
     """``word`` as a name is written ("anne-mette" -> "Anne-Mette", "TØNDER" -> "Tønder")."""
     return "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
 
 
 def _id_word_kind(word: str) -> str:
     """"first", "last", "KOMMUNE", "STED" or "" for one word of an id, in any case."""
-    title = _name_case(word)
+    title = name_case(word)
     if title in gaz.first_names():
         return "first"
     if title in gaz.last_names():
@@ -929,7 +1055,9 @@ def _id_role_word(word: str) -> bool:
 
 def _named_letters(word: str) -> bool:
     """Capitals one role word from an interview word that more likely name a party, an organisation or a
-    unit than a person («Interview_borgmester_SF», «Interview_leder_UC», «Interview_leder_KFF»)."""
+    unit than a person («Interview_borgmester_SF», «Interview_leder_UC», «Interview_leder_KFF»): three or
+    four capitals there are a unit's, a job title's or an organisation's as often as anyone's initials
+    («Interview_leder_SSA», «Interview_leder_DGI»), and the key would hide them in every text."""
     return len(word) != 2 or word in _PARTY_LETTERS or word in _ORGANISATION_LETTERS
 
 
@@ -938,9 +1066,9 @@ def _id_initials(words: Sequence[tuple[int, int, str]], interview: Sequence[bool
     """Initials next to an interview word of an id, as written ("Interview_KJ", "samtale-MKH", "KJ_interview",
     "Fokusgruppe_KJ_LM": a run of them), or two letters one role word away ("Interview_leder_LB"; not a
     party's or an organisation's letters there, "Interview_borgmester_SF", "Interview_leder_UC", nor three
-    or four capitals, more often a unit's, "Interview_leder_TMF", "Interview_leder_CSV"): someone's, as
-    surely as a memo's signature; not an abbreviation of the field or a role label ("Interview_IT",
-    "IP_03", "Interview_leder_AI")."""
+    or four capitals, more often a unit's or a job title's, "Interview_leder_TMF", "Interview_leder_SSA",
+    nor letters after «og», "Interview_leder_og_PA"): someone's, as surely as a memo's signature; not an
+    abbreviation of the field or a role label ("Interview_IT", "IP_03", "Interview_leder_AI")."""
     initials = [is_initials(word) for _, _, word in words]
     taken = [i for i, (start, _, _) in enumerate(words) if any(s <= start < e for s, e, _, _ in found)]
     chosen: set[int] = set()
@@ -964,7 +1092,8 @@ def id_name_spans(text: str) -> list[tuple[int, int, str, str]]:
     "int_bodil"), as ``(start, end, label, name)`` with the name as a name is written ("Søren Hansen").
 
     A person is a run of first names and surnames (and an unknown word right after a first name: "bodil
-    hjort"), or an unknown word after "interview", "int" … ("Interview Ahmad"); a first or last name that
+    hjort"; not one before a surname, "sharepoint_jensen", "amira_hansen": the key would learn the word as a
+    first name), or an unknown word after "interview", "int" … ("Interview Ahmad"); a first or last name that
     is an ordinary word too ("lise", "bo") only beside another name or after such a word. A municipality or
     place that is an ordinary word too ("tønder", "vejen") counts only in an id that names a person as
     well, so a question id ("Q3_Vejen_frem", "Samarbejde_Jobcenter", "R0084:1.2") stays as it is. Initials
@@ -1005,7 +1134,7 @@ def id_name_spans(text: str) -> list[tuple[int, int, str, str]]:
             while j < len(merged) and (names[j] or (kinds[j - 1] == "first" and unknown(j))) \
                     and text[merged[j - 1][1]:merged[j][0]] in (" ", "_", "-", "", ".", "+"):
                 j += 1
-            name = " ".join(_name_case(merged[k][2]) for k in range(i, j))
+            name = " ".join(name_case(merged[k][2]) for k in range(i, j))
             found.append((merged[i][0], merged[j - 1][1], "PERSON", name))
             i = j
             continue
@@ -1015,5 +1144,5 @@ def id_name_spans(text: str) -> list[tuple[int, int, str, str]]:
     for (start, end, word), kind, ordinary in zip(merged, kinds, common, strict=True):
         if kind in ("KOMMUNE", "STED") and (not ordinary or person) \
                 and not any(s <= start < e for s, e, _, _ in found):
-            found.append((start, end, kind, _name_case(word)))
+            found.append((start, end, kind, name_case(word)))
     return sorted(found)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 from pathlib import Path
 
@@ -487,6 +488,29 @@ def test_initials_in_a_transcripts_file_name_are_hidden_in_its_ids_and_everywher
     assert not any(i in redactor.value(f"Spørg {' og '.join(sorted(initials))} om det.") for i in initials)
 
 
+# Three capitals after a role word and letters after «og» in a file's name: a job title's, an organisation's,
+# a system's or a format's as often as anyone's initials
+JOB_TITLE_LETTERS = [
+    *(f"{prefix}{letters}" for prefix in ("Interview_leder_", "Interview_leder_og_", "Interview_borger_og_")
+      for letters in ("SSA", "SSH", "SPL", "VSL", "PÆD", "ASS", "KON", "FTR", "KOL", "DGI", "OUH", "AAL",
+                      "CPH", "DKI", "ROA", "GYM", "CSR", "KPI", "SKP", "EAN", "TMP", "VER", "AAA")),
+    *(f"Interview_leder_og_{letters}" for letters in ("PA", "PL", "TL", "DL", "FM", "NF", "PM", "MP3")),
+]
+
+
+@pytest.mark.parametrize("file_id", JOB_TITLE_LETTERS)
+def test_a_job_titles_letters_in_a_file_name_are_no_signature_hidden_in_every_text(pseudo, file_id) -> None:
+    """«Interview_leder_SSA.docx» taught the key «SSA» as someone's signature, and «Vi mangler SSA'er og
+    SSH'er» read «Vi mangler [PERSON 1]'er …» in every text; «Interview_leder_og_PA» the same with «PA»."""
+    from hoi_nlp.privacy.redact import FILE_NAME_LABELS, name_text
+
+    pseudo.learn_names([name_text(f"transcripts/{file_id}.docx", file=True)], FILE_NAME_LABELS)
+    assert not pseudo.key.signed and not pseudo.key.originals
+    letters = re.sub(r"\d", "", file_id.rsplit("_", 1)[1])
+    text = f"Vi mangler {letters}'er, og {letters} skal med i teamet."
+    assert "[PERSON" not in pseudo.pseudonymize(text).text_pseudonymized
+
+
 def test_capitals_beside_an_interview_word_that_are_no_initials_stay(pseudo) -> None:
     from hoi_nlp.privacy.redact import FILE_NAME_LABELS, KeyRedactor, name_text
 
@@ -498,7 +522,12 @@ def test_capitals_beside_an_interview_word_that_are_no_initials_stay(pseudo) -> 
            "Interview_leder_BR", "Interview_borgmester_SD", "Interview_leder_CSV", "Interview_leder_KFF",
            "Interview_leder_BIF", "Interview_leder_ØKF", "Interview_leder_TMF",
            # a preposition is no role word; a committee's letters are no one's initials
-           "Interview_fra_PU", "Interview_hos_ÆU", "Interview_om_FU", "Interview_formand_ØU"]
+           "Interview_fra_PU", "Interview_hos_ÆU", "Interview_om_FU", "Interview_formand_ØU",
+           # after «og» as well; three letters an organisation's or a party's open, a unit's or a committee's
+           # end or a format's, and the field's abbreviations, wherever they stand
+           "Interview_leder_og_UC", "Interview_borgmester_og_SF", "Interview_leder_og_TMF",
+           "Interview_leder_UCN", "Interview_leder_SFP", "Interview_leder_KFU", "Interview_leder_PDF",
+           "Interview_leder_IKT", "Interview_IKT", "Interview_chef_UVM", *JOB_TITLE_LETTERS]
     pseudo.learn_names([name_text(i) for i in ids], FILE_NAME_LABELS)
     assert not pseudo.key.originals and not pseudo.key.signed
     assert [KeyRedactor(pseudo.key).ident(i) for i in ids] == ids
@@ -564,6 +593,178 @@ def test_a_handle_of_a_first_name_outside_the_lists_is_the_whole_persons(pseudo,
     leaks = LeakGuard.build(pseudo.key).leaks(text)
     assert any(s <= text.index("amira") and text.index("hansen") + 6 <= e for s, e in leaks)
     check_offsets(text, after)
+
+
+def test_a_lower_case_name_with_a_first_name_outside_the_lists_is_the_keys_whole_person(pseudo) -> None:
+    """«Amira Hansen» was known, but «amira hansen» became «amira [PERSON 1]»: only a name whose every part
+    the lists hold was looked for in any case, and the leak check passed the first name."""
+    from hoi_nlp.privacy.guard import LeakGuard
+
+    text = "Jeg talte med amira hansen om sagen."
+    before, after = pseudo.pseudonymize_many(["Amira Hansen sagde ja.", text])
+    assert before.text_pseudonymized == "[PERSON 1] sagde ja."
+    assert after.text_pseudonymized == "Jeg talte med [PERSON 1] om sagen."
+    assert LeakGuard.build(pseudo.key).leaks(text) == [(14, 26)]
+    check_offsets(text, after)
+
+
+@pytest.mark.parametrize(("text", "expected", "name"), [
+    ("mette hansen sagde det i går.", "[PERSON 1] sagde det i går.", "Mette Hansen"),
+    ("Vi talte med anne-mette nielsen.", "Vi talte med [PERSON 1].", "Anne-Mette Nielsen"),
+])
+def test_a_name_in_lower_case_in_running_text_is_a_person(pseudo, text, expected, name) -> None:
+    """A name of the lists written all in lower case stood as written when the key did not know it yet (the
+    model and the capital-letter heuristics read capitals); the key learns it as a name is written, so its
+    first name alone is found too."""
+    result = pseudo.pseudonymize(text)
+    assert result.text_pseudonymized == expected
+    check_offsets(text, result)
+    assert pseudo.key.originals[name] == "[PERSON 1]"
+    first = name.split()[0]
+    assert first not in pseudo.pseudonymize(f"Vi har talt med {first} igen.").text_pseudonymized
+
+
+@pytest.mark.parametrize(("first", "later", "word"), [
+    ("vi har max berg med", "Vi har max 10 minutter.", "max"),
+    ("det var frank kirk der sagde det", "Han var meget frank og ærlig.", "frank"),
+    ("he said jensen was right", "She said it.", "said"),
+])
+def test_a_first_name_that_is_a_word_in_lower_case_is_no_name_there(pseudo, first, later, word) -> None:
+    """«vi har max berg med» taught the key «Max Berg», and «max» was then hidden in every text («Vi har
+    [PERSON 1] 10 minutter.», «meget [PERSON 1] og ærlig», «She [PERSON 1] it.»): a listed first name that
+    is a word in lower case («max», «frank», «said») makes no lower-case name, nor is looked for in lower
+    case."""
+    pseudo.pseudonymize(first)
+    assert f" {word} " in pseudo.pseudonymize(later).text_pseudonymized
+
+
+def test_a_known_first_name_that_is_a_word_is_hidden_with_its_capital_only(pseudo) -> None:
+    pseudo.pseudonymize("Max Berg kom i går.")
+    assert pseudo.pseudonymize("Vi har max 10 minutter.").text_pseudonymized == "Vi har max 10 minutter."
+    assert pseudo.pseudonymize("Max kom også.").text_pseudonymized == "[PERSON 1] kom også."
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("vi talte med anne mette hansen om det", "Anne Mette Hansen"),
+    ("vi talte med mette kjær hansen om det", "Mette Kjær Hansen"),
+])
+def test_a_lower_case_name_of_three_words_is_one_person(pseudo, text, name) -> None:
+    """«anne mette hansen» became «anne [PERSON 1]», the same person as another «Mette Hansen»; «mette kjær
+    hansen» became two persons: only two words were read as the name."""
+    other, result = pseudo.pseudonymize_many(["Mette Hansen sagde ja.", text])
+    assert result.text_pseudonymized == "vi talte med [PERSON 2] om det"
+    assert other.text_pseudonymized == "[PERSON 1] sagde ja."
+    assert pseudo.key.originals[name] == "[PERSON 2]"
+    check_offsets(text, result)
+
+
+@pytest.mark.parametrize("text", ["vi talte med jens peter nielsen om det", "husk at tage mette nielsen med"])
+def test_a_lower_case_name_after_an_ordinary_first_name_is_left_to_the_key(pseudo, text) -> None:
+    """«jens peter nielsen» became «jens [PERSON 1]», and the key learnt «Peter Nielsen», another person than
+    Jens Peter Nielsen: whether «jens» («tage», «hans», «per») is part of the name the text cannot tell, and
+    the key would hide the word in every text either way; such a name is left to the key and the model."""
+    assert pseudo.pseudonymize(text).text_pseudonymized == text
+    assert not pseudo.key.originals
+
+
+@pytest.mark.parametrize("text", [
+    "Vi sendte det til hansen i går.", "mvh jensen", "Det sker ifm jensen og co.", "Ring til bo holm.",
+    "Det er vedr jensen.", "iflg nielsen er det godt.",
+    # a word no list holds before a surname is no first name: an English, a foreign or a misspelt word, a
+    # country, a job title
+    "vi lavede coaching hansen var glad", "han er fra syrien hansen hjalp ham", "jeg ringde hansen op",
+    "arbejdsmiljørepræsentanten jensen sagde", "sharepoint jensen", "hello hansen", "cheers jensen",
+    "haha jensen", "nope hansen",
+])
+def test_an_ordinary_word_or_an_abbreviation_before_a_surname_in_lower_case_stays(pseudo, text) -> None:
+    """Only a first name of the lists makes a lower-case surname a person's whole name: not an ordinary word,
+    an abbreviation or a word no list holds («coaching hansen» became «[PERSON 1]», and the key learnt
+    «Coaching Hansen», hiding «Coaching» in every text), nor a surname that is an ordinary word."""
+    assert pseudo.pseudonymize(text).text_pseudonymized == text
+    assert not pseudo.key.originals
+
+
+@pytest.mark.parametrize(("text", "rest"), [
+    ("Se filen hansen.docx i dag.", ".docx"), ("Skriv til hansen.consulting nu.", ".consulting"),
+    ("Log ind som nielsen_admin i dag.", "_admin"),
+])
+def test_a_surname_glued_to_a_word_no_list_holds_is_the_surname_alone(pseudo, text, rest) -> None:
+    """«hansen.docx» was read as a handle surname first and the key learnt «Docx Hansen» (and «Consulting
+    Hansen», «Admin Nielsen»): a file's extension or an ordinary word is no first name."""
+    shown = pseudo.pseudonymize(text).text_pseudonymized
+    assert f"[PERSON 1]{rest}" in shown
+    assert not any(rest.strip("._").capitalize() in original for original in pseudo.key.originals)
+
+
+def test_a_name_with_an_ordinary_word_is_not_looked_for_in_lower_case(pseudo) -> None:
+    """Only a name whose other words are no ordinary words is looked for in any case: a guess of the
+    recogniser's «Torsdag Hansen» does not hide «torsdag» in lower case, nor a first name outside the lists
+    alone («amira»)."""
+    pseudo.key.placeholder_for("PERSON", "Torsdag Hansen")
+    pseudo.key.placeholder_for("PERSON", "Amira Jensen")
+    shown = pseudo.pseudonymize("Vi ses på torsdag hansen, sagde amira.").text_pseudonymized
+    assert shown.startswith("Vi ses på torsdag [PERSON") and shown.endswith("sagde amira.")
+
+
+def test_a_word_before_a_surname_in_a_file_name_is_no_first_name(pseudo) -> None:
+    """«memos/sharepoint_jensen.docx» taught the key «Sharepoint Jensen»: «Sharepoint» was then hidden in
+    every text as a person's first name; a word no list holds before a surname is no name to learn."""
+    from hoi_nlp.privacy.redact import FILE_NAME_LABELS, name_text
+
+    pseudo.learn_names([name_text("memos/sharepoint_jensen.docx", file=True)], FILE_NAME_LABELS)
+    assert pseudo.key.originals == {"Jensen": "[PERSON 1]"}
+    shown = pseudo.pseudonymize("Gem det på Sharepoint, sagde Jensen.").text_pseudonymized
+    assert shown == "Gem det på Sharepoint, sagde [PERSON 1]."
+
+
+@pytest.mark.parametrize("handle", ["hansen.amira", "hansen_amira", "@hansen.amira"])
+def test_a_handle_written_surname_first_is_the_keys_whole_person(pseudo, handle) -> None:
+    """«amira.hansen» was hidden whole, but «hansen.amira» became «[PERSON 1].amira»: the key looked for a
+    person glued only first name first, and read the handle as a second person «Hansen Amira»."""
+    from hoi_nlp.privacy.guard import LeakGuard
+
+    text = f"Skriv til {handle} i dag."
+    before, after = pseudo.pseudonymize_many(["Amira Hansen sagde ja.", text])
+    assert after.text_pseudonymized.replace("@", "") == "Skriv til [PERSON 1] i dag."
+    leaks = LeakGuard.build(pseudo.key).leaks(text)
+    assert any(s <= text.index("hansen") and text.index("amira") + 5 <= e for s, e in leaks)
+    check_offsets(text, after)
+
+
+def test_a_handle_surname_first_is_the_person_before_the_key_knows_the_name(pseudo) -> None:
+    """A handle of a listed surname and a listed first name («nielsen.mette») is one person, the same as the
+    name written apart later (not a second person «Nielsen Mette»)."""
+    first, later = pseudo.pseudonymize_many(["Skriv til nielsen.mette på Teams.", "Mette Nielsen sagde ja."])
+    assert first.text_pseudonymized == "Skriv til [PERSON 1] på Teams."
+    assert later.text_pseudonymized == "[PERSON 1] sagde ja."
+
+
+@pytest.mark.parametrize(("first", "other"), [
+    ("Thomas Frank er leder.", "Frank Thomas er borger."), ("Anne Louise kom.", "Louise Anne gik."),
+])
+def test_two_names_turned_round_are_two_persons(pseudo, first, other) -> None:
+    """«Frank Thomas» after «Thomas Frank» (and «Louise Anne» after «Anne Louise») became the same
+    [PERSON 1]: the key read any unknown name of two words turned round as the known one, not only a name
+    written surname first («hansen.amira»); a first name before a first name is no surname first."""
+    before, after = pseudo.pseudonymize_many([first, other])
+    assert before.text_pseudonymized.startswith("[PERSON 1] ")
+    assert after.text_pseudonymized.startswith("[PERSON 2] ")
+
+
+def test_handles_of_two_first_names_turned_round_are_two_persons(pseudo) -> None:
+    pseudo.pseudonymize("Thomas Frank er leder.")
+    shown = pseudo.pseudonymize("Skriv til frank.thomas eller thomas.frank").text_pseudonymized
+    assert shown == "Skriv til [PERSON 2] eller [PERSON 1]"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Se mappen hansen.notater i dag.", "Se mappen [PERSON 1].notater i dag."),  # an ordinary word after
+    ("Skriv til mette.hansen i dag.", "Skriv til [PERSON 1] i dag."),
+    ("Skriv til hansen.mette i dag.", "Skriv til [PERSON 1] i dag."),
+])
+def test_a_surname_with_an_ordinary_word_in_a_handle_is_the_surname_alone(pseudo, text, expected) -> None:
+    pseudo.pseudonymize("Mette Hansen sagde ja.")
+    assert pseudo.pseudonymize(text).text_pseudonymized == expected
 
 
 def test_ids_without_names_stay_as_they_are(pseudo) -> None:
@@ -920,6 +1121,11 @@ def test_a_place_before_a_copula_or_a_verb_is_still_the_place(pseudo, text) -> N
     "Vejen har besluttet at spare.", "Tønder svarede, at de ikke havde tid.",
     "Lejre ønsker at samarbejde mere.", "Vejen vedtog at spare.",
     "Vi talte om det. Brande valgte at vente.", "Lejre meldte ud, at skolen lukker.",
+    # a verb of acting on an institution or staff, with its object
+    "Tønder lukkede skolen sidste år.", "Skive lukkede skolen.", "Skive har lukket to skoler.",
+    "Greve ansatte en koordinator.", "Lejre oprettede et nyt team.", "Tønder nedlagde sin ungeenhed.",
+    "Greve ansatte en ny direktør.", "Odder åbnede en ny børnehave.", "Skive lukkede folkeskolen.",
+    "Tønder oprettede en ny driftsenhed.",
 ])
 def test_an_ambiguous_municipality_before_a_verb_outside_the_list_is_replaced(pseudo, text) -> None:
     """«Tønder besluttede at …» and «Vejen …» before any verb stayed as written: the subject rule knew a
@@ -959,6 +1165,14 @@ def test_an_ordinary_word_before_a_verb_with_at_stays(pseudo, text) -> None:
     "Odder lever i åen.", "Odder vender tilbage til de danske vandløb.", "Skive skærer man af brødet.",
     "Greve blev han udnævnt til i 1700.", "Hals brænder, når jeg synker.", "Ry kommer af gode handlinger.",
     "Tarm lukkede sig.", "Vig ligger ud til vandet.",
+    # a verb of acting without an object, or on the definite «Vejen»
+    "Tønder åbnede igen.", "Tønder lukkede sig om sig selv.", "Skive lukkede.", "Vejen åbnede en ny verden.",
+    "Vejen lukkede skolen af fra byen.", "Brande åbnede op for nye tanker.",
+    # an object that is no municipality's institution, service or staff; fires that close a school
+    "Brande lukkede motorvejen i timevis.", "Odder åbner munden, når de spiser.",
+    "Greve ansatte en godsforvalter i 1700-tallet.", "Brande lukkede skolen i tre dage.",
+    # a word that only ends as a municipal object does («åben|hed», not «en|hed»)
+    "Skive åbner sin åbenhed.", "Skive lukkede sin egenhed.", "Tønder åbnede sin beskedenhed.",
 ])
 def test_a_common_noun_before_a_verb_that_needs_no_one_deciding_stays(pseudo, text) -> None:
     """Any finite verb with «at» after it was read as deciding («Vejen sikrer, at …», «Vejen når at …»), and
@@ -974,7 +1188,10 @@ def test_a_wrong_place_is_not_spread_through_the_key_to_every_text(pseudo) -> No
     every «Odder». (A capitalised «Vejen» inside a sentence, «Vi kørte ad Vejen.», is the place by design.)"""
     texts = ["Vejen mangler at blive ryddet for sne.", "Vejen er lang.", "Vejen frem er at samarbejde.",
              "Hun sagde: Vejen er lukket.", "Vejen sikrer, at børnene kommer sikkert i skole.",
-             "Odder lever i åen.", "Odder er gode svømmere."]
+             "Odder lever i åen.", "Odder er gode svømmere.", "Vejen åbnede en ny verden for mig.",
+             "Tarm lukkede sig.", "Tønder åbnede igen.", "vejen til job er lang", "Vejen til job er lang.",
+             "Brande lukkede motorvejen i timevis.", "Odder åbner munden, når de spiser.",
+             "Greve ansatte en godsforvalter i 1700-tallet.", "Brande opstår let i tørre somre."]
     assert [r.text_pseudonymized for r in pseudo.pseudonymize_many(texts)] == texts
     assert not pseudo.key.originals
 
