@@ -45,6 +45,15 @@ def _run(cwd: Path, *command: str) -> str:
     return ran.stdout if command else ran.stderr
 
 
+def _first_run(tmp_path: Path, turns: list[tuple[str, str]] = TURNS) -> Path:
+    """A study of one transcript of ``turns``, after its first `hoi run`; the study's folder."""
+    study = tmp_path / "studie"
+    (study / "transcripts").mkdir(parents=True)
+    _write(study, turns)
+    _run(tmp_path)
+    return study
+
+
 def _unit(workspace: Workspace, words: str) -> str:
     return next(s.segment_id for s in load_segments(workspace, codable=True) if s.text.startswith(words))
 
@@ -68,10 +77,7 @@ def test_decisions_on_unchanged_turns_follow_a_corrected_transcript(tmp_path: Pa
     """The decisions, memos and stances on the turns after the correction stay on them, and a quote span
     an analyst narrowed (source offsets) still reads the same words, as exports and retraining slice
     the source with it."""
-    study = tmp_path / "studie"
-    (study / "transcripts").mkdir(parents=True)
-    _write(study, TURNS)
-    _run(tmp_path)
+    study = _first_run(tmp_path)
     code = "barrier.it_integration"
     with _opened(tmp_path) as workspace:
         solved, typo = _unit(workspace, "Ja, på IT-delen"), _unit(workspace, "Altså, øh")
@@ -126,10 +132,7 @@ REPEATED = [*TURNS[:3], ("D", "Ja, det er rigtigt."), ("I", "Og økonomien?"), (
 def test_a_repeated_turn_keeps_each_copys_decisions(tmp_path: Path) -> None:
     """Two turns with the same words: after an earlier correction each copy keeps its own decisions, and
     when one copy is deleted the other keeps its own (not the deleted copy's)."""
-    study = tmp_path / "studie"
-    (study / "transcripts").mkdir(parents=True)
-    _write(study, REPEATED)
-    _run(tmp_path)
+    study = _first_run(tmp_path, REPEATED)
     with _opened(tmp_path) as workspace:
         first, second = sorted((s for s in load_segments(workspace, codable=True)
                                 if s.text == "Ja, det er rigtigt."), key=lambda s: s.start)
@@ -154,10 +157,7 @@ def test_a_repeated_turn_keeps_each_copys_decisions(tmp_path: Path) -> None:
 def test_a_unit_back_at_its_old_place_keeps_the_decisions_made_since(tmp_path: Path) -> None:
     """A correction undone: the turn is back at its first offsets (its first id). The decisions made
     before, between and after both changes all stand on it, and the last one can be undone."""
-    study = tmp_path / "studie"
-    (study / "transcripts").mkdir(parents=True)
-    _write(study, TURNS)
-    _run(tmp_path)
+    study = _first_run(tmp_path)
     with _opened(tmp_path) as workspace:
         first = _unit(workspace, "Ja, på IT-delen")
         record_decision(workspace, segment_id=first, action="memo", analyst="anna", memo="før")
@@ -187,10 +187,7 @@ def test_a_unit_back_at_its_old_place_keeps_the_decisions_made_since(tmp_path: P
 def test_two_corrections_read_before_the_transcript_is_cut_again_keep_the_decisions(tmp_path: Path) -> None:
     """Two corrections, the first only read (`hoi ingest`, or a run stopped before cutting): the decisions
     on the turns whose words neither changed follow them through both."""
-    study = tmp_path / "studie"
-    (study / "transcripts").mkdir(parents=True)
-    _write(study, TURNS)
-    _run(tmp_path)
+    study = _first_run(tmp_path)
     with _opened(tmp_path) as workspace:
         record_decision(workspace, segment_id=_unit(workspace, "Ja, på IT-delen"), action="memo",
                         analyst="anna", memo="følger med")
@@ -207,10 +204,7 @@ def test_two_corrections_read_before_the_transcript_is_cut_again_keep_the_decisi
 def test_turns_put_in_another_order_keep_their_decisions(tmp_path: Path) -> None:
     """Two question-and-answer pairs swapped (a transcript put back in the order things were said): each
     answer keeps its decisions at its new place, and the run does not call their words changed."""
-    study = tmp_path / "studie"
-    (study / "transcripts").mkdir(parents=True)
-    _write(study, TURNS)
-    _run(tmp_path)
+    study = _first_run(tmp_path)
     code = "barrier.it_integration"
     with _opened(tmp_path) as workspace:
         systems, solved = _unit(workspace, "Vores IT"), _unit(workspace, "Ja, på IT-delen")
