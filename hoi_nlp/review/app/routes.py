@@ -203,16 +203,17 @@ def _check_filters(shown: FullView, filters: Filters) -> None:
                        attributes=", ".join(SHOWN_ATTRIBUTES))
 
 
-def _real_id(config: AppConfig, session: Session, segment_id: str) -> str:
+def _real_id(config: AppConfig, session: Session, segment_id: str, corpus: Corpus | None = None) -> str:
     """The segment behind an id from a link (a reviewer without rights gets keyed ids, without names or
-    offsets); a reviewer with rights may also open the id a pseudonymised export shows."""
+    offsets); a reviewer with rights may also open the id a pseudonymised export shows. ``corpus``: the
+    request's snapshot of the study (else one is taken here)."""
+    corpus = corpus if corpus is not None else _corpus(config).snapshot()
     shown = _shown(config, session)
     if not shown.private:
-        by_id = _corpus(config).by_id
+        by_id = corpus.by_id
         if segment_id in by_id or config.privacy is None:
             return segment_id
         return config.privacy.real_id(segment_id, by_id) or segment_id
-    corpus = _corpus(config)
     real = shown.real_id(segment_id, corpus.by_id,
                          lambda sid: (corpus.by_id[sid], corpus.sources[corpus.by_id[sid].source_id]))
     if real is None:
@@ -342,16 +343,15 @@ def _shown_span(shown: FullView, source: Source, span: tuple[int, int]) -> tuple
     return shown.offset(source, span[0]), shown.offset(source, span[1], end=True)
 
 
-def _source_offsets(config: AppConfig, session: Session, segment_id: str, start: str, end: str,
+def _source_offsets(corpus: Corpus, shown: FullView, segment_id: str, start: str, end: str,
                     ) -> tuple[int | None, int | None]:
     """A span the page sent, as source offsets (the page carries offsets into the redaction for a
-    reviewer without rights)."""
+    reviewer without rights); ``corpus``: the request's snapshot of the study."""
     first, last = _int_or_none(start), _int_or_none(end)
-    seg = _corpus(config).by_id.get(segment_id)
-    shown = _shown(config, session)
+    seg = corpus.by_id.get(segment_id)
     if not shown.private or seg is None or first is None or last is None:
         return first, last
-    source = _corpus(config).sources[seg.source_id]
+    source = corpus.sources[seg.source_id]
     return shown.source_offset(source, first), shown.source_offset(source, last, end=True)
 
 
@@ -395,7 +395,7 @@ def segment_context(
     config, session = _config(request), current_session(request)
     corpus = _corpus(config).snapshot()  # the unit and its place in its list from one study
     shown = _shown(config, session)
-    segment_id = _real_id(config, session, segment_id)
+    segment_id = _real_id(config, session, segment_id, corpus)
     seg = corpus.by_id.get(segment_id)
     if seg is None or not seg.codable:
         raise AppError(404, "no coding unit '{segment}'", segment=shown.segment_id(segment_id))
@@ -552,7 +552,8 @@ def decide(
     """Append one decision (accept, reject, add, remove, span, memo, flag, unflag) and re-render."""
     config = _config(request)
     filters = _filters_from(q)
-    shown_id, segment_id = segment_id, _real_id(config, session, segment_id)
+    corpus = _corpus(config).snapshot()  # the unit and its source from one study
+    shown_id, segment_id = segment_id, _real_id(config, session, segment_id, corpus)
     current = _round_for(config, session, filters.round)
     if current is not None and current.locked_for(session.user.username):
         return _after_decision(request, shown_id, filters, "this round is finished; decisions are locked")
@@ -560,7 +561,7 @@ def decide(
         return _after_decision(request, shown_id, filters, f"'{action}' has its own button")
     first = last = None
     try:
-        first, last = _source_offsets(config, session, segment_id, start, end)
+        first, last = _source_offsets(corpus, _shown(config, session), segment_id, start, end)
         record_decision(
             config.workspace,
             segment_id=segment_id,
@@ -574,9 +575,7 @@ def decide(
             codebook=config.codebook,
         )
     except HoiError as exc:
-        return _after_decision(request, shown_id, filters, _decision_error(
-            refusal_text(request, exc), private=_shown(config, session).private,
-            span=first is not None or last is not None, segment_id=segment_id, shown_id=shown_id))
+        return _after_decision(request, shown_id, filters, _decision_error(request, exc))
     learn_from_memo(config, memo)
     return _after_decision(request, shown_id, filters)
 
@@ -595,17 +594,18 @@ def learn_from_memo(config: AppConfig, *texts: str) -> None:
 
 
 SPAN_OUTSIDE = "the selection lies outside the highlighted answer or turn — select text inside it"
+#: The parameters of a refused span that are source offsets.
+SPAN_OFFSETS = ("start", "end", "length", "first", "last")
 
 
-def _decision_error(message: str, *, private: bool, span: bool, segment_id: str, shown_id: str) -> str:
-    """A refused decision's ``message`` (in the analyst's language) as this reviewer may read it: the
-    library names the unit by its own id and a span by source offsets, which tell a reviewer without
-    rights how long the hidden names are."""
-    if not private:
-        return message
-    if span:
+def _decision_error(request: Request, error: HoiError) -> str:
+    """A refused decision as this reviewer may read it, in their language (:func:`refusal_text`: the
+    unit by the id their pages show); a span refused by its source offsets, which tell a reviewer
+    without rights how long the hidden names are, only says where to select."""
+    config, session = _config(request), current_session(request)
+    if _shown(config, session).private and any(key in error.params for key in SPAN_OFFSETS):
         return SPAN_OUTSIDE
-    return message.replace(segment_id, shown_id)
+    return refusal_text(request, error)
 
 
 @router.post("/segment/{segment_id:path}/undo")
@@ -672,7 +672,7 @@ def code_page(request: Request, code_id: str) -> Response:
     if not config.codebook.has_code(code_id):
         raise AppError(404, "unknown code '{code}'", code=code_id)
     state = current_state(config.workspace)
-    corpus = _corpus(config)
+    corpus = _corpus(config).snapshot()  # the quotes and their sources from one study
     privacy = _privacy(config, session)
     examples = sorted(
         (s for (_, c), s in state.codes.items() if c == code_id and s.segment_id in corpus.by_id),
@@ -793,7 +793,7 @@ def _round_page(request: Request, round_id: str, *, confirm_finish: bool = False
     items = disagreements(config.workspace, current, codings=codings) if codings else []
     agreed = len(agreements(config.workspace, current, codings=codings)) if codings else 0
     missing = codings.not_reviewed() if codings else {}
-    corpus = _corpus(config)
+    corpus = _corpus(config).snapshot()  # the units and their sources from one study
     privacy = _privacy(config, session)
     shown = _shown(config, session)
     texts = {
