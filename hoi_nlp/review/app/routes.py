@@ -24,6 +24,7 @@ from hoi_nlp.review.accounts import (
     end_session,
 )
 from hoi_nlp.review.app.explain import segment_extras
+from hoi_nlp.review.app.i18n import Words
 from hoi_nlp.review.app.paging import filter_counts, page_of
 from hoi_nlp.review.app.state import (
     COOKIE,
@@ -200,7 +201,7 @@ def _check_filters(shown: FullView, filters: Filters) -> None:
     key = filters.attr.partition("=")[0]
     if shown.private and filters.attr and key not in SHOWN_ATTRIBUTES:
         raise AppError(400, "you can filter by the attributes {attributes} only",
-                       attributes=", ".join(SHOWN_ATTRIBUTES))
+                       attributes=Words(SHOWN_ATTRIBUTES))
 
 
 def _real_id(config: AppConfig, session: Session, segment_id: str, corpus: Corpus | None = None) -> str:

@@ -34,7 +34,7 @@ from hoi_nlp.review.accounts import (
     set_password,
 )
 from hoi_nlp.review.app.i18n import COOKIE as LANGUAGE_COOKIE
-from hoi_nlp.review.app.i18n import LANGUAGES, error_text, language_of, translator
+from hoi_nlp.review.app.i18n import LANGUAGES, Words, error_text, language_of, translator
 from hoi_nlp.review.app.routes import (
     _after_decision,
     _corpus,
@@ -323,7 +323,8 @@ def set_stance(
             request, shown_id, filters, _("This round is finished for you; decisions are locked.")
         )
     if outcome not in STANCES:
-        return _after_decision(request, shown_id, filters, f"{outcome!r}: {', '.join(STANCES)}")
+        return _after_decision(request, shown_id, filters, _("'{outcome}' is no stance: use one of {stances}",
+                                                             outcome=outcome, stances=Words(STANCES)))
     try:
         record_decision(
             config.workspace,
