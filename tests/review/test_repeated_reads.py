@@ -120,3 +120,31 @@ def test_a_link_s_unit_is_found_without_working_out_every_unit_s_shown_id(study_
     view.redactor.key.placeholder_for("PERSON", "Henrik")  # the key learns a name
     assert view.real_id(shown[R001], ids) == R001
     assert worked_out == []
+
+
+def test_a_study_not_yet_exported_makes_its_first_list_pages_once(tmp_path, small_cb, monkeypatch):
+    """A study coded (`hoi ingest`, `hoi segment`, `hoi code`) and reviewed before its first export: its
+    texts were never pseudonymised, so each first list page learnt the names in the texts it listed while
+    it showed their previews, and was made again (every unit filtered and counted twice)."""
+    from hoi_nlp.review.app import routes
+    from tests.review.conftest import make_client
+    from tests.review.test_changed_source_decisions import TURNS, _opened, _run, _write
+
+    study = tmp_path / "studie"
+    (study / "transcripts").mkdir(parents=True)
+    _write(study, [*TURNS[:3], ("D", "Vores IT-systemer taler ikke sammen, siger Mette Hansen."), *TURNS[4:]])
+    for command in (("ingest", "studie"), ("segment", "studie"), ("code", "studie", "--coder", "rules")):
+        _run(tmp_path, *command)
+    made, real = [], routes._made_list_page
+
+    def counted(request, mode, *args):
+        made.append(request.url.path)
+        return real(request, mode, *args)
+
+    monkeypatch.setattr(routes, "_made_list_page", counted)
+    with _opened(tmp_path) as workspace:
+        client = make_client(workspace, small_cb, login=False)
+        for path in ("/queue", "/browse"):
+            page = client.get(path)
+            assert page.status_code == 200 and "Mette" not in page.text and "[PERSON" in page.text
+    assert made == ["/queue", "/browse"]

@@ -38,7 +38,7 @@ from hoi_nlp.review.app.state import (
     set_session_cookie,
     with_one_key,
 )
-from hoi_nlp.review.app.unit_index import Place, learn_first
+from hoi_nlp.review.app.unit_index import SHOWN_FILTERS, Place, learn_first
 from hoi_nlp.review.app.views import (
     BANDS,
     FULL_VIEW,
@@ -240,22 +240,42 @@ def _list_page(request: Request, mode: str) -> Response:
     """A queue or browse page, its list filtered and shown with one pseudonym key."""
     config, session = _config(request), current_session(request)
     corpus, shown = _corpus(config).snapshot(), _shown(config, session)  # one study for the list and rows
-    learn_first(corpus, shown)
-    return with_one_key(shown, lambda: _made_list_page(request, mode, corpus))
-
-
-def _made_list_page(request: Request, mode: str, corpus: Corpus) -> Response:
-    config, session = _config(request), current_session(request)
     filters = Filters.from_query(request.query_params)
     if mode == "browse" and not filters.status:
         filters = Filters(**{**filters.__dict__, "status": "all"})
+    learn_first(corpus, shown)
+    study = None
+    if not filters.round or filters.round == MAIN_ROUND:  # the main review: its units read once
+        study = config.unit_index.study(corpus, config.codebook, order=config.order)
+        _learn_listed(request, corpus, filters, study)
+    return with_one_key(shown, lambda: _made_list_page(request, mode, corpus, filters, study))
+
+
+def _learn_listed(request: Request, corpus: Corpus, filters: Filters, study: Any) -> None:
+    """Let the key learn the names in the texts the page lists before the page is made: a study not yet
+    exported (its texts never pseudonymised) learnt them while its first list pages showed their
+    previews, and made each of them again (:func:`with_one_key`). Only where the list does not depend on
+    the key (no filter by what the reader is shown): it is kept as it is made here."""
+    config, session = _config(request), current_session(request)
+    privacy = _privacy(config, session)
+    if privacy is None or any(getattr(filters, key) for key in SHOWN_FILTERS):
+        return
+    units = config.unit_index.units(corpus, config.codebook, filters, order=config.order, shown=privacy,
+                                    study=study)
+    _page, listed = page_of(units, request.query_params.get("page"), size=config.settings.review.page_size)
+    privacy.hidden_many([u.source for u in listed])
+
+
+def _made_list_page(request: Request, mode: str, corpus: Corpus, filters: Filters, study: Any) -> Response:
+    config, session = _config(request), current_session(request)
     current = _round_for(config, session, filters.round)
     privacy = _privacy(config, session)
     shown = _shown(config, session)
     if current is None:  # the main review: from the units, lists and counts the app keeps up to date
         _check_filters(shown, filters)
         units, counts, facets = config.unit_index.listing(
-            corpus, config.codebook, filters, order=config.order, shown=shown, facets=mode == "browse")
+            corpus, config.codebook, filters, order=config.order, shown=shown, facets=mode == "browse",
+            study=study)
     else:  # a round: read once, for the list and (below) the filters' counts of its units only
         state = _state(config, session, current, list(current.segment_ids))
         units = _units(config, session, filters, corpus, state=state)
