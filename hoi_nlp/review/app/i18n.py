@@ -331,6 +331,8 @@ DA: dict[str, str] = {
     "you can filter by the attributes {attributes} only":
         "du kan kun filtrere efter attributterne {attributes}",
     "no coding unit '{segment}'": "ingen kodeenhed '{segment}'",
+    "no coding unit '{segment}': its transcript was corrected since, and the unit's words with it":
+        "ingen kodeenhed '{segment}': transskriptionen er rettet siden, og kodeenhedens ord med den",
     "segment '{segment}' is not part of round '{round}'":
         "enheden '{segment}' er ikke med i runden '{round}'",
     "bad span": "ugyldig markering",

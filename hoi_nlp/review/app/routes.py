@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -73,7 +74,7 @@ from hoi_nlp.review.rounds import (
     unreviewed_count,
     visible_rounds,
 )
-from hoi_nlp.store import assignments_table
+from hoi_nlp.store import assignments_table, whereabouts
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
@@ -520,11 +521,72 @@ def _list_url(filters: Filters) -> str:
 
 @router.get("/segment/{segment_id:path}", response_class=HTMLResponse)
 def segment_page(request: Request, segment_id: str) -> Response:
-    """One coding unit in its context, with the machine's suggestions and the review actions."""
+    """One coding unit in its context, with the machine's suggestions and the review actions; a link that
+    names the unit by an id it had before its transcript was corrected leads to the unit as it is now."""
     filters = Filters.from_query(request.query_params)
     config, session = _config(request), current_session(request)
+    moved = _moved_unit(config, session, segment_id)
+    if isinstance(moved, Moved):
+        query = request.url.query
+        return RedirectResponse(segment_url(moved.now) + (f"?{query}" if query else ""), status_code=303)
+    if isinstance(moved, Changed):
+        raise AppError(404, CHANGED_UNIT, segment=segment_id)
     return with_one_key(_shown(config, session),
                         lambda: html(request, "segment.html", segment_context(request, segment_id, filters)))
+
+
+#: A link's unit gone with a correction of its source that changed its own words.
+CHANGED_UNIT = "no coding unit '{segment}': its transcript was corrected since, and the unit's words with it"
+
+
+@dataclasses.dataclass(frozen=True)
+class Moved:
+    """A link's unit under another id now (as the reader is shown it)."""
+
+    now: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Changed:
+    """A link's unit gone with a correction of its source that changed its own words."""
+
+
+def _moved_unit(config: AppConfig, session: Session, segment_id: str) -> Moved | Changed | None:
+    """Where the unit a link names is now when the id is one it had before a later run cut its corrected
+    source again (a bookmark, a link in a memo or an e-mail, a pseudonymised export's id): moved, its words
+    unchanged at new offsets under a new id; or changed with the correction. None: the id names a unit
+    now, or none of a corrected source."""
+    corpus, shown = _corpus(config).snapshot(), _shown(config, session)
+    try:
+        if _real_id(config, session, segment_id, corpus) in corpus.by_id:
+            return None
+    except HTTPException:  # a keyed id of no unit now
+        pass
+    moves = whereabouts(config.workspace)
+    if not moves.changes:
+        return None
+    named = _former_id(config, shown, segment_id, moves.moved_ids)
+    if named is not None:
+        now, _shift = moves.now(named, datetime.min)
+        seg = corpus.by_id.get(now)
+        if now != named and seg is not None and seg.codable:
+            return Moved(shown.segment_id(now))
+    source_part = segment_id.rpartition(":")[0]
+    corrected = {shown.ident(source_id) for source_id in moves.changes if source_id in corpus.sources}
+    return Changed() if source_part in corrected else None
+
+
+def _former_id(config: AppConfig, shown: FullView, segment_id: str, former: set[str]) -> str | None:
+    """The id a unit had before a correction moved it that ``segment_id`` names: itself (a reader with
+    rights), or the one whose keyed part it carries (a page's link for a reviewer without rights, an
+    id in a pseudonymised export)."""
+    if segment_id in former and not shown.private:
+        return segment_id
+    if config.privacy is None:
+        return None
+    place = segment_id.rpartition(":")[2]
+    return next((old for old in sorted(former) if config.privacy.segment_id(old).rpartition(":")[2] == place),
+                None)
 
 
 def _filters_from(q: str) -> Filters:
