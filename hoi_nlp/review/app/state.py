@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -233,8 +232,9 @@ def _shown_refusal(config: AppConfig, session: Session | None, error: Exception)
     if not private or not isinstance(params, dict) or not params.get("segment"):
         return error
     assert config.privacy is not None
-    shown = copy.copy(error)
-    shown.params = {**params, "segment": config.privacy.segment_id(str(params["segment"]))}  # type: ignore[attr-defined]
+    shown = type(error).__new__(type(error))  # its attributes, not its constructor's arguments
+    shown.__dict__.update(error.__dict__, params={**params, "segment": config.privacy.segment_id(
+        str(params["segment"]))})
     return shown
 
 
