@@ -265,10 +265,16 @@ class PrivacyView(FullView):
                 self._keyed = known = (self.redactor.key.secret, ids, places)
             return known[2]
 
-    def warm(self) -> None:
-        """Load what the first page needs (the key's matcher and its word lists); call it at start-up."""
+    def warm(self, sources: Iterable[Source] = ()) -> None:
+        """Load what the first page needs, e.g. while an app starts: the key's matcher and its word lists,
+        the recogniser (seconds: the first page's redaction and its sources' attributes need it) and
+        ``sources`` as shown (their attributes' names recognised, as every list page's first step)."""
         try:
             self.redactor.warm()
+            if isinstance(self.redactor, StudyRedactor) and not self.redactor.raw:
+                with self.redactor._lock:
+                    self.redactor.pseudonymizer  # noqa: B018 - loaded on first use
+            self.sources(sources)
         except Exception as exc:  # noqa: BLE001 - the first page that needs it reports the problem
             logger.warning("preparing the pseudonymised view failed: %s", exc)
 

@@ -103,8 +103,10 @@ def create_app(config: AppConfig) -> FastAPI:
 
     app.include_router(workbench.router)  # first: /codebook/history before /codebook/{code_id}
     app.include_router(routes.router)
-    # The first page would otherwise load the pseudonymiser's word lists (seconds): load them now.
-    threading.Thread(target=config.privacy.warm, daemon=True, name="hoi-privacy").start()
+    # The first page would otherwise load the pseudonymiser's word lists and recogniser and recognise the
+    # names in every source's attributes (seconds, the most of the first /queue): do it now.
+    threading.Thread(target=config.privacy.warm, args=(config.corpus.snapshot().sources.values(),),
+                     daemon=True, name="hoi-privacy").start()
     if config.active_learning:
         threading.Thread(target=routes.compute_order, args=(config,), daemon=True, name="hoi-queue").start()
     return app
