@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 Hidden = ReplacedSpan
 # Respondent attributes a reviewer without original-text rights sees (pseudonymised) and may filter by.
 SHOWN_ATTRIBUTES = ("role", "size_group", "region")
+#: How many sources :meth:`PrivacyView.warm` shows at a time (the key's lock is held for one batch).
+WARM_BATCH = 50
 
 
 class FullView:
@@ -265,16 +267,21 @@ class PrivacyView(FullView):
                 self._keyed = known = (self.redactor.key.secret, ids, places)
             return known[2]
 
-    def warm(self, sources: Iterable[Source] = ()) -> None:
-        """Load what the first page needs, e.g. while an app starts: the key's matcher and its word lists,
-        the recogniser (seconds: the first page's redaction and its sources' attributes need it) and
-        ``sources`` as shown (their attributes' names recognised, as every list page's first step)."""
+    def warm(self, sources: Sequence[Source] | None = None) -> None:
+        """Load what the first page needs, e.g. while an app starts: the key's matcher and its word lists
+        (every page's ids); with ``sources`` (a reviewer without rights will read them) also the recogniser
+        (seconds: the first page's redaction and its sources' attributes need it) and ``sources`` as shown
+        (their attributes' names recognised, as every list page's first step). The recogniser loads
+        without the key's lock and the sources are shown a few at a time, so a page made meanwhile (a login
+        page, a reviewer with rights) waits for one batch at most, not the whole warm-up."""
         try:
             self.redactor.warm()
-            if isinstance(self.redactor, StudyRedactor) and not self.redactor.raw:
-                with self.redactor._lock:
-                    self.redactor.pseudonymizer  # noqa: B018 - loaded on first use
-            self.sources(sources)
+            if sources is None or self.redactor.raw:
+                return
+            if isinstance(self.redactor, StudyRedactor):
+                self.redactor.load_recogniser()
+            for start in range(0, len(sources), WARM_BATCH):
+                self.sources(sources[start:start + WARM_BATCH])
         except Exception as exc:  # noqa: BLE001 - the first page that needs it reports the problem
             logger.warning("preparing the pseudonymised view failed: %s", exc)
 

@@ -181,3 +181,66 @@ def test_the_first_list_page_finds_the_recogniser_loaded_and_the_attributes_read
     page = client.get("/queue")
     assert page.status_code == 200 and "Mette" not in page.text
     assert not loaded and not recognised
+
+
+def _wait_for_start_up() -> None:
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name.startswith("hoi-"):
+            thread.join()
+
+
+def test_a_page_opened_while_the_app_starts_does_not_wait_for_the_recogniser(study_ws, small_cb, monkeypatch):
+    """The start-up thread loaded the recogniser (seconds) holding the pseudonym key's lock, which every
+    request takes to follow the key file: the first page, even the login page, waited for the whole
+    warm-up. The login page comes back while the recogniser is still loading."""
+    import threading
+
+    from hoi_nlp.privacy import redact
+    from hoi_nlp.review.accounts import add_user
+    from tests.review.conftest import PASSWORD, make_client
+
+    loading, release, loaded = threading.Event(), threading.Event(), []
+    real_init = redact.Pseudonymizer.__init__
+
+    def slow(self, *args, **options):
+        loading.set()
+        release.wait(timeout=10)
+        loaded.append(True)
+        real_init(self, *args, **options)
+
+    monkeypatch.setattr(redact.Pseudonymizer, "__init__", slow)
+    add_user(study_ws, "anna", PASSWORD)  # without original-text rights: the app loads the recogniser
+    client = make_client(study_ws, small_cb)
+    try:
+        assert loading.wait(timeout=10)
+        page = client.get("/login")
+        assert page.status_code == 200 and not loaded
+    finally:
+        release.set()
+        _wait_for_start_up()
+    assert loaded
+
+
+def test_an_app_whose_reviewers_all_have_rights_never_loads_the_recogniser(study_ws, small_cb, monkeypatch):
+    """The start-up thread loaded the recogniser (~120 MB, seconds) in every app, also where no reader is
+    shown pseudonymised texts (every account with original-text rights)."""
+    from hoi_nlp.privacy import redact
+    from hoi_nlp.review.accounts import add_user
+    from tests.review.conftest import PASSWORD, login, make_client
+
+    loaded = []
+    real_init = redact.Pseudonymizer.__init__
+
+    def loading(self, *args, **options):
+        loaded.append(True)
+        real_init(self, *args, **options)
+
+    monkeypatch.setattr(redact.Pseudonymizer, "__init__", loading)
+    add_user(study_ws, "chef", PASSWORD, can_see_original=True)
+    client = make_client(study_ws, small_cb)
+    _wait_for_start_up()
+    login(client, "chef")
+    assert client.get("/segment/" + R001).status_code == 200
+    assert not loaded
