@@ -74,7 +74,7 @@ from hoi_nlp.review.rounds import (
     unreviewed_count,
     visible_rounds,
 )
-from hoi_nlp.store import assignments_table, whereabouts
+from hoi_nlp.store import Whereabouts, assignments_table, whereabouts
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
@@ -411,11 +411,13 @@ def _place(config: AppConfig, session: Session, corpus: Corpus, filters: Filters
 
 
 def segment_context(
-    request: Request, segment_id: str, filters: Filters, *, error: str = ""
+    request: Request, segment_id: str, filters: Filters, *, error: str = "", corpus: Corpus | None = None
 ) -> dict[str, Any]:
-    """Everything the segment page shows."""
+    """Everything the segment page shows (``corpus``: the request's snapshot of the study, else one is
+    taken here)."""
     config, session = _config(request), current_session(request)
-    corpus = _corpus(config).snapshot()  # the unit and its place in its list from one study
+    # the unit and its place in its list from one study
+    corpus = corpus if corpus is not None else _corpus(config).snapshot()
     shown = _shown(config, session)
     segment_id = _real_id(config, session, segment_id, corpus)
     seg = corpus.by_id.get(segment_id)
@@ -522,17 +524,19 @@ def _list_url(filters: Filters) -> str:
 @router.get("/segment/{segment_id:path}", response_class=HTMLResponse)
 def segment_page(request: Request, segment_id: str) -> Response:
     """One coding unit in its context, with the machine's suggestions and the review actions; a link that
-    names the unit by an id it had before its transcript was corrected leads to the unit as it is now."""
+    names the unit by an id it had before its transcript was corrected or its source renamed leads to the
+    unit as it is now."""
     filters = Filters.from_query(request.query_params)
     config, session = _config(request), current_session(request)
-    moved = _moved_unit(config, session, segment_id)
+    corpus = _corpus(config).snapshot()  # the link's unit and the page from one study
+    moved = _moved_unit(config, session, segment_id, corpus)
     if isinstance(moved, Moved):
         query = request.url.query
         return RedirectResponse(segment_url(moved.now) + (f"?{query}" if query else ""), status_code=303)
     if isinstance(moved, Changed):
         raise AppError(404, CHANGED_UNIT, segment=segment_id)
-    return with_one_key(_shown(config, session),
-                        lambda: html(request, "segment.html", segment_context(request, segment_id, filters)))
+    return with_one_key(_shown(config, session), lambda: html(
+        request, "segment.html", segment_context(request, segment_id, filters, corpus=corpus)))
 
 
 #: A link's unit gone with a correction of its source that changed its own words.
@@ -551,42 +555,48 @@ class Changed:
     """A link's unit gone with a correction of its source that changed its own words."""
 
 
-def _moved_unit(config: AppConfig, session: Session, segment_id: str) -> Moved | Changed | None:
+def _moved_unit(config: AppConfig, session: Session, segment_id: str,
+                corpus: Corpus) -> Moved | Changed | None:
     """Where the unit a link names is now when the id is one it had before a later run cut its corrected
-    source again (a bookmark, a link in a memo or an e-mail, a pseudonymised export's id): moved, its words
-    unchanged at new offsets under a new id; or changed with the correction. None: the id names a unit
-    now, or none of a corrected source."""
-    corpus, shown = _corpus(config).snapshot(), _shown(config, session)
+    source again or renamed its source (a bookmark, a link in a memo or an e-mail, a pseudonymised export's
+    id): moved, its words unchanged (at new offsets) under a new id; or changed with the correction. None:
+    the id names a unit now, or none of a corrected or renamed source."""
+    shown = _shown(config, session)
     try:
         if _real_id(config, session, segment_id, corpus) in corpus.by_id:
             return None
     except HTTPException:  # a keyed id of no unit now
         pass
     moves = whereabouts(config.workspace)
-    if not moves.changes:
+    if not moves.changes and not moves.sources:
         return None
-    named = _former_id(config, shown, segment_id, moves.moved_ids)
+    named = _former_id(config, shown, segment_id, moves, corpus)
     if named is not None:
         now, _shift = moves.now(named, datetime.min)
         seg = corpus.by_id.get(now)
         if now != named and seg is not None and seg.codable:
             return Moved(shown.segment_id(now))
+    return Changed() if _of_a_corrected_source(config, shown, segment_id, moves, corpus) else None
+
+
+def _former_id(config: AppConfig, shown: FullView, segment_id: str, moves: Whereabouts,
+               corpus: Corpus) -> str | None:
+    """The id a unit had before a correction moved it or its source was renamed that ``segment_id`` names:
+    the keyed id's (a page's link for a reviewer without rights, an id in a pseudonymised export), or
+    itself (a reader with rights)."""
+    keyed = config.privacy.former_id(segment_id, moves, corpus.by_id) if config.privacy is not None else None
+    return keyed if keyed is not None or shown.private else segment_id
+
+
+def _of_a_corrected_source(config: AppConfig, shown: FullView, segment_id: str, moves: Whereabouts,
+                           corpus: Corpus) -> bool:
+    """Whether ``segment_id`` is under the id of a source corrected since (or its id before a rename), as
+    the reader was shown it (a reader with rights may also hold the id a pseudonymised export shows)."""
+    corrected = {source_id for source_id in moves.changes if source_id in corpus.sources}
+    corrected |= {old for old, new in moves.sources.items() if new in corrected}
+    views = [shown] if shown.private or config.privacy is None else [shown, config.privacy]
     source_part = segment_id.rpartition(":")[0]
-    corrected = {shown.ident(source_id) for source_id in moves.changes if source_id in corpus.sources}
-    return Changed() if source_part in corrected else None
-
-
-def _former_id(config: AppConfig, shown: FullView, segment_id: str, former: set[str]) -> str | None:
-    """The id a unit had before a correction moved it that ``segment_id`` names: itself (a reader with
-    rights), or the one whose keyed part it carries (a page's link for a reviewer without rights, an
-    id in a pseudonymised export)."""
-    if segment_id in former and not shown.private:
-        return segment_id
-    if config.privacy is None:
-        return None
-    place = segment_id.rpartition(":")[2]
-    return next((old for old in sorted(former) if config.privacy.segment_id(old).rpartition(":")[2] == place),
-                None)
+    return any(view.ident(source_id) == source_part for view in views for source_id in corrected)
 
 
 def _filters_from(q: str) -> Filters:
