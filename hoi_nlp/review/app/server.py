@@ -45,7 +45,8 @@ def _login_redirect(request: Request) -> Response:
 def _warm_privacy(config: AppConfig) -> None:
     """Load now what the first page would load (seconds): the pseudonymiser's word lists, and, when a reviewer
     without original-text rights may open the app, the recogniser and the sources' attributes as shown (the
-    most of their first /queue). An app whose readers all have rights never needs the recogniser."""
+    most of their first /queue). An app whose accounts all have rights does not load the recogniser (an
+    account without them added while it runs loads it with its first page, as it did before)."""
     assert config.privacy is not None and config.corpus is not None
     try:
         pseudonymised = _someone_reads_pseudonymised(config)
