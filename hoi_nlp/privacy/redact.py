@@ -426,6 +426,7 @@ class StudyRedactor(KeyRedactor):
         self.settings = settings
         self._nlp = nlp
         self._pseudonymizer: Pseudonymizer | None = None
+        self._loading = threading.Lock()  # the recogniser's, apart from the key's lock (see load_recogniser)
         self._recognised: dict[str, tuple[str, list[tuple[int, int, str]]]] = {}
         self._values_done: dict[str, list[tuple[int, int, str]]] = {}
         self.fingerprint = privacy_fingerprint(settings)
@@ -436,8 +437,15 @@ class StudyRedactor(KeyRedactor):
     def pseudonymizer(self) -> Pseudonymizer:
         """The privacy pipeline with the study key (loaded on first use)."""
         if self._pseudonymizer is None:
-            self._pseudonymizer = Pseudonymizer(key=self.key, settings=self.settings, nlp=self._nlp)
-        return self._pseudonymizer
+            self.load_recogniser()
+        return self._pseudonymizer  # type: ignore[return-value]
+
+    def load_recogniser(self) -> None:
+        """Load the privacy pipeline now if not yet (seconds), without the key's lock: what needs only the
+        key (an id shown, a key file another process saved) does not wait for it."""
+        with self._loading:
+            if self._pseudonymizer is None:
+                self._pseudonymizer = Pseudonymizer(key=self.key, settings=self.settings, nlp=self._nlp)
 
     def save(self) -> None:
         """Write the key (after :meth:`speaker` or :meth:`value` added entries)."""

@@ -20,13 +20,15 @@ from hoi_nlp.privacy.redact import KEYED_SEGMENT_PLACE as _KEYED_PLACE
 from hoi_nlp.privacy.redact import KeyRedactor, StudyRedactor
 from hoi_nlp.records import Segment, Source
 from hoi_nlp.settings import Settings
-from hoi_nlp.store import Workspace, load_sources
+from hoi_nlp.store import Whereabouts, Workspace, load_sources
 
 logger = logging.getLogger(__name__)
 
 Hidden = ReplacedSpan
 # Respondent attributes a reviewer without original-text rights sees (pseudonymised) and may filter by.
 SHOWN_ATTRIBUTES = ("role", "size_group", "region")
+#: How many sources :meth:`PrivacyView.warm` shows at a time (the key's lock is held for one batch).
+WARM_BATCH = 50
 
 
 class FullView:
@@ -107,6 +109,7 @@ class PrivacyView(FullView):
         self._sources: dict[str, tuple[tuple[str, str], int, Source]] = {}
         self._aliases: tuple[int, Collection[str], dict[str, str]] | None = None
         self._keyed: tuple[str, Collection[str], dict[str, list[str]]] | None = None
+        self._former: tuple[str, Whereabouts, Collection[str], dict[str, str]] | None = None
         # ids and speaker labels as shown, while the key is the same (a list page asks for every unit's)
         self._shown: tuple[tuple[int, int, int], dict[str, str], dict[str, str]] = ((0, -1, -1), {}, {})
         self._key_file_seen: tuple[int, int] | None = None
@@ -265,10 +268,40 @@ class PrivacyView(FullView):
                 self._keyed = known = (self.redactor.key.secret, ids, places)
             return known[2]
 
-    def warm(self) -> None:
-        """Load what the first page needs (the key's matcher and its word lists); call it at start-up."""
+    def former_id(self, shown_id: str, moves: Whereabouts, ids: Collection[str]) -> str | None:
+        """The id a unit now in ``ids`` had before a correction of its transcript moved it or its source was
+        renamed (``moves``), that the keyed ``shown_id`` names (a page's link from before, a pseudonymised
+        export's id); None: none. By the keyed part alone, as :meth:`_keyed_places`: an HMAC per former id,
+        kept while the moves, the units and the study's secret are the same."""
+        place = shown_id.rpartition(":")[2]
+        if self.redactor.raw or not _KEYED_PLACE.fullmatch(place):
+            return None
+        with self._lock:
+            known = self._former
+            if (known is None or not known[0] or known[0] != self.redactor.key.secret or known[1] is not moves
+                    or known[2] is not ids):
+                places: dict[str, str] = {}
+                for old in sorted(moves.former_ids(ids) - set(ids)):
+                    if keyed := _keyed_place(self.redactor, old):
+                        places.setdefault(keyed, old)
+                self._former = known = (self.redactor.key.secret, moves, ids, places)
+            return known[3].get(place)
+
+    def warm(self, sources: Sequence[Source] | None = None) -> None:
+        """Load what the first page needs, e.g. while an app starts: the key's matcher and its word lists
+        (every page's ids); with ``sources`` (a reviewer without rights will read them) also the recogniser
+        (seconds: the first page's redaction and its sources' attributes need it) and ``sources`` as shown
+        (their attributes' names recognised, as every list page's first step). The recogniser loads
+        without the key's lock and the sources are shown a few at a time, so a page made meanwhile (a login
+        page, a reviewer with rights) waits for one batch at most, not the whole warm-up."""
         try:
             self.redactor.warm()
+            if sources is None or self.redactor.raw:
+                return
+            if isinstance(self.redactor, StudyRedactor):
+                self.redactor.load_recogniser()
+            for start in range(0, len(sources), WARM_BATCH):
+                self.sources(sources[start:start + WARM_BATCH])
         except Exception as exc:  # noqa: BLE001 - the first page that needs it reports the problem
             logger.warning("preparing the pseudonymised view failed: %s", exc)
 

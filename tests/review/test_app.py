@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import escape as html_escape
 
 import pytest
 
@@ -530,3 +531,52 @@ def test_keyed_ids_resolve_after_the_corpus_reloads_with_as_many_units(study_ws)
     moved = segments[0].segment_id + "x"  # another unit id, the same number of units
     after = {moved if sid == segments[0].segment_id else sid: s for sid, s in before.items()}
     assert view.real_id(view.segment_id(moved), after) == moved
+
+
+def _withdrawn_after(monkeypatch, module, name: str, workspace, source: str = "R001:1.2_kommentar") -> None:
+    """``module.name`` done, a `hoi run` beside the app removes ``source`` (a respondent withdrew) before
+    the request writes its decision: the library then refuses the unit by its real id."""
+    from hoi_nlp.store import remove_sources
+
+    real = getattr(module, name)
+
+    def then_withdrawn(*args, **options):
+        done = real(*args, **options)
+        remove_sources(workspace, [source])
+        return done
+
+    monkeypatch.setattr(module, name, then_withdrawn)
+
+
+@pytest.mark.parametrize("attempt", ["stance", "undo", "resolve", "apply-agreements"])
+def test_a_refusal_names_a_unit_by_the_id_the_reviewer_is_shown(study_ws, small_cb, monkeypatch, attempt):
+    """«unknown segment 'R001:1.2_kommentar:a0-68'»: a stance, an undo, a round's resolution and its
+    agreements carried over, refused because the unit left the study meanwhile, named the unit by its real
+    id (its source name and offsets) to a reviewer without original-text rights."""
+    from hoi_nlp.review import rounds
+    from hoi_nlp.review.app import routes, workbench
+
+    add_user(study_ws, "anna", PASSWORD)
+    add_user(study_ws, "bo", PASSWORD)
+    assign_round(study_ws, "R1", ["anna", "bo"], segment_ids=[R001])
+    for analyst in ("anna", "bo"):
+        record_decision(study_ws, segment_id=R001, action="add", code_id=IT, analyst=analyst, round="R1")
+        finish_round(study_ws, "R1", analyst)
+    memo = record_decision(study_ws, segment_id=R001, action="memo", memo="Se igen.", analyst="anna")
+    anna = make_client(study_ws, small_cb)
+    csrf = login(anna, "anna")
+    shown = shown_id(anna, R001)
+    module, name, path, form = {
+        "stance": (workbench, "_real_id", f"/segment/{shown}/stance",
+                   {"code_id": IT, "outcome": "hindrance"}),
+        "undo": (routes, "effective_decisions", f"/segment/{shown}/undo", {"decision_id": memo.decision_id}),
+        "resolve": (routes, "_real_id", "/rounds/R1/resolve",
+                    {"segment_id": shown, "code_id": IT, "outcome": "present"}),
+        "apply-agreements": (rounds, "agreements", "/rounds/R1/apply-agreements", {}),
+    }[attempt]
+    _withdrawn_after(monkeypatch, module, name, study_ws)
+    refused = anna.post(path, data=form | {"csrf_token": csrf})
+    assert refused.status_code in (409, 422), refused.text[-500:]
+    assert "unknown segment" in refused.text, refused.text[-800:]
+    assert R001 not in refused.text and "a0-68" not in refused.text
+    assert html_escape(shown) in refused.text

@@ -92,3 +92,98 @@ def test_a_page_begun_before_a_reload_neither_mixes_nor_puts_the_older_study_bac
     with statements(study_ws) as sent:
         assert shown_id(client, R001) not in client.get("/queue?status=all").text
     assert not reading(sent, "assignments"), "the kept units went back to the older study"
+
+
+class _WithdrawnOnRead(dict):
+    """The app's units by id, whose first read of ``unit`` lets a `hoi run` beside the app remove that
+    unit's respondent and the app reload the study: a page reading the study twice reads it half old."""
+
+    def __init__(self, by_id, unit: str, withdraw) -> None:
+        super().__init__(by_id)
+        self.unit, self.withdraw = unit, withdraw
+
+    def _read(self, key) -> None:
+        if key == self.unit and self.withdraw is not None:
+            withdraw, self.withdraw = self.withdraw, None
+            withdraw()
+
+    def get(self, key, default=None):
+        value = super().get(key, default)
+        self._read(key)
+        return value
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        self._read(key)
+        return value
+
+
+def _withdrawn_on_read(client, workspace, unit: str = R001) -> None:
+    """Arm :class:`_WithdrawnOnRead` on the app's study (R001's respondent withdraws)."""
+    from hoi_nlp.review.app.state import refresh_corpus
+
+    config = client.app.state.config
+
+    def withdraw() -> None:
+        remove_sources(workspace, [unit.rpartition(":")[0]])
+        refresh_corpus(config)
+
+    config.corpus.by_id = _WithdrawnOnRead(config.corpus.by_id, unit, withdraw)
+
+
+def _round_of_r001(workspace, small_cb):
+    """A complete blind round of R001 that neither analyst reviewed, and anna's app (with rights)."""
+    from hoi_nlp.review.accounts import add_user
+    from hoi_nlp.review.rounds import assign_round, finish_round
+    from tests.review.conftest import PASSWORD, login
+
+    for name in ("anna", "bo"):
+        add_user(workspace, name, PASSWORD, can_see_original=True)
+    assign_round(workspace, "R1", ["anna", "bo"], segment_ids=[R001, "R002:7_afsluttende_kommentar:a0-65"])
+    for name in ("anna", "bo"):
+        finish_round(workspace, "R1", name)
+    client = make_client(workspace, small_cb)
+    return client, login(client, "anna")
+
+
+def test_a_round_page_made_while_a_run_reloads_the_study_is_served_whole(study_ws, small_cb):
+    """A respondent withdrawn by a `hoi run` beside the app while the round page listed its units not
+    reviewed: the page took the unit from the study of before and its source from the study of after
+    (500)."""
+    client, _csrf = _round_of_r001(study_ws, small_cb)
+    assert "not reviewed by" in client.get("/rounds/R1").text
+    _withdrawn_on_read(client, study_ws)
+    page = client.get("/rounds/R1")
+    assert page.status_code == 200, page.text[-500:]
+
+
+def test_a_code_made_from_a_quote_while_a_run_reloads_the_study_answers_why(study_ws, small_cb):
+    """A new code from a quote of a unit whose respondent a `hoi run` beside the app withdrew meanwhile:
+    the quote's unit was read from the study of before and its source from the study of after (500,
+    and a second read after the code was saved failed the same way); now the code is saved and the
+    page says why the unit did not get it."""
+    client, csrf = _round_of_r001(study_ws, small_cb)
+    _withdrawn_on_read(client, study_ws)
+    made = client.post("/codebook/new", data={"segment_id": R001, "family": "barrier",
+                                              "label": "Mangel på tid", "start": "0", "end": "20",
+                                              "csrf_token": csrf})
+    assert made.status_code == 422, made.text[-500:]
+    assert f"unknown segment &#39;{R001}&#39;" in made.text and "reload the page" in made.text
+
+
+def test_a_span_decided_while_a_run_reloads_the_study_answers_why(study_ws, small_cb):
+    """A quote span sent by a reviewer without rights (offsets into the redaction) of a unit whose
+    respondent a `hoi run` beside the app withdrew meanwhile: the unit was read from the study of before
+    and its source from the study of after (500); now the refusal says the unit is gone, by its shown id."""
+    from hoi_nlp.review.accounts import add_user
+    from tests.review.conftest import PASSWORD, login
+
+    add_user(study_ws, "cai", PASSWORD)
+    client = make_client(study_ws, small_cb)
+    csrf = login(client, "cai")
+    _withdrawn_on_read(client, study_ws)
+    shown = shown_id(client, R001)
+    decided = client.post(f"/segment/{shown}/decide", headers={"HX-Request": "true"}, data={
+        "action": "span", "code_id": "barrier.it_integration", "start": "0", "end": "10", "csrf_token": csrf})
+    assert decided.status_code in (404, 422), decided.text[-500:]
+    assert R001 not in decided.text and "a0-68" not in decided.text

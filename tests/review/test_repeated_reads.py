@@ -120,3 +120,127 @@ def test_a_link_s_unit_is_found_without_working_out_every_unit_s_shown_id(study_
     view.redactor.key.placeholder_for("PERSON", "Henrik")  # the key learns a name
     assert view.real_id(shown[R001], ids) == R001
     assert worked_out == []
+
+
+def test_a_study_not_yet_exported_makes_its_first_list_pages_once(tmp_path, small_cb, monkeypatch):
+    """A study coded (`hoi ingest`, `hoi segment`, `hoi code`) and reviewed before its first export: its
+    texts were never pseudonymised, so each first list page learnt the names in the texts it listed while
+    it showed their previews, and was made again (every unit filtered and counted twice)."""
+    from hoi_nlp.review.app import routes
+    from tests.review.conftest import make_client
+    from tests.review.test_changed_source_decisions import TURNS, _opened, _run, _write
+
+    study = tmp_path / "studie"
+    (study / "transcripts").mkdir(parents=True)
+    _write(study, [*TURNS[:3], ("D", "Vores IT-systemer taler ikke sammen, siger Mette Hansen."), *TURNS[4:]])
+    for command in (("ingest", "studie"), ("segment", "studie"), ("code", "studie", "--coder", "rules")):
+        _run(tmp_path, *command)
+    made, real = [], routes._made_list_page
+
+    def counted(request, mode, *args):
+        made.append(request.url.path)
+        return real(request, mode, *args)
+
+    monkeypatch.setattr(routes, "_made_list_page", counted)
+    with _opened(tmp_path) as workspace:
+        client = make_client(workspace, small_cb, login=False)
+        for path in ("/queue", "/browse"):
+            page = client.get(path)
+            assert page.status_code == 200 and "Mette" not in page.text and "[PERSON" in page.text
+    assert made == ["/queue", "/browse"]
+
+
+def test_the_first_list_page_finds_the_recogniser_loaded_and_the_attributes_read(study_ws, small_cb,
+                                                                                  monkeypatch):
+    """The first /queue after start loaded the privacy recogniser and recognised the names in every
+    source's attributes (4.7 s of the first /queue at 17k units, the most of it): the app does it while it
+    starts, beside loading the word lists, so the first page (made after it, as a reviewer opens it) only
+    makes its list."""
+    import threading
+
+    from hoi_nlp.privacy import redact
+    from tests.review.conftest import make_client
+
+    client = make_client(study_ws, small_cb, login=False)
+    for thread in threading.enumerate():
+        if thread.name.startswith("hoi-"):
+            thread.join()
+    loaded, recognised = [], []
+    real_init, real_values = redact.Pseudonymizer.__init__, redact.StudyRedactor._recognise_values
+
+    def loading(self, *args, **options):
+        loaded.append(True)
+        real_init(self, *args, **options)
+
+    def recognising(self, values, *args, **options):
+        recognised.extend(values)
+        return real_values(self, values, *args, **options)
+
+    monkeypatch.setattr(redact.Pseudonymizer, "__init__", loading)
+    monkeypatch.setattr(redact.StudyRedactor, "_recognise_values", recognising)
+    page = client.get("/queue")
+    assert page.status_code == 200 and "Mette" not in page.text
+    assert not loaded and not recognised
+
+
+def _wait_for_start_up() -> None:
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name.startswith("hoi-"):
+            thread.join()
+
+
+def test_a_page_opened_while_the_app_starts_does_not_wait_for_the_recogniser(study_ws, small_cb, monkeypatch):
+    """The start-up thread loaded the recogniser (seconds) holding the pseudonym key's lock, which every
+    request takes to follow the key file: the first page, even the login page, waited for the whole
+    warm-up. The login page comes back while the recogniser is still loading."""
+    import threading
+
+    from hoi_nlp.privacy import redact
+    from hoi_nlp.review.accounts import add_user
+    from tests.review.conftest import PASSWORD, make_client
+
+    loading, release, loaded = threading.Event(), threading.Event(), []
+    real_init = redact.Pseudonymizer.__init__
+
+    def slow(self, *args, **options):
+        loading.set()
+        release.wait(timeout=10)
+        loaded.append(True)
+        real_init(self, *args, **options)
+
+    monkeypatch.setattr(redact.Pseudonymizer, "__init__", slow)
+    add_user(study_ws, "anna", PASSWORD)  # without original-text rights: the app loads the recogniser
+    client = make_client(study_ws, small_cb)
+    try:
+        assert loading.wait(timeout=10)
+        page = client.get("/login")
+        assert page.status_code == 200 and not loaded
+    finally:
+        release.set()
+        _wait_for_start_up()
+    assert loaded
+
+
+def test_an_app_whose_reviewers_all_have_rights_never_loads_the_recogniser(study_ws, small_cb, monkeypatch):
+    """The start-up thread loaded the recogniser (~120 MB, seconds) in every app, also where no reader is
+    shown pseudonymised texts (every account with original-text rights)."""
+    from hoi_nlp.privacy import redact
+    from hoi_nlp.review.accounts import add_user
+    from tests.review.conftest import PASSWORD, login, make_client
+
+    loaded = []
+    real_init = redact.Pseudonymizer.__init__
+
+    def loading(self, *args, **options):
+        loaded.append(True)
+        real_init(self, *args, **options)
+
+    monkeypatch.setattr(redact.Pseudonymizer, "__init__", loading)
+    add_user(study_ws, "chef", PASSWORD, can_see_original=True)
+    client = make_client(study_ws, small_cb)
+    _wait_for_start_up()
+    login(client, "chef")
+    assert client.get("/segment/" + R001).status_code == 200
+    assert not loaded

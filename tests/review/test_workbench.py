@@ -157,6 +157,43 @@ def test_the_library_s_refusals_reach_the_analyst_in_the_app_s_language(anna, st
                 assert english in shown and danish not in shown, shown
 
 
+def test_the_words_a_refusal_lists_are_in_the_analysts_language(anna, study_ws, small_cb):
+    """A Danish refusal listed the app's words in English: «brug en af accept, reject, add, …» (a forged
+    action), the stances of a forged stance («'maybe': hindrance, precondition, …», not even a sentence),
+    the attributes a reviewer without rights may filter by («role, size_group, region») and the roles of
+    an account («analyst, admin»); the pages name them in Danish."""
+    add_user(study_ws, "chef", PASSWORD, role="admin")
+    chef = danish_client(study_ws, small_cb)
+    chef.csrf = login(chef, "chef")
+    unit = shown_id(anna, R001)
+    refusals = [  # (client, method, url, form) -> (status, Danish, English)
+        ((anna, "hx", f"/segment/{unit}/decide", {"action": "zzz"}),
+         (422, "ukendt handling 'zzz' — brug en af acceptér, afvis, tilføj, fjern, udsnit",
+          "unknown action 'zzz' — use one of accept, reject, add, remove, span")),
+        ((anna, "hx", f"/segment/{unit}/stance", {"code_id": IT, "outcome": "maybe"}),
+         (422, "'maybe' er ingen holdning: brug en af hindring, forudsætning, overvundet / ikke til stede, "
+               "vurdering", "'maybe' is no stance: use one of hindrance, precondition, overcome, rating")),
+        ((anna, "get", "/queue?attr=municipality%3DLemvig", {}),
+         (400, "du kan kun filtrere efter attributterne rolle, størrelsesgruppe, region",
+          "you can filter by the attributes role, size_group, region only")),
+        ((chef, "form", "/admin/users/add", {"username": "dorte", "password": PASSWORD, "role": "boss"}),
+         (422, "ukendt rolle 'boss' — brug en af analytiker, admin",
+          "unknown role 'boss' — use one of analyst, admin")),
+    ]
+    for language in ("da", "en"):
+        for client in (anna, chef):
+            if language == "en":
+                _post(client, "/language", {"language": "en", "next": "/queue"})
+        for (client, kind, url, data), (status, danish, english) in refusals:
+            if kind == "get":
+                refused = client.get(url)
+            else:
+                refused = _post(client, url, data, **({"HX-Request": "true"} if kind == "hx" else {}))
+            assert refused.status_code == status, (url, refused.text[-500:])
+            shown = _alert(refused.text)
+            assert (danish if language == "da" else english) in shown, shown
+
+
 def test_every_word_the_app_shows_has_its_danish():
     from hoi_nlp.records import STANCES
     from hoi_nlp.review.app.i18n import DA

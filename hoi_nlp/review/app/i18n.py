@@ -324,9 +324,15 @@ DA: dict[str, str] = {
     # ---- codebook edit errors (hoi_nlp.review.codebook_edit)
     "unknown code '{code}'": "ukendt kode '{code}'",
     "you are not an analyst of round '{round}'": "du er ikke analytiker i runden '{round}'",
+    "role": "rolle",
+    "size_group": "størrelsesgruppe",
+    "region": "region",
+    "'{outcome}' is no stance: use one of {stances}": "'{outcome}' er ingen holdning: brug en af {stances}",
     "you can filter by the attributes {attributes} only":
         "du kan kun filtrere efter attributterne {attributes}",
     "no coding unit '{segment}'": "ingen kodeenhed '{segment}'",
+    "no coding unit '{segment}': its transcript was corrected since, and the unit's words with it":
+        "ingen kodeenhed '{segment}': transskriptionen er rettet siden, og kodeenhedens ord med den",
     "segment '{segment}' is not part of round '{round}'":
         "enheden '{segment}' er ikke med i runden '{round}'",
     "bad span": "ugyldig markering",
@@ -540,13 +546,32 @@ DA: dict[str, str] = {
 }
 
 
+#: The parameters of the library's refusals that list words of the app's vocabulary (stances, actions,
+#: roles, attributes), each shown in the analyst's language like the pages show them.
+LISTED_PARAMS = ("stances", "actions", "roles", "attributes")
+
+
+class Words(tuple[str, ...]):
+    """Words of the app's vocabulary listed in a message («use one of accept, reject, …»): the
+    translator shows each in the analyst's language; as text (a log, an HTTP detail) the English."""
+
+    def __str__(self) -> str:
+        return ", ".join(self)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 def translator(language: str) -> Callable[..., str]:
-    """``_(text, **params)``: ``text`` in ``language`` with ``{params}`` filled in."""
+    """``_(text, **params)``: ``text`` in ``language`` with ``{params}`` filled in (:class:`Words`
+    among them translated too)."""
     table = DA if language == "da" else {}
 
     def translate(message: str, /, **params: Any) -> str:
         out = table.get(message, message)
-        return out.format(**params) if params else out
+        shown = {k: ", ".join(table.get(w, w) for w in v) if isinstance(v, Words) else v
+                 for k, v in params.items()}
+        return out.format(**shown) if params else out
 
     return translate
 
@@ -581,7 +606,8 @@ def error_text(exc: Exception, language: str) -> str:
     as templates with their parameters (:class:`~hoi_nlp.errors.HoiError`), translated here like every
     word of the app; what is not one of them shows as written."""
     _ = translator(language)
-    params = getattr(exc, "params", {})
+    params = {k: Words(v.split(", ")) if k in LISTED_PARAMS and isinstance(v, str) else v
+              for k, v in getattr(exc, "params", {}).items()}
     template = getattr(exc, "template", None)
     message = _(template, **params) if template else str(exc)
     hint = getattr(exc, "hint_template", None)

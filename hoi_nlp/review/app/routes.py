@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -24,6 +25,7 @@ from hoi_nlp.review.accounts import (
     end_session,
 )
 from hoi_nlp.review.app.explain import segment_extras
+from hoi_nlp.review.app.i18n import Words
 from hoi_nlp.review.app.paging import filter_counts, page_of
 from hoi_nlp.review.app.state import (
     COOKIE,
@@ -37,7 +39,7 @@ from hoi_nlp.review.app.state import (
     set_session_cookie,
     with_one_key,
 )
-from hoi_nlp.review.app.unit_index import Place, learn_first
+from hoi_nlp.review.app.unit_index import SHOWN_FILTERS, Place, learn_first
 from hoi_nlp.review.app.views import (
     BANDS,
     FULL_VIEW,
@@ -72,7 +74,7 @@ from hoi_nlp.review.rounds import (
     unreviewed_count,
     visible_rounds,
 )
-from hoi_nlp.store import assignments_table
+from hoi_nlp.store import Whereabouts, assignments_table, whereabouts
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
@@ -200,19 +202,20 @@ def _check_filters(shown: FullView, filters: Filters) -> None:
     key = filters.attr.partition("=")[0]
     if shown.private and filters.attr and key not in SHOWN_ATTRIBUTES:
         raise AppError(400, "you can filter by the attributes {attributes} only",
-                       attributes=", ".join(SHOWN_ATTRIBUTES))
+                       attributes=Words(SHOWN_ATTRIBUTES))
 
 
-def _real_id(config: AppConfig, session: Session, segment_id: str) -> str:
+def _real_id(config: AppConfig, session: Session, segment_id: str, corpus: Corpus | None = None) -> str:
     """The segment behind an id from a link (a reviewer without rights gets keyed ids, without names or
-    offsets); a reviewer with rights may also open the id a pseudonymised export shows."""
+    offsets); a reviewer with rights may also open the id a pseudonymised export shows. ``corpus``: the
+    request's snapshot of the study (else one is taken here)."""
+    corpus = corpus if corpus is not None else _corpus(config).snapshot()
     shown = _shown(config, session)
     if not shown.private:
-        by_id = _corpus(config).by_id
+        by_id = corpus.by_id
         if segment_id in by_id or config.privacy is None:
             return segment_id
         return config.privacy.real_id(segment_id, by_id) or segment_id
-    corpus = _corpus(config)
     real = shown.real_id(segment_id, corpus.by_id,
                          lambda sid: (corpus.by_id[sid], corpus.sources[corpus.by_id[sid].source_id]))
     if real is None:
@@ -238,22 +241,42 @@ def _list_page(request: Request, mode: str) -> Response:
     """A queue or browse page, its list filtered and shown with one pseudonym key."""
     config, session = _config(request), current_session(request)
     corpus, shown = _corpus(config).snapshot(), _shown(config, session)  # one study for the list and rows
-    learn_first(corpus, shown)
-    return with_one_key(shown, lambda: _made_list_page(request, mode, corpus))
-
-
-def _made_list_page(request: Request, mode: str, corpus: Corpus) -> Response:
-    config, session = _config(request), current_session(request)
     filters = Filters.from_query(request.query_params)
     if mode == "browse" and not filters.status:
         filters = Filters(**{**filters.__dict__, "status": "all"})
+    learn_first(corpus, shown)
+    study = None
+    if not filters.round or filters.round == MAIN_ROUND:  # the main review: its units read once
+        study = config.unit_index.study(corpus, config.codebook, order=config.order)
+        _learn_listed(request, corpus, filters, study)
+    return with_one_key(shown, lambda: _made_list_page(request, mode, corpus, filters, study))
+
+
+def _learn_listed(request: Request, corpus: Corpus, filters: Filters, study: Any) -> None:
+    """Let the key learn the names in the texts the page lists before the page is made: a study not yet
+    exported (its texts never pseudonymised) learnt them while its first list pages showed their
+    previews, and made each of them again (:func:`with_one_key`). Only where the list does not depend on
+    the key (no filter by what the reader is shown): it is kept as it is made here."""
+    config, session = _config(request), current_session(request)
+    privacy = _privacy(config, session)
+    if privacy is None or any(getattr(filters, key) for key in SHOWN_FILTERS):
+        return
+    units = config.unit_index.units(corpus, config.codebook, filters, order=config.order, shown=privacy,
+                                    study=study)
+    _page, listed = page_of(units, request.query_params.get("page"), size=config.settings.review.page_size)
+    privacy.hidden_many([u.source for u in listed])
+
+
+def _made_list_page(request: Request, mode: str, corpus: Corpus, filters: Filters, study: Any) -> Response:
+    config, session = _config(request), current_session(request)
     current = _round_for(config, session, filters.round)
     privacy = _privacy(config, session)
     shown = _shown(config, session)
     if current is None:  # the main review: from the units, lists and counts the app keeps up to date
         _check_filters(shown, filters)
         units, counts, facets = config.unit_index.listing(
-            corpus, config.codebook, filters, order=config.order, shown=shown, facets=mode == "browse")
+            corpus, config.codebook, filters, order=config.order, shown=shown, facets=mode == "browse",
+            study=study)
     else:  # a round: read once, for the list and (below) the filters' counts of its units only
         state = _state(config, session, current, list(current.segment_ids))
         units = _units(config, session, filters, corpus, state=state)
@@ -342,16 +365,15 @@ def _shown_span(shown: FullView, source: Source, span: tuple[int, int]) -> tuple
     return shown.offset(source, span[0]), shown.offset(source, span[1], end=True)
 
 
-def _source_offsets(config: AppConfig, session: Session, segment_id: str, start: str, end: str,
+def _source_offsets(corpus: Corpus, shown: FullView, segment_id: str, start: str, end: str,
                     ) -> tuple[int | None, int | None]:
     """A span the page sent, as source offsets (the page carries offsets into the redaction for a
-    reviewer without rights)."""
+    reviewer without rights); ``corpus``: the request's snapshot of the study."""
     first, last = _int_or_none(start), _int_or_none(end)
-    seg = _corpus(config).by_id.get(segment_id)
-    shown = _shown(config, session)
+    seg = corpus.by_id.get(segment_id)
     if not shown.private or seg is None or first is None or last is None:
         return first, last
-    source = _corpus(config).sources[seg.source_id]
+    source = corpus.sources[seg.source_id]
     return shown.source_offset(source, first), shown.source_offset(source, last, end=True)
 
 
@@ -389,13 +411,15 @@ def _place(config: AppConfig, session: Session, corpus: Corpus, filters: Filters
 
 
 def segment_context(
-    request: Request, segment_id: str, filters: Filters, *, error: str = ""
+    request: Request, segment_id: str, filters: Filters, *, error: str = "", corpus: Corpus | None = None
 ) -> dict[str, Any]:
-    """Everything the segment page shows."""
+    """Everything the segment page shows (``corpus``: the request's snapshot of the study, else one is
+    taken here)."""
     config, session = _config(request), current_session(request)
-    corpus = _corpus(config).snapshot()  # the unit and its place in its list from one study
+    # the unit and its place in its list from one study
+    corpus = corpus if corpus is not None else _corpus(config).snapshot()
     shown = _shown(config, session)
-    segment_id = _real_id(config, session, segment_id)
+    segment_id = _real_id(config, session, segment_id, corpus)
     seg = corpus.by_id.get(segment_id)
     if seg is None or not seg.codable:
         raise AppError(404, "no coding unit '{segment}'", segment=shown.segment_id(segment_id))
@@ -499,11 +523,80 @@ def _list_url(filters: Filters) -> str:
 
 @router.get("/segment/{segment_id:path}", response_class=HTMLResponse)
 def segment_page(request: Request, segment_id: str) -> Response:
-    """One coding unit in its context, with the machine's suggestions and the review actions."""
+    """One coding unit in its context, with the machine's suggestions and the review actions; a link that
+    names the unit by an id it had before its transcript was corrected or its source renamed leads to the
+    unit as it is now."""
     filters = Filters.from_query(request.query_params)
     config, session = _config(request), current_session(request)
-    return with_one_key(_shown(config, session),
-                        lambda: html(request, "segment.html", segment_context(request, segment_id, filters)))
+    corpus = _corpus(config).snapshot()  # the link's unit and the page from one study
+    moved = _moved_unit(config, session, segment_id, corpus)
+    if isinstance(moved, Moved):
+        query = request.url.query
+        return RedirectResponse(segment_url(moved.now) + (f"?{query}" if query else ""), status_code=303)
+    if isinstance(moved, Changed):
+        raise AppError(404, CHANGED_UNIT, segment=segment_id)
+    return with_one_key(_shown(config, session), lambda: html(
+        request, "segment.html", segment_context(request, segment_id, filters, corpus=corpus)))
+
+
+#: A link's unit gone with a correction of its source that changed its own words.
+CHANGED_UNIT = "no coding unit '{segment}': its transcript was corrected since, and the unit's words with it"
+
+
+@dataclasses.dataclass(frozen=True)
+class Moved:
+    """A link's unit under another id now (as the reader is shown it)."""
+
+    now: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Changed:
+    """A link's unit gone with a correction of its source that changed its own words."""
+
+
+def _moved_unit(config: AppConfig, session: Session, segment_id: str,
+                corpus: Corpus) -> Moved | Changed | None:
+    """Where the unit a link names is now when the id is one it had before a later run cut its corrected
+    source again or renamed its source (a bookmark, a link in a memo or an e-mail, a pseudonymised export's
+    id): moved, its words unchanged (at new offsets) under a new id; or changed with the correction. None:
+    the id names a unit now, or none of a corrected or renamed source."""
+    shown = _shown(config, session)
+    try:
+        if _real_id(config, session, segment_id, corpus) in corpus.by_id:
+            return None
+    except HTTPException:  # a keyed id of no unit now
+        pass
+    moves = whereabouts(config.workspace)
+    if not moves.changes and not moves.sources:
+        return None
+    named = _former_id(config, shown, segment_id, moves, corpus)
+    if named is not None:
+        now, _shift = moves.now(named, datetime.min)
+        seg = corpus.by_id.get(now)
+        if now != named and seg is not None and seg.codable:
+            return Moved(shown.segment_id(now))
+    return Changed() if _of_a_corrected_source(config, shown, segment_id, moves, corpus) else None
+
+
+def _former_id(config: AppConfig, shown: FullView, segment_id: str, moves: Whereabouts,
+               corpus: Corpus) -> str | None:
+    """The id a unit had before a correction moved it or its source was renamed that ``segment_id`` names:
+    the keyed id's (a page's link for a reviewer without rights, an id in a pseudonymised export), or
+    itself (a reader with rights)."""
+    keyed = config.privacy.former_id(segment_id, moves, corpus.by_id) if config.privacy is not None else None
+    return keyed if keyed is not None or shown.private else segment_id
+
+
+def _of_a_corrected_source(config: AppConfig, shown: FullView, segment_id: str, moves: Whereabouts,
+                           corpus: Corpus) -> bool:
+    """Whether ``segment_id`` is under the id of a source corrected since (or its id before a rename), as
+    the reader was shown it (a reader with rights may also hold the id a pseudonymised export shows)."""
+    corrected = {source_id for source_id in moves.changes if source_id in corpus.sources}
+    corrected |= {old for old, new in moves.sources.items() if new in corrected}
+    views = [shown] if shown.private or config.privacy is None else [shown, config.privacy]
+    source_part = segment_id.rpartition(":")[0]
+    return any(view.ident(source_id) == source_part for view in views for source_id in corrected)
 
 
 def _filters_from(q: str) -> Filters:
@@ -552,7 +645,8 @@ def decide(
     """Append one decision (accept, reject, add, remove, span, memo, flag, unflag) and re-render."""
     config = _config(request)
     filters = _filters_from(q)
-    shown_id, segment_id = segment_id, _real_id(config, session, segment_id)
+    corpus = _corpus(config).snapshot()  # the unit and its source from one study
+    shown_id, segment_id = segment_id, _real_id(config, session, segment_id, corpus)
     current = _round_for(config, session, filters.round)
     if current is not None and current.locked_for(session.user.username):
         return _after_decision(request, shown_id, filters, "this round is finished; decisions are locked")
@@ -560,7 +654,7 @@ def decide(
         return _after_decision(request, shown_id, filters, f"'{action}' has its own button")
     first = last = None
     try:
-        first, last = _source_offsets(config, session, segment_id, start, end)
+        first, last = _source_offsets(corpus, _shown(config, session), segment_id, start, end)
         record_decision(
             config.workspace,
             segment_id=segment_id,
@@ -574,9 +668,7 @@ def decide(
             codebook=config.codebook,
         )
     except HoiError as exc:
-        return _after_decision(request, shown_id, filters, _decision_error(
-            refusal_text(request, exc), private=_shown(config, session).private,
-            span=first is not None or last is not None, segment_id=segment_id, shown_id=shown_id))
+        return _after_decision(request, shown_id, filters, _decision_error(request, exc))
     learn_from_memo(config, memo)
     return _after_decision(request, shown_id, filters)
 
@@ -595,17 +687,18 @@ def learn_from_memo(config: AppConfig, *texts: str) -> None:
 
 
 SPAN_OUTSIDE = "the selection lies outside the highlighted answer or turn — select text inside it"
+#: The parameters of a refused span that are source offsets.
+SPAN_OFFSETS = ("start", "end", "length", "first", "last")
 
 
-def _decision_error(message: str, *, private: bool, span: bool, segment_id: str, shown_id: str) -> str:
-    """A refused decision's ``message`` (in the analyst's language) as this reviewer may read it: the
-    library names the unit by its own id and a span by source offsets, which tell a reviewer without
-    rights how long the hidden names are."""
-    if not private:
-        return message
-    if span:
+def _decision_error(request: Request, error: HoiError) -> str:
+    """A refused decision as this reviewer may read it, in their language (:func:`refusal_text`: the
+    unit by the id their pages show); a span refused by its source offsets, which tell a reviewer
+    without rights how long the hidden names are, only says where to select."""
+    config, session = _config(request), current_session(request)
+    if _shown(config, session).private and any(key in error.params for key in SPAN_OFFSETS):
         return SPAN_OUTSIDE
-    return message.replace(segment_id, shown_id)
+    return refusal_text(request, error)
 
 
 @router.post("/segment/{segment_id:path}/undo")
@@ -672,7 +765,7 @@ def code_page(request: Request, code_id: str) -> Response:
     if not config.codebook.has_code(code_id):
         raise AppError(404, "unknown code '{code}'", code=code_id)
     state = current_state(config.workspace)
-    corpus = _corpus(config)
+    corpus = _corpus(config).snapshot()  # the quotes and their sources from one study
     privacy = _privacy(config, session)
     examples = sorted(
         (s for (_, c), s in state.codes.items() if c == code_id and s.segment_id in corpus.by_id),
@@ -793,7 +886,7 @@ def _round_page(request: Request, round_id: str, *, confirm_finish: bool = False
     items = disagreements(config.workspace, current, codings=codings) if codings else []
     agreed = len(agreements(config.workspace, current, codings=codings)) if codings else 0
     missing = codings.not_reviewed() if codings else {}
-    corpus = _corpus(config)
+    corpus = _corpus(config).snapshot()  # the units and their sources from one study
     privacy = _privacy(config, session)
     shown = _shown(config, session)
     texts = {

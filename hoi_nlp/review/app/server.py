@@ -12,6 +12,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from hoi_nlp.review.accounts import get_user, list_users
 from hoi_nlp.review.app import routes, workbench
 from hoi_nlp.review.app.state import (
     AppConfig,
@@ -39,6 +40,30 @@ def _login_redirect(request: Request) -> Response:
     if request.headers.get("HX-Request"):
         return Response(status_code=401, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
+
+
+def _warm_privacy(config: AppConfig) -> None:
+    """Load now what the first page would load (seconds): the pseudonymiser's word lists, and, when a reviewer
+    without original-text rights may open the app, the recogniser and the sources' attributes as shown (the
+    most of their first /queue). An app whose accounts all have rights does not load the recogniser (an
+    account without them added while it runs loads it with its first page, as it did before)."""
+    assert config.privacy is not None and config.corpus is not None
+    try:
+        pseudonymised = _someone_reads_pseudonymised(config)
+    except Exception as exc:  # noqa: BLE001 - the accounts are read again by every login
+        logger.warning("reading the study's accounts failed: %s", exc)
+        pseudonymised = True
+    config.privacy.warm(list(config.corpus.snapshot().sources.values()) if pseudonymised else None)
+
+
+def _someone_reads_pseudonymised(config: AppConfig) -> bool:
+    """Whether an account without original-text rights may open the app (with logins off: the local
+    user's account, made without rights when there is none yet)."""
+    if not config.login:
+        local = get_user(config.workspace, config.local_user)
+        if local is None or not local.can_see_original:
+            return True
+    return any(user.active and not user.can_see_original for user in list_users(config.workspace))
 
 
 def create_app(config: AppConfig) -> FastAPI:
@@ -103,8 +128,7 @@ def create_app(config: AppConfig) -> FastAPI:
 
     app.include_router(workbench.router)  # first: /codebook/history before /codebook/{code_id}
     app.include_router(routes.router)
-    # The first page would otherwise load the pseudonymiser's word lists (seconds): load them now.
-    threading.Thread(target=config.privacy.warm, daemon=True, name="hoi-privacy").start()
+    threading.Thread(target=_warm_privacy, args=(config,), daemon=True, name="hoi-privacy").start()
     if config.active_learning:
         threading.Thread(target=routes.compute_order, args=(config,), daemon=True, name="hoi-queue").start()
     return app

@@ -215,11 +215,27 @@ class Refused(HTTPException):
 
 
 def refusal_text(request: Request, error: Exception) -> str:
-    """``error`` as the analyst reads it, in their language (see :class:`Refused`)."""
+    """``error`` as the analyst reads it, in their language (see :class:`Refused`), the unit it names
+    by the id this reader's pages show (a library's refusal names the real one, whose source name and
+    offsets a reviewer without original-text rights must not read)."""
     from hoi_nlp.review.app.i18n import error_text, language_of
 
     config: AppConfig = request.app.state.config
-    return error_text(error, language_of(request, config.settings.review.language))
+    return error_text(_shown_refusal(config, getattr(request.state, "session", None), error),
+                      language_of(request, config.settings.review.language))
+
+
+def _shown_refusal(config: AppConfig, session: Session | None, error: Exception) -> Exception:
+    """``error`` with the segment id among its parameters as the reader is shown it."""
+    params = getattr(error, "params", None)
+    private = config.privacy is not None and not (session is not None and session.user.can_see_original)
+    if not private or not isinstance(params, dict) or not params.get("segment"):
+        return error
+    assert config.privacy is not None
+    shown = type(error).__new__(type(error))  # its attributes, not its constructor's arguments
+    shown.__dict__.update(error.__dict__, params={**params, "segment": config.privacy.segment_id(
+        str(params["segment"]))})
+    return shown
 
 
 def html(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:

@@ -166,8 +166,26 @@ class UnitIndex:
                 next_id = next((i for i in ids[:2] if i != unit_id), None)
             return Place(index + 1, total, prev_id, next_id)
 
+    def study(self, corpus: Corpus, codebook: Codebook, *, order: Sequence[str] | None = None) -> _Built:
+        """The units as of the study's last change (read from the study once): what one request's calls
+        of :meth:`units` and :meth:`listing` list from (``study=``)."""
+        with self._lock:
+            return self._current(corpus, codebook, order)
+
+    def units(self, corpus: Corpus, codebook: Codebook, filters: Filters, *,
+              order: Sequence[str] | None = None, shown: FullView = FULL_VIEW,
+              study: _Built | None = None) -> list[Unit]:
+        """The main review's list under ``filters``, its units in the list's order (what
+        :meth:`listing` lists, without its counts and facets)."""
+        seen = shown.stamp()
+        built = self._prepare(corpus, codebook, filters, order, shown, seen, counts=False, study=study)
+        with self._lock:
+            entry = self._list(built, corpus, filters, order, shown, seen)
+            return [built.units[sid] for sid in entry.ids]
+
     def listing(self, corpus: Corpus, codebook: Codebook, filters: Filters, *,
                 order: Sequence[str] | None = None, shown: FullView = FULL_VIEW, facets: bool = False,
+                study: _Built | None = None,
                 ) -> tuple[list[Unit], dict[str, dict[str, int]], dict[str, list[tuple[str, int]]]]:
         """What the queue and browse pages show, from the units, lists and counts kept: the main
         review's list under ``filters`` (its units, in the list's order), how many units each filter
@@ -176,7 +194,7 @@ class UnitIndex:
         (:func:`~hoi_nlp.review.app.views.facet_values`; else empty). Counts and facets are the app's:
         read them, never change them."""
         seen = shown.stamp()  # the key's, once: the list, its counts and facets kept under what made them
-        built = self._prepare(corpus, codebook, filters, order, shown, seen, counts=True)
+        built = self._prepare(corpus, codebook, filters, order, shown, seen, counts=True, study=study)
         key = (shown, seen)
         with self._lock:
             entry = self._list(built, corpus, filters, order, shown, seen)
@@ -193,7 +211,8 @@ class UnitIndex:
         return units, counts, found
 
     def _prepare(self, corpus: Corpus, codebook: Codebook, filters: Filters, order: Sequence[str] | None,
-                 shown: FullView, seen: tuple[int, ...], *, counts: bool) -> _Built:
+                 shown: FullView, seen: tuple[int, ...], *, counts: bool, study: _Built | None = None,
+                 ) -> _Built:
         """The units as of the study's last change (read once per request), with the list under
         ``filters`` (and, with ``counts``, its counts) made when it is not kept yet: from the units as
         they are now, outside the lock, then kept; the caller brings it up to the last decision under
@@ -205,9 +224,10 @@ class UnitIndex:
         effective = _effective(filters)
         key = (effective, shown, seen)
         with self._lock:
-            built = self._current(corpus, codebook, order)
+            built = study if study is not None else self._current(corpus, codebook, order)
             rank = self._rank(built, order, effective.status)
-            list_key = (*key, id(rank))  # a list per order kept (its entry holds the rank: the id is its own)
+            # a list per order kept (its entry holds the rank: the id is its own)
+            list_key = (effective, *_view(effective, shown, seen), id(rank))
             known, kept = built.lists.get(list_key), built.counts.get(key)
             make_list = known is None or known.rank is not rank or _too_old(built, known.generation)
             make_counts = counts and (kept is None or _too_old(built, kept.generation))
@@ -222,15 +242,15 @@ class UnitIndex:
         if make_counts:
             every = [units[sid] for sid in built.corpus_order]
             made_counts = _Counts(generation, count_units(corpus, every, effective, shown=shown))
-        if shown.stamp() != seen:
-            return built
+        learnt = shown.stamp() != seen  # then nothing made by the key of ``seen`` is kept
         with self._lock:  # kept as of ``generation``: _list and _counts_of patch them up to now
             known = built.lists.get(list_key)
+            by_key = list_key[2] is not None  # a list filtered by what the key of ``seen`` showed
             if made_list is not None and (known is None or known.rank is not rank
-                                          or known.generation < generation):
+                                          or known.generation < generation) and not (learnt and by_key):
                 built.lists[list_key] = made_list
             kept = built.counts.get(key)
-            if made_counts is not None and (kept is None or kept.generation < generation):
+            if made_counts is not None and (kept is None or kept.generation < generation) and not learnt:
                 built.counts[key] = made_counts
         return built
 
@@ -308,7 +328,8 @@ class UnitIndex:
               shown: FullView, seen: tuple[int, ...]) -> _List:
         effective = _effective(filters)
         rank = self._rank(built, order, effective.status)
-        key = (effective, shown, seen, id(rank))  # as _prepare keeps it
+        view = _view(effective, shown, seen)
+        key = (effective, *view, id(rank))  # as _prepare keeps it
         entry = built.lists.pop(key, None)
         if entry is not None and entry.rank is not rank:
             entry = None
@@ -318,8 +339,8 @@ class UnitIndex:
             ordered = sorted(rank, key=rank.__getitem__)
             ids = [sid for sid in ordered if unit_matches(built.units[sid], effective, corpus, shown)]
             entry = _List(built.generation, ids, set(ids), rank)
-            if shown.stamp() != seen:  # the key learnt a name while it was made: not the list of ``seen``
-                return entry
+            if view[1] and shown.stamp() != seen:  # the key learnt a name while it was made: not the list
+                return entry  # of ``seen``
         built.lists[key] = entry  # last used: kept longest
         while len(built.lists) > LISTS:
             del built.lists[next(iter(built.lists))]
@@ -359,6 +380,18 @@ def _too_old(built: _Built, generation: int) -> bool:
     """Whether a list or counts kept as of ``generation`` are older than the changes remembered (they would
     be made again from every unit, under the lock: a list not opened for HISTORY batches of decisions)."""
     return generation != built.generation and (not built.changes or built.changes[0][0] > generation + 1)
+
+
+#: The filters that compare what the reader is shown (placeholders, opaque ids): a list under them is the
+#: list of one view and one state of the pseudonym key; under the others, every reader's, whatever the key.
+SHOWN_FILTERS = ("question", "speaker", "source", "attr")
+
+
+def _view(filters: Filters, shown: FullView, seen: tuple[int, ...]) -> tuple[Any, ...]:
+    """What a list under ``filters`` is kept for: the view and the key's stamp it filtered by, or nothing
+    (a name the key learns from a page's texts then leaves the kept list alone: before a study's first
+    export, when the first pages learn them, every list page was made twice, see :func:`learn_first`)."""
+    return (shown, seen) if any(getattr(filters, k) for k in SHOWN_FILTERS) else (None, None)
 
 
 def _effective(filters: Filters) -> Filters:

@@ -34,7 +34,7 @@ from hoi_nlp.review.accounts import (
     set_password,
 )
 from hoi_nlp.review.app.i18n import COOKIE as LANGUAGE_COOKIE
-from hoi_nlp.review.app.i18n import LANGUAGES, error_text, language_of, translator
+from hoi_nlp.review.app.i18n import LANGUAGES, Words, error_text, language_of, translator
 from hoi_nlp.review.app.routes import (
     _after_decision,
     _corpus,
@@ -47,7 +47,16 @@ from hoi_nlp.review.app.routes import (
     _source_offsets,
     learn_from_memo,
 )
-from hoi_nlp.review.app.state import AppConfig, Refused, check_csrf, current_session, html, with_one_key
+from hoi_nlp.review.app.state import (
+    AppConfig,
+    Refused,
+    check_csrf,
+    current_session,
+    html,
+    refusal_text,
+    with_one_key,
+)
+from hoi_nlp.review.app.views import Corpus
 from hoi_nlp.review.decisions import MAIN_ROUND, check_span, record_decision
 
 logger = logging.getLogger(__name__)
@@ -130,13 +139,12 @@ def add_study_memo(request: Request, text: str = Form(""), title: str = Form("")
     return RedirectResponse("/memos", status_code=303)
 
 
-def _quote_example(request: Request, session: Session, segment_id: str, start: str, end: str,
+def _quote_example(request: Request, session: Session, corpus: Corpus, segment_id: str, start: str, end: str,
                    ) -> tuple[str, tuple[int, int]]:
     """The pseudonymised text of the quote a code is created from, and its span (always redacted:
     the codebook travels into exports and to every reviewer); the page's offsets are the reader's
-    (into the redaction for a reviewer without rights)."""
+    (into the redaction for a reviewer without rights); ``corpus``: the request's snapshot of the study."""
     config = _config(request)
-    corpus = _corpus(config)
     seg = corpus.by_id.get(segment_id)
     if seg is None or not seg.codable:
         raise HTTPException(404, "no such coding unit")
@@ -147,16 +155,14 @@ def _quote_example(request: Request, session: Session, segment_id: str, start: s
             int(start), int(end)
         except ValueError:
             raise HTTPException(422, "bad span") from None
-        first, last = _source_offsets(config, session, segment_id, start, end)
+        first, last = _source_offsets(corpus, _shown(config, session), segment_id, start, end)
         wanted = (int(first or 0), int(last or 0))
         parent = corpus.by_id.get(seg.parent_id or "") or seg
         context = (min(parent.start, seg.start), max(parent.end, seg.end))
         try:
             span = check_span(segment_id, wanted[0], wanted[1], text_length=len(source.text), context=context)
         except HoiError as exc:
-            raise HTTPException(422, _decision_error(error_text(exc, _language(request)), span=True,
-                                                     private=_shown(config, session).private,
-                                                     segment_id=segment_id, shown_id=segment_id)) from None
+            raise HTTPException(422, _decision_error(request, exc)) from None
     assert config.privacy is not None
     return config.privacy.text(source, span[0], span[1]), span
 
@@ -185,13 +191,15 @@ def create_code(
     """A new code; from a quote, the quote becomes its example and the code is added to that unit."""
     config = _config(request)
     filters = _filters_from(q)
-    shown_id, segment_id = segment_id, _real_id(config, session, segment_id) if segment_id else ""
+    corpus = _corpus(config).snapshot()  # the quote, its unit and its source from one study
+    shown_id, segment_id = segment_id, _real_id(config, session, segment_id, corpus) if segment_id else ""
     current = _round_for(config, session, filters.round) if segment_id else None
     if current is not None and current.locked_for(session.user.username):
         raise HTTPException(
             422, translator(_language(request))("This round is finished for you; decisions are locked.")
         )
-    example, span = _quote_example(request, session, segment_id, start, end) if segment_id else ("", None)
+    example, span = (_quote_example(request, session, corpus, segment_id, start, end) if segment_id
+                     else ("", None))
     with config.lock:
         try:
             codebook, change = codebook_edit.create_code(
@@ -218,35 +226,23 @@ def create_code(
 
         typed = {"family": family, "label": label, "name": name, "description": description,
                  "include": include, "exclude": exclude, "start": start, "end": end,
-                 "error": error_text(failed, _language(request))}
+                 "error": refusal_text(request, failed)}
         return with_one_key(_shown(config, session), lambda: html(
             request, "segment.html", segment_context(request, shown_id, filters) | {"create_form": typed},
             status_code=422))
     if not segment_id:
         return RedirectResponse(f"/codebook/{change.code_id}?saved={change.version}", status_code=303)
     round_id = current.round_id if current else MAIN_ROUND
-    seg = _corpus(config).by_id[segment_id]
-    record_decision(
-        config.workspace,
-        segment_id=segment_id,
-        action="add",
-        analyst=session.user.username,
-        code_id=change.code_id,
-        round=round_id,
-        codebook=codebook,
-    )
-    if span is not None and span != (seg.start, seg.end):
-        record_decision(
-            config.workspace,
-            segment_id=segment_id,
-            action="span",
-            analyst=session.user.username,
-            code_id=change.code_id,
-            start=span[0],
-            end=span[1],
-            round=round_id,
-            codebook=codebook,
-        )
+    seg = corpus.by_id[segment_id]
+    try:
+        record_decision(config.workspace, segment_id=segment_id, action="add", analyst=session.user.username,
+                        code_id=change.code_id, round=round_id, codebook=codebook)
+        if span is not None and span != (seg.start, seg.end):
+            record_decision(config.workspace, segment_id=segment_id, action="span",
+                            analyst=session.user.username, code_id=change.code_id, start=span[0], end=span[1],
+                            round=round_id, codebook=codebook)
+    except HoiError as exc:  # the unit left the study meanwhile (a run beside the app): the code stays
+        raise _fail(request, exc) from None
     query = filters.query()
     from hoi_nlp.review.app.views import segment_url
 
@@ -327,7 +323,8 @@ def set_stance(
             request, shown_id, filters, _("This round is finished for you; decisions are locked.")
         )
     if outcome not in STANCES:
-        return _after_decision(request, shown_id, filters, f"{outcome!r}: {', '.join(STANCES)}")
+        return _after_decision(request, shown_id, filters, _("'{outcome}' is no stance: use one of {stances}",
+                                                             outcome=outcome, stances=Words(STANCES)))
     try:
         record_decision(
             config.workspace,
@@ -340,7 +337,7 @@ def set_stance(
             codebook=config.codebook,
         )
     except HoiError as exc:
-        return _after_decision(request, shown_id, filters, error_text(exc, _language(request)))
+        return _after_decision(request, shown_id, filters, refusal_text(request, exc))
     return _after_decision(request, shown_id, filters)
 
 
