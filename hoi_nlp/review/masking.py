@@ -193,6 +193,8 @@ class PrivacyView(FullView):
         """Sources as shown: :meth:`~hoi_nlp.privacy.redact.KeyRedactor.public_sources`, plus the
         respondent id as shown (cached per source until its content or the key changes)."""
         wanted = {s.source_id: s for s in sources}
+        if wanted:  # loaded before this view's lock: a page that needs only the lock does not wait for it
+            self.load_recogniser()
         with self._lock:
             before = self.redactor.key.generation
             todo = [s for s in wanted.values()
@@ -287,6 +289,11 @@ class PrivacyView(FullView):
                 self._former = known = (self.redactor.key.secret, moves, ids, places)
             return known[3].get(place)
 
+    def load_recogniser(self) -> None:
+        """Load the study's recogniser if it is not yet, holding neither this view's nor the key's lock."""
+        if isinstance(self.redactor, StudyRedactor) and not self.redactor.raw:
+            self.redactor.load_recogniser()
+
     def warm(self, sources: Sequence[Source] | None = None) -> None:
         """Load what the first page needs, e.g. while an app starts: the key's matcher and its word lists
         (every page's ids); with ``sources`` (a reviewer without rights will read them) also the recogniser
@@ -298,8 +305,7 @@ class PrivacyView(FullView):
             self.redactor.warm()
             if sources is None or self.redactor.raw:
                 return
-            if isinstance(self.redactor, StudyRedactor):
-                self.redactor.load_recogniser()
+            self.load_recogniser()
             for start in range(0, len(sources), WARM_BATCH):
                 self.sources(sources[start:start + WARM_BATCH])
         except Exception as exc:  # noqa: BLE001 - the first page that needs it reports the problem

@@ -194,8 +194,11 @@ def _wait_for_start_up() -> None:
 def test_a_page_opened_while_the_app_starts_does_not_wait_for_the_recogniser(study_ws, small_cb, monkeypatch):
     """The start-up thread loaded the recogniser (seconds) holding the pseudonym key's lock, which every
     request takes to follow the key file: the first page, even the login page, waited for the whole
-    warm-up. The login page comes back while the recogniser is still loading."""
+    warm-up. The login page comes back while the recogniser is still loading, also while a reviewer
+    without rights waits for it on her first list page (that page held the view's lock meanwhile)."""
     import threading
+
+    from fastapi.testclient import TestClient
 
     from hoi_nlp.privacy import redact
     from hoi_nlp.review.accounts import add_user
@@ -217,9 +220,21 @@ def test_a_page_opened_while_the_app_starts_does_not_wait_for_the_recogniser(stu
         assert loading.wait(timeout=10)
         page = client.get("/login")
         assert page.status_code == 200 and not loaded
+        client.post("/login", data={"username": "anna", "password": PASSWORD, "next": "/queue"})
+        waiting = threading.Thread(target=client.get, args=("/queue",))
+        waiting.start()
+        waiting.join(timeout=1.5)
+        assert waiting.is_alive() and not loaded  # her first list page waits for the recogniser
+        other = TestClient(client.app, base_url="http://127.0.0.1", follow_redirects=False)
+        answered: list[int] = []
+        asking = threading.Thread(target=lambda: answered.append(other.get("/login").status_code))
+        asking.start()
+        asking.join(timeout=5)
+        assert answered == [200] and not loaded
     finally:
         release.set()
         _wait_for_start_up()
+    waiting.join()
     assert loaded
 
 
@@ -243,4 +258,10 @@ def test_an_app_whose_reviewers_all_have_rights_never_loads_the_recogniser(study
     _wait_for_start_up()
     login(client, "chef")
     assert client.get("/segment/" + R001).status_code == 200
+    assert not loaded
+    # logins off: only the local user opens the app; an account without rights does not count
+    add_user(study_ws, "local", PASSWORD, can_see_original=True)
+    add_user(study_ws, "anna", PASSWORD)
+    make_client(study_ws, small_cb, login=False)
+    _wait_for_start_up()
     assert not loaded

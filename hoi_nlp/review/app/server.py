@@ -59,10 +59,9 @@ def _warm_privacy(config: AppConfig) -> None:
 def _someone_reads_pseudonymised(config: AppConfig) -> bool:
     """Whether an account without original-text rights may open the app (with logins off: the local
     user's account, made without rights when there is none yet)."""
-    if not config.login:
+    if not config.login:  # nobody else opens it
         local = get_user(config.workspace, config.local_user)
-        if local is None or not local.can_see_original:
-            return True
+        return local is None or not local.can_see_original
     return any(user.active and not user.can_see_original for user in list_users(config.workspace))
 
 
