@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -43,6 +44,20 @@ REVIEW_LABELS = {
     "added": "tilføjet",
     "suggested": "ikke gennemset",
 }
+
+
+# A number as a spreadsheet cell or a Danish CSV writes it: "3", "4.5", "3,75", "-2" (a leading zero, as in
+# a postal code "0800" or an id "007", makes it a code, and a thousands separator, "1.250,5", text).
+_NUMBER_RE = re.compile(r"[-+]?(?:0|[1-9]\d*)(?:[.,]\d+)?")
+
+
+def attribute_number(value: str) -> int | float | None:
+    """``value`` as a number when it is written as one, with either decimal mark, else None."""
+    text = value.strip()
+    if not _NUMBER_RE.fullmatch(text):
+        return None
+    number = float(text.replace(",", "."))
+    return int(number) if number.is_integer() and not re.search(r"[.,]", text) else number
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,19 @@ class CodedStudy:
         for source in sorted(self.sources.values(), key=lambda s: s.source_id):
             found.setdefault(source.respondent_id, dict(source.attributes))
         return dict(sorted(found.items()))
+
+    @cached_property
+    def number_attributes(self) -> frozenset[str]:
+        """The attributes every source that has one has a number in (a numeric closed item such as a
+        rating): exports write them as numbers, one form whichever file (xlsx or Danish CSV) they came
+        from."""
+        values: dict[str, list[str]] = {}
+        for source in self.sources.values():
+            for name, value in source.attributes.items():
+                if value.strip():
+                    values.setdefault(name, []).append(value)
+        return frozenset(name for name, found in values.items()
+                         if all(attribute_number(value) is not None for value in found))
 
     @cached_property
     def all_codings(self) -> list[Coding]:

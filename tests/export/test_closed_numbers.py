@@ -1,0 +1,77 @@
+"""A numeric closed item (a rating) read from an .xlsx and from a Danish Excel CSV (semicolon, decimal
+comma) comes out of every export in one form: a number, written as each format writes numbers."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+from tests.conftest import hoi_from_checkout
+
+HEADER = ["Id", "Kommune", "Vurdering", "Postnr", "Antal direktører", "Kommentar"]
+XLSX_ROWS = [
+    ["R1", "Aarhus", 4.5, "0800", 2, "Lovgivningen spænder ben for samarbejdet mellem afdelingerne."],
+    ["R2", "Odense", 3, "8000", "Ved ikke", "Vi mangler ressourcer og IT-systemer, der taler sammen."],
+]
+CSV_ROWS = [
+    ["R3", "Vejle", "3,75", "7100", "3", "Ledelsen bakker op om den tværgående indsats."],
+    ["R4", "Skive", "2", "7800", "1", "Budgetterne ligger i siloer, så ingen vil betale for indsatsen."],
+]
+SCHEMA = """survey: Tal i lukkede spørgsmål
+respondent_id: Id
+attributes: {municipality: Kommune}
+closed:
+  - {column: Vurdering, name: vurdering}
+  - {column: Postnr, name: postnummer}
+  - {column: Antal direktører, name: direktoerer}
+open_text:
+  - {column: Kommentar, question_id: q1, question: Kommentar}
+"""
+
+
+def _study(root: Path) -> None:
+    survey = root / "studie" / "survey"
+    survey.mkdir(parents=True)
+    book = openpyxl.Workbook()
+    for row in [HEADER, *XLSX_ROWS]:
+        book.active.append(row)
+    book.active["D2"].number_format = "@"  # the postal codes typed as text, as Excel keeps "0800"
+    book.save(survey / "svar_1.xlsx")
+    lines = [";".join(row) for row in [HEADER, *CSV_ROWS]]
+    (survey / "svar_2.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    (survey / "schema.yaml").write_text(SCHEMA, encoding="utf-8")
+
+
+def _csv_column(path: Path, column: str, *, delimiter: str) -> dict[str, str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return {row["respondent_id"]: row[column] for row in csv.DictReader(handle, delimiter=delimiter)}
+
+
+def test_a_numeric_closed_item_is_one_number_whichever_file_it_was_read_from(tmp_path: Path) -> None:
+    _study(tmp_path)
+    hoi_from_checkout("run", "studie", "--coder", "rules", cwd=tmp_path)
+    exports = tmp_path / "outputs" / "studie" / "exports"
+    segments = exports / "coded_dataset_segments.csv"
+    assert _csv_column(segments, "vurdering", delimiter=",") == {"R1": "4.5", "R2": "3.0", "R3": "3.75",
+                                                                   "R4": "2.0"}
+    parquet = pd.read_parquet(exports / "coded_dataset_segments.parquet").set_index("respondent_id")
+    assert parquet["vurdering"].to_dict() == {"R1": 4.5, "R2": 3.0, "R3": 3.75, "R4": 2.0}
+    book = openpyxl.load_workbook(exports / "coded_dataset.xlsx", read_only=True)
+    for sheet in ("Segmenter", "Respondenter"):
+        rows = list(book[sheet].values)
+        at = rows[0].index("vurdering")
+        assert [row[at] for row in rows[1:]] == [4.5, 3, 3.75, 2], sheet  # number cells, not texts
+    # Danish Excel's CSV writes the same numbers with its decimal comma
+    danish = tmp_path / "da"
+    hoi_from_checkout("export", "outputs/studie", "-f", "csv", "--csv-dialect", "excel-da", "-o", str(danish),
+                      cwd=tmp_path)
+    assert _csv_column(danish / "coded_dataset_segments.csv", "vurdering", delimiter=";") == {
+        "R1": "4,5", "R2": "3,0", "R3": "3,75", "R4": "2,0"}
+    # a code with a leading zero and a column that also holds a text stay as they were read
+    assert _csv_column(segments, "postnummer", delimiter=",") == {"R1": "0800", "R2": "8000", "R3": "7100",
+                                                                    "R4": "7800"}
+    assert _csv_column(segments, "direktoerer", delimiter=",") == {"R1": "2", "R2": "Ved ikke", "R3": "3",
+                                                                     "R4": "1"}
