@@ -23,6 +23,23 @@ WORKSPACE_OPT = typer.Option(
     help="Study workspace (default: outputs/<study folder name>/ in the current folder).",
 )
 STUDY_ARG = typer.Argument(..., help="Study folder (its workspace is outputs/<name>/) or a workspace folder.")
+# The argument after a study given first (``hoi cite STUDY CODE``): see :func:`study_first`.
+AFTER_STUDY_ARG = typer.Argument(None, hidden=True, show_default=False)
+NO_STUDY_HINT = "pass --study STUDY_DIR or --workspace WORKSPACE"
+
+
+def study_first(first: str, second: str | None, study: Path | None, *, usage: str) -> tuple[Path | None, str]:
+    """The study and the command's own argument (a code, a quote id, a search text): ``hoi cite STUDY
+    CODE`` reads as ``hoi cite CODE --study STUDY``, the study first as ``hoi export STUDY`` takes it.
+    ``usage`` is the command's form with the study first, for the message when both forms are mixed."""
+    from hoi_nlp.errors import WorkspaceError
+
+    if second is None:
+        return study, first
+    if study is not None:
+        raise WorkspaceError(f"two studies given: '{first}' and --study {study}",
+                             hint=f"give the study once: `{usage}` or --study STUDY")
+    return Path(first), second
 STUDY_OPT = typer.Option(
     None, "--study", "-s", help="Study folder (its workspace is outputs/<name>/) or workspace."
 )
@@ -44,7 +61,7 @@ def study_inputs(study: Path | None, workspace: Path | None = None, codebook: Pa
     )
 
     if study is None and workspace is None:
-        raise WorkspaceError("no study given", hint="pass --study STUDY_DIR or --workspace WORKSPACE")
+        raise WorkspaceError("no study given", hint=NO_STUDY_HINT)
     opened = resolve_workspace(study or Path("."), workspace)
     codebook_file = study_codebook_file(opened.root, codebook)
     codebook_obj = study_codebook(opened, load_run_codebook(codebook_file))
