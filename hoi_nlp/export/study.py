@@ -49,12 +49,15 @@ REVIEW_LABELS = {
 # A number as a spreadsheet cell or a Danish CSV writes it: "3", "4.5", "3,75", "-2" (a leading zero, as in
 # a postal code "0800" or an id "007", makes it a code, and a thousands separator, "1.250,5", text).
 _NUMBER_RE = re.compile(r"[-+]?(?:0|[1-9]\d*)(?:[.,]\d+)?")
+# "44.200" or "1,250": a thousand in one convention (Danish "44.200" inhabitants), a fraction in the other
+_THOUSANDS_RE = re.compile(r"[-+]?[1-9]\d{0,2}[.,]\d{3}")
 
 
 def attribute_number(value: str) -> int | float | None:
-    """``value`` as a number when it is written as one, with either decimal mark, else None."""
+    """``value`` as a number when it is written as one, with either decimal mark, else None (also where
+    the mark may separate thousands: "44.200")."""
     text = value.strip()
-    if not _NUMBER_RE.fullmatch(text):
+    if not _NUMBER_RE.fullmatch(text) or _THOUSANDS_RE.fullmatch(text):
         return None
     number = float(text.replace(",", "."))
     return int(number) if number.is_integer() and not re.search(r"[.,]", text) else number

@@ -11,14 +11,14 @@ import pandas as pd
 
 from tests.conftest import hoi_from_checkout
 
-HEADER = ["Id", "Kommune", "Vurdering", "Postnr", "Antal direktører", "Kommentar"]
+HEADER = ["Id", "Kommune", "Vurdering", "Postnr", "Antal direktører", "Indbyggere", "Kommentar"]
 XLSX_ROWS = [
-    ["R1", "Aarhus", 4.5, "0800", 2, "Lovgivningen spænder ben for samarbejdet mellem afdelingerne."],
-    ["R2", "Odense", 3, "8000", "Ved ikke", "Vi mangler ressourcer og IT-systemer, der taler sammen."],
+    ["R1", "Aarhus", 4.5, "0800", 2, 61000, "Lovgivningen spænder ben for samarbejdet mellem afdelingerne."],
+    ["R2", "Odense", 3, "8000", "Ved ikke", 12500, "Vi mangler ressourcer og IT-systemer, der taler sammen."],
 ]
 CSV_ROWS = [
-    ["R3", "Vejle", "3,75", "7100", "3", "Ledelsen bakker op om den tværgående indsats."],
-    ["R4", "Skive", "2", "7800", "1", "Budgetterne ligger i siloer, så ingen vil betale for indsatsen."],
+    ["R3", "Vejle", "3,75", "7100", "3", "44.200", "Ledelsen bakker op om den tværgående indsats."],
+    ["R4", "Skive", "2", "7800", "1", "46.100", "Budgetterne ligger i siloer, så ingen vil betale."],
 ]
 SCHEMA = """survey: Tal i lukkede spørgsmål
 respondent_id: Id
@@ -27,6 +27,7 @@ closed:
   - {column: Vurdering, name: vurdering}
   - {column: Postnr, name: postnummer}
   - {column: Antal direktører, name: direktoerer}
+  - {column: Indbyggere, name: indbyggere}
 open_text:
   - {column: Kommentar, question_id: q1, question: Kommentar}
 """
@@ -70,8 +71,11 @@ def test_a_numeric_closed_item_is_one_number_whichever_file_it_was_read_from(tmp
                       cwd=tmp_path)
     assert _csv_column(danish / "coded_dataset_segments.csv", "vurdering", delimiter=";") == {
         "R1": "4,5", "R2": "3,0", "R3": "3,75", "R4": "2,0"}
-    # a code with a leading zero and a column that also holds a text stay as they were read
+    # a code with a leading zero, a column that also holds a text and one whose mark may separate
+    # thousands (Danish "44.200" inhabitants, never 44.2) stay as they were read
     assert _csv_column(segments, "postnummer", delimiter=",") == {"R1": "0800", "R2": "8000", "R3": "7100",
                                                                     "R4": "7800"}
     assert _csv_column(segments, "direktoerer", delimiter=",") == {"R1": "2", "R2": "Ved ikke", "R3": "3",
                                                                      "R4": "1"}
+    assert _csv_column(segments, "indbyggere", delimiter=",") == {"R1": "61000", "R2": "12500",
+                                                                   "R3": "44.200", "R4": "46.100"}
