@@ -136,6 +136,23 @@ def test_survey_schema_points_to_hoi_run_on_the_study(tmp_path, monkeypatch):
     assert "hoi ingest" not in result.output and schema.exists()
 
 
+def test_survey_schema_does_not_replace_the_schema_a_user_checked(tmp_path, monkeypatch):
+    """Running the README's `hoi survey-schema … -o my_study/survey/schema.yaml` again (a new export, the
+    command from the shell's history) replaced the checked and edited schema without a word."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(DATA / "study_small", tmp_path / "my_study")
+    schema = tmp_path / "my_study" / "survey" / "schema.yaml"
+    edited = schema.read_text(encoding="utf-8") + "# checked by Anna: closed items kept\n"
+    schema.write_text(edited, encoding="utf-8")
+    args = ["survey-schema", "my_study/survey/export.csv", "-o", str(schema)]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1 and "HOI-E020" in refused.output and "the file exists" in refused.output
+    assert "--force" in refused.output and "Traceback" not in refused.output
+    assert schema.read_text(encoding="utf-8") == edited
+    replaced = runner.invoke(app, [*args, "--force"])
+    assert replaced.exit_code == 0, replaced.output
+    assert schema.read_text(encoding="utf-8").startswith("# Draft survey schema")
+
 def test_code_jsonl_contract_with_rules(tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [

@@ -69,6 +69,18 @@ def ingest_command(
         fail(f"{failed} file(s) could not be ingested; fix them and run `hoi ingest` again")
 
 
+def _refuse_to_replace(output: Path) -> None:
+    """A schema already at ``output`` holds the user's checks and edits: the draft does not replace it
+    unasked. A link (``-o /dev/stdout``) or a pipe is written into as asked."""
+    from hoi_nlp.errors import SchemaError
+
+    if output.is_file() and not output.is_symlink():
+        raise SchemaError("the file exists (a schema you may have checked and edited); the draft did not "
+                          "replace it", path=str(output),
+                          hint="pass --force to replace it, or write the draft to another file "
+                          "(-o draft.yaml) and compare")
+
+
 @app.command("survey-schema")
 @handle_errors
 def survey_schema_command(
@@ -76,10 +88,15 @@ def survey_schema_command(
         help="Survey export (.xlsx or .csv), or a study folder with one export in survey/.")],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the draft here instead of printing it.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the --output file when it exists (a schema you checked and edited).",
+    )] = False,
 ) -> None:
     """Draft a survey schema (YAML) from an export's header and values."""
     from hoi_nlp.ingest.infer import draft_schema, survey_export_in
 
+    if output is not None and not force:
+        _refuse_to_replace(output)
     export_file = survey_export_in(export_file)
     draft = draft_schema(export_file)
     if len(draft.sheets) > 1:
