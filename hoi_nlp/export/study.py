@@ -156,17 +156,18 @@ class CodedStudy:
         return dict(sorted(found.items()))
 
     @cached_property
-    def number_attributes(self) -> frozenset[str]:
+    def number_attributes(self) -> dict[str, bool]:
         """The attributes every source that has one has a number in (a numeric closed item such as a
-        rating): exports write them as numbers, one form whichever file (xlsx or Danish CSV) they came
-        from."""
+        rating), each with whether all its numbers are whole: exports write them as numbers, one form
+        whichever file (xlsx or Danish CSV) they came from."""
         values: dict[str, list[str]] = {}
         for source in self.sources.values():
             for name, value in source.attributes.items():
-                if value.strip():
+                if isinstance(value, str) and value.strip():
                     values.setdefault(name, []).append(value)
-        return frozenset(name for name, found in values.items()
-                         if all(attribute_number(value) is not None for value in found))
+        numbers = {name: [attribute_number(value) for value in found] for name, found in values.items()}
+        return {name: all(isinstance(number, int) for number in found)
+                for name, found in numbers.items() if all(number is not None for number in found)}
 
     @cached_property
     def all_codings(self) -> list[Coding]:

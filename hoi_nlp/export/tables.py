@@ -68,11 +68,11 @@ def number_columns(frame: pd.DataFrame, study: CodedStudy) -> pd.DataFrame:
     """The study's number attributes (:attr:`CodedStudy.number_attributes`) in ``frame`` as numbers:
     whole ones as Int64, others as Float64 (empty where a respondent has none), so that each format writes
     them its way (a number cell in XLSX, ``3.75`` in CSV and Parquet, ``3,75`` in Danish Excel's CSV)."""
-    for column in sorted(study.number_attributes & set(frame.columns)):
-        numbers = [attribute_number(value) if isinstance(value, str) and value.strip() else None
-                   for value in frame[column]]
-        whole = all(number is None or isinstance(number, int) for number in numbers)
-        frame[column] = pd.array(numbers, dtype="Int64" if whole else "Float64")
+    for column, whole in study.number_attributes.items():
+        if column in frame.columns:
+            numbers = [attribute_number(value) if isinstance(value, str) and value.strip() else None
+                       for value in frame[column]]
+            frame[column] = pd.array(numbers, dtype="Int64" if whole else "Float64")
     return frame
 
 

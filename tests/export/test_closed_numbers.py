@@ -4,12 +4,16 @@ comma) comes out of every export in one form: a number, written as each format w
 from __future__ import annotations
 
 import csv
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
+from lxml import etree
 
-from tests.conftest import hoi_from_checkout
+from tests.conftest import DATA, hoi_from_checkout
+
+QDA = "{urn:QDA-XML:project:1.0}"
 
 HEADER = ["Id", "Kommune", "Vurdering", "Postnr", "Antal direktører", "Indbyggere", "Kommentar"]
 XLSX_ROWS = [
@@ -79,3 +83,23 @@ def test_a_numeric_closed_item_is_one_number_whichever_file_it_was_read_from(tmp
                                                                      "R4": "1"}
     assert _csv_column(segments, "indbyggere", delimiter=",") == {"R1": "61000", "R2": "12500",
                                                                    "R3": "44.200", "R4": "46.100"}
+
+
+def test_a_numeric_closed_item_is_a_number_variable_in_the_qda_project(tmp_path: Path) -> None:
+    """The REFI-QDA project carries the rating as a Float variable (a QDA tool sorts and filters it as a
+    number), "3,75" from the Danish CSV as 3.75 like the xlsx's 4.5; text items stay Text."""
+    _study(tmp_path)
+    hoi_from_checkout("run", "studie", "--coder", "rules", cwd=tmp_path)
+    hoi_from_checkout("export", "outputs/studie", "-f", "qdpx", "-o", "projekt.qdpx", cwd=tmp_path)
+    with zipfile.ZipFile(tmp_path / "projekt.qdpx") as archive:
+        project = etree.fromstring(archive.read("project.qde"))
+    schema = etree.XMLSchema(etree.parse(str(DATA / "refi" / "Project-mrt2019.xsd")))
+    assert schema.validate(etree.ElementTree(project)), schema.error_log
+    types = {v.get("name"): v.get("typeOfVariable") for v in project.iter(f"{QDA}Variable")}
+    assert types["vurdering"] == "Float" and types["vurdering (kilde)"] == "Float"
+    assert types["postnummer"] == types["direktoerer"] == types["indbyggere"] == "Text"
+    guid = next(v.get("guid") for v in project.iter(f"{QDA}Variable") if v.get("name") == "vurdering")
+    ratings = {case.get("name"): value.findtext(f"{QDA}FloatValue")
+               for case in project.iter(f"{QDA}Case") for value in case.iter(f"{QDA}VariableValue")
+               if value.find(f"{QDA}VariableRef").get("targetGUID") == guid}
+    assert ratings == {"R1": "4.5", "R2": "3", "R3": "3.75", "R4": "2"}
