@@ -28,18 +28,28 @@ AFTER_STUDY_ARG = typer.Argument(None, hidden=True, show_default=False)
 NO_STUDY_HINT = "pass --study STUDY_DIR or --workspace WORKSPACE"
 
 
-def study_first(first: str, second: str | None, study: Path | None, *, usage: str) -> tuple[Path | None, str]:
+def study_first(first: str, second: str | None, study: Path | None, *, command: str,
+                argument: str) -> tuple[Path | None, str]:
     """The study and the command's own argument (a code, a quote id, a search text): ``hoi cite STUDY
     CODE`` reads as ``hoi cite CODE --study STUDY``, the study first as ``hoi export STUDY`` takes it.
-    ``usage`` is the command's form with the study first, for the message when both forms are mixed."""
+    ``command`` (``hoi cite``) and ``argument`` (``CODE``) name the form in the messages."""
     from hoi_nlp.errors import WorkspaceError
 
     if second is None:
         return study, first
     if study is not None:
         raise WorkspaceError(f"two studies given: '{first}' and --study {study}",
-                             hint=f"give the study once: `{usage}` or --study STUDY")
+                             hint=f"give the study once: `{command} STUDY {argument}` or --study STUDY")
+    if not Path(first).exists() and Path(second).is_dir():
+        swapped = f"{command} {_shell_word(second)} {_shell_word(first)}"
+        raise WorkspaceError(f"'{first}' is no study folder or workspace; '{second}' is a folder",
+                             hint=f"give the study first: `{swapped}`")
     return Path(first), second
+
+
+def _shell_word(text: str) -> str:
+    """``text`` as one word of a command line to copy: in quotes when it holds a space."""
+    return f'"{text}"' if " " in text else text
 STUDY_OPT = typer.Option(
     None, "--study", "-s", help="Study folder (its workspace is outputs/<name>/) or workspace."
 )

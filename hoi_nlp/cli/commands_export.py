@@ -108,7 +108,7 @@ def cite_command(
     from hoi_nlp.export.quotes import CITATION_ATTRIBUTES
     from hoi_nlp.stages.study import cite_stage
 
-    study, code = study_first(code, after_study, study, usage="hoi cite STUDY CODE")
+    study, code = study_first(code, after_study, study, command="hoi cite", argument="CODE")
     inputs = study_inputs(study, workspace, codebook, settings)
     texts = _texts(inputs)
     ws, codes = inputs.workspace, inputs.codebook
@@ -214,7 +214,7 @@ def quote_command(
     from hoi_nlp.export.lang import texts_for
     from hoi_nlp.stages.study import load_run_settings, quote_stage, resolve_workspace
 
-    study, quote_id = study_first(quote_id, after_study, study, usage="hoi quote STUDY ID")
+    study, quote_id = study_first(quote_id, after_study, study, command="hoi quote", argument="ID")
     if study is None and workspace is None:
         raise WorkspaceError("no study given", hint=NO_STUDY_HINT)
     run_settings = load_run_settings(settings)
@@ -264,7 +264,7 @@ def quotes_search_command(
     """Semantic search over the study's coded segments (embeddings, cached); each hit with its source."""
     from hoi_nlp.stages.study import search_stage
 
-    study, text = study_first(text, after_study, study, usage="hoi quotes search STUDY TEXT")
+    study, text = study_first(text, after_study, study, command="hoi quotes search", argument="TEXT")
     inputs = study_inputs(study, workspace, codebook, settings)
     for score, quote, reference in search_stage(inputs, text, n=n):
         echo(f"{score:.3f}  {quote.quote_id}  [{quote.code_id}]  {quote.citation} — {reference}")

@@ -225,3 +225,5 @@ def test_cite_quote_and_search_take_the_study_first_as_export_does(coded_workspa
     twice = CliRunner().invoke(app, ["cite", ws, code, "--study", ws, "-c", CODEBOOK])
     assert twice.exit_code == 1 and "two studies given" in twice.output
     assert "hoi cite STUDY CODE" in twice.output and "Traceback" not in twice.output
+    swapped = CliRunner().invoke(app, ["cite", code, ws, "-c", CODEBOOK])  # the code first, then the study
+    assert swapped.exit_code == 1 and f"give the study first: `hoi cite {ws} {code}`" in swapped.output
