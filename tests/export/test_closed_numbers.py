@@ -4,6 +4,7 @@ comma) comes out of every export in one form: a number, written as each format w
 from __future__ import annotations
 
 import csv
+import json
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,8 @@ XLSX_ROWS = [
     ["R2", "Odense", 3, "8000", "Ved ikke", 12500, "Vi mangler ressourcer og IT-systemer, der taler sammen."],
 ]
 CSV_ROWS = [
-    ["R3", "Vejle", "3,75", "7100", "3", "44.200", "Ledelsen bakker op om den tværgående indsats."],
+    ["R3", "Vejle", "3,75", "7100", "3", "44.200",
+     "Journalsystemerne og IT-systemerne taler ikke sammen, så vi registrerer alt to gange."],
     ["R4", "Skive", "2", "7800", "1", "46.100", "Budgetterne ligger i siloer, så ingen vil betale."],
 ]
 SCHEMA = """survey: Tal i lukkede spørgsmål
@@ -103,3 +105,19 @@ def test_a_numeric_closed_item_is_a_number_variable_in_the_qda_project(tmp_path:
                for case in project.iter(f"{QDA}Case") for value in case.iter(f"{QDA}VariableValue")
                if value.find(f"{QDA}VariableRef").get("targetGUID") == guid}
     assert ratings == {"R1": "4.5", "R2": "3", "R3": "3.75", "R4": "2"}
+
+
+def test_a_group_of_a_numeric_closed_item_takes_either_decimal_mark(tmp_path: Path) -> None:
+    """`hoi cite --group vurdering=3.75` finds the respondent whose Danish CSV wrote 3,75 (as the exports
+    write the number 3.75), also written `vurdering=3,75`; `vurdering=3` the one whose .xlsx held 3."""
+    _study(tmp_path)
+    hoi_from_checkout("run", "studie", "--coder", "rules", cwd=tmp_path)
+
+    def cited(group: str) -> list[str]:
+        ran = hoi_from_checkout("cite", "studie", "barrier.it_integration", "--group", group,
+                                "--stance", "any", "--format", "json", cwd=tmp_path)
+        return sorted(quote["source"].split(", ")[1] for quote in json.loads(ran.stdout)["quotes"])
+
+    assert cited("vurdering=3.75") == ["R3"]
+    assert cited("vurdering=3,75") == ["R3"]
+    assert cited("vurdering=3") == ["R2"]
