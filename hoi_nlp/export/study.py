@@ -47,8 +47,9 @@ REVIEW_LABELS = {
 
 
 # A number as a spreadsheet cell or a Danish CSV writes it: "3", "4.5", "3,75", "-2" (a leading zero, as in
-# a postal code "0800" or an id "007", makes it a code, and a thousands separator, "1.250,5", text).
-_NUMBER_RE = re.compile(r"[-+]?(?:0|[1-9]\d*)(?:[.,]\d+)?")
+# a postal code "0800" or an id "007", makes it a code, and so do more than 9 digits, an EAN or CVR-like
+# number Excel would show as 5,798E+12; a thousands separator, "1.250,5", makes it text).
+_NUMBER_RE = re.compile(r"[-+]?(?:0|[1-9]\d{0,8})(?:[.,]\d+)?")
 # "44.200" or "1,250": a thousand in one convention (Danish "44.200" inhabitants), a fraction in the other
 _THOUSANDS_RE = re.compile(r"[-+]?[1-9]\d{0,2}[.,]\d{3}")
 

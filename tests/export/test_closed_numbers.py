@@ -16,15 +16,18 @@ from tests.conftest import DATA, hoi_from_checkout
 
 QDA = "{urn:QDA-XML:project:1.0}"
 
-HEADER = ["Id", "Kommune", "Vurdering", "Postnr", "Antal direktører", "Indbyggere", "Kommentar"]
+HEADER = ["Id", "Kommune", "Vurdering", "Postnr", "Antal direktører", "Indbyggere", "EAN", "Kommentar"]
 XLSX_ROWS = [
-    ["R1", "Aarhus", 4.5, "0800", 2, 61000, "Lovgivningen spænder ben for samarbejdet mellem afdelingerne."],
-    ["R2", "Odense", 3, "8000", "Ved ikke", 12500, "Vi mangler ressourcer og IT-systemer, der taler sammen."],
+    ["R1", "Aarhus", 4.5, "0800", 2, 61000, 5798000012345,
+     "Lovgivningen spænder ben for samarbejdet mellem afdelingerne."],
+    ["R2", "Odense", 3, "8000", "Ved ikke", 12500, 5798000054321,
+     "Vi mangler ressourcer og IT-systemer, der taler sammen."],
 ]
 CSV_ROWS = [
-    ["R3", "Vejle", "3,75", "7100", "3", "44.200",
+    ["R3", "Vejle", "3,75", "7100", "3", "44.200", "5798000011111",
      "Journalsystemerne og IT-systemerne taler ikke sammen, så vi registrerer alt to gange."],
-    ["R4", "Skive", "2", "7800", "1", "46.100", "Budgetterne ligger i siloer, så ingen vil betale."],
+    ["R4", "Skive", "2", "7800", "1", "46.100", "5798000022222",
+     "Budgetterne ligger i siloer, så ingen vil betale."],
 ]
 SCHEMA = """survey: Tal i lukkede spørgsmål
 respondent_id: Id
@@ -34,6 +37,7 @@ closed:
   - {column: Postnr, name: postnummer}
   - {column: Antal direktører, name: direktoerer}
   - {column: Indbyggere, name: indbyggere}
+  - {column: EAN, name: ean}
 open_text:
   - {column: Kommentar, question_id: q1, question: Kommentar}
 """
@@ -77,14 +81,17 @@ def test_a_numeric_closed_item_is_one_number_whichever_file_it_was_read_from(tmp
                       cwd=tmp_path)
     assert _csv_column(danish / "coded_dataset_segments.csv", "vurdering", delimiter=";") == {
         "R1": "4,5", "R2": "3,0", "R3": "3,75", "R4": "2,0"}
-    # a code with a leading zero, a column that also holds a text and one whose mark may separate
-    # thousands (Danish "44.200" inhabitants, never 44.2) stay as they were read
+    # a code with a leading zero, a column that also holds a text, one whose mark may separate thousands
+    # (Danish "44.200" inhabitants, never 44.2) and a 13-digit code (Excel: 5,798E+12) stay as they were read
     assert _csv_column(segments, "postnummer", delimiter=",") == {"R1": "0800", "R2": "8000", "R3": "7100",
                                                                     "R4": "7800"}
     assert _csv_column(segments, "direktoerer", delimiter=",") == {"R1": "2", "R2": "Ved ikke", "R3": "3",
                                                                      "R4": "1"}
     assert _csv_column(segments, "indbyggere", delimiter=",") == {"R1": "61000", "R2": "12500",
                                                                    "R3": "44.200", "R4": "46.100"}
+    assert _csv_column(segments, "ean", delimiter=",")["R1"] == "5798000012345"
+    respondents = list(book["Respondenter"].values)
+    assert respondents[1][respondents[0].index("ean")] == "5798000012345"  # a text cell, not 5.798E+12
 
 
 def test_a_numeric_closed_item_is_a_number_variable_in_the_qda_project(tmp_path: Path) -> None:
@@ -99,7 +106,7 @@ def test_a_numeric_closed_item_is_a_number_variable_in_the_qda_project(tmp_path:
     assert schema.validate(etree.ElementTree(project)), schema.error_log
     types = {v.get("name"): v.get("typeOfVariable") for v in project.iter(f"{QDA}Variable")}
     assert types["vurdering"] == "Float" and types["vurdering (kilde)"] == "Float"
-    assert types["postnummer"] == types["direktoerer"] == types["indbyggere"] == "Text"
+    assert types["postnummer"] == types["direktoerer"] == types["indbyggere"] == types["ean"] == "Text"
     guid = next(v.get("guid") for v in project.iter(f"{QDA}Variable") if v.get("name") == "vurdering")
     ratings = {case.get("name"): value.findtext(f"{QDA}FloatValue")
                for case in project.iter(f"{QDA}Case") for value in case.iter(f"{QDA}VariableValue")
