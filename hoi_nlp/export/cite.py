@@ -36,7 +36,8 @@ from hoi_nlp.export.quotes import (
     text_key,
     usable,
 )
-from hoi_nlp.export.study import CodedStudy, Coding, Redactor, attribute_number
+from hoi_nlp.export.study import CodedStudy, Coding, Redactor
+from hoi_nlp.ingest.numbers import number_value
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import Quote, Segment, is_stance_code, utcnow
 
@@ -97,8 +98,8 @@ def group_value_is(study: CodedStudy, attribute: str, value: str, wanted: str) -
     """A source's ``value`` of ``attribute`` is the ``--group`` value ``wanted``: case ignored, and for a
     number attribute (a rating) as numbers, so that "3.75" is the Danish CSV's "3,75" too."""
     if attribute in study.number_attributes:
-        number = attribute_number(wanted)
-        return number is not None and attribute_number(value) == number
+        number = number_value(wanted)
+        return number is not None and number_value(value) == number
     return value.casefold() == wanted.casefold()
 
 

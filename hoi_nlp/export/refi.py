@@ -67,8 +67,9 @@ from lxml import etree
 from hoi_nlp import __version__
 from hoi_nlp.codebook import Codebook
 from hoi_nlp.export.formats import ExportContext, exporters
-from hoi_nlp.export.study import MATERIAL_OF_KIND, CodedStudy, Coding, Redactor, attribute_number
+from hoi_nlp.export.study import MATERIAL_OF_KIND, CodedStudy, Coding, Redactor
 from hoi_nlp.export.tables import exported_attributes
+from hoi_nlp.ingest.numbers import number_value
 from hoi_nlp.io import write_atomic
 from hoi_nlp.qda import (
     CODEBOOK_NS,
@@ -299,7 +300,7 @@ def _variable_values(parent: etree._Element, attrs: dict[str, str], attributes: 
         target = source_variable(name)[0] if on_source else guid("variable", name)
         _el(value, "VariableRef", targetGUID=target)
         if name in numbers:
-            number = attribute_number(text)
+            number = number_value(text)
             _text_el(value, "IntegerValue" if numbers[name] else "FloatValue",
                      str(number) if numbers[name] else format(Decimal(str(number)), "f"))
         else:

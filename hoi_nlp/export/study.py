@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hoi_nlp.codebook import Codebook
+from hoi_nlp.ingest.numbers import number_value
 from hoi_nlp.privacy.redact import IDENTIFYING_ATTRIBUTES, REDACTED_ATTRIBUTES, KeyRedactor
 from hoi_nlp.records import CodeAssignment, CodeReview, ReviewDecision, Segment, Source
 
@@ -44,24 +45,6 @@ REVIEW_LABELS = {
     "added": "tilføjet",
     "suggested": "ikke gennemset",
 }
-
-
-# A number as a spreadsheet cell or a Danish CSV writes it: "3", "4.5", "3,75", "-2" (a leading zero, as in
-# a postal code "0800" or an id "007", makes it a code, and so do more than 9 digits, an EAN or CVR-like
-# number Excel would show as 5,798E+12; a thousands separator, "1.250,5", makes it text).
-_NUMBER_RE = re.compile(r"[-+]?(?:0|[1-9]\d{0,8})(?:[.,]\d+)?")
-# "44.200" or "1,250": a thousand in one convention (Danish "44.200" inhabitants), a fraction in the other
-_THOUSANDS_RE = re.compile(r"[-+]?[1-9]\d{0,2}[.,]\d{3}")
-
-
-def attribute_number(value: str) -> int | float | None:
-    """``value`` as a number when it is written as one, with either decimal mark, else None (also where
-    the mark may separate thousands: "44.200")."""
-    text = value.strip()
-    if not _NUMBER_RE.fullmatch(text) or _THOUSANDS_RE.fullmatch(text):
-        return None
-    number = float(text.replace(",", "."))
-    return int(number) if number.is_integer() and not re.search(r"[.,]", text) else number
 
 
 @dataclass(frozen=True)
@@ -115,6 +98,9 @@ class CodedStudy:
     study_memos: list[StudyMemo] = field(default_factory=list)  # memos on the study as a whole, in order
     # model versions of the study's own coders (`hoi retrain`: models/coder and models/coder.previous)
     retrained_versions: frozenset[str] = frozenset()
+    # per survey export (a source's ``path``), which closed items the last ingest found numbers there
+    # (:data:`~hoi_nlp.ingest.numbers.CLOSED_NUMBERS`): True whole ones, False with decimals, None text
+    closed_numbers: dict[str, dict[str, bool | None]] = field(default_factory=dict)
 
     def question_shown(self, question_id: str) -> str:
         """A question id as this view of the study shows it (an id holding a name is an opaque id)."""
@@ -158,17 +144,18 @@ class CodedStudy:
 
     @cached_property
     def number_attributes(self) -> dict[str, bool]:
-        """The attributes every source that has one has a number in (a numeric closed item such as a
-        rating), each with whether all its numbers are whole: exports write them as numbers, one form
-        whichever file (xlsx or Danish CSV) they came from."""
-        values: dict[str, list[str]] = {}
+        """The closed items that are numbers (a rating) in every export whose sources have them, as the
+        last ingest found (:attr:`closed_numbers`, :mod:`hoi_nlp.ingest.numbers`), each with whether all
+        its numbers are whole: exports write them as numbers, one form whichever file (xlsx or Danish
+        CSV) they came from. Any other attribute (a postal code, a year) stays text, as read."""
+        kinds: dict[str, list[bool | None]] = {}
         for source in self.sources.values():
             for name, value in source.attributes.items():
                 if isinstance(value, str) and value.strip():
-                    values.setdefault(name, []).append(value)
-        numbers = {name: [attribute_number(value) for value in found] for name, found in values.items()}
-        return {name: all(isinstance(number, int) for number in found)
-                for name, found in numbers.items() if all(number is not None for number in found)}
+                    kind = self.closed_numbers.get(source.path, {}).get(name)
+                    kinds.setdefault(name, []).append(kind if number_value(value) is not None else None)
+        return {name: all(found) for name, found in kinds.items()
+                if all(kind is not None for kind in found)}
 
     @cached_property
     def all_codings(self) -> list[Coding]:
@@ -316,7 +303,6 @@ def coarse_role(role: str) -> str:
 
 def _question_order(question_id: str) -> tuple[object, ...]:
     """Questions in survey order: ``1.1_kommentar`` < ``1.2_kommentar`` < ``4.2a_indsats1`` < ``7_…``."""
-    import re
 
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", question_id))
 
@@ -382,4 +368,6 @@ def public_view(study: CodedStudy, redact: KeyRedactor) -> CodedStudy:
     return dataclasses.replace(study, sources=sources, reviews=reviews, memos=memos, study_memos=study_memos,
                                sentences=dict(study.sentences),
                                name=redact.ident(study.name), title=title,
-                               shown_questions={q: redact.ident(q) for q in questions})
+                               shown_questions={q: redact.ident(q) for q in questions},
+                               closed_numbers={redact.file_id(path): items  # as its sources name the file
+                                               for path, items in study.closed_numbers.items()})

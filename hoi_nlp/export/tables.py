@@ -25,9 +25,9 @@ from hoi_nlp.export.study import (
     CodedStudy,
     Coding,
     Redactor,
-    attribute_number,
     coarse_role,
 )
+from hoi_nlp.ingest.numbers import number_value
 from hoi_nlp.records import Segment
 from hoi_nlp.settings import ReportSettings
 
@@ -70,7 +70,7 @@ def number_columns(frame: pd.DataFrame, study: CodedStudy) -> pd.DataFrame:
     them its way (a number cell in XLSX, ``3.75`` in CSV and Parquet, ``3,75`` in Danish Excel's CSV)."""
     for column, whole in study.number_attributes.items():
         if column in frame.columns:
-            numbers = [attribute_number(value) if isinstance(value, str) and value.strip() else None
+            numbers = [number_value(value) if isinstance(value, str) and value.strip() else None
                        for value in frame[column]]
             frame[column] = pd.array(numbers, dtype="Int64" if whole else "Float64")
     return frame

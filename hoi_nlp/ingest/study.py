@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from hoi_nlp import progress
 from hoi_nlp.errors import IngestError
 from hoi_nlp.ingest.materials import Material, material_folders, materials
+from hoi_nlp.ingest.numbers import CLOSED_NUMBERS
 from hoi_nlp.ingest.result import FileError, FileReport, IngestResult, record_error, relative, study_files
 from hoi_nlp.records import utcnow
 
@@ -149,7 +150,7 @@ def ingest_into_workspace(study_dir: Path, workspace: Workspace) -> IngestSummar
         workspace,
         run_id=f"ingest-{utcnow():%Y%m%dT%H%M%S%f}",
         stage="ingest",
-        params={"study_dir": str(Path(study_dir).resolve())},
+        params={"study_dir": str(Path(study_dir).resolve()), CLOSED_NUMBERS: result.closed_numbers},
         summary={"sources": len(result.sources), "errors": len(result.errors), **summary.totals(),
                  "removed": sum(len(ids) for ids in summary.removed.values())},
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 from lxml import etree
 
 from tests.conftest import DATA, hoi_from_checkout
@@ -128,3 +129,95 @@ def test_a_group_of_a_numeric_closed_item_takes_either_decimal_mark(tmp_path: Pa
     assert cited("vurdering=3.75") == ["R3"]
     assert cited("vurdering=3,75") == ["R3"]
     assert cited("vurdering=3") == ["R2"]
+
+
+# Danish texts that look like decimals and are none (times, day.month dates), an .xlsx number cell whose
+# decimals look like a Danish thousand (2.375), a sign kept ("+5"), and attributes that are no closed items
+DOUBT_HEADER = ["Id", "Postnr", "Aar", "Tidspunkt", "Dag", "Gennemsnit", "Plus", "Kun CSV", "Kommentar"]
+DOUBT_XLSX_ROWS = [
+    ["R1", 8000, 2024, "10.30", "24.12", 2.375, "+5", None,
+     "Lovgivningen spænder ben, og IT-systemer taler ikke sammen."],
+    ["R2", 5000, 2023, "8.00", "1.5", 3.5, "+5", None,
+     "Vi mangler ressourcer og IT-systemer, der taler sammen."],
+]
+DOUBT_CSV_ROWS = [
+    ["R3", "7100", "2024", "13.15", "3.10", "3,75", "+5", "5",
+     "Journalsystemerne og IT-systemerne taler ikke sammen."],
+    ["R4", "7800", "2022", "9.45", "31.1", "2", "+5", "7",
+     "Budgetterne ligger i siloer, så ingen vil betale for IT-systemer."],
+]
+DOUBT_SCHEMA = """survey: Tal og tekster
+respondent_id: Id
+attributes: {postnummer: Postnr, aar: Aar}
+closed:
+  - {column: Tidspunkt, name: moedetid}
+  - {column: Dag, name: besoegsdag}
+  - {column: Gennemsnit, name: gennemsnit}
+  - {column: Plus, name: plus}
+  - {column: Kun CSV, name: kun_csv}
+open_text:
+  - {column: Kommentar, question_id: q1, question: Kommentar}
+"""
+
+
+@pytest.fixture(scope="module")
+def doubtful_exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The exports of a study whose .xlsx and Danish CSV hold the doubtful values above."""
+    root = tmp_path_factory.mktemp("doubtful")
+    survey = root / "studie" / "survey"
+    survey.mkdir(parents=True)
+    book = openpyxl.Workbook()
+    for row in [DOUBT_HEADER, *DOUBT_XLSX_ROWS]:
+        book.active.append(row)
+    book.save(survey / "svar_1.xlsx")
+    lines = [";".join(row) for row in [DOUBT_HEADER, *DOUBT_CSV_ROWS]]
+    (survey / "svar_2.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    (survey / "schema.yaml").write_text(DOUBT_SCHEMA, encoding="utf-8")
+    hoi_from_checkout("run", "studie", "--coder", "rules", cwd=root)
+    hoi_from_checkout("export", "outputs/studie", "-f", "qdpx", "-o", "projekt.qdpx", cwd=root)
+    return root
+
+
+def _parquet_column(root: Path, column: str) -> dict[str, object]:
+    frame = pd.read_parquet(root / "outputs" / "studie" / "exports" / "coded_dataset_segments.parquet")
+    return frame.drop_duplicates("respondent_id").set_index("respondent_id")[column].to_dict()
+
+
+def _qdpx_types(root: Path) -> dict[str, str]:
+    with zipfile.ZipFile(root / "projekt.qdpx") as archive:
+        project = etree.fromstring(archive.read("project.qde"))
+    return {v.get("name"): v.get("typeOfVariable") for v in project.iter(f"{QDA}Variable")}
+
+
+def test_danish_times_and_dates_are_never_taken_for_decimals(doubtful_exports: Path) -> None:
+    """«10.30» (a time), «8.00», «3.10» (3 October) and «1.5» stay as read in every export: in a Danish
+    CSV «.» is no decimal mark, and an .xlsx's text cell is a text; never 10.3, 8.0 or 3.1."""
+    segments = doubtful_exports / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv"
+    assert _csv_column(segments, "moedetid", delimiter=",") == {"R1": "10.30", "R2": "8.00", "R3": "13.15",
+                                                                  "R4": "9.45"}
+    assert _csv_column(segments, "besoegsdag", delimiter=",") == {"R1": "24.12", "R2": "1.5", "R3": "3.10",
+                                                                    "R4": "31.1"}
+    assert _parquet_column(doubtful_exports, "besoegsdag")["R3"] == "3.10"
+    types = _qdpx_types(doubtful_exports)
+    assert types["moedetid"] == types["besoegsdag"] == "Text"
+
+
+def test_an_xlsx_number_cell_is_a_number_whatever_its_decimals(doubtful_exports: Path) -> None:
+    """The .xlsx's number cell 2.375 is 2.375 (not a Danish thousand), so the column is one of numbers
+    with the CSV's «3,75»; a closed item only the CSV fills is one of whole numbers."""
+    assert _parquet_column(doubtful_exports, "gennemsnit") == {"R1": 2.375, "R2": 3.5, "R3": 3.75, "R4": 2.0}
+    kun_csv = _parquet_column(doubtful_exports, "kun_csv")
+    assert (kun_csv["R3"], kun_csv["R4"]) == (5, 7) and pd.isna(kun_csv["R1"])
+    assert _qdpx_types(doubtful_exports)["gennemsnit"] == "Float"
+
+
+def test_only_closed_items_become_numbers(doubtful_exports: Path) -> None:
+    """Attributes that are no closed items (a postal code, a year) stay text as read, whatever they look
+    like, and «+5» keeps its sign as a text."""
+    assert _parquet_column(doubtful_exports, "postnummer") == {"R1": "8000", "R2": "5000", "R3": "7100",
+                                                               "R4": "7800"}
+    assert _parquet_column(doubtful_exports, "aar") == {"R1": "2024", "R2": "2023", "R3": "2024",
+                                                        "R4": "2022"}
+    assert set(_parquet_column(doubtful_exports, "plus").values()) == {"+5"}
+    types = _qdpx_types(doubtful_exports)
+    assert types["postnummer"] == types["aar"] == types["plus"] == "Text"
