@@ -18,7 +18,6 @@ from hoi_nlp.cli._app import StudyFirstCommand, app, codebook_app, echo, handle_
 from hoi_nlp.cli._options import (
     AFTER_STUDY_ARG,
     CODEBOOK_OPT,
-    NO_STUDY_HINT,
     SETTINGS_OPT,
     STUDY_OPT,
     WORKSPACE_OPT,
@@ -108,7 +107,7 @@ def cite_command(
     from hoi_nlp.export.quotes import CITATION_ATTRIBUTES
     from hoi_nlp.stages.study import cite_stage
 
-    study, code = study_first(code, after_study, study, command="hoi cite", argument="CODE")
+    study, code = study_first(code, after_study, study, workspace, command="hoi cite", argument="CODE")
     inputs = study_inputs(study, workspace, codebook, settings)
     texts = _texts(inputs)
     ws, codes = inputs.workspace, inputs.codebook
@@ -210,13 +209,11 @@ def quote_command(
     """A quote's (or an exported segment id's) text, pseudonymised, and where it comes from: code, source
     (question and row, or interview turn), role, file, offsets into the pseudonymised source (the
     original's with --original) and review state."""
-    from hoi_nlp.errors import WorkspaceError
     from hoi_nlp.export.lang import texts_for
     from hoi_nlp.stages.study import load_run_settings, quote_stage, resolve_workspace
 
-    study, quote_id = study_first(quote_id, after_study, study, command="hoi quote", argument="ID")
-    if study is None and workspace is None:
-        raise WorkspaceError("no study given", hint=NO_STUDY_HINT)
+    study, quote_id = study_first(quote_id, after_study, study, workspace, command="hoi quote",
+                                  argument="ID")
     run_settings = load_run_settings(settings)
     texts = texts_for(run_settings.report.language)
     found = quote_stage(resolve_workspace(study or Path("."), workspace), quote_id, settings=run_settings,
@@ -264,7 +261,8 @@ def quotes_search_command(
     """Semantic search over the study's coded segments (embeddings, cached); each hit with its source."""
     from hoi_nlp.stages.study import search_stage
 
-    study, text = study_first(text, after_study, study, command="hoi quotes search", argument="TEXT")
+    study, text = study_first(text, after_study, study, workspace, command="hoi quotes search",
+                              argument="TEXT", text=True)
     inputs = study_inputs(study, workspace, codebook, settings)
     for score, quote, reference in search_stage(inputs, text, n=n):
         echo(f"{score:.3f}  {quote.quote_id}  [{quote.code_id}]  {quote.citation} — {reference}")
