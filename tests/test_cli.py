@@ -153,6 +153,21 @@ def test_survey_schema_does_not_replace_the_schema_a_user_checked(tmp_path, monk
     assert replaced.exit_code == 0, replaced.output
     assert schema.read_text(encoding="utf-8").startswith("# Draft survey schema")
 
+
+def test_survey_schema_does_not_replace_a_schema_through_a_link(tmp_path, monkeypatch):
+    """`-o LINK`, a link to the edited schema, replaced it without --force (only a terminal or a pipe, as
+    /dev/stdout is, is written into unasked)."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(DATA / "study_small", tmp_path / "my_study")
+    schema = tmp_path / "my_study" / "survey" / "schema.yaml"
+    edited = schema.read_text(encoding="utf-8") + "# checked by Anna\n"
+    schema.write_text(edited, encoding="utf-8")
+    (tmp_path / "current.yaml").symlink_to(schema)
+    refused = runner.invoke(app, ["survey-schema", "my_study/survey/export.csv", "-o", "current.yaml"])
+    assert refused.exit_code == 1 and "the file exists" in refused.output, refused.output
+    assert schema.read_text(encoding="utf-8") == edited
+
+
 def test_code_jsonl_contract_with_rules(tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [
