@@ -71,10 +71,12 @@ def ingest_command(
 
 def _refuse_to_replace(output: Path) -> None:
     """A schema already at ``output`` holds the user's checks and edits: the draft does not replace it
-    unasked, nor one a link points to. A terminal or a pipe (``-o /dev/stdout``) is written into as asked."""
+    unasked, nor one a link points to. A device (``-o /dev/stdout``, even redirected to a file) is written
+    into as asked."""
     from hoi_nlp.errors import SchemaError
 
-    if output.is_file():  # follows a link: a link to an edited schema is that schema
+    device = output.absolute().as_posix().startswith(("/dev/", "/proc/"))
+    if output.is_file() and not device:  # follows a link: a link to an edited schema is that schema
         raise SchemaError("the file exists (a schema you may have checked and edited); the draft did not "
                           "replace it", path=str(output),
                           hint="pass --force to replace it, or write the draft to another file "
