@@ -179,8 +179,7 @@ def _csv_records(path: Path, *, display: str) -> list[tuple[str, dict[str, str]]
             hint="name the column with the transcript file names 'file'",
         )
     return [
-        # plain texts (an .xlsx number cell is read as a NumberCell)
-        (f"row {number}", {name: str(cells[i]) for i, name in enumerate(table.header) if name})
+        (f"row {number}", {name: cells[i] for i, name in enumerate(table.header) if name})
         for number, cells in table.rows
     ]
 
