@@ -135,14 +135,9 @@ def codable_ids(workspace: Workspace) -> set[str]:
 
 def _last_ingest(workspace: Workspace) -> dict[str, Any]:
     """The parameters of the study's last ingest ({} when none is recorded)."""
-    from sqlalchemy import select
+    from hoi_nlp.store import last_run_params
 
-    from hoi_nlp.store import runs_table
-
-    with workspace.engine.connect() as conn:
-        rows = conn.execute(select(runs_table.c.params).where(runs_table.c.stage == "ingest")
-                            .order_by(runs_table.c.started_at.desc()).limit(1)).all()
-    return dict(rows[0][0] or {}) if rows else {}
+    return last_run_params(workspace, "ingest")
 
 
 def study_title(workspace: Workspace, sources: Iterable[Source]) -> str:

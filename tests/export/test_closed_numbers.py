@@ -221,3 +221,28 @@ def test_only_closed_items_become_numbers(doubtful_exports: Path) -> None:
     assert set(_parquet_column(doubtful_exports, "plus").values()) == {"+5"}
     types = _qdpx_types(doubtful_exports)
     assert types["postnummer"] == types["aar"] == types["plus"] == "Text"
+
+
+def test_a_survey_file_failing_to_ingest_keeps_the_numbers_of_its_stored_answers(tmp_path: Path) -> None:
+    """A CSV damaged (or schema.yaml gone) after a first ingest keeps its stored answers, and with them
+    the closed items it gave as numbers: the rating stays a number for every respondent, never text."""
+    _study(tmp_path)
+    for stage in ("ingest", "segment", "export"):
+        hoi_from_checkout(stage, "studie", cwd=tmp_path)
+    numbers = {"R1": "4.5", "R2": "3.0", "R3": "3.75", "R4": "2.0"}
+    assert _csv_column(tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv",
+                       "vurdering", delimiter=",") == numbers
+    survey = tmp_path / "studie" / "survey"
+    csv_file = survey / "svar_2.csv"
+    damaged = csv_file.read_text(encoding="utf-8-sig").replace("R4;Skive", "R4;Skive;overskydende;felt", 1)
+    csv_file.write_text(damaged, encoding="utf-8-sig")
+    ingest = hoi_from_checkout("ingest", "studie", cwd=tmp_path, expect_failure=True)
+    assert "files failed: 1" in ingest.stdout
+    hoi_from_checkout("export", "outputs/studie", "-f", "csv", "-o", "damaged", cwd=tmp_path)
+    assert _csv_column(tmp_path / "damaged" / "coded_dataset_segments.csv", "vurdering",
+                       delimiter=",") == numbers
+    (survey / "schema.yaml").unlink()  # no file of the survey can be read now
+    hoi_from_checkout("ingest", "studie", cwd=tmp_path, expect_failure=True)
+    hoi_from_checkout("export", "outputs/studie", "-f", "csv", "-o", "no_schema", cwd=tmp_path)
+    assert _csv_column(tmp_path / "no_schema" / "coded_dataset_segments.csv", "vurdering",
+                       delimiter=",") == numbers
