@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from hoi_nlp.cli import app
@@ -167,6 +168,20 @@ def test_survey_schema_does_not_replace_a_schema_through_a_link(tmp_path, monkey
     assert refused.exit_code == 1 and "the file exists" in refused.output, refused.output
     assert schema.read_text(encoding="utf-8") == edited
 
+
+@pytest.mark.parametrize("prefix", ["/dev/..", "/proc/self/cwd"])
+def test_survey_schema_does_not_replace_a_schema_named_through_dev_or_proc(tmp_path, monkeypatch, prefix):
+    """`-o /dev/../tmp/…/schema.yaml` (or `/proc/self/cwd/…`) replaced the edited schema without --force:
+    the path was taken for a device before its `..` was collapsed."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(DATA / "study_small", tmp_path / "my_study")
+    schema = tmp_path / "my_study" / "survey" / "schema.yaml"
+    edited = schema.read_text(encoding="utf-8") + "# checked by Anna\n"
+    schema.write_text(edited, encoding="utf-8")
+    named = prefix + (str(schema) if prefix == "/dev/.." else "/my_study/survey/schema.yaml")
+    refused = runner.invoke(app, ["survey-schema", "my_study/survey/export.csv", "-o", named])
+    assert refused.exit_code == 1 and "the file exists" in refused.output, refused.output
+    assert schema.read_text(encoding="utf-8") == edited
 
 def test_code_jsonl_contract_with_rules(tmp_path):
     source = tmp_path / "in.jsonl"

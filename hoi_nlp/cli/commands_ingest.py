@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -69,14 +71,23 @@ def ingest_command(
         fail(f"{failed} file(s) could not be ingested; fix them and run `hoi ingest` again")
 
 
+_STREAM_NAME = re.compile(r"/dev/(stdout|stderr|fd/\d+)|/proc/(self|\d+)/fd/\d+")
+
+
+def _names_a_stream(output: Path) -> bool:
+    """Whether ``output`` names one of the process's open streams (``/dev/stdout``, ``/dev/fd/1``, even
+    redirected to a file), its ``..`` collapsed first: ``/dev/../tmp/x.yaml`` or ``/proc/self/cwd/x.yaml``
+    is a file like any other."""
+    return _STREAM_NAME.fullmatch(os.path.normpath(output.absolute())) is not None
+
+
 def _refuse_to_replace(output: Path) -> None:
     """A schema already at ``output`` holds the user's checks and edits: the draft does not replace it
-    unasked, nor one a link points to. A device (``-o /dev/stdout``, even redirected to a file) is written
-    into as asked."""
+    unasked, nor one a link points to. A device or pipe (not a regular file), or a stream named as one
+    (``-o /dev/stdout``, even redirected to a file), is written into as asked."""
     from hoi_nlp.errors import SchemaError
 
-    device = output.absolute().as_posix().startswith(("/dev/", "/proc/"))
-    if output.is_file() and not device:  # follows a link: a link to an edited schema is that schema
+    if output.is_file() and not _names_a_stream(output):  # a link to an edited schema is that schema
         raise SchemaError("the file exists (a schema you may have checked and edited); the draft did not "
                           "replace it", path=str(output),
                           hint="pass --force to replace it, or write the draft to another file "
