@@ -1123,6 +1123,14 @@ def record_run(workspace: Workspace, *, run_id: str, stage: str, params: dict[st
         }], keys=["run_id"])
 
 
+def last_run_params(workspace: Workspace, stage: str) -> dict[str, Any]:
+    """The parameters of the last recorded run of ``stage`` ({} when none is recorded)."""
+    with workspace.engine.connect() as conn:
+        rows = conn.execute(select(runs_table.c.params).where(runs_table.c.stage == stage)
+                            .order_by(runs_table.c.started_at.desc()).limit(1)).all()
+    return dict(rows[0][0] or {}) if rows else {}
+
+
 # ---------------------------------------------------------------- resumable coding
 
 class _StageLedger:

@@ -95,13 +95,18 @@ def hoi(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     return result
 
 
-def hoi_from_checkout(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def hoi_from_checkout(*args: str, cwd: Path, timeout: float = 300,
+                      expect_failure: bool = False) -> subprocess.CompletedProcess[str]:
     """``hoi`` run in ``cwd`` from this checkout's source (``python -m hoi_nlp.cli``, the repository first
-    on the path, not the installed ``hoi``, which may be another checkout's); fails the test when it fails."""
+    on the path, not the installed ``hoi``, which may be another checkout's); fails the test when it fails
+    (or, with ``expect_failure``, when it succeeds)."""
     env = os.environ | {"PYTHONPATH": str(REPO), "COLUMNS": "400"}
     result = subprocess.run([sys.executable, "-m", "hoi_nlp.cli", *args], cwd=cwd, env=env, text=True,
                             capture_output=True, timeout=timeout)
-    assert result.returncode == 0, f"hoi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    if expect_failure:
+        assert result.returncode != 0, f"hoi {' '.join(args)} succeeded:\n{result.stdout}\n{result.stderr}"
+    else:
+        assert result.returncode == 0, f"hoi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
 

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from hoi_nlp.cli import app
@@ -135,6 +136,52 @@ def test_survey_schema_points_to_hoi_run_on_the_study(tmp_path, monkeypatch):
     assert "check it before running `hoi run my_study`" in result.output
     assert "hoi ingest" not in result.output and schema.exists()
 
+
+def test_survey_schema_does_not_replace_the_schema_a_user_checked(tmp_path, monkeypatch):
+    """Running the README's `hoi survey-schema … -o my_study/survey/schema.yaml` again (a new export, the
+    command from the shell's history) replaced the checked and edited schema without a word."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(DATA / "study_small", tmp_path / "my_study")
+    schema = tmp_path / "my_study" / "survey" / "schema.yaml"
+    edited = schema.read_text(encoding="utf-8") + "# checked by Anna: closed items kept\n"
+    schema.write_text(edited, encoding="utf-8")
+    args = ["survey-schema", "my_study/survey/export.csv", "-o", str(schema)]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1 and "HOI-E020" in refused.output and "the file exists" in refused.output
+    assert "--force" in refused.output and "Traceback" not in refused.output
+    assert schema.read_text(encoding="utf-8") == edited
+    replaced = runner.invoke(app, [*args, "--force"])
+    assert replaced.exit_code == 0, replaced.output
+    assert schema.read_text(encoding="utf-8").startswith("# Draft survey schema")
+
+
+def test_survey_schema_does_not_replace_a_schema_through_a_link(tmp_path, monkeypatch):
+    """`-o LINK`, a link to the edited schema, replaced it without --force (only a terminal or a pipe, as
+    /dev/stdout is, is written into unasked)."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(DATA / "study_small", tmp_path / "my_study")
+    schema = tmp_path / "my_study" / "survey" / "schema.yaml"
+    edited = schema.read_text(encoding="utf-8") + "# checked by Anna\n"
+    schema.write_text(edited, encoding="utf-8")
+    (tmp_path / "current.yaml").symlink_to(schema)
+    refused = runner.invoke(app, ["survey-schema", "my_study/survey/export.csv", "-o", "current.yaml"])
+    assert refused.exit_code == 1 and "the file exists" in refused.output, refused.output
+    assert schema.read_text(encoding="utf-8") == edited
+
+
+@pytest.mark.parametrize("prefix", ["/dev/..", "/proc/self/cwd"])
+def test_survey_schema_does_not_replace_a_schema_named_through_dev_or_proc(tmp_path, monkeypatch, prefix):
+    """`-o /dev/../tmp/…/schema.yaml` (or `/proc/self/cwd/…`) replaced the edited schema without --force:
+    the path was taken for a device before its `..` was collapsed."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(DATA / "study_small", tmp_path / "my_study")
+    schema = tmp_path / "my_study" / "survey" / "schema.yaml"
+    edited = schema.read_text(encoding="utf-8") + "# checked by Anna\n"
+    schema.write_text(edited, encoding="utf-8")
+    named = prefix + (str(schema) if prefix == "/dev/.." else "/my_study/survey/schema.yaml")
+    refused = runner.invoke(app, ["survey-schema", "my_study/survey/export.csv", "-o", named])
+    assert refused.exit_code == 1 and "the file exists" in refused.output, refused.output
+    assert schema.read_text(encoding="utf-8") == edited
 
 def test_code_jsonl_contract_with_rules(tmp_path):
     source = tmp_path / "in.jsonl"

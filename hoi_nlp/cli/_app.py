@@ -12,7 +12,9 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import click
 import typer
+from typer.core import TyperCommand
 
 from hoi_nlp.errors import HoiError
 
@@ -38,6 +40,18 @@ app.add_typer(models_app, name="models")
 app.add_typer(users_app, name="users")
 app.add_typer(quotes_app, name="quotes")
 app.add_typer(themes_app, name="themes")
+
+
+class StudyFirstCommand(TyperCommand):
+    """A command whose usage line leaves out its hidden arguments: ``hoi cite [OPTIONS] [STUDY] CODE``
+    (the code's second place, after a study given first, is a hidden argument)."""
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if not getattr(param, "hidden", False):
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
 
 
 def echo(message: str = "", *, err: bool = False) -> None:

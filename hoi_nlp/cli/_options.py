@@ -23,6 +23,59 @@ WORKSPACE_OPT = typer.Option(
     help="Study workspace (default: outputs/<study folder name>/ in the current folder).",
 )
 STUDY_ARG = typer.Argument(..., help="Study folder (its workspace is outputs/<name>/) or a workspace folder.")
+# The argument after a study given first (``hoi cite STUDY CODE``): see :func:`study_first`.
+AFTER_STUDY_ARG = typer.Argument(None, hidden=True, show_default=False)
+NO_STUDY_HINT = "pass --study STUDY_DIR or --workspace WORKSPACE"
+
+
+def study_first(first: str, second: str | None, study: Path | None, workspace: Path | None = None, *,
+                command: str, argument: str, text: bool = False) -> tuple[Path | None, str]:
+    """The study and the command's own argument (a code, a quote id, a search text): ``hoi cite STUDY
+    CODE`` reads as ``hoi cite CODE --study STUDY``, the study first as ``hoi export STUDY`` takes it.
+    ``first`` is taken for the study only when it names a study folder or workspace that exists; the study
+    is given once (not also with --study or --workspace). ``command`` (``hoi cite``) and ``argument``
+    (``CODE``) name the form in the messages; ``text``: the argument is a text of any words (a search),
+    which two words not in quotes were meant as."""
+    from hoi_nlp.errors import WorkspaceError
+
+    usage = f"{command} STUDY {argument}"
+    if second is None:
+        if study is None and workspace is None:
+            raise WorkspaceError("no study given", hint=f"give the study first: `{usage}` (its folder or "
+                                 "workspace), or pass --study STUDY_DIR or --workspace WORKSPACE")
+        return study, first
+    given = f"--study {study}" if study is not None else f"--workspace {workspace}" if workspace else ""
+    if not _names_study(first):
+        if text:
+            where = f" {given}" if given else ""
+            raise WorkspaceError(f"'{first}' is no study folder or workspace, and {command} takes one text",
+                                 hint=f"to search for several words, put them in quotes: `{command} "
+                                 f"\"{first} {second}\"{where}`")
+        if not given and Path(second).is_dir():
+            swapped = f"{command} {_shell_word(second)} {_shell_word(first)}"
+            raise WorkspaceError(f"'{first}' is no study folder or workspace; '{second}' is a folder",
+                                 hint=f"give the study first: `{swapped}`")
+        raise WorkspaceError(f"'{first}' is no study folder or workspace, and {command} takes one {argument}",
+                             hint=f"give the study once: `{usage}` (its folder or workspace) or --study STUDY"
+                             if given else f"give the study first: `{usage}` (a study folder or workspace "
+                             "that exists)")
+    if given:
+        raise WorkspaceError(f"two studies given: '{first}' and {given}",
+                             hint=f"give the study once: `{usage}` or --study STUDY")
+    return Path(first), second
+
+
+def _names_study(word: str) -> bool:
+    """Whether ``word`` names a study folder or a workspace that exists (or a study folder's workspace,
+    ``outputs/<name>/``)."""
+    from hoi_nlp.stages.study import default_workspace_dir
+
+    return Path(word).is_dir() or default_workspace_dir(word).is_dir()
+
+
+def _shell_word(text: str) -> str:
+    """``text`` as one word of a command line to copy: in quotes when it holds a space."""
+    return f'"{text}"' if " " in text else text
 STUDY_OPT = typer.Option(
     None, "--study", "-s", help="Study folder (its workspace is outputs/<name>/) or workspace."
 )
@@ -44,7 +97,7 @@ def study_inputs(study: Path | None, workspace: Path | None = None, codebook: Pa
     )
 
     if study is None and workspace is None:
-        raise WorkspaceError("no study given", hint="pass --study STUDY_DIR or --workspace WORKSPACE")
+        raise WorkspaceError("no study given", hint=NO_STUDY_HINT)
     opened = resolve_workspace(study or Path("."), workspace)
     codebook_file = study_codebook_file(opened.root, codebook)
     codebook_obj = study_codebook(opened, load_run_codebook(codebook_file))

@@ -14,8 +14,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hoi_nlp.cli._app import app, codebook_app, echo, handle_errors, quotes_app
-from hoi_nlp.cli._options import CODEBOOK_OPT, SETTINGS_OPT, STUDY_OPT, WORKSPACE_OPT, study_inputs
+from hoi_nlp.cli._app import StudyFirstCommand, app, codebook_app, echo, handle_errors, quotes_app
+from hoi_nlp.cli._options import (
+    AFTER_STUDY_ARG,
+    CODEBOOK_OPT,
+    SETTINGS_OPT,
+    STUDY_OPT,
+    WORKSPACE_OPT,
+    study_first,
+    study_inputs,
+)
 
 if TYPE_CHECKING:
     from hoi_nlp.export.lang import Texts
@@ -67,10 +75,12 @@ def export_command(
         echo(texts("cli.wrote", path=path))
 
 
-@app.command("cite")
+@app.command("cite", cls=StudyFirstCommand)
 @handle_errors
 def cite_command(
-    code: str = typer.Argument(..., help="Code id, e.g. barrier.it_integration."),
+    code: str = typer.Argument(..., metavar="[STUDY] CODE", help="Code id, e.g. barrier.it_integration, "
+                               "after the study folder or workspace when given here (or give --study)."),
+    after_study: str | None = AFTER_STUDY_ARG,
     study: Path | None = STUDY_OPT,
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
@@ -97,6 +107,7 @@ def cite_command(
     from hoi_nlp.export.quotes import CITATION_ATTRIBUTES
     from hoi_nlp.stages.study import cite_stage
 
+    study, code = study_first(code, after_study, study, workspace, command="hoi cite", argument="CODE")
     inputs = study_inputs(study, workspace, codebook, settings)
     texts = _texts(inputs)
     ws, codes = inputs.workspace, inputs.codebook
@@ -180,11 +191,13 @@ def _writing(path: Path, write: Callable[[], Path]) -> Path:
                           hint="choose a file in a folder you can write to with --output") from None
 
 
-@app.command("quote")
+@app.command("quote", cls=StudyFirstCommand)
 @handle_errors
 def quote_command(
-    quote_id: str = typer.Argument(..., help="Quote id (Q-…) from `hoi cite` or a report, or a segment "
-                                   "id from an export."),
+    quote_id: str = typer.Argument(..., metavar="[STUDY] ID", help="Quote id (Q-…) from `hoi cite` or a "
+                                   "report, or a segment id from an export, after the study folder or "
+                                   "workspace when given here (or give --study)."),
+    after_study: str | None = AFTER_STUDY_ARG,
     study: Path | None = STUDY_OPT,
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
@@ -196,12 +209,11 @@ def quote_command(
     """A quote's (or an exported segment id's) text, pseudonymised, and where it comes from: code, source
     (question and row, or interview turn), role, file, offsets into the pseudonymised source (the
     original's with --original) and review state."""
-    from hoi_nlp.errors import WorkspaceError
     from hoi_nlp.export.lang import texts_for
     from hoi_nlp.stages.study import load_run_settings, quote_stage, resolve_workspace
 
-    if study is None and workspace is None:
-        raise WorkspaceError("no study given", hint="pass --study STUDY_DIR or --workspace WORKSPACE")
+    study, quote_id = study_first(quote_id, after_study, study, workspace, command="hoi quote",
+                                  argument="ID")
     run_settings = load_run_settings(settings)
     texts = texts_for(run_settings.report.language)
     found = quote_stage(resolve_workspace(study or Path("."), workspace), quote_id, settings=run_settings,
@@ -234,10 +246,12 @@ def quote_command(
         echo(found.original)
 
 
-@quotes_app.command("search")
+@quotes_app.command("search", cls=StudyFirstCommand)
 @handle_errors
 def quotes_search_command(
-    text: str = typer.Argument(..., help="What to look for, in Danish."),
+    text: str = typer.Argument(..., metavar="[STUDY] TEXT", help="What to look for, in Danish, after the "
+                               "study folder or workspace when given here (or give --study)."),
+    after_study: str | None = AFTER_STUDY_ARG,
     study: Path | None = STUDY_OPT,
     workspace: Path | None = WORKSPACE_OPT,
     codebook: Path | None = CODEBOOK_OPT,
@@ -247,6 +261,8 @@ def quotes_search_command(
     """Semantic search over the study's coded segments (embeddings, cached); each hit with its source."""
     from hoi_nlp.stages.study import search_stage
 
+    study, text = study_first(text, after_study, study, workspace, command="hoi quotes search",
+                              argument="TEXT", text=True)
     inputs = study_inputs(study, workspace, codebook, settings)
     for score, quote, reference in search_stage(inputs, text, n=n):
         echo(f"{score:.3f}  {quote.quote_id}  [{quote.code_id}]  {quote.citation} — {reference}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -69,6 +71,29 @@ def ingest_command(
         fail(f"{failed} file(s) could not be ingested; fix them and run `hoi ingest` again")
 
 
+_STREAM_NAME = re.compile(r"/dev/(stdout|stderr|fd/\d+)|/proc/(self|\d+)/fd/\d+")
+
+
+def _names_a_stream(output: Path) -> bool:
+    """Whether ``output`` names one of the process's open streams (``/dev/stdout``, ``/dev/fd/1``, even
+    redirected to a file), its ``..`` collapsed first: ``/dev/../tmp/x.yaml`` or ``/proc/self/cwd/x.yaml``
+    is a file like any other."""
+    return _STREAM_NAME.fullmatch(os.path.normpath(output.absolute())) is not None
+
+
+def _refuse_to_replace(output: Path) -> None:
+    """A schema already at ``output`` holds the user's checks and edits: the draft does not replace it
+    unasked, nor one a link points to. A device or pipe (not a regular file), or a stream named as one
+    (``-o /dev/stdout``, even redirected to a file), is written into as asked."""
+    from hoi_nlp.errors import SchemaError
+
+    if output.is_file() and not _names_a_stream(output):  # a link to an edited schema is that schema
+        raise SchemaError("the file exists (a schema you may have checked and edited); the draft did not "
+                          "replace it", path=str(output),
+                          hint="pass --force to replace it, or write the draft to another file "
+                          "(-o draft.yaml) and compare")
+
+
 @app.command("survey-schema")
 @handle_errors
 def survey_schema_command(
@@ -76,10 +101,15 @@ def survey_schema_command(
         help="Survey export (.xlsx or .csv), or a study folder with one export in survey/.")],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the draft here instead of printing it.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the --output file when it exists (a schema you checked and edited).",
+    )] = False,
 ) -> None:
     """Draft a survey schema (YAML) from an export's header and values."""
     from hoi_nlp.ingest.infer import draft_schema, survey_export_in
 
+    if output is not None and not force:
+        _refuse_to_replace(output)
     export_file = survey_export_in(export_file)
     draft = draft_schema(export_file)
     if len(draft.sheets) > 1:

@@ -19,6 +19,7 @@ from hoi_nlp.errors import ExportError
 from hoi_nlp.export.cite import (
     best_quotes,
     citation_header,
+    group_value_is,
     parse_group,
     register_quotes,
     search_segments,
@@ -265,15 +266,16 @@ def _check_code(workspace: Workspace, codebook: Codebook, code_id: str) -> None:
 
 def _check_group(study: CodedStudy, attribute: str, value: str) -> None:
     """``attribute`` is one the quotes' sources show (identifying ones are left out of citations) and some
-    source has ``value`` there (compared as :func:`~hoi_nlp.export.cite.best_quotes` does, case ignored):
-    a mistyped value is an error naming the values there are, not «no quotes»."""
+    source has ``value`` there (compared as :func:`~hoi_nlp.export.cite.best_quotes` does,
+    :func:`~hoi_nlp.export.cite.group_value_is`): a mistyped value is an error naming the values there
+    are, not «no quotes»."""
     known = sorted({key for source in study.sources.values() for key in source.attributes})
     if attribute not in known:
         hint = ("use one of: " + ", ".join(known)) if known else "its sources have no attributes"
         raise ExportError(f"--group: the study's sources have no attribute '{attribute}'", hint=hint)
     values = sorted({source.attributes[attribute] for source in study.sources.values()
                      if source.attributes.get(attribute)})
-    if value.casefold() not in {v.casefold() for v in values}:
+    if not any(group_value_is(study, attribute, known_value, value) for known_value in values):
         shown = ", ".join(f"'{v}'" for v in values[:GROUP_VALUES_SHOWN])
         more = f" and {len(values) - GROUP_VALUES_SHOWN} more" if len(values) > GROUP_VALUES_SHOWN else ""
         raise ExportError(f"--group: no source has {attribute}='{value}'",

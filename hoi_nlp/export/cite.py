@@ -37,6 +37,7 @@ from hoi_nlp.export.quotes import (
     usable,
 )
 from hoi_nlp.export.study import CodedStudy, Coding, Redactor
+from hoi_nlp.ingest.numbers import number_value
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import Quote, Segment, is_stance_code, utcnow
 
@@ -89,8 +90,17 @@ def parse_group(group: str | None) -> tuple[str, str] | None:
 def _in_group(study: CodedStudy, coding: Coding, group: tuple[str, str] | None) -> bool:
     if group is None:
         return True
-    value = study.sources[coding.source_id].attributes.get(group[0], "")
-    return value.casefold() == group[1].casefold()
+    return group_value_is(study, group[0], study.sources[coding.source_id].attributes.get(group[0], ""),
+                          group[1])
+
+
+def group_value_is(study: CodedStudy, attribute: str, value: str, wanted: str) -> bool:
+    """A source's ``value`` of ``attribute`` is the ``--group`` value ``wanted``: case ignored, and for a
+    number attribute (a rating) as numbers, so that "3.75" is the Danish CSV's "3,75" too."""
+    if attribute in study.number_attributes:
+        number = number_value(wanted)
+        return number is not None and number_value(value) == number
+    return value.casefold() == wanted.casefold()
 
 
 def rank_codings(

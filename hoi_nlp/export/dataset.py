@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -27,6 +28,7 @@ from hoi_nlp.export.tables import (
     respondent_rows,
     segment_rows,
 )
+from hoi_nlp.ingest.numbers import CLOSED_NUMBERS
 from hoi_nlp.io import CSV_DIALECTS, write_atomic, write_csv_frame
 from hoi_nlp.privacy.guard import RAW_MARK, RAW_NOTE, LeakGuard
 from hoi_nlp.records import Source
@@ -116,6 +118,7 @@ def load_coded_study(
         retrained_versions=retrained,
         title=study_title(workspace, sources.values()),
         flagged=flagged,
+        closed_numbers=_last_ingest(workspace).get(CLOSED_NUMBERS) or {},
     )
 
 
@@ -130,18 +133,20 @@ def codable_ids(workspace: Workspace) -> set[str]:
         return set(conn.execute(query).scalars())
 
 
+def _last_ingest(workspace: Workspace) -> dict[str, Any]:
+    """The parameters of the study's last ingest ({} when none is recorded)."""
+    from hoi_nlp.store import last_run_params
+
+    return last_run_params(workspace, "ingest")
+
+
 def study_title(workspace: Workspace, sources: Iterable[Source]) -> str:
     """The study's own name: the survey schema's ``survey:`` (of the folder the last ingest read),
     else the study folder's name; "" when neither is known."""
     import yaml
-    from sqlalchemy import select
 
-    from hoi_nlp.store import runs_table
-
-    with workspace.engine.connect() as conn:
-        rows = conn.execute(select(runs_table.c.params).where(runs_table.c.stage == "ingest")
-                            .order_by(runs_table.c.started_at.desc()).limit(1)).all()
-    folder = Path(str((rows[0][0] or {}).get("study_dir", ""))) if rows else None
+    params = _last_ingest(workspace)
+    folder = Path(str(params.get("study_dir", ""))) if params else None
     if folder is not None and folder.name:
         for schema in sorted((folder / "survey").glob("*.y*ml")):
             try:

@@ -54,9 +54,10 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,6 +69,7 @@ from hoi_nlp.codebook import Codebook
 from hoi_nlp.export.formats import ExportContext, exporters
 from hoi_nlp.export.study import MATERIAL_OF_KIND, CodedStudy, Coding, Redactor
 from hoi_nlp.export.tables import exported_attributes
+from hoi_nlp.ingest.numbers import number_value
 from hoi_nlp.io import write_atomic
 from hoi_nlp.qda import (
     CODEBOOK_NS,
@@ -268,24 +270,41 @@ def source_attributes(attributes: Sequence[str]) -> list[str]:
     return [SOURCE_MATERIAL, *(a for a in attributes if a != SOURCE_MATERIAL)]
 
 
-def _variables(root: etree._Element, attributes: Sequence[str], on_sources: Sequence[str]) -> None:
+def _variables(root: etree._Element, attributes: Sequence[str], on_sources: Sequence[str],
+               numbers: Mapping[str, bool]) -> None:
+    """The variables; a number attribute (:attr:`CodedStudy.number_attributes`, a rating) is an Integer or
+    Float variable, so a QDA tool sorts and filters it as a number."""
     if not attributes and not on_sources:
         return
     variables = _el(root, "Variables")
     for name in attributes:
-        _el(variables, "Variable", guid=guid("variable", name), name=name, typeOfVariable="Text")
+        _el(variables, "Variable", guid=guid("variable", name), name=name,
+            typeOfVariable=_variable_type(name, numbers))
     for name in on_sources:
         variable_guid, variable_name = source_variable(name)
-        _el(variables, "Variable", guid=variable_guid, name=variable_name, typeOfVariable="Text")
+        _el(variables, "Variable", guid=variable_guid, name=variable_name,
+            typeOfVariable=_variable_type(name, numbers))
+
+
+def _variable_type(name: str, numbers: Mapping[str, bool]) -> str:
+    return "Text" if name not in numbers else "Integer" if numbers[name] else "Float"
 
 
 def _variable_values(parent: etree._Element, attrs: dict[str, str], attributes: Sequence[str], *,
-                     on_source: bool = False) -> None:
+                     numbers: Mapping[str, bool], on_source: bool = False) -> None:
     for name in attributes:
+        text = attrs.get(name, "")
+        if name in numbers and not text.strip():
+            continue  # a number variable without a value: no value (an empty text is no number)
         value = _el(parent, "VariableValue")
         target = source_variable(name)[0] if on_source else guid("variable", name)
         _el(value, "VariableRef", targetGUID=target)
-        _text_el(value, "TextValue", attrs.get(name, ""))
+        if name in numbers:
+            number = number_value(text)
+            _text_el(value, "IntegerValue" if numbers[name] else "FloatValue",
+                     str(number) if numbers[name] else format(Decimal(str(number)), "f"))
+        else:
+            _text_el(value, "TextValue", text)
 
 
 def _cases(root: etree._Element, study: CodedStudy, attributes: Sequence[str], redact: Redactor) -> None:
@@ -298,7 +317,7 @@ def _cases(root: etree._Element, study: CodedStudy, attributes: Sequence[str], r
     for respondent, attrs in study.respondents.items():
         case = _el(cases, "Case", guid=record_guid("case", respondent, redact.keyed_id),
                    name=redact.ident(respondent))
-        _variable_values(case, attrs, attributes)
+        _variable_values(case, attrs, attributes, numbers=study.number_attributes)
         for source_id in sorted(sources_of.get(respondent, [])):
             _el(case, "SourceRef", targetGUID=record_guid("source", source_id, redact.keyed_id))
 
@@ -362,7 +381,8 @@ def _source(sources: etree._Element, project: _Project, item: ExportedSource, na
             _el(element, "NoteRef", targetGUID=note_guid)
             project.notes.append((note_guid, memo))
             project.annotated[note_guid] = item.positions(item.units[segment_id])
-    _variable_values(element, source_values(study, item.source_id), attributes, on_source=True)
+    _variable_values(element, source_values(study, item.source_id), attributes, on_source=True,
+                     numbers=study.number_attributes)
 
 
 def source_values(study: CodedStudy, source_id: str) -> dict[str, str]:
@@ -473,7 +493,7 @@ def project_xml(
     codebook_tree(_el(root, "CodeBook"), study.codebook, PROJECT_NS)
     attributes = exported_attributes(study, raw=raw)
     on_sources = source_attributes(attributes)
-    _variables(root, attributes, on_sources)
+    _variables(root, attributes, on_sources, study.number_attributes)
     _cases(root, study, attributes, redact)
     sources = _el(root, "Sources")
     names = source_names(study.sources, redact.ident)

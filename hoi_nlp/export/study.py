@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hoi_nlp.codebook import Codebook
+from hoi_nlp.ingest.numbers import number_value
 from hoi_nlp.privacy.redact import IDENTIFYING_ATTRIBUTES, REDACTED_ATTRIBUTES, KeyRedactor
 from hoi_nlp.records import CodeAssignment, CodeReview, ReviewDecision, Segment, Source
 
@@ -96,6 +98,9 @@ class CodedStudy:
     study_memos: list[StudyMemo] = field(default_factory=list)  # memos on the study as a whole, in order
     # model versions of the study's own coders (`hoi retrain`: models/coder and models/coder.previous)
     retrained_versions: frozenset[str] = frozenset()
+    # per survey export (a source's ``path``), which closed items the last ingest found numbers there
+    # (:data:`~hoi_nlp.ingest.numbers.CLOSED_NUMBERS`): True whole ones, False with decimals, None text
+    closed_numbers: dict[str, dict[str, bool | None]] = field(default_factory=dict)
 
     def question_shown(self, question_id: str) -> str:
         """A question id as this view of the study shows it (an id holding a name is an opaque id)."""
@@ -136,6 +141,21 @@ class CodedStudy:
         for source in sorted(self.sources.values(), key=lambda s: s.source_id):
             found.setdefault(source.respondent_id, dict(source.attributes))
         return dict(sorted(found.items()))
+
+    @cached_property
+    def number_attributes(self) -> dict[str, bool]:
+        """The closed items that are numbers (a rating) in every export whose sources have them, as the
+        last ingest found (:attr:`closed_numbers`, :mod:`hoi_nlp.ingest.numbers`), each with whether all
+        its numbers are whole: exports write them as numbers, one form whichever file (xlsx or Danish
+        CSV) they came from. Any other attribute (a postal code, a year) stays text, as read."""
+        kinds: dict[str, list[bool | None]] = {}
+        for source in self.sources.values():
+            for name, value in source.attributes.items():
+                if isinstance(value, str) and value.strip():
+                    kind = self.closed_numbers.get(source.path, {}).get(name)
+                    kinds.setdefault(name, []).append(kind if number_value(value) is not None else None)
+        return {name: all(found) for name, found in kinds.items()
+                if all(kind is not None for kind in found)}
 
     @cached_property
     def all_codings(self) -> list[Coding]:
@@ -283,7 +303,6 @@ def coarse_role(role: str) -> str:
 
 def _question_order(question_id: str) -> tuple[object, ...]:
     """Questions in survey order: ``1.1_kommentar`` < ``1.2_kommentar`` < ``4.2a_indsats1`` < ``7_…``."""
-    import re
 
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", question_id))
 
@@ -349,4 +368,6 @@ def public_view(study: CodedStudy, redact: KeyRedactor) -> CodedStudy:
     return dataclasses.replace(study, sources=sources, reviews=reviews, memos=memos, study_memos=study_memos,
                                sentences=dict(study.sentences),
                                name=redact.ident(study.name), title=title,
-                               shown_questions={q: redact.ident(q) for q in questions})
+                               shown_questions={q: redact.ident(q) for q in questions},
+                               closed_numbers={redact.file_id(path): items  # as its sources name the file
+                                               for path, items in study.closed_numbers.items()})

@@ -27,6 +27,7 @@ from hoi_nlp.export.study import (
     Redactor,
     coarse_role,
 )
+from hoi_nlp.ingest.numbers import number_value
 from hoi_nlp.records import Segment
 from hoi_nlp.settings import ReportSettings
 
@@ -60,7 +61,19 @@ def segment_rows(study: CodedStudy, *, redact: Redactor, raw: bool = False,
             for seg in study.segments
         ]
     )
-    return integer_columns(frame, "turn_index", "start", "end")
+    return number_columns(integer_columns(frame, "turn_index", "start", "end"), study)
+
+
+def number_columns(frame: pd.DataFrame, study: CodedStudy) -> pd.DataFrame:
+    """The study's number attributes (:attr:`CodedStudy.number_attributes`) in ``frame`` as numbers:
+    whole ones as Int64, others as Float64 (empty where a respondent has none), so that each format writes
+    them its way (a number cell in XLSX, ``3.75`` in CSV and Parquet, ``3,75`` in Danish Excel's CSV)."""
+    for column, whole in study.number_attributes.items():
+        if column in frame.columns:
+            numbers = [number_value(value) if isinstance(value, str) and value.strip() else None
+                       for value in frame[column]]
+            frame[column] = pd.array(numbers, dtype="Int64" if whole else "Float64")
+    return frame
 
 
 def integer_columns(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -261,7 +274,7 @@ def respondent_rows(study: CodedStudy, *, redact: Redactor, raw: bool = False) -
          **{a: attrs.get(a, "") for a in attributes}}
         for rid, attrs in study.respondents.items()
     ]
-    return pd.DataFrame(rows, columns=["respondent_id", "sources", *attributes])
+    return number_columns(pd.DataFrame(rows, columns=["respondent_id", "sources", *attributes]), study)
 
 
 def frequency_rows(study: CodedStudy, family_id: str, options: ReportSettings | None = None) -> pd.DataFrame:

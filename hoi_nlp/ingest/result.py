@@ -49,6 +49,9 @@ class IngestResult:
     reports: list[FileReport] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # per survey export (as its sources' ``path``), which closed items are numbers there (see
+    # :attr:`~hoi_nlp.ingest.survey.SurveyReport.numbers`)
+    closed_numbers: dict[str, dict[str, bool | None]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

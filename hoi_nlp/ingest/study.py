@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from hoi_nlp import progress
 from hoi_nlp.errors import IngestError
 from hoi_nlp.ingest.materials import Material, material_folders, materials
+from hoi_nlp.ingest.numbers import CLOSED_NUMBERS
 from hoi_nlp.ingest.result import FileError, FileReport, IngestResult, record_error, relative, study_files
 from hoi_nlp.records import utcnow
 
@@ -130,7 +131,14 @@ class IngestSummary:
 
 def ingest_into_workspace(study_dir: Path, workspace: Workspace) -> IngestSummary:
     """Ingest ``study_dir`` and save its sources into ``workspace``, file by file."""
-    from hoi_nlp.store import link_moved_sources, record_run, save_sources, source_files, stored_study_names
+    from hoi_nlp.store import (
+        last_run_params,
+        link_moved_sources,
+        record_run,
+        save_sources,
+        source_files,
+        stored_study_names,
+    )
 
     result = ingest_study(study_dir)
     summary = IngestSummary(result=result)
@@ -145,15 +153,28 @@ def ingest_into_workspace(study_dir: Path, workspace: Workspace) -> IngestSummar
     summary.removed = remove_gone_sources(result, Path(study_dir).resolve(), workspace, studies=studies)
     summary.moved = link_moved_sources(workspace, [sid for sid in by_id if sid not in known])
     _warn_about_changes(result, summary)
+    previous = last_run_params(workspace, "ingest").get(CLOSED_NUMBERS) or {}
+    closed_numbers = closed_numbers_kept(result, previous,
+                                         set(source_files(workspace, study=sorted(studies)).values()))
     record_run(
         workspace,
         run_id=f"ingest-{utcnow():%Y%m%dT%H%M%S%f}",
         stage="ingest",
-        params={"study_dir": str(Path(study_dir).resolve())},
+        params={"study_dir": str(Path(study_dir).resolve()), CLOSED_NUMBERS: closed_numbers},
         summary={"sources": len(result.sources), "errors": len(result.errors), **summary.totals(),
                  "removed": sum(len(ids) for ids in summary.removed.values())},
     )
     return summary
+
+
+def closed_numbers_kept(result: IngestResult, previous: dict[str, dict[str, bool | None]],
+                        stored_files: set[str]) -> dict[str, dict[str, bool | None]]:
+    """The closed items each survey file gives as numbers: this run's for the files it read, the last
+    ingest's for the files it could not read (a damaged row, no schema.yaml) whose sources stay stored —
+    without them export took the item for text for every respondent."""
+    read = {report.path for report in result.reports}
+    kept = {path: items for path, items in previous.items() if path not in read and path in stored_files}
+    return {**kept, **result.closed_numbers}
 
 
 def gone_sources(result: IngestResult, study_dir: Path, stored: dict[str, str]) -> dict[str, list[str]]:

@@ -15,6 +15,7 @@ from hoi_nlp.ingest.missing import (  # noqa: F401 (also imported from here)
     missing_set,
 )
 from hoi_nlp.ingest.normalize import normalize_text
+from hoi_nlp.ingest.numbers import column_numbers
 from hoi_nlp.ingest.personal import personal_kind
 from hoi_nlp.ingest.result import FileReport, IngestResult, record_error, relative, study_files
 from hoi_nlp.ingest.schema import SurveySchema, check_columns, load_schema
@@ -34,6 +35,9 @@ class SurveyReport:
     answers: dict[str, int] = field(default_factory=dict)
     missing: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what the file holds that Excel does not show
+    # closed item -> True: whole numbers, False: numbers with decimals, None: text (see
+    # :mod:`~hoi_nlp.ingest.numbers`); items without a value in the export are left out
+    numbers: dict[str, bool | None] = field(default_factory=dict)
 
     @property
     def total_answers(self) -> int:
@@ -125,7 +129,8 @@ def _sources_from_table(
 
     coded = [aliases.get(field_.column, field_.column) for field_ in schema.open_text]
     notes = [*table.notes, *hidden_columns_note(table, named), *choice_own_words_notes(table, coded)]
-    report = SurveyReport(path=table.path, rows=len(table.rows), notes=notes)
+    report = SurveyReport(path=table.path, rows=len(table.rows), notes=notes,
+                          numbers=_closed_numbers(table, schema, column))
     report.answers = {field_.question_id: 0 for field_ in schema.open_text}
     report.missing = {field_.question_id: 0 for field_ in schema.open_text}
     sources: list[Source] = []
@@ -161,6 +166,17 @@ def _sources_from_table(
         report.total_missing,
     )
     return sources, report
+
+
+def _closed_numbers(table: Table, schema: SurveySchema, column: dict[str, int]) -> dict[str, bool | None]:
+    """Which of the schema's closed items are numbers in this export (:func:`column_numbers`)."""
+    found: dict[str, bool | None] = {}
+    for item in schema.closed:
+        values = [cells[column[item.column]] for _, cells in table.rows]
+        filled = [value for value in values if normalize_text(value).strip()]
+        if filled:
+            found[item.name] = column_numbers(filled, table.decimal_mark)
+    return found
 
 
 def _respondent_attributes(cells: list[str], column: dict[str, int], schema: SurveySchema) -> dict[str, str]:
@@ -209,6 +225,7 @@ def ingest_survey_folder(result: IngestResult, folder: Path, study_dir: Path,
                 missing=survey_report.missing,
             )
             result.add(report, sources)
+            result.closed_numbers[survey_report.path] = survey_report.numbers
             result.warnings.extend(f"{display}: {note}" for note in survey_report.notes)
         except HoiError as exc:
             record_error(result, display, exc)

@@ -40,6 +40,9 @@ class Table:
     # a Qualtrics id, a repeated name told apart): the draft's ``question:``; "" where it is the name
     labels: tuple[str, ...] = ()
     recognised: tuple[str, ...] = ()  # the layout recognised and how its header was read, in words
+    # the mark a text cell writes decimals with: "," in a Danish Excel CSV (semicolon-separated), "" where
+    # unknown (a comma-separated CSV; an .xlsx, whose number cells are :class:`NumberCell`)
+    decimal_mark: str = ""
 
     def label(self, column: str) -> str:
         """The question text of ``column`` (its name where the export gives no other)."""
@@ -65,7 +68,9 @@ def read_table(path: Path, *, display: str | None = None, sheet: str | None = No
     if suffix == ".xlsx":
         return _xlsx_table(path, display=name, sheet=sheet)
     if suffix == ".csv":
-        return _build_table(_csv_rows(path, display=name), display=name, spreadsheet=False)
+        rows, delimiter = _csv_rows(path, display=name)
+        return replace(_build_table(rows, display=name, spreadsheet=False),
+                       decimal_mark="," if delimiter == ";" else "")
     from hoi_nlp.ingest.materials import SURVEY_CONVERSIONS
 
     hint = dict(SURVEY_CONVERSIONS).get(suffix, "export the survey as .xlsx or .csv")
@@ -595,7 +600,8 @@ class _Record:
         return f"row {self.row}" if self.row == self.line else f"row {self.row}, line {self.line} of the file"
 
 
-def _csv_rows(path: Path, *, display: str) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(path: Path, *, display: str) -> tuple[Iterator[tuple[int, list[str]]], str]:
+    """The CSV's rows and its delimiter."""
     text = decode_text(read_bytes(path, display=display), display=display)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     declared = _SEP_LINE_RE.match(text)
@@ -606,7 +612,7 @@ def _csv_rows(path: Path, *, display: str) -> Iterator[tuple[int, list[str]]]:
     records = _csv_records(text, delimiter, display=display, skipped_lines=1 if declared else 0)
     if records:
         _check_records(records, delimiter=delimiter, display=display)
-    return iter([(record.row, record.cells) for record in records])
+    return iter([(record.row, record.cells) for record in records]), delimiter
 
 
 def _csv_records(text: str, delimiter: str, *, display: str, skipped_lines: int) -> list[_Record]:
@@ -757,14 +763,24 @@ def _check_delimiter(record: _Record, *, width: int, delimiter: str, display: st
 # ---------------------------------------------------------------- XLSX
 
 
+class NumberCell(str):
+    """The text of a spreadsheet cell that held a number (4.5), not a text that looks like one ("10.30"):
+    see :mod:`hoi_nlp.ingest.numbers`."""
+
+    __slots__ = ()
+
+
 def cell_text(value: Any) -> str:
-    """Render one spreadsheet value as text (integral floats without ``.0``, dates as ISO, no midnight)."""
+    """Render one spreadsheet value as text (integral floats without ``.0``, dates as ISO, no midnight);
+    a number as a :class:`NumberCell`."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Ja" if value else "Nej"
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        return NumberCell(int(value))
+    if isinstance(value, int | float):
+        return NumberCell(value)
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
         return value.date().isoformat()  # a date-only cell (Excel stores dates as midnight)
     if isinstance(value, dt.datetime | dt.date | dt.time):

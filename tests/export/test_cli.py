@@ -207,3 +207,45 @@ def test_export_into_a_folder_that_cannot_be_made_says_so(coded_workspace, tmp_p
                                       "-o", str(blocked / "out")])
     assert failed.exit_code == 1 and "cannot write to the export folder" in failed.output, failed.output
     assert str(blocked / "out") in failed.output and "Traceback" not in failed.output
+
+
+def test_cite_quote_and_search_take_the_study_first_as_export_does(coded_workspace):
+    """`hoi cite STUDY CODE` (the study first, as `hoi export STUDY` takes it) was refused by typer with
+    «Got unexpected extra argument»; it reads as `hoi cite CODE --study STUDY`, and so do quote and search."""
+    ws = str(coded_workspace.root)
+    code = "barrier.it_integration"
+    given_first = json.loads(_run("cite", ws, code, "-c", CODEBOOK, "--format", "json"))["quotes"]
+    assert given_first and given_first == json.loads(
+        _run("cite", code, "--study", ws, "-c", CODEBOOK, "--format", "json"))["quotes"]
+    quote_id = given_first[0]["quote_id"]
+    assert _run("quote", ws, quote_id, "-c", CODEBOOK) == _run("quote", quote_id, "-w", ws, "-c", CODEBOOK)
+    assert _run("quotes", "search", ws, "IT-systemer", "-c", CODEBOOK, "--n", "2") == _run(
+        "quotes", "search", "IT-systemer", "-w", ws, "-c", CODEBOOK, "--n", "2")
+    assert "[STUDY] CODE" in _run("cite", "--help")
+    twice = CliRunner().invoke(app, ["cite", ws, code, "--study", ws, "-c", CODEBOOK])
+    assert twice.exit_code == 1 and "two studies given" in twice.output
+    assert "hoi cite STUDY CODE" in twice.output and "Traceback" not in twice.output
+    swapped = CliRunner().invoke(app, ["cite", code, ws, "-c", CODEBOOK])  # the code first, then the study
+    assert swapped.exit_code == 1 and f"give the study first: `hoi cite {ws} {code}`" in swapped.output
+
+
+def test_a_first_word_is_the_study_only_when_it_names_one(coded_workspace):
+    """`hoi quotes search IT-systemer siloer -w WS` searched «siloer» alone (IT-systemer taken for the
+    study, then dropped for -w); `hoi cite nostudy CODE -w WS` cited. A first word that names no study
+    folder or workspace is refused (a search says to quote its words), and so is a study given first and
+    with --workspace too."""
+    ws = str(coded_workspace.root)
+
+    def refused(*args: str) -> str:
+        ran = CliRunner().invoke(app, [*args, "-c", CODEBOOK])
+        assert ran.exit_code == 1 and "Traceback" not in ran.output, ran.output
+        return " ".join(ran.output.split())
+
+    for given in (["-w", ws], ["--study", ws], []):
+        said = refused("quotes", "search", "IT-systemer", "siloer", *given)
+        assert "'IT-systemer' is no study folder or workspace" in said and "two studies" not in said
+        assert '`hoi quotes search "IT-systemer siloer"' in said
+    said = refused("cite", "nostudy", "barrier.it_integration", "-w", ws)
+    assert "'nostudy' is no study folder or workspace" in said
+    assert "two studies given: " in refused("cite", ws, "barrier.it_integration", "-w", ws)
+    assert "give the study first: `hoi cite STUDY CODE`" in refused("cite", "barrier.it_integration")

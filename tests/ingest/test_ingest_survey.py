@@ -203,3 +203,30 @@ def test_xlsx_control_escapes_do_not_reach_the_sources(tmp_path: Path, helpers: 
     table = read_table(path)
     assert table.header == ["ID", "Kommentar_x0031_"]
     assert normalize_text(table.rows[0][1][1]) == "Første linje\nanden linje"
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "values", "numbers"),
+    [
+        (";", ["3,75", "-2,5", "4"], False),  # a Danish Excel CSV: the comma is its decimal mark
+        (";", ["4", "-2", "0"], True),
+        (";", ["3,75", "10.30"], None),  # a «.» in a Danish CSV is no decimal mark: a time
+        (";", ["3,50", "4"], None),  # a trailing zero after the mark: a formatted text, when in doubt text
+        (";", ["+5", "4"], None),  # a sign kept as written
+        (";", ["0800", "8000"], None),  # a code with a leading zero
+        (",", ["13.15", "4"], None),  # a comma-separated CSV: which mark its decimals take is not known
+        (",", ["13", "4"], True),
+    ],
+)
+def test_a_closed_item_is_a_number_only_where_its_decimal_mark_is_known(
+    tmp_path: Path, delimiter: str, values: list[str], numbers: bool | None
+) -> None:
+    lines = [delimiter.join(["Id", "Vurdering", "Svar"]),
+             *(delimiter.join([f"R{n}", value, "Det går godt."]) for n, value in enumerate(values))]
+    export = tmp_path / "svar.csv"
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    schema_file = tmp_path / "schema.yaml"
+    schema_file.write_text("respondent_id: Id\nclosed: [{column: Vurdering, name: vurdering}]\n"
+                           "open_text: [{column: Svar, question_id: s}]\n", encoding="utf-8")
+    _, report = read_survey(export, load_schema(schema_file), study="s", base_dir=tmp_path)
+    assert report.numbers == {"vurdering": numbers}
