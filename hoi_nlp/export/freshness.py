@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import func, inspect, select
 
 from hoi_nlp.codebook import Codebook
+from hoi_nlp.ingest.numbers import CLOSED_NUMBERS
 from hoi_nlp.io import write_text_atomic
 from hoi_nlp.records import content_hash
 from hoi_nlp.settings import Settings
-from hoi_nlp.store import Workspace, assignments_table, sources_table
+from hoi_nlp.store import Workspace, assignments_table, last_run_params, sources_table
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def export_key(workspace: Workspace, codebook: Codebook, *, settings: Settings,
                                   assignments_table.c.coder], assignments_table.c.confidence,
                       assignments_table.c.tier, assignments_table.c.stance),
         _decisions_digest(workspace),
+        json.dumps(last_run_params(workspace, "ingest").get(CLOSED_NUMBERS), sort_keys=True),
     ]
     return content_hash("\x1f".join(parts))
 

@@ -246,3 +246,24 @@ def test_a_survey_file_failing_to_ingest_keeps_the_numbers_of_its_stored_answers
     hoi_from_checkout("export", "outputs/studie", "-f", "csv", "-o", "no_schema", cwd=tmp_path)
     assert _csv_column(tmp_path / "no_schema" / "coded_dataset_segments.csv", "vurdering",
                        delimiter=",") == numbers
+
+
+def test_an_item_declared_closed_after_an_export_is_a_number_in_the_next(tmp_path: Path) -> None:
+    """The rating first kept as a plain attribute (text as read), then moved under `closed:` in the schema:
+    the attributes read are the same, only which items are numbers changed. `hoi export` took the export
+    for up to date and kept the files with the text."""
+    _study(tmp_path)
+    schema = tmp_path / "studie" / "survey" / "schema.yaml"
+    as_attribute = SCHEMA.replace("{municipality: Kommune}", "{municipality: Kommune, vurdering: Vurdering}")
+    schema.write_text(as_attribute.replace("  - {column: Vurdering, name: vurdering}\n", ""),
+                      encoding="utf-8")
+    for stage in ("ingest", "segment", "export"):
+        hoi_from_checkout(stage, "studie", cwd=tmp_path)
+    segments = tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv"
+    as_read = {"R1": "4.5", "R2": "3", "R3": "3,75", "R4": "2"}
+    assert _csv_column(segments, "vurdering", delimiter=",") == as_read
+    schema.write_text(SCHEMA, encoding="utf-8")
+    hoi_from_checkout("ingest", "studie", cwd=tmp_path)
+    hoi_from_checkout("export", "studie", cwd=tmp_path)
+    assert _csv_column(segments, "vurdering", delimiter=",") == {"R1": "4.5", "R2": "3.0", "R3": "3.75",
+                                                                  "R4": "2.0"}
