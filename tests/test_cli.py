@@ -256,6 +256,17 @@ def test_a_file_given_as_the_study_is_named_as_a_file(tmp_path, monkeypatch):
         assert "hoi code --input FILE" in said and "Traceback" not in said
 
 
+def test_a_study_given_without_its_code_is_told_the_code_is_missing(tmp_path, monkeypatch):
+    """`hoi cite studie` (the code forgotten) said «no study given»: the study was read as the code."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "studie").mkdir()
+    for args, missing in ((["cite", "studie"], "no CODE given after the study 'studie'"),
+                          (["quote", "studie"], "after the study 'studie'")):
+        result = runner.invoke(app, args)
+        said = " ".join(result.output.split())
+        assert result.exit_code == 1 and missing in said and "no study given" not in said, said
+
+
 def test_unknown_code_ids_in_a_users_labelled_file_are_named_not_dropped(tmp_path):
     labelled = tmp_path / "labels.jsonl"
     labelled.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [

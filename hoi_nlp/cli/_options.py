@@ -41,6 +41,9 @@ def study_first(first: str, second: str | None, study: Path | None, workspace: P
     usage = f"{command} STUDY {argument}"
     if second is None:
         if study is None and workspace is None:
+            if _names_study(first):  # the study given, its argument forgotten
+                raise WorkspaceError(f"no {argument} given after the study '{first}'",
+                                     hint=f"give it after the study: `{usage}`")
             raise WorkspaceError("no study given", hint=f"give the study first: `{usage}` (its folder or "
                                  "workspace), or pass --study STUDY_DIR or --workspace WORKSPACE")
         return study, first

@@ -303,7 +303,6 @@ def coarse_role(role: str) -> str:
 
 def _question_order(question_id: str) -> tuple[object, ...]:
     """Questions in survey order: ``1.1_kommentar`` < ``1.2_kommentar`` < ``4.2a_indsats1`` < ``7_…``."""
-
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", question_id))
 
 

@@ -314,9 +314,9 @@ class KeyRedactor:
         sources = list(sources)
         if self.raw:
             return {s.source_id: s for s in sources}
-        shown = {v for s in sources for k, v in s.attributes.items() if isinstance(v, str)
-                 and (k not in IDENTIFYING_ATTRIBUTES or k in REDACTED_ATTRIBUTES)}
-        options = {v: _OPTION_MARK.split(v) for v in shown}
+        shown = {(k in REDACTED_ATTRIBUTES, v) for s in sources for k, v in s.attributes.items()
+                 if isinstance(v, str) and (k not in IDENTIFYING_ATTRIBUTES or k in REDACTED_ATTRIBUTES)}
+        options = {v: [v] if free_text else _OPTION_MARK.split(v) for free_text, v in shown}
         values = self.values([*(part for parts in options.values() for part in parts[::2]),
                               *(s.locator for s in sources)], keep=SHOWN_IN_ATTRIBUTES)
         public = {v: "".join(values.get(part, part) if i % 2 == 0 else part for i, part in enumerate(parts))

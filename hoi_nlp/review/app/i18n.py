@@ -324,6 +324,7 @@ DA: dict[str, str] = {
     # ---- codebook edit errors (hoi_nlp.review.codebook_edit)
     "unknown code '{code}'": "ukendt kode '{code}'",
     "you are not an analyst of round '{round}'": "du er ikke analytiker i runden '{round}'",
+    # ---- words a refusal lists (Words): attributes a reader may filter by
     "role": "rolle",
     "size_group": "størrelsesgruppe",
     "region": "region",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -232,9 +233,8 @@ def _shown_refusal(config: AppConfig, session: Session | None, error: Exception)
     if not private or not isinstance(params, dict) or not params.get("segment"):
         return error
     assert config.privacy is not None
-    shown = type(error).__new__(type(error))  # its attributes, not its constructor's arguments
-    shown.__dict__.update(error.__dict__, params={**params, "segment": config.privacy.segment_id(
-        str(params["segment"]))})
+    shown = copy.copy(error)  # its attributes, not its constructor's arguments (HoiError.__reduce__)
+    shown.params = {**params, "segment": config.privacy.segment_id(str(params["segment"]))}
     return shown
 
 
