@@ -154,12 +154,15 @@ class LeakGuard:
 
 
 def _attributed(text: str, coders: Sequence[str]) -> list[tuple[int, int]]:
-    """Where ``text`` names one of the ``coders`` as who coded: as a whole cell or line (a table's coder
-    column), between field marks (a CSV field, an XML attribute or element, a Markdown table's cell,
-    «Memo (anna):»), or after «af» at the end of a line or element («tilføjet af anna»)."""
-    names = "|".join(re.escape(name) for name in sorted(coders, key=len, reverse=True))
-    pattern = (rf"(?:^|(?<=[\"\t,;>(|])|(?<=\| )|(?<=\baf ))(?:{names})"
-               rf"(?=$|[\"\t,;<)|]|\s\|)")
+    """Where ``text`` names one of the ``coders`` the ways exports say who coded, and only those: a whole
+    cell, line or CSV field (a table's coder column), an HTML or Markdown table's cell, a .qdpx user
+    (``name="anna"``), a memo's «Memo (anna)» and a coding's «tilføjet af anna» / «accepteret af anna»
+    (:func:`hoi_nlp.export.refi.provenance`)."""
+    name = "(?:" + "|".join(re.escape(coder) for coder in sorted(coders, key=len, reverse=True)) + ")"
+    shapes = (rf"(?<![^\n,;\t]){name}(?![^\n,;\t])", rf"(?<=<td>){name}(?=</td>)", rf"(?<=\| ){name}(?= \|)",
+              rf'(?<=name="){name}(?=")', rf"(?<=Memo \(){name}(?=\))",
+              rf"(?:(?<=tilføjet af )|(?<=accepteret af )){name}(?=$|[<;]| \(hoi_nlp )")
+    pattern = "|".join(shapes)
     return [(m.start(), m.end()) for m in re.finditer(pattern, text, flags=re.IGNORECASE | re.MULTILINE)]
 
 

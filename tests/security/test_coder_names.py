@@ -13,7 +13,7 @@ from hoi_nlp.errors import ExportError
 from hoi_nlp.privacy.guard import LeakGuard
 from hoi_nlp.privacy.key import PseudonymKey
 from hoi_nlp.review.decisions import record_decision
-from hoi_nlp.store import Workspace, load_segments
+from hoi_nlp.store import Workspace, load_assignments, load_segments
 from tests.conftest import hoi
 
 FORMATS = ("xlsx", "csv", "parquet", "md", "docx", "html", "qdpx")
@@ -25,6 +25,10 @@ def test_the_interviewer_reviewing_under_her_own_name_can_export(demo_copy, tmp_
     unit = next(s for s in load_segments(workspace, codable=True) if s.source_id.startswith("int03"))
     record_decision(workspace, segment_id=unit.segment_id, action="add", analyst=analyst,
                     code_id="barrier.it_integration")
+    suggested = next(a for a in load_assignments(workspace) if a.segment_id.startswith("int03")
+                     and a.code_id != "barrier.it_integration")
+    record_decision(workspace, segment_id=suggested.segment_id, action="accept", analyst=analyst,
+                    code_id=suggested.code_id)
     record_decision(workspace, segment_id=unit.segment_id, action="memo", analyst=analyst,
                     memo="Direktøren nævner it igen.")
     workspace.engine.dispose()
@@ -36,6 +40,7 @@ def test_the_interviewer_reviewing_under_her_own_name_can_export(demo_copy, tmp_
     with zipfile.ZipFile(out / "projekt.qdpx") as archive:
         project = archive.read("project.qde").decode("utf-8")
     assert f'name="{analyst}"' in project and f"Memo ({analyst}): Direktøren nævner it igen." in project
+    assert f"tilføjet af {analyst}" in project and f"accepteret af {analyst} (hoi_nlp " in project
     # her name as the interviewer is still hidden wherever the study's words are shown
     assert "Sofie Lund" not in (out / "quotes.md").read_text(encoding="utf-8").replace(f"({analyst})", "")
 
@@ -51,6 +56,10 @@ def _guard(*coders: str) -> LeakGuard:
     "Ja. Sofie Lund: Og hvad så med jobcentret?",  # a speaker's label left in a text
     "vi talte med en af Sofie Lunds kolleger",
     "tilføjet af Sofie. Og så videre",
+    '"Sofie, kan du fortælle om det?",R001',  # a turn opening a CSV field
+    "<blockquote>Sofie, kan du sige mere?</blockquote>",
+    "min kollega (Sofie) sagde",
+    "det blev besluttet af Sofie",
 ])
 def test_a_coders_name_is_still_a_leak_in_the_studys_words(text):
     for guard in (_guard("sofie"), _guard("Sofie Lund")):
@@ -63,6 +72,7 @@ def test_a_coders_name_is_still_a_leak_in_the_studys_words(text):
     'R001,barrier.it_integration,added,sofie,0.82',  # a CSV line
     '<User guid="b799" name="sofie"/>',
     "<Description>tilføjet af sofie</Description>",
+    "<Description>accepteret af sofie (hoi_nlp 0.82); hindring</Description>",
     "Memo (sofie): Direktøren nævner it igen.",
     "| sofie | barrier.it_integration | int03 |",
     "<td>sofie</td>",
