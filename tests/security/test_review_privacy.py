@@ -96,11 +96,12 @@ def test_hidden_attributes_cannot_be_filtered(reviewer, query):
 
 
 def test_a_refused_filter_is_said_in_the_apps_language(reviewer):
-    """The refusal was an English sentence in the Danish app (a formatted message matches no translation)."""
+    """The refusal was an English sentence in the Danish app (a formatted message matches no translation),
+    and the attributes it lists are named in the app's language too, as its filters name them."""
     reviewer.cookies.set("hoi_lang", "da")
     response = reviewer.get("/browse?attr=municipality=Aarhus")
     assert response.status_code == 400
-    assert "du kan kun filtrere efter attributterne role, size_group, region" in response.text
+    assert "du kan kun filtrere efter attributterne rolle, størrelsesgruppe, region" in response.text
     assert "you can filter" not in response.text
     reviewer.cookies.set("hoi_lang", "en")
     assert "you can filter by the attributes role, size_group, region only" in reviewer.get(
