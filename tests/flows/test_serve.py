@@ -41,6 +41,17 @@ def _deployment_id(api: str) -> str | None:
     return found[0]["id"] if found else None
 
 
+def _created_run(api: str, deployment: str, params: dict) -> dict | None:
+    """The flow run created from ``deployment``; None while the server answers 503 (its database busy
+    right after start-up: Prefect's own client retries those too)."""
+    response = httpx.post(f"{api}/deployments/{deployment}/create_flow_run", json={"parameters": params},
+                          timeout=10)
+    if response.status_code == 503:
+        return None
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 @pytest.mark.slow
 def test_serve_registers_deployments_and_runs_a_study(tmp_path):
     port = _free_port()
@@ -57,8 +68,7 @@ def test_serve_registers_deployments_and_runs_a_study(tmp_path):
         shutil.copytree(DATA / "study_small", study)
         params = {"study_dir": str(study), "workspace_dir": str(tmp_path / "ws"),
                   "codebook_path": str(DATA / "codebooks" / "small.yaml"), "coder": "rules"}
-        run = httpx.post(f"{api}/deployments/{deployment}/create_flow_run", json={"parameters": params},
-                         timeout=10).json()
+        run = _wait(lambda: _created_run(api, deployment, params), 60, "the flow run to be created")
 
         def finished():
             state = httpx.get(f"{api}/flow_runs/{run['id']}", timeout=5).json()["state"]["type"]
