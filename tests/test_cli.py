@@ -371,3 +371,17 @@ def test_ctrl_c_says_what_happens_to_the_stage_that_runs(capsys):
     exporting = said(["export"])
     assert "batches being coded" not in exporting and "exports being written" in exporting
     assert "what is done is saved" in said(["ingest"])
+
+
+def test_run_on_a_study_whose_folders_hold_no_file_says_so(tmp_path):
+    """A new study's empty survey/ and transcripts/ folders: `hoi run` said «nothing new» for each stage
+    and then «the study has no sources — run `hoi run STUDY_DIR` … first», the command just run."""
+    study = tmp_path / "ny_studie"
+    (study / "survey").mkdir(parents=True)
+    (study / "transcripts").mkdir()
+    result = runner.invoke(app, ["run", str(study), "--workspace", str(tmp_path / "ws"), "--coder", "rules"])
+    assert result.exit_code == 1
+    assert "survey/ and transcripts/ hold no file to read" in result.output
+    assert "interviews in transcripts/" in result.output
+    assert "run `hoi run STUDY_DIR`" not in result.output
+    assert "Traceback" not in result.output

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+_WHAT_GOES_WHERE = "put survey exports + schema.yaml in survey/ and interviews in transcripts/"
+
 __all__ = [
     "FileError", "FileReport", "IngestResult", "IngestSummary", "gone_sources", "ingest_into_workspace",
     "ingest_study",
@@ -47,7 +49,7 @@ def ingest_study(study_dir: Path) -> IngestResult:
             + " nor a ".join(f"{f}/" for f in material_folders())
             + " folder",
             path=str(study_dir),
-            hint="put survey exports + schema.yaml in survey/ and interviews in transcripts/",
+            hint=_WHAT_GOES_WHERE,
         )
     result = IngestResult(study=study_dir.name)
     files = sum(len(study_files(study_dir / m.folder, m.suffixes, companions=m.companions))
@@ -57,6 +59,10 @@ def ingest_study(study_dir: Path) -> IngestResult:
             material.read(result, study_dir / material.folder, study_dir, bar)
             _flag_unread_files(result, material, study_dir)
     _flag_other_languages(result)
+    if files == 0 and not result.errors:
+        folders = [f"{material.folder}/" for _, material in present]
+        raise IngestError(" and ".join(folders) + (" hold" if len(folders) > 1 else " holds")
+                          + " no file to read", path=str(study_dir), hint=_WHAT_GOES_WHERE)
     return result
 
 
