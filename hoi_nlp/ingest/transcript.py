@@ -383,12 +383,15 @@ def parse_transcript(
 
 
 # A heading alone on its line after the last turn that starts what is not the interview: the guide,
-# notes or an appendix pasted below it, or an end marker ("[Interview slut]").
+# notes or an appendix pasted below it, or an end marker ("[Interview slut]"); the guide's, the
+# notes' and an appendix' heading also with its title or first note after a colon or dash
+# («Bilag 1: Interviewguide», «Noter: Opfølgning aftalt», a notes table's row), which no one says.
 _TRAILER_RE = re.compile(
-    r"^\W*(?:(?:interview|spørge)-?guide(?:n)?|bilag(?: \d+)?|noter|notater|appendix|"
-    r"(?:slut|afslutning) på (?:interview(?:et)?|optagelse(?:n)?)|"
-    r"interview(?:et)? (?:slut|afsluttet|slutter)|optagelse(?:n)? (?:slut|stoppet|slutter)|slut|"
-    r"end of (?:interview|transcript))\W*$",
+    r"^\W*(?:(?:(?:interview|spørge)-?guide(?:n)?|bilag(?: \d+)?|noter|notater|appendix(?: \d+)?)"
+    r"(?:\W*|\s*[:.–—-]\s+\w.*)|"
+    r"(?:slut|afslutning) på (?:interview(?:et)?|optagelse(?:n)?)\W*|"
+    r"interview(?:et)? (?:slut|afsluttet|slutter)\W*|optagelse(?:n)? (?:slut|stoppet|slutter)\W*|slut\W*|"
+    r"end of (?:interview|transcript)\W*)$",
     re.IGNORECASE,
 )
 
