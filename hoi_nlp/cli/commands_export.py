@@ -37,6 +37,26 @@ def _texts(inputs: RunInputs) -> Texts:
     return texts_for(inputs.settings.report.language)
 
 
+_FORMAT_OF_SUFFIX = {".xlsx": "xlsx", ".parquet": "parquet", ".csv": "csv", ".md": "md", ".docx": "docx",
+                     ".html": "html", ".qdpx": "qdpx", ".qdc": "qdc"}
+
+
+def warn_stale_exports(folder: Path, study: object) -> None:
+    """Name the files of the export ``folder`` that an earlier export wrote from the study as it was before
+    (a report, a .qdpx), and how to bring them up to date: nobody should send one on as the study now."""
+    from hoi_nlp.stages.study import stale_exports
+
+    names = stale_exports(folder)
+    if not names:
+        return
+    suffixes = {Path(name).suffix for name in names}
+    formats = sorted({_FORMAT_OF_SUFFIX[s] for s in suffixes if s in _FORMAT_OF_SUFFIX})
+    again = " ".join(f"--format {fmt}" for fmt in formats)
+    echo(f"Warning: {folder}/: {', '.join(names)} were exported before the study last changed and are out of "
+         f"date (this export did not write them): export them again (`hoi export {study} {again}`) or "
+         "delete them", err=True)
+
+
 @app.command("export")
 @handle_errors
 def export_command(
@@ -70,9 +90,12 @@ def export_command(
     texts = _texts(inputs)
     if raw:
         echo(texts("cli.raw_warning"), err=True)
-    for path in export_stage(inputs, out_dir=output, formats=fmt, raw=raw, csv_dialect=csv_dialect,
-                             quotes_per_code=quotes_per_code):
+    paths = export_stage(inputs, out_dir=output, formats=fmt, raw=raw, csv_dialect=csv_dialect,
+                         quotes_per_code=quotes_per_code)
+    for path in paths:
         echo(texts("cli.wrote", path=path))
+    target = (output or inputs.workspace.exports_dir).resolve()
+    warn_stale_exports(target.parent if target.suffix else target, study)
 
 
 @app.command("cite", cls=StudyFirstCommand)

@@ -49,15 +49,11 @@ def _decisions_digest(workspace: Workspace) -> str:
     return (f"{count}:{last}" if count else "none") + (f"/{memos[0]}:{memos[1]}" if memos[0] else "")
 
 
-def export_key(workspace: Workspace, codebook: Codebook, *, settings: Settings,
-               options: dict[str, Any]) -> str:
-    """A digest of every input of an export (data, codebook, settings, privacy pipeline and options)."""
-    from hoi_nlp import __version__
-    from hoi_nlp.privacy.redact import privacy_fingerprint
-
+def data_key(workspace: Workspace, codebook: Codebook) -> str:
+    """A digest of what the study holds (sources, machine codes, the review, the codebook version): a file
+    exported under another data key was made from the study as it was before."""
     parts = [
-        __version__, codebook.version_tag, privacy_fingerprint(settings), settings.model_dump_json(),
-        json.dumps(options, sort_keys=True, default=str),
+        codebook.version_tag,
         _table_digest(workspace, [sources_table.c.source_id], sources_table.c.content_hash,
                       sources_table.c.attributes),
         _table_digest(workspace, [assignments_table.c.segment_id, assignments_table.c.code_id,
@@ -65,6 +61,20 @@ def export_key(workspace: Workspace, codebook: Codebook, *, settings: Settings,
                       assignments_table.c.tier, assignments_table.c.stance),
         _decisions_digest(workspace),
         json.dumps(last_run_params(workspace, "ingest").get(CLOSED_NUMBERS), sort_keys=True),
+    ]
+    return content_hash("\x1f".join(parts))
+
+
+def export_key(workspace: Workspace, codebook: Codebook, *, settings: Settings,
+               options: dict[str, Any], data: str | None = None) -> str:
+    """A digest of every input of an export: the study's :func:`data_key` (``data`` when worked out
+    already), hoi's version, the privacy pipeline, the settings and the export's options."""
+    from hoi_nlp import __version__
+    from hoi_nlp.privacy.redact import privacy_fingerprint
+
+    parts = [
+        __version__, privacy_fingerprint(settings), settings.model_dump_json(),
+        json.dumps(options, sort_keys=True, default=str), data or data_key(workspace, codebook),
     ]
     return content_hash("\x1f".join(parts))
 
@@ -81,7 +91,34 @@ def fresh_files(out_dir: Path, key: str) -> list[Path] | None:
     return files
 
 
-def record_export(out_dir: Path, key: str, files: Sequence[Path]) -> None:
-    """Remember which files this export key produced."""
+def _manifest(out_dir: Path) -> dict[str, Any]:
+    path = out_dir / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def record_export(out_dir: Path, key: str, files: Sequence[Path], *, data: str = "") -> None:
+    """Remember which files this export key produced, and of every file exported into ``out_dir`` (by
+    this export or an earlier one) the data key it was made under."""
     names = [str(Path(path).resolve().relative_to(out_dir.resolve())) for path in files]
-    write_text_atomic(out_dir / MANIFEST, json.dumps({"key": key, "files": names}, indent=1))
+    written = _manifest(out_dir).get("written")
+    written = {name: made for name, made in written.items() if isinstance(made, str)} \
+        if isinstance(written, dict) else {}
+    written.update(dict.fromkeys(names, data))
+    write_text_atomic(out_dir / MANIFEST, json.dumps(
+        {"key": key, "files": names, "data": data, "written": written}, indent=1))
+
+
+def stale_exports(out_dir: Path) -> list[str]:
+    """The files in ``out_dir`` an earlier export wrote from the study as it was before the latest
+    export's (a report or .qdpx exported before a run that changed the data), by name."""
+    manifest = _manifest(out_dir)
+    latest, written = manifest.get("data"), manifest.get("written")
+    if not latest or not isinstance(written, dict):
+        return []
+    # a .qdc holds the codebook alone, so it is out of date only with the codebook, which may not have changed
+    return sorted(name for name, made in written.items()
+                  if made != latest and not name.endswith(".qdc") and (out_dir / name).is_file())

@@ -31,3 +31,26 @@ def test_unchanged_export_is_skipped_and_changes_redo_it(coded_workspace, small_
     stamp = xlsx.stat().st_mtime_ns
     export_stage(other, formats=["xlsx"])  # other privacy settings: a new export
     assert xlsx.stat().st_mtime_ns != stamp
+
+
+def test_a_run_that_changes_the_study_names_the_reports_exported_before_as_out_of_date(tmp_path):
+    # `hoi run` rewrites only its own formats: a .qdpx or report exported before a transcript was corrected
+    # stayed in exports/ beside the new files without a word, ready to be sent on as the study
+    from tests.conftest import hoi_from_checkout
+
+    folder = tmp_path / "studie" / "transcripts"
+    folder.mkdir(parents=True)
+    transcript = folder / "interview_01.txt"
+    transcript.write_text("I: Hvad er de største barrierer?\nD: Vores IT-systemer taler ikke sammen, så vi "
+                          "registrerer alt to gange.\n", encoding="utf-8")
+    hoi_from_checkout("run", "studie", "--coder", "rules", cwd=tmp_path)
+    hoi_from_checkout("export", "studie", "--format", "qdpx", "--format", "html", cwd=tmp_path)
+    transcript.write_text(transcript.read_text(encoding="utf-8").replace("to gange", "tre gange"),
+                          encoding="utf-8")
+    ran = hoi_from_checkout("run", "studie", "--coder", "rules", cwd=tmp_path)
+    said = " ".join(ran.stderr.split())
+    assert ("exports/: rapport.html, studie.qdpx were exported before the study last changed and are out of "
+            "date (this export did not write them): export them again (`hoi export studie --format html "
+            "--format qdpx`) or delete them") in said, said
+    hoi_from_checkout("export", "studie", "--format", "qdpx", "--format", "html", cwd=tmp_path)
+    assert "out of date" not in hoi_from_checkout("run", "studie", "--coder", "rules", cwd=tmp_path).stderr
