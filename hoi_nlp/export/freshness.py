@@ -100,16 +100,18 @@ def _manifest(out_dir: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def record_export(out_dir: Path, key: str, files: Sequence[Path], *, data: str = "") -> None:
-    """Remember which files this export key produced, and of every file exported into ``out_dir`` (by
-    this export or an earlier one) the data key it was made under."""
+def record_export(out_dir: Path, key: str, files: Sequence[Path], *, data: str = "", study: str = "") -> None:
+    """Remember which files this export key produced, and of every file exported into ``out_dir`` from
+    ``study`` (by this export or an earlier one) the data key it was made under; a folder another study
+    exported into before (``-o`` into a shared folder) starts afresh."""
     names = [str(Path(path).resolve().relative_to(out_dir.resolve())) for path in files]
-    written = _manifest(out_dir).get("written")
+    manifest = _manifest(out_dir)
+    written = manifest.get("written") if manifest.get("study") == study else None
     written = {name: made for name, made in written.items() if isinstance(made, str)} \
         if isinstance(written, dict) else {}
     written.update(dict.fromkeys(names, data))
     write_text_atomic(out_dir / MANIFEST, json.dumps(
-        {"key": key, "files": names, "data": data, "written": written}, indent=1))
+        {"key": key, "files": names, "study": study, "data": data, "written": written}, indent=1))
 
 
 def stale_exports(out_dir: Path) -> list[str]:

@@ -820,7 +820,7 @@ def export_stage(inputs: RunInputs, *, out_dir: Path | None = None, formats: Seq
     files = export_study(workspace, inputs.codebook, settings=inputs.settings, formats=chosen,
                          output=target if (out_dir is not None) else None, raw=raw, csv_dialect=csv_dialect,
                          quotes_per_code=quotes_per_code)
-    record_export(folder, key, files, data=data)
+    record_export(folder, key, files, data=data, study=str(workspace.root.resolve()))
     return files
 
 

@@ -54,3 +54,19 @@ def test_a_run_that_changes_the_study_names_the_reports_exported_before_as_out_o
             "--format qdpx`) or delete them") in said, said
     hoi_from_checkout("export", "studie", "--format", "qdpx", "--format", "html", cwd=tmp_path)
     assert "out of date" not in hoi_from_checkout("run", "studie", "--coder", "rules", cwd=tmp_path).stderr
+
+
+def test_another_studys_files_in_a_shared_export_folder_are_not_called_out_of_date(tmp_path):
+    # two studies exported into one folder with -o: the first study's project is no older version of the
+    # second's, and must not be named as out of date when the second is exported
+    from tests.conftest import hoi_from_checkout
+
+    shared = tmp_path / "til_rapport"
+    answers = {"a": "Vores IT-systemer taler ikke sammen.", "b": "Økonomien ligger i søjlerne."}
+    for study, words in answers.items():
+        folder = tmp_path / study / "transcripts"
+        folder.mkdir(parents=True)
+        (folder / "interview_01.txt").write_text(f"I: Hvad er barrieren?\nD: {words}\n", encoding="utf-8")
+        hoi_from_checkout("run", study, "--coder", "rules", cwd=tmp_path)
+        exported = hoi_from_checkout("export", study, "-o", str(shared / f"{study}.qdpx"), cwd=tmp_path)
+        assert "out of date" not in exported.stderr, exported.stderr
