@@ -666,3 +666,25 @@ def test_an_appendix_or_notes_heading_with_its_title_below_the_last_turn_is_not_
             encoding="utf-8-sig", newline="") as handle:
         texts = [row["text"] for row in csv.DictReader(handle)]
     assert texts == ["Vi har et fast tværgående team, der mødes hver uge om familierne.", "Selv tak."], texts
+
+
+@pytest.mark.parametrize("paragraph", [
+    "Noter: dem tager vi altid på papir, og så bliver de scannet.",
+    "Bilag 2 - det var budgettet, og det blev godkendt.",
+    "Interviewguiden – den havde vi ikke set før mødet, men det gik fint.",
+    "Notater: dem skriver ingen, fordi der ikke er tid.",
+    "Noter. Det er det vi mangler mest.",
+])
+def test_the_directors_last_paragraph_that_starts_with_a_headings_word_is_kept(
+    tmp_path: Path, helpers: object, paragraph: str
+) -> None:
+    # a heading with its title ends the interview, but a sentence the director says after «Noter:» or
+    # «Bilag 2 -» is his words: it was dropped with everything after it
+    from hoi_nlp.ingest.transcript import read_transcript_parsed
+
+    path = helpers.make_docx(tmp_path / "k16.docx", [
+        "I: Hvordan håndterer I noterne?", "D: Vi skriver dem ind bagefter.", paragraph, "Så er de gemt."])
+    source, parsed = read_transcript_parsed(path, study="s", display="k16.docx")
+    assert [t.text(source) for t in parsed.turns] == [
+        "Hvordan håndterer I noterne?", f"Vi skriver dem ind bagefter.\n{paragraph}\nSå er de gemt."]
+    assert parsed.trailing_lines == 0
