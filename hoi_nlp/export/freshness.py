@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,27 +101,59 @@ def _manifest(out_dir: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def record_export(out_dir: Path, key: str, files: Sequence[Path], *, data: str = "", study: str = "") -> None:
+def study_id(workspace: Workspace) -> str:
+    """Which study's files a manifest lists: a digest of its workspace's place, not the place itself (the
+    export folder is zipped and sent on)."""
+    return content_hash(str(workspace.root.resolve()))
+
+
+def record_export(out_dir: Path, key: str, files: Sequence[Path], *, data: str, study: str,
+                  shape: dict[str, Any], format_of: dict[Path, str]) -> None:
     """Remember which files this export key produced, and of every file exported into ``out_dir`` from
-    ``study`` (by this export or an earlier one) the data key it was made under; a folder another study
-    exported into before (``-o`` into a shared folder) starts afresh."""
-    names = [str(Path(path).resolve().relative_to(out_dir.resolve())) for path in files]
+    ``study`` (by this export or an earlier one) the data key it was made under, its format and the options
+    that shaped it (``shape``: raw, csv_dialect, quotes_per_code, the ``-o`` file's name), so that the
+    command that writes it again can be given; a folder another study exported into before (``-o`` into a
+    shared folder) starts afresh."""
+    names = {Path(path): str(Path(path).resolve().relative_to(out_dir.resolve())) for path in files}
     manifest = _manifest(out_dir)
     written = manifest.get("written") if manifest.get("study") == study else None
-    written = {name: made for name, made in written.items() if isinstance(made, str)} \
+    written = {name: made for name, made in written.items() if isinstance(made, dict)} \
         if isinstance(written, dict) else {}
-    written.update(dict.fromkeys(names, data))
+    written.update({name: {"data": data, "format": format_of.get(path, ""), **shape}
+                    for path, name in names.items()})
     write_text_atomic(out_dir / MANIFEST, json.dumps(
-        {"key": key, "files": names, "study": study, "data": data, "written": written}, indent=1))
+        {"key": key, "files": list(names.values()), "study": study, "data": data, "written": written},
+        indent=1))
 
 
-def stale_exports(out_dir: Path) -> list[str]:
+@dataclass(frozen=True)
+class StaleFiles:
+    """Files of an export folder written from the study as it was before, and the options of the export
+    that wrote them (the command that writes them again)."""
+
+    names: list[str]
+    formats: list[str]
+    shape: dict[str, Any]
+
+
+def stale_exports(out_dir: Path) -> list[StaleFiles]:
     """The files in ``out_dir`` an earlier export wrote from the study as it was before the latest
-    export's (a report or .qdpx exported before a run that changed the data), by name."""
+    export's (a report or .qdpx exported before a run that changed the data), grouped by the options of
+    the export that wrote them."""
     manifest = _manifest(out_dir)
     latest, written = manifest.get("data"), manifest.get("written")
     if not latest or not isinstance(written, dict):
         return []
-    # a .qdc holds the codebook alone, so it is out of date only with the codebook, which may not have changed
-    return sorted(name for name, made in written.items()
-                  if made != latest and not name.endswith(".qdc") and (out_dir / name).is_file())
+    groups: dict[str, tuple[list[str], set[str], dict[str, Any]]] = {}
+    for name, made in sorted(written.items()):
+        # a .qdc holds the codebook alone, so it is out of date only with the codebook, which may not have
+        # changed
+        if not isinstance(made, dict) or made.get("data") == latest or name.endswith(".qdc") \
+                or not (out_dir / name).is_file():
+            continue
+        shape = {k: v for k, v in made.items() if k not in ("data", "format")}
+        names, formats, _ = groups.setdefault(json.dumps(shape, sort_keys=True), ([], set(), shape))
+        names.append(name)
+        formats.add(str(made.get("format") or ""))
+    return [StaleFiles(names, sorted(f for f in formats if f), shape)
+            for names, formats, shape in groups.values()]
