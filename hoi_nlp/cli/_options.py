@@ -55,7 +55,7 @@ def study_first(first: str, second: str | None, study: Path | None, workspace: P
                                  hint=f"to search for several words, put them in quotes: `{command} "
                                  f"\"{first} {second}\"{where}`")
         if not given and Path(second).is_dir():
-            swapped = f"{command} {_shell_word(second)} {_shell_word(first)}"
+            swapped = f"{command} {shell_word(second)} {shell_word(first)}"
             raise WorkspaceError(f"'{first}' is no study folder or workspace; '{second}' is a folder",
                                  hint=f"give the study first: `{swapped}`")
         raise WorkspaceError(f"'{first}' is no study folder or workspace, and {command} takes one {argument}",
@@ -76,7 +76,7 @@ def _names_study(word: str) -> bool:
     return Path(word).is_dir() or default_workspace_dir(word).is_dir()
 
 
-def _shell_word(text: str) -> str:
+def shell_word(text: str) -> str:
     """``text`` as one word of a command line to copy: in quotes when it holds a space."""
     return f'"{text}"' if " " in text else text
 STUDY_OPT = typer.Option(

@@ -21,13 +21,16 @@ from hoi_nlp.cli._options import (
     SETTINGS_OPT,
     STUDY_OPT,
     WORKSPACE_OPT,
+    shell_word,
     study_first,
     study_inputs,
 )
 
 if TYPE_CHECKING:
+    from hoi_nlp.export.freshness import StaleFiles
     from hoi_nlp.export.lang import Texts
     from hoi_nlp.stages.study import RunInputs
+    from hoi_nlp.store import Workspace
 
 
 def _texts(inputs: RunInputs) -> Texts:
@@ -35,6 +38,46 @@ def _texts(inputs: RunInputs) -> Texts:
     from hoi_nlp.export.lang import texts_for
 
     return texts_for(inputs.settings.report.language)
+
+
+DEFAULT_CSV_DIALECT = "excel"
+DEFAULT_QUOTES_PER_CODE = 3
+
+
+def warn_stale_exports(workspace: Workspace, output: Path | None, study: Path,
+                       workspace_option: Path | None) -> None:
+    """Name the files of the export folder (``output`` or the workspace's) that an earlier export wrote from
+    the study as it was before (a report, a .qdpx), and the command that writes them again (with the
+    ``-w``/``-o`` and options they were written with): nobody should send one on as the study now."""
+    from hoi_nlp.export.api import export_folder
+    from hoi_nlp.export.freshness import stale_exports
+
+    folder, _ = export_folder(workspace, output)
+    for stale in stale_exports(folder):
+        command = _export_again(stale, study, workspace_option, folder, workspace.exports_dir.resolve())
+        was, are, them = ("was", "is", "it") if len(stale.names) == 1 else ("were", "are", "them")
+        echo(f"Warning: {folder}/: {', '.join(stale.names)} {was} exported before the study last changed and "
+             f"{are} out of date (this export did not write {them}): export {them} again (`{command}`) or "
+             f"delete {them}", err=True)
+
+
+def _export_again(stale: StaleFiles, study: Path, workspace_option: Path | None, folder: Path,
+                  default_folder: Path) -> str:
+    """The ``hoi export`` command that writes ``stale``'s files again where they are, as they were shaped."""
+    words = ["hoi", "export", str(study)]
+    if workspace_option is not None:
+        words += ["-w", str(workspace_option)]
+    file_name = stale.shape.get("file_name")
+    if file_name or folder != default_folder:
+        words += ["-o", str(folder / file_name) if file_name else str(folder)]
+    words += [word for fmt in stale.formats for word in ("--format", fmt)]
+    if stale.shape.get("raw"):
+        words.append("--raw")
+    if (dialect := stale.shape.get("csv_dialect", DEFAULT_CSV_DIALECT)) != DEFAULT_CSV_DIALECT:
+        words += ["--csv-dialect", str(dialect)]
+    if (quotes := stale.shape.get("quotes_per_code", DEFAULT_QUOTES_PER_CODE)) != DEFAULT_QUOTES_PER_CODE:
+        words += ["--quotes-per-code", str(quotes)]
+    return " ".join(shell_word(word) for word in words)
 
 
 @app.command("export")
@@ -58,9 +101,10 @@ def export_command(
         False, "--raw", help="Export original, NOT pseudonymised text (marked as such)."
     ),
     csv_dialect: str = typer.Option(
-        "excel", "--csv-dialect", help="excel | excel-da (semicolon, decimal comma)."
+        DEFAULT_CSV_DIALECT, "--csv-dialect", help="excel | excel-da (semicolon, decimal comma)."
     ),
-    quotes_per_code: int = typer.Option(3, "--quotes-per-code", help="Quotes per code in the report."),
+    quotes_per_code: int = typer.Option(DEFAULT_QUOTES_PER_CODE, "--quotes-per-code",
+                                        help="Quotes per code in the report."),
     settings: Path | None = SETTINGS_OPT,
 ) -> None:
     """Export the coded dataset, report and REFI-QDA files (pseudonymised by default)."""
@@ -70,9 +114,11 @@ def export_command(
     texts = _texts(inputs)
     if raw:
         echo(texts("cli.raw_warning"), err=True)
-    for path in export_stage(inputs, out_dir=output, formats=fmt, raw=raw, csv_dialect=csv_dialect,
-                             quotes_per_code=quotes_per_code):
+    paths = export_stage(inputs, out_dir=output, formats=fmt, raw=raw, csv_dialect=csv_dialect,
+                         quotes_per_code=quotes_per_code)
+    for path in paths:
         echo(texts("cli.wrote", path=path))
+    warn_stale_exports(inputs.workspace, output, study, workspace)
 
 
 @app.command("cite", cls=StudyFirstCommand)

@@ -15,6 +15,7 @@ import typer
 from hoi_nlp.cli._app import app, codebook_app, echo, fail, handle_errors
 from hoi_nlp.cli._options import CODEBOOK_OPT, CODER_OPT, SETTINGS_OPT, STUDY_ARG, WORKSPACE_OPT, coder_line
 from hoi_nlp.cli._options import codebook_path as _codebook_path
+from hoi_nlp.cli.commands_export import warn_stale_exports
 from hoi_nlp.cli.commands_ingest import turns_line
 
 STOPPING = ("Stopping: the batches being coded are finished and saved first (up to a minute or two); "
@@ -126,7 +127,7 @@ def run_command(
             echo(f"Error: {message}", err=True)
         fail(f"none of the study's {len(errors)} file(s) could be ingested, so nothing was coded or "
              f"exported. Fix them and run `hoi run {study_dir}` again.")
-    _print_run_summary(summary, workspace_dir)
+    _print_run_summary(summary, workspace_dir, study_dir, output=output, workspace_option=workspace)
     echo(display.summary())
     errors = summary["ingest"].get("errors", [])
     if errors:
@@ -136,7 +137,8 @@ def run_command(
              "Fix them and run again (finished work is not redone).")
 
 
-def _print_run_summary(summary: dict, workspace_dir: Path) -> None:
+def _print_run_summary(summary: dict, workspace_dir: Path, study: Path, *, output: Path | None,
+                       workspace_option: Path | None) -> None:
     from hoi_nlp.stages.study import study_counts
     from hoi_nlp.store import Workspace
 
@@ -156,14 +158,18 @@ def _print_run_summary(summary: dict, workspace_dir: Path) -> None:
          f"coding units in {coding['batches']} batches")
     if coding.get("coder"):
         echo(f"  coder: {coder_line(coding['coder'])}")
-    counts = study_counts(Workspace.open(workspace_dir, create=False))
+    opened = Workspace.open(workspace_dir, create=False)
+    counts = study_counts(opened)
     possible = f" (+ {counts['possible']} possible ones to review)" if counts["possible"] else ""
     echo(f"The study holds {counts['sources']} sources (survey answers and interviews) cut into "
          f"{counts['coding_units']} coding units; {counts['units_with_codes']} of them carry "
          f"{counts['suggested']} suggested codes{possible}.")
-    _print_exports([Path(p) for p in summary["exports"]])
+    exports = [Path(p) for p in summary["exports"]]
+    _print_exports(exports)
     for warning in ingest.get("warnings", []) + seg.get("warnings", []):
         echo(f"Warning: {warning}", err=True)
+    if exports:
+        warn_stale_exports(opened, output, study, workspace_option)
 
 
 def _print_exports(paths: list[Path]) -> None:

@@ -133,11 +133,20 @@ def default_formats(output: Path | None) -> tuple[str, ...]:
     return (suffix,) if suffix in SINGLE_FILE_FORMATS else TABLE_FORMATS
 
 
-def _output_dir(workspace: Workspace, output: Path | None) -> tuple[Path, str | None]:
-    """The export folder and, when ``output`` names a file (``project.qdpx``), that file's name."""
+def export_folder(workspace: Workspace, output: Path | None) -> tuple[Path, str | None]:
+    """The export folder (resolved) and, when ``output`` names a file (``project.qdpx``), that file's name."""
     if output is None:
-        return workspace.exports_dir, None
+        return workspace.exports_dir.resolve(), None
+    output = output.resolve()
     return (output.parent, output.name) if output.suffix else (output, None)
+
+
+class ExportedFiles(list[Path]):
+    """The published files of an export; ``format_of`` names the format that wrote each one."""
+
+    def __init__(self, files: Sequence[Path], format_of: dict[Path, str]) -> None:
+        super().__init__(files)
+        self.format_of = format_of
 
 
 def export_study(
@@ -151,25 +160,27 @@ def export_study(
     csv_dialect: str = "excel",
     quotes_per_code: int = 3,
     embeddings: bool = True,
-) -> list[Path]:
+) -> ExportedFiles:
     """Export the study in ``formats``; returns the published files (all checked, or none at all)."""
     registry = load_formats()
     unknown = sorted(f for f in formats if f not in registry)
     if unknown:
         raise ExportError(f"unknown format(s) {unknown}", hint=f"choose from {', '.join(registry.names())}")
     opened = open_study(workspace, codebook, settings=settings, raw=raw)
-    out_dir, file_name = _output_dir(workspace, output)
+    out_dir, file_name = export_folder(workspace, output)
     with staging(out_dir) as stage, FileHelper() as helper:
         ctx = ExportContext(workspace=workspace, codebook=codebook, settings=settings, study=opened.study,
                             redact=opened.redact, guard=opened.guard, out_dir=stage.dir,
                             formats=tuple(formats), raw=raw, csv_dialect=csv_dialect,
                             quotes_per_code=quotes_per_code,
                             embeddings=embeddings, file_name=file_name, helper=helper)
-        files: list[Path] = []
+        made_by: dict[Path, str] = {}  # each file by the first format that wrote it (figures are shared)
         with progress.stage("export", len(formats) + 1, unit="steps") as bar:
             for name in formats:
-                files += [f for f in registry.get(name)(ctx) if f not in files]
+                for path in registry.get(name)(ctx):
+                    made_by.setdefault(path, name)
                 bar.advance()
+            files = list(made_by)
             helper.finish()  # a large workbook written meanwhile by a helper process
             guard = opened.current_guard()
             for path in files:  # the last step: every file read back by the leak guard
@@ -183,7 +194,8 @@ def export_study(
         opened.redact.save()
         published = stage.publish(files)
     logger.info("exported %s", ", ".join(p.name for p in published))
-    return published
+    format_of = {final: made_by[path] for path, final in zip(files, published, strict=True)}
+    return ExportedFiles(published, format_of)
 
 
 @dataclass(frozen=True)

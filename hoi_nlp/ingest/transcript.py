@@ -385,12 +385,32 @@ def parse_transcript(
 # A heading alone on its line after the last turn that starts what is not the interview: the guide,
 # notes or an appendix pasted below it, or an end marker ("[Interview slut]").
 _TRAILER_RE = re.compile(
-    r"^\W*(?:(?:interview|spørge)-?guide(?:n)?|bilag(?: \d+)?|noter|notater|appendix|"
+    r"^\W*(?:(?:interview|spørge)-?guide(?:n)?|bilag(?: \d+)?|noter|notater|appendix(?: \d+)?|"
     r"(?:slut|afslutning) på (?:interview(?:et)?|optagelse(?:n)?)|"
     r"interview(?:et)? (?:slut|afsluttet|slutter)|optagelse(?:n)? (?:slut|stoppet|slutter)|slut|"
     r"end of (?:interview|transcript))\W*$",
     re.IGNORECASE,
 )
+# The guide's, the notes' and an appendix' heading with its title after a colon or dash («Bilag 1:
+# Interviewguide», «Noter: Opfølgning aftalt», a notes table's row), which no one says; a sentence after
+# it («Noter: dem tager vi altid på papir, og så bliver de scannet.») is the director's words.
+_TITLED_HEADING_RE = re.compile(
+    r"^\W*(?:(?:interview|spørge)-?guide(?:n)?|bilag(?: \d+)?|noter|notater|appendix(?: \d+)?)"
+    r"\s*[:–—-]\s+(?P<title>\w.*)$",
+    re.IGNORECASE,
+)
+MAX_TITLE_WORDS = 8
+
+
+def _is_trailer_heading(line: str) -> bool:
+    """Whether ``line`` is a heading that ends the interview: bare, or with a title (a few words, no comma,
+    not a sentence's end)."""
+    if _TRAILER_RE.match(line):
+        return True
+    titled = _TITLED_HEADING_RE.match(line.strip())
+    title = titled.group("title").strip() if titled else ""
+    return bool(title) and len(title.split()) <= MAX_TITLE_WORDS and "," not in title \
+        and not title.endswith((".", "?", "!"))
 
 
 def _end_of_interview(lines: list[tuple[int, str]], starts: list[re.Match[str] | None]) -> int:
@@ -398,7 +418,7 @@ def _end_of_interview(lines: list[tuple[int, str]], starts: list[re.Match[str] |
     "Bilag 1" or "[Interview slut]" alone on its line after the last turn's label; else the number
     of lines. What follows it is in no turn (the guide's "Økonomistyring" is no director's words)."""
     last = max((index for index, start in enumerate(starts) if start), default=len(lines))
-    return next((index for index in range(last + 1, len(lines)) if _TRAILER_RE.match(lines[index][1])),
+    return next((index for index in range(last + 1, len(lines)) if _is_trailer_heading(lines[index][1])),
                 len(lines))
 
 

@@ -26,7 +26,9 @@ from hoi_nlp.settings import SegmentSettings
 #: (this module). Raise it when a change cuts stored sources differently: each workspace's sources are
 #: then cut again on its next run, and only those cut differently get new units (and are coded again).
 #: 2: a ``[hh:mm:ss]`` timestamp inside a line of words starts a new turn of the same speaker (session 16).
-SEGMENTATION_RULES = 2
+#: 3: an appendix' or the notes' heading with its title below the last turn («Bilag 1: Interviewguide»)
+#: ends the interview, as the bare heading did (session 19).
+SEGMENTATION_RULES = 3
 #: A transcript's metadata that decides whose turns are whose (the speaker lists, the interviewer's name).
 SPEAKER_METADATA = ("interviewer", "interviewer_speakers", "respondent_speakers")
 

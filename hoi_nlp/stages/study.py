@@ -802,24 +802,26 @@ def export_stage(inputs: RunInputs, *, out_dir: Path | None = None, formats: Seq
     An export whose inputs (data, codebook, settings, privacy pipeline, options) are unchanged since
     the last one into the same place is skipped.
     """
-    from hoi_nlp.export.api import default_formats, export_study
-    from hoi_nlp.export.freshness import export_key, fresh_files, record_export
+    from hoi_nlp.export.api import default_formats, export_folder, export_study
+    from hoi_nlp.export.freshness import data_key, export_key, fresh_files, record_export, study_id
 
     workspace = inputs.workspace
     chosen = list(formats or default_formats(out_dir))
-    target = (out_dir or workspace.exports_dir).resolve()
-    folder = target.parent if target.suffix else target
-    options = {"formats": chosen, "raw": raw, "out": str(target), "csv_dialect": csv_dialect,
-               "quotes_per_code": quotes_per_code}
-    key = export_key(workspace, inputs.codebook, settings=inputs.settings, options=options)
+    folder, file_name = export_folder(workspace, out_dir)
+    options = {"formats": chosen, "raw": raw, "out": str(folder / (file_name or "")),
+               "csv_dialect": csv_dialect, "quotes_per_code": quotes_per_code}
+    data = data_key(workspace, inputs.codebook)
+    key = export_key(workspace, inputs.codebook, settings=inputs.settings, options=options, data=data)
     files = fresh_files(folder, key)
     if files is not None:
         logger.info("export inputs unchanged: keeping %d files in %s", len(files), folder)
         return files
     files = export_study(workspace, inputs.codebook, settings=inputs.settings, formats=chosen,
-                         output=target if (out_dir is not None) else None, raw=raw, csv_dialect=csv_dialect,
-                         quotes_per_code=quotes_per_code)
-    record_export(folder, key, files)
+                         output=out_dir, raw=raw, csv_dialect=csv_dialect, quotes_per_code=quotes_per_code)
+    shape = {"raw": raw, "csv_dialect": csv_dialect, "quotes_per_code": quotes_per_code,
+             "file_name": file_name}
+    record_export(folder, key, files, data=data, study=study_id(workspace), shape=shape,
+                  format_of=files.format_of)
     return files
 
 

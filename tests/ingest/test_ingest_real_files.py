@@ -637,3 +637,54 @@ def test_a_schema_column_name_with_an_invisible_character_matches_the_header(tmp
     })
     sources, _ = read_survey(export, schema, study="s", base_dir=tmp_path)
     assert [(source.question_id, source.text) for source in sources] == [("2.2", "Økonomien.")]
+
+
+@pytest.mark.parametrize("heading", ["Bilag 1: Interviewguide", "Noter: opfølgning aftalt med direktøren"])
+def test_an_appendix_or_notes_heading_with_its_title_below_the_last_turn_is_not_coded(
+    tmp_path: Path, helpers: object, heading: str
+) -> None:
+    # «Bilag 1: Interviewguide» (a heading with its title, as Word users write it) was taken for words of
+    # the last turn: the guide's questions were coded and quoted as the director's own
+    import csv
+
+    from tests.conftest import hoi_from_checkout
+
+    folder = tmp_path / "studie" / "transcripts"
+    folder.mkdir(parents=True)
+    helpers.make_docx(folder / "interview_ringsted.docx", [
+        "Interview med direktøren", "I: Hvordan er indsatsen organiseret?",
+        "D: Vi har et fast tværgående team, der mødes hver uge om familierne.", "I: Tak for interviewet.",
+        "D: Selv tak.", "", heading, "Hvordan er indsatsen organiseret, og hvem leder den?",
+        "Hvilke barrierer oplever I, fx IT-systemer der ikke taler sammen?"])
+    (folder / "metadata.csv").write_text(
+        "file,interview_id,municipality,interviewer_speakers,respondent_speakers\n"
+        "interview_ringsted.docx,int04,Ringsted,I,D\n", encoding="utf-8")
+    ran = hoi_from_checkout("run", "studie", "--coder", "rules", cwd=tmp_path)
+    assert ("transcripts/interview_ringsted.docx: 4 turns; 1 line(s) before the first turn not coded; 3 "
+            "line(s) after the last turn") in ran.stdout, ran.stdout
+    with (tmp_path / "outputs" / "studie" / "exports" / "coded_dataset_segments.csv").open(
+            encoding="utf-8-sig", newline="") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    assert texts == ["Vi har et fast tværgående team, der mødes hver uge om familierne.", "Selv tak."], texts
+
+
+@pytest.mark.parametrize("paragraph", [
+    "Noter: dem tager vi altid på papir, og så bliver de scannet.",
+    "Bilag 2 - det var budgettet, og det blev godkendt.",
+    "Interviewguiden – den havde vi ikke set før mødet, men det gik fint.",
+    "Notater: dem skriver ingen, fordi der ikke er tid.",
+    "Noter. Det er det vi mangler mest.",
+])
+def test_the_directors_last_paragraph_that_starts_with_a_headings_word_is_kept(
+    tmp_path: Path, helpers: object, paragraph: str
+) -> None:
+    # a heading with its title ends the interview, but a sentence the director says after «Noter:» or
+    # «Bilag 2 -» is his words: it was dropped with everything after it
+    from hoi_nlp.ingest.transcript import read_transcript_parsed
+
+    path = helpers.make_docx(tmp_path / "k16.docx", [
+        "I: Hvordan håndterer I noterne?", "D: Vi skriver dem ind bagefter.", paragraph, "Så er de gemt."])
+    source, parsed = read_transcript_parsed(path, study="s", display="k16.docx")
+    assert [t.text(source) for t in parsed.turns] == [
+        "Hvordan håndterer I noterne?", f"Vi skriver dem ind bagefter.\n{paragraph}\nSå er de gemt."]
+    assert parsed.trailing_lines == 0
