@@ -385,3 +385,16 @@ def test_run_on_a_study_whose_folders_hold_no_file_says_so(tmp_path):
     assert "interviews in transcripts/" in result.output
     assert "run `hoi run STUDY_DIR`" not in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("word", ["outputs/skoleundersøgelse", "min studie", "stu $dy", "out $x/p.qdpx",
+                                  'say "hi"', "it's", "a\tb", "`date`", "x;y"])
+def test_a_command_to_copy_gives_each_word_to_the_shell_as_written(word):
+    """The commands hoi prints to copy (an out-of-date export's `hoi export … -o PATH`, a swapped study)
+    quoted only a space: a path with `$`, a quote or a tab ran as another path in the shell."""
+    from hoi_nlp.cli._options import shell_word
+
+    shell = shutil.which("bash") or shutil.which("sh")
+    echoed = subprocess.run([shell, "-c", f"printf '%s' {shell_word(word)}"], capture_output=True,
+                            text=True, check=True).stdout
+    assert echoed == word

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,9 +78,16 @@ def _names_study(word: str) -> bool:
     return Path(word).is_dir() or default_workspace_dir(word).is_dir()
 
 
+_PLAIN_WORD = re.compile(r"[\w@%+=:,./-]+")
+
+
 def shell_word(text: str) -> str:
-    """``text`` as one word of a command line to copy: in quotes when it holds a space."""
-    return f'"{text}"' if " " in text else text
+    """``text`` as one word of a command line to copy into a shell: as it is when it holds only letters
+    (Danish ones too), digits and ``@%+=:,./-``; else in single quotes, so a space, ``$``, a quote or a tab
+    in a path reaches the command as written."""
+    return text if _PLAIN_WORD.fullmatch(text) else shlex.quote(text)
+
+
 STUDY_OPT = typer.Option(
     None, "--study", "-s", help="Study folder (its workspace is outputs/<name>/) or workspace."
 )
