@@ -5,14 +5,11 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from hoi_nlp.cli._app import app, echo, fail, handle_errors
-
-if TYPE_CHECKING:
-    from hoi_nlp.ingest.study import FileReport, IngestSummary
 
 
 def turns_line(turns: int, preamble_lines: int, trailing_lines: int = 0) -> str:
@@ -26,25 +23,25 @@ def turns_line(turns: int, preamble_lines: int, trailing_lines: int = 0) -> str:
     return line
 
 
-def _report_line(report: FileReport, counts: dict[str, int]) -> str:
-    if report.kind == "survey":
-        missing = sum(report.missing.values())
-        what = f"{report.rows} rows, {sum(report.answers.values())} answers, {missing} missing"
+def file_line(path: str, report: dict) -> str:
+    """One ingested file as the ingest stage reports it (:func:`~hoi_nlp.stages.study.ingest_stage`): what
+    it gave and how many of its sources are new, changed or unchanged."""
+    if report["kind"] == "transcript":
+        what = turns_line(report["turns"], report.get("preamble_lines", 0), report.get("trailing_lines", 0))
     else:
-        what = turns_line(report.turns, report.preamble_lines, report.trailing_lines)
-    saved = f"new {counts['new']}, changed {counts['changed']}, unchanged {counts['unchanged']}"
-    return f"  {report.path}: {what} ({saved})"
+        what = f"{report['rows']} rows, {report['answers']} answers, {report['missing']} missing"
+    return (f"  {path}: {what} (new {report.get('new', 0)}, changed {report.get('changed', 0)}, "
+            f"unchanged {report.get('unchanged', 0)})")
 
 
-def _print_summary(summary: IngestSummary, workspace_root: Path) -> None:
-    result = summary.result
-    echo(f"Study '{result.study}' → {workspace_root}")
-    for report in result.reports:
-        echo(_report_line(report, summary.saved.get(report.path, {"new": 0, "changed": 0, "unchanged": 0})))
-    totals = summary.totals()
-    echo(f"Sources: {len(result.sources)} (new {totals['new']}, changed {totals['changed']}, "
-         f"unchanged {totals['unchanged']}); files failed: {len(result.errors)}")
-    for warning in result.warnings:
+def _print_summary(summary: dict, study: str, workspace_root: Path) -> None:
+    echo(f"Study '{study}' → {workspace_root}")
+    for path, report in summary["files"].items():
+        echo(file_line(path, report))
+    totals = summary["totals"]
+    echo(f"Sources: {summary['sources']} (new {totals['new']}, changed {totals['changed']}, "
+         f"unchanged {totals['unchanged']}); files failed: {len(summary['errors'])}")
+    for warning in summary["warnings"]:
         echo(f"Warning: {warning}", err=True)
 
 
@@ -56,19 +53,18 @@ def ingest_command(
         "--workspace", "-w", help="Workspace folder (default: outputs/<study folder name>/).")] = None,
 ) -> None:
     """Read survey exports and transcripts into the study workspace (re-running changes nothing)."""
-    from hoi_nlp.ingest.study import ingest_into_workspace
-    from hoi_nlp.stages.study import default_workspace_dir
+    from hoi_nlp.stages.study import default_workspace_dir, ingest_stage
     from hoi_nlp.store import Workspace
 
     root = workspace or default_workspace_dir(study_dir)
-    store = Workspace.open(root, study=Path(study_dir).resolve().name)
-    summary = ingest_into_workspace(study_dir, store)
-    _print_summary(summary, store.root)
-    if summary.result.errors:
-        for error in summary.result.errors:
-            echo(f"Error: {error.message}", err=True)
-        failed = len(summary.result.errors)
-        fail(f"{failed} file(s) could not be ingested; fix them and run `hoi ingest` again")
+    name = Path(study_dir).resolve().name
+    store = Workspace.open(root, study=name)
+    summary = ingest_stage(study_dir, store)
+    _print_summary(summary, name, store.root)
+    if summary["errors"]:
+        for message in summary["errors"]:
+            echo(f"Error: {message}", err=True)
+        fail(f"{len(summary['errors'])} file(s) could not be ingested; fix them and run `hoi ingest` again")
 
 
 _STREAM_NAME = re.compile(r"/dev/(stdout|stderr|fd/\d+)|/proc/(self|\d+)/fd/\d+")

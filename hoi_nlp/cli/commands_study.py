@@ -16,7 +16,7 @@ from hoi_nlp.cli._app import app, codebook_app, echo, fail, handle_errors
 from hoi_nlp.cli._options import CODEBOOK_OPT, CODER_OPT, SETTINGS_OPT, STUDY_ARG, WORKSPACE_OPT, coder_line
 from hoi_nlp.cli._options import codebook_path as _codebook_path
 from hoi_nlp.cli.commands_export import warn_stale_exports
-from hoi_nlp.cli.commands_ingest import turns_line
+from hoi_nlp.cli.commands_ingest import file_line
 
 STOPPING = ("Stopping: the batches being coded are finished and saved first (up to a minute or two); "
             "`hoi run` again goes on from there.")
@@ -145,11 +145,7 @@ def _print_run_summary(summary: dict, workspace_dir: Path, study: Path, *, outpu
     ingest = summary["ingest"]
     echo(f"Workspace: {summary['workspace']}")
     for name, report in ingest.get("files", {}).items():
-        what = (turns_line(report["turns"], report.get("preamble_lines", 0), report.get("trailing_lines", 0))
-                if report["kind"] == "transcript"
-                else f"{report['rows']} rows, {report['answers']} answers, {report['missing']} missing")
-        echo(f"  ingested {name}: {what} (new {report.get('new', 0)}, changed {report.get('changed', 0)}, "
-             f"unchanged {report.get('unchanged', 0)})")
+        echo(file_line(f"ingested {name}", report))
     seg = ingest.get("segmentation", {})
     coding = summary["coding"]
     cut_again = f" ({seg['sources_cut_again']} cut again)" if seg.get("sources_cut_again") else ""
