@@ -23,6 +23,7 @@ OEK = "barrier.tvaergaaende_oekonomistyring"
 JOB = "area.beskaeftigelse"
 R001 = "R001:1.2_kommentar:a0-68"
 LEMVIG = "R002:7_afsluttende_kommentar:a0-65"
+INT_A = "INT-A:t109-259"
 
 pytestmark = [
     pytest.mark.browser,
@@ -268,3 +269,69 @@ def test_review_in_the_browser(browser, server, browser_study):
     assert "accepted" in page.inner_text(f'#codes .code-row[data-code="{IT}"]')
     assert [d.decision_id for d in load_decisions(ws)] == before
     context.close()
+
+
+@pytest.fixture(scope="module")
+def quick_study(built_study, tmp_path_factory):
+    """A study of its own for the fast-keys tests: R001 with its two suggestions undecided."""
+    return copy_study(built_study, tmp_path_factory.mktemp("quick"), {"bo": "analyst"})
+
+
+@pytest.fixture(scope="module")
+def quick_server(quick_study):
+    srv = Server(quick_study.root, english_settings(quick_study.root.parent))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def _press_at_once(page, *keys: str) -> None:
+    """Press ``keys`` in one go, as a fast analyst does, before the server has answered the first."""
+    page.evaluate("(keys) => keys.forEach((key) => document.dispatchEvent("
+                  "new KeyboardEvent('keydown', {key: key, bubbles: true})))", list(keys))
+
+
+def test_keys_pressed_before_the_page_confirms_a_decision_apply_in_order(browser, quick_server, quick_study):
+    """An analyst presses `a` `r` to accept the first suggestion and reject the second, faster than the server
+    confirms the accept (a 17k-unit study's page takes a few hundred ms): the `r` rejected the code just
+    accepted — still selected on the page not yet replaced —, and the page showed it accepted (`a` `a` lost
+    the second accept). Keys wait for the page that confirms the decision before them."""
+    from playwright.sync_api import expect
+
+    from hoi_nlp.review.decisions import load_decisions
+
+    context, page = log_in(browser, quick_server, "bo")
+    try:
+        page.goto(f"{quick_server.url}/segment/{shown_segment_id(quick_study, R001)}")
+        codes = [row.get_attribute("data-code") for row in page.locator("#codes .code-row.suggested").all()]
+        assert len(codes) == 2
+        _press_at_once(page, "a", "r")
+        expect(page.locator(".history li:not(.muted)")).to_have_count(2)
+        decided = [(d.action, d.code_id) for d in load_decisions(quick_study, segment_id=R001, analyst="bo")]
+        assert decided == [("accept", codes[0]), ("reject", codes[1])]
+        for code, shown in zip(codes, ("accepted", "rejected"), strict=False):
+            assert shown in page.inner_text(f'#codes .code-row[data-code="{code}"]')
+    finally:
+        context.close()
+
+
+def test_a_memo_typed_while_a_decision_is_saved_is_kept(browser, quick_server, quick_study):
+    """`a`, then `m` and the memo typed at once: the page that confirmed the accept replaced the memo box, and
+    what the analyst had typed was gone. The box keeps its text and focus across the confirmation."""
+    from playwright.sync_api import expect
+
+    from hoi_nlp.review.decisions import current_state
+
+    context, page = log_in(browser, quick_server, "bo")
+    try:
+        page.goto(f"{quick_server.url}/segment/{shown_segment_id(quick_study, INT_A)}")
+        before = page.locator(".history li:not(.muted)").count()
+        _press_at_once(page, "a", "m")
+        page.keyboard.type("Se også tur 12")
+        expect(page.locator(".history li:not(.muted)")).to_have_count(before + 1)
+        expect(page.locator("#memo-text")).to_have_value("Se også tur 12")
+        page.keyboard.press("Control+Enter")
+        memos = lambda: [m.text for m in current_state(quick_study).note(INT_A).memos]  # noqa: E731
+        assert wait_for(lambda: memos() == ["Se også tur 12"])
+    finally:
+        context.close()

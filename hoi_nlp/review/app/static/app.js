@@ -107,6 +107,33 @@
 
   // ------------------------------------------------ keys
   function go(attr) { var body = document.getElementById("segment-body"); var url = body && body.dataset[attr]; if (url) window.location = url; }
+  // A decision is saved before its page replaces this one: a key pressed meanwhile would act on the page as it
+  // was (`a` `r` rejected the code just accepted, still selected; a second `a` was dropped). Such keys wait for
+  // that page and act on it, in the order pressed; an error drops them (its message is read first).
+  var saving = 0, waiting = [];
+  function segmentKey(key) {
+    switch (key) {
+      case "a": act("accept"); break;
+      case "r": act("reject"); break;
+      case "j": case "n": go("next"); break;
+      case "k": case "p": go("prev"); break;
+      case "ArrowDown": move(1); break;
+      case "ArrowUp": move(-1); break;
+      case "c": var add = document.getElementById("add-code"); if (add) add.focus(); break;
+      case "m": var memo = document.getElementById("memo-text"); if (memo) memo.focus(); break;
+      case "f": submit(document.getElementById("flag-form")); break;
+      case "u": submit(document.getElementById("undo-form")); break;
+      case "s": updateSpanForm(); var b = document.getElementById("span-btn"); if (b && !b.disabled) submit(document.getElementById("span-form")); break;
+      default: return false;
+    }
+    return true;
+  }
+  // keys that act on the page wait; `c` and `m` focus their box at once (it keeps what is typed: keepTyped)
+  var WAITING_KEYS = ["a", "r", "j", "n", "k", "p", "ArrowDown", "ArrowUp", "f", "u", "s"];
+  function nextWaiting() {
+    while (waiting.length && !saving) segmentKey(waiting.shift());
+  }
+
   document.addEventListener("keydown", function (e) {
     if (e.target && e.target.id === "memo-text" && e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submit(document.getElementById("memo-form")); return; }
     if (e.key === "Escape" && typing(e.target)) { e.target.blur(); return; }
@@ -125,23 +152,27 @@
       }
       return;
     }
-    var handled = true;
-    switch (e.key) {
-      case "a": act("accept"); break;
-      case "r": act("reject"); break;
-      case "j": case "n": go("next"); break;
-      case "k": case "p": go("prev"); break;
-      case "ArrowDown": move(1); break;
-      case "ArrowUp": move(-1); break;
-      case "c": var add = document.getElementById("add-code"); if (add) add.focus(); break;
-      case "m": var memo = document.getElementById("memo-text"); if (memo) memo.focus(); break;
-      case "f": submit(document.getElementById("flag-form")); break;
-      case "u": submit(document.getElementById("undo-form")); break;
-      case "s": updateSpanForm(); var b = document.getElementById("span-btn"); if (b && !b.disabled) submit(document.getElementById("span-form")); break;
-      default: handled = false;
-    }
-    if (handled) e.preventDefault();
+    if ((saving || waiting.length) && WAITING_KEYS.indexOf(e.key) >= 0) { waiting.push(e.key); e.preventDefault(); return; }
+    if (segmentKey(e.key)) e.preventDefault();
   });
+
+  // What is typed into the memo or the add-code box while another decision is saved stays there when the page
+  // confirming that decision replaces the box (not when the box's own form was sent: that saved it).
+  var typed = null;
+  function keepTyped(e) {
+    var sent = e.detail && e.detail.requestConfig && e.detail.requestConfig.elt;
+    typed = ["memo-text", "add-code"].map(function (id) {
+      var box = document.getElementById(id);
+      return box && box.value && !(sent && sent.contains(box)) ? [id, box.value] : null;
+    }).filter(Boolean);
+  }
+  function restoreTyped() {
+    (typed || []).forEach(function (kept) {
+      var box = document.getElementById(kept[0]);
+      if (box && !box.value) box.value = kept[1];
+    });
+    typed = null;
+  }
 
   ready(function () {
     if (window.htmx) {
@@ -159,7 +190,15 @@
       var el = document.activeElement;
       if (typing(el) && e.detail && e.detail.elt && e.detail.elt.contains(el)) el.blur();
     });
-    document.body.addEventListener("htmx:afterSwap", function () { initialSelection(); updateSpanForm(); });
+    document.body.addEventListener("htmx:beforeSend", function () { saving++; });
+    document.body.addEventListener("htmx:beforeSwap", keepTyped);
+    document.body.addEventListener("htmx:afterSwap", function () { initialSelection(); updateSpanForm(); restoreTyped(); });
+    document.body.addEventListener("htmx:afterRequest", function (e) {
+      saving = Math.max(0, saving - 1);
+      var xhr = e.detail && e.detail.xhr;
+      if (!xhr || xhr.status >= 400 || !e.detail.successful) waiting = [];
+      nextWaiting();
+    });
     document.body.addEventListener("htmx:responseError", function (e) {
       alert((document.body.dataset.msgSaveFailed || "The server could not save this. Reload the page; nothing you saw as saved is lost.") + " (" + e.detail.xhr.status + ")");
     });
