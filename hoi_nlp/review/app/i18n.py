@@ -515,6 +515,10 @@ DA: dict[str, str] = {
     "no account for {unknown}: a round's analysts must be users of the study":
         "ingen konto for {unknown}: en rundes analytikere skal være brugere af studiet",
     "no coding units to assign": "ingen kodeenheder at fordele",
+    "--sample {sample}: a round needs at least one coding unit":
+        "--sample {sample}: en runde kræver mindst én kodeenhed",
+    "give a sample of 1 or more units, or leave --sample out for all of them":
+        "angiv en stikprøve på 1 eller flere enheder, eller udelad --sample for dem alle",
     "round '{round}' exists already": "runden '{round}' findes allerede",
     "round '{round}' is complete: its agreement stands and it cannot be cancelled":
         "runden '{round}' er afsluttet: dens enighed står ved magt, og den kan ikke annulleres",
