@@ -24,6 +24,7 @@ JOB = "area.beskaeftigelse"
 R001 = "R001:1.2_kommentar:a0-68"
 LEMVIG = "R002:7_afsluttende_kommentar:a0-65"
 INT_A = "INT-A:t109-259"
+INT_B = "INT-A:t291-447"
 
 pytestmark = [
     pytest.mark.browser,
@@ -333,5 +334,39 @@ def test_a_memo_typed_while_a_decision_is_saved_is_kept(browser, quick_server, q
         page.keyboard.press("Control+Enter")
         memos = lambda: [m.text for m in current_state(quick_study).note(INT_A).memos]  # noqa: E731
         assert wait_for(lambda: memos() == ["Se også tur 12"])
+    finally:
+        context.close()
+
+
+def test_a_memo_sent_after_the_session_ended_comes_back_after_the_login(browser, quick_server, quick_study):
+    """An analyst writes a memo on a page left open (the session ended: 8 hours idle, or an admin set a new
+    password) and presses Ctrl+Enter: the login page led to «no coding unit '…/decide'» and the memo was
+    gone. After the login the analyst is back on the unit with the memo in its box, and saves it."""
+    from playwright.sync_api import expect
+
+    from hoi_nlp.review.accounts import set_password
+    from hoi_nlp.review.decisions import current_state
+
+    context, page = log_in(browser, quick_server, "bo")
+    try:
+        unit_url = f"{quick_server.url}/segment/{shown_segment_id(quick_study, INT_B)}?status=all"
+        page.goto(unit_url)
+        page.keyboard.press("m")
+        page.keyboard.type("Lang tanke om koordinering")
+        set_password(quick_study, "bo", PASSWORD)  # ends bo's sessions
+        page.keyboard.press("Control+Enter")
+        page.wait_for_url(lambda url: urlsplit(url).path == "/login")
+        page.fill("input[name=username]", "bo")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(unit_url)
+        expect(page.locator("#memo-text")).to_have_value("Lang tanke om koordinering")
+        page.locator("#memo-text").focus()
+        page.keyboard.press("Control+Enter")
+        memos = lambda: [m.text for m in current_state(quick_study).note(INT_B).memos]  # noqa: E731
+        assert wait_for(lambda: memos() == ["Lang tanke om koordinering"])
+        expect(page.locator("#memo-text")).to_have_value("")
+        page.reload()  # saved: the draft is gone
+        expect(page.locator("#memo-text")).to_have_value("")
     finally:
         context.close()

@@ -156,23 +156,39 @@
     if (segmentKey(e.key)) e.preventDefault();
   });
 
-  // What is typed into the memo or the add-code box while another decision is saved stays there when the page
-  // confirming that decision replaces the box (not when the box's own form was sent: that saved it).
+  // What is typed into the add-code box while another decision is saved stays there when the page confirming
+  // that decision replaces the box (not when the box's own form was sent: that saved it).
   var typed = null;
   function keepTyped(e) {
     var sent = e.detail && e.detail.requestConfig && e.detail.requestConfig.elt;
-    typed = ["memo-text", "add-code"].map(function (id) {
-      var box = document.getElementById(id);
-      return box && box.value && !(sent && sent.contains(box)) ? [id, box.value] : null;
-    }).filter(Boolean);
+    var box = document.getElementById("add-code");
+    typed = box && box.value && !(sent && sent.contains(box)) ? box.value : null;
   }
   function restoreTyped() {
-    (typed || []).forEach(function (kept) {
-      var box = document.getElementById(kept[0]);
-      if (box && !box.value) box.value = kept[1];
-    });
+    var box = document.getElementById("add-code");
+    if (box && !box.value && typed) box.value = typed;
     typed = null;
   }
+
+  // A memo being written is kept for this tab until it is saved: it survives the page confirming another
+  // decision, a reload, and a session that ended (the login page leads back to the unit).
+  function draftKey() { var body = document.getElementById("segment-body"); return body ? "hoi-memo:" + body.dataset.segment : null; }
+  function keepDraft(box) {
+    var key = draftKey(); if (!key) return;
+    try { if (box.value) sessionStorage.setItem(key, box.value); else sessionStorage.removeItem(key); } catch (err) { /* no storage: nothing kept */ }
+  }
+  function restoreDraft() {
+    var box = document.getElementById("memo-text"), key = draftKey();
+    if (!box || !key || box.value) return;
+    try { var draft = sessionStorage.getItem(key); if (draft) box.value = draft; } catch (err) { /* no storage */ }
+  }
+  function dropSavedDraft(e) {
+    var sent = e.detail && e.detail.requestConfig && e.detail.requestConfig.elt, xhr = e.detail && e.detail.xhr;
+    if (sent && sent.id === "memo-form" && xhr && xhr.status < 400) {
+      try { sessionStorage.removeItem(draftKey()); } catch (err) { /* no storage */ }
+    }
+  }
+  document.addEventListener("input", function (e) { if (e.target && e.target.id === "memo-text") keepDraft(e.target); });
 
   ready(function () {
     if (window.htmx) {
@@ -181,6 +197,7 @@
         { code: "422", swap: true, error: false }, { code: "[45]..", swap: false, error: true }];
     }
     initialSelection();
+    restoreDraft();
     document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
       el.addEventListener("change", function () { submit(el.form); });
     });
@@ -191,8 +208,10 @@
       if (typing(el) && e.detail && e.detail.elt && e.detail.elt.contains(el)) el.blur();
     });
     document.body.addEventListener("htmx:beforeSend", function () { saving++; });
-    document.body.addEventListener("htmx:beforeSwap", keepTyped);
-    document.body.addEventListener("htmx:afterSwap", function () { initialSelection(); updateSpanForm(); restoreTyped(); });
+    document.body.addEventListener("htmx:beforeSwap", function (e) { keepTyped(e); dropSavedDraft(e); });
+    document.body.addEventListener("htmx:afterSwap", function () {
+      initialSelection(); updateSpanForm(); restoreTyped(); restoreDraft();
+    });
     document.body.addEventListener("htmx:afterRequest", function (e) {
       saving = Math.max(0, saving - 1);
       var xhr = e.detail && e.detail.xhr;
