@@ -370,3 +370,26 @@ def test_a_memo_sent_after_the_session_ended_comes_back_after_the_login(browser,
         expect(page.locator("#memo-text")).to_have_value("")
     finally:
         context.close()
+
+
+def test_a_decision_the_app_did_not_answer_says_it_was_not_saved(browser, built_study, tmp_path):
+    """The app stopped (killed, restarting) while an analyst pressed `a`: the page stayed as it was and said
+    nothing, so the analyst moved on believing it saved. A message says it was not saved."""
+    study = copy_study(built_study, tmp_path, {"bo": "analyst"})
+    srv = Server(study.root, english_settings(tmp_path))
+    srv.start()
+    try:
+        context, page = log_in(browser, srv, "bo")
+        page.goto(f"{srv.url}/segment/{shown_segment_id(study, R001)}")
+        srv.proc.kill()
+        srv.proc.wait(timeout=20)
+        srv.proc = None
+        with page.expect_event("dialog", timeout=10000) as said:
+            page.keyboard.press("a")
+        assert said.value.message == (
+            "The app did not answer: this was not saved. Check that `hoi review` runs, then reload the page.")
+        said.value.dismiss()
+        context.close()
+    finally:
+        if srv.proc is not None:
+            srv.stop()

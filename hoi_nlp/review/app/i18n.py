@@ -42,6 +42,8 @@ DA: dict[str, str] = {
     "invalid or missing CSRF token; reload the page": "ugyldig eller manglende CSRF-nøgle; genindlæs siden",
     "The server could not save this. Reload the page; nothing you saw as saved is lost.":
         "Serveren kunne ikke gemme dette. Genindlæs siden; intet af det, du så som gemt, er tabt.",
+    "The app did not answer: this was not saved. Check that `hoi review` runs, then reload the page.":
+        "Appen svarede ikke: dette blev ikke gemt. Tjek at `hoi review` kører, og genindlæs siden.",
     "the study's pseudonym key is changing; reload the page in a moment":
         "studiets pseudonymnøgle ændres lige nu; genindlæs siden om et øjeblik",
     # ---- lists

@@ -221,5 +221,9 @@
     document.body.addEventListener("htmx:responseError", function (e) {
       alert((document.body.dataset.msgSaveFailed || "The server could not save this. Reload the page; nothing you saw as saved is lost.") + " (" + e.detail.xhr.status + ")");
     });
+    // the app did not answer (stopped, restarting): the page stays as it was, and says so (it looked unchanged)
+    document.body.addEventListener("htmx:sendError", function () {
+      alert(document.body.dataset.msgNotSent || "The app did not answer: this was not saved. Check that `hoi review` runs, then reload the page.");
+    });
   });
 })();
