@@ -306,8 +306,10 @@ def test_keys_pressed_before_the_page_confirms_a_decision_apply_in_order(browser
         page.goto(f"{quick_server.url}/segment/{shown_segment_id(quick_study, R001)}")
         codes = [row.get_attribute("data-code") for row in page.locator("#codes .code-row.suggested").all()]
         assert len(codes) == 2
+        page.evaluate("() => { window.stillThisPage = true; }")
         _press_at_once(page, "a", "r")
         expect(page.locator(".history li:not(.muted)")).to_have_count(2)
+        assert page.evaluate("() => window.stillThisPage === true")  # swapped in place, not sent as a page
         decided = [(d.action, d.code_id) for d in load_decisions(quick_study, segment_id=R001, analyst="bo")]
         assert decided == [("accept", codes[0]), ("reject", codes[1])]
         for code, shown in zip(codes, ("accepted", "rejected"), strict=False):
@@ -384,11 +386,15 @@ def test_a_decision_the_app_did_not_answer_says_it_was_not_saved(browser, built_
         srv.proc.kill()
         srv.proc.wait(timeout=20)
         srv.proc = None
-        with page.expect_event("dialog", timeout=10000) as said:
-            page.keyboard.press("a")
-        assert said.value.message == (
-            "The app did not answer: this was not saved. Check that `hoi review` runs, then reload the page.")
-        said.value.dismiss()
+        said: list[str] = []
+        page.on("dialog", lambda dialog: (said.append(dialog.message), dialog.dismiss()))
+        page.keyboard.press("a")
+        for _ in range(50):  # the page's own wait lets the dialog through (time.sleep would not)
+            if said:
+                break
+            page.wait_for_timeout(200)
+        assert said == [
+            "The app did not answer: this was not saved. Check that `hoi review` runs, then reload the page."]
         context.close()
     finally:
         if srv.proc is not None:

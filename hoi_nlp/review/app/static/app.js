@@ -216,8 +216,9 @@
       saving = Math.max(0, saving - 1);
       var xhr = e.detail && e.detail.xhr;
       if (!xhr || xhr.status >= 400 || !e.detail.successful) waiting = [];
-      nextWaiting();
     });
+    // the new page's forms are htmx's once it settled: a key acting sooner sent its form as a plain page
+    document.body.addEventListener("htmx:afterSettle", nextWaiting);
     document.body.addEventListener("htmx:responseError", function (e) {
       alert((document.body.dataset.msgSaveFailed || "The server could not save this. Reload the page; nothing you saw as saved is lost.") + " (" + e.detail.xhr.status + ")");
     });
