@@ -399,3 +399,92 @@ def test_a_decision_the_app_did_not_answer_says_it_was_not_saved(browser, built_
     finally:
         if srv.proc is not None:
             srv.stop()
+
+
+@pytest.fixture()
+def own_server(built_study, tmp_path):
+    """A study and server of this test's own: R001 with its two suggestions undecided, users bo and anna."""
+    study = copy_study(built_study, tmp_path, {"bo": "analyst", "anna": "analyst"})
+    srv = Server(study.root, english_settings(tmp_path))
+    srv.start()
+    yield study, srv
+    srv.stop()
+
+
+def _decided(study, segment_id, analyst="bo"):
+    from hoi_nlp.review.decisions import load_decisions
+
+    return [(d.action, d.code_id) for d in load_decisions(study, segment_id=segment_id, analyst=analyst)]
+
+
+def test_a_key_pressed_after_next_does_not_act_on_the_unit_left(browser, own_server):
+    """`a` `j` `a` pressed at once: the `j` sent the browser to the next unit, but the page left stayed live
+    until it came, and the second `a` accepted R001's other suggestion — a decision the analyst never saw,
+    being on the next unit already. Keys pressed after `j` do nothing."""
+    study, srv = own_server
+    context, page = log_in(browser, srv, "bo")
+    try:
+        page.goto(f"{srv.url}/segment/{shown_segment_id(study, R001)}")
+        codes = [row.get_attribute("data-code") for row in page.locator("#codes .code-row.suggested").all()]
+        assert len(codes) == 2
+        next_path = urlsplit(page.locator("#segment-body").get_attribute("data-next")).path
+        _press_at_once(page, "a", "j", "a")
+        page.wait_for_url(lambda url: urlsplit(url).path == next_path)
+        page.wait_for_timeout(1000)  # a request the page left sent would be saved by now
+        assert _decided(study, R001) == [("accept", codes[0])]
+    finally:
+        context.close()
+
+
+def test_a_span_selected_and_saved_while_a_decision_is_saved_is_kept(browser, own_server):
+    """Text selected in the context, then `a` `s` at once: the `s` waited for the page confirming the accept,
+    which has no selection, and the span was lost. The span selected when `s` was pressed is saved."""
+    from hoi_nlp.review.decisions import load_decisions
+
+    study, srv = own_server
+    context, page = log_in(browser, srv, "bo")
+    try:
+        page.goto(f"{srv.url}/segment/{shown_segment_id(study, R001)}")
+        code = page.locator("#codes .code-row.suggested").first.get_attribute("data-code")
+        select_text(page, "IT-systemer taler", len("IT-systemer taler ikke sammen"))
+        span = page.evaluate("() => window.hoiSelectionOffsets()")
+        _press_at_once(page, "a", "s")
+        decided = lambda: [(d.action, d.code_id, d.start, d.end)  # noqa: E731
+                           for d in load_decisions(study, segment_id=R001, analyst="bo")]
+        assert wait_for(lambda: len(decided()) == 2, timeout=5)
+        assert decided() == [("accept", code, None, None), ("span", None, span["start"], span["end"])]
+    finally:
+        context.close()
+
+
+def test_a_code_added_while_a_decision_is_saved_does_not_come_back(browser, own_server):
+    """`a`, then a code typed into the add box and sent with Enter before the accept was confirmed: once both
+    were saved the code was back in the box and missing from the page (htmx drops the answer to a form of a
+    page replaced meanwhile). The code is sent from the page confirming the accept, and shown."""
+    study, srv = own_server
+    context, page = log_in(browser, srv, "bo")
+    try:
+        page.goto(f"{srv.url}/segment/{shown_segment_id(study, R001)}")
+
+        def add_answered_after_the_accept(route):
+            if "action=add" in (route.request.post_data or ""):
+                time.sleep(0.5)
+            route.continue_()
+
+        page.route("**/decide", add_answered_after_the_accept)
+        page.evaluate("""(code) => {
+            document.dispatchEvent(new KeyboardEvent('keydown', {key: 'a', bubbles: true}));
+            const box = document.getElementById('add-code');
+            box.value = code;
+            box.form.requestSubmit();
+        }""", JOB)
+        for _ in range(50):  # the page's own wait answers the route above (time.sleep would not)
+            if ("add", JOB) in _decided(study, R001):
+                break
+            page.wait_for_timeout(100)
+        assert ("add", JOB) in _decided(study, R001)
+        page.wait_for_timeout(1000)
+        assert page.locator(f'#codes .code-row[data-code="{JOB}"]').count() == 1  # shown as added
+        assert page.locator("#add-code").input_value() == ""
+    finally:
+        context.close()

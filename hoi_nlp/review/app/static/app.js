@@ -106,12 +106,29 @@
   }
 
   // ------------------------------------------------ keys
-  function go(attr) { var body = document.getElementById("segment-body"); var url = body && body.dataset[attr]; if (url) window.location = url; }
+  // Once `j`/`k` sent the browser to another unit, this page stays live until that one arrives: a key pressed
+  // meanwhile acted on the unit being left (`a` `j` `a` accepted a second code here the analyst never saw).
+  var leaving = false;
+  function go(attr) {
+    var body = document.getElementById("segment-body"), url = body && body.dataset[attr];
+    if (!url) return;
+    leaving = true; waiting = [];
+    window.location = url;
+  }
+  window.addEventListener("pageshow", function () { leaving = false; });  // back to this page (history)
   // A decision is saved before its page replaces this one: a key pressed meanwhile would act on the page as it
   // was (`a` `r` rejected the code just accepted, still selected; a second `a` was dropped). Such keys wait for
   // that page and act on it, in the order pressed; an error drops them (its message is read first).
   var saving = 0, waiting = [];
-  function segmentKey(key) {
+  // the selection is taken when `s` is pressed: the page confirming a decision meanwhile has no selection
+  function saveSpan(found) {
+    var form = document.getElementById("span-form");
+    if (!form || !found) return;
+    document.getElementById("span-start").value = found.start;
+    document.getElementById("span-end").value = found.end;
+    submit(form);
+  }
+  function segmentKey(key, span) {
     switch (key) {
       case "a": act("accept"); break;
       case "r": act("reject"); break;
@@ -123,7 +140,7 @@
       case "m": var memo = document.getElementById("memo-text"); if (memo) memo.focus(); break;
       case "f": submit(document.getElementById("flag-form")); break;
       case "u": submit(document.getElementById("undo-form")); break;
-      case "s": updateSpanForm(); var b = document.getElementById("span-btn"); if (b && !b.disabled) submit(document.getElementById("span-form")); break;
+      case "s": saveSpan(span || selectionOffsets()); break;
       default: return false;
     }
     return true;
@@ -131,8 +148,20 @@
   // keys that act on the page wait; `c` and `m` focus their box at once (it keeps what is typed: keepTyped)
   var WAITING_KEYS = ["a", "r", "j", "n", "k", "p", "ArrowDown", "ArrowUp", "f", "u", "s"];
   function nextWaiting() {
-    while (waiting.length && !saving) segmentKey(waiting.shift());
+    while (waiting.length && !saving && !leaving) {
+      var next = waiting.shift();
+      if (next.form) submit(document.getElementById(next.form)); else segmentKey(next.key, next.span);
+    }
   }
+  // A form of this unit sent (a code with Enter, a memo with Ctrl+Enter) while another decision is saved waits
+  // too, and is sent from the page confirming that one: htmx drops the answer to a form of a page replaced
+  // meanwhile (the code was saved but not shown, and came back into its box). Its text is in the new page's box.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!saving || !form.id || !form.closest || !form.closest("#segment-body")) return;
+    e.preventDefault(); e.stopPropagation();
+    waiting.push({ form: form.id });
+  }, true);
 
   document.addEventListener("keydown", function (e) {
     if (e.target && e.target.id === "memo-text" && e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submit(document.getElementById("memo-form")); return; }
@@ -152,7 +181,10 @@
       }
       return;
     }
-    if ((saving || waiting.length) && WAITING_KEYS.indexOf(e.key) >= 0) { waiting.push(e.key); e.preventDefault(); return; }
+    if (leaving) { e.preventDefault(); return; }
+    if ((saving || waiting.length) && WAITING_KEYS.indexOf(e.key) >= 0) {
+      waiting.push({ key: e.key, span: e.key === "s" ? selectionOffsets() : null }); e.preventDefault(); return;
+    }
     if (segmentKey(e.key)) e.preventDefault();
   });
 
