@@ -457,6 +457,50 @@ def test_a_span_selected_and_saved_while_a_decision_is_saved_is_kept(browser, ow
         context.close()
 
 
+def _log_in_here(page, username):
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def _drafts(page):
+    return page.evaluate("() => Object.keys(sessionStorage).filter((key) => key.startsWith('hoi-memo:'))")
+
+
+def test_a_memo_draft_is_not_shown_to_the_next_user_of_the_tab(browser, own_server):
+    """bo writes a memo, does not save it and logs out; anna logs in on the same tab: bo's text was in her
+    memo box (Ctrl+Enter saved it as hers; original names in it shown to a user who may not see them).
+    Logging out drops every draft; a draft kept over an ended session is only its writer's."""
+    study, srv = own_server
+    context, page = log_in(browser, srv, "bo")
+    try:
+        unit_url = f"{srv.url}/segment/{shown_segment_id(study, INT_B)}"
+        page.goto(unit_url)
+        page.keyboard.press("m")
+        page.keyboard.type("Mette Hansen sagde noget privat")
+        page.keyboard.press("Escape")
+        assert len(_drafts(page)) == 1
+        page.click("#logout-form button")
+        page.wait_for_url(lambda url: urlsplit(url).path == "/login")
+        assert _drafts(page) == []
+        _log_in_here(page, "anna")
+        page.wait_for_url(lambda url: urlsplit(url).path == "/queue")
+        page.goto(unit_url)
+        assert page.locator("#memo-text").input_value() == ""
+
+        page.keyboard.press("m")  # anna's draft, then her session ends: bo logs in on the tab
+        page.keyboard.type("Annas udkast")
+        page.keyboard.press("Escape")
+        context.clear_cookies()
+        page.goto(unit_url)
+        page.wait_for_url(lambda url: urlsplit(url).path == "/login")
+        _log_in_here(page, "bo")
+        page.wait_for_url(unit_url)
+        assert page.locator("#memo-text").input_value() == ""
+    finally:
+        context.close()
+
+
 def test_a_code_added_while_a_decision_is_saved_does_not_come_back(browser, own_server):
     """`a`, then a code typed into the add box and sent with Enter before the accept was confirmed: once both
     were saved the code was back in the box and missing from the page (htmx drops the answer to a form of a

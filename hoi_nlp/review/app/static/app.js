@@ -203,8 +203,22 @@
   }
 
   // A memo being written is kept for this tab until it is saved: it survives the page confirming another
-  // decision, a reload, and a session that ended (the login page leads back to the unit).
-  function draftKey() { var body = document.getElementById("segment-body"); return body ? "hoi-memo:" + body.dataset.segment : null; }
+  // decision, a reload, and a session that ended (the login page leads back to the unit). It is the analyst's
+  // own, in the round it was written in: the next user of the tab never sees it, and logging out drops it.
+  var DRAFT = "hoi-memo:";
+  function draftKey() {
+    var body = document.getElementById("segment-body"), user = document.body.dataset.user;
+    return body && user ? DRAFT + [user, body.dataset.round || "", body.dataset.segment].join(":") : null;
+  }
+  function dropAllDrafts() {
+    try {
+      for (var i = sessionStorage.length - 1; i >= 0; i--) {
+        var key = sessionStorage.key(i);
+        if (key && key.indexOf(DRAFT) === 0) sessionStorage.removeItem(key);
+      }
+    } catch (err) { /* no storage: nothing kept */ }
+  }
+  document.addEventListener("submit", function (e) { if (e.target && e.target.id === "logout-form") dropAllDrafts(); });
   function keepDraft(box) {
     var key = draftKey(); if (!key) return;
     try { if (box.value) sessionStorage.setItem(key, box.value); else sessionStorage.removeItem(key); } catch (err) { /* no storage: nothing kept */ }
