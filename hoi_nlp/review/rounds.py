@@ -88,6 +88,9 @@ def assign_round(
         raise ReviewError("round id '{round}' must be letters/digits/._- and not 'main'", round=round_id)
     if len(analysts) < 2:
         raise ReviewError("blind double coding needs at least two analysts", hint="--analysts a,b")
+    if sample is not None and sample < 1:
+        raise ReviewError("--sample {sample}: a round needs at least one coding unit", sample=sample,
+                          hint="give a sample of 1 or more units, or leave --sample out for all of them")
     _check_accounts(workspace, analysts)
     ids = (
         list(segment_ids)

@@ -31,6 +31,16 @@ def test_pages_need_a_login(client):
     assert client.get("/queue", headers={"HX-Request": "true"}).headers["HX-Redirect"].startswith("/login")
 
 
+@pytest.mark.parametrize("target",
+                         ["/\\evil.example", "\\\\evil.example", "/\t/evil.example", "/\n/evil.example"])
+def test_the_login_leads_to_no_other_site_by_a_path_a_browser_reads_as_one(client, target):
+    """`next=/\\evil.example` passed the check for `//` and the browser, which reads a backslash as a slash,
+    went to evil.example after the login (a link sent to an analyst)."""
+    response = client.post("/login", data={"username": "anna", "password": PASSWORD, "next": target})
+    assert response.status_code == 303 and response.headers["location"] == "/queue"
+    assert 'name="next" value="/queue"' in client.get("/login", params={"next": target}).text
+
+
 def test_wrong_password_is_refused_and_right_one_sets_a_safe_cookie(client):
     assert client.post("/login", data={"username": "anna", "password": "forkert-kode"}).status_code == 401
     assert client.post("/login", data={"username": "nobody", "password": PASSWORD}).status_code == 401

@@ -23,6 +23,8 @@ OEK = "barrier.tvaergaaende_oekonomistyring"
 JOB = "area.beskaeftigelse"
 R001 = "R001:1.2_kommentar:a0-68"
 LEMVIG = "R002:7_afsluttende_kommentar:a0-65"
+INT_A = "INT-A:t109-259"
+INT_B = "INT-A:t291-447"
 
 pytestmark = [
     pytest.mark.browser,
@@ -268,3 +270,265 @@ def test_review_in_the_browser(browser, server, browser_study):
     assert "accepted" in page.inner_text(f'#codes .code-row[data-code="{IT}"]')
     assert [d.decision_id for d in load_decisions(ws)] == before
     context.close()
+
+
+@pytest.fixture(scope="module")
+def quick_study(built_study, tmp_path_factory):
+    """A study of its own for the fast-keys tests: R001 with its two suggestions undecided."""
+    return copy_study(built_study, tmp_path_factory.mktemp("quick"), {"bo": "analyst"})
+
+
+@pytest.fixture(scope="module")
+def quick_server(quick_study):
+    srv = Server(quick_study.root, english_settings(quick_study.root.parent))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def _press_at_once(page, *keys: str) -> None:
+    """Press ``keys`` in one go, as a fast analyst does, before the server has answered the first."""
+    page.evaluate("(keys) => keys.forEach((key) => document.dispatchEvent("
+                  "new KeyboardEvent('keydown', {key: key, bubbles: true})))", list(keys))
+
+
+def test_keys_pressed_before_the_page_confirms_a_decision_apply_in_order(browser, quick_server, quick_study):
+    """An analyst presses `a` `r` to accept the first suggestion and reject the second, faster than the server
+    confirms the accept (a 17k-unit study's page takes a few hundred ms): the `r` rejected the code just
+    accepted — still selected on the page not yet replaced —, and the page showed it accepted (`a` `a` lost
+    the second accept). Keys wait for the page that confirms the decision before them."""
+    from playwright.sync_api import expect
+
+    from hoi_nlp.review.decisions import load_decisions
+
+    context, page = log_in(browser, quick_server, "bo")
+    try:
+        page.goto(f"{quick_server.url}/segment/{shown_segment_id(quick_study, R001)}")
+        codes = [row.get_attribute("data-code") for row in page.locator("#codes .code-row.suggested").all()]
+        assert len(codes) == 2
+        page.evaluate("() => { window.stillThisPage = true; }")
+        _press_at_once(page, "a", "r")
+        expect(page.locator(".history li:not(.muted)")).to_have_count(2)
+        assert page.evaluate("() => window.stillThisPage === true")  # swapped in place, not sent as a page
+        decided = [(d.action, d.code_id) for d in load_decisions(quick_study, segment_id=R001, analyst="bo")]
+        assert decided == [("accept", codes[0]), ("reject", codes[1])]
+        for code, shown in zip(codes, ("accepted", "rejected"), strict=False):
+            assert shown in page.inner_text(f'#codes .code-row[data-code="{code}"]')
+    finally:
+        context.close()
+
+
+def test_a_memo_typed_while_a_decision_is_saved_is_kept(browser, quick_server, quick_study):
+    """`a`, then `m` and the memo typed at once: the page that confirmed the accept replaced the memo box, and
+    what the analyst had typed was gone. The box keeps its text and focus across the confirmation."""
+    from playwright.sync_api import expect
+
+    from hoi_nlp.review.decisions import current_state
+
+    context, page = log_in(browser, quick_server, "bo")
+    try:
+        page.goto(f"{quick_server.url}/segment/{shown_segment_id(quick_study, INT_A)}")
+        before = page.locator(".history li:not(.muted)").count()
+        _press_at_once(page, "a", "m")
+        page.keyboard.type("Se også tur 12")
+        expect(page.locator(".history li:not(.muted)")).to_have_count(before + 1)
+        expect(page.locator("#memo-text")).to_have_value("Se også tur 12")
+        page.keyboard.press("Control+Enter")
+        memos = lambda: [m.text for m in current_state(quick_study).note(INT_A).memos]  # noqa: E731
+        assert wait_for(lambda: memos() == ["Se også tur 12"])
+    finally:
+        context.close()
+
+
+def test_a_memo_sent_after_the_session_ended_comes_back_after_the_login(browser, quick_server, quick_study):
+    """An analyst writes a memo on a page left open (the session ended: 8 hours idle, or an admin set a new
+    password) and presses Ctrl+Enter: the login page led to «no coding unit '…/decide'» and the memo was
+    gone. After the login the analyst is back on the unit with the memo in its box, and saves it."""
+    from playwright.sync_api import expect
+
+    from hoi_nlp.review.accounts import set_password
+    from hoi_nlp.review.decisions import current_state
+
+    context, page = log_in(browser, quick_server, "bo")
+    try:
+        unit_url = f"{quick_server.url}/segment/{shown_segment_id(quick_study, INT_B)}?status=all"
+        page.goto(unit_url)
+        page.keyboard.press("m")
+        page.keyboard.type("Lang tanke om koordinering")
+        set_password(quick_study, "bo", PASSWORD)  # ends bo's sessions
+        page.keyboard.press("Control+Enter")
+        page.wait_for_url(lambda url: urlsplit(url).path == "/login")
+        page.fill("input[name=username]", "bo")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(unit_url)
+        expect(page.locator("#memo-text")).to_have_value("Lang tanke om koordinering")
+        page.locator("#memo-text").focus()
+        page.keyboard.press("Control+Enter")
+        memos = lambda: [m.text for m in current_state(quick_study).note(INT_B).memos]  # noqa: E731
+        assert wait_for(lambda: memos() == ["Lang tanke om koordinering"])
+        expect(page.locator("#memo-text")).to_have_value("")
+        page.reload()  # saved: the draft is gone
+        expect(page.locator("#memo-text")).to_have_value("")
+    finally:
+        context.close()
+
+
+def test_a_decision_the_app_did_not_answer_says_it_was_not_saved(browser, built_study, tmp_path):
+    """The app stopped (killed, restarting) while an analyst pressed `a`: the page stayed as it was and said
+    nothing, so the analyst moved on believing it saved. A message says it was not saved."""
+    study = copy_study(built_study, tmp_path, {"bo": "analyst"})
+    srv = Server(study.root, english_settings(tmp_path))
+    srv.start()
+    try:
+        context, page = log_in(browser, srv, "bo")
+        page.goto(f"{srv.url}/segment/{shown_segment_id(study, R001)}")
+        srv.proc.kill()
+        srv.proc.wait(timeout=20)
+        srv.proc = None
+        said: list[str] = []
+        page.on("dialog", lambda dialog: (said.append(dialog.message), dialog.dismiss()))
+        page.keyboard.press("a")
+        for _ in range(50):  # the page's own wait lets the dialog through (time.sleep would not)
+            if said:
+                break
+            page.wait_for_timeout(200)
+        assert said == [
+            "The app did not answer: this was not saved. Check that `hoi review` runs, then reload the page."]
+        context.close()
+    finally:
+        if srv.proc is not None:
+            srv.stop()
+
+
+@pytest.fixture()
+def own_server(built_study, tmp_path):
+    """A study and server of this test's own: R001 with its two suggestions undecided, users bo and anna."""
+    study = copy_study(built_study, tmp_path, {"bo": "analyst", "anna": "analyst"})
+    srv = Server(study.root, english_settings(tmp_path))
+    srv.start()
+    yield study, srv
+    srv.stop()
+
+
+def _decided(study, segment_id, analyst="bo"):
+    from hoi_nlp.review.decisions import load_decisions
+
+    return [(d.action, d.code_id) for d in load_decisions(study, segment_id=segment_id, analyst=analyst)]
+
+
+def test_a_key_pressed_after_next_does_not_act_on_the_unit_left(browser, own_server):
+    """`a` `j` `a` pressed at once: the `j` sent the browser to the next unit, but the page left stayed live
+    until it came, and the second `a` accepted R001's other suggestion — a decision the analyst never saw,
+    being on the next unit already. Keys pressed after `j` do nothing."""
+    study, srv = own_server
+    context, page = log_in(browser, srv, "bo")
+    try:
+        page.goto(f"{srv.url}/segment/{shown_segment_id(study, R001)}")
+        codes = [row.get_attribute("data-code") for row in page.locator("#codes .code-row.suggested").all()]
+        assert len(codes) == 2
+        next_path = urlsplit(page.locator("#segment-body").get_attribute("data-next")).path
+        _press_at_once(page, "a", "j", "a")
+        page.wait_for_url(lambda url: urlsplit(url).path == next_path)
+        page.wait_for_timeout(1000)  # a request the page left sent would be saved by now
+        assert _decided(study, R001) == [("accept", codes[0])]
+    finally:
+        context.close()
+
+
+def test_a_span_selected_and_saved_while_a_decision_is_saved_is_kept(browser, own_server):
+    """Text selected in the context, then `a` `s` at once: the `s` waited for the page confirming the accept,
+    which has no selection, and the span was lost. The span selected when `s` was pressed is saved."""
+    from hoi_nlp.review.decisions import load_decisions
+
+    study, srv = own_server
+    context, page = log_in(browser, srv, "bo")
+    try:
+        page.goto(f"{srv.url}/segment/{shown_segment_id(study, R001)}")
+        code = page.locator("#codes .code-row.suggested").first.get_attribute("data-code")
+        select_text(page, "IT-systemer taler", len("IT-systemer taler ikke sammen"))
+        span = page.evaluate("() => window.hoiSelectionOffsets()")
+        _press_at_once(page, "a", "s")
+        decided = lambda: [(d.action, d.code_id, d.start, d.end)  # noqa: E731
+                           for d in load_decisions(study, segment_id=R001, analyst="bo")]
+        assert wait_for(lambda: len(decided()) == 2, timeout=5)
+        assert decided() == [("accept", code, None, None), ("span", None, span["start"], span["end"])]
+    finally:
+        context.close()
+
+
+def _log_in_here(page, username):
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def _drafts(page):
+    return page.evaluate("() => Object.keys(sessionStorage).filter((key) => key.startsWith('hoi-memo:'))")
+
+
+def test_a_memo_draft_is_not_shown_to_the_next_user_of_the_tab(browser, own_server):
+    """bo writes a memo, does not save it and logs out; anna logs in on the same tab: bo's text was in her
+    memo box (Ctrl+Enter saved it as hers; original names in it shown to a user who may not see them).
+    Logging out drops every draft; a draft kept over an ended session is only its writer's."""
+    study, srv = own_server
+    context, page = log_in(browser, srv, "bo")
+    try:
+        unit_url = f"{srv.url}/segment/{shown_segment_id(study, INT_B)}"
+        page.goto(unit_url)
+        page.keyboard.press("m")
+        page.keyboard.type("Mette Hansen sagde noget privat")
+        page.keyboard.press("Escape")
+        assert len(_drafts(page)) == 1
+        page.click("#logout-form button")
+        page.wait_for_url(lambda url: urlsplit(url).path == "/login")
+        assert _drafts(page) == []
+        _log_in_here(page, "anna")
+        page.wait_for_url(lambda url: urlsplit(url).path == "/queue")
+        page.goto(unit_url)
+        assert page.locator("#memo-text").input_value() == ""
+
+        page.keyboard.press("m")  # anna's draft, then her session ends: bo logs in on the tab
+        page.keyboard.type("Annas udkast")
+        page.keyboard.press("Escape")
+        context.clear_cookies()
+        page.goto(unit_url)
+        page.wait_for_url(lambda url: urlsplit(url).path == "/login")
+        _log_in_here(page, "bo")
+        page.wait_for_url(unit_url)
+        assert page.locator("#memo-text").input_value() == ""
+    finally:
+        context.close()
+
+
+def test_a_code_added_while_a_decision_is_saved_does_not_come_back(browser, own_server):
+    """`a`, then a code typed into the add box and sent with Enter before the accept was confirmed: once both
+    were saved the code was back in the box and missing from the page (htmx drops the answer to a form of a
+    page replaced meanwhile). The code is sent from the page confirming the accept, and shown."""
+    study, srv = own_server
+    context, page = log_in(browser, srv, "bo")
+    try:
+        page.goto(f"{srv.url}/segment/{shown_segment_id(study, R001)}")
+
+        def add_answered_after_the_accept(route):
+            if "action=add" in (route.request.post_data or ""):
+                time.sleep(0.5)
+            route.continue_()
+
+        page.route("**/decide", add_answered_after_the_accept)
+        page.evaluate("""(code) => {
+            document.dispatchEvent(new KeyboardEvent('keydown', {key: 'a', bubbles: true}));
+            const box = document.getElementById('add-code');
+            box.value = code;
+            box.form.requestSubmit();
+        }""", JOB)
+        for _ in range(50):  # the page's own wait answers the route above (time.sleep would not)
+            if ("add", JOB) in _decided(study, R001):
+                break
+            page.wait_for_timeout(100)
+        assert ("add", JOB) in _decided(study, R001)
+        page.wait_for_timeout(1000)
+        assert page.locator(f'#codes .code-row[data-code="{JOB}"]').count() == 1  # shown as added
+        assert page.locator("#add-code").input_value() == ""
+    finally:
+        context.close()

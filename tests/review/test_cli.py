@@ -68,6 +68,21 @@ def test_assign_and_agreement(study_ws, tmp_path):
     assert danish.read_text(encoding="utf-8-sig").startswith("comparison;code_id;coders;units;")
 
 
+@pytest.mark.parametrize("sample", ["0", "-2"])
+def test_assign_refuses_a_sample_of_no_units(study_ws, sample):
+    """`--sample -2` ended in a traceback (ValueError from random.sample) and `--sample 0` said the study had
+    no coding units to assign — run it first: both say what --sample needs, and no round is made."""
+    root = str(study_ws.root)
+    for name in ("anna", "bo"):
+        add_user(study_ws, name, "et-langt-kodeord")
+    result = runner.invoke(
+        app, ["review", "assign", root, "--round", "R1", "--analysts", "anna,bo", "--sample", sample])
+    assert result.exit_code != 0 and "Traceback" not in result.output and result.exception is not None
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert f"--sample {sample}: a round needs at least one coding unit" in result.output
+    assert list_rounds(study_ws) == []
+
+
 def test_cancel_round_records_it_and_keeps_the_decisions(study_ws):
     root = str(study_ws.root)
     for name in ("anna", "bo"):

@@ -42,6 +42,8 @@ DA: dict[str, str] = {
     "invalid or missing CSRF token; reload the page": "ugyldig eller manglende CSRF-nøgle; genindlæs siden",
     "The server could not save this. Reload the page; nothing you saw as saved is lost.":
         "Serveren kunne ikke gemme dette. Genindlæs siden; intet af det, du så som gemt, er tabt.",
+    "The app did not answer: this was not saved. Check that `hoi review` runs, then reload the page.":
+        "Appen svarede ikke: dette blev ikke gemt. Tjek at `hoi review` kører, og genindlæs siden.",
     "the study's pseudonym key is changing; reload the page in a moment":
         "studiets pseudonymnøgle ændres lige nu; genindlæs siden om et øjeblik",
     # ---- lists
@@ -515,6 +517,10 @@ DA: dict[str, str] = {
     "no account for {unknown}: a round's analysts must be users of the study":
         "ingen konto for {unknown}: en rundes analytikere skal være brugere af studiet",
     "no coding units to assign": "ingen kodeenheder at fordele",
+    "--sample {sample}: a round needs at least one coding unit":
+        "--sample {sample}: en runde kræver mindst én kodeenhed",
+    "give a sample of 1 or more units, or leave --sample out for all of them":
+        "angiv en stikprøve på 1 eller flere enheder, eller udelad --sample for dem alle",
     "round '{round}' exists already": "runden '{round}' findes allerede",
     "round '{round}' is complete: its agreement stands and it cannot be cancelled":
         "runden '{round}' er afsluttet: dens enighed står ved magt, og den kan ikke annulleres",

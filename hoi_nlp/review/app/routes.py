@@ -101,7 +101,11 @@ def login_page(request: Request, next: str = "/queue") -> Response:
 
 
 def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/queue"
+    """A path of this app to go to after the login, else /queue: never another site, also not in the forms
+    a browser reads as one (``/\\evil.example``: a backslash is a slash to it; a tab or line break is
+    dropped)."""
+    read = target.replace("\\", "/").translate({ord(c): None for c in "\t\r\n"})
+    return read if read.startswith("/") and not read.startswith("//") else "/queue"
 
 
 @router.post("/login")

@@ -6,6 +6,8 @@ import logging
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote as url_quote
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
@@ -36,10 +38,20 @@ HERE = Path(__file__).resolve().parent
 
 
 def _login_redirect(request: Request) -> Response:
-    target = "/login?next=" + request.url.path
-    if request.headers.get("HX-Request"):
+    if request.headers.get("HX-Request"):  # back to the page the analyst is on, not the form's address
+        target = "/login?next=" + url_quote(_page_shown(request), safe="/:")
         return Response(status_code=401, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse("/login?next=" + request.url.path, status_code=303)
+
+
+def _page_shown(request: Request) -> str:
+    """The path (and query) of the page an htmx request was sent from (htmx names it in HX-Current-URL): a
+    decision or an undo posted after the session ended led, after the login, to the form's address
+    (``/segment/X/decide``: «no coding unit 'X/decide'»)."""
+    shown = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if not shown.path.startswith("/"):
+        return request.url.path
+    return shown.path + (f"?{shown.query}" if shown.query else "")
 
 
 def _warm_privacy(config: AppConfig) -> None:

@@ -106,7 +106,63 @@
   }
 
   // ------------------------------------------------ keys
-  function go(attr) { var body = document.getElementById("segment-body"); var url = body && body.dataset[attr]; if (url) window.location = url; }
+  // Once `j`/`k` sent the browser to another unit, this page stays live until that one arrives: a key pressed
+  // meanwhile acted on the unit being left (`a` `j` `a` accepted a second code here the analyst never saw).
+  var leaving = false;
+  function go(attr) {
+    var body = document.getElementById("segment-body"), url = body && body.dataset[attr];
+    if (!url) return;
+    leaving = true; waiting = [];
+    window.location = url;
+  }
+  window.addEventListener("pageshow", function () { leaving = false; });  // back to this page (history)
+  // A decision is saved before its page replaces this one: a key pressed meanwhile would act on the page as it
+  // was (`a` `r` rejected the code just accepted, still selected; a second `a` was dropped). Such keys wait for
+  // that page and act on it, in the order pressed; an error drops them (its message is read first).
+  var saving = 0, waiting = [];
+  // the selection is taken when `s` is pressed: the page confirming a decision meanwhile has no selection
+  function saveSpan(found) {
+    var form = document.getElementById("span-form");
+    if (!form || !found) return;
+    document.getElementById("span-start").value = found.start;
+    document.getElementById("span-end").value = found.end;
+    submit(form);
+  }
+  function segmentKey(key, span) {
+    switch (key) {
+      case "a": act("accept"); break;
+      case "r": act("reject"); break;
+      case "j": case "n": go("next"); break;
+      case "k": case "p": go("prev"); break;
+      case "ArrowDown": move(1); break;
+      case "ArrowUp": move(-1); break;
+      case "c": var add = document.getElementById("add-code"); if (add) add.focus(); break;
+      case "m": var memo = document.getElementById("memo-text"); if (memo) memo.focus(); break;
+      case "f": submit(document.getElementById("flag-form")); break;
+      case "u": submit(document.getElementById("undo-form")); break;
+      case "s": saveSpan(span || selectionOffsets()); break;
+      default: return false;
+    }
+    return true;
+  }
+  // keys that act on the page wait; `c` and `m` focus their box at once (it keeps what is typed: keepTyped)
+  var WAITING_KEYS = ["a", "r", "j", "n", "k", "p", "ArrowDown", "ArrowUp", "f", "u", "s"];
+  function nextWaiting() {
+    while (waiting.length && !saving && !leaving) {
+      var next = waiting.shift();
+      if (next.form) submit(document.getElementById(next.form)); else segmentKey(next.key, next.span);
+    }
+  }
+  // A form of this unit sent (a code with Enter, a memo with Ctrl+Enter) while another decision is saved waits
+  // too, and is sent from the page confirming that one: htmx drops the answer to a form of a page replaced
+  // meanwhile (the code was saved but not shown, and came back into its box). Its text is in the new page's box.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!saving || !form.id || !form.closest || !form.closest("#segment-body")) return;
+    e.preventDefault(); e.stopPropagation();
+    waiting.push({ form: form.id });
+  }, true);
+
   document.addEventListener("keydown", function (e) {
     if (e.target && e.target.id === "memo-text" && e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submit(document.getElementById("memo-form")); return; }
     if (e.key === "Escape" && typing(e.target)) { e.target.blur(); return; }
@@ -125,23 +181,60 @@
       }
       return;
     }
-    var handled = true;
-    switch (e.key) {
-      case "a": act("accept"); break;
-      case "r": act("reject"); break;
-      case "j": case "n": go("next"); break;
-      case "k": case "p": go("prev"); break;
-      case "ArrowDown": move(1); break;
-      case "ArrowUp": move(-1); break;
-      case "c": var add = document.getElementById("add-code"); if (add) add.focus(); break;
-      case "m": var memo = document.getElementById("memo-text"); if (memo) memo.focus(); break;
-      case "f": submit(document.getElementById("flag-form")); break;
-      case "u": submit(document.getElementById("undo-form")); break;
-      case "s": updateSpanForm(); var b = document.getElementById("span-btn"); if (b && !b.disabled) submit(document.getElementById("span-form")); break;
-      default: handled = false;
+    if (leaving) { e.preventDefault(); return; }
+    if ((saving || waiting.length) && WAITING_KEYS.indexOf(e.key) >= 0) {
+      waiting.push({ key: e.key, span: e.key === "s" ? selectionOffsets() : null }); e.preventDefault(); return;
     }
-    if (handled) e.preventDefault();
+    if (segmentKey(e.key)) e.preventDefault();
   });
+
+  // What is typed into the add-code box while another decision is saved stays there when the page confirming
+  // that decision replaces the box (not when the box's own form was sent: that saved it).
+  var typed = null;
+  function keepTyped(e) {
+    var sent = e.detail && e.detail.requestConfig && e.detail.requestConfig.elt;
+    var box = document.getElementById("add-code");
+    typed = box && box.value && !(sent && sent.contains(box)) ? box.value : null;
+  }
+  function restoreTyped() {
+    var box = document.getElementById("add-code");
+    if (box && !box.value && typed) box.value = typed;
+    typed = null;
+  }
+
+  // A memo being written is kept for this tab until it is saved: it survives the page confirming another
+  // decision, a reload, and a session that ended (the login page leads back to the unit). It is the analyst's
+  // own, in the round it was written in: the next user of the tab never sees it, and logging out drops it.
+  var DRAFT = "hoi-memo:";
+  function draftKey() {
+    var body = document.getElementById("segment-body"), user = document.body.dataset.user;
+    return body && user ? DRAFT + [user, body.dataset.round || "", body.dataset.segment].join(":") : null;
+  }
+  function dropAllDrafts() {
+    try {
+      for (var i = sessionStorage.length - 1; i >= 0; i--) {
+        var key = sessionStorage.key(i);
+        if (key && key.indexOf(DRAFT) === 0) sessionStorage.removeItem(key);
+      }
+    } catch (err) { /* no storage: nothing kept */ }
+  }
+  document.addEventListener("submit", function (e) { if (e.target && e.target.id === "logout-form") dropAllDrafts(); });
+  function keepDraft(box) {
+    var key = draftKey(); if (!key) return;
+    try { if (box.value) sessionStorage.setItem(key, box.value); else sessionStorage.removeItem(key); } catch (err) { /* no storage: nothing kept */ }
+  }
+  function restoreDraft() {
+    var box = document.getElementById("memo-text"), key = draftKey();
+    if (!box || !key || box.value) return;
+    try { var draft = sessionStorage.getItem(key); if (draft) box.value = draft; } catch (err) { /* no storage */ }
+  }
+  function dropSavedDraft(e) {
+    var sent = e.detail && e.detail.requestConfig && e.detail.requestConfig.elt, xhr = e.detail && e.detail.xhr;
+    if (sent && sent.id === "memo-form" && xhr && xhr.status < 400) {
+      try { sessionStorage.removeItem(draftKey()); } catch (err) { /* no storage */ }
+    }
+  }
+  document.addEventListener("input", function (e) { if (e.target && e.target.id === "memo-text") keepDraft(e.target); });
 
   ready(function () {
     if (window.htmx) {
@@ -150,6 +243,7 @@
         { code: "422", swap: true, error: false }, { code: "[45]..", swap: false, error: true }];
     }
     initialSelection();
+    restoreDraft();
     document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
       el.addEventListener("change", function () { submit(el.form); });
     });
@@ -159,9 +253,24 @@
       var el = document.activeElement;
       if (typing(el) && e.detail && e.detail.elt && e.detail.elt.contains(el)) el.blur();
     });
-    document.body.addEventListener("htmx:afterSwap", function () { initialSelection(); updateSpanForm(); });
+    document.body.addEventListener("htmx:beforeSend", function () { saving++; });
+    document.body.addEventListener("htmx:beforeSwap", function (e) { keepTyped(e); dropSavedDraft(e); });
+    document.body.addEventListener("htmx:afterSwap", function () {
+      initialSelection(); updateSpanForm(); restoreTyped(); restoreDraft();
+    });
+    document.body.addEventListener("htmx:afterRequest", function (e) {
+      saving = Math.max(0, saving - 1);
+      var xhr = e.detail && e.detail.xhr;
+      if (!xhr || xhr.status >= 400 || !e.detail.successful) waiting = [];
+    });
+    // the new page's forms are htmx's once it settled: a key acting sooner sent its form as a plain page
+    document.body.addEventListener("htmx:afterSettle", nextWaiting);
     document.body.addEventListener("htmx:responseError", function (e) {
       alert((document.body.dataset.msgSaveFailed || "The server could not save this. Reload the page; nothing you saw as saved is lost.") + " (" + e.detail.xhr.status + ")");
+    });
+    // the app did not answer (stopped, restarting): the page stays as it was, and says so (it looked unchanged)
+    document.body.addEventListener("htmx:sendError", function () {
+      alert(document.body.dataset.msgNotSent || "The app did not answer: this was not saved. Check that `hoi review` runs, then reload the page.");
     });
   });
 })();
