@@ -457,6 +457,42 @@ def test_a_span_selected_and_saved_while_a_decision_is_saved_is_kept(browser, ow
         context.close()
 
 
+def test_a_double_click_on_a_button_acts_once_and_its_span_is_kept_during_a_save(browser, own_server):
+    """The forms held back while a decision was saved were sent again from the page confirming it, which shows
+    something else: a double click on «Flag» flagged and unflagged, on «Undo last» undid two decisions, and
+    «Set quote to selection» clicked during an accept sent no span. Only a typed code or memo waits."""
+    from hoi_nlp.review.decisions import load_decisions
+
+    study, srv = own_server
+    context, page = log_in(browser, srv, "bo")
+    try:
+        page.goto(f"{srv.url}/segment/{shown_segment_id(study, R001)}")
+        page.dblclick("#flag-btn")
+        assert wait_for(lambda: _decided(study, R001), timeout=5)
+        page.wait_for_timeout(1500)
+        assert _decided(study, R001) == [("flag", None)]
+
+        code = page.locator("#codes .code-row.suggested").first.get_attribute("data-code")
+        page.keyboard.press("a")
+        assert wait_for(lambda: len(_decided(study, R001)) == 2, timeout=5)
+        page.wait_for_timeout(500)
+        page.dblclick("#undo-form button")
+        page.wait_for_timeout(1500)
+        assert [action for action, _ in _decided(study, R001)] == ["flag", "accept", "undo"]
+        assert _decided(study, R001)[1] == ("accept", code)
+
+        select_text(page, "IT-systemer taler", len("IT-systemer taler ikke sammen"))
+        span = page.evaluate("() => window.hoiSelectionOffsets()")
+        _press_at_once(page, "a")
+        page.click("#span-btn")
+        spans = lambda: [(d.start, d.end) for d in load_decisions(study, segment_id=R001, analyst="bo")  # noqa: E731
+                         if d.action == "span"]
+        assert wait_for(lambda: spans(), timeout=5)
+        assert spans() == [(span["start"], span["end"])]
+    finally:
+        context.close()
+
+
 def _log_in_here(page, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)

@@ -150,17 +150,34 @@
   function nextWaiting() {
     while (waiting.length && !saving && !leaving) {
       var next = waiting.shift();
-      if (next.form) submit(document.getElementById(next.form)); else segmentKey(next.key, next.span);
+      if (next.form) sendTyped(next); else segmentKey(next.key, next.span);
     }
   }
-  // A form of this unit sent (a code with Enter, a memo with Ctrl+Enter) while another decision is saved waits
-  // too, and is sent from the page confirming that one: htmx drops the answer to a form of a page replaced
-  // meanwhile (the code was saved but not shown, and came back into its box). Its text is in the new page's box.
+  // A code typed (Enter) or a memo written (Ctrl+Enter) while another decision is saved waits too, and is sent
+  // from the page confirming that one: htmx drops the answer to a form of a page replaced meanwhile (the code was
+  // saved but not shown, and came back into its box). Its text is in the new page's box (keepTyped, the draft).
+  // Only these two: a button's form (flag, undo, quote span, new code) sent from the new page would act on what
+  // that page shows — a double click flagged and unflagged, undid two decisions, lost the span or the new code.
+  // What each is sent with is taken when it is sent: a second press of one already sent or waiting is dropped.
+  var TYPED_FORMS = ["add-form", "memo-form"], sending = {};
+  function typedText(form) {
+    var box = form && form.querySelector("input:not([type]), input[type=text], textarea");
+    return box ? box.value : "";
+  }
+  function sendTyped(next) {
+    var form = document.getElementById(next.form);
+    var box = form && form.querySelector("input:not([type]), input[type=text], textarea");
+    if (!box) return;
+    box.value = next.text;
+    submit(form);
+  }
   document.addEventListener("submit", function (e) {
     var form = e.target;
-    if (!saving || !form.id || !form.closest || !form.closest("#segment-body")) return;
+    if (!saving || TYPED_FORMS.indexOf(form.id) < 0 || !form.closest("#segment-body")) return;
     e.preventDefault(); e.stopPropagation();
-    waiting.push({ form: form.id });
+    var text = typedText(form);
+    var again = sending[form.id] === text || waiting.some(function (next) { return next.form === form.id && next.text === text; });
+    if (text.trim() && !again) waiting.push({ form: form.id, text: text });
   }, true);
 
   document.addEventListener("keydown", function (e) {
@@ -253,13 +270,15 @@
       var el = document.activeElement;
       if (typing(el) && e.detail && e.detail.elt && e.detail.elt.contains(el)) el.blur();
     });
-    document.body.addEventListener("htmx:beforeSend", function () { saving++; });
+    document.body.addEventListener("htmx:beforeSend", function (e) {
+      saving++; if (e.detail && e.detail.elt && e.detail.elt.id) sending[e.detail.elt.id] = typedText(e.detail.elt);
+    });
     document.body.addEventListener("htmx:beforeSwap", function (e) { keepTyped(e); dropSavedDraft(e); });
     document.body.addEventListener("htmx:afterSwap", function () {
       initialSelection(); updateSpanForm(); restoreTyped(); restoreDraft();
     });
     document.body.addEventListener("htmx:afterRequest", function (e) {
-      saving = Math.max(0, saving - 1);
+      saving = Math.max(0, saving - 1); if (e.detail && e.detail.elt) delete sending[e.detail.elt.id];
       var xhr = e.detail && e.detail.xhr;
       if (!xhr || xhr.status >= 400 || !e.detail.successful) waiting = [];
     });
