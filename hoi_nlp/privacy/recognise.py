@@ -857,17 +857,25 @@ def glued_name_spans(text: str) -> list[EntitySpan]:
 _LOWER_WORD = re.compile(r"(?<![^\W_]|[-.@])[a-zæøå]+(?:-[a-zæøå]+)?(?![^\W_]|[-.@]\w)")
 
 
+# Words after which a listed first name that is also a verb is the verb's infinitive («at tage jensen med»,
+# «vil rose hansen»), not a name
+_INFINITIVE_MARKERS = frozenset({"at", "kan", "skal", "vil", "må", "bør", "kunne", "skulle", "ville", "måtte",
+                                 "burde", "lad", "lade", "får", "få"})
+
+
 def lower_case_name_spans(text: str) -> list[EntitySpan]:
     """A person's name written in lower case in running text («talte med anne hansen», «mette hansen
     sagde»): a first name of the lists that is no ordinary word before a surname of the lists that is no
     ordinary word, with such first names before them and such surnames after them («anne mette hansen»,
-    «mette kjær hansen»: one person, not two). Nothing else: no unknown word before a surname («coaching
-    hansen», «sharepoint jensen», «amira hansen», which the key finds in lower case once it knows «Amira
-    Hansen»), no ordinary word («til hansen»), not even a first name that is one too («hans jensen», «at tage
-    jensen med»), no abbreviation («mvh jensen»); and none where such a first name comes before («jens peter
-    nielsen», «at tage mette hansen med»: the whole or a part, the key cannot tell). The key learns every such
-    name, and would hide a wrong part in every text. (The model and the capital-letter heuristics read
-    capitals.)"""
+    «mette kjær hansen»: one person, not two); a first name that is an ordinary word too opens such a name
+    («per hansen sagde», «hans jensen mente», «bent nielsen»: right before a surname that is no word, «hans»
+    is no «his» nor «per» a «per»), except as an infinitive («at tage jensen med», «vil rose
+    hansen»). Nothing else: no unknown word before a surname («coaching hansen», «sharepoint jensen», «amira
+    hansen», which the key finds in lower case once it knows «Amira Hansen»), no ordinary word («til
+    hansen»), no surname that is a word («hans skov», «per dag»), no abbreviation («mvh jensen»); and none
+    where another first name comes before («jens peter nielsen», «at tage mette hansen med», «hans peter
+    jensen»: the whole or a part, the key cannot tell). The key learns every such name, and would hide a wrong
+    part in every text. (The model and the capital-letter heuristics read capitals.)"""
     words = [(m.start(), m.end(), m.group()) for m in _LOWER_WORD.finditer(text)]
 
     def spaced(i: int) -> bool:  # word i and word i + 1 one space apart
@@ -879,12 +887,16 @@ def lower_case_name_spans(text: str) -> list[EntitySpan]:
     def plain(i: int, wanted: str) -> bool:
         return kind(i) == wanted and not is_lower_case_word(words[i][2])
 
+    def worded_first(i: int) -> bool:  # «per», «hans», «bent»: a name's start, not after «at» or a modal
+        return (kind(i) == "first" and is_lower_case_word(words[i][2])
+                and not (i > 0 and spaced(i - 1) and words[i - 1][2] in _INFINITIVE_MARKERS))
+
     spans: set[EntitySpan] = set()
     for i in range(len(words) - 1):
-        if not (spaced(i) and plain(i, "first") and plain(i + 1, "last")):
+        if not (spaced(i) and (plain(i, "first") or worded_first(i)) and plain(i + 1, "last")):
             continue
         start, end = i, i + 1
-        while start > 0 and spaced(start - 1) and plain(start - 1, "first"):
+        while plain(start, "first") and start > 0 and spaced(start - 1) and plain(start - 1, "first"):
             start -= 1
         while end + 1 < len(words) and spaced(end) and plain(end + 1, "last"):
             end += 1

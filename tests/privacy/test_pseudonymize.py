@@ -658,6 +658,37 @@ def test_a_lower_case_name_of_three_words_is_one_person(pseudo, text, name) -> N
     check_offsets(text, result)
 
 
+@pytest.mark.parametrize(("text", "expected", "name"), [
+    ("per hansen sagde det i går.", "[PERSON 1] sagde det i går.", "Per Hansen"),
+    ("og hans jensen mente noget andet", "og [PERSON 1] mente noget andet", "Hans Jensen"),
+    ("vi ringede til bent nielsen", "vi ringede til [PERSON 1]", "Bent Nielsen"),
+    ("lone madsen, jobcenterchefen", "[PERSON 1], jobcenterchefen", "Lone Madsen"),
+    ("hans hansen var med", "[PERSON 1] var med", "Hans Hansen"),
+])
+def test_a_first_name_that_is_a_word_before_a_surname_that_is_none_is_a_person(pseudo, text, expected,
+                                                                                name) -> None:
+    """«per hansen sagde», «hans jensen mente», «bent nielsen», «lone madsen» stood as written: a first name
+    that is an ordinary word too («per», «hans») made no lower-case name. Right before a listed surname that
+    is no word it is the person's first name (no «his Jensen», no «per Hansen»)."""
+    result = pseudo.pseudonymize(text)
+    assert result.text_pseudonymized == expected
+    check_offsets(text, result)
+    assert pseudo.key.originals[name] == "[PERSON 1]"
+
+
+@pytest.mark.parametrize("text", [
+    "hans skov er stor", "vi betaler per dag", "vi betaler per time", "hans leder sagde nej",
+    "det er hans lund bag huset", "per holm", "husk at tage jensen med", "jeg vil rose hansen for det",
+    "vi skal bo nielsen nær",
+])
+def test_a_first_name_that_is_a_word_before_a_word_or_as_a_verb_makes_no_name(pseudo, text) -> None:
+    """Before a surname that is a word too («hans skov»: his forest, «per holm») or a word that is no
+    surname («per time», «hans leder») nothing is a name; nor is a first name that is a verb after «at» or a
+    modal («at tage jensen med», «vil rose hansen»: the key would learn «Tage Jensen» and hide «Tage»)."""
+    assert pseudo.pseudonymize(text).text_pseudonymized == text
+    assert not pseudo.key.originals
+
+
 @pytest.mark.parametrize("text", ["vi talte med jens peter nielsen om det", "husk at tage mette nielsen med"])
 def test_a_lower_case_name_after_an_ordinary_first_name_is_left_to_the_key(pseudo, text) -> None:
     """«jens peter nielsen» became «jens [PERSON 1]», and the key learnt «Peter Nielsen», another person than
