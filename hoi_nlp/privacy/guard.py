@@ -11,6 +11,8 @@ Raw exports (``--raw``) are not checked but say "IKKE PSEUDONYMISERET" in the fi
 
 from __future__ import annotations
 
+import csv
+import html
 import io
 import logging
 import re
@@ -40,6 +42,9 @@ _REGION_NAME = re.compile(r"(?<![^\W_])Region(?:en)? (?:" + "|".join(REGIONS) + 
 # A file embedded as base64 (the HTML report's figures): data, not text; a name's letters occur in it
 # by chance ("MH" in "…9CS0/MH+x3…"). Figures' labels are checked before they are drawn.
 _EMBEDDED_DATA = re.compile(r"(?<=;base64,)[A-Za-z0-9+/=]+")
+# The columns (their headers, in any case) in which exports name who coded: the tables' «coder», «coders» and
+# «analyst», the report's memo table's «Analytiker»/«Analyst». An analyst's user name is no leak there only.
+CODER_COLUMNS = frozenset({"coder", "coders", "analyst", "analytiker"})
 LEAK_HINT = ("the text was not fully pseudonymised; report this as a bug, "
              "or export with --raw for internal use only")
 
@@ -137,7 +142,8 @@ class LeakGuard:
         """Check a written file piece by piece; remove it and raise if an original name appears in it."""
         if self.raw:
             return path
-        pieces = list(exported_pieces(path))
+        pieces = [(where, self._without_coders(text) if _is_coder_column(column) else text)
+                  for where, text, column in _pieces(path)]
         study_texts = [_is_study_text(where) for where, _ in pieces]
         exported, own = ("\n".join(text for (_, text), is_own in zip(pieces, study_texts, strict=True)
                                    if is_own is wanted) for wanted in (False, True))
@@ -153,17 +159,33 @@ class LeakGuard:
         return path
 
 
+    def _without_coders(self, cell: str) -> str:
+        """A cell of a coder column with the analysts' user names blanked («sofie», «anna; sofie», «anna vs
+        sofie»): what is left is checked as any cell is."""
+        coders = {coder.casefold() for coder in self.coders}
+        return "".join(" " * len(part) if part.strip().casefold() in coders else part
+                       for part in _CODER_LIST.split(cell))
+
+
+_CODER_LIST = re.compile(r"([;,]| vs\.? )")  # the separators of a cell listing coders (kept by the split)
+
+
+def _is_coder_column(column: str) -> bool:
+    """Whether a table's column with this header names who coded (:data:`CODER_COLUMNS`)."""
+    return column.strip().casefold() in CODER_COLUMNS
+
+
 def _attributed(text: str, coders: Sequence[str]) -> list[tuple[int, int]]:
-    """Where ``text`` names one of the ``coders`` the ways exports say who coded, and only those: a whole
-    cell, line or CSV field (a table's coder column), an HTML or Markdown table's cell, a .qdpx user
-    (``name="anna"``), a memo's «Memo (anna)» and a coding's «tilføjet af anna» / «accepteret af anna»
-    (:func:`hoi_nlp.export.refi.provenance`)."""
+    """Where ``text`` names one of the ``coders`` the ways exports say who coded in running text, and only
+    those: a .qdpx user (``<User … name="anna"``), a memo's «Memo (anna)» and a coding's «tilføjet af anna» /
+    «accepteret af anna» (:func:`hoi_nlp.export.refi.provenance`). A table's coder column is known by its
+    header instead (:data:`CODER_COLUMNS`, :meth:`LeakGuard.check_file`): a coder's name alone in any other
+    cell, field or line is a leak (a speaker's cell holding the interviewer's name)."""
     name = "(?:" + "|".join(re.escape(coder) for coder in sorted(coders, key=len, reverse=True)) + ")"
-    shapes = (rf"(?<![^\n,;\t]){name}(?![^\n,;\t])", rf"(?<=<td>){name}(?=</td>)", rf"(?<=\| ){name}(?= \|)",
-              rf'(?<=name="){name}(?=")', rf"(?<=Memo \(){name}(?=\))",
-              rf"(?:(?<=tilføjet af )|(?<=accepteret af )){name}(?=$|[<;]| \(hoi_nlp )")
-    pattern = "|".join(shapes)
-    return [(m.start(), m.end()) for m in re.finditer(pattern, text, flags=re.IGNORECASE | re.MULTILINE)]
+    shapes = (rf'<User\b[^>]*?\bname="(?P<coder>{name})"', rf"Memo \((?P<coder>{name})\)",
+              rf"(?:tilføjet|accepteret) af (?P<coder>{name})(?=$|[<;]| \(hoi_nlp )")
+    return [m.span("coder") for shape in shapes
+            for m in re.finditer(shape, text, flags=re.IGNORECASE | re.MULTILINE)]
 
 
 def _is_study_text(where: str) -> bool:
@@ -198,50 +220,120 @@ def exported_text(path: Path) -> str:
 
 def exported_pieces(path: Path) -> Iterator[tuple[str, str]]:
     """The human-readable text of a file as (place, text) pieces: cells, paragraphs, lines, members."""
+    return ((where, text) for where, text, _ in _pieces(path))
+
+
+def _pieces(path: Path) -> Iterator[tuple[str, str, str]]:
+    """(place, text, column) of a file's pieces: ``column`` is the header of a table's cell ("" elsewhere),
+    so that a coder's name is no leak in a coder column only (:data:`CODER_COLUMNS`)."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         yield from _xlsx_pieces(path)
     elif suffix == ".docx":
         yield from _docx_pieces(path)
     elif suffix in (".qdpx", ".zip"):
-        yield from _zip_pieces(path)
+        yield from ((where, text, "") for where, text in _zip_pieces(path))
     elif suffix == ".parquet":
         yield from _parquet_pieces(path)
     elif suffix in (".png", ".pdf", ".jpg", ".svg"):
         return
     else:
         text = path.read_bytes().decode("utf-8-sig", errors="replace")
-        yield from ((f"line {i}", line) for i, line in enumerate(text.splitlines(), start=1))
+        if suffix == ".csv":
+            yield from _csv_pieces(text)
+        elif suffix in (".html", ".htm"):
+            yield from _html_pieces(text)
+        elif suffix == ".md":
+            yield from _markdown_pieces(text)
+        else:
+            yield from ((f"line {i}", line, "") for i, line in enumerate(text.splitlines(), start=1))
 
 
-def _xlsx_pieces(path: Path) -> Iterator[tuple[str, str]]:
+def _column(header: Sequence[str], index: int) -> str:
+    """The header of a table's column ``index`` ("" past the header's end)."""
+    return header[index] if index < len(header) else ""
+
+
+def _csv_pieces(text: str) -> Iterator[tuple[str, str, str]]:
+    """A CSV file's fields under their header (the first row; «,», «;» or a tab between fields)."""
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(rows, [])
+    yield from (("line 1", name, "") for name in header)
+    for i, row in enumerate(rows, start=2):
+        for j, value in enumerate(row):
+            yield f"row {i}, column {j + 1}", value, _column(header, j)
+
+
+_HTML_ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
+_HTML_CELL = re.compile(r"<t([hd])>(.*?)</t[hd]>", re.DOTALL)
+
+
+def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
+    """An HTML file's lines, its tables' cells apart under their header (a row of ``<th>``)."""
+    for i, line in enumerate(text.splitlines(), start=1):
+        header: list[str] = []
+        for r, row in enumerate(_HTML_ROW.findall(line), start=1):
+            cells = _HTML_CELL.findall(row)
+            if cells and all(kind == "h" for kind, _ in cells):
+                header = [html.unescape(cell) for _, cell in cells]
+            for c, (_, cell) in enumerate(cells):
+                yield f"line {i}, table row {r}, column {c + 1}", html.unescape(cell), _column(header, c)
+        yield f"line {i}", _HTML_ROW.sub(" ", line), ""
+
+
+_MARKDOWN_RULE = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
+
+
+def _markdown_pieces(text: str) -> Iterator[tuple[str, str, str]]:
+    """A Markdown file's lines, its tables' cells apart under their header (the row above a «| --- |»)."""
+    lines = text.splitlines()
+    header: list[str] = []
+    for i, line in enumerate(lines, start=1):
+        if not line.startswith("|"):
+            header = []
+            yield f"line {i}", line, ""
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        if i < len(lines) and _MARKDOWN_RULE.match(lines[i]):
+            header = cells
+        for c, cell in enumerate(cells):
+            yield f"line {i}, column {c + 1}", cell, "" if header is cells else _column(header, c)
+
+
+def _xlsx_pieces(path: Path) -> Iterator[tuple[str, str, str]]:
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_path(str(path))
     for name in book.sheet_names:
-        yield f"sheet name '{name}'", name
+        yield f"sheet name '{name}'", name, ""
+        header: list[str] = []
         for i, row in enumerate(book.get_sheet_by_name(name).to_python(), start=1):
+            header = header or [str(value) for value in row]  # a sheet's first row names its columns
             for j, value in enumerate(row, start=1):
                 if value is not None and value != "":
-                    yield f"sheet '{name}', row {i}, column {j}", str(value)
+                    yield (f"sheet '{name}', row {i}, column {j}", str(value),
+                           _column(header, j - 1) if i > 1 else "")
 
 
-def _docx_pieces(path: Path) -> Iterator[tuple[str, str]]:
+def _docx_pieces(path: Path) -> Iterator[tuple[str, str, str]]:
     import docx
 
     document = docx.Document(str(path))
     for i, paragraph in enumerate(document.paragraphs, start=1):
-        yield f"paragraph {i}", paragraph.text
+        yield f"paragraph {i}", paragraph.text, ""
     for t, table in enumerate(document.tables, start=1):
+        header = [cell.text for cell in table.rows[0].cells] if table.rows else []
         for r, row in enumerate(table.rows, start=1):
             for c, cell in enumerate(row.cells, start=1):
-                yield f"table {t}, row {r}, column {c}", cell.text
+                yield f"table {t}, row {r}, column {c}", cell.text, _column(header, c - 1) if r > 1 else ""
     for section in document.sections:
         for paragraph in section.header.paragraphs + section.footer.paragraphs:
-            yield "header/footer", paragraph.text
+            yield "header/footer", paragraph.text, ""
     yield "document properties", " ".join(filter(None, (document.core_properties.title,
                                                          document.core_properties.author,
-                                                         document.core_properties.subject)))
+                                                         document.core_properties.subject))), ""
 
 
 def _zip_pieces(path: Path) -> Iterator[tuple[str, str]]:
@@ -254,12 +346,12 @@ def _zip_pieces(path: Path) -> Iterator[tuple[str, str]]:
                     yield f"member '{name}', line {i}", line
 
 
-def _parquet_pieces(path: Path) -> Iterator[tuple[str, str]]:
+def _parquet_pieces(path: Path) -> Iterator[tuple[str, str, str]]:
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
-    yield "column names", " ".join(table.column_names)
+    yield "column names", " ".join(table.column_names), ""
     for name in table.column_names:
         for i, value in enumerate(table.column(name).to_pylist(), start=1):
             if value is not None and value != "":
-                yield f"row {i}, column '{name}'", str(value)
+                yield f"row {i}, column '{name}'", str(value), name

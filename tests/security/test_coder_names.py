@@ -68,16 +68,78 @@ def test_a_coders_name_is_still_a_leak_in_the_studys_words(text):
 
 
 @pytest.mark.parametrize("text", [
-    "sofie",  # the coder cell of a table
-    'R001,barrier.it_integration,added,sofie,0.82',  # a CSV line
     '<User guid="b799" name="sofie"/>',
     "<Description>tilføjet af sofie</Description>",
     "<Description>accepteret af sofie (hoi_nlp 0.82); hindring</Description>",
     "Memo (sofie): Direktøren nævner it igen.",
-    "| sofie | barrier.it_integration | int03 |",
-    "<td>sofie</td>",
 ])
 def test_a_coders_name_where_an_export_says_who_coded_is_no_leak(text):
     assert _guard("sofie").leaks(text) == []
     assert _guard().leaks(text) != []  # the same text from no coder of the study is a leak
     assert _guard("sofie").leaks(text, study_text=True) != []  # a source's own text names no coder
+
+
+@pytest.mark.parametrize("text", [
+    "sofie", "R001,barrier.it_integration,added,sofie,0.82", "| sofie | int03 |", "<td>sofie</td>",
+    '<Variable name="sofie"/>', '<TextSource name="sofie"/>',
+])
+def test_a_coders_name_alone_in_a_text_is_a_leak(text):
+    """A cell, CSV line, table cell or XML name holding only the coder's name was no leak wherever it stood:
+    which column names who coded only the file's header tells (:func:`test_a_speaker_cell_holding_a_coders_
+    name_is_a_leak`)."""
+    assert _guard("sofie").leaks(text) != []
+
+
+def _table_file(folder, suffix, header, row):
+    """``header`` and one ``row`` written as an export writes a table in ``suffix``'s format."""
+    import docx
+    import pandas as pd
+
+    path = folder / f"tabel.{suffix}"
+    frame = pd.DataFrame([row], columns=header)
+    if suffix == "csv":
+        frame.to_csv(path, index=False, sep=";")
+    elif suffix == "xlsx":
+        frame.to_excel(path, index=False)
+    elif suffix == "parquet":
+        frame.to_parquet(path)
+    elif suffix == "md":
+        path.write_text(f"# Tabel\n\n| {' | '.join(header)} |\n| {' | '.join('---' for _ in header)} |\n"
+                        f"| {' | '.join(row)} |\n", encoding="utf-8")
+    elif suffix == "html":
+        cells = "".join(f"<th>{h}</th>" for h in header), "".join(f"<td>{c}</td>" for c in row)
+        table = f"<table><tr>{cells[0]}</tr><tr>{cells[1]}</tr></table>"
+        path.write_text(f"<html>{table}</html>\n", encoding="utf-8")
+    else:
+        document = docx.Document()
+        table = document.add_table(rows=2, cols=len(header))
+        for values, cells in zip((header, row), table.rows, strict=True):
+            for value, cell in zip(values, cells.cells, strict=True):
+                cell.text = value
+        document.save(str(path))
+    return path
+
+
+TABLE_FORMATS = ("csv", "xlsx", "parquet", "md", "html", "docx")
+
+
+@pytest.mark.parametrize("suffix", TABLE_FORMATS)
+@pytest.mark.parametrize("coder", ["sofie", "Sofie Lund"])
+def test_a_speaker_cell_holding_a_coders_name_is_a_leak(tmp_path, suffix, coder):
+    """An export whose speaker (or attribute) cell held only an original name that is also a coder's user name
+    passed the leak check: a coder's name alone in any cell or CSV field was taken for the coder column. Only
+    a column headed as one that names who coded («coder», «coders», «analyst», «Analytiker») may hold it."""
+    path = _table_file(tmp_path, suffix, ["segment_id", "speaker", "coder"], ["s-1", coder, "anna"])
+    with pytest.raises(ExportError):
+        _guard(coder, "anna").check_file(path)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("suffix", TABLE_FORMATS)
+@pytest.mark.parametrize(("column", "cell"), [("coder", "sofie"), ("coders", "anna; sofie"),
+                                              ("analyst", "Sofie"), ("Analytiker", "sofie")])
+def test_a_coders_name_in_a_coder_column_is_no_leak(tmp_path, suffix, column, cell):
+    path = _table_file(tmp_path, suffix, ["segment_id", "speaker", column], ["s-1", "[INTERVIEWER 1]", cell])
+    assert _guard("sofie", "anna").check_file(path) == path
+    with pytest.raises(ExportError):  # the same column of a study without that coder
+        _guard("anna").check_file(path)
