@@ -861,6 +861,12 @@ _LOWER_WORD = re.compile(r"(?<![^\W_]|[-.@])[a-zæøå]+(?:-[a-zæøå]+)?(?![^\
 # «vil rose hansen»), not a name
 _INFINITIVE_MARKERS = frozenset({"at", "kan", "skal", "vil", "må", "bør", "kunne", "skulle", "ville", "måtte",
                                  "burde", "lad", "lade", "får", "få"})
+# Listed first names that are English verbs or nouns a quote may hold before a surname («he said jensen»):
+# they open no lower-case name; and listed surnames that the word list lacks but that read as words of the
+# language or its neighbours («kirk», «berg», «bach», «kjær» for «kær»): no first name that is a word opens
+# one before them («frank kirk»)
+_ENGLISH_WORD_NAMES = frozenset({"said", "wind", "sloth"})
+_WORDLIKE_SURNAMES = frozenset({"berg", "bach", "kirk", "kjær", "kjaer", "koch"})
 
 
 def lower_case_name_spans(text: str) -> list[EntitySpan]:
@@ -889,7 +895,9 @@ def lower_case_name_spans(text: str) -> list[EntitySpan]:
 
     def worded_first(i: int) -> bool:  # «per», «hans», «bent»: a name's start, not after «at» or a modal
         return (kind(i) == "first" and is_lower_case_word(words[i][2])
-                and not (i > 0 and spaced(i - 1) and words[i - 1][2] in _INFINITIVE_MARKERS))
+                and words[i][2] not in _ENGLISH_WORD_NAMES
+                and not (i > 0 and spaced(i - 1) and words[i - 1][2] in _INFINITIVE_MARKERS)
+                and words[i + 1][2] not in _WORDLIKE_SURNAMES)
 
     spans: set[EntitySpan] = set()
     for i in range(len(words) - 1):

@@ -628,12 +628,15 @@ def test_a_name_in_lower_case_in_running_text_is_a_person(pseudo, text, expected
     ("vi har max berg med", "Vi har max 10 minutter.", "max"),
     ("det var frank kirk der sagde det", "Han var meget frank og ærlig.", "frank"),
     ("he said jensen was right", "She said it.", "said"),
+    ("per hansen sagde det", "Vi betaler per time.", "per"),
+    ("og hans jensen mente", "Det er hans bil.", "hans"),
 ])
 def test_a_first_name_that_is_a_word_in_lower_case_is_no_name_there(pseudo, first, later, word) -> None:
     """«vi har max berg med» taught the key «Max Berg», and «max» was then hidden in every text («Vi har
     [PERSON 1] 10 minutter.», «meget [PERSON 1] og ærlig», «She [PERSON 1] it.»): a listed first name that
-    is a word in lower case («max», «frank», «said») makes no lower-case name, nor is looked for in lower
-    case."""
+    is a word in lower case («max», «frank», «said») makes no lower-case name before a surname that is a
+    word too («berg», «kirk») or none, and is never looked for in lower case («per hansen», «hans jensen» are
+    persons; «per», «hans» stay words)."""
     pseudo.pseudonymize(first)
     assert f" {word} " in pseudo.pseudonymize(later).text_pseudonymized
 
@@ -679,12 +682,15 @@ def test_a_first_name_that_is_a_word_before_a_surname_that_is_none_is_a_person(p
 @pytest.mark.parametrize("text", [
     "hans skov er stor", "vi betaler per dag", "vi betaler per time", "hans leder sagde nej",
     "det er hans lund bag huset", "per holm", "husk at tage jensen med", "jeg vil rose hansen for det",
-    "vi skal bo nielsen nær",
+    "vi skal bo nielsen nær", "det var frank kirk der sagde det", "hans kjær kone", "per berg",
+    "he said jensen was right",
 ])
 def test_a_first_name_that_is_a_word_before_a_word_or_as_a_verb_makes_no_name(pseudo, text) -> None:
-    """Before a surname that is a word too («hans skov»: his forest, «per holm») or a word that is no
-    surname («per time», «hans leder») nothing is a name; nor is a first name that is a verb after «at» or a
-    modal («at tage jensen med», «vil rose hansen»: the key would learn «Tage Jensen» and hide «Tage»)."""
+    """Before a surname that is a word too («hans skov»: his forest, «per holm»; «kirk», «berg», «kjær»,
+    which the word list lacks) or a word that is no surname («per time», «hans leder») nothing is a name, nor
+    after an English verb the lists hold as a name («he said jensen»); nor is a first name that is a verb
+    after «at» or a modal («at tage jensen med», «vil rose hansen»: the key would learn «Tage Jensen» and hide
+    «Tage»)."""
     assert pseudo.pseudonymize(text).text_pseudonymized == text
     assert not pseudo.key.originals
 
