@@ -820,7 +820,8 @@ def entity_spans(doc: Doc) -> list[EntitySpan]:
     """``(start_char, end_char, label)`` of the entities to replace (KEEP spans left out), with the names
     glued into a word of the text (:func:`glued_name_spans`) and written in lower case
     (:func:`lower_case_name_spans`)."""
-    found = [(_name_start(s), s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
+    found = [part for s in entities(doc) if s.label_ != "KEEP"
+             for part in _persons_apart(doc.text, (_name_start(s), s.end_char, s.label_))]
     glued = glued_name_spans(doc.text) + lower_case_name_spans(doc.text)
     if not glued:
         return found
@@ -829,6 +830,16 @@ def entity_spans(doc: Doc) -> list[EntitySpan]:
     for start, end, label in glued:
         labels[start, end] = max(labels.get((start, end), label), label, key=lambda x: PRIORITY.get(x, 0))
     return sorted((start, end, label) for (start, end), label in labels.items())
+
+
+def _persons_apart(text: str, span: EntitySpan) -> list[EntitySpan]:
+    """A person span the model read over a «;» («Lone Madsen;Bent Nielsen», a list in a cell) as the persons
+    it lists: one person, the key learnt «Lone Madsen;Bent Nielsen» and gave «Lone» its number."""
+    start, end, label = span
+    if label != "PERSON" or ";" not in text[start:end]:
+        return [span]
+    return [(start + m.start(), start + m.end(), label) for m in re.finditer(r"[^;\s](?:[^;]*[^;\s])?",
+                                                                             text[start:end])]
 
 
 # A word of running text that joins words the way ids and handles do: camelCase, "_", "." or "-"

@@ -1269,3 +1269,15 @@ def test_initials_in_brackets_after_a_person_are_that_persons(pseudo) -> None:
     assert pseudo.pseudonymize(plain).text_pseudonymized == plain
     party = pseudo.pseudonymize("Vi talte med Pia Olsen Dyhr (SF) om budgettet. SF vil have flere penge.")
     assert "([PERSON" not in party.text_pseudonymized and "SF" not in pseudo.key.signed  # a party's letters
+
+
+@pytest.mark.parametrize("text", ["Lone Madsen;Bent Nielsen", "Lone Madsen; Bent Nielsen"])
+def test_persons_listed_with_a_semicolon_are_each_their_own_person(pseudo, text) -> None:
+    """«Lone Madsen;Bent Nielsen» was one [PERSON 1]: the key learnt the list as one original and gave «Lone»
+    its number, so «Lone Madsen» alone later became another person than «Lone»."""
+    result = pseudo.pseudonymize(text)
+    assert result.text_pseudonymized == text.replace("Lone Madsen", "[PERSON 1]").replace("Bent Nielsen",
+                                                                                          "[PERSON 2]")
+    check_offsets(text, result)
+    later = pseudo.pseudonymize("Lone sagde det til Lone Madsen og Bent Nielsen.").text_pseudonymized
+    assert later == "[PERSON 1] sagde det til [PERSON 1] og [PERSON 2]."
