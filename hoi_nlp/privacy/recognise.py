@@ -93,8 +93,10 @@ def is_common_word(word: str) -> bool:
 
 # Listed names that the Danish word list lacks but that are words when written in lower case, in Danish or in
 # the English a Danish text quotes ("max 10 minutter", "meget frank og ærlig", "she said", "someone else",
-# "lone worker", "the wind"): a name in capitals, never one in lower case
-_WORD_NAMES = frozenset({"max", "frank", "said", "else", "bent", "lone", "signe", "jan", "wind", "sloth"})
+# "lone worker", "the wind"): a name in capitals, never one in lower case. The English verbs and nouns among
+# them open no lower-case name either («he said jensen»; :func:`lower_case_name_spans`)
+_ENGLISH_WORD_NAMES = frozenset({"said", "wind", "sloth"})
+_WORD_NAMES = _ENGLISH_WORD_NAMES | frozenset({"max", "frank", "else", "bent", "lone", "signe", "jan"})
 
 
 def is_lower_case_word(word: str) -> bool:
@@ -868,15 +870,14 @@ def glued_name_spans(text: str) -> list[EntitySpan]:
 _LOWER_WORD = re.compile(r"(?<![^\W_]|[-.@])[a-zæøå]+(?:-[a-zæøå]+)?(?![^\W_]|[-.@]\w)")
 
 
-# Words after which a listed first name that is also a verb is the verb's infinitive («at tage jensen med»,
-# «vil rose hansen»), not a name
-_INFINITIVE_MARKERS = frozenset({"at", "kan", "skal", "vil", "må", "bør", "kunne", "skulle", "ville", "måtte",
-                                 "burde", "lad", "lade", "får", "få"})
-# Listed first names that are English verbs or nouns a quote may hold before a surname («he said jensen»):
-# they open no lower-case name; and listed surnames that the word list lacks but that read as words of the
-# language or its neighbours («kirk», «berg», «bach», «kjær» for «kær»): no first name that is a word opens
-# one before them («frank kirk»)
-_ENGLISH_WORD_NAMES = frozenset({"said", "wind", "sloth"})
+# Listed first names that are Danish verbs too («tage», «rose», «bo», «ane», «signe», «anker», «verner»): they
+# open no lower-case name wherever they stand, after «at», a modal, an adverb or another verb alike («kan ikke
+# tage jensen med», «skal også rose hansen», «glemte tage jensen»): the key would learn «Tage» and hide «Tage
+# hensyn …». (A first name that is a word but no verb, «per», «hans», «bent», «lone», opens one.)
+_VERB_NAMES = frozenset({"tage", "rose", "bo", "ane", "signe", "anker", "verner"})
+# Listed surnames that the word list lacks but that read as words of the language or its neighbours («kirk»,
+# «berg», «bach», «kjær» for «kær»): no first name that is a word opens a lower-case name before them
+# («frank kirk»)
 _WORDLIKE_SURNAMES = frozenset({"berg", "bach", "kirk", "kjær", "kjaer", "koch"})
 
 
@@ -886,13 +887,14 @@ def lower_case_name_spans(text: str) -> list[EntitySpan]:
     ordinary word, with such first names before them and such surnames after them («anne mette hansen»,
     «mette kjær hansen»: one person, not two); a first name that is an ordinary word too opens such a name
     («per hansen sagde», «hans jensen mente», «bent nielsen»: right before a surname that is no word, «hans»
-    is no «his» nor «per» a «per»), except as an infinitive («at tage jensen med», «vil rose
-    hansen»). Nothing else: no unknown word before a surname («coaching hansen», «sharepoint jensen», «amira
-    hansen», which the key finds in lower case once it knows «Amira Hansen»), no ordinary word («til
-    hansen»), no surname that is a word («hans skov», «per dag»), no abbreviation («mvh jensen»); and none
-    where another first name comes before («jens peter nielsen», «at tage mette hansen med», «hans peter
-    jensen»: the whole or a part, the key cannot tell). The key learns every such name, and would hide a wrong
-    part in every text. (The model and the capital-letter heuristics read capitals.)"""
+    is no «his» nor «per» a «per»), unless it is a verb too («at tage jensen med», «skal også rose hansen»,
+    «glemte tage jensen»: :data:`_VERB_NAMES`). Nothing else: no unknown word before a surname («coaching
+    hansen», «sharepoint jensen», «amira hansen», which the key finds in lower case once it knows «Amira
+    Hansen»), no ordinary word («til hansen»), no surname that is a word («hans skov», «per dag»), no
+    abbreviation («mvh jensen»); and none where another first name comes before («jens peter nielsen», «at
+    tage mette hansen med», «hans peter jensen»: the whole or a part, the key cannot tell). The key learns
+    every such name, and would hide a wrong part in every text. (The model and the capital-letter heuristics
+    read capitals.)"""
     words = [(m.start(), m.end(), m.group()) for m in _LOWER_WORD.finditer(text)]
 
     def spaced(i: int) -> bool:  # word i and word i + 1 one space apart
@@ -904,10 +906,9 @@ def lower_case_name_spans(text: str) -> list[EntitySpan]:
     def plain(i: int, wanted: str) -> bool:
         return kind(i) == wanted and not is_lower_case_word(words[i][2])
 
-    def worded_first(i: int) -> bool:  # «per», «hans», «bent»: a name's start, not after «at» or a modal
+    def worded_first(i: int) -> bool:  # «per», «hans», «bent»: a name's start; never a verb («tage»)
         return (kind(i) == "first" and is_lower_case_word(words[i][2])
-                and words[i][2] not in _ENGLISH_WORD_NAMES
-                and not (i > 0 and spaced(i - 1) and words[i - 1][2] in _INFINITIVE_MARKERS)
+                and words[i][2] not in _ENGLISH_WORD_NAMES | _VERB_NAMES
                 and words[i + 1][2] not in _WORDLIKE_SURNAMES)
 
     spans: set[EntitySpan] = set()
