@@ -513,7 +513,7 @@ class Pseudonymizer:
     def _learn(self, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Record the originals of ``spans`` in the key (so they are found in every other text); the
         word of a placeholder the text already holds is none."""
-        from hoi_nlp.privacy.recognise import is_initials, name_case
+        from hoi_nlp.privacy.recognise import is_initials, is_lower_case_word, name_case
 
         spans = outside_placeholders(text, spans)
         for start, end, label in spans:
@@ -521,7 +521,10 @@ class Pseudonymizer:
             self.key.placeholder_for(label, original)
             if label in GLUED_LABELS and (name := unglued(original)) != original:
                 self.key.placeholder_for(label, name)  # "jensHansen": Jens Hansen, wherever written so
-            elif label == "PERSON" and original.islower() and " " in original and _all_listed(original):
+            elif label == "PERSON" and original.islower() and " " in original and _all_listed(original) \
+                    and not is_lower_case_word(original.split()[0]):
+                # «mette hansen»: «Mette Hansen», whose «Mette» and «Hansen» are looked for alone; never «hans
+                # jensen» («Hans» alone would be hidden at every sentence's start: the name in any case only)
                 self.key.placeholder_for(label, " ".join(name_case(word) for word in original.split()))
             if label == "PERSON" and start and is_initials(text[start:end]) and (
                     text[start - 1] == "/" or (text[start - 1] == "(" and text[end:end + 1] == ")")):

@@ -673,11 +673,26 @@ def test_a_first_name_that_is_a_word_before_a_surname_that_is_none_is_a_person(p
                                                                                 name) -> None:
     """«per hansen sagde», «hans jensen mente», «bent nielsen», «lone madsen» stood as written: a first name
     that is an ordinary word too («per», «hans») made no lower-case name. Right before a listed surname that
-    is no word it is the person's first name (no «his Jensen», no «per Hansen»)."""
+    is no word it is the person's first name (no «his Jensen», no «per Hansen»). The key learns the name as
+    written, which it finds in any case, and not «Per Hansen», whose «Per» it would look for alone."""
     result = pseudo.pseudonymize(text)
     assert result.text_pseudonymized == expected
     check_offsets(text, result)
-    assert pseudo.key.originals[name] == "[PERSON 1]"
+    assert pseudo.key.originals == {name.lower(): "[PERSON 1]"}
+
+
+@pytest.mark.parametrize(("first", "later", "again"), [
+    ("og hans jensen mente noget", "Hans bil var rød. Det var hans idé.", "Hans Jensen kom også."),
+    ("per hansen sagde det", "Per uge var det nok. Vi betaler per time.", "PER HANSEN kom også."),
+])
+def test_a_lower_case_name_whose_first_name_is_a_word_hides_not_that_word_alone(pseudo, first, later,
+                                                                                 again) -> None:
+    """After «og hans jensen mente noget» the key held «Hans» alone, and «Hans bil var rød.» became
+    «[PERSON 1] bil var rød.»: of a name the lower-case rule found whose first name is an ordinary word it
+    learns the whole name only (found in any case later), never the first name alone."""
+    pseudo.pseudonymize(first)
+    assert pseudo.pseudonymize(later).text_pseudonymized == later
+    assert pseudo.pseudonymize(again).text_pseudonymized == "[PERSON 1] kom også."
 
 
 @pytest.mark.parametrize("text", [
