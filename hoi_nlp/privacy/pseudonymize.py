@@ -67,15 +67,19 @@ class PseudonymizedText:
 
 
 def apply_spans(text: str, spans: Sequence[tuple[int, int, str]], key: PseudonymKey) -> PseudonymizedText:
-    """Replace non-overlapping ``(start, end, label)`` spans of ``text`` with the key's placeholders."""
+    """Replace non-overlapping ``(start, end, label)`` spans of ``text`` with the key's placeholders (a
+    :data:`~hoi_nlp.privacy.recognise.HERE_ONLY` span with «[NAVN]», which the key does not learn)."""
+    from hoi_nlp.privacy.recognise import HERE_ONLY
+
     parts, replaced, cursor, out_len = [], [], 0, 0
     for start, end, label in sorted(spans):
         if start < cursor:
             continue
-        placeholder = key.placeholder_for(label, text[start:end])
+        kind, placeholder = ("NAVN", PLACEHOLDERS["NAVN"]) if label == HERE_ONLY else \
+            (label, key.placeholder_for(label, text[start:end]))
         parts.append(text[cursor:start])
         out_len += start - cursor
-        replaced.append(ReplacedSpan(start, end, label, placeholder, out_len, out_len + len(placeholder)))
+        replaced.append(ReplacedSpan(start, end, kind, placeholder, out_len, out_len + len(placeholder)))
         parts.append(placeholder)
         out_len += len(placeholder)
         cursor = end
@@ -513,10 +517,12 @@ class Pseudonymizer:
     def _learn(self, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Record the originals of ``spans`` in the key (so they are found in every other text); the
         word of a placeholder the text already holds is none."""
-        from hoi_nlp.privacy.recognise import is_initials, is_lower_case_word, name_case
+        from hoi_nlp.privacy.recognise import HERE_ONLY, is_initials, is_lower_case_word, name_case
 
         spans = outside_placeholders(text, spans)
         for start, end, label in spans:
+            if label == HERE_ONLY:
+                continue  # «Leder» of «Mette Hansen;Leder»: hidden in this text only
             original = text[start:end]
             self.key.placeholder_for(label, original)
             if label in GLUED_LABELS and (name := unglued(original)) != original:

@@ -43,9 +43,14 @@ logger = logging.getLogger(__name__)
 SPANS_KEY = "hoi_entities"
 BUNDLED_MODEL = "models/ner_da"
 MODEL_LABELS = {"PER": "PERSON", "PERSON": "PERSON", "LOC": "STED", "GPE": "STED", "ORG": "ORGANISATION"}
+# The label of a span hidden in its own text only and never taught to the key: a part of a «;» list the model
+# read as one person that reads as no name («Leder» of «Mette Hansen;Leder», «SharePoint»); it shows «[NAVN]»
+# (:func:`hoi_nlp.privacy.pseudonymize.apply_spans`)
+HERE_ONLY = "NAVN_HER"
 # Higher wins when overlapping spans are merged into one.
-PRIORITY = {"KEEP": 0, "NAVN": 1, "STED": 2, "ORGANISATION": 3, "PERSON": 4, "ENHED": 5, "REGION": 6,
-            "KOMMUNE": 7, "JOBCENTER": 8, "LINK": 9, "ADRESSE": 9, "EMAIL": 10, "TELEFON": 10, "CPR": 11}
+PRIORITY = {"KEEP": 0, HERE_ONLY: 1, "NAVN": 1, "STED": 2, "ORGANISATION": 3, "PERSON": 4, "ENHED": 5,
+            "REGION": 6, "KOMMUNE": 7, "JOBCENTER": 8, "LINK": 9, "ADRESSE": 9, "EMAIL": 10, "TELEFON": 10,
+            "CPR": 11}
 STREET_SUFFIXES = ("gade", "vej", "allé", "alle", "stræde", "plads", "torv", "boulevard", "vænge", "have",
                    "park", "toften", "stien", "bakken", "høj", "gyde", "løkke", "vang", "kær", "engen")
 CONTACT_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -836,12 +841,20 @@ def entity_spans(doc: Doc) -> list[EntitySpan]:
 
 def _persons_apart(text: str, span: EntitySpan) -> list[EntitySpan]:
     """A person span the model read over a «;» («Lone Madsen;Bent Nielsen», a list in a cell) as the persons
-    it lists: one person, the key learnt «Lone Madsen;Bent Nielsen» and gave «Lone» its number."""
+    it lists: one person, the key learnt «Lone Madsen;Bent Nielsen» and gave «Lone» its number. A part that
+    reads as no name (:func:`_reads_as_name`: «Leder», «Ja», «Interviewer», «SharePoint») is hidden in this
+    text, as the whole was, but never taught to the key (:data:`HERE_ONLY`): it would be hidden everywhere."""
     start, end, label = span
     if label != "PERSON" or ";" not in text[start:end]:
         return [span]
-    return [(start + m.start(), start + m.end(), label) for m in re.finditer(r"[^;\s](?:[^;]*[^;\s])?",
-                                                                             text[start:end])]
+    return [(start + m.start(), start + m.end(), label if _reads_as_name(m.group()) else HERE_ONLY)
+            for m in re.finditer(r"[^;\s](?:[^;]*[^;\s])?", text[start:end])]
+
+
+def _reads_as_name(part: str) -> bool:
+    """Whether a part of a list the model read as one person holds a listed first or last name («Mette
+    Hansen», «Amira Hansen», «Lone»)."""
+    return any(name_case(word) in gaz.person_names() for word in re.split(r"[\s-]+", part))
 
 
 # A word of running text that joins words the way ids and handles do: camelCase, "_", "." or "-"
