@@ -266,21 +266,39 @@ def _csv_pieces(text: str) -> Iterator[tuple[str, str, str]]:
             yield f"row {i}, column {j + 1}", value, _column(header, j)
 
 
-_HTML_ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
-_HTML_CELL = re.compile(r"<t([hd])>(.*?)</t[hd]>", re.DOTALL)
+_HTML_TABLE = re.compile(r"<table\b[^>]*>.*?</table>", re.DOTALL | re.IGNORECASE)
+_HTML_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.DOTALL | re.IGNORECASE)
+_HTML_CELL = re.compile(r"<t([hd])\b[^>]*>(.*?)</t[hd]>", re.DOTALL | re.IGNORECASE)
+_HTML_TAG = re.compile(r"<[^>]*>")
 
 
 def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
-    """An HTML file's lines, its tables' cells apart under their header (a row of ``<th>``)."""
-    for i, line in enumerate(text.splitlines(), start=1):
-        header: list[str] = []
-        for r, row in enumerate(_HTML_ROW.findall(line), start=1):
-            cells = _HTML_CELL.findall(row)
-            if cells and all(kind == "h" for kind, _ in cells):
-                header = [html.unescape(cell) for _, cell in cells]
-            for c, (_, cell) in enumerate(cells):
-                yield f"line {i}, table row {r}, column {c + 1}", html.unescape(cell), _column(header, c)
-        yield f"line {i}", _HTML_ROW.sub(" ", line), ""
+    """An HTML file's lines, with the cells of its tables' coder columns blanked; those cells apart under
+    their header (a row of ``<th>``; cells and rows with attributes, a table over several lines). A table
+    inside a table ends at the inner one's end: the outer one's later rows are read as lines only, where a
+    coder's name is a leak (the safe side)."""
+    coder_cells = [(cell, column) for table in _HTML_TABLE.finditer(text)
+                   for cell, column in _html_cells(text, table) if _is_coder_column(column)]
+    kept, cursor = [], 0
+    for cell, column in coder_cells:
+        start, end = cell.span(2)
+        kept += [text[cursor:start], re.sub(r"[^\n]", " ", text[start:end])]  # the lines stay where they were
+        cursor = end
+        line = text.count("\n", 0, start) + 1
+        yield f"line {line}, column '{column}'", html.unescape(_HTML_TAG.sub("", cell.group(2))), column
+    blanked = "".join(kept) + text[cursor:]
+    yield from ((f"line {i}", line, "") for i, line in enumerate(blanked.splitlines(), start=1))
+
+
+def _html_cells(text: str, table: re.Match[str]) -> Iterator[tuple[re.Match[str], str]]:
+    """The cells of an HTML table's rows below its header, each with its column's header."""
+    header: list[str] = []
+    for row in _HTML_ROW.finditer(text, table.start(), table.end()):
+        cells = list(_HTML_CELL.finditer(text, row.start(1), row.end(1)))
+        if cells and all(cell.group(1).lower() == "h" for cell in cells):
+            header = [html.unescape(_HTML_TAG.sub("", cell.group(2))).strip() for cell in cells]
+            continue
+        yield from ((cell, _column(header, c)) for c, cell in enumerate(cells))
 
 
 _MARKDOWN_RULE = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")

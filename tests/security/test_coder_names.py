@@ -143,3 +143,34 @@ def test_a_coders_name_in_a_coder_column_is_no_leak(tmp_path, suffix, column, ce
     assert _guard("sofie", "anna").check_file(path) == path
     with pytest.raises(ExportError):  # the same column of a study without that coder
         _guard("anna").check_file(path)
+
+
+_HTML_TABLES = {
+    "cell attributes": ('<html><table><caption><b>Memoer</b></caption><tr><th>segment_id</th><th>speaker</th>'
+                        '<th>Analytiker</th></tr><tr><td class="id">s-1</td><td class="x">{speaker}</td>'
+                        '<td>{coder}</td></tr></table></html>\n'),
+    "row attributes": ('<html><table class="t"><tr class="h"><th>segment_id</th><th class="who">speaker</th>'
+                       '<th class="who">Analytiker</th></tr><tr class="r"><td>s-1</td><td>{speaker}</td>'
+                       '<td class="x">{coder}</td></tr></table></html>\n'),
+    "several lines": ('<html>\n<table>\n  <tr>\n    <th>segment_id</th>\n    <th>speaker</th>\n'
+                      '    <th>Analytiker</th>\n  </tr>\n  <tr>\n    <td>s-1</td>\n'
+                      '    <td class="x">{speaker}</td>\n    <td>\n      {coder}\n    </td>\n  </tr>\n'
+                      '</table>\n</html>\n'),
+}
+
+
+@pytest.mark.parametrize("layout", _HTML_TABLES)
+def test_an_html_tables_cells_with_attributes_or_over_lines_are_read_under_their_header(tmp_path, layout):
+    """A cell with attributes (``<td class="x">Sofie Lund</td>``) was no longer checked at all (its row was
+    taken out of the line, and the cell not read), and the cells after it moved under the wrong header; a
+    table written over several lines lost its header, so its coder column's names were leaks."""
+    path = tmp_path / "rapport.html"
+    path.write_text(_HTML_TABLES[layout].format(speaker="Sofie Lund", coder="anna"), encoding="utf-8")
+    with pytest.raises(ExportError):
+        _guard("anna").check_file(path)
+    assert not path.exists()
+    path.write_text(_HTML_TABLES[layout].format(speaker="[INTERVIEWER 1]", coder="Sofie Lund"),
+                    encoding="utf-8")
+    assert _guard("Sofie Lund").check_file(path) == path
+    with pytest.raises(ExportError):  # the same column of a study without that coder
+        _guard("anna").check_file(path)
