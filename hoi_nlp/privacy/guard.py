@@ -142,15 +142,11 @@ class LeakGuard:
         """Check a written file piece by piece; remove it and raise if an original name appears in it."""
         if self.raw:
             return path
-        pieces = [(where, self._without_coders(text) if _is_coder_column(column) else text)
-                  for where, text, column in _pieces(path)]
-        study_texts = [_is_study_text(where) for where, _ in pieces]
-        exported, own = ("\n".join(text for (_, text), is_own in zip(pieces, study_texts, strict=True)
-                                   if is_own is wanted) for wanted in (False, True))
+        exported, own = self._file_texts(path)
         if not self.leaks(exported) and not self.leaks(own, study_text=True):
             return path
         try:
-            for where, text in pieces:  # find the place to name it
+            for where, text in self._checked_pieces(path):  # read again, to name the place
                 self.check_text(text, where=where, path=str(path), study_text=_is_study_text(where))
         except ExportError as exc:
             path.unlink(missing_ok=True)
@@ -158,6 +154,25 @@ class LeakGuard:
                               hint="the file was removed; " + LEAK_HINT) from exc
         return path
 
+    def _checked_pieces(self, path: Path) -> Iterator[tuple[str, str]]:
+        """(place, text) of a file's pieces as they are checked: a coder column's cells without the coders."""
+        return ((where, self._without_coders(text) if _is_coder_column(column) else text)
+                for where, text, column in _pieces(path))
+
+    def _file_texts(self, path: Path) -> tuple[str, str]:
+        """A file's checked text: the exported text, and a study's own text (a .qdpx's sources), each in one
+        string. The pieces are joined a batch at a time: a cell is kept as a string of its own only until its
+        batch is joined, and its place not at all (a 100 MB CSV took 1.5 GB)."""
+        joined: dict[bool, list[str]] = {False: [], True: []}
+        batch: dict[bool, list[str]] = {False: [], True: []}
+        for where, text in self._checked_pieces(path):
+            own = _is_study_text(where)
+            batch[own].append(text)
+            if len(batch[own]) >= _BATCH:
+                joined[own].append("\n".join(batch[own]))
+                batch[own].clear()
+        exported, own = ("\n".join([*joined[study], "\n".join(batch[study])]) for study in (False, True))
+        return exported, own
 
     def _without_coders(self, cell: str) -> str:
         """A cell of a coder column with the analysts' user names blanked («sofie», «anna; sofie», «anna vs
@@ -167,6 +182,7 @@ class LeakGuard:
                        for part in _CODER_LIST.split(cell))
 
 
+_BATCH = 10_000  # pieces joined into one string at a time (:meth:`LeakGuard._file_texts`)
 _CODER_LIST = re.compile(r"([;,]| vs\.? )")  # the separators of a cell listing coders (kept by the split)
 
 
@@ -255,15 +271,28 @@ def _column(header: Sequence[str], index: int) -> str:
 
 
 def _csv_pieces(text: str) -> Iterator[tuple[str, str, str]]:
-    """A CSV file's fields under their header (the first row; «,», «;» or a tab between fields)."""
+    """A CSV file's fields under their header (the first row; «,», «;» or a tab between fields), read with the
+    field limit of the tables read in (:func:`~hoi_nlp.ingest.tables.allow_large_csv_fields`); from a row the
+    reader cannot read on (a field longer still), the lines as they stand, where a coder's name is a leak."""
+    from hoi_nlp.ingest.tables import allow_large_csv_fields
+
+    allow_large_csv_fields()
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(rows, [])
-    yield from (("line 1", name, "") for name in header)
-    for i, row in enumerate(rows, start=2):
-        for j, value in enumerate(row):
-            yield f"row {i}, column {j + 1}", value, _column(header, j)
+    read = 0  # the lines read as rows
+    try:
+        header = next(rows, [])
+        yield from (("line 1", name, "") for name in header)
+        read = rows.line_num
+        for i, row in enumerate(rows, start=2):
+            for j, value in enumerate(row):
+                yield f"row {i}, column {j + 1}", value, _column(header, j)
+            read = rows.line_num
+    except csv.Error as exc:
+        logger.warning("leak check: CSV read as lines from line %d on (%s)", read + 1, exc)
+        lines = text.splitlines()[read:]
+        yield from ((f"line {i}", line, "") for i, line in enumerate(lines, start=read + 1))
 
 
 _HTML_TABLE = re.compile(r"<table\b[^>]*>.*?</table>", re.DOTALL | re.IGNORECASE)

@@ -174,3 +174,49 @@ def test_an_html_tables_cells_with_attributes_or_over_lines_are_read_under_their
     assert _guard("Sofie Lund").check_file(path) == path
     with pytest.raises(ExportError):  # the same column of a study without that coder
         _guard("anna").check_file(path)
+
+
+@pytest.fixture
+def csv_default_field_limit():
+    """:mod:`csv`'s own field limit (131,072 characters), whatever another test raised it to."""
+    import csv
+
+    before = csv.field_size_limit(131_072)
+    yield
+    csv.field_size_limit(before)
+
+
+@pytest.mark.parametrize("length", [200_000, 500_000])
+def test_a_csv_export_with_a_long_field_is_checked(tmp_path, csv_default_field_limit, length):
+    """A field over 131,072 characters raised csv's bare «_csv.Error: field larger than field limit»: the
+    check reads with the tables' raised limit, and past that the lines as they stand."""
+    path = tmp_path / "tekster.csv"
+    filler = "Vi talte om det. " * (length // 17)
+    for text, leaks in ((filler, False), (filler + "Sofie Lund sagde det.", True)):
+        path.write_text(f"segment_id;text;coder\ns-1;{text};anna\ns-2;kort;anna\n", encoding="utf-8")
+        if leaks:
+            with pytest.raises(ExportError):
+                _guard("anna").check_file(path)
+        else:
+            assert _guard("anna").check_file(path) == path
+
+
+def test_the_leak_check_of_a_large_csv_keeps_no_place_per_cell(tmp_path):
+    """The check of a 100 MB CSV took 1.5 GB (main's 0.5 GB): it kept every cell with its place ("row 9,
+    column 3"). The places are made again only when a leak is found."""
+    import tracemalloc
+
+    path = tmp_path / "koder.csv"
+    rows = "".join(f"s-{i};[PERSON 3];anna;barrier.x;Vi talte om det {i}\n" for i in range(15_000))
+    path.write_text("segment_id;speaker;coder;code_id;text\n" + rows, encoding="utf-8")
+    guard = _guard("anna")
+    small = tmp_path / "lille.csv"
+    small.write_text("segment_id;coder\ns-1;anna\n", encoding="utf-8")
+    guard.check_file(small)  # what is loaded once (the name lists, the key's patterns) is not counted
+    tracemalloc.start()
+    try:
+        assert guard.check_file(path) == path
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 12 * path.stat().st_size  # 22 times the file's size with a place per cell; 7 now
