@@ -302,19 +302,21 @@ _HTML_TAG = re.compile(r"<[^>]*>")
 
 
 def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
-    """An HTML file's lines, with the cells of its tables' coder columns blanked; those cells apart under
-    their header (a row of ``<th>``; cells and rows with attributes, a table over several lines). A table
-    inside a table ends at the inner one's end: the outer one's later rows are read as lines only, where a
-    coder's name is a leak (the safe side)."""
-    coder_cells = [(cell, column) for table in _HTML_TABLE.finditer(text)
-                   for cell, column in _html_cells(text, table) if _is_coder_column(column)]
+    """An HTML file's tables' cells under their header (a row of ``<th>``; cells and rows with attributes, a
+    table over several lines), then its lines with only the coder columns' cells blanked (the other cells are
+    read twice). A table inside a table ends at the inner one's end: the outer one's later rows are read as
+    lines only, where a coder's name is a leak (the safe side)."""
+    coder_cells = []
+    for table in _HTML_TABLE.finditer(text):
+        for cell, column in _html_cells(text, table):
+            line = text.count("\n", 0, cell.start()) + 1
+            yield f"line {line}, column '{column}'", html.unescape(_HTML_TAG.sub("", cell.group(2))), column
+            if _is_coder_column(column):
+                coder_cells.append(cell.span(2))
     kept, cursor = [], 0
-    for cell, column in coder_cells:
-        start, end = cell.span(2)
+    for start, end in coder_cells:
         kept += [text[cursor:start], re.sub(r"[^\n]", " ", text[start:end])]  # the lines stay where they were
         cursor = end
-        line = text.count("\n", 0, start) + 1
-        yield f"line {line}, column '{column}'", html.unescape(_HTML_TAG.sub("", cell.group(2))), column
     blanked = "".join(kept) + text[cursor:]
     yield from ((f"line {i}", line, "") for i, line in enumerate(blanked.splitlines(), start=1))
 

@@ -85,8 +85,8 @@ def test_a_coders_name_where_an_export_says_who_coded_is_no_leak(text):
 ])
 def test_a_coders_name_alone_in_a_text_is_a_leak(text):
     """A cell, CSV line, table cell or XML name holding only the coder's name was no leak wherever it stood:
-    which column names who coded only the file's header tells (:func:`test_a_speaker_cell_holding_a_coders_
-    name_is_a_leak`)."""
+    which column names who coded only the file's header tells
+    (:func:`test_a_speaker_cell_holding_a_coders_name_is_a_leak`)."""
     assert _guard("sofie").leaks(text) != []
 
 
