@@ -307,9 +307,10 @@ def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
     read twice). A table inside a table ends at the inner one's end: the outer one's later rows are read as
     lines only, where a coder's name is a leak (the safe side)."""
     coder_cells = []
+    line, counted = 1, 0  # the line at ``counted``: the cells come in order, each newline is counted once
     for table in _HTML_TABLE.finditer(text):
         for cell, column in _html_cells(text, table):
-            line = text.count("\n", 0, cell.start()) + 1
+            line, counted = line + text.count("\n", counted, cell.start()), cell.start()
             yield f"line {line}, column '{column}'", html.unescape(_HTML_TAG.sub("", cell.group(2))), column
             if _is_coder_column(column):
                 coder_cells.append(cell.span(2))
