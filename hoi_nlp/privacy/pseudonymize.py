@@ -120,7 +120,7 @@ def _known_originals(key: PseudonymKey) -> dict[str, str]:
     learnt from a memo signed "/KJ", not from a line opened "KJ:" or a speaker's label; never a word or
     abbreviation of the field such as "IT", "OK" or "HF")."""
     from hoi_nlp.privacy.gazetteers import person_names
-    from hoi_nlp.privacy.recognise import is_common_word, is_initials
+    from hoi_nlp.privacy.recognise import is_common_word, is_initials, is_lower_case_word, name_case
 
     names = person_names()
     known = {orig: _label_of(ph) for orig, ph in key.originals.items()
@@ -133,6 +133,10 @@ def _known_originals(key: PseudonymKey) -> dict[str, str]:
                 if len(part) >= 3 and part[0].isupper() and (part in names or not is_common_word(part)) \
                         and _matchable(part, ph):
                     known.setdefault(part, "PERSON")
+                elif len(part) >= 3 and part.islower() and name_case(part) in names \
+                        and not is_lower_case_word(part):
+                    # «hansen» of «per hansen» (learnt as written) is «Hansen»; «per», a word, stays a word
+                    known.setdefault(name_case(part), "PERSON")
         elif ph == "[EMAIL]":
             for name in names_in_email(orig):
                 known.setdefault(name, "PERSON")
@@ -170,7 +174,7 @@ def _caseless(original: str, label: str, key: PseudonymKey) -> bool:
     recogniser's guesses, "Livsmestring" as [NAVN]) are matched as written only, so ordinary lower-case
     words are not replaced."""
     from hoi_nlp.privacy.gazetteers import person_names, place_words
-    from hoi_nlp.privacy.recognise import is_common_word
+    from hoi_nlp.privacy.recognise import is_common_word, name_case
 
     if original in key.pinned:
         return True
@@ -179,7 +183,7 @@ def _caseless(original: str, label: str, key: PseudonymKey) -> bool:
     if label == "PERSON":
         names = person_names()
         parts = [p for word in original.split() for p in word.split("-")]
-        listed = [p in names for p in parts]
+        listed = [p in names or name_case(p) in names for p in parts]  # «per hansen» as written too
         if len(original.split()) < 2:
             return bool(parts) and all(listed)
         return any(listed) and all(known or (p.isalpha() and not is_common_word(p))

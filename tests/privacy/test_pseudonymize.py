@@ -695,6 +695,29 @@ def test_a_lower_case_name_whose_first_name_is_a_word_hides_not_that_word_alone(
     assert pseudo.pseudonymize(again).text_pseudonymized == "[PERSON 1] kom også."
 
 
+@pytest.mark.parametrize(("learnt", "text", "found"), [
+    ("per hansen", "PER HANSEN kom også.", "PER HANSEN"), ("per hansen", "Per Hansen kom.", "Per Hansen"),
+    ("per hansen", "hansen kom også.", "hansen"), ("per hansen", "Hansen, Per kom også.", "Hansen"),
+    ("per hansen", "HANSEN kom også.", "HANSEN"), ("hans jensen", "Jensen sagde det.", "Jensen"),
+    ("hans jensen", "HANS JENSEN sagde det.", "HANS JENSEN"),
+])
+def test_a_lower_case_name_the_key_learnt_as_written_is_found_in_any_case(learnt, text, found) -> None:
+    """The key learns «per hansen» as written (not «Per Hansen», whose «Per» it would hide alone), but found
+    it in no other case: «Per Hansen», «PER HANSEN», «Hansen, Per», «hansen» passed the key and the leak check
+    (its parts were looked up in the lists as written, and only a capitalised part was learnt alone). Its
+    surname, no ordinary word, is found alone; its first name, a word, is not."""
+    from hoi_nlp.privacy.guard import LeakGuard
+    from hoi_nlp.privacy.pseudonymize import find_originals
+
+    key = PseudonymKey(study="s", originals={learnt: "[PERSON 1]"})
+    start = text.index(found)
+    assert [(s, e) for s, e, _ in find_originals(text, key)] == [(start, start + len(found))]
+    assert LeakGuard.build(key).leaks(text) == [(start, start + len(found))]
+    for word in ("Hans bil var rød.", "Per uge er nok.", "Det er hans bil.", "Vi betaler per time."):
+        assert not find_originals(word, key)
+        assert not LeakGuard.build(key).leaks(word)
+
+
 @pytest.mark.parametrize("text", [
     "hans skov er stor", "vi betaler per dag", "vi betaler per time", "hans leder sagde nej",
     "det er hans lund bag huset", "per holm", "husk at tage jensen med", "jeg vil rose hansen for det",
