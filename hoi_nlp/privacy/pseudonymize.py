@@ -211,10 +211,9 @@ def _caseless_spellings(known: dict[str, str], key: PseudonymKey) -> dict[str, s
 def _all_listed(name: str) -> bool:
     """Whether every word of a name in lower case is a listed first or last name («mette hansen»: learnt as
     «Mette Hansen»; never «coaching hansen», whose capitalised «Coaching» the key would hide everywhere)."""
-    from hoi_nlp.privacy.gazetteers import person_names
-    from hoi_nlp.privacy.recognise import name_case
+    from hoi_nlp.privacy.recognise import listed_words
 
-    return all(name_case(part) in person_names() for word in name.split() for part in word.split("-"))
+    return all(listed for _, listed in listed_words(name))
 
 
 def glued_spellings(name: str) -> set[str]:

@@ -842,7 +842,7 @@ def entity_spans(doc: Doc) -> list[EntitySpan]:
 def _persons_apart(text: str, span: EntitySpan) -> list[EntitySpan]:
     """A person span the model read over a «;» («Lone Madsen;Bent Nielsen», a list in a cell) as the persons
     it lists: one person, the key learnt «Lone Madsen;Bent Nielsen» and gave «Lone» its number. A part that
-    reads as no name (:func:`_reads_as_name`: «Leder», «Ja», «Interviewer», «SharePoint») is hidden in this
+    reads as no name (:func:`_reads_as_name`: «Leder», «Ja», «SharePoint», «Per») is hidden in this
     text, as the whole was, but never taught to the key (:data:`HERE_ONLY`): it would be hidden everywhere."""
     start, end, label = span
     if label != "PERSON" or ";" not in text[start:end]:
@@ -852,9 +852,17 @@ def _persons_apart(text: str, span: EntitySpan) -> list[EntitySpan]:
 
 
 def _reads_as_name(part: str) -> bool:
-    """Whether a part of a list the model read as one person holds a listed first or last name («Mette
-    Hansen», «Amira Hansen», «Lone»)."""
-    return any(name_case(word) in gaz.person_names() for word in re.split(r"[\s-]+", part))
+    """Whether a part of a list the model read as one person holds a listed first or last name that is no
+    ordinary word («Mette Hansen», «Amira Hansen», «Bent Nielsen»; not «Per», «Hans», «Tage», «Skov»: taught
+    to the key, the word would be hidden at every sentence's start, «Per uge er nok.»)."""
+    return any(listed and not is_lower_case_word(word.casefold()) for word, listed in listed_words(part))
+
+
+def listed_words(text: str) -> list[tuple[str, bool]]:
+    """The words of ``text`` (split at spaces and hyphens), each with whether the lists hold it as a first or
+    last name, in any case («per hansen»: («per», True), («hansen», True))."""
+    names = gaz.person_names()
+    return [(word, name_case(word) in names) for word in re.split(r"[\s-]+", text)]
 
 
 # A word of running text that joins words the way ids and handles do: camelCase, "_", "." or "-"

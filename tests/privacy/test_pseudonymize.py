@@ -1333,17 +1333,22 @@ def test_persons_listed_with_a_semicolon_are_each_their_own_person(pseudo, text)
     ("Lone Madsen;Ja", "[PERSON 1];[NAVN]", "Lone Madsen"),
     ("Interviewer;Mette Hansen", "[NAVN];[PERSON 1]", "Mette Hansen"),
     ("Mette Hansen;SharePoint", "[PERSON 1];[NAVN]", "Mette Hansen"),
+    ("Mette Hansen;Per", "[PERSON 1];[NAVN]", "Mette Hansen"),
+    ("Mette Hansen;Hans", "[PERSON 1];[NAVN]", "Mette Hansen"),
+    ("Mette Hansen;Tage", "[PERSON 1];[NAVN]", "Mette Hansen"),
+    ("Mette Hansen;Skov", "[PERSON 1];[NAVN]", "Mette Hansen"),
 ])
 def test_a_part_of_a_semicolon_list_that_reads_as_no_name_is_hidden_there_only(pseudo, text, expected,
                                                                               name) -> None:
     """Splitting a person the model read over a «;» made each part a person: «Mette Hansen;SharePoint»
     taught the key «SharePoint», and «Vi bruger SharePoint hver dag.» became «Vi bruger [PERSON 2] hver
-    dag.». A part with no listed first or last name is hidden in that text, as the whole was, and never
-    taught to the key."""
+    dag.», and «Mette Hansen;Per» hid «Per uge er nok.». A part with no listed first or last name, or only
+    such names as are ordinary words, is hidden in that text, as the whole was, never taught to the key."""
     result = pseudo.pseudonymize(text)
     assert result.text_pseudonymized == expected
     check_offsets(text, result)
     assert {span.type for span in result.replaced} == {"PERSON", "NAVN"}
     assert pseudo.key.originals == {name: "[PERSON 1]"}
-    for later in ("Vi bruger SharePoint hver dag.", "Leder og Ja og Interviewer."):
+    for later in ("Vi bruger SharePoint hver dag.", "Leder og Ja og Interviewer.", "Per uge er nok.",
+                  "Hans bil var rød.", "Tage hensyn er vigtigt.", "Skov og natur."):
         assert pseudo.pseudonymize(later).text_pseudonymized == later
