@@ -854,8 +854,20 @@ def _persons_apart(text: str, span: EntitySpan) -> list[EntitySpan]:
 def _reads_as_name(part: str) -> bool:
     """Whether a part of a list the model read as one person holds a listed first or last name that is no
     ordinary word («Mette Hansen», «Amira Hansen», «Bent Nielsen»; not «Per», «Hans», «Tage», «Skov»: taught
-    to the key, the word would be hidden at every sentence's start, «Per uge er nok.»)."""
-    return any(listed and not is_lower_case_word(word.casefold()) for word, listed in listed_words(part))
+    to the key, the word would be hidden at every sentence's start, «Per uge er nok.»), or is of two or more
+    capitalised words none of which is an ordinary word or one of the field («Amira Khalil», «Oksana
+    Petrenko»; not «Microsoft Teams»)."""
+    words = listed_words(part)
+    return any(listed and not is_lower_case_word(word.casefold()) for word, listed in words) \
+        or (len(words) >= 2 and all(_unlisted_name_word(word) for word, _ in words))
+
+
+def _unlisted_name_word(word: str) -> bool:
+    """Whether ``word`` is written as a name («Khalil») and is no ordinary word nor one of the field."""
+    from hoi_nlp.privacy.entity_filter import is_generic_word
+
+    return (word[:1].isupper() and word[1:].islower() and word.isalpha()
+            and not is_lower_case_word(word.casefold()) and not is_generic_word(word))
 
 
 def listed_words(text: str) -> list[tuple[str, bool]]:

@@ -1328,6 +1328,23 @@ def test_persons_listed_with_a_semicolon_are_each_their_own_person(pseudo, text)
     assert later == "[PERSON 1] sagde det til [PERSON 1] og [PERSON 2]."
 
 
+@pytest.mark.parametrize(("text", "later"), [
+    ("Mette Hansen;Amira Khalil", "Spørg Khalil om det."),
+    ("Mette Hansen;Oksana Petrenko", "Ifølge Petrenko er det fint."),
+])
+def test_a_part_of_a_semicolon_list_of_unlisted_names_is_a_person(pseudo, text, later) -> None:
+    """«Amira Khalil» of «Mette Hansen;Amira Khalil» was hidden there only (no listed first or last name), and
+    the key and the leak check knew no «Khalil»: two or more capitalised words that are no ordinary words are
+    a person the key learns."""
+    from hoi_nlp.privacy.guard import LeakGuard
+
+    result = pseudo.pseudonymize(text)
+    assert result.text_pseudonymized == "[PERSON 1];[PERSON 2]"
+    check_offsets(text, result)
+    assert pseudo.key.originals[text.split(";")[1]] == "[PERSON 2]"
+    assert LeakGuard.build(pseudo.key).leaks(later)
+
+
 @pytest.mark.parametrize(("text", "expected", "name"), [
     ("Mette Hansen;Leder", "[PERSON 1];[NAVN]", "Mette Hansen"),
     ("Lone Madsen;Ja", "[PERSON 1];[NAVN]", "Lone Madsen"),
