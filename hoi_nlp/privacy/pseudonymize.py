@@ -67,15 +67,19 @@ class PseudonymizedText:
 
 
 def apply_spans(text: str, spans: Sequence[tuple[int, int, str]], key: PseudonymKey) -> PseudonymizedText:
-    """Replace non-overlapping ``(start, end, label)`` spans of ``text`` with the key's placeholders."""
+    """Replace non-overlapping ``(start, end, label)`` spans of ``text`` with the key's placeholders (a
+    :data:`~hoi_nlp.privacy.recognise.HERE_ONLY` span with «[NAVN]», which the key does not learn)."""
+    from hoi_nlp.privacy.recognise import HERE_ONLY
+
     parts, replaced, cursor, out_len = [], [], 0, 0
     for start, end, label in sorted(spans):
         if start < cursor:
             continue
-        placeholder = key.placeholder_for(label, text[start:end])
+        kind, placeholder = ("NAVN", PLACEHOLDERS["NAVN"]) if label == HERE_ONLY else \
+            (label, key.placeholder_for(label, text[start:end]))
         parts.append(text[cursor:start])
         out_len += start - cursor
-        replaced.append(ReplacedSpan(start, end, label, placeholder, out_len, out_len + len(placeholder)))
+        replaced.append(ReplacedSpan(start, end, kind, placeholder, out_len, out_len + len(placeholder)))
         parts.append(placeholder)
         out_len += len(placeholder)
         cursor = end
@@ -116,7 +120,7 @@ def _known_originals(key: PseudonymKey) -> dict[str, str]:
     learnt from a memo signed "/KJ", not from a line opened "KJ:" or a speaker's label; never a word or
     abbreviation of the field such as "IT", "OK" or "HF")."""
     from hoi_nlp.privacy.gazetteers import person_names
-    from hoi_nlp.privacy.recognise import is_common_word, is_initials
+    from hoi_nlp.privacy.recognise import is_common_word, is_initials, is_lower_case_word, name_case
 
     names = person_names()
     known = {orig: _label_of(ph) for orig, ph in key.originals.items()
@@ -129,6 +133,10 @@ def _known_originals(key: PseudonymKey) -> dict[str, str]:
                 if len(part) >= 3 and part[0].isupper() and (part in names or not is_common_word(part)) \
                         and _matchable(part, ph):
                     known.setdefault(part, "PERSON")
+                elif len(part) >= 3 and part.islower() and name_case(part) in names \
+                        and not is_lower_case_word(part):
+                    # «hansen» of «per hansen» (learnt as written) is «Hansen»; «per», a word, stays a word
+                    known.setdefault(name_case(part), "PERSON")
         elif ph == "[EMAIL]":
             for name in names_in_email(orig):
                 known.setdefault(name, "PERSON")
@@ -166,7 +174,7 @@ def _caseless(original: str, label: str, key: PseudonymKey) -> bool:
     recogniser's guesses, "Livsmestring" as [NAVN]) are matched as written only, so ordinary lower-case
     words are not replaced."""
     from hoi_nlp.privacy.gazetteers import person_names, place_words
-    from hoi_nlp.privacy.recognise import is_common_word
+    from hoi_nlp.privacy.recognise import is_common_word, name_case
 
     if original in key.pinned:
         return True
@@ -175,7 +183,7 @@ def _caseless(original: str, label: str, key: PseudonymKey) -> bool:
     if label == "PERSON":
         names = person_names()
         parts = [p for word in original.split() for p in word.split("-")]
-        listed = [p in names for p in parts]
+        listed = [p in names or name_case(p) in names for p in parts]  # «per hansen» as written too
         if len(original.split()) < 2:
             return bool(parts) and all(listed)
         return any(listed) and all(known or (p.isalpha() and not is_common_word(p))
@@ -203,10 +211,9 @@ def _caseless_spellings(known: dict[str, str], key: PseudonymKey) -> dict[str, s
 def _all_listed(name: str) -> bool:
     """Whether every word of a name in lower case is a listed first or last name («mette hansen»: learnt as
     «Mette Hansen»; never «coaching hansen», whose capitalised «Coaching» the key would hide everywhere)."""
-    from hoi_nlp.privacy.gazetteers import person_names
-    from hoi_nlp.privacy.recognise import name_case
+    from hoi_nlp.privacy.recognise import listed_words
 
-    return all(name_case(part) in person_names() for word in name.split() for part in word.split("-"))
+    return all(listed for _, listed in listed_words(name))
 
 
 def glued_spellings(name: str) -> set[str]:
@@ -513,15 +520,20 @@ class Pseudonymizer:
     def _learn(self, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Record the originals of ``spans`` in the key (so they are found in every other text); the
         word of a placeholder the text already holds is none."""
-        from hoi_nlp.privacy.recognise import is_initials, name_case
+        from hoi_nlp.privacy.recognise import HERE_ONLY, is_initials, is_lower_case_word, name_case
 
         spans = outside_placeholders(text, spans)
         for start, end, label in spans:
+            if label == HERE_ONLY:
+                continue  # «Leder» of «Mette Hansen;Leder»: hidden in this text only
             original = text[start:end]
             self.key.placeholder_for(label, original)
             if label in GLUED_LABELS and (name := unglued(original)) != original:
                 self.key.placeholder_for(label, name)  # "jensHansen": Jens Hansen, wherever written so
-            elif label == "PERSON" and original.islower() and " " in original and _all_listed(original):
+            elif label == "PERSON" and original.islower() and " " in original and _all_listed(original) \
+                    and not is_lower_case_word(original.split()[0]):
+                # «mette hansen»: «Mette Hansen», whose «Mette» and «Hansen» are looked for alone; never «hans
+                # jensen» («Hans» alone would be hidden at every sentence's start: the name in any case only)
                 self.key.placeholder_for(label, " ".join(name_case(word) for word in original.split()))
             if label == "PERSON" and start and is_initials(text[start:end]) and (
                     text[start - 1] == "/" or (text[start - 1] == "(" and text[end:end + 1] == ")")):

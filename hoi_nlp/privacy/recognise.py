@@ -43,9 +43,14 @@ logger = logging.getLogger(__name__)
 SPANS_KEY = "hoi_entities"
 BUNDLED_MODEL = "models/ner_da"
 MODEL_LABELS = {"PER": "PERSON", "PERSON": "PERSON", "LOC": "STED", "GPE": "STED", "ORG": "ORGANISATION"}
+# The label of a span hidden in its own text only and never taught to the key: a part of a «;» list the model
+# read as one person that reads as no name («Leder» of «Mette Hansen;Leder», «SharePoint»); it shows «[NAVN]»
+# (:func:`hoi_nlp.privacy.pseudonymize.apply_spans`)
+HERE_ONLY = "NAVN_HER"
 # Higher wins when overlapping spans are merged into one.
-PRIORITY = {"KEEP": 0, "NAVN": 1, "STED": 2, "ORGANISATION": 3, "PERSON": 4, "ENHED": 5, "REGION": 6,
-            "KOMMUNE": 7, "JOBCENTER": 8, "LINK": 9, "ADRESSE": 9, "EMAIL": 10, "TELEFON": 10, "CPR": 11}
+PRIORITY = {"KEEP": 0, HERE_ONLY: 1, "NAVN": 1, "STED": 2, "ORGANISATION": 3, "PERSON": 4, "ENHED": 5,
+            "REGION": 6, "KOMMUNE": 7, "JOBCENTER": 8, "LINK": 9, "ADRESSE": 9, "EMAIL": 10, "TELEFON": 10,
+            "CPR": 11}
 STREET_SUFFIXES = ("gade", "vej", "allé", "alle", "stræde", "plads", "torv", "boulevard", "vænge", "have",
                    "park", "toften", "stien", "bakken", "høj", "gyde", "løkke", "vang", "kær", "engen")
 CONTACT_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -93,8 +98,10 @@ def is_common_word(word: str) -> bool:
 
 # Listed names that the Danish word list lacks but that are words when written in lower case, in Danish or in
 # the English a Danish text quotes ("max 10 minutter", "meget frank og ærlig", "she said", "someone else",
-# "lone worker", "the wind"): a name in capitals, never one in lower case
-_WORD_NAMES = frozenset({"max", "frank", "said", "else", "bent", "lone", "signe", "jan", "wind", "sloth"})
+# "lone worker", "the wind"): a name in capitals, never one in lower case. The English verbs and nouns among
+# them open no lower-case name either («he said jensen»; :func:`lower_case_name_spans`)
+_ENGLISH_WORD_NAMES = frozenset({"said", "wind", "sloth"})
+_WORD_NAMES = _ENGLISH_WORD_NAMES | frozenset({"max", "frank", "else", "bent", "lone", "signe", "jan"})
 
 
 def is_lower_case_word(word: str) -> bool:
@@ -820,7 +827,8 @@ def entity_spans(doc: Doc) -> list[EntitySpan]:
     """``(start_char, end_char, label)`` of the entities to replace (KEEP spans left out), with the names
     glued into a word of the text (:func:`glued_name_spans`) and written in lower case
     (:func:`lower_case_name_spans`)."""
-    found = [(_name_start(s), s.end_char, s.label_) for s in entities(doc) if s.label_ != "KEEP"]
+    found = [part for s in entities(doc) if s.label_ != "KEEP"
+             for part in _persons_apart(doc.text, (_name_start(s), s.end_char, s.label_))]
     glued = glued_name_spans(doc.text) + lower_case_name_spans(doc.text)
     if not glued:
         return found
@@ -829,6 +837,44 @@ def entity_spans(doc: Doc) -> list[EntitySpan]:
     for start, end, label in glued:
         labels[start, end] = max(labels.get((start, end), label), label, key=lambda x: PRIORITY.get(x, 0))
     return sorted((start, end, label) for (start, end), label in labels.items())
+
+
+def _persons_apart(text: str, span: EntitySpan) -> list[EntitySpan]:
+    """A person span the model read over a «;» («Lone Madsen;Bent Nielsen», a list in a cell) as the persons
+    it lists: one person, the key learnt «Lone Madsen;Bent Nielsen» and gave «Lone» its number. A part that
+    reads as no name (:func:`_reads_as_name`: «Leder», «Ja», «SharePoint», «Per») is hidden in this
+    text, as the whole was, but never taught to the key (:data:`HERE_ONLY`): it would be hidden everywhere."""
+    start, end, label = span
+    if label != "PERSON" or ";" not in text[start:end]:
+        return [span]
+    return [(start + m.start(), start + m.end(), label if _reads_as_name(m.group()) else HERE_ONLY)
+            for m in re.finditer(r"[^;\s](?:[^;]*[^;\s])?", text[start:end])]
+
+
+def _reads_as_name(part: str) -> bool:
+    """Whether a part of a list the model read as one person holds a listed first or last name that is no
+    ordinary word («Mette Hansen», «Amira Hansen», «Bent Nielsen»; not «Per», «Hans», «Tage», «Skov»: taught
+    to the key, the word would be hidden at every sentence's start, «Per uge er nok.»), or is of two or more
+    capitalised words none of which is an ordinary word or one of the field («Amira Khalil», «Oksana
+    Petrenko»; not «Microsoft Teams»)."""
+    words = listed_words(part)
+    return any(listed and not is_lower_case_word(word.casefold()) for word, listed in words) \
+        or (len(words) >= 2 and all(_unlisted_name_word(word) for word, _ in words))
+
+
+def _unlisted_name_word(word: str) -> bool:
+    """Whether ``word`` is written as a name («Khalil») and is no ordinary word nor one of the field."""
+    from hoi_nlp.privacy.entity_filter import is_generic_word
+
+    return (word[:1].isupper() and word[1:].islower() and word.isalpha()
+            and not is_lower_case_word(word.casefold()) and not is_generic_word(word))
+
+
+def listed_words(text: str) -> list[tuple[str, bool]]:
+    """The words of ``text`` (split at spaces and hyphens), each with whether the lists hold it as a first or
+    last name, in any case («per hansen»: («per», True), («hansen», True))."""
+    names = gaz.person_names()
+    return [(word, name_case(word) in names) for word in re.split(r"[\s-]+", text)]
 
 
 # A word of running text that joins words the way ids and handles do: camelCase, "_", "." or "-"
@@ -857,17 +903,31 @@ def glued_name_spans(text: str) -> list[EntitySpan]:
 _LOWER_WORD = re.compile(r"(?<![^\W_]|[-.@])[a-zæøå]+(?:-[a-zæøå]+)?(?![^\W_]|[-.@]\w)")
 
 
+# Listed first names that are Danish verbs too («tage», «rose», «bo», «ane», «signe», «anker», «verner»): they
+# open no lower-case name wherever they stand, after «at», a modal, an adverb or another verb alike («kan ikke
+# tage jensen med», «skal også rose hansen», «glemte tage jensen»): the key would learn «Tage» and hide «Tage
+# hensyn …». (A first name that is a word but no verb, «per», «hans», «bent», «lone», opens one.)
+_VERB_NAMES = frozenset({"tage", "rose", "bo", "ane", "signe", "anker", "verner"})
+# Listed surnames that the word list lacks but that read as words of the language or its neighbours («kirk»,
+# «berg», «bach», «kjær» for «kær»): no first name that is a word opens a lower-case name before them
+# («frank kirk»)
+_WORDLIKE_SURNAMES = frozenset({"berg", "bach", "kirk", "kjær", "kjaer", "koch"})
+
+
 def lower_case_name_spans(text: str) -> list[EntitySpan]:
     """A person's name written in lower case in running text («talte med anne hansen», «mette hansen
     sagde»): a first name of the lists that is no ordinary word before a surname of the lists that is no
     ordinary word, with such first names before them and such surnames after them («anne mette hansen»,
-    «mette kjær hansen»: one person, not two). Nothing else: no unknown word before a surname («coaching
+    «mette kjær hansen»: one person, not two); a first name that is an ordinary word too opens such a name
+    («per hansen sagde», «hans jensen mente», «bent nielsen»: right before a surname that is no word, «hans»
+    is no «his» nor «per» a «per»), unless it is a verb too («at tage jensen med», «skal også rose hansen»,
+    «glemte tage jensen»: :data:`_VERB_NAMES`). Nothing else: no unknown word before a surname («coaching
     hansen», «sharepoint jensen», «amira hansen», which the key finds in lower case once it knows «Amira
-    Hansen»), no ordinary word («til hansen»), not even a first name that is one too («hans jensen», «at tage
-    jensen med»), no abbreviation («mvh jensen»); and none where such a first name comes before («jens peter
-    nielsen», «at tage mette hansen med»: the whole or a part, the key cannot tell). The key learns every such
-    name, and would hide a wrong part in every text. (The model and the capital-letter heuristics read
-    capitals.)"""
+    Hansen»), no ordinary word («til hansen»), no surname that is a word («hans skov», «per dag»), no
+    abbreviation («mvh jensen»); and none where another first name comes before («jens peter nielsen», «at
+    tage mette hansen med», «hans peter jensen»: the whole or a part, the key cannot tell). The key learns
+    every such name, and would hide a wrong part in every text. (The model and the capital-letter heuristics
+    read capitals.)"""
     words = [(m.start(), m.end(), m.group()) for m in _LOWER_WORD.finditer(text)]
 
     def spaced(i: int) -> bool:  # word i and word i + 1 one space apart
@@ -879,12 +939,17 @@ def lower_case_name_spans(text: str) -> list[EntitySpan]:
     def plain(i: int, wanted: str) -> bool:
         return kind(i) == wanted and not is_lower_case_word(words[i][2])
 
+    def worded_first(i: int) -> bool:  # «per», «hans», «bent»: a name's start; never a verb («tage»)
+        return (kind(i) == "first" and is_lower_case_word(words[i][2])
+                and words[i][2] not in _ENGLISH_WORD_NAMES | _VERB_NAMES
+                and words[i + 1][2] not in _WORDLIKE_SURNAMES)
+
     spans: set[EntitySpan] = set()
     for i in range(len(words) - 1):
-        if not (spaced(i) and plain(i, "first") and plain(i + 1, "last")):
+        if not (spaced(i) and (plain(i, "first") or worded_first(i)) and plain(i + 1, "last")):
             continue
         start, end = i, i + 1
-        while start > 0 and spaced(start - 1) and plain(start - 1, "first"):
+        while plain(start, "first") and start > 0 and spaced(start - 1) and plain(start - 1, "first"):
             start -= 1
         while end + 1 < len(words) and spaced(end) and plain(end + 1, "last"):
             end += 1

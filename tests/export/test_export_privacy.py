@@ -151,3 +151,26 @@ def test_memos_are_pseudonymised_once_in_the_public_view(coded_workspace, small_
     with zipfile.ZipFile(project) as archive:
         xml = archive.read("project.qde").decode("utf-8")
     assert "Spørg [PERSON 1] om teamet" in xml and 'name="Om [PERSON 1]"' in xml and "Mette" not in xml
+
+
+def test_every_column_an_export_names_an_analyst_in_is_a_coder_column(coded_workspace, small_codebook, redact,
+                                                                       memo_unit, tmp_path):
+    """The leak check lets an analyst's user name stand only in a column headed as one that names who coded
+    (:data:`hoi_nlp.privacy.guard.CODER_COLUMNS`, which cannot import the export's names): every table cell
+    of every format that holds an analyst's name is in such a column."""
+    from hoi_nlp.export.study import public_view
+    from hoi_nlp.privacy.guard import _CODER_LIST, CODER_COLUMNS, _pieces
+    from hoi_nlp.review.decisions import record_decision
+    from hoi_nlp.review.study_memos import record_study_memo
+
+    record_decision(coded_workspace, segment_id=memo_unit, action="add", analyst="bo",
+                    code_id="barrier.it_integration")
+    record_study_memo(coded_workspace, analyst="carl", title="Om teamet", text="Økonomien fylder.")
+    shown = public_view(load_coded_study(coded_workspace, small_codebook), redact)
+    paths = export_formats(shown, tmp_path, redact=redact, workspace=coded_workspace, figures=False,
+                           formats=["xlsx", "csv", "parquet", "md", "docx", "html"])
+    analysts = {"ana", "bo", "carl"}
+    columns = {(path.suffix, column) for path in paths for _, text, column in _pieces(path)
+               if column and {part.strip() for part in _CODER_LIST.split(text)} & analysts}
+    assert {suffix for suffix, _ in columns} == {".xlsx", ".csv", ".parquet", ".md", ".docx", ".html"}
+    assert {column for _, column in columns if column.casefold() not in CODER_COLUMNS} == set()
