@@ -101,12 +101,17 @@ def english_settings(folder: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def server(browser_study):
-    srv = Server(browser_study.root, english_settings(browser_study.root.parent))
+def _serving(root: Path):
+    """The review app served on the study at ``root`` in English, stopped after its tests."""
+    srv = Server(root, english_settings(root.parent))
     srv.start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module")
+def server(browser_study):
+    yield from _serving(browser_study.root)
 
 
 @pytest.fixture(scope="module")
@@ -280,10 +285,7 @@ def quick_study(built_study, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def quick_server(quick_study):
-    srv = Server(quick_study.root, english_settings(quick_study.root.parent))
-    srv.start()
-    yield srv
-    srv.stop()
+    yield from _serving(quick_study.root)
 
 
 def _press_at_once(page, *keys: str) -> None:
